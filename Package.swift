@@ -1,0 +1,65 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// gongshi: 双公示 disclosure feeds. Layers (see docs/architecture.md):
+//   pure core  — WorkingDayCalendar (no Foundation, no I/O)
+//   edges      — CalendarData (calendar files through Yams), BundledCalendars (the shipped years)
+//   shell      — GongshiCLI (commands, clock, exit codes), gongshi (main.swift only)
+let package = Package(
+    name: "Gongshi",
+    platforms: [.macOS(.v15)],  // Linux is the target; this only matters on developer Macs
+    products: [
+        .executable(name: "gongshi", targets: ["gongshi"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure core.
+        .target(name: "WorkingDayCalendar"),
+
+        // The official holiday calendar, shipped inside the binary: the files in
+        // schemas/calendars are the source; a build plugin embeds them at build time.
+        .executableTarget(name: "EmbedFilesTool"),
+        .plugin(
+            name: "EmbedCalendarsPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedFilesTool"]
+        ),
+        .target(name: "BundledCalendars", plugins: ["EmbedCalendarsPlugin"]),
+
+        // Edge: calendar files (YAML) -> WorkingDayCalendar, with located issues.
+        .target(
+            name: "CalendarData",
+            dependencies: [
+                "WorkingDayCalendar", "BundledCalendars",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // Shell.
+        .target(
+            name: "GongshiCLI",
+            dependencies: [
+                "WorkingDayCalendar", "CalendarData",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "gongshi", dependencies: ["GongshiCLI"]),
+
+        // Tests: one target per library target; the CLI tests run the built executable.
+        .testTarget(name: "WorkingDayCalendarTests", dependencies: ["WorkingDayCalendar"]),
+        .testTarget(name: "CalendarDataTests", dependencies: ["CalendarData", "WorkingDayCalendar", "BundledCalendars"]),
+        .testTarget(name: "GongshiCLITests", dependencies: ["gongshi", "GongshiCLI", "WorkingDayCalendar"]),
+    ]
+)
+
+// As in swift-log: one loop applies the language settings to every Swift target.
+for target in package.targets where target.type != .system && target.type != .plugin {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,47 @@
+public import ArgumentParser
+import Foundation
+
+/// The `gongshi` command: 双公示 disclosure feeds for penalty and permit decisions.
+///
+/// The composition root: it reads the clock (once, only when `--today` is absent), opens files,
+/// wires the edges into the core and maps outcomes to exit codes (``ExitStatus``). Each
+/// subcommand lives in its own file as an extension (`Gongshi+Calendar.swift`, …).
+public struct Gongshi: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gongshi",
+        abstract: "双公示：把行政处罚、行政许可决定生成信用公示数据，按时、准确、只发布一次。",
+        discussion: """
+            退出码：0 成功；1 否定回答（calendar is-workday 遇到休息日）；64 用法错误；\
+            65 数据错误；69 门户不可用；75 临时失败；78 配置错误（如节假日日历有误或覆盖不到）。
+            """,
+        version: "0.1.0",
+        subcommands: [Calendar.self]
+    )
+
+    public init() {}
+
+    /// Runs the command line; errors end in one line on standard error and a documented exit code,
+    /// never a stack trace.
+    public static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            Output.error(failure.line)
+            Foundation.exit(failure.status)
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let status = exitCode(for: error).rawValue
+            guard status != 0 else { self.exit(withError: error) }  // --help, --version
+            let message = self.message(for: error)
+                .split(whereSeparator: \.isNewline).map(String.init).joined(separator: "；")
+            Output.error("错误 [usage] \(message)（用法见 --help）")
+            Foundation.exit(status == ExitCode.validationFailure.rawValue ? ExitStatus.usage : status)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// gongshi's exit codes, after BSD sysexits. Documented in the README and in `gongshi --help`.
+public enum ExitStatus {
+    public static let ok: Int32 = 0
+    /// A yes/no command answered "no" (`calendar is-workday` on a day off).
+    public static let no: Int32 = 1
+    /// EX_USAGE: bad arguments — an impossible date, a day count outside 1–366.
+    public static let usage: Int32 = 64
+    /// EX_DATAERR: records with data errors.
+    public static let dataError: Int32 = 65
+    /// EX_UNAVAILABLE: a portal could not be used.
+    public static let unavailable: Int32 = 69
+    /// EX_TEMPFAIL: work left for a later run.
+    public static let temporaryFailure: Int32 = 75
+    /// EX_CONFIG: bad configuration — an unreadable or invalid calendar, or a count beyond its coverage.
+    public static let configuration: Int32 = 78
+}
+
+/// A command that cannot give its answer: one line for standard error, and the exit status.
+struct CommandFailure: Error {
+    let status: Int32
+    let code: String
+    let message: String
+
+    var line: String { "错误 [\(code)] \(message)" }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Standard output carries only the answer; everything else goes to standard error.
+enum Output {
+    /// Writes one line of the answer to standard output.
+    static func answer(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    /// Writes one line for people to standard error, prefixed `gongshi:`.
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data(("gongshi: " + line + "\n").utf8))
+    }
+
+    /// Pads `text` with spaces to `width` terminal columns (CJK characters take two).
+    static func pad(_ text: String, to width: Int) -> String {
+        let used = text.unicodeScalars.reduce(0) { $0 + (isWide($1) ? 2 : 1) }
+        return text + String(repeating: " ", count: max(1, width - used))
+    }
+
+    private static func isWide(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x1100...0x115F, 0x2E80...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F,
+            0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x20000...0x3FFFD:
+            true
+        default:
+            false
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import WorkingDayCalendar
+
+/// `--today`: the date that counts as today. Without it, today is the date in Asia/Shanghai now.
+struct TodayOptions: ParsableArguments {
+    @Option(
+        name: .customLong("today"),
+        help: ArgumentHelp("当作“今天”的日期（YYYY-MM-DD）；不给出时取北京时间（Asia/Shanghai）的当前日期，与本机时区无关。", valueName: "YYYY-MM-DD"))
+    var today: String?
+
+    /// Today: `--today` when given, otherwise the clock read once and converted to Shanghai time.
+    func resolve() throws(CommandFailure) -> CalendarDate {
+        guard let today else { return SystemClock.todayInShanghai() }
+        return try DateInput.parse(today, what: "--today", today: nil)
+    }
+}
+
+/// The one place gongshi reads the system clock.
+enum SystemClock {
+    /// The date in Asia/Shanghai now, whatever the machine's time zone (`TZ` is not consulted).
+    static func todayInShanghai() -> CalendarDate {
+        let seconds = Date().timeIntervalSince1970.rounded(.down)
+        return CalendarDate.inShanghai(secondsSince1970: Int64(seconds))
+    }
+}
+
+/// Dates typed on the command line: `YYYY-MM-DD`, `YYYY/MM/DD`, or `today`.
+enum DateInput {
+    /// - Parameters:
+    ///   - text: the argument.
+    ///   - what: how to name the argument in a message (`DATE`, `--today`).
+    ///   - today: what `today` means, or `nil` when the word is not accepted here.
+    /// - Throws: ``CommandFailure`` with status 64 for a malformed or impossible date.
+    static func parse(_ text: String, what: String, today: (() throws(CommandFailure) -> CalendarDate)?)
+        throws(CommandFailure) -> CalendarDate
+    {
+        if text == "today", let today { return try today() }
+        do {
+            return try CalendarDate.parse(text)
+        } catch {
+            throw CommandFailure(status: ExitStatus.usage, code: error.code, message: "\(what)：\(error)")
+        }
+    }
+}

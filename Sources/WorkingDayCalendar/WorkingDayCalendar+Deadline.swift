@@ -1,0 +1,64 @@
+/// A deadline counted day by day, for `gongshi calendar explain` and reports.
+public struct DeadlineExplanation: Sendable, Equatable {
+    /// One day after the decision date, and whether and how it counts.
+    public struct Day: Sendable, Equatable {
+        public let date: CalendarDate
+        public let kind: DayKind
+        /// The number of this working day in the count (1…N), or `nil` when the day does not count.
+        public let workingDayNumber: Int?
+    }
+
+    /// The decision date; never counted.
+    public let decisionDate: CalendarDate
+    /// The number of working days allowed.
+    public let workingDays: Int
+    /// Every day from the day after the decision date up to and including the deadline.
+    public let days: [Day]
+
+    /// The last day on which the record is on time: working day number ``workingDays``.
+    public var deadline: CalendarDate { days.last?.date ?? decisionDate }
+}
+
+extension WorkingDayCalendar {
+    /// The disclosure deadline: the `workingDays`-th working day after the decision date.
+    ///
+    /// The decision day itself is never counted, whatever kind of day it is (《民法典》第二百零一条:
+    /// "开始的当日不计入"); day 1 is the first working day after it.
+    ///
+    /// - Parameters:
+    ///   - decisionDate: the decision date (处罚决定日期 / 许可决定日期).
+    ///   - workingDays: N, at least 1; the 双公示 rule is 7.
+    /// - Returns: the deadline, always a working day.
+    /// - Throws: ``WorkingDayCalendarError/notCovered(_:coverage:)`` when the decision date is
+    ///   outside the covered range, ``WorkingDayCalendarError/countRunsPastCoverage(decision:workingDays:coverage:)``
+    ///   when the count would run past its last date, and
+    ///   ``WorkingDayCalendarError/nonPositiveCount(_:)`` for N ≤ 0.
+    public func deadline(after decisionDate: CalendarDate, workingDays: Int) throws(WorkingDayCalendarError)
+        -> CalendarDate
+    {
+        try explainDeadline(after: decisionDate, workingDays: workingDays).deadline
+    }
+
+    /// The deadline with every day of the count and why it counts or not.
+    ///
+    /// - Throws: as ``deadline(after:workingDays:)``.
+    public func explainDeadline(after decisionDate: CalendarDate, workingDays: Int) throws(WorkingDayCalendarError)
+        -> DeadlineExplanation
+    {
+        guard workingDays > 0 else { throw .nonPositiveCount(workingDays) }
+        guard covers(decisionDate) else { throw .notCovered(decisionDate, coverage: coverage) }
+        var days: [DeadlineExplanation.Day] = []
+        var counted = 0
+        var date = decisionDate
+        while counted < workingDays {
+            date = date.adding(days: 1)
+            guard covers(date) else {
+                throw .countRunsPastCoverage(decision: decisionDate, workingDays: workingDays, coverage: coverage)
+            }
+            let kind = try self.kind(of: date)
+            if kind.isWorkingDay { counted += 1 }
+            days.append(.init(date: date, kind: kind, workingDayNumber: kind.isWorkingDay ? counted : nil))
+        }
+        return DeadlineExplanation(decisionDate: decisionDate, workingDays: workingDays, days: days)
+    }
+}

@@ -1,0 +1,3 @@
+import GongshiCLI
+
+await Gongshi.main()
