@@ -48,10 +48,15 @@ let package = Package(
         ),
         .executableTarget(name: "gongshi", dependencies: ["GongshiCLI"]),
 
-        // Tests: one target per library target; the CLI tests run the built executable.
+        // Test support (fixture paths, running the built executable), then one test target per
+        // library target; the CLI tests run the built `gongshi` as a user would.
+        .target(name: "GongshiTesting"),
         .testTarget(name: "WorkingDayCalendarTests", dependencies: ["WorkingDayCalendar"]),
-        .testTarget(name: "CalendarDataTests", dependencies: ["CalendarData", "WorkingDayCalendar", "BundledCalendars"]),
-        .testTarget(name: "GongshiCLITests", dependencies: ["gongshi", "GongshiCLI", "WorkingDayCalendar"]),
+        .testTarget(
+            name: "CalendarDataTests",
+            dependencies: ["CalendarData", "WorkingDayCalendar", "BundledCalendars", "GongshiTesting"]
+        ),
+        .testTarget(name: "GongshiCLITests", dependencies: ["gongshi", "WorkingDayCalendar", "GongshiTesting"]),
     ]
 )
 

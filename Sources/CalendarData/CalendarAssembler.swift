@@ -62,7 +62,8 @@ public enum CalendarAssembler {
         var seen: [CalendarDate: (ParsedCalendarYear.Entry, String)] = [:]
         for year in years {
             guard let parsed = chosen[year] else { continue }
-            for entry in parsed.entries {
+            // Dates outside the file's arrangement were reported by the parser; they take no part here.
+            for entry in parsed.entries where CalendarFileParser.belongs(entry.date, toArrangementOf: year) {
                 let path = parsed.file.displayPath
                 if let (first, firstPath) = seen[entry.date] {
                     if firstPath != path {

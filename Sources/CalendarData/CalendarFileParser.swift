@@ -97,6 +97,14 @@ public enum CalendarFileParser {
                         report("calendar-name-missing", line: itemLine, "\(key) 中的 \(date) 缺少节日名称，应写作“\(date) 春节”")
                         continue
                     }
+                    // Holiday names never contain spaces; one that does is usually two list items
+                    // folded into one by a wrong indentation, which YAML accepts silently.
+                    guard !name.contains(where: { $0 == " " || $0 == "\u{3000}" || $0 == "\t" || $0.isNewline }) else {
+                        report(
+                            "calendar-name-invalid", line: itemLine,
+                            "\(key) 中 \(date) 的节日名称“\(name)”含空格：每项只写一个日期和一个名称；若是缩进有误，两行会被并成一行")
+                        continue
+                    }
                     entries.append(.init(date: date, holiday: name, kind: kind, line: itemLine ?? 1))
                 }
             default:
@@ -109,8 +117,9 @@ public enum CalendarFileParser {
         if year == nil, yearLine == nil {
             report("calendar-missing-key", line: 1, "缺少 year（本文件所属的年份）")
         }
-        if let year, let yearFromName, year != yearFromName {
-            report("calendar-year-mismatch", line: yearLine, "year 为 \(year)，但文件名是 \(file.name)；文件名应与年份一致")
+        if let stated = year, let yearFromName, stated != yearFromName {
+            report("calendar-year-mismatch", line: yearLine, "year 为 \(stated)，但文件名是 \(file.name)；文件名应与年份一致")
+            year = nil  // which of the two is meant is unknown: use neither, and check nothing against it
         }
 
         issues += Self.checkEntries(entries, year: year, file: file)

@@ -1,0 +1,27 @@
+public import Foundation
+
+/// Where the repository's `fixtures/` and `schemas/` folders are, found from this file's path so
+/// that tests need no copied resources.
+public enum Fixtures {
+    /// The repository root.
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // GongshiTesting
+        .deletingLastPathComponent()  // Sources
+        .deletingLastPathComponent()
+
+    /// A path under `fixtures/`.
+    public static func url(_ relativePath: String) -> URL {
+        root.appendingPathComponent("fixtures").appendingPathComponent(relativePath)
+    }
+
+    /// The text of a file under `fixtures/`.
+    public static func text(_ relativePath: String) throws -> String {
+        try String(contentsOf: url(relativePath), encoding: .utf8)
+    }
+
+    /// The non-empty lines of a fixture table, without `#` comment lines.
+    public static func tableRows(_ relativePath: String) throws -> [String] {
+        try text(relativePath).split(whereSeparator: \.isNewline).map(String.init)
+            .filter { !$0.hasPrefix("#") && !$0.allSatisfy(\.isWhitespace) }
+    }
+}
