@@ -115,7 +115,7 @@ struct CalendarCommandTests {
         let missing = try GongshiProcess.run(["calendar", "deadline", "2020-01-23", "--calendar", "/nonexistent/cal"])
         #expect(missing.status == 78)
         #expect(missing.stdout == "")
-        #expect(missing.stderr.contains("/nonexistent/cal: 错误 [calendar-unreadable]"))
+        #expect(missing.stderr == "gongshi: /nonexistent/cal: 错误 [calendar-unreadable] 日历目录不存在\n")
         let invalid = Fixtures.url("calendars/check/make-up-not-weekend").path
         let result = try GongshiProcess.run(["calendar", "deadline", "2020-01-23", "--calendar", invalid])
         #expect(result.status == 78)

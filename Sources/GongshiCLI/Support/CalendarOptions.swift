@@ -26,19 +26,18 @@ struct CalendarOptions: ParsableArguments {
     }
 
     /// Loads the calendar; warnings go to standard error, errors end the command with status 78.
-    func load() throws(CommandFailure) -> WorkingDayCalendar {
+    func load() throws -> WorkingDayCalendar {
         try loadWithSources().calendar
     }
 
     /// As ``load()``, also returning where each year came from.
-    func loadWithSources() throws(CommandFailure) -> (calendar: WorkingDayCalendar, loaded: LoadedCalendar) {
+    ///
+    /// Each problem is one located line on standard error (an unreadable folder is exactly one
+    /// line); with any error the command ends with status 78 and no answer.
+    func loadWithSources() throws -> (calendar: WorkingDayCalendar, loaded: LoadedCalendar) {
         let loaded = CalendarLoader.load(directory: effectiveDirectory)
         for issue in loaded.issues { Output.error(issue.description) }
-        guard let calendar = loaded.calendar else {
-            throw CommandFailure(
-                status: ExitStatus.configuration, code: "calendar-invalid",
-                message: "节假日日历有 \(loaded.errors.count) 处错误（见上），无法计算；改正后可用 gongshi calendar check 复查")
-        }
+        guard let calendar = loaded.calendar else { throw ExitCode(ExitStatus.configuration) }
         return (calendar, loaded)
     }
 }
