@@ -12,13 +12,7 @@ extension Gongshi.Calendar {
         @OptionGroup var today: TodayOptions
 
         func run() throws {
-            let decision = try DateInput.parse(arguments.date, what: "DATE", today: today.resolve)
-            let calendar = try self.calendar.load()
-            do {
-                Output.answer(try calendar.deadline(after: decision, workingDays: arguments.days).description)
-            } catch {
-                throw CommandFailure(error)
-            }
+            Output.answer(try arguments.explanation(calendar: calendar, today: today).deadline.description)
         }
     }
 }

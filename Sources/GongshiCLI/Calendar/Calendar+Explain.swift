@@ -12,14 +12,7 @@ extension Gongshi.Calendar {
         @OptionGroup var today: TodayOptions
 
         func run() throws {
-            let decision = try DateInput.parse(arguments.date, what: "DATE", today: today.resolve)
-            let calendar = try self.calendar.load()
-            let explanation: DeadlineExplanation
-            do {
-                explanation = try calendar.explainDeadline(after: decision, workingDays: arguments.days)
-            } catch {
-                throw CommandFailure(error)
-            }
+            let explanation = try arguments.explanation(calendar: calendar, today: today)
             for line in Self.render(explanation) { Output.answer(line) }
         }
 

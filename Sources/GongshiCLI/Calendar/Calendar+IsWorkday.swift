@@ -17,12 +17,7 @@ extension Gongshi.Calendar {
         func run() throws {
             let day = try DateInput.parse(date, what: "DATE", today: today.resolve)
             let calendar = try self.calendar.load()
-            let kind: DayKind
-            do {
-                kind = try calendar.kind(of: day)
-            } catch {
-                throw CommandFailure(error)
-            }
+            let kind = try CommandFailure.calendar { () throws(WorkingDayCalendarError) in try calendar.kind(of: day) }
             Output.answer(Self.render(day, kind))
             if !kind.isWorkingDay { throw ExitCode(ExitStatus.no) }
         }

@@ -20,11 +20,10 @@ extension Gongshi.Calendar {
             let start = try DateInput.parse(from, what: "FROM", today: today.resolve)
             let end = try DateInput.parse(to, what: "TO", today: today.resolve)
             let calendar = try self.calendar.load()
-            do {
-                Output.answer(String(try calendar.workingDays(from: start, to: end)))
-            } catch {
-                throw CommandFailure(error)
+            let count = try CommandFailure.calendar { () throws(WorkingDayCalendarError) in
+                try calendar.workingDays(from: start, to: end)
             }
+            Output.answer(String(count))
         }
     }
 }

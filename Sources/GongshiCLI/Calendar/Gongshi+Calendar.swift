@@ -30,4 +30,13 @@ struct DeadlineArguments: ParsableArguments {
             throw ValidationError("--days 应为 1–366 之间的整数，而不是 \(days)")
         }
     }
+
+    /// The deadline for these arguments, counted day by day on the calendar in force.
+    func explanation(calendar: CalendarOptions, today: TodayOptions) throws -> DeadlineExplanation {
+        let decision = try DateInput.parse(date, what: "DATE", today: today.resolve)
+        let calendar = try calendar.load()
+        return try CommandFailure.calendar { () throws(WorkingDayCalendarError) in
+            try calendar.explainDeadline(after: decision, workingDays: days)
+        }
+    }
 }

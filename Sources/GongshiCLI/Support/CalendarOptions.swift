@@ -43,6 +43,15 @@ struct CalendarOptions: ParsableArguments {
 }
 
 extension CommandFailure {
+    /// Runs a calendar question, turning the calendar's refusal into the command's failure.
+    static func calendar<T>(_ question: () throws(WorkingDayCalendarError) -> T) throws(CommandFailure) -> T {
+        do {
+            return try question()
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
+
     /// A calendar that cannot answer: status 78 for coverage (the fix is more calendar data), 64 otherwise.
     init(_ error: WorkingDayCalendarError) {
         switch error {
