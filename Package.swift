@@ -3,7 +3,7 @@ import PackageDescription
 
 // gongshi: 双公示 disclosure feeds. Layers (see docs/architecture.md):
 //   pure core  — WorkingDayCalendar (no Foundation, no I/O)
-//   edges      — CalendarData (calendar files through Yams), BundledCalendars (the shipped years)
+//   edges      — CalendarData (calendar files through Yams), BundledSchemas (the shipped data files)
 //   shell      — GongshiCLI (commands, clock, exit codes), gongshi (main.swift only)
 let package = Package(
     name: "Gongshi",
@@ -19,21 +19,21 @@ let package = Package(
         // Pure core.
         .target(name: "WorkingDayCalendar"),
 
-        // The official holiday calendar, shipped inside the binary: the files in
-        // schemas/calendars are the source; a build plugin embeds them at build time.
+        // The declarative data shipped inside the binary (calendars, publication schemas, code
+        // tables): the files in schemas/ are the source; a build plugin embeds them at build time.
         .executableTarget(name: "EmbedFilesTool"),
         .plugin(
-            name: "EmbedCalendarsPlugin",
+            name: "EmbedSchemasPlugin",
             capability: .buildTool(),
             dependencies: ["EmbedFilesTool"]
         ),
-        .target(name: "BundledCalendars", plugins: ["EmbedCalendarsPlugin"]),
+        .target(name: "BundledSchemas", plugins: ["EmbedSchemasPlugin"]),
 
         // Edge: calendar files (YAML) -> WorkingDayCalendar, with located issues.
         .target(
             name: "CalendarData",
             dependencies: [
-                "WorkingDayCalendar", "BundledCalendars",
+                "WorkingDayCalendar", "BundledSchemas",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "WorkingDayCalendarTests", dependencies: ["WorkingDayCalendar"]),
         .testTarget(
             name: "CalendarDataTests",
-            dependencies: ["CalendarData", "WorkingDayCalendar", "BundledCalendars", "GongshiTesting"]
+            dependencies: ["CalendarData", "WorkingDayCalendar", "BundledSchemas", "GongshiTesting"]
         ),
         .testTarget(name: "GongshiCLITests", dependencies: ["gongshi", "WorkingDayCalendar", "GongshiTesting"]),
     ]

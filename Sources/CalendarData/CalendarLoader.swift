@@ -1,4 +1,4 @@
-internal import BundledCalendars
+internal import BundledSchemas
 import Foundation
 
 /// Loads the calendar in force: the years bundled in the binary, plus a user's own folder.
@@ -10,7 +10,7 @@ public enum CalendarLoader {
 
     /// The bundled calendar files, as shipped in the binary.
     public static var bundledFiles: [CalendarFile] {
-        BundledCalendars.files.map {
+        BundledSchemas.files(in: "calendars").map {
             CalendarFile(name: $0.name, displayPath: bundledPrefix + $0.name, text: $0.text)
         }
     }

@@ -1,4 +1,4 @@
-import BundledCalendars
+import BundledSchemas
 import CalendarData
 import Foundation
 import GongshiTesting
@@ -20,8 +20,9 @@ struct BundledCalendarTests {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             .filter { $0.hasSuffix(".yaml") }.sorted()
         #expect(names == (2019...2026).map { "\($0).yaml" })
-        #expect(BundledCalendars.files.map(\.name) == names)
-        for file in BundledCalendars.files {
+        let embedded = BundledSchemas.files(in: "calendars")
+        #expect(embedded.map(\.name) == names)
+        for file in embedded {
             let onDisk = try String(contentsOf: folder.appendingPathComponent(file.name), encoding: .utf8)
             #expect(file.text == onDisk, "\(file.name) differs from the embedded copy")
         }
