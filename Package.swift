@@ -18,6 +18,8 @@ let package = Package(
     targets: [
         // Pure core.
         .target(name: "WorkingDayCalendar"),
+        .target(name: "DisclosureCore", dependencies: ["WorkingDayCalendar"]),
+        .target(name: "SourceDecoders"),
 
         // The declarative data shipped inside the binary (calendars, publication schemas, code
         // tables): the files in schemas/ are the source; a build plugin embeds them at build time.
@@ -38,11 +40,20 @@ let package = Package(
             ]
         ),
 
+        // Edge: publication schemas and code tables (YAML, through Yams) -> DisclosureCore values.
+        .target(
+            name: "PipelineConfig",
+            dependencies: [
+                "DisclosureCore", "WorkingDayCalendar", "BundledSchemas",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
         // Shell.
         .target(
             name: "GongshiCLI",
             dependencies: [
-                "WorkingDayCalendar", "CalendarData",
+                "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

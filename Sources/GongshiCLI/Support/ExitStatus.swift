@@ -9,6 +9,8 @@ public enum ExitStatus {
     public static let dataError: Int32 = 65
     /// EX_UNAVAILABLE: a portal could not be used.
     public static let unavailable: Int32 = 69
+    /// EX_CANTCREAT: an output file (a report) could not be written.
+    public static let cantCreate: Int32 = 73
     /// EX_TEMPFAIL: work left for a later run.
     public static let temporaryFailure: Int32 = 75
     /// EX_CONFIG: bad configuration — an unreadable or invalid calendar, or a count beyond its coverage.

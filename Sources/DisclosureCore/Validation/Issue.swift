@@ -1,0 +1,76 @@
+/// A language for messages: Chinese for the clerks who fix the data, English on request.
+public enum Language: String, Sendable, CaseIterable {
+    case zh
+    case en
+}
+
+/// A message in both languages; the report picks one.
+public struct LocalizedText: Sendable, Equatable {
+    public let zh: String
+    public let en: String
+
+    public init(zh: String, en: String) {
+        self.zh = zh
+        self.en = en
+    }
+
+    public func text(_ language: Language) -> String {
+        language == .zh ? zh : en
+    }
+}
+
+/// A problem found in the data, located precisely enough to fix, with a stable English type code.
+///
+/// The shape follows the Frictionless validation report: `type` is a kebab-case code, `row`
+/// counts the header as row 1 and counts records, not lines.
+public struct Issue: Sendable, Equatable {
+    /// The file, as the user named it.
+    public var file: String?
+    /// The record's row number (header = 1), or `nil` for a problem of the whole file.
+    public var row: Int?
+    /// The field's Chinese name.
+    public var field: String?
+    /// The field's exchange column code (CF_* / XK_*).
+    public var column: String?
+    /// A stable kebab-case code, such as `credit-code-check-character`.
+    public let type: String
+    public let severity: Severity
+    /// The value as found, masked for personal data.
+    public var value: String?
+    public let message: LocalizedText
+
+    public init(
+        _ type: String, _ severity: Severity = .error, field: FieldSpec? = nil, value: String? = nil,
+        zh: String, en: String
+    ) {
+        self.type = type
+        self.severity = severity
+        self.field = field?.name
+        self.column = field?.code
+        self.value = value.map { field?.personal == true ? PersonalData.mask($0) : $0 }
+        self.message = LocalizedText(zh: zh, en: en)
+    }
+
+    /// The same issue placed in a file and row.
+    public func located(file: String, row: Int?) -> Issue {
+        var copy = self
+        copy.file = file
+        copy.row = row
+        return copy
+    }
+}
+
+/// Personal data in reports and messages.
+public enum PersonalData {
+    /// Masks an ID number for reports: the first 6 and last 4 characters stay (the region and the
+    /// check, enough to find the record), the rest become `*`. Short values keep only their first
+    /// character.
+    public static func mask(_ value: String) -> String {
+        let characters = Array(value)
+        guard characters.count >= 12 else {
+            return characters.isEmpty ? "" : String(characters[0]) + String(repeating: "*", count: characters.count - 1)
+        }
+        return String(characters.prefix(6)) + String(repeating: "*", count: characters.count - 10)
+            + String(characters.suffix(4))
+    }
+}

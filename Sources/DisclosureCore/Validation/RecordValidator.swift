@@ -1,0 +1,473 @@
+public import WorkingDayCalendar
+
+/// The outcome of checking one record: its normalized values and every problem found.
+public struct RecordCheck: Sendable {
+    /// Normalized values by field index; `nil` when the column is absent or the cell empty.
+    public let values: [String?]
+    /// Problems without a file or row; the caller places them.
+    public let issues: [Issue]
+
+    /// Whether any problem is an error (the record cannot be published).
+    public var hasErrors: Bool { issues.contains { $0.severity == .error } }
+}
+
+/// Checks one record against a publication schema: normalization first (each change a warning),
+/// then requiredness, conditions, lengths, enumerations, dates, amounts and code checks. Every
+/// problem is collected; the check never stops at the first one.
+///
+/// Pure: today is a value, and nothing is read or written.
+public struct RecordValidator {
+    public let schema: PublicationSchema
+    public let today: CalendarDate
+    private let patterns: [String: Regex<AnyRegexOutput>]
+    /// Enumeration values, longest first, so that a value containing a separator (没收违法所得、没收非法财物)
+    /// is matched whole before the cell is split.
+    private let valuesLongestFirst: [[String]]
+
+    /// - Throws: ``SchemaProblem`` when a pattern in the schema is not a valid regular expression.
+    public init(schema: PublicationSchema, today: CalendarDate) throws(SchemaProblem) {
+        self.schema = schema
+        self.today = today
+        var patterns: [String: Regex<AnyRegexOutput>] = [:]
+        for field in schema.fields {
+            for pattern in Self.patterns(of: field) where patterns[pattern] == nil {
+                do {
+                    patterns[pattern] = try Regex(pattern)
+                } catch {
+                    throw SchemaProblem(field: field.name, message: "“\(pattern)”不是有效的正则表达式：\(error)")
+                }
+            }
+        }
+        self.patterns = patterns
+        self.valuesLongestFirst = schema.fields.map { $0.values.sorted { $0.count > $1.count } }
+    }
+
+    /// The regular expressions a field uses.
+    static func patterns(of field: FieldSpec) -> [String] {
+        switch field.check {
+        case .pattern(let pattern, _): [pattern]
+        case .identityDocument(_, let formats):
+            formats.values.compactMap { if case .pattern(let p) = $0 { p } else { nil } }
+        default: []
+        }
+    }
+
+    /// Checks one record.
+    ///
+    /// - Parameter cells: the raw cell text by field index; `nil` for a field whose column is absent.
+    public func check(_ cells: [String?]) -> RecordCheck {
+        var issues: [Issue] = []
+        var values: [String?] = []
+        for (index, field) in schema.fields.enumerated() {
+            let raw = index < cells.count ? cells[index] : nil
+            let value = raw.map { normalize($0, field, &issues) }
+            values.append(value?.isEmpty == false ? value : nil)
+        }
+        let record = Record(schema: schema, values: values, valuesLongestFirst: valuesLongestFirst)
+        for (index, field) in schema.fields.enumerated() {
+            guard let value = values[index] else {
+                requireIfNeeded(field, record, &issues)
+                continue
+            }
+            if let maxLength = field.maxLength, value.count > maxLength {
+                issues.append(.init(
+                    "max-length", field: field, value: value,
+                    zh: "长度为 \(value.count) 个字符，超过上限 \(maxLength) 个字符",
+                    en: "\(value.count) characters, more than the limit of \(maxLength)"))
+            }
+            switch field.kind {
+            case .text: break
+            case .enumeration: checkEnumeration(field, index: index, record, &issues)
+            case .date: checkDate(field, value, record, &issues)
+            case .decimal: checkDecimal(field, value, &issues)
+            case .code: checkCode(field, value, record, &issues)
+            }
+        }
+        return RecordCheck(values: values, issues: issues)
+    }
+
+    // MARK: - Normalization
+
+    private func normalize(_ raw: String, _ field: FieldSpec, _ issues: inout [Issue]) -> String {
+        var value = TextNormalizer.trim(raw)
+        if value != raw {
+            issues.append(.init(
+                "normalized-whitespace", .warning, field: field, value: raw,
+                zh: "已去掉首尾空白（含全角空格、不换行空格）或不可见字符", en: "surrounding or invisible whitespace removed"))
+        }
+        if [.code, .decimal, .date].contains(field.kind) {
+            let half = TextNormalizer.halfWidth(value)
+            if half != value {
+                issues.append(.init(
+                    "normalized-width", .warning, field: field, value: value,
+                    zh: "全角字母或数字已改为半角：\(Self.show(half, field))", en: "full-width letters or digits made half-width: \(Self.show(half, field))"))
+                value = half
+            }
+        }
+        if field.kind == .code {
+            let upper = TextNormalizer.upperASCII(value)
+            if upper != value {
+                issues.append(.init(
+                    "normalized-case", .warning, field: field, value: value,
+                    zh: "小写字母已改为大写：\(Self.show(upper, field))", en: "lower-case letters made upper case: \(Self.show(upper, field))"))
+                value = upper
+            }
+        }
+        if field.kind == .date, !value.isEmpty {
+            if value == "长期", let longTerm = field.longTerm {
+                let standard = TextNormalizer.standardForm(longTerm)
+                issues.append(.init(
+                    "normalized-long-term", .warning, field: field, value: value,
+                    zh: "“长期”已写作 \(standard)", en: "“长期” (no end) written as \(standard)"))
+                value = standard
+            } else if let date = TextNormalizer.date(value) {
+                let standard = TextNormalizer.standardForm(date)
+                if standard != value {
+                    issues.append(.init(
+                        "normalized-date", .warning, field: field, value: value,
+                        zh: "日期已统一写作 \(standard)", en: "date written as \(standard)"))
+                    value = standard
+                }
+            }
+        }
+        return value
+    }
+
+    /// A value for a message: masked when personal.
+    private static func show(_ value: String, _ field: FieldSpec) -> String {
+        field.personal ? PersonalData.mask(value) : value
+    }
+
+    // MARK: - Requiredness
+
+    private func requireIfNeeded(_ field: FieldSpec, _ record: Record, _ issues: inout [Issue]) {
+        if field.required {
+            issues.append(.init("required-missing", field: field, zh: "必填项为空", en: "required field is empty"))
+            return
+        }
+        guard let condition = field.requiredWhen.first(where: record.holds) else { return }
+        let (zh, en) = Self.describe(condition)
+        issues.append(.init(
+            "conditional-required-missing", field: field,
+            zh: "\(zh)必填，但为空", en: "required \(en), but empty"))
+    }
+
+    static func describe(_ condition: Condition) -> (zh: String, en: String) {
+        switch condition.match {
+        case .oneOf(let values):
+            let list = values.map { "“\($0)”" }
+            return ("\(condition.field)为\(list.joined(separator: "或"))时", "when \(condition.field) is \(list.joined(separator: " or "))")
+        case .containsAny(let texts):
+            let list = texts.map { "“\($0)”" }
+            return ("\(condition.field)包含\(list.joined(separator: "或"))时", "when \(condition.field) includes \(list.joined(separator: " or "))")
+        }
+    }
+
+    // MARK: - Enumerations
+
+    private func checkEnumeration(_ field: FieldSpec, index: Int, _ record: Record, _ issues: inout [Issue]) {
+        let tokens = record.tokens(at: index)
+        if tokens.isEmpty {
+            issues.append(.init(
+                "enum-unknown", field: field, value: record.values[index],
+                zh: "没有可识别的值", en: "no value could be read"))
+        }
+        // "其他" written without the text the prefix "其他-" asks for.
+        let bareOther = field.otherPrefix.map { prefix in String(prefix.reversed().drop { !$0.isLetter }.reversed()) }
+        for token in tokens where !field.values.contains(token) {
+            if let prefix = field.otherPrefix, token.hasPrefix(prefix), token.count > prefix.count { continue }
+            if let prefix = field.otherPrefix, token == prefix || token == bareOther {
+                issues.append(.init(
+                    "enum-other-text-missing", field: field, value: token,
+                    zh: "“\(token)”须注明具体类别，写作“\(prefix)具体类别”", en: "“\(token)” must name the category, as “\(prefix)<category>”"))
+                continue
+            }
+            let allowed = field.values + (field.otherPrefix.map { ["\($0)…"] } ?? [])
+            issues.append(.init(
+                "enum-unknown", field: field, value: token,
+                zh: "“\(token)”不是允许的值；可填：\(allowed.joined(separator: "、"))",
+                en: "“\(token)” is not an allowed value; allowed: \(allowed.joined(separator: ", "))"))
+        }
+    }
+
+    // MARK: - Dates
+
+    private func checkDate(_ field: FieldSpec, _ value: String, _ record: Record, _ issues: inout [Issue]) {
+        guard let date = TextNormalizer.date(value) else {
+            issues.append(.init(
+                "date-invalid", field: field, value: value,
+                zh: "“\(value)”不是有效日期；应写作 YYYY/MM/DD（也接受 2020-05-06、2020年5月6日、20200506）",
+                en: "“\(value)” is not a valid date; write YYYY/MM/DD (2020-05-06, 2020年5月6日 and 20200506 are read too)"))
+            return
+        }
+        if field.notAfterToday, date > today {
+            issues.append(.init(
+                "date-in-future", field: field, value: value,
+                zh: "\(TextNormalizer.standardForm(date)) 晚于今天（\(TextNormalizer.standardForm(today))）",
+                en: "\(TextNormalizer.standardForm(date)) is after today (\(TextNormalizer.standardForm(today)))"))
+        }
+        for (others, severity) in [(field.notBefore, Severity.error), (field.warnIfBefore, .warning)] {
+            for other in others {
+                guard let earliest = record.date(of: other), date < earliest else { continue }
+                issues.append(.init(
+                    severity == .error ? "date-order" : "date-order-unusual", severity, field: field, value: value,
+                    zh: "\(TextNormalizer.standardForm(date)) 早于\(other)（\(TextNormalizer.standardForm(earliest))）",
+                    en: "\(TextNormalizer.standardForm(date)) is before \(other) (\(TextNormalizer.standardForm(earliest)))"))
+            }
+        }
+    }
+
+    // MARK: - Decimals
+
+    private func checkDecimal(_ field: FieldSpec, _ value: String, _ issues: inout [Issue]) {
+        guard let number = DecimalText(value) else {
+            issues.append(.init(
+                "decimal-invalid", field: field, value: value,
+                zh: "“\(value)”不是数字；只写数字和小数点，不带单位、逗号", en: "“\(value)” is not a number; digits and a decimal point only, no unit or commas"))
+            return
+        }
+        if let minimum = field.minimum, number < minimum {
+            issues.append(.init(
+                "decimal-below-minimum", field: field, value: value,
+                zh: "\(value) 小于 \(minimum)", en: "\(value) is less than \(minimum)"))
+        }
+        let significantScale = number.fractionDigits.reversed().drop { $0 == "0" }.count
+        if let maxScale = field.maxScale, significantScale > maxScale {
+            issues.append(.init(
+                "decimal-scale", field: field, value: value,
+                zh: "小数点后有 \(significantScale) 位，最多 \(maxScale) 位", en: "\(significantScale) decimal places, at most \(maxScale)"))
+        }
+        if let threshold = field.warnAtLeast, number >= threshold {
+            issues.append(.init(
+                "amount-looks-like-yuan", .warning, field: field, value: value,
+                zh: "\(value) 万元不小于 \(threshold) 万元，像是把“元”填成了“万元”；单位是万元（1 元 = 0.0001 万元）",
+                en: "\(value) 万元 is at least \(threshold) 万元: was an amount in 元 entered as 万元? The unit is 万元 (1 元 = 0.0001 万元)"))
+        }
+    }
+
+    // MARK: - Codes
+
+    private func checkCode(_ field: FieldSpec, _ value: String, _ record: Record, _ issues: inout [Issue]) {
+        switch field.check {
+        case nil: break
+        case .creditCode(let rule): checkCreditCode(field, value, rule, record, &issues)
+        case .organizationCode:
+            if let problem = OrganizationCode.problem(in: value) {
+                let (zh, en) = Self.describe(problem)
+                issues.append(.init(
+                    "org-code-invalid", field: field, value: value,
+                    zh: "组织机构代码（GB 11714）不正确：\(zh)", en: "not a valid organization code (GB 11714): \(en)"))
+            }
+        case .identityDocument(let typeField, let formats):
+            checkIdentity(field, value, typeField: typeField, formats: formats, record, &issues)
+        case .pattern(let pattern, let description):
+            if let regex = patterns[pattern], (try? regex.wholeMatch(in: value)) == nil {
+                issues.append(.init(
+                    "format-invalid", field: field, value: value,
+                    zh: "格式不正确：应为 \(description)", en: "wrong format: expected \(description)"))
+            }
+        }
+    }
+
+    private func checkCreditCode(
+        _ field: FieldSpec, _ value: String, _ rule: CreditCodeRule, _ record: Record, _ issues: inout [Issue]
+    ) {
+        let category = rule.categoryField.flatMap(record.value(of:))
+        if let placeholder = rule.placeholder, value == placeholder {
+            if !rule.placeholderFor.isEmpty, let category, !rule.placeholderFor.contains(category) {
+                issues.append(.init(
+                    "credit-code-placeholder", field: field, value: value,
+                    zh: "占位代码 \(placeholder) 只适用于\(rule.placeholderFor.joined(separator: "、"))，而行政相对人类别是“\(category)”",
+                    en: "the placeholder \(placeholder) is only for \(rule.placeholderFor.joined(separator: ", ")), but the subject category is “\(category)”"))
+            }
+            if let needed = rule.placeholderRequires, record.value(of: needed) == nil {
+                issues.append(.init(
+                    "credit-code-placeholder", field: field, value: value,
+                    zh: "使用占位代码 \(placeholder) 时必须填写\(needed)", en: "with the placeholder \(placeholder), \(needed) is required"))
+            }
+            return
+        }
+        if let problem = CreditCode.problem(in: value) {
+            let (type, zh, en): (String, String, String)
+            switch problem {
+            case .length(let count):
+                (type, zh, en) = ("credit-code-length", "应为 18 位，实为 \(count) 位", "must be 18 characters, not \(count)")
+            case .character(let position, let character):
+                (type, zh, en) = (
+                    "credit-code-character", "第 \(position) 位“\(character)”不是允许的字符（数字和除 I、O、S、V、Z 外的大写字母）",
+                    "character \(position) “\(character)” is not allowed (digits and capitals except I, O, S, V, Z)"
+                )
+            case .regionNotDigits(let region):
+                (type, zh, en) = ("credit-code-region", "第 3–8 位行政区划码“\(region)”应为数字", "characters 3–8 (region code) “\(region)” must be digits")
+            case .organizationCode(let organization):
+                (type, zh, en) = (
+                    "credit-code-organization-code", "第 9–17 位组织机构代码“\(organization)”校验不通过（GB 11714）",
+                    "characters 9–17, the organization code “\(organization)”, fail their check (GB 11714)"
+                )
+            case .checkCharacter(let expected, let found):
+                (type, zh, en) = (
+                    "credit-code-check-character", "校验码应为“\(expected)”，而不是“\(found)”；请核对代码是否抄错",
+                    "the check character should be “\(expected)”, not “\(found)”: is the code mistyped?"
+                )
+            }
+            issues.append(.init(type, field: field, value: value, zh: "统一社会信用代码不正确：\(zh)", en: "invalid unified social credit code: \(en)"))
+            return
+        }
+        let pair = CreditCode.registrationCategory(of: value)
+        if !rule.knownRegistrationCategories.isEmpty, rule.knownRegistrationCategories[pair] == nil {
+            issues.append(.init(
+                "credit-code-category-unknown", rule.unknownCategorySeverity, field: field, value: value,
+                zh: "前两位登记管理部门/机构类别“\(pair)”不在已知的代码表中；请确认代码无误",
+                en: "registration department/category “\(pair)” is not in the known table; please confirm the code"))
+        }
+        for (prefix, required) in rule.categoryByPrefix.sorted(by: { $0.key < $1.key })
+        where value.hasPrefix(prefix) {
+            guard let categoryField = rule.categoryField, let category, category != required else { continue }
+            issues.append(.init(
+                "credit-code-category-mismatch", field: field, value: value,
+                zh: "以“\(prefix)”开头的代码属于\(required)，\(categoryField)应为“\(required)”，而不是“\(category)”",
+                en: "a code starting “\(prefix)” belongs to \(required): \(categoryField) must be “\(required)”, not “\(category)”"))
+        }
+    }
+
+    private func checkIdentity(
+        _ field: FieldSpec, _ value: String, typeField: String, formats: [String: IdentityFormat], _ record: Record,
+        _ issues: inout [Issue]
+    ) {
+        guard let type = record.value(of: typeField), let format = formats[type] else { return }
+        switch format {
+        case .residentID:
+            switch ResidentIDNumber.problem(in: value, today: today) {
+            case nil:
+                if ResidentIDNumber.isLegacy(value) {
+                    issues.append(.init(
+                        "id-number-legacy", .warning, field: field, value: value,
+                        zh: "15 位旧身份证号码，没有校验位，只核对了出生日期；请尽量改用 18 位号码",
+                        en: "a 15-digit legacy ID number has no check digit; only its birth date was checked"))
+                }
+            case .length(let count):
+                issues.append(.init(
+                    "id-number-invalid", field: field, value: value,
+                    zh: "居民身份证号码应为 18 位，实为 \(count) 位", en: "a resident ID number has 18 characters, not \(count)"))
+            case .character(let position):
+                issues.append(.init(
+                    "id-number-invalid", field: field, value: value,
+                    zh: "居民身份证号码第 \(position) 位应为数字（末位可为 X）", en: "character \(position) of the ID number must be a digit (the last may be X)"))
+            case .birthDate:
+                issues.append(.init(
+                    "id-number-birth-date", field: field, value: value,
+                    zh: "居民身份证号码中的出生日期不是真实日期或晚于今天", en: "the birth date in the ID number is not a real date or is in the future"))
+            case .checkCharacter:
+                issues.append(.init(
+                    "id-number-check-character", field: field, value: value,
+                    zh: "居民身份证号码校验位不正确（GB 11643）；请核对号码是否抄错", en: "the ID number's check character is wrong (GB 11643): is it mistyped?"))
+            }
+        case .pattern(let pattern):
+            if let regex = patterns[pattern], (try? regex.wholeMatch(in: value)) == nil {
+                issues.append(.init(
+                    "id-document-format", field: field, value: value,
+                    zh: "号码不符合“\(type)”的格式", en: "the number does not have the format of “\(type)”"))
+            }
+        }
+    }
+
+    static func describe(_ problem: OrganizationCode.Problem) -> (zh: String, en: String) {
+        switch problem {
+        case .length(let count): ("应为 9 位（或 XXXXXXXX-X），实为 \(count) 位", "must be 9 characters (or XXXXXXXX-X), not \(count)")
+        case .character(let position, let character): ("第 \(position) 位“\(character)”应为数字或大写字母", "character \(position) “\(character)” must be a digit or capital letter")
+        case .checkCharacter(let expected, let found): ("校验码应为“\(expected)”，而不是“\(found)”", "the check character should be “\(expected)”, not “\(found)”")
+        }
+    }
+}
+
+/// A problem in a schema itself (exit 78).
+public struct SchemaProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public let field: String?
+    public let message: String
+
+    public init(field: String?, message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { field.map { "\($0)：\(message)" } ?? message }
+}
+
+/// One record's normalized values, with lookups by field name for the cross-field rules.
+struct Record {
+    let schema: PublicationSchema
+    let values: [String?]
+    let valuesLongestFirst: [[String]]
+
+    func value(of name: String) -> String? {
+        schema.index(of: name).flatMap { values[$0] }
+    }
+
+    func date(of name: String) -> CalendarDate? {
+        value(of: name).flatMap(TextNormalizer.date)
+    }
+
+    /// The values of an enumeration field: one, or for a multi-valued field each value in the cell.
+    func tokens(at index: Int) -> [String] {
+        guard let value = values[index] else { return [] }
+        let field = schema.fields[index]
+        guard field.multiple else { return [value] }
+        return EnumerationSplitter.split(value, known: valuesLongestFirst[index], separators: field.separators)
+    }
+
+    func holds(_ condition: Condition) -> Bool {
+        guard let index = schema.index(of: condition.field) else { return false }
+        let tokens = schema.fields[index].kind == .enumeration ? self.tokens(at: index) : values[index].map { [$0] } ?? []
+        switch condition.match {
+        case .oneOf(let accepted): return tokens.contains { accepted.contains($0) }
+        case .containsAny(let texts): return tokens.contains { token in texts.contains { token.contains($0) } }
+        }
+    }
+}
+
+/// Splits a multi-valued cell such as `警告;罚款`, `罚款、没收违法所得、没收非法财物` or `警告；其他-通报`.
+enum EnumerationSplitter {
+    /// - Parameters:
+    ///   - known: the allowed values, longest first; a known value is taken whole even when it
+    ///     contains a separator.
+    ///   - separators: the separators, such as `;`, `；`, `、` and `,`.
+    static func split(_ text: String, known: [String], separators: [String]) -> [String] {
+        var tokens: [String] = []
+        var rest = Substring(text)
+        func dropSeparators() {
+            while true {
+                rest = rest.drop { $0 == " " || $0 == "\u{3000}" }
+                guard let separator = separators.first(where: { rest.hasPrefix($0) }) else { return }
+                rest = rest.dropFirst(separator.count)
+            }
+        }
+        dropSeparators()
+        while !rest.isEmpty {
+            if let value = known.first(where: { candidate in
+                rest.hasPrefix(candidate)
+                    && (rest.count == candidate.count || separators.contains { rest.dropFirst(candidate.count).hasPrefix($0) })
+            }) {
+                tokens.append(value)
+                rest = rest.dropFirst(value.count)
+            } else {
+                var end = rest.startIndex
+                while end < rest.endIndex, !separators.contains(where: { rest[end...].hasPrefix($0) }) {
+                    end = rest.index(after: end)
+                }
+                let token = String(rest[..<end]).trimmingCharacters(in: " \u{3000}")
+                if !token.isEmpty { tokens.append(token) }
+                rest = rest[end...]
+            }
+            dropSeparators()
+        }
+        return tokens
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        let drop: (Character) -> Bool = { set.contains($0) }
+        guard let start = firstIndex(where: { !drop($0) }), let end = lastIndex(where: { !drop($0) }) else { return "" }
+        return String(self[start...end])
+    }
+}

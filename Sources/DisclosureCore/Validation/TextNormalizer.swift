@@ -1,0 +1,85 @@
+public import WorkingDayCalendar
+
+/// Normalization before the checks: each change is reported as a warning, never made silently.
+public enum TextNormalizer {
+    /// Characters that are invisible and never belong in the data: zero-width spaces and joiners,
+    /// the word joiner and a stray byte-order mark.
+    static let invisible: Set<Unicode.Scalar> = ["\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{FEFF}"]
+
+    /// Whitespace trimmed at both ends: ASCII spaces, tabs and line ends, the full-width space
+    /// U+3000 and the no-break space U+00A0.
+    static func isTrimmable(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == " " || scalar == "\t" || scalar == "\n" || scalar == "\r" || scalar == "\u{3000}"
+            || scalar == "\u{00A0}"
+    }
+
+    /// Removes invisible characters anywhere and whitespace at both ends.
+    public static func trim(_ text: String) -> String {
+        var scalars = text.unicodeScalars.filter { !invisible.contains($0) }
+        while let first = scalars.first, isTrimmable(first) { scalars.removeFirst() }
+        while let last = scalars.last, isTrimmable(last) { scalars.removeLast() }
+        var result = ""
+        result.unicodeScalars.append(contentsOf: scalars)
+        return result
+    }
+
+    /// Full-width ASCII forms (U+FF01–U+FF5E, such as `９１Ａ`) to their ASCII letters, digits and signs.
+    public static func halfWidth(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if (0xFF01...0xFF5E).contains(scalar.value), let ascii = Unicode.Scalar(scalar.value - 0xFEE0) {
+                result.unicodeScalars.append(ascii)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// ASCII letters to upper case; other characters unchanged.
+    public static func upperASCII(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if ("a"..."z").contains(scalar), let upper = Unicode.Scalar(scalar.value - 32) {
+                result.unicodeScalars.append(upper)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// Reads a date written `2020/5/6`, `2020-05-06`, `2020年5月6日` or `20200506`.
+    ///
+    /// - Returns: the date, or `nil` when the text is none of these forms or not a real date.
+    public static func date(_ text: String) -> CalendarDate? {
+        if text.count == 8, text.allSatisfy({ $0.isASCII && $0.isNumber }),
+            let year = Int(text.prefix(4)), let month = Int(text.dropFirst(4).prefix(2)), let day = Int(text.suffix(2))
+        {
+            return CalendarDate(year: year, month: month, day: day)
+        }
+        if text.hasSuffix("日"), let yearEnd = text.firstIndex(of: "年"), let monthEnd = text.firstIndex(of: "月"),
+            yearEnd < monthEnd
+        {
+            let year = text[..<yearEnd]
+            let month = text[text.index(after: yearEnd)..<monthEnd]
+            let day = text[text.index(after: monthEnd)..<text.index(before: text.endIndex)]
+            guard year.count == 4, (1...2).contains(month.count), (1...2).contains(day.count),
+                let y = Int(year), let m = Int(month), let d = Int(day)
+            else { return nil }
+            return CalendarDate(year: y, month: m, day: d)
+        }
+        return try? CalendarDate.parse(text, format: .lenient)
+    }
+
+    /// The national standard's form: `YYYY/MM/DD`.
+    public static func standardForm(_ date: CalendarDate) -> String {
+        date.description.replacingDashes()
+    }
+}
+
+extension String {
+    fileprivate func replacingDashes() -> String {
+        String(map { $0 == "-" ? "/" : $0 })
+    }
+}

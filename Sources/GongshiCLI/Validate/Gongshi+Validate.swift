@@ -1,0 +1,101 @@
+import ArgumentParser
+import DisclosureCore
+import Foundation
+import PipelineConfig
+import WorkingDayCalendar
+
+extension Gongshi {
+    /// `gongshi validate --kind penalty|permit FILE...`: checks files laid out as the national
+    /// templates against a publication schema, with no pipeline file. Writes nothing but its report.
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "按公示标准校验数据文件（列名用模板中文名或 CF_*/XK_* 代码，列序任意），列出全部问题。不写台账，不上传。",
+            discussion: """
+                每个问题一行：文件:行: 字段: 说明 [类型代码]；行号以表头为第 1 行，按记录计（单元格内换行不增加行号）。\
+                退出码：0 全部有效；65 有无效记录或无法校验的文件；64 用法错误；78 schema 有误。
+                """)
+
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case text, json
+        }
+
+        @Option(name: .customLong("kind"), help: ArgumentHelp("记录种类：penalty（行政处罚）、permit（行政许可），或内置 schema 的 id。", valueName: "KIND"))
+        var kind: String?
+
+        @Option(name: .customLong("schema"), help: ArgumentHelp("使用这个 schema 文件，而不是内置的（如新的记录种类）。", valueName: "FILE"))
+        var schemaFile: String?
+
+        @Argument(help: ArgumentHelp("要校验的 CSV 文件（UTF-8）。", valueName: "FILE"))
+        var files: [String] = []
+
+        @Option(name: .customLong("format"), help: "输出格式：text（默认）或 json。")
+        var format: Format = .text
+
+        @Option(name: .customLong("report"), help: ArgumentHelp("另把 JSON 报告写入该文件（权限 0600）。", valueName: "PATH"))
+        var reportPath: String?
+
+        @Option(name: .customLong("lang"), help: "说明文字的语言：zh（默认）或 en。")
+        var language: String = "zh"
+
+        @OptionGroup var today: TodayOptions
+
+        func validate() throws {
+            guard (kind == nil) != (schemaFile == nil) else {
+                throw ValidationError("需要 --kind 或 --schema 二者之一")
+            }
+            guard !files.isEmpty else { throw ValidationError("至少给出一个要校验的文件") }
+            guard Language(rawValue: language) != nil else { throw ValidationError("--lang 应为 zh 或 en") }
+        }
+
+        func run() throws {
+            let language = Language(rawValue: language) ?? .zh
+            let today = try self.today.resolve()
+            let schema = try loadSchema()
+            let report = try FileValidator.validate(files: files, schema: schema, today: today)
+            let json = try ReportRendering.json(report, language: language)
+            if let reportPath { try SecureFile.write(json, to: reportPath) }
+            switch format {
+            case .json:
+                FileHandle.standardOutput.write(json)
+            case .text:
+                for line in ReportRendering.text(report, language: language) { Output.answer(line) }
+            }
+            if !report.isValid { throw ExitCode(ExitStatus.dataError) }
+        }
+
+        private func loadSchema() throws -> PublicationSchema {
+            if let schemaFile {
+                let document: SchemaDocument
+                do {
+                    document = try SchemaDocument.disk(schemaFile)
+                } catch {
+                    Output.error(error.description)
+                    throw ExitCode(ExitStatus.configuration)
+                }
+                return try SchemaLoader.load(document).orConfigurationFailure()
+            }
+            switch SchemaCatalog.find(kind: kind ?? "") {
+            case .found(let schema): return schema
+            case .unknown(let known):
+                throw CommandFailure(
+                    status: ExitStatus.usage, code: "kind-unknown",
+                    message: "--kind “\(kind ?? "")”未知；可用：\(known.joined(separator: "；"))")
+            case .invalid(let failure):
+                for issue in failure.issues { Output.error(issue.description) }
+                throw ExitCode(ExitStatus.configuration)
+            }
+        }
+    }
+}
+
+extension Result where Failure == SchemaLoadFailure {
+    /// The value, or every problem on standard error and exit 78.
+    func orConfigurationFailure() throws -> Success {
+        switch self {
+        case .success(let value): return value
+        case .failure(let failure):
+            for issue in failure.issues { Output.error(issue.description) }
+            throw ExitCode(ExitStatus.configuration)
+        }
+    }
+}

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Writes the CSV fixtures of fixtures/validate/ and, beside each, the problems it must produce.
+
+Each row below is written by hand with the rule it exercises; its expectations are the problems
+that rule says the row has, not output copied from gongshi. `*.expected` lines are
+`ROW TYPE FIELD [warning]` (FIELD `-` when the problem has none). Run after changing a row:
+
+    python3 scripts/make-validate-fixtures.py
+
+The tests (Tests/GongshiCLITests/ValidateFixtureTests.swift) validate each CSV with --today 2026-11-30
+and compare the problems found with the .expected file, line for line.
+"""
+import csv
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "validate"
+
+PENALTY = [
+    "行政相对人名称", "行政相对人类别", "行政相对人代码_1(统一社会信用代码)", "行政相对人代码_2(工商注册号)",
+    "行政相对人代码_3(组织机构代码)", "行政相对人代码_4(税务登记号)", "行政相对人代码_5(事业单位证书号)",
+    "行政相对人代码_6(社会组织登记证号)", "法定代表人", "法定代表人证件类型", "法定代表人证件号码", "证件类型",
+    "证件号码", "行政处罚决定书文号", "违法行为类型", "违法事实", "处罚依据", "处罚类别", "处罚内容",
+    "罚款金额(万元)", "没收违法所得、没收非法财物的金额(万元)", "暂扣或吊销证照名称及编号", "处罚决定日期",
+    "处罚有效期", "公示截止期", "处罚机关", "处罚机关统一社会信用代码", "数据来源单位", "数据来源单位统一社会信用代码", "备注",
+]
+AGENCY = "中牟县城市管理局"
+AGENCY_CODE = "11410122000000019Q"
+
+
+def penalty(n, **changes):
+    """A valid 法人 penalty (decision 2026-11-20), changed as given; `n` makes the 文书号 unique."""
+    row = {
+        "行政相对人名称": f"郑州某某餐饮管理有限公司{n}", "行政相对人类别": "法人及非法人组织",
+        "行政相对人代码_1(统一社会信用代码)": "91410100MA40Q8R26R", "法定代表人": "张三",
+        "行政处罚决定书文号": f"牟城管罚〔2026〕{n}号",
+        "违法行为类型": "违反《城市市容和环境卫生管理条例》第十四条", "违法事实": "擅自占用城市道路店外经营",
+        "处罚依据": "《城市市容和环境卫生管理条例》第三十六条", "处罚类别": "罚款", "处罚内容": "罚款2000元",
+        "罚款金额(万元)": "0.2", "处罚决定日期": "2026/11/20", "处罚有效期": "2027/11/20",
+        "处罚机关": AGENCY, "处罚机关统一社会信用代码": AGENCY_CODE, "数据来源单位": AGENCY,
+        "数据来源单位统一社会信用代码": AGENCY_CODE,
+    }
+    row.update(changes)
+    return row
+
+
+def person(n, **changes):
+    """A valid 自然人 warning penalty."""
+    base = {"行政相对人名称": f"李四{n}", "行政相对人类别": "自然人", "行政相对人代码_1(统一社会信用代码)": "",
+            "法定代表人": "", "证件类型": "身份证", "证件号码": "410122198503121231", "处罚类别": "警告",
+            "处罚内容": "警告", "罚款金额(万元)": ""}
+    base.update(changes)
+    return penalty(n, **base)
+
+
+def write(name, header, rows, expected, trailing=""):
+    path = ROOT / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(header)
+        for row in rows:
+            if isinstance(row, list):
+                writer.writerow(row)
+            else:
+                writer.writerow([row.get(column, "") for column in header])
+        handle.write(trailing)
+    path.with_suffix(".expected").write_text("".join(line + "\n" for line in expected), encoding="utf-8")
+
+
+# ---------------------------------------------------------------- penalty, valid: every accepted form
+valid_rows = [
+    penalty(1),                                                                     # 2 法人
+    person(2),                                                                      # 3 自然人, 身份证
+    penalty(3, **{"行政相对人类别": "个体工商户", "行政相对人代码_1(统一社会信用代码)": "92410105MA4DEMWL8T",
+                  "法定代表人": "王五", "处罚类别": "警告;罚款", "罚款金额(万元)": "0.05"}),   # 4 个体工商户, multi ;
+    penalty(4, **{"行政相对人类别": "个体工商户", "行政相对人代码_1(统一社会信用代码)": "00000000000000000X",
+                  "行政相对人代码_2(工商注册号)": "410122600123456", "法定代表人": "赵六"}),    # 5 placeholder + 注册号
+    penalty(5, **{"处罚类别": "罚款、没收违法所得、没收非法财物", "罚款金额(万元)": "0.5",
+                  "没收违法所得、没收非法财物的金额(万元)": "0.1234"}),                  # 6 old-law value containing 、
+    penalty(6, **{"处罚类别": "暂扣许可证件；罚款", "罚款金额(万元)": "1",
+                  "暂扣或吊销证照名称及编号": "道路运输经营许可证（豫交运管许可郑字410122000123号）"}),  # 7 full-width ；
+    penalty(7, **{"处罚类别": "其他-通报", "罚款金额(万元)": "", "处罚有效期": "2099/12/31"}),  # 8 其他-…, 长期
+    penalty(8, **{"处罚决定日期": "2026-11-05", "处罚有效期": "2027年5月5日", "公示截止期": "20270505"}),  # 9 date forms
+    penalty(9, **{"处罚决定日期": "2026/11/5", "行政相对人代码_1(统一社会信用代码)": "９１410100ma40q8r26r",
+                  "行政相对人名称": "\u3000郑州某某餐饮管理有限公司9\u00a0", "行政处罚决定书文号": "牟城管罚〔2026〕\u200b9号"}),  # 10
+    penalty(10, **{"行政相对人代码_3(组织机构代码)": "D2143569-X", "行政相对人代码_4(税务登记号)": "91410100MA40Q8R26R",
+                   "法定代表人证件类型": "护照号", "法定代表人证件号码": "E12345678"}),       # 11 org code, tax no, passport
+    penalty(11, **{"处罚决定日期": "2026/11/30"}),                                     # 12 decided today
+    person(12, **{"证件类型": "港澳居民来往内地通行证", "证件号码": "H12345678"}),        # 13
+    person(13, **{"证件号码": "410122850312123"}),                                     # 14 15-digit legacy
+    person(14, **{"证件类型": "其他-军官证", "证件号码": "军字第0012345号"}),            # 15 其他 type: no format check
+    penalty(15, **{"罚款金额(万元)": "10000"}),                                        # 16 looks like 元
+    penalty(16, **{"行政相对人代码_1(统一社会信用代码)": "14410122123456788R"}),          # 17 unknown category pair
+    {},                                                                             # 18 blank row
+    penalty(17, **{"行政相对人名称": "城" * 200}),                                     # 19 200 characters = 600 bytes
+]
+valid_expected = [
+    "10 normalized-date 处罚决定日期 warning",
+    "10 normalized-case 行政相对人代码_1(统一社会信用代码) warning",
+    "10 normalized-width 行政相对人代码_1(统一社会信用代码) warning",
+    "10 normalized-whitespace 行政相对人名称 warning",
+    "10 normalized-whitespace 行政处罚决定书文号 warning",
+    "14 id-number-legacy 证件号码 warning",
+    "16 amount-looks-like-yuan 罚款金额(万元) warning",
+    "17 credit-code-category-unknown 行政相对人代码_1(统一社会信用代码) warning",
+    "18 blank-row-skipped - warning",
+    "20 blank-row-skipped - warning",
+    "9 normalized-date 处罚决定日期 warning",
+    "9 normalized-date 处罚有效期 warning",
+    "9 normalized-date 公示截止期 warning",
+]
+write("penalty/valid.csv", PENALTY, valid_rows, valid_expected, trailing="," * (len(PENALTY) - 1) + "\r\n")
+
+# ---------------------------------------------------------------- penalty, invalid: one broken rule a row
+invalid_rows = [
+    (penalty(101, **{"行政处罚决定书文号": ""}), ["required-missing 行政处罚决定书文号"]),
+    (penalty(102, **{"罚款金额(万元)": ""}), ["conditional-required-missing 罚款金额(万元)"]),
+    (penalty(103, **{"处罚类别": "没收违法所得", "罚款金额(万元)": ""}), ["conditional-required-missing 没收违法所得、没收非法财物的金额(万元)"]),
+    (penalty(104, **{"处罚类别": "吊销许可证件", "罚款金额(万元)": ""}), ["conditional-required-missing 暂扣或吊销证照名称及编号"]),
+    (person(105, **{"证件类型": "", "证件号码": ""}), ["conditional-required-missing 证件类型", "conditional-required-missing 证件号码"]),
+    (penalty(106, **{"行政相对人代码_1(统一社会信用代码)": ""}), ["conditional-required-missing 行政相对人代码_1(统一社会信用代码)"]),
+    (penalty(107, **{"行政相对人类别": "企业"}), ["enum-unknown 行政相对人类别"]),
+    (penalty(108, **{"处罚类别": "警告;罚金"}), ["enum-unknown 处罚类别"]),
+    (penalty(109, **{"处罚类别": "其他", "罚款金额(万元)": ""}), ["enum-other-text-missing 处罚类别"]),
+    (penalty(110, **{"行政相对人代码_1(统一社会信用代码)": "91410100MA40Q8R26"}), ["credit-code-length 行政相对人代码_1(统一社会信用代码)"]),
+    (penalty(111, **{"行政相对人代码_1(统一社会信用代码)": "9141010OMA40Q8R26R"}), ["credit-code-character 行政相对人代码_1(统一社会信用代码)"]),
+    (penalty(112, **{"行政相对人代码_1(统一社会信用代码)": "914101A0MA40Q8R26R"}), ["credit-code-region 行政相对人代码_1(统一社会信用代码)"]),
+    (penalty(113, **{"行政相对人代码_1(统一社会信用代码)": "91410100MA40Q8R27R"}), ["credit-code-organization-code 行政相对人代码_1(统一社会信用代码)"]),
+    (penalty(114, **{"处罚机关统一社会信用代码": "11410122000000019P"}), ["credit-code-check-character 处罚机关统一社会信用代码"]),
+    (penalty(115, **{"行政相对人类别": "个体工商户", "行政相对人代码_1(统一社会信用代码)": "00000000000000000X"}),
+     ["credit-code-placeholder 行政相对人代码_1(统一社会信用代码)"]),
+    (penalty(116, **{"行政相对人代码_1(统一社会信用代码)": "00000000000000000X", "行政相对人代码_2(工商注册号)": "410122600123456"}),
+     ["credit-code-placeholder 行政相对人代码_1(统一社会信用代码)"]),
+    (penalty(117, **{"行政相对人代码_1(统一社会信用代码)": "92410105MA4DEMWL8T"}), ["credit-code-category-mismatch 行政相对人代码_1(统一社会信用代码)"]),
+    (penalty(118, **{"行政相对人代码_3(组织机构代码)": "D2143569-1"}), ["org-code-invalid 行政相对人代码_3(组织机构代码)"]),
+    (person(119, **{"证件号码": "410122198503121230"}), ["id-number-check-character 证件号码"]),
+    (person(120, **{"证件号码": "410122198502301230"}), ["id-number-birth-date 证件号码"]),
+    (person(121, **{"证件号码": "410122203001011239"}), ["id-number-birth-date 证件号码"]),
+    (person(122, **{"证件号码": "4101221985031212"}), ["id-number-invalid 证件号码"]),
+    (penalty(123, **{"法定代表人证件类型": "护照号", "法定代表人证件号码": "E-123"}), ["id-document-format 法定代表人证件号码"]),
+    (penalty(124, **{"处罚决定日期": "2026/13/01"}), ["date-invalid 处罚决定日期"]),
+    (penalty(125, **{"处罚决定日期": "2026/12/01", "处罚有效期": "2027/12/01"}), ["date-in-future 处罚决定日期"]),
+    (penalty(126, **{"处罚有效期": "2026/11/01"}), ["date-order 处罚有效期"]),
+    (penalty(127, **{"公示截止期": "2026/11/19"}), ["date-order 公示截止期"]),
+    (penalty(128, **{"罚款金额(万元)": "2000元"}), ["decimal-invalid 罚款金额(万元)"]),
+    (penalty(129, **{"罚款金额(万元)": "-0.1"}), ["decimal-below-minimum 罚款金额(万元)"]),
+    (penalty(130, **{"罚款金额(万元)": "0.1234567"}), ["decimal-scale 罚款金额(万元)"]),
+    (penalty(131, **{"行政相对人名称": "城" * 201}), ["max-length 行政相对人名称"]),
+    (penalty(132, **{"行政相对人代码_4(税务登记号)": "123"}), ["format-invalid 行政相对人代码_4(税务登记号)"]),
+    (penalty(133), []),
+    (penalty(133), ["duplicate-key 行政处罚决定书文号"]),
+    (penalty(135, **{"行政相对人类别": "自然人", "行政相对人代码_1(统一社会信用代码)": "", "法定代表人": "", "证件类型": "身份证",
+                     "证件号码": "410122198503121231", "罚款金额(万元)": "0.1"}), []),
+]
+rows, expected = [], []
+for index, (row, problems) in enumerate(invalid_rows):
+    rows.append(row)
+    expected += [f"{index + 2} {problem}" for problem in problems]
+write("penalty/invalid.csv", PENALTY, rows, expected)
+
+# ---------------------------------------------------------------- penalty: header by codes, any order, optional columns absent
+CODES = ["CF_WSH", "CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM", "CF_FRDB", "CF_WFXW", "CF_SY", "CF_YJ", "CF_CFLB", "CF_NR",
+         "CF_NR_FK", "CF_JDRQ", "CF_YXQ", "CF_CFJG", "CF_CFJGDM", "CF_SJLY", "CF_SJLYDM"]
+code_of = dict(zip(["行政处罚决定书文号", "行政相对人名称", "行政相对人类别", "行政相对人代码_1(统一社会信用代码)", "法定代表人",
+                    "违法行为类型", "违法事实", "处罚依据", "处罚类别", "处罚内容", "罚款金额(万元)", "处罚决定日期", "处罚有效期",
+                    "处罚机关", "处罚机关统一社会信用代码", "数据来源单位", "数据来源单位统一社会信用代码"], CODES))
+coded = [{code_of[k]: v for k, v in penalty(n).items() if k in code_of} for n in (201, 202)]
+write("penalty/codes-header.csv", CODES, coded, [])
+
+# ---------------------------------------------------------------- penalty: full-width brackets in the header; an unknown column
+wide = [name.replace("(", "（").replace(")", "）") for name in PENALTY] + ["案件编号"]
+wide_rows = [[penalty(301).get(name, "") for name in PENALTY] + ["AJ-301"]]
+write("penalty/fullwidth-header.csv", wide, wide_rows, [
+    "1 header-normalized 行政相对人代码_1(统一社会信用代码) warning", "1 header-normalized 行政相对人代码_2(工商注册号) warning",
+    "1 header-normalized 行政相对人代码_3(组织机构代码) warning", "1 header-normalized 行政相对人代码_4(税务登记号) warning",
+    "1 header-normalized 行政相对人代码_5(事业单位证书号) warning", "1 header-normalized 行政相对人代码_6(社会组织登记证号) warning",
+    "1 header-normalized 罚款金额(万元) warning", "1 header-normalized 没收违法所得、没收非法财物的金额(万元) warning",
+    "1 unknown-column - warning",
+])
+
+# ---------------------------------------------------------------- penalty: required columns missing -> the file fails
+short = [name for name in PENALTY if name not in ("处罚类别", "处罚机关")] + ["案件编号"]
+write("penalty/missing-columns.csv", short, [penalty(401)], ["1 missing-column -", "1 unknown-column - warning"])
+
+# ---------------------------------------------------------------- penalty: CSV structure — quoted line breaks, extra and missing cells
+structure = [
+    penalty(501, **{"违法事实": "第一行\r\n第二行，含逗号, 和\"引号\""}),   # 2: one record over three lines
+    penalty(502),                                                          # 3: row numbers count records, not lines
+    [penalty(503).get(name, "") for name in PENALTY] + ["多出的数据"],       # 4: extra cell
+    [penalty(504).get(name, "") for name in PENALTY[:24]],                 # 5: short row
+]
+write("penalty/structure.csv", PENALTY, structure, [
+    "4 extra-cell -",
+    "5 missing-cell - warning", "5 required-missing 处罚机关", "5 required-missing 处罚机关统一社会信用代码",
+    "5 required-missing 数据来源单位", "5 required-missing 数据来源单位统一社会信用代码",
+])
+
+# ---------------------------------------------------------------- permit
+PERMIT = [
+    "行政相对人名称", "行政相对人类别", "行政相对人代码_1(统一社会信用代码)", "行政相对人代码_2(工商注册号)", "法定代表人",
+    "证件类型", "证件号码", "行政许可决定文书名称", "行政许可决定文书号", "许可类别", "许可证书名称", "许可编号", "许可内容",
+    "许可决定日期", "有效期自", "有效期至", "许可机关", "许可机关统一社会信用代码", "当前状态", "数据来源单位",
+    "数据来源单位统一社会信用代码", "备注",
+]
+
+
+def permit(n, **changes):
+    row = {
+        "行政相对人名称": f"中牟县某某广告有限公司{n}", "行政相对人类别": "法人及非法人组织",
+        "行政相对人代码_1(统一社会信用代码)": "91410122MA9G7H3K5W", "法定代表人": "周七",
+        "行政许可决定文书名称": "关于设置大型户外广告的行政许可决定书", "行政许可决定文书号": f"牟城管许〔2026〕{n}号",
+        "许可类别": "普通", "许可证书名称": "城市户外广告设置许可证", "许可编号": f"ZMGG2026{n:04d}",
+        "许可内容": "同意在郑开大道设置户外广告牌一块", "许可决定日期": "2026/11/18", "有效期自": "2026/11/18",
+        "有效期至": "2027/11/17", "许可机关": AGENCY, "许可机关统一社会信用代码": AGENCY_CODE, "当前状态": "1",
+        "数据来源单位": AGENCY, "数据来源单位统一社会信用代码": AGENCY_CODE,
+    }
+    row.update(changes)
+    return row
+
+
+write("permit/valid.csv", PERMIT, [
+    permit(1),                                                                              # 2
+    permit(2, **{"行政相对人类别": "自然人", "行政相对人代码_1(统一社会信用代码)": "", "法定代表人": "",
+                 "证件类型": "身份证", "证件号码": "410122199901010013"}),                      # 3 自然人
+    permit(3, **{"行政相对人类别": "个体工商户", "行政相对人代码_1(统一社会信用代码)": "00000000000000000X",
+                 "行政相对人代码_2(工商注册号)": "410122600654321"}),                          # 4 placeholder
+    permit(4, **{"有效期至": "2099/12/31", "许可类别": "其他-备案"}),                          # 5 长期, 其他-…
+    permit(5, **{"有效期至": "长期"}),                                                        # 6 长期 written out
+    permit(6, **{"有效期自": "2026/11/01"}),                                                  # 7 renewal: before the decision
+    permit(7, **{"许可决定日期": "2026年11月18日", "有效期自": "20261118", "有效期至": "2027-11-17"}),  # 8 date forms
+], [
+    "6 normalized-long-term 有效期至 warning",
+    "7 date-order-unusual 有效期自 warning",
+    "8 normalized-date 许可决定日期 warning", "8 normalized-date 有效期自 warning", "8 normalized-date 有效期至 warning",
+])
+permit_invalid = [
+    (permit(101, **{"许可类别": "审批"}), ["enum-unknown 许可类别"]),
+    (permit(102, **{"许可类别": "其他"}), ["enum-other-text-missing 许可类别"]),
+    (permit(103, **{"有效期至": "2026/10/31"}), ["date-order 有效期至"]),
+    (permit(104, **{"当前状态": "有效"}), ["enum-unknown 当前状态"]),
+    (permit(105, **{"许可决定日期": "2026/12/02", "有效期自": "2026/12/02"}), ["date-in-future 许可决定日期"]),
+    (permit(106, **{"许可内容": ""}), ["required-missing 许可内容"]),
+    (permit(107, **{"行政相对人类别": "自然人", "行政相对人代码_1(统一社会信用代码)": "", "法定代表人": "",
+                    "证件类型": "身份证", "证件号码": "410122199901010012"}), ["id-number-check-character 证件号码"]),
+]
+rows, expected = [], []
+for index, (row, problems) in enumerate(permit_invalid):
+    rows.append(row)
+    expected += [f"{index + 2} {problem}" for problem in problems]
+write("permit/invalid.csv", PERMIT, rows, expected)
+
+# ---------------------------------------------------------------- a new record kind from a schema file alone (行政强制)
+COERCION = ["行政相对人名称", "行政相对人类别", "行政相对人代码_1(统一社会信用代码)", "行政强制决定书文号", "强制措施类型",
+            "强制措施内容", "决定日期", "实施机关", "实施机关统一社会信用代码"]
+
+
+def coercion(n, **changes):
+    row = {"行政相对人名称": f"中牟县某某建材经营部{n}", "行政相对人类别": "个体工商户",
+           "行政相对人代码_1(统一社会信用代码)": "92410105MA4DEMWL8T", "行政强制决定书文号": f"牟城管强〔2026〕{n}号",
+           "强制措施类型": "扣押财物", "强制措施内容": "扣押占道堆放的建材", "决定日期": "2026/11/25",
+           "实施机关": AGENCY, "实施机关统一社会信用代码": AGENCY_CODE}
+    row.update(changes)
+    return row
+
+
+write("coercion/valid.csv", COERCION, [coercion(1), coercion(2, **{"强制措施类型": "查封场所、设施或者财物、扣押财物"})], [])
+write("coercion/invalid.csv", COERCION, [
+    coercion(101, **{"强制措施类型": "拘留"}),
+    coercion(102, **{"行政相对人类别": "法人及非法人组织"}),
+    coercion(103, **{"决定日期": "2026/12/25"}),
+], [
+    "2 enum-unknown 强制措施类型",
+    "3 credit-code-category-mismatch 行政相对人代码_1(统一社会信用代码)",
+    "4 date-in-future 决定日期",
+])
+print("fixtures written to", ROOT)
