@@ -67,6 +67,12 @@ let package = Package(
             name: "CalendarDataTests",
             dependencies: ["CalendarData", "WorkingDayCalendar", "BundledSchemas", "GongshiTesting"]
         ),
+        .testTarget(name: "DisclosureCoreTests", dependencies: ["DisclosureCore", "WorkingDayCalendar"]),
+        .testTarget(name: "SourceDecodersTests", dependencies: ["SourceDecoders", "GongshiTesting"]),
+        .testTarget(
+            name: "PipelineConfigTests",
+            dependencies: ["PipelineConfig", "DisclosureCore", "WorkingDayCalendar", "GongshiTesting"]
+        ),
         .testTarget(name: "GongshiCLITests", dependencies: ["gongshi", "WorkingDayCalendar", "GongshiTesting"]),
     ]
 )

@@ -274,3 +274,14 @@ write("coercion/invalid.csv", COERCION, [
     "4 date-in-future 决定日期",
 ])
 print("fixtures written to", ROOT)
+
+# ---------------------------------------------------------------- files that fail as a whole
+# GB18030 bytes (as Excel saves CSV on a Chinese Windows): not UTF-8, so the file fails with the
+# byte offset; the next issue adds GB18030 decoding.
+with (ROOT / "penalty/gb18030.csv").open("w", encoding="gb18030", newline="") as handle:
+    csv.writer(handle, lineterminator="\r\n").writerows([PENALTY, [penalty(601).get(n, "") for n in PENALTY]])
+(ROOT / "penalty/gb18030.expected").write_text("1 encoding-invalid -\n", encoding="utf-8")
+# A quote opened in row 3 and never closed.
+text = (ROOT / "penalty/codes-header.csv").read_text(encoding="utf-8")
+(ROOT / "penalty/unterminated-quote.csv").write_text(text + '牟城管罚〔2026〕701号,"郑州某某公司,法人及非法人组织\r\n', encoding="utf-8")
+(ROOT / "penalty/unterminated-quote.expected").write_text("4 csv-unterminated-quote -\n", encoding="utf-8")

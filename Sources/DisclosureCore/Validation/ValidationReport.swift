@@ -110,10 +110,11 @@ public struct ValidationSession {
             if column < mapping.columnCount {
                 if let index = mapping.fieldIndexByColumn[column] { values[index] = cell }
             } else if !TextNormalizer.trim(cell).isEmpty {
+                // The cell may hold anything a shifted row pushed out, an ID number included: shown masked.
                 rowIssues.append(.init(
-                    "extra-cell", value: cell,
-                    zh: "第 \(column + 1) 列有数据“\(cell)”，但表头只有 \(mapping.columnCount) 列；可能是某个单元格里的逗号没有加引号",
-                    en: "column \(column + 1) holds “\(cell)” but the header has \(mapping.columnCount) columns: an unquoted comma?"))
+                    "extra-cell", value: PersonalData.mask(cell),
+                    zh: "第 \(column + 1) 列有数据，但表头只有 \(mapping.columnCount) 列；可能是某个单元格里的逗号没有加引号",
+                    en: "column \(column + 1) holds data but the header has \(mapping.columnCount) columns: an unquoted comma?"))
             }
         }
         if cells.count < mapping.columnCount {

@@ -1,0 +1,189 @@
+import Foundation
+import GongshiTesting
+import Testing
+
+/// One CSV of `fixtures/validate/KIND/` with the problems it must produce (`NAME.expected`).
+struct ValidateFixture: CustomTestStringConvertible, Sendable {
+    let kind: String
+    let name: String
+    var testDescription: String { "\(kind)/\(name)" }
+    var csv: String { Fixtures.url("validate/\(kind)/\(name).csv").path }
+
+    /// `ROW TYPE FIELD [warning]` lines.
+    var expected: [String] {
+        get throws { try Fixtures.tableRows("validate/\(kind)/\(name).expected").sorted() }
+    }
+
+    /// How the fixture is validated: a bundled kind, or the test schema of a new record kind.
+    var selector: [String] {
+        kind == "coercion"
+            ? ["--schema", Fixtures.url("schemas/administrative-coercion.v1.yaml").path] : ["--kind", kind]
+    }
+
+    static func all() throws -> [ValidateFixture] {
+        try ["penalty", "permit", "coercion"].flatMap { kind in
+            try FileManager.default.contentsOfDirectory(atPath: Fixtures.url("validate/\(kind)").path)
+                .filter { $0.hasSuffix(".csv") }.sorted()
+                .map { ValidateFixture(kind: kind, name: String($0.dropLast(4))) }
+        }
+    }
+}
+
+/// The JSON report, as a test reads it.
+struct ReportJSON: Decodable {
+    struct Stats: Decodable, Equatable {
+        let records, valid, invalid, skipped, errors, warnings, files, failedFiles: Int
+    }
+
+    struct Problem: Decodable {
+        let file: String?
+        let row: Int?
+        let field: String?
+        let code: String?
+        let type: String
+        let severity: String
+        let value: String?
+        let message: String
+    }
+
+    let valid: Bool
+    let stats: Stats
+    let errors: [Problem]
+
+    static func decode(_ text: String) throws -> ReportJSON {
+        try JSONDecoder().decode(ReportJSON.self, from: Data(text.utf8))
+    }
+}
+
+@Suite("gongshi validate")
+struct ValidateCommandTests {
+    static let today = ["--today", "2026-11-30"]
+
+    @Test("each fixture yields exactly its expected problems, and the counts reconcile", arguments: try ValidateFixture.all())
+    func fixture(_ fixture: ValidateFixture) throws {
+        let result = try GongshiProcess.run(["validate"] + fixture.selector + Self.today + ["--format", "json", fixture.csv])
+        let report = try ReportJSON.decode(result.stdout)
+        let found = report.errors.map { problem in
+            "\(problem.row.map(String.init) ?? "-") \(problem.type) \(problem.field ?? "-")"
+                + (problem.severity == "warning" ? " warning" : "")
+        }.sorted()
+        #expect(found == (try fixture.expected), "\(result.stderr)")
+        // read = valid + invalid; every row that is not a record is skipped with a reason.
+        #expect(report.stats.records == report.stats.valid + report.stats.invalid)
+        #expect(report.stats.skipped == found.filter { $0.contains("blank-row-skipped") }.count)
+        let errorRows = Set(report.errors.filter { $0.severity == "error" && $0.row != nil }.compactMap(\.row))
+        if report.stats.failedFiles == 0 {
+            #expect(report.stats.invalid == errorRows.count)
+        } else {
+            #expect(report.stats.records == 0)
+        }
+        #expect(report.stats.errors == report.errors.filter { $0.severity == "error" }.count)
+        #expect(report.stats.warnings == report.errors.filter { $0.severity == "warning" }.count)
+        #expect(report.valid == (report.stats.invalid == 0 && report.stats.failedFiles == 0))
+        #expect(result.status == (report.valid ? 0 : 65))
+        for problem in report.errors { #expect(problem.file == fixture.csv) }
+    }
+
+    @Test("text output: one line per problem, file:row: field: message [type], then a summary")
+    func textOutput() throws {
+        let csv = Fixtures.url("validate/penalty/invalid.csv").path
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty"] + Self.today + [csv])
+        #expect(result.status == 65)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "\(csv):2: 行政处罚决定书文号: 必填项为空 [required-missing]")
+        #expect(lines.contains("\(csv):35: 行政处罚决定书文号: 与第 34 行重复（行政处罚决定书文号、行政相对人名称相同） [duplicate-key]"))
+        #expect(lines.last == "共 35 条记录：有效 2 条，无效 33 条；跳过 0 行；错误 34 个，警告 0 个。")
+        #expect(result.stderr == "")
+    }
+
+    @Test("--lang en gives English messages with the same type codes")
+    func english() throws {
+        let csv = Fixtures.url("validate/penalty/invalid.csv").path
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--lang", "en"] + Self.today + [csv])
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "\(csv):2: 行政处罚决定书文号: required field is empty [required-missing]")
+        #expect(lines.last == "35 records: 2 valid, 33 invalid; 0 rows skipped; 34 errors, 0 warnings.")
+    }
+
+    @Test("a valid file exits 0; several files are one batch, and a broken file does not stop the others")
+    func batchAndIsolation() throws {
+        let valid = Fixtures.url("validate/penalty/valid.csv").path
+        let clean = try GongshiProcess.run(["validate", "--kind", "penalty"] + Self.today + [valid])
+        #expect(clean.status == 0)
+        let broken = Fixtures.url("validate/penalty/gb18030.csv").path
+        let result = try GongshiProcess.run(
+            ["validate", "--kind", "penalty", "--format", "json"] + Self.today + [broken, "/nonexistent/x.csv", valid])
+        #expect(result.status == 65)
+        let report = try ReportJSON.decode(result.stdout)
+        #expect(report.stats.files == 3)
+        #expect(report.stats.failedFiles == 2)
+        #expect(report.stats.records == 17)
+        #expect(report.stats.valid == 17)
+        let failures = report.errors.filter { $0.severity == "error" }.map { "\($0.file ?? "") \($0.type)" }
+        #expect(failures == ["\(broken) encoding-invalid", "/nonexistent/x.csv file-unreadable"])
+    }
+
+    @Test("the same decision in two files of one batch is a duplicate, naming the first file and row")
+    func duplicateAcrossFiles() throws {
+        let valid = Fixtures.url("validate/penalty/valid.csv").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-dup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let copy = folder.appendingPathComponent("resubmitted.csv").path
+        try FileManager.default.copyItem(atPath: valid, toPath: copy)
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--format", "json"] + Self.today + [valid, copy])
+        let report = try ReportJSON.decode(result.stdout)
+        let duplicates = report.errors.filter { $0.type == "duplicate-key" }
+        #expect(duplicates.count == 17)
+        #expect(duplicates.first?.message == "与\(valid) 第 2 行重复（行政处罚决定书文号、行政相对人名称相同）")
+    }
+
+    @Test("--report writes the JSON report, mode 0600, equal to --format json; ID numbers are masked everywhere")
+    func reportFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("report.json").path
+        let csv = Fixtures.url("validate/penalty/invalid.csv").path
+        let text = try GongshiProcess.run(["validate", "--kind", "penalty", "--report", path] + Self.today + [csv])
+        let json = try GongshiProcess.run(["validate", "--kind", "penalty", "--format", "json"] + Self.today + [csv])
+        let written = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(written == json.stdout)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["report.json"])
+        let report = try ReportJSON.decode(written)
+        let id = try #require(report.errors.first { $0.type == "id-number-check-character" })
+        #expect(id.value == "410122********1230")
+        #expect(id.code == "CF_XDR_ZJHM")
+        for secret in ["410122198503121230", "410122198502301230", "410122203001011239"] {
+            for output in [text.stdout, text.stderr, json.stdout, written] { #expect(!output.contains(secret)) }
+        }
+    }
+
+    @Test(
+        "usage errors exit 64 with one line",
+        arguments: [
+            ["validate", "x.csv"], ["validate", "--kind", "penalty"],
+            ["validate", "--kind", "penalty", "--schema", "s.yaml", "x.csv"],
+            ["validate", "--kind", "fines", "x.csv"], ["validate", "--kind", "penalty", "--lang", "fr", "x.csv"],
+            ["validate", "--kind", "penalty", "--format", "xml", "x.csv"],
+        ])
+    func usage(arguments: [String]) throws {
+        let result = try GongshiProcess.run(arguments)
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stdout == "")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    }
+
+    @Test("a bad schema file exits 78 with file and line")
+    func badSchema() throws {
+        let schema = Fixtures.url("schemas/invalid/unknown-key.yaml").path
+        let result = try GongshiProcess.run(["validate", "--schema", schema, Fixtures.url("validate/penalty/valid.csv").path])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("\(schema):8: 错误 [schema-unknown-key]"))
+        let missing = try GongshiProcess.run(["validate", "--schema", "/nonexistent/s.yaml", "x.csv"])
+        #expect(missing.status == 78)
+        #expect(missing.stderr == "gongshi: /nonexistent/s.yaml: 错误 [schema-unreadable] 文件不存在或无法读取\n")
+    }
+}

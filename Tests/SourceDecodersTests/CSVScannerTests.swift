@@ -1,0 +1,118 @@
+import Foundation
+import GongshiTesting
+import SourceDecoders
+import Testing
+
+/// Scans `bytes` fed in the given chunk sizes (repeated), returning the rows or the error.
+func scan(_ bytes: [UInt8], chunks: [Int] = [Int.max]) -> Result<[CSVRow], CSVError> {
+    var scanner = CSVScanner()
+    var rows: [CSVRow] = []
+    var start = 0
+    var next = 0
+    do {
+        while start < bytes.count {
+            let size = max(1, min(chunks[next % chunks.count], bytes.count - start))
+            try scanner.consume(bytes[start..<(start + size)]) { rows.append($0) }
+            start += size
+            next += 1
+        }
+        try scanner.finish { rows.append($0) }
+        return .success(rows)
+    } catch let error as CSVError {
+        return .failure(error)
+    } catch {
+        return .failure(.invalidUTF8(row: -1, byteOffset: -1))
+    }
+}
+
+func cells(_ text: String) throws -> [[String]] {
+    try scan(Array(text.utf8)).get().map(\.cells)
+}
+
+@Suite("CSV scanner (RFC 4180)")
+struct CSVScannerTests {
+    @Test("quoted cells, doubled quotes, delimiters and line breaks inside quotes")
+    func quoting() throws {
+        #expect(try cells("a,\"b,c\",\"say \"\"hi\"\"\"\n") == [["a", "b,c", "say \"hi\""]])
+        #expect(try cells("\"line1\r\nline2\",x\r\ny,z\r\n") == [["line1\r\nline2", "x"], ["y", "z"]])
+        #expect(try cells("\"\"\n") == [[""]])
+    }
+
+    @Test("CRLF, LF and CR line ends; a last line without a line end")
+    func lineEnds() throws {
+        #expect(try cells("a,b\r\nc,d\r\n") == [["a", "b"], ["c", "d"]])
+        #expect(try cells("a,b\nc,d") == [["a", "b"], ["c", "d"]])
+        #expect(try cells("a,b\rc,d\r") == [["a", "b"], ["c", "d"]])
+        #expect(try cells("a,b\r\n\r\nc,d") == [["a", "b"], [""], ["c", "d"]])
+    }
+
+    @Test("empty cells and trailing empty rows and columns are kept as empty cells")
+    func empties() throws {
+        #expect(try cells(",,\n") == [["", "", ""]])
+        #expect(try cells("a,,\n,,\n") == [["a", "", ""], ["", "", ""]])
+    }
+
+    @Test("row numbers count records, not lines; the header is row 1")
+    func rowNumbers() throws {
+        let rows = try scan(Array("h1,h2\n\"a\nb\",c\nd,e\n".utf8)).get()
+        #expect(rows.map(\.number) == [1, 2, 3])
+        #expect(rows.map(\.byteOffset) == [0, 6, 14])
+    }
+
+    @Test("a UTF-8 byte-order mark is skipped")
+    func byteOrderMark() throws {
+        #expect(try cells("\u{FEFF}名称,类别\n") == [["名称", "类别"]])
+        #expect(try scan([0xEF, 0xBB, 0xBF] + Array("a\n".utf8), chunks: [1]).get().map(\.cells) == [["a"]])
+    }
+
+    @Test("bytes that are not UTF-8 fail with their exact byte offset and row")
+    func invalidUTF8() {
+        // 名 is E5 90 8D; GB18030 名 is C3 FB.
+        let bytes = Array("a,b\n名,".utf8) + [0xC3, 0xFB] + Array("\n".utf8)
+        for chunks in [[Int.max], [1], [2, 3]] {
+            #expect(scan(bytes, chunks: chunks) == .failure(.invalidUTF8(row: 2, byteOffset: 8)))
+        }
+        // An overlong form, a surrogate and a truncated sequence at the end.
+        #expect(scan([0x61, 0xC0, 0xAF]) == .failure(.invalidUTF8(row: 1, byteOffset: 1)))
+        #expect(scan([0xED, 0xA0, 0x80]) == .failure(.invalidUTF8(row: 1, byteOffset: 0)))
+        #expect(scan(Array("ab".utf8) + [0xE5, 0x90]) == .failure(.invalidUTF8(row: 1, byteOffset: 2)))
+    }
+
+    @Test("an unterminated quote fails, naming the row where it opened")
+    func unterminatedQuote() {
+        #expect(scan(Array("a\nb,\"c\nd\n".utf8)) == .failure(.unterminatedQuote(row: 2, byteOffset: 4)))
+    }
+
+    @Test(
+        "the same rows whether read whole, a byte at a time, in random chunks, or split at every offset",
+        arguments: ["penalty/valid.csv", "penalty/structure.csv", "penalty/invalid.csv", "permit/valid.csv"])
+    func chunkingDoesNotMatter(fixture: String) throws {
+        let bytes = [UInt8](try Data(contentsOf: Fixtures.url("validate/\(fixture)")))
+        let whole = try scan(bytes).get()
+        #expect(whole.count > 2)
+        #expect(try scan(bytes, chunks: [1]).get() == whole)
+        var generator = SeededGenerator(seed: UInt64(bytes.count))
+        for _ in 0..<20 {
+            let sizes = (0..<16).map { _ in Int.random(in: 1...700, using: &generator) }
+            #expect(try scan(bytes, chunks: sizes).get() == whole)
+        }
+        let sample = Array(bytes.prefix(1500))
+        let sampleWhole = scan(sample)
+        for split in 1..<sample.count {
+            #expect(scan(sample, chunks: [split, Int.max]) == sampleWhole, "split at \(split)")
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so a failing chunking run can be repeated.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
