@@ -9,7 +9,8 @@ let package = Package(
     name: "Gongshi",
     platforms: [.macOS(.v15)],  // Linux is the target; this only matters on developer Macs
     products: [
-        .executable(name: "gongshi", targets: ["gongshi"])
+        .executable(name: "gongshi", targets: ["gongshi"]),
+        .executable(name: "gongshi-bench", targets: ["gongshi-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -58,6 +59,12 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "gongshi", dependencies: ["GongshiCLI"]),
+
+        // The benchmark: a deterministic record generator, and timing of the real `gongshi` executable.
+        .executableTarget(
+            name: "gongshi-bench",
+            dependencies: ["DisclosureCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
         // Test support (fixture paths, running the built executable), then one test target per
         // library target; the CLI tests run the built `gongshi` as a user would.

@@ -47,6 +47,14 @@ public enum CreditCode {
         return nil
     }
 
+    /// The check character for the first 17 characters of a code, or `nil` when one is outside
+    /// the alphabet. Used to make valid codes (test data, the benchmark generator).
+    public static func checkCharacter(forFirst17 prefix: String) -> Character? {
+        let values = prefix.compactMap { alphabet.firstIndex(of: $0) }
+        guard values.count == 17, prefix.count == 17 else { return nil }
+        return checkCharacter(values: values[0..<17])
+    }
+
     /// The check character for the first 17 symbol values.
     static func checkCharacter(values: ArraySlice<Int>) -> Character {
         let sum = zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 }
@@ -87,6 +95,14 @@ public enum OrganizationCode {
         let expected: Character = remainder == 10 ? "X" : remainder == 11 ? "0" : Character(String(remainder))
         guard characters[8] == expected else { return .checkCharacter(expected: expected, found: characters[8]) }
         return nil
+    }
+
+    /// The check character for an eight-character body, or `nil` when the body is not digits and capitals.
+    public static func checkCharacter(forBody body: String) -> Character? {
+        let values = body.compactMap(bodyValue)
+        guard values.count == 8, body.count == 8 else { return nil }
+        let remainder = 11 - zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 } % 11
+        return remainder == 10 ? "X" : remainder == 11 ? "0" : Character(String(remainder))
     }
 
     /// 0–9 for digits, A = 10 … Z = 35.

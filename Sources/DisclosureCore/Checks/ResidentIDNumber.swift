@@ -40,6 +40,13 @@ public enum ResidentIDNumber {
         return checkCharacters[sum % 11] == characters[17] ? nil : .checkCharacter
     }
 
+    /// The check character for the first 17 digits, or `nil` when they are not 17 digits.
+    public static func checkCharacter(forFirst17 prefix: String) -> Character? {
+        let digits = prefix.compactMap(\.wholeNumberValue)
+        guard digits.count == 17, prefix.count == 17 else { return nil }
+        return checkCharacters[zip(digits, weights).reduce(0) { $0 + $1.0 * $1.1 } % 11]
+    }
+
     /// Whether a number is the legacy 15-digit form.
     public static func isLegacy(_ number: String) -> Bool { number.count == 15 }
 }

@@ -1,0 +1,159 @@
+// gongshi-bench: generates national-format 行政处罚 records and measures `gongshi validate` on them.
+//
+//   swift build -c release && .build/release/gongshi-bench run --records 1000000 --format csv
+//
+// The measured program is the real `gongshi` executable beside this one, run as a child process:
+// wall time from spawn to exit, peak RSS from wait4's rusage. Nothing is timed inside a unit test.
+import ArgumentParser
+import Foundation
+
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gongshi-bench",
+        abstract: "Generate national-format penalty records and time `gongshi validate` on them.",
+        subcommands: [Generate.self, Run.self])
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case csv, xml
+    }
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write N records (about 1 KB each, 2% invalid) to a file.")
+
+        @Option(help: "How many records.") var records = 100_000
+        @Option(help: "csv or xml.") var format: Format = .csv
+        @Option(help: "The generator's seed.") var seed: UInt64 = 2026
+        @Option(help: "The output file.") var output: String
+
+        func run() throws {
+            let count = try Writer.write(records: records, format: format, seed: seed, to: output)
+            print("wrote \(records) records, \(count) bytes, to \(output)")
+        }
+    }
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Generate (once, cached) and time `gongshi validate`.")
+
+        @Option(help: "How many records.") var records = 1_000_000
+        @Option(help: "csv or xml.") var format: Format = .csv
+        @Flag(help: "Validate the XML against the XSD in the same pass.") var xsd = false
+        @Option(help: "The generator's seed.") var seed: UInt64 = 2026
+        @Option(help: "Where generated files are kept.") var data = NSTemporaryDirectory() + "gongshi-bench"
+        @Option(help: "The gongshi executable (default: beside this one).") var gongshi: String?
+        @Option(help: "Worker threads for gongshi (GONGSHI_WORKERS); default: gongshi decides.") var workers: Int?
+
+        func run() throws {
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            let file = "\(data)/penalties-\(records)-\(seed).\(format.rawValue)"
+            if !FileManager.default.fileExists(atPath: file) {
+                _ = try Writer.write(records: records, format: format, seed: seed, to: file)
+            }
+            let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
+            let executable = gongshi ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("gongshi").path
+            var arguments = ["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", file]
+            if format == .xml {
+                arguments += ["--xml-record", "Record"]
+                if xsd { arguments += ["--xsd", "schemas/xsd/administrative-penalty.v2.xsd"] }
+            }
+            let report = "\(data)/report-\(records)-\(format.rawValue).json"
+            let measured = try Child.run(executable, arguments, stdout: report, workers: workers)
+            let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
+            let summary = stats?["stats"] as? [String: Int] ?? [:]
+            let seconds = measured.seconds
+            print("""
+                gongshi validate, \(format.rawValue)\(xsd ? " + XSD" : ""), \(records) records, \(bytes / 1_048_576) MiB
+                  exit \(measured.status); records \(summary["records"] ?? -1), valid \(summary["valid"] ?? -1), invalid \(summary["invalid"] ?? -1)
+                  wall \(String(format: "%.2f", seconds)) s, cpu \(String(format: "%.2f", measured.cpuSeconds)) s
+                  \(Int(Double(records) / seconds)) records/s, \(String(format: "%.0f", Double(bytes) / 1_048_576 / seconds)) MB/s
+                  peak RSS \(measured.maxRSSKiB / 1024) MB
+                """)
+        }
+    }
+}
+
+/// Writes generated records as CSV (UTF-8, CRLF, as Excel would) or XML.
+enum Writer {
+    static func write(records: Int, format: Bench.Format, seed: UInt64, to path: String) throws -> Int {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else { throw ValidationError("cannot write \(path)") }
+        defer { try? handle.close() }
+        var generator = RecordGenerator(seed: seed)
+        var buffer = ""
+        var written = 0
+        func flush(force: Bool = false) {
+            guard force || buffer.utf8.count > 4 << 20 else { return }
+            let data = Data(buffer.utf8)
+            handle.write(data)
+            written += data.count
+            buffer = ""
+        }
+        switch format {
+        case .csv:
+            buffer += RecordGenerator.header.map(csvCell).joined(separator: ",") + "\r\n"
+            for index in 0..<records {
+                buffer += generator.record(index).cells.map(csvCell).joined(separator: ",") + "\r\n"
+                flush()
+            }
+        case .xml:
+            buffer += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Records>\n"
+            for index in 0..<records {
+                buffer += "  <Record>"
+                for (code, cell) in zip(RecordGenerator.codes, generator.record(index).cells) where !cell.isEmpty {
+                    buffer += "<\(code)>\(xmlText(cell))</\(code)>"
+                }
+                buffer += "</Record>\n"
+                flush()
+            }
+            buffer += "</Records>\n"
+        }
+        flush(force: true)
+        return written
+    }
+
+    static func csvCell(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func xmlText(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+    }
+}
+
+/// Runs a child process, measuring wall time, CPU time and peak RSS (wait4).
+enum Child {
+    struct Measured {
+        let status: Int32
+        let seconds: Double
+        let cpuSeconds: Double
+        let maxRSSKiB: Int
+    }
+
+    static func run(_ executable: String, _ arguments: [String], stdout path: String, workers: Int?) throws -> Measured {
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var environment = ProcessInfo.processInfo.environment
+        if let workers { environment["GONGSHI_WORKERS"] = String(workers) }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let start = Date()
+        guard posix_spawn(&pid, executable, &actions, nil, argv, envp) == 0 else {
+            throw ValidationError("cannot start \(executable)")
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(pid, &status, 0, &usage)
+        let seconds = Date().timeIntervalSince(start)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
+        return Measured(status: (status >> 8) & 0xFF, seconds: seconds, cpuSeconds: cpu, maxRSSKiB: usage.ru_maxrss)
+    }
+}
