@@ -40,22 +40,29 @@ public struct ValidationReport: Sendable {
 ///
 /// The shell reads the bytes and feeds rows in; this type decides. A file that fails as a whole
 /// (``failFile(_:)``) contributes only its failure: nothing from it is passed on half-read.
+///
+/// Each row is first put to ``FastRecordCheck`` on its bytes; only a row that is not certainly clean
+/// is read as text and checked by ``RecordValidator``, which words its problems.
 public struct ValidationSession {
     public private(set) var report: ValidationReport
     private let validator: RecordValidator
+    private var fastCheck: FastRecordCheck
     private let keyFields: [Int]
-    private var firstRowByKey: [String: (file: String, row: Int)] = [:]
+    /// Decision keys seen in the batch, by a 64-bit digest, with where they were first seen
+    /// (file index << 40 | row). About 16 bytes per record.
+    private var firstRowByKey: [UInt64: UInt64] = [:]
 
     // The file being read; merged into the report at ``endFile()``.
     private var current: ValidationReport.FileSummary?
     private var currentIssues: [Issue] = []
-    private var currentKeys: [String: (file: String, row: Int)] = [:]
     private var mapping: ColumnMapping?
+    private var fieldColumns: [Int?] = []
 
     /// - Throws: ``SchemaProblem`` when the schema's patterns do not compile, or its duplicate key
     ///   names an unknown field.
     public init(schema: PublicationSchema, today: CalendarDate) throws(SchemaProblem) {
         self.validator = try RecordValidator(schema: schema, today: today)
+        self.fastCheck = FastRecordCheck(schema: schema, today: today)
         var keyFields: [Int] = []
         for name in schema.duplicateKey {
             guard let index = schema.index(of: name) else {
@@ -71,7 +78,6 @@ public struct ValidationSession {
     public mutating func beginFile(_ name: String) {
         current = .init(file: name)
         currentIssues = []
-        currentKeys = [:]
         mapping = nil
     }
 
@@ -87,7 +93,23 @@ public struct ValidationSession {
             return false
         }
         self.mapping = mapping
+        var columns = [Int?](repeating: nil, count: validator.schema.fields.count)
+        for (column, field) in mapping.fieldIndexByColumn.enumerated() {
+            if let field { columns[field] = column }
+        }
+        self.fieldColumns = columns
         return true
+    }
+
+    /// Checks one data row given as text.
+    public mutating func record(row: Int, cells: [String]) {
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        for cell in cells {
+            bytes.append(contentsOf: cell.utf8)
+            ends.append(bytes.count)
+        }
+        record(row: row, cells: CellBytes(bytes: bytes, cellEnds: ends))
     }
 
     /// Checks one data row.
@@ -95,9 +117,19 @@ public struct ValidationSession {
     /// - Parameters:
     ///   - row: the row number, counting the header as row 1 and records, not lines.
     ///   - cells: the row's cells in column order.
-    public mutating func record(row: Int, cells: [String]) {
+    public mutating func record(row: Int, cells: CellBytes) {
         guard let file = current?.file, let mapping else { return }
-        if cells.allSatisfy({ TextNormalizer.trim($0).isEmpty }) {
+        if fastCheck.isClean(cells, fieldColumns: fieldColumns, columnCount: mapping.columnCount) {
+            var rowIssues: [Issue] = []
+            let key = digest(keyFields.map { field in fieldColumns[field].map { cells.bytes[cells.range($0)] } ?? [] })
+            if let first = firstSeen(key, row: row) {
+                rowIssues.append(duplicate(of: first, value: fieldColumns[keyFields[0]].map(cells.string) ?? ""))
+            }
+            tally(row: row, file: file, rowIssues)
+            return
+        }
+        let strings = cells.strings
+        if strings.allSatisfy({ TextNormalizer.trim($0).isEmpty }) {
             current?.skipped += 1
             currentIssues.append(Issue(
                 "blank-row-skipped", .warning, zh: "空行，已跳过", en: "blank row, skipped"
@@ -106,7 +138,7 @@ public struct ValidationSession {
         }
         var values = [String?](repeating: nil, count: validator.schema.fields.count)
         var rowIssues: [Issue] = []
-        for (column, cell) in cells.enumerated() {
+        for (column, cell) in strings.enumerated() {
             if column < mapping.columnCount {
                 if let index = mapping.fieldIndexByColumn[column] { values[index] = cell }
             } else if !TextNormalizer.trim(cell).isEmpty {
@@ -117,36 +149,63 @@ public struct ValidationSession {
                     en: "column \(column + 1) holds data but the header has \(mapping.columnCount) columns: an unquoted comma?"))
             }
         }
-        if cells.count < mapping.columnCount {
+        if strings.count < mapping.columnCount {
             rowIssues.append(.init(
                 "missing-cell", .warning,
-                zh: "本行只有 \(cells.count) 列，表头有 \(mapping.columnCount) 列；缺少的列按空值处理（可能是某个单元格里的换行没有加引号）",
-                en: "the row has \(cells.count) columns, the header \(mapping.columnCount); the missing ones count as empty (an unquoted line break?)"))
-            for column in cells.count..<mapping.columnCount {
+                zh: "本行只有 \(strings.count) 列，表头有 \(mapping.columnCount) 列；缺少的列按空值处理（可能是某个单元格里的换行没有加引号）",
+                en: "the row has \(strings.count) columns, the header \(mapping.columnCount); the missing ones count as empty (an unquoted line break?)"))
+            for column in strings.count..<mapping.columnCount {
                 if let index = mapping.fieldIndexByColumn[column] { values[index] = "" }
             }
         }
         let check = validator.check(values)
         rowIssues += check.issues
-        if let key = decisionKey(check.values) {
-            if let first = firstRowByKey[key] ?? currentKeys[key] {
-                let names = keyFields.map { validator.schema.fields[$0].name }.joined(separator: "、")
-                let place = first.file == file ? "第 \(first.row) 行" : "\(first.file) 第 \(first.row) 行"
-                let placeEN = first.file == file ? "row \(first.row)" : "\(first.file) row \(first.row)"
-                rowIssues.append(.init(
-                    "duplicate-key", field: validator.schema.fields[keyFields[0]], value: check.values[keyFields[0]] ?? "",
-                    zh: "与\(place)重复（\(names)相同）", en: "same \(names) as \(placeEN)"))
-            } else {
-                currentKeys[key] = (file, row)
-            }
+        let keyValues = keyFields.map { check.values[$0].map { Array($0.utf8)[...] } ?? [] }
+        if let first = firstSeen(digest(keyValues), row: row) {
+            rowIssues.append(duplicate(of: first, value: check.values[keyFields[0]] ?? ""))
         }
+        tally(row: row, file: file, rowIssues)
+    }
+
+    private mutating func tally(row: Int, file: String, _ rowIssues: [Issue]) {
         current?.records += 1
         if rowIssues.contains(where: { $0.severity == .error }) {
             current?.invalid += 1
         } else {
             current?.valid += 1
         }
-        currentIssues += rowIssues.map { $0.located(file: file, row: row) }
+        if !rowIssues.isEmpty { currentIssues += rowIssues.map { $0.located(file: file, row: row) } }
+    }
+
+    /// The digest of a decision key, or `nil` when a key field is empty.
+    private func digest(_ parts: [ArraySlice<UInt8>]) -> UInt64? {
+        guard !keyFields.isEmpty, parts.allSatisfy({ !$0.isEmpty }) else { return nil }
+        var hasher = Hasher()
+        for part in parts {
+            hasher.combine(part.count)
+            part.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+        return UInt64(bitPattern: Int64(hasher.finalize()))
+    }
+
+    /// Where a key was first seen in the batch; `nil` (and the key noted here) when it is new.
+    private mutating func firstSeen(_ key: UInt64?, row: Int) -> (file: String, row: Int)? {
+        guard let key, let file = current?.file else { return nil }
+        guard let first = firstRowByKey[key] else {
+            firstRowByKey[key] = UInt64(report.files.count) << 40 | UInt64(row)
+            return nil
+        }
+        let firstFile = Int(first >> 40)
+        return (firstFile == report.files.count ? file : report.files[firstFile].file, Int(first & 0xFF_FFFF_FFFF))
+    }
+
+    private func duplicate(of first: (file: String, row: Int), value: String) -> Issue {
+        let names = keyFields.map { validator.schema.fields[$0].name }.joined(separator: "、")
+        let same = first.file == current?.file
+        return Issue(
+            "duplicate-key", field: validator.schema.fields[keyFields[0]], value: value,
+            zh: "与\(same ? "" : "\(first.file) ")第 \(first.row) 行重复（\(names)相同）",
+            en: "same \(names) as \(same ? "" : "\(first.file) ")row \(first.row)")
     }
 
     /// The file cannot be read on: its partial results are dropped and only this failure is kept.
@@ -154,32 +213,18 @@ public struct ValidationSession {
         guard let file = current?.file else { return }
         current = .init(file: file, failed: true)
         currentIssues = currentIssues.filter { $0.row == 1 } + [issue.located(file: file, row: issue.row)]
-        currentKeys = [:]
+        let fileIndex = UInt64(report.files.count)
+        firstRowByKey = firstRowByKey.filter { $0.value >> 40 != fileIndex }
     }
 
     /// Ends the current file and adds it to the report.
     public mutating func endFile() {
         guard var summary = current else { return }
-        if summary.failed {
-            summary = .init(file: summary.file, failed: true)
-        } else {
-            firstRowByKey.merge(currentKeys) { first, _ in first }
-        }
+        if summary.failed { summary = .init(file: summary.file, failed: true) }
         report.files.append(summary)
         report.issues += currentIssues
         current = nil
         currentIssues = []
-        currentKeys = [:]
         mapping = nil
-    }
-
-    private func decisionKey(_ values: [String?]) -> String? {
-        guard !keyFields.isEmpty else { return nil }
-        var parts: [String] = []
-        for index in keyFields {
-            guard let value = values[index] else { return nil }
-            parts.append(value)
-        }
-        return parts.joined(separator: "\u{1F}")
     }
 }

@@ -25,31 +25,33 @@ enum FileValidator {
     }
 
     private static func read(_ path: String, into session: inout ValidationSession) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        guard let file = FileHandle(forReadingAtPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             session.failFile(Issue(
                 "file-unreadable", zh: exists ? "无法读取文件" : "文件不存在", en: exists ? "cannot read the file" : "no such file"))
             return
         }
-        defer { try? handle.close() }
+        defer { try? file.close() }
         var scanner = CSVScanner()
         var sawHeader = false
         var usable = true
-        let emit: (CSVRow) -> Void = { row in
+        func handle(_ record: CSVRecord) {
             guard usable else { return }
             if !sawHeader {
                 sawHeader = true
-                usable = session.header(row.cells)
+                usable = session.header(record.strings)
             } else {
-                session.record(row: row.number, cells: row.cells)
+                session.record(row: record.number, cells: CellBytes(bytes: record.bytes, cellEnds: record.cellEnds))
             }
         }
         do {
-            while let chunk = try handle.read(upToCount: chunkSize), !chunk.isEmpty {
-                try scanner.consume(chunk, emit: emit)
+            while let chunk = try file.read(upToCount: chunkSize), !chunk.isEmpty {
+                try chunk.withUnsafeBytes { raw in
+                    try scanner.consume(raw.bindMemory(to: UInt8.self)) { handle($0) }
+                }
                 if !usable { return }
             }
-            try scanner.finish(emit: emit)
+            try scanner.finish { handle($0) }
         } catch let error as CSVError {
             session.failFile(issue(for: error))
             return

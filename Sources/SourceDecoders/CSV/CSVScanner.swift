@@ -1,4 +1,4 @@
-/// One record of a CSV file: its cells and where it starts.
+/// One record of a CSV file as text: its cells and where it starts.
 public struct CSVRow: Sendable, Equatable {
     /// The record number: the header is row 1, and a record spanning several lines (a quoted line
     /// break) is still one row.
@@ -6,6 +6,34 @@ public struct CSVRow: Sendable, Equatable {
     public let cells: [String]
     /// The byte offset in the file where the row starts.
     public let byteOffset: Int
+}
+
+/// One record of a CSV file as bytes: the unescaped bytes of all its cells back to back, and where
+/// each cell ends. No `String` is made until one is asked for.
+public struct CSVRecord: Sendable {
+    /// The record number (header = 1; records, not lines).
+    public let number: Int
+    /// The byte offset in the input where the row starts.
+    public let byteOffset: Int
+    /// The cells' bytes (UTF-8, quotes removed, doubled quotes made single), back to back.
+    public let bytes: [UInt8]
+    /// The end offset in ``bytes`` of each cell.
+    public let cellEnds: [Int]
+
+    public var cellCount: Int { cellEnds.count }
+
+    /// The byte range of cell `index` in ``bytes``.
+    public func range(of index: Int) -> Range<Int> {
+        (index == 0 ? 0 : cellEnds[index - 1])..<cellEnds[index]
+    }
+
+    /// Cell `index` as text.
+    public func string(_ index: Int) -> String {
+        String(decoding: bytes[range(of: index)], as: UTF8.self)
+    }
+
+    /// All cells as text.
+    public var strings: [String] { (0..<cellCount).map(string) }
 }
 
 /// Why a CSV file cannot be read on.
@@ -18,19 +46,21 @@ public enum CSVError: Error, Sendable, Equatable {
 
 /// A byte-level, incremental RFC 4180 CSV scanner: quoted cells, doubled quotes, line breaks inside
 /// quotes, CRLF, LF or CR line ends, a last line without a line end, and a UTF-8 byte-order mark.
+/// The input must be UTF-8 (the transcoders in front of it make it so); it is validated as it is
+/// scanned, and an invalid byte fails with its exact offset and row.
 ///
-/// Feed it the file in chunks of any size with ``consume(_:emit:)`` and call ``finish(emit:)`` at
-/// the end; the rows and their numbers do not depend on where the chunks split. Memory is bounded
-/// by the longest row, not the file.
+/// Feed it the input in chunks of any size with ``consume(_:emit:)`` and call ``finish(emit:)`` at
+/// the end; the records and their numbers do not depend on where the chunks split. Memory is bounded
+/// by the longest row, not the input.
 ///
 /// Hand-written: the scanner is the product's core, and a byte-level scanner over chunked reads is
-/// the measured fast way (see docs/architecture.md; the libraries measured 20 MB/s or loaded the
-/// whole file).
+/// the measured fast way (docs/architecture.md: the libraries measured 11–20 MB/s or loaded the whole
+/// file). Runs of ordinary bytes are copied in bulk; a `String` is made only when a cell is read as text.
 ///
 /// ```swift
 /// var scanner = CSVScanner()
-/// try scanner.consume(chunk) { row in handle(row) }
-/// try scanner.finish { row in handle(row) }
+/// try scanner.consume(chunk) { record in handle(record) }
+/// try scanner.finish { record in handle(record) }
 /// ```
 public struct CSVScanner: Sendable {
     private enum State: Sendable {
@@ -39,145 +69,270 @@ public struct CSVScanner: Sendable {
 
     private let delimiter: UInt8
     private var state = State.cellStart
-    private var cell: [UInt8] = []
-    private var cells: [String] = []
+    private var bytes: [UInt8] = []
+    private var cellEnds: [Int] = []
     private var rowNumber = 1
     private var rowStart = 0
     private var quoteStart = 0
-    /// Bytes consumed so far (the absolute offset of the next byte).
+    /// Bytes consumed so far: the absolute offset of the next byte.
     private var offset = 0
     /// The previous byte was a CR ending a row: a following LF belongs to it.
     private var afterCR = false
-    /// How many bytes of a leading byte-order mark have been matched (3 = done or none).
-    private var bomMatched = 0
+    /// The first bytes, held until it is known whether they are a byte-order mark.
+    private var head: [UInt8]? = []
     private var rowHasContent = false
-    // UTF-8 validation of the byte stream: continuation bytes still expected, the range the next one
-    // must fall in (Unicode Table 3-7: no overlong forms, no surrogates, nothing past U+10FFFF), and
-    // where the sequence began.
-    private var utf8Remaining = 0
-    private var utf8Low: UInt8 = 0x80
-    private var utf8High: UInt8 = 0xBF
-    private var utf8SequenceStart = 0
+    private var utf8 = UTF8Validator()
 
     public init(delimiter: UInt8 = UInt8(ascii: ",")) {
         self.delimiter = delimiter
     }
 
-    /// Scans a chunk, calling `emit` for every row it completes.
+    // MARK: - Records as bytes
+
+    /// Scans a chunk, calling `emit` for every record it completes.
     ///
     /// - Throws: ``CSVError/invalidUTF8(row:byteOffset:)`` for bytes that are not UTF-8, or
     ///   whatever `emit` throws.
-    public mutating func consume(_ chunk: some Sequence<UInt8>, emit: (CSVRow) throws -> Void) throws {
+    public mutating func consume(_ chunk: UnsafeBufferPointer<UInt8>, emit: (CSVRecord) throws -> Void) throws {
+        if var held = head {
+            held.append(contentsOf: chunk)
+            guard held.count >= 3 else {
+                head = held
+                return
+            }
+            head = nil
+            try scanHead(held, emit: emit)
+            return
+        }
+        try scan(chunk, emit: emit)
+    }
+
+    /// Scans a chunk held in any collection of bytes.
+    public mutating func consume(_ chunk: some Collection<UInt8>, emit: (CSVRecord) throws -> Void) throws {
+        let array = Array(chunk)
+        try array.withUnsafeBufferPointer { try consume($0, emit: emit) }
+    }
+
+    /// Ends the input: emits a last record without a line end.
+    ///
+    /// - Throws: ``CSVError/unterminatedQuote(row:byteOffset:)`` when a quoted cell is still open,
+    ///   ``CSVError/invalidUTF8(row:byteOffset:)`` when the input ends inside a UTF-8 sequence.
+    public mutating func finish(emit: (CSVRecord) throws -> Void) throws {
+        if let held = head {
+            head = nil
+            try scanHead(held, emit: emit)
+        }
+        if let start = utf8.pendingStart { throw CSVError.invalidUTF8(row: rowNumber, byteOffset: start) }
+        if state == .quoted { throw CSVError.unterminatedQuote(row: rowNumber, byteOffset: quoteStart) }
+        if rowHasContent || !cellEnds.isEmpty || !bytes.isEmpty { try endRow(emit) }
+    }
+
+    private mutating func scanHead(_ held: [UInt8], emit: (CSVRecord) throws -> Void) throws {
+        let hasBOM = held.count >= 3 && held[0] == 0xEF && held[1] == 0xBB && held[2] == 0xBF
+        if hasBOM {
+            offset = 3
+            rowStart = 3
+            utf8.skip(3)
+        }
+        try held.withUnsafeBufferPointer { buffer in
+            try scan(UnsafeBufferPointer(rebasing: buffer[(hasBOM ? 3 : 0)...]), emit: emit)
+        }
+    }
+
+    // MARK: - Scanning
+
+    private mutating func scan(_ chunk: UnsafeBufferPointer<UInt8>, emit: (CSVRecord) throws -> Void) throws {
+        // Validate first, then scan only the valid part, so that an error names the right row.
+        let invalidAt = utf8.validate(chunk)
+        let end = invalidAt ?? chunk.count
+        try scanValid(UnsafeBufferPointer(rebasing: chunk[0..<end]), emit: emit)
+        if invalidAt != nil { throw CSVError.invalidUTF8(row: rowNumber, byteOffset: utf8.errorOffset) }
+    }
+
+    private mutating func scanValid(_ chunk: UnsafeBufferPointer<UInt8>, emit: (CSVRecord) throws -> Void) throws {
         let quote = UInt8(ascii: "\"")
         let cr = UInt8(ascii: "\r")
         let lf = UInt8(ascii: "\n")
-        for byte in chunk {
-            defer { offset += 1 }
-            try validateUTF8(byte)
-            if bomMatched < 3 {
-                let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-                if offset == bomMatched, byte == bom[bomMatched] {
-                    bomMatched += 1
-                    if bomMatched == 3 { rowStart = offset + 1 }
-                    continue
-                }
-                if bomMatched > 0 { cell.append(contentsOf: bom[0..<bomMatched]); state = .unquoted; rowHasContent = true }
-                bomMatched = 3
-            }
+        let delimiter = self.delimiter
+        let base = offset
+        var index = 0
+        let count = chunk.count
+        defer { offset = base + count }
+        while index < count {
             if afterCR {
                 afterCR = false
-                if byte == lf {
-                    rowStart = offset + 1
+                if chunk[index] == lf {
+                    index += 1
+                    rowStart = base + index
                     continue
                 }
             }
             switch state {
+            case .cellStart, .unquoted:
+                if state == .cellStart, chunk[index] == quote {
+                    state = .quoted
+                    quoteStart = base + index
+                    rowHasContent = true
+                    index += 1
+                    continue
+                }
+                let runStart = index
+                while index < count {
+                    let byte = chunk[index]
+                    if byte == delimiter || byte == cr || byte == lf { break }
+                    index += 1
+                }
+                if index > runStart {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[runStart..<index]))
+                    state = .unquoted
+                    rowHasContent = true
+                }
+                guard index < count else { break }
+                let byte = chunk[index]
+                index += 1
+                if byte == delimiter {
+                    endCell()
+                } else {
+                    offset = base + index  // the row ends here; the next starts after this byte
+                    try endRow(emit)
+                    afterCR = byte == cr
+                }
             case .quoted:
-                if byte == quote { state = .quoteInQuoted } else { cell.append(byte) }
+                let runStart = index
+                while index < count, chunk[index] != quote { index += 1 }
+                if index > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[runStart..<index])) }
+                if index < count {
+                    state = .quoteInQuoted
+                    index += 1
+                }
             case .quoteInQuoted:
+                let byte = chunk[index]
+                index += 1
                 if byte == quote {
-                    cell.append(quote)
+                    bytes.append(quote)
                     state = .quoted
                 } else if byte == delimiter {
-                    try endCell()
+                    endCell()
                 } else if byte == cr || byte == lf {
+                    offset = base + index
                     try endRow(emit)
                     afterCR = byte == cr
                 } else {
                     // Text after a closing quote: kept as written (lenient, as Excel reads it).
-                    cell.append(byte)
+                    bytes.append(byte)
                     state = .unquoted
-                }
-            case .cellStart, .unquoted:
-                if byte == delimiter {
-                    try endCell()
-                } else if byte == cr || byte == lf {
-                    try endRow(emit)
-                    afterCR = byte == cr
-                } else if byte == quote && state == .cellStart {
-                    state = .quoted
-                    quoteStart = offset
-                    rowHasContent = true
-                } else {
-                    cell.append(byte)
-                    state = .unquoted
-                    rowHasContent = true
                 }
             }
         }
     }
 
-    /// Ends the input: emits a last row without a line end.
-    ///
-    /// - Throws: ``CSVError/unterminatedQuote(row:byteOffset:)`` when a quoted cell is still open.
-    public mutating func finish(emit: (CSVRow) throws -> Void) throws {
-        if bomMatched > 0 && bomMatched < 3 {
-            cell.append(contentsOf: [0xEF, 0xBB, 0xBF][0..<bomMatched])
-            rowHasContent = true
-            bomMatched = 3
-        }
-        if utf8Remaining > 0 { throw CSVError.invalidUTF8(row: rowNumber, byteOffset: utf8SequenceStart) }
-        if state == .quoted { throw CSVError.unterminatedQuote(row: rowNumber, byteOffset: quoteStart) }
-        if rowHasContent || !cells.isEmpty || !cell.isEmpty { try endRow(emit) }
-    }
-
-    private mutating func endCell() throws {
-        cells.append(String(decoding: cell, as: UTF8.self))  // the stream is already validated
-        cell.removeAll(keepingCapacity: true)
+    private mutating func endCell() {
+        cellEnds.append(bytes.count)
         state = .cellStart
         rowHasContent = true
     }
 
-    private mutating func validateUTF8(_ byte: UInt8) throws {
-        if utf8Remaining > 0 {
-            guard (utf8Low...utf8High).contains(byte) else {
-                throw CSVError.invalidUTF8(row: rowNumber, byteOffset: utf8SequenceStart)
-            }
-            utf8Remaining -= 1
-            (utf8Low, utf8High) = (0x80, 0xBF)
-            return
-        }
-        utf8SequenceStart = offset
-        switch byte {
-        case 0x00...0x7F: return
-        case 0xC2...0xDF: (utf8Remaining, utf8Low, utf8High) = (1, 0x80, 0xBF)
-        case 0xE0: (utf8Remaining, utf8Low, utf8High) = (2, 0xA0, 0xBF)
-        case 0xED: (utf8Remaining, utf8Low, utf8High) = (2, 0x80, 0x9F)
-        case 0xE1...0xEF: (utf8Remaining, utf8Low, utf8High) = (2, 0x80, 0xBF)
-        case 0xF0: (utf8Remaining, utf8Low, utf8High) = (3, 0x90, 0xBF)
-        case 0xF1...0xF3: (utf8Remaining, utf8Low, utf8High) = (3, 0x80, 0xBF)
-        case 0xF4: (utf8Remaining, utf8Low, utf8High) = (3, 0x80, 0x8F)
-        default: throw CSVError.invalidUTF8(row: rowNumber, byteOffset: offset)
-        }
+    private mutating func endRow(_ emit: (CSVRecord) throws -> Void) throws {
+        endCell()
+        let record = CSVRecord(number: rowNumber, byteOffset: rowStart, bytes: bytes, cellEnds: cellEnds)
+        bytes.removeAll(keepingCapacity: true)
+        cellEnds.removeAll(keepingCapacity: true)
+        rowNumber += 1
+        rowStart = offset
+        rowHasContent = false
+        try emit(record)
     }
 
-    private mutating func endRow(_ emit: (CSVRow) throws -> Void) throws {
-        try endCell()
-        let row = CSVRow(number: rowNumber, cells: cells, byteOffset: rowStart)
-        cells.removeAll(keepingCapacity: true)
-        rowNumber += 1
-        rowStart = offset + 1
-        rowHasContent = false
-        try emit(row)
+    // MARK: - Records as text
+
+    /// Scans a chunk, calling `emit` with every completed row as text.
+    public mutating func consume(_ chunk: some Collection<UInt8>, emit: (CSVRow) throws -> Void) throws {
+        try consume(chunk) { (record: CSVRecord) in try emit(CSVRow(record)) }
+    }
+
+    /// Ends the input, emitting a last row as text.
+    public mutating func finish(emit: (CSVRow) throws -> Void) throws {
+        try finish { (record: CSVRecord) in try emit(CSVRow(record)) }
+    }
+}
+
+extension CSVRow {
+    public init(_ record: CSVRecord) {
+        self.init(number: record.number, cells: record.strings, byteOffset: record.byteOffset)
+    }
+}
+
+/// Validates a stream of UTF-8 in chunks (Unicode Table 3-7: no overlong forms, no surrogates,
+/// nothing past U+10FFFF), remembering a sequence split across chunks.
+struct UTF8Validator: Sendable {
+    private var remaining = 0
+    private var low: UInt8 = 0x80
+    private var high: UInt8 = 0xBF
+    private var sequenceStart = 0
+    private var offset = 0
+    /// Where the invalid sequence starts, after ``validate(_:)`` found one.
+    private(set) var errorOffset = 0
+
+    /// The absolute offset of a sequence still open at the end of the input.
+    var pendingStart: Int? { remaining > 0 ? sequenceStart : nil }
+
+    mutating func skip(_ count: Int) { offset += count }
+
+    /// Validates a chunk.
+    ///
+    /// - Returns: `nil` if the chunk is valid (a sequence may continue into the next), otherwise the
+    ///   index in the chunk from which the input is invalid (the start of the bad sequence, when it
+    ///   began in this chunk).
+    mutating func validate(_ chunk: UnsafeBufferPointer<UInt8>) -> Int? {
+        let base = offset
+        defer { offset = base + chunk.count }
+        var index = 0
+        let count = chunk.count
+        guard let start = chunk.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(start)
+        while index < count {
+            if remaining == 0 {
+                // Eight ASCII bytes at a time.
+                while index + 8 <= count, raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    index += 8
+                }
+                guard index < count else { break }
+                let byte = chunk[index]
+                if byte < 0x80 {
+                    index += 1
+                    continue
+                }
+                // A whole three-byte sequence (most CJK text) in one step when it fits in the chunk.
+                if byte >= 0xE1, byte <= 0xEC || byte == 0xEE || byte == 0xEF, index + 2 < count,
+                    chunk[index + 1] & 0xC0 == 0x80, chunk[index + 2] & 0xC0 == 0x80
+                {
+                    index += 3
+                    continue
+                }
+                sequenceStart = base + index
+                switch byte {
+                case 0xC2...0xDF: (remaining, low, high) = (1, 0x80, 0xBF)
+                case 0xE0: (remaining, low, high) = (2, 0xA0, 0xBF)
+                case 0xED: (remaining, low, high) = (2, 0x80, 0x9F)
+                case 0xE1...0xEF: (remaining, low, high) = (2, 0x80, 0xBF)
+                case 0xF0: (remaining, low, high) = (3, 0x90, 0xBF)
+                case 0xF1...0xF3: (remaining, low, high) = (3, 0x80, 0xBF)
+                case 0xF4: (remaining, low, high) = (3, 0x80, 0x8F)
+                default:
+                    errorOffset = sequenceStart
+                    return index
+                }
+            } else {
+                let byte = chunk[index]
+                guard byte >= low && byte <= high else {
+                    errorOffset = sequenceStart
+                    return max(0, sequenceStart - base)
+                }
+                remaining -= 1
+                (low, high) = (0x80, 0xBF)
+            }
+            index += 1
+        }
+        return nil
     }
 }

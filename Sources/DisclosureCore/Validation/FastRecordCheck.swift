@@ -1,0 +1,474 @@
+public import WorkingDayCalendar
+
+/// A record's cells as UTF-8 bytes: all cells back to back, and where each ends.
+public struct CellBytes: Sendable {
+    public let bytes: [UInt8]
+    public let cellEnds: [Int]
+
+    public init(bytes: [UInt8], cellEnds: [Int]) {
+        self.bytes = bytes
+        self.cellEnds = cellEnds
+    }
+
+    public var count: Int { cellEnds.count }
+
+    public func range(_ index: Int) -> Range<Int> {
+        (index == 0 ? 0 : cellEnds[index - 1])..<cellEnds[index]
+    }
+
+    public func string(_ index: Int) -> String {
+        String(decoding: bytes[range(index)], as: UTF8.self)
+    }
+
+    public var strings: [String] { (0..<count).map(string) }
+}
+
+/// Decides, on the bytes and without making strings, whether a record is certainly clean: no
+/// normalization needed, and no error or warning. It answers only "clean" or "not sure"; a record
+/// that is not certainly clean goes to ``RecordValidator``, which finds and words its problems.
+///
+/// The full validator stays the single definition of the rules: this check may say "not sure" as
+/// often as it likes, but must never say "clean" when the validator would report anything. A test
+/// holds it to that on every fixture row and on generated records.
+///
+/// Why it exists: 98% of a department's records are clean, and checking them on bytes is many
+/// times faster than building and normalizing a `String` per cell (docs/architecture.md). Text is
+/// compared byte for byte, so two spellings that Swift's `String` would call equal (composed and
+/// decomposed accents) count as different here, which only ever sends a record to the full check.
+public struct FastRecordCheck {
+    private let plans: [FieldPlan]
+    private let today: Int
+    private let todayDate: CalendarDate
+    // Scratch space, reused from record to record.
+    private var ranges: [Range<Int>?]
+    private var dates: [Int]
+
+    public init(schema: PublicationSchema, today: CalendarDate) {
+        self.today = today.dayNumber
+        self.todayDate = today
+        let indexByName = Dictionary(schema.fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.plans = schema.fields.map { FieldPlan($0, indexByName: indexByName) }
+        self.ranges = Array(repeating: nil, count: schema.fields.count)
+        self.dates = Array(repeating: Int.min, count: schema.fields.count)
+    }
+
+    /// Whether the record is certainly clean.
+    ///
+    /// - Parameters:
+    ///   - cells: the record's cells in column order.
+    ///   - fieldColumns: for each schema field, its column, or `nil` when the file has no such column.
+    ///   - columnCount: the number of columns in the header.
+    public mutating func isClean(_ cells: CellBytes, fieldColumns: [Int?], columnCount: Int) -> Bool {
+        guard cells.count == columnCount else { return false }
+        for index in plans.indices {
+            let range = fieldColumns[index].map { cells.range($0) }
+            ranges[index] = range?.isEmpty == false ? range : nil
+            dates[index] = Int.min
+        }
+        return cells.bytes.withUnsafeBufferPointer { buffer in check(buffer) }
+    }
+
+    private mutating func check(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Pass 1: each cell on its own.
+        for index in plans.indices {
+            guard let range = ranges[index] else { continue }
+            let plan = plans[index]
+            let cell = UnsafeBufferPointer(rebasing: buffer[range])
+            guard Bytes.needsNoNormalization(cell, kind: plan.kind),
+                cell.count <= plan.maxLength || Bytes.scalarCount(cell) <= plan.maxLength
+            else { return false }
+            switch plan.kind {
+            case .text:
+                break
+            case .enumeration:
+                guard plan.enumerationIsClean(cell) else { return false }
+            case .date:
+                guard let day = Bytes.standardDate(cell), !(plan.notAfterToday && day > today) else { return false }
+                dates[index] = day
+            case .decimal:
+                guard plan.decimalIsClean(cell) else { return false }
+            case .code:
+                switch plan.check {
+                case .none, .identity, .pattern: break
+                case .organization: guard Bytes.organizationCodeIsValid(cell) else { return false }
+                case .credit(let rule):
+                    if let placeholder = rule.placeholder, cell.elementsEqual(placeholder) { return false }
+                    guard Bytes.creditCodeIsValid(cell) else { return false }
+                    if !rule.knownPairs.isEmpty, !rule.knownPairs.contains(UInt16(cell[0]) << 8 | UInt16(cell[1])) {
+                        return false
+                    }
+                }
+            }
+        }
+        // Pass 2: rules between fields.
+        for index in plans.indices {
+            let plan = plans[index]
+            guard let range = ranges[index] else {
+                if plan.required { return false }
+                for condition in plan.conditions where holds(condition, buffer) { return false }
+                continue
+            }
+            for other in plan.notBefore where dates[other] != Int.min && dates[index] < dates[other] { return false }
+            let cell = UnsafeBufferPointer(rebasing: buffer[range])
+            switch plan.check {
+            case .credit(let rule):
+                for (prefix, categoryIndex, required) in rule.prefixRules where cell.starts(with: prefix) {
+                    if let categoryRange = ranges[categoryIndex], !buffer[categoryRange].elementsEqual(required) {
+                        return false
+                    }
+                }
+            case .identity(let typeIndex, let formats):
+                guard let typeRange = ranges[typeIndex], let format = formats[Array(buffer[typeRange])] else { continue }
+                switch format {
+                case .residentID:
+                    guard cell.count == 18,
+                        ResidentIDNumber.problem(in: String(decoding: cell, as: UTF8.self), today: todayDate) == nil
+                    else { return false }
+                case .pattern:
+                    guard let regex = plan.regexes[Array(buffer[typeRange])],
+                        (try? regex.wholeMatch(in: String(decoding: cell, as: UTF8.self))) != nil
+                    else { return false }
+                }
+            case .pattern(let regex):
+                guard (try? regex.wholeMatch(in: String(decoding: cell, as: UTF8.self))) != nil else { return false }
+            default:
+                break
+            }
+        }
+        return true
+    }
+
+    private func holds(_ condition: FieldPlan.CompiledCondition, _ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let range = ranges[condition.field] else { return false }
+        let cell = UnsafeBufferPointer(rebasing: buffer[range])
+        let plan = plans[condition.field]
+        let tokens: [Range<Int>] = plan.kind == .enumeration && plan.multiple ? plan.tokens(cell) : [0..<cell.count]
+        for token in tokens {
+            let text = UnsafeBufferPointer(rebasing: cell[token])
+            if condition.containsAny {
+                if condition.texts.contains(where: { Bytes.contains(text, $0) }) { return true }
+            } else if condition.texts.contains(where: { text.elementsEqual($0) }) {
+                return true
+            }
+        }
+        return false
+    }
+}
+
+/// One field's rules, compiled for the byte-level check.
+final class FieldPlan {
+    struct CompiledCondition {
+        let field: Int
+        let containsAny: Bool
+        let texts: [[UInt8]]
+    }
+
+    struct CreditRule {
+        let placeholder: [UInt8]?
+        let knownPairs: Set<UInt16>
+        let prefixRules: [(prefix: [UInt8], categoryField: Int, required: [UInt8])]
+    }
+
+    enum Check {
+        case none
+        case organization
+        case credit(CreditRule)
+        case identity(typeField: Int, formats: [[UInt8]: IdentityFormat])
+        case pattern(Regex<AnyRegexOutput>)
+    }
+
+    let kind: FieldSpec.Kind
+    let required: Bool
+    let conditions: [CompiledCondition]
+    let maxLength: Int
+    let values: Set<[UInt8]>
+    let valuesLongestFirst: [[UInt8]]
+    let separators: [[UInt8]]
+    let otherPrefix: [UInt8]?
+    let multiple: Bool
+    let notAfterToday: Bool
+    let notBefore: [Int]
+    let minimum: DecimalText?
+    let maxScale: Int?
+    let warnAtLeast: DecimalText?
+    let check: Check
+    let regexes: [[UInt8]: Regex<AnyRegexOutput>]
+
+    init(_ field: FieldSpec, indexByName: [String: Int]) {
+        kind = field.kind
+        required = field.required
+        conditions = field.requiredWhen.compactMap { condition in
+            guard let index = indexByName[condition.field] else { return nil }
+            switch condition.match {
+            case .oneOf(let values): return CompiledCondition(field: index, containsAny: false, texts: values.map { Array($0.utf8) })
+            case .containsAny(let texts): return CompiledCondition(field: index, containsAny: true, texts: texts.map { Array($0.utf8) })
+            }
+        }
+        maxLength = field.maxLength ?? Int.max
+        values = Set(field.values.map { Array($0.utf8) })
+        valuesLongestFirst = field.values.map { Array($0.utf8) }.sorted { $0.count > $1.count }
+        separators = field.separators.map { Array($0.utf8) }
+        otherPrefix = field.otherPrefix.map { Array($0.utf8) }
+        multiple = field.multiple
+        notAfterToday = field.notAfterToday
+        notBefore = (field.notBefore + field.warnIfBefore).compactMap { indexByName[$0] }
+        minimum = field.minimum
+        maxScale = field.maxScale
+        warnAtLeast = field.warnAtLeast
+        var regexes: [[UInt8]: Regex<AnyRegexOutput>] = [:]
+        switch field.check {
+        case nil: check = .none
+        case .organizationCode: check = .organization
+        case .creditCode(let rule):
+            let pairs = rule.knownRegistrationCategories.keys.compactMap { key -> UInt16? in
+                let bytes = Array(key.utf8)
+                return bytes.count == 2 ? UInt16(bytes[0]) << 8 | UInt16(bytes[1]) : nil
+            }
+            let prefixRules = rule.categoryByPrefix.compactMap { prefix, category -> ([UInt8], Int, [UInt8])? in
+                guard let field = rule.categoryField, let index = indexByName[field] else { return nil }
+                return (Array(prefix.utf8), index, Array(category.utf8))
+            }
+            check = .credit(CreditRule(placeholder: rule.placeholder.map { Array($0.utf8) }, knownPairs: Set(pairs), prefixRules: prefixRules))
+        case .identityDocument(let typeField, let formats):
+            var byType: [[UInt8]: IdentityFormat] = [:]
+            for (type, format) in formats {
+                byType[Array(type.utf8)] = format
+                if case .pattern(let pattern) = format { regexes[Array(type.utf8)] = try? Regex(pattern) }
+            }
+            check = indexByName[typeField].map { .identity(typeField: $0, formats: byType) } ?? .none
+        case .pattern(let pattern, _):
+            check = (try? Regex(pattern)).map { .pattern($0) } ?? .none
+        }
+        self.regexes = regexes
+    }
+
+    /// A single value in the list, or (for a multi-valued field) every value of the cell; or text
+    /// after the `other_prefix`.
+    func enumerationIsClean(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+        if !multiple { return isAllowed(cell) }
+        let tokens = self.tokens(cell)
+        return !tokens.isEmpty && tokens.allSatisfy { isAllowed(UnsafeBufferPointer(rebasing: cell[$0])) }
+    }
+
+    private func isAllowed(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
+        if values.contains(Array(token)) { return true }
+        guard let prefix = otherPrefix else { return false }
+        return token.count > prefix.count && token.starts(with: prefix)
+    }
+
+    /// The values of a multi-valued cell, as ranges: known values taken whole (even when they
+    /// contain a separator), the rest split at separators. Spaces around values make the cell
+    /// "not sure" upstream, so none are trimmed here.
+    func tokens(_ cell: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        var tokens: [Range<Int>] = []
+        var index = 0
+        let count = cell.count
+        func separator(at position: Int) -> Int? {
+            for separator in separators where position + separator.count <= count {
+                if UnsafeBufferPointer(rebasing: cell[position..<(position + separator.count)]).elementsEqual(separator) {
+                    return separator.count
+                }
+            }
+            return nil
+        }
+        while index < count {
+            if let length = separator(at: index) {
+                index += length
+                continue
+            }
+            if let value = valuesLongestFirst.first(where: { value in
+                index + value.count <= count
+                    && UnsafeBufferPointer(rebasing: cell[index..<(index + value.count)]).elementsEqual(value)
+                    && (index + value.count == count || separator(at: index + value.count) != nil)
+            }) {
+                tokens.append(index..<(index + value.count))
+                index += value.count
+                continue
+            }
+            var end = index
+            while end < count, separator(at: end) == nil { end += 1 }
+            tokens.append(index..<end)
+            index = end
+        }
+        return tokens
+    }
+
+    func decimalIsClean(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Plain `digits[.digits]` only; signs and anything unusual go to the full check.
+        var integerDigits = 0
+        var fractionDigits = 0
+        var significantFraction = 0
+        var seenPoint = false
+        var leadingZeros = true
+        var integerValue = 0
+        for byte in cell {
+            if byte == 0x2E {
+                guard !seenPoint else { return false }
+                seenPoint = true
+                continue
+            }
+            guard byte >= 0x30, byte <= 0x39 else { return false }
+            if seenPoint {
+                fractionDigits += 1
+                if byte != 0x30 { significantFraction = fractionDigits }
+            } else {
+                if leadingZeros, byte == 0x30 { continue }
+                leadingZeros = false
+                integerDigits += 1
+                if integerDigits <= 15 { integerValue = integerValue * 10 + Int(byte - 0x30) }
+            }
+        }
+        guard cell.count > 0, cell.last != 0x2E, cell.first != 0x2E || fractionDigits > 0 else { return false }
+        if let maxScale, significantFraction > maxScale { return false }
+        // The value is not negative, so a minimum of zero or less holds; other limits need the full check.
+        if let minimum, minimum.isNegative == false, !(minimum.integerDigits.isEmpty && minimum.fractionDigits.allSatisfy { $0 == "0" }) {
+            return false
+        }
+        if let warnAtLeast {
+            guard !warnAtLeast.isNegative, warnAtLeast.fractionDigits.allSatisfy({ $0 == "0" }),
+                let limit = Int(warnAtLeast.integerDigits.isEmpty ? "0" : warnAtLeast.integerDigits), integerDigits <= 15
+            else { return false }
+            if integerValue >= limit { return false }
+        }
+        return true
+    }
+}
+
+/// Byte-level helpers for the fast check.
+enum Bytes {
+    /// Whether the cell is already in normal form: nothing to trim, no invisible characters, and for
+    /// codes, dates and decimals no full-width forms (and for codes no lower case).
+    static func needsNoNormalization(_ cell: UnsafeBufferPointer<UInt8>, kind: FieldSpec.Kind) -> Bool {
+        let count = cell.count
+        guard let first = cell.first, let last = cell.last, let start = cell.baseAddress else { return true }
+        if first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D { return false }
+        if last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D { return false }
+        // U+3000 or U+00A0 at either end.
+        if count >= 3, cell[0] == 0xE3, cell[1] == 0x80, cell[2] == 0x80 { return false }
+        if count >= 3, cell[count - 3] == 0xE3, cell[count - 2] == 0x80, cell[count - 1] == 0x80 { return false }
+        if count >= 2, (cell[0] == 0xC2 && cell[1] == 0xA0) || (cell[count - 2] == 0xC2 && cell[count - 1] == 0xA0) {
+            return false
+        }
+        let raw = UnsafeRawPointer(start)
+        if kind == .code || kind == .date || kind == .decimal {
+            // Normal codes, dates and decimals are ASCII; codes have no lower case.
+            for byte in cell where byte >= 0x80 || (kind == .code && byte >= 0x61 && byte <= 0x7A) { return false }
+            return true
+        }
+        // Text: look for the invisible characters U+200B–U+200D, U+2060 (lead byte E2) and U+FEFF (EF BB BF),
+        // skipping eight bytes at a time that hold neither lead byte.
+        var index = 0
+        while index < count {
+            if index + 8 <= count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if !hasByte(word, 0xE2) && !hasByte(word, 0xEF) {
+                    index += 8
+                    continue
+                }
+            }
+            let byte = cell[index]
+            if byte == 0xE2, index + 2 < count {
+                let b1 = cell[index + 1]
+                let b2 = cell[index + 2]
+                if b1 == 0x80, b2 >= 0x8B, b2 <= 0x8D { return false }
+                if b1 == 0x81, b2 == 0xA0 { return false }
+            } else if byte == 0xEF, index + 2 < count, cell[index + 1] == 0xBB, cell[index + 2] == 0xBF {
+                return false
+            }
+            index += 1
+        }
+        return true
+    }
+
+    /// Whether any of the eight bytes of `word` equals `byte` (the classic has-zero-byte trick).
+    @inline(__always)
+    static func hasByte(_ word: UInt64, _ byte: UInt8) -> Bool {
+        let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+    }
+
+    /// The number of Unicode scalars (characters) in UTF-8 bytes.
+    static func scalarCount(_ cell: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        for byte in cell where byte & 0xC0 != 0x80 { count += 1 }
+        return count
+    }
+
+    /// `YYYY/MM/DD` exactly, as a day number; anything else (other forms, impossible dates) is `nil`.
+    static func standardDate(_ cell: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard cell.count == 10, cell[4] == 0x2F, cell[7] == 0x2F else { return nil }
+        func digits(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                let byte = cell[index]
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard let year = digits(0..<4), let month = digits(5..<7), let day = digits(8..<10),
+            let date = CalendarDate(year: year, month: month, day: day)
+        else { return nil }
+        return date.dayNumber
+    }
+
+    /// Whether `needle` occurs in `haystack` (on UTF-8 bytes a match is always on character boundaries).
+    static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
+        for start in 0...(haystack.count - needle.count)
+        where haystack[start] == needle[0]
+            && UnsafeBufferPointer(rebasing: haystack[start..<(start + needle.count)]).elementsEqual(needle)
+        {
+            return true
+        }
+        return false
+    }
+
+    /// Symbol values of the 统一社会信用代码 alphabet by byte; -1 outside it.
+    static let creditValues: [Int8] = {
+        var table = [Int8](repeating: -1, count: 256)
+        for (value, character) in "0123456789ABCDEFGHJKLMNPQRTUWXY".utf8.enumerated() { table[Int(character)] = Int8(value) }
+        return table
+    }()
+
+    static func creditCodeIsValid(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard cell.count == 18 else { return false }
+        var sum = 0
+        for index in 0..<17 {
+            let value = Int(creditValues[Int(cell[index])])
+            guard value >= 0 else { return false }
+            if (2..<8).contains(index), value > 9 { return false }
+            sum += value * CreditCode.weights[index]
+        }
+        let check = Int(creditValues[Int(cell[17])])
+        guard check == (31 - sum % 31) % 31 else { return false }
+        return organizationBodyIsValid(UnsafeBufferPointer(rebasing: cell[8..<17]))
+    }
+
+    static func organizationCodeIsValid(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+        if cell.count == 10, cell[8] == UInt8(ascii: "-") {
+            var joined = Array(cell[0..<8])
+            joined.append(cell[9])
+            return joined.withUnsafeBufferPointer(organizationBodyIsValid)
+        }
+        return organizationBodyIsValid(cell)
+    }
+
+    private static func organizationBodyIsValid(_ code: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard code.count == 9 else { return false }
+        var sum = 0
+        for index in 0..<8 {
+            let byte = code[index]
+            let value: Int
+            switch byte {
+            case 0x30...0x39: value = Int(byte - 0x30)
+            case 0x41...0x5A: value = Int(byte - 0x41) + 10
+            default: return false
+            }
+            sum += value * OrganizationCode.weights[index]
+        }
+        let remainder = 11 - sum % 11
+        let expected: UInt8 = remainder == 10 ? UInt8(ascii: "X") : remainder == 11 ? UInt8(ascii: "0") : UInt8(0x30 + remainder)
+        return code[8] == expected
+    }
+}
