@@ -21,18 +21,115 @@ public struct ValidationReport: Sendable {
     public let schemaVersion: Int
     public let today: CalendarDate
     public internal(set) var files: [FileSummary] = []
-    public internal(set) var issues: [Issue] = []
+    /// Problems found so far; the problems themselves are handed out file by file
+    /// (``ValidationSession/endFile()``), so that memory does not grow with the input.
+    public internal(set) var errorCount = 0
+    public internal(set) var warningCount = 0
 
     public var records: Int { files.reduce(0) { $0 + $1.records } }
     public var valid: Int { files.reduce(0) { $0 + $1.valid } }
     public var invalid: Int { files.reduce(0) { $0 + $1.invalid } }
     public var skipped: Int { files.reduce(0) { $0 + $1.skipped } }
     public var failedFiles: Int { files.filter(\.failed).count }
-    public var errorCount: Int { issues.filter { $0.severity == .error }.count }
-    public var warningCount: Int { issues.filter { $0.severity == .warning }.count }
 
     /// Every record valid and every file read.
     public var isValid: Bool { invalid == 0 && failedFiles == 0 }
+}
+
+/// What checking one record found, before the batch-wide rules (duplicate keys) and the counts.
+public enum RecordOutcome: Sendable {
+    /// A blank row: not a record.
+    case blank
+    /// A record, with its decision key's digest (when all key fields are filled), its first key
+    /// field's text (for a duplicate's message), and its problems.
+    case checked(key: UInt64?, keyText: KeyText, issues: [Issue])
+
+    /// The first key field's text, kept as bytes until a duplicate needs it.
+    public struct KeyText: Sendable {
+        let cells: CellBytes?
+        let range: Range<Int>?
+        let text: String?
+
+        public var value: String {
+            if let text { return text }
+            guard let cells, let range else { return "" }
+            return String(decoding: cells.bytes[range], as: UTF8.self)
+        }
+    }
+}
+
+/// Checks single records of one file (after its header): the work that can run on several
+/// threads, each with its own evaluator. ``ValidationSession/merge(row:outcome:)`` then applies the
+/// batch-wide rules in row order.
+public struct RecordEvaluator {
+    private let validator: RecordValidator
+    private var fastCheck: FastRecordCheck
+    private let mapping: ColumnMapping
+    private let fieldColumns: [Int?]
+    private let keyFields: [Int]
+
+    init(validator: RecordValidator, fastCheck: FastRecordCheck, mapping: ColumnMapping, keyFields: [Int]) {
+        self.validator = validator
+        self.fastCheck = fastCheck
+        self.mapping = mapping
+        self.keyFields = keyFields
+        var columns = [Int?](repeating: nil, count: validator.schema.fields.count)
+        for (column, field) in mapping.fieldIndexByColumn.enumerated() {
+            if let field { columns[field] = column }
+        }
+        self.fieldColumns = columns
+    }
+
+    /// Checks one record given as its cells in column order.
+    public mutating func evaluate(_ cells: CellBytes) -> RecordOutcome {
+        if fastCheck.isClean(cells, fieldColumns: fieldColumns, columnCount: mapping.columnCount) {
+            let ranges = keyFields.map { field in fieldColumns[field].map { cells.range($0) } }
+            let key = Self.digest(ranges.map { $0.map { cells.bytes[$0] } ?? [] }, keyed: !keyFields.isEmpty)
+            return .checked(key: key, keyText: .init(cells: cells, range: ranges.first ?? nil, text: nil), issues: [])
+        }
+        let strings = cells.strings
+        if strings.allSatisfy({ TextNormalizer.trim($0).isEmpty }) { return .blank }
+        var values = [String?](repeating: nil, count: validator.schema.fields.count)
+        var issues: [Issue] = []
+        for (column, cell) in strings.enumerated() {
+            if column < mapping.columnCount {
+                if let index = mapping.fieldIndexByColumn[column] { values[index] = cell }
+            } else if !TextNormalizer.trim(cell).isEmpty {
+                // The cell may hold anything a shifted row pushed out, an ID number included: shown masked.
+                issues.append(.init(
+                    "extra-cell", value: PersonalData.mask(cell),
+                    zh: "第 \(column + 1) 列有数据，但表头只有 \(mapping.columnCount) 列；可能是某个单元格里的逗号没有加引号",
+                    en: "column \(column + 1) holds data but the header has \(mapping.columnCount) columns: an unquoted comma?"))
+            }
+        }
+        if strings.count < mapping.columnCount {
+            issues.append(.init(
+                "missing-cell", .warning,
+                zh: "本行只有 \(strings.count) 列，表头有 \(mapping.columnCount) 列；缺少的列按空值处理（可能是某个单元格里的换行没有加引号）",
+                en: "the row has \(strings.count) columns, the header \(mapping.columnCount); the missing ones count as empty (an unquoted line break?)"))
+            for column in strings.count..<mapping.columnCount {
+                if let index = mapping.fieldIndexByColumn[column] { values[index] = "" }
+            }
+        }
+        let check = validator.check(values)
+        issues += check.issues
+        let keyValues = keyFields.map { check.values[$0].map { Array($0.utf8)[...] } ?? [] }
+        let keyText = keyFields.first.flatMap { check.values[$0] }
+        return .checked(
+            key: Self.digest(keyValues, keyed: !keyFields.isEmpty), keyText: .init(cells: nil, range: nil, text: keyText),
+            issues: issues)
+    }
+
+    /// The digest of a decision key, or `nil` when a key field is empty.
+    static func digest(_ parts: [ArraySlice<UInt8>], keyed: Bool) -> UInt64? {
+        guard keyed, parts.allSatisfy({ !$0.isEmpty }) else { return nil }
+        var hasher = Hasher()
+        for part in parts {
+            hasher.combine(part.count)
+            part.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+        return UInt64(bitPattern: Int64(hasher.finalize()))
+    }
 }
 
 /// Validates the records of one or more files against one schema, as a batch: a decision key seen
@@ -42,21 +139,22 @@ public struct ValidationReport: Sendable {
 /// (``failFile(_:)``) contributes only its failure: nothing from it is passed on half-read.
 ///
 /// Each row is first put to ``FastRecordCheck`` on its bytes; only a row that is not certainly clean
-/// is read as text and checked by ``RecordValidator``, which words its problems.
+/// is read as text and checked by ``RecordValidator``, which words its problems. Rows can be
+/// evaluated on several threads (``evaluator()``) and merged here in order.
 public struct ValidationSession {
     public private(set) var report: ValidationReport
     private let validator: RecordValidator
-    private var fastCheck: FastRecordCheck
+    private let fastCheck: FastRecordCheck
     private let keyFields: [Int]
     /// Decision keys seen in the batch, by a 64-bit digest, with where they were first seen
-    /// (file index << 40 | row). About 16 bytes per record.
+    /// (file index << 40 | row). About 16 bytes per record; the digests of a million keys collide
+    /// with a probability of about 3 × 10⁻⁸.
     private var firstRowByKey: [UInt64: UInt64] = [:]
 
     // The file being read; merged into the report at ``endFile()``.
     private var current: ValidationReport.FileSummary?
     private var currentIssues: [Issue] = []
-    private var mapping: ColumnMapping?
-    private var fieldColumns: [Int?] = []
+    private var currentEvaluator: RecordEvaluator?
 
     /// - Throws: ``SchemaProblem`` when the schema's patterns do not compile, or its duplicate key
     ///   names an unknown field.
@@ -78,7 +176,7 @@ public struct ValidationSession {
     public mutating func beginFile(_ name: String) {
         current = .init(file: name)
         currentIssues = []
-        mapping = nil
+        currentEvaluator = nil
     }
 
     /// Reads the header row (row 1).
@@ -92,14 +190,18 @@ public struct ValidationSession {
             current?.failed = true
             return false
         }
-        self.mapping = mapping
-        var columns = [Int?](repeating: nil, count: validator.schema.fields.count)
-        for (column, field) in mapping.fieldIndexByColumn.enumerated() {
-            if let field { columns[field] = column }
-        }
-        self.fieldColumns = columns
+        currentEvaluator = RecordEvaluator(validator: validator, fastCheck: fastCheck, mapping: mapping, keyFields: keyFields)
         return true
     }
+
+    /// Makes room for about `count` more decision keys at once, so that the key index does not grow
+    /// (and briefly hold two copies of itself) as the records arrive.
+    public mutating func reserveKeys(_ count: Int) {
+        firstRowByKey.reserveCapacity(firstRowByKey.count + count)
+    }
+
+    /// A record evaluator for the current file's columns (after ``header(_:)``), for another thread.
+    public func evaluator() -> RecordEvaluator? { currentEvaluator }
 
     /// Checks one data row given as text.
     public mutating func record(row: Int, cells: [String]) {
@@ -118,74 +220,34 @@ public struct ValidationSession {
     ///   - row: the row number, counting the header as row 1 and records, not lines.
     ///   - cells: the row's cells in column order.
     public mutating func record(row: Int, cells: CellBytes) {
-        guard let file = current?.file, let mapping else { return }
-        if fastCheck.isClean(cells, fieldColumns: fieldColumns, columnCount: mapping.columnCount) {
-            var rowIssues: [Issue] = []
-            let key = digest(keyFields.map { field in fieldColumns[field].map { cells.bytes[cells.range($0)] } ?? [] })
-            if let first = firstSeen(key, row: row) {
-                rowIssues.append(duplicate(of: first, value: fieldColumns[keyFields[0]].map(cells.string) ?? ""))
-            }
-            tally(row: row, file: file, rowIssues)
-            return
-        }
-        let strings = cells.strings
-        if strings.allSatisfy({ TextNormalizer.trim($0).isEmpty }) {
+        guard var evaluator = currentEvaluator else { return }
+        currentEvaluator = nil  // keep the evaluator's scratch space uniquely referenced
+        let outcome = evaluator.evaluate(cells)
+        currentEvaluator = evaluator
+        merge(row: row, outcome: outcome)
+    }
+
+    /// Applies the batch-wide rules to an evaluated row and counts it. Rows must be merged in order.
+    public mutating func merge(row: Int, outcome: RecordOutcome) {
+        guard let file = current?.file else { return }
+        switch outcome {
+        case .blank:
             current?.skipped += 1
             currentIssues.append(Issue(
                 "blank-row-skipped", .warning, zh: "空行，已跳过", en: "blank row, skipped"
             ).located(file: file, row: row))
-            return
-        }
-        var values = [String?](repeating: nil, count: validator.schema.fields.count)
-        var rowIssues: [Issue] = []
-        for (column, cell) in strings.enumerated() {
-            if column < mapping.columnCount {
-                if let index = mapping.fieldIndexByColumn[column] { values[index] = cell }
-            } else if !TextNormalizer.trim(cell).isEmpty {
-                // The cell may hold anything a shifted row pushed out, an ID number included: shown masked.
-                rowIssues.append(.init(
-                    "extra-cell", value: PersonalData.mask(cell),
-                    zh: "第 \(column + 1) 列有数据，但表头只有 \(mapping.columnCount) 列；可能是某个单元格里的逗号没有加引号",
-                    en: "column \(column + 1) holds data but the header has \(mapping.columnCount) columns: an unquoted comma?"))
+        case .checked(let key, let keyText, var issues):
+            if let first = firstSeen(key, row: row) {
+                issues.append(duplicate(of: first, value: keyText.value))
             }
-        }
-        if strings.count < mapping.columnCount {
-            rowIssues.append(.init(
-                "missing-cell", .warning,
-                zh: "本行只有 \(strings.count) 列，表头有 \(mapping.columnCount) 列；缺少的列按空值处理（可能是某个单元格里的换行没有加引号）",
-                en: "the row has \(strings.count) columns, the header \(mapping.columnCount); the missing ones count as empty (an unquoted line break?)"))
-            for column in strings.count..<mapping.columnCount {
-                if let index = mapping.fieldIndexByColumn[column] { values[index] = "" }
+            current?.records += 1
+            if issues.contains(where: { $0.severity == .error }) {
+                current?.invalid += 1
+            } else {
+                current?.valid += 1
             }
+            if !issues.isEmpty { currentIssues += issues.map { $0.located(file: file, row: row) } }
         }
-        let check = validator.check(values)
-        rowIssues += check.issues
-        let keyValues = keyFields.map { check.values[$0].map { Array($0.utf8)[...] } ?? [] }
-        if let first = firstSeen(digest(keyValues), row: row) {
-            rowIssues.append(duplicate(of: first, value: check.values[keyFields[0]] ?? ""))
-        }
-        tally(row: row, file: file, rowIssues)
-    }
-
-    private mutating func tally(row: Int, file: String, _ rowIssues: [Issue]) {
-        current?.records += 1
-        if rowIssues.contains(where: { $0.severity == .error }) {
-            current?.invalid += 1
-        } else {
-            current?.valid += 1
-        }
-        if !rowIssues.isEmpty { currentIssues += rowIssues.map { $0.located(file: file, row: row) } }
-    }
-
-    /// The digest of a decision key, or `nil` when a key field is empty.
-    private func digest(_ parts: [ArraySlice<UInt8>]) -> UInt64? {
-        guard !keyFields.isEmpty, parts.allSatisfy({ !$0.isEmpty }) else { return nil }
-        var hasher = Hasher()
-        for part in parts {
-            hasher.combine(part.count)
-            part.withUnsafeBytes { hasher.combine(bytes: $0) }
-        }
-        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
     /// Where a key was first seen in the batch; `nil` (and the key noted here) when it is new.
@@ -217,14 +279,19 @@ public struct ValidationSession {
         firstRowByKey = firstRowByKey.filter { $0.value >> 40 != fileIndex }
     }
 
-    /// Ends the current file and adds it to the report.
-    public mutating func endFile() {
-        guard var summary = current else { return }
+    /// Ends the current file, adds it to the report's counts, and hands out its problems in row order.
+    @discardableResult
+    public mutating func endFile() -> [Issue] {
+        guard var summary = current else { return [] }
         if summary.failed { summary = .init(file: summary.file, failed: true) }
         report.files.append(summary)
-        report.issues += currentIssues
+        let issues = currentIssues
+        for issue in issues {
+            if issue.severity == .error { report.errorCount += 1 } else { report.warningCount += 1 }
+        }
         current = nil
         currentIssues = []
-        mapping = nil
+        currentEvaluator = nil
+        return issues
     }
 }

@@ -1,20 +1,27 @@
 import Foundation
 
-/// Files that may hold personal data (reports, the ledger): created mode 0600, written to a
-/// temporary name in the same folder and renamed, so nobody sees a half-written file.
+/// Files that may hold personal data (reports, the ledger): created mode 0600, written under a
+/// temporary name in the same folder and renamed when complete, so nobody sees a half-written file.
 enum SecureFile {
-    /// Writes `data` to `path` atomically, with permissions 0600.
-    static func write(_ data: Data, to path: String) throws(CommandFailure) {
+    /// Creates the temporary file for `path`, mode 0600, and opens it for writing.
+    static func create(beside path: String) throws(CommandFailure) -> (FileHandle, String) {
         let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        guard FileManager.default.createFile(
-            atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600])
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
+        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let handle = FileHandle(forWritingAtPath: temporary)
         else {
             throw CommandFailure(status: ExitStatus.cantCreate, code: "report-unwritable", message: "无法写入 \(path)")
         }
-        guard rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
+        return (handle, temporary)
+    }
+
+    /// Closes the temporary file and renames it to `path`.
+    static func commit(_ handle: FileHandle, temporary: String, to path: String) throws(CommandFailure) {
+        try? handle.synchronize()
+        try? handle.close()
+        guard rename(temporary, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: temporary)
             throw CommandFailure(status: ExitStatus.cantCreate, code: "report-unwritable", message: "无法写入 \(path)")
         }
     }

@@ -5,26 +5,48 @@ import WorkingDayCalendar
 
 /// Reads files in chunks and feeds their rows to a ``ValidationSession``: the only file I/O of
 /// `gongshi validate`. One broken file fails on its own; the others go through.
+///
+/// ```
+///   file ──read 4 MiB──▶ CSVScanner ──records──▶ batches of 2,048 ──▶ workers: RecordEvaluator
+///                        (this thread)                                (one per core)
+///                                                                          │ outcomes, in order
+///                              ValidationSession.merge ◀───────────────────┘ (this thread:
+///                              duplicate keys, counts, issues)
+/// ```
 enum FileValidator {
-    /// Bytes read at a time; memory stays bounded by this and the longest row, not the file size.
+    /// Bytes read at a time; memory stays bounded by this, the batches in flight and the longest
+    /// row, not the file size.
     static let chunkSize = 4 << 20
+    static let batchSize = 2048
 
-    static func validate(files: [String], schema: PublicationSchema, today: CalendarDate) throws -> ValidationReport {
+    /// Worker threads: `GONGSHI_WORKERS` if set, else one per core. One means no extra thread.
+    static var workers: Int {
+        if let text = ProcessInfo.processInfo.environment["GONGSHI_WORKERS"], let value = Int(text), value >= 1 {
+            return value
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// Validates the files in order, handing each file's problems to `issues` as the file ends.
+    static func validate(
+        files: [String], schema: PublicationSchema, today: CalendarDate, issues: ([Issue]) -> Void
+    ) throws -> ValidationReport {
         var session: ValidationSession
         do {
             session = try ValidationSession(schema: schema, today: today)
         } catch {
             throw CommandFailure(status: ExitStatus.configuration, code: "schema-invalid", message: "\(error)")
         }
+        let workers = self.workers
         for file in files {
             session.beginFile(file)
-            read(file, into: &session)
-            session.endFile()
+            read(file, into: &session, workers: workers)
+            issues(session.endFile())
         }
         return session.report
     }
 
-    private static func read(_ path: String, into session: inout ValidationSession) {
+    private static func read(_ path: String, into session: inout ValidationSession, workers: Int) {
         guard let file = FileHandle(forReadingAtPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             session.failFile(Issue(
@@ -35,14 +57,37 @@ enum FileValidator {
         var scanner = CSVScanner()
         var sawHeader = false
         var usable = true
+        var pipeline = workers > 1 ? ParallelEvaluation(workers: workers) : nil
+        var rows: [Int] = []
+        var cells: [CellBytes] = []
+        var reserved = false
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        func flush() {
+            if !reserved, let last = cells.last {
+                // Size the key index once, from the first batch's bytes per record and the file size.
+                reserved = true
+                let bytesPerRecord = max(1, last.bytes.count)
+                session.reserveKeys(fileSize / bytesPerRecord + batchSize)
+            }
+            guard !cells.isEmpty else { return }
+            if pipeline != nil, let evaluator = session.evaluator() {
+                pipeline?.submit(rows: rows, cells: cells, evaluator: evaluator, into: &session)
+            } else {
+                for (row, record) in zip(rows, cells) { session.record(row: row, cells: record) }
+            }
+            rows.removeAll(keepingCapacity: true)
+            cells.removeAll(keepingCapacity: true)
+        }
         func handle(_ record: CSVRecord) {
             guard usable else { return }
             if !sawHeader {
                 sawHeader = true
                 usable = session.header(record.strings)
-            } else {
-                session.record(row: record.number, cells: CellBytes(bytes: record.bytes, cellEnds: record.cellEnds))
+                return
             }
+            rows.append(record.number)
+            cells.append(CellBytes(bytes: record.bytes, cellEnds: record.cellEnds))
+            if cells.count >= batchSize { flush() }
         }
         do {
             while let chunk = try file.read(upToCount: chunkSize), !chunk.isEmpty {
@@ -52,10 +97,14 @@ enum FileValidator {
                 if !usable { return }
             }
             try scanner.finish { handle($0) }
+            flush()
+            pipeline?.drain(into: &session)
         } catch let error as CSVError {
+            pipeline?.drain(into: &session)
             session.failFile(issue(for: error))
             return
         } catch {
+            pipeline?.drain(into: &session)
             session.failFile(Issue("file-unreadable", zh: "读取文件出错：\(error)", en: "error reading the file: \(error)"))
             return
         }
@@ -81,5 +130,68 @@ enum FileValidator {
             issue.row = row
             return issue
         }
+    }
+}
+
+/// Evaluates batches of records on worker threads while this thread reads on, and merges their
+/// outcomes into the session in row order. At most two batches per worker are in flight.
+struct ParallelEvaluation {
+    private let maxInFlight: Int
+    /// Batches in flight. Each keeps its cells here too, so that this thread, which allocated
+    /// them, is also the one that frees them (glibc's per-thread arenas otherwise grow: measured
+    /// 500 MB peak instead of under 100 MB for a million records).
+    private var window: [(rows: [Int], cells: [CellBytes], result: PendingResult)] = []
+
+    init(workers: Int) {
+        maxInFlight = workers * 2
+    }
+
+    mutating func submit(rows: [Int], cells: [CellBytes], evaluator: RecordEvaluator, into session: inout ValidationSession) {
+        if window.count >= maxInFlight { mergeOldest(into: &session) }
+        let result = PendingResult()
+        let work = EvaluationWork(evaluator: evaluator, cells: cells)
+        DispatchQueue.global(qos: .userInitiated).async {
+            result.fulfil(work.run())
+        }
+        window.append((rows, cells, result))
+    }
+
+    /// Waits for every batch in flight and merges it.
+    mutating func drain(into session: inout ValidationSession) {
+        while !window.isEmpty { mergeOldest(into: &session) }
+    }
+
+    private mutating func mergeOldest(into session: inout ValidationSession) {
+        let (rows, cells, result) = window.removeFirst()
+        for (row, outcome) in zip(rows, result.wait()) { session.merge(row: row, outcome: outcome) }
+        withExtendedLifetime(cells) {}
+    }
+}
+
+/// One batch's work, handed to a worker thread. The evaluator is a value: the worker gets its own
+/// copy, and its compiled patterns are only read.
+private struct EvaluationWork: @unchecked Sendable {
+    let evaluator: RecordEvaluator
+    let cells: [CellBytes]
+
+    func run() -> [RecordOutcome] {
+        var evaluator = self.evaluator
+        return cells.map { evaluator.evaluate($0) }
+    }
+}
+
+/// A result that one thread fulfils and another waits for.
+private final class PendingResult: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var outcomes: [RecordOutcome] = []
+
+    func fulfil(_ outcomes: [RecordOutcome]) {
+        self.outcomes = outcomes
+        done.signal()
+    }
+
+    func wait() -> [RecordOutcome] {
+        done.wait()
+        return outcomes
     }
 }

@@ -51,15 +51,9 @@ extension Gongshi {
             let language = Language(rawValue: language) ?? .zh
             let today = try self.today.resolve()
             let schema = try loadSchema()
-            let report = try FileValidator.validate(files: files, schema: schema, today: today)
-            let json = try ReportRendering.json(report, language: language)
-            if let reportPath { try SecureFile.write(json, to: reportPath) }
-            switch format {
-            case .json:
-                FileHandle.standardOutput.write(json)
-            case .text:
-                for line in ReportRendering.text(report, language: language) { Output.answer(line) }
-            }
+            let writer = try ReportWriter(json: format == .json, language: language, reportPath: reportPath)
+            let report = try FileValidator.validate(files: files, schema: schema, today: today, issues: writer.write)
+            try writer.finish(report)
             if !report.isValid { throw ExitCode(ExitStatus.dataError) }
         }
 

@@ -2,20 +2,64 @@ import DisclosureCore
 import Foundation
 import WorkingDayCalendar
 
-/// The validation report as text lines and as JSON.
-enum ReportRendering {
-    /// One line per problem, `file:row: field: message [type]`, then a summary.
-    static func text(_ report: ValidationReport, language: Language) -> [String] {
-        var lines: [String] = []
-        for issue in report.issues {
-            var place = issue.file ?? ""
-            if let row = issue.row { place += ":\(row)" }
-            let field = issue.field.map { "\($0): " } ?? ""
-            let label = issue.severity == .warning ? (language == .zh ? "警告：" : "warning: ") : ""
-            lines.append("\(place): \(field)\(label)\(issue.message.text(language)) [\(issue.type)]")
+/// Writes the validation report as it goes, file by file, so that memory does not grow with the
+/// number of problems: text lines (`file:row: field: message [type]`, then a summary) or JSON, to
+/// standard output, and JSON to the `--report` file (mode 0600, temporary name then rename).
+///
+/// The JSON keys are in sorted order, so the problem list (`errors`) comes first and the counts,
+/// known only at the end, last: `{"errors":[…],"files":[…],"schema":{…},"stats":{…},"today":…,"valid":…}`.
+final class ReportWriter {
+    private let language: Language
+    private let json: Bool
+    private var output = OutputBuffer(handle: .standardOutput)
+    private var reportFile: (handle: FileHandle, temporary: String, path: String)?
+    private var reportBuffer: OutputBuffer?
+    private var firstIssue = true
+
+    init(json: Bool, language: Language, reportPath: String?) throws {
+        self.json = json
+        self.language = language
+        if let reportPath {
+            let (handle, temporary) = try SecureFile.create(beside: reportPath)
+            reportFile = (handle, temporary, reportPath)
+            reportBuffer = OutputBuffer(handle: handle)
         }
-        lines.append(summary(report, language: language))
-        return lines
+        if json { output.write("{\"errors\":[") }
+        reportBuffer?.write("{\"errors\":[")
+    }
+
+    /// Writes one file's problems.
+    func write(_ issues: [Issue]) {
+        for issue in issues {
+            let object = Self.json(issue, language: language)
+            let line = (firstIssue ? "\n" : ",\n") + object
+            firstIssue = false
+            if json { output.write(line) } else { output.write(Self.text(issue, language: language) + "\n") }
+            reportBuffer?.write(line)
+        }
+    }
+
+    /// Writes the counts and closes the report.
+    func finish(_ report: ValidationReport) throws {
+        let tail = "\n]," + Self.jsonTail(report) + "}\n"
+        if json { output.write(tail) } else { output.write(Self.summary(report, language: language) + "\n") }
+        output.flush()
+        if let file = reportFile, var buffer = reportBuffer {
+            buffer.write(tail)
+            buffer.flush()
+            try SecureFile.commit(file.handle, temporary: file.temporary, to: file.path)
+            reportFile = nil
+        }
+    }
+
+    // MARK: - Rendering
+
+    static func text(_ issue: Issue, language: Language) -> String {
+        var place = issue.file ?? ""
+        if let row = issue.row { place += ":\(row)" }
+        let field = issue.field.map { "\($0): " } ?? ""
+        let label = issue.severity == .warning ? (language == .zh ? "警告：" : "warning: ") : ""
+        return "\(place): \(field)\(label)\(issue.message.text(language)) [\(issue.type)]"
     }
 
     static func summary(_ report: ValidationReport, language: Language) -> String {
@@ -32,77 +76,63 @@ enum ReportRendering {
         }
     }
 
-    /// The JSON report: `{valid, schema, today, stats, files, errors}`, keys sorted, no clock in it.
-    static func json(_ report: ValidationReport, language: Language) throws -> Data {
-        let document = ReportDocument(report: report, language: language)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do {
-            var data = try encoder.encode(document)
-            data.append(0x0A)
-            return data
-        } catch {
-            throw CommandFailure(status: 70, code: "internal", message: "报告无法编码：\(error)")
+    /// One problem as a JSON object with sorted keys.
+    static func json(_ issue: Issue, language: Language) -> String {
+        "{\"code\":\(string(issue.column)),\"field\":\(string(issue.field)),\"file\":\(string(issue.file)),"
+            + "\"message\":\(string(issue.message.text(language))),\"row\":\(issue.row.map(String.init) ?? "null"),"
+            + "\"severity\":\(string(issue.severity.rawValue)),\"type\":\(string(issue.type)),\"value\":\(string(issue.value))}"
+    }
+
+    static func jsonTail(_ report: ValidationReport) -> String {
+        let files = report.files.map { file in
+            "{\"failed\":\(file.failed),\"file\":\(string(file.file)),\"invalid\":\(file.invalid),"
+                + "\"records\":\(file.records),\"skipped\":\(file.skipped),\"valid\":\(file.valid)}"
+        }.joined(separator: ",\n")
+        return "\"files\":[\n\(files)\n],\"schema\":{\"id\":\(string(report.schemaID)),\"version\":\(report.schemaVersion)},"
+            + "\"stats\":{\"errors\":\(report.errorCount),\"failedFiles\":\(report.failedFiles),\"files\":\(report.files.count),"
+            + "\"invalid\":\(report.invalid),\"records\":\(report.records),\"skipped\":\(report.skipped),"
+            + "\"valid\":\(report.valid),\"warnings\":\(report.warningCount)},"
+            + "\"today\":\(string(report.today.description)),\"valid\":\(report.isValid)"
+    }
+
+    /// A JSON string literal (or `null`): quotes, backslashes and control characters escaped.
+    static func string(_ text: String?) -> String {
+        guard let text else { return "null" }
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
         }
+        return result + "\""
     }
 }
 
-/// The JSON shape of a validation report.
-private struct ReportDocument: Encodable {
-    struct Schema: Encodable {
-        let id: String
-        let version: Int
+/// Buffered writes to a file handle.
+struct OutputBuffer {
+    let handle: FileHandle
+    private var buffer = Data()
+
+    init(handle: FileHandle) {
+        self.handle = handle
     }
 
-    struct Stats: Encodable {
-        let records, valid, invalid, skipped, errors, warnings, files, failedFiles: Int
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
     }
 
-    struct File: Encodable {
-        let file: String
-        let records, valid, invalid, skipped: Int
-        let failed: Bool
-    }
-
-    struct Problem: Encodable {
-        let issue: Issue
-        let language: Language
-
-        enum Keys: String, CodingKey {
-            case file, row, field, code, type, severity, value, message
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Keys.self)
-            try container.encode(issue.file, forKey: .file)
-            try container.encode(issue.row, forKey: .row)
-            try container.encode(issue.field, forKey: .field)
-            try container.encode(issue.column, forKey: .code)
-            try container.encode(issue.type, forKey: .type)
-            try container.encode(issue.severity.rawValue, forKey: .severity)
-            try container.encode(issue.value, forKey: .value)
-            try container.encode(issue.message.text(language), forKey: .message)
-        }
-    }
-
-    let valid: Bool
-    let schema: Schema
-    let today: String
-    let stats: Stats
-    let files: [File]
-    let errors: [Problem]
-
-    init(report: ValidationReport, language: Language) {
-        valid = report.isValid
-        schema = Schema(id: report.schemaID, version: report.schemaVersion)
-        today = report.today.description
-        stats = Stats(
-            records: report.records, valid: report.valid, invalid: report.invalid, skipped: report.skipped,
-            errors: report.errorCount, warnings: report.warningCount, files: report.files.count,
-            failedFiles: report.failedFiles)
-        files = report.files.map {
-            File(file: $0.file, records: $0.records, valid: $0.valid, invalid: $0.invalid, skipped: $0.skipped, failed: $0.failed)
-        }
-        errors = report.issues.map { Problem(issue: $0, language: language) }
+    mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        handle.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
     }
 }
