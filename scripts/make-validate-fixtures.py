@@ -275,13 +275,49 @@ write("coercion/invalid.csv", COERCION, [
 ])
 print("fixtures written to", ROOT)
 
-# ---------------------------------------------------------------- files that fail as a whole
-# GB18030 bytes (as Excel saves CSV on a Chinese Windows): not UTF-8, so the file fails with the
-# byte offset; the next issue adds GB18030 decoding.
+# ---------------------------------------------------------------- encodings
+# GB18030 without a BOM, as Excel saves CSV on a Chinese Windows: read through iconv.
 with (ROOT / "penalty/gb18030.csv").open("w", encoding="gb18030", newline="") as handle:
     csv.writer(handle, lineterminator="\r\n").writerows([PENALTY, [penalty(601).get(n, "") for n in PENALTY]])
-(ROOT / "penalty/gb18030.expected").write_text("1 encoding-invalid -\n", encoding="utf-8")
-# A quote opened in row 3 and never closed.
+(ROOT / "penalty/gb18030.expected").write_text("", encoding="utf-8")
+# GB18030 with a byte that does not decode in row 3: the file fails with the byte offset and the row.
+good = (ROOT / "penalty/gb18030.csv").read_bytes()
+second = "\r\n".join([",".join(csv_row) for csv_row in [[penalty(602).get(n, "") for n in PENALTY]]]).encode("gb18030")
+(ROOT / "penalty/gb18030-invalid.csv").write_bytes(good + second[:40] + b"\x81\x20" + second[40:] + b"\r\n")
+(ROOT / "penalty/gb18030-invalid.expected").write_text("3 encoding-invalid -\n", encoding="utf-8")
+# UTF-16 with a byte-order mark (Excel's "Unicode text", here comma-separated) and UTF-8 with a BOM.
+rows = [PENALTY, [penalty(603).get(n, "") for n in PENALTY]]
+import io
+buffer = io.StringIO()
+csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+(ROOT / "penalty/utf16.csv").write_bytes(b"\xff\xfe" + buffer.getvalue().encode("utf-16-le"))
+(ROOT / "penalty/utf16.expected").write_text("", encoding="utf-8")
+(ROOT / "penalty/utf8-bom.csv").write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+(ROOT / "penalty/utf8-bom.expected").write_text("", encoding="utf-8")
+
+# ---------------------------------------------------------------- Excel's quirks
+write("penalty/excel-quirks.csv", PENALTY, [
+    penalty(701, **{"行政相对人代码_1(统一社会信用代码)": '="91410100MA40Q8R26R"'}),          # 2 text guard: unwrapped
+    penalty(702, **{"处罚机关统一社会信用代码": "'11410122000000019Q"}),                    # 3 apostrophe: unwrapped
+    penalty(703, **{"行政相对人代码_1(统一社会信用代码)": "9.14101E+17"}),                   # 4 scientific notation
+    penalty(704, **{"行政相对人代码_3(组织机构代码)": "12345671"}),                        # 5 org code 012345671 lost its 0
+    penalty(705, **{"处罚决定日期": "46346"}),                                          # 6 serial: 2026/11/20
+    penalty(706, **{"处罚决定日期": "46346", "处罚有效期": "46711.5"}),                   # 7 serials with a time fraction
+    penalty(707, **{"公示截止期": "60"}),                                               # 8 Excel's 1900-02-29
+    person(708, **{"证件号码": "4.10122E+17"}),                                          # 9 an ID number as a number
+], [
+    "2 excel-text-guard 行政相对人代码_1(统一社会信用代码) warning",
+    "3 excel-apostrophe 处罚机关统一社会信用代码 warning",
+    "4 excel-number 行政相对人代码_1(统一社会信用代码)",
+    "5 excel-number 行政相对人代码_3(组织机构代码)",
+    "6 excel-date-serial 处罚决定日期 warning",
+    "7 excel-date-serial 处罚决定日期 warning", "7 excel-date-serial 处罚有效期 warning",
+    "8 excel-date-serial-invalid 公示截止期",
+    "9 excel-number 证件号码",
+])
+
+# ---------------------------------------------------------------- files that fail as a whole
+# A quote opened in row 4 and never closed.
 text = (ROOT / "penalty/codes-header.csv").read_text(encoding="utf-8")
 (ROOT / "penalty/unterminated-quote.csv").write_text(text + '牟城管罚〔2026〕701号,"郑州某某公司,法人及非法人组织\r\n', encoding="utf-8")
 (ROOT / "penalty/unterminated-quote.expected").write_text("4 csv-unterminated-quote -\n", encoding="utf-8")

@@ -110,7 +110,7 @@ struct ValidateCommandTests {
         let valid = Fixtures.url("validate/penalty/valid.csv").path
         let clean = try GongshiProcess.run(["validate", "--kind", "penalty"] + Self.today + [valid])
         #expect(clean.status == 0)
-        let broken = Fixtures.url("validate/penalty/gb18030.csv").path
+        let broken = Fixtures.url("validate/penalty/gb18030-invalid.csv").path
         let result = try GongshiProcess.run(
             ["validate", "--kind", "penalty", "--format", "json"] + Self.today + [broken, "/nonexistent/x.csv", valid])
         #expect(result.status == 65)

@@ -342,6 +342,9 @@ enum Bytes {
         let count = cell.count
         guard let first = cell.first, let last = cell.last, let start = cell.baseAddress else { return true }
         if first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D { return false }
+        // Excel's text guard ="…" anywhere, and its apostrophe outside free text.
+        if first == 0x3D, count > 1, cell[1] == 0x22 { return false }
+        if first == 0x27, kind != .text { return false }
         if last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D { return false }
         // U+3000 or U+00A0 at either end.
         if count >= 3, cell[0] == 0xE3, cell[1] == 0x80, cell[2] == 0x80 { return false }

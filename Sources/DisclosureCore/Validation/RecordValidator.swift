@@ -95,6 +95,18 @@ public struct RecordValidator {
                 "normalized-whitespace", .warning, field: field, value: raw,
                 zh: "已去掉首尾空白（含全角空格、不换行空格）或不可见字符", en: "surrounding or invisible whitespace removed"))
         }
+        // Excel's text guards: ="0012" keeps leading zeros; a leading apostrophe does the same by hand.
+        if let inner = ExcelQuirks.unwrapTextGuard(value) {
+            issues.append(.init(
+                "excel-text-guard", .warning, field: field, value: value,
+                zh: "已去掉 Excel 的文本标记 =\"…\"", en: "Excel's text guard =\"…\" removed"))
+            value = inner
+        } else if field.kind != .text, value.hasPrefix("'"), value.count > 1 {
+            issues.append(.init(
+                "excel-apostrophe", .warning, field: field, value: value,
+                zh: "已去掉开头的单引号（Excel 的文本标记）", en: "leading apostrophe (Excel's text mark) removed"))
+            value.removeFirst()
+        }
         if [.code, .decimal, .date].contains(field.kind) {
             let half = TextNormalizer.halfWidth(value)
             if half != value {
@@ -114,7 +126,14 @@ public struct RecordValidator {
             }
         }
         if field.kind == .date, !value.isEmpty {
-            if value == "长期", let longTerm = field.longTerm {
+            if let serial = ExcelQuirks.dateSerial(value), let date = ExcelQuirks.date(fromSerial: serial) {
+                let standard = TextNormalizer.standardForm(date)
+                issues.append(.init(
+                    "excel-date-serial", .warning, field: field, value: value,
+                    zh: "Excel 日期序号 \(value) 已换算为 \(standard)；请把该列设为日期或文本格式后导出",
+                    en: "Excel date serial \(value) converted to \(standard)"))
+                value = standard
+            } else if value == "长期", let longTerm = field.longTerm {
                 let standard = TextNormalizer.standardForm(longTerm)
                 issues.append(.init(
                     "normalized-long-term", .warning, field: field, value: value,
@@ -193,6 +212,13 @@ public struct RecordValidator {
     // MARK: - Dates
 
     private func checkDate(_ field: FieldSpec, _ value: String, _ record: Record, _ issues: inout [Issue]) {
+        if ExcelQuirks.dateSerial(value) != nil {
+            issues.append(.init(
+                "excel-date-serial-invalid", field: field, value: value,
+                zh: "Excel 日期序号 \(value) 不对应真实日期（序号 60 是 Excel 虚构的 1900年2月29日）",
+                en: "Excel date serial \(value) is no real date (serial 60 is Excel's fictitious 1900-02-29)"))
+            return
+        }
         guard let date = TextNormalizer.date(value) else {
             issues.append(.init(
                 "date-invalid", field: field, value: value,
@@ -248,6 +274,13 @@ public struct RecordValidator {
     // MARK: - Codes
 
     private func checkCode(_ field: FieldSpec, _ value: String, _ record: Record, _ issues: inout [Issue]) {
+        if field.check != nil, let problem = ExcelQuirks.numberDamage(value, check: field.check) {
+            issues.append(.init(
+                "excel-number", field: field, value: value,
+                zh: "被Excel转换为数字\(field.personal ? "" : "（\(value)）")，\(problem.zh)；请把该列设为文本格式后重新导出",
+                en: "turned into a number by Excel\(field.personal ? "" : " (\(value))"): \(problem.en); set the column to text and export again"))
+            return
+        }
         switch field.check {
         case nil: break
         case .creditCode(let rule): checkCreditCode(field, value, rule, record, &issues)

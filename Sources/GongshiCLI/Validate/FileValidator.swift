@@ -13,6 +13,24 @@ import WorkingDayCalendar
 ///                              ValidationSession.merge ◀───────────────────┘ (this thread:
 ///                              duplicate keys, counts, issues)
 /// ```
+/// `--encoding`: `auto` decides by byte-order mark, then valid UTF-8, else GB18030.
+enum EncodingChoice: String, CaseIterable, Sendable {
+    case auto
+    case utf8 = "utf-8"
+    case gb18030
+    case utf16 = "utf-16"
+}
+
+extension TextEncoding {
+    var displayName: String {
+        switch self {
+        case .utf8: "UTF-8"
+        case .gb18030: "GB18030"
+        case .utf16le, .utf16be: "UTF-16"
+        }
+    }
+}
+
 enum FileValidator {
     /// Bytes read at a time; memory stays bounded by this, the batches in flight and the longest
     /// row, not the file size.
@@ -29,7 +47,8 @@ enum FileValidator {
 
     /// Validates the files in order, handing each file's problems to `issues` as the file ends.
     static func validate(
-        files: [String], schema: PublicationSchema, today: CalendarDate, issues: ([Issue]) -> Void
+        files: [String], schema: PublicationSchema, today: CalendarDate, encoding: EncodingChoice,
+        issues: ([Issue]) -> Void
     ) throws -> ValidationReport {
         var session: ValidationSession
         do {
@@ -40,13 +59,30 @@ enum FileValidator {
         let workers = self.workers
         for file in files {
             session.beginFile(file)
-            read(file, into: &session, workers: workers)
+            read(file, into: &session, workers: workers, encoding: encoding)
             issues(session.endFile())
         }
         return session.report
     }
 
-    private static func read(_ path: String, into session: inout ValidationSession, workers: Int) {
+    /// The encoding to read a file in: the one asked for, or (for `auto`) the one its first bytes show.
+    private static func decide(_ requested: EncodingChoice, head: UnsafeBufferPointer<UInt8>, isWholeFile: Bool) throws
+        -> (TextEncoding, bom: Int)
+    {
+        switch requested {
+        case .auto: return TextEncoding.sniff(head, isWholeFile: isWholeFile)
+        case .utf8: return (.utf8, 0)
+        case .gb18030: return (.gb18030, 0)
+        case .utf16:
+            let (sniffed, bom) = TextEncoding.sniff(head, isWholeFile: isWholeFile)
+            guard sniffed == .utf16le || sniffed == .utf16be else {
+                throw TranscodingError(byteOffset: 0, encoding: .utf16le)
+            }
+            return (sniffed, bom)
+        }
+    }
+
+    private static func read(_ path: String, into session: inout ValidationSession, workers: Int, encoding: EncodingChoice) {
         guard let file = FileHandle(forReadingAtPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             session.failFile(Issue(
@@ -90,15 +126,47 @@ enum FileValidator {
             if cells.count >= batchSize { flush() }
         }
         do {
+            var transcoder: Transcoder?
+            var first = true
             while let chunk = try file.read(upToCount: chunkSize), !chunk.isEmpty {
+                let isLast = chunk.count < chunkSize && fileSize <= chunk.count
                 try chunk.withUnsafeBytes { raw in
-                    try scanner.consume(raw.bindMemory(to: UInt8.self)) { handle($0) }
+                    var bytes = raw.bindMemory(to: UInt8.self)
+                    if first {
+                        first = false
+                        let (chosen, bom) = try decide(encoding, head: bytes, isWholeFile: isLast)
+                        if chosen != .utf8 {
+                            transcoder = Transcoder(from: chosen, skip: bom)
+                            bytes = UnsafeBufferPointer(rebasing: bytes[bom...])
+                        }
+                    }
+                    if let transcoder {
+                        try transcoder.convert(bytes, isLast: false) { utf8 in
+                            try scanner.consume(utf8) { handle($0) }
+                        }
+                    } else {
+                        try scanner.consume(bytes) { handle($0) }
+                    }
                 }
                 if !usable { return }
+            }
+            if let transcoder {
+                try transcoder.convert(UnsafeBufferPointer(start: nil, count: 0), isLast: true) { utf8 in
+                    try scanner.consume(utf8) { handle($0) }
+                }
             }
             try scanner.finish { handle($0) }
             flush()
             pipeline?.drain(into: &session)
+        } catch let error as TranscodingError {
+            pipeline?.drain(into: &session)
+            var issue = Issue(
+                "encoding-invalid",
+                zh: "第 \(scanner.currentRow) 行（字节偏移 \(error.byteOffset)）不是有效的 \(error.encoding.displayName) 编码；文件中的记录都未校验",
+                en: "row \(scanner.currentRow) (byte offset \(error.byteOffset)) is not valid \(error.encoding.displayName); no record of this file was checked")
+            issue.row = scanner.currentRow
+            session.failFile(issue)
+            return
         } catch let error as CSVError {
             pipeline?.drain(into: &session)
             session.failFile(issue(for: error))

@@ -37,6 +37,11 @@ extension Gongshi {
         @Option(name: .customLong("lang"), help: "说明文字的语言：zh（默认）或 en。")
         var language: String = "zh"
 
+        @Option(
+            name: .customLong("encoding"),
+            help: ArgumentHelp("文件编码：auto（默认：先看 BOM，再看是否为有效 UTF-8，否则按 GB18030）、utf-8、gb18030、utf-16。", valueName: "ENCODING"))
+        var encoding: String = "auto"
+
         @OptionGroup var today: TodayOptions
 
         func validate() throws {
@@ -45,6 +50,9 @@ extension Gongshi {
             }
             guard !files.isEmpty else { throw ValidationError("至少给出一个要校验的文件") }
             guard Language(rawValue: language) != nil else { throw ValidationError("--lang 应为 zh 或 en") }
+            guard EncodingChoice(rawValue: encoding.lowercased()) != nil else {
+                throw ValidationError("--encoding 应为 auto、utf-8、gb18030 或 utf-16")
+            }
         }
 
         func run() throws {
@@ -52,7 +60,9 @@ extension Gongshi {
             let today = try self.today.resolve()
             let schema = try loadSchema()
             let writer = try ReportWriter(json: format == .json, language: language, reportPath: reportPath)
-            let report = try FileValidator.validate(files: files, schema: schema, today: today, issues: writer.write)
+            let report = try FileValidator.validate(
+                files: files, schema: schema, today: today, encoding: EncodingChoice(rawValue: encoding.lowercased()) ?? .auto,
+                issues: writer.write)
             try writer.finish(report)
             if !report.isValid { throw ExitCode(ExitStatus.dataError) }
         }

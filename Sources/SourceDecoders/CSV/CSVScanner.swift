@@ -87,6 +87,9 @@ public struct CSVScanner: Sendable {
         self.delimiter = delimiter
     }
 
+    /// The number of the record being read (for messages about input that stops mid-record).
+    public var currentRow: Int { rowNumber }
+
     // MARK: - Records as bytes
 
     /// Scans a chunk, calling `emit` for every record it completes.

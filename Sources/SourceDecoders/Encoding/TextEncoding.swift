@@ -1,0 +1,117 @@
+import Glibc  // purity: iconv, a computation on bytes the runner supplies
+
+/// The text encodings department exports arrive in.
+public enum TextEncoding: String, Sendable, CaseIterable {
+    case utf8 = "utf-8"
+    /// GB18030, the superset of GBK and GB2312, as Excel on a Chinese Windows saves CSV.
+    case gb18030
+    case utf16le = "utf-16le"
+    case utf16be = "utf-16be"
+
+    /// What `--encoding auto` decides from the first bytes of a file: a byte-order mark first, then
+    /// UTF-8 if the bytes are valid UTF-8, else GB18030.
+    ///
+    /// - Parameters:
+    ///   - head: the first chunk of the file.
+    ///   - isWholeFile: whether `head` is all of it (then a sequence cut at its end is not excused).
+    /// - Returns: the encoding and the length of its byte-order mark (to skip), if any.
+    public static func sniff(_ head: UnsafeBufferPointer<UInt8>, isWholeFile: Bool) -> (TextEncoding, bom: Int) {
+        if head.count >= 3, head[0] == 0xEF, head[1] == 0xBB, head[2] == 0xBF { return (.utf8, 3) }
+        if head.count >= 2, head[0] == 0xFF, head[1] == 0xFE { return (.utf16le, 2) }
+        if head.count >= 2, head[0] == 0xFE, head[1] == 0xFF { return (.utf16be, 2) }
+        var validator = UTF8Validator()
+        if validator.validate(head) == nil, isWholeFile ? validator.pendingStart == nil : true { return (.utf8, 0) }
+        return (.gb18030, 0)
+    }
+}
+
+/// Why bytes could not be turned into UTF-8.
+public struct TranscodingError: Error, Sendable, Equatable {
+    /// The absolute offset in the source of the first byte that does not decode.
+    public let byteOffset: Int
+    public let encoding: TextEncoding
+
+    public init(byteOffset: Int, encoding: TextEncoding) {
+        self.byteOffset = byteOffset
+        self.encoding = encoding
+    }
+}
+
+/// Converts a stream of GB18030 or UTF-16 bytes to UTF-8 through glibc's iconv, chunk by chunk,
+/// carrying a character split across chunks into the next one, and failing on the first byte that
+/// does not decode with its absolute offset.
+///
+/// Hand-written over iconv because Foundation's GB18030 decoding is ten times slower, needs the
+/// whole file in memory and reports no position (docs/architecture.md, measured on this machine).
+public final class Transcoder {
+    public let encoding: TextEncoding
+    private let descriptor: iconv_t
+    private var carry: [UInt8] = []
+    private var offset = 0
+    private var output = [UInt8](repeating: 0, count: 1 << 16)
+
+    /// - Parameters:
+    ///   - encoding: the source encoding (not UTF-8, which needs no conversion).
+    ///   - skip: bytes already consumed before the first chunk (a byte-order mark), for offsets.
+    public init?(from encoding: TextEncoding, skip: Int = 0) {
+        let name: String
+        switch encoding {
+        case .utf8: return nil
+        case .gb18030: name = "GB18030"
+        case .utf16le: name = "UTF-16LE"
+        case .utf16be: name = "UTF-16BE"
+        }
+        let descriptor = iconv_open("UTF-8", name)
+        guard let descriptor, descriptor != iconv_t(bitPattern: -1) else { return nil }
+        self.encoding = encoding
+        self.descriptor = descriptor
+        self.offset = skip
+    }
+
+    deinit { iconv_close(descriptor) }
+
+    /// Converts a chunk, handing the UTF-8 to `emit` (possibly in several pieces).
+    ///
+    /// - Parameter isLast: whether no more input follows (then an incomplete character is an error).
+    /// - Throws: ``TranscodingError`` for bytes that do not decode, after emitting everything before them.
+    public func convert(
+        _ chunk: UnsafeBufferPointer<UInt8>, isLast: Bool, emit: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
+        var input = carry
+        input.append(contentsOf: chunk)
+        carry.removeAll(keepingCapacity: true)
+        let base = offset - (input.count - chunk.count)  // the absolute offset of input[0]
+        var consumed = 0
+        try input.withUnsafeMutableBufferPointer { inputBuffer in
+            guard let inputBase = inputBuffer.baseAddress else { return }
+            while consumed < inputBuffer.count {
+                var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inputBase + consumed)
+                    .assumingMemoryBound(to: CChar.self)
+                var inLeft = inputBuffer.count - consumed
+                let (result, produced, failure) = output.withUnsafeMutableBufferPointer { outputBuffer -> (Int, Int, Int32) in
+                    var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outputBuffer.baseAddress)?
+                        .assumingMemoryBound(to: CChar.self)
+                    var outLeft = outputBuffer.count
+                    let result = iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft)
+                    return (result, outputBuffer.count - outLeft, result == -1 ? errno : 0)
+                }
+                consumed = inputBuffer.count - inLeft
+                if produced > 0 {
+                    try output.withUnsafeBufferPointer { try emit(UnsafeBufferPointer(rebasing: $0[0..<produced])) }
+                }
+                if result != -1 { continue }
+                switch failure {
+                case E2BIG: continue  // the output buffer is full: emitted, go on
+                case EINVAL:
+                    // A character cut at the end of the chunk: keep it for the next one.
+                    if isLast { throw TranscodingError(byteOffset: base + consumed, encoding: encoding) }
+                    carry = Array(inputBuffer[consumed...])
+                    consumed = inputBuffer.count
+                default:
+                    throw TranscodingError(byteOffset: base + consumed, encoding: encoding)
+                }
+            }
+        }
+        offset += chunk.count
+    }
+}
