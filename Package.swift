@@ -20,7 +20,9 @@ let package = Package(
         // Pure core.
         .target(name: "WorkingDayCalendar"),
         .target(name: "DisclosureCore", dependencies: ["WorkingDayCalendar"]),
-        .target(name: "SourceDecoders"),
+        .target(name: "SourceDecoders", dependencies: ["CLibXML2"]),
+        // System library: libxml2 (Debian libxml2-dev), for streaming XML and XSD validation.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
 
         // The declarative data shipped inside the binary (calendars, publication schemas, code
         // tables): the files in schemas/ are the source; a build plugin embeds them at build time.

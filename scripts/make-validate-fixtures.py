@@ -321,3 +321,64 @@ write("penalty/excel-quirks.csv", PENALTY, [
 text = (ROOT / "penalty/codes-header.csv").read_text(encoding="utf-8")
 (ROOT / "penalty/unterminated-quote.csv").write_text(text + '牟城管罚〔2026〕701号,"郑州某某公司,法人及非法人组织\r\n', encoding="utf-8")
 (ROOT / "penalty/unterminated-quote.expected").write_text("4 csv-unterminated-quote -\n", encoding="utf-8")
+
+# ---------------------------------------------------------------- XML: the 行政审批科's export (element names are the XK_* codes)
+from xml.sax.saxutils import escape as xml_escape
+XK = {"行政相对人名称": "XK_XDR_MC", "行政相对人类别": "XK_XDR_LB", "行政相对人代码_1(统一社会信用代码)": "XK_XDR_SHXYM",
+      "行政相对人代码_2(工商注册号)": "XK_XDR_GSZC", "法定代表人": "XK_FRDB", "证件类型": "XK_XDR_ZJLX", "证件号码": "XK_XDR_ZJHM",
+      "行政许可决定文书名称": "XK_XKWS", "行政许可决定文书号": "XK_WSH", "许可类别": "XK_XKLB", "许可证书名称": "XK_XKZS",
+      "许可编号": "XK_XKBH", "许可内容": "XK_NR", "许可决定日期": "XK_JDRQ", "有效期自": "XK_YXQZ", "有效期至": "XK_YXQZI",
+      "许可机关": "XK_XKJG", "许可机关统一社会信用代码": "XK_XKJGDM", "当前状态": "XK_ZT", "数据来源单位": "XK_LYDW",
+      "数据来源单位统一社会信用代码": "XK_LYDWDM", "备注": "BZ"}
+xml_records = [
+    (permit(801), {}, []),
+    (permit(802, **{"行政相对人名称": "A & B <广告> 有限公司"}), {"cdata": "XK_NR"}, []),
+    (permit(803, **{"许可类别": "审批"}), {}, ["enum-unknown 许可类别"]),
+    (permit(804, **{"行政许可决定文书号": ""}), {}, ["required-missing 行政许可决定文书号"]),
+    (permit(805), {"unknown": "XK_EXTRA"}, ["unknown-column - warning@"]),
+    (permit(806), {"repeat": "XK_XKLB"}, ["xml-repeated-element 许可类别@"]),
+]
+lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<Records>"]
+expected = []
+for row, extra, problems in xml_records:
+    start = len(lines) + 1
+    lines.append("  <Record>")
+    marks = {}
+    for name, code in XK.items():
+        value = row.get(name, "")
+        if not value:
+            continue
+        text = f"<![CDATA[{value}]]>" if extra.get("cdata") == code else xml_escape(value)
+        lines.append(f"    <{code}>{text}</{code}>")
+    if "unknown" in extra:
+        marks["unknown"] = len(lines) + 1
+        lines.append(f"    <{extra['unknown']}>多余</{extra['unknown']}>")
+    if "repeat" in extra:
+        marks["repeat"] = len(lines) + 1
+        lines.append(f"    <{extra['repeat']}>特许</{extra['repeat']}>")
+    lines.append("  </Record>")
+    for problem in problems:
+        if problem.endswith("@"):
+            at = marks["unknown" if "unknown" in problem else "repeat"]
+            expected.append(f"{at} {problem[:-1]}")
+        else:
+            expected.append(f"{start} {problem}")
+lines.append("</Records>")
+(ROOT / "permit/permits.xml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+(ROOT / "permit/permits.expected").write_text("".join(e + "\n" for e in expected), encoding="utf-8")
+
+# ---------------------------------------------------------------- a department's own column names, through a mapping file
+OWN = {"当事人名称": "行政相对人名称", "当事人类型": "行政相对人类别", "统一社会信用代码": "行政相对人代码_1(统一社会信用代码)",
+       "法定代表人": "法定代表人", "决定文号": "行政处罚决定书文号", "违法行为": "违法行为类型", "违法事实": "违法事实",
+       "处罚依据": "处罚依据", "处罚种类": "处罚类别", "处罚结果": "处罚内容", "罚款金额": "罚款金额(万元)", "处罚日期": "处罚决定日期",
+       "有效期": "处罚有效期", "执法机关": "处罚机关", "执法机关代码": "处罚机关统一社会信用代码", "报送单位": "数据来源单位",
+       "报送单位代码": "数据来源单位统一社会信用代码"}
+header = list(OWN) + ["案件编号"]
+mapped_rows = [[penalty(901).get(OWN[c], "") for c in OWN] + ["AJ-901"], [penalty(902, **{"处罚类别": "罚金"}).get(OWN[c], "") for c in OWN] + ["AJ-902"]]
+write("penalty-mapped/own-headers.csv", header, mapped_rows, ["1 unknown-column - warning", "3 enum-unknown 处罚类别"])
+write("penalty-mapped/missing-columns.csv", [c for c in OWN if c not in ("决定文号", "处罚日期", "执法机关")],
+      [[penalty(903).get(OWN[c], "") for c in OWN if c not in ("决定文号", "处罚日期", "执法机关")]], ["1 missing-column -"])
+mapping = ["# 法制科案件系统导出的列名 → 双公示字段（测试用）", "id: fazhike-case-system", "version: 1", "columns:"]
+mapping += [f"  {own}: {field}" for own, field in OWN.items()]
+(ROOT.parent / "mappings").mkdir(exist_ok=True)
+(ROOT.parent / "mappings/fazhike-case-system.v1.yaml").write_text("\n".join(mapping) + "\n", encoding="utf-8")

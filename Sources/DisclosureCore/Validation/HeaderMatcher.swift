@@ -13,7 +13,7 @@ public struct ColumnMapping: Sendable {
 public enum HeaderMatcher {
     /// The header text reduced to what identifies a column: no spaces, invisible characters or
     /// underscores' width, half-width brackets, upper-case ASCII.
-    static func key(_ text: String) -> String {
+    public static func key(_ text: String) -> String {
         let trimmed = TextNormalizer.trim(text)
         var result = ""
         for scalar in TextNormalizer.halfWidth(trimmed).unicodeScalars where scalar != " " && scalar != "\u{3000}" {
@@ -22,17 +22,32 @@ public enum HeaderMatcher {
         return TextNormalizer.upperASCII(result)
     }
 
-    /// Maps a header row.
-    ///
-    /// - Returns: the mapping, or `nil` when the file cannot be checked (missing required columns,
-    ///   a field given twice); and the problems found, all on row 1.
-    public static func match(_ header: [String], schema: PublicationSchema) -> (ColumnMapping?, [Issue]) {
+    /// A lookup from header text (or XML element name) to field index: Chinese names, codes,
+    /// aliases, and a department's own names from a mapping.
+    public static func lookup(_ schema: PublicationSchema, extraNames: [String: String] = [:]) -> [String: Int] {
         var lookup: [String: Int] = [:]
         for (index, field) in schema.fields.enumerated() {
             for name in [field.name] + (field.code.map { [$0] } ?? []) + field.aliases {
                 lookup[key(name)] = index
             }
         }
+        for (name, field) in extraNames {
+            if let index = lookup[key(field)] { lookup[key(name)] = index }
+        }
+        return lookup
+    }
+
+    /// Maps a header row.
+    ///
+    /// - Returns: the mapping, or `nil` when the file cannot be checked (missing required columns,
+    ///   a field given twice); and the problems found, all on row 1.
+    ///
+    /// - Parameter extraNames: a department's own column names, mapped to field names or codes.
+    public static func match(_ header: [String], schema: PublicationSchema, extraNames: [String: String] = [:])
+        -> (ColumnMapping?, [Issue])
+    {
+        let lookup = Self.lookup(schema, extraNames: extraNames)
+        let mapped = Set(extraNames.keys.map(key))
         var issues: [Issue] = []
         var mapping: [Int?] = []
         var columnOfField: [Int: Int] = [:]
@@ -66,6 +81,7 @@ public enum HeaderMatcher {
             }
             columnOfField[index] = column
             let exact = [field.name, field.code ?? ""].contains(TextNormalizer.trim(cell)) || field.aliases.contains(cell)
+                || mapped.contains(cellKey)
             if !exact {
                 issues.append(.init(
                     "header-normalized", .warning, field: field, value: cell,
@@ -77,9 +93,15 @@ public enum HeaderMatcher {
         let missing = schema.fields.enumerated().filter { $0.element.required && columnOfField[$0.offset] == nil }
         if !missing.isEmpty {
             let names = missing.map(\.element.name)
+            let own = missing.flatMap { field in
+                extraNames.filter { $0.value == field.element.name || $0.value == field.element.code }.keys.sorted()
+            }
+            let hint = own.isEmpty
+                ? "列名可用模板中的中文名或 \(missing.compactMap(\.element.code).joined(separator: "、"))"
+                : "映射文件中的列名为 \(own.joined(separator: "、"))"
             issues.append(.init(
                 "missing-column",
-                zh: "缺少必填列：\(names.joined(separator: "、"))（列名可用模板中的中文名或 \(missing.compactMap(\.element.code).joined(separator: "、"))）",
+                zh: "缺少必填列：\(names.joined(separator: "、"))（\(hint)）",
                 en: "required columns missing: \(names.joined(separator: ", "))"))
         }
         let failed = issues.contains { $0.severity == .error }

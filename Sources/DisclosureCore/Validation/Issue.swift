@@ -26,8 +26,10 @@ public struct LocalizedText: Sendable, Equatable {
 public struct Issue: Sendable, Equatable {
     /// The file, as the user named it.
     public var file: String?
-    /// The record's row number (header = 1), or `nil` for a problem of the whole file.
+    /// The record's row number (header = 1), or `nil` for a problem of the whole file or of XML.
     public var row: Int?
+    /// In an XML file, the line (where the record, or the problem, is).
+    public var line: Int?
     /// The field's Chinese name.
     public var field: String?
     /// The field's exchange column code (CF_* / XK_*).
@@ -56,6 +58,15 @@ public struct Issue: Sendable, Equatable {
         var copy = self
         copy.file = file
         copy.row = row
+        return copy
+    }
+
+    /// The same issue placed in a file and, for XML, a line (a line already set is kept).
+    public func located(file: String, line: Int?) -> Issue {
+        var copy = self
+        copy.file = file
+        copy.row = nil
+        copy.line = self.line ?? line
         return copy
     }
 }

@@ -146,6 +146,8 @@ public struct ValidationSession {
     private let validator: RecordValidator
     private let fastCheck: FastRecordCheck
     private let keyFields: [Int]
+    /// A department's own column names, mapped to field names or codes.
+    private let columnNames: [String: String]
     /// Decision keys seen in the batch, by a 64-bit digest, with where they were first seen
     /// (file index << 40 | row). About 16 bytes per record; the digests of a million keys collide
     /// with a probability of about 3 × 10⁻⁸.
@@ -155,12 +157,16 @@ public struct ValidationSession {
     private var current: ValidationReport.FileSummary?
     private var currentIssues: [Issue] = []
     private var currentEvaluator: RecordEvaluator?
+    /// Records of the current file are placed by XML line rather than CSV row.
+    private var byLine = false
 
+    /// - Parameter columnNames: a department's own column names, mapped to field names or codes.
     /// - Throws: ``SchemaProblem`` when the schema's patterns do not compile, or its duplicate key
     ///   names an unknown field.
-    public init(schema: PublicationSchema, today: CalendarDate) throws(SchemaProblem) {
+    public init(schema: PublicationSchema, today: CalendarDate, columnNames: [String: String] = [:]) throws(SchemaProblem) {
         self.validator = try RecordValidator(schema: schema, today: today)
         self.fastCheck = FastRecordCheck(schema: schema, today: today)
+        self.columnNames = columnNames
         var keyFields: [Int] = []
         for name in schema.duplicateKey {
             guard let index = schema.index(of: name) else {
@@ -173,7 +179,10 @@ public struct ValidationSession {
     }
 
     /// Starts a file; `name` is how the file is shown in messages.
-    public mutating func beginFile(_ name: String) {
+    ///
+    /// - Parameter byLine: the file is XML: records are placed by the line they start on.
+    public mutating func beginFile(_ name: String, byLine: Bool = false) {
+        self.byLine = byLine
         current = .init(file: name)
         currentIssues = []
         currentEvaluator = nil
@@ -184,7 +193,7 @@ public struct ValidationSession {
     /// - Returns: whether the file can be checked; when not, the file has failed.
     public mutating func header(_ cells: [String]) -> Bool {
         guard let file = current?.file else { return false }
-        let (mapping, issues) = HeaderMatcher.match(cells, schema: validator.schema)
+        let (mapping, issues) = HeaderMatcher.match(cells, schema: validator.schema, extraNames: columnNames)
         currentIssues += issues.map { $0.located(file: file, row: 1) }
         guard let mapping else {
             current?.failed = true
@@ -217,26 +226,34 @@ public struct ValidationSession {
     /// Checks one data row.
     ///
     /// - Parameters:
-    ///   - row: the row number, counting the header as row 1 and records, not lines.
+    ///   - row: the row number, counting the header as row 1 and records, not lines (for XML, the
+    ///     line where the record starts).
     ///   - cells: the row's cells in column order.
-    public mutating func record(row: Int, cells: CellBytes) {
+    ///   - extra: problems the reader found in this record (an XSD violation, a repeated element).
+    public mutating func record(row: Int, cells: CellBytes, extra: [Issue] = []) {
         guard var evaluator = currentEvaluator else { return }
         currentEvaluator = nil  // keep the evaluator's scratch space uniquely referenced
         let outcome = evaluator.evaluate(cells)
         currentEvaluator = evaluator
-        merge(row: row, outcome: outcome)
+        merge(row: row, outcome: outcome, extra: extra)
+    }
+
+    /// Problems of the whole file that do not stop it (an unknown XML element), placed in the file.
+    public mutating func note(_ issue: Issue) {
+        guard let file = current?.file else { return }
+        currentIssues.append(byLine ? issue.located(file: file, line: nil) : issue.located(file: file, row: issue.row))
     }
 
     /// Applies the batch-wide rules to an evaluated row and counts it. Rows must be merged in order.
-    public mutating func merge(row: Int, outcome: RecordOutcome) {
+    public mutating func merge(row: Int, outcome: RecordOutcome, extra: [Issue] = []) {
         guard let file = current?.file else { return }
         switch outcome {
         case .blank:
             current?.skipped += 1
-            currentIssues.append(Issue(
-                "blank-row-skipped", .warning, zh: "空行，已跳过", en: "blank row, skipped"
-            ).located(file: file, row: row))
+            currentIssues.append(place(Issue(
+                "blank-row-skipped", .warning, zh: "空行，已跳过", en: "blank row, skipped"), file: file, row: row))
         case .checked(let key, let keyText, var issues):
+            issues += extra
             if let first = firstSeen(key, row: row) {
                 issues.append(duplicate(of: first, value: keyText.value))
             }
@@ -246,8 +263,12 @@ public struct ValidationSession {
             } else {
                 current?.valid += 1
             }
-            if !issues.isEmpty { currentIssues += issues.map { $0.located(file: file, row: row) } }
+            if !issues.isEmpty { currentIssues += issues.map { place($0, file: file, row: row) } }
         }
+    }
+
+    private func place(_ issue: Issue, file: String, row: Int) -> Issue {
+        byLine ? issue.located(file: file, line: row) : issue.located(file: file, row: row)
     }
 
     /// Where a key was first seen in the batch; `nil` (and the key noted here) when it is new.
@@ -274,7 +295,8 @@ public struct ValidationSession {
     public mutating func failFile(_ issue: Issue) {
         guard let file = current?.file else { return }
         current = .init(file: file, failed: true)
-        currentIssues = currentIssues.filter { $0.row == 1 } + [issue.located(file: file, row: issue.row)]
+        let failure = byLine ? issue.located(file: file, line: issue.line) : issue.located(file: file, row: issue.row)
+        currentIssues = currentIssues.filter { $0.row == 1 } + [failure]
         let fileIndex = UInt64(report.files.count)
         firstRowByKey = firstRowByKey.filter { $0.value >> 40 != fileIndex }
     }
@@ -285,7 +307,10 @@ public struct ValidationSession {
         guard var summary = current else { return [] }
         if summary.failed { summary = .init(file: summary.file, failed: true) }
         report.files.append(summary)
-        let issues = currentIssues
+        // In place order; notes made while reading (an unknown XML element) join their lines.
+        let issues = currentIssues.enumerated()
+            .sorted { ($0.element.row ?? $0.element.line ?? 0, $0.offset) < ($1.element.row ?? $1.element.line ?? 0, $1.offset) }
+            .map(\.element)
         for issue in issues {
             if issue.severity == .error { report.errorCount += 1 } else { report.warningCount += 1 }
         }

@@ -1,5 +1,6 @@
 import DisclosureCore
 import Foundation
+import Glibc
 import SourceDecoders
 import WorkingDayCalendar
 
@@ -31,6 +32,17 @@ extension TextEncoding {
     }
 }
 
+/// How to read the input files: `--encoding`, `--mapping`, `--xml-record`, `--xsd`.
+struct InputOptions {
+    var encoding: EncodingChoice = .auto
+    /// A department's own column names → field names.
+    var columnNames: [String: String] = [:]
+    /// The XML record element: a name, or a path from the root.
+    var xmlRecord = "Record"
+    /// The XSD to validate XML against, in the same pass.
+    var xsd: [UInt8]?
+}
+
 enum FileValidator {
     /// Bytes read at a time; memory stays bounded by this, the batches in flight and the longest
     /// row, not the file size.
@@ -47,19 +59,24 @@ enum FileValidator {
 
     /// Validates the files in order, handing each file's problems to `issues` as the file ends.
     static func validate(
-        files: [String], schema: PublicationSchema, today: CalendarDate, encoding: EncodingChoice,
+        files: [String], schema: PublicationSchema, today: CalendarDate, options: InputOptions,
         issues: ([Issue]) -> Void
     ) throws -> ValidationReport {
         var session: ValidationSession
         do {
-            session = try ValidationSession(schema: schema, today: today)
+            session = try ValidationSession(schema: schema, today: today, columnNames: options.columnNames)
         } catch {
             throw CommandFailure(status: ExitStatus.configuration, code: "schema-invalid", message: "\(error)")
         }
         let workers = self.workers
         for file in files {
-            session.beginFile(file)
-            read(file, into: &session, workers: workers, encoding: encoding)
+            let isXML = file.lowercased().hasSuffix(".xml")
+            session.beginFile(file, byLine: isXML)
+            if isXML {
+                readXML(file, into: &session, workers: workers, schema: schema, options: options)
+            } else {
+                read(file, into: &session, workers: workers, encoding: options.encoding)
+            }
             issues(session.endFile())
         }
         return session.report
@@ -94,25 +111,16 @@ enum FileValidator {
         var sawHeader = false
         var usable = true
         var pipeline = workers > 1 ? ParallelEvaluation(workers: workers) : nil
-        var rows: [Int] = []
-        var cells: [CellBytes] = []
+        var batch = Batch()
         var reserved = false
         let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         func flush() {
-            if !reserved, let last = cells.last {
+            if !reserved, let last = batch.cells.last {
                 // Size the key index once, from the first batch's bytes per record and the file size.
                 reserved = true
-                let bytesPerRecord = max(1, last.bytes.count)
-                session.reserveKeys(fileSize / bytesPerRecord + batchSize)
+                session.reserveKeys(fileSize / max(1, last.bytes.count) + batchSize)
             }
-            guard !cells.isEmpty else { return }
-            if pipeline != nil, let evaluator = session.evaluator() {
-                pipeline?.submit(rows: rows, cells: cells, evaluator: evaluator, into: &session)
-            } else {
-                for (row, record) in zip(rows, cells) { session.record(row: row, cells: record) }
-            }
-            rows.removeAll(keepingCapacity: true)
-            cells.removeAll(keepingCapacity: true)
+            submit(&batch, to: &pipeline, session: &session)
         }
         func handle(_ record: CSVRecord) {
             guard usable else { return }
@@ -121,9 +129,9 @@ enum FileValidator {
                 usable = session.header(record.strings)
                 return
             }
-            rows.append(record.number)
-            cells.append(CellBytes(bytes: record.bytes, cellEnds: record.cellEnds))
-            if cells.count >= batchSize { flush() }
+            batch.rows.append(record.number)
+            batch.cells.append(CellBytes(bytes: record.bytes, cellEnds: record.cellEnds))
+            if batch.cells.count >= batchSize { flush() }
         }
         do {
             var transcoder: Transcoder?
@@ -181,6 +189,125 @@ enum FileValidator {
         }
     }
 
+    /// Records read but not yet evaluated, with problems the reader already found in them.
+    struct Batch {
+        var rows: [Int] = []
+        var cells: [CellBytes] = []
+        var extras: [[Issue]] = []
+    }
+
+    /// Hands a batch to the workers, or (with one worker) evaluates it here; empties it.
+    private static func submit(_ batch: inout Batch, to pipeline: inout ParallelEvaluation?, session: inout ValidationSession) {
+        guard !batch.cells.isEmpty else { return }
+        let extras = batch.extras.isEmpty ? Array(repeating: [Issue](), count: batch.rows.count) : batch.extras
+        if pipeline != nil, let evaluator = session.evaluator() {
+            pipeline?.submit(rows: batch.rows, cells: batch.cells, extras: extras, evaluator: evaluator, into: &session)
+        } else {
+            for index in batch.rows.indices {
+                session.record(row: batch.rows[index], cells: batch.cells[index], extra: extras[index])
+            }
+        }
+        batch = Batch()
+    }
+
+    /// Reads an XML export record by record (libxml2's streaming reader, with the XSD if given).
+    private static func readXML(
+        _ path: String, into session: inout ValidationSession, workers: Int, schema: PublicationSchema, options: InputOptions
+    ) {
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            session.failFile(Issue(
+                "file-unreadable", zh: exists ? "无法读取文件" : "文件不存在", en: exists ? "cannot read the file" : "no such file"))
+            return
+        }
+        defer { try? file.close() }
+        let descriptor = file.fileDescriptor
+        var pipeline = workers > 1 ? ParallelEvaluation(workers: workers) : nil
+        var batch = Batch()
+        do {
+            let reader = try XMLRecordReader(recordPath: options.xmlRecord, xsd: options.xsd) { buffer in
+                Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+            }
+            _ = session.header(schema.fields.map(\.name))
+            let lookup = HeaderMatcher.lookup(schema, extraNames: options.columnNames)
+            var unknown: Set<String> = []
+            var cells = [String](repeating: "", count: schema.fields.count)
+            while let record = try reader.next() {
+                var extra = reader.takeSchemaViolations().map { violation -> Issue in
+                    var issue = Issue(
+                        "xml-schema-error", zh: "不符合 XSD：\(violation.message)", en: "does not match the XSD: \(violation.message)")
+                    issue.line = violation.line
+                    return issue
+                }
+                for index in cells.indices { cells[index] = "" }
+                var seen = Set<Int>()
+                for field in record.fields {
+                    guard let index = lookup[HeaderMatcher.key(field.name)] else {
+                        if unknown.insert(field.name).inserted {
+                            var issue = Issue(
+                                "unknown-column", .warning, value: field.name,
+                                zh: "元素 <\(field.name)> 不是\(schema.title)的字段，被忽略（只报告第一次出现）",
+                                en: "element <\(field.name)> is not a field of \(schema.title) and is ignored (reported once)")
+                            issue.line = field.line
+                            session.note(issue)
+                        }
+                        continue
+                    }
+                    if !seen.insert(index).inserted {
+                        var issue = Issue(
+                            "xml-repeated-element", field: schema.fields[index], value: field.text,
+                            zh: "同一条记录中 <\(field.name)> 出现了不止一次；只用第一次的值", en: "<\(field.name)> appears more than once in the record; the first is used")
+                        issue.line = field.line
+                        extra.append(issue)
+                        continue
+                    }
+                    cells[index] = field.text
+                }
+                var bytes: [UInt8] = []
+                var ends: [Int] = []
+                for cell in cells {
+                    bytes.append(contentsOf: cell.utf8)
+                    ends.append(bytes.count)
+                }
+                batch.rows.append(record.line)
+                batch.cells.append(CellBytes(bytes: bytes, cellEnds: ends))
+                batch.extras.append(extra)
+                if batch.cells.count >= batchSize { submit(&batch, to: &pipeline, session: &session) }
+            }
+            submit(&batch, to: &pipeline, session: &session)
+            pipeline?.drain(into: &session)
+        } catch let error as XMLReadError {
+            pipeline?.drain(into: &session)
+            session.failFile(issue(for: error))
+        } catch {
+            pipeline?.drain(into: &session)
+            session.failFile(Issue("file-unreadable", zh: "读取文件出错：\(error)", en: "error reading the file: \(error)"))
+        }
+    }
+
+    private static func issue(for error: XMLReadError) -> Issue {
+        let (type, line, zh, en): (String, Int?, String, String)
+        switch error {
+        case .notWellFormed(let at, let message):
+            (type, line, zh, en) = ("xml-not-well-formed", at, "不是格式正确的 XML（\(message)）；文件中的记录都未校验", "not well-formed XML (\(message)); no record of this file was checked")
+        case .doctype(let at):
+            (type, line, zh, en) = ("xml-doctype-forbidden", at, "含有 <!DOCTYPE>（DTD）；为防止外部实体和实体膨胀攻击，不接受 DTD。请去掉 DOCTYPE 后重新导出", "contains <!DOCTYPE> (a DTD), refused to prevent external-entity and entity-expansion attacks")
+        case .entityReference(let at, let name):
+            (type, line, zh, en) = ("xml-entity-reference", at, "含有未展开的实体 &\(name);；只接受 &amp; &lt; &gt; &quot; &apos; 和字符引用", "contains the entity &\(name); — only the predefined entities and character references are accepted")
+        case .tooDeep(let at, let limit):
+            (type, line, zh, en) = ("xml-too-deep", at, "元素嵌套超过 \(limit) 层", "elements nest deeper than \(limit) levels")
+        case .textTooLong(let at, let limit):
+            (type, line, zh, en) = ("xml-text-too-long", at, "一段文本超过 \(limit) 字节", "a text is longer than \(limit) bytes")
+        case .schema(let at, let message):
+            (type, line, zh, en) = ("xml-schema-error", at, "文档结构不符合 XSD：\(message)", "the document does not match the XSD: \(message)")
+        case .schemaInvalid(let message):
+            (type, line, zh, en) = ("xsd-invalid", nil, "XSD 无法编译：\(message)", "the XSD does not compile: \(message)")
+        }
+        var issue = Issue(type, zh: zh, en: en)
+        issue.line = line
+        return issue
+    }
+
     private static func issue(for error: CSVError) -> Issue {
         switch error {
         case .invalidUTF8(let row, let offset):
@@ -208,20 +335,22 @@ struct ParallelEvaluation {
     /// Batches in flight. Each keeps its cells here too, so that this thread, which allocated
     /// them, is also the one that frees them (glibc's per-thread arenas otherwise grow: measured
     /// 500 MB peak instead of under 100 MB for a million records).
-    private var window: [(rows: [Int], cells: [CellBytes], result: PendingResult)] = []
+    private var window: [(rows: [Int], cells: [CellBytes], extras: [[Issue]], result: PendingResult)] = []
 
     init(workers: Int) {
         maxInFlight = workers * 2
     }
 
-    mutating func submit(rows: [Int], cells: [CellBytes], evaluator: RecordEvaluator, into session: inout ValidationSession) {
+    mutating func submit(
+        rows: [Int], cells: [CellBytes], extras: [[Issue]], evaluator: RecordEvaluator, into session: inout ValidationSession
+    ) {
         if window.count >= maxInFlight { mergeOldest(into: &session) }
         let result = PendingResult()
         let work = EvaluationWork(evaluator: evaluator, cells: cells)
         DispatchQueue.global(qos: .userInitiated).async {
             result.fulfil(work.run())
         }
-        window.append((rows, cells, result))
+        window.append((rows, cells, extras, result))
     }
 
     /// Waits for every batch in flight and merges it.
@@ -230,8 +359,10 @@ struct ParallelEvaluation {
     }
 
     private mutating func mergeOldest(into session: inout ValidationSession) {
-        let (rows, cells, result) = window.removeFirst()
-        for (row, outcome) in zip(rows, result.wait()) { session.merge(row: row, outcome: outcome) }
+        let (rows, cells, extras, result) = window.removeFirst()
+        for (index, outcome) in result.wait().enumerated() {
+            session.merge(row: rows[index], outcome: outcome, extra: extras[index])
+        }
         withExtendedLifetime(cells) {}
     }
 }

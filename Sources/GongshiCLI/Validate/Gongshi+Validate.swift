@@ -2,6 +2,7 @@ import ArgumentParser
 import DisclosureCore
 import Foundation
 import PipelineConfig
+import SourceDecoders
 import WorkingDayCalendar
 
 extension Gongshi {
@@ -42,6 +43,17 @@ extension Gongshi {
             help: ArgumentHelp("文件编码：auto（默认：先看 BOM，再看是否为有效 UTF-8，否则按 GB18030）、utf-8、gb18030、utf-16。", valueName: "ENCODING"))
         var encoding: String = "auto"
 
+        @Option(name: .customLong("mapping"), help: ArgumentHelp("部门自己的列名到字段的映射文件（YAML）。", valueName: "FILE"))
+        var mapping: String?
+
+        @Option(
+            name: .customLong("xml-record"),
+            help: ArgumentHelp("XML 文件中一条记录的元素：元素名（任意深度）或从根开始的路径，如 /Records/Record。", valueName: "PATH"))
+        var xmlRecord = "Record"
+
+        @Option(name: .customLong("xsd"), help: ArgumentHelp("在同一遍读取中用这个 XSD 校验 XML 文件。", valueName: "FILE"))
+        var xsd: String?
+
         @OptionGroup var today: TodayOptions
 
         func validate() throws {
@@ -60,11 +72,40 @@ extension Gongshi {
             let today = try self.today.resolve()
             let schema = try loadSchema()
             let writer = try ReportWriter(json: format == .json, language: language, reportPath: reportPath)
-            let report = try FileValidator.validate(
-                files: files, schema: schema, today: today, encoding: EncodingChoice(rawValue: encoding.lowercased()) ?? .auto,
-                issues: writer.write)
+            let options = try inputOptions(schema: schema)
+            let report = try FileValidator.validate(files: files, schema: schema, today: today, options: options, issues: writer.write)
             try writer.finish(report)
             if !report.isValid { throw ExitCode(ExitStatus.dataError) }
+        }
+
+        /// `--encoding`, `--mapping`, `--xml-record` and `--xsd`, checked before any file is read.
+        private func inputOptions(schema: PublicationSchema) throws -> InputOptions {
+            var options = InputOptions()
+            options.encoding = EncodingChoice(rawValue: encoding.lowercased()) ?? .auto
+            options.xmlRecord = xmlRecord
+            if let mapping {
+                let document: SchemaDocument
+                do {
+                    document = try SchemaDocument.disk(mapping)
+                } catch {
+                    Output.error(error.description)
+                    throw ExitCode(ExitStatus.configuration)
+                }
+                options.columnNames = try SourceMappingLoader.load(document, schema: schema).orConfigurationFailure()
+            }
+            if let xsd {
+                guard let data = FileManager.default.contents(atPath: xsd) else {
+                    throw CommandFailure(status: ExitStatus.configuration, code: "xsd-unreadable", message: "\(xsd)：文件不存在或无法读取")
+                }
+                let bytes = [UInt8](data)
+                do {
+                    _ = try XMLRecordReader(recordPath: xmlRecord, xsd: bytes) { _ in 0 }
+                } catch {
+                    throw CommandFailure(status: ExitStatus.configuration, code: "xsd-invalid", message: "\(xsd)：\(error)")
+                }
+                options.xsd = bytes
+            }
+            return options
         }
 
         private func loadSchema() throws -> PublicationSchema {

@@ -56,7 +56,7 @@ final class ReportWriter {
 
     static func text(_ issue: Issue, language: Language) -> String {
         var place = issue.file ?? ""
-        if let row = issue.row { place += ":\(row)" }
+        if let row = issue.row ?? issue.line { place += ":\(row)" }
         let field = issue.field.map { "\($0): " } ?? ""
         let label = issue.severity == .warning ? (language == .zh ? "警告：" : "warning: ") : ""
         return "\(place): \(field)\(label)\(issue.message.text(language)) [\(issue.type)]"
@@ -79,7 +79,7 @@ final class ReportWriter {
     /// One problem as a JSON object with sorted keys.
     static func json(_ issue: Issue, language: Language) -> String {
         "{\"code\":\(string(issue.column)),\"field\":\(string(issue.field)),\"file\":\(string(issue.file)),"
-            + "\"message\":\(string(issue.message.text(language))),\"row\":\(issue.row.map(String.init) ?? "null"),"
+            + "\"line\":\(issue.line.map(String.init) ?? "null"),\"message\":\(string(issue.message.text(language))),\"row\":\(issue.row.map(String.init) ?? "null"),"
             + "\"severity\":\(string(issue.severity.rawValue)),\"type\":\(string(issue.type)),\"value\":\(string(issue.value))}"
     }
 

@@ -1,0 +1,98 @@
+import Foundation
+import GongshiTesting
+import SourceDecoders
+import Testing
+
+/// Reads every record of an XML text, feeding it in chunks of `chunk` bytes.
+func readXML(_ bytes: [UInt8], record: String = "Record", xsd: [UInt8]? = nil, chunk: Int = 1 << 16) throws
+    -> ([XMLRecord], [XMLSchemaViolation])
+{
+    var position = 0
+    let reader = try XMLRecordReader(recordPath: record, xsd: xsd) { buffer in
+        let count = min(buffer.count, chunk, bytes.count - position)
+        guard count > 0 else { return 0 }
+        bytes.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[position..<(position + count)]))
+        }
+        position += count
+        return count
+    }
+    var records: [XMLRecord] = []
+    var violations: [XMLSchemaViolation] = []
+    while let record = try reader.next() {
+        records.append(record)
+        violations += reader.takeSchemaViolations()
+    }
+    return (records, violations)
+}
+
+func fixtureBytes(_ path: String) throws -> [UInt8] {
+    [UInt8](try Data(contentsOf: Fixtures.url(path)))
+}
+
+@Suite("XML records through libxml2's reader", .serialized)
+struct XMLRecordReaderTests {
+    @Test("entities, character references and CDATA arrive intact; lines are the records' and fields'")
+    func textArrivesIntact() throws {
+        let (records, _) = try readXML(try fixtureBytes("xml/entities-and-cdata.xml"))
+        #expect(records.count == 2)
+        let first = try #require(records.first)
+        #expect(first.line == 3)
+        #expect(first.fields.map(\.name) == ["XK_XDR_MC", "XK_NR", "XK_XKWS"])
+        #expect(first.fields[0].text == "A & B <公司> 中文 𠀀")
+        #expect(first.fields[1].text == "同意设置 <户外广告> & 招牌")
+        #expect(first.fields[2].text == "a]]>b")
+        #expect(first.fields[1].line == 5)
+        #expect(records[1].fields == [.init(name: "XK_XDR_MC", text: "第二条", line: 9), .init(name: "XK_BZ", text: "", line: 10)])
+    }
+
+    @Test("the same records whatever the chunk size")
+    func chunking() throws {
+        let bytes = try fixtureBytes("xml/entities-and-cdata.xml")
+        let whole = try readXML(bytes).0
+        for chunk in [1, 2, 3, 7, 64] { #expect(try readXML(bytes, chunk: chunk).0 == whole) }
+    }
+
+    @Test("a path from the root, or a name at any depth, selects the record element")
+    func recordPath() throws {
+        let bytes = try fixtureBytes("xml/entities-and-cdata.xml")
+        #expect(try readXML(bytes, record: "/Records/Record").0.count == 2)
+        #expect(try readXML(bytes, record: "/Record").0.isEmpty)
+    }
+
+    @Test(
+        "hostile and broken files end in a clear error with a line",
+        arguments: [
+            ("xml/xxe.xml", "doctype"), ("xml/billion-laughs.xml", "entity-loop"), ("xml/external-dtd.xml", "doctype"),
+            ("xml/internal-entity.xml", "undefined-entity"), ("xml/truncated.xml", "notWellFormed"),
+            ("xml/malformed.xml", "notWellFormed"), ("xml/deep.xml", "tooDeep"), ("xml/empty.xml", "notWellFormed"),
+        ])
+    func hostile(file: String, kind: String) throws {
+        do {
+            _ = try readXML(try fixtureBytes(file))
+            Issue.record("\(file) was read")
+        } catch let error as XMLReadError {
+            switch (error, kind) {
+            case (.doctype(let line), "doctype"): #expect(line >= 2)
+            case (.notWellFormed(_, let message), "entity-loop"):
+                // Refused while the DTD is parsed, before anything is expanded.
+                #expect(message.contains("entity reference loop"))
+            case (.notWellFormed(let line, let message), "undefined-entity"):
+                #expect(line == 3)
+                #expect(message.contains("nbsp"))
+            case (.notWellFormed(let line, let message), "notWellFormed"): #expect(line >= 1 && !message.isEmpty)
+            case (.tooDeep(let line, _), "tooDeep"): #expect(line == 2)
+            default: Issue.record("\(file): unexpected \(String(describing: error))")
+            }
+        }
+    }
+
+    @Test("the malformed file names the line of the mismatched tag")
+    func malformedLine() throws {
+        #expect(throws: XMLReadError.notWellFormed(
+            line: 4, message: "Opening and ending tag mismatch: XK_XDR_MC line 4 and XK_XDR_MCC")
+        ) {
+            _ = try readXML(try fixtureBytes("xml/malformed.xml"))
+        }
+    }
+}
