@@ -230,8 +230,9 @@ enum FileValidator {
             }
             _ = session.header(schema.fields.map(\.name))
             let lookup = HeaderMatcher.lookup(schema, extraNames: options.columnNames)
-            var unknown: Set<String> = []
-            var cells = [String](repeating: "", count: schema.fields.count)
+            var fieldByName: [Int?] = []  // element name ID → field, looked up once per name
+            var reported: Set<Int> = []
+            var firstRange = [Range<Int>?](repeating: nil, count: schema.fields.count)
             while let record = try reader.next() {
                 var extra = reader.takeSchemaViolations().map { violation -> Issue in
                     var issue = Issue(
@@ -239,11 +240,14 @@ enum FileValidator {
                     issue.line = violation.line
                     return issue
                 }
-                for index in cells.indices { cells[index] = "" }
-                var seen = Set<Int>()
+                while fieldByName.count < reader.nameCount { fieldByName.append(nil) }
+                for index in firstRange.indices { firstRange[index] = nil }
                 for field in record.fields {
-                    guard let index = lookup[HeaderMatcher.key(field.name)] else {
-                        if unknown.insert(field.name).inserted {
+                    if fieldByName[field.nameID] == nil {
+                        fieldByName[field.nameID] = .some(lookup[HeaderMatcher.key(field.name)] ?? -1)
+                    }
+                    guard let index = fieldByName[field.nameID] ?? nil, index >= 0 else {
+                        if reported.insert(field.nameID).inserted {
                             var issue = Issue(
                                 "unknown-column", .warning, value: field.name,
                                 zh: "元素 <\(field.name)> 不是\(schema.title)的字段，被忽略（只报告第一次出现）",
@@ -253,20 +257,22 @@ enum FileValidator {
                         }
                         continue
                     }
-                    if !seen.insert(index).inserted {
+                    guard firstRange[index] == nil else {
                         var issue = Issue(
-                            "xml-repeated-element", field: schema.fields[index], value: field.text,
+                            "xml-repeated-element", field: schema.fields[index], value: record.text(field),
                             zh: "同一条记录中 <\(field.name)> 出现了不止一次；只用第一次的值", en: "<\(field.name)> appears more than once in the record; the first is used")
                         issue.line = field.line
                         extra.append(issue)
                         continue
                     }
-                    cells[index] = field.text
+                    firstRange[index] = field.range
                 }
                 var bytes: [UInt8] = []
+                bytes.reserveCapacity(record.bytes.count)
                 var ends: [Int] = []
-                for cell in cells {
-                    bytes.append(contentsOf: cell.utf8)
+                ends.reserveCapacity(firstRange.count)
+                for range in firstRange {
+                    if let range { bytes.append(contentsOf: record.bytes[range]) }
                     ends.append(bytes.count)
                 }
                 batch.rows.append(record.line)

@@ -1,21 +1,35 @@
 import CLibXML2
+import Glibc  // purity: strlen on libxml2's text
 
 /// One record element of an XML export: its child elements' names and text, and the line where it
-/// starts.
+/// starts. The texts are kept as UTF-8 bytes, back to back; a `String` is made only when asked for.
 public struct XMLRecord: Sendable, Equatable {
     public let line: Int
     public let fields: [Field]
+    /// The fields' text, back to back.
+    public let bytes: [UInt8]
 
     public struct Field: Sendable, Equatable {
         public let name: String
-        public let text: String
+        /// A small number per distinct element name in the document, for quick lookups.
+        public let nameID: Int
         public let line: Int
+        /// Where the field's text is in the record's ``XMLRecord/bytes``.
+        public let range: Range<Int>
+    }
 
-        public init(name: String, text: String, line: Int) {
-            self.name = name
-            self.text = text
-            self.line = line
-        }
+    /// A field's text.
+    public func text(_ field: Field) -> String {
+        String(decoding: bytes[field.range], as: UTF8.self)
+    }
+
+    /// Every field as (name, text, line), for tests and messages.
+    public var texts: [(name: String, text: String, line: Int)] {
+        fields.map { ($0.name, text($0), $0.line) }
+    }
+
+    public static func == (lhs: XMLRecord, rhs: XMLRecord) -> Bool {
+        lhs.line == rhs.line && lhs.texts.elementsEqual(rhs.texts) { $0 == $1 }
     }
 }
 
@@ -139,6 +153,17 @@ public final class XMLRecordReader {
 
     private var path: [String] = []
     private var sawRoot = false
+    /// Element names by libxml2's interned pointer: a `String` is made once per distinct name.
+    private var names: [UnsafeRawPointer: (String, Int)] = [:]
+
+    private func name(_ pointer: UnsafePointer<xmlChar>?) -> (String, Int) {
+        guard let pointer else { return ("", -1) }
+        let key = UnsafeRawPointer(pointer)
+        if let known = names[key] { return known }
+        let made = (String(cString: pointer), names.count)
+        names[key] = made
+        return made
+    }
 
     /// The next record, or `nil` at the end of the document.
     ///
@@ -149,69 +174,75 @@ public final class XMLRecordReader {
         var recordDepth = -1
         var recordLine = 0
         var fields: [XMLRecord.Field] = []
-        var fieldName: String?
-        var fieldText = ""
-        var fieldLine = 0
+        var bytes: [UInt8] = []
+        var field: (name: String, id: Int, line: Int, start: Int)?
         while true {
             let status = xmlTextReaderRead(reader)
-            // The node's own line; the parser's line is wherever it has read ahead to.
-            let nodeLine = status == 1 ? xmlTextReaderCurrentNode(reader).map { Int(xmlGetLineNo($0)) } ?? 0 : 0
-            let line = nodeLine > 0 ? nodeLine : Int(xmlTextReaderGetParserLineNumber(reader))
-            try moveSchemaErrors(context, recordDepth: recordDepth)
+            if !context.errors.isEmpty { try moveSchemaErrors(context, recordDepth: recordDepth) }
             if status == 0 {
-                guard sawRoot else { throw XMLReadError.notWellFormed(line: line, message: "文档是空的") }
+                guard sawRoot else { throw XMLReadError.notWellFormed(line: 1, message: "文档是空的") }
                 return nil
             }
-            guard status == 1 else { throw failure(context, line: line) }
-            let depth = Int(xmlTextReaderDepth(reader))
+            guard status == 1 else { throw failure(context, line: Int(xmlTextReaderGetParserLineNumber(reader))) }
             switch xmlTextReaderNodeType(reader) {
-            case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
-                throw XMLReadError.doctype(line: line)
-            case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
-                throw XMLReadError.entityReference(line: line, name: text(xmlTextReaderConstName(reader)))
             case Int32(XML_READER_TYPE_ELEMENT.rawValue):
                 sawRoot = true
+                let depth = Int(xmlTextReaderDepth(reader))
+                let line = nodeLine(reader)
                 guard depth < Self.maxDepth else { throw XMLReadError.tooDeep(line: line, limit: Self.maxDepth) }
-                let name = text(xmlTextReaderConstLocalName(reader))
-                path.removeLast(max(0, path.count - depth))
+                let (name, id) = self.name(xmlTextReaderConstLocalName(reader))
+                if path.count > depth { path.removeLast(path.count - depth) }
                 path.append(name)
                 let empty = xmlTextReaderIsEmptyElement(reader) == 1
                 if empty { path.removeLast() }
                 if recordDepth >= 0 {
                     if depth == recordDepth + 1 {
-                        fieldName = name
-                        fieldText = ""
-                        fieldLine = line
                         if empty {
-                            fields.append(.init(name: name, text: "", line: line))
-                            fieldName = nil
+                            fields.append(.init(name: name, nameID: id, line: line, range: bytes.count..<bytes.count))
+                        } else {
+                            field = (name, id, line, bytes.count)
                         }
                     }
                 } else if isRecord(name, depth: depth) {
-                    if empty { return XMLRecord(line: line, fields: []) }
+                    if empty { return XMLRecord(line: line, fields: [], bytes: []) }
                     recordDepth = depth
                     recordLine = line
                 }
             case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
                 Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue), Int32(XML_READER_TYPE_WHITESPACE.rawValue):
-                guard fieldName != nil else { continue }
-                fieldText += text(xmlTextReaderConstValue(reader))
-                guard fieldText.utf8.count <= Self.maxTextLength else {
-                    throw XMLReadError.textTooLong(line: line, limit: Self.maxTextLength)
+                guard let open = field, let value = xmlTextReaderConstValue(reader) else { continue }
+                let length = strlen(UnsafeRawPointer(value).assumingMemoryBound(to: CChar.self))
+                bytes.append(contentsOf: UnsafeBufferPointer(start: value, count: length))
+                guard bytes.count - open.start <= Self.maxTextLength else {
+                    throw XMLReadError.textTooLong(line: nodeLine(reader), limit: Self.maxTextLength)
                 }
             case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
-                path.removeLast(max(0, path.count - depth))
-                if let name = fieldName, depth == recordDepth + 1 {
-                    fields.append(.init(name: name, text: fieldText, line: fieldLine))
-                    fieldName = nil
+                let depth = Int(xmlTextReaderDepth(reader))
+                if path.count > depth { path.removeLast(path.count - depth) }
+                if let open = field, depth == recordDepth + 1 {
+                    fields.append(.init(name: open.name, nameID: open.id, line: open.line, range: open.start..<bytes.count))
+                    field = nil
                 } else if depth == recordDepth {
-                    return XMLRecord(line: recordLine, fields: fields)
+                    return XMLRecord(line: recordLine, fields: fields, bytes: bytes)
                 }
+            case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
+                throw XMLReadError.doctype(line: nodeLine(reader))
+            case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
+                throw XMLReadError.entityReference(line: nodeLine(reader), name: text(xmlTextReaderConstName(reader)))
             default:
                 continue
             }
         }
     }
+
+    /// The current node's own line; the parser's line is wherever it has read ahead to.
+    private func nodeLine(_ reader: xmlTextReaderPtr) -> Int {
+        let line = xmlTextReaderCurrentNode(reader).map { Int(xmlGetLineNo($0)) } ?? 0
+        return line > 0 ? line : Int(xmlTextReaderGetParserLineNumber(reader))
+    }
+
+    /// The number of distinct element names seen so far (``XMLRecord/Field/nameID`` is below it).
+    public var nameCount: Int { names.count }
 
     private func isRecord(_ name: String, depth: Int) -> Bool {
         if matchAnywhere { return name == recordPath.last }
