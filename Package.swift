@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "SourceDecodersTests", dependencies: ["SourceDecoders", "GongshiTesting"]),
         .testTarget(
             name: "PipelineConfigTests",
-            dependencies: ["PipelineConfig", "DisclosureCore", "WorkingDayCalendar", "GongshiTesting"]
+            dependencies: ["PipelineConfig", "DisclosureCore", "WorkingDayCalendar", "SourceDecoders", "GongshiTesting"]
         ),
         .testTarget(name: "GongshiCLITests", dependencies: ["gongshi", "WorkingDayCalendar", "GongshiTesting"]),
     ]

@@ -53,13 +53,15 @@ public enum ExcelQuirks {
         return ("开头的 0 已丢失，应为“\(padded)”", "its leading zeros are lost; it should read “\(padded)”")
     }
 
-    /// `9.14101E+17`, `4.10122E17`: digits, an optional fraction, an exponent.
+    /// `9.14101E+17`, `1E+17`: digits, an optional fraction, and an exponent with the plus sign Excel
+    /// always writes (so that a passport number such as `0E1234567` is not mistaken for one).
     static func isScientific(_ value: String) -> Bool {
         let upper = value.uppercased()
         guard let e = upper.firstIndex(of: "E") else { return false }
         let mantissa = upper[..<e]
         var exponent = upper[upper.index(after: e)...]
-        if exponent.hasPrefix("+") { exponent = exponent.dropFirst() }
+        guard exponent.hasPrefix("+") else { return false }
+        exponent = exponent.dropFirst()
         let parts = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         return !exponent.isEmpty && exponent.allSatisfy { $0.isASCII && $0.isNumber }
             && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }

@@ -1,20 +1,39 @@
 public import WorkingDayCalendar
 
-/// A record's cells as UTF-8 bytes: all cells back to back, and where each ends.
+/// A record's cells as UTF-8 bytes: all cells back to back, and where each ends. Several records
+/// may share one storage (a batch): a record is then its own stretch of it.
 public struct CellBytes: Sendable {
+    /// The storage, possibly shared with other records of a batch.
     public let bytes: [UInt8]
+    /// End offsets in ``bytes``, possibly shared; this record's are `cellEnds[firstCell..<firstCell + count]`.
     public let cellEnds: [Int]
+    private let firstCell: Int
+    private let start: Int
+    public let count: Int
 
+    /// One record alone: its cells back to back and where each ends.
     public init(bytes: [UInt8], cellEnds: [Int]) {
+        self.init(bytes: bytes, cellEnds: cellEnds, firstCell: 0, start: 0, count: cellEnds.count)
+    }
+
+    /// A record inside shared storage: cells `firstCell..<firstCell + count` of `cellEnds`, the first
+    /// starting at `start`.
+    public init(bytes: [UInt8], cellEnds: [Int], firstCell: Int, start: Int, count: Int) {
         self.bytes = bytes
         self.cellEnds = cellEnds
+        self.firstCell = firstCell
+        self.start = start
+        self.count = count
     }
 
-    public var count: Int { cellEnds.count }
-
+    /// The range of cell `index` in ``bytes``.
+    @inline(__always)
     public func range(_ index: Int) -> Range<Int> {
-        (index == 0 ? 0 : cellEnds[index - 1])..<cellEnds[index]
+        (index == 0 ? start : cellEnds[firstCell + index - 1])..<cellEnds[firstCell + index]
     }
+
+    /// The record's bytes, from its first cell to its last.
+    public var byteCount: Int { count == 0 ? 0 : cellEnds[firstCell + count - 1] - start }
 
     public func string(_ index: Int) -> String {
         String(decoding: bytes[range(index)], as: UTF8.self)
@@ -118,15 +137,17 @@ public struct FastRecordCheck {
                     }
                 }
             case .identity(let typeIndex, let formats):
-                guard let typeRange = ranges[typeIndex], let format = formats[Array(buffer[typeRange])] else { continue }
-                switch format {
+                guard let typeRange = ranges[typeIndex] else { continue }
+                let type = UnsafeBufferPointer(rebasing: buffer[typeRange])
+                guard let format = formats.first(where: { $0.type.count == type.count && type.elementsEqual($0.type) })
+                else { continue }
+                switch format.format {
                 case .residentID:
                     guard cell.count == 18,
                         ResidentIDNumber.problem(in: String(decoding: cell, as: UTF8.self), today: todayDate) == nil
                     else { return false }
                 case .pattern:
-                    guard let regex = plan.regexes[Array(buffer[typeRange])],
-                        (try? regex.wholeMatch(in: String(decoding: cell, as: UTF8.self))) != nil
+                    guard let regex = format.regex, (try? regex.wholeMatch(in: String(decoding: cell, as: UTF8.self))) != nil
                     else { return false }
                 }
             case .pattern(let regex):
@@ -173,7 +194,7 @@ final class FieldPlan {
         case none
         case organization
         case credit(CreditRule)
-        case identity(typeField: Int, formats: [[UInt8]: IdentityFormat])
+        case identity(typeField: Int, formats: [(type: [UInt8], format: IdentityFormat, regex: Regex<AnyRegexOutput>?)])
         case pattern(Regex<AnyRegexOutput>)
     }
 
@@ -181,7 +202,6 @@ final class FieldPlan {
     let required: Bool
     let conditions: [CompiledCondition]
     let maxLength: Int
-    let values: Set<[UInt8]>
     let valuesLongestFirst: [[UInt8]]
     let separators: [[UInt8]]
     let otherPrefix: [UInt8]?
@@ -192,7 +212,6 @@ final class FieldPlan {
     let maxScale: Int?
     let warnAtLeast: DecimalText?
     let check: Check
-    let regexes: [[UInt8]: Regex<AnyRegexOutput>]
 
     init(_ field: FieldSpec, indexByName: [String: Int]) {
         kind = field.kind
@@ -205,7 +224,6 @@ final class FieldPlan {
             }
         }
         maxLength = field.maxLength ?? Int.max
-        values = Set(field.values.map { Array($0.utf8) })
         valuesLongestFirst = field.values.map { Array($0.utf8) }.sorted { $0.count > $1.count }
         separators = field.separators.map { Array($0.utf8) }
         otherPrefix = field.otherPrefix.map { Array($0.utf8) }
@@ -215,7 +233,6 @@ final class FieldPlan {
         minimum = field.minimum
         maxScale = field.maxScale
         warnAtLeast = field.warnAtLeast
-        var regexes: [[UInt8]: Regex<AnyRegexOutput>] = [:]
         switch field.check {
         case nil: check = .none
         case .organizationCode: check = .organization
@@ -230,16 +247,14 @@ final class FieldPlan {
             }
             check = .credit(CreditRule(placeholder: rule.placeholder.map { Array($0.utf8) }, knownPairs: Set(pairs), prefixRules: prefixRules))
         case .identityDocument(let typeField, let formats):
-            var byType: [[UInt8]: IdentityFormat] = [:]
-            for (type, format) in formats {
-                byType[Array(type.utf8)] = format
-                if case .pattern(let pattern) = format { regexes[Array(type.utf8)] = try? Regex(pattern) }
+            let byType = formats.sorted { $0.key < $1.key }.map { type, format in
+                let regex: Regex<AnyRegexOutput>? = if case .pattern(let pattern) = format { try? Regex(pattern) } else { nil }
+                return (type: Array(type.utf8), format: format, regex: regex)
             }
             check = indexByName[typeField].map { .identity(typeField: $0, formats: byType) } ?? .none
         case .pattern(let pattern, _):
             check = (try? Regex(pattern)).map { .pattern($0) } ?? .none
         }
-        self.regexes = regexes
     }
 
     /// A single value in the list, or (for a multi-valued field) every value of the cell; or text
@@ -251,7 +266,7 @@ final class FieldPlan {
     }
 
     private func isAllowed(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
-        if values.contains(Array(token)) { return true }
+        for value in valuesLongestFirst where value.count == token.count && token.elementsEqual(value) { return true }
         guard let prefix = otherPrefix else { return false }
         return token.count > prefix.count && token.starts(with: prefix)
     }
@@ -355,7 +370,10 @@ enum Bytes {
         let raw = UnsafeRawPointer(start)
         if kind == .code || kind == .date || kind == .decimal {
             // Normal codes, dates and decimals are ASCII; codes have no lower case.
-            for byte in cell where byte >= 0x80 || (kind == .code && byte >= 0x61 && byte <= 0x7A) { return false }
+            // A plus sign in a code may be Excel's scientific notation: the full check decides.
+            for byte in cell where byte >= 0x80 || (kind == .code && ((byte >= 0x61 && byte <= 0x7A) || byte == 0x2B)) {
+                return false
+            }
             return true
         }
         // Text: look for the invisible characters U+200B–U+200D, U+2060 (lead byte E2) and U+FEFF (EF BB BF),

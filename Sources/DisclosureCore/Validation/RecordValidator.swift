@@ -23,11 +23,13 @@ public struct RecordValidator {
     /// Enumeration values, longest first, so that a value containing a separator (没收违法所得、没收非法财物)
     /// is matched whole before the cell is split.
     private let valuesLongestFirst: [[String]]
+    private let indexByName: [String: Int]
 
     /// - Throws: ``SchemaProblem`` when a pattern in the schema is not a valid regular expression.
     public init(schema: PublicationSchema, today: CalendarDate) throws(SchemaProblem) {
         self.schema = schema
         self.today = today
+        self.indexByName = Dictionary(schema.fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         var patterns: [String: Regex<AnyRegexOutput>] = [:]
         for field in schema.fields {
             for pattern in Self.patterns(of: field) where patterns[pattern] == nil {
@@ -63,7 +65,7 @@ public struct RecordValidator {
             let value = raw.map { normalize($0, field, &issues) }
             values.append(value?.isEmpty == false ? value : nil)
         }
-        let record = Record(schema: schema, values: values, valuesLongestFirst: valuesLongestFirst)
+        let record = Record(schema: schema, values: values, valuesLongestFirst: valuesLongestFirst, indexByName: indexByName)
         for (index, field) in schema.fields.enumerated() {
             guard let value = values[index] else {
                 requireIfNeeded(field, record, &issues)
@@ -89,6 +91,12 @@ public struct RecordValidator {
     // MARK: - Normalization
 
     private func normalize(_ raw: String, _ field: FieldSpec, _ issues: inout [Issue]) -> String {
+        // Most values are already in normal form: say so on their bytes, without building strings.
+        var copy = raw
+        let normal = copy.withUTF8 { bytes in
+            Bytes.needsNoNormalization(bytes, kind: field.kind) && (field.kind != .date || Bytes.standardDate(bytes) != nil)
+        }
+        if normal { return raw }
         var value = TextNormalizer.trim(raw)
         if value != raw {
             issues.append(.init(
@@ -431,9 +439,10 @@ struct Record {
     let schema: PublicationSchema
     let values: [String?]
     let valuesLongestFirst: [[String]]
+    let indexByName: [String: Int]
 
     func value(of name: String) -> String? {
-        schema.index(of: name).flatMap { values[$0] }
+        indexByName[name].flatMap { values[$0] }
     }
 
     func date(of name: String) -> CalendarDate? {
@@ -449,7 +458,7 @@ struct Record {
     }
 
     func holds(_ condition: Condition) -> Bool {
-        guard let index = schema.index(of: condition.field) else { return false }
+        guard let index = indexByName[condition.field] else { return false }
         let tokens = schema.fields[index].kind == .enumeration ? self.tokens(at: index) : values[index].map { [$0] } ?? []
         switch condition.match {
         case .oneOf(let accepted): return tokens.contains { accepted.contains($0) }

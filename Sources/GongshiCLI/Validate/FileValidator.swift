@@ -115,10 +115,10 @@ enum FileValidator {
         var reserved = false
         let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         func flush() {
-            if !reserved, let last = batch.cells.last {
+            if !reserved, batch.count > 0 {
                 // Size the key index once, from the first batch's bytes per record and the file size.
                 reserved = true
-                session.reserveKeys(fileSize / max(1, last.bytes.count) + batchSize)
+                session.reserveKeys(fileSize / batch.averageRecordBytes + batchSize)
             }
             submit(&batch, to: &pipeline, session: &session)
         }
@@ -129,9 +129,8 @@ enum FileValidator {
                 usable = session.header(record.strings)
                 return
             }
-            batch.rows.append(record.number)
-            batch.cells.append(CellBytes(bytes: record.bytes, cellEnds: record.cellEnds))
-            if batch.cells.count >= batchSize { flush() }
+            batch.append(row: record.number, bytes: record.bytes, cellEnds: record.cellEnds)
+            if batch.count >= batchSize { flush() }
         }
         do {
             var transcoder: Transcoder?
@@ -189,22 +188,45 @@ enum FileValidator {
         }
     }
 
-    /// Records read but not yet evaluated, with problems the reader already found in them.
+    /// Records read but not yet evaluated, with problems the reader already found in them. The
+    /// records' bytes are copied into one storage for the batch, so a batch costs a few allocations,
+    /// not several per record.
     struct Batch {
         var rows: [Int] = []
-        var cells: [CellBytes] = []
         var extras: [[Issue]] = []
+        private var bytes: [UInt8] = []
+        private var ends: [Int] = []
+        private var starts: [(firstCell: Int, start: Int, count: Int)] = []
+
+        var count: Int { rows.count }
+
+        /// Adds a record given as cells back to back.
+        mutating func append(row: Int, bytes cellBytes: [UInt8], cellEnds: [Int]) {
+            let base = bytes.count
+            starts.append((ends.count, base, cellEnds.count))
+            bytes.append(contentsOf: cellBytes)
+            for end in cellEnds { ends.append(base + end) }
+            rows.append(row)
+        }
+
+        /// The records, each a view of the shared storage.
+        var cells: [CellBytes] {
+            starts.map { CellBytes(bytes: bytes, cellEnds: ends, firstCell: $0.firstCell, start: $0.start, count: $0.count) }
+        }
+
+        var averageRecordBytes: Int { rows.isEmpty ? 1 : max(1, bytes.count / rows.count) }
     }
 
     /// Hands a batch to the workers, or (with one worker) evaluates it here; empties it.
     private static func submit(_ batch: inout Batch, to pipeline: inout ParallelEvaluation?, session: inout ValidationSession) {
-        guard !batch.cells.isEmpty else { return }
+        guard batch.count > 0 else { return }
         let extras = batch.extras.isEmpty ? Array(repeating: [Issue](), count: batch.rows.count) : batch.extras
+        let cells = batch.cells
         if pipeline != nil, let evaluator = session.evaluator() {
-            pipeline?.submit(rows: batch.rows, cells: batch.cells, extras: extras, evaluator: evaluator, into: &session)
+            pipeline?.submit(rows: batch.rows, cells: cells, extras: extras, evaluator: evaluator, into: &session)
         } else {
             for index in batch.rows.indices {
-                session.record(row: batch.rows[index], cells: batch.cells[index], extra: extras[index])
+                session.record(row: batch.rows[index], cells: cells[index], extra: extras[index])
             }
         }
         batch = Batch()
@@ -275,10 +297,9 @@ enum FileValidator {
                     if let range { bytes.append(contentsOf: record.bytes[range]) }
                     ends.append(bytes.count)
                 }
-                batch.rows.append(record.line)
-                batch.cells.append(CellBytes(bytes: bytes, cellEnds: ends))
+                batch.append(row: record.line, bytes: bytes, cellEnds: ends)
                 batch.extras.append(extra)
-                if batch.cells.count >= batchSize { submit(&batch, to: &pipeline, session: &session) }
+                if batch.count >= batchSize { submit(&batch, to: &pipeline, session: &session) }
             }
             submit(&batch, to: &pipeline, session: &session)
             pipeline?.drain(into: &session)

@@ -237,13 +237,18 @@ public struct CSVScanner: Sendable {
 
     private mutating func endRow(_ emit: (CSVRecord) throws -> Void) throws {
         endCell()
-        let record = CSVRecord(number: rowNumber, byteOffset: rowStart, bytes: bytes, cellEnds: cellEnds)
-        bytes.removeAll(keepingCapacity: true)
-        cellEnds.removeAll(keepingCapacity: true)
+        let number = rowNumber
+        let start = rowStart
         rowNumber += 1
         rowStart = offset
         rowHasContent = false
-        try emit(record)
+        // Emit before clearing: a consumer that copies the record (rather than keeping it) leaves the
+        // buffers unshared, so they are reused for the next row without a new allocation.
+        defer {
+            bytes.removeAll(keepingCapacity: true)
+            cellEnds.removeAll(keepingCapacity: true)
+        }
+        try emit(CSVRecord(number: number, byteOffset: start, bytes: bytes, cellEnds: cellEnds))
     }
 
     // MARK: - Records as text

@@ -1,0 +1,110 @@
+import DisclosureCore
+import Foundation
+import GongshiTesting
+import PipelineConfig
+import SourceDecoders
+import Testing
+import WorkingDayCalendar
+
+/// The byte-level fast check may only ever say "clean" when the full validator finds nothing: on
+/// every fixture row, and on thousands of rows made by breaking valid rows one cell at a time.
+@Suite("FastRecordCheck agrees with RecordValidator")
+struct FastCheckAgreementTests {
+    struct Case {
+        let schema: PublicationSchema
+        let header: [String]
+        let rows: [[String]]
+    }
+
+    static func load(kind: String, file: String) throws -> Case {
+        let schema = try SchemaLoader.load(try #require(SchemaDocument.bundled("publication/administrative-\(kind).v2.yaml"))).get()
+        let bytes = [UInt8](try Data(contentsOf: Fixtures.url("validate/\(kind)/\(file)")))
+        var rows: [[String]] = []
+        var scanner = CSVScanner()
+        try scanner.consume(bytes) { (row: CSVRow) in rows.append(row.cells) }
+        try scanner.finish { (row: CSVRow) in rows.append(row.cells) }
+        return Case(schema: schema, header: rows[0], rows: Array(rows.dropFirst()))
+    }
+
+    /// Whether the fast check says clean, and what the full validator finds, for one row.
+    static func judge(_ cells: [String], _ testCase: Case, today: CalendarDate) throws -> (fast: Bool, issues: [DisclosureCore.Issue]) {
+        let (mapping, _) = HeaderMatcher.match(testCase.header, schema: testCase.schema)
+        let columns = try #require(mapping)
+        var fieldColumns = [Int?](repeating: nil, count: testCase.schema.fields.count)
+        for (column, field) in columns.fieldIndexByColumn.enumerated() { if let field { fieldColumns[field] = column } }
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        for cell in cells {
+            bytes.append(contentsOf: cell.utf8)
+            ends.append(bytes.count)
+        }
+        var fast = FastRecordCheck(schema: testCase.schema, today: today)
+        let clean = fast.isClean(CellBytes(bytes: bytes, cellEnds: ends), fieldColumns: fieldColumns, columnCount: columns.columnCount)
+        let values = fieldColumns.map { column in column.flatMap { $0 < cells.count ? cells[$0] : nil } }
+        let issues = try RecordValidator(schema: testCase.schema, today: today).check(values).issues
+        return (clean, issues)
+    }
+
+    static let today = (try? CalendarDate.parse("2026-11-30")) ?? CalendarDate(dayNumber: 0)
+
+    @Test("every fixture row", arguments: [("penalty", "valid.csv"), ("penalty", "invalid.csv"), ("penalty", "excel-quirks.csv"),
+                                          ("permit", "valid.csv"), ("permit", "invalid.csv")])
+    func fixtureRows(kind: String, file: String) throws {
+        let testCase = try Self.load(kind: kind, file: file)
+        var cleanRows = 0
+        for row in testCase.rows where row.count == testCase.header.count {
+            let (fast, issues) = try Self.judge(row, testCase, today: Self.today)
+            #expect(!fast || issues.isEmpty, "fast check said clean, but: \(issues.map(\.type))")
+            if fast { cleanRows += 1 }
+        }
+        if file == "valid.csv" { #expect(cleanRows > 0) }
+    }
+
+    @Test("valid rows broken one cell at a time, in every way a clerk or Excel might", arguments: ["penalty", "permit"])
+    func mutatedRows(kind: String) throws {
+        let testCase = try Self.load(kind: kind, file: "valid.csv")
+        let pool: [String] = [
+            " ", "\u{3000}", "\u{00A0}", "\u{200B}", "a", "Z", "z", "0", "9", "５", "Ａ", "/", "-", ".", ",", "；", ";", "、",
+            "其他", "其他-", "罚款", "警告", "郑", "=\"", "'", "E+17", "2026/11/31", "20261130", "99999", "长期", "-1", "0.0000001",
+        ]
+        var generator = SeededGenerator(seed: kind == "penalty" ? 1 : 2)
+        var checked = 0
+        var fastClean = 0
+        for row in testCase.rows where row.count == testCase.header.count && row.contains(where: { !$0.isEmpty }) {
+            for _ in 0..<300 {
+                var cells = row
+                let column = Int.random(in: 0..<cells.count, using: &generator)
+                var cell = Array(cells[column])
+                let piece = pool.randomElement(using: &generator) ?? ""
+                switch Int.random(in: 0..<6, using: &generator) {
+                case 0: cell.insert(contentsOf: piece, at: 0)
+                case 1: cell.append(contentsOf: piece)
+                case 2: if !cell.isEmpty { cell.insert(contentsOf: piece, at: Int.random(in: 0...cell.count, using: &generator)) }
+                case 3: if !cell.isEmpty { cell[Int.random(in: 0..<cell.count, using: &generator)] = piece.first ?? "x" }
+                case 4: if !cell.isEmpty { cell.remove(at: Int.random(in: 0..<cell.count, using: &generator)) }
+                default: cell = Array(cells.randomElement(using: &generator) ?? "")
+                }
+                cells[column] = String(cell)
+                let (fast, issues) = try Self.judge(cells, testCase, today: Self.today)
+                #expect(!fast || issues.isEmpty, "\(testCase.header[column]) = \(cells[column]): fast said clean, full check found \(issues.map(\.type))")
+                checked += 1
+                if fast { fastClean += 1 }
+            }
+        }
+        #expect(checked > 1000)
+        #expect(fastClean > 0)
+    }
+}
+
+/// A small deterministic generator (SplitMix64).
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
