@@ -47,6 +47,26 @@ public enum ResidentIDNumber {
         return checkCharacters[zip(digits, weights).reduce(0) { $0 + $1.0 * $1.1 } % 11]
     }
 
+    /// Whether 18 bytes are a valid 居民身份证号码 (check character, real birth date not after
+    /// `today`): the byte-level twin of ``problem(in:today:)`` for its most common case.
+    public static func isValid18(_ bytes: UnsafeBufferPointer<UInt8>, today: CalendarDate) -> Bool {
+        guard bytes.count == 18 else { return false }
+        var sum = 0
+        for index in 0..<17 {
+            let byte = bytes[index]
+            guard byte >= 0x30, byte <= 0x39 else { return false }
+            sum += Int(byte - 0x30) * weights[index]
+        }
+        let last = bytes[17]
+        guard last == (checkCharacters[sum % 11].asciiValue ?? 0) else { return false }
+        func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + Int(bytes[$1] - 0x30) } }
+        let year = number(6..<10)
+        guard year >= 1800, let date = CalendarDate(year: year, month: number(10..<12), day: number(12..<14)) else {
+            return false
+        }
+        return date <= today
+    }
+
     /// Whether a number is the legacy 15-digit form.
     public static func isLegacy(_ number: String) -> Bool { number.count == 15 }
 }

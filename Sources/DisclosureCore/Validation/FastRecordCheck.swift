@@ -143,9 +143,7 @@ public struct FastRecordCheck {
                 else { continue }
                 switch format.format {
                 case .residentID:
-                    guard cell.count == 18,
-                        ResidentIDNumber.problem(in: String(decoding: cell, as: UTF8.self), today: todayDate) == nil
-                    else { return false }
+                    guard ResidentIDNumber.isValid18(cell, today: todayDate) else { return false }
                 case .pattern:
                     guard let regex = format.regex, (try? regex.wholeMatch(in: String(decoding: cell, as: UTF8.self))) != nil
                     else { return false }

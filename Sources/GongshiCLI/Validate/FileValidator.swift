@@ -364,8 +364,14 @@ struct ParallelEvaluation {
     /// 500 MB peak instead of under 100 MB for a million records).
     private var window: [(rows: [Int], cells: [CellBytes], extras: [[Issue]], result: PendingResult)] = []
 
+    private let queue: DispatchQueue
+
+    /// - Parameter workers: evaluation threads besides this one (this thread reads and merges).
     init(workers: Int) {
         maxInFlight = workers * 2
+        queue = workers == 1
+            ? DispatchQueue(label: "gongshi.evaluate", qos: .userInitiated)
+            : DispatchQueue(label: "gongshi.evaluate", qos: .userInitiated, attributes: .concurrent)
     }
 
     mutating func submit(
@@ -374,7 +380,7 @@ struct ParallelEvaluation {
         if window.count >= maxInFlight { mergeOldest(into: &session) }
         let result = PendingResult()
         let work = EvaluationWork(evaluator: evaluator, cells: cells)
-        DispatchQueue.global(qos: .userInitiated).async {
+        queue.async {
             result.fulfil(work.run())
         }
         window.append((rows, cells, extras, result))
