@@ -107,10 +107,11 @@ public struct FastRecordCheck {
             case .decimal:
                 guard plan.decimalIsClean(cell) else { return false }
             case .code:
-                switch plan.check {
+                switch plan.checkKind {
                 case .none, .identity, .pattern: break
                 case .organization: guard Bytes.organizationCodeIsValid(cell) else { return false }
-                case .credit(let rule):
+                case .credit:
+                    guard let rule = plan.credit else { break }
                     if let placeholder = rule.placeholder, cell.elementsEqual(placeholder) { return false }
                     guard Bytes.creditCodeIsValid(cell) else { return false }
                     if !rule.knownPairs.isEmpty, !rule.knownPairs.contains(UInt16(cell[0]) << 8 | UInt16(cell[1])) {
@@ -129,15 +130,16 @@ public struct FastRecordCheck {
             }
             for other in plan.notBefore where dates[other] != Int.min && dates[index] < dates[other] { return false }
             let cell = UnsafeBufferPointer(rebasing: buffer[range])
-            switch plan.check {
-            case .credit(let rule):
+            switch plan.checkKind {
+            case .credit:
+                guard let rule = plan.credit else { continue }
                 for (prefix, categoryIndex, required) in rule.prefixRules where cell.starts(with: prefix) {
                     if let categoryRange = ranges[categoryIndex], !buffer[categoryRange].elementsEqual(required) {
                         return false
                     }
                 }
-            case .identity(let typeIndex, let formats):
-                guard let typeRange = ranges[typeIndex] else { continue }
+            case .identity:
+                guard let (typeIndex, formats) = plan.identity, let typeRange = ranges[typeIndex] else { continue }
                 let type = UnsafeBufferPointer(rebasing: buffer[typeRange])
                 guard let format = formats.first(where: { $0.type.count == type.count && type.elementsEqual($0.type) })
                 else { continue }
@@ -148,9 +150,10 @@ public struct FastRecordCheck {
                     guard let regex = format.regex, (try? regex.wholeMatch(in: String(decoding: cell, as: UTF8.self))) != nil
                     else { return false }
                 }
-            case .pattern(let regex):
-                guard (try? regex.wholeMatch(in: String(decoding: cell, as: UTF8.self))) != nil else { return false }
-            default:
+            case .pattern:
+                guard let regex = plan.regex, (try? regex.wholeMatch(in: String(decoding: cell, as: UTF8.self))) != nil
+                else { return false }
+            case .none, .organization:
                 break
             }
         }
@@ -182,18 +185,22 @@ final class FieldPlan {
         let texts: [[UInt8]]
     }
 
-    struct CreditRule {
+    final class CreditRule {
         let placeholder: [UInt8]?
         let knownPairs: Set<UInt16>
         let prefixRules: [(prefix: [UInt8], categoryField: Int, required: [UInt8])]
+
+        init(placeholder: [UInt8]?, knownPairs: Set<UInt16>, prefixRules: [(prefix: [UInt8], categoryField: Int, required: [UInt8])]) {
+            self.placeholder = placeholder
+            self.knownPairs = knownPairs
+            self.prefixRules = prefixRules
+        }
     }
 
-    enum Check {
-        case none
-        case organization
-        case credit(CreditRule)
-        case identity(typeField: Int, formats: [(type: [UInt8], format: IdentityFormat, regex: Regex<AnyRegexOutput>?)])
-        case pattern(Regex<AnyRegexOutput>)
+    /// Which check a code field gets; its settings are in ``credit``, ``identity`` or ``regex``
+    /// (kept apart from the tag so that switching on it copies nothing).
+    enum CheckKind {
+        case none, organization, credit, identity, pattern
     }
 
     let kind: FieldSpec.Kind
@@ -209,7 +216,10 @@ final class FieldPlan {
     let minimum: DecimalText?
     let maxScale: Int?
     let warnAtLeast: DecimalText?
-    let check: Check
+    let checkKind: CheckKind
+    let credit: CreditRule?
+    let identity: (typeField: Int, formats: [(type: [UInt8], format: IdentityFormat, regex: Regex<AnyRegexOutput>?)])?
+    let regex: Regex<AnyRegexOutput>?
 
     init(_ field: FieldSpec, indexByName: [String: Int]) {
         kind = field.kind
@@ -231,9 +241,12 @@ final class FieldPlan {
         minimum = field.minimum
         maxScale = field.maxScale
         warnAtLeast = field.warnAtLeast
+        var credit: CreditRule?
+        var identity: (typeField: Int, formats: [(type: [UInt8], format: IdentityFormat, regex: Regex<AnyRegexOutput>?)])?
+        var regex: Regex<AnyRegexOutput>?
         switch field.check {
-        case nil: check = .none
-        case .organizationCode: check = .organization
+        case nil: checkKind = .none
+        case .organizationCode: checkKind = .organization
         case .creditCode(let rule):
             let pairs = rule.knownRegistrationCategories.keys.compactMap { key -> UInt16? in
                 let bytes = Array(key.utf8)
@@ -243,16 +256,22 @@ final class FieldPlan {
                 guard let field = rule.categoryField, let index = indexByName[field] else { return nil }
                 return (Array(prefix.utf8), index, Array(category.utf8))
             }
-            check = .credit(CreditRule(placeholder: rule.placeholder.map { Array($0.utf8) }, knownPairs: Set(pairs), prefixRules: prefixRules))
+            credit = CreditRule(placeholder: rule.placeholder.map { Array($0.utf8) }, knownPairs: Set(pairs), prefixRules: prefixRules)
+            checkKind = .credit
         case .identityDocument(let typeField, let formats):
             let byType = formats.sorted { $0.key < $1.key }.map { type, format in
                 let regex: Regex<AnyRegexOutput>? = if case .pattern(let pattern) = format { try? Regex(pattern) } else { nil }
                 return (type: Array(type.utf8), format: format, regex: regex)
             }
-            check = indexByName[typeField].map { .identity(typeField: $0, formats: byType) } ?? .none
+            identity = indexByName[typeField].map { ($0, byType) }
+            checkKind = identity == nil ? .none : .identity
         case .pattern(let pattern, _):
-            check = (try? Regex(pattern)).map { .pattern($0) } ?? .none
+            regex = try? Regex(pattern)
+            checkKind = regex == nil ? .none : .pattern
         }
+        self.credit = credit
+        self.identity = identity
+        self.regex = regex
     }
 
     /// A single value in the list, or (for a multi-valued field) every value of the cell; or text
