@@ -149,9 +149,9 @@ public struct ValidationSession {
     /// A department's own column names, mapped to field names or codes.
     private let columnNames: [String: String]
     /// Decision keys seen in the batch, by a 64-bit digest, with where they were first seen
-    /// (file index << 40 | row). About 16 bytes per record; the digests of a million keys collide
+    /// (file index << 40 | row). About 20 bytes per record; the digests of a million keys collide
     /// with a probability of about 3 × 10⁻⁸.
-    private var firstRowByKey: [UInt64: UInt64] = [:]
+    private var firstRowByKey = KeyIndex()
 
     // The file being read; merged into the report at ``endFile()``.
     private var current: ValidationReport.FileSummary?
@@ -206,7 +206,7 @@ public struct ValidationSession {
     /// Makes room for about `count` more decision keys at once, so that the key index does not grow
     /// (and briefly hold two copies of itself) as the records arrive.
     public mutating func reserveKeys(_ count: Int) {
-        firstRowByKey.reserveCapacity(firstRowByKey.count + count)
+        firstRowByKey.reserve(firstRowByKey.count + count)
     }
 
     /// A record evaluator for the current file's columns (after ``header(_:)``), for another thread.
@@ -274,8 +274,7 @@ public struct ValidationSession {
     /// Where a key was first seen in the batch; `nil` (and the key noted here) when it is new.
     private mutating func firstSeen(_ key: UInt64?, row: Int) -> (file: String, row: Int)? {
         guard let key, let file = current?.file else { return nil }
-        guard let first = firstRowByKey[key] else {
-            firstRowByKey[key] = UInt64(report.files.count) << 40 | UInt64(row)
+        guard let first = firstRowByKey.insert(key, place: UInt64(report.files.count) << 40 | UInt64(row)) else {
             return nil
         }
         let firstFile = Int(first >> 40)
@@ -298,7 +297,7 @@ public struct ValidationSession {
         let failure = byLine ? issue.located(file: file, line: issue.line) : issue.located(file: file, row: issue.row)
         currentIssues = currentIssues.filter { $0.row == 1 } + [failure]
         let fileIndex = UInt64(report.files.count)
-        firstRowByKey = firstRowByKey.filter { $0.value >> 40 != fileIndex }
+        firstRowByKey.removeAll { $0 >> 40 == fileIndex }
     }
 
     /// Ends the current file, adds it to the report's counts, and hands out its problems in row order.
