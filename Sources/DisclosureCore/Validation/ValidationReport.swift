@@ -159,6 +159,9 @@ public struct ValidationSession {
     private var currentEvaluator: RecordEvaluator?
     /// Records of the current file are placed by XML line rather than CSV row.
     private var byLine = false
+    /// Problems of the current file already handed out, and those of them that belong to its header.
+    private var drained = (errors: 0, warnings: 0)
+    private var headerDrained = (errors: 0, warnings: 0)
 
     /// - Parameter columnNames: a department's own column names, mapped to field names or codes.
     /// - Throws: ``SchemaProblem`` when the schema's patterns do not compile, or its duplicate key
@@ -300,22 +303,46 @@ public struct ValidationSession {
         firstRowByKey.removeAll { $0 >> 40 == fileIndex }
     }
 
-    /// Ends the current file, adds it to the report's counts, and hands out its problems in row order.
-    @discardableResult
-    public mutating func endFile() -> [Issue] {
-        guard var summary = current else { return [] }
-        if summary.failed { summary = .init(file: summary.file, failed: true) }
-        report.files.append(summary)
-        // In place order; notes made while reading (an unknown XML element) join their lines.
+    /// Hands out the current file's problems found so far, in place order, and forgets them, so
+    /// that they can be written out (or set aside until the file is known to be whole) instead of
+    /// piling up in memory. Counted in the report when the file ends.
+    public mutating func drainIssues() -> [Issue] {
+        // Notes made while reading (an unknown XML element) join their lines.
         let issues = currentIssues.enumerated()
             .sorted { ($0.element.row ?? $0.element.line ?? 0, $0.offset) < ($1.element.row ?? $1.element.line ?? 0, $1.offset) }
             .map(\.element)
+        currentIssues = []
         for issue in issues {
-            if issue.severity == .error { report.errorCount += 1 } else { report.warningCount += 1 }
+            if issue.severity == .error { drained.errors += 1 } else { drained.warnings += 1 }
         }
+        return issues
+    }
+
+    /// Ends the current file, adds it to the report's counts, and hands out its remaining problems.
+    ///
+    /// When the file failed, the problems drained from it since its header are no longer valid:
+    /// the caller discards them; only the header's and the failure are counted.
+    @discardableResult
+    public mutating func endFile() -> [Issue] {
+        guard var summary = current else { return [] }
+        if summary.failed {
+            summary = .init(file: summary.file, failed: true)
+            drained = headerDrained
+        }
+        report.files.append(summary)
+        let issues = drainIssues()
+        report.errorCount += drained.errors
+        report.warningCount += drained.warnings
         current = nil
         currentIssues = []
         currentEvaluator = nil
+        drained = (0, 0)
+        headerDrained = (0, 0)
         return issues
+    }
+
+    /// Marks the problems drained so far as the header's: they stand even if the file fails later.
+    public mutating func keepDrained() {
+        headerDrained = drained
     }
 }

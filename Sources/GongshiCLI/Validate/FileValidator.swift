@@ -57,10 +57,10 @@ enum FileValidator {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// Validates the files in order, handing each file's problems to `issues` as the file ends.
+    /// Validates the files in order, handing their problems to `writer` as they are found: the
+    /// header's at once, the records' held back until the file is known to be whole.
     static func validate(
-        files: [String], schema: PublicationSchema, today: CalendarDate, options: InputOptions,
-        issues: ([Issue]) -> Void
+        files: [String], schema: PublicationSchema, today: CalendarDate, options: InputOptions, writer: ReportWriter
     ) throws -> ValidationReport {
         var session: ValidationSession
         do {
@@ -72,15 +72,44 @@ enum FileValidator {
         for file in files {
             let isXML = file.lowercased().hasSuffix(".xml")
             session.beginFile(file, byLine: isXML)
+            let sink = IssueSink(writer: writer)
             if isXML {
-                readXML(file, into: &session, workers: workers, schema: schema, options: options)
+                readXML(file, into: &session, workers: workers, schema: schema, options: options, sink: sink)
             } else {
-                read(file, into: &session, workers: workers, encoding: options.encoding)
+                read(file, into: &session, workers: workers, encoding: options.encoding, sink: sink)
             }
-            issues(session.endFile())
+            if let error = sink.error { throw error }
+            let rest = session.endFile()
+            try writer.endFile(failed: session.report.files.last?.failed ?? true, rest)
         }
         return session.report
     }
+
+    /// Where problems go while a file is read.
+    final class IssueSink {
+        let writer: ReportWriter
+        var error: (any Error)?
+
+        init(writer: ReportWriter) {
+            self.writer = writer
+        }
+
+        /// The header's problems: written now, and kept even if the file fails later.
+        func header(_ session: inout ValidationSession) {
+            writer.write(session.drainIssues())
+            session.keepDrained()
+        }
+
+        /// Records' problems: held back until the file ends.
+        func records(_ session: inout ValidationSession) {
+            do {
+                try writer.hold(session.drainIssues())
+            } catch {
+                self.error = error
+            }
+        }
+    }
+
 
     /// The encoding to read a file in: the one asked for, or (for `auto`) the one its first bytes show.
     private static func decide(_ requested: EncodingChoice, head: UnsafeBufferPointer<UInt8>, isWholeFile: Bool) throws
@@ -99,7 +128,9 @@ enum FileValidator {
         }
     }
 
-    private static func read(_ path: String, into session: inout ValidationSession, workers: Int, encoding: EncodingChoice) {
+    private static func read(
+        _ path: String, into session: inout ValidationSession, workers: Int, encoding: EncodingChoice, sink: IssueSink
+    ) {
         guard let file = FileHandle(forReadingAtPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             session.failFile(Issue(
@@ -121,12 +152,14 @@ enum FileValidator {
                 session.reserveKeys(fileSize / batch.averageRecordBytes + batchSize)
             }
             submit(&batch, to: &pipeline, session: &session)
+            sink.records(&session)
         }
         func handle(_ record: CSVRecord) {
             guard usable else { return }
             if !sawHeader {
                 sawHeader = true
                 usable = session.header(record.strings)
+                sink.header(&session)
                 return
             }
             batch.append(row: record.number, bytes: record.bytes, cellEnds: record.cellEnds)
@@ -165,6 +198,7 @@ enum FileValidator {
             try scanner.finish { handle($0) }
             flush()
             pipeline?.drain(into: &session)
+            sink.records(&session)
         } catch let error as TranscodingError {
             pipeline?.drain(into: &session)
             var issue = Issue(
@@ -234,7 +268,8 @@ enum FileValidator {
 
     /// Reads an XML export record by record (libxml2's streaming reader, with the XSD if given).
     private static func readXML(
-        _ path: String, into session: inout ValidationSession, workers: Int, schema: PublicationSchema, options: InputOptions
+        _ path: String, into session: inout ValidationSession, workers: Int, schema: PublicationSchema,
+        options: InputOptions, sink: IssueSink
     ) {
         guard let file = FileHandle(forReadingAtPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
@@ -251,6 +286,7 @@ enum FileValidator {
                 Glibc.read(descriptor, buffer.baseAddress, buffer.count)
             }
             _ = session.header(schema.fields.map(\.name))
+            sink.header(&session)
             let lookup = HeaderMatcher.lookup(schema, extraNames: options.columnNames)
             var fieldByName: [Int?] = []  // element name ID → field, looked up once per name
             var reported: Set<Int> = []
@@ -299,10 +335,14 @@ enum FileValidator {
                 }
                 batch.append(row: record.line, bytes: bytes, cellEnds: ends)
                 batch.extras.append(extra)
-                if batch.count >= batchSize { submit(&batch, to: &pipeline, session: &session) }
+                if batch.count >= batchSize {
+                    submit(&batch, to: &pipeline, session: &session)
+                    sink.records(&session)
+                }
             }
             submit(&batch, to: &pipeline, session: &session)
             pipeline?.drain(into: &session)
+            sink.records(&session)
         } catch let error as XMLReadError {
             pipeline?.drain(into: &session)
             session.failFile(issue(for: error))

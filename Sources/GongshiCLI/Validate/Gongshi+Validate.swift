@@ -73,7 +73,7 @@ extension Gongshi {
             let schema = try loadSchema()
             let writer = try ReportWriter(json: format == .json, language: language, reportPath: reportPath)
             let options = try inputOptions(schema: schema)
-            let report = try FileValidator.validate(files: files, schema: schema, today: today, options: options, issues: writer.write)
+            let report = try FileValidator.validate(files: files, schema: schema, today: today, options: options, writer: writer)
             try writer.finish(report)
             if !report.isValid { throw ExitCode(ExitStatus.dataError) }
         }

@@ -28,15 +28,58 @@ final class ReportWriter {
         reportBuffer?.write("{\"errors\":[")
     }
 
-    /// Writes one file's problems.
+    /// Problems of the file being read, rendered but held back (on disk, not in memory) until the
+    /// file is known to be whole: a file that fails later contributes only its failure.
+    private var heldOutput: SpillFile?
+    private var heldReport: SpillFile?
+    private var heldCount = 0
+
+    /// Writes problems that stand whatever happens to the rest of the file (its header's).
     func write(_ issues: [Issue]) {
         for issue in issues {
-            let object = Self.json(issue, language: language)
-            let line = (firstIssue ? "\n" : ",\n") + object
-            firstIssue = false
-            if json { output.write(line) } else { output.write(Self.text(issue, language: language) + "\n") }
-            reportBuffer?.write(line)
+            let (forOutput, forReport) = render(issue)
+            output.write(forOutput)
+            reportBuffer?.write(forReport)
         }
+    }
+
+    /// Holds back problems found in the records of the file being read.
+    func hold(_ issues: [Issue]) throws {
+        guard !issues.isEmpty else { return }
+        if heldOutput == nil {
+            heldOutput = try SpillFile()
+            if reportBuffer != nil { heldReport = try SpillFile() }
+        }
+        for issue in issues {
+            let (forOutput, forReport) = render(issue, held: true)
+            heldOutput?.write(forOutput)
+            heldReport?.write(forReport)
+            heldCount += 1
+        }
+    }
+
+    /// Ends a file: its held problems are written if it was read whole, dropped if it failed; then
+    /// its last problems (its failure, say) are written.
+    func endFile(failed: Bool, _ issues: [Issue]) throws {
+        if !failed {
+            try heldOutput?.copy { (data: Data) in output.write(data) }
+            try heldReport?.copy { (data: Data) in reportBuffer?.write(data) }
+            if heldCount > 0 { firstIssue = false }
+        }
+        heldOutput = nil
+        heldReport = nil
+        heldCount = 0
+        write(issues)
+    }
+
+    /// One problem as written to standard output and to the report. Held problems are rendered
+    /// as if more came before them; the first one written decides the comma.
+    private func render(_ issue: Issue, held: Bool = false) -> (String, String) {
+        let object = Self.json(issue, language: language)
+        let comma = held ? (firstIssue && heldCount == 0 ? "\n" : ",\n") : (firstIssue ? "\n" : ",\n")
+        if !held { firstIssue = false }
+        let jsonLine = comma + object
+        return (json ? jsonLine : Self.text(issue, language: language) + "\n", jsonLine)
     }
 
     /// Writes the counts and closes the report.
@@ -116,6 +159,39 @@ final class ReportWriter {
     }
 }
 
+/// A temporary file that holds rendered text until it is copied out or dropped. It is unlinked as
+/// soon as it is created (so it never outlives the process) and created mode 0600.
+final class SpillFile {
+    private let handle: FileHandle
+    private var buffer: OutputBuffer
+
+    init() throws {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("gongshi-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).tmp").path
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let handle = FileHandle(forUpdatingAtPath: path)
+        else {
+            throw CommandFailure(status: ExitStatus.cantCreate, code: "spill-unwritable", message: "无法创建临时文件 \(path)")
+        }
+        unlink(path)
+        self.handle = handle
+        self.buffer = OutputBuffer(handle: handle)
+    }
+
+    deinit { try? handle.close() }
+
+    func write(_ text: String) { buffer.write(text) }
+
+    /// Hands everything written to `sink`, in pieces of bytes.
+    func copy(to sink: (Data) -> Void) throws {
+        buffer.flush()
+        try handle.seek(toOffset: 0)
+        while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
+            sink(data)
+        }
+    }
+}
+
 /// Buffered writes to a file handle.
 struct OutputBuffer {
     let handle: FileHandle
@@ -127,6 +203,11 @@ struct OutputBuffer {
 
     mutating func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func write(_ data: Data) {
+        buffer.append(data)
         if buffer.count >= 1 << 16 { flush() }
     }
 
