@@ -126,6 +126,13 @@ struct ValidateCommandTests {
         #expect(report.stats.valid == 17)
         let failures = report.errors.filter { $0.severity == "error" }.map { "\($0.file ?? "") \($0.type)" }
         #expect(failures == ["\(broken) encoding-invalid", "/nonexistent/x.csv file-unreadable"])
+        // The text summary gives every file's counts, then the total.
+        let text = try GongshiProcess.run(["validate", "--kind", "penalty"] + Self.today + [broken, "/nonexistent/x.csv", valid])
+        let tail = text.stdout.split(separator: "\n").suffix(4).map(String.init)
+        #expect(tail == [
+            "\(broken)：无法校验", "/nonexistent/x.csv：无法校验", "\(valid)：17 条记录，有效 17 条，无效 0 条；跳过 2 行",
+            "共 17 条记录：有效 17 条，无效 0 条；跳过 2 行；错误 2 个，警告 13 个；2 个文件无法校验。",
+        ])
     }
 
     @Test("the same decision in two files of one batch is a duplicate, naming the first file and row")

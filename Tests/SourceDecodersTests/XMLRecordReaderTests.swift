@@ -97,3 +97,22 @@ struct XMLRecordReaderTests {
         }
     }
 }
+
+@Suite("XML limits")
+struct XMLLimitTests {
+    @Test("a text longer than the limit ends in a clear error, not unbounded memory")
+    func textTooLong() throws {
+        let big = String(repeating: "长", count: XMLRecordReader.maxTextLength / 3 + 10)
+        let xml = "<?xml version=\"1.0\"?>\n<Records>\n<Record><XK_NR>\(big)</XK_NR></Record>\n</Records>\n"
+        #expect(throws: XMLReadError.textTooLong(line: 3, limit: XMLRecordReader.maxTextLength)) {
+            _ = try readXML(Array(xml.utf8))
+        }
+    }
+
+    @Test("an XSD that does not compile is refused with its problem, and nothing crashes")
+    func badXSD() throws {
+        #expect(throws: XMLReadError.self) {
+            _ = try XMLRecordReader(recordPath: "Record", xsd: Array("<xs:schema><oops".utf8)) { _ in 0 }
+        }
+    }
+}

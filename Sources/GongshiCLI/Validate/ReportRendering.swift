@@ -85,7 +85,14 @@ final class ReportWriter {
     /// Writes the counts and closes the report.
     func finish(_ report: ValidationReport) throws {
         let tail = "\n]," + Self.jsonTail(report) + "}\n"
-        if json { output.write(tail) } else { output.write(Self.summary(report, language: language) + "\n") }
+        if json {
+            output.write(tail)
+        } else {
+            if report.files.count > 1 {
+                for file in report.files { output.write(Self.summary(file, language: language) + "\n") }
+            }
+            output.write(Self.summary(report, language: language) + "\n")
+        }
         output.flush()
         if let file = reportFile, var buffer = reportBuffer {
             buffer.write(tail)
@@ -103,6 +110,20 @@ final class ReportWriter {
         let field = issue.field.map { "\($0): " } ?? ""
         let label = issue.severity == .warning ? (language == .zh ? "警告：" : "warning: ") : ""
         return "\(place): \(field)\(label)\(issue.message.text(language)) [\(issue.type)]"
+    }
+
+    /// One file's counts: read = valid + invalid, and the rows skipped.
+    static func summary(_ file: ValidationReport.FileSummary, language: Language) -> String {
+        switch language {
+        case .zh:
+            file.failed
+                ? "\(file.file)：无法校验"
+                : "\(file.file)：\(file.records) 条记录，有效 \(file.valid) 条，无效 \(file.invalid) 条；跳过 \(file.skipped) 行"
+        case .en:
+            file.failed
+                ? "\(file.file): could not be checked"
+                : "\(file.file): \(file.records) records, \(file.valid) valid, \(file.invalid) invalid; \(file.skipped) rows skipped"
+        }
     }
 
     static func summary(_ report: ValidationReport, language: Language) -> String {
