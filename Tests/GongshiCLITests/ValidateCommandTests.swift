@@ -262,3 +262,23 @@ struct ValidateXMLCommandTests {
         #expect(result.stdout.contains("缺少必填列：行政处罚决定书文号、处罚决定日期、处罚机关（映射文件中的列名为 决定文号、处罚日期、执法机关）"))
     }
 }
+
+@Suite("gongshi validate: threads")
+struct ValidateThreadsTests {
+    @Test("the report is the same byte for byte whatever the number of checking threads")
+    func sameReport() throws {
+        let files = ["penalty/invalid.csv", "penalty/valid.csv", "penalty/excel-quirks.csv", "permit/permits.xml"]
+            .map { Fixtures.url("validate/\($0)").path }
+        var reports: [String] = []
+        for workers in ["0", "1", "3"] {
+            let result = try GongshiProcess.run(
+                ["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json"] + files,
+                environment: ["GONGSHI_WORKERS": workers])
+            #expect(result.status == 65)
+            reports.append(result.stdout)
+        }
+        #expect(reports[0] == reports[1])
+        #expect(reports[0] == reports[2])
+        #expect(reports[0].contains("\"records\":"))
+    }
+}

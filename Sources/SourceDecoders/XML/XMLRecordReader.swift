@@ -153,16 +153,27 @@ public final class XMLRecordReader {
 
     private var path: [String] = []
     private var sawRoot = false
-    /// Element names by libxml2's interned pointer: a `String` is made once per distinct name.
-    private var names: [UnsafeRawPointer: (String, Int)] = [:]
+    /// Element names by libxml2's interned pointer: a `String` is made once per distinct name. A
+    /// short list searched from the last hit, because records repeat the same few names in order.
+    private var names: [(pointer: UnsafeRawPointer, name: String)] = []
+    private var lastName = 0
 
     private func name(_ pointer: UnsafePointer<xmlChar>?) -> (String, Int) {
         guard let pointer else { return ("", -1) }
         let key = UnsafeRawPointer(pointer)
-        if let known = names[key] { return known }
-        let made = (String(cString: pointer), names.count)
-        names[key] = made
-        return made
+        let count = names.count
+        var index = lastName
+        for _ in 0..<count {
+            index += 1
+            if index >= count { index = 0 }
+            if names[index].pointer == key {
+                lastName = index
+                return (names[index].name, index)
+            }
+        }
+        names.append((key, String(cString: pointer)))
+        lastName = count
+        return (names[count].name, count)
     }
 
     /// The next record, or `nil` at the end of the document.
@@ -191,10 +202,12 @@ public final class XMLRecordReader {
                 let line = nodeLine(reader)
                 guard depth < Self.maxDepth else { throw XMLReadError.tooDeep(line: line, limit: Self.maxDepth) }
                 let (name, id) = self.name(xmlTextReaderConstLocalName(reader))
-                if path.count > depth { path.removeLast(path.count - depth) }
-                path.append(name)
                 let empty = xmlTextReaderIsEmptyElement(reader) == 1
-                if empty { path.removeLast() }
+                if !matchAnywhere {  // the path from the root matters only for a path like /Records/Record
+                    if path.count > depth { path.removeLast(path.count - depth) }
+                    path.append(name)
+                    if empty { path.removeLast() }
+                }
                 if recordDepth >= 0 {
                     if depth == recordDepth + 1 {
                         if empty {
@@ -218,7 +231,7 @@ public final class XMLRecordReader {
                 }
             case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
                 let depth = Int(xmlTextReaderDepth(reader))
-                if path.count > depth { path.removeLast(path.count - depth) }
+                if !matchAnywhere, path.count > depth { path.removeLast(path.count - depth) }
                 if let open = field, depth == recordDepth + 1 {
                     fields.append(.init(name: open.name, nameID: open.id, line: open.line, range: open.start..<bytes.count))
                     field = nil
