@@ -169,10 +169,15 @@ enum FileValidator {
         do {
             var transcoder: Transcoder?
             var first = true
-            while let chunk = try file.read(upToCount: chunkSize), !chunk.isEmpty {
-                let isLast = chunk.count < chunkSize && fileSize <= chunk.count
-                try chunk.withUnsafeBytes { raw in
-                    var bytes = raw.bindMemory(to: UInt8.self)
+            // One buffer for the whole file: no new 4 MiB allocation (and its page faults) per chunk.
+            var buffer = [UInt8](repeating: 0, count: chunkSize)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(file.fileDescriptor, $0.baseAddress, chunkSize) }
+                if count < 0 { throw CocoaError(.fileReadUnknown) }
+                if count == 0 { break }
+                let isLast = count < chunkSize && fileSize <= count
+                try buffer.withUnsafeBufferPointer { whole in
+                    var bytes = UnsafeBufferPointer(rebasing: whole[0..<count])
                     if first {
                         first = false
                         let (chosen, bom) = try decide(encoding, head: bytes, isWholeFile: isLast)
