@@ -65,7 +65,10 @@ let package = Package(
         // The benchmark: a deterministic record generator, and timing of the real `gongshi` executable.
         .executableTarget(
             name: "gongshi-bench",
-            dependencies: ["DisclosureCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "DisclosureCore", "GongshiTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         // Test support (fixture paths, running the built executable), then one test target per

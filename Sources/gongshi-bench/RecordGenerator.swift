@@ -1,4 +1,5 @@
 import DisclosureCore
+import GongshiTesting
 
 /// A deterministic generator of national-format 行政处罚 records for the benchmark: about 1 KB each,
 /// a mix of 法人, 自然人 and 个体工商户, and about 2% invalid, cycling through every kind of problem.
@@ -41,7 +42,7 @@ struct RecordGenerator {
         var codes: [String] = []
         var shopCodes: [String] = []
         var ids: [String] = []
-        var generator = SplitMix(state: seed ^ 0x5DEECE66D)
+        var generator = SeededGenerator(seed: seed ^ 0x5DEECE66D)
         let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
         for index in 0..<512 {
             let body = String((0..<8).map { _ in alphabet[Int(generator.next() % 31)] }.map { $0 == "I" ? "1" : $0 })
@@ -62,7 +63,7 @@ struct RecordGenerator {
 
     /// Record `index` (0-based) as cells in `header` order, and the problem it was given, if any.
     mutating func record(_ index: Int) -> (cells: [String], problem: String?) {
-        var random = SplitMix(state: state &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        var random = SeededGenerator(seed: state &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
         let kind = random.next() % 10
         let day = Int(random.next() % 600)
         let decided = Self.days[day]
@@ -134,18 +135,6 @@ struct RecordGenerator {
         default: set("行政相对人代码_4(税务登记号)", "123")
         }
         return (cells, problem)
-    }
-}
-
-/// SplitMix64: small, fast and deterministic.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

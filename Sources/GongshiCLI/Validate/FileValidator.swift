@@ -132,12 +132,7 @@ enum FileValidator {
     private static func read(
         _ path: String, into session: inout ValidationSession, workers: Int, encoding: EncodingChoice, sink: IssueSink
     ) {
-        guard let file = FileHandle(forReadingAtPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            session.failFile(Issue(
-                "file-unreadable", zh: exists ? "无法读取文件" : "文件不存在", en: exists ? "cannot read the file" : "no such file"))
-            return
-        }
+        guard let file = open(path, failing: &session) else { return }
         defer { try? file.close() }
         var scanner = CSVScanner()
         var sawHeader = false
@@ -228,6 +223,15 @@ enum FileValidator {
         }
     }
 
+    /// Opens a file for reading, or fails it in the session with the reason.
+    private static func open(_ path: String, failing session: inout ValidationSession) -> FileHandle? {
+        if let file = FileHandle(forReadingAtPath: path) { return file }
+        let exists = FileManager.default.fileExists(atPath: path)
+        session.failFile(Issue(
+            "file-unreadable", zh: exists ? "无法读取文件" : "文件不存在", en: exists ? "cannot read the file" : "no such file"))
+        return nil
+    }
+
     /// Records read but not yet evaluated, with problems the reader already found in them. The
     /// records' bytes are copied into one storage for the batch, so a batch costs a few allocations,
     /// not several per record.
@@ -288,12 +292,7 @@ enum FileValidator {
         _ path: String, into session: inout ValidationSession, workers: Int, schema: PublicationSchema,
         options: InputOptions, sink: IssueSink
     ) {
-        guard let file = FileHandle(forReadingAtPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            session.failFile(Issue(
-                "file-unreadable", zh: exists ? "无法读取文件" : "文件不存在", en: exists ? "cannot read the file" : "no such file"))
-            return
-        }
+        guard let file = open(path, failing: &session) else { return }
         defer { try? file.close() }
         let descriptor = file.fileDescriptor
         var pipeline = workers > 0 ? ParallelEvaluation(workers: workers) : nil
