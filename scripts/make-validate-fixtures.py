@@ -382,3 +382,11 @@ mapping = ["# 法制科案件系统导出的列名 → 双公示字段（测试�
 mapping += [f"  {own}: {field}" for own, field in OWN.items()]
 (ROOT.parent / "mappings").mkdir(exist_ok=True)
 (ROOT.parent / "mappings/fazhike-case-system.v1.yaml").write_text("\n".join(mapping) + "\n", encoding="utf-8")
+
+# ---------------------------------------------------------------- trailing empty columns and rows, LF line ends (as some tools write)
+trailing = PENALTY + ["", ""]
+rows = [[penalty(1001).get(n, "") for n in PENALTY] + ["", ""], [penalty(1002).get(n, "") for n in PENALTY]]
+path = ROOT / "penalty/trailing-empty.csv"
+with path.open("w", encoding="utf-8", newline="") as handle:
+    csv.writer(handle, lineterminator="\n").writerows([trailing] + rows + [[""] * len(trailing), [""] * len(trailing)])
+(ROOT / "penalty/trailing-empty.expected").write_text("4 blank-row-skipped - warning\n5 blank-row-skipped - warning\n", encoding="utf-8")

@@ -51,15 +51,14 @@ public enum HeaderMatcher {
         var issues: [Issue] = []
         var mapping: [Int?] = []
         var columnOfField: [Int: Int] = [:]
+        // Empty header cells after the last named column (Excel's trailing empty columns) are not columns.
         let lastNamed = header.lastIndex { !key($0).isEmpty } ?? -1
-        for (column, cell) in header.enumerated() {
+        for (column, cell) in header.prefix(lastNamed + 1).enumerated() {
             let cellKey = key(cell)
             guard !cellKey.isEmpty else {
-                if column < lastNamed {
-                    issues.append(.init(
-                        "unknown-column", .warning, value: "",
-                        zh: "第 \(column + 1) 列没有列名，该列被忽略", en: "column \(column + 1) has no name and is ignored"))
-                }
+                issues.append(.init(
+                    "unknown-column", .warning, value: "",
+                    zh: "第 \(column + 1) 列没有列名，该列被忽略", en: "column \(column + 1) has no name and is ignored"))
                 mapping.append(nil)
                 continue
             }
