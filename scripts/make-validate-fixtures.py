@@ -390,3 +390,11 @@ path = ROOT / "penalty/trailing-empty.csv"
 with path.open("w", encoding="utf-8", newline="") as handle:
     csv.writer(handle, lineterminator="\n").writerows([trailing] + rows + [[""] * len(trailing), [""] * len(trailing)])
 (ROOT / "penalty/trailing-empty.expected").write_text("4 blank-row-skipped - warning\n5 blank-row-skipped - warning\n", encoding="utf-8")
+
+# ---------------------------------------------------------------- UTF-8 (with a BOM, so auto takes it as UTF-8) with a byte
+# that does not decode in row 5: the file fails at that byte, whatever the number of threads.
+source = (ROOT / "penalty/valid.csv").read_bytes()
+marker = "牟城管罚〔2026〕4号".encode("utf-8")
+position = source.index(marker) + 3
+(ROOT / "penalty/utf8-invalid.csv").write_bytes(b"\xef\xbb\xbf" + source[:position] + b"\xff" + source[position:])
+(ROOT / "penalty/utf8-invalid.expected").write_text("5 encoding-invalid -\n", encoding="utf-8")

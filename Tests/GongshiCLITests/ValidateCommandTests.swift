@@ -267,7 +267,10 @@ struct ValidateXMLCommandTests {
 struct ValidateThreadsTests {
     @Test("the report is the same byte for byte whatever the number of checking threads")
     func sameReport() throws {
-        let files = ["penalty/invalid.csv", "penalty/valid.csv", "penalty/excel-quirks.csv", "permit/permits.xml"]
+        let files = [
+            "penalty/invalid.csv", "penalty/valid.csv", "penalty/excel-quirks.csv", "permit/permits.xml",
+            "penalty/utf8-invalid.csv", "penalty/gb18030.csv",
+        ]
             .map { Fixtures.url("validate/\($0)").path }
         var reports: [String] = []
         for workers in ["0", "1", "3"] {
@@ -280,5 +283,21 @@ struct ValidateThreadsTests {
         #expect(reports[0] == reports[1])
         #expect(reports[0] == reports[2])
         #expect(reports[0].contains("\"records\":"))
+    }
+}
+
+@Suite("gongshi validate: undecodable bytes")
+struct ValidateUndecodableTests {
+    @Test("a byte that is not UTF-8 fails the file at its exact offset and row, whatever the number of threads")
+    func exactOffset() throws {
+        let path = Fixtures.url("validate/penalty/utf8-invalid.csv").path
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let offset = try #require(bytes.firstIndex(of: 0xFF))
+        for workers in ["0", "1", "2"] {
+            let result = try GongshiProcess.run(
+                ["validate", "--kind", "penalty", "--today", "2026-11-30", path], environment: ["GONGSHI_WORKERS": workers])
+            #expect(result.status == 65)
+            #expect(result.stdout.hasPrefix("\(path):5: 第 5 行（字节偏移 \(offset)）不是有效的 UTF-8"), "\(result.stdout)")
+        }
     }
 }

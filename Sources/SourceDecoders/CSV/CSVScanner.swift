@@ -84,9 +84,13 @@ public struct CSVScanner: Sendable {
     private var head: [UInt8]? = []
     private var rowHasContent = false
     private var utf8 = UTF8Validator()
+    /// Whether the scanner checks that the input is UTF-8. A caller that checks each record's bytes
+    /// itself (on other threads) turns this off; every byte that is not ASCII ends up in some cell.
+    private let validatesUTF8: Bool
 
-    public init(delimiter: UInt8 = UInt8(ascii: ",")) {
+    public init(delimiter: UInt8 = UInt8(ascii: ","), validatesUTF8: Bool = true) {
         self.delimiter = delimiter
+        self.validatesUTF8 = validatesUTF8
     }
 
     /// The number of the record being read (for messages about input that stops mid-record).
@@ -147,6 +151,7 @@ public struct CSVScanner: Sendable {
     // MARK: - Scanning
 
     private mutating func scan(_ chunk: UnsafeBufferPointer<UInt8>, emit: (CSVRecord) throws -> Void) throws {
+        guard validatesUTF8 else { return try scanValid(chunk, emit: emit) }
         // Validate first, then scan only the valid part, so that an error names the right row.
         let invalidAt = utf8.validate(chunk)
         let end = invalidAt ?? chunk.count
@@ -292,7 +297,25 @@ extension CSVRow {
 
 /// Validates a stream of UTF-8 in chunks (Unicode Table 3-7: no overlong forms, no surrogates,
 /// nothing past U+10FFFF), remembering a sequence split across chunks.
-struct UTF8Validator: Sendable {
+public struct UTF8Validator: Sendable {
+    public init() {}
+
+    /// The index of the first byte of the first invalid (or cut-off) sequence in `bytes`, or `nil`
+    /// when they are all valid UTF-8.
+    public static func firstInvalid(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var validator = UTF8Validator()
+        return validator.validate(bytes) != nil ? validator.errorOffset : validator.pendingStart
+    }
+
+    /// Validates `bytes` as the continuation of the stream: the absolute offset of the first invalid
+    /// sequence, counting from where this validator started, or `nil`.
+    public mutating func check(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        validate(bytes) == nil ? nil : errorOffset
+    }
+
+    /// The absolute offset of a sequence still open (cut off by the end of the input), if any.
+    public var openSequence: Int? { pendingStart }
+
     private var remaining = 0
     private var low: UInt8 = 0x80
     private var high: UInt8 = 0xBF
