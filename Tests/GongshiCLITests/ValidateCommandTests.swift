@@ -297,7 +297,7 @@ struct ValidateUndecodableTests {
             let result = try GongshiProcess.run(
                 ["validate", "--kind", "penalty", "--today", "2026-11-30", path], environment: ["GONGSHI_WORKERS": workers])
             #expect(result.status == 65)
-            #expect(result.stdout.hasPrefix("\(path):5: 第 5 行（字节偏移 \(offset)）不是有效的 UTF-8"), "\(result.stdout)")
+            #expect(result.stdout.hasPrefix("\(path):5: 第 5 行（字节偏移 \(offset)）不是有效的 UTF-8 编码；"), "\(result.stdout)")
         }
     }
 }

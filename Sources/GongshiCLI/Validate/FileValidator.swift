@@ -230,12 +230,7 @@ enum FileValidator {
             sink.records(&session)
         } catch let error as TranscodingError {
             pipeline?.drain(into: &session)
-            var issue = Issue(
-                "encoding-invalid",
-                zh: "第 \(scanner.currentRow) 行（字节偏移 \(error.byteOffset)）不是有效的 \(error.encoding.displayName) 编码；文件中的记录都未校验",
-                en: "row \(scanner.currentRow) (byte offset \(error.byteOffset)) is not valid \(error.encoding.displayName); no record of this file was checked")
-            issue.row = scanner.currentRow
-            session.failFile(issue)
+            session.failFile(undecodable(row: scanner.currentRow, offset: error.byteOffset, encoding: error.encoding))
             return
         } catch let error as CSVError {
             pipeline?.drain(into: &session)
@@ -270,12 +265,18 @@ enum FileValidator {
             }
             position += count
         }
+        session.failFile(undecodable(row: failure.row, offset: offset, encoding: .utf8))
+    }
+
+    /// The failure of a file with bytes that do not decode, at a row and byte offset.
+    private static func undecodable(row: Int, offset: Int, encoding: TextEncoding) -> Issue {
+        let advice = encoding == .utf8 ? "请以 UTF-8 编码另存为 CSV。" : ""
         var issue = Issue(
             "encoding-invalid",
-            zh: "第 \(failure.row) 行（字节偏移 \(offset)）不是有效的 UTF-8；请以 UTF-8 编码另存为 CSV。文件中的记录都未校验",
-            en: "row \(failure.row) (byte offset \(offset)) is not valid UTF-8; save the file as UTF-8 CSV. No record of this file was checked")
-        issue.row = failure.row
-        session.failFile(issue)
+            zh: "第 \(row) 行（字节偏移 \(offset)）不是有效的 \(encoding.displayName) 编码；\(advice)文件中的记录都未校验",
+            en: "row \(row) (byte offset \(offset)) is not valid \(encoding.displayName); no record of this file was checked")
+        issue.row = row
+        return issue
     }
 
     /// Opens a file for reading, or fails it in the session with the reason.
@@ -450,12 +451,7 @@ enum FileValidator {
     private static func issue(for error: CSVError) -> Issue {
         switch error {
         case .invalidUTF8(let row, let offset):
-            var issue = Issue(
-                "encoding-invalid",
-                zh: "第 \(row) 行（字节偏移 \(offset)）不是有效的 UTF-8；请以 UTF-8 编码另存为 CSV。文件中的记录都未校验",
-                en: "row \(row) (byte offset \(offset)) is not valid UTF-8; save the file as UTF-8 CSV. No record of this file was checked")
-            issue.row = row
-            return issue
+            return undecodable(row: row, offset: offset, encoding: .utf8)
         case .unterminatedQuote(let row, let offset):
             var issue = Issue(
                 "csv-unterminated-quote",
