@@ -238,7 +238,8 @@ enum FileValidator {
             return
         } catch {
             pipeline?.drain(into: &session)
-            session.failFile(Issue("file-unreadable", zh: "读取文件出错：\(error)", en: "error reading the file: \(error)"))
+            session.failFile(Issue(
+                "file-unreadable", zh: "读取文件出错（\(String(cString: strerror(errno)))）", en: "error reading the file (\(String(cString: strerror(errno))))"))
             return
         }
         if !sawHeader {
@@ -281,10 +282,13 @@ enum FileValidator {
 
     /// Opens a file for reading, or fails it in the session with the reason.
     private static func open(_ path: String, failing session: inout ValidationSession) -> FileHandle? {
-        if let file = FileHandle(forReadingAtPath: path) { return file }
-        let exists = FileManager.default.fileExists(atPath: path)
-        session.failFile(Issue(
-            "file-unreadable", zh: exists ? "无法读取文件" : "文件不存在", en: exists ? "cannot read the file" : "no such file"))
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if exists, !isDirectory.boolValue, let file = FileHandle(forReadingAtPath: path) { return file }
+        let (zh, en) =
+            !exists ? ("文件不存在", "no such file")
+            : isDirectory.boolValue ? ("是目录，不是文件", "a directory, not a file") : ("无法读取文件（没有权限？）", "cannot read the file (permissions?)")
+        session.failFile(Issue("file-unreadable", zh: zh, en: en))
         return nil
     }
 
@@ -421,7 +425,8 @@ enum FileValidator {
             session.failFile(issue(for: error))
         } catch {
             pipeline?.drain(into: &session)
-            session.failFile(Issue("file-unreadable", zh: "读取文件出错：\(error)", en: "error reading the file: \(error)"))
+            session.failFile(Issue(
+                "file-unreadable", zh: "读取文件出错（\(String(cString: strerror(errno)))）", en: "error reading the file (\(String(cString: strerror(errno))))"))
         }
     }
 
