@@ -215,17 +215,6 @@ public struct ValidationSession {
     /// A record evaluator for the current file's columns (after ``header(_:)``), for another thread.
     public func evaluator() -> RecordEvaluator? { currentEvaluator }
 
-    /// Checks one data row given as text.
-    public mutating func record(row: Int, cells: [String]) {
-        var bytes: [UInt8] = []
-        var ends: [Int] = []
-        for cell in cells {
-            bytes.append(contentsOf: cell.utf8)
-            ends.append(bytes.count)
-        }
-        record(row: row, cells: CellBytes(bytes: bytes, cellEnds: ends))
-    }
-
     /// Checks one data row.
     ///
     /// - Parameters:

@@ -78,9 +78,6 @@ public final class XMLRecordReader {
     private var schema: xmlSchemaPtr?
     private let context: Unmanaged<Context>
 
-    /// Problems the XSD found in records read so far, with their lines.
-    public var schemaViolations: [XMLSchemaViolation] { context.takeUnretainedValue().violations }
-
     final class Context {
         let read: (UnsafeMutableRawBufferPointer) -> Int
         var errors: [(line: Int, message: String, isSchema: Bool)] = []
