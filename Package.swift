@@ -20,7 +20,7 @@ let package = Package(
         // Pure core.
         .target(name: "WorkingDayCalendar"),
         .target(name: "DisclosureCore", dependencies: ["WorkingDayCalendar"]),
-        .target(name: "SourceDecoders", dependencies: ["CLibXML2"]),
+        .target(name: "SourceDecoders", dependencies: ["DisclosureCore", "CLibXML2"]),
         // System library: libxml2 (Debian libxml2-dev), for streaming XML and XSD validation.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
 

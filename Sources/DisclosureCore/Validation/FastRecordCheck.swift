@@ -40,6 +40,18 @@ public struct CellBytes: Sendable {
     }
 
     public var strings: [String] { (0..<count).map(string) }
+
+    /// Whether the record's bytes are valid UTF-8.
+    public var isUTF8: Bool {
+        guard count > 0 else { return true }
+        let all = range(0).lowerBound..<range(count - 1).upperBound
+        return bytes.withUnsafeBufferPointer { UTF8Validator.firstInvalid(in: UnsafeBufferPointer(rebasing: $0[all])) == nil }
+    }
+
+    /// Whether cell `index` is valid UTF-8.
+    public func isUTF8(_ index: Int) -> Bool {
+        bytes.withUnsafeBufferPointer { UTF8Validator.firstInvalid(in: UnsafeBufferPointer(rebasing: $0[range(index)])) == nil }
+    }
 }
 
 /// Decides, on the bytes and without making strings, whether a record is certainly clean: no
@@ -368,8 +380,8 @@ final class FieldPlan {
 
 /// Byte-level helpers for the fast check.
 enum Bytes {
-    /// Whether the cell is already in normal form: nothing to trim, no invisible characters, and for
-    /// codes, dates and decimals no full-width forms (and for codes no lower case).
+    /// Whether the cell is already in normal form and valid UTF-8: nothing to trim, no invisible
+    /// characters, and for codes, dates and decimals plain ASCII (and for codes no lower case).
     static func needsNoNormalization(_ cell: UnsafeBufferPointer<UInt8>, kind: FieldSpec.Kind) -> Bool {
         let count = cell.count
         guard let first = cell.first, let last = cell.last, let start = cell.baseAddress else { return true }
@@ -393,36 +405,43 @@ enum Bytes {
             }
             return true
         }
-        // Text: look for the invisible characters U+200B–U+200D, U+2060 (lead byte E2) and U+FEFF (EF BB BF),
-        // skipping eight bytes at a time that hold neither lead byte.
+        // Text: one pass that checks the bytes are UTF-8 (so a clean record needs no other check)
+        // and looks for the invisible characters U+200B–U+200D, U+2060 (E2 …) and U+FEFF (EF BB BF),
+        // eight ASCII bytes at a time and a three-byte character (most CJK) at a time.
         var index = 0
         while index < count {
-            if index + 8 <= count {
-                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                if !hasByte(word, 0xE2) && !hasByte(word, 0xEF) {
-                    index += 8
-                    continue
-                }
+            if index + 8 <= count, raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+                continue
             }
             let byte = cell[index]
-            if byte == 0xE2, index + 2 < count {
+            if byte < 0x80 {
+                index += 1
+            } else if byte >= 0xE0, byte <= 0xEF {
+                guard index + 2 < count else { return false }
                 let b1 = cell[index + 1]
                 let b2 = cell[index + 2]
-                if b1 == 0x80, b2 >= 0x8B, b2 <= 0x8D { return false }
-                if b1 == 0x81, b2 == 0xA0 { return false }
-            } else if byte == 0xEF, index + 2 < count, cell[index + 1] == 0xBB, cell[index + 2] == 0xBF {
+                guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80, byte != 0xE0 || b1 >= 0xA0, byte != 0xED || b1 <= 0x9F else {
+                    return false
+                }
+                if byte == 0xE2, (b1 == 0x80 && b2 >= 0x8B && b2 <= 0x8D) || (b1 == 0x81 && b2 == 0xA0) { return false }
+                if byte == 0xEF, b1 == 0xBB, b2 == 0xBF { return false }
+                index += 3
+            } else if byte >= 0xC2, byte <= 0xDF {
+                guard index + 1 < count, cell[index + 1] & 0xC0 == 0x80 else { return false }
+                index += 2
+            } else if byte >= 0xF0, byte <= 0xF4 {
+                guard index + 3 < count else { return false }
+                let b1 = cell[index + 1]
+                guard b1 & 0xC0 == 0x80, cell[index + 2] & 0xC0 == 0x80, cell[index + 3] & 0xC0 == 0x80,
+                    byte != 0xF0 || b1 >= 0x90, byte != 0xF4 || b1 <= 0x8F
+                else { return false }
+                index += 4
+            } else {
                 return false
             }
-            index += 1
         }
         return true
-    }
-
-    /// Whether any of the eight bytes of `word` equals `byte` (the classic has-zero-byte trick).
-    @inline(__always)
-    static func hasByte(_ word: UInt64, _ byte: UInt8) -> Bool {
-        let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
-        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
     }
 
     /// The number of Unicode scalars (characters) in UTF-8 bytes.

@@ -40,6 +40,8 @@ public struct ValidationReport: Sendable {
 public enum RecordOutcome: Sendable {
     /// A blank row: not a record.
     case blank
+    /// Bytes that are not UTF-8 (when asked to check): the file fails; the caller finds the offset.
+    case undecodable
     /// A record, with its decision key's digest (when all key fields are filled), its first key
     /// field's text (for a duplicate's message), and its problems.
     case checked(key: UInt64?, keyText: KeyText, issues: [Issue])
@@ -67,6 +69,8 @@ public struct RecordEvaluator {
     private let mapping: ColumnMapping
     private let fieldColumns: [Int?]
     private let keyFields: [Int]
+    /// Columns that no field reads: the fast check does not look at their bytes.
+    private let unreadColumns: [Int]
 
     init(validator: RecordValidator, fastCheck: FastRecordCheck, mapping: ColumnMapping, keyFields: [Int]) {
         self.validator = validator
@@ -78,15 +82,22 @@ public struct RecordEvaluator {
             if let field { columns[field] = column }
         }
         self.fieldColumns = columns
+        self.unreadColumns = mapping.fieldIndexByColumn.indices.filter { mapping.fieldIndexByColumn[$0] == nil }
     }
 
     /// Checks one record given as its cells in column order.
-    public mutating func evaluate(_ cells: CellBytes) -> RecordOutcome {
-        if fastCheck.isClean(cells, fieldColumns: fieldColumns, columnCount: mapping.columnCount) {
+    ///
+    /// - Parameter checkUTF8: check that the bytes are UTF-8 (the reader did not); a clean record
+    ///   was checked by the fast check's own pass.
+    public mutating func evaluate(_ cells: CellBytes, checkUTF8: Bool = false) -> RecordOutcome {
+        if fastCheck.isClean(cells, fieldColumns: fieldColumns, columnCount: mapping.columnCount),
+            !checkUTF8 || unreadColumns.allSatisfy({ cells.isUTF8($0) })
+        {
             let ranges = keyFields.map { field in fieldColumns[field].map { cells.range($0) } }
             let key = Self.digest(ranges.map { $0.map { cells.bytes[$0] } ?? [] }, keyed: !keyFields.isEmpty)
             return .checked(key: key, keyText: .init(cells: cells, range: ranges.first ?? nil, text: nil), issues: [])
         }
+        if checkUTF8, !cells.isUTF8 { return .undecodable }
         let strings = cells.strings
         if strings.allSatisfy({ TextNormalizer.trim($0).isEmpty }) { return .blank }
         var values = [String?](repeating: nil, count: validator.schema.fields.count)
@@ -240,6 +251,8 @@ public struct ValidationSession {
     public mutating func merge(row: Int, outcome: RecordOutcome, extra: [Issue] = []) {
         guard let file = current?.file else { return }
         switch outcome {
+        case .undecodable:
+            break  // the caller fails the file
         case .blank:
             current?.skipped += 1
             currentIssues.append(place(Issue(

@@ -67,19 +67,11 @@ private struct EvaluationWork: @unchecked Sendable {
         var outcomes: [RecordOutcome] = []
         outcomes.reserveCapacity(cells.count)
         for (index, record) in cells.enumerated() {
-            if checkUTF8, !record.isUTF8 { return (outcomes, index) }
-            outcomes.append(evaluator.evaluate(record))
+            let outcome = evaluator.evaluate(record, checkUTF8: checkUTF8)
+            if case .undecodable = outcome { return (outcomes, index) }
+            outcomes.append(outcome)
         }
         return (outcomes, nil)
-    }
-}
-
-extension CellBytes {
-    /// Whether the record's bytes are valid UTF-8.
-    var isUTF8: Bool {
-        guard count > 0 else { return true }
-        let all = range(0).lowerBound..<range(count - 1).upperBound
-        return bytes.withUnsafeBufferPointer { UTF8Validator.firstInvalid(in: UnsafeBufferPointer(rebasing: $0[all])) == nil }
     }
 }
 

@@ -1,3 +1,4 @@
+import DisclosureCore
 import Glibc  // purity: iconv, a computation on bytes the runner supplies
 
 /// The text encodings department exports arrive in.
