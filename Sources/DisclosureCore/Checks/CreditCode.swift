@@ -29,6 +29,9 @@ public enum CreditCode {
     ///
     /// - Returns: `nil` when the code is valid, otherwise its first problem.
     public static func problem(in code: String) -> Problem? {
+        // The common case, a valid code, is decided on its bytes; a problem is then named below.
+        var copy = code
+        if copy.withUTF8({ Bytes.creditCodeIsValid($0) }) { return nil }
         let characters = Array(code)
         guard characters.count == 18 else { return .length(characters.count) }
         var values: [Int] = []
@@ -83,6 +86,8 @@ public enum OrganizationCode {
 
     /// Checks a code that is already trimmed and upper case.
     public static func problem(in code: String) -> Problem? {
+        var copy = code
+        if copy.withUTF8({ Bytes.organizationCodeIsValid($0) }) { return nil }
         var characters = Array(code)
         if characters.count == 10, characters[8] == "-" { characters.remove(at: 8) }
         guard characters.count == 9 else { return .length(characters.count) }

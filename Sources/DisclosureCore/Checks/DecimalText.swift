@@ -21,8 +21,9 @@ public struct DecimalText: Sendable, Equatable, Comparable, CustomStringConverti
         let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         let integer = parts.first ?? ""
         let fraction = parts.count > 1 ? parts[1] : ""
-        guard !(integer.isEmpty && fraction.isEmpty), !(parts.count > 1 && fraction.isEmpty),
-            integer.allSatisfy({ $0.isASCII && $0.isNumber }), fraction.allSatisfy({ $0.isASCII && $0.isNumber })
+        let isDigits = { (part: Substring) in part.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+        guard !(integer.isEmpty && fraction.isEmpty), !(parts.count > 1 && fraction.isEmpty), isDigits(integer),
+            isDigits(fraction)
         else { return nil }
         let trimmed = integer.drop { $0 == "0" }
         self.integerDigits = String(trimmed)

@@ -24,6 +24,8 @@ public enum ResidentIDNumber {
     ///
     /// - Parameter today: a birth date after this day is a problem.
     public static func problem(in number: String, today: CalendarDate) -> Problem? {
+        var copy = number
+        if copy.withUTF8({ isValid18($0, today: today) }) { return nil }
         let characters = Array(number)
         guard characters.count == 18 || characters.count == 15 else { return .length(characters.count) }
         for (index, character) in characters.enumerated() {

@@ -53,6 +53,8 @@ public enum TextNormalizer {
     ///
     /// - Returns: the date, or `nil` when the text is none of these forms or not a real date.
     public static func date(_ text: String) -> CalendarDate? {
+        var copy = text
+        if let day = copy.withUTF8({ Bytes.standardDate($0) }) { return CalendarDate(dayNumber: day) }
         if text.count == 8, text.allSatisfy({ $0.isASCII && $0.isNumber }),
             let year = Int(text.prefix(4)), let month = Int(text.dropFirst(4).prefix(2)), let day = Int(text.suffix(2))
         {
