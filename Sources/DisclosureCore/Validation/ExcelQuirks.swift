@@ -32,6 +32,9 @@ public enum ExcelQuirks {
     /// How Excel damaged an identifier, if it did: scientific notation (`9.14101E+17`), or leading
     /// zeros lost (the digits pass the field's check once the zeros are put back).
     public static func numberDamage(_ value: String, check: CodeCheck?) -> (zh: String, en: String)? {
+        // Only digits, a point, E and + can be Excel's doing.
+        guard value.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x45 || $0 == 0x65 || $0 == 0x2B })
+        else { return nil }
         if isScientific(value) {
             return ("科学计数法已丢失原来的数字", "scientific notation has lost the original digits")
         }

@@ -440,6 +440,20 @@ struct Record {
     let values: [String?]
     let valuesLongestFirst: [[String]]
     let indexByName: [String: Int]
+    /// The values of each multi-valued enumeration, split once.
+    private let split: [[String]?]
+
+    init(schema: PublicationSchema, values: [String?], valuesLongestFirst: [[String]], indexByName: [String: Int]) {
+        self.schema = schema
+        self.values = values
+        self.valuesLongestFirst = valuesLongestFirst
+        self.indexByName = indexByName
+        self.split = schema.fields.indices.map { index in
+            let field = schema.fields[index]
+            guard field.multiple, let value = values[index] else { return nil }
+            return EnumerationSplitter.split(value, known: valuesLongestFirst[index], separators: field.separators)
+        }
+    }
 
     func value(of name: String) -> String? {
         indexByName[name].flatMap { values[$0] }
@@ -452,9 +466,7 @@ struct Record {
     /// The values of an enumeration field: one, or for a multi-valued field each value in the cell.
     func tokens(at index: Int) -> [String] {
         guard let value = values[index] else { return [] }
-        let field = schema.fields[index]
-        guard field.multiple else { return [value] }
-        return EnumerationSplitter.split(value, known: valuesLongestFirst[index], separators: field.separators)
+        return split[index] ?? [value]
     }
 
     func holds(_ condition: Condition) -> Bool {
