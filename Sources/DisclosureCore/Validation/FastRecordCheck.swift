@@ -73,6 +73,8 @@ public struct FastRecordCheck {
     // Scratch space, reused from record to record.
     private var ranges: [Range<Int>?]
     private var dates: [Int]
+    /// The values of each multi-valued enumeration, as ranges in its cell, split once in pass 1.
+    private var tokens: [[Range<Int>]]
 
     public init(schema: PublicationSchema, today: CalendarDate) {
         self.today = today.dayNumber
@@ -81,6 +83,7 @@ public struct FastRecordCheck {
         self.plans = schema.fields.map { FieldPlan($0, indexByName: indexByName) }
         self.ranges = Array(repeating: nil, count: schema.fields.count)
         self.dates = Array(repeating: Int.min, count: schema.fields.count)
+        self.tokens = Array(repeating: [], count: schema.fields.count)
     }
 
     /// Whether the record is certainly clean.
@@ -112,7 +115,12 @@ public struct FastRecordCheck {
             case .text:
                 break
             case .enumeration:
-                guard plan.enumerationIsClean(cell) else { return false }
+                if plan.multiple {
+                    tokens[index] = plan.tokens(cell)
+                    guard plan.valuesAreClean(cell, tokens[index]) else { return false }
+                } else {
+                    guard plan.enumerationIsClean(cell) else { return false }
+                }
             case .date:
                 guard let day = Bytes.standardDate(cell), !(plan.notAfterToday && day > today) else { return false }
                 dates[index] = day
@@ -176,8 +184,8 @@ public struct FastRecordCheck {
         guard let range = ranges[condition.field] else { return false }
         let cell = UnsafeBufferPointer(rebasing: buffer[range])
         let plan = plans[condition.field]
-        let tokens: [Range<Int>] = plan.kind == .enumeration && plan.multiple ? plan.tokens(cell) : [0..<cell.count]
-        for token in tokens {
+        let values: [Range<Int>] = plan.kind == .enumeration && plan.multiple ? tokens[condition.field] : [0..<cell.count]
+        for token in values {
             let text = UnsafeBufferPointer(rebasing: cell[token])
             if condition.containsAny {
                 if condition.texts.contains(where: { Bytes.contains(text, $0) }) { return true }
@@ -289,9 +297,12 @@ final class FieldPlan {
     /// A single value in the list, or (for a multi-valued field) every value of the cell; or text
     /// after the `other_prefix`.
     func enumerationIsClean(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
-        if !multiple { return isAllowed(cell) }
-        let tokens = self.tokens(cell)
-        return !tokens.isEmpty && tokens.allSatisfy { isAllowed(UnsafeBufferPointer(rebasing: cell[$0])) }
+        multiple ? valuesAreClean(cell, tokens(cell)) : isAllowed(cell)
+    }
+
+    /// Whether a multi-valued cell, already split, holds only allowed values.
+    func valuesAreClean(_ cell: UnsafeBufferPointer<UInt8>, _ tokens: [Range<Int>]) -> Bool {
+        !tokens.isEmpty && tokens.allSatisfy { isAllowed(UnsafeBufferPointer(rebasing: cell[$0])) }
     }
 
     private func isAllowed(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
