@@ -119,7 +119,7 @@ public struct FastRecordCheck {
                     tokens[index] = plan.tokens(cell)
                     guard plan.valuesAreClean(cell, tokens[index]) else { return false }
                 } else {
-                    guard plan.enumerationIsClean(cell) else { return false }
+                    guard plan.isAllowed(cell) else { return false }
                 }
             case .date:
                 guard let day = Bytes.standardDate(cell), !(plan.notAfterToday && day > today) else { return false }
@@ -294,18 +294,13 @@ final class FieldPlan {
         self.regex = regex
     }
 
-    /// A single value in the list, or (for a multi-valued field) every value of the cell; or text
-    /// after the `other_prefix`.
-    func enumerationIsClean(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
-        multiple ? valuesAreClean(cell, tokens(cell)) : isAllowed(cell)
-    }
-
     /// Whether a multi-valued cell, already split, holds only allowed values.
     func valuesAreClean(_ cell: UnsafeBufferPointer<UInt8>, _ tokens: [Range<Int>]) -> Bool {
         !tokens.isEmpty && tokens.allSatisfy { isAllowed(UnsafeBufferPointer(rebasing: cell[$0])) }
     }
 
-    private func isAllowed(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// A value in the list, or text after the `other_prefix`.
+    func isAllowed(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
         for value in valuesLongestFirst where value.count == token.count && token.elementsEqual(value) { return true }
         guard let prefix = otherPrefix else { return false }
         return token.count > prefix.count && token.starts(with: prefix)

@@ -84,14 +84,8 @@ extension Gongshi {
             options.encoding = EncodingChoice(rawValue: encoding.lowercased()) ?? .auto
             options.xmlRecord = xmlRecord
             if let mapping {
-                let document: SchemaDocument
-                do {
-                    document = try SchemaDocument.disk(mapping)
-                } catch {
-                    Output.error(error.description)
-                    throw ExitCode(ExitStatus.configuration)
-                }
-                options.columnNames = try SourceMappingLoader.load(document, schema: schema).orConfigurationFailure()
+                options.columnNames = try SourceMappingLoader.load(try Self.document(mapping), schema: schema)
+                    .orConfigurationFailure()
             }
             if let xsd {
                 guard let data = FileManager.default.contents(atPath: xsd) else {
@@ -108,16 +102,19 @@ extension Gongshi {
             return options
         }
 
+        /// A configuration file on disk, or its problem on standard error and exit 78.
+        private static func document(_ path: String) throws -> SchemaDocument {
+            do {
+                return try SchemaDocument.disk(path)
+            } catch {
+                Output.error(error.description)
+                throw ExitCode(ExitStatus.configuration)
+            }
+        }
+
         private func loadSchema() throws -> PublicationSchema {
             if let schemaFile {
-                let document: SchemaDocument
-                do {
-                    document = try SchemaDocument.disk(schemaFile)
-                } catch {
-                    Output.error(error.description)
-                    throw ExitCode(ExitStatus.configuration)
-                }
-                return try SchemaLoader.load(document).orConfigurationFailure()
+                return try SchemaLoader.load(try Self.document(schemaFile)).orConfigurationFailure()
             }
             switch SchemaCatalog.find(kind: kind ?? "") {
             case .found(let schema): return schema
