@@ -53,14 +53,18 @@ public enum ResidentIDNumber {
     /// `today`): the byte-level twin of ``problem(in:today:)`` for its most common case.
     public static func isValid18(_ bytes: UnsafeBufferPointer<UInt8>, today: CalendarDate) -> Bool {
         guard bytes.count == 18 else { return false }
+        // The weights are 2^(17−i) mod 11: Σ digit·2^(17−i) by Horner's rule, with no table (this
+        // runs for every record; see FastRecordCheck).
         var sum = 0
         for index in 0..<17 {
             let byte = bytes[index]
             guard byte >= 0x30, byte <= 0x39 else { return false }
-            sum += Int(byte - 0x30) * weights[index]
+            sum = (sum &+ Int(byte &- 0x30)) &* 2
         }
-        let last = bytes[17]
-        guard last == (checkCharacters[sum % 11].asciiValue ?? 0) else { return false }
+        // 1 0 X 9 8 7 6 5 4 3 2 by the remainder.
+        let remainder = sum % 11
+        let expected: UInt8 = remainder == 0 ? 0x31 : remainder == 1 ? 0x30 : remainder == 2 ? 0x58 : UInt8(0x30 + 12 - remainder)
+        guard bytes[17] == expected else { return false }
         func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + Int(bytes[$1] - 0x30) } }
         let year = number(6..<10)
         guard year >= 1800, let date = CalendarDate(year: year, month: number(10..<12), day: number(12..<14)) else {

@@ -116,7 +116,7 @@ public struct FastRecordCheck {
                 break
             case .enumeration:
                 if plan.multiple {
-                    tokens[index] = plan.tokens(cell)
+                    plan.tokens(cell, into: &tokens[index])
                     guard plan.valuesAreClean(cell, tokens[index]) else { return false }
                 } else {
                     guard plan.isAllowed(cell) else { return false }
@@ -233,9 +233,12 @@ final class FieldPlan {
     let multiple: Bool
     let notAfterToday: Bool
     let notBefore: [Int]
-    let minimum: DecimalText?
     let maxScale: Int?
-    let warnAtLeast: DecimalText?
+    /// A minimum above zero: only the full check compares against it.
+    let minimumNeedsFullCheck: Bool
+    /// `warn_at_least` as a whole number (`nil`: none); `warnNeedsFullCheck` when it is not one.
+    let warnLimit: Int?
+    let warnNeedsFullCheck: Bool
     let checkKind: CheckKind
     let credit: CreditRule?
     let identity: (typeField: Int, formats: [(type: [UInt8], format: IdentityFormat, regex: Regex<AnyRegexOutput>?)])?
@@ -258,9 +261,23 @@ final class FieldPlan {
         multiple = field.multiple
         notAfterToday = field.notAfterToday
         notBefore = (field.notBefore + field.warnIfBefore).compactMap { indexByName[$0] }
-        minimum = field.minimum
         maxScale = field.maxScale
-        warnAtLeast = field.warnAtLeast
+        // Decided once here, not per cell: `DecimalText` holds its digits as strings.
+        if let minimum = field.minimum {
+            minimumNeedsFullCheck = !minimum.isNegative
+                && !(minimum.integerDigits.isEmpty && minimum.fractionDigits.allSatisfy { $0 == "0" })
+        } else {
+            minimumNeedsFullCheck = false
+        }
+        if let warnAtLeast = field.warnAtLeast {
+            let limit = warnAtLeast.isNegative || !warnAtLeast.fractionDigits.allSatisfy({ $0 == "0" })
+                ? nil : Int(warnAtLeast.integerDigits.isEmpty ? "0" : warnAtLeast.integerDigits)
+            warnLimit = limit
+            warnNeedsFullCheck = limit == nil
+        } else {
+            warnLimit = nil
+            warnNeedsFullCheck = false
+        }
         var credit: CreditRule?
         var identity: (typeField: Int, formats: [(type: [UInt8], format: IdentityFormat, regex: Regex<AnyRegexOutput>?)])?
         var regex: Regex<AnyRegexOutput>?
@@ -309,8 +326,8 @@ final class FieldPlan {
     /// The values of a multi-valued cell, as ranges: known values taken whole (even when they
     /// contain a separator), the rest split at separators. Spaces around values make the cell
     /// "not sure" upstream, so none are trimmed here.
-    func tokens(_ cell: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
-        var tokens: [Range<Int>] = []
+    func tokens(_ cell: UnsafeBufferPointer<UInt8>, into tokens: inout [Range<Int>]) {
+        tokens.removeAll(keepingCapacity: true)
         var index = 0
         let count = cell.count
         func separator(at position: Int) -> Int? {
@@ -340,7 +357,6 @@ final class FieldPlan {
             tokens.append(index..<end)
             index = end
         }
-        return tokens
     }
 
     func decimalIsClean(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -371,14 +387,9 @@ final class FieldPlan {
         guard cell.count > 0, cell.last != 0x2E, cell.first != 0x2E || fractionDigits > 0 else { return false }
         if let maxScale, significantFraction > maxScale { return false }
         // The value is not negative, so a minimum of zero or less holds; other limits need the full check.
-        if let minimum, minimum.isNegative == false, !(minimum.integerDigits.isEmpty && minimum.fractionDigits.allSatisfy { $0 == "0" }) {
-            return false
-        }
-        if let warnAtLeast {
-            guard !warnAtLeast.isNegative, warnAtLeast.fractionDigits.allSatisfy({ $0 == "0" }),
-                let limit = Int(warnAtLeast.integerDigits.isEmpty ? "0" : warnAtLeast.integerDigits), integerDigits <= 15
-            else { return false }
-            if integerValue >= limit { return false }
+        if minimumNeedsFullCheck || warnNeedsFullCheck { return false }
+        if let warnLimit {
+            guard integerDigits <= 15, integerValue < warnLimit else { return false }
         }
         return true
     }
@@ -487,24 +498,35 @@ enum Bytes {
         return false
     }
 
-    /// Symbol values of the 统一社会信用代码 alphabet by byte; -1 outside it.
-    static let creditValues: [Int8] = {
-        var table = [Int8](repeating: -1, count: 256)
-        for (value, character) in "0123456789ABCDEFGHJKLMNPQRTUWXY".utf8.enumerated() { table[Int(character)] = Int8(value) }
-        return table
-    }()
+    // The helpers below are called for every record: they use no global tables (each access to
+    // a global `let` array costs a lazy-initialisation check and a retain) and no `Character`s.
+
+    /// The value of a 统一社会信用代码 symbol (digits, then capitals without I, O, S, V, Z), or -1.
+    @inline(__always)
+    static func creditValue(_ byte: UInt8) -> Int {
+        switch byte {
+        case 0x30...0x39: Int(byte &- 0x30)
+        case 0x41...0x48: Int(byte &- 0x41) &+ 10  // A–H
+        case 0x4A...0x4E: Int(byte &- 0x4A) &+ 18  // J–N
+        case 0x50...0x52: Int(byte &- 0x50) &+ 23  // P–R
+        case 0x54, 0x55: Int(byte &- 0x54) &+ 26  // T, U
+        case 0x57...0x59: Int(byte &- 0x57) &+ 28  // W–Y
+        default: -1
+        }
+    }
 
     static func creditCodeIsValid(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
         guard cell.count == 18 else { return false }
+        // Σ value·3^i for i = 0…16, by Horner's rule from the last symbol (no table of weights).
         var sum = 0
-        for index in 0..<17 {
-            let value = Int(creditValues[Int(cell[index])])
-            guard value >= 0 else { return false }
-            if (2..<8).contains(index), value > 9 { return false }
-            sum += value * CreditCode.weights[index]
+        var index = 16
+        while index >= 0 {
+            let value = creditValue(cell[index])
+            guard value >= 0, value <= 9 || index < 2 || index >= 8 else { return false }
+            sum = sum &* 3 &+ value
+            index -= 1
         }
-        let check = Int(creditValues[Int(cell[17])])
-        guard check == (31 - sum % 31) % 31 else { return false }
+        guard creditValue(cell[17]) == (31 - sum % 31) % 31 else { return false }
         return organizationBodyIsValid(UnsafeBufferPointer(rebasing: cell[8..<17]))
     }
 
@@ -519,6 +541,8 @@ enum Bytes {
 
     private static func organizationBodyIsValid(_ code: UnsafeBufferPointer<UInt8>) -> Bool {
         guard code.count == 9 else { return false }
+        // GB 11714's weights 3 7 9 10 5 8 4 2, one per byte, the first in the lowest.
+        let packedWeights: UInt64 = 0x0204_0805_0A09_0703
         var sum = 0
         for index in 0..<8 {
             let byte = code[index]
@@ -528,7 +552,7 @@ enum Bytes {
             case 0x41...0x5A: value = Int(byte - 0x41) + 10
             default: return false
             }
-            sum += value * OrganizationCode.weights[index]
+            sum += value * Int(truncatingIfNeeded: packedWeights >> UInt64(index * 8) & 0xFF)
         }
         let remainder = 11 - sum % 11
         let expected: UInt8 = remainder == 10 ? UInt8(ascii: "X") : remainder == 11 ? UInt8(ascii: "0") : UInt8(0x30 + remainder)
