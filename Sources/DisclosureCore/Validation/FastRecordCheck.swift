@@ -103,10 +103,12 @@ public struct FastRecordCheck {
     }
 
     private mutating func check(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        // `unowned(unsafe)` below: `plans` owns every plan for the whole call, and a retain and
+        // release per field per record was measured at ~10% of the checking thread.
         // Pass 1: each cell on its own.
         for index in plans.indices {
             guard let range = ranges[index] else { continue }
-            let plan = plans[index]
+            unowned(unsafe) let plan = plans[index]
             let cell = UnsafeBufferPointer(rebasing: buffer[range])
             guard Bytes.needsNoNormalization(cell, kind: plan.kind),
                 cell.count <= plan.maxLength || Bytes.scalarCount(cell) <= plan.maxLength
@@ -142,7 +144,7 @@ public struct FastRecordCheck {
         }
         // Pass 2: rules between fields.
         for index in plans.indices {
-            let plan = plans[index]
+            unowned(unsafe) let plan = plans[index]
             guard let range = ranges[index] else {
                 if plan.required { return false }
                 for condition in plan.conditions where holds(condition, buffer) { return false }
@@ -183,7 +185,7 @@ public struct FastRecordCheck {
     private func holds(_ condition: FieldPlan.CompiledCondition, _ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let range = ranges[condition.field] else { return false }
         let cell = UnsafeBufferPointer(rebasing: buffer[range])
-        let plan = plans[condition.field]
+        unowned(unsafe) let plan = plans[condition.field]
         let values: [Range<Int>] = plan.kind == .enumeration && plan.multiple ? tokens[condition.field] : [0..<cell.count]
         for token in values {
             let text = UnsafeBufferPointer(rebasing: cell[token])

@@ -4,7 +4,12 @@ public import WorkingDayCalendar
 public enum TextNormalizer {
     /// Characters that are invisible and never belong in the data: zero-width spaces and joiners,
     /// the word joiner and a stray byte-order mark.
-    static let invisible: Set<Unicode.Scalar> = ["\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{FEFF}"]
+    static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x200B...0x200D, 0x2060, 0xFEFF: true
+        default: false
+        }
+    }
 
     /// Whitespace trimmed at both ends: ASCII spaces, tabs and line ends, the full-width space
     /// U+3000 and the no-break space U+00A0.
@@ -15,7 +20,11 @@ public enum TextNormalizer {
 
     /// Removes invisible characters anywhere and whitespace at both ends.
     public static func trim(_ text: String) -> String {
-        var scalars = text.unicodeScalars.filter { !invisible.contains($0) }
+        let view = text.unicodeScalars
+        if let first = view.first, let last = view.last, !isTrimmable(first), !isTrimmable(last), !view.contains(where: isInvisible) {
+            return text
+        }
+        var scalars = view.filter { !isInvisible($0) }
         while let first = scalars.first, isTrimmable(first) { scalars.removeFirst() }
         while let last = scalars.last, isTrimmable(last) { scalars.removeLast() }
         var result = ""

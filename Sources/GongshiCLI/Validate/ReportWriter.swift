@@ -161,22 +161,28 @@ final class ReportWriter {
 
     /// A JSON string literal (or `null`): quotes, backslashes and control characters escaped.
     static func string(_ text: String?) -> String {
-        guard let text else { return "null" }
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
+        guard var text else { return "null" }
+        // On the UTF-8 bytes: only ASCII is ever escaped, and the rest is copied in runs.
+        return text.withUTF8 { bytes in
+            var result: [UInt8] = []
+            result.reserveCapacity(bytes.count + 2)
+            result.append(0x22)
+            for byte in bytes {
+                switch byte {
+                case 0x22: result.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: result.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: result.append(contentsOf: [0x5C, 0x6E])
+                case 0x0D: result.append(contentsOf: [0x5C, 0x72])
+                case 0x09: result.append(contentsOf: [0x5C, 0x74])
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    result.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                default: result.append(byte)
+                }
             }
+            result.append(0x22)
+            return String(decoding: result, as: UTF8.self)
         }
-        return result + "\""
     }
 }
 
