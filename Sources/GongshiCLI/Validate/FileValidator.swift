@@ -277,6 +277,19 @@ enum FileValidator {
 
         var count: Int { rows.count }
 
+        init() {}
+
+        /// An empty batch with room for one like `previous`: a batch grown from empty reallocates
+        /// (and copies) its megabytes a dozen times.
+        init(sizedLike previous: Batch) {
+            rows.reserveCapacity(previous.rows.count)
+            offsets.reserveCapacity(previous.offsets.count)
+            extras.reserveCapacity(previous.extras.count)
+            bytes.reserveCapacity(previous.bytes.count + previous.bytes.count / 8)
+            ends.reserveCapacity(previous.ends.count)
+            starts.reserveCapacity(previous.starts.count)
+        }
+
         /// Adds a record given as cells back to back.
         mutating func append(row: Int, bytes cellBytes: [UInt8], cellEnds: [Int]) {
             let base = bytes.count
@@ -290,9 +303,11 @@ enum FileValidator {
         mutating func append(row: Int, cells ranges: [Range<Int>?], from source: [UInt8]) {
             let base = bytes.count
             starts.append((ends.count, base, ranges.count))
-            for range in ranges {
-                if let range { bytes.append(contentsOf: source[range]) }
-                ends.append(bytes.count)
+            source.withUnsafeBufferPointer { source in
+                for range in ranges {
+                    if let range { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[range])) }
+                    ends.append(bytes.count)
+                }
             }
             rows.append(row)
         }
@@ -323,7 +338,7 @@ enum FileValidator {
                 session.record(row: batch.rows[index], cells: cells[index], extra: extras[index])
             }
         }
-        batch = Batch()
+        batch = Batch(sizedLike: batch)
     }
 
     /// Reads an XML export record by record (libxml2's streaming reader, with the XSD if given).
