@@ -42,6 +42,7 @@ struct Bench: ParsableCommand {
         @Option(help: "Where generated files are kept.") var data = NSTemporaryDirectory() + "gongshi-bench"
         @Option(help: "The gongshi executable (default: beside this one).") var gongshi: String?
         @Option(help: "Worker threads for gongshi (GONGSHI_WORKERS); default: gongshi decides.") var workers: Int?
+        @Option(help: "How many times to run it; the median run is reported, with the spread.") var runs = 3
 
         func run() throws {
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -58,16 +59,21 @@ struct Bench: ParsableCommand {
                 if xsd { arguments += ["--xsd", "schemas/xsd/administrative-penalty.v2.xsd"] }
             }
             let report = "\(data)/report-\(records)-\(format.rawValue).json"
-            let measured = try Child.run(executable, arguments, stdout: report, workers: workers)
+            var measurements: [Child.Measured] = []
+            for _ in 0..<max(1, runs) {
+                measurements.append(try Child.run(executable, arguments, stdout: report, workers: workers))
+            }
+            let measured = measurements.sorted { $0.seconds < $1.seconds }[measurements.count / 2]
             let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
             let summary = stats?["stats"] as? [String: Int] ?? [:]
             let seconds = measured.seconds
+            let rates: [String] = measurements.map { Int(Double(records) / $0.seconds) }.sorted().map { String($0) }
             print("""
-                gongshi validate, \(format.rawValue)\(xsd ? " + XSD" : ""), \(records) records, \(bytes / 1_048_576) MiB
+                gongshi validate, \(format.rawValue)\(xsd ? " + XSD" : ""), \(records) records, \(bytes / 1_048_576) MiB, median of \(measurements.count) runs
                   exit \(measured.status); records \(summary["records"] ?? -1), valid \(summary["valid"] ?? -1), invalid \(summary["invalid"] ?? -1)
                   wall \(String(format: "%.2f", seconds)) s, cpu \(String(format: "%.2f", measured.cpuSeconds)) s
-                  \(Int(Double(records) / seconds)) records/s, \(String(format: "%.0f", Double(bytes) / 1_048_576 / seconds)) MB/s
-                  peak RSS \(measured.maxRSSKiB / 1024) MB
+                  \(Int(Double(records) / seconds)) records/s (runs: \(rates.joined(separator: ", "))), \(String(format: "%.0f", Double(bytes) / 1_048_576 / seconds)) MB/s
+                  peak RSS \(measurements.map(\.maxRSSKiB).max().map { $0 / 1024 } ?? 0) MB (largest of the runs)
                 """)
         }
     }

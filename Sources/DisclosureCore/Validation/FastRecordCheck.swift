@@ -429,9 +429,13 @@ enum Bytes {
         // eight ASCII bytes or two ordinary three-byte characters at a time (measured: the checking
         // thread's time fell 12% against one character at a time).
         var index = 0
-        // Lead bytes that need a closer look: E0 and ED (range limits), E2 and EF (invisible
-        // characters), as bits by their low nibble.
-        let closerLook: UInt64 = 1 << 0x0 | 1 << 0x2 | 1 << 0xD | 1 << 0xF
+        // Lead bytes that need a closer look, as bits by their low nibble: E0 and ED (range
+        // limits) and E2 (U+200B–U+200D, U+2060). EF needs one only before BB (U+FEFF): EF BC …
+        // is full-width punctuation, common in Chinese text.
+        let closerLook: UInt64 = 1 << 0x0 | 1 << 0x2 | 1 << 0xD
+        @inline(__always) func isOrdinary(_ character: UInt64) -> Bool {
+            closerLook >> (character & 0xF) & 1 == 0 && character & 0xFFFF != 0xBBEF
+        }
         while index < count {
             if index + 8 <= count {
                 let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
@@ -440,13 +444,11 @@ enum Bytes {
                     continue
                 }
                 // Two ordinary three-byte characters (most CJK) in one step: 1110xxxx 10xxxxxx 10xxxxxx twice.
-                if word & 0xC0C0_F0C0_C0F0 == 0x8080_E080_80E0, closerLook >> (word & 0xF) & 1 == 0,
-                    closerLook >> (word >> 24 & 0xF) & 1 == 0
-                {
+                if word & 0xC0C0_F0C0_C0F0 == 0x8080_E080_80E0, isOrdinary(word), isOrdinary(word >> 24) {
                     index += 6
                     continue
                 }
-                if word & 0xC0_C0F0 == 0x80_80E0, closerLook >> (word & 0xF) & 1 == 0 {
+                if word & 0xC0_C0F0 == 0x80_80E0, isOrdinary(word) {
                     index += 3
                     continue
                 }
