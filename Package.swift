@@ -15,12 +15,16 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // SHA-256 of feed payloads (batch ids, manifests).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // Pure core.
         .target(name: "WorkingDayCalendar"),
         .target(name: "DisclosureCore", dependencies: ["WorkingDayCalendar"]),
         .target(name: "SourceDecoders", dependencies: ["DisclosureCore", "CLibXML2"]),
+        // Pure: feed files (CSV, XML, JSON Lines) from feed plans, byte for byte deterministic.
+        .target(name: "FeedEncoders", dependencies: ["DisclosureCore"]),
         // System library: libxml2 (Debian libxml2-dev), for streaming XML and XSD validation.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
 
@@ -56,8 +60,9 @@ let package = Package(
         .target(
             name: "GongshiCLI",
             dependencies: [
-                "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig",
+                "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig", "FeedEncoders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(name: "gongshi", dependencies: ["GongshiCLI"]),
@@ -81,6 +86,10 @@ let package = Package(
         ),
         .testTarget(name: "DisclosureCoreTests", dependencies: ["DisclosureCore", "WorkingDayCalendar"]),
         .testTarget(name: "SourceDecodersTests", dependencies: ["SourceDecoders", "GongshiTesting"]),
+        .testTarget(
+            name: "FeedEncodersTests",
+            dependencies: ["FeedEncoders", "DisclosureCore", "PipelineConfig", "SourceDecoders", "WorkingDayCalendar", "GongshiTesting"]
+        ),
         .testTarget(
             name: "PipelineConfigTests",
             dependencies: ["PipelineConfig", "DisclosureCore", "WorkingDayCalendar", "SourceDecoders", "GongshiTesting"]

@@ -44,7 +44,7 @@ public enum RecordOutcome: Sendable {
     case undecodable
     /// A record, with its decision key's digest (when all key fields are filled), its first key
     /// field's text (for a duplicate's message), and its problems.
-    case checked(key: UInt64?, keyText: KeyText, issues: [Issue])
+    case checked(key: UInt64?, keyText: KeyText, issues: [Issue], values: [String?]? = nil)
 
     /// The first key field's text, kept as bytes until a duplicate needs it.
     public struct KeyText: Sendable {
@@ -71,6 +71,8 @@ public struct RecordEvaluator {
     private let keyFields: [Int]
     /// Columns that no field reads: the fast check does not look at their bytes.
     private let unreadColumns: [Int]
+    /// Hand back each record's values by field (to build feeds from), not only its problems.
+    var keepsValues = false
 
     init(validator: RecordValidator, fastCheck: FastRecordCheck, mapping: ColumnMapping, keyFields: [Int]) {
         self.validator = validator
@@ -95,7 +97,10 @@ public struct RecordEvaluator {
         {
             let ranges = keyFields.map { field in fieldColumns[field].map { cells.range($0) } }
             let key = Self.digest(ranges.map { $0.map { cells.bytes[$0] } ?? [] }, keyed: !keyFields.isEmpty)
-            return .checked(key: key, keyText: .init(cells: cells, range: ranges.first ?? nil, text: nil), issues: [])
+            // A clean record needs no normalization: its values are its cells.
+            let values = keepsValues ? fieldColumns.map { column in column.map(cells.string).flatMap { $0.isEmpty ? nil : $0 } } : nil
+            return .checked(
+                key: key, keyText: .init(cells: cells, range: ranges.first ?? nil, text: nil), issues: [], values: values)
         }
         if checkUTF8, !cells.isUTF8 { return .undecodable }
         let strings = cells.strings
@@ -128,7 +133,7 @@ public struct RecordEvaluator {
         let keyText = keyFields.first.flatMap { check.values[$0] }
         return .checked(
             key: Self.digest(keyValues, keyed: !keyFields.isEmpty), keyText: .init(cells: nil, range: nil, text: keyText),
-            issues: issues)
+            issues: issues, values: keepsValues ? check.values : nil)
     }
 
     /// The digest of a decision key, or `nil` when a key field is empty.
@@ -163,6 +168,11 @@ public struct ValidationSession {
     /// (file index << 40 | row). About 20 bytes per record; the digests of a million keys collide
     /// with a probability of about 3 × 10⁻⁸.
     private var firstRowByKey = KeyIndex()
+    /// Keep the values of valid records (``validRecords``), to build feeds from.
+    private let collectsRecords: Bool
+    /// The valid records of the files read so far that did not fail, in reading order.
+    public private(set) var validRecords: [ValidRecord] = []
+    private var currentRecords: [ValidRecord] = []
 
     // The file being read; merged into the report at ``endFile()``.
     private var current: ValidationReport.FileSummary?
@@ -177,7 +187,12 @@ public struct ValidationSession {
     /// - Parameter columnNames: a department's own column names, mapped to field names or codes.
     /// - Throws: ``SchemaProblem`` when the schema's patterns do not compile, or its duplicate key
     ///   names an unknown field.
-    public init(schema: PublicationSchema, today: CalendarDate, columnNames: [String: String] = [:]) throws(SchemaProblem) {
+    /// - Parameter collectsRecords: keep every valid record's values in ``validRecords`` (memory
+    ///   grows with the records: for building feeds, not for validating a backlog).
+    public init(
+        schema: PublicationSchema, today: CalendarDate, columnNames: [String: String] = [:], collectsRecords: Bool = false
+    ) throws(SchemaProblem) {
+        self.collectsRecords = collectsRecords
         self.validator = try RecordValidator(schema: schema, today: today)
         self.fastCheck = FastRecordCheck(schema: schema, today: today)
         self.columnNames = columnNames
@@ -214,6 +229,7 @@ public struct ValidationSession {
             return false
         }
         currentEvaluator = RecordEvaluator(validator: validator, fastCheck: fastCheck, mapping: mapping, keyFields: keyFields)
+        currentEvaluator?.keepsValues = collectsRecords
         return true
     }
 
@@ -257,7 +273,7 @@ public struct ValidationSession {
             current?.skipped += 1
             currentIssues.append(place(Issue(
                 "blank-row-skipped", .warning, zh: "空行，已跳过", en: "blank row, skipped"), file: file, row: row))
-        case .checked(let key, let keyText, var issues):
+        case .checked(let key, let keyText, var issues, let values):
             issues += extra
             if let first = firstSeen(key, row: row) {
                 issues.append(duplicate(of: first, value: keyText.value))
@@ -267,6 +283,7 @@ public struct ValidationSession {
                 current?.invalid += 1
             } else {
                 current?.valid += 1
+                if collectsRecords, let values { currentRecords.append(ValidRecord(file: file, row: row, values: values)) }
             }
             if !issues.isEmpty { currentIssues += issues.map { place($0, file: file, row: row) } }
         }
@@ -301,6 +318,7 @@ public struct ValidationSession {
         current = .init(file: file, failed: true)
         let failure = byLine ? issue.located(file: file, line: issue.line) : issue.located(file: file, row: issue.row)
         currentIssues = currentIssues.filter { $0.row == 1 } + [failure]
+        currentRecords = []
         let fileIndex = UInt64(report.files.count)
         firstRowByKey.removeAll { $0 >> 40 == fileIndex }
     }
@@ -332,6 +350,8 @@ public struct ValidationSession {
             drained = headerDrained
         }
         report.files.append(summary)
+        if !summary.failed { validRecords += currentRecords }
+        currentRecords = []
         let issues = drainIssues()
         report.errorCount += drained.errors
         report.warningCount += drained.warnings
@@ -346,5 +366,19 @@ public struct ValidationSession {
     /// Marks the problems drained so far as the header's: they stand even if the file fails later.
     public mutating func keepDrained() {
         headerDrained = drained
+    }
+}
+
+/// A valid record's normalized values by field index (`nil`: empty), and where it was read.
+public struct ValidRecord: Sendable, Equatable {
+    public let file: String
+    /// The row (CSV, header = 1) or line (XML) where the record starts.
+    public let row: Int
+    public let values: [String?]
+
+    public init(file: String, row: Int, values: [String?]) {
+        self.file = file
+        self.row = row
+        self.values = values
     }
 }

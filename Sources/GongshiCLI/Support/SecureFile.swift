@@ -25,4 +25,19 @@ enum SecureFile {
             throw CommandFailure(status: ExitStatus.cantCreate, code: "report-unwritable", message: "无法写入 \(path)")
         }
     }
+
+    /// Writes `bytes` to `path` whole: a temporary file in the same folder (mode `mode`), synced,
+    /// then renamed into place.
+    static func write(_ bytes: [UInt8], to path: String, mode: Int = 0o600) throws(CommandFailure) {
+        let (handle, temporary) = try create(beside: path)
+        do {
+            try handle.write(contentsOf: bytes)
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw CommandFailure(status: ExitStatus.cantCreate, code: "file-unwritable", message: "无法写入 \(path)")
+        }
+        if mode != 0o600 { chmod(temporary, mode_t(mode)) }
+        try commit(handle, temporary: temporary, to: path)
+    }
 }

@@ -35,9 +35,18 @@ enum FileValidator {
     static func validate(
         files: [String], schema: PublicationSchema, today: CalendarDate, options: InputOptions, writer: ReportWriter
     ) throws -> ValidationReport {
+        try validate(files: files, schema: schema, today: today, options: options, writer: writer, collectsRecords: false).report
+    }
+
+    /// Validates the files, and (with `collectsRecords`) hands back the valid records' values.
+    static func validate(
+        files: [String], schema: PublicationSchema, today: CalendarDate, options: InputOptions, writer: ReportWriter,
+        collectsRecords: Bool
+    ) throws -> (report: ValidationReport, records: [ValidRecord]) {
         var session: ValidationSession
         do {
-            session = try ValidationSession(schema: schema, today: today, columnNames: options.columnNames)
+            session = try ValidationSession(
+                schema: schema, today: today, columnNames: options.columnNames, collectsRecords: collectsRecords)
         } catch {
             throw CommandFailure(status: ExitStatus.configuration, code: "schema-invalid", message: "\(error)")
         }
@@ -55,7 +64,7 @@ enum FileValidator {
             let rest = session.endFile()
             try writer.endFile(failed: session.report.files.last?.failed ?? true, rest)
         }
-        return session.report
+        return (session.report, session.validRecords)
     }
 
     /// Where problems go while a file is read.

@@ -103,7 +103,7 @@ extension Gongshi {
         }
 
         /// A configuration file on disk, or its problem on standard error and exit 78.
-        private static func document(_ path: String) throws -> SchemaDocument {
+        static func document(_ path: String) throws -> SchemaDocument {
             do {
                 return try SchemaDocument.disk(path)
             } catch {
@@ -113,8 +113,13 @@ extension Gongshi {
         }
 
         private func loadSchema() throws -> PublicationSchema {
+            try Self.loadSchema(kind: kind, schemaFile: schemaFile)
+        }
+
+        /// The schema `--schema FILE` or `--kind KIND` names.
+        static func loadSchema(kind: String?, schemaFile: String?) throws -> PublicationSchema {
             if let schemaFile {
-                return try SchemaLoader.load(try Self.document(schemaFile)).orConfigurationFailure()
+                return try SchemaLoader.load(try document(schemaFile)).orConfigurationFailure()
             }
             switch SchemaCatalog.find(kind: kind ?? "") {
             case .found(let schema): return schema

@@ -1,0 +1,94 @@
+/// The records of one feed, chosen, masked, ordered and cut into batches: values only, no bytes
+/// (the encoders in `FeedEncoders` make the files).
+public struct FeedPlan: Sendable, Equatable {
+    public struct Row: Sendable, Equatable {
+        public let file: String
+        public let row: Int
+        /// The record's decision key (the schema's `duplicate_key` values joined by `|`).
+        public let key: String
+        /// The column values, masked, in column order (empty string: no value).
+        public let cells: [String]
+    }
+
+    public struct Skip: Sendable, Equatable {
+        public let file: String
+        public let row: Int
+        public let key: String
+        public let reason: String
+    }
+
+    public let feed: FeedSpec
+    /// Batches of at most `feed.batchLimit` rows, in a stable order (by decision key, then cells).
+    public let batches: [[Row]]
+    /// Records meant for this feed that its exclusions keep out, with the reason.
+    public let skipped: [Skip]
+}
+
+/// Chooses and shapes the records of each feed of a portal profile.
+///
+/// Pure and deterministic: the same records give the same plan whatever order they came in.
+public enum FeedBuilder {
+    /// The plan for one feed.
+    ///
+    /// - Parameters:
+    ///   - records: valid records of `schema`.
+    public static func plan(_ feed: FeedSpec, schema: PublicationSchema, records: [ValidRecord]) -> FeedPlan {
+        let fields = FieldLookup(schema)
+        let keyFields = schema.duplicateKey.compactMap(schema.index(of:))
+        var rows: [FeedPlan.Row] = []
+        var skipped: [FeedPlan.Skip] = []
+        for record in records {
+            guard feed.include.allSatisfy({ fields.holds($0, record.values) }) else { continue }
+            let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
+            if let rule = feed.exclude.first(where: { fields.holds($0, record.values) }) {
+                skipped.append(.init(file: record.file, row: record.row, key: key, reason: rule.reason ?? "按配置不公示"))
+                continue
+            }
+            let cells = feed.columns.map { column -> String in
+                let value = fields.index(column.field).flatMap { record.values[$0] } ?? ""
+                guard column.mask != .none, column.maskWhen.map({ fields.holds($0, record.values) }) ?? true else { return value }
+                return column.mask.apply(value)
+            }
+            rows.append(.init(file: record.file, row: record.row, key: key, cells: cells))
+        }
+        rows.sort { $0.key != $1.key ? $0.key < $1.key : $0.cells.lexicographicallyPrecedes($1.cells) }
+        let limit = max(1, feed.batchLimit)
+        let batches = stride(from: 0, to: rows.count, by: limit).map { Array(rows[$0..<min($0 + limit, rows.count)]) }
+        return FeedPlan(feed: feed, batches: batches, skipped: skipped)
+    }
+
+    /// Field names to indices, and rule tests on a record's values.
+    struct FieldLookup {
+        let schema: PublicationSchema
+        let indexByName: [String: Int]
+
+        init(_ schema: PublicationSchema) {
+            self.schema = schema
+            var indexByName: [String: Int] = [:]
+            for (index, field) in schema.fields.enumerated() {
+                indexByName[field.name] = indexByName[field.name] ?? index
+                if let code = field.code { indexByName[code] = indexByName[code] ?? index }
+            }
+            self.indexByName = indexByName
+        }
+
+        func index(_ name: String) -> Int? { indexByName[name] }
+
+        func holds(_ rule: FeedRule, _ values: [String?]) -> Bool {
+            guard let index = index(rule.field) else { return false }
+            guard let value = values[index], !value.isEmpty else { return rule.match == .empty }
+            let field = schema.fields[index]
+            let tokens = field.kind == .enumeration && field.multiple
+                ? EnumerationSplitter.split(
+                    value, known: field.values.sorted { $0.utf8.count > $1.utf8.count }, separators: field.separators.map { Array($0.utf8) })
+                : [value]
+            switch rule.match {
+            case .empty: return false
+            case .oneOf(let accepted): return tokens.contains { accepted.contains($0) }
+            case .containsAny(let texts): return texts.contains { text in tokens.contains { $0.contains(text) } }
+            case .startsWith(let prefixes): return tokens.contains { token in prefixes.contains { token.hasPrefix($0) } }
+            case .onlyValues(let accepted): return !tokens.isEmpty && tokens.allSatisfy { accepted.contains($0) }
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+/// Where and how one portal wants records published: its feeds, one per record kind and table
+/// (a 法人 table and a 自然人 table, say). Read from `schemas/portals/*.yaml`; adding a portal is
+/// adding a profile.
+public struct PortalProfile: Sendable, Equatable {
+    public let id: String
+    public let version: Int
+    public let title: String
+    public let feeds: [FeedSpec]
+
+    public init(id: String, version: Int, title: String, feeds: [FeedSpec]) {
+        self.id = id
+        self.version = version
+        self.title = title
+        self.feeds = feeds
+    }
+}
+
+/// One feed of a portal: which records of which schema, which columns under which names, masked
+/// how, in which file format, in batches of at most how many records.
+public struct FeedSpec: Sendable, Equatable {
+    public enum Format: String, Sendable, CaseIterable {
+        /// CSV, UTF-8 with a byte-order mark (so that Excel reads it), CRLF.
+        case csvUTF8BOM = "csv-utf8-bom"
+        /// CSV in GB18030, CRLF.
+        case csvGB18030 = "csv-gb18030"
+        /// XML: a root element holding one element per record, one child per column.
+        case xml
+        /// JSON Lines: one object per record, keys in column order.
+        case jsonLines = "json-lines"
+
+        public var fileExtension: String {
+            switch self {
+            case .csvUTF8BOM, .csvGB18030: "csv"
+            case .xml: "xml"
+            case .jsonLines: "jsonl"
+            }
+        }
+    }
+
+    /// A short ASCII name, used in file names and batch ids: `penalty-legal`.
+    public let name: String
+    public let title: String
+    /// The publication schema the records come from (its `id`).
+    public let schema: String
+    /// Every rule must hold for a record to go into this feed (records that fail one belong elsewhere).
+    public let include: [FeedRule]
+    /// A record that any of these rules holds for is not published here, with the rule's reason.
+    public let exclude: [FeedRule]
+    public let columns: [FeedColumn]
+    public let format: Format
+    /// The file name, with `{portal}`, `{feed}`, `{date}` (YYYYMMDD), `{batch}` and `{part}`.
+    public let fileName: String
+    /// The most records in one batch (one file).
+    public let batchLimit: Int
+    /// For XML: the root and record element names.
+    public let xmlRoot: String
+    public let xmlRecord: String
+
+    public init(
+        name: String, title: String, schema: String, include: [FeedRule], exclude: [FeedRule], columns: [FeedColumn],
+        format: Format, fileName: String, batchLimit: Int, xmlRoot: String = "Records", xmlRecord: String = "Record"
+    ) {
+        self.name = name
+        self.title = title
+        self.schema = schema
+        self.include = include
+        self.exclude = exclude
+        self.columns = columns
+        self.format = format
+        self.fileName = fileName
+        self.batchLimit = batchLimit
+        self.xmlRoot = xmlRoot
+        self.xmlRecord = xmlRecord
+    }
+}
+
+/// A test on one field of a record.
+public struct FeedRule: Sendable, Equatable {
+    public enum Match: Sendable, Equatable {
+        /// The value (for a multi-valued field: one of its values) is one of these.
+        case oneOf([String])
+        /// The value contains one of these texts.
+        case containsAny([String])
+        /// The value starts with one of these: a 统一社会信用代码 starting `9` (registered by 市场监管).
+        case startsWith([String])
+        /// Every value of the (multi-valued) field is one of these: `处罚类别` only 警告.
+        case onlyValues([String])
+        /// The field is empty.
+        case empty
+    }
+
+    public let field: String
+    public let match: Match
+    /// Why a record this rule excludes is not published (shown in the report).
+    public let reason: String?
+
+    public init(field: String, match: Match, reason: String? = nil) {
+        self.field = field
+        self.match = match
+        self.reason = reason
+    }
+}
+
+/// One column of a feed: its header, the schema field it shows, and how the value is masked.
+public struct FeedColumn: Sendable, Equatable {
+    public let header: String
+    public let field: String
+    public let mask: Mask
+    /// The mask applies only to records for which this rule holds (names of 自然人 only, say);
+    /// `nil`: to every record.
+    public let maskWhen: FeedRule?
+
+    public init(header: String, field: String, mask: Mask = .none, maskWhen: FeedRule? = nil) {
+        self.header = header
+        self.field = field
+        self.mask = mask
+        self.maskWhen = maskWhen
+    }
+}
+
+/// How a published value is masked.
+public enum Mask: Sendable, Equatable {
+    case none
+    /// The first character, then one `*` per other character: 张三 → 张*, 欧阳明日 → 欧***.
+    case name
+    /// The first and last characters kept, the rest `*`: an ID number as 410122********1234.
+    case keep(first: Int, last: Int)
+
+    public func apply(_ value: String) -> String {
+        let characters = Array(value)
+        switch self {
+        case .none:
+            return value
+        case .name:
+            guard let first = characters.first else { return value }
+            return String(first) + String(repeating: "*", count: characters.count - 1)
+        case .keep(let first, let last):
+            guard characters.count > first + last else { return String(repeating: "*", count: characters.count) }
+            return String(characters.prefix(first)) + String(repeating: "*", count: characters.count - first - last)
+                + String(characters.suffix(last))
+        }
+    }
+}

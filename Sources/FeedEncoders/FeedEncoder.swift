@@ -1,0 +1,138 @@
+public import DisclosureCore
+import Glibc  // purity: iconv, a computation on bytes
+
+/// Encodes a batch of feed rows as the bytes of one file, in the feed's format. Deterministic: the
+/// same rows give the same bytes (no clock, no random ids in the payload).
+///
+/// Hand-written: each format is a few lines (RFC 4180 quoting, XML and JSON escaping), and the
+/// output must be byte-stable, which is easiest to promise for code we own.
+public enum FeedEncoder {
+    public struct EncodingError: Error, Sendable, Equatable {
+        public let message: String
+    }
+
+    public static func encode(_ rows: [FeedPlan.Row], feed: FeedSpec) throws(EncodingError) -> [UInt8] {
+        switch feed.format {
+        case .csvUTF8BOM: return [0xEF, 0xBB, 0xBF] + csv(rows, feed)
+        case .csvGB18030: return try gb18030(csv(rows, feed))
+        case .xml: return xml(rows, feed)
+        case .jsonLines: return jsonLines(rows, feed)
+        }
+    }
+
+    // MARK: - CSV
+
+    static func csv(_ rows: [FeedPlan.Row], _ feed: FeedSpec) -> [UInt8] {
+        var out: [UInt8] = []
+        func line(_ cells: [String]) {
+            for (index, cell) in cells.enumerated() {
+                if index > 0 { out.append(0x2C) }
+                let bytes = Array(cell.utf8)
+                let quoted = bytes.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }
+                    || bytes.first == 0x20 || bytes.last == 0x20
+                if quoted { out.append(0x22) }
+                for byte in bytes {
+                    if byte == 0x22 { out.append(0x22) }
+                    out.append(byte)
+                }
+                if quoted { out.append(0x22) }
+            }
+            out.append(contentsOf: [0x0D, 0x0A])
+        }
+        line(feed.columns.map(\.header))
+        for row in rows { line(row.cells) }
+        return out
+    }
+
+    static func gb18030(_ utf8: [UInt8]) throws(EncodingError) -> [UInt8] {
+        let descriptor = iconv_open("GB18030", "UTF-8")
+        guard descriptor != iconv_t(bitPattern: -1) else { throw EncodingError(message: "iconv 不支持 GB18030") }
+        defer { iconv_close(descriptor) }
+        var input = utf8
+        // GB18030 takes at most 4 bytes per character, UTF-8 at least 1.
+        var output = [UInt8](repeating: 0, count: utf8.count * 4 + 16)
+        let written: Int? = input.withUnsafeMutableBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                var sourcePointer = UnsafeMutableRawPointer(source.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) }
+                var targetPointer = UnsafeMutableRawPointer(target.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) }
+                var sourceLeft = source.count
+                var targetLeft = target.count
+                guard iconv(descriptor, &sourcePointer, &sourceLeft, &targetPointer, &targetLeft) != -1, sourceLeft == 0 else {
+                    return nil
+                }
+                return target.count - targetLeft
+            }
+        }
+        guard let written else { throw EncodingError(message: "无法编码为 GB18030") }
+        return Array(output[..<written])
+    }
+
+    // MARK: - XML
+
+    static func xml(_ rows: [FeedPlan.Row], _ feed: FeedSpec) -> [UInt8] {
+        var out = Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<\(feed.xmlRoot)>\n".utf8)
+        for row in rows {
+            out += Array("  <\(feed.xmlRecord)>\n".utf8)
+            for (column, cell) in zip(feed.columns, row.cells) {
+                if cell.isEmpty {
+                    out += Array("    <\(column.header)/>\n".utf8)
+                } else {
+                    out += Array("    <\(column.header)>".utf8) + escapeXML(cell) + Array("</\(column.header)>\n".utf8)
+                }
+            }
+            out += Array("  </\(feed.xmlRecord)>\n".utf8)
+        }
+        out += Array("</\(feed.xmlRoot)>\n".utf8)
+        return out
+    }
+
+    static func escapeXML(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        for byte in text.utf8 {
+            switch byte {
+            case 0x26: out += Array("&amp;".utf8)
+            case 0x3C: out += Array("&lt;".utf8)
+            case 0x3E: out += Array("&gt;".utf8)
+            case 0x22: out += Array("&quot;".utf8)
+            case 0x0D: out += Array("&#13;".utf8)
+            default: out.append(byte)
+            }
+        }
+        return out
+    }
+
+    // MARK: - JSON Lines
+
+    static func jsonLines(_ rows: [FeedPlan.Row], _ feed: FeedSpec) -> [UInt8] {
+        var out: [UInt8] = []
+        for row in rows {
+            out.append(0x7B)
+            for (index, (column, cell)) in zip(feed.columns, row.cells).enumerated() {
+                if index > 0 { out.append(0x2C) }
+                out += jsonString(column.header)
+                out.append(0x3A)
+                out += jsonString(cell)
+            }
+            out += [0x7D, 0x0A]
+        }
+        return out
+    }
+
+    static func jsonString(_ text: String) -> [UInt8] {
+        var out: [UInt8] = [0x22]
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, 0x6E]
+            case 0x0D: out += [0x5C, 0x72]
+            case 0x09: out += [0x5C, 0x74]
+            case 0..<0x20: out += [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(0x22)
+        return out
+    }
+}

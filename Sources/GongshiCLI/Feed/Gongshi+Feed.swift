@@ -1,0 +1,155 @@
+import ArgumentParser
+import Crypto
+import DisclosureCore
+import FeedEncoders
+import Foundation
+import PipelineConfig
+import WorkingDayCalendar
+
+extension Gongshi {
+    /// `gongshi feed --portal P --kind K --out DIR FILE...`: validates the files and writes the
+    /// portal's feeds of the valid records into the outbox, one folder per portal and date, each
+    /// file with its manifest. Invalid records are set aside (listed as by `validate`).
+    ///
+    /// Not yet: the ledger (a second run writes the same batches again; it does not know what was
+    /// published before) — that is the next step of issue 5.
+    struct Feed: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "校验数据文件，并把有效记录按门户配置生成公示文件（含清单 manifest），写入待上传目录。",
+            discussion: """
+                目录结构：OUT/门户/YYYY-MM-DD/文件 与 文件.manifest.json。同样的输入生成逐字节相同的文件。\
+                退出码：0 全部有效；65 有无效记录（有效记录照常生成）；64 用法错误；78 配置有误。
+                """)
+
+        @Option(name: .customLong("portal"), help: ArgumentHelp("门户配置的 id（内置：creditchina-henan-zhengzhou、gsxt）。", valueName: "ID"))
+        var portal: String?
+
+        @Option(name: .customLong("profile"), help: ArgumentHelp("使用这个门户配置文件，而不是内置的。", valueName: "FILE"))
+        var profileFile: String?
+
+        @Option(name: .customLong("kind"), help: ArgumentHelp("记录种类：penalty、permit，或内置 schema 的 id。", valueName: "KIND"))
+        var kind: String
+
+        @Option(name: .customLong("out"), help: ArgumentHelp("待上传目录（outbox）。", valueName: "DIR"))
+        var out: String
+
+        @Option(name: .customLong("encoding"), help: ArgumentHelp("文件编码：auto（默认）、utf-8、gb18030、utf-16。", valueName: "ENCODING"))
+        var encoding: String = "auto"
+
+        @Argument(help: ArgumentHelp("数据文件（CSV 或 XML）。", valueName: "FILE"))
+        var files: [String] = []
+
+        @OptionGroup var today: TodayOptions
+
+        func validate() throws {
+            guard (portal == nil) != (profileFile == nil) else { throw ValidationError("需要 --portal 或 --profile 二者之一") }
+            guard !files.isEmpty else { throw ValidationError("至少给出一个数据文件") }
+            guard EncodingChoice(rawValue: encoding.lowercased()) != nil else {
+                throw ValidationError("--encoding 应为 auto、utf-8、gb18030 或 utf-16")
+            }
+        }
+
+        func run() throws {
+            let today = try self.today.resolve()
+            let schema = try Validate.loadSchema(kind: kind, schemaFile: nil)
+            let profile = try loadProfile()
+            let feeds = profile.feeds.filter { $0.schema == schema.id }
+            guard !feeds.isEmpty else {
+                throw CommandFailure(
+                    status: ExitStatus.usage, code: "portal-no-feed", message: "门户“\(profile.title)”没有\(schema.title)的公示文件")
+            }
+            var options = InputOptions()
+            options.encoding = EncodingChoice(rawValue: encoding.lowercased()) ?? .auto
+            let writer = try ReportWriter(json: false, language: .zh, reportPath: nil)
+            let (report, records) = try FileValidator.validate(
+                files: files, schema: schema, today: today, options: options, writer: writer, collectsRecords: true)
+            try writer.finish(report)
+            let folder = URL(fileURLWithPath: out).appendingPathComponent(profile.id).appendingPathComponent(today.description)
+            for feed in feeds {
+                let plan = FeedBuilder.plan(feed, schema: schema, records: records)
+                for skip in plan.skipped {
+                    Output.answer("\(skip.file):\(skip.row): 不公示到\(profile.title)（\(feed.title)）：\(skip.reason) [portal-excluded]")
+                }
+                for (part, rows) in plan.batches.enumerated() {
+                    let batch = try FeedBatchFile(
+                        profile: profile, feed: feed, schema: schema, rows: rows, part: part + 1, date: today)
+                    try batch.write(into: folder)
+                    Output.answer("\(folder.path)/\(batch.fileName)：\(rows.count) 条 [\(feed.name)] 批次 \(batch.id)")
+                }
+                if plan.batches.isEmpty { Output.answer("\(feed.title)：没有要公示的记录 [\(feed.name)]") }
+            }
+            if !report.isValid { throw ExitCode(ExitStatus.dataError) }
+        }
+
+        private func loadProfile() throws -> PortalProfile {
+            let schemas = SchemaCatalog.bundledDocuments.compactMap { try? SchemaLoader.load($0).get() }
+            if let profileFile {
+                return try PortalProfileLoader.load(try Validate.document(profileFile), schemas: schemas).orConfigurationFailure()
+            }
+            var known: [String] = []
+            for document in PortalProfileLoader.bundledDocuments {
+                let profile = try PortalProfileLoader.load(document, schemas: schemas).orConfigurationFailure()
+                if profile.id == portal { return profile }
+                known.append(profile.id)
+            }
+            throw CommandFailure(
+                status: ExitStatus.usage, code: "portal-unknown", message: "--portal “\(portal ?? "")”未知；可用：\(known.joined(separator: "、"))")
+        }
+    }
+}
+
+/// One batch of one feed as a file, with its manifest. The batch id is derived from the content
+/// (portal, feed, payload), so the same records always make the same batch.
+struct FeedBatchFile {
+    let id: String
+    let fileName: String
+    let payload: [UInt8]
+    let manifest: [UInt8]
+
+    init(profile: PortalProfile, feed: FeedSpec, schema: PublicationSchema, rows: [FeedPlan.Row], part: Int, date: CalendarDate) throws {
+        do {
+            payload = try FeedEncoder.encode(rows, feed: feed)
+        } catch {
+            throw CommandFailure(status: ExitStatus.dataError, code: "feed-encoding", message: "\(feed.name)：\(error.message)")
+        }
+        let payloadDigest = SHA256.hash(data: payload).map { String(format: "%02x", $0) }.joined()
+        let idDigest = SHA256.hash(data: Array("\(profile.id)\n\(feed.name)\n\(payloadDigest)".utf8))
+        id = idDigest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        let compactDate = date.description.replacingOccurrences(of: "-", with: "")
+        fileName = feed.fileName
+            .replacingOccurrences(of: "{portal}", with: profile.id)
+            .replacingOccurrences(of: "{feed}", with: feed.name)
+            .replacingOccurrences(of: "{date}", with: compactDate)
+            .replacingOccurrences(of: "{batch}", with: id)
+            .replacingOccurrences(of: "{part}", with: String(part))
+        let createdAt = Self.shanghaiTimestamp()
+        let fields: [(String, String)] = [
+            ("batch_id", ReportWriter.string(id)),
+            ("portal", ReportWriter.string(profile.id)),
+            ("profile_version", String(profile.version)),
+            ("feed", ReportWriter.string(feed.name)),
+            ("kind", ReportWriter.string(schema.id)),
+            ("schema_version", String(schema.version)),
+            ("format", ReportWriter.string(feed.format.rawValue)),
+            ("file", ReportWriter.string(fileName)),
+            ("records", String(rows.count)),
+            ("sha256", ReportWriter.string(payloadDigest)),
+            ("created_at", ReportWriter.string(createdAt)),
+        ]
+        manifest = Array(("{\n" + fields.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n").utf8)
+    }
+
+    /// Writes the payload, then the manifest, each under a temporary name renamed into place.
+    func write(into folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try SecureFile.write(payload, to: folder.appendingPathComponent(fileName).path, mode: 0o644)
+        try SecureFile.write(manifest, to: folder.appendingPathComponent(fileName + ".manifest.json").path, mode: 0o644)
+    }
+
+    /// Now, in Asia/Shanghai, as 2026-11-30T09:15:00+08:00 (the manifest only; never in a payload).
+    static func shanghaiTimestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        return formatter.string(from: Date())
+    }
+}

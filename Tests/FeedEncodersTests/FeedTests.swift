@@ -1,0 +1,218 @@
+import DisclosureCore
+import FeedEncoders
+import Foundation
+import GongshiTesting
+import PipelineConfig
+import SourceDecoders
+import Testing
+import WorkingDayCalendar
+
+/// Portal feeds: golden files from the fixtures, determinism, no personal data, and each portal's
+/// choice of records.
+@Suite("Portal feeds")
+struct FeedTests {
+    static let portals = ["creditchina-henan-zhengzhou", "gsxt"]
+
+    /// Runs `gongshi feed` for every bundled portal and kind on the valid fixtures; the outbox.
+    static func makeOutbox() throws -> URL {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-feeds-\(UUID().uuidString)")
+        for portal in portals {
+            for kind in ["penalty", "permit"] {
+                let result = try GongshiProcess.run([
+                    "feed", "--portal", portal, "--kind", kind, "--out", out.path, "--today", "2026-11-30",
+                    Fixtures.url("validate/\(kind)/valid.csv").path,
+                ])
+                #expect(result.status == 0, "\(result)")
+            }
+        }
+        return out
+    }
+
+    /// Every payload in an outbox, by path relative to it (manifests apart).
+    static func payloads(_ out: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: out.path)
+        while let path = enumerator?.nextObject() as? String {
+            let url = out.appendingPathComponent(path)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                !path.hasSuffix(".manifest.json")
+            else { continue }
+            files[path] = try Data(contentsOf: url)
+        }
+        return files
+    }
+
+    @Test("the fixtures give exactly the golden feeds, and their manifests describe them")
+    func golden() throws {
+        let out = try Self.makeOutbox()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let produced = try Self.payloads(out)
+        let goldenRoot = Fixtures.url("feeds")
+        let golden = try Self.payloads(goldenRoot)
+        #expect(!golden.isEmpty)
+        #expect(Set(produced.keys) == Set(golden.keys))
+        for (path, data) in produced {
+            #expect(data == golden[path], "\(path) differs from fixtures/feeds/\(path)")
+            let manifest = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent(path + ".manifest.json"))) as? [String: Any])
+            let digest = manifest["sha256"] as? String
+            #expect(digest?.count == 64)
+            #expect((manifest["file"] as? String) == URL(fileURLWithPath: path).lastPathComponent)
+            #expect(URL(fileURLWithPath: path).lastPathComponent.contains(manifest["batch_id"] as? String ?? "?"))
+        }
+    }
+
+    @Test("the same input gives byte-identical feeds")
+    func deterministic() throws {
+        let first = try Self.makeOutbox()
+        let second = try Self.makeOutbox()
+        defer {
+            try? FileManager.default.removeItem(at: first)
+            try? FileManager.default.removeItem(at: second)
+        }
+        #expect(try Self.payloads(first) == Self.payloads(second))
+    }
+
+    @Test("no public feed holds an ID number: none of the inputs', nor anything shaped like one")
+    func noPersonalNumbers() throws {
+        let out = try Self.makeOutbox()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let today = try CalendarDate.parse("2026-11-30")
+        // Every ID number in the inputs (the personal columns of the fixtures).
+        var inputIDs: Set<String> = []
+        for kind in ["penalty", "permit"] {
+            var rows: [[String]] = []
+            var scanner = CSVScanner()
+            let bytes = [UInt8](try Data(contentsOf: Fixtures.url("validate/\(kind)/valid.csv")))
+            try scanner.consume(bytes) { (row: CSVRow) in rows.append(row.cells) }
+            try scanner.finish { (row: CSVRow) in rows.append(row.cells) }
+            let personal = rows[0].indices.filter { rows[0][$0].hasSuffix("证件号码") }
+            for row in rows.dropFirst() { for column in personal where column < row.count && !row[column].isEmpty { inputIDs.insert(row[column]) } }
+        }
+        #expect(inputIDs.count >= 3)
+        var scanned = 0
+        for (path, data) in try Self.payloads(out) {
+            let text = try Self.text(data, gb18030: path.contains("gsxt-permit"))
+            for id in inputIDs { #expect(!text.contains(id), "\(path) holds an input ID number") }
+            // Any 18-character run of digits (and a final X) that passes GB 11643's check.
+            for match in text.matches(of: /[0-9]{17}[0-9Xx]/) {
+                var bytes = Array(String(match.output).utf8)
+                let isID18 = bytes.withUnsafeBufferPointer { ResidentIDNumber.isValid18($0, today: today) }
+                #expect(!isID18, "\(path): \(match.output)")
+            }
+            // Mainland mobile numbers: 11 digits starting 13–19.
+            for match in text.matches(of: /[0-9]+/) where match.output.count == 11 && match.output.first == "1" {
+                #expect(!"3456789".contains(match.output.dropFirst().first ?? "0"), "\(path): \(match.output)")
+            }
+            scanned += 1
+        }
+        #expect(scanned == 6)
+    }
+
+    /// A payload as text.
+    static func text(_ data: Data, gb18030: Bool) throws -> String {
+        guard gb18030 else { return String(decoding: data, as: UTF8.self) }
+        let transcoder = try #require(Transcoder(from: .gb18030))
+        var utf8: [UInt8] = []
+        let bytes = [UInt8](data)
+        try bytes.withUnsafeBufferPointer { buffer in
+            try transcoder.convert(buffer, isLast: true) { utf8.append(contentsOf: $0) }
+        }
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    // MARK: - Choosing records
+
+    static func profile(_ id: String) throws -> (PortalProfile, [PublicationSchema]) {
+        let schemas = try SchemaCatalog.bundledDocuments.map { try SchemaLoader.load($0).get() }
+        for document in PortalProfileLoader.bundledDocuments {
+            let profile = try PortalProfileLoader.load(document, schemas: schemas).get()
+            if profile.id == id { return (profile, schemas) }
+        }
+        throw CancellationError()
+    }
+
+    static func record(_ schema: PublicationSchema, _ values: [String: String], row: Int) -> ValidRecord {
+        ValidRecord(file: "t.csv", row: row, values: schema.fields.map { values[$0.name] })
+    }
+
+    @Test("gsxt: market entities only, never 自然人, and no penalty that is only 警告")
+    func gsxtChoice() throws {
+        let (profile, schemas) = try Self.profile("gsxt")
+        let schema = try #require(schemas.first { $0.id == "administrative-penalty" })
+        let feed = try #require(profile.feeds.first { $0.name == "penalty" })
+        let company = ["行政相对人名称": "某公司", "行政相对人类别": "法人及非法人组织", "行政相对人代码_1(统一社会信用代码)": "91410100MA40Q8R26R"]
+        let records = [
+            Self.record(schema, company.merging(["行政处罚决定书文号": "罚1", "处罚类别": "警告"]) { $1 }, row: 2),
+            Self.record(schema, company.merging(["行政处罚决定书文号": "罚2", "处罚类别": "警告;罚款"]) { $1 }, row: 3),
+            Self.record(schema, ["行政相对人名称": "李四", "行政相对人类别": "自然人", "行政处罚决定书文号": "罚3", "处罚类别": "罚款"], row: 4),
+            Self.record(
+                schema, company.merging(["行政相对人代码_1(统一社会信用代码)": "11410122000000019Q", "行政处罚决定书文号": "罚4", "处罚类别": "罚款"]) { $1 },
+                row: 5),
+        ]
+        let plan = FeedBuilder.plan(feed, schema: schema, records: records)
+        #expect(plan.batches.flatMap { $0 }.map(\.row) == [3])
+        #expect(plan.skipped.map(\.row) == [2])
+        #expect(plan.skipped.first?.reason.contains("第45号") == true)
+    }
+
+    @Test("信用中国: 自然人 names masked, ID numbers never a column, 法人 names in full")
+    func creditChinaMasking() throws {
+        let (profile, schemas) = try Self.profile("creditchina-henan-zhengzhou")
+        let schema = try #require(schemas.first { $0.id == "administrative-penalty" })
+        for feed in profile.feeds {
+            #expect(!feed.columns.contains { $0.field.contains("证件号码") }, "\(feed.name)")
+        }
+        let natural = try #require(profile.feeds.first { $0.name == "penalty-natural" })
+        let legal = try #require(profile.feeds.first { $0.name == "penalty-legal" })
+        let person = Self.record(schema, ["行政相对人名称": "欧阳明日", "行政相对人类别": "自然人", "证件号码": "410122198503121231"], row: 2)
+        let company = Self.record(schema, ["行政相对人名称": "郑州某某公司", "行政相对人类别": "法人及非法人组织"], row: 3)
+        let naturalRows = FeedBuilder.plan(natural, schema: schema, records: [person, company]).batches.flatMap { $0 }
+        #expect(naturalRows.map { $0.cells[0] } == ["欧***"])
+        let legalRows = FeedBuilder.plan(legal, schema: schema, records: [person, company]).batches.flatMap { $0 }
+        #expect(legalRows.map { $0.cells[0] } == ["郑州某某公司"])
+    }
+
+    @Test("a profile that would publish an ID number unmasked is refused")
+    func personalFieldRefused() throws {
+        let schemas = try SchemaCatalog.bundledDocuments.map { try SchemaLoader.load($0).get() }
+        let text = """
+            id: leaky
+            version: 1
+            title: 泄露
+            feeds:
+              - name: penalty
+                schema: administrative-penalty
+                columns:
+                  - {header: ZJHM, field: 证件号码}
+                format: json-lines
+            """
+        let document = SchemaDocument(origin: .bundled("portals/leaky.yaml"), text: text)
+        guard case .failure(let failure) = PortalProfileLoader.load(document, schemas: schemas) else {
+            Issue.record("the profile was accepted")
+            return
+        }
+        #expect(failure.issues.map(\.code).contains("profile-personal-unmasked"))
+        #expect(failure.issues.first?.line == 8)
+    }
+
+    @Test("batches are cut at the profile's limit, in key order")
+    func batches() throws {
+        let (profile, schemas) = try Self.profile("creditchina-henan-zhengzhou")
+        let schema = try #require(schemas.first { $0.id == "administrative-penalty" })
+        let base = try #require(profile.feeds.first { $0.name == "penalty-legal" })
+        let feed = FeedSpec(
+            name: base.name, title: base.title, schema: base.schema, include: base.include, exclude: base.exclude,
+            columns: base.columns, format: .jsonLines, fileName: base.fileName, batchLimit: 2)
+        let records = (1...5).reversed().map { number in
+            Self.record(schema, ["行政相对人名称": "公司\(number)", "行政相对人类别": "法人及非法人组织", "行政处罚决定书文号": "罚\(number)"], row: number + 1)
+        }
+        let plan = FeedBuilder.plan(feed, schema: schema, records: records)
+        #expect(plan.batches.map(\.count) == [2, 2, 1])
+        #expect(plan.batches.flatMap { $0 }.map(\.row) == [2, 3, 4, 5, 6])
+        let lines = try FeedEncoder.encode(plan.batches[0], feed: feed)
+        #expect(String(decoding: lines, as: UTF8.self).split(separator: "\n").count == 2)
+    }
+}
+
