@@ -118,7 +118,8 @@ public enum FeedEncoder {
         return out
     }
 
-    static func jsonString(_ text: String) -> [UInt8] {
+    /// `text` as a JSON string literal, UTF-8 (only ASCII is ever escaped). Also used for reports.
+    public static func jsonString(_ text: String) -> [UInt8] {
         var out: [UInt8] = [0x22]
         let hex = Array("0123456789abcdef".utf8)
         for byte in text.utf8 {

@@ -1,4 +1,5 @@
 import DisclosureCore
+import FeedEncoders
 import Foundation
 import WorkingDayCalendar
 
@@ -161,28 +162,8 @@ final class ReportWriter {
 
     /// A JSON string literal (or `null`): quotes, backslashes and control characters escaped.
     static func string(_ text: String?) -> String {
-        guard var text else { return "null" }
-        // On the UTF-8 bytes: only ASCII is ever escaped, and the rest is copied in runs.
-        return text.withUTF8 { bytes in
-            var result: [UInt8] = []
-            result.reserveCapacity(bytes.count + 2)
-            result.append(0x22)
-            for byte in bytes {
-                switch byte {
-                case 0x22: result.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: result.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: result.append(contentsOf: [0x5C, 0x6E])
-                case 0x0D: result.append(contentsOf: [0x5C, 0x72])
-                case 0x09: result.append(contentsOf: [0x5C, 0x74])
-                case 0..<0x20:
-                    let hex = Array("0123456789abcdef".utf8)
-                    result.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-                default: result.append(byte)
-                }
-            }
-            result.append(0x22)
-            return String(decoding: result, as: UTF8.self)
-        }
+        guard let text else { return "null" }
+        return String(decoding: FeedEncoder.jsonString(text), as: UTF8.self)
     }
 }
 
