@@ -61,9 +61,15 @@ public enum FeedBuilder {
     struct FieldLookup {
         let schema: PublicationSchema
         let indexByName: [String: Int]
+        /// Per field, for splitting multi-valued cells: values longest first, separators as bytes
+        /// (prepared once, not per record and rule).
+        let valuesLongestFirst: [[String]]
+        let separators: [[[UInt8]]]
 
         init(_ schema: PublicationSchema) {
             self.schema = schema
+            valuesLongestFirst = schema.fields.map { $0.values.sorted { $0.utf8.count > $1.utf8.count } }
+            separators = schema.fields.map { $0.separators.map { Array($0.utf8) } }
             var indexByName: [String: Int] = [:]
             for (index, field) in schema.fields.enumerated() {
                 indexByName[field.name] = indexByName[field.name] ?? index
@@ -79,8 +85,7 @@ public enum FeedBuilder {
             guard let value = values[index], !value.isEmpty else { return rule.match == .empty }
             let field = schema.fields[index]
             let tokens = field.kind == .enumeration && field.multiple
-                ? EnumerationSplitter.split(
-                    value, known: field.values.sorted { $0.utf8.count > $1.utf8.count }, separators: field.separators.map { Array($0.utf8) })
+                ? EnumerationSplitter.split(value, known: valuesLongestFirst[index], separators: separators[index])
                 : [value]
             switch rule.match {
             case .empty: return false
