@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         // SHA-256 of feed payloads (batch ids, manifests).
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // The publication ledger: SQLite (the system's libsqlite3, Debian libsqlite3-dev).
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Pure core.
@@ -56,11 +58,15 @@ let package = Package(
             ]
         ),
 
+        // Edge: the publication ledger on SQLite through GRDB; the only place SQL exists.
+        .target(name: "SQLiteLedger", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+
         // Shell.
         .target(
             name: "GongshiCLI",
             dependencies: [
                 "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig", "FeedEncoders",
+                "SQLiteLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -94,7 +100,11 @@ let package = Package(
             name: "PipelineConfigTests",
             dependencies: ["PipelineConfig", "DisclosureCore", "WorkingDayCalendar", "SourceDecoders", "GongshiTesting"]
         ),
-        .testTarget(name: "GongshiCLITests", dependencies: ["gongshi", "WorkingDayCalendar", "GongshiTesting"]),
+        .testTarget(name: "SQLiteLedgerTests", dependencies: ["SQLiteLedger", "GongshiTesting"]),
+        .testTarget(
+            name: "GongshiCLITests",
+            dependencies: ["gongshi", "WorkingDayCalendar", "SQLiteLedger", "GongshiTesting"]
+        ),
     ]
 )
 

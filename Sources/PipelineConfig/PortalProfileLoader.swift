@@ -6,7 +6,7 @@ internal import Yams
 /// against the publication schemas it names: every field exists, and no personal field (ID
 /// numbers) is published unless the profile masks it.
 public enum PortalProfileLoader {
-    static let topKeys = ["id", "version", "title", "description", "feeds"]
+    static let topKeys = ["id", "version", "title", "description", "deadline_working_days", "feeds"]
     static let feedKeys = ["name", "title", "schema", "include", "exclude", "columns", "format", "file_name", "batch_limit", "xml_root", "xml_record", "note"]
     static let columnKeys = ["header", "field", "mask", "mask_when"]
     static let ruleKeys = ["field", "one_of", "contains_any", "starts_with", "only", "empty", "reason"]
@@ -24,6 +24,10 @@ public enum PortalProfileLoader {
         let id = reader.string(top["id"], "id")
         let version = reader.int(top["version"], "version", minimum: 1)
         let title = reader.string(top["title"], "title")
+        let deadline = reader.int(top["deadline_working_days"], "deadline_working_days", minimum: 1)
+        if let deadline, deadline > 366 {
+            reader.report("profile-bad-value", top["deadline_working_days"], "deadline_working_days 应为 1–366")
+        }
         for (key, value) in [("id", id as Any?), ("version", version), ("title", title)] where value == nil && top[key] == nil {
             reader.report("profile-missing-key", root, "缺少 \(key)")
         }
@@ -40,7 +44,7 @@ public enum PortalProfileLoader {
             reader.report("profile-duplicate-feed", top["feeds"], "feed 名称“\(feed.name)”重复")
         }
         guard reader.issues.isEmpty else { return .failure(.init(issues: reader.issues)) }
-        return .success(PortalProfile(id: id ?? "", version: version ?? 0, title: title ?? "", feeds: feeds))
+        return .success(PortalProfile(id: id ?? "", version: version ?? 0, title: title ?? "", deadlineWorkingDays: deadline, feeds: feeds))
     }
 
     private static func parseFeed(_ node: Node, schemas: [PublicationSchema], _ reader: inout YAMLReader) -> FeedSpec? {

@@ -7,7 +7,7 @@ internal import Yams
 /// fields that do not exist, invalid regular expressions, keys that do not fit the field's type.
 /// Every problem is reported with its line.
 public enum SchemaLoader {
-    static let topKeys = ["id", "version", "title", "aliases", "description", "decision_date", "duplicate_key", "fields"]
+    static let topKeys = ["id", "version", "title", "aliases", "description", "decision_date", "duplicate_key", "subject_name", "subject_code", "fields"]
     static let fieldKeys = [
         "name", "code", "aliases", "type", "required", "required_when", "max_length", "personal", "note",
         "values", "multiple", "separators", "other_prefix",
@@ -53,6 +53,8 @@ public enum SchemaLoader {
             aliases: reader.strings(top["aliases"], "aliases") ?? [],
             decisionDateField: reader.string(top["decision_date"], "decision_date"),
             duplicateKey: reader.strings(top["duplicate_key"], "duplicate_key") ?? [],
+            subjectNameField: reader.string(top["subject_name"], "subject_name"),
+            subjectCodeField: reader.string(top["subject_code"], "subject_code"),
             fields: fields)
         checkReferences(schema, fieldNodes: fieldNodes, top: top, &reader)
         guard reader.issues.isEmpty else { return .failure(.init(issues: reader.issues)) }
@@ -266,6 +268,13 @@ public enum SchemaLoader {
             }
         }
         for name in schema.duplicateKey { require(name, top["duplicate_key"], "duplicate_key ") }
+        if let name = schema.subjectNameField { require(name, top["subject_name"], "subject_name ") }
+        if let code = schema.subjectCodeField {
+            require(code, top["subject_code"], "subject_code ")
+            if let field = schema.fields.first(where: { $0.name == code }), field.check.map({ if case .creditCode = $0 { true } else { false } }) != true {
+                reader.report("schema-bad-value", top["subject_code"], "subject_code 应指向统一社会信用代码字段（check: credit-code）")
+            }
+        }
         if let decision = schema.decisionDateField {
             require(decision, top["decision_date"], "decision_date ")
             if let field = schema.fields.first(where: { $0.name == decision }), field.kind != .date {

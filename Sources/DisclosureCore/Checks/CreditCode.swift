@@ -120,3 +120,30 @@ public enum OrganizationCode {
         }
     }
 }
+
+extension CreditCode.Problem {
+    /// The stable type code and the explanation, in Chinese and English.
+    public var explanation: (type: String, zh: String, en: String) {
+        switch self {
+        case .length(let count):
+            ("credit-code-length", "应为 18 位，实为 \(count) 位", "must be 18 characters, not \(count)")
+        case .character(let position, let character):
+            (
+                "credit-code-character", "第 \(position) 位“\(character)”不是允许的字符（数字和除 I、O、S、V、Z 外的大写字母）",
+                "character \(position) “\(character)” is not allowed (digits and capitals except I, O, S, V, Z)"
+            )
+        case .regionNotDigits(let region):
+            ("credit-code-region", "第 3–8 位行政区划码“\(region)”应为数字", "characters 3–8 (region code) “\(region)” must be digits")
+        case .organizationCode(let organization):
+            (
+                "credit-code-organization-code", "第 9–17 位组织机构代码“\(organization)”校验不通过（GB 11714）",
+                "characters 9–17, the organization code “\(organization)”, fail their check (GB 11714)"
+            )
+        case .checkCharacter(let expected, let found):
+            (
+                "credit-code-check-character", "校验码应为“\(expected)”，而不是“\(found)”；请核对代码是否抄错",
+                "the check character should be “\(expected)”, not “\(found)”: is the code mistyped?"
+            )
+        }
+    }
+}

@@ -8,6 +8,12 @@ public struct FeedPlan: Sendable, Equatable {
         public let key: String
         /// The column values, masked, in column order (empty string: no value).
         public let cells: [String]
+        /// The decision date as written in the record (`YYYY-MM-DD` after normalization).
+        public var decisionDate: String? = nil
+        /// The subject's 统一社会信用代码 and name when it has a real one (a legal person or a
+        /// registered 个体工商户; never a natural person, never the placeholder code).
+        public var subjectCode: String? = nil
+        public var subjectName: String? = nil
     }
 
     public struct Skip: Sendable, Equatable {
@@ -18,10 +24,19 @@ public struct FeedPlan: Sendable, Equatable {
     }
 
     public let feed: FeedSpec
-    /// Batches of at most `feed.batchLimit` rows, in a stable order (by decision key, then cells).
-    public let batches: [[Row]]
+    /// The rows, in a stable order (by decision key, then cells).
+    public let rows: [Row]
     /// Records meant for this feed that its exclusions keep out, with the reason.
     public let skipped: [Skip]
+
+    /// All rows in batches of at most `feed.batchLimit`.
+    public var batches: [[Row]] { Self.batches(of: rows, limit: feed.batchLimit) }
+
+    /// `rows` cut, in order, into batches of at most `limit` rows.
+    public static func batches(of rows: [Row], limit: Int) -> [[Row]] {
+        let limit = max(1, limit)
+        return stride(from: 0, to: rows.count, by: limit).map { Array(rows[$0..<min($0 + limit, rows.count)]) }
+    }
 }
 
 /// Chooses and shapes the records of each feed of a portal profile.
@@ -49,12 +64,16 @@ public enum FeedBuilder {
                 guard column.mask != .none, column.maskWhen.map({ fields.holds($0, record.values) }) ?? true else { return value }
                 return column.mask.apply(value)
             }
-            rows.append(.init(file: record.file, row: record.row, key: key, cells: cells))
+            var row = FeedPlan.Row(file: record.file, row: record.row, key: key, cells: cells)
+            row.decisionDate = fields.decisionDate.flatMap { record.values[$0] }
+            if let code = fields.subjectCode.flatMap({ record.values[$0] }), !code.isEmpty, code != fields.placeholderCode {
+                row.subjectCode = code
+                row.subjectName = fields.subjectName.flatMap { record.values[$0] }
+            }
+            rows.append(row)
         }
         rows.sort { $0.key != $1.key ? $0.key < $1.key : $0.cells.lexicographicallyPrecedes($1.cells) }
-        let limit = max(1, feed.batchLimit)
-        let batches = stride(from: 0, to: rows.count, by: limit).map { Array(rows[$0..<min($0 + limit, rows.count)]) }
-        return FeedPlan(feed: feed, batches: batches, skipped: skipped)
+        return FeedPlan(feed: feed, rows: rows, skipped: skipped)
     }
 
     /// Field names to indices, and rule tests on a record's values.
@@ -65,9 +84,22 @@ public enum FeedBuilder {
         /// (prepared once, not per record and rule).
         let valuesLongestFirst: [[String]]
         let separators: [[[UInt8]]]
+        let decisionDate: Int?
+        let subjectCode: Int?
+        let subjectName: Int?
+        /// The code that stands for "no code" (个体工商户 without one), never a subject's code.
+        let placeholderCode: String?
 
         init(_ schema: PublicationSchema) {
             self.schema = schema
+            decisionDate = schema.decisionDateField.flatMap(schema.index(of:))
+            subjectCode = schema.subjectCodeField.flatMap(schema.index(of:))
+            subjectName = schema.subjectNameField.flatMap(schema.index(of:))
+            if let subjectCode, case .creditCode(let rule) = schema.fields[subjectCode].check {
+                placeholderCode = rule.placeholder
+            } else {
+                placeholderCode = nil
+            }
             valuesLongestFirst = schema.fields.map { $0.values.sorted { $0.utf8.count > $1.utf8.count } }
             separators = schema.fields.map { $0.separators.map { Array($0.utf8) } }
             var indexByName: [String: Int] = [:]

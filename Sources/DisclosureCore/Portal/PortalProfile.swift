@@ -5,12 +5,16 @@ public struct PortalProfile: Sendable, Equatable {
     public let id: String
     public let version: Int
     public let title: String
+    /// Records must be published within this many working days after the decision date (the
+    /// decision day not counted); `nil`: the portal sets no deadline.
+    public let deadlineWorkingDays: Int?
     public let feeds: [FeedSpec]
 
-    public init(id: String, version: Int, title: String, feeds: [FeedSpec]) {
+    public init(id: String, version: Int, title: String, deadlineWorkingDays: Int? = nil, feeds: [FeedSpec]) {
         self.id = id
         self.version = version
         self.title = title
+        self.deadlineWorkingDays = deadlineWorkingDays
         self.feeds = feeds
     }
 }

@@ -18,11 +18,15 @@ public struct PublicationSchema: Sendable {
     public let decisionDateField: String?
     /// The fields that identify one decision within a batch (决定书文号 and the subject).
     public let duplicateKey: [String]
+    /// The fields naming the subject and holding its 统一社会信用代码: what 信用核查 (`gongshi check`)
+    /// looks a subject up by. Only legal persons have the code; a natural person is never indexed.
+    public let subjectNameField: String?
+    public let subjectCodeField: String?
     public let fields: [FieldSpec]
 
     public init(
         id: String, version: Int, title: String, aliases: [String], decisionDateField: String?,
-        duplicateKey: [String], fields: [FieldSpec]
+        duplicateKey: [String], subjectNameField: String? = nil, subjectCodeField: String? = nil, fields: [FieldSpec]
     ) {
         self.id = id
         self.version = version
@@ -30,6 +34,8 @@ public struct PublicationSchema: Sendable {
         self.aliases = aliases
         self.decisionDateField = decisionDateField
         self.duplicateKey = duplicateKey
+        self.subjectNameField = subjectNameField
+        self.subjectCodeField = subjectCodeField
         self.fields = fields
     }
 

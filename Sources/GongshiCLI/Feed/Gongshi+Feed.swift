@@ -4,21 +4,24 @@ import DisclosureCore
 import FeedEncoders
 import Foundation
 import PipelineConfig
+import SQLiteLedger
 import WorkingDayCalendar
 
 extension Gongshi {
-    /// `gongshi feed --portal P --kind K --out DIR FILE...`: validates the files and writes the
-    /// portal's feeds of the valid records into the outbox, one folder per portal and date, each
-    /// file with its manifest. Invalid records are set aside (listed as by `validate`).
+    /// `gongshi feed --portal P --kind K --out DIR [--ledger FILE] FILE...`: validates the files and
+    /// writes the portal's feeds of the valid records into the outbox, one folder per portal and
+    /// date, each file with its manifest. Invalid records are set aside (listed as by `validate`).
     ///
-    /// Not yet: the ledger (a second run writes the same batches again; it does not know what was
-    /// published before) — that is the next step of issue 5.
+    /// With `--ledger`, only what the portal does not have yet goes out: new records as new
+    /// batches, changed ones as corrections, and batches left pending by an interrupted run are
+    /// settled first (see ``OutboxPublisher``). Without it, every valid record is written (a preview).
     struct Feed: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "校验数据文件，并把有效记录按门户配置生成公示文件（含清单 manifest），写入待上传目录。",
             discussion: """
                 目录结构：OUT/门户/YYYY-MM-DD/文件 与 文件.manifest.json。同样的输入生成逐字节相同的文件。\
-                退出码：0 全部有效；65 有无效记录（有效记录照常生成）；64 用法错误；78 配置有误。
+                给出 --ledger 时按公示台账只发送新记录和更正，每条记录只公示一次；上传后用 gongshi ledger confirm 确认。\
+                退出码：0 全部有效；65 有无效记录（有效记录照常生成）；64 用法错误；75 台账正被另一进程使用；78 配置有误。
                 """)
 
         @Option(name: .customLong("portal"), help: ArgumentHelp("门户配置的 id（内置：creditchina-henan-zhengzhou、gsxt）。", valueName: "ID"))
@@ -33,6 +36,11 @@ extension Gongshi {
         @Option(name: .customLong("out"), help: ArgumentHelp("待上传目录（outbox）。", valueName: "DIR"))
         var out: String
 
+        @Option(
+            name: .customLong("ledger"),
+            help: ArgumentHelp("公示台账（SQLite）：只发送门户还没有的记录，并登记批次；不给出时生成全部有效记录（预览）。", valueName: "FILE"))
+        var ledger: String?
+
         @Option(name: .customLong("encoding"), help: ArgumentHelp("文件编码：auto（默认）、utf-8、gb18030、utf-16。", valueName: "ENCODING"))
         var encoding: String = "auto"
 
@@ -40,6 +48,7 @@ extension Gongshi {
         var files: [String] = []
 
         @OptionGroup var today: TodayOptions
+        @OptionGroup var calendar: CalendarOptions
 
         func validate() throws {
             guard (portal == nil) != (profileFile == nil) else { throw ValidationError("需要 --portal 或 --profile 二者之一") }
@@ -58,27 +67,86 @@ extension Gongshi {
                 throw CommandFailure(
                     status: ExitStatus.usage, code: "portal-no-feed", message: "门户“\(profile.title)”没有\(schema.title)的公示文件")
             }
+            // The lock comes first: a second run stops before reading anything.
+            let opened = try ledger.map { path throws(CommandFailure) in
+                try LedgerOptions.openForWriting(path: path, command: "feed --portal \(profile.id) --kind \(schema.id)")
+            }
             var options = InputOptions()
             options.encoding = EncodingChoice(rawValue: encoding.lowercased()) ?? .auto
             let writer = try ReportWriter(json: false, language: .zh, reportPath: nil)
+            if let (_, ledger) = opened {
+                let run = try CommandFailure.ledger { () throws(LedgerError) in
+                    try ledger.beginRun(command: "feed", today: today.description, startedAt: LedgerClock.now())
+                }
+                let publisher = OutboxPublisher(
+                    ledger: ledger, run: run, outbox: URL(fileURLWithPath: out), profile: profile, today: today,
+                    calendar: profile.deadlineWorkingDays == nil ? nil : try calendar.load())
+                for line in try publisher.reconcile() { Output.answer(line) }
+                let (report, records) = try FileValidator.validate(
+                    files: files, schema: schema, today: today, options: options, writer: writer, collectsRecords: true)
+                try writer.finish(report)
+                try recordInputs(records, schema: schema, ledger: ledger, run: run)
+                for feed in feeds {
+                    let plan = FeedBuilder.plan(feed, schema: schema, records: records)
+                    printSkipped(plan, profile: profile)
+                    let counts = try publisher.publish(plan, schema: schema)
+                    Output.answer(Self.summary(counts, feed: feed))
+                }
+                let status = report.isValid ? ExitStatus.ok : ExitStatus.dataError
+                try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
+                if status != ExitStatus.ok { throw ExitCode(status) }
+                return
+            }
             let (report, records) = try FileValidator.validate(
                 files: files, schema: schema, today: today, options: options, writer: writer, collectsRecords: true)
             try writer.finish(report)
             let folder = URL(fileURLWithPath: out).appendingPathComponent(profile.id).appendingPathComponent(today.description)
             for feed in feeds {
                 let plan = FeedBuilder.plan(feed, schema: schema, records: records)
-                for skip in plan.skipped {
-                    Output.answer("\(skip.file):\(skip.row): 不公示到\(profile.title)（\(feed.title)）：\(skip.reason) [portal-excluded]")
-                }
+                printSkipped(plan, profile: profile)
                 for (part, rows) in plan.batches.enumerated() {
                     let batch = try FeedBatchFile(
                         profile: profile, feed: feed, schema: schema, rows: rows, part: part + 1, date: today)
                     try batch.write(into: folder)
                     Output.answer("\(folder.path)/\(batch.fileName)：\(rows.count) 条 [\(feed.name)] 批次 \(batch.id)")
                 }
-                if plan.batches.isEmpty { Output.answer("\(feed.title)：没有要公示的记录 [\(feed.name)]") }
+                if plan.rows.isEmpty { Output.answer("\(feed.title)：没有要公示的记录 [\(feed.name)]") }
             }
             if !report.isValid { throw ExitCode(ExitStatus.dataError) }
+        }
+
+        private func printSkipped(_ plan: FeedPlan, profile: PortalProfile) {
+            for skip in plan.skipped {
+                Output.answer("\(skip.file):\(skip.row): 不公示到\(profile.title)（\(plan.feed.title)）：\(skip.reason) [portal-excluded]")
+            }
+        }
+
+        static func summary(_ counts: OutboxPublisher.FeedCounts, feed: FeedSpec) -> String {
+            var parts = ["新公示 \(counts.published) 条", "更正 \(counts.corrected) 条", "未变化不再发送 \(counts.unchanged) 条"]
+            if counts.withdrawn > 0 { parts.append("已撤下不再公示 \(counts.withdrawn) 条") }
+            if counts.repeated > 0 { parts.append("同一决定重复出现 \(counts.repeated) 条（只发送第一条）") }
+            return "\(feed.title) [\(feed.name)]：" + parts.joined(separator: "，")
+        }
+
+        /// Fingerprints the source files and records every valid record's key and content hash.
+        private func recordInputs(_ records: [ValidRecord], schema: PublicationSchema, ledger: Ledger, run: Int64) throws {
+            var fingerprints: [String: SourceFingerprint] = [:]
+            for file in files {
+                guard let (sha256, size) = Digest.fingerprint(path: file) else { continue }
+                fingerprints[file] = SourceFingerprint(sha256: sha256, size: size, place: file)
+            }
+            let keyFields = schema.duplicateKey.compactMap(schema.index(of:))
+            let dateField = schema.decisionDateField.flatMap(schema.index(of:))
+            let versions = records.compactMap { record -> RecordVersion? in
+                guard let source = fingerprints[record.file] else { return nil }
+                let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
+                return RecordVersion(
+                    kind: schema.id, key: key, contentSHA256: Digest.sha256Hex(values: record.values),
+                    decisionDate: OutboxPublisher.isoDate(dateField.flatMap { record.values[$0] }), sourceSHA256: source.sha256, sourceRow: record.row)
+            }
+            try CommandFailure.ledger { () throws(LedgerError) in
+                try ledger.recordInputs(files.compactMap { fingerprints[$0] }, records: versions, run: run)
+            }
         }
 
         private func loadProfile() throws -> PortalProfile {
@@ -99,22 +167,28 @@ extension Gongshi {
 }
 
 /// One batch of one feed as a file, with its manifest. The batch id is derived from the content
-/// (portal, feed, payload), so the same records always make the same batch.
+/// (portal, feed, operation, payload), so the same records always make the same batch.
 struct FeedBatchFile {
     let id: String
+    let operation: BatchOperation
     let fileName: String
     let payload: [UInt8]
+    let payloadSHA256: String
     let manifest: [UInt8]
 
-    init(profile: PortalProfile, feed: FeedSpec, schema: PublicationSchema, rows: [FeedPlan.Row], part: Int, date: CalendarDate) throws {
+    init(
+        profile: PortalProfile, feed: FeedSpec, schema: PublicationSchema, rows: [FeedPlan.Row], part: Int, date: CalendarDate,
+        operation: BatchOperation = .publish
+    ) throws {
+        self.operation = operation
         do {
             payload = try FeedEncoder.encode(rows, feed: feed)
         } catch {
             throw CommandFailure(status: ExitStatus.dataError, code: "feed-encoding", message: "\(feed.name)：\(error.message)")
         }
-        let payloadDigest = SHA256.hash(data: payload).map { String(format: "%02x", $0) }.joined()
-        let idDigest = SHA256.hash(data: Array("\(profile.id)\n\(feed.name)\n\(payloadDigest)".utf8))
-        id = idDigest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        let payloadDigest = Digest.sha256Hex(payload)
+        payloadSHA256 = payloadDigest
+        id = String(Digest.sha256Hex(Array("\(profile.id)\n\(feed.name)\n\(operation.rawValue)\n\(payloadDigest)".utf8)).prefix(16))
         let compactDate = date.description.replacingOccurrences(of: "-", with: "")
         fileName = feed.fileName
             .replacingOccurrences(of: "{portal}", with: profile.id)
@@ -128,6 +202,7 @@ struct FeedBatchFile {
             ("portal", ReportWriter.string(profile.id)),
             ("profile_version", String(profile.version)),
             ("feed", ReportWriter.string(feed.name)),
+            ("operation", ReportWriter.string(operation.rawValue)),
             ("kind", ReportWriter.string(schema.id)),
             ("schema_version", String(schema.version)),
             ("format", ReportWriter.string(feed.format.rawValue)),

@@ -7,11 +7,15 @@ public enum ExitStatus {
     public static let usage: Int32 = 64
     /// EX_DATAERR: records with data errors.
     public static let dataError: Int32 = 65
+    /// EX_NOINPUT: an input that must exist does not (a ledger never written).
+    public static let noInput: Int32 = 66
     /// EX_UNAVAILABLE: a portal could not be used.
     public static let unavailable: Int32 = 69
     /// EX_CANTCREAT: an output file (a report) could not be written.
     public static let cantCreate: Int32 = 73
-    /// EX_TEMPFAIL: work left for a later run.
+    /// EX_IOERR: the ledger refused a write (a full disk, a constraint).
+    public static let ioError: Int32 = 74
+    /// EX_TEMPFAIL: work left for a later run; also: another process holds the ledger's lock.
     public static let temporaryFailure: Int32 = 75
     /// EX_CONFIG: bad configuration — an unreadable or invalid calendar, or a count beyond its coverage.
     public static let configuration: Int32 = 78

@@ -1,0 +1,54 @@
+/// Decides, record by record, what a feed needs given what the ledger already holds: publish a
+/// new record, correct a changed one, or leave it alone. Pure; the ledger is read by the caller.
+public enum PublicationPlanner {
+    /// The latest publication of a key on a feed that did not fail.
+    public struct Known: Sendable, Equatable {
+        public enum State: Sendable, Equatable {
+            /// In a batch not yet confirmed by the portal.
+            case pending
+            case published
+            /// Taken down (信用修复, end of the publication period, a revoked decision).
+            case withdrawn
+        }
+
+        public let contentHash: String
+        public let state: State
+        public let batchID: String
+
+        public init(contentHash: String, state: State, batchID: String) {
+            self.contentHash = contentHash
+            self.state = state
+            self.batchID = batchID
+        }
+    }
+
+    public enum Decision: Sendable, Equatable {
+        /// Never published on this feed: publish it.
+        case publish
+        /// Published (or on its way) with other content: send the new content as a correction.
+        case correct(previous: String)
+        /// The same content is already published or on its way: send nothing.
+        case unchanged(Known)
+        /// Withdrawn from this feed: it stays withdrawn until someone decides otherwise.
+        case withdrawn(Known)
+        /// The same key came earlier in this plan; only the first is sent.
+        case repeatedKey
+    }
+
+    /// One decision per row, in row order.
+    ///
+    /// - Parameters:
+    ///   - keys: each row's record key.
+    ///   - hashes: each row's content hash (of the cells the feed publishes).
+    ///   - known: the ledger's view of this feed, by key.
+    public static func decide(keys: [String], hashes: [String], known: [String: Known]) -> [Decision] {
+        precondition(keys.count == hashes.count)
+        var seen: Set<String> = []
+        return zip(keys, hashes).map { key, hash in
+            guard seen.insert(key).inserted else { return .repeatedKey }
+            guard let known = known[key] else { return .publish }
+            if known.state == .withdrawn { return .withdrawn(known) }
+            return known.contentHash == hash ? .unchanged(known) : .correct(previous: known.contentHash)
+        }
+    }
+}

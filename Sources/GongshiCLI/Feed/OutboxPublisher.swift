@@ -1,0 +1,248 @@
+import DisclosureCore
+import Foundation
+import SQLiteLedger
+import WorkingDayCalendar
+
+/// Publishes a portal's feeds through the outbox, exactly once, with the ledger.
+///
+/// The outbox is the transport for portals that take files through a web form: a clerk uploads
+/// the files from `OUTBOX/<portal>/<date>/` and then confirms (`gongshi ledger confirm BATCH`, or
+/// by saving the portal's receipt as `<file>.receipt` beside the file). Each batch goes through
+/// these steps, each one durable before the next starts:
+///
+/// ```
+///   stage      payload and manifest written to OUTBOX/.staging/<batch>/ (temporary name, rename)
+///      │                                                            ── crash: nothing recorded; planned again
+///   pending    batch and its publications recorded, one transaction
+///      │                                                            ── crash: reconcile delivers the staged bytes
+///   deliver    manifest, then payload, renamed into OUTBOX/<portal>/<date>/
+///      │                                                            ── crash: reconcile finds the file, notes it
+///   delivered  noted in the ledger; the batch waits for its receipt
+///      │
+///   confirmed  receipt recorded: batch and publications published, one transaction
+/// ```
+///
+/// Before anything new, ``reconcile()`` settles every pending batch of the portal left by an
+/// earlier run: a receipt dropped in is recorded, staged bytes are delivered under the same
+/// batch id, and a batch whose bytes are gone is marked failed so its records are planned again.
+struct OutboxPublisher {
+    let ledger: Ledger
+    let run: Int64
+    let outbox: URL
+    let profile: PortalProfile
+    let today: CalendarDate
+    let calendar: WorkingDayCalendar?
+
+    /// What a feed run did, for the summary line.
+    struct FeedCounts {
+        var published = 0
+        var corrected = 0
+        var unchanged = 0
+        var withdrawn = 0
+        var repeated = 0
+    }
+
+    private var stagingRoot: URL { outbox.appendingPathComponent(".staging") }
+
+    private func staged(_ id: String, _ fileName: String) -> URL {
+        stagingRoot.appendingPathComponent(id).appendingPathComponent(fileName)
+    }
+
+    // MARK: Reconcile
+
+    /// Settles the portal's pending batches from earlier runs; returns the lines to print.
+    func reconcile() throws(CommandFailure) -> [String] {
+        var lines: [String] = []
+        for batch in try CommandFailure.ledger({ () throws(LedgerError) in try ledger.batches(portal: profile.id, status: .pending) }) {
+            let final = URL(fileURLWithPath: batch.outboxPath)
+            if Self.holds(final.path, sha256: batch.payloadSHA256) {
+                if let receipt = try ReceiptFile.read(besides: final.path) {
+                    let outcome = try CommandFailure.ledger { () throws(LedgerError) in
+                        try ledger.confirm(batch: batch.id, receipt: receipt.receipt, on: today.description)
+                    }
+                    FaultInjection.reached("receipt-recorded")
+                    lines.append(ConfirmMessage.line(outcome, batch: batch, source: "回执 \(receipt.path)"))
+                } else {
+                    if batch.deliveredAt == nil { try markDelivered(batch.id) }
+                    lines.append("待确认：批次 \(batch.id) \(final.path)（\(batch.records) 条）；上传后运行 gongshi ledger confirm \(batch.id)")
+                }
+            } else if Self.holds(staged(batch.id, batch.fileName).path, sha256: batch.payloadSHA256) {
+                try deliver(id: batch.id, fileName: batch.fileName, to: final)
+                FaultInjection.reached("upload-done")
+                try markDelivered(batch.id)
+                lines.append("补投递：上次运行中断，批次 \(batch.id) 原样放入 \(final.path)（\(batch.records) 条，批次号不变）")
+            } else {
+                _ = try CommandFailure.ledger { () throws(LedgerError) in
+                    try ledger.fail(batch: batch.id, reason: "待上传文件丢失或被改动：\(final.path)")
+                }
+                lines.append(
+                    "警告 [outbox-file-lost] 批次 \(batch.id) 的文件 \(final.path) 不见了或被改动，暂存区也没有：批次标为失败，其中 \(batch.records) 条记录本次重新计划")
+            }
+        }
+        return lines
+    }
+
+    // MARK: Publish
+
+    /// Plans one feed against the ledger and sends what is new or changed; returns the counts and
+    /// prints a line per batch.
+    func publish(_ plan: FeedPlan, schema: PublicationSchema) throws -> FeedCounts {
+        let feed = plan.feed
+        let known = try CommandFailure.ledger { () throws(LedgerError) in
+            try ledger.currentPublications(portal: profile.id, feed: feed.name)
+        }.mapValues { current in
+            PublicationPlanner.Known(
+                contentHash: current.contentSHA256,
+                state: current.status == .withdrawn ? .withdrawn : current.status == .published ? .published : .pending,
+                batchID: current.batchID)
+        }
+        let hashes = plan.rows.map { Digest.sha256Hex(values: [feed.name] + $0.cells) }
+        let decisions = PublicationPlanner.decide(keys: plan.rows.map(\.key), hashes: hashes, known: known)
+
+        var counts = FeedCounts()
+        var fresh: [(FeedPlan.Row, String)] = []
+        var changed: [(FeedPlan.Row, String, String)] = []
+        for ((row, hash), decision) in zip(zip(plan.rows, hashes), decisions) {
+            switch decision {
+            case .publish: fresh.append((row, hash))
+            case .correct(let previous): changed.append((row, hash, previous))
+            case .unchanged: counts.unchanged += 1
+            case .withdrawn: counts.withdrawn += 1
+            case .repeatedKey: counts.repeated += 1
+            }
+        }
+        let freshRows = fresh.map { ($0.0, $0.1, String?.none) }
+        let changedRows = changed.map { ($0.0, $0.1, Optional($0.2)) }
+        for (operation, rows) in [(BatchOperation.publish, freshRows), (.correct, changedRows)] where !rows.isEmpty {
+            let batches = FeedPlan.batches(of: rows.map(\.0), limit: feed.batchLimit)
+            var offset = 0
+            for (part, batchRows) in batches.enumerated() {
+                let entries = rows[offset..<offset + batchRows.count]
+                offset += batchRows.count
+                try send(
+                    batchRows, hashes: entries.map(\.1), previous: entries.map(\.2), feed: feed, schema: schema, part: part + 1,
+                    operation: operation)
+            }
+            if operation == .publish { counts.published = rows.count } else { counts.corrected = rows.count }
+        }
+        return counts
+    }
+
+    /// One batch through the steps: stage, pending, deliver, delivered.
+    private func send(
+        _ rows: [FeedPlan.Row], hashes: [String], previous: [String?], feed: FeedSpec, schema: PublicationSchema, part: Int,
+        operation: BatchOperation
+    ) throws {
+        let file = try FeedBatchFile(
+            profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today, operation: operation)
+        let final = outbox.appendingPathComponent(profile.id).appendingPathComponent(today.description)
+            .appendingPathComponent(file.fileName)
+
+        // Stage: the bytes exist before the ledger mentions them.
+        let stagedPayload = staged(file.id, file.fileName)
+        try FileManager.default.createDirectory(at: stagedPayload.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try SecureFile.write(file.manifest, to: stagedPayload.path + ".manifest.json", mode: 0o644)
+        try SecureFile.write(file.payload, to: stagedPayload.path, mode: 0o644)
+        FaultInjection.reached("feed-written")
+
+        // Pending: batch and publications, one transaction.
+        let publications = zip(rows, zip(hashes, previous)).map { row, hashes in
+            NewPublication(
+                key: row.key, contentSHA256: hashes.0, previousSHA256: hashes.1, decisionDate: Self.isoDate(row.decisionDate),
+                dueOn: dueDate(row.decisionDate), subjectCode: row.subjectCode, subjectName: row.subjectName,
+                schemaVersion: schema.version, profileVersion: profile.version)
+        }
+        let batch = NewBatch(
+            id: file.id, portal: profile.id, feed: feed.name, kind: schema.id, operation: operation, fileName: file.fileName,
+            outboxPath: final.path, payloadSHA256: file.payloadSHA256, records: rows.count, createdOn: today.description)
+        try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordPending(batch, publications: publications, run: run) }
+        FaultInjection.reached("batch-pending")
+
+        // Deliver, then note it.
+        try deliver(id: file.id, fileName: file.fileName, to: final)
+        FaultInjection.reached("upload-done")
+        try markDelivered(file.id)
+        let what = operation == .correct ? "更正" : "新公示"
+        Output.answer("\(what)：批次 \(file.id) \(final.path)（\(rows.count) 条）[\(feed.name)]；上传后运行 gongshi ledger confirm \(file.id)")
+    }
+
+    /// Moves a staged batch into the outbox: the manifest first, then the payload (whose arrival
+    /// is what counts), each by rename; then removes the staging folder.
+    private func deliver(id: String, fileName: String, to final: URL) throws(CommandFailure) {
+        let payload = staged(id, fileName)
+        do {
+            try FileManager.default.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure(status: ExitStatus.cantCreate, code: "outbox-unwritable", message: "无法创建待上传目录 \(final.deletingLastPathComponent().path)")
+        }
+        let manifest = payload.path + ".manifest.json"
+        if FileManager.default.fileExists(atPath: manifest) {
+            guard rename(manifest, final.path + ".manifest.json") == 0 else {
+                throw CommandFailure(status: ExitStatus.cantCreate, code: "outbox-unwritable", message: "无法写入 \(final.path).manifest.json")
+            }
+        }
+        guard rename(payload.path, final.path) == 0 else {
+            throw CommandFailure(status: ExitStatus.cantCreate, code: "outbox-unwritable", message: "无法写入 \(final.path)")
+        }
+        try? FileManager.default.removeItem(at: payload.deletingLastPathComponent())
+        rmdir(stagingRoot.path)  // only when empty
+    }
+
+    private func markDelivered(_ id: String) throws(CommandFailure) {
+        try CommandFailure.ledger { () throws(LedgerError) in try ledger.markDelivered(batch: id, at: LedgerClock.now()) }
+    }
+
+    /// The disclosure deadline for a decision date, or `nil` (no deadline in the profile, no date,
+    /// or a date the calendar does not cover).
+    private func dueDate(_ decision: String?) -> String? {
+        guard let days = profile.deadlineWorkingDays, let decision, let date = try? CalendarDate.parse(decision),
+            let calendar, let due = try? calendar.deadline(after: date, workingDays: days)
+        else { return nil }
+        return due.description
+    }
+
+    /// A date as the ledger stores it, `YYYY-MM-DD` (records may write `YYYY/MM/DD`).
+    static func isoDate(_ text: String?) -> String? {
+        guard let text else { return nil }
+        return (try? CalendarDate.parse(text))?.description ?? text
+    }
+
+    /// Whether the file at `path` exists with exactly these bytes.
+    static func holds(_ path: String, sha256: String) -> Bool {
+        Digest.fingerprint(path: path)?.sha256 == sha256
+    }
+}
+
+/// A portal's receipt saved beside a feed file as `<file>.receipt`.
+enum ReceiptFile {
+    static let suffix = ".receipt"
+    /// Receipts above this size are recorded by hash only.
+    static let textLimit = 16 * 1024
+
+    static func read(besides feedPath: String) throws(CommandFailure) -> (path: String, receipt: Receipt)? {
+        let path = feedPath + suffix
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return (path, try read(path))
+    }
+
+    static func read(_ path: String) throws(CommandFailure) -> Receipt {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(status: ExitStatus.noInput, code: "receipt-unreadable", message: "无法读取回执文件 \(path)")
+        }
+        let bytes = [UInt8](data)
+        let text = bytes.count <= textLimit ? String(validating: bytes, as: UTF8.self) : nil
+        return Receipt(text: text ?? "（\(bytes.count) 字节，非 UTF-8 文本或过大，只记录 SHA-256）", sha256: Digest.sha256Hex(bytes))
+    }
+}
+
+/// The line for a confirmation, shared by reconcile and `ledger confirm`.
+enum ConfirmMessage {
+    static func line(_ outcome: ConfirmOutcome, batch: BatchInfo, source: String) -> String {
+        switch outcome {
+        case .confirmed(let records): "已确认：批次 \(batch.id)（\(batch.fileName)）\(records) 条记为已公示；依据：\(source)"
+        case .alreadyConfirmed(let on): "批次 \(batch.id) 已于 \(on) 确认，不再重复登记"
+        case .failedBatch: "批次 \(batch.id) 已标为失败，不能确认；其中记录会在下次运行时重新生成"
+        case .unknownBatch: "台账中没有批次 \(batch.id)"
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Crypto
+import Foundation
+
+/// SHA-256 as lowercase hex: payloads, batch ids, content hashes and source-file fingerprints.
+enum Digest {
+    static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array(bytes))
+        return hex(hasher.finalize())
+    }
+
+    /// The hash of a list of values, unambiguous: each value is followed by U+001F, and a missing
+    /// value is U+0000 (which no valid text holds).
+    static func sha256Hex(values: [String?]) -> String {
+        var hasher = SHA256()
+        for value in values {
+            hasher.update(data: Array((value ?? "\u{0}").utf8))
+            hasher.update(data: [0x1F])
+        }
+        return hex(hasher.finalize())
+    }
+
+    /// A file's fingerprint, read in 1 MiB chunks (memory does not grow with the file).
+    static func fingerprint(path: String) -> (sha256: String, size: Int64)? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            size += Int64(chunk.count)
+        }
+        return (hex(hasher.finalize()), size)
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

@@ -1,0 +1,114 @@
+internal import GRDB
+
+/// The ledger's schema, as named migrations that only ever move forward: a shipped migration is
+/// never edited; a change is a new migration appended at the end. Constraints live in SQL
+/// (NOT NULL, CHECK, UNIQUE, foreign keys), so a bug in the Swift code cannot store a state the
+/// protocol does not know.
+enum LedgerMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-30 v1 ledger") { db in
+            // One row per command that wrote to the ledger.
+            try db.execute(sql: """
+                CREATE TABLE run (
+                    id INTEGER PRIMARY KEY,
+                    command TEXT NOT NULL,
+                    today TEXT NOT NULL CHECK (today GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+                    started_at TEXT NOT NULL,
+                    finished_at TEXT,
+                    exit_code INTEGER
+                );
+                """)
+            // Every source file seen, by content: the same bytes under another name are the same file.
+            try db.execute(sql: """
+                CREATE TABLE source_file (
+                    sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+                    size INTEGER NOT NULL CHECK (size >= 0),
+                    place TEXT NOT NULL,
+                    first_run INTEGER NOT NULL REFERENCES run(id),
+                    last_run INTEGER NOT NULL REFERENCES run(id),
+                    PRIMARY KEY (sha256, place)
+                );
+                """)
+            // Every version of every valid record: its key and the hash of all its values.
+            try db.execute(sql: """
+                CREATE TABLE record (
+                    kind TEXT NOT NULL,
+                    record_key TEXT NOT NULL CHECK (record_key <> ''),
+                    content_sha256 TEXT NOT NULL CHECK (length(content_sha256) = 64),
+                    decision_date TEXT,
+                    source_sha256 TEXT NOT NULL,
+                    source_row INTEGER NOT NULL CHECK (source_row >= 2),
+                    first_run INTEGER NOT NULL REFERENCES run(id),
+                    PRIMARY KEY (kind, record_key, content_sha256)
+                );
+                """)
+            // One feed file: pending until the portal has it (published) or refused it (failed).
+            try db.execute(sql: """
+                CREATE TABLE batch (
+                    id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+                    portal TEXT NOT NULL,
+                    feed TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    operation TEXT NOT NULL CHECK (operation IN ('publish', 'correct', 'withdraw')),
+                    file_name TEXT NOT NULL,
+                    outbox_path TEXT NOT NULL,
+                    payload_sha256 TEXT NOT NULL CHECK (length(payload_sha256) = 64),
+                    records INTEGER NOT NULL CHECK (records > 0),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'published', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 1 CHECK (attempts >= 1),
+                    created_run INTEGER NOT NULL REFERENCES run(id),
+                    created_on TEXT NOT NULL,
+                    delivered_at TEXT,
+                    confirmed_on TEXT,
+                    receipt TEXT,
+                    receipt_sha256 TEXT,
+                    last_error TEXT,
+                    CHECK (status <> 'published' OR confirmed_on IS NOT NULL)
+                );
+                """)
+            // One record's publication (or correction) on one portal feed.
+            try db.execute(sql: """
+                CREATE TABLE publication (
+                    id INTEGER PRIMARY KEY,
+                    portal TEXT NOT NULL,
+                    feed TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    record_key TEXT NOT NULL CHECK (record_key <> ''),
+                    content_sha256 TEXT NOT NULL CHECK (length(content_sha256) = 64),
+                    previous_sha256 TEXT,
+                    operation TEXT NOT NULL CHECK (operation IN ('publish', 'correct')),
+                    batch_id TEXT NOT NULL REFERENCES batch(id),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'published', 'failed', 'withdrawn')),
+                    decision_date TEXT,
+                    due_on TEXT,
+                    published_on TEXT,
+                    subject_code TEXT,
+                    subject_name TEXT,
+                    schema_version INTEGER NOT NULL,
+                    profile_version INTEGER NOT NULL,
+                    UNIQUE (portal, feed, record_key, content_sha256, operation),
+                    CHECK ((operation = 'correct') = (previous_sha256 IS NOT NULL)),
+                    CHECK (status <> 'published' OR published_on IS NOT NULL)
+                );
+                CREATE INDEX publication_by_key ON publication(record_key);
+                CREATE INDEX publication_by_subject ON publication(subject_code) WHERE subject_code IS NOT NULL;
+                CREATE INDEX publication_by_batch ON publication(batch_id);
+                """)
+            // A record taken down from a portal (信用修复, an ended publication period, a revoked decision).
+            try db.execute(sql: """
+                CREATE TABLE withdrawal (
+                    id INTEGER PRIMARY KEY,
+                    publication_id INTEGER NOT NULL REFERENCES publication(id),
+                    reason TEXT NOT NULL CHECK (reason <> ''),
+                    basis TEXT,
+                    requested_on TEXT NOT NULL,
+                    batch_id TEXT REFERENCES batch(id),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+                    UNIQUE (publication_id)
+                );
+                """)
+        }
+        return migrator
+    }
+}
