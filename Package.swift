@@ -100,7 +100,10 @@ let package = Package(
             name: "PipelineConfigTests",
             dependencies: ["PipelineConfig", "DisclosureCore", "WorkingDayCalendar", "SourceDecoders", "GongshiTesting"]
         ),
-        .testTarget(name: "SQLiteLedgerTests", dependencies: ["SQLiteLedger", "GongshiTesting"]),
+        .testTarget(
+            name: "SQLiteLedgerTests",
+            dependencies: ["SQLiteLedger", "GongshiTesting", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "GongshiCLITests",
             dependencies: ["gongshi", "WorkingDayCalendar", "SQLiteLedger", "GongshiTesting"]

@@ -6,10 +6,12 @@ public enum GongshiProcess {
     /// What one run produced.
     public struct Result: Sendable, CustomStringConvertible {
         public let status: Int32
+        /// The signal that ended the process (SIGKILL: 9), or `nil` when it exited.
+        public let signal: Int32?
         public let stdout: String
         public let stderr: String
 
-        public var description: String { "exit \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
+        public var description: String { "\(signal.map { "signal \($0)" } ?? "exit \(status)")\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
     }
 
     /// The built executable: beside the test bundle in the build products folder.
@@ -68,6 +70,7 @@ public enum GongshiProcess {
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus,
+            signal: process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil,
             stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
     }

@@ -1,1 +1,147 @@
+import Foundation
+import GRDB
+import SQLiteLedger
 import Testing
+
+/// The ledger on a real SQLite file: migrations, constraints, the batch life cycle, the lock.
+@Suite("Publication ledger")
+struct LedgerTests {
+    /// A fresh folder with a ledger path in it.
+    static func freshPath() -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-ledger-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder.appendingPathComponent("ledger.sqlite").path
+    }
+
+    static let hashA = String(repeating: "a", count: 64)
+    static let hashB = String(repeating: "b", count: 64)
+
+    static func batch(_ id: String, operation: BatchOperation = .publish, records: Int = 2) -> NewBatch {
+        NewBatch(
+            id: id, portal: "gsxt", feed: "penalty", kind: "administrative-penalty", operation: operation,
+            fileName: "f-\(id).xml", outboxPath: "/outbox/f-\(id).xml", payloadSHA256: hashA, records: records,
+            createdOn: "2026-11-30")
+    }
+
+    static func publication(_ key: String, hash: String = hashA, previous: String? = nil) -> NewPublication {
+        NewPublication(
+            key: key, contentSHA256: hash, previousSHA256: previous, decisionDate: "2026-11-20", dueOn: "2026-12-01",
+            subjectCode: "91410100MA40Q8R26R", subjectName: "某公司", schemaVersion: 2, profileVersion: 1)
+    }
+
+    static func begin(_ ledger: Ledger) throws -> Int64 {
+        try ledger.beginRun(command: "test", today: "2026-11-30", startedAt: "2026-11-30T09:00:00+08:00")
+    }
+
+    @Test("a new ledger is created mode 0600 with every named migration applied, in order")
+    func createdPrivateAndMigrated() throws {
+        let path = Self.freshPath()
+        let ledger = try Ledger.open(path: path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try ledger.appliedMigrations() == ["2026-11-30 v1 ledger"])
+        // Opening again applies nothing twice.
+        #expect(try Ledger.open(path: path).appliedMigrations() == ["2026-11-30 v1 ledger"])
+    }
+
+    @Test("a ledger written by a newer gongshi (an unknown migration) is refused, not guessed at")
+    func newerLedgerRefused() throws {
+        let path = Self.freshPath()
+        _ = try Ledger.open(path: path)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('2099-01-01 future')") }
+        #expect(throws: LedgerError.newerVersion(path: path, unknown: ["2099-01-01 future"])) { try Ledger.open(path: path) }
+        #expect(throws: LedgerError.newerVersion(path: path, unknown: ["2099-01-01 future"])) {
+            try Ledger.openForReading(path: path)
+        }
+    }
+
+    @Test("the constraints are in SQL: states, operations and hashes outside the protocol are refused")
+    func constraintsInSQL() throws {
+        let path = Self.freshPath()
+        let ledger = try Ledger.open(path: path)
+        let run = try Self.begin(ledger)
+        try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1")], run: run)
+        let queue = try DatabaseQueue(path: path)
+        let refused = [
+            "UPDATE batch SET status = 'sent'",
+            "UPDATE batch SET status = 'published'",  // published needs a confirmation date
+            "UPDATE publication SET operation = 'correct'",  // a correction needs the content it corrects
+            "UPDATE publication SET content_sha256 = 'x'",
+            "UPDATE publication SET batch_id = 'ffffffffffffffff'",  // no such batch (foreign key)
+            "INSERT INTO run (command, today, started_at) VALUES ('x', '30/11/2026', 'now')",
+        ]
+        for sql in refused {
+            #expect(throws: DatabaseError.self, "\(sql)") { try queue.write { try $0.execute(sql: sql) } }
+        }
+    }
+
+    @Test("pending, then confirmed once: the batch and its records become published; again changes nothing")
+    func confirmOnce() throws {
+        let ledger = try Ledger.open(path: Self.freshPath())
+        let run = try Self.begin(ledger)
+        try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1"), Self.publication("K2")], run: run)
+        #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty")["K1"]?.status == .pending)
+        #expect(try ledger.confirm(batch: "00000000000000a1", receipt: nil, on: "2026-12-01") == .confirmed(records: 2))
+        #expect(try ledger.confirm(batch: "00000000000000a1", receipt: nil, on: "2026-12-02") == .alreadyConfirmed(on: "2026-12-01"))
+        #expect(try ledger.confirm(batch: "ffffffffffffffff", receipt: nil, on: "2026-12-02") == .unknownBatch)
+        let history = try ledger.history(key: "K1")
+        #expect(history.map(\.status) == [.published])
+        #expect(history.first?.publishedOn == "2026-12-01")
+        // Recording the same content again is refused: a record is published once.
+        #expect(throws: LedgerError.self) {
+            try ledger.recordPending(Self.batch("00000000000000a2"), publications: [Self.publication("K1")], run: run)
+        }
+        #expect(try ledger.batch("00000000000000a2") == nil)  // the whole transaction was undone
+    }
+
+    @Test("a failed batch frees its records; the same batch made again is pending once more, one attempt up")
+    func failedBatchRetried() throws {
+        let ledger = try Ledger.open(path: Self.freshPath())
+        let run = try Self.begin(ledger)
+        try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1")], run: run)
+        #expect(try ledger.fail(batch: "00000000000000a1", reason: "门户拒收"))
+        #expect(try ledger.fail(batch: "00000000000000a1", reason: "again") == false)
+        #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty")["K1"] == nil)
+        #expect(try ledger.confirm(batch: "00000000000000a1", receipt: nil, on: "2026-12-01") == .failedBatch)
+        try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1")], run: run)
+        let batch = try #require(try ledger.batch("00000000000000a1"))
+        #expect(batch.status == .pending && batch.attempts == 2 && batch.lastError == nil)
+        #expect(try ledger.history(key: "K1").map(\.status) == [.pending])
+    }
+
+    @Test("a correction points at the content it replaces; status counts overdue and late records")
+    func correctionAndSummary() throws {
+        let ledger = try Ledger.open(path: Self.freshPath())
+        let run = try Self.begin(ledger)
+        try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1|名称")], run: run)
+        _ = try ledger.confirm(batch: "00000000000000a1", receipt: Receipt(text: "ok", sha256: Self.hashB), on: "2026-12-03")
+        try ledger.recordPending(
+            Self.batch("00000000000000a2", operation: .correct, records: 1),
+            publications: [Self.publication("K1|名称", hash: Self.hashB, previous: Self.hashA)], run: run)
+        let history = try ledger.history(key: "K1")  // the decision number alone finds the record
+        #expect(history.map(\.operation) == [.publish, .correct])
+        #expect(history.last?.previousSHA256 == Self.hashA)
+        #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty")["K1|名称"]?.contentSHA256 == Self.hashB)
+        let summary = try ledger.summary(today: "2026-12-05")
+        #expect(summary.batches == [.published: 1, .pending: 1])
+        #expect(summary.overdue.map(\.key) == ["K1|名称"])  // the pending correction, due 2026-12-01
+        #expect(summary.publishedLate == 1)  // published 2026-12-03, due 2026-12-01
+        #expect(try ledger.publications(subjectCode: "91410100MA40Q8R26R").count == 2)
+        #expect(try ledger.summary(today: "2026-12-01").overdue.isEmpty)
+    }
+
+    @Test("the run lock: a second holder is refused at once and told who holds it; released when the holder goes")
+    func runLock() throws {
+        let path = Self.freshPath()
+        var first: LedgerLock? = try LedgerLock(ledgerPath: path, holder: "pid 1，test")
+        #expect(throws: LedgerError.locked(path: path + ".lock", holder: "pid 1，test")) {
+            try LedgerLock(ledgerPath: path, holder: "pid 2")
+        }
+        #expect(first != nil)
+        first = nil
+        _ = try LedgerLock(ledgerPath: path, holder: "pid 3")
+        let mode = try FileManager.default.attributesOfItem(atPath: path + ".lock")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+}
