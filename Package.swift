@@ -106,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GongshiCLITests",
-            dependencies: ["gongshi", "WorkingDayCalendar", "SQLiteLedger", "GongshiTesting"]
+            dependencies: ["gongshi", "WorkingDayCalendar", "SQLiteLedger", "SourceDecoders", "GongshiTesting"]
         ),
     ]
 )
