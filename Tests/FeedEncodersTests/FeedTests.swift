@@ -214,5 +214,41 @@ struct FeedTests {
         let lines = try FeedEncoder.encode(plan.batches[0], feed: feed)
         #expect(String(decoding: lines, as: UTF8.self).split(separator: "\n").count == 2)
     }
-}
 
+    @Test("feed rows carry the decision date, and a subject's credit code only for legal persons with a real one")
+    func subjectCodes() throws {
+        let (profile, schemas) = try Self.profile("creditchina-henan-zhengzhou")
+        #expect(profile.deadlineWorkingDays == 7)
+        let schema = try #require(schemas.first { $0.id == "administrative-penalty" })
+        let code = "行政相对人代码_1(统一社会信用代码)"
+        let records = [
+            Self.record(schema, ["行政相对人名称": "甲公司", "行政相对人类别": "法人及非法人组织", code: "91410100MA40Q8R26R", "行政处罚决定书文号": "罚1", "处罚决定日期": "2026/11/20"], row: 2),
+            Self.record(schema, ["行政相对人名称": "乙店", "行政相对人类别": "个体工商户", code: "00000000000000000X", "行政处罚决定书文号": "罚2"], row: 3),
+            Self.record(schema, ["行政相对人名称": "张三", "行政相对人类别": "自然人", "行政处罚决定书文号": "罚3"], row: 4),
+        ]
+        let rows = profile.feeds.filter { $0.schema == schema.id }.flatMap { FeedBuilder.plan($0, schema: schema, records: records).rows }
+        #expect(rows.count == 3)
+        let byKey = Dictionary(uniqueKeysWithValues: rows.map { ($0.key, $0) })
+        #expect(byKey["罚1|甲公司"]?.subjectCode == "91410100MA40Q8R26R")
+        #expect(byKey["罚1|甲公司"]?.subjectName == "甲公司")
+        #expect(byKey["罚1|甲公司"]?.decisionDate == "2026/11/20")
+        #expect(byKey["罚2|乙店"]?.subjectCode == nil)  // the placeholder is nobody's code
+        #expect(byKey["罚3|张三"]?.subjectCode == nil && byKey["罚3|张三"]?.subjectName == nil)
+    }
+
+    @Test("a deadline outside 1–366 working days is refused with its line")
+    func badDeadline() throws {
+        let (_, schemas) = try Self.profile("gsxt")
+        let bundled = try #require(PortalProfileLoader.bundledDocuments.first { $0.text.contains("id: gsxt") })
+        for (value, line) in [("0", 13), ("400", 13), ("七", 13)] {
+            let text = bundled.text.replacingOccurrences(of: "deadline_working_days: 7", with: "deadline_working_days: \(value)")
+            let document = SchemaDocument(origin: .bundled("portals/deadline.yaml"), text: text)
+            guard case .failure(let failure) = PortalProfileLoader.load(document, schemas: schemas) else {
+                Issue.record("deadline \(value) was accepted")
+                continue
+            }
+            #expect(failure.issues.map(\.code) == ["profile-bad-value"] || failure.issues.map(\.code) == ["schema-bad-value"], "\(failure.issues)")
+            #expect(failure.issues.first?.line == line)
+        }
+    }
+}

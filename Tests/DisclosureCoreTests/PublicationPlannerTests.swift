@@ -1,0 +1,29 @@
+import DisclosureCore
+import Testing
+
+@Suite("Publication planner")
+struct PublicationPlannerTests {
+    typealias Known = PublicationPlanner.Known
+
+    @Test("new → publish; same content → unchanged; other content → correction of it; withdrawn stays; a key twice → first only")
+    func decisions() {
+        let known: [String: Known] = [
+            "same": Known(contentHash: "h1", state: .published, batchID: "b1"),
+            "pending": Known(contentHash: "h2", state: .pending, batchID: "b2"),
+            "changed": Known(contentHash: "old", state: .published, batchID: "b3"),
+            "gone": Known(contentHash: "h4", state: .withdrawn, batchID: "b4"),
+        ]
+        let decisions = PublicationPlanner.decide(
+            keys: ["new", "same", "pending", "changed", "gone", "new"],
+            hashes: ["n", "h1", "h2", "h3", "other", "n2"],
+            known: known)
+        #expect(decisions == [
+            .publish,
+            .unchanged(known["same"]!),
+            .unchanged(known["pending"]!),
+            .correct(previous: "old"),
+            .withdrawn(known["gone"]!),
+            .repeatedKey,
+        ])
+    }
+}
