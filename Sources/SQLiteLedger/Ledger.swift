@@ -342,11 +342,13 @@ public final class Ledger: Sendable {
     }
 
     private static func batchInfo(_ row: Row) -> BatchInfo {
-        BatchInfo(
+        let recorded = NewBatch(
             id: row["id"], portal: row["portal"], feed: row["feed"], kind: row["kind"],
             operation: BatchOperation(rawValue: row["operation"]) ?? .publish, fileName: row["file_name"],
             outboxPath: row["outbox_path"], payloadSHA256: row["payload_sha256"], records: row["records"],
-            status: BatchStatus(rawValue: row["status"]) ?? .pending, attempts: row["attempts"], createdOn: row["created_on"],
+            createdOn: row["created_on"])
+        return BatchInfo(
+            recorded: recorded, status: BatchStatus(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
             deliveredAt: row["delivered_at"], confirmedOn: row["confirmed_on"], lastError: row["last_error"])
     }
 

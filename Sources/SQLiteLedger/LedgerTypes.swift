@@ -105,23 +105,18 @@ public struct NewPublication: Sendable, Equatable {
     }
 }
 
-/// A batch as the ledger holds it.
+/// A batch as the ledger holds it: what it was recorded with, and where it stands. Its recorded
+/// fields read directly (`batch.id`, `batch.outboxPath`).
+@dynamicMemberLookup
 public struct BatchInfo: Sendable, Equatable {
-    public let id: String
-    public let portal: String
-    public let feed: String
-    public let kind: String
-    public let operation: BatchOperation
-    public let fileName: String
-    public let outboxPath: String
-    public let payloadSHA256: String
-    public let records: Int
+    public let recorded: NewBatch
     public let status: BatchStatus
     public let attempts: Int
-    public let createdOn: String
     public let deliveredAt: String?
     public let confirmedOn: String?
     public let lastError: String?
+
+    public subscript<T>(dynamicMember keyPath: KeyPath<NewBatch, T>) -> T { recorded[keyPath: keyPath] }
 }
 
 /// A receipt: the portal's answer to an upload (a file a clerk saved, or a note typed with
