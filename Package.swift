@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         // The publication ledger: SQLite (the system's libsqlite3, Debian libsqlite3-dev).
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // The portal sandbox's HTTP server (small, async/await; HTTP parsing is not our core).
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
     targets: [
         // Pure core.
@@ -61,12 +63,24 @@ let package = Package(
         // Edge: the publication ledger on SQLite through GRDB; the only place SQL exists.
         .target(name: "SQLiteLedger", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
 
+        // The portal upload API as Swift values and its request signature (HMAC-SHA256).
+        .target(name: "PortalAPI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // System library: libcurl (Debian libcurl4-openssl-dev), for HTTPS and SFTP uploads.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Edge: the libcurl transport and the portal clients (API, SFTP drop).
+        .target(name: "PortalClients", dependencies: ["CCurl", "PortalAPI"]),
+        // Edge: the portal sandbox, a real HTTP server implementing the API, with fault injection.
+        .target(
+            name: "PortalSandbox",
+            dependencies: ["PortalAPI", .product(name: "FlyingFox", package: "FlyingFox")]
+        ),
+
         // Shell.
         .target(
             name: "GongshiCLI",
             dependencies: [
                 "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig", "FeedEncoders",
-                "SQLiteLedger",
+                "SQLiteLedger", "PortalAPI", "PortalClients", "PortalSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
