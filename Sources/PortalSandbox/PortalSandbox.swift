@@ -45,7 +45,8 @@ public actor PortalSandbox {
     }
 
     public init(port: UInt16, credentials: Credentials, data: URL?, faults: FaultPlan, clock: @escaping @Sendable () -> Int64) throws {
-        server = HTTPServer(address: .loopback(port: port), timeout: 600, logger: .disabled)
+        // 127.0.0.1 itself: FlyingFox's `.loopback` is the IPv6 ::1.
+        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 600, logger: .disabled)
         self.credentials = credentials
         self.data = data
         self.faults = faults

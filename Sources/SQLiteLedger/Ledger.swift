@@ -174,16 +174,17 @@ public final class Ledger: Sendable {
             let insert = try db.makeStatement(
                 sql: """
                     INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation,
-                                             batch_id, status, decision_date, due_on, subject_code, subject_name,
+                                             batch_id, position, status, decision_date, due_on, subject_code, subject_name,
                                              schema_version, profile_version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (portal, feed, record_key, content_sha256, operation)
-                    DO UPDATE SET status = 'pending', batch_id = excluded.batch_id WHERE publication.status = 'failed'
+                    DO UPDATE SET status = 'pending', batch_id = excluded.batch_id, position = excluded.position, reason = NULL
+                    WHERE publication.status = 'failed'
                     """)
-            for publication in publications {
+            for (offset, publication) in publications.enumerated() {
                 try insert.execute(arguments: [
                     batch.portal, batch.feed, batch.kind, publication.key, publication.contentSHA256,
-                    publication.previousSHA256, batch.operation.rawValue, batch.id, publication.decisionDate,
+                    publication.previousSHA256, batch.operation.rawValue, batch.id, offset + 1, publication.decisionDate,
                     publication.dueOn, publication.subjectCode, publication.subjectName, publication.schemaVersion,
                     publication.profileVersion,
                 ])
@@ -229,6 +230,44 @@ public final class Ledger: Sendable {
                     arguments: [date, id])
                 return .confirmed(records: db.changesCount)
             }
+        }
+    }
+
+    /// Records a portal's per-record receipt: each record of the batch published or rejected
+    /// (with the reason), the batch published; one transaction. A batch already published is left
+    /// alone (the receipt of a batch is the same every time it is asked for).
+    ///
+    /// - Parameter rejected: reasons by 1-based position in the payload; every other position is accepted.
+    public func applyReceipt(
+        batch id: String, rejected: [Int: String], receipt: Receipt, on date: String
+    ) throws(LedgerError) -> ConfirmOutcome {
+        try write { db in
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM batch WHERE id = ?", arguments: [id]) else {
+                return .unknownBatch
+            }
+            guard status == BatchStatus.pending.rawValue else {
+                if status == BatchStatus.published.rawValue {
+                    let on = try String.fetchOne(db, sql: "SELECT confirmed_on FROM batch WHERE id = ?", arguments: [id])
+                    return .alreadyConfirmed(on: on ?? "")
+                }
+                return .failedBatch
+            }
+            try db.execute(
+                sql: """
+                    UPDATE batch SET status = 'published', confirmed_on = ?, receipt = ?, receipt_sha256 = ?,
+                        delivered_at = coalesce(delivered_at, ?)
+                    WHERE id = ?
+                    """,
+                arguments: [date, receipt.text, receipt.sha256, date, id])
+            let reject = try db.makeStatement(
+                sql: "UPDATE publication SET status = 'rejected', reason = ? WHERE batch_id = ? AND position = ? AND status = 'pending'")
+            for (position, reason) in rejected.sorted(by: { $0.key < $1.key }) {
+                try reject.execute(arguments: [reason, id, position])
+            }
+            try db.execute(
+                sql: "UPDATE publication SET status = 'published', published_on = ? WHERE batch_id = ? AND status = 'pending'",
+                arguments: [date, id])
+            return .confirmed(records: db.changesCount)
         }
     }
 
@@ -321,7 +360,7 @@ public final class Ledger: Sendable {
     /// The publications of one batch.
     public func publications(batch id: String) throws(LedgerError) -> [PublicationEntry] {
         try read { db in
-            try Row.fetchAll(db, sql: Self.entrySQL + " WHERE p.batch_id = ? ORDER BY p.record_key", arguments: [id]).map(Self.entry)
+            try Row.fetchAll(db, sql: Self.entrySQL + " WHERE p.batch_id = ? ORDER BY p.position", arguments: [id]).map(Self.entry)
         }
     }
 
@@ -329,7 +368,8 @@ public final class Ledger: Sendable {
 
     private static let entrySQL = """
         SELECT p.portal, p.feed, p.kind, p.record_key, p.content_sha256, p.previous_sha256, p.operation, p.status,
-               p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason
+               p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
+               p.position, p.reason
         FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
         """
 
@@ -338,7 +378,7 @@ public final class Ledger: Sendable {
             portal: row[0], feed: row[1], kind: row[2], key: row[3], contentSHA256: row[4], previousSHA256: row[5],
             operation: BatchOperation(rawValue: row[6]) ?? .publish, status: PublicationStatus(rawValue: row[7]) ?? .pending,
             batchID: row[8], batchFile: row[9], decisionDate: row[10], dueOn: row[11], publishedOn: row[12],
-            subjectCode: row[13], subjectName: row[14], withdrawalReason: row[15])
+            subjectCode: row[13], subjectName: row[14], withdrawalReason: row[15], position: row[16], rejectionReason: row[17])
     }
 
     private static func batchInfo(_ row: Row) -> BatchInfo {

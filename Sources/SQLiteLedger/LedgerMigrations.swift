@@ -109,6 +109,51 @@ enum LedgerMigrations {
                 );
                 """)
         }
+        // Portals that answer per record (the portal API): a record can be rejected, with the
+        // portal's reason; a record's position in its batch's payload links it to its receipt.
+        // SQLite cannot change a CHECK constraint in place, so the table is rebuilt (GRDB runs
+        // migrations with foreign-key checks deferred to the end).
+        migrator.registerMigration("2026-11-30 v2 per-record receipts") { db in
+            try db.execute(sql: """
+                CREATE TABLE publication_v2 (
+                    id INTEGER PRIMARY KEY,
+                    portal TEXT NOT NULL,
+                    feed TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    record_key TEXT NOT NULL CHECK (record_key <> ''),
+                    content_sha256 TEXT NOT NULL CHECK (length(content_sha256) = 64),
+                    previous_sha256 TEXT,
+                    operation TEXT NOT NULL CHECK (operation IN ('publish', 'correct')),
+                    batch_id TEXT NOT NULL REFERENCES batch(id),
+                    position INTEGER NOT NULL CHECK (position >= 1),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'published', 'rejected', 'failed', 'withdrawn')),
+                    reason TEXT,
+                    decision_date TEXT,
+                    due_on TEXT,
+                    published_on TEXT,
+                    subject_code TEXT,
+                    subject_name TEXT,
+                    schema_version INTEGER NOT NULL,
+                    profile_version INTEGER NOT NULL,
+                    UNIQUE (portal, feed, record_key, content_sha256, operation),
+                    CHECK ((operation = 'correct') = (previous_sha256 IS NOT NULL)),
+                    CHECK (status <> 'published' OR published_on IS NOT NULL),
+                    CHECK (status <> 'rejected' OR reason IS NOT NULL)
+                );
+                INSERT INTO publication_v2 (id, portal, feed, kind, record_key, content_sha256, previous_sha256, operation,
+                    batch_id, position, status, decision_date, due_on, published_on, subject_code, subject_name,
+                    schema_version, profile_version)
+                SELECT id, portal, feed, kind, record_key, content_sha256, previous_sha256, operation, batch_id,
+                    (SELECT count(*) FROM publication q WHERE q.batch_id = p.batch_id AND q.id <= p.id),
+                    status, decision_date, due_on, published_on, subject_code, subject_name, schema_version, profile_version
+                FROM publication p;
+                DROP TABLE publication;
+                ALTER TABLE publication_v2 RENAME TO publication;
+                CREATE INDEX publication_by_key ON publication(record_key);
+                CREATE INDEX publication_by_subject ON publication(subject_code) WHERE subject_code IS NOT NULL;
+                CREATE UNIQUE INDEX publication_by_batch ON publication(batch_id, position);
+                """)
+        }
         return migrator
     }
 }

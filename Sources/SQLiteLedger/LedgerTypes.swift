@@ -38,7 +38,9 @@ public enum BatchStatus: String, Sendable, CaseIterable {
 }
 
 public enum PublicationStatus: String, Sendable, CaseIterable {
-    case pending, published, failed, withdrawn
+    /// `rejected`: the portal refused this record (its receipt says why); sent again only when
+    /// its content changes.
+    case pending, published, rejected, failed, withdrawn
 }
 
 public enum BatchOperation: String, Sendable {
@@ -150,6 +152,10 @@ public struct PublicationEntry: Sendable, Equatable {
     public let subjectName: String?
     /// Set when a withdrawal was recorded for it.
     public let withdrawalReason: String?
+    /// Its 1-based place in the batch's payload.
+    public let position: Int
+    /// The portal's reason, for a rejected record.
+    public let rejectionReason: String?
 }
 
 /// The state that decides what a record needs next on one portal feed: the latest publication

@@ -9,6 +9,8 @@ public enum PublicationPlanner {
             case published
             /// Taken down (信用修复, end of the publication period, a revoked decision).
             case withdrawn
+            /// The portal refused it; the same content would only be refused again.
+            case rejected
         }
 
         public let contentHash: String
@@ -31,6 +33,8 @@ public enum PublicationPlanner {
         case unchanged(Known)
         /// Withdrawn from this feed: it stays withdrawn until someone decides otherwise.
         case withdrawn(Known)
+        /// The portal rejected this very content; it goes out again only once the data is fixed.
+        case stillRejected(Known)
         /// The same key came earlier in this plan; only the first is sent.
         case repeatedKey
     }
@@ -47,8 +51,12 @@ public enum PublicationPlanner {
         return zip(keys, hashes).map { key, hash in
             guard seen.insert(key).inserted else { return .repeatedKey }
             guard let known = known[key] else { return .publish }
-            if known.state == .withdrawn { return .withdrawn(known) }
-            return known.contentHash == hash ? .unchanged(known) : .correct(previous: known.contentHash)
+            switch known.state {
+            case .withdrawn: return .withdrawn(known)
+            // Fixed data after a rejection is a first publication: the portal has nothing to correct.
+            case .rejected: return known.contentHash == hash ? .stillRejected(known) : .publish
+            case .pending, .published: return known.contentHash == hash ? .unchanged(known) : .correct(previous: known.contentHash)
+            }
         }
     }
 }

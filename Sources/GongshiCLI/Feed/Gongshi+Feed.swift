@@ -124,6 +124,7 @@ extension Gongshi {
         static func summary(_ counts: OutboxPublisher.FeedCounts, feed: FeedSpec) -> String {
             var parts = ["新公示 \(counts.published) 条", "更正 \(counts.corrected) 条", "未变化不再发送 \(counts.unchanged) 条"]
             if counts.withdrawn > 0 { parts.append("已撤下不再公示 \(counts.withdrawn) 条") }
+            if counts.stillRejected > 0 { parts.append("门户拒收且内容未改、不再发送 \(counts.stillRejected) 条") }
             if counts.repeated > 0 { parts.append("同一决定重复出现 \(counts.repeated) 条（只发送第一条）") }
             return "\(feed.title) [\(feed.name)]：" + parts.joined(separator: "，")
         }

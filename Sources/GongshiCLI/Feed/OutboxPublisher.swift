@@ -40,6 +40,16 @@ struct OutboxPublisher {
         var unchanged = 0
         var withdrawn = 0
         var repeated = 0
+        var stillRejected = 0
+    }
+
+    static func state(_ status: PublicationStatus) -> PublicationPlanner.Known.State {
+        switch status {
+        case .withdrawn: .withdrawn
+        case .published: .published
+        case .rejected: .rejected
+        case .pending, .failed: .pending
+        }
     }
 
     private var stagingRoot: URL { outbox.appendingPathComponent(".staging") }
@@ -93,7 +103,7 @@ struct OutboxPublisher {
         }.mapValues { current in
             PublicationPlanner.Known(
                 contentHash: current.contentSHA256,
-                state: current.status == .withdrawn ? .withdrawn : current.status == .published ? .published : .pending,
+                state: Self.state(current.status),
                 batchID: current.batchID)
         }
         let hashes = plan.rows.map { Digest.sha256Hex(values: [feed.name] + $0.cells) }
@@ -108,6 +118,7 @@ struct OutboxPublisher {
             case .correct(let previous): changed.append((row, hash, previous))
             case .unchanged: counts.unchanged += 1
             case .withdrawn: counts.withdrawn += 1
+            case .stillRejected: counts.stillRejected += 1
             case .repeatedKey: counts.repeated += 1
             }
         }

@@ -166,6 +166,7 @@ enum PublicationLine {
         switch entry.status {
         case .pending: status = "待确认"
         case .published: status = "已公示 \(entry.publishedOn ?? "")"
+        case .rejected: status = "被门户拒收（\(entry.rejectionReason ?? "")）"
         case .failed: status = "失败"
         case .withdrawn: status = "已撤下（\(entry.withdrawalReason ?? "")）"
         }

@@ -1,0 +1,48 @@
+import Foundation
+
+/// An app key and secret for the portal API, from a file of mode 0600 (`app_key=…`, `secret=…`,
+/// one per line) or from the environment (`GONGSHI_PORTAL_APP_KEY`, `GONGSHI_PORTAL_SECRET`) —
+/// never from a pipeline's YAML or the command line, where they would be seen. The secret never
+/// appears in output: messages name the file or the variable, not the value.
+struct Credentials {
+    static let appKeyVariable = "GONGSHI_PORTAL_APP_KEY"
+    static let secretVariable = "GONGSHI_PORTAL_SECRET"
+
+    let appKey: String
+    let secret: String
+
+    static func load(file: String?) throws(CommandFailure) -> Credentials {
+        if let file { return try read(file) }
+        let environment = ProcessInfo.processInfo.environment
+        guard let appKey = environment[appKeyVariable], !appKey.isEmpty, let secret = environment[secretVariable], !secret.isEmpty
+        else {
+            throw CommandFailure(
+                status: ExitStatus.configuration, code: "credentials-missing",
+                message: "没有门户凭据：用 --credentials 指定权限为 0600 的凭据文件，或设置环境变量 \(appKeyVariable) 和 \(secretVariable)")
+        }
+        return Credentials(appKey: appKey, secret: secret)
+    }
+
+    private static func read(_ path: String) throws(CommandFailure) -> Credentials {
+        var status = stat()
+        guard stat(path, &status) == 0, let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(status: ExitStatus.configuration, code: "credentials-unreadable", message: "无法读取凭据文件 \(path)")
+        }
+        guard status.st_mode & 0o077 == 0 else {
+            throw CommandFailure(
+                status: ExitStatus.configuration, code: "credentials-too-open",
+                message: "凭据文件 \(path) 的权限为 \(String(status.st_mode & 0o777, radix: 8))，其他用户可读；请改为 0600（chmod 600 \(path)）")
+        }
+        var values: [String: String] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty, !text.hasPrefix("#"), let equals = text.firstIndex(of: "=") else { continue }
+            values[text[..<equals].trimmingCharacters(in: .whitespaces)] = text[text.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+        }
+        guard let appKey = values["app_key"], !appKey.isEmpty, let secret = values["secret"], !secret.isEmpty else {
+            throw CommandFailure(
+                status: ExitStatus.configuration, code: "credentials-incomplete", message: "凭据文件 \(path) 应有 app_key= 和 secret= 两行")
+        }
+        return Credentials(appKey: appKey, secret: secret)
+    }
+}
