@@ -108,6 +108,7 @@ public actor PortalSandbox {
             operation: request.headers[HTTPHeader(PortalAPI.Header.operation)] ?? "publish", withdrawn: [])
         batches[id] = stored
         save(stored, payload: body)
+        count("batch stored")
         if faults.resets > 0 {
             faults.resets -= 1
             count("batch reset")
