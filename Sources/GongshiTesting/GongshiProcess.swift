@@ -38,40 +38,15 @@ public enum GongshiProcess {
         _ arguments: [String], environment: [String: String?] = [:], directory: URL? = nil,
         launcher: [String] = []
     ) throws -> Result {
-        let process = Process()
-        if let tool = launcher.first {
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = Array(launcher.dropFirst()) + [executable.path] + arguments
-        } else {
-            process.executableURL = executable
-            process.arguments = arguments
-        }
+        let (path, fullArguments) = launcher.first.map { ($0, Array(launcher.dropFirst()) + [executable.path] + arguments) }
+            ?? (executable.path, arguments)
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "GONGSHI_CALENDAR_DIR")
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        process.currentDirectoryURL = directory ?? FileManager.default.temporaryDirectory
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes to the end before waiting, so a large output cannot block the child.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
+        let child = try ChildProcess.spawn(
+            path, fullArguments, environment: env, directory: (directory ?? FileManager.default.temporaryDirectory).path)
+        let (status, signal, out, err) = child.finish()
         return Result(
-            status: process.terminationStatus,
-            signal: process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil,
-            stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            status: status, signal: signal, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
     }
 }

@@ -169,16 +169,10 @@ struct CalendarCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let copy = folder.appendingPathComponent("gongshi")
         try FileManager.default.copyItem(at: GongshiProcess.executable, to: copy)
-        let process = Process()
-        process.executableURL = copy
-        process.arguments = ["calendar", "deadline", "2020-01-23"]
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(String(decoding: data, as: UTF8.self) == "2020-02-11\n")
+        let child = try ChildProcess.spawn(
+            copy.path, ["calendar", "deadline", "2020-01-23"], environment: ProcessInfo.processInfo.environment, directory: "/")
+        let result = child.finish()
+        #expect(result.status == 0)
+        #expect(String(decoding: result.stdout, as: UTF8.self) == "2020-02-11\n")
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import SQLiteLedger
+@testable import SQLiteLedger
 import Testing
 
 /// The ledger on a real SQLite file: migrations, constraints, the batch life cycle, the lock.
@@ -39,9 +39,43 @@ struct LedgerTests {
         let ledger = try Ledger.open(path: path)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
-        #expect(try ledger.appliedMigrations() == ["2026-11-30 v1 ledger"])
+        #expect(try ledger.appliedMigrations() == Self.migrations)
         // Opening again applies nothing twice.
-        #expect(try Ledger.open(path: path).appliedMigrations() == ["2026-11-30 v1 ledger"])
+        #expect(try Ledger.open(path: path).appliedMigrations() == Self.migrations)
+    }
+
+    static let migrations = ["2026-11-30 v1 ledger", "2026-11-30 v2 per-record receipts"]
+
+    @Test("a ledger written before v2 is migrated forward in place: its publications keep their data and get positions")
+    func migratesForward() throws {
+        let path = Self.freshPath()
+        let queue = try DatabaseQueue(path: path)
+        try LedgerMigrations.migrator.migrate(queue, upTo: "2026-11-30 v1 ledger")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO run (command, today, started_at) VALUES ('feed', '2026-11-30', 'x')")
+            try db.execute(sql: """
+                INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status,
+                                   created_run, created_on)
+                VALUES ('00000000000000a1', 'gsxt', 'penalty', 'k', 'publish', 'f', '/f', ?, 2, 'pending', 1, '2026-11-30')
+                """, arguments: [Self.hashA])
+            for key in ["K2", "K1"] {
+                try db.execute(sql: """
+                    INSERT INTO publication (portal, feed, kind, record_key, content_sha256, operation, batch_id, status,
+                                             schema_version, profile_version)
+                    VALUES ('gsxt', 'penalty', 'k', ?, ?, 'publish', '00000000000000a1', 'pending', 2, 1)
+                    """, arguments: [key, Self.hashA])
+            }
+        }
+        let ledger = try Ledger.open(path: path)
+        #expect(try ledger.appliedMigrations() == Self.migrations)
+        let entries = try ledger.publications(batch: "00000000000000a1")
+        #expect(entries.map(\.key) == ["K2", "K1"])  // payload order = insertion order
+        #expect(entries.map(\.position) == [1, 2])
+        let outcome = try ledger.applyReceipt(
+            batch: "00000000000000a1", rejected: [2: "缺少字段"], receipt: Receipt(text: "r", sha256: Self.hashB), on: "2026-12-01")
+        #expect(outcome == .confirmed(records: 1))
+        #expect(try ledger.history(key: "K1").first?.status == .rejected)
+        #expect(try ledger.history(key: "K1").first?.rejectionReason == "缺少字段")
     }
 
     @Test("a ledger written by a newer gongshi (an unknown migration) is refused, not guessed at")
