@@ -118,6 +118,7 @@ let package = Package(
             name: "SQLiteLedgerTests",
             dependencies: ["SQLiteLedger", "GongshiTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(name: "PortalAPITests", dependencies: ["PortalAPI", "PortalClients", "GongshiTesting"]),
         .testTarget(
             name: "GongshiCLITests",
             dependencies: ["gongshi", "WorkingDayCalendar", "SQLiteLedger", "SourceDecoders", "GongshiTesting"]

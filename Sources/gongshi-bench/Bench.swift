@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gongshi-bench",
         abstract: "Generate national-format penalty records and time `gongshi validate` on them.",
-        subcommands: [Generate.self, Run.self])
+        subcommands: [Generate.self, Run.self, Upload.self])
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case csv, xml
@@ -74,6 +74,69 @@ struct Bench: ParsableCommand {
                   wall \(String(format: "%.2f", seconds)) s, cpu \(String(format: "%.2f", measured.cpuSeconds)) s
                   \(Int(Double(records) / seconds)) records/s (runs: \(rates.joined(separator: ", "))), \(String(format: "%.0f", Double(bytes) / 1_048_576 / seconds)) MB/s
                   peak RSS \(measurements.map(\.maxRSSKiB).max().map { $0 / 1024 } ?? 0) MB (largest of the runs)
+                """)
+        }
+    }
+}
+
+extension Bench {
+    /// `gongshi-bench upload`: N generated records through `gongshi feed --ledger` into JSON Lines
+    /// batches, then `gongshi upload` to the real sandbox (`gongshi sandbox`) on 127.0.0.1. Times both.
+    struct Upload: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time `gongshi feed --ledger` and `gongshi upload` of N records to the sandbox on loopback.")
+
+        @Option(help: "How many records.") var records = 1_000_000
+        @Option(help: "The generator's seed.") var seed: UInt64 = 2026
+        @Option(help: "Where generated files are kept.") var data = NSTemporaryDirectory() + "gongshi-bench"
+        @Option(help: "The gongshi executable (default: beside this one).") var gongshi: String?
+        @Option(help: "The API portal profile (JSON Lines feeds).") var profile = "fixtures/portals/api-portal.v1.yaml"
+
+        func run() throws {
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            let file = "\(data)/penalties-\(records)-\(seed).csv"
+            if !FileManager.default.fileExists(atPath: file) {
+                _ = try Writer.write(records: records, format: .csv, seed: seed, to: file)
+            }
+            let executable = gongshi ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("gongshi").path
+            let work = "\(data)/upload-\(records)-\(getpid())"
+            try? FileManager.default.removeItem(atPath: work)
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let credentials = "\(work)/credentials"
+            FileManager.default.createFile(
+                atPath: credentials, contents: Data("app_key=bench\nsecret=bench-secret\n".utf8), attributes: [.posixPermissions: 0o600])
+            let sandbox = try Child.start(executable, ["sandbox", "--port", "0", "--credentials", credentials])
+            defer { sandbox.stop() }
+            let feed = try Child.run(
+                executable,
+                ["feed", "--profile", profile, "--kind", "penalty", "--out", "\(work)/outbox", "--ledger", "\(work)/ledger.sqlite",
+                 "--today", "2026-11-30", file],
+                stdout: "\(work)/feed.log", workers: nil)
+            var batches = 0
+            var sent = 0
+            var bytes = 0
+            let outbox = FileManager.default.enumerator(atPath: "\(work)/outbox")
+            while let path = outbox?.nextObject() as? String {
+                guard path.hasSuffix(".jsonl") else { continue }
+                let content = try Data(contentsOf: URL(fileURLWithPath: "\(work)/outbox/\(path)"))
+                batches += 1
+                bytes += content.count
+                sent += content.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            }
+            let upload = try Child.run(
+                executable,
+                ["upload", "--portal", "api-portal", "--endpoint", "http://127.0.0.1:\(sandbox.port)", "--credentials", credentials,
+                 "--ledger", "\(work)/ledger.sqlite", "--today", "2026-12-01"],
+                stdout: "\(work)/upload.log", workers: nil)
+            let sandboxRSS = sandbox.peakRSSKiB()
+            print("""
+                gongshi feed --ledger, \(records) records → \(batches) JSON Lines batches, \(sent) records, \(bytes / 1_048_576) MiB
+                  exit \(feed.status); wall \(String(format: "%.2f", feed.seconds)) s, cpu \(String(format: "%.2f", feed.cpuSeconds)) s; \(Int(Double(records) / feed.seconds)) records/s; peak RSS \(feed.maxRSSKiB / 1024) MB
+                gongshi upload → sandbox on 127.0.0.1:\(sandbox.port), \(batches) batches
+                  exit \(upload.status); wall \(String(format: "%.2f", upload.seconds)) s, cpu \(String(format: "%.2f", upload.cpuSeconds)) s
+                  \(Int(Double(sent) / upload.seconds)) records/s, \(String(format: "%.0f", Double(bytes) / 1_048_576 / upload.seconds)) MB/s; peak RSS \(upload.maxRSSKiB / 1024) MB (sandbox \(sandboxRSS / 1024) MB)
                 """)
         }
     }
@@ -161,5 +224,58 @@ enum Child {
         let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
             + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
         return Measured(status: (status >> 8) & 0xFF, seconds: seconds, cpuSeconds: cpu, maxRSSKiB: usage.ru_maxrss)
+    }
+}
+
+extension Child {
+    /// A server started in the background (the sandbox); its first line of output gives the port.
+    struct Server {
+        let pid: pid_t
+        let port: Int
+
+        func stop() {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+
+        /// The highest resident set size it reached (VmHWM), in KiB.
+        func peakRSSKiB() -> Int {
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+            return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+        }
+    }
+
+    static func start(_ executable: String, _ arguments: [String]) throws -> Server {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw ValidationError("pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
+        posix_spawn_file_actions_addclose(&actions, ends[0])
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, executable, &actions, nil, argv, envp) == 0 else { throw ValidationError("cannot start \(executable)") }
+        close(ends[1])
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(ends[0], &byte, 1) == 1, byte != 0x0A { line.append(byte) }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let port = text.split(separator: ":").last.flatMap({ Int($0) }) else {
+            kill(pid, SIGKILL)
+            throw ValidationError("the sandbox did not start: \(text)")
+        }
+        // Keep draining its output so it never blocks.
+        let descriptor = ends[0]
+        Thread.detachNewThread {
+            var sink = [UInt8](repeating: 0, count: 4096)
+            while read(descriptor, &sink, sink.count) > 0 {}
+        }
+        return Server(pid: pid, port: port)
     }
 }

@@ -168,7 +168,9 @@ struct CalendarCommandTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let copy = folder.appendingPathComponent("gongshi")
-        try FileManager.default.copyItem(at: GongshiProcess.executable, to: copy)
+        // Copied by cp in a child: a copy written through a descriptor of this process could be
+        // inherited by a child another test spawns at that moment, and exec would fail (ETXTBSY).
+        try runTool("/bin/cp", [GongshiProcess.executable.path, copy.path])
         let child = try ChildProcess.spawn(
             copy.path, ["calendar", "deadline", "2020-01-23"], environment: ProcessInfo.processInfo.environment, directory: "/")
         let result = child.finish()
