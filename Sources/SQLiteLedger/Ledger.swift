@@ -286,6 +286,23 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// Records that a published record was taken down from its portal (信用修复, an ended
+    /// publication period, a revoked decision): a withdrawal row and the publication withdrawn,
+    /// one transaction. Withdrawing it again changes nothing and returns false.
+    @discardableResult
+    public func recordWithdrawal(batch id: String, position: Int, reason: String, basis: String?, on date: String) throws(LedgerError) -> Bool {
+        try write { db in
+            guard let publication = try Int64.fetchOne(
+                db, sql: "SELECT id FROM publication WHERE batch_id = ? AND position = ? AND status = 'published'", arguments: [id, position])
+            else { return false }
+            try db.execute(
+                sql: "INSERT INTO withdrawal (publication_id, reason, basis, requested_on, status) VALUES (?, ?, ?, ?, 'done')",
+                arguments: [publication, reason, basis, date])
+            try db.execute(sql: "UPDATE publication SET status = 'withdrawn' WHERE id = ?", arguments: [publication])
+            return true
+        }
+    }
+
     public func batch(_ id: String) throws(LedgerError) -> BatchInfo? {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM batch WHERE id = ?", arguments: [id]).map(Self.batchInfo)
