@@ -24,4 +24,20 @@ public enum Fixtures {
         try text(relativePath).split(whereSeparator: \.isNewline).map(String.init)
             .filter { !$0.hasPrefix("#") && !$0.allSatisfy(\.isWhitespace) }
     }
+
+    /// Every feed file under an outbox folder, by path relative to it, with its bytes: manifests
+    /// (`.manifest.json`) and receipts (`.receipt`) left out.
+    public static func payloads(under folder: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: folder.path)
+        while let path = enumerator?.nextObject() as? String {
+            let url = folder.appendingPathComponent(path)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                !path.hasSuffix(".manifest.json"), !path.hasSuffix(".receipt")
+            else { continue }
+            files[path] = try Data(contentsOf: url)
+        }
+        return files
+    }
 }

@@ -29,19 +29,7 @@ struct FeedTests {
     }
 
     /// Every payload in an outbox, by path relative to it (manifests apart).
-    static func payloads(_ out: URL) throws -> [String: Data] {
-        var files: [String: Data] = [:]
-        let enumerator = FileManager.default.enumerator(atPath: out.path)
-        while let path = enumerator?.nextObject() as? String {
-            let url = out.appendingPathComponent(path)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                !path.hasSuffix(".manifest.json")
-            else { continue }
-            files[path] = try Data(contentsOf: url)
-        }
-        return files
-    }
+    static func payloads(_ out: URL) throws -> [String: Data] { try Fixtures.payloads(under: out) }
 
     @Test("the fixtures give exactly the golden feeds, and their manifests describe them")
     func golden() throws {

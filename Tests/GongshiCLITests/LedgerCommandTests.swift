@@ -50,19 +50,7 @@ struct LedgerCommandTests {
         }
 
         /// Every file under the outbox, by relative path (manifests and receipts apart), with its bytes.
-        func payloads() throws -> [String: Data] {
-            var files: [String: Data] = [:]
-            let enumerator = FileManager.default.enumerator(atPath: out.path)
-            while let path = enumerator?.nextObject() as? String {
-                let url = out.appendingPathComponent(path)
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                    !path.hasSuffix(".manifest.json"), !path.hasSuffix(".receipt")
-                else { continue }
-                files[path] = try Data(contentsOf: url)
-            }
-            return files
-        }
+        func payloads() throws -> [String: Data] { try Fixtures.payloads(under: out) }
     }
 
     /// The outbox of an uninterrupted run of both portals on the penalty fixtures.
