@@ -207,30 +207,7 @@ public final class Ledger: Sendable {
     /// Records the portal's receipt: the batch and its records become published, in one transaction.
     /// Confirming a published batch again changes nothing.
     public func confirm(batch id: String, receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome {
-        try write { db in
-            guard let status = try String.fetchOne(db, sql: "SELECT status FROM batch WHERE id = ?", arguments: [id]) else {
-                return .unknownBatch
-            }
-            switch BatchStatus(rawValue: status) {
-            case .published:
-                let on = try String.fetchOne(db, sql: "SELECT confirmed_on FROM batch WHERE id = ?", arguments: [id])
-                return .alreadyConfirmed(on: on ?? "")
-            case .failed, .none:
-                return .failedBatch
-            case .pending:
-                try db.execute(
-                    sql: """
-                        UPDATE batch SET status = 'published', confirmed_on = ?, receipt = ?, receipt_sha256 = ?,
-                            delivered_at = coalesce(delivered_at, ?)
-                        WHERE id = ?
-                        """,
-                    arguments: [date, receipt?.text, receipt?.sha256, date, id])
-                try db.execute(
-                    sql: "UPDATE publication SET status = 'published', published_on = ? WHERE batch_id = ? AND status = 'pending'",
-                    arguments: [date, id])
-                return .confirmed(records: db.changesCount)
-            }
-        }
+        try applyReceipt(batch: id, rejected: [:], receipt: receipt, on: date)
     }
 
     /// Records a portal's per-record receipt: each record of the batch published or rejected
@@ -239,7 +216,7 @@ public final class Ledger: Sendable {
     ///
     /// - Parameter rejected: reasons by 1-based position in the payload; every other position is accepted.
     public func applyReceipt(
-        batch id: String, rejected: [Int: String], receipt: Receipt, on date: String
+        batch id: String, rejected: [Int: String], receipt: Receipt?, on date: String
     ) throws(LedgerError) -> ConfirmOutcome {
         try write { db in
             guard let status = try String.fetchOne(db, sql: "SELECT status FROM batch WHERE id = ?", arguments: [id]) else {
@@ -258,7 +235,7 @@ public final class Ledger: Sendable {
                         delivered_at = coalesce(delivered_at, ?)
                     WHERE id = ?
                     """,
-                arguments: [date, receipt.text, receipt.sha256, date, id])
+                arguments: [date, receipt?.text, receipt?.sha256, date, id])
             let reject = try db.makeStatement(
                 sql: "UPDATE publication SET status = 'rejected', reason = ? WHERE batch_id = ? AND position = ? AND status = 'pending'")
             for (position, reason) in rejected.sorted(by: { $0.key < $1.key }) {
