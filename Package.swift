@@ -121,7 +121,10 @@ let package = Package(
         .testTarget(name: "PortalAPITests", dependencies: ["PortalAPI", "PortalClients", "GongshiTesting"]),
         .testTarget(
             name: "GongshiCLITests",
-            dependencies: ["gongshi", "WorkingDayCalendar", "SQLiteLedger", "SourceDecoders", "GongshiTesting"]
+            dependencies: [
+                "gongshi", "WorkingDayCalendar", "SQLiteLedger", "SourceDecoders", "GongshiTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ]
 )

@@ -32,11 +32,15 @@ public final class Ledger: Sendable {
         return ledger
     }
 
-    /// Opens an existing ledger read-only (status, history, 信用核查).
+    /// Opens an existing ledger read-only (status, history, 信用核查). A ledger that lacks a
+    /// migration this build knows is ``LedgerError/outdated(path:)``: it must be migrated (a write)
+    /// before it can be read.
     public static func openForReading(path: String) throws(LedgerError) -> Ledger {
         guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
         let ledger = try connect(path: path, readonly: true)
         try ledger.checkVersion()
+        let applied = try ledger.read { db in try LedgerMigrations.migrator.appliedIdentifiers(db) }
+        guard applied.isSuperset(of: LedgerMigrations.migrator.migrations) else { throw .outdated(path: path) }
         return ledger
     }
 

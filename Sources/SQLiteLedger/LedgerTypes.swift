@@ -196,6 +196,8 @@ public enum LedgerError: Error, Sendable, Equatable {
     case missing(path: String)
     /// Another process holds the run lock.
     case locked(path: String, holder: String)
+    /// The ledger was written by an older gongshi and needs its new migrations before it can be read.
+    case outdated(path: String)
     /// The ledger was written by a newer gongshi (it knows migrations this build does not).
     case newerVersion(path: String, unknown: [String])
     /// SQLite refused a statement (a constraint, a full disk, …).

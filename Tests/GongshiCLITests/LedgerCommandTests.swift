@@ -1,6 +1,7 @@
 import Foundation
 import GongshiTesting
-import SQLiteLedger
+import GRDB
+@testable import SQLiteLedger
 import SourceDecoders
 import Testing
 
@@ -235,5 +236,33 @@ struct LedgerCommandTests {
         try scanner.finish { (row: CSVRow) in rows.append(row.cells) }
         let personal = rows[0].indices.filter { rows[0][$0].hasSuffix("证件号码") }
         return Set(rows.dropFirst().flatMap { row in personal.compactMap { $0 < row.count && !row[$0].isEmpty ? row[$0] : nil } })
+    }
+
+    @Test("a ledger from an older gongshi is migrated on first use, even by a read-only command, and keeps its history")
+    func olderLedgerMigrated() throws {
+        let workspace = try Workspace()
+        defer { try? FileManager.default.removeItem(at: workspace.root) }
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: workspace.ledgerPath).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: workspace.ledgerPath)
+        try LedgerMigrations.migrator.migrate(queue, upTo: "2026-11-30 v1 ledger")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO run (command, today, started_at) VALUES ('feed', '2026-11-30', 'x')")
+            try db.execute(sql: """
+                INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status,
+                                   created_run, created_on)
+                VALUES ('00000000000000a1', 'gsxt', 'penalty', 'k', 'publish', 'f', '/f', ?, 1, 'pending', 1, '2026-11-30')
+                """, arguments: [String(repeating: "a", count: 64)])
+            try db.execute(sql: """
+                INSERT INTO publication (portal, feed, kind, record_key, content_sha256, operation, batch_id, status,
+                                         schema_version, profile_version)
+                VALUES ('gsxt', 'penalty', 'k', '罚1|某公司', ?, 'publish', '00000000000000a1', 'pending', 2, 1)
+                """, arguments: [String(repeating: "a", count: 64)])
+        }
+        try queue.close()
+        let show = try workspace.gongshi(["ledger", "show", "罚1"])
+        #expect(show.status == 0, "\(show)")
+        #expect(show.stdout.contains("gsxt/penalty  公示  待确认  罚1|某公司"), "\(show.stdout)")
+        #expect(try workspace.ledger().appliedMigrations().count == 2)
     }
 }

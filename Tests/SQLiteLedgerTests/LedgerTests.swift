@@ -66,6 +66,8 @@ struct LedgerTests {
                     """, arguments: [key, Self.hashA])
             }
         }
+        // Read-only, an older ledger is refused (reading needs the new columns); opening it to write migrates it.
+        #expect(throws: LedgerError.outdated(path: path)) { try Ledger.openForReading(path: path) }
         let ledger = try Ledger.open(path: path)
         #expect(try ledger.appliedMigrations() == Self.migrations)
         let entries = try ledger.publications(batch: "00000000000000a1")

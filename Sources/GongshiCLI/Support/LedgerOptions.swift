@@ -36,9 +36,14 @@ struct LedgerOptions: ParsableArguments {
         }
     }
 
+    /// Opens the ledger read-only; a ledger from an older gongshi is migrated first (under the
+    /// run lock), then opened read-only.
     func openForReading() throws(CommandFailure) -> Ledger {
         do {
             return try Ledger.openForReading(path: effectivePath)
+        } catch .outdated {
+            _ = try Self.openForWriting(path: effectivePath, command: "migrate")
+            return try CommandFailure.ledger { () throws(LedgerError) in try Ledger.openForReading(path: effectivePath) }
         } catch {
             throw CommandFailure(error)
         }
@@ -61,6 +66,8 @@ extension CommandFailure {
             self.init(
                 status: ExitStatus.configuration, code: "ledger-newer",
                 message: "公示台账 \(path) 由更新版本的 gongshi 写入（未知的迁移：\(unknown.joined(separator: "、"))）；请使用新版本")
+        case .outdated(let path):
+            self.init(status: ExitStatus.configuration, code: "ledger-outdated", message: "公示台账 \(path) 需要升级，请先运行一个写台账的命令")
         case .database(let message):
             self.init(status: ExitStatus.ioError, code: "ledger-write-failed", message: "公示台账写入失败，本步骤已整体撤销：\(message)")
         }
