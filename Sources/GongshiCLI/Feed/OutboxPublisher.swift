@@ -74,7 +74,7 @@ struct OutboxPublisher {
                     lines.append(ConfirmMessage.line(outcome, batch: batch, source: "回执 \(receipt.path)"))
                 } else {
                     if batch.deliveredAt == nil { try markDelivered(batch.id) }
-                    lines.append("待确认：批次 \(batch.id) \(final.path)（\(batch.records) 条）；上传后运行 gongshi ledger confirm \(batch.id)")
+                    lines.append("待确认：批次 \(batch.id) \(final.path)（\(batch.records) 条）；\(Self.nextStep(batch.id))")
                 }
             } else if Self.holds(staged(batch.id, batch.fileName).path, sha256: batch.payloadSHA256) {
                 try deliver(id: batch.id, fileName: batch.fileName, to: final)
@@ -174,7 +174,12 @@ struct OutboxPublisher {
         FaultInjection.reached("upload-done")
         try markDelivered(file.id)
         let what = operation == .correct ? "更正" : "新公示"
-        Output.answer("\(what)：批次 \(file.id) \(final.path)（\(rows.count) 条）[\(feed.name)]；上传后运行 gongshi ledger confirm \(file.id)")
+        Output.answer("\(what)：批次 \(file.id) \(final.path)（\(rows.count) 条）[\(feed.name)]；\(Self.nextStep(file.id))")
+    }
+
+    /// What the clerk does next with a batch in the outbox.
+    static func nextStep(_ id: String) -> String {
+        "用 gongshi upload 发送，或在门户网页上传后运行 gongshi ledger confirm \(id)"
     }
 
     /// Moves a staged batch into the outbox: the manifest first, then the payload (whose arrival
