@@ -7,16 +7,19 @@ public struct ConfigIssue: Error, Sendable, Equatable, CustomStringConvertible {
     public let line: Int?
     /// What is wrong, in Chinese.
     public let message: String
+    /// A warning: worth fixing, but the configuration can be used.
+    public let isWarning: Bool
 
-    public init(_ code: String, file: String, line: Int?, _ message: String) {
+    public init(_ code: String, file: String, line: Int?, _ message: String, isWarning: Bool = false) {
         self.code = code
         self.file = file
         self.line = line
         self.message = message
+        self.isWarning = isWarning
     }
 
-    /// `FILE:LINE: 错误 [code] message`.
+    /// `FILE:LINE: 错误 [code] message` (or 警告).
     public var description: String {
-        "\(line.map { "\(file):\($0)" } ?? file): 错误 [\(code)] \(message)"
+        "\(line.map { "\(file):\($0)" } ?? file): \(isWarning ? "警告" : "错误") [\(code)] \(message)"
     }
 }

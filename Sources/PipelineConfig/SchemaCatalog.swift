@@ -32,4 +32,9 @@ public enum SchemaCatalog {
         guard let best = matches.max(by: { $0.version < $1.version }) else { return .unknown(known: known) }
         return .found(best)
     }
+
+    /// Of `schemas`, the one whose id or alias is `kind` (the highest version), or nil.
+    public static func resolve(kind: String, in schemas: [PublicationSchema]) -> PublicationSchema? {
+        schemas.filter { $0.id == kind || $0.aliases.contains(kind) }.max { $0.version < $1.version }
+    }
 }

@@ -287,6 +287,10 @@ public enum SchemaLoader {
 /// Why a schema could not be loaded: every problem, located.
 public struct SchemaLoadFailure: Error, Sendable {
     public let issues: [ConfigIssue]
+
+    public init(issues: [ConfigIssue]) {
+        self.issues = issues
+    }
 }
 
 /// Reads a code table such as `schemas/codes/gb32100-registration-categories.v1.yaml`.

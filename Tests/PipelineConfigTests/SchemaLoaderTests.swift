@@ -99,8 +99,11 @@ struct InvalidSchema: CustomTestStringConvertible, Sendable {
     let expected: [String]
     var testDescription: String { name }
 
-    static func all() throws -> [InvalidSchema] {
-        let folder = Fixtures.url("schemas/invalid")
+    static func all() throws -> [InvalidSchema] { try all(in: "schemas/invalid") }
+
+    /// Every file of a fixtures folder of faulty configuration files.
+    static func all(in relativePath: String) throws -> [InvalidSchema] {
+        let folder = Fixtures.url(relativePath)
         return try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { name in
             let path = folder.appendingPathComponent(name).path
             let text = try String(contentsOfFile: path, encoding: .utf8)

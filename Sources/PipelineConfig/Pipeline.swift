@@ -1,0 +1,54 @@
+/// One department source's pipeline, read from `pipelines/ID.yaml` (the file name is the id): where
+/// the exports are, what kind of records they hold, and where each portal's feeds go.
+///
+/// Relative paths start from the project folder: the folder above `pipelines/` (for a file
+/// elsewhere, its own folder). Secrets never appear here: only the name of a 0600 credentials
+/// file or of environment variables.
+public struct Pipeline: Sendable, Equatable {
+    public struct Source: Sendable, Equatable {
+        /// A folder and a file pattern (`*`, `?`): `inbox/fazhike/*.csv`.
+        public let path: String
+        /// `csv` or `xml`; from the pattern's extension when absent.
+        public let format: String
+        public let encoding: String
+        public let mapping: String?
+        public let xsd: String?
+        public let recordElement: String?
+        /// The line of `path` in the file, for messages.
+        public let line: Int?
+    }
+
+    public enum Transport: Sendable, Equatable {
+        /// Files land in the outbox for a clerk to upload through the portal's web form.
+        case outbox
+        case api(endpoint: String, credentials: Credentials, caFile: String?)
+        case sftp(url: String, user: String, keyFile: String, knownHosts: String)
+    }
+
+    /// Where the API's app key and secret come from.
+    public enum Credentials: Sendable, Equatable {
+        case file(String)
+        case environment(appKey: String, secret: String)
+    }
+
+    public struct Portal: Sendable, Equatable {
+        /// A bundled profile id, or a profile file.
+        public let profile: String
+        public let transport: Transport
+        public let line: Int?
+    }
+
+    public let id: String
+    public let title: String
+    /// The record kind: a schema id or alias (`penalty`).
+    public let kind: String
+    public let sources: [Source]
+    /// A folder of `YYYY.yaml` calendar files layered over the bundled years, or nil.
+    public let calendar: String?
+    public let portals: [Portal]
+    public let ledger: String
+    public let outbox: String
+    public let reports: String
+    /// The folder relative paths start from.
+    public let base: String
+}

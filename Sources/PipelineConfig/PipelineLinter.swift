@@ -1,0 +1,126 @@
+public import DisclosureCore
+import Foundation
+public import WorkingDayCalendar
+
+/// Checks what a pipeline points at, without reading any data: the record kind, the profiles and
+/// their feeds, source folders, mapping and XSD files, credentials (a 0600 file, or environment
+/// variables that are set), SFTP keys, and how soon the calendar's coverage ends.
+public struct PipelineLinter {
+    public let schemas: [PublicationSchema]
+    public let profiles: [PortalProfile]
+    public let environment: [String: String]
+    public let today: CalendarDate
+    /// The last day the calendar in force covers.
+    public let calendarEnd: CalendarDate?
+    /// Warn when the coverage ends within this many days of today.
+    public static let coverageWarningDays = 60
+
+    public init(
+        schemas: [PublicationSchema], profiles: [PortalProfile], environment: [String: String], today: CalendarDate,
+        calendarEnd: CalendarDate?
+    ) {
+        self.schemas = schemas
+        self.profiles = profiles
+        self.environment = environment
+        self.today = today
+        self.calendarEnd = calendarEnd
+    }
+
+    /// Every problem, errors and warnings, in file order.
+    public func lint(_ pipeline: Pipeline, file: String) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        func error(_ code: String, _ line: Int?, _ message: String) { issues.append(ConfigIssue(code, file: file, line: line, message)) }
+        func warning(_ code: String, _ line: Int?, _ message: String) {
+            issues.append(ConfigIssue(code, file: file, line: line, message, isWarning: true))
+        }
+        let schema = SchemaCatalog.resolve(kind: pipeline.kind, in: schemas)
+        if schema == nil { error("pipeline-unknown-kind", nil, "kind “\(pipeline.kind)”不是已知的记录种类") }
+        for source in pipeline.sources {
+            let folder = (resolve(source.path, pipeline) as NSString).deletingLastPathComponent
+            if !isDirectory(folder) {
+                error("pipeline-missing-folder", source.line, "数据目录 \(folder) 不存在")
+            } else if Self.matches(folder: folder, pattern: (source.path as NSString).lastPathComponent).isEmpty {
+                warning("pipeline-no-files", source.line, "\(source.path) 目前没有匹配的文件")
+            }
+            for (what, path) in [("mapping", source.mapping), ("xsd", source.xsd)] {
+                guard let path else { continue }
+                if !FileManager.default.fileExists(atPath: resolve(path, pipeline)) {
+                    error("pipeline-missing-file", source.line, "\(what) 文件 \(resolve(path, pipeline)) 不存在")
+                } else if what == "mapping", let schema, let document = try? SchemaDocument.disk(resolve(path, pipeline)),
+                    case .failure(let failure) = SourceMappingLoader.load(document, schema: schema)
+                {
+                    issues += failure.issues
+                }
+            }
+        }
+        for portal in pipeline.portals {
+            let profile = profiles.first { $0.id == portal.profile }
+            if profile == nil && !FileManager.default.fileExists(atPath: resolve(portal.profile, pipeline)) {
+                error("pipeline-unknown-profile", portal.line, "门户配置“\(portal.profile)”既不是内置的，也不是存在的文件")
+            } else if let profile, let schema, !profile.feeds.contains(where: { $0.schema == schema.id }) {
+                error("pipeline-no-feed", portal.line, "门户“\(profile.title)”没有\(schema.title)的公示文件")
+            }
+            switch portal.transport {
+            case .outbox:
+                break
+            case .api(let endpoint, let credentials, let caFile):
+                let host = URLComponents(string: endpoint)?.host ?? ""
+                if !endpoint.hasPrefix("https://") && !["127.0.0.1", "localhost"].contains(host) {
+                    error("pipeline-insecure-endpoint", portal.line, "接口地址 \(endpoint) 不是 https://（只有本机沙箱可用 http）")
+                }
+                switch credentials {
+                case .file(let path):
+                    let full = resolve(path, pipeline)
+                    if let mode = (try? FileManager.default.attributesOfItem(atPath: full))?[.posixPermissions] as? Int {
+                        if mode & 0o077 != 0 {
+                            error("credentials-too-open", portal.line, "凭据文件 \(full) 的权限为 \(String(mode, radix: 8))，应为 0600")
+                        }
+                    } else {
+                        error("pipeline-missing-file", portal.line, "凭据文件 \(full) 不存在")
+                    }
+                case .environment(let appKey, let secret):
+                    for name in [appKey, secret] where (environment[name] ?? "").isEmpty {
+                        error("credentials-env-unset", portal.line, "环境变量 \(name) 没有设置")
+                    }
+                }
+                if let caFile, !FileManager.default.fileExists(atPath: resolve(caFile, pipeline)) {
+                    error("pipeline-missing-file", portal.line, "CA 文件 \(resolve(caFile, pipeline)) 不存在")
+                }
+            case .sftp(_, _, let keyFile, let knownHosts):
+                for path in [keyFile, knownHosts] where !FileManager.default.fileExists(atPath: resolve(path, pipeline)) {
+                    error("pipeline-missing-file", portal.line, "文件 \(resolve(path, pipeline)) 不存在")
+                }
+            }
+        }
+        if let calendar = pipeline.calendar, !isDirectory(resolve(calendar, pipeline)) {
+            error("pipeline-missing-folder", nil, "日历目录 \(resolve(calendar, pipeline)) 不存在")
+        }
+        if let end = calendarEnd {
+            let left = today.days(to: end)
+            if left < Self.coverageWarningDays {
+                warning(
+                    "calendar-coverage-ending", nil,
+                    left < 0
+                        ? "节假日日历只覆盖到 \(end)，已经过期：截止日期无法计算；请添加 \(end.year + 1).yaml"
+                        : "节假日日历只覆盖到 \(end)，还有 \(left) 天；国务院办公厅通知发布后请添加 \(end.year + 1).yaml")
+            }
+        }
+        return issues
+    }
+
+    /// A path from the pipeline, made absolute against its base folder.
+    public func resolve(_ path: String, _ pipeline: Pipeline) -> String {
+        path.hasPrefix("/") ? path : (pipeline.base as NSString).appendingPathComponent(path)
+    }
+
+    private func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// The files in `folder` whose names match `pattern` (`*` and `?`), sorted by name.
+    public static func matches(folder: String, pattern: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { fnmatch(pattern, $0, 0) == 0 }.sorted().map { (folder as NSString).appendingPathComponent($0) }
+    }
+}
