@@ -127,6 +127,25 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// Marks source files settled: everything in them was planned and recorded by `run`.
+    public func settle(_ files: [SourceFingerprint], run: Int64) throws(LedgerError) {
+        try write { db in
+            for file in files {
+                try db.execute(
+                    sql: "UPDATE source_file SET settled_run = ? WHERE sha256 = ? AND place = ?", arguments: [run, file.sha256, file.place])
+            }
+        }
+    }
+
+    /// Whether this file, with these bytes, was settled by an earlier run.
+    public func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT settled_run IS NOT NULL FROM source_file WHERE sha256 = ? AND place = ?",
+                arguments: [file.sha256, file.place]) ?? false
+        }
+    }
+
     /// How many times these bytes were seen before (0: a new file).
     public func sourceFileRuns(sha256: String) throws(LedgerError) -> Int {
         try read { db in
@@ -142,14 +161,15 @@ public final class Ledger: Sendable {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT record_key, content_sha256, status, batch_id FROM publication
+                    SELECT record_key, content_sha256, status, batch_id, due_on, published_on FROM publication
                     WHERE portal = ? AND feed = ? AND status <> 'failed' ORDER BY id
                     """,
                 arguments: [portal, feed])
             var current: [String: CurrentPublication] = [:]
             for row in rows {
                 current[row[0]] = CurrentPublication(
-                    contentSHA256: row[1], status: PublicationStatus(rawValue: row[2]) ?? .pending, batchID: row[3])
+                    contentSHA256: row[1], status: PublicationStatus(rawValue: row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
+                    publishedOn: row[5])
             }
             return current
         }

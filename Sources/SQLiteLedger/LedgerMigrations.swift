@@ -154,6 +154,11 @@ enum LedgerMigrations {
                 CREATE UNIQUE INDEX publication_by_batch ON publication(batch_id, position);
                 """)
         }
+        // The nightly run skips a source file only once everything in it was planned and
+        // recorded: a run that stops half-way leaves the file unsettled, and the next reads it again.
+        migrator.registerMigration("2026-11-30 v3 settled source files") { db in
+            try db.execute(sql: "ALTER TABLE source_file ADD COLUMN settled_run INTEGER REFERENCES run(id)")
+        }
         return migrator
     }
 }

@@ -164,6 +164,8 @@ public struct CurrentPublication: Sendable, Equatable {
     public let contentSHA256: String
     public let status: PublicationStatus
     public let batchID: String
+    public let dueOn: String?
+    public let publishedOn: String?
 }
 
 /// Counts for `ledger status`.

@@ -29,6 +29,11 @@ public struct FeedPlan: Sendable, Equatable {
     /// Records meant for this feed that its exclusions keep out, with the reason.
     public let skipped: [Skip]
 
+    /// The same plan with only the rows `keep` accepts (a re-run over a range of decision dates).
+    public func keeping(_ keep: (Row) -> Bool) -> FeedPlan {
+        FeedPlan(feed: feed, rows: rows.filter(keep), skipped: skipped)
+    }
+
     /// All rows in batches of at most `feed.batchLimit`.
     public var batches: [[Row]] { Self.batches(of: rows, limit: feed.batchLimit) }
 

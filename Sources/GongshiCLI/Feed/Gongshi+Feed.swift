@@ -85,7 +85,7 @@ extension Gongshi {
                 let (report, records) = try FileValidator.validate(
                     files: files, schema: schema, today: today, options: options, writer: writer, collectsRecords: true)
                 try writer.finish(report)
-                try recordInputs(records, schema: schema, ledger: ledger, run: run)
+                _ = try LedgerInputs.record(files: files, records: records, schema: schema, ledger: ledger, run: run)
                 for feed in feeds {
                     let plan = FeedBuilder.plan(feed, schema: schema, records: records)
                     printSkipped(plan, profile: profile)
@@ -127,27 +127,6 @@ extension Gongshi {
             if counts.stillRejected > 0 { parts.append("门户拒收且内容未改、不再发送 \(counts.stillRejected) 条") }
             if counts.repeated > 0 { parts.append("同一决定重复出现 \(counts.repeated) 条（只发送第一条）") }
             return "\(feed.title) [\(feed.name)]：" + parts.joined(separator: "，")
-        }
-
-        /// Fingerprints the source files and records every valid record's key and content hash.
-        private func recordInputs(_ records: [ValidRecord], schema: PublicationSchema, ledger: Ledger, run: Int64) throws {
-            var fingerprints: [String: SourceFingerprint] = [:]
-            for file in files {
-                guard let (sha256, size) = Digest.fingerprint(path: file) else { continue }
-                fingerprints[file] = SourceFingerprint(sha256: sha256, size: size, place: file)
-            }
-            let keyFields = schema.duplicateKey.compactMap(schema.index(of:))
-            let dateField = schema.decisionDateField.flatMap(schema.index(of:))
-            let versions = records.compactMap { record -> RecordVersion? in
-                guard let source = fingerprints[record.file] else { return nil }
-                let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
-                return RecordVersion(
-                    kind: schema.id, key: key, contentSHA256: Digest.sha256Hex(values: record.values),
-                    decisionDate: OutboxPublisher.isoDate(dateField.flatMap { record.values[$0] }), sourceSHA256: source.sha256, sourceRow: record.row)
-            }
-            try CommandFailure.ledger { () throws(LedgerError) in
-                try ledger.recordInputs(files.compactMap { fingerprints[$0] }, records: versions, run: run)
-            }
         }
 
         private func loadProfile() throws -> PortalProfile {
@@ -227,5 +206,39 @@ struct FeedBatchFile {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
         return formatter.string(from: Date())
+    }
+}
+
+/// What a run read, into the ledger: source files by fingerprint, valid records by key and hash.
+enum LedgerInputs {
+    /// The fingerprint of each readable file (path → fingerprint).
+    static func fingerprints(_ files: [String]) -> [String: SourceFingerprint] {
+        var result: [String: SourceFingerprint] = [:]
+        for file in files {
+            guard let (sha256, size) = Digest.fingerprint(path: file) else { continue }
+            result[file] = SourceFingerprint(sha256: sha256, size: size, place: file)
+        }
+        return result
+    }
+
+    /// Records the files and every valid record's key and content hash; returns the fingerprints.
+    static func record(
+        files: [String], records: [ValidRecord], schema: PublicationSchema, ledger: Ledger, run: Int64,
+        fingerprints known: [String: SourceFingerprint]? = nil
+    ) throws -> [SourceFingerprint] {
+        let fingerprints = known ?? Self.fingerprints(files)
+        let keyFields = schema.duplicateKey.compactMap(schema.index(of:))
+        let dateField = schema.decisionDateField.flatMap(schema.index(of:))
+        let versions = records.compactMap { record -> RecordVersion? in
+            guard let source = fingerprints[record.file] else { return nil }
+            let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
+            return RecordVersion(
+                kind: schema.id, key: key, contentSHA256: Digest.sha256Hex(values: record.values),
+                decisionDate: OutboxPublisher.isoDate(dateField.flatMap { record.values[$0] }), sourceSHA256: source.sha256,
+                sourceRow: record.row)
+        }
+        let sources = files.compactMap { fingerprints[$0] }
+        try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs(sources, records: versions, run: run) }
+        return sources
     }
 }

@@ -36,6 +36,11 @@ struct LedgerOptions: ParsableArguments {
         }
     }
 
+    /// Opens the ledger read-only, never migrating it (a dry run must leave the file untouched).
+    static func openForReadingOnly(path: String) throws(CommandFailure) -> Ledger {
+        try CommandFailure.ledger { () throws(LedgerError) in try Ledger.openForReading(path: path) }
+    }
+
     /// Opens the ledger read-only; a ledger from an older gongshi is migrated first (under the
     /// run lock), then opened read-only.
     func openForReading() throws(CommandFailure) -> Ledger {

@@ -80,26 +80,7 @@ extension Gongshi {
 
         /// `--encoding`, `--mapping`, `--xml-record` and `--xsd`, checked before any file is read.
         private func inputOptions(schema: PublicationSchema) throws -> InputOptions {
-            var options = InputOptions()
-            options.encoding = EncodingChoice(rawValue: encoding.lowercased()) ?? .auto
-            options.xmlRecord = xmlRecord
-            if let mapping {
-                options.columnNames = try SourceMappingLoader.load(try Self.document(mapping), schema: schema)
-                    .orConfigurationFailure()
-            }
-            if let xsd {
-                guard let data = FileManager.default.contents(atPath: xsd) else {
-                    throw CommandFailure(status: ExitStatus.configuration, code: "xsd-unreadable", message: "\(xsd)：文件不存在或无法读取")
-                }
-                let bytes = [UInt8](data)
-                do {
-                    _ = try XMLRecordReader(recordPath: xmlRecord, xsd: bytes) { _ in 0 }
-                } catch {
-                    throw CommandFailure(status: ExitStatus.configuration, code: "xsd-invalid", message: "\(xsd)：\(error)")
-                }
-                options.xsd = bytes
-            }
-            return options
+            try InputOptions.make(encoding: encoding, mapping: mapping, xmlRecord: xmlRecord, xsd: xsd, schema: schema)
         }
 
         /// A configuration file on disk, or its problem on standard error and exit 78.

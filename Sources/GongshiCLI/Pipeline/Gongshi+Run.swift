@@ -1,0 +1,309 @@
+import ArgumentParser
+import CalendarData
+import DisclosureCore
+import Foundation
+import PipelineConfig
+import PortalClients
+import SQLiteLedger
+import WorkingDayCalendar
+
+extension Gongshi {
+    /// `gongshi run PIPELINE`: the nightly run — new and changed source files are validated, their
+    /// records planned against the ledger, fed to each portal and uploaded; then every record's
+    /// disclosure status is summed up, the urgent ones first.
+    ///
+    /// ```
+    ///   lint → lock → list sources, skip settled files → validate → record inputs
+    ///        → per portal: reconcile pending → plan (new, corrected) → stage, record, deliver → upload
+    ///        → settle files → disclosure status → report (JSON, 0600)
+    /// ```
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "运行一条流水线：新的或变化的数据文件 → 校验 → 生成公示文件 → 上传 → 记入台账 → 报告。",
+            discussion: """
+                夜间运行只处理新的或内容变化的文件；--from/--to 重跑一段决定日期（未变化的记录不重发，变化的作为更正）；\
+                --dry-run 只校验和计划，不写台账、不上传。\
+                退出码：0 完成；65 有无效或被拒收的记录；69 门户不可用（批次留待下次）；75 有逾期或明天到期未公示的记录，或台账被占用；78 配置错误。
+                """)
+
+        @Argument(help: ArgumentHelp("流水线文件（pipelines/ID.yaml）。", valueName: "PIPELINE"))
+        var pipeline: String
+
+        @Option(name: .customLong("from"), help: ArgumentHelp("重跑：决定日期从（含）。", valueName: "YYYY-MM-DD"))
+        var from: String?
+
+        @Option(name: .customLong("to"), help: ArgumentHelp("重跑：决定日期到（含）。", valueName: "YYYY-MM-DD"))
+        var to: String?
+
+        @Flag(name: .customLong("dry-run"), help: "只校验和计划：不写台账、不生成文件、不上传。")
+        var dryRun = false
+
+        @Option(name: .customLong("ledger"), help: ArgumentHelp("公示台账（默认取流水线的 ledger）。", valueName: "FILE"))
+        var ledgerPath: String?
+
+        @OptionGroup var today: TodayOptions
+
+        func validate() throws {
+            guard (from == nil) == (to == nil) else { throw ValidationError("--from 和 --to 须一起给出") }
+        }
+
+        func run() throws {
+            let today = try self.today.resolve()
+            let range = try from.map { from throws(CommandFailure) in
+                try DateInput.parse(from, what: "--from", today: nil)...DateInput.parse(to ?? from, what: "--to", today: nil)
+            }
+            let context = try PipelineContext.load(pipeline, today: today)
+            let status = try PipelineRun(context: context, today: today, range: range, dryRun: dryRun, ledgerPath: ledgerPath).execute()
+            if status != ExitStatus.ok { throw ExitCode(status) }
+        }
+    }
+}
+
+/// A pipeline with everything it names loaded and checked: schema, profiles, calendar, options.
+struct PipelineContext {
+    let pipeline: Pipeline
+    let path: String
+    let schema: PublicationSchema
+    let portals: [(profile: PortalProfile, transport: Pipeline.Transport)]
+    let calendar: WorkingDayCalendar
+    let linter: PipelineLinter
+
+    /// Loads and lints the pipeline; errors end the command with 78, warnings go to standard error.
+    static func load(_ path: String, today: CalendarDate) throws -> PipelineContext {
+        let schemas = SchemaCatalog.bundledDocuments.compactMap { try? SchemaLoader.load($0).get() }
+        let profiles = PortalProfileLoader.bundledDocuments.compactMap { try? PortalProfileLoader.load($0, schemas: schemas).get() }
+        let issues = Gongshi.Lint.lint(path, schemas: schemas, profiles: profiles, today: today)
+        for issue in issues { Output.error(issue.description) }
+        guard !issues.contains(where: { !$0.isWarning }) else { throw ExitCode(ExitStatus.configuration) }
+        let pipeline = try Gongshi.Lint.loadPipeline(path).orConfigurationFailure()
+        let linter = PipelineLinter(
+            schemas: schemas, profiles: profiles, environment: ProcessInfo.processInfo.environment, today: today, calendarEnd: nil)
+        guard let schema = SchemaCatalog.resolve(kind: pipeline.kind, in: schemas) else { throw ExitCode(ExitStatus.configuration) }
+        var portals: [(PortalProfile, Pipeline.Transport)] = []
+        for portal in pipeline.portals {
+            if let bundled = profiles.first(where: { $0.id == portal.profile }) {
+                portals.append((bundled, portal.transport))
+            } else {
+                let document = try Gongshi.Validate.document(linter.resolve(portal.profile, pipeline))
+                portals.append((try PortalProfileLoader.load(document, schemas: schemas).orConfigurationFailure(), portal.transport))
+            }
+        }
+        let loaded = CalendarLoader.load(directory: pipeline.calendar.map { linter.resolve($0, pipeline) })
+        guard let calendar = loaded.calendar else { throw ExitCode(ExitStatus.configuration) }
+        return PipelineContext(pipeline: pipeline, path: path, schema: schema, portals: portals, calendar: calendar, linter: linter)
+    }
+
+    func resolve(_ path: String) -> String { linter.resolve(path, pipeline) }
+}
+
+/// One run of a pipeline.
+struct PipelineRun {
+    let context: PipelineContext
+    let today: CalendarDate
+    let range: ClosedRange<CalendarDate>?
+    let dryRun: Bool
+    let ledgerPath: String?
+
+    /// Counts of disclosure status, over this run's records on every portal.
+    struct StatusCounts {
+        var onTime = 0
+        var late = 0
+        var dueSoon = 0
+        var notYetDue = 0
+        var overdue = 0
+        var unknown = 0
+        var urgent: [String] = []
+    }
+
+    func execute() throws -> Int32 {
+        let pipeline = context.pipeline
+        let ledgerFile = ledgerPath ?? context.resolve(pipeline.ledger)
+        let mode = dryRun ? "dry-run" : range.map { "range \($0.lowerBound)…\($0.upperBound)" } ?? "nightly"
+        Output.answer("流水线 \(pipeline.id)（\(pipeline.title)）：\(mode)，今天 \(today)")
+
+        // The lock first; a dry run reads the ledger as it is and writes nothing.
+        var lock: LedgerLock?
+        let ledger: Ledger?
+        if dryRun {
+            ledger = FileManager.default.fileExists(atPath: ledgerFile) ? try LedgerOptions.openForReadingOnly(path: ledgerFile) : nil
+        } else {
+            let opened = try LedgerOptions.openForWriting(path: ledgerFile, command: "run \(pipeline.id) \(mode)")
+            lock = opened.0
+            ledger = opened.1
+        }
+        defer { _ = lock }
+        let run = try ledger.map { ledger in
+            try CommandFailure.ledger { () throws(LedgerError) in
+                dryRun ? 0 : try ledger.beginRun(command: "run \(pipeline.id) \(mode)", today: today.description, startedAt: LedgerClock.now())
+            }
+        }
+
+        // Sources: every matching file; the nightly run skips files settled by an earlier run.
+        var status = ExitStatus.ok
+        var records: [ValidRecord] = []
+        var processed: [SourceFingerprint] = []
+        let writer = try ReportWriter(json: false, language: .zh, reportPath: nil)
+        var invalid = 0
+        for source in pipeline.sources {
+            let folder = (context.resolve(source.path) as NSString).deletingLastPathComponent
+            let all = PipelineLinter.matches(folder: folder, pattern: (source.path as NSString).lastPathComponent)
+            let fingerprints = LedgerInputs.fingerprints(all)
+            var files: [String] = []
+            for file in all {
+                if range == nil, !dryRun, let ledger, let print = fingerprints[file],
+                    try CommandFailure.ledger({ () throws(LedgerError) in try ledger.isSettled(print) })
+                {
+                    Output.answer("跳过（内容未变，已处理）：\(file)")
+                    continue
+                }
+                files.append(file)
+            }
+            guard !files.isEmpty else { continue }
+            let options = try InputOptions.make(
+                encoding: source.encoding, mapping: source.mapping.map(context.resolve), xmlRecord: source.recordElement ?? "Record",
+                xsd: source.xsd.map(context.resolve), schema: context.schema)
+            let (report, valid) = try FileValidator.validate(
+                files: files, schema: context.schema, today: today, options: options, writer: writer, collectsRecords: true)
+            try writer.finish(report)
+            invalid += report.invalid + report.failedFiles
+            records += valid
+            if let ledger, let run, !dryRun {
+                processed += try LedgerInputs.record(
+                    files: files, records: valid, schema: context.schema, ledger: ledger, run: run, fingerprints: fingerprints)
+            }
+        }
+        if invalid > 0 { status = ExitStatus.dataError }
+
+        // Each portal: reconcile, plan, send; then upload over its transport.
+        var counts = StatusCounts()
+        for (profile, transport) in context.portals {
+            for feed in profile.feeds where feed.schema == context.schema.id {
+                var plan = FeedBuilder.plan(feed, schema: context.schema, records: records)
+                if let range {
+                    plan = plan.keeping { row in
+                        (try? CalendarDate.parse(row.decisionDate ?? "")).map { range.contains($0) } ?? false
+                    }
+                }
+                if dryRun {
+                    Output.answer(try dryRunLine(plan, profile: profile, ledger: ledger))
+                    continue
+                }
+                guard let ledger, let run else { continue }
+                let publisher = OutboxPublisher(
+                    ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(context.pipeline.outbox)), profile: profile,
+                    today: today, calendar: context.calendar)
+                if feed == profile.feeds.first(where: { $0.schema == context.schema.id }) {
+                    for line in try publisher.reconcile() { Output.answer(line) }
+                }
+                let sent = try publisher.publish(plan, schema: context.schema)
+                Output.answer("\(profile.title) " + Gongshi.Feed.summary(sent, feed: feed))
+            }
+            guard !dryRun, let ledger else { continue }
+            if let channel = try channel(for: transport) {
+                let uploaded = try Uploader(ledger: ledger, channel: channel, today: today).uploadPending(portal: profile.id)
+                status = Self.worse(status, uploaded)
+            }
+            for feed in profile.feeds where feed.schema == context.schema.id {
+                tally(&counts, ledger: ledger, profile: profile, feed: feed)
+            }
+        }
+
+        if let ledger, let run, !dryRun {
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.settle(processed, run: run) }
+        }
+        if !dryRun {
+            Output.answer(
+                "公示状态：逾期未公示 \(counts.overdue)，明天前到期 \(counts.dueSoon)，未到期 \(counts.notYetDue)，按时公示 \(counts.onTime)，"
+                    + "逾期后公示 \(counts.late)，无截止日期 \(counts.unknown)")
+            for line in counts.urgent.prefix(50) { Output.answer("  " + line) }
+            if counts.overdue + counts.dueSoon > 0 { status = Self.worse(status, ExitStatus.temporaryFailure) }
+        }
+        if let ledger, let run, !dryRun {
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
+        }
+        return status
+    }
+
+    /// The more serious of two exit statuses: 78, then 69, then 65, then 75.
+    static func worse(_ a: Int32, _ b: Int32) -> Int32 {
+        let order: [Int32] = [ExitStatus.ok, ExitStatus.temporaryFailure, ExitStatus.dataError, ExitStatus.unavailable, ExitStatus.configuration]
+        return (order.firstIndex(of: a) ?? 0) >= (order.firstIndex(of: b) ?? 0) ? a : b
+    }
+
+    /// What a dry run would send for one feed.
+    private func dryRunLine(_ plan: FeedPlan, profile: PortalProfile, ledger: Ledger?) throws -> String {
+        let known = try ledger.map { ledger in
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.currentPublications(portal: profile.id, feed: plan.feed.name) }
+        } ?? [:]
+        let hashes = plan.rows.map { Digest.sha256Hex(values: [plan.feed.name] + $0.cells) }
+        let decisions = PublicationPlanner.decide(
+            keys: plan.rows.map(\.key), hashes: hashes,
+            known: known.mapValues {
+                PublicationPlanner.Known(contentHash: $0.contentSHA256, state: OutboxPublisher.state($0.status), batchID: $0.batchID)
+            })
+        var counts = OutboxPublisher.FeedCounts()
+        for decision in decisions {
+            switch decision {
+            case .publish: counts.published += 1
+            case .correct: counts.corrected += 1
+            case .unchanged: counts.unchanged += 1
+            case .withdrawn: counts.withdrawn += 1
+            case .stillRejected: counts.stillRejected += 1
+            case .repeatedKey: counts.repeated += 1
+            }
+        }
+        return "（试运行，不发送）\(profile.title) " + Gongshi.Feed.summary(counts, feed: plan.feed)
+    }
+
+    /// The upload channel of a transport; nil for the outbox (a clerk uploads).
+    private func channel(for transport: Pipeline.Transport) throws -> (any UploadChannel)? {
+        var settings = TransportSettings()
+        settings.showsProgress = isatty(STDERR_FILENO) == 1
+        switch transport {
+        case .outbox:
+            return nil
+        case .api(let endpoint, let credentials, let caFile):
+            settings.caFile = caFile.map(context.resolve)
+            let loaded: Credentials
+            switch credentials {
+            case .file(let path): loaded = try Credentials.load(file: context.resolve(path))
+            case .environment(let appKey, let secret):
+                let environment = ProcessInfo.processInfo.environment
+                loaded = Credentials(appKey: environment[appKey] ?? "", secret: environment[secret] ?? "")
+            }
+            return APIChannel(
+                client: PortalAPIClient(
+                    transport: CurlTransport(settings: settings),
+                    endpoint: PortalEndpoint(baseURL: endpoint, appKey: loaded.appKey, secret: loaded.secret)))
+        case .sftp(let url, let user, let keyFile, let knownHosts):
+            return SFTPChannel(
+                transport: CurlTransport(settings: settings), directory: url,
+                login: .init(user: user, privateKey: context.resolve(keyFile), publicKey: nil, knownHosts: context.resolve(knownHosts)))
+        }
+    }
+
+    /// Adds the disclosure status of every record the ledger holds for one feed: this run's and
+    /// every earlier one's (a record still unpublished from last week is reported every night).
+    private func tally(_ counts: inout StatusCounts, ledger: Ledger, profile: PortalProfile, feed: FeedSpec) {
+        guard let current = try? ledger.currentPublications(portal: profile.id, feed: feed.name) else { return }
+        for key in current.keys.sorted() {
+            guard let entry = current[key], entry.status != .withdrawn, entry.status != .rejected else { continue }
+            let status = DisclosureStatus.of(
+                due: entry.dueOn.flatMap { try? CalendarDate.parse($0) },
+                published: entry.status == .published ? entry.publishedOn.flatMap { try? CalendarDate.parse($0) } : nil,
+                today: today, calendar: context.calendar)
+            switch status {
+            case .onTime: counts.onTime += 1
+            case .late: counts.late += 1
+            case .dueIn(let days) where days <= 1:
+                counts.dueSoon += 1
+                counts.urgent.append("\(days == 0 ? "今天到期" : "明天到期")：\(profile.id)/\(feed.name) \(key)（截止 \(entry.dueOn ?? "")）")
+            case .dueIn: counts.notYetDue += 1
+            case .overdue(let days):
+                counts.overdue += 1
+                counts.urgent.append("逾期 \(days) 个工作日未公示：\(profile.id)/\(feed.name) \(key)（截止 \(entry.dueOn ?? "")）")
+            case .unknown: counts.unknown += 1
+            }
+        }
+    }
+}

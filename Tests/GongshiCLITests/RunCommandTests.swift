@@ -1,0 +1,125 @@
+import Foundation
+import GongshiTesting
+import SQLiteLedger
+import Testing
+
+/// `gongshi run` end to end: a project folder with the bundled 法制科 pipeline, its GB18030 export,
+/// a real ledger and the real sandbox.
+@Suite("gongshi run")
+struct RunCommandTests {
+    /// A copy of the project's pipeline, inbox and profile in a fresh folder (relative paths start there).
+    struct Project {
+        let root: URL
+        var pipeline: String { root.appendingPathComponent("pipelines/fazhike-penalties.yaml").path }
+        var ledger: String { root.appendingPathComponent("var/ledger.sqlite").path }
+        var input: URL { root.appendingPathComponent("fixtures/pipelines/inbox/fazhike/2026-11-penalties.csv") }
+
+        init() throws {
+            root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-run-\(UUID().uuidString)")
+            for folder in ["pipelines", "fixtures/pipelines/inbox/fazhike", "fixtures/portals"] {
+                try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+            }
+            for file in [
+                "pipelines/fazhike-penalties.yaml", "fixtures/pipelines/inbox/fazhike/2026-11-penalties.csv",
+                "fixtures/portals/api-portal.v1.yaml",
+            ] {
+                try FileManager.default.copyItem(at: Fixtures.root.appendingPathComponent(file), to: root.appendingPathComponent(file))
+            }
+        }
+
+        /// Points the pipeline's API portal at this sandbox.
+        func use(_ sandbox: SandboxHarness) throws {
+            let text = try String(contentsOfFile: pipeline, encoding: .utf8)
+            try text.replacingOccurrences(of: "http://127.0.0.1:8787", with: sandbox.url).write(toFile: pipeline, atomically: true, encoding: .utf8)
+        }
+
+        func run(_ arguments: [String], killAfter: String? = nil) throws -> GongshiProcess.Result {
+            try GongshiProcess.run(
+                ["run", pipeline] + arguments,
+                environment: [
+                    "GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey, "GONGSHI_PORTAL_SECRET": SandboxHarness.secret,
+                    "GONGSHI_KILL_AFTER": killAfter, "no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1",
+                ])
+        }
+
+        func ledgerReader() throws -> Ledger { try Ledger.openForReading(path: ledger) }
+
+        /// The export with one record changed (牟城管罚〔2026〕1号's fine), still GB18030.
+        func changeOneRecord() throws {
+            let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+            let first = try #require(text.range(of: "罚款2000元,0.2,"))
+            let changed = text.replacingCharacters(in: first, with: "罚款3000元,0.3,")
+            let source = root.appendingPathComponent("changed-utf8.csv")
+            try changed.write(to: source, atomically: true, encoding: .utf8)
+            try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", input.path, source.path])
+        }
+    }
+
+    /// Every (portal, feed, key) has exactly one current publication, and none is pending.
+    static func expectSettled(_ project: Project) throws {
+        let ledger = try project.ledgerReader()
+        #expect(try ledger.batches(status: .pending).filter { $0.portal == "api-portal" }.isEmpty)
+        var seen: [String: Int] = [:]
+        for batch in try ledger.batches() {
+            for entry in try ledger.publications(batch: batch.id) where entry.operation == .publish {
+                seen["\(entry.portal)/\(entry.feed)/\(entry.key)", default: 0] += 1
+            }
+        }
+        #expect(seen.count == 34 && seen.values.allSatisfy { $0 == 1 }, "\(seen.count)")
+    }
+
+    @Test("nightly run → the same night again (nothing) → re-run of a range with one changed record → dry run (ledger untouched)")
+    func endToEnd() throws {
+        let project = try Project()
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        try project.use(sandbox)
+
+        // The nightly run: validated, planned, fed to both portals, uploaded to the API portal.
+        let nightly = try project.run(["--today", "2026-11-30"])
+        #expect(nightly.status == 75, "\(nightly)")  // 8号 and 9号 are overdue, most are due tomorrow
+        #expect(nightly.stdout.contains("公示状态：逾期未公示 2，明天前到期 14"), "\(nightly.stdout)")
+        #expect(nightly.stdout.contains("逾期 10 个工作日未公示：creditchina-henan-zhengzhou/penalty-legal 牟城管罚〔2026〕8号"))
+        #expect(try sandbox.stats()["batch stored"] == 2)
+        try Self.expectSettled(project)
+
+        // The same night again: the file is settled; nothing is planned, sent or stored.
+        let again = try project.run(["--today", "2026-11-30"])
+        #expect(again.stdout.contains("跳过（内容未变，已处理）"), "\(again.stdout)")
+        #expect(!again.stdout.contains("新公示：") && !again.stdout.contains("更正："))
+        #expect(try sandbox.stats()["batch stored"] == 2)
+
+        // The department resubmits the period with one record changed: a correction on each portal.
+        try project.changeOneRecord()
+        let range = try project.run(["--from", "2026-11-20", "--to", "2026-11-20", "--today", "2026-12-01"])
+        #expect(range.stdout.components(separatedBy: "更正 1 条").count == 3, "\(range.stdout)")  // legal feed of both portals
+        #expect(range.stdout.components(separatedBy: "新公示 0 条").count == 5)
+        #expect(try sandbox.stats()["batch stored"] == 3)
+        let history = try project.ledgerReader().history(key: "牟城管罚〔2026〕1号")
+        #expect(history.map(\.operation) == [.publish, .publish, .correct, .correct])
+        try Self.expectSettled(project)
+
+        // A dry run: everything up to planning, and the ledger file is byte for byte the same.
+        let before = try Data(contentsOf: URL(fileURLWithPath: project.ledger))
+        let dry = try project.run(["--dry-run", "--today", "2026-12-02"])
+        #expect(dry.status == 0, "\(dry)")
+        #expect(dry.stdout.contains("（试运行，不发送）"), "\(dry.stdout)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: project.ledger)) == before)
+        #expect(try sandbox.stats()["batch stored"] == 3)
+    }
+
+    @Test("a nightly run killed with SIGKILL mid-way, started again, finishes the work without duplicates", arguments: ["batch-pending", "upload-done"])
+    func interrupted(step: String) throws {
+        let project = try Project()
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        try project.use(sandbox)
+        let crashed = try project.run(["--today", "2026-11-30"], killAfter: step)
+        #expect(crashed.signal == SIGKILL, "\(crashed)")
+        let again = try project.run(["--today", "2026-11-30"])
+        #expect(again.status == 75, "\(again)")
+        #expect(!again.stdout.contains("跳过（内容未变，已处理）"))  // the file was not settled: read again
+        #expect(try sandbox.stats()["batch stored"] == 2)
+        try Self.expectSettled(project)
+    }
+}
