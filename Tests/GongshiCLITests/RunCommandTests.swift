@@ -82,6 +82,14 @@ struct RunCommandTests {
         #expect(nightly.stdout.contains("逾期 10 个工作日未公示：creditchina-henan-zhengzhou/penalty-legal 牟城管罚〔2026〕8号"))
         #expect(try sandbox.stats()["batch stored"] == 2)
         try Self.expectSettled(project)
+        // The report: JSON, private, with the feeds' counts and the urgent records.
+        let reportPath = try #require(nightly.stdout.split(separator: "\n").first { $0.hasPrefix("报告：") }).dropFirst(3)
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: String(reportPath)))) as? [String: Any])
+        #expect(report["exit_status"] as? Int == 75 && report["valid_records"] as? Int == 17)
+        #expect((report["feeds"] as? [String: [String: Int]])?["api-portal/penalty-legal"]?["published"] == 13)
+        #expect((report["urgent"] as? [String])?.count == 16)
+        #expect((try FileManager.default.attributesOfItem(atPath: String(reportPath))[.posixPermissions] as? Int) == 0o600)
 
         // The same night again: the file is settled; nothing is planned, sent or stored.
         let again = try project.run(["--today", "2026-11-30"])

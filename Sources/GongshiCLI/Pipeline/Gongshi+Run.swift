@@ -176,6 +176,7 @@ struct PipelineRun {
 
         // Each portal: reconcile, plan, send; then upload over its transport.
         var counts = StatusCounts()
+        var sent: [String: OutboxPublisher.FeedCounts] = [:]
         for (profile, transport) in context.portals {
             for feed in profile.feeds where feed.schema == context.schema.id {
                 var plan = FeedBuilder.plan(feed, schema: context.schema, records: records)
@@ -195,8 +196,9 @@ struct PipelineRun {
                 if feed == profile.feeds.first(where: { $0.schema == context.schema.id }) {
                     for line in try publisher.reconcile() { Output.answer(line) }
                 }
-                let sent = try publisher.publish(plan, schema: context.schema)
-                Output.answer("\(profile.title) " + Gongshi.Feed.summary(sent, feed: feed))
+                let feedCounts = try publisher.publish(plan, schema: context.schema)
+                sent["\(profile.id)/\(feed.name)"] = feedCounts
+                Output.answer("\(profile.title) " + Gongshi.Feed.summary(feedCounts, feed: feed))
             }
             guard !dryRun, let ledger else { continue }
             if let channel = try channel(for: transport) {
@@ -220,8 +222,44 @@ struct PipelineRun {
         }
         if let ledger, let run, !dryRun {
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
+            let report = try writeReport(run: run, mode: mode, records: records.count, invalid: invalid, sent: sent, counts: counts, status: status)
+            Output.answer("报告：\(report)")
         }
         return status
+    }
+
+    /// The run's report, JSON, mode 0600 (it names records), in the pipeline's reports folder.
+    private func writeReport(
+        run: Int64, mode: String, records: Int, invalid: Int, sent: [String: OutboxPublisher.FeedCounts], counts: StatusCounts,
+        status: Int32
+    ) throws -> String {
+        let folder = context.resolve(context.pipeline.reports)
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = (folder as NSString).appendingPathComponent("\(context.pipeline.id)-\(today)-run\(run).json")
+        let feeds = sent.keys.sorted().map { key -> String in
+            let c = sent[key]!
+            return "    \(ReportWriter.string(key)): {\"published\": \(c.published), \"corrected\": \(c.corrected), \"unchanged\": \(c.unchanged), "
+                + "\"withdrawn\": \(c.withdrawn), \"still_rejected\": \(c.stillRejected)}"
+        }
+        let text = """
+            {
+              "pipeline": \(ReportWriter.string(context.pipeline.id)),
+              "run": \(run),
+              "mode": \(ReportWriter.string(mode)),
+              "today": "\(today)",
+              "exit_status": \(status),
+              "valid_records": \(records),
+              "invalid_records_and_failed_files": \(invalid),
+              "feeds": {
+            \(feeds.joined(separator: ",\n"))
+              },
+              "disclosure": {"overdue": \(counts.overdue), "due_by_next_working_day": \(counts.dueSoon), "not_yet_due": \(counts.notYetDue), "on_time": \(counts.onTime), "late": \(counts.late), "no_deadline": \(counts.unknown)},
+              "urgent": [\(counts.urgent.map(ReportWriter.string).joined(separator: ", "))]
+            }
+
+            """
+        try SecureFile.write(Array(text.utf8), to: path)
+        return path
     }
 
     /// The more serious of two exit statuses: 78, then 69, then 65, then 75.
