@@ -114,6 +114,12 @@ struct RunCommandTests {
         #expect(dry.stdout.contains("（试运行，不发送）"), "\(dry.stdout)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: project.ledger)) == before)
         #expect(try sandbox.stats()["batch stored"] == 3)
+        // `gongshi validate PIPELINE` is the same dry run.
+        let validate = try GongshiProcess.run(["validate", project.pipeline, "--today", "2026-12-02"], environment: [
+            "GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey, "GONGSHI_PORTAL_SECRET": SandboxHarness.secret,
+        ])
+        #expect(validate.status == 0 && validate.stdout.contains("（试运行，不发送）"), "\(validate)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: project.ledger)) == before)
     }
 
     @Test("a nightly run killed with SIGKILL mid-way, started again, finishes the work without duplicates", arguments: ["batch-pending", "upload-done"])

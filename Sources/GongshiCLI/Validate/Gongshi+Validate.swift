@@ -56,7 +56,15 @@ extension Gongshi {
 
         @OptionGroup var today: TodayOptions
 
+        /// `gongshi validate pipelines/ID.yaml`: the pipeline's dry run (its kind, sources and
+        /// portals come from the file).
+        var pipelineFile: String? {
+            guard kind == nil, schemaFile == nil, files.count == 1, files[0].hasSuffix(".yaml") || files[0].hasSuffix(".yml") else { return nil }
+            return files[0]
+        }
+
         func validate() throws {
+            if pipelineFile != nil { return }
             guard (kind == nil) != (schemaFile == nil) else {
                 throw ValidationError("需要 --kind 或 --schema 二者之一")
             }
@@ -70,6 +78,12 @@ extension Gongshi {
         func run() throws {
             let language = Language(rawValue: language) ?? .zh
             let today = try self.today.resolve()
+            if let pipelineFile {
+                let context = try PipelineContext.load(pipelineFile, today: today)
+                let status = try PipelineRun(context: context, today: today, range: nil, dryRun: true, ledgerPath: nil).execute()
+                if status != ExitStatus.ok { throw ExitCode(status) }
+                return
+            }
             let schema = try loadSchema()
             let writer = try ReportWriter(json: format == .json, language: language, reportPath: reportPath)
             let options = try inputOptions(schema: schema)
