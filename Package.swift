@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         // The portal sandbox's HTTP server (small, async/await; HTTP parsing is not our core).
         .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
+        // Logging: everything that is not the answer goes to standard error through swift-log.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // Pure core.
@@ -83,6 +85,7 @@ let package = Package(
                 "SQLiteLedger", "PortalAPI", "PortalClients", "PortalSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "gongshi", dependencies: ["GongshiCLI"]),

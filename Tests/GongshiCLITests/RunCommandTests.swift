@@ -136,4 +136,18 @@ struct RunCommandTests {
         #expect(try sandbox.stats()["batch stored"] == 2)
         try Self.expectSettled(project)
     }
+
+    @Test("--log-format json: every line on standard error is a JSON object with time, level and message")
+    func jsonLogs() throws {
+        let project = try Project()
+        let result = try project.run(["--dry-run", "--today", "2026-11-30", "--log-format", "json"])
+        let lines = result.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], "\(line)")
+            #expect(object["time"] != nil && object["level"] != nil && object["message"] != nil)
+        }
+        #expect(result.stderr.contains("\"level\":\"warning\"") && result.stderr.contains("calendar-coverage-ending"))
+        #expect(!result.stderr.contains(SandboxHarness.secret))
+    }
 }

@@ -23,7 +23,7 @@ extension Gongshi.Calendar {
             for source in loaded.sources { Output.answer("\(source.year) \(source.file)") }
             let left = now.days(to: end)
             if left < 0 {
-                Output.error("警告 [calendar-coverage-ended] 日历只覆盖到 \(end)，今天（\(now)）已不在覆盖范围内；请添加 \(end.year + 1).yaml")
+                Output.warning("警告 [calendar-coverage-ended] 日历只覆盖到 \(end)，今天（\(now)）已不在覆盖范围内；请添加 \(end.year + 1).yaml")
             } else if left <= Self.warningDays {
                 Output.error(
                     "警告 [calendar-coverage-ending] 日历覆盖到 \(end)，距今天（\(now)）还有 \(left) 天；"

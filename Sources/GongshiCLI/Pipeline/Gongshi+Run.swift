@@ -5,6 +5,7 @@ import Foundation
 import PipelineConfig
 import PortalClients
 import SQLiteLedger
+import Synchronization
 import WorkingDayCalendar
 
 extension Gongshi {
@@ -41,13 +42,18 @@ extension Gongshi {
         @Option(name: .customLong("ledger"), help: ArgumentHelp("公示台账（默认取流水线的 ledger）。", valueName: "FILE"))
         var ledgerPath: String?
 
+        @Option(name: .customLong("log-format"), help: ArgumentHelp("标准错误上的日志格式：text（默认）或 json（每行一个 JSON 对象）。", valueName: "FORMAT"))
+        var logFormat: String = "text"
+
         @OptionGroup var today: TodayOptions
 
         func validate() throws {
             guard (from == nil) == (to == nil) else { throw ValidationError("--from 和 --to 须一起给出") }
+            guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format 应为 text 或 json") }
         }
 
         func run() throws {
+            LogFormat.current.withLock { $0 = LogFormat(rawValue: logFormat) ?? .text }
             let today = try self.today.resolve()
             let range = try from.map { from throws(CommandFailure) in
                 try DateInput.parse(from, what: "--from", today: nil)...DateInput.parse(to ?? from, what: "--to", today: nil)
@@ -73,7 +79,7 @@ struct PipelineContext {
         let schemas = SchemaCatalog.bundledDocuments.compactMap { try? SchemaLoader.load($0).get() }
         let profiles = PortalProfileLoader.bundledDocuments.compactMap { try? PortalProfileLoader.load($0, schemas: schemas).get() }
         let issues = Gongshi.Lint.lint(path, schemas: schemas, profiles: profiles, today: today)
-        for issue in issues { Output.error(issue.description) }
+        for issue in issues { issue.isWarning ? Output.warning(issue.description) : Output.error(issue.description) }
         guard !issues.contains(where: { !$0.isWarning }) else { throw ExitCode(ExitStatus.configuration) }
         let pipeline = try Gongshi.Lint.loadPipeline(path).orConfigurationFailure()
         let linter = PipelineLinter(

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Standard output carries only the answer; everything else goes to standard error.
 enum Output {
@@ -7,9 +8,20 @@ enum Output {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
-    /// Writes one line for people to standard error, prefixed `gongshi:`.
+    /// Writes one line for people to standard error, prefixed `gongshi:` (or as JSON with
+    /// `--log-format json`), through swift-log.
     static func error(_ line: String) {
-        FileHandle.standardError.write(Data(("gongshi: " + line + "\n").utf8))
+        Log.logger.error("\(line)")
+    }
+
+    /// A warning line on standard error.
+    static func warning(_ line: String) {
+        Log.logger.warning("\(line)")
+    }
+
+    /// A progress or status line on standard error.
+    static func info(_ line: String) {
+        Log.logger.info("\(line)")
     }
 
     /// Pads `text` with spaces to `width` terminal columns (CJK characters take two).

@@ -91,7 +91,7 @@ extension Gongshi {
             settings.verifyTLS = !insecure
             settings.retry = RetryPolicy(maxAttempts: attempts, baseDelay: retryDelay, maxDelay: 60, totalBudget: retryBudget)
             settings.showsProgress = isatty(STDERR_FILENO) == 1
-            if insecure { Output.error("警告 [tls-verification-off] 已关闭 TLS 证书验证：只可用于本机沙箱，切勿用于真实门户") }
+            if insecure { Output.warning("警告 [tls-verification-off] 已关闭 TLS 证书验证：只可用于本机沙箱，切勿用于真实门户") }
             let transport = CurlTransport(settings: settings)
             let channel: any UploadChannel
             if let endpoint {

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// How log lines look on standard error: `gongshi: …` for people (the default), or one JSON
+/// object per line (`--log-format json`) for a log collector.
+enum LogFormat: String, Sendable, CaseIterable {
+    case text, json
+
+    /// Chosen once per command, before anything is logged.
+    static let current = Mutex(LogFormat.text)
+}
+
+/// The swift-log handler gongshi bootstraps: every line that is not the answer goes through it
+/// to standard error, as text or JSON lines.
+struct StderrLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+    var metadataProvider: Logger.MetadataProvider?
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let line: String
+        switch LogFormat.current.withLock({ $0 }) {
+        case .text:
+            line = "gongshi: \(event.message)\n"
+        case .json:
+            var fields = [
+                ("time", ReportWriter.string(FeedBatchFile.shanghaiTimestamp())),
+                ("level", ReportWriter.string(event.level.rawValue)),
+                ("message", ReportWriter.string(event.message.description)),
+            ]
+            for (key, value) in (metadata.merging(event.metadata ?? [:]) { $1 }).sorted(by: { $0.key < $1.key }) {
+                fields.append((key, ReportWriter.string(value.description)))
+            }
+            line = "{" + fields.map { "\(ReportWriter.string($0.0)):\($0.1)" }.joined(separator: ",") + "}\n"
+        }
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}
+
+/// The process's logger.
+enum Log {
+    static let logger: Logger = {
+        LoggingSystem.bootstrap { _ in StderrLogHandler() }
+        return Logger(label: "gongshi")
+    }()
+}
