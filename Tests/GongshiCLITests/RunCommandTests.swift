@@ -114,6 +114,12 @@ struct RunCommandTests {
         #expect(dry.stdout.contains("（试运行，不发送）"), "\(dry.stdout)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: project.ledger)) == before)
         #expect(try sandbox.stats()["batch stored"] == 3)
+        // With --scratch, the feeds it would send are written there, and still nothing else changes.
+        let scratch = project.root.appendingPathComponent("scratch")
+        let drafted = try project.run(["--dry-run", "--scratch", scratch.path, "--today", "2026-12-02"])
+        #expect(drafted.status == 0, "\(drafted)")
+        #expect(try Fixtures.payloads(under: scratch).isEmpty)  // nothing new to send after the range re-run
+        #expect(try Data(contentsOf: URL(fileURLWithPath: project.ledger)) == before)
         // `gongshi validate PIPELINE` is the same dry run.
         let validate = try GongshiProcess.run(["validate", project.pipeline, "--today", "2026-12-02"], environment: [
             "GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey, "GONGSHI_PORTAL_SECRET": SandboxHarness.secret,
@@ -135,6 +141,19 @@ struct RunCommandTests {
         #expect(!again.stdout.contains("跳过（内容未变，已处理）"))  // the file was not settled: read again
         #expect(try sandbox.stats()["batch stored"] == 2)
         try Self.expectSettled(project)
+    }
+
+    @Test("a dry run with --scratch on a fresh project writes exactly the feeds a real run would, and no ledger")
+    func scratchFeeds() throws {
+        let project = try Project()
+        let scratch = project.root.appendingPathComponent("scratch")
+        let dry = try project.run(["--dry-run", "--scratch", scratch.path, "--today", "2026-11-30"])
+        #expect(dry.status == 0, "\(dry)")
+        #expect(!FileManager.default.fileExists(atPath: project.ledger))
+        let drafted = try Fixtures.payloads(under: scratch)
+        let golden = try Fixtures.payloads(under: Fixtures.url("feeds")).filter { $0.key.hasPrefix("creditchina-henan-zhengzhou/") && $0.key.contains("penalty") }
+        for (path, data) in golden { #expect(drafted[path] == data, "\(path)") }
+        #expect(drafted.keys.filter { $0.hasPrefix("api-portal/") }.count == 2)
     }
 
     @Test("--log-format json: every line on standard error is a JSON object with time, level and message")

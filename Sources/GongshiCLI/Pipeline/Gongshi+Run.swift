@@ -42,6 +42,9 @@ extension Gongshi {
         @Option(name: .customLong("ledger"), help: ArgumentHelp("公示台账（默认取流水线的 ledger）。", valueName: "FILE"))
         var ledgerPath: String?
 
+        @Option(name: .customLong("scratch"), help: ArgumentHelp("试运行：把将要发送的公示文件写到这个草稿目录（不写台账、不上传）。", valueName: "DIR"))
+        var scratch: String?
+
         @Option(name: .customLong("log-format"), help: ArgumentHelp("标准错误上的日志格式：text（默认）或 json（每行一个 JSON 对象）。", valueName: "FORMAT"))
         var logFormat: String = "text"
 
@@ -50,6 +53,7 @@ extension Gongshi {
         func validate() throws {
             guard (from == nil) == (to == nil) else { throw ValidationError("--from 和 --to 须一起给出") }
             guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format 应为 text 或 json") }
+            if scratch != nil && !dryRun { throw ValidationError("--scratch 只用于 --dry-run") }
         }
 
         func run() throws {
@@ -59,7 +63,9 @@ extension Gongshi {
                 try DateInput.parse(from, what: "--from", today: nil)...DateInput.parse(to ?? from, what: "--to", today: nil)
             }
             let context = try PipelineContext.load(pipeline, today: today)
-            let status = try PipelineRun(context: context, today: today, range: range, dryRun: dryRun, ledgerPath: ledgerPath).execute()
+            let status = try PipelineRun(
+                context: context, today: today, range: range, dryRun: dryRun, ledgerPath: ledgerPath, scratch: scratch
+            ).execute()
             if status != ExitStatus.ok { throw ExitCode(status) }
         }
     }
@@ -109,6 +115,8 @@ struct PipelineRun {
     let range: ClosedRange<CalendarDate>?
     let dryRun: Bool
     let ledgerPath: String?
+    /// A dry run's folder for the feeds it would send; nil: none written.
+    var scratch: String? = nil
 
     /// Counts of disclosure status, over this run's records on every portal.
     struct StatusCounts {
@@ -286,14 +294,32 @@ struct PipelineRun {
                 PublicationPlanner.Known(contentHash: $0.contentSHA256, state: OutboxPublisher.state($0.status), batchID: $0.batchID)
             })
         var counts = OutboxPublisher.FeedCounts()
-        for decision in decisions {
+        var fresh: [FeedPlan.Row] = []
+        var changed: [FeedPlan.Row] = []
+        for (row, decision) in zip(plan.rows, decisions) {
             switch decision {
-            case .publish: counts.published += 1
-            case .correct: counts.corrected += 1
+            case .publish:
+                counts.published += 1
+                fresh.append(row)
+            case .correct:
+                counts.corrected += 1
+                changed.append(row)
             case .unchanged: counts.unchanged += 1
             case .withdrawn: counts.withdrawn += 1
             case .stillRejected: counts.stillRejected += 1
             case .repeatedKey: counts.repeated += 1
+            }
+        }
+        if let scratch {
+            let folder = URL(fileURLWithPath: scratch).appendingPathComponent(profile.id).appendingPathComponent(today.description)
+            for (operation, rows) in [(BatchOperation.publish, fresh), (.correct, changed)] {
+                for (part, batch) in FeedPlan.batches(of: rows, limit: plan.feed.batchLimit).enumerated() {
+                    let file = try FeedBatchFile(
+                        profile: profile, feed: plan.feed, schema: context.schema, rows: batch, part: part + 1, date: today,
+                        operation: operation)
+                    try file.write(into: folder)
+                    Output.answer("（试运行）草稿：\(folder.path)/\(file.fileName)（\(batch.count) 条）")
+                }
             }
         }
         return "（试运行，不发送）\(profile.title) " + Gongshi.Feed.summary(counts, feed: plan.feed)
