@@ -168,5 +168,6 @@ struct RunCommandTests {
         }
         #expect(result.stderr.contains("\"level\":\"warning\"") && result.stderr.contains("calendar-coverage-ending"))
         #expect(!result.stderr.contains(SandboxHarness.secret))
+        #expect(!result.stderr.contains("\r") && !result.stdout.contains("\r"))  // no progress line when piped
     }
 }
