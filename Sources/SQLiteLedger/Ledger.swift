@@ -198,17 +198,18 @@ public final class Ledger: Sendable {
             let insert = try db.makeStatement(
                 sql: """
                     INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation,
-                                             batch_id, position, status, decision_date, due_on, subject_code, subject_name,
-                                             schema_version, profile_version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (portal, feed, record_key, content_sha256, operation)
+                                             republish_on, batch_id, position, status, decision_date, due_on, subject_code,
+                                             subject_name, schema_version, profile_version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (portal, feed, record_key, content_sha256, operation, republish_on)
                     DO UPDATE SET status = 'pending', batch_id = excluded.batch_id, position = excluded.position, reason = NULL
                     WHERE publication.status = 'failed'
                     """)
             for (offset, publication) in publications.enumerated() {
                 try insert.execute(arguments: [
                     batch.portal, batch.feed, batch.kind, publication.key, publication.contentSHA256,
-                    publication.previousSHA256, batch.operation.rawValue, batch.id, offset + 1, publication.decisionDate,
+                    publication.previousSHA256, batch.operation.rawValue, batch.operation == .republish ? batch.createdOn : "",
+                    batch.id, offset + 1, publication.decisionDate,
                     publication.dueOn, publication.subjectCode, publication.subjectName, publication.schemaVersion,
                     publication.profileVersion,
                 ])

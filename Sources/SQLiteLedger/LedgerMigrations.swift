@@ -159,6 +159,76 @@ enum LedgerMigrations {
         migrator.registerMigration("2026-11-30 v3 settled source files") { db in
             try db.execute(sql: "ALTER TABLE source_file ADD COLUMN settled_run INTEGER REFERENCES run(id)")
         }
+        // `run --republish`: a record sent again unchanged, on purpose. One republication per
+        // record, content and day; publish and correct stay unique per content (republish_on is ''
+        // for them, never NULL, so the UNIQUE constraint still holds).
+        migrator.registerMigration("2026-11-30 v4 republish") { db in
+            try db.execute(sql: """
+                CREATE TABLE batch_v4 (
+                    id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+                    portal TEXT NOT NULL,
+                    feed TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    operation TEXT NOT NULL CHECK (operation IN ('publish', 'correct', 'republish', 'withdraw')),
+                    file_name TEXT NOT NULL,
+                    outbox_path TEXT NOT NULL,
+                    payload_sha256 TEXT NOT NULL CHECK (length(payload_sha256) = 64),
+                    records INTEGER NOT NULL CHECK (records > 0),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'published', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 1 CHECK (attempts >= 1),
+                    created_run INTEGER NOT NULL REFERENCES run(id),
+                    created_on TEXT NOT NULL,
+                    delivered_at TEXT,
+                    confirmed_on TEXT,
+                    receipt TEXT,
+                    receipt_sha256 TEXT,
+                    last_error TEXT,
+                    CHECK (status <> 'published' OR confirmed_on IS NOT NULL)
+                );
+                INSERT INTO batch_v4 SELECT id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records,
+                    status, attempts, created_run, created_on, delivered_at, confirmed_on, receipt, receipt_sha256, last_error
+                FROM batch;
+                DROP TABLE batch;
+                ALTER TABLE batch_v4 RENAME TO batch;
+                CREATE TABLE publication_v4 (
+                    id INTEGER PRIMARY KEY,
+                    portal TEXT NOT NULL,
+                    feed TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    record_key TEXT NOT NULL CHECK (record_key <> ''),
+                    content_sha256 TEXT NOT NULL CHECK (length(content_sha256) = 64),
+                    previous_sha256 TEXT,
+                    operation TEXT NOT NULL CHECK (operation IN ('publish', 'correct', 'republish')),
+                    republish_on TEXT NOT NULL DEFAULT '' CHECK ((operation = 'republish') = (republish_on <> '')),
+                    batch_id TEXT NOT NULL REFERENCES batch(id),
+                    position INTEGER NOT NULL CHECK (position >= 1),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'published', 'rejected', 'failed', 'withdrawn')),
+                    reason TEXT,
+                    decision_date TEXT,
+                    due_on TEXT,
+                    published_on TEXT,
+                    subject_code TEXT,
+                    subject_name TEXT,
+                    schema_version INTEGER NOT NULL,
+                    profile_version INTEGER NOT NULL,
+                    UNIQUE (portal, feed, record_key, content_sha256, operation, republish_on),
+                    CHECK ((operation = 'correct') = (previous_sha256 IS NOT NULL)),
+                    CHECK (status <> 'published' OR published_on IS NOT NULL),
+                    CHECK (status <> 'rejected' OR reason IS NOT NULL)
+                );
+                INSERT INTO publication_v4 (id, portal, feed, kind, record_key, content_sha256, previous_sha256, operation,
+                    batch_id, position, status, reason, decision_date, due_on, published_on, subject_code, subject_name,
+                    schema_version, profile_version)
+                SELECT id, portal, feed, kind, record_key, content_sha256, previous_sha256, operation, batch_id, position,
+                    status, reason, decision_date, due_on, published_on, subject_code, subject_name, schema_version, profile_version
+                FROM publication;
+                DROP TABLE publication;
+                ALTER TABLE publication_v4 RENAME TO publication;
+                CREATE INDEX publication_by_key ON publication(record_key);
+                CREATE INDEX publication_by_subject ON publication(subject_code) WHERE subject_code IS NOT NULL;
+                CREATE UNIQUE INDEX publication_by_batch ON publication(batch_id, position);
+                """)
+        }
         return migrator
     }
 }

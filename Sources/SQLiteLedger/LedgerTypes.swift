@@ -44,7 +44,8 @@ public enum PublicationStatus: String, Sendable, CaseIterable {
 }
 
 public enum BatchOperation: String, Sendable {
-    case publish, correct, withdraw
+    /// `republish`: unchanged records sent again on purpose (`run --republish`).
+    case publish, correct, republish, withdraw
 }
 
 /// A batch about to be recorded as pending: one feed file.

@@ -26,4 +26,16 @@ struct PublicationPlannerTests {
             .repeatedKey,
         ])
     }
+
+    @Test("republishing sends published, unchanged records again; pending ones wait; changed ones are still corrections")
+    func republishing() {
+        let known: [String: Known] = [
+            "published": Known(contentHash: "h1", state: .published, batchID: "b1"),
+            "pending": Known(contentHash: "h2", state: .pending, batchID: "b2"),
+            "changed": Known(contentHash: "old", state: .published, batchID: "b3"),
+        ]
+        let decisions = PublicationPlanner.decide(
+            keys: ["published", "pending", "changed", "new"], hashes: ["h1", "h2", "h3", "n"], known: known, republishing: true)
+        #expect(decisions == [.republish, .unchanged(known["pending"]!), .correct(previous: "old"), .publish])
+    }
 }

@@ -107,13 +107,23 @@ struct RunCommandTests {
         #expect(history.map(\.operation) == [.publish, .publish, .correct, .correct])
         try Self.expectSettled(project)
 
+        // --republish: the unchanged published records of the day go out again, once per day.
+        let republished = try project.run(["--from", "2026-11-05", "--to", "2026-11-05", "--republish", "--today", "2026-12-01"])
+        // 8号 and 9号 on the API portal; on 信用中国 they are still waiting for the clerk's upload (pending).
+        #expect(republished.stdout.components(separatedBy: "按要求重新公示 2 条").count == 2, "\(republished.stdout)")
+        #expect(try sandbox.stats()["batch stored"] == 4)
+        #expect(try project.ledgerReader().history(key: "牟城管罚〔2026〕8号").map(\.operation) == [.publish, .publish, .republish])
+        let sameDay = try project.run(["--from", "2026-11-05", "--to", "2026-11-05", "--republish", "--today", "2026-12-01"])
+        #expect(!sameDay.stdout.contains("按要求重新公示"), "\(sameDay.stdout)")  // already republished today: unchanged now
+        #expect(try sandbox.stats()["batch stored"] == 4)
+
         // A dry run: everything up to planning, and the ledger file is byte for byte the same.
         let before = try Data(contentsOf: URL(fileURLWithPath: project.ledger))
         let dry = try project.run(["--dry-run", "--today", "2026-12-02"])
         #expect(dry.status == 0, "\(dry)")
         #expect(dry.stdout.contains("（试运行，不发送）"), "\(dry.stdout)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: project.ledger)) == before)
-        #expect(try sandbox.stats()["batch stored"] == 3)
+        #expect(try sandbox.stats()["batch stored"] == 4)
         // With --scratch, the feeds it would send are written there, and still nothing else changes.
         let scratch = project.root.appendingPathComponent("scratch")
         let drafted = try project.run(["--dry-run", "--scratch", scratch.path, "--today", "2026-12-02"])

@@ -44,7 +44,9 @@ struct LedgerTests {
         #expect(try Ledger.open(path: path).appliedMigrations() == Self.migrations)
     }
 
-    static let migrations = ["2026-11-30 v1 ledger", "2026-11-30 v2 per-record receipts", "2026-11-30 v3 settled source files"]
+    static let migrations = [
+        "2026-11-30 v1 ledger", "2026-11-30 v2 per-record receipts", "2026-11-30 v3 settled source files", "2026-11-30 v4 republish",
+    ]
 
     @Test("a ledger written before v2 is migrated forward in place: its publications keep their data and get positions")
     func migratesForward() throws {

@@ -35,6 +35,8 @@ public enum PublicationPlanner {
         case withdrawn(Known)
         /// The portal rejected this very content; it goes out again only once the data is fixed.
         case stillRejected(Known)
+        /// Published with this very content, and sent again because the run was asked to (`--republish`).
+        case republish
         /// The same key came earlier in this plan; only the first is sent.
         case repeatedKey
     }
@@ -45,7 +47,8 @@ public enum PublicationPlanner {
     ///   - keys: each row's record key.
     ///   - hashes: each row's content hash (of the cells the feed publishes).
     ///   - known: the ledger's view of this feed, by key.
-    public static func decide(keys: [String], hashes: [String], known: [String: Known]) -> [Decision] {
+    ///   - republishing: send records published unchanged again (a forced re-run).
+    public static func decide(keys: [String], hashes: [String], known: [String: Known], republishing: Bool = false) -> [Decision] {
         precondition(keys.count == hashes.count)
         var seen: Set<String> = []
         return zip(keys, hashes).map { key, hash in
@@ -55,7 +58,9 @@ public enum PublicationPlanner {
             case .withdrawn: return .withdrawn(known)
             // Fixed data after a rejection is a first publication: the portal has nothing to correct.
             case .rejected: return known.contentHash == hash ? .stillRejected(known) : .publish
-            case .pending, .published: return known.contentHash == hash ? .unchanged(known) : .correct(previous: known.contentHash)
+            case .pending, .published:
+                guard known.contentHash == hash else { return .correct(previous: known.contentHash) }
+                return republishing && known.state == .published ? .republish : .unchanged(known)
             }
         }
     }

@@ -124,6 +124,7 @@ extension Gongshi {
         static func summary(_ counts: OutboxPublisher.FeedCounts, feed: FeedSpec) -> String {
             var parts = ["新公示 \(counts.published) 条", "更正 \(counts.corrected) 条", "未变化不再发送 \(counts.unchanged) 条"]
             if counts.withdrawn > 0 { parts.append("已撤下不再公示 \(counts.withdrawn) 条") }
+            if counts.republished > 0 { parts.append("按要求重新公示 \(counts.republished) 条") }
             if counts.stillRejected > 0 { parts.append("门户拒收且内容未改、不再发送 \(counts.stillRejected) 条") }
             if counts.repeated > 0 { parts.append("同一决定重复出现 \(counts.repeated) 条（只发送第一条）") }
             return "\(feed.title) [\(feed.name)]：" + parts.joined(separator: "，")
@@ -168,7 +169,10 @@ struct FeedBatchFile {
         }
         let payloadDigest = Digest.sha256Hex(payload)
         payloadSHA256 = payloadDigest
-        id = String(Digest.sha256Hex(Array("\(profile.id)\n\(feed.name)\n\(operation.rawValue)\n\(payloadDigest)".utf8)).prefix(16))
+        // A republication is one per day: its id also covers the date (the same records republished
+        // another day are another batch).
+        let salt = operation == .republish ? "\n\(date)" : ""
+        id = String(Digest.sha256Hex(Array("\(profile.id)\n\(feed.name)\n\(operation.rawValue)\n\(payloadDigest)\(salt)".utf8)).prefix(16))
         let compactDate = date.description.replacingOccurrences(of: "-", with: "")
         fileName = feed.fileName
             .replacingOccurrences(of: "{portal}", with: profile.id)

@@ -41,6 +41,7 @@ struct OutboxPublisher {
         var withdrawn = 0
         var repeated = 0
         var stillRejected = 0
+        var republished = 0
     }
 
     static func state(_ status: PublicationStatus) -> PublicationPlanner.Known.State {
@@ -96,7 +97,7 @@ struct OutboxPublisher {
 
     /// Plans one feed against the ledger and sends what is new or changed; returns the counts and
     /// prints a line per batch.
-    func publish(_ plan: FeedPlan, schema: PublicationSchema) throws -> FeedCounts {
+    func publish(_ plan: FeedPlan, schema: PublicationSchema, republishing: Bool = false) throws -> FeedCounts {
         let feed = plan.feed
         let known = try CommandFailure.ledger { () throws(LedgerError) in
             try ledger.currentPublications(portal: profile.id, feed: feed.name)
@@ -107,11 +108,12 @@ struct OutboxPublisher {
                 batchID: current.batchID)
         }
         let hashes = plan.rows.map { Digest.sha256Hex(values: [feed.name] + $0.cells) }
-        let decisions = PublicationPlanner.decide(keys: plan.rows.map(\.key), hashes: hashes, known: known)
+        let decisions = PublicationPlanner.decide(keys: plan.rows.map(\.key), hashes: hashes, known: known, republishing: republishing)
 
         var counts = FeedCounts()
         var fresh: [(FeedPlan.Row, String)] = []
         var changed: [(FeedPlan.Row, String, String)] = []
+        var again: [(FeedPlan.Row, String)] = []
         for ((row, hash), decision) in zip(zip(plan.rows, hashes), decisions) {
             switch decision {
             case .publish: fresh.append((row, hash))
@@ -119,12 +121,14 @@ struct OutboxPublisher {
             case .unchanged: counts.unchanged += 1
             case .withdrawn: counts.withdrawn += 1
             case .stillRejected: counts.stillRejected += 1
+            case .republish: again.append((row, hash))
             case .repeatedKey: counts.repeated += 1
             }
         }
         let freshRows = fresh.map { ($0.0, $0.1, String?.none) }
         let changedRows = changed.map { ($0.0, $0.1, Optional($0.2)) }
-        for (operation, rows) in [(BatchOperation.publish, freshRows), (.correct, changedRows)] where !rows.isEmpty {
+        let againRows = again.map { ($0.0, $0.1, String?.none) }
+        for (operation, rows) in [(BatchOperation.publish, freshRows), (.correct, changedRows), (.republish, againRows)] where !rows.isEmpty {
             let batches = FeedPlan.batches(of: rows.map(\.0), limit: feed.batchLimit)
             var offset = 0
             for (part, batchRows) in batches.enumerated() {
@@ -134,7 +138,11 @@ struct OutboxPublisher {
                     batchRows, hashes: entries.map(\.1), previous: entries.map(\.2), feed: feed, schema: schema, part: part + 1,
                     operation: operation)
             }
-            if operation == .publish { counts.published = rows.count } else { counts.corrected = rows.count }
+            switch operation {
+            case .publish: counts.published = rows.count
+            case .correct: counts.corrected = rows.count
+            default: counts.republished = rows.count
+            }
         }
         return counts
     }
@@ -173,7 +181,7 @@ struct OutboxPublisher {
         try deliver(id: file.id, fileName: file.fileName, to: final)
         FaultInjection.reached("upload-done")
         try markDelivered(file.id)
-        let what = operation == .correct ? "更正" : "新公示"
+        let what = operation == .correct ? "更正" : operation == .republish ? "重新公示" : "新公示"
         Output.answer("\(what)：批次 \(file.id) \(final.path)（\(rows.count) 条）[\(feed.name)]；\(Self.nextStep(file.id))")
     }
 

@@ -161,7 +161,7 @@ extension Gongshi.LedgerCommand {
 /// One publication as a line of `ledger show` and `check`.
 enum PublicationLine {
     static func describe(_ entry: PublicationEntry) -> String {
-        let operation = entry.operation == .correct ? "更正" : "公示"
+        let operation = entry.operation == .correct ? "更正" : entry.operation == .republish ? "重新公示" : "公示"
         let status: String
         switch entry.status {
         case .pending: status = "待确认"

@@ -39,6 +39,9 @@ extension Gongshi {
         @Flag(name: .customLong("dry-run"), help: "只校验和计划：不写台账、不生成文件、不上传。")
         var dryRun = false
 
+        @Flag(name: .customLong("republish"), help: "重跑时把范围内已公示且未变化的记录也重新发送（门户数据丢失时）。")
+        var republish = false
+
         @Option(name: .customLong("ledger"), help: ArgumentHelp("公示台账（默认取流水线的 ledger）。", valueName: "FILE"))
         var ledgerPath: String?
 
@@ -54,6 +57,7 @@ extension Gongshi {
             guard (from == nil) == (to == nil) else { throw ValidationError("--from 和 --to 须一起给出") }
             guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format 应为 text 或 json") }
             if scratch != nil && !dryRun { throw ValidationError("--scratch 只用于 --dry-run") }
+            if republish && from == nil { throw ValidationError("--republish 只用于 --from/--to 重跑") }
         }
 
         func run() throws {
@@ -64,7 +68,8 @@ extension Gongshi {
             }
             let context = try PipelineContext.load(pipeline, today: today)
             let status = try PipelineRun(
-                context: context, today: today, range: range, dryRun: dryRun, ledgerPath: ledgerPath, scratch: scratch
+                context: context, today: today, range: range, dryRun: dryRun, ledgerPath: ledgerPath, scratch: scratch,
+                republishing: republish
             ).execute()
             if status != ExitStatus.ok { throw ExitCode(status) }
         }
@@ -117,6 +122,8 @@ struct PipelineRun {
     let ledgerPath: String?
     /// A dry run's folder for the feeds it would send; nil: none written.
     var scratch: String? = nil
+    /// `--republish`: unchanged published records in the range go out again.
+    var republishing = false
 
     /// Counts of disclosure status, over this run's records on every portal.
     struct StatusCounts {
@@ -210,7 +217,7 @@ struct PipelineRun {
                 if feed == profile.feeds.first(where: { $0.schema == context.schema.id }) {
                     for line in try publisher.reconcile() { Output.answer(line) }
                 }
-                let feedCounts = try publisher.publish(plan, schema: context.schema)
+                let feedCounts = try publisher.publish(plan, schema: context.schema, republishing: republishing)
                 sent["\(profile.id)/\(feed.name)"] = feedCounts
                 Output.answer("\(profile.title) " + Gongshi.Feed.summary(feedCounts, feed: feed))
             }
@@ -292,7 +299,7 @@ struct PipelineRun {
             keys: plan.rows.map(\.key), hashes: hashes,
             known: known.mapValues {
                 PublicationPlanner.Known(contentHash: $0.contentSHA256, state: OutboxPublisher.state($0.status), batchID: $0.batchID)
-            })
+            }, republishing: republishing)
         var counts = OutboxPublisher.FeedCounts()
         var fresh: [FeedPlan.Row] = []
         var changed: [FeedPlan.Row] = []
@@ -308,6 +315,7 @@ struct PipelineRun {
             case .withdrawn: counts.withdrawn += 1
             case .stillRejected: counts.stillRejected += 1
             case .repeatedKey: counts.repeated += 1
+            case .republish: counts.republished += 1
             }
         }
         if let scratch {
