@@ -95,56 +95,59 @@ struct OutboxPublisher {
 
     // MARK: Publish
 
+    /// What a feed needs against the ledger: the rows to send by operation (each with its content
+    /// hash and, for a correction, the hash it corrects), and the counts of the rest.
+    struct FeedWork {
+        var counts = FeedCounts()
+        var rows: [(operation: BatchOperation, rows: [(row: FeedPlan.Row, hash: String, previous: String?)])] = [
+            (.publish, []), (.correct, []), (.republish, []),
+        ]
+    }
+
+    /// Plans one feed against the ledger (read only): used by the publisher and by dry runs.
+    static func plan(_ plan: FeedPlan, ledger: Ledger?, portal: String, republishing: Bool) throws -> FeedWork {
+        let known = try ledger.map { ledger in
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.currentPublications(portal: portal, feed: plan.feed.name) }
+        }?.mapValues { current in
+            PublicationPlanner.Known(contentHash: current.contentSHA256, state: Self.state(current.status), batchID: current.batchID)
+        } ?? [:]
+        let hashes = plan.rows.map { Digest.sha256Hex(values: [plan.feed.name] + $0.cells) }
+        let decisions = PublicationPlanner.decide(keys: plan.rows.map(\.key), hashes: hashes, known: known, republishing: republishing)
+        var work = FeedWork()
+        for ((row, hash), decision) in zip(zip(plan.rows, hashes), decisions) {
+            switch decision {
+            case .publish: work.rows[0].rows.append((row, hash, nil))
+            case .correct(let previous): work.rows[1].rows.append((row, hash, previous))
+            case .republish: work.rows[2].rows.append((row, hash, nil))
+            case .unchanged: work.counts.unchanged += 1
+            case .withdrawn: work.counts.withdrawn += 1
+            case .stillRejected: work.counts.stillRejected += 1
+            case .repeatedKey: work.counts.repeated += 1
+            }
+        }
+        work.counts.published = work.rows[0].rows.count
+        work.counts.corrected = work.rows[1].rows.count
+        work.counts.republished = work.rows[2].rows.count
+        return work
+    }
+
     /// Plans one feed against the ledger and sends what is new or changed; returns the counts and
     /// prints a line per batch.
     func publish(_ plan: FeedPlan, schema: PublicationSchema, republishing: Bool = false) throws -> FeedCounts {
         let feed = plan.feed
-        let known = try CommandFailure.ledger { () throws(LedgerError) in
-            try ledger.currentPublications(portal: profile.id, feed: feed.name)
-        }.mapValues { current in
-            PublicationPlanner.Known(
-                contentHash: current.contentSHA256,
-                state: Self.state(current.status),
-                batchID: current.batchID)
-        }
-        let hashes = plan.rows.map { Digest.sha256Hex(values: [feed.name] + $0.cells) }
-        let decisions = PublicationPlanner.decide(keys: plan.rows.map(\.key), hashes: hashes, known: known, republishing: republishing)
-
-        var counts = FeedCounts()
-        var fresh: [(FeedPlan.Row, String)] = []
-        var changed: [(FeedPlan.Row, String, String)] = []
-        var again: [(FeedPlan.Row, String)] = []
-        for ((row, hash), decision) in zip(zip(plan.rows, hashes), decisions) {
-            switch decision {
-            case .publish: fresh.append((row, hash))
-            case .correct(let previous): changed.append((row, hash, previous))
-            case .unchanged: counts.unchanged += 1
-            case .withdrawn: counts.withdrawn += 1
-            case .stillRejected: counts.stillRejected += 1
-            case .republish: again.append((row, hash))
-            case .repeatedKey: counts.repeated += 1
-            }
-        }
-        let freshRows = fresh.map { ($0.0, $0.1, String?.none) }
-        let changedRows = changed.map { ($0.0, $0.1, Optional($0.2)) }
-        let againRows = again.map { ($0.0, $0.1, String?.none) }
-        for (operation, rows) in [(BatchOperation.publish, freshRows), (.correct, changedRows), (.republish, againRows)] where !rows.isEmpty {
-            let batches = FeedPlan.batches(of: rows.map(\.0), limit: feed.batchLimit)
+        let work = try Self.plan(plan, ledger: ledger, portal: profile.id, republishing: republishing)
+        for (operation, rows) in work.rows where !rows.isEmpty {
+            let batches = FeedPlan.batches(of: rows.map(\.row), limit: feed.batchLimit)
             var offset = 0
             for (part, batchRows) in batches.enumerated() {
                 let entries = rows[offset..<offset + batchRows.count]
                 offset += batchRows.count
                 try send(
-                    batchRows, hashes: entries.map(\.1), previous: entries.map(\.2), feed: feed, schema: schema, part: part + 1,
+                    batchRows, hashes: entries.map(\.hash), previous: entries.map(\.previous), feed: feed, schema: schema, part: part + 1,
                     operation: operation)
             }
-            switch operation {
-            case .publish: counts.published = rows.count
-            case .correct: counts.corrected = rows.count
-            default: counts.republished = rows.count
-            }
         }
-        return counts
+        return work.counts
     }
 
     /// One batch through the steps: stage, pending, deliver, delivered.

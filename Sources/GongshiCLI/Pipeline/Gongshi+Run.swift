@@ -291,37 +291,11 @@ struct PipelineRun {
 
     /// What a dry run would send for one feed.
     private func dryRunLine(_ plan: FeedPlan, profile: PortalProfile, ledger: Ledger?) throws -> String {
-        let known = try ledger.map { ledger in
-            try CommandFailure.ledger { () throws(LedgerError) in try ledger.currentPublications(portal: profile.id, feed: plan.feed.name) }
-        } ?? [:]
-        let hashes = plan.rows.map { Digest.sha256Hex(values: [plan.feed.name] + $0.cells) }
-        let decisions = PublicationPlanner.decide(
-            keys: plan.rows.map(\.key), hashes: hashes,
-            known: known.mapValues {
-                PublicationPlanner.Known(contentHash: $0.contentSHA256, state: OutboxPublisher.state($0.status), batchID: $0.batchID)
-            }, republishing: republishing)
-        var counts = OutboxPublisher.FeedCounts()
-        var fresh: [FeedPlan.Row] = []
-        var changed: [FeedPlan.Row] = []
-        for (row, decision) in zip(plan.rows, decisions) {
-            switch decision {
-            case .publish:
-                counts.published += 1
-                fresh.append(row)
-            case .correct:
-                counts.corrected += 1
-                changed.append(row)
-            case .unchanged: counts.unchanged += 1
-            case .withdrawn: counts.withdrawn += 1
-            case .stillRejected: counts.stillRejected += 1
-            case .repeatedKey: counts.repeated += 1
-            case .republish: counts.republished += 1
-            }
-        }
+        let work = try OutboxPublisher.plan(plan, ledger: ledger, portal: profile.id, republishing: republishing)
         if let scratch {
             let folder = URL(fileURLWithPath: scratch).appendingPathComponent(profile.id).appendingPathComponent(today.description)
-            for (operation, rows) in [(BatchOperation.publish, fresh), (.correct, changed)] {
-                for (part, batch) in FeedPlan.batches(of: rows, limit: plan.feed.batchLimit).enumerated() {
+            for (operation, rows) in work.rows {
+                for (part, batch) in FeedPlan.batches(of: rows.map(\.row), limit: plan.feed.batchLimit).enumerated() {
                     let file = try FeedBatchFile(
                         profile: profile, feed: plan.feed, schema: context.schema, rows: batch, part: part + 1, date: today,
                         operation: operation)
@@ -330,7 +304,7 @@ struct PipelineRun {
                 }
             }
         }
-        return "（试运行，不发送）\(profile.title) " + Gongshi.Feed.summary(counts, feed: plan.feed)
+        return "（试运行，不发送）\(profile.title) " + Gongshi.Feed.summary(work.counts, feed: plan.feed)
     }
 
     /// The upload channel of a transport; nil for the outbox (a clerk uploads).
