@@ -16,8 +16,12 @@ struct FeedTests {
     /// Runs `gongshi feed` for every bundled portal and kind on the valid fixtures; the outbox.
     static func makeOutbox() throws -> URL {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-feeds-\(UUID().uuidString)")
-        for portal in portals {
-            for kind in ["penalty", "permit"] {
+        // 信用承诺 (a kind added as data) has feeds on 信用中国 only.
+        let kinds = portals.flatMap { portal in
+            (["penalty", "permit"] + (portal == "creditchina-henan-zhengzhou" ? ["commitment"] : [])).map { (portal, $0) }
+        }
+        for (portal, kind) in kinds {
+            do {
                 let result = try GongshiProcess.run([
                     "feed", "--portal", portal, "--kind", kind, "--out", out.path, "--today", "2026-11-30",
                     Fixtures.url("validate/\(kind)/valid.csv").path,
@@ -69,7 +73,7 @@ struct FeedTests {
         let today = try CalendarDate.parse("2026-11-30")
         // Every ID number in the inputs (the personal columns of the fixtures).
         var inputIDs: Set<String> = []
-        for kind in ["penalty", "permit"] {
+        for kind in ["penalty", "permit", "commitment"] {
             var rows: [[String]] = []
             var scanner = CSVScanner()
             let bytes = [UInt8](try Data(contentsOf: Fixtures.url("validate/\(kind)/valid.csv")))
@@ -77,6 +81,10 @@ struct FeedTests {
             try scanner.finish { (row: CSVRow) in rows.append(row.cells) }
             let personal = rows[0].indices.filter { rows[0][$0].hasSuffix("证件号码") }
             for row in rows.dropFirst() { for column in personal where column < row.count && !row[column].isEmpty { inputIDs.insert(row[column]) } }
+            // 信用承诺: 承诺人代码 is a 身份证号码 for 自然人 (a public 统一社会信用代码 otherwise).
+            if let code = rows[0].firstIndex(of: "承诺人代码"), let category = rows[0].firstIndex(of: "承诺人类别") {
+                for row in rows.dropFirst() where row.count > code && row[category] == "自然人" { inputIDs.insert(row[code]) }
+            }
         }
         #expect(inputIDs.count >= 3)
         var scanned = 0
@@ -95,7 +103,7 @@ struct FeedTests {
             }
             scanned += 1
         }
-        #expect(scanned == 6)
+        #expect(scanned == 8)
     }
 
     /// A payload as text.

@@ -25,7 +25,7 @@ struct ValidateFixture: CustomTestStringConvertible, Sendable {
     }
 
     static func all() throws -> [ValidateFixture] {
-        try ["penalty", "permit", "coercion", "penalty-mapped"].flatMap { kind in
+        try ["penalty", "permit", "commitment", "coercion", "penalty-mapped"].flatMap { kind in
             try FileManager.default.contentsOfDirectory(atPath: Fixtures.url("validate/\(kind)").path)
                 .filter { $0.hasSuffix(".csv") || $0.hasSuffix(".xml") }.sorted()
                 .map { ValidateFixture(kind: kind, name: String($0.split(separator: ".")[0]), fileName: $0) }

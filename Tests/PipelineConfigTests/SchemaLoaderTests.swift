@@ -24,12 +24,15 @@ struct SchemaLoaderTests {
         #expect(permit.fields.count == 28)
         #expect(permit.fields.allSatisfy { $0.code?.hasPrefix("XK_") == true || $0.code == "BZ" })
         #expect(permit.decisionDateField == "许可决定日期")
-        #expect(SchemaCatalog.bundledDocuments.count == 2)
+        let commitment = try Self.bundled("publication/credit-commitment.v1.yaml")
+        #expect(commitment.fields.count == 20 && commitment.duplicateKey == ["承诺编码"])
+        #expect(commitment.fields.first { $0.name == "承诺人代码" }?.personal == true)
+        #expect(SchemaCatalog.bundledDocuments.count == 3)
     }
 
     @Test("--kind finds schemas by alias or id")
     func catalog() {
-        for kind in ["penalty", "administrative-penalty", "行政处罚", "permit"] {
+        for kind in ["penalty", "administrative-penalty", "行政处罚", "permit", "commitment", "信用承诺"] {
             guard case .found = SchemaCatalog.find(kind: kind) else {
                 Issue.record("\(kind) not found")
                 continue
@@ -39,7 +42,7 @@ struct SchemaLoaderTests {
             Issue.record("coercion should be unknown among the bundled schemas")
             return
         }
-        #expect(known.count == 2)
+        #expect(known.count == 3)
     }
 
     @Test("an inferred rule is a setting in the schema file: change the file, and the check changes")
