@@ -36,7 +36,7 @@ public struct PipelineLinter {
         let schema = SchemaCatalog.resolve(kind: pipeline.kind, in: schemas)
         if schema == nil { error("pipeline-unknown-kind", nil, "kind “\(pipeline.kind)”不是已知的记录种类") }
         for source in pipeline.sources {
-            let folder = (resolve(source.path, pipeline) as NSString).deletingLastPathComponent
+            let folder = (pipeline.resolve(source.path) as NSString).deletingLastPathComponent
             if !isDirectory(folder) {
                 error("pipeline-missing-folder", source.line, "数据目录 \(folder) 不存在")
             } else if Self.matches(folder: folder, pattern: (source.path as NSString).lastPathComponent).isEmpty {
@@ -44,9 +44,9 @@ public struct PipelineLinter {
             }
             for (what, path) in [("mapping", source.mapping), ("xsd", source.xsd)] {
                 guard let path else { continue }
-                if !FileManager.default.fileExists(atPath: resolve(path, pipeline)) {
-                    error("pipeline-missing-file", source.line, "\(what) 文件 \(resolve(path, pipeline)) 不存在")
-                } else if what == "mapping", let schema, let document = try? SchemaDocument.disk(resolve(path, pipeline)),
+                if !FileManager.default.fileExists(atPath: pipeline.resolve(path)) {
+                    error("pipeline-missing-file", source.line, "\(what) 文件 \(pipeline.resolve(path)) 不存在")
+                } else if what == "mapping", let schema, let document = try? SchemaDocument.disk(pipeline.resolve(path)),
                     case .failure(let failure) = SourceMappingLoader.load(document, schema: schema)
                 {
                     issues += failure.issues
@@ -55,7 +55,7 @@ public struct PipelineLinter {
         }
         for portal in pipeline.portals {
             let profile = profiles.first { $0.id == portal.profile }
-            if profile == nil && !FileManager.default.fileExists(atPath: resolve(portal.profile, pipeline)) {
+            if profile == nil && !FileManager.default.fileExists(atPath: pipeline.resolve(portal.profile)) {
                 error("pipeline-unknown-profile", portal.line, "门户配置“\(portal.profile)”既不是内置的，也不是存在的文件")
             } else if let profile, let schema, !profile.feeds.contains(where: { $0.schema == schema.id }) {
                 error("pipeline-no-feed", portal.line, "门户“\(profile.title)”没有\(schema.title)的公示文件")
@@ -70,7 +70,7 @@ public struct PipelineLinter {
                 }
                 switch credentials {
                 case .file(let path):
-                    let full = resolve(path, pipeline)
+                    let full = pipeline.resolve(path)
                     if let mode = (try? FileManager.default.attributesOfItem(atPath: full))?[.posixPermissions] as? Int {
                         if mode & 0o077 != 0 {
                             error("credentials-too-open", portal.line, "凭据文件 \(full) 的权限为 \(String(mode, radix: 8))，应为 0600")
@@ -83,17 +83,17 @@ public struct PipelineLinter {
                         error("credentials-env-unset", portal.line, "环境变量 \(name) 没有设置")
                     }
                 }
-                if let caFile, !FileManager.default.fileExists(atPath: resolve(caFile, pipeline)) {
-                    error("pipeline-missing-file", portal.line, "CA 文件 \(resolve(caFile, pipeline)) 不存在")
+                if let caFile, !FileManager.default.fileExists(atPath: pipeline.resolve(caFile)) {
+                    error("pipeline-missing-file", portal.line, "CA 文件 \(pipeline.resolve(caFile)) 不存在")
                 }
             case .sftp(_, _, let keyFile, let knownHosts):
-                for path in [keyFile, knownHosts] where !FileManager.default.fileExists(atPath: resolve(path, pipeline)) {
-                    error("pipeline-missing-file", portal.line, "文件 \(resolve(path, pipeline)) 不存在")
+                for path in [keyFile, knownHosts] where !FileManager.default.fileExists(atPath: pipeline.resolve(path)) {
+                    error("pipeline-missing-file", portal.line, "文件 \(pipeline.resolve(path)) 不存在")
                 }
             }
         }
-        if let calendar = pipeline.calendar, !isDirectory(resolve(calendar, pipeline)) {
-            error("pipeline-missing-folder", nil, "日历目录 \(resolve(calendar, pipeline)) 不存在")
+        if let calendar = pipeline.calendar, !isDirectory(pipeline.resolve(calendar)) {
+            error("pipeline-missing-folder", nil, "日历目录 \(pipeline.resolve(calendar)) 不存在")
         }
         if let end = calendarEnd {
             let left = today.days(to: end)
@@ -108,10 +108,6 @@ public struct PipelineLinter {
         return issues
     }
 
-    /// A path from the pipeline, made absolute against its base folder.
-    public func resolve(_ path: String, _ pipeline: Pipeline) -> String {
-        path.hasPrefix("/") ? path : (pipeline.base as NSString).appendingPathComponent(path)
-    }
 
     private func isDirectory(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
@@ -122,5 +118,12 @@ public struct PipelineLinter {
     public static func matches(folder: String, pattern: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { fnmatch(pattern, $0, 0) == 0 }.sorted().map { (folder as NSString).appendingPathComponent($0) }
+    }
+}
+
+extension Pipeline {
+    /// A path from the pipeline, made absolute against its base folder.
+    public func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
     }
 }

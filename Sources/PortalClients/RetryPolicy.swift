@@ -52,13 +52,4 @@ public enum TransportFailure: Error, Sendable, Equatable {
     case refusedByPeer(String)
     /// A local problem (a file, an option).
     case local(String)
-
-    /// Whether the request may have taken effect at the peer although no answer came back.
-    public var isAmbiguous: Bool {
-        switch self {
-        case .timeout, .interrupted: true
-        case .server(let status, _): status >= 500
-        default: false
-        }
-    }
 }

@@ -146,13 +146,6 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// How many times these bytes were seen before (0: a new file).
-    public func sourceFileRuns(sha256: String) throws(LedgerError) -> Int {
-        try read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM source_file WHERE sha256 = ?", arguments: [sha256]) ?? 0
-        }
-    }
-
     // MARK: Planning
 
     /// For each key on a portal feed, the latest publication that did not fail.

@@ -27,7 +27,7 @@ extension Gongshi {
             let profiles = PortalProfileLoader.bundledDocuments.compactMap { try? PortalProfileLoader.load($0, schemas: schemas).get() }
             var errors = 0
             for path in pipelines {
-                let issues = Self.lint(path, schemas: schemas, profiles: profiles, today: today)
+                let issues = Self.lint(path, schemas: schemas, profiles: profiles, today: today).issues
                 for issue in issues { Output.answer(issue.description) }
                 let count = issues.filter { !$0.isWarning }.count
                 errors += count
@@ -36,22 +36,24 @@ extension Gongshi {
             if errors > 0 { throw ExitCode(ExitStatus.configuration) }
         }
 
-        /// Every problem of one pipeline file: its own, its calendar's, and what it points at.
-        static func lint(_ path: String, schemas: [PublicationSchema], profiles: [PortalProfile], today: CalendarDate) -> [ConfigIssue] {
+        /// Every problem of one pipeline file — its own, its calendar's, and what it points at —
+        /// and the pipeline, when the file itself could be read.
+        static func lint(
+            _ path: String, schemas: [PublicationSchema], profiles: [PortalProfile], today: CalendarDate
+        ) -> (pipeline: Pipeline?, issues: [ConfigIssue]) {
             let pipeline: Pipeline
             switch loadPipeline(path) {
-            case .failure(let failure): return failure.issues
+            case .failure(let failure): return (nil, failure.issues)
             case .success(let loaded): pipeline = loaded
             }
-            let linter = PipelineLinter(
-                schemas: schemas, profiles: profiles, environment: ProcessInfo.processInfo.environment, today: today, calendarEnd: nil)
-            let calendarFolder = pipeline.calendar.map { linter.resolve($0, pipeline) }
+            let calendarFolder = pipeline.calendar.map(pipeline.resolve)
             let loaded = CalendarLoader.load(directory: calendarFolder.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil })
             let calendarIssues = loaded.issues.map { ConfigIssue("calendar-invalid", file: path, line: nil, $0.description) }
-            return PipelineLinter(
+            let issues = PipelineLinter(
                 schemas: schemas, profiles: profiles, environment: ProcessInfo.processInfo.environment, today: today,
                 calendarEnd: loaded.calendar?.coverage.upperBound
             ).lint(pipeline, file: path) + calendarIssues
+            return (pipeline, issues)
         }
 
         /// Reads `pipelines/ID.yaml`: the id is the file name; relative paths start from the folder

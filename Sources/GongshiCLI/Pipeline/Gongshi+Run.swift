@@ -83,34 +83,30 @@ struct PipelineContext {
     let schema: PublicationSchema
     let portals: [(profile: PortalProfile, transport: Pipeline.Transport)]
     let calendar: WorkingDayCalendar
-    let linter: PipelineLinter
 
     /// Loads and lints the pipeline; errors end the command with 78, warnings go to standard error.
     static func load(_ path: String, today: CalendarDate) throws -> PipelineContext {
         let schemas = SchemaCatalog.bundledDocuments.compactMap { try? SchemaLoader.load($0).get() }
         let profiles = PortalProfileLoader.bundledDocuments.compactMap { try? PortalProfileLoader.load($0, schemas: schemas).get() }
-        let issues = Gongshi.Lint.lint(path, schemas: schemas, profiles: profiles, today: today)
+        let (loaded, issues) = Gongshi.Lint.lint(path, schemas: schemas, profiles: profiles, today: today)
         for issue in issues { issue.isWarning ? Output.warning(issue.description) : Output.error(issue.description) }
-        guard !issues.contains(where: { !$0.isWarning }) else { throw ExitCode(ExitStatus.configuration) }
-        let pipeline = try Gongshi.Lint.loadPipeline(path).orConfigurationFailure()
-        let linter = PipelineLinter(
-            schemas: schemas, profiles: profiles, environment: ProcessInfo.processInfo.environment, today: today, calendarEnd: nil)
+        guard let pipeline = loaded, !issues.contains(where: { !$0.isWarning }) else { throw ExitCode(ExitStatus.configuration) }
         guard let schema = SchemaCatalog.resolve(kind: pipeline.kind, in: schemas) else { throw ExitCode(ExitStatus.configuration) }
         var portals: [(PortalProfile, Pipeline.Transport)] = []
         for portal in pipeline.portals {
             if let bundled = profiles.first(where: { $0.id == portal.profile }) {
                 portals.append((bundled, portal.transport))
             } else {
-                let document = try Gongshi.Validate.document(linter.resolve(portal.profile, pipeline))
+                let document = try Gongshi.Validate.document(pipeline.resolve(portal.profile))
                 portals.append((try PortalProfileLoader.load(document, schemas: schemas).orConfigurationFailure(), portal.transport))
             }
         }
-        let loaded = CalendarLoader.load(directory: pipeline.calendar.map { linter.resolve($0, pipeline) })
-        guard let calendar = loaded.calendar else { throw ExitCode(ExitStatus.configuration) }
-        return PipelineContext(pipeline: pipeline, path: path, schema: schema, portals: portals, calendar: calendar, linter: linter)
+        let calendarFiles = CalendarLoader.load(directory: pipeline.calendar.map(pipeline.resolve))
+        guard let calendar = calendarFiles.calendar else { throw ExitCode(ExitStatus.configuration) }
+        return PipelineContext(pipeline: pipeline, path: path, schema: schema, portals: portals, calendar: calendar)
     }
 
-    func resolve(_ path: String) -> String { linter.resolve(path, pipeline) }
+    func resolve(_ path: String) -> String { pipeline.resolve(path) }
 }
 
 /// One run of a pipeline.

@@ -19,10 +19,6 @@ enum Output {
         Log.logger.warning("\(line)")
     }
 
-    /// A progress or status line on standard error.
-    static func info(_ line: String) {
-        Log.logger.info("\(line)")
-    }
 
     /// Pads `text` with spaces to `width` terminal columns (CJK characters take two).
     static func pad(_ text: String, to width: Int) -> String {
