@@ -40,6 +40,8 @@ public struct Pipeline: Sendable, Equatable {
 
     public let id: String
     public let title: String
+    /// The department whose decisions these are (法制科): reports count per department. Defaults to the title.
+    public let department: String
     /// The record kind: a schema id or alias (`penalty`).
     public let kind: String
     public let sources: [Source]

@@ -7,6 +7,7 @@ internal import Yams
 ///
 /// ```yaml
 /// title: 法制科 行政处罚
+/// department: 法制科
 /// kind: penalty
 /// sources:
 ///   - {path: inbox/fazhike/*.csv, encoding: gb18030, mapping: schemas/mappings/fazhike.v1.yaml}
@@ -19,7 +20,7 @@ internal import Yams
 /// reports: var/reports
 /// ```
 public enum PipelineLoader {
-    static let topKeys = ["title", "description", "kind", "sources", "calendar", "portals", "ledger", "outbox", "reports"]
+    static let topKeys = ["title", "description", "department", "kind", "sources", "calendar", "portals", "ledger", "outbox", "reports"]
     static let sourceKeys = ["path", "format", "encoding", "mapping", "xsd", "record_element"]
     static let portalKeys = ["profile", "transport"]
     static let transportKeys = [
@@ -55,7 +56,8 @@ public enum PipelineLoader {
         }
         guard reader.issues.isEmpty, let kind else { return .failure(.init(issues: reader.issues)) }
         return .success(Pipeline(
-            id: id, title: reader.string(top["title"], "title") ?? id, kind: kind, sources: sources,
+            id: id, title: reader.string(top["title"], "title") ?? id,
+            department: reader.string(top["department"], "department") ?? reader.string(top["title"], "title") ?? id, kind: kind, sources: sources,
             calendar: reader.string(top["calendar"], "calendar"), portals: portals,
             ledger: reader.string(top["ledger"], "ledger") ?? "var/ledger.sqlite",
             outbox: reader.string(top["outbox"], "outbox") ?? "var/outbox",
