@@ -1,3 +1,5 @@
+public import DisclosureCore
+
 /// One department source's pipeline, read from `pipelines/ID.yaml` (the file name is the id): where
 /// the exports are, what kind of records they hold, and where each portal's feeds go.
 ///
@@ -53,4 +55,7 @@ public struct Pipeline: Sendable, Equatable {
     public let reports: String
     /// The folder relative paths start from.
     public let base: String
+    /// How a record's severity and 领域 are decided, for its publication period (`publication_period:`);
+    /// nil: the pipeline computes no periods.
+    public var publicationPeriod: SeverityRule? = nil
 }

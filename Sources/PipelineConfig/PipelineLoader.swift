@@ -20,7 +20,7 @@ internal import Yams
 /// reports: var/reports
 /// ```
 public enum PipelineLoader {
-    static let topKeys = ["title", "description", "department", "kind", "sources", "calendar", "portals", "ledger", "outbox", "reports"]
+    static let topKeys = ["title", "description", "department", "kind", "sources", "calendar", "portals", "ledger", "outbox", "reports", "publication_period"]
     static let sourceKeys = ["path", "format", "encoding", "mapping", "xsd", "record_element"]
     static let portalKeys = ["profile", "transport"]
     static let transportKeys = [
@@ -54,6 +54,7 @@ public enum PipelineLoader {
         } else {
             reader.report("pipeline-missing-key", top["portals"] ?? root, "portals 应为非空的列表（门户配置和上传方式）")
         }
+        let publicationPeriod = top["publication_period"].flatMap { parsePublicationPeriod($0, &reader) }
         guard reader.issues.isEmpty, let kind else { return .failure(.init(issues: reader.issues)) }
         return .success(Pipeline(
             id: id, title: reader.string(top["title"], "title") ?? id,
@@ -61,7 +62,7 @@ public enum PipelineLoader {
             calendar: reader.string(top["calendar"], "calendar"), portals: portals,
             ledger: reader.string(top["ledger"], "ledger") ?? "var/ledger.sqlite",
             outbox: reader.string(top["outbox"], "outbox") ?? "var/outbox",
-            reports: reader.string(top["reports"], "reports") ?? "var/reports", base: base))
+            reports: reader.string(top["reports"], "reports") ?? "var/reports", base: base, publicationPeriod: publicationPeriod))
     }
 
     private static func parseSource(_ node: Node, _ reader: inout YAMLReader) -> Pipeline.Source? {
@@ -143,5 +144,88 @@ public enum PipelineLoader {
             reader.report("pipeline-bad-value", transport["kind"], "transport kind 应为 outbox、api 或 sftp")
             return nil
         }
+    }
+}
+
+// MARK: - Publication period
+
+extension PipelineLoader {
+    static let publicationPeriodKeys = ["severity_field", "default", "rules", "domains", "domain_field"]
+    static let severityClauseKeys = ["field", "one_of", "contains", "at_least", "severity"]
+
+    /// `publication_period:`, how a record's severity and 领域 are decided:
+    ///
+    /// ```yaml
+    /// publication_period:
+    ///   severity_field: 失信严重程度        # optional: a field holding 轻微/一般/严重 wins when filled
+    ///   default: 一般
+    ///   rules:                              # in order; the first that holds decides
+    ///     - {field: 处罚类别, contains: 吊销, severity: 严重}
+    ///     - {field: 处罚类别, one_of: [责令停产停业, 责令关闭], severity: 严重}
+    ///     - {field: 罚款金额(万元), at_least: 10, severity: 严重}
+    ///   domains: [城市管理]                  # and/or domain_field: 领域
+    /// ```
+    static func parsePublicationPeriod(_ node: Node, _ reader: inout YAMLReader) -> SeverityRule? {
+        let keys = reader.mapping(node, known: publicationPeriodKeys, what: "publication_period ")
+        let defaultSeverity = severity(keys["default"], "default", &reader)
+        if keys["default"] == nil {
+            reader.report("pipeline-missing-key", node, "publication_period 须有 default（没有规则适用时的失信程度：轻微、一般或严重）")
+        }
+        var clauses: [SeverityRule.Clause] = []
+        if let items = keys["rules"] {
+            if let sequence = items.sequence {
+                for item in sequence {
+                    if let clause = parseSeverityClause(item, &reader) { clauses.append(clause) }
+                }
+            } else {
+                reader.report("pipeline-bad-value", items, "publication_period 的 rules 应为列表")
+            }
+        }
+        guard let defaultSeverity else { return nil }
+        return SeverityRule(
+            field: reader.string(keys["severity_field"], "severity_field"), rules: clauses, defaultSeverity: defaultSeverity,
+            domainField: reader.string(keys["domain_field"], "domain_field"), domains: reader.strings(keys["domains"], "domains") ?? [])
+    }
+
+    private static func parseSeverityClause(_ node: Node, _ reader: inout YAMLReader) -> SeverityRule.Clause? {
+        let keys = reader.mapping(node, known: severityClauseKeys, what: "publication_period 规则")
+        let field = reader.string(keys["field"], "field")
+        let severity = severity(keys["severity"], "severity", &reader)
+        if field == nil || keys["severity"] == nil {
+            reader.report("pipeline-missing-key", node, "publication_period 规则须有 field 和 severity")
+        }
+        let tests = ["one_of", "contains", "at_least"].filter { keys[$0] != nil }
+        guard tests.count == 1 else {
+            reader.report("pipeline-bad-value", node, "publication_period 规则须有 one_of、contains、at_least 中的一个，而不是 \(tests.count) 个")
+            return nil
+        }
+        let test: SeverityRule.Test
+        switch tests[0] {
+        case "one_of":
+            guard let values = reader.strings(keys["one_of"], "one_of"), !values.isEmpty else { return nil }
+            test = .oneOf(values)
+        case "contains":
+            guard let text = reader.string(keys["contains"], "contains"), !text.isEmpty else { return nil }
+            test = .contains(text)
+        default:
+            let text = keys["at_least"]?.scalar?.string ?? ""
+            guard let number = Double(text), number.isFinite else {
+                reader.report("pipeline-bad-value", keys["at_least"], "at_least 应为数字，而不是“\(text)”")
+                return nil
+            }
+            test = .atLeast(number)
+        }
+        guard let field, let severity else { return nil }
+        return SeverityRule.Clause(field: field, test: test, severity: severity)
+    }
+
+    private static func severity(_ node: Node?, _ key: String, _ reader: inout YAMLReader) -> CreditSeverity? {
+        guard let text = reader.string(node, key) else { return nil }
+        guard let severity = CreditSeverity(rawValue: text) else {
+            let allowed = CreditSeverity.allCases.map(\.rawValue).joined(separator: "、")
+            reader.report("pipeline-bad-value", node, "\(key) 应为 \(allowed) 之一，而不是“\(text)”")
+            return nil
+        }
+        return severity
     }
 }

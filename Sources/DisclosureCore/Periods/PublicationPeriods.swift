@@ -1,0 +1,287 @@
+public import WorkingDayCalendar
+
+// MARK: - Credit severity
+
+/// How serious a 失信 record is (失信严重程度), in the words of the rules on publication periods. Not
+/// ``Severity``, which says whether a validation problem is an error or a warning.
+public enum CreditSeverity: String, Sendable, CaseIterable {
+    case minor = "轻微"
+    case general = "一般"
+    case serious = "严重"
+}
+
+// MARK: - Periods
+
+/// How long the records of one kind stay published, and from when 信用修复 may be applied for:
+/// the rules in force over time, each chosen by the record's decision date.
+///
+/// Read from `schemas/periods/*.yaml` (`PublicationPeriodsLoader`); every number and every date is
+/// the file's, none is the code's.
+///
+/// ```swift
+/// let decided = CalendarDate(year: 2023, month: 5, day: 1)!
+/// periods.assess(decisionDate: decided, severity: .general, domains: [])
+/// // .period(regime: "ndrc-order-58", severity: .general, repairFrom: 2023-08-01, endsOn: 2026-05-01)
+/// ```
+public struct PublicationPeriods: Sendable, Equatable {
+    public let id: String
+    public let version: Int
+    /// The publication schema (its id) whose records these periods apply to: `administrative-penalty`.
+    public let kind: String
+    public let title: String
+    /// In date order, not overlapping.
+    public let regimes: [PeriodRegime]
+
+    public init(id: String, version: Int, kind: String, title: String = "", regimes: [PeriodRegime]) {
+        self.id = id
+        self.version = version
+        self.kind = kind
+        self.title = title
+        self.regimes = regimes
+    }
+
+    /// The rule in force on `date`, or nil when none was.
+    public func regime(on date: CalendarDate) -> PeriodRegime? {
+        regimes.first { $0.covers(date) }
+    }
+}
+
+/// One rule on publication periods (a 规定 or 办法) and the decision dates it covers.
+public struct PeriodRegime: Sendable, Equatable {
+    /// A stable code for reports: `ndrc-order-58`.
+    public let id: String
+    /// The rule's name: 国家发展改革委令第58号….
+    public let title: String
+    /// The first decision date it covers.
+    public let from: CalendarDate
+    /// The last decision date it covers (inclusive); nil: still in force.
+    public let to: CalendarDate?
+    /// The period of each severity.
+    public let periods: [CreditSeverity: PeriodRule]
+    /// 领域 (消防, 安全生产 …) → the least number of months before repair may be applied for,
+    /// whatever the severity; the longest of a record's domains applies.
+    public let domainMinimums: [String: Int]
+    /// Severity → 领域 in which such a record cannot be repaired: it stays published for the whole
+    /// maximum period (527号's 特定严重失信).
+    public let notRepairableDomains: [CreditSeverity: [String]]
+
+    public init(
+        id: String, title: String, from: CalendarDate, to: CalendarDate?, periods: [CreditSeverity: PeriodRule],
+        domainMinimums: [String: Int] = [:], notRepairableDomains: [CreditSeverity: [String]] = [:]
+    ) {
+        self.id = id
+        self.title = title
+        self.from = from
+        self.to = to
+        self.periods = periods
+        self.domainMinimums = domainMinimums
+        self.notRepairableDomains = notRepairableDomains
+    }
+
+    /// Whether a decision made on `date` falls under this rule.
+    public func covers(_ date: CalendarDate) -> Bool {
+        from <= date && (to.map { date <= $0 } ?? true)
+    }
+}
+
+/// The period of one severity under one rule, in whole months from the decision date.
+public enum PeriodRule: Sendable, Equatable {
+    /// Published for at most `maximumMonths`; 信用修复 may be applied for after `minimumMonths`.
+    case published(minimumMonths: Int, maximumMonths: Int)
+    /// Not published at all (the 2026 rule's 轻微失信: 原则上不予公示).
+    case notPublished
+}
+
+/// What the rules say about one record.
+public enum PeriodAssessment: Sendable, Equatable {
+    /// Published from the decision date until `endsOn` (exclusive: on that day publication stops);
+    /// 信用修复 may be applied for from `repairFrom`. `repairFrom == endsOn`: not repairable.
+    case period(regime: String, severity: CreditSeverity, repairFrom: CalendarDate, endsOn: CalendarDate)
+    /// The rule in force says records of this severity are not published.
+    case notPublished(regime: String, severity: CreditSeverity)
+    /// No rule covers the decision date (or the rule in force has no period for the severity).
+    case noRegime
+}
+
+extension PublicationPeriods {
+    /// The publication period of a record, under the rule in force on its decision date.
+    ///
+    /// Periods are whole months counted from the decision date (``CalendarDate/adding(months:)``,
+    /// clamped to the end of a shorter month). The minimum is the severity's, or the longest
+    /// minimum of the record's domains if longer, but never longer than the maximum (the loader
+    /// refuses a file where it would be; values built in code are clamped). In a domain where the
+    /// severity is not repairable, the minimum is the maximum.
+    ///
+    /// - Parameters:
+    ///   - decisionDate: the record's decision date (处罚决定日期).
+    ///   - severity: from the pipeline's ``SeverityRule``.
+    ///   - domains: the record's 领域 (消防, 安全生产 …); unknown ones change nothing.
+    /// - Returns: the period, `notPublished`, or `noRegime` before the first rule.
+    public func assess(decisionDate: CalendarDate, severity: CreditSeverity, domains: [String]) -> PeriodAssessment {
+        guard let regime = regime(on: decisionDate), let rule = regime.periods[severity] else { return .noRegime }
+        switch rule {
+        case .notPublished:
+            return .notPublished(regime: regime.id, severity: severity)
+        case .published(let minimumMonths, let maximumMonths):
+            var minimum = domains.compactMap { regime.domainMinimums[$0] }.reduce(minimumMonths, max)
+            if let excluded = regime.notRepairableDomains[severity], domains.contains(where: excluded.contains) {
+                minimum = maximumMonths
+            }
+            minimum = min(minimum, maximumMonths)
+            return .period(
+                regime: regime.id, severity: severity, repairFrom: decisionDate.adding(months: minimum),
+                endsOn: decisionDate.adding(months: maximumMonths))
+        }
+    }
+}
+
+// MARK: - The severity of a record
+
+/// How a pipeline decides the severity (and the 领域) of its records, from their field values.
+///
+/// ```yaml
+/// publication_period:
+///   severity_field: 失信严重程度
+///   default: 一般
+///   rules:
+///     - {field: 处罚类别, contains: 吊销, severity: 严重}
+///     - {field: 罚款金额(万元), at_least: 10, severity: 严重}
+///   domains: [城市管理]
+/// ```
+public struct SeverityRule: Sendable, Equatable {
+    /// A field whose value is 轻微/一般/严重 (if present and non-empty, it wins); rules in order; default.
+    public var field: String?
+    /// Tried in order; the first that holds gives the severity.
+    public var rules: [Clause]
+    /// The severity when no field value and no rule decides.
+    public var defaultSeverity: CreditSeverity
+    /// A field naming the 领域 (e.g. 消防); several separated as in ``separators``.
+    public var domainField: String?
+    /// Fixed domains of the whole pipeline (added to the field's).
+    public var domains: [String]
+    /// What separates several values in one cell (处罚类别 `罚款；吊销许可证件`), for `oneOf` and
+    /// the domain field. The default is the penalty schema's.
+    public var separators: [String]
+
+    /// One rule: a test on one field, and the severity it gives.
+    public struct Clause: Sendable, Equatable {
+        public var field: String
+        public var test: Test
+        public var severity: CreditSeverity
+
+        public init(field: String, test: Test, severity: CreditSeverity) {
+            self.field = field
+            self.test = test
+            self.severity = severity
+        }
+    }
+
+    public enum Test: Sendable, Equatable {
+        /// The value, or one of the values of a multi-valued cell, is one of these.
+        case oneOf([String])
+        /// The value contains this text.
+        case contains(String)
+        /// The value is a number at least this large (罚款金额(万元) ≥ 10).
+        case atLeast(Double)
+    }
+
+    public init(
+        field: String? = nil, rules: [Clause] = [], defaultSeverity: CreditSeverity, domainField: String? = nil, domains: [String] = [],
+        separators: [String] = [";", "；", "、", ",", "，"]
+    ) {
+        self.field = field
+        self.rules = rules
+        self.defaultSeverity = defaultSeverity
+        self.domainField = domainField
+        self.domains = domains
+        self.separators = separators
+    }
+
+    /// The severity of a record, and why (for reports: “处罚类别含‘吊销’ → 严重”).
+    ///
+    /// - Parameter values: field Chinese name → value (as validated); a missing field is empty.
+    /// - Returns: the severity and the reason, in Chinese.
+    public func severity(_ values: [String: String]) -> (CreditSeverity, reason: String) {
+        var prefix = ""
+        if let field, let value = values[field].map(Self.trimmed), !value.isEmpty {
+            if let severity = CreditSeverity(rawValue: value) {
+                return (severity, "\(field)为‘\(value)’ → \(severity.rawValue)")
+            }
+            prefix = "\(field)‘\(value)’不是轻微、一般、严重之一；"
+        }
+        for clause in rules {
+            guard let value = values[clause.field].map(Self.trimmed), !value.isEmpty,
+                let why = explain(clause.test, value: value)
+            else { continue }
+            return (clause.severity, "\(prefix)\(clause.field)\(why) → \(clause.severity.rawValue)")
+        }
+        return (defaultSeverity, "\(prefix)没有适用的规则，默认 → \(defaultSeverity.rawValue)")
+    }
+
+    /// The record's 领域: the fixed ones, then those of ``domainField``, each once.
+    public func domains(_ values: [String: String]) -> [String] {
+        var result: [String] = []
+        for domain in domains + (domainField.flatMap { values[$0] }.map(split) ?? []) where !result.contains(domain) {
+            result.append(domain)
+        }
+        return result
+    }
+
+    /// How the test holds for the value (“含‘吊销’”), or nil when it does not.
+    private func explain(_ test: Test, value: String) -> String? {
+        switch test {
+        case .oneOf(let candidates):
+            return candidates.first { contains(value, item: $0) }.map { "为‘\($0)’" }
+        case .contains(let text):
+            return value.contains(text) ? "含‘\(text)’" : nil
+        case .atLeast(let threshold):
+            guard let number = Double(value), number >= threshold else { return nil }
+            return " \(value) ≥ \(Self.format(threshold))"
+        }
+    }
+
+    /// Whether `item` is the whole value or one of its values: found with a separator (or the
+    /// start, or the end) on each side. A value that itself contains a separator
+    /// (没收违法所得、没收非法财物) is still found whole.
+    private func contains(_ value: String, item: String) -> Bool {
+        guard !item.isEmpty else { return false }
+        if value == item { return true }
+        let text = Array(value.utf8)
+        let needle = Array(item.utf8)
+        let marks = separators.map { Array($0.utf8) }.filter { !$0.isEmpty }
+        func separated(before index: Int) -> Bool {
+            index == 0 || marks.contains { $0.count <= index && Array(text[(index - $0.count)..<index]) == $0 }
+        }
+        func separated(after index: Int) -> Bool {
+            index == text.count || marks.contains { index + $0.count <= text.count && Array(text[index..<(index + $0.count)]) == $0 }
+        }
+        var start = 0
+        while start + needle.count <= text.count {
+            if Array(text[start..<(start + needle.count)]) == needle, separated(before: start),
+                separated(after: start + needle.count)
+            {
+                return true
+            }
+            start += 1
+        }
+        return false
+    }
+
+    /// The values of a multi-valued cell.
+    private func split(_ value: String) -> [String] {
+        var parts = [value]
+        for separator in separators where !separator.isEmpty {
+            parts = parts.flatMap { $0.split(separator: separator).map(String.init) }
+        }
+        return parts.map(Self.trimmed).filter { !$0.isEmpty }
+    }
+
+    private static func trimmed(_ text: String) -> String {
+        String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+
+    /// `10`, not `10.0`.
+    private static func format(_ number: Double) -> String {
+        number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+    }
+}
