@@ -88,10 +88,13 @@ public final class Ledger: Sendable {
     // MARK: Runs and sources
 
     /// Records the start of a command that writes to the ledger; returns the run id.
-    public func beginRun(command: String, today: String, startedAt: String) throws(LedgerError) -> Int64 {
+    public func beginRun(
+        command: String, today: String, startedAt: String, pipeline: String? = nil, department: String? = nil
+    ) throws(LedgerError) -> Int64 {
         try write { db in
             try db.execute(
-                sql: "INSERT INTO run (command, today, started_at) VALUES (?, ?, ?)", arguments: [command, today, startedAt])
+                sql: "INSERT INTO run (command, today, started_at, pipeline, department) VALUES (?, ?, ?, ?, ?)",
+                arguments: [command, today, startedAt, pipeline, department])
             return db.lastInsertedRowID
         }
     }
@@ -116,12 +119,47 @@ public final class Ledger: Sendable {
             }
             let insert = try db.makeStatement(
                 sql: """
-                    INSERT OR IGNORE INTO record (kind, record_key, content_sha256, decision_date, source_sha256, source_row, first_run)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR IGNORE INTO record (kind, record_key, content_sha256, decision_date, source_sha256, source_row, first_run,
+                                                  severity, severity_reason, regime, repair_from, expires_on)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for record in records {
                 try insert.execute(arguments: [
                     record.kind, record.key, record.contentSHA256, record.decisionDate, record.sourceSHA256, record.sourceRow, run,
+                    record.period?.severity, record.period?.severityReason, record.period?.regime, record.period?.repairFrom,
+                    record.period?.expiresOn,
+                ])
+            }
+        }
+    }
+
+    /// Records what a source file held (its counts and its problems), replacing what an earlier
+    /// reading of the same bytes recorded; the file keeps the run that first read it.
+    public func recordIntake(
+        _ file: SourceFingerprint, counts: IntakeCounts, problems: [StoredProblem], run: Int64
+    ) throws(LedgerError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO source_file (sha256, size, place, first_run, last_run, records, valid, invalid, skipped, incomplete, failed)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (sha256, place) DO UPDATE SET last_run = excluded.last_run, records = excluded.records,
+                        valid = excluded.valid, invalid = excluded.invalid, skipped = excluded.skipped,
+                        incomplete = excluded.incomplete, failed = excluded.failed
+                    """,
+                arguments: [
+                    file.sha256, file.size, file.place, run, run, counts.records, counts.valid, counts.invalid, counts.skipped,
+                    counts.incomplete, counts.failed ? 1 : 0,
+                ])
+            try db.execute(sql: "DELETE FROM problem WHERE sha256 = ? AND place = ?", arguments: [file.sha256, file.place])
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO problem (sha256, place, row, line, field, type, severity, value, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for problem in problems {
+                try insert.execute(arguments: [
+                    file.sha256, file.place, problem.row, problem.line, problem.field, problem.type,
+                    problem.isWarning ? "warning" : "error", problem.value, problem.message,
                 ])
             }
         }
@@ -262,7 +300,17 @@ public final class Ledger: Sendable {
             try db.execute(
                 sql: "UPDATE publication SET status = 'published', published_on = ? WHERE batch_id = ? AND status = 'pending'",
                 arguments: [date, id])
-            return .confirmed(records: db.changesCount)
+            let published = db.changesCount
+            // A withdrawal batch: its records are taken down.
+            try db.execute(
+                sql: """
+                    UPDATE publication SET status = 'withdrawn'
+                    WHERE id IN (SELECT publication_id FROM withdrawal WHERE batch_id = ? AND status = 'pending')
+                    """,
+                arguments: [id])
+            let withdrawn = db.changesCount
+            try db.execute(sql: "UPDATE withdrawal SET status = 'done' WHERE batch_id = ? AND status = 'pending'", arguments: [id])
+            return .confirmed(records: published + withdrawn)
         }
     }
 
@@ -277,24 +325,90 @@ public final class Ledger: Sendable {
             guard db.changesCount == 1 else { return false }
             try db.execute(
                 sql: "UPDATE publication SET status = 'failed' WHERE batch_id = ? AND status = 'pending'", arguments: [id])
+            try db.execute(sql: "UPDATE withdrawal SET status = 'failed' WHERE batch_id = ? AND status = 'pending'", arguments: [id])
             return true
         }
     }
 
-    /// Records that a published record was taken down from its portal (信用修复, an ended
-    /// publication period, a revoked decision): a withdrawal row and the publication withdrawn,
-    /// one transaction. Withdrawing it again changes nothing and returns false.
-    @discardableResult
-    public func recordWithdrawal(batch id: String, position: Int, reason: String, basis: String?, on date: String) throws(LedgerError) -> Bool {
+    /// Records a withdrawal batch as pending, before its file is delivered: the batch and one
+    /// withdrawal per record, in one transaction. A record whose earlier withdrawal failed is asked
+    /// for again; one already withdrawn or pending is refused (the caller plans only live ones).
+    public func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], run: Int64) throws(LedgerError) {
         try write { db in
-            guard let publication = try Int64.fetchOne(
-                db, sql: "SELECT id FROM publication WHERE batch_id = ? AND position = ? AND status = 'published'", arguments: [id, position])
-            else { return false }
             try db.execute(
-                sql: "INSERT INTO withdrawal (publication_id, reason, basis, requested_on, status) VALUES (?, ?, ?, ?, 'done')",
-                arguments: [publication, reason, basis, date])
-            try db.execute(sql: "UPDATE publication SET status = 'withdrawn' WHERE id = ?", arguments: [publication])
-            return true
+                sql: """
+                    INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records,
+                                       status, created_run, created_on)
+                    VALUES (?, ?, ?, ?, 'withdraw', ?, ?, ?, ?, 'pending', ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET status = 'pending', attempts = attempts + 1, last_error = NULL,
+                        outbox_path = excluded.outbox_path, delivered_at = NULL
+                    WHERE batch.status = 'failed'
+                    """,
+                arguments: [
+                    batch.id, batch.portal, batch.feed, batch.kind, batch.fileName, batch.outboxPath, batch.payloadSHA256,
+                    batch.records, run, batch.createdOn,
+                ])
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO withdrawal (publication_id, reason, basis, requested_on, batch_id, status)
+                    SELECT id, ?, ?, ?, ?, 'pending' FROM publication WHERE batch_id = ? AND position = ? AND status = 'published'
+                    ON CONFLICT (publication_id) DO UPDATE SET reason = excluded.reason, basis = excluded.basis,
+                        requested_on = excluded.requested_on, batch_id = excluded.batch_id, status = 'pending'
+                    WHERE withdrawal.status = 'failed' OR withdrawal.batch_id = excluded.batch_id
+                    """)
+            for item in items {
+                try insert.execute(arguments: [item.reason, item.basis, batch.createdOn, batch.id, item.batchID, item.position])
+                guard db.changesCount == 1 else {
+                    throw LedgerError.database("record \(item.batchID)#\(item.position) is not published, or its withdrawal is already recorded")
+                }
+            }
+        }
+    }
+
+    /// The records a withdrawal batch takes down, in its file's order.
+    public func withdrawalItems(batch id: String) throws(LedgerError) -> [WithdrawalItem] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.batch_id, p.position, w.reason, w.basis FROM withdrawal w JOIN publication p ON p.id = w.publication_id
+                    WHERE w.batch_id = ? ORDER BY w.id
+                    """,
+                arguments: [id]
+            ).map { WithdrawalItem(batchID: $0[0], position: $0[1], reason: $0[2], basis: $0[3]) }
+        }
+    }
+
+    /// Published records whose publication period has ended by `today` (their latest version's
+    /// `expires_on`), with no withdrawal pending or done.
+    public func expired(today: String) throws(LedgerError) -> [PeriodEntry] {
+        try periodEntries(condition: "r.expires_on <= ?1 AND (w.status IS NULL OR w.status = 'failed')", today: today)
+    }
+
+    /// Published records that may apply for 信用修复 (their minimum period reached by `today`) and
+    /// are still published.
+    public func repairEligible(today: String) throws(LedgerError) -> [PeriodEntry] {
+        try periodEntries(condition: "r.repair_from <= ?1 AND (r.expires_on IS NULL OR r.expires_on > ?1) AND w.status IS NULL", today: today)
+    }
+
+    private func periodEntries(condition: String, today: String) throws(LedgerError) -> [PeriodEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.portal, p.feed, p.kind, p.record_key, p.content_sha256, p.previous_sha256, p.operation, p.status,
+                           p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
+                           p.position, p.reason, w.status, r.severity, r.regime, r.repair_from, r.expires_on
+                    FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
+                    JOIN record r ON r.rowid = (SELECT rowid FROM record q WHERE q.kind = p.kind AND q.record_key = p.record_key
+                                                ORDER BY first_run DESC, rowid DESC LIMIT 1)
+                    WHERE p.status = 'published' AND \(condition)
+                    ORDER BY r.expires_on, p.record_key, p.portal, p.feed
+                    """,
+                arguments: [today]
+            ).map { row in
+                PeriodEntry(publication: Self.entry(row), severity: row[19], regime: row[20], repairFrom: row[21], expiresOn: row[22])
+            }
         }
     }
 
@@ -381,7 +495,7 @@ public final class Ledger: Sendable {
     private static let entrySQL = """
         SELECT p.portal, p.feed, p.kind, p.record_key, p.content_sha256, p.previous_sha256, p.operation, p.status,
                p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
-               p.position, p.reason
+               p.position, p.reason, w.status
         FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
         """
 
@@ -390,7 +504,8 @@ public final class Ledger: Sendable {
             portal: row[0], feed: row[1], kind: row[2], key: row[3], contentSHA256: row[4], previousSHA256: row[5],
             operation: BatchOperation(rawValue: row[6]) ?? .publish, status: PublicationStatus(rawValue: row[7]) ?? .pending,
             batchID: row[8], batchFile: row[9], decisionDate: row[10], dueOn: row[11], publishedOn: row[12],
-            subjectCode: row[13], subjectName: row[14], withdrawalReason: row[15], position: row[16], rejectionReason: row[17])
+            subjectCode: row[13], subjectName: row[14], withdrawalReason: row[15], withdrawalStatus: row[18], position: row[16],
+            rejectionReason: row[17])
     }
 
     private static func batchInfo(_ row: Row) -> BatchInfo {
@@ -406,7 +521,7 @@ public final class Ledger: Sendable {
 
     // MARK: Access
 
-    private func read<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
         do {
             return try queue.read(body)
         } catch let error as LedgerError {

@@ -229,6 +229,43 @@ enum LedgerMigrations {
                 CREATE UNIQUE INDEX publication_by_batch ON publication(batch_id, position);
                 """)
         }
+        // Reports and the end of publication (issue 8): which pipeline and department a run
+        // served; what each source file held (counts for 合规率 and 完整率, and its problems,
+        // located, masked as the validation report masks them); each record version's
+        // publication period (severity, regime, 信用修复 from, publication ends on); and a
+        // withdrawal that failed can be asked for again (its row goes back to pending).
+        migrator.registerMigration("2026-11-30 v5 reports and publication periods") { db in
+            try db.execute(sql: """
+                ALTER TABLE run ADD COLUMN pipeline TEXT;
+                ALTER TABLE run ADD COLUMN department TEXT;
+                ALTER TABLE source_file ADD COLUMN records INTEGER CHECK (records >= 0);
+                ALTER TABLE source_file ADD COLUMN valid INTEGER CHECK (valid >= 0);
+                ALTER TABLE source_file ADD COLUMN invalid INTEGER CHECK (invalid >= 0);
+                ALTER TABLE source_file ADD COLUMN skipped INTEGER CHECK (skipped >= 0);
+                ALTER TABLE source_file ADD COLUMN incomplete INTEGER CHECK (incomplete >= 0);
+                ALTER TABLE source_file ADD COLUMN failed INTEGER CHECK (failed IN (0, 1));
+                CREATE TABLE problem (
+                    id INTEGER PRIMARY KEY,
+                    sha256 TEXT NOT NULL,
+                    place TEXT NOT NULL,
+                    row INTEGER,
+                    line INTEGER,
+                    field TEXT,
+                    type TEXT NOT NULL CHECK (type <> ''),
+                    severity TEXT NOT NULL CHECK (severity IN ('error', 'warning')),
+                    value TEXT,
+                    message TEXT NOT NULL,
+                    FOREIGN KEY (sha256, place) REFERENCES source_file(sha256, place)
+                );
+                CREATE INDEX problem_by_file ON problem(sha256, place);
+                ALTER TABLE record ADD COLUMN severity TEXT CHECK (severity IN ('轻微', '一般', '严重'));
+                ALTER TABLE record ADD COLUMN severity_reason TEXT;
+                ALTER TABLE record ADD COLUMN regime TEXT;
+                ALTER TABLE record ADD COLUMN repair_from TEXT;
+                ALTER TABLE record ADD COLUMN expires_on TEXT;
+                CREATE INDEX record_by_key ON record(kind, record_key);
+                """)
+        }
         return migrator
     }
 }

@@ -22,8 +22,14 @@ public struct RecordVersion: Sendable, Equatable {
     public let decisionDate: String?
     public let sourceSHA256: String
     public let sourceRow: Int
+    /// Its publication period, for kinds that have one (penalties).
+    public var period: RecordPeriod?
 
-    public init(kind: String, key: String, contentSHA256: String, decisionDate: String?, sourceSHA256: String, sourceRow: Int) {
+    public init(
+        kind: String, key: String, contentSHA256: String, decisionDate: String?, sourceSHA256: String, sourceRow: Int,
+        period: RecordPeriod? = nil
+    ) {
+        self.period = period
         self.kind = kind
         self.key = key
         self.contentSHA256 = contentSHA256
@@ -31,6 +37,92 @@ public struct RecordVersion: Sendable, Equatable {
         self.sourceSHA256 = sourceSHA256
         self.sourceRow = sourceRow
     }
+}
+
+/// A record's publication period as the run assessed it: severity (and why), the regime chosen by
+/// the decision date, from when 信用修复 may be applied for, and the day publication stops.
+public struct RecordPeriod: Sendable, Equatable {
+    public let severity: String
+    public let severityReason: String
+    /// The regime's id, or nil when no regime covers the decision date.
+    public let regime: String?
+    public let repairFrom: String?
+    public let expiresOn: String?
+
+    public init(severity: String, severityReason: String, regime: String?, repairFrom: String?, expiresOn: String?) {
+        self.severity = severity
+        self.severityReason = severityReason
+        self.regime = regime
+        self.repairFrom = repairFrom
+        self.expiresOn = expiresOn
+    }
+}
+
+/// What one source file held, as validation counted it: records = valid + invalid (skipped rows
+/// are not records: blank rows, each reported); `incomplete` records lacked a required field (完整率).
+public struct IntakeCounts: Sendable, Equatable {
+    public var records = 0
+    public var valid = 0
+    public var invalid = 0
+    public var skipped = 0
+    public var incomplete = 0
+    /// The file could not be read to its end (its records count as none).
+    public var failed = false
+
+    public init(records: Int = 0, valid: Int = 0, invalid: Int = 0, skipped: Int = 0, incomplete: Int = 0, failed: Bool = false) {
+        self.records = records
+        self.valid = valid
+        self.invalid = invalid
+        self.skipped = skipped
+        self.incomplete = incomplete
+        self.failed = failed
+    }
+}
+
+/// One problem found in a source file, located, its value masked as the validation report masks it.
+public struct StoredProblem: Sendable, Equatable {
+    public let row: Int?
+    public let line: Int?
+    public let field: String?
+    public let type: String
+    /// A warning does not make its record invalid.
+    public let isWarning: Bool
+    public let value: String?
+    public let message: String
+
+    public init(row: Int?, line: Int?, field: String?, type: String, isWarning: Bool, value: String?, message: String) {
+        self.isWarning = isWarning
+        self.row = row
+        self.line = line
+        self.field = field
+        self.type = type
+        self.value = value
+        self.message = message
+    }
+}
+
+/// One record to take down, in a withdrawal batch: which publication (its batch and position), why.
+public struct WithdrawalItem: Sendable, Equatable {
+    public let batchID: String
+    public let position: Int
+    public let reason: String
+    public let basis: String?
+
+    public init(batchID: String, position: Int, reason: String, basis: String?) {
+        self.batchID = batchID
+        self.position = position
+        self.reason = reason
+        self.basis = basis
+    }
+}
+
+/// A published record and its publication period (for expiry and 信用修复 eligibility).
+public struct PeriodEntry: Sendable, Equatable {
+    public let publication: PublicationEntry
+    public let severity: String?
+    public let regime: String?
+    public let repairFrom: String?
+    public let expiresOn: String?
 }
 
 public enum BatchStatus: String, Sendable, CaseIterable {
@@ -153,6 +245,8 @@ public struct PublicationEntry: Sendable, Equatable {
     public let subjectName: String?
     /// Set when a withdrawal was recorded for it.
     public let withdrawalReason: String?
+    /// The withdrawal's state: pending (asked for, not confirmed), done, failed.
+    public let withdrawalStatus: String?
     /// Its 1-based place in the batch's payload.
     public let position: Int
     /// The portal's reason, for a rejected record.
