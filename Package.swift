@@ -77,11 +77,16 @@ let package = Package(
             dependencies: ["PortalAPI", .product(name: "FlyingFox", package: "FlyingFox")]
         ),
 
+        // Pure: the credit office's report (合规率 / 及时率 / 完整率, deadlines, withdrawals) as one
+        // value, rendered as JSON and as a self-contained HTML page.
+        .target(name: "DisclosureReports"),
+
         // Shell.
         .target(
             name: "GongshiCLI",
             dependencies: [
                 "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig", "FeedEncoders",
+                "DisclosureReports",
                 "SQLiteLedger", "PortalAPI", "PortalClients", "PortalSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -121,11 +126,12 @@ let package = Package(
             name: "SQLiteLedgerTests",
             dependencies: ["SQLiteLedger", "GongshiTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(name: "DisclosureReportsTests", dependencies: ["DisclosureReports", "GongshiTesting"]),
         .testTarget(name: "PortalAPITests", dependencies: ["PortalAPI", "PortalClients", "GongshiTesting"]),
         .testTarget(
             name: "GongshiCLITests",
             dependencies: [
-                "gongshi", "WorkingDayCalendar", "SQLiteLedger", "SourceDecoders", "GongshiTesting",
+                "gongshi", "WorkingDayCalendar", "SQLiteLedger", "SourceDecoders", "GongshiTesting", "DisclosureReports",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -23,8 +23,14 @@ public enum FeedEncoder {
     // MARK: - CSV
 
     static func csv(_ rows: [FeedPlan.Row], _ feed: FeedSpec) -> [UInt8] {
+        csvTable([feed.columns.map(\.header)] + rows.map(\.cells))
+    }
+
+    /// CSV lines (RFC 4180, CRLF), UTF-8: a cell is quoted when it holds a comma, a quote, a line
+    /// break, or starts or ends with a space.
+    public static func csvTable(_ lines: [[String]]) -> [UInt8] {
         var out: [UInt8] = []
-        func line(_ cells: [String]) {
+        for cells in lines {
             for (index, cell) in cells.enumerated() {
                 if index > 0 { out.append(0x2C) }
                 let bytes = Array(cell.utf8)
@@ -39,8 +45,6 @@ public enum FeedEncoder {
             }
             out.append(contentsOf: [0x0D, 0x0A])
         }
-        line(feed.columns.map(\.header))
-        for row in rows { line(row.cells) }
         return out
     }
 

@@ -15,7 +15,7 @@ public struct Gongshi: AsyncParsableCommand {
             65 数据错误；69 门户不可用；75 临时失败；78 配置错误（如节假日日历有误或覆盖不到）。
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Validate.self, Lint.self, Feed.self, Upload.self, Withdraw.self, LedgerCommand.self, Check.self, Sandbox.self, Calendar.self]
+        subcommands: [Run.self, Validate.self, Lint.self, Feed.self, Upload.self, Withdraw.self, Report.self, LedgerCommand.self, Check.self, Sandbox.self, Calendar.self]
     )
 
     public init() {}

@@ -100,6 +100,19 @@ public final class SandboxHarness: @unchecked Sendable {
         return try JSONSerialization.jsonObject(with: Data(curl.finish().stdout))
     }
 
+    /// What the public sees (`GET /public/records`): each live record, with its batch and position.
+    public func publicRecords() throws -> [[String: Any]] {
+        let curl = try ChildProcess.spawn(
+            "/usr/bin/curl", ["-sS", "--noproxy", "*", "\(url)/public/records"], environment: ProcessInfo.processInfo.environment,
+            directory: nil)
+        return (try JSONSerialization.jsonObject(with: Data(curl.finish().stdout)) as? [[String: Any]]) ?? []
+    }
+
+    /// The penalty decision numbers (`CF_WSH`) the public sees.
+    public func publicDecisionNumbers() throws -> [String] {
+        try publicRecords().compactMap { ($0["record"] as? [String: Any])?["CF_WSH"] as? String }.sorted()
+    }
+
     /// How often the sandbox counted each outcome (`batch 201`, `fault 503`, …).
     public func stats() throws -> [String: Int] { (try admin("stats") as? [String: Int]) ?? [:] }
 

@@ -38,6 +38,8 @@ public actor PortalSandbox {
         let feed: String
         let operation: String
         var withdrawn: [Int]
+        /// The payload's records (JSON Lines), for the public view; absent in files written before it.
+        var lines: [String]?
     }
 
     public init(port: UInt16, credentials: Credentials, data: URL?, faults: FaultPlan) throws {
@@ -62,6 +64,7 @@ public actor PortalSandbox {
         await server.appendRoute("PUT /v1/withdrawals/*") { [unowned self] request in await self.putWithdrawal(request) }
         await server.appendRoute("GET /admin/batches") { [unowned self] _ in await self.adminBatches() }
         await server.appendRoute("GET /admin/stats") { [unowned self] _ in await self.adminStats() }
+        await server.appendRoute("GET /public/records") { [unowned self] _ in await self.publicRecords() }
         let server = self.server
         let listening = Task {
             try await server.waitUntilListening(timeout: 10)
@@ -105,7 +108,7 @@ public actor PortalSandbox {
         let receipt = BatchReceipt(batchID: id, payloadSHA256: digest, receivedAt: timestamp(), records: records)
         let stored = StoredBatch(
             receipt: receipt, feed: request.headers[HTTPHeader(PortalAPI.Header.feed)] ?? "",
-            operation: request.headers[HTTPHeader(PortalAPI.Header.operation)] ?? "publish", withdrawn: [])
+            operation: request.headers[HTTPHeader(PortalAPI.Header.operation)] ?? "publish", withdrawn: [], lines: lines)
         batches[id] = stored
         save(stored, payload: body)
         count("batch stored")
@@ -168,6 +171,23 @@ public actor PortalSandbox {
             ]
         }
         return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: (try? JSONEncoder.portalAPI.encode(list)) ?? Data())
+    }
+
+    /// What the public sees: every accepted record not withdrawn, as published (one JSON object
+    /// per record, with its batch and position), batches in id order.
+    func publicRecords() -> HTTPResponse {
+        var body = "["
+        var first = true
+        for id in batches.keys.sorted() {
+            let stored = batches[id]!
+            for receipt in stored.receipt.records where receipt.status == .accepted && !stored.withdrawn.contains(receipt.index) {
+                guard let lines = stored.lines, receipt.index <= lines.count else { continue }
+                body += (first ? "\n" : ",\n") + "{\"batch_id\":\"\(id)\",\"index\":\(receipt.index),\"record\":\(lines[receipt.index - 1])}"
+                first = false
+            }
+        }
+        body += "\n]\n"
+        return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: Data(body.utf8))
     }
 
     func adminStats() -> HTTPResponse {

@@ -196,41 +196,4 @@ struct UploadTests {
         if step == "upload-done" { #expect(again.stdout.contains("门户已有此批次"), "\(again.stdout)") }
         try Self.expectExactlyOnce(workspace, sandbox)
     }
-
-    @Test("withdrawal round trip: taken down at the portal once, recorded in the ledger, not published again; a crash in between is repeated safely")
-    func withdrawal() throws {
-        let workspace = try Self.prepared()
-        let sandbox = try SandboxHarness()
-        defer { sandbox.stop() }
-        #expect(try Self.upload(workspace, sandbox).status == 0)
-        var environment = Self.environment
-        let arguments = [
-            "withdraw", "牟城管罚〔2026〕5号", "--portal", "api-portal", "--reason", "信用修复", "--basis", "郑信修〔2026〕1号",
-            "--endpoint", sandbox.url, "--credentials", sandbox.credentials.path, "--ledger", workspace.ledgerPath, "--today", "2026-12-03",
-        ]
-        environment["GONGSHI_KILL_AFTER"] = "upload-done"
-        let crashed = try GongshiProcess.run(arguments, environment: environment)
-        #expect(crashed.signal == SIGKILL, "\(crashed)")
-        #expect(try workspace.ledger().history(key: "牟城管罚〔2026〕5号").map(\.status) == [.published])
-        let done = try GongshiProcess.run(arguments, environment: Self.environment)
-        #expect(done.status == 0, "\(done)")
-        #expect(done.stdout.contains("已撤下：api-portal/penalty-legal 牟城管罚〔2026〕5号"), "\(done.stdout)")
-        let stats = try sandbox.stats()
-        #expect(stats["withdrawal 201"] == 1)  // the repeat got the first receipt
-        let held = try #require(try sandbox.admin("batches") as? [[String: String]])
-        #expect(held.map { Int($0["withdrawn"] ?? "") ?? 0 }.reduce(0, +) == 1)
-        let history = try workspace.ledger().history(key: "牟城管罚〔2026〕5号")
-        #expect(history.map(\.status) == [.withdrawn])
-        #expect(history.first?.withdrawalReason == "信用修复")
-        let again = try GongshiProcess.run(arguments, environment: Self.environment)
-        #expect(again.stdout.contains("已撤下，无需再撤"), "\(again)")
-        let check = try workspace.gongshi(["check", "91410100MA40Q8R26R"])
-        #expect(check.stdout.contains("已撤下 1 条") && check.stdout.contains("已撤下（信用修复）"), "\(check.stdout)")
-        // The same data fed again: the withdrawn record stays down.
-        let feed = try GongshiProcess.run([
-            "feed", "--profile", Self.profile, "--kind", "penalty", "--out", workspace.out.path, "--ledger", workspace.ledgerPath,
-            "--today", "2026-12-04", Fixtures.url("validate/penalty/valid.csv").path,
-        ])
-        #expect(feed.stdout.contains("已撤下不再公示 1 条"), "\(feed.stdout)")
-    }
 }

@@ -34,6 +34,20 @@ public struct FeedPlan: Sendable, Equatable {
         FeedPlan(feed: feed, rows: rows.filter(keep), skipped: skipped)
     }
 
+    /// The same plan with the rows `reason` names a reason for moved to ``skipped``, with it.
+    public func skipping(_ reason: (Row) -> String?) -> FeedPlan {
+        var kept: [Row] = []
+        var skipped = self.skipped
+        for row in rows {
+            if let why = reason(row) {
+                skipped.append(Skip(file: row.file, row: row.row, key: row.key, reason: why))
+            } else {
+                kept.append(row)
+            }
+        }
+        return FeedPlan(feed: feed, rows: kept, skipped: skipped)
+    }
+
     /// All rows in batches of at most `feed.batchLimit`.
     public var batches: [[Row]] { Self.batches(of: rows, limit: feed.batchLimit) }
 

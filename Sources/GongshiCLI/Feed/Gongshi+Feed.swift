@@ -228,7 +228,7 @@ enum LedgerInputs {
     /// Records the files and every valid record's key and content hash; returns the fingerprints.
     static func record(
         files: [String], records: [ValidRecord], schema: PublicationSchema, ledger: Ledger, run: Int64,
-        fingerprints known: [String: SourceFingerprint]? = nil
+        fingerprints known: [String: SourceFingerprint]? = nil, period: ((ValidRecord) -> RecordPeriod?)? = nil
     ) throws -> [SourceFingerprint] {
         let fingerprints = known ?? Self.fingerprints(files)
         let keyFields = schema.duplicateKey.compactMap(schema.index(of:))
@@ -239,10 +239,41 @@ enum LedgerInputs {
             return RecordVersion(
                 kind: schema.id, key: key, contentSHA256: Digest.sha256Hex(values: record.values),
                 decisionDate: OutboxPublisher.isoDate(dateField.flatMap { record.values[$0] }), sourceSHA256: source.sha256,
-                sourceRow: record.row)
+                sourceRow: record.row, period: period?(record))
         }
         let sources = files.compactMap { fingerprints[$0] }
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs(sources, records: versions, run: run) }
         return sources
+    }
+
+    /// Problem types that mean a required value is absent (完整率).
+    static let incompleteTypes: Set<String> = ["required-missing", "conditional-required-missing", "missing-cell", "enum-other-text-missing"]
+    /// The most problems stored per file (counts are always whole).
+    static let problemsPerFile = 5000
+
+    /// Records what each file held: its counts and its problems (values masked as in the report).
+    static func recordIntake(
+        _ report: ValidationReport, issues: [Issue], fingerprints: [String: SourceFingerprint], ledger: Ledger, run: Int64
+    ) throws {
+        let byFile = Dictionary(grouping: issues, by: { $0.file ?? "" })
+        for file in report.files {
+            guard let print = fingerprints[file.file] else { continue }
+            let problems = byFile[file.file] ?? []
+            let incomplete = Set(
+                problems.filter { incompleteTypes.contains($0.type) && $0.severity == .error }.compactMap { $0.row ?? $0.line }
+            ).count
+            let counts = IntakeCounts(
+                records: file.records, valid: file.valid, invalid: file.invalid, skipped: file.skipped, incomplete: incomplete,
+                failed: file.failed)
+            let stored = problems.prefix(problemsPerFile).map { issue in
+                StoredProblem(
+                    row: issue.row, line: issue.line, field: issue.field, type: issue.type, isWarning: issue.severity == .warning,
+                    value: issue.value,
+                    message: issue.message.text(.zh))
+            }
+            try CommandFailure.ledger { () throws(LedgerError) in
+                try ledger.recordIntake(print, counts: counts, problems: Array(stored), run: run)
+            }
+        }
     }
 }

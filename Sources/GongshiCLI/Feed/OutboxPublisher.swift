@@ -53,9 +53,9 @@ struct OutboxPublisher {
         }
     }
 
-    private var stagingRoot: URL { outbox.appendingPathComponent(".staging") }
+    var stagingRoot: URL { outbox.appendingPathComponent(".staging") }
 
-    private func staged(_ id: String, _ fileName: String) -> URL {
+    func staged(_ id: String, _ fileName: String) -> URL {
         stagingRoot.appendingPathComponent(id).appendingPathComponent(fileName)
     }
 
@@ -195,7 +195,7 @@ struct OutboxPublisher {
 
     /// Moves a staged batch into the outbox: the manifest first, then the payload (whose arrival
     /// is what counts), each by rename; then removes the staging folder.
-    private func deliver(id: String, fileName: String, to final: URL) throws(CommandFailure) {
+    func deliver(id: String, fileName: String, to final: URL) throws(CommandFailure) {
         let payload = staged(id, fileName)
         do {
             try FileManager.default.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -215,7 +215,7 @@ struct OutboxPublisher {
         rmdir(stagingRoot.path)  // only when empty
     }
 
-    private func markDelivered(_ id: String) throws(CommandFailure) {
+    func markDelivered(_ id: String) throws(CommandFailure) {
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.markDelivered(batch: id, at: LedgerClock.now()) }
     }
 

@@ -165,6 +165,8 @@ enum PublicationLine {
         let status: String
         switch entry.status {
         case .pending: status = "待确认"
+        case .published where entry.withdrawalStatus == "pending":
+            status = "已公示 \(entry.publishedOn ?? "")，撤下待门户确认（\(entry.withdrawalReason ?? "")）"
         case .published: status = "已公示 \(entry.publishedOn ?? "")"
         case .rejected: status = "被门户拒收（\(entry.rejectionReason ?? "")）"
         case .failed: status = "失败"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CalendarData
 import DisclosureCore
+import DisclosureReports
 import Foundation
 import PipelineConfig
 import PortalClients
@@ -85,10 +86,14 @@ struct PipelineContext {
     let calendar: WorkingDayCalendar
 
     /// Loads and lints the pipeline; errors end the command with 78, warnings go to standard error.
-    static func load(_ path: String, today: CalendarDate) throws -> PipelineContext {
+    ///
+    /// - Parameter uploads: whether the command may upload; a command that only reads the ledger
+    ///   (`report`) does not need the portals' credentials.
+    static func load(_ path: String, today: CalendarDate, uploads: Bool = true) throws -> PipelineContext {
         let schemas = SchemaCatalog.bundledDocuments.compactMap { try? SchemaLoader.load($0).get() }
         let profiles = PortalProfileLoader.bundledDocuments.compactMap { try? PortalProfileLoader.load($0, schemas: schemas).get() }
-        let (loaded, issues) = Gongshi.Lint.lint(path, schemas: schemas, profiles: profiles, today: today)
+        var (loaded, issues) = Gongshi.Lint.lint(path, schemas: schemas, profiles: profiles, today: today)
+        if !uploads { issues.removeAll { $0.code.hasPrefix("credentials-") } }
         for issue in issues { issue.isWarning ? Output.warning(issue.description) : Output.error(issue.description) }
         guard let pipeline = loaded, !issues.contains(where: { !$0.isWarning }) else { throw ExitCode(ExitStatus.configuration) }
         guard let schema = SchemaCatalog.resolve(kind: pipeline.kind, in: schemas) else { throw ExitCode(ExitStatus.configuration) }
@@ -151,7 +156,11 @@ struct PipelineRun {
         defer { _ = lock }
         let run = try ledger.map { ledger in
             try CommandFailure.ledger { () throws(LedgerError) in
-                dryRun ? 0 : try ledger.beginRun(command: "run \(pipeline.id) \(mode)", today: today.description, startedAt: LedgerClock.now())
+                dryRun
+                    ? 0
+                    : try ledger.beginRun(
+                        command: "run \(pipeline.id) \(mode)", today: today.description, startedAt: LedgerClock.now(),
+                        pipeline: pipeline.id, department: pipeline.department)
             }
         }
 
@@ -160,7 +169,12 @@ struct PipelineRun {
         var records: [ValidRecord] = []
         var processed: [SourceFingerprint] = []
         let writer = try ReportWriter(json: false, language: .zh, reportPath: nil)
+        writer.keepsIssues = ledger != nil && !dryRun
         var invalid = 0
+        // Publication periods (penalties): each record's, by file and row.
+        let periods = PeriodAssessor(context: context)
+        var periodOf: [String: RecordPeriod] = [:]
+        func place(_ file: String, _ row: Int) -> String { "\(file)\u{1F}\(row)" }
         for source in pipeline.sources {
             let folder = (context.resolve(source.path) as NSString).deletingLastPathComponent
             let all = PipelineLinter.matches(folder: folder, pattern: (source.path as NSString).lastPathComponent)
@@ -184,9 +198,15 @@ struct PipelineRun {
             try writer.finish(report)
             invalid += report.invalid + report.failedFiles
             records += valid
+            let issues = writer.takeKeptIssues()
+            if let periods {
+                for record in valid { periodOf[place(record.file, record.row)] = periods.period(record) }
+            }
             if let ledger, let run, !dryRun {
                 processed += try LedgerInputs.record(
-                    files: files, records: valid, schema: context.schema, ledger: ledger, run: run, fingerprints: fingerprints)
+                    files: files, records: valid, schema: context.schema, ledger: ledger, run: run, fingerprints: fingerprints,
+                    period: { periodOf[place($0.file, $0.row)] })
+                try LedgerInputs.recordIntake(report, issues: issues, fingerprints: fingerprints, ledger: ledger, run: run)
             }
         }
         if invalid > 0 { status = ExitStatus.dataError }
@@ -200,6 +220,14 @@ struct PipelineRun {
                 if let range {
                     plan = plan.keeping { row in
                         (try? CalendarDate.parse(row.decisionDate ?? "")).map { range.contains($0) } ?? false
+                    }
+                }
+                let before = plan.skipped.count
+                plan = plan.skipping { PeriodAssessor.reasonNotToSend(periodOf[place($0.file, $0.row)], today: today) }
+                if plan.skipped.count > before {
+                    Output.answer("\(profile.title) \(feed.name)：公示期已满或按规定不予公示，不发送 \(plan.skipped.count - before) 条")
+                    for skip in plan.skipped[before...].prefix(20) {
+                        Output.answer("  \(skip.file):\(skip.row)：\(Withdrawer.decisionNumber(skip.key))：\(skip.reason)")
                     }
                 }
                 if dryRun {
@@ -218,7 +246,7 @@ struct PipelineRun {
                 Output.answer("\(profile.title) " + Gongshi.Feed.summary(feedCounts, feed: feed))
             }
             guard !dryRun, let ledger else { continue }
-            if let channel = try channel(for: transport) {
+            if let channel = try Self.channel(for: transport, context: context) {
                 let uploaded = try Uploader(ledger: ledger, channel: channel, today: today).uploadPending(portal: profile.id)
                 status = Self.worse(status, uploaded)
             }
@@ -230,6 +258,32 @@ struct PipelineRun {
         if let ledger, let run, !dryRun {
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.settle(processed, run: run) }
         }
+
+        // Publication periods: what has ended is taken down; what may apply for 信用修复 is listed.
+        var expiredWithdrawn = 0
+        if let ledger, let run, !dryRun, periods != nil {
+            let portals = Set(context.portals.map(\.profile.id))
+            let mine = { (entry: PeriodEntry) in portals.contains(entry.publication.portal) && entry.publication.kind == context.schema.id }
+            let expired = try CommandFailure.ledger { () throws(LedgerError) in try ledger.expired(today: today.description) }.filter(mine)
+            if !expired.isEmpty {
+                Output.answer("公示期满，撤下 \(expired.count) 条：")
+                let notes = expired.map { entry in
+                    (entry.publication, "公示期至 \(entry.expiresOn ?? "")（\(entry.regime ?? "")，\(entry.severity ?? "")）" as String?)
+                }
+                status = Self.worse(status, try Withdrawer(context: context, ledger: ledger, run: run, today: today).withdraw(notes, reason: .periodEnded, reconciling: false))
+                expiredWithdrawn = expired.count
+            }
+            let eligible = try CommandFailure.ledger { () throws(LedgerError) in try ledger.repairEligible(today: today.description) }
+                .filter(mine)
+            if !eligible.isEmpty {
+                Output.answer("已满最短公示期、可申请信用修复：\(eligible.count) 条（见报告）")
+                for entry in eligible.prefix(20) {
+                    Output.answer(
+                        "  \(entry.publication.portal)/\(entry.publication.feed) \(Withdrawer.decisionNumber(entry.publication.key))："
+                            + "\(entry.severity ?? "")，可申请自 \(entry.repairFrom ?? "")，公示至 \(entry.expiresOn ?? "")")
+                }
+            }
+        }
         if !dryRun {
             Output.answer(
                 "公示状态：逾期未公示 \(counts.overdue)，明天前到期 \(counts.dueSoon)，未到期 \(counts.notYetDue)，按时公示 \(counts.onTime)，"
@@ -239,8 +293,11 @@ struct PipelineRun {
         }
         if let ledger, let run, !dryRun {
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
-            let report = try writeReport(run: run, mode: mode, records: records.count, invalid: invalid, sent: sent, counts: counts, status: status)
-            Output.answer("报告：\(report)")
+            let report = try writeReport(
+                run: run, mode: mode, records: records.count, invalid: invalid, sent: sent, counts: counts, status: status,
+                expiredWithdrawn: expiredWithdrawn, ledger: ledger)
+            Output.answer("报告：\(report.json)")
+            Output.answer("报告（网页）：\(report.html)")
         }
         return status
     }
@@ -248,11 +305,28 @@ struct PipelineRun {
     /// The run's report, JSON, mode 0600 (it names records), in the pipeline's reports folder.
     private func writeReport(
         run: Int64, mode: String, records: Int, invalid: Int, sent: [String: OutboxPublisher.FeedCounts], counts: StatusCounts,
-        status: Int32
-    ) throws -> String {
+        status: Int32, expiredWithdrawn: Int, ledger: Ledger
+    ) throws -> (json: String, html: String) {
         let folder = context.resolve(context.pipeline.reports)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let path = (folder as NSString).appendingPathComponent("\(context.pipeline.id)-\(today)-run\(run).json")
+        let name = "\(context.pipeline.id)-\(today)-run\(run)"
+        let path = (folder as NSString).appendingPathComponent(name + ".json")
+        // The clerks' page: the month so far for this department, and what this run did.
+        let builder = ReportBuilder(departments: [.init(context)], calendar: context.calendar, today: today)
+        let monthStart = CalendarDate(year: today.year, month: today.month, day: 1) ?? today
+        var credit = try builder.build(
+            ledger: ledger, from: monthStart, to: today, title: "\(context.pipeline.department) 双公示运行报告 \(today)（第 \(run) 次运行）")
+        credit.run = RunSection(
+            id: run, pipeline: context.pipeline.id, mode: mode, exitStatus: status, validRecords: records,
+            invalidRecordsAndFailedFiles: invalid,
+            feeds: sent.mapValues { c in
+                ["published": c.published, "corrected": c.corrected, "unchanged": c.unchanged, "withdrawn": c.withdrawn,
+                 "still_rejected": c.stillRejected]
+            },
+            expiredWithdrawn: expiredWithdrawn)
+        let html = (folder as NSString).appendingPathComponent(name + ".html")
+        try SecureFile.write(Array(ReportHTML.render(credit).utf8), to: html)
+        let reportJSON = String(decoding: try credit.json(), as: UTF8.self).trimmingCharacters(in: .newlines)
         let feeds = sent.keys.sorted().map { key -> String in
             let c = sent[key]!
             return "    \(ReportWriter.string(key)): {\"published\": \(c.published), \"corrected\": \(c.corrected), \"unchanged\": \(c.unchanged), "
@@ -271,12 +345,14 @@ struct PipelineRun {
             \(feeds.joined(separator: ",\n"))
               },
               "disclosure": {"overdue": \(counts.overdue), "due_by_next_working_day": \(counts.dueSoon), "not_yet_due": \(counts.notYetDue), "on_time": \(counts.onTime), "late": \(counts.late), "no_deadline": \(counts.unknown)},
-              "urgent": [\(counts.urgent.map(ReportWriter.string).joined(separator: ", "))]
+              "urgent": [\(counts.urgent.map(ReportWriter.string).joined(separator: ", "))],
+              "expired_withdrawn": \(expiredWithdrawn),
+              "report": \(reportJSON)
             }
 
             """
         try SecureFile.write(Array(text.utf8), to: path)
-        return path
+        return (path, html)
     }
 
     /// The more serious of two exit statuses: 78, then 69, then 65, then 75.
@@ -304,7 +380,7 @@ struct PipelineRun {
     }
 
     /// The upload channel of a transport; nil for the outbox (a clerk uploads).
-    private func channel(for transport: Pipeline.Transport) throws -> (any UploadChannel)? {
+    static func channel(for transport: Pipeline.Transport, context: PipelineContext) throws -> (any UploadChannel)? {
         var settings = TransportSettings()
         settings.showsProgress = isatty(STDERR_FILENO) == 1
         switch transport {

@@ -44,11 +44,15 @@ struct LedgerOptions: ParsableArguments {
     /// Opens the ledger read-only; a ledger from an older gongshi is migrated first (under the
     /// run lock), then opened read-only.
     func openForReading() throws(CommandFailure) -> Ledger {
+        try Self.readingMigrated(path: effectivePath)
+    }
+
+    static func readingMigrated(path: String) throws(CommandFailure) -> Ledger {
         do {
-            return try Ledger.openForReading(path: effectivePath)
+            return try Ledger.openForReading(path: path)
         } catch .outdated {
-            _ = try Self.openForWriting(path: effectivePath, command: "migrate")
-            return try CommandFailure.ledger { () throws(LedgerError) in try Ledger.openForReading(path: effectivePath) }
+            _ = try Self.openForWriting(path: path, command: "migrate")
+            return try CommandFailure.ledger { () throws(LedgerError) in try Ledger.openForReading(path: path) }
         } catch {
             throw CommandFailure(error)
         }

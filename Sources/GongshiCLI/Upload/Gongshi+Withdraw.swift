@@ -1,85 +1,87 @@
 import ArgumentParser
 import Foundation
-import PortalAPI
-import PortalClients
+import PipelineConfig
 import SQLiteLedger
 import WorkingDayCalendar
 
 extension Gongshi {
-    /// `gongshi withdraw KEY --portal P --reason TEXT --endpoint URL`: takes a published record
-    /// down from a portal through its API, and records the withdrawal in the ledger.
+    /// `gongshi withdraw PIPELINE --record KEY --reason 信用修复|撤销|更正 [--note TEXT]`: stops
+    /// publication of a record on every portal of the pipeline that published it, each through its
+    /// transport (see ``Withdrawer``), and records the withdrawal in the ledger with its reason.
     ///
-    /// The withdrawal id is derived from portal, batch, position and reason, so repeating the
-    /// command after a crash asks the portal for the same withdrawal (it answers with its first
-    /// receipt) and records it once.
+    /// Repeating the command after a crash or an unavailable portal asks for the same withdrawal
+    /// (same batch id) and records it once; a record already withdrawn is left alone.
     struct Withdraw: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "撤下门户上已公示的记录（信用修复、公示期满、决定撤销），并记入公示台账。",
-            discussion: "KEY 为记录键或决定书文号。退出码：0 已撤下（或早已撤下）；1 台账中没有该门户上已公示的这条记录；69 门户不可用；78 凭据有误。")
+            abstract: "撤下已公示的记录（信用修复、决定撤销、决定更正）：流水线的每个门户都撤下，并记入公示台账。",
+            discussion: """
+                接口门户即时撤下；待上传目录（outbox）和 SFTP 门户收到撤下文件（outbox 由科室上传后 gongshi ledger confirm 确认）。\
+                公示期满的撤下由每晚的 gongshi run 自动完成。\
+                退出码：0 已撤下、已提交或早已撤下；1 台账中没有这条已公示的记录；69 门户不可用（撤下请求留待下次运行）；75 台账被占用；78 配置或凭据有误。
+                """)
 
-        @Argument(help: ArgumentHelp("记录键或决定书文号。", valueName: "KEY"))
-        var key: String
+        @Argument(help: ArgumentHelp("流水线文件（pipelines/ID.yaml）。", valueName: "PIPELINE"))
+        var pipeline: String
 
-        @Option(name: .customLong("portal"), help: ArgumentHelp("门户 id。", valueName: "ID"))
-        var portal: String
+        @Option(name: .customLong("record"), help: ArgumentHelp("记录键（决定书文号|相对人名称）或决定书文号。", valueName: "KEY"))
+        var record: String
 
-        @Option(name: .customLong("reason"), help: ArgumentHelp("撤下原因，如“信用修复”。", valueName: "TEXT"))
+        @Option(name: .customLong("reason"), help: ArgumentHelp("撤下原因：信用修复、撤销 或 更正。", valueName: "REASON"))
         var reason: String
 
-        @Option(name: .customLong("basis"), help: ArgumentHelp("依据（如信用修复决定书文号）。", valueName: "TEXT"))
-        var basis: String?
+        @Option(name: .customLong("note"), help: ArgumentHelp("说明（如信用修复决定书文号），写入台账和撤下文件。", valueName: "TEXT"))
+        var note: String?
 
-        @Option(name: .customLong("endpoint"), help: ArgumentHelp("门户接口地址。", valueName: "URL"))
-        var endpoint: String
+        @Option(name: .customLong("ledger"), help: ArgumentHelp("公示台账（默认取流水线的 ledger）。", valueName: "FILE"))
+        var ledgerPath: String?
 
-        @Option(name: .customLong("credentials"), help: ArgumentHelp("接口凭据文件（权限 0600）；默认取环境变量。", valueName: "FILE"))
-        var credentials: String?
-
-        @Option(name: .customLong("ca-file"), help: ArgumentHelp("信任这些 CA 证书（PEM）。", valueName: "FILE"))
-        var caFile: String?
-
-        @OptionGroup var ledger: LedgerOptions
         @OptionGroup var today: TodayOptions
+
+        func validate() throws {
+            let allowed: [Withdrawer.Reason] = [.creditRepair, .revoked, .corrected]
+            guard allowed.map(\.rawValue).contains(reason) else {
+                throw ValidationError("--reason 应为 信用修复、撤销 或 更正（公示期满由 gongshi run 自动撤下）")
+            }
+        }
 
         func run() throws {
             let today = try self.today.resolve()
-            let credentials = try Credentials.load(file: self.credentials)
-            let (_, ledger) = try self.ledger.openForWriting(command: "withdraw --portal \(portal)")
-            let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: key) }
-                .filter { $0.portal == portal && ($0.status == .published || $0.status == .withdrawn) }
-            guard !entries.isEmpty else {
-                Output.answer("台账中没有“\(key)”在 \(portal) 上已公示的记录")
+            let context = try PipelineContext.load(pipeline, today: today)
+            let ledgerFile = ledgerPath ?? context.resolve(context.pipeline.ledger)
+            let (lock, ledger) = try LedgerOptions.openForWriting(path: ledgerFile, command: "withdraw \(record)")
+            defer { _ = lock }
+            let portals = Set(context.portals.map(\.profile.id))
+            let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: record) }
+                .filter { portals.contains($0.portal) }
+            let live = entries.filter { $0.status == .published && ($0.withdrawalStatus == nil || $0.withdrawalStatus == "failed") }
+            let waiting = entries.filter { $0.status == .published && $0.withdrawalStatus == "pending" }
+            for entry in entries where entry.status == .pending {
+                Output.warning(
+                    "警告 [withdraw-pending-publication] \(entry.portal)/\(entry.feed) \(Withdrawer.decisionNumber(entry.key)) 还在待确认的批次 \(entry.batchID) 中："
+                        + "不要再上传该文件；若门户已收到，确认后再运行一次 withdraw")
+            }
+            for entry in waiting {
+                Output.answer("撤下已提交、待门户确认：\(entry.portal)/\(entry.feed) \(Withdrawer.decisionNumber(entry.key))")
+            }
+            if live.isEmpty && waiting.isEmpty {
+                if entries.contains(where: { $0.status == .withdrawn }) {
+                    Output.answer("“\(record)”已撤下，无需再撤")
+                    return
+                }
+                Output.answer("台账中没有“\(record)”在本流水线门户上已公示的记录")
                 throw ExitCode(ExitStatus.no)
             }
-            let live = entries.filter { $0.status == .published }
-            guard !live.isEmpty else {
-                Output.answer("“\(key)”在 \(portal) 上已撤下，无需再撤")
-                return
+            // Withdrawals already asked for are settled first (a file left staged by a crash is
+            // delivered; a receipt saved beside one is recorded), then the new ones are sent.
+            let run = try CommandFailure.ledger { () throws(LedgerError) in
+                try ledger.beginRun(
+                    command: "withdraw \(record) \(reason)", today: today.description, startedAt: LedgerClock.now(),
+                    pipeline: context.pipeline.id, department: context.pipeline.department)
             }
-            var settings = TransportSettings()
-            settings.caFile = caFile
-            let client = PortalAPIClient(
-                transport: CurlTransport(settings: settings),
-                endpoint: PortalEndpoint(baseURL: endpoint, appKey: credentials.appKey, secret: credentials.secret))
-            let items = live.map { WithdrawalRequest.Item(batchID: $0.batchID, index: $0.position, reason: reason) }
-            let id = String(
-                Digest.sha256Hex(Array((["withdraw", portal, reason] + items.map { "\($0.batchID)#\($0.index)" }).joined(separator: "\n").utf8))
-                    .prefix(16))
-            do {
-                _ = try client.withdraw(id: id, request: WithdrawalRequest(items: items))
-            } catch {
-                let failure = APIChannel.failure(error)
-                throw CommandFailure(
-                    status: failure.configuration ? ExitStatus.configuration : ExitStatus.unavailable,
-                    code: failure.configuration ? "portal-auth" : "portal-unavailable", message: failure.message)
-            }
-            FaultInjection.reached("upload-done")
-            for entry in live {
-                try CommandFailure.ledger { () throws(LedgerError) in
-                    _ = try ledger.recordWithdrawal(batch: entry.batchID, position: entry.position, reason: reason, basis: basis, on: today.description)
-                }
-                Output.answer("已撤下：\(entry.portal)/\(entry.feed) \(entry.key)（批次 \(entry.batchID) 第 \(entry.position) 条）：\(reason)；撤下编号 \(id)")
-            }
+            let status = try Withdrawer(context: context, ledger: ledger, run: run, today: today)
+                .withdraw(live.map { ($0, note) }, reason: Withdrawer.Reason(rawValue: reason) ?? .creditRepair)
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
+            if status != ExitStatus.ok { throw ExitCode(status) }
         }
     }
 }

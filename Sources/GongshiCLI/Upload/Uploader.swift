@@ -31,6 +31,9 @@ struct APIChannel: UploadChannel {
     let client: PortalAPIClient
 
     func status(of batch: BatchInfo, payload: [UInt8]) throws(UploadFailure) -> ChannelOutcome? {
+        // A withdrawal has no status query: asking again under the same id is safe (the portal
+        // answers with its first receipt).
+        guard batch.operation != .withdraw else { return nil }
         do {
             return try client.status(batch: batch.id).map(Self.outcome)
         } catch {
@@ -39,6 +42,20 @@ struct APIChannel: UploadChannel {
     }
 
     func send(_ batch: BatchInfo, payload: [UInt8]) throws(UploadFailure) -> ChannelOutcome {
+        if batch.operation == .withdraw {
+            guard let request = try? JSONDecoder().decode(WithdrawalRequest.self, from: Data(payload)) else {
+                return .refused("撤下请求文件无法读取：\(batch.outboxPath)")
+            }
+            do {
+                let receipt = try client.withdraw(id: batch.id, request: request)
+                let text = (try? JSONEncoder.portalAPI.encode(receipt)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                return .received(rejected: [:], receipt: text)
+            } catch .refused(let status, let code, let message) where status != 401 && status != 403 {
+                return .refused("门户拒绝撤下（HTTP \(status) \(code)）：\(message)")
+            } catch {
+                throw Self.failure(error)
+            }
+        }
         do {
             return Self.outcome(try client.upload(batch: batch.id, feed: batch.feed, operation: batch.operation.rawValue, payload: payload))
         } catch .refused(let status, let code, let message) where status != 401 && status != 403 {
@@ -161,6 +178,10 @@ struct Uploader {
             }
             FaultInjection.reached("receipt-recorded")
             let how = alreadyThere ? "门户已有此批次（上次运行中断后核对）" : "已上传"
+            if batch.operation == .withdraw {
+                Output.answer("门户已撤下：撤下批次 \(batch.id)（\(batch.records) 条）")
+                return ExitStatus.ok
+            }
             Output.answer("\(how)：批次 \(batch.id)（\(batch.records) 条）接收 \(batch.records - rejected.count) 条，拒收 \(rejected.count) 条")
             if case .alreadyConfirmed = result { return ExitStatus.ok }
             guard !rejected.isEmpty else { return ExitStatus.ok }

@@ -16,6 +16,11 @@ final class ReportWriter {
     private var reportFile: (handle: FileHandle, temporary: String, path: String)?
     private var reportBuffer: OutputBuffer?
     private var firstIssue = true
+    /// With `keepsIssues`, the problems of whole files are also kept as values (for the ledger's
+    /// 台账 of problems); held ones join them only when their file is read whole.
+    var keepsIssues = false
+    private(set) var keptIssues: [Issue] = []
+    private var heldKept: [Issue] = []
 
     init(json: Bool, language: Language, reportPath: String?) throws {
         self.json = json
@@ -37,6 +42,7 @@ final class ReportWriter {
 
     /// Writes problems that stand whatever happens to the rest of the file (its header's).
     func write(_ issues: [Issue]) {
+        if keepsIssues { keptIssues += issues }
         for issue in issues {
             let (forOutput, forReport) = render(issue)
             output.write(forOutput)
@@ -47,6 +53,7 @@ final class ReportWriter {
     /// Holds back problems found in the records of the file being read.
     func hold(_ issues: [Issue]) throws {
         guard !issues.isEmpty else { return }
+        if keepsIssues { heldKept += issues }
         if heldOutput == nil {
             heldOutput = try SpillFile()
             if reportBuffer != nil { heldReport = try SpillFile() }
@@ -62,6 +69,8 @@ final class ReportWriter {
     /// Ends a file: its held problems are written if it was read whole, dropped if it failed; then
     /// its last problems (its failure, say) are written.
     func endFile(failed: Bool, _ issues: [Issue]) throws {
+        if !failed { keptIssues += heldKept }
+        heldKept = []
         if !failed {
             try heldOutput?.copy { (data: Data) in output.write(data) }
             try heldReport?.copy { (data: Data) in reportBuffer?.write(data) }
@@ -81,6 +90,12 @@ final class ReportWriter {
         if !held { firstIssue = false }
         let jsonLine = comma + object
         return (json ? jsonLine : Self.text(issue, language: language) + "\n", jsonLine)
+    }
+
+    /// Hands back the kept problems and forgets them.
+    func takeKeptIssues() -> [Issue] {
+        defer { keptIssues = [] }
+        return keptIssues
     }
 
     /// Writes the counts and closes the report.

@@ -1,0 +1,54 @@
+import DisclosureCore
+import PipelineConfig
+import SQLiteLedger
+import WorkingDayCalendar
+
+/// The publication period of each record of a pipeline whose kind has periods (penalties): the
+/// severity from the pipeline's rule (`publication_period:`, default 一般), the regime from the
+/// decision date, both from data (`schemas/periods/`).
+struct PeriodAssessor {
+    let periods: PublicationPeriods
+    let rule: SeverityRule
+    let schema: PublicationSchema
+    private let dateField: Int?
+
+    /// nil for kinds without publication periods (permits, commitments).
+    init?(context: PipelineContext) {
+        guard let periods = PublicationPeriodsLoader.periods(forKind: context.schema.id) else { return nil }
+        self.periods = periods
+        self.rule = context.pipeline.publicationPeriod ?? SeverityRule(defaultSeverity: .general)
+        self.schema = context.schema
+        self.dateField = context.schema.decisionDateField.flatMap(context.schema.index(of:))
+    }
+
+    func period(_ record: ValidRecord) -> RecordPeriod? {
+        var values: [String: String] = [:]
+        for (index, field) in schema.fields.enumerated() where index < record.values.count {
+            if let value = record.values[index] { values[field.name] = value }
+        }
+        let (severity, reason) = rule.severity(values)
+        guard let text = dateField.flatMap({ record.values[$0] }), let decided = try? CalendarDate.parse(text) else {
+            return RecordPeriod(severity: severity.rawValue, severityReason: reason, regime: nil, repairFrom: nil, expiresOn: nil)
+        }
+        switch periods.assess(decisionDate: decided, severity: severity, domains: rule.domains(values)) {
+        case .period(let regime, let severity, let repairFrom, let endsOn):
+            return RecordPeriod(
+                severity: severity.rawValue, severityReason: reason, regime: regime, repairFrom: repairFrom.description,
+                expiresOn: endsOn.description)
+        case .notPublished(let regime, let severity):
+            // Not published at all: its publication "ends" the day it was decided.
+            return RecordPeriod(
+                severity: severity.rawValue, severityReason: reason + "；按规定不予公示", regime: regime, repairFrom: nil,
+                expiresOn: decided.description)
+        case .noRegime:
+            return RecordPeriod(severity: severity.rawValue, severityReason: reason, regime: nil, repairFrom: nil, expiresOn: nil)
+        }
+    }
+
+    /// Why a record must not be sent today (its period has ended, or it is not published), or nil.
+    static func reasonNotToSend(_ period: RecordPeriod?, today: CalendarDate) -> String? {
+        guard let period, let ends = period.expiresOn, ends <= today.description else { return nil }
+        if period.repairFrom == nil, period.regime != nil { return "按\(period.regime ?? "")不予公示（\(period.severity)）" }
+        return "公示期已满（\(period.regime ?? "")，\(period.severity)，至 \(ends)），不再公示"
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import DisclosureCore
+import DisclosureReports
+import PipelineConfig
+import Foundation
+import SQLiteLedger
+import WorkingDayCalendar
+
+extension Gongshi {
+    /// `gongshi report PIPELINE... [--from DATE --to DATE]`: the credit office's report for a
+    /// period, from the ledger — a JSON copy and an HTML page (self-contained), both mode 0600.
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "生成一段时间的双公示报告（JSON 和 HTML）：各科室数量、问题记录、截止日期表、撤下记录、可申请信用修复的记录，以及合规率、及时率、完整率。",
+            discussion: """
+                不给出 --from/--to 时为本月 1 日至今天。几条流水线须共用同一个台账。报告写入 --out 目录（默认第一条流水线的 reports 目录），权限 0600。\
+                退出码：0 完成；66 台账不存在；78 配置错误。
+                """)
+
+        @Argument(help: ArgumentHelp("流水线文件（一个或多个；每条流水线即一个科室）。", valueName: "PIPELINE"))
+        var pipelines: [String]
+
+        @Option(name: .customLong("from"), help: ArgumentHelp("期间开始（含）。", valueName: "YYYY-MM-DD"))
+        var from: String?
+
+        @Option(name: .customLong("to"), help: ArgumentHelp("期间结束（含）。", valueName: "YYYY-MM-DD"))
+        var to: String?
+
+        @Option(name: .customLong("out"), help: ArgumentHelp("报告目录。", valueName: "DIR"))
+        var out: String?
+
+        @Option(name: .customLong("ledger"), help: ArgumentHelp("公示台账（默认取流水线的 ledger）。", valueName: "FILE"))
+        var ledgerPath: String?
+
+        @OptionGroup var today: TodayOptions
+
+        func validate() throws {
+            guard !pipelines.isEmpty else { throw ValidationError("至少给出一条流水线") }
+            guard (from == nil) == (to == nil) else { throw ValidationError("--from 和 --to 须一起给出") }
+        }
+
+        func run() throws {
+            let today = try self.today.resolve()
+            let contexts = try pipelines.map { try PipelineContext.load($0, today: today, uploads: false) }
+            let ledgers = Set(contexts.map { ($0.resolve($0.pipeline.ledger) as NSString).standardizingPath })
+            guard ledgerPath != nil || ledgers.count == 1 else {
+                throw CommandFailure(
+                    status: ExitStatus.configuration, code: "report-ledgers-differ",
+                    message: "这几条流水线的台账不同（\(ledgers.sorted().joined(separator: "、"))）：用 --ledger 指定一个，或分别生成报告")
+            }
+            let first = contexts[0]
+            let ledger = try LedgerOptions.readingMigrated(path: ledgerPath ?? first.resolve(first.pipeline.ledger))
+            let start = try from.map { try DateInput.parse($0, what: "--from", today: nil) } ?? CalendarDate(year: today.year, month: today.month, day: 1)!
+            let end = try to.map { try DateInput.parse($0, what: "--to", today: nil) } ?? today
+            guard start <= end else { throw ValidationError("--from 应不晚于 --to") }
+            let builder = ReportBuilder(departments: contexts.map(ReportBuilder.Department.init), calendar: first.calendar, today: today)
+            let report = try builder.build(ledger: ledger, from: start, to: end, title: "双公示报告 \(start) 至 \(end)")
+            let folder = out ?? first.resolve(first.pipeline.reports)
+            let paths = try ReportFiles.write(report, folder: folder, name: "report-\(start)-\(end)")
+            ReportFiles.printHeadline(report)
+            Output.answer("报告：\(paths.json)")
+            Output.answer("报告（网页）：\(paths.html)")
+        }
+    }
+}
+
+extension ReportBuilder.Department {
+    init(_ context: PipelineContext) {
+        self.init(
+            pipeline: context.pipeline.id, department: context.pipeline.department, kind: context.schema.title, schemaID: context.schema.id)
+    }
+}
+
+/// Writes a report's two copies, and prints its headline figures.
+enum ReportFiles {
+    static func write(_ report: CreditReport, folder: String, name: String) throws -> (json: String, html: String) {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure(status: ExitStatus.cantCreate, code: "report-unwritable", message: "无法创建报告目录 \(folder)")
+        }
+        let json = (folder as NSString).appendingPathComponent(name + ".json")
+        let html = (folder as NSString).appendingPathComponent(name + ".html")
+        try SecureFile.write(try report.json(), to: json)
+        try SecureFile.write(Array(ReportHTML.render(report).utf8), to: html)
+        return (json, html)
+    }
+
+    static func printHeadline(_ report: CreditReport) {
+        for department in report.departments {
+            Output.answer(
+                "\(department.department)（\(department.kind)）：记录 \(department.records) 条，有效 \(department.valid)，无效 \(department.invalid)；"
+                    + "已公示 \(department.published)，待公示 \(department.pending)，被拒收 \(department.rejected)，已撤下 \(department.withdrawn)")
+        }
+        for rates in report.rates where rates.compliance.denominator + rates.timeliness.denominator > 0 {
+            Output.answer(
+                "  \(rates.department) \(rates.month)：合规率 \(rates.compliance.percent)，及时率 \(rates.timeliness.percent)，完整率 \(rates.completeness.percent)")
+        }
+        let overdue = report.deadlines.filter { $0.state == .overdue }.count
+        if overdue > 0 { Output.answer("逾期未公示 \(overdue) 条（见报告的截止日期表）") }
+        if !report.repairEligible.isEmpty { Output.answer("可申请信用修复 \(report.repairEligible.count) 条") }
+    }
+}

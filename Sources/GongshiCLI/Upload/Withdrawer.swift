@@ -1,0 +1,137 @@
+import DisclosureCore
+import FeedEncoders
+import Foundation
+import PipelineConfig
+import PortalAPI
+import SQLiteLedger
+import WorkingDayCalendar
+
+/// Takes published records down from a pipeline's portals, each through its own transport, with
+/// the same steps as a feed batch (stage → pending → deliver → receipt):
+///
+/// - an API portal gets a withdrawal request (`PUT /v1/withdrawals/{batch}`, idempotent by the
+///   batch id), whose receipt confirms it at once;
+/// - an outbox portal gets a withdrawal file in `OUTBOX/<portal>/<date>/` for a clerk to hand in;
+///   the withdrawal stands once confirmed (`gongshi ledger confirm BATCH`, or a `.receipt` file);
+/// - an SFTP portal gets the same file in its drop folder; delivered is done.
+///
+/// One withdrawal batch per portal feed. Its id comes from the portal, feed, reason and the records,
+/// so asking again after a crash makes the same batch (and the portal answers with its first receipt).
+struct Withdrawer {
+    let context: PipelineContext
+    let ledger: Ledger
+    let run: Int64
+    let today: CalendarDate
+
+    /// Why a record is taken down. The first three are a clerk's (`gongshi withdraw`); the last is
+    /// the nightly run's, when a penalty's maximum publication period ends.
+    enum Reason: String, CaseIterable {
+        case creditRepair = "信用修复"
+        case revoked = "撤销"
+        case corrected = "更正"
+        case periodEnded = "公示期满"
+    }
+
+    /// The withdrawal file's columns (outbox and SFTP portals): which published record, why.
+    static let fileColumns = ["原公示批次", "序号", "决定书文号", "原公示文件", "撤下原因", "说明", "撤下日期"]
+
+    /// Plans, records and delivers one withdrawal batch per portal feed for these publications
+    /// (all published, none with a withdrawal pending); then uploads the batches of API and SFTP
+    /// portals. Returns the exit status of the uploads (0, 69, 78).
+    ///
+    /// - Parameter reconciling: settle the portals' pending batches first (the run has done so already).
+    func withdraw(_ entries: [(entry: PublicationEntry, note: String?)], reason: Reason, reconciling: Bool = true) throws -> Int32 {
+        var status = ExitStatus.ok
+        for (profile, transport) in context.portals {
+            let mine = entries.filter { $0.entry.portal == profile.id }
+            let publisher = OutboxPublisher(
+                ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(context.pipeline.outbox)), profile: profile,
+                today: today, calendar: context.calendar)
+            // Batches left pending by an earlier run (a withdrawal interrupted, say) are settled first.
+            if reconciling {
+                for line in try publisher.reconcile() { Output.answer(line) }
+            } else if mine.isEmpty {
+                continue
+            }
+            for feed in Set(mine.map(\.entry.feed)).sorted() {
+                let items = mine.filter { $0.entry.feed == feed }
+                try send(items, feed: feed, reason: reason, asRequest: transport.isAPI, publisher: publisher)
+            }
+            if let channel = try PipelineRun.channel(for: transport, context: context) {
+                let uploaded = try Uploader(ledger: ledger, channel: channel, today: today).uploadPending(portal: profile.id)
+                status = PipelineRun.worse(status, uploaded)
+            }
+        }
+        return status
+    }
+
+    private func send(
+        _ entries: [(entry: PublicationEntry, note: String?)], feed: String, reason: Reason, asRequest: Bool, publisher: OutboxPublisher
+    ) throws {
+        let portal = entries[0].entry.portal
+        let kind = entries[0].entry.kind
+        let items = entries.map {
+            WithdrawalItem(batchID: $0.entry.batchID, position: $0.entry.position, reason: reason.rawValue, basis: $0.note)
+        }
+        let id = String(
+            Digest.sha256Hex(
+                Array((["withdraw", portal, feed, reason.rawValue] + items.map { "\($0.batchID)#\($0.position)#\($0.basis ?? "")" })
+                    .joined(separator: "\n").utf8)
+            ).prefix(16))
+        let payload: [UInt8]
+        let fileName: String
+        if asRequest {
+            let request = WithdrawalRequest(
+                items: items.map { .init(batchID: $0.batchID, index: $0.position, reason: [$0.reason, $0.basis].compactMap { $0 }.joined(separator: "：")) })
+            payload = Array((try? JSONEncoder.portalAPI.encode(request)) ?? Data())
+            fileName = "\(portal)-\(feed)-withdraw-\(today.description.replacingOccurrences(of: "-", with: ""))-\(id).json"
+        } else {
+            payload = Self.file(entries, reason: reason, today: today)
+            fileName = "\(portal)-\(feed)-withdraw-\(today.description.replacingOccurrences(of: "-", with: ""))-\(id).csv"
+        }
+        let final = publisher.outbox.appendingPathComponent(portal).appendingPathComponent(today.description)
+            .appendingPathComponent(fileName)
+        let staged = publisher.staged(id, fileName)
+        try FileManager.default.createDirectory(at: staged.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try SecureFile.write(payload, to: staged.path, mode: 0o644)
+        FaultInjection.reached("feed-written")
+        let batch = NewBatch(
+            id: id, portal: portal, feed: feed, kind: kind, operation: .withdraw, fileName: fileName, outboxPath: final.path,
+            payloadSHA256: Digest.sha256Hex(payload), records: items.count, createdOn: today.description)
+        try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordWithdrawalBatch(batch, items: items, run: run) }
+        FaultInjection.reached("batch-pending")
+        try publisher.deliver(id: id, fileName: fileName, to: final)
+        try publisher.markDelivered(id)
+        for (entry, _) in entries {
+            Output.answer("撤下：\(portal)/\(feed) \(Self.decisionNumber(entry.key))（原批次 \(entry.batchID) 第 \(entry.position) 条）：\(reason.rawValue)")
+        }
+        if !asRequest {
+            Output.answer("撤下文件：批次 \(id) \(final.path)（\(items.count) 条）；\(OutboxPublisher.nextStep(id))")
+        }
+    }
+
+    /// The decision number alone (the key is `文号|名称`; the name may be a person's).
+    static func decisionNumber(_ key: String) -> String {
+        String(key.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+    }
+
+    /// The withdrawal file: CSV, UTF-8 with a byte-order mark, CRLF; it names records by their
+    /// publication (batch and position) and decision number, never by a person's name or number.
+    static func file(_ entries: [(entry: PublicationEntry, note: String?)], reason: Reason, today: CalendarDate) -> [UInt8] {
+        var lines = [fileColumns]
+        for (entry, note) in entries {
+            lines.append([
+                entry.batchID, String(entry.position), decisionNumber(entry.key), entry.batchFile, reason.rawValue, note ?? "",
+                today.description,
+            ])
+        }
+        return [0xEF, 0xBB, 0xBF] + FeedEncoder.csvTable(lines)
+    }
+}
+
+extension Pipeline.Transport {
+    var isAPI: Bool {
+        if case .api = self { return true }
+        return false
+    }
+}

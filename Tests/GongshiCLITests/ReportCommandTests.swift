@@ -1,0 +1,145 @@
+import DisclosureReports
+import Foundation
+import GRDB
+import GongshiTesting
+import SQLiteLedger
+import Testing
+
+/// `gongshi report` end to end: two departments' pipelines run against one ledger (法制科's
+/// penalties with a file of bad records, 行政审批科's XML permits), a withdrawal, then the report
+/// for the period. Its figures are checked three ways: the JSON against the ledger (read here with
+/// SQL of the test's own), and the page as a real browser rendered it against the JSON.
+@Suite("gongshi report")
+struct ReportCommandTests {
+    typealias Project = RunCommandTests.Project
+
+    /// The 法制科 project plus 行政审批科's pipeline, export and XSD, and a GB18030 file of bad penalties.
+    static func twoDepartments(_ sandbox: SandboxHarness) throws -> Project {
+        let project = try Project()
+        try project.use(sandbox)
+        for file in ["pipelines/shenpi-permits.yaml", "fixtures/pipelines/inbox/shenpi/2026-11-permits.xml"] {
+            let target = project.root.appendingPathComponent(file)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: Fixtures.root.appendingPathComponent(file), to: target)
+        }
+        let xsd = project.root.appendingPathComponent("schemas/xsd/administrative-permit.v2.xsd")
+        try FileManager.default.createDirectory(at: xsd.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Fixtures.root.appendingPathComponent("schemas/xsd/administrative-permit.v2.xsd"), to: xsd)
+        try runTool(
+            "/usr/bin/iconv",
+            ["-f", "UTF-8", "-t", "GB18030", "-o", project.input.deletingLastPathComponent().appendingPathComponent("2026-11-bad.csv").path,
+             Fixtures.url("validate/penalty/invalid.csv").path])
+        return project
+    }
+
+    @Test("the report's figures: JSON = ledger, HTML in a real browser = JSON; files private; definitions stated")
+    func figuresAgree() throws {
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        let project = try Self.twoDepartments(sandbox)
+        let permits = project.root.appendingPathComponent("pipelines/shenpi-permits.yaml").path
+        #expect(try project.run(["--today", "2026-11-30"]).status == 65)  // bad penalties
+        #expect(try GongshiProcess.run(["run", permits, "--today", "2026-12-01"]).status == 65)  // bad permits
+        let withdrawn = try WithdrawalTests.withdraw(project, ["--record", "牟城管罚〔2026〕5号", "--reason", "撤销", "--today", "2026-12-02"])
+        #expect(withdrawn.status == 0, "\(withdrawn)")
+
+        let out = project.root.appendingPathComponent("report")
+        let result = try GongshiProcess.run([
+            "report", project.pipeline, permits, "--from", "2026-11-01", "--to", "2026-12-31", "--today", "2026-12-03", "--out", out.path,
+        ])
+        #expect(result.status == 0, "\(result)")
+        let jsonFile = out.appendingPathComponent("report-2026-11-01-2026-12-31.json")
+        let htmlFile = out.appendingPathComponent("report-2026-11-01-2026-12-31.html")
+        for file in [jsonFile, htmlFile] {
+            let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file.lastPathComponent): \(String(mode ?? 0, radix: 8))")
+        }
+        let report = try CreditReport.decode(Array(try Data(contentsOf: jsonFile)))
+
+        // JSON = ledger.
+        let db = try DatabaseQueue(path: project.ledger, configuration: { var c = Configuration(); c.readonly = true; return c }())
+        try db.read { db in
+            var expected: [String: (valid: Int, checked: Int, complete: Int)] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.department, substr(r.today, 1, 7), sum(f.valid), sum(f.valid + f.invalid), sum(f.valid + f.invalid - f.incomplete)
+                    FROM source_file f JOIN run r ON r.id = f.first_run GROUP BY 1, 2
+                    """)
+            {
+                expected["\(row[0] as String)/\(row[1] as String)"] = (row[2], row[3], row[4])
+            }
+            var timely: [String: (onTime: Int, due: Int)] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.department, substr(p.decision_date, 1, 7),
+                           sum(p.published_on IS NOT NULL AND p.published_on <= p.due_on),
+                           sum(p.published_on IS NOT NULL OR p.due_on < '2026-12-03')
+                    FROM publication p JOIN batch b ON b.id = p.batch_id JOIN run r ON r.id = b.created_run
+                    WHERE p.operation = 'publish' GROUP BY 1, 2
+                    """)
+            {
+                timely["\(row[0] as String)/\(row[1] as String)"] = (row[2], row[3])
+            }
+            #expect(report.rates.count == 2 * 2)  // two departments × November, December
+            for line in report.rates {
+                let key = "\(line.department)/\(line.month)"
+                let intake = expected[key] ?? (0, 0, 0)
+                #expect(line.compliance == Ratio(intake.valid, of: intake.checked), "\(key)")
+                #expect(line.completeness == Ratio(intake.complete, of: intake.checked), "\(key)")
+                let due = timely[key] ?? (0, 0)
+                #expect(line.timeliness == Ratio(due.onTime, of: due.due), "\(key)")
+            }
+            // Not vacuous: bad penalties in November, late and overdue publications.
+            let penalties = try #require(report.rates.first { $0.department == "法制科" && $0.month == "2026-11" })
+            #expect(penalties.compliance.numerator < penalties.compliance.denominator && penalties.compliance.numerator >= 17)
+            #expect(penalties.timeliness.numerator > 0 && penalties.timeliness.numerator < penalties.timeliness.denominator)
+            let problems = try Int.fetchOne(db, sql: "SELECT count(*) FROM problem WHERE severity = 'error'") ?? 0
+            #expect(report.problemsTotal == problems && problems > 0 && report.problems.count == problems)
+            let states = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.department, p.status, count(*) FROM publication p JOIN batch b ON b.id = p.batch_id
+                    JOIN run r ON r.id = b.created_run GROUP BY 1, 2
+                    """)
+            for department in report.departments {
+                func count(_ status: String) -> Int {
+                    states.first { $0[0] as String == department.department && $0[1] as String == status }.map { $0[2] } ?? 0
+                }
+                #expect(department.published == count("published") && department.pending == count("pending"), "\(department)")
+                #expect(department.withdrawn == count("withdrawn") && department.rejected == count("rejected"), "\(department)")
+            }
+        }
+        #expect(report.withdrawals.map(\.decisionNumber) == ["牟城管罚〔2026〕5号"])  // 信用中国 had not confirmed it yet
+        #expect(report.deadlines.contains { $0.state == .overdue && $0.decisionNumber == "牟城管罚〔2026〕8号" })
+        #expect(report.definitions.map(\.name) == ["合规率", "及时率", "完整率"])
+
+        // HTML, as the browser rendered it = JSON.
+        let html = try String(contentsOf: htmlFile, encoding: .utf8)
+        #expect(!html.contains("http://") && !html.contains("https://"))  // self-contained
+        let dom = try HeadlessBrowser.dumpDOM(of: htmlFile.path)
+        let cells = try DOMProbe.rateCells(dom)
+        #expect(cells.count == report.rates.count * 3)
+        var points = 0
+        for line in report.rates {
+            for (key, ratio) in [("compliance", line.compliance), ("timeliness", line.timeliness), ("completeness", line.completeness)] {
+                let cell = cells.first { $0["data-rate"] == key && $0["data-department"] == line.department && $0["data-month"] == line.month }
+                #expect(cell?["pct"] == ratio.percent, "\(line.department) \(line.month) \(key)")
+                #expect(cell?["data-numerator"] == String(ratio.numerator) && cell?["data-denominator"] == String(ratio.denominator))
+                if ratio.denominator > 0 { points += 1 }
+            }
+        }
+        let drawn = try DOMProbe.chartPoints(dom)
+        #expect(drawn.count == points && points > 0)
+        for point in drawn {
+            let line = report.rates.first { $0.department == point["data-department"] && $0.month == point["data-month"] }
+            let ratio = [("compliance", line?.compliance), ("timeliness", line?.timeliness), ("completeness", line?.completeness)]
+                .first { $0.0 == point["data-rate"] }?.1
+            #expect(point["data-value"].map { $0 + "%" } == ratio?.percent, "\(point)")
+        }
+        for definition in report.definitions { #expect(dom.contains(definition.formula)) }
+        // No ID number reaches the report (the bad file has some, masked in the ledger's problems).
+        for number in ["410122198503121230", "410122198502301230", "410122203001011239"] { #expect(!dom.contains(number) && !html.contains(number)) }
+    }
+}
