@@ -53,6 +53,14 @@ public struct PipelineLinter {
                 }
             }
         }
+        if let rule = pipeline.publicationPeriod, let schema {
+            // The severity rule's fields must be the schema's, or the rule silently never holds.
+            let names = Set(schema.fields.map(\.name))
+            let named = [rule.field, rule.domainField].compactMap { $0 } + rule.rules.map(\.field)
+            for field in named where !names.contains(field) {
+                error("pipeline-unknown-field", nil, "publication_period 中的字段“\(field)”不在 \(schema.title) 的字段中")
+            }
+        }
         for portal in pipeline.portals {
             let profile = profiles.first { $0.id == portal.profile }
             if profile == nil && !FileManager.default.fileExists(atPath: pipeline.resolve(portal.profile)) {

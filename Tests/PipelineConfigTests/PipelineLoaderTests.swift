@@ -33,7 +33,7 @@ struct PipelineLoaderTests {
         }
     }
 
-    @Test("lint: what the pipeline points at — missing folders and files, unset variables, open credentials, coverage ending")
+    @Test("lint: what the pipeline points at — missing folders and files, unset variables, open credentials, severity-rule fields, coverage ending")
     func lint() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-lint-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("inbox"), withIntermediateDirectories: true)
@@ -49,6 +49,11 @@ struct PipelineLoaderTests {
               - {profile: gsxt, transport: {kind: api, endpoint: "http://portal.example", credentials_file: open.credentials}}
               - {profile: creditchina-henan-zhengzhou, transport: {kind: api, endpoint: "https://p.example", app_key_env: K, secret_env: S}}
               - {profile: nowhere, transport: {kind: sftp, url: "sftp://h/", user: u, key_file: key, known_hosts: kh}}
+            publication_period:
+              default: 一般
+              rules:
+                - {field: 处罚种类, contains: 吊销, severity: 严重}
+                - {field: 处罚类别, contains: 吊销, severity: 严重}
             """
         let pipeline = try PipelineLoader.load(
             SchemaDocument(origin: .bundled("pipelines/t.yaml"), text: text), id: "t", base: folder.path
@@ -60,7 +65,7 @@ struct PipelineLoaderTests {
             calendarEnd: try CalendarDate.parse("2026-12-31"))
         let found = linter.lint(pipeline, file: "t.yaml").map { "\($0.line.map(String.init) ?? "-") \($0.code)\($0.isWarning ? " warning" : "")" }
         #expect(found == [
-            "3 pipeline-no-files warning", "3 pipeline-missing-file", "4 pipeline-missing-folder",
+            "3 pipeline-no-files warning", "3 pipeline-missing-file", "4 pipeline-missing-folder", "- pipeline-unknown-field",
             "6 pipeline-insecure-endpoint", "6 credentials-too-open", "7 credentials-env-unset",
             "8 pipeline-unknown-profile", "8 pipeline-missing-file", "8 pipeline-missing-file",
             "- calendar-coverage-ending warning",

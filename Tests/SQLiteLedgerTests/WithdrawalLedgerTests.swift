@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+@testable import SQLiteLedger
+import Testing
+
+/// Withdrawal batches, publication periods and intake in the ledger itself.
+@Suite("Publication ledger: withdrawals and periods")
+struct WithdrawalLedgerTests {
+    typealias T = LedgerTests
+
+    /// A ledger with one published batch of two records, `罚1` and `罚2`, whose periods end on
+    /// 2027-11-20 (罚1) and 2029-11-20 (罚2).
+    static func published() throws -> (Ledger, Int64) {
+        let ledger = try Ledger.open(path: T.freshPath())
+        let run = try T.begin(ledger)
+        let file = SourceFingerprint(sha256: T.hashB, size: 10, place: "/inbox/a.csv")
+        let periods = [
+            RecordPeriod(severity: "一般", severityReason: "默认", regime: "ndrc-2026-credit-repair", repairFrom: "2027-02-20", expiresOn: "2027-11-20"),
+            RecordPeriod(severity: "严重", severityReason: "吊销", regime: "ndrc-2026-credit-repair", repairFrom: "2027-11-20", expiresOn: "2029-11-20"),
+        ]
+        try ledger.recordInputs(
+            [file],
+            records: ["罚1", "罚2"].enumerated().map { index, key in
+                RecordVersion(
+                    kind: "administrative-penalty", key: key, contentSHA256: T.hashA, decisionDate: "2026-11-20", sourceSHA256: T.hashB,
+                    sourceRow: index + 2, period: periods[index])
+            },
+            run: run)
+        try ledger.recordPending(T.batch("b000000000000001"), publications: [T.publication("罚1"), T.publication("罚2")], run: run)
+        _ = try ledger.confirm(batch: "b000000000000001", receipt: nil, on: "2026-11-30")
+        return (ledger, run)
+    }
+
+    static func withdrawal(_ id: String) -> NewBatch { T.batch(id, operation: .withdraw, records: 1) }
+
+    @Test("a withdrawal batch: pending until confirmed, then the record is withdrawn; a failed one can be asked for again")
+    func lifecycle() throws {
+        let (ledger, run) = try Self.published()
+        let item = WithdrawalItem(batchID: "b000000000000001", position: 1, reason: "信用修复", basis: "郑信修〔2026〕1号")
+        try ledger.recordWithdrawalBatch(Self.withdrawal("w000000000000001"), items: [item], run: run)
+        #expect(try ledger.history(key: "罚1").map { "\($0.status) \($0.withdrawalStatus ?? "-")" } == ["published pending"])
+        #expect(try ledger.withdrawalItems(batch: "w000000000000001") == [item])
+        // Asked for twice while pending: refused (the caller plans only live records).
+        #expect(throws: LedgerError.self) {
+            try ledger.recordWithdrawalBatch(Self.withdrawal("w000000000000002"), items: [item], run: run)
+        }
+        // The portal refuses the file: the record stays published, the withdrawal failed; asked again, pending.
+        #expect(try ledger.fail(batch: "w000000000000001", reason: "门户拒绝"))
+        #expect(try ledger.history(key: "罚1").map { "\($0.status) \($0.withdrawalStatus ?? "-")" } == ["published failed"])
+        try ledger.recordWithdrawalBatch(Self.withdrawal("w000000000000003"), items: [item], run: run)
+        #expect(try ledger.confirm(batch: "w000000000000003", receipt: nil, on: "2026-12-02") == .confirmed(records: 1))
+        let entry = try #require(try ledger.history(key: "罚1").first)
+        #expect(entry.status == .withdrawn && entry.withdrawalStatus == "done" && entry.withdrawalReason == "信用修复")
+        // 罚2 untouched; a withdrawn record is not withdrawn again.
+        #expect(try ledger.history(key: "罚2").first?.status == .published)
+        #expect(throws: LedgerError.self) {
+            try ledger.recordWithdrawalBatch(Self.withdrawal("w000000000000004"), items: [item], run: run)
+        }
+    }
+
+    @Test("publication periods: expired on the day the period ends, not the day before; 信用修复 from the minimum until the end")
+    func periods() throws {
+        let (ledger, run) = try Self.published()
+        #expect(try ledger.expired(today: "2027-11-19").isEmpty)
+        #expect(try ledger.expired(today: "2027-11-20").map(\.publication.key) == ["罚1"])
+        #expect(try ledger.expired(today: "2029-11-20").map(\.publication.key) == ["罚1", "罚2"])
+        #expect(try ledger.repairEligible(today: "2027-02-19").isEmpty)
+        #expect(try ledger.repairEligible(today: "2027-02-20").map(\.publication.key) == ["罚1"])
+        let both = try ledger.repairEligible(today: "2027-11-20")
+        #expect(both.map(\.publication.key) == ["罚2"] && both.first?.severity == "严重")  // 罚1 has ended by then
+        // A withdrawal asked for takes it off both lists.
+        try ledger.recordWithdrawalBatch(
+            Self.withdrawal("w000000000000001"),
+            items: [WithdrawalItem(batchID: "b000000000000001", position: 1, reason: "公示期满", basis: nil)], run: run)
+        #expect(try ledger.expired(today: "2027-11-20").isEmpty)
+        #expect(try ledger.repairEligible(today: "2027-02-20").isEmpty)
+    }
+
+    @Test("intake: a file's counts and problems are replaced when the same bytes are read again; severity is a CHECK")
+    func intake() throws {
+        let (ledger, run) = try Self.published()
+        let file = SourceFingerprint(sha256: T.hashB, size: 10, place: "/inbox/a.csv")
+        let problem = StoredProblem(row: 3, line: nil, field: "处罚决定日期", type: "date-impossible", isWarning: false, value: "2026/02/30", message: "不是存在的日期")
+        try ledger.recordIntake(file, counts: IntakeCounts(records: 3, valid: 2, invalid: 1, incomplete: 0), problems: [problem, problem], run: run)
+        try ledger.recordIntake(file, counts: IntakeCounts(records: 3, valid: 2, invalid: 1, incomplete: 1), problems: [problem], run: run)
+        let rows = try ledger.reportRows(from: "2026-11-01", to: "2026-11-30", problemLimit: 10)
+        #expect(rows.intake.map { [$0.files, $0.records, $0.valid, $0.invalid, $0.incomplete] } == [[1, 3, 2, 1, 1]])
+        #expect(rows.problemsTotal == 1 && rows.problems.first?.value == "2026/02/30")
+        let queue = try DatabaseQueue(path: ledger.path)
+        #expect(throws: (any Error).self) {
+            try queue.write { db in
+                try db.execute(
+                    sql: "INSERT INTO problem (sha256, place, type, severity, message) VALUES (?, ?, 'x', 'fatal', 'm')",
+                    arguments: [T.hashB, "/inbox/a.csv"])
+            }
+        }
+    }
+}
