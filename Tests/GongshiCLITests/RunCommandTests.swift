@@ -1,3 +1,4 @@
+import DisclosureReports
 import Foundation
 import GongshiTesting
 import SQLiteLedger
@@ -90,6 +91,13 @@ struct RunCommandTests {
         #expect((report["feeds"] as? [String: [String: Int]])?["api-portal/penalty-legal"]?["published"] == 13)
         #expect((report["urgent"] as? [String])?.count == 16)
         #expect((try FileManager.default.attributesOfItem(atPath: String(reportPath))[.posixPermissions] as? Int) == 0o600)
+        // …and the clerks' report of the month so far, the same value in the JSON and as a private HTML page.
+        let credit = try CreditReport.decode(Array(try JSONSerialization.data(withJSONObject: try #require(report["report"]))))
+        #expect(credit.run?.id == 1 && credit.run?.validRecords == 17 && credit.departments.map(\.department) == ["法制科"])
+        #expect(credit.rates.map(\.compliance) == [Ratio(17, of: 17)] && credit.deadlines.filter { $0.state == .overdue }.count == 2)
+        let page = try #require(nightly.stdout.split(separator: "\n").first { $0.hasPrefix("报告（网页）：") }).dropFirst(7)
+        #expect((try FileManager.default.attributesOfItem(atPath: String(page))[.posixPermissions] as? Int) == 0o600)
+        #expect(try String(contentsOfFile: String(page), encoding: .utf8).contains("法制科 双公示运行报告 2026-11-30（第 1 次运行）"))
 
         // The same night again: the file is settled; nothing is planned, sent or stored.
         let again = try project.run(["--today", "2026-11-30"])
