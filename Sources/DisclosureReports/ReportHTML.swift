@@ -285,80 +285,61 @@ private struct HTMLPage {
         close()
     }
 
-    mutating func rejections(_ lines: [RejectionLine]) {
-        open("rejections", "门户拒收")
+    /// A section that is one table: a row per line (`attributes` for the `<tr>`), or "无".
+    mutating func tableSection<Line>(
+        _ id: String, _ heading: String, headers: [String], _ lines: [Line], attributes: (Line) -> String = { _ in "" },
+        row: (inout HTMLPage, Line) -> Void
+    ) {
+        open(id, heading)
         guard !lines.isEmpty else {
             empty()
             return close()
         }
-        text += "<table class=\"rejections\">\n"
-        header(["科室", "门户", "数据类别", "决定文书号", "批次", "批内序号", "拒收原因"])
+        text += "<table class=\"\(id)\">\n"
+        header(headers)
         text += "<tbody>\n"
         for line in lines {
-            text += "<tr>"
-            cell(line.department)
-            cell(line.portal)
-            cell(line.feed)
-            cell(line.decisionNumber)
-            cell(line.batch, className: "code")
-            number(line.position)
-            cell(line.reason)
+            text += "<tr\(attributes(line))>"
+            row(&self, line)
             text += "</tr>\n"
         }
         text += "</tbody>\n</table>\n"
         close()
+    }
+
+    mutating func rejections(_ lines: [RejectionLine]) {
+        tableSection("rejections", "门户拒收", headers: ["科室", "门户", "数据类别", "决定文书号", "批次", "批内序号", "拒收原因"], lines) {
+            page, line in
+            for value in [line.department, line.portal, line.feed, line.decisionNumber] { page.cell(value) }
+            page.cell(line.batch, className: "code")
+            page.number(line.position)
+            page.cell(line.reason)
+        }
     }
 
     mutating func withdrawals(_ lines: [WithdrawalLine]) {
-        open("withdrawals", "撤下公示")
-        guard !lines.isEmpty else {
-            empty()
-            return close()
-        }
         let statuses = ["pending": "待确认", "done": "已撤下", "failed": "撤下失败"]
-        text += "<table class=\"withdrawals\">\n"
-        header(["科室", "门户", "数据类别", "决定文书号", "原因", "说明", "申请日期", "状态"])
-        text += "<tbody>\n"
-        for line in lines {
-            text += "<tr data-status=\"\(ReportHTML.escape(line.status))\">"
-            cell(line.department)
-            cell(line.portal)
-            cell(line.feed)
-            cell(line.decisionNumber)
-            cell(line.reason)
-            optional(line.note)
-            cell(line.requestedOn)
-            cell(statuses[line.status] ?? line.status)
-            text += "</tr>\n"
+        tableSection(
+            "withdrawals", "撤下公示", headers: ["科室", "门户", "数据类别", "决定文书号", "原因", "说明", "申请日期", "状态"], lines,
+            attributes: { " data-status=\"\(ReportHTML.escape($0.status))\"" }
+        ) { page, line in
+            for value in [line.department, line.portal, line.feed, line.decisionNumber, line.reason] { page.cell(value) }
+            page.optional(line.note)
+            page.cell(line.requestedOn)
+            page.cell(statuses[line.status] ?? line.status)
         }
-        text += "</tbody>\n</table>\n"
-        close()
     }
 
     mutating func repair(_ lines: [PeriodLine]) {
-        open("repair", "可申请信用修复")
-        guard !lines.isEmpty else {
-            empty()
-            return close()
+        tableSection(
+            "repair", "可申请信用修复",
+            headers: ["科室", "门户", "决定文书号", "主体名称", "决定日期", "严重程度", "公示期规则", "可申请修复日期", "公示期满"], lines
+        ) { page, line in
+            for value in [line.department, line.portal, line.decisionNumber] { page.cell(value) }
+            for value in [line.subjectName, line.decisionDate, line.severity, line.regime, line.repairFrom, line.expiresOn] {
+                page.optional(value)
+            }
         }
-        text += "<table class=\"repair\">\n"
-        header(["科室", "门户", "决定文书号", "主体名称", "决定日期", "严重程度", "公示期规则", "可申请修复日期", "公示期满"])
-        text += "<tbody>\n"
-        for line in lines {
-            text += "<tr>"
-            cell(line.department)
-            cell(line.portal)
-            cell(line.decisionNumber)
-            optional(line.subjectName)
-            optional(line.decisionDate)
-            optional(line.severity)
-            optional(line.regime)
-            optional(line.repairFrom)
-            optional(line.expiresOn)
-            text += "</tr>\n"
-        }
-        text += "</tbody>\n</table>\n"
-        close()
     }
 
     mutating func run(_ run: RunSection) {
