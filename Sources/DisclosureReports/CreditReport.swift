@@ -21,7 +21,12 @@ public struct CreditReport: Codable, Sendable, Equatable {
     /// How many problems there were in all (``problems`` holds at most ``ReportLimits/problems``).
     public var problemsTotal: Int
     public var portalRejections: [RejectionLine]
+    /// Records needing attention — overdue, due by the next working day, published late — most
+    /// urgent first, at most ``ReportLimits/deadlines``.
     public var deadlines: [DeadlineLine]
+    /// How many records are in each deadline state (``DeadlineLine/State`` raw values), all of
+    /// them, listed or not.
+    public var deadlineCounts: [String: Int]
     public var withdrawals: [WithdrawalLine]
     public var repairEligible: [PeriodLine]
     public var definitions: [Definition]
@@ -31,7 +36,7 @@ public struct CreditReport: Codable, Sendable, Equatable {
     public init(
         title: String, from: String, to: String, today: String, departments: [DepartmentSummary], rates: [MonthlyRates],
         problems: [ProblemLine], problemsTotal: Int, portalRejections: [RejectionLine], deadlines: [DeadlineLine],
-        withdrawals: [WithdrawalLine], repairEligible: [PeriodLine], definitions: [Definition] = Definition.standard,
+        deadlineCounts: [String: Int] = [:], withdrawals: [WithdrawalLine], repairEligible: [PeriodLine], definitions: [Definition] = Definition.standard,
         run: RunSection? = nil
     ) {
         self.title = title
@@ -44,6 +49,7 @@ public struct CreditReport: Codable, Sendable, Equatable {
         self.problemsTotal = problemsTotal
         self.portalRejections = portalRejections
         self.deadlines = deadlines
+        self.deadlineCounts = deadlineCounts
         self.withdrawals = withdrawals
         self.repairEligible = repairEligible
         self.definitions = definitions
@@ -54,7 +60,9 @@ public struct CreditReport: Codable, Sendable, Equatable {
         case title, from, to, today, departments, rates, problems
         case problemsTotal = "problems_total"
         case portalRejections = "portal_rejections"
-        case deadlines, withdrawals
+        case deadlines
+        case deadlineCounts = "deadline_counts"
+        case withdrawals
         case repairEligible = "repair_eligible"
         case definitions, run
     }
@@ -63,6 +71,7 @@ public struct CreditReport: Codable, Sendable, Equatable {
 /// How many located problems a report lists (the total is always given).
 public enum ReportLimits {
     public static let problems = 2000
+    public static let deadlines = 2000
 }
 
 /// A fraction with its percentage, formatted once: `"97.5%"`, or `"—"` when there is nothing to count.

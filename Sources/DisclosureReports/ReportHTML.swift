@@ -1,3 +1,5 @@
+import Foundation
+
 /// The credit office's report as one self-contained HTML page in Chinese, for the clerks.
 ///
 /// Everything is inside the page: inline CSS (readable on screen, clean on paper), the report's
@@ -22,7 +24,7 @@ public enum ReportHTML {
         page.rates(report)
         page.chart()
         page.definitions(report.definitions)
-        page.deadlines(report.deadlines)
+        page.deadlines(report.deadlines, counts: report.deadlineCounts)
         page.problems(report.problems, total: report.problemsTotal)
         page.rejections(report.portalRejections)
         page.withdrawals(report.withdrawals)
@@ -51,11 +53,15 @@ public enum ReportHTML {
         return result
     }
 
-    /// The report's JSON for the data block: every `<` as `\u003c` (valid JSON, and no
-    /// `</script>` or `<!--` can appear inside the script element).
+    /// What the chart draws, as JSON for the data block — the rates, not the whole report (the
+    /// tables are in the page, the whole report in the JSON copy): every `<` as `\u003c` (valid
+    /// JSON, and no `</script>` or `<!--` can appear inside the script element).
     static func embeddedJSON(_ report: CreditReport) -> String {
+        struct ChartData: Encodable { let rates: [MonthlyRates] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain strings and integers cannot fail; `null` keeps the page whole if it ever did.
-        guard let bytes = try? report.json() else { return "null" }
+        guard let bytes = try? encoder.encode(ChartData(rates: report.rates)) else { return "null" }
         var result = ""
         result.reserveCapacity(bytes.count)
         for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars {
@@ -222,18 +228,24 @@ private struct HTMLPage {
         close()
     }
 
-    mutating func deadlines(_ lines: [DeadlineLine]) {
+    /// - Parameter counts: every record's state (listed or not); the lines' own counts when empty.
+    mutating func deadlines(_ lines: [DeadlineLine], counts: [String: Int]) {
         open("deadlines", "公示截止日期")
         let order: [(DeadlineLine.State, String)] = [
             (.overdue, "逾期未公示"), (.dueSoon, "即将到期"), (.late, "逾期后公示"), (.notYetDue, "未到期"), (.onTime, "按时公示"),
         ]
-        guard !lines.isEmpty else {
+        func count(_ state: DeadlineLine.State) -> Int {
+            counts.isEmpty ? lines.filter { $0.state == state }.count : counts[state.rawValue] ?? 0
+        }
+        guard !lines.isEmpty || counts.values.contains(where: { $0 > 0 }) else {
             empty()
             return close()
         }
         text += "<p class=\"counts\">"
-        text += order.map { state, title in "\(title) \(lines.filter { $0.state == state }.count) 条" }.joined(
-            separator: "；")
+        text += order.map { state, title in "<span data-count=\"\(state.rawValue)\">\(title) \(count(state)) 条</span>" }
+            .joined(separator: "；")
+        let needing = [DeadlineLine.State.overdue, .dueSoon, .late].reduce(0) { $0 + count($1) }
+        if needing > lines.count { text += "；下表列出最紧急的 \(lines.count) 条（共 \(needing) 条需处理）" }
         text += "。</p>\n<table class=\"deadlines\">\n"
         header(["状态", "科室", "门户", "数据类别", "决定文书号", "决定日期", "截止日期", "公示日期"])
         text += "<tbody>\n"

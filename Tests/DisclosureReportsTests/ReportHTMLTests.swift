@@ -215,7 +215,6 @@ struct ReportHTMLBrowserTests {
         #expect(try DOMProbe.captures(#"<script\b"#, in: dom).count == 2)
         #expect(!dom.contains("<script>alert"))
         #expect(!dom.contains("<img"))
-        #expect(html.contains(#"\u003cscript>alert(1)\u003c/script>"#))
         #expect(!html.contains("<script>alert"))
 
         // Self-contained: no URL of any kind, no import, no font, only in-page links.
@@ -273,5 +272,29 @@ struct ReportHTMLBrowserTests {
         }
         #expect(DOMProbe.section("run", in: dom) == nil)
         #expect(dom.contains("<noscript>"))
+    }
+
+    @Test("the chart's data block: the rates only, and a department named like markup cannot end it or inject an element")
+    func dataBlock() throws {
+        let hostile = "科室</script><b id=\"injected\">"
+        let report = CreditReport(
+            title: "t", from: "2026-11-01", to: "2026-11-30", today: "2026-11-30",
+            departments: [DepartmentSummary(department: hostile, pipeline: "p", kind: "行政处罚")],
+            rates: [
+                MonthlyRates(
+                    department: hostile, month: "2026-11", compliance: Ratio(3, of: 4), timeliness: Ratio(1, of: 2),
+                    completeness: Ratio(4, of: 4))
+            ],
+            problems: [], problemsTotal: 0, portalRejections: [], deadlines: [],
+            deadlineCounts: ["overdue": 5000, "due_soon": 0, "late": 0, "not_yet_due": 0, "on_time": 0], withdrawals: [],
+            repairEligible: [])
+        let (html, dom) = try renderInBrowser(report)
+        let block = try #require(try DOMProbe.captures(#"<script type="application/json" id="report-data">(.*?)</script>"#, in: html).first?[0])
+        #expect(block.hasPrefix("{\"rates\":[") && block.contains(#"科室\u003c/script>\u003cb id=\"injected\">"#), "\(block)")
+        #expect(!dom.contains("<b id"))  // shown as text, never an element
+        #expect(try DOMProbe.chartPoints(dom).count == 3)
+        // Counts come from all records, even when none is listed.
+        #expect(dom.contains("<span data-count=\"overdue\">逾期未公示 5000 条</span>"))
+        #expect(dom.contains("下表列出最紧急的 0 条（共 5000 条需处理）"))
     }
 }

@@ -95,6 +95,9 @@ struct ReportCommandTests {
             let penalties = try #require(report.rates.first { $0.department == "法制科" && $0.month == "2026-11" })
             #expect(penalties.compliance.numerator < penalties.compliance.denominator && penalties.compliance.numerator >= 17)
             #expect(penalties.timeliness.numerator > 0 && penalties.timeliness.numerator < penalties.timeliness.denominator)
+            let overdue = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM publication WHERE operation = 'publish' AND published_on IS NULL AND due_on < '2026-12-03'")
+            #expect(report.deadlineCounts["overdue"] == overdue && (overdue ?? 0) > 0)
             let problems = try Int.fetchOne(db, sql: "SELECT count(*) FROM problem WHERE severity = 'error'") ?? 0
             #expect(report.problemsTotal == problems && problems > 0 && report.problems.count == problems)
             let states = try Row.fetchAll(

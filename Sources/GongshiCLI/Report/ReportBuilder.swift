@@ -83,6 +83,9 @@ struct ReportBuilder {
         let order: [DeadlineLine.State] = [.overdue, .dueSoon, .late]
         let shown = lines.map(\.line).filter { order.contains($0.state) }
             .sorted { (order.firstIndex(of: $0.state)!, $0.dueOn ?? "", $0.decisionNumber) < (order.firstIndex(of: $1.state)!, $1.dueOn ?? "", $1.decisionNumber) }
+            .prefix(ReportLimits.deadlines)
+        var deadlineCounts = Dictionary(uniqueKeysWithValues: DeadlineLine.State.allCases.map { ($0.rawValue, 0) })
+        for line in lines { deadlineCounts[line.line.state.rawValue, default: 0] += 1 }
         return CreditReport(
             title: title, from: from.description, to: to.description, today: today.description, departments: summaries,
             rates: rates,
@@ -98,7 +101,7 @@ struct ReportBuilder {
                     decisionNumber: Withdrawer.decisionNumber(publication.key), batch: publication.batchID, position: publication.position,
                     reason: publication.rejectionReason ?? "")
             },
-            deadlines: shown,
+            deadlines: Array(shown), deadlineCounts: deadlineCounts,
             withdrawals: rows.withdrawals.filter { mine($0.pipeline) }.map { withdrawal in
                 WithdrawalLine(
                     department: name(withdrawal.pipeline), portal: withdrawal.portal, feed: withdrawal.feed,
