@@ -17,10 +17,12 @@ public struct CreditReport: Codable, Sendable, Equatable {
     public var departments: [DepartmentSummary]
     public var rates: [MonthlyRates]
     /// Problems found in the source files read in the period, located (file, row or line, field).
+    /// Every list holds at most ``ReportLimits/lines``; its `…_total` says how many there are.
     public var problems: [ProblemLine]
-    /// How many problems there were in all (``problems`` holds at most ``ReportLimits/problems``).
+    /// How many problems there were in all.
     public var problemsTotal: Int
     public var portalRejections: [RejectionLine]
+    public var portalRejectionsTotal: Int
     /// Records needing attention — overdue, due by the next working day, published late — most
     /// urgent first, at most ``ReportLimits/deadlines``.
     public var deadlines: [DeadlineLine]
@@ -28,7 +30,9 @@ public struct CreditReport: Codable, Sendable, Equatable {
     /// them, listed or not.
     public var deadlineCounts: [String: Int]
     public var withdrawals: [WithdrawalLine]
+    public var withdrawalsTotal: Int
     public var repairEligible: [PeriodLine]
+    public var repairEligibleTotal: Int
     public var definitions: [Definition]
     /// For a run's report: what that run did.
     public var run: RunSection?
@@ -36,9 +40,13 @@ public struct CreditReport: Codable, Sendable, Equatable {
     public init(
         title: String, from: String, to: String, today: String, departments: [DepartmentSummary], rates: [MonthlyRates],
         problems: [ProblemLine], problemsTotal: Int, portalRejections: [RejectionLine], deadlines: [DeadlineLine],
-        deadlineCounts: [String: Int] = [:], withdrawals: [WithdrawalLine], repairEligible: [PeriodLine], definitions: [Definition] = Definition.standard,
+        deadlineCounts: [String: Int] = [:], withdrawals: [WithdrawalLine], repairEligible: [PeriodLine],
+        totals: (portalRejections: Int, withdrawals: Int, repairEligible: Int)? = nil, definitions: [Definition] = Definition.standard,
         run: RunSection? = nil
     ) {
+        self.portalRejectionsTotal = totals?.portalRejections ?? portalRejections.count
+        self.withdrawalsTotal = totals?.withdrawals ?? withdrawals.count
+        self.repairEligibleTotal = totals?.repairEligible ?? repairEligible.count
         self.title = title
         self.from = from
         self.to = to
@@ -60,18 +68,20 @@ public struct CreditReport: Codable, Sendable, Equatable {
         case title, from, to, today, departments, rates, problems
         case problemsTotal = "problems_total"
         case portalRejections = "portal_rejections"
+        case portalRejectionsTotal = "portal_rejections_total"
         case deadlines
         case deadlineCounts = "deadline_counts"
         case withdrawals
+        case withdrawalsTotal = "withdrawals_total"
         case repairEligible = "repair_eligible"
+        case repairEligibleTotal = "repair_eligible_total"
         case definitions, run
     }
 }
 
 /// How many located problems a report lists (the total is always given).
 public enum ReportLimits {
-    public static let problems = 2000
-    public static let deadlines = 2000
+    public static let lines = 2000
 }
 
 /// A fraction with its percentage, formatted once: `"97.5%"`, or `"—"` when there is nothing to count.

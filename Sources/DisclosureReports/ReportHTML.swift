@@ -26,9 +26,9 @@ public enum ReportHTML {
         page.definitions(report.definitions)
         page.deadlines(report.deadlines, counts: report.deadlineCounts)
         page.problems(report.problems, total: report.problemsTotal)
-        page.rejections(report.portalRejections)
-        page.withdrawals(report.withdrawals)
-        page.repair(report.repairEligible)
+        page.rejections(report.portalRejections, total: report.portalRejectionsTotal)
+        page.withdrawals(report.withdrawals, total: report.withdrawalsTotal)
+        page.repair(report.repairEligible, total: report.repairEligibleTotal)
         if let run = report.run { page.run(run) }
         page.raw("<footer>由 gongshi 生成。页面上的每个数字都取自同一份报告数据（JSON 副本与本页一致）。</footer>\n")
         page.raw("<script type=\"application/json\" id=\"report-data\">\(embeddedJSON(report))</script>\n")
@@ -298,14 +298,19 @@ private struct HTMLPage {
     }
 
     /// A section that is one table: a row per line (`attributes` for the `<tr>`), or "无".
+    ///
+    /// - Parameter total: how many there are in all, when the list holds only the first of them.
     mutating func tableSection<Line>(
-        _ id: String, _ heading: String, headers: [String], _ lines: [Line], attributes: (Line) -> String = { _ in "" },
-        row: (inout HTMLPage, Line) -> Void
+        _ id: String, _ heading: String, headers: [String], _ lines: [Line], total: Int? = nil,
+        attributes: (Line) -> String = { _ in "" }, row: (inout HTMLPage, Line) -> Void
     ) {
         open(id, heading)
         guard !lines.isEmpty else {
             empty()
             return close()
+        }
+        if let total, total > lines.count {
+            text += "<p class=\"counts\" data-total=\"\(total)\">共 \(total) 条，列出前 \(lines.count) 条。</p>\n"
         }
         text += "<table class=\"\(id)\">\n"
         header(headers)
@@ -319,8 +324,10 @@ private struct HTMLPage {
         close()
     }
 
-    mutating func rejections(_ lines: [RejectionLine]) {
-        tableSection("rejections", "门户拒收", headers: ["科室", "门户", "数据类别", "决定文书号", "批次", "批内序号", "拒收原因"], lines) {
+    mutating func rejections(_ lines: [RejectionLine], total: Int) {
+        tableSection(
+            "rejections", "门户拒收", headers: ["科室", "门户", "数据类别", "决定文书号", "批次", "批内序号", "拒收原因"], lines, total: total
+        ) {
             page, line in
             for value in [line.department, line.portal, line.feed, line.decisionNumber] { page.cell(value) }
             page.cell(line.batch, className: "code")
@@ -329,11 +336,11 @@ private struct HTMLPage {
         }
     }
 
-    mutating func withdrawals(_ lines: [WithdrawalLine]) {
+    mutating func withdrawals(_ lines: [WithdrawalLine], total: Int) {
         let statuses = ["pending": "待确认", "done": "已撤下", "failed": "撤下失败"]
         tableSection(
             "withdrawals", "撤下公示", headers: ["科室", "门户", "数据类别", "决定文书号", "原因", "说明", "申请日期", "状态"], lines,
-            attributes: { " data-status=\"\(ReportHTML.escape($0.status))\"" }
+            total: total, attributes: { " data-status=\"\(ReportHTML.escape($0.status))\"" }
         ) { page, line in
             for value in [line.department, line.portal, line.feed, line.decisionNumber, line.reason] { page.cell(value) }
             page.optional(line.note)
@@ -342,10 +349,11 @@ private struct HTMLPage {
         }
     }
 
-    mutating func repair(_ lines: [PeriodLine]) {
+    mutating func repair(_ lines: [PeriodLine], total: Int) {
         tableSection(
             "repair", "可申请信用修复",
-            headers: ["科室", "门户", "决定文书号", "主体名称", "决定日期", "严重程度", "公示期规则", "可申请修复日期", "公示期满"], lines
+            headers: ["科室", "门户", "决定文书号", "主体名称", "决定日期", "严重程度", "公示期规则", "可申请修复日期", "公示期满"], lines,
+            total: total
         ) { page, line in
             for value in [line.department, line.portal, line.decisionNumber] { page.cell(value) }
             for value in [line.subjectName, line.decisionDate, line.severity, line.regime, line.repairFrom, line.expiresOn] {

@@ -381,17 +381,40 @@ public final class Ledger: Sendable {
 
     /// Published records whose publication period has ended by `today` (their latest version's
     /// `expires_on`), with no withdrawal pending or done.
-    public func expired(today: String) throws(LedgerError) -> [PeriodEntry] {
-        try periodEntries(condition: "r.expires_on <= ?1 AND (w.status IS NULL OR w.status = 'failed')", today: today)
+    public func expired(today: String, kind: String? = nil) throws(LedgerError) -> [PeriodEntry] {
+        try periodEntries(
+            condition: "r.expires_on <= ?1 AND (w.status IS NULL OR w.status = 'failed') AND (?3 IS NULL OR p.kind = ?3)", today: today,
+            kind: kind)
     }
 
     /// Published records that may apply for 信用修复 (their minimum period reached by `today`) and
     /// are still published.
-    public func repairEligible(today: String) throws(LedgerError) -> [PeriodEntry] {
-        try periodEntries(condition: "r.repair_from <= ?1 AND (r.expires_on IS NULL OR r.expires_on > ?1) AND w.status IS NULL", today: today)
+    ///
+    /// - Parameter kind: only records of this kind (a schema id).
+    public func repairEligible(today: String, kind: String? = nil, limit: Int? = nil) throws(LedgerError) -> [PeriodEntry] {
+        try periodEntries(condition: Self.eligibleCondition + " AND (?3 IS NULL OR p.kind = ?3)", today: today, limit: limit, kind: kind)
     }
 
-    private func periodEntries(condition: String, today: String) throws(LedgerError) -> [PeriodEntry] {
+    /// How many records ``repairEligible(today:kind:limit:)`` would list without a limit.
+    public func repairEligibleCount(today: String, kind: String? = nil) throws(LedgerError) -> Int {
+        try read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) " + Self.periodFrom + " WHERE p.status = 'published' AND " + Self.eligibleCondition
+                    + " AND (?2 IS NULL OR p.kind = ?2)",
+                arguments: [today, kind]) ?? 0
+        }
+    }
+
+    private static let eligibleCondition = "r.repair_from <= ?1 AND (r.expires_on IS NULL OR r.expires_on > ?1) AND w.status IS NULL"
+
+    /// Published records with their latest record version (whose period they carry).
+    private static let periodFrom = """
+        FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
+        JOIN record r ON r.rowid = (SELECT rowid FROM record q WHERE q.kind = p.kind AND q.record_key = p.record_key
+                                    ORDER BY first_run DESC, rowid DESC LIMIT 1)
+        """
+
+    private func periodEntries(condition: String, today: String, limit: Int? = nil, kind: String? = nil) throws(LedgerError) -> [PeriodEntry] {
         try read { db in
             try Row.fetchAll(
                 db,
@@ -399,13 +422,11 @@ public final class Ledger: Sendable {
                     SELECT p.portal, p.feed, p.kind, p.record_key, p.content_sha256, p.previous_sha256, p.operation, p.status,
                            p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
                            p.position, p.reason, w.status, r.severity, r.regime, r.repair_from, r.expires_on
-                    FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
-                    JOIN record r ON r.rowid = (SELECT rowid FROM record q WHERE q.kind = p.kind AND q.record_key = p.record_key
-                                                ORDER BY first_run DESC, rowid DESC LIMIT 1)
+                    \(Self.periodFrom)
                     WHERE p.status = 'published' AND \(condition)
-                    ORDER BY r.expires_on, p.record_key, p.portal, p.feed
+                    ORDER BY r.expires_on, p.record_key, p.portal, p.feed LIMIT ?2
                     """,
-                arguments: [today]
+                arguments: [today, limit ?? -1, kind]
             ).map { row in
                 PeriodEntry(publication: Self.entry(row), severity: row[19], regime: row[20], repairFrom: row[21], expiresOn: row[22])
             }

@@ -83,9 +83,13 @@ struct WithdrawalLedgerTests {
         let problem = StoredProblem(row: 3, line: nil, field: "处罚决定日期", type: "date-impossible", isWarning: false, value: "2026/02/30", message: "不是存在的日期")
         try ledger.recordIntake(file, counts: IntakeCounts(records: 3, valid: 2, invalid: 1, incomplete: 0), problems: [problem, problem], run: run)
         try ledger.recordIntake(file, counts: IntakeCounts(records: 3, valid: 2, invalid: 1, incomplete: 1), problems: [problem], run: run)
-        let rows = try ledger.reportRows(from: "2026-11-01", to: "2026-11-30", problemLimit: 10)
+        let rows = try ledger.reportRows(from: "2026-11-01", to: "2026-11-30", limit: 10)
         #expect(rows.intake.map { [$0.files, $0.records, $0.valid, $0.invalid, $0.incomplete] } == [[1, 3, 2, 1, 1]])
         #expect(rows.problemsTotal == 1 && rows.problems.first?.value == "2026/02/30")
+        // Lists are capped; totals are not.
+        try ledger.recordIntake(file, counts: IntakeCounts(records: 3, valid: 0, invalid: 3), problems: [problem, problem, problem], run: run)
+        let capped = try ledger.reportRows(from: "2026-11-01", to: "2026-11-30", limit: 2)
+        #expect(capped.problems.count == 2 && capped.problemsTotal == 3)
         let queue = try DatabaseQueue(path: ledger.path)
         #expect(throws: (any Error).self) {
             try queue.write { db in

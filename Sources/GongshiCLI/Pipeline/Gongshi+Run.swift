@@ -134,7 +134,13 @@ struct PipelineRun {
         var notYetDue = 0
         var overdue = 0
         var unknown = 0
+        /// The urgent records' lines, the first ``urgentLimit`` (their number is overdue + dueSoon).
         var urgent: [String] = []
+        static let urgentLimit = 1000
+
+        mutating func noteUrgent(_ line: String) {
+            if urgent.count < Self.urgentLimit { urgent.append(line) }
+        }
     }
 
     func execute() throws -> Int32 {
@@ -264,7 +270,7 @@ struct PipelineRun {
         if let ledger, let run, !dryRun, periods != nil {
             let portals = Set(context.portals.map(\.profile.id))
             let mine = { (entry: PeriodEntry) in portals.contains(entry.publication.portal) && entry.publication.kind == context.schema.id }
-            let expired = try CommandFailure.ledger { () throws(LedgerError) in try ledger.expired(today: today.description) }.filter(mine)
+            let expired = try CommandFailure.ledger { () throws(LedgerError) in try ledger.expired(today: today.description, kind: context.schema.id) }.filter(mine)
             if !expired.isEmpty {
                 Output.answer("公示期满，撤下 \(expired.count) 条：")
                 let notes = expired.map { entry in
@@ -273,11 +279,13 @@ struct PipelineRun {
                 status = Self.worse(status, try Withdrawer(context: context, ledger: ledger, run: run, today: today).withdraw(notes, reason: .periodEnded, reconciling: false))
                 expiredWithdrawn = expired.count
             }
-            let eligible = try CommandFailure.ledger { () throws(LedgerError) in try ledger.repairEligible(today: today.description) }
-                .filter(mine)
-            if !eligible.isEmpty {
-                Output.answer("已满最短公示期、可申请信用修复：\(eligible.count) 条（见报告）")
-                for entry in eligible.prefix(20) {
+            let (eligible, eligibleCount) = try CommandFailure.ledger { () throws(LedgerError) in
+                (try ledger.repairEligible(today: today.description, kind: context.schema.id, limit: 20),
+                 try ledger.repairEligibleCount(today: today.description, kind: context.schema.id))
+            }
+            if eligibleCount > 0 {
+                Output.answer("已满最短公示期、可申请信用修复：\(eligibleCount) 条（见报告）")
+                for entry in eligible.filter(mine) {
                     Output.answer(
                         "  \(entry.publication.portal)/\(entry.publication.feed) \(Withdrawer.decisionNumber(entry.publication.key))："
                             + "\(entry.severity ?? "")，可申请自 \(entry.repairFrom ?? "")，公示至 \(entry.expiresOn ?? "")")
@@ -421,11 +429,11 @@ struct PipelineRun {
             case .late: counts.late += 1
             case .dueIn(let days) where days <= 1:
                 counts.dueSoon += 1
-                counts.urgent.append("\(days == 0 ? "今天到期" : "明天到期")：\(profile.id)/\(feed.name) \(key)（截止 \(entry.dueOn ?? "")）")
+                counts.noteUrgent("\(days == 0 ? "今天到期" : "明天到期")：\(profile.id)/\(feed.name) \(key)（截止 \(entry.dueOn ?? "")）")
             case .dueIn: counts.notYetDue += 1
             case .overdue(let days):
                 counts.overdue += 1
-                counts.urgent.append("逾期 \(days) 个工作日未公示：\(profile.id)/\(feed.name) \(key)（截止 \(entry.dueOn ?? "")）")
+                counts.noteUrgent("逾期 \(days) 个工作日未公示：\(profile.id)/\(feed.name) \(key)（截止 \(entry.dueOn ?? "")）")
             case .unknown: counts.unknown += 1
             }
         }

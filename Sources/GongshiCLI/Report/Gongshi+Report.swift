@@ -98,6 +98,6 @@ enum ReportFiles {
         }
         let overdue = report.deadlines.filter { $0.state == .overdue }.count
         if overdue > 0 { Output.answer("逾期未公示 \(overdue) 条（见报告的截止日期表）") }
-        if !report.repairEligible.isEmpty { Output.answer("可申请信用修复 \(report.repairEligible.count) 条") }
+        if report.repairEligibleTotal > 0 { Output.answer("可申请信用修复 \(report.repairEligibleTotal) 条") }
     }
 }

@@ -4,9 +4,11 @@ import Foundation
 import SQLiteLedger
 import WorkingDayCalendar
 
-/// Builds the credit office's report from the ledger: the rows come from SQL
-/// (``Ledger/reportRows(from:to:problemLimit:)``); the arithmetic — rates, deadline states — is
-/// here, in one place, so the JSON and the HTML carry the same figures.
+/// Builds the credit office's report from the ledger: sums and capped lists come from SQL
+/// (``Ledger/reportRows(from:to:limit:)``); each record's first publication is streamed
+/// (``Ledger/forEachFirstPublication(from:to:_:)``) and its deadline state worked out here — the
+/// arithmetic in one place, so the JSON and the HTML carry the same figures, and memory does not
+/// grow with the ledger.
 struct ReportBuilder {
     /// A department's pipeline, as the report names it.
     struct Department {
@@ -22,11 +24,17 @@ struct ReportBuilder {
     let calendar: WorkingDayCalendar
     let today: CalendarDate
 
+    /// Timeliness counts of one department and decision month.
+    private struct Timeliness {
+        var onTime = 0
+        var due = 0
+    }
+
     func build(ledger: Ledger, from: CalendarDate, to: CalendarDate, title: String) throws(CommandFailure) -> CreditReport {
+        let limit = ReportLimits.lines
         let rows = try CommandFailure.ledger { () throws(LedgerError) in
-            try ledger.reportRows(from: from.description, to: to.description, problemLimit: ReportLimits.problems)
+            try ledger.reportRows(from: from.description, to: to.description, limit: limit)
         }
-        let eligible = try CommandFailure.ledger { () throws(LedgerError) in try ledger.repairEligible(today: today.description) }
         let known = Set(departments.map(\.pipeline))
         func mine(_ pipeline: String?) -> Bool { pipeline.map(known.contains) ?? false }
         func name(_ pipeline: String?) -> String {
@@ -35,7 +43,7 @@ struct ReportBuilder {
 
         // What came in, and the states of what was planned in the period.
         var summaries = departments.map { DepartmentSummary(department: $0.department, pipeline: $0.pipeline, kind: $0.kind) }
-        for intake in rows.intake where mine(intake.pipeline) {
+        for intake in rows.intake {
             guard let index = summaries.firstIndex(where: { $0.pipeline == intake.pipeline }) else { continue }
             summaries[index].files += intake.files
             summaries[index].failedFiles += intake.failedFiles
@@ -45,20 +53,43 @@ struct ReportBuilder {
             summaries[index].skipped += intake.skipped
             summaries[index].incomplete += intake.incomplete
         }
-        let range = from.description...to.description
-        for publication in rows.publications where mine(publication.pipeline) && range.contains(publication.plannedOn) {
-            guard let index = summaries.firstIndex(where: { $0.pipeline == publication.pipeline }) else { continue }
-            switch publication.status {
-            case .published: summaries[index].published += 1
-            case .pending: summaries[index].pending += 1
-            case .rejected: summaries[index].rejected += 1
-            case .withdrawn: summaries[index].withdrawn += 1
+        for state in rows.states {
+            guard let index = summaries.firstIndex(where: { $0.pipeline == state.pipeline }) else { continue }
+            switch state.status {
+            case .published: summaries[index].published += state.count
+            case .pending: summaries[index].pending += state.count
+            case .rejected: summaries[index].rejected += state.count
+            case .withdrawn: summaries[index].withdrawn += state.count
             case .failed: break
             }
         }
 
-        // Each record on each portal feed, decided in the period, against its deadline.
-        let lines = deadlineLines(rows.publications.filter { mine($0.pipeline) }, range: range, name: name)
+        // Each record on each portal feed against its deadline, one at a time, oldest deadline
+        // first: every state counted, the urgent ones listed up to the limit.
+        var counts = Dictionary(uniqueKeysWithValues: DeadlineLine.State.allCases.map { ($0.rawValue, 0) })
+        var listed: [DeadlineLine.State: [DeadlineLine]] = [:]
+        var timeliness: [String: Timeliness] = [:]
+        try CommandFailure.ledger { () throws(LedgerError) in
+            try ledger.forEachFirstPublication(from: from.description, to: to.description) { first in
+                guard mine(first.pipeline), let state = state(first) else { return }
+                // Records decided earlier count only while they still wait.
+                guard first.decidedInPeriod || state == .overdue || state == .dueSoon else { return }
+                counts[state.rawValue, default: 0] += 1
+                if first.decidedInPeriod, [.onTime, .late, .overdue].contains(state), let decided = first.decisionDate {
+                    let key = "\(first.pipeline ?? "")\u{1F}\(decided.prefix(7))"
+                    timeliness[key, default: Timeliness()].due += 1
+                    if state == .onTime { timeliness[key, default: Timeliness()].onTime += 1 }
+                }
+                if [.overdue, .dueSoon, .late].contains(state), listed[state, default: []].count < limit {
+                    listed[state, default: []].append(
+                        DeadlineLine(
+                            department: name(first.pipeline), portal: first.portal, feed: first.feed,
+                            decisionNumber: Withdrawer.decisionNumber(first.key), decisionDate: first.decisionDate, dueOn: first.dueOn,
+                            publishedOn: first.publishedOn, state: state))
+                }
+            }
+        }
+        let deadlines = Array(([.overdue, .dueSoon, .late] as [DeadlineLine.State]).flatMap { listed[$0] ?? [] }.prefix(limit))
 
         // Rates per department and month.
         var rates: [MonthlyRates] = []
@@ -68,24 +99,22 @@ struct ReportBuilder {
                 let checked = intake.reduce(0) { $0 + $1.valid + $1.invalid }
                 let valid = intake.reduce(0) { $0 + $1.valid }
                 let incomplete = intake.reduce(0) { $0 + $1.incomplete }
-                let due = lines.filter {
-                    $0.pipeline == department.pipeline && $0.line.decisionDate?.hasPrefix(month) == true
-                        && [.onTime, .late, .overdue].contains($0.line.state)
-                }
+                let timely = timeliness["\(department.pipeline)\u{1F}\(month)"] ?? Timeliness()
                 rates.append(
                     MonthlyRates(
                         department: department.department, month: month, compliance: Ratio(valid, of: checked),
-                        timeliness: Ratio(due.filter { $0.line.state == .onTime }.count, of: due.count),
-                        completeness: Ratio(checked - incomplete, of: checked)))
+                        timeliness: Ratio(timely.onTime, of: timely.due), completeness: Ratio(checked - incomplete, of: checked)))
             }
         }
 
-        let order: [DeadlineLine.State] = [.overdue, .dueSoon, .late]
-        let shown = lines.map(\.line).filter { order.contains($0.state) }
-            .sorted { (order.firstIndex(of: $0.state)!, $0.dueOn ?? "", $0.decisionNumber) < (order.firstIndex(of: $1.state)!, $1.dueOn ?? "", $1.decisionNumber) }
-            .prefix(ReportLimits.deadlines)
-        var deadlineCounts = Dictionary(uniqueKeysWithValues: DeadlineLine.State.allCases.map { ($0.rawValue, 0) })
-        for line in lines { deadlineCounts[line.line.state.rawValue, default: 0] += 1 }
+        var eligible: [PeriodEntry] = []
+        var eligibleTotal = 0
+        for kind in Set(departments.map(\.schemaID)).sorted() {
+            try CommandFailure.ledger { () throws(LedgerError) in
+                eligible += try ledger.repairEligible(today: today.description, kind: kind, limit: limit - eligible.count)
+                eligibleTotal += try ledger.repairEligibleCount(today: today.description, kind: kind)
+            }
+        }
         return CreditReport(
             title: title, from: from.description, to: to.description, today: today.description, departments: summaries,
             rates: rates,
@@ -95,13 +124,13 @@ struct ReportBuilder {
                     type: problem.type, value: problem.value, message: problem.message)
             },
             problemsTotal: rows.problemsTotal,
-            portalRejections: rows.publications.filter { mine($0.pipeline) && $0.status == .rejected }.map { publication in
+            portalRejections: rows.rejections.filter { mine($0.pipeline) }.map { publication in
                 RejectionLine(
                     department: name(publication.pipeline), portal: publication.portal, feed: publication.feed,
                     decisionNumber: Withdrawer.decisionNumber(publication.key), batch: publication.batchID, position: publication.position,
                     reason: publication.rejectionReason ?? "")
             },
-            deadlines: Array(shown), deadlineCounts: deadlineCounts,
+            deadlines: deadlines, deadlineCounts: counts,
             withdrawals: rows.withdrawals.filter { mine($0.pipeline) }.map { withdrawal in
                 WithdrawalLine(
                     department: name(withdrawal.pipeline), portal: withdrawal.portal, feed: withdrawal.feed,
@@ -115,58 +144,22 @@ struct ReportBuilder {
                     decisionNumber: Withdrawer.decisionNumber(entry.publication.key), subjectName: entry.publication.subjectName,
                     decisionDate: entry.publication.decisionDate, severity: entry.severity, regime: entry.regime,
                     repairFrom: entry.repairFrom, expiresOn: entry.expiresOn)
-            })
+            },
+            totals: (rows.rejectionsTotal, rows.withdrawalsTotal, eligibleTotal))
     }
 
-    /// One line per record and portal feed decided in the period (its first publication: the
-    /// earliest deadline, the earliest day a portal took it), and per record still waiting.
-    private func deadlineLines(
-        _ publications: [PublicationRow], range: ClosedRange<String>, name: (String?) -> String
-    ) -> [(pipeline: String?, line: DeadlineLine)] {
-        struct First {
-            var row: PublicationRow
-            var due: String?
-            var published: String?
+    /// A first publication's deadline state as of today; nil when it has no deadline.
+    private func state(_ first: FirstPublication) -> DeadlineLine.State? {
+        let status = DisclosureStatus.of(
+            due: first.dueOn.flatMap { try? CalendarDate.parse($0) }, published: first.publishedOn.flatMap { try? CalendarDate.parse($0) },
+            today: today, calendar: calendar)
+        switch status {
+        case .onTime: return .onTime
+        case .late: return .late
+        case .overdue: return .overdue
+        case .dueIn(let days): return days <= 1 ? .dueSoon : .notYetDue
+        case .unknown: return nil
         }
-        var firsts: [String: First] = [:]
-        var order: [String] = []
-        for row in publications where row.operation == "publish" {
-            let id = "\(row.portal)\u{1F}\(row.feed)\u{1F}\(row.key)"
-            let published = row.status == .published || row.status == .withdrawn ? row.publishedOn : nil
-            if var first = firsts[id] {
-                first.due = [first.due, row.dueOn].compactMap { $0 }.min()
-                first.published = [first.published, published].compactMap { $0 }.min()
-                firsts[id] = first
-            } else {
-                firsts[id] = First(row: row, due: row.dueOn, published: published)
-                order.append(id)
-            }
-        }
-        var lines: [(pipeline: String?, line: DeadlineLine)] = []
-        for id in order {
-            guard let first = firsts[id] else { continue }
-            let decided = first.row.decisionDate.map(range.contains) ?? false
-            let status = DisclosureStatus.of(
-                due: first.due.flatMap { try? CalendarDate.parse($0) }, published: first.published.flatMap { try? CalendarDate.parse($0) },
-                today: today, calendar: calendar)
-            let state: DeadlineLine.State
-            switch status {
-            case .onTime: state = .onTime
-            case .late: state = .late
-            case .overdue: state = .overdue
-            case .dueIn(let days): state = days <= 1 ? .dueSoon : .notYetDue
-            case .unknown: continue
-            }
-            // Records decided earlier count only while they still wait.
-            guard decided || [.overdue, .dueSoon].contains(state) else { continue }
-            lines.append(
-                (first.row.pipeline,
-                 DeadlineLine(
-                    department: name(first.row.pipeline), portal: first.row.portal, feed: first.row.feed,
-                    decisionNumber: Withdrawer.decisionNumber(first.row.key), decisionDate: first.row.decisionDate, dueOn: first.due,
-                    publishedOn: first.published, state: state)))
-        }
-        return lines
     }
 
     /// The months `YYYY-MM` from `from` to `to`.
