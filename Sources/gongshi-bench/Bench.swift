@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gongshi-bench",
         abstract: "Generate national-format penalty records and time `gongshi validate` on them.",
-        subcommands: [Generate.self, Run.self, Upload.self])
+        subcommands: [Generate.self, Run.self, Upload.self, Report.self])
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case csv, xml
@@ -82,6 +82,64 @@ struct Bench: ParsableCommand {
 extension Bench {
     /// `gongshi-bench upload`: N generated records through `gongshi feed --ledger` into JSON Lines
     /// batches, then `gongshi upload` to the real sandbox (`gongshi sandbox`) on 127.0.0.1. Times both.
+    /// `gongshi report` over a ledger built by a pipeline run of N generated records (outbox only):
+    /// its time and peak RSS, which must not grow with the ledger.
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time `gongshi run` (outbox only) of N records, then `gongshi report` over the ledger it wrote.")
+
+        @Option(help: "How many records.") var records = 200_000
+        @Option(help: "The generator's seed.") var seed: UInt64 = 2026
+        @Option(help: "Where generated files are kept.") var data = NSTemporaryDirectory() + "gongshi-bench"
+        @Option(help: "The gongshi executable (default: beside this one).") var gongshi: String?
+
+        func run() throws {
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            let file = "\(data)/penalties-\(records)-\(seed).csv"
+            if !FileManager.default.fileExists(atPath: file) {
+                _ = try Writer.write(records: records, format: .csv, seed: seed, to: file)
+            }
+            let executable = gongshi ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("gongshi").path
+            let work = "\(data)/report-\(records)-\(getpid())"
+            try? FileManager.default.removeItem(atPath: work)
+            for folder in ["pipelines", "inbox"] {
+                try FileManager.default.createDirectory(atPath: "\(work)/\(folder)", withIntermediateDirectories: true)
+            }
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            try FileManager.default.linkItem(atPath: file, toPath: "\(work)/inbox/penalties.csv")
+            let pipeline = """
+                title: 基准 行政处罚
+                department: 法制科
+                kind: penalty
+                sources:
+                  - {path: inbox/*.csv, encoding: utf-8}
+                portals:
+                  - profile: creditchina-henan-zhengzhou
+                    transport: {kind: outbox}
+                ledger: var/ledger.sqlite
+                outbox: var/outbox
+                reports: var/reports
+
+                """
+            try pipeline.write(toFile: "\(work)/pipelines/bench.yaml", atomically: true, encoding: .utf8)
+            let run = try Child.run(
+                executable, ["run", "\(work)/pipelines/bench.yaml", "--today", "2026-06-30"], stdout: "\(work)/run.log", workers: nil)
+            let report = try Child.run(
+                executable,
+                ["report", "\(work)/pipelines/bench.yaml", "--from", "2025-01-01", "--to", "2026-06-30", "--today", "2026-06-30",
+                 "--out", "\(work)/reports"],
+                stdout: "\(work)/report.log", workers: nil)
+            let ledgerBytes = (try? FileManager.default.attributesOfItem(atPath: "\(work)/var/ledger.sqlite")[.size] as? Int) ?? 0
+            print("""
+                gongshi run (outbox only), \(records) records → ledger \(ledgerBytes / 1_048_576) MiB
+                  exit \(run.status); wall \(String(format: "%.2f", run.seconds)) s; peak RSS \(run.maxRSSKiB / 1024) MB
+                gongshi report, 2025-01-01 … 2026-06-30
+                  exit \(report.status); wall \(String(format: "%.2f", report.seconds)) s, cpu \(String(format: "%.2f", report.cpuSeconds)) s; peak RSS \(report.maxRSSKiB / 1024) MB
+                """)
+        }
+    }
+
     struct Upload: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Time `gongshi feed --ledger` and `gongshi upload` of N records to the sandbox on loopback.")
