@@ -119,7 +119,8 @@ struct WithdrawalTests {
         #expect(check.stdout.contains("已撤下（撤销）"), "\(check.stdout)")
     }
 
-    /// A pipeline of 2023 penalties through the API portal only, with a severity rule: a 吊销 is 严重.
+    /// A pipeline of 2023 penalties through the API portal only, with a severity rule: a 吊销 is 严重,
+    /// a 警告 轻微.
     static func periodProject(_ sandbox: SandboxHarness) throws -> Project {
         let project = try Project()
         try project.use(sandbox)
@@ -136,6 +137,7 @@ struct WithdrawalTests {
               default: 一般
               rules:
                 - {field: 处罚类别, contains: 吊销, severity: 严重}
+                - {field: 处罚类别, one_of: [警告], severity: 轻微}
             ledger: var/ledger.sqlite
             outbox: var/outbox
             reports: var/reports
@@ -148,7 +150,7 @@ struct WithdrawalTests {
         return project
     }
 
-    @Test("publication periods: each regime's maximum ends publication on its day — 527号 (1 year, 3 years when 严重), then 58号令 (3 years)")
+    @Test("publication periods: each regime's maximum ends publication on its day — 527号 (1 year, 3 years when 严重), 58号令 (3 years), the 2026 rule (1 year; 轻微 not published)")
     func expiryAcrossRegimes() throws {
         let sandbox = try SandboxHarness()
         defer { sandbox.stop() }
@@ -171,17 +173,28 @@ struct WithdrawalTests {
         let check = try GongshiProcess.run(["ledger", "show", "牟城管罚〔2023〕41号", "--ledger", project.ledger])
         #expect(check.stdout.contains("已撤下（公示期满）"), "\(check.stdout)")
 
+        // The 2026 exports arrive: 60号 decided 2026-03-31 (58号令: 3 years), 61号 2026-04-01 (the 2026
+        // rule, 一般: 1 year), 62号 a 警告 (轻微: under the 2026 rule not published at all).
+        try FileManager.default.copyItem(
+            at: Fixtures.url("pipelines/periods/2026-penalties.csv"), to: project.root.appendingPathComponent("inbox/2026-penalties.csv"))
         // 40号 (严重 under 527号) ends 2026-04-27; 52号 (58号令) ends 2026-05-04.
-        #expect(try project.run(["--today", "2026-04-27"]).stdout.contains("公示期满，撤下 1 条"))
-        #expect(try sandbox.publicDecisionNumbers() == ["牟城管罚〔2023〕52号"])
+        let april = try project.run(["--today", "2026-04-27"])
+        #expect(april.stdout.contains("公示期满，撤下 1 条"), "\(april.stdout)")
+        #expect(april.stdout.contains("牟城管罚〔2026〕62号：按国家发展改革委《信用修复管理办法》不予公示（轻微）"), "\(april.stdout)")
+        #expect(try sandbox.publicDecisionNumbers() == ["牟城管罚〔2023〕52号", "牟城管罚〔2026〕60号", "牟城管罚〔2026〕61号"])
         #expect(try project.run(["--today", "2026-05-03"]).stdout.contains("公示期满") == false)
         #expect(try project.run(["--today", "2026-05-04"]).stdout.contains("公示期满，撤下 1 条"))
-        #expect(try sandbox.publicDecisionNumbers().isEmpty)
+        #expect(try sandbox.publicDecisionNumbers() == ["牟城管罚〔2026〕60号", "牟城管罚〔2026〕61号"])
         let history = try ["40", "41", "52"].flatMap { try project.ledgerReader().history(key: "牟城管罚〔2023〕\($0)号") }
         #expect(history.count == 3 && history.allSatisfy { $0.status == .withdrawn && $0.withdrawalReason == "公示期满" })
-        #expect(try sandbox.stats()["withdrawal 201"] == 3)
         // A further night has nothing to withdraw.
         #expect(try project.run(["--today", "2026-05-05"]).stdout.contains("公示期满") == false)
+        // Across the 2026-04-01 boundary: 61号 (decided the first day of the 2026 rule) ends after one
+        // year, 60号 (decided the day before, under 58号令) is still published.
+        let nextYear = try project.run(["--today", "2027-04-01"])
+        #expect(nextYear.stdout.contains("公示期满，撤下 1 条"), "\(nextYear.stdout)")
+        #expect(try sandbox.publicDecisionNumbers() == ["牟城管罚〔2026〕60号"])
+        #expect(try sandbox.stats()["withdrawal 201"] == 4)
     }
 
     @Test("a penalty whose period has already ended when it first arrives is not published, with the reason")
@@ -191,7 +204,7 @@ struct WithdrawalTests {
         let project = try Self.periodProject(sandbox)
         let late = try project.run(["--today", "2024-05-06"])
         #expect(late.stdout.contains("公示期已满或按规定不予公示，不发送 1 条"), "\(late.stdout)")
-        #expect(late.stdout.contains("牟城管罚〔2023〕41号：公示期已满（fgw-2019-527，一般，至 2024-04-28）"), "\(late.stdout)")
+        #expect(late.stdout.contains("牟城管罚〔2023〕41号：公示期已满（发改办财金〔2019〕527号，一般，至 2024-04-28）"), "\(late.stdout)")
         #expect(try sandbox.publicDecisionNumbers() == ["牟城管罚〔2023〕40号", "牟城管罚〔2023〕52号"])
     }
 }

@@ -229,7 +229,9 @@ struct PipelineRun {
                     }
                 }
                 let before = plan.skipped.count
-                plan = plan.skipping { PeriodAssessor.reasonNotToSend(periodOf[place($0.file, $0.row)], today: today) }
+                if let periods {
+                    plan = plan.skipping { periods.reasonNotToSend(periodOf[place($0.file, $0.row)], today: today) }
+                }
                 if plan.skipped.count > before {
                     Output.answer("\(profile.title) \(feed.name)：公示期已满或按规定不予公示，不发送 \(plan.skipped.count - before) 条")
                     for skip in plan.skipped[before...].prefix(20) {
@@ -274,7 +276,8 @@ struct PipelineRun {
             if !expired.isEmpty {
                 Output.answer("公示期满，撤下 \(expired.count) 条：")
                 let notes = expired.map { entry in
-                    (entry.publication, "公示期至 \(entry.expiresOn ?? "")（\(entry.regime ?? "")，\(entry.severity ?? "")）" as String?)
+                    (entry.publication,
+                     "公示期至 \(entry.expiresOn ?? "")（\(periods?.title(ofRegime: entry.regime) ?? "")，\(entry.severity ?? "")）" as String?)
                 }
                 status = Self.worse(status, try Withdrawer(context: context, ledger: ledger, run: run, today: today).withdraw(notes, reason: .periodEnded, reconciling: false))
                 expiredWithdrawn = expired.count

@@ -45,10 +45,16 @@ struct PeriodAssessor {
         }
     }
 
+    /// A regime's title (发改办财金〔2019〕527号) from its id.
+    func title(ofRegime id: String?) -> String {
+        guard let id else { return "" }
+        return periods.regimes.first { $0.id == id }?.title ?? id
+    }
+
     /// Why a record must not be sent today (its period has ended, or it is not published), or nil.
-    static func reasonNotToSend(_ period: RecordPeriod?, today: CalendarDate) -> String? {
+    func reasonNotToSend(_ period: RecordPeriod?, today: CalendarDate) -> String? {
         guard let period, let ends = period.expiresOn, ends <= today.description else { return nil }
-        if period.repairFrom == nil, period.regime != nil { return "按\(period.regime ?? "")不予公示（\(period.severity)）" }
-        return "公示期已满（\(period.regime ?? "")，\(period.severity)，至 \(ends)），不再公示"
+        if period.repairFrom == nil, period.regime != nil { return "按\(title(ofRegime: period.regime))不予公示（\(period.severity)）" }
+        return "公示期已满（\(title(ofRegime: period.regime))，\(period.severity)，至 \(ends)），不再公示"
     }
 }

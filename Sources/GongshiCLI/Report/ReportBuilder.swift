@@ -1,6 +1,7 @@
 import DisclosureCore
 import DisclosureReports
 import Foundation
+import PipelineConfig
 import SQLiteLedger
 import WorkingDayCalendar
 
@@ -142,7 +143,8 @@ struct ReportBuilder {
                 return PeriodLine(
                     department: department.department, portal: entry.publication.portal,
                     decisionNumber: Withdrawer.decisionNumber(entry.publication.key), subjectName: entry.publication.subjectName,
-                    decisionDate: entry.publication.decisionDate, severity: entry.severity, regime: entry.regime,
+                    decisionDate: entry.publication.decisionDate, severity: entry.severity,
+                    regime: PublicationPeriodsLoader.bundled.flatMap(\.regimes).first { $0.id == entry.regime }?.title ?? entry.regime,
                     repairFrom: entry.repairFrom, expiresOn: entry.expiresOn)
             },
             totals: (rows.rejectionsTotal, rows.withdrawalsTotal, eligibleTotal))
