@@ -82,6 +82,24 @@ struct Bench: ParsableCommand {
 extension Bench {
     /// `gongshi-bench upload`: N generated records through `gongshi feed --ledger` into JSON Lines
     /// batches, then `gongshi upload` to the real sandbox (`gongshi sandbox`) on 127.0.0.1. Times both.
+    /// The generated CSV of N records (made once, kept), the gongshi executable, and a fresh work folder.
+    enum Workload {
+        static func prepare(
+            records: Int, seed: UInt64, data: String, gongshi: String?, name: String
+        ) throws -> (file: String, executable: String, work: String) {
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            let file = "\(data)/penalties-\(records)-\(seed).csv"
+            if !FileManager.default.fileExists(atPath: file) {
+                _ = try Writer.write(records: records, format: .csv, seed: seed, to: file)
+            }
+            let executable = gongshi ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("gongshi").path
+            let work = "\(data)/\(name)-\(records)-\(getpid())"
+            try? FileManager.default.removeItem(atPath: work)
+            return (file, executable, work)
+        }
+    }
+
     /// `gongshi report` over a ledger built by a pipeline run of N generated records (outbox only):
     /// its time and peak RSS, which must not grow with the ledger.
     struct Report: ParsableCommand {
@@ -94,15 +112,8 @@ extension Bench {
         @Option(help: "The gongshi executable (default: beside this one).") var gongshi: String?
 
         func run() throws {
-            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-            let file = "\(data)/penalties-\(records)-\(seed).csv"
-            if !FileManager.default.fileExists(atPath: file) {
-                _ = try Writer.write(records: records, format: .csv, seed: seed, to: file)
-            }
-            let executable = gongshi ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                .appendingPathComponent("gongshi").path
-            let work = "\(data)/report-\(records)-\(getpid())"
-            try? FileManager.default.removeItem(atPath: work)
+            let (file, executable, work) = try Workload.prepare(
+                records: records, seed: seed, data: data, gongshi: gongshi, name: "report")
             for folder in ["pipelines", "inbox"] {
                 try FileManager.default.createDirectory(atPath: "\(work)/\(folder)", withIntermediateDirectories: true)
             }
@@ -151,15 +162,8 @@ extension Bench {
         @Option(help: "The API portal profile (JSON Lines feeds).") var profile = "fixtures/portals/api-portal.v1.yaml"
 
         func run() throws {
-            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-            let file = "\(data)/penalties-\(records)-\(seed).csv"
-            if !FileManager.default.fileExists(atPath: file) {
-                _ = try Writer.write(records: records, format: .csv, seed: seed, to: file)
-            }
-            let executable = gongshi ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                .appendingPathComponent("gongshi").path
-            let work = "\(data)/upload-\(records)-\(getpid())"
-            try? FileManager.default.removeItem(atPath: work)
+            let (file, executable, work) = try Workload.prepare(
+                records: records, seed: seed, data: data, gongshi: gongshi, name: "upload")
             try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: work) }
             let credentials = "\(work)/credentials"

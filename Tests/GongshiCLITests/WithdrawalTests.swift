@@ -63,7 +63,8 @@ struct WithdrawalTests {
         // Until the portal confirms it, check says so; then it is withdrawn everywhere.
         let waiting = try GongshiProcess.run(["check", "91410100MA40Q8R26R", "--ledger", project.ledger])
         #expect(waiting.stdout.contains("撤下待门户确认（信用修复）"), "\(waiting.stdout)")
-        #expect(try GongshiProcess.run(["ledger", "confirm", file.id, "--ledger", project.ledger, "--today", "2026-12-04"]).status == 0)
+        let confirmed = try GongshiProcess.run(["ledger", "confirm", file.id, "--ledger", project.ledger, "--today", "2026-12-04"])
+        #expect(confirmed.status == 0 && confirmed.stdout.contains("1 条记为已撤下"), "\(confirmed)")
         let history = try project.ledgerReader().history(key: Self.key)
         #expect(history.count == 2 && history.allSatisfy { $0.status == .withdrawn && $0.withdrawalReason == "信用修复" }, "\(history)")
         let check = try GongshiProcess.run(["check", "91410100MA40Q8R26R", "--ledger", project.ledger])

@@ -266,7 +266,8 @@ enum ReceiptFile {
 enum ConfirmMessage {
     static func line(_ outcome: ConfirmOutcome, batch: BatchInfo, source: String) -> String {
         switch outcome {
-        case .confirmed(let records): "已确认：批次 \(batch.id)（\(batch.fileName)）\(records) 条记为已公示；依据：\(source)"
+        case .confirmed(let records):
+            "已确认：批次 \(batch.id)（\(batch.fileName)）\(records) 条记为\(batch.operation == .withdraw ? "已撤下" : "已公示")；依据：\(source)"
         case .alreadyConfirmed(let on): "批次 \(batch.id) 已于 \(on) 确认，不再重复登记"
         case .failedBatch: "批次 \(batch.id) 已标为失败，不能确认；其中记录会在下次运行时重新生成"
         case .unknownBatch: "台账中没有批次 \(batch.id)"
