@@ -269,31 +269,10 @@ struct PipelineRun {
 
         // Publication periods: what has ended is taken down; what may apply for 信用修复 is listed.
         var expiredWithdrawn = 0
-        if let ledger, let run, !dryRun, periods != nil {
-            let portals = Set(context.portals.map(\.profile.id))
-            let mine = { (entry: PeriodEntry) in portals.contains(entry.publication.portal) && entry.publication.kind == context.schema.id }
-            let expired = try CommandFailure.ledger { () throws(LedgerError) in try ledger.expired(today: today.description, kind: context.schema.id) }.filter(mine)
-            if !expired.isEmpty {
-                Output.answer("公示期满，撤下 \(expired.count) 条：")
-                let notes = expired.map { entry in
-                    (entry.publication,
-                     "公示期至 \(entry.expiresOn ?? "")（\(periods?.title(ofRegime: entry.regime) ?? "")，\(entry.severity ?? "")）" as String?)
-                }
-                status = Self.worse(status, try Withdrawer(context: context, ledger: ledger, run: run, today: today).withdraw(notes, reason: .periodEnded, reconciling: false))
-                expiredWithdrawn = expired.count
-            }
-            let (eligible, eligibleCount) = try CommandFailure.ledger { () throws(LedgerError) in
-                (try ledger.repairEligible(today: today.description, kind: context.schema.id, limit: 20),
-                 try ledger.repairEligibleCount(today: today.description, kind: context.schema.id))
-            }
-            if eligibleCount > 0 {
-                Output.answer("已满最短公示期、可申请信用修复：\(eligibleCount) 条（见报告）")
-                for entry in eligible.filter(mine) {
-                    Output.answer(
-                        "  \(entry.publication.portal)/\(entry.publication.feed) \(Withdrawer.decisionNumber(entry.publication.key))："
-                            + "\(entry.severity ?? "")，可申请自 \(entry.repairFrom ?? "")，公示至 \(entry.expiresOn ?? "")")
-                }
-            }
+        if let ledger, let run, let periods, !dryRun {
+            let ended = try endPeriods(ledger: ledger, run: run, periods: periods)
+            expiredWithdrawn = ended.withdrawn
+            status = Self.worse(status, ended.status)
         }
         if !dryRun {
             Output.answer(
@@ -364,6 +343,39 @@ struct PipelineRun {
             """
         try SecureFile.write(Array(text.utf8), to: path)
         return (path, html)
+    }
+
+    /// Withdraws the pipeline's published penalties whose publication period has ended (reason
+    /// 公示期满, through each portal's transport) and lists those that may apply for 信用修复.
+    /// Returns how many were withdrawn and the uploads' exit status.
+    private func endPeriods(ledger: Ledger, run: Int64, periods: PeriodAssessor) throws -> (withdrawn: Int, status: Int32) {
+        let portals = Set(context.portals.map(\.profile.id))
+        let kind = context.schema.id
+        let expired = try CommandFailure.ledger { () throws(LedgerError) in try ledger.expired(today: today.description, kind: kind) }
+            .filter { portals.contains($0.publication.portal) }
+        var status = ExitStatus.ok
+        if !expired.isEmpty {
+            Output.answer("公示期满，撤下 \(expired.count) 条：")
+            let notes = expired.map { entry in
+                (entry.publication,
+                 "公示期至 \(entry.expiresOn ?? "")（\(periods.title(ofRegime: entry.regime))，\(entry.severity ?? "")）" as String?)
+            }
+            status = try Withdrawer(context: context, ledger: ledger, run: run, today: today)
+                .withdraw(notes, reason: .periodEnded, reconciling: false)
+        }
+        let (eligible, eligibleCount) = try CommandFailure.ledger { () throws(LedgerError) in
+            (try ledger.repairEligible(today: today.description, kind: kind, limit: 20),
+             try ledger.repairEligibleCount(today: today.description, kind: kind))
+        }
+        if eligibleCount > 0 {
+            Output.answer("已满最短公示期、可申请信用修复：\(eligibleCount) 条（见报告）")
+            for entry in eligible where portals.contains(entry.publication.portal) {
+                Output.answer(
+                    "  \(entry.publication.portal)/\(entry.publication.feed) \(Withdrawer.decisionNumber(entry.publication.key))："
+                        + "\(entry.severity ?? "")，可申请自 \(entry.repairFrom ?? "")，公示至 \(entry.expiresOn ?? "")")
+            }
+        }
+        return (expired.count, status)
     }
 
     /// The more serious of two exit statuses: 78, then 69, then 65, then 75.
