@@ -131,7 +131,8 @@ let package = Package(
         .testTarget(
             name: "GongshiCLITests",
             dependencies: [
-                "gongshi", "WorkingDayCalendar", "SQLiteLedger", "SourceDecoders", "GongshiTesting", "DisclosureReports",
+                "gongshi", "GongshiCLI", "DisclosureCore", "WorkingDayCalendar", "SQLiteLedger", "SourceDecoders", "GongshiTesting",
+                "DisclosureReports",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

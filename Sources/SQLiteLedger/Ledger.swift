@@ -206,6 +206,31 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// The same, for some keys only (a planner walking a feed's sorted rows a chunk at a time, so
+    /// that it never holds the whole feed's state).
+    public func currentPublications(portal: String, feed: String, keys: some Collection<String>) throws(LedgerError)
+        -> [String: CurrentPublication]
+    {
+        guard !keys.isEmpty else { return [:] }
+        return try read { db in
+            let marks = Array(repeating: "?", count: keys.count).joined(separator: ", ")
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT record_key, content_sha256, status, batch_id, due_on, published_on FROM publication
+                    WHERE portal = ? AND feed = ? AND status <> 'failed' AND record_key IN (\(marks)) ORDER BY id
+                    """,
+                arguments: StatementArguments([portal, feed] + Array(keys)))
+            var current: [String: CurrentPublication] = [:]
+            for row in rows {
+                current[row[0]] = CurrentPublication(
+                    contentSHA256: row[1], status: PublicationStatus(rawValue: row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
+                    publishedOn: row[5])
+            }
+            return current
+        }
+    }
+
     // MARK: Batches
 
     /// Records a batch and its publications as pending, in one transaction, before any byte is

@@ -14,6 +14,13 @@ public struct FeedPlan: Sendable, Equatable {
         /// registered 个体工商户; never a natural person, never the placeholder code).
         public var subjectCode: String? = nil
         public var subjectName: String? = nil
+
+        public init(file: String, row: Int, key: String, cells: [String]) {
+            self.file = file
+            self.row = row
+            self.key = key
+            self.cells = cells
+        }
     }
 
     public struct Skip: Sendable, Equatable {
@@ -21,6 +28,13 @@ public struct FeedPlan: Sendable, Equatable {
         public let row: Int
         public let key: String
         public let reason: String
+
+        public init(file: String, row: Int, key: String, reason: String) {
+            self.file = file
+            self.row = row
+            self.key = key
+            self.reason = reason
+        }
     }
 
     public let feed: FeedSpec
@@ -28,25 +42,6 @@ public struct FeedPlan: Sendable, Equatable {
     public let rows: [Row]
     /// Records meant for this feed that its exclusions keep out, with the reason.
     public let skipped: [Skip]
-
-    /// The same plan with only the rows `keep` accepts (a re-run over a range of decision dates).
-    public func keeping(_ keep: (Row) -> Bool) -> FeedPlan {
-        FeedPlan(feed: feed, rows: rows.filter(keep), skipped: skipped)
-    }
-
-    /// The same plan with the rows `reason` names a reason for moved to ``skipped``, with it.
-    public func skipping(_ reason: (Row) -> String?) -> FeedPlan {
-        var kept: [Row] = []
-        var skipped = self.skipped
-        for row in rows {
-            if let why = reason(row) {
-                skipped.append(Skip(file: row.file, row: row.row, key: row.key, reason: why))
-            } else {
-                kept.append(row)
-            }
-        }
-        return FeedPlan(feed: feed, rows: kept, skipped: skipped)
-    }
 
     /// All rows in batches of at most `feed.batchLimit`.
     public var batches: [[Row]] { Self.batches(of: rows, limit: feed.batchLimit) }
@@ -67,16 +62,48 @@ public enum FeedBuilder {
     /// - Parameters:
     ///   - records: valid records of `schema`.
     public static func plan(_ feed: FeedSpec, schema: PublicationSchema, records: [ValidRecord]) -> FeedPlan {
-        let fields = FieldLookup(schema)
-        let keyFields = schema.duplicateKey.compactMap(schema.index(of:))
+        let shaper = Shaper(feed, schema: schema)
         var rows: [FeedPlan.Row] = []
         var skipped: [FeedPlan.Skip] = []
         for record in records {
-            guard feed.include.allSatisfy({ fields.holds($0, record.values) }) else { continue }
+            switch shaper.place(record) {
+            case .row(let row): rows.append(row)
+            case .skipped(let skip): skipped.append(skip)
+            case .elsewhere: break
+            }
+        }
+        rows.sort { $0.key != $1.key ? $0.key < $1.key : $0.cells.lexicographicallyPrecedes($1.cells) }
+        return FeedPlan(feed: feed, rows: rows, skipped: skipped)
+    }
+
+    /// Where one record goes in a feed.
+    public enum Placement: Sendable, Equatable {
+        /// Into the feed, as this row.
+        case row(FeedPlan.Row)
+        /// Meant for the feed, kept out by one of its exclusions.
+        case skipped(FeedPlan.Skip)
+        /// Not for this feed (another feed of the portal takes it).
+        case elsewhere
+    }
+
+    /// One feed's choice and shaping of records, prepared once and applied record by record (so a
+    /// caller can stream records through it; ``plan(_:schema:records:)`` sorts what it gives).
+    public struct Shaper: Sendable {
+        let feed: FeedSpec
+        let fields: FieldLookup
+        let keyFields: [Int]
+
+        public init(_ feed: FeedSpec, schema: PublicationSchema) {
+            self.feed = feed
+            fields = FieldLookup(schema)
+            keyFields = schema.duplicateKey.compactMap(schema.index(of:))
+        }
+
+        public func place(_ record: ValidRecord) -> Placement {
+            guard feed.include.allSatisfy({ fields.holds($0, record.values) }) else { return .elsewhere }
             let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
             if let rule = feed.exclude.first(where: { fields.holds($0, record.values) }) {
-                skipped.append(.init(file: record.file, row: record.row, key: key, reason: rule.reason ?? "按配置不公示"))
-                continue
+                return .skipped(.init(file: record.file, row: record.row, key: key, reason: rule.reason ?? "按配置不公示"))
             }
             let cells = feed.columns.map { column -> String in
                 let value = fields.index(column.field).flatMap { record.values[$0] } ?? ""
@@ -89,14 +116,12 @@ public enum FeedBuilder {
                 row.subjectCode = code
                 row.subjectName = fields.subjectName.flatMap { record.values[$0] }
             }
-            rows.append(row)
+            return .row(row)
         }
-        rows.sort { $0.key != $1.key ? $0.key < $1.key : $0.cells.lexicographicallyPrecedes($1.cells) }
-        return FeedPlan(feed: feed, rows: rows, skipped: skipped)
     }
 
     /// Field names to indices, and rule tests on a record's values.
-    struct FieldLookup {
+    struct FieldLookup: Sendable {
         let schema: PublicationSchema
         let indexByName: [String: Int]
         /// Per field, for splitting multi-valued cells: values longest first, separators as bytes

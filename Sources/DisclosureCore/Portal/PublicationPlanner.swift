@@ -53,15 +53,21 @@ public enum PublicationPlanner {
         var seen: Set<String> = []
         return zip(keys, hashes).map { key, hash in
             guard seen.insert(key).inserted else { return .repeatedKey }
-            guard let known = known[key] else { return .publish }
-            switch known.state {
-            case .withdrawn: return .withdrawn(known)
-            // Fixed data after a rejection is a first publication: the portal has nothing to correct.
-            case .rejected: return known.contentHash == hash ? .stillRejected(known) : .publish
-            case .pending, .published:
-                guard known.contentHash == hash else { return .correct(previous: known.contentHash) }
-                return republishing && known.state == .published ? .republish : .unchanged(known)
-            }
+            return decide(hash: hash, known: known[key], republishing: republishing)
+        }
+    }
+
+    /// The decision for one row whose key has not come before in the plan (a caller walking rows
+    /// sorted by key sees a repeated key as the same key twice in a row).
+    public static func decide(hash: String, known: Known?, republishing: Bool = false) -> Decision {
+        guard let known else { return .publish }
+        switch known.state {
+        case .withdrawn: return .withdrawn(known)
+        // Fixed data after a rejection is a first publication: the portal has nothing to correct.
+        case .rejected: return known.contentHash == hash ? .stillRejected(known) : .publish
+        case .pending, .published:
+            guard known.contentHash == hash else { return .correct(previous: known.contentHash) }
+            return republishing && known.state == .published ? .republish : .unchanged(known)
         }
     }
 }

@@ -338,6 +338,14 @@ public struct ValidationSession {
         return issues
     }
 
+    /// Hands out the current file's valid records found so far and forgets them, so that a caller
+    /// can stream them on (to disk) instead of holding them; if the file then fails, the caller
+    /// drops what it was given (``endFile()`` says whether it failed).
+    public mutating func drainRecords() -> [ValidRecord] {
+        defer { currentRecords = [] }
+        return currentRecords
+    }
+
     /// Ends the current file, adds it to the report's counts, and hands out its remaining problems.
     ///
     /// When the file failed, the problems drained from it since its header are no longer valid:

@@ -82,42 +82,57 @@ extension Gongshi {
                     ledger: ledger, run: run, outbox: URL(fileURLWithPath: out), profile: profile, today: today,
                     calendar: profile.deadlineWorkingDays == nil ? nil : try calendar.load())
                 for line in try publisher.reconcile() { Output.answer(line) }
-                let (report, records) = try FileValidator.validate(
-                    files: files, schema: schema, today: today, options: options, writer: writer, collectsRecords: true)
+                let fingerprints = LedgerInputs.fingerprints(files)
+                let intake = try FeedIntake(
+                    feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today, fingerprints: fingerprints)
+                let report = try FileValidator.validate(
+                    files: files, schema: schema, today: today, options: options, writer: writer, records: intake)
                 try writer.finish(report)
-                _ = try LedgerInputs.record(files: files, records: records, schema: schema, ledger: ledger, run: run)
-                for feed in feeds {
-                    let plan = FeedBuilder.plan(feed, schema: schema, records: records)
-                    printSkipped(plan, profile: profile)
-                    let counts = try publisher.publish(plan, schema: schema)
-                    Output.answer(Self.summary(counts, feed: feed))
+                let prints = files.compactMap { fingerprints[$0] }
+                try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs(prints, records: [], run: run) }
+                try intake.recordVersions(in: ledger, run: run)
+                for spooled in intake.feeds {
+                    printSkipped(spooled, profile: profile)
+                    let counts = try publisher.publish(spooled, schema: schema)
+                    Output.answer(Self.summary(counts, feed: spooled.feed))
                 }
                 let status = report.isValid ? ExitStatus.ok : ExitStatus.dataError
                 try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
                 if status != ExitStatus.ok { throw ExitCode(status) }
                 return
             }
-            let (report, records) = try FileValidator.validate(
-                files: files, schema: schema, today: today, options: options, writer: writer, collectsRecords: true)
+            let intake = try FeedIntake(feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today)
+            let report = try FileValidator.validate(files: files, schema: schema, today: today, options: options, writer: writer, records: intake)
             try writer.finish(report)
             let folder = URL(fileURLWithPath: out).appendingPathComponent(profile.id).appendingPathComponent(today.description)
-            for feed in feeds {
-                let plan = FeedBuilder.plan(feed, schema: schema, records: records)
-                printSkipped(plan, profile: profile)
-                for (part, rows) in plan.batches.enumerated() {
-                    let batch = try FeedBatchFile(
-                        profile: profile, feed: feed, schema: schema, rows: rows, part: part + 1, date: today)
+            for spooled in intake.feeds {
+                let feed = spooled.feed
+                printSkipped(spooled, profile: profile)
+                var part = 0
+                var rows: [FeedPlan.Row] = []
+                func write() throws {
+                    part += 1
+                    let batch = try FeedBatchFile(profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today)
                     try batch.write(into: folder)
                     Output.answer("\(folder.path)/\(batch.fileName)：\(rows.count) 条 [\(feed.name)] 批次 \(batch.id)")
+                    rows.removeAll(keepingCapacity: true)
                 }
-                if plan.rows.isEmpty { Output.answer("\(feed.title)：没有要公示的记录 [\(feed.name)]") }
+                for row in try spooled.sortedRows() {
+                    rows.append(row)
+                    if rows.count >= max(1, feed.batchLimit) { try write() }
+                }
+                if !rows.isEmpty { try write() }
+                if part == 0 { Output.answer("\(feed.title)：没有要公示的记录 [\(feed.name)]") }
             }
             if !report.isValid { throw ExitCode(ExitStatus.dataError) }
         }
 
-        private func printSkipped(_ plan: FeedPlan, profile: PortalProfile) {
-            for skip in plan.skipped {
-                Output.answer("\(skip.file):\(skip.row): 不公示到\(profile.title)（\(plan.feed.title)）：\(skip.reason) [portal-excluded]")
+        private func printSkipped(_ spooled: SpooledFeed, profile: PortalProfile) {
+            for skip in spooled.skipped {
+                Output.answer("\(skip.file):\(skip.row): 不公示到\(profile.title)（\(spooled.feed.title)）：\(skip.reason) [portal-excluded]")
+            }
+            if spooled.skippedCount > spooled.skipped.count {
+                Output.answer("……不公示到\(profile.title)（\(spooled.feed.title)）的记录共 \(spooled.skippedCount) 条，以上列出前 \(spooled.skipped.count) 条 [portal-excluded]")
             }
         }
 
@@ -223,27 +238,6 @@ enum LedgerInputs {
             result[file] = SourceFingerprint(sha256: sha256, size: size, place: file)
         }
         return result
-    }
-
-    /// Records the files and every valid record's key and content hash; returns the fingerprints.
-    static func record(
-        files: [String], records: [ValidRecord], schema: PublicationSchema, ledger: Ledger, run: Int64,
-        fingerprints known: [String: SourceFingerprint]? = nil, period: ((ValidRecord) -> RecordPeriod?)? = nil
-    ) throws -> [SourceFingerprint] {
-        let fingerprints = known ?? Self.fingerprints(files)
-        let keyFields = schema.duplicateKey.compactMap(schema.index(of:))
-        let dateField = schema.decisionDateField.flatMap(schema.index(of:))
-        let versions = records.compactMap { record -> RecordVersion? in
-            guard let source = fingerprints[record.file] else { return nil }
-            let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
-            return RecordVersion(
-                kind: schema.id, key: key, contentSHA256: Digest.sha256Hex(values: record.values),
-                decisionDate: OutboxPublisher.isoDate(dateField.flatMap { record.values[$0] }), sourceSHA256: source.sha256,
-                sourceRow: record.row, period: period?(record))
-        }
-        let sources = files.compactMap { fingerprints[$0] }
-        try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs(sources, records: versions, run: run) }
-        return sources
     }
 
     /// Problem types that mean a required value is absent (完整率).

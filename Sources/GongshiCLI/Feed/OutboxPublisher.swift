@@ -95,55 +95,104 @@ struct OutboxPublisher {
 
     // MARK: Publish
 
-    /// What a feed needs against the ledger: the rows to send by operation (each with its content
-    /// hash and, for a correction, the hash it corrects), and the counts of the rest.
+    /// What a feed needs against the ledger: the rows to send, by operation, each with its content
+    /// hash and (for a correction) the hash it corrects — on disk, in the feed's order — and the
+    /// counts of the rest.
     struct FeedWork {
         var counts = FeedCounts()
-        var rows: [(operation: BatchOperation, rows: [(row: FeedPlan.Row, hash: String, previous: String?)])] = [
-            (.publish, []), (.correct, []), (.republish, []),
-        ]
+        let operations: [(operation: BatchOperation, spool: Spool)]
+
+        init() throws {
+            operations = try [BatchOperation.publish, .correct, .republish].map { ($0, try Spool()) }
+        }
+
+        typealias Entry = (row: FeedPlan.Row, hash: String, previous: String?)
+
+        /// One operation's rows, in order, with their hashes, cut into batches of at most `limit`:
+        /// one batch in memory at a time.
+        static func forEachBatch(_ spool: Spool, limit: Int, _ body: ([Entry]) throws -> Void) throws {
+            var batch: [Entry] = []
+            for fields in try spool.entries() {
+                batch.append((FeedRowCoding.decode(Array(fields.dropFirst(2))), fields[0] ?? "", fields[1]))
+                if batch.count >= max(1, limit) {
+                    try body(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { try body(batch) }
+        }
     }
 
-    /// Plans one feed against the ledger (read only): used by the publisher and by dry runs.
-    static func plan(_ plan: FeedPlan, ledger: Ledger?, portal: String, republishing: Bool) throws -> FeedWork {
-        let known = try ledger.map { ledger in
-            try CommandFailure.ledger { () throws(LedgerError) in try ledger.currentPublications(portal: portal, feed: plan.feed.name) }
-        }?.mapValues { current in
-            PublicationPlanner.Known(contentHash: current.contentSHA256, state: Self.state(current.status), batchID: current.batchID)
-        } ?? [:]
-        let hashes = plan.rows.map { Digest.sha256Hex(values: [plan.feed.name] + $0.cells) }
-        let decisions = PublicationPlanner.decide(keys: plan.rows.map(\.key), hashes: hashes, known: known, republishing: republishing)
-        var work = FeedWork()
-        for ((row, hash), decision) in zip(zip(plan.rows, hashes), decisions) {
-            switch decision {
-            case .publish: work.rows[0].rows.append((row, hash, nil))
-            case .correct(let previous): work.rows[1].rows.append((row, hash, previous))
-            case .republish: work.rows[2].rows.append((row, hash, nil))
-            case .unchanged: work.counts.unchanged += 1
-            case .withdrawn: work.counts.withdrawn += 1
-            case .stillRejected: work.counts.stillRejected += 1
-            case .repeatedKey: work.counts.repeated += 1
+    /// How many rows are decided against the ledger at once (one query for their keys).
+    static let planningChunk = 1000
+
+    /// Plans one feed against the ledger (read only), walking its rows sorted by key a chunk at a
+    /// time: used by the publisher and by dry runs. Memory holds one chunk, not the feed.
+    static func plan(_ feed: SpooledFeed, ledger: Ledger?, republishing: Bool) throws -> FeedWork {
+        var work = try FeedWork()
+        var previousKey: String?
+        var chunk: [FeedPlan.Row] = []
+        func decide() throws {
+            let keys = Set(chunk.map(\.key))
+            let known = try ledger.map { ledger in
+                try CommandFailure.ledger { () throws(LedgerError) in
+                    try ledger.currentPublications(portal: feed.portal, feed: feed.feed.name, keys: keys)
+                }
+            } ?? [:]
+            for row in chunk {
+                defer { previousKey = row.key }
+                guard row.key != previousKey else {
+                    work.counts.repeated += 1
+                    continue
+                }
+                let hash = Digest.sha256Hex(values: [feed.feed.name] + row.cells)
+                let state = known[row.key].map {
+                    PublicationPlanner.Known(contentHash: $0.contentSHA256, state: Self.state($0.status), batchID: $0.batchID)
+                }
+                let decision = PublicationPlanner.decide(hash: hash, known: state, republishing: republishing)
+                let target: (Int, String?)?
+                switch decision {
+                case .publish: target = (0, nil)
+                case .correct(let previous): target = (1, previous)
+                case .republish: target = (2, nil)
+                case .unchanged: target = nil; work.counts.unchanged += 1
+                case .withdrawn: target = nil; work.counts.withdrawn += 1
+                case .stillRejected: target = nil; work.counts.stillRejected += 1
+                case .repeatedKey: target = nil; work.counts.repeated += 1
+                }
+                if let (index, previous) = target {
+                    try work.operations[index].spool.append([hash, previous] + FeedRowCoding.encode(row))
+                }
+            }
+            chunk.removeAll(keepingCapacity: true)
+        }
+        for row in try feed.sortedRows() {
+            chunk.append(row)
+            // A chunk ends between keys, so that a repeated key is decided in the chunk of its first row.
+            if chunk.count >= planningChunk, let last = chunk.last, last.key != chunk[chunk.count - 2].key {
+                let carry = chunk.removeLast()
+                try decide()
+                chunk.append(carry)
             }
         }
-        work.counts.published = work.rows[0].rows.count
-        work.counts.corrected = work.rows[1].rows.count
-        work.counts.republished = work.rows[2].rows.count
+        try decide()
+        work.counts.published = work.operations[0].spool.count
+        work.counts.corrected = work.operations[1].spool.count
+        work.counts.republished = work.operations[2].spool.count
         return work
     }
 
-    /// Plans one feed against the ledger and sends what is new or changed; returns the counts and
-    /// prints a line per batch.
-    func publish(_ plan: FeedPlan, schema: PublicationSchema, republishing: Bool = false) throws -> FeedCounts {
-        let feed = plan.feed
-        let work = try Self.plan(plan, ledger: ledger, portal: profile.id, republishing: republishing)
-        for (operation, rows) in work.rows where !rows.isEmpty {
-            let batches = FeedPlan.batches(of: rows.map(\.row), limit: feed.batchLimit)
-            var offset = 0
-            for (part, batchRows) in batches.enumerated() {
-                let entries = rows[offset..<offset + batchRows.count]
-                offset += batchRows.count
+    /// Plans one feed against the ledger and sends what is new or changed, batch by batch; returns
+    /// the counts and prints a line per batch.
+    func publish(_ spooled: SpooledFeed, schema: PublicationSchema, republishing: Bool = false) throws -> FeedCounts {
+        let feed = spooled.feed
+        let work = try Self.plan(spooled, ledger: ledger, republishing: republishing)
+        for (operation, spool) in work.operations where spool.count > 0 {
+            var part = 0
+            try FeedWork.forEachBatch(spool, limit: feed.batchLimit) { batch in
+                part += 1
                 try send(
-                    batchRows, hashes: entries.map(\.hash), previous: entries.map(\.previous), feed: feed, schema: schema, part: part + 1,
+                    batch.map(\.row), hashes: batch.map(\.hash), previous: batch.map(\.previous), feed: feed, schema: schema, part: part,
                     operation: operation)
             }
         }

@@ -172,22 +172,20 @@ struct PipelineRun {
 
         // Sources: every matching file; the nightly run skips files settled by an earlier run.
         var status = ExitStatus.ok
-        var records: [ValidRecord] = []
         var processed: [SourceFingerprint] = []
         let writer = try ReportWriter(json: false, language: .zh, reportPath: nil)
         writer.keepsIssues = ledger != nil && !dryRun
         var invalid = 0
-        // Publication periods (penalties): each record's, by file and row.
-        let periods = PeriodAssessor(context: context)
-        var periodOf: [String: RecordPeriod] = [:]
-        func place(_ file: String, _ row: Int) -> String { "\(file)\u{1F}\(row)" }
+        var sources: [(source: Pipeline.Source, files: [String])] = []
+        var fingerprints: [String: SourceFingerprint] = [:]
         for source in pipeline.sources {
             let folder = (context.resolve(source.path) as NSString).deletingLastPathComponent
             let all = PipelineLinter.matches(folder: folder, pattern: (source.path as NSString).lastPathComponent)
-            let fingerprints = LedgerInputs.fingerprints(all)
+            let prints = LedgerInputs.fingerprints(all)
+            fingerprints.merge(prints) { first, _ in first }
             var files: [String] = []
             for file in all {
-                if range == nil, !dryRun, let ledger, let print = fingerprints[file],
+                if range == nil, !dryRun, let ledger, let print = prints[file],
                     try CommandFailure.ledger({ () throws(LedgerError) in try ledger.isSettled(print) })
                 {
                     Output.answer("跳过（内容未变，已处理）：\(file)")
@@ -195,24 +193,32 @@ struct PipelineRun {
                 }
                 files.append(file)
             }
-            guard !files.isEmpty else { continue }
+            if !files.isEmpty { sources.append((source, files)) }
+        }
+        // Valid records go to disk as they are found: per feed the shaped rows, for the ledger the
+        // record versions with their publication periods (penalties).
+        let periods = PeriodAssessor(context: context)
+        let intake = try FeedIntake(
+            feeds: context.portals.flatMap { portal in
+                portal.profile.feeds.filter { $0.schema == context.schema.id }.map { (portal.profile.id, $0) }
+            },
+            schema: context.schema, today: today, range: range, periods: periods,
+            fingerprints: ledger != nil && !dryRun ? fingerprints : nil)
+        for (source, files) in sources {
             let options = try InputOptions.make(
                 encoding: source.encoding, mapping: source.mapping.map(context.resolve), xmlRecord: source.recordElement ?? "Record",
                 xsd: source.xsd.map(context.resolve), schema: context.schema)
-            let (report, valid) = try FileValidator.validate(
-                files: files, schema: context.schema, today: today, options: options, writer: writer, collectsRecords: true)
+            let report = try FileValidator.validate(
+                files: files, schema: context.schema, today: today, options: options, writer: writer, records: intake)
             try writer.finish(report)
             invalid += report.invalid + report.failedFiles
-            records += valid
             let issues = writer.takeKeptIssues()
-            if let periods {
-                for record in valid { periodOf[place(record.file, record.row)] = periods.period(record) }
-            }
             if let ledger, let run, !dryRun {
-                processed += try LedgerInputs.record(
-                    files: files, records: valid, schema: context.schema, ledger: ledger, run: run, fingerprints: fingerprints,
-                    period: { periodOf[place($0.file, $0.row)] })
+                let prints = files.compactMap { fingerprints[$0] }
+                try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs(prints, records: [], run: run) }
+                try intake.recordVersions(in: ledger, run: run)
                 try LedgerInputs.recordIntake(report, issues: issues, fingerprints: fingerprints, ledger: ledger, run: run)
+                processed += prints
             }
         }
         if invalid > 0 { status = ExitStatus.dataError }
@@ -221,35 +227,26 @@ struct PipelineRun {
         var counts = StatusCounts()
         var sent: [String: OutboxPublisher.FeedCounts] = [:]
         for (profile, transport) in context.portals {
-            for feed in profile.feeds where feed.schema == context.schema.id {
-                var plan = FeedBuilder.plan(feed, schema: context.schema, records: records)
-                if let range {
-                    plan = plan.keeping { row in
-                        (try? CalendarDate.parse(row.decisionDate ?? "")).map { range.contains($0) } ?? false
-                    }
-                }
-                let before = plan.skipped.count
-                if let periods {
-                    plan = plan.skipping { periods.reasonNotToSend(periodOf[place($0.file, $0.row)], today: today) }
-                }
-                if plan.skipped.count > before {
-                    Output.answer("\(profile.title) \(feed.name)：公示期已满或按规定不予公示，不发送 \(plan.skipped.count - before) 条")
-                    for skip in plan.skipped[before...].prefix(20) {
+            for (index, spooled) in intake.feeds(of: profile.id).enumerated() {
+                let feed = spooled.feed
+                if spooled.periodSkippedCount > 0 {
+                    Output.answer("\(profile.title) \(feed.name)：公示期已满或按规定不予公示，不发送 \(spooled.periodSkippedCount) 条")
+                    for skip in spooled.periodSkipped.prefix(20) {
                         Output.answer("  \(skip.file):\(skip.row)：\(Withdrawer.decisionNumber(skip.key))：\(skip.reason)")
                     }
                 }
                 if dryRun {
-                    Output.answer(try dryRunLine(plan, profile: profile, ledger: ledger))
+                    Output.answer(try dryRunLine(spooled, profile: profile, ledger: ledger))
                     continue
                 }
                 guard let ledger, let run else { continue }
                 let publisher = OutboxPublisher(
                     ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(context.pipeline.outbox)), profile: profile,
                     today: today, calendar: context.calendar)
-                if feed == profile.feeds.first(where: { $0.schema == context.schema.id }) {
+                if index == 0 {
                     for line in try publisher.reconcile() { Output.answer(line) }
                 }
-                let feedCounts = try publisher.publish(plan, schema: context.schema, republishing: republishing)
+                let feedCounts = try publisher.publish(spooled, schema: context.schema, republishing: republishing)
                 sent["\(profile.id)/\(feed.name)"] = feedCounts
                 Output.answer("\(profile.title) " + Gongshi.Feed.summary(feedCounts, feed: feed))
             }
@@ -284,7 +281,7 @@ struct PipelineRun {
         if let ledger, let run, !dryRun {
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
             let report = try writeReport(
-                run: run, mode: mode, records: records.count, invalid: invalid, sent: sent, counts: counts, status: status,
+                run: run, mode: mode, records: intake.validCount, invalid: invalid, sent: sent, counts: counts, status: status,
                 expiredWithdrawn: expiredWithdrawn, ledger: ledger)
             Output.answer("报告：\(report.json)")
             Output.answer("报告（网页）：\(report.html)")
@@ -385,21 +382,23 @@ struct PipelineRun {
     }
 
     /// What a dry run would send for one feed.
-    private func dryRunLine(_ plan: FeedPlan, profile: PortalProfile, ledger: Ledger?) throws -> String {
-        let work = try OutboxPublisher.plan(plan, ledger: ledger, portal: profile.id, republishing: republishing)
+    private func dryRunLine(_ spooled: SpooledFeed, profile: PortalProfile, ledger: Ledger?) throws -> String {
+        let work = try OutboxPublisher.plan(spooled, ledger: ledger, republishing: republishing)
         if let scratch {
             let folder = URL(fileURLWithPath: scratch).appendingPathComponent(profile.id).appendingPathComponent(today.description)
-            for (operation, rows) in work.rows {
-                for (part, batch) in FeedPlan.batches(of: rows.map(\.row), limit: plan.feed.batchLimit).enumerated() {
+            for (operation, spool) in work.operations {
+                var part = 0
+                try OutboxPublisher.FeedWork.forEachBatch(spool, limit: spooled.feed.batchLimit) { batch in
+                    part += 1
                     let file = try FeedBatchFile(
-                        profile: profile, feed: plan.feed, schema: context.schema, rows: batch, part: part + 1, date: today,
+                        profile: profile, feed: spooled.feed, schema: context.schema, rows: batch.map(\.row), part: part, date: today,
                         operation: operation)
                     try file.write(into: folder)
                     Output.answer("（试运行）草稿：\(folder.path)/\(file.fileName)（\(batch.count) 条）")
                 }
             }
         }
-        return "（试运行，不发送）\(profile.title) " + Gongshi.Feed.summary(work.counts, feed: plan.feed)
+        return "（试运行，不发送）\(profile.title) " + Gongshi.Feed.summary(work.counts, feed: spooled.feed)
     }
 
     /// The upload channel of a transport; nil for the outbox (a clerk uploads).

@@ -35,18 +35,20 @@ enum FileValidator {
     static func validate(
         files: [String], schema: PublicationSchema, today: CalendarDate, options: InputOptions, writer: ReportWriter
     ) throws -> ValidationReport {
-        try validate(files: files, schema: schema, today: today, options: options, writer: writer, collectsRecords: false).report
+        try validate(files: files, schema: schema, today: today, options: options, writer: writer, records: nil)
     }
 
-    /// Validates the files, and (with `collectsRecords`) hands back the valid records' values.
+    /// Validates the files, handing each valid record to `records` as it is found (a batch at a
+    /// time, in file order); a file that fails after some of its records were handed over is
+    /// reported to the sink as failed, and the sink drops them.
     static func validate(
         files: [String], schema: PublicationSchema, today: CalendarDate, options: InputOptions, writer: ReportWriter,
-        collectsRecords: Bool
-    ) throws -> (report: ValidationReport, records: [ValidRecord]) {
+        records: (any RecordSink)?
+    ) throws -> ValidationReport {
         var session: ValidationSession
         do {
             session = try ValidationSession(
-                schema: schema, today: today, columnNames: options.columnNames, collectsRecords: collectsRecords)
+                schema: schema, today: today, columnNames: options.columnNames, collectsRecords: records != nil)
         } catch {
             throw CommandFailure(status: ExitStatus.configuration, code: "schema-invalid", message: "\(error)")
         }
@@ -54,26 +56,31 @@ enum FileValidator {
         for file in files {
             let isXML = file.lowercased().hasSuffix(".xml")
             session.beginFile(file, byLine: isXML)
-            let sink = IssueSink(writer: writer)
+            let sink = IssueSink(writer: writer, records: records)
             if isXML {
                 readXML(file, into: &session, workers: workers, schema: schema, options: options, sink: sink)
             } else {
                 read(file, into: &session, workers: workers, encoding: options.encoding, sink: sink)
             }
             if let error = sink.error { throw error }
+            try records?.accept(session.drainRecords())
             let rest = session.endFile()
-            try writer.endFile(failed: session.report.files.last?.failed ?? true, rest)
+            let failed = session.report.files.last?.failed ?? true
+            try records?.endFile(failed: failed)
+            try writer.endFile(failed: failed, rest)
         }
-        return (session.report, session.validRecords)
+        return session.report
     }
 
     /// Where problems go while a file is read.
     final class IssueSink {
         let writer: ReportWriter
+        let recordSink: (any RecordSink)?
         var error: (any Error)?
 
-        init(writer: ReportWriter) {
+        init(writer: ReportWriter, records: (any RecordSink)? = nil) {
             self.writer = writer
+            self.recordSink = records
         }
 
         /// The header's problems: written now, and kept even if the file fails later.
@@ -82,10 +89,11 @@ enum FileValidator {
             session.keepDrained()
         }
 
-        /// Records' problems: held back until the file ends.
+        /// Records' problems: held back until the file ends; valid records go on to the record sink.
         func records(_ session: inout ValidationSession) {
             do {
                 try writer.hold(session.drainIssues())
+                try recordSink?.accept(session.drainRecords())
             } catch {
                 self.error = error
             }
@@ -522,4 +530,11 @@ private final class BufferedSource {
         start += count
         return count
     }
+}
+
+/// Where valid records go as validation finds them: a batch at a time, then the end of each file
+/// (a failed file's records, already handed over, are to be dropped).
+protocol RecordSink: AnyObject {
+    func accept(_ records: [ValidRecord]) throws
+    func endFile(failed: Bool) throws
 }

@@ -1,0 +1,160 @@
+import DisclosureCore
+import Foundation
+import SQLiteLedger
+import WorkingDayCalendar
+
+/// One feed's records, waiting on disk: shaped rows (in the order they came; sorted when read), and
+/// the records its exclusions or the publication periods keep out (counted, the first few kept).
+final class SpooledFeed {
+    let portal: String
+    let feed: FeedSpec
+    let shaper: FeedBuilder.Shaper
+    let spool: Spool
+    /// Records its exclusions keep out, with the reason: the first ``sampleLimit``, and how many in all.
+    private(set) var skipped: [FeedPlan.Skip] = []
+    private(set) var skippedCount = 0
+    /// Of those, the ones kept out by their publication period (the first few, and how many).
+    private(set) var periodSkipped: [FeedPlan.Skip] = []
+    private(set) var periodSkippedCount = 0
+    private var kept: (skipped: Int, count: Int, period: Int, periodSamples: Int) = (0, 0, 0, 0)
+    static let sampleLimit = 50
+
+    init(portal: String, feed: FeedSpec, schema: PublicationSchema) throws {
+        self.portal = portal
+        self.feed = feed
+        shaper = FeedBuilder.Shaper(feed, schema: schema)
+        spool = try Spool()
+    }
+
+    var rowCount: Int { spool.count }
+
+    func skip(_ skip: FeedPlan.Skip, period: Bool) {
+        if period {
+            if periodSkipped.count < Self.sampleLimit { periodSkipped.append(skip) }
+            periodSkippedCount += 1
+        } else {
+            if skipped.count < Self.sampleLimit { skipped.append(skip) }
+            skippedCount += 1
+        }
+    }
+
+    func checkpoint() {
+        spool.checkpoint()
+        kept = (skipped.count, skippedCount, periodSkippedCount, periodSkipped.count)
+    }
+
+    func rollback() throws {
+        try spool.rollback()
+        skipped.removeLast(skipped.count - kept.skipped)
+        skippedCount = kept.count
+        periodSkippedCount = kept.period
+        periodSkipped.removeLast(periodSkipped.count - kept.periodSamples)
+    }
+
+    /// The rows in the feed's order (by decision key, then cells), sorted with bounded memory.
+    func sortedRows() throws -> AnyIterator<FeedPlan.Row> {
+        try SpoolSorter.sorted(spool, decode: FeedRowCoding.decode, encode: FeedRowCoding.encode, by: FeedRowCoding.less)
+    }
+}
+
+/// Takes a run's valid records as validation finds them and puts them on disk: per feed, the shaped
+/// row (or why it is kept out); for the ledger, each record's key, content hash, decision date and
+/// publication period. Nothing is held in memory but the current batch, so a run's memory does not
+/// grow with its input. A file that fails half-way has its records dropped again.
+final class FeedIntake: RecordSink {
+    let feeds: [SpooledFeed]
+    private let schema: PublicationSchema
+    private let today: CalendarDate
+    private let range: ClosedRange<CalendarDate>?
+    private let periods: PeriodAssessor?
+    private let fingerprints: [String: SourceFingerprint]
+    /// Record versions for the ledger (nil: no ledger).
+    private var versions: Spool?
+    private let keyFields: [Int]
+    private let dateField: Int?
+    private(set) var validCount = 0
+    private var keptValid = 0
+
+    init(
+        feeds: [(portal: String, feed: FeedSpec)], schema: PublicationSchema, today: CalendarDate, range: ClosedRange<CalendarDate>? = nil,
+        periods: PeriodAssessor? = nil, fingerprints: [String: SourceFingerprint]? = nil
+    ) throws {
+        self.feeds = try feeds.map { try SpooledFeed(portal: $0.portal, feed: $0.feed, schema: schema) }
+        self.schema = schema
+        self.today = today
+        self.range = range
+        self.periods = periods
+        self.fingerprints = fingerprints ?? [:]
+        versions = fingerprints == nil ? nil : try Spool()
+        keyFields = schema.duplicateKey.compactMap(schema.index(of:))
+        dateField = schema.decisionDateField.flatMap(schema.index(of:))
+    }
+
+    /// The spooled feeds of one portal.
+    func feeds(of portal: String) -> [SpooledFeed] { feeds.filter { $0.portal == portal } }
+
+    func accept(_ records: [ValidRecord]) throws {
+        for record in records {
+            validCount += 1
+            let period = periods?.period(record)
+            if let versions, let source = fingerprints[record.file] {
+                let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
+                try versions.append([
+                    key, Digest.sha256Hex(values: record.values), OutboxPublisher.isoDate(dateField.flatMap { record.values[$0] }),
+                    source.sha256, String(record.row), period?.severity, period?.severityReason, period?.regime, period?.repairFrom,
+                    period?.expiresOn,
+                ])
+            }
+            let notToSend = periods?.reasonNotToSend(period, today: today)
+            for spooled in feeds {
+                switch spooled.shaper.place(record) {
+                case .elsewhere: continue
+                case .skipped(let skip): spooled.skip(skip, period: false)
+                case .row(let row):
+                    if let range, !((try? CalendarDate.parse(row.decisionDate ?? "")).map(range.contains) ?? false) { continue }
+                    if let notToSend {
+                        spooled.skip(.init(file: row.file, row: row.row, key: row.key, reason: notToSend), period: true)
+                    } else {
+                        try spooled.spool.append(FeedRowCoding.encode(row))
+                    }
+                }
+            }
+        }
+    }
+
+    func endFile(failed: Bool) throws {
+        if failed {
+            for spooled in feeds { try spooled.rollback() }
+            try versions?.rollback()
+            validCount = keptValid
+        } else {
+            for spooled in feeds { spooled.checkpoint() }
+            versions?.checkpoint()
+            keptValid = validCount
+        }
+    }
+
+    /// Records the spooled record versions in the ledger, ten thousand per transaction, and starts a
+    /// new spool for the next files.
+    func recordVersions(in ledger: Ledger, run: Int64) throws {
+        guard let spool = versions else { return }
+        var chunk: [RecordVersion] = []
+        func flush() throws {
+            let records = chunk
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs([], records: records, run: run) }
+            chunk.removeAll(keepingCapacity: true)
+        }
+        for fields in try spool.entries() {
+            let period = fields[5].map {
+                RecordPeriod(severity: $0, severityReason: fields[6] ?? "", regime: fields[7], repairFrom: fields[8], expiresOn: fields[9])
+            }
+            chunk.append(
+                RecordVersion(
+                    kind: schema.id, key: fields[0] ?? "", contentSHA256: fields[1] ?? "", decisionDate: fields[2],
+                    sourceSHA256: fields[3] ?? "", sourceRow: Int(fields[4] ?? "") ?? 0, period: period))
+            if chunk.count >= 10_000 { try flush() }
+        }
+        if !chunk.isEmpty { try flush() }
+        versions = try Spool()
+    }
+}

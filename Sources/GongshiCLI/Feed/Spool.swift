@@ -1,0 +1,224 @@
+import DisclosureCore
+import Foundation
+import Glibc
+
+/// An append-only file of entries — each a list of optional strings — so that a run's records wait
+/// on disk, not in memory, between validation and the feeds. The file is created mode 0600 and
+/// unlinked at once (it never outlives the process, and nobody else can open it). Entries are
+/// length-prefixed UTF-8; a `checkpoint` marks the end of what is kept, and `rollback` drops what
+/// came after (the records of a file that failed half-way).
+///
+/// Hand-written rather than a library: it is the product's own streaming core, and a few lines of
+/// `pwrite`/`pread`.
+final class Spool {
+    private let descriptor: Int32
+    private var pending: [UInt8] = []
+    /// Bytes written to the file (not counting `pending`).
+    private var written: Int64 = 0
+    private var kept: (bytes: Int64, count: Int) = (0, 0)
+    private(set) var count = 0
+    /// Bytes of all entries, written or pending.
+    var bytes: Int64 { written + Int64(pending.count) }
+
+    private static let nilLength = UInt32.max
+    private static let flushAt = 1 << 20
+
+    init() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gongshi-spool-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
+        ).path
+        descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw CommandFailure(status: ExitStatus.cantCreate, code: "spool-unwritable", message: "无法创建临时文件 \(path)：\(String(cString: strerror(errno)))")
+        }
+        unlink(path)
+    }
+
+    deinit { close(descriptor) }
+
+    func append(_ fields: [String?]) throws {
+        Self.append(UInt32(fields.count), to: &pending)
+        for field in fields {
+            guard let field else {
+                Self.append(Self.nilLength, to: &pending)
+                continue
+            }
+            let utf8 = field.utf8
+            Self.append(UInt32(utf8.count), to: &pending)
+            pending.append(contentsOf: utf8)
+        }
+        count += 1
+        if pending.count >= Self.flushAt { try flush() }
+    }
+
+    /// Marks everything appended so far as kept.
+    func checkpoint() {
+        kept = (bytes, count)
+    }
+
+    /// Drops the entries appended since the last checkpoint.
+    func rollback() throws {
+        try flush()
+        guard ftruncate(descriptor, off_t(kept.bytes)) == 0 else { throw Self.failure("truncate") }
+        written = kept.bytes
+        count = kept.count
+    }
+
+    /// The entries, in the order they were appended.
+    func entries() throws -> Reader {
+        try flush()
+        return Reader(descriptor: descriptor, end: written)
+    }
+
+    private func flush() throws {
+        guard !pending.isEmpty else { return }
+        let done = pending.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let wrote = pwrite(descriptor, raw.baseAddress! + offset, raw.count - offset, off_t(written) + off_t(offset))
+                if wrote < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += wrote
+            }
+            return true
+        }
+        guard done else { throw Self.failure("write") }
+        written += Int64(pending.count)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private static func append(_ value: UInt32, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    private static func failure(_ what: String) -> CommandFailure {
+        CommandFailure(status: ExitStatus.ioError, code: "spool-failed", message: "临时文件\(what)失败：\(String(cString: strerror(errno)))（磁盘已满？）")
+    }
+
+    /// Reads entries back from the start, a megabyte at a time.
+    struct Reader: IteratorProtocol, Sequence {
+        let descriptor: Int32
+        let end: Int64
+        private var offset: Int64 = 0
+        private var buffer: [UInt8] = []
+        private var position = 0
+
+        init(descriptor: Int32, end: Int64) {
+            self.descriptor = descriptor
+            self.end = end
+        }
+
+        mutating func next() -> [String?]? {
+            guard let count = readUInt32() else { return nil }
+            var fields: [String?] = []
+            fields.reserveCapacity(Int(count))
+            for _ in 0..<count {
+                guard let length = readUInt32() else { return nil }
+                if length == Spool.nilLength {
+                    fields.append(nil)
+                } else {
+                    guard ensure(Int(length)) else { return nil }
+                    fields.append(String(decoding: buffer[position..<position + Int(length)], as: UTF8.self))
+                    position += Int(length)
+                }
+            }
+            return fields
+        }
+
+        private mutating func readUInt32() -> UInt32? {
+            guard ensure(4) else { return nil }
+            var value: UInt32 = 0
+            for index in 0..<4 { value |= UInt32(buffer[position + index]) << (8 * index) }
+            position += 4
+            return value
+        }
+
+        /// At least `needed` unread bytes in the buffer, unless the file ends first.
+        private mutating func ensure(_ needed: Int) -> Bool {
+            if buffer.count - position >= needed { return true }
+            buffer.removeFirst(position)
+            position = 0
+            while buffer.count < needed && offset < end {
+                let chunk = Int(Swift.min(Int64(Swift.max(needed - buffer.count, 1 << 20)), end - offset))
+                var bytes = [UInt8](repeating: 0, count: chunk)
+                let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, chunk, off_t(offset)) }
+                guard read > 0 else { return false }
+                buffer.append(contentsOf: bytes[0..<read])
+                offset += Int64(read)
+            }
+            return buffer.count >= needed
+        }
+    }
+}
+
+/// Sorts a spool's entries with bounded memory: runs of at most `memoryBudget` bytes are sorted in
+/// memory and written to spools of their own, then merged. One run stays in memory.
+enum SpoolSorter {
+    /// The bytes of entries sorted in memory at once.
+    static let defaultBudget: Int64 = 64 << 20
+
+    static func sorted<Element>(
+        _ spool: Spool, decode: @escaping ([String?]) -> Element, encode: (Element) -> [String?],
+        by less: @escaping (Element, Element) -> Bool, memoryBudget: Int64 = defaultBudget
+    ) throws -> AnyIterator<Element> {
+        var runs: [Spool] = []
+        var chunk: [Element] = []
+        var chunkBytes: Int64 = 0
+        func spill() throws {
+            chunk.sort(by: less)
+            let run = try Spool()
+            for element in chunk { try run.append(encode(element)) }
+            runs.append(run)
+            chunk.removeAll(keepingCapacity: true)
+            chunkBytes = 0
+        }
+        for fields in try spool.entries() {
+            chunkBytes += Int64(fields.reduce(8) { $0 + 4 + ($1?.utf8.count ?? 0) })
+            chunk.append(decode(fields))
+            if chunkBytes >= memoryBudget { try spill() }
+        }
+        if runs.isEmpty {
+            chunk.sort(by: less)
+            return AnyIterator(chunk.makeIterator())
+        }
+        if !chunk.isEmpty { try spill() }
+        // Merge: the smallest head of all runs, each time (runs are few: one per budget of input).
+        var readers = try runs.map { try $0.entries() }
+        var heads: [Element?] = readers.indices.map { readers[$0].next().map(decode) }
+        return AnyIterator {
+            _ = runs  // the runs' files live as long as the merge
+            var best: Int?
+            for index in heads.indices {
+                guard let head = heads[index] else { continue }
+                if let current = best, let bestHead = heads[current], !less(head, bestHead) { continue }
+                best = index
+            }
+            guard let best, let element = heads[best] else { return nil }
+            heads[best] = readers[best].next().map(decode)
+            return element
+        }
+    }
+}
+
+/// Feed rows as spool entries: file, row, key, decision date, subject code and name, then the cells.
+enum FeedRowCoding {
+    static func encode(_ row: FeedPlan.Row) -> [String?] {
+        [row.file, String(row.row), row.key, row.decisionDate, row.subjectCode, row.subjectName] + row.cells
+    }
+
+    static func decode(_ fields: [String?]) -> FeedPlan.Row {
+        var row = FeedPlan.Row(
+            file: fields[0] ?? "", row: Int(fields[1] ?? "") ?? 0, key: fields[2] ?? "", cells: fields.dropFirst(6).map { $0 ?? "" })
+        row.decisionDate = fields[3]
+        row.subjectCode = fields[4]
+        row.subjectName = fields[5]
+        return row
+    }
+
+    /// The feed's order: by decision key, then cells (as `FeedBuilder.plan` sorts).
+    static func less(_ a: FeedPlan.Row, _ b: FeedPlan.Row) -> Bool {
+        a.key != b.key ? a.key < b.key : a.cells.lexicographicallyPrecedes(b.cells)
+    }
+}

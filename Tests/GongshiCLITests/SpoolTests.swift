@@ -1,0 +1,86 @@
+import DisclosureCore
+import Foundation
+@testable import GongshiCLI
+import GongshiTesting
+import Testing
+
+/// The on-disk spool between validation and the feeds, and its bounded-memory sort.
+@Suite("Spool and external sort")
+struct SpoolTests {
+    static func row(_ key: String, _ cells: [String], file: String = "a.csv", line: Int = 2) -> FeedPlan.Row {
+        var row = FeedPlan.Row(file: file, row: line, key: key, cells: cells)
+        row.decisionDate = "2026-11-20"
+        row.subjectCode = cells.first
+        return row
+    }
+
+    @Test("entries come back as written: nil and empty differ, CJK and long values survive the 1 MB reads")
+    func roundTrip() throws {
+        let spool = try Spool()
+        let long = String(repeating: "城", count: 600_000)  // 1.8 MB: crosses read chunks
+        let entries: [[String?]] = [["a", nil, ""], [long, "文号|名称"], [], ["x"]]
+        for entry in entries { try spool.append(entry) }
+        #expect(Array(try spool.entries()) == entries)
+        #expect(spool.count == 4)
+    }
+
+    @Test("rollback drops what came after the checkpoint (a file that failed half-way), and appending goes on from there")
+    func rollback() throws {
+        let spool = try Spool()
+        try spool.append(["kept"])
+        spool.checkpoint()
+        for index in 0..<50_000 { try spool.append(["dropped \(index)"]) }  // past the 1 MB write buffer
+        try spool.rollback()
+        try spool.append(["after"])
+        #expect(Array(try spool.entries()) == [["kept"], ["after"]])
+        #expect(spool.count == 2)
+    }
+
+    @Test("a sort in many runs (a tiny memory budget) gives the same order as sorting in memory, keys repeated included")
+    func externalSort() throws {
+        var generator = SystemRandomNumberGenerator()
+        var rows: [FeedPlan.Row] = []
+        for index in 0..<5_000 {
+            let key = "牟城管罚〔2026〕\(Int.random(in: 0..<3_000, using: &generator))号|公司\(index % 7)"
+            rows.append(Self.row(key, ["914101\(index)", "罚款\(Int.random(in: 0..<5, using: &generator))"], line: index + 2))
+        }
+        let spool = try Spool()
+        for row in rows { try spool.append(FeedRowCoding.encode(row)) }
+        let merged = Array(
+            try SpoolSorter.sorted(
+                spool, decode: FeedRowCoding.decode, encode: FeedRowCoding.encode, by: FeedRowCoding.less, memoryBudget: 16 << 10))
+        let expected = rows.sorted(by: FeedRowCoding.less)
+        #expect(merged.map(\.key) == expected.map(\.key))
+        #expect(merged.map(\.cells) == expected.map(\.cells))
+        #expect(merged.count == 5_000 && merged.first?.decisionDate == "2026-11-20" && merged.first?.subjectName == nil)
+        // One run (the default budget) gives the same.
+        let inMemory = Array(try SpoolSorter.sorted(spool, decode: FeedRowCoding.decode, encode: FeedRowCoding.encode, by: FeedRowCoding.less))
+        #expect(inMemory.map(\.cells) == expected.map(\.cells))
+    }
+
+    @Test("a file that fails after thousands of its records were spooled contributes none of them to the feeds")
+    func failedFileDropped() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-spool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let lines = try Fixtures.text("validate/penalty/valid.csv").split(whereSeparator: \.isNewline).map(String.init)
+        let header = lines[0]
+        let base = lines[1]
+        // 20,000 valid records (many batches handed to the spool before the end), then bytes that are not UTF-8.
+        let many = (0..<20_000).map { base.replacingOccurrences(of: "牟城管罚〔2026〕1号,", with: "牟城管罚〔2026〕\(1_000 + $0)号,") }
+        var bad = Data(([header] + many).joined(separator: "\r\n").utf8)
+        bad.append(contentsOf: [0x0D, 0x0A] + Array(base.utf8.prefix(20)) + [0xFF, 0xFE, 0x0D, 0x0A])
+        try bad.write(to: folder.appendingPathComponent("bad.csv"))
+        try Data(([header, base].joined(separator: "\r\n") + "\r\n").utf8).write(to: folder.appendingPathComponent("good.csv"))
+        let out = folder.appendingPathComponent("out")
+        let result = try GongshiProcess.run([
+            "feed", "--profile", Fixtures.url("portals/api-portal.v1.yaml").path, "--kind", "penalty", "--encoding", "utf-8",
+            "--out", out.path, "--today", "2026-11-30", folder.appendingPathComponent("good.csv").path,
+            folder.appendingPathComponent("bad.csv").path,
+        ])
+        #expect(result.status == 65 && result.stdout.contains("bad.csv：无法校验"), "\(result)")
+        let payloads = try Fixtures.payloads(under: out)
+        let records = payloads.values.reduce(0) { $0 + $1.split(separator: 0x0A).count }
+        #expect(records == 1, "\(payloads.keys)")  // good.csv's one record; none of bad.csv's
+    }
+}
