@@ -186,28 +186,32 @@ public final class Ledger: Sendable {
 
     // MARK: Planning
 
-    /// For each key on a portal feed, the latest publication that did not fail.
-    public func currentPublications(portal: String, feed: String) throws(LedgerError) -> [String: CurrentPublication] {
+    /// The latest publication that did not fail, of each key on a portal feed, one key at a time
+    /// in key order, without holding the feed: for counting (the nightly disclosure status of every record).
+    public func forEachCurrentPublication(
+        portal: String, feed: String, _ body: (String, CurrentPublication) throws -> Void
+    ) throws(LedgerError) {
         try read { db in
-            let rows = try Row.fetchAll(
+            let cursor = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT record_key, content_sha256, status, batch_id, due_on, published_on FROM publication
-                    WHERE portal = ? AND feed = ? AND status <> 'failed' ORDER BY id
+                    WHERE id IN (SELECT max(id) FROM publication WHERE portal = ? AND feed = ? AND status <> 'failed' GROUP BY record_key)
+                    ORDER BY record_key
                     """,
                 arguments: [portal, feed])
-            var current: [String: CurrentPublication] = [:]
-            for row in rows {
-                current[row[0]] = CurrentPublication(
-                    contentSHA256: row[1], status: PublicationStatus(rawValue: row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
-                    publishedOn: row[5])
+            while let row = try cursor.next() {
+                try body(
+                    row[0],
+                    CurrentPublication(
+                        contentSHA256: row[1], status: PublicationStatus(rawValue: row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
+                        publishedOn: row[5]))
             }
-            return current
         }
     }
 
-    /// The same, for some keys only (a planner walking a feed's sorted rows a chunk at a time, so
-    /// that it never holds the whole feed's state).
+    /// The latest publication that did not fail, of some keys on a portal feed (a planner walking
+    /// a feed's sorted rows a chunk at a time, so that it never holds the whole feed's state).
     public func currentPublications(portal: String, feed: String, keys: some Collection<String>) throws(LedgerError)
         -> [String: CurrentPublication]
     {

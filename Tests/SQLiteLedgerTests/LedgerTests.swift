@@ -120,7 +120,7 @@ struct LedgerTests {
         let ledger = try Ledger.open(path: Self.freshPath())
         let run = try Self.begin(ledger)
         try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1"), Self.publication("K2")], run: run)
-        #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty")["K1"]?.status == .pending)
+        #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["K1"])["K1"]?.status == .pending)
         #expect(try ledger.confirm(batch: "00000000000000a1", receipt: nil, on: "2026-12-01") == .confirmed(records: 2))
         #expect(try ledger.confirm(batch: "00000000000000a1", receipt: nil, on: "2026-12-02") == .alreadyConfirmed(on: "2026-12-01"))
         #expect(try ledger.confirm(batch: "ffffffffffffffff", receipt: nil, on: "2026-12-02") == .unknownBatch)
@@ -141,7 +141,7 @@ struct LedgerTests {
         try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1")], run: run)
         #expect(try ledger.fail(batch: "00000000000000a1", reason: "门户拒收"))
         #expect(try ledger.fail(batch: "00000000000000a1", reason: "again") == false)
-        #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty")["K1"] == nil)
+        #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["K1"])["K1"] == nil)
         #expect(try ledger.confirm(batch: "00000000000000a1", receipt: nil, on: "2026-12-01") == .failedBatch)
         try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1")], run: run)
         let batch = try #require(try ledger.batch("00000000000000a1"))
@@ -161,7 +161,7 @@ struct LedgerTests {
         let history = try ledger.history(key: "K1")  // the decision number alone finds the record
         #expect(history.map(\.operation) == [.publish, .correct])
         #expect(history.last?.previousSHA256 == Self.hashA)
-        #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty")["K1|名称"]?.contentSHA256 == Self.hashB)
+        #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["K1|名称"])["K1|名称"]?.contentSHA256 == Self.hashB)
         let summary = try ledger.summary(today: "2026-12-05")
         #expect(summary.batches == [.published: 1, .pending: 1])
         #expect(summary.overdue.map(\.key) == ["K1|名称"])  // the pending correction, due 2026-12-01

@@ -431,9 +431,8 @@ struct PipelineRun {
     /// Adds the disclosure status of every record the ledger holds for one feed: this run's and
     /// every earlier one's (a record still unpublished from last week is reported every night).
     private func tally(_ counts: inout StatusCounts, ledger: Ledger, profile: PortalProfile, feed: FeedSpec) {
-        guard let current = try? ledger.currentPublications(portal: profile.id, feed: feed.name) else { return }
-        for key in current.keys.sorted() {
-            guard let entry = current[key], entry.status != .withdrawn, entry.status != .rejected else { continue }
+        try? ledger.forEachCurrentPublication(portal: profile.id, feed: feed.name) { key, entry in
+            guard entry.status != .withdrawn, entry.status != .rejected else { return }
             let status = DisclosureStatus.of(
                 due: entry.dueOn.flatMap { try? CalendarDate.parse($0) },
                 published: entry.status == .published ? entry.publishedOn.flatMap { try? CalendarDate.parse($0) } : nil,
