@@ -38,8 +38,6 @@ public actor PortalSandbox {
         let feed: String
         let operation: String
         var withdrawn: [Int]
-        /// The payload's records (JSON Lines), for the public view; absent in files written before it.
-        var lines: [String]?
     }
 
     public init(port: UInt16, credentials: Credentials, data: URL?, faults: FaultPlan) throws {
@@ -108,7 +106,7 @@ public actor PortalSandbox {
         let receipt = BatchReceipt(batchID: id, payloadSHA256: digest, receivedAt: timestamp(), records: records)
         let stored = StoredBatch(
             receipt: receipt, feed: request.headers[HTTPHeader(PortalAPI.Header.feed)] ?? "",
-            operation: request.headers[HTTPHeader(PortalAPI.Header.operation)] ?? "publish", withdrawn: [], lines: lines)
+            operation: request.headers[HTTPHeader(PortalAPI.Header.operation)] ?? "publish", withdrawn: [])
         batches[id] = stored
         save(stored, payload: body)
         count("batch stored")
@@ -174,14 +172,18 @@ public actor PortalSandbox {
     }
 
     /// What the public sees: every accepted record not withdrawn, as published (one JSON object
-    /// per record, with its batch and position), batches in id order.
+    /// per record, with its batch and position), batches in id order. Read from the payloads kept
+    /// under `--data` (the sandbox holds receipts in memory, not payloads).
     func publicRecords() -> HTTPResponse {
+        guard let data else { return error(404, "no-data-folder", "公开视图需要 --data 目录（保存已收到的记录）") }
         var body = "["
         var first = true
         for id in batches.keys.sorted() {
             let stored = batches[id]!
+            let payload = (try? Data(contentsOf: data.appendingPathComponent("batches/\(id).jsonl"))).map { [UInt8]($0) } ?? []
+            let lines = Self.records(payload) ?? []
             for receipt in stored.receipt.records where receipt.status == .accepted && !stored.withdrawn.contains(receipt.index) {
-                guard let lines = stored.lines, receipt.index <= lines.count else { continue }
+                guard receipt.index <= lines.count else { continue }
                 body += (first ? "\n" : ",\n") + "{\"batch_id\":\"\(id)\",\"index\":\(receipt.index),\"record\":\(lines[receipt.index - 1])}"
                 first = false
             }
