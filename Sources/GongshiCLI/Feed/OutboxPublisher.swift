@@ -95,41 +95,52 @@ struct OutboxPublisher {
 
     // MARK: Publish
 
-    /// What a feed needs against the ledger: the rows to send, by operation, each with its content
-    /// hash and (for a correction) the hash it corrects — on disk, in the feed's order — and the
-    /// counts of the rest.
-    struct FeedWork {
-        var counts = FeedCounts()
-        let operations: [(operation: BatchOperation, spool: Spool)]
+    /// A row to send, with its content hash and (for a correction) the hash it corrects.
+    typealias Entry = (row: FeedPlan.Row, hash: String, previous: String?)
 
-        init() throws {
-            operations = try [BatchOperation.publish, .correct, .republish].map { ($0, try Spool()) }
+    /// Cuts the rows of each operation, as they come, into batches of at most `limit` and hands
+    /// each full batch on (`finish` hands on the last, partial ones): one batch per operation in
+    /// memory at a time.
+    struct Batcher {
+        let limit: Int
+        let body: (BatchOperation, Int, [Entry]) throws -> Void
+        private var open: [BatchOperation: (part: Int, rows: [Entry])] = [:]
+
+        init(limit: Int, _ body: @escaping (BatchOperation, _ part: Int, [Entry]) throws -> Void) {
+            self.limit = max(1, limit)
+            self.body = body
         }
 
-        typealias Entry = (row: FeedPlan.Row, hash: String, previous: String?)
+        mutating func add(_ operation: BatchOperation, _ entry: Entry) throws {
+            open[operation, default: (0, [])].rows.append(entry)
+            if let batch = open[operation], batch.rows.count >= limit { try flush(operation) }
+        }
 
-        /// One operation's rows, in order, with their hashes, cut into batches of at most `limit`:
-        /// one batch in memory at a time.
-        static func forEachBatch(_ spool: Spool, limit: Int, _ body: ([Entry]) throws -> Void) throws {
-            var batch: [Entry] = []
-            for fields in try spool.entries() {
-                batch.append((FeedRowCoding.decode(Array(fields.dropFirst(2))), fields[0] ?? "", fields[1]))
-                if batch.count >= max(1, limit) {
-                    try body(batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
+        mutating func finish() throws {
+            for operation in [BatchOperation.publish, .correct, .republish] where !(open[operation]?.rows.isEmpty ?? true) {
+                try flush(operation)
             }
-            if !batch.isEmpty { try body(batch) }
+        }
+
+        private mutating func flush(_ operation: BatchOperation) throws {
+            guard var batch = open[operation] else { return }
+            batch.part += 1
+            try body(operation, batch.part, batch.rows)
+            open[operation] = (batch.part, [])
         }
     }
 
     /// How many rows are decided against the ledger at once (one query for their keys).
     static let planningChunk = 1000
 
-    /// Plans one feed against the ledger (read only), walking its rows sorted by key a chunk at a
-    /// time: used by the publisher and by dry runs. Memory holds one chunk, not the feed.
-    static func plan(_ feed: SpooledFeed, ledger: Ledger?, republishing: Bool) throws -> FeedWork {
-        var work = try FeedWork()
+    /// Plans one feed against the ledger, walking its rows sorted by key a chunk at a time, and
+    /// hands each row to send to `take` as it is decided: used by the publisher and by dry runs.
+    /// Memory holds one chunk, not the feed. Keys are unique in the walk (a repeated key is
+    /// counted, not sent), so sending a batch before the rest is decided cannot change a decision.
+    static func plan(
+        _ feed: SpooledFeed, ledger: Ledger?, republishing: Bool, take: (BatchOperation, Entry) throws -> Void
+    ) throws -> FeedCounts {
+        var counts = FeedCounts()
         var previousKey: String?
         var chunk: [FeedPlan.Row] = []
         func decide() throws {
@@ -142,26 +153,27 @@ struct OutboxPublisher {
             for row in chunk {
                 defer { previousKey = row.key }
                 guard row.key != previousKey else {
-                    work.counts.repeated += 1
+                    counts.repeated += 1
                     continue
                 }
                 let hash = Digest.sha256Hex(values: [feed.feed.name] + row.cells)
                 let state = known[row.key].map {
                     PublicationPlanner.Known(contentHash: $0.contentSHA256, state: Self.state($0.status), batchID: $0.batchID)
                 }
-                let decision = PublicationPlanner.decide(hash: hash, known: state, republishing: republishing)
-                let target: (Int, String?)?
-                switch decision {
-                case .publish: target = (0, nil)
-                case .correct(let previous): target = (1, previous)
-                case .republish: target = (2, nil)
-                case .unchanged: target = nil; work.counts.unchanged += 1
-                case .withdrawn: target = nil; work.counts.withdrawn += 1
-                case .stillRejected: target = nil; work.counts.stillRejected += 1
-                case .repeatedKey: target = nil; work.counts.repeated += 1
-                }
-                if let (index, previous) = target {
-                    try work.operations[index].spool.append([hash, previous] + FeedRowCoding.encode(row))
+                switch PublicationPlanner.decide(hash: hash, known: state, republishing: republishing) {
+                case .publish:
+                    counts.published += 1
+                    try take(.publish, (row, hash, nil))
+                case .correct(let previous):
+                    counts.corrected += 1
+                    try take(.correct, (row, hash, previous))
+                case .republish:
+                    counts.republished += 1
+                    try take(.republish, (row, hash, nil))
+                case .unchanged: counts.unchanged += 1
+                case .withdrawn: counts.withdrawn += 1
+                case .stillRejected: counts.stillRejected += 1
+                case .repeatedKey: counts.repeated += 1
                 }
             }
             chunk.removeAll(keepingCapacity: true)
@@ -176,27 +188,21 @@ struct OutboxPublisher {
             }
         }
         try decide()
-        work.counts.published = work.operations[0].spool.count
-        work.counts.corrected = work.operations[1].spool.count
-        work.counts.republished = work.operations[2].spool.count
-        return work
+        return counts
     }
 
-    /// Plans one feed against the ledger and sends what is new or changed, batch by batch; returns
-    /// the counts and prints a line per batch.
+    /// Plans one feed against the ledger and sends what is new or changed, a batch as soon as it
+    /// is full; returns the counts and prints a line per batch.
     func publish(_ spooled: SpooledFeed, schema: PublicationSchema, republishing: Bool = false) throws -> FeedCounts {
         let feed = spooled.feed
-        let work = try Self.plan(spooled, ledger: ledger, republishing: republishing)
-        for (operation, spool) in work.operations where spool.count > 0 {
-            var part = 0
-            try FeedWork.forEachBatch(spool, limit: feed.batchLimit) { batch in
-                part += 1
-                try send(
-                    batch.map(\.row), hashes: batch.map(\.hash), previous: batch.map(\.previous), feed: feed, schema: schema, part: part,
-                    operation: operation)
-            }
+        var batcher = Batcher(limit: feed.batchLimit) { operation, part, batch in
+            try send(
+                batch.map(\.row), hashes: batch.map(\.hash), previous: batch.map(\.previous), feed: feed, schema: schema, part: part,
+                operation: operation)
         }
-        return work.counts
+        let counts = try Self.plan(spooled, ledger: ledger, republishing: republishing) { try batcher.add($0, $1) }
+        try batcher.finish()
+        return counts
     }
 
     /// One batch through the steps: stage, pending, deliver, delivered.

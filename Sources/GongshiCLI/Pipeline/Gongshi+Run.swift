@@ -383,22 +383,20 @@ struct PipelineRun {
 
     /// What a dry run would send for one feed.
     private func dryRunLine(_ spooled: SpooledFeed, profile: PortalProfile, ledger: Ledger?) throws -> String {
-        let work = try OutboxPublisher.plan(spooled, ledger: ledger, republishing: republishing)
-        if let scratch {
-            let folder = URL(fileURLWithPath: scratch).appendingPathComponent(profile.id).appendingPathComponent(today.description)
-            for (operation, spool) in work.operations {
-                var part = 0
-                try OutboxPublisher.FeedWork.forEachBatch(spool, limit: spooled.feed.batchLimit) { batch in
-                    part += 1
-                    let file = try FeedBatchFile(
-                        profile: profile, feed: spooled.feed, schema: context.schema, rows: batch.map(\.row), part: part, date: today,
-                        operation: operation)
-                    try file.write(into: folder)
-                    Output.answer("（试运行）草稿：\(folder.path)/\(file.fileName)（\(batch.count) 条）")
-                }
-            }
+        let folder = scratch.map { URL(fileURLWithPath: $0).appendingPathComponent(profile.id).appendingPathComponent(today.description) }
+        var batcher = OutboxPublisher.Batcher(limit: spooled.feed.batchLimit) { operation, part, batch in
+            guard let folder else { return }
+            let file = try FeedBatchFile(
+                profile: profile, feed: spooled.feed, schema: context.schema, rows: batch.map(\.row), part: part, date: today,
+                operation: operation)
+            try file.write(into: folder)
+            Output.answer("（试运行）草稿：\(folder.path)/\(file.fileName)（\(batch.count) 条）")
         }
-        return "（试运行，不发送）\(profile.title) " + Gongshi.Feed.summary(work.counts, feed: spooled.feed)
+        let counts = try OutboxPublisher.plan(spooled, ledger: ledger, republishing: republishing) { operation, entry in
+            if folder != nil { try batcher.add(operation, entry) }
+        }
+        try batcher.finish()
+        return "（试运行，不发送）\(profile.title) " + Gongshi.Feed.summary(counts, feed: spooled.feed)
     }
 
     /// The upload channel of a transport; nil for the outbox (a clerk uploads).
