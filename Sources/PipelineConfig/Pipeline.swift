@@ -58,4 +58,6 @@ public struct Pipeline: Sendable, Equatable {
     /// How a record's severity and 领域 are decided, for its publication period (`publication_period:`);
     /// nil: the pipeline computes no periods.
     public var publicationPeriod: SeverityRule? = nil
+    /// The line of `publication_period:` in the file, for messages.
+    public var publicationPeriodLine: Int? = nil
 }

@@ -58,7 +58,9 @@ public struct PipelineLinter {
             let names = Set(schema.fields.map(\.name))
             let named = [rule.field, rule.domainField].compactMap { $0 } + rule.rules.map(\.field)
             for field in named where !names.contains(field) {
-                error("pipeline-unknown-field", nil, "publication_period 中的字段“\(field)”不在 \(schema.title) 的字段中")
+                error(
+                    "pipeline-unknown-field", pipeline.publicationPeriodLine,
+                    "publication_period 中的字段“\(field)”不在 \(schema.title) 的字段中")
             }
         }
         for portal in pipeline.portals {

@@ -56,13 +56,15 @@ public enum PipelineLoader {
         }
         let publicationPeriod = top["publication_period"].flatMap { parsePublicationPeriod($0, &reader) }
         guard reader.issues.isEmpty, let kind else { return .failure(.init(issues: reader.issues)) }
-        return .success(Pipeline(
+        var pipeline = Pipeline(
             id: id, title: reader.string(top["title"], "title") ?? id,
             department: reader.string(top["department"], "department") ?? reader.string(top["title"], "title") ?? id, kind: kind, sources: sources,
             calendar: reader.string(top["calendar"], "calendar"), portals: portals,
             ledger: reader.string(top["ledger"], "ledger") ?? "var/ledger.sqlite",
             outbox: reader.string(top["outbox"], "outbox") ?? "var/outbox",
-            reports: reader.string(top["reports"], "reports") ?? "var/reports", base: base, publicationPeriod: publicationPeriod))
+            reports: reader.string(top["reports"], "reports") ?? "var/reports", base: base, publicationPeriod: publicationPeriod)
+        pipeline.publicationPeriodLine = top["publication_period"]?.mark?.line
+        return .success(pipeline)
     }
 
     private static func parseSource(_ node: Node, _ reader: inout YAMLReader) -> Pipeline.Source? {

@@ -65,7 +65,7 @@ struct PipelineLoaderTests {
             calendarEnd: try CalendarDate.parse("2026-12-31"))
         let found = linter.lint(pipeline, file: "t.yaml").map { "\($0.line.map(String.init) ?? "-") \($0.code)\($0.isWarning ? " warning" : "")" }
         #expect(found == [
-            "3 pipeline-no-files warning", "3 pipeline-missing-file", "4 pipeline-missing-folder", "- pipeline-unknown-field",
+            "3 pipeline-no-files warning", "3 pipeline-missing-file", "4 pipeline-missing-folder", "10 pipeline-unknown-field",
             "6 pipeline-insecure-endpoint", "6 credentials-too-open", "7 credentials-env-unset",
             "8 pipeline-unknown-profile", "8 pipeline-missing-file", "8 pipeline-missing-file",
             "- calendar-coverage-ending warning",
