@@ -168,10 +168,9 @@ public struct ValidationSession {
     /// (file index << 40 | row). About 20 bytes per record; the digests of a million keys collide
     /// with a probability of about 3 × 10⁻⁸.
     private var firstRowByKey = KeyIndex()
-    /// Keep the values of valid records (``validRecords``), to build feeds from.
+    /// Keep the values of valid records, to build feeds from (handed out by ``drainRecords()``).
     private let collectsRecords: Bool
-    /// The valid records of the files read so far that did not fail, in reading order.
-    public private(set) var validRecords: [ValidRecord] = []
+    /// The current file's valid records not yet handed out.
     private var currentRecords: [ValidRecord] = []
 
     // The file being read; merged into the report at ``endFile()``.
@@ -187,8 +186,8 @@ public struct ValidationSession {
     /// - Parameter columnNames: a department's own column names, mapped to field names or codes.
     /// - Throws: ``SchemaProblem`` when the schema's patterns do not compile, or its duplicate key
     ///   names an unknown field.
-    /// - Parameter collectsRecords: keep every valid record's values in ``validRecords`` (memory
-    ///   grows with the records: for building feeds, not for validating a backlog).
+    /// - Parameter collectsRecords: keep each valid record's values until ``drainRecords()`` hands
+    ///   them out (the caller drains after every batch, so memory holds a batch, not the input).
     public init(
         schema: PublicationSchema, today: CalendarDate, columnNames: [String: String] = [:], collectsRecords: Bool = false
     ) throws(SchemaProblem) {
@@ -358,7 +357,6 @@ public struct ValidationSession {
             drained = headerDrained
         }
         report.files.append(summary)
-        if !summary.failed { validRecords += currentRecords }
         currentRecords = []
         let issues = drainIssues()
         report.errorCount += drained.errors

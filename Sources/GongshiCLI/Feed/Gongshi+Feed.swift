@@ -108,21 +108,16 @@ extension Gongshi {
             for spooled in intake.feeds {
                 let feed = spooled.feed
                 printSkipped(spooled, profile: profile)
-                var part = 0
-                var rows: [FeedPlan.Row] = []
-                func write() throws {
-                    part += 1
-                    let batch = try FeedBatchFile(profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today)
+                // Without a ledger every row is new: the planner sends all, the batcher cuts them.
+                var batcher = OutboxPublisher.Batcher(limit: feed.batchLimit) { _, part, entries in
+                    let batch = try FeedBatchFile(
+                        profile: profile, feed: feed, schema: schema, rows: entries.map(\.row), part: part, date: today)
                     try batch.write(into: folder)
-                    Output.answer("\(folder.path)/\(batch.fileName)：\(rows.count) 条 [\(feed.name)] 批次 \(batch.id)")
-                    rows.removeAll(keepingCapacity: true)
+                    Output.answer("\(folder.path)/\(batch.fileName)：\(entries.count) 条 [\(feed.name)] 批次 \(batch.id)")
                 }
-                for row in try spooled.sortedRows() {
-                    rows.append(row)
-                    if rows.count >= max(1, feed.batchLimit) { try write() }
-                }
-                if !rows.isEmpty { try write() }
-                if part == 0 { Output.answer("\(feed.title)：没有要公示的记录 [\(feed.name)]") }
+                let counts = try OutboxPublisher.plan(spooled, ledger: nil, republishing: false) { try batcher.add($0, $1) }
+                try batcher.finish()
+                if counts.published == 0 { Output.answer("\(feed.title)：没有要公示的记录 [\(feed.name)]") }
             }
             if !report.isValid { throw ExitCode(ExitStatus.dataError) }
         }
@@ -188,7 +183,7 @@ struct FeedBatchFile {
         // another day are another batch).
         let salt = operation == .republish ? "\n\(date)" : ""
         id = String(Digest.sha256Hex(Array("\(profile.id)\n\(feed.name)\n\(operation.rawValue)\n\(payloadDigest)\(salt)".utf8)).prefix(16))
-        let compactDate = date.description.replacingOccurrences(of: "-", with: "")
+        let compactDate = Self.compact(date)
         fileName = feed.fileName
             .replacingOccurrences(of: "{portal}", with: profile.id)
             .replacingOccurrences(of: "{feed}", with: feed.name)
@@ -221,6 +216,11 @@ struct FeedBatchFile {
     }
 
     /// Now, in Asia/Shanghai, as 2026-11-30T09:15:00+08:00 (the manifest only; never in a payload).
+    /// A date as file names write it: `20261130`.
+    static func compact(_ date: CalendarDate) -> String {
+        date.description.replacingOccurrences(of: "-", with: "")
+    }
+
     static func shanghaiTimestamp() -> String {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")

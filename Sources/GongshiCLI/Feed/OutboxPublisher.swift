@@ -53,9 +53,9 @@ struct OutboxPublisher {
         }
     }
 
-    var stagingRoot: URL { outbox.appendingPathComponent(".staging") }
+    private var stagingRoot: URL { outbox.appendingPathComponent(".staging") }
 
-    func staged(_ id: String, _ fileName: String) -> URL {
+    private func staged(_ id: String, _ fileName: String) -> URL {
         stagingRoot.appendingPathComponent(id).appendingPathComponent(fileName)
     }
 
@@ -212,35 +212,44 @@ struct OutboxPublisher {
     ) throws {
         let file = try FeedBatchFile(
             profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today, operation: operation)
-        let final = outbox.appendingPathComponent(profile.id).appendingPathComponent(today.description)
-            .appendingPathComponent(file.fileName)
-
-        // Stage: the bytes exist before the ledger mentions them.
-        let stagedPayload = staged(file.id, file.fileName)
-        try FileManager.default.createDirectory(at: stagedPayload.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try SecureFile.write(file.manifest, to: stagedPayload.path + ".manifest.json", mode: 0o644)
-        try SecureFile.write(file.payload, to: stagedPayload.path, mode: 0o644)
-        FaultInjection.reached("feed-written")
-
-        // Pending: batch and publications, one transaction.
-        let publications = zip(rows, zip(hashes, previous)).map { row, hashes in
-            NewPublication(
-                key: row.key, contentSHA256: hashes.0, previousSHA256: hashes.1, decisionDate: Self.isoDate(row.decisionDate),
-                dueOn: dueDate(row.decisionDate), subjectCode: row.subjectCode, subjectName: row.subjectName,
-                schemaVersion: schema.version, profileVersion: profile.version)
+        let final = try stageRecordDeliver(id: file.id, fileName: file.fileName, payload: file.payload, manifest: file.manifest) { final in
+            let publications = zip(rows, zip(hashes, previous)).map { row, hashes in
+                NewPublication(
+                    key: row.key, contentSHA256: hashes.0, previousSHA256: hashes.1, decisionDate: Self.isoDate(row.decisionDate),
+                    dueOn: dueDate(row.decisionDate), subjectCode: row.subjectCode, subjectName: row.subjectName,
+                    schemaVersion: schema.version, profileVersion: profile.version)
+            }
+            let batch = NewBatch(
+                id: file.id, portal: profile.id, feed: feed.name, kind: schema.id, operation: operation, fileName: file.fileName,
+                outboxPath: final.path, payloadSHA256: file.payloadSHA256, records: rows.count, createdOn: today.description)
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordPending(batch, publications: publications, run: run) }
         }
-        let batch = NewBatch(
-            id: file.id, portal: profile.id, feed: feed.name, kind: schema.id, operation: operation, fileName: file.fileName,
-            outboxPath: final.path, payloadSHA256: file.payloadSHA256, records: rows.count, createdOn: today.description)
-        try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordPending(batch, publications: publications, run: run) }
-        FaultInjection.reached("batch-pending")
-
-        // Deliver, then note it.
-        try deliver(id: file.id, fileName: file.fileName, to: final)
-        FaultInjection.reached("upload-done")
-        try markDelivered(file.id)
         let what = operation == .correct ? "更正" : operation == .republish ? "重新公示" : "新公示"
         Output.answer("\(what)：批次 \(file.id) \(final.path)（\(rows.count) 条）[\(feed.name)]；\(Self.nextStep(file.id))")
+    }
+
+    /// One file through the steps, each durable before the next: stage (payload and manifest under
+    /// `.staging/<id>/`), record it pending (`record`, given the final place; one transaction),
+    /// deliver into `OUTBOX/<portal>/<date>/`, note it delivered. Feed batches and withdrawal
+    /// files alike. Returns the final place.
+    func stageRecordDeliver(
+        id: String, fileName: String, payload: [UInt8], manifest: [UInt8]?, record: (_ final: URL) throws -> Void
+    ) throws -> URL {
+        let final = outbox.appendingPathComponent(profile.id).appendingPathComponent(today.description).appendingPathComponent(fileName)
+        // Stage: the bytes exist before the ledger mentions them.
+        let stagedPayload = staged(id, fileName)
+        try FileManager.default.createDirectory(at: stagedPayload.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if let manifest { try SecureFile.write(manifest, to: stagedPayload.path + ".manifest.json", mode: 0o644) }
+        try SecureFile.write(payload, to: stagedPayload.path, mode: 0o644)
+        FaultInjection.reached("feed-written")
+        // Pending: recorded in one transaction.
+        try record(final)
+        FaultInjection.reached("batch-pending")
+        // Deliver, then note it.
+        try deliver(id: id, fileName: fileName, to: final)
+        FaultInjection.reached("upload-done")
+        try markDelivered(id)
+        return final
     }
 
     /// What the clerk does next with a batch in the outbox.
@@ -250,7 +259,7 @@ struct OutboxPublisher {
 
     /// Moves a staged batch into the outbox: the manifest first, then the payload (whose arrival
     /// is what counts), each by rename; then removes the staging folder.
-    func deliver(id: String, fileName: String, to final: URL) throws(CommandFailure) {
+    private func deliver(id: String, fileName: String, to final: URL) throws(CommandFailure) {
         let payload = staged(id, fileName)
         do {
             try FileManager.default.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -270,7 +279,7 @@ struct OutboxPublisher {
         rmdir(stagingRoot.path)  // only when empty
     }
 
-    func markDelivered(_ id: String) throws(CommandFailure) {
+    private func markDelivered(_ id: String) throws(CommandFailure) {
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.markDelivered(batch: id, at: LedgerClock.now()) }
     }
 

@@ -84,24 +84,17 @@ struct Withdrawer {
             let request = WithdrawalRequest(
                 items: items.map { .init(batchID: $0.batchID, index: $0.position, reason: [$0.reason, $0.basis].compactMap { $0 }.joined(separator: "：")) })
             payload = Array((try? JSONEncoder.portalAPI.encode(request)) ?? Data())
-            fileName = "\(portal)-\(feed)-withdraw-\(today.description.replacingOccurrences(of: "-", with: ""))-\(id).json"
+            fileName = "\(portal)-\(feed)-withdraw-\(FeedBatchFile.compact(today))-\(id).json"
         } else {
             payload = Self.file(entries, reason: reason, today: today)
-            fileName = "\(portal)-\(feed)-withdraw-\(today.description.replacingOccurrences(of: "-", with: ""))-\(id).csv"
+            fileName = "\(portal)-\(feed)-withdraw-\(FeedBatchFile.compact(today))-\(id).csv"
         }
-        let final = publisher.outbox.appendingPathComponent(portal).appendingPathComponent(today.description)
-            .appendingPathComponent(fileName)
-        let staged = publisher.staged(id, fileName)
-        try FileManager.default.createDirectory(at: staged.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try SecureFile.write(payload, to: staged.path, mode: 0o644)
-        FaultInjection.reached("feed-written")
-        let batch = NewBatch(
-            id: id, portal: portal, feed: feed, kind: kind, operation: .withdraw, fileName: fileName, outboxPath: final.path,
-            payloadSHA256: Digest.sha256Hex(payload), records: items.count, createdOn: today.description)
-        try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordWithdrawalBatch(batch, items: items, run: run) }
-        FaultInjection.reached("batch-pending")
-        try publisher.deliver(id: id, fileName: fileName, to: final)
-        try publisher.markDelivered(id)
+        let final = try publisher.stageRecordDeliver(id: id, fileName: fileName, payload: payload, manifest: nil) { final in
+            let batch = NewBatch(
+                id: id, portal: portal, feed: feed, kind: kind, operation: .withdraw, fileName: fileName, outboxPath: final.path,
+                payloadSHA256: Digest.sha256Hex(payload), records: items.count, createdOn: today.description)
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordWithdrawalBatch(batch, items: items, run: run) }
+        }
         for (entry, _) in entries {
             Output.answer("撤下：\(portal)/\(feed) \(Self.decisionNumber(entry.key))（原批次 \(entry.batchID) 第 \(entry.position) 条）：\(reason.rawValue)")
         }
