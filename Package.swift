@@ -1,10 +1,16 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// gongshi: 双公示 disclosure feeds. Layers (see docs/architecture.md):
-//   pure core  — WorkingDayCalendar (no Foundation, no I/O)
-//   edges      — CalendarData (calendar files through Yams), BundledSchemas (the shipped data files)
-//   shell      — GongshiCLI (commands, clock, exit codes), gongshi (main.swift only)
+// gongshi: 双公示 disclosure feeds. Layers (docs/architecture.md; scripts/check-purity checks the pure ones):
+//   pure core  — WorkingDayCalendar, DisclosureCore (rules, decisions, and the ports: ledger, portal channel, record sink)
+//   pure codecs — SourceDecoders (bytes → records), FeedEncoders (feed rows → bytes)
+//   pure reports — DisclosureReports (the credit office's report: assembly from the ledger port, JSON, HTML)
+//   edges      — CalendarData, PipelineConfig, BundledSchemas (data files), SQLiteLedger (the ledger port on SQLite),
+//                PortalAPI, PortalClients (libcurl; the API and SFTP channels), PortalSandbox (a test portal)
+//   engine     — PipelineRunner: the data path, one folder per stage (Sources, Ingest, Spool, Schedule, Publish,
+//                Upload, Withdraw, Run)
+//   shell      — GongshiCLI (commands, option groups, output, exit codes), gongshi (main.swift only)
+//   testing    — GongshiTesting (fixtures, child processes, the in-memory ledger, the recording channel)
 let package = Package(
     name: "Gongshi",
     platforms: [.macOS(.v15)],  // Linux is the target; this only matters on developer Macs
@@ -63,14 +69,14 @@ let package = Package(
         ),
 
         // Edge: the publication ledger on SQLite through GRDB; the only place SQL exists.
-        .target(name: "SQLiteLedger", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "SQLiteLedger", dependencies: ["DisclosureCore", .product(name: "GRDB", package: "GRDB.swift")]),
 
         // The portal upload API as Swift values and its request signature (HMAC-SHA256).
         .target(name: "PortalAPI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // System library: libcurl (Debian libcurl4-openssl-dev), for HTTPS and SFTP uploads.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // Edge: the libcurl transport and the portal clients (API, SFTP drop).
-        .target(name: "PortalClients", dependencies: ["CCurl", "PortalAPI"]),
+        .target(name: "PortalClients", dependencies: ["CCurl", "PortalAPI", "DisclosureCore"]),
         // Edge: the portal sandbox, a real HTTP server implementing the API, with fault injection.
         .target(
             name: "PortalSandbox",
@@ -79,17 +85,28 @@ let package = Package(
 
         // Pure: the credit office's report (合规率 / 及时率 / 完整率, deadlines, withdrawals) as one
         // value, rendered as JSON and as a self-contained HTML page.
-        .target(name: "DisclosureReports"),
+        .target(name: "DisclosureReports", dependencies: ["DisclosureCore", "WorkingDayCalendar"]),
+
+        // The engine: the data path as a library, one folder per stage. It owns no SQL and no
+        // socket: the ledger and the portals are ports of DisclosureCore, passed in.
+        .target(
+            name: "PipelineRunner",
+            dependencies: [
+                "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig", "FeedEncoders",
+                "DisclosureReports", "PortalAPI", "PortalClients",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // Shell.
         .target(
             name: "GongshiCLI",
             dependencies: [
-                "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig", "FeedEncoders",
-                "DisclosureReports",
+                "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig",
+                "DisclosureReports", "PipelineRunner",
                 "SQLiteLedger", "PortalAPI", "PortalClients", "PortalSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -106,7 +123,7 @@ let package = Package(
 
         // Test support (fixture paths, running the built executable), then one test target per
         // library target; the CLI tests run the built `gongshi` as a user would.
-        .target(name: "GongshiTesting"),
+        .target(name: "GongshiTesting", dependencies: ["DisclosureCore"]),
         .testTarget(name: "WorkingDayCalendarTests", dependencies: ["WorkingDayCalendar"]),
         .testTarget(
             name: "CalendarDataTests",
@@ -127,6 +144,13 @@ let package = Package(
             dependencies: ["SQLiteLedger", "GongshiTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "DisclosureReportsTests", dependencies: ["DisclosureReports", "GongshiTesting"]),
+        .testTarget(
+            name: "PipelineRunnerTests",
+            dependencies: [
+                "PipelineRunner", "DisclosureCore", "PipelineConfig", "WorkingDayCalendar", "CalendarData", "GongshiTesting",
+                "SQLiteLedger", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "PortalAPITests", dependencies: ["PortalAPI", "PortalClients", "GongshiTesting"]),
         .testTarget(
             name: "GongshiCLITests",

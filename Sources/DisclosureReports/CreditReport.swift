@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The credit office's report (双公示台账报告) for a period, or for one run: what came in per
 /// department, what was wrong with it (located), the deadline table, withdrawals, records that may

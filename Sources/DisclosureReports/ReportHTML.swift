@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The credit office's report as one self-contained HTML page in Chinese, for the clerks.
 ///

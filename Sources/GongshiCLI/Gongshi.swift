@@ -1,5 +1,7 @@
 public import ArgumentParser
 import Foundation
+import DisclosureCore
+import PipelineRunner
 
 /// The `gongshi` command: 双公示 disclosure feeds for penalty and permit decisions.
 ///
@@ -31,7 +33,7 @@ public struct Gongshi: AsyncParsableCommand {
                 try command.run()
             }
         } catch let failure as CommandFailure {
-            Output.error(failure.line)
+            if !failure.isReported { Output.error(failure.line) }
             Foundation.exit(failure.status)
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)

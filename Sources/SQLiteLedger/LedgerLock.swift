@@ -1,3 +1,4 @@
+public import DisclosureCore
 import Foundation
 
 /// The run lock: at most one process writes to a ledger at a time.

@@ -1,3 +1,5 @@
+import DisclosureCore
+import PipelineRunner
 import ArgumentParser
 import WorkingDayCalendar
 

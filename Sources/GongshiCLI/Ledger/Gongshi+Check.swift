@@ -1,3 +1,4 @@
+import PipelineRunner
 import ArgumentParser
 import DisclosureCore
 import Foundation

@@ -1,3 +1,4 @@
+import PipelineRunner
 import ArgumentParser
 import DisclosureCore
 import DisclosureReports
@@ -20,11 +21,7 @@ extension Gongshi {
         @Argument(help: ArgumentHelp("流水线文件（一个或多个；每条流水线即一个科室）。", valueName: "PIPELINE"))
         var pipelines: [String]
 
-        @Option(name: .customLong("from"), help: ArgumentHelp("期间开始（含）。", valueName: "YYYY-MM-DD"))
-        var from: String?
-
-        @Option(name: .customLong("to"), help: ArgumentHelp("期间结束（含）。", valueName: "YYYY-MM-DD"))
-        var to: String?
+        @OptionGroup(title: "期间") var range: DateRange
 
         @Option(name: .customLong("out"), help: ArgumentHelp("报告目录。", valueName: "DIR"))
         var out: String?
@@ -36,12 +33,11 @@ extension Gongshi {
 
         func validate() throws {
             guard !pipelines.isEmpty else { throw ValidationError("至少给出一条流水线") }
-            guard (from == nil) == (to == nil) else { throw ValidationError("--from 和 --to 须一起给出") }
         }
 
         func run() throws {
             let today = try self.today.resolve()
-            let contexts = try pipelines.map { try PipelineContext.load($0, today: today, uploads: false) }
+            let contexts = try pipelines.map { try PipelineContext.load($0, today: today, uploads: false, transcript: Output.transcript) }
             let ledgers = Set(contexts.map { ($0.resolve($0.pipeline.ledger) as NSString).standardizingPath })
             guard ledgerPath != nil || ledgers.count == 1 else {
                 throw CommandFailure(
@@ -50,24 +46,18 @@ extension Gongshi {
             }
             let first = contexts[0]
             let ledger = try LedgerOptions.readingMigrated(path: ledgerPath ?? first.resolve(first.pipeline.ledger))
-            let start = try from.map { try DateInput.parse($0, what: "--from", today: nil) } ?? CalendarDate(year: today.year, month: today.month, day: 1)!
-            let end = try to.map { try DateInput.parse($0, what: "--to", today: nil) } ?? today
-            guard start <= end else { throw ValidationError("--from 应不晚于 --to") }
-            let builder = ReportBuilder(departments: contexts.map(ReportBuilder.Department.init), calendar: first.calendar, today: today)
-            let report = try builder.build(ledger: ledger, from: start, to: end, title: "双公示报告 \(start) 至 \(end)")
+            let period = try range.resolve() ?? CalendarDate(year: today.year, month: today.month, day: 1)!...today
+            let (start, end) = (period.lowerBound, period.upperBound)
+            let builder = ReportBuilder(contexts: contexts, calendar: first.calendar, today: today)
+            let report = try CommandFailure.ledger { () throws(LedgerError) in
+                try builder.build(ledger: ledger, from: start, to: end, title: "双公示报告 \(start) 至 \(end)")
+            }
             let folder = out ?? first.resolve(first.pipeline.reports)
             let paths = try ReportFiles.write(report, folder: folder, name: "report-\(start)-\(end)")
             ReportFiles.printHeadline(report)
             Output.answer("报告：\(paths.json)")
             Output.answer("报告（网页）：\(paths.html)")
         }
-    }
-}
-
-extension ReportBuilder.Department {
-    init(_ context: PipelineContext) {
-        self.init(
-            pipeline: context.pipeline.id, department: context.pipeline.department, kind: context.schema.title, schemaID: context.schema.id)
     }
 }
 

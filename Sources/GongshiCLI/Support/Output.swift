@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import DisclosureCore
+import PipelineRunner
 
 /// Standard output carries only the answer; everything else goes to standard error.
 enum Output {
@@ -7,6 +9,10 @@ enum Output {
     static func answer(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
+
+    /// The engine's transcript: its lines are the answer (standard output), its warnings and
+    /// errors go through swift-log to standard error.
+    static var transcript: Transcript { Transcript(logger: Log.logger) { answer($0) } }
 
     /// Writes one line for people to standard error, prefixed `gongshi:` (or as JSON with
     /// `--log-format json`), through swift-log.

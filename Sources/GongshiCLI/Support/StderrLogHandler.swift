@@ -1,3 +1,5 @@
+import DisclosureCore
+import PipelineRunner
 import Foundation
 import Logging
 import Synchronization
@@ -30,7 +32,7 @@ struct StderrLogHandler: LogHandler {
             line = "gongshi: \(event.message)\n"
         case .json:
             var fields = [
-                ("time", ReportWriter.string(FeedBatchFile.shanghaiTimestamp())),
+                ("time", ReportWriter.string(LedgerClock.now())),
                 ("level", ReportWriter.string(event.level.rawValue)),
                 ("message", ReportWriter.string(event.message.description)),
             ]

@@ -1,9 +1,9 @@
 import ArgumentParser
+import DisclosureCore
 import Foundation
-import PortalAPI
+import PipelineRunner
 import PortalClients
 import SQLiteLedger
-import WorkingDayCalendar
 
 extension Gongshi {
     /// `gongshi upload --portal P --endpoint URL | --sftp URL …`: sends a portal's pending batches
@@ -92,21 +92,15 @@ extension Gongshi {
             settings.retry = RetryPolicy(maxAttempts: attempts, baseDelay: retryDelay, maxDelay: 60, totalBudget: retryBudget)
             settings.showsProgress = isatty(STDERR_FILENO) == 1
             if insecure { Output.warning("警告 [tls-verification-off] 已关闭 TLS 证书验证：只可用于本机沙箱，切勿用于真实门户") }
-            let transport = CurlTransport(settings: settings)
-            let channel: any UploadChannel
+            let channel: any PortalChannel
             if let endpoint {
-                let credentials = try Credentials.load(file: self.credentials)
-                channel = APIChannel(
-                    client: PortalAPIClient(
-                        transport: transport,
-                        endpoint: PortalEndpoint(baseURL: endpoint, appKey: credentials.appKey, secret: credentials.secret)))
+                channel = ChannelFactory.api(endpoint: endpoint, credentials: try Credentials.load(file: credentials), settings: settings)
             } else {
-                channel = SFTPChannel(
-                    transport: transport, directory: sftp ?? "",
-                    login: .init(user: sftpUser ?? "", privateKey: sftpKey ?? "", publicKey: nil, knownHosts: knownHosts ?? ""))
+                channel = ChannelFactory.sftp(
+                    directory: sftp ?? "", user: sftpUser ?? "", privateKey: sftpKey ?? "", knownHosts: knownHosts ?? "", settings: settings)
             }
             let (_, ledger) = try self.ledger.openForWriting(command: "upload --portal \(portal)")
-            let status = try Uploader(ledger: ledger, channel: channel, today: today).uploadPending(portal: portal)
+            let status = try Uploader(ledger: ledger, channel: channel, today: today, transcript: Output.transcript).uploadPending(portal: portal)
             if status != ExitStatus.ok { throw ExitCode(status) }
         }
     }

@@ -1,3 +1,5 @@
+import DisclosureCore
+import PipelineRunner
 import ArgumentParser
 import Foundation
 import PipelineConfig
@@ -46,7 +48,7 @@ extension Gongshi {
 
         func run() throws {
             let today = try self.today.resolve()
-            let context = try PipelineContext.load(pipeline, today: today)
+            let context = try PipelineContext.load(pipeline, today: today, transcript: Output.transcript)
             let ledgerFile = ledgerPath ?? context.resolve(context.pipeline.ledger)
             let (lock, ledger) = try LedgerOptions.openForWriting(path: ledgerFile, command: "withdraw \(record)")
             defer { _ = lock }
@@ -57,11 +59,11 @@ extension Gongshi {
             let waiting = entries.filter { $0.status == .published && $0.withdrawalStatus == "pending" }
             for entry in entries where entry.status == .pending {
                 Output.warning(
-                    "警告 [withdraw-pending-publication] \(entry.portal)/\(entry.feed) \(Withdrawer.decisionNumber(entry.key)) 还在待确认的批次 \(entry.batchID) 中："
+                    "警告 [withdraw-pending-publication] \(entry.portal)/\(entry.feed) \(DecisionKey.number(entry.key)) 还在待确认的批次 \(entry.batchID) 中："
                         + "不要再上传该文件；若门户已收到，确认后再运行一次 withdraw")
             }
             for entry in waiting {
-                Output.answer("撤下已提交、待门户确认：\(entry.portal)/\(entry.feed) \(Withdrawer.decisionNumber(entry.key))")
+                Output.answer("撤下已提交、待门户确认：\(entry.portal)/\(entry.feed) \(DecisionKey.number(entry.key))")
             }
             if live.isEmpty && waiting.isEmpty {
                 if entries.contains(where: { $0.status == .withdrawn }) {
@@ -78,8 +80,10 @@ extension Gongshi {
                     command: "withdraw \(record) \(reason)", today: today.description, startedAt: LedgerClock.now(),
                     pipeline: context.pipeline.id, department: context.pipeline.department)
             }
-            let status = try Withdrawer(context: context, ledger: ledger, run: run, today: today)
-                .withdraw(live.map { ($0, note) }, reason: Withdrawer.Reason(rawValue: reason) ?? .creditRepair)
+            let status = try Withdrawer(
+                context: context, ledger: ledger, run: run, today: today, channels: ChannelFactory(showsProgress: isatty(STDERR_FILENO) == 1),
+                transcript: Output.transcript
+            ).withdraw(live.map { ($0, note) }, reason: Withdrawer.Reason(rawValue: reason) ?? .creditRepair)
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
             if status != ExitStatus.ok { throw ExitCode(status) }
         }

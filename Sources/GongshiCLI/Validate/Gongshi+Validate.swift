@@ -1,3 +1,4 @@
+import PipelineRunner
 import ArgumentParser
 import DisclosureCore
 import Foundation
@@ -79,13 +80,12 @@ extension Gongshi {
             let language = Language(rawValue: language) ?? .zh
             let today = try self.today.resolve()
             if let pipelineFile {
-                let context = try PipelineContext.load(pipelineFile, today: today)
-                let status = try PipelineRun(context: context, today: today, range: nil, dryRun: true, ledgerPath: nil).execute()
+                let status = try Run.execute(pipelineFile, request: RunRequest(today: today, dryRun: true), ledgerPath: nil)
                 if status != ExitStatus.ok { throw ExitCode(status) }
                 return
             }
             let schema = try loadSchema()
-            let writer = try ReportWriter(json: format == .json, language: language, reportPath: reportPath)
+            let writer = try ReportWriter(json: format == .json, language: language, reportPath: reportPath, output: .standardOutput)
             let options = try inputOptions(schema: schema)
             let report = try FileValidator.validate(files: files, schema: schema, today: today, options: options, writer: writer)
             try writer.finish(report)
@@ -94,17 +94,7 @@ extension Gongshi {
 
         /// `--encoding`, `--mapping`, `--xml-record` and `--xsd`, checked before any file is read.
         private func inputOptions(schema: PublicationSchema) throws -> InputOptions {
-            try InputOptions.make(encoding: encoding, mapping: mapping, xmlRecord: xmlRecord, xsd: xsd, schema: schema)
-        }
-
-        /// A configuration file on disk, or its problem on standard error and exit 78.
-        static func document(_ path: String) throws -> SchemaDocument {
-            do {
-                return try SchemaDocument.disk(path)
-            } catch {
-                Output.error(error.description)
-                throw ExitCode(ExitStatus.configuration)
-            }
+            try InputOptions.make(encoding: encoding, mapping: mapping, xmlRecord: xmlRecord, xsd: xsd, schema: schema, transcript: Output.transcript)
         }
 
         private func loadSchema() throws -> PublicationSchema {
@@ -114,7 +104,7 @@ extension Gongshi {
         /// The schema `--schema FILE` or `--kind KIND` names.
         static func loadSchema(kind: String?, schemaFile: String?) throws -> PublicationSchema {
             if let schemaFile {
-                return try SchemaLoader.load(try document(schemaFile)).orConfigurationFailure()
+                return try SchemaLoader.load(try ConfigFiles.document(schemaFile, transcript: Output.transcript)).orConfigurationFailure(Output.transcript)
             }
             switch SchemaCatalog.find(kind: kind ?? "") {
             case .found(let schema): return schema
@@ -126,18 +116,6 @@ extension Gongshi {
                 for issue in failure.issues { Output.error(issue.description) }
                 throw ExitCode(ExitStatus.configuration)
             }
-        }
-    }
-}
-
-extension Result where Failure == SchemaLoadFailure {
-    /// The value, or every problem on standard error and exit 78.
-    func orConfigurationFailure() throws -> Success {
-        switch self {
-        case .success(let value): return value
-        case .failure(let failure):
-            for issue in failure.issues { Output.error(issue.description) }
-            throw ExitCode(ExitStatus.configuration)
         }
     }
 }

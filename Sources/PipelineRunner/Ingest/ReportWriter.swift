@@ -1,6 +1,6 @@
-import DisclosureCore
+public import DisclosureCore
 import FeedEncoders
-import Foundation
+public import Foundation
 import WorkingDayCalendar
 
 /// Writes the validation report as it goes, file by file, so that memory does not grow with the
@@ -9,20 +9,22 @@ import WorkingDayCalendar
 ///
 /// The JSON keys are in sorted order, so the problem list (`errors`) comes first and the counts,
 /// known only at the end, last: `{"errors":[…],"files":[…],"schema":{…},"stats":{…},"today":…,"valid":…}`.
-final class ReportWriter {
+public final class ReportWriter {
     private let language: Language
     private let json: Bool
-    private var output = OutputBuffer(handle: .standardOutput)
+    private var output: OutputBuffer
     private var reportFile: (handle: FileHandle, temporary: String, path: String)?
     private var reportBuffer: OutputBuffer?
     private var firstIssue = true
     /// With `keepsIssues`, the problems of whole files are also kept as values (for the ledger's
     /// 台账 of problems); held ones join them only when their file is read whole.
-    var keepsIssues = false
-    private(set) var keptIssues: [Issue] = []
+    public var keepsIssues = false
+    public private(set) var keptIssues: [Issue] = []
     private var heldKept: [Issue] = []
 
-    init(json: Bool, language: Language, reportPath: String?) throws {
+    /// - Parameter output: where the text or JSON goes (the shell passes standard output); nil: nowhere.
+    public init(json: Bool, language: Language, reportPath: String?, output: FileHandle?) throws {
+        self.output = OutputBuffer(handle: output)
         self.json = json
         self.language = language
         if let reportPath {
@@ -30,7 +32,7 @@ final class ReportWriter {
             reportFile = (handle, temporary, reportPath)
             reportBuffer = OutputBuffer(handle: handle)
         }
-        if json { output.write("{\"errors\":[") }
+        if json { self.output.write("{\"errors\":[") }
         reportBuffer?.write("{\"errors\":[")
     }
 
@@ -93,13 +95,13 @@ final class ReportWriter {
     }
 
     /// Hands back the kept problems and forgets them.
-    func takeKeptIssues() -> [Issue] {
+    public func takeKeptIssues() -> [Issue] {
         defer { keptIssues = [] }
         return keptIssues
     }
 
     /// Writes the counts and closes the report.
-    func finish(_ report: ValidationReport) throws {
+    public func finish(_ report: ValidationReport) throws {
         let tail = "\n]," + Self.jsonTail(report) + "}\n"
         if json {
             output.write(tail)
@@ -120,7 +122,7 @@ final class ReportWriter {
 
     // MARK: - Rendering
 
-    static func text(_ issue: Issue, language: Language) -> String {
+    public static func text(_ issue: Issue, language: Language) -> String {
         var place = issue.file ?? ""
         if let row = issue.row ?? issue.line { place += ":\(row)" }
         let field = issue.field.map { "\($0): " } ?? ""
@@ -129,7 +131,7 @@ final class ReportWriter {
     }
 
     /// One file's counts: read = valid + invalid, and the rows skipped.
-    static func summary(_ file: ValidationReport.FileSummary, language: Language) -> String {
+    public static func summary(_ file: ValidationReport.FileSummary, language: Language) -> String {
         switch language {
         case .zh:
             file.failed
@@ -142,7 +144,7 @@ final class ReportWriter {
         }
     }
 
-    static func summary(_ report: ValidationReport, language: Language) -> String {
+    public static func summary(_ report: ValidationReport, language: Language) -> String {
         let failed = report.failedFiles
         switch language {
         case .zh:
@@ -157,13 +159,13 @@ final class ReportWriter {
     }
 
     /// One problem as a JSON object with sorted keys.
-    static func json(_ issue: Issue, language: Language) -> String {
+    public static func json(_ issue: Issue, language: Language) -> String {
         "{\"code\":\(string(issue.column)),\"field\":\(string(issue.field)),\"file\":\(string(issue.file)),"
             + "\"line\":\(issue.line.map(String.init) ?? "null"),\"message\":\(string(issue.message.text(language))),\"row\":\(issue.row.map(String.init) ?? "null"),"
             + "\"severity\":\(string(issue.severity.rawValue)),\"type\":\(string(issue.type)),\"value\":\(string(issue.value))}"
     }
 
-    static func jsonTail(_ report: ValidationReport) -> String {
+    public static func jsonTail(_ report: ValidationReport) -> String {
         let files = report.files.map { file in
             "{\"failed\":\(file.failed),\"file\":\(string(file.file)),\"invalid\":\(file.invalid),"
                 + "\"records\":\(file.records),\"skipped\":\(file.skipped),\"valid\":\(file.valid)}"
@@ -176,7 +178,7 @@ final class ReportWriter {
     }
 
     /// A JSON string literal (or `null`): quotes, backslashes and control characters escaped.
-    static func string(_ text: String?) -> String {
+    public static func string(_ text: String?) -> String {
         guard let text else { return "null" }
         return String(decoding: FeedEncoder.jsonString(text), as: UTF8.self)
     }
@@ -217,10 +219,10 @@ final class SpillFile {
 
 /// Buffered writes to a file handle.
 struct OutputBuffer {
-    let handle: FileHandle
+    let handle: FileHandle?
     private var buffer = Data()
 
-    init(handle: FileHandle) {
+    init(handle: FileHandle?) {
         self.handle = handle
     }
 
@@ -236,7 +238,7 @@ struct OutputBuffer {
 
     mutating func flush() {
         guard !buffer.isEmpty else { return }
-        handle.write(buffer)
+        handle?.write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -1,27 +1,26 @@
-import DisclosureCore
-import PipelineConfig
-import SQLiteLedger
-import WorkingDayCalendar
+public import DisclosureCore
+public import PipelineConfig
+public import WorkingDayCalendar
 
 /// The publication period of each record of a pipeline whose kind has periods (penalties): the
 /// severity from the pipeline's rule (`publication_period:`, default 一般), the regime from the
 /// decision date, both from data (`schemas/periods/`).
-struct PeriodAssessor {
+public struct PeriodAssessor {
     let periods: PublicationPeriods
     let rule: SeverityRule
     let schema: PublicationSchema
     private let dateField: Int?
 
     /// nil for kinds without publication periods (permits, commitments).
-    init?(context: PipelineContext) {
-        guard let periods = PublicationPeriodsLoader.periods(forKind: context.schema.id) else { return nil }
+    public init?(schema: PublicationSchema, pipeline: Pipeline) {
+        guard let periods = PublicationPeriodsLoader.periods(forKind: schema.id) else { return nil }
         self.periods = periods
-        self.rule = context.pipeline.publicationPeriod ?? SeverityRule(defaultSeverity: .general)
-        self.schema = context.schema
-        self.dateField = context.schema.decisionDateField.flatMap(context.schema.index(of:))
+        self.rule = pipeline.publicationPeriod ?? SeverityRule(defaultSeverity: .general)
+        self.schema = schema
+        self.dateField = schema.decisionDateField.flatMap(schema.index(of:))
     }
 
-    func period(_ record: ValidRecord) -> RecordPeriod? {
+    public func period(_ record: ValidRecord) -> RecordPeriod? {
         var values: [String: String] = [:]
         for (index, field) in schema.fields.enumerated() where index < record.values.count {
             if let value = record.values[index] { values[field.name] = value }
@@ -46,13 +45,13 @@ struct PeriodAssessor {
     }
 
     /// A regime's title (发改办财金〔2019〕527号) from its id.
-    func title(ofRegime id: String?) -> String {
+    public func title(ofRegime id: String?) -> String {
         guard let id else { return "" }
         return periods.regimes.first { $0.id == id }?.title ?? id
     }
 
     /// Why a record must not be sent today (its period has ended, or it is not published), or nil.
-    func reasonNotToSend(_ period: RecordPeriod?, today: CalendarDate) -> String? {
+    public func reasonNotToSend(_ period: RecordPeriod?, today: CalendarDate) -> String? {
         guard let period, let ends = period.expiresOn, ends <= today.description else { return nil }
         if period.repairFrom == nil, period.regime != nil { return "按\(title(ofRegime: period.regime))不予公示（\(period.severity)）" }
         return "公示期已满（\(title(ofRegime: period.regime))，\(period.severity)，至 \(ends)），不再公示"

@@ -1,9 +1,10 @@
-import DisclosureCore
-import Foundation
-import SQLiteLedger
-import WorkingDayCalendar
+public import DisclosureCore
+public import Foundation
+public import WorkingDayCalendar
 
-/// Publishes a portal's feeds through the outbox, exactly once, with the ledger.
+/// Plans a portal's feeds against the ledger and publishes what is new or changed, exactly once:
+/// every batch is staged, recorded pending and delivered into the outbox folder; API and SFTP
+/// portals then take it from there through their channel (``Uploader``).
 ///
 /// The outbox is the transport for portals that take files through a web form: a clerk uploads
 /// the files from `OUTBOX/<portal>/<date>/` and then confirms (`gongshi ledger confirm BATCH`, or
@@ -25,32 +26,26 @@ import WorkingDayCalendar
 /// Before anything new, ``reconcile()`` settles every pending batch of the portal left by an
 /// earlier run: a receipt dropped in is recorded, staged bytes are delivered under the same
 /// batch id, and a batch whose bytes are gone is marked failed so its records are planned again.
-struct OutboxPublisher {
-    let ledger: Ledger
+public struct FeedPublisher {
+    let ledger: any PublicationLedger
     let run: Int64
     let outbox: URL
     let profile: PortalProfile
     let today: CalendarDate
-    let calendar: WorkingDayCalendar?
+    let deadlines: Deadlines
+    let transcript: Transcript
 
-    /// What a feed run did, for the summary line.
-    struct FeedCounts {
-        var published = 0
-        var corrected = 0
-        var unchanged = 0
-        var withdrawn = 0
-        var repeated = 0
-        var stillRejected = 0
-        var republished = 0
-    }
-
-    static func state(_ status: PublicationStatus) -> PublicationPlanner.Known.State {
-        switch status {
-        case .withdrawn: .withdrawn
-        case .published: .published
-        case .rejected: .rejected
-        case .pending, .failed: .pending
-        }
+    public init(
+        ledger: any PublicationLedger, run: Int64, outbox: URL, profile: PortalProfile, today: CalendarDate, calendar: WorkingDayCalendar?,
+        transcript: Transcript
+    ) {
+        self.ledger = ledger
+        self.run = run
+        self.outbox = outbox
+        self.profile = profile
+        self.today = today
+        self.deadlines = Deadlines(profile: profile, calendar: calendar)
+        self.transcript = transcript
     }
 
     private var stagingRoot: URL { outbox.appendingPathComponent(".staging") }
@@ -62,7 +57,7 @@ struct OutboxPublisher {
     // MARK: Reconcile
 
     /// Settles the portal's pending batches from earlier runs; returns the lines to print.
-    func reconcile() throws(CommandFailure) -> [String] {
+    public func reconcile() throws(CommandFailure) -> [String] {
         var lines: [String] = []
         for batch in try CommandFailure.ledger({ () throws(LedgerError) in try ledger.batches(portal: profile.id, status: .pending) }) {
             let final = URL(fileURLWithPath: batch.outboxPath)
@@ -95,107 +90,29 @@ struct OutboxPublisher {
 
     // MARK: Publish
 
-    /// A row to send, with its content hash and (for a correction) the hash it corrects.
-    typealias Entry = (row: FeedPlan.Row, hash: String, previous: String?)
-
-    /// Cuts the rows of each operation, as they come, into batches of at most `limit` and hands
-    /// each full batch on (`finish` hands on the last, partial ones): one batch per operation in
-    /// memory at a time.
-    struct Batcher {
-        let limit: Int
-        let body: (BatchOperation, Int, [Entry]) throws -> Void
-        private var open: [BatchOperation: (part: Int, rows: [Entry])] = [:]
-
-        init(limit: Int, _ body: @escaping (BatchOperation, _ part: Int, [Entry]) throws -> Void) {
-            self.limit = max(1, limit)
-            self.body = body
-        }
-
-        mutating func add(_ operation: BatchOperation, _ entry: Entry) throws {
-            open[operation, default: (0, [])].rows.append(entry)
-            if let batch = open[operation], batch.rows.count >= limit { try flush(operation) }
-        }
-
-        mutating func finish() throws {
-            for operation in [BatchOperation.publish, .correct, .republish] where !(open[operation]?.rows.isEmpty ?? true) {
-                try flush(operation)
-            }
-        }
-
-        private mutating func flush(_ operation: BatchOperation) throws {
-            guard var batch = open[operation] else { return }
-            batch.part += 1
-            try body(operation, batch.part, batch.rows)
-            open[operation] = (batch.part, [])
-        }
-    }
-
-    /// How many rows are decided against the ledger at once (one query for their keys).
-    static let planningChunk = 1000
-
-    /// Plans one feed against the ledger, walking its rows sorted by key a chunk at a time, and
-    /// hands each row to send to `take` as it is decided: used by the publisher and by dry runs.
-    /// Memory holds one chunk, not the feed. Keys are unique in the walk (a repeated key is
-    /// counted, not sent), so sending a batch before the rest is decided cannot change a decision.
-    static func plan(
-        _ feed: SpooledFeed, ledger: Ledger?, republishing: Bool, take: (BatchOperation, Entry) throws -> Void
+    /// Plans one feed against the ledger (or, with none, as if the portal had nothing), walking its
+    /// rows sorted by key a chunk at a time, and hands each row to send to `take` as it is decided:
+    /// used by the publisher, by previews and by dry runs.
+    public static func plan(
+        _ feed: SpooledFeed, ledger: (any PlanningLedger)?, republishing: Bool, take: (BatchOperation, PlannedRow) throws -> Void
     ) throws -> FeedCounts {
-        var counts = FeedCounts()
-        var previousKey: String?
-        var chunk: [FeedPlan.Row] = []
-        func decide() throws {
-            let keys = Set(chunk.map(\.key))
-            let known = try ledger.map { ledger in
-                try CommandFailure.ledger { () throws(LedgerError) in
+        try PublicationPlanner.walk(
+            try feed.sortedRows(), republishing: republishing,
+            hash: { Digest.sha256Hex(values: [feed.feed.name] + $0.cells) },
+            known: { keys throws(CommandFailure) in
+                guard let ledger else { return [:] }
+                return try CommandFailure.ledger { () throws(LedgerError) in
                     try ledger.currentPublications(portal: feed.portal, feed: feed.feed.name, keys: keys)
-                }
-            } ?? [:]
-            for row in chunk {
-                defer { previousKey = row.key }
-                guard row.key != previousKey else {
-                    counts.repeated += 1
-                    continue
-                }
-                let hash = Digest.sha256Hex(values: [feed.feed.name] + row.cells)
-                let state = known[row.key].map {
-                    PublicationPlanner.Known(contentHash: $0.contentSHA256, state: Self.state($0.status), batchID: $0.batchID)
-                }
-                switch PublicationPlanner.decide(hash: hash, known: state, republishing: republishing) {
-                case .publish:
-                    counts.published += 1
-                    try take(.publish, (row, hash, nil))
-                case .correct(let previous):
-                    counts.corrected += 1
-                    try take(.correct, (row, hash, previous))
-                case .republish:
-                    counts.republished += 1
-                    try take(.republish, (row, hash, nil))
-                case .unchanged: counts.unchanged += 1
-                case .withdrawn: counts.withdrawn += 1
-                case .stillRejected: counts.stillRejected += 1
-                case .repeatedKey: counts.repeated += 1
-                }
-            }
-            chunk.removeAll(keepingCapacity: true)
-        }
-        for row in try feed.sortedRows() {
-            chunk.append(row)
-            // A chunk ends between keys, so that a repeated key is decided in the chunk of its first row.
-            if chunk.count >= planningChunk, let last = chunk.last, last.key != chunk[chunk.count - 2].key {
-                let carry = chunk.removeLast()
-                try decide()
-                chunk.append(carry)
-            }
-        }
-        try decide()
-        return counts
+                }.mapValues { PublicationPlanner.Known(contentHash: $0.contentSHA256, state: PublicationPlanner.state($0.status), batchID: $0.batchID) }
+            },
+            take: take)
     }
 
     /// Plans one feed against the ledger and sends what is new or changed, a batch as soon as it
     /// is full; returns the counts and prints a line per batch.
-    func publish(_ spooled: SpooledFeed, schema: PublicationSchema, republishing: Bool = false) throws -> FeedCounts {
+    public func publish(_ spooled: SpooledFeed, schema: PublicationSchema, republishing: Bool = false) throws -> FeedCounts {
         let feed = spooled.feed
-        var batcher = Batcher(limit: feed.batchLimit) { operation, part, batch in
+        var batcher = Batcher<PlannedRow>(limit: feed.batchLimit) { operation, part, batch in
             try send(
                 batch.map(\.row), hashes: batch.map(\.hash), previous: batch.map(\.previous), feed: feed, schema: schema, part: part,
                 operation: operation)
@@ -215,8 +132,8 @@ struct OutboxPublisher {
         let final = try stageRecordDeliver(id: file.id, fileName: file.fileName, payload: file.payload, manifest: file.manifest) { final in
             let publications = zip(rows, zip(hashes, previous)).map { row, hashes in
                 NewPublication(
-                    key: row.key, contentSHA256: hashes.0, previousSHA256: hashes.1, decisionDate: Self.isoDate(row.decisionDate),
-                    dueOn: dueDate(row.decisionDate), subjectCode: row.subjectCode, subjectName: row.subjectName,
+                    key: row.key, contentSHA256: hashes.0, previousSHA256: hashes.1, decisionDate: Deadlines.isoDate(row.decisionDate),
+                    dueOn: deadlines.dueDate(row.decisionDate), subjectCode: row.subjectCode, subjectName: row.subjectName,
                     schemaVersion: schema.version, profileVersion: profile.version)
             }
             let batch = NewBatch(
@@ -225,14 +142,14 @@ struct OutboxPublisher {
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordPending(batch, publications: publications, run: run) }
         }
         let what = operation == .correct ? "更正" : operation == .republish ? "重新公示" : "新公示"
-        Output.answer("\(what)：批次 \(file.id) \(final.path)（\(rows.count) 条）[\(feed.name)]；\(Self.nextStep(file.id))")
+        transcript.line("\(what)：批次 \(file.id) \(final.path)（\(rows.count) 条）[\(feed.name)]；\(Self.nextStep(file.id))")
     }
 
     /// One file through the steps, each durable before the next: stage (payload and manifest under
     /// `.staging/<id>/`), record it pending (`record`, given the final place; one transaction),
     /// deliver into `OUTBOX/<portal>/<date>/`, note it delivered. Feed batches and withdrawal
     /// files alike. Returns the final place.
-    func stageRecordDeliver(
+    public func stageRecordDeliver(
         id: String, fileName: String, payload: [UInt8], manifest: [UInt8]?, record: (_ final: URL) throws -> Void
     ) throws -> URL {
         let final = outbox.appendingPathComponent(profile.id).appendingPathComponent(today.description).appendingPathComponent(fileName)
@@ -253,7 +170,7 @@ struct OutboxPublisher {
     }
 
     /// What the clerk does next with a batch in the outbox.
-    static func nextStep(_ id: String) -> String {
+    public static func nextStep(_ id: String) -> String {
         "用 gongshi upload 发送，或在门户网页上传后运行 gongshi ledger confirm \(id)"
     }
 
@@ -283,58 +200,9 @@ struct OutboxPublisher {
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.markDelivered(batch: id, at: LedgerClock.now()) }
     }
 
-    /// The disclosure deadline for a decision date, or `nil` (no deadline in the profile, no date,
-    /// or a date the calendar does not cover).
-    private func dueDate(_ decision: String?) -> String? {
-        guard let days = profile.deadlineWorkingDays, let decision, let date = try? CalendarDate.parse(decision),
-            let calendar, let due = try? calendar.deadline(after: date, workingDays: days)
-        else { return nil }
-        return due.description
-    }
-
-    /// A date as the ledger stores it, `YYYY-MM-DD` (records may write `YYYY/MM/DD`).
-    static func isoDate(_ text: String?) -> String? {
-        guard let text else { return nil }
-        return (try? CalendarDate.parse(text))?.description ?? text
-    }
-
     /// Whether the file at `path` exists with exactly these bytes.
     static func holds(_ path: String, sha256: String) -> Bool {
         Digest.fingerprint(path: path)?.sha256 == sha256
     }
 }
 
-/// A portal's receipt saved beside a feed file as `<file>.receipt`.
-enum ReceiptFile {
-    static let suffix = ".receipt"
-    /// Receipts above this size are recorded by hash only.
-    static let textLimit = 16 * 1024
-
-    static func read(besides feedPath: String) throws(CommandFailure) -> (path: String, receipt: Receipt)? {
-        let path = feedPath + suffix
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return (path, try read(path))
-    }
-
-    static func read(_ path: String) throws(CommandFailure) -> Receipt {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure(status: ExitStatus.noInput, code: "receipt-unreadable", message: "无法读取回执文件 \(path)")
-        }
-        let bytes = [UInt8](data)
-        let text = bytes.count <= textLimit ? String(validating: bytes, as: UTF8.self) : nil
-        return Receipt(text: text ?? "（\(bytes.count) 字节，非 UTF-8 文本或过大，只记录 SHA-256）", sha256: Digest.sha256Hex(bytes))
-    }
-}
-
-/// The line for a confirmation, shared by reconcile and `ledger confirm`.
-enum ConfirmMessage {
-    static func line(_ outcome: ConfirmOutcome, batch: BatchInfo, source: String) -> String {
-        switch outcome {
-        case .confirmed(let records):
-            "已确认：批次 \(batch.id)（\(batch.fileName)）\(records) 条记为\(batch.operation == .withdraw ? "已撤下" : "已公示")；依据：\(source)"
-        case .alreadyConfirmed(let on): "批次 \(batch.id) 已于 \(on) 确认，不再重复登记"
-        case .failedBatch: "批次 \(batch.id) 已标为失败，不能确认；其中记录会在下次运行时重新生成"
-        case .unknownBatch: "台账中没有批次 \(batch.id)"
-        }
-    }
-}

@@ -1,6 +1,6 @@
 import DisclosureCore
 import Foundation
-@testable import GongshiCLI
+@testable import PipelineRunner
 import GongshiTesting
 import Testing
 

@@ -1,29 +1,43 @@
-import DisclosureCore
-import DisclosureReports
-import Foundation
-import PipelineConfig
-import SQLiteLedger
-import WorkingDayCalendar
+public import DisclosureCore
+public import WorkingDayCalendar
 
 /// Builds the credit office's report from the ledger: sums and capped lists come from SQL
 /// (``Ledger/reportRows(from:to:limit:)``); each record's first publication is streamed
 /// (``Ledger/forEachFirstPublication(from:to:_:)``) and its deadline state worked out here — the
 /// arithmetic in one place, so the JSON and the HTML carry the same figures, and memory does not
 /// grow with the ledger.
-struct ReportBuilder {
+public struct ReportBuilder {
     /// A department's pipeline, as the report names it.
-    struct Department {
-        let pipeline: String
-        let department: String
+    public struct Department: Sendable {
+        public let pipeline: String
+        public let department: String
         /// The record kind's Chinese title (行政处罚).
-        let kind: String
+        public let kind: String
         /// The schema id of its records (for period lines, which the ledger keeps by kind).
-        let schemaID: String
+        public let schemaID: String
+
+        public init(pipeline: String, department: String, kind: String, schemaID: String) {
+            self.pipeline = pipeline
+            self.department = department
+            self.kind = kind
+            self.schemaID = schemaID
+        }
     }
 
     let departments: [Department]
     let calendar: WorkingDayCalendar
     let today: CalendarDate
+
+    /// Regime titles by id (发改办财金〔2019〕527号), for the 信用修复 lines; the data lives in
+    /// `schemas/periods/`, which the caller loads.
+    let regimeTitles: [String: String]
+
+    public init(departments: [Department], calendar: WorkingDayCalendar, today: CalendarDate, regimeTitles: [String: String] = [:]) {
+        self.departments = departments
+        self.regimeTitles = regimeTitles
+        self.calendar = calendar
+        self.today = today
+    }
 
     /// Timeliness counts of one department and decision month.
     private struct Timeliness {
@@ -31,11 +45,11 @@ struct ReportBuilder {
         var due = 0
     }
 
-    func build(ledger: Ledger, from: CalendarDate, to: CalendarDate, title: String) throws(CommandFailure) -> CreditReport {
+    public func build(
+        ledger: any ReportLedger & WithdrawalLedger, from: CalendarDate, to: CalendarDate, title: String
+    ) throws(LedgerError) -> CreditReport {
         let limit = ReportLimits.lines
-        let rows = try CommandFailure.ledger { () throws(LedgerError) in
-            try ledger.reportRows(from: from.description, to: to.description, limit: limit)
-        }
+        let rows = try ledger.reportRows(from: from.description, to: to.description, limit: limit)
         let known = Set(departments.map(\.pipeline))
         func mine(_ pipeline: String?) -> Bool { pipeline.map(known.contains) ?? false }
         func name(_ pipeline: String?) -> String {
@@ -70,24 +84,22 @@ struct ReportBuilder {
         var counts = Dictionary(uniqueKeysWithValues: DeadlineLine.State.allCases.map { ($0.rawValue, 0) })
         var listed: [DeadlineLine.State: [DeadlineLine]] = [:]
         var timeliness: [String: Timeliness] = [:]
-        try CommandFailure.ledger { () throws(LedgerError) in
-            try ledger.forEachFirstPublication(from: from.description, to: to.description) { first in
-                guard mine(first.pipeline), let state = state(first) else { return }
-                // Records decided earlier count only while they still wait.
-                guard first.decidedInPeriod || state == .overdue || state == .dueSoon else { return }
-                counts[state.rawValue, default: 0] += 1
-                if first.decidedInPeriod, [.onTime, .late, .overdue].contains(state), let decided = first.decisionDate {
-                    let key = "\(first.pipeline ?? "")\u{1F}\(decided.prefix(7))"
-                    timeliness[key, default: Timeliness()].due += 1
-                    if state == .onTime { timeliness[key, default: Timeliness()].onTime += 1 }
-                }
-                if [.overdue, .dueSoon, .late].contains(state), listed[state, default: []].count < limit {
-                    listed[state, default: []].append(
-                        DeadlineLine(
-                            department: name(first.pipeline), portal: first.portal, feed: first.feed,
-                            decisionNumber: Withdrawer.decisionNumber(first.key), decisionDate: first.decisionDate, dueOn: first.dueOn,
-                            publishedOn: first.publishedOn, state: state))
-                }
+        try ledger.forEachFirstPublication(from: from.description, to: to.description) { first in
+            guard mine(first.pipeline), let state = state(first) else { return }
+            // Records decided earlier count only while they still wait.
+            guard first.decidedInPeriod || state == .overdue || state == .dueSoon else { return }
+            counts[state.rawValue, default: 0] += 1
+            if first.decidedInPeriod, [.onTime, .late, .overdue].contains(state), let decided = first.decisionDate {
+                let key = "\(first.pipeline ?? "")\u{1F}\(decided.prefix(7))"
+                timeliness[key, default: Timeliness()].due += 1
+                if state == .onTime { timeliness[key, default: Timeliness()].onTime += 1 }
+            }
+            if [.overdue, .dueSoon, .late].contains(state), listed[state, default: []].count < limit {
+                listed[state, default: []].append(
+                    DeadlineLine(
+                        department: name(first.pipeline), portal: first.portal, feed: first.feed,
+                        decisionNumber: DecisionKey.number(first.key), decisionDate: first.decisionDate, dueOn: first.dueOn,
+                        publishedOn: first.publishedOn, state: state))
             }
         }
         let deadlines = Array(([.overdue, .dueSoon, .late] as [DeadlineLine.State]).flatMap { listed[$0] ?? [] }.prefix(limit))
@@ -111,10 +123,8 @@ struct ReportBuilder {
         var eligible: [PeriodEntry] = []
         var eligibleTotal = 0
         for kind in Set(departments.map(\.schemaID)).sorted() {
-            try CommandFailure.ledger { () throws(LedgerError) in
-                eligible += try ledger.repairEligible(today: today.description, kind: kind, limit: limit - eligible.count)
-                eligibleTotal += try ledger.repairEligibleCount(today: today.description, kind: kind)
-            }
+            eligible += try ledger.repairEligible(today: today.description, kind: kind, limit: limit - eligible.count)
+            eligibleTotal += try ledger.repairEligibleCount(today: today.description, kind: kind)
         }
         return CreditReport(
             title: title, from: from.description, to: to.description, today: today.description, departments: summaries,
@@ -128,23 +138,23 @@ struct ReportBuilder {
             portalRejections: rows.rejections.filter { mine($0.pipeline) }.map { publication in
                 RejectionLine(
                     department: name(publication.pipeline), portal: publication.portal, feed: publication.feed,
-                    decisionNumber: Withdrawer.decisionNumber(publication.key), batch: publication.batchID, position: publication.position,
+                    decisionNumber: DecisionKey.number(publication.key), batch: publication.batchID, position: publication.position,
                     reason: publication.rejectionReason ?? "")
             },
             deadlines: deadlines, deadlineCounts: counts,
             withdrawals: rows.withdrawals.filter { mine($0.pipeline) }.map { withdrawal in
                 WithdrawalLine(
                     department: name(withdrawal.pipeline), portal: withdrawal.portal, feed: withdrawal.feed,
-                    decisionNumber: Withdrawer.decisionNumber(withdrawal.key), reason: withdrawal.reason, note: withdrawal.basis,
+                    decisionNumber: DecisionKey.number(withdrawal.key), reason: withdrawal.reason, note: withdrawal.basis,
                     requestedOn: withdrawal.requestedOn, status: withdrawal.status)
             },
             repairEligible: eligible.compactMap { entry in
                 guard let department = departments.first(where: { $0.schemaID == entry.publication.kind }) else { return nil }
                 return PeriodLine(
                     department: department.department, portal: entry.publication.portal,
-                    decisionNumber: Withdrawer.decisionNumber(entry.publication.key), subjectName: entry.publication.subjectName,
+                    decisionNumber: DecisionKey.number(entry.publication.key), subjectName: entry.publication.subjectName,
                     decisionDate: entry.publication.decisionDate, severity: entry.severity,
-                    regime: PublicationPeriodsLoader.bundled.flatMap(\.regimes).first { $0.id == entry.regime }?.title ?? entry.regime,
+                    regime: entry.regime.flatMap { regimeTitles[$0] } ?? entry.regime,
                     repairFrom: entry.repairFrom, expiresOn: entry.expiresOn)
             },
             totals: (rows.rejectionsTotal, rows.withdrawalsTotal, eligibleTotal))
@@ -170,7 +180,7 @@ struct ReportBuilder {
         var year = from.year
         var month = from.month
         while (year, month) <= (to.year, to.month) {
-            months.append(String(format: "%04d-%02d", year, month))
+            months.append(String(year) + (month < 10 ? "-0" : "-") + String(month))
             month += 1
             if month > 12 {
                 month = 1

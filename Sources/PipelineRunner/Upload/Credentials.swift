@@ -4,14 +4,19 @@ import Foundation
 /// one per line) or from the environment (`GONGSHI_PORTAL_APP_KEY`, `GONGSHI_PORTAL_SECRET`) —
 /// never from a pipeline's YAML or the command line, where they would be seen. The secret never
 /// appears in output: messages name the file or the variable, not the value.
-struct Credentials {
-    static let appKeyVariable = "GONGSHI_PORTAL_APP_KEY"
-    static let secretVariable = "GONGSHI_PORTAL_SECRET"
+public struct Credentials: Sendable {
+    public static let appKeyVariable = "GONGSHI_PORTAL_APP_KEY"
+    public static let secretVariable = "GONGSHI_PORTAL_SECRET"
 
-    let appKey: String
-    let secret: String
+    public let appKey: String
+    public let secret: String
 
-    static func load(file: String?) throws(CommandFailure) -> Credentials {
+    public init(appKey: String, secret: String) {
+        self.appKey = appKey
+        self.secret = secret
+    }
+
+    public static func load(file: String?) throws(CommandFailure) -> Credentials {
         if let file { return try read(file) }
         let environment = ProcessInfo.processInfo.environment
         guard let appKey = environment[appKeyVariable], !appKey.isEmpty, let secret = environment[secretVariable], !secret.isEmpty

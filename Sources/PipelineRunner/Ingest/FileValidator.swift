@@ -1,8 +1,8 @@
-import DisclosureCore
+public import DisclosureCore
 import Foundation
 import Glibc
 import SourceDecoders
-import WorkingDayCalendar
+public import WorkingDayCalendar
 
 /// Reads files in chunks and feeds their rows to a ``ValidationSession``: the only file I/O of
 /// `gongshi validate`. One broken file fails on its own; the others go through.
@@ -14,7 +14,7 @@ import WorkingDayCalendar
 ///                              ValidationSession.merge ◀───────────────────┘ (this thread:
 ///                              duplicate keys, counts, issues)
 /// ```
-enum FileValidator {
+public enum FileValidator {
     /// Bytes read at a time; memory stays bounded by this, the batches in flight and the longest
     /// row, not the file size.
     static let chunkSize = 4 << 20
@@ -32,7 +32,7 @@ enum FileValidator {
 
     /// Validates the files in order, handing their problems to `writer` as they are found: the
     /// header's at once, the records' held back until the file is known to be whole.
-    static func validate(
+    public static func validate(
         files: [String], schema: PublicationSchema, today: CalendarDate, options: InputOptions, writer: ReportWriter
     ) throws -> ValidationReport {
         try validate(files: files, schema: schema, today: today, options: options, writer: writer, records: nil)
@@ -41,7 +41,7 @@ enum FileValidator {
     /// Validates the files, handing each valid record to `records` as it is found (a batch at a
     /// time, in file order); a file that fails after some of its records were handed over is
     /// reported to the sink as failed, and the sink drops them.
-    static func validate(
+    public static func validate(
         files: [String], schema: PublicationSchema, today: CalendarDate, options: InputOptions, writer: ReportWriter,
         records: (any RecordSink)?
     ) throws -> ValidationReport {
@@ -54,7 +54,7 @@ enum FileValidator {
         }
         let workers = self.workers
         for file in files {
-            let isXML = file.lowercased().hasSuffix(".xml")
+            let isXML = InputOptions.Format.of(file, declared: options.format) == .xml
             session.beginFile(file, byLine: isXML)
             let sink = IssueSink(writer: writer, records: records)
             if isXML {
@@ -530,11 +530,4 @@ private final class BufferedSource {
         start += count
         return count
     }
-}
-
-/// Where valid records go as validation finds them: a batch at a time, then the end of each file
-/// (a failed file's records, already handed over, are to be dropped).
-protocol RecordSink: AnyObject {
-    func accept(_ records: [ValidRecord]) throws
-    func endFile(failed: Bool) throws
 }

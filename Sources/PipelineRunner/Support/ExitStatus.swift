@@ -22,10 +22,23 @@ public enum ExitStatus {
 }
 
 /// A command that cannot give its answer: one line for standard error, and the exit status.
-struct CommandFailure: Error {
-    let status: Int32
-    let code: String
-    let message: String
+public struct CommandFailure: Error, Sendable {
+    public let status: Int32
+    public let code: String
+    public let message: String
 
-    var line: String { "错误 [\(code)] \(message)" }
+    public init(status: Int32, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    /// A failure whose problems were already reported (each on its own line): only the status remains.
+    public static func reported(_ status: Int32) -> CommandFailure {
+        CommandFailure(status: status, code: "", message: "")
+    }
+
+    public var isReported: Bool { code.isEmpty }
+
+    public var line: String { "错误 [\(code)] \(message)" }
 }

@@ -1,10 +1,10 @@
-import DisclosureCore
+public import DisclosureCore
 import Foundation
 import PipelineConfig
-import SourceDecoders
+public import SourceDecoders
 
 /// `--encoding`: `auto` decides by byte-order mark, then valid UTF-8, else GB18030.
-enum EncodingChoice: String, CaseIterable, Sendable {
+public enum EncodingChoice: String, CaseIterable, Sendable {
     case auto
     case utf8 = "utf-8"
     case gb18030
@@ -12,7 +12,7 @@ enum EncodingChoice: String, CaseIterable, Sendable {
 }
 
 extension TextEncoding {
-    var displayName: String {
+    public var displayName: String {
         switch self {
         case .utf8: "UTF-8"
         case .gb18030: "GB18030"
@@ -22,24 +22,42 @@ extension TextEncoding {
 }
 
 /// How to read the input files: `--encoding`, `--mapping`, `--xml-record`, `--xsd`.
-struct InputOptions {
-    var encoding: EncodingChoice = .auto
+public struct InputOptions: Sendable {
+    /// How a source's files are read: the pipeline's `format`, else the file name's suffix.
+    public enum Format: String, Sendable {
+        case csv, xml
+
+        /// The format of one file: the declared one, else `.xml` for a `.xml` suffix, else CSV.
+        public static func of(_ file: String, declared: Format?) -> Format {
+            declared ?? (file.lowercased().hasSuffix(".xml") ? .xml : .csv)
+        }
+    }
+
+    public var encoding: EncodingChoice = .auto
     /// A department's own column names → field names.
-    var columnNames: [String: String] = [:]
+    public var columnNames: [String: String] = [:]
     /// The XML record element: a name, or a path from the root.
-    var xmlRecord = "Record"
+    public var xmlRecord = "Record"
     /// The XSD to validate XML against, in the same pass.
-    var xsd: [UInt8]?
+    public var xsd: [UInt8]?
+    /// The declared format (a pipeline's `sources[].format`); nil: by suffix.
+    public var format: Format?
+
+    public init() {}
 
     /// Options from their textual settings (command line or pipeline), each checked before any
     /// file is read: the mapping loaded against the schema, the XSD compiled.
-    static func make(encoding: String, mapping: String?, xmlRecord: String, xsd: String?, schema: PublicationSchema) throws -> InputOptions {
+    public static func make(
+        encoding: String, mapping: String?, xmlRecord: String, xsd: String?, schema: PublicationSchema, format: String? = nil,
+        transcript: Transcript
+    ) throws -> InputOptions {
         var options = InputOptions()
+        options.format = format.flatMap(Format.init(rawValue:))
         options.encoding = EncodingChoice(rawValue: encoding.lowercased()) ?? .auto
         options.xmlRecord = xmlRecord
         if let mapping {
-            options.columnNames = try SourceMappingLoader.load(try Gongshi.Validate.document(mapping), schema: schema)
-                .orConfigurationFailure()
+            options.columnNames = try SourceMappingLoader.load(try ConfigFiles.document(mapping, transcript: transcript), schema: schema)
+                .orConfigurationFailure(transcript)
         }
         if let xsd {
             guard let data = FileManager.default.contents(atPath: xsd) else {

@@ -123,6 +123,14 @@ public struct PeriodEntry: Sendable, Equatable {
     public let regime: String?
     public let repairFrom: String?
     public let expiresOn: String?
+
+    public init(publication: PublicationEntry, severity: String? = nil, regime: String? = nil, repairFrom: String? = nil, expiresOn: String? = nil) {
+        self.publication = publication
+        self.severity = severity
+        self.regime = regime
+        self.repairFrom = repairFrom
+        self.expiresOn = expiresOn
+    }
 }
 
 public enum BatchStatus: String, Sendable, CaseIterable {
@@ -212,6 +220,15 @@ public struct BatchInfo: Sendable, Equatable {
     public let lastError: String?
 
     public subscript<T>(dynamicMember keyPath: KeyPath<NewBatch, T>) -> T { recorded[keyPath: keyPath] }
+
+    public init(recorded: NewBatch, status: BatchStatus, attempts: Int, deliveredAt: String? = nil, confirmedOn: String? = nil, lastError: String? = nil) {
+        self.recorded = recorded
+        self.status = status
+        self.attempts = attempts
+        self.deliveredAt = deliveredAt
+        self.confirmedOn = confirmedOn
+        self.lastError = lastError
+    }
 }
 
 /// A receipt: the portal's answer to an upload (a file a clerk saved, or a note typed with
@@ -251,6 +268,28 @@ public struct PublicationEntry: Sendable, Equatable {
     public let position: Int
     /// The portal's reason, for a rejected record.
     public let rejectionReason: String?
+
+    public init(portal: String, feed: String, kind: String, key: String, contentSHA256: String, previousSHA256: String? = nil, operation: BatchOperation, status: PublicationStatus, batchID: String, batchFile: String, decisionDate: String? = nil, dueOn: String? = nil, publishedOn: String? = nil, subjectCode: String? = nil, subjectName: String? = nil, withdrawalReason: String? = nil, withdrawalStatus: String? = nil, position: Int, rejectionReason: String? = nil) {
+        self.portal = portal
+        self.feed = feed
+        self.kind = kind
+        self.key = key
+        self.contentSHA256 = contentSHA256
+        self.previousSHA256 = previousSHA256
+        self.operation = operation
+        self.status = status
+        self.batchID = batchID
+        self.batchFile = batchFile
+        self.decisionDate = decisionDate
+        self.dueOn = dueOn
+        self.publishedOn = publishedOn
+        self.subjectCode = subjectCode
+        self.subjectName = subjectName
+        self.withdrawalReason = withdrawalReason
+        self.withdrawalStatus = withdrawalStatus
+        self.position = position
+        self.rejectionReason = rejectionReason
+    }
 }
 
 /// The state that decides what a record needs next on one portal feed: the latest publication
@@ -261,6 +300,14 @@ public struct CurrentPublication: Sendable, Equatable {
     public let batchID: String
     public let dueOn: String?
     public let publishedOn: String?
+
+    public init(contentSHA256: String, status: PublicationStatus, batchID: String, dueOn: String? = nil, publishedOn: String? = nil) {
+        self.contentSHA256 = contentSHA256
+        self.status = status
+        self.batchID = batchID
+        self.dueOn = dueOn
+        self.publishedOn = publishedOn
+    }
 }
 
 /// Counts for `ledger status`.
@@ -275,6 +322,16 @@ public struct LedgerSummary: Sendable, Equatable {
     public var publishedLate: Int = 0
     public var pendingBatches: [BatchInfo] = []
     public var failedBatches: [BatchInfo] = []
+
+    public init(batches: [BatchStatus: Int] = [:], publications: [PublicationStatus: Int] = [:], awaitingConfirmation: Int = 0, overdue: [PublicationEntry] = [], publishedLate: Int = 0, pendingBatches: [BatchInfo] = [], failedBatches: [BatchInfo] = []) {
+        self.batches = batches
+        self.publications = publications
+        self.awaitingConfirmation = awaitingConfirmation
+        self.overdue = overdue
+        self.publishedLate = publishedLate
+        self.pendingBatches = pendingBatches
+        self.failedBatches = failedBatches
+    }
 }
 
 /// What `confirm` did.

@@ -1,21 +1,20 @@
-import DisclosureCore
+public import DisclosureCore
 import Foundation
-import SQLiteLedger
-import WorkingDayCalendar
+public import WorkingDayCalendar
 
 /// One feed's records, waiting on disk: shaped rows (in the order they came; sorted when read), and
 /// the records its exclusions or the publication periods keep out (counted, the first few kept).
-final class SpooledFeed {
-    let portal: String
-    let feed: FeedSpec
+public final class SpooledFeed {
+    public let portal: String
+    public let feed: FeedSpec
     let shaper: FeedBuilder.Shaper
     let spool: Spool
     /// Records its exclusions keep out, with the reason: the first ``sampleLimit``, and how many in all.
-    private(set) var skipped: [FeedPlan.Skip] = []
-    private(set) var skippedCount = 0
+    public private(set) var skipped: [FeedPlan.Skip] = []
+    public private(set) var skippedCount = 0
     /// Of those, the ones kept out by their publication period (the first few, and how many).
-    private(set) var periodSkipped: [FeedPlan.Skip] = []
-    private(set) var periodSkippedCount = 0
+    public private(set) var periodSkipped: [FeedPlan.Skip] = []
+    public private(set) var periodSkippedCount = 0
     private var kept: (skipped: Int, count: Int, period: Int, periodSamples: Int) = (0, 0, 0, 0)
     static let sampleLimit = 50
 
@@ -26,7 +25,7 @@ final class SpooledFeed {
         spool = try Spool()
     }
 
-    var rowCount: Int { spool.count }
+    public var rowCount: Int { spool.count }
 
     func skip(_ skip: FeedPlan.Skip, period: Bool) {
         if period {
@@ -52,7 +51,7 @@ final class SpooledFeed {
     }
 
     /// The rows in the feed's order (by decision key, then cells), sorted with bounded memory.
-    func sortedRows() throws -> AnyIterator<FeedPlan.Row> {
+    public func sortedRows() throws -> AnyIterator<FeedPlan.Row> {
         try SpoolSorter.sorted(spool, decode: FeedRowCoding.decode, encode: FeedRowCoding.encode, by: FeedRowCoding.less)
     }
 }
@@ -61,8 +60,8 @@ final class SpooledFeed {
 /// row (or why it is kept out); for the ledger, each record's key, content hash, decision date and
 /// publication period. Nothing is held in memory but the current batch, so a run's memory does not
 /// grow with its input. A file that fails half-way has its records dropped again.
-final class FeedIntake: RecordSink {
-    let feeds: [SpooledFeed]
+public final class FeedIntake: RecordSink {
+    public let feeds: [SpooledFeed]
     private let schema: PublicationSchema
     private let today: CalendarDate
     private let range: ClosedRange<CalendarDate>?
@@ -72,10 +71,10 @@ final class FeedIntake: RecordSink {
     private var versions: Spool?
     private let keyFields: [Int]
     private let dateField: Int?
-    private(set) var validCount = 0
+    public private(set) var validCount = 0
     private var keptValid = 0
 
-    init(
+    public init(
         feeds: [(portal: String, feed: FeedSpec)], schema: PublicationSchema, today: CalendarDate, range: ClosedRange<CalendarDate>? = nil,
         periods: PeriodAssessor? = nil, fingerprints: [String: SourceFingerprint]? = nil
     ) throws {
@@ -91,16 +90,16 @@ final class FeedIntake: RecordSink {
     }
 
     /// The spooled feeds of one portal.
-    func feeds(of portal: String) -> [SpooledFeed] { feeds.filter { $0.portal == portal } }
+    public func feeds(of portal: String) -> [SpooledFeed] { feeds.filter { $0.portal == portal } }
 
-    func accept(_ records: [ValidRecord]) throws {
+    public func accept(_ records: [ValidRecord]) throws {
         for record in records {
             validCount += 1
             let period = periods?.period(record)
             if let versions, let source = fingerprints[record.file] {
                 let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
                 try versions.append([
-                    key, Digest.sha256Hex(values: record.values), OutboxPublisher.isoDate(dateField.flatMap { record.values[$0] }),
+                    key, Digest.sha256Hex(values: record.values), Deadlines.isoDate(dateField.flatMap { record.values[$0] }),
                     source.sha256, String(record.row), period?.severity, period?.severityReason, period?.regime, period?.repairFrom,
                     period?.expiresOn,
                 ])
@@ -122,7 +121,7 @@ final class FeedIntake: RecordSink {
         }
     }
 
-    func endFile(failed: Bool) throws {
+    public func endFile(failed: Bool) throws {
         if failed {
             for spooled in feeds { try spooled.rollback() }
             try versions?.rollback()
@@ -136,7 +135,7 @@ final class FeedIntake: RecordSink {
 
     /// Records the spooled record versions in the ledger, ten thousand per transaction, and starts a
     /// new spool for the next files.
-    func recordVersions(in ledger: Ledger, run: Int64) throws {
+    public func recordVersions(in ledger: any RunLedger, run: Int64) throws {
         guard let spool = versions else { return }
         var chunk: [RecordVersion] = []
         func flush() throws {

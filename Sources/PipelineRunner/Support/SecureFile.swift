@@ -1,10 +1,10 @@
-import Foundation
+public import Foundation
 
 /// Files that may hold personal data (reports, the ledger): created mode 0600, written under a
 /// temporary name in the same folder and renamed when complete, so nobody sees a half-written file.
-enum SecureFile {
+public enum SecureFile {
     /// Creates the temporary file for `path`, mode 0600, and opens it for writing.
-    static func create(beside path: String) throws(CommandFailure) -> (FileHandle, String) {
+    public static func create(beside path: String) throws(CommandFailure) -> (FileHandle, String) {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
@@ -17,7 +17,7 @@ enum SecureFile {
     }
 
     /// Closes the temporary file and renames it to `path`.
-    static func commit(_ handle: FileHandle, temporary: String, to path: String) throws(CommandFailure) {
+    public static func commit(_ handle: FileHandle, temporary: String, to path: String) throws(CommandFailure) {
         try? handle.synchronize()
         try? handle.close()
         guard rename(temporary, path) == 0 else {
@@ -28,7 +28,7 @@ enum SecureFile {
 
     /// Writes `bytes` to `path` whole: a temporary file in the same folder (mode `mode`), synced,
     /// then renamed into place.
-    static func write(_ bytes: [UInt8], to path: String, mode: Int = 0o600) throws(CommandFailure) {
+    public static func write(_ bytes: [UInt8], to path: String, mode: Int = 0o600) throws(CommandFailure) {
         let (handle, temporary) = try create(beside: path)
         do {
             try handle.write(contentsOf: bytes)

@@ -1,10 +1,9 @@
-import DisclosureCore
+public import DisclosureCore
 import FeedEncoders
 import Foundation
 import PipelineConfig
 import PortalAPI
-import SQLiteLedger
-import WorkingDayCalendar
+public import WorkingDayCalendar
 
 /// Takes published records down from a pipeline's portals, each through its own transport, with
 /// the same steps as a feed batch (stage → pending → deliver → receipt):
@@ -17,15 +16,32 @@ import WorkingDayCalendar
 ///
 /// One withdrawal batch per portal feed. Its id comes from the portal, feed, reason and the records,
 /// so asking again after a crash makes the same batch (and the portal answers with its first receipt).
-struct Withdrawer {
+public struct Withdrawer {
     let context: PipelineContext
-    let ledger: Ledger
+    let ledger: any PublicationLedger
     let run: Int64
     let today: CalendarDate
+    let channels: ChannelFactory
+    let transcript: Transcript
+    /// The channel of each portal (by id), instead of the factory's: for tests.
+    let channelOverride: [String: any PortalChannel]
+
+    public init(
+        context: PipelineContext, ledger: any PublicationLedger, run: Int64, today: CalendarDate, channels: ChannelFactory,
+        transcript: Transcript, channelOverride: [String: any PortalChannel] = [:]
+    ) {
+        self.channelOverride = channelOverride
+        self.context = context
+        self.ledger = ledger
+        self.run = run
+        self.today = today
+        self.channels = channels
+        self.transcript = transcript
+    }
 
     /// Why a record is taken down. The first three are a clerk's (`gongshi withdraw`); the last is
     /// the nightly run's, when a penalty's maximum publication period ends.
-    enum Reason: String, CaseIterable {
+    public enum Reason: String, CaseIterable, Sendable {
         case creditRepair = "信用修复"
         case revoked = "撤销"
         case corrected = "更正"
@@ -33,23 +49,23 @@ struct Withdrawer {
     }
 
     /// The withdrawal file's columns (outbox and SFTP portals): which published record, why.
-    static let fileColumns = ["原公示批次", "序号", "决定书文号", "原公示文件", "撤下原因", "说明", "撤下日期"]
+    public static let fileColumns = ["原公示批次", "序号", "决定书文号", "原公示文件", "撤下原因", "说明", "撤下日期"]
 
     /// Plans, records and delivers one withdrawal batch per portal feed for these publications
     /// (all published, none with a withdrawal pending); then uploads the batches of API and SFTP
     /// portals. Returns the exit status of the uploads (0, 69, 78).
     ///
     /// - Parameter reconciling: settle the portals' pending batches first (the run has done so already).
-    func withdraw(_ entries: [(entry: PublicationEntry, note: String?)], reason: Reason, reconciling: Bool = true) throws -> Int32 {
+    public func withdraw(_ entries: [(entry: PublicationEntry, note: String?)], reason: Reason, reconciling: Bool = true) throws -> Int32 {
         var status = ExitStatus.ok
         for (profile, transport) in context.portals {
             let mine = entries.filter { $0.entry.portal == profile.id }
-            let publisher = OutboxPublisher(
+            let publisher = FeedPublisher(
                 ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(context.pipeline.outbox)), profile: profile,
-                today: today, calendar: context.calendar)
+                today: today, calendar: context.calendar, transcript: transcript)
             // Batches left pending by an earlier run (a withdrawal interrupted, say) are settled first.
             if reconciling {
-                for line in try publisher.reconcile() { Output.answer(line) }
+                for line in try publisher.reconcile() { transcript.line(line) }
             } else if mine.isEmpty {
                 continue
             }
@@ -57,16 +73,16 @@ struct Withdrawer {
                 let items = mine.filter { $0.entry.feed == feed }
                 try send(items, feed: feed, reason: reason, asRequest: transport.isAPI, publisher: publisher)
             }
-            if let channel = try PipelineRun.channel(for: transport, context: context) {
-                let uploaded = try Uploader(ledger: ledger, channel: channel, today: today).uploadPending(portal: profile.id)
-                status = PipelineRun.worse(status, uploaded)
+            if let channel = try channelOverride[profile.id] ?? channels.channel(for: transport, pipeline: context.pipeline) {
+                let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript).uploadPending(portal: profile.id)
+                status = RunOutcome.worse(status, uploaded)
             }
         }
         return status
     }
 
     private func send(
-        _ entries: [(entry: PublicationEntry, note: String?)], feed: String, reason: Reason, asRequest: Bool, publisher: OutboxPublisher
+        _ entries: [(entry: PublicationEntry, note: String?)], feed: String, reason: Reason, asRequest: Bool, publisher: FeedPublisher
     ) throws {
         let portal = entries[0].entry.portal
         let kind = entries[0].entry.kind
@@ -75,8 +91,7 @@ struct Withdrawer {
         }
         let id = String(
             Digest.sha256Hex(
-                Array((["withdraw", portal, feed, reason.rawValue] + items.map { "\($0.batchID)#\($0.position)#\($0.basis ?? "")" })
-                    .joined(separator: "\n").utf8)
+                Array(BatchIdentity.withdrawalMaterial(portal: portal, feed: feed, reason: reason.rawValue, items: items).utf8)
             ).prefix(16))
         let payload: [UInt8]
         let fileName: String
@@ -96,35 +111,23 @@ struct Withdrawer {
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordWithdrawalBatch(batch, items: items, run: run) }
         }
         for (entry, _) in entries {
-            Output.answer("撤下：\(portal)/\(feed) \(Self.decisionNumber(entry.key))（原批次 \(entry.batchID) 第 \(entry.position) 条）：\(reason.rawValue)")
+            transcript.line("撤下：\(portal)/\(feed) \(DecisionKey.number(entry.key))（原批次 \(entry.batchID) 第 \(entry.position) 条）：\(reason.rawValue)")
         }
         if !asRequest {
-            Output.answer("撤下文件：批次 \(id) \(final.path)（\(items.count) 条）；\(OutboxPublisher.nextStep(id))")
+            transcript.line("撤下文件：批次 \(id) \(final.path)（\(items.count) 条）；\(FeedPublisher.nextStep(id))")
         }
-    }
-
-    /// The decision number alone (the key is `文号|名称`; the name may be a person's).
-    static func decisionNumber(_ key: String) -> String {
-        String(key.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
     }
 
     /// The withdrawal file: CSV, UTF-8 with a byte-order mark, CRLF; it names records by their
     /// publication (batch and position) and decision number, never by a person's name or number.
-    static func file(_ entries: [(entry: PublicationEntry, note: String?)], reason: Reason, today: CalendarDate) -> [UInt8] {
+    public static func file(_ entries: [(entry: PublicationEntry, note: String?)], reason: Reason, today: CalendarDate) -> [UInt8] {
         var lines = [fileColumns]
         for (entry, note) in entries {
             lines.append([
-                entry.batchID, String(entry.position), decisionNumber(entry.key), entry.batchFile, reason.rawValue, note ?? "",
+                entry.batchID, String(entry.position), DecisionKey.number(entry.key), entry.batchFile, reason.rawValue, note ?? "",
                 today.description,
             ])
         }
         return [0xEF, 0xBB, 0xBF] + FeedEncoder.csvTable(lines)
-    }
-}
-
-extension Pipeline.Transport {
-    var isAPI: Bool {
-        if case .api = self { return true }
-        return false
     }
 }

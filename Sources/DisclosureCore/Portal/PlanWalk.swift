@@ -1,0 +1,155 @@
+/// What planning one feed decided, for the summary line and the run's report.
+public struct FeedCounts: Sendable, Equatable {
+    public var published = 0
+    public var corrected = 0
+    public var unchanged = 0
+    public var withdrawn = 0
+    public var repeated = 0
+    public var stillRejected = 0
+    public var republished = 0
+
+    public init() {}
+}
+
+/// A row to send, with its content hash and (for a correction) the hash it corrects.
+public struct PlannedRow: Sendable, Equatable {
+    public let row: FeedPlan.Row
+    public let hash: String
+    public let previous: String?
+
+    public init(row: FeedPlan.Row, hash: String, previous: String?) {
+        self.row = row
+        self.hash = hash
+        self.previous = previous
+    }
+}
+
+extension PublicationPlanner {
+    /// How many rows are decided against the ledger at once (one question for their keys).
+    public static let planningChunk = 1000
+
+    /// Walks a feed's rows, sorted by key, a chunk at a time: asks `known` about the chunk's keys,
+    /// decides each row and hands each row to send to `take` as it is decided. Memory holds one
+    /// chunk, not the feed. A chunk ends between keys, so that a repeated key is decided in the
+    /// chunk of its first row; keys are unique in the walk (a repeat is counted, not sent), so
+    /// sending a batch before the rest is decided cannot change a decision.
+    ///
+    /// - Parameters:
+    ///   - hash: a row's content hash (the engine's SHA-256 of the feed name and cells).
+    ///   - known: the ledger's view of some keys.
+    public static func walk(
+        _ rows: some Sequence<FeedPlan.Row>, chunkSize: Int = planningChunk, republishing: Bool,
+        hash: (FeedPlan.Row) -> String, known: (Set<String>) throws -> [String: Known],
+        take: (BatchOperation, PlannedRow) throws -> Void
+    ) throws -> FeedCounts {
+        var counts = FeedCounts()
+        var previousKey: String?
+        var chunk: [FeedPlan.Row] = []
+        func decideChunk() throws {
+            let state = try known(Set(chunk.map(\.key)))
+            for row in chunk {
+                defer { previousKey = row.key }
+                guard row.key != previousKey else {
+                    counts.repeated += 1
+                    continue
+                }
+                let hash = hash(row)
+                switch decide(hash: hash, known: state[row.key], republishing: republishing) {
+                case .publish:
+                    counts.published += 1
+                    try take(.publish, PlannedRow(row: row, hash: hash, previous: nil))
+                case .correct(let previous):
+                    counts.corrected += 1
+                    try take(.correct, PlannedRow(row: row, hash: hash, previous: previous))
+                case .republish:
+                    counts.republished += 1
+                    try take(.republish, PlannedRow(row: row, hash: hash, previous: nil))
+                case .unchanged: counts.unchanged += 1
+                case .withdrawn: counts.withdrawn += 1
+                case .stillRejected: counts.stillRejected += 1
+                case .repeatedKey: counts.repeated += 1
+                }
+            }
+            chunk.removeAll(keepingCapacity: true)
+        }
+        for row in rows {
+            chunk.append(row)
+            if chunk.count >= max(2, chunkSize), let last = chunk.last, last.key != chunk[chunk.count - 2].key {
+                let carry = chunk.removeLast()
+                try decideChunk()
+                chunk.append(carry)
+            }
+        }
+        try decideChunk()
+        return counts
+    }
+
+    /// The planner's view of a ledger status.
+    public static func state(_ status: PublicationStatus) -> Known.State {
+        switch status {
+        case .withdrawn: .withdrawn
+        case .published: .published
+        case .rejected: .rejected
+        case .pending, .failed: .pending
+        }
+    }
+}
+
+/// Cuts the rows of each operation, as they come, into batches of at most `limit` and hands each
+/// full batch on (`finish` hands on the last, partial ones): one batch per operation in memory at
+/// a time. Parts are numbered from 1 per operation.
+public struct Batcher<Entry> {
+    public let limit: Int
+    private let body: (BatchOperation, Int, [Entry]) throws -> Void
+    private var open: [BatchOperation: (part: Int, rows: [Entry])] = [:]
+
+    public init(limit: Int, _ body: @escaping (BatchOperation, _ part: Int, [Entry]) throws -> Void) {
+        self.limit = max(1, limit)
+        self.body = body
+    }
+
+    public mutating func add(_ operation: BatchOperation, _ entry: Entry) throws {
+        open[operation, default: (0, [])].rows.append(entry)
+        if let batch = open[operation], batch.rows.count >= limit { try flush(operation) }
+    }
+
+    public mutating func finish() throws {
+        for operation in [BatchOperation.publish, .correct, .republish, .withdraw] where !(open[operation]?.rows.isEmpty ?? true) {
+            try flush(operation)
+        }
+    }
+
+    private mutating func flush(_ operation: BatchOperation) throws {
+        guard var batch = open[operation] else { return }
+        batch.part += 1
+        try body(operation, batch.part, batch.rows)
+        open[operation] = (batch.part, [])
+    }
+}
+
+/// A batch's identity: derived from its content, so the same records always make the same batch
+/// (a crash and a retry send the same id, and the portal answers with its first receipt).
+public enum BatchIdentity {
+    /// The text whose SHA-256 (first 16 hex digits) is a feed batch's id. A republication is one
+    /// per day: its id also covers the date.
+    public static func feedMaterial(portal: String, feed: String, operation: BatchOperation, payloadSHA256: String, date: String) -> String {
+        let salt = operation == .republish ? "\n\(date)" : ""
+        return "\(portal)\n\(feed)\n\(operation.rawValue)\n\(payloadSHA256)\(salt)"
+    }
+
+    /// The text whose SHA-256 (first 16 hex digits) is a withdrawal batch's id: portal, feed,
+    /// reason and the records (original batch, position, basis).
+    public static func withdrawalMaterial(portal: String, feed: String, reason: String, items: [WithdrawalItem]) -> String {
+        (["withdraw", portal, feed, reason] + items.map { "\($0.batchID)#\($0.position)#\($0.basis ?? "")" }).joined(separator: "\n")
+    }
+
+    /// A feed's file name pattern filled in: `{portal}`, `{feed}`, `{date}` (YYYYMMDD), `{batch}`, `{part}`.
+    public static func fileName(pattern: String, portal: String, feed: String, compactDate: String, batch: String, part: Int) -> String {
+        pattern
+            .replacing("{portal}", with: portal)
+            .replacing("{feed}", with: feed)
+            .replacing("{date}", with: compactDate)
+            .replacing("{batch}", with: batch)
+            .replacing("{part}", with: String(part))
+    }
+}

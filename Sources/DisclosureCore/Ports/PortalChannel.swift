@@ -1,0 +1,28 @@
+/// What a channel answers about one batch.
+public enum ChannelOutcome: Sendable, Equatable {
+    /// The portal has the batch: per-record rejections (by 1-based position) and the receipt text.
+    case received(rejected: [Int: String], receipt: String)
+    /// The portal refused the batch as a whole (4xx): it will not take these bytes.
+    case refused(String)
+}
+
+/// The portal cannot be used now; the batch stays pending.
+public struct UploadFailure: Error, Sendable, Equatable {
+    public let message: String
+    /// A configuration problem (credentials refused) rather than the network.
+    public var configuration: Bool
+
+    public init(message: String, configuration: Bool = false) {
+        self.message = message
+        self.configuration = configuration
+    }
+}
+
+/// A way to a portal, as a port the core owns: ask whether it has a batch, and send one.
+/// `PortalClients` provides the API and SFTP channels; `GongshiTesting.RecordingChannel` records
+/// what it is sent and fails on demand. The outbox needs no channel: a clerk uploads.
+public protocol PortalChannel: Sendable {
+    /// The portal's outcome for a batch it already has, or `nil`.
+    func status(of batch: BatchInfo, payload: [UInt8]) throws(UploadFailure) -> ChannelOutcome?
+    func send(_ batch: BatchInfo, payload: [UInt8]) throws(UploadFailure) -> ChannelOutcome
+}

@@ -1,0 +1,72 @@
+/// The ledger as the engine sees it: the reads and writes of a run, as a port the core owns.
+/// `SQLiteLedger.Ledger` is the real one; `GongshiTesting.InMemoryLedger` is its in-memory twin
+/// for in-process tests of the engine. Dates are `YYYY-MM-DD` text, hashes lowercase hex.
+///
+/// Split by concern, as the SQLite implementation is: runs and sources, intake, planning,
+/// batches, withdrawals, periods, questions. Every write is one transaction (all or nothing).
+public protocol RunLedger: AnyObject, Sendable {
+    /// Records the start of a command that writes to the ledger; returns the run id.
+    func beginRun(command: String, today: String, startedAt: String, pipeline: String?, department: String?) throws(LedgerError) -> Int64
+    func finishRun(_ run: Int64, exitCode: Int32, finishedAt: String) throws(LedgerError)
+    /// Records the source files and record versions a run read, in one transaction.
+    func recordInputs(_ files: [SourceFingerprint], records: [RecordVersion], run: Int64) throws(LedgerError)
+    /// Marks source files settled: everything in them was planned and recorded by `run`.
+    func settle(_ files: [SourceFingerprint], run: Int64) throws(LedgerError)
+    /// Whether this file, with these bytes, was settled by an earlier run.
+    func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool
+}
+
+/// What each source file held: its counts and its problems (values masked).
+public protocol IntakeLedger: AnyObject, Sendable {
+    /// Replaces what an earlier reading of the same bytes recorded.
+    func recordIntake(_ file: SourceFingerprint, counts: IntakeCounts, problems: [StoredProblem], run: Int64) throws(LedgerError)
+}
+
+/// What the planner asks: the latest publication that did not fail, per key of a portal feed.
+public protocol PlanningLedger: AnyObject, Sendable {
+    /// For some keys (a planner walks a feed's sorted rows a chunk at a time).
+    func currentPublications(portal: String, feed: String, keys: some Collection<String>) throws(LedgerError) -> [String: CurrentPublication]
+    /// For every key, in key order, one at a time (the nightly disclosure status).
+    func forEachCurrentPublication(portal: String, feed: String, _ body: (String, CurrentPublication) throws -> Void) throws(LedgerError)
+}
+
+/// The life of a batch: pending → delivered → confirmed (receipt) or failed.
+public protocol BatchLedger: AnyObject, Sendable {
+    /// Records a batch and its publications as pending, in one transaction, before any byte is
+    /// delivered; a failed batch made again from the same records becomes pending again.
+    func recordPending(_ batch: NewBatch, publications: [NewPublication], run: Int64) throws(LedgerError)
+    func markDelivered(batch id: String, at instant: String) throws(LedgerError)
+    /// A clerk's confirmation (or a receipt file): the batch and its publications published on `date`.
+    func confirm(batch id: String, receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome
+    /// A portal's receipt: rejected positions (1-based) with their reasons, the rest published on `date`.
+    func applyReceipt(batch id: String, rejected: [Int: String], receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome
+    /// The pending batch failed as a whole: its records are planned again by the next run.
+    @discardableResult func fail(batch id: String, reason: String) throws(LedgerError) -> Bool
+    func batch(_ id: String) throws(LedgerError) -> BatchInfo?
+    /// Batches, oldest first; `portal` and `status` narrow the list.
+    func batches(portal: String?, status: BatchStatus?) throws(LedgerError) -> [BatchInfo]
+    /// The publications of one batch, by position.
+    func publications(batch id: String) throws(LedgerError) -> [PublicationEntry]
+}
+
+/// Withdrawals and publication periods.
+public protocol WithdrawalLedger: AnyObject, Sendable {
+    /// Records a withdrawal batch as pending with one withdrawal per published record.
+    func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], run: Int64) throws(LedgerError)
+    /// Published records whose period has ended by `today`, with no withdrawal pending or done.
+    func expired(today: String, kind: String?) throws(LedgerError) -> [PeriodEntry]
+    /// Published records that may apply for 信用修复 (at most `limit`), and how many in all.
+    func repairEligible(today: String, kind: String?, limit: Int?) throws(LedgerError) -> [PeriodEntry]
+    func repairEligibleCount(today: String, kind: String?) throws(LedgerError) -> Int
+    /// Every publication of one record (its key, or the decision number alone), in planning order.
+    func history(key: String) throws(LedgerError) -> [PublicationEntry]
+}
+
+/// Everything a run of the engine reads and writes.
+public typealias PublicationLedger = RunLedger & IntakeLedger & PlanningLedger & BatchLedger & WithdrawalLedger
+
+/// What a report reads: sums and capped lists, and each record's first publication streamed.
+public protocol ReportLedger: AnyObject, Sendable {
+    func reportRows(from: String, to: String, limit: Int) throws(LedgerError) -> ReportRows
+    func forEachFirstPublication(from: String, to: String, _ body: (FirstPublication) throws -> Void) throws(LedgerError)
+}

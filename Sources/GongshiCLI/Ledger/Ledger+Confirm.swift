@@ -1,0 +1,44 @@
+import ArgumentParser
+import DisclosureCore
+import Foundation
+import PipelineRunner
+import SQLiteLedger
+import WorkingDayCalendar
+
+extension Gongshi.LedgerCommand {
+    /// `gongshi ledger confirm [BATCH…]`: the portal has the batch (a manual upload through its web
+    /// form); or, without ids, records every receipt file dropped beside a pending batch's file.
+    struct Confirm: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "确认批次已上传到门户：批次及其记录记为已公示。",
+            discussion: """
+                不给 BATCH 时，检查每个待确认批次的文件旁是否放了门户回执（文件名加 .receipt），有则登记。\
+                同一批次重复确认不会重复登记。
+                """)
+
+        @Argument(help: ArgumentHelp("批次号（16 位十六进制）。", valueName: "BATCH"))
+        var batches: [String] = []
+
+        @Option(name: .customLong("receipt"), help: ArgumentHelp("门户给的回执文件，随确认一起记入台账。", valueName: "FILE"))
+        var receiptFile: String?
+
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var today: TodayOptions
+
+        func validate() throws {
+            if receiptFile != nil && batches.count != 1 { throw ValidationError("--receipt 只能和一个批次号一起使用") }
+        }
+
+        func run() throws {
+            let today = try self.today.resolve()
+            let (_, ledger) = try self.ledger.openForWriting(command: "ledger confirm")
+            let confirmation = Confirmation(ledger: ledger, today: today, transcript: Output.transcript)
+            if batches.isEmpty {
+                try confirmation.confirmDroppedReceipts()
+                return
+            }
+            let failed = try !confirmation.confirm(batches, receiptFile: receiptFile)
+            if failed { throw ExitCode(ExitStatus.dataError) }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+public import DisclosureCore
+import FeedEncoders
+public import Foundation
+public import WorkingDayCalendar
+
+/// One batch of one feed as a file, with its manifest. The batch id is derived from the content
+/// (portal, feed, operation, payload), so the same records always make the same batch.
+public struct FeedBatchFile {
+    public let id: String
+    public let operation: BatchOperation
+    public let fileName: String
+    public let payload: [UInt8]
+    public let payloadSHA256: String
+    public let manifest: [UInt8]
+
+    public init(
+        profile: PortalProfile, feed: FeedSpec, schema: PublicationSchema, rows: [FeedPlan.Row], part: Int, date: CalendarDate,
+        operation: BatchOperation = .publish
+    ) throws {
+        self.operation = operation
+        do {
+            payload = try FeedEncoder.encode(rows, feed: feed)
+        } catch {
+            throw CommandFailure(status: ExitStatus.dataError, code: "feed-encoding", message: "\(feed.name)：\(error.message)")
+        }
+        let payloadDigest = Digest.sha256Hex(payload)
+        payloadSHA256 = payloadDigest
+        id = String(
+            Digest.sha256Hex(
+                Array(
+                    BatchIdentity.feedMaterial(
+                        portal: profile.id, feed: feed.name, operation: operation, payloadSHA256: payloadDigest, date: date.description
+                    ).utf8)
+            ).prefix(16))
+        fileName = BatchIdentity.fileName(
+            pattern: feed.fileName, portal: profile.id, feed: feed.name, compactDate: Self.compact(date), batch: id, part: part)
+        let createdAt = LedgerClock.now()
+        let fields: [(String, String)] = [
+            ("batch_id", ReportWriter.string(id)),
+            ("portal", ReportWriter.string(profile.id)),
+            ("profile_version", String(profile.version)),
+            ("feed", ReportWriter.string(feed.name)),
+            ("operation", ReportWriter.string(operation.rawValue)),
+            ("kind", ReportWriter.string(schema.id)),
+            ("schema_version", String(schema.version)),
+            ("format", ReportWriter.string(feed.format.rawValue)),
+            ("file", ReportWriter.string(fileName)),
+            ("records", String(rows.count)),
+            ("sha256", ReportWriter.string(payloadDigest)),
+            ("created_at", ReportWriter.string(createdAt)),
+        ]
+        manifest = Array(("{\n" + fields.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n").utf8)
+    }
+
+    /// Writes the payload, then the manifest, each under a temporary name renamed into place.
+    public func write(into folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try SecureFile.write(payload, to: folder.appendingPathComponent(fileName).path, mode: 0o644)
+        try SecureFile.write(manifest, to: folder.appendingPathComponent(fileName + ".manifest.json").path, mode: 0o644)
+    }
+
+    /// A date as file names write it: `20261130`.
+    public static func compact(_ date: CalendarDate) -> String {
+        date.description.replacing("-", with: "")
+    }
+}

@@ -1,0 +1,37 @@
+public import DisclosureCore
+import Foundation
+
+/// A portal's receipt saved beside a feed file as `<file>.receipt`.
+public enum ReceiptFile {
+    static let suffix = ".receipt"
+    /// Receipts above this size are recorded by hash only.
+    static let textLimit = 16 * 1024
+
+    public static func read(besides feedPath: String) throws(CommandFailure) -> (path: String, receipt: Receipt)? {
+        let path = feedPath + suffix
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return (path, try read(path))
+    }
+
+    public static func read(_ path: String) throws(CommandFailure) -> Receipt {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(status: ExitStatus.noInput, code: "receipt-unreadable", message: "无法读取回执文件 \(path)")
+        }
+        let bytes = [UInt8](data)
+        let text = bytes.count <= textLimit ? String(validating: bytes, as: UTF8.self) : nil
+        return Receipt(text: text ?? "（\(bytes.count) 字节，非 UTF-8 文本或过大，只记录 SHA-256）", sha256: Digest.sha256Hex(bytes))
+    }
+}
+
+/// The line for a confirmation, shared by reconcile and `ledger confirm`.
+public enum ConfirmMessage {
+    public static func line(_ outcome: ConfirmOutcome, batch: BatchInfo, source: String) -> String {
+        switch outcome {
+        case .confirmed(let records):
+            "已确认：批次 \(batch.id)（\(batch.fileName)）\(records) 条记为\(batch.operation == .withdraw ? "已撤下" : "已公示")；依据：\(source)"
+        case .alreadyConfirmed(let on): "批次 \(batch.id) 已于 \(on) 确认，不再重复登记"
+        case .failedBatch: "批次 \(batch.id) 已标为失败，不能确认；其中记录会在下次运行时重新生成"
+        case .unknownBatch: "台账中没有批次 \(batch.id)"
+        }
+    }
+}

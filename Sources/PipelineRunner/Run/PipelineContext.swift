@@ -1,0 +1,108 @@
+import CalendarData
+public import DisclosureReports
+public import DisclosureCore
+public import Foundation
+public import PipelineConfig
+public import WorkingDayCalendar
+
+/// A pipeline with everything it names loaded and checked: schema, profiles, calendar.
+public struct PipelineContext {
+    public let pipeline: Pipeline
+    public let path: String
+    public let schema: PublicationSchema
+    public let portals: [(profile: PortalProfile, transport: Pipeline.Transport)]
+    public let calendar: WorkingDayCalendar
+
+    public init(
+        pipeline: Pipeline, path: String, schema: PublicationSchema, portals: [(profile: PortalProfile, transport: Pipeline.Transport)],
+        calendar: WorkingDayCalendar
+    ) {
+        self.pipeline = pipeline
+        self.path = path
+        self.schema = schema
+        self.portals = portals
+        self.calendar = calendar
+    }
+
+    /// Loads and lints the pipeline; errors end the command with 78 (each reported on its own
+    /// line), warnings are reported and the load goes on.
+    ///
+    /// - Parameter uploads: whether the command may upload; a command that only reads the ledger
+    ///   (`report`) does not need the portals' credentials.
+    public static func load(
+        _ path: String, today: CalendarDate, uploads: Bool = true, environment: [String: String] = ProcessInfo.processInfo.environment,
+        transcript: Transcript
+    ) throws(CommandFailure) -> PipelineContext {
+        let schemas = SchemaCatalog.bundledDocuments.compactMap { try? SchemaLoader.load($0).get() }
+        let profiles = PortalProfileLoader.bundledDocuments.compactMap { try? PortalProfileLoader.load($0, schemas: schemas).get() }
+        var (loaded, issues) = PipelineLint.lint(path, schemas: schemas, profiles: profiles, today: today, environment: environment)
+        if !uploads { issues.removeAll { $0.code.hasPrefix("credentials-") } }
+        for issue in issues { issue.isWarning ? transcript.warning(issue.description) : transcript.error(issue.description) }
+        guard let pipeline = loaded, !issues.contains(where: { !$0.isWarning }) else { throw .reported(ExitStatus.configuration) }
+        guard let schema = SchemaCatalog.resolve(kind: pipeline.kind, in: schemas) else { throw .reported(ExitStatus.configuration) }
+        var portals: [(PortalProfile, Pipeline.Transport)] = []
+        for portal in pipeline.portals {
+            if let bundled = profiles.first(where: { $0.id == portal.profile }) {
+                portals.append((bundled, portal.transport))
+            } else {
+                let document = try ConfigFiles.document(pipeline.resolve(portal.profile), transcript: transcript)
+                portals.append((try PortalProfileLoader.load(document, schemas: schemas).orConfigurationFailure(transcript), portal.transport))
+            }
+        }
+        let calendarFiles = CalendarLoader.load(directory: pipeline.calendar.map(pipeline.resolve))
+        guard let calendar = calendarFiles.calendar else { throw .reported(ExitStatus.configuration) }
+        return PipelineContext(pipeline: pipeline, path: path, schema: schema, portals: portals, calendar: calendar)
+    }
+
+    public func resolve(_ path: String) -> String { pipeline.resolve(path) }
+
+    /// The pipeline's feeds of its own kind, per portal.
+    public var feeds: [(portal: String, feed: FeedSpec)] {
+        portals.flatMap { portal in portal.profile.feeds.filter { $0.schema == schema.id }.map { (portal.profile.id, $0) } }
+    }
+}
+
+/// Checks a pipeline file without reading data: its own keys, its calendar's, what it points at.
+public enum PipelineLint {
+    /// Every problem of one pipeline file, and the pipeline when the file itself could be read.
+    public static func lint(
+        _ path: String, schemas: [PublicationSchema], profiles: [PortalProfile], today: CalendarDate,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> (pipeline: Pipeline?, issues: [ConfigIssue]) {
+        let pipeline: Pipeline
+        switch loadPipeline(path) {
+        case .failure(let failure): return (nil, failure.issues)
+        case .success(let loaded): pipeline = loaded
+        }
+        let calendarFolder = pipeline.calendar.map(pipeline.resolve)
+        let loaded = CalendarLoader.load(directory: calendarFolder.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil })
+        let calendarIssues = loaded.issues.map { ConfigIssue("calendar-invalid", file: path, line: nil, $0.description) }
+        let issues = PipelineLinter(
+            schemas: schemas, profiles: profiles, environment: environment, today: today, calendarEnd: loaded.calendar?.coverage.upperBound
+        ).lint(pipeline, file: path) + calendarIssues
+        return (pipeline, issues)
+    }
+
+    /// Reads `pipelines/ID.yaml`: the id is the file name; relative paths start from the folder
+    /// above `pipelines/` (or the file's own folder elsewhere).
+    public static func loadPipeline(_ path: String) -> Result<Pipeline, SchemaLoadFailure> {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let folder = url.deletingLastPathComponent()
+        let base = folder.lastPathComponent == "pipelines" ? folder.deletingLastPathComponent() : folder
+        let id = url.deletingPathExtension().lastPathComponent
+        do {
+            return PipelineLoader.load(try SchemaDocument.disk(path), id: id, base: base.path)
+        } catch {
+            return .failure(SchemaLoadFailure(issues: [error]))
+        }
+    }
+}
+
+extension ReportBuilder {
+    /// A report builder for these pipelines, with the bundled regimes' titles.
+    public init(contexts: [PipelineContext], calendar: WorkingDayCalendar, today: CalendarDate) {
+        var titles: [String: String] = [:]
+        for regime in PublicationPeriodsLoader.bundled.flatMap(\.regimes) { titles[regime.id] = regime.title }
+        self.init(departments: contexts.map(Department.init), calendar: calendar, today: today, regimeTitles: titles)
+    }
+}

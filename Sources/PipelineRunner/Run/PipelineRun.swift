@@ -1,0 +1,300 @@
+public import DisclosureCore
+public import DisclosureReports
+public import Foundation
+import PipelineConfig
+import WorkingDayCalendar
+
+/// One run of a pipeline: the data path, stage by stage.
+///
+/// ```
+///   sources (list, skip settled) → ingest (decode, validate) → spool (per feed, record versions)
+///     → schedule (periods) → publish (per portal: reconcile pending → plan → stage, record, deliver)
+///     → upload (API, SFTP) → settle files → withdraw ended periods → disclosure status → report
+/// ```
+///
+/// The ledger and the portal channels are ports: the shell passes the SQLite ledger and the
+/// channel factory; the engine's tests pass an in-memory ledger and recording channels. The
+/// engine prints nothing: its lines go to the transcript, its result is a ``RunSummary``.
+public struct PipelineRun {
+    public typealias Ledger = PublicationLedger & ReportLedger
+
+    let context: PipelineContext
+    let request: RunRequest
+    /// The ledger; nil only for a dry run of a pipeline whose ledger does not exist yet.
+    let ledger: (any Ledger)?
+    let channels: ChannelFactory
+    let transcript: Transcript
+    /// Where the validation problems are written as they are found (the shell: standard output).
+    let problems: FileHandle?
+    /// The channel of each portal (by id), instead of the factory's: for tests.
+    var channelOverride: [String: any PortalChannel] = [:]
+
+    public init(
+        context: PipelineContext, request: RunRequest, ledger: (any Ledger)?, channels: ChannelFactory = ChannelFactory(),
+        transcript: Transcript, problems: FileHandle? = nil, channelOverride: [String: any PortalChannel] = [:]
+    ) {
+        self.context = context
+        self.request = request
+        self.ledger = ledger
+        self.channels = channels
+        self.transcript = transcript
+        self.problems = problems
+        self.channelOverride = channelOverride
+    }
+
+    private var today: CalendarDate { request.today }
+    private var dryRun: Bool { request.dryRun }
+
+    public func execute() throws -> RunSummary {
+        let pipeline = context.pipeline
+        var summary = RunSummary(mode: request.mode)
+        transcript.line("流水线 \(pipeline.id)（\(pipeline.title)）：\(summary.mode)，今天 \(today)")
+        let writes = dryRun ? nil : ledger
+        let run = try writes.map { ledger throws(CommandFailure) in
+            try CommandFailure.ledger { () throws(LedgerError) in
+                try ledger.beginRun(
+                    command: "run \(pipeline.id) \(summary.mode)", today: today.description, startedAt: LedgerClock.now(),
+                    pipeline: pipeline.id, department: pipeline.department)
+            }
+        }
+        summary.run = run
+
+        // Sources: every matching file; the nightly run skips files settled by an earlier run.
+        let listing = try SourceFiles.list(context, skipSettled: request.range == nil ? writes : nil)
+        for file in listing.settled { transcript.line("跳过（内容未变，已处理）：\(file)") }
+        summary.skippedFiles = listing.settled
+
+        // Ingest: validate file by file; valid records go to disk as they are found, per feed the
+        // shaped rows, for the ledger the record versions with their publication periods.
+        let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: problems)
+        writer.keepsIssues = writes != nil
+        let periods = PeriodAssessor(schema: context.schema, pipeline: pipeline)
+        let intake = try FeedIntake(
+            feeds: context.feeds, schema: context.schema, today: today, range: request.range, periods: periods,
+            fingerprints: writes != nil ? listing.fingerprints : nil)
+        var processed: [SourceFingerprint] = []
+        for (source, files) in listing.sources {
+            let options = try InputOptions.make(
+                encoding: source.encoding, mapping: source.mapping.map(context.resolve), xmlRecord: source.recordElement ?? "Record",
+                xsd: source.xsd.map(context.resolve), schema: context.schema, format: source.format, transcript: transcript)
+            let report = try FileValidator.validate(
+                files: files, schema: context.schema, today: today, options: options, writer: writer, records: intake)
+            try writer.finish(report)
+            summary.invalidRecordsAndFailedFiles += report.invalid + report.failedFiles
+            let issues = writer.takeKeptIssues()
+            if let ledger = writes, let run {
+                let prints = files.compactMap { listing.fingerprints[$0] }
+                try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs(prints, records: [], run: run) }
+                try intake.recordVersions(in: ledger, run: run)
+                try IntakeRecorder.recordIntake(report, issues: issues, fingerprints: listing.fingerprints, ledger: ledger, run: run)
+                processed += prints
+            }
+        }
+        summary.validRecords = intake.validCount
+        var status = summary.invalidRecordsAndFailedFiles > 0 ? ExitStatus.dataError : ExitStatus.ok
+
+        // Publish and upload, portal by portal.
+        for (profile, transport) in context.portals {
+            for (index, spooled) in intake.feeds(of: profile.id).enumerated() {
+                let feed = spooled.feed
+                let name = "\(profile.id)/\(feed.name)"
+                if spooled.periodSkippedCount > 0 {
+                    summary.periodSkipped[name] = spooled.periodSkippedCount
+                    transcript.line("\(profile.title) \(feed.name)：公示期已满或按规定不予公示，不发送 \(spooled.periodSkippedCount) 条")
+                    for skip in spooled.periodSkipped.prefix(20) {
+                        transcript.line("  \(skip.file):\(skip.row)：\(DecisionKey.number(skip.key))：\(skip.reason)")
+                    }
+                }
+                if dryRun {
+                    let counts = try dryRunPlan(spooled, profile: profile)
+                    summary.feeds[name] = counts
+                    transcript.line("（试运行，不发送）\(profile.title) " + FeedSummary.line(counts, feed: feed))
+                    continue
+                }
+                guard let ledger = writes, let run else { continue }
+                let publisher = FeedPublisher(
+                    ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(pipeline.outbox)), profile: profile,
+                    today: today, calendar: context.calendar, transcript: transcript)
+                if index == 0 {
+                    for line in try publisher.reconcile() { transcript.line(line) }
+                }
+                let counts = try publisher.publish(spooled, schema: context.schema, republishing: request.republishing)
+                summary.feeds[name] = counts
+                transcript.line("\(profile.title) " + FeedSummary.line(counts, feed: feed))
+            }
+            guard let ledger = writes else { continue }
+            if let channel = try channel(for: profile.id, transport: transport) {
+                let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript)
+                    .uploadPending(portal: profile.id)
+                status = RunOutcome.worse(status, uploaded)
+            }
+            for feed in profile.feeds where feed.schema == context.schema.id {
+                tally(&summary, ledger: ledger, profile: profile, feed: feed)
+            }
+        }
+
+        guard let ledger = writes, let run else {
+            summary.exitStatus = status
+            return summary
+        }
+        try CommandFailure.ledger { () throws(LedgerError) in try ledger.settle(processed, run: run) }
+
+        // Publication periods: what has ended is taken down; what may apply for 信用修复 is listed.
+        if let periods {
+            let ended = try endPeriods(ledger: ledger, run: run, periods: periods)
+            summary.expiredWithdrawn = ended.withdrawn
+            status = RunOutcome.worse(status, ended.status)
+        }
+        let counts = summary.disclosure
+        transcript.line(
+            "公示状态：逾期未公示 \(counts.overdue)，明天前到期 \(counts.dueSoon)，未到期 \(counts.notYetDue)，按时公示 \(counts.onTime)，"
+                + "逾期后公示 \(counts.late)，无截止日期 \(counts.unknown)")
+        for line in summary.urgent.prefix(50) { transcript.line("  " + line) }
+        if counts.overdue + counts.dueSoon > 0 { status = RunOutcome.worse(status, ExitStatus.temporaryFailure) }
+        summary.exitStatus = status
+        try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
+        let files = try writeReport(summary, run: run, ledger: ledger)
+        summary.reportFiles = files
+        transcript.line("报告：\(files.json)")
+        transcript.line("报告（网页）：\(files.html)")
+        return summary
+    }
+
+    private func channel(for portal: String, transport: Pipeline.Transport) throws(CommandFailure) -> (any PortalChannel)? {
+        if let channel = channelOverride[portal] { return channel }
+        return try channels.channel(for: transport, pipeline: context.pipeline)
+    }
+
+    /// The run's report in the pipeline's reports folder: JSON (the summary and the month so far)
+    /// and the clerks' HTML page, both mode 0600 (they name records).
+    private func writeReport(_ summary: RunSummary, run: Int64, ledger: any Ledger) throws -> (json: String, html: String) {
+        let folder = context.resolve(context.pipeline.reports)
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let name = "\(context.pipeline.id)-\(today)-run\(run)"
+        let builder = ReportBuilder(contexts: [context], calendar: context.calendar, today: today)
+        let monthStart = CalendarDate(year: today.year, month: today.month, day: 1) ?? today
+        var credit = try CommandFailure.ledger { () throws(LedgerError) in
+            try builder.build(
+                ledger: ledger, from: monthStart, to: today, title: "\(context.pipeline.department) 双公示运行报告 \(today)（第 \(run) 次运行）")
+        }
+        credit.run = RunSection(
+            id: run, pipeline: context.pipeline.id, mode: summary.mode, exitStatus: summary.exitStatus, validRecords: summary.validRecords,
+            invalidRecordsAndFailedFiles: summary.invalidRecordsAndFailedFiles,
+            feeds: summary.feeds.mapValues { c in
+                ["published": c.published, "corrected": c.corrected, "unchanged": c.unchanged, "withdrawn": c.withdrawn,
+                 "still_rejected": c.stillRejected]
+            },
+            expiredWithdrawn: summary.expiredWithdrawn)
+        let html = (folder as NSString).appendingPathComponent(name + ".html")
+        try SecureFile.write(Array(ReportHTML.render(credit).utf8), to: html)
+        let file = RunReportFile(
+            pipeline: context.pipeline.id, run: run, mode: summary.mode, today: today.description, exitStatus: summary.exitStatus,
+            validRecords: summary.validRecords, invalidRecordsAndFailedFiles: summary.invalidRecordsAndFailedFiles,
+            feeds: summary.feeds.mapValues(RunReportFile.Feed.init), disclosure: summary.disclosure, urgent: summary.urgent,
+            expiredWithdrawn: summary.expiredWithdrawn, report: credit)
+        let json = (folder as NSString).appendingPathComponent(name + ".json")
+        try SecureFile.write(try file.bytes(), to: json)
+        return (json, html)
+    }
+
+    /// Withdraws the pipeline's published penalties whose publication period has ended (reason
+    /// 公示期满, through each portal's transport) and lists those that may apply for 信用修复.
+    private func endPeriods(ledger: any Ledger, run: Int64, periods: PeriodAssessor) throws -> (withdrawn: Int, status: Int32) {
+        let portals = Set(context.portals.map(\.profile.id))
+        let kind = context.schema.id
+        let expired = try CommandFailure.ledger { () throws(LedgerError) in try ledger.expired(today: today.description, kind: kind) }
+            .filter { portals.contains($0.publication.portal) }
+        var status = ExitStatus.ok
+        if !expired.isEmpty {
+            transcript.line("公示期满，撤下 \(expired.count) 条：")
+            let notes = expired.map { entry in
+                (entry.publication,
+                 "公示期至 \(entry.expiresOn ?? "")（\(periods.title(ofRegime: entry.regime))，\(entry.severity ?? "")）" as String?)
+            }
+            status = try withdrawer(ledger: ledger, run: run).withdraw(notes, reason: .periodEnded, reconciling: false)
+        }
+        let (eligible, eligibleCount) = try CommandFailure.ledger { () throws(LedgerError) in
+            (try ledger.repairEligible(today: today.description, kind: kind, limit: 20),
+             try ledger.repairEligibleCount(today: today.description, kind: kind))
+        }
+        if eligibleCount > 0 {
+            transcript.line("已满最短公示期、可申请信用修复：\(eligibleCount) 条（见报告）")
+            for entry in eligible where portals.contains(entry.publication.portal) {
+                transcript.line(
+                    "  \(entry.publication.portal)/\(entry.publication.feed) \(DecisionKey.number(entry.publication.key))："
+                        + "\(entry.severity ?? "")，可申请自 \(entry.repairFrom ?? "")，公示至 \(entry.expiresOn ?? "")")
+            }
+        }
+        return (expired.count, status)
+    }
+
+    private func withdrawer(ledger: any Ledger, run: Int64) -> Withdrawer {
+        Withdrawer(
+            context: context, ledger: ledger, run: run, today: today, channels: channels, transcript: transcript,
+            channelOverride: channelOverride)
+    }
+
+    /// What a dry run would send for one feed; with a scratch folder, the files it would write.
+    private func dryRunPlan(_ spooled: SpooledFeed, profile: PortalProfile) throws -> FeedCounts {
+        let folder = request.scratch.map {
+            URL(fileURLWithPath: $0).appendingPathComponent(profile.id).appendingPathComponent(today.description)
+        }
+        var batcher = Batcher<PlannedRow>(limit: spooled.feed.batchLimit) { operation, part, batch in
+            guard let folder else { return }
+            let file = try FeedBatchFile(
+                profile: profile, feed: spooled.feed, schema: context.schema, rows: batch.map(\.row), part: part, date: today,
+                operation: operation)
+            try file.write(into: folder)
+            transcript.line("（试运行）草稿：\(folder.path)/\(file.fileName)（\(batch.count) 条）")
+        }
+        let counts = try FeedPublisher.plan(spooled, ledger: ledger, republishing: request.republishing) { operation, entry in
+            if folder != nil { try batcher.add(operation, entry) }
+        }
+        try batcher.finish()
+        return counts
+    }
+
+    /// Adds the disclosure status of every record the ledger holds for one feed: this run's and
+    /// every earlier one's (a record still unpublished from last week is reported every night).
+    private func tally(_ summary: inout RunSummary, ledger: any Ledger, profile: PortalProfile, feed: FeedSpec) {
+        try? ledger.forEachCurrentPublication(portal: profile.id, feed: feed.name) { key, entry in
+            guard entry.status != .withdrawn, entry.status != .rejected else { return }
+            let status = DisclosureStatus.of(
+                due: entry.dueOn.flatMap { try? CalendarDate.parse($0) },
+                published: entry.status == .published ? entry.publishedOn.flatMap { try? CalendarDate.parse($0) } : nil,
+                today: today, calendar: context.calendar)
+            switch status {
+            case .onTime: summary.disclosure.onTime += 1
+            case .late: summary.disclosure.late += 1
+            case .dueIn(let days) where days <= 1:
+                summary.disclosure.dueSoon += 1
+                summary.noteUrgent("\(days == 0 ? "今天到期" : "明天到期")：\(profile.id)/\(feed.name) \(key)（截止 \(entry.dueOn ?? "")）")
+            case .dueIn: summary.disclosure.notYetDue += 1
+            case .overdue(let days):
+                summary.disclosure.overdue += 1
+                summary.noteUrgent("逾期 \(days) 个工作日未公示：\(profile.id)/\(feed.name) \(key)（截止 \(entry.dueOn ?? "")）")
+            case .unknown: summary.disclosure.unknown += 1
+            }
+        }
+    }
+}
+
+extension ReportBuilder.Department {
+    /// The department of a loaded pipeline.
+    public init(_ context: PipelineContext) {
+        self.init(
+            pipeline: context.pipeline.id, department: context.pipeline.department, kind: context.schema.title, schemaID: context.schema.id)
+    }
+}
+
+/// The line that sums up what planning decided for one feed.
+public enum FeedSummary {
+    public static func line(_ counts: FeedCounts, feed: FeedSpec) -> String {
+        var parts = ["新公示 \(counts.published) 条", "更正 \(counts.corrected) 条", "未变化不再发送 \(counts.unchanged) 条"]
+        if counts.withdrawn > 0 { parts.append("已撤下不再公示 \(counts.withdrawn) 条") }
+        if counts.republished > 0 { parts.append("按要求重新公示 \(counts.republished) 条") }
+        if counts.stillRejected > 0 { parts.append("门户拒收且内容未改、不再发送 \(counts.stillRejected) 条") }
+        if counts.repeated > 0 { parts.append("同一决定重复出现 \(counts.repeated) 条（只发送第一条）") }
+        return "\(feed.title) [\(feed.name)]：" + parts.joined(separator: "，")
+    }
+}

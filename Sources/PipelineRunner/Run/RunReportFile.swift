@@ -1,0 +1,47 @@
+import DisclosureCore
+import DisclosureReports
+import Foundation
+
+/// The run's report file: the summary and the credit office's report for the month so far, as
+/// JSON (keys sorted), mode 0600 (it names records).
+struct RunReportFile: Encodable {
+    let pipeline: String
+    let run: Int64
+    let mode: String
+    let today: String
+    let exitStatus: Int32
+    let validRecords: Int
+    let invalidRecordsAndFailedFiles: Int
+    let feeds: [String: Feed]
+    let disclosure: DisclosureCounts
+    let urgent: [String]
+    let expiredWithdrawn: Int
+    let report: CreditReport
+
+    struct Feed: Encodable {
+        let published, corrected, unchanged, withdrawn, stillRejected: Int
+
+        init(_ c: FeedCounts) {
+            (published, corrected, unchanged, withdrawn, stillRejected) = (c.published, c.corrected, c.unchanged, c.withdrawn, c.stillRejected)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case published, corrected, unchanged, withdrawn
+            case stillRejected = "still_rejected"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pipeline, run, mode, today, feeds, disclosure, urgent, report
+        case exitStatus = "exit_status"
+        case validRecords = "valid_records"
+        case invalidRecordsAndFailedFiles = "invalid_records_and_failed_files"
+        case expiredWithdrawn = "expired_withdrawn"
+    }
+
+    func bytes() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self)) + [0x0A]
+    }
+}

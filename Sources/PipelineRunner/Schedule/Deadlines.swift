@@ -1,0 +1,29 @@
+public import DisclosureCore
+public import WorkingDayCalendar
+
+/// A portal's disclosure deadline for a decision: its working days after the decision date, on
+/// the holiday calendar.
+public struct Deadlines: Sendable {
+    public let workingDays: Int?
+    public let calendar: WorkingDayCalendar?
+
+    public init(profile: PortalProfile, calendar: WorkingDayCalendar?) {
+        self.workingDays = profile.deadlineWorkingDays
+        self.calendar = calendar
+    }
+
+    /// The deadline for a decision date, or `nil` (no deadline in the profile, no date, or a date
+    /// the calendar does not cover).
+    public func dueDate(_ decision: String?) -> String? {
+        guard let workingDays, let decision, let date = try? CalendarDate.parse(decision), let calendar,
+            let due = try? calendar.deadline(after: date, workingDays: workingDays)
+        else { return nil }
+        return due.description
+    }
+
+    /// A date as the ledger stores it, `YYYY-MM-DD` (records may write `YYYY/MM/DD`).
+    public static func isoDate(_ text: String?) -> String? {
+        guard let text else { return nil }
+        return (try? CalendarDate.parse(text))?.description ?? text
+    }
+}

@@ -1,0 +1,47 @@
+public import DisclosureCore
+public import Foundation
+public import PipelineConfig
+
+/// A pipeline's source files: what matches each source's folder and pattern, and each file's
+/// fingerprint (its SHA-256 and size, read in 1 MiB chunks), by which the ledger knows a file it
+/// has settled.
+public enum SourceFiles {
+    /// The fingerprint of each readable file (path → fingerprint).
+    public static func fingerprints(_ files: [String]) -> [String: SourceFingerprint] {
+        var result: [String: SourceFingerprint] = [:]
+        for file in files {
+            guard let (sha256, size) = Digest.fingerprint(path: file) else { continue }
+            result[file] = SourceFingerprint(sha256: sha256, size: size, place: file)
+        }
+        return result
+    }
+
+
+    /// What a run reads: per source, its matching files (the nightly run leaves out the files a
+    /// ledger says were settled by an earlier run), every file's fingerprint, and the settled ones.
+    public struct Listing {
+        public var sources: [(source: Pipeline.Source, files: [String])] = []
+        public var fingerprints: [String: SourceFingerprint] = [:]
+        public var settled: [String] = []
+    }
+
+    public static func list(_ context: PipelineContext, skipSettled ledger: (any RunLedger)?) throws(CommandFailure) -> Listing {
+        var listing = Listing()
+        for source in context.pipeline.sources {
+            let folder = (context.resolve(source.path) as NSString).deletingLastPathComponent
+            let all = PipelineLinter.matches(folder: folder, pattern: (source.path as NSString).lastPathComponent)
+            let prints = fingerprints(all)
+            listing.fingerprints.merge(prints) { first, _ in first }
+            var files: [String] = []
+            for file in all {
+                if let ledger, let print = prints[file], try CommandFailure.ledger({ () throws(LedgerError) in try ledger.isSettled(print) }) {
+                    listing.settled.append(file)
+                    continue
+                }
+                files.append(file)
+            }
+            if !files.isEmpty { listing.sources.append((source, files)) }
+        }
+        return listing
+    }
+}

@@ -1,0 +1,67 @@
+public import DisclosureCore
+public import Foundation
+public import PipelineConfig
+import PortalAPI
+public import PortalClients
+
+/// The one place a pipeline's transport becomes a portal channel. Adding a transport: its
+/// channel in `PortalClients`, its case here (and in `Pipeline.Transport`).
+public struct ChannelFactory: Sendable {
+    /// Whether libcurl draws a progress meter (the shell sets it when standard error is a terminal).
+    public var showsProgress = false
+    /// The environment the credentials' variables are read from.
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, showsProgress: Bool = false) {
+        self.environment = environment
+        self.showsProgress = showsProgress
+    }
+
+    /// The channel of a transport; nil for the outbox (a clerk uploads). Relative paths are
+    /// resolved against the pipeline.
+    public func channel(for transport: Pipeline.Transport, pipeline: Pipeline) throws(CommandFailure) -> (any PortalChannel)? {
+        var settings = TransportSettings()
+        settings.showsProgress = showsProgress
+        switch transport {
+        case .outbox:
+            return nil
+        case .api(let endpoint, let credentials, let caFile):
+            settings.caFile = caFile.map(pipeline.resolve)
+            let loaded: Credentials
+            switch credentials {
+            case .file(let path): loaded = try Credentials.load(file: pipeline.resolve(path))
+            case .environment(let appKey, let secret):
+                loaded = Credentials(appKey: environment[appKey] ?? "", secret: environment[secret] ?? "")
+            }
+            return Self.api(endpoint: endpoint, credentials: loaded, settings: settings)
+        case .sftp(let url, let user, let keyFile, let knownHosts):
+            return Self.sftp(
+                directory: url, user: user, privateKey: pipeline.resolve(keyFile), knownHosts: pipeline.resolve(knownHosts), settings: settings)
+        }
+    }
+
+    /// The API channel (`gongshi upload --endpoint` too).
+    public static func api(endpoint: String, credentials: Credentials, settings: TransportSettings) -> any PortalChannel {
+        APIChannel(
+            client: PortalAPIClient(
+                transport: CurlTransport(settings: settings),
+                endpoint: PortalEndpoint(baseURL: endpoint, appKey: credentials.appKey, secret: credentials.secret)))
+    }
+
+    /// The SFTP drop channel (`gongshi upload --sftp` too).
+    public static func sftp(directory: String, user: String, privateKey: String, knownHosts: String, settings: TransportSettings)
+        -> any PortalChannel
+    {
+        SFTPChannel(
+            transport: CurlTransport(settings: settings), directory: directory,
+            login: .init(user: user, privateKey: privateKey, publicKey: nil, knownHosts: knownHosts))
+    }
+}
+
+extension Pipeline.Transport {
+    /// Whether the portal takes withdrawals as API requests (else as files).
+    public var isAPI: Bool {
+        if case .api = self { return true }
+        return false
+    }
+}

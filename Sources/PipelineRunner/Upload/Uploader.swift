@@ -1,0 +1,84 @@
+public import DisclosureCore
+import Foundation
+public import WorkingDayCalendar
+
+/// Sends a portal's pending batches through a channel and records the outcomes in the ledger.
+public struct Uploader {
+    let ledger: any BatchLedger
+    let channel: any PortalChannel
+    let today: CalendarDate
+    let transcript: Transcript
+
+    public init(ledger: any BatchLedger, channel: any PortalChannel, today: CalendarDate, transcript: Transcript) {
+        self.ledger = ledger
+        self.channel = channel
+        self.today = today
+        self.transcript = transcript
+    }
+
+    /// Returns the exit status: 0, 65 (rejections), 69 (portal unavailable) or 78 (credentials).
+    public func uploadPending(portal: String) throws -> Int32 {
+        let pending = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batches(portal: portal, status: BatchStatus.pending) }
+        var status = ExitStatus.ok
+        var sent = 0
+        for batch in pending {
+            guard let payload = FileManager.default.contents(atPath: batch.outboxPath).map({ [UInt8]($0) }),
+                Digest.sha256Hex(payload) == batch.payloadSHA256
+            else {
+                _ = try CommandFailure.ledger { () throws(LedgerError) in
+                    try ledger.fail(batch: batch.id, reason: "待上传文件丢失或被改动：\(batch.outboxPath)")
+                }
+                transcript.line("警告 [outbox-file-lost] 批次 \(batch.id) 的文件 \(batch.outboxPath) 不见了或被改动：批次标为失败，下次 feed 运行重新生成")
+                continue
+            }
+            let outcome: ChannelOutcome
+            let known: Bool
+            do throws(UploadFailure) {
+                let found = try channel.status(of: batch, payload: payload)
+                known = found != nil
+                if let found {
+                    outcome = found
+                } else {
+                    outcome = try channel.send(batch, payload: payload)
+                    FaultInjection.reached("upload-done")
+                }
+            } catch {
+                transcript.error("错误 [\(error.configuration ? "portal-auth" : "portal-unavailable")] 批次 \(batch.id)：\(error.message)")
+                transcript.line("未上传：\(pending.count - sent) 个批次仍待上传；下次运行先核对门户是否已收到")
+                return error.configuration ? ExitStatus.configuration : ExitStatus.unavailable
+            }
+            status = max(status, try record(outcome, batch: batch, alreadyThere: known))
+            sent += 1
+        }
+        transcript.line("门户 \(portal)：处理待上传批次 \(pending.count) 个")
+        return status
+    }
+
+    private func record(_ outcome: ChannelOutcome, batch: BatchInfo, alreadyThere: Bool) throws -> Int32 {
+        switch outcome {
+        case .refused(let reason):
+            _ = try CommandFailure.ledger { () throws(LedgerError) in try ledger.fail(batch: batch.id, reason: reason) }
+            transcript.line("错误 [batch-refused] 批次 \(batch.id)：\(reason)；批次标为失败")
+            return ExitStatus.dataError
+        case .received(let rejected, let text):
+            let receipt = Receipt(text: text, sha256: Digest.sha256Hex(Array(text.utf8)))
+            let result = try CommandFailure.ledger { () throws(LedgerError) in
+                try ledger.applyReceipt(batch: batch.id, rejected: rejected, receipt: receipt, on: today.description)
+            }
+            FaultInjection.reached("receipt-recorded")
+            let how = alreadyThere ? "门户已有此批次（上次运行中断后核对）" : "已上传"
+            if batch.operation == .withdraw {
+                transcript.line("门户已撤下：撤下批次 \(batch.id)（\(batch.records) 条）")
+                return ExitStatus.ok
+            }
+            transcript.line("\(how)：批次 \(batch.id)（\(batch.records) 条）接收 \(batch.records - rejected.count) 条，拒收 \(rejected.count) 条")
+            if case .alreadyConfirmed = result { return ExitStatus.ok }
+            guard !rejected.isEmpty else { return ExitStatus.ok }
+            let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.publications(batch: batch.id) }
+            for entry in entries where rejected[entry.position] != nil {
+                transcript.line("批次 \(batch.id) 第 \(entry.position) 条 \(entry.key)：被门户拒收：\(rejected[entry.position] ?? "") [portal-rejected]")
+            }
+            return ExitStatus.dataError
+        }
+    }
+}

@@ -1,0 +1,110 @@
+public import DisclosureCore
+import Foundation
+import PortalAPI
+
+// The portal channels (ports owned by DisclosureCore): the signed API and the SFTP drop. The
+// outbox has no channel: a clerk uploads its files and confirms them.
+
+/// The portal API channel.
+public struct APIChannel: PortalChannel {
+    let client: PortalAPIClient
+
+    public init(client: PortalAPIClient) { self.client = client }
+
+    public func status(of batch: BatchInfo, payload: [UInt8]) throws(UploadFailure) -> ChannelOutcome? {
+        // A withdrawal has no status query: asking again under the same id is safe (the portal
+        // answers with its first receipt).
+        guard batch.operation != .withdraw else { return nil }
+        do {
+            return try client.status(batch: batch.id).map(Self.outcome)
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    public func send(_ batch: BatchInfo, payload: [UInt8]) throws(UploadFailure) -> ChannelOutcome {
+        if batch.operation == .withdraw {
+            guard let request = try? JSONDecoder().decode(WithdrawalRequest.self, from: Data(payload)) else {
+                return .refused("撤下请求文件无法读取：\(batch.outboxPath)")
+            }
+            do {
+                let receipt = try client.withdraw(id: batch.id, request: request)
+                let text = (try? JSONEncoder.portalAPI.encode(receipt)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                return .received(rejected: [:], receipt: text)
+            } catch .refused(let status, let code, let message) where status != 401 && status != 403 {
+                return .refused("门户拒绝撤下（HTTP \(status) \(code)）：\(message)")
+            } catch {
+                throw Self.failure(error)
+            }
+        }
+        do {
+            return Self.outcome(try client.upload(batch: batch.id, feed: batch.feed, operation: batch.operation.rawValue, payload: payload))
+        } catch .refused(let status, let code, let message) where status != 401 && status != 403 {
+            return .refused("门户拒收整个批次（HTTP \(status) \(code)）：\(message)")
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    static func outcome(_ receipt: BatchReceipt) -> ChannelOutcome {
+        var rejected: [Int: String] = [:]
+        for record in receipt.records where record.status == .rejected { rejected[record.index] = record.reason ?? "门户拒收" }
+        let text = (try? JSONEncoder.portalAPI.encode(receipt)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return .received(rejected: rejected, receipt: text)
+    }
+
+    static func failure(_ error: PortalAPIFailure) -> UploadFailure {
+        switch error {
+        case .unavailable(let message, let ambiguous):
+            UploadFailure(message: message + (ambiguous ? "（门户可能已收到，下次运行先查询批次状态）" : ""))
+        case .refused(let status, let code, let message):
+            UploadFailure(message: "门户拒绝请求（HTTP \(status) \(code)）：\(message)；请检查凭据（密钥不会显示）", configuration: status == 401 || status == 403)
+        }
+    }
+}
+
+/// The SFTP drop channel: no receipt; a file of the right size under the final name is delivered.
+public struct SFTPChannel: PortalChannel {
+    let transport: CurlTransport
+    let directory: String
+    let login: CurlTransport.SFTPLogin
+
+    public init(transport: CurlTransport, directory: String, login: CurlTransport.SFTPLogin) {
+        self.transport = transport
+        self.directory = directory
+        self.login = login
+    }
+
+    public func status(of batch: BatchInfo, payload: [UInt8]) throws(UploadFailure) -> ChannelOutcome? {
+        do {
+            guard let size = try transport.sftpSize(directoryURL: directory, name: batch.fileName, login: login) else { return nil }
+            guard size == Int64(payload.count) else {
+                return .refused("SFTP 目录中已有同名文件 \(batch.fileName)，但大小不同（\(size) 字节，应为 \(payload.count)）")
+            }
+            return .received(rejected: [:], receipt: "SFTP：\(directory)\(batch.fileName)（\(size) 字节）已在")
+        } catch {
+            throw UploadFailure(message: Self.describe(error))
+        }
+    }
+
+    public func send(_ batch: BatchInfo, payload: [UInt8]) throws(UploadFailure) -> ChannelOutcome {
+        do {
+            try transport.sftpUpload(payload, directoryURL: directory, name: batch.fileName, login: login)
+            return .received(rejected: [:], receipt: "SFTP：已上传 \(directory)\(batch.fileName)（\(payload.count) 字节）")
+        } catch {
+            throw UploadFailure(message: Self.describe(error))
+        }
+    }
+
+    static func describe(_ failure: TransportFailure) -> String {
+        switch failure {
+        case .connection(let m): "无法连接 SFTP 服务器：\(m)"
+        case .timeout(let m): "SFTP 超时：\(m)"
+        case .interrupted(let m): "SFTP 连接中断：\(m)"
+        case .refusedByPeer(let m): "SFTP 服务器拒绝（登录、主机密钥或权限）：\(m)"
+        case .tls(let m), .local(let m): m
+        case .server(let status, _): "SFTP 返回 \(status)"
+        }
+    }
+}
+

@@ -1,0 +1,155 @@
+public import DisclosureCore
+internal import GRDB
+
+// The life of a batch: pending, delivered, confirmed or failed.
+extension Ledger {
+    // MARK: Batches
+
+    /// Records a batch and its publications as pending, in one transaction, before any byte is
+    /// delivered. A batch that failed before and is made again from the same records (the same id)
+    /// becomes pending again, one attempt more.
+    public func recordPending(_ batch: NewBatch, publications: [NewPublication], run: Int64) throws(LedgerError) {
+        try write { db in
+            try Self.upsertBatch(db, batch, operation: batch.operation, run: run)
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation,
+                                             republish_on, batch_id, position, status, decision_date, due_on, subject_code,
+                                             subject_name, schema_version, profile_version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (portal, feed, record_key, content_sha256, operation, republish_on)
+                    DO UPDATE SET status = 'pending', batch_id = excluded.batch_id, position = excluded.position, reason = NULL
+                    WHERE publication.status = 'failed'
+                    """)
+            for (offset, publication) in publications.enumerated() {
+                try insert.execute(arguments: [
+                    batch.portal, batch.feed, batch.kind, publication.key, publication.contentSHA256,
+                    publication.previousSHA256, batch.operation.rawValue, batch.operation == .republish ? batch.createdOn : "",
+                    batch.id, offset + 1, publication.decisionDate,
+                    publication.dueOn, publication.subjectCode, publication.subjectName, publication.schemaVersion,
+                    publication.profileVersion,
+                ])
+                guard db.changesCount == 1 else {
+                    throw LedgerError.database("publication of \(publication.key) on \(batch.portal)/\(batch.feed) is already recorded")
+                }
+            }
+        }
+    }
+
+    /// Notes that the batch's file reached its destination (the outbox folder, a portal); it stays
+    /// pending until the portal's receipt is recorded.
+    public func markDelivered(batch id: String, at instant: String) throws(LedgerError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE batch SET delivered_at = ? WHERE id = ? AND status = 'pending'", arguments: [instant, id])
+        }
+    }
+
+    /// Records the portal's receipt: the batch and its records become published, in one transaction.
+    /// Confirming a published batch again changes nothing.
+    public func confirm(batch id: String, receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome {
+        try applyReceipt(batch: id, rejected: [:], receipt: receipt, on: date)
+    }
+
+    /// Records a portal's per-record receipt: each record of the batch published or rejected
+    /// (with the reason), the batch published; one transaction. A batch already published is left
+    /// alone (the receipt of a batch is the same every time it is asked for).
+    ///
+    /// - Parameter rejected: reasons by 1-based position in the payload; every other position is accepted.
+    public func applyReceipt(
+        batch id: String, rejected: [Int: String], receipt: Receipt?, on date: String
+    ) throws(LedgerError) -> ConfirmOutcome {
+        try write { db in
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM batch WHERE id = ?", arguments: [id]) else {
+                return .unknownBatch
+            }
+            guard status == BatchStatus.pending.rawValue else {
+                if status == BatchStatus.published.rawValue {
+                    let on = try String.fetchOne(db, sql: "SELECT confirmed_on FROM batch WHERE id = ?", arguments: [id])
+                    return .alreadyConfirmed(on: on ?? "")
+                }
+                return .failedBatch
+            }
+            try db.execute(
+                sql: """
+                    UPDATE batch SET status = 'published', confirmed_on = ?, receipt = ?, receipt_sha256 = ?,
+                        delivered_at = coalesce(delivered_at, ?)
+                    WHERE id = ?
+                    """,
+                arguments: [date, receipt?.text, receipt?.sha256, date, id])
+            let reject = try db.makeStatement(
+                sql: "UPDATE publication SET status = 'rejected', reason = ? WHERE batch_id = ? AND position = ? AND status = 'pending'")
+            for (position, reason) in rejected.sorted(by: { $0.key < $1.key }) {
+                try reject.execute(arguments: [reason, id, position])
+            }
+            try db.execute(
+                sql: "UPDATE publication SET status = 'published', published_on = ? WHERE batch_id = ? AND status = 'pending'",
+                arguments: [date, id])
+            let published = db.changesCount
+            // A withdrawal batch: its records are taken down.
+            try db.execute(
+                sql: """
+                    UPDATE publication SET status = 'withdrawn'
+                    WHERE id IN (SELECT publication_id FROM withdrawal WHERE batch_id = ? AND status = 'pending')
+                    """,
+                arguments: [id])
+            let withdrawn = db.changesCount
+            try db.execute(sql: "UPDATE withdrawal SET status = 'done' WHERE batch_id = ? AND status = 'pending'", arguments: [id])
+            return .confirmed(records: published + withdrawn)
+        }
+    }
+
+    /// Records that a pending batch failed as a whole (the portal refused the file, or its bytes
+    /// are lost): its records are no longer pending, so the next run plans them again.
+    @discardableResult
+    public func fail(batch id: String, reason: String) throws(LedgerError) -> Bool {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE batch SET status = 'failed', last_error = ? WHERE id = ? AND status = 'pending'",
+                arguments: [reason, id])
+            guard db.changesCount == 1 else { return false }
+            try db.execute(
+                sql: "UPDATE publication SET status = 'failed' WHERE batch_id = ? AND status = 'pending'", arguments: [id])
+            try db.execute(sql: "UPDATE withdrawal SET status = 'failed' WHERE batch_id = ? AND status = 'pending'", arguments: [id])
+            return true
+        }
+    }
+
+    public func batch(_ id: String) throws(LedgerError) -> BatchInfo? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM batch WHERE id = ?", arguments: [id]).map(Self.batchInfo)
+        }
+    }
+
+    /// Batches, oldest first; `portal` and `status` narrow the list.
+    public func batches(portal: String? = nil, status: BatchStatus? = nil) throws(LedgerError) -> [BatchInfo] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM batch WHERE (?1 IS NULL OR portal = ?1) AND (?2 IS NULL OR status = ?2)
+                    ORDER BY created_on, rowid
+                    """,
+                arguments: [portal, status?.rawValue]
+            ).map(Self.batchInfo)
+        }
+    }
+
+    /// Records a batch as pending; one that failed before and is made again (the same id) becomes
+    /// pending again, one attempt more. Feed batches and withdrawal batches alike.
+    static func upsertBatch(_ db: Database, _ batch: NewBatch, operation: BatchOperation, run: Int64) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records,
+                                   status, created_run, created_on)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                ON CONFLICT (id) DO UPDATE SET status = 'pending', attempts = attempts + 1, last_error = NULL,
+                    outbox_path = excluded.outbox_path, delivered_at = NULL
+                WHERE batch.status = 'failed'
+                """,
+            arguments: [
+                batch.id, batch.portal, batch.feed, batch.kind, operation.rawValue, batch.fileName,
+                batch.outboxPath, batch.payloadSHA256, batch.records, run, batch.createdOn,
+            ])
+    }
+}

@@ -1,0 +1,56 @@
+public import DisclosureCore
+internal import GRDB
+
+// What the planner asks: the current publication of each key.
+extension Ledger {
+    // MARK: Planning
+
+    /// The latest publication that did not fail, of each key on a portal feed, one key at a time
+    /// in key order, without holding the feed: for counting (the nightly disclosure status of every record).
+    public func forEachCurrentPublication(
+        portal: String, feed: String, _ body: (String, CurrentPublication) throws -> Void
+    ) throws(LedgerError) {
+        try read { db in
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT record_key, content_sha256, status, batch_id, due_on, published_on FROM publication
+                    WHERE id IN (SELECT max(id) FROM publication WHERE portal = ? AND feed = ? AND status <> 'failed' GROUP BY record_key)
+                    ORDER BY record_key
+                    """,
+                arguments: [portal, feed])
+            while let row = try cursor.next() {
+                try body(
+                    row[0],
+                    CurrentPublication(
+                        contentSHA256: row[1], status: PublicationStatus(rawValue: row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
+                        publishedOn: row[5]))
+            }
+        }
+    }
+
+    /// The latest publication that did not fail, of some keys on a portal feed (a planner walking
+    /// a feed's sorted rows a chunk at a time, so that it never holds the whole feed's state).
+    public func currentPublications(portal: String, feed: String, keys: some Collection<String>) throws(LedgerError)
+        -> [String: CurrentPublication]
+    {
+        guard !keys.isEmpty else { return [:] }
+        return try read { db in
+            let marks = Array(repeating: "?", count: keys.count).joined(separator: ", ")
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT record_key, content_sha256, status, batch_id, due_on, published_on FROM publication
+                    WHERE portal = ? AND feed = ? AND status <> 'failed' AND record_key IN (\(marks)) ORDER BY id
+                    """,
+                arguments: StatementArguments([portal, feed] + Array(keys)))
+            var current: [String: CurrentPublication] = [:]
+            for row in rows {
+                current[row[0]] = CurrentPublication(
+                    contentSHA256: row[1], status: PublicationStatus(rawValue: row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
+                    publishedOn: row[5])
+            }
+            return current
+        }
+    }
+}

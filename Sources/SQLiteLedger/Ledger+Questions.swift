@@ -1,0 +1,92 @@
+public import DisclosureCore
+internal import GRDB
+
+// Questions: the summary, a record's history, a subject's publications, a batch's.
+extension Ledger {
+    // MARK: Questions
+
+    /// Counts by state, and the pending publications already past their due date.
+    public func summary(today: String) throws(LedgerError) -> LedgerSummary {
+        try read { db in
+            var summary = LedgerSummary()
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM batch GROUP BY status") {
+                if let status = BatchStatus(rawValue: row[0]) { summary.batches[status] = row[1] }
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM publication GROUP BY status") {
+                if let status = PublicationStatus(rawValue: row[0]) { summary.publications[status] = row[1] }
+            }
+            summary.awaitingConfirmation =
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM batch WHERE status = 'pending' AND delivered_at IS NOT NULL") ?? 0
+            summary.overdue = try Row.fetchAll(
+                db, sql: Self.entrySQL + " WHERE p.status = 'pending' AND p.due_on < ? ORDER BY p.due_on, p.record_key",
+                arguments: [today]
+            ).map(Self.entry)
+            summary.publishedLate =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM publication WHERE published_on IS NOT NULL AND published_on > due_on") ?? 0
+            summary.pendingBatches = try Row.fetchAll(
+                db, sql: "SELECT * FROM batch WHERE status = 'pending' ORDER BY created_on, rowid"
+            ).map(Self.batchInfo)
+            summary.failedBatches = try Row.fetchAll(
+                db, sql: "SELECT * FROM batch WHERE status = 'failed' ORDER BY created_on, rowid"
+            ).map(Self.batchInfo)
+            return summary
+        }
+    }
+
+    /// Every publication of one record, on every portal, in the order they were planned. `key` is
+    /// the whole record key or its first part (the decision number alone: `文号` for `文号|名称`).
+    public func history(key: String) throws(LedgerError) -> [PublicationEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: Self.entrySQL + " WHERE p.record_key = ?1 OR substr(p.record_key, 1, length(?1) + 1) = ?1 || '|' ORDER BY p.id",
+                arguments: [key]
+            ).map(Self.entry)
+        }
+    }
+
+    /// Every publication about one subject (by 统一社会信用代码), in the order they were planned.
+    public func publications(subjectCode: String) throws(LedgerError) -> [PublicationEntry] {
+        try read { db in
+            try Row.fetchAll(db, sql: Self.entrySQL + " WHERE p.subject_code = ? ORDER BY p.id", arguments: [subjectCode])
+                .map(Self.entry)
+        }
+    }
+
+    /// The publications of one batch.
+    public func publications(batch id: String) throws(LedgerError) -> [PublicationEntry] {
+        try read { db in
+            try Row.fetchAll(db, sql: Self.entrySQL + " WHERE p.batch_id = ? ORDER BY p.position", arguments: [id]).map(Self.entry)
+        }
+    }
+
+    // MARK: Rows to values
+
+    static let entrySQL = """
+        SELECT p.portal, p.feed, p.kind, p.record_key, p.content_sha256, p.previous_sha256, p.operation, p.status,
+               p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
+               p.position, p.reason, w.status
+        FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
+        """
+
+    static func entry(_ row: Row) -> PublicationEntry {
+        PublicationEntry(
+            portal: row[0], feed: row[1], kind: row[2], key: row[3], contentSHA256: row[4], previousSHA256: row[5],
+            operation: BatchOperation(rawValue: row[6]) ?? .publish, status: PublicationStatus(rawValue: row[7]) ?? .pending,
+            batchID: row[8], batchFile: row[9], decisionDate: row[10], dueOn: row[11], publishedOn: row[12],
+            subjectCode: row[13], subjectName: row[14], withdrawalReason: row[15], withdrawalStatus: row[18], position: row[16],
+            rejectionReason: row[17])
+    }
+
+    static func batchInfo(_ row: Row) -> BatchInfo {
+        let recorded = NewBatch(
+            id: row["id"], portal: row["portal"], feed: row["feed"], kind: row["kind"],
+            operation: BatchOperation(rawValue: row["operation"]) ?? .publish, fileName: row["file_name"],
+            outboxPath: row["outbox_path"], payloadSHA256: row["payload_sha256"], records: row["records"],
+            createdOn: row["created_on"])
+        return BatchInfo(
+            recorded: recorded, status: BatchStatus(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
+            deliveredAt: row["delivered_at"], confirmedOn: row["confirmed_on"], lastError: row["last_error"])
+    }
+}

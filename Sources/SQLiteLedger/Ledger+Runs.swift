@@ -1,0 +1,72 @@
+public import DisclosureCore
+internal import GRDB
+
+// Runs and the source files they read.
+extension Ledger {
+    // MARK: Runs and sources
+
+    /// Records the start of a command that writes to the ledger; returns the run id.
+    public func beginRun(
+        command: String, today: String, startedAt: String, pipeline: String? = nil, department: String? = nil
+    ) throws(LedgerError) -> Int64 {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO run (command, today, started_at, pipeline, department) VALUES (?, ?, ?, ?, ?)",
+                arguments: [command, today, startedAt, pipeline, department])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func finishRun(_ run: Int64, exitCode: Int32, finishedAt: String) throws(LedgerError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE run SET finished_at = ?, exit_code = ? WHERE id = ?", arguments: [finishedAt, exitCode, run])
+        }
+    }
+
+    /// Records the source files and record versions a run read, in one transaction.
+    public func recordInputs(_ files: [SourceFingerprint], records: [RecordVersion], run: Int64) throws(LedgerError) {
+        try write { db in
+            for file in files {
+                try db.execute(
+                    sql: """
+                        INSERT INTO source_file (sha256, size, place, first_run, last_run) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (sha256, place) DO UPDATE SET last_run = excluded.last_run
+                        """,
+                    arguments: [file.sha256, file.size, file.place, run, run])
+            }
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT OR IGNORE INTO record (kind, record_key, content_sha256, decision_date, source_sha256, source_row, first_run,
+                                                  severity, severity_reason, regime, repair_from, expires_on)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for record in records {
+                try insert.execute(arguments: [
+                    record.kind, record.key, record.contentSHA256, record.decisionDate, record.sourceSHA256, record.sourceRow, run,
+                    record.period?.severity, record.period?.severityReason, record.period?.regime, record.period?.repairFrom,
+                    record.period?.expiresOn,
+                ])
+            }
+        }
+    }
+
+    /// Marks source files settled: everything in them was planned and recorded by `run`.
+    public func settle(_ files: [SourceFingerprint], run: Int64) throws(LedgerError) {
+        try write { db in
+            for file in files {
+                try db.execute(
+                    sql: "UPDATE source_file SET settled_run = ? WHERE sha256 = ? AND place = ?", arguments: [run, file.sha256, file.place])
+            }
+        }
+    }
+
+    /// Whether this file, with these bytes, was settled by an earlier run.
+    public func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT settled_run IS NOT NULL FROM source_file WHERE sha256 = ? AND place = ?",
+                arguments: [file.sha256, file.place]) ?? false
+        }
+    }
+}

@@ -1,0 +1,96 @@
+public import DisclosureCore
+internal import GRDB
+
+// Withdrawals and publication periods.
+extension Ledger {
+    /// Records a withdrawal batch as pending, before its file is delivered: the batch and one
+    /// withdrawal per record, in one transaction. A record whose earlier withdrawal failed is asked
+    /// for again; one already withdrawn or pending is refused (the caller plans only live ones).
+    public func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], run: Int64) throws(LedgerError) {
+        try write { db in
+            try Self.upsertBatch(db, batch, operation: .withdraw, run: run)
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO withdrawal (publication_id, reason, basis, requested_on, batch_id, status)
+                    SELECT id, ?, ?, ?, ?, 'pending' FROM publication WHERE batch_id = ? AND position = ? AND status = 'published'
+                    ON CONFLICT (publication_id) DO UPDATE SET reason = excluded.reason, basis = excluded.basis,
+                        requested_on = excluded.requested_on, batch_id = excluded.batch_id, status = 'pending'
+                    WHERE withdrawal.status = 'failed' OR withdrawal.batch_id = excluded.batch_id
+                    """)
+            for item in items {
+                try insert.execute(arguments: [item.reason, item.basis, batch.createdOn, batch.id, item.batchID, item.position])
+                guard db.changesCount == 1 else {
+                    throw LedgerError.database("record \(item.batchID)#\(item.position) is not published, or its withdrawal is already recorded")
+                }
+            }
+        }
+    }
+
+    /// The records a withdrawal batch takes down, in its file's order.
+    public func withdrawalItems(batch id: String) throws(LedgerError) -> [WithdrawalItem] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.batch_id, p.position, w.reason, w.basis FROM withdrawal w JOIN publication p ON p.id = w.publication_id
+                    WHERE w.batch_id = ? ORDER BY w.id
+                    """,
+                arguments: [id]
+            ).map { WithdrawalItem(batchID: $0[0], position: $0[1], reason: $0[2], basis: $0[3]) }
+        }
+    }
+
+    /// Published records whose publication period has ended by `today` (their latest version's
+    /// `expires_on`), with no withdrawal pending or done.
+    public func expired(today: String, kind: String? = nil) throws(LedgerError) -> [PeriodEntry] {
+        try periodEntries(
+            condition: "r.expires_on <= ?1 AND (w.status IS NULL OR w.status = 'failed') AND (?3 IS NULL OR p.kind = ?3)", today: today,
+            kind: kind)
+    }
+
+    /// Published records that may apply for 信用修复 (their minimum period reached by `today`) and
+    /// are still published.
+    ///
+    /// - Parameter kind: only records of this kind (a schema id).
+    public func repairEligible(today: String, kind: String? = nil, limit: Int? = nil) throws(LedgerError) -> [PeriodEntry] {
+        try periodEntries(condition: Self.eligibleCondition + " AND (?3 IS NULL OR p.kind = ?3)", today: today, limit: limit, kind: kind)
+    }
+
+    /// How many records ``repairEligible(today:kind:limit:)`` would list without a limit.
+    public func repairEligibleCount(today: String, kind: String? = nil) throws(LedgerError) -> Int {
+        try read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) " + Self.periodFrom + " WHERE p.status = 'published' AND " + Self.eligibleCondition
+                    + " AND (?2 IS NULL OR p.kind = ?2)",
+                arguments: [today, kind]) ?? 0
+        }
+    }
+
+    static let eligibleCondition = "r.repair_from <= ?1 AND (r.expires_on IS NULL OR r.expires_on > ?1) AND w.status IS NULL"
+
+    /// Published records with their latest record version (whose period they carry).
+    static let periodFrom = """
+        FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
+        JOIN record r ON r.rowid = (SELECT rowid FROM record q WHERE q.kind = p.kind AND q.record_key = p.record_key
+                                    ORDER BY first_run DESC, rowid DESC LIMIT 1)
+        """
+
+    func periodEntries(condition: String, today: String, limit: Int? = nil, kind: String? = nil) throws(LedgerError) -> [PeriodEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.portal, p.feed, p.kind, p.record_key, p.content_sha256, p.previous_sha256, p.operation, p.status,
+                           p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
+                           p.position, p.reason, w.status, r.severity, r.regime, r.repair_from, r.expires_on
+                    \(Self.periodFrom)
+                    WHERE p.status = 'published' AND \(condition)
+                    ORDER BY r.expires_on, p.record_key, p.portal, p.feed LIMIT ?2
+                    """,
+                arguments: [today, limit ?? -1, kind]
+            ).map { row in
+                PeriodEntry(publication: Self.entry(row), severity: row[19], regime: row[20], repairFrom: row[21], expiresOn: row[22])
+            }
+        }
+    }
+}
