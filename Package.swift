@@ -141,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SQLiteLedgerTests",
-            dependencies: ["SQLiteLedger", "GongshiTesting", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SQLiteLedger", "DisclosureCore", "GongshiTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "DisclosureReportsTests", dependencies: ["DisclosureReports", "GongshiTesting"]),
         .testTarget(
@@ -155,7 +155,7 @@ let package = Package(
         .testTarget(
             name: "GongshiCLITests",
             dependencies: [
-                "gongshi", "GongshiCLI", "DisclosureCore", "WorkingDayCalendar", "SQLiteLedger", "SourceDecoders", "GongshiTesting",
+                "gongshi", "GongshiCLI", "PipelineRunner", "DisclosureCore", "WorkingDayCalendar", "SQLiteLedger", "SourceDecoders", "GongshiTesting",
                 "DisclosureReports",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -1,3 +1,4 @@
+import DisclosureCore
 import DisclosureReports
 import Foundation
 import GongshiTesting

@@ -1,3 +1,4 @@
+import DisclosureCore
 import Foundation
 import GongshiTesting
 import SQLiteLedger

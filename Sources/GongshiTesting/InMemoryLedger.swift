@@ -1,0 +1,417 @@
+public import DisclosureCore
+import Synchronization
+
+/// The ledger's in-memory twin, for in-process tests of the engine: every port of
+/// `DisclosureCore` (``PublicationLedger``, ``ReportLedger``) with the SQLite ledger's rules —
+/// a publication is recorded once per content, operation and (for a republication) day; a failed
+/// batch made again becomes pending again; receipts, rejections and withdrawals settle the same
+/// states. Every method is one step under a lock (all or nothing, like a transaction), and
+/// ``failWrites(after:)`` makes writes fail like a full disk.
+public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
+    struct Publication {
+        var id: Int
+        var portal, feed, kind, key, hash: String
+        var previous: String?
+        var operation: BatchOperation
+        var republishOn: String
+        var batchID: String
+        var position: Int
+        var status: PublicationStatus
+        var decisionDate, dueOn, publishedOn, subjectCode, subjectName, reason: String?
+    }
+
+    struct Batch {
+        var recorded: NewBatch
+        var status: BatchStatus
+        var attempts = 1
+        var createdRun: Int64
+        var deliveredAt, confirmedOn, lastError: String?
+        var receipt: Receipt?
+    }
+
+    struct Withdrawal {
+        var publicationID: Int
+        var reason: String
+        var basis: String?
+        var requestedOn: String
+        var batchID: String
+        var status: String
+    }
+
+    struct Run {
+        var command, today: String
+        var pipeline: String?
+        var exitCode: Int32?
+    }
+
+    struct Source {
+        var firstRun: Int64
+        var settledRun: Int64?
+        var counts: IntakeCounts?
+        var problems: [StoredProblem] = []
+    }
+
+    struct State {
+        var runs: [Run] = []
+        var sources: [String: Source] = [:]
+        var records: [(version: RecordVersion, run: Int64)] = []
+        var recordKeys: Set<String> = []
+        var batches: [String: Batch] = [:]
+        var batchOrder: [String] = []
+        var publications: [Publication] = []
+        var withdrawals: [Withdrawal] = []
+        var writesLeft: Int?
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// After `count` more successful writes, every write fails (`LedgerError.database`).
+    public func failWrites(after count: Int?) { state.withLock { $0.writesLeft = count } }
+
+    private func write<T>(_ body: (inout State) throws(LedgerError) -> T) throws(LedgerError) -> T {
+        try state.withLock { (s: inout State) throws(LedgerError) -> T in
+            if let left = s.writesLeft {
+                guard left > 0 else { throw LedgerError.database("disk I/O error (simulated)") }
+                s.writesLeft = left - 1
+            }
+            var copy = s
+            let result = try body(&copy)  // all or nothing
+            s = copy
+            return result
+        }
+    }
+
+    private func read<T>(_ body: (State) throws(LedgerError) -> T) throws(LedgerError) -> T {
+        try state.withLock { (s: inout State) throws(LedgerError) -> T in try body(s) }
+    }
+
+    // MARK: Runs and sources
+
+    public func beginRun(command: String, today: String, startedAt: String, pipeline: String?, department: String?) throws(LedgerError) -> Int64 {
+        try write { s in
+            s.runs.append(Run(command: command, today: today, pipeline: pipeline))
+            return Int64(s.runs.count)
+        }
+    }
+
+    public func finishRun(_ run: Int64, exitCode: Int32, finishedAt: String) throws(LedgerError) {
+        try write { s in s.runs[Int(run) - 1].exitCode = exitCode }
+    }
+
+    public func recordInputs(_ files: [SourceFingerprint], records: [RecordVersion], run: Int64) throws(LedgerError) {
+        try write { s in
+            for file in files where s.sources[Self.id(file)] == nil { s.sources[Self.id(file)] = Source(firstRun: run) }
+            for record in records where s.recordKeys.insert("\(record.kind)\u{1F}\(record.key)\u{1F}\(record.contentSHA256)").inserted {
+                s.records.append((record, run))
+            }
+        }
+    }
+
+    public func settle(_ files: [SourceFingerprint], run: Int64) throws(LedgerError) {
+        try write { s in for file in files { s.sources[Self.id(file)]?.settledRun = run } }
+    }
+
+    public func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool {
+        try read { s in s.sources[Self.id(file)]?.settledRun != nil }
+    }
+
+    public func recordIntake(_ file: SourceFingerprint, counts: IntakeCounts, problems: [StoredProblem], run: Int64) throws(LedgerError) {
+        try write { s in
+            var source = s.sources[Self.id(file)] ?? Source(firstRun: run)
+            source.counts = counts
+            source.problems = problems
+            s.sources[Self.id(file)] = source
+        }
+    }
+
+    private static func id(_ file: SourceFingerprint) -> String { "\(file.sha256)\u{1F}\(file.place)" }
+
+    // MARK: Planning
+
+    private static func current(_ s: State, portal: String, feed: String) -> [String: Publication] {
+        var current: [String: Publication] = [:]
+        for p in s.publications where p.portal == portal && p.feed == feed && p.status != .failed { current[p.key] = p }
+        return current
+    }
+
+    private static func view(_ p: Publication) -> CurrentPublication {
+        CurrentPublication(contentSHA256: p.hash, status: p.status, batchID: p.batchID, dueOn: p.dueOn, publishedOn: p.publishedOn)
+    }
+
+    public func currentPublications(portal: String, feed: String, keys: some Collection<String>) throws(LedgerError) -> [String: CurrentPublication] {
+        let wanted = Set(keys)
+        return try read { s in Self.current(s, portal: portal, feed: feed).filter { wanted.contains($0.key) }.mapValues(Self.view) }
+    }
+
+    public func forEachCurrentPublication(portal: String, feed: String, _ body: (String, CurrentPublication) throws -> Void) throws(LedgerError) {
+        let current = try read { s in Self.current(s, portal: portal, feed: feed) }
+        do {
+            for key in current.keys.sorted() { try body(key, Self.view(current[key]!)) }
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
+    // MARK: Batches
+
+    private static func upsertBatch(_ s: inout State, _ batch: NewBatch, run: Int64) {
+        if var old = s.batches[batch.id] {
+            guard old.status == .failed else { return }
+            old.status = .pending
+            old.attempts += 1
+            old.lastError = nil
+            old.recorded = batch
+            old.deliveredAt = nil
+            s.batches[batch.id] = old
+        } else {
+            s.batches[batch.id] = Batch(recorded: batch, status: .pending, createdRun: run)
+            s.batchOrder.append(batch.id)
+        }
+    }
+
+    public func recordPending(_ batch: NewBatch, publications: [NewPublication], run: Int64) throws(LedgerError) {
+        try write { (s: inout State) throws(LedgerError) in
+            Self.upsertBatch(&s, batch, run: run)
+            for (offset, new) in publications.enumerated() {
+                let republishOn = batch.operation == .republish ? batch.createdOn : ""
+                if let index = s.publications.firstIndex(where: {
+                    $0.portal == batch.portal && $0.feed == batch.feed && $0.key == new.key && $0.hash == new.contentSHA256
+                        && $0.operation == batch.operation && $0.republishOn == republishOn
+                }) {
+                    guard s.publications[index].status == .failed else {
+                        throw LedgerError.database("publication of \(new.key) on \(batch.portal)/\(batch.feed) is already recorded")
+                    }
+                    s.publications[index].status = .pending
+                    s.publications[index].batchID = batch.id
+                    s.publications[index].position = offset + 1
+                    s.publications[index].reason = nil
+                } else {
+                    s.publications.append(
+                        Publication(
+                            id: s.publications.count + 1, portal: batch.portal, feed: batch.feed, kind: batch.kind, key: new.key,
+                            hash: new.contentSHA256, previous: new.previousSHA256, operation: batch.operation, republishOn: republishOn,
+                            batchID: batch.id, position: offset + 1, status: .pending, decisionDate: new.decisionDate, dueOn: new.dueOn,
+                            publishedOn: nil, subjectCode: new.subjectCode, subjectName: new.subjectName, reason: nil))
+                }
+            }
+        }
+    }
+
+    public func markDelivered(batch id: String, at instant: String) throws(LedgerError) {
+        try write { s in if s.batches[id]?.status == .pending { s.batches[id]?.deliveredAt = instant } }
+    }
+
+    public func confirm(batch id: String, receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome {
+        try applyReceipt(batch: id, rejected: [:], receipt: receipt, on: date)
+    }
+
+    public func applyReceipt(batch id: String, rejected: [Int: String], receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome {
+        try write { s in
+            guard let batch = s.batches[id] else { return .unknownBatch }
+            switch batch.status {
+            case .published: return .alreadyConfirmed(on: batch.confirmedOn ?? "")
+            case .failed: return .failedBatch
+            case .pending: break
+            }
+            s.batches[id]?.status = .published
+            s.batches[id]?.confirmedOn = date
+            s.batches[id]?.receipt = receipt
+            if batch.deliveredAt == nil { s.batches[id]?.deliveredAt = date }
+            var published = 0
+            for index in s.publications.indices where s.publications[index].batchID == id && s.publications[index].status == .pending {
+                if let reason = rejected[s.publications[index].position] {
+                    s.publications[index].status = .rejected
+                    s.publications[index].reason = reason
+                } else {
+                    s.publications[index].status = .published
+                    s.publications[index].publishedOn = date
+                    published += 1
+                }
+            }
+            var withdrawn = 0
+            for index in s.withdrawals.indices where s.withdrawals[index].batchID == id && s.withdrawals[index].status == "pending" {
+                let publication = s.withdrawals[index].publicationID - 1
+                if s.publications[publication].status != .withdrawn {
+                    s.publications[publication].status = .withdrawn
+                    withdrawn += 1
+                }
+                s.withdrawals[index].status = "done"
+            }
+            return .confirmed(records: published + withdrawn)
+        }
+    }
+
+    @discardableResult
+    public func fail(batch id: String, reason: String) throws(LedgerError) -> Bool {
+        try write { s in
+            guard s.batches[id]?.status == .pending else { return false }
+            s.batches[id]?.status = .failed
+            s.batches[id]?.lastError = reason
+            for index in s.publications.indices where s.publications[index].batchID == id && s.publications[index].status == .pending {
+                s.publications[index].status = .failed
+            }
+            for index in s.withdrawals.indices where s.withdrawals[index].batchID == id && s.withdrawals[index].status == "pending" {
+                s.withdrawals[index].status = "failed"
+            }
+            return true
+        }
+    }
+
+    private static func info(_ b: Batch) -> BatchInfo {
+        BatchInfo(
+            recorded: b.recorded, status: b.status, attempts: b.attempts, deliveredAt: b.deliveredAt, confirmedOn: b.confirmedOn,
+            lastError: b.lastError)
+    }
+
+    public func batch(_ id: String) throws(LedgerError) -> BatchInfo? {
+        try read { s in s.batches[id].map(Self.info) }
+    }
+
+    public func batches(portal: String?, status: BatchStatus?) throws(LedgerError) -> [BatchInfo] {
+        try read { s in
+            s.batchOrder.compactMap { s.batches[$0] }
+                .filter { (portal == nil || $0.recorded.portal == portal) && (status == nil || $0.status == status) }
+                .enumerated().sorted { ($0.element.recorded.createdOn, $0.offset) < ($1.element.recorded.createdOn, $1.offset) }
+                .map { Self.info($0.element) }
+        }
+    }
+
+    private static func entry(_ s: State, _ p: Publication) -> PublicationEntry {
+        let withdrawal = s.withdrawals.first { $0.publicationID == p.id }
+        return PublicationEntry(
+            portal: p.portal, feed: p.feed, kind: p.kind, key: p.key, contentSHA256: p.hash, previousSHA256: p.previous,
+            operation: p.operation, status: p.status, batchID: p.batchID, batchFile: s.batches[p.batchID]?.recorded.fileName ?? "",
+            decisionDate: p.decisionDate, dueOn: p.dueOn, publishedOn: p.publishedOn, subjectCode: p.subjectCode, subjectName: p.subjectName,
+            withdrawalReason: withdrawal?.reason, withdrawalStatus: withdrawal?.status, position: p.position, rejectionReason: p.reason)
+    }
+
+    public func publications(batch id: String) throws(LedgerError) -> [PublicationEntry] {
+        try read { s in s.publications.filter { $0.batchID == id }.sorted { $0.position < $1.position }.map { Self.entry(s, $0) } }
+    }
+
+    // MARK: Withdrawals and periods
+
+    public func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], run: Int64) throws(LedgerError) {
+        try write { (s: inout State) throws(LedgerError) in
+            Self.upsertBatch(&s, batch, run: run)
+            for item in items {
+                let found = s.publications.first { (p: Publication) -> Bool in
+                    p.batchID == item.batchID && p.position == item.position && p.status == PublicationStatus.published
+                }
+                guard let p = found else { throw LedgerError.database("record \(item.batchID)#\(item.position) is not published, or its withdrawal is already recorded") }
+                let new = Withdrawal(
+                    publicationID: p.id, reason: item.reason, basis: item.basis, requestedOn: batch.createdOn, batchID: batch.id, status: "pending")
+                if let index = s.withdrawals.firstIndex(where: { $0.publicationID == p.id }) {
+                    guard s.withdrawals[index].status == "failed" || s.withdrawals[index].batchID == batch.id else {
+                        throw LedgerError.database("record \(item.batchID)#\(item.position) is not published, or its withdrawal is already recorded")
+                    }
+                    s.withdrawals[index] = new
+                } else {
+                    s.withdrawals.append(new)
+                }
+            }
+        }
+    }
+
+    /// The latest version of a record (its period), as the SQLite ledger picks it.
+    private static func period(_ s: State, kind: String, key: String) -> RecordPeriod? {
+        s.records.enumerated().filter { $0.element.version.kind == kind && $0.element.version.key == key }
+            .max { ($0.element.run, $0.offset) < ($1.element.run, $1.offset) }?.element.version.period
+    }
+
+    private func periodEntries(today: String, kind: String?, _ keep: (RecordPeriod, Withdrawal?) -> Bool) throws(LedgerError) -> [PeriodEntry] {
+        try read { s in
+            s.publications.filter { $0.status == .published && (kind == nil || $0.kind == kind) }.compactMap { p -> PeriodEntry? in
+                guard let period = Self.period(s, kind: p.kind, key: p.key) else { return nil }
+                guard keep(period, s.withdrawals.first { $0.publicationID == p.id }) else { return nil }
+                return PeriodEntry(
+                    publication: Self.entry(s, p), severity: period.severity, regime: period.regime, repairFrom: period.repairFrom,
+                    expiresOn: period.expiresOn)
+            }.sorted { ($0.expiresOn ?? "", $0.publication.key, $0.publication.portal, $0.publication.feed) < ($1.expiresOn ?? "", $1.publication.key, $1.publication.portal, $1.publication.feed) }
+        }
+    }
+
+    public func expired(today: String, kind: String?) throws(LedgerError) -> [PeriodEntry] {
+        try periodEntries(today: today, kind: kind) { period, withdrawal in
+            (period.expiresOn.map { $0 <= today } ?? false) && (withdrawal == nil || withdrawal?.status == "failed")
+        }
+    }
+
+    private static func eligible(_ period: RecordPeriod, _ withdrawal: Withdrawal?, today: String) -> Bool {
+        (period.repairFrom.map { $0 <= today } ?? false) && (period.expiresOn.map { $0 > today } ?? true) && withdrawal == nil
+    }
+
+    public func repairEligible(today: String, kind: String?, limit: Int?) throws(LedgerError) -> [PeriodEntry] {
+        let all = try periodEntries(today: today, kind: kind) { Self.eligible($0, $1, today: today) }
+        return limit.map { Array(all.prefix($0)) } ?? all
+    }
+
+    public func repairEligibleCount(today: String, kind: String?) throws(LedgerError) -> Int {
+        try repairEligible(today: today, kind: kind, limit: nil).count
+    }
+
+    public func history(key: String) throws(LedgerError) -> [PublicationEntry] {
+        try read { s in s.publications.filter { $0.key == key || $0.key.hasPrefix(key + "|") }.map { Self.entry(s, $0) } }
+    }
+
+    // MARK: Reports
+
+    /// The report's rows: the states of the publications planned (per the batch's run's pipeline);
+    /// intake, problems, rejections and withdrawals are left empty (the SQLite ledger's SQL is
+    /// what the report tests check).
+    public func reportRows(from: String, to: String, limit: Int) throws(LedgerError) -> ReportRows {
+        try read { s in
+            var rows = ReportRows()
+            var counts: [String: Int] = [:]
+            var pipelines: [String: String?] = [:]
+            for p in s.publications {
+                let pipeline = s.batches[p.batchID].flatMap { s.runs[Int($0.createdRun) - 1].pipeline }
+                let id = "\(pipeline ?? "")\u{1F}\(p.status.rawValue)"
+                counts[id, default: 0] += 1
+                pipelines[id] = pipeline
+            }
+            rows.states = counts.keys.sorted().map { id in
+                StateCount(pipeline: pipelines[id] ?? nil, status: PublicationStatus(rawValue: String(id.split(separator: "\u{1F}").last ?? "")) ?? .pending, count: counts[id]!)
+            }
+            return rows
+        }
+    }
+
+    public func forEachFirstPublication(from: String, to: String, _ body: (FirstPublication) throws -> Void) throws(LedgerError) {
+        let firsts = try read { s -> [FirstPublication] in
+            var groups: [String: [Publication]] = [:]
+            for p in s.publications where p.operation == .publish { groups["\(p.portal)\u{1F}\(p.feed)\u{1F}\(p.key)", default: []].append(p) }
+            return groups.values.compactMap { group -> FirstPublication? in
+                let first = group[0]
+                let decided = group.compactMap(\.decisionDate).min()
+                let published = group.filter { $0.status == .published || $0.status == .withdrawn }.compactMap(\.publishedOn).min()
+                let waiting = group.contains { $0.status == .pending }
+                let inPeriod = decided.map { $0 >= from && $0 <= to } ?? false
+                guard inPeriod || (published == nil && waiting) else { return nil }
+                let pipeline = s.batches[first.batchID].flatMap { s.runs[Int($0.createdRun) - 1].pipeline }
+                return FirstPublication(
+                    pipeline: pipeline, portal: first.portal, feed: first.feed, key: first.key, decisionDate: decided,
+                    dueOn: group.compactMap(\.dueOn).min(), publishedOn: published, decidedInPeriod: inPeriod)
+            }.sorted { ($0.dueOn ?? "", $0.key, $0.portal, $0.feed) < ($1.dueOn ?? "", $1.key, $1.portal, $1.feed) }
+        }
+        do {
+            for first in firsts { try body(first) }
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
+    // MARK: What tests look at
+
+    /// Every publication of a portal feed, in planning order: (key, operation, status, batch).
+    public func publicationLog(portal: String, feed: String) -> [(key: String, operation: BatchOperation, status: PublicationStatus, batch: String)] {
+        state.withLock { s in
+            s.publications.filter { $0.portal == portal && $0.feed == feed }.map { ($0.key, $0.operation, $0.status, $0.batchID) }
+        }
+    }
+
+    /// Exit codes of the runs recorded, in order (nil: not finished).
+    public var runExitCodes: [Int32?] { state.withLock { $0.runs.map(\.exitCode) } }
+}
