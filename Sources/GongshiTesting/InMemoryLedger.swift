@@ -137,7 +137,9 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     }
 
     private static func view(_ p: Publication) -> CurrentPublication {
-        CurrentPublication(contentSHA256: p.hash, status: p.status, batchID: p.batchID, dueOn: p.dueOn, publishedOn: p.publishedOn)
+        CurrentPublication(
+            contentSHA256: p.hash, status: p.status, batchID: p.batchID, dueOn: p.dueOn, publishedOn: p.publishedOn,
+            republishedOn: p.republishOn.isEmpty ? nil : p.republishOn)
     }
 
     public func currentPublications(portal: String, feed: String, keys: some Collection<String>) throws(LedgerError) -> [String: CurrentPublication] {

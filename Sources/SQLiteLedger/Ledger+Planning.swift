@@ -14,7 +14,7 @@ extension Ledger {
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT record_key, content_sha256, status, batch_id, due_on, published_on FROM publication
+                    SELECT record_key, content_sha256, status, batch_id, due_on, published_on, republish_on FROM publication
                     WHERE id IN (SELECT max(id) FROM publication WHERE portal = ? AND feed = ? AND status <> 'failed' GROUP BY record_key)
                     ORDER BY record_key
                     """,
@@ -24,7 +24,7 @@ extension Ledger {
                     row[0],
                     CurrentPublication(
                         contentSHA256: row[1], status: PublicationStatus(rawValue: row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
-                        publishedOn: row[5]))
+                        publishedOn: row[5], republishedOn: Self.nonEmpty(row[6])))
             }
         }
     }
@@ -40,7 +40,7 @@ extension Ledger {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT record_key, content_sha256, status, batch_id, due_on, published_on FROM publication
+                    SELECT record_key, content_sha256, status, batch_id, due_on, published_on, republish_on FROM publication
                     WHERE portal = ? AND feed = ? AND status <> 'failed' AND record_key IN (\(marks)) ORDER BY id
                     """,
                 arguments: StatementArguments([portal, feed] + Array(keys)))
@@ -48,9 +48,15 @@ extension Ledger {
             for row in rows {
                 current[row[0]] = CurrentPublication(
                     contentSHA256: row[1], status: PublicationStatus(rawValue: row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
-                    publishedOn: row[5])
+                    publishedOn: row[5], republishedOn: Self.nonEmpty(row[6]))
             }
             return current
         }
+    }
+
+    /// `republish_on` is '' for every operation but a republication.
+    static func nonEmpty(_ text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        return text
     }
 }

@@ -38,7 +38,7 @@ extension PublicationPlanner {
     ///   - hash: a row's content hash (the engine's SHA-256 of the feed name and cells).
     ///   - known: the ledger's view of some keys.
     public static func walk(
-        _ rows: some Sequence<FeedPlan.Row>, chunkSize: Int = planningChunk, republishing: Bool,
+        _ rows: some Sequence<FeedPlan.Row>, chunkSize: Int = planningChunk, republishing: Bool, today: String? = nil,
         hash: (FeedPlan.Row) -> String, known: (Set<String>) throws -> [String: Known],
         take: (BatchOperation, PlannedRow) throws -> Void
     ) throws -> FeedCounts {
@@ -54,7 +54,7 @@ extension PublicationPlanner {
                     continue
                 }
                 let hash = hash(row)
-                switch decide(hash: hash, known: state[row.key], republishing: republishing) {
+                switch decide(hash: hash, known: state[row.key], republishing: republishing, today: today) {
                 case .publish:
                     counts.published += 1
                     try take(.publish, PlannedRow(row: row, hash: hash, previous: nil))

@@ -16,11 +16,14 @@ public enum PublicationPlanner {
         public let contentHash: String
         public let state: State
         public let batchID: String
+        /// When the latest publication is a republication: the day it was made.
+        public let republishedOn: String?
 
-        public init(contentHash: String, state: State, batchID: String) {
+        public init(contentHash: String, state: State, batchID: String, republishedOn: String? = nil) {
             self.contentHash = contentHash
             self.state = state
             self.batchID = batchID
+            self.republishedOn = republishedOn
         }
     }
 
@@ -59,7 +62,9 @@ public enum PublicationPlanner {
 
     /// The decision for one row whose key has not come before in the plan (a caller walking rows
     /// sorted by key sees a repeated key as the same key twice in a row).
-    public static func decide(hash: String, known: Known?, republishing: Bool = false) -> Decision {
+    ///
+    /// A republication is once a day: a record already republished `today` is unchanged.
+    public static func decide(hash: String, known: Known?, republishing: Bool = false, today: String? = nil) -> Decision {
         guard let known else { return .publish }
         switch known.state {
         case .withdrawn: return .withdrawn(known)
@@ -67,7 +72,8 @@ public enum PublicationPlanner {
         case .rejected: return known.contentHash == hash ? .stillRejected(known) : .publish
         case .pending, .published:
             guard known.contentHash == hash else { return .correct(previous: known.contentHash) }
-            return republishing && known.state == .published ? .republish : .unchanged(known)
+            let republishedToday = today != nil && known.republishedOn == today
+            return republishing && known.state == .published && !republishedToday ? .republish : .unchanged(known)
         }
     }
 }

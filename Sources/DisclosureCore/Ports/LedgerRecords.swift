@@ -300,13 +300,19 @@ public struct CurrentPublication: Sendable, Equatable {
     public let batchID: String
     public let dueOn: String?
     public let publishedOn: String?
+    /// For a republication, the day it was made (a republication is once a day).
+    public let republishedOn: String?
 
-    public init(contentSHA256: String, status: PublicationStatus, batchID: String, dueOn: String? = nil, publishedOn: String? = nil) {
+    public init(
+        contentSHA256: String, status: PublicationStatus, batchID: String, dueOn: String? = nil, publishedOn: String? = nil,
+        republishedOn: String? = nil
+    ) {
         self.contentSHA256 = contentSHA256
         self.status = status
         self.batchID = batchID
         self.dueOn = dueOn
         self.publishedOn = publishedOn
+        self.republishedOn = republishedOn
     }
 }
 

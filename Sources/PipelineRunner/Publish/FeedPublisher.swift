@@ -94,16 +94,21 @@ public struct FeedPublisher {
     /// rows sorted by key a chunk at a time, and hands each row to send to `take` as it is decided:
     /// used by the publisher, by previews and by dry runs.
     public static func plan(
-        _ feed: SpooledFeed, ledger: (any PlanningLedger)?, republishing: Bool, take: (BatchOperation, PlannedRow) throws -> Void
+        _ feed: SpooledFeed, ledger: (any PlanningLedger)?, republishing: Bool, today: CalendarDate,
+        take: (BatchOperation, PlannedRow) throws -> Void
     ) throws -> FeedCounts {
         try PublicationPlanner.walk(
-            try feed.sortedRows(), republishing: republishing,
+            try feed.sortedRows(), republishing: republishing, today: today.description,
             hash: { Digest.sha256Hex(values: [feed.feed.name] + $0.cells) },
             known: { keys throws(CommandFailure) in
                 guard let ledger else { return [:] }
                 return try CommandFailure.ledger { () throws(LedgerError) in
                     try ledger.currentPublications(portal: feed.portal, feed: feed.feed.name, keys: keys)
-                }.mapValues { PublicationPlanner.Known(contentHash: $0.contentSHA256, state: PublicationPlanner.state($0.status), batchID: $0.batchID) }
+                }.mapValues {
+                    PublicationPlanner.Known(
+                        contentHash: $0.contentSHA256, state: PublicationPlanner.state($0.status), batchID: $0.batchID,
+                        republishedOn: $0.republishedOn)
+                }
             },
             take: take)
     }
@@ -117,7 +122,7 @@ public struct FeedPublisher {
                 batch.map(\.row), hashes: batch.map(\.hash), previous: batch.map(\.previous), feed: feed, schema: schema, part: part,
                 operation: operation)
         }
-        let counts = try Self.plan(spooled, ledger: ledger, republishing: republishing) { try batcher.add($0, $1) }
+        let counts = try Self.plan(spooled, ledger: ledger, republishing: republishing, today: today) { try batcher.add($0, $1) }
         try batcher.finish()
         return counts
     }

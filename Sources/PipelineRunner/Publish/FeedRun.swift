@@ -73,7 +73,7 @@ public struct FeedRun {
                 try batch.write(into: folder)
                 transcript.line("\(folder.path)/\(batch.fileName)：\(entries.count) 条 [\(feed.name)] 批次 \(batch.id)")
             }
-            let counts = try FeedPublisher.plan(spooled, ledger: nil, republishing: false) { try batcher.add($0, $1) }
+            let counts = try FeedPublisher.plan(spooled, ledger: nil, republishing: false, today: today) { try batcher.add($0, $1) }
             try batcher.finish()
             if counts.published == 0 { transcript.line("\(feed.title)：没有要公示的记录 [\(feed.name)]") }
         }

@@ -247,7 +247,7 @@ public struct PipelineRun {
             try file.write(into: folder)
             transcript.line("（试运行）草稿：\(folder.path)/\(file.fileName)（\(batch.count) 条）")
         }
-        let counts = try FeedPublisher.plan(spooled, ledger: ledger, republishing: request.republishing) { operation, entry in
+        let counts = try FeedPublisher.plan(spooled, ledger: ledger, republishing: request.republishing, today: today) { operation, entry in
             if folder != nil { try batcher.add(operation, entry) }
         }
         try batcher.finish()

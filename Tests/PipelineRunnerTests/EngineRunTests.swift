@@ -1,0 +1,185 @@
+import DisclosureCore
+import Foundation
+import GongshiTesting
+import PipelineRunner
+import Testing
+import WorkingDayCalendar
+
+/// The engine in process: the bundled 法制科 pipeline (GB18030 CSV; an outbox portal and an API
+/// portal) run against the in-memory ledger, with a recording channel for the API portal.
+@Suite("The engine in process")
+struct EngineRunTests {
+    /// A copy of the pipeline, its inbox and the API portal's profile in a fresh folder.
+    struct Project {
+        let root: URL
+        let ledger = InMemoryLedger()
+        let channel: RecordingChannel
+        var pipeline: String { root.appendingPathComponent("pipelines/fazhike-penalties.yaml").path }
+        var input: URL { root.appendingPathComponent("fixtures/pipelines/inbox/fazhike/2026-11-penalties.csv") }
+        var outbox: URL { root.appendingPathComponent("var/outbox") }
+        static let environment = ["GONGSHI_PORTAL_APP_KEY": "k", "GONGSHI_PORTAL_SECRET": "s"]
+
+        init(channel: RecordingChannel = RecordingChannel()) throws {
+            self.channel = channel
+            root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-engine-\(UUID().uuidString)")
+            for folder in ["pipelines", "fixtures/pipelines/inbox/fazhike", "fixtures/portals"] {
+                try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+            }
+            for file in [
+                "pipelines/fazhike-penalties.yaml", "fixtures/pipelines/inbox/fazhike/2026-11-penalties.csv",
+                "fixtures/portals/api-portal.v1.yaml",
+            ] {
+                try FileManager.default.copyItem(at: Fixtures.root.appendingPathComponent(file), to: root.appendingPathComponent(file))
+            }
+        }
+
+        func run(
+            _ today: String, range: ClosedRange<String>? = nil, republishing: Bool = false, dryRun: Bool = false
+        ) throws -> (summary: RunSummary, lines: [String]) {
+            let date = try CalendarDate.parse(today)
+            let (transcript, lines) = Transcript.collecting()
+            let context = try PipelineContext.load(pipeline, today: date, environment: Self.environment, transcript: transcript)
+            let request = RunRequest(
+                today: date, range: try range.map { try CalendarDate.parse($0.lowerBound)...CalendarDate.parse($0.upperBound) },
+                dryRun: dryRun, republishing: republishing)
+            let summary = try PipelineRun(
+                context: context, request: request, ledger: ledger, transcript: transcript, channelOverride: ["api-portal": channel]
+            ).execute()
+            return (summary, lines())
+        }
+
+        /// The export with one record changed (牟城管罚〔2026〕1号's fine), still GB18030.
+        func changeOneRecord() throws {
+            let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+            let first = try #require(text.range(of: "罚款2000元,0.2,"))
+            let source = root.appendingPathComponent("changed-utf8.csv")
+            try text.replacingCharacters(in: first, with: "罚款3000元,0.3,").write(to: source, atomically: true, encoding: .utf8)
+            try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", input.path, source.path])
+        }
+
+        /// Each key's publications on a portal feed that did not fail.
+        func live(_ portal: String, _ feed: String) -> [String: Int] {
+            var seen: [String: Int] = [:]
+            for entry in ledger.publicationLog(portal: portal, feed: feed) where entry.status != .failed { seen[entry.key, default: 0] += 1 }
+            return seen
+        }
+    }
+
+    @Test("nightly run: validated, planned, staged into the outbox, uploaded through the channel; the same night again sends nothing")
+    func nightly() throws {
+        let project = try Project()
+        let (first, lines) = try project.run("2026-11-30")
+        #expect(first.validRecords == 17 && first.invalidRecordsAndFailedFiles == 0)
+        #expect(first.feeds["api-portal/penalty-legal"]?.published == 13)
+        #expect(first.exitStatus == 75)  // 8号 and 9号 are overdue, most are due tomorrow
+        #expect(first.disclosure.overdue == 2 && first.disclosure.dueSoon == 14, "\(first.disclosure)")
+        #expect(project.channel.received.count == 2 && project.channel.received.allSatisfy { $0.operation == .publish })
+        #expect(lines.first == "流水线 fazhike-penalties（法制科 行政处罚）：nightly，今天 2026-11-30")
+        #expect(try project.ledger.batches(portal: "api-portal", status: .pending).isEmpty)
+        #expect(try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending).count == 2)
+        #expect(project.ledger.runExitCodes == [75])
+        // The report files exist, mode 0600.
+        let files = try #require(first.reportFiles)
+        #expect((try FileManager.default.attributesOfItem(atPath: files.json)[.posixPermissions] as? Int) == 0o600)
+
+        let again = try project.run("2026-11-30")
+        #expect(again.summary.skippedFiles == [project.input.path])
+        #expect(again.summary.feeds.values.allSatisfy { $0 == FeedCounts() } && project.channel.received.count == 2)
+        #expect(project.live("api-portal", "penalty-legal").values.allSatisfy { $0 == 1 })
+    }
+
+    @Test("exactly once when the portal fails on the Nth call: the batch stays pending, the next run asks first, then sends it once")
+    func failingChannel() throws {
+        for failing in 1...4 {
+            let channel = RecordingChannel()
+            channel.fail(onCall: failing)
+            let project = try Project(channel: channel)
+            let first = try project.run("2026-11-30")
+            let sentFirst = channel.received.count
+            if failing <= 4 { #expect(first.summary.exitStatus == 69, "call \(failing)") }
+            #expect(try project.ledger.batches(portal: "api-portal", status: .pending).count == 2 - sentFirst, "call \(failing)")
+            let second = try project.run("2026-12-01")
+            #expect(second.summary.exitStatus != 69, "call \(failing)")
+            // Each batch reached the portal exactly once, and the ledger knows every one as taken.
+            #expect(channel.received.count == 2 && Set(channel.received.map(\.batch)).count == 2, "call \(failing)")
+            #expect(try project.ledger.batches(portal: "api-portal", status: .pending).isEmpty, "call \(failing)")
+            #expect(project.live("api-portal", "penalty-legal").values.allSatisfy { $0 == 1 }, "call \(failing)")
+        }
+    }
+
+    @Test("a write the ledger refuses stops the run with 74, and nothing it had half-done is counted as sent")
+    func ledgerFailure() throws {
+        let project = try Project()
+        project.ledger.failWrites(after: 6)
+        #expect(throws: CommandFailure.self) { try project.run("2026-11-30") }
+        project.ledger.failWrites(after: nil)
+        _ = try project.run("2026-12-01", range: "2026-11-01"..."2026-11-30")
+        #expect(project.live("api-portal", "penalty-legal").values.allSatisfy { $0 == 1 })
+        #expect(Set(project.channel.received.map(\.batch)).count == project.channel.received.count)
+    }
+
+    @Test("reconcile: a receipt dropped beside an outbox batch confirms it; a lost outbox file fails its batch and the records go out again")
+    func reconcile() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        let pending = try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending)
+        #expect(pending.count == 2)
+        try Data("已接收".utf8).write(to: URL(fileURLWithPath: pending[0].outboxPath + ".receipt"))
+        try FileManager.default.removeItem(atPath: pending[1].outboxPath)
+        // A re-run of the month reads the file again: the lost batch's records are planned again,
+        // the same records make the same batch, now on its second attempt.
+        let (rerun, lines) = try project.run("2026-12-01", range: "2026-11-01"..."2026-11-30")
+        #expect(try project.ledger.batch(pending[0].id)?.status == .published)
+        #expect(try project.ledger.batch(pending[1].id)?.status == .pending && project.ledger.batch(pending[1].id)?.attempts == 2)
+        // Delivered again under the same batch id, into today's folder.
+        #expect(FileManager.default.fileExists(atPath: try #require(try project.ledger.batch(pending[1].id)).outboxPath))
+        #expect(lines.contains { $0.hasPrefix("警告 [outbox-file-lost] 批次 \(pending[1].id)") })
+        #expect(rerun.feeds.values.reduce(0) { $0 + $1.published } == pending[1].records)
+    }
+
+    @Test("corrections and republication: a changed record goes out as a correction on both portals; --republish sends the unchanged once a day")
+    func corrections() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        try project.changeOneRecord()
+        let (changed, _) = try project.run("2026-12-01", range: "2026-11-01"..."2026-11-30")
+        #expect(changed.feeds["api-portal/penalty-legal"]?.corrected == 1 && changed.feeds["creditchina-henan-zhengzhou/penalty-legal"]?.corrected == 1)
+        #expect(changed.feeds.values.allSatisfy { $0.published == 0 })
+        #expect(project.channel.received.map(\.operation) == [.publish, .publish, .correct])
+        let log = project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").filter { $0.key.hasPrefix("牟城管罚〔2026〕1号") }
+        #expect(log.map(\.operation) == [.publish, .correct])
+
+        let (republished, _) = try project.run("2026-12-02", range: "2026-11-20"..."2026-11-20", republishing: true)
+        #expect(republished.feeds["api-portal/penalty-legal"]?.republished ?? 0 > 0)
+        let sameDay = try project.run("2026-12-02", range: "2026-11-20"..."2026-11-20", republishing: true)
+        #expect(sameDay.summary.feeds["api-portal/penalty-legal"]?.republished == 0)
+        #expect(sameDay.summary.feeds["api-portal/penalty-legal"]?.unchanged == republished.feeds["api-portal/penalty-legal"]?.republished)
+        let nextDay = try project.run("2026-12-03", range: "2026-11-20"..."2026-11-20", republishing: true)
+        #expect(nextDay.summary.feeds["api-portal/penalty-legal"]?.republished == republished.feeds["api-portal/penalty-legal"]?.republished)
+    }
+
+    @Test("a dry run plans against the ledger and changes nothing")
+    func dryRun() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        let before = project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").count
+        let (dry, lines) = try project.run("2026-12-01", range: "2026-11-01"..."2026-11-30", dryRun: true)
+        #expect(dry.run == nil && dry.exitStatus == 0 && dry.feeds["api-portal/penalty-legal"]?.unchanged == 13)
+        #expect(lines.contains { $0.hasPrefix("（试运行，不发送）") })
+        #expect(project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").count == before && project.channel.received.count == 2)
+    }
+
+    @Test("period ends: a year on, the nightly run withdraws the ended 一般 penalties through the API channel, once")
+    func periodEnds() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        let (late, _) = try project.run("2027-12-31")
+        #expect(late.expiredWithdrawn > 0)
+        let withdrawals = project.channel.received.filter { $0.operation == .withdraw }
+        #expect(withdrawals.count >= 1 && withdrawals.reduce(0) { $0 + $1.records } == late.expiredWithdrawn)
+        let withdrawn = project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").filter { $0.status == .withdrawn }
+        #expect(withdrawn.count > 0)
+        let again = try project.run("2028-01-03")
+        #expect(again.summary.expiredWithdrawn == 0 && project.channel.received.filter { $0.operation == .withdraw }.count == withdrawals.count)
+    }
+}
