@@ -57,6 +57,12 @@ struct RunCommandTests {
         }
     }
 
+    /// The run's JSON report, named on its standard output.
+    static func report(of result: GongshiProcess.Result) throws -> [String: Any] {
+        let path = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("报告：") }).dropFirst(3)
+        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: String(path)))) as? [String: Any])
+    }
+
     /// Every (portal, feed, key) has exactly one current publication, and none is pending.
     static func expectSettled(_ project: Project) throws {
         let ledger = try project.ledgerReader()
@@ -80,7 +86,8 @@ struct RunCommandTests {
         // The nightly run: validated, planned, fed to both portals, uploaded to the API portal.
         let nightly = try project.run(["--today", "2026-11-30"])
         #expect(nightly.status == 75, "\(nightly)")  // 8号 and 9号 are overdue, most are due tomorrow
-        #expect(nightly.stdout.contains("公示状态：逾期未公示 2，明天前到期 14"), "\(nightly.stdout)")
+        let nightlyDisclosure = try Self.report(of: nightly)["disclosure"] as? [String: Int]
+        #expect(nightlyDisclosure?["overdue"] == 2 && nightlyDisclosure?["due_by_next_working_day"] == 14, "\(nightly.stdout)")
         #expect(nightly.stdout.contains("逾期 10 个工作日未公示：creditchina-henan-zhengzhou/penalty-legal 牟城管罚〔2026〕8号"))
         #expect(try sandbox.stats()["batch stored"] == 2)
         try Self.expectSettled(project)
@@ -109,8 +116,9 @@ struct RunCommandTests {
         // The department resubmits the period with one record changed: a correction on each portal.
         try project.changeOneRecord()
         let range = try project.run(["--from", "2026-11-20", "--to", "2026-11-20", "--today", "2026-12-01"])
-        #expect(range.stdout.components(separatedBy: "更正 1 条").count == 3, "\(range.stdout)")  // legal feed of both portals
-        #expect(range.stdout.components(separatedBy: "新公示 0 条").count == 5)
+        let rangeFeeds = try #require(try Self.report(of: range)["feeds"] as? [String: [String: Int]])
+        #expect(rangeFeeds.filter { $0.value["corrected"] == 1 }.keys.sorted() == ["api-portal/penalty-legal", "creditchina-henan-zhengzhou/penalty-legal"])
+        #expect(rangeFeeds.count == 4 && rangeFeeds.values.allSatisfy { $0["published"] == 0 }, "\(rangeFeeds)")
         #expect(try sandbox.stats()["batch stored"] == 3)
         let history = try project.ledgerReader().history(key: "牟城管罚〔2026〕1号")
         #expect(history.map(\.operation) == [.publish, .publish, .correct, .correct])
@@ -119,12 +127,14 @@ struct RunCommandTests {
         // --republish: the unchanged published records of the day go out again, once per day.
         let republished = try project.run(["--from", "2026-11-05", "--to", "2026-11-05", "--republish", "--today", "2026-12-01"])
         // 8号 and 9号 on the API portal; on 信用中国 they are still waiting for the clerk's upload (pending).
-        #expect(republished.stdout.components(separatedBy: "按要求重新公示 2 条").count == 2, "\(republished.stdout)")
+        let republishedFeeds = try #require(try Self.report(of: republished)["feeds"] as? [String: [String: Int]])
+        #expect(republishedFeeds.filter { $0.value["republished"] == 2 }.keys.sorted() == ["api-portal/penalty-legal"], "\(republishedFeeds)")
         #expect(try sandbox.stats()["batch stored"] == 4)
         #expect(try project.ledgerReader().history(key: "牟城管罚〔2026〕8号").map(\.operation) == [.publish, .publish, .republish])
         let sameDay = try project.run(["--from", "2026-11-05", "--to", "2026-11-05", "--republish", "--today", "2026-12-01"])
         #expect(sameDay.status == republished.status, "\(sameDay)")  // not 74: the ledger refused nothing
-        #expect(!sameDay.stdout.contains("按要求重新公示"), "\(sameDay.stdout)")  // already republished today: unchanged now
+        let sameDayFeeds = try #require(try Self.report(of: sameDay)["feeds"] as? [String: [String: Int]])
+        #expect(sameDayFeeds.values.allSatisfy { $0["republished"] == 0 }, "\(sameDayFeeds)")  // already republished today: unchanged now
         #expect(try sandbox.stats()["batch stored"] == 4)
 
         // A dry run: everything up to planning, and the ledger file is byte for byte the same.

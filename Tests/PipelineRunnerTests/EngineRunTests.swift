@@ -182,4 +182,24 @@ struct EngineRunTests {
         let again = try project.run("2028-01-03")
         #expect(again.summary.expiredWithdrawn == 0 && project.channel.received.filter { $0.operation == .withdraw }.count == withdrawals.count)
     }
+
+    @Test("a clerk's withdrawal: sent through the API channel once, then already withdrawn; an unknown record is not published")
+    func withdrawal() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        let today = try CalendarDate.parse("2026-12-01")
+        let (transcript, _) = Transcript.collecting()
+        let context = try PipelineContext.load(project.pipeline, today: today, environment: Project.environment, transcript: transcript)
+        let withdrawal = RecordWithdrawal(
+            context: context, ledger: project.ledger, today: today, channels: ChannelFactory(), transcript: transcript,
+            channelOverride: ["api-portal": project.channel])
+        #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: "撤销决定书") == .sent(status: 0))
+        #expect(project.channel.received.filter { $0.operation == .withdraw }.map(\.records) == [1])
+        #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: nil) == .alreadyWithdrawn)
+        #expect(try withdrawal.execute(record: "牟城管罚〔2099〕1号", reason: .revoked, note: nil) == .notPublished)
+        #expect(project.channel.received.filter { $0.operation == .withdraw }.count == 1)
+        // The next nightly run does not publish it again.
+        let (next, _) = try project.run("2026-12-02", range: "2026-11-01"..."2026-11-30")
+        #expect(next.feeds["api-portal/penalty-legal"]?.withdrawn == 1 && next.feeds["api-portal/penalty-legal"]?.published == 0)
+    }
 }

@@ -52,40 +52,15 @@ extension Gongshi {
             let ledgerFile = ledgerPath ?? context.resolve(context.pipeline.ledger)
             let (lock, ledger) = try LedgerOptions.openForWriting(path: ledgerFile, command: "withdraw \(record)")
             defer { _ = lock }
-            let portals = Set(context.portals.map(\.profile.id))
-            let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: record) }
-                .filter { portals.contains($0.portal) }
-            let live = entries.filter { $0.status == .published && ($0.withdrawalStatus == nil || $0.withdrawalStatus == "failed") }
-            let waiting = entries.filter { $0.status == .published && $0.withdrawalStatus == "pending" }
-            for entry in entries where entry.status == .pending {
-                Output.warning(
-                    "警告 [withdraw-pending-publication] \(entry.portal)/\(entry.feed) \(DecisionKey.number(entry.key)) 还在待确认的批次 \(entry.batchID) 中："
-                        + "不要再上传该文件；若门户已收到，确认后再运行一次 withdraw")
-            }
-            for entry in waiting {
-                Output.answer("撤下已提交、待门户确认：\(entry.portal)/\(entry.feed) \(DecisionKey.number(entry.key))")
-            }
-            if live.isEmpty && waiting.isEmpty {
-                if entries.contains(where: { $0.status == .withdrawn }) {
-                    Output.answer("“\(record)”已撤下，无需再撤")
-                    return
-                }
-                Output.answer("台账中没有“\(record)”在本流水线门户上已公示的记录")
-                throw ExitCode(ExitStatus.no)
-            }
-            // Withdrawals already asked for are settled first (a file left staged by a crash is
-            // delivered; a receipt saved beside one is recorded), then the new ones are sent.
-            let run = try CommandFailure.ledger { () throws(LedgerError) in
-                try ledger.beginRun(
-                    command: "withdraw \(record) \(reason)", today: today.description, startedAt: LedgerClock.now(),
-                    pipeline: context.pipeline.id, department: context.pipeline.department)
-            }
-            let status = try Withdrawer(
-                context: context, ledger: ledger, run: run, today: today, channels: ChannelFactory(showsProgress: isatty(STDERR_FILENO) == 1),
+            let outcome = try RecordWithdrawal(
+                context: context, ledger: ledger, today: today, channels: ChannelFactory(showsProgress: isatty(STDERR_FILENO) == 1),
                 transcript: Output.transcript
-            ).withdraw(live.map { ($0, note) }, reason: Withdrawer.Reason(rawValue: reason) ?? .creditRepair)
-            try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
-            if status != ExitStatus.ok { throw ExitCode(status) }
+            ).execute(record: record, reason: Withdrawer.Reason(rawValue: reason) ?? .creditRepair, note: note)
+            switch outcome {
+            case .alreadyWithdrawn: return
+            case .notPublished: throw ExitCode(ExitStatus.no)
+            case .sent(let status): if status != ExitStatus.ok { throw ExitCode(status) }
+            }
         }
     }
 }

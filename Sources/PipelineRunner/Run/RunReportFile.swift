@@ -19,14 +19,15 @@ struct RunReportFile: Encodable {
     let report: CreditReport
 
     struct Feed: Encodable {
-        let published, corrected, unchanged, withdrawn, stillRejected: Int
+        let published, corrected, unchanged, withdrawn, stillRejected, republished, repeated: Int
 
         init(_ c: FeedCounts) {
             (published, corrected, unchanged, withdrawn, stillRejected) = (c.published, c.corrected, c.unchanged, c.withdrawn, c.stillRejected)
+            (republished, repeated) = (c.republished, c.repeated)
         }
 
         enum CodingKeys: String, CodingKey {
-            case published, corrected, unchanged, withdrawn
+            case published, corrected, unchanged, withdrawn, republished, repeated
             case stillRejected = "still_rejected"
         }
     }

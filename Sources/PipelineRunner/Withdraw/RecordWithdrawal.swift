@@ -1,0 +1,72 @@
+public import DisclosureCore
+import PipelineConfig
+public import WorkingDayCalendar
+
+/// `gongshi withdraw`: a clerk takes one record (by its key or decision number) down from every
+/// portal of the pipeline that published it. Withdrawals already asked for are settled first (a
+/// file left staged by a crash is delivered; a receipt saved beside one is recorded), then the
+/// new ones are sent.
+public struct RecordWithdrawal {
+    let context: PipelineContext
+    let ledger: any PublicationLedger
+    let today: CalendarDate
+    let channels: ChannelFactory
+    let transcript: Transcript
+    let channelOverride: [String: any PortalChannel]
+
+    public init(
+        context: PipelineContext, ledger: any PublicationLedger, today: CalendarDate, channels: ChannelFactory, transcript: Transcript,
+        channelOverride: [String: any PortalChannel] = [:]
+    ) {
+        self.context = context
+        self.ledger = ledger
+        self.today = today
+        self.channels = channels
+        self.transcript = transcript
+        self.channelOverride = channelOverride
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        /// Withdrawals sent (or settled); the uploads' exit status.
+        case sent(status: Int32)
+        /// Nothing live: the record was withdrawn already.
+        case alreadyWithdrawn
+        /// Nothing published on the pipeline's portals under that key.
+        case notPublished
+    }
+
+    public func execute(record: String, reason: Withdrawer.Reason, note: String?) throws -> Outcome {
+        let portals = Set(context.portals.map(\.profile.id))
+        let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: record) }
+            .filter { portals.contains($0.portal) }
+        let live = entries.filter { $0.status == .published && ($0.withdrawalStatus == nil || $0.withdrawalStatus == "failed") }
+        let waiting = entries.filter { $0.status == .published && $0.withdrawalStatus == "pending" }
+        for entry in entries where entry.status == .pending {
+            transcript.warning(
+                "警告 [withdraw-pending-publication] \(entry.portal)/\(entry.feed) \(DecisionKey.number(entry.key)) 还在待确认的批次 \(entry.batchID) 中："
+                    + "不要再上传该文件；若门户已收到，确认后再运行一次 withdraw")
+        }
+        for entry in waiting {
+            transcript.line("撤下已提交、待门户确认：\(entry.portal)/\(entry.feed) \(DecisionKey.number(entry.key))")
+        }
+        if live.isEmpty && waiting.isEmpty {
+            if entries.contains(where: { $0.status == .withdrawn }) {
+                transcript.line("“\(record)”已撤下，无需再撤")
+                return .alreadyWithdrawn
+            }
+            transcript.line("台账中没有“\(record)”在本流水线门户上已公示的记录")
+            return .notPublished
+        }
+        let run = try CommandFailure.ledger { () throws(LedgerError) in
+            try ledger.beginRun(
+                command: "withdraw \(record) \(reason.rawValue)", today: today.description, startedAt: LedgerClock.now(),
+                pipeline: context.pipeline.id, department: context.pipeline.department)
+        }
+        let status = try Withdrawer(
+            context: context, ledger: ledger, run: run, today: today, channels: channels, transcript: transcript,
+            channelOverride: channelOverride
+        ).withdraw(live.map { ($0, note) }, reason: reason)
+        try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
+        return .sent(status: status)
+    }
+}
