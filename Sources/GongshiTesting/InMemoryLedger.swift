@@ -51,7 +51,17 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         var problems: [StoredProblem] = []
     }
 
+    struct Decision {
+        var decisionDate: String?
+        var pipeline: String?
+        var receivedOn: String
+        var validAtFirst: Bool
+        var valid: Bool
+        var portals: [String: (dueOn: String?, exclusion: String?)] = [:]
+    }
+
     struct State {
+        var decisions: [String: Decision] = [:]  // "kind\u{1F}number"
         var runs: [Run] = []
         var sources: [String: Source] = [:]
         var records: [(version: RecordVersion, run: Int64)] = []
@@ -400,6 +410,81 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         }
         do {
             for first in firsts { try body(first) }
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
+    // MARK: The register of decisions
+
+    public func recordDecisions(
+        _ sightings: [(sighting: DecisionSighting, portals: [DecisionPortal])], kind: String, pipeline: String?, run: Int64, today: String
+    ) throws(LedgerError) {
+        try write { s in
+            for (sighting, portals) in sightings {
+                let id = "\(kind)\u{1F}\(sighting.number)"
+                var decision = s.decisions[id] ?? Decision(
+                    decisionDate: sighting.decisionDate, pipeline: pipeline, receivedOn: today, validAtFirst: sighting.valid,
+                    valid: sighting.valid)
+                if sighting.valid || !decision.valid { decision.decisionDate = sighting.decisionDate ?? decision.decisionDate }
+                decision.pipeline = decision.pipeline ?? pipeline
+                decision.valid = decision.valid || sighting.valid
+                for portal in portals {
+                    var place = decision.portals[portal.portal] ?? (nil, nil)
+                    place.dueOn = portal.dueOn ?? place.dueOn
+                    if let exclusion = portal.exclusion { place.exclusion = exclusion }
+                    decision.portals[portal.portal] = place
+                }
+                s.decisions[id] = decision
+            }
+        }
+    }
+
+    private static func inScope(_ scope: DecisionScope, kind: String, portal: String, _ decision: Decision) -> Bool {
+        (scope.kind == nil || scope.kind == kind) && (scope.portals?.contains(portal) ?? true)
+            && (scope.pipeline == nil || decision.pipeline == nil || decision.pipeline == scope.pipeline)
+    }
+
+    @discardableResult
+    public func fillDueDates(scope: DecisionScope, _ due: (String, String) -> String?) throws(LedgerError) -> Int {
+        try write { s in
+            var filled = 0
+            for (id, decision) in s.decisions {
+                let kind = String(id.split(separator: "\u{1F}")[0])
+                for (portal, place) in decision.portals where place.dueOn == nil && Self.inScope(scope, kind: kind, portal: portal, decision) {
+                    guard let date = decision.decisionDate, let dueOn = due(date, portal) else { continue }
+                    s.decisions[id]?.portals[portal]?.dueOn = dueOn
+                    filled += 1
+                }
+            }
+            return filled
+        }
+    }
+
+    public func forEachDecision(scope: DecisionScope, _ body: (DecisionDeadline) throws -> Void) throws(LedgerError) {
+        let rows = try read { s -> [DecisionDeadline] in
+            var rows: [DecisionDeadline] = []
+            for id in s.decisions.keys.sorted() {
+                let decision = s.decisions[id]!
+                let parts = id.split(separator: "\u{1F}", maxSplits: 1).map(String.init)
+                let (kind, number) = (parts[0], parts[1])
+                for portal in decision.portals.keys.sorted() where Self.inScope(scope, kind: kind, portal: portal, decision) {
+                    let mine = s.publications.filter { $0.kind == kind && $0.portal == portal && ($0.key == number || $0.key.hasPrefix(number + "|")) }
+                    let place = decision.portals[portal]!
+                    rows.append(
+                        DecisionDeadline(
+                            kind: kind, number: number, portal: portal, pipeline: decision.pipeline, decisionDate: decision.decisionDate,
+                            dueOn: place.dueOn,
+                            publishedOn: mine.filter { $0.status == .published || $0.status == .withdrawn }.compactMap(\.publishedOn).min(),
+                            staged: mine.contains { $0.status == .pending }, withdrawn: mine.contains { $0.status == .withdrawn },
+                            valid: decision.valid, validAtFirst: decision.validAtFirst, exclusion: place.exclusion,
+                            receivedOn: decision.receivedOn))
+                }
+            }
+            return rows
+        }
+        do {
+            for row in rows { try body(row) }
         } catch {
             throw .database("\(error)")
         }

@@ -11,15 +11,16 @@ extension Ledger {
         try write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO source_file (sha256, size, place, first_run, last_run, records, valid, invalid, skipped, incomplete, failed)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO source_file (sha256, size, place, first_run, last_run, records, valid, invalid, skipped, incomplete, failed,
+                                             unidentifiable)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (sha256, place) DO UPDATE SET last_run = excluded.last_run, records = excluded.records,
                         valid = excluded.valid, invalid = excluded.invalid, skipped = excluded.skipped,
-                        incomplete = excluded.incomplete, failed = excluded.failed
+                        incomplete = excluded.incomplete, failed = excluded.failed, unidentifiable = excluded.unidentifiable
                     """,
                 arguments: [
                     file.sha256, file.size, file.place, run, run, counts.records, counts.valid, counts.invalid, counts.skipped,
-                    counts.incomplete, counts.failed ? 1 : 0,
+                    counts.incomplete, counts.failed ? 1 : 0, counts.unidentifiable,
                 ])
             try db.execute(sql: "DELETE FROM problem WHERE sha256 = ? AND place = ?", arguments: [file.sha256, file.place])
             let insert = try db.makeStatement(

@@ -266,6 +266,37 @@ enum LedgerMigrations {
                 CREATE INDEX record_by_key ON record(kind, record_key);
                 """)
         }
+        // The register of decisions (issue 15): every decision that arrives, valid or not, by kind
+        // and number, with its place on each portal of its pipeline (due date, or why it is not to
+        // be published there); rows of a file without a decision number, counted per file.
+        migrator.registerMigration("2026-12-03 v6 decision register") { db in
+            try db.execute(sql: """
+                CREATE TABLE decision (
+                    kind TEXT NOT NULL,
+                    number TEXT NOT NULL CHECK (number <> ''),
+                    decision_date TEXT,
+                    pipeline TEXT,
+                    first_run INTEGER NOT NULL REFERENCES run(id),
+                    received_on TEXT NOT NULL CHECK (received_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+                    valid_at_first INTEGER NOT NULL CHECK (valid_at_first IN (0, 1)),
+                    valid INTEGER NOT NULL CHECK (valid IN (0, 1)),
+                    file TEXT NOT NULL,
+                    row INTEGER NOT NULL,
+                    PRIMARY KEY (kind, number)
+                );
+                CREATE TABLE decision_portal (
+                    kind TEXT NOT NULL,
+                    number TEXT NOT NULL,
+                    portal TEXT NOT NULL,
+                    due_on TEXT,
+                    exclusion TEXT,
+                    PRIMARY KEY (kind, number, portal),
+                    FOREIGN KEY (kind, number) REFERENCES decision(kind, number)
+                );
+                CREATE INDEX publication_by_kind_key ON publication(kind, portal, record_key);
+                ALTER TABLE source_file ADD COLUMN unidentifiable INTEGER CHECK (unidentifiable >= 0);
+                """)
+        }
         return migrator
     }
 }

@@ -86,9 +86,11 @@ struct RunCommandTests {
         // The nightly run: validated, planned, fed to both portals, uploaded to the API portal.
         let nightly = try project.run(["--today", "2026-11-30"])
         #expect(nightly.status == 75, "\(nightly)")  // 8号 and 9号 are overdue, most are due tomorrow
-        let nightlyDisclosure = try Self.report(of: nightly)["disclosure"] as? [String: Int]
-        #expect(nightlyDisclosure?["overdue"] == 2 && nightlyDisclosure?["due_by_next_working_day"] == 14, "\(nightly.stdout)")
-        #expect(nightly.stdout.contains("逾期 10 个工作日未公示：creditchina-henan-zhengzhou/penalty-legal 牟城管罚〔2026〕8号"))
+        let nightlyDisclosure = try #require(try Self.report(of: nightly)["disclosure"] as? [String: Any])
+        #expect(nightlyDisclosure["overdue"] as? Int == 2 && nightlyDisclosure["due_by_next_working_day"] as? Int == 14, "\(nightly.stdout)")
+        // Per decision × portal: the API portal took all 17 (15 on time, 2 late), 信用中国 none yet.
+        #expect(nightlyDisclosure["on_time"] as? Int == 15 && nightlyDisclosure["late"] as? Int == 2 && nightlyDisclosure["decisions"] as? Int == 17)
+        #expect(nightly.stdout.contains("逾期 10 个工作日未公示：creditchina-henan-zhengzhou 牟城管罚〔2026〕8号"))
         #expect(try sandbox.stats()["batch stored"] == 2)
         try Self.expectSettled(project)
         // The report: JSON, private, with the feeds' counts and the urgent records.

@@ -68,8 +68,15 @@ public struct IntakeCounts: Sendable, Equatable {
     public var incomplete = 0
     /// The file could not be read to its end (its records count as none).
     public var failed = false
+    /// Records (or, in a failed file, rows) without a readable decision number: not trackable as
+    /// decisions, counted here.
+    public var unidentifiable = 0
 
-    public init(records: Int = 0, valid: Int = 0, invalid: Int = 0, skipped: Int = 0, incomplete: Int = 0, failed: Bool = false) {
+    public init(
+        records: Int = 0, valid: Int = 0, invalid: Int = 0, skipped: Int = 0, incomplete: Int = 0, failed: Bool = false,
+        unidentifiable: Int = 0
+    ) {
+        self.unidentifiable = unidentifiable
         self.records = records
         self.valid = valid
         self.invalid = invalid

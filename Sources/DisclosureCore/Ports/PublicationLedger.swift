@@ -63,7 +63,7 @@ public protocol WithdrawalLedger: AnyObject, Sendable {
 }
 
 /// Everything a run of the engine reads and writes.
-public typealias PublicationLedger = RunLedger & IntakeLedger & PlanningLedger & BatchLedger & WithdrawalLedger
+public typealias PublicationLedger = RunLedger & IntakeLedger & PlanningLedger & BatchLedger & WithdrawalLedger & DecisionLedger
 
 /// What a report reads: sums and capped lists, and each record's first publication streamed.
 public protocol ReportLedger: AnyObject, Sendable {

@@ -4,4 +4,12 @@
 public protocol RecordSink: AnyObject {
     func accept(_ records: [ValidRecord]) throws
     func endFile(failed: Bool) throws
+    /// Every record of a file as a decision (valid or not), and the records without a decision
+    /// number. `salvaged`: read leniently from a file rejected as a whole, after its `endFile`;
+    /// they stand whatever happens to later files.
+    func sighted(_ sightings: [DecisionSighting], unidentifiable: Int, file: String, salvaged: Bool) throws
+}
+
+extension RecordSink {
+    public func sighted(_ sightings: [DecisionSighting], unidentifiable: Int, file: String, salvaged: Bool) throws {}
 }

@@ -172,6 +172,11 @@ public struct ValidationSession {
     private let collectsRecords: Bool
     /// The current file's valid records not yet handed out.
     private var currentRecords: [ValidRecord] = []
+    /// Every record of the current file, valid or not, as a decision (number, date), not yet handed
+    /// out; and the records whose decision number is empty (unidentifiable).
+    private var currentSightings: [DecisionSighting] = []
+    private var currentUnidentifiable = 0
+    private let dateField: Int?
 
     // The file being read; merged into the report at ``endFile()``.
     private var current: ValidationReport.FileSummary?
@@ -203,6 +208,7 @@ public struct ValidationSession {
             keyFields.append(index)
         }
         self.keyFields = keyFields
+        self.dateField = schema.decisionDateField.flatMap(schema.index(of:))
         self.report = ValidationReport(schemaID: schema.id, schemaVersion: schema.version, today: today)
     }
 
@@ -278,7 +284,9 @@ public struct ValidationSession {
                 issues.append(duplicate(of: first, value: keyText.value))
             }
             current?.records += 1
-            if issues.contains(where: { $0.severity == .error }) {
+            let invalid = issues.contains(where: { $0.severity == .error })
+            if collectsRecords { sight(row: row, number: keyText.value, values: values, valid: !invalid, file: file) }
+            if invalid {
                 current?.invalid += 1
             } else {
                 current?.valid += 1
@@ -286,6 +294,27 @@ public struct ValidationSession {
             }
             if !issues.isEmpty { currentIssues += issues.map { place($0, file: file, row: row) } }
         }
+    }
+
+    /// Notes the decision a record is (valid or not), by its number and date as written.
+    private mutating func sight(row: Int, number: String, values: [String?]?, valid: Bool, file: String) {
+        let number = TextNormalizer.trim(number)
+        guard !number.isEmpty else {
+            currentUnidentifiable += 1
+            return
+        }
+        let date = dateField.flatMap { values?[$0] }.map(TextNormalizer.trim).flatMap { $0.isEmpty ? nil : $0 }
+        currentSightings.append(DecisionSighting(number: number, decisionDate: date, file: file, row: row, valid: valid))
+    }
+
+    /// Hands out the current file's decisions seen so far (valid records and invalid ones alike)
+    /// and the count of records without a decision number, and forgets them.
+    public mutating func drainSightings() -> (sightings: [DecisionSighting], unidentifiable: Int) {
+        defer {
+            currentSightings = []
+            currentUnidentifiable = 0
+        }
+        return (currentSightings, currentUnidentifiable)
     }
 
     private func place(_ issue: Issue, file: String, row: Int) -> Issue {
@@ -318,6 +347,8 @@ public struct ValidationSession {
         let failure = byLine ? issue.located(file: file, line: issue.line) : issue.located(file: file, row: issue.row)
         currentIssues = currentIssues.filter { $0.row == 1 } + [failure]
         currentRecords = []
+        currentSightings = []
+        currentUnidentifiable = 0
         let fileIndex = UInt64(report.files.count)
         firstRowByKey.removeAll { $0 >> 40 == fileIndex }
     }
@@ -358,6 +389,8 @@ public struct ValidationSession {
         }
         report.files.append(summary)
         currentRecords = []
+        currentSightings = []
+        currentUnidentifiable = 0
         let issues = drainIssues()
         report.errorCount += drained.errors
         report.warningCount += drained.warnings

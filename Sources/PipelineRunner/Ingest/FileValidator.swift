@@ -56,7 +56,7 @@ public enum FileValidator {
         for file in files {
             let isXML = InputOptions.Format.of(file, declared: options.format) == .xml
             session.beginFile(file, byLine: isXML)
-            let sink = IssueSink(writer: writer, records: records)
+            let sink = IssueSink(writer: writer, records: records, file: file)
             if isXML {
                 readXML(file, into: &session, workers: workers, schema: schema, options: options, sink: sink)
             } else {
@@ -64,9 +64,16 @@ public enum FileValidator {
             }
             if let error = sink.error { throw error }
             try records?.accept(session.drainRecords())
+            let seen = session.drainSightings()
+            try records?.sighted(seen.sightings, unidentifiable: seen.unidentifiable, file: file, salvaged: false)
             let rest = session.endFile()
             let failed = session.report.files.last?.failed ?? true
             try records?.endFile(failed: failed)
+            if failed, let records {
+                // Its decisions are still tracked: the rows whose number and date can be read.
+                let salvaged = Salvage.decisions(file: file, schema: schema, options: options)
+                try records.sighted(salvaged.sightings, unidentifiable: salvaged.unidentifiable, file: file, salvaged: true)
+            }
             try writer.endFile(failed: failed, rest)
         }
         return session.report
@@ -76,11 +83,13 @@ public enum FileValidator {
     final class IssueSink {
         let writer: ReportWriter
         let recordSink: (any RecordSink)?
+        let file: String
         var error: (any Error)?
 
-        init(writer: ReportWriter, records: (any RecordSink)? = nil) {
+        init(writer: ReportWriter, records: (any RecordSink)? = nil, file: String) {
             self.writer = writer
             self.recordSink = records
+            self.file = file
         }
 
         /// The header's problems: written now, and kept even if the file fails later.
@@ -94,6 +103,8 @@ public enum FileValidator {
             do {
                 try writer.hold(session.drainIssues())
                 try recordSink?.accept(session.drainRecords())
+                let seen = session.drainSightings()
+                try recordSink?.sighted(seen.sightings, unidentifiable: seen.unidentifiable, file: file, salvaged: false)
             } catch {
                 self.error = error
             }

@@ -10,7 +10,8 @@ enum IntakeRecorder {
 
     /// Records what each file held: its counts and its problems (values masked as in the report).
     static func recordIntake(
-        _ report: ValidationReport, issues: [Issue], fingerprints: [String: SourceFingerprint], ledger: any IntakeLedger, run: Int64
+        _ report: ValidationReport, issues: [Issue], fingerprints: [String: SourceFingerprint], unidentifiable: [String: Int] = [:],
+        ledger: any IntakeLedger, run: Int64
     ) throws {
         let byFile = Dictionary(grouping: issues, by: { $0.file ?? "" })
         for file in report.files {
@@ -21,7 +22,7 @@ enum IntakeRecorder {
             ).count
             let counts = IntakeCounts(
                 records: file.records, valid: file.valid, invalid: file.invalid, skipped: file.skipped, incomplete: incomplete,
-                failed: file.failed)
+                failed: file.failed, unidentifiable: unidentifiable[file.file] ?? 0)
             let stored = problems.prefix(problemsPerFile).map { issue in
                 StoredProblem(
                     row: issue.row, line: issue.line, field: issue.field, type: issue.type, isWarning: issue.severity == .warning,

@@ -47,6 +47,8 @@ public struct FeedRun {
         let prints = files.compactMap { fingerprints[$0] }
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs(prints, records: [], run: run) }
         try intake.recordVersions(in: ledger, run: run)
+        try intake.recordDecisions(
+            in: ledger, run: run, pipeline: nil, deadlines: [profile.id: Deadlines(profile: profile, calendar: calendar)], today: today)
         for spooled in intake.feeds {
             noteSkipped(spooled)
             let counts = try publisher.publish(spooled, schema: schema)

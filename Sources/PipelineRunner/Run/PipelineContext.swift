@@ -29,13 +29,16 @@ public struct PipelineContext {
     ///
     /// - Parameter uploads: whether the command may upload; a command that only reads the ledger
     ///   (`report`) does not need the portals' credentials.
+    /// - Parameter calendarDirectory: a folder of `YYYY.yaml` files (`--calendar`, else
+    ///   `$GONGSHI_CALENDAR_DIR`), layered over the bundled years instead of the pipeline's `calendar:`.
     public static func load(
-        _ path: String, today: CalendarDate, uploads: Bool = true, environment: [String: String] = ProcessInfo.processInfo.environment,
-        transcript: Transcript
+        _ path: String, today: CalendarDate, uploads: Bool = true, calendarDirectory: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment, transcript: Transcript
     ) throws(CommandFailure) -> PipelineContext {
         let schemas = SchemaCatalog.bundledDocuments.compactMap { try? SchemaLoader.load($0).get() }
         let profiles = PortalProfileLoader.bundledDocuments.compactMap { try? PortalProfileLoader.load($0, schemas: schemas).get() }
-        var (loaded, issues) = PipelineLint.lint(path, schemas: schemas, profiles: profiles, today: today, environment: environment)
+        var (loaded, issues) = PipelineLint.lint(
+            path, schemas: schemas, profiles: profiles, today: today, calendarDirectory: calendarDirectory, environment: environment)
         if !uploads { issues.removeAll { $0.code.hasPrefix("credentials-") } }
         for issue in issues { issue.isWarning ? transcript.warning(issue.description) : transcript.error(issue.description) }
         guard let pipeline = loaded, !issues.contains(where: { !$0.isWarning }) else { throw .reported(ExitStatus.configuration) }
@@ -49,8 +52,11 @@ public struct PipelineContext {
                 portals.append((try PortalProfileLoader.load(document, schemas: schemas).orConfigurationFailure(transcript), portal.transport))
             }
         }
-        let calendarFiles = CalendarLoader.load(directory: pipeline.calendar.map(pipeline.resolve))
-        guard let calendar = calendarFiles.calendar else { throw .reported(ExitStatus.configuration) }
+        let calendarFiles = CalendarLoader.load(directory: calendarDirectory ?? pipeline.calendar.map(pipeline.resolve))
+        guard let calendar = calendarFiles.calendar else {
+            for issue in calendarFiles.issues { transcript.error(issue.description) }
+            throw .reported(ExitStatus.configuration)
+        }
         return PipelineContext(pipeline: pipeline, path: path, schema: schema, portals: portals, calendar: calendar)
     }
 
@@ -66,7 +72,7 @@ public struct PipelineContext {
 public enum PipelineLint {
     /// Every problem of one pipeline file, and the pipeline when the file itself could be read.
     public static func lint(
-        _ path: String, schemas: [PublicationSchema], profiles: [PortalProfile], today: CalendarDate,
+        _ path: String, schemas: [PublicationSchema], profiles: [PortalProfile], today: CalendarDate, calendarDirectory: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> (pipeline: Pipeline?, issues: [ConfigIssue]) {
         let pipeline: Pipeline
@@ -74,7 +80,7 @@ public enum PipelineLint {
         case .failure(let failure): return (nil, failure.issues)
         case .success(let loaded): pipeline = loaded
         }
-        let calendarFolder = pipeline.calendar.map(pipeline.resolve)
+        let calendarFolder = calendarDirectory ?? pipeline.calendar.map(pipeline.resolve)
         let loaded = CalendarLoader.load(directory: calendarFolder.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil })
         let calendarIssues = loaded.issues.map { ConfigIssue("calendar-invalid", file: path, line: nil, $0.description) }
         let issues = PipelineLinter(

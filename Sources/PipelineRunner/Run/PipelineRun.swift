@@ -43,6 +43,14 @@ public struct PipelineRun {
     }
 
     private var today: CalendarDate { request.today }
+    /// Each portal's deadline rule.
+    private var deadlines: [String: Deadlines] {
+        Dictionary(uniqueKeysWithValues: context.portals.map { ($0.profile.id, Deadlines(profile: $0.profile, calendar: context.calendar)) })
+    }
+    /// The run's decisions: its kind, on its portals, of its pipeline.
+    private var scope: DecisionScope {
+        DecisionScope(kind: context.schema.id, portals: context.portals.map(\.profile.id), pipeline: context.pipeline.id)
+    }
     private var dryRun: Bool { request.dryRun }
 
     public func execute() throws -> RunSummary {
@@ -86,7 +94,9 @@ public struct PipelineRun {
                 let prints = files.compactMap { listing.fingerprints[$0] }
                 try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs(prints, records: [], run: run) }
                 try intake.recordVersions(in: ledger, run: run)
-                try IntakeRecorder.recordIntake(report, issues: issues, fingerprints: listing.fingerprints, ledger: ledger, run: run)
+                try intake.recordDecisions(in: ledger, run: run, pipeline: pipeline.id, deadlines: deadlines, today: today)
+                try IntakeRecorder.recordIntake(
+                    report, issues: issues, fingerprints: listing.fingerprints, unidentifiable: intake.unidentifiable, ledger: ledger, run: run)
                 processed += prints
             }
         }
@@ -128,9 +138,6 @@ public struct PipelineRun {
                     .uploadPending(portal: profile.id)
                 status = RunOutcome.worse(status, uploaded)
             }
-            for feed in profile.feeds where feed.schema == context.schema.id {
-                tally(&summary, ledger: ledger, profile: profile, feed: feed)
-            }
         }
 
         guard let ledger = writes, let run else {
@@ -145,12 +152,20 @@ public struct PipelineRun {
             summary.expiredWithdrawn = ended.withdrawn
             status = RunOutcome.worse(status, ended.status)
         }
+        // Every decision of the pipeline on every portal, against its deadline.
+        let tally = try DeadlineReckoning(context: context, today: today).tally(ledger, scope: scope, limit: RunSummary.urgentLimit)
+        summary.disclosure = DisclosureCounts(tally)
+        summary.urgent = tally.urgent
+        summary.beyondCalendar = tally.beyondCalendar
         let counts = summary.disclosure
-        transcript.line(
-            "公示状态：逾期未公示 \(counts.overdue)，明天前到期 \(counts.dueSoon)，未到期 \(counts.notYetDue)，按时公示 \(counts.onTime)，"
-                + "逾期后公示 \(counts.late)，无截止日期 \(counts.unknown)")
+        transcript.line(counts.line)
+        transcript.line(counts.figuresLine)
         for line in summary.urgent.prefix(50) { transcript.line("  " + line) }
         if counts.overdue + counts.dueSoon > 0 { status = RunOutcome.worse(status, ExitStatus.temporaryFailure) }
+        if counts.calendarEnded > 0 {
+            transcript.error(DeadlineReckoning.calendarEndedMessage(tally, calendar: context.calendar))
+            status = RunOutcome.worse(status, ExitStatus.configuration)
+        }
         summary.exitStatus = status
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
         let files = try writeReport(summary, run: run, ledger: ledger)
@@ -252,30 +267,6 @@ public struct PipelineRun {
         }
         try batcher.finish()
         return counts
-    }
-
-    /// Adds the disclosure status of every record the ledger holds for one feed: this run's and
-    /// every earlier one's (a record still unpublished from last week is reported every night).
-    private func tally(_ summary: inout RunSummary, ledger: any Ledger, profile: PortalProfile, feed: FeedSpec) {
-        try? ledger.forEachCurrentPublication(portal: profile.id, feed: feed.name) { key, entry in
-            guard entry.status != .withdrawn, entry.status != .rejected else { return }
-            let status = DisclosureStatus.of(
-                due: entry.dueOn.flatMap { try? CalendarDate.parse($0) },
-                published: entry.status == .published ? entry.publishedOn.flatMap { try? CalendarDate.parse($0) } : nil,
-                today: today, calendar: context.calendar)
-            switch status {
-            case .onTime: summary.disclosure.onTime += 1
-            case .late: summary.disclosure.late += 1
-            case .dueIn(let days) where days <= 1:
-                summary.disclosure.dueSoon += 1
-                summary.noteUrgent("\(days == 0 ? "今天到期" : "明天到期")：\(profile.id)/\(feed.name) \(key)（截止 \(entry.dueOn ?? "")）")
-            case .dueIn: summary.disclosure.notYetDue += 1
-            case .overdue(let days):
-                summary.disclosure.overdue += 1
-                summary.noteUrgent("逾期 \(days) 个工作日未公示：\(profile.id)/\(feed.name) \(key)（截止 \(entry.dueOn ?? "")）")
-            case .unknown: summary.disclosure.unknown += 1
-            }
-        }
     }
 }
 

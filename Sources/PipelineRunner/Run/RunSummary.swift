@@ -28,7 +28,8 @@ public struct RunRequest: Sendable {
     }
 }
 
-/// Counts of disclosure status over the records the ledger holds for a pipeline's feeds.
+/// Where the decisions stand against their deadlines, decision × portal (``DeadlineState``), and
+/// the three figures: the same definitions in the run's summary, `ledger status` and the reports.
 public struct DisclosureCounts: Sendable, Equatable, Codable {
     public var onTime = 0
     public var late = 0
@@ -36,8 +37,31 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
     public var notYetDue = 0
     public var overdue = 0
     public var unknown = 0
+    public var calendarEnded = 0
+    public var notToPublish = 0
+    /// Decisions received, and of them valid at their first submission.
+    public var decisions = 0
+    /// 合规率, 及时率, 完整率 (``DeadlineTally``).
+    public var compliance = Fraction(0, of: 0)
+    public var timeliness = Fraction(0, of: 0)
+    public var completeness = Fraction(0, of: 0)
 
     public init() {}
+
+    public init(_ tally: DeadlineTally) {
+        onTime = tally[.onTime]
+        late = tally[.late]
+        dueSoon = tally[.dueSoon]
+        notYetDue = tally[.notYetDue]
+        overdue = tally[.overdue]
+        unknown = tally[.noDeadline]
+        calendarEnded = tally[.calendarEnded]
+        notToPublish = tally[.notToPublish]
+        decisions = tally.decisions
+        compliance = tally.compliance
+        timeliness = tally.timeliness
+        completeness = tally.completeness
+    }
 
     enum CodingKeys: String, CodingKey {
         case overdue
@@ -46,6 +70,28 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
         case onTime = "on_time"
         case late
         case unknown = "no_deadline"
+        case calendarEnded = "calendar_ended"
+        case notToPublish = "not_to_publish"
+        case decisions, compliance, timeliness, completeness
+    }
+
+    /// The status line, as the run and `ledger status` print it.
+    public var line: String {
+        "公示状态：逾期未公示 \(overdue)，明天前到期 \(dueSoon)，未到期 \(notYetDue)，按时公示 \(onTime)，逾期后公示 \(late)，无截止日期 \(unknown)"
+            + (calendarEnded > 0 ? "，日历未覆盖、无法判断 \(calendarEnded)" : "") + "，不予公示 \(notToPublish)"
+    }
+
+    /// The figures' line.
+    public var figuresLine: String {
+        "决定 \(decisions) 个：合规率 \(Self.percent(compliance))（\(compliance.numerator)/\(compliance.denominator)），"
+            + "及时率 \(Self.percent(timeliness))（\(timeliness.numerator)/\(timeliness.denominator)），"
+            + "完整率 \(Self.percent(completeness))（\(completeness.numerator)/\(completeness.denominator)）"
+    }
+
+    public static func percent(_ fraction: Fraction) -> String {
+        guard fraction.denominator > 0 else { return "—" }
+        let tenths = (fraction.numerator * 1000 + fraction.denominator / 2) / fraction.denominator
+        return "\(tenths / 10).\(tenths % 10)%"
     }
 }
 
@@ -70,6 +116,8 @@ public struct RunSummary: Sendable {
     public static let urgentLimit = 1000
     /// Records withdrawn because their publication period ended.
     public var expiredWithdrawn = 0
+    /// Decisions whose deadline the calendar cannot reach (the run then exits 78), the first few.
+    public var beyondCalendar: [String] = []
     /// The report files written (JSON, HTML); nil for a dry run.
     public var reportFiles: (json: String, html: String)?
 
@@ -77,7 +125,4 @@ public struct RunSummary: Sendable {
         self.mode = mode
     }
 
-    mutating func noteUrgent(_ line: String) {
-        if urgent.count < Self.urgentLimit { urgent.append(line) }
-    }
 }

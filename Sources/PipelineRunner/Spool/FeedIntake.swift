@@ -69,6 +69,15 @@ public final class FeedIntake: RecordSink {
     private let fingerprints: [String: SourceFingerprint]
     /// Record versions for the ledger (nil: no ledger).
     private var versions: Spool?
+    /// Every record as a decision (valid or not), for the register (nil: no ledger).
+    private var sightings: Spool?
+    /// Per valid record of the current batch (file and row): why it is not to be published on
+    /// each portal, until its sighting arrives.
+    private var exclusions: [String: [String: String?]] = [:]
+    /// Records without a decision number, per file.
+    public private(set) var unidentifiable: [String: Int] = [:]
+    private var keptUnidentifiable: [String: Int] = [:]
+    private let portals: [String]
     private let keyFields: [Int]
     private let dateField: Int?
     public private(set) var validCount = 0
@@ -85,6 +94,10 @@ public final class FeedIntake: RecordSink {
         self.periods = periods
         self.fingerprints = fingerprints ?? [:]
         versions = fingerprints == nil ? nil : try Spool()
+        sightings = fingerprints == nil ? nil : try Spool()
+        var portals: [String] = []
+        for (portal, _) in feeds where !portals.contains(portal) { portals.append(portal) }
+        self.portals = portals
         keyFields = schema.duplicateKey.compactMap(schema.index(of:))
         dateField = schema.decisionDateField.flatMap(schema.index(of:))
     }
@@ -105,8 +118,15 @@ public final class FeedIntake: RecordSink {
                 ])
             }
             let notToSend = periods?.reasonNotToSend(period, today: today)
+            var placed: [String: String?] = [:]  // portal → nil (to publish) or why not
             for spooled in feeds {
-                switch spooled.shaper.place(record) {
+                let place = spooled.shaper.place(record)
+                switch place {
+                case .elsewhere: break
+                case .skipped(let skip): if placed[spooled.portal] == nil { placed[spooled.portal] = .some(skip.reason) }
+                case .row: placed[spooled.portal] = .some(notToSend)
+                }
+                switch place {
                 case .elsewhere: continue
                 case .skipped(let skip): spooled.skip(skip, period: false)
                 case .row(let row):
@@ -118,19 +138,84 @@ public final class FeedIntake: RecordSink {
                     }
                 }
             }
+            if sightings != nil { exclusions["\(record.file)\u{1F}\(record.row)"] = placed }
         }
     }
 
     public func endFile(failed: Bool) throws {
+        exclusions = [:]
         if failed {
             for spooled in feeds { try spooled.rollback() }
             try versions?.rollback()
+            try sightings?.rollback()
             validCount = keptValid
+            unidentifiable = keptUnidentifiable
         } else {
             for spooled in feeds { spooled.checkpoint() }
             versions?.checkpoint()
+            sightings?.checkpoint()
             keptValid = validCount
+            keptUnidentifiable = unidentifiable
         }
+    }
+
+    public func sighted(_ seen: [DecisionSighting], unidentifiable count: Int, file: String, salvaged: Bool) throws {
+        if count > 0 { unidentifiable[file, default: 0] += count }
+        guard let sightings else { return }
+        for sighting in seen {
+            let placed = sighting.valid ? exclusions.removeValue(forKey: "\(sighting.file)\u{1F}\(sighting.row)") : nil
+            let encoded = placed.map { placed in
+                portals.map { portal in
+                    // Not placed on any feed of the portal: the profile does not take such records.
+                    let reason: String? = placed[portal] ?? "门户不公示此类记录"
+                    return "\(portal)\u{1F}\(reason ?? "")"
+                }.joined(separator: "\u{1E}")
+            }
+            try sightings.append([
+                sighting.number, sighting.decisionDate, sighting.file, String(sighting.row), sighting.valid ? "1" : "0", encoded,
+            ])
+        }
+        if salvaged {
+            sightings.checkpoint()
+            keptUnidentifiable = unidentifiable
+        }
+    }
+
+    /// Records the decisions seen (the register), ten thousand per transaction, each with its due
+    /// date and exclusion on every portal; then starts a new spool for the next files.
+    public func recordDecisions(
+        in ledger: any DecisionLedger, run: Int64, pipeline: String?, deadlines: [String: Deadlines], today: CalendarDate
+    ) throws {
+        guard let spool = sightings else { return }
+        var chunk: [(sighting: DecisionSighting, portals: [DecisionPortal])] = []
+        func flush() throws {
+            let decisions = chunk
+            try CommandFailure.ledger { () throws(LedgerError) in
+                try ledger.recordDecisions(decisions, kind: schema.id, pipeline: pipeline, run: run, today: today.description)
+            }
+            chunk.removeAll(keepingCapacity: true)
+        }
+        for fields in try spool.entries() {
+            let valid = fields[4] == "1"
+            var excluded: [String: String?] = [:]
+            for part in (fields[5] ?? "").split(separator: "\u{1E}", omittingEmptySubsequences: true) {
+                let pieces = part.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
+                let reason = pieces.count > 1 ? String(pieces[1]) : ""
+                excluded[String(pieces[0])] = .some(reason.isEmpty ? nil : reason)
+            }
+            let sighting = DecisionSighting(
+                number: fields[0] ?? "", decisionDate: Deadlines.isoDate(fields[1]), file: fields[2] ?? "", row: Int(fields[3] ?? "") ?? 0, valid: valid)
+            let date = sighting.decisionDate
+            let places = portals.map { portal in
+                DecisionPortal(
+                    portal: portal, dueOn: deadlines[portal]?.dueDate(date),
+                    exclusion: valid ? .some(excluded[portal] ?? nil) : nil)
+            }
+            chunk.append((sighting, places))
+            if chunk.count >= 10_000 { try flush() }
+        }
+        if !chunk.isEmpty { try flush() }
+        sightings = try Spool()
     }
 
     /// Records the spooled record versions in the ledger, ten thousand per transaction, and starts a

@@ -1,0 +1,124 @@
+public import WorkingDayCalendar
+
+/// Where one decision stands on one portal today. One definition, used by the run's summary,
+/// `ledger status` and the reports alike.
+public enum DeadlineState: String, Sendable, CaseIterable, Codable {
+    /// Published on or before its due date.
+    case onTime = "on_time"
+    /// Published after its due date.
+    case late
+    /// Not published (a staged, unconfirmed batch is not published) and past its due date.
+    case overdue
+    /// Not published; due today or on the next working day.
+    case dueSoon = "due_by_next_working_day"
+    /// Not published; due later.
+    case notYetDue = "not_yet_due"
+    /// No deadline can be set: no readable decision date, or a date before the calendar's first year.
+    case noDeadline = "no_deadline"
+    /// The deadline lies past the calendar's last year and today is past it too: whether it is
+    /// overdue cannot be told until the next year's calendar is added.
+    case calendarEnded = "calendar_ended"
+    /// Not to be published on this portal (the profile leaves it out, the rules exclude it, withdrawn).
+    case notToPublish = "not_to_publish"
+
+    public var title: String {
+        switch self {
+        case .onTime: "按时公示"
+        case .late: "逾期后公示"
+        case .overdue: "逾期未公示"
+        case .dueSoon: "明天前到期"
+        case .notYetDue: "未到期"
+        case .noDeadline: "无截止日期"
+        case .calendarEnded: "日历未覆盖、无法判断"
+        case .notToPublish: "不予公示"
+        }
+    }
+
+    /// The state of one decision on one portal, and (overdue, due soon) how many working days.
+    public static func of(_ row: DecisionDeadline, today: CalendarDate, calendar: WorkingDayCalendar) -> (DeadlineState, workingDays: Int?) {
+        if row.exclusion != nil { return (.notToPublish, nil) }
+        let due = row.dueOn.flatMap { try? CalendarDate.parse($0) }
+        if let published = row.publishedOn.flatMap({ try? CalendarDate.parse($0) }) {
+            guard let due else { return (.noDeadline, nil) }
+            return (published <= due ? .onTime : .late, nil)
+        }
+        if row.withdrawn { return (.notToPublish, nil) }
+        guard let due else {
+            guard let decided = row.decisionDate.flatMap({ try? CalendarDate.parse($0) }), decided >= calendar.coverage.lowerBound else {
+                return (.noDeadline, nil)
+            }
+            // The deadline lies past the calendar's end: not yet due while today is within it.
+            return today > calendar.coverage.upperBound ? (.calendarEnded, nil) : (.notYetDue, nil)
+        }
+        if today > due {
+            return (.overdue, (try? calendar.workingDays(from: due, to: today)).map { max(1, $0) })
+        }
+        guard let count = try? calendar.workingDays(from: today, to: due) else { return (.notYetDue, nil) }
+        return (count <= 1 ? .dueSoon : .notYetDue, count)
+    }
+}
+
+/// A ratio with its parts, so every page shows the fraction as well as the percentage.
+public struct Fraction: Sendable, Equatable, Codable {
+    public var numerator: Int
+    public var denominator: Int
+
+    public init(_ numerator: Int, of denominator: Int) {
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+}
+
+/// The deadline counts and the three figures over a set of decisions, one row (decision × portal)
+/// at a time, in decision order.
+///
+/// - 合规率 = decisions valid at their first submission ÷ decisions received (per decision);
+/// - 及时率 = decision × portal published by the due date ÷ those due (published, or past the due date);
+/// - 完整率 = decision × portal published ÷ those to be published.
+public struct DeadlineTally: Sendable {
+    public private(set) var counts: [DeadlineState: Int] = Dictionary(uniqueKeysWithValues: DeadlineState.allCases.map { ($0, 0) })
+    public private(set) var decisions = 0
+    public private(set) var validAtFirst = 0
+    public private(set) var published = 0
+    public private(set) var toPublish = 0
+    /// Overdue and due-soon lines (decision number only: never a person's name), the first ``limit``.
+    public private(set) var urgent: [String] = []
+    /// Decisions whose deadline the calendar cannot reach, the first ``limit`` numbers.
+    public private(set) var beyondCalendar: [String] = []
+    public let limit: Int
+    private var last: (kind: String, number: String)?
+
+    public init(limit: Int = 1000) {
+        self.limit = limit
+    }
+
+    public var compliance: Fraction { Fraction(validAtFirst, of: decisions) }
+    public var timeliness: Fraction { Fraction(counts[.onTime]!, of: counts[.onTime]! + counts[.late]! + counts[.overdue]!) }
+    public var completeness: Fraction { Fraction(published, of: toPublish) }
+
+    public subscript(_ state: DeadlineState) -> Int { counts[state] ?? 0 }
+
+    public mutating func add(_ row: DecisionDeadline, today: CalendarDate, calendar: WorkingDayCalendar) {
+        if last.map({ $0.kind != row.kind || $0.number != row.number }) ?? true {
+            decisions += 1
+            if row.validAtFirst { validAtFirst += 1 }
+            last = (row.kind, row.number)
+        }
+        let (state, days) = DeadlineState.of(row, today: today, calendar: calendar)
+        counts[state, default: 0] += 1
+        if row.exclusion == nil && !(row.withdrawn && row.publishedOn == nil) {
+            toPublish += 1
+            if row.publishedOn != nil { published += 1 }
+        }
+        switch state {
+        case .overdue where urgent.count < limit:
+            urgent.append("逾期\(days.map { " \($0) 个工作日" } ?? "")未公示：\(row.portal) \(row.number)（截止 \(row.dueOn ?? "")）")
+        case .dueSoon where urgent.count < limit:
+            urgent.append("\(days == 0 ? "今天到期" : "明天到期")：\(row.portal) \(row.number)（截止 \(row.dueOn ?? "")）")
+        case .calendarEnded where beyondCalendar.count < limit:
+            beyondCalendar.append(row.number)
+        default:
+            break
+        }
+    }
+}

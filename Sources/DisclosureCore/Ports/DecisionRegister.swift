@@ -1,0 +1,114 @@
+public import WorkingDayCalendar
+
+/// A decision as one reading of one source row saw it: its number (the schema's first key field,
+/// 决定书文号), its decision date as written, and whether the row was valid. A decision is
+/// identified by its kind and number: a corrected re-export of the same decision is the same
+/// decision, whatever else changed.
+public struct DecisionSighting: Sendable, Equatable {
+    public let number: String
+    public let decisionDate: String?
+    public let file: String
+    public let row: Int
+    public let valid: Bool
+    /// For a valid row, per portal of the pipeline: why it is not to be published there (nil:
+    /// to be published). Empty for an invalid row: until it is valid, it is expected everywhere.
+    public var exclusions: [String: String?]
+
+    public init(number: String, decisionDate: String?, file: String, row: Int, valid: Bool, exclusions: [String: String?] = [:]) {
+        self.number = number
+        self.decisionDate = decisionDate
+        self.file = file
+        self.row = row
+        self.valid = valid
+        self.exclusions = exclusions
+    }
+}
+
+/// A decision's place on one portal, as the register records it: its due date (nil: not
+/// computable — no date, or the calendar does not reach it yet) and why it is not to be
+/// published there (nil: it is).
+public struct DecisionPortal: Sendable, Equatable {
+    public let portal: String
+    public let dueOn: String?
+    /// Why not to be published on this portal; `.some(nil)` clears an earlier exclusion, nil leaves it.
+    public let exclusion: String??
+
+    public init(portal: String, dueOn: String?, exclusion: String??) {
+        self.portal = portal
+        self.dueOn = dueOn
+        self.exclusion = exclusion
+    }
+}
+
+/// One decision on one portal, with what the ledger knows of its publication there: the row every
+/// deadline figure is computed from.
+public struct DecisionDeadline: Sendable, Equatable {
+    public let kind: String
+    public let number: String
+    public let portal: String
+    public let pipeline: String?
+    public let decisionDate: String?
+    public let dueOn: String?
+    /// The first day the portal took a version of it (published, or published and later withdrawn).
+    public let publishedOn: String?
+    /// In a batch not yet confirmed (staged in the outbox, or sent without a receipt).
+    public let staged: Bool
+    public let withdrawn: Bool
+    /// Some version of it was valid (else: waiting for correction).
+    public let valid: Bool
+    public let validAtFirst: Bool
+    /// Why it is not to be published on this portal.
+    public let exclusion: String?
+    /// The day it was first received (the run's today), `YYYY-MM-DD`.
+    public let receivedOn: String
+
+    public init(
+        kind: String, number: String, portal: String, pipeline: String?, decisionDate: String?, dueOn: String?, publishedOn: String?,
+        staged: Bool, withdrawn: Bool, valid: Bool, validAtFirst: Bool, exclusion: String?, receivedOn: String
+    ) {
+        self.kind = kind
+        self.number = number
+        self.portal = portal
+        self.pipeline = pipeline
+        self.decisionDate = decisionDate
+        self.dueOn = dueOn
+        self.publishedOn = publishedOn
+        self.staged = staged
+        self.withdrawn = withdrawn
+        self.valid = valid
+        self.validAtFirst = validAtFirst
+        self.exclusion = exclusion
+        self.receivedOn = receivedOn
+    }
+}
+
+/// Which decisions a question is about: a kind, some portals, a pipeline (nil: all).
+public struct DecisionScope: Sendable, Equatable {
+    public var kind: String?
+    public var portals: [String]?
+    public var pipeline: String?
+
+    public init(kind: String? = nil, portals: [String]? = nil, pipeline: String? = nil) {
+        self.kind = kind
+        self.portals = portals
+        self.pipeline = pipeline
+    }
+
+    public static let all = DecisionScope()
+}
+
+/// The register of decisions: every decision that arrives, valid or not, tracked to its deadline
+/// on every portal of its pipeline.
+public protocol DecisionLedger: AnyObject, Sendable {
+    /// Records what a run saw: the decision (first sighting kept; valid once any version was valid)
+    /// and its place on each portal (due date, exclusion). One transaction.
+    func recordDecisions(
+        _ sightings: [(sighting: DecisionSighting, portals: [DecisionPortal])], kind: String, pipeline: String?, run: Int64, today: String
+    ) throws(LedgerError)
+    /// Fills the due dates that are missing but can now be computed (a calendar year added):
+    /// `due(decisionDate, portal)` answers nil when it still cannot. Returns how many were filled.
+    @discardableResult
+    func fillDueDates(scope: DecisionScope, _ due: (String, String) -> String?) throws(LedgerError) -> Int
+    /// Every decision × portal in scope, one at a time, by decision number.
+    func forEachDecision(scope: DecisionScope, _ body: (DecisionDeadline) throws -> Void) throws(LedgerError)
+}

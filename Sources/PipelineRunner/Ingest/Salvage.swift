@@ -1,0 +1,91 @@
+import DisclosureCore
+import Foundation
+import SourceDecoders
+
+/// A file rejected as a whole (undecodable bytes, a broken quote, missing required columns, broken
+/// XML) still holds decisions, and each must be tracked to its deadline. This reads it leniently,
+/// as far as it can, for each row's decision number and date only: every row whose number can be
+/// read becomes an invalid sighting; a row without one is counted as unidentifiable. Nothing of
+/// such a file is ever published.
+enum Salvage {
+    /// Files larger than this are only salvaged up to it.
+    static let byteLimit = 256 << 20
+
+    static func decisions(file: String, schema: PublicationSchema, options: InputOptions) -> (sightings: [DecisionSighting], unidentifiable: Int) {
+        guard let handle = FileHandle(forReadingAtPath: file) else { return ([], 0) }
+        defer { try? handle.close() }
+        let bytes = [UInt8]((try? handle.read(upToCount: byteLimit)) ?? Data())
+        let lookup = HeaderMatcher.lookup(schema, extraNames: options.columnNames)
+        guard let numberField = schema.duplicateKey.first.flatMap(schema.index(of:)) else { return ([], 0) }
+        let dateField = schema.decisionDateField.flatMap(schema.index(of:))
+        var result: (sightings: [DecisionSighting], unidentifiable: Int) = ([], 0)
+        func sight(row: Int, number: String?, date: String?) {
+            let number = number.map(TextNormalizer.trim) ?? ""
+            guard !number.isEmpty else {
+                result.unidentifiable += 1
+                return
+            }
+            let date = date.map(TextNormalizer.trim).flatMap { $0.isEmpty ? nil : $0 }
+            result.sightings.append(DecisionSighting(number: number, decisionDate: date, file: file, row: row, valid: false))
+        }
+        if InputOptions.Format.of(file, declared: options.format) == .xml {
+            var offset = 0
+            guard let reader = try? XMLRecordReader(recordPath: options.xmlRecord, xsd: nil, read: { buffer in
+                let count = min(buffer.count, bytes.count - offset)
+                if count > 0 { buffer.copyBytes(from: bytes[offset..<(offset + count)]) }
+                offset += count
+                return count
+            }) else { return result }
+            while let record = try? reader.next() {
+                var values: [Int: String] = [:]
+                for (name, text, _) in record.texts {
+                    if let index = lookup[HeaderMatcher.key(name)], values[index] == nil { values[index] = text }
+                }
+                if values.isEmpty { continue }
+                sight(row: record.line, number: values[numberField], date: dateField.flatMap { values[$0] })
+            }
+            return result
+        }
+        let utf8 = decode(bytes, encoding: options.encoding)
+        var scanner = CSVScanner(validatesUTF8: false)
+        var columns: (number: Int?, date: Int?)?
+        func take(_ record: CSVRecord) {
+            let cells = record.strings
+            guard let (number, date) = columns else {
+                let fields = cells.map { lookup[HeaderMatcher.key($0)] }
+                columns = (fields.firstIndex(of: numberField), dateField.flatMap { fields.firstIndex(of: $0) })
+                return
+            }
+            guard cells.contains(where: { !TextNormalizer.trim($0).isEmpty }) else { return }
+            sight(
+                row: record.number, number: number.flatMap { $0 < cells.count ? cells[$0] : nil },
+                date: date.flatMap { $0 < cells.count ? cells[$0] : nil })
+        }
+        // A broken quote or bytes that do not decode end the reading there: the rows before count.
+        do {
+            try utf8.withUnsafeBufferPointer { try scanner.consume($0, emit: take) }
+            try scanner.finish(emit: take)
+        } catch {}
+        if columns?.number == nil { result = ([], 0) }  // no number column: nothing can be told apart
+        return result
+    }
+
+    /// The bytes as UTF-8, as far as they decode.
+    private static func decode(_ bytes: [UInt8], encoding: EncodingChoice) -> [UInt8] {
+        let (sniffed, bom) = bytes.withUnsafeBufferPointer { TextEncoding.sniff($0, isWholeFile: true) }
+        let source: TextEncoding
+        switch encoding {
+        case .auto: source = sniffed
+        case .utf8: source = .utf8
+        case .gb18030: source = .gb18030
+        case .utf16: source = sniffed == .utf16be ? .utf16be : .utf16le
+        }
+        guard let transcoder = Transcoder(from: source, skip: bom) else { return Array(bytes.dropFirst(source == sniffed ? bom : 0)) }
+        var output: [UInt8] = []
+        let body = Array(bytes.dropFirst(source == sniffed ? bom : 0))
+        try? body.withUnsafeBufferPointer { buffer in
+            try transcoder.convert(buffer, isLast: true) { output.append(contentsOf: $0) }
+        }
+        return output
+    }
+}

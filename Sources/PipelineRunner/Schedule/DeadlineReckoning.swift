@@ -1,0 +1,77 @@
+public import DisclosureCore
+import PipelineConfig
+public import WorkingDayCalendar
+
+/// Every decision in a scope against its deadline today: due dates the calendar can now reach
+/// are filled in first (a year's calendar added since), then each decision × portal is counted
+/// (``DeadlineTally``). One reckoning for the run, `ledger status` and the reports.
+public struct DeadlineReckoning: Sendable {
+    public let calendar: WorkingDayCalendar
+    public let today: CalendarDate
+    /// Working days per portal; a portal not listed gets the law's 7.
+    public let workingDays: [String: Int]
+    public static let lawsWorkingDays = 7
+
+    public init(calendar: WorkingDayCalendar, today: CalendarDate, workingDays: [String: Int]) {
+        self.calendar = calendar
+        self.today = today
+        self.workingDays = workingDays
+    }
+
+    public init(context: PipelineContext, today: CalendarDate) {
+        var days: [String: Int] = [:]
+        for (profile, _) in context.portals { days[profile.id] = profile.deadlineWorkingDays ?? Self.lawsWorkingDays }
+        self.init(calendar: context.calendar, today: today, workingDays: days)
+    }
+
+    /// With the bundled portals' deadlines (for questions asked of the ledger alone).
+    public static func bundled(calendar: WorkingDayCalendar, today: CalendarDate) -> DeadlineReckoning {
+        let schemas = SchemaCatalog.bundledDocuments.compactMap { try? SchemaLoader.load($0).get() }
+        var days: [String: Int] = [:]
+        for document in PortalProfileLoader.bundledDocuments {
+            if let profile = try? PortalProfileLoader.load(document, schemas: schemas).get() {
+                days[profile.id] = profile.deadlineWorkingDays ?? lawsWorkingDays
+            }
+        }
+        return DeadlineReckoning(calendar: calendar, today: today, workingDays: days)
+    }
+
+    /// The due date of a decision date on a portal, when the calendar reaches it.
+    public func due(_ decisionDate: String, portal: String) -> String? {
+        guard let date = try? CalendarDate.parse(decisionDate) else { return nil }
+        return (try? calendar.deadline(after: date, workingDays: workingDays[portal] ?? Self.lawsWorkingDays))?.description
+    }
+
+    /// Fills the missing due dates it can (a write: only with a writable ledger), then counts.
+    public func tally(_ ledger: any DecisionLedger, scope: DecisionScope, fill: Bool = true, limit: Int = 1000) throws(CommandFailure)
+        -> DeadlineTally
+    {
+        if fill {
+            _ = try CommandFailure.ledger { () throws(LedgerError) in try ledger.fillDueDates(scope: scope) { due($0, portal: $1) } }
+        }
+        var tally = DeadlineTally(limit: limit)
+        try CommandFailure.ledger { () throws(LedgerError) in
+            try ledger.forEachDecision(scope: scope) { row in
+                var row = row
+                if row.dueOn == nil, let date = row.decisionDate, let computed = due(date, portal: row.portal) {
+                    // A reader that cannot write the date counts with it all the same.
+                    row = DecisionDeadline(
+                        kind: row.kind, number: row.number, portal: row.portal, pipeline: row.pipeline, decisionDate: row.decisionDate,
+                        dueOn: computed, publishedOn: row.publishedOn, staged: row.staged, withdrawn: row.withdrawn, valid: row.valid,
+                        validAtFirst: row.validAtFirst, exclusion: row.exclusion, receivedOn: row.receivedOn)
+                }
+                tally.add(row, today: today, calendar: calendar)
+            }
+        }
+        return tally
+    }
+
+    /// What to say when deadlines cannot be counted because the calendar ends too soon.
+    public static func calendarEndedMessage(_ tally: DeadlineTally, calendar: WorkingDayCalendar) -> String {
+        let end = calendar.coverage.upperBound
+        let named = tally.beyondCalendar.prefix(20).joined(separator: "、")
+        let more = tally[.calendarEnded] > 20 ? " 等" : ""
+        return "错误 [calendar-ended] 节假日日历只覆盖到 \(end)，无法判断 \(tally[.calendarEnded]) 个决定（按门户计）是否逾期：\(named)\(more)；"
+            + "请依据国务院办公厅的通知编写 \(end.year + 1).yaml，用 --calendar DIR 或环境变量 GONGSHI_CALENDAR_DIR 指向它所在的目录"
+    }
+}
