@@ -163,7 +163,8 @@ public struct PipelineRun {
         for line in summary.urgent.prefix(50) { transcript.line("  " + line) }
         if counts.overdue + counts.dueSoon > 0 { status = RunOutcome.worse(status, ExitStatus.temporaryFailure) }
         if counts.calendarEnded > 0 {
-            transcript.error(DeadlineReckoning.calendarEndedMessage(tally, calendar: context.calendar))
+            transcript.error(
+                DeadlineReckoning.calendarEndedMessage(count: counts.calendarEnded, decisions: tally.beyondCalendar, calendar: context.calendar))
             status = RunOutcome.worse(status, ExitStatus.configuration)
         }
         summary.exitStatus = status

@@ -1,0 +1,84 @@
+public import DisclosureCore
+import Foundation
+public import WorkingDayCalendar
+
+/// `gongshi ledger status` as a value: the batches and publications by state, and every decision
+/// in the ledger against its deadline today (``DeadlineReckoning``), the same counts as a run's.
+public struct LedgerStatus: Encodable, Sendable {
+    public let today: String
+    public let batches: [String: Int]
+    public let publications: [String: Int]
+    /// Pending batches already delivered (in the outbox or sent), waiting for their receipt.
+    public let awaitingConfirmation: Int
+    public let disclosure: DisclosureCounts
+    /// Overdue and due-soon decisions (numbers only), the first ``DeadlineTally/limit``.
+    public let urgent: [String]
+    public let beyondCalendar: [String]
+    public let pendingBatches: [Batch]
+    public let failedBatches: [Batch]
+
+    public struct Batch: Encodable, Sendable {
+        public let id, portal, feed, createdOn, place: String
+        public let records: Int
+        public let delivered: Bool
+        public let lastError: String?
+
+        init(_ batch: BatchInfo) {
+            (id, portal, feed, createdOn, place, records) = (batch.id, batch.portal, batch.feed, batch.createdOn, batch.outboxPath, batch.records)
+            delivered = batch.deliveredAt != nil
+            lastError = batch.lastError
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, portal, feed, records, delivered, place
+            case createdOn = "created_on"
+            case lastError = "last_error"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case today, batches, publications, disclosure, urgent
+        case awaitingConfirmation = "awaiting_confirmation"
+        case beyondCalendar = "beyond_calendar"
+        case pendingBatches = "pending_batches"
+        case failedBatches = "failed_batches"
+    }
+
+    /// The status of a ledger (read only: due dates the calendar can now reach are computed, not stored).
+    public static func of(
+        _ ledger: any BatchLedger & DecisionLedger, summary: LedgerSummary, reckoning: DeadlineReckoning
+    ) throws(CommandFailure) -> LedgerStatus {
+        let tally = try reckoning.tally(ledger, scope: .all, fill: false)
+        return LedgerStatus(
+            today: reckoning.today.description,
+            batches: Dictionary(uniqueKeysWithValues: BatchStatus.allCases.map { ($0.rawValue, summary.batches[$0] ?? 0) }),
+            publications: Dictionary(uniqueKeysWithValues: PublicationStatus.allCases.map { ($0.rawValue, summary.publications[$0] ?? 0) }),
+            awaitingConfirmation: summary.awaitingConfirmation, disclosure: DisclosureCounts(tally), urgent: tally.urgent,
+            beyondCalendar: tally.beyondCalendar, pendingBatches: summary.pendingBatches.map(Batch.init),
+            failedBatches: summary.failedBatches.map(Batch.init))
+    }
+
+    /// The text: the same numbers as the JSON.
+    public var lines: [String] {
+        var lines = [
+            "批次：待确认 \(batches["pending"] ?? 0)（其中已放入待上传目录 \(awaitingConfirmation)），已公示 \(batches["published"] ?? 0)，失败 \(batches["failed"] ?? 0)",
+            "记录：待公示 \(publications["pending"] ?? 0)，已公示 \(publications["published"] ?? 0)，失败 \(publications["failed"] ?? 0)，已撤下 \(publications["withdrawn"] ?? 0)",
+            disclosure.line, disclosure.figuresLine,
+        ]
+        lines += urgent.map { "  " + $0 }
+        for batch in pendingBatches {
+            let state = batch.delivered ? "待上传确认" : "未放入待上传目录"
+            lines.append("  \(state) 批次 \(batch.id)  \(batch.portal)/\(batch.feed)  \(batch.records) 条  \(batch.createdOn)  \(batch.place)")
+        }
+        for batch in failedBatches {
+            lines.append("  失败 批次 \(batch.id)  \(batch.portal)/\(batch.feed)  \(batch.records) 条  \(batch.lastError ?? "")")
+        }
+        return lines
+    }
+
+    public func json() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self)) + [0x0A]
+    }
+}
