@@ -22,6 +22,11 @@ extension Gongshi.LedgerCommand {
         @Option(name: .customLong("receipt"), help: ArgumentHelp("门户给的回执文件，随确认一起记入台账。", valueName: "FILE"))
         var receiptFile: String?
 
+        @Option(
+            name: .customLong("published-on"),
+            help: ArgumentHelp("门户公示的日期（默认今天；回执文件默认取其保存日期）：不晚于今天，不早于批次生成的日期。", valueName: "YYYY-MM-DD"))
+        var publishedOn: String?
+
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var today: TodayOptions
 
@@ -32,12 +37,13 @@ extension Gongshi.LedgerCommand {
         func run() throws {
             let today = try self.today.resolve()
             let (_, ledger) = try self.ledger.openForWriting(command: "ledger confirm")
+            let published = try publishedOn.map { try DateInput.parse($0, what: "--published-on", today: nil) }
             let confirmation = Confirmation(ledger: ledger, today: today, transcript: Output.transcript)
             if batches.isEmpty {
-                try confirmation.confirmDroppedReceipts()
+                try confirmation.confirmDroppedReceipts(publishedOn: published)
                 return
             }
-            let failed = try !confirmation.confirm(batches, receiptFile: receiptFile)
+            let failed = try !confirmation.confirm(batches, receiptFile: receiptFile, publishedOn: published)
             if failed { throw ExitCode(ExitStatus.dataError) }
         }
     }

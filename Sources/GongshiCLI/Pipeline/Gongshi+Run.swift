@@ -39,6 +39,7 @@ extension Gongshi {
         var logFormat: String = "text"
 
         @OptionGroup var today: TodayOptions
+        @OptionGroup var calendar: CalendarOptions
 
         func validate() throws {
             guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format 应为 text 或 json") }
@@ -50,14 +51,14 @@ extension Gongshi {
             LogFormat.current.withLock { $0 = LogFormat(rawValue: logFormat) ?? .text }
             let request = RunRequest(
                 today: try today.resolve(), range: try range.resolve(), dryRun: dryRun, republishing: republish, scratch: scratch)
-            let status = try Self.execute(pipeline, request: request, ledgerPath: ledgerPath)
+            let status = try Self.execute(pipeline, request: request, ledgerPath: ledgerPath, calendar: calendar.effectiveDirectory)
             if status != ExitStatus.ok { throw ExitCode(status) }
         }
 
-        /// Loads the pipeline, opens its ledger (the run lock first; a dry run reads the ledger as it
+        /// Loads the pipeline (the calendar folder in force instead of the pipeline's, when given), opens its ledger (the run lock first; a dry run reads the ledger as it
         /// is, when there is one) and runs it; returns the exit status.
-        static func execute(_ path: String, request: RunRequest, ledgerPath: String?) throws -> Int32 {
-            let context = try PipelineContext.load(path, today: request.today, transcript: Output.transcript)
+        static func execute(_ path: String, request: RunRequest, ledgerPath: String?, calendar: String?) throws -> Int32 {
+            let context = try PipelineContext.load(path, today: request.today, calendarDirectory: calendar, transcript: Output.transcript)
             let ledgerFile = ledgerPath ?? context.resolve(context.pipeline.ledger)
             var lock: LedgerLock?
             let ledger: Ledger?

@@ -30,6 +30,7 @@ extension Gongshi {
         var ledgerPath: String?
 
         @OptionGroup var today: TodayOptions
+        @OptionGroup var calendar: CalendarOptions
 
         func validate() throws {
             guard !pipelines.isEmpty else { throw ValidationError("至少给出一条流水线") }
@@ -37,7 +38,7 @@ extension Gongshi {
 
         func run() throws {
             let today = try self.today.resolve()
-            let contexts = try pipelines.map { try PipelineContext.load($0, today: today, uploads: false, transcript: Output.transcript) }
+            let contexts = try pipelines.map { try PipelineContext.load($0, today: today, uploads: false, calendarDirectory: calendar.effectiveDirectory, transcript: Output.transcript) }
             let ledgers = Set(contexts.map { ($0.resolve($0.pipeline.ledger) as NSString).standardizingPath })
             guard ledgerPath != nil || ledgers.count == 1 else {
                 throw CommandFailure(

@@ -18,7 +18,8 @@ struct TodayOptions: ParsableArguments {
     }
 }
 
-/// The one place gongshi reads the system clock.
+/// Where gongshi reads the system clock for "today" (`--today` overrides it). Instants for the
+/// ledger and manifests come from `LedgerClock`; a receipt's day from its file's modification time.
 enum SystemClock {
     /// The date in Asia/Shanghai now, whatever the machine's time zone (`TZ` is not consulted).
     static func todayInShanghai() -> CalendarDate {

@@ -38,6 +38,7 @@ extension Gongshi {
         var ledgerPath: String?
 
         @OptionGroup var today: TodayOptions
+        @OptionGroup var calendar: CalendarOptions
 
         func validate() throws {
             let allowed: [Withdrawer.Reason] = [.creditRepair, .revoked, .corrected]
@@ -48,7 +49,7 @@ extension Gongshi {
 
         func run() throws {
             let today = try self.today.resolve()
-            let context = try PipelineContext.load(pipeline, today: today, transcript: Output.transcript)
+            let context = try PipelineContext.load(pipeline, today: today, calendarDirectory: calendar.effectiveDirectory, transcript: Output.transcript)
             let ledgerFile = ledgerPath ?? context.resolve(context.pipeline.ledger)
             let (lock, ledger) = try LedgerOptions.openForWriting(path: ledgerFile, command: "withdraw \(record)")
             defer { _ = lock }

@@ -56,6 +56,7 @@ extension Gongshi {
         var xsd: String?
 
         @OptionGroup var today: TodayOptions
+        @OptionGroup var calendar: CalendarOptions
 
         /// `gongshi validate pipelines/ID.yaml`: the pipeline's dry run (its kind, sources and
         /// portals come from the file).
@@ -80,7 +81,8 @@ extension Gongshi {
             let language = Language(rawValue: language) ?? .zh
             let today = try self.today.resolve()
             if let pipelineFile {
-                let status = try Run.execute(pipelineFile, request: RunRequest(today: today, dryRun: true), ledgerPath: nil)
+                let status = try Run.execute(
+                    pipelineFile, request: RunRequest(today: today, dryRun: true), ledgerPath: nil, calendar: calendar.effectiveDirectory)
                 if status != ExitStatus.ok { throw ExitCode(status) }
                 return
             }

@@ -16,16 +16,19 @@ public struct Confirmation {
         self.transcript = transcript
     }
 
-    /// Records every receipt file found beside a pending batch's file; returns (pending, found).
+    /// Records every receipt file found beside a pending batch's file, published on `publishedOn`
+    /// or else the day the receipt was saved; returns (pending, found).
     @discardableResult
-    public func confirmDroppedReceipts() throws(CommandFailure) -> (pending: Int, found: Int) {
+    public func confirmDroppedReceipts(publishedOn: CalendarDate? = nil) throws(CommandFailure) -> (pending: Int, found: Int) {
         let pending = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batches(portal: nil, status: .pending) }
         var found = 0
         for batch in pending {
             guard let (path, receipt) = try ReceiptFile.read(besides: batch.outboxPath) else { continue }
             found += 1
+            let day = try publishedOn.map { date throws(CommandFailure) in try check(date, batch: batch) }
+                ?? ReceiptFile.savedOn(path, stagedOn: batch.createdOn, today: today)
             let outcome = try CommandFailure.ledger { () throws(LedgerError) in
-                try ledger.confirm(batch: batch.id, receipt: receipt, on: today.description)
+                try ledger.confirm(batch: batch.id, receipt: receipt, on: day)
             }
             FaultInjection.reached("receipt-recorded")
             transcript.line(ConfirmMessage.line(outcome, batch: batch, source: "回执 \(path)"))
@@ -34,8 +37,22 @@ public struct Confirmation {
         return (pending.count, found)
     }
 
-    /// Confirms batches by id; returns whether every one could be (an unknown or failed batch cannot).
-    public func confirm(_ ids: [String], receiptFile: String?) throws(CommandFailure) -> Bool {
+    /// The day a batch was published, as a clerk says: not after today, not before the batch was made.
+    private func check(_ date: CalendarDate, batch: BatchInfo) throws(CommandFailure) -> String {
+        guard date <= today else {
+            throw CommandFailure(status: ExitStatus.usage, code: "published-on-future", message: "--published-on \(date) 晚于今天 \(today)")
+        }
+        guard date.description >= batch.createdOn else {
+            throw CommandFailure(
+                status: ExitStatus.usage, code: "published-on-before-staged",
+                message: "--published-on \(date) 早于批次 \(batch.id) 生成的日期 \(batch.createdOn)")
+        }
+        return date.description
+    }
+
+    /// Confirms batches by id, published on `publishedOn` (default today); returns whether every
+    /// one could be (an unknown or failed batch cannot).
+    public func confirm(_ ids: [String], receiptFile: String?, publishedOn: CalendarDate? = nil) throws(CommandFailure) -> Bool {
         var allConfirmed = true
         for id in ids {
             guard let batch = try CommandFailure.ledger({ () throws(LedgerError) in try ledger.batch(id) }) else {
@@ -47,8 +64,9 @@ public struct Confirmation {
             let receipt =
                 try receiptFile.map { path throws(CommandFailure) in (path, try ReceiptFile.read(path)) } ?? dropped
                 ?? ("手工确认", Receipt(text: "gongshi ledger confirm（无回执文件）", sha256: Digest.sha256Hex([UInt8]())))
+            let day = try check(publishedOn ?? today, batch: batch)
             let outcome = try CommandFailure.ledger { () throws(LedgerError) in
-                try ledger.confirm(batch: id, receipt: receipt.1, on: today.description)
+                try ledger.confirm(batch: id, receipt: receipt.1, on: day)
             }
             FaultInjection.reached("receipt-recorded")
             if outcome == .failedBatch { allConfirmed = false }

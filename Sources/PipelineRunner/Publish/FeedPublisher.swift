@@ -64,7 +64,9 @@ public struct FeedPublisher {
             if Self.holds(final.path, sha256: batch.payloadSHA256) {
                 if let receipt = try ReceiptFile.read(besides: final.path) {
                     let outcome = try CommandFailure.ledger { () throws(LedgerError) in
-                        try ledger.confirm(batch: batch.id, receipt: receipt.receipt, on: today.description)
+                        try ledger.confirm(
+                            batch: batch.id, receipt: receipt.receipt,
+                            on: ReceiptFile.savedOn(receipt.path, stagedOn: batch.createdOn, today: today))
                     }
                     FaultInjection.reached("receipt-recorded")
                     lines.append(ConfirmMessage.line(outcome, batch: batch, source: "回执 \(receipt.path)"))

@@ -1,11 +1,22 @@
 public import DisclosureCore
 import Foundation
+public import WorkingDayCalendar
 
 /// A portal's receipt saved beside a feed file as `<file>.receipt`.
 public enum ReceiptFile {
     static let suffix = ".receipt"
     /// Receipts above this size are recorded by hash only.
     static let textLimit = 16 * 1024
+
+    /// The day a receipt file was saved (its modification time, the date in Asia/Shanghai): the day
+    /// the portal took the batch, as far as gongshi can know. Kept within [staged, today].
+    public static func savedOn(_ path: String, stagedOn: String, today: CalendarDate) -> String {
+        guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else {
+            return today.description
+        }
+        let day = CalendarDate.inShanghai(secondsSince1970: Int64(modified.timeIntervalSince1970.rounded(.down)))
+        return max(stagedOn, min(day.description, today.description))
+    }
 
     public static func read(besides feedPath: String) throws(CommandFailure) -> (path: String, receipt: Receipt)? {
         let path = feedPath + suffix

@@ -1,0 +1,144 @@
+import Foundation
+import GongshiTesting
+import Testing
+
+/// Every decision tracked to its deadline from the moment its file arrives, through the built
+/// `gongshi` and a real SQLite ledger: valid, invalid, and rows of a file rejected as a whole.
+@Suite("Deadline tracking")
+struct DeadlineTrackingTests {
+    /// A project with one pipeline (penalties, 信用中国 through the outbox) and an empty inbox.
+    struct Project {
+        let root: URL
+        var pipeline: String { root.appendingPathComponent("pipelines/deadlines.yaml").path }
+        var inbox: URL { root.appendingPathComponent("inbox") }
+
+        init() throws {
+            root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-deadlines-\(UUID().uuidString)")
+            for folder in ["pipelines", "inbox", "calendar-2027"] {
+                try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+            }
+            try """
+                title: 法制科 行政处罚
+                department: 法制科
+                kind: penalty
+                sources:
+                  - path: inbox/*.csv
+                    encoding: utf-8
+                portals:
+                  - profile: creditchina-henan-zhengzhou
+                    transport: {kind: outbox}
+                ledger: var/ledger.sqlite
+                outbox: var/outbox
+                reports: var/reports
+
+                """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+            try FileManager.default.copyItem(
+                at: Fixtures.url("calendars/example-2027/2027.yaml"), to: root.appendingPathComponent("calendar-2027/2027.yaml"))
+        }
+
+        func add(_ fixture: String) throws {
+            try FileManager.default.copyItem(at: Fixtures.url("deadlines/\(fixture)"), to: inbox.appendingPathComponent(fixture))
+        }
+
+        func gongshi(_ arguments: [String]) throws -> GongshiProcess.Result {
+            try GongshiProcess.run(arguments, environment: ["GONGSHI_CALENDAR_DIR": nil], directory: root)
+        }
+
+        /// The run's JSON report, named on its standard output.
+        func report(_ result: GongshiProcess.Result) throws -> [String: Any] {
+            let path = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("报告：") }).dropFirst(3)
+            return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: String(path)))) as? [String: Any])
+        }
+
+        func status(_ today: String, calendar: Bool = false) throws -> (result: GongshiProcess.Result, json: [String: Any]) {
+            let result = try gongshi(
+                ["ledger", "status", "--format", "json", "--ledger", "var/ledger.sqlite", "--today", today]
+                    + (calendar ? ["--calendar", "calendar-2027"] : []))
+            return (result, (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:])
+        }
+
+        func pendingBatches() throws -> [String] {
+            let (_, json) = try status("2026-11-19")
+            return (json["pending_batches"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        }
+    }
+
+    static func disclosure(_ json: [String: Any]) -> [String: Int] {
+        (json["disclosure"] as? [String: Any] ?? [:]).compactMapValues { $0 as? Int }
+    }
+
+    @Test("10 decisions of 2026-11-02 (5 invalid) and a file of 3 rejected whole: 13 overdue on 11-19; confirmed as published 11-10, 5 on time and 8 overdue")
+    func everyDecisionTracked() throws {
+        let project = try Project()
+        try project.add("2026-11-02-decisions.csv")
+        try project.add("2026-11-02-rejected.csv")
+        let staged = try project.gongshi(["run", project.pipeline, "--today", "2026-11-09"])
+        #expect(staged.status == 65, "\(staged)")  // invalid records and a rejected file; nothing due yet
+        let first = Self.disclosure(try project.report(staged))
+        #expect(first["not_yet_due"] == 13 && first["overdue"] == 0 && first["decisions"] == 13, "\(first)")
+
+        let late = try project.gongshi(["run", project.pipeline, "--today", "2026-11-19"])
+        #expect(late.status != 0, "\(late)")
+        let overdue = Self.disclosure(try project.report(late))
+        #expect(overdue["overdue"] == 13 && overdue["on_time"] == 0, "\(overdue)")
+        // ledger status says the same, as JSON and as text.
+        let (status, json) = try project.status("2026-11-19")
+        #expect(status.status == 0 && Self.disclosure(json)["overdue"] == 13, "\(status)")
+        let text = try project.gongshi(["ledger", "status", "--ledger", "var/ledger.sqlite", "--today", "2026-11-19"])
+        #expect(text.stdout.contains("公示状态：逾期未公示 13，"), "\(text.stdout)")
+        // 合规率 counts decisions: 5 of 13 valid at first submission.
+        let compliance = (json["disclosure"] as? [String: Any])?["compliance"] as? [String: Int]
+        #expect(compliance?["numerator"] == 5 && compliance?["denominator"] == 13, "\(json)")
+
+        // The clerk uploaded the batches on 11-10 and confirms them on 11-19.
+        let batches = try project.pendingBatches()
+        #expect(!batches.isEmpty)
+        let confirm = try project.gongshi(
+            ["ledger", "confirm"] + batches + ["--published-on", "2026-11-10", "--ledger", "var/ledger.sqlite", "--today", "2026-11-19"])
+        #expect(confirm.status == 0, "\(confirm)")
+        let after = Self.disclosure(try project.status("2026-11-19").json)
+        #expect(after["on_time"] == 5 && after["overdue"] == 8, "\(after)")
+        let rerun = Self.disclosure(try project.report(try project.gongshi(["run", project.pipeline, "--today", "2026-11-19"])))
+        #expect(rerun["on_time"] == 5 && rerun["overdue"] == 8, "\(rerun)")
+    }
+
+    @Test("--published-on is neither in the future nor before the batch was staged")
+    func publishedOnBounds() throws {
+        let project = try Project()
+        try project.add("2026-11-02-decisions.csv")
+        _ = try project.gongshi(["run", project.pipeline, "--today", "2026-11-09"])
+        let batch = try #require(try project.pendingBatches().first)
+        let future = try project.gongshi(
+            ["ledger", "confirm", batch, "--published-on", "2026-11-20", "--ledger", "var/ledger.sqlite", "--today", "2026-11-19"])
+        #expect(future.status == 64 && future.stderr.contains("[published-on-future]"), "\(future)")
+        let before = try project.gongshi(
+            ["ledger", "confirm", batch, "--published-on", "2026-11-08", "--ledger", "var/ledger.sqlite", "--today", "2026-11-19"])
+        #expect(before.status == 64 && before.stderr.contains("[published-on-before-staged]"), "\(before)")
+        #expect(try project.pendingBatches().contains(batch))
+    }
+
+    @Test("decisions of 2026-12-29 with the calendar ending 2026-12-31: a run on 2027-01-05 exits 78 naming them; with 2027 added, due 2027-01-08, overdue on 2027-01-20")
+    func calendarEnds() throws {
+        let project = try Project()
+        try project.add("2026-12-29-decisions.csv")
+        let before = try project.gongshi(["run", project.pipeline, "--today", "2026-12-30"])
+        #expect(Self.disclosure(try project.report(before))["not_yet_due"] == 2, "\(before)")
+
+        let blind = try project.gongshi(["run", project.pipeline, "--today", "2027-01-05"])
+        #expect(blind.status == 78, "\(blind)")
+        #expect(blind.stderr.contains("[calendar-ended]") && blind.stderr.contains("牟城管罚〔2026〕301号"), "\(blind.stderr)")
+        #expect(Self.disclosure(try project.report(blind))["calendar_ended"] == 2)
+        let (status, json) = try project.status("2027-01-05")
+        #expect(status.status == 78 && Self.disclosure(json)["calendar_ended"] == 2, "\(status)")
+
+        // The 2027 calendar added (--calendar, or GONGSHI_CALENDAR_DIR): the run fills the due dates in.
+        let seeing = try project.gongshi(["run", project.pipeline, "--today", "2027-01-05", "--calendar", "calendar-2027"])
+        #expect(seeing.status == 0, "\(seeing)")
+        #expect(Self.disclosure(try project.report(seeing))["not_yet_due"] == 2)
+        let overdue = try GongshiProcess.run(
+            ["run", project.pipeline, "--today", "2027-01-20"], environment: ["GONGSHI_CALENDAR_DIR": "calendar-2027"], directory: project.root)
+        let report = try project.report(overdue)
+        #expect(overdue.status == 75 && Self.disclosure(report)["overdue"] == 2, "\(overdue)")
+        #expect((report["urgent"] as? [String])?.allSatisfy { $0.contains("截止 2027-01-08") } == true, "\(report["urgent"] ?? "")")
+    }
+}
