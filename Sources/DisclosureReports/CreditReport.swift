@@ -1,3 +1,4 @@
+public import DisclosureCore
 import FoundationEssentials
 
 /// The credit office's report (双公示台账报告) for a period, or for one run: what came in per
@@ -96,6 +97,10 @@ public struct Ratio: Codable, Sendable, Equatable {
         self.percent = Self.format(numerator, denominator)
     }
 
+    public init(_ fraction: Fraction) {
+        self.init(fraction.numerator, of: fraction.denominator)
+    }
+
     /// One decimal, rounded half up on the exact fraction (integer arithmetic, no binary floating
     /// point): 1/3 → "33.3%", 2/3 → "66.7%", 1/8 → "12.5%".
     static func format(_ numerator: Int, _ denominator: Int) -> String {
@@ -119,6 +124,8 @@ public struct DepartmentSummary: Codable, Sendable, Equatable {
     public var invalid: Int
     public var skipped: Int
     public var incomplete: Int
+    /// Records (or rows of rejected files) without a readable decision number: not trackable.
+    public var unidentifiable: Int = 0
     /// Publications (one record on one portal feed) planned in the period, by state now.
     public var published: Int
     public var pending: Int
@@ -149,7 +156,7 @@ public struct DepartmentSummary: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case department, pipeline, kind, files
         case failedFiles = "failed_files"
-        case records, valid, invalid, skipped, incomplete, published, pending, rejected, withdrawn
+        case records, valid, invalid, skipped, incomplete, unidentifiable, published, pending, rejected, withdrawn
     }
 }
 
@@ -157,11 +164,11 @@ public struct DepartmentSummary: Codable, Sendable, Equatable {
 public struct MonthlyRates: Codable, Sendable, Equatable {
     public var department: String
     public var month: String
-    /// 合规率: records that passed the checks ÷ records checked (by the month they were received).
+    /// 合规率: decisions valid at their first submission ÷ decisions received (by decision month).
     public var compliance: Ratio
-    /// 及时率: publications made within the deadline ÷ publications due (by decision month).
+    /// 及时率: decision × portal published by the due date ÷ those due (by decision month).
     public var timeliness: Ratio
-    /// 完整率: records with every required field filled ÷ records checked (by the month received).
+    /// 完整率: decision × portal published ÷ those to be published (by decision month).
     public var completeness: Ratio
 
     public init(department: String, month: String, compliance: Ratio, timeliness: Ratio, completeness: Ratio) {
@@ -237,6 +244,25 @@ public struct DeadlineLine: Codable, Sendable, Equatable {
         case late
         /// Published by its deadline.
         case onTime = "on_time"
+        /// No deadline can be set (no readable decision date).
+        case noDeadline = "no_deadline"
+        /// The deadline lies past the calendar's last year, and so does today.
+        case calendarEnded = "calendar_ended"
+        /// Not to be published on this portal.
+        case notToPublish = "not_to_publish"
+
+        public init(_ state: DeadlineState) {
+            switch state {
+            case .overdue: self = .overdue
+            case .dueSoon: self = .dueSoon
+            case .notYetDue: self = .notYetDue
+            case .late: self = .late
+            case .onTime: self = .onTime
+            case .noDeadline: self = .noDeadline
+            case .calendarEnded: self = .calendarEnded
+            case .notToPublish: self = .notToPublish
+            }
+        }
     }
 
     public var department: String
@@ -400,18 +426,19 @@ public struct Definition: Codable, Sendable, Equatable {
     public static let standard: [Definition] = [
         Definition(
             name: "合规率",
-            formula: "通过校验的记录数 ÷ 校验的记录数（有效 + 无效）",
-            text: "按记录被接收（读入）的月份统计。校验即平台的规则检查：格式、枚举值、统一社会信用代码和身份证号码校验位、条件必填等。"
-                + "被门户拒收的记录另列于“门户拒收”，不计入本比率。"),
+            formula: "首次报送即通过校验的决定数 ÷ 收到的决定数",
+            text: "按决定计（同一决定书文号的各版本为同一决定，以首次报送的版本为准），按决定日期所在月份统计。"
+                + "校验即平台的规则检查：格式、枚举值、统一社会信用代码和身份证号码校验位、条件必填等。整个文件被拒收时，其中能读出文号的各行也计入收到的决定。"),
         Definition(
             name: "及时率",
-            formula: "在截止日期当天或之前公示的记录数 ÷ 已到截止日期或已公示的记录数",
-            text: "按处罚或许可决定日期所在月份统计，每个门户分别计。截止日期为决定日期后第 7 个工作日（按法定节假日和调休安排，不含决定当日）；"
-                + "尚未到期、未公示的记录不计入。迟报率 = 1 − 及时率。"),
+            formula: "在截止日期当天或之前公示的（决定 × 门户）数 ÷ 已公示或已过截止日期的（决定 × 门户）数",
+            text: "按决定日期所在月份统计，每个门户分别计。截止日期为决定日期后第 7 个工作日（按法定节假日和调休安排，不含决定当日）；"
+                + "已放入待上传目录但尚未确认的批次不算已公示。尚未到期、未公示的不计入。迟报率 = 1 − 及时率。"),
         Definition(
             name: "完整率",
-            formula: "必填和条件必填字段都不为空的记录数 ÷ 校验的记录数",
-            text: "字段层面的完整性，按记录被接收的月份统计。应公示而未报送的决定（“瞒报、漏报”）需与权力清单或部门网站比对，不在本比率内。"),
+            formula: "已公示的（决定 × 门户）数 ÷ 应公示的（决定 × 门户）数",
+            text: "按决定日期所在月份统计。应公示：收到的决定（有效或无效）在其流水线的每个门户上，除去按门户配置或公示规则不予公示的。"
+                + "应公示而未报送的决定（“瞒报、漏报”）需与权力清单或部门网站比对，不在本比率内。"),
     ]
 }
 

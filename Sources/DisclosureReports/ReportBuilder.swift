@@ -39,14 +39,8 @@ public struct ReportBuilder {
         self.today = today
     }
 
-    /// Timeliness counts of one department and decision month.
-    private struct Timeliness {
-        var onTime = 0
-        var due = 0
-    }
-
     public func build(
-        ledger: any ReportLedger & WithdrawalLedger, from: CalendarDate, to: CalendarDate, title: String
+        ledger: any ReportLedger & WithdrawalLedger & DecisionLedger, from: CalendarDate, to: CalendarDate, title: String
     ) throws(LedgerError) -> CreditReport {
         let limit = ReportLimits.lines
         let rows = try ledger.reportRows(from: from.description, to: to.description, limit: limit)
@@ -67,6 +61,7 @@ public struct ReportBuilder {
             summaries[index].invalid += intake.invalid
             summaries[index].skipped += intake.skipped
             summaries[index].incomplete += intake.incomplete
+            summaries[index].unidentifiable += intake.unidentifiable
         }
         for state in rows.states {
             guard let index = summaries.firstIndex(where: { $0.pipeline == state.pipeline }) else { continue }
@@ -79,44 +74,47 @@ public struct ReportBuilder {
             }
         }
 
-        // Each record on each portal feed against its deadline, one at a time, oldest deadline
-        // first: every state counted, the urgent ones listed up to the limit.
+        // Each decision on each portal against its deadline (the register, one row at a time):
+        // every state counted, the urgent ones listed up to the limit; the three figures per
+        // department and decision month, with the same tally as the run and `ledger status`.
         var counts = Dictionary(uniqueKeysWithValues: DeadlineLine.State.allCases.map { ($0.rawValue, 0) })
         var listed: [DeadlineLine.State: [DeadlineLine]] = [:]
-        var timeliness: [String: Timeliness] = [:]
-        try ledger.forEachFirstPublication(from: from.description, to: to.description) { first in
-            guard mine(first.pipeline), let state = state(first) else { return }
-            // Records decided earlier count only while they still wait.
-            guard first.decidedInPeriod || state == .overdue || state == .dueSoon else { return }
-            counts[state.rawValue, default: 0] += 1
-            if first.decidedInPeriod, [.onTime, .late, .overdue].contains(state), let decided = first.decisionDate {
-                let key = "\(first.pipeline ?? "")\u{1F}\(decided.prefix(7))"
-                timeliness[key, default: Timeliness()].due += 1
-                if state == .onTime { timeliness[key, default: Timeliness()].onTime += 1 }
-            }
-            if [.overdue, .dueSoon, .late].contains(state), listed[state, default: []].count < limit {
-                listed[state, default: []].append(
-                    DeadlineLine(
-                        department: name(first.pipeline), portal: first.portal, feed: first.feed,
-                        decisionNumber: DecisionKey.number(first.key), decisionDate: first.decisionDate, dueOn: first.dueOn,
-                        publishedOn: first.publishedOn, state: state))
+        var monthly: [String: DeadlineTally] = [:]
+        let months = Set(Self.months(from: from, to: to))
+        for department in departments {
+            try ledger.forEachDecision(scope: DecisionScope(kind: department.schemaID, pipeline: department.pipeline)) { row in
+                let (deadline, _) = DeadlineState.of(row, today: today, calendar: calendar)
+                let decided = row.decisionDate.flatMap { try? CalendarDate.parse($0) }
+                let inPeriod = decided.map { $0 >= from && $0 <= to } ?? (row.receivedOn >= from.description && row.receivedOn <= to.description)
+                // Decisions of earlier months count only while they still wait.
+                guard inPeriod || deadline == .overdue || deadline == .dueSoon || deadline == .calendarEnded else { return }
+                let state = DeadlineLine.State(deadline)
+                counts[state.rawValue, default: 0] += 1
+                if inPeriod {
+                    let month = String((row.decisionDate ?? row.receivedOn).prefix(7))
+                    if months.contains(month) {
+                        monthly["\(department.pipeline)\u{1F}\(month)", default: DeadlineTally(limit: 0)].add(row, today: today, calendar: calendar)
+                    }
+                }
+                if [.overdue, .dueSoon, .late, .calendarEnded].contains(state), listed[state, default: []].count < limit {
+                    listed[state, default: []].append(
+                        DeadlineLine(
+                            department: department.department, portal: row.portal, feed: "", decisionNumber: row.number,
+                            decisionDate: row.decisionDate, dueOn: row.dueOn, publishedOn: row.publishedOn, state: state))
+                }
             }
         }
-        let deadlines = Array(([.overdue, .dueSoon, .late] as [DeadlineLine.State]).flatMap { listed[$0] ?? [] }.prefix(limit))
+        let deadlines = Array(
+            ([.overdue, .calendarEnded, .dueSoon, .late] as [DeadlineLine.State]).flatMap { listed[$0] ?? [] }.prefix(limit))
 
-        // Rates per department and month.
         var rates: [MonthlyRates] = []
         for department in departments {
             for month in Self.months(from: from, to: to) {
-                let intake = rows.intake.filter { $0.pipeline == department.pipeline && $0.month == month }
-                let checked = intake.reduce(0) { $0 + $1.valid + $1.invalid }
-                let valid = intake.reduce(0) { $0 + $1.valid }
-                let incomplete = intake.reduce(0) { $0 + $1.incomplete }
-                let timely = timeliness["\(department.pipeline)\u{1F}\(month)"] ?? Timeliness()
+                let tally = monthly["\(department.pipeline)\u{1F}\(month)"] ?? DeadlineTally(limit: 0)
                 rates.append(
                     MonthlyRates(
-                        department: department.department, month: month, compliance: Ratio(valid, of: checked),
-                        timeliness: Ratio(timely.onTime, of: timely.due), completeness: Ratio(checked - incomplete, of: checked)))
+                        department: department.department, month: month, compliance: Ratio(tally.compliance),
+                        timeliness: Ratio(tally.timeliness), completeness: Ratio(tally.completeness)))
             }
         }
 
@@ -158,20 +156,6 @@ public struct ReportBuilder {
                     repairFrom: entry.repairFrom, expiresOn: entry.expiresOn)
             },
             totals: (rows.rejectionsTotal, rows.withdrawalsTotal, eligibleTotal))
-    }
-
-    /// A first publication's deadline state as of today; nil when it has no deadline.
-    private func state(_ first: FirstPublication) -> DeadlineLine.State? {
-        let status = DisclosureStatus.of(
-            due: first.dueOn.flatMap { try? CalendarDate.parse($0) }, published: first.publishedOn.flatMap { try? CalendarDate.parse($0) },
-            today: today, calendar: calendar)
-        switch status {
-        case .onTime: return .onTime
-        case .late: return .late
-        case .overdue: return .overdue
-        case .dueIn(let days): return days <= 1 ? .dueSoon : .notYetDue
-        case .unknown: return nil
-        }
     }
 
     /// The months `YYYY-MM` from `from` to `to`.

@@ -232,7 +232,8 @@ private struct HTMLPage {
     mutating func deadlines(_ lines: [DeadlineLine], counts: [String: Int]) {
         open("deadlines", "公示截止日期")
         let order: [(DeadlineLine.State, String)] = [
-            (.overdue, "逾期未公示"), (.dueSoon, "即将到期"), (.late, "逾期后公示"), (.notYetDue, "未到期"), (.onTime, "按时公示"),
+            (.overdue, "逾期未公示"), (.calendarEnded, "日历未覆盖、无法判断"), (.dueSoon, "即将到期"), (.late, "逾期后公示"),
+            (.notYetDue, "未到期"), (.onTime, "按时公示"), (.noDeadline, "无截止日期"), (.notToPublish, "不予公示"),
         ]
         func count(_ state: DeadlineLine.State) -> Int {
             counts.isEmpty ? lines.filter { $0.state == state }.count : counts[state.rawValue] ?? 0
@@ -242,12 +243,13 @@ private struct HTMLPage {
             return close()
         }
         text += "<p class=\"counts\">"
+        text += "（每个决定在每个门户上各计一次）"
         text += order.map { state, title in "<span data-count=\"\(state.rawValue)\">\(title) \(count(state)) 条</span>" }
             .joined(separator: "；")
-        let needing = [DeadlineLine.State.overdue, .dueSoon, .late].reduce(0) { $0 + count($1) }
+        let needing = [DeadlineLine.State.overdue, .calendarEnded, .dueSoon, .late].reduce(0) { $0 + count($1) }
         if needing > lines.count { text += "；下表列出最紧急的 \(lines.count) 条（共 \(needing) 条需处理）" }
         text += "。</p>\n<table class=\"deadlines\">\n"
-        header(["状态", "科室", "门户", "数据类别", "决定文书号", "决定日期", "截止日期", "公示日期"])
+        header(["状态", "科室", "门户", "决定文书号", "决定日期", "截止日期", "公示日期"])
         text += "<tbody>\n"
         for (state, title) in order {
             for line in lines where line.state == state {
@@ -255,7 +257,6 @@ private struct HTMLPage {
                 cell(title, className: "state")
                 cell(line.department)
                 cell(line.portal)
-                cell(line.feed)
                 cell(line.decisionNumber)
                 optional(line.decisionDate)
                 optional(line.dueOn)

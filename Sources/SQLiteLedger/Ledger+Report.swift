@@ -11,16 +11,18 @@ extension Ledger {
                 db,
                 sql: """
                     SELECT r.pipeline, substr(r.today, 1, 7) AS month, count(*), sum(f.failed), sum(f.records), sum(f.valid),
-                           sum(f.invalid), sum(f.skipped), sum(f.incomplete)
+                           sum(f.invalid), sum(f.skipped), sum(f.incomplete), sum(coalesce(f.unidentifiable, 0))
                     FROM source_file f JOIN run r ON r.id = f.first_run
                     WHERE r.today BETWEEN ?1 AND ?2 AND f.records IS NOT NULL
                     GROUP BY r.pipeline, month ORDER BY r.pipeline, month
                     """,
                 arguments: period
             ).map { row in
-                IntakeRow(
+                var intake = IntakeRow(
                     pipeline: row[0], month: row[1], files: row[2], failedFiles: row[3], records: row[4], valid: row[5], invalid: row[6],
                     skipped: row[7], incomplete: row[8])
+                intake.unidentifiable = row[9]
+                return intake
             }
             let problemSQL = """
                 FROM problem p JOIN source_file f ON f.sha256 = p.sha256 AND f.place = p.place JOIN run r ON r.id = f.first_run

@@ -194,6 +194,12 @@ struct LedgerCommandTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: batch.outboxPath)) == bytes)
     }
 
+    /// The `disclosure` counts of `ledger status --format json`.
+    static func disclosure(_ result: GongshiProcess.Result) throws -> [String: Int] {
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        return (json["disclosure"] as? [String: Any] ?? [:]).compactMapValues { $0 as? Int }
+    }
+
     @Test("ledger status, show and check read the ledger; the ledger is private and holds no ID numbers")
     func questions() throws {
         let workspace = try Workspace()
@@ -202,8 +208,11 @@ struct LedgerCommandTests {
         let status = try workspace.gongshi(["ledger", "status", "--today", "2026-12-02"])
         #expect(status.status == 0)
         #expect(status.stdout.contains("批次：待确认 3（其中已放入待上传目录 3），已公示 0，失败 0"), "\(status.stdout)")
-        // 28 publications (17 + 11); all were due by 2026-12-01 but 11号, decided 2026-11-30 (due 2026-12-09).
-        #expect(status.stdout.contains("逾期未公示：26 条"), "\(status.stdout.prefix(400))")
+        // 28 decisions × portal (17 on 信用中国, 11 on gsxt, which leaves natural persons out); all were
+        // due by 2026-12-01 but 11号, decided 2026-11-30 (due 2026-12-09).
+        let counts = try Self.disclosure(try workspace.gongshi(["ledger", "status", "--today", "2026-12-02", "--format", "json"]))
+        #expect(counts["overdue"] == 26 && counts["not_yet_due"] == 2 && counts["not_to_publish"] == 6, "\(counts)")
+        #expect(status.stdout.contains("公示状态：逾期未公示 26，"), "\(status.stdout.prefix(400))")
         try workspace.confirmAll()
         let show = try workspace.gongshi(["ledger", "show", "牟城管罚〔2026〕8号"])
         #expect(show.stdout.split(separator: "\n").count == 2, "\(show.stdout)")  // 信用中国 and gsxt
@@ -215,9 +224,9 @@ struct LedgerCommandTests {
         #expect(try workspace.gongshi(["check", "91350100M000100Y43"]).status == 1)
         let bad = try workspace.gongshi(["check", "92410105MA4DEMWL8X"])
         #expect(bad.status == 65 && bad.stderr.contains("[credit-code-check-character]"))
-        let after = try workspace.gongshi(["ledger", "status", "--today", "2026-12-02"])
         // Confirmed 2026-12-01: late only for 8号 and 9号 (decided 2026-11-05, due 2026-11-16), on both portals.
-        #expect(after.stdout.contains("逾期未公示：0 条；晚于截止日期才公示：4 条"), "\(after.stdout.prefix(400))")
+        let after = try Self.disclosure(try workspace.gongshi(["ledger", "status", "--today", "2026-12-02", "--format", "json"]))
+        #expect(after["overdue"] == 0 && after["late"] == 4 && after["on_time"] == 24, "\(after)")
 
         let mode = try FileManager.default.attributesOfItem(atPath: workspace.ledgerPath)[.posixPermissions] as? Int
         #expect(mode == 0o600)

@@ -60,45 +60,57 @@ struct ReportCommandTests {
         // JSON = ledger.
         let db = try DatabaseQueue(path: project.ledger, configuration: { var c = Configuration(); c.readonly = true; return c }())
         try db.read { db in
-            var expected: [String: (valid: Int, checked: Int, complete: Int)] = [:]
+            // The figures from the register, in SQL of the test's own: per department and decision month.
+            var expected: [String: (validAtFirst: Int, decisions: Int)] = [:]
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.department, substr(r.today, 1, 7), sum(f.valid), sum(f.valid + f.invalid), sum(f.valid + f.invalid - f.incomplete)
-                    FROM source_file f JOIN run r ON r.id = f.first_run GROUP BY 1, 2
+                    SELECT r.department, substr(coalesce(d.decision_date, d.received_on), 1, 7), sum(d.valid_at_first), count(*)
+                    FROM decision d JOIN run r ON r.id = d.first_run GROUP BY 1, 2
                     """)
             {
-                expected["\(row[0] as String)/\(row[1] as String)"] = (row[2], row[3], row[4])
+                expected["\(row[0] as String)/\(row[1] as String)"] = (row[2], row[3])
             }
-            var timely: [String: (onTime: Int, due: Int)] = [:]
+            let pairs = """
+                WITH pairs AS (
+                    SELECT r.department AS department, substr(coalesce(d.decision_date, d.received_on), 1, 7) AS month,
+                        dp.due_on AS due, dp.exclusion AS excluded,
+                        (SELECT min(p.published_on) FROM publication p WHERE p.kind = d.kind AND p.portal = dp.portal
+                            AND (p.record_key = d.number OR p.record_key LIKE d.number || '|%') AND p.status IN ('published', 'withdrawn')) AS published,
+                        EXISTS (SELECT 1 FROM publication p WHERE p.kind = d.kind AND p.portal = dp.portal
+                            AND (p.record_key = d.number OR p.record_key LIKE d.number || '|%') AND p.status = 'withdrawn') AS withdrawn
+                    FROM decision d JOIN decision_portal dp USING (kind, number) JOIN run r ON r.id = d.first_run)
+                """
+            var timely: [String: (onTime: Int, due: Int, published: Int, toPublish: Int)] = [:]
             for row in try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT r.department, substr(p.decision_date, 1, 7),
-                           sum(p.published_on IS NOT NULL AND p.published_on <= p.due_on),
-                           sum(p.published_on IS NOT NULL OR p.due_on < '2026-12-03')
-                    FROM publication p JOIN batch b ON b.id = p.batch_id JOIN run r ON r.id = b.created_run
-                    WHERE p.operation = 'publish' GROUP BY 1, 2
+                sql: pairs + """
+                    SELECT department, month,
+                        sum(excluded IS NULL AND published IS NOT NULL AND due IS NOT NULL AND published <= due),
+                        sum(excluded IS NULL AND due IS NOT NULL AND (published IS NOT NULL OR (NOT withdrawn AND due < '2026-12-03'))),
+                        sum(excluded IS NULL AND published IS NOT NULL),
+                        sum(excluded IS NULL AND NOT (withdrawn AND published IS NULL))
+                    FROM pairs GROUP BY 1, 2
                     """)
             {
-                timely["\(row[0] as String)/\(row[1] as String)"] = (row[2], row[3])
+                timely["\(row[0] as String)/\(row[1] as String)"] = (row[2], row[3], row[4], row[5])
             }
             #expect(report.rates.count == 2 * 2)  // two departments × November, December
             for line in report.rates {
                 let key = "\(line.department)/\(line.month)"
-                let intake = expected[key] ?? (0, 0, 0)
-                #expect(line.compliance == Ratio(intake.valid, of: intake.checked), "\(key)")
-                #expect(line.completeness == Ratio(intake.complete, of: intake.checked), "\(key)")
-                let due = timely[key] ?? (0, 0)
+                let decisions = expected[key] ?? (0, 0)
+                #expect(line.compliance == Ratio(decisions.validAtFirst, of: decisions.decisions), "\(key)")
+                let due = timely[key] ?? (0, 0, 0, 0)
                 #expect(line.timeliness == Ratio(due.onTime, of: due.due), "\(key)")
+                #expect(line.completeness == Ratio(due.published, of: due.toPublish), "\(key)")
             }
             // Not vacuous: bad penalties in November, late and overdue publications.
             let penalties = try #require(report.rates.first { $0.department == "法制科" && $0.month == "2026-11" })
             #expect(penalties.compliance.numerator < penalties.compliance.denominator && penalties.compliance.numerator >= 17)
             #expect(penalties.timeliness.numerator > 0 && penalties.timeliness.numerator < penalties.timeliness.denominator)
             let overdue = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM publication WHERE operation = 'publish' AND published_on IS NULL AND due_on < '2026-12-03'")
-            #expect(report.deadlineCounts["overdue"] == overdue && (overdue ?? 0) > 0)
+                db, sql: pairs + "SELECT count(*) FROM pairs WHERE excluded IS NULL AND published IS NULL AND NOT withdrawn AND due < '2026-12-03'")
+            #expect(report.deadlineCounts["overdue"] == overdue && (overdue ?? 0) > 0, "\(report.deadlineCounts)")
             let problems = try Int.fetchOne(db, sql: "SELECT count(*) FROM problem WHERE severity = 'error'") ?? 0
             #expect(report.problemsTotal == problems && problems > 0 && report.problems.count == problems)
             let states = try Row.fetchAll(

@@ -32,6 +32,7 @@ public struct IntakeRow: Sendable, Equatable {
     public let invalid: Int
     public let skipped: Int
     public let incomplete: Int
+    public var unidentifiable = 0
 
     public init(pipeline: String? = nil, month: String, files: Int, failedFiles: Int, records: Int, valid: Int, invalid: Int, skipped: Int, incomplete: Int) {
         self.pipeline = pipeline

@@ -159,7 +159,7 @@ public struct PipelineRun {
         summary.beyondCalendar = tally.beyondCalendar
         let counts = summary.disclosure
         transcript.line(counts.line)
-        transcript.line(counts.figuresLine)
+        transcript.line(counts.figuresLine("本流水线全部"))
         for line in summary.urgent.prefix(50) { transcript.line("  " + line) }
         if counts.overdue + counts.dueSoon > 0 { status = RunOutcome.worse(status, ExitStatus.temporaryFailure) }
         if counts.calendarEnded > 0 {

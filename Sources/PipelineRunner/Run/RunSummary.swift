@@ -81,9 +81,9 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
             + (calendarEnded > 0 ? "，日历未覆盖、无法判断 \(calendarEnded)" : "") + "，不予公示 \(notToPublish)"
     }
 
-    /// The figures' line.
-    public var figuresLine: String {
-        "决定 \(decisions) 个：合规率 \(Self.percent(compliance))（\(compliance.numerator)/\(compliance.denominator)），"
+    /// The figures' line, over the set `label` names (all the pipeline's decisions, the ledger's).
+    public func figuresLine(_ label: String) -> String {
+        "\(label)决定 \(decisions) 个：合规率 \(Self.percent(compliance))（\(compliance.numerator)/\(compliance.denominator)），"
             + "及时率 \(Self.percent(timeliness))（\(timeliness.numerator)/\(timeliness.denominator)），"
             + "完整率 \(Self.percent(completeness))（\(completeness.numerator)/\(completeness.denominator)）"
     }

@@ -63,7 +63,7 @@ public struct LedgerStatus: Encodable, Sendable {
         var lines = [
             "批次：待确认 \(batches["pending"] ?? 0)（其中已放入待上传目录 \(awaitingConfirmation)），已公示 \(batches["published"] ?? 0)，失败 \(batches["failed"] ?? 0)",
             "记录：待公示 \(publications["pending"] ?? 0)，已公示 \(publications["published"] ?? 0)，失败 \(publications["failed"] ?? 0)，已撤下 \(publications["withdrawn"] ?? 0)",
-            disclosure.line, disclosure.figuresLine,
+            disclosure.line, disclosure.figuresLine("台账中全部"),
         ]
         lines += urgent.map { "  " + $0 }
         for batch in pendingBatches {
