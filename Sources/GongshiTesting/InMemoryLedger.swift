@@ -58,6 +58,8 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         var validAtFirst: Bool
         var valid: Bool
         var portals: [String: (dueOn: String?, exclusion: String?)] = [:]
+        var revokedOn: String?
+        var withdrawBy: [String: String?] = [:]
     }
 
     struct State {
@@ -471,14 +473,17 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
                 for portal in decision.portals.keys.sorted() where Self.inScope(scope, kind: kind, portal: portal, decision) {
                     let mine = s.publications.filter { $0.kind == kind && $0.portal == portal && ($0.key == number || $0.key.hasPrefix(number + "|")) }
                     let place = decision.portals[portal]!
-                    rows.append(
+                    var row =
                         DecisionDeadline(
                             kind: kind, number: number, portal: portal, pipeline: decision.pipeline, decisionDate: decision.decisionDate,
                             dueOn: place.dueOn,
                             publishedOn: mine.filter { $0.status == .published || $0.status == .withdrawn }.compactMap(\.publishedOn).min(),
                             staged: mine.contains { $0.status == .pending }, withdrawn: mine.contains { $0.status == .withdrawn },
                             valid: decision.valid, validAtFirst: decision.validAtFirst, exclusion: place.exclusion,
-                            receivedOn: decision.receivedOn))
+                            receivedOn: decision.receivedOn)
+                    row.revokedOn = decision.revokedOn
+                    row.withdrawDueOn = decision.withdrawBy[portal] ?? nil
+                    rows.append(row)
                 }
             }
             return rows
@@ -487,6 +492,18 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
             for row in rows { try body(row) }
         } catch {
             throw .database("\(error)")
+        }
+    }
+
+    @discardableResult
+    public func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool {
+        try write { s in
+            let id = "\(kind)\u{1F}\(number)"
+            guard var decision = s.decisions[id] else { return false }
+            decision.revokedOn = decision.revokedOn ?? revokedOn
+            for (portal, due) in withdrawBy where decision.withdrawBy[portal] == nil { decision.withdrawBy[portal] = due }
+            s.decisions[id] = decision
+            return true
         }
     }
 

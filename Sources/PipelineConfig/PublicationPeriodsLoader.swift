@@ -25,7 +25,10 @@ internal import Yams
 ///     domain_minimums: {消防: 12}
 /// ```
 public enum PublicationPeriodsLoader {
-    static let topKeys = ["id", "version", "kind", "title", "counted_from", "note", "source", "regimes"]
+    static let topKeys = [
+        "id", "version", "kind", "title", "counted_from", "note", "source", "regimes", "revocation_withdrawal_working_days",
+        "revocation_source",
+    ]
     static let regimeKeys = ["id", "title", "from", "to", "source", "note", "periods", "domain_minimums"]
     static let ruleKeys = ["minimum_months", "maximum_months", "published", "not_repairable_domains", "source", "note"]
     /// What periods may be counted from; only the schema's decision date so far.
@@ -72,8 +75,11 @@ public enum PublicationPeriodsLoader {
         }
         checkOrder(regimes, &reader)
         guard reader.issues.isEmpty, let id, let version, let kind else { return .failure(.init(issues: reader.issues)) }
+        let revocation = reader.int(top["revocation_withdrawal_working_days"], "revocation_withdrawal_working_days", minimum: 1)
+        guard reader.issues.isEmpty else { return .failure(.init(issues: reader.issues)) }
         return .success(PublicationPeriods(
-            id: id, version: version, kind: kind, title: reader.string(top["title"], "title") ?? id, regimes: regimes.map(\.regime)))
+            id: id, version: version, kind: kind, title: reader.string(top["title"], "title") ?? id, regimes: regimes.map(\.regime),
+            revocationWithdrawalWorkingDays: revocation))
     }
 
     // MARK: - Regimes

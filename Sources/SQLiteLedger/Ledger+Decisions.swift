@@ -80,19 +80,36 @@ extension Ledger: DecisionLedger {
                         EXISTS (SELECT 1 FROM publication p WHERE p.kind = d.kind AND p.portal = dp.portal
                             AND (p.record_key = d.number OR (p.record_key > d.number || '|' AND p.record_key < d.number || '}'))
                             AND p.status = 'withdrawn'),
-                        d.valid, d.valid_at_first, dp.exclusion, d.received_on
+                        d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on
                     FROM decision d JOIN decision_portal dp USING (kind, number)
                     WHERE 1 \(Self.scopeCondition(scope, alias: "dp", decision: "d"))
                     ORDER BY d.kind, d.number, dp.portal
                     """,
                 arguments: Self.scopeArguments(scope))
             while let row = try cursor.next() {
-                try body(
-                    DecisionDeadline(
-                        kind: row[0], number: row[1], portal: row[2], pipeline: row[3], decisionDate: row[4], dueOn: row[5],
-                        publishedOn: row[6], staged: row[7], withdrawn: row[8], valid: row[9], validAtFirst: row[10], exclusion: row[11],
-                        receivedOn: row[12]))
+                var deadline = DecisionDeadline(
+                    kind: row[0], number: row[1], portal: row[2], pipeline: row[3], decisionDate: row[4], dueOn: row[5],
+                    publishedOn: row[6], staged: row[7], withdrawn: row[8], valid: row[9], validAtFirst: row[10], exclusion: row[11],
+                    receivedOn: row[12])
+                deadline.revokedOn = row[13]
+                deadline.withdrawDueOn = row[14]
+                try body(deadline)
             }
+        }
+    }
+
+    @discardableResult
+    public func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE decision SET revoked_on = coalesce(revoked_on, ?) WHERE kind = ? AND number = ?", arguments: [revokedOn, kind, number])
+            guard db.changesCount == 1 else { return false }
+            for (portal, due) in withdrawBy {
+                try db.execute(
+                    sql: "UPDATE decision_portal SET withdraw_due_on = coalesce(withdraw_due_on, ?) WHERE kind = ? AND number = ? AND portal = ?",
+                    arguments: [due, kind, number, portal])
+            }
+            return true
         }
     }
 

@@ -282,6 +282,7 @@ enum LedgerMigrations {
                     valid INTEGER NOT NULL CHECK (valid IN (0, 1)),
                     file TEXT NOT NULL,
                     row INTEGER NOT NULL,
+                    revoked_on TEXT,
                     PRIMARY KEY (kind, number)
                 );
                 CREATE TABLE decision_portal (
@@ -290,6 +291,7 @@ enum LedgerMigrations {
                     portal TEXT NOT NULL,
                     due_on TEXT,
                     exclusion TEXT,
+                    withdraw_due_on TEXT,
                     PRIMARY KEY (kind, number, portal),
                     FOREIGN KEY (kind, number) REFERENCES decision(kind, number)
                 );

@@ -100,6 +100,19 @@ struct DeadlineTrackingTests {
         #expect(after["on_time"] == 5 && after["overdue"] == 8, "\(after)")
         let rerun = Self.disclosure(try project.report(try project.gongshi(["run", project.pipeline, "--today", "2026-11-19"])))
         #expect(rerun["on_time"] == 5 && rerun["overdue"] == 8, "\(rerun)")
+
+        // A corrected re-export of the 10 (the 5 invalid fixed): the same 13 decisions, not 23; the
+        // 5 corrected ones go out, and 合规率 still counts them as invalid at first submission.
+        let original = try String(contentsOf: Fixtures.url("deadlines/2026-11-02-decisions.csv"), encoding: .utf8)
+        let basis = try #require(original.split(separator: "\r\n")[1].split(separator: ",", omittingEmptySubsequences: false).dropFirst(16).first)
+        let corrected = original.replacingOccurrences(of: "经营,,罚款", with: "经营,\(basis),罚款")
+        #expect(corrected != original)
+        try corrected.write(to: project.inbox.appendingPathComponent("2026-11-02-corrected.csv"), atomically: true, encoding: .utf8)
+        let fixed = try project.gongshi(["run", project.pipeline, "--today", "2026-11-20"])
+        let counts = try project.report(fixed)["disclosure"] as? [String: Any] ?? [:]
+        #expect(counts["decisions"] as? Int == 13, "\(fixed)")
+        #expect((counts["compliance"] as? [String: Int]).map { $0["numerator"] == 5 && $0["denominator"] == 13 } == true, "\(counts)")
+        #expect(counts["on_time"] as? Int == 5 && counts["overdue"] as? Int == 8, "\(counts)")  // staged is not published
     }
 
     @Test("--published-on is neither in the future nor before the batch was staged")

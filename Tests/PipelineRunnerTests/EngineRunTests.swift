@@ -202,4 +202,29 @@ struct EngineRunTests {
         let (next, _) = try project.run("2026-12-02", range: "2026-11-01"..."2026-11-30")
         #expect(next.feeds["api-portal/penalty-legal"]?.withdrawn == 1 && next.feeds["api-portal/penalty-legal"]?.published == 0)
     }
+
+    @Test("a revoked decision must be taken down within 5 working days: overdue while its withdrawal waits, done once the portal has it")
+    func revocation() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        let today = try CalendarDate.parse("2026-12-01")
+        let (transcript, _) = Transcript.collecting()
+        let context = try PipelineContext.load(project.pipeline, today: today, environment: Project.environment, transcript: transcript)
+        project.channel.fail(onCall: 1, andAfter: true)  // the portal is down: the withdrawal waits
+        let outcome = try RecordWithdrawal(
+            context: context, ledger: project.ledger, today: today, channels: ChannelFactory(), transcript: transcript,
+            channelOverride: ["api-portal": project.channel]
+        ).execute(record: "牟城管罚〔2026〕3号", reason: .revoked, note: nil, revokedOn: today)
+        #expect(outcome == .sent(status: 69))
+        // Due by 2026-12-08 (5 working days after 12-01).
+        let (dueRun, _) = try project.run("2026-12-08")
+        #expect(dueRun.disclosure.withdrawalsDue == 1 && dueRun.disclosure.withdrawalsOverdue == 0, "\(dueRun.disclosure)")
+        let (late, _) = try project.run("2026-12-09")
+        #expect(late.disclosure.withdrawalsOverdue == 1 && late.urgent.contains { $0.hasPrefix("撤销后逾期未撤下：api-portal 牟城管罚〔2026〕3号") })
+        // The portal back: the next run sends the waiting withdrawal, and nothing is overdue any more.
+        project.channel.heal()
+        let (done, _) = try project.run("2026-12-10")
+        #expect(done.disclosure.withdrawalsOverdue == 0 && done.disclosure.withdrawalsDue == 0, "\(done.disclosure)")
+        #expect(project.channel.received.filter { $0.operation == .withdraw }.count == 1)
+    }
 }

@@ -37,6 +37,8 @@ public enum DeadlineState: String, Sendable, CaseIterable, Codable {
     /// The state of one decision on one portal, and (overdue, due soon) how many working days.
     public static func of(_ row: DecisionDeadline, today: CalendarDate, calendar: WorkingDayCalendar) -> (DeadlineState, workingDays: Int?) {
         if row.exclusion != nil { return (.notToPublish, nil) }
+        // A revoked decision is no longer to be published (its withdrawal is tracked apart).
+        if row.revokedOn != nil && row.publishedOn == nil { return (.notToPublish, nil) }
         let due = row.dueOn.flatMap { try? CalendarDate.parse($0) }
         if let published = row.publishedOn.flatMap({ try? CalendarDate.parse($0) }) {
             guard let due else { return (.noDeadline, nil) }
@@ -78,6 +80,10 @@ public struct Fraction: Sendable, Equatable, Codable {
 public struct DeadlineTally: Sendable {
     public private(set) var counts: [DeadlineState: Int] = Dictionary(uniqueKeysWithValues: DeadlineState.allCases.map { ($0, 0) })
     public private(set) var decisions = 0
+    /// Revoked decisions still published on a portal: past the day they had to be taken down by,
+    /// and not yet past it.
+    public private(set) var withdrawalsOverdue = 0
+    public private(set) var withdrawalsDue = 0
     public private(set) var validAtFirst = 0
     public private(set) var published = 0
     public private(set) var toPublish = 0
@@ -104,9 +110,20 @@ public struct DeadlineTally: Sendable {
             if row.validAtFirst { validAtFirst += 1 }
             last = (row.kind, row.number)
         }
+        if row.revokedOn != nil, row.publishedOn != nil, !row.withdrawn {
+            let due = row.withdrawDueOn.flatMap { try? CalendarDate.parse($0) }
+            if let due, today > due {
+                withdrawalsOverdue += 1
+                if urgent.count < limit {
+                    urgent.append("撤销后逾期未撤下：\(row.portal) \(row.number)（撤销于 \(row.revokedOn ?? "")，应于 \(row.withdrawDueOn ?? "") 前撤下）")
+                }
+            } else {
+                withdrawalsDue += 1
+            }
+        }
         let (state, days) = DeadlineState.of(row, today: today, calendar: calendar)
         counts[state, default: 0] += 1
-        if row.exclusion == nil && !(row.withdrawn && row.publishedOn == nil) {
+        if row.exclusion == nil && !(row.withdrawn && row.publishedOn == nil) && !(row.revokedOn != nil && row.publishedOn == nil) {
             toPublish += 1
             if row.publishedOn != nil { published += 1 }
         }

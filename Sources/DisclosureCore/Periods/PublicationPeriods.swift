@@ -31,8 +31,12 @@ public struct PublicationPeriods: Sendable, Equatable {
     public let title: String
     /// In date order, not overlapping.
     public let regimes: [PeriodRegime]
+    /// Working days after a decision is revoked by which it must be taken down from the portals
+    /// (`revocation_withdrawal_working_days`; nil: the file says nothing).
+    public var revocationWithdrawalWorkingDays: Int?
 
-    public init(id: String, version: Int, kind: String, title: String = "", regimes: [PeriodRegime]) {
+    public init(id: String, version: Int, kind: String, title: String = "", regimes: [PeriodRegime], revocationWithdrawalWorkingDays: Int? = nil) {
+        self.revocationWithdrawalWorkingDays = revocationWithdrawalWorkingDays
         self.id = id
         self.version = version
         self.kind = kind

@@ -61,6 +61,9 @@ public struct DecisionDeadline: Sendable, Equatable {
     public let exclusion: String?
     /// The day it was first received (the run's today), `YYYY-MM-DD`.
     public let receivedOn: String
+    /// Revoked (撤销) on this day: it must be taken down from the portal by ``withdrawDueOn``.
+    public var revokedOn: String? = nil
+    public var withdrawDueOn: String? = nil
 
     public init(
         kind: String, number: String, portal: String, pipeline: String?, decisionDate: String?, dueOn: String?, publishedOn: String?,
@@ -109,6 +112,10 @@ public protocol DecisionLedger: AnyObject, Sendable {
     /// `due(decisionDate, portal)` answers nil when it still cannot. Returns how many were filled.
     @discardableResult
     func fillDueDates(scope: DecisionScope, _ due: (String, String) -> String?) throws(LedgerError) -> Int
+    /// Records that a decision was revoked on `revokedOn`, and by when each portal must have taken
+    /// it down (nil: the calendar does not reach it yet). Returns whether the decision is known.
+    @discardableResult
+    func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool
     /// Every decision × portal in scope, one at a time, by decision number.
     func forEachDecision(scope: DecisionScope, _ body: (DecisionDeadline) throws -> Void) throws(LedgerError)
 }

@@ -37,11 +37,17 @@ extension Gongshi {
         @Option(name: .customLong("ledger"), help: ArgumentHelp("公示台账（默认取流水线的 ledger）。", valueName: "FILE"))
         var ledgerPath: String?
 
+        @Option(
+            name: .customLong("revoked-on"),
+            help: ArgumentHelp("撤销决定的日期（只用于 --reason 撤销；默认今天）：此后规定的工作日内须从各门户撤下，逾期计入公示状态。", valueName: "YYYY-MM-DD"))
+        var revokedOn: String?
+
         @OptionGroup var today: TodayOptions
         @OptionGroup var calendar: CalendarOptions
 
         func validate() throws {
             let allowed: [Withdrawer.Reason] = [.creditRepair, .revoked, .corrected]
+            if revokedOn != nil && reason != Withdrawer.Reason.revoked.rawValue { throw ValidationError("--revoked-on 只用于 --reason 撤销") }
             guard allowed.map(\.rawValue).contains(reason) else {
                 throw ValidationError("--reason 应为 信用修复、撤销 或 更正（公示期满由 gongshi run 自动撤下）")
             }
@@ -56,7 +62,9 @@ extension Gongshi {
             let outcome = try RecordWithdrawal(
                 context: context, ledger: ledger, today: today, channels: ChannelFactory(showsProgress: isatty(STDERR_FILENO) == 1),
                 transcript: Output.transcript
-            ).execute(record: record, reason: Withdrawer.Reason(rawValue: reason) ?? .creditRepair, note: note)
+            ).execute(
+                record: record, reason: Withdrawer.Reason(rawValue: reason) ?? .creditRepair, note: note,
+                revokedOn: try revokedOn.map { try DateInput.parse($0, what: "--revoked-on", today: nil) })
             switch outcome {
             case .alreadyWithdrawn: return
             case .notPublished: throw ExitCode(ExitStatus.no)

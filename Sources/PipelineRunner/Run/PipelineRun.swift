@@ -161,7 +161,7 @@ public struct PipelineRun {
         transcript.line(counts.line)
         transcript.line(counts.figuresLine("本流水线全部"))
         for line in summary.urgent.prefix(50) { transcript.line("  " + line) }
-        if counts.overdue + counts.dueSoon > 0 { status = RunOutcome.worse(status, ExitStatus.temporaryFailure) }
+        if counts.overdue + counts.dueSoon + counts.withdrawalsOverdue > 0 { status = RunOutcome.worse(status, ExitStatus.temporaryFailure) }
         if counts.calendarEnded > 0 {
             transcript.error(
                 DeadlineReckoning.calendarEndedMessage(count: counts.calendarEnded, decisions: tally.beyondCalendar, calendar: context.calendar))

@@ -39,6 +39,9 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
     public var unknown = 0
     public var calendarEnded = 0
     public var notToPublish = 0
+    /// Revoked decisions still on a portal past their take-down day, and not yet past it.
+    public var withdrawalsOverdue = 0
+    public var withdrawalsDue = 0
     /// Decisions received, and of them valid at their first submission.
     public var decisions = 0
     /// 合规率, 及时率, 完整率 (``DeadlineTally``).
@@ -57,6 +60,8 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
         unknown = tally[.noDeadline]
         calendarEnded = tally[.calendarEnded]
         notToPublish = tally[.notToPublish]
+        withdrawalsOverdue = tally.withdrawalsOverdue
+        withdrawalsDue = tally.withdrawalsDue
         decisions = tally.decisions
         compliance = tally.compliance
         timeliness = tally.timeliness
@@ -72,6 +77,8 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
         case unknown = "no_deadline"
         case calendarEnded = "calendar_ended"
         case notToPublish = "not_to_publish"
+        case withdrawalsOverdue = "withdrawal_overdue"
+        case withdrawalsDue = "withdrawal_due"
         case decisions, compliance, timeliness, completeness
     }
 
@@ -79,6 +86,7 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
     public var line: String {
         "公示状态：逾期未公示 \(overdue)，明天前到期 \(dueSoon)，未到期 \(notYetDue)，按时公示 \(onTime)，逾期后公示 \(late)，无截止日期 \(unknown)"
             + (calendarEnded > 0 ? "，日历未覆盖、无法判断 \(calendarEnded)" : "") + "，不予公示 \(notToPublish)"
+            + (withdrawalsOverdue + withdrawalsDue > 0 ? "；已撤销待撤下 \(withdrawalsDue)，撤销后逾期未撤下 \(withdrawalsOverdue)" : "")
     }
 
     /// The figures' line, over the set `label` names (all the pipeline's decisions, the ledger's).

@@ -35,7 +35,15 @@ public struct RecordWithdrawal {
         case notPublished
     }
 
-    public func execute(record: String, reason: Withdrawer.Reason, note: String?) throws -> Outcome {
+    /// Working days to take a revoked decision down when the kind's periods file says nothing: the
+    /// same local rule the penalties' file cites (`schemas/periods/administrative-penalty.v1.yaml`,
+    /// `revocation_source`).
+    static let defaultRevocationWorkingDays = 5
+
+    /// - Parameter revokedOn: for 撤销, the day the decision was revoked (default today): the
+    ///   withdrawal is due within the configured working days of it, and tracked until done.
+    public func execute(record: String, reason: Withdrawer.Reason, note: String?, revokedOn: CalendarDate? = nil) throws -> Outcome {
+        if reason == .revoked { try recordRevocation(number: DecisionKey.number(record), on: revokedOn ?? today) }
         let portals = Set(context.portals.map(\.profile.id))
         let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: record) }
             .filter { portals.contains($0.portal) }
@@ -68,5 +76,19 @@ public struct RecordWithdrawal {
         ).withdraw(live.map { ($0, note) }, reason: reason)
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
         return .sent(status: status)
+    }
+
+    /// The revocation in the register, with the day each portal must have taken the decision down by.
+    private func recordRevocation(number: String, on day: CalendarDate) throws(CommandFailure) {
+        let days = PublicationPeriodsLoader.periods(forKind: context.schema.id)?.revocationWithdrawalWorkingDays
+            ?? Self.defaultRevocationWorkingDays
+        var withdrawBy: [String: String?] = [:]
+        for (profile, _) in context.portals {
+            withdrawBy[profile.id] = (try? context.calendar.deadline(after: day, workingDays: days))?.description
+        }
+        let kind = context.schema.id
+        try CommandFailure.ledger { () throws(LedgerError) in
+            try ledger.recordRevocation(kind: kind, number: number, revokedOn: day.description, withdrawBy: withdrawBy)
+        }
     }
 }
