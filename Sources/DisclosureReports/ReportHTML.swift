@@ -133,7 +133,7 @@ private struct HTMLPage {
             text += "<th scope=\"row\">\(ReportHTML.escape(line.department))"
             text += "<div class=\"pipeline\">\(ReportHTML.escape(line.pipeline))</div></th>"
             cell(line.kind)
-            files(line.files, failed: line.failedFiles)
+            files(line.files, failed: line.failedFiles, unidentifiable: line.unidentifiable)
             counts(line)
             text += "</tr>\n"
         }
@@ -147,8 +147,10 @@ private struct HTMLPage {
                 incomplete: sum(\.incomplete), published: sum(\.published), pending: sum(\.pending),
                 rejected: sum(\.rejected),
                 withdrawn: sum(\.withdrawn))
+            var totalWithUnidentifiable = total
+            totalWithUnidentifiable.unidentifiable = sum(\.unidentifiable)
             text += "<tfoot><tr class=\"total\"><th scope=\"row\">合计</th><td></td>"
-            files(total.files, failed: total.failedFiles)
+            files(total.files, failed: total.failedFiles, unidentifiable: totalWithUnidentifiable.unidentifiable)
             counts(total)
             text += "</tr></tfoot>\n"
         }
@@ -156,11 +158,14 @@ private struct HTMLPage {
         close()
     }
 
-    private mutating func files(_ files: Int, failed: Int) {
-        text +=
-            failed > 0
-            ? "<td class=\"num\">\(files)<span class=\"note\">（读取失败 \(failed)）</span></td>"
-            : "<td class=\"num\">\(files)</td>"
+    /// - Parameter unidentifiable: rows without a readable decision number (not trackable as decisions).
+    private mutating func files(_ files: Int, failed: Int, unidentifiable: Int = 0) {
+        var notes: [String] = []
+        if failed > 0 { notes.append("读取失败 \(failed)") }
+        if unidentifiable > 0 { notes.append("无法识别文号的行 \(unidentifiable)") }
+        text += notes.isEmpty
+            ? "<td class=\"num\">\(files)</td>"
+            : "<td class=\"num\">\(files)<span class=\"note\" data-unidentifiable=\"\(unidentifiable)\">（\(notes.joined(separator: "，"))）</span></td>"
     }
 
     private mutating func counts(_ line: DepartmentSummary) {

@@ -74,8 +74,12 @@ struct DeadlineTrackingTests {
         try project.add("2026-11-02-rejected.csv")
         let staged = try project.gongshi(["run", project.pipeline, "--today", "2026-11-09"])
         #expect(staged.status == 65, "\(staged)")  // invalid records and a rejected file; nothing due yet
-        let first = Self.disclosure(try project.report(staged))
+        let stagedReport = try project.report(staged)
+        let first = Self.disclosure(stagedReport)
         #expect(first["not_yet_due"] == 13 && first["overdue"] == 0 && first["decisions"] == 13, "\(first)")
+        // The rejected file's fourth row has no decision number: counted, not tracked.
+        let departments = (stagedReport["report"] as? [String: Any])?["departments"] as? [[String: Any]]
+        #expect(departments?.first?["unidentifiable"] as? Int == 1, "\(departments ?? [])")
 
         let late = try project.gongshi(["run", project.pipeline, "--today", "2026-11-19"])
         #expect(late.status != 0, "\(late)")
