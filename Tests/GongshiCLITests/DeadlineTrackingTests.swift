@@ -85,6 +85,7 @@ struct DeadlineTrackingTests {
         #expect(late.status != 0, "\(late)")
         let overdue = Self.disclosure(try project.report(late))
         #expect(overdue["overdue"] == 13 && overdue["on_time"] == 0, "\(overdue)")
+        #expect(overdue["waiting_for_correction"] == 8 && overdue["staged"] == 5, "\(overdue)")
         // ledger status says the same, as JSON and as text.
         let (status, json) = try project.status("2026-11-19")
         #expect(status.status == 0 && Self.disclosure(json)["overdue"] == 13, "\(status)")

@@ -72,24 +72,25 @@ struct ReportCommandTests {
                 expected["\(row[0] as String)/\(row[1] as String)"] = (row[2], row[3])
             }
             let pairs = """
-                WITH pairs AS (
+                WITH raw AS (
                     SELECT r.department AS department, substr(coalesce(d.decision_date, d.received_on), 1, 7) AS month,
-                        dp.due_on AS due, dp.exclusion AS excluded,
+                        dp.due_on AS due, dp.exclusion AS exclusion, d.revoked_on AS revoked,
                         (SELECT min(p.published_on) FROM publication p WHERE p.kind = d.kind AND p.portal = dp.portal
                             AND (p.record_key = d.number OR p.record_key LIKE d.number || '|%') AND p.status IN ('published', 'withdrawn')) AS published,
                         EXISTS (SELECT 1 FROM publication p WHERE p.kind = d.kind AND p.portal = dp.portal
                             AND (p.record_key = d.number OR p.record_key LIKE d.number || '|%') AND p.status = 'withdrawn') AS withdrawn
-                    FROM decision d JOIN decision_portal dp USING (kind, number) JOIN run r ON r.id = d.first_run)
+                    FROM decision d JOIN decision_portal dp USING (kind, number) JOIN run r ON r.id = d.first_run),
+                pairs AS (SELECT *, (exclusion IS NOT NULL OR (revoked IS NOT NULL AND published IS NULL)) AS excluded_flag FROM raw)
                 """
             var timely: [String: (onTime: Int, due: Int, published: Int, toPublish: Int)] = [:]
             for row in try Row.fetchAll(
                 db,
                 sql: pairs + """
                     SELECT department, month,
-                        sum(excluded IS NULL AND published IS NOT NULL AND due IS NOT NULL AND published <= due),
-                        sum(excluded IS NULL AND due IS NOT NULL AND (published IS NOT NULL OR (NOT withdrawn AND due < '2026-12-03'))),
-                        sum(excluded IS NULL AND published IS NOT NULL),
-                        sum(excluded IS NULL AND NOT (withdrawn AND published IS NULL))
+                        sum(NOT excluded_flag AND published IS NOT NULL AND due IS NOT NULL AND published <= due),
+                        sum(NOT excluded_flag AND due IS NOT NULL AND (published IS NOT NULL OR (NOT withdrawn AND due < '2026-12-03'))),
+                        sum(NOT excluded_flag AND published IS NOT NULL),
+                        sum(NOT excluded_flag AND NOT (withdrawn AND published IS NULL))
                     FROM pairs GROUP BY 1, 2
                     """)
             {
@@ -109,7 +110,7 @@ struct ReportCommandTests {
             #expect(penalties.compliance.numerator < penalties.compliance.denominator && penalties.compliance.numerator >= 17)
             #expect(penalties.timeliness.numerator > 0 && penalties.timeliness.numerator < penalties.timeliness.denominator)
             let overdue = try Int.fetchOne(
-                db, sql: pairs + "SELECT count(*) FROM pairs WHERE excluded IS NULL AND published IS NULL AND NOT withdrawn AND due < '2026-12-03'")
+                db, sql: pairs + "SELECT count(*) FROM pairs WHERE NOT excluded_flag AND published IS NULL AND NOT withdrawn AND due < '2026-12-03'")
             #expect(report.deadlineCounts["overdue"] == overdue && (overdue ?? 0) > 0, "\(report.deadlineCounts)")
             let problems = try Int.fetchOne(db, sql: "SELECT count(*) FROM problem WHERE severity = 'error'") ?? 0
             #expect(report.problemsTotal == problems && problems > 0 && report.problems.count == problems)

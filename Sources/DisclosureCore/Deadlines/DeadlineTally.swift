@@ -82,6 +82,10 @@ public struct DeadlineTally: Sendable {
     public private(set) var decisions = 0
     /// Revoked decisions still published on a portal: past the day they had to be taken down by,
     /// and not yet past it.
+    /// Where the decisions to be published stand, decision × portal: invalid and waiting for a
+    /// corrected file; staged (in a batch the portal has not confirmed); published (withdrawn later included).
+    public private(set) var waitingForCorrection = 0
+    public private(set) var staged = 0
     public private(set) var withdrawalsOverdue = 0
     public private(set) var withdrawalsDue = 0
     public private(set) var validAtFirst = 0
@@ -125,7 +129,13 @@ public struct DeadlineTally: Sendable {
         counts[state, default: 0] += 1
         if row.exclusion == nil && !(row.withdrawn && row.publishedOn == nil) && !(row.revokedOn != nil && row.publishedOn == nil) {
             toPublish += 1
-            if row.publishedOn != nil { published += 1 }
+            if row.publishedOn != nil {
+                published += 1
+            } else if !row.valid {
+                waitingForCorrection += 1
+            } else if row.staged {
+                staged += 1
+            }
         }
         switch state {
         case .overdue where urgent.count < limit:

@@ -58,6 +58,11 @@ extension Gongshi {
             ReportFiles.printHeadline(report)
             Output.answer("报告：\(paths.json)")
             Output.answer("报告（网页）：\(paths.html)")
+            if let ended = report.deadlineCounts[DeadlineLine.State.calendarEnded.rawValue], ended > 0 {
+                let named = report.deadlines.filter { $0.state == .calendarEnded }.map(\.decisionNumber)
+                Output.error(DeadlineReckoning.calendarEndedMessage(count: ended, decisions: named, calendar: first.calendar))
+                throw ExitCode(ExitStatus.configuration)
+            }
         }
     }
 }

@@ -42,6 +42,9 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
     /// Revoked decisions still on a portal past their take-down day, and not yet past it.
     public var withdrawalsOverdue = 0
     public var withdrawalsDue = 0
+    /// Not yet published: invalid and waiting for correction; staged, not confirmed.
+    public var waitingForCorrection = 0
+    public var staged = 0
     /// Decisions received, and of them valid at their first submission.
     public var decisions = 0
     /// 合规率, 及时率, 完整率 (``DeadlineTally``).
@@ -62,6 +65,8 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
         notToPublish = tally[.notToPublish]
         withdrawalsOverdue = tally.withdrawalsOverdue
         withdrawalsDue = tally.withdrawalsDue
+        waitingForCorrection = tally.waitingForCorrection
+        staged = tally.staged
         decisions = tally.decisions
         compliance = tally.compliance
         timeliness = tally.timeliness
@@ -79,6 +84,8 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
         case notToPublish = "not_to_publish"
         case withdrawalsOverdue = "withdrawal_overdue"
         case withdrawalsDue = "withdrawal_due"
+        case waitingForCorrection = "waiting_for_correction"
+        case staged
         case decisions, compliance, timeliness, completeness
     }
 
@@ -86,6 +93,7 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
     public var line: String {
         "公示状态：逾期未公示 \(overdue)，明天前到期 \(dueSoon)，未到期 \(notYetDue)，按时公示 \(onTime)，逾期后公示 \(late)，无截止日期 \(unknown)"
             + (calendarEnded > 0 ? "，日历未覆盖、无法判断 \(calendarEnded)" : "") + "，不予公示 \(notToPublish)"
+            + "；未公示中：待更正 \(waitingForCorrection)，已生成待确认 \(staged)"
             + (withdrawalsOverdue + withdrawalsDue > 0 ? "；已撤销待撤下 \(withdrawalsDue)，撤销后逾期未撤下 \(withdrawalsOverdue)" : "")
     }
 
