@@ -7,7 +7,7 @@ internal import Yams
 /// fields that do not exist, invalid regular expressions, keys that do not fit the field's type.
 /// Every problem is reported with its line.
 public enum SchemaLoader {
-    static let topKeys = ["id", "version", "title", "aliases", "description", "decision_date", "duplicate_key", "subject_name", "subject_code", "fields"]
+    static let topKeys = ["id", "version", "title", "aliases", "description", "decision_date", "duplicate_key", "subject_name", "subject_code", "fields", "natural_person", "withhold_field"]
     static let fieldKeys = [
         "name", "code", "aliases", "type", "required", "required_when", "max_length", "personal", "note",
         "values", "multiple", "separators", "other_prefix",
@@ -48,7 +48,7 @@ public enum SchemaLoader {
         } else {
             reader.report("schema-missing-key", top["fields"] ?? root, "fields 应为非空的字段列表")
         }
-        let schema = PublicationSchema(
+        let base = PublicationSchema(
             id: id ?? "", version: version ?? 0, title: title ?? "",
             aliases: reader.strings(top["aliases"], "aliases") ?? [],
             decisionDateField: reader.string(top["decision_date"], "decision_date"),
@@ -56,9 +56,24 @@ public enum SchemaLoader {
             subjectNameField: reader.string(top["subject_name"], "subject_name"),
             subjectCodeField: reader.string(top["subject_code"], "subject_code"),
             fields: fields)
-        checkReferences(schema, fieldNodes: fieldNodes, top: top, &reader)
+        var complete = base
+        let schema = base
+        if let node = top["natural_person"] {
+            let keys = reader.mapping(node, known: ["field", "value"], what: "natural_person ")
+            if let field = reader.string(keys["field"], "field"), let value = reader.string(keys["value"], "value") {
+                if schema.index(of: field) == nil { reader.report("schema-unknown-field", node, "natural_person 的字段“\(field)”不是本 schema 的字段") }
+                complete.naturalPerson = (field, value)
+            } else {
+                reader.report("schema-missing-key", node, "natural_person 需要 field 和 value")
+            }
+        }
+        if let node = top["withhold_field"], let field = reader.string(node, "withhold_field") {
+            if schema.index(of: field) == nil { reader.report("schema-unknown-field", node, "withhold_field 的字段“\(field)”不是本 schema 的字段") }
+            complete.withholdField = field
+        }
+        checkReferences(complete, fieldNodes: fieldNodes, top: top, &reader)
         guard reader.issues.isEmpty else { return .failure(.init(issues: reader.issues)) }
-        return .success(schema)
+        return .success(complete)
     }
 
     // MARK: - Fields

@@ -15,14 +15,17 @@ struct SchemaLoaderTests {
     @Test("the bundled schemas load, with the national v2 field sets and their column codes")
     func bundledSchemas() throws {
         let penalty = try Self.bundled("publication/administrative-penalty.v2.yaml")
-        #expect(penalty.fields.count == 30)
-        #expect(penalty.fields.allSatisfy { $0.code != nil })
+        // The national template's 30 fields, each with its column code, and gongshi's own 不予公示理由.
+        let national = penalty.fields.filter { $0.name != penalty.withholdField }
+        #expect(penalty.fields.count == 31 && national.count == 30 && penalty.withholdField == "不予公示理由")
+        #expect(national.allSatisfy { $0.code != nil })
+        #expect(penalty.naturalPerson?.field == "行政相对人类别" && penalty.naturalPerson?.value == "自然人")
         #expect(penalty.fields.first?.name == "行政相对人名称")
         #expect(penalty.fields.first { $0.code == "CF_XDR_SHXYM" }?.name == "行政相对人代码_1(统一社会信用代码)")
         #expect(penalty.decisionDateField == "处罚决定日期")
         let permit = try Self.bundled("publication/administrative-permit.v2.yaml")
-        #expect(permit.fields.count == 28)
-        #expect(permit.fields.allSatisfy { $0.code?.hasPrefix("XK_") == true || $0.code == "BZ" })
+        #expect(permit.fields.count == 29)
+        #expect(permit.fields.filter { $0.name != permit.withholdField }.allSatisfy { $0.code?.hasPrefix("XK_") == true || $0.code == "BZ" })
         #expect(permit.decisionDateField == "许可决定日期")
         let commitment = try Self.bundled("publication/credit-commitment.v1.yaml")
         #expect(commitment.fields.count == 20 && commitment.duplicateKey == ["承诺编码"])

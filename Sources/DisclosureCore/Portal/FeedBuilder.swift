@@ -92,22 +92,33 @@ public enum FeedBuilder {
         let feed: FeedSpec
         let fields: FieldLookup
         let keyFields: [Int]
+        /// Personal data in free text, minors, withheld decisions: the law's rules, in every feed.
+        let rules: PublicationRules
 
         public init(_ feed: FeedSpec, schema: PublicationSchema) {
             self.feed = feed
             fields = FieldLookup(schema)
             keyFields = schema.duplicateKey.compactMap(schema.index(of:))
+            rules = PublicationRules(schema)
         }
 
         public func place(_ record: ValidRecord) -> Placement {
             guard feed.include.allSatisfy({ fields.holds($0, record.values) }) else { return .elsewhere }
             let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
+            if let reason = rules.reasonNotToPublish(record.values) {
+                return .skipped(.init(file: record.file, row: record.row, key: key, reason: reason))
+            }
             if let rule = feed.exclude.first(where: { fields.holds($0, record.values) }) {
                 return .skipped(.init(file: record.file, row: record.row, key: key, reason: rule.reason ?? "按配置不公示"))
             }
             let cells = feed.columns.map { column -> String in
-                let value = fields.index(column.field).flatMap { record.values[$0] } ?? ""
-                guard column.mask != .none, column.maskWhen.map({ fields.holds($0, record.values) }) ?? true else { return value }
+                let index = fields.index(column.field)
+                let value = index.flatMap { record.values[$0] } ?? ""
+                guard column.mask != .none, column.maskWhen.map({ fields.holds($0, record.values) }) ?? true else {
+                    // Free text: what the law hides is hidden (`PersonalDataScreen`).
+                    guard let index, !value.isEmpty, rules.screenedFields.contains(index) else { return value }
+                    return rules.screen(index, value, record.values).text
+                }
                 return column.mask.apply(value)
             }
             var row = FeedPlan.Row(file: record.file, row: record.row, key: key, cells: cells)

@@ -23,6 +23,11 @@ public struct PublicationSchema: Sendable {
     public let subjectNameField: String?
     public let subjectCodeField: String?
     public let fields: [FieldSpec]
+    /// How a record says its subject is a natural person (`natural_person: {field, value}`): such a
+    /// record's own name and addresses are screened out of its free text, and a minor's is not published.
+    public var naturalPerson: (field: String, value: String)?
+    /// A field a department may fill to keep a decision from publication (`withhold_field`), with the reason.
+    public var withholdField: String?
 
     public init(
         id: String, version: Int, title: String, aliases: [String], decisionDateField: String?,

@@ -70,6 +70,12 @@ public struct FastRecordCheck {
     private let plans: [FieldPlan]
     private let today: Int
     private let todayDate: CalendarDate
+    /// What the publication rules look at (``PublicationRules``): a cell that may hold any of it is
+    /// left to the full check, which words the warning.
+    private let screened: [Bool]
+    private let nameField: Int?
+    private let idField: Int?
+    private let withholdField: Int?
     // Scratch space, reused from record to record.
     private var ranges: [Range<Int>?]
     private var dates: [Int]
@@ -84,6 +90,31 @@ public struct FastRecordCheck {
         self.ranges = Array(repeating: nil, count: schema.fields.count)
         self.dates = Array(repeating: Int.min, count: schema.fields.count)
         self.tokens = Array(repeating: [], count: schema.fields.count)
+        let rules = PublicationRules(schema)
+        self.screened = schema.fields.indices.map { rules.screenedFields.contains($0) }
+        self.nameField = rules.nameField
+        self.idField = rules.naturalField == nil ? nil : rules.idField
+        self.withholdField = rules.withholdField
+    }
+
+    /// Whether the publication rules may have something to say: personal data in a screened text
+    /// field (or the subject's own name there), a department's withholding, a subject born fewer
+    /// than 19 years before today (maybe a minor at the decision date).
+    private func mayConcernPublication(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        if let withholdField, ranges[withholdField] != nil { return true }
+        if let idField, let range = ranges[idField], range.count == 18 {
+            var year = 0
+            for byte in buffer[(range.lowerBound + 6)..<(range.lowerBound + 10)] { year = year * 10 + Int(byte) - 0x30 }
+            if year >= todayDate.year - 19 { return true }
+        }
+        let name = nameField.flatMap { ranges[$0] }.map { UnsafeBufferPointer(rebasing: buffer[$0]) }
+        for index in plans.indices where screened[index] {
+            guard let range = ranges[index] else { continue }
+            let cell = UnsafeBufferPointer(rebasing: buffer[range])
+            if PersonalDataScreen.mayContain(cell) { return true }
+            if let name, name.count >= 2, Bytes.contains(cell, Array(name)) { return true }
+        }
+        return false
     }
 
     /// Whether the record is certainly clean.
@@ -142,6 +173,7 @@ public struct FastRecordCheck {
                 }
             }
         }
+        if mayConcernPublication(buffer) { return false }
         // Pass 2: rules between fields.
         for index in plans.indices {
             unowned(unsafe) let plan = plans[index]

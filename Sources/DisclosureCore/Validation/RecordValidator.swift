@@ -26,11 +26,14 @@ public struct RecordValidator {
     /// Each field's separators as bytes, for splitting multi-valued cells.
     private let separators: [[[UInt8]]]
     private let indexByName: [String: Int]
+    /// Personal data in free text, minors, withheld decisions.
+    private let rules: PublicationRules
 
     /// - Throws: ``SchemaProblem`` when a pattern in the schema is not a valid regular expression.
     public init(schema: PublicationSchema, today: CalendarDate) throws(SchemaProblem) {
         self.schema = schema
         self.today = today
+        self.rules = PublicationRules(schema)
         self.indexByName = Dictionary(schema.fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         var patterns: [String: Regex<AnyRegexOutput>] = [:]
         for field in schema.fields {
@@ -99,7 +102,29 @@ public struct RecordValidator {
                 case .code: checkCode(fields[index], value, record, &issues)
                 }
             }
+            checkPublication(values, fields, &issues)
             return RecordCheck(values: values, issues: issues)
+        }
+    }
+
+    // MARK: - What must not be published
+
+    /// Personal data in free text (hidden in every feed), and records that must not be published at all.
+    private func checkPublication(_ values: [String?], _ fields: UnsafeBufferPointer<FieldSpec>, _ issues: inout [Issue]) {
+        for index in rules.screenedFields.sorted() {
+            guard let value = values[index] else { continue }
+            let (hidden, kinds) = rules.screen(index, value, values)
+            guard !kinds.isEmpty else { continue }
+            let shown = hidden.count > 80 ? String(hidden.prefix(80)) + "…" : hidden
+            let what = kinds.map(\.rawValue).joined(separator: "、")
+            issues.append(.init(
+                "personal-data-in-text", .warning, field: fields[index], value: shown,
+                zh: "文本中含有\(what)：公示文件中已隐去（如需公示，请改写原文）",
+                en: "the text holds personal data (\(kinds.count) kind(s)); hidden in every feed"))
+        }
+        if let reason = rules.reasonNotToPublish(values) {
+            let shown = PersonalDataScreen.screen(reason, personName: rules.personName(values)).text
+            issues.append(.init("not-to-be-published", .warning, zh: "\(shown)：本记录不生成公示数据", en: "not to be published: \(shown)"))
         }
     }
 

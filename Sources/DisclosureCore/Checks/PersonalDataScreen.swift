@@ -1,0 +1,207 @@
+/// Finds personal data inside free text — ID numbers (18 and 15 digits, valid or not), mobile and
+/// landline numbers, bank card numbers, e-mail addresses and, for a natural person, the person's
+/// own name and address-like phrases (住、住址、家住、地址 …) — and hides it. Shared by validation
+/// (a warning per finding) and the feeds (what is found is hidden), so what `validate` reports is
+/// what the feed hides. Rules: domain reference §3.5 (addresses, contact details, ID numbers are
+/// hidden; 浙江《公共信用信息公示暂行办法》第七条 [secondary]).
+public enum PersonalDataScreen {
+    public enum Kind: String, Sendable, CaseIterable, Comparable {
+        case idNumber = "身份证号码"
+        case mobile = "手机号码"
+        case landline = "固定电话"
+        case bankCard = "银行卡号"
+        case email = "电子邮箱"
+        case name = "当事人姓名"
+        case address = "住址"
+
+        public static func < (a: Kind, b: Kind) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
+    }
+
+    public struct Hit: Sendable, Equatable {
+        public let kind: Kind
+        /// Character offsets in the text.
+        public let range: Range<Int>
+    }
+
+    /// Whether the UTF-8 bytes may hold anything the screen finds (a run of 7 digits, a full-width
+    /// digit, `@`, 住 or 址): the validator's fast path sends such a cell to the full check. Never
+    /// false where ``scan(_:personName:)`` finds something, `personName` aside (the caller checks
+    /// the name's bytes itself).
+    public static func mayContain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var digits = 0
+        var index = 0
+        // A run of 7–9 digits is a landline only after a hyphen or a word that says so.
+        var contactWord: Bool?
+        func hasContactWord() -> Bool {
+            if let contactWord { return contactWord }
+            let found = contactWords.contains { word in Self.contains(bytes, word) }
+            contactWord = found
+            return found
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte >= 0x30 && byte <= 0x39 {
+                digits += 1
+                if digits >= 10 { return true }
+                if digits >= 7 {
+                    let before = index - digits
+                    if before >= 0 && (bytes[before] == 0x2D || (before >= 2 && bytes[before - 2] == 0xEF && bytes[before - 1] == 0xBC && bytes[before] == 0x8D)) {
+                        return true
+                    }
+                    if hasContactWord() { return true }
+                }
+            } else {
+                digits = 0
+                if byte == 0x40 { return true }  // @
+                if byte == 0xEF, index + 2 < bytes.count, bytes[index + 1] == 0xBC, bytes[index + 2] >= 0x90, bytes[index + 2] <= 0x99 {
+                    return true  // a full-width digit
+                }
+                if byte == 0xE4, index + 2 < bytes.count, bytes[index + 1] == 0xBD, bytes[index + 2] == 0x8F { return true }  // 住
+                if byte == 0xE5, index + 2 < bytes.count, bytes[index + 1] == 0x9D, bytes[index + 2] == 0x80 { return true }  // 址
+            }
+            index += 1
+        }
+        return false
+    }
+
+    static let contactWords: [[UInt8]] = ["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"].map { Array($0.utf8) }
+
+    static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        }
+        return false
+    }
+
+    /// The personal data in `text`, in order, not overlapping.
+    ///
+    /// - Parameter personName: the natural person's own name (nil for a legal person): its
+    ///   occurrences, and address-like phrases, are found too.
+    public static func scan(_ text: String, personName: String?) -> [Hit] {
+        let characters = Array(text)
+        // Half-width digits for matching; offsets stay those of the text.
+        let plain = characters.map { character -> Character in
+            guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
+                (0xFF10...0xFF19).contains(scalar.value)
+            else { return character }
+            return Character(Unicode.Scalar(scalar.value - 0xFF10 + 0x30)!)
+        }
+        var hits: [Hit] = []
+        func isDigit(_ i: Int) -> Bool { i >= 0 && i < plain.count && plain[i].isASCII && plain[i].isNumber }
+        var i = 0
+        while i < plain.count {
+            guard isDigit(i) else {
+                i += 1
+                continue
+            }
+            var end = i
+            while isDigit(end) { end += 1 }
+            let length = end - i
+            let x = end < plain.count && (plain[end] == "X" || plain[end] == "x")
+            if length == 17 && x {
+                hits.append(Hit(kind: .idNumber, range: i..<(end + 1)))
+                i = end + 1
+                continue
+            }
+            switch length {
+            case 18, 15: hits.append(Hit(kind: .idNumber, range: i..<end))
+            case 16, 17, 19: hits.append(Hit(kind: .bankCard, range: i..<end))
+            case 11 where plain[i] == "1" && "3456789".contains(plain[i + 1]): hits.append(Hit(kind: .mobile, range: i..<end))
+            case 7, 8:
+                // A landline: after an area code and a hyphen (0371-62345678), or after a word that
+                // says so (电话、联系方式、Tel); a bare 7-digit number may be an amount in 元.
+                var start = i
+                if start >= 2, plain[start - 1] == "-" || plain[start - 1] == "－" {
+                    var a = start - 2
+                    while isDigit(a) && start - 1 - a <= 4 { a -= 1 }
+                    let area = (a + 1)..<(start - 1)
+                    if area.count >= 3, area.count <= 4, plain[area.lowerBound] == "0" { start = area.lowerBound }
+                }
+                let before = String(plain[max(0, start - 6)..<start])
+                if start < i || ["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"].contains(where: { before.contains($0) }) {
+                    hits.append(Hit(kind: .landline, range: start..<end))
+                }
+            case 10...12 where plain[i] == "0":
+                hits.append(Hit(kind: .landline, range: i..<end))  // an area code and number written together
+            default: break
+            }
+            i = end
+        }
+        // E-mail: a local part, @, a domain with a dot.
+        for at in plain.indices where plain[at] == "@" {
+            func isLocal(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || "._%+-".contains(c)) }
+            func isDomain(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || ".-".contains(c)) }
+            var start = at
+            while start > 0 && isLocal(plain[start - 1]) { start -= 1 }
+            var end = at + 1
+            while end < plain.count && isDomain(plain[end]) { end += 1 }
+            if start < at, end > at + 1, plain[(at + 1)..<end].contains(".") { hits.append(Hit(kind: .email, range: start..<end)) }
+        }
+        if let personName, personName.count >= 2 {
+            let name = Array(personName)
+            var from = 0
+            while from + name.count <= characters.count {
+                if Array(characters[from..<(from + name.count)]) == name {
+                    hits.append(Hit(kind: .name, range: from..<(from + name.count)))
+                    from += name.count
+                } else {
+                    from += 1
+                }
+            }
+            hits += addresses(characters)
+        }
+        // In text order; where two overlap, the first (then the longer) wins.
+        hits.sort { $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.range.count > $1.range.count }
+        var kept: [Hit] = []
+        for hit in hits where kept.last.map({ $0.range.upperBound <= hit.range.lowerBound }) ?? true { kept.append(hit) }
+        return kept
+    }
+
+    /// Address-like phrases: after 住 / 住址 / 家住 / 地址 / 住所 / 居住于, the place, up to the next
+    /// punctuation (at most 40 characters). The trigger word stays; the place is hidden.
+    static func addresses(_ characters: [Character]) -> [Hit] {
+        let stops: Set<Character> = ["，", "。", "；", ";", ",", "、", "）", ")", "（", "(", " ", "\n", "\t", "　"]
+        var hits: [Hit] = []
+        var i = 0
+        while i < characters.count {
+            let c = characters[i]
+            guard c == "住" || (c == "址" && i > 0 && characters[i - 1] == "地") else {
+                i += 1
+                continue
+            }
+            var start = i + 1
+            while start < characters.count, ["址", "所", "于", "在", "：", ":"].contains(characters[start]) { start += 1 }
+            var end = start
+            while end < characters.count, end - start < 40, !stops.contains(characters[end]) { end += 1 }
+            // A place names somewhere: at least two characters, ending where a place does or with a number.
+            let place = characters[start..<end]
+            if place.count >= 2, place.contains(where: { "号村组室楼路街镇乡区县市巷".contains($0) || $0.isNumber }) {
+                hits.append(Hit(kind: .address, range: start..<end))
+                i = end
+            } else {
+                i += 1
+            }
+        }
+        return hits
+    }
+
+    /// The text with every hit hidden: digits and addresses as `*`, a name as 张** (first character kept).
+    public static func redact(_ text: String, _ hits: [Hit]) -> String {
+        guard !hits.isEmpty else { return text }
+        var characters = Array(text)
+        for hit in hits {
+            for index in hit.range where index < characters.count {
+                if hit.kind == .name && index == hit.range.lowerBound { continue }
+                characters[index] = "*"
+            }
+        }
+        return String(characters)
+    }
+
+    /// The screened text and the kinds found.
+    public static func screen(_ text: String, personName: String?) -> (text: String, kinds: [Kind]) {
+        let hits = scan(text, personName: personName)
+        return (redact(text, hits), Array(Set(hits.map(\.kind))).sorted())
+    }
+}

@@ -1,0 +1,95 @@
+public import WorkingDayCalendar
+
+/// What the law keeps out of publication, record by record, for one schema (domain reference
+/// §3.5): a natural person's own name and address, and anyone's ID, phone and bank numbers and
+/// e-mail, in free text; a minor's decision (age from the ID number's birth date at the decision
+/// date); a decision the department withholds with a reason (the schema's `withhold_field`).
+/// Prepared once per schema; used by validation (warnings) and by every feed (hidden, or not published).
+public struct PublicationRules: Sendable {
+    let naturalField: Int?
+    let naturalValue: String
+    let nameField: Int?
+    let idField: Int?
+    let dateField: Int?
+    let withholdField: Int?
+    /// The free-text fields screened (not the subject's name itself, not personal fields, which are masked whole).
+    public let screenedFields: Set<Int>
+
+    public init(_ schema: PublicationSchema) {
+        naturalField = schema.naturalPerson.flatMap { schema.index(of: $0.field) }
+        naturalValue = schema.naturalPerson?.value ?? ""
+        nameField = schema.subjectNameField.flatMap(schema.index(of:))
+        dateField = schema.decisionDateField.flatMap(schema.index(of:))
+        withholdField = schema.withholdField.flatMap(schema.index(of:))
+        // The natural person's ID: the personal identity field whose type field is not a representative's.
+        idField = schema.fields.indices.first { index in
+            guard schema.fields[index].personal, case .identityDocument = schema.fields[index].check else { return false }
+            return !schema.fields[index].name.hasPrefix("法定代表人")
+        }
+        var screened = Set<Int>()
+        for (index, field) in schema.fields.enumerated() where field.kind == .text && !field.personal && index != nameField {
+            screened.insert(index)
+        }
+        screenedFields = screened
+    }
+
+    public func isNaturalPerson(_ values: [String?]) -> Bool {
+        guard let naturalField, naturalField < values.count else { return false }
+        return values[naturalField] == naturalValue
+    }
+
+    /// The natural person's own name, or nil (a legal person).
+    public func personName(_ values: [String?]) -> String? {
+        guard isNaturalPerson(values), let nameField, nameField < values.count else { return nil }
+        return values[nameField]
+    }
+
+    /// A text field's value with the personal data in it hidden, and what was found.
+    public func screen(_ index: Int, _ value: String, _ values: [String?]) -> (text: String, kinds: [PersonalDataScreen.Kind]) {
+        guard screenedFields.contains(index) else { return (value, []) }
+        return PersonalDataScreen.screen(value, personName: personName(values))
+    }
+
+    /// Whether the subject was under 18 on the decision date, by the birth date in an 18- or
+    /// 15-digit resident ID number (other documents: not known, nil).
+    public func isMinor(_ values: [String?]) -> Bool? {
+        guard isNaturalPerson(values), let idField, idField < values.count, let id = values[idField],
+            let birth = Self.birthDate(id), let dateField, let text = values[dateField], let decided = try? CalendarDate.parse(text)
+        else { return nil }
+        guard birth <= decided else { return nil }  // a birth date after the decision is the ID's error, reported as such
+        let eighteenth = CalendarDate(year: birth.year + 18, month: birth.month, day: min(birth.day, CalendarDate.daysInMonth(year: birth.year + 18, month: birth.month)))
+        return eighteenth.map { decided < $0 }
+    }
+
+    /// The birth date in a resident ID number (18 digits: YYYYMMDD at 7–14; 15 digits: YYMMDD, 19YY).
+    public static func birthDate(_ id: String) -> CalendarDate? {
+        let digits = Array(id.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in digits[range] {
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        switch digits.count {
+        case 18:
+            guard let year = number(6..<10), let month = number(10..<12), let day = number(12..<14) else { return nil }
+            return CalendarDate(year: year, month: month, day: day)
+        case 15:
+            guard let year = number(6..<8), let month = number(8..<10), let day = number(10..<12) else { return nil }
+            return CalendarDate(year: 1900 + year, month: month, day: day)
+        default:
+            return nil
+        }
+    }
+
+    /// Why this record must not be published at all, or nil.
+    public func reasonNotToPublish(_ values: [String?]) -> String? {
+        if isMinor(values) == true { return "被处罚人或相对人作出决定时未满 18 周岁（未成年人），依法不予公示" }
+        if let withholdField, withholdField < values.count, let reason = values[withholdField], !reason.isEmpty {
+            return "部门标注不予公示：\(PersonalDataScreen.screen(reason, personName: personName(values)).text)"
+        }
+        return nil
+    }
+}
