@@ -273,6 +273,8 @@ public struct DeadlineLine: Codable, Sendable, Equatable {
     public var dueOn: String?
     public var publishedOn: String?
     public var state: State
+    /// Why it is not to be published (``State/notToPublish``).
+    public var reason: String?
 
     public init(
         department: String, portal: String, feed: String, decisionNumber: String, decisionDate: String?, dueOn: String?,
@@ -294,7 +296,7 @@ public struct DeadlineLine: Codable, Sendable, Equatable {
         case decisionDate = "decision_date"
         case dueOn = "due_on"
         case publishedOn = "published_on"
-        case state
+        case state, reason
     }
 }
 

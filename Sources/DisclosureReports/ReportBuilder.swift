@@ -96,16 +96,17 @@ public struct ReportBuilder {
                         monthly["\(department.pipeline)\u{1F}\(month)", default: DeadlineTally(limit: 0)].add(row, today: today, calendar: calendar)
                     }
                 }
-                if [.overdue, .dueSoon, .late, .calendarEnded].contains(state), listed[state, default: []].count < limit {
-                    listed[state, default: []].append(
-                        DeadlineLine(
-                            department: department.department, portal: row.portal, feed: "", decisionNumber: row.number,
-                            decisionDate: row.decisionDate, dueOn: row.dueOn, publishedOn: row.publishedOn, state: state))
+                if [.overdue, .dueSoon, .late, .calendarEnded, .notToPublish].contains(state), listed[state, default: []].count < limit {
+                    var line = DeadlineLine(
+                        department: department.department, portal: row.portal, feed: "", decisionNumber: row.number,
+                        decisionDate: row.decisionDate, dueOn: row.dueOn, publishedOn: row.publishedOn, state: state)
+                    if state == .notToPublish { line.reason = row.exclusion ?? (row.revokedOn != nil ? "已撤销" : "已撤下") }
+                    listed[state, default: []].append(line)
                 }
             }
         }
         let deadlines = Array(
-            ([.overdue, .calendarEnded, .dueSoon, .late] as [DeadlineLine.State]).flatMap { listed[$0] ?? [] }.prefix(limit))
+            ([.overdue, .calendarEnded, .dueSoon, .late, .notToPublish] as [DeadlineLine.State]).flatMap { listed[$0] ?? [] }.prefix(limit))
 
         var rates: [MonthlyRates] = []
         for department in departments {

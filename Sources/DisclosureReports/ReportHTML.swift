@@ -254,7 +254,7 @@ private struct HTMLPage {
         let needing = [DeadlineLine.State.overdue, .calendarEnded, .dueSoon, .late].reduce(0) { $0 + count($1) }
         if needing > lines.count { text += "；下表列出最紧急的 \(lines.count) 条（共 \(needing) 条需处理）" }
         text += "。</p>\n<table class=\"deadlines\">\n"
-        header(["状态", "科室", "门户", "决定文书号", "决定日期", "截止日期", "公示日期"])
+        header(["状态", "科室", "门户", "决定文书号", "决定日期", "截止日期", "公示日期", "说明"])
         text += "<tbody>\n"
         for (state, title) in order {
             for line in lines where line.state == state {
@@ -266,6 +266,7 @@ private struct HTMLPage {
                 optional(line.decisionDate)
                 optional(line.dueOn)
                 optional(line.publishedOn)
+                optional(line.reason)
                 text += "</tr>\n"
             }
         }

@@ -83,12 +83,6 @@ public struct FeedRun {
     }
 
     private func noteSkipped(_ spooled: SpooledFeed) {
-        for skip in spooled.skipped {
-            transcript.line("\(skip.file):\(skip.row): 不公示到\(profile.title)（\(spooled.feed.title)）：\(skip.reason) [portal-excluded]")
-        }
-        if spooled.skippedCount > spooled.skipped.count {
-            transcript.line(
-                "……不公示到\(profile.title)（\(spooled.feed.title)）的记录共 \(spooled.skippedCount) 条，以上列出前 \(spooled.skipped.count) 条 [portal-excluded]")
-        }
+        for line in spooled.skipLines(portalTitle: profile.title) { transcript.line(line) }
     }
 }

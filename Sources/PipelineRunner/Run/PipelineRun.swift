@@ -108,6 +108,8 @@ public struct PipelineRun {
             for (index, spooled) in intake.feeds(of: profile.id).enumerated() {
                 let feed = spooled.feed
                 let name = "\(profile.id)/\(feed.name)"
+                for line in spooled.skipLines(portalTitle: profile.title) { transcript.line(line) }
+                if spooled.skippedCount > 0 { summary.excluded[name] = spooled.skippedCount }
                 if spooled.periodSkippedCount > 0 {
                     summary.periodSkipped[name] = spooled.periodSkippedCount
                     transcript.line("\(profile.title) \(feed.name)：公示期已满或按规定不予公示，不发送 \(spooled.periodSkippedCount) 条")
@@ -207,7 +209,7 @@ public struct PipelineRun {
             pipeline: context.pipeline.id, run: run, mode: summary.mode, today: today.description, exitStatus: summary.exitStatus,
             validRecords: summary.validRecords, invalidRecordsAndFailedFiles: summary.invalidRecordsAndFailedFiles,
             feeds: summary.feeds.mapValues(RunReportFile.Feed.init), disclosure: summary.disclosure, urgent: summary.urgent,
-            expiredWithdrawn: summary.expiredWithdrawn, report: credit)
+            expiredWithdrawn: summary.expiredWithdrawn, excluded: summary.excluded, report: credit)
         let json = (folder as NSString).appendingPathComponent(name + ".json")
         try SecureFile.write(try file.bytes(), to: json)
         return (json, html)

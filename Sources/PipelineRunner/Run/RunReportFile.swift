@@ -16,6 +16,8 @@ struct RunReportFile: Encodable {
     let disclosure: DisclosureCounts
     let urgent: [String]
     let expiredWithdrawn: Int
+    /// Per `portal/feed`: records kept out by the rules or the profile (named in the run's lines).
+    let excluded: [String: Int]
     let report: CreditReport
 
     struct Feed: Encodable {
@@ -33,7 +35,7 @@ struct RunReportFile: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case pipeline, run, mode, today, feeds, disclosure, urgent, report
+        case pipeline, run, mode, today, feeds, disclosure, urgent, report, excluded
         case exitStatus = "exit_status"
         case validRecords = "valid_records"
         case invalidRecordsAndFailedFiles = "invalid_records_and_failed_files"

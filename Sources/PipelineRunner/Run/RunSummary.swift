@@ -124,6 +124,9 @@ public struct RunSummary: Sendable {
     public var skippedFiles: [String] = []
     /// Per `portal/feed`: what planning decided.
     public var feeds: [String: FeedCounts] = [:]
+    /// Per `portal/feed`: records the rules or the profile keep out (minors, withheld, not the
+    /// portal's kind of record), each named with its reason in the transcript.
+    public var excluded: [String: Int] = [:]
     /// Per `portal/feed`: records kept out by their publication period.
     public var periodSkipped: [String: Int] = [:]
     public var disclosure = DisclosureCounts()

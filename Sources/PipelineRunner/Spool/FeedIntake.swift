@@ -50,6 +50,18 @@ public final class SpooledFeed {
         periodSkipped.removeLast(periodSkipped.count - kept.periodSamples)
     }
 
+    /// The lines that name the records its exclusions kept out, with the reason (the first
+    /// ``sampleLimit``, then how many in all): never silently.
+    public func skipLines(portalTitle: String) -> [String] {
+        var lines = skipped.map { skip in
+            "\(skip.file):\(skip.row): 不公示到\(portalTitle)（\(feed.title)）：\(skip.reason) [portal-excluded]"
+        }
+        if skippedCount > skipped.count {
+            lines.append("……不公示到\(portalTitle)（\(feed.title)）的记录共 \(skippedCount) 条，以上列出前 \(skipped.count) 条 [portal-excluded]")
+        }
+        return lines
+    }
+
     /// The rows in the feed's order (by decision key, then cells), sorted with bounded memory.
     public func sortedRows() throws -> AnyIterator<FeedPlan.Row> {
         try SpoolSorter.sorted(spool, decode: FeedRowCoding.decode, encode: FeedRowCoding.encode, by: FeedRowCoding.less)

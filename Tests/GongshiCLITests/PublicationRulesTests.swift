@@ -1,0 +1,107 @@
+import Foundation
+import GongshiTesting
+import Testing
+
+/// What the law keeps out of the public feeds, through `run` and `feed --ledger`, on both portals:
+/// each case beside a benign twin that is still published.
+@Suite("Publication rules")
+struct PublicationRulesTests {
+    static let input = "rules/2026-11-10-penalties.csv"
+    /// Personal data in the fixture's free text: none may reach a feed, a log line or an answer.
+    static let secrets = ["410122198503121231", "13803710000", "6222021234567890123", "zhangsan@example.com", "王小明", "青年路1号", "赵小小"]
+
+    /// Every payload under an outbox folder, by file name.
+    static func payloads(_ folder: URL) throws -> [String: String] {
+        var found: [String: String] = [:]
+        let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
+        while let url = walker?.nextObject() as? URL {
+            guard url.pathExtension == "csv" || url.pathExtension == "xml" || url.pathExtension == "jsonl" else { continue }
+            found[url.lastPathComponent] = try String(contentsOf: url, encoding: .utf8)
+        }
+        return found
+    }
+
+    static func expectPublicationRules(_ payloads: [String: String], legalFeeds: Int) {
+        let all = payloads.values.joined(separator: "\n")
+        for secret in secrets { #expect(!all.contains(secret), "\(secret) reached a feed") }
+        // The hidden parts, and the twins published as they are.
+        #expect(all.contains("擅自占用城市道路店外经营，联系邮箱 ********************，退款至银行卡*******************"))
+        #expect(all.components(separatedBy: "郑州某某餐饮管理有限公司404").count == legalFeeds + 1)
+        #expect(!all.contains("牟城管罚〔2026〕405号") && !all.contains("牟城管罚〔2026〕406号"))  // the minor, the withheld
+        #expect(all.contains("牟城管罚〔2026〕403号") && all.contains("牟城管罚〔2026〕404号"))
+    }
+
+    @Test("run: personal data hidden in free text, a minor and a withheld decision not published, the twins published; counted with reasons")
+    func throughRun() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-rules-\(UUID().uuidString)")
+        for folder in ["pipelines", "inbox"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(at: Fixtures.url(Self.input), to: root.appendingPathComponent("inbox/penalties.csv"))
+        let pipeline = root.appendingPathComponent("pipelines/rules.yaml").path
+        try """
+            title: 法制科 行政处罚
+            department: 法制科
+            kind: penalty
+            sources:
+              - path: inbox/*.csv
+                encoding: utf-8
+            portals:
+              - profile: creditchina-henan-zhengzhou
+                transport: {kind: outbox}
+              - profile: gsxt
+                transport: {kind: outbox}
+            ledger: var/ledger.sqlite
+            outbox: var/outbox
+            reports: var/reports
+
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let run = try GongshiProcess.run(["run", pipeline, "--today", "2026-11-12"], directory: root)
+        #expect(run.status == 0, "\(run)")
+        for secret in Self.secrets { #expect(!run.stdout.contains(secret) && !run.stderr.contains(secret), "\(secret) in the run's output") }
+        let payloads = try Self.payloads(root.appendingPathComponent("var/outbox"))
+        #expect(payloads.keys.contains { $0.hasPrefix("gsxt-") } && payloads.keys.contains { $0.hasPrefix("creditchina-") })
+        Self.expectPublicationRules(payloads, legalFeeds: 2)
+        // Each one not published is counted with its reason: the run names them, the register counts them.
+        #expect(run.stdout.contains("未满 18 周岁（未成年人），依法不予公示 [portal-excluded]"), "\(run.stdout)")
+        #expect(run.stdout.contains("部门标注不予公示：涉及商业秘密 [portal-excluded]"))
+        let reportPath = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("报告：") }).dropFirst(3)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: String(reportPath)))) as? [String: Any])
+        let disclosure = try #require(report["disclosure"] as? [String: Any])
+        // 信用中国: the minor and the withheld; gsxt: the three natural persons (not its records) and the withheld.
+        #expect(disclosure["not_to_publish"] as? Int == 6, "\(disclosure)")
+        let lines = ((report["report"] as? [String: Any])?["deadlines"] as? [[String: Any]] ?? []).filter { $0["state"] as? String == "not_to_publish" }
+        #expect(lines.contains { ($0["reason"] as? String)?.contains("未成年人") == true && $0["decision_number"] as? String == "牟城管罚〔2026〕405号" })
+        #expect(lines.contains { ($0["reason"] as? String)?.contains("涉及商业秘密") == true && $0["decision_number"] as? String == "牟城管罚〔2026〕406号" })
+        #expect((report["excluded"] as? [String: Int])?["creditchina-henan-zhengzhou/penalty-natural"] == 1, "\(report["excluded"] ?? "")")
+        let reportText = try String(contentsOfFile: String(reportPath), encoding: .utf8)
+        for secret in Self.secrets { #expect(!reportText.contains(secret), "\(secret) in the report") }
+    }
+
+    @Test("feed --ledger: the same rules on the gsxt feed and the 信用中国 feeds")
+    func throughFeed() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-rules-feed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        var payloads: [String: String] = [:]
+        for portal in ["creditchina-henan-zhengzhou", "gsxt"] {
+            let feed = try GongshiProcess.run(
+                ["feed", "--portal", portal, "--kind", "penalty", "--out", root.appendingPathComponent("outbox").path, "--ledger",
+                 root.appendingPathComponent("ledger.sqlite").path, "--today", "2026-11-12", Fixtures.url(Self.input).path])
+            #expect(feed.status == 0, "\(feed)")
+            for secret in Self.secrets { #expect(!feed.stdout.contains(secret) && !feed.stderr.contains(secret)) }
+        }
+        payloads = try Self.payloads(root.appendingPathComponent("outbox"))
+        Self.expectPublicationRules(payloads, legalFeeds: 2)
+    }
+
+    @Test("validate: each finding a warning with its row and field, the value shown hidden")
+    func validateWarns() throws {
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", Fixtures.url(Self.input).path])
+        #expect(result.status == 0, "\(result)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let problems = try #require(json["errors"] as? [[String: Any]])
+        let found = problems.map { "\($0["row"] as? Int ?? 0) \($0["type"] as? String ?? "") \($0["field"] as? String ?? "-")" }
+        #expect(found == ["2 personal-data-in-text 违法事实", "4 personal-data-in-text 违法事实", "6 not-to-be-published -", "7 not-to-be-published -"], "\(found)")
+        for secret in Self.secrets { #expect(!result.stdout.contains(secret), "\(secret) in validate's output") }
+    }
+}
