@@ -23,7 +23,7 @@ public enum FeedEncoder {
     // MARK: - CSV
 
     static func csv(_ rows: [FeedPlan.Row], _ feed: FeedSpec) -> [UInt8] {
-        csvTable([feed.columns.map(\.header)] + rows.map(\.cells))
+        csvTable([feed.columns.map(\.header)] + rows.map { $0.cells.map(FormulaGuard.neutralize) })
     }
 
     /// CSV lines (RFC 4180, CRLF), UTF-8: a cell is quoted when it holds a comma, a quote, a line

@@ -12,14 +12,14 @@ public enum SchemaLoader {
         "name", "code", "aliases", "type", "required", "required_when", "max_length", "personal", "note",
         "values", "multiple", "separators", "other_prefix",
         "not_after", "not_before", "warn_if_before", "long_term",
-        "max_scale", "minimum", "warn_at_least",
+        "max_scale", "minimum", "warn_at_least", "amount_text",
         "check",
     ]
     /// Keys that only fit one field type.
     static let keysByType: [String: FieldSpec.Kind] = [
         "values": .enumeration, "multiple": .enumeration, "separators": .enumeration, "other_prefix": .enumeration,
         "not_after": .date, "not_before": .date, "warn_if_before": .date, "long_term": .date,
-        "max_scale": .decimal, "minimum": .decimal, "warn_at_least": .decimal,
+        "max_scale": .decimal, "minimum": .decimal, "warn_at_least": .decimal, "amount_text": .decimal,
         "check": .code,
     ]
 
@@ -128,6 +128,7 @@ public enum SchemaLoader {
         field.maxScale = reader.int(keys["max_scale"], "max_scale")
         field.minimum = decimal(keys["minimum"], "minimum", &reader)
         field.warnAtLeast = decimal(keys["warn_at_least"], "warn_at_least", &reader)
+        field.amountText = reader.string(keys["amount_text"], "amount_text")
         if let check = keys["check"] {
             field.check = parseCheck(check, field: name, document: document, &reader)
         }
@@ -273,6 +274,7 @@ public enum SchemaLoader {
             }
             for condition in field.requiredWhen { require(condition.field, node, "字段“\(field.name)”的 required_when ") }
             for other in field.notBefore + field.warnIfBefore { require(other, node, "字段“\(field.name)”的日期顺序") }
+            if let text = field.amountText { require(text, node, "字段“\(field.name)”的 amount_text ") }
             switch field.check {
             case .creditCode(let rule):
                 for other in [rule.placeholderRequires, rule.categoryField].compactMap({ $0 }) {

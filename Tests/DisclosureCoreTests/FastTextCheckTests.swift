@@ -39,7 +39,8 @@ struct FastTextCheckTests {
     @Test("clean text is clean at every length and alignment")
     func cleanText() throws {
         let text = Array("郑州市城市管理局依法作出行政处罚决定（罚款）：2026年11月30日，第A-1号．".utf8)
-        for start in 0..<text.count where text[start] & 0xC0 != 0x80 {
+        // A cell starting like a spreadsheet formula (“-1号”) is left to the full check, which warns.
+        for start in 0..<text.count where text[start] & 0xC0 != 0x80 && !Array("=+-@".utf8).contains(text[start]) {
             for end in (start + 1)...text.count where end == text.count || text[end] & 0xC0 != 0x80 {
                 #expect(try Self.isClean(Array(text[start..<end])), "\(String(decoding: text[start..<end], as: UTF8.self))")
             }

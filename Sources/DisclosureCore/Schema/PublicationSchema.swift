@@ -106,6 +106,9 @@ public struct FieldSpec: Sendable {
     public var minimum: DecimalText?
     /// A value at least this large is a warning (元 entered as 万元).
     public var warnAtLeast: DecimalText?
+    /// A text field that states the same amount in 元 (处罚内容 “罚款2000元”): a 万元 value that equals
+    /// an amount in 元 there is an error (`amount_text`).
+    public var amountText: String?
 
     // MARK: code
     public var check: CodeCheck?

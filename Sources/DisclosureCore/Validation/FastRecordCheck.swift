@@ -76,6 +76,8 @@ public struct FastRecordCheck {
     private let nameField: Int?
     private let idField: Int?
     private let withholdField: Int?
+    /// 万元 fields and the text that states the amount in 元: a text holding the field's digits and 元 is left to the full check.
+    private let amountChecks: [(amount: Int, text: Int)]
     // Scratch space, reused from record to record.
     private var ranges: [Range<Int>?]
     private var dates: [Int]
@@ -95,6 +97,9 @@ public struct FastRecordCheck {
         self.nameField = rules.nameField
         self.idField = rules.naturalField == nil ? nil : rules.idField
         self.withholdField = rules.withholdField
+        self.amountChecks = schema.fields.enumerated().compactMap { index, field in
+            field.amountText.flatMap(schema.index(of:)).map { (index, $0) }
+        }
     }
 
     /// Whether the publication rules may have something to say: personal data in a screened text
@@ -102,6 +107,11 @@ public struct FastRecordCheck {
     /// than 19 years before today (maybe a minor at the decision date).
     private func mayConcernPublication(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         if let withholdField, ranges[withholdField] != nil { return true }
+        for (amount, text) in amountChecks {
+            guard let amountRange = ranges[amount], let textRange = ranges[text] else { continue }
+            let needle = Array(buffer[amountRange]) + [0xE5, 0x85, 0x83]  // the digits, then 元
+            if Bytes.contains(UnsafeBufferPointer(rebasing: buffer[textRange]), needle) { return true }
+        }
         if let idField, let range = ranges[idField], range.count == 18 {
             var year = 0
             for byte in buffer[(range.lowerBound + 6)..<(range.lowerBound + 10)] { year = year * 10 + Int(byte) - 0x30 }
@@ -187,10 +197,10 @@ public struct FastRecordCheck {
             switch plan.checkKind {
             case .credit:
                 guard let rule = plan.credit else { continue }
-                for (prefix, categoryIndex, required) in rule.prefixRules where cell.starts(with: prefix) {
-                    if let categoryRange = ranges[categoryIndex], !buffer[categoryRange].elementsEqual(required) {
-                        return false
-                    }
+                for (prefix, categoryIndex, required) in rule.prefixRules {
+                    guard let categoryRange = ranges[categoryIndex] else { continue }
+                    // The prefix fixes the category, and the category the prefix.
+                    if cell.starts(with: prefix) != buffer[categoryRange].elementsEqual(required) { return false }
                 }
             case .identity:
                 guard let (typeIndex, formats) = plan.identity, let typeRange = ranges[typeIndex] else { continue }
@@ -437,6 +447,8 @@ enum Bytes {
         let count = cell.count
         guard let first = cell.first, let last = cell.last, let start = cell.baseAddress else { return true }
         if first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D { return false }
+        // A spreadsheet formula's first character (`FormulaGuard`): the full check warns.
+        if first == 0x3D || first == 0x2B || first == 0x2D || first == 0x40 { return false }
         // Excel's text guard ="…" anywhere, and its apostrophe outside free text.
         if first == 0x3D, count > 1, cell[1] == 0x22 { return false }
         if first == 0x27, kind != .text { return false }
@@ -451,7 +463,7 @@ enum Bytes {
         if kind == .code || kind == .date || kind == .decimal {
             // Normal codes, dates and decimals are ASCII; codes have no lower case.
             // A plus sign in a code may be Excel's scientific notation: the full check decides.
-            for byte in cell where byte >= 0x80 || (kind == .code && ((byte >= 0x61 && byte <= 0x7A) || byte == 0x2B)) {
+            for byte in cell where byte >= 0x80 || byte < 0x20 || byte == 0x7F || (kind == .code && ((byte >= 0x61 && byte <= 0x7A) || byte == 0x2B)) {
                 return false
             }
             return true
@@ -471,7 +483,10 @@ enum Bytes {
         while index < count {
             if index + 8 <= count {
                 let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                if word & 0x8080_8080_8080_8080 == 0 {
+                // ASCII, and no control character (a byte below 0x20, or 0x7F): eight bytes at once.
+                let below20 = (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080
+                let is7F = ((word ^ 0x7F7F_7F7F_7F7F_7F7F) &- 0x0101_0101_0101_0101) & ~(word ^ 0x7F7F_7F7F_7F7F_7F7F) & 0x8080_8080_8080_8080
+                if word & 0x8080_8080_8080_8080 == 0, below20 == 0, is7F == 0 {
                     index += 8
                     continue
                 }
@@ -487,6 +502,7 @@ enum Bytes {
             }
             let byte = cell[index]
             if byte < 0x80 {
+                if byte < 0x20 || byte == 0x7F { return false }
                 index += 1
             } else if byte >= 0xE0, byte <= 0xEF {
                 guard index + 2 < count else { return false }
@@ -500,6 +516,7 @@ enum Bytes {
                 index += 3
             } else if byte >= 0xC2, byte <= 0xDF {
                 guard index + 1 < count, cell[index + 1] & 0xC0 == 0x80 else { return false }
+                if byte == 0xC2, cell[index + 1] < 0xA0 { return false }  // C1 control characters
                 index += 2
             } else if byte >= 0xF0, byte <= 0xF4 {
                 guard index + 3 < count else { return false }

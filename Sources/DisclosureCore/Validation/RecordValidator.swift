@@ -111,6 +111,36 @@ public struct RecordValidator {
 
     /// Personal data in free text (hidden in every feed), and records that must not be published at all.
     private func checkPublication(_ values: [String?], _ fields: UnsafeBufferPointer<FieldSpec>, _ issues: inout [Issue]) {
+        for index in fields.indices {
+            guard let value = values[index] else { continue }
+            // Control characters: tab, and line breaks in free text, are the only ones a value may hold.
+            if let (offset, scalar) = value.unicodeScalars.enumerated().first(where: { _, scalar in
+                let v = scalar.value
+                guard v < 0x20 || (v >= 0x7F && v <= 0x9F) else { return false }
+                return !(v == 0x09 || (fields[index].kind == .text && (v == 0x0A || v == 0x0D)))
+            }) {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+                issues.append(.init(
+                    "control-character", field: fields[index],
+                    zh: "第 \(offset + 1) 个字符是控制字符 \(code)（不可见，会破坏公示文件）；请删除",
+                    en: "character \(offset + 1) is the control character \(code); remove it"))
+            }
+            if FormulaGuard.isFormulaLike(value) {
+                issues.append(.init(
+                    "formula-prefix", .warning, field: fields[index], value: String(value.prefix(40)),
+                    zh: "以 \(value.first.map(String.init) ?? "") 开头，电子表格会当作公式执行：公示文件中在前面加一个单引号（'）",
+                    en: "starts like a spreadsheet formula: written with a leading apostrophe in CSV feeds"))
+            }
+            if let textName = fields[index].amountText, let textIndex = schema.index(of: textName), let text = values[textIndex],
+                let amount = Double(value), amount > 0, Self.yuanAmounts(text).contains(amount)
+            {
+                issues.append(.init(
+                    "amount-unit-mismatch", field: fields[index], value: value,
+                    zh: "以万元填写为 \(value)，而\(textName)写明 \(value) 元（即 \(Self.show(amount / 10000)) 万元）：相差一万倍，请按万元填写",
+                    en: "\(value) in 万元, but \(textName) says \(value) 元: 10,000 times apart"))
+            }
+        }
         for index in rules.screenedFields.sorted() {
             guard let value = values[index] else { continue }
             let (hidden, kinds) = rules.screen(index, value, values)
@@ -126,6 +156,34 @@ public struct RecordValidator {
             let shown = PersonalDataScreen.screen(reason, personName: rules.personName(values)).text
             issues.append(.init("not-to-be-published", .warning, zh: "\(shown)：本记录不生成公示数据", en: "not to be published: \(shown)"))
         }
+    }
+
+    /// The amounts in 元 a text states: a number followed by 元 (not 万元), standing alone.
+    static func yuanAmounts(_ text: String) -> [Double] {
+        let characters = Array(text)
+        var amounts: [Double] = []
+        var index = 0
+        while index < characters.count {
+            guard characters[index].isASCII, characters[index].isNumber else {
+                index += 1
+                continue
+            }
+            var end = index
+            while end < characters.count, characters[end].isASCII, characters[end].isNumber || characters[end] == "." { end += 1 }
+            if end < characters.count, characters[end] == "元", index == 0 || !(characters[index - 1] == "." || characters[index - 1].isNumber),
+                let value = Double(String(characters[index..<end]))
+            {
+                amounts.append(value)
+            }
+            index = end
+        }
+        return amounts
+    }
+
+    static func show(_ value: Double) -> String {
+        var text = String(value)
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        return text
     }
 
     // MARK: - Normalization
@@ -387,6 +445,16 @@ public struct RecordValidator {
                 "credit-code-category-mismatch", field: field, value: value,
                 zh: "以“\(prefix)”开头的代码属于\(required)，\(categoryField)应为“\(required)”，而不是“\(category)”",
                 en: "a code starting “\(prefix)” belongs to \(required): \(categoryField) must be “\(required)”, not “\(category)”"))
+        }
+        // And the other way (GB 32100-2015 表1: 92 = 个体工商户; domain reference §3.6): a subject of that
+        // category has a code with that prefix, or the placeholder.
+        for (prefix, required) in rule.categoryByPrefix.sorted(by: { $0.key < $1.key })
+        where category == required && !value.hasPrefix(prefix) && value != rule.placeholder {
+            guard let categoryField = rule.categoryField else { continue }
+            issues.append(.init(
+                "credit-code-category-mismatch", field: field, value: value,
+                zh: "\(categoryField)为“\(required)”，其统一社会信用代码应以“\(prefix)”开头",
+                en: "\(categoryField) is “\(required)”: its code must start with “\(prefix)”"))
         }
     }
 

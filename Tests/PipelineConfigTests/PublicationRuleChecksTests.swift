@@ -1,0 +1,91 @@
+import DisclosureCore
+import Foundation
+import GongshiTesting
+import PipelineConfig
+import Testing
+import WorkingDayCalendar
+
+/// The checks the publication rules add, each case beside a benign twin: the fast check and the
+/// full validator agree on both (``FastCheckAgreementTests/judge(_:_:today:)``).
+@Suite("Publication rule checks")
+struct PublicationRuleChecksTests {
+    static let today = try! CalendarDate.parse("2026-11-30")
+
+    /// The first valid penalty row of the given category, with some cells changed.
+    static func row(_ category: String, _ changes: [String: String]) throws -> ([String], FastCheckAgreementTests.Case) {
+        let testCase = try FastCheckAgreementTests.load(kind: "penalty", file: "valid.csv")
+        let column = Dictionary(uniqueKeysWithValues: testCase.header.enumerated().map { ($1, $0) })
+        var cells = try #require(testCase.rows.first { $0[column["行政相对人类别"]!] == category && $0[column["处罚类别"]!] == "罚款" })
+        for (name, value) in changes { cells[try #require(column[name], "\(name)")] = value }
+        return (cells, testCase)
+    }
+
+    static func types(_ category: String, _ changes: [String: String]) throws -> [String] {
+        let (cells, testCase) = try row(category, changes)
+        let (fast, issues) = try FastCheckAgreementTests.judge(cells, testCase, today: today)
+        #expect(!fast || issues.isEmpty, "fast said clean, the full check found \(issues.map(\.type))")
+        return issues.map(\.type)
+    }
+
+    @Test("行政相对人类别 agrees with the code both ways: a 个体工商户 needs 92…, a 92… code is a 个体工商户")
+    func categoryAndCode() throws {
+        #expect(try Self.types("法人及非法人组织", ["行政相对人类别": "个体工商户"]).contains("credit-code-category-mismatch"))
+        #expect(try !Self.types("个体工商户", [:]).contains("credit-code-category-mismatch"))
+    }
+
+    @Test("an amount in 万元 equal to the 元 amount 处罚内容 states is an error; the right 万元 figure is not")
+    func amountUnits() throws {
+        #expect(try Self.types("法人及非法人组织", ["罚款金额(万元)": "2000", "处罚内容": "罚款2000元"]).contains("amount-unit-mismatch"))
+        #expect(try !Self.types("法人及非法人组织", ["罚款金额(万元)": "0.2", "处罚内容": "罚款2000元"]).contains("amount-unit-mismatch"))
+        #expect(try !Self.types("法人及非法人组织", ["罚款金额(万元)": "2", "处罚内容": "罚款12元"]).contains("amount-unit-mismatch"))
+    }
+
+    @Test("control characters are errors; a tab, and a line break in free text, are not")
+    func controlCharacters() throws {
+        #expect(try Self.types("法人及非法人组织", ["违法事实": "占道\u{0}经营"]).contains("control-character"))
+        #expect(try Self.types("法人及非法人组织", ["违法事实": "占道\u{1B}经营"]).contains("control-character"))
+        #expect(try Self.types("法人及非法人组织", ["违法事实": "占道\u{85}经营"]).contains("control-character"))
+        #expect(try !Self.types("法人及非法人组织", ["违法事实": "占道\n经营\t二次"]).contains("control-character"))
+    }
+
+    @Test("a cell that starts like a formula is a warning, and is written with an apostrophe in CSV feeds; a signed number is not")
+    func formulas() throws {
+        #expect(try Self.types("法人及非法人组织", ["备注": "=HYPERLINK(\"http://x\",\"点击\")"]) == ["formula-prefix"])
+        #expect(try Self.types("法人及非法人组织", ["备注": "@SUM(A1)"]) == ["formula-prefix"])
+        #expect(try Self.types("法人及非法人组织", ["备注": "补充说明"]).isEmpty)
+        #expect(FormulaGuard.neutralize("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")")
+        #expect(FormulaGuard.neutralize("-12.5") == "-12.5" && FormulaGuard.neutralize("+3") == "+3" && FormulaGuard.neutralize("补充") == "补充")
+    }
+
+    @Test("personal data in free text is found and hidden; a legal person's name and amounts are left alone")
+    func screen() {
+        let (text, kinds) = PersonalDataScreen.screen(
+            "当事人王小明（身份证号410122198503121231，电话13803710000，住中牟县青年路1号）", personName: "王小明")
+        #expect(kinds == [.idNumber, .mobile, .name, .address])
+        #expect(text == "当事人王**（身份证号******************，电话***********，住********）")
+        #expect(PersonalDataScreen.scan("旧身份证410122850312121，卡号6222021234567890123，a.b@example.com", personName: nil).map(\.kind) == [.idNumber, .bankCard, .email])
+        #expect(PersonalDataScreen.scan("联系电话0371-62345678", personName: nil).map(\.kind) == [.landline])
+        // Not personal: amounts, dates, a company's name, a 7-digit amount without a word for a phone.
+        #expect(PersonalDataScreen.scan("郑州某某公司罚款1000000元，2026年11月30日", personName: nil).isEmpty)
+        #expect(PersonalDataScreen.scan("郑州某某公司住所地中牟县", personName: nil).map(\.kind) == [])
+    }
+
+    @Test("a minor is a subject under 18 on the decision date (the 18th birthday is adult); the ID's own errors aside")
+    func minors() throws {
+        let schema = try SchemaLoader.load(try #require(SchemaDocument.bundled("publication/administrative-penalty.v2.yaml"))).get()
+        let rules = PublicationRules(schema)
+        func values(_ id: String, _ decided: String) -> [String?] {
+            var values = [String?](repeating: nil, count: schema.fields.count)
+            values[schema.index(of: "行政相对人类别")!] = "自然人"
+            values[schema.index(of: "证件号码")!] = id
+            values[schema.index(of: "处罚决定日期")!] = decided
+            return values
+        }
+        #expect(rules.isMinor(values("410122200811300011", "2026-11-29")) == true)
+        #expect(rules.isMinor(values("410122200811300011", "2026-11-30")) == false)
+        #expect(rules.isMinor(values("410122203001011239", "2026-11-30")) == nil)  // born after the decision: the ID is wrong
+        var legal = values("410122200811300011", "2026-11-29")
+        legal[schema.index(of: "行政相对人类别")!] = "法人及非法人组织"
+        #expect(rules.isMinor(legal) == nil)
+    }
+}
