@@ -366,6 +366,10 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         try repairEligible(today: today, kind: kind, limit: nil).count
     }
 
+    public func period(kind: String, key: String) throws(LedgerError) -> RecordPeriod? {
+        try read { s in Self.period(s, kind: kind, key: key) }
+    }
+
     public func history(key: String) throws(LedgerError) -> [PublicationEntry] {
         try read { s in s.publications.filter { $0.key == key || $0.key.hasPrefix(key + "|") }.map { Self.entry(s, $0) } }
     }

@@ -26,6 +26,23 @@ extension Ledger {
         }
     }
 
+    public func period(kind: String, key: String) throws(LedgerError) -> RecordPeriod? {
+        try read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT severity, severity_reason, regime, repair_from, expires_on FROM record WHERE kind = ? AND record_key = ?
+                    ORDER BY first_run DESC, rowid DESC LIMIT 1
+                    """,
+                arguments: [kind, key]
+            ).flatMap { row in
+                (row[0] as String?).map {
+                    RecordPeriod(severity: $0, severityReason: row[1] ?? "", regime: row[2], repairFrom: row[3], expiresOn: row[4])
+                }
+            }
+        }
+    }
+
     /// The records a withdrawal batch takes down, in its file's order.
     public func withdrawalItems(batch id: String) throws(LedgerError) -> [WithdrawalItem] {
         try read { db in

@@ -34,8 +34,16 @@ struct WithdrawalTests {
         }
         #expect(try sandbox.publicDecisionNumbers().contains(Self.key))
 
-        // Killed after the 信用中国 withdrawal is recorded, before its file is delivered.
-        let arguments = ["--record", Self.key, "--reason", "信用修复", "--note", "郑信修〔2026〕1号", "--today", "2026-12-03"]
+        // 信用修复 three days after publication: refused (the 2026 rule's minimum period), nothing sent.
+        let early = try Self.withdraw(project, ["--record", Self.key, "--reason", "信用修复", "--today", "2026-12-03"])
+        #expect(early.status == 65 && early.stderr.contains("[repair-too-early]") && early.stderr.contains("可申请信用修复自"), "\(early)")
+        #expect(try sandbox.publicDecisionNumbers().contains(Self.key))
+
+        // Forced with a recorded reason. Killed after the 信用中国 withdrawal is recorded, before its file is delivered.
+        let arguments = [
+            "--record", Self.key, "--reason", "信用修复", "--note", "郑信修〔2026〕1号", "--force-reason", "原处罚决定已被判决撤销",
+            "--repair-decision", "郑信修〔2026〕1号", "--repair-date", "2026-12-02", "--today", "2026-12-03",
+        ]
         let crashed = try Self.withdraw(project, arguments, killAfter: "batch-pending")
         #expect(crashed.signal == SIGKILL, "\(crashed)")
         let done = try Self.withdraw(project, arguments)
@@ -58,7 +66,7 @@ struct WithdrawalTests {
         let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
         let lines = text.split(separator: "\r\n").map(String.init)
         #expect(lines.first == "原公示批次,序号,决定书文号,原公示文件,撤下原因,说明,撤下日期", "\(lines)")
-        #expect(lines.count == 2 && lines[1].contains(",\(Self.key),") && lines[1].contains(",信用修复,郑信修〔2026〕1号,2026-12-03"))
+        #expect(lines.count == 2 && lines[1].contains(",\(Self.key),") && lines[1].contains(",信用修复,郑信修〔2026〕1号；信用修复决定 郑信修〔2026〕1号（2026-12-02）；强制撤下：原处罚决定已被判决撤销,2026-12-03"), "\(lines)")
         #expect(!text.contains("郑州某某餐饮管理有限公司5"))
 
         // Until the portal confirms it, check says so; then it is withdrawn everywhere.

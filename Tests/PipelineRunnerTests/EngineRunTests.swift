@@ -227,4 +227,39 @@ struct EngineRunTests {
         #expect(done.disclosure.withdrawalsOverdue == 0 && done.disclosure.withdrawalsDue == 0, "\(done.disclosure)")
         #expect(project.channel.received.filter { $0.operation == .withdraw }.count == 1)
     }
+
+    @Test("信用修复 is refused before the minimum period and for information that cannot be repaired, citing the rule; allowed after it; forced with a reason")
+    func creditRepair() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        let key = try #require(project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").first { $0.key.hasPrefix("牟城管罚〔2026〕1号|") }?.key)
+        func withdraw(_ today: String, _ repair: RecordWithdrawal.Repair = .init()) throws -> RecordWithdrawal.Outcome {
+            let date = try CalendarDate.parse(today)
+            let (transcript, _) = Transcript.collecting()
+            let context = try PipelineContext.load(project.pipeline, today: date, environment: Project.environment, transcript: transcript)
+            return try RecordWithdrawal(
+                context: context, ledger: project.ledger, today: date, channels: ChannelFactory(), transcript: transcript,
+                channelOverride: ["api-portal": project.channel]
+            ).execute(record: "牟城管罚〔2026〕1号", reason: .creditRepair, note: nil, repair: repair)
+        }
+        // 一般 under the 2026 rule: 3 months minimum from the decision (2026-11-20).
+        guard case .refused(let early) = try withdraw("2026-12-01") else { Issue.record("not refused"); return }
+        #expect(early.contains("[repair-too-early]") && early.contains("可申请信用修复自 2027-02-20") && early.contains("信用修复管理办法"), "\(early)")
+        // A later version says it cannot be repaired (its minimum is its maximum).
+        let run = try project.ledger.beginRun(command: "test", today: "2026-12-01", startedAt: "", pipeline: nil, department: nil)
+        try project.ledger.recordInputs([], records: [
+            RecordVersion(
+                kind: "administrative-penalty", key: key, contentSHA256: String(repeating: "a", count: 64), decisionDate: "2026-11-20",
+                sourceSHA256: String(repeating: "b", count: 64), sourceRow: 2,
+                period: RecordPeriod(severity: "严重", severityReason: "测试", regime: "ndrc-2026-credit-repair", repairFrom: "2029-11-20", expiresOn: "2029-11-20")),
+        ], run: run)
+        guard case .refused(let never) = try withdraw("2027-03-01") else { Issue.record("not refused"); return }
+        #expect(never.contains("[repair-not-allowed]") && never.contains("不可修复"), "\(never)")
+        #expect(project.channel.received.filter { $0.operation == .withdraw }.isEmpty)
+        // Forced, with the reason and the repair decision recorded.
+        #expect(try withdraw("2027-03-01", .init(decision: "郑信修〔2027〕1号", forcedBecause: "判决撤销原处罚")) == .sent(status: 0))
+        #expect(project.channel.received.filter { $0.operation == .withdraw }.count == 1)
+        let payload = String(decoding: try #require(project.channel.received.last).payload, as: UTF8.self)
+        #expect(payload.contains("郑信修〔2027〕1号") && payload.contains("强制撤下：判决撤销原处罚"), "\(payload)")
+    }
 }

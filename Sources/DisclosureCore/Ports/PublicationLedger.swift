@@ -60,6 +60,8 @@ public protocol WithdrawalLedger: AnyObject, Sendable {
     func repairEligibleCount(today: String, kind: String?) throws(LedgerError) -> Int
     /// Every publication of one record (its key, or the decision number alone), in planning order.
     func history(key: String) throws(LedgerError) -> [PublicationEntry]
+    /// The publication period of a record's latest version (nil: none assessed).
+    func period(kind: String, key: String) throws(LedgerError) -> RecordPeriod?
 }
 
 /// Everything a run of the engine reads and writes.

@@ -42,12 +42,26 @@ extension Gongshi {
             help: ArgumentHelp("撤销决定的日期（只用于 --reason 撤销；默认今天）：此后规定的工作日内须从各门户撤下，逾期计入公示状态。", valueName: "YYYY-MM-DD"))
         var revokedOn: String?
 
+        @Option(name: .customLong("repair-decision"), help: ArgumentHelp("信用修复决定的文号（随撤下记入台账）。", valueName: "文号"))
+        var repairDecision: String?
+
+        @Option(name: .customLong("repair-date"), help: ArgumentHelp("信用修复决定的日期。", valueName: "YYYY-MM-DD"))
+        var repairDate: String?
+
+        @Option(
+            name: .customLong("force-reason"),
+            help: ArgumentHelp("信用修复：未满最短公示期或按规定不可修复时，仍须撤下的法定理由（记入台账）。", valueName: "TEXT"))
+        var forceReason: String?
+
         @OptionGroup var today: TodayOptions
         @OptionGroup var calendar: CalendarOptions
 
         func validate() throws {
             let allowed: [Withdrawer.Reason] = [.creditRepair, .revoked, .corrected]
             if revokedOn != nil && reason != Withdrawer.Reason.revoked.rawValue { throw ValidationError("--revoked-on 只用于 --reason 撤销") }
+            if (repairDecision != nil || repairDate != nil || forceReason != nil) && reason != Withdrawer.Reason.creditRepair.rawValue {
+                throw ValidationError("--repair-decision、--repair-date、--force-reason 只用于 --reason 信用修复")
+            }
             guard allowed.map(\.rawValue).contains(reason) else {
                 throw ValidationError("--reason 应为 信用修复、撤销 或 更正（公示期满由 gongshi run 自动撤下）")
             }
@@ -64,10 +78,14 @@ extension Gongshi {
                 transcript: Output.transcript
             ).execute(
                 record: record, reason: Withdrawer.Reason(rawValue: reason) ?? .creditRepair, note: note,
-                revokedOn: try revokedOn.map { try DateInput.parse($0, what: "--revoked-on", today: nil) })
+                revokedOn: try revokedOn.map { try DateInput.parse($0, what: "--revoked-on", today: nil) },
+                repair: RecordWithdrawal.Repair(
+                    decision: repairDecision, decidedOn: try repairDate.map { try DateInput.parse($0, what: "--repair-date", today: nil) },
+                    forcedBecause: forceReason))
             switch outcome {
             case .alreadyWithdrawn: return
             case .notPublished: throw ExitCode(ExitStatus.no)
+            case .refused: throw ExitCode(ExitStatus.dataError)
             case .sent(let status): if status != ExitStatus.ok { throw ExitCode(status) }
             }
         }

@@ -33,6 +33,31 @@ public struct RecordWithdrawal {
         case alreadyWithdrawn
         /// Nothing published on the pipeline's portals under that key.
         case notPublished
+        /// 信用修复 refused: the minimum period has not passed, or the information cannot be repaired
+        /// (the rule cited). Nothing was sent.
+        case refused(String)
+    }
+
+    /// A 信用修复: the repair decision (its number and date, recorded with the withdrawal), and,
+    /// to take the record down although the rules refuse it, the reason (recorded too).
+    public struct Repair: Sendable {
+        public var decision: String?
+        public var decidedOn: CalendarDate?
+        public var forcedBecause: String?
+
+        public init(decision: String? = nil, decidedOn: CalendarDate? = nil, forcedBecause: String? = nil) {
+            self.decision = decision
+            self.decidedOn = decidedOn
+            self.forcedBecause = forcedBecause
+        }
+
+        /// What the withdrawal records beside the clerk's note.
+        func note(_ note: String?) -> String? {
+            var parts = [note].compactMap { $0 }
+            if let decision { parts.append("信用修复决定 \(decision)" + (decidedOn.map { "（\($0)）" } ?? "")) }
+            if let forcedBecause { parts.append("强制撤下：\(forcedBecause)") }
+            return parts.isEmpty ? nil : parts.joined(separator: "；")
+        }
     }
 
     /// Working days to take a revoked decision down when the kind's periods file says nothing: the
@@ -42,7 +67,9 @@ public struct RecordWithdrawal {
 
     /// - Parameter revokedOn: for 撤销, the day the decision was revoked (default today): the
     ///   withdrawal is due within the configured working days of it, and tracked until done.
-    public func execute(record: String, reason: Withdrawer.Reason, note: String?, revokedOn: CalendarDate? = nil) throws -> Outcome {
+    public func execute(
+        record: String, reason: Withdrawer.Reason, note: String?, revokedOn: CalendarDate? = nil, repair: Repair = Repair()
+    ) throws -> Outcome {
         if reason == .revoked { try recordRevocation(number: DecisionKey.number(record), on: revokedOn ?? today) }
         let portals = Set(context.portals.map(\.profile.id))
         let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: record) }
@@ -65,6 +92,11 @@ public struct RecordWithdrawal {
             transcript.line("台账中没有“\(record)”在本流水线门户上已公示的记录")
             return .notPublished
         }
+        if reason == .creditRepair, repair.forcedBecause == nil, let refusal = try refusal(live) {
+            transcript.error(refusal)
+            return .refused(refusal)
+        }
+        let note = reason == .creditRepair ? repair.note(note) : note
         let run = try CommandFailure.ledger { () throws(LedgerError) in
             try ledger.beginRun(
                 command: "withdraw \(record) \(reason.rawValue)", today: today.description, startedAt: LedgerClock.now(),
@@ -76,6 +108,29 @@ public struct RecordWithdrawal {
         ).withdraw(live.map { ($0, note) }, reason: reason)
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
         return .sent(status: status)
+    }
+
+    /// Why 信用修复 may not take these down yet, citing the rule: the information cannot be repaired
+    /// (its minimum period is its maximum), or the minimum period has not passed. Nil: it may.
+    private func refusal(_ entries: [PublicationEntry]) throws(CommandFailure) -> String? {
+        let regimes = PublicationPeriodsLoader.periods(forKind: context.schema.id)?.regimes ?? []
+        for key in Set(entries.map(\.key)).sorted() {
+            let kind = context.schema.id
+            guard let period = try CommandFailure.ledger({ () throws(LedgerError) in try ledger.period(kind: kind, key: key) }),
+                let repairFrom = period.repairFrom
+            else { continue }
+            let rule = period.regime.flatMap { id in regimes.first { $0.id == id }?.title } ?? period.regime ?? ""
+            let number = DecisionKey.number(key)
+            if repairFrom == period.expiresOn {
+                return "错误 [repair-not-allowed] \(number)：按\(rule)，\(period.severity)失信信息不可修复，公示至 \(period.expiresOn ?? "")届满自动撤下；"
+                    + "如有法定理由须提前撤下，用 --force-reason 说明（记入台账）"
+            }
+            if today.description < repairFrom {
+                return "错误 [repair-too-early] \(number)：按\(rule)，\(period.severity)失信信息须公示满最短期限，可申请信用修复自 \(repairFrom)；"
+                    + "今天 \(today) 尚不能撤下（如有法定理由，用 --force-reason 说明）"
+            }
+        }
+        return nil
     }
 
     /// The revocation in the register, with the day each portal must have taken the decision down by.
