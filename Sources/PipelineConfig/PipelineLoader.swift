@@ -153,7 +153,7 @@ public enum PipelineLoader {
 
 extension PipelineLoader {
     static let publicationPeriodKeys = ["severity_field", "default", "rules", "domains", "domain_field"]
-    static let severityClauseKeys = ["field", "one_of", "contains", "at_least", "severity"]
+    static let severityClauseKeys = ["field", "one_of", "contains", "at_least", "only", "severity", "source"]
 
     /// `publication_period:`, how a record's severity and 领域 are decided:
     ///
@@ -196,9 +196,9 @@ extension PipelineLoader {
         if field == nil || keys["severity"] == nil {
             reader.report("pipeline-missing-key", node, "publication_period 规则须有 field 和 severity")
         }
-        let tests = ["one_of", "contains", "at_least"].filter { keys[$0] != nil }
+        let tests = ["one_of", "contains", "at_least", "only"].filter { keys[$0] != nil }
         guard tests.count == 1 else {
-            reader.report("pipeline-bad-value", node, "publication_period 规则须有 one_of、contains、at_least 中的一个，而不是 \(tests.count) 个")
+            reader.report("pipeline-bad-value", node, "publication_period 规则须有 one_of、contains、at_least、only 中的一个，而不是 \(tests.count) 个")
             return nil
         }
         let test: SeverityRule.Test
@@ -209,6 +209,9 @@ extension PipelineLoader {
         case "contains":
             guard let text = reader.string(keys["contains"], "contains"), !text.isEmpty else { return nil }
             test = .contains(text)
+        case "only":
+            guard let values = reader.strings(keys["only"], "only"), !values.isEmpty else { return nil }
+            test = .only(values)
         default:
             let text = keys["at_least"]?.scalar?.string ?? ""
             guard let number = Double(text), number.isFinite else {

@@ -27,7 +27,7 @@ internal import Yams
 public enum PublicationPeriodsLoader {
     static let topKeys = [
         "id", "version", "kind", "title", "counted_from", "note", "source", "regimes", "revocation_withdrawal_working_days",
-        "revocation_source",
+        "revocation_source", "default_severity",
     ]
     static let regimeKeys = ["id", "title", "from", "to", "source", "note", "periods", "domain_minimums"]
     static let ruleKeys = ["minimum_months", "maximum_months", "published", "not_repairable_domains", "source", "note"]
@@ -76,10 +76,13 @@ public enum PublicationPeriodsLoader {
         checkOrder(regimes, &reader)
         guard reader.issues.isEmpty, let id, let version, let kind else { return .failure(.init(issues: reader.issues)) }
         let revocation = reader.int(top["revocation_withdrawal_working_days"], "revocation_withdrawal_working_days", minimum: 1)
+        let defaultRule = top["default_severity"].flatMap { PipelineLoader.parsePublicationPeriod($0, &reader) }
         guard reader.issues.isEmpty else { return .failure(.init(issues: reader.issues)) }
-        return .success(PublicationPeriods(
+        var periods = PublicationPeriods(
             id: id, version: version, kind: kind, title: reader.string(top["title"], "title") ?? id, regimes: regimes.map(\.regime),
-            revocationWithdrawalWorkingDays: revocation))
+            revocationWithdrawalWorkingDays: revocation)
+        periods.defaultSeverityRule = defaultRule
+        return .success(periods)
     }
 
     // MARK: - Regimes

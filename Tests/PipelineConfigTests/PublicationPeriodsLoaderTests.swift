@@ -21,8 +21,14 @@ struct PublicationPeriodsLoaderTests {
         #expect(PublicationPeriodsLoader.bundled.count == 1)
         let periods = try Self.bundled()
         #expect(periods.id == "administrative-penalty-periods" && periods.version == 1)
-        #expect(periods.regimes.map(\.id) == ["fgw-2019-527", "ndrc-order-58", "ndrc-2026-credit-repair"])
-        #expect(periods.regimes.map { $0.to?.description } == ["2023-04-30", "2026-03-31", nil])
+        #expect(periods.regimes.map(\.id) == ["before-2019", "fgw-2019-527", "ndrc-order-58", "ndrc-2026-credit-repair"])
+        #expect(periods.regimes.map { $0.to?.description } == ["2019-06-30", "2023-04-30", "2026-03-31", nil])
+        // When a pipeline says nothing: 警告 or 通报批评 only, or 简易程序, is 轻微; 限制从业 and 吊销 are 严重.
+        let rule = try #require(periods.defaultSeverityRule)
+        #expect(rule.severity(["处罚类别": "警告"]).0 == .minor && rule.severity(["处罚类别": "通报批评"]).0 == .minor)
+        #expect(rule.severity(["处罚类别": "警告；罚款"]).0 == .general && rule.severity(["程序类型": "简易程序", "处罚类别": "罚款"]).0 == .minor)
+        #expect(rule.severity(["处罚类别": "限制从业"]).0 == .serious && rule.severity(["处罚类别": "吊销许可证件"]).0 == .serious)
+        #expect(periods.revocationWithdrawalWorkingDays == 5)
         guard case .found(let schema) = SchemaCatalog.find(kind: "penalty") else {
             Issue.record("the penalty schema is not bundled")
             return
@@ -35,7 +41,7 @@ struct PublicationPeriodsLoaderTests {
     @Test(
         "the bundled regimes at their boundaries",
         arguments: [
-            ("2019-06-30", CreditSeverity.general, [String](), nil, nil, nil),
+            ("2019-06-30", CreditSeverity.general, [String](), "before-2019", "2019-09-30", "2022-06-30"),  // no rule then: 3 years at most [inferred]
             ("2019-07-01", .general, [], "fgw-2019-527", "2019-10-01", "2020-07-01"),
             ("2019-07-01", .serious, [], "fgw-2019-527", "2020-01-01", "2022-07-01"),
             ("2019-07-01", .minor, [], "fgw-2019-527", "2019-10-01", "2020-07-01"),  // 轻微 as 一般

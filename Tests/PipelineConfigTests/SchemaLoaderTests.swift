@@ -15,9 +15,9 @@ struct SchemaLoaderTests {
     @Test("the bundled schemas load, with the national v2 field sets and their column codes")
     func bundledSchemas() throws {
         let penalty = try Self.bundled("publication/administrative-penalty.v2.yaml")
-        // The national template's 30 fields, each with its column code, and gongshi's own 不予公示理由.
-        let national = penalty.fields.filter { $0.name != penalty.withholdField }
-        #expect(penalty.fields.count == 31 && national.count == 30 && penalty.withholdField == "不予公示理由")
+        // The national template's 30 fields, each with its column code, and gongshi's own 不予公示理由 and 程序类型.
+        let national = penalty.fields.filter { $0.name != penalty.withholdField && $0.name != "程序类型" }
+        #expect(penalty.fields.count == 32 && national.count == 30 && penalty.withholdField == "不予公示理由")
         #expect(national.allSatisfy { $0.code != nil })
         #expect(penalty.naturalPerson?.field == "行政相对人类别" && penalty.naturalPerson?.value == "自然人")
         #expect(penalty.fields.first?.name == "行政相对人名称")

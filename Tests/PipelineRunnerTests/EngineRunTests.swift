@@ -31,6 +31,10 @@ struct EngineRunTests {
             ] {
                 try FileManager.default.copyItem(at: Fixtures.root.appendingPathComponent(file), to: root.appendingPathComponent(file))
             }
+            // Batches of 5 on the API portal: the 13 legal persons' penalties make 3 batches, the 4 natural persons' 1.
+            let profile = root.appendingPathComponent("fixtures/portals/api-portal.v1.yaml")
+            let text = try String(contentsOf: profile, encoding: .utf8)
+            try text.replacing(/batch_limit: \d+/, with: "batch_limit: 5").write(to: profile, atomically: true, encoding: .utf8)
         }
 
         func run(
@@ -72,8 +76,10 @@ struct EngineRunTests {
         #expect(first.validRecords == 17 && first.invalidRecordsAndFailedFiles == 0)
         #expect(first.feeds["api-portal/penalty-legal"]?.published == 13)
         #expect(first.exitStatus == 75)  // 8号 and 9号 are overdue, most are due tomorrow
+        #expect(first.feeds["api-portal/penalty-natural"]?.published == 4)
         #expect(first.disclosure.overdue == 2 && first.disclosure.dueSoon == 14, "\(first.disclosure)")
-        #expect(project.channel.received.count == 2 && project.channel.received.allSatisfy { $0.operation == .publish })
+        // Batches of 5: the 13 legal persons in 3, the 4 natural persons in 1.
+        #expect(project.channel.received.count == 4 && project.channel.received.allSatisfy { $0.operation == .publish })
         #expect(lines.first == "流水线 fazhike-penalties（法制科 行政处罚）：nightly，今天 2026-11-30")
         #expect(try project.ledger.batches(portal: "api-portal", status: .pending).isEmpty)
         #expect(try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending).count == 2)
@@ -84,24 +90,25 @@ struct EngineRunTests {
 
         let again = try project.run("2026-11-30")
         #expect(again.summary.skippedFiles == [project.input.path])
-        #expect(again.summary.feeds.values.allSatisfy { $0 == FeedCounts() } && project.channel.received.count == 2)
+        #expect(again.summary.feeds.values.allSatisfy { $0 == FeedCounts() } && project.channel.received.count == 4)
         #expect(project.live("api-portal", "penalty-legal").values.allSatisfy { $0 == 1 })
     }
 
     @Test("exactly once when the portal fails on the Nth call: the batch stays pending, the next run asks first, then sends it once")
     func failingChannel() throws {
-        for failing in 1...4 {
+        // Four batches: a status query and a send each, eight calls.
+        for failing in 1...8 {
             let channel = RecordingChannel()
             channel.fail(onCall: failing)
             let project = try Project(channel: channel)
             let first = try project.run("2026-11-30")
             let sentFirst = channel.received.count
-            if failing <= 4 { #expect(first.summary.exitStatus == 69, "call \(failing)") }
-            #expect(try project.ledger.batches(portal: "api-portal", status: .pending).count == 2 - sentFirst, "call \(failing)")
+            #expect(first.summary.exitStatus == 69, "call \(failing)")
+            #expect(try project.ledger.batches(portal: "api-portal", status: .pending).count == 4 - sentFirst, "call \(failing)")
             let second = try project.run("2026-12-01")
             #expect(second.summary.exitStatus != 69, "call \(failing)")
             // Each batch reached the portal exactly once, and the ledger knows every one as taken.
-            #expect(channel.received.count == 2 && Set(channel.received.map(\.batch)).count == 2, "call \(failing)")
+            #expect(channel.received.count == 4 && Set(channel.received.map(\.batch)).count == 4, "call \(failing)")
             #expect(try project.ledger.batches(portal: "api-portal", status: .pending).isEmpty, "call \(failing)")
             #expect(project.live("api-portal", "penalty-legal").values.allSatisfy { $0 == 1 }, "call \(failing)")
         }
@@ -118,23 +125,24 @@ struct EngineRunTests {
         #expect(Set(project.channel.received.map(\.batch)).count == project.channel.received.count)
     }
 
-    @Test("reconcile: a receipt dropped beside an outbox batch confirms it; a lost outbox file fails its batch and the records go out again")
+    @Test("reconcile: a lost outbox file fails its batch and the records go out again under the same id; a receipt dropped beside it confirms it")
     func reconcile() throws {
         let project = try Project()
         _ = try project.run("2026-11-30")
         let pending = try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending)
-        #expect(pending.count == 2)
-        try Data("已接收".utf8).write(to: URL(fileURLWithPath: pending[0].outboxPath + ".receipt"))
-        try FileManager.default.removeItem(atPath: pending[1].outboxPath)
+        let batch = try #require(pending.first)
+        try FileManager.default.removeItem(atPath: batch.outboxPath)
         // A re-run of the month reads the file again: the lost batch's records are planned again,
-        // the same records make the same batch, now on its second attempt.
+        // the same records make the same batch, now on its second attempt, delivered into today's folder.
         let (rerun, lines) = try project.run("2026-12-01", range: "2026-11-01"..."2026-11-30")
-        #expect(try project.ledger.batch(pending[0].id)?.status == .published)
-        #expect(try project.ledger.batch(pending[1].id)?.status == .pending && project.ledger.batch(pending[1].id)?.attempts == 2)
-        // Delivered again under the same batch id, into today's folder.
-        #expect(FileManager.default.fileExists(atPath: try #require(try project.ledger.batch(pending[1].id)).outboxPath))
-        #expect(lines.contains { $0.hasPrefix("警告 [outbox-file-lost] 批次 \(pending[1].id)") })
-        #expect(rerun.feeds.values.reduce(0) { $0 + $1.published } == pending[1].records)
+        let again = try #require(try project.ledger.batch(batch.id))
+        #expect(again.status == .pending && again.attempts == 2 && FileManager.default.fileExists(atPath: again.outboxPath))
+        #expect(lines.contains { $0.hasPrefix("警告 [outbox-file-lost] 批次 \(batch.id)") })
+        #expect(rerun.feeds.values.reduce(0) { $0 + $1.published } == batch.records)
+        // The clerk saves the portal's receipt beside it: the next run records it.
+        try Data("已接收".utf8).write(to: URL(fileURLWithPath: again.outboxPath + ".receipt"))
+        _ = try project.run("2026-12-02")
+        #expect(try project.ledger.batch(batch.id)?.status == .published)
     }
 
     @Test("corrections and republication: a changed record goes out as a correction on both portals; --republish sends the unchanged once a day")
@@ -145,7 +153,7 @@ struct EngineRunTests {
         let (changed, _) = try project.run("2026-12-01", range: "2026-11-01"..."2026-11-30")
         #expect(changed.feeds["api-portal/penalty-legal"]?.corrected == 1 && changed.feeds["creditchina-henan-zhengzhou/penalty-legal"]?.corrected == 1)
         #expect(changed.feeds.values.allSatisfy { $0.published == 0 })
-        #expect(project.channel.received.map(\.operation) == [.publish, .publish, .correct])
+        #expect(project.channel.received.map(\.operation) == [.publish, .publish, .publish, .publish, .correct])
         let log = project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").filter { $0.key.hasPrefix("牟城管罚〔2026〕1号") }
         #expect(log.map(\.operation) == [.publish, .correct])
 
@@ -166,7 +174,7 @@ struct EngineRunTests {
         let (dry, lines) = try project.run("2026-12-01", range: "2026-11-01"..."2026-11-30", dryRun: true)
         #expect(dry.run == nil && dry.exitStatus == 0 && dry.feeds["api-portal/penalty-legal"]?.unchanged == 13)
         #expect(lines.contains { $0.hasPrefix("（试运行，不发送）") })
-        #expect(project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").count == before && project.channel.received.count == 2)
+        #expect(project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").count == before && project.channel.received.count == 4)
     }
 
     @Test("period ends: a year on, the nightly run withdraws the ended 一般 penalties through the API channel, once")

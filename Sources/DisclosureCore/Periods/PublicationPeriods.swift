@@ -31,6 +31,9 @@ public struct PublicationPeriods: Sendable, Equatable {
     public let title: String
     /// In date order, not overlapping.
     public let regimes: [PeriodRegime]
+    /// How severity is decided when a pipeline says nothing (`default_severity`): the regimes' own
+    /// classes, with their sources in the file.
+    public var defaultSeverityRule: SeverityRule?
     /// Working days after a decision is revoked by which it must be taken down from the portals
     /// (`revocation_withdrawal_working_days`; nil: the file says nothing).
     public var revocationWithdrawalWorkingDays: Int?
@@ -187,6 +190,8 @@ public struct SeverityRule: Sendable, Equatable {
         case contains(String)
         /// The value is a number at least this large (罚款金额(万元) ≥ 10).
         case atLeast(Double)
+        /// Every value of a multi-valued cell is one of these (警告 only, or 通报批评 only).
+        case only([String])
     }
 
     public init(
@@ -241,6 +246,10 @@ public struct SeverityRule: Sendable, Equatable {
         case .atLeast(let threshold):
             guard let number = Double(value), number >= threshold else { return nil }
             return " \(value) ≥ \(Self.format(threshold))"
+        case .only(let candidates):
+            let parts = split(value)
+            guard !parts.isEmpty, parts.allSatisfy(candidates.contains) else { return nil }
+            return "只有‘\(parts.joined(separator: "、"))’"
         }
     }
 

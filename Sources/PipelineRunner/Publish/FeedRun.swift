@@ -40,7 +40,10 @@ public struct FeedRun {
             ledger: ledger, run: run, outbox: outbox, profile: profile, today: today, calendar: calendar, transcript: transcript)
         for line in try publisher.reconcile() { transcript.line(line) }
         let fingerprints = SourceFiles.fingerprints(files)
-        let intake = try FeedIntake(feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today, fingerprints: fingerprints)
+        // The publication periods apply here as in a pipeline's run (the periods file's default severity rule).
+        let intake = try FeedIntake(
+            feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today, periods: PeriodAssessor(schema: schema, rule: nil),
+            fingerprints: fingerprints)
         let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: problems)
         let report = try FileValidator.validate(files: files, schema: schema, today: today, options: options, writer: writer, records: intake)
         try writer.finish(report)
@@ -61,7 +64,8 @@ public struct FeedRun {
 
     /// The preview: every valid record, cut into batches, written under `OUT/<portal>/<date>/`.
     public func preview(files: [String]) throws -> Int32 {
-        let intake = try FeedIntake(feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today)
+        let intake = try FeedIntake(
+            feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today, periods: PeriodAssessor(schema: schema, rule: nil))
         let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: problems)
         let report = try FileValidator.validate(files: files, schema: schema, today: today, options: options, writer: writer, records: intake)
         try writer.finish(report)
@@ -84,5 +88,8 @@ public struct FeedRun {
 
     private func noteSkipped(_ spooled: SpooledFeed) {
         for line in spooled.skipLines(portalTitle: profile.title) { transcript.line(line) }
+        for skip in spooled.periodSkipped {
+            transcript.line("\(skip.file):\(skip.row): 不公示到\(profile.title)（\(spooled.feed.title)）：\(skip.reason) [period]")
+        }
     }
 }

@@ -13,9 +13,14 @@ public struct PeriodAssessor {
 
     /// nil for kinds without publication periods (permits, commitments).
     public init?(schema: PublicationSchema, pipeline: Pipeline) {
+        self.init(schema: schema, rule: pipeline.publicationPeriod)
+    }
+
+    /// - Parameter rule: the pipeline's own rule; nil: the periods file's `default_severity`, else 一般.
+    public init?(schema: PublicationSchema, rule: SeverityRule?) {
         guard let periods = PublicationPeriodsLoader.periods(forKind: schema.id) else { return nil }
         self.periods = periods
-        self.rule = pipeline.publicationPeriod ?? SeverityRule(defaultSeverity: .general)
+        self.rule = rule ?? periods.defaultSeverityRule ?? SeverityRule(defaultSeverity: .general)
         self.schema = schema
         self.dateField = schema.decisionDateField.flatMap(schema.index(of:))
     }
