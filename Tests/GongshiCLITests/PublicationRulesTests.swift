@@ -104,4 +104,20 @@ struct PublicationRulesTests {
         #expect(found == ["2 personal-data-in-text 违法事实", "4 personal-data-in-text 违法事实", "6 not-to-be-published -", "7 not-to-be-published -"], "\(found)")
         for secret in Self.secrets { #expect(!result.stdout.contains(secret), "\(secret) in validate's output") }
     }
+
+    @Test("feed --ledger applies the publication periods: a 2019-03-01 fine (before any rule: 3 years) and a 2022-06-01 fine (527号: 1 year) are over, a 警告 of 2026 is 轻微; the twins go out")
+    func periodsInFeed() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-rules-periods-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let feed = try GongshiProcess.run(
+            ["feed", "--portal", "creditchina-henan-zhengzhou", "--kind", "penalty", "--out", root.appendingPathComponent("outbox").path,
+             "--ledger", root.appendingPathComponent("ledger.sqlite").path, "--today", "2026-11-30", Fixtures.url("rules/periods.csv").path])
+        #expect(feed.status == 0, "\(feed)")
+        #expect(feed.stdout.contains("periods.csv:2: ") && feed.stdout.contains("2019年7月1日前作出的决定") && feed.stdout.contains("至 2022-03-01"))
+        #expect(feed.stdout.contains("periods.csv:3: ") && feed.stdout.contains("发改办财金〔2019〕527号，一般，至 2023-06-01"))
+        #expect(feed.stdout.contains("periods.csv:5: ") && feed.stdout.contains("不予公示（轻微）"))
+        let all = try Self.payloads(root.appendingPathComponent("outbox")).values.joined()
+        #expect(all.contains("牟城管罚〔2026〕503号") && all.contains("牟城管罚〔2026〕505号"))
+        #expect(!all.contains("牟城管罚〔2019〕501号") && !all.contains("牟城管罚〔2022〕502号") && !all.contains("牟城管罚〔2026〕504号"))
+    }
 }
