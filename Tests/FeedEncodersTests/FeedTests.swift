@@ -149,8 +149,9 @@ struct FeedTests {
         ]
         let plan = FeedBuilder.plan(feed, schema: schema, records: records)
         #expect(plan.batches.flatMap { $0 }.map(\.row) == [3])
-        #expect(plan.skipped.map(\.row) == [2])
-        #expect(plan.skipped.first?.reason.contains("第45号") == true)
+        // Kept out with their reasons, never silently: 警告 only (45号令), a code not registered by 市场监管.
+        #expect(plan.skipped.map(\.row) == [2, 5])
+        #expect(plan.skipped.first?.reason.contains("第45号") == true && plan.skipped.last?.reason.contains("首位不是 9") == true)
     }
 
     @Test("信用中国: 自然人 names masked, ID numbers never a column, 法人 names in full")
