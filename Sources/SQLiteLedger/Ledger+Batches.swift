@@ -15,8 +15,8 @@ extension Ledger {
                 sql: """
                     INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation,
                                              republish_on, batch_id, position, status, decision_date, due_on, subject_code,
-                                             subject_name, schema_version, profile_version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
+                                             subject_name, schema_version, profile_version, decision_number)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (portal, feed, record_key, content_sha256, operation, republish_on)
                     DO UPDATE SET status = 'pending', batch_id = excluded.batch_id, position = excluded.position, reason = NULL
                     WHERE publication.status = 'failed'
@@ -27,7 +27,7 @@ extension Ledger {
                     publication.previousSHA256, batch.operation.rawValue, batch.operation == .republish ? batch.createdOn : "",
                     batch.id, offset + 1, publication.decisionDate,
                     publication.dueOn, publication.subjectCode, publication.subjectName, publication.schemaVersion,
-                    publication.profileVersion,
+                    publication.profileVersion, DecisionKey.number(publication.key),
                 ])
                 guard db.changesCount == 1 else {
                     throw LedgerError.database("publication of \(publication.key) on \(batch.portal)/\(batch.feed) is already recorded")

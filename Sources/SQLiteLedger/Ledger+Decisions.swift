@@ -66,20 +66,18 @@ extension Ledger: DecisionLedger {
 
     public func forEachDecision(scope: DecisionScope, _ body: (DecisionDeadline) throws -> Void) throws(LedgerError) {
         try read { db in
-            // A publication is the decision's when its key is the number, or starts with the number and "|".
+            // A publication is the decision's when its key is the number, or starts with the number and
+            // "|" (`publication.decision_number`, set when it is recorded; indexed).
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT d.kind, d.number, dp.portal, d.pipeline, d.decision_date, dp.due_on,
                         (SELECT min(p.published_on) FROM publication p WHERE p.kind = d.kind AND p.portal = dp.portal
-                            AND (p.record_key = d.number OR (p.record_key > d.number || '|' AND p.record_key < d.number || '}'))
-                            AND p.status IN ('published', 'withdrawn') AND p.published_on IS NOT NULL),
+                            AND p.decision_number = d.number AND p.status IN ('published', 'withdrawn') AND p.published_on IS NOT NULL),
                         EXISTS (SELECT 1 FROM publication p WHERE p.kind = d.kind AND p.portal = dp.portal
-                            AND (p.record_key = d.number OR (p.record_key > d.number || '|' AND p.record_key < d.number || '}'))
-                            AND p.status = 'pending'),
+                            AND p.decision_number = d.number AND p.status = 'pending'),
                         EXISTS (SELECT 1 FROM publication p WHERE p.kind = d.kind AND p.portal = dp.portal
-                            AND (p.record_key = d.number OR (p.record_key > d.number || '|' AND p.record_key < d.number || '}'))
-                            AND p.status = 'withdrawn'),
+                            AND p.decision_number = d.number AND p.status = 'withdrawn'),
                         d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on
                     FROM decision d JOIN decision_portal dp USING (kind, number)
                     WHERE 1 \(Self.scopeCondition(scope, alias: "dp", decision: "d"))

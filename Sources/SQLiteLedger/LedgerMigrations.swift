@@ -295,7 +295,10 @@ enum LedgerMigrations {
                     PRIMARY KEY (kind, number, portal),
                     FOREIGN KEY (kind, number) REFERENCES decision(kind, number)
                 );
-                CREATE INDEX publication_by_kind_key ON publication(kind, portal, record_key);
+                ALTER TABLE publication ADD COLUMN decision_number TEXT;
+                UPDATE publication SET decision_number = CASE WHEN instr(record_key, '|') > 0
+                    THEN substr(record_key, 1, instr(record_key, '|') - 1) ELSE record_key END;
+                CREATE INDEX publication_by_decision ON publication(kind, portal, decision_number);
                 ALTER TABLE source_file ADD COLUMN unidentifiable INTEGER CHECK (unidentifiable >= 0);
                 """)
         }

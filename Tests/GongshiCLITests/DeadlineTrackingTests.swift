@@ -46,8 +46,7 @@ struct DeadlineTrackingTests {
 
         /// The run's JSON report, named on its standard output.
         func report(_ result: GongshiProcess.Result) throws -> [String: Any] {
-            let path = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("报告：") }).dropFirst(3)
-            return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: String(path)))) as? [String: Any])
+            try #require(try result.runReport(), "\(result)")
         }
 
         func status(_ today: String, calendar: Bool = false) throws -> (result: GongshiProcess.Result, json: [String: Any]) {

@@ -33,40 +33,20 @@ struct PublicationRulesTests {
 
     @Test("run: personal data hidden in free text, a minor and a withheld decision not published, the twins published; counted with reasons")
     func throughRun() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-rules-\(UUID().uuidString)")
-        for folder in ["pipelines", "inbox"] {
-            try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
-        }
-        try FileManager.default.copyItem(at: Fixtures.url(Self.input), to: root.appendingPathComponent("inbox/penalties.csv"))
-        let pipeline = root.appendingPathComponent("pipelines/rules.yaml").path
-        try """
-            title: 法制科 行政处罚
-            department: 法制科
-            kind: penalty
-            sources:
-              - path: inbox/*.csv
-                encoding: utf-8
-            portals:
-              - profile: creditchina-henan-zhengzhou
-                transport: {kind: outbox}
-              - profile: gsxt
-                transport: {kind: outbox}
-            ledger: var/ledger.sqlite
-            outbox: var/outbox
-            reports: var/reports
-
-            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let project = try OutboxProject(id: "rules", portals: ["creditchina-henan-zhengzhou", "gsxt"])
+        try project.add(Self.input, as: "penalties.csv")
+        let root = project.root
+        let pipeline = project.pipeline
         let run = try GongshiProcess.run(["run", pipeline, "--today", "2026-11-12"], directory: root)
         #expect(run.status == 0, "\(run)")
         for secret in Self.secrets { #expect(!run.stdout.contains(secret) && !run.stderr.contains(secret), "\(secret) in the run's output") }
-        let payloads = try Self.payloads(root.appendingPathComponent("var/outbox"))
+        let payloads = try project.payloads()
         #expect(payloads.keys.contains { $0.hasPrefix("gsxt-") } && payloads.keys.contains { $0.hasPrefix("creditchina-") })
         Self.expectPublicationRules(payloads, legalFeeds: 2)
         // Each one not published is counted with its reason: the run names them, the register counts them.
         #expect(run.stdout.contains("未满 18 周岁（未成年人），依法不予公示 [portal-excluded]"), "\(run.stdout)")
         #expect(run.stdout.contains("部门标注不予公示：涉及商业秘密 [portal-excluded]"))
-        let reportPath = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("报告：") }).dropFirst(3)
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: String(reportPath)))) as? [String: Any])
+        let report = try #require(try run.runReport())
         let disclosure = try #require(report["disclosure"] as? [String: Any])
         // 信用中国: the minor and the withheld; gsxt: the three natural persons (not its records) and the withheld.
         #expect(disclosure["not_to_publish"] as? Int == 6, "\(disclosure)")
@@ -74,7 +54,7 @@ struct PublicationRulesTests {
         #expect(lines.contains { ($0["reason"] as? String)?.contains("未成年人") == true && $0["decision_number"] as? String == "牟城管罚〔2026〕405号" })
         #expect(lines.contains { ($0["reason"] as? String)?.contains("涉及商业秘密") == true && $0["decision_number"] as? String == "牟城管罚〔2026〕406号" })
         #expect((report["excluded"] as? [String: Int])?["creditchina-henan-zhengzhou/penalty-natural"] == 1, "\(report["excluded"] ?? "")")
-        let reportText = try String(contentsOfFile: String(reportPath), encoding: .utf8)
+        let reportText = String(decoding: try JSONSerialization.data(withJSONObject: report), as: UTF8.self)
         for secret in Self.secrets { #expect(!reportText.contains(secret), "\(secret) in the report") }
     }
 

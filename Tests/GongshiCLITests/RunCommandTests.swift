@@ -59,8 +59,7 @@ struct RunCommandTests {
 
     /// The run's JSON report, named on its standard output.
     static func report(of result: GongshiProcess.Result) throws -> [String: Any] {
-        let path = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("报告：") }).dropFirst(3)
-        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: String(path)))) as? [String: Any])
+        try #require(try result.runReport(), "\(result)")
     }
 
     /// Every (portal, feed, key) has exactly one current publication, and none is pending.

@@ -30,6 +30,7 @@ public enum PersonalDataScreen {
     public static func mayContain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var digits = 0
         var index = 0
+        let count = bytes.count
         // A run of 7–9 digits is a landline only after a hyphen or a word that says so.
         var contactWord: Bool?
         func hasContactWord() -> Bool {
@@ -38,28 +39,40 @@ public enum PersonalDataScreen {
             contactWord = found
             return found
         }
-        while index < bytes.count {
+        // One pass, a character at a time: most of a Chinese text is three-byte characters, looked
+        // at once each (住 E4 BD 8F, 址 E5 9D 80, a full-width digit EF BC 90–99), not byte by byte.
+        while index < count {
             let byte = bytes[index]
-            if byte >= 0x30 && byte <= 0x39 {
-                digits += 1
-                if digits >= 10 { return true }
-                if digits >= 7 {
-                    let before = index - digits
-                    if before >= 0 && (bytes[before] == 0x2D || (before >= 2 && bytes[before - 2] == 0xEF && bytes[before - 1] == 0xBC && bytes[before] == 0x8D)) {
-                        return true
+            if byte < 0x80 {
+                if byte &- 0x30 < 10 {
+                    digits += 1
+                    if digits >= 10 { return true }
+                    if digits >= 7 {
+                        let before = index - digits
+                        if before >= 0 && (bytes[before] == 0x2D || (before >= 2 && bytes[before - 2] == 0xEF && bytes[before - 1] == 0xBC && bytes[before] == 0x8D)) {
+                            return true
+                        }
+                        if hasContactWord() { return true }
                     }
-                    if hasContactWord() { return true }
+                } else {
+                    digits = 0
+                    if byte == 0x40 { return true }  // @
                 }
+                index += 1
+            } else if byte >= 0xE0 && byte < 0xF0 {
+                digits = 0
+                if index + 2 < count {
+                    let b1 = bytes[index + 1]
+                    let b2 = bytes[index + 2]
+                    if byte == 0xEF && b1 == 0xBC && b2 >= 0x90 && b2 <= 0x99 { return true }  // a full-width digit
+                    if byte == 0xE4 && b1 == 0xBD && b2 == 0x8F { return true }  // 住
+                    if byte == 0xE5 && b1 == 0x9D && b2 == 0x80 { return true }  // 址
+                }
+                index += 3
             } else {
                 digits = 0
-                if byte == 0x40 { return true }  // @
-                if byte == 0xEF, index + 2 < bytes.count, bytes[index + 1] == 0xBC, bytes[index + 2] >= 0x90, bytes[index + 2] <= 0x99 {
-                    return true  // a full-width digit
-                }
-                if byte == 0xE4, index + 2 < bytes.count, bytes[index + 1] == 0xBD, bytes[index + 2] == 0x8F { return true }  // 住
-                if byte == 0xE5, index + 2 < bytes.count, bytes[index + 1] == 0x9D, bytes[index + 2] == 0x80 { return true }  // 址
+                index += byte >= 0xF0 ? 4 : byte >= 0xC0 ? 2 : 1
             }
-            index += 1
         }
         return false
     }

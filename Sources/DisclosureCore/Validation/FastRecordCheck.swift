@@ -74,6 +74,9 @@ public struct FastRecordCheck {
     /// left to the full check, which words the warning.
     private let screened: [Bool]
     private let nameField: Int?
+    /// The category cell that makes a subject a natural person (whose own name is screened).
+    private let naturalField: Int?
+    private let naturalValue: [UInt8]
     private let idField: Int?
     private let withholdField: Int?
     /// 万元 fields and the text that states the amount in 元: a text holding the field's digits and 元 is left to the full check.
@@ -95,6 +98,8 @@ public struct FastRecordCheck {
         let rules = PublicationRules(schema)
         self.screened = schema.fields.indices.map { rules.screenedFields.contains($0) }
         self.nameField = rules.nameField
+        self.naturalField = rules.naturalField
+        self.naturalValue = Array(rules.naturalValue.utf8)
         self.idField = rules.naturalField == nil ? nil : rules.idField
         self.withholdField = rules.withholdField
         self.amountChecks = schema.fields.enumerated().compactMap { index, field in
@@ -109,20 +114,26 @@ public struct FastRecordCheck {
         if let withholdField, ranges[withholdField] != nil { return true }
         for (amount, text) in amountChecks {
             guard let amountRange = ranges[amount], let textRange = ranges[text] else { continue }
-            let needle = Array(buffer[amountRange]) + [0xE5, 0x85, 0x83]  // the digits, then 元
-            if Bytes.contains(UnsafeBufferPointer(rebasing: buffer[textRange]), needle) { return true }
+            // The 万元 figure's digits, then 元.
+            if Bytes.contains(
+                UnsafeBufferPointer(rebasing: buffer[textRange]), UnsafeBufferPointer(rebasing: buffer[amountRange]), then: (0xE5, 0x85, 0x83))
+            {
+                return true
+            }
         }
         if let idField, let range = ranges[idField], range.count == 18 {
             var year = 0
             for byte in buffer[(range.lowerBound + 6)..<(range.lowerBound + 10)] { year = year * 10 + Int(byte) - 0x30 }
             if year >= todayDate.year - 19 { return true }
         }
-        let name = nameField.flatMap { ranges[$0] }.map { UnsafeBufferPointer(rebasing: buffer[$0]) }
+        // The subject's own name matters in a natural person's texts only.
+        let natural = naturalField.flatMap { ranges[$0] }.map { buffer[$0].elementsEqual(naturalValue) } ?? false
+        let name = natural ? nameField.flatMap { ranges[$0] }.map { UnsafeBufferPointer(rebasing: buffer[$0]) } : nil
         for index in plans.indices where screened[index] {
             guard let range = ranges[index] else { continue }
             let cell = UnsafeBufferPointer(rebasing: buffer[range])
             if PersonalDataScreen.mayContain(cell) { return true }
-            if let name, name.count >= 2, Bytes.contains(cell, Array(name)) { return true }
+            if let name, name.count >= 2, Bytes.contains(cell, name) { return true }
         }
         return false
     }
@@ -558,6 +569,28 @@ enum Bytes {
     }
 
     /// Whether `needle` occurs in `haystack` (on UTF-8 bytes a match is always on character boundaries).
+    /// Whether `needle` occurs in `haystack`, followed by `then` (the three bytes of 元, say): on
+    /// buffers, without making arrays (called per text cell of every record).
+    static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>, then: (UInt8, UInt8, UInt8)? = nil) -> Bool {
+        let tail = then == nil ? 0 : 3
+        guard let first = needle.first, needle.count + tail <= haystack.count else { return needle.isEmpty }
+        var start = 0
+        let last = haystack.count - needle.count - tail
+        while start <= last {
+            if haystack[start] == first {
+                var index = 1
+                while index < needle.count && haystack[start + index] == needle[index] { index += 1 }
+                if index == needle.count {
+                    guard let then else { return true }
+                    let at = start + needle.count
+                    if haystack[at] == then.0 && haystack[at + 1] == then.1 && haystack[at + 2] == then.2 { return true }
+                }
+            }
+            start += 1
+        }
+        return false
+    }
+
     static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
         for start in 0...(haystack.count - needle.count)

@@ -1,0 +1,60 @@
+public import Foundation
+
+extension GongshiProcess.Result {
+    /// The JSON report a `gongshi run` named on its standard output (`报告：PATH`), or nil.
+    public func runReport() throws -> [String: Any]? {
+        guard let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix("报告：") }) else { return nil }
+        let path = String(line.dropFirst(3))
+        return try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+    }
+}
+
+/// A project folder with one penalty pipeline whose portals all deliver into the outbox, and an
+/// empty inbox (`inbox/*.csv`, UTF-8): the shape the end-to-end tests of a run start from.
+public struct OutboxProject: Sendable {
+    public let root: URL
+    public var pipeline: String { root.appendingPathComponent("pipelines/\(id).yaml").path }
+    public var inbox: URL { root.appendingPathComponent("inbox") }
+    public var outbox: URL { root.appendingPathComponent("var/outbox") }
+    let id: String
+
+    public init(id: String, portals: [String]) throws {
+        self.id = id
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-\(id)-\(UUID().uuidString)")
+        for folder in ["pipelines", "inbox"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        let portalLines = portals.map { "  - profile: \($0)\n    transport: {kind: outbox}" }.joined(separator: "\n")
+        try """
+            title: 法制科 行政处罚
+            department: 法制科
+            kind: penalty
+            sources:
+              - path: inbox/*.csv
+                encoding: utf-8
+            portals:
+            \(portalLines)
+            ledger: var/ledger.sqlite
+            outbox: var/outbox
+            reports: var/reports
+
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+    }
+
+    /// Puts a fixture into the inbox.
+    public func add(_ fixture: String, as name: String? = nil) throws {
+        let source = Fixtures.url(fixture)
+        try FileManager.default.copyItem(at: source, to: inbox.appendingPathComponent(name ?? source.lastPathComponent))
+    }
+
+    /// Every payload under the outbox (manifests apart), by file name.
+    public func payloads() throws -> [String: String] {
+        var found: [String: String] = [:]
+        let walker = FileManager.default.enumerator(at: outbox, includingPropertiesForKeys: nil)
+        while let url = walker?.nextObject() as? URL {
+            guard ["csv", "xml", "jsonl"].contains(url.pathExtension) else { continue }
+            found[url.lastPathComponent] = try String(contentsOf: url, encoding: .utf8)
+        }
+        return found
+    }
+}
