@@ -54,8 +54,8 @@ extension Gongshi {
                 try builder.build(ledger: ledger, from: start, to: end, title: "双公示报告 \(start) 至 \(end)")
             }
             let folder = out ?? first.resolve(first.pipeline.reports)
-            let paths = try ReportFiles.write(report, folder: folder, name: "report-\(start)-\(end)")
-            ReportFiles.printHeadline(report)
+            let paths = try PipelineRunner.ReportFiles.write(report, folder: folder, name: "report-\(start)-\(end)")
+            ReportHeadline.printHeadline(report)
             Output.answer("报告：\(paths.json)")
             Output.answer("报告（网页）：\(paths.html)")
             if let ended = report.deadlineCounts[DeadlineLine.State.calendarEnded.rawValue], ended > 0 {
@@ -67,21 +67,8 @@ extension Gongshi {
     }
 }
 
-/// Writes a report's two copies, and prints its headline figures.
-enum ReportFiles {
-    static func write(_ report: CreditReport, folder: String, name: String) throws -> (json: String, html: String) {
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw CommandFailure(status: ExitStatus.cantCreate, code: "report-unwritable", message: "无法创建报告目录 \(folder)")
-        }
-        let json = (folder as NSString).appendingPathComponent(name + ".json")
-        let html = (folder as NSString).appendingPathComponent(name + ".html")
-        try SecureFile.write(try report.json(), to: json)
-        try SecureFile.write(Array(ReportHTML.render(report).utf8), to: html)
-        return (json, html)
-    }
-
+/// Prints a report's headline figures.
+enum ReportHeadline {
     static func printHeadline(_ report: CreditReport) {
         for department in report.departments {
             Output.answer(
