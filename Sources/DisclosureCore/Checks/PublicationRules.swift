@@ -47,7 +47,13 @@ public struct PublicationRules: Sendable {
     /// A text field's value with the personal data in it hidden, and what was found.
     public func screen(_ index: Int, _ value: String, _ values: [String?]) -> (text: String, kinds: [PersonalDataScreen.Kind]) {
         guard screenedFields.contains(index) else { return (value, []) }
-        return PersonalDataScreen.screen(value, personName: personName(values))
+        let name = personName(values)
+        // Most texts hold nothing: said on their bytes, before any character is made (every feed
+        // row of every record comes here).
+        var bytes = value
+        let may = bytes.withUTF8 { PersonalDataScreen.mayContain($0) }
+        guard may || (name.map { $0.count >= 2 && value.contains($0) } ?? false) else { return (value, []) }
+        return PersonalDataScreen.screen(value, personName: name)
     }
 
     /// Whether the subject was under 18 on the decision date, by the birth date in an 18- or
