@@ -83,7 +83,14 @@ public enum PortalProfileLoader {
             }
             let mask = parseMask(columnKeys["mask"], &reader)
             let maskWhen = columnKeys["mask_when"].flatMap { parseRule($0, schema: schema, needsReason: false, &reader) }
-            if schema.fields[index].personal {
+            // A field personal only for natural persons, in a feed whose include rules take none.
+            let noNaturalPersons = schema.naturalPerson.map { natural in
+                include.contains { rule in
+                    guard rule.field == natural.field, case .oneOf(let values) = rule.match else { return false }
+                    return !values.contains(natural.value)
+                }
+            } ?? false
+            if schema.fields[index].personal, !(schema.fields[index].personalForNaturalPersonOnly && noNaturalPersons) {
                 // Personal data is never published in full: at most a masked form, for every record.
                 guard case .keep(let first, let last) = mask, first + last <= 10, maskWhen == nil else {
                     reader.report(

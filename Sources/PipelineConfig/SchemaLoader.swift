@@ -12,7 +12,7 @@ public enum SchemaLoader {
         "name", "code", "aliases", "type", "required", "required_when", "max_length", "personal", "note",
         "values", "multiple", "separators", "other_prefix",
         "not_after", "not_before", "warn_if_before", "long_term",
-        "max_scale", "minimum", "warn_at_least", "amount_text",
+        "max_scale", "minimum", "warn_at_least", "amount_text", "embeds_date",
         "check",
     ]
     /// Keys that only fit one field type.
@@ -98,7 +98,12 @@ public enum SchemaLoader {
         field.required = reader.bool(keys["required"], "required") ?? false
         field.requiredWhen = parseConditions(keys["required_when"], &reader)
         field.maxLength = reader.int(keys["max_length"], "max_length", minimum: 1)
-        field.personal = reader.bool(keys["personal"], "personal") ?? false
+        if keys["personal"]?.scalar?.string == "natural_person" {
+            field.personal = true
+            field.personalForNaturalPersonOnly = true
+        } else {
+            field.personal = reader.bool(keys["personal"], "personal") ?? false
+        }
         field.values = reader.strings(keys["values"], "values") ?? []
         field.multiple = reader.bool(keys["multiple"], "multiple") ?? false
         field.separators = reader.strings(keys["separators"], "separators") ?? []
@@ -129,6 +134,14 @@ public enum SchemaLoader {
         field.minimum = decimal(keys["minimum"], "minimum", &reader)
         field.warnAtLeast = decimal(keys["warn_at_least"], "warn_at_least", &reader)
         field.amountText = reader.string(keys["amount_text"], "amount_text")
+        if let node = keys["embeds_date"] {
+            let inner = reader.mapping(node, known: ["field", "offset"], what: "embeds_date ")
+            if let other = reader.string(inner["field"], "field"), let offset = reader.int(inner["offset"], "offset", minimum: 0) {
+                field.embedsDate = (other, offset)
+            } else {
+                reader.report("schema-missing-key", node, "embeds_date 需要 field 和 offset")
+            }
+        }
         if let check = keys["check"] {
             field.check = parseCheck(check, field: name, document: document, &reader)
         }
@@ -222,12 +235,15 @@ public enum SchemaLoader {
             for (typeNode, formatNode) in formatsNode {
                 let type = typeNode.string ?? ""
                 let formatKeys = reader.mapping(formatNode, known: ["check", "pattern"], what: "证件格式 ")
-                if reader.string(formatKeys["check"], "check") == "gb11643" {
+                let check = reader.string(formatKeys["check"], "check")
+                if check == "gb11643" {
                     formats[type] = .residentID
+                } else if check == "gb32100" {
+                    formats[type] = .creditCode
                 } else if let pattern = reader.string(formatKeys["pattern"], "pattern"), compiles(pattern, formatNode, &reader) {
                     formats[type] = .pattern(pattern)
                 } else if formatKeys["pattern"] == nil {
-                    reader.report("schema-bad-value", formatNode, "证件类型“\(type)”的格式应为 {check: gb11643} 或 {pattern: 正则表达式}")
+                    reader.report("schema-bad-value", formatNode, "证件类型“\(type)”的格式应为 {check: gb11643}、{check: gb32100} 或 {pattern: 正则表达式}")
                 }
             }
             return .identityDocument(typeField: typeField, formats: formats)
@@ -275,6 +291,7 @@ public enum SchemaLoader {
             for condition in field.requiredWhen { require(condition.field, node, "字段“\(field.name)”的 required_when ") }
             for other in field.notBefore + field.warnIfBefore { require(other, node, "字段“\(field.name)”的日期顺序") }
             if let text = field.amountText { require(text, node, "字段“\(field.name)”的 amount_text ") }
+            if let embedded = field.embedsDate { require(embedded.field, node, "字段“\(field.name)”的 embeds_date ") }
             switch field.check {
             case .creditCode(let rule):
                 for other in [rule.placeholderRequires, rule.categoryField].compactMap({ $0 }) {

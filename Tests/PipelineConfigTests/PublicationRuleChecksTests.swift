@@ -2,6 +2,7 @@ import DisclosureCore
 import Foundation
 import GongshiTesting
 import PipelineConfig
+import SourceDecoders
 import Testing
 import WorkingDayCalendar
 
@@ -87,5 +88,38 @@ struct PublicationRuleChecksTests {
         var legal = values("410122200811300011", "2026-11-29")
         legal[schema.index(of: "行政相对人类别")!] = "法人及非法人组织"
         #expect(rules.isMinor(legal) == nil)
+    }
+}
+
+/// 信用承诺: a legal person's 承诺人代码 is a 统一社会信用代码 with its check character, and the date
+/// inside 承诺编码 is 承诺作出日期.
+@Suite("Commitment checks")
+struct CommitmentChecksTests {
+    static func types(_ changes: [String: String]) throws -> [String] {
+        let schema = try SchemaLoader.load(try #require(SchemaDocument.bundled("publication/credit-commitment.v1.yaml"))).get()
+        let bytes = [UInt8](try Data(contentsOf: Fixtures.url("validate/commitment/valid.csv")))
+        var rows: [[String]] = []
+        var scanner = CSVScanner()
+        try scanner.consume(bytes) { (row: CSVRow) in rows.append(row.cells) }
+        try scanner.finish { (row: CSVRow) in rows.append(row.cells) }
+        let header = rows[0]
+        let column = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
+        var cells = try #require(rows.dropFirst().first { $0[column["承诺人类别"]!] == "法人及非法人组织" })
+        for (name, value) in changes { cells[try #require(column[name])] = value }
+        let testCase = FastCheckAgreementTests.Case(schema: schema, header: header, rows: [cells])
+        let (fast, issues) = try FastCheckAgreementTests.judge(cells, testCase, today: PublicationRuleChecksTests.today)
+        #expect(!fast || issues.isEmpty, "fast said clean, the full check found \(issues.map(\.type))")
+        return issues.map(\.type)
+    }
+
+    @Test("a legal person's 承诺人代码 is checked to its check character; the twin is clean")
+    func creditCode() throws {
+        #expect(try Self.types([:]).isEmpty)
+        #expect(try Self.types(["承诺人代码": "91410100MA40Q8R26X"]).contains("credit-code-check-character"))
+    }
+
+    @Test("the date inside 承诺编码 agrees with 承诺作出日期")
+    func embeddedDate() throws {
+        #expect(try Self.types(["承诺编码": "41012220261121000001"]).contains("embedded-date-mismatch"))
     }
 }

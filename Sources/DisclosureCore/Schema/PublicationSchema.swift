@@ -80,6 +80,9 @@ public struct FieldSpec: Sendable {
     public var maxLength: Int?
     /// Personal data (ID numbers): masked wherever gongshi shows the value.
     public var personal = false
+    /// Personal only for a natural person (one column for a company's 统一社会信用代码 and a person's
+    /// ID number): a feed that takes no natural person may publish it (`personal: natural_person`).
+    public var personalForNaturalPersonOnly = false
 
     // MARK: enumeration
     public var values: [String] = []
@@ -106,6 +109,9 @@ public struct FieldSpec: Sendable {
     public var minimum: DecimalText?
     /// A value at least this large is a warning (元 entered as 万元).
     public var warnAtLeast: DecimalText?
+    /// The date field whose day this code holds, as `YYYYMMDD` at this offset (承诺编码 holds
+    /// 承诺作出日期 at 6): they must agree (`embeds_date: {field, offset}`).
+    public var embedsDate: (field: String, offset: Int)?
     /// A text field that states the same amount in 元 (处罚内容 “罚款2000元”): a 万元 value that equals
     /// an amount in 元 there is an error (`amount_text`).
     public var amountText: String?
@@ -155,6 +161,8 @@ public enum IdentityFormat: Sendable, Equatable {
     case residentID
     /// A regular expression the whole number must match.
     case pattern(String)
+    /// 统一社会信用代码, GB 32100: characters and check character.
+    case creditCode
 }
 
 /// The settings of the 统一社会信用代码 check.

@@ -81,6 +81,8 @@ public struct FastRecordCheck {
     private let withholdField: Int?
     /// 万元 fields and the text that states the amount in 元: a text holding the field's digits and 元 is left to the full check.
     private let amountChecks: [(amount: Int, text: Int)]
+    /// Codes that hold a date field's day at an offset (承诺编码): checked on the bytes.
+    private let embeddedDates: [(code: Int, date: Int, offset: Int)]
     // Scratch space, reused from record to record.
     private var ranges: [Range<Int>?]
     private var dates: [Int]
@@ -102,6 +104,9 @@ public struct FastRecordCheck {
         self.naturalValue = Array(rules.naturalValue.utf8)
         self.idField = rules.naturalField == nil ? nil : rules.idField
         self.withholdField = rules.withholdField
+        self.embeddedDates = schema.fields.enumerated().compactMap { index, field in
+            field.embedsDate.flatMap { embedded in schema.index(of: embedded.field).map { (index, $0, embedded.offset) } }
+        }
         self.amountChecks = schema.fields.enumerated().compactMap { index, field in
             field.amountText.flatMap(schema.index(of:)).map { (index, $0) }
         }
@@ -112,6 +117,14 @@ public struct FastRecordCheck {
     /// than 19 years before today (maybe a minor at the decision date).
     private func mayConcernPublication(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         if let withholdField, ranges[withholdField] != nil { return true }
+        for (code, date, offset) in embeddedDates {
+            // YYYY/MM/DD (a clean date) against the code's YYYYMMDD at `offset`.
+            guard let codeRange = ranges[code], let dateRange = ranges[date], dateRange.count == 10 else { continue }
+            guard codeRange.count >= offset + 8 else { return true }
+            let c = codeRange.lowerBound + offset
+            let d = dateRange.lowerBound
+            for (i, j) in [(0, 0), (1, 1), (2, 2), (3, 3), (4, 5), (5, 6), (6, 8), (7, 9)] where buffer[c + i] != buffer[d + j] { return true }
+        }
         for (amount, text) in amountChecks {
             guard let amountRange = ranges[amount], let textRange = ranges[text] else { continue }
             // The 万元 figure's digits, then 元.
@@ -221,6 +234,8 @@ public struct FastRecordCheck {
                 switch format.format {
                 case .residentID:
                     guard ResidentIDNumber.isValid18(cell, today: todayDate) else { return false }
+                case .creditCode:
+                    guard Bytes.creditCodeIsValid(cell) else { return false }
                 case .pattern:
                     guard let regex = format.regex, (try? regex.wholeMatch(in: String(decoding: cell, as: UTF8.self))) != nil
                     else { return false }

@@ -132,6 +132,18 @@ public struct RecordValidator {
                     zh: "以 \(value.first.map(String.init) ?? "") 开头，电子表格会当作公式执行：公示文件中在前面加一个单引号（'）",
                     en: "starts like a spreadsheet formula: written with a leading apostrophe in CSV feeds"))
             }
+            if let embedded = fields[index].embedsDate, let dateIndex = schema.index(of: embedded.field), let text = values[dateIndex],
+                let date = try? CalendarDate.parse(text)
+            {
+                let digits = Array(value.utf8)
+                let expected = Array(date.description.replacing("-", with: "").utf8)
+                if digits.count >= embedded.offset + 8, !digits[embedded.offset..<(embedded.offset + 8)].elementsEqual(expected) {
+                    issues.append(.init(
+                        "embedded-date-mismatch", field: fields[index], value: value,
+                        zh: "第 \(embedded.offset + 1)–\(embedded.offset + 8) 位的日期与\(embedded.field) \(date) 不一致",
+                        en: "characters \(embedded.offset + 1)–\(embedded.offset + 8) do not match \(embedded.field) \(date)"))
+                }
+            }
             if let textName = fields[index].amountText, let textIndex = schema.index(of: textName), let text = values[textIndex],
                 let amount = Double(value), amount > 0, Self.yuanAmounts(text).contains(amount)
             {
@@ -495,6 +507,11 @@ public struct RecordValidator {
                 issues.append(.init(
                     "id-document-format", field: field, value: value,
                     zh: "号码不符合“\(type)”的格式", en: "the number does not have the format of “\(type)”"))
+            }
+        case .creditCode:
+            if let problem = CreditCode.problem(in: value) {
+                let (code, zh, en) = problem.explanation
+                issues.append(.init(code, field: field, value: value, zh: "统一社会信用代码不正确：\(zh)", en: "invalid unified social credit code: \(en)"))
             }
         }
     }
