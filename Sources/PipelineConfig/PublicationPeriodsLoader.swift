@@ -27,7 +27,7 @@ internal import Yams
 public enum PublicationPeriodsLoader {
     static let topKeys = [
         "id", "version", "kind", "title", "counted_from", "note", "source", "regimes", "revocation_withdrawal_working_days",
-        "revocation_source", "default_severity",
+        "revocation_source", "default_severity", "publication_end_field",
     ]
     static let regimeKeys = ["id", "title", "from", "to", "source", "note", "periods", "domain_minimums"]
     static let ruleKeys = ["minimum_months", "maximum_months", "published", "not_repairable_domains", "source", "note"]
@@ -82,6 +82,7 @@ public enum PublicationPeriodsLoader {
             id: id, version: version, kind: kind, title: reader.string(top["title"], "title") ?? id, regimes: regimes.map(\.regime),
             revocationWithdrawalWorkingDays: revocation)
         periods.defaultSeverityRule = defaultRule
+        periods.publicationEndField = reader.string(top["publication_end_field"], "publication_end_field")
         return .success(periods)
     }
 

@@ -99,5 +99,8 @@ struct PublicationRulesTests {
         let all = try Self.payloads(root.appendingPathComponent("outbox")).values.joined()
         #expect(all.contains("牟城管罚〔2026〕503号") && all.contains("牟城管罚〔2026〕505号"))
         #expect(!all.contains("牟城管罚〔2019〕501号") && !all.contains("牟城管罚〔2022〕502号") && !all.contains("牟城管罚〔2026〕504号"))
+        // 公示截止期, left empty by the department, is the computed end (一般 under the 2026 rule: a year).
+        let row = try #require(all.split(whereSeparator: \.isNewline).first { $0.contains("牟城管罚〔2026〕503号") })
+        #expect(row.contains("2026/11/10,2027/11/10,2027/11/10,"), "\(row)")
     }
 }

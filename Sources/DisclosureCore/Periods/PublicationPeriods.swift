@@ -34,6 +34,9 @@ public struct PublicationPeriods: Sendable, Equatable {
     /// How severity is decided when a pipeline says nothing (`default_severity`): the regimes' own
     /// classes, with their sources in the file.
     public var defaultSeverityRule: SeverityRule?
+    /// The schema field that states when publication ends (公示截止期): filled from the computed
+    /// period when the department left it empty (`publication_end_field`).
+    public var publicationEndField: String?
     /// Working days after a decision is revoked by which it must be taken down from the portals
     /// (`revocation_withdrawal_working_days`; nil: the file says nothing).
     public var revocationWithdrawalWorkingDays: Int?

@@ -25,6 +25,17 @@ public struct PeriodAssessor {
         self.dateField = schema.decisionDateField.flatMap(schema.index(of:))
     }
 
+    /// The record with 公示截止期 filled from its period, when the department left it empty: the day
+    /// publication ends, as the portal shows it (`YYYY/MM/DD`).
+    public func withPublicationEnd(_ record: ValidRecord, _ period: RecordPeriod?) -> ValidRecord {
+        guard let field = periods.publicationEndField, let index = schema.index(of: field), index < record.values.count,
+            record.values[index] == nil, let ends = period?.expiresOn, period?.repairFrom != nil
+        else { return record }
+        var values = record.values
+        values[index] = ends.replacing("-", with: "/")
+        return ValidRecord(file: record.file, row: record.row, values: values)
+    }
+
     public func period(_ record: ValidRecord) -> RecordPeriod? {
         var values: [String: String] = [:]
         for (index, field) in schema.fields.enumerated() where index < record.values.count {

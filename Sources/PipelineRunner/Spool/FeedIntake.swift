@@ -131,6 +131,7 @@ public final class FeedIntake: RecordSink {
             }
             let notToSend = periods?.reasonNotToSend(period, today: today)
             var placed: [String: String?] = [:]  // portal → nil (to publish) or why not
+            let record = periods?.withPublicationEnd(record, period) ?? record
             for spooled in feeds {
                 let place = spooled.shaper.place(record)
                 switch place {
