@@ -10,7 +10,7 @@ import WorkingDayCalendar
 /// full validator agree on both (``FastCheckAgreementTests/judge(_:_:today:)``).
 @Suite("Publication rule checks")
 struct PublicationRuleChecksTests {
-    static let today = try! CalendarDate.parse("2026-11-30")
+    static let today = CalendarDate(year: 2026, month: 11, day: 30)!
 
     /// The first valid penalty row of the given category, with some cells changed.
     static func row(_ category: String, _ changes: [String: String]) throws -> ([String], FastCheckAgreementTests.Case) {
