@@ -35,7 +35,7 @@ public enum PersonalDataScreen {
         var contactWord: Bool?
         func hasContactWord() -> Bool {
             if let contactWord { return contactWord }
-            let found = contactWords.contains { word in Self.contains(bytes, word) }
+            let found = contactWords.contains { word in Bytes.contains(bytes, word) }
             contactWord = found
             return found
         }
@@ -78,14 +78,6 @@ public enum PersonalDataScreen {
     }
 
     static let contactWords: [[UInt8]] = ["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"].map { Array($0.utf8) }
-
-    static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard needle.count <= haystack.count else { return false }
-        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
-        }
-        return false
-    }
 
     /// The personal data in `text`, in order, not overlapping.
     ///

@@ -104,11 +104,8 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
             + "完整率 \(Self.percent(completeness))（\(completeness.numerator)/\(completeness.denominator)）"
     }
 
-    public static func percent(_ fraction: Fraction) -> String {
-        guard fraction.denominator > 0 else { return "—" }
-        let tenths = (fraction.numerator * 1000 + fraction.denominator / 2) / fraction.denominator
-        return "\(tenths / 10).\(tenths % 10)%"
-    }
+    /// The percentage as every report writes it (``Ratio``: one decimal, rounded half up, "—" for 0/0).
+    public static func percent(_ fraction: Fraction) -> String { Ratio(fraction).percent }
 }
 
 /// What a run did: the summary value out. Its JSON (``RunReportFile``) is the run's report.

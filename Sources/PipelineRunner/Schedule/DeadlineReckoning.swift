@@ -72,6 +72,6 @@ public struct DeadlineReckoning: Sendable {
         let named = decisions.prefix(20).joined(separator: "、")
         let more = count > 20 ? " 等" : ""
         return "错误 [calendar-ended] 节假日日历只覆盖到 \(end)，无法判断 \(count) 个决定（按门户计）是否逾期：\(named)\(more)；"
-            + "请依据国务院办公厅的通知编写 \(end.year + 1).yaml，用 --calendar DIR 或环境变量 GONGSHI_CALENDAR_DIR 指向它所在的目录"
+            + CommandFailure.addYearHint((end.year + 1)...(end.year + 1))
     }
 }

@@ -10,6 +10,8 @@ public struct PeriodAssessor {
     let rule: SeverityRule
     let schema: PublicationSchema
     private let dateField: Int?
+    /// 公示截止期, filled from the period when empty (looked up once, not per record).
+    private let publicationEndField: Int?
 
     /// nil for kinds without publication periods (permits, commitments).
     public init?(schema: PublicationSchema, pipeline: Pipeline) {
@@ -23,12 +25,13 @@ public struct PeriodAssessor {
         self.rule = rule ?? periods.defaultSeverityRule ?? SeverityRule(defaultSeverity: .general)
         self.schema = schema
         self.dateField = schema.decisionDateField.flatMap(schema.index(of:))
+        self.publicationEndField = periods.publicationEndField.flatMap(schema.index(of:))
     }
 
     /// The record with 公示截止期 filled from its period, when the department left it empty: the day
     /// publication ends, as the portal shows it (`YYYY/MM/DD`).
     public func withPublicationEnd(_ record: ValidRecord, _ period: RecordPeriod?) -> ValidRecord {
-        guard let field = periods.publicationEndField, let index = schema.index(of: field), index < record.values.count,
+        guard let index = publicationEndField, index < record.values.count,
             record.values[index] == nil, let ends = period?.expiresOn, period?.repairFrom != nil
         else { return record }
         var values = record.values

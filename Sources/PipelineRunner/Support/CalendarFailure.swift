@@ -28,7 +28,8 @@ extension CommandFailure {
         }
     }
 
-    private static func addYearHint(_ years: ClosedRange<Int>) -> String {
+    /// What to do when the calendar does not reach these years (shared with the deadline reckoning).
+    static func addYearHint(_ years: ClosedRange<Int>) -> String {
         let files = years.map { "\($0).yaml" }.joined(separator: "、")
         let notice = years.map { "《国务院办公厅关于\($0)年部分节假日安排的通知》" }.joined(separator: "、")
         return "请依据\(notice)编写 \(files)（格式见 schemas/calendars/README.md），放在一个目录中，"

@@ -96,7 +96,8 @@ public struct RecordWithdrawal {
             transcript.error(refusal)
             return .refused(refusal)
         }
-        let note = reason == .creditRepair ? repair.note(note) : note
+        // The note goes into the withdrawal file a portal receives: what the law hides is hidden there too.
+        let note = (reason == .creditRepair ? repair.note(note) : note).map { PersonalDataScreen.screen($0, personName: nil).text }
         let run = try CommandFailure.ledger { () throws(LedgerError) in
             try ledger.beginRun(
                 command: "withdraw \(record) \(reason.rawValue)", today: today.description, startedAt: LedgerClock.now(),
