@@ -7,7 +7,7 @@ internal import Yams
 /// numbers) is published unless the profile masks it.
 public enum PortalProfileLoader {
     static let topKeys = ["id", "version", "title", "description", "deadline_working_days", "feeds"]
-    static let feedKeys = ["name", "title", "schema", "include", "exclude", "columns", "format", "file_name", "batch_limit", "xml_root", "xml_record", "note"]
+    static let feedKeys = ["name", "title", "schema", "include", "exclude", "columns", "format", "file_name", "batch_limit", "xml_root", "xml_record", "screen", "note"]
     static let columnKeys = ["header", "field", "mask", "mask_when"]
     static let ruleKeys = ["field", "one_of", "contains_any", "starts_with", "only", "empty", "reason"]
 
@@ -106,13 +106,44 @@ public enum PortalProfileLoader {
             columns.append(FeedColumn(header: header, field: fieldName, mask: mask, maskWhen: maskWhen))
         }
         if columns.isEmpty { reader.report("profile-missing-key", keys["columns"] ?? node, "feed “\(name)”没有 columns") }
+        let screening = keys["screen"].map { parseScreening($0, schema: schema, &reader) } ?? TextScreening()
         let xmlRoot = reader.string(keys["xml_root"], "xml_root") ?? "Records"
         let xmlRecord = reader.string(keys["xml_record"], "xml_record") ?? "Record"
         return FeedSpec(
             name: name, title: reader.string(keys["title"], "title") ?? name, schema: schemaID, include: include, exclude: exclude,
             columns: columns, format: format,
             fileName: reader.string(keys["file_name"], "file_name") ?? "{portal}-{feed}-{date}-{batch}.\(format.fileExtension)",
-            batchLimit: reader.int(keys["batch_limit"], "batch_limit", minimum: 1) ?? 5000, xmlRoot: xmlRoot, xmlRecord: xmlRecord)
+            batchLimit: reader.int(keys["batch_limit"], "batch_limit", minimum: 1) ?? 5000, xmlRoot: xmlRoot, xmlRecord: xmlRecord,
+            screening: screening)
+    }
+
+    /// `screen: {fields: [违法事实, 备注], style: label}`: the free-text fields screened for every
+    /// kind of personal data (ID numbers are hidden in all of them whatever this says), and how.
+    private static func parseScreening(_ node: Node, schema: PublicationSchema, _ reader: inout YAMLReader) -> TextScreening {
+        let keys = reader.mapping(node, known: ["fields", "style"], what: "screen")
+        var screening = TextScreening()
+        if let fields = reader.strings(keys["fields"], "fields") {
+            for field in fields {
+                guard let index = schema.index(of: field) else {
+                    reader.report("profile-unknown-field", keys["fields"], "screen 的“\(field)”不是\(schema.title)的字段")
+                    continue
+                }
+                if schema.fields[index].kind != .text || schema.fields[index].personal {
+                    reader.report(
+                        "profile-bad-value", keys["fields"],
+                        "screen 的“\(field)”不是自由文本字段（个人信息字段整体打码，代码、日期、金额有各自的格式校验）")
+                }
+            }
+            screening.fields = fields
+        }
+        if let text = reader.string(keys["style"], "style") {
+            if let style = PersonalDataScreen.Style(rawValue: text) {
+                screening.style = style
+            } else {
+                reader.report("profile-bad-value", keys["style"], "screen 的 style 应为 mask（逐字 *）或 label（〔身份证号码〕）")
+            }
+        }
+        return screening
     }
 
     private static func parseRule(_ node: Node, schema: PublicationSchema, needsReason: Bool, _ reader: inout YAMLReader) -> FeedRule? {

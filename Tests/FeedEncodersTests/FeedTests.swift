@@ -194,6 +194,56 @@ struct FeedTests {
         #expect(failure.issues.first?.line == 8)
     }
 
+    @Test("a profile declares which free-text fields are screened and how; ID numbers are hidden in every one whatever it says")
+    func declaredScreening() throws {
+        let schemas = try SchemaCatalog.bundledDocuments.map { try SchemaLoader.load($0).get() }
+        let schema = try #require(schemas.first { $0.id == "administrative-penalty" })
+        func load(_ screen: String) -> Result<PortalProfile, SchemaLoadFailure> {
+            let text = """
+                id: screened
+                version: 1
+                title: 筛查
+                feeds:
+                  - name: penalty
+                    schema: administrative-penalty
+                    columns:
+                      - {header: SY, field: 违法事实}
+                      - {header: BZ, field: 备注}
+                    format: json-lines
+                    \(screen)
+                """
+            return PortalProfileLoader.load(SchemaDocument(origin: .bundled("portals/screened.yaml"), text: text), schemas: schemas)
+        }
+        let record = Self.record(
+            schema,
+            ["行政相对人名称": "王小明", "行政相对人类别": "自然人", "行政处罚决定书文号": "罚1",
+             "违法事实": "王小明（身份证号410122198503121231，电话13803710000）占道经营",
+             "备注": "联系人电话13803710000，身份证号410122198503121231"], row: 2)
+        func cells(_ screen: String) throws -> [String] {
+            let feed = try #require(try load(screen).get().feeds.first)
+            return try #require(FeedBuilder.plan(feed, schema: schema, records: [record]).rows.first).cells
+        }
+        // Default: every free-text field, masked character by character.
+        #expect(try cells("") == [
+            "王**（身份证号******************，电话***********）占道经营", "联系人电话***********，身份证号******************",
+        ])
+        // Declared: only 违法事实 for everything, labelled; 备注 still loses its ID number, keeps the phone.
+        #expect(try cells("screen: {fields: [违法事实], style: label}") == [
+            "王**（身份证号〔身份证号码〕，电话〔手机号码〕）占道经营", "联系人电话13803710000，身份证号〔身份证号码〕",
+        ])
+        // A field that is not free text, an unknown field and an unknown style are refused.
+        for (screen, code) in [
+            ("screen: {fields: [处罚决定日期]}", "profile-bad-value"), ("screen: {fields: [没有的字段]}", "profile-unknown-field"),
+            ("screen: {style: blur}", "profile-bad-value"),
+        ] {
+            guard case .failure(let failure) = load(screen) else {
+                Issue.record("\(screen) was accepted")
+                continue
+            }
+            #expect(failure.issues.map(\.code) == [code], "\(screen)")
+        }
+    }
+
     @Test("batches are cut at the profile's limit, in key order")
     func batches() throws {
         let (profile, schemas) = try Self.profile("creditchina-henan-zhengzhou")

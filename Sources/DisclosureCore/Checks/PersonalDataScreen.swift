@@ -191,12 +191,28 @@ public enum PersonalDataScreen {
         return hits
     }
 
-    /// The text with every hit hidden: digits and addresses as `*`, a name as 张** (first character kept).
-    public static func redact(_ text: String, _ hits: [Hit]) -> String {
+    /// How what is found is hidden (a portal profile's `screen: {style: …}`).
+    public enum Style: String, Sendable, CaseIterable {
+        /// Each character of the finding as `*` (a name keeps its first character: 张**), so the
+        /// text keeps its length and shape.
+        case mask
+        /// The finding replaced by what it was, in brackets: `〔身份证号码〕` (a name: 张**).
+        case label
+    }
+
+    /// The text with every hit hidden: digits and addresses as `*` (or labelled), a name as 张**
+    /// (first character kept).
+    public static func redact(_ text: String, _ hits: [Hit], style: Style = .mask) -> String {
         guard !hits.isEmpty else { return text }
         var characters = Array(text)
-        for hit in hits {
-            for index in hit.range where index < characters.count {
+        // From the end, so that a label of another length leaves earlier offsets valid.
+        for hit in hits.sorted(by: { $0.range.lowerBound > $1.range.lowerBound }) {
+            let range = hit.range.clamped(to: 0..<characters.count)
+            if style == .label && hit.kind != .name {
+                characters.replaceSubrange(range, with: Array("〔\(hit.kind.rawValue)〕"))
+                continue
+            }
+            for index in range {
                 if hit.kind == .name && index == hit.range.lowerBound { continue }
                 characters[index] = "*"
             }
@@ -205,8 +221,11 @@ public enum PersonalDataScreen {
     }
 
     /// The screened text and the kinds found.
-    public static func screen(_ text: String, personName: String?) -> (text: String, kinds: [Kind]) {
-        let hits = scan(text, personName: personName)
-        return (redact(text, hits), Array(Set(hits.map(\.kind))).sorted())
+    ///
+    /// - Parameter only: the kinds to look for (nil: all of them).
+    public static func screen(_ text: String, personName: String?, only: Set<Kind>? = nil, style: Style = .mask) -> (text: String, kinds: [Kind]) {
+        var hits = scan(text, personName: personName)
+        if let only { hits.removeAll { !only.contains($0.kind) } }
+        return (redact(text, hits, style: style), Array(Set(hits.map(\.kind))).sorted())
     }
 }

@@ -12,10 +12,18 @@ public struct PublicationRules: Sendable {
     let idField: Int?
     let dateField: Int?
     let withholdField: Int?
-    /// The free-text fields screened (not the subject's name itself, not personal fields, which are masked whole).
+    /// The free-text fields screened for everything ``PersonalDataScreen`` finds (not the subject's
+    /// name itself, not personal fields, which are masked whole): every one, or those a portal
+    /// profile names (`screen: {fields: […]}`).
     public let screenedFields: Set<Int>
+    /// The other free-text fields: ID numbers are hidden in them all the same (the law's floor,
+    /// whatever a profile says).
+    let idOnlyFields: Set<Int>
+    /// How findings are hidden.
+    public let style: PersonalDataScreen.Style
 
-    public init(_ schema: PublicationSchema) {
+    /// - Parameter screening: a portal feed's declaration (nil: every free-text field, masked).
+    public init(_ schema: PublicationSchema, screening: TextScreening? = nil) {
         naturalField = schema.naturalPerson.flatMap { schema.index(of: $0.field) }
         naturalValue = schema.naturalPerson?.value ?? ""
         nameField = schema.subjectNameField.flatMap(schema.index(of:))
@@ -26,11 +34,24 @@ public struct PublicationRules: Sendable {
             guard schema.fields[index].personal, case .identityDocument = schema.fields[index].check else { return false }
             return !schema.fields[index].name.hasPrefix("法定代表人")
         }
-        var screened = Set<Int>()
+        var text = Set<Int>()
         for (index, field) in schema.fields.enumerated() where field.kind == .text && !field.personal && index != nameField {
-            screened.insert(index)
+            text.insert(index)
         }
-        screenedFields = screened
+        if let names = screening?.fields {
+            let declared = Set(names.compactMap(schema.index(of:)))
+            screenedFields = text.intersection(declared)
+            idOnlyFields = text.subtracting(declared)
+        } else {
+            screenedFields = text
+            idOnlyFields = []
+        }
+        style = screening?.style ?? .mask
+    }
+
+    /// Whether a field's text goes through the screen at all (fully, or for ID numbers).
+    public func isScreened(_ index: Int) -> Bool {
+        screenedFields.contains(index) || idOnlyFields.contains(index)
     }
 
     public func isNaturalPerson(_ values: [String?]) -> Bool {
@@ -46,6 +67,11 @@ public struct PublicationRules: Sendable {
 
     /// A text field's value with the personal data in it hidden, and what was found.
     public func screen(_ index: Int, _ value: String, _ values: [String?]) -> (text: String, kinds: [PersonalDataScreen.Kind]) {
+        if idOnlyFields.contains(index) {
+            var bytes = value
+            guard bytes.withUTF8({ PersonalDataScreen.mayContain($0) }) else { return (value, []) }
+            return PersonalDataScreen.screen(value, personName: nil, only: [.idNumber], style: style)
+        }
         guard screenedFields.contains(index) else { return (value, []) }
         let name = personName(values)
         // Most texts hold nothing: said on their bytes, before any character is made (every feed
@@ -53,7 +79,7 @@ public struct PublicationRules: Sendable {
         var bytes = value
         let may = bytes.withUTF8 { PersonalDataScreen.mayContain($0) }
         guard may || (name.map { $0.count >= 2 && value.contains($0) } ?? false) else { return (value, []) }
-        return PersonalDataScreen.screen(value, personName: name)
+        return PersonalDataScreen.screen(value, personName: name, style: style)
     }
 
     /// Whether the subject was under 18 on the decision date, by the birth date in an 18- or
@@ -97,5 +123,19 @@ public struct PublicationRules: Sendable {
             return "部门标注不予公示：\(PersonalDataScreen.screen(reason, personName: personName(values)).text)"
         }
         return nil
+    }
+}
+
+/// Which free-text fields of a feed are screened for personal data, and how what is found is
+/// hidden: a portal profile's `screen:`. ID numbers are hidden in every free-text field whatever
+/// it says (domain reference §3.5: no ID number is ever published).
+public struct TextScreening: Sendable, Equatable {
+    /// The fields screened for everything; nil: every free-text field.
+    public var fields: [String]?
+    public var style: PersonalDataScreen.Style
+
+    public init(fields: [String]? = nil, style: PersonalDataScreen.Style = .mask) {
+        self.fields = fields
+        self.style = style
     }
 }

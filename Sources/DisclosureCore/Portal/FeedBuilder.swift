@@ -99,7 +99,7 @@ public enum FeedBuilder {
             self.feed = feed
             fields = FieldLookup(schema)
             keyFields = schema.duplicateKey.compactMap(schema.index(of:))
-            rules = PublicationRules(schema)
+            rules = PublicationRules(schema, screening: feed.screening)
         }
 
         public func place(_ record: ValidRecord) -> Placement {
@@ -116,7 +116,7 @@ public enum FeedBuilder {
                 let value = index.flatMap { record.values[$0] } ?? ""
                 guard column.mask != .none, column.maskWhen.map({ fields.holds($0, record.values) }) ?? true else {
                     // Free text: what the law hides is hidden (`PersonalDataScreen`).
-                    guard let index, !value.isEmpty, rules.screenedFields.contains(index) else { return value }
+                    guard let index, !value.isEmpty, rules.isScreened(index) else { return value }
                     return rules.screen(index, value, record.values).text
                 }
                 return column.mask.apply(value)

@@ -59,11 +59,15 @@ public struct FeedSpec: Sendable, Equatable {
     /// For XML: the root and record element names.
     public let xmlRoot: String
     public let xmlRecord: String
+    /// Personal data in free text: which fields are screened and how (`screen:`).
+    public let screening: TextScreening
 
     public init(
         name: String, title: String, schema: String, include: [FeedRule], exclude: [FeedRule], columns: [FeedColumn],
-        format: Format, fileName: String, batchLimit: Int, xmlRoot: String = "Records", xmlRecord: String = "Record"
+        format: Format, fileName: String, batchLimit: Int, xmlRoot: String = "Records", xmlRecord: String = "Record",
+        screening: TextScreening = TextScreening()
     ) {
+        self.screening = screening
         self.name = name
         self.title = title
         self.schema = schema
