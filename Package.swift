@@ -123,7 +123,7 @@ let package = Package(
 
         // Test support (fixture paths, running the built executable), then one test target per
         // library target; the CLI tests run the built `gongshi` as a user would.
-        .target(name: "GongshiTesting", dependencies: ["DisclosureCore"]),
+        .target(name: "GongshiTesting", dependencies: ["DisclosureCore", "WorkingDayCalendar"]),
         .testTarget(name: "WorkingDayCalendarTests", dependencies: ["WorkingDayCalendar"]),
         .testTarget(
             name: "CalendarDataTests",

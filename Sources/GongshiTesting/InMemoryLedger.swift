@@ -1,5 +1,6 @@
 public import DisclosureCore
 import Synchronization
+import WorkingDayCalendar
 
 /// The ledger's in-memory twin, for in-process tests of the engine: every port of
 /// `DisclosureCore` (``PublicationLedger``, ``ReportLedger``) with the SQLite ledger's rules —
@@ -67,6 +68,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         var runs: [Run] = []
         var sources: [String: Source] = [:]
         var records: [(version: RecordVersion, run: Int64)] = []
+        var portalPeriods: [String: PortalPeriod] = [:]  // "kind\u{1F}key\u{1F}portal"
         var recordKeys: Set<String> = []
         var batches: [String: Batch] = [:]
         var batchOrder: [String] = []
@@ -115,7 +117,9 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     public func recordInputs(_ files: [SourceFingerprint], records: [RecordVersion], run: Int64) throws(LedgerError) {
         try write { s in
             for file in files where s.sources[Self.id(file)] == nil { s.sources[Self.id(file)] = Source(firstRun: run) }
-            for record in records where s.recordKeys.insert("\(record.kind)\u{1F}\(record.key)\u{1F}\(record.contentSHA256)").inserted {
+            for record in records {
+                for period in record.portalPeriods { s.portalPeriods["\(record.kind)\u{1F}\(record.key)\u{1F}\(period.portal)"] = period }
+                guard s.recordKeys.insert("\(record.kind)\u{1F}\(record.key)\u{1F}\(record.contentSHA256)").inserted else { continue }
                 s.records.append((record, run))
             }
         }
@@ -331,14 +335,30 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
 
     /// The latest version of a record (its period), as the SQLite ledger picks it.
     private static func period(_ s: State, kind: String, key: String) -> RecordPeriod? {
+        latest(s, kind: kind, key: key)?.period
+    }
+
+    private static func latest(_ s: State, kind: String, key: String) -> RecordVersion? {
         s.records.enumerated().filter { $0.element.version.kind == kind && $0.element.version.key == key }
-            .max { ($0.element.run, $0.offset) < ($1.element.run, $1.offset) }?.element.version.period
+            .max { ($0.element.run, $0.offset) < ($1.element.run, $1.offset) }?.element.version
+    }
+
+    /// The record's period on the publication's portal: the portal's own (months from the decision
+    /// date or from its first publication there), as the SQLite ledger computes it; else the general one.
+    private static func period(_ s: State, _ p: Publication) -> RecordPeriod? {
+        guard let general = period(s, kind: p.kind, key: p.key) else { return nil }
+        guard let own = s.portalPeriods["\(p.kind)\u{1F}\(p.key)\u{1F}\(p.portal)"] else { return general }
+        let base = own.countedFrom == "decision_date"
+            ? latest(s, kind: p.kind, key: p.key)?.decisionDate
+            : s.publications.filter { $0.kind == p.kind && $0.portal == p.portal && $0.key == p.key }.compactMap(\.publishedOn).min()
+        let ends = base.flatMap { try? CalendarDate.parse($0) }.map { $0.adding(months: own.months).description }
+        return RecordPeriod(severity: own.severity, severityReason: own.severityReason, regime: own.regime, repairFrom: general.repairFrom, expiresOn: ends)
     }
 
     private func periodEntries(today: String, kind: String?, _ keep: (RecordPeriod, Withdrawal?) -> Bool) throws(LedgerError) -> [PeriodEntry] {
         try read { s in
             s.publications.filter { $0.status == .published && (kind == nil || $0.kind == kind) }.compactMap { p -> PeriodEntry? in
-                guard let period = Self.period(s, kind: p.kind, key: p.key) else { return nil }
+                guard let period = Self.period(s, p) else { return nil }
                 guard keep(period, s.withdrawals.first { $0.publicationID == p.id }) else { return nil }
                 return PeriodEntry(
                     publication: Self.entry(s, p), severity: period.severity, regime: period.regime, repairFrom: period.repairFrom,

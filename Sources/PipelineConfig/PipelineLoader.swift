@@ -153,7 +153,7 @@ public enum PipelineLoader {
 
 extension PipelineLoader {
     static let publicationPeriodKeys = ["severity_field", "default", "rules", "domains", "domain_field"]
-    static let severityClauseKeys = ["field", "one_of", "contains", "at_least", "only", "severity", "source"]
+    static let severityClauseKeys = ["field", "one_of", "contains", "at_least", "at_most", "only", "severity", "and", "source"]
 
     /// `publication_period:`, how a record's severity and 领域 are decided:
     ///
@@ -196,9 +196,29 @@ extension PipelineLoader {
         if field == nil || keys["severity"] == nil {
             reader.report("pipeline-missing-key", node, "publication_period 规则须有 field 和 severity")
         }
-        let tests = ["one_of", "contains", "at_least", "only"].filter { keys[$0] != nil }
+        guard let test = parseSeverityTest(node, keys, &reader) else { return nil }
+        var also: [SeverityRule.Condition] = []
+        if let more = keys["and"] {
+            for item in more.sequence ?? [more] {
+                let conditionKeys = reader.mapping(item, known: severityConditionKeys, what: "publication_period 规则的 and 条件")
+                guard let conditionField = reader.string(conditionKeys["field"], "field") else {
+                    reader.report("pipeline-missing-key", item, "and 条件须有 field")
+                    return nil
+                }
+                guard let conditionTest = parseSeverityTest(item, conditionKeys, &reader) else { return nil }
+                also.append(SeverityRule.Condition(field: conditionField, test: conditionTest))
+            }
+        }
+        guard let field, let severity else { return nil }
+        return SeverityRule.Clause(field: field, test: test, severity: severity, also: also)
+    }
+
+    static let severityConditionKeys = ["field", "one_of", "contains", "at_least", "at_most", "only"]
+
+    private static func parseSeverityTest(_ node: Node, _ keys: [String: Node], _ reader: inout YAMLReader) -> SeverityRule.Test? {
+        let tests = ["one_of", "contains", "at_least", "at_most", "only"].filter { keys[$0] != nil }
         guard tests.count == 1 else {
-            reader.report("pipeline-bad-value", node, "publication_period 规则须有 one_of、contains、at_least、only 中的一个，而不是 \(tests.count) 个")
+            reader.report("pipeline-bad-value", node, "publication_period 规则须有 one_of、contains、at_least、at_most、only 中的一个，而不是 \(tests.count) 个")
             return nil
         }
         let test: SeverityRule.Test
@@ -213,15 +233,15 @@ extension PipelineLoader {
             guard let values = reader.strings(keys["only"], "only"), !values.isEmpty else { return nil }
             test = .only(values)
         default:
-            let text = keys["at_least"]?.scalar?.string ?? ""
+            let key = tests[0]
+            let text = keys[key]?.scalar?.string ?? ""
             guard let number = Double(text), number.isFinite else {
-                reader.report("pipeline-bad-value", keys["at_least"], "at_least 应为数字，而不是“\(text)”")
+                reader.report("pipeline-bad-value", keys[key], "\(key) 应为数字，而不是“\(text)”")
                 return nil
             }
-            test = .atLeast(number)
+            test = key == "at_least" ? .atLeast(number) : .atMost(number)
         }
-        guard let field, let severity else { return nil }
-        return SeverityRule.Clause(field: field, test: test, severity: severity)
+        return test
     }
 
     private static func severity(_ node: Node?, _ key: String, _ reader: inout YAMLReader) -> CreditSeverity? {

@@ -27,12 +27,12 @@ internal import Yams
 public enum PublicationPeriodsLoader {
     static let topKeys = [
         "id", "version", "kind", "title", "counted_from", "note", "source", "regimes", "revocation_withdrawal_working_days",
-        "revocation_source", "default_severity", "publication_end_field",
+        "revocation_source", "default_severity", "publication_end_field", "portal", "general_not_published_applies",
     ]
     static let regimeKeys = ["id", "title", "from", "to", "source", "note", "periods", "domain_minimums"]
     static let ruleKeys = ["minimum_months", "maximum_months", "published", "not_repairable_domains", "source", "note"]
     /// What periods may be counted from; only the schema's decision date so far.
-    static let countedFrom = ["decision_date"]
+    static let countedFrom = PublicationPeriods.CountedFrom.allCases.map(\.rawValue)
 
     /// The bundled files.
     public static var bundledDocuments: [SchemaDocument] {
@@ -46,7 +46,13 @@ public enum PublicationPeriodsLoader {
     /// The bundled periods for a publication schema (its id, `administrative-penalty`); of several
     /// versions, the highest.
     public static func periods(forKind schemaID: String) -> PublicationPeriods? {
-        bundled.filter { $0.kind == schemaID }.max { $0.version < $1.version }
+        bundled.filter { $0.kind == schemaID && $0.portal == nil }.max { $0.version < $1.version }
+    }
+
+    /// A portal's own bundled periods for a publication schema (gsxt's 总局令第45号), or nil when the
+    /// general ones apply there.
+    public static func periods(forKind schemaID: String, portal: String) -> PublicationPeriods? {
+        bundled.filter { $0.kind == schemaID && $0.portal == portal }.max { $0.version < $1.version }
     }
 
     /// Loads a periods file.
@@ -83,6 +89,15 @@ public enum PublicationPeriodsLoader {
             revocationWithdrawalWorkingDays: revocation)
         periods.defaultSeverityRule = defaultRule
         periods.publicationEndField = reader.string(top["publication_end_field"], "publication_end_field")
+        periods.portal = reader.string(top["portal"], "portal")
+        periods.countedFrom = reader.string(top["counted_from"], "counted_from").flatMap(PublicationPeriods.CountedFrom.init(rawValue:)) ?? .decisionDate
+        periods.generalNotPublishedApplies = reader.bool(top["general_not_published_applies"], "general_not_published_applies") ?? false
+        if periods.portal == nil, periods.countedFrom == .publicationDate {
+            reader.report(
+                "periods-bad-value", top["counted_from"],
+                "counted_from: publication_date 只用于某个门户自己的规定（须有 portal）：通用期限从决定日期起算")
+        }
+        guard reader.issues.isEmpty else { return .failure(.init(issues: reader.issues)) }
         return .success(periods)
     }
 

@@ -41,12 +41,23 @@ extension Ledger {
                                                   severity, severity_reason, regime, repair_from, expires_on)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            let portalPeriod = try db.makeStatement(
+                sql: """
+                    INSERT OR REPLACE INTO portal_period (kind, record_key, portal, severity, severity_reason, regime, months, counted_from)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             for record in records {
                 try insert.execute(arguments: [
                     record.kind, record.key, record.contentSHA256, record.decisionDate, record.sourceSHA256, record.sourceRow, run,
                     record.period?.severity, record.period?.severityReason, record.period?.regime, record.period?.repairFrom,
                     record.period?.expiresOn,
                 ])
+                for period in record.portalPeriods {
+                    try portalPeriod.execute(arguments: [
+                        record.kind, record.key, period.portal, period.severity, period.severityReason, period.regime, period.months,
+                        period.countedFrom,
+                    ])
+                }
             }
         }
     }

@@ -61,7 +61,7 @@ extension Ledger {
     /// `expires_on`), with no withdrawal pending or done.
     public func expired(today: String, kind: String? = nil) throws(LedgerError) -> [PeriodEntry] {
         try periodEntries(
-            condition: "r.expires_on <= ?1 AND (w.status IS NULL OR w.status = 'failed') AND (?3 IS NULL OR p.kind = ?3)", today: today,
+            condition: "\(Self.endsOn) <= ?1 AND (w.status IS NULL OR w.status = 'failed') AND (?3 IS NULL OR p.kind = ?3)", today: today,
             kind: kind)
     }
 
@@ -83,13 +83,29 @@ extension Ledger {
         }
     }
 
-    static let eligibleCondition = "r.repair_from <= ?1 AND (r.expires_on IS NULL OR r.expires_on > ?1) AND w.status IS NULL"
+    static let eligibleCondition = "r.repair_from <= ?1 AND (\(endsOn) IS NULL OR \(endsOn) > ?1) AND w.status IS NULL"
 
-    /// Published records with their latest record version (whose period they carry).
+    /// Published records with their latest record version (whose period they carry), and the
+    /// portal's own period where it has one.
     static let periodFrom = """
         FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
         JOIN record r ON r.rowid = (SELECT rowid FROM record q WHERE q.kind = p.kind AND q.record_key = p.record_key
                                     ORDER BY first_run DESC, rowid DESC LIMIT 1)
+        LEFT JOIN portal_period pp ON pp.kind = p.kind AND pp.record_key = p.record_key AND pp.portal = p.portal
+        """
+
+    /// The day publication ends on the publication's portal: the portal's own period, counted
+    /// from the decision date or from the day the portal first published the record, in whole
+    /// months clamped to the end of a shorter month (as `CalendarDate.adding(months:)`); else the
+    /// record's general period.
+    static let endsOn = """
+        (CASE WHEN pp.months IS NULL THEN r.expires_on ELSE (
+            SELECT min(date(base, 'start of month', '+' || pp.months || ' months', '+' || (CAST(substr(base, 9, 2) AS INTEGER) - 1) || ' days'),
+                       date(base, 'start of month', '+' || (pp.months + 1) || ' months', '-1 day'))
+            FROM (SELECT CASE pp.counted_from WHEN 'decision_date' THEN r.decision_date
+                         ELSE (SELECT min(f.published_on) FROM publication f
+                               WHERE f.kind = p.kind AND f.portal = p.portal AND f.record_key = p.record_key AND f.published_on IS NOT NULL)
+                         END AS base)) END)
         """
 
     func periodEntries(condition: String, today: String, limit: Int? = nil, kind: String? = nil) throws(LedgerError) -> [PeriodEntry] {
@@ -99,10 +115,11 @@ extension Ledger {
                 sql: """
                     SELECT p.portal, p.feed, p.kind, p.record_key, p.content_sha256, p.previous_sha256, p.operation, p.status,
                            p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
-                           p.position, p.reason, w.status, r.severity, r.regime, r.repair_from, r.expires_on
+                           p.position, p.reason, w.status, coalesce(pp.severity, r.severity), coalesce(pp.regime, r.regime),
+                           r.repair_from, \(Self.endsOn) AS ends_on
                     \(Self.periodFrom)
                     WHERE p.status = 'published' AND \(condition)
-                    ORDER BY r.expires_on, p.record_key, p.portal, p.feed LIMIT ?2
+                    ORDER BY ends_on, p.record_key, p.portal, p.feed LIMIT ?2
                     """,
                 arguments: [today, limit ?? -1, kind]
             ).map { row in

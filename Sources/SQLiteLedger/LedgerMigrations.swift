@@ -302,6 +302,24 @@ enum LedgerMigrations {
                 ALTER TABLE source_file ADD COLUMN unidentifiable INTEGER CHECK (unidentifiable >= 0);
                 """)
         }
+        // Periods per portal (issue 16): a portal with a rule of its own (gsxt, 总局令第45号 第十三条)
+        // keeps a record for a number of months from the decision date or from the day it first
+        // published it; the end is computed from the ledger's own publication date.
+        migrator.registerMigration("2026-12-03 v7 portal periods") { db in
+            try db.execute(sql: """
+                CREATE TABLE portal_period (
+                    kind TEXT NOT NULL,
+                    record_key TEXT NOT NULL,
+                    portal TEXT NOT NULL,
+                    severity TEXT NOT NULL CHECK (severity IN ('轻微', '一般', '严重')),
+                    severity_reason TEXT,
+                    regime TEXT,
+                    months INTEGER NOT NULL CHECK (months >= 0),
+                    counted_from TEXT NOT NULL CHECK (counted_from IN ('decision_date', 'publication_date')),
+                    PRIMARY KEY (kind, record_key, portal)
+                );
+                """)
+        }
         return migrator
     }
 }

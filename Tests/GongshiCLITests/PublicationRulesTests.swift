@@ -103,4 +103,64 @@ struct PublicationRulesTests {
         let row = try #require(all.split(whereSeparator: \.isNewline).first { $0.contains("牟城管罚〔2026〕503号") })
         #expect(row.contains("2026/11/10,2027/11/10,2027/11/10,"), "\(row)")
     }
+    /// The gsxt fixture: 601 a 0.2万 fine and 602 its 0.5万 twin, both of 2026-11-10; 603 a 0.1万
+    /// fine and 604 its 0.5万 twin, both of 2026-08-01.
+    static let gsxtInput = "rules/gsxt-periods.csv"
+
+    static func numbers(_ text: String) -> [String] {
+        ["601", "602", "603", "604"].filter { text.contains("牟城管罚〔2026〕\($0)号") }
+    }
+
+    @Test("gsxt's own periods (总局令第45号 第十三条) in run: a small fine ends 3 months after gsxt published it, its twin stays; 信用中国 keeps its own year; a small fine already 3 months old is not sent to gsxt")
+    func gsxtPeriodsThroughRun() throws {
+        let project = try OutboxProject(id: "gsxt-periods", portals: ["creditchina-henan-zhengzhou", "gsxt"])
+        try project.add(Self.gsxtInput, as: "penalties.csv")
+        let first = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-12"], directory: project.root)
+        #expect(first.status == 75, "\(first)")  // 603 and 604, of August, are overdue
+        let payloads = try project.payloads()
+        let gsxt = payloads.filter { $0.key.hasPrefix("gsxt-") }.values.joined()
+        let creditchina = payloads.filter { $0.key.hasPrefix("creditchina-") }.values.joined()
+        #expect(Self.numbers(gsxt) == ["601", "602", "604"], "\(gsxt)")
+        #expect(Self.numbers(creditchina) == ["601", "602", "603", "604"])
+        #expect(first.stdout.contains("自决定日期 2026-08-01 起算已满"), "\(first.stdout)")
+
+        // The clerk uploads everything and confirms it as published on 2026-11-13.
+        let status = try GongshiProcess.run(["ledger", "status", "--ledger", "var/ledger.sqlite", "--today", "2026-11-13", "--format", "json"], directory: project.root)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let batches = (json["pending_batches"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(batches.count == 2, "\(status.stdout)")  // 信用中国 法人, gsxt
+        let confirm = try GongshiProcess.run(
+            ["ledger", "confirm"] + batches + ["--published-on", "2026-11-13", "--ledger", "var/ledger.sqlite", "--today", "2026-11-13"],
+            directory: project.root)
+        #expect(confirm.status == 0, "\(confirm)")
+
+        // 601 on gsxt: 轻微 there (a fine of at most 0.3万), 3 months from 2026-11-13.
+        let before = try GongshiProcess.run(["run", project.pipeline, "--today", "2027-02-12"], directory: project.root)
+        #expect(before.status == 0 && !before.stdout.contains("公示期满"), "\(before)")
+        let day = try GongshiProcess.run(["run", project.pipeline, "--today", "2027-02-13"], directory: project.root)
+        #expect(day.stdout.contains("公示期满，撤下 1 条"), "\(day)")
+        let shown = try GongshiProcess.run(["ledger", "show", "牟城管罚〔2026〕601号", "--ledger", "var/ledger.sqlite"], directory: project.root)
+        let lines = shown.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.contains("gsxt/penalty") && $0.contains("撤下待门户确认（公示期满）") }, "\(shown.stdout)")
+        #expect(lines.contains { $0.contains("creditchina-henan-zhengzhou/penalty-legal") && !$0.contains("已撤下") }, "\(shown.stdout)")
+        // The twin (0.5万: 3 years on gsxt) stays on both.
+        let twin = try GongshiProcess.run(["ledger", "show", "牟城管罚〔2026〕602号", "--ledger", "var/ledger.sqlite"], directory: project.root)
+        #expect(!twin.stdout.contains("已撤下"), "\(twin.stdout)")
+    }
+
+    @Test("feed --ledger for gsxt applies gsxt's periods; for 信用中国 the general ones")
+    func gsxtPeriodsThroughFeed() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-gsxt-feed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        var sent: [String: [String]] = [:]
+        for portal in ["creditchina-henan-zhengzhou", "gsxt"] {
+            let out = root.appendingPathComponent(portal)
+            let feed = try GongshiProcess.run(
+                ["feed", "--portal", portal, "--kind", "penalty", "--out", out.path, "--ledger", root.appendingPathComponent("ledger.sqlite").path,
+                 "--today", "2026-11-12", Fixtures.url(Self.gsxtInput).path])
+            #expect(feed.status == 0, "\(feed)")
+            sent[portal] = Self.numbers(try Self.payloads(out).values.joined())
+        }
+        #expect(sent == ["creditchina-henan-zhengzhou": ["601", "602", "603", "604"], "gsxt": ["601", "602", "604"]])
+    }
 }

@@ -14,12 +14,15 @@ struct PublicationPeriodsLoaderTests {
 
     @Test("the bundled file loads: penalties, counted from the decision date, three regimes in order")
     func bundledFile() throws {
-        #expect(PublicationPeriodsLoader.bundledDocuments.map(\.displayPath) == ["bundled:schemas/periods/administrative-penalty.v1.yaml"])
+        #expect(PublicationPeriodsLoader.bundledDocuments.map(\.displayPath) == [
+            "bundled:schemas/periods/administrative-penalty.v1.yaml", "bundled:schemas/periods/gsxt-administrative-penalty.v1.yaml",
+        ])
         for document in PublicationPeriodsLoader.bundledDocuments {
             if case .failure(let failure) = PublicationPeriodsLoader.load(document) { Issue.record("\(failure.issues)") }
         }
-        #expect(PublicationPeriodsLoader.bundled.count == 1)
+        #expect(PublicationPeriodsLoader.bundled.count == 2)
         let periods = try Self.bundled()
+        #expect(periods.portal == nil && periods.countedFrom == .decisionDate)
         #expect(periods.id == "administrative-penalty-periods" && periods.version == 1)
         #expect(periods.regimes.map(\.id) == ["before-2019", "fgw-2019-527", "ndrc-order-58", "ndrc-2026-credit-repair"])
         #expect(periods.regimes.map { $0.to?.description } == ["2019-06-30", "2023-04-30", "2026-03-31", nil])
@@ -35,6 +38,34 @@ struct PublicationPeriodsLoaderTests {
         }
         #expect(periods.kind == schema.id)
         #expect(PublicationPeriodsLoader.periods(forKind: "administrative-permit") == nil)
+    }
+
+    @Test("gsxt has its own rule (总局令第45号 第十三条): counted from publication, 3 months for 通报批评 only or a small fine, else 3 years")
+    func gsxtFile() throws {
+        let gsxt = try #require(PublicationPeriodsLoader.periods(forKind: "administrative-penalty", portal: "gsxt"))
+        #expect(gsxt.portal == "gsxt" && gsxt.countedFrom == .publicationDate && gsxt.generalNotPublishedApplies)
+        #expect(PublicationPeriodsLoader.periods(forKind: "administrative-penalty", portal: "creditchina-henan-zhengzhou") == nil)
+        let rule = try #require(gsxt.defaultSeverityRule)
+        #expect(rule.severity(["处罚类别": "通报批评"]).0 == .minor)
+        #expect(rule.severity(["处罚类别": "罚款", "罚款金额(万元)": "0.2"]).0 == .minor)
+        #expect(rule.severity(["处罚类别": "罚款", "罚款金额(万元)": "0.2"]).reason == "处罚类别只有‘罚款’且罚款金额(万元) 0.2 ≤ 0.3 → 轻微")
+        #expect(rule.severity(["处罚类别": "罚款", "罚款金额(万元)": "0.5"]).0 == .general)
+        #expect(rule.severity(["处罚类别": "罚款；没收违法所得", "罚款金额(万元)": "0.2"]).0 == .general)
+        let decided = CalendarDate(year: 2026, month: 11, day: 30)!
+        #expect(gsxt.assess(decisionDate: decided, severity: .minor, domains: []) == .period(
+            regime: "samr-order-45", severity: .minor, repairFrom: CalendarDate(year: 2027, month: 2, day: 28)!,
+            endsOn: CalendarDate(year: 2027, month: 2, day: 28)!))
+        #expect(gsxt.assess(decisionDate: decided, severity: .general, domains: []) == .period(
+            regime: "samr-order-45", severity: .general, repairFrom: CalendarDate(year: 2029, month: 11, day: 30)!,
+            endsOn: CalendarDate(year: 2029, month: 11, day: 30)!))
+        // A general file cannot count from publication: only a portal's own rule can.
+        let text = try #require(PublicationPeriodsLoader.bundledDocuments.first).text
+            .replacingOccurrences(of: "counted_from: decision_date", with: "counted_from: publication_date")
+        guard case .failure(let failure) = PublicationPeriodsLoader.load(SchemaDocument(origin: .bundled("periods/x.yaml"), text: text)) else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(failure.issues.map(\.code) == ["periods-bad-value"])
     }
 
     /// Decision date, severity, domains → regime, repair from, ends on (hand-checked).

@@ -47,7 +47,7 @@ struct LedgerTests {
 
     static let migrations = [
         "2026-11-30 v1 ledger", "2026-11-30 v2 per-record receipts", "2026-11-30 v3 settled source files", "2026-11-30 v4 republish",
-        "2026-11-30 v5 reports and publication periods", "2026-12-03 v6 decision register",
+        "2026-11-30 v5 reports and publication periods", "2026-12-03 v6 decision register", "2026-12-03 v7 portal periods",
     ]
 
     @Test("a ledger written before v2 is migrated forward in place: its publications keep their data and get positions")

@@ -77,6 +77,30 @@ struct WithdrawalLedgerTests {
         #expect(try ledger.repairEligible(today: "2027-02-20").isEmpty)
     }
 
+    @Test("a portal's own period: months from its first publication (clamped to a shorter month's end) or from the decision date")
+    func portalPeriods() throws {
+        let (ledger, run) = try Self.published()  // published 2026-11-30 on the batch's portal
+        let portal = T.batch("b000000000000001").portal
+        func version(_ key: String, _ period: PortalPeriod) -> RecordVersion {
+            var version = RecordVersion(
+                kind: "administrative-penalty", key: key, contentSHA256: T.hashA, decisionDate: "2026-11-20", sourceSHA256: T.hashB,
+                sourceRow: 2)
+            version.portalPeriods = [period]
+            return version
+        }
+        try ledger.recordInputs(
+            [], records: [
+                version("罚1", PortalPeriod(portal: portal, severity: "轻微", severityReason: "小额罚款", regime: "samr-order-45", months: 3, countedFrom: "publication_date")),
+                version("罚2", PortalPeriod(portal: portal, severity: "一般", severityReason: "默认", regime: "samr-order-45", months: 1, countedFrom: "decision_date")),
+            ], run: run)
+        // 罚2: 2026-11-20 + 1 month; 罚1: 2026-11-30 + 3 months is 2027-02-28 (February has no 30th).
+        #expect(try ledger.expired(today: "2026-12-19").isEmpty)
+        #expect(try ledger.expired(today: "2026-12-20").map { "\($0.publication.key) \($0.expiresOn ?? "") \($0.severity ?? "")" } == ["罚2 2026-12-20 一般"])
+        #expect(try ledger.expired(today: "2027-02-27").map(\.publication.key) == ["罚2"])
+        let ended = try ledger.expired(today: "2027-02-28")
+        #expect(ended.map { "\($0.publication.key) \($0.expiresOn ?? "") \($0.regime ?? "")" } == ["罚2 2026-12-20 samr-order-45", "罚1 2027-02-28 samr-order-45"])
+    }
+
     @Test("intake: a file's counts and problems are replaced when the same bytes are read again; severity is a CHECK")
     func intake() throws {
         let (ledger, run) = try Self.published()

@@ -40,6 +40,22 @@ public struct PublicationPeriods: Sendable, Equatable {
     /// Working days after a decision is revoked by which it must be taken down from the portals
     /// (`revocation_withdrawal_working_days`; nil: the file says nothing).
     public var revocationWithdrawalWorkingDays: Int?
+    /// The portal (its profile id) whose own rule this is (`portal: gsxt`); nil: every portal
+    /// without one of its own (信用中国 and the local credit sites).
+    public var portal: String?
+    /// The date the periods run from (`counted_from`).
+    public var countedFrom: CountedFrom = .decisionDate
+    /// For a portal's own rule: a record the general rule does not publish at all (the 2026 rule's
+    /// 轻微) is not published on this portal either (`general_not_published_applies`).
+    public var generalNotPublishedApplies = false
+
+    /// The date a period runs from.
+    public enum CountedFrom: String, Sendable, CaseIterable {
+        /// The decision date (处罚决定日期): 527号, 58号令, the 2026 rule.
+        case decisionDate = "decision_date"
+        /// The day the portal first published the record: 总局令第45号 第十三条 for gsxt.
+        case publicationDate = "publication_date"
+    }
 
     public init(id: String, version: Int, kind: String, title: String = "", regimes: [PeriodRegime], revocationWithdrawalWorkingDays: Int? = nil) {
         self.revocationWithdrawalWorkingDays = revocationWithdrawalWorkingDays
@@ -173,16 +189,30 @@ public struct SeverityRule: Sendable, Equatable {
     /// the domain field. The default is the penalty schema's.
     public var separators: [String]
 
-    /// One rule: a test on one field, and the severity it gives.
+    /// One rule: a test on one field (and on others, `and:`), and the severity it gives.
     public struct Clause: Sendable, Equatable {
         public var field: String
         public var test: Test
         public var severity: CreditSeverity
+        /// Further tests that must hold too (罚款 only, and 罚款金额(万元) at most 0.3).
+        public var also: [Condition]
 
-        public init(field: String, test: Test, severity: CreditSeverity) {
+        public init(field: String, test: Test, severity: CreditSeverity, also: [Condition] = []) {
             self.field = field
             self.test = test
             self.severity = severity
+            self.also = also
+        }
+    }
+
+    /// A test on one field.
+    public struct Condition: Sendable, Equatable {
+        public var field: String
+        public var test: Test
+
+        public init(field: String, test: Test) {
+            self.field = field
+            self.test = test
         }
     }
 
@@ -193,6 +223,8 @@ public struct SeverityRule: Sendable, Equatable {
         case contains(String)
         /// The value is a number at least this large (罚款金额(万元) ≥ 10).
         case atLeast(Double)
+        /// The value is a number at most this large (a 较低数额罚款).
+        case atMost(Double)
         /// Every value of a multi-valued cell is one of these (警告 only, or 通报批评 only).
         case only([String])
     }
@@ -221,11 +253,18 @@ public struct SeverityRule: Sendable, Equatable {
             }
             prefix = "\(field)‘\(value)’不是轻微、一般、严重之一；"
         }
-        for clause in rules {
-            guard let value = values[clause.field].map(Self.trimmed), !value.isEmpty,
-                let why = explain(clause.test, value: value)
-            else { continue }
-            return (clause.severity, "\(prefix)\(clause.field)\(why) → \(clause.severity.rawValue)")
+        func holds(_ field: String, _ test: Test) -> String? {
+            guard let value = values[field].map(Self.trimmed), !value.isEmpty, let why = explain(test, value: value) else { return nil }
+            return "\(field)\(why)"
+        }
+        clauses: for clause in rules {
+            guard let first = holds(clause.field, clause.test) else { continue }
+            var reasons = [first]
+            for condition in clause.also {
+                guard let why = holds(condition.field, condition.test) else { continue clauses }
+                reasons.append(why)
+            }
+            return (clause.severity, "\(prefix)\(reasons.joined(separator: "且")) → \(clause.severity.rawValue)")
         }
         return (defaultSeverity, "\(prefix)没有适用的规则，默认 → \(defaultSeverity.rawValue)")
     }
@@ -249,6 +288,9 @@ public struct SeverityRule: Sendable, Equatable {
         case .atLeast(let threshold):
             guard let number = Double(value), number >= threshold else { return nil }
             return " \(value) ≥ \(Self.format(threshold))"
+        case .atMost(let threshold):
+            guard let number = Double(value), number <= threshold else { return nil }
+            return " \(value) ≤ \(Self.format(threshold))"
         case .only(let candidates):
             let parts = split(value)
             guard !parts.isEmpty, parts.allSatisfy(candidates.contains) else { return nil }

@@ -24,6 +24,8 @@ public struct RecordVersion: Sendable, Equatable {
     public let sourceRow: Int
     /// Its publication period, for kinds that have one (penalties).
     public var period: RecordPeriod?
+    /// The periods of the portals with a rule of their own (gsxt), where they differ from ``period``.
+    public var portalPeriods: [PortalPeriod] = []
 
     public init(
         kind: String, key: String, contentSHA256: String, decisionDate: String?, sourceSHA256: String, sourceRow: Int,
@@ -36,6 +38,29 @@ public struct RecordVersion: Sendable, Equatable {
         self.decisionDate = decisionDate
         self.sourceSHA256 = sourceSHA256
         self.sourceRow = sourceRow
+    }
+}
+
+/// A record's publication period on a portal with its own rule (gsxt: 总局令第45号 第十三条): the
+/// number of months from the decision date or from the day the portal first published it; the
+/// ledger knows the latter, so the end is computed there.
+public struct PortalPeriod: Sendable, Equatable {
+    public let portal: String
+    public let severity: String
+    public let severityReason: String
+    public let regime: String?
+    /// Months of publication; 0: not published there at all.
+    public let months: Int
+    /// `decision_date` or `publication_date` (``PublicationPeriods/CountedFrom``).
+    public let countedFrom: String
+
+    public init(portal: String, severity: String, severityReason: String, regime: String?, months: Int, countedFrom: String) {
+        self.portal = portal
+        self.severity = severity
+        self.severityReason = severityReason
+        self.regime = regime
+        self.months = months
+        self.countedFrom = countedFrom
     }
 }
 

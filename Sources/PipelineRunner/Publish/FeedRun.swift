@@ -42,7 +42,7 @@ public struct FeedRun {
         let fingerprints = SourceFiles.fingerprints(files)
         // The publication periods apply here as in a pipeline's run (the periods file's default severity rule).
         let intake = try FeedIntake(
-            feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today, periods: PeriodAssessor(schema: schema, rule: nil),
+            feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today, periods: PeriodAssessor(schema: schema, rule: nil, portals: [profile.id]),
             fingerprints: fingerprints)
         let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: problems)
         let report = try FileValidator.validate(files: files, schema: schema, today: today, options: options, writer: writer, records: intake)
@@ -65,7 +65,7 @@ public struct FeedRun {
     /// The preview: every valid record, cut into batches, written under `OUT/<portal>/<date>/`.
     public func preview(files: [String]) throws -> Int32 {
         let intake = try FeedIntake(
-            feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today, periods: PeriodAssessor(schema: schema, rule: nil))
+            feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today, periods: PeriodAssessor(schema: schema, rule: nil, portals: [profile.id]))
         let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: problems)
         let report = try FileValidator.validate(files: files, schema: schema, today: today, options: options, writer: writer, records: intake)
         try writer.finish(report)

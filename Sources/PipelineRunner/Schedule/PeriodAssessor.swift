@@ -13,19 +13,87 @@ public struct PeriodAssessor {
     /// 公示截止期, filled from the period when empty (looked up once, not per record).
     private let publicationEndField: Int?
 
+    /// The portals with a rule of their own (gsxt), each with its severity rule.
+    private let portalRules: [(portal: String, periods: PublicationPeriods, rule: SeverityRule)]
+
     /// nil for kinds without publication periods (permits, commitments).
-    public init?(schema: PublicationSchema, pipeline: Pipeline) {
-        self.init(schema: schema, rule: pipeline.publicationPeriod)
+    public init?(schema: PublicationSchema, pipeline: Pipeline, portals: [String] = []) {
+        self.init(schema: schema, rule: pipeline.publicationPeriod, portals: portals)
     }
 
-    /// - Parameter rule: the pipeline's own rule; nil: the periods file's `default_severity`, else 一般.
-    public init?(schema: PublicationSchema, rule: SeverityRule?) {
+    /// - Parameters:
+    ///   - rule: the pipeline's own rule; nil: the periods file's `default_severity`, else 一般.
+    ///   - portals: the portals published to; those with bundled periods of their own are assessed
+    ///     by them (with their own `default_severity`: a pipeline's rule is written for the general one).
+    public init?(schema: PublicationSchema, rule: SeverityRule?, portals: [String] = []) {
         guard let periods = PublicationPeriodsLoader.periods(forKind: schema.id) else { return nil }
         self.periods = periods
         self.rule = rule ?? periods.defaultSeverityRule ?? SeverityRule(defaultSeverity: .general)
         self.schema = schema
         self.dateField = schema.decisionDateField.flatMap(schema.index(of:))
         self.publicationEndField = periods.publicationEndField.flatMap(schema.index(of:))
+        portalRules = portals.compactMap { portal in
+            PublicationPeriodsLoader.periods(forKind: schema.id, portal: portal).map {
+                (portal, $0, $0.defaultSeverityRule ?? SeverityRule(defaultSeverity: .general))
+            }
+        }
+    }
+
+    /// A record's period on each portal with a rule of its own, and why it is not to be sent
+    /// there today (nil: send). Such a portal's period may run from the day it publishes the record
+    /// (gsxt), which is not known before: a record whose period, counted from its decision date
+    /// (the earliest day it could have been published), has ended is not sent.
+    public func portalPeriods(_ record: ValidRecord, general: RecordPeriod?, today: CalendarDate) -> [(period: PortalPeriod, notToSend: String?)] {
+        guard !portalRules.isEmpty, let text = dateField.flatMap({ record.values[$0] }), let decided = try? CalendarDate.parse(text) else {
+            return []
+        }
+        let values = namedValues(record)
+        return portalRules.map { portal, periods, rule in
+            let (severity, reason) = rule.severity(values)
+            let from = periods.countedFrom.rawValue
+            let generalRefuses = general.map { $0.repairFrom == nil && $0.regime != nil && $0.expiresOn == decided.description } ?? false
+            if periods.generalNotPublishedApplies, generalRefuses, let general {
+                return (
+                    PortalPeriod(
+                        portal: portal, severity: general.severity, severityReason: general.severityReason, regime: general.regime, months: 0,
+                        countedFrom: PublicationPeriods.CountedFrom.decisionDate.rawValue),
+                    "按\(title(ofRegime: general.regime))不予公示（\(general.severity)），本门户同样不公示")
+            }
+            switch periods.assess(decisionDate: decided, severity: severity, domains: rule.domains(values)) {
+            case .period(let regime, let severity, _, let endsOn):
+                let months = Self.months(from: decided, to: endsOn)
+                let period = PortalPeriod(
+                    portal: portal, severity: severity.rawValue, severityReason: reason, regime: regime, months: months, countedFrom: from)
+                let title = periods.regimes.first { $0.id == regime }?.title ?? regime
+                let notToSend = endsOn <= today
+                    ? "公示期已满（\(title)，\(severity.rawValue)，\(months) 个月，自决定日期 \(decided) 起算已满），不再公示" : nil
+                return (period, notToSend)
+            case .notPublished(let regime, let severity):
+                let title = periods.regimes.first { $0.id == regime }?.title ?? regime
+                return (
+                    PortalPeriod(portal: portal, severity: severity.rawValue, severityReason: reason, regime: regime, months: 0, countedFrom: from),
+                    "按\(title)不予公示（\(severity.rawValue)）")
+            case .noRegime:
+                return (
+                    PortalPeriod(portal: portal, severity: severity.rawValue, severityReason: reason, regime: nil, months: 0, countedFrom: from),
+                    "决定日期 \(decided) 不在本门户任何公示期限规定之内：不公示")
+            }
+        }
+    }
+
+    /// Whole months from one date to a later one that is that many months on (`adding(months:)`).
+    private static func months(from start: CalendarDate, to end: CalendarDate) -> Int {
+        var months = (end.year - start.year) * 12 + end.month - start.month
+        while months > 0, start.adding(months: months) > end { months -= 1 }
+        return max(months, 0)
+    }
+
+    private func namedValues(_ record: ValidRecord) -> [String: String] {
+        var values: [String: String] = [:]
+        for (index, field) in schema.fields.enumerated() where index < record.values.count {
+            if let value = record.values[index] { values[field.name] = value }
+        }
+        return values
     }
 
     /// The record with 公示截止期 filled from its period, when the department left it empty: the day
@@ -40,10 +108,7 @@ public struct PeriodAssessor {
     }
 
     public func period(_ record: ValidRecord) -> RecordPeriod? {
-        var values: [String: String] = [:]
-        for (index, field) in schema.fields.enumerated() where index < record.values.count {
-            if let value = record.values[index] { values[field.name] = value }
-        }
+        let values = namedValues(record)
         let (severity, reason) = rule.severity(values)
         guard let text = dateField.flatMap({ record.values[$0] }), let decided = try? CalendarDate.parse(text) else {
             return RecordPeriod(severity: severity.rawValue, severityReason: reason, regime: nil, repairFrom: nil, expiresOn: nil)

@@ -121,15 +121,20 @@ public final class FeedIntake: RecordSink {
         for record in records {
             validCount += 1
             let period = periods?.period(record)
+            let portalPeriods = periods?.portalPeriods(record, general: period, today: today) ?? []
             if let versions, let source = fingerprints[record.file] {
                 let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
                 try versions.append([
                     key, Digest.sha256Hex(values: record.values), Deadlines.isoDate(dateField.flatMap { record.values[$0] }),
                     source.sha256, String(record.row), period?.severity, period?.severityReason, period?.regime, period?.repairFrom,
-                    period?.expiresOn,
+                    period?.expiresOn, Self.encode(portalPeriods.map(\.period)),
                 ])
             }
-            let notToSend = periods?.reasonNotToSend(period, today: today)
+            let generalNotToSend = periods?.reasonNotToSend(period, today: today)
+            // A portal with a rule of its own (gsxt) is judged by it.
+            func reasonNotToSend(on portal: String) -> String? {
+                portalPeriods.first { $0.period.portal == portal }.map(\.notToSend) ?? generalNotToSend
+            }
             var placed: [String: String?] = [:]  // portal → nil (to publish) or why not
             let record = periods?.withPublicationEnd(record, period) ?? record
             for spooled in feeds {
@@ -137,14 +142,14 @@ public final class FeedIntake: RecordSink {
                 switch place {
                 case .elsewhere: break
                 case .skipped(let skip): if placed[spooled.portal] == nil { placed[spooled.portal] = .some(skip.reason) }
-                case .row: placed[spooled.portal] = .some(notToSend)
+                case .row: placed[spooled.portal] = .some(reasonNotToSend(on: spooled.portal))
                 }
                 switch place {
                 case .elsewhere: continue
                 case .skipped(let skip): spooled.skip(skip, period: false)
                 case .row(let row):
                     if let range, !((try? CalendarDate.parse(row.decisionDate ?? "")).map(range.contains) ?? false) { continue }
-                    if let notToSend {
+                    if let notToSend = reasonNotToSend(on: spooled.portal) {
                         spooled.skip(.init(file: row.file, row: row.row, key: row.key, reason: notToSend), period: true)
                     } else {
                         try spooled.spool.append(FeedRowCoding.encode(row))
@@ -231,6 +236,25 @@ public final class FeedIntake: RecordSink {
         sightings = try Spool()
     }
 
+    /// Portal periods in one spool field: unit separators between values, record separators between periods.
+    static func encode(_ periods: [PortalPeriod]) -> String? {
+        guard !periods.isEmpty else { return nil }
+        return periods.map {
+            [$0.portal, $0.severity, $0.severityReason, $0.regime ?? "", String($0.months), $0.countedFrom].joined(separator: "\u{1F}")
+        }.joined(separator: "\u{1E}")
+    }
+
+    static func decode(_ field: String?) -> [PortalPeriod] {
+        guard let field else { return [] }
+        return field.split(separator: "\u{1E}").compactMap { part in
+            let values = part.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+            guard values.count == 6, let months = Int(values[4]) else { return nil }
+            return PortalPeriod(
+                portal: values[0], severity: values[1], severityReason: values[2], regime: values[3].isEmpty ? nil : values[3], months: months,
+                countedFrom: values[5])
+        }
+    }
+
     /// Records the spooled record versions in the ledger, ten thousand per transaction, and starts a
     /// new spool for the next files.
     public func recordVersions(in ledger: any RunLedger, run: Int64) throws {
@@ -245,10 +269,11 @@ public final class FeedIntake: RecordSink {
             let period = fields[5].map {
                 RecordPeriod(severity: $0, severityReason: fields[6] ?? "", regime: fields[7], repairFrom: fields[8], expiresOn: fields[9])
             }
-            chunk.append(
-                RecordVersion(
-                    kind: schema.id, key: fields[0] ?? "", contentSHA256: fields[1] ?? "", decisionDate: fields[2],
-                    sourceSHA256: fields[3] ?? "", sourceRow: Int(fields[4] ?? "") ?? 0, period: period))
+            var version = RecordVersion(
+                kind: schema.id, key: fields[0] ?? "", contentSHA256: fields[1] ?? "", decisionDate: fields[2],
+                sourceSHA256: fields[3] ?? "", sourceRow: Int(fields[4] ?? "") ?? 0, period: period)
+            version.portalPeriods = fields.count > 10 ? Self.decode(fields[10]) : []
+            chunk.append(version)
             if chunk.count >= 10_000 { try flush() }
         }
         if !chunk.isEmpty { try flush() }
