@@ -273,6 +273,11 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
             for index in s.withdrawals.indices where s.withdrawals[index].batchID == id && s.withdrawals[index].status == "pending" {
                 s.withdrawals[index].status = "failed"
             }
+            // As the SQLite ledger: the files of the records' latest versions are read again by the next run.
+            let hashes = Set(s.publications.filter { $0.batchID == id }.compactMap { Self.latest(s, kind: $0.kind, key: $0.key)?.sourceSHA256 })
+            for key in s.sources.keys where hashes.contains(String(key.split(separator: "\u{1F}", maxSplits: 1)[0])) {
+                s.sources[key]?.settledRun = nil
+            }
             return true
         }
     }

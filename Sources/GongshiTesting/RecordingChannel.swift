@@ -49,7 +49,7 @@ public final class RecordingChannel: PortalChannel, Sendable {
         if fails { throw UploadFailure(message: "门户不可用（测试通道第 \(calls) 次调用）") }
     }
 
-    public func status(of batch: BatchInfo, payload: [UInt8]) throws(UploadFailure) -> ChannelOutcome? {
+    public func status(of batch: BatchInfo, payload: [UInt8]?) throws(UploadFailure) -> ChannelOutcome? {
         try count()
         guard state.withLock({ s in s.received.contains { $0.batch == batch.id } }) else { return nil }
         return .received(rejected: rejecting(batch), receipt: "已有批次 \(batch.id)")

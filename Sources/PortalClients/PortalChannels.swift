@@ -11,7 +11,7 @@ public struct APIChannel: PortalChannel {
 
     public init(client: PortalAPIClient) { self.client = client }
 
-    public func status(of batch: BatchInfo, payload: [UInt8]) throws(UploadFailure) -> ChannelOutcome? {
+    public func status(of batch: BatchInfo, payload: [UInt8]?) throws(UploadFailure) -> ChannelOutcome? {
         // A withdrawal has no status query: asking again under the same id is safe (the portal
         // answers with its first receipt).
         guard batch.operation != .withdraw else { return nil }
@@ -75,10 +75,11 @@ public struct SFTPChannel: PortalChannel {
         self.login = login
     }
 
-    public func status(of batch: BatchInfo, payload: [UInt8]) throws(UploadFailure) -> ChannelOutcome? {
+    public func status(of batch: BatchInfo, payload: [UInt8]?) throws(UploadFailure) -> ChannelOutcome? {
         do {
             guard let size = try transport.sftpSize(directoryURL: directory, name: batch.fileName, login: login) else { return nil }
-            guard size == Int64(payload.count) else {
+            // Without the bytes (the staged file is lost), the file being there is the answer.
+            if let payload, size != Int64(payload.count) {
                 return .refused("SFTP 目录中已有同名文件 \(batch.fileName)，但大小不同（\(size) 字节，应为 \(payload.count)）")
             }
             return .received(rejected: [:], receipt: "SFTP：\(directory)\(batch.fileName)（\(size) 字节）已在")

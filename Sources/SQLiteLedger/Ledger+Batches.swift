@@ -111,8 +111,23 @@ extension Ledger {
             try db.execute(
                 sql: "UPDATE publication SET status = 'failed' WHERE batch_id = ? AND status = 'pending'", arguments: [id])
             try db.execute(sql: "UPDATE withdrawal SET status = 'failed' WHERE batch_id = ? AND status = 'pending'", arguments: [id])
+            try Self.unsettleSources(of: id, db)
             return true
         }
+    }
+
+    /// The files holding the latest version of a failed batch's records are no longer settled: the
+    /// next nightly run reads them again and plans the records anew (a failed batch is never re-sent
+    /// as it was; its records go out in a new one).
+    static func unsettleSources(of batch: String, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE source_file SET settled_run = NULL WHERE settled_run IS NOT NULL AND sha256 IN (
+                    SELECT (SELECT q.source_sha256 FROM record q WHERE q.kind = p.kind AND q.record_key = p.record_key
+                            ORDER BY q.first_run DESC, q.rowid DESC LIMIT 1)
+                    FROM publication p WHERE p.batch_id = ?)
+                """,
+            arguments: [batch])
     }
 
     public func batch(_ id: String) throws(LedgerError) -> BatchInfo? {

@@ -145,6 +145,85 @@ struct EngineRunTests {
         #expect(try project.ledger.batch(batch.id)?.status == .published)
     }
 
+    @Test("a batch the clerk marks failed is planned again by the next nightly run, whatever its file's state, and published once")
+    func failedBatchNightly() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        let batch = try #require(try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending).first)
+        #expect(try project.ledger.fail(batch: batch.id, reason: "门户退回整个文件"))
+        // Until then the records count as not published.
+        let (night, _) = try project.run("2026-12-01")
+        #expect(night.skippedFiles.isEmpty, "the file holding the failed batch's records is read again")
+        #expect(night.feeds.values.reduce(0) { $0 + $1.published } == batch.records, "\(night.feeds)")
+        let again = try #require(try project.ledger.batch(batch.id))
+        #expect(again.status == .pending && again.attempts == 2)
+        #expect(project.live("creditchina-henan-zhengzhou", "penalty-legal").values.allSatisfy { $0 == 1 })
+        // Settled again: the next night reads nothing.
+        #expect(try project.run("2026-12-02").summary.skippedFiles == [project.input.path])
+    }
+
+    @Test("a lost outbox file: the next nightly run plans its records again (no range needed), once")
+    func lostFileNightly() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        let batch = try #require(try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending).first)
+        try FileManager.default.removeItem(atPath: batch.outboxPath)
+        let (night, lines) = try project.run("2026-12-01")
+        #expect(lines.contains { $0.hasPrefix("警告 [outbox-file-lost] 批次 \(batch.id)") })
+        #expect(night.feeds.values.reduce(0) { $0 + $1.published } == batch.records, "\(night.feeds)")
+        #expect(FileManager.default.fileExists(atPath: try #require(try project.ledger.batch(batch.id)).outboxPath))
+        #expect(project.live("creditchina-henan-zhengzhou", "penalty-legal").values.allSatisfy { $0 == 1 })
+    }
+
+    /// A run whose API uploads all fail: four batches left pending, their files staged.
+    static func pendingAPIBatches() throws -> (Project, [BatchInfo]) {
+        let channel = RecordingChannel()
+        channel.fail(onCall: 1, andAfter: true)
+        let project = try Project(channel: channel)
+        _ = try project.run("2026-11-30")
+        let pending = try project.ledger.batches(portal: "api-portal", status: .pending)
+        #expect(pending.count == 4 && channel.received.isEmpty)
+        return (project, pending)
+    }
+
+    @Test("an API batch whose file is lost: the portal is asked first — it has the batch: recorded, not sent again under another id")
+    func lostAPIBatchThePortalHas() throws {
+        let (project, pending) = try Self.pendingAPIBatches()
+        let batch = pending[0]
+        // The portal took the batch just before the crash that left it pending; then the file is lost.
+        project.channel.heal()
+        _ = try project.channel.send(batch, payload: [UInt8](try Data(contentsOf: URL(fileURLWithPath: batch.outboxPath))))
+        try FileManager.default.removeItem(atPath: batch.outboxPath)
+        let (night, lines) = try project.run("2026-12-01")
+        #expect(lines.contains { $0.contains("门户已有此批次") }, "\(lines)")
+        #expect(try project.ledger.batch(batch.id)?.status == .published)
+        #expect(night.exitStatus != 69)
+        // Every record reached the portal exactly once.
+        let received = project.channel.received.filter { $0.operation == .publish }
+        #expect(received.count == 4 && Set(received.map(\.batch)).count == 4)
+        #expect(project.live("api-portal", "penalty-legal").values.allSatisfy { $0 == 1 })
+        #expect(project.live("api-portal", "penalty-natural").values.allSatisfy { $0 == 1 })
+    }
+
+    @Test("an API batch whose file is lost while the portal cannot answer: it waits, pending, and is not planned again; once the portal says it lacks it, it goes out once")
+    func lostAPIBatchUnknown() throws {
+        let (project, pending) = try Self.pendingAPIBatches()
+        let batch = pending[0]
+        try FileManager.default.removeItem(atPath: batch.outboxPath)
+        let (down, lines) = try project.run("2026-12-01")
+        #expect(down.exitStatus == 69)
+        #expect(lines.contains { $0.contains("[batch-status-unknown] 批次 \(batch.id)") }, "\(lines)")
+        #expect(try project.ledger.batch(batch.id)?.status == .pending)
+        #expect(down.feeds.values.reduce(0) { $0 + $1.published } == 0)
+        // The portal is back and has never seen it: failed, planned again, sent once.
+        project.channel.heal()
+        let (back, _) = try project.run("2026-12-02")
+        #expect(back.feeds.values.reduce(0) { $0 + $1.published } == batch.records, "\(back.feeds)")
+        let received = project.channel.received.filter { $0.operation == .publish }
+        #expect(received.count == 4 && Set(received.map(\.batch)).count == 4)
+        #expect(project.live("api-portal", "penalty-legal").values.allSatisfy { $0 == 1 })
+    }
+
     @Test("corrections and republication: a changed record goes out as a correction on both portals; --republish sends the unchanged once a day")
     func corrections() throws {
         let project = try Project()

@@ -23,6 +23,9 @@ public struct UploadFailure: Error, Sendable, Equatable {
 /// what it is sent and fails on demand. The outbox needs no channel: a clerk uploads.
 public protocol PortalChannel: Sendable {
     /// The portal's outcome for a batch it already has, or `nil`.
-    func status(of batch: BatchInfo, payload: [UInt8]) throws(UploadFailure) -> ChannelOutcome?
+    ///
+    /// - Parameter payload: the batch's bytes, or nil when they are lost (the staged file is gone):
+    ///   the question is then only whether the portal has the batch.
+    func status(of batch: BatchInfo, payload: [UInt8]?) throws(UploadFailure) -> ChannelOutcome?
     func send(_ batch: BatchInfo, payload: [UInt8]) throws(UploadFailure) -> ChannelOutcome
 }

@@ -57,7 +57,9 @@ public struct FeedPublisher {
     // MARK: Reconcile
 
     /// Settles the portal's pending batches from earlier runs; returns the lines to print.
-    public func reconcile() throws(CommandFailure) -> [String] {
+    /// - Parameter channel: the portal's channel, if it has one: a batch whose file is lost is
+    ///   then settled by asking the portal (``Uploader/settleLost(_:)``), not failed blindly.
+    public func reconcile(channel: (any PortalChannel)? = nil) throws -> [String] {
         var lines: [String] = []
         for batch in try CommandFailure.ledger({ () throws(LedgerError) in try ledger.batches(portal: profile.id, status: .pending) }) {
             let final = URL(fileURLWithPath: batch.outboxPath)
@@ -79,6 +81,8 @@ public struct FeedPublisher {
                 FaultInjection.reached("upload-done")
                 try markDelivered(batch.id)
                 lines.append("补投递：上次运行中断，批次 \(batch.id) 原样放入 \(final.path)（\(batch.records) 条，批次号不变）")
+            } else if let channel {
+                _ = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript).settleLost(batch)
             } else {
                 _ = try CommandFailure.ledger { () throws(LedgerError) in
                     try ledger.fail(batch: batch.id, reason: "待上传文件丢失或被改动：\(final.path)")

@@ -67,6 +67,17 @@ public struct PipelineRun {
         }
         summary.run = run
 
+        // Batches left pending by an earlier run are settled first, each portal through its channel:
+        // a failed or lost batch's files are no longer settled, so their records are planned again below.
+        if let ledger = writes, let run {
+            for (profile, transport) in context.portals {
+                let publisher = FeedPublisher(
+                    ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(pipeline.outbox)), profile: profile,
+                    today: today, calendar: context.calendar, transcript: transcript)
+                for line in try publisher.reconcile(channel: try channel(for: profile.id, transport: transport)) { transcript.line(line) }
+            }
+        }
+
         // Sources: every matching file; the nightly run skips files settled by an earlier run.
         let listing = try SourceFiles.list(context, skipSettled: request.range == nil ? writes : nil)
         for file in listing.settled { transcript.line("跳过（内容未变，已处理）：\(file)") }
@@ -105,7 +116,7 @@ public struct PipelineRun {
 
         // Publish and upload, portal by portal.
         for (profile, transport) in context.portals {
-            for (index, spooled) in intake.feeds(of: profile.id).enumerated() {
+            for spooled in intake.feeds(of: profile.id) {
                 let feed = spooled.feed
                 let name = "\(profile.id)/\(feed.name)"
                 for line in spooled.skipLines(portalTitle: profile.title) { transcript.line(line) }
@@ -127,9 +138,6 @@ public struct PipelineRun {
                 let publisher = FeedPublisher(
                     ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(pipeline.outbox)), profile: profile,
                     today: today, calendar: context.calendar, transcript: transcript)
-                if index == 0 {
-                    for line in try publisher.reconcile() { transcript.line(line) }
-                }
                 let counts = try publisher.publish(spooled, schema: context.schema, republishing: request.republishing)
                 summary.feeds[name] = counts
                 transcript.line("\(profile.title) " + FeedSummary.line(counts, feed: feed))

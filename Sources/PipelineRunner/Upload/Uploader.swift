@@ -25,10 +25,7 @@ public struct Uploader {
             guard let payload = FileManager.default.contents(atPath: batch.outboxPath).map({ [UInt8]($0) }),
                 Digest.sha256Hex(payload) == batch.payloadSHA256
             else {
-                _ = try CommandFailure.ledger { () throws(LedgerError) in
-                    try ledger.fail(batch: batch.id, reason: "待上传文件丢失或被改动：\(batch.outboxPath)")
-                }
-                transcript.line("警告 [outbox-file-lost] 批次 \(batch.id) 的文件 \(batch.outboxPath) 不见了或被改动：批次标为失败，下次 feed 运行重新生成")
+                status = max(status, try settleLost(batch))
                 continue
             }
             let outcome: ChannelOutcome
@@ -52,6 +49,34 @@ public struct Uploader {
         }
         transcript.line("门户 \(portal)：处理待上传批次 \(pending.count) 个")
         return status
+    }
+
+    /// A pending batch whose file is lost or changed: the portal is asked whether it has the batch
+    /// first. It has: recorded as its receipt says. It has not: the batch fails, and its records are
+    /// planned again by the next run (their files are read again). The portal cannot answer: the
+    /// batch stays pending — never planned again under another id, which could publish its records
+    /// twice — and the next run asks again.
+    public func settleLost(_ batch: BatchInfo) throws -> Int32 {
+        let found: ChannelOutcome?
+        do throws(UploadFailure) {
+            found = try channel.status(of: batch, payload: nil)
+        } catch {
+            transcript.line(
+                "警告 [batch-status-unknown] 批次 \(batch.id) 的文件 \(batch.outboxPath) 不见了或被改动，门户暂时无法核对是否已收到"
+                    + "（\(error.message)）：批次保持待上传，不重新计划；下次运行再核对")
+            return error.configuration ? ExitStatus.configuration : ExitStatus.unavailable
+        }
+        if let found {
+            transcript.line("批次 \(batch.id) 的文件不见了，但门户已有此批次：按门户的答复记录")
+            return try record(found, batch: batch, alreadyThere: true)
+        }
+        _ = try CommandFailure.ledger { () throws(LedgerError) in
+            try ledger.fail(batch: batch.id, reason: "待上传文件丢失或被改动，门户也没有此批次：\(batch.outboxPath)")
+        }
+        transcript.line(
+            "警告 [outbox-file-lost] 批次 \(batch.id) 的文件 \(batch.outboxPath) 不见了或被改动，门户也没有此批次："
+                + "批次标为失败，其中 \(batch.records) 条记录由下次运行重新计划")
+        return ExitStatus.ok
     }
 
     private func record(_ outcome: ChannelOutcome, batch: BatchInfo, alreadyThere: Bool) throws -> Int32 {

@@ -65,7 +65,8 @@ public struct Withdrawer {
                 today: today, calendar: context.calendar, transcript: transcript)
             // Batches left pending by an earlier run (a withdrawal interrupted, say) are settled first.
             if reconciling {
-                for line in try publisher.reconcile() { transcript.line(line) }
+                let channel = try channelOverride[profile.id] ?? channels.channel(for: transport, pipeline: context.pipeline)
+                for line in try publisher.reconcile(channel: channel) { transcript.line(line) }
             } else if mine.isEmpty {
                 continue
             }
