@@ -12,10 +12,14 @@ internal import GRDB
 public final class Ledger: Sendable {
     public let path: String
     private let queue: DatabaseQueue
+    /// Opened for reading after a writer had stopped in the middle of a transaction: its hot
+    /// journal was rolled back first (what it had not committed is gone; nothing committed is).
+    public let recoveredJournal: Bool
 
-    private init(path: String, queue: DatabaseQueue) {
+    private init(path: String, queue: DatabaseQueue, recoveredJournal: Bool = false) {
         self.path = path
         self.queue = queue
+        self.recoveredJournal = recoveredJournal
     }
 
     /// Opens the ledger for writing, creating it (mode 0600) when absent, and applies the
@@ -38,11 +42,34 @@ public final class Ledger: Sendable {
     /// before it can be read.
     public static func openForReading(path: String) throws(LedgerError) -> Ledger {
         guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
-        let ledger = try connect(path: path, readonly: true)
+        let recovered = try recoverHotJournal(path: path)
+        let plain = try connect(path: path, readonly: true)
+        let ledger = Ledger(path: path, queue: plain.queue, recoveredJournal: recovered)
         try ledger.checkVersion()
         let applied = try ledger.read { db in try LedgerMigrations.migrator.appliedIdentifiers(db) }
         guard applied.isSuperset(of: LedgerMigrations.migrator.migrations) else { throw .outdated(path: path) }
         return ledger
+    }
+
+    /// A writer killed in the middle of a transaction leaves a hot journal (`PATH-journal`) that a
+    /// read-only connection cannot roll back ("attempt to write a readonly database"). A read on a
+    /// read-write connection rolls it back, as any writer would next; when a live writer holds it,
+    /// the read waits for that writer instead (the busy timeout), and nothing is rolled back.
+    ///
+    /// - Returns: whether a journal was rolled back.
+    private static func recoverHotJournal(path: String) throws(LedgerError) -> Bool {
+        let journal = path + "-journal"
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: journal))?[.size] as? Int, size > 0 else { return false }
+        let folder = (path as NSString).deletingLastPathComponent
+        guard access(path, W_OK) == 0, access(folder.isEmpty ? "." : folder, W_OK) == 0 else {
+            throw .cannotOpen(
+                path: path,
+                reason: "账本有一次未完成的写入（\(journal)），须先回滚，而本用户对账本没有写权限：请由有写权限的用户运行任一 gongshi 命令（如 gongshi ledger status）")
+        }
+        let writer = try connect(path: path, readonly: false)
+        _ = try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+        let left = (try? FileManager.default.attributesOfItem(atPath: journal))?[.size] as? Int ?? 0
+        return left == 0
     }
 
     private static func connect(path: String, readonly: Bool) throws(LedgerError) -> Ledger {

@@ -101,6 +101,37 @@ struct WithdrawalLedgerTests {
         #expect(ended.map { "\($0.publication.key) \($0.expiresOn ?? "") \($0.regime ?? "")" } == ["罚2 2026-12-20 samr-order-45", "罚1 2027-02-28 samr-order-45"])
     }
 
+    @Test("a writer stopped mid-transaction leaves a hot journal: opening for reading rolls it back, says so, and reads what was committed")
+    func hotJournal() throws {
+        let (ledger, _) = try Self.published()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-hot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let copy = folder.appendingPathComponent("ledger.sqlite").path
+        // A writer in the middle of a large transaction, its pages already spilled into the file:
+        // the file and its journal copied as they are then are what a SIGKILL leaves behind.
+        let writer = try DatabaseQueue(path: ledger.path)
+        try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA cache_size = 1")
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            try db.execute(sql: "DELETE FROM publication")
+            for index in 0..<2000 {
+                try db.execute(
+                    sql: "INSERT INTO problem (sha256, place, row, type, severity, message) VALUES (?, ?, ?, 'x', 'error', ?)",
+                    arguments: [T.hashB, "/inbox/a.csv", index, String(repeating: "填", count: 200)])
+            }
+            try FileManager.default.copyItem(atPath: ledger.path, toPath: copy)
+            try FileManager.default.copyItem(atPath: ledger.path + "-journal", toPath: copy + "-journal")
+            try db.execute(sql: "ROLLBACK")
+        }
+        #expect(((try FileManager.default.attributesOfItem(atPath: copy + "-journal"))[.size] as? Int ?? 0) > 0)
+        let reader = try Ledger.openForReading(path: copy)
+        #expect(reader.recoveredJournal)
+        #expect(try reader.history(key: "罚1").map(\.status) == [.published])
+        #expect(!FileManager.default.fileExists(atPath: copy + "-journal"))
+        // Opened again: nothing left to recover.
+        #expect(try !Ledger.openForReading(path: copy).recoveredJournal)
+    }
+
     @Test("intake: a file's counts and problems are replaced when the same bytes are read again; severity is a CHECK")
     func intake() throws {
         let (ledger, run) = try Self.published()

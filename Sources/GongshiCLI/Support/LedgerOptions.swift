@@ -40,7 +40,16 @@ struct LedgerOptions: ParsableArguments {
 
     /// Opens the ledger read-only, never migrating it (a dry run must leave the file untouched).
     static func openForReadingOnly(path: String) throws(CommandFailure) -> Ledger {
-        try CommandFailure.ledger { () throws(LedgerError) in try Ledger.openForReading(path: path) }
+        noteRecovery(try CommandFailure.ledger { () throws(LedgerError) in try Ledger.openForReading(path: path) })
+    }
+
+    /// Says so when opening rolled back a writer's unfinished transaction.
+    static func noteRecovery(_ ledger: Ledger) -> Ledger {
+        if ledger.recoveredJournal {
+            Output.warning(
+                "注意 [ledger-journal-recovered] 账本 \(ledger.path) 上次写入时中断（留下未完成的事务日志），该事务已回滚；已提交的记录不受影响")
+        }
+        return ledger
     }
 
     /// Opens the ledger read-only; a ledger from an older gongshi is migrated first (under the
@@ -51,10 +60,10 @@ struct LedgerOptions: ParsableArguments {
 
     static func readingMigrated(path: String) throws(CommandFailure) -> Ledger {
         do {
-            return try Ledger.openForReading(path: path)
+            return noteRecovery(try Ledger.openForReading(path: path))
         } catch .outdated {
             _ = try Self.openForWriting(path: path, command: "migrate")
-            return try CommandFailure.ledger { () throws(LedgerError) in try Ledger.openForReading(path: path) }
+            return noteRecovery(try CommandFailure.ledger { () throws(LedgerError) in try Ledger.openForReading(path: path) })
         } catch {
             throw CommandFailure(error)
         }
