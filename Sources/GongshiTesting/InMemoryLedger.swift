@@ -512,6 +512,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
                             receivedOn: decision.receivedOn)
                     row.revokedOn = decision.revokedOn
                     row.withdrawDueOn = decision.withdrawBy[portal] ?? nil
+                    row.rejected = mine.contains { $0.status == .rejected }
                     rows.append(row)
                 }
             }

@@ -23,8 +23,24 @@ public struct Pipeline: Sendable, Equatable {
     public enum Transport: Sendable, Equatable {
         /// Files land in the outbox for a clerk to upload through the portal's web form.
         case outbox
-        case api(endpoint: String, credentials: Credentials, caFile: String?)
-        case sftp(url: String, user: String, keyFile: String, knownHosts: String)
+        case api(endpoint: String, credentials: Credentials, caFile: String?, limits: Limits = Limits())
+        case sftp(url: String, user: String, keyFile: String, knownHosts: String, limits: Limits = Limits())
+    }
+
+    /// How long a run waits for a portal, and how often it tries (`transport:` keys `connect_timeout`,
+    /// `timeout`, `attempts`, `retry_budget`; seconds). The defaults suit a provincial portal on a
+    /// government network [inferred].
+    public struct Limits: Sendable, Equatable {
+        /// Seconds to connect (TCP, TLS, SSH).
+        public var connectTimeout: Double = 10
+        /// Seconds for one whole attempt (a batch's upload).
+        public var timeout: Double = 120
+        /// Attempts in all for one request, the first included.
+        public var attempts: Int = 5
+        /// No new attempt starts once this many seconds have passed since the first.
+        public var retryBudget: Double = 300
+
+        public init() {}
     }
 
     /// Where the API's app key and secret come from.

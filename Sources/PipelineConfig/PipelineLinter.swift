@@ -73,7 +73,7 @@ public struct PipelineLinter {
             switch portal.transport {
             case .outbox:
                 break
-            case .api(let endpoint, let credentials, let caFile):
+            case .api(let endpoint, let credentials, let caFile, _):
                 let host = URLComponents(string: endpoint)?.host ?? ""
                 if !endpoint.hasPrefix("https://") && !["127.0.0.1", "localhost"].contains(host) {
                     error("pipeline-insecure-endpoint", portal.line, "接口地址 \(endpoint) 不是 https://（只有本机沙箱可用 http）")
@@ -96,7 +96,7 @@ public struct PipelineLinter {
                 if let caFile, !FileManager.default.fileExists(atPath: pipeline.resolve(caFile)) {
                     error("pipeline-missing-file", portal.line, "CA 文件 \(pipeline.resolve(caFile)) 不存在")
                 }
-            case .sftp(_, _, let keyFile, let knownHosts):
+            case .sftp(_, _, let keyFile, let knownHosts, _):
                 for path in [keyFile, knownHosts] where !FileManager.default.fileExists(atPath: pipeline.resolve(path)) {
                     error("pipeline-missing-file", portal.line, "文件 \(pipeline.resolve(path)) 不存在")
                 }

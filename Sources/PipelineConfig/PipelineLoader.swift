@@ -25,6 +25,7 @@ public enum PipelineLoader {
     static let portalKeys = ["profile", "transport"]
     static let transportKeys = [
         "kind", "endpoint", "credentials_file", "app_key_env", "secret_env", "ca_file", "url", "user", "key_file", "known_hosts",
+        "connect_timeout", "timeout", "attempts", "retry_budget",
     ]
     /// Keys that would put a secret in the file itself.
     static let secretKeys = ["secret", "password", "app_secret", "token", "private_key"]
@@ -135,13 +136,16 @@ public enum PipelineLoader {
                 return nil
             }
             return Pipeline.Portal(
-                profile: profile, transport: .api(endpoint: endpoint, credentials: credentials, caFile: reader.string(transport["ca_file"], "ca_file")),
+                profile: profile,
+                transport: .api(
+                    endpoint: endpoint, credentials: credentials, caFile: reader.string(transport["ca_file"], "ca_file"),
+                    limits: parseLimits(transport, &reader)),
                 line: line)
         case "sftp":
             guard let url = required("url"), let user = required("user"), let key = required("key_file"),
                 let knownHosts = required("known_hosts")
             else { return nil }
-            return Pipeline.Portal(profile: profile, transport: .sftp(url: url, user: user, keyFile: key, knownHosts: knownHosts), line: line)
+            return Pipeline.Portal(profile: profile, transport: .sftp(url: url, user: user, keyFile: key, knownHosts: knownHosts, limits: parseLimits(transport, &reader)), line: line)
         default:
             reader.report("pipeline-bad-value", transport["kind"], "transport kind 应为 outbox、api 或 sftp")
             return nil
@@ -167,6 +171,33 @@ extension PipelineLoader {
     ///     - {field: 罚款金额(万元), at_least: 10, severity: 严重}
     ///   domains: [城市管理]                  # and/or domain_field: 领域
     /// ```
+    /// `connect_timeout`, `timeout`, `retry_budget` (seconds) and `attempts`, each bounded.
+    static func parseLimits(_ keys: [String: Node], _ reader: inout YAMLReader) -> Pipeline.Limits {
+        var limits = Pipeline.Limits()
+        func seconds(_ key: String, _ range: ClosedRange<Double>) -> Double? {
+            guard let node = keys[key] else { return nil }
+            let text = node.scalar?.string ?? ""
+            guard let value = Double(text), range.contains(value) else {
+                reader.report(
+                    "pipeline-bad-value", node,
+                    "\(key) 应为 \(Int(range.lowerBound))–\(Int(range.upperBound)) 之间的秒数，而不是“\(String(text.prefix(40)))”")
+                return nil
+            }
+            return value
+        }
+        if let value = seconds("connect_timeout", 1...300) { limits.connectTimeout = value }
+        if let value = seconds("timeout", 1...3600) { limits.timeout = value }
+        if let value = seconds("retry_budget", 0...86400) { limits.retryBudget = value }
+        if keys["attempts"] != nil, let value = reader.int(keys["attempts"], "attempts", minimum: 1) {
+            if value > 20 {
+                reader.report("pipeline-bad-value", keys["attempts"], "attempts 应为 1–20")
+            } else {
+                limits.attempts = value
+            }
+        }
+        return limits
+    }
+
     static func parsePublicationPeriod(_ node: Node, _ reader: inout YAMLReader) -> SeverityRule? {
         let keys = reader.mapping(node, known: publicationPeriodKeys, what: "publication_period ")
         let defaultSeverity = severity(keys["default"], "default", &reader)

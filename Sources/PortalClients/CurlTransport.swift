@@ -14,6 +14,9 @@ public struct TransportSettings: Sendable {
     public var retry = RetryPolicy()
     /// Show upload progress (on a terminal).
     public var showsProgress = false
+    /// Told, in Chinese, when an attempt failed and the next waits (a slow or failing portal does
+    /// not hold a run without a word).
+    public var onRetry: (@Sendable (String) -> Void)?
 
     public init() {}
 }
@@ -78,9 +81,25 @@ public struct CurlTransport: Sendable {
                 guard RetryPolicy.isRetryable(error), number < settings.retry.maxAttempts else { throw error }
                 let wait = settings.retry.delay(afterAttempt: number, random: Double.random(in: 0..<1))
                 guard elapsed + wait < settings.retry.totalBudget else { throw error }
+                settings.onRetry?(
+                    "门户第 \(number) 次尝试未成功（\(Self.kind(error))），\(String(format: "%.0f", wait)) 秒后重试"
+                        + "（最多 \(settings.retry.maxAttempts) 次，共 \(String(format: "%.0f", settings.retry.totalBudget)) 秒内）")
                 sleep(wait)
                 number += 1
             }
+        }
+    }
+
+    /// A short Chinese name of a failure, for progress lines.
+    static func kind(_ failure: TransportFailure) -> String {
+        switch failure {
+        case .connection: "无法连接"
+        case .timeout: "超时"
+        case .interrupted: "连接中断"
+        case .tls: "TLS 失败"
+        case .server(let status, _): "HTTP \(status)"
+        case .refusedByPeer: "对方拒绝"
+        case .local: "本地错误"
         }
     }
 

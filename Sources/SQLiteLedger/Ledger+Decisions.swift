@@ -78,7 +78,9 @@ extension Ledger: DecisionLedger {
                             AND p.decision_number = d.number AND p.status = 'pending'),
                         EXISTS (SELECT 1 FROM publication p WHERE p.kind = d.kind AND p.portal = dp.portal
                             AND p.decision_number = d.number AND p.status = 'withdrawn'),
-                        d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on
+                        d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on,
+                        EXISTS (SELECT 1 FROM publication p WHERE p.kind = d.kind AND p.portal = dp.portal
+                            AND p.decision_number = d.number AND p.status = 'rejected')
                     FROM decision d JOIN decision_portal dp USING (kind, number)
                     WHERE 1 \(Self.scopeCondition(scope, alias: "dp", decision: "d"))
                     ORDER BY d.kind, d.number, dp.portal
@@ -91,6 +93,7 @@ extension Ledger: DecisionLedger {
                     receivedOn: row[12])
                 deadline.revokedOn = row[13]
                 deadline.withdrawDueOn = row[14]
+                deadline.rejected = row[15]
                 try body(deadline)
             }
         }

@@ -201,4 +201,24 @@ struct RunCommandTests {
         #expect(!result.stderr.contains(SandboxHarness.secret))
         #expect(!result.stderr.contains("\r") && !result.stdout.contains("\r"))  // no progress line when piped
     }
+    @Test("the pipeline sets the portal's timeout and attempts; a run says when it waits to try again; a bad value is refused with its line")
+    func transportLimits() throws {
+        let project = try Project()
+        let sandbox = try SandboxHarness(faults: "5xx:2")
+        defer { sandbox.stop() }
+        try project.use(sandbox)
+        let text = try String(contentsOfFile: project.pipeline, encoding: .utf8)
+        let limited = text.replacingOccurrences(
+            of: "endpoint: \(sandbox.url)", with: "endpoint: \(sandbox.url)\n      timeout: 30\n      attempts: 3\n      retry_budget: 20")
+        #expect(limited != text)
+        try limited.write(toFile: project.pipeline, atomically: true, encoding: .utf8)
+        let run = try project.run(["--today", "2026-11-30"])
+        #expect(run.status == 75, "\(run)")  // uploaded after two 503s; 8号 and 9号 overdue
+        #expect(run.stdout.contains("门户第 1 次尝试未成功（HTTP 503）") && run.stdout.contains("（最多 3 次，共 20 秒内）"), "\(run.stdout)")
+        #expect(run.stdout.contains("门户 api-portal：上传 2 个批次（17 条）"), "\(run.stdout)")
+        // Two 503s against one attempt: the upload fails and waits for the next run.
+        try limited.replacingOccurrences(of: "attempts: 3", with: "attempts: 0").write(toFile: project.pipeline, atomically: true, encoding: .utf8)
+        let lint = try GongshiProcess.run(["lint", project.pipeline])
+        #expect(lint.status == 78 && lint.stdout.contains("attempts"), "\(lint)")
+    }
 }

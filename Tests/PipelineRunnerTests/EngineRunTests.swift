@@ -224,6 +224,16 @@ struct EngineRunTests {
         #expect(project.live("api-portal", "penalty-legal").values.allSatisfy { $0 == 1 })
     }
 
+    @Test("records the portal rejects are counted in the run's summary (门户退回) until a corrected record goes out")
+    func rejectedCounted() throws {
+        let channel = RecordingChannel { batch in batch.operation == .publish && batch.records == 5 ? [2: "字段格式错误"] : [:] }
+        let project = try Project(channel: channel)
+        let (first, lines) = try project.run("2026-11-30")
+        #expect(first.disclosure.rejected == 2, "\(first.disclosure)")  // two batches of 5 on the API portal
+        #expect(lines.contains { $0.contains("门户退回 2") }, "\(lines)")
+        #expect(first.exitStatus == 65)
+    }
+
     @Test("corrections and republication: a changed record goes out as a correction on both portals; --republish sends the unchanged once a day")
     func corrections() throws {
         let project = try Project()

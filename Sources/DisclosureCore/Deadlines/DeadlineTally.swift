@@ -85,6 +85,8 @@ public struct DeadlineTally: Sendable {
     /// Where the decisions to be published stand, decision × portal: invalid and waiting for a
     /// corrected file; staged (in a batch the portal has not confirmed); published (withdrawn later included).
     public private(set) var waitingForCorrection = 0
+    /// Refused by the portal record by record (its receipt), waiting for a corrected record.
+    public private(set) var rejected = 0
     public private(set) var staged = 0
     public private(set) var withdrawalsOverdue = 0
     public private(set) var withdrawalsDue = 0
@@ -135,6 +137,8 @@ public struct DeadlineTally: Sendable {
                 waitingForCorrection += 1
             } else if row.staged {
                 staged += 1
+            } else if row.rejected {
+                rejected += 1
             }
         }
         switch state {

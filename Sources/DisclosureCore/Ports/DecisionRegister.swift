@@ -64,6 +64,9 @@ public struct DecisionDeadline: Sendable, Equatable {
     /// Revoked (撤销) on this day: it must be taken down from the portal by ``withdrawDueOn``.
     public var revokedOn: String? = nil
     public var withdrawDueOn: String? = nil
+    /// The portal refused the record (a per-record rejection in its receipt), and nothing of it is
+    /// published or staged there since: it waits for the department's corrected record.
+    public var rejected = false
 
     public init(
         kind: String, number: String, portal: String, pipeline: String?, decisionDate: String?, dueOn: String?, publishedOn: String?,

@@ -72,7 +72,7 @@ extension Gongshi {
             defer { _ = lock }
             let summary = try PipelineRun(
                 context: context, request: request, ledger: ledger,
-                channels: ChannelFactory(showsProgress: isatty(STDERR_FILENO) == 1), transcript: Output.transcript,
+                channels: ChannelFactory(showsProgress: isatty(STDERR_FILENO) == 1, progress: { Output.answer("  " + $0) }), transcript: Output.transcript,
                 problems: .standardOutput
             ).execute()
             return summary.exitStatus

@@ -39,8 +39,19 @@ extension Gongshi {
                 port: port, credentials: .init(appKey: credentials.appKey, secret: credentials.secret),
                 data: data.map { URL(fileURLWithPath: $0) }, faults: plan)
             signal(SIGTERM, SIG_DFL)
-            try await sandbox.run { port in
-                Output.answer("gongshi sandbox：监听 http://127.0.0.1:\(port)")
+            do {
+                try await sandbox.run { port in
+                    Output.answer("gongshi sandbox：监听 http://127.0.0.1:\(port)")
+                }
+            } catch {
+                // Hummingbird's bind failure is English and not a usage error: say what it means.
+                let original = String(String(describing: error).prefix(200))
+                let inUse = original.contains("Address already in use") || original.contains("(98)")
+                throw CommandFailure(
+                    status: ExitStatus.unavailable, code: inUse ? "port-in-use" : "sandbox-failed",
+                    message: inUse
+                        ? "端口 \(port) 已被其他程序占用，沙箱无法监听：换一个端口，或用 --port 0 由系统选择（原始信息：\(original)）"
+                        : "沙箱无法启动（原始信息：\(original)）")
             }
         }
     }

@@ -74,7 +74,7 @@ extension Gongshi {
             let (lock, ledger) = try LedgerOptions.openForWriting(path: ledgerFile, command: "withdraw \(record)")
             defer { _ = lock }
             let outcome = try RecordWithdrawal(
-                context: context, ledger: ledger, today: today, channels: ChannelFactory(showsProgress: isatty(STDERR_FILENO) == 1),
+                context: context, ledger: ledger, today: today, channels: ChannelFactory(showsProgress: isatty(STDERR_FILENO) == 1, progress: { Output.answer("  " + $0) }),
                 transcript: Output.transcript
             ).execute(
                 record: record, reason: Withdrawer.Reason(rawValue: reason) ?? .creditRepair, note: note,

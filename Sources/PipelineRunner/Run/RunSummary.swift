@@ -44,6 +44,8 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
     public var withdrawalsDue = 0
     /// Not yet published: invalid and waiting for correction; staged, not confirmed.
     public var waitingForCorrection = 0
+    /// Refused by the portal, record by record, and not sent again since.
+    public var rejected = 0
     public var staged = 0
     /// Decisions received, and of them valid at their first submission.
     public var decisions = 0
@@ -66,6 +68,7 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
         withdrawalsOverdue = tally.withdrawalsOverdue
         withdrawalsDue = tally.withdrawalsDue
         waitingForCorrection = tally.waitingForCorrection
+        rejected = tally.rejected
         staged = tally.staged
         decisions = tally.decisions
         compliance = tally.compliance
@@ -85,6 +88,7 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
         case withdrawalsOverdue = "withdrawal_overdue"
         case withdrawalsDue = "withdrawal_due"
         case waitingForCorrection = "waiting_for_correction"
+        case rejected = "rejected_by_portal"
         case staged
         case decisions, compliance, timeliness, completeness
     }
@@ -93,7 +97,7 @@ public struct DisclosureCounts: Sendable, Equatable, Codable {
     public var line: String {
         "公示状态：逾期未公示 \(overdue)，明天前到期 \(dueSoon)，未到期 \(notYetDue)，按时公示 \(onTime)，逾期后公示 \(late)，无截止日期 \(unknown)"
             + (calendarEnded > 0 ? "，日历未覆盖、无法判断 \(calendarEnded)" : "") + "，不予公示 \(notToPublish)"
-            + "；未公示中：待更正 \(waitingForCorrection)，已生成待确认 \(staged)"
+            + "；未公示中：待更正 \(waitingForCorrection)，门户退回 \(rejected)，已生成待确认 \(staged)"
             + (withdrawalsOverdue + withdrawalsDue > 0 ? "；已撤销待撤下 \(withdrawalsDue)，撤销后逾期未撤下 \(withdrawalsOverdue)" : "")
     }
 

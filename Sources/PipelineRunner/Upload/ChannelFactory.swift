@@ -11,10 +11,16 @@ public struct ChannelFactory: Sendable {
     public var showsProgress = false
     /// The environment the credentials' variables are read from.
     public var environment: [String: String]
+    /// Where a channel says that it is waiting to try again (the run's transcript).
+    public var progress: (@Sendable (String) -> Void)?
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment, showsProgress: Bool = false) {
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment, showsProgress: Bool = false,
+        progress: (@Sendable (String) -> Void)? = nil
+    ) {
         self.environment = environment
         self.showsProgress = showsProgress
+        self.progress = progress
     }
 
     /// The channel of a transport; nil for the outbox (a clerk uploads). Relative paths are
@@ -22,10 +28,18 @@ public struct ChannelFactory: Sendable {
     public func channel(for transport: Pipeline.Transport, pipeline: Pipeline) throws(CommandFailure) -> (any PortalChannel)? {
         var settings = TransportSettings()
         settings.showsProgress = showsProgress
+        settings.onRetry = progress
+        func apply(_ limits: Pipeline.Limits) {
+            settings.connectTimeout = limits.connectTimeout
+            settings.requestTimeout = limits.timeout
+            settings.retry.maxAttempts = limits.attempts
+            settings.retry.totalBudget = limits.retryBudget
+        }
         switch transport {
         case .outbox:
             return nil
-        case .api(let endpoint, let credentials, let caFile):
+        case .api(let endpoint, let credentials, let caFile, let limits):
+            apply(limits)
             settings.caFile = caFile.map(pipeline.resolve)
             let loaded: Credentials
             switch credentials {
@@ -34,7 +48,8 @@ public struct ChannelFactory: Sendable {
                 loaded = Credentials(appKey: environment[appKey] ?? "", secret: environment[secret] ?? "")
             }
             return Self.api(endpoint: endpoint, credentials: loaded, settings: settings)
-        case .sftp(let url, let user, let keyFile, let knownHosts):
+        case .sftp(let url, let user, let keyFile, let knownHosts, let limits):
+            apply(limits)
             return Self.sftp(
                 directory: url, user: user, privateKey: pipeline.resolve(keyFile), knownHosts: pipeline.resolve(knownHosts), settings: settings)
         }

@@ -21,6 +21,9 @@ public struct Uploader {
         let pending = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batches(portal: portal, status: BatchStatus.pending) }
         var status = ExitStatus.ok
         var sent = 0
+        if !pending.isEmpty {
+            transcript.line("门户 \(portal)：上传 \(pending.count) 个批次（\(pending.reduce(0) { $0 + $1.records }) 条）…")
+        }
         for batch in pending {
             guard let payload = FileManager.default.contents(atPath: batch.outboxPath).map({ [UInt8]($0) }),
                 Digest.sha256Hex(payload) == batch.payloadSHA256
@@ -101,7 +104,7 @@ public struct Uploader {
             guard !rejected.isEmpty else { return ExitStatus.ok }
             let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.publications(batch: batch.id) }
             for entry in entries where rejected[entry.position] != nil {
-                transcript.line("批次 \(batch.id) 第 \(entry.position) 条 \(entry.key)：被门户拒收：\(rejected[entry.position] ?? "") [portal-rejected]")
+                transcript.line("批次 \(batch.id) 第 \(entry.position) 条 \(DecisionKey.number(entry.key))：被门户拒收：\(rejected[entry.position] ?? "") [portal-rejected]")
             }
             return ExitStatus.dataError
         }

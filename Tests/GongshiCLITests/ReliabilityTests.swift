@@ -1,0 +1,46 @@
+import Foundation
+import GongshiTesting
+import Testing
+
+/// What a new user and an operator meet outside a crash: a taken port, a busy sandbox port.
+@Suite("Reliability: rough edges", .serialized)
+struct ReliabilityTests {
+    /// A listener that is not ours on `port`: it records in `log` any connection it accepts.
+    static func foreignListener(port: Int, log: URL) throws -> BackgroundProcess {
+        let program = """
+            import socket, sys
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", \(port))); s.listen(16)
+            print("listening", flush=True)
+            while True:
+                c, _ = s.accept(); open(sys.argv[1], "a").write("connected\\n"); c.close()
+            """
+        return try BackgroundProcess(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", program, log.path], readyText: "listening")
+    }
+
+    @Test("scripts/run-example with 127.0.0.1:8787 taken refuses clearly (69) and sends nothing to the listener it did not start")
+    func runExampleBusyPort() throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-foreign-\(UUID().uuidString).log")
+        let listener = try Self.foreignListener(port: 8787, log: log)
+        defer { listener.stop() }
+        let script = Fixtures.root.appendingPathComponent("scripts/run-example").path
+        let result = try GongshiProcess.run(
+            [], environment: ["GONGSHI_PORTAL_APP_KEY": nil, "GONGSHI_PORTAL_SECRET": nil],
+            launcher: ["/bin/bash", script])
+        #expect(result.status == 69, "\(result)")
+        #expect(result.stderr.contains("门户沙箱没有启动") && result.stderr.contains("[port-in-use]"), "\(result.stderr)")
+        #expect(!result.stderr.contains("unbound variable"))
+        #expect(!FileManager.default.fileExists(atPath: log.path), "the example talked to a listener it did not start")
+    }
+
+    @Test("gongshi sandbox on a busy port: 69 with the port named, not a usage error")
+    func sandboxBusyPort() throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-foreign-\(UUID().uuidString).log")
+        let busy = try Self.foreignListener(port: 18787, log: log)
+        defer { busy.stop() }
+        let result = try GongshiProcess.run(
+            ["sandbox", "--port", "18787"], environment: ["GONGSHI_PORTAL_APP_KEY": "a", "GONGSHI_PORTAL_SECRET": "b"])
+        #expect(result.status == 69, "\(result)")
+        #expect(result.stderr.contains("[port-in-use] 端口 18787 已被其他程序占用"), "\(result.stderr)")
+    }
+}
