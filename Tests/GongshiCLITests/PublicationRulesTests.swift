@@ -123,6 +123,8 @@ struct PublicationRulesTests {
         #expect(Self.numbers(gsxt) == ["601", "602", "604"], "\(gsxt)")
         #expect(Self.numbers(creditchina) == ["601", "602", "603", "604"])
         #expect(first.stdout.contains("自决定日期 2026-08-01 起算已满"), "\(first.stdout)")
+        // An outbox portal: a clerk uploads; the run does not tell them to use `gongshi upload`.
+        #expect(first.stdout.contains("在门户网页上传后运行 gongshi ledger confirm") && !first.stdout.contains("用 gongshi upload 发送"))
 
         // The clerk uploads everything and confirms it as published on 2026-11-13.
         let status = try GongshiProcess.run(["ledger", "status", "--ledger", "var/ledger.sqlite", "--today", "2026-11-13", "--format", "json"], directory: project.root)

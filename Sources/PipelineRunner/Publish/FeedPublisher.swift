@@ -34,6 +34,18 @@ public struct FeedPublisher {
     let today: CalendarDate
     let deadlines: Deadlines
     let transcript: Transcript
+    /// Who takes a staged file to the portal next, as the lines about it say.
+    public var delivery: Delivery = .uploadOrClerk
+
+    /// Who takes a staged file to the portal.
+    public enum Delivery: Sendable {
+        /// The run itself, through the portal's API or SFTP channel.
+        case channel
+        /// A clerk, through the portal's web form (the outbox transport).
+        case clerk
+        /// `gongshi upload` or a clerk (`gongshi feed`, which has no transport).
+        case uploadOrClerk
+    }
 
     public init(
         ledger: any PublicationLedger, run: Int64, outbox: URL, profile: PortalProfile, today: CalendarDate, calendar: WorkingDayCalendar?,
@@ -74,7 +86,7 @@ public struct FeedPublisher {
                     lines.append(ConfirmMessage.line(outcome, batch: batch, source: "回执 \(receipt.path)"))
                 } else {
                     if batch.deliveredAt == nil { try markDelivered(batch.id) }
-                    lines.append("待确认：批次 \(batch.id) \(final.path)（\(batch.records) 条）；\(Self.nextStep(batch.id))")
+                    lines.append("待确认：批次 \(batch.id) \(final.path)（\(batch.records) 条）；\(nextStep(batch.id))")
                 }
             } else if Self.holds(staged(batch.id, batch.fileName).path, sha256: batch.payloadSHA256) {
                 try deliver(id: batch.id, fileName: batch.fileName, to: final)
@@ -153,7 +165,7 @@ public struct FeedPublisher {
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordPending(batch, publications: publications, run: run) }
         }
         let what = operation == .correct ? "更正" : operation == .republish ? "重新公示" : "新公示"
-        transcript.line("\(what)：批次 \(file.id) \(final.path)（\(rows.count) 条）[\(feed.name)]；\(Self.nextStep(file.id))")
+        transcript.line("\(what)：批次 \(file.id) \(final.path)（\(rows.count) 条）[\(feed.name)]；\(nextStep(file.id))")
     }
 
     /// One file through the steps, each durable before the next: stage (payload and manifest under
@@ -181,8 +193,16 @@ public struct FeedPublisher {
     }
 
     /// What the clerk does next with a batch in the outbox.
-    public static func nextStep(_ id: String) -> String {
-        "用 gongshi upload 发送，或在门户网页上传后运行 gongshi ledger confirm \(id)"
+    public func nextStep(_ id: String) -> String {
+        Self.nextStep(id, delivery: delivery)
+    }
+
+    public static func nextStep(_ id: String, delivery: Delivery) -> String {
+        switch delivery {
+        case .channel: "本次运行随后上传到门户"
+        case .clerk: "在门户网页上传后运行 gongshi ledger confirm \(id)（或把门户回执存为同名加 .receipt 的文件）"
+        case .uploadOrClerk: "用 gongshi upload 发送，或在门户网页上传后运行 gongshi ledger confirm \(id)"
+        }
     }
 
     /// Moves a staged batch into the outbox: the manifest first, then the payload (whose arrival

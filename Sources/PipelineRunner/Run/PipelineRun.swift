@@ -71,9 +71,10 @@ public struct PipelineRun {
         // a failed or lost batch's files are no longer settled, so their records are planned again below.
         if let ledger = writes, let run {
             for (profile, transport) in context.portals {
-                let publisher = FeedPublisher(
+                var publisher = FeedPublisher(
                     ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(pipeline.outbox)), profile: profile,
                     today: today, calendar: context.calendar, transcript: transcript)
+                publisher.delivery = transport == .outbox ? .clerk : .channel
                 for line in try publisher.reconcile(channel: try channel(for: profile.id, transport: transport)) { transcript.line(line) }
             }
         }
@@ -135,9 +136,10 @@ public struct PipelineRun {
                     continue
                 }
                 guard let ledger = writes, let run else { continue }
-                let publisher = FeedPublisher(
+                var publisher = FeedPublisher(
                     ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(pipeline.outbox)), profile: profile,
                     today: today, calendar: context.calendar, transcript: transcript)
+                publisher.delivery = transport == .outbox ? .clerk : .channel
                 let counts = try publisher.publish(spooled, schema: context.schema, republishing: request.republishing)
                 summary.feeds[name] = counts
                 transcript.line("\(profile.title) " + FeedSummary.line(counts, feed: feed))

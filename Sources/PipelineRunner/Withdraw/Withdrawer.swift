@@ -60,9 +60,10 @@ public struct Withdrawer {
         var status = ExitStatus.ok
         for (profile, transport) in context.portals {
             let mine = entries.filter { $0.entry.portal == profile.id }
-            let publisher = FeedPublisher(
+            var publisher = FeedPublisher(
                 ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(context.pipeline.outbox)), profile: profile,
                 today: today, calendar: context.calendar, transcript: transcript)
+            publisher.delivery = transport == .outbox ? .clerk : .channel
             // Batches left pending by an earlier run (a withdrawal interrupted, say) are settled first.
             if reconciling {
                 let channel = try channelOverride[profile.id] ?? channels.channel(for: transport, pipeline: context.pipeline)
@@ -115,7 +116,7 @@ public struct Withdrawer {
             transcript.line("撤下：\(portal)/\(feed) \(DecisionKey.number(entry.key))（原批次 \(entry.batchID) 第 \(entry.position) 条）：\(reason.rawValue)")
         }
         if !asRequest {
-            transcript.line("撤下文件：批次 \(id) \(final.path)（\(items.count) 条）；\(FeedPublisher.nextStep(id))")
+            transcript.line("撤下文件：批次 \(id) \(final.path)（\(items.count) 条）；\(publisher.nextStep(id))")
         }
     }
 
