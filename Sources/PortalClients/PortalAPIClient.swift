@@ -70,8 +70,10 @@ public final class PortalAPIClient: @unchecked Sendable {
         for attempt in 1...2 {
             let token = try currentToken(renew: attempt > 1)
             let response = try signed(method: method, path: path, body: body, headers: headers + ["Authorization: Bearer \(token)"])
-            if response.status == 401, Self.errorBody(response)?.code == "token-expired", attempt == 1 { continue }
-            return response
+            guard response.status == 401, Self.errorBody(response)?.code == "token-expired" else { return response }
+            if attempt == 1 { continue }
+            // Renewed and expired again at once: the portal's clock or token service is wrong; say so.
+            throw .refused(status: 401, code: "token-expired", message: "令牌续期后门户仍答复已过期（请核对门户令牌服务和本机时钟）")
         }
         throw .refused(status: 401, code: "token-expired", message: "令牌续期后仍被拒绝")
     }

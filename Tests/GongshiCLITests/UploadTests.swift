@@ -134,6 +134,20 @@ struct UploadTests {
         try Self.expectExactlyOnce(workspace, sandbox)
     }
 
+    @Test("a token expired again right after renewal is refused with what it means (78), not an unreadable answer; the next run succeeds")
+    func expiredTwice() throws {
+        let workspace = try Self.prepared()
+        let sandbox = try SandboxHarness(faults: "expired-token:2")
+        defer { sandbox.stop() }
+        let first = try Self.upload(workspace, sandbox)
+        #expect(first.status == 78, "\(first)")
+        #expect(first.stderr.contains("token-expired") && first.stderr.contains("令牌续期后门户仍答复已过期"), "\(first.stderr)")
+        #expect(!first.stderr.contains("无法识别"), "\(first.stderr)")
+        let second = try Self.upload(workspace, sandbox)
+        #expect(second.status == 0, "\(second)")
+        try Self.expectExactlyOnce(workspace, sandbox)
+    }
+
     @Test("a refused signature is not retried; the secret appears in no output; the next run succeeds")
     func badSignature() throws {
         let workspace = try Self.prepared()
