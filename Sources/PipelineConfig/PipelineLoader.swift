@@ -102,12 +102,23 @@ public enum PipelineLoader {
         }
         let transportNode = keys["transport"]
         if let mapping = transportNode?.mapping {
+            // Every secret is named, not only the first; none is echoed.
+            var secret = false
             for (key, value) in mapping where secretKeys.contains(key.string ?? "") {
                 reader.report(
                     "pipeline-secret-in-file", value,
                     "密钥不能写在流水线文件里（\(key.string ?? "")）：用 credentials_file（权限 0600 的文件）或 app_key_env/secret_env（环境变量名）")
-                return nil
+                secret = true
             }
+            for (key, value) in mapping where ["endpoint", "url"].contains(key.string ?? "") {
+                if let what = secretInURL(value.string ?? "") {
+                    reader.report(
+                        "pipeline-secret-in-file", value,
+                        "\(key.string ?? "") 的地址里含有\(what)：密钥不能写在流水线文件里，用 credentials_file 或 app_key_env/secret_env")
+                    secret = true
+                }
+            }
+            if secret { return nil }
         }
         let transport = reader.mapping(transportNode, known: transportKeys, what: "transport ")
         let line = keys["profile"]?.mark?.line
@@ -171,6 +182,22 @@ extension PipelineLoader {
     ///     - {field: 罚款金额(万元), at_least: 10, severity: 严重}
     ///   domains: [城市管理]                  # and/or domain_field: 领域
     /// ```
+    /// What secret a URL carries, or nil: a password in its user part (`https://user:pass@host`), or
+    /// a query parameter that names one (`?secret=…`, `token`, `password`, `key`, `sign` …).
+    static func secretInURL(_ url: String) -> String? {
+        guard let scheme = url.firstRange(of: "://") else { return nil }
+        let rest = url[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") { return "用户名和口令（user:pass@）" }
+        guard let query = rest.firstIndex(of: "?") else { return nil }
+        let names = ["secret", "password", "passwd", "pwd", "token", "access_token", "key", "apikey", "api_key", "app_secret", "sign", "signature"]
+        for pair in rest[rest.index(after: query)...].split(whereSeparator: { $0 == "&" || $0 == "#" }) {
+            let name = pair.split(separator: "=", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+            if names.contains(name) { return "参数 \(name)=" }
+        }
+        return nil
+    }
+
     /// `connect_timeout`, `timeout`, `retry_budget` (seconds) and `attempts`, each bounded.
     static func parseLimits(_ keys: [String: Node], _ reader: inout YAMLReader) -> Pipeline.Limits {
         var limits = Pipeline.Limits()

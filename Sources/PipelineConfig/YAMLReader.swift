@@ -22,7 +22,11 @@ struct YAMLReader {
     /// Parses a document; a syntax error is reported and gives `nil`.
     mutating func compose(_ text: String) -> Node? {
         do {
-            return try Yams.compose(yaml: text)
+            guard let node = try Yams.compose(yaml: text) else {
+                issues.append(ConfigIssue("config-empty", file: file, line: nil, "文件是空的（或只有注释）：没有任何配置"))
+                return nil
+            }
+            return node
         } catch let error as YamlError {
             switch error {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),

@@ -25,4 +25,64 @@ struct LintCommandTests {
         #expect(result.stdout.contains("警告 [calendar-coverage-ending] 节假日日历只覆盖到 2026-12-31，还有 31 天"), "\(result.stdout)")
         #expect(result.stdout.contains("shenpi-permits.yaml：错误 0 个，警告 1 个"), "\(result.stdout)")
     }
+    /// A pipeline file with this text in a fresh folder's `pipelines/`.
+    static func write(_ name: String, _ text: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-lint-\(UUID().uuidString)/pipelines")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("an empty or comment-only pipeline is a configuration error in lint and run, with a message")
+    func empty() throws {
+        for text in ["", "# 只有注释\n", "\n\n"] {
+            let path = try Self.write("empty.yaml", text)
+            let lint = try GongshiProcess.run(["lint", path])
+            #expect(lint.status == 78 && lint.stdout.contains("[config-empty]"), "\(lint)")
+            for command in [["run", path, "--today", "2026-12-01"], ["report", path, "--today", "2026-12-01"]] {
+                let result = try GongshiProcess.run(command)
+                #expect(result.status == 78 && result.stderr.contains("[config-empty]"), "\(command): \(result)")
+            }
+        }
+    }
+
+    @Test("secrets: every secret key is named, and a password or secret parameter in an endpoint URL is refused — never echoed")
+    func secrets() throws {
+        let keys = try Self.write("keys.yaml", """
+            kind: penalty
+            sources: [{path: inbox/*.csv}]
+            portals:
+              - profile: gsxt
+                transport: {kind: api, endpoint: "https://portal.example/api", secret: AAA-secret-1, password: BBB-pass-2}
+            """)
+        let first = try GongshiProcess.run(["lint", keys])
+        #expect(first.status == 78, "\(first)")
+        #expect(first.stdout.components(separatedBy: "[pipeline-secret-in-file]").count == 3, "\(first.stdout)")
+        for (url, what) in [
+            ("https://alice:CCC-pass-3@portal.example/api", "用户名和口令"), ("https://portal.example/api?secret=DDD-4", "参数 secret="),
+            ("https://portal.example/api?a=1&token=EEE-5", "参数 token="),
+        ] {
+            let path = try Self.write("url.yaml", """
+                kind: penalty
+                sources: [{path: inbox/*.csv}]
+                portals:
+                  - profile: gsxt
+                    transport: {kind: api, endpoint: "\(url)", credentials_file: /etc/gongshi/x.credentials}
+                """)
+            let result = try GongshiProcess.run(["lint", path])
+            #expect(result.status == 78 && result.stdout.contains("[pipeline-secret-in-file]") && result.stdout.contains(what), "\(result)")
+            for secret in ["CCC-pass-3", "DDD-4", "EEE-5"] { #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret)) }
+        }
+        // The benign twin: a query without secrets is not one.
+        let plain = try Self.write("plain.yaml", """
+            kind: penalty
+            sources: [{path: inbox/*.csv}]
+            portals:
+              - profile: gsxt
+                transport: {kind: api, endpoint: "https://portal.example/api?page=1", credentials_file: /etc/gongshi/x.credentials}
+            """)
+        let twin = try GongshiProcess.run(["lint", plain])
+        #expect(!twin.stdout.contains("[pipeline-secret-in-file]"), "\(twin)")
+    }
 }
