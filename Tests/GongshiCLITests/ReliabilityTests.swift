@@ -43,4 +43,14 @@ struct ReliabilityTests {
         #expect(result.status == 69, "\(result)")
         #expect(result.stderr.contains("[port-in-use] 端口 18787 已被其他程序占用"), "\(result.stderr)")
     }
+    @Test("a date far past the calendar gets a short error, one line; English counts are singular when one")
+    func boundedMessages() throws {
+        let far = try GongshiProcess.run(["calendar", "deadline", "9999-12-31"])
+        #expect(far.status != 0 && far.stderr.contains("[calendar-coverage-exceeded]"), "\(far)")
+        #expect(far.stderr.utf8.count < 2000 && far.stderr.split(separator: "\n").count == 1, "\(far.stderr.utf8.count) bytes")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-one-\(UUID().uuidString).csv")
+        try "行政相对人名称\nx\n".write(to: file, atomically: true, encoding: .utf8)
+        let english = try GongshiProcess.run(["validate", "--kind", "penalty", "--lang", "en", "--today", "2026-12-01", file.path])
+        #expect(english.stdout.contains("1 error, 0 warnings; 1 file could not be checked."), "\(english.stdout)")
+    }
 }

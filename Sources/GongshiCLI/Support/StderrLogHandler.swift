@@ -25,16 +25,31 @@ struct StderrLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// The longest message written (characters): a library's dump or a runaway value is cut, and says so.
+    static let limit = 2000
+
+    /// One line per message: line breaks inside it (a library's multi-line text) become ` ⏎ `,
+    /// and a message longer than ``limit`` is cut.
+    static func bounded(_ message: String) -> String {
+        var text = message.replacing("\r\n", with: " ⏎ ").replacing("\n", with: " ⏎ ").replacing("\r", with: " ⏎ ")
+        if text.count > limit {
+            let total = text.count
+            text = String(text.prefix(limit)) + "…（已截断，共 \(total) 字）"
+        }
+        return text
+    }
+
     func log(event: LogEvent) {
         let line: String
+        let message = Self.bounded(event.message.description)
         switch LogFormat.current.withLock({ $0 }) {
         case .text:
-            line = "gongshi: \(event.message)\n"
+            line = "gongshi: \(message)\n"
         case .json:
             var fields = [
                 ("time", ReportWriter.string(LedgerClock.now())),
                 ("level", ReportWriter.string(event.level.rawValue)),
-                ("message", ReportWriter.string(event.message.description)),
+                ("message", ReportWriter.string(message)),
             ]
             for (key, value) in (metadata.merging(event.metadata ?? [:]) { $1 }).sorted(by: { $0.key < $1.key }) {
                 fields.append((key, ReportWriter.string(value.description)))

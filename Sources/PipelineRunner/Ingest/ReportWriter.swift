@@ -152,9 +152,11 @@ public final class ReportWriter {
             return "共 \(report.records) 条记录：有效 \(report.valid) 条，无效 \(report.invalid) 条；跳过 \(report.skipped) 行；"
                 + "错误 \(report.errorCount) 个，警告 \(report.warningCount) 个\(files)。"
         case .en:
-            let files = failed > 0 ? "; \(failed) file(s) could not be checked" : ""
-            return "\(report.records) records: \(report.valid) valid, \(report.invalid) invalid; \(report.skipped) rows skipped; "
-                + "\(report.errorCount) errors, \(report.warningCount) warnings\(files)."
+            func count(_ n: Int, _ one: String, _ many: String) -> String { "\(n) \(n == 1 ? one : many)" }
+            let files = failed > 0 ? "; \(count(failed, "file", "files")) could not be checked" : ""
+            return "\(count(report.records, "record", "records")): \(report.valid) valid, \(report.invalid) invalid; "
+                + "\(count(report.skipped, "row", "rows")) skipped; "
+                + "\(count(report.errorCount, "error", "errors")), \(count(report.warningCount, "warning", "warnings"))\(files)."
         }
     }
 

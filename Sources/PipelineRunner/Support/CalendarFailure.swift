@@ -30,8 +30,12 @@ extension CommandFailure {
 
     /// What to do when the calendar does not reach these years (shared with the deadline reckoning).
     static func addYearHint(_ years: ClosedRange<Int>) -> String {
-        let files = years.map { "\($0).yaml" }.joined(separator: "、")
-        let notice = years.map { "《国务院办公厅关于\($0)年部分节假日安排的通知》" }.joined(separator: "、")
+        // A far date (9999-12-31) must not list thousands of notices: name the first and last.
+        let files = years.count <= 3
+            ? years.map { "\($0).yaml" }.joined(separator: "、") : "\(years.lowerBound).yaml … \(years.upperBound).yaml（共 \(years.count) 个）"
+        let notice = years.count <= 3
+            ? years.map { "《国务院办公厅关于\($0)年部分节假日安排的通知》" }.joined(separator: "、")
+            : "国务院办公厅关于 \(years.lowerBound)–\(years.upperBound) 各年部分节假日安排的通知"
         return "请依据\(notice)编写 \(files)（格式见 schemas/calendars/README.md），放在一个目录中，"
             + "用 --calendar DIR 或环境变量 \("GONGSHI_CALENDAR_DIR") 指向该目录；不会假定未覆盖的年份没有节假日"
     }
