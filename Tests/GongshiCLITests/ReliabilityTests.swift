@@ -53,4 +53,15 @@ struct ReliabilityTests {
         let english = try GongshiProcess.run(["validate", "--kind", "penalty", "--lang", "en", "--today", "2026-12-01", file.path])
         #expect(english.stdout.contains("1 error, 0 warnings; 1 file could not be checked."), "\(english.stdout)")
     }
+    @Test("auto encoding: a UTF-8 export with one bad byte on line 3 is reported as UTF-8 at line 3, not GB18030 at line 1")
+    func badByteInUTF8() throws {
+        let result = try GongshiProcess.run(
+            ["validate", "--kind", "penalty", "--today", "2026-12-01", Fixtures.url("encoding/utf8-bad-byte-line3.csv").path])
+        #expect(result.status == 65, "\(result)")
+        #expect(result.stdout.contains("utf8-bad-byte-line3.csv:3: 第 3 行") && result.stdout.contains("不是有效的 UTF-8 编码"), "\(result.stdout)")
+        // Its twin, a GB18030 export, is still read as GB18030.
+        let gb = try GongshiProcess.run(
+            ["validate", "--kind", "penalty", "--today", "2026-11-30", Fixtures.url("pipelines/inbox/fazhike/2026-11-penalties.csv").path])
+        #expect(!gb.stdout.contains("[encoding-invalid]"), "\(gb.stdout)")
+    }
 }

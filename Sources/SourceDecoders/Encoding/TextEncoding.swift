@@ -22,7 +22,18 @@ public enum TextEncoding: String, Sendable, CaseIterable {
         if head.count >= 2, head[0] == 0xFE, head[1] == 0xFF { return (.utf16be, 2) }
         var validator = UTF8Validator()
         if validator.validate(head) == nil, isWholeFile ? validator.pendingStart == nil : true { return (.utf8, 0) }
+        // Invalid UTF-8 somewhere, but after a run of well-formed multi-byte characters (a UTF-8
+        // export with one bad byte, say on line 3): GB18030 text almost never forms four valid
+        // UTF-8 sequences in a row, so this is UTF-8, and its own error names the bad byte's line.
+        if multiByteSequences(head, before: validator.errorOffset) >= 4 { return (.utf8, 0) }
         return (.gb18030, 0)
+    }
+
+    /// How many multi-byte UTF-8 characters start before `end` (the bytes there are valid UTF-8).
+    static func multiByteSequences(_ bytes: UnsafeBufferPointer<UInt8>, before end: Int) -> Int {
+        var count = 0
+        for index in 0..<min(end, bytes.count) where bytes[index] >= 0xC2 && bytes[index] <= 0xF4 { count += 1 }
+        return count
     }
 }
 
