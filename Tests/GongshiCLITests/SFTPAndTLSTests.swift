@@ -89,6 +89,18 @@ struct SFTPAndTLSTests {
         #expect(try workspace.ledger().batches(status: .pending).count == 2)
     }
 
+    @Test("SFTP: a missing known_hosts or key file is a configuration error (78) naming the file, not an authentication failure")
+    func sftpMissingFiles() throws {
+        let server = try OpenSSHServerHarness()
+        defer { server.stop() }
+        let workspace = try Self.prepared()
+        let missing = workspace.root.appendingPathComponent("no_such_known_hosts")
+        let result = try Self.sftpUpload(workspace, server, knownHosts: missing)
+        #expect(result.status == 78, "\(result)")
+        #expect(result.stderr.contains("[sftp-file-missing]") && result.stderr.contains(missing.path), "\(result.stderr)")
+        #expect(try workspace.ledger().batches(status: .pending).count == 2)
+    }
+
     /// A TLS server for 127.0.0.1 with a throwaway self-signed certificate.
     struct TLSServer {
         let process: BackgroundProcess

@@ -96,7 +96,7 @@ extension Gongshi {
             if let endpoint {
                 channel = ChannelFactory.api(endpoint: endpoint, credentials: try Credentials.load(file: credentials), settings: settings)
             } else {
-                channel = ChannelFactory.sftp(
+                channel = try ChannelFactory.sftp(
                     directory: sftp ?? "", user: sftpUser ?? "", privateKey: sftpKey ?? "", knownHosts: knownHosts ?? "", settings: settings)
             }
             let (_, ledger) = try self.ledger.openForWriting(command: "upload --portal \(portal)")

@@ -50,7 +50,8 @@ public struct ChannelFactory: Sendable {
             return Self.api(endpoint: endpoint, credentials: loaded, settings: settings)
         case .sftp(let url, let user, let keyFile, let knownHosts, let limits):
             apply(limits)
-            return Self.sftp(
+
+            return try Self.sftp(
                 directory: url, user: user, privateKey: pipeline.resolve(keyFile), knownHosts: pipeline.resolve(knownHosts), settings: settings)
         }
     }
@@ -65,9 +66,13 @@ public struct ChannelFactory: Sendable {
 
     /// The SFTP drop channel (`gongshi upload --sftp` too).
     public static func sftp(directory: String, user: String, privateKey: String, knownHosts: String, settings: TransportSettings)
-        -> any PortalChannel
+        throws(CommandFailure) -> any PortalChannel
     {
-        SFTPChannel(
+        // libcurl reports a missing key or known_hosts file as an authentication failure; say which file.
+        for (what, path) in [("私钥文件", privateKey), ("known_hosts 文件", knownHosts)] where !FileManager.default.isReadableFile(atPath: path) {
+            throw CommandFailure(status: ExitStatus.configuration, code: "sftp-file-missing", message: "SFTP 的\(what)不存在或不可读：\(path)")
+        }
+        return SFTPChannel(
             transport: CurlTransport(settings: settings), directory: directory,
             login: .init(user: user, privateKey: privateKey, publicKey: nil, knownHosts: knownHosts))
     }
