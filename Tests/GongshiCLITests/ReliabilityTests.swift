@@ -64,4 +64,12 @@ struct ReliabilityTests {
             ["validate", "--kind", "penalty", "--today", "2026-11-30", Fixtures.url("pipelines/inbox/fazhike/2026-11-penalties.csv").path])
         #expect(!gb.stdout.contains("[encoding-invalid]"), "\(gb.stdout)")
     }
+    @Test("the root help names every exit code gongshi uses")
+    func helpExitCodes() throws {
+        let help = try GongshiProcess.run(["--help"])
+        let text = help.stdout.replacingOccurrences(of: "\n", with: "")
+        for code in [0, 1, 64, 65, 66, 69, 73, 74, 75, 78] {
+            #expect(text.contains("；\(code)") || text.contains("：\(code)"), "exit code \(code) missing from --help")
+        }
+    }
 }
