@@ -271,8 +271,9 @@ public struct RecordValidator {
     }
 
     /// A value for a message: masked when personal.
+    /// A value as a message shows it: masked when personal, on one line, at most 100 characters.
     private static func show(_ value: String, _ field: FieldSpec) -> String {
-        field.personal ? PersonalData.mask(value) : value
+        OneLine.of(field.personal ? PersonalData.mask(value) : value, limit: 100)
     }
 
     // MARK: - Requiredness

@@ -1,4 +1,5 @@
 import CLibXML2
+import DisclosureCore
 import Glibc  // purity: strlen on libxml2's text
 
 /// One record element of an XML export: its child elements' names and text, and the line where it
@@ -141,8 +142,7 @@ public final class XMLRecordReader {
     private static let onError: xmlStructuredErrorFunc = { opaque, error in
         guard let opaque, let error else { return }
         let context = Unmanaged<Context>.fromOpaque(opaque).takeUnretainedValue()
-        let message = error.pointee.message.map { String(cString: $0) }?
-            .trimmingTrailingNewlines() ?? "XML 错误"
+        let message = error.pointee.message.map { OneLine.of(String(cString: $0)) } ?? "XML 错误"
         context.errors.append((Int(error.pointee.line), message, error.pointee.domain == Int32(XML_FROM_SCHEMASV.rawValue)))
     }
 
@@ -300,10 +300,3 @@ public final class XMLRecordReader {
     }
 }
 
-extension String {
-    fileprivate func trimmingTrailingNewlines() -> String {
-        var result = self
-        while result.last?.isNewline == true { result.removeLast() }
-        return result
-    }
-}
