@@ -40,10 +40,21 @@ public struct Gongshi: AsyncParsableCommand {
         } catch {
             let status = exitCode(for: error).rawValue
             guard status != 0 else { self.exit(withError: error) }  // --help, --version
-            let message = self.message(for: error)
-                .split(whereSeparator: \.isNewline).map(String.init).joined(separator: "；")
+            let message = Self.explained(self.message(for: error).split(whereSeparator: \.isNewline).map(String.init).joined(separator: "；"))
             Output.error("错误 [usage] \(message)（用法见 --help）")
             Foundation.exit(status == ExitCode.validationFailure.rawValue ? ExitStatus.usage : status)
         }
+    }
+
+    /// argument-parser's English, explained in Chinese with the original kept after it; gongshi's
+    /// own messages (Chinese already) as they are.
+    static func explained(_ message: String) -> String {
+        guard message.unicodeScalars.allSatisfy({ $0.isASCII }) else { return message }
+        let patterns: [(String, String)] = [
+            ("Missing expected argument ", "缺少参数"), ("Unexpected argument ", "无法识别的参数"), ("Unknown option ", "未知选项"),
+            ("Missing value for ", "选项缺少值"), ("The value ", "参数的值无效"), ("Error: ", "命令行有误"),
+        ]
+        let what = patterns.first { message.hasPrefix($0.0) }?.1 ?? "命令行有误"
+        return "\(what)（原文：\(message)）"
     }
 }

@@ -1,3 +1,4 @@
+import DisclosureCore
 internal import Yams
 
 /// Reads YAML nodes into values, collecting every problem with its line instead of stopping at
@@ -31,15 +32,15 @@ struct YAMLReader {
             switch error {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                 .composer(_, let problem, let mark, _):
-                issues.append(ConfigIssue("yaml-syntax", file: file, line: mark.line, "不是有效的 YAML：\(problem)"))
+                issues.append(ConfigIssue("yaml-syntax", file: file, line: mark.line, "不是有效的 YAML（原文：\(OneLine.of(problem))）"))
             case .duplicatedKeysInMapping(let duplicates, let context):
                 issues.append(ConfigIssue(
                     "yaml-syntax", file: file, line: context.mark.line, "键重复：\(duplicates.joined(separator: "、"))"))
             default:
-                issues.append(ConfigIssue("yaml-syntax", file: file, line: nil, "不是有效的 YAML：\(error)"))
+                issues.append(ConfigIssue("yaml-syntax", file: file, line: nil, "不是有效的 YAML（原文：\(OneLine.of("\(error)"))）"))
             }
         } catch {
-            issues.append(ConfigIssue("yaml-syntax", file: file, line: nil, "不是有效的 YAML：\(error)"))
+            issues.append(ConfigIssue("yaml-syntax", file: file, line: nil, "不是有效的 YAML（原文：\(OneLine.of("\(error)"))）"))
         }
         return nil
     }

@@ -1,4 +1,5 @@
 import CCurl
+import DisclosureCore
 import Foundation
 
 /// Settings of the transport, from the pipeline or the command line.
@@ -278,7 +279,7 @@ final class Request {
         lastCode = code
         guard code != CURLE_OK else { return }
         let detail = String(cString: errorBuffer)
-        let message = "\(detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)（curl \(code.rawValue)）"
+        let message = "原文：\(OneLine.of(detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail))（curl \(code.rawValue)）"
         switch code {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             throw .connection(message)

@@ -135,8 +135,22 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// SQLite's English, explained in Chinese with the original after it.
     static func describe(_ error: any Error) -> String {
-        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
-        return "\(error)"
+        guard let error = error as? DatabaseError else { return OneLine.of("\(error)") }
+        let original = OneLine.of(error.message ?? "\(error.resultCode)")
+        let meaning: String? =
+            switch error.resultCode.primaryResultCode {
+            case .SQLITE_FULL: "磁盘已满"
+            case .SQLITE_READONLY: "台账文件或其目录只读"
+            case .SQLITE_BUSY, .SQLITE_LOCKED: "台账正被其他进程占用"
+            case .SQLITE_CORRUPT, .SQLITE_NOTADB: "台账文件已损坏或不是 SQLite 文件"
+            case .SQLITE_CANTOPEN: "无法打开台账文件（路径或权限）"
+            case .SQLITE_IOERR: "读写台账文件时出错（磁盘或文件系统）"
+            case .SQLITE_CONSTRAINT: "违反台账的约束（数据与已有记录冲突）"
+            case .SQLITE_PERM, .SQLITE_AUTH: "没有访问台账的权限"
+            default: nil
+            }
+        return meaning.map { "\($0)（原文：\(original)）" } ?? "SQLite 错误（原文：\(original)）"
     }
 }

@@ -72,4 +72,14 @@ struct ReliabilityTests {
             #expect(text.contains("；\(code)") || text.contains("：\(code)"), "exit code \(code) missing from --help")
         }
     }
+    @Test("the libraries' English is explained in Chinese, the original kept after it: argument-parser, YAML")
+    func libraryMessages() throws {
+        let missing = try GongshiProcess.run(["run"])
+        #expect(missing.status == 64 && missing.stderr.contains("缺少参数（原文：Missing expected argument"), "\(missing.stderr)")
+        let unknown = try GongshiProcess.run(["nosuch"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("无法识别的参数（原文：Unexpected argument 'nosuch'）"), "\(unknown.stderr)")
+        let path = try LintCommandTests.write("broken.yaml", "kind: [penalty\n")
+        let yaml = try GongshiProcess.run(["lint", path])
+        #expect(yaml.status == 78 && yaml.stdout.contains("[yaml-syntax] 不是有效的 YAML（原文："), "\(yaml)")
+    }
 }
