@@ -80,7 +80,7 @@ public struct ReportBuilder {
         var counts = Dictionary(uniqueKeysWithValues: DeadlineLine.State.allCases.map { ($0.rawValue, 0) })
         var listed: [DeadlineLine.State: [DeadlineLine]] = [:]
         var monthly: [String: DeadlineTally] = [:]
-        let months = Set(Self.months(from: from, to: to))
+        let (firstMonth, lastMonth) = (String(from.description.prefix(7)), String(to.description.prefix(7)))
         for department in departments {
             try ledger.forEachDecision(scope: DecisionScope(kind: department.schemaID, pipeline: department.pipeline)) { row in
                 let (deadline, _) = DeadlineState.of(row, today: today, calendar: calendar)
@@ -92,7 +92,7 @@ public struct ReportBuilder {
                 counts[state.rawValue, default: 0] += 1
                 if inPeriod {
                     let month = String((row.decisionDate ?? row.receivedOn).prefix(7))
-                    if months.contains(month) {
+                    if month >= firstMonth && month <= lastMonth {
                         monthly["\(department.pipeline)\u{1F}\(month)", default: DeadlineTally(limit: 0)].add(row, today: today, calendar: calendar)
                     }
                 }
@@ -108,9 +108,15 @@ public struct ReportBuilder {
         let deadlines = Array(
             ([.overdue, .calendarEnded, .dueSoon, .late, .notToPublish] as [DeadlineLine.State]).flatMap { listed[$0] ?? [] }.prefix(limit))
 
+        // Every month of a short period (an empty month shows as such); of a long one (0001–9999),
+        // only the months that had decisions, so the report grows with the data, not the dates.
+        let span = (to.year - from.year) * 12 + to.month - from.month + 1
+        let periodMonths = span <= 36 ? Self.months(from: from, to: to) : []
         var rates: [MonthlyRates] = []
         for department in departments {
-            for month in Self.months(from: from, to: to) {
+            let withData = span <= 36 ? periodMonths
+                : Set(monthly.keys.filter { $0.hasPrefix(department.pipeline + "\u{1F}") }.map { String($0.split(separator: "\u{1F}")[1]) }).sorted()
+            for month in withData {
                 let tally = monthly["\(department.pipeline)\u{1F}\(month)"] ?? DeadlineTally(limit: 0)
                 rates.append(
                     MonthlyRates(

@@ -159,4 +159,24 @@ struct ReportCommandTests {
         // No ID number reaches the report (the bad file has some, masked in the ledger's problems).
         for number in ["410122198503121230", "410122198502301230", "410122203001011239"] { #expect(!dom.contains(number) && !html.contains(number)) }
     }
+    @Test("a report over 0001-01-01 – 9999-12-31 grows with the data, not the dates; its monthly figures are the months that had decisions")
+    func longPeriod() throws {
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        let project = try Project()
+        try project.use(sandbox)
+        _ = try project.run(["--today", "2026-11-30"])
+        let out = project.root.appendingPathComponent("report")
+        let result = try GongshiProcess.run([
+            "report", project.pipeline, "--from", "0001-01-01", "--to", "9999-12-31", "--today", "2026-11-30", "--out", out.path,
+            "--ledger", project.ledger,
+        ])
+        #expect(result.status == 0, "\(result)")
+        for name in ["report-0001-01-01-9999-12-31.json", "report-0001-01-01-9999-12-31.html"] {
+            let size = try FileManager.default.attributesOfItem(atPath: out.appendingPathComponent(name).path)[.size] as? Int ?? 0
+            #expect(size < 200_000, "\(name): \(size) bytes")
+        }
+        let report = try CreditReport.decode(Array(try Data(contentsOf: out.appendingPathComponent("report-0001-01-01-9999-12-31.json"))))
+        #expect(report.rates.map(\.month) == ["2026-11"], "\(report.rates.map(\.month))")
+    }
 }

@@ -106,7 +106,12 @@ struct RunCommandTests {
         #expect(credit.rates.map(\.compliance) == [Ratio(17, of: 17)] && credit.deadlines.filter { $0.state == .overdue }.count == 2)
         let page = try #require(nightly.stdout.split(separator: "\n").first { $0.hasPrefix("报告（网页）：") }).dropFirst(7)
         #expect((try FileManager.default.attributesOfItem(atPath: String(page))[.posixPermissions] as? Int) == 0o600)
-        #expect(try String(contentsOfFile: String(page), encoding: .utf8).contains("法制科 双公示运行报告 2026-11-30（第 1 次运行）"))
+        #expect(try String(contentsOfFile: String(page), encoding: .utf8).contains("法制科 双公示运行报告 2026-11-30（第 1 次运行，全部决定）"))
+        // The run's page counts what the run's status line counts.
+        let disclosure = try #require(try Self.report(of: nightly)["disclosure"] as? [String: Any])
+        for (state, key) in [("on_time", "on_time"), ("late", "late"), ("overdue", "overdue"), ("due_soon", "due_by_next_working_day")] {
+            #expect(credit.deadlineCounts[state] ?? 0 == disclosure[key] as? Int ?? -1, "\(state): \(credit.deadlineCounts) vs \(disclosure)")
+        }
 
         // The same night again: the file is settled; nothing is planned, sent or stored.
         let again = try project.run(["--today", "2026-11-30"])

@@ -193,17 +193,20 @@ public struct PipelineRun {
         return try channels.channel(for: transport, pipeline: context.pipeline)
     }
 
-    /// The run's report in the pipeline's reports folder: JSON (the summary and the month so far)
+    /// The run's report in the pipeline's reports folder: JSON (the summary, and every decision so far)
     /// and the clerks' HTML page, both mode 0600 (they name records).
     private func writeReport(_ summary: RunSummary, run: Int64, ledger: any Ledger) throws -> (json: String, html: String) {
         let folder = context.resolve(context.pipeline.reports)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let name = "\(context.pipeline.id)-\(today)-run\(run)"
         let builder = ReportBuilder(contexts: [context], calendar: context.calendar, today: today)
-        let monthStart = CalendarDate(year: today.year, month: today.month, day: 1) ?? today
+        // Over all the pipeline's decisions, as the run's own status line counts them: the run's
+        // page says the same numbers as the run (a month's view is `gongshi report`).
+        let start = CalendarDate(year: 1990, month: 1, day: 1)!
         var credit = try CommandFailure.ledger { () throws(LedgerError) in
             try builder.build(
-                ledger: ledger, from: monthStart, to: today, title: "\(context.pipeline.department) 双公示运行报告 \(today)（第 \(run) 次运行）")
+                ledger: ledger, from: start, to: today,
+                title: "\(context.pipeline.department) 双公示运行报告 \(today)（第 \(run) 次运行，全部决定）")
         }
         credit.run = RunSection(
             id: run, pipeline: context.pipeline.id, mode: summary.mode, exitStatus: summary.exitStatus, validRecords: summary.validRecords,
