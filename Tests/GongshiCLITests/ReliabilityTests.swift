@@ -1,5 +1,7 @@
+import DisclosureCore
 import Foundation
 import GongshiTesting
+import SQLiteLedger
 import Testing
 
 /// What a new user and an operator meet outside a crash: a taken port, a busy sandbox port.
@@ -81,5 +83,18 @@ struct ReliabilityTests {
         let path = try LintCommandTests.write("broken.yaml", "kind: [penalty\n")
         let yaml = try GongshiProcess.run(["lint", path])
         #expect(yaml.status == 78 && yaml.stdout.contains("[yaml-syntax] 不是有效的 YAML（原文："), "\(yaml)")
+    }
+    @Test("two departments on one ledger: the permit pipeline's run settles and lists its own batches, not the penalty pipeline's")
+    func ownBatchesOnly() throws {
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        let project = try ReportCommandTests.twoDepartments(sandbox)
+        #expect(try project.run(["--today", "2026-11-30"]).status == 65)
+        let penalties = try project.ledgerReader().batches(status: .pending).filter { $0.kind == "administrative-penalty" }.map(\.id)
+        #expect(!penalties.isEmpty)
+        let permits = project.root.appendingPathComponent("pipelines/shenpi-permits.yaml").path
+        let run = try GongshiProcess.run(["run", permits, "--today", "2026-12-01"])
+        for id in penalties { #expect(!run.stdout.contains(id), "the permit run named the penalty batch \(id)") }
+        #expect(try project.ledgerReader().batches(status: .pending).filter { $0.kind == "administrative-penalty" }.map(\.id) == penalties)
     }
 }

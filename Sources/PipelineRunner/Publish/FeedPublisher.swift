@@ -71,9 +71,12 @@ public struct FeedPublisher {
     /// Settles the portal's pending batches from earlier runs; returns the lines to print.
     /// - Parameter channel: the portal's channel, if it has one: a batch whose file is lost is
     ///   then settled by asking the portal (``Uploader/settleLost(_:)``), not failed blindly.
-    public func reconcile(channel: (any PortalChannel)? = nil) throws -> [String] {
+    ///   - kind: only the batches of this record kind (a schema id): a pipeline settles its own,
+    ///     not another department's on the same portal; nil: all of the portal's.
+    public func reconcile(channel: (any PortalChannel)? = nil, kind: String? = nil) throws -> [String] {
         var lines: [String] = []
-        for batch in try CommandFailure.ledger({ () throws(LedgerError) in try ledger.batches(portal: profile.id, status: .pending) }) {
+        for batch in try CommandFailure.ledger({ () throws(LedgerError) in try ledger.batches(portal: profile.id, status: .pending) })
+        where kind.map({ batch.kind == $0 }) ?? true {
             let final = URL(fileURLWithPath: batch.outboxPath)
             if Self.holds(final.path, sha256: batch.payloadSHA256) {
                 if let receipt = try ReceiptFile.read(besides: final.path) {

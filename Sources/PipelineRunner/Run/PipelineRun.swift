@@ -75,7 +75,9 @@ public struct PipelineRun {
                     ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(pipeline.outbox)), profile: profile,
                     today: today, calendar: context.calendar, transcript: transcript)
                 publisher.delivery = transport == .outbox ? .clerk : .channel
-                for line in try publisher.reconcile(channel: try channel(for: profile.id, transport: transport)) { transcript.line(line) }
+                for line in try publisher.reconcile(channel: try channel(for: profile.id, transport: transport), kind: context.schema.id) {
+                    transcript.line(line)
+                }
             }
         }
 
@@ -147,7 +149,7 @@ public struct PipelineRun {
             guard let ledger = writes else { continue }
             if let channel = try channel(for: profile.id, transport: transport) {
                 let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript)
-                    .uploadPending(portal: profile.id)
+                    .uploadPending(portal: profile.id, kind: context.schema.id)
                 status = RunOutcome.worse(status, uploaded)
             }
         }

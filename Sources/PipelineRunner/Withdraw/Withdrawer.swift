@@ -67,7 +67,7 @@ public struct Withdrawer {
             // Batches left pending by an earlier run (a withdrawal interrupted, say) are settled first.
             if reconciling {
                 let channel = try channelOverride[profile.id] ?? channels.channel(for: transport, pipeline: context.pipeline)
-                for line in try publisher.reconcile(channel: channel) { transcript.line(line) }
+                for line in try publisher.reconcile(channel: channel, kind: context.schema.id) { transcript.line(line) }
             } else if mine.isEmpty {
                 continue
             }
@@ -76,7 +76,7 @@ public struct Withdrawer {
                 try send(items, feed: feed, reason: reason, asRequest: transport.isAPI, publisher: publisher)
             }
             if let channel = try channelOverride[profile.id] ?? channels.channel(for: transport, pipeline: context.pipeline) {
-                let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript).uploadPending(portal: profile.id)
+                let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript).uploadPending(portal: profile.id, kind: context.schema.id)
                 status = RunOutcome.worse(status, uploaded)
             }
         }
