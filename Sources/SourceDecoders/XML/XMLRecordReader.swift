@@ -83,9 +83,34 @@ public final class XMLRecordReader {
         let read: (UnsafeMutableRawBufferPointer) -> Int
         var errors: [(line: Int, message: String, isSchema: Bool)] = []
         var violations: [XMLSchemaViolation] = []
+        /// Where `<!DOCTYPE` stands in the bytes as they are read (libxml2 reports the node only
+        /// after reading past it, lines later): looked for in the document's first 64 KiB, where a
+        /// DOCTYPE must be (before the root element).
+        var doctypeLine: Int?
+        private var scanned = 0
+        private var line = 1
+        private var matched = 0
 
         init(read: @escaping (UnsafeMutableRawBufferPointer) -> Int) {
             self.read = read
+        }
+
+        func scan(_ bytes: UnsafeRawBufferPointer) {
+            guard doctypeLine == nil, scanned < 65_536 else { return }
+            let needle = Array("<!DOCTYPE".utf8)
+            for byte in bytes.prefix(65_536 - scanned) {
+                if byte == 0x0A { line += 1 }
+                if byte == needle[matched] {
+                    matched += 1
+                    if matched == needle.count {
+                        doctypeLine = line
+                        break
+                    }
+                } else {
+                    matched = byte == needle[0] ? 1 : 0
+                }
+            }
+            scanned += bytes.count
         }
     }
 
@@ -136,7 +161,9 @@ public final class XMLRecordReader {
     private static let onRead: xmlInputReadCallback = { opaque, buffer, length in
         guard let opaque, let buffer, length > 0 else { return 0 }
         let context = Unmanaged<Context>.fromOpaque(opaque).takeUnretainedValue()
-        return Int32(context.read(UnsafeMutableRawBufferPointer(start: buffer, count: Int(length))))
+        let count = context.read(UnsafeMutableRawBufferPointer(start: buffer, count: Int(length)))
+        if count > 0 { context.scan(UnsafeRawBufferPointer(start: buffer, count: count)) }
+        return Int32(count)
     }
 
     private static let onError: xmlStructuredErrorFunc = { opaque, error in
@@ -247,7 +274,7 @@ public final class XMLRecordReader {
                     return XMLRecord(line: recordLine, fields: fields, bytes: bytes)
                 }
             case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
-                throw XMLReadError.doctype(line: nodeLine(reader))
+                throw XMLReadError.doctype(line: context.doctypeLine ?? nodeLine(reader))
             case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
                 throw XMLReadError.entityReference(line: nodeLine(reader), name: text(xmlTextReaderConstName(reader)))
             default:
