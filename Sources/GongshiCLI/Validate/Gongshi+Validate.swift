@@ -13,8 +13,12 @@ extension Gongshi {
         static let configuration = CommandConfiguration(
             abstract: "按公示标准校验数据文件（列名用模板中文名或 CF_*/XK_* 代码，列序任意），列出全部问题。不写台账，不上传。",
             discussion: """
-                每个问题一行：文件:行: 字段: 说明 [类型代码]；行号以表头为第 1 行，按记录计（单元格内换行不增加行号）。\
-                退出码：0 全部有效；65 有无效记录或无法校验的文件；64 用法错误；78 schema 有误。
+                每个问题一行：文件:行: 字段: 说明 [类型代码]；行号以表头为第 1 行，按记录计（单元格内换行不增加行号）；\
+                XML 文件按行号。除格式、枚举、代码校验位外，还按公示规则检查：自由文本中的身份证号、电话、银行卡号、\
+                邮箱和自然人本人姓名住址（警告，显示时已打码）、未成年人和部门标注不公开的决定（不予公示）、\
+                相对人类别与统一社会信用代码不符、万元栏填了元、控制字符、以 = + - @ 开头的单元格（警告）。\
+                警告不影响退出码。退出码：0 全部有效（可有警告）；65 有无效记录或无法校验的文件；64 用法错误；\
+                78 schema、映射或节假日日历有误。
                 """)
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -27,7 +31,7 @@ extension Gongshi {
         @Option(name: .customLong("schema"), help: ArgumentHelp("使用这个 schema 文件，而不是内置的（如新的记录种类）。", valueName: "FILE"))
         var schemaFile: String?
 
-        @Argument(help: ArgumentHelp("要校验的 CSV 文件（UTF-8）。", valueName: "FILE"))
+        @Argument(help: ArgumentHelp("要校验的数据文件：CSV（编码见 --encoding）或 XML（.xml 后缀；记录元素见 --xml-record）。", valueName: "FILE"))
         var files: [String] = []
 
         @Option(name: .customLong("format"), help: "输出格式：text（默认）或 json。")
