@@ -31,7 +31,7 @@ extension Gongshi {
         @Option(name: .customLong("schema"), help: ArgumentHelp("使用这个 schema 文件，而不是内置的（如新的记录种类）。", valueName: "FILE"))
         var schemaFile: String?
 
-        @Argument(help: ArgumentHelp("要校验的数据文件：CSV（编码见 --encoding）或 XML（.xml 后缀；记录元素见 --xml-record）。", valueName: "FILE"))
+        @Argument(help: ArgumentHelp("要校验的数据文件：CSV（编码见 --encoding）或 XML（.xml 后缀；记录元素见 --xml-record）；或一个流水线文件（pipelines/*.yaml），即按该流水线试运行（同 run --dry-run）。", valueName: "FILE"))
         var files: [String] = []
 
         @Option(name: .customLong("format"), help: "输出格式：text（默认）或 json。")
