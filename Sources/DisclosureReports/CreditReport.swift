@@ -126,6 +126,9 @@ public struct DepartmentSummary: Codable, Sendable, Equatable {
     public var incomplete: Int
     /// Records (or rows of rejected files) without a readable decision number: not trackable.
     public var unidentifiable: Int = 0
+    /// Decisions made in the period (by decision date), whenever their files came: the basis of
+    /// the period's 合规率, 及时率 and 完整率 (files and records above count by the day they came).
+    public var decisions: Int = 0
     /// Publications (one record on one portal feed) planned in the period, by state now.
     public var published: Int
     public var pending: Int
@@ -157,6 +160,7 @@ public struct DepartmentSummary: Codable, Sendable, Equatable {
         case department, pipeline, kind, files
         case failedFiles = "failed_files"
         case records, valid, invalid, skipped, incomplete, unidentifiable, published, pending, rejected, withdrawn
+        case decisions = "decisions_in_period"
     }
 }
 

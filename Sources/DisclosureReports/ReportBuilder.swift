@@ -81,6 +81,7 @@ public struct ReportBuilder {
         var listed: [DeadlineLine.State: [DeadlineLine]] = [:]
         var monthly: [String: DeadlineTally] = [:]
         let (firstMonth, lastMonth) = (String(from.description.prefix(7)), String(to.description.prefix(7)))
+        var lastDecision = ""  // rows come decision by decision, one per portal
         for department in departments {
             try ledger.forEachDecision(scope: DecisionScope(kind: department.schemaID, pipeline: department.pipeline)) { row in
                 let (deadline, _) = DeadlineState.of(row, today: today, calendar: calendar)
@@ -91,6 +92,10 @@ public struct ReportBuilder {
                 let state = DeadlineLine.State(deadline)
                 counts[state.rawValue, default: 0] += 1
                 if inPeriod {
+                    if lastDecision != "\(department.pipeline)\u{1F}\(row.number)", let index = summaries.firstIndex(where: { $0.pipeline == department.pipeline }) {
+                        summaries[index].decisions += 1
+                        lastDecision = "\(department.pipeline)\u{1F}\(row.number)"
+                    }
                     let month = String((row.decisionDate ?? row.receivedOn).prefix(7))
                     if month >= firstMonth && month <= lastMonth {
                         monthly["\(department.pipeline)\u{1F}\(month)", default: DeadlineTally(limit: 0)].add(row, today: today, calendar: calendar)

@@ -155,6 +155,10 @@ private struct HTMLPage {
             text += "</tr></tfoot>\n"
         }
         text += "</table>\n"
+        // Two bases, said plainly: what came in during the period, and what was decided in it.
+        let decided = report.departments.map { "\(ReportHTML.escape($0.department)) <span class=\"decisions\" data-department=\"\(ReportHTML.escape($0.department))\">\($0.decisions)</span> 个" }
+        text += "<p class=\"basis\">“文件”“记录”按收到日期计入本期；合规率、及时率、完整率按决定日期计：本期作出的决定 "
+            + decided.joined(separator: "，") + "。</p>\n"
         close()
     }
 

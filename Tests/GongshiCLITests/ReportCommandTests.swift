@@ -178,5 +178,9 @@ struct ReportCommandTests {
         }
         let report = try CreditReport.decode(Array(try Data(contentsOf: out.appendingPathComponent("report-0001-01-01-9999-12-31.json"))))
         #expect(report.rates.map(\.month) == ["2026-11"], "\(report.rates.map(\.month))")
+        // Both bases stated: records by the day they came, decisions by their date.
+        #expect(report.departments.map(\.decisions) == [17] && report.departments.map(\.records) == [17])
+        let html = try String(contentsOf: out.appendingPathComponent("report-0001-01-01-9999-12-31.html"), encoding: .utf8)
+        #expect(html.contains("本期作出的决定 法制科 <span class=\"decisions\" data-department=\"法制科\">17</span> 个"))
     }
 }
