@@ -97,4 +97,22 @@ struct ReliabilityTests {
         for id in penalties { #expect(!run.stdout.contains(id), "the permit run named the penalty batch \(id)") }
         #expect(try project.ledgerReader().batches(status: .pending).filter { $0.kind == "administrative-penalty" }.map(\.id) == penalties)
     }
+    @Test("natural persons' names appear in no run line, status list or report: 李四2 … are 自然人 in the example")
+    func noNamesOutside() throws {
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        let project = try RunCommandTests.Project()
+        try project.use(sandbox)
+        let run = try project.run(["--today", "2026-12-02"])  // overdue: the urgent list is long
+        let status = try GongshiProcess.run(["ledger", "status", "--ledger", project.ledger, "--today", "2026-12-02"])
+        let json = try GongshiProcess.run(["ledger", "status", "--ledger", project.ledger, "--today", "2026-12-02", "--format", "json"])
+        var texts = [run.stdout, run.stderr, status.stdout, json.stdout]
+        for line in run.stdout.split(separator: "\n") where line.hasPrefix("报告：") || line.hasPrefix("报告（网页）：") {
+            texts.append(try String(contentsOfFile: String(line.split(separator: "：", maxSplits: 1)[1]), encoding: .utf8))
+        }
+        #expect(texts.count == 6)
+        for (index, text) in texts.enumerated() {
+            #expect(!text.contains("李四"), "text \(index) names a natural person")
+        }
+    }
 }
