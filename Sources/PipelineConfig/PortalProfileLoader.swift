@@ -9,7 +9,7 @@ public enum PortalProfileLoader {
     static let topKeys = ["id", "version", "title", "description", "deadline_working_days", "feeds"]
     static let feedKeys = ["name", "title", "schema", "include", "exclude", "columns", "format", "file_name", "batch_limit", "xml_root", "xml_record", "screen", "note"]
     static let columnKeys = ["header", "field", "mask", "mask_when"]
-    static let ruleKeys = ["field", "one_of", "contains_any", "starts_with", "only", "empty", "reason"]
+    static let ruleKeys = ["field", "one_of", "contains_any", "starts_with", "only", "empty", "reason", "withdraw"]
 
     /// The bundled profiles.
     public static var bundledDocuments: [SchemaDocument] {
@@ -173,7 +173,9 @@ public enum PortalProfileLoader {
             reader.report("profile-missing-key", node, "规则须有 one_of、contains_any、starts_with、only 或 empty: true 之一")
             return nil
         }
-        return FeedRule(field: field, match: match, reason: reason)
+        let withdraw = reader.bool(keys["withdraw"], "withdraw") ?? false
+        if withdraw, !needsReason { reader.report("profile-bad-value", keys["withdraw"], "withdraw 只用于 exclude 规则") }
+        return FeedRule(field: field, match: match, reason: reason, withdraw: withdraw)
     }
 
     private static func parseMask(_ node: Node?, _ reader: inout YAMLReader) -> Mask {

@@ -244,6 +244,33 @@ struct FeedTests {
         }
     }
 
+    @Test("withdraw: true marks an exclusion whose records are also taken down; it is refused on an include rule")
+    func withdrawRule() throws {
+        let schemas = try SchemaCatalog.bundledDocuments.map { try SchemaLoader.load($0).get() }
+        func load(_ rule: String) -> Result<PortalProfile, SchemaLoadFailure> {
+            let text = """
+                id: permits
+                version: 1
+                title: 许可
+                feeds:
+                  - name: permit
+                    schema: administrative-permit
+                    \(rule)
+                    columns:
+                      - {header: ZT, field: 当前状态}
+                    format: json-lines
+                """
+            return PortalProfileLoader.load(SchemaDocument(origin: .bundled("portals/permits.yaml"), text: text), schemas: schemas)
+        }
+        let profile = try load("exclude: [{field: 当前状态, one_of: [\"2\"], reason: 许可已撤销或注销, withdraw: true}]").get()
+        #expect(profile.feeds.first?.exclude.first?.withdraw == true)
+        guard case .failure(let failure) = load("include: [{field: 当前状态, one_of: [\"1\"], withdraw: true}]") else {
+            Issue.record("withdraw on an include rule was accepted")
+            return
+        }
+        #expect(failure.issues.map(\.code) == ["profile-bad-value"])
+    }
+
     @Test("batches are cut at the profile's limit, in key order")
     func batches() throws {
         let (profile, schemas) = try Self.profile("creditchina-henan-zhengzhou")

@@ -165,4 +165,35 @@ struct PublicationRulesTests {
         }
         #expect(sent == ["creditchina-henan-zhengzhou": ["601", "602", "603", "604"], "gsxt": ["601", "602", "604"]])
     }
+    @Test("a decision published, then withheld by the department (不予公示理由 filled): the next run takes it down from both portals, reason 不予公示; its twin stays")
+    func withheldAfterPublication() throws {
+        let project = try OutboxProject(id: "withheld", portals: ["creditchina-henan-zhengzhou", "gsxt"])
+        let original = try String(contentsOf: Fixtures.url(Self.input), encoding: .utf8)
+        // First the department sends 406号 without its reason: it is published.
+        let inbox = project.root.appendingPathComponent("inbox/penalties.csv")
+        try original.replacingOccurrences(of: "涉及商业秘密", with: "").write(to: inbox, atomically: true, encoding: .utf8)
+        let first = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-12"], directory: project.root)
+        #expect(first.status == 0, "\(first)")
+        #expect(try project.payloads().values.joined().contains("牟城管罚〔2026〕406号"))
+        let status = try GongshiProcess.run(
+            ["ledger", "status", "--ledger", "var/ledger.sqlite", "--today", "2026-11-12", "--format", "json"], directory: project.root)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let batches = (json["pending_batches"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        let confirm = try GongshiProcess.run(
+            ["ledger", "confirm"] + batches + ["--published-on", "2026-11-12", "--ledger", "var/ledger.sqlite", "--today", "2026-11-12"],
+            directory: project.root)
+        #expect(confirm.status == 0, "\(confirm)")
+        // Then it sends the corrected export, the reason filled in: taken down where it was published.
+        try original.write(to: inbox, atomically: true, encoding: .utf8)
+        let second = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-13"], directory: project.root)
+        #expect(second.stdout.components(separatedBy: "已公示、现按规则不应公示，撤下 1 条").count == 3, "\(second)")  // one per portal
+        let shown = try GongshiProcess.run(["ledger", "show", "牟城管罚〔2026〕406号", "--ledger", "var/ledger.sqlite"], directory: project.root)
+        let lines = shown.stdout.split(separator: "\n").filter { $0.contains("公示") }
+        #expect(lines.count == 2 && lines.allSatisfy { $0.contains("撤下待门户确认（不予公示）") }, "\(shown.stdout)")
+        let twin = try GongshiProcess.run(["ledger", "show", "牟城管罚〔2026〕404号", "--ledger", "var/ledger.sqlite"], directory: project.root)
+        #expect(!twin.stdout.contains("撤下"), "\(twin.stdout)")
+        // The next night has nothing more to take down.
+        let third = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-16"], directory: project.root)
+        #expect(!third.stdout.contains("现按规则不应公示"), "\(third.stdout)")
+    }
 }

@@ -28,8 +28,13 @@ public struct FeedPlan: Sendable, Equatable {
         public let row: Int
         public let key: String
         public let reason: String
+        /// Not to be on the portal at all now: an earlier version published there is taken down (a
+        /// minor, a decision the department withholds, an exclusion with `withdraw: true` such as a
+        /// revoked permit).
+        public var withdraw = false
 
-        public init(file: String, row: Int, key: String, reason: String) {
+        public init(file: String, row: Int, key: String, reason: String, withdraw: Bool = false) {
+            self.withdraw = withdraw
             self.file = file
             self.row = row
             self.key = key
@@ -106,10 +111,10 @@ public enum FeedBuilder {
             guard feed.include.allSatisfy({ fields.holds($0, record.values) }) else { return .elsewhere }
             let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
             if let reason = rules.reasonNotToPublish(record.values) {
-                return .skipped(.init(file: record.file, row: record.row, key: key, reason: reason))
+                return .skipped(.init(file: record.file, row: record.row, key: key, reason: reason, withdraw: true))
             }
             if let rule = feed.exclude.first(where: { fields.holds($0, record.values) }) {
-                return .skipped(.init(file: record.file, row: record.row, key: key, reason: rule.reason ?? "按配置不公示"))
+                return .skipped(.init(file: record.file, row: record.row, key: key, reason: rule.reason ?? "按配置不公示", withdraw: rule.withdraw))
             }
             let cells = feed.columns.map { column -> String in
                 let index = fields.index(column.field)

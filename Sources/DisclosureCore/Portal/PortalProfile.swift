@@ -101,11 +101,15 @@ public struct FeedRule: Sendable, Equatable {
     public let match: Match
     /// Why a record this rule excludes is not published (shown in the report).
     public let reason: String?
+    /// An exclusion only: a record it excludes that an earlier version put on the portal is taken
+    /// down (`withdraw: true`; a permit revoked since it was published, say).
+    public var withdraw = false
 
-    public init(field: String, match: Match, reason: String? = nil) {
+    public init(field: String, match: Match, reason: String? = nil, withdraw: Bool = false) {
         self.field = field
         self.match = match
         self.reason = reason
+        self.withdraw = withdraw
     }
 }
 

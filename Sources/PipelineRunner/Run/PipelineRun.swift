@@ -144,6 +144,7 @@ public struct PipelineRun {
                 publisher.delivery = transport == .outbox ? .clerk : .channel
                 let counts = try publisher.publish(spooled, schema: context.schema, republishing: request.republishing)
                 summary.feeds[name] = counts
+                status = RunOutcome.worse(status, try takeDown(spooled, ledger: ledger, run: run))
                 transcript.line("\(profile.title) " + FeedSummary.line(counts, feed: feed))
             }
             guard let ledger = writes else { continue }
@@ -259,6 +260,22 @@ public struct PipelineRun {
             }
         }
         return (expired.count, status)
+    }
+
+    /// Takes down what an earlier version put on the feed and the rules now keep off it (a minor,
+    /// a withheld decision, a revoked permit under `withdraw: true`), reason 不予公示.
+    private func takeDown(_ spooled: SpooledFeed, ledger: any Ledger, run: Int64) throws -> Int32 {
+        guard !spooled.toWithdraw.isEmpty else { return ExitStatus.ok }
+        var entries: [(entry: PublicationEntry, note: String?)] = []
+        for (key, reason) in spooled.toWithdraw {
+            let live = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: key) }.filter {
+                $0.key == key && $0.portal == spooled.portal && $0.feed == spooled.feed.name && $0.status == .published && ($0.withdrawalStatus == nil || $0.withdrawalStatus == "failed")
+            }
+            entries += live.map { ($0, reason) }
+        }
+        guard !entries.isEmpty else { return ExitStatus.ok }
+        transcript.line("已公示、现按规则不应公示，撤下 \(entries.count) 条：")
+        return try withdrawer(ledger: ledger, run: run).withdraw(entries, reason: .notToPublish, reconciling: false)
     }
 
     private func withdrawer(ledger: any Ledger, run: Int64) -> Withdrawer {

@@ -15,7 +15,10 @@ public final class SpooledFeed {
     /// Of those, the ones kept out by their publication period (the first few, and how many).
     public private(set) var periodSkipped: [FeedPlan.Skip] = []
     public private(set) var periodSkippedCount = 0
-    private var kept: (skipped: Int, count: Int, period: Int, periodSamples: Int) = (0, 0, 0, 0)
+    /// Records not to be on the portal at all now (``FeedPlan/Skip/withdraw``): if an earlier
+    /// version is published on this feed, the run takes it down. Key and reason.
+    public private(set) var toWithdraw: [(key: String, reason: String)] = []
+    private var kept: (skipped: Int, count: Int, period: Int, periodSamples: Int, withdraw: Int) = (0, 0, 0, 0, 0)
     static let sampleLimit = 50
 
     init(portal: String, feed: FeedSpec, schema: PublicationSchema) throws {
@@ -34,12 +37,13 @@ public final class SpooledFeed {
         } else {
             if skipped.count < Self.sampleLimit { skipped.append(skip) }
             skippedCount += 1
+            if skip.withdraw { toWithdraw.append((skip.key, skip.reason)) }
         }
     }
 
     func checkpoint() {
         spool.checkpoint()
-        kept = (skipped.count, skippedCount, periodSkippedCount, periodSkipped.count)
+        kept = (skipped.count, skippedCount, periodSkippedCount, periodSkipped.count, toWithdraw.count)
     }
 
     func rollback() throws {
@@ -48,6 +52,7 @@ public final class SpooledFeed {
         skippedCount = kept.count
         periodSkippedCount = kept.period
         periodSkipped.removeLast(periodSkipped.count - kept.periodSamples)
+        toWithdraw.removeLast(toWithdraw.count - kept.withdraw)
     }
 
     /// The lines that name the records its exclusions kept out, with the reason (the first

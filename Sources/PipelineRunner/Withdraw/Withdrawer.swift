@@ -46,6 +46,9 @@ public struct Withdrawer {
         case revoked = "撤销"
         case corrected = "更正"
         case periodEnded = "公示期满"
+        /// A record the rules now keep off the portal (a minor, withheld by the department, a
+        /// revoked permit where the profile says to take it down).
+        case notToPublish = "不予公示"
     }
 
     /// The withdrawal file's columns (outbox and SFTP portals): which published record, why.
