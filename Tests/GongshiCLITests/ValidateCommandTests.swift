@@ -300,4 +300,34 @@ struct ValidateUndecodableTests {
             #expect(result.stdout.hasPrefix("\(path):5: 第 5 行（字节偏移 \(offset)）不是有效的 UTF-8 编码；"), "\(result.stdout)")
         }
     }
+    @Test("repeated warnings are summarized per file and field (the first 3, then one line with the count and rows); --all-warnings lists every one; counts and errors are never collapsed")
+    func summarizedWarnings() throws {
+        let file = Fixtures.url("validate/penalty/repeated-warnings.csv").path
+        let json = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--format", "json", file])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let problems = try #require(object["errors"] as? [[String: Any]])
+        let dates = problems.filter { $0["type"] as? String == "normalized-date" && $0["field"] as? String == "处罚决定日期" }
+        #expect(dates.count == 4, "\(dates.count)")  // three cells, and the summary
+        #expect(dates.last?["count"] as? Int == 17 && dates.last?["row"] is NSNull)
+        let columns = problems.filter { $0["type"] as? String == "unknown-column" }
+        #expect(columns.count == 4 && columns.last?["count"] as? Int == 6, "\(columns)")
+        let stats = try #require(object["stats"] as? [String: Int])
+        #expect(stats["warnings"] == 50, "\(stats)")
+        // Every one on request; the same counts.
+        let all = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--all-warnings", file])
+        // Every normalized date on its own line: as many as the summarized report counted.
+        let normalized = problems.filter { $0["type"] as? String == "normalized-date" }
+        let counted = normalized.reduce(0) { $0 + (($1["count"] as? Int).map { $0 - 3 } ?? 1) }
+        #expect(all.stdout.components(separatedBy: "[normalized-date]").count - 1 == counted && counted >= 34, "\(counted)")
+        #expect(!all.stdout.contains("同类警告共") && all.stdout.contains("警告 50 个"))
+        // Errors are never summarized: every bad row of the invalid fixture is listed.
+        let invalid = Fixtures.url("validate/penalty/invalid.csv").path
+        let errors = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--format", "json", invalid])
+        let everyError = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--format", "json", "--all-warnings", invalid])
+        func errorCount(_ text: String) throws -> Int {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            return (object["errors"] as? [[String: Any]] ?? []).filter { $0["severity"] as? String == "error" }.count
+        }
+        #expect(try errorCount(errors.stdout) == errorCount(everyError.stdout) && errorCount(errors.stdout) > 0)
+    }
 }

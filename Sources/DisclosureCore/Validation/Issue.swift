@@ -40,6 +40,8 @@ public struct Issue: Sendable, Equatable {
     /// The value as found, masked for personal data.
     public var value: String?
     public let message: LocalizedText
+    /// A summary of repeated warnings (the same type and field in one file): how many in all.
+    public var count: Int?
 
     public init(
         _ type: String, _ severity: Severity = .error, field: FieldSpec? = nil, value: String? = nil,

@@ -29,6 +29,9 @@ extension Gongshi {
         @Flag(name: .customLong("republish"), help: "重跑时把范围内已公示且未变化的记录也重新发送（门户数据丢失时）。")
         var republish = false
 
+        @Flag(name: .customLong("all-warnings"), help: "逐条列出全部警告（默认：同一文件同一字段的同类警告列出前 3 条，再给一行合计）。")
+        var allWarnings = false
+
         @Option(name: .customLong("ledger"), help: ArgumentHelp("公示台账（默认取流水线的 ledger）。", valueName: "FILE"))
         var ledgerPath: String?
 
@@ -49,8 +52,9 @@ extension Gongshi {
 
         func run() throws {
             LogFormat.current.withLock { $0 = LogFormat(rawValue: logFormat) ?? .text }
-            let request = RunRequest(
+            var request = RunRequest(
                 today: try today.resolve(), range: try range.resolve(), dryRun: dryRun, republishing: republish, scratch: scratch)
+            request.allWarnings = allWarnings
             let status = try Self.execute(pipeline, request: request, ledgerPath: ledgerPath, calendar: calendar.effectiveDirectory)
             if status != ExitStatus.ok { throw ExitCode(status) }
         }

@@ -43,6 +43,9 @@ extension Gongshi {
         @Option(name: .customLong("lang"), help: "说明文字的语言：zh（默认）或 en。")
         var language: String = "zh"
 
+        @Flag(name: .customLong("all-warnings"), help: "逐条列出全部警告（默认：同一文件同一字段的同类警告列出前 3 条，再给一行合计；JSON 中合计行带 count）。")
+        var allWarnings = false
+
         @Option(
             name: .customLong("encoding"),
             help: ArgumentHelp("文件编码：auto（默认：先看 BOM，再看是否为有效 UTF-8，否则按 GB18030）、utf-8、gb18030、utf-16。", valueName: "ENCODING"))
@@ -86,12 +89,14 @@ extension Gongshi {
             let today = try self.today.resolve()
             if let pipelineFile {
                 let status = try Run.execute(
-                    pipelineFile, request: RunRequest(today: today, dryRun: true), ledgerPath: nil, calendar: calendar.effectiveDirectory)
+                    pipelineFile, request: { var request = RunRequest(today: today, dryRun: true); request.allWarnings = allWarnings; return request }(),
+                    ledgerPath: nil, calendar: calendar.effectiveDirectory)
                 if status != ExitStatus.ok { throw ExitCode(status) }
                 return
             }
             let schema = try loadSchema()
             let writer = try ReportWriter(json: format == .json, language: language, reportPath: reportPath, output: .standardOutput)
+            writer.summarizesWarnings = !allWarnings
             let options = try inputOptions(schema: schema)
             let report = try FileValidator.validate(files: files, schema: schema, today: today, options: options, writer: writer)
             try writer.finish(report)

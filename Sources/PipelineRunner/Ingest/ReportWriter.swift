@@ -21,6 +21,14 @@ public final class ReportWriter {
     public var keepsIssues = false
     public private(set) var keptIssues: [Issue] = []
     private var heldKept: [Issue] = []
+    /// Repeated warnings are summarized: of the same type and field in one file, the first
+    /// ``warningSamples`` are written, then one line with the count and the first rows. Off with
+    /// `--all-warnings`. Errors are never summarized; the counts always include every warning.
+    public var summarizesWarnings = true
+    public static let warningSamples = 3
+    /// Per file: type and field (or type and message, for problems of the header) → how many, and the first rows.
+    private var repeated: [String: (issue: Issue, count: Int, rows: [Int])] = [:]
+    private var repeatedOrder: [String] = []
 
     /// - Parameter output: where the text or JSON goes (the shell passes standard output); nil: nowhere.
     public init(json: Bool, language: Language, reportPath: String?, output: FileHandle?) throws {
@@ -42,10 +50,48 @@ public final class ReportWriter {
     private var heldReport: SpillFile?
     private var heldCount = 0
 
+    /// Whether a warning is written as it is (one of the first of its kind in the file), or only
+    /// counted for the summary line.
+    private func admits(_ issue: Issue) -> Bool {
+        guard summarizesWarnings, issue.severity == .warning, issue.count == nil else { return true }
+        let key = issue.row == nil && issue.line == nil
+            ? "\(issue.type)\u{1F}\(issue.field ?? "")\u{1F}\(issue.message.zh)" : "\(issue.type)\u{1F}\(issue.field ?? "")"
+        if var entry = repeated[key] {
+            entry.count += 1
+            if entry.rows.count < 10, let row = issue.row ?? issue.line, entry.rows.last != row { entry.rows.append(row) }
+            repeated[key] = entry
+            return entry.count <= Self.warningSamples
+        }
+        repeated[key] = (issue, 1, (issue.row ?? issue.line).map { [$0] } ?? [])
+        repeatedOrder.append(key)
+        return true
+    }
+
+    /// The summary lines of the file's repeated warnings, then forgets them.
+    private func repeatedSummaries() -> [Issue] {
+        defer {
+            repeated = [:]
+            repeatedOrder = []
+        }
+        return repeatedOrder.compactMap { key -> Issue? in
+            guard let entry = repeated[key], entry.count > Self.warningSamples else { return nil }
+            let rows = entry.rows.map(String.init).joined(separator: "、")
+            var summary = Issue(
+                entry.issue.type, .warning,
+                zh: "同类警告共 \(entry.count) 处（\(rows.isEmpty ? "" : "第 \(rows) 行等；")以上列出前 \(Self.warningSamples) 处；--all-warnings 列出全部）：\(entry.issue.message.zh)",
+                en: "\(entry.count) warnings of this kind (\(rows.isEmpty ? "" : "rows \(rows) …; ")the first \(Self.warningSamples) are listed above; --all-warnings lists all): \(entry.issue.message.en)")
+            summary.file = entry.issue.file
+            summary.field = entry.issue.field
+            summary.column = entry.issue.column
+            summary.count = entry.count
+            return summary
+        }
+    }
+
     /// Writes problems that stand whatever happens to the rest of the file (its header's).
     func write(_ issues: [Issue]) {
         if keepsIssues { keptIssues += issues }
-        for issue in issues {
+        for issue in issues where admits(issue) {
             let (forOutput, forReport) = render(issue)
             output.write(forOutput)
             reportBuffer?.write(forReport)
@@ -60,7 +106,7 @@ public final class ReportWriter {
             heldOutput = try SpillFile()
             if reportBuffer != nil { heldReport = try SpillFile() }
         }
-        for issue in issues {
+        for issue in issues where admits(issue) {
             let (forOutput, forReport) = render(issue, held: true)
             heldOutput?.write(forOutput)
             heldReport?.write(forReport)
@@ -82,6 +128,15 @@ public final class ReportWriter {
         heldReport = nil
         heldCount = 0
         write(issues)
+        // A failed file's warnings were dropped with it; a whole one's repeated ones are summed up.
+        let summaries = repeatedSummaries()
+        if !failed {
+            for issue in summaries {
+                let (forOutput, forReport) = render(issue)
+                output.write(forOutput)
+                reportBuffer?.write(forReport)
+            }
+        }
     }
 
     /// One problem as written to standard output and to the report. Held problems are rendered
@@ -162,7 +217,7 @@ public final class ReportWriter {
 
     /// One problem as a JSON object with sorted keys.
     public static func json(_ issue: Issue, language: Language) -> String {
-        "{\"code\":\(string(issue.column)),\"field\":\(string(issue.field)),\"file\":\(string(issue.file)),"
+        "{\"code\":\(string(issue.column)),\(issue.count.map { "\"count\":\($0)," } ?? "")\"field\":\(string(issue.field)),\"file\":\(string(issue.file)),"
             + "\"line\":\(issue.line.map(String.init) ?? "null"),\"message\":\(string(issue.message.text(language))),\"row\":\(issue.row.map(String.init) ?? "null"),"
             + "\"severity\":\(string(issue.severity.rawValue)),\"type\":\(string(issue.type)),\"value\":\(string(issue.value))}"
     }

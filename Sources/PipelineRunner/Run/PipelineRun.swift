@@ -90,6 +90,7 @@ public struct PipelineRun {
         // shaped rows, for the ledger the record versions with their publication periods.
         let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: problems)
         writer.keepsIssues = writes != nil
+        writer.summarizesWarnings = !request.allWarnings
         let periods = PeriodAssessor(schema: context.schema, pipeline: pipeline, portals: context.portals.map(\.profile.id))
         let intake = try FeedIntake(
             feeds: context.feeds, schema: context.schema, today: today, range: request.range, periods: periods,

@@ -13,6 +13,8 @@ public struct RunRequest: Sendable {
     public var republishing = false
     /// A dry run's folder for the feeds it would send; nil: none written.
     public var scratch: String?
+    /// `--all-warnings`: every warning on its own line, none summarized.
+    public var allWarnings = false
 
     public init(today: CalendarDate, range: ClosedRange<CalendarDate>? = nil, dryRun: Bool = false, republishing: Bool = false, scratch: String? = nil) {
         self.today = today

@@ -15,6 +15,9 @@ public struct PeriodAssessor {
 
     /// The portals with a rule of their own (gsxt), each with its severity rule.
     private let portalRules: [(portal: String, periods: PublicationPeriods, rule: SeverityRule)]
+    /// The fields the severity rules read, with their places: only these are named per record
+    /// (naming all thirty took a sixth of a run's time).
+    private let ruleFields: [(name: String, index: Int)]
 
     /// nil for kinds without publication periods (permits, commitments).
     public init?(schema: PublicationSchema, pipeline: Pipeline, portals: [String] = []) {
@@ -32,11 +35,19 @@ public struct PeriodAssessor {
         self.schema = schema
         self.dateField = schema.decisionDateField.flatMap(schema.index(of:))
         self.publicationEndField = periods.publicationEndField.flatMap(schema.index(of:))
-        portalRules = portals.compactMap { portal in
+        let portalRules = portals.compactMap { portal in
             PublicationPeriodsLoader.periods(forKind: schema.id, portal: portal).map {
                 (portal, $0, $0.defaultSeverityRule ?? SeverityRule(defaultSeverity: .general))
             }
         }
+        self.portalRules = portalRules
+        var names: [String] = []
+        for rule in [self.rule] + portalRules.map(\.2) {
+            names += [rule.field, rule.domainField].compactMap { $0 }
+            names += rule.rules.flatMap { [$0.field] + $0.also.map(\.field) }
+        }
+        var seen = Set<String>()
+        ruleFields = names.filter { seen.insert($0).inserted }.compactMap { name in schema.index(of: name).map { (name, $0) } }
     }
 
     /// A record's period on each portal with a rule of its own, and why it is not to be sent
@@ -90,8 +101,8 @@ public struct PeriodAssessor {
 
     private func namedValues(_ record: ValidRecord) -> [String: String] {
         var values: [String: String] = [:]
-        for (index, field) in schema.fields.enumerated() where index < record.values.count {
-            if let value = record.values[index] { values[field.name] = value }
+        for (name, index) in ruleFields where index < record.values.count {
+            if let value = record.values[index] { values[name] = value }
         }
         return values
     }
