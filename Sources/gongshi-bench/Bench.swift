@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gongshi-bench",
         abstract: "Generate national-format penalty records and time `gongshi validate` on them.",
-        subcommands: [Generate.self, Run.self, Upload.self, Report.self])
+        subcommands: [Generate.self, Run.self, Pipeline.self, Upload.self, Report.self])
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case csv, xml
@@ -80,6 +80,74 @@ struct Bench: ParsableCommand {
 }
 
 extension Bench {
+    /// `gongshi-bench pipeline`: the whole nightly run of N generated records from a fresh ledger
+    /// to an outbox portal (validate, periods, plan, feed, ledger, register, report), then the same
+    /// night again (nothing new), beside a plain-Python script doing the same job on the same file
+    /// (`benchmarks/baseline_run.py`), measured in the same run.
+    struct Pipeline: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time `gongshi run` (fresh ledger, outbox portal) of N records, its nightly re-run, and the Python baseline.")
+
+        @Option(help: "How many records.") var records = 200_000
+        @Option(help: "The generator's seed.") var seed: UInt64 = 2026
+        @Option(help: "Where generated files are kept.") var data = NSTemporaryDirectory() + "gongshi-bench"
+        @Option(help: "The gongshi executable (default: beside this one).") var gongshi: String?
+        @Option(help: "The Python baseline script (nothing: skip it).") var baseline = "benchmarks/baseline_run.py"
+
+        func run() throws {
+            let (file, executable, work) = try Workload.prepare(records: records, seed: seed, data: data, gongshi: gongshi, name: "pipeline")
+            for folder in ["pipelines", "inbox"] {
+                try FileManager.default.createDirectory(atPath: "\(work)/\(folder)", withIntermediateDirectories: true)
+            }
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            try FileManager.default.linkItem(atPath: file, toPath: "\(work)/inbox/penalties.csv")
+            try """
+                title: 基准 行政处罚
+                department: 法制科
+                kind: penalty
+                sources:
+                  - {path: inbox/*.csv, encoding: utf-8}
+                portals:
+                  - profile: creditchina-henan-zhengzhou
+                    transport: {kind: outbox}
+                ledger: var/ledger.sqlite
+                outbox: var/outbox
+                reports: var/reports
+
+                """.write(toFile: "\(work)/pipelines/bench.yaml", atomically: true, encoding: .utf8)
+            let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
+            let arguments = ["run", "\(work)/pipelines/bench.yaml", "--today", "2026-11-30"]
+            let first = try Child.run(executable, arguments, stdout: "\(work)/run.log", workers: nil)
+            let ledgerBytes = (try? FileManager.default.attributesOfItem(atPath: "\(work)/var/ledger.sqlite")[.size] as? Int) ?? 0
+            let log = (try? String(contentsOfFile: "\(work)/run.log", encoding: .utf8)) ?? ""
+            let published = log.split(separator: "\n").first { $0.contains("新公示") && $0.contains("[penalty-legal]：") }.map(String.init) ?? ""
+            let again = try Child.run(executable, arguments, stdout: "\(work)/again.log", workers: nil)
+            func line(_ label: String, _ m: Child.Measured) -> String {
+                "  \(label): exit \(m.status); wall \(String(format: "%.2f", m.seconds)) s, cpu \(String(format: "%.2f", m.cpuSeconds)) s; "
+                    + "\(Int(Double(records) / m.seconds)) records/s, \(String(format: "%.1f", Double(bytes) / 1_048_576 / m.seconds)) MB/s; "
+                    + "peak RSS \(m.maxRSSKiB / 1024) MB"
+            }
+            var text = """
+                \(records) records, \(bytes / 1_048_576) MiB (seed \(seed)), --today 2026-11-30
+                gongshi run, fresh ledger, one outbox portal
+                \(line("first run", first))
+                  ledger \(ledgerBytes / 1_048_576) MiB, \(ledgerBytes / max(records, 1)) bytes a record; \(published)
+                \(line("the same night again", again))
+                """
+            if !baseline.isEmpty, FileManager.default.fileExists(atPath: baseline) {
+                let python = try Child.run(
+                    "/usr/bin/python3", [baseline, file, "--today", "2026-11-30", "--work", "\(work)/python"], stdout: "\(work)/python.log",
+                    workers: nil)
+                let again = try Child.run(
+                    "/usr/bin/python3", [baseline, file, "--today", "2026-11-30", "--work", "\(work)/python"], stdout: "\(work)/python-again.log",
+                    workers: nil)
+                let said = (try? String(contentsOfFile: "\(work)/python.log", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                text += "\nplain-Python baseline (\(baseline)), same file\n\(line("first run", python))\n  \(said)\n\(line("the same night again", again))"
+            }
+            print(text)
+        }
+    }
+
     /// `gongshi-bench upload`: N generated records through `gongshi feed --ledger` into JSON Lines
     /// batches, then `gongshi upload` to the real sandbox (`gongshi sandbox`) on 127.0.0.1. Times both.
     /// The generated CSV of N records (made once, kept), the gongshi executable, and a fresh work folder.
