@@ -284,7 +284,7 @@ public struct SeverityRule: Sendable, Equatable {
         case .oneOf(let candidates):
             return candidates.first { contains(value, item: $0) }.map { "为‘\($0)’" }
         case .contains(let text):
-            return value.contains(text) ? "含‘\(text)’" : nil
+            return Self.bytes(value, contain: text) ? "含‘\(text)’" : nil
         case .atLeast(let threshold):
             guard let number = Double(value), number >= threshold else { return nil }
             return " \(value) ≥ \(Self.format(threshold))"
@@ -334,7 +334,7 @@ public struct SeverityRule: Sendable, Equatable {
     /// The values of a multi-valued cell.
     private func split(_ value: String) -> [String] {
         // Most cells hold one value: no separator in them, nothing to split.
-        if !separators.contains(where: { !$0.isEmpty && value.contains($0) }) {
+        if !separators.contains(where: { !$0.isEmpty && Self.bytes(value, contain: $0) }) {
             let trimmed = Self.trimmed(value)
             return trimmed.isEmpty ? [] : [trimmed]
         }
@@ -346,7 +346,26 @@ public struct SeverityRule: Sendable, Equatable {
     }
 
     private static func trimmed(_ text: String) -> String {
-        String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+        // Almost every value is trimmed already: said on its first and last scalars.
+        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return text }
+        if !first.properties.isWhitespace && !last.properties.isWhitespace { return text }
+        return String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+
+    /// Whether `text` holds `part`, on UTF-8 bytes (no `Character` comparison).
+    private static func bytes(_ text: String, contain part: String) -> Bool {
+        let haystack = Array(text.utf8)
+        let needle = Array(part.utf8)
+        guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
+        var start = 0
+        outer: while start + needle.count <= haystack.count {
+            for offset in 0..<needle.count where haystack[start + offset] != needle[offset] {
+                start += 1
+                continue outer
+            }
+            return true
+        }
+        return false
     }
 
     /// `10`, not `10.0`.
