@@ -17,6 +17,9 @@ public struct WorkingDayCalendar: Sendable {
 
     /// The kind of every covered day, indexed by `dayNumber - coverage.lowerBound.dayNumber`.
     private let kinds: [DayKind]
+    /// `workingBefore[i]`: how many working days `kinds[0..<i]` holds, so that a count between
+    /// two dates is one subtraction (the reckoning counts overdue days for every decision).
+    private let workingBefore: [Int32]
 
     /// Creates a calendar.
     ///
@@ -46,6 +49,14 @@ public struct WorkingDayCalendar: Sendable {
             if let name = makeUpWorkingDays[date] { return .makeUpWorkingDay(holiday: name) }
             return date.weekday.isWeekend ? .weekend : .ordinaryWorkingDay
         }
+        var running: Int32 = 0
+        var before: [Int32] = [0]
+        before.reserveCapacity(kinds.count + 1)
+        for kind in kinds {
+            if kind.isWorkingDay { running += 1 }
+            before.append(running)
+        }
+        self.workingBefore = before
     }
 
     /// Whether a date lies in ``coverage``.
@@ -77,12 +88,8 @@ public struct WorkingDayCalendar: Sendable {
         for date in [from, to] where !covers(date) { throw .notCovered(date, coverage: coverage) }
         let (low, high, sign) = from <= to ? (from, to, 1) : (to, from, -1)
         let base = coverage.lowerBound.dayNumber
-        var count = 0
-        var number = low.dayNumber + 1
-        while number <= high.dayNumber {
-            if kinds[number - base].isWorkingDay { count += 1 }
-            number += 1
-        }
+        // Working days in (low, high]: those before high + 1, less those before low + 1.
+        let count = Int(workingBefore[high.dayNumber - base + 1] - workingBefore[low.dayNumber - base + 1])
         return sign * count
     }
 }
