@@ -96,25 +96,8 @@ extension Bench {
 
         func run() throws {
             let (file, executable, work) = try Workload.prepare(records: records, seed: seed, data: data, gongshi: gongshi, name: "pipeline")
-            for folder in ["pipelines", "inbox"] {
-                try FileManager.default.createDirectory(atPath: "\(work)/\(folder)", withIntermediateDirectories: true)
-            }
             defer { try? FileManager.default.removeItem(atPath: work) }
-            try FileManager.default.linkItem(atPath: file, toPath: "\(work)/inbox/penalties.csv")
-            try """
-                title: 基准 行政处罚
-                department: 法制科
-                kind: penalty
-                sources:
-                  - {path: inbox/*.csv, encoding: utf-8}
-                portals:
-                  - profile: creditchina-henan-zhengzhou
-                    transport: {kind: outbox}
-                ledger: var/ledger.sqlite
-                outbox: var/outbox
-                reports: var/reports
-
-                """.write(toFile: "\(work)/pipelines/bench.yaml", atomically: true, encoding: .utf8)
+            try Workload.outboxPipeline(work: work, input: file)
             let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
             let arguments = ["run", "\(work)/pipelines/bench.yaml", "--today", "2026-11-30"]
             let first = try Child.run(executable, arguments, stdout: "\(work)/run.log", workers: nil)
@@ -166,6 +149,29 @@ extension Bench {
             try? FileManager.default.removeItem(atPath: work)
             return (file, executable, work)
         }
+
+        /// `WORK/pipelines/bench.yaml`: the input linked into its inbox, one outbox portal, its
+        /// ledger, outbox and reports under `WORK/var/`.
+        static func outboxPipeline(work: String, input: String) throws {
+            for folder in ["pipelines", "inbox"] {
+                try FileManager.default.createDirectory(atPath: "\(work)/\(folder)", withIntermediateDirectories: true)
+            }
+            try FileManager.default.linkItem(atPath: input, toPath: "\(work)/inbox/penalties.csv")
+            try """
+                title: 基准 行政处罚
+                department: 法制科
+                kind: penalty
+                sources:
+                  - {path: inbox/*.csv, encoding: utf-8}
+                portals:
+                  - profile: creditchina-henan-zhengzhou
+                    transport: {kind: outbox}
+                ledger: var/ledger.sqlite
+                outbox: var/outbox
+                reports: var/reports
+
+                """.write(toFile: "\(work)/pipelines/bench.yaml", atomically: true, encoding: .utf8)
+        }
     }
 
     /// `gongshi report` over a ledger built by a pipeline run of N generated records (outbox only):
@@ -182,26 +188,8 @@ extension Bench {
         func run() throws {
             let (file, executable, work) = try Workload.prepare(
                 records: records, seed: seed, data: data, gongshi: gongshi, name: "report")
-            for folder in ["pipelines", "inbox"] {
-                try FileManager.default.createDirectory(atPath: "\(work)/\(folder)", withIntermediateDirectories: true)
-            }
             defer { try? FileManager.default.removeItem(atPath: work) }
-            try FileManager.default.linkItem(atPath: file, toPath: "\(work)/inbox/penalties.csv")
-            let pipeline = """
-                title: 基准 行政处罚
-                department: 法制科
-                kind: penalty
-                sources:
-                  - {path: inbox/*.csv, encoding: utf-8}
-                portals:
-                  - profile: creditchina-henan-zhengzhou
-                    transport: {kind: outbox}
-                ledger: var/ledger.sqlite
-                outbox: var/outbox
-                reports: var/reports
-
-                """
-            try pipeline.write(toFile: "\(work)/pipelines/bench.yaml", atomically: true, encoding: .utf8)
+            try Workload.outboxPipeline(work: work, input: file)
             let run = try Child.run(
                 executable, ["run", "\(work)/pipelines/bench.yaml", "--today", "2026-06-30"], stdout: "\(work)/run.log", workers: nil)
             let report = try Child.run(

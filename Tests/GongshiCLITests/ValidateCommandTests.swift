@@ -302,7 +302,7 @@ struct ValidateUndecodableTests {
     }
     @Test("repeated warnings are summarized per file and field (the first 3, then one line with the count and rows); --all-warnings lists every one; counts and errors are never collapsed")
     func summarizedWarnings() throws {
-        let file = Fixtures.url("validate/penalty/repeated-warnings.csv").path
+        let file = Fixtures.url("warnings/repeated-warnings.csv").path
         let json = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--format", "json", file])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let problems = try #require(object["errors"] as? [[String: Any]])
