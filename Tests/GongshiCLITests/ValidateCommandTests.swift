@@ -330,4 +330,20 @@ struct ValidateUndecodableTests {
         }
         #expect(try errorCount(errors.stdout) == errorCount(everyError.stdout) && errorCount(errors.stdout) > 0)
     }
+    @Test("an oversized cell is an error whose echoed value is cut to 200 characters with the full length stated")
+    func oversizedEcho() throws {
+        // The first record's 违法事实, 300,000 characters long.
+        let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+        let first = try #require(text.range(of: ",擅自占用城市道路店外经营,"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-oversized-\(UUID().uuidString).csv")
+        try text.replacingCharacters(in: first, with: "," + String(repeating: "占", count: 300_000) + ",")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--format", "json", file.path])
+        #expect(result.status == 65)
+        #expect(result.stdout.utf8.count < 20_000, "\(result.stdout.utf8.count) bytes of output")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let problem = try #require((object["errors"] as? [[String: Any]])?.first { $0["type"] as? String == "max-length" })
+        let value = try #require(problem["value"] as? String)
+        #expect(value.count < 220 && value.hasSuffix("…（共 300000 字）"), "\(value.suffix(20))")
+    }
 }

@@ -51,8 +51,21 @@ public struct Issue: Sendable, Equatable {
         self.severity = severity
         self.field = field?.name
         self.column = field?.code
-        self.value = value.map { field?.personal == true ? PersonalData.mask($0) : $0 }
+        self.value = value.map { Self.echo(field?.personal == true ? PersonalData.mask($0) : $0) }
         self.message = LocalizedText(zh: zh, en: en)
+    }
+
+    /// A value as a problem echoes it (in the text, the JSON, the ledger's problem table): at most
+    /// 200 characters, then the full length stated — a 50 MB cell is not copied three times over.
+    public static func echo(_ value: String) -> String {
+        var count = 0
+        var end = value.startIndex
+        while end < value.endIndex, count < 200 {
+            value.formIndex(after: &end)
+            count += 1
+        }
+        guard end < value.endIndex else { return value }
+        return String(value[..<end]) + "…（共 \(value.count) 字）"
     }
 
     /// The same issue placed in a file and row.
