@@ -55,10 +55,14 @@ public struct DeadlineReckoning: Sendable {
                 var row = row
                 if row.dueOn == nil, let date = row.decisionDate, let computed = due(date, portal: row.portal) {
                     // A reader that cannot write the date counts with it all the same.
+                    let read = row
                     row = DecisionDeadline(
-                        kind: row.kind, number: row.number, portal: row.portal, pipeline: row.pipeline, decisionDate: row.decisionDate,
-                        dueOn: computed, publishedOn: row.publishedOn, staged: row.staged, withdrawn: row.withdrawn, valid: row.valid,
-                        validAtFirst: row.validAtFirst, exclusion: row.exclusion, receivedOn: row.receivedOn)
+                        kind: read.kind, number: read.number, portal: read.portal, pipeline: read.pipeline, decisionDate: read.decisionDate,
+                        dueOn: computed, publishedOn: read.publishedOn, staged: read.staged, withdrawn: read.withdrawn, valid: read.valid,
+                        validAtFirst: read.validAtFirst, exclusion: read.exclusion, receivedOn: read.receivedOn)
+                    row.revokedOn = read.revokedOn
+                    row.withdrawDueOn = read.withdrawDueOn
+                    row.rejected = read.rejected
                 }
                 tally.add(row, today: today, calendar: calendar)
             }
