@@ -345,5 +345,16 @@ struct ValidateUndecodableTests {
         let problem = try #require((object["errors"] as? [[String: Any]])?.first { $0["type"] as? String == "max-length" })
         let value = try #require(problem["value"] as? String)
         #expect(value.count < 220 && value.hasSuffix("…（共 300000 字）"), "\(value.suffix(20))")
+        // Over 1 MiB a cell is not even held: an error of its own, with its length in bytes.
+        let huge = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-huge-\(UUID().uuidString).csv")
+        try text.replacingCharacters(in: first, with: "," + String(repeating: "占", count: 1_000_000) + ",")
+            .write(to: huge, atomically: true, encoding: .utf8)
+        let big = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--format", "json", huge.path])
+        let bigObject = try #require(try JSONSerialization.jsonObject(with: Data(big.stdout.utf8)) as? [String: Any])
+        let tooLarge = (bigObject["errors"] as? [[String: Any]] ?? []).filter { $0["type"] as? String == "cell-too-large" }
+        #expect(tooLarge.count == 1 && tooLarge.first?["row"] as? Int == 2, "\(tooLarge)")
+        #expect((tooLarge.first?["message"] as? String)?.contains("有 3000000 字节") == true)
+        let stats = try #require(bigObject["stats"] as? [String: Int])
+        #expect(stats["invalid"] == 1 && stats["records"] == stats["valid"].map { $0 + 1 }, "\(stats)")
     }
 }

@@ -31,6 +31,29 @@ func cells(_ text: String) throws -> [[String]] {
 
 @Suite("CSV scanner (RFC 4180)")
 struct CSVScannerTests {
+    @Test("a cell over the limit keeps only its start, cut where a character starts, and the record says how long it was; in any chunking")
+    func cellLimit() throws {
+        // 5 Chinese characters (15 bytes) unquoted, then a quoted cell of 5 bytes; the limit is 7 bytes.
+        let text = "ab,占占占占占,\"x\"\"占\"\nc,d,e\n"
+        for chunks in [[Int.max], [1], [2, 3], [5]] {
+            var scanner = CSVScanner(cellLimit: 7)
+            var records: [CSVRecord] = []
+            var start = 0
+            var next = 0
+            let bytes = Array(text.utf8)
+            while start < bytes.count {
+                let size = max(1, min(chunks[next % chunks.count], bytes.count - start))
+                try bytes[start..<(start + size)].withUnsafeBufferPointer { try scanner.consume($0) { records.append($0) } }
+                start += size
+                next += 1
+            }
+            try scanner.finish { (record: CSVRecord) in records.append(record) }
+            #expect(records.map(\.strings) == [["ab", "占占", "x\"占"], ["c", "d", "e"]], "chunks \(chunks)")
+            #expect(records[0].oversized.map(\.cell) == [1] && records[0].oversized.map(\.bytes) == [15], "chunks \(chunks)")
+            #expect(records[1].oversized.isEmpty)
+        }
+    }
+
     @Test("quoted cells, doubled quotes, delimiters and line breaks inside quotes")
     func quoting() throws {
         #expect(try cells("a,\"b,c\",\"say \"\"hi\"\"\"\n") == [["a", "b,c", "say \"hi\""]])

@@ -129,6 +129,10 @@ public enum FileValidator {
         }
     }
 
+    /// The most bytes of one CSV cell held in memory (a cell of a national template is at most a
+    /// few thousand characters; a longer one is an error whatever its length).
+    static let cellLimit = 1 << 20
+
     private static func read(
         _ path: String, into session: inout ValidationSession, workers: Int, encoding: EncodingChoice, sink: IssueSink
     ) {
@@ -136,7 +140,7 @@ public enum FileValidator {
         defer { try? file.close() }
         // With worker threads, each record's bytes are checked for UTF-8 there, not by the scanner
         // here; transcoded input is UTF-8 by construction.
-        var scanner = CSVScanner()
+        var scanner = CSVScanner(cellLimit: Self.cellLimit)
         var workersCheckUTF8 = false
         var headerUndecodable: (row: Int, byteOffset: Int)?
         var sawHeader = false
@@ -169,6 +173,12 @@ public enum FileValidator {
             }
             batch.append(row: record.number, bytes: record.bytes, cellEnds: record.cellEnds)
             batch.offsets.append(record.byteOffset)
+            batch.extras.append(record.oversized.map { cell in
+                Issue(
+                    "cell-too-large",
+                    zh: "第 \(cell.cell + 1) 列的单元格有 \(cell.bytes) 字节，超过单元格上限 \(Self.cellLimit) 字节（1 MiB）；只读入了开头部分，该记录无效",
+                    en: "the cell in column \(cell.cell + 1) has \(cell.bytes) bytes, over the limit of \(Self.cellLimit) bytes (1 MiB); only its start was read; the record is invalid")
+            })
             if batch.count >= batchSize { flush() }
         }
         do {
@@ -192,9 +202,9 @@ public enum FileValidator {
                         if chosen != .utf8 {
                             transcoder = Transcoder(from: chosen, skip: bom)
                             bytes = UnsafeBufferPointer(rebasing: bytes[bom...])
-                            scanner = CSVScanner(validatesUTF8: false)
+                            scanner = CSVScanner(validatesUTF8: false, cellLimit: Self.cellLimit)
                         } else if pipeline != nil {
-                            scanner = CSVScanner(validatesUTF8: false)
+                            scanner = CSVScanner(validatesUTF8: false, cellLimit: Self.cellLimit)
                             workersCheckUTF8 = true
                         }
                     }

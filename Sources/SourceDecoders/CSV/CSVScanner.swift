@@ -22,6 +22,17 @@ public struct CSVRecord: Sendable {
     public let bytes: [UInt8]
     /// The end offset in ``bytes`` of each cell.
     public let cellEnds: [Int]
+    /// Cells longer than the scanner's ``CSVScanner/cellLimit``: their index and whole length in
+    /// bytes. Only the first `cellLimit` bytes (cut at a character) are in ``bytes``.
+    public var oversized: [(cell: Int, bytes: Int)] = []
+
+    public init(number: Int, byteOffset: Int, bytes: [UInt8], cellEnds: [Int], oversized: [(cell: Int, bytes: Int)] = []) {
+        self.number = number
+        self.byteOffset = byteOffset
+        self.bytes = bytes
+        self.cellEnds = cellEnds
+        self.oversized = oversized
+    }
 
     public var cellCount: Int { cellEnds.count }
 
@@ -88,10 +99,48 @@ public struct CSVScanner: Sendable {
     /// Whether the scanner checks that the input is UTF-8. A caller that checks each record's bytes
     /// itself (on other threads) turns this off; every byte that is not ASCII ends up in some cell.
     private let validatesUTF8: Bool
+    /// The most bytes of one cell kept in memory: the rest is counted, not held (a 50 MB cell
+    /// costs 1 MiB), and the record says so (``CSVRecord/oversized``).
+    public let cellLimit: Int
+    private var cellOverflow = 0
+    private var oversized: [(cell: Int, bytes: Int)] = []
 
-    public init(delimiter: UInt8 = UInt8(ascii: ","), validatesUTF8: Bool = true) {
+    public init(delimiter: UInt8 = UInt8(ascii: ","), validatesUTF8: Bool = true, cellLimit: Int = Int.max) {
         self.delimiter = delimiter
         self.validatesUTF8 = validatesUTF8
+        self.cellLimit = max(cellLimit, 4)
+    }
+
+    /// Keeps a run of a cell's bytes, up to ``cellLimit``: past it, cut where a character starts
+    /// (the kept bytes stay UTF-8), and count the rest.
+    private mutating func keep(_ run: UnsafeBufferPointer<UInt8>) {
+        let kept = bytes.count - (cellEnds.last ?? 0)
+        guard cellOverflow == 0, kept + run.count > cellLimit else {
+            if cellOverflow == 0 { bytes.append(contentsOf: run) } else { cellOverflow += run.count }
+            return
+        }
+        var cut = max(0, cellLimit - kept)
+        while cut > 0, cut < run.count, run[cut] & 0xC0 == 0x80 { cut -= 1 }
+        if cut > 0 { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: run[0..<cut])) }
+        cellOverflow = run.count - cut
+        // A character split across two runs (a chunk boundary): its first bytes are already kept;
+        // they go too, so that what is kept stays UTF-8.
+        let cellStart = cellEnds.last ?? 0
+        var lead = bytes.count
+        while lead > cellStart, bytes[lead - 1] & 0xC0 == 0x80 { lead -= 1 }
+        if lead > cellStart {
+            let first = bytes[lead - 1]
+            let length = first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 1
+            let have = bytes.count - (lead - 1)
+            if have < length {
+                cellOverflow += have
+                bytes.removeLast(have)
+            }
+        }
+    }
+
+    private mutating func keep(_ byte: UInt8) {
+        withUnsafeBytes(of: byte) { raw in keep(raw.bindMemory(to: UInt8.self)) }
     }
 
     /// The number of the record being read (for messages about input that stops mid-record).
@@ -206,7 +255,7 @@ public struct CSVScanner: Sendable {
                     index += 1
                 }
                 if index > runStart {
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[runStart..<index]))
+                    keep(UnsafeBufferPointer(rebasing: chunk[runStart..<index]))
                     state = .unquoted
                     rowHasContent = true
                 }
@@ -229,7 +278,7 @@ public struct CSVScanner: Sendable {
                 } else {
                     index = count
                 }
-                if index > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[runStart..<index])) }
+                if index > runStart { keep(UnsafeBufferPointer(rebasing: chunk[runStart..<index])) }
                 if index < count {
                     state = .quoteInQuoted
                     index += 1
@@ -238,7 +287,7 @@ public struct CSVScanner: Sendable {
                 let byte = chunk[index]
                 index += 1
                 if byte == quote {
-                    bytes.append(quote)
+                    keep(quote)
                     state = .quoted
                 } else if byte == delimiter {
                     endCell()
@@ -248,7 +297,7 @@ public struct CSVScanner: Sendable {
                     afterCR = byte == cr
                 } else {
                     // Text after a closing quote: kept as written (lenient, as Excel reads it).
-                    bytes.append(byte)
+                    keep(byte)
                     state = .unquoted
                 }
             }
@@ -256,6 +305,10 @@ public struct CSVScanner: Sendable {
     }
 
     private mutating func endCell() {
+        if cellOverflow > 0 {
+            oversized.append((cellEnds.count, bytes.count - (cellEnds.last ?? 0) + cellOverflow))
+            cellOverflow = 0
+        }
         cellEnds.append(bytes.count)
         state = .cellStart
         rowHasContent = true
@@ -273,8 +326,9 @@ public struct CSVScanner: Sendable {
         defer {
             bytes.removeAll(keepingCapacity: true)
             cellEnds.removeAll(keepingCapacity: true)
+            oversized.removeAll()
         }
-        try emit(CSVRecord(number: number, byteOffset: start, bytes: bytes, cellEnds: cellEnds))
+        try emit(CSVRecord(number: number, byteOffset: start, bytes: bytes, cellEnds: cellEnds, oversized: oversized))
     }
 
     // MARK: - Records as text
