@@ -47,6 +47,22 @@ public struct OutboxProject: Sendable {
         try FileManager.default.copyItem(at: source, to: inbox.appendingPathComponent(name ?? source.lastPathComponent))
     }
 
+    /// `gongshi ARGUMENTS` run in the project's folder.
+    public func gongshi(_ arguments: [String]) throws -> GongshiProcess.Result {
+        try GongshiProcess.run(arguments, directory: root)
+    }
+
+    /// The clerk uploaded every pending batch and confirms them as published on `date`: the
+    /// batches' ids (from `ledger status --format json`) and the confirmation's result.
+    public func confirmPending(publishedOn date: String) throws -> (batches: [String], result: GongshiProcess.Result) {
+        let status = try gongshi(["ledger", "status", "--ledger", "var/ledger.sqlite", "--today", date, "--format", "json"])
+        let json = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+        let batches = (json?["pending_batches"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        let result = try gongshi(
+            ["ledger", "confirm"] + batches + ["--published-on", date, "--ledger", "var/ledger.sqlite", "--today", date])
+        return (batches, result)
+    }
+
     /// Every payload under the outbox (manifests apart), by file name.
     public func payloads() throws -> [String: String] {
         var found: [String: String] = [:]

@@ -127,13 +127,8 @@ struct PublicationRulesTests {
         #expect(first.stdout.contains("在门户网页上传后运行 gongshi ledger confirm") && !first.stdout.contains("用 gongshi upload 发送"))
 
         // The clerk uploads everything and confirms it as published on 2026-11-13.
-        let status = try GongshiProcess.run(["ledger", "status", "--ledger", "var/ledger.sqlite", "--today", "2026-11-13", "--format", "json"], directory: project.root)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
-        let batches = (json["pending_batches"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
-        #expect(batches.count == 2, "\(status.stdout)")  // 信用中国 法人, gsxt
-        let confirm = try GongshiProcess.run(
-            ["ledger", "confirm"] + batches + ["--published-on", "2026-11-13", "--ledger", "var/ledger.sqlite", "--today", "2026-11-13"],
-            directory: project.root)
+        let (batches, confirm) = try project.confirmPending(publishedOn: "2026-11-13")
+        #expect(batches.count == 2, "\(batches)")  // 信用中国 法人, gsxt
         #expect(confirm.status == 0, "\(confirm)")
 
         // 601 on gsxt: 轻微 there (a fine of at most 0.3万), 3 months from 2026-11-13.
@@ -175,14 +170,8 @@ struct PublicationRulesTests {
         let first = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-12"], directory: project.root)
         #expect(first.status == 0, "\(first)")
         #expect(try project.payloads().values.joined().contains("牟城管罚〔2026〕406号"))
-        let status = try GongshiProcess.run(
-            ["ledger", "status", "--ledger", "var/ledger.sqlite", "--today", "2026-11-12", "--format", "json"], directory: project.root)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
-        let batches = (json["pending_batches"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
-        let confirm = try GongshiProcess.run(
-            ["ledger", "confirm"] + batches + ["--published-on", "2026-11-12", "--ledger", "var/ledger.sqlite", "--today", "2026-11-12"],
-            directory: project.root)
-        #expect(confirm.status == 0, "\(confirm)")
+        let (batches, confirm) = try project.confirmPending(publishedOn: "2026-11-12")
+        #expect(!batches.isEmpty && confirm.status == 0, "\(confirm)")
         // Then it sends the corrected export, the reason filled in: taken down where it was published.
         try original.write(to: inbox, atomically: true, encoding: .utf8)
         let second = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-13"], directory: project.root)

@@ -55,10 +55,23 @@ public struct PeriodAssessor {
     /// (gsxt), which is not known before: a record whose period, counted from its decision date
     /// (the earliest day it could have been published), has ended is not sent.
     public func portalPeriods(_ record: ValidRecord, general: RecordPeriod?, today: CalendarDate) -> [(period: PortalPeriod, notToSend: String?)] {
+        portalPeriods(record, values: namedValues(record), general: general, today: today)
+    }
+
+    /// A record's general period and its periods on the portals with rules of their own, its
+    /// fields named once for both.
+    public func periods(_ record: ValidRecord, today: CalendarDate) -> (general: RecordPeriod?, portals: [(period: PortalPeriod, notToSend: String?)]) {
+        let values = namedValues(record)
+        let general = period(record, values: values)
+        return (general, portalPeriods(record, values: values, general: general, today: today))
+    }
+
+    private func portalPeriods(
+        _ record: ValidRecord, values: [String: String], general: RecordPeriod?, today: CalendarDate
+    ) -> [(period: PortalPeriod, notToSend: String?)] {
         guard !portalRules.isEmpty, let text = dateField.flatMap({ record.values[$0] }), let decided = try? CalendarDate.parse(text) else {
             return []
         }
-        let values = namedValues(record)
         return portalRules.map { portal, periods, rule in
             let (severity, reason) = rule.severity(values)
             let from = periods.countedFrom.rawValue
@@ -119,7 +132,10 @@ public struct PeriodAssessor {
     }
 
     public func period(_ record: ValidRecord) -> RecordPeriod? {
-        let values = namedValues(record)
+        period(record, values: namedValues(record))
+    }
+
+    private func period(_ record: ValidRecord, values: [String: String]) -> RecordPeriod? {
         let (severity, reason) = rule.severity(values)
         guard let text = dateField.flatMap({ record.values[$0] }), let decided = try? CalendarDate.parse(text) else {
             return RecordPeriod(severity: severity.rawValue, severityReason: reason, regime: nil, repairFrom: nil, expiresOn: nil)

@@ -125,8 +125,9 @@ public final class FeedIntake: RecordSink {
     public func accept(_ records: [ValidRecord]) throws {
         for record in records {
             validCount += 1
-            let period = periods?.period(record)
-            let portalPeriods = periods?.portalPeriods(record, general: period, today: today) ?? []
+            let assessed = periods?.periods(record, today: today)
+            let period = assessed?.general
+            let portalPeriods = assessed?.portals ?? []
             if let versions, let source = fingerprints[record.file] {
                 let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
                 try versions.append([
