@@ -39,8 +39,11 @@ public struct ReportBuilder {
         self.today = today
     }
 
+    /// - Parameter each: sees every row of the departments' registers as it is read (a run counts
+    ///   its own tally in the same pass instead of reading the register twice).
     public func build(
-        ledger: any ReportLedger & WithdrawalLedger & DecisionLedger, from: CalendarDate, to: CalendarDate, title: String
+        ledger: any ReportLedger & WithdrawalLedger & DecisionLedger, from: CalendarDate, to: CalendarDate, title: String,
+        each: (DecisionDeadline) -> Void = { _ in }
     ) throws(LedgerError) -> CreditReport {
         let limit = ReportLimits.lines
         let rows = try ledger.reportRows(from: from.description, to: to.description, limit: limit)
@@ -84,6 +87,7 @@ public struct ReportBuilder {
         var lastDecision = ""  // rows come decision by decision, one per portal
         for department in departments {
             try ledger.forEachDecision(scope: DecisionScope(kind: department.schemaID, pipeline: department.pipeline)) { row in
+                each(row)
                 let (deadline, _) = DeadlineState.of(row, today: today, calendar: calendar)
                 let decided = row.decisionDate.flatMap { try? CalendarDate.parse($0) }
                 let inPeriod = decided.map { $0 >= from && $0 <= to } ?? (row.receivedOn >= from.description && row.receivedOn <= to.description)

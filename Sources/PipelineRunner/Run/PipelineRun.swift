@@ -168,8 +168,15 @@ public struct PipelineRun {
             summary.expiredWithdrawn = ended.withdrawn
             status = RunOutcome.worse(status, ended.status)
         }
-        // Every decision of the pipeline on every portal, against its deadline.
-        let tally = try DeadlineReckoning(context: context, today: today).tally(ledger, scope: scope, limit: RunSummary.urgentLimit)
+        // Every decision of the pipeline on every portal, against its deadline: the run's tally is
+        // counted while the report reads the register (one pass over every decision, not two).
+        let reckoning = DeadlineReckoning(context: context, today: today)
+        try reckoning.fillDueDates(ledger, scope: scope)
+        var tally = DeadlineTally(limit: RunSummary.urgentLimit)
+        let portals = Set(scope.portals ?? [])
+        var credit = try buildReport(run: run, ledger: ledger) { row in
+            if portals.contains(row.portal) { reckoning.count(row, into: &tally) }
+        }
         summary.disclosure = DisclosureCounts(tally)
         summary.urgent = tally.urgent
         summary.beyondCalendar = tally.beyondCalendar
@@ -185,7 +192,7 @@ public struct PipelineRun {
         }
         summary.exitStatus = status
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
-        let files = try writeReport(summary, run: run, ledger: ledger)
+        let files = try writeReport(summary, credit: &credit, run: run)
         summary.reportFiles = files
         transcript.line("报告：\(files.json)")
         transcript.line("报告（网页）：\(files.html)")
@@ -197,21 +204,25 @@ public struct PipelineRun {
         return try channels.channel(for: transport, pipeline: context.pipeline)
     }
 
+    /// The run's report over all the pipeline's decisions, as the run's own status line counts
+    /// them: the run's page says the same numbers as the run (a month's view is `gongshi report`).
+    /// `each` sees every row of the register as it is read.
+    private func buildReport(run: Int64, ledger: any Ledger, each: (DecisionDeadline) -> Void) throws -> CreditReport {
+        let builder = ReportBuilder(contexts: [context], calendar: context.calendar, today: today)
+        let start = CalendarDate(year: 1990, month: 1, day: 1)!
+        return try CommandFailure.ledger { () throws(LedgerError) in
+            try builder.build(
+                ledger: ledger, from: start, to: today,
+                title: "\(context.pipeline.department) 双公示运行报告 \(today)（第 \(run) 次运行，全部决定）", each: each)
+        }
+    }
+
     /// The run's report in the pipeline's reports folder: JSON (the summary, and every decision so far)
     /// and the clerks' HTML page, both mode 0600 (they name records).
-    private func writeReport(_ summary: RunSummary, run: Int64, ledger: any Ledger) throws -> (json: String, html: String) {
+    private func writeReport(_ summary: RunSummary, credit: inout CreditReport, run: Int64) throws -> (json: String, html: String) {
         let folder = context.resolve(context.pipeline.reports)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let name = "\(context.pipeline.id)-\(today)-run\(run)"
-        let builder = ReportBuilder(contexts: [context], calendar: context.calendar, today: today)
-        // Over all the pipeline's decisions, as the run's own status line counts them: the run's
-        // page says the same numbers as the run (a month's view is `gongshi report`).
-        let start = CalendarDate(year: 1990, month: 1, day: 1)!
-        var credit = try CommandFailure.ledger { () throws(LedgerError) in
-            try builder.build(
-                ledger: ledger, from: start, to: today,
-                title: "\(context.pipeline.department) 双公示运行报告 \(today)（第 \(run) 次运行，全部决定）")
-        }
         credit.run = RunSection(
             id: run, pipeline: context.pipeline.id, mode: summary.mode, exitStatus: summary.exitStatus, validRecords: summary.validRecords,
             invalidRecordsAndFailedFiles: summary.invalidRecordsAndFailedFiles,

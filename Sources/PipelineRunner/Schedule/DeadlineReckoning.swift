@@ -46,28 +46,33 @@ public struct DeadlineReckoning: Sendable {
     public func tally(_ ledger: any DecisionLedger, scope: DecisionScope, fill: Bool = true, limit: Int = 1000) throws(CommandFailure)
         -> DeadlineTally
     {
-        if fill {
-            _ = try CommandFailure.ledger { () throws(LedgerError) in try ledger.fillDueDates(scope: scope) { due($0, portal: $1) } }
-        }
+        if fill { try fillDueDates(ledger, scope: scope) }
         var tally = DeadlineTally(limit: limit)
         try CommandFailure.ledger { () throws(LedgerError) in
-            try ledger.forEachDecision(scope: scope) { row in
-                var row = row
-                if row.dueOn == nil, let date = row.decisionDate, let computed = due(date, portal: row.portal) {
-                    // A reader that cannot write the date counts with it all the same.
-                    let read = row
-                    row = DecisionDeadline(
-                        kind: read.kind, number: read.number, portal: read.portal, pipeline: read.pipeline, decisionDate: read.decisionDate,
-                        dueOn: computed, publishedOn: read.publishedOn, staged: read.staged, withdrawn: read.withdrawn, valid: read.valid,
-                        validAtFirst: read.validAtFirst, exclusion: read.exclusion, receivedOn: read.receivedOn)
-                    row.revokedOn = read.revokedOn
-                    row.withdrawDueOn = read.withdrawDueOn
-                    row.rejected = read.rejected
-                }
-                tally.add(row, today: today, calendar: calendar)
-            }
+            try ledger.forEachDecision(scope: scope) { row in count(row, into: &tally) }
         }
         return tally
+    }
+
+    /// Writes the due dates the register lacks and the calendar now reaches.
+    public func fillDueDates(_ ledger: any DecisionLedger, scope: DecisionScope) throws(CommandFailure) {
+        _ = try CommandFailure.ledger { () throws(LedgerError) in try ledger.fillDueDates(scope: scope) { due($0, portal: $1) } }
+    }
+
+    /// Counts one row of the register: a row without a due date that the calendar reaches is
+    /// counted with it (a reader that cannot write the date counts with it all the same).
+    public func count(_ read: DecisionDeadline, into tally: inout DeadlineTally) {
+        var row = read
+        if row.dueOn == nil, let date = row.decisionDate, let computed = due(date, portal: row.portal) {
+            row = DecisionDeadline(
+                kind: read.kind, number: read.number, portal: read.portal, pipeline: read.pipeline, decisionDate: read.decisionDate,
+                dueOn: computed, publishedOn: read.publishedOn, staged: read.staged, withdrawn: read.withdrawn, valid: read.valid,
+                validAtFirst: read.validAtFirst, exclusion: read.exclusion, receivedOn: read.receivedOn)
+            row.revokedOn = read.revokedOn
+            row.withdrawDueOn = read.withdrawDueOn
+            row.rejected = read.rejected
+        }
+        tally.add(row, today: today, calendar: calendar)
     }
 
     /// What to say when deadlines cannot be counted because the calendar ends too soon.
