@@ -48,7 +48,50 @@ struct LedgerTests {
     static let migrations = [
         "2026-11-30 v1 ledger", "2026-11-30 v2 per-record receipts", "2026-11-30 v3 settled source files", "2026-11-30 v4 republish",
         "2026-11-30 v5 reports and publication periods", "2026-12-03 v6 decision register", "2026-12-03 v7 portal periods",
+        "2026-12-03 v8 compact register",
     ]
+
+    @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
+    func compactRegister() throws {
+        let path = Self.freshPath()
+        let queue = try DatabaseQueue(path: path)
+        try LedgerMigrations.migrator.migrate(queue, upTo: "2026-12-03 v7 portal periods")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO run (command, today, started_at) VALUES ('run', '2026-11-30', 'x')")
+            try db.execute(sql: """
+                INSERT INTO decision (kind, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid, file, row, revoked_on)
+                VALUES ('administrative-penalty', '罚2', '2026-11-02', 'p', 1, '2026-11-30', 1, 1, 'a.csv', 3, NULL),
+                       ('administrative-penalty', '罚1', NULL, 'p', 1, '2026-11-30', 0, 0, 'a.csv', 2, '2026-11-29');
+                INSERT INTO decision_portal (kind, number, portal, due_on, exclusion, withdraw_due_on)
+                VALUES ('administrative-penalty', '罚2', 'gsxt', '2026-11-11', NULL, NULL),
+                       ('administrative-penalty', '罚1', 'gsxt', NULL, '无效', '2026-12-08');
+                """)
+        }
+        try queue.close()
+        let ledger = try Ledger.open(path: path)
+        #expect(try ledger.appliedMigrations() == Self.migrations)
+        var rows: [DecisionDeadline] = []
+        try ledger.forEachDecision(scope: .all) { rows.append($0) }
+        #expect(rows.map(\.number) == ["罚1", "罚2"])
+        #expect(rows.map(\.dueOn) == [nil, "2026-11-11"])
+        #expect(rows.map(\.exclusion) == ["无效", nil])
+        #expect(rows.map(\.revokedOn) == ["2026-11-29", nil])
+        #expect(rows.map(\.withdrawDueOn) == ["2026-12-08", nil])
+        #expect(rows.map(\.valid) == [false, true])
+        let check = try DatabaseQueue(path: path)
+        try check.read { db in
+            let plain = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'decision%' AND sql NOT LIKE '%WITHOUT ROWID%'")
+            #expect(plain.isEmpty)
+            #expect(try String.fetchOne(db, sql: "SELECT name FROM sqlite_master WHERE name = 'record_by_key'") == nil)
+        }
+        // A portal row for a decision that is not there is still refused (the foreign key).
+        let foreign = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.foreignKeysEnabled = true; return c }())
+        #expect(throws: DatabaseError.self) {
+            try foreign.write { db in
+                try db.execute(sql: "INSERT INTO decision_portal (kind, number, portal) VALUES ('administrative-penalty', '罚9', 'gsxt')")
+            }
+        }
+    }
 
     @Test("a ledger written before v2 is migrated forward in place: its publications keep their data and get positions")
     func migratesForward() throws {
