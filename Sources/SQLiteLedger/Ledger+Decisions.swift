@@ -89,9 +89,10 @@ extension Ledger: DecisionLedger {
                         GROUP BY kind, portal, decision_number
                     ) p ON p.kind = d.kind AND p.portal = dp.portal AND p.decision_number = d.number
                     WHERE 1 \(Self.scopeCondition(scope, alias: "dp", decision: "d"))
-                    ORDER BY d.kind, d.number, dp.portal
+                    ORDER BY dp.kind, dp.number, dp.portal
                     """,
                 arguments: Self.scopeArguments(scope))
+            // (Ordered by decision_portal's own key, which is its storage order: no sort.)
             while let row = try cursor.next() {
                 var deadline = DecisionDeadline(
                     kind: row[0], number: row[1], portal: row[2], pipeline: row[3], decisionDate: row[4], dueOn: row[5],

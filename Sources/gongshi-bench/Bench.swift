@@ -43,6 +43,8 @@ struct Bench: ParsableCommand {
         @Option(help: "The gongshi executable (default: beside this one).") var gongshi: String?
         @Option(help: "Worker threads for gongshi (GONGSHI_WORKERS); default: gongshi decides.") var workers: Int?
         @Option(help: "How many times to run it; the median run is reported, with the spread.") var runs = 3
+        @Option(help: "For XML: libxml2's xmllint, timed with --stream on the same file in the same run (nothing: skip it).")
+        var xmllint = "/usr/bin/xmllint"
 
         func run() throws {
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -75,6 +77,20 @@ struct Bench: ParsableCommand {
                   \(Int(Double(records) / seconds)) records/s (runs: \(rates.joined(separator: ", "))), \(String(format: "%.0f", Double(bytes) / 1_048_576 / seconds)) MB/s
                   peak RSS \(measurements.map(\.maxRSSKiB).max().map { $0 / 1024 } ?? 0) MB (largest of the runs)
                 """)
+            if format == .xml, !xmllint.isEmpty, FileManager.default.isExecutableFile(atPath: xmllint) {
+                // The same file through libxml2's own streaming reader, parsing only (and with the XSD
+                // when gongshi had it): the figure gongshi's XML path is held against.
+                var lint = ["--stream", "--noout", file]
+                if xsd { lint = ["--stream", "--noout", "--schema", "schemas/xsd/administrative-penalty.v2.xsd", file] }
+                var runsOfLint: [Child.Measured] = []
+                for _ in 0..<max(1, runs) { runsOfLint.append(try Child.run(xmllint, lint, stdout: "/dev/null", workers: nil)) }
+                let median = runsOfLint.sorted { $0.seconds < $1.seconds }[runsOfLint.count / 2]
+                print("""
+                    xmllint \(lint.dropLast().joined(separator: " ")), same file, median of \(runsOfLint.count) runs
+                      exit \(median.status); wall \(String(format: "%.2f", median.seconds)) s; \(Int(Double(records) / median.seconds)) records/s; peak RSS \(median.maxRSSKiB / 1024) MB
+                      gongshi / xmllint: \(String(format: "%.2f", median.seconds / seconds))× xmllint's speed
+                    """)
+            }
         }
     }
 }
