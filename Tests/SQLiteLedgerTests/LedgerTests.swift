@@ -171,8 +171,9 @@ struct LedgerTests {
         let history = try ledger.history(key: "K1")
         #expect(history.map(\.status) == [.published])
         #expect(history.first?.publishedOn == "2026-12-01")
-        // Recording the same content again is refused: a record is published once.
-        #expect(throws: LedgerError.self) {
+        // Recording the same content again is refused: a record is published once (a new batch
+        // inserts plainly; the key's UNIQUE constraint refuses it, named as the ledger names it).
+        #expect(throws: LedgerError.database("publication of K1 on gsxt/penalty is already recorded")) {
             try ledger.recordPending(Self.batch("00000000000000a2"), publications: [Self.publication("K1")], run: run)
         }
         #expect(try ledger.batch("00000000000000a2") == nil)  // the whole transaction was undone
