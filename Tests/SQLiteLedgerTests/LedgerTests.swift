@@ -14,6 +14,17 @@ struct LedgerTests {
         return folder.appendingPathComponent("ledger.sqlite").path
     }
 
+    /// A fresh ledger file migrated only up to `migration`, with what `write` puts in it: a ledger
+    /// an older gongshi left behind.
+    static func older(upTo migration: String, _ write: (Database) throws -> Void) throws -> String {
+        let path = freshPath()
+        let queue = try DatabaseQueue(path: path)
+        try LedgerMigrations.migrator.migrate(queue, upTo: migration)
+        try queue.write(write)
+        try queue.close()
+        return path
+    }
+
     static let hashA = String(repeating: "a", count: 64)
     static let hashB = String(repeating: "b", count: 64)
 
@@ -53,10 +64,7 @@ struct LedgerTests {
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
     func compactRegister() throws {
-        let path = Self.freshPath()
-        let queue = try DatabaseQueue(path: path)
-        try LedgerMigrations.migrator.migrate(queue, upTo: "2026-12-03 v7 portal periods")
-        try queue.write { db in
+        let path = try Self.older(upTo: "2026-12-03 v7 portal periods") { db in
             try db.execute(sql: "INSERT INTO run (command, today, started_at) VALUES ('run', '2026-11-30', 'x')")
             try db.execute(sql: """
                 INSERT INTO decision (kind, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid, file, row, revoked_on)
@@ -67,7 +75,6 @@ struct LedgerTests {
                        ('administrative-penalty', '罚1', 'gsxt', NULL, '无效', '2026-12-08');
                 """)
         }
-        try queue.close()
         let ledger = try Ledger.open(path: path)
         #expect(try ledger.appliedMigrations() == Self.migrations)
         var rows: [DecisionDeadline] = []
@@ -95,10 +102,7 @@ struct LedgerTests {
 
     @Test("a ledger written before v2 is migrated forward in place: its publications keep their data and get positions")
     func migratesForward() throws {
-        let path = Self.freshPath()
-        let queue = try DatabaseQueue(path: path)
-        try LedgerMigrations.migrator.migrate(queue, upTo: "2026-11-30 v1 ledger")
-        try queue.write { db in
+        let path = try Self.older(upTo: "2026-11-30 v1 ledger") { db in
             try db.execute(sql: "INSERT INTO run (command, today, started_at) VALUES ('feed', '2026-11-30', 'x')")
             try db.execute(sql: """
                 INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status,
