@@ -38,15 +38,14 @@ struct Bench: ParsableCommand {
         @Option(help: "How many records.") var records = 1_000_000
         @Option(help: "csv or xml.") var format: Format = .csv
         @Flag(help: "Validate the XML against the XSD in the same pass.") var xsd = false
-        @Option(help: "The generator's seed.") var seed: UInt64 = 2026
-        @Option(help: "Where generated files are kept.") var data = NSTemporaryDirectory() + "gongshi-bench"
-        @Option(help: "The gongshi executable (default: beside this one).") var gongshi: String?
+        @OptionGroup var workload: Workload.Options
         @Option(help: "Worker threads for gongshi (GONGSHI_WORKERS); default: gongshi decides.") var workers: Int?
         @Option(help: "How many times to run it; the median run is reported, with the spread.") var runs = 3
         @Option(help: "For XML: libxml2's xmllint, timed with --stream on the same file in the same run (nothing: skip it).")
         var xmllint = "/usr/bin/xmllint"
 
         func run() throws {
+            let (seed, data, gongshi) = (workload.seed, workload.data, workload.gongshi)
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
             let file = "\(data)/penalties-\(records)-\(seed).\(format.rawValue)"
             if !FileManager.default.fileExists(atPath: file) {
@@ -105,13 +104,11 @@ extension Bench {
             abstract: "Time `gongshi run` (fresh ledger, outbox portal) of N records, its nightly re-run, and the Python baseline.")
 
         @Option(help: "How many records.") var records = 200_000
-        @Option(help: "The generator's seed.") var seed: UInt64 = 2026
-        @Option(help: "Where generated files are kept.") var data = NSTemporaryDirectory() + "gongshi-bench"
-        @Option(help: "The gongshi executable (default: beside this one).") var gongshi: String?
+        @OptionGroup var workload: Workload.Options
         @Option(help: "The Python baseline script (nothing: skip it).") var baseline = "benchmarks/baseline_run.py"
 
         func run() throws {
-            let (file, executable, work) = try Workload.prepare(records: records, seed: seed, data: data, gongshi: gongshi, name: "pipeline")
+            let (file, executable, work) = try Workload.prepare(records: records, workload, name: "pipeline")
             defer { try? FileManager.default.removeItem(atPath: work) }
             try Workload.outboxPipeline(work: work, input: file)
             let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
@@ -127,7 +124,7 @@ extension Bench {
                     + "peak RSS \(m.maxRSSKiB / 1024) MB"
             }
             var text = """
-                \(records) records, \(bytes / 1_048_576) MiB (seed \(seed)), --today 2026-11-30
+                \(records) records, \(bytes / 1_048_576) MiB (seed \(workload.seed)), --today 2026-11-30
                 gongshi run, fresh ledger, one outbox portal
                 \(line("first run", first))
                   ledger \(ledgerBytes / 1_048_576) MiB, \(ledgerBytes / max(records, 1)) bytes a record; \(published)
@@ -151,9 +148,17 @@ extension Bench {
     /// batches, then `gongshi upload` to the real sandbox (`gongshi sandbox`) on 127.0.0.1. Times both.
     /// The generated CSV of N records (made once, kept), the gongshi executable, and a fresh work folder.
     enum Workload {
+        /// Where the generated input is kept, which seed makes it, and which gongshi is measured.
+        struct Options: ParsableArguments {
+            @Option(help: "The generator's seed.") var seed: UInt64 = 2026
+            @Option(help: "Where generated files are kept.") var data = NSTemporaryDirectory() + "gongshi-bench"
+            @Option(help: "The gongshi executable (default: beside this one).") var gongshi: String?
+        }
+
         static func prepare(
-            records: Int, seed: UInt64, data: String, gongshi: String?, name: String
+            records: Int, _ options: Options, name: String
         ) throws -> (file: String, executable: String, work: String) {
+            let (seed, data, gongshi) = (options.seed, options.data, options.gongshi)
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
             let file = "\(data)/penalties-\(records)-\(seed).csv"
             if !FileManager.default.fileExists(atPath: file) {
@@ -197,13 +202,11 @@ extension Bench {
             abstract: "Time `gongshi run` (outbox only) of N records, then `gongshi report` over the ledger it wrote.")
 
         @Option(help: "How many records.") var records = 200_000
-        @Option(help: "The generator's seed.") var seed: UInt64 = 2026
-        @Option(help: "Where generated files are kept.") var data = NSTemporaryDirectory() + "gongshi-bench"
-        @Option(help: "The gongshi executable (default: beside this one).") var gongshi: String?
+        @OptionGroup var workload: Workload.Options
 
         func run() throws {
             let (file, executable, work) = try Workload.prepare(
-                records: records, seed: seed, data: data, gongshi: gongshi, name: "report")
+                records: records, workload, name: "report")
             defer { try? FileManager.default.removeItem(atPath: work) }
             try Workload.outboxPipeline(work: work, input: file)
             let run = try Child.run(
@@ -228,14 +231,12 @@ extension Bench {
             abstract: "Time `gongshi feed --ledger` and `gongshi upload` of N records to the sandbox on loopback.")
 
         @Option(help: "How many records.") var records = 1_000_000
-        @Option(help: "The generator's seed.") var seed: UInt64 = 2026
-        @Option(help: "Where generated files are kept.") var data = NSTemporaryDirectory() + "gongshi-bench"
-        @Option(help: "The gongshi executable (default: beside this one).") var gongshi: String?
+        @OptionGroup var workload: Workload.Options
         @Option(help: "The API portal profile (JSON Lines feeds).") var profile = "fixtures/portals/api-portal.v1.yaml"
 
         func run() throws {
             let (file, executable, work) = try Workload.prepare(
-                records: records, seed: seed, data: data, gongshi: gongshi, name: "upload")
+                records: records, workload, name: "upload")
             try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: work) }
             let credentials = "\(work)/credentials"
