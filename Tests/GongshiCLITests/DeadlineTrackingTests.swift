@@ -7,37 +7,23 @@ import Testing
 @Suite("Deadline tracking")
 struct DeadlineTrackingTests {
     /// A project with one pipeline (penalties, 信用中国 through the outbox) and an empty inbox.
+    /// The shared outbox project (`deadlines.yaml`, one 信用中国 portal) with the 2027 calendar
+    /// beside it, run without the environment's calendar folder.
     struct Project {
-        let root: URL
-        var pipeline: String { root.appendingPathComponent("pipelines/deadlines.yaml").path }
-        var inbox: URL { root.appendingPathComponent("inbox") }
+        let base: OutboxProject
+        var root: URL { base.root }
+        var pipeline: String { base.pipeline }
+        var inbox: URL { base.inbox }
 
         init() throws {
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-deadlines-\(UUID().uuidString)")
-            for folder in ["pipelines", "inbox", "calendar-2027"] {
-                try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
-            }
-            try """
-                title: 法制科 行政处罚
-                department: 法制科
-                kind: penalty
-                sources:
-                  - path: inbox/*.csv
-                    encoding: utf-8
-                portals:
-                  - profile: creditchina-henan-zhengzhou
-                    transport: {kind: outbox}
-                ledger: var/ledger.sqlite
-                outbox: var/outbox
-                reports: var/reports
-
-                """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+            base = try OutboxProject(id: "deadlines", portals: ["creditchina-henan-zhengzhou"])
+            try FileManager.default.createDirectory(at: root.appendingPathComponent("calendar-2027"), withIntermediateDirectories: true)
             try FileManager.default.copyItem(
                 at: Fixtures.url("calendars/example-2027/2027.yaml"), to: root.appendingPathComponent("calendar-2027/2027.yaml"))
         }
 
         func add(_ fixture: String) throws {
-            try FileManager.default.copyItem(at: Fixtures.url("deadlines/\(fixture)"), to: inbox.appendingPathComponent(fixture))
+            try base.add("deadlines/\(fixture)")
         }
 
         func gongshi(_ arguments: [String]) throws -> GongshiProcess.Result {
