@@ -70,9 +70,8 @@ extension Ledger: DecisionLedger {
             // "|" (`publication.decision_number`, set when it is recorded; indexed). Its publications
             // are summed once per decision and portal in one pass over that index (four correlated
             // subqueries per row read the register 25% slower).
-            var narrow = ""
-            if scope.kind != nil { narrow += " AND kind = :kind" }
-            if let portals = scope.portals { narrow += " AND portal IN (\(portals.isEmpty ? "NULL" : portals.indices.map { ":portal\($0)" }.joined(separator: ", ")))" }
+            // The publications are narrowed by the same kind and portals (the pipeline is the decision's).
+            let narrow = Self.scopeCondition(DecisionScope(kind: scope.kind, portals: scope.portals), alias: "publication", decision: "")
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
