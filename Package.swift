@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
         // Logging: everything that is not the answer goes to standard error through swift-log.
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // Excel workbooks (xlsx feeds and sources) are zip archives: the container is not our core.
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Pure core.
@@ -68,6 +70,13 @@ let package = Package(
             ]
         ),
 
+        // Edge: Excel workbooks — the zip around xlsx feeds (SpreadsheetML made by FeedEncoders), and
+        // workbook sources read from their zip.
+        .target(
+            name: "Workbooks",
+            dependencies: ["FeedEncoders", "DisclosureCore", "SourceDecoders", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+
         // Edge: the publication ledger on SQLite through GRDB; the only place SQL exists.
         .target(name: "SQLiteLedger", dependencies: ["DisclosureCore", .product(name: "GRDB", package: "GRDB.swift")]),
 
@@ -92,7 +101,7 @@ let package = Package(
         .target(
             name: "PipelineRunner",
             dependencies: [
-                "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig", "FeedEncoders",
+                "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig", "FeedEncoders", "Workbooks",
                 "DisclosureReports", "PortalAPI", "PortalClients",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

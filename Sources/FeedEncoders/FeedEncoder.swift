@@ -11,12 +11,24 @@ public enum FeedEncoder {
         public let message: String
     }
 
-    public static func encode(_ rows: [FeedPlan.Row], feed: FeedSpec) throws(EncodingError) -> [UInt8] {
+    /// - Parameter zip: packs an xlsx workbook's parts into its zip (the edge's, `Workbooks`); only
+    ///   the xlsx format needs it.
+    public static func encode(
+        _ rows: [FeedPlan.Row], feed: FeedSpec, zip: (([SpreadsheetML.Part]) throws -> [UInt8])? = nil
+    ) throws(EncodingError) -> [UInt8] {
         switch feed.format {
         case .csvUTF8BOM: return [0xEF, 0xBB, 0xBF] + csv(rows, feed)
         case .csvGB18030: return try gb18030(csv(rows, feed))
         case .xml: return xml(rows, feed)
         case .jsonLines: return jsonLines(rows, feed)
+        case .xlsx:
+            guard let zip else { throw EncodingError(message: "xlsx 需要 zip 打包（Workbooks.WorkbookArchive）") }
+            let parts = try SpreadsheetML.parts(rows, feed: feed)
+            do {
+                return try zip(parts)
+            } catch {
+                throw EncodingError(message: "xlsx 打包失败：\(error)")
+            }
         }
     }
 

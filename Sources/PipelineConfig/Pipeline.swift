@@ -54,6 +54,9 @@ public struct Pipeline: Sendable, Equatable {
         public let profile: String
         public let transport: Transport
         public let line: Int?
+        /// The file format of every feed to this portal, instead of the profile's (`format: xlsx`):
+        /// one of the formats whose headers need no checking (not xml).
+        public var format: String? = nil
     }
 
     public let id: String

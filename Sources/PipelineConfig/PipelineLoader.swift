@@ -22,7 +22,9 @@ internal import Yams
 public enum PipelineLoader {
     static let topKeys = ["title", "description", "department", "kind", "sources", "calendar", "portals", "ledger", "outbox", "reports", "publication_period"]
     static let sourceKeys = ["path", "format", "encoding", "mapping", "xsd", "record_element"]
-    static let portalKeys = ["profile", "transport"]
+    static let portalKeys = ["profile", "transport", "format"]
+    /// The formats a pipeline may choose for a portal (xml needs element names the profile checks).
+    public static let portalFormats = ["csv-utf8-bom", "csv-gb18030", "json-lines", "xlsx"]
     static let transportKeys = [
         "kind", "endpoint", "credentials_file", "app_key_env", "secret_env", "ca_file", "url", "user", "key_file", "known_hosts",
         "connect_timeout", "timeout", "attempts", "retry_budget",
@@ -96,6 +98,18 @@ public enum PipelineLoader {
 
     private static func parsePortal(_ node: Node, _ reader: inout YAMLReader) -> Pipeline.Portal? {
         let keys = reader.mapping(node, known: portalKeys, what: "portal ")
+        var portal = parsePortalTransport(node, keys, &reader)
+        if let format = reader.string(keys["format"], "format") {
+            guard portalFormats.contains(format) else {
+                reader.report("pipeline-bad-value", keys["format"], "portal 的 format 应为 \(portalFormats.joined(separator: "、")) 之一")
+                return nil
+            }
+            portal?.format = format
+        }
+        return portal
+    }
+
+    private static func parsePortalTransport(_ node: Node, _ keys: [String: Node], _ reader: inout YAMLReader) -> Pipeline.Portal? {
         guard let profile = reader.string(keys["profile"], "profile") else {
             reader.report("pipeline-missing-key", node, "portal 须有 profile（内置门户 id 或门户配置文件）")
             return nil

@@ -7,7 +7,7 @@ internal import Yams
 /// numbers) is published unless the profile masks it.
 public enum PortalProfileLoader {
     static let topKeys = ["id", "version", "title", "description", "deadline_working_days", "feeds"]
-    static let feedKeys = ["name", "title", "schema", "include", "exclude", "columns", "format", "file_name", "batch_limit", "xml_root", "xml_record", "screen", "note"]
+    static let feedKeys = ["name", "title", "schema", "include", "exclude", "columns", "format", "file_name", "batch_limit", "xml_root", "xml_record", "screen", "sheet", "note"]
     static let columnKeys = ["header", "field", "mask", "mask_when"]
     static let ruleKeys = ["field", "one_of", "contains_any", "starts_with", "only", "empty", "reason", "withdraw"]
 
@@ -109,12 +109,16 @@ public enum PortalProfileLoader {
         let screening = keys["screen"].map { parseScreening($0, schema: schema, &reader) } ?? TextScreening()
         let xmlRoot = reader.string(keys["xml_root"], "xml_root") ?? "Records"
         let xmlRecord = reader.string(keys["xml_record"], "xml_record") ?? "Record"
+        let sheet = reader.string(keys["sheet"], "sheet")
+        if let sheet, sheet.isEmpty || sheet.count > FeedSpec.sheetNameLimit || sheet.contains(where: { "[]:*?/\\".contains($0) }) {
+            reader.report("profile-bad-value", keys["sheet"], "sheet “\(sheet)”须是 1–31 个字符的工作表名，不能含 [ ] : * ? / \\")
+        }
         return FeedSpec(
             name: name, title: reader.string(keys["title"], "title") ?? name, schema: schemaID, include: include, exclude: exclude,
             columns: columns, format: format,
             fileName: reader.string(keys["file_name"], "file_name") ?? "{portal}-{feed}-{date}-{batch}.\(format.fileExtension)",
             batchLimit: reader.int(keys["batch_limit"], "batch_limit", minimum: 1) ?? 5000, xmlRoot: xmlRoot, xmlRecord: xmlRecord,
-            screening: screening)
+            screening: screening, sheet: sheet.map(FeedSpec.sheetName))
     }
 
     /// `screen: {fields: [违法事实, 备注], style: label}`: the free-text fields screened for every

@@ -18,6 +18,8 @@ struct PipelineLoaderTests {
             endpoint: "http://127.0.0.1:8787", credentials: .environment(appKey: "GONGSHI_PORTAL_APP_KEY", secret: "GONGSHI_PORTAL_SECRET"),
             caFile: nil))
         #expect(pipeline.ledger == "var/ledger.sqlite")
+        // 信用中国 gets the Excel 模板; the API portal keeps its profile's format.
+        #expect(pipeline.portals.map(\.format) == ["xlsx", nil])
         let permits = Fixtures.root.appendingPathComponent("pipelines/shenpi-permits.yaml").path
         let xml = try PipelineLoader.load(try SchemaDocument.disk(permits), id: "shenpi-permits", base: Fixtures.root.path).get()
         #expect(xml.sources.first?.format == "xml" && xml.sources.first?.recordElement == "Record")

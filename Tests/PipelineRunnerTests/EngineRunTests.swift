@@ -82,7 +82,11 @@ struct EngineRunTests {
         #expect(project.channel.received.count == 4 && project.channel.received.allSatisfy { $0.operation == .publish })
         #expect(lines.first == "流水线 fazhike-penalties（法制科 行政处罚）：nightly，今天 2026-11-30")
         #expect(try project.ledger.batches(portal: "api-portal", status: .pending).isEmpty)
-        #expect(try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending).count == 2)
+        let staged = try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending)
+        #expect(staged.count == 2)
+        // The pipeline asks for the Excel 模板 on 信用中国: workbooks an independent reader opens, 13 + 4 records.
+        #expect(staged.allSatisfy { $0.outboxPath.hasSuffix(".xlsx") })
+        #expect(try staged.map { try IndependentReader.workbook(URL(fileURLWithPath: $0.outboxPath)).rows.count - 1 }.sorted() == [4, 13])
         #expect(project.ledger.runExitCodes == [75])
         // The report files exist, mode 0600.
         let files = try #require(first.reportFiles)

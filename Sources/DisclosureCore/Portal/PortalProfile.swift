@@ -31,12 +31,16 @@ public struct FeedSpec: Sendable, Equatable {
         case xml
         /// JSON Lines: one object per record, keys in column order.
         case jsonLines = "json-lines"
+        /// An Excel workbook (Office Open XML): one sheet under the feed's ``FeedSpec/sheet`` name,
+        /// the headers in the first row, every cell a text cell, as the portals' 模板 are filled in.
+        case xlsx
 
         public var fileExtension: String {
             switch self {
             case .csvUTF8BOM, .csvGB18030: "csv"
             case .xml: "xml"
             case .jsonLines: "jsonl"
+            case .xlsx: "xlsx"
             }
         }
     }
@@ -61,13 +65,16 @@ public struct FeedSpec: Sendable, Equatable {
     public let xmlRecord: String
     /// Personal data in free text: which fields are screened and how (`screen:`).
     public let screening: TextScreening
+    /// For xlsx: the sheet's name (the template's; at most 31 characters, none of `[]:*?/\`).
+    public let sheet: String
 
     public init(
         name: String, title: String, schema: String, include: [FeedRule], exclude: [FeedRule], columns: [FeedColumn],
         format: Format, fileName: String, batchLimit: Int, xmlRoot: String = "Records", xmlRecord: String = "Record",
-        screening: TextScreening = TextScreening()
+        screening: TextScreening = TextScreening(), sheet: String? = nil
     ) {
         self.screening = screening
+        self.sheet = sheet ?? FeedSpec.sheetName(title)
         self.name = name
         self.title = title
         self.schema = schema
@@ -79,6 +86,37 @@ public struct FeedSpec: Sendable, Equatable {
         self.batchLimit = batchLimit
         self.xmlRoot = xmlRoot
         self.xmlRecord = xmlRecord
+    }
+}
+
+extension FeedSpec {
+    /// The most characters of an Excel sheet name.
+    public static let sheetNameLimit = 31
+
+    /// `text` as a sheet name Excel accepts: `[]:*?/\` become `_`, cut to 31 characters.
+    public static func sheetName(_ text: String) -> String {
+        let cleaned = String(text.map { "[]:*?/\\".contains($0) ? "_" : $0 }.prefix(sheetNameLimit))
+        return cleaned.isEmpty ? "Sheet1" : cleaned
+    }
+
+    /// This feed in another file format (a pipeline's `format:` for one portal): the file name's
+    /// extension follows when it is the old format's.
+    public func with(format newFormat: Format) -> FeedSpec {
+        guard newFormat != format else { return self }
+        var name = fileName
+        let old = "." + format.fileExtension
+        if name.hasSuffix(old) { name = String(name.dropLast(old.count)) + "." + newFormat.fileExtension }
+        return FeedSpec(
+            name: self.name, title: title, schema: schema, include: include, exclude: exclude, columns: columns, format: newFormat,
+            fileName: name, batchLimit: batchLimit, xmlRoot: xmlRoot, xmlRecord: xmlRecord, screening: screening, sheet: sheet)
+    }
+}
+
+extension PortalProfile {
+    /// Every feed of this portal in `format` (a pipeline's `format:` for the portal).
+    public func with(format: FeedSpec.Format) -> PortalProfile {
+        PortalProfile(
+            id: id, version: version, title: title, deadlineWorkingDays: deadlineWorkingDays, feeds: feeds.map { $0.with(format: format) })
     }
 }
 

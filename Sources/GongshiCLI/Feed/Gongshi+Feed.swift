@@ -41,6 +41,11 @@ extension Gongshi {
         @Option(name: .customLong("encoding"), help: ArgumentHelp("文件编码：auto（默认）、utf-8、gb18030、utf-16。", valueName: "ENCODING"))
         var encoding: String = "auto"
 
+        @Option(
+            name: .customLong("format"),
+            help: ArgumentHelp("文件格式，代替门户配置里的：csv-utf8-bom、csv-gb18030、json-lines、xlsx（Excel 模板）。", valueName: "FORMAT"))
+        var format: String?
+
         @Argument(help: ArgumentHelp("数据文件（CSV 或 XML）。", valueName: "FILE"))
         var files: [String] = []
 
@@ -53,12 +58,16 @@ extension Gongshi {
             guard EncodingChoice(rawValue: encoding.lowercased()) != nil else {
                 throw ValidationError("--encoding 应为 auto、utf-8、gb18030 或 utf-16")
             }
+            if let format, !PipelineLoader.portalFormats.contains(format) {
+                throw ValidationError("--format 应为 \(PipelineLoader.portalFormats.joined(separator: "、")) 之一")
+            }
         }
 
         func run() throws {
             let today = try self.today.resolve()
             let schema = try Validate.loadSchema(kind: kind, schemaFile: nil)
-            let profile = try loadProfile()
+            var profile = try loadProfile()
+            if let format = format.flatMap(FeedSpec.Format.init(rawValue:)) { profile = profile.with(format: format) }
             let feeds = profile.feeds.filter { $0.schema == schema.id }
             guard !feeds.isEmpty else {
                 throw CommandFailure(

@@ -1,5 +1,6 @@
 public import DisclosureCore
 import FeedEncoders
+import Workbooks
 public import Foundation
 public import WorkingDayCalendar
 
@@ -19,7 +20,7 @@ public struct FeedBatchFile {
     ) throws {
         self.operation = operation
         do {
-            payload = try FeedEncoder.encode(rows, feed: feed)
+            payload = try FeedEncoder.encode(rows, feed: feed, zip: WorkbookArchive.pack)
         } catch {
             throw CommandFailure(status: ExitStatus.dataError, code: "feed-encoding", message: "\(feed.name)：\(error.message)")
         }

@@ -45,12 +45,15 @@ public struct PipelineContext {
         guard let schema = SchemaCatalog.resolve(kind: pipeline.kind, in: schemas) else { throw .reported(ExitStatus.configuration) }
         var portals: [(PortalProfile, Pipeline.Transport)] = []
         for portal in pipeline.portals {
+            var profile: PortalProfile
             if let bundled = profiles.first(where: { $0.id == portal.profile }) {
-                portals.append((bundled, portal.transport))
+                profile = bundled
             } else {
                 let document = try ConfigFiles.document(pipeline.resolve(portal.profile), transcript: transcript)
-                portals.append((try PortalProfileLoader.load(document, schemas: schemas).orConfigurationFailure(transcript), portal.transport))
+                profile = try PortalProfileLoader.load(document, schemas: schemas).orConfigurationFailure(transcript)
             }
+            if let format = portal.format.flatMap(FeedSpec.Format.init(rawValue:)) { profile = profile.with(format: format) }
+            portals.append((profile, portal.transport))
         }
         let calendarFiles = CalendarLoader.load(directory: calendarDirectory ?? pipeline.calendar.map(pipeline.resolve))
         guard let calendar = calendarFiles.calendar else {

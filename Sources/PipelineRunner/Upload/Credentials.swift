@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// An app key and secret for the portal API, from a file of mode 0600 (`app_key=…`, `secret=…`,
 /// one per line) or from the environment (`GONGSHI_PORTAL_APP_KEY`, `GONGSHI_PORTAL_SECRET`) —
