@@ -139,7 +139,7 @@ let package = Package(
             dependencies: ["CalendarData", "WorkingDayCalendar", "BundledSchemas", "GongshiTesting"]
         ),
         .testTarget(name: "DisclosureCoreTests", dependencies: ["DisclosureCore", "WorkingDayCalendar"]),
-        .testTarget(name: "SourceDecodersTests", dependencies: ["SourceDecoders", "GongshiTesting"]),
+        .testTarget(name: "SourceDecodersTests", dependencies: ["SourceDecoders", "DisclosureCore", "GongshiTesting"]),
         .testTarget(
             name: "FeedEncodersTests",
             dependencies: ["FeedEncoders", "DisclosureCore", "PipelineConfig", "SourceDecoders", "WorkingDayCalendar", "GongshiTesting"]

@@ -48,16 +48,7 @@ public enum SpreadsheetML {
     }
 
     /// The column letters of a 0-based column index: 0 → A, 25 → Z, 26 → AA.
-    public static func columnName(_ index: Int) -> String {
-        var number = index + 1
-        var letters: [UInt8] = []
-        while number > 0 {
-            let remainder = (number - 1) % 26
-            letters.insert(UInt8(0x41 + remainder), at: 0)
-            number = (number - 1) / 26
-        }
-        return String(decoding: letters, as: UTF8.self)
-    }
+    public static func columnName(_ index: Int) -> String { CellReference.letters(ofColumn: index) }
 
     // MARK: - The sheet
 

@@ -18,7 +18,8 @@ public struct OutboxProject: Sendable {
     public var outbox: URL { root.appendingPathComponent("var/outbox") }
     let id: String
 
-    public init(id: String, portals: [String]) throws {
+    /// - Parameter sources: the pipeline's `sources:` entries (default: `inbox/*.csv` in UTF-8).
+    public init(id: String, portals: [String], sources: String = "  - path: inbox/*.csv\n    encoding: utf-8") throws {
         self.id = id
         root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-\(id)-\(UUID().uuidString)")
         for folder in ["pipelines", "inbox"] {
@@ -30,8 +31,7 @@ public struct OutboxProject: Sendable {
             department: 法制科
             kind: penalty
             sources:
-              - path: inbox/*.csv
-                encoding: utf-8
+            \(sources)
             portals:
             \(portalLines)
             ledger: var/ledger.sqlite

@@ -10,7 +10,7 @@ public struct Pipeline: Sendable, Equatable {
     public struct Source: Sendable, Equatable {
         /// A folder and a file pattern (`*`, `?`): `inbox/fazhike/*.csv`.
         public let path: String
-        /// `csv` or `xml`; from the pattern's extension when absent.
+        /// `csv`, `xml` or `xlsx`; from the pattern's extension when absent.
         public let format: String
         public let encoding: String
         public let mapping: String?
@@ -18,6 +18,8 @@ public struct Pipeline: Sendable, Equatable {
         public let recordElement: String?
         /// The line of `path` in the file, for messages.
         public let line: Int?
+        /// For xlsx: the sheet to read (nil: the first).
+        public var sheet: String? = nil
     }
 
     public enum Transport: Sendable, Equatable {

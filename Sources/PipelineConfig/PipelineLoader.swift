@@ -21,7 +21,7 @@ internal import Yams
 /// ```
 public enum PipelineLoader {
     static let topKeys = ["title", "description", "department", "kind", "sources", "calendar", "portals", "ledger", "outbox", "reports", "publication_period"]
-    static let sourceKeys = ["path", "format", "encoding", "mapping", "xsd", "record_element"]
+    static let sourceKeys = ["path", "format", "encoding", "mapping", "xsd", "record_element", "sheet"]
     static let portalKeys = ["profile", "transport", "format"]
     /// The formats a pipeline may choose for a portal (xml needs element names the profile checks).
     public static let portalFormats = ["csv-utf8-bom", "csv-gb18030", "json-lines", "xlsx"]
@@ -77,10 +77,13 @@ public enum PipelineLoader {
             return nil
         }
         let lower = path.lowercased()
-        let format = reader.string(keys["format"], "format") ?? (lower.hasSuffix(".xml") ? "xml" : "csv")
-        guard ["csv", "xml"].contains(format) else {
-            reader.report("pipeline-bad-value", keys["format"], "format 应为 csv 或 xml")
+        let format = reader.string(keys["format"], "format") ?? (lower.hasSuffix(".xml") ? "xml" : lower.hasSuffix(".xlsx") ? "xlsx" : "csv")
+        guard ["csv", "xml", "xlsx"].contains(format) else {
+            reader.report("pipeline-bad-value", keys["format"], "format 应为 csv、xml 或 xlsx")
             return nil
+        }
+        if format != "xlsx", keys["sheet"] != nil {
+            reader.report("pipeline-bad-value", keys["sheet"], "sheet 只用于 xlsx（Excel 工作簿）")
         }
         let encoding = reader.string(keys["encoding"], "encoding") ?? "auto"
         guard ["auto", "utf-8", "gb18030", "utf-16"].contains(encoding.lowercased()) else {
@@ -90,10 +93,12 @@ public enum PipelineLoader {
         if format == "csv", keys["xsd"] != nil || keys["record_element"] != nil {
             reader.report("pipeline-bad-value", keys["xsd"] ?? keys["record_element"], "xsd 和 record_element 只用于 XML")
         }
-        return Pipeline.Source(
+        var source = Pipeline.Source(
             path: path, format: format, encoding: encoding.lowercased(), mapping: reader.string(keys["mapping"], "mapping"),
             xsd: reader.string(keys["xsd"], "xsd"), recordElement: reader.string(keys["record_element"], "record_element"),
             line: keys["path"]?.mark?.line)
+        source.sheet = reader.string(keys["sheet"], "sheet")
+        return source
     }
 
     private static func parsePortal(_ node: Node, _ reader: inout YAMLReader) -> Pipeline.Portal? {

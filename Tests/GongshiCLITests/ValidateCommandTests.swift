@@ -2,7 +2,7 @@ import Foundation
 import GongshiTesting
 import Testing
 
-/// One CSV of `fixtures/validate/KIND/` with the problems it must produce (`NAME.expected`).
+/// One CSV, XML or Excel file of `fixtures/validate/KIND/` with the problems it must produce (`NAME.expected`).
 struct ValidateFixture: CustomTestStringConvertible, Sendable {
     let kind: String
     let name: String
@@ -27,7 +27,7 @@ struct ValidateFixture: CustomTestStringConvertible, Sendable {
     static func all() throws -> [ValidateFixture] {
         try ["penalty", "permit", "commitment", "coercion", "penalty-mapped"].flatMap { kind in
             try FileManager.default.contentsOfDirectory(atPath: Fixtures.url("validate/\(kind)").path)
-                .filter { $0.hasSuffix(".csv") || $0.hasSuffix(".xml") }.sorted()
+                .filter { $0.hasSuffix(".csv") || $0.hasSuffix(".xml") || $0.hasSuffix(".xlsx") }.sorted()
                 .map { ValidateFixture(kind: kind, name: String($0.split(separator: ".")[0]), fileName: $0) }
         }
     }

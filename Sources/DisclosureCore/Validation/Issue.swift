@@ -42,6 +42,8 @@ public struct Issue: Sendable, Equatable {
     public let message: LocalizedText
     /// A summary of repeated warnings (the same type and field in one file): how many in all.
     public var count: Int?
+    /// In a workbook, the cell (`Sheet1!F5`, Excel's own notation).
+    public var cell: String?
 
     public init(
         _ type: String, _ severity: Severity = .error, field: FieldSpec? = nil, value: String? = nil,

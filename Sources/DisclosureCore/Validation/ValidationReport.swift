@@ -184,6 +184,9 @@ public struct ValidationSession {
     private var currentEvaluator: RecordEvaluator?
     /// Records of the current file are placed by XML line rather than CSV row.
     private var byLine = false
+    /// A workbook's sheet: problems of a field also name its cell (`Sheet1!F5`), by the field's column.
+    private var cellSheet: String?
+    private var columnByField: [String: Int] = [:]
     /// Problems of the current file already handed out, and those of them that belong to its header.
     private var drained = (errors: 0, warnings: 0)
     private var headerDrained = (errors: 0, warnings: 0)
@@ -217,21 +220,33 @@ public struct ValidationSession {
     /// - Parameter byLine: the file is XML: records are placed by the line they start on.
     public mutating func beginFile(_ name: String, byLine: Bool = false) {
         self.byLine = byLine
+        cellSheet = nil
+        columnByField = [:]
         current = .init(file: name)
         currentIssues = []
         currentEvaluator = nil
     }
 
-    /// Reads the header row (row 1).
+    /// The current file is a workbook's sheet: from its header on, a field's problem names its cell.
+    public mutating func locateCells(sheet: String) {
+        cellSheet = sheet
+    }
+
+    /// Reads the header row (row 1; in a workbook, the row it is on).
     ///
     /// - Returns: whether the file can be checked; when not, the file has failed.
-    public mutating func header(_ cells: [String]) -> Bool {
+    public mutating func header(_ cells: [String], row: Int = 1) -> Bool {
         guard let file = current?.file else { return false }
         let (mapping, issues) = HeaderMatcher.match(cells, schema: validator.schema, extraNames: columnNames)
-        currentIssues += issues.map { $0.located(file: file, row: 1) }
+        currentIssues += issues.map { $0.located(file: file, row: row) }
         guard let mapping else {
             current?.failed = true
             return false
+        }
+        if cellSheet != nil {
+            for (column, field) in mapping.fieldIndexByColumn.enumerated() {
+                if let field, columnByField[validator.schema.fields[field].name] == nil { columnByField[validator.schema.fields[field].name] = column }
+            }
         }
         currentEvaluator = RecordEvaluator(validator: validator, fastCheck: fastCheck, mapping: mapping, keyFields: keyFields)
         currentEvaluator?.keepsValues = collectsRecords
@@ -318,7 +333,11 @@ public struct ValidationSession {
     }
 
     private func place(_ issue: Issue, file: String, row: Int) -> Issue {
-        byLine ? issue.located(file: file, line: row) : issue.located(file: file, row: row)
+        var placed = byLine ? issue.located(file: file, line: row) : issue.located(file: file, row: row)
+        if let sheet = cellSheet, let field = issue.field, let column = columnByField[field] {
+            placed.cell = CellReference.cell(sheet: sheet, column: column, row: row)
+        }
+        return placed
     }
 
     /// Where a key was first seen in the batch; `nil` (and the key noted here) when it is new.

@@ -31,7 +31,7 @@ extension Gongshi {
         @Option(name: .customLong("schema"), help: ArgumentHelp("使用这个 schema 文件，而不是内置的（如新的记录种类）。", valueName: "FILE"))
         var schemaFile: String?
 
-        @Argument(help: ArgumentHelp("要校验的数据文件：CSV（编码见 --encoding）或 XML（.xml 后缀；记录元素见 --xml-record）；或一个流水线文件（pipelines/*.yaml），即按该流水线试运行（同 run --dry-run）。", valueName: "FILE"))
+        @Argument(help: ArgumentHelp("要校验的数据文件：CSV（编码见 --encoding）、XML（.xml 后缀；记录元素见 --xml-record）或 Excel 工作簿（.xlsx 后缀；工作表见 --sheet）；或一个流水线文件（pipelines/*.yaml），即按该流水线试运行（同 run --dry-run）。", valueName: "FILE"))
         var files: [String] = []
 
         @Option(name: .customLong("format"), help: "输出格式：text（默认）或 json。")
@@ -61,6 +61,9 @@ extension Gongshi {
 
         @Option(name: .customLong("xsd"), help: ArgumentHelp("在同一遍读取中用这个 XSD 校验 XML 文件。", valueName: "FILE"))
         var xsd: String?
+
+        @Option(name: .customLong("sheet"), help: ArgumentHelp("Excel 工作簿（.xlsx）要读的工作表名；不给出时读第一个。", valueName: "NAME"))
+        var sheet: String?
 
         @OptionGroup var today: TodayOptions
         @OptionGroup var calendar: CalendarOptions
@@ -105,7 +108,8 @@ extension Gongshi {
 
         /// `--encoding`, `--mapping`, `--xml-record` and `--xsd`, checked before any file is read.
         private func inputOptions(schema: PublicationSchema) throws -> InputOptions {
-            try InputOptions.make(encoding: encoding, mapping: mapping, xmlRecord: xmlRecord, xsd: xsd, schema: schema, transcript: Output.transcript)
+            try InputOptions.make(
+                encoding: encoding, mapping: mapping, xmlRecord: xmlRecord, xsd: xsd, schema: schema, sheet: sheet, transcript: Output.transcript)
         }
 
         private func loadSchema() throws -> PublicationSchema {

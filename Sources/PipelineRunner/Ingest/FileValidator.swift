@@ -2,6 +2,7 @@ public import DisclosureCore
 import Foundation
 import Glibc
 import SourceDecoders
+import Workbooks
 public import WorkingDayCalendar
 
 /// Reads files in chunks and feeds their rows to a ``ValidationSession``: the only file I/O of
@@ -54,13 +55,13 @@ public enum FileValidator {
         }
         let workers = self.workers
         for file in files {
-            let isXML = InputOptions.Format.of(file, declared: options.format) == .xml
-            session.beginFile(file, byLine: isXML)
+            let format = InputOptions.Format.of(file, declared: options.format)
+            session.beginFile(file, byLine: format == .xml)
             let sink = IssueSink(writer: writer, records: records, file: file)
-            if isXML {
-                readXML(file, into: &session, workers: workers, schema: schema, options: options, sink: sink)
-            } else {
-                read(file, into: &session, workers: workers, encoding: options.encoding, sink: sink)
+            switch format {
+            case .xml: readXML(file, into: &session, workers: workers, schema: schema, options: options, sink: sink)
+            case .xlsx: readWorkbook(file, into: &session, workers: workers, options: options, sink: sink)
+            case .csv: read(file, into: &session, workers: workers, encoding: options.encoding, sink: sink)
             }
             if let error = sink.error { throw error }
             try records?.accept(session.drainRecords())
@@ -458,6 +459,133 @@ public enum FileValidator {
             session.failFile(Issue(
                 "file-unreadable", zh: "读取文件出错（\(String(cString: strerror(errno)))）", en: "error reading the file (\(String(cString: strerror(errno))))"))
         }
+    }
+
+    /// Reads the chosen sheet of a workbook row by row (``WorkbookSource``: the archive checked,
+    /// the sheet streamed). The header is the first row with cells, after any title rows (one cell
+    /// merged across columns); a header with merged cells fails the file, since its columns cannot
+    /// be told apart. Rows are numbered as Excel numbers them, and a field's problem names its cell.
+    private static func readWorkbook(
+        _ path: String, into session: inout ValidationSession, workers: Int, options: InputOptions, sink: IssueSink
+    ) {
+        guard let file = open(path, failing: &session) else { return }
+        try? file.close()
+        var pipeline = workers > 0 ? ParallelEvaluation(workers: workers) : nil
+        var batch = Batch()
+        do {
+            let book = try WorkbookSource(path: path, sheet: options.sheet)
+            session.locateCells(sheet: book.sheetName)
+            let merged = book.mergedRanges.compactMap(MergedRange.init)
+            var headerRow: WorksheetRow?
+            while headerRow == nil, let row = try book.next() {
+                guard !row.cells.isEmpty else { continue }
+                if row.cells.count == 1, merged.contains(where: { $0.isTitle(row: row.number, column: row.cells[0].column) }) {
+                    var issue = Issue(
+                        "xlsx-title-row-skipped", .warning, zh: "第 \(row.number) 行是合并单元格的标题，不是表头，已跳过",
+                        en: "row \(row.number) is a merged title, not the header, and is skipped")
+                    issue.row = row.number
+                    session.note(issue)
+                    continue
+                }
+                headerRow = row
+            }
+            guard let header = headerRow else {
+                session.failFile(Issue("header-missing", zh: "工作表“\(book.sheetName)”是空的，没有表头", en: "the sheet “\(book.sheetName)” is empty: no header row"))
+                return
+            }
+            if let range = merged.first(where: { $0.rows.contains(header.number) }) {
+                var issue = Issue(
+                    "xlsx-merged-header",
+                    zh: "表头（工作表“\(book.sheetName)”第 \(header.number) 行）有合并单元格 \(range.text)，分不清各列；请取消合并、每列一个表头后重新导出。文件中的记录都未校验",
+                    en: "the header (sheet “\(book.sheetName)”, row \(header.number)) has merged cells \(range.text); its columns cannot be told apart. No record of this file was checked")
+                issue.row = header.number
+                session.failFile(issue)
+                return
+            }
+            let columns = header.strings.count
+            guard session.header(header.strings, row: header.number) else {
+                sink.header(&session)
+                return
+            }
+            sink.header(&session)
+            var ranges: [Range<Int>?] = []
+            while let row = try book.next() {
+                // A row Excel keeps only for its formatting holds no cell: not a record.
+                guard let last = row.cells.last?.column else { continue }
+                ranges.removeAll(keepingCapacity: true)
+                ranges.append(contentsOf: repeatElement(nil, count: max(columns, last + 1)))
+                for cell in row.cells { ranges[cell.column] = cell.range }
+                batch.append(row: row.number, cells: ranges, from: row.bytes)
+                batch.extras.append(row.errorColumns.map { column in
+                    Issue(
+                        "xlsx-error-value", value: row.text(column),
+                        zh: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) 是 Excel 的错误值（公式出错），不是数据",
+                        en: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) holds an Excel error value (a broken formula), not data")
+                })
+                if batch.count >= batchSize {
+                    submit(&batch, to: &pipeline, session: &session)
+                    sink.records(&session)
+                }
+            }
+            submit(&batch, to: &pipeline, session: &session)
+            pipeline?.drain(into: &session)
+            sink.records(&session)
+        } catch {
+            pipeline?.drain(into: &session)
+            session.failFile(issue(for: error))
+        }
+    }
+
+    /// A merged range of a sheet (`A1:F1`).
+    struct MergedRange {
+        let text: String
+        let rows: ClosedRange<Int>
+        let columns: ClosedRange<Int>
+
+        init?(_ text: String) {
+            let ends = text.split(separator: ":").map(String.init)
+            guard ends.count == 2, let first = CellReference.column(of: ends[0]), let last = CellReference.column(of: ends[1]),
+                let top = Int(ends[0].drop { !$0.isNumber }), let bottom = Int(ends[1].drop { !$0.isNumber }), first <= last, top <= bottom
+            else { return nil }
+            self.text = text
+            rows = top...bottom
+            columns = first...last
+        }
+
+        /// A title: a range over several columns that starts at this row's only cell.
+        func isTitle(row: Int, column: Int) -> Bool {
+            rows.lowerBound == row && columns.lowerBound == column && columns.count > 1
+        }
+    }
+
+    private static func issue(for error: WorkbookError) -> Issue {
+        let (type, zh, en): (String, String, String)
+        switch error {
+        case .notAWorkbook(let reason):
+            (type, zh, en) = ("xlsx-not-a-workbook", "不是可读的 Excel 工作簿：\(reason)", "not a readable Excel workbook")
+        case .unsafeEntryName(let name):
+            (type, zh, en) = ("xlsx-unsafe-entry", "压缩包里有越出目录的条目名“\(Issue.echo(name))”，疑为恶意文件，拒绝读取", "an entry name climbs out of the archive (\(Issue.echo(name))): refused as hostile")
+        case .tooLarge(let entry, let bytes, let limit):
+            (type, zh, en) = ("xlsx-too-large", "条目 \(entry) 解压后 \(bytes) 字节，超过上限 \(limit) 字节（或压缩比异常），疑为压缩炸弹，拒绝读取", "entry \(entry) inflates to \(bytes) bytes, over the limit of \(limit) (or an abnormal ratio): refused as a zip bomb")
+        case .tooManyEntries(let count, let limit):
+            (type, zh, en) = ("xlsx-too-large", "压缩包条目超过 \(limit) 个（至少 \(count) 个），拒绝读取", "more than \(limit) entries in the archive: refused")
+        case .corrupt(let entry):
+            (type, zh, en) = ("xlsx-corrupt", "条目 \(entry) 已损坏（校验和不符或无法解压）", "entry \(entry) is corrupt (checksum or inflate failure)")
+        case .noSuchSheet(let name, let available):
+            (type, zh, en) = ("xlsx-no-such-sheet", "工作簿里没有工作表“\(Issue.echo(name))”；有：\(available.map(Issue.echo).joined(separator: "、"))", "no sheet “\(Issue.echo(name))” in the workbook")
+        case .externalSheet(let name):
+            (type, zh, en) = ("xlsx-external-sheet", "工作表“\(Issue.echo(name))”指向文件以外的位置（外部链接），不读取", "the sheet “\(Issue.echo(name))” points outside the file (an external link): not followed")
+        case .part(let entry, .xml(let xml)):
+            let inner = issue(for: xml)
+            var wrapped = Issue(inner.type, zh: "\(entry)：\(inner.message.zh)", en: "\(entry): \(inner.message.en)")
+            wrapped.line = inner.line
+            return wrapped
+        case .part(let entry, .badReference(let line, let reference)):
+            (type, zh, en) = ("xlsx-bad-reference", "\(entry) 第 \(line) 行：单元格或行号“\(Issue.echo(reference))”无效或顺序颠倒", "\(entry) line \(line): the cell or row reference “\(Issue.echo(reference))” is invalid or out of order")
+        case .part(let entry, .missingSharedString(let line, let index)):
+            (type, zh, en) = ("xlsx-bad-reference", "\(entry) 第 \(line) 行：引用了不存在的共享字符串 \(index)", "\(entry) line \(line): shared string \(index) does not exist")
+        }
+        return Issue(type, zh: zh + "。文件中的记录都未校验", en: en + ". No record of this file was checked")
     }
 
     private static func issue(for error: XMLReadError) -> Issue {

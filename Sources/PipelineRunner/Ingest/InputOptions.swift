@@ -25,11 +25,13 @@ extension TextEncoding {
 public struct InputOptions: Sendable {
     /// How a source's files are read: the pipeline's `format`, else the file name's suffix.
     public enum Format: String, Sendable {
-        case csv, xml
+        case csv, xml, xlsx
 
-        /// The format of one file: the declared one, else `.xml` for a `.xml` suffix, else CSV.
+        /// The format of one file: the declared one, else by its suffix (`.xml`, `.xlsx`), else CSV.
         public static func of(_ file: String, declared: Format?) -> Format {
-            declared ?? (file.lowercased().hasSuffix(".xml") ? .xml : .csv)
+            if let declared { return declared }
+            let lower = file.lowercased()
+            return lower.hasSuffix(".xml") ? .xml : lower.hasSuffix(".xlsx") ? .xlsx : .csv
         }
     }
 
@@ -42,6 +44,8 @@ public struct InputOptions: Sendable {
     public var xsd: [UInt8]?
     /// The declared format (a pipeline's `sources[].format`); nil: by suffix.
     public var format: Format?
+    /// A workbook's sheet to read (`sheet:`, `--sheet`); nil: the first.
+    public var sheet: String?
 
     public init() {}
 
@@ -49,9 +53,10 @@ public struct InputOptions: Sendable {
     /// file is read: the mapping loaded against the schema, the XSD compiled.
     public static func make(
         encoding: String, mapping: String?, xmlRecord: String, xsd: String?, schema: PublicationSchema, format: String? = nil,
-        transcript: Transcript
+        sheet: String? = nil, transcript: Transcript
     ) throws -> InputOptions {
         var options = InputOptions()
+        options.sheet = sheet
         options.format = format.flatMap(Format.init(rawValue:))
         options.encoding = EncodingChoice(rawValue: encoding.lowercased()) ?? .auto
         options.xmlRecord = xmlRecord

@@ -180,7 +180,7 @@ public final class ReportWriter {
     public static func text(_ issue: Issue, language: Language) -> String {
         var place = issue.file ?? ""
         if let row = issue.row ?? issue.line { place += ":\(row)" }
-        let field = issue.field.map { "\($0): " } ?? ""
+        let field = issue.field.map { name in issue.cell.map { "\(name)（\($0)）: " } ?? "\(name): " } ?? issue.cell.map { "\($0): " } ?? ""
         let label = issue.severity == .warning ? (language == .zh ? "警告：" : "warning: ") : ""
         return "\(place): \(field)\(label)\(issue.message.text(language)) [\(issue.type)]"
     }
@@ -217,7 +217,7 @@ public final class ReportWriter {
 
     /// One problem as a JSON object with sorted keys.
     public static func json(_ issue: Issue, language: Language) -> String {
-        "{\"code\":\(string(issue.column)),\(issue.count.map { "\"count\":\($0)," } ?? "")\"field\":\(string(issue.field)),\"file\":\(string(issue.file)),"
+        "{\(issue.cell.map { "\"cell\":\(string($0))," } ?? "")\"code\":\(string(issue.column)),\(issue.count.map { "\"count\":\($0)," } ?? "")\"field\":\(string(issue.field)),\"file\":\(string(issue.file)),"
             + "\"line\":\(issue.line.map(String.init) ?? "null"),\"message\":\(string(issue.message.text(language))),\"row\":\(issue.row.map(String.init) ?? "null"),"
             + "\"severity\":\(string(issue.severity.rawValue)),\"type\":\(string(issue.type)),\"value\":\(string(issue.value))}"
     }

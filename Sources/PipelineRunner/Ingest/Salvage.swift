@@ -1,6 +1,7 @@
 import DisclosureCore
 import Foundation
 import SourceDecoders
+import Workbooks
 
 /// A file rejected as a whole (undecodable bytes, a broken quote, missing required columns, broken
 /// XML) still holds decisions, and each must be tracked to its deadline. This reads it leniently,
@@ -12,6 +13,7 @@ enum Salvage {
     static let byteLimit = 256 << 20
 
     static func decisions(file: String, schema: PublicationSchema, options: InputOptions) -> (sightings: [DecisionSighting], unidentifiable: Int) {
+        if InputOptions.Format.of(file, declared: options.format) == .xlsx { return workbook(file: file, schema: schema, options: options) }
         guard let handle = FileHandle(forReadingAtPath: file) else { return ([], 0) }
         defer { try? handle.close() }
         let bytes = [UInt8]((try? handle.read(upToCount: byteLimit)) ?? Data())
@@ -67,6 +69,38 @@ enum Salvage {
             try scanner.finish(emit: take)
         } catch {}
         if columns?.number == nil { result = ([], 0) }  // no number column: nothing can be told apart
+        return result
+    }
+
+    /// A workbook's rows, as far as they can be read (an archive refused as hostile is not read at
+    /// all): the header is the first row whose cells name the decision number's column.
+    private static func workbook(file: String, schema: PublicationSchema, options: InputOptions) -> (sightings: [DecisionSighting], unidentifiable: Int) {
+        var result: (sightings: [DecisionSighting], unidentifiable: Int) = ([], 0)
+        guard let book = try? WorkbookSource(path: file, sheet: options.sheet),
+            let numberField = schema.duplicateKey.first.flatMap(schema.index(of:))
+        else { return result }
+        let lookup = HeaderMatcher.lookup(schema, extraNames: options.columnNames)
+        let dateField = schema.decisionDateField.flatMap(schema.index(of:))
+        var columns: (number: Int, date: Int?)?
+        var read = 0
+        while read < byteLimit, let row = try? book.next() {
+            read += row.bytes.count
+            guard !row.cells.isEmpty else { continue }
+            guard let (numberColumn, dateColumn) = columns else {
+                let fields = row.strings.map { lookup[HeaderMatcher.key($0)] }
+                if let number = fields.firstIndex(of: numberField) {
+                    columns = (number, dateField.flatMap { fields.firstIndex(of: $0) })
+                }
+                continue
+            }
+            let number = row.text(numberColumn).map(TextNormalizer.trim) ?? ""
+            guard !number.isEmpty else {
+                result.unidentifiable += 1
+                continue
+            }
+            let date = dateColumn.flatMap(row.text).map(TextNormalizer.trim).flatMap { $0.isEmpty ? nil : $0 }
+            result.sightings.append(DecisionSighting(number: number, decisionDate: date, file: file, row: row.number, valid: false))
+        }
         return result
     }
 

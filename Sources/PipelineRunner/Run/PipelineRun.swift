@@ -99,7 +99,8 @@ public struct PipelineRun {
         for (source, files) in listing.sources {
             let options = try InputOptions.make(
                 encoding: source.encoding, mapping: source.mapping.map(context.resolve), xmlRecord: source.recordElement ?? "Record",
-                xsd: source.xsd.map(context.resolve), schema: context.schema, format: source.format, transcript: transcript)
+                xsd: source.xsd.map(context.resolve), schema: context.schema, format: source.format, sheet: source.sheet,
+                transcript: transcript)
             let report = try FileValidator.validate(
                 files: files, schema: context.schema, today: today, options: options, writer: writer, records: intake)
             try writer.finish(report)

@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 
 /// An app key and secret for the portal API, from a file of mode 0600 (`app_key=…`, `secret=…`,
 /// one per line) or from the environment (`GONGSHI_PORTAL_APP_KEY`, `GONGSHI_PORTAL_SECRET`) —
@@ -30,14 +29,15 @@ public struct Credentials: Sendable {
     }
 
     private static func read(_ path: String) throws(CommandFailure) -> Credentials {
-        var status = stat()
-        guard stat(path, &status) == 0, let data = FileManager.default.contents(atPath: path) else {
+        guard let mode = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue,
+            let data = FileManager.default.contents(atPath: path)
+        else {
             throw CommandFailure(status: ExitStatus.configuration, code: "credentials-unreadable", message: "无法读取凭据文件 \(path)")
         }
-        guard status.st_mode & 0o077 == 0 else {
+        guard mode & 0o077 == 0 else {
             throw CommandFailure(
                 status: ExitStatus.configuration, code: "credentials-too-open",
-                message: "凭据文件 \(path) 的权限为 \(String(status.st_mode & 0o777, radix: 8))，其他用户可读；请改为 0600（chmod 600 \(path)）")
+                message: "凭据文件 \(path) 的权限为 \(String(mode & 0o777, radix: 8))，其他用户可读；请改为 0600（chmod 600 \(path)）")
         }
         var values: [String: String] = [:]
         for line in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline) {

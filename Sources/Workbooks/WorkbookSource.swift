@@ -1,0 +1,380 @@
+import Foundation
+import Glibc
+public import SourceDecoders
+import ZIPFoundation
+
+/// Why a workbook cannot be read. Each case says what in the file is wrong; none echoes cell data.
+public enum WorkbookError: Error, Sendable, Equatable {
+    /// Not a zip archive, or not a workbook (no `xl/workbook.xml`, say).
+    case notAWorkbook(reason: String)
+    /// An entry name that climbs out of the archive (`../x`, `/etc/x`, `C:\x`): a hostile archive.
+    case unsafeEntryName(String)
+    /// An entry whose declared or actual size, or compression ratio, is beyond the limits: a zip bomb.
+    case tooLarge(entry: String, bytes: UInt64, limit: UInt64)
+    case tooManyEntries(count: Int, limit: Int)
+    /// An entry whose bytes do not match its checksum.
+    case corrupt(entry: String)
+    /// The sheet asked for is not in the workbook (the names it has).
+    case noSuchSheet(String, available: [String])
+    /// A sheet whose part is outside the file (an external relationship): never followed.
+    case externalSheet(String)
+    /// A part's XML (or a cell reference in it) cannot be read on.
+    case part(entry: String, WorksheetError)
+}
+
+/// A workbook (`.xlsx`) read as a source: its zip checked against hostile archives, the chosen sheet
+/// (the first, or one by name) read row by row in bounded memory.
+///
+/// ```
+///   book.xlsx ── entries checked (names, declared sizes, ratio) ──▶ workbook.xml + rels → the sheet's part
+///             ── sharedStrings.xml, inflated (actual size counted) ──▶ a table on disk (offsets + bytes)
+///             ── the sheet's XML, inflated (actual size counted) ──▶ a file on disk ──▶ WorksheetReader
+/// ```
+///
+/// The parts are inflated into unlinked temporary files (nothing is left behind however the
+/// process ends), because ZIPFoundation pushes bytes while libxml2's reader pulls them; memory
+/// holds a read buffer and a window of the string table, whatever the workbook's size.
+public final class WorkbookSource {
+    public struct Limits: Sendable {
+        /// The most bytes one part may inflate to (declared and actual).
+        public var partBytes: UInt64 = 2 << 30
+        /// The most bytes all parts together may declare.
+        public var totalBytes: UInt64 = 4 << 30
+        /// The highest inflated / compressed ratio for a part over 1 MiB (XML compresses ~10–30×).
+        public var ratio: UInt64 = 200
+        public var entries = 10_000
+        /// The most bytes of the small parts read whole (workbook.xml, relationships).
+        public var smallPartBytes: UInt64 = 16 << 20
+        public init() {}
+    }
+
+    /// The sheet read, and every sheet's name.
+    public let sheetName: String
+    public let sheetNames: [String]
+    /// Merged ranges of the sheet (`A1:F1`).
+    public let mergedRanges: [String]
+
+    private let sheetFile: Int32
+    private let strings: SharedStringTable?
+    private var reader: WorksheetReader!
+    private let sheetPart: String
+
+    public init(path: String, sheet requested: String?, limits: Limits = Limits()) throws(WorkbookError) {
+        let archive: Archive
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw .notAWorkbook(reason: "不是 zip 文件（.xlsx 是 zip 压缩包；.xls 等旧格式请在 Excel 中另存为 .xlsx）")
+        }
+        var entries: [String: Entry] = [:]
+        var declared: UInt64 = 0
+        var count = 0
+        for entry in archive {
+            count += 1
+            guard count <= limits.entries else { throw .tooManyEntries(count: count, limit: limits.entries) }
+            let name = entry.path
+            guard Self.isSafe(name) else { throw .unsafeEntryName(String(name.prefix(200))) }
+            let size = entry.uncompressedSize
+            guard size <= limits.partBytes else { throw .tooLarge(entry: name, bytes: size, limit: limits.partBytes) }
+            if size > 1 << 20, size / max(entry.compressedSize, 1) > limits.ratio {
+                throw .tooLarge(entry: name, bytes: size, limit: max(entry.compressedSize, 1) * limits.ratio)
+            }
+            declared += size
+            guard declared <= limits.totalBytes else { throw .tooLarge(entry: "（全部）", bytes: declared, limit: limits.totalBytes) }
+            entries[name] = entry
+        }
+        func small(_ name: String) throws(WorkbookError) -> [UInt8]? {
+            guard let entry = entries[name] else { return nil }
+            var bytes: [UInt8] = []
+            try Self.inflate(entry, in: archive, limit: min(limits.smallPartBytes, entry.uncompressedSize)) { bytes += $0 }
+            return bytes
+        }
+        // The workbook part: where the package's relationships say, else the usual place.
+        let packageRelationships = try small("_rels/.rels").map { bytes throws(WorkbookError) in try Self.parse("_rels/.rels") { try WorkbookParts.relationships(bytes) } } ?? []
+        let workbookPath = packageRelationships.first { $0.type.hasSuffix("/officeDocument") && !$0.external }
+            .map { Self.resolve($0.target, from: "") } ?? "xl/workbook.xml"
+        guard let workbook = try small(workbookPath) else { throw .notAWorkbook(reason: "压缩包里没有 \(workbookPath)，不是 Excel 工作簿") }
+        let sheets = try Self.parse(workbookPath) { try WorkbookParts.sheets(workbook) }
+        sheetNames = sheets.map(\.name)
+        let folder = workbookPath.split(separator: "/").dropLast().joined(separator: "/")
+        let relationshipsPath = (folder.isEmpty ? "" : folder + "/") + "_rels/" + (workbookPath.split(separator: "/").last.map(String.init) ?? "") + ".rels"
+        let relationships = try small(relationshipsPath).map { bytes throws(WorkbookError) in try Self.parse(relationshipsPath) { try WorkbookParts.relationships(bytes) } } ?? []
+        guard let chosen = requested.map({ name in sheets.first { $0.name == name } }) ?? sheets.first else {
+            if let requested { throw .noSuchSheet(requested, available: sheetNames) }
+            throw .notAWorkbook(reason: "工作簿里没有工作表")
+        }
+        sheetName = chosen.name
+        guard let link = relationships.first(where: { $0.id == chosen.relationship }) else {
+            throw .notAWorkbook(reason: "工作表“\(chosen.name)”没有对应的部件")
+        }
+        // An external relationship is a link out of the file (a URL, another workbook): never followed.
+        guard !link.external else { throw .externalSheet(chosen.name) }
+        sheetPart = Self.resolve(link.target, from: folder)
+        guard let sheetEntry = entries[sheetPart] else { throw .notAWorkbook(reason: "压缩包里没有工作表部件 \(sheetPart)") }
+
+        // The shared strings, into a table on disk.
+        let stringsPath = relationships.first { $0.type.hasSuffix("/sharedStrings") && !$0.external }.map { Self.resolve($0.target, from: folder) }
+        if let stringsPath, let entry = entries[stringsPath] {
+            let xml = try Self.spill(entry, in: archive, limit: limits.partBytes)
+            defer { close(xml) }
+            let table = SharedStringTable()
+            let source = FileSource(descriptor: xml)
+            do {
+                try SharedStringsReader.forEach(read: source.read) { table.append($0) }
+            } catch let error as XMLReadError {
+                throw .part(entry: stringsPath, .xml(error))
+            } catch {
+                throw .part(entry: stringsPath, .xml(.notWellFormed(line: 0, message: "\(error)")))
+            }
+            table.finish()
+            strings = table
+        } else {
+            strings = nil
+        }
+        sheetFile = try Self.spill(sheetEntry, in: archive, limit: limits.partBytes)
+        mergedRanges = WorkbookParts.mergedRanges(inTail: Self.tail(after: "</sheetData>", in: sheetFile))
+        let source = FileSource(descriptor: sheetFile)
+        let strings = self.strings
+        reader = WorksheetReader(
+            sharedString: { index, bytes in strings?.append(index, to: &bytes) ?? false }, read: source.read)
+    }
+
+    deinit {
+        close(sheetFile)
+    }
+
+    /// The next row of the sheet, or nil at its end.
+    public func next() throws(WorkbookError) -> WorksheetRow? {
+        do {
+            return try reader.next()
+        } catch {
+            throw .part(entry: sheetPart, error)
+        }
+    }
+
+    // MARK: - The archive
+
+    /// A name that stays inside the archive: relative, no `..` step, no backslash, no NUL, no drive.
+    static func isSafe(_ name: String) -> Bool {
+        guard !name.isEmpty, !name.hasPrefix("/"), !name.contains("\\"), !name.contains("\0") else { return false }
+        if name.count >= 2, name.dropFirst().first == ":" { return false }
+        return !name.split(separator: "/", omittingEmptySubsequences: false).contains("..")
+    }
+
+    /// A relationship's target as an entry name: absolute (`/xl/x.xml`) or relative to `folder`.
+    static func resolve(_ target: String, from folder: String) -> String {
+        if target.hasPrefix("/") { return String(target.dropFirst()) }
+        var parts = folder.split(separator: "/").map(String.init)
+        for step in target.split(separator: "/") {
+            if step == ".." { if !parts.isEmpty { parts.removeLast() } } else if step != "." { parts.append(String(step)) }
+        }
+        return parts.joined(separator: "/")
+    }
+
+    private static func parse<T>(_ entry: String, _ body: () throws -> T) throws(WorkbookError) -> T {
+        do {
+            return try body()
+        } catch let error as XMLReadError {
+            throw .part(entry: entry, .xml(error))
+        } catch {
+            throw .part(entry: entry, .xml(.notWellFormed(line: 0, message: "\(error)")))
+        }
+    }
+
+    /// Inflates an entry chunk by chunk, counting the actual bytes against the declared size and the
+    /// limit, and checking its CRC-32.
+    static func inflate(_ entry: Entry, in archive: Archive, limit: UInt64, _ body: (Data) throws -> Void) throws(WorkbookError) {
+        let name = entry.path
+        let bound = min(limit, entry.uncompressedSize)
+        var actual: UInt64 = 0
+        struct Over: Error {}
+        do {
+            let checksum = try archive.extract(entry, bufferSize: 1 << 16) { chunk in
+                actual += UInt64(chunk.count)
+                guard actual <= bound else { throw Over() }
+                try body(chunk)
+            }
+            guard checksum == entry.checksum, actual == entry.uncompressedSize else { throw WorkbookError.corrupt(entry: name) }
+        } catch is Over {
+            throw .tooLarge(entry: name, bytes: actual, limit: bound)
+        } catch let error as WorkbookError {
+            throw error
+        } catch {
+            throw .corrupt(entry: name)
+        }
+    }
+
+    /// Inflates an entry into an unlinked temporary file; returns its descriptor, at offset 0.
+    static func spill(_ entry: Entry, in archive: Archive, limit: UInt64) throws(WorkbookError) -> Int32 {
+        let descriptor = TemporaryFile.make()
+        guard descriptor >= 0 else { throw .notAWorkbook(reason: "无法创建临时文件（\(String(cString: strerror(errno)))）") }
+        do {
+            try inflate(entry, in: archive, limit: limit) { chunk in
+                try chunk.withUnsafeBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                        guard written > 0 else { throw CocoaError(.fileWriteOutOfSpace) }
+                        offset += written
+                    }
+                }
+            }
+        } catch {
+            close(descriptor)
+            throw error
+        }
+        lseek(descriptor, 0, SEEK_SET)
+        return descriptor
+    }
+
+    /// The bytes after the last `marker` in the file (at most 64 MiB of them), read from the end.
+    static func tail(after marker: String, in descriptor: Int32) -> [UInt8] {
+        let size = Int(lseek(descriptor, 0, SEEK_END))
+        defer { lseek(descriptor, 0, SEEK_SET) }
+        let needle = Array(marker.utf8)
+        var window = min(size, 1 << 20)
+        while true {
+            var bytes = [UInt8](repeating: 0, count: window)
+            let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, window, off_t(size - window)) }
+            guard read == window else { return [] }
+            if let found = lastIndex(of: needle, in: bytes) { return Array(bytes[(found + needle.count)...]) }
+            guard window < size, window < 64 << 20 else { return [] }
+            window = min(size, window * 4)
+        }
+    }
+
+    private static func lastIndex(of needle: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard bytes.count >= needle.count else { return nil }
+        var index = bytes.count - needle.count
+        while index >= 0 {
+            if bytes[index] == needle[0], bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index -= 1
+        }
+        return nil
+    }
+}
+
+/// An unlinked temporary file: gone from the folder at once, its space freed when closed.
+enum TemporaryFile {
+    static func make() -> Int32 {
+        var template = Array((NSTemporaryDirectory() + "/gongshi-xlsx-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        if descriptor >= 0 { template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) } }
+        return descriptor
+    }
+}
+
+/// Serves libxml2's small reads from 1 MiB reads of a file.
+final class FileSource {
+    private let descriptor: Int32
+    private var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    private var start = 0
+    private var end = 0
+
+    init(descriptor: Int32) { self.descriptor = descriptor }
+
+    func read(into target: UnsafeMutableRawBufferPointer) -> Int {
+        if start == end {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { return count }
+            start = 0
+            end = count
+        }
+        let count = min(target.count, end - start)
+        buffer.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<(start + count)])) }
+        start += count
+        return count
+    }
+}
+
+/// The shared-string table on disk: the strings back to back in one unlinked file, their end
+/// offsets in another. Memory holds the first strings (where Excel puts the values repeated
+/// most, as it numbers strings by first use) and one window of each file: bounded, whatever the
+/// table's size. Rows use strings near each other in the table, so a window serves most lookups.
+final class SharedStringTable {
+    private let data = TemporaryFile.make()
+    private let ends = TemporaryFile.make()
+    private var dataBuffer: [UInt8] = []
+    private var endBuffer: [UInt64] = []
+    private var written: UInt64 = 0
+    private(set) var count = 0
+    /// The first strings, in memory.
+    private var hot: [[UInt8]] = []
+    static let hotCount = 2048
+    static let endWindow = 8192
+    static let dataWindow = 1 << 20
+    private var endCache: (first: Int, values: [UInt64]) = (0, [])
+    private var dataCache: (offset: UInt64, bytes: [UInt8]) = (0, [])
+
+    deinit {
+        close(data)
+        close(ends)
+    }
+
+    func append(_ string: borrowing [UInt8]) {
+        if count < Self.hotCount { hot.append(copy string) }
+        dataBuffer += string
+        written += UInt64(string.count)
+        endBuffer.append(written)
+        count += 1
+        if dataBuffer.count >= 1 << 20 { flushData() }
+        if endBuffer.count >= Self.endWindow { flushEnds() }
+    }
+
+    func finish() {
+        flushData()
+        flushEnds()
+    }
+
+    private func flushData() {
+        dataBuffer.withUnsafeBytes { _ = write(data, $0.baseAddress, $0.count) }
+        dataBuffer.removeAll(keepingCapacity: true)
+    }
+
+    private func flushEnds() {
+        endBuffer.withUnsafeBytes { _ = write(ends, $0.baseAddress, $0.count) }
+        endBuffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Appends string `index`; false when the table has no such string.
+    func append(_ index: Int, to bytes: inout [UInt8]) -> Bool {
+        guard index >= 0, index < count else { return false }
+        if index < hot.count {
+            bytes += hot[index]
+            return true
+        }
+        let start = index == 0 ? 0 : end(index - 1)
+        let stop = end(index)
+        guard stop >= start else { return false }
+        let length = Int(stop - start)
+        if length > Self.dataWindow {  // a long string: read it directly
+            var buffer = [UInt8](repeating: 0, count: length)
+            let read = buffer.withUnsafeMutableBytes { pread(data, $0.baseAddress, length, off_t(start)) }
+            guard read == length else { return false }
+            bytes += buffer
+            return true
+        }
+        if start < dataCache.offset || stop > dataCache.offset + UInt64(dataCache.bytes.count) {
+            var buffer = [UInt8](repeating: 0, count: Self.dataWindow)
+            let read = buffer.withUnsafeMutableBytes { pread(data, $0.baseAddress, Self.dataWindow, off_t(start)) }
+            guard read >= length else { return false }
+            buffer.removeSubrange(max(read, 0)...)
+            dataCache = (start, buffer)
+        }
+        let from = Int(start - dataCache.offset)
+        bytes += dataCache.bytes[from..<(from + length)]
+        return true
+    }
+
+    private func end(_ index: Int) -> UInt64 {
+        if index < endCache.first || index >= endCache.first + endCache.values.count {
+            let first = index / Self.endWindow * Self.endWindow
+            var values = [UInt64](repeating: 0, count: Self.endWindow)
+            let read = values.withUnsafeMutableBytes { pread(ends, $0.baseAddress, $0.count, off_t(first * 8)) }
+            values.removeSubrange((max(read, 0) / 8)...)
+            endCache = (first, values)
+        }
+        let offset = index - endCache.first
+        return offset < endCache.values.count ? endCache.values[offset] : 0
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import GongshiTesting
+import Testing
+
+/// Excel workbooks as a source: the sheet chosen, problems located by cell, hostile archives
+/// refused, and a pipeline that reads a workbook and publishes from it (fixtures made by openpyxl,
+/// `fixtures/xlsx/make-workbooks.py`).
+@Suite("Excel sources")
+struct WorkbookSourceTests {
+    static func validate(_ file: String, _ extra: [String] = []) throws -> (status: Int32, report: [String: Any]) {
+        let result = try GongshiProcess.run(
+            ["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json"] + extra + [Fixtures.url(file).path])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        return (result.status, report)
+    }
+
+    static func problems(_ report: [String: Any]) -> [[String: Any]] { report["errors"] as? [[String: Any]] ?? [] }
+
+    @Test("hostile or unreadable archives are refused as a whole, each with its own type, and nothing of them is read", arguments: [
+        ("xlsx/traversal.xlsx", [String](), "xlsx-unsafe-entry"),
+        ("xlsx/bomb-ratio.xlsx", [], "xlsx-too-large"),
+        ("xlsx/bomb-actual.xlsx", ["--sheet", "数据"], "xlsx-too-large"),
+        ("xlsx/external.xlsx", ["--sheet", "数据"], "xlsx-external-sheet"),
+        ("xlsx/not-a-zip.xlsx", [], "xlsx-not-a-workbook"),
+        ("xlsx/two-sheets.xlsx", ["--sheet", "没有这张表"], "xlsx-no-such-sheet"),
+    ])
+    func refused(file: String, extra: [String], type: String) throws {
+        let (status, report) = try Self.validate(file, extra)
+        #expect(status == 65)
+        #expect(Self.problems(report).map { $0["type"] as? String } == [type])
+        let stats = try #require(report["stats"] as? [String: Int])
+        #expect(stats["failedFiles"] == 1 && stats["records"] == 0)
+    }
+
+    @Test("the first sheet by default, another by --sheet")
+    func sheets() throws {
+        let first = try Self.validate("xlsx/two-sheets.xlsx")
+        #expect(first.status == 65 && Self.problems(first.report).contains { $0["type"] as? String == "missing-column" })
+        let data = try Self.validate("xlsx/two-sheets.xlsx", ["--sheet", "数据"])
+        #expect(data.status == 0)
+        #expect((data.report["stats"] as? [String: Int])?["valid"] == 3)
+    }
+
+    @Test("a field's problem names its cell as Excel does (sheet!column row); shared strings resolved")
+    func cells() throws {
+        let (_, report) = try Self.validate("validate/penalty/workbook-invalid.xlsx")
+        let missingNumber = try #require(Self.problems(report).first { $0["row"] as? Int == 2 })
+        #expect(missingNumber["type"] as? String == "required-missing" && missingNumber["cell"] as? String == "处罚!N2")
+        // A problem of no single field (none here besides the header) carries no cell.
+        let titled = try Self.validate("validate/penalty/workbook-title.xlsx")
+        #expect(Self.problems(titled.report).allSatisfy { $0["cell"] == nil })
+        let text = try GongshiProcess.run(
+            ["validate", "--kind", "penalty", "--today", "2026-11-30", Fixtures.url("validate/penalty/workbook-invalid.xlsx").path])
+        #expect(text.stdout.split(separator: "\n").first.map(String.init)
+            == "\(Fixtures.url("validate/penalty/workbook-invalid.xlsx").path):2: 行政处罚决定书文号（处罚!N2）: 必填项为空 [required-missing]")
+    }
+
+    @Test("a pipeline reads a workbook source (sheet: 数据) and publishes from it; a workbook refused whole still has its decisions tracked")
+    func pipeline() throws {
+        let project = try OutboxProject(
+            id: "xlsx-source", portals: ["creditchina-henan-zhengzhou"], sources: "  - path: inbox/*.xlsx\n    sheet: 数据")
+        defer { try? FileManager.default.removeItem(at: project.root) }
+        try project.add("xlsx/two-sheets.xlsx", as: "2026-11-data.xlsx")
+        let run = try project.gongshi(["run", project.pipeline, "--today", "2026-11-23"])
+        #expect(run.status == 0 || run.status == 75, "\(run)")
+        let staged = try Fixtures.payloads(under: project.outbox).keys.sorted()
+        #expect(!staged.isEmpty && staged.allSatisfy { $0.hasSuffix(".csv") })
+        let published = try staged.map { try IndependentReader.csv(project.outbox.appendingPathComponent($0)).rows.count - 1 }.reduce(0, +)
+        #expect(published == 3)
+
+        // A workbook whose header is merged fails whole; its three decisions are tracked all the same.
+        let broken = try OutboxProject(id: "xlsx-broken", portals: ["creditchina-henan-zhengzhou"], sources: "  - path: inbox/*.xlsx")
+        defer { try? FileManager.default.removeItem(at: broken.root) }
+        try broken.add("validate/penalty/workbook-merged-header.xlsx")
+        let failed = try broken.gongshi(["run", broken.pipeline, "--today", "2026-11-23"])
+        #expect(failed.status == 65, "\(failed)")
+        #expect(try Fixtures.payloads(under: broken.outbox).isEmpty)
+        let status = try broken.gongshi(["ledger", "status", "--format", "json", "--ledger", "var/ledger.sqlite", "--today", "2026-11-23"])
+        let decisions = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], "\(status)")
+        let disclosure = try #require(decisions["disclosure"] as? [String: Any])
+        #expect(disclosure["decisions"] as? Int == 3 && disclosure["waiting_for_correction"] as? Int == 3, "\(disclosure)")
+    }
+}

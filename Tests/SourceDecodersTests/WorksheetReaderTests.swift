@@ -1,0 +1,106 @@
+import DisclosureCore
+import SourceDecoders
+import Testing
+
+/// The SpreadsheetML readers on hand-written parts: every cell type, shared strings with runs and
+/// phonetic guides, Excel's escapes, and the references that are refused.
+@Suite("Worksheet reader")
+struct WorksheetReaderTests {
+    static func reader(_ xml: String, strings: [String] = ["代码"]) -> WorksheetReader {
+        let bytes = Array(xml.utf8)
+        var offset = 0
+        return WorksheetReader(
+            sharedString: { index, out in
+                guard index < strings.count else { return false }
+                out += Array(strings[index].utf8)
+                return true
+            },
+            read: { buffer in
+                let count = min(buffer.count, bytes.count - offset)
+                if count > 0 { buffer.copyBytes(from: bytes[offset..<(offset + count)]) }
+                offset += count
+                return count
+            })
+    }
+
+    static func rows(_ xml: String) throws -> [WorksheetRow] {
+        let reader = reader(xml)
+        var rows: [WorksheetRow] = []
+        while let row = try reader.next() { rows.append(row) }
+        return rows
+    }
+
+    static let main = "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\""
+
+    @Test("shared, inline (runs joined, phonetic guide left out), number, boolean, error and formula cells")
+    func cellTypes() throws {
+        let rows = try Self.rows("""
+            <worksheet \(Self.main)><sheetData>
+            <row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" t="inlineStr"><is><r><t>ab</t></r><r><t xml:space="preserve"> c</t></r><rPh sb="0" eb="1"><t>ピ</t></rPh></is></c></row>
+            <row r="3"><c r="B3" s="4"><v>45234</v></c><c r="C3" t="b"><v>1</v></c><c r="D3" t="e"><v>#N/A</v></c><c r="E3" t="str"><f>A1</f><v>x_x000D_y</v></c><c r="F3"/></row>
+            <row r="4"/>
+            </sheetData><mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells></worksheet>
+            """)
+        #expect(rows.map(\.number) == [1, 3, 4])
+        #expect(rows[0].strings == ["代码", "", "ab c"])
+        #expect(rows[1].strings == ["", "45234", "TRUE", "#N/A", "x\ry"])
+        #expect(rows[1].errorColumns == [3] && rows[1].formulaColumns == [4])
+        #expect(rows[2].cells.isEmpty)
+    }
+
+    @Test("cells without references follow the previous one; rows without a number follow the previous row")
+    func implicitReferences() throws {
+        let rows = try Self.rows("<worksheet \(Self.main)><sheetData><row><c t=\"inlineStr\"><is><t>a</t></is></c><c t=\"inlineStr\"><is><t>b</t></is></c></row><row><c><v>1</v></c></row></sheetData></worksheet>")
+        #expect(rows.map(\.number) == [1, 2] && rows[0].strings == ["a", "b"] && rows[1].strings == ["1"])
+    }
+
+    @Test("refused: rows out of order, a bad cell reference, a shared string that does not exist, a DOCTYPE")
+    func refused() throws {
+        func failure(_ body: String) -> WorksheetError? {
+            do {
+                _ = try Self.rows(body)
+                return nil
+            } catch {
+                return error as? WorksheetError
+            }
+        }
+        let sheet = { (rows: String) in "<worksheet \(Self.main)><sheetData>\(rows)</sheetData></worksheet>" }
+        guard case .badReference(_, "2") = failure(sheet("<row r=\"2\"/><row r=\"2\"/>")) else { Issue.record("row order"); return }
+        guard case .badReference(_, "1A") = failure(sheet("<row r=\"1\"><c r=\"1A\"><v>1</v></c></row>")) else { Issue.record("cell"); return }
+        guard case .badReference = failure(sheet("<row r=\"1\"><c r=\"B1\"><v>1</v></c><c r=\"A1\"><v>1</v></c></row>")) else { Issue.record("column order"); return }
+        guard case .missingSharedString(_, 5) = failure(sheet("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>5</v></c></row>")) else { Issue.record("sst"); return }
+        guard case .xml(.doctype) = failure("<!DOCTYPE x [<!ENTITY e \"boom\">]>" + sheet("")) else { Issue.record("doctype"); return }
+    }
+
+    @Test("the shared-string table: runs joined, phonetic guides left out, _xHHHH_ undone, empty items kept")
+    func sharedStrings() throws {
+        let bytes = Array("<sst \(Self.main)><si><t>a_x005F_x0041_</t></si><si><r><t>b</t></r><r><t>c</t></r><rPh><t>z</t></rPh></si><si/><si><t>d_x000A_e</t></si></sst>".utf8)
+        var offset = 0
+        var found: [String] = []
+        try SharedStringsReader.forEach(read: { buffer in
+            let count = min(buffer.count, bytes.count - offset)
+            if count > 0 { buffer.copyBytes(from: bytes[offset..<(offset + count)]) }
+            offset += count
+            return count
+        }) { found.append(String(decoding: $0, as: UTF8.self)) }
+        #expect(found == ["a_x0041_", "bc", "", "d\ne"])
+    }
+
+    @Test("workbook parts: sheets in order, relationships with external links marked, merged ranges from the tail")
+    func parts() throws {
+        let sheets = try WorkbookParts.sheets(Array("""
+            <workbook \(Self.main) xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>
+            <sheet name="说明" sheetId="1" r:id="rId1"/><sheet name="数据" sheetId="2" r:id="rId2"/></sheets></workbook>
+            """.utf8))
+        #expect(sheets.map(\.name) == ["说明", "数据"] && sheets.map(\.relationship) == ["rId1", "rId2"])
+        let links = try WorkbookParts.relationships(Array("""
+            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+            <Relationship Id="rId1" Type="t/worksheet" Target="worksheets/sheet1.xml"/>
+            <Relationship Id="rId2" Type="t/worksheet" Target="https://example.invalid/x.xml" TargetMode="External"/></Relationships>
+            """.utf8))
+        #expect(links.map(\.external) == [false, true] && links.map(\.target) == ["worksheets/sheet1.xml", "https://example.invalid/x.xml"])
+        #expect(WorkbookParts.mergedRanges(inTail: Array("<mergeCells count=\"2\"><mergeCell ref=\"A1:AD1\"/><mergeCell ref=\"B3:C4\"/></mergeCells></worksheet>".utf8)) == ["A1:AD1", "B3:C4"])
+        #expect(CellReference.column(of: "XFD1") == 16_383 && CellReference.column(of: "A") == 0 && CellReference.column(of: "1A") == nil)
+        #expect(CellReference.cell(sheet: "Sheet 1", column: 2, row: 7) == "'Sheet 1'!C7" && CellReference.cell(sheet: "处罚", column: 0, row: 2) == "处罚!A2")
+    }
+}
