@@ -303,8 +303,13 @@ final class SharedStringTable {
     static let hotCount = 2048
     static let endWindow = 8192
     static let dataWindow = 1 << 20
-    private var endCache: (first: Int, values: [UInt64]) = (0, [])
-    private var dataCache: (offset: UInt64, bytes: [UInt8]) = (0, [])
+    /// The windows: a stretch of each file, read once and reused (no allocation per miss).
+    private var endWindow = [UInt64](repeating: 0, count: SharedStringTable.endWindow)
+    private var endWindowFirst = 0
+    private var endWindowCount = 0
+    private var dataWindowBytes = [UInt8](repeating: 0, count: SharedStringTable.dataWindow)
+    private var dataWindowStart: UInt64 = 0
+    private var dataWindowCount = 0
 
     deinit {
         close(data)
@@ -337,44 +342,67 @@ final class SharedStringTable {
     }
 
     /// Appends string `index`; false when the table has no such string.
+    ///
+    /// New strings are met in table order (Excel numbers them by first use), so a window that slides
+    /// forward serves them; a string from further back (a value repeated from earlier rows) is read
+    /// on its own, leaving the window where it is.
     func append(_ index: Int, to bytes: inout [UInt8]) -> Bool {
         guard index >= 0, index < count else { return false }
         if index < hot.count {
             bytes += hot[index]
             return true
         }
-        let start = index == 0 ? 0 : end(index - 1)
-        let stop = end(index)
-        guard stop >= start else { return false }
+        guard let (start, stop) = bounds(index), stop >= start else { return false }
         let length = Int(stop - start)
-        if length > Self.dataWindow {  // a long string: read it directly
-            var buffer = [UInt8](repeating: 0, count: length)
-            let read = buffer.withUnsafeMutableBytes { pread(data, $0.baseAddress, length, off_t(start)) }
-            guard read == length else { return false }
-            bytes += buffer
+        let windowEnd = dataWindowStart + UInt64(dataWindowCount)
+        if start >= dataWindowStart, stop <= windowEnd {
+            let from = Int(start - dataWindowStart)
+            bytes += dataWindowBytes[from..<(from + length)]
             return true
         }
-        if start < dataCache.offset || stop > dataCache.offset + UInt64(dataCache.bytes.count) {
-            var buffer = [UInt8](repeating: 0, count: Self.dataWindow)
-            let read = buffer.withUnsafeMutableBytes { pread(data, $0.baseAddress, Self.dataWindow, off_t(start)) }
+        if start >= windowEnd, length <= Self.dataWindow {  // forward: slide the window here
+            let read = dataWindowBytes.withUnsafeMutableBytes { pread(data, $0.baseAddress, Self.dataWindow, off_t(start)) }
             guard read >= length else { return false }
-            buffer.removeSubrange(max(read, 0)...)
-            dataCache = (start, buffer)
+            dataWindowStart = start
+            dataWindowCount = read
+            bytes += dataWindowBytes[0..<length]
+            return true
         }
-        let from = Int(start - dataCache.offset)
-        bytes += dataCache.bytes[from..<(from + length)]
+        let base = bytes.count
+        bytes += repeatElement(0, count: length)
+        let read = bytes.withUnsafeMutableBytes { pread(data, $0.baseAddress! + base, length, off_t(start)) }
+        guard read == length else {
+            bytes.removeSubrange(base...)
+            return false
+        }
         return true
     }
 
-    private func end(_ index: Int) -> UInt64 {
-        if index < endCache.first || index >= endCache.first + endCache.values.count {
-            let first = index / Self.endWindow * Self.endWindow
-            var values = [UInt64](repeating: 0, count: Self.endWindow)
-            let read = values.withUnsafeMutableBytes { pread(ends, $0.baseAddress, $0.count, off_t(first * 8)) }
-            values.removeSubrange((max(read, 0) / 8)...)
-            endCache = (first, values)
+    /// Where string `index` starts and ends in the data file.
+    private func bounds(_ index: Int) -> (UInt64, UInt64)? {
+        let first = index - 1  // the end of the string before is this one's start
+        if first >= endWindowFirst, index < endWindowFirst + endWindowCount {
+            let start = first < 0 ? 0 : endWindow[first - endWindowFirst]
+            return (start, endWindow[index - endWindowFirst])
         }
-        let offset = index - endCache.first
-        return offset < endCache.values.count ? endCache.values[offset] : 0
+        if index >= endWindowFirst + endWindowCount {  // forward: slide the window to start at `first`
+            let from = max(0, first)
+            let read = endWindow.withUnsafeMutableBytes { pread(ends, $0.baseAddress, $0.count, off_t(from * 8)) }
+            guard read >= 8 else { return nil }
+            endWindowFirst = from
+            endWindowCount = read / 8
+            if first >= 0 {
+                guard endWindowCount >= 2 else { return nil }
+                return (endWindow[0], endWindow[1])
+            }
+            return (0, endWindow[0])
+        }
+        var pair: (UInt64, UInt64) = (0, 0)
+        if first < 0 {
+            let read = withUnsafeMutableBytes(of: &pair.1) { pread(ends, $0.baseAddress, 8, 0) }
+            return read == 8 ? pair : nil
+        }
+        let read = withUnsafeMutableBytes(of: &pair) { pread(ends, $0.baseAddress, 16, off_t(first * 8)) }
+        return read == 16 ? pair : nil
     }
 }

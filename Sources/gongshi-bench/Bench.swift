@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gongshi-bench",
         abstract: "Generate national-format penalty records and time `gongshi validate` on them.",
-        subcommands: [Generate.self, Run.self, Pipeline.self, Upload.self, Report.self])
+        subcommands: [Generate.self, Run.self, Pipeline.self, Upload.self, Report.self, Workbook.self])
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case csv, xml
@@ -95,6 +95,42 @@ struct Bench: ParsableCommand {
 }
 
 extension Bench {
+    /// `gongshi-bench workbook`: `gongshi validate` of N records as an Excel workbook laid out as
+    /// Excel saves one (shared strings; `benchmarks/make_workbook.py`, standard library only), beside
+    /// the same records as CSV, in the same run: time and peak RSS, which must not grow with the
+    /// workbook beyond what the CSV path holds (the duplicate-key index, ~20 bytes a record).
+    struct Workbook: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Time `gongshi validate` of an N-row workbook beside the same CSV.")
+
+        @Option(help: "How many records.") var records = 200_000
+        @OptionGroup var workload: Workload.Options
+        @Option(help: "The workbook maker.") var maker = "benchmarks/make_workbook.py"
+
+        func run() throws {
+            let (csv, executable, _) = try Workload.prepare(records: records, workload, name: "workbook")
+            let book = csv.replacingOccurrences(of: ".csv", with: ".xlsx")
+            if !FileManager.default.fileExists(atPath: book) {
+                let made = try Child.run("/usr/bin/env", ["python3", maker, csv, book], stdout: "/dev/null", workers: nil)
+                guard made.status == 0 else { throw ValidationError("\(maker) failed: exit \(made.status)") }
+            }
+            var lines = ["\(records) records; gongshi validate --format json, median of 3 runs"]
+            for file in [book, csv] {
+                var runs: [Child.Measured] = []
+                for _ in 0..<3 {
+                    runs.append(try Child.run(
+                        executable, ["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", file], stdout: "/dev/null",
+                        workers: nil))
+                }
+                let median = runs.sorted { $0.seconds < $1.seconds }[1]
+                let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
+                lines.append(
+                    "  \(URL(fileURLWithPath: file).pathExtension) (\(bytes / 1_048_576) MiB): exit \(median.status); wall \(String(format: "%.2f", median.seconds)) s, "
+                        + "cpu \(String(format: "%.2f", median.cpuSeconds)) s; \(Int(Double(records) / median.seconds)) records/s; peak RSS \(median.maxRSSKiB / 1024) MB")
+            }
+            print(lines.joined(separator: "\n"))
+        }
+    }
+
     /// `gongshi-bench pipeline`: the whole nightly run of N generated records from a fresh ledger
     /// to an outbox portal (validate, periods, plan, feed, ledger, register, report), then the same
     /// night again (nothing new), beside a plain-Python script doing the same job on the same file

@@ -316,10 +316,22 @@ public final class WorksheetReader {
     private func close(_ cell: (column: Int, type: String?, start: Int), bytes: inout [UInt8], errors: inout [Int]) throws {
         switch cell.type {
         case "s":
-            let text = String(decoding: bytes[cell.start...], as: UTF8.self).trimmingSpaces
+            // The index, read from its digits (spaces around allowed): no String per cell.
+            var index = 0
+            var digits = 0
+            var valid = true
+            for byte in bytes[cell.start...] {
+                switch byte {
+                case 0x30...0x39 where digits < 10:
+                    index = index * 10 + Int(byte - 0x30)
+                    digits += 1
+                case 0x20, 0x09, 0x0A, 0x0D: continue
+                default: valid = false
+                }
+            }
             bytes.removeSubrange(cell.start...)
-            guard let index = Int(text), index >= 0, sharedString(index, &bytes) else {
-                throw WorksheetError.missingSharedString(line: stream.line, index: Int(text) ?? -1)
+            guard valid, digits > 0, sharedString(index, &bytes) else {
+                throw WorksheetError.missingSharedString(line: stream.line, index: valid && digits > 0 ? index : -1)
             }
             ExcelEscapes.unescape(&bytes, from: cell.start)
         case "b":
@@ -462,11 +474,5 @@ public enum WorkbookParts {
         while let node = try stream.next() {
             if case .start = node { body(stream) }
         }
-    }
-}
-
-extension String {
-    fileprivate var trimmingSpaces: String {
-        String(unicodeScalars.drop { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }.reversed().drop { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }.reversed().map(Character.init))
     }
 }
