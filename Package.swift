@@ -31,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         // Excel workbooks (xlsx feeds and sources) are zip archives: the container is not our core.
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        // The 前置库 (front database) transport: PostgreSQL, the dialect of the 信创 databases
+        // (KingbaseES …) provincial platforms run, through the maintained Swift client.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure core.
@@ -77,6 +80,16 @@ let package = Package(
             dependencies: ["FeedEncoders", "DisclosureCore", "SourceDecoders", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
 
+        // Edge: the 前置库 transport — a portal channel that writes batches into the front database's
+        // tables on PostgreSQL, one transaction each, the commit recorded beside the rows.
+        .target(
+            name: "FrontDatabase",
+            dependencies: [
+                "DisclosureCore", "SourceDecoders", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Edge: the publication ledger on SQLite through GRDB; the only place SQL exists.
         .target(name: "SQLiteLedger", dependencies: ["DisclosureCore", .product(name: "GRDB", package: "GRDB.swift")]),
 
@@ -102,7 +115,7 @@ let package = Package(
             name: "PipelineRunner",
             dependencies: [
                 "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig", "FeedEncoders", "Workbooks",
-                "DisclosureReports", "PortalAPI", "PortalClients",
+                "DisclosureReports", "PortalAPI", "PortalClients", "FrontDatabase",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -114,7 +127,7 @@ let package = Package(
             dependencies: [
                 "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig",
                 "DisclosureReports", "PipelineRunner",
-                "SQLiteLedger", "PortalAPI", "PortalClients", "PortalSandbox",
+                "SQLiteLedger", "PortalAPI", "PortalClients", "PortalSandbox", "FrontDatabase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -13,14 +13,20 @@ public enum FeedEncoder {
 
     /// - Parameter zip: packs an xlsx workbook's parts into its zip (the edge's, `Workbooks`); only
     ///   the xlsx format needs it.
+    /// - Parameter keyDigest: for a feed with ``FeedSpec/keyDigestMember``: the digest of a row's
+    ///   decision key (the edge's SHA-256), written under that member first in each JSON line.
     public static func encode(
-        _ rows: [FeedPlan.Row], feed: FeedSpec, zip: (([SpreadsheetML.Part]) throws -> [UInt8])? = nil
+        _ rows: [FeedPlan.Row], feed: FeedSpec, zip: (([SpreadsheetML.Part]) throws -> [UInt8])? = nil,
+        keyDigest: ((String) -> String)? = nil
     ) throws(EncodingError) -> [UInt8] {
         switch feed.format {
         case .csvUTF8BOM: return [0xEF, 0xBB, 0xBF] + csv(rows, feed)
         case .csvGB18030: return try gb18030(csv(rows, feed))
         case .xml: return xml(rows, feed)
-        case .jsonLines: return jsonLines(rows, feed)
+        case .jsonLines:
+            guard let member = feed.keyDigestMember else { return jsonLines(rows, feed) }
+            guard let keyDigest else { throw EncodingError(message: "\(member) 需要记录键的摘要函数") }
+            return jsonLines(rows, feed, keyMember: member, keyDigest: keyDigest)
         case .xlsx:
             guard let zip else { throw EncodingError(message: "xlsx 需要 zip 打包（Workbooks.WorkbookArchive）") }
             let parts = try SpreadsheetML.parts(rows, feed: feed)
@@ -119,10 +125,16 @@ public enum FeedEncoder {
 
     // MARK: - JSON Lines
 
-    static func jsonLines(_ rows: [FeedPlan.Row], _ feed: FeedSpec) -> [UInt8] {
+    static func jsonLines(
+        _ rows: [FeedPlan.Row], _ feed: FeedSpec, keyMember: String? = nil, keyDigest: ((String) -> String)? = nil
+    ) -> [UInt8] {
         var out: [UInt8] = []
         for row in rows {
             out.append(0x7B)
+            if let keyMember, let keyDigest {
+                out += jsonString(keyMember) + [0x3A] + jsonString(keyDigest(row.key))
+                if !feed.columns.isEmpty { out.append(0x2C) }
+            }
             for (index, (column, cell)) in zip(feed.columns, row.cells).enumerated() {
                 if index > 0 { out.append(0x2C) }
                 out += jsonString(column.header)

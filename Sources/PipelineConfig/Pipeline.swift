@@ -27,6 +27,16 @@ public struct Pipeline: Sendable, Equatable {
         case outbox
         case api(endpoint: String, credentials: Credentials, caFile: String?, limits: Limits = Limits())
         case sftp(url: String, user: String, keyFile: String, knownHosts: String, limits: Limits = Limits())
+        /// The 前置库: rows written into the front database's tables (PostgreSQL), one transaction a
+        /// batch. `url` names host, port, user and database, never the password, which comes from
+        /// an environment variable or a 0600 credentials file (`password=…`).
+        case database(url: String, password: DatabasePassword)
+    }
+
+    /// Where a database password is read: an environment variable, or a file of mode 0600.
+    public enum DatabasePassword: Sendable, Equatable {
+        case environment(String)
+        case file(String)
     }
 
     /// How long a run waits for a portal, and how often it tries (`transport:` keys `connect_timeout`,

@@ -27,7 +27,7 @@ public enum PipelineLoader {
     public static let portalFormats = ["csv-utf8-bom", "csv-gb18030", "json-lines", "xlsx"]
     static let transportKeys = [
         "kind", "endpoint", "credentials_file", "app_key_env", "secret_env", "ca_file", "url", "user", "key_file", "known_hosts",
-        "connect_timeout", "timeout", "attempts", "retry_budget",
+        "connect_timeout", "timeout", "attempts", "retry_budget", "password_env",
     ]
     /// Keys that would put a secret in the file itself.
     static let secretKeys = ["secret", "password", "app_secret", "token", "private_key"]
@@ -176,8 +176,22 @@ public enum PipelineLoader {
                 let knownHosts = required("known_hosts")
             else { return nil }
             return Pipeline.Portal(profile: profile, transport: .sftp(url: url, user: user, keyFile: key, knownHosts: knownHosts, limits: parseLimits(transport, &reader)), line: line)
+        case "database":
+            guard let url = required("url") else { return nil }
+            guard url.hasPrefix("postgresql://") || url.hasPrefix("postgres://") else {
+                reader.report("pipeline-bad-value", transport["url"], "database 的 url 应为 postgresql://用户@主机:端口/数据库")
+                return nil
+            }
+            if let file = reader.string(transport["credentials_file"], "credentials_file") {
+                return Pipeline.Portal(profile: profile, transport: .database(url: url, password: .file(file)), line: line)
+            }
+            guard let variable = reader.string(transport["password_env"], "password_env") else {
+                reader.report("pipeline-missing-key", transportNode ?? node, "transport kind database 须有 password_env（环境变量名）或 credentials_file（0600 文件，password=…）")
+                return nil
+            }
+            return Pipeline.Portal(profile: profile, transport: .database(url: url, password: .environment(variable)), line: line)
         default:
-            reader.report("pipeline-bad-value", transport["kind"], "transport kind 应为 outbox、api 或 sftp")
+            reader.report("pipeline-bad-value", transport["kind"], "transport kind 应为 outbox、api、sftp 或 database")
             return nil
         }
     }

@@ -6,8 +6,8 @@ internal import Yams
 /// against the publication schemas it names: every field exists, and no personal field (ID
 /// numbers) is published unless the profile masks it.
 public enum PortalProfileLoader {
-    static let topKeys = ["id", "version", "title", "description", "deadline_working_days", "feeds"]
-    static let feedKeys = ["name", "title", "schema", "include", "exclude", "columns", "format", "file_name", "batch_limit", "xml_root", "xml_record", "screen", "sheet", "note"]
+    static let topKeys = ["id", "version", "title", "description", "deadline_working_days", "feeds", "frontdb_withdrawal"]
+    static let feedKeys = ["name", "title", "schema", "include", "exclude", "columns", "format", "file_name", "batch_limit", "xml_root", "xml_record", "screen", "sheet", "table", "note"]
     static let columnKeys = ["header", "field", "mask", "mask_when"]
     static let ruleKeys = ["field", "one_of", "contains_any", "starts_with", "only", "empty", "reason", "withdraw"]
 
@@ -43,8 +43,18 @@ public enum PortalProfileLoader {
         for feed in feeds where !names.insert(feed.name).inserted {
             reader.report("profile-duplicate-feed", top["feeds"], "feed 名称“\(feed.name)”重复")
         }
+        var withdrawal = PortalProfile.DatabaseWithdrawal.delete
+        if let text = reader.string(top["frontdb_withdrawal"], "frontdb_withdrawal") {
+            if let value = PortalProfile.DatabaseWithdrawal(rawValue: text) {
+                withdrawal = value
+            } else {
+                reader.report("profile-bad-value", top["frontdb_withdrawal"], "frontdb_withdrawal 应为 delete（删除行）或 flag（保留行，状态置为已撤下）")
+            }
+        }
         guard reader.issues.isEmpty else { return .failure(.init(issues: reader.issues)) }
-        return .success(PortalProfile(id: id ?? "", version: version ?? 0, title: title ?? "", deadlineWorkingDays: deadline, feeds: feeds))
+        var profile = PortalProfile(id: id ?? "", version: version ?? 0, title: title ?? "", deadlineWorkingDays: deadline, feeds: feeds)
+        profile.databaseWithdrawal = withdrawal
+        return .success(profile)
     }
 
     private static func parseFeed(_ node: Node, schemas: [PublicationSchema], _ reader: inout YAMLReader) -> FeedSpec? {
@@ -113,12 +123,24 @@ public enum PortalProfileLoader {
         if let sheet, sheet.isEmpty || sheet.count > FeedSpec.sheetNameLimit || sheet.contains(where: { "[]:*?/\\".contains($0) }) {
             reader.report("profile-bad-value", keys["sheet"], "sheet “\(sheet)”须是 1–31 个字符的工作表名，不能含 [ ] : * ? / \\")
         }
-        return FeedSpec(
+        let table = reader.string(keys["table"], "table")
+        if let table, !isSQLName(table) {
+            reader.report("profile-bad-value", keys["table"], "table “\(table)”须是小写字母、数字和 _ 组成的表名")
+        }
+        var spec = FeedSpec(
             name: name, title: reader.string(keys["title"], "title") ?? name, schema: schemaID, include: include, exclude: exclude,
             columns: columns, format: format,
             fileName: reader.string(keys["file_name"], "file_name") ?? "{portal}-{feed}-{date}-{batch}.\(format.fileExtension)",
             batchLimit: reader.int(keys["batch_limit"], "batch_limit", minimum: 1) ?? 5000, xmlRoot: xmlRoot, xmlRecord: xmlRecord,
             screening: screening, sheet: sheet.map(FeedSpec.sheetName))
+        spec.table = table
+        return spec
+    }
+
+    /// A table or column name the front database takes unquoted: lower-case ASCII, digits, `_`.
+    static func isSQLName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, (0x61...0x7A).contains(first) || first == 0x5F, name.utf8.count <= 63 else { return false }
+        return name.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
     }
 
     /// `screen: {fields: [违法事实, 备注], style: label}`: the free-text fields screened for every

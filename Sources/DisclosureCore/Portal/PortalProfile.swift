@@ -9,6 +9,13 @@ public struct PortalProfile: Sendable, Equatable {
     /// decision day not counted); `nil`: the portal sets no deadline.
     public let deadlineWorkingDays: Int?
     public let feeds: [FeedSpec]
+    /// In the 前置库 (front database): a withdrawn record's row is deleted, or kept with its status
+    /// flag cleared (`frontdb_withdrawal: delete | flag`).
+    public var databaseWithdrawal: DatabaseWithdrawal = .delete
+
+    public enum DatabaseWithdrawal: String, Sendable, CaseIterable {
+        case delete, flag
+    }
 
     public init(id: String, version: Int, title: String, deadlineWorkingDays: Int? = nil, feeds: [FeedSpec]) {
         self.id = id
@@ -67,6 +74,12 @@ public struct FeedSpec: Sendable, Equatable {
     public let screening: TextScreening
     /// For xlsx: the sheet's name (the template's; at most 31 characters, none of `[]:*?/\`).
     public let sheet: String
+    /// The 前置库 table the feed's rows go into (`table: frxzcf`); nil: the feed has none.
+    public var table: String? = nil
+    /// Set for a database portal: each JSON Lines row also carries the SHA-256 of the record's
+    /// decision key under this member, the row's key in the front database (never the key itself,
+    /// which holds a natural person's name).
+    public var keyDigestMember: String? = nil
 
     public init(
         name: String, title: String, schema: String, include: [FeedRule], exclude: [FeedRule], columns: [FeedColumn],
@@ -106,17 +119,38 @@ extension FeedSpec {
         var name = fileName
         let old = "." + format.fileExtension
         if name.hasSuffix(old) { name = String(name.dropLast(old.count)) + "." + newFormat.fileExtension }
-        return FeedSpec(
+        var copy = FeedSpec(
             name: self.name, title: title, schema: schema, include: include, exclude: exclude, columns: columns, format: newFormat,
             fileName: name, batchLimit: batchLimit, xmlRoot: xmlRoot, xmlRecord: xmlRecord, screening: screening, sheet: sheet)
+        copy.table = table
+        copy.keyDigestMember = keyDigestMember
+        return copy
     }
+
+    /// This feed as a database portal takes it: JSON Lines with each row's key digest.
+    public func forDatabase() -> FeedSpec {
+        var copy = with(format: .jsonLines)
+        copy.keyDigestMember = FeedSpec.databaseKeyMember
+        return copy
+    }
+
+    /// The front database's key column, and the JSON Lines member that carries it.
+    public static let databaseKeyMember = "gs_key"
 }
 
 extension PortalProfile {
     /// Every feed of this portal in `format` (a pipeline's `format:` for the portal).
     public func with(format: FeedSpec.Format) -> PortalProfile {
-        PortalProfile(
-            id: id, version: version, title: title, deadlineWorkingDays: deadlineWorkingDays, feeds: feeds.map { $0.with(format: format) })
+        with(feeds: feeds.map { $0.with(format: format) })
+    }
+
+    /// Every feed as a database portal takes it (``FeedSpec/forDatabase()``).
+    public func forDatabase() -> PortalProfile { with(feeds: feeds.map { $0.forDatabase() }) }
+
+    private func with(feeds: [FeedSpec]) -> PortalProfile {
+        var copy = PortalProfile(id: id, version: version, title: title, deadlineWorkingDays: deadlineWorkingDays, feeds: feeds)
+        copy.databaseWithdrawal = databaseWithdrawal
+        return copy
     }
 }
 

@@ -87,7 +87,10 @@ extension Gongshi {
             if status != ExitStatus.ok { throw ExitCode(status) }
         }
 
-        private func loadProfile() throws -> PortalProfile {
+        private func loadProfile() throws -> PortalProfile { try Self.profile(portal: portal, file: profileFile) }
+
+        /// A bundled portal profile by id, or a profile file.
+        static func profile(portal: String?, file profileFile: String?) throws -> PortalProfile {
             let schemas = SchemaCatalog.bundledDocuments.compactMap { try? SchemaLoader.load($0).get() }
             if let profileFile {
                 return try PortalProfileLoader.load(try ConfigFiles.document(profileFile, transcript: Output.transcript), schemas: schemas).orConfigurationFailure(Output.transcript)

@@ -20,7 +20,8 @@ public struct FeedBatchFile {
     ) throws {
         self.operation = operation
         do {
-            payload = try FeedEncoder.encode(rows, feed: feed, zip: WorkbookArchive.pack)
+            payload = try FeedEncoder.encode(
+                rows, feed: feed, zip: WorkbookArchive.pack, keyDigest: { Digest.sha256Hex(Array($0.utf8)) })
         } catch {
             throw CommandFailure(status: ExitStatus.dataError, code: "feed-encoding", message: "\(feed.name)：\(error.message)")
         }

@@ -53,6 +53,8 @@ public struct PipelineContext {
                 profile = try PortalProfileLoader.load(document, schemas: schemas).orConfigurationFailure(transcript)
             }
             if let format = portal.format.flatMap(FeedSpec.Format.init(rawValue:)) { profile = profile.with(format: format) }
+            // The 前置库 takes rows, not files: JSON Lines with each record's key digest.
+            if case .database = portal.transport { profile = profile.forDatabase() }
             portals.append((profile, portal.transport))
         }
         let calendarFiles = CalendarLoader.load(directory: calendarDirectory ?? pipeline.calendar.map(pipeline.resolve))

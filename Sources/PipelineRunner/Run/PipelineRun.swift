@@ -75,7 +75,7 @@ public struct PipelineRun {
                     ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(pipeline.outbox)), profile: profile,
                     today: today, calendar: context.calendar, transcript: transcript)
                 publisher.delivery = transport == .outbox ? .clerk : .channel
-                for line in try publisher.reconcile(channel: try channel(for: profile.id, transport: transport), kind: context.schema.id) {
+                for line in try publisher.reconcile(channel: try channel(for: profile, transport: transport), kind: context.schema.id) {
                     transcript.line(line)
                 }
             }
@@ -150,7 +150,7 @@ public struct PipelineRun {
                 transcript.line("\(profile.title) " + FeedSummary.line(counts, feed: feed))
             }
             guard let ledger = writes else { continue }
-            if let channel = try channel(for: profile.id, transport: transport) {
+            if let channel = try channel(for: profile, transport: transport) {
                 let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript)
                     .uploadPending(portal: profile.id, kind: context.schema.id)
                 status = RunOutcome.worse(status, uploaded)
@@ -200,9 +200,9 @@ public struct PipelineRun {
         return summary
     }
 
-    private func channel(for portal: String, transport: Pipeline.Transport) throws(CommandFailure) -> (any PortalChannel)? {
-        if let channel = channelOverride[portal] { return channel }
-        return try channels.channel(for: transport, pipeline: context.pipeline)
+    private func channel(for profile: PortalProfile, transport: Pipeline.Transport) throws(CommandFailure) -> (any PortalChannel)? {
+        if let channel = channelOverride[profile.id] { return channel }
+        return try channels.channel(for: transport, pipeline: context.pipeline, profile: profile)
     }
 
     /// The run's report over all the pipeline's decisions, as the run's own status line counts

@@ -1,4 +1,5 @@
 public import DisclosureCore
+public import FrontDatabase
 public import Foundation
 public import PipelineConfig
 import PortalAPI
@@ -25,7 +26,9 @@ public struct ChannelFactory: Sendable {
 
     /// The channel of a transport; nil for the outbox (a clerk uploads). Relative paths are
     /// resolved against the pipeline.
-    public func channel(for transport: Pipeline.Transport, pipeline: Pipeline) throws(CommandFailure) -> (any PortalChannel)? {
+    public func channel(for transport: Pipeline.Transport, pipeline: Pipeline, profile: PortalProfile) throws(CommandFailure)
+        -> (any PortalChannel)?
+    {
         var settings = TransportSettings()
         settings.showsProgress = showsProgress
         settings.onRetry = progress
@@ -53,6 +56,29 @@ public struct ChannelFactory: Sendable {
 
             return try Self.sftp(
                 directory: url, user: user, privateKey: pipeline.resolve(keyFile), knownHosts: pipeline.resolve(knownHosts), settings: settings)
+        case .database(let url, let password):
+            return try database(url: url, password: password, profile: profile, resolve: pipeline.resolve)
+        }
+    }
+
+    /// The 前置库 channel (`gongshi frontdb` too): the password from its variable or 0600 file.
+    public func database(
+        url: String, password: Pipeline.DatabasePassword, profile: PortalProfile, resolve: (String) -> String = { $0 }
+    ) throws(CommandFailure) -> FrontDatabaseChannel {
+        let secret: String
+        switch password {
+        case .environment(let name):
+            guard let value = environment[name], !value.isEmpty else {
+                throw CommandFailure(status: ExitStatus.configuration, code: "credentials-env-unset", message: "环境变量 \(name) 没有设置（前置库密码）")
+            }
+            secret = value
+        case .file(let path):
+            secret = try DatabaseCredentials.password(file: resolve(path))
+        }
+        do {
+            return try FrontDatabaseChannel(address: FrontDatabaseAddress(url: url), password: secret, profile: profile)
+        } catch {
+            throw CommandFailure(status: ExitStatus.configuration, code: "frontdb-config", message: error.message)
         }
     }
 

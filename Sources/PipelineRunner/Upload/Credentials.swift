@@ -29,6 +29,18 @@ public struct Credentials: Sendable {
     }
 
     private static func read(_ path: String) throws(CommandFailure) -> Credentials {
+        let values = try values(path)
+        guard let appKey = values["app_key"], !appKey.isEmpty, let secret = values["secret"], !secret.isEmpty else {
+            throw CommandFailure(
+                status: ExitStatus.configuration, code: "credentials-incomplete", message: "凭据文件 \(path) 应有 app_key= 和 secret= 两行")
+        }
+        return Credentials(appKey: appKey, secret: secret)
+    }
+}
+
+extension Credentials {
+    /// The `key=value` lines of a credentials file, which must be mode 0600 (`#` lines are comments).
+    static func values(_ path: String) throws(CommandFailure) -> [String: String] {
         guard let mode = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue,
             let data = FileManager.default.contents(atPath: path)
         else {
@@ -45,10 +57,16 @@ public struct Credentials: Sendable {
             guard !text.isEmpty, !text.hasPrefix("#"), let equals = text.firstIndex(of: "=") else { continue }
             values[text[..<equals].trimmingCharacters(in: .whitespaces)] = text[text.index(after: equals)...].trimmingCharacters(in: .whitespaces)
         }
-        guard let appKey = values["app_key"], !appKey.isEmpty, let secret = values["secret"], !secret.isEmpty else {
-            throw CommandFailure(
-                status: ExitStatus.configuration, code: "credentials-incomplete", message: "凭据文件 \(path) 应有 app_key= 和 secret= 两行")
+        return values
+    }
+}
+
+/// A database password from a 0600 credentials file (`password=…`), never from the command line.
+public enum DatabaseCredentials {
+    public static func password(file path: String) throws(CommandFailure) -> String {
+        guard let password = try Credentials.values(path)["password"], !password.isEmpty else {
+            throw CommandFailure(status: ExitStatus.configuration, code: "credentials-unreadable", message: "凭据文件 \(path) 中没有 password=…")
         }
-        return Credentials(appKey: appKey, secret: secret)
+        return password
     }
 }

@@ -69,7 +69,7 @@ public struct Withdrawer {
             publisher.delivery = transport == .outbox ? .clerk : .channel
             // Batches left pending by an earlier run (a withdrawal interrupted, say) are settled first.
             if reconciling {
-                let channel = try channelOverride[profile.id] ?? channels.channel(for: transport, pipeline: context.pipeline)
+                let channel = try channelOverride[profile.id] ?? channels.channel(for: transport, pipeline: context.pipeline, profile: profile)
                 for line in try publisher.reconcile(channel: channel, kind: context.schema.id) { transcript.line(line) }
             } else if mine.isEmpty {
                 continue
@@ -78,7 +78,7 @@ public struct Withdrawer {
                 let items = mine.filter { $0.entry.feed == feed }
                 try send(items, feed: feed, reason: reason, asRequest: transport.isAPI, publisher: publisher)
             }
-            if let channel = try channelOverride[profile.id] ?? channels.channel(for: transport, pipeline: context.pipeline) {
+            if let channel = try channelOverride[profile.id] ?? channels.channel(for: transport, pipeline: context.pipeline, profile: profile) {
                 let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript).uploadPending(portal: profile.id, kind: context.schema.id)
                 status = RunOutcome.worse(status, uploaded)
             }
