@@ -19,6 +19,13 @@ public enum IndependentReader {
 
     public static func workbook(_ file: URL) throws -> Sheet { try read(["\(file.path)"]) }
 
+    /// The feed of a payload under an outbox, from its path (`PORTAL/DATE/PORTAL-FEED-YYYYMMDD-BATCH.ext`).
+    public static func feed(ofPayload path: String) -> String {
+        let portal = path.split(separator: "/").first.map(String.init) ?? ""
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return name.dropFirst(portal.count + 1).split(separator: "-").dropLast(2).joined(separator: "-")
+    }
+
     public static func csv(_ file: URL) throws -> Sheet { try read(["--csv", file.path]) }
 
     private static func read(_ arguments: [String]) throws -> Sheet {

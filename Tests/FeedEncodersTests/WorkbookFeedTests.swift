@@ -19,10 +19,7 @@ struct WorkbookFeedTests {
         #expect(result.status == 0, "\(result)")
         var files: [String: URL] = [:]
         for path in try Fixtures.payloads(under: out).keys {
-            // creditchina-henan-zhengzhou-penalty-legal-20261130-<batch>.xlsx → penalty-legal
-            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            let feed = name.dropFirst("creditchina-henan-zhengzhou-".count).split(separator: "-").dropLast(2).joined(separator: "-")
-            files[feed] = out.appendingPathComponent(path)
+            files[IndependentReader.feed(ofPayload: path)] = out.appendingPathComponent(path)
         }
         return (out, files)
     }

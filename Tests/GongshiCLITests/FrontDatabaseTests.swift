@@ -70,6 +70,14 @@ struct FrontDatabaseTests {
             let made = try project.gongshi(["frontdb", "init", project.url])
             #expect(made.status == 0, "\(made)")
         }
+        // The password from a credentials file: refused when others can read it, taken at 0600.
+        let credentials = project.root.appendingPathComponent("frontdb.credentials")
+        try Data("password=\(server.password)\n".utf8).write(to: credentials)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: credentials.path)
+        let open = try project.gongshi(["frontdb", "init", project.url, "--credentials", credentials.path], password: "")
+        #expect(open.status == 78 && open.stderr.contains("[credentials-too-open]"), "\(open)")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: credentials.path)
+        #expect(try project.gongshi(["frontdb", "init", project.url, "--credentials", credentials.path], password: "").status == 0)
         let tables = try server.psql("SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public'", database: project.database)
         #expect(tables == "frxzcf,frxzxk,gongshi_batch,zrrxzcf,zrrxzxk")
         // The penalty tables carry the national codes in the feed's order.

@@ -21,7 +21,7 @@ struct LintCommandTests {
             ["lint", "--today", "2026-11-30"] + Self.pipelines,
             environment: ["GONGSHI_PORTAL_APP_KEY": nil, "GONGSHI_PORTAL_SECRET": nil])
         #expect(result.status == 78, "\(result)")
-        #expect(result.stdout.contains("fazhike-penalties.yaml:14: 错误 [credentials-env-unset] 环境变量 GONGSHI_PORTAL_SECRET 没有设置"), "\(result.stdout)")
+        #expect(result.stdout.contains("fazhike-penalties.yaml:16: 错误 [credentials-env-unset] 环境变量 GONGSHI_PORTAL_SECRET 没有设置"), "\(result.stdout)")
         #expect(result.stdout.contains("警告 [calendar-coverage-ending] 节假日日历只覆盖到 2026-12-31，还有 31 天"), "\(result.stdout)")
         #expect(result.stdout.contains("shenpi-permits.yaml：错误 0 个，警告 1 个"), "\(result.stdout)")
     }
