@@ -63,7 +63,7 @@ public struct FrontTable: Sendable, Equatable {
         name = table
         headers = feed.columns.map(\.header)
         columns = headers.map { $0.lowercased() }
-        for column in columns where !FrontDatabaseSchema.isName(column) || column.hasPrefix("gs_") {
+        for column in columns where !FeedSpec.isSQLName(column) || column.hasPrefix("gs_") {
             throw FrontDatabaseError(message: "feed “\(feed.name)”的列名“\(column)”不能做前置库的列名（小写字母、数字、_；gs_ 开头的留作记账列）", configuration: true)
         }
     }
@@ -75,11 +75,6 @@ public struct FrontTable: Sendable, Equatable {
 /// receipt that makes a batch land exactly once.
 public enum FrontDatabaseSchema {
     public static let batchTable = "gongshi_batch"
-
-    public static func isName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, (0x61...0x7A).contains(first) || first == 0x5F, name.utf8.count <= 63 else { return false }
-        return name.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
-    }
 
     /// The tables of a profile's feeds that name one, and the batch table: one statement each.
     public static func statements(_ profile: PortalProfile) throws(FrontDatabaseError) -> [String] {

@@ -124,7 +124,7 @@ public enum PortalProfileLoader {
             reader.report("profile-bad-value", keys["sheet"], "sheet “\(sheet)”须是 1–31 个字符的工作表名，不能含 [ ] : * ? / \\")
         }
         let table = reader.string(keys["table"], "table")
-        if let table, !isSQLName(table) {
+        if let table, !FeedSpec.isSQLName(table) {
             reader.report("profile-bad-value", keys["table"], "table “\(table)”须是小写字母、数字和 _ 组成的表名")
         }
         var spec = FeedSpec(
@@ -135,12 +135,6 @@ public enum PortalProfileLoader {
             screening: screening, sheet: sheet.map(FeedSpec.sheetName))
         spec.table = table
         return spec
-    }
-
-    /// A table or column name the front database takes unquoted: lower-case ASCII, digits, `_`.
-    static func isSQLName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, (0x61...0x7A).contains(first) || first == 0x5F, name.utf8.count <= 63 else { return false }
-        return name.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
     }
 
     /// `screen: {fields: [违法事实, 备注], style: label}`: the free-text fields screened for every

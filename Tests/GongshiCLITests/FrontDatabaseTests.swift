@@ -88,7 +88,7 @@ struct FrontDatabaseTests {
     }
 
     @Test("a database portal writes every record once and withdraws by deleting its row — exactly once when killed at each step", arguments: [
-        String?.none, "feed-written", "batch-pending", "upload-done", "receipt-recorded",
+        String?.none, "feed-written", "batch-pending", "upload-done", "channel-sent", "receipt-recorded",
     ])
     func exactlyOnce(killAfter: String?) throws {
         let server = try PostgreSQLServer()
@@ -118,11 +118,12 @@ struct FrontDatabaseTests {
         let batches = try #require((try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["batches"] as? [String: Int])
         #expect(batches["pending"] == 0 && batches["published"] == 2, "\(batches)")
 
-        // Withdrawn (the decision revoked): the row is deleted, once, even when killed after the commit.
+        // Withdrawn (the decision revoked): the row is deleted, once, even when killed at the same step
+        // (channel-sent: after the commit, before the receipt).
         let key = "牟城管罚〔2026〕5号"
         let withdraw = ["withdraw", project.pipeline, "--record", key, "--reason", "撤销", "--today", "2026-12-02"]
-        if killAfter == "upload-done" {
-            #expect(try project.gongshi(withdraw, killAfter: "upload-done").signal == SIGKILL)
+        if let killAfter {
+            #expect(try project.gongshi(withdraw, killAfter: killAfter).signal == SIGKILL, "\(killAfter)")
         }
         let withdrawn = try project.gongshi(withdraw)
         #expect(withdrawn.status == 0, "\(withdrawn)")

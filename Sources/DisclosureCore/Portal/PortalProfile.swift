@@ -136,6 +136,13 @@ extension FeedSpec {
 
     /// The front database's key column, and the JSON Lines member that carries it.
     public static let databaseKeyMember = "gs_key"
+
+    /// A table or column name the front database takes unquoted in any SQL dialect: lower-case
+    /// ASCII letters, digits and `_`, starting with a letter or `_`, at most 63 bytes (PostgreSQL's).
+    public static func isSQLName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, (0x61...0x7A).contains(first) || first == 0x5F, name.utf8.count <= 63 else { return false }
+        return name.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
+    }
 }
 
 extension PortalProfile {

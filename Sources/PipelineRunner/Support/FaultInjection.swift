@@ -7,6 +7,8 @@ import Foundation
 /// - `feed-written`: the batch's file is in the staging folder, the ledger knows nothing yet;
 /// - `batch-pending`: the ledger holds the batch as pending, nothing delivered;
 /// - `upload-done`: the file is in the outbox (delivered), the ledger not yet told;
+/// - `channel-sent`: a channel (API, SFTP, 前置库) has taken the batch — for the 前置库, the
+///   transaction is committed — and the ledger has not yet recorded the receipt;
 /// - `receipt-recorded`: the confirmation is committed, nothing printed yet.
 ///
 /// Unset (always, outside tests), this does nothing.

@@ -43,6 +43,7 @@ public struct Uploader {
                 } else {
                     outcome = try channel.send(batch, payload: payload)
                     FaultInjection.reached("upload-done")
+                    FaultInjection.reached("channel-sent")
                 }
             } catch {
                 transcript.error("错误 [\(error.configuration ? "portal-auth" : "portal-unavailable")] 批次 \(batch.id)：\(error.message)")
