@@ -342,8 +342,12 @@ public final class WorksheetReader {
             errors.append(cell.column)
         case "inlineStr", "str":
             ExcelEscapes.unescape(&bytes, from: cell.start)
+        case "d":
+            break  // an ISO 8601 date as written: the date rules read it
         default:
-            break  // a number (or an ISO date, t="d") as written: the Excel-quirk rules read it
+            // A number as Excel shows it (`9.14101E+17`, not the file's `9.14101e+17`): the
+            // Excel-quirk rules then say what Excel did to a code, without a case warning first.
+            for index in cell.start..<bytes.count where bytes[index] == 0x65 { bytes[index] = 0x45 }
         }
     }
 
