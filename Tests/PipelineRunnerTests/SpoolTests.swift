@@ -22,6 +22,19 @@ struct SpoolTests {
         for entry in entries { try spool.append(entry) }
         #expect(Array(try spool.entries()) == entries)
         #expect(spool.count == 4)
+        // Read in small chunks (a merge's runs): the same entries, the long one across many reads.
+        #expect(Array(try spool.entries(chunk: 4 << 10)) == entries)
+        try spool.finishWriting()
+        try spool.append(["after"])
+        #expect(Array(try spool.entries(chunk: 16)) == entries + [["after"]])
+    }
+
+    @Test("the sort's memory budget counts what decoded entries cost: strings stored inline are free, longer ones pay their bytes")
+    func inMemoryCost() {
+        #expect(SpoolSorter.inMemoryCost([]) == 32)
+        #expect(SpoolSorter.inMemoryCost(["short", nil]) == 32 + 2 * 16)
+        let long = String(repeating: "城", count: 10)  // 30 bytes: on the heap
+        #expect(SpoolSorter.inMemoryCost([long]) == 32 + 16 + 30 + 32)
     }
 
     @Test("rollback drops what came after the checkpoint (a file that failed half-way), and appending goes on from there")
