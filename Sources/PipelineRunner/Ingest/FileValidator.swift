@@ -516,12 +516,20 @@ public enum FileValidator {
                 ranges.append(contentsOf: repeatElement(nil, count: max(columns, last + 1)))
                 for cell in row.cells { ranges[cell.column] = cell.range }
                 batch.append(row: row.number, cells: ranges, from: row.bytes)
-                batch.extras.append(row.errorColumns.map { column in
-                    Issue(
-                        "xlsx-error-value", value: row.text(column),
-                        zh: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) 是 Excel 的错误值（公式出错），不是数据",
-                        en: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) holds an Excel error value (a broken formula), not data")
-                })
+                batch.extras.append(
+                    row.errorColumns.map { column in
+                        Issue(
+                            "xlsx-error-value", value: row.text(column),
+                            zh: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) 是 Excel 的错误值（公式出错），不是数据",
+                            en: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) holds an Excel error value (a broken formula), not data")
+                    }
+                        + row.formulaColumns.filter { !row.errorColumns.contains($0) }.map { column in
+                            // The value Excel last computed is what is read; say so, since it may be stale.
+                            Issue(
+                                "xlsx-formula-value", .warning,
+                                zh: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) 是公式，按 Excel 上次计算的结果读取",
+                                en: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) is a formula; the value Excel last computed is read")
+                        })
                 if batch.count >= batchSize {
                     submit(&batch, to: &pipeline, session: &session)
                     sink.records(&session)
