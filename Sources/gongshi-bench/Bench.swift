@@ -60,11 +60,7 @@ struct Bench: ParsableCommand {
                 if xsd { arguments += ["--xsd", "schemas/xsd/administrative-penalty.v2.xsd"] }
             }
             let report = "\(data)/report-\(records)-\(format.rawValue).json"
-            var measurements: [Child.Measured] = []
-            for _ in 0..<max(1, runs) {
-                measurements.append(try Child.run(executable, arguments, stdout: report, workers: workers))
-            }
-            let measured = measurements.sorted { $0.seconds < $1.seconds }[measurements.count / 2]
+            let (measured, measurements) = try Child.median(of: runs) { try Child.run(executable, arguments, stdout: report, workers: workers) }
             let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
             let summary = stats?["stats"] as? [String: Int] ?? [:]
             let seconds = measured.seconds
@@ -81,9 +77,7 @@ struct Bench: ParsableCommand {
                 // when gongshi had it): the figure gongshi's XML path is held against.
                 var lint = ["--stream", "--noout", file]
                 if xsd { lint = ["--stream", "--noout", "--schema", "schemas/xsd/administrative-penalty.v2.xsd", file] }
-                var runsOfLint: [Child.Measured] = []
-                for _ in 0..<max(1, runs) { runsOfLint.append(try Child.run(xmllint, lint, stdout: "/dev/null", workers: nil)) }
-                let median = runsOfLint.sorted { $0.seconds < $1.seconds }[runsOfLint.count / 2]
+                let (median, runsOfLint) = try Child.median(of: runs) { try Child.run(xmllint, lint, stdout: "/dev/null", workers: nil) }
                 print("""
                     xmllint \(lint.dropLast().joined(separator: " ")), same file, median of \(runsOfLint.count) runs
                       exit \(median.status); wall \(String(format: "%.2f", median.seconds)) s; \(Int(Double(records) / median.seconds)) records/s; peak RSS \(median.maxRSSKiB / 1024) MB
@@ -115,13 +109,11 @@ extension Bench {
             }
             var lines = ["\(records) records; gongshi validate --format json, median of 3 runs"]
             for file in [book, csv] {
-                var runs: [Child.Measured] = []
-                for _ in 0..<3 {
-                    runs.append(try Child.run(
+                let (median, _) = try Child.median(of: 3) {
+                    try Child.run(
                         executable, ["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", file], stdout: "/dev/null",
-                        workers: nil))
+                        workers: nil)
                 }
-                let median = runs.sorted { $0.seconds < $1.seconds }[1]
                 let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
                 lines.append(
                     "  \(URL(fileURLWithPath: file).pathExtension) (\(bytes / 1_048_576) MiB): exit \(median.status); wall \(String(format: "%.2f", median.seconds)) s, "
@@ -365,6 +357,13 @@ enum Writer {
 
 /// Runs a child process, measuring wall time, CPU time and peak RSS (wait4).
 enum Child {
+    /// Measures `runs` times (at least once): the run of median wall time, and every run.
+    static func median(of runs: Int, _ measure: () throws -> Measured) throws -> (median: Measured, all: [Measured]) {
+        var all: [Measured] = []
+        for _ in 0..<max(1, runs) { all.append(try measure()) }
+        return (all.sorted { $0.seconds < $1.seconds }[all.count / 2], all)
+    }
+
     struct Measured {
         let status: Int32
         let seconds: Double
