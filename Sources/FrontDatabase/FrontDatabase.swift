@@ -129,9 +129,14 @@ public struct FrontDatabaseChannel: PortalChannel {
     let portal: String
     let tables: [String: FrontTable]
     let withdrawal: PortalProfile.DatabaseWithdrawal
+    /// Seconds to connect, and the most seconds one statement may run (the transport's
+    /// `connect_timeout` and `timeout`): a stuck server ends the call, the batch stays pending.
     let connectTimeout: Double
+    let statementTimeout: Double
 
-    public init(address: FrontDatabaseAddress, password: String, profile: PortalProfile, connectTimeout: Double = 10) throws(FrontDatabaseError) {
+    public init(
+        address: FrontDatabaseAddress, password: String, profile: PortalProfile, connectTimeout: Double = 10, statementTimeout: Double = 120
+    ) throws(FrontDatabaseError) {
         self.address = address
         self.password = password
         portal = profile.id
@@ -140,6 +145,7 @@ public struct FrontDatabaseChannel: PortalChannel {
         self.tables = tables
         withdrawal = profile.databaseWithdrawal
         self.connectTimeout = connectTimeout
+        self.statementTimeout = statementTimeout
     }
 
     public func status(of batch: BatchInfo, payload: [UInt8]?) throws(UploadFailure) -> ChannelOutcome? {
@@ -330,6 +336,7 @@ public struct FrontDatabaseChannel: PortalChannel {
         }
         configuration.options.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
         let settings = configuration
+        let statementTimeout = Int(statementTimeout * 1000)
         let address = self.address
         let logger = Logger(label: "gongshi.frontdb")
         let result = Self.wait {
@@ -340,6 +347,7 @@ public struct FrontDatabaseChannel: PortalChannel {
                 throw Self.failure(error, connecting: address)
             }
             do {
+                try await connection.query(PostgresQuery(unsafeSQL: "SET statement_timeout = \(statementTimeout)"), logger: logger)
                 let value = try await body(connection, logger)
                 try? await connection.close()
                 return value

@@ -30,7 +30,7 @@ public struct Pipeline: Sendable, Equatable {
         /// The 前置库: rows written into the front database's tables (PostgreSQL), one transaction a
         /// batch. `url` names host, port, user and database, never the password, which comes from
         /// an environment variable or a 0600 credentials file (`password=…`).
-        case database(url: String, password: DatabasePassword)
+        case database(url: String, password: DatabasePassword, limits: Limits = Limits())
     }
 
     /// Where a database password is read: an environment variable, or a file of mode 0600.

@@ -100,9 +100,9 @@ public struct PipelineLinter {
                 for path in [keyFile, knownHosts] where !FileManager.default.fileExists(atPath: pipeline.resolve(path)) {
                     error("pipeline-missing-file", portal.line, "文件 \(pipeline.resolve(path)) 不存在")
                 }
-            case .database(_, .environment(let name)):
+            case .database(_, .environment(let name), _):
                 if (environment[name] ?? "").isEmpty { error("credentials-env-unset", portal.line, "环境变量 \(name) 没有设置") }
-            case .database(_, .file(let path)):
+            case .database(_, .file(let path), _):
                 let full = pipeline.resolve(path)
                 if let mode = (try? FileManager.default.attributesOfItem(atPath: full)[.posixPermissions] as? NSNumber)?.intValue {
                     if mode & 0o077 != 0 { error("credentials-too-open", portal.line, "凭据文件 \(full) 的权限为 \(String(mode, radix: 8))，应为 0600") }

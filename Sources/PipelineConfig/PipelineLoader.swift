@@ -183,13 +183,14 @@ public enum PipelineLoader {
                 return nil
             }
             if let file = reader.string(transport["credentials_file"], "credentials_file") {
-                return Pipeline.Portal(profile: profile, transport: .database(url: url, password: .file(file)), line: line)
+                return Pipeline.Portal(profile: profile, transport: .database(url: url, password: .file(file), limits: parseLimits(transport, &reader)), line: line)
             }
             guard let variable = reader.string(transport["password_env"], "password_env") else {
                 reader.report("pipeline-missing-key", transportNode ?? node, "transport kind database 须有 password_env（环境变量名）或 credentials_file（0600 文件，password=…）")
                 return nil
             }
-            return Pipeline.Portal(profile: profile, transport: .database(url: url, password: .environment(variable)), line: line)
+            return Pipeline.Portal(
+                profile: profile, transport: .database(url: url, password: .environment(variable), limits: parseLimits(transport, &reader)), line: line)
         default:
             reader.report("pipeline-bad-value", transport["kind"], "transport kind 应为 outbox、api、sftp 或 database")
             return nil

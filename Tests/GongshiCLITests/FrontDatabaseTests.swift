@@ -132,6 +132,29 @@ struct FrontDatabaseTests {
         #expect(try project.count("SELECT count(*) FROM gongshi_batch WHERE operation = 'withdraw'") == 1)
     }
 
+    @Test("the 前置库 unreachable: the run stops with 69, its batches pending; once it is back, the next run writes them once")
+    func unreachable() throws {
+        let server = try PostgreSQLServer()
+        defer { server.stop() }
+        let project = try Project(server, database: "down_test")
+        defer { try? FileManager.default.removeItem(at: project.root) }
+        #expect(try project.gongshi(["frontdb", "init", project.url]).status == 0)
+        let real = try String(contentsOfFile: project.pipeline, encoding: .utf8)
+        let nobody = try freeLoopbackPort()  // nothing listens there
+        try real.replacingOccurrences(of: ":\(server.port)/", with: ":\(nobody)/")
+            .replacingOccurrences(of: "password_env:", with: "connect_timeout: 2, password_env:")
+            .write(toFile: project.pipeline, atomically: true, encoding: .utf8)
+        let down = try project.run("2026-11-30")
+        #expect(down.status == 69 && down.stderr.contains("[portal-unavailable]") && down.stderr.contains("前置库"), "\(down)")
+        #expect(!down.stderr.contains(server.password))
+        #expect(try project.count("SELECT count(*) FROM gongshi_batch") == 0)
+        try real.write(toFile: project.pipeline, atomically: true, encoding: .utf8)
+        let back = try project.run("2026-12-01")
+        #expect([0, 75].contains(back.status), "\(back)")
+        #expect(try project.count("SELECT count(*) FROM frxzcf") == 13 && project.count("SELECT count(*) FROM zrrxzcf") == 4)
+        #expect(try project.count("SELECT count(*) FROM gongshi_batch") == 2)
+    }
+
     @Test("frontdb_withdrawal: flag keeps a withdrawn row with gs_status 0")
     func flag() throws {
         let server = try PostgreSQLServer()

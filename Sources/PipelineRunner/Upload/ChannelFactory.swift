@@ -56,14 +56,15 @@ public struct ChannelFactory: Sendable {
 
             return try Self.sftp(
                 directory: url, user: user, privateKey: pipeline.resolve(keyFile), knownHosts: pipeline.resolve(knownHosts), settings: settings)
-        case .database(let url, let password):
-            return try database(url: url, password: password, profile: profile, resolve: pipeline.resolve)
+        case .database(let url, let password, let limits):
+            return try database(url: url, password: password, profile: profile, limits: limits, resolve: pipeline.resolve)
         }
     }
 
     /// The 前置库 channel (`gongshi frontdb` too): the password from its variable or 0600 file.
     public func database(
-        url: String, password: Pipeline.DatabasePassword, profile: PortalProfile, resolve: (String) -> String = { $0 }
+        url: String, password: Pipeline.DatabasePassword, profile: PortalProfile, limits: Pipeline.Limits = Pipeline.Limits(),
+        resolve: (String) -> String = { $0 }
     ) throws(CommandFailure) -> FrontDatabaseChannel {
         let secret: String
         switch password {
@@ -76,7 +77,9 @@ public struct ChannelFactory: Sendable {
             secret = try DatabaseCredentials.password(file: resolve(path))
         }
         do {
-            return try FrontDatabaseChannel(address: FrontDatabaseAddress(url: url), password: secret, profile: profile)
+            return try FrontDatabaseChannel(
+                address: FrontDatabaseAddress(url: url), password: secret, profile: profile, connectTimeout: limits.connectTimeout,
+                statementTimeout: limits.timeout)
         } catch {
             throw CommandFailure(status: ExitStatus.configuration, code: "frontdb-config", message: error.message)
         }
