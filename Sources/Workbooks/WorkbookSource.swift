@@ -289,8 +289,8 @@ final class FileSource {
 
 /// The shared-string table on disk: the strings back to back in one unlinked file, their end
 /// offsets in another. Memory holds the first strings (where Excel puts the values repeated
-/// most, as it numbers strings by first use) and one window of each file: bounded, whatever the
-/// table's size. Rows use strings near each other in the table, so a window serves most lookups.
+/// most, as it numbers strings by first use; at most 2,048 of them and 1 MiB) and one window of
+/// each file: bounded, whatever the table's size. Rows use strings near each other in the table, so a window serves most lookups.
 final class SharedStringTable {
     private let data = TemporaryFile.make()
     private let ends = TemporaryFile.make()
@@ -301,6 +301,8 @@ final class SharedStringTable {
     /// The first strings, in memory.
     private var hot: [[UInt8]] = []
     static let hotCount = 2048
+    static let hotBytesLimit = 1 << 20
+    private var hotBytes = 0
     static let endWindow = 8192
     static let dataWindow = 1 << 20
     /// The windows: a stretch of each file, read once and reused (no allocation per miss).
@@ -317,7 +319,12 @@ final class SharedStringTable {
     }
 
     func append(_ string: borrowing [UInt8]) {
-        if count < Self.hotCount { hot.append(copy string) }
+        // The first strings, as long as they are few and small: a table of long strings (up to
+        // 1 MiB each) must not fill memory through its head.
+        if hot.count == count, count < Self.hotCount, hotBytes + string.count <= Self.hotBytesLimit {
+            hot.append(copy string)
+            hotBytes += string.count
+        }
         dataBuffer += string
         written += UInt64(string.count)
         endBuffer.append(written)

@@ -55,6 +55,45 @@ struct WorkbookSourceTests {
             == "\(Fixtures.url("validate/penalty/workbook-invalid.xlsx").path):2: 行政处罚决定书文号（处罚!N2）: 必填项为空 [required-missing]")
     }
 
+    @Test("a large shared-string table (read from disk, forward and back) gives exactly the feeds the same records give as CSV")
+    func largeTable() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-sst-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // 3,000 records: each 文号 and 违法事实 new (the table grows past what stays in memory, about
+        // 3 MB), the names repeating every 1,000 records (strings looked up again from far back).
+        let lines = try Fixtures.text("validate/penalty/valid.csv").split(whereSeparator: \.isNewline)  // CRLF: one Character
+        let header = String(lines[0])
+        let template = String(lines[1]).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let columns = header.split(separator: ",").map(String.init)
+        let name = try #require(columns.firstIndex(of: "行政相对人名称"))
+        let number = try #require(columns.firstIndex(of: "行政处罚决定书文号"))
+        let facts = try #require(columns.firstIndex(of: "违法事实"))
+        var csv = header + "\n"
+        for index in 0..<3_000 {
+            var cells = template
+            cells[name] = "郑州某某商贸有限公司\(index % 1_000)"
+            cells[number] = "牟城管罚〔2026〕\(10_000 + index)号"
+            // Long and new each time: the table's bytes pass its 1 MiB window several times.
+            cells[facts] = "擅自占用城市道路店外经营（第 \(index) 次巡查发现）" + String(repeating: "现场堆放货物影响通行。", count: 40)
+            csv += cells.joined(separator: ",") + "\n"
+        }
+        let table = folder.appendingPathComponent("many.csv")
+        try csv.write(to: table, atomically: true, encoding: .utf8)
+        let book = folder.appendingPathComponent("many.xlsx")
+        try runTool("/usr/bin/python3", [Fixtures.root.appendingPathComponent("benchmarks/make_workbook.py").path, table.path, book.path])
+        var payloads: [[String: Data]] = []
+        for (file, out) in [(table, "from-csv"), (book, "from-xlsx")] {
+            let result = try GongshiProcess.run([
+                "feed", "--portal", "creditchina-henan-zhengzhou", "--kind", "penalty", "--out", folder.appendingPathComponent(out).path,
+                "--today", "2026-11-30", file.path,
+            ])
+            #expect(result.status == 0, "\(result)")
+            payloads.append(try Fixtures.payloads(under: folder.appendingPathComponent(out)))
+        }
+        #expect(payloads[0].count == 1 && payloads[0] == payloads[1])  // the same batch ids, the same bytes
+    }
+
     @Test("a pipeline reads a workbook source (sheet: 数据) and publishes from it; a workbook refused whole still has its decisions tracked")
     func pipeline() throws {
         let project = try OutboxProject(
