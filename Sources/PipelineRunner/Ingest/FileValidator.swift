@@ -9,7 +9,7 @@ public import WorkingDayCalendar
 /// `gongshi validate`. One broken file fails on its own; the others go through.
 ///
 /// ```
-///   file ──read 4 MiB──▶ CSVScanner ──records──▶ batches of 2,048 ──▶ workers: RecordEvaluator
+///   file ──read 4 MiB──▶ CSVScanner ──records──▶ batches of 1,024 ──▶ workers: RecordEvaluator
 ///                        (this thread)                                (one per core besides this one)
 ///                                                                          │ outcomes, in order
 ///                              ValidationSession.merge ◀───────────────────┘ (this thread:
@@ -19,7 +19,11 @@ public enum FileValidator {
     /// Bytes read at a time; memory stays bounded by this, the batches in flight and the longest
     /// row, not the file size.
     static let chunkSize = 4 << 20
-    static let batchSize = 2048
+    /// Records per batch handed to a checking thread. Up to six batches wait to be merged, each
+    /// with its records' bytes and decoded values: measured on a million-record run, 2,048 held
+    /// the peak at 119 MB and 1,024 at 108 MB; validation of 200,000 records took 0.64–0.71 s
+    /// against 0.67–0.73 s.
+    static let batchSize = 1024
 
     /// Checking threads besides the reading one: `GONGSHI_WORKERS` if set (0: check on the reading
     /// thread), else one per core besides the reading thread's. Measured on the 2-core machine: the
