@@ -472,6 +472,7 @@ public enum FileValidator {
     private static func readWorkbook(
         _ path: String, into session: inout ValidationSession, workers: Int, options: InputOptions, sink: IssueSink
     ) {
+        // A missing or unreadable file fails as it does for CSV and XML; the zip is opened below.
         guard let file = open(path, failing: &session) else { return }
         try? file.close()
         var pipeline = workers > 0 ? ParallelEvaluation(workers: workers) : nil
