@@ -50,6 +50,14 @@ struct WorksheetReaderTests {
         #expect(rows[2].cells.isEmpty)
     }
 
+    @Test("a shared string is taken as the table gives it (already unescaped): a literal _x0041_ stays as written")
+    func sharedStringNotUnescapedTwice() throws {
+        let reader = Self.reader(
+            "<worksheet \(Self.main)><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row></sheetData></worksheet>",
+            strings: ["a_x0041_"])
+        #expect(try reader.next()?.strings == ["a_x0041_"])
+    }
+
     @Test("cells without references follow the previous one; rows without a number follow the previous row")
     func implicitReferences() throws {
         let rows = try Self.rows("<worksheet \(Self.main)><sheetData><row><c t=\"inlineStr\"><is><t>a</t></is></c><c t=\"inlineStr\"><is><t>b</t></is></c></row><row><c><v>1</v></c></row></sheetData></worksheet>")

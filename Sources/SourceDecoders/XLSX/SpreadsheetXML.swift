@@ -212,7 +212,8 @@ public final class WorksheetReader {
     private var done = false
 
     /// - Parameters:
-    ///   - sharedString: appends shared string `index` to the bytes; false when there is none.
+    ///   - sharedString: appends shared string `index` (as ``SharedStringsReader`` gives it:
+    ///     Excel's escapes already undone) to the bytes; false when there is none.
     ///   - read: the sheet's XML, as ``XMLRecordReader``'s `read`.
     public init(sharedString: @escaping (Int, inout [UInt8]) -> Bool, read: @escaping (UnsafeMutableRawBufferPointer) -> Int) {
         self.sharedString = sharedString
@@ -333,7 +334,8 @@ public final class WorksheetReader {
             guard valid, digits > 0, sharedString(index, &bytes) else {
                 throw WorksheetError.missingSharedString(line: stream.line, index: valid && digits > 0 ? index : -1)
             }
-            ExcelEscapes.unescape(&bytes, from: cell.start)
+            // The table's strings were unescaped once as it was read: not again here, or a
+            // literal `_x0041_` written as `_x005F_x0041_` would come out as `A`.
         case "b":
             let value = bytes[cell.start...].elementsEqual("1".utf8)
             bytes.removeSubrange(cell.start...)
