@@ -54,6 +54,8 @@ public struct FrontTable: Sendable, Equatable {
     public let columns: [String]
     /// The feed's headers, as they appear in its JSON Lines rows.
     public let headers: [String]
+    /// The statement that writes one row (key, columns, batch, position, operation), made once.
+    let upsert: String
 
     public init(feed: FeedSpec) throws(FrontDatabaseError) {
         guard let table = feed.table else {
@@ -66,6 +68,11 @@ public struct FrontTable: Sendable, Equatable {
         for column in columns where !FeedSpec.isSQLName(column) || column.hasPrefix("gs_") {
             throw FrontDatabaseError(message: "feed “\(feed.name)”的列名“\(column)”不能做前置库的列名（小写字母、数字、_；gs_ 开头的留作记账列）", configuration: true)
         }
+        let names = ["gs_key"] + columns + ["gs_batch_id", "gs_position", "gs_operation", "gs_status", "gs_written_at"]
+        let placeholders = (1...(columns.count + 4)).map { "$\($0)" } + ["1", "now()"]
+        let updates = names.dropFirst().map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        upsert = "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\(placeholders.joined(separator: ", "))) "
+            + "ON CONFLICT (gs_key) DO UPDATE SET \(updates)"
     }
 }
 
@@ -191,16 +198,19 @@ public struct FrontDatabaseChannel: PortalChannel {
                 binds.append(table.name)
                 binds.append(operation.rawValue)
                 binds.append(plan.count)
-                try await connection.query(
+                let rows = try await connection.query(
                     PostgresQuery(
-                        unsafeSQL: "INSERT INTO \(FrontDatabaseSchema.batchTable) (batch_id, portal, feed, table_name, operation, records) VALUES ($1, $2, $3, $4, $5, $6)",
+                        unsafeSQL: "INSERT INTO \(FrontDatabaseSchema.batchTable) (batch_id, portal, feed, table_name, operation, records) "
+                            + "VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(Self.committedAt)",
                         binds: binds), logger: logger)
+                var at = ""
+                for try await (time) in rows.decode(String.self) { at = time }
                 try await connection.query("COMMIT", logger: logger)
+                return Self.receipt(table: table.name, batch: id, records: plan.count, at: at)
             } catch {
                 try? await connection.query("ROLLBACK", logger: logger)
                 throw error
             }
-            return try await Self.committed(id, on: connection, logger: logger) ?? .received(rejected: [:], receipt: "前置库 \(table.name)：批次 \(id) 已提交")
         }
     }
 
@@ -278,7 +288,6 @@ public struct FrontDatabaseChannel: PortalChannel {
         _ row: [String?], position: Int, batch: String, operation: BatchOperation, table: FrontTable, on connection: PostgresConnection,
         logger: Logger
     ) async throws {
-        let names = ["gs_key"] + table.columns + ["gs_batch_id", "gs_position", "gs_operation", "gs_status", "gs_written_at"]
         var binds = PostgresBindings()
         for value in row {
             if let value { binds.append(value) } else { binds.appendNull() }
@@ -286,11 +295,7 @@ public struct FrontDatabaseChannel: PortalChannel {
         binds.append(batch)
         binds.append(position)
         binds.append(operation.rawValue)
-        let placeholders = (1...(row.count + 3)).map { "$\($0)" } + ["1", "now()"]
-        let updates = names.dropFirst().map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
-        let sql = "INSERT INTO \(table.name) (\(names.joined(separator: ", "))) VALUES (\(placeholders.joined(separator: ", "))) "
-            + "ON CONFLICT (gs_key) DO UPDATE SET \(updates)"
-        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: table.upsert, binds: binds), logger: logger)
     }
 
     static func withdraw(
@@ -312,12 +317,21 @@ public struct FrontDatabaseChannel: PortalChannel {
         binds.append(batch)
         let rows = try await connection.query(
             PostgresQuery(
-                unsafeSQL: "SELECT table_name, records, to_char(committed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') FROM \(FrontDatabaseSchema.batchTable) WHERE batch_id = $1",
+                unsafeSQL: "SELECT table_name, records, \(committedAt) FROM \(FrontDatabaseSchema.batchTable) WHERE batch_id = $1",
                 binds: binds), logger: logger)
         for try await (table, records, at) in rows.decode((String, Int, String).self) {
-            return .received(rejected: [:], receipt: "前置库 \(table)：批次 \(batch) 已于 \(at) 提交 \(records) 条")
+            return receipt(table: table, batch: batch, records: records, at: at)
         }
         return nil
+    }
+
+    /// When a batch was committed, in Beijing time, as its receipt says.
+    static let committedAt = "to_char(committed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
+
+    /// The receipt of a committed batch: the same text whether the commit is answered at once or
+    /// found by a later run.
+    static func receipt(table: String, batch: String, records: Int, at: String) -> ChannelOutcome {
+        .received(rejected: [:], receipt: "前置库 \(table)：批次 \(batch) 已于 \(at) 提交 \(records) 条")
     }
 
     // MARK: - The connection
