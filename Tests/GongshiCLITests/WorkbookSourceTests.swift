@@ -32,6 +32,24 @@ struct WorkbookSourceTests {
         #expect(stats["failedFiles"] == 1 && stats["records"] == 0)
     }
 
+    @Test("a name from a hostile archive is echoed cut short: the message stays bounded")
+    func longEntryName() throws {
+        let book = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-long-\(UUID().uuidString).xlsx")
+        defer { try? FileManager.default.removeItem(at: book) }
+        let script = """
+            import shutil, sys, zipfile
+            shutil.copy(sys.argv[1], sys.argv[2])
+            with zipfile.ZipFile(sys.argv[2], "a", zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr("xl/media/" + "长" * 3000 + ".bin", b"\\0" * (16 << 20))
+            """
+        try runTool("/usr/bin/python3", ["-c", script, Fixtures.url("xlsx/two-sheets.xlsx").path, book.path])
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", book.path])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let problem = try #require(Self.problems(report).first)
+        #expect(problem["type"] as? String == "xlsx-too-large")
+        #expect((problem["message"] as? String ?? "").count < 400, "\(problem)")
+    }
+
     @Test("the first sheet by default, another by --sheet")
     func sheets() throws {
         let first = try Self.validate("xlsx/two-sheets.xlsx")

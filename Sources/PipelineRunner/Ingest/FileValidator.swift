@@ -572,12 +572,14 @@ public enum FileValidator {
     }
 
     private static func issue(for error: WorkbookError) -> Issue {
+        // Entry and sheet names come from the file: each echoed at most ~200 characters, and at most
+        // ten sheet names listed, so that a hostile archive cannot make the message long.
         let (type, zh, en): (String, String, String)
-        switch error {
+        switch error.echoingNamesBounded {
         case .notAWorkbook(let reason):
             (type, zh, en) = ("xlsx-not-a-workbook", "不是可读的 Excel 工作簿：\(reason)", "not a readable Excel workbook")
         case .unsafeEntryName(let name):
-            (type, zh, en) = ("xlsx-unsafe-entry", "压缩包里有越出目录的条目名“\(Issue.echo(name))”，疑为恶意文件，拒绝读取", "an entry name climbs out of the archive (\(Issue.echo(name))): refused as hostile")
+            (type, zh, en) = ("xlsx-unsafe-entry", "压缩包里有越出目录的条目名“\(name)”，疑为恶意文件，拒绝读取", "an entry name climbs out of the archive (\(name)): refused as hostile")
         case .tooLarge(let entry, let bytes, let limit):
             (type, zh, en) = ("xlsx-too-large", "条目 \(entry) 解压后 \(bytes) 字节，超过上限 \(limit) 字节（或压缩比异常），疑为压缩炸弹，拒绝读取", "entry \(entry) inflates to \(bytes) bytes, over the limit of \(limit) (or an abnormal ratio): refused as a zip bomb")
         case .tooManyEntries(let count, let limit):
@@ -585,9 +587,9 @@ public enum FileValidator {
         case .corrupt(let entry):
             (type, zh, en) = ("xlsx-corrupt", "条目 \(entry) 已损坏（校验和不符或无法解压）", "entry \(entry) is corrupt (checksum or inflate failure)")
         case .noSuchSheet(let name, let available):
-            (type, zh, en) = ("xlsx-no-such-sheet", "工作簿里没有工作表“\(Issue.echo(name))”；有：\(available.map(Issue.echo).joined(separator: "、"))", "no sheet “\(Issue.echo(name))” in the workbook")
+            (type, zh, en) = ("xlsx-no-such-sheet", "工作簿里没有工作表“\(name)”；有：\(available.prefix(10).joined(separator: "、"))\(available.count > 10 ? " 等 \(available.count) 个" : "")", "no sheet “\(name)” in the workbook")
         case .externalSheet(let name):
-            (type, zh, en) = ("xlsx-external-sheet", "工作表“\(Issue.echo(name))”指向文件以外的位置（外部链接），不读取", "the sheet “\(Issue.echo(name))” points outside the file (an external link): not followed")
+            (type, zh, en) = ("xlsx-external-sheet", "工作表“\(name)”指向文件以外的位置（外部链接），不读取", "the sheet “\(name)” points outside the file (an external link): not followed")
         case .part(let entry, .xml(let xml)):
             let inner = issue(for: xml)
             var wrapped = Issue(inner.type, zh: "\(entry)：\(inner.message.zh)", en: "\(entry): \(inner.message.en)")
@@ -691,5 +693,21 @@ private final class BufferedSource {
         buffer.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<(start + count)])) }
         start += count
         return count
+    }
+}
+
+extension WorkbookError {
+    /// The same error with every name from the file (entries, sheets) cut as ``Issue/echo(_:)``
+    /// cuts an echoed value.
+    var echoingNamesBounded: WorkbookError {
+        switch self {
+        case .notAWorkbook, .tooManyEntries: self
+        case .unsafeEntryName(let name): .unsafeEntryName(Issue.echo(name))
+        case .tooLarge(let entry, let bytes, let limit): .tooLarge(entry: Issue.echo(entry), bytes: bytes, limit: limit)
+        case .corrupt(let entry): .corrupt(entry: Issue.echo(entry))
+        case .noSuchSheet(let name, let available): .noSuchSheet(Issue.echo(name), available: available.map(Issue.echo))
+        case .externalSheet(let name): .externalSheet(Issue.echo(name))
+        case .part(let entry, let error): .part(entry: Issue.echo(entry), error)
+        }
     }
 }
