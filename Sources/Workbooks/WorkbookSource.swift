@@ -56,7 +56,7 @@ public final class WorkbookSource {
 
     private let sheetFile: Int32
     private let strings: SharedStringTable?
-    private var reader: WorksheetReader!
+    private let reader: WorksheetReader
     private let sheetPart: String
 
     public init(path: String, sheet requested: String?, limits: Limits = Limits()) throws(WorkbookError) {

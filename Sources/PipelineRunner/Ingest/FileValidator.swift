@@ -366,6 +366,19 @@ public enum FileValidator {
         var averageRecordBytes: Int { rows.isEmpty ? 1 : max(1, bytes.count / rows.count) }
     }
 
+    /// A full batch of a record-by-record reader (XML, workbook) handed on, and its problems with it.
+    private static func submit(_ batch: inout Batch, to pipeline: inout ParallelEvaluation?, session: inout ValidationSession, sink: IssueSink) {
+        submit(&batch, to: &pipeline, session: &session)
+        sink.records(&session)
+    }
+
+    /// The last batch handed on, every batch in flight merged, their problems passed on.
+    private static func finish(_ batch: inout Batch, pipeline: inout ParallelEvaluation?, session: inout ValidationSession, sink: IssueSink) {
+        submit(&batch, to: &pipeline, session: &session)
+        pipeline?.drain(into: &session)
+        sink.records(&session)
+    }
+
     /// Hands a batch to the workers, or (with one worker) evaluates it here; empties it.
     ///
     /// - Parameter checkUTF8: the workers check that each record is UTF-8 (the scanner did not).
@@ -447,14 +460,9 @@ public enum FileValidator {
                 }
                 batch.append(row: record.line, cells: firstRange, from: record.bytes)
                 batch.extras.append(extra)
-                if batch.count >= batchSize {
-                    submit(&batch, to: &pipeline, session: &session)
-                    sink.records(&session)
-                }
+                if batch.count >= batchSize { submit(&batch, to: &pipeline, session: &session, sink: sink) }
             }
-            submit(&batch, to: &pipeline, session: &session)
-            pipeline?.drain(into: &session)
-            sink.records(&session)
+            finish(&batch, pipeline: &pipeline, session: &session, sink: sink)
         } catch let error as XMLReadError {
             pipeline?.drain(into: &session)
             session.failFile(issue(for: error))
@@ -535,14 +543,9 @@ public enum FileValidator {
                                 zh: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) 是公式，按 Excel 上次计算的结果读取",
                                 en: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) is a formula; the value Excel last computed is read")
                         })
-                if batch.count >= batchSize {
-                    submit(&batch, to: &pipeline, session: &session)
-                    sink.records(&session)
-                }
+                if batch.count >= batchSize { submit(&batch, to: &pipeline, session: &session, sink: sink) }
             }
-            submit(&batch, to: &pipeline, session: &session)
-            pipeline?.drain(into: &session)
-            sink.records(&session)
+            finish(&batch, pipeline: &pipeline, session: &session, sink: sink)
         } catch {
             pipeline?.drain(into: &session)
             session.failFile(issue(for: error))
