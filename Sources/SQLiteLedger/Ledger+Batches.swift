@@ -27,7 +27,11 @@ extension Ledger {
                     WHERE publication.status = 'failed'
                     """ : ""))
             for (offset, publication) in publications.enumerated() {
-                let already = LedgerError.database("publication of \(publication.key) on \(batch.portal)/\(batch.feed) is already recorded")
+                // Made only when needed (it was made for every row), and naming the decision by its
+                // number: a natural person's key also holds the name.
+                var already: LedgerError {
+                    .database("publication of \(DecisionKey.number(publication.key)) on \(batch.portal)/\(batch.feed) is already recorded")
+                }
                 do {
                     try insert.execute(arguments: [
                         batch.portal, batch.feed, batch.kind, publication.key, publication.contentSHA256,

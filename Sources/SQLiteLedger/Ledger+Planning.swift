@@ -35,7 +35,7 @@ extension Ledger {
         -> [String: CurrentPublication]
     {
         guard !keys.isEmpty else { return [:] }
-        return try read { db in
+        return try readForPlanning { db in
             let marks = Array(repeating: "?", count: keys.count).joined(separator: ", ")
             let rows = try Row.fetchAll(
                 db,

@@ -12,13 +12,19 @@ internal import GRDB
 public final class Ledger: Sendable {
     public let path: String
     private let queue: DatabaseQueue
+    /// A second, read-only connection for the planner's questions, so that they need not wait
+    /// for the batch being recorded on the first (a run records one batch while it plans the
+    /// next). SQLite lets it read what is committed while the other connection writes. Nil for a
+    /// ledger opened for reading only.
+    private let planningQueue: DatabaseQueue?
     /// Opened for reading after a writer had stopped in the middle of a transaction: its hot
     /// journal was rolled back first (what it had not committed is gone; nothing committed is).
     public let recoveredJournal: Bool
 
-    private init(path: String, queue: DatabaseQueue, recoveredJournal: Bool = false) {
+    private init(path: String, queue: DatabaseQueue, planningQueue: DatabaseQueue? = nil, recoveredJournal: Bool = false) {
         self.path = path
         self.queue = queue
+        self.planningQueue = planningQueue
         self.recoveredJournal = recoveredJournal
     }
 
@@ -32,9 +38,9 @@ public final class Ledger: Sendable {
         } else if errno != EEXIST {
             throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
         }
-        let ledger = try connect(path: path, readonly: false)
-        try ledger.migrate()
-        return ledger
+        let writer = try connect(path: path, readonly: false)
+        try writer.migrate()
+        return Ledger(path: path, queue: writer.queue, planningQueue: try connect(path: path, readonly: true).queue)
     }
 
     /// Opens an existing ledger read-only (status, history, 信用核查). A ledger that lacks a
@@ -78,6 +84,7 @@ public final class Ledger: Sendable {
         configuration.foreignKeysEnabled = true
         // A reader that meets a writer's transaction waits for it instead of failing.
         configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -16384") }
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             return Ledger(path: path, queue: queue)
@@ -118,6 +125,18 @@ public final class Ledger: Sendable {
     func read<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
         do {
             return try queue.read(body)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw .database(Self.describe(error))
+        }
+    }
+
+    /// A read on the planning connection (the main one when there is none).
+    func readForPlanning<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+        guard let planningQueue else { return try read(body) }
+        do {
+            return try planningQueue.read(body)
         } catch let error as LedgerError {
             throw error
         } catch {

@@ -63,7 +63,14 @@ struct StderrLogHandler: LogHandler {
 /// The process's logger.
 enum Log {
     static let logger: Logger = {
-        LoggingSystem.bootstrap { _ in StderrLogHandler() }
+        // GONGSHI_LOG_LEVEL=debug adds the debug lines (the time of each stage of a run); an
+        // unknown value keeps the default, info.
+        let level = ProcessInfo.processInfo.environment["GONGSHI_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        LoggingSystem.bootstrap { _ in
+            var handler = StderrLogHandler()
+            handler.logLevel = level
+            return handler
+        }
         return Logger(label: "gongshi")
     }()
 }

@@ -6,7 +6,7 @@ public import WorkingDayCalendar
 
 /// One batch of one feed as a file, with its manifest. The batch id is derived from the content
 /// (portal, feed, operation, payload), so the same records always make the same batch.
-public struct FeedBatchFile {
+public struct FeedBatchFile: Sendable {
     public let id: String
     public let operation: BatchOperation
     public let fileName: String

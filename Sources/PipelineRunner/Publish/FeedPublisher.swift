@@ -26,7 +26,7 @@ public import WorkingDayCalendar
 /// Before anything new, ``reconcile()`` settles every pending batch of the portal left by an
 /// earlier run: a receipt dropped in is recorded, staged bytes are delivered under the same
 /// batch id, and a batch whose bytes are gone is marked failed so its records are planned again.
-public struct FeedPublisher {
+public struct FeedPublisher: Sendable {
     let ledger: any PublicationLedger
     let run: Int64
     let outbox: URL
@@ -120,7 +120,7 @@ public struct FeedPublisher {
     ) throws -> FeedCounts {
         try PublicationPlanner.walk(
             try feed.sortedRows(), republishing: republishing, today: today.description,
-            hash: { Digest.sha256Hex(values: [feed.feed.name] + $0.cells) },
+            hash: { Digest.sha256Hex(feed.feed.name, values: $0.cells) },
             known: { keys throws(CommandFailure) in
                 guard let ledger else { return [:] }
                 return try CommandFailure.ledger { () throws(LedgerError) in
@@ -138,37 +138,70 @@ public struct FeedPublisher {
     /// is full; returns the counts and prints a line per batch.
     public func publish(_ spooled: SpooledFeed, schema: PublicationSchema, republishing: Bool = false) throws -> FeedCounts {
         let feed = spooled.feed
-        var batcher = Batcher<PlannedRow>(limit: feed.batchLimit) { operation, part, batch in
-            try send(
+        // A full batch is sent (encoded, staged, recorded, delivered) on a second thread while this
+        // one sorts and decides the next batch's rows: the two halves of the work take about the
+        // same time. Batches are still sent one at a time and in order; a decision never depends on
+        // an earlier batch of the same walk (its keys are the walk's own, each once).
+        let sender = InOrderWorker(label: "gongshi.send")
+        // The batch's file is encoded here, the rest is the sender's: so the halves are about even.
+        var batcher = Batcher<PlannedRow>(limit: feed.batchLimit) { [self] operation, part, batch in
+            let prepared = try prepare(
                 batch.map(\.row), hashes: batch.map(\.hash), previous: batch.map(\.previous), feed: feed, schema: schema, part: part,
                 operation: operation)
+            try sender.submit { try send(prepared) }
         }
-        let counts = try Self.plan(spooled, ledger: ledger, republishing: republishing, today: today) { try batcher.add($0, $1) }
-        try batcher.finish()
+        let counts: FeedCounts
+        do {
+            counts = try Self.plan(spooled, ledger: ledger, republishing: republishing, today: today) { try batcher.add($0, $1) }
+            try batcher.finish()
+        } catch {
+            try? sender.finish()  // what was handed on ends before the failure is told
+            throw error
+        }
+        try sender.finish()
         return counts
     }
 
-    /// One batch through the steps: stage, pending, deliver, delivered.
-    private func send(
+    /// A batch ready to send: its file and the publications to record.
+    private struct PreparedBatch: Sendable {
+        let file: FeedBatchFile
+        let publications: [NewPublication]
+        let feed: FeedSpec
+        let kind: String
+        let operation: BatchOperation
+    }
+
+    /// A batch's file, encoded, and its publications.
+    private func prepare(
         _ rows: [FeedPlan.Row], hashes: [String], previous: [String?], feed: FeedSpec, schema: PublicationSchema, part: Int,
         operation: BatchOperation
-    ) throws {
+    ) throws -> PreparedBatch {
         let file = try FeedBatchFile(
             profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today, operation: operation)
+        var due = Deadlines.Memo(deadlines)
+        let publications = zip(rows, zip(hashes, previous)).map { row, hashes in
+            NewPublication(
+                key: row.key, contentSHA256: hashes.0, previousSHA256: hashes.1, decisionDate: Deadlines.isoDate(row.decisionDate),
+                dueOn: due.dueDate(row.decisionDate), subjectCode: row.subjectCode, subjectName: row.subjectName,
+                schemaVersion: schema.version, profileVersion: profile.version)
+        }
+        return PreparedBatch(file: file, publications: publications, feed: feed, kind: schema.id, operation: operation)
+    }
+
+    /// One batch through the steps: stage, pending, deliver, delivered.
+    private func send(_ prepared: PreparedBatch) throws {
+        let (file, feed, operation) = (prepared.file, prepared.feed, prepared.operation)
         let final = try stageRecordDeliver(id: file.id, fileName: file.fileName, payload: file.payload, manifest: file.manifest) { final in
-            let publications = zip(rows, zip(hashes, previous)).map { row, hashes in
-                NewPublication(
-                    key: row.key, contentSHA256: hashes.0, previousSHA256: hashes.1, decisionDate: Deadlines.isoDate(row.decisionDate),
-                    dueOn: deadlines.dueDate(row.decisionDate), subjectCode: row.subjectCode, subjectName: row.subjectName,
-                    schemaVersion: schema.version, profileVersion: profile.version)
-            }
             let batch = NewBatch(
-                id: file.id, portal: profile.id, feed: feed.name, kind: schema.id, operation: operation, fileName: file.fileName,
-                outboxPath: final.path, payloadSHA256: file.payloadSHA256, records: rows.count, createdOn: today.description)
-            try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordPending(batch, publications: publications, run: run) }
+                id: file.id, portal: profile.id, feed: feed.name, kind: prepared.kind, operation: operation, fileName: file.fileName,
+                outboxPath: final.path, payloadSHA256: file.payloadSHA256, records: prepared.publications.count,
+                createdOn: today.description)
+            try CommandFailure.ledger { () throws(LedgerError) in
+                try ledger.recordPending(batch, publications: prepared.publications, run: run)
+            }
         }
         let what = operation == .correct ? "更正" : operation == .republish ? "重新公示" : "新公示"
-        transcript.line("\(what)：批次 \(file.id) \(final.path)（\(rows.count) 条）[\(feed.name)]；\(nextStep(file.id))")
+        transcript.line("\(what)：批次 \(file.id) \(final.path)（\(prepared.publications.count) 条）[\(feed.name)]；\(nextStep(file.id))")
     }
 
     /// One file through the steps, each durable before the next: stage (payload and manifest under

@@ -54,6 +54,7 @@ public struct PipelineRun {
     private var dryRun: Bool { request.dryRun }
 
     public func execute() throws -> RunSummary {
+        var stages = StageClock(logger: transcript.logger)
         let pipeline = context.pipeline
         var summary = RunSummary(mode: request.mode)
         transcript.line("流水线 \(pipeline.id)（\(pipeline.title)）：\(summary.mode)，今天 \(today)")
@@ -81,6 +82,7 @@ public struct PipelineRun {
             }
         }
 
+        stages.lap("reconcile")
         // Sources: every matching file; the nightly run skips files settled by an earlier run.
         let listing = try SourceFiles.list(context, skipSettled: request.range == nil ? writes : nil)
         for file in listing.settled { transcript.line("跳过（内容未变，已处理）：\(file)") }
@@ -105,14 +107,18 @@ public struct PipelineRun {
                 files: files, schema: context.schema, today: today, options: options, writer: writer, records: intake)
             try writer.finish(report)
             summary.invalidRecordsAndFailedFiles += report.invalid + report.failedFiles
+            stages.lap("validate")
             let issues = writer.takeKeptIssues()
             if let ledger = writes, let run {
                 let prints = files.compactMap { listing.fingerprints[$0] }
                 try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs(prints, records: [], run: run) }
                 try intake.recordVersions(in: ledger, run: run)
+                stages.lap("record-versions")
                 try intake.recordDecisions(in: ledger, run: run, pipeline: pipeline.id, deadlines: deadlines, today: today)
+                stages.lap("register")
                 try IntakeRecorder.recordIntake(
                     report, issues: issues, fingerprints: listing.fingerprints, unidentifiable: intake.unidentifiable, ledger: ledger, run: run)
+                stages.lap("problems")
                 processed += prints
             }
         }
@@ -146,6 +152,7 @@ public struct PipelineRun {
                 publisher.delivery = transport == .outbox ? .clerk : .channel
                 let counts = try publisher.publish(spooled, schema: context.schema, republishing: request.republishing)
                 summary.feeds[name] = counts
+                stages.lap("publish \(name)")
                 status = RunOutcome.worse(status, try takeDown(spooled, ledger: ledger, run: run))
                 transcript.line("\(profile.title) " + FeedSummary.line(counts, feed: feed))
             }
@@ -161,6 +168,7 @@ public struct PipelineRun {
             summary.exitStatus = status
             return summary
         }
+        stages.lap("upload")
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.settle(processed, run: run) }
 
         // Publication periods: what has ended is taken down; what may apply for 信用修复 is listed.
@@ -171,6 +179,7 @@ public struct PipelineRun {
         }
         // Every decision of the pipeline on every portal, against its deadline: the run's tally is
         // counted while the report reads the register (one pass over every decision, not two).
+        stages.lap("periods")
         let reckoning = DeadlineReckoning(context: context, today: today)
         try reckoning.fillDueDates(ledger, scope: scope)
         var tally = DeadlineTally(limit: RunSummary.urgentLimit)
@@ -178,6 +187,7 @@ public struct PipelineRun {
         var credit = try buildReport(run: run, ledger: ledger) { row in
             if portals.contains(row.portal) { reckoning.count(row, into: &tally) }
         }
+        stages.lap("reckoning")
         summary.disclosure = DisclosureCounts(tally)
         summary.urgent = tally.urgent
         summary.beyondCalendar = tally.beyondCalendar
@@ -193,7 +203,9 @@ public struct PipelineRun {
         }
         summary.exitStatus = status
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
+        stages.lap("finish-run")
         let files = try writeReport(summary, credit: &credit, run: run)
+        stages.lap("report-files")
         summary.reportFiles = files
         transcript.line("报告：\(files.json)")
         transcript.line("报告（网页）：\(files.html)")

@@ -21,6 +21,24 @@ public struct Deadlines: Sendable {
         return due.description
     }
 
+    /// Due dates already worked out, by decision date: a run's records share a few hundred dates,
+    /// and each due date is a walk through the calendar. Bounded; one per loop, not shared.
+    public struct Memo {
+        let deadlines: Deadlines
+        private var known: [String: String?] = [:]
+
+        public init(_ deadlines: Deadlines) { self.deadlines = deadlines }
+
+        public mutating func dueDate(_ decision: String?) -> String? {
+            guard let decision else { return nil }
+            if let due = known[decision] { return due }
+            let due = deadlines.dueDate(decision)
+            if known.count >= 4096 { known.removeAll(keepingCapacity: true) }
+            known[decision] = due
+            return due
+        }
+    }
+
     /// A date as the ledger stores it, `YYYY-MM-DD` (records may write `YYYY/MM/DD`).
     public static func isoDate(_ text: String?) -> String? {
         guard let text else { return nil }

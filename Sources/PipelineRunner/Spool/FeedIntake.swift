@@ -219,6 +219,7 @@ public final class FeedIntake: RecordSink {
             }
             chunk.removeAll(keepingCapacity: true)
         }
+        var memos = deadlines.mapValues(Deadlines.Memo.init)
         for fields in try spool.entries() {
             let valid = fields[4] == "1"
             var excluded: [String: String?] = [:]
@@ -232,7 +233,7 @@ public final class FeedIntake: RecordSink {
             let date = sighting.decisionDate
             let places = portals.map { portal in
                 DecisionPortal(
-                    portal: portal, dueOn: deadlines[portal]?.dueDate(date),
+                    portal: portal, dueOn: memos[portal]?.dueDate(date),
                     exclusion: valid ? .some(excluded[portal] ?? nil) : nil)
             }
             chunk.append((sighting, places))

@@ -246,6 +246,6 @@ enum FeedRowCoding {
 
     /// The feed's order: by decision key, then cells (as `FeedBuilder.plan` sorts).
     static func less(_ a: FeedPlan.Row, _ b: FeedPlan.Row) -> Bool {
-        a.key != b.key ? a.key < b.key : a.cells.lexicographicallyPrecedes(b.cells)
+        FeedPlan.Row.precedes(a, b)
     }
 }

@@ -13,11 +13,25 @@ enum Digest {
     /// value is U+0000 (which no valid text holds).
     static func sha256Hex(values: [String?]) -> String {
         var hasher = SHA256()
-        for value in values {
-            hasher.update(data: Array((value ?? "\u{0}").utf8))
-            hasher.update(data: [0x1F])
-        }
+        for value in values { update(&hasher, value) }
         return hex(hasher.finalize())
+    }
+
+    /// The same hash of `first` followed by `values` (a feed row: the feed's name, then its cells),
+    /// without building the joined list.
+    static func sha256Hex(_ first: String, values: [String]) -> String {
+        var hasher = SHA256()
+        update(&hasher, first)
+        for value in values { update(&hasher, value) }
+        return hex(hasher.finalize())
+    }
+
+    /// One value and its separator, hashed from the string's own UTF-8 storage (a copy into an
+    /// array per value was a tenth of the hashing).
+    private static func update(_ hasher: inout SHA256, _ value: String?) {
+        var text = value ?? "\u{0}"
+        text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0x1F)) { hasher.update(bufferPointer: $0) }
     }
 
     /// A file's fingerprint, read in 1 MiB chunks (memory does not grow with the file).
