@@ -84,7 +84,10 @@ public final class Ledger: Sendable {
         configuration.foreignKeysEnabled = true
         // A reader that meets a writer's transaction waits for it instead of failing.
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -16384") }
+        // The writer's page cache: 8 MiB instead of SQLite's 2 MiB takes about a sixth off recording
+        // a large run's publications (the indexes' pages stay in memory between the batches); the
+        // readers keep the default. Counted in the run's memory, which does not grow with the input.
+        if !readonly { configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -8192") } }
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             return Ledger(path: path, queue: queue)

@@ -141,7 +141,7 @@ extension Bench {
             try Workload.outboxPipeline(work: work, input: file)
             let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
             let arguments = ["run", "\(work)/pipelines/bench.yaml", "--today", "2026-11-30"]
-            let first = try Child.run(executable, arguments, stdout: "\(work)/run.log", workers: nil)
+            let first = try Child.run(executable, arguments, stdout: "\(work)/run.log", workers: nil, stages: "\(work)/stages.log")
             let ledgerBytes = (try? FileManager.default.attributesOfItem(atPath: "\(work)/var/ledger.sqlite")[.size] as? Int) ?? 0
             let log = (try? String(contentsOfFile: "\(work)/run.log", encoding: .utf8)) ?? ""
             let published = log.split(separator: "\n").first { $0.contains("新公示") && $0.contains("[penalty-legal]：") }.map(String.init) ?? ""
@@ -158,6 +158,11 @@ extension Bench {
                   ledger \(ledgerBytes / 1_048_576) MiB, \(ledgerBytes / max(records, 1)) bytes a record; \(published)
                 \(line("the same night again", again))
                 """
+            // Where the first run's time went, stage by stage (its debug lines).
+            let stages = ((try? String(contentsOfFile: "\(work)/stages.log", encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
+                line.range(of: "阶段 ").map { String(line[$0.upperBound...]) }
+            }
+            if !stages.isEmpty { text += "\n  first run by stage: " + stages.joined(separator: "; ") }
             if !baseline.isEmpty, FileManager.default.fileExists(atPath: baseline) {
                 let python = try Child.run(
                     "/usr/bin/python3", [baseline, file, "--today", "2026-11-30", "--work", "\(work)/python"], stdout: "\(work)/python.log",
@@ -371,14 +376,17 @@ enum Child {
         let maxRSSKiB: Int
     }
 
-    static func run(_ executable: String, _ arguments: [String], stdout path: String, workers: Int?) throws -> Measured {
+    /// - Parameter stages: where the child's standard error goes, with its debug lines (the time of
+    ///   each stage of a run); nil: nowhere.
+    static func run(_ executable: String, _ arguments: [String], stdout path: String, workers: Int?, stages: String? = nil) throws -> Measured {
         var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, stages ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         var environment = ProcessInfo.processInfo.environment
         if let workers { environment["GONGSHI_WORKERS"] = String(workers) }
+        if stages != nil { environment["GONGSHI_LOG_LEVEL"] = "debug" }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }

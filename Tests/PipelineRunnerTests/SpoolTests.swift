@@ -49,7 +49,7 @@ struct SpoolTests {
         #expect(spool.count == 2)
     }
 
-    @Test("a sort in many runs (a tiny memory budget) gives the same order as sorting in memory, keys repeated included")
+    @Test("a sort in many runs (a tiny memory budget: over a hundred, merged sixteen at a time in two passes) gives the same order as sorting in memory, keys repeated included")
     func externalSort() throws {
         var generator = SystemRandomNumberGenerator()
         var rows: [FeedPlan.Row] = []

@@ -120,10 +120,11 @@ public struct Batcher<Entry> {
     }
 
     private mutating func flush(_ operation: BatchOperation) throws {
-        guard var batch = open[operation] else { return }
-        batch.part += 1
-        try body(operation, batch.part, batch.rows)
-        open[operation] = (batch.part, [])
+        guard let batch = open[operation] else { return }
+        // The rows are handed over, not kept here too: the body can let them go once it has made
+        // its file (a batch of rows is megabytes).
+        open[operation] = (batch.part + 1, [])
+        try body(operation, batch.part + 1, batch.rows)
     }
 }
 

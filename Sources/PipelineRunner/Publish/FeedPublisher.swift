@@ -145,9 +145,7 @@ public struct FeedPublisher: Sendable {
         let sender = InOrderWorker(label: "gongshi.send")
         // The batch's file is encoded here, the rest is the sender's: so the halves are about even.
         var batcher = Batcher<PlannedRow>(limit: feed.batchLimit) { [self] operation, part, batch in
-            let prepared = try prepare(
-                batch.map(\.row), hashes: batch.map(\.hash), previous: batch.map(\.previous), feed: feed, schema: schema, part: part,
-                operation: operation)
+            let prepared = try prepare(batch, feed: feed, schema: schema, part: part, operation: operation)
             try sender.submit { try send(prepared) }
         }
         let counts: FeedCounts
@@ -173,15 +171,15 @@ public struct FeedPublisher: Sendable {
 
     /// A batch's file, encoded, and its publications.
     private func prepare(
-        _ rows: [FeedPlan.Row], hashes: [String], previous: [String?], feed: FeedSpec, schema: PublicationSchema, part: Int,
-        operation: BatchOperation
+        _ batch: [PlannedRow], feed: FeedSpec, schema: PublicationSchema, part: Int, operation: BatchOperation
     ) throws -> PreparedBatch {
         let file = try FeedBatchFile(
-            profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today, operation: operation)
+            profile: profile, feed: feed, schema: schema, rows: batch.map(\.row), part: part, date: today, operation: operation)
         var due = Deadlines.Memo(deadlines)
-        let publications = zip(rows, zip(hashes, previous)).map { row, hashes in
-            NewPublication(
-                key: row.key, contentSHA256: hashes.0, previousSHA256: hashes.1, decisionDate: Deadlines.isoDate(row.decisionDate),
+        let publications = batch.map { planned in
+            let row = planned.row
+            return NewPublication(
+                key: row.key, contentSHA256: planned.hash, previousSHA256: planned.previous, decisionDate: Deadlines.isoDate(row.decisionDate),
                 dueOn: due.dueDate(row.decisionDate), subjectCode: row.subjectCode, subjectName: row.subjectName,
                 schemaVersion: schema.version, profileVersion: profile.version)
         }

@@ -210,12 +210,38 @@ enum SpoolSorter {
             return AnyIterator(chunk.makeIterator())
         }
         if !chunk.isEmpty { try spill() }
-        // Merge: the smallest head of all runs, each time (runs are few: one per budget of input).
-        // Each run is read 64 KiB at a time: memory for the merge grows with the number of runs.
+        // Merge at most `fanIn` runs at a time: with more, groups of them are merged into longer
+        // runs first (a further pass over the data), so the merge's memory — a 64 KiB read and a
+        // decoded head per run — and its choice of the smallest head stay the same whatever the
+        // input's size (a million records made about a hundred runs: 6 MB more, and a hundred
+        // comparisons per row).
+        while runs.count > fanIn {
+            var merged: [Spool] = []
+            for start in stride(from: 0, to: runs.count, by: fanIn) {
+                let group = Array(runs[start..<min(start + fanIn, runs.count)])
+                let run = try Spool()
+                let elements = try merge(group, decode: decode, by: less)
+                while let element = elements.next() { try run.append(encode(element)) }
+                try run.finishWriting()
+                merged.append(run)
+            }
+            runs = merged
+        }
+        return try merge(runs, decode: decode, by: less)
+    }
+
+    /// The most runs merged at once.
+    static let fanIn = 16
+
+    /// The runs' elements in order: the smallest head of all runs, each time; each run read 64 KiB
+    /// at a time. The runs' files live as long as the merge.
+    private static func merge<Element>(
+        _ runs: [Spool], decode: @escaping ([String?]) -> Element, by less: @escaping (Element, Element) -> Bool
+    ) throws -> AnyIterator<Element> {
         var readers = try runs.map { try $0.entries(chunk: mergeChunk) }
         var heads: [Element?] = readers.indices.map { readers[$0].next().map(decode) }
         return AnyIterator {
-            _ = runs  // the runs' files live as long as the merge
+            _ = runs
             var best: Int?
             for index in heads.indices {
                 guard let head = heads[index] else { continue }

@@ -1,0 +1,142 @@
+import Crypto
+import DisclosureCore
+import Foundation
+import PipelineConfig
+@testable import PipelineRunner
+import Synchronization
+import Testing
+import WorkingDayCalendar
+
+/// What the run's speed-ups must not change: content hashes (a changed hash would make every
+/// published record a correction on the next night), the feed's row order, the periods and due
+/// dates worked out once per kind of record, and the order and failures of work handed to a second
+/// thread.
+@Suite("Run speed-ups change no result")
+struct RunSpeedInvariantsTests {
+    /// The hash's byte layout, built by hand: each value's UTF-8 then U+001F, a missing value U+0000.
+    static func layoutHash(_ values: [String?]) -> String {
+        var bytes: [UInt8] = []
+        for value in values {
+            bytes += Array((value ?? "\u{0}").utf8)
+            bytes.append(0x1F)
+        }
+        return SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    @Test("record and feed-row hashes are SHA-256 of the documented byte layout (values, U+001F after each, U+0000 for none)")
+    func hashes() {
+        let values: [String?] = ["牟城管罚〔2025〕1号", nil, "", "郑州市中牟县某某商贸有限公司", "a\u{1F}b", String(repeating: "城", count: 2000)]
+        #expect(Digest.sha256Hex(values: values) == Self.layoutHash(values))
+        #expect(Digest.sha256Hex(values: []) == Self.layoutHash([]))
+        let cells = ["91410122XP8TGJ0E60", "", "罚款", String(repeating: "x", count: 5000)]
+        #expect(Digest.sha256Hex("penalty-legal", values: cells) == Self.layoutHash(["penalty-legal"] + cells))
+        #expect(Digest.sha256Hex("penalty-legal", values: cells) != Digest.sha256Hex("penalty-natural", values: cells))
+    }
+
+    @Test("feed rows sort by their bytes exactly as by String's order for validated (NFC) text: keys, then cells")
+    func rowOrder() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["牟城管罚", "〔2025〕", "1", "10", "2", "号", "|", "张三", "a", "B", "", "郑州", "𠀀", "é", "~"]
+        func text() -> String { (0..<Int.random(in: 0...4, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined() }
+        let rows = (0..<400).map { index in FeedPlan.Row(file: "f.csv", row: index + 2, key: text(), cells: [text(), text()]) }
+        let byString = rows.sorted { $0.key != $1.key ? $0.key < $1.key : $0.cells.lexicographicallyPrecedes($1.cells) }
+        let byBytes = rows.sorted(by: FeedPlan.Row.precedes)
+        #expect(byBytes.map(\.key) == byString.map(\.key))
+        #expect(byBytes.map(\.cells) == byString.map(\.cells))
+        // The external sort gives the same order as the in-memory plan.
+        let spool = try? Spool()
+        for row in rows { try? spool?.append(FeedRowCoding.encode(row)) }
+        let sorted = spool.flatMap { try? Array(SpoolSorter.sorted($0, decode: FeedRowCoding.decode, encode: FeedRowCoding.encode, by: FeedRowCoding.less, memoryBudget: 4096)) }
+        #expect(sorted?.map(\.key) == byString.map(\.key))
+    }
+
+    @Test("periods worked out once per kind of record are the periods worked out afresh, record by record, past the memo's limit")
+    func periodsMemo() throws {
+        guard case .found(let schema) = SchemaCatalog.find(kind: "penalty") else {
+            Issue.record("the penalty schema is not bundled")
+            return
+        }
+        let today = CalendarDate(year: 2026, month: 11, day: 30)!
+        let portals = ["creditchina-henan-zhengzhou", "gsxt"]
+        let shared = try #require(PeriodAssessor(schema: schema, rule: nil, portals: portals))
+        let kinds = ["警告", "罚款", "罚款；没收违法所得", "吊销许可证件", "通报批评", "限制从业"]
+        let field = { (name: String) in try #require(schema.index(of: name)) }
+        let (kindField, dateField, amountField, procedureField) = (try field("处罚类别"), try field("处罚决定日期"), try field("罚款金额(万元)"), try field("程序类型"))
+        var start = CalendarDate(year: 2019, month: 1, day: 1)!
+        // More distinct records than the memo holds (4,096): it is emptied and filled again.
+        for index in 0..<5000 {
+            var values = [String?](repeating: nil, count: schema.fields.count)
+            values[kindField] = kinds[index % kinds.count]
+            values[amountField] = ["0.2", "0.5", "12"][index % 3]
+            values[procedureField] = index % 7 == 0 ? "简易程序" : "普通程序"
+            values[dateField] = start.description
+            if index % 3 == 0 { start = start.adding(days: 1) }
+            let record = ValidRecord(file: "a.csv", row: index + 2, values: values)
+            let fresh = try #require(PeriodAssessor(schema: schema, rule: nil, portals: portals)).periods(record, today: today)
+            let memo = shared.periods(record, today: today)
+            #expect(memo.general == fresh.general)
+            #expect(memo.portals.map(\.period) == fresh.portals.map(\.period) && memo.portals.map(\.notToSend) == fresh.portals.map(\.notToSend))
+            // Asked again: the same answer from the memo.
+            #expect(shared.periods(record, today: today).general == fresh.general)
+        }
+    }
+
+    @Test("due dates worked out once per decision date are the calendar's")
+    func dueDateMemo() throws {
+        let start = CalendarDate(year: 2024, month: 1, day: 1)!, end = CalendarDate(year: 2026, month: 12, day: 31)!
+        let calendar = try WorkingDayCalendar(
+            coverage: start...end, daysOff: [CalendarDate(year: 2024, month: 10, day: 1)!: "国庆节"],
+            makeUpWorkingDays: [CalendarDate(year: 2024, month: 9, day: 29)!: "国庆节"])
+        let profile = PortalProfile(id: "p", version: 1, title: "门户", deadlineWorkingDays: 7, feeds: [])
+        let deadlines = Deadlines(profile: profile, calendar: calendar)
+        var memo = Deadlines.Memo(deadlines)
+        var date = start
+        for _ in 0..<900 {
+            for text in [date.description, date.description.replacing("-", with: "/")] {
+                #expect(memo.dueDate(text) == deadlines.dueDate(text))
+                #expect(memo.dueDate(text) == deadlines.dueDate(text))
+            }
+            date = date.adding(days: 1)
+        }
+        #expect(memo.dueDate(nil) == nil && memo.dueDate("not a date") == nil)
+    }
+
+    @Test("work handed to the second thread runs in order, one job at a time; after a failure nothing more runs and the failure is thrown")
+    func inOrderWorker() throws {
+        struct Failed: Error, Equatable { let at: Int }
+        let done = Mutex<[Int]>([])
+        let running = Mutex(0)
+        let worker = InOrderWorker(label: "test", depth: 2)
+        for index in 0..<200 {
+            try worker.submit {
+                let overlapping = running.withLock { count in
+                    count += 1
+                    return count > 1
+                }
+                #expect(!overlapping)
+                done.withLock { $0.append(index) }
+                running.withLock { $0 -= 1 }
+            }
+        }
+        try worker.finish()
+        #expect(done.withLock { $0 } == Array(0..<200))
+
+        let failing = InOrderWorker(label: "test-failing")
+        let ran = Mutex<[Int]>([])
+        var thrown: (any Error)?
+        do {
+            for index in 0..<50 {
+                try failing.submit {
+                    ran.withLock { $0.append(index) }
+                    if index == 10 { throw Failed(at: index) }
+                }
+            }
+            try failing.finish()
+        } catch {
+            thrown = error
+        }
+        #expect(thrown as? Failed == Failed(at: 10))
+        #expect(ran.withLock { $0 } == Array(0...10))
+        #expect(throws: Failed(at: 10)) { try failing.finish() }
+    }
+}
