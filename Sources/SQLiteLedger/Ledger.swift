@@ -126,30 +126,22 @@ public final class Ledger: Sendable {
     // MARK: Access
 
     func read<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
-        do {
-            return try queue.read(body)
-        } catch let error as LedgerError {
-            throw error
-        } catch {
-            throw .database(Self.describe(error))
-        }
+        try accessing { try queue.read(body) }
     }
 
     /// A read on the planning connection (the main one when there is none).
     func readForPlanning<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
-        guard let planningQueue else { return try read(body) }
-        do {
-            return try planningQueue.read(body)
-        } catch let error as LedgerError {
-            throw error
-        } catch {
-            throw .database(Self.describe(error))
-        }
+        try accessing { try (planningQueue ?? queue).read(body) }
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+        try accessing { try queue.write(body) }
+    }
+
+    /// One access, its failure as a ``LedgerError`` (SQLite's explained).
+    private func accessing<T>(_ body: () throws -> T) throws(LedgerError) -> T {
         do {
-            return try queue.write(body)
+            return try body()
         } catch let error as LedgerError {
             throw error
         } catch {
