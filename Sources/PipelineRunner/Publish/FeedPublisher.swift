@@ -138,12 +138,12 @@ public struct FeedPublisher: Sendable {
     /// is full; returns the counts and prints a line per batch.
     public func publish(_ spooled: SpooledFeed, schema: PublicationSchema, republishing: Bool = false) throws -> FeedCounts {
         let feed = spooled.feed
-        // A full batch is sent (encoded, staged, recorded, delivered) on a second thread while this
-        // one sorts and decides the next batch's rows: the two halves of the work take about the
-        // same time. Batches are still sent one at a time and in order; a decision never depends on
-        // an earlier batch of the same walk (its keys are the walk's own, each once).
+        // A full batch's file is encoded here; the batch is then staged, recorded pending and
+        // delivered on a second thread while this one sorts and decides the next batch's rows (so
+        // split, the two halves take about the same time). Batches are still sent one at a time and
+        // in order; a decision never depends on an earlier batch of the same walk (its keys are the
+        // walk's own, each once).
         let sender = InOrderWorker(label: "gongshi.send")
-        // The batch's file is encoded here, the rest is the sender's: so the halves are about even.
         var batcher = Batcher<PlannedRow>(limit: feed.batchLimit) { [self] operation, part, batch in
             let prepared = try prepare(batch, feed: feed, schema: schema, part: part, operation: operation)
             try sender.submit { try send(prepared) }
