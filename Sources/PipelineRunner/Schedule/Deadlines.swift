@@ -25,17 +25,13 @@ public struct Deadlines: Sendable {
     /// and each due date is a walk through the calendar. Bounded; one per loop, not shared.
     public struct Memo {
         let deadlines: Deadlines
-        private var known: [String: String?] = [:]
+        private var known = BoundedMemo<String, String?>()
 
         public init(_ deadlines: Deadlines) { self.deadlines = deadlines }
 
         public mutating func dueDate(_ decision: String?) -> String? {
             guard let decision else { return nil }
-            if let due = known[decision] { return due }
-            let due = deadlines.dueDate(decision)
-            if known.count >= 4096 { known.removeAll(keepingCapacity: true) }
-            known[decision] = due
-            return due
+            return known.value(for: decision) { deadlines.dueDate(decision) }
         }
     }
 

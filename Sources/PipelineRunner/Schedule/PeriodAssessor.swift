@@ -71,23 +71,20 @@ public struct PeriodAssessor {
             key.append(0x1F)
             if index < record.values.count, let value = record.values[index] { key.append(contentsOf: value.utf8) } else { key.append(0) }
         }
-        if let known = memo.entries[key] { return known }
-        let values = namedValues(record)
-        let general = period(record, values: values)
-        let assessed = (general, portalPeriods(record, values: values, general: general, today: today))
-        if memo.entries.count >= Memo.limit { memo.entries.removeAll(keepingCapacity: true) }
-        memo.entries[key] = assessed
-        return assessed
+        return memo.entries.value(for: key) {
+            let values = namedValues(record)
+            let general = period(record, values: values)
+            return (general, portalPeriods(record, values: values, general: general, today: today))
+        }
     }
 
     /// What the memo's key is made of: the rule fields, then the decision date.
     private let memoFields: [Int]
 
-    /// Periods already assessed in this run, by the bytes of what decides them (at most
-    /// ``limit`` at a time: memory stays bounded whatever the records).
+    /// Periods already assessed in this run, by the bytes of what decides them; a box, so that
+    /// `periods` stays non-mutating (the assessor is used on one thread, the intake's).
     private final class Memo {
-        static let limit = 4096
-        var entries: [[UInt8]: (general: RecordPeriod?, portals: [(period: PortalPeriod, notToSend: String?)])] = [:]
+        var entries = BoundedMemo<[UInt8], (general: RecordPeriod?, portals: [(period: PortalPeriod, notToSend: String?)])>()
     }
     private let memo = Memo()
 
