@@ -6,6 +6,7 @@ import PackageDescription
 //   pure codecs — SourceDecoders (bytes → records), FeedEncoders (feed rows → bytes)
 //   pure reports — DisclosureReports (the credit office's report: assembly from the ledger port, JSON, HTML)
 //   edges      — CalendarData, PipelineConfig, BundledSchemas (data files), SQLiteLedger (the ledger port on SQLite),
+//                PostgreSQLLedger (the same on a shared PostgreSQL server), PostgresSupport, FrontDatabase,
 //                PortalAPI, PortalClients (libcurl; the API and SFTP channels), PortalSandbox (a test portal)
 //   engine     — PipelineRunner: the data path, one folder per stage (Sources, Ingest, Spool, Schedule, Publish,
 //                Upload, Withdraw, Run)
@@ -80,18 +81,30 @@ let package = Package(
             dependencies: ["FeedEncoders", "DisclosureCore", "SourceDecoders", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
 
+        // Edge: what the PostgreSQL edges share — an address (`postgresql://USER@HOST:PORT/DB`, never
+        // a password), the client's settings for it, a server error as a message.
+        .target(name: "PostgresSupport", dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")]),
+
         // Edge: the 前置库 transport — a portal channel that writes batches into the front database's
         // tables on PostgreSQL, one transaction each, the commit recorded beside the rows.
         .target(
             name: "FrontDatabase",
             dependencies: [
-                "DisclosureCore", "SourceDecoders", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "DisclosureCore", "SourceDecoders", "PostgresSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         // Edge: the publication ledger on SQLite through GRDB; the only place SQL exists.
         .target(name: "SQLiteLedger", dependencies: ["DisclosureCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Edge: the same ledger on a PostgreSQL server several machines share (the county's ledger).
+        .target(
+            name: "PostgreSQLLedger",
+            dependencies: [
+                "DisclosureCore", "PostgresSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // The portal upload API as Swift values and its request signature (HMAC-SHA256).
         .target(name: "PortalAPI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -127,7 +140,7 @@ let package = Package(
             dependencies: [
                 "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig",
                 "DisclosureReports", "PipelineRunner",
-                "SQLiteLedger", "PortalAPI", "PortalClients", "PortalSandbox", "FrontDatabase",
+                "SQLiteLedger", "PostgreSQLLedger", "PostgresSupport", "PortalAPI", "PortalClients", "PortalSandbox", "FrontDatabase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -163,7 +176,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SQLiteLedgerTests",
-            dependencies: ["SQLiteLedger", "DisclosureCore", "GongshiTesting", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "SQLiteLedger", "PostgreSQLLedger", "PostgresSupport", "DisclosureCore", "GongshiTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "DisclosureReportsTests", dependencies: ["DisclosureReports", "GongshiTesting"]),
         .testTarget(

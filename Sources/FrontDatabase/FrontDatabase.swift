@@ -5,36 +5,20 @@ import Logging
 import PostgresNIO
 import SourceDecoders
 import Synchronization
+public import PostgresSupport
 
-/// Where the 前置库 is: `postgresql://USER@HOST:PORT/DATABASE[?sslmode=require]`. The password is
-/// never in the URL (a pipeline refuses one there); it comes from an environment variable or a
-/// 0600 credentials file.
-public struct FrontDatabaseAddress: Sendable, Equatable {
-    public let host: String
-    public let port: Int
-    public let user: String
-    public let database: String
-    public let requiresTLS: Bool
+/// Where the 前置库 is: `postgresql://USER@HOST:PORT/DATABASE[?sslmode=require]` (the password
+/// never in it).
+public typealias FrontDatabaseAddress = PostgresAddress
 
+extension PostgresAddress {
     public init(url: String) throws(FrontDatabaseError) {
-        guard let components = URLComponents(string: url), ["postgresql", "postgres"].contains(components.scheme ?? ""),
-            let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty
-        else {
-            throw FrontDatabaseError(message: "前置库地址应为 postgresql://用户@主机:端口/数据库", configuration: true)
+        do {
+            try self.init(url: url, what: "前置库")
+        } catch {
+            throw FrontDatabaseError(message: error.message, configuration: true)
         }
-        guard components.password == nil else {
-            throw FrontDatabaseError(message: "前置库地址里不能写密码：用环境变量或 0600 凭据文件", configuration: true)
-        }
-        self.host = host
-        port = components.port ?? 5432
-        self.user = user
-        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        database = path.isEmpty ? user : path
-        requiresTLS = components.queryItems?.contains { $0.name == "sslmode" && ["require", "verify-full"].contains($0.value ?? "") } ?? false
     }
-
-    /// For messages: the address without anything secret (there is nothing secret in it).
-    public var description: String { "postgresql://\(user)@\(host):\(port)/\(database)" }
 }
 
 /// A problem with the front database: not reachable, credentials refused, or a statement failed.
@@ -338,17 +322,12 @@ public struct FrontDatabaseChannel: PortalChannel {
 
     /// Connects, runs `body`, closes; waits for it on this thread (the engine's ports are synchronous).
     private func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws(UploadFailure) -> T {
-        var configuration = PostgresConnection.Configuration(
-            host: address.host, port: address.port, username: address.user, password: password, database: address.database,
-            tls: .disable)
-        if address.requiresTLS {
-            do {
-                configuration.tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            } catch {
-                throw UploadFailure(message: "前置库 TLS 无法设置", configuration: true)
-            }
+        let configuration: PostgresConnection.Configuration
+        do {
+            configuration = try address.configuration(password: password, connectTimeout: connectTimeout)
+        } catch {
+            throw UploadFailure(message: "前置库 \(error.message)", configuration: true)
         }
-        configuration.options.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
         let settings = configuration
         let statementTimeout = Int(statementTimeout * 1000)
         let address = self.address

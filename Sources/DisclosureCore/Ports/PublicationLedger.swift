@@ -72,3 +72,15 @@ public protocol ReportLedger: AnyObject, Sendable {
     func reportRows(from: String, to: String, limit: Int) throws(LedgerError) -> ReportRows
     func forEachFirstPublication(from: String, to: String, _ body: (FirstPublication) throws -> Void) throws(LedgerError)
 }
+
+/// What the ledger commands ask besides a run's and a report's reads: the status summary, a
+/// subject's publications (信用核查), a withdrawal batch's items, and the schema's migrations.
+public protocol QuestionLedger: AnyObject, Sendable {
+    func summary(today: String) throws(LedgerError) -> LedgerSummary
+    func publications(subjectCode: String) throws(LedgerError) -> [PublicationEntry]
+    func withdrawalItems(batch id: String) throws(LedgerError) -> [WithdrawalItem]
+    func appliedMigrations() throws(LedgerError) -> [String]
+}
+
+/// A whole ledger, whatever its backend (a SQLite file, or the county's PostgreSQL database).
+public typealias LedgerStore = PublicationLedger & ReportLedger & QuestionLedger

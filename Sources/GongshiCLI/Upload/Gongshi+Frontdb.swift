@@ -1,3 +1,4 @@
+import PostgresSupport
 import ArgumentParser
 import DisclosureCore
 import FrontDatabase

@@ -1,0 +1,198 @@
+public import DisclosureCore
+import PostgresSupport
+
+// What the planner asks, and the life of a batch: pending, delivered, confirmed or failed.
+extension PostgresLedger: PlanningLedger, BatchLedger {
+    static let currentColumns = "record_key, content_sha256, status, batch_id, due_on, published_on, republish_on"
+
+    static func current(_ row: Row) -> CurrentPublication {
+        CurrentPublication(
+            contentSHA256: row.string(1), status: PublicationStatus(rawValue: row.string(2)) ?? .pending, batchID: row.string(3),
+            dueOn: row.text(4), publishedOn: row.text(5), republishedOn: row.text(6).flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    public func forEachCurrentPublication(portal: String, feed: String, _ body: (String, CurrentPublication) throws -> Void) throws(LedgerError) {
+        try read { link in
+            try link.forEach(
+                """
+                SELECT \(Self.currentColumns) FROM publication
+                WHERE id IN (SELECT max(id) FROM publication WHERE portal = $1 AND feed = $2 AND status <> 'failed' GROUP BY record_key)
+                ORDER BY record_key
+                """, [.text(portal), .text(feed)]
+            ) { row in try body(row.string(0), Self.current(row)) }
+        }
+    }
+
+    public func currentPublications(portal: String, feed: String, keys: some Collection<String>) throws(LedgerError) -> [String: CurrentPublication] {
+        guard !keys.isEmpty else { return [:] }
+        let list = Array(keys)
+        return try ask { link in
+            var current: [String: CurrentPublication] = [:]
+            for row in try link.rows(
+                """
+                SELECT \(Self.currentColumns) FROM publication
+                WHERE portal = $1 AND feed = $2 AND status <> 'failed' AND record_key = ANY($3::text[]) ORDER BY id
+                """, [.text(portal), .text(feed), .column(list)])
+            {
+                current[row.string(0)] = Self.current(row)
+            }
+            return current
+        }
+    }
+
+    public func recordPending(_ batch: NewBatch, publications: [NewPublication], run: Int64) throws(LedgerError) {
+        try write { link in
+            let again = try link.one("SELECT 1 FROM batch WHERE id = $1", [.text(batch.id)]) != nil
+            try Self.upsertBatch(link, batch, operation: batch.operation, run: run)
+            let republishOn = batch.operation == .republish ? batch.createdOn : ""
+            var offset = 0
+            for chunk in Self.chunks(publications) {
+                let sql = """
+                    INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation, republish_on, batch_id,
+                                             position, status, decision_date, due_on, subject_code, subject_name, schema_version,
+                                             profile_version, decision_number)
+                    SELECT $1, $2, $3, k, c, p, $4, $5, $6, $7 + ord, 'pending', dd, due, sc, sn, sv, pv, split_part(k, '|', 1)
+                    FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::integer[],
+                                $16::integer[]) WITH ORDINALITY AS u(k, c, p, dd, due, sc, sn, sv, pv, ord)
+                    ORDER BY ord
+                    """ + (again ? """
+                     ON CONFLICT (portal, feed, record_key, content_sha256, operation, republish_on)
+                    DO UPDATE SET status = 'pending', batch_id = excluded.batch_id, position = excluded.position, reason = NULL
+                    WHERE publication.status = 'failed'
+                    """ : "")
+                let changed: Int
+                do {
+                    changed = try link.execute(
+                        sql,
+                        [
+                            .text(batch.portal), .text(batch.feed), .text(batch.kind), .text(batch.operation.rawValue), .text(republishOn),
+                            .text(batch.id), .int(offset), .column(chunk.map(\.key)), .column(chunk.map(\.contentSHA256)),
+                            .column(chunk.map(\.previousSHA256)), .column(chunk.map(\.decisionDate)), .column(chunk.map(\.dueOn)),
+                            .column(chunk.map(\.subjectCode)), .column(chunk.map(\.subjectName)), .ints(chunk.map(\.schemaVersion)),
+                            .ints(chunk.map(\.profileVersion)),
+                        ])
+                } catch where ["23505", "21000"].contains(PostgresErrorText.state(error) ?? "") {
+                    throw try Self.alreadyRecorded(link, batch, chunk)
+                }
+                guard changed == chunk.count else { throw try Self.alreadyRecorded(link, batch, chunk) }
+                offset += chunk.count
+            }
+        }
+    }
+
+    /// Names the first publication of `chunk` already recorded (by its decision number only: a
+    /// natural person's key also holds the name).
+    static func alreadyRecorded(_ link: Link, _ batch: NewBatch, _ chunk: ArraySlice<NewPublication>) throws -> LedgerError {
+        let number = chunk.first.map { DecisionKey.number($0.key) } ?? ""
+        return .database("publication of \(number) on \(batch.portal)/\(batch.feed) is already recorded")
+    }
+
+    public func markDelivered(batch id: String, at instant: String) throws(LedgerError) {
+        try write { link in
+            try link.execute("UPDATE batch SET delivered_at = $1 WHERE id = $2 AND status = 'pending'", [.text(instant), .text(id)])
+        }
+    }
+
+    public func confirm(batch id: String, receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome {
+        try applyReceipt(batch: id, rejected: [:], receipt: receipt, on: date)
+    }
+
+    public func applyReceipt(batch id: String, rejected: [Int: String], receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome {
+        try write { link in
+            guard let row = try link.one("SELECT status, confirmed_on FROM batch WHERE id = $1 FOR UPDATE", [.text(id)]) else {
+                return .unknownBatch
+            }
+            guard row.string(0) == BatchStatus.pending.rawValue else {
+                return row.string(0) == BatchStatus.published.rawValue ? .alreadyConfirmed(on: row.string(1)) : .failedBatch
+            }
+            try link.execute(
+                """
+                UPDATE batch SET status = 'published', confirmed_on = $1, receipt = $2, receipt_sha256 = $3,
+                    delivered_at = coalesce(delivered_at, $1)
+                WHERE id = $4
+                """, [.text(date), .text(receipt?.text), .text(receipt?.sha256), .text(id)])
+            for (position, reason) in rejected.sorted(by: { $0.key < $1.key }) {
+                try link.execute(
+                    "UPDATE publication SET status = 'rejected', reason = $1 WHERE batch_id = $2 AND position = $3 AND status = 'pending'",
+                    [.text(reason), .text(id), .int(position)])
+            }
+            let published = try link.execute(
+                "UPDATE publication SET status = 'published', published_on = $1 WHERE batch_id = $2 AND status = 'pending'",
+                [.text(date), .text(id)])
+            let withdrawn = try link.execute(
+                """
+                UPDATE publication SET status = 'withdrawn'
+                WHERE id IN (SELECT publication_id FROM withdrawal WHERE batch_id = $1 AND status = 'pending')
+                """, [.text(id)])
+            try link.execute("UPDATE withdrawal SET status = 'done' WHERE batch_id = $1 AND status = 'pending'", [.text(id)])
+            return .confirmed(records: published + withdrawn)
+        }
+    }
+
+    @discardableResult
+    public func fail(batch id: String, reason: String) throws(LedgerError) -> Bool {
+        try write { link in
+            guard try link.execute(
+                "UPDATE batch SET status = 'failed', last_error = $1 WHERE id = $2 AND status = 'pending'", [.text(reason), .text(id)]) == 1
+            else { return false }
+            try link.execute("UPDATE publication SET status = 'failed' WHERE batch_id = $1 AND status = 'pending'", [.text(id)])
+            try link.execute("UPDATE withdrawal SET status = 'failed' WHERE batch_id = $1 AND status = 'pending'", [.text(id)])
+            // The files holding the latest version of the batch's records are read again by the next run.
+            try link.execute(
+                """
+                UPDATE source_file SET settled_run = NULL WHERE settled_run IS NOT NULL AND sha256 IN (
+                    SELECT (SELECT q.source_sha256 FROM record q WHERE q.kind = p.kind AND q.record_key = p.record_key
+                            ORDER BY q.first_run DESC, q.id DESC LIMIT 1)
+                    FROM publication p WHERE p.batch_id = $1)
+                """, [.text(id)])
+            return true
+        }
+    }
+
+    static let batchColumns = """
+        id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, created_on, status, attempts, delivered_at,
+        confirmed_on, last_error
+        """
+
+    static func batchInfo(_ row: Row) -> BatchInfo {
+        let recorded = NewBatch(
+            id: row.string(0), portal: row.string(1), feed: row.string(2), kind: row.string(3),
+            operation: BatchOperation(rawValue: row.string(4)) ?? .publish, fileName: row.string(5), outboxPath: row.string(6),
+            payloadSHA256: row.string(7), records: row.int(8) ?? 0, createdOn: row.string(9))
+        return BatchInfo(
+            recorded: recorded, status: BatchStatus(rawValue: row.string(10)) ?? .pending, attempts: row.int(11) ?? 1,
+            deliveredAt: row.text(12), confirmedOn: row.text(13), lastError: row.text(14))
+    }
+
+    public func batch(_ id: String) throws(LedgerError) -> BatchInfo? {
+        try ask { link in try link.one("SELECT \(Self.batchColumns) FROM batch WHERE id = $1", [.text(id)]).map(Self.batchInfo) }
+    }
+
+    public func batches(portal: String?, status: BatchStatus?) throws(LedgerError) -> [BatchInfo] {
+        try ask { link in
+            try link.rows(
+                """
+                SELECT \(Self.batchColumns) FROM batch WHERE ($1::text IS NULL OR portal = $1) AND ($2::text IS NULL OR status = $2)
+                ORDER BY created_on, seq
+                """, [.text(portal), .text(status?.rawValue)]
+            ).map(Self.batchInfo)
+        }
+    }
+
+    /// Records a batch as pending; one that failed before and is made again (the same id) becomes
+    /// pending again, one attempt more.
+    static func upsertBatch(_ link: Link, _ batch: NewBatch, operation: BatchOperation, run: Int64) throws {
+        try link.execute(
+            """
+            INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status, created_run, created_on)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11)
+            ON CONFLICT (id) DO UPDATE SET status = 'pending', attempts = batch.attempts + 1, last_error = NULL,
+                outbox_path = excluded.outbox_path, delivered_at = NULL
+            WHERE batch.status = 'failed'
+            """,
+            [
+                .text(batch.id), .text(batch.portal), .text(batch.feed), .text(batch.kind), .text(operation.rawValue), .text(batch.fileName),
+                .text(batch.outboxPath), .text(batch.payloadSHA256), .int(batch.records), .int(Int(run)), .text(batch.createdOn),
+            ])
+    }
+}

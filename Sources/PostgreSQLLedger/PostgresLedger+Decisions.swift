@@ -1,0 +1,145 @@
+public import DisclosureCore
+
+// The register of decisions: every decision that arrived, by kind and number, and its place on
+// each portal (as `SQLiteLedger`'s Ledger+Decisions).
+extension PostgresLedger: DecisionLedger {
+    public func recordDecisions(
+        _ sightings: [(sighting: DecisionSighting, portals: [DecisionPortal])], kind: String, pipeline: String?, run: Int64, today: String
+    ) throws(LedgerError) {
+        try write { link in
+            // The first sighting decides 合规率 (valid at first submission); once any version was
+            // valid, the decision can be published.
+            for chunk in Self.chunks(sightings, key: { $0.sighting.number }) {
+                let decisions = chunk.map(\.sighting)
+                try link.execute(
+                    """
+                    INSERT INTO decision (kind, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid, file, "row")
+                    SELECT $1, n, d, $2, $3, $4, v, v, f, r
+                    FROM unnest($5::text[], $6::text[], $7::integer[], $8::text[], $9::integer[]) WITH ORDINALITY AS u(n, d, v, f, r, ord)
+                    ORDER BY ord
+                    ON CONFLICT (kind, number) DO UPDATE SET
+                        decision_date = CASE WHEN excluded.valid = 1 OR decision.valid = 0
+                                             THEN coalesce(excluded.decision_date, decision.decision_date) ELSE decision.decision_date END,
+                        pipeline = coalesce(decision.pipeline, excluded.pipeline),
+                        valid = greatest(decision.valid, excluded.valid),
+                        file = excluded.file, "row" = excluded."row"
+                    """,
+                    [
+                        .text(kind), .text(pipeline), .int(Int(run)), .text(today), .column(decisions.map(\.number)),
+                        .column(decisions.map(\.decisionDate)), .ints(decisions.map { $0.valid ? 1 : 0 }), .column(decisions.map(\.file)),
+                        .ints(decisions.map(\.row)),
+                    ])
+            }
+            // Its place on each portal: a due date once known is kept; the exclusion is set (or
+            // cleared) only when the sighting says something about it.
+            let places = sightings.flatMap { entry in entry.portals.map { (entry.sighting.number, $0) } }
+            for chunk in Self.chunks(places, key: { $0.0 + "\u{1}" + $0.1.portal }) {
+                for setsExclusion in [true, false] {
+                    let part = chunk.filter { ($0.1.exclusion != nil) == setsExclusion }
+                    if part.isEmpty { continue }
+                    try link.execute(
+                        """
+                        INSERT INTO decision_portal (kind, number, portal, due_on, exclusion)
+                        SELECT $1, n, p, d, e FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(n, p, d, e)
+                        ON CONFLICT (kind, number, portal) DO UPDATE SET
+                            due_on = coalesce(excluded.due_on, decision_portal.due_on),
+                            exclusion = \(setsExclusion ? "excluded.exclusion" : "decision_portal.exclusion")
+                        """,
+                        [
+                            .text(kind), .column(part.map(\.0)), .column(part.map(\.1.portal)), .column(part.map(\.1.dueOn)),
+                            .column(part.map { $0.1.exclusion ?? nil }),
+                        ])
+                }
+            }
+        }
+    }
+
+    @discardableResult
+    public func fillDueDates(scope: DecisionScope, _ due: (String, String) -> String?) throws(LedgerError) -> Int {
+        try write { link in
+            var arguments = Arguments()
+            let condition = Self.scopeCondition(scope, alias: "dp", decision: "d", &arguments)
+            var filled: [(String, String, String, String)] = []
+            for row in try link.rows(
+                """
+                SELECT dp.kind, dp.number, dp.portal, d.decision_date FROM decision_portal dp JOIN decision d USING (kind, number)
+                WHERE dp.due_on IS NULL AND d.decision_date IS NOT NULL \(condition)
+                """, arguments.values)
+            {
+                guard let date = row.text(3), let dueOn = due(date, row.string(2)) else { continue }
+                filled.append((row.string(0), row.string(1), row.string(2), dueOn))
+            }
+            for chunk in Self.chunks(filled) {
+                try link.execute(
+                    """
+                    UPDATE decision_portal dp SET due_on = u.due FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(k, n, p, due)
+                    WHERE dp.kind = u.k AND dp.number = u.n AND dp.portal = u.p
+                    """, [.column(chunk.map(\.0)), .column(chunk.map(\.1)), .column(chunk.map(\.2)), .column(chunk.map(\.3))])
+            }
+            return filled.count
+        }
+    }
+
+    public func forEachDecision(scope: DecisionScope, _ body: (DecisionDeadline) throws -> Void) throws(LedgerError) {
+        try read { link in
+            var arguments = Arguments()
+            let narrow = Self.scopeCondition(DecisionScope(kind: scope.kind, portals: scope.portals), alias: "publication", decision: "", &arguments)
+            let condition = Self.scopeCondition(scope, alias: "dp", decision: "d", &arguments)
+            try link.forEach(
+                """
+                SELECT d.kind, d.number, dp.portal, d.pipeline, d.decision_date, dp.due_on, p.first_published,
+                    coalesce(p.pending, false), coalesce(p.withdrawn, false),
+                    d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on,
+                    coalesce(p.rejected, false)
+                FROM decision d JOIN decision_portal dp USING (kind, number)
+                LEFT JOIN (
+                    SELECT kind, portal, decision_number,
+                        min(CASE WHEN status IN ('published', 'withdrawn') THEN published_on END) AS first_published,
+                        bool_or(status = 'pending') AS pending, bool_or(status = 'withdrawn') AS withdrawn,
+                        bool_or(status = 'rejected') AS rejected
+                    FROM publication WHERE decision_number IS NOT NULL\(narrow)
+                    GROUP BY kind, portal, decision_number
+                ) p ON p.kind = d.kind AND p.portal = dp.portal AND p.decision_number = d.number
+                WHERE true \(condition)
+                ORDER BY dp.kind, dp.number, dp.portal
+                """, arguments.values
+            ) { row in
+                var deadline = DecisionDeadline(
+                    kind: row.string(0), number: row.string(1), portal: row.string(2), pipeline: row.text(3), decisionDate: row.text(4),
+                    dueOn: row.text(5), publishedOn: row.text(6), staged: row.bool(7), withdrawn: row.bool(8), valid: row.bool(9),
+                    validAtFirst: row.bool(10), exclusion: row.text(11), receivedOn: row.string(12))
+                deadline.revokedOn = row.text(13)
+                deadline.withdrawDueOn = row.text(14)
+                deadline.rejected = row.bool(15)
+                try body(deadline)
+            }
+        }
+    }
+
+    @discardableResult
+    public func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool {
+        try write { link in
+            guard try link.execute(
+                "UPDATE decision SET revoked_on = coalesce(revoked_on, $1) WHERE kind = $2 AND number = $3",
+                [.text(revokedOn), .text(kind), .text(number)]) == 1
+            else { return false }
+            for (portal, due) in withdrawBy.sorted(by: { $0.key < $1.key }) {
+                try link.execute(
+                    "UPDATE decision_portal SET withdraw_due_on = coalesce(withdraw_due_on, $1) WHERE kind = $2 AND number = $3 AND portal = $4",
+                    [.text(due), .text(kind), .text(number), .text(portal)])
+            }
+            return true
+        }
+    }
+
+    /// `AND …` narrowing to a scope, its values added to `arguments`.
+    static func scopeCondition(_ scope: DecisionScope, alias: String, decision: String, _ arguments: inout Arguments) -> String {
+        var parts: [String] = []
+        if let kind = scope.kind { parts.append("\(alias).kind = \(arguments.add(.text(kind)))") }
+        if let portals = scope.portals { parts.append("\(alias).portal = ANY(\(arguments.add(.column(portals)))::text[])") }
+        if let pipeline = scope.pipeline {
+            parts.append("(\(decision).pipeline = \(arguments.add(.text(pipeline))) OR \(decision).pipeline IS NULL)")
+        }
+        return parts.map { " AND " + $0 }.joined()
+    }
+}

@@ -1,0 +1,268 @@
+public import DisclosureCore
+
+// Withdrawals and publication periods; questions (summary, history, a subject's publications);
+// the report's rows (as `SQLiteLedger`'s Ledger+Withdrawals, +Questions, +Report).
+extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
+    public func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], run: Int64) throws(LedgerError) {
+        try write { link in
+            try Self.upsertBatch(link, batch, operation: .withdraw, run: run)
+            for item in items {
+                let changed = try link.execute(
+                    """
+                    INSERT INTO withdrawal (publication_id, reason, basis, requested_on, batch_id, status)
+                    SELECT id, $1, $2, $3, $4, 'pending' FROM publication WHERE batch_id = $5 AND position = $6 AND status = 'published'
+                    ON CONFLICT (publication_id) DO UPDATE SET reason = excluded.reason, basis = excluded.basis,
+                        requested_on = excluded.requested_on, batch_id = excluded.batch_id, status = 'pending'
+                    WHERE withdrawal.status = 'failed' OR withdrawal.batch_id = excluded.batch_id
+                    """,
+                    [.text(item.reason), .text(item.basis), .text(batch.createdOn), .text(batch.id), .text(item.batchID), .int(item.position)])
+                guard changed == 1 else {
+                    throw LedgerError.database("record \(item.batchID)#\(item.position) is not published, or its withdrawal is already recorded")
+                }
+            }
+        }
+    }
+
+    public func period(kind: String, key: String) throws(LedgerError) -> RecordPeriod? {
+        try ask { link in
+            try link.one(
+                """
+                SELECT severity, severity_reason, regime, repair_from, expires_on FROM record WHERE kind = $1 AND record_key = $2
+                ORDER BY first_run DESC, id DESC LIMIT 1
+                """, [.text(kind), .text(key)]
+            ).flatMap { row in
+                row.text(0).map {
+                    RecordPeriod(severity: $0, severityReason: row.text(1) ?? "", regime: row.text(2), repairFrom: row.text(3), expiresOn: row.text(4))
+                }
+            }
+        }
+    }
+
+    public func withdrawalItems(batch id: String) throws(LedgerError) -> [WithdrawalItem] {
+        try ask { link in
+            try link.rows(
+                """
+                SELECT p.batch_id, p.position, w.reason, w.basis FROM withdrawal w JOIN publication p ON p.id = w.publication_id
+                WHERE w.batch_id = $1 ORDER BY w.id
+                """, [.text(id)]
+            ).map { WithdrawalItem(batchID: $0.string(0), position: $0.int(1) ?? 0, reason: $0.string(2), basis: $0.text(3)) }
+        }
+    }
+
+    public func expired(today: String, kind: String?) throws(LedgerError) -> [PeriodEntry] {
+        try periodEntries(
+            condition: "\(Self.endsOn) <= $1 AND (w.status IS NULL OR w.status = 'failed') AND ($3::text IS NULL OR p.kind = $3)",
+            today: today, kind: kind)
+    }
+
+    public func repairEligible(today: String, kind: String?, limit: Int?) throws(LedgerError) -> [PeriodEntry] {
+        try periodEntries(condition: Self.eligibleCondition + " AND ($3::text IS NULL OR p.kind = $3)", today: today, limit: limit, kind: kind)
+    }
+
+    public func repairEligibleCount(today: String, kind: String?) throws(LedgerError) -> Int {
+        try ask { link in
+            try link.one(
+                "SELECT count(*) " + Self.periodFrom + " WHERE p.status = 'published' AND " + Self.eligibleCondition
+                    + " AND ($2::text IS NULL OR p.kind = $2)", [.text(today), .text(kind)]
+            )?.int(0) ?? 0
+        }
+    }
+
+    static let eligibleCondition = "r.repair_from <= $1 AND (\(endsOn) IS NULL OR \(endsOn) > $1) AND w.status IS NULL"
+
+    static let periodFrom = """
+        FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
+        JOIN record r ON r.id = (SELECT id FROM record q WHERE q.kind = p.kind AND q.record_key = p.record_key
+                                 ORDER BY first_run DESC, id DESC LIMIT 1)
+        LEFT JOIN portal_period pp ON pp.kind = p.kind AND pp.record_key = p.record_key AND pp.portal = p.portal
+        """
+
+    /// The day publication ends on the publication's portal (the portal's own period in whole months
+    /// from the decision date or its first publication there; else the record's own end).
+    /// PostgreSQL's `date + interval 'N months'` clamps to the end of a shorter month, as
+    /// `CalendarDate.adding(months:)` and the SQLite ledger's expression do.
+    static let endsOn = """
+        (CASE WHEN pp.months IS NULL THEN r.expires_on ELSE
+            to_char(CAST(CASE pp.counted_from WHEN 'decision_date' THEN r.decision_date
+                         ELSE (SELECT min(f.published_on) FROM publication f
+                               WHERE f.kind = p.kind AND f.portal = p.portal AND f.record_key = p.record_key AND f.published_on IS NOT NULL)
+                         END AS date) + make_interval(months => pp.months), 'YYYY-MM-DD') COLLATE "C" END)
+        """
+
+    func periodEntries(condition: String, today: String, limit: Int? = nil, kind: String? = nil) throws(LedgerError) -> [PeriodEntry] {
+        try ask { link in
+            try link.rows(
+                """
+                SELECT \(Self.entryColumns), coalesce(pp.severity, r.severity), coalesce(pp.regime, r.regime), r.repair_from,
+                       \(Self.endsOn) AS ends_on
+                \(Self.periodFrom)
+                WHERE p.status = 'published' AND \(condition)
+                ORDER BY ends_on NULLS FIRST, p.record_key, p.portal, p.feed LIMIT $2
+                """, [.text(today), .int(limit), .text(kind)]
+            ).map { row in
+                PeriodEntry(publication: Self.entry(row), severity: row.text(19), regime: row.text(20), repairFrom: row.text(21), expiresOn: row.text(22))
+            }
+        }
+    }
+
+    // MARK: Questions
+
+    public func summary(today: String) throws(LedgerError) -> LedgerSummary {
+        try read { link in
+            var summary = LedgerSummary()
+            for row in try link.rows("SELECT status, count(*) FROM batch GROUP BY status") {
+                if let status = BatchStatus(rawValue: row.string(0)) { summary.batches[status] = row.int(1) }
+            }
+            for row in try link.rows("SELECT status, count(*) FROM publication GROUP BY status") {
+                if let status = PublicationStatus(rawValue: row.string(0)) { summary.publications[status] = row.int(1) }
+            }
+            summary.awaitingConfirmation =
+                try link.one("SELECT count(*) FROM batch WHERE status = 'pending' AND delivered_at IS NOT NULL")?.int(0) ?? 0
+            summary.overdue = try link.rows(
+                Self.entrySQL + " WHERE p.status = 'pending' AND p.due_on < $1 ORDER BY p.due_on, p.record_key", [.text(today)]
+            ).map(Self.entry)
+            summary.publishedLate =
+                try link.one("SELECT count(*) FROM publication WHERE published_on IS NOT NULL AND published_on > due_on")?.int(0) ?? 0
+            summary.pendingBatches = try link.rows(
+                "SELECT \(Self.batchColumns) FROM batch WHERE status = 'pending' ORDER BY created_on, seq").map(Self.batchInfo)
+            summary.failedBatches = try link.rows(
+                "SELECT \(Self.batchColumns) FROM batch WHERE status = 'failed' ORDER BY created_on, seq").map(Self.batchInfo)
+            return summary
+        }
+    }
+
+    public func history(key: String) throws(LedgerError) -> [PublicationEntry] {
+        try ask { link in
+            try link.rows(
+                Self.entrySQL + " WHERE p.record_key = $1 OR left(p.record_key, length($1) + 1) = $1 || '|' ORDER BY p.id", [.text(key)]
+            ).map(Self.entry)
+        }
+    }
+
+    public func publications(subjectCode: String) throws(LedgerError) -> [PublicationEntry] {
+        try ask { link in try link.rows(Self.entrySQL + " WHERE p.subject_code = $1 ORDER BY p.id", [.text(subjectCode)]).map(Self.entry) }
+    }
+
+    public func publications(batch id: String) throws(LedgerError) -> [PublicationEntry] {
+        try ask { link in try link.rows(Self.entrySQL + " WHERE p.batch_id = $1 ORDER BY p.position", [.text(id)]).map(Self.entry) }
+    }
+
+    static let entryColumns = """
+        p.portal, p.feed, p.kind, p.record_key, p.content_sha256, p.previous_sha256, p.operation, p.status,
+        p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
+        p.position, p.reason, w.status
+        """
+
+    static let entrySQL = """
+        SELECT \(entryColumns)
+        FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
+        """
+
+    static func entry(_ row: Row) -> PublicationEntry {
+        PublicationEntry(
+            portal: row.string(0), feed: row.string(1), kind: row.string(2), key: row.string(3), contentSHA256: row.string(4),
+            previousSHA256: row.text(5), operation: BatchOperation(rawValue: row.string(6)) ?? .publish,
+            status: PublicationStatus(rawValue: row.string(7)) ?? .pending, batchID: row.string(8), batchFile: row.string(9),
+            decisionDate: row.text(10), dueOn: row.text(11), publishedOn: row.text(12), subjectCode: row.text(13),
+            subjectName: row.text(14), withdrawalReason: row.text(15), withdrawalStatus: row.text(18), position: row.int(16) ?? 0,
+            rejectionReason: row.text(17))
+    }
+
+    // MARK: Report
+
+    public func reportRows(from: String, to: String, limit: Int) throws(LedgerError) -> ReportRows {
+        try read { link in
+            var rows = ReportRows()
+            let period: [Value] = [.text(from), .text(to)]
+            rows.intake = try link.rows(
+                """
+                SELECT r.pipeline, substr(r.today, 1, 7) AS month, count(*), sum(f.failed), sum(f.records), sum(f.valid),
+                       sum(f.invalid), sum(f.skipped), sum(f.incomplete), sum(coalesce(f.unidentifiable, 0))
+                FROM source_file f JOIN run r ON r.id = f.first_run
+                WHERE r.today BETWEEN $1 AND $2 AND f.records IS NOT NULL
+                GROUP BY r.pipeline, month ORDER BY r.pipeline NULLS FIRST, month
+                """, period
+            ).map { row in
+                var intake = IntakeRow(
+                    pipeline: row.text(0), month: row.string(1), files: row.int(2) ?? 0, failedFiles: row.int(3) ?? 0,
+                    records: row.int(4) ?? 0, valid: row.int(5) ?? 0, invalid: row.int(6) ?? 0, skipped: row.int(7) ?? 0,
+                    incomplete: row.int(8) ?? 0)
+                intake.unidentifiable = row.int(9) ?? 0
+                return intake
+            }
+            let problemSQL = """
+                FROM problem p JOIN source_file f ON f.sha256 = p.sha256 AND f.place = p.place JOIN run r ON r.id = f.first_run
+                WHERE r.today BETWEEN $1 AND $2 AND p.severity = 'error'
+                """
+            rows.problemsTotal = try link.one("SELECT count(*) " + problemSQL, period)?.int(0) ?? 0
+            rows.problems = try link.rows(
+                "SELECT r.pipeline, p.place, p.\"row\", p.line, p.field, p.type, p.value, p.message " + problemSQL
+                    + " ORDER BY r.pipeline NULLS FIRST, p.place, coalesce(p.\"row\", p.line), p.id LIMIT $3", period + [.int(limit)]
+            ).map { row in
+                ProblemRow(
+                    pipeline: row.text(0), file: row.string(1), row: row.int(2), line: row.int(3), field: row.text(4), type: row.string(5),
+                    value: row.text(6), message: row.string(7))
+            }
+            rows.states = try link.rows(
+                """
+                SELECT r.pipeline, p.status, count(*) FROM publication p JOIN batch b ON b.id = p.batch_id JOIN run r ON r.id = b.created_run
+                WHERE b.created_on BETWEEN $1 AND $2 GROUP BY r.pipeline, p.status ORDER BY r.pipeline NULLS FIRST, p.status
+                """, period
+            ).map { StateCount(pipeline: $0.text(0), status: PublicationStatus(rawValue: $0.string(1)) ?? .pending, count: $0.int(2) ?? 0) }
+            let rejectedSQL = """
+                FROM publication p JOIN batch b ON b.id = p.batch_id JOIN run r ON r.id = b.created_run
+                WHERE p.status = 'rejected' AND (p.decision_date BETWEEN $1 AND $2 OR b.created_on BETWEEN $1 AND $2)
+                """
+            rows.rejectionsTotal = try link.one("SELECT count(*) " + rejectedSQL, period)?.int(0) ?? 0
+            rows.rejections = try link.rows(
+                "SELECT r.pipeline, p.portal, p.feed, p.record_key, p.batch_id, p.position, p.reason " + rejectedSQL + " ORDER BY p.id LIMIT $3",
+                period + [.int(limit)]
+            ).map { row in
+                PublicationRow(
+                    pipeline: row.text(0), portal: row.string(1), feed: row.string(2), key: row.string(3), batchID: row.string(4),
+                    position: row.int(5) ?? 0, rejectionReason: row.text(6))
+            }
+            let withdrawalSQL = """
+                FROM withdrawal w JOIN publication p ON p.id = w.publication_id
+                JOIN batch pb ON pb.id = p.batch_id JOIN run pr ON pr.id = pb.created_run
+                LEFT JOIN batch wb ON wb.id = w.batch_id LEFT JOIN run wr ON wr.id = wb.created_run
+                WHERE w.requested_on BETWEEN $1 AND $2
+                """
+            rows.withdrawalsTotal = try link.one("SELECT count(*) " + withdrawalSQL, period)?.int(0) ?? 0
+            rows.withdrawals = try link.rows(
+                """
+                SELECT coalesce(wr.pipeline, pr.pipeline), p.portal, p.feed, p.record_key, w.reason, w.basis, w.requested_on, w.status
+                \(withdrawalSQL) ORDER BY w.requested_on, w.id LIMIT $3
+                """, period + [.int(limit)]
+            ).map { row in
+                WithdrawalRow(
+                    pipeline: row.text(0), portal: row.string(1), feed: row.string(2), key: row.string(3), reason: row.string(4),
+                    basis: row.text(5), requestedOn: row.string(6), status: row.string(7))
+            }
+            return rows
+        }
+    }
+
+    public func forEachFirstPublication(from: String, to: String, _ body: (FirstPublication) throws -> Void) throws(LedgerError) {
+        try read { link in
+            try link.forEach(
+                """
+                SELECT min(r.pipeline), p.portal, p.feed, p.record_key, min(p.decision_date) AS decided, min(p.due_on) AS due,
+                       min(CASE WHEN p.status IN ('published', 'withdrawn') THEN p.published_on END) AS published
+                FROM publication p JOIN batch b ON b.id = p.batch_id JOIN run r ON r.id = b.created_run
+                WHERE p.operation = 'publish'
+                GROUP BY p.portal, p.feed, p.record_key
+                HAVING min(p.decision_date) BETWEEN $1 AND $2
+                    OR (min(CASE WHEN p.status IN ('published', 'withdrawn') THEN p.published_on END) IS NULL AND bool_or(p.status = 'pending'))
+                ORDER BY due NULLS FIRST, p.record_key, p.portal, p.feed
+                """, [.text(from), .text(to)]
+            ) { row in
+                let decided = row.text(4)
+                try body(
+                    FirstPublication(
+                        pipeline: row.text(0), portal: row.string(1), feed: row.string(2), key: row.string(3), decisionDate: decided,
+                        dueOn: row.text(5), publishedOn: row.text(6), decidedInPeriod: decided.map { $0 >= from && $0 <= to } ?? false))
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+public import DisclosureCore
+
+// Runs, the source files they read, and what each file held.
+extension PostgresLedger: RunLedger, IntakeLedger {
+    public func beginRun(
+        command: String, today: String, startedAt: String, pipeline: String? = nil, department: String? = nil
+    ) throws(LedgerError) -> Int64 {
+        try write { link in
+            Int64(
+                try link.one(
+                    "INSERT INTO run (command, today, started_at, pipeline, department) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    [.text(command), .text(today), .text(startedAt), .text(pipeline), .text(department)])?.int(0) ?? 0)
+        }
+    }
+
+    public func finishRun(_ run: Int64, exitCode: Int32, finishedAt: String) throws(LedgerError) {
+        try write { link in
+            try link.execute(
+                "UPDATE run SET finished_at = $1, exit_code = $2 WHERE id = $3", [.text(finishedAt), .int(Int(exitCode)), .int(Int(run))])
+        }
+    }
+
+    public func recordInputs(_ files: [SourceFingerprint], records: [RecordVersion], run: Int64) throws(LedgerError) {
+        try write { link in
+            for file in files {
+                try link.execute(
+                    """
+                    INSERT INTO source_file (sha256, size, place, first_run, last_run) VALUES ($1, $2, $3, $4, $4)
+                    ON CONFLICT (sha256, place) DO UPDATE SET last_run = excluded.last_run
+                    """,
+                    [.text(file.sha256), .int(Int(file.size)), .text(file.place), .int(Int(run))])
+            }
+            // Record versions: a version already recorded is kept as it was (first run, source).
+            for chunk in Self.chunks(records) {
+                try link.execute(
+                    """
+                    INSERT INTO record (kind, record_key, content_sha256, decision_date, source_sha256, source_row, first_run,
+                                        severity, severity_reason, regime, repair_from, expires_on)
+                    SELECT kind, record_key, content_sha256, decision_date, source_sha256, source_row, $1, severity, severity_reason,
+                           regime, repair_from, expires_on
+                    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[], $9::text[],
+                                $10::text[], $11::text[], $12::text[])
+                         WITH ORDINALITY AS u(kind, record_key, content_sha256, decision_date, source_sha256, source_row, severity,
+                                              severity_reason, regime, repair_from, expires_on, ord)
+                    ORDER BY ord
+                    ON CONFLICT DO NOTHING
+                    """,
+                    [
+                        .int(Int(run)), .column(chunk.map(\.kind)), .column(chunk.map(\.key)), .column(chunk.map(\.contentSHA256)),
+                        .column(chunk.map(\.decisionDate)), .column(chunk.map(\.sourceSHA256)), .ints(chunk.map(\.sourceRow)),
+                        .column(chunk.map { $0.period?.severity }), .column(chunk.map { $0.period?.severityReason }),
+                        .column(chunk.map { $0.period?.regime }), .column(chunk.map { $0.period?.repairFrom }),
+                        .column(chunk.map { $0.period?.expiresOn }),
+                    ])
+            }
+            // A portal's own period: the latest version's replaces an earlier one.
+            let periods = records.flatMap { record in record.portalPeriods.map { (record.kind, record.key, $0) } }
+            for chunk in Self.chunks(periods, key: { $0.0 + "\u{1}" + $0.1 + "\u{1}" + $0.2.portal }) {
+                try link.execute(
+                    """
+                    INSERT INTO portal_period (kind, record_key, portal, severity, severity_reason, regime, months, counted_from)
+                    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[])
+                    ON CONFLICT (kind, record_key, portal) DO UPDATE SET severity = excluded.severity,
+                        severity_reason = excluded.severity_reason, regime = excluded.regime, months = excluded.months,
+                        counted_from = excluded.counted_from
+                    """,
+                    [
+                        .column(chunk.map(\.0)), .column(chunk.map(\.1)), .column(chunk.map(\.2.portal)), .column(chunk.map(\.2.severity)),
+                        .column(chunk.map(\.2.severityReason)), .column(chunk.map(\.2.regime)), .ints(chunk.map(\.2.months)),
+                        .column(chunk.map(\.2.countedFrom)),
+                    ])
+            }
+        }
+    }
+
+    public func settle(_ files: [SourceFingerprint], run: Int64) throws(LedgerError) {
+        try write { link in
+            for file in files {
+                try link.execute(
+                    "UPDATE source_file SET settled_run = $1 WHERE sha256 = $2 AND place = $3",
+                    [.int(Int(run)), .text(file.sha256), .text(file.place)])
+            }
+        }
+    }
+
+    public func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool {
+        try ask { link in
+            try link.one(
+                "SELECT settled_run IS NOT NULL FROM source_file WHERE sha256 = $1 AND place = $2", [.text(file.sha256), .text(file.place)]
+            )?.bool(0) ?? false
+        }
+    }
+
+    public func recordIntake(_ file: SourceFingerprint, counts: IntakeCounts, problems: [StoredProblem], run: Int64) throws(LedgerError) {
+        try write { link in
+            try link.execute(
+                """
+                INSERT INTO source_file (sha256, size, place, first_run, last_run, records, valid, invalid, skipped, incomplete, failed,
+                                         unidentifiable)
+                VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10, $11)
+                ON CONFLICT (sha256, place) DO UPDATE SET last_run = excluded.last_run, records = excluded.records,
+                    valid = excluded.valid, invalid = excluded.invalid, skipped = excluded.skipped,
+                    incomplete = excluded.incomplete, failed = excluded.failed, unidentifiable = excluded.unidentifiable
+                """,
+                [
+                    .text(file.sha256), .int(Int(file.size)), .text(file.place), .int(Int(run)), .int(counts.records), .int(counts.valid),
+                    .int(counts.invalid), .int(counts.skipped), .int(counts.incomplete), .int(counts.failed ? 1 : 0),
+                    .int(counts.unidentifiable),
+                ])
+            try link.execute("DELETE FROM problem WHERE sha256 = $1 AND place = $2", [.text(file.sha256), .text(file.place)])
+            for chunk in Self.chunks(problems) {
+                try link.execute(
+                    """
+                    INSERT INTO problem (sha256, place, "row", line, field, type, severity, value, message)
+                    SELECT $1, $2, r, l, f, t, s, v, m
+                    FROM unnest($3::integer[], $4::integer[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+                         WITH ORDINALITY AS u(r, l, f, t, s, v, m, ord)
+                    ORDER BY ord
+                    """,
+                    [
+                        .text(file.sha256), .text(file.place), .ints(chunk.map(\.row)), .ints(chunk.map(\.line)), .column(chunk.map(\.field)),
+                        .column(chunk.map(\.type)), .column(chunk.map { $0.isWarning ? "warning" : "error" }), .column(chunk.map(\.value)),
+                        .column(chunk.map(\.message)),
+                    ])
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+public import DisclosureCore
+import Foundation
+internal import PostgresNIO
+public import PostgresSupport
+
+/// The publication ledger on a PostgreSQL server that several machines share (the county's
+/// ledger): the same ports, tables and guarantees as `SQLiteLedger.Ledger`, each write one
+/// transaction.
+///
+/// Two connections: the writer, and a reader for the questions and the planner (a run records one
+/// batch on its second thread while it plans the next). Each is used by one caller at a time.
+/// Writes run SERIALIZABLE and are retried from the start when the server could not serialize
+/// them against another department's run (SQLSTATE 40001) or picked them as a deadlock's victim
+/// (40P01); what makes a publication unique is a constraint in SQL, so two runs can never record it
+/// twice. A connection lost mid-transaction loses that transaction only: the next run finds the
+/// ledger as the last commit left it and finishes the work, as after a crash on SQLite.
+public final class PostgresLedger: Sendable {
+    public let address: PostgresAddress
+    let writer: Session
+    let reader: Session
+
+    /// For messages: the address, never the password.
+    public var location: String { address.description }
+
+    private init(address: PostgresAddress, writer: Session, reader: Session) {
+        self.address = address
+        self.writer = writer
+        self.reader = reader
+    }
+
+    /// Connects and applies the migrations this build knows and the database has not had yet
+    /// (refusing a database a newer gongshi migrated); with `migrating` false, a database missing
+    /// one of them is ``LedgerError/outdated(path:)`` and nothing is written.
+    public static func open(
+        address: PostgresAddress, password: String, migrating: Bool = true, connectTimeout: Double = 10, statementTimeout: Double = 0
+    ) throws(LedgerError) -> PostgresLedger {
+        let configuration: PostgresConnection.Configuration
+        do {
+            configuration = try address.configuration(password: password, connectTimeout: connectTimeout)
+        } catch {
+            throw .cannotOpen(path: address.description, reason: error.message)
+        }
+        let milliseconds = Int(statementTimeout * 1000)
+        let ledger = PostgresLedger(
+            address: address,
+            writer: Session(address: address, configuration: configuration, statementTimeout: milliseconds, label: "writer"),
+            reader: Session(address: address, configuration: configuration, statementTimeout: milliseconds, label: "reader"))
+        try ledger.prepare(migrating: migrating)
+        return ledger
+    }
+
+    /// The names of the migrations applied, in order.
+    public func appliedMigrations() throws(LedgerError) -> [String] {
+        try read { link in
+            try link.rows("SELECT identifier FROM gongshi_migration ORDER BY identifier").map { $0.string(0) }
+        }
+    }
+
+    private func prepare(migrating: Bool) throws(LedgerError) {
+        let known = PostgresMigrations.all.map(\.identifier)
+        let location = self.location
+        let outcome: LedgerError? = try write { link -> LedgerError? in
+            try link.execute("SELECT pg_advisory_xact_lock($1)", [.int(PostgresMigrations.lockKey)])
+            let exists = try link.one("SELECT to_regclass('gongshi_migration') IS NOT NULL")?.bool(0) ?? false
+            var applied: Set<String> = []
+            if exists {
+                applied = Set(try link.rows("SELECT identifier FROM gongshi_migration").map { $0.string(0) })
+            } else {
+                let tables = try link.one("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename IN ('run', 'publication', 'batch')")?.int(0) ?? 0
+                if tables > 0 { return .cannotOpen(path: location, reason: "not a gongshi ledger (no migration table)") }
+            }
+            let unknown = applied.subtracting(known).sorted()
+            if !unknown.isEmpty { return .newerVersion(path: location, unknown: unknown) }
+            let missing = PostgresMigrations.all.filter { !applied.contains($0.identifier) }
+            if missing.isEmpty { return nil }
+            guard migrating else { return .outdated(path: location) }
+            try link.execute(PostgresMigrations.table)
+            for migration in missing {
+                try link.execute(migration.sql)
+                try link.execute("INSERT INTO gongshi_migration (identifier) VALUES ($1)", [.text(migration.identifier)])
+            }
+            return nil
+        }
+        if let outcome { throw outcome }
+    }
+
+    public func close() {
+        writer.close()
+        reader.close()
+    }
+
+    // MARK: Access
+
+    /// One write transaction (SERIALIZABLE, retried on a serialization failure or deadlock).
+    @discardableResult
+    func write<T>(_ body: (Link) throws -> T) throws(LedgerError) -> T {
+        try accessing { try writer.transaction(.serializable, body) }
+    }
+
+    /// Reads that see one snapshot (several statements, or a cursor).
+    func read<T>(_ body: (Link) throws -> T) throws(LedgerError) -> T {
+        try accessing { try reader.transaction(.snapshot, body) }
+    }
+
+    /// One statement on the reader, outside a transaction (the planner's many small questions).
+    func ask<T>(_ body: (Link) throws -> T) throws(LedgerError) -> T {
+        try accessing { try reader.with(body) }
+    }
+
+    private func accessing<T>(_ body: () throws -> T) throws(LedgerError) -> T {
+        do {
+            return try body()
+        } catch let error as LedgerError {
+            throw error
+        } catch let error as ConnectFailure {
+            throw .cannotOpen(path: location, reason: error.message)
+        } catch {
+            throw .database(Self.describe(error))
+        }
+    }
+
+    /// The server's refusal in Chinese, its SQLSTATE after it (never a statement's values).
+    static func describe(_ error: any Error) -> String {
+        let original = PostgresErrorText.describe(error)
+        if PostgresErrorText.isConnectionLost(error) { return "与台账数据库的连接中断（原文：\(original)）" }
+        let state = PostgresErrorText.state(error) ?? ""
+        let meaning: String? =
+            switch String(state.prefix(2)) {
+            case "23": "违反台账的约束（数据与已有记录冲突）"
+            case "40": "与另一次运行冲突，重试多次仍未成功"
+            case "53": "数据库服务器资源不足（磁盘、内存或连接数）"
+            case "57": "数据库服务器正在关闭或语句超时"
+            case "28", "42": "没有访问台账的权限"
+            default: nil
+            }
+        return meaning.map { "\($0)（原文：\(original)）" } ?? "PostgreSQL 错误（原文：\(original)）"
+    }
+
+    // MARK: Bulk statements
+
+    /// Chunks of at most `size` items, for inserts that never update (one statement per chunk).
+    static func chunks<T>(_ items: [T], size: Int = 2000) -> [ArraySlice<T>] {
+        stride(from: 0, to: items.count, by: size).map { items[$0..<min($0 + size, items.count)] }
+    }
+
+    /// Splits `items` into chunks of at most `size` in which no key repeats (a repeated key starts a
+    /// new chunk): one upsert statement per chunk then applies them in order, as one statement per
+    /// item would (PostgreSQL refuses to upsert one row twice in a statement).
+    static func chunks<T>(_ items: some Collection<T>, size: Int = 2000, key: (T) -> String) -> [[T]] {
+        var chunks: [[T]] = []
+        var current: [T] = []
+        var keys: Set<String> = []
+        for item in items {
+            let itemKey = key(item)
+            if current.count == size || keys.contains(itemKey) {
+                chunks.append(current)
+                current = []
+                keys = []
+            }
+            keys.insert(itemKey)
+            current.append(item)
+        }
+        if !current.isEmpty { chunks.append(current) }
+        return chunks
+    }
+}
+
+/// `$n` placeholders for a statement built piece by piece.
+struct Arguments {
+    var values: [Value] = []
+
+    mutating func add(_ value: Value) -> String {
+        values.append(value)
+        return "$\(values.count)"
+    }
+}

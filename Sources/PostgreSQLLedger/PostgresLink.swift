@@ -1,0 +1,254 @@
+import Foundation
+import Logging
+internal import PostgresNIO
+import PostgresSupport
+
+/// A value bound to a statement's `$n`.
+enum Value: Sendable {
+    case text(String?)
+    case int(Int?)
+    case bool(Bool?)
+    /// A column for `unnest`: bound as a PostgreSQL array literal (`{"a",NULL}`) and cast in the
+    /// statement (`$1::text[]`, `$2::bigint[]`). postgres-nio binds arrays of non-optional values
+    /// only; a literal carries NULLs too, and one statement inserts a whole chunk of rows.
+    case column([String?])
+
+    static func ints(_ values: [Int?]) -> Value { .column(values.map { $0.map(String.init) }) }
+}
+
+/// A result cell, decoded by the column's type.
+enum Cell: Sendable {
+    case null, text(String), int(Int), bool(Bool)
+}
+
+/// One result row, read by position.
+struct Row: Sendable {
+    let cells: [Cell]
+
+    func text(_ index: Int) -> String? {
+        switch cells[index] {
+        case .text(let value): value
+        case .int(let value): String(value)
+        case .bool(let value): value ? "1" : "0"
+        case .null: nil
+        }
+    }
+
+    func string(_ index: Int) -> String { text(index) ?? "" }
+
+    func int(_ index: Int) -> Int? {
+        switch cells[index] {
+        case .int(let value): value
+        case .bool(let value): value ? 1 : 0
+        case .text(let value): Int(value)
+        case .null: nil
+        }
+    }
+
+    func bool(_ index: Int) -> Bool {
+        switch cells[index] {
+        case .bool(let value): value
+        case .int(let value): value != 0
+        case .text(let value): value == "t" || value == "1"
+        case .null: false
+        }
+    }
+}
+
+/// One open connection, used by one caller at a time: statements run synchronously (the engine's
+/// ports are synchronous), each waiting for its answer on the calling thread.
+struct Link {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// Runs a statement; returns how many rows it changed (INSERT, UPDATE, DELETE) or returned.
+    @discardableResult
+    func execute(_ sql: String, _ values: [Value] = []) throws -> Int {
+        let result = try connection.query(Self.query(sql, values), logger: logger).wait()
+        return result.metadata.rows ?? result.rows.count
+    }
+
+    func rows(_ sql: String, _ values: [Value] = []) throws -> [Row] {
+        try connection.query(Self.query(sql, values), logger: logger).wait().rows.map(Self.row)
+    }
+
+    func one(_ sql: String, _ values: [Value] = []) throws -> Row? {
+        try rows(sql, values).first
+    }
+
+    /// Streams a query's rows through a cursor, `chunk` rows at a time: memory does not grow with
+    /// the result. Must run inside a transaction.
+    func forEach(_ sql: String, _ values: [Value] = [], chunk: Int = 2000, _ body: (Row) throws -> Void) throws {
+        try execute("DECLARE gongshi_cursor NO SCROLL CURSOR FOR " + sql, values)
+        while true {
+            let rows = try rows("FETCH \(chunk) FROM gongshi_cursor")
+            for row in rows { try body(row) }
+            if rows.count < chunk { break }
+        }
+        try execute("CLOSE gongshi_cursor")
+    }
+
+    static func query(_ sql: String, _ values: [Value]) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .text(let text): binds.append(text)
+            case .int(let int): binds.append(int)
+            case .bool(let bool): binds.append(bool)
+            case .column(let items): binds.append(arrayLiteral(items))
+            }
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// `{"a","b \"c\"",NULL}`: every element quoted, backslash and quote escaped.
+    static func arrayLiteral(_ items: [String?]) -> String {
+        var literal = "{"
+        literal.reserveCapacity(items.count * 24)
+        for (index, item) in items.enumerated() {
+            if index > 0 { literal += "," }
+            guard let item else {
+                literal += "NULL"
+                continue
+            }
+            literal += "\""
+            for character in item.unicodeScalars {
+                if character == "\"" || character == "\\" { literal += "\\" }
+                literal.unicodeScalars.append(character)
+            }
+            literal += "\""
+        }
+        return literal + "}"
+    }
+
+    static func row(_ row: PostgresRow) -> Row {
+        var cells: [Cell] = []
+        cells.reserveCapacity(row.count)
+        for cell in row {
+            guard cell.bytes != nil else {
+                cells.append(.null)
+                continue
+            }
+            switch cell.dataType {
+            case .bool: cells.append((try? cell.decode(Bool.self)).map(Cell.bool) ?? .null)
+            case .int2, .int4, .int8: cells.append((try? cell.decode(Int.self)).map(Cell.int) ?? .null)
+            default: cells.append((try? cell.decode(String.self)).map(Cell.text) ?? .null)
+            }
+        }
+        return Row(cells: cells)
+    }
+}
+
+/// A connection that is opened when first needed and again after it was lost, used by one caller
+/// at a time (a lock held for the whole of an operation: a transaction's statements never
+/// interleave with another thread's).
+final class Session: @unchecked Sendable {
+    private let configuration: PostgresConnection.Configuration
+    private let address: PostgresAddress
+    private let logger: Logger
+    private let lock = NSLock()
+    private var connection: PostgresConnection?
+    /// Statements are cut off after this many milliseconds (a stuck server ends the run; 0: never).
+    private let statementTimeout: Int
+
+    init(address: PostgresAddress, configuration: PostgresConnection.Configuration, statementTimeout: Int, label: String) {
+        self.address = address
+        self.configuration = configuration
+        self.statementTimeout = statementTimeout
+        logger = Logger(label: "gongshi.ledger.\(label)")
+    }
+
+    /// Another session to the same database (its own connection).
+    func sibling(label: String) -> Session {
+        Session(address: address, configuration: configuration, statementTimeout: statementTimeout, label: label)
+    }
+
+    /// Runs `body` on the connection, opening it first when needed.
+    func with<T>(_ body: (Link) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let link = try open()
+        do {
+            return try body(link)
+        } catch {
+            if link.connection.isClosed || PostgresErrorText.isConnectionLost(error) {
+                try? link.connection.close().wait()
+                connection = nil
+            }
+            throw error
+        }
+    }
+
+    /// One transaction at `isolation`, retried from the start (a fresh snapshot) when the server
+    /// answers that it could not serialize it or chose it as a deadlock's victim; at most
+    /// `attempts` times, waiting a little longer each time.
+    func transaction<T>(_ isolation: Isolation, attempts: Int = 12, _ body: (Link) throws -> T) throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try with { link in
+                    try link.execute("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+                    do {
+                        let value = try body(link)
+                        try link.execute("COMMIT")
+                        return value
+                    } catch {
+                        if !link.connection.isClosed { _ = try? link.execute("ROLLBACK") }
+                        throw error
+                    }
+                }
+            } catch let error where attempt < attempts && Self.isRetryable(error) {
+                attempt += 1
+                // 5, 10, 20 … ms, at most about a second, with jitter so two writers part ways.
+                let base = min(1000, 5 << min(attempt, 8))
+                usleep(UInt32((base + Int.random(in: 0...base)) * 1000))
+            }
+        }
+    }
+
+    enum Isolation: String {
+        case serializable = "SERIALIZABLE"
+        case readCommitted = "READ COMMITTED"
+        case snapshot = "REPEATABLE READ READ ONLY"
+    }
+
+    /// 40001 serialization failure, 40P01 deadlock detected: the transaction did nothing and may
+    /// run again.
+    static func isRetryable(_ error: any Error) -> Bool {
+        guard let state = PostgresErrorText.state(error) else { return false }
+        return state == "40001" || state == "40P01"
+    }
+
+    func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        try? connection?.close().wait()
+        connection = nil
+    }
+
+    private func open() throws -> Link {
+        if let connection, !connection.isClosed { return Link(connection: connection, logger: logger) }
+        connection = nil
+        let opened: PostgresConnection
+        do {
+            opened = try PostgresConnection.connect(
+                on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration, id: 1, logger: logger
+            ).wait()
+        } catch {
+            throw ConnectFailure(message: "连接 \(address) 失败：\(PostgresErrorText.describe(error))")
+        }
+        let link = Link(connection: opened, logger: logger)
+        // Dates and text are compared as the SQLite ledger compares them: by bytes.
+        try link.execute("SET statement_timeout = \(statementTimeout)")
+        connection = opened
+        return link
+    }
+
+    deinit {
+        try? connection?.close().wait()
+    }
+}
+
+struct ConnectFailure: Error {
+    let message: String
+}
