@@ -175,7 +175,7 @@ let package = Package(
             dependencies: ["PipelineConfig", "DisclosureCore", "WorkingDayCalendar", "SourceDecoders", "GongshiTesting"]
         ),
         .testTarget(
-            name: "SQLiteLedgerTests",
+            name: "LedgerTests",
             dependencies: [
                 "SQLiteLedger", "PostgreSQLLedger", "PostgresSupport", "DisclosureCore", "GongshiTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),

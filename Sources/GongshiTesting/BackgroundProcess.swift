@@ -57,6 +57,13 @@ public final class BackgroundProcess: @unchecked Sendable {
         child.terminate()
     }
 
+    /// Sends SIGINT and waits for the process to end (a server's orderly fast shutdown).
+    public func interrupt() {
+        guard !stopped else { return }
+        stopped = true
+        child.interrupt()
+    }
+
     deinit { stop() }
 }
 

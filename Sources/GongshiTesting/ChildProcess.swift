@@ -90,6 +90,13 @@ public struct ChildProcess: Sendable {
 
     /// Kills the child (SIGKILL: test servers are throwaway, and `openssl s_server` ignores
     /// SIGTERM while it waits for a connection) and waits for it.
+    /// SIGINT, then waits for the process to end.
+    public func interrupt() {
+        kill(pid, SIGINT)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+
     public func terminate() {
         kill(pid, SIGKILL)
         var status: Int32 = 0

@@ -34,15 +34,50 @@ public final class PostgreSQLServer: @unchecked Sendable {
                 "-D", data.path, "-U", user, "--pwfile", passwordFile.path, "-A", "scram-sha-256", "-E", "UTF8", "--locale", "C",
                 "--no-sync",
             ])
+        try start()
+        _ = try psql("CREATE DATABASE \(database)", database: "postgres")
+    }
+
+    private func start() throws {
         let server = command(Self.binaries + "/postgres") + [
             "-D", data.path, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=\(folder.path)",
-            "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=40",
+            "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=60",
         ]
         process = try BackgroundProcess(
             URL(fileURLWithPath: server[0]), Array(server.dropFirst()), readyText: "database system is ready to accept connections",
             fromStandardError: true)
-        _ = try psql("CREATE DATABASE \(database)", database: "postgres")
     }
+
+    /// Stops the server as an administrator's fast shutdown does (every session is ended, its open
+    /// transaction rolled back; what was committed stays) and starts it again on the same port:
+    /// what a client sees when the server restarts under it.
+    public func restart() throws {
+        process?.interrupt()
+        process = nil
+        try start()
+    }
+
+    /// `postgresql://gongshi@127.0.0.1:PORT/NAME`.
+    public func url(database name: String) -> String { "postgresql://\(user)@127.0.0.1:\(port)/\(name)" }
+
+    /// A new, empty database on this server; returns its name.
+    public func createDatabase(prefix: String = "ledger") throws -> String {
+        let name = prefix + "_" + UUID().uuidString.prefix(8).lowercased()
+        try psql("CREATE DATABASE \(name)", database: "postgres")
+        return name
+    }
+
+    /// One server for every test of this process that needs one (each takes a database of its
+    /// own), started on first use and stopped when the process exits.
+    public static func shared() throws -> PostgreSQLServer {
+        try sharedServer.get()
+    }
+
+    private static let sharedServer: Result<PostgreSQLServer, any Error> = {
+        let result = Result { try PostgreSQLServer() }
+        if case .success = result { atexit { if case .success(let server) = PostgreSQLServer.sharedServer { server.stop() } } }
+        return result
+    }()
 
     /// A command line run as the server's user.
     private func command(_ executable: String) -> [String] {

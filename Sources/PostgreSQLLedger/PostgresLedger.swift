@@ -76,7 +76,10 @@ public final class PostgresLedger: Sendable {
             guard migrating else { return .outdated(path: location) }
             try link.execute(PostgresMigrations.table)
             for migration in missing {
-                try link.execute(migration.sql)
+                // One statement at a time: the extended protocol takes one per message.
+                for statement in migration.sql.components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    try link.execute(statement)
+                }
                 try link.execute("INSERT INTO gongshi_migration (identifier) VALUES ($1)", [.text(migration.identifier)])
             }
             return nil
@@ -125,12 +128,13 @@ public final class PostgresLedger: Sendable {
         if PostgresErrorText.isConnectionLost(error) { return "与台账数据库的连接中断（原文：\(original)）" }
         let state = PostgresErrorText.state(error) ?? ""
         let meaning: String? =
-            switch String(state.prefix(2)) {
+            switch state == "42501" ? state : String(state.prefix(2)) {
             case "23": "违反台账的约束（数据与已有记录冲突）"
             case "40": "与另一次运行冲突，重试多次仍未成功"
             case "53": "数据库服务器资源不足（磁盘、内存或连接数）"
             case "57": "数据库服务器正在关闭或语句超时"
-            case "28", "42": "没有访问台账的权限"
+            case "28", "42501": "没有访问台账的权限"
+            case "42": "台账数据库的表与本程序不符"
             default: nil
             }
         return meaning.map { "\($0)（原文：\(original)）" } ?? "PostgreSQL 错误（原文：\(original)）"

@@ -83,7 +83,7 @@ extension Gongshi {
             let feed = FeedRun(
                 profile: profile, schema: schema, today: today, outbox: URL(fileURLWithPath: out), calendar: calendar, options: options,
                 transcript: Output.transcript, problems: .standardOutput)
-            let status = try opened.map { try feed.execute(files: files, ledger: $0.1) } ?? feed.preview(files: files)
+            let status = try opened.map { try feed.execute(files: files, ledger: $0.store) } ?? feed.preview(files: files)
             if status != ExitStatus.ok { throw ExitCode(status) }
         }
 

@@ -23,7 +23,7 @@ extension Gongshi {
                 let (type, zh, _) = problem.explanation
                 throw CommandFailure(status: ExitStatus.dataError, code: type, message: "统一社会信用代码“\(code)”不正确：\(zh)")
             }
-            let ledger = try self.ledger.openForReading()
+            let ledger = try self.ledger.openForReading().store
             let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.publications(subjectCode: code) }
             guard !entries.isEmpty else {
                 Output.answer("台账中没有关于 \(code) 的公示")

@@ -36,7 +36,8 @@ extension Gongshi.LedgerCommand {
 
         func run() throws {
             let today = try self.today.resolve()
-            let (_, ledger) = try self.ledger.openForWriting(command: "ledger confirm")
+            let opened = try self.ledger.openForWriting(command: "ledger confirm", scope: .transaction)
+            let ledger = opened.store
             let published = try publishedOn.map { try DateInput.parse($0, what: "--published-on", today: nil) }
             let confirmation = Confirmation(ledger: ledger, today: today, transcript: Output.transcript)
             if batches.isEmpty {

@@ -20,7 +20,8 @@ extension Gongshi.LedgerCommand {
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
-            let (_, ledger) = try self.ledger.openForWriting(command: "ledger fail")
+            let opened = try self.ledger.openForWriting(command: "ledger fail", scope: .transaction)
+            let ledger = opened.store
             let changed = try CommandFailure.ledger { () throws(LedgerError) in try ledger.fail(batch: batch, reason: reason) }
             guard changed else {
                 throw CommandFailure(status: ExitStatus.usage, code: "batch-not-pending", message: "批次 \(batch) 不存在或不是待确认状态")

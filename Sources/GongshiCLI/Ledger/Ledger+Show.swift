@@ -18,7 +18,7 @@ extension Gongshi.LedgerCommand {
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
-            let ledger = try self.ledger.openForReading()
+            let ledger = try self.ledger.openForReading().store
             let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: key) }
             guard !entries.isEmpty else {
                 Output.answer("台账中没有“\(key)”的公示记录")

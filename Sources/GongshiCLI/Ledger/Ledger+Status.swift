@@ -25,14 +25,15 @@ extension Gongshi.LedgerCommand {
         func run() throws {
             let today = try self.today.resolve()
             let calendar = try self.calendar.load()
-            let ledger = try self.ledger.openForReading()
+            let opened = try self.ledger.openForReading()
+            let ledger = opened.store
             let summary = try CommandFailure.ledger { () throws(LedgerError) in try ledger.summary(today: today.description) }
             let status = try LedgerStatus.of(ledger, summary: summary, reckoning: .bundled(calendar: calendar, today: today))
             switch format {
             case .json:
                 FileHandle.standardOutput.write(Data(try status.json()))
             case .text:
-                Output.answer("公示台账 \(ledger.path)（今天 \(today)）")
+                Output.answer("公示台账 \(opened.location)（今天 \(today)）")
                 for line in status.lines { Output.answer(line) }
             }
             if status.disclosure.calendarEnded > 0 {

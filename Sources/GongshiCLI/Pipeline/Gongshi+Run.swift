@@ -63,17 +63,14 @@ extension Gongshi {
         /// is, when there is one) and runs it; returns the exit status.
         static func execute(_ path: String, request: RunRequest, ledgerPath: String?, calendar: String?) throws -> Int32 {
             let context = try PipelineContext.load(path, today: request.today, calendarDirectory: calendar, transcript: Output.transcript)
-            let ledgerFile = ledgerPath ?? context.resolve(context.pipeline.ledger)
-            var lock: LedgerLock?
-            let ledger: Ledger?
-            if request.dryRun {
-                ledger = FileManager.default.fileExists(atPath: ledgerFile) ? try LedgerOptions.openForReadingOnly(path: ledgerFile) : nil
-            } else {
-                let opened = try LedgerOptions.openForWriting(path: ledgerFile, command: "run \(context.pipeline.id) \(request.mode)")
-                lock = opened.0
-                ledger = opened.1
-            }
-            defer { _ = lock }
+            let location = LedgerOptions.location(ledgerPath, context: context)
+            let opened =
+                request.dryRun
+                ? try LedgerOptions.openIfPresent(path: location)
+                : try LedgerOptions.openForWriting(
+                    path: location, command: "run \(context.pipeline.id) \(request.mode)", scope: .pipeline(context.pipeline.id))
+            let ledger = opened?.store
+            defer { _ = opened }
             let summary = try PipelineRun(
                 context: context, request: request, ledger: ledger,
                 channels: ChannelFactory(showsProgress: isatty(STDERR_FILENO) == 1, progress: { Output.answer("  " + $0) }), transcript: Output.transcript,

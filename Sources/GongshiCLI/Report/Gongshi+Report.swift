@@ -39,14 +39,14 @@ extension Gongshi {
         func run() throws {
             let today = try self.today.resolve()
             let contexts = try pipelines.map { try PipelineContext.load($0, today: today, uploads: false, calendarDirectory: calendar.effectiveDirectory, transcript: Output.transcript) }
-            let ledgers = Set(contexts.map { ($0.resolve($0.pipeline.ledger) as NSString).standardizingPath })
+            let ledgers = Set(contexts.map { (LedgerOptions.location(nil, context: $0) as NSString).standardizingPath })
             guard ledgerPath != nil || ledgers.count == 1 else {
                 throw CommandFailure(
                     status: ExitStatus.configuration, code: "report-ledgers-differ",
                     message: "这几条流水线的台账不同（\(ledgers.sorted().joined(separator: "、"))）：用 --ledger 指定一个，或分别生成报告")
             }
             let first = contexts[0]
-            let ledger = try LedgerOptions.readingMigrated(path: ledgerPath ?? first.resolve(first.pipeline.ledger))
+            let ledger = try LedgerOptions.readingMigrated(path: LedgerOptions.location(ledgerPath, context: first)).store
             let period = try range.resolve() ?? CalendarDate(year: today.year, month: today.month, day: 1)!...today
             let (start, end) = (period.lowerBound, period.upperBound)
             let builder = ReportBuilder(contexts: contexts, calendar: first.calendar, today: today)

@@ -99,7 +99,8 @@ extension Gongshi {
                 channel = try ChannelFactory.sftp(
                     directory: sftp ?? "", user: sftpUser ?? "", privateKey: sftpKey ?? "", knownHosts: knownHosts ?? "", settings: settings)
             }
-            let (_, ledger) = try self.ledger.openForWriting(command: "upload --portal \(portal)")
+            let opened = try self.ledger.openForWriting(command: "upload --portal \(portal)")
+            let ledger = opened.store
             let status = try Uploader(ledger: ledger, channel: channel, today: today, transcript: Output.transcript).uploadPending(portal: portal)
             if status != ExitStatus.ok { throw ExitCode(status) }
         }

@@ -70,9 +70,10 @@ extension Gongshi {
         func run() throws {
             let today = try self.today.resolve()
             let context = try PipelineContext.load(pipeline, today: today, calendarDirectory: calendar.effectiveDirectory, transcript: Output.transcript)
-            let ledgerFile = ledgerPath ?? context.resolve(context.pipeline.ledger)
-            let (lock, ledger) = try LedgerOptions.openForWriting(path: ledgerFile, command: "withdraw \(record)")
-            defer { _ = lock }
+            let opened = try LedgerOptions.openForWriting(
+                path: LedgerOptions.location(ledgerPath, context: context), command: "withdraw \(record)", scope: .pipeline(context.pipeline.id))
+            let ledger = opened.store
+            defer { _ = opened }
             let outcome = try RecordWithdrawal(
                 context: context, ledger: ledger, today: today, channels: ChannelFactory(showsProgress: isatty(STDERR_FILENO) == 1, progress: { Output.answer("  " + $0) }),
                 transcript: Output.transcript

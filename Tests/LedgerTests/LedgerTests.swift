@@ -1,6 +1,9 @@
 import DisclosureCore
 import Foundation
 import GRDB
+import GongshiTesting
+import PostgreSQLLedger
+import PostgresSupport
 @testable import SQLiteLedger
 import Testing
 
@@ -41,8 +44,8 @@ struct LedgerTests {
             subjectCode: "91410100MA40Q8R26R", subjectName: "某公司", schemaVersion: 2, profileVersion: 1)
     }
 
-    static func begin(_ ledger: Ledger) throws -> Int64 {
-        try ledger.beginRun(command: "test", today: "2026-11-30", startedAt: "2026-11-30T09:00:00+08:00")
+    static func begin(_ ledger: any LedgerStore) throws -> Int64 {
+        try ledger.beginRun(command: "test", today: "2026-11-30", startedAt: "2026-11-30T09:00:00+08:00", pipeline: nil, department: nil)
     }
 
     @Test("a new ledger is created mode 0600 with every named migration applied, in order")
@@ -143,13 +146,12 @@ struct LedgerTests {
         }
     }
 
-    @Test("the constraints are in SQL: states, operations and hashes outside the protocol are refused")
-    func constraintsInSQL() throws {
-        let path = Self.freshPath()
-        let ledger = try Ledger.open(path: path)
+    @Test("the constraints are in SQL: states, operations and hashes outside the protocol are refused", arguments: Backend.allCases)
+    func constraintsInSQL(_ backend: Backend) throws {
+        let fresh = try backend.fresh()
+        let ledger = fresh.store
         let run = try Self.begin(ledger)
         try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1")], run: run)
-        let queue = try DatabaseQueue(path: path)
         let refused = [
             "UPDATE batch SET status = 'sent'",
             "UPDATE batch SET status = 'published'",  // published needs a confirmation date
@@ -157,15 +159,17 @@ struct LedgerTests {
             "UPDATE publication SET content_sha256 = 'x'",
             "UPDATE publication SET batch_id = 'ffffffffffffffff'",  // no such batch (foreign key)
             "INSERT INTO run (command, today, started_at) VALUES ('x', '30/11/2026', 'now')",
+            "INSERT INTO decision_portal (kind, number, portal) VALUES ('administrative-penalty', '罚9', 'gsxt')",  // no such decision
         ]
         for sql in refused {
-            #expect(throws: DatabaseError.self, "\(sql)") { try queue.write { try $0.execute(sql: sql) } }
+            #expect(throws: (any Error).self, "\(sql)") { try fresh.sql(sql) }
         }
+        try fresh.sql("UPDATE batch SET status = 'failed'")  // a state the protocol knows is accepted
     }
 
-    @Test("pending, then confirmed once: the batch and its records become published; again changes nothing")
-    func confirmOnce() throws {
-        let ledger = try Ledger.open(path: Self.freshPath())
+    @Test("pending, then confirmed once: the batch and its records become published; again changes nothing", arguments: Backend.allCases)
+    func confirmOnce(_ backend: Backend) throws {
+        let ledger = try backend.fresh().store
         let run = try Self.begin(ledger)
         try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1"), Self.publication("K2")], run: run)
         #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["K1"])["K1"]?.status == .pending)
@@ -183,9 +187,9 @@ struct LedgerTests {
         #expect(try ledger.batch("00000000000000a2") == nil)  // the whole transaction was undone
     }
 
-    @Test("a failed batch frees its records; the same batch made again is pending once more, one attempt up")
-    func failedBatchRetried() throws {
-        let ledger = try Ledger.open(path: Self.freshPath())
+    @Test("a failed batch frees its records; the same batch made again is pending once more, one attempt up", arguments: Backend.allCases)
+    func failedBatchRetried(_ backend: Backend) throws {
+        let ledger = try backend.fresh().store
         let run = try Self.begin(ledger)
         try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1")], run: run)
         #expect(try ledger.fail(batch: "00000000000000a1", reason: "门户拒收"))
@@ -198,9 +202,9 @@ struct LedgerTests {
         #expect(try ledger.history(key: "K1").map(\.status) == [.pending])
     }
 
-    @Test("a correction points at the content it replaces; status counts overdue and late records")
-    func correctionAndSummary() throws {
-        let ledger = try Ledger.open(path: Self.freshPath())
+    @Test("a correction points at the content it replaces; status counts overdue and late records", arguments: Backend.allCases)
+    func correctionAndSummary(_ backend: Backend) throws {
+        let ledger = try backend.fresh().store
         let run = try Self.begin(ledger)
         try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1|名称")], run: run)
         _ = try ledger.confirm(batch: "00000000000000a1", receipt: Receipt(text: "ok", sha256: Self.hashB), on: "2026-12-03")

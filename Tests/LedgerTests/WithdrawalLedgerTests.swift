@@ -11,8 +11,12 @@ struct WithdrawalLedgerTests {
 
     /// A ledger with one published batch of two records, `罚1` and `罚2`, whose periods end on
     /// 2027-11-20 (罚1) and 2029-11-20 (罚2).
-    static func published() throws -> (Ledger, Int64) {
-        let ledger = try Ledger.open(path: T.freshPath())
+    static func published(_ backend: Backend = .sqlite) throws -> (any LedgerStore, Int64) {
+        try published(backend.fresh())
+    }
+
+    static func published(_ fresh: Backend.Fresh) throws -> (any LedgerStore, Int64) {
+        let ledger = fresh.store
         let run = try T.begin(ledger)
         let file = SourceFingerprint(sha256: T.hashB, size: 10, place: "/inbox/a.csv")
         let periods = [
@@ -34,9 +38,9 @@ struct WithdrawalLedgerTests {
 
     static func withdrawal(_ id: String) -> NewBatch { T.batch(id, operation: .withdraw, records: 1) }
 
-    @Test("a withdrawal batch: pending until confirmed, then the record is withdrawn; a failed one can be asked for again")
-    func lifecycle() throws {
-        let (ledger, run) = try Self.published()
+    @Test("a withdrawal batch: pending until confirmed, then the record is withdrawn; a failed one can be asked for again", arguments: Backend.allCases)
+    func lifecycle(_ backend: Backend) throws {
+        let (ledger, run) = try Self.published(backend)
         let item = WithdrawalItem(batchID: "b000000000000001", position: 1, reason: "信用修复", basis: "郑信修〔2026〕1号")
         try ledger.recordWithdrawalBatch(Self.withdrawal("w000000000000001"), items: [item], run: run)
         #expect(try ledger.history(key: "罚1").map { "\($0.status) \($0.withdrawalStatus ?? "-")" } == ["published pending"])
@@ -59,27 +63,27 @@ struct WithdrawalLedgerTests {
         }
     }
 
-    @Test("publication periods: expired on the day the period ends, not the day before; 信用修复 from the minimum until the end")
-    func periods() throws {
-        let (ledger, run) = try Self.published()
-        #expect(try ledger.expired(today: "2027-11-19").isEmpty)
-        #expect(try ledger.expired(today: "2027-11-20").map(\.publication.key) == ["罚1"])
-        #expect(try ledger.expired(today: "2029-11-20").map(\.publication.key) == ["罚1", "罚2"])
-        #expect(try ledger.repairEligible(today: "2027-02-19").isEmpty)
-        #expect(try ledger.repairEligible(today: "2027-02-20").map(\.publication.key) == ["罚1"])
-        let both = try ledger.repairEligible(today: "2027-11-20")
+    @Test("publication periods: expired on the day the period ends, not the day before; 信用修复 from the minimum until the end", arguments: Backend.allCases)
+    func periods(_ backend: Backend) throws {
+        let (ledger, run) = try Self.published(backend)
+        #expect(try ledger.expired(today: "2027-11-19", kind: nil).isEmpty)
+        #expect(try ledger.expired(today: "2027-11-20", kind: nil).map(\.publication.key) == ["罚1"])
+        #expect(try ledger.expired(today: "2029-11-20", kind: nil).map(\.publication.key) == ["罚1", "罚2"])
+        #expect(try ledger.repairEligible(today: "2027-02-19", kind: nil, limit: nil).isEmpty)
+        #expect(try ledger.repairEligible(today: "2027-02-20", kind: nil, limit: nil).map(\.publication.key) == ["罚1"])
+        let both = try ledger.repairEligible(today: "2027-11-20", kind: nil, limit: nil)
         #expect(both.map(\.publication.key) == ["罚2"] && both.first?.severity == "严重")  // 罚1 has ended by then
         // A withdrawal asked for takes it off both lists.
         try ledger.recordWithdrawalBatch(
             Self.withdrawal("w000000000000001"),
             items: [WithdrawalItem(batchID: "b000000000000001", position: 1, reason: "公示期满", basis: nil)], run: run)
-        #expect(try ledger.expired(today: "2027-11-20").isEmpty)
-        #expect(try ledger.repairEligible(today: "2027-02-20").isEmpty)
+        #expect(try ledger.expired(today: "2027-11-20", kind: nil).isEmpty)
+        #expect(try ledger.repairEligible(today: "2027-02-20", kind: nil, limit: nil).isEmpty)
     }
 
-    @Test("a portal's own period: months from its first publication (clamped to a shorter month's end) or from the decision date")
-    func portalPeriods() throws {
-        let (ledger, run) = try Self.published()  // published 2026-11-30 on the batch's portal
+    @Test("a portal's own period: months from its first publication (clamped to a shorter month's end) or from the decision date", arguments: Backend.allCases)
+    func portalPeriods(_ backend: Backend) throws {
+        let (ledger, run) = try Self.published(backend)  // published 2026-11-30 on the batch's portal
         let portal = T.batch("b000000000000001").portal
         func version(_ key: String, _ period: PortalPeriod) -> RecordVersion {
             var version = RecordVersion(
@@ -94,16 +98,18 @@ struct WithdrawalLedgerTests {
                 version("罚2", PortalPeriod(portal: portal, severity: "一般", severityReason: "默认", regime: "samr-order-45", months: 1, countedFrom: "decision_date")),
             ], run: run)
         // 罚2: 2026-11-20 + 1 month; 罚1: 2026-11-30 + 3 months is 2027-02-28 (February has no 30th).
-        #expect(try ledger.expired(today: "2026-12-19").isEmpty)
-        #expect(try ledger.expired(today: "2026-12-20").map { "\($0.publication.key) \($0.expiresOn ?? "") \($0.severity ?? "")" } == ["罚2 2026-12-20 一般"])
-        #expect(try ledger.expired(today: "2027-02-27").map(\.publication.key) == ["罚2"])
-        let ended = try ledger.expired(today: "2027-02-28")
+        #expect(try ledger.expired(today: "2026-12-19", kind: nil).isEmpty)
+        #expect(try ledger.expired(today: "2026-12-20", kind: nil).map { "\($0.publication.key) \($0.expiresOn ?? "") \($0.severity ?? "")" } == ["罚2 2026-12-20 一般"])
+        #expect(try ledger.expired(today: "2027-02-27", kind: nil).map(\.publication.key) == ["罚2"])
+        let ended = try ledger.expired(today: "2027-02-28", kind: nil)
         #expect(ended.map { "\($0.publication.key) \($0.expiresOn ?? "") \($0.regime ?? "")" } == ["罚2 2026-12-20 samr-order-45", "罚1 2027-02-28 samr-order-45"])
     }
 
     @Test("a writer stopped mid-transaction leaves a hot journal: opening for reading rolls it back, says so, and reads what was committed")
     func hotJournal() throws {
-        let (ledger, _) = try Self.published()
+        let fresh = try Backend.sqlite.fresh()
+        _ = try Self.published(fresh)
+        let ledger = (path: fresh.location, ())
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-hot-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let copy = folder.appendingPathComponent("ledger.sqlite").path
@@ -132,9 +138,10 @@ struct WithdrawalLedgerTests {
         #expect(try !Ledger.openForReading(path: copy).recoveredJournal)
     }
 
-    @Test("intake: a file's counts and problems are replaced when the same bytes are read again; severity is a CHECK")
-    func intake() throws {
-        let (ledger, run) = try Self.published()
+    @Test("intake: a file's counts and problems are replaced when the same bytes are read again; severity is a CHECK", arguments: Backend.allCases)
+    func intake(_ backend: Backend) throws {
+        let fresh = try backend.fresh()
+        let (ledger, run) = try Self.published(fresh)
         let file = SourceFingerprint(sha256: T.hashB, size: 10, place: "/inbox/a.csv")
         let problem = StoredProblem(row: 3, line: nil, field: "处罚决定日期", type: "date-impossible", isWarning: false, value: "2026/02/30", message: "不是存在的日期")
         try ledger.recordIntake(file, counts: IntakeCounts(records: 3, valid: 2, invalid: 1, incomplete: 0), problems: [problem, problem], run: run)
@@ -146,13 +153,8 @@ struct WithdrawalLedgerTests {
         try ledger.recordIntake(file, counts: IntakeCounts(records: 3, valid: 0, invalid: 3), problems: [problem, problem, problem], run: run)
         let capped = try ledger.reportRows(from: "2026-11-01", to: "2026-11-30", limit: 2)
         #expect(capped.problems.count == 2 && capped.problemsTotal == 3)
-        let queue = try DatabaseQueue(path: ledger.path)
         #expect(throws: (any Error).self) {
-            try queue.write { db in
-                try db.execute(
-                    sql: "INSERT INTO problem (sha256, place, type, severity, message) VALUES (?, ?, 'x', 'fatal', 'm')",
-                    arguments: [T.hashB, "/inbox/a.csv"])
-            }
+            try fresh.sql("INSERT INTO problem (sha256, place, type, severity, message) VALUES ('\(T.hashB)', '/inbox/a.csv', 'x', 'fatal', 'm')")
         }
     }
 }
