@@ -193,7 +193,8 @@ let package = Package(
         .testTarget(
             name: "GongshiCLITests",
             dependencies: [
-                "gongshi", "GongshiCLI", "PipelineRunner", "DisclosureCore", "WorkingDayCalendar", "SQLiteLedger", "SourceDecoders", "GongshiTesting",
+                "gongshi", "GongshiCLI", "PipelineRunner", "DisclosureCore", "WorkingDayCalendar", "SQLiteLedger", "PostgreSQLLedger",
+                "PostgresSupport", "SourceDecoders", "GongshiTesting",
                 "DisclosureReports",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

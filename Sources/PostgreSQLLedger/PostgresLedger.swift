@@ -59,7 +59,10 @@ public final class PostgresLedger: Sendable {
     private func prepare(migrating: Bool) throws(LedgerError) {
         let known = PostgresMigrations.all.map(\.identifier)
         let location = self.location
-        let outcome: LedgerError? = try write { link -> LedgerError? in
+        // READ COMMITTED: each statement sees what committed before it, so after waiting for the
+        // lock this transaction sees the tables another machine's migration just made (a
+        // SERIALIZABLE snapshot would be taken at the lock statement, before that commit).
+        let outcome: LedgerError? = try accessing { () throws -> LedgerError? in try writer.transaction(.readCommitted) { link -> LedgerError? in
             try link.execute("SELECT pg_advisory_xact_lock($1)", [.int(PostgresMigrations.lockKey)])
             let exists = try link.one("SELECT to_regclass('gongshi_migration') IS NOT NULL")?.bool(0) ?? false
             var applied: Set<String> = []
@@ -83,7 +86,7 @@ public final class PostgresLedger: Sendable {
                 try link.execute("INSERT INTO gongshi_migration (identifier) VALUES ($1)", [.text(migration.identifier)])
             }
             return nil
-        }
+        } }
         if let outcome { throw outcome }
     }
 

@@ -148,6 +148,9 @@ final class Session: @unchecked Sendable {
     private let logger: Logger
     private let lock = NSLock()
     private var connection: PostgresConnection?
+    /// Run on every connection this session opens, before it is used: the run lock is taken again
+    /// on a connection opened after the last was lost (or the session refuses to go on).
+    private var onConnect: ((Link) throws -> Void)?
     /// Statements are cut off after this many milliseconds (a stuck server ends the run; 0: never).
     private let statementTimeout: Int
 
@@ -158,9 +161,21 @@ final class Session: @unchecked Sendable {
         logger = Logger(label: "gongshi.ledger.\(label)")
     }
 
-    /// Another session to the same database (its own connection).
-    func sibling(label: String) -> Session {
-        Session(address: address, configuration: configuration, statementTimeout: statementTimeout, label: label)
+    /// Runs `step` now on this session's connection and again on every connection it opens later.
+    func require(_ step: @escaping (Link) throws -> Void) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let link = try open()
+        try step(link)
+        onConnect = step
+    }
+
+    /// Stops requiring what ``require(_:)`` set, undoing it with `undo` on the open connection.
+    func release(_ undo: (Link) throws -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        onConnect = nil
+        if let connection, !connection.isClosed { try? undo(Link(connection: connection, logger: logger)) }
     }
 
     /// Runs `body` on the connection, opening it first when needed.
@@ -239,7 +254,13 @@ final class Session: @unchecked Sendable {
         }
         let link = Link(connection: opened, logger: logger)
         // Dates and text are compared as the SQLite ledger compares them: by bytes.
-        try link.execute("SET statement_timeout = \(statementTimeout)")
+        do {
+            try link.execute("SET statement_timeout = \(statementTimeout)")
+            try onConnect?(link)
+        } catch {
+            try? opened.close().wait()
+            throw error
+        }
         connection = opened
         return link
     }

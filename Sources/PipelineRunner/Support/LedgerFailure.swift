@@ -11,7 +11,7 @@ extension CommandFailure {
             let who = holder.isEmpty ? "另一个 gongshi 进程" : "另一个 gongshi 进程（\(holder)）"
             self.init(
                 status: ExitStatus.temporaryFailure, code: "ledger-locked",
-                message: "\(who)正在使用这个公示台账（锁文件 \(path)）；等它结束后再运行，台账没有改动")
+                message: "\(who)正在使用这个公示台账（锁：\(path)）；等它结束后再运行，台账没有改动")
         case .newerVersion(let path, let unknown):
             self.init(
                 status: ExitStatus.configuration, code: "ledger-newer",

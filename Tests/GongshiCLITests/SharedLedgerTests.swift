@@ -1,0 +1,198 @@
+import DisclosureCore
+import Foundation
+import GongshiTesting
+import PostgreSQLLedger
+import PostgresSupport
+import SQLiteLedger
+import Testing
+
+/// The county's shared ledger on a real PostgreSQL server (127.0.0.1, started by the tests): the
+/// bundled pipelines pointed at it give the answers the SQLite ledger gives; two departments run at
+/// once from two processes, one killed mid-run; the same pipeline twice is refused; the server
+/// restarted under a run. Every decision ends published exactly once.
+@Suite("Shared ledger on PostgreSQL", .serialized)
+struct SharedLedgerTests {
+    /// The two-department project (法制科 penalties, 行政审批科 permits) with both pipelines'
+    /// `ledger:` pointing at a fresh database of the shared server.
+    struct Shared {
+        let project: RunCommandTests.Project
+        let server: PostgreSQLServer
+        let database: String
+        var url: String { server.url(database: database) }
+        var permits: String { project.root.appendingPathComponent("pipelines/shenpi-permits.yaml").path }
+
+        init(_ sandbox: SandboxHarness, server: PostgreSQLServer? = nil) throws {
+            project = try ReportCommandTests.twoDepartments(sandbox)
+            self.server = try server ?? PostgreSQLServer.shared()
+            database = try self.server.createDatabase(prefix: "county")
+            for file in [project.pipeline, permits] {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                try text.replacingOccurrences(of: "ledger: var/ledger.sqlite", with: "ledger: \(url)")
+                    .write(toFile: file, atomically: true, encoding: .utf8)
+            }
+        }
+
+        var environment: [String: String?] {
+            [
+                "GONGSHI_LEDGER_PASSWORD": server.password, "GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey,
+                "GONGSHI_PORTAL_SECRET": SandboxHarness.secret, "no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1",
+            ]
+        }
+
+        func run(_ pipeline: String, _ arguments: [String], extra: [String: String?] = [:]) throws -> GongshiProcess.Result {
+            try GongshiProcess.run(["run", pipeline] + arguments, environment: environment.merging(extra) { $1 })
+        }
+
+        func start(_ pipeline: String, _ arguments: [String], extra: [String: String?] = [:]) throws -> ChildProcess {
+            var env = ProcessInfo.processInfo.environment
+            env.removeValue(forKey: "GONGSHI_CALENDAR_DIR")
+            for (key, value) in environment.merging(extra, uniquingKeysWith: { $1 }) { env[key] = value }
+            return try ChildProcess.spawn(
+                GongshiProcess.executable.path, ["run", pipeline] + arguments, environment: env, directory: FileManager.default.temporaryDirectory.path)
+        }
+
+        func ledger() throws -> PostgresLedger {
+            try PostgresLedger.open(address: PostgresAddress(url: url, what: "台账"), password: server.password, migrating: false)
+        }
+
+        /// Every (portal, feed, record) published at most once, nothing pending on the API portal;
+        /// returns how many records each portal has.
+        func expectExactlyOnce() throws -> [String: Int] {
+            let duplicates = try server.psql(
+                """
+                SELECT portal || '/' || feed || '/' || record_key FROM publication
+                WHERE operation = 'publish' AND status <> 'failed' GROUP BY portal, feed, record_key HAVING count(*) > 1
+                """, database: database)
+            #expect(duplicates.isEmpty, "published more than once: \(duplicates)")
+            let ledger = try ledger()
+            #expect(try ledger.batches(portal: "api-portal", status: .pending).isEmpty)
+            var perPortal: [String: Int] = [:]
+            for line in try server.psql(
+                "SELECT portal, count(DISTINCT record_key) FROM publication WHERE operation = 'publish' AND status <> 'failed' GROUP BY portal",
+                database: database
+            ).split(separator: "\n") {
+                let parts = line.split(separator: "|")
+                perPortal[String(parts[0])] = Int(parts[1])
+            }
+            return perPortal
+        }
+    }
+
+    @Test("the two departments on the shared ledger: the same run reports and the same ledger status as on SQLite")
+    func sameAnswersAsSQLite() throws {
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        let shared = try Shared(sandbox)
+        let reference = try ReportCommandTests.twoDepartments(sandbox)
+        let referencePermits = reference.root.appendingPathComponent("pipelines/shenpi-permits.yaml").path
+        for (today, pg, lite) in [
+            ("2026-11-30", shared.project.pipeline, reference.pipeline), ("2026-12-01", shared.permits, referencePermits),
+            ("2026-12-02", shared.project.pipeline, reference.pipeline),
+        ] {
+            let onPG = try shared.run(pg, ["--today", today])
+            let onSQLite = try GongshiProcess.run(["run", lite, "--today", today], environment: shared.environment)
+            #expect(onPG.status == onSQLite.status, "\(onPG)")
+            let (a, b) = (try #require(try onPG.runReport()), try #require(try onSQLite.runReport()))
+            for key in ["records", "valid", "invalid", "published", "corrected", "unchanged", "deadlines"] {
+                #expect(String(describing: a[key]) == String(describing: b[key]), "\(key) on \(today)")
+            }
+        }
+        let status = { (ledger: String) in
+            try GongshiProcess.run(
+                ["ledger", "status", "--ledger", ledger, "--today", "2026-12-03", "--format", "json"], environment: shared.environment)
+        }
+        let (pgStatus, liteStatus) = (try status(shared.url), try status(reference.ledger))
+        #expect(pgStatus.status == liteStatus.status && !pgStatus.stdout.isEmpty, "\(pgStatus)")
+        // The same, but for where each project's outbox is.
+        let pgText = pgStatus.stdout.replacingOccurrences(of: shared.project.root.path, with: "ROOT")
+        let liteText = liteStatus.stdout.replacingOccurrences(of: reference.root.path, with: "ROOT")
+        if pgText != liteText {
+            try? pgText.write(toFile: "/tmp/gongshi-status-pg.json", atomically: true, encoding: .utf8)
+            try? liteText.write(toFile: "/tmp/gongshi-status-sqlite.json", atomically: true, encoding: .utf8)
+        }
+        #expect(pgText == liteText, "diff /tmp/gongshi-status-pg.json /tmp/gongshi-status-sqlite.json")
+        _ = try shared.expectExactlyOnce()
+        // The password is in no output.
+        for text in [pgStatus.stdout, pgStatus.stderr] { #expect(!text.contains(shared.server.password)) }
+    }
+
+    @Test("two departments run at once from two processes, one killed mid-run and run again: every decision published exactly once")
+    func concurrentDepartments() throws {
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        let shared = try Shared(sandbox)
+        let penalties = try shared.start(shared.project.pipeline, ["--today", "2026-11-30"], extra: ["GONGSHI_KILL_AFTER": "batch-pending"])
+        let permits = try shared.start(shared.permits, ["--today", "2026-11-30"])
+        let (killed, finished) = (penalties.finish(), permits.finish())
+        #expect(killed.signal == SIGKILL)
+        #expect(finished.status == 65, "\(String(decoding: finished.stdout + finished.stderr, as: UTF8.self))")  // bad permits held back
+        let again = try shared.run(shared.project.pipeline, ["--today", "2026-11-30"])
+        #expect(again.status == 65, "\(again)")
+        let perPortal = try shared.expectExactlyOnce()
+        #expect(perPortal["api-portal"] ?? 0 > 0)
+        // The same publications as the two departments run one after the other on SQLite.
+        let reference = try ReportCommandTests.twoDepartments(sandbox)
+        _ = try GongshiProcess.run(["run", reference.pipeline, "--today", "2026-11-30"], environment: shared.environment)
+        _ = try GongshiProcess.run(
+            ["run", reference.root.appendingPathComponent("pipelines/shenpi-permits.yaml").path, "--today", "2026-11-30"],
+            environment: shared.environment)
+        let lite = try Ledger.openForReading(path: reference.ledger)
+        let pg = try shared.ledger()
+        let keys = { (ledger: any LedgerStore) in
+            try Set(ledger.batches(portal: nil, status: nil).flatMap { try ledger.publications(batch: $0.id) }.map { "\($0.portal)/\($0.feed)/\($0.key)" })
+        }
+        #expect(try keys(pg) == keys(lite))
+    }
+
+    @Test("the same pipeline twice at once: the second is refused (75) and told who holds it; the other department is not held up")
+    func samePipelineRefused() throws {
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        let shared = try Shared(sandbox)
+        let fifo = shared.project.root.appendingPathComponent("pause").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let first = try shared.start(
+            shared.project.pipeline, ["--today", "2026-11-30"], extra: ["GONGSHI_PAUSE_AFTER": "batch-pending", "GONGSHI_PAUSE_FIFO": fifo])
+        let pipe = open(fifo, O_WRONLY)  // returns once the first run has reached the pause
+        let second = try shared.run(shared.project.pipeline, ["--today", "2026-11-30"])
+        #expect(second.status == 75 && second.stderr.contains("[ledger-locked]") && second.stderr.contains("pid \(first.pid)"), "\(second)")
+        #expect(!second.stderr.contains(shared.server.password))
+        let other = try shared.run(shared.permits, ["--today", "2026-11-30"])
+        #expect(other.status == 65, "\(other)")
+        _ = write(pipe, "x", 1)
+        close(pipe)
+        let result = first.finish()
+        #expect(result.status == 65, "\(String(decoding: result.stdout + result.stderr, as: UTF8.self))")
+        _ = try shared.expectExactlyOnce()
+    }
+
+    @Test("the database server restarted under a run: the ledger stays consistent and the next run finishes the work, exactly once")
+    func serverRestarted() throws {
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        // A server of its own: restarting it must not cut the other tests' connections.
+        let server = try PostgreSQLServer()
+        defer { server.stop() }
+        let shared = try Shared(sandbox, server: server)
+        let fifo = shared.project.root.appendingPathComponent("pause").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let run = try shared.start(
+            shared.project.pipeline, ["--today", "2026-11-30"], extra: ["GONGSHI_PAUSE_AFTER": "batch-pending", "GONGSHI_PAUSE_FIFO": fifo])
+        let pipe = open(fifo, O_WRONLY)
+        try server.restart()
+        _ = write(pipe, "x", 1)
+        close(pipe)
+        // The writer finds its connection gone: it opens another (taking the run lock again) and
+        // goes on; a statement caught in the cut fails the run instead, its transaction undone.
+        let cut = run.finish()
+        let said = String(decoding: cut.stdout + cut.stderr, as: UTF8.self)
+        #expect(cut.signal == nil && [65, 74].contains(cut.status), "\(said)")
+        if cut.status == 74 { #expect(said.contains("[ledger-write-failed]") && said.contains("连接中断"), "\(said)") }
+        // The next run finishes whatever the cut left, and sends nothing twice.
+        let again = try shared.run(shared.project.pipeline, ["--today", "2026-11-30"])
+        #expect([65, 75].contains(again.status), "\(again)")
+        let perPortal = try shared.expectExactlyOnce()
+        #expect(perPortal["api-portal"] ?? 0 > 0)
+        #expect(try sandbox.stats()["batch stored"] == shared.ledger().batches(portal: "api-portal", status: nil).count)
+    }
+}
