@@ -195,14 +195,16 @@ final class Session: @unchecked Sendable {
     }
 
     /// One transaction at `isolation`, retried from the start (a fresh snapshot) when the server
-    /// answers that it could not serialize it or chose it as a deadlock's victim; at most
-    /// `attempts` times, waiting a little longer each time.
+    /// answers that it could not serialize it or chose it as a deadlock's victim, or the connection
+    /// was found lost before it began; at most `attempts` times, waiting a little longer each time.
     func transaction<T>(_ isolation: Isolation, attempts: Int = 12, _ body: (Link) throws -> T) throws -> T {
         var attempt = 1
         while true {
+            var begun = false
             do {
                 return try with { link in
                     try link.execute("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+                    begun = true
                     do {
                         let value = try body(link)
                         try link.execute("COMMIT")
@@ -212,11 +214,17 @@ final class Session: @unchecked Sendable {
                         throw error
                     }
                 }
-            } catch let error where attempt < attempts && Self.isRetryable(error) {
+            } catch let error where attempt < attempts && (Self.isRetryable(error) || (!begun && PostgresErrorText.isConnectionLost(error))) {
+                // A serialization failure or deadlock undid the transaction; a connection found
+                // lost before the transaction began did nothing (the next attempt opens another).
+                // A connection lost after BEGIN is not retried: whether COMMIT reached the server
+                // is unknown, and the run stops there for the next run to finish.
                 attempt += 1
-                // 5, 10, 20 … ms, at most about a second, with jitter so two writers part ways.
-                let base = min(1000, 5 << min(attempt, 8))
-                usleep(UInt32((base + Int.random(in: 0...base)) * 1000))
+                if Self.isRetryable(error) {
+                    // 5, 10, 20 … ms, at most about a second, with jitter so two writers part ways.
+                    let base = min(1000, 5 << min(attempt, 8))
+                    usleep(UInt32((base + Int.random(in: 0...base)) * 1000))
+                }
             }
         }
     }

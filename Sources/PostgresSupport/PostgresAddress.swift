@@ -77,6 +77,9 @@ public enum PostgresErrorText {
     /// fate is unknown, and the connection cannot be used again.
     public static func isConnectionLost(_ error: any Error) -> Bool {
         guard let error = error as? PSQLError else { return false }
+        // 57P01–57P03: the server is ending this session (an administrator's shutdown or
+        // pg_terminate_backend, a crash, a restart under way).
+        if let state = error.serverInfo?[.sqlState], ["57P01", "57P02", "57P03"].contains(state) { return true }
         return [PSQLError.Code.serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection].contains(error.code)
     }
 }

@@ -1,0 +1,110 @@
+import DisclosureCore
+import Foundation
+import GongshiTesting
+import PostgreSQLLedger
+import PostgresSupport
+import Testing
+
+/// What only the shared ledger has: migrations several machines may start at once, run locks as
+/// advisory locks, a connection the server ends under a writer.
+@Suite("Shared ledger (PostgreSQL): migrations, locks, lost connections")
+struct SharedLedgerTests {
+    static func database() throws -> (PostgreSQLServer, String, PostgresAddress) {
+        let server = try PostgreSQLServer.shared()
+        let name = try server.createDatabase()
+        return (server, name, try PostgresAddress(url: server.url(database: name), what: "台账"))
+    }
+
+    @Test("a new database migrated by four machines at once: each migration applied once; a newer one refused; foreign tables refused")
+    func migrations() throws {
+        let (server, name, address) = try Self.database()
+        let results = (0..<4).map { _ in Locked<Result<[String], any Error>?>(nil) }
+        DispatchQueue.concurrentPerform(iterations: 4) { index in
+            let result = Result { try PostgresLedger.open(address: address, password: server.password).appliedMigrations() }
+            results[index].set(result)
+        }
+        for result in results { #expect(try result.get()?.get() == ["2026-12-03 pg1 county ledger"]) }
+        #expect(try server.psql("SELECT count(*) FROM gongshi_migration", database: name) == "1")
+        // Read without migrating: a database that has none of the ledger is outdated, not created.
+        let empty = try server.createDatabase()
+        let emptyAddress = try PostgresAddress(url: server.url(database: empty), what: "台账")
+        #expect(throws: LedgerError.outdated(path: emptyAddress.description)) {
+            try PostgresLedger.open(address: emptyAddress, password: server.password, migrating: false)
+        }
+        #expect(try server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", database: empty) == "0")
+        // Written by a newer gongshi: refused, for writing and reading alike.
+        try server.psql("INSERT INTO gongshi_migration (identifier) VALUES ('2099-01-01 future')", database: name)
+        for migrating in [true, false] {
+            #expect(throws: LedgerError.newerVersion(path: address.description, unknown: ["2099-01-01 future"])) {
+                try PostgresLedger.open(address: address, password: server.password, migrating: migrating)
+            }
+        }
+        // Someone else's tables of the same names: not a ledger.
+        let foreign = try server.createDatabase()
+        try server.psql("CREATE TABLE publication (id integer)", database: foreign)
+        let foreignAddress = try PostgresAddress(url: server.url(database: foreign), what: "台账")
+        #expect(throws: LedgerError.cannotOpen(path: foreignAddress.description, reason: "not a gongshi ledger (no migration table)")) {
+            try PostgresLedger.open(address: foreignAddress, password: server.password)
+        }
+        // A wrong password: refused, and the message does not carry it.
+        do {
+            _ = try PostgresLedger.open(address: address, password: "wrong-\(server.password)")
+            Issue.record("a wrong password was accepted")
+        } catch {
+            #expect(!"\(error)".contains(server.password))
+            guard case .cannotOpen = error else { Issue.record("\(error)"); return }
+        }
+    }
+
+    @Test("run locks: two pipelines at once; the same pipeline refused, told who holds it; a cross-pipeline command waits for both; released when dropped")
+    func runLocks() throws {
+        let (server, _, address) = try Self.database()
+        let open = { try PostgresLedger.open(address: address, password: server.password) }
+        let (a, b, c) = (try open(), try open(), try open())
+        var penalties: PostgresRunLock? = try a.lock(.pipeline("fazhike-penalties"), holder: "pid 1，run fazhike-penalties")
+        let permits = try b.lock(.pipeline("shenpi-permits"), holder: "pid 2，run shenpi-permits")
+        let location = address.description
+        #expect(throws: LedgerError.locked(path: "\(location)（pipeline fazhike-penalties）", holder: "pid 1，run fazhike-penalties")) {
+            try c.lock(.pipeline("fazhike-penalties"), holder: "pid 3")
+        }
+        #expect(throws: LedgerError.self) { try c.lock(.ledger, holder: "pid 3，upload") }
+        #expect(penalties != nil && permits.scope == .pipeline("shenpi-permits"))
+        penalties = nil
+        _ = try c.lock(.pipeline("fazhike-penalties"), holder: "pid 3")
+        // With every pipeline lock gone, the ledger lock is free, and then no pipeline can start.
+        let d = try open()
+        #expect(throws: LedgerError.self) { try d.lock(.ledger, holder: "pid 4") }  // c and b still run
+    }
+
+    @Test("the server ends a writer's connection: its next write opens another and takes its run lock again; if another took it meanwhile, refused")
+    func lostConnection() throws {
+        let (server, name, address) = try Self.database()
+        let open = { try PostgresLedger.open(address: address, password: server.password) }
+        let ledger = try open()
+        let lock = try ledger.lock(.pipeline("fazhike-penalties"), holder: "pid 1")
+        let run = try ledger.beginRun(command: "run", today: "2026-11-30", startedAt: "x", pipeline: "fazhike-penalties", department: nil)
+        let terminate = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()"
+        #expect(try server.psql(terminate, database: name) != "0")
+        // The next write goes on, on a new connection that holds the lock again.
+        try ledger.finishRun(run, exitCode: 0, finishedAt: "y")
+        #expect(throws: LedgerError.self) { try open().lock(.pipeline("fazhike-penalties"), holder: "pid 2") }
+        // Cut again, and another process takes the pipeline meanwhile: the writer refuses to go on.
+        _ = try server.psql(terminate, database: name)
+        let other = try open()
+        let taken = try other.lock(.pipeline("fazhike-penalties"), holder: "pid 3，run fazhike-penalties")
+        #expect(throws: LedgerError.locked(path: "\(address.description)（pipeline fazhike-penalties）", holder: "pid 3，run fazhike-penalties")) {
+            try ledger.finishRun(run, exitCode: 1, finishedAt: "z")
+        }
+        #expect(try server.psql("SELECT finished_at FROM run WHERE id = \(run)", database: name) == "y")
+        _ = (lock, taken)
+    }
+}
+
+/// A value several threads set.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func set(_ new: Value) { lock.withLock { value = new } }
+    func get() -> Value { lock.withLock { value } }
+}
