@@ -61,6 +61,22 @@ extension Ledger {
         }
     }
 
+    /// Hands over every row of one of the ledger's tables in `order`, each column read by its
+    /// `sources` expression as text (a move into the shared ledger). Only the ledger's own tables.
+    public func dump(table: String, sources: [String], order: String, _ body: ([String?]) throws -> Void) throws(LedgerError) {
+        let tables: Set<String> = [
+            "run", "source_file", "record", "batch", "publication", "withdrawal", "problem", "decision", "decision_portal", "portal_period",
+        ]
+        guard tables.contains(table) else { throw .database("no ledger table \(table)") }
+        try read { db in
+            let columns = sources.map { "CAST(\($0) AS TEXT)" }.joined(separator: ", ")
+            let cursor = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM \(table) ORDER BY \(order)")
+            while let row = try cursor.next() {
+                try body((0..<sources.count).map { row[$0] as String? })
+            }
+        }
+    }
+
     // MARK: Rows to values
 
     static let entrySQL = """

@@ -195,4 +195,57 @@ struct SharedLedgerTests {
         #expect(perPortal["api-portal"] ?? 0 > 0)
         #expect(try sandbox.stats()["batch stored"] == shared.ledger().batches(portal: "api-portal", status: nil).count)
     }
+
+    @Test("ledger migrate --to: a department's SQLite ledger moves into the shared one, counts checked; status the same; refused twice; another department joins; the nightly run goes on")
+    func migrateInto() throws {
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        let shared = try Shared(sandbox)
+        // Both departments started alone, each with a SQLite ledger of its own.
+        let alone = try ReportCommandTests.twoDepartments(sandbox)
+        let permitsAlone = alone.root.appendingPathComponent("pipelines/shenpi-permits.yaml").path
+        let permitsLedger = alone.root.appendingPathComponent("var/permits.sqlite").path
+        #expect(try GongshiProcess.run(["run", alone.pipeline, "--today", "2026-11-30"], environment: shared.environment).status == 65)
+        #expect(
+            try GongshiProcess.run(["run", permitsAlone, "--today", "2026-12-01", "--ledger", permitsLedger], environment: shared.environment).status
+                == 65)
+        let migrate = { (ledger: String, extra: [String]) in
+            try GongshiProcess.run(["ledger", "migrate", "--ledger", ledger, "--to", shared.url] + extra, environment: shared.environment)
+        }
+        let first = try migrate(alone.ledger, [])
+        #expect(first.status == 0, "\(first)")
+        let copied = try #require(first.stdout.split(separator: "\n").first { $0.contains("publication：") })
+        #expect(copied.contains("\(try Ledger.openForReading(path: alone.ledger).batches().flatMap { try Ledger.openForReading(path: alone.ledger).publications(batch: $0.id) }.count) 行"))
+        let status = { (ledger: String) in
+            try GongshiProcess.run(
+                ["ledger", "status", "--ledger", ledger, "--today", "2026-12-03", "--format", "json"], environment: shared.environment
+            ).stdout
+        }
+        #expect(try status(shared.url) == status(alone.ledger))
+        // Again: the shared ledger is no longer empty; with --join, the same batches are refused; nothing written.
+        let count = { try shared.server.psql("SELECT count(*) FROM publication", database: shared.database) }
+        let before = try count()
+        let again = try migrate(alone.ledger, [])
+        #expect(again.status == 74 && again.stderr.contains("--join"), "\(again)")
+        let duplicate = try migrate(alone.ledger, ["--join"])
+        #expect(duplicate.status == 74 && duplicate.stderr.contains("违反台账的约束"), "\(duplicate)")
+        #expect(try count() == before)
+        // The permit department joins; its ids move past the penalties' and its references follow.
+        let joined = try migrate(permitsLedger, ["--join"])
+        #expect(joined.status == 0, "\(joined)")
+        let permitsStatus = try Ledger.openForReading(path: permitsLedger)
+        let pg = try shared.ledger()
+        for batch in try permitsStatus.batches() {
+            #expect(try pg.publications(batch: batch.id).map(\.key) == permitsStatus.publications(batch: batch.id).map(\.key))
+            #expect(try pg.batch(batch.id)?.status == batch.status)
+        }
+        // The penalty department's pipeline, now on the shared ledger, finds its files settled and
+        // sends nothing again.
+        let nightly = try GongshiProcess.run(
+            ["run", alone.pipeline, "--ledger", shared.url, "--today", "2026-11-30"], environment: shared.environment)
+        #expect(nightly.stdout.components(separatedBy: "跳过（内容未变，已处理）").count == 3, "\(nightly)")
+        #expect(nightly.stdout.contains("新公示：") == false, "\(nightly)")
+        _ = try shared.expectExactlyOnce()
+        #expect(try sandbox.stats()["batch stored"] == pg.batches(portal: "api-portal", status: nil).count)
+    }
 }
