@@ -140,6 +140,9 @@ extension PostgresLedger: DecisionLedger {
         if let pipeline = scope.pipeline {
             parts.append("(\(decision).pipeline = \(arguments.add(.text(pipeline))) OR \(decision).pipeline IS NULL)")
         }
+        if let department = scope.department {
+            parts.append("\(decision).pipeline IN (SELECT pipeline FROM run WHERE department = \(arguments.add(.text(department))))")
+        }
         return parts.map { " AND " + $0 }.joined()
     }
 }

@@ -107,28 +107,53 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
 
     // MARK: Questions
 
-    public func summary(today: String) throws(LedgerError) -> LedgerSummary {
+    public func summary(today: String, filter: LedgerFilter = .all) throws(LedgerError) -> LedgerSummary {
         try read { link in
+            var arguments = Arguments()
+            let batches = Self.runCondition(filter, batch: "b", &arguments)
+            let values = arguments.values
+            let publications =
+                filter.isAll
+                ? "SELECT status, count(*) FROM publication GROUP BY status"
+                : "SELECT p.status, count(*) FROM publication p JOIN batch b ON b.id = p.batch_id WHERE \(batches) GROUP BY p.status"
             var summary = LedgerSummary()
-            for row in try link.rows("SELECT status, count(*) FROM batch GROUP BY status") {
+            for row in try link.rows("SELECT status, count(*) FROM batch b WHERE \(batches) GROUP BY status", values) {
                 if let status = BatchStatus(rawValue: row.string(0)) { summary.batches[status] = row.int(1) }
             }
-            for row in try link.rows("SELECT status, count(*) FROM publication GROUP BY status") {
+            for row in try link.rows(publications, filter.isAll ? [] : values) {
                 if let status = PublicationStatus(rawValue: row.string(0)) { summary.publications[status] = row.int(1) }
             }
             summary.awaitingConfirmation =
-                try link.one("SELECT count(*) FROM batch WHERE status = 'pending' AND delivered_at IS NOT NULL")?.int(0) ?? 0
+                try link.one("SELECT count(*) FROM batch b WHERE status = 'pending' AND delivered_at IS NOT NULL AND \(batches)", values)?.int(0) ?? 0
+            var overdue = arguments
+            let todayMark = overdue.add(.text(today))
             summary.overdue = try link.rows(
-                Self.entrySQL + " WHERE p.status = 'pending' AND p.due_on < $1 ORDER BY p.due_on, p.record_key", [.text(today)]
+                Self.entrySQL + " WHERE p.status = 'pending' AND p.due_on < \(todayMark) AND \(batches) ORDER BY p.due_on, p.record_key",
+                overdue.values
             ).map(Self.entry)
             summary.publishedLate =
-                try link.one("SELECT count(*) FROM publication WHERE published_on IS NOT NULL AND published_on > due_on")?.int(0) ?? 0
+                try link.one(
+                    filter.isAll
+                        ? "SELECT count(*) FROM publication WHERE published_on IS NOT NULL AND published_on > due_on"
+                        : "SELECT count(*) FROM publication p JOIN batch b ON b.id = p.batch_id WHERE p.published_on IS NOT NULL AND p.published_on > p.due_on AND \(batches)",
+                    filter.isAll ? [] : values)?.int(0) ?? 0
             summary.pendingBatches = try link.rows(
-                "SELECT \(Self.batchColumns) FROM batch WHERE status = 'pending' ORDER BY created_on, seq").map(Self.batchInfo)
+                "SELECT \(Self.batchColumns) FROM batch b WHERE status = 'pending' AND \(batches) ORDER BY created_on, seq", values
+            ).map(Self.batchInfo)
             summary.failedBatches = try link.rows(
-                "SELECT \(Self.batchColumns) FROM batch WHERE status = 'failed' ORDER BY created_on, seq").map(Self.batchInfo)
+                "SELECT \(Self.batchColumns) FROM batch b WHERE status = 'failed' AND \(batches) ORDER BY created_on, seq", values
+            ).map(Self.batchInfo)
             return summary
         }
+    }
+
+    /// `batch` made by a run the filter keeps (`true` for every run), its values added to `arguments`.
+    static func runCondition(_ filter: LedgerFilter, batch: String, _ arguments: inout Arguments) -> String {
+        guard !filter.isAll else { return "true" }
+        var parts: [String] = []
+        if let pipeline = filter.pipeline { parts.append("pipeline = \(arguments.add(.text(pipeline)))") }
+        if let department = filter.department { parts.append("department = \(arguments.add(.text(department)))") }
+        return "\(batch).created_run IN (SELECT id FROM run WHERE \(parts.joined(separator: " AND ")))"
     }
 
     public func history(key: String) throws(LedgerError) -> [PublicationEntry] {
@@ -139,8 +164,13 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
         }
     }
 
-    public func publications(subjectCode: String) throws(LedgerError) -> [PublicationEntry] {
-        try ask { link in try link.rows(Self.entrySQL + " WHERE p.subject_code = $1 ORDER BY p.id", [.text(subjectCode)]).map(Self.entry) }
+    public func publications(subjectCode: String, filter: LedgerFilter = .all) throws(LedgerError) -> [PublicationEntry] {
+        try ask { link in
+            var arguments = Arguments()
+            let code = arguments.add(.text(subjectCode))
+            let condition = Self.runCondition(filter, batch: "b", &arguments)
+            return try link.rows(Self.entrySQL + " WHERE p.subject_code = \(code) AND \(condition) ORDER BY p.id", arguments.values).map(Self.entry)
+        }
     }
 
     public func publications(batch id: String) throws(LedgerError) -> [PublicationEntry] {

@@ -129,6 +129,7 @@ extension Ledger: DecisionLedger {
             if portals.isEmpty { parts.append("0") }
         }
         if scope.pipeline != nil { parts.append("(\(decision).pipeline = :pipeline OR \(decision).pipeline IS NULL)") }
+        if scope.department != nil { parts.append("\(decision).pipeline IN (SELECT pipeline FROM run WHERE department = :department)") }
         return parts.map { " AND " + $0 }.joined()
     }
 
@@ -137,6 +138,7 @@ extension Ledger: DecisionLedger {
         if let kind = scope.kind { arguments["kind"] = kind }
         for (index, portal) in (scope.portals ?? []).enumerated() { arguments["portal\(index)"] = portal }
         if let pipeline = scope.pipeline { arguments["pipeline"] = pipeline }
+        if let department = scope.department { arguments["department"] = department }
         return StatementArguments(arguments)
     }
 }

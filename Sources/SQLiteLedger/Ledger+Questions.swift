@@ -5,33 +5,55 @@ internal import GRDB
 extension Ledger {
     // MARK: Questions
 
-    /// Counts by state, and the pending publications already past their due date.
-    public func summary(today: String) throws(LedgerError) -> LedgerSummary {
+    /// Counts by state, and the pending publications already past their due date, of the batches
+    /// made by the runs `filter` keeps.
+    public func summary(today: String, filter: LedgerFilter = .all) throws(LedgerError) -> LedgerSummary {
         try read { db in
+            // `b` is the batch; nothing to join when every run counts.
+            let (batchCondition, arguments) = Self.runCondition(filter, batch: "b")
+            let publications =
+                filter.isAll
+                ? "SELECT status, count(*) FROM publication GROUP BY status"
+                : "SELECT p.status, count(*) FROM publication p JOIN batch b ON b.id = p.batch_id WHERE \(batchCondition) GROUP BY p.status"
             var summary = LedgerSummary()
-            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM batch GROUP BY status") {
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM batch b WHERE \(batchCondition) GROUP BY status", arguments: arguments) {
                 if let status = BatchStatus(rawValue: row[0]) { summary.batches[status] = row[1] }
             }
-            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM publication GROUP BY status") {
+            for row in try Row.fetchAll(db, sql: publications, arguments: filter.isAll ? [] : arguments) {
                 if let status = PublicationStatus(rawValue: row[0]) { summary.publications[status] = row[1] }
             }
             summary.awaitingConfirmation =
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM batch WHERE status = 'pending' AND delivered_at IS NOT NULL") ?? 0
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM batch b WHERE status = 'pending' AND delivered_at IS NOT NULL AND \(batchCondition)",
+                    arguments: arguments) ?? 0
             summary.overdue = try Row.fetchAll(
-                db, sql: Self.entrySQL + " WHERE p.status = 'pending' AND p.due_on < ? ORDER BY p.due_on, p.record_key",
-                arguments: [today]
+                db, sql: Self.entrySQL + " WHERE p.status = 'pending' AND p.due_on < :today AND \(batchCondition) ORDER BY p.due_on, p.record_key",
+                arguments: arguments + ["today": today]
             ).map(Self.entry)
             summary.publishedLate =
                 try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM publication WHERE published_on IS NOT NULL AND published_on > due_on") ?? 0
+                    db,
+                    sql: filter.isAll
+                        ? "SELECT count(*) FROM publication WHERE published_on IS NOT NULL AND published_on > due_on"
+                        : "SELECT count(*) FROM publication p JOIN batch b ON b.id = p.batch_id WHERE p.published_on IS NOT NULL AND p.published_on > p.due_on AND \(batchCondition)",
+                    arguments: filter.isAll ? [] : arguments) ?? 0
             summary.pendingBatches = try Row.fetchAll(
-                db, sql: "SELECT * FROM batch WHERE status = 'pending' ORDER BY created_on, rowid"
+                db, sql: "SELECT * FROM batch b WHERE status = 'pending' AND \(batchCondition) ORDER BY created_on, rowid", arguments: arguments
             ).map(Self.batchInfo)
             summary.failedBatches = try Row.fetchAll(
-                db, sql: "SELECT * FROM batch WHERE status = 'failed' ORDER BY created_on, rowid"
+                db, sql: "SELECT * FROM batch b WHERE status = 'failed' AND \(batchCondition) ORDER BY created_on, rowid", arguments: arguments
             ).map(Self.batchInfo)
             return summary
         }
+    }
+
+    /// `batch` made by a run the filter keeps (`1` for every run), and its named arguments.
+    static func runCondition(_ filter: LedgerFilter, batch: String) -> (String, StatementArguments) {
+        guard !filter.isAll else { return ("1", [:]) }
+        return (
+            "\(batch).created_run IN (SELECT id FROM run WHERE (:pipeline IS NULL OR pipeline = :pipeline) AND (:department IS NULL OR department = :department))",
+            ["pipeline": filter.pipeline, "department": filter.department]
+        )
     }
 
     /// Every publication of one record, on every portal, in the order they were planned. `key` is
@@ -46,11 +68,14 @@ extension Ledger {
         }
     }
 
-    /// Every publication about one subject (by 统一社会信用代码), in the order they were planned.
-    public func publications(subjectCode: String) throws(LedgerError) -> [PublicationEntry] {
+    /// Every publication about one subject (by 统一社会信用代码), in the order they were planned,
+    /// made by the runs `filter` keeps.
+    public func publications(subjectCode: String, filter: LedgerFilter = .all) throws(LedgerError) -> [PublicationEntry] {
         try read { db in
-            try Row.fetchAll(db, sql: Self.entrySQL + " WHERE p.subject_code = ? ORDER BY p.id", arguments: [subjectCode])
-                .map(Self.entry)
+            let (condition, arguments) = Self.runCondition(filter, batch: "b")
+            return try Row.fetchAll(
+                db, sql: Self.entrySQL + " WHERE p.subject_code = :code AND \(condition) ORDER BY p.id", arguments: arguments + ["code": subjectCode]
+            ).map(Self.entry)
         }
     }
 

@@ -248,4 +248,47 @@ struct SharedLedgerTests {
         _ = try shared.expectExactlyOnce()
         #expect(try sandbox.stats()["batch stored"] == pg.batches(portal: "api-portal", status: nil).count)
     }
+
+    @Test("status, check and report narrowed to one department or pipeline: the parts add up to the whole", arguments: ["sqlite", "postgresql"])
+    func filters(backend: String) throws {
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        let shared = try Shared(sandbox)
+        let project = backend == "postgresql" ? shared.project : try ReportCommandTests.twoDepartments(sandbox)
+        let permits = project.root.appendingPathComponent("pipelines/shenpi-permits.yaml").path
+        let ledger = backend == "postgresql" ? shared.url : project.ledger
+        #expect(try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-30"], environment: shared.environment).status == 65)
+        #expect(try GongshiProcess.run(["run", permits, "--today", "2026-12-01"], environment: shared.environment).status == 65)
+        func status(_ only: [String]) throws -> [String: Any] {
+            let result = try GongshiProcess.run(
+                ["ledger", "status", "--ledger", ledger, "--today", "2026-12-03", "--format", "json"] + only, environment: shared.environment)
+            return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        }
+        func decisions(_ json: [String: Any]) -> Int { (json["disclosure"] as? [String: Any])?["decisions"] as? Int ?? -1 }
+        func pending(_ json: [String: Any]) -> Int { (json["batches"] as? [String: Int])?["pending"] ?? -1 }
+        let all = try status([])
+        let penalties = try status(["--pipeline", "fazhike-penalties"])
+        let permitsOnly = try status(["--pipeline", "shenpi-permits"])
+        #expect(decisions(penalties) > 0 && decisions(permitsOnly) > 0)
+        #expect(decisions(penalties) + decisions(permitsOnly) == decisions(all))
+        #expect(pending(penalties) + pending(permitsOnly) == pending(all))
+        #expect(NSDictionary(dictionary: try status(["--department", "法制科"])) == NSDictionary(dictionary: penalties))
+        #expect(decisions(try status(["--department", "没有这个科"])) == 0)
+        // 信用核查: a company the penalties name, asked of the permit department only, has nothing there.
+        let code = "91410100MA40Q8R26R"
+        let check = { (only: [String]) in
+            try GongshiProcess.run(["check", code, "--ledger", ledger] + only, environment: shared.environment).status
+        }
+        #expect(try check([]) == 0)
+        #expect(try check(["--department", "法制科"]) == 0)
+        #expect(try check(["--department", "行政审批科"]) == 1)
+        // The report of one department, from every pipeline of the county.
+        let out = project.root.appendingPathComponent("report-fz")
+        let report = try GongshiProcess.run(
+            ["report", project.pipeline, permits, "--department", "法制科", "--from", "2026-11-01", "--to", "2026-12-31", "--today", "2026-12-03",
+             "--out", out.path], environment: shared.environment)
+        #expect(report.status == 0, "\(report)")
+        let json = try String(contentsOf: out.appendingPathComponent("report-2026-11-01-2026-12-31.json"), encoding: .utf8)
+        #expect(json.contains("法制科") && !json.contains("行政审批科"))
+    }
 }

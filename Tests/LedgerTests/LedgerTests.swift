@@ -215,12 +215,12 @@ struct LedgerTests {
         #expect(history.map(\.operation) == [.publish, .correct])
         #expect(history.last?.previousSHA256 == Self.hashA)
         #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["K1|名称"])["K1|名称"]?.contentSHA256 == Self.hashB)
-        let summary = try ledger.summary(today: "2026-12-05")
+        let summary = try ledger.summary(today: "2026-12-05", filter: .all)
         #expect(summary.batches == [.published: 1, .pending: 1])
         #expect(summary.overdue.map(\.key) == ["K1|名称"])  // the pending correction, due 2026-12-01
         #expect(summary.publishedLate == 1)  // published 2026-12-03, due 2026-12-01
-        #expect(try ledger.publications(subjectCode: "91410100MA40Q8R26R").count == 2)
-        #expect(try ledger.summary(today: "2026-12-01").overdue.isEmpty)
+        #expect(try ledger.publications(subjectCode: "91410100MA40Q8R26R", filter: .all).count == 2)
+        #expect(try ledger.summary(today: "2026-12-01", filter: .all).overdue.isEmpty)
     }
 
     @Test("the run lock: a second holder is refused at once and told who holds it; released when the holder goes")

@@ -88,16 +88,24 @@ public struct DecisionDeadline: Sendable, Equatable {
     }
 }
 
-/// Which decisions a question is about: a kind, some portals, a pipeline (nil: all).
+/// Which decisions a question is about: a kind, some portals, a pipeline, a department (nil: all).
 public struct DecisionScope: Sendable, Equatable {
     public var kind: String?
     public var portals: [String]?
     public var pipeline: String?
+    /// The pipelines whose runs served this department (a county's shared ledger).
+    public var department: String?
 
-    public init(kind: String? = nil, portals: [String]? = nil, pipeline: String? = nil) {
+    public init(kind: String? = nil, portals: [String]? = nil, pipeline: String? = nil, department: String? = nil) {
         self.kind = kind
         self.portals = portals
         self.pipeline = pipeline
+        self.department = department
+    }
+
+    /// The decisions a ledger filter keeps.
+    public init(_ filter: LedgerFilter) {
+        self.init(pipeline: filter.pipeline, department: filter.department)
     }
 
     public static let all = DecisionScope()

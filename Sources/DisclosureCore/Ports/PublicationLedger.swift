@@ -76,11 +76,27 @@ public protocol ReportLedger: AnyObject, Sendable {
 /// What the ledger commands ask besides a run's and a report's reads: the status summary, a
 /// subject's publications (信用核查), a withdrawal batch's items, and the schema's migrations.
 public protocol QuestionLedger: AnyObject, Sendable {
-    func summary(today: String) throws(LedgerError) -> LedgerSummary
-    func publications(subjectCode: String) throws(LedgerError) -> [PublicationEntry]
+    /// Batches and publications made by the runs the filter keeps (all, by default).
+    func summary(today: String, filter: LedgerFilter) throws(LedgerError) -> LedgerSummary
+    func publications(subjectCode: String, filter: LedgerFilter) throws(LedgerError) -> [PublicationEntry]
     func withdrawalItems(batch id: String) throws(LedgerError) -> [WithdrawalItem]
     func appliedMigrations() throws(LedgerError) -> [String]
 }
 
 /// A whole ledger, whatever its backend (a SQLite file, or the county's PostgreSQL database).
 public typealias LedgerStore = PublicationLedger & ReportLedger & QuestionLedger
+
+/// Narrows a question on a county's shared ledger to one pipeline or one department: what their
+/// runs made (batches, publications) and the decisions they registered.
+public struct LedgerFilter: Sendable, Equatable {
+    public var pipeline: String?
+    public var department: String?
+
+    public init(pipeline: String? = nil, department: String? = nil) {
+        self.pipeline = pipeline
+        self.department = department
+    }
+
+    public static let all = LedgerFilter()
+    public var isAll: Bool { pipeline == nil && department == nil }
+}

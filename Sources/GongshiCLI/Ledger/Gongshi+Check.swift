@@ -16,6 +16,7 @@ extension Gongshi {
         var code: String
 
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var only: LedgerFilterOptions
 
         func run() throws {
             let code = code.trimmingCharacters(in: .whitespaces).uppercased()
@@ -24,7 +25,7 @@ extension Gongshi {
                 throw CommandFailure(status: ExitStatus.dataError, code: type, message: "统一社会信用代码“\(code)”不正确：\(zh)")
             }
             let ledger = try self.ledger.openForReading().store
-            let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.publications(subjectCode: code) }
+            let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.publications(subjectCode: code, filter: only.filter) }
             guard !entries.isEmpty else {
                 Output.answer("台账中没有关于 \(code) 的公示")
                 throw ExitCode(ExitStatus.no)

@@ -19,6 +19,7 @@ extension Gongshi.LedgerCommand {
         var format: Format = .text
 
         @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var only: LedgerFilterOptions
         @OptionGroup var today: TodayOptions
         @OptionGroup var calendar: CalendarOptions
 
@@ -27,8 +28,9 @@ extension Gongshi.LedgerCommand {
             let calendar = try self.calendar.load()
             let opened = try self.ledger.openForReading()
             let ledger = opened.store
-            let summary = try CommandFailure.ledger { () throws(LedgerError) in try ledger.summary(today: today.description) }
-            let status = try LedgerStatus.of(ledger, summary: summary, reckoning: .bundled(calendar: calendar, today: today))
+            let summary = try CommandFailure.ledger { () throws(LedgerError) in try ledger.summary(today: today.description, filter: only.filter) }
+            let status = try LedgerStatus.of(
+                ledger, summary: summary, reckoning: .bundled(calendar: calendar, today: today), scope: DecisionScope(only.filter))
             switch format {
             case .json:
                 FileHandle.standardOutput.write(Data(try status.json()))

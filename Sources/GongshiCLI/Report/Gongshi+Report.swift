@@ -26,8 +26,13 @@ extension Gongshi {
         @Option(name: .customLong("out"), help: ArgumentHelp("报告目录。", valueName: "DIR"))
         var out: String?
 
-        @Option(name: .customLong("ledger"), help: ArgumentHelp("公示台账（默认取流水线的 ledger）。", valueName: "FILE"))
+        @Option(name: .customLong("ledger"), help: ArgumentHelp("公示台账：文件或 postgresql:// 地址（默认取流水线的 ledger）。", valueName: "FILE|URL"))
         var ledgerPath: String?
+
+        @Option(
+            name: .customLong("department"),
+            help: ArgumentHelp("只报告这个部门（流水线的 department:）的流水线；全县共用台账时用 pipelines/*.yaml 加此项。", valueName: "NAME"))
+        var department: String?
 
         @OptionGroup var today: TodayOptions
         @OptionGroup var calendar: CalendarOptions
@@ -39,6 +44,11 @@ extension Gongshi {
         func run() throws {
             let today = try self.today.resolve()
             let contexts = try pipelines.map { try PipelineContext.load($0, today: today, uploads: false, calendarDirectory: calendar.effectiveDirectory, transcript: Output.transcript) }
+                .filter { department == nil || $0.pipeline.department == department }
+            guard !contexts.isEmpty else {
+                throw CommandFailure(
+                    status: ExitStatus.usage, code: "report-no-department", message: "给出的流水线中没有部门“\(department ?? "")”的流水线")
+            }
             let ledgers = Set(contexts.map { (LedgerOptions.location(nil, context: $0) as NSString).standardizingPath })
             guard ledgerPath != nil || ledgers.count == 1 else {
                 throw CommandFailure(

@@ -162,3 +162,14 @@ struct LedgerOptions: ParsableArguments {
         }
     }
 }
+
+/// `--pipeline ID`, `--department NAME`: one pipeline's or one department's part of a shared ledger.
+struct LedgerFilterOptions: ParsableArguments {
+    @Option(name: .customLong("pipeline"), help: ArgumentHelp("只看这条流水线（流水线文件名，不含 .yaml）的批次、记录和决定。", valueName: "ID"))
+    var pipeline: String?
+
+    @Option(name: .customLong("department"), help: ArgumentHelp("只看这个部门（流水线的 department:）的批次、记录和决定。", valueName: "NAME"))
+    var department: String?
+
+    var filter: LedgerFilter { LedgerFilter(pipeline: pipeline, department: department) }
+}

@@ -46,9 +46,9 @@ public struct LedgerStatus: Encodable, Sendable {
 
     /// The status of a ledger (read only: due dates the calendar can now reach are computed, not stored).
     public static func of(
-        _ ledger: any BatchLedger & DecisionLedger, summary: LedgerSummary, reckoning: DeadlineReckoning
+        _ ledger: any BatchLedger & DecisionLedger, summary: LedgerSummary, reckoning: DeadlineReckoning, scope: DecisionScope = .all
     ) throws(CommandFailure) -> LedgerStatus {
-        let tally = try reckoning.tally(ledger, scope: .all, fill: false)
+        let tally = try reckoning.tally(ledger, scope: scope, fill: false)
         return LedgerStatus(
             today: reckoning.today.description,
             batches: Dictionary(uniqueKeysWithValues: BatchStatus.allCases.map { ($0.rawValue, summary.batches[$0] ?? 0) }),
