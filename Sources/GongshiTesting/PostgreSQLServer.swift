@@ -20,7 +20,11 @@ public final class PostgreSQLServer: @unchecked Sendable {
     private var data: URL { folder.appendingPathComponent("data") }
     private var asRoot: Bool { getuid() == 0 }
 
-    public init() throws {
+    /// Commits reach the disk (fsync) as on a real server; the tests' server skips that (false).
+    public let durable: Bool
+
+    public init(durable: Bool = false) throws {
+        self.durable = durable
         folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("gongshi-pg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         password = "pw-\(UUID().uuidString)"
@@ -41,8 +45,8 @@ public final class PostgreSQLServer: @unchecked Sendable {
     private func start() throws {
         let server = command(Self.binaries + "/postgres") + [
             "-D", data.path, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=\(folder.path)",
-            "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=60",
-        ]
+            "-c", "max_connections=60",
+        ] + (durable ? [] : ["-c", "fsync=off", "-c", "full_page_writes=off"])
         process = try BackgroundProcess(
             URL(fileURLWithPath: server[0]), Array(server.dropFirst()), readyText: "database system is ready to accept connections",
             fromStandardError: true)

@@ -6,6 +6,7 @@
 // wall time from spawn to exit, peak RSS from wait4's rusage. Nothing is timed inside a unit test.
 import ArgumentParser
 import Foundation
+import GongshiTesting
 
 @main
 struct Bench: ParsableCommand {
@@ -135,42 +136,68 @@ extension Bench {
         @OptionGroup var workload: Workload.Options
         @Option(help: "The Python baseline script (nothing: skip it).") var baseline = "benchmarks/baseline_run.py"
 
+        @Option(
+            help: "The ledgers to measure, comma-separated: sqlite (a file) and postgresql (a throwaway server on 127.0.0.1, fsync on).")
+        var ledgers = "sqlite"
+
         func run() throws {
-            let (file, executable, work) = try Workload.prepare(records: records, workload, name: "pipeline")
-            defer { try? FileManager.default.removeItem(atPath: work) }
-            try Workload.outboxPipeline(work: work, input: file)
+            let (file, executable, _) = try Workload.prepare(records: records, workload, name: "pipeline")
             let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
-            let arguments = ["run", "\(work)/pipelines/bench.yaml", "--today", "2026-11-30"]
-            let first = try Child.run(executable, arguments, stdout: "\(work)/run.log", workers: nil, stages: "\(work)/stages.log")
-            let ledgerBytes = (try? FileManager.default.attributesOfItem(atPath: "\(work)/var/ledger.sqlite")[.size] as? Int) ?? 0
-            let log = (try? String(contentsOfFile: "\(work)/run.log", encoding: .utf8)) ?? ""
-            let published = log.split(separator: "\n").first { $0.contains("新公示") && $0.contains("[penalty-legal]：") }.map(String.init) ?? ""
-            let again = try Child.run(executable, arguments, stdout: "\(work)/again.log", workers: nil)
             func line(_ label: String, _ m: Child.Measured) -> String {
                 "  \(label): exit \(m.status); wall \(String(format: "%.2f", m.seconds)) s, cpu \(String(format: "%.2f", m.cpuSeconds)) s; "
                     + "\(Int(Double(records) / m.seconds)) records/s, \(String(format: "%.1f", Double(bytes) / 1_048_576 / m.seconds)) MB/s; "
                     + "peak RSS \(m.maxRSSKiB / 1024) MB"
             }
-            var text = """
-                \(records) records, \(bytes / 1_048_576) MiB (seed \(workload.seed)), --today 2026-11-30
-                gongshi run, fresh ledger, one outbox portal
-                \(line("first run", first))
-                  ledger \(ledgerBytes / 1_048_576) MiB, \(ledgerBytes / max(records, 1)) bytes a record; \(published)
-                \(line("the same night again", again))
-                """
-            // Where the first run's time went, stage by stage (its debug lines).
-            let stages = ((try? String(contentsOfFile: "\(work)/stages.log", encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
-                line.range(of: "阶段 ").map { String(line[$0.upperBound...]) }
+            var text = "\(records) records, \(bytes / 1_048_576) MiB (seed \(workload.seed)), --today 2026-11-30"
+            for backend in ledgers.split(separator: ",").map(String.init) {
+                let work = "\(workload.data)/pipeline-\(backend)-\(records)-\(getpid())"
+                try? FileManager.default.removeItem(atPath: work)
+                defer { try? FileManager.default.removeItem(atPath: work) }
+                var server: PostgreSQLServer?
+                defer { server?.stop() }
+                var ledger = "var/ledger.sqlite"
+                if backend == "postgresql" {
+                    let started = try PostgreSQLServer(durable: true)
+                    server = started
+                    ledger = try started.url(database: started.createDatabase(prefix: "bench"))
+                    setenv("GONGSHI_LEDGER_PASSWORD", started.password, 1)
+                } else if backend != "sqlite" {
+                    throw ValidationError("--ledgers: sqlite or postgresql, not \(backend)")
+                }
+                try Workload.outboxPipeline(work: work, input: file, ledger: ledger)
+                let arguments = ["run", "\(work)/pipelines/bench.yaml", "--today", "2026-11-30"]
+                let first = try Child.run(executable, arguments, stdout: "\(work)/run.log", workers: nil, stages: "\(work)/stages.log")
+                var ledgerBytes = (try? FileManager.default.attributesOfItem(atPath: "\(work)/var/ledger.sqlite")[.size] as? Int) ?? 0
+                if let server {
+                    let database = String(ledger.split(separator: "/").last ?? "")
+                    ledgerBytes = Int(try server.psql("SELECT pg_database_size(current_database())", database: database)) ?? 0
+                }
+                let log = (try? String(contentsOfFile: "\(work)/run.log", encoding: .utf8)) ?? ""
+                let published = log.split(separator: "\n").first { $0.contains("新公示") && $0.contains("[penalty-legal]：") }.map(String.init) ?? ""
+                let again = try Child.run(executable, arguments, stdout: "\(work)/again.log", workers: nil)
+                text += """
+
+                    gongshi run, fresh \(backend) ledger\(backend == "postgresql" ? " (a server on 127.0.0.1, fsync on; its own memory not counted)" : ""), one outbox portal
+                    \(line("first run", first))
+                      ledger \(ledgerBytes / 1_048_576) MiB, \(ledgerBytes / max(records, 1)) bytes a record; \(published)
+                    \(line("the same night again", again))
+                    """
+                // Where the first run's time went, stage by stage (its debug lines).
+                let stages = ((try? String(contentsOfFile: "\(work)/stages.log", encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
+                    line.range(of: "阶段 ").map { String(line[$0.upperBound...]) }
+                }
+                if !stages.isEmpty { text += "\n  first run by stage: " + stages.joined(separator: "; ") }
             }
-            if !stages.isEmpty { text += "\n  first run by stage: " + stages.joined(separator: "; ") }
             if !baseline.isEmpty, FileManager.default.fileExists(atPath: baseline) {
+                let work = "\(workload.data)/pipeline-python-\(records)-\(getpid())"
+                defer { try? FileManager.default.removeItem(atPath: work) }
                 let python = try Child.run(
-                    "/usr/bin/python3", [baseline, file, "--today", "2026-11-30", "--work", "\(work)/python"], stdout: "\(work)/python.log",
+                    "/usr/bin/python3", [baseline, file, "--today", "2026-11-30", "--work", work], stdout: "\(workload.data)/python.log",
                     workers: nil)
                 let again = try Child.run(
-                    "/usr/bin/python3", [baseline, file, "--today", "2026-11-30", "--work", "\(work)/python"], stdout: "\(work)/python-again.log",
+                    "/usr/bin/python3", [baseline, file, "--today", "2026-11-30", "--work", work], stdout: "\(workload.data)/python-again.log",
                     workers: nil)
-                let said = (try? String(contentsOfFile: "\(work)/python.log", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                let said = (try? String(contentsOfFile: "\(workload.data)/python.log", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
                 text += "\nplain-Python baseline (\(baseline)), same file\n\(line("first run", python))\n  \(said)\n\(line("the same night again", again))"
             }
             print(text)
@@ -206,7 +233,7 @@ extension Bench {
 
         /// `WORK/pipelines/bench.yaml`: the input linked into its inbox, one outbox portal, its
         /// ledger, outbox and reports under `WORK/var/`.
-        static func outboxPipeline(work: String, input: String) throws {
+        static func outboxPipeline(work: String, input: String, ledger: String = "var/ledger.sqlite") throws {
             for folder in ["pipelines", "inbox"] {
                 try FileManager.default.createDirectory(atPath: "\(work)/\(folder)", withIntermediateDirectories: true)
             }
@@ -220,7 +247,7 @@ extension Bench {
                 portals:
                   - profile: creditchina-henan-zhengzhou
                     transport: {kind: outbox}
-                ledger: var/ledger.sqlite
+                ledger: \(ledger)
                 outbox: var/outbox
                 reports: var/reports
 
