@@ -9,6 +9,7 @@ extension PostgresLedger: DecisionLedger {
         try write { link in
             // The first sighting decides 合规率 (valid at first submission); once any version was
             // valid, the decision can be published.
+            grew("decision", by: sightings.count)
             for chunk in Self.chunks(sightings, key: { $0.sighting.number }) {
                 let decisions = chunk.map(\.sighting)
                 try link.execute(
@@ -33,6 +34,7 @@ extension PostgresLedger: DecisionLedger {
             // Its place on each portal: a due date once known is kept; the exclusion is set (or
             // cleared) only when the sighting says something about it.
             let places = sightings.flatMap { entry in entry.portals.map { (entry.sighting.number, $0) } }
+            grew("decision_portal", by: places.count)
             for chunk in Self.chunks(places, key: { $0.0 + "\u{1}" + $0.1.portal }) {
                 for setsExclusion in [true, false] {
                     let part = chunk.filter { ($0.1.exclusion != nil) == setsExclusion }

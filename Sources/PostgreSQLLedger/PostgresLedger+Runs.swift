@@ -31,6 +31,7 @@ extension PostgresLedger: RunLedger, IntakeLedger {
                     [.text(file.sha256), .int(Int(file.size)), .text(file.place), .int(Int(run))])
             }
             // Record versions: a version already recorded is kept as it was (first run, source).
+            grew("record", by: records.count)
             for chunk in Self.chunks(records) {
                 try link.execute(
                     """
@@ -55,6 +56,7 @@ extension PostgresLedger: RunLedger, IntakeLedger {
             }
             // A portal's own period: the latest version's replaces an earlier one.
             let periods = records.flatMap { record in record.portalPeriods.map { (record.kind, record.key, $0) } }
+            grew("portal_period", by: periods.count)
             for chunk in Self.chunks(periods, key: { $0.0 + "\u{1}" + $0.1 + "\u{1}" + $0.2.portal }) {
                 try link.execute(
                     """
@@ -108,6 +110,7 @@ extension PostgresLedger: RunLedger, IntakeLedger {
                     .int(counts.unidentifiable),
                 ])
             try link.execute("DELETE FROM problem WHERE sha256 = $1 AND place = $2", [.text(file.sha256), .text(file.place)])
+            grew("problem", by: problems.count)
             for chunk in Self.chunks(problems) {
                 try link.execute(
                     """
