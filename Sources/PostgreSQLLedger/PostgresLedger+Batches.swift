@@ -45,7 +45,7 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
             let again = try link.one("SELECT 1 FROM batch WHERE id = $1", [.text(batch.id)]) != nil
             try Self.upsertBatch(link, batch, operation: batch.operation, run: run)
             let republishOn = batch.operation == .republish ? batch.createdOn : ""
-            grew("publication", by: publications.count)
+            grew("publication", by: publications.count, part: batch.portal + "/" + batch.feed)
             var offset = 0
             for chunk in Self.chunks(publications) {
                 let sql = """

@@ -101,24 +101,30 @@ struct Link {
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
-    /// `{"a","b \"c\"",NULL}`: every element quoted, backslash and quote escaped.
+    /// `{"a","b \"c\"",NULL}`: every element quoted, backslash and quote escaped. Built as UTF-8
+    /// bytes (a run's chunk of 2,000 rows is a dozen of these; appending to a String character by
+    /// character took a sixth of a 200,000-record run's time).
     static func arrayLiteral(_ items: [String?]) -> String {
-        var literal = "{"
-        literal.reserveCapacity(items.count * 24)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(items.count * 24 + 2)
+        bytes.append(UInt8(ascii: "{"))
         for (index, item) in items.enumerated() {
-            if index > 0 { literal += "," }
-            guard let item else {
-                literal += "NULL"
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            guard var item else {
+                bytes.append(contentsOf: "NULL".utf8)
                 continue
             }
-            literal += "\""
-            for character in item.unicodeScalars {
-                if character == "\"" || character == "\\" { literal += "\\" }
-                literal.unicodeScalars.append(character)
+            bytes.append(UInt8(ascii: "\""))
+            item.withUTF8 { text in
+                for byte in text {
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+                    bytes.append(byte)
+                }
             }
-            literal += "\""
+            bytes.append(UInt8(ascii: "\""))
         }
-        return literal + "}"
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func row(_ row: PostgresRow) -> Row {
