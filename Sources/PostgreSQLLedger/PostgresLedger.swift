@@ -33,7 +33,9 @@ public final class PostgresLedger: Sendable {
 
     /// Connects and applies the migrations this build knows and the database has not had yet
     /// (refusing a database a newer gongshi migrated); with `migrating` false, a database missing
-    /// one of them is ``LedgerError/outdated(path:)`` and nothing is written.
+    /// one of them is ``LedgerError/outdated(path:)`` and nothing is written — ever: the ledger is
+    /// then opened read-only (`default_transaction_read_only`), as the SQLite ledger opens its file
+    /// for a dry run, and a write is refused by the server.
     public static func open(
         address: PostgresAddress, password: String, migrating: Bool = true, connectTimeout: Double = 10, statementTimeout: Double = 0
     ) throws(LedgerError) -> PostgresLedger {
@@ -46,8 +48,8 @@ public final class PostgresLedger: Sendable {
         let milliseconds = Int(statementTimeout * 1000)
         let ledger = PostgresLedger(
             address: address,
-            writer: Session(address: address, configuration: configuration, statementTimeout: milliseconds, label: "writer"),
-            reader: Session(address: address, configuration: configuration, statementTimeout: milliseconds, label: "reader"))
+            writer: Session(address: address, configuration: configuration, statementTimeout: milliseconds, readOnly: !migrating, label: "writer"),
+            reader: Session(address: address, configuration: configuration, statementTimeout: milliseconds, readOnly: true, label: "reader"))
         try ledger.prepare(migrating: migrating)
         return ledger
     }

@@ -160,10 +160,14 @@ final class Session: @unchecked Sendable {
     /// Statements are cut off after this many milliseconds (a stuck server ends the run; 0: never).
     private let statementTimeout: Int
 
-    init(address: PostgresAddress, configuration: PostgresConnection.Configuration, statementTimeout: Int, label: String) {
+    /// Every transaction read-only (the reader; a ledger opened for reading).
+    private let readOnly: Bool
+
+    init(address: PostgresAddress, configuration: PostgresConnection.Configuration, statementTimeout: Int, readOnly: Bool, label: String) {
         self.address = address
         self.configuration = configuration
         self.statementTimeout = statementTimeout
+        self.readOnly = readOnly
         logger = Logger(label: "gongshi.ledger.\(label)")
     }
 
@@ -270,6 +274,7 @@ final class Session: @unchecked Sendable {
         // Dates and text are compared as the SQLite ledger compares them: by bytes.
         do {
             try link.execute("SET statement_timeout = \(statementTimeout)")
+            if readOnly { try link.execute("SET default_transaction_read_only = on") }
             try onConnect?(link)
         } catch {
             try? opened.close().wait()

@@ -112,6 +112,12 @@ struct SharedLedgerTests {
         }
         #expect(pgText == liteText, "diff /tmp/gongshi-status-pg.json /tmp/gongshi-status-sqlite.json")
         _ = try shared.expectExactlyOnce()
+        // A dry run reads the shared ledger and writes nothing to it.
+        let tables = "SELECT (SELECT count(*) FROM run) || '/' || (SELECT count(*) FROM batch) || '/' || (SELECT count(*) FROM decision)"
+        let before = try shared.server.psql(tables, database: shared.database)
+        let dry = try shared.run(shared.project.pipeline, ["--dry-run", "--today", "2026-12-03"])
+        #expect([0, 65].contains(dry.status) && dry.stdout.contains("试运行"), "\(dry)")
+        #expect(try shared.server.psql(tables, database: shared.database) == before)
         // The password is in no output.
         for text in [pgStatus.stdout, pgStatus.stderr] { #expect(!text.contains(shared.server.password)) }
     }

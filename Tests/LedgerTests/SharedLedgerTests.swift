@@ -32,6 +32,12 @@ struct SharedLedgerTests {
             try PostgresLedger.open(address: emptyAddress, password: server.password, migrating: false)
         }
         #expect(try server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", database: empty) == "0")
+        // Opened for reading, the ledger refuses to write (as a SQLite file opened read-only).
+        let reading = try PostgresLedger.open(address: address, password: server.password, migrating: false)
+        #expect(throws: LedgerError.self) {
+            try reading.beginRun(command: "run", today: "2026-11-30", startedAt: "x", pipeline: nil, department: nil)
+        }
+        #expect(try server.psql("SELECT count(*) FROM run", database: name) == "0")
         // Written by a newer gongshi: refused, for writing and reading alike.
         try server.psql("INSERT INTO gongshi_migration (identifier) VALUES ('2099-01-01 future')", database: name)
         for migrating in [true, false] {
