@@ -26,8 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         // The publication ledger: SQLite (the system's libsqlite3, Debian libsqlite3-dev).
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
-        // The portal sandbox's HTTP server (small, async/await; HTTP parsing is not our core).
-        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
+        // The one HTTP server of the project (the portal sandbox, the clerks' console): Hummingbird,
+        // on SwiftNIO; HTTP parsing is not our core. hummingbird-auth for bcrypt password hashes.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         // Logging: everything that is not the answer goes to standard error through swift-log.
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         // Excel workbooks (xlsx feeds and sources) are zip archives: the container is not our core.
@@ -115,7 +117,7 @@ let package = Package(
         // Edge: the portal sandbox, a real HTTP server implementing the API, with fault injection.
         .target(
             name: "PortalSandbox",
-            dependencies: ["PortalAPI", .product(name: "FlyingFox", package: "FlyingFox")]
+            dependencies: ["PortalAPI", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]
         ),
 
         // Pure: the credit office's report (合规率 / 及时率 / 完整率, deadlines, withdrawals) as one

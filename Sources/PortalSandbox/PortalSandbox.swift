@@ -1,6 +1,7 @@
-import FlyingFox
-import FlyingSocks
 public import Foundation
+import Hummingbird
+import Logging
+import NIOCore
 import PortalAPI
 
 /// The portal sandbox: a real HTTP server on 127.0.0.1 that implements gongshi's portal API
@@ -8,8 +9,9 @@ import PortalAPI
 /// for staging; it keeps what it accepted in `--data DIR`, so people and tests can inspect it and a
 /// restarted sandbox still knows every batch.
 ///
-/// HTTP itself is FlyingFox's (a small, well-kept Swift server): parsing HTTP is not this
-/// product's core.
+/// HTTP itself is Hummingbird's (the project's one HTTP server library, on SwiftNIO): parsing HTTP
+/// is not this product's core. The endpoints below see a plain ``SandboxRequest`` and answer a
+/// ``SandboxResponse``; `run` is the only place that knows the server.
 public actor PortalSandbox {
     public struct Credentials: Sendable {
         public let appKey: String
@@ -21,7 +23,7 @@ public actor PortalSandbox {
         }
     }
 
-    private let server: HTTPServer
+    private let port: UInt16
     private let credentials: Credentials
     private let data: URL?
     private var faults: FaultPlan
@@ -45,8 +47,7 @@ public actor PortalSandbox {
     }
 
     public init(port: UInt16, credentials: Credentials, data: URL?, faults: FaultPlan, clock: @escaping @Sendable () -> Int64) throws {
-        // 127.0.0.1 itself: FlyingFox's `.loopback` is the IPv6 ::1.
-        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 600, logger: .disabled)
+        self.port = port
         self.credentials = credentials
         self.data = data
         self.faults = faults
@@ -54,28 +55,58 @@ public actor PortalSandbox {
         if let data { try Self.load(from: data, into: &batches, &withdrawals) }
     }
 
-    /// Serves until cancelled; `onListening` gets the port (useful with port 0).
+    /// Serves on 127.0.0.1 until SIGTERM or SIGINT; `onListening` gets the port (useful with port 0).
     public func run(onListening: @escaping @Sendable (UInt16) -> Void) async throws {
-        await server.appendRoute("POST /v1/token") { [unowned self] request in await self.token(request) }
-        await server.appendRoute("PUT /v1/batches/*") { [unowned self] request in await self.putBatch(request) }
-        await server.appendRoute("GET /v1/batches/*") { [unowned self] request in await self.getBatch(request) }
-        await server.appendRoute("PUT /v1/withdrawals/*") { [unowned self] request in await self.putWithdrawal(request) }
-        await server.appendRoute("GET /admin/batches") { [unowned self] _ in await self.adminBatches() }
-        await server.appendRoute("GET /admin/stats") { [unowned self] _ in await self.adminStats() }
-        await server.appendRoute("GET /public/records") { [unowned self] _ in await self.publicRecords() }
-        let server = self.server
-        let listening = Task {
-            try await server.waitUntilListening(timeout: 10)
-            if case .ip4(_, let port) = await server.listeningAddress { onListening(port) }
+        let router = Router()
+        let routes: [(HTTPRequest.Method, RouterPath)] = [
+            (.post, "/v1/token"), (.put, "/v1/batches/:id"), (.get, "/v1/batches/:id"), (.put, "/v1/withdrawals/:id"),
+            (.get, "/admin/batches"), (.get, "/admin/stats"), (.get, "/public/records"),
+        ]
+        for (method, path) in routes {
+            router.on(path, method: method) { [self] request, _ -> Response in
+                let body = try await request.body.collect(upTo: 256 << 20)
+                let plain = SandboxRequest(
+                    method: request.method.rawValue, path: request.uri.path,
+                    headers: Dictionary(request.headers.map { ($0.name.canonicalName, $0.value) }, uniquingKeysWith: { first, _ in first }),
+                    body: Array(buffer: body))
+                return Self.response(await self.handle(plain))
+            }
         }
-        try await server.run()
-        listening.cancel()
+        let app = Application(
+            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: Int(port)), serverName: "gongshi-sandbox"),
+            onServerRunning: { channel in onListening(UInt16(channel.localAddress?.port ?? 0)) },
+            logger: Logger(label: "gongshi.sandbox", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await app.runService()
+    }
+
+    func handle(_ request: SandboxRequest) async -> SandboxResponse {
+        switch (request.method, request.path) {
+        case ("POST", "/v1/token"): return token(request)
+        case ("PUT", let path) where path.hasPrefix("/v1/batches/"): return await putBatch(request)
+        case ("GET", let path) where path.hasPrefix("/v1/batches/"): return getBatch(request)
+        case ("PUT", let path) where path.hasPrefix("/v1/withdrawals/"): return putWithdrawal(request)
+        case ("GET", "/admin/batches"): return adminBatches()
+        case ("GET", "/admin/stats"): return adminStats()
+        case ("GET", "/public/records"): return publicRecords()
+        default: return error(404, "not-found", "没有这个接口")
+        }
+    }
+
+    /// A sandbox answer as Hummingbird's; a cut one sends its head, then fails its body, and the
+    /// server closes the connection: the client never gets the receipt.
+    static func response(_ answer: SandboxResponse) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if answer.cut {
+            return Response(status: .init(code: answer.status), headers: headers, body: ResponseBody(contentLength: 64) { _ in throw CutBody() })
+        }
+        return Response(status: .init(code: answer.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
     // MARK: Endpoints
 
-    func token(_ request: HTTPRequest) async -> HTTPResponse {
-        let body = (try? await request.bodyData).map { [UInt8]($0) } ?? []
+    func token(_ request: SandboxRequest) -> SandboxResponse {
+        let body = request.body
         if let failure = faultFirst(request) ?? verify(request, body: body, needsToken: false) { return failure }
         let token = "tok-" + UUID().uuidString.lowercased()
         tokens[token] = clock() + 600
@@ -83,8 +114,8 @@ public actor PortalSandbox {
         return json(200, TokenResponse(token: token, expiresIn: 600))
     }
 
-    func putBatch(_ request: HTTPRequest) async -> HTTPResponse {
-        let body = (try? await request.bodyData).map { [UInt8]($0) } ?? []
+    func putBatch(_ request: SandboxRequest) async -> SandboxResponse {
+        let body = request.body
         if let failure = faultFirst(request) ?? verify(request, body: body, needsToken: true) { return failure }
         let id = String(request.path.split(separator: "/").last ?? "")
         guard id.count == 16, id.allSatisfy(\.isHexDigit) else { return error(400, "bad-batch-id", "批次号应为 16 位十六进制") }
@@ -105,15 +136,15 @@ public actor PortalSandbox {
         }
         let receipt = BatchReceipt(batchID: id, payloadSHA256: digest, receivedAt: timestamp(), records: records)
         let stored = StoredBatch(
-            receipt: receipt, feed: request.headers[HTTPHeader(PortalAPI.Header.feed)] ?? "",
-            operation: request.headers[HTTPHeader(PortalAPI.Header.operation)] ?? "publish", withdrawn: [])
+            receipt: receipt, feed: request.header(PortalAPI.Header.feed) ?? "",
+            operation: request.header(PortalAPI.Header.operation) ?? "publish", withdrawn: [])
         batches[id] = stored
         save(stored, payload: body)
         count("batch stored")
         if faults.resets > 0 {
             faults.resets -= 1
             count("batch reset")
-            return HTTPResponse(statusCode: .created, headers: [.contentType: "application/json"], body: HTTPBodySequence(from: CutBody(), count: 64))
+            return SandboxResponse(status: 201, body: [], cut: true)
         }
         if faults.slow > 0 {
             faults.slow -= 1
@@ -124,7 +155,7 @@ public actor PortalSandbox {
         return json(201, receipt)
     }
 
-    func getBatch(_ request: HTTPRequest) async -> HTTPResponse {
+    func getBatch(_ request: SandboxRequest) -> SandboxResponse {
         if let failure = faultFirst(request) ?? verify(request, body: [], needsToken: true) { return failure }
         let id = String(request.path.split(separator: "/").last ?? "")
         guard let stored = batches[id] else {
@@ -135,8 +166,8 @@ public actor PortalSandbox {
         return json(200, stored.receipt)
     }
 
-    func putWithdrawal(_ request: HTTPRequest) async -> HTTPResponse {
-        let body = (try? await request.bodyData).map { [UInt8]($0) } ?? []
+    func putWithdrawal(_ request: SandboxRequest) -> SandboxResponse {
+        let body = request.body
         if let failure = faultFirst(request) ?? verify(request, body: body, needsToken: true) { return failure }
         let id = String(request.path.split(separator: "/").last ?? "")
         if let receipt = withdrawals[id] { return json(200, receipt) }
@@ -158,7 +189,7 @@ public actor PortalSandbox {
         return json(201, receipt)
     }
 
-    func adminBatches() -> HTTPResponse {
+    func adminBatches() -> SandboxResponse {
         let list = batches.keys.sorted().map { id -> [String: String] in
             let stored = batches[id]!
             let accepted = stored.receipt.records.filter { $0.status == .accepted }.count
@@ -168,13 +199,13 @@ public actor PortalSandbox {
                 "withdrawn": String(stored.withdrawn.count),
             ]
         }
-        return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: (try? JSONEncoder.portalAPI.encode(list)) ?? Data())
+        return SandboxResponse(status: 200, body: Array((try? JSONEncoder.portalAPI.encode(list)) ?? Data()))
     }
 
     /// What the public sees: every accepted record not withdrawn, as published (one JSON object
     /// per record, with its batch and position), batches in id order. Read from the payloads kept
     /// under `--data` (the sandbox holds receipts in memory, not payloads).
-    func publicRecords() -> HTTPResponse {
+    func publicRecords() -> SandboxResponse {
         guard let data else { return error(404, "no-data-folder", "公开视图需要 --data 目录（保存已收到的记录）") }
         var body = "["
         var first = true
@@ -189,17 +220,17 @@ public actor PortalSandbox {
             }
         }
         body += "\n]\n"
-        return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: Data(body.utf8))
+        return SandboxResponse(status: 200, body: Array(body.utf8))
     }
 
-    func adminStats() -> HTTPResponse {
-        HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: (try? JSONEncoder.portalAPI.encode(stats)) ?? Data())
+    func adminStats() -> SandboxResponse {
+        SandboxResponse(status: 200, body: Array((try? JSONEncoder.portalAPI.encode(stats)) ?? Data()))
     }
 
     // MARK: Checks
 
     /// The faults that answer before anything is looked at.
-    private func faultFirst(_ request: HTTPRequest) -> HTTPResponse? {
+    private func faultFirst(_ request: SandboxRequest) -> SandboxResponse? {
         if faults.serverErrors > 0 {
             faults.serverErrors -= 1
             count("fault 503")
@@ -214,8 +245,8 @@ public actor PortalSandbox {
     }
 
     /// Signature, clock skew, nonce replay and (for API calls) the bearer token.
-    private func verify(_ request: HTTPRequest, body: [UInt8], needsToken: Bool) -> HTTPResponse? {
-        let header = { (name: String) in request.headers[HTTPHeader(name)] ?? "" }
+    private func verify(_ request: SandboxRequest, body: [UInt8], needsToken: Bool) -> SandboxResponse? {
+        let header = { (name: String) in request.header(name) ?? "" }
         guard header(PortalAPI.Header.appKey) == credentials.appKey else { return error(401, "app-key-unknown", "appKey 未知") }
         guard let timestamp = Int64(header(PortalAPI.Header.timestamp)), abs(timestamp - clock()) <= PortalAPI.clockSkew else {
             return error(401, "timestamp-skew", "时间戳与服务器时间相差过大")
@@ -223,7 +254,7 @@ public actor PortalSandbox {
         let nonce = header(PortalAPI.Header.nonce)
         guard !nonce.isEmpty, nonces.insert(nonce).inserted else { return error(401, "nonce-replayed", "nonce 重复使用") }
         let canonical = PortalAPI.canonicalRequest(
-            method: request.method.rawValue, path: request.path, timestamp: timestamp, nonce: nonce, body: body)
+            method: request.method, path: request.path, timestamp: timestamp, nonce: nonce, body: body)
         guard PortalAPI.signaturesMatch(PortalAPI.signature(secret: credentials.secret, canonical: canonical), header(PortalAPI.Header.signature))
         else { return error(401, "signature-mismatch", "签名不符") }
         guard needsToken else { return nil }
@@ -250,17 +281,13 @@ public actor PortalSandbox {
         return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(clock())))
     }
 
-    private func json(_ status: Int, _ value: some Encodable) -> HTTPResponse {
-        HTTPResponse(
-            statusCode: HTTPStatusCode(status, phrase: status == 201 ? "Created" : "OK"),
-            headers: [.contentType: "application/json"], body: (try? JSONEncoder.portalAPI.encode(value)) ?? Data())
+    private func json(_ status: Int, _ value: some Encodable) -> SandboxResponse {
+        SandboxResponse(status: status, body: Array((try? JSONEncoder.portalAPI.encode(value)) ?? Data()))
     }
 
-    private func error(_ status: Int, _ code: String, _ message: String) -> HTTPResponse {
+    private func error(_ status: Int, _ code: String, _ message: String) -> SandboxResponse {
         if status != 503 { count("error \(status) \(code)") }
-        return HTTPResponse(
-            statusCode: HTTPStatusCode(status, phrase: "Error"), headers: [.contentType: "application/json"],
-            body: (try? JSONEncoder.portalAPI.encode(APIErrorBody(code: code, message: message))) ?? Data())
+        return SandboxResponse(status: status, body: Array((try? JSONEncoder.portalAPI.encode(APIErrorBody(code: code, message: message))) ?? Data()))
     }
 
     /// The non-empty lines of a JSON Lines body, each a JSON object; `nil` if any is not.
@@ -303,17 +330,22 @@ public actor PortalSandbox {
     }
 }
 
-/// A response body that fails as soon as it is read: the server then closes the connection after
-/// the headers, so the client never gets the receipt.
-struct CutBody: AsyncBufferedSequence {
-    typealias Element = UInt8
+/// A request as the endpoints see it: method, path, headers by lower-cased name, the whole body.
+struct SandboxRequest: Sendable {
+    let method: String
+    let path: String
+    let headers: [String: String]
+    let body: [UInt8]
 
-    struct Cut: Error {}
-
-    struct AsyncIterator: AsyncBufferedIteratorProtocol {
-        mutating func next() async throws -> UInt8? { throw Cut() }
-        mutating func nextBuffer(suggested count: Int) async throws -> [UInt8]? { throw Cut() }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator() }
+    func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
+
+/// An endpoint's answer: a status and a JSON body; `cut`: the head is sent and the connection cut.
+struct SandboxResponse: Sendable {
+    let status: Int
+    let body: [UInt8]
+    var cut = false
+}
+
+/// What fails a cut response's body.
+struct CutBody: Error {}
