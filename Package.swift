@@ -144,6 +144,9 @@ let package = Package(
                 "DisclosureReports", "PipelineRunner",
                 "SQLiteLedger", "PostgreSQLLedger", "PostgresSupport", "PortalAPI", "PortalClients", "PortalSandbox", "FrontDatabase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The console (GongshiCLI/Console): the web pages on the project's one HTTP server.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -17,7 +17,7 @@ public struct Gongshi: AsyncParsableCommand {
             65 数据错误；66 所需输入不存在（如未写过的台账）；69 门户不可用；73 无法写出文件（如报告）；74 台账写入失败（磁盘满等）；75 临时失败（待下次运行，或台账被占用）；78 配置错误（如节假日日历有误或覆盖不到）。
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Validate.self, Lint.self, Feed.self, Upload.self, Withdraw.self, Report.self, LedgerCommand.self, Check.self, Sandbox.self, Frontdb.self, Calendar.self]
+        subcommands: [Run.self, Validate.self, Lint.self, Feed.self, Upload.self, Withdraw.self, Report.self, LedgerCommand.self, Check.self, Sandbox.self, Frontdb.self, Calendar.self, Console.self]
     )
 
     public init() {}

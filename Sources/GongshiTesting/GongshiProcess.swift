@@ -49,4 +49,19 @@ public enum GongshiProcess {
         return Result(
             status: status, signal: signal, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
     }
+
+    /// Runs `gongshi ARGUMENTS` with `input` on its standard input (a password typed at a prompt).
+    public static func runWithInput(_ arguments: [String], input: String) throws -> Result {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-stdin-\(UUID().uuidString)")
+        try Data(input.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var env = ProcessInfo.processInfo.environment
+        env["GONGSHI_TEST_STDIN"] = file.path
+        let child = try ChildProcess.spawn(
+            "/bin/sh", ["-c", "exec \"$0\" \"$@\" < \"$GONGSHI_TEST_STDIN\"", executable.path] + arguments, environment: env,
+            directory: FileManager.default.temporaryDirectory.path)
+        let (status, signal, out, err) = child.finish()
+        return Result(
+            status: status, signal: signal, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
 }

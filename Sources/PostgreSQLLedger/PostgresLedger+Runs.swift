@@ -85,6 +85,17 @@ extension PostgresLedger: RunLedger, IntakeLedger {
         }
     }
 
+    public func lastRun(pipeline: String) throws(LedgerError) -> RunRecord? {
+        try ask { link in
+            try link.one(
+                """
+                SELECT command, today, started_at, finished_at, exit_code FROM run
+                WHERE pipeline = $1 AND command LIKE 'run %' ORDER BY id DESC LIMIT 1
+                """, [.text(pipeline)]
+            ).map { RunRecord(command: $0.string(0), today: $0.string(1), startedAt: $0.string(2), finishedAt: $0.text(3), exitCode: $0.int(4)) }
+        }
+    }
+
     public func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool {
         try ask { link in
             try link.one(

@@ -72,6 +72,19 @@ extension Ledger {
         }
     }
 
+    public func lastRun(pipeline: String) throws(LedgerError) -> RunRecord? {
+        try read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT command, today, started_at, finished_at, exit_code FROM run
+                    WHERE pipeline = ? AND command LIKE 'run %' ORDER BY id DESC LIMIT 1
+                    """,
+                arguments: [pipeline]
+            ).map { RunRecord(command: $0[0], today: $0[1], startedAt: $0[2], finishedAt: $0[3], exitCode: $0[4]) }
+        }
+    }
+
     /// Whether this file, with these bytes, was settled by an earlier run.
     public func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool {
         try read { db in

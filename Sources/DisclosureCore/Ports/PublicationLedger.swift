@@ -81,6 +81,26 @@ public protocol QuestionLedger: AnyObject, Sendable {
     func publications(subjectCode: String, filter: LedgerFilter) throws(LedgerError) -> [PublicationEntry]
     func withdrawalItems(batch id: String) throws(LedgerError) -> [WithdrawalItem]
     func appliedMigrations() throws(LedgerError) -> [String]
+    /// The latest `run` (or `run --from/--to`) of a pipeline that wrote to the ledger, if any.
+    func lastRun(pipeline: String) throws(LedgerError) -> RunRecord?
+}
+
+/// One command that wrote to the ledger: what it was, the day it counted as today, when it started
+/// and finished (Beijing time), and its exit status (nil: still running, or killed).
+public struct RunRecord: Sendable, Equatable {
+    public let command: String
+    public let today: String
+    public let startedAt: String
+    public let finishedAt: String?
+    public let exitCode: Int?
+
+    public init(command: String, today: String, startedAt: String, finishedAt: String?, exitCode: Int?) {
+        self.command = command
+        self.today = today
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.exitCode = exitCode
+    }
 }
 
 /// A whole ledger, whatever its backend (a SQLite file, or the county's PostgreSQL database).

@@ -38,7 +38,7 @@ public struct Confirmation {
     }
 
     /// The day a batch was published, as a clerk says: not after today, not before the batch was made.
-    private func check(_ date: CalendarDate, batch: BatchInfo) throws(CommandFailure) -> String {
+    public func check(_ date: CalendarDate, batch: BatchInfo) throws(CommandFailure) -> String {
         guard date <= today else {
             throw CommandFailure(status: ExitStatus.usage, code: "published-on-future", message: "--published-on \(date) 晚于今天 \(today)")
         }
@@ -48,6 +48,14 @@ public struct Confirmation {
                 message: "--published-on \(date) 早于批次 \(batch.id) 生成的日期 \(batch.createdOn)")
         }
         return date.description
+    }
+
+    /// A confirmation typed in the console: the batch published on `date` (checked as the command's
+    /// `--published-on`), the clerk's words as its receipt.
+    public func confirm(_ batch: BatchInfo, note: String, on date: CalendarDate) throws(CommandFailure) -> ConfirmOutcome {
+        let day = try check(date, batch: batch)
+        let receipt = Receipt(text: note, sha256: Digest.sha256Hex(Array(note.utf8)))
+        return try CommandFailure.ledger { () throws(LedgerError) in try ledger.confirm(batch: batch.id, receipt: receipt, on: day) }
     }
 
     /// Confirms batches by id, published on `publishedOn` (default today); returns whether every

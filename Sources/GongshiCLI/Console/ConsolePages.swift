@@ -1,0 +1,58 @@
+import Foundation
+
+/// The console's HTML: pages rendered on the server, in Chinese, usable without JavaScript. Every
+/// value from a file, a ledger or a request goes through ``escape(_:)``.
+enum ConsolePage {
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text.unicodeScalars {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
+    }
+
+    /// A whole page: the title, the navigation (when someone is logged in) and the body.
+    static func page(title: String, user: ConsoleUsers.User?, csrf: String?, body: String) -> String {
+        var navigation = ""
+        if let user, let csrf {
+            navigation = """
+                <nav><a href="/">总览</a> <a href="/batches">待上传</a>
+                <span class="who">\(escape(user.name))（\(escape(user.department))，\(user.role == .office ? "信用办" : "科室")）</span>
+                <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="\(escape(csrf))"><button>退出</button></form></nav>
+                """
+        }
+        return """
+            <!doctype html>
+            <html lang="zh-CN"><head><meta charset="utf-8"><title>\(escape(title)) · gongshi 双公示</title>
+            <link rel="stylesheet" href="/console.css"></head>
+            <body><header><h1>gongshi 双公示控制台</h1>\(navigation)</header>
+            <main><h2>\(escape(title))</h2>
+            \(body)
+            </main></body></html>
+            """
+    }
+
+    static let css = """
+        body { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; margin: 0; color: #1a1a1a; }
+        header { background: #8c1c13; color: white; padding: 0.6em 1.2em; }
+        header h1 { font-size: 1.2em; margin: 0 0 0.3em 0; }
+        nav a { color: white; margin-right: 1.2em; }
+        nav .who { margin-right: 1em; }
+        main { padding: 1em 1.5em; }
+        table { border-collapse: collapse; margin: 0.5em 0 1.5em 0; }
+        th, td { border: 1px solid #bbb; padding: 0.3em 0.6em; text-align: left; }
+        th { background: #f1e9e7; }
+        .number { text-align: right; }
+        .warning { color: #8a4b00; } .error { color: #b00020; } .ok { color: #1b6e20; }
+        form.inline { display: inline; }
+        section { margin-bottom: 2em; }
+        """
+}

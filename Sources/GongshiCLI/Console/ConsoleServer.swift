@@ -1,0 +1,319 @@
+import DisclosureCore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PipelineConfig
+import PipelineRunner
+import Synchronization
+import WorkingDayCalendar
+
+/// `gongshi console`: the clerks' and the credit office's pages, on Hummingbird. A thin shell: it
+/// reads the pipelines and their ledgers through the same engine and ports as the commands, and
+/// renders what they answer. Sessions live in memory (a restart logs everyone out).
+///
+/// Safety: the session cookie is HttpOnly and SameSite=Strict; every form carries the session's
+/// CSRF token and a POST without it is refused; a clerk sees and acts on their department's
+/// pipelines only; every value is escaped; the Content-Security-Policy allows nothing but this
+/// server's own stylesheet (no script at all); it binds to 127.0.0.1 unless told (TLS belongs to a
+/// reverse proxy in front of it). Every action that changes a ledger is recorded in that ledger as
+/// a command with the user's name and the time.
+final class ConsoleServer: Sendable {
+    struct Pipeline: Sendable {
+        let context: PipelineContextBox
+        let location: String
+        var id: String { context.value.pipeline.id }
+        var department: String { context.value.pipeline.department }
+    }
+
+    /// PipelineContext is not Sendable (it holds a calendar and profiles read once): boxed, read only.
+    final class PipelineContextBox: @unchecked Sendable {
+        let value: PipelineContext
+        init(_ value: PipelineContext) { self.value = value }
+    }
+
+    struct Session: Sendable {
+        let user: ConsoleUsers.User
+        let csrf: String
+        var lastSeen: Date
+    }
+
+    let pipelines: [Pipeline]
+    let usersPath: String
+    let today: CalendarDate?
+    let sessions = Mutex<[String: Session]>([:])
+    /// A session unused this long is gone.
+    static let idle: TimeInterval = 8 * 3600
+    static let sessionCookie = "gs_session"
+    static let loginCookie = "gs_login"
+
+    init(pipelines: [Pipeline], usersPath: String, today: CalendarDate?) {
+        self.pipelines = pipelines
+        self.usersPath = usersPath
+        self.today = today
+    }
+
+    var currentDay: CalendarDate { today ?? SystemClock.todayInShanghai() }
+
+    func run(host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let router = Router()
+        router.get("/console.css") { _, _ in Self.respond(200, ConsolePage.css, type: "text/css; charset=utf-8") }
+        router.get("/login") { [self] request, _ in loginPage(request, message: nil) }
+        router.post("/login") { [self] request, _ in try await login(request) }
+        router.post("/logout") { [self] request, _ in try await logout(request) }
+        router.get("/") { [self] request, _ in withSession(request) { session in overview(session) } }
+        router.get("/batches") { [self] request, _ in withSession(request) { session in batchesPage(session, notice: request.uri.queryParameters["done"].map(String.init)) } }
+        router.get("/batches/:id/file") { [self] request, context in
+            withSession(request) { session in batchFile(session, id: context.parameters.get("id") ?? "") }
+        }
+        router.post("/batches/:id/confirm") { [self] request, context in
+            let form = try await Self.form(request)
+            return withSession(request, form: form) { session in confirm(session, id: context.parameters.get("id") ?? "", form: form) }
+        }
+        let app = Application(
+            router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "gongshi-console"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
+            logger: Logger(label: "gongshi.console", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await app.runService()
+    }
+
+    // MARK: Sessions and forms
+
+    /// The page `body` makes for the logged-in user; without a session, the login page (a GET) or
+    /// 403 (a POST); a POST whose form lacks the session's CSRF token: 403.
+    func withSession(_ request: Request, form: [String: String]? = nil, _ body: (Session) -> Response) -> Response {
+        guard let token = request.cookies[Self.sessionCookie]?.value, let session = touch(token) else {
+            if request.method == .get { return Response(status: .seeOther, headers: [.location: "/login"]) }
+            return Self.respond(403, ConsolePage.page(title: "未登录", user: nil, csrf: nil, body: "<p class=\"error\">请先登录。</p>"))
+        }
+        if let form, form["csrf"] != session.csrf {
+            return Self.respond(
+                403, ConsolePage.page(title: "请求被拒绝", user: session.user, csrf: session.csrf, body: "<p class=\"error\">表单缺少有效的 CSRF 令牌：请从页面重新提交。</p>"))
+        }
+        return body(session)
+    }
+
+    private func touch(_ token: String) -> Session? {
+        sessions.withLock { sessions in
+            guard var session = sessions[token] else { return nil }
+            guard Date().timeIntervalSince(session.lastSeen) < Self.idle else {
+                sessions[token] = nil
+                return nil
+            }
+            session.lastSeen = Date()
+            sessions[token] = session
+            return session
+        }
+    }
+
+    func loginPage(_ request: Request, message: String?) -> Response {
+        // A token for the login form itself, in a cookie of its own (no session yet).
+        let token = Self.randomToken()
+        let body = """
+            \(message.map { "<p class=\"error\">\(ConsolePage.escape($0))</p>" } ?? "")
+            <form method="post" action="/login">
+            <input type="hidden" name="csrf" value="\(token)">
+            <p><label>用户名 <input name="name" id="name" autocomplete="username"></label></p>
+            <p><label>密码 <input name="password" id="password" type="password" autocomplete="current-password"></label></p>
+            <p><button id="login">登录</button></p>
+            </form>
+            """
+        var response = Self.respond(message == nil ? 200 : 401, ConsolePage.page(title: "登录", user: nil, csrf: nil, body: body))
+        response.setCookie(Cookie(name: Self.loginCookie, value: token, path: "/login", httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    func login(_ request: Request) async throws -> Response {
+        let form = try await Self.form(request)
+        guard let expected = request.cookies[Self.loginCookie]?.value, form["csrf"] == expected else {
+            return Self.respond(403, ConsolePage.page(title: "请求被拒绝", user: nil, csrf: nil, body: "<p class=\"error\">登录表单缺少有效的 CSRF 令牌：请重新打开登录页。</p>"))
+        }
+        let users: ConsoleUsers
+        do {
+            users = try ConsoleUsers.load(usersPath)
+        } catch {
+            return Self.respond(500, ConsolePage.page(title: "无法登录", user: nil, csrf: nil, body: "<p class=\"error\">\(ConsolePage.escape(error.message))</p>"))
+        }
+        guard let user = users.authenticate(name: form["name"] ?? "", password: form["password"] ?? "") else {
+            return loginPage(request, message: "用户名或密码不对")
+        }
+        let token = Self.randomToken()
+        sessions.withLock { $0[token] = Session(user: user, csrf: Self.randomToken(), lastSeen: Date()) }
+        var response = Response(status: .seeOther, headers: [.location: "/"])
+        response.setCookie(Cookie(name: Self.sessionCookie, value: token, path: "/", httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    func logout(_ request: Request) async throws -> Response {
+        let form = try await Self.form(request)
+        return withSession(request, form: form) { _ in
+            if let token = request.cookies[Self.sessionCookie]?.value { sessions.withLock { $0[token] = nil } }
+            var response = Response(status: .seeOther, headers: [.location: "/login"])
+            response.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
+            return response
+        }
+    }
+
+    /// An `application/x-www-form-urlencoded` body (at most 64 KiB) as name → value.
+    static func form(_ request: Request) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: 64 << 10)
+        let text = String(buffer: buffer).replacingOccurrences(of: "+", with: " ")
+        var values: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = parts.first?.removingPercentEncoding else { continue }
+            values[name] = parts.count > 1 ? String(parts[1]).removingPercentEncoding ?? "" : ""
+        }
+        return values
+    }
+
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    static func respond(_ status: Int, _ text: String, type: String = "text/html; charset=utf-8") -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = type
+        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    // MARK: Pages
+
+    /// The pipelines this user sees.
+    func visible(_ user: ConsoleUsers.User) -> [Pipeline] { pipelines.filter { user.sees($0.department) } }
+
+    func overview(_ session: Session) -> Response {
+        let today = currentDay
+        var body = "<p>今天 \(today)（北京时间）。</p>"
+        for pipeline in visible(session.user) {
+            let context = pipeline.context.value
+            body += "<section><h3>\(ConsolePage.escape(context.pipeline.title))（\(ConsolePage.escape(pipeline.department))，流水线 \(ConsolePage.escape(pipeline.id))）</h3>"
+            let end = context.calendar.coverage.upperBound
+            let left = today.days(to: end)
+            if left < PipelineLinter.coverageWarningDays {
+                body += "<p class=\"warning\" id=\"calendar-\(ConsolePage.escape(pipeline.id))\">节假日日历只覆盖到 \(end)，还有 \(left) 天：国务院办公厅通知发布后请添加 \(end.year + 1).yaml</p>"
+            }
+            do {
+                let opened = try LedgerOptions.readingMigrated(path: pipeline.location)
+                let ledger = opened.store
+                let filter = LedgerFilter(pipeline: pipeline.id)
+                let summary = try CommandFailure.ledger { () throws(LedgerError) in try ledger.summary(today: today.description, filter: filter) }
+                let status = try LedgerStatus.of(
+                    ledger, summary: summary, reckoning: DeadlineReckoning(context: context, today: today),
+                    scope: DecisionScope(kind: context.schema.id, portals: context.portals.map(\.profile.id), pipeline: pipeline.id))
+                let counts = status.disclosure
+                let rows: [(String, String, Int)] = [
+                    ("overdue", "逾期未公示", counts.overdue), ("due-soon", "下一个工作日前到期", counts.dueSoon),
+                    ("waiting", "待更正后重报", counts.waitingForCorrection), ("staged", "已生成待确认", counts.staged),
+                    ("rejected", "门户退回", counts.rejected), ("not-to-publish", "不予公示", counts.notToPublish),
+                    ("pending-batches", "待上传批次", summary.pendingBatches.count),
+                ]
+                body += "<table class=\"counts\" id=\"counts-\(ConsolePage.escape(pipeline.id))\"><tr><th>状态</th><th>数量</th></tr>"
+                for (key, label, count) in rows {
+                    body += "<tr><td>\(label)</td><td class=\"number\" data-count=\"\(key)\">\(count)</td></tr>"
+                }
+                body += "</table>"
+                body += "<p>\(ConsolePage.escape(counts.figuresLine("本流水线")))</p>"
+                if let run = try CommandFailure.ledger({ () throws(LedgerError) in try ledger.lastRun(pipeline: pipeline.id) }) {
+                    let exit = run.exitCode.map { "退出码 \($0)" } ?? "未结束或中断"
+                    body += "<p>最近一次运行：\(ConsolePage.escape(run.startedAt)) 开始，\(ConsolePage.escape(run.finishedAt ?? "—")) 结束，\(exit)。</p>"
+                } else {
+                    body += "<p>还没有运行过。</p>"
+                }
+            } catch {
+                body += "<p class=\"error\">台账无法读取：\(ConsolePage.escape(error.message))</p>"
+            }
+            body += "</section>"
+        }
+        return Self.respond(200, ConsolePage.page(title: "总览", user: session.user, csrf: session.csrf, body: body))
+    }
+
+    func batchesPage(_ session: Session, notice: String?) -> Response {
+        let today = currentDay
+        var body = notice.map { "<p class=\"ok\" id=\"notice\">批次 \(ConsolePage.escape($0)) 已确认公示。</p>" } ?? ""
+        for pipeline in visible(session.user) {
+            body += "<section><h3>\(ConsolePage.escape(pipeline.context.value.pipeline.title))</h3>"
+            do {
+                let pending = try pendingBatches(of: pipeline)
+                if pending.isEmpty { body += "<p>没有待上传的批次。</p>" }
+                for batch in pending {
+                    let id = ConsolePage.escape(batch.id)
+                    body += """
+                        <table class="batch" id="batch-\(id)"><tr><th>批次</th><td>\(id)</td></tr>
+                        <tr><th>门户 / 文件</th><td>\(ConsolePage.escape(batch.portal)) / \(ConsolePage.escape(batch.feed))：<a href="/batches/\(id)/file">\(ConsolePage.escape(batch.recorded.fileName))</a>（\(batch.records) 条，\(ConsolePage.escape(batch.createdOn)) 生成）</td></tr>
+                        <tr><th>确认</th><td><form method="post" action="/batches/\(id)/confirm">
+                        <input type="hidden" name="csrf" value="\(ConsolePage.escape(session.csrf))">
+                        <label>公示日期 <input name="published_on" value="\(today)"></label>
+                        <label>回执（可选） <input name="receipt" value=""></label>
+                        <button id="confirm-\(id)">已在门户上传，确认</button></form></td></tr></table>
+                        """
+                }
+            } catch {
+                body += "<p class=\"error\">台账无法读取：\(ConsolePage.escape(error.message))</p>"
+            }
+            body += "</section>"
+        }
+        return Self.respond(200, ConsolePage.page(title: "待上传", user: session.user, csrf: session.csrf, body: body))
+    }
+
+    func pendingBatches(of pipeline: Pipeline) throws(CommandFailure) -> [BatchInfo] {
+        let ledger = try LedgerOptions.readingMigrated(path: pipeline.location).store
+        return try CommandFailure.ledger { () throws(LedgerError) in
+            try ledger.summary(today: currentDay.description, filter: LedgerFilter(pipeline: pipeline.id)).pendingBatches
+        }
+    }
+
+    /// The pipeline (of those this user sees) whose pending batch `id` is.
+    func owner(of id: String, for user: ConsoleUsers.User) -> (Pipeline, BatchInfo)? {
+        for pipeline in visible(user) {
+            if let batch = (try? pendingBatches(of: pipeline))?.first(where: { $0.id == id }) { return (pipeline, batch) }
+        }
+        return nil
+    }
+
+    func refused(_ session: Session, _ message: String) -> Response {
+        Self.respond(403, ConsolePage.page(title: "不能操作", user: session.user, csrf: session.csrf, body: "<p class=\"error\">\(ConsolePage.escape(message))</p>"))
+    }
+
+    func batchFile(_ session: Session, id: String) -> Response {
+        guard let (_, batch) = owner(of: id, for: session.user) else { return refused(session, "没有你可以看的待上传批次 \(id)") }
+        guard let data = FileManager.default.contents(atPath: batch.outboxPath) else { return refused(session, "批次 \(id) 的文件不在发件箱中") }
+        var response = Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        response.headers[.contentType] = "application/octet-stream"
+        let name = batch.recorded.fileName.filter { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+        response.headers[.contentDisposition] = "attachment; filename=\"\(name)\""
+        return response
+    }
+
+    func confirm(_ session: Session, id: String, form: [String: String]) -> Response {
+        guard let (pipeline, batch) = owner(of: id, for: session.user) else { return refused(session, "没有你可以确认的待上传批次 \(id)") }
+        let today = currentDay
+        guard let date = try? CalendarDate.parse(form["published_on"] ?? "") else { return refused(session, "公示日期应为 YYYY-MM-DD") }
+        let note = (form["receipt"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let command = "console confirm \(id)（用户 \(session.user.name)）"
+        do {
+            let opened = try LedgerOptions.openForWriting(path: pipeline.location, command: command, scope: .transaction)
+            let ledger = opened.store
+            let (transcript, _) = Transcript.collecting()
+            let confirmation = Confirmation(ledger: ledger, today: today, transcript: transcript)
+            guard (try? confirmation.check(date, batch: batch)) != nil else {
+                return refused(session, "公示日期 \(date) 不能晚于今天 \(today)，也不能早于批次生成的日期 \(batch.createdOn)")
+            }
+            // The action is recorded in the ledger as a command, with the user and the time.
+            let run = try CommandFailure.ledger { () throws(LedgerError) in
+                try ledger.beginRun(
+                    command: command, today: today.description, startedAt: LedgerClock.now(), pipeline: pipeline.id,
+                    department: session.user.department)
+            }
+            let text = "控制台确认：用户 \(session.user.name)，\(LedgerClock.now())" + (note.isEmpty ? "" : "；回执：\(note.prefix(500))")
+            _ = try confirmation.confirm(batch, note: text, on: date)
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: ExitStatus.ok, finishedAt: LedgerClock.now()) }
+        } catch {
+            return refused(session, error.message)
+        }
+        return Response(status: .seeOther, headers: [.location: "/batches?done=\(id)"])
+    }
+}
