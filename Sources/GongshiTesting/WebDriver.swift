@@ -36,6 +36,9 @@ public final class WebDriver: @unchecked Sendable {
             throw BackgroundProcessError(message: "chromedriver gave no session: \(answer)")
         }
         session = id
+        // Finding an element waits up to 10 s for it to appear (a page still loading after a click):
+        // WebDriver's own implicit wait, not a sleep.
+        _ = try Self.call("POST", "http://127.0.0.1:\(port)/session/\(id)/timeouts", ["implicit": 10_000])
     }
 
     private var base: String { "http://127.0.0.1:\(port)/session/\(session)" }

@@ -41,7 +41,7 @@ struct ConsoleTests {
             console = try BackgroundProcess(
                 GongshiProcess.executable,
                 ["console", "--pipelines", project.root.appendingPathComponent("pipelines").path, "--port", "0", "--today", "2026-12-01",
-                 "--users", users],
+                 "--users", users, "--upload-limit", "1"],
                 readyText: "gongshi console：监听")
             url = String(console.readyLine.split(separator: " ").last ?? "")
         }
@@ -51,11 +51,14 @@ struct ConsoleTests {
             sandbox.stop()
         }
 
-        func logIn(_ browser: WebDriver, _ name: String, _ password: String) throws {
+        /// Logs in and waits for the page that follows: one with the user's name in its navigation
+        /// (or, for `landing`, what a refused log-in shows).
+        func logIn(_ browser: WebDriver, _ name: String, _ password: String, landing: String = "nav .who") throws {
             try browser.open(url + "/login")
             try browser.type("#name", name)
             try browser.type("#password", password)
             try browser.click("#login")
+            _ = try browser.element(landing)
         }
 
         func pendingPenaltyBatches() throws -> [String] {
@@ -96,8 +99,8 @@ struct ConsoleTests {
         try browser.open(setup.url + "/batches")
         try browser.screenshot(to: "\(Self.screenshots)/batches.png")
         try browser.click("#confirm-\(batch)")
-        #expect(try browser.url() == setup.url + "/batches?done=\(batch)")
         #expect(try browser.text("#notice").contains(batch))
+        #expect(try browser.url() == setup.url + "/batches?done=\(batch)")
         let ledger = try Ledger.openForReading(path: setup.project.ledger)
         #expect(try ledger.batch(batch)?.status == .published)
         #expect(try ledger.batch(batch)?.confirmedOn == "2026-12-01")
@@ -119,7 +122,7 @@ struct ConsoleTests {
         defer { browser.quit() }
 
         // A wrong password: the login page again, no session.
-        try setup.logIn(browser, "张三", "not-the-password")
+        try setup.logIn(browser, "张三", "not-the-password", landing: "p.error")
         #expect(try browser.url().hasSuffix("/login") && browser.source().contains("用户名或密码不对"))
         #expect(try browser.cookies().contains { $0["name"] as? String == "gs_session" } == false)
 
@@ -145,12 +148,13 @@ struct ConsoleTests {
         try browser.open(setup.url + "/batches")
         try browser.remove("#batch-\(batch) input[name=csrf]")
         try browser.click("#confirm-\(batch)")
-        #expect(try browser.source().contains("CSRF"))
+        #expect(try browser.text("p.error").contains("CSRF"))
         #expect(try setup.pendingPenaltyBatches() == pending)
 
         // The credit office sees both departments.
         try browser.deleteCookies()
         try setup.logIn(browser, "王五", "wangwu-pass")
+        #expect(try browser.text("nav .who").contains("王五"))
         let office = try browser.source()
         #expect(office.contains("counts-fazhike-penalties") && office.contains("counts-shenpi-permits"))
     }
@@ -170,5 +174,107 @@ struct ConsoleTests {
         let output = String(decoding: try ChildProcess.spawn("/usr/bin/curl", arguments, environment: environment, directory: nil).finish().stdout, as: UTF8.self)
         let status = Int(output.split(separator: "\n").last ?? "") ?? 0
         return (status, output)
+    }
+
+    @Test("上传数据: a bad export shows its problems (row, field, message, counts, the JSON to download); a good one is accepted into the inbox under its name, never over another")
+    func uploads() throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        let browser = try WebDriver()
+        defer { browser.quit() }
+        try setup.logIn(browser, "张三", "zhangsan-pass")
+        let inbox = setup.project.input.deletingLastPathComponent()
+        // Exports as the case system writes them: GB18030.
+        let work = setup.project.root.appendingPathComponent("exports")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let bad = work.appendingPathComponent("2026-12-坏.csv").path
+        let good = work.appendingPathComponent("2026-12-好.csv").path
+        try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", bad, Fixtures.url("validate/penalty/invalid.csv").path])
+        try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", good, Fixtures.url("validate/penalty/valid.csv").path])
+
+        try browser.open(setup.url + "/upload")
+        try browser.screenshot(to: "\(Self.screenshots)/upload.png")
+        try browser.type("#file", bad)
+        try browser.click("#upload")
+        #expect(Int(try browser.text("#validation-counts td[data-count=invalid]")) ?? 0 > 0)
+        let problems = try browser.text("#problems")
+        #expect(problems.contains("行政相对人名称") || problems.contains("处罚决定日期"), "\(problems)")
+        try browser.screenshot(to: "\(Self.screenshots)/validation.png")
+        #expect(!FileManager.default.fileExists(atPath: inbox.appendingPathComponent("2026-12-坏.csv").path))  // not accepted
+
+        try browser.open(setup.url + "/upload")
+        try browser.type("#file", good)
+        try browser.click("#upload")
+        #expect(try browser.text("#validation-counts td[data-count=invalid]") == "0")
+        try browser.click("#accept")
+        #expect(try browser.text("#accepted").contains("2026-12-好.csv"))
+        let accepted = inbox.appendingPathComponent("2026-12-好.csv").path
+        #expect(FileManager.default.contents(atPath: accepted) == FileManager.default.contents(atPath: good))
+        #expect(try Self.commands(setup.project.ledger).contains { $0.hasPrefix("console accept 2026-12-好.csv（用户 张三）") })
+        // The same name again: refused, the file in the inbox untouched.
+        try FileManager.default.copyItem(atPath: bad, toPath: work.appendingPathComponent("again/2026-12-好.csv").path, creatingFolder: true)
+        try browser.open(setup.url + "/upload")
+        try browser.type("#file", work.appendingPathComponent("again/2026-12-好.csv").path)
+        try browser.click("#upload")
+        try browser.click("#accept")
+        #expect(try browser.text("p.error").contains("收件箱中已有同名文件"))
+        #expect(FileManager.default.contents(atPath: accepted) == FileManager.default.contents(atPath: good))
+    }
+
+    @Test("upload refusals: a path in the file name, an oversized file, a form without its CSRF token, no session; nothing is written")
+    func uploadRefusals() throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        let browser = try WebDriver()
+        defer { browser.quit() }
+        try setup.logIn(browser, "张三", "zhangsan-pass")
+        try browser.open(setup.url + "/upload")
+        let token = try #require(try browser.source().firstMatch(of: /name="csrf" value="([0-9a-f]{64})"/)?.1)
+        let cookie = try #require(try browser.cookies().first { $0["name"] as? String == "gs_session" }?["value"] as? String)
+        let file = setup.project.root.appendingPathComponent("small.csv").path
+        try Data("a,b\n1,2\n".utf8).write(to: URL(fileURLWithPath: file))
+        let before = try Self.tree(setup.project.root)
+        // A path in the name (what a forged form, not a browser, sends).
+        let pathName = try Self.upload(setup.url, cookie: cookie, fields: ["csrf": String(token), "pipeline": "fazhike-penalties"], file: file, name: "../../pipelines/evil.csv")
+        #expect(pathName.status == 400 && pathName.body.contains("不能用"), "\(pathName)")
+        // Over the limit (the console here takes 1 MB).
+        let big = setup.project.root.appendingPathComponent("big.csv").path
+        FileManager.default.createFile(atPath: big, contents: Data(count: 3 << 20))
+        let oversized = try Self.upload(setup.url, cookie: cookie, fields: ["csrf": String(token), "pipeline": "fazhike-penalties"], file: big, name: "big.csv")
+        #expect(oversized.status == 413 || oversized.status == 0, "\(oversized.status)")
+        try FileManager.default.removeItem(atPath: big)
+        // No CSRF token; no session; another department's pipeline.
+        #expect(try Self.upload(setup.url, cookie: cookie, fields: ["pipeline": "fazhike-penalties"], file: file, name: "a.csv").status == 403)
+        #expect(try Self.upload(setup.url, cookie: nil, fields: ["csrf": String(token), "pipeline": "fazhike-penalties"], file: file, name: "a.csv").status == 403)
+        #expect(try Self.upload(setup.url, cookie: cookie, fields: ["csrf": String(token), "pipeline": "shenpi-permits"], file: file, name: "a.csv").status == 403)
+        // Nothing landed anywhere in the project (the staging folder is emptied on refusal).
+        #expect(try Self.tree(setup.project.root).subtracting(before).filter { !$0.contains("console-uploads") || $0.hasSuffix(".csv") }.isEmpty)
+    }
+
+    /// Every file under `root` (relative paths).
+    static func tree(_ root: URL) throws -> Set<String> {
+        let enumerator = FileManager.default.enumerator(atPath: root.path)
+        var files: Set<String> = []
+        while let next = enumerator?.nextObject() as? String { files.insert(next) }
+        return files
+    }
+
+    /// A multipart upload as a forged form would send it (curl), with the file under `name`.
+    static func upload(_ url: String, cookie: String?, fields: [String: String], file: String, name: String) throws -> (status: Int, body: String) {
+        var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", url + "/upload"]
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) { arguments += ["-F", "\(key)=\(value)"] }
+        arguments += ["-F", "file=@\(file);filename=\(name)"]
+        if let cookie { arguments += ["-H", "Cookie: gs_session=\(cookie)"] }
+        var environment = ProcessInfo.processInfo.environment
+        environment["no_proxy"] = "127.0.0.1"
+        let output = String(decoding: try ChildProcess.spawn("/usr/bin/curl", arguments, environment: environment, directory: nil).finish().stdout, as: UTF8.self)
+        return (Int(output.split(separator: "\n").last ?? "") ?? 0, output)
+    }
+}
+
+extension FileManager {
+    func copyItem(atPath source: String, toPath target: String, creatingFolder: Bool) throws {
+        try createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try copyItem(atPath: source, toPath: target)
     }
 }

@@ -47,7 +47,11 @@ final class ConsoleServer: Sendable {
     static let sessionCookie = "gs_session"
     static let loginCookie = "gs_login"
 
-    init(pipelines: [Pipeline], usersPath: String, today: CalendarDate?) {
+    /// The most an uploaded file may be, in bytes (`--upload-limit`, MB).
+    let uploadLimit: Int
+
+    init(pipelines: [Pipeline], usersPath: String, today: CalendarDate?, uploadLimit: Int = 50 << 20) {
+        self.uploadLimit = uploadLimit
         self.pipelines = pipelines
         self.usersPath = usersPath
         self.today = today
@@ -69,6 +73,15 @@ final class ConsoleServer: Sendable {
         router.post("/batches/:id/confirm") { [self] request, context in
             let form = try await Self.form(request)
             return withSession(request, form: form) { session in confirm(session, id: context.parameters.get("id") ?? "", form: form) }
+        }
+        router.get("/upload") { [self] request, _ in withSession(request) { session in uploadPage(session) } }
+        router.post("/upload") { [self] request, _ in try await upload(request) }
+        router.get("/upload/:token/validation.json") { [self] request, context in
+            withSession(request) { session in validationFile(session, token: context.parameters.get("token") ?? "") }
+        }
+        router.post("/upload/:token/accept") { [self] request, context in
+            let form = try await Self.form(request)
+            return withSession(request, form: form) { session in accept(session, token: context.parameters.get("token") ?? "", form: form) }
         }
         let app = Application(
             router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "gongshi-console"),

@@ -30,8 +30,15 @@ extension Gongshi {
             @Option(name: .customLong("users"), help: ArgumentHelp("用户文件（权限 0600）。", valueName: "FILE"))
             var users = ConsoleUsers.defaultPath
 
+            @Option(name: .customLong("upload-limit"), help: ArgumentHelp("上传文件的上限（MB）。", valueName: "MB"))
+            var uploadLimit = 50
+
             @OptionGroup var today: TodayOptions
             @OptionGroup var calendar: CalendarOptions
+
+            func validate() throws {
+                guard (1...1024).contains(uploadLimit) else { throw ValidationError("--upload-limit 应为 1–1024（MB）") }
+            }
 
             func run() async throws {
                 let given = try today.today.map { text throws(CommandFailure) in try DateInput.parse(text, what: "--today", today: nil) }
@@ -47,7 +54,7 @@ extension Gongshi {
                     loaded.append(ConsoleServer.Pipeline(context: .init(context), location: LedgerOptions.location(nil, context: context)))
                 }
                 _ = try ConsoleUsers.load(users)  // refuse a users file others can read before serving
-                let server = ConsoleServer(pipelines: loaded, usersPath: users, today: given)
+                let server = ConsoleServer(pipelines: loaded, usersPath: users, today: given, uploadLimit: uploadLimit << 20)
                 do {
                     try await server.run(host: listen, port: port) { port in
                         Output.answer("gongshi console：监听 http://\(listen):\(port)")
