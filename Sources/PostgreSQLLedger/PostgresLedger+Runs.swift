@@ -96,6 +96,15 @@ extension PostgresLedger: RunLedger, IntakeLedger {
         }
     }
 
+    public func consoleActions(mentioning text: String) throws(LedgerError) -> [RunRecord] {
+        try ask { link in
+            try link.rows(
+                "SELECT command, today, started_at, finished_at, exit_code FROM run WHERE command LIKE 'console %' AND strpos(command, $1) > 0 ORDER BY id",
+                [.text(text)]
+            ).map { RunRecord(command: $0.string(0), today: $0.string(1), startedAt: $0.string(2), finishedAt: $0.text(3), exitCode: $0.int(4)) }
+        }
+    }
+
     public func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool {
         try ask { link in
             try link.one(

@@ -110,6 +110,28 @@ struct ConsoleTests {
         // The 总览 now counts one batch fewer waiting.
         try browser.open(setup.url + "/")
         #expect(Int(try browser.text("#counts-fazhike-penalties td[data-count=pending-batches]")) == pending.count - 1)
+
+        // 决定: the confirmed batch's first record, found by its number, published, with who confirmed it.
+        let entry = try #require(try ledger.publications(batch: batch).first)
+        let number = DecisionKey.number(entry.key)
+        try browser.open(setup.url + "/decisions?q=" + (number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+        #expect(try browser.text("#decisions").contains(number))
+        try browser.screenshot(to: "\(Self.screenshots)/decisions.png")
+        try browser.open(setup.url + "/decisions/show?number=" + (number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+        #expect(try browser.text("#history").contains("已公示"))
+        #expect(try browser.text("#actions").contains("console confirm \(batch)（用户 张三）"))
+        // A natural person's record: the name is masked, as in the reports.
+        let natural = try #require(try ledger.batches(portal: "creditchina-henan-zhengzhou", status: nil).first { $0.feed == "penalty-natural" })
+        let person = try #require(try ledger.publications(batch: natural.id).first)
+        let name = String(person.key.dropFirst(DecisionKey.number(person.key).count + 1))
+        #expect(!name.isEmpty)
+        try browser.open(setup.url + "/decisions/show?number=" + (DecisionKey.number(person.key).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+        let page = try browser.text("#history")
+        #expect(page.contains(PersonalData.mask(name)) && !page.contains(name), "\(page)")
+        // 信用核查 by 统一社会信用代码.
+        try browser.open(setup.url + "/check?code=91410100MA40Q8R26R")
+        #expect(try browser.text("#check").contains("法制科"))
+        try browser.screenshot(to: "\(Self.screenshots)/check.png")
     }
 
     @Test("refusals: another department's batch, a form without its CSRF token, no session, a wrong password; a script in a data value stays text")
@@ -131,6 +153,9 @@ struct ConsoleTests {
         let overview = try browser.source()
         #expect(overview.contains("&lt;script&gt;window.hacked = 1&lt;/script&gt;") && !overview.contains("<script>"))
         #expect(!overview.contains("counts-fazhike-penalties"))
+        // 信用核查 for the permit department: the penalties' company is not theirs to see.
+        try browser.open(setup.url + "/check?code=91410100MA40Q8R26R")
+        #expect(try browser.text("#check-none").contains("没有"))
         try browser.open(setup.url + "/batches/\(batch)/file")
         #expect(try browser.source().contains("没有你可以看的待上传批次"))
         // …nor confirm it, even with a valid session and token of their own (sent as a browser would).

@@ -74,6 +74,19 @@ final class ConsoleServer: Sendable {
             let form = try await Self.form(request)
             return withSession(request, form: form) { session in confirm(session, id: context.parameters.get("id") ?? "", form: form) }
         }
+        router.get("/decisions") { [self] request, _ in
+            withSession(request) { session in
+                decisionsPage(
+                    session, query: request.uri.queryParameters["q"].map(String.init) ?? "",
+                    state: request.uri.queryParameters["state"].map(String.init) ?? "")
+            }
+        }
+        router.get("/decisions/show") { [self] request, _ in
+            withSession(request) { session in decisionPage(session, number: request.uri.queryParameters["number"].map(String.init) ?? "") }
+        }
+        router.get("/check") { [self] request, _ in
+            withSession(request) { session in checkPage(session, code: request.uri.queryParameters["code"].map(String.init) ?? "") }
+        }
         router.get("/upload") { [self] request, _ in withSession(request) { session in uploadPage(session) } }
         router.post("/upload") { [self] request, _ in try await upload(request) }
         router.get("/upload/:token/validation.json") { [self] request, context in

@@ -62,6 +62,16 @@ public struct DeadlineReckoning: Sendable {
     /// Counts one row of the register: a row without a due date that the calendar reaches is
     /// counted with it (a reader that cannot write the date counts with it all the same).
     public func count(_ read: DecisionDeadline, into tally: inout DeadlineTally) {
+        tally.add(completed(read), today: today, calendar: calendar)
+    }
+
+    /// Where one row of the register stands today (its due date computed when the register lacks it).
+    public func state(of read: DecisionDeadline) -> DeadlineState {
+        DeadlineState.of(completed(read), today: today, calendar: calendar).0
+    }
+
+    /// The row with the due date the calendar gives, when the register has none.
+    func completed(_ read: DecisionDeadline) -> DecisionDeadline {
         var row = read
         if row.dueOn == nil, let date = row.decisionDate, let computed = due(date, portal: row.portal) {
             row = DecisionDeadline(
@@ -72,7 +82,7 @@ public struct DeadlineReckoning: Sendable {
             row.withdrawDueOn = read.withdrawDueOn
             row.rejected = read.rejected
         }
-        tally.add(row, today: today, calendar: calendar)
+        return row
     }
 
     /// What to say when deadlines cannot be counted because the calendar ends too soon.

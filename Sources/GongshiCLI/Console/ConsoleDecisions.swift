@@ -1,0 +1,143 @@
+import DisclosureCore
+import Foundation
+import Hummingbird
+import PipelineConfig
+import PipelineRunner
+import WorkingDayCalendar
+
+/// 决定 (every decision of the user's pipelines against its deadline, searchable, one decision's
+/// history) and 信用核查 (what the ledgers hold about a 统一社会信用代码). Natural persons' names are
+/// never shown: a record's key shows its decision number and the name masked, as the reports mask it.
+extension ConsoleServer {
+    /// Rows shown at most on one page of the list (the count says how many matched).
+    static let decisionRows = 500
+
+    func decisionsPage(_ session: Session, query: String, state: String) -> Response {
+        let today = currentDay
+        var body = """
+            <form method="get" action="/decisions"><label>文号包含 <input name="q" id="q" value="\(ConsolePage.escape(query))"></label>
+            <label>状态 <select name="state" id="state"><option value="">全部</option>
+            \(DeadlineState.allCases.map { "<option value=\"\($0.rawValue)\"\($0.rawValue == state ? " selected" : "")>\($0.title)</option>" }.joined())
+            </select></label> <button id="search">查找</button></form>
+            """
+        var shown = 0
+        var matched = 0
+        var rows = ""
+        for pipeline in visible(session.user) {
+            let context = pipeline.context.value
+            let reckoning = DeadlineReckoning(context: context, today: today)
+            do {
+                let ledger = try LedgerOptions.readingMigrated(path: pipeline.location).store
+                try CommandFailure.ledger { () throws(LedgerError) in
+                    try ledger.forEachDecision(
+                        scope: DecisionScope(kind: context.schema.id, portals: context.portals.map(\.profile.id), pipeline: pipeline.id)
+                    ) { row in
+                        guard query.isEmpty || row.number.contains(query) else { return }
+                        let rowState = reckoning.state(of: row)
+                        guard state.isEmpty || rowState.rawValue == state else { return }
+                        matched += 1
+                        guard shown < Self.decisionRows else { return }
+                        shown += 1
+                        let link = "/decisions/show?number=\(row.number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+                        rows += "<tr><td><a href=\"\(link)\">\(ConsolePage.escape(row.number))</a></td><td>\(ConsolePage.escape(pipeline.department))</td>"
+                            + "<td>\(ConsolePage.escape(row.portal))</td><td>\(ConsolePage.escape(row.decisionDate ?? "—"))</td>"
+                            + "<td>\(ConsolePage.escape(row.dueOn ?? "—"))</td><td class=\"state\">\(rowState.title)</td>"
+                            + "<td>\(ConsolePage.escape(row.publishedOn ?? "—"))</td></tr>"
+                    }
+                }
+            } catch {
+                body += "<p class=\"error\">\(ConsolePage.escape(pipeline.id))：台账无法读取：\(ConsolePage.escape(error.message))</p>"
+            }
+        }
+        body += "<p id=\"matched\">找到 \(matched) 条（决定 × 门户）\(matched > shown ? "，只列出前 \(shown) 条" : "")。</p>"
+        body += "<table id=\"decisions\"><tr><th>文号</th><th>科室</th><th>门户</th><th>决定日期</th><th>公示截止</th><th>状态</th><th>公示日期</th></tr>\(rows)</table>"
+        return Self.respond(200, ConsolePage.page(title: "决定", user: session.user, csrf: session.csrf, body: body))
+    }
+
+    /// A record key as the console shows it: the decision number, and a natural person's name masked.
+    static func shownKey(_ key: String) -> String {
+        let number = DecisionKey.number(key)
+        guard key.count > number.count + 1 else { return number }
+        return number + "｜" + PersonalData.mask(String(key.dropFirst(number.count + 1)))
+    }
+
+    func decisionPage(_ session: Session, number: String) -> Response {
+        var body = ""
+        var found = false
+        for pipeline in visible(session.user) {
+            do {
+                let ledger = try LedgerOptions.readingMigrated(path: pipeline.location).store
+                let history = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: number) }
+                    .filter { $0.kind == pipeline.context.value.schema.id }
+                guard !history.isEmpty else { continue }
+                found = true
+                body += "<section><h3>\(ConsolePage.escape(pipeline.context.value.pipeline.title))</h3><table id=\"history\">"
+                body += "<tr><th>门户 / 文件</th><th>记录</th><th>操作</th><th>状态</th><th>决定日期</th><th>截止</th><th>公示日期</th><th>批次</th><th>撤下</th></tr>"
+                var batches: [String] = []
+                for entry in history {
+                    if !batches.contains(entry.batchID) { batches.append(entry.batchID) }
+                    let operation = entry.operation == .correct ? "更正" : entry.operation == .republish ? "重新公示" : "公示"
+                    let status: String =
+                        switch entry.status {
+                        case .pending: "待确认"
+                        case .published: "已公示"
+                        case .rejected: "门户拒收：\(entry.rejectionReason ?? "")"
+                        case .failed: "失败"
+                        case .withdrawn: "已撤下"
+                        }
+                    body += "<tr><td>\(ConsolePage.escape(entry.portal))/\(ConsolePage.escape(entry.feed))</td><td>\(ConsolePage.escape(Self.shownKey(entry.key)))</td>"
+                        + "<td>\(operation)</td><td>\(ConsolePage.escape(status))</td><td>\(ConsolePage.escape(entry.decisionDate ?? "—"))</td>"
+                        + "<td>\(ConsolePage.escape(entry.dueOn ?? "—"))</td><td>\(ConsolePage.escape(entry.publishedOn ?? "—"))</td>"
+                        + "<td>\(ConsolePage.escape(entry.batchID))</td><td>\(ConsolePage.escape(entry.withdrawalReason.map { "\($0)（\(entry.withdrawalStatus ?? "")）" } ?? "—"))</td></tr>"
+                }
+                body += "</table>"
+                // Who acted on these batches in the console, and when.
+                var actions: [RunRecord] = []
+                for batch in batches {
+                    actions += try CommandFailure.ledger { () throws(LedgerError) in try ledger.consoleActions(mentioning: batch) }
+                }
+                if !actions.isEmpty {
+                    body += "<h4>控制台操作</h4><ul id=\"actions\">"
+                    for action in actions { body += "<li>\(ConsolePage.escape(action.startedAt))：\(ConsolePage.escape(action.command))</li>" }
+                    body += "</ul>"
+                }
+                body += "</section>"
+            } catch {
+                body += "<p class=\"error\">\(ConsolePage.escape(pipeline.id))：台账无法读取：\(ConsolePage.escape(error.message))</p>"
+            }
+        }
+        if !found { body += "<p>你能看的台账中没有 \(ConsolePage.escape(number)) 的公示记录。</p>" }
+        return Self.respond(200, ConsolePage.page(title: "决定 \(number)", user: session.user, csrf: session.csrf, body: body))
+    }
+
+    /// 信用核查: the publications about one subject in the ledgers of the user's pipelines.
+    func checkPage(_ session: Session, code: String) -> Response {
+        var body = """
+            <form method="get" action="/check"><label>统一社会信用代码 <input name="code" id="code" value="\(ConsolePage.escape(code))"></label>
+            <button id="lookup">核查</button></form>
+            """
+        let code = code.trimmingCharacters(in: .whitespaces).uppercased()
+        if !code.isEmpty {
+            if let problem = CreditCode.problem(in: code) {
+                body += "<p class=\"error\">统一社会信用代码“\(ConsolePage.escape(code))”不正确：\(ConsolePage.escape(problem.explanation.1))</p>"
+            } else {
+                var rows = ""
+                var seen: Set<String> = []
+                for pipeline in visible(session.user) where seen.insert(pipeline.location + "\u{1}" + pipeline.id).inserted {
+                    guard let ledger = try? LedgerOptions.readingMigrated(path: pipeline.location).store,
+                        let entries = try? ledger.publications(subjectCode: code, filter: LedgerFilter(pipeline: pipeline.id))
+                    else { continue }
+                    for entry in entries where entry.status != .failed {
+                        rows += "<tr><td>\(ConsolePage.escape(pipeline.department))</td><td>\(ConsolePage.escape(entry.portal))</td>"
+                            + "<td>\(ConsolePage.escape(Self.shownKey(entry.key)))</td><td>\(ConsolePage.escape(entry.subjectName ?? ""))</td>"
+                            + "<td>\(entry.status.rawValue)</td><td>\(ConsolePage.escape(entry.publishedOn ?? "—"))</td></tr>"
+                    }
+                }
+                body += rows.isEmpty
+                    ? "<p id=\"check-none\">台账中没有关于 \(ConsolePage.escape(code)) 的公示。</p>"
+                    : "<table id=\"check\"><tr><th>科室</th><th>门户</th><th>记录</th><th>主体</th><th>状态</th><th>公示日期</th></tr>\(rows)</table>"
+            }
+        }
+        return Self.respond(200, ConsolePage.page(title: "信用核查", user: session.user, csrf: session.csrf, body: body))
+    }
+}
