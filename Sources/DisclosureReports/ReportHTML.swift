@@ -36,8 +36,8 @@ public enum ReportHTML {
         return page.text
     }
 
-    /// `text` safe as HTML text and as a quoted attribute value.
-    static func escape(_ text: String) -> String {
+    /// `text` safe as HTML text and as a quoted attribute value (the console's pages too).
+    public static func escape(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

@@ -1,23 +1,10 @@
+import DisclosureReports
 import Foundation
 
 /// The console's HTML: pages rendered on the server, in Chinese, usable without JavaScript. Every
 /// value from a file, a ledger or a request goes through ``escape(_:)``.
 enum ConsolePage {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { ReportHTML.escape(text) }
 
     /// A whole page: the title, the navigation (when someone is logged in) and the body.
     static func page(title: String, user: ConsoleUsers.User?, csrf: String?, body: String) -> String {

@@ -60,11 +60,7 @@ extension Gongshi {
                         Output.answer("gongshi console：监听 http://\(listen):\(port)")
                     }
                 } catch {
-                    let original = String(String(describing: error).prefix(200))
-                    let inUse = original.contains("Address already in use") || original.contains("(98)")
-                    throw CommandFailure(
-                        status: ExitStatus.unavailable, code: inUse ? "port-in-use" : "console-failed",
-                        message: inUse ? "端口 \(port) 已被其他程序占用：换一个端口（原始信息：\(original)）" : "控制台无法启动（原始信息：\(original)）")
+                    throw CommandFailure.serving(error, port: port, what: "控制台")
                 }
             }
         }

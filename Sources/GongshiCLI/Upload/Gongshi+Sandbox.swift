@@ -44,15 +44,22 @@ extension Gongshi {
                     Output.answer("gongshi sandbox：监听 http://127.0.0.1:\(port)")
                 }
             } catch {
-                // Hummingbird's bind failure is English and not a usage error: say what it means.
-                let original = String(String(describing: error).prefix(200))
-                let inUse = original.contains("Address already in use") || original.contains("(98)")
-                throw CommandFailure(
-                    status: ExitStatus.unavailable, code: inUse ? "port-in-use" : "sandbox-failed",
-                    message: inUse
-                        ? "端口 \(port) 已被其他程序占用，沙箱无法监听：换一个端口，或用 --port 0 由系统选择（原始信息：\(original)）"
-                        : "沙箱无法启动（原始信息：\(original)）")
+                throw CommandFailure.serving(error, port: Int(port), what: "沙箱")
             }
         }
+    }
+}
+
+extension CommandFailure {
+    /// A server that could not listen (the sandbox, the console): Hummingbird's bind failure is
+    /// English and not a usage error; say what it means, the original after it.
+    static func serving(_ error: any Error, port: Int, what: String) -> CommandFailure {
+        let original = String(String(describing: error).prefix(200))
+        let inUse = original.contains("Address already in use") || original.contains("(98)")
+        return CommandFailure(
+            status: ExitStatus.unavailable, code: inUse ? "port-in-use" : "serve-failed",
+            message: inUse
+                ? "端口 \(port) 已被其他程序占用，\(what)无法监听：换一个端口，或用 --port 0 由系统选择（原始信息：\(original)）"
+                : "\(what)无法启动（原始信息：\(original)）")
     }
 }
