@@ -142,6 +142,7 @@ extension PostgresLedger: DecisionLedger {
         if let pipeline = scope.pipeline {
             parts.append("(\(decision).pipeline = \(arguments.add(.text(pipeline))) OR \(decision).pipeline IS NULL)")
         }
+        if let number = scope.number { parts.append("\(alias).number = \(arguments.add(.text(number)))") }
         if let department = scope.department {
             parts.append("\(decision).pipeline IN (SELECT pipeline FROM run WHERE department = \(arguments.add(.text(department))))")
         }

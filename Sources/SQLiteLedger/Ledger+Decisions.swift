@@ -130,6 +130,7 @@ extension Ledger: DecisionLedger {
         }
         if scope.pipeline != nil { parts.append("(\(decision).pipeline = :pipeline OR \(decision).pipeline IS NULL)") }
         if scope.department != nil { parts.append("\(decision).pipeline IN (SELECT pipeline FROM run WHERE department = :department)") }
+        if scope.number != nil { parts.append("\(alias).number = :number") }
         return parts.map { " AND " + $0 }.joined()
     }
 
@@ -139,6 +140,7 @@ extension Ledger: DecisionLedger {
         for (index, portal) in (scope.portals ?? []).enumerated() { arguments["portal\(index)"] = portal }
         if let pipeline = scope.pipeline { arguments["pipeline"] = pipeline }
         if let department = scope.department { arguments["department"] = department }
+        if let number = scope.number { arguments["number"] = number }
         return StatementArguments(arguments)
     }
 }

@@ -27,12 +27,20 @@ struct ConsoleTests {
             let text = try String(contentsOfFile: permits, encoding: .utf8)
             try text.replacingOccurrences(of: "title: 行政审批科 行政许可", with: "title: \"行政审批科 <script>window.hacked = 1</script>\"")
                 .write(toFile: permits, atomically: true, encoding: .utf8)
+            // A second department with penalties of its own, on the same ledger (no run yet).
+            let dadui = try String(contentsOfFile: project.pipeline, encoding: .utf8)
+                .replacingOccurrences(of: "department: 法制科", with: "department: 城管大队")
+                .replacingOccurrences(of: "inbox/fazhike/", with: "inbox/dadui/")
+            try dadui.write(toFile: project.root.appendingPathComponent("pipelines/dadui-penalties.yaml").path, atomically: true, encoding: .utf8)
+            try FileManager.default.createDirectory(
+                at: project.root.appendingPathComponent("fixtures/pipelines/inbox/dadui"), withIntermediateDirectories: true)
             let environment: [String: String?] = ["GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey, "GONGSHI_PORTAL_SECRET": SandboxHarness.secret]
             _ = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-30"], environment: environment)
             _ = try GongshiProcess.run(["run", permits, "--today", "2026-12-01"], environment: environment)
             users = project.root.appendingPathComponent("var/console-users.json").path
             for (name, department, role, password) in [
                 ("张三", "法制科", "clerk", "zhangsan-pass"), ("李审批", "行政审批科", "clerk", "lishenpi-pass"), ("王五", "信用办", "office", "wangwu-pass"),
+                ("赵六", "城管大队", "clerk", "zhaoliu-pass"),
             ] {
                 let added = try GongshiProcess.runWithInput(
                     ["console", "user", "add", name, "--department", department, "--role", role, "--users", users], input: password + "\n")
@@ -153,6 +161,18 @@ struct ConsoleTests {
         let overview = try browser.source()
         #expect(overview.contains("&lt;script&gt;window.hacked = 1&lt;/script&gt;") && !overview.contains("<script>"))
         #expect(!overview.contains("counts-fazhike-penalties"))
+        // Nor a penalty decision's history, asked for by its number.
+        let penalty = try #require(try Ledger.openForReading(path: setup.project.ledger).publications(batch: batch).first)
+        try browser.open(setup.url + "/decisions/show?number=" + (DecisionKey.number(penalty.key).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+        #expect(try browser.text("main").contains("你能看的台账中没有"))
+        #expect(try !browser.source().contains("id=\"history\""))
+        // A clerk of another penalty department on the same ledger: the same kind of record, not theirs.
+        try browser.deleteCookies()
+        try setup.logIn(browser, "赵六", "zhaoliu-pass")
+        try browser.open(setup.url + "/decisions/show?number=" + (DecisionKey.number(penalty.key).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+        #expect(try browser.text("main").contains("你能看的台账中没有"))
+        try browser.deleteCookies()
+        try setup.logIn(browser, "李审批", "lishenpi-pass")
         // 信用核查 for the permit department: the penalties' company is not theirs to see.
         try browser.open(setup.url + "/check?code=91410100MA40Q8R26R")
         #expect(try browser.text("#check-none").contains("没有"))

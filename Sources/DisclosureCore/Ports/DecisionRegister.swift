@@ -95,6 +95,8 @@ public struct DecisionScope: Sendable, Equatable {
     public var pipeline: String?
     /// The pipelines whose runs served this department (a county's shared ledger).
     public var department: String?
+    /// One decision, by its number.
+    public var number: String?
 
     public init(kind: String? = nil, portals: [String]? = nil, pipeline: String? = nil, department: String? = nil) {
         self.kind = kind

@@ -67,6 +67,12 @@ extension ConsoleServer {
         for pipeline in visible(session.user) {
             do {
                 let ledger = try LedgerOptions.readingMigrated(path: pipeline.location).store
+                // Only a decision this pipeline's register holds (a shared ledger holds other departments' too).
+                var scope = DecisionScope(kind: pipeline.context.value.schema.id, pipeline: pipeline.id)
+                scope.number = number
+                var registered = false
+                try CommandFailure.ledger { () throws(LedgerError) in try ledger.forEachDecision(scope: scope) { _ in registered = true } }
+                guard registered else { continue }
                 let history = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: number) }
                     .filter { $0.kind == pipeline.context.value.schema.id }
                 guard !history.isEmpty else { continue }
