@@ -50,6 +50,7 @@ struct ConsoleTests {
                 GongshiProcess.executable,
                 ["console", "--pipelines", project.root.appendingPathComponent("pipelines").path, "--port", "0", "--today", "2026-12-01",
                  "--users", users, "--upload-limit", "1"],
+                environment: environment.merging(["no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1"]) { $1 },
                 readyText: "gongshi console：监听")
             url = String(console.readyLine.split(separator: " ").last ?? "")
         }
@@ -128,6 +129,20 @@ struct ConsoleTests {
         try browser.open(setup.url + "/decisions/show?number=" + (number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
         #expect(try browser.text("#history").contains("已公示"))
         #expect(try browser.text("#actions").contains("console confirm \(batch)（用户 张三）"))
+        // 撤下 with the rules of 信用修复: too early (the minimum period has not passed) is refused;
+        // a revoked decision comes down from every portal of the pipeline.
+        try browser.click("#reason option[value=\"信用修复\"]")
+        try browser.click("#withdraw")
+        #expect(try browser.text("#withdraw-result").contains("不予撤下"))
+        try browser.open(setup.url + "/decisions/show?number=" + (number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+        try browser.click("#reason option[value=\"撤销\"]")
+        try browser.type("#revoked_on", "2026-12-01")
+        try browser.type("#note", "复议撤销")
+        try browser.click("#withdraw")
+        #expect(try browser.text("#withdraw-result").contains("撤下请求已提交"))
+        let withdrawals = try Ledger.openForReading(path: setup.project.ledger).history(key: number).compactMap(\.withdrawalReason)
+        #expect(!withdrawals.isEmpty && withdrawals.allSatisfy { $0 == "撤销" }, "\(withdrawals)")
+        #expect(try Self.commands(setup.project.ledger).contains { $0.hasPrefix("console withdraw \(number) 撤销（用户 张三）") })
         // A natural person's record: the name is masked, as in the reports.
         let natural = try #require(try ledger.batches(portal: "creditchina-henan-zhengzhou", status: nil).first { $0.feed == "penalty-natural" })
         let person = try #require(try ledger.publications(batch: natural.id).first)

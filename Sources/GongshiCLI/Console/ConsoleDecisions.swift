@@ -102,6 +102,23 @@ extension ConsoleServer {
                 for batch in batches {
                     actions += try CommandFailure.ledger { () throws(LedgerError) in try ledger.consoleActions(mentioning: batch) }
                 }
+                // 撤下: the reasons a clerk may give; 公示期满 is the nightly run's, 不予公示 the rules'.
+                let reasons = [Withdrawer.Reason.creditRepair, .revoked, .corrected].map {
+                    "<option value=\"\($0.rawValue)\">\($0.rawValue)</option>"
+                }.joined()
+                body += """
+                    <h4>撤下</h4><form method="post" action="/decisions/withdraw" id="withdraw-\(ConsolePage.escape(pipeline.id))">
+                    <input type="hidden" name="csrf" value="\(ConsolePage.escape(session.csrf))">
+                    <input type="hidden" name="pipeline" value="\(ConsolePage.escape(pipeline.id))">
+                    <input type="hidden" name="number" value="\(ConsolePage.escape(number))">
+                    <p><label>原因 <select name="reason" id="reason">\(reasons)</select></label>
+                    <label>说明 <input name="note" id="note"></label></p>
+                    <p><label>撤销日期（撤销时） <input name="revoked_on" id="revoked_on"></label>
+                    <label>信用修复决定文号 <input name="repair_decision" id="repair_decision"></label>
+                    <label>信用修复决定日期 <input name="repair_date" id="repair_date"></label></p>
+                    <p><label>未满最短公示期仍须撤下的法定理由（信用修复时，记入台账） <input name="force_reason" id="force_reason"></label></p>
+                    <p><button id="withdraw">撤下</button></p></form>
+                    """
                 if !actions.isEmpty {
                     body += "<h4>控制台操作</h4><ul id=\"actions\">"
                     for action in actions { body += "<li>\(ConsolePage.escape(action.startedAt))：\(ConsolePage.escape(action.command))</li>" }
@@ -145,5 +162,61 @@ extension ConsoleServer {
             }
         }
         return Self.respond(200, ConsolePage.page(title: "信用核查", user: session.user, csrf: session.csrf, body: body))
+    }
+
+    /// 撤下 from a decision's page: `RecordWithdrawal`, as `gongshi withdraw` does it (信用修复's rules
+    /// checked: the minimum period, what cannot be repaired), under the pipeline's run lock; the
+    /// action recorded in the ledger with the user.
+    func withdraw(_ session: Session, form: [String: String]) -> Response {
+        guard let pipeline = visible(session.user).first(where: { $0.id == form["pipeline"] }),
+            let number = form["number"], !number.isEmpty, let reason = Withdrawer.Reason(rawValue: form["reason"] ?? ""),
+            [.creditRepair, .revoked, .corrected].contains(reason)
+        else { return refused(session, "撤下请求不完整，或不是你可以撤下的记录") }
+        let today = currentDay
+        func date(_ name: String) -> CalendarDate?? {
+            let text = (form[name] ?? "").trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { return .some(nil) }
+            return (try? CalendarDate.parse(text)).map { .some($0) }
+        }
+        guard let revokedOn = date("revoked_on"), let repairDate = date("repair_date") else {
+            return refused(session, "日期应为 YYYY-MM-DD")
+        }
+        func text(_ name: String) -> String? {
+            let value = (form[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            return value.isEmpty ? nil : String(value.prefix(500))
+        }
+        let command = "console withdraw \(number) \(reason.rawValue)（用户 \(session.user.name)）"
+        let (transcript, lines) = Transcript.collecting()
+        let outcome: RecordWithdrawal.Outcome
+        do {
+            let opened = try LedgerOptions.openForWriting(path: pipeline.location, command: command, scope: .pipeline(pipeline.id))
+            let ledger = opened.store
+            let run = try CommandFailure.ledger { () throws(LedgerError) in
+                try ledger.beginRun(
+                    command: command, today: today.description, startedAt: LedgerClock.now(), pipeline: pipeline.id,
+                    department: session.user.department)
+            }
+            outcome = try RecordWithdrawal(
+                context: pipeline.context.value, ledger: ledger, today: today, channels: ChannelFactory(), transcript: transcript
+            ).execute(
+                record: number, reason: reason, note: text("note"), revokedOn: revokedOn,
+                repair: RecordWithdrawal.Repair(decision: text("repair_decision"), decidedOn: repairDate, forcedBecause: text("force_reason")))
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: 0, finishedAt: LedgerClock.now()) }
+        } catch let failure as CommandFailure {
+            return refused(session, failure.message)
+        } catch {
+            return refused(session, "撤下失败：\(String("\(error)".prefix(300)))")
+        }
+        let said: String
+        switch outcome {
+        case .sent(let status): said = status == 0 ? "撤下请求已提交" : "撤下请求已登记，部分门户暂不可用，下次运行时再发"
+        case .alreadyWithdrawn: said = "这条记录早已撤下"
+        case .notPublished: said = "台账中没有这条已公示的记录"
+        case .refused(let why): said = "不予撤下：\(why)"
+        }
+        var body = "<p class=\"\(outcome == .notPublished || { if case .refused = outcome { return true }; return false }() ? "error" : "ok")\" id=\"withdraw-result\">\(ConsolePage.escape(said))</p><ul>"
+        for line in lines() { body += "<li>\(ConsolePage.escape(line))</li>" }
+        body += "</ul><p><a href=\"/decisions/show?number=\(number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")\">回到这条决定</a></p>"
+        return Self.respond(200, ConsolePage.page(title: "撤下 \(number)", user: session.user, csrf: session.csrf, body: body))
     }
 }

@@ -84,6 +84,10 @@ final class ConsoleServer: Sendable {
         router.get("/decisions/show") { [self] request, _ in
             withSession(request) { session in decisionPage(session, number: request.uri.queryParameters["number"].map(String.init) ?? "") }
         }
+        router.post("/decisions/withdraw") { [self] request, _ in
+            let form = try await Self.form(request)
+            return withSession(request, form: form) { session in withdraw(session, form: form) }
+        }
         router.get("/check") { [self] request, _ in
             withSession(request) { session in checkPage(session, code: request.uri.queryParameters["code"].map(String.init) ?? "") }
         }
