@@ -151,6 +151,15 @@ struct ConsoleTests {
         try browser.open(setup.url + "/decisions/show?number=" + (DecisionKey.number(person.key).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
         let page = try browser.text("#history")
         #expect(page.contains(PersonalData.mask(name)) && !page.contains(name), "\(page)")
+        // 报告: this department's report for the month, made and opened in the browser.
+        try browser.open(setup.url + "/reports")
+        try browser.type("#from", "2026-11-01")
+        try browser.type("#to", "2026-12-01")
+        try browser.click("#make-report")
+        #expect(try browser.text("#report-made").contains("report-2026-11-01-2026-12-01.html"))
+        try browser.screenshot(to: "\(Self.screenshots)/reports.png")
+        try browser.click("#reports a")
+        #expect(try browser.text("body").contains("法制科"))
         // 信用核查 by 统一社会信用代码.
         try browser.open(setup.url + "/check?code=91410100MA40Q8R26R")
         #expect(try browser.text("#check").contains("法制科"))

@@ -11,7 +11,7 @@ enum ConsolePage {
         var navigation = ""
         if let user, let csrf {
             navigation = """
-                <nav><a href="/">总览</a> <a href="/decisions">决定</a> <a href="/upload">上传数据</a> <a href="/batches">待上传</a> <a href="/check">信用核查</a>
+                <nav><a href="/">总览</a> <a href="/decisions">决定</a> <a href="/upload">上传数据</a> <a href="/batches">待上传</a> <a href="/reports">报告</a> <a href="/check">信用核查</a>
                 <span class="who">\(escape(user.name))（\(escape(user.department))，\(user.role == .office ? "信用办" : "科室")）</span>
                 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="\(escape(csrf))"><button>退出</button></form></nav>
                 """

@@ -88,6 +88,18 @@ final class ConsoleServer: Sendable {
             let form = try await Self.form(request)
             return withSession(request, form: form) { session in withdraw(session, form: form) }
         }
+        router.get("/reports") { [self] request, _ in withSession(request) { session in reportsPage(session) } }
+        router.post("/reports") { [self] request, _ in
+            let form = try await Self.form(request)
+            return withSession(request, form: form) { session in makeReport(session, form: form) }
+        }
+        router.get("/reports/file") { [self] request, _ in
+            withSession(request) { session in
+                reportFile(
+                    session, pipeline: request.uri.queryParameters["pipeline"].map(String.init) ?? "",
+                    name: request.uri.queryParameters["name"].map(String.init) ?? "")
+            }
+        }
         router.get("/check") { [self] request, _ in
             withSession(request) { session in checkPage(session, code: request.uri.queryParameters["code"].map(String.init) ?? "") }
         }
