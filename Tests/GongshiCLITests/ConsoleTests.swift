@@ -275,6 +275,10 @@ struct ConsoleTests {
         try browser.type("#file", good)
         try browser.click("#upload")
         #expect(try browser.text("#validation-counts td[data-count=invalid]") == "0")
+        // The preview: what the next run would do with it (a dry run; the ledger untouched).
+        let ledgerBefore = FileManager.default.contents(atPath: setup.project.ledger)
+        #expect(try browser.text("#preview").contains("新公示"))
+        #expect(FileManager.default.contents(atPath: setup.project.ledger) == ledgerBefore)
         try browser.click("#accept")
         #expect(try browser.text("#accepted").contains("2026-12-好.csv"))
         let accepted = inbox.appendingPathComponent("2026-12-好.csv").path

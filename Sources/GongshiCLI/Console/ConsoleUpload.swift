@@ -126,6 +126,7 @@ extension ConsoleServer {
                 }
                 body += "</table>"
             }
+            body += preview(pipeline, file: file)
             body += """
                 <form method="post" action="/upload/\(token)/accept">
                 <input type="hidden" name="csrf" value="\(ConsolePage.escape(session.csrf))">
@@ -189,6 +190,28 @@ extension ConsoleServer {
         }
         let body = "<p class=\"ok\" id=\"accepted\">\(ConsolePage.escape(name)) 已放入流水线 \(ConsolePage.escape(pipeline.id)) 的收件箱，下次运行时处理。</p>"
         return Self.respond(200, ConsolePage.page(title: "已接收", user: session.user, csrf: session.csrf, body: body))
+    }
+}
+
+extension ConsoleServer {
+    /// What the next run would do with the file in the inbox: a dry run of the pipeline with the
+    /// file added, read against the ledger as it is (nothing written, nothing sent).
+    func preview(_ pipeline: Pipeline, file: String) -> String {
+        var request = RunRequest(today: currentDay, dryRun: true)
+        request.extraFiles = [file]
+        let (transcript, lines) = Transcript.collecting()
+        do {
+            let ledger = try LedgerOptions.openIfPresent(path: pipeline.location)
+            _ = try PipelineRun(
+                context: pipeline.context.value, request: request, ledger: ledger?.store, transcript: transcript,
+                problems: FileHandle(forWritingAtPath: "/dev/null")
+            ).execute()
+        } catch {
+            return "<p class=\"warning\">无法预览：\(ConsolePage.escape(String("\(error)".prefix(300))))</p>"
+        }
+        let feeds = lines().filter { $0.contains("新公示") && $0.contains("]：") }
+        return "<h3>接收后下次运行将</h3><ul id=\"preview\">" + feeds.map { "<li>\(ConsolePage.escape($0))</li>" }.joined()
+            + "</ul><p>（试运行：收件箱里已有的文件一并计算；不写台账，不发送。）</p>"
     }
 }
 

@@ -84,7 +84,8 @@ public struct PipelineRun {
 
         stages.lap("reconcile")
         // Sources: every matching file; the nightly run skips files settled by an earlier run.
-        let listing = try SourceFiles.list(context, skipSettled: request.range == nil ? writes : nil)
+        var listing = try SourceFiles.list(context, skipSettled: request.range == nil ? writes : nil)
+        if request.dryRun { listing.add(request.extraFiles, of: context) }
         for file in listing.settled { transcript.line("跳过（内容未变，已处理）：\(file)") }
         summary.skippedFiles = listing.settled
 

@@ -15,6 +15,9 @@ public struct RunRequest: Sendable {
     public var scratch: String?
     /// `--all-warnings`: every warning on its own line, none summarized.
     public var allWarnings = false
+    /// Files a dry run reads as if they were in the inbox (the console's preview of an upload
+    /// before it is accepted), each with the first source whose pattern's suffix it has.
+    public var extraFiles: [String] = []
 
     public init(today: CalendarDate, range: ClosedRange<CalendarDate>? = nil, dryRun: Bool = false, republishing: Bool = false, scratch: String? = nil) {
         self.today = today

@@ -23,6 +23,21 @@ public enum SourceFiles {
         public var sources: [(source: Pipeline.Source, files: [String])] = []
         public var fingerprints: [String: SourceFingerprint] = [:]
         public var settled: [String] = []
+
+        /// Adds files read as if they were in the inbox, each to the first source whose pattern has
+        /// its suffix (`inbox/*.csv` takes `x.csv`); a file no source takes is left out.
+        public mutating func add(_ extra: [String], of context: PipelineContext) {
+            for file in extra {
+                let suffix = (file as NSString).pathExtension.lowercased()
+                guard let source = context.pipeline.sources.first(where: { ($0.path as NSString).pathExtension.lowercased() == suffix }) else { continue }
+                fingerprints.merge(SourceFiles.fingerprints([file])) { first, _ in first }
+                if let index = sources.firstIndex(where: { $0.source == source }) {
+                    sources[index].files.append(file)
+                } else {
+                    sources.append((source, [file]))
+                }
+            }
+        }
     }
 
     public static func list(_ context: PipelineContext, skipSettled ledger: (any RunLedger)?) throws(CommandFailure) -> Listing {
