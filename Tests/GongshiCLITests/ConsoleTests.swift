@@ -19,9 +19,17 @@ struct ConsoleTests {
         let console: BackgroundProcess
         let url: String
 
-        init() throws {
+        /// - Parameter ledgerURL: the shared ledger to use (both pipelines' `ledger:`), with its password.
+        init(ledgerURL: (url: String, password: String)? = nil) throws {
             sandbox = try SandboxHarness()
             project = try ReportCommandTests.twoDepartments(sandbox)
+            if let ledgerURL {
+                for file in ["pipelines/fazhike-penalties.yaml", "pipelines/shenpi-permits.yaml"] {
+                    let path = project.root.appendingPathComponent(file).path
+                    try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "ledger: var/ledger.sqlite", with: "ledger: \(ledgerURL.url)")
+                        .write(toFile: path, atomically: true, encoding: .utf8)
+                }
+            }
             // A data value with a script in it: the permit pipeline's title.
             let permits = project.root.appendingPathComponent("pipelines/shenpi-permits.yaml").path
             let text = try String(contentsOfFile: permits, encoding: .utf8)
@@ -34,7 +42,10 @@ struct ConsoleTests {
             try dadui.write(toFile: project.root.appendingPathComponent("pipelines/dadui-penalties.yaml").path, atomically: true, encoding: .utf8)
             try FileManager.default.createDirectory(
                 at: project.root.appendingPathComponent("fixtures/pipelines/inbox/dadui"), withIntermediateDirectories: true)
-            let environment: [String: String?] = ["GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey, "GONGSHI_PORTAL_SECRET": SandboxHarness.secret]
+            let environment: [String: String?] = [
+                "GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey, "GONGSHI_PORTAL_SECRET": SandboxHarness.secret,
+                "GONGSHI_LEDGER_PASSWORD": ledgerURL?.password,
+            ]
             _ = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-30"], environment: environment)
             _ = try GongshiProcess.run(["run", permits, "--today", "2026-12-01"], environment: environment)
             users = project.root.appendingPathComponent("var/console-users.json").path
@@ -164,6 +175,27 @@ struct ConsoleTests {
         try browser.open(setup.url + "/check?code=91410100MA40Q8R26R")
         #expect(try browser.text("#check").contains("法制科"))
         try browser.screenshot(to: "\(Self.screenshots)/check.png")
+    }
+
+    @Test("on the county's shared ledger (PostgreSQL): the 总览 and a confirmation work the same")
+    func sharedLedger() throws {
+        let server = try PostgreSQLServer.shared()
+        let database = try server.createDatabase(prefix: "console")
+        let setup = try Setup(ledgerURL: (server.url(database: database), server.password))
+        defer { setup.stop() }
+        let pending = { try server.psql("SELECT id FROM batch WHERE status = 'pending' AND feed LIKE 'penalty%' AND portal = 'creditchina-henan-zhengzhou' ORDER BY seq", database: database).split(separator: "\n").map(String.init) }
+        let before = try pending()
+        let batch = try #require(before.first)
+        let browser = try WebDriver()
+        defer { browser.quit() }
+        try setup.logIn(browser, "张三", "zhangsan-pass")
+        #expect(Int(try browser.text("#counts-fazhike-penalties td[data-count=staged]")) ?? 0 > 0)
+        try browser.open(setup.url + "/batches")
+        try browser.click("#confirm-\(batch)")
+        #expect(try browser.text("#notice").contains(batch))
+        #expect(try server.psql("SELECT status || ' ' || confirmed_on FROM batch WHERE id = '\(batch)'", database: database) == "published 2026-12-01")
+        #expect(try pending() == Array(before.dropFirst()))
+        #expect(try server.psql("SELECT count(*) FROM run WHERE command LIKE 'console confirm \(batch)（用户 张三）%'", database: database) == "1")
     }
 
     @Test("refusals: another department's batch, a form without its CSRF token, no session, a wrong password; a script in a data value stays text")
