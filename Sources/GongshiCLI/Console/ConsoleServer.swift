@@ -65,53 +65,21 @@ final class ConsoleServer: Sendable {
         router.get("/login") { [self] request, _ in loginPage(request, message: nil) }
         router.post("/login") { [self] request, _ in try await login(request) }
         router.post("/logout") { [self] request, _ in try await logout(request) }
-        router.get("/") { [self] request, _ in withSession(request) { session in overview(session) } }
-        router.get("/batches") { [self] request, _ in withSession(request) { session in batchesPage(session, notice: request.uri.queryParameters["done"].map(String.init)) } }
-        router.get("/batches/:id/file") { [self] request, context in
-            withSession(request) { session in batchFile(session, id: context.parameters.get("id") ?? "") }
-        }
-        router.post("/batches/:id/confirm") { [self] request, context in
-            let form = try await Self.form(request)
-            return withSession(request, form: form) { session in confirm(session, id: context.parameters.get("id") ?? "", form: form) }
-        }
-        router.get("/decisions") { [self] request, _ in
-            withSession(request) { session in
-                decisionsPage(
-                    session, query: request.uri.queryParameters["q"].map(String.init) ?? "",
-                    state: request.uri.queryParameters["state"].map(String.init) ?? "")
-            }
-        }
-        router.get("/decisions/show") { [self] request, _ in
-            withSession(request) { session in decisionPage(session, number: request.uri.queryParameters["number"].map(String.init) ?? "") }
-        }
-        router.post("/decisions/withdraw") { [self] request, _ in
-            let form = try await Self.form(request)
-            return withSession(request, form: form) { session in withdraw(session, form: form) }
-        }
-        router.get("/reports") { [self] request, _ in withSession(request) { session in reportsPage(session) } }
-        router.post("/reports") { [self] request, _ in
-            let form = try await Self.form(request)
-            return withSession(request, form: form) { session in makeReport(session, form: form) }
-        }
-        router.get("/reports/file") { [self] request, _ in
-            withSession(request) { session in
-                reportFile(
-                    session, pipeline: request.uri.queryParameters["pipeline"].map(String.init) ?? "",
-                    name: request.uri.queryParameters["name"].map(String.init) ?? "")
-            }
-        }
-        router.get("/check") { [self] request, _ in
-            withSession(request) { session in checkPage(session, code: request.uri.queryParameters["code"].map(String.init) ?? "") }
-        }
-        router.get("/upload") { [self] request, _ in withSession(request) { session in uploadPage(session) } }
+        page(router, "/") { session, _ in self.overview(session) }
+        page(router, "/batches") { session, value in self.batchesPage(session, notice: value("done").isEmpty ? nil : value("done")) }
+        page(router, "/batches/:id/file") { session, value in self.batchFile(session, id: value("id")) }
+        action(router, "/batches/:id/confirm") { session, form, value in self.confirm(session, id: value("id"), form: form) }
+        page(router, "/decisions") { session, value in self.decisionsPage(session, query: value("q"), state: value("state")) }
+        page(router, "/decisions/show") { session, value in self.decisionPage(session, number: value("number")) }
+        action(router, "/decisions/withdraw") { session, form, _ in self.withdraw(session, form: form) }
+        page(router, "/reports") { session, _ in self.reportsPage(session) }
+        action(router, "/reports") { session, form, _ in self.makeReport(session, form: form) }
+        page(router, "/reports/file") { session, value in self.reportFile(session, pipeline: value("pipeline"), name: value("name")) }
+        page(router, "/check") { session, value in self.checkPage(session, code: value("code")) }
+        page(router, "/upload") { session, _ in self.uploadPage(session) }
         router.post("/upload") { [self] request, _ in try await upload(request) }
-        router.get("/upload/:token/validation.json") { [self] request, context in
-            withSession(request) { session in validationFile(session, token: context.parameters.get("token") ?? "") }
-        }
-        router.post("/upload/:token/accept") { [self] request, context in
-            let form = try await Self.form(request)
-            return withSession(request, form: form) { session in accept(session, token: context.parameters.get("token") ?? "", form: form) }
-        }
+        page(router, "/upload/:token/validation.json") { session, value in self.validationFile(session, token: value("token")) }
+        action(router, "/upload/:token/accept") { session, form, value in self.accept(session, token: value("token"), form: form) }
         let app = Application(
             router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "gongshi-console"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
@@ -120,6 +88,30 @@ final class ConsoleServer: Sendable {
     }
 
     // MARK: Sessions and forms
+
+    /// `GET path` for a logged-in user; `value(name)` is a path parameter, else a query parameter ("" when absent).
+    private func page(
+        _ router: Router<BasicRequestContext>, _ path: RouterPath, _ body: @escaping @Sendable (Session, (String) -> String) -> Response
+    ) {
+        router.get(path) { [self] request, context in
+            withSession(request) { session in body(session, { Self.value($0, request, context) }) }
+        }
+    }
+
+    /// `POST path` of a form, for a logged-in user whose form carries the session's CSRF token.
+    private func action(
+        _ router: Router<BasicRequestContext>, _ path: RouterPath,
+        _ body: @escaping @Sendable (Session, [String: String], (String) -> String) -> Response
+    ) {
+        router.post(path) { [self] request, context in
+            let form = try await Self.form(request)
+            return withSession(request, form: form) { session in body(session, form, { Self.value($0, request, context) }) }
+        }
+    }
+
+    private static func value(_ name: String, _ request: Request, _ context: BasicRequestContext) -> String {
+        context.parameters.get(name) ?? request.uri.queryParameters[Substring(name)].map(String.init) ?? ""
+    }
 
     /// The page `body` makes for the logged-in user; without a session, the login page (a GET) or
     /// 403 (a POST); a POST whose form lacks the session's CSRF token: 403.
