@@ -258,6 +258,14 @@ struct ConsoleTests {
         #expect(try browser.text("nav .who").contains("王五"))
         let office = try browser.source()
         #expect(office.contains("counts-fazhike-penalties") && office.contains("counts-shenpi-permits"))
+        // Not to be published, with the reasons: the reasons' counts add up to the count.
+        for id in ["fazhike-penalties", "shenpi-permits"] {
+            let count = Int(try browser.text("#counts-\(id) td[data-count=not-to-publish]")) ?? -1
+            let listed = office.firstMatch(of: try Regex("id=\"not-to-publish-\(id)\">(.*?)</ul>"))
+                .map { String($0.output[1].substring ?? "") } ?? ""
+            let sum = listed.matches(of: /（(\d+)）/).compactMap { Int($0.output.1) }.reduce(0, +)
+            #expect(sum == count, "\(id): \(listed)")
+        }
     }
 
     /// The commands recorded in a SQLite ledger, read with Python's sqlite3 (a reader that is not gongshi's).

@@ -251,6 +251,23 @@ final class ConsoleServer: Sendable {
                 }
                 body += "</table>"
                 body += "<p>\(ConsolePage.escape(counts.figuresLine("本流水线")))</p>"
+                // Why decisions are not to be published here: each reason the register gives, counted.
+                var reasons: [String: Int] = [:]
+                let reckoning = DeadlineReckoning(context: context, today: today)
+                try CommandFailure.ledger { () throws(LedgerError) in
+                    try ledger.forEachDecision(
+                        scope: DecisionScope(kind: context.schema.id, portals: context.portals.map(\.profile.id), pipeline: pipeline.id)
+                    ) { row in
+                        if reckoning.state(of: row) == .notToPublish { reasons[row.exclusion ?? (row.withdrawn ? "已撤下" : "不予公示"), default: 0] += 1 }
+                    }
+                }
+                if !reasons.isEmpty {
+                    body += "<ul class=\"reasons\" id=\"not-to-publish-\(ConsolePage.escape(pipeline.id))\">"
+                    for (reason, count) in reasons.sorted(by: { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }) {
+                        body += "<li>不予公示：\(ConsolePage.escape(reason))（\(count)）</li>"
+                    }
+                    body += "</ul>"
+                }
                 if let run = try CommandFailure.ledger({ () throws(LedgerError) in try ledger.lastRun(pipeline: pipeline.id) }) {
                     let exit = run.exitCode.map { "退出码 \($0)" } ?? "未结束或中断"
                     body += "<p>最近一次运行：\(ConsolePage.escape(run.startedAt)) 开始，\(ConsolePage.escape(run.finishedAt ?? "—")) 结束，\(exit)。</p>"
