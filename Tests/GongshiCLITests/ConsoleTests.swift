@@ -276,13 +276,17 @@ struct ConsoleTests {
 
     /// A form POST as a browser would send it; the status and the body.
     static func post(_ url: String, cookie: String?, form: String) throws -> (status: Int, body: String) {
-        var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST", url, "-H", "Content-Type: application/x-www-form-urlencoded", "--data", form]
+        try curl(["-X", "POST", url, "-H", "Content-Type: application/x-www-form-urlencoded", "--data", form], cookie: cookie)
+    }
+
+    /// curl on loopback with the session cookie (if any): the status and the body.
+    static func curl(_ arguments: [String], cookie: String?) throws -> (status: Int, body: String) {
+        var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}"] + arguments
         if let cookie { arguments += ["-H", "Cookie: gs_session=\(cookie)"] }
         var environment = ProcessInfo.processInfo.environment
         environment["no_proxy"] = "127.0.0.1"
         let output = String(decoding: try ChildProcess.spawn("/usr/bin/curl", arguments, environment: environment, directory: nil).finish().stdout, as: UTF8.self)
-        let status = Int(output.split(separator: "\n").last ?? "") ?? 0
-        return (status, output)
+        return (Int(output.split(separator: "\n").last ?? "") ?? 0, output)
     }
 
     @Test("上传数据: a bad export shows its problems (row, field, message, counts, the JSON to download); a good one is accepted into the inbox under its name, never over another")
@@ -374,14 +378,9 @@ struct ConsoleTests {
 
     /// A multipart upload as a forged form would send it (curl), with the file under `name`.
     static func upload(_ url: String, cookie: String?, fields: [String: String], file: String, name: String) throws -> (status: Int, body: String) {
-        var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", url + "/upload"]
+        var arguments = [url + "/upload"]
         for (key, value) in fields.sorted(by: { $0.key < $1.key }) { arguments += ["-F", "\(key)=\(value)"] }
-        arguments += ["-F", "file=@\(file);filename=\(name)"]
-        if let cookie { arguments += ["-H", "Cookie: gs_session=\(cookie)"] }
-        var environment = ProcessInfo.processInfo.environment
-        environment["no_proxy"] = "127.0.0.1"
-        let output = String(decoding: try ChildProcess.spawn("/usr/bin/curl", arguments, environment: environment, directory: nil).finish().stdout, as: UTF8.self)
-        return (Int(output.split(separator: "\n").last ?? "") ?? 0, output)
+        return try curl(arguments + ["-F", "file=@\(file);filename=\(name)"], cookie: cookie)
     }
 }
 

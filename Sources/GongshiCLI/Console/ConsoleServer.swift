@@ -127,7 +127,7 @@ final class ConsoleServer: Sendable {
         return body(session)
     }
 
-    private func touch(_ token: String) -> Session? {
+    func touch(_ token: String) -> Session? {
         sessions.withLock { sessions in
             guard var session = sessions[token] else { return nil }
             guard Date().timeIntervalSince(session.lastSeen) < Self.idle else {
@@ -254,13 +254,14 @@ final class ConsoleServer: Sendable {
                 // Why decisions are not to be published here: each reason the register gives, counted.
                 var reasons: [String: Int] = [:]
                 let reckoning = DeadlineReckoning(context: context, today: today)
-                try CommandFailure.ledger { () throws(LedgerError) in
+                // A second pass over the register, only when there is something to explain.
+                if counts.notToPublish > 0 { try CommandFailure.ledger { () throws(LedgerError) in
                     try ledger.forEachDecision(
                         scope: DecisionScope(kind: context.schema.id, portals: context.portals.map(\.profile.id), pipeline: pipeline.id)
                     ) { row in
                         if reckoning.state(of: row) == .notToPublish { reasons[row.exclusion ?? (row.withdrawn ? "已撤下" : "不予公示"), default: 0] += 1 }
                     }
-                }
+                } }
                 if !reasons.isEmpty {
                     body += "<ul class=\"reasons\" id=\"not-to-publish-\(ConsolePage.escape(pipeline.id))\">"
                     for (reason, count) in reasons.sorted(by: { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }) {

@@ -45,7 +45,7 @@ extension ConsoleServer {
 
     /// Reads the multipart body as it streams in: the fields, and the file into the staging folder.
     func upload(_ request: Request) async throws -> Response {
-        guard let token = request.cookies[Self.sessionCookie]?.value, let session = sessionFor(token) else {
+        guard let token = request.cookies[Self.sessionCookie]?.value, let session = touch(token) else {
             return Self.respond(403, ConsolePage.page(title: "未登录", user: nil, csrf: nil, body: "<p class=\"error\">请先登录。</p>"))
         }
         guard let type = request.headers[.contentType], let boundary = type.components(separatedBy: "boundary=").last, type.hasPrefix("multipart/form-data")
@@ -87,10 +87,6 @@ extension ConsoleServer {
         let named = folder + "/" + name
         guard rename(staged, named) == 0 else { return uploadPage(session, message: "无法保存上传的文件", status: 500) }
         return validationPage(session, pipeline: pipeline, folder: folder, file: named)
-    }
-
-    private func sessionFor(_ token: String) -> Session? {
-        sessions.withLock { $0[token] }
     }
 
     /// The uploaded file validated against the pipeline's schema: counts and every problem.
