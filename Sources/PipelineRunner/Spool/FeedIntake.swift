@@ -205,21 +205,34 @@ public final class FeedIntake: RecordSink {
         }
     }
 
+    /// Rows per ledger transaction when the register and the record versions are written. Each
+    /// chunk is written by a second thread while this one decodes the next from the spool (the
+    /// decoding and the writing took about the same time, one after the other); at most one chunk
+    /// waits, so memory holds three.
+    static let chunkSize = 10_000
+
     /// Records the decisions seen (the register), ten thousand per transaction, each with its due
     /// date and exclusion on every portal; then starts a new spool for the next files.
     public func recordDecisions(
         in ledger: any DecisionLedger, run: Int64, pipeline: String?, deadlines: [String: Deadlines], today: CalendarDate
     ) throws {
         guard let spool = sightings else { return }
+        // Each chunk is written on a second thread while this one decodes the next (``writeAhead``).
+        let writer = InOrderWorker(label: "gongshi.register")
+        let kind = schema.id
         var chunk: [(sighting: DecisionSighting, portals: [DecisionPortal])] = []
         func flush() throws {
             let decisions = chunk
-            try CommandFailure.ledger { () throws(LedgerError) in
-                try ledger.recordDecisions(decisions, kind: schema.id, pipeline: pipeline, run: run, today: today.description)
+            try writer.submit {
+                try CommandFailure.ledger { () throws(LedgerError) in
+                    try ledger.recordDecisions(decisions, kind: kind, pipeline: pipeline, run: run, today: today.description)
+                }
             }
-            chunk.removeAll(keepingCapacity: true)
+            chunk = []
+            chunk.reserveCapacity(Self.chunkSize)
         }
         var memos = deadlines.mapValues(Deadlines.Memo.init)
+        do {
         for fields in try spool.entries() {
             let valid = fields[4] == "1"
             var excluded: [String: String?] = [:]
@@ -237,9 +250,14 @@ public final class FeedIntake: RecordSink {
                     exclusion: valid ? .some(excluded[portal] ?? nil) : nil)
             }
             chunk.append((sighting, places))
-            if chunk.count >= 10_000 { try flush() }
+            if chunk.count >= Self.chunkSize { try flush() }
         }
-        if !chunk.isEmpty { try flush() }
+            if !chunk.isEmpty { try flush() }
+        } catch {
+            try? writer.finish()  // what was handed on ends before the failure is told
+            throw error
+        }
+        try writer.finish()
         sightings = try Spool()
     }
 
@@ -266,12 +284,17 @@ public final class FeedIntake: RecordSink {
     /// new spool for the next files.
     public func recordVersions(in ledger: any RunLedger, run: Int64) throws {
         guard let spool = versions else { return }
+        let writer = InOrderWorker(label: "gongshi.versions")
         var chunk: [RecordVersion] = []
         func flush() throws {
             let records = chunk
-            try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs([], records: records, run: run) }
-            chunk.removeAll(keepingCapacity: true)
+            try writer.submit {
+                try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs([], records: records, run: run) }
+            }
+            chunk = []
+            chunk.reserveCapacity(Self.chunkSize)
         }
+        do {
         for fields in try spool.entries() {
             let period = fields[5].map {
                 RecordPeriod(severity: $0, severityReason: fields[6] ?? "", regime: fields[7], repairFrom: fields[8], expiresOn: fields[9])
@@ -281,9 +304,14 @@ public final class FeedIntake: RecordSink {
                 sourceSHA256: fields[3] ?? "", sourceRow: Int(fields[4] ?? "") ?? 0, period: period)
             version.portalPeriods = fields.count > 10 ? Self.decode(fields[10]) : []
             chunk.append(version)
-            if chunk.count >= 10_000 { try flush() }
+            if chunk.count >= Self.chunkSize { try flush() }
         }
-        if !chunk.isEmpty { try flush() }
+            if !chunk.isEmpty { try flush() }
+        } catch {
+            try? writer.finish()
+            throw error
+        }
+        try writer.finish()
         versions = try Spool()
     }
 }
