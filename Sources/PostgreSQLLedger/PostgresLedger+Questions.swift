@@ -85,7 +85,8 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
         (CASE WHEN pp.months IS NULL THEN r.expires_on ELSE
             to_char(CAST(CASE pp.counted_from WHEN 'decision_date' THEN r.decision_date
                          ELSE (SELECT min(f.published_on) FROM publication f
-                               WHERE f.kind = p.kind AND f.portal = p.portal AND f.record_key = p.record_key AND f.published_on IS NOT NULL)
+                               WHERE f.kind = p.kind AND f.portal = p.portal AND f.decision_number = p.decision_number
+                                     AND f.record_key = p.record_key AND f.published_on IS NOT NULL)
                          END AS date) + make_interval(months => pp.months), 'YYYY-MM-DD') COLLATE "C" END)
         """
 

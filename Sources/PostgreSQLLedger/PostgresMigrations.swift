@@ -9,7 +9,9 @@
 /// `COLLATE "C"`: by bytes, as SQLite and the engine compare it, whatever the database's locale.
 enum PostgresMigrations {
     static let all: [(identifier: String, sql: String)] = [
-        ("2026-12-03 pg1 county ledger", v1)
+        ("2026-12-03 pg1 county ledger", v1),
+        // SQLite's v9: `publication_by_decision` serves what `publication_by_key` did.
+        ("2026-12-04 pg2 one index fewer", "DROP INDEX publication_by_key"),
     ]
 
     /// Serializes migrations across machines (any constant the ledger's other locks do not use).

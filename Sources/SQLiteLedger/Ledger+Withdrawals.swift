@@ -104,7 +104,8 @@ extension Ledger {
                        date(base, 'start of month', '+' || (pp.months + 1) || ' months', '-1 day'))
             FROM (SELECT CASE pp.counted_from WHEN 'decision_date' THEN r.decision_date
                          ELSE (SELECT min(f.published_on) FROM publication f
-                               WHERE f.kind = p.kind AND f.portal = p.portal AND f.record_key = p.record_key AND f.published_on IS NOT NULL)
+                               WHERE f.kind = p.kind AND f.portal = p.portal AND f.decision_number = p.decision_number
+                                     AND f.record_key = p.record_key AND f.published_on IS NOT NULL)
                          END AS base)) END)
         """
 

@@ -62,7 +62,7 @@ struct LedgerTests {
     static let migrations = [
         "2026-11-30 v1 ledger", "2026-11-30 v2 per-record receipts", "2026-11-30 v3 settled source files", "2026-11-30 v4 republish",
         "2026-11-30 v5 reports and publication periods", "2026-12-03 v6 decision register", "2026-12-03 v7 portal periods",
-        "2026-12-03 v8 compact register",
+        "2026-12-03 v8 compact register", "2026-12-04 v9 one index fewer",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
@@ -101,6 +101,33 @@ struct LedgerTests {
                 try db.execute(sql: "INSERT INTO decision_portal (kind, number, portal) VALUES ('administrative-penalty', '罚9', 'gsxt')")
             }
         }
+    }
+
+    @Test("a v8 ledger loses the record-key index (v9) and keeps its publications; a period counted from the first publication still finds it")
+    func oneIndexFewer() throws {
+        let path = try Self.older(upTo: "2026-12-03 v8 compact register") { db in
+            try db.execute(sql: "INSERT INTO run (command, today, started_at) VALUES ('run', '2026-11-30', 'x')")
+        }
+        let ledger = try Ledger.open(path: path)
+        #expect(try ledger.appliedMigrations() == Self.migrations)
+        let run = try Self.begin(ledger)
+        try ledger.recordPending(Self.batch("00000000000000b1", records: 1), publications: [Self.publication("罚1|某公司")], run: run)
+        _ = try ledger.confirm(batch: "00000000000000b1", receipt: nil, on: "2026-11-30")
+        var version = RecordVersion(
+            kind: "administrative-penalty", key: "罚1|某公司", contentSHA256: Self.hashA, decisionDate: "2026-11-20", sourceSHA256: Self.hashB,
+            sourceRow: 2, period: RecordPeriod(severity: "轻微", severityReason: "小额罚款", regime: "samr-order-45", repairFrom: "2026-11-20", expiresOn: "2029-11-20"))
+        version.portalPeriods = [
+            PortalPeriod(portal: "gsxt", severity: "轻微", severityReason: "小额罚款", regime: "samr-order-45", months: 1, countedFrom: "publication_date")
+        ]
+        try ledger.recordInputs([], records: [version], run: run)
+        // Published 2026-11-30: a month on gsxt from that day.
+        #expect(try ledger.expired(today: "2026-12-29", kind: nil).isEmpty)
+        #expect(try ledger.expired(today: "2026-12-30", kind: nil).map { "\($0.publication.key) \($0.expiresOn ?? "")" } == ["罚1|某公司 2026-12-30"])
+        let check = try DatabaseQueue(path: path)
+        let indexes = try check.read { db in
+            try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'publication_by_%'")
+        }
+        #expect(indexes == ["publication_by_batch", "publication_by_decision", "publication_by_subject"])
     }
 
     @Test("a ledger written before v2 is migrated forward in place: its publications keep their data and get positions")
