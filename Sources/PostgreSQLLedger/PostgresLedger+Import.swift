@@ -14,7 +14,7 @@ extension PostgresLedger {
     public struct TransferTable: Sendable {
         public let name: String
         public let columns: [Column]
-        /// The SQLite ledger's order of the rows (its rowid order, the order they were written).
+        /// The SQLite ledger's order of the rows (the order they were written).
         public let order: String
 
         public struct Column: Sendable {
@@ -50,10 +50,13 @@ extension PostgresLedger {
         TransferTable(
             name: "record",
             columns: [
-                column("id", "bigint", source: "rowid", shift: "record"), column("kind"), column("record_key"), column("content_sha256"),
-                column("decision_date"), column("source_sha256"), column("source_row", "integer"), column("first_run", "bigint", shift: "run"),
-                column("severity"), column("severity_reason"), column("regime"), column("repair_from"), column("expires_on"),
-            ], order: "rowid"),
+                // The SQLite ledger stores its versions in key order (v9); the order they were
+                // recorded in is (first_run, seq), numbered here from 1.
+                column("id", "bigint", source: "row_number() OVER (ORDER BY first_run, seq)", shift: "record"), column("kind"),
+                column("record_key"), column("content_sha256"), column("decision_date"), column("source_sha256"),
+                column("source_row", "integer"), column("first_run", "bigint", shift: "run"), column("severity"), column("severity_reason"),
+                column("regime"), column("repair_from"), column("expires_on"),
+            ], order: "first_run, seq"),
         TransferTable(
             name: "batch",
             columns: [

@@ -10,7 +10,9 @@
 enum PostgresMigrations {
     static let all: [(identifier: String, sql: String)] = [
         ("2026-12-03 pg1 county ledger", v1),
-        // SQLite's v9: `publication_by_decision` serves what `publication_by_key` did.
+        // Part of SQLite's v9: `publication_by_decision` serves what `publication_by_key` did.
+        // (Its other part, the record versions in key order, is SQLite's own: here `record` has
+        // always been a heap and its key's index, with `id` for the order.)
         ("2026-12-04 pg2 one index fewer", "DROP INDEX publication_by_key"),
     ]
 

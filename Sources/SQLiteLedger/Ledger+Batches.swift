@@ -136,7 +136,7 @@ extension Ledger {
             sql: """
                 UPDATE source_file SET settled_run = NULL WHERE settled_run IS NOT NULL AND sha256 IN (
                     SELECT (SELECT q.source_sha256 FROM record q WHERE q.kind = p.kind AND q.record_key = p.record_key
-                            ORDER BY q.first_run DESC, q.rowid DESC LIMIT 1)
+                            ORDER BY q.first_run DESC, q.seq DESC LIMIT 1)
                     FROM publication p WHERE p.batch_id = ?)
                 """,
             arguments: [batch])

@@ -1,5 +1,6 @@
 public import DisclosureCore
 internal import GRDB
+import Synchronization
 
 // Runs and the source files they read.
 extension Ledger {
@@ -38,19 +39,24 @@ extension Ledger {
             let insert = try db.makeStatement(
                 sql: """
                     INSERT OR IGNORE INTO record (kind, record_key, content_sha256, decision_date, source_sha256, source_row, first_run,
-                                                  severity, severity_reason, regime, repair_from, expires_on)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                  severity, severity_reason, regime, repair_from, expires_on, seq)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             let portalPeriod = try db.makeStatement(
                 sql: """
                     INSERT OR REPLACE INTO portal_period (kind, record_key, portal, severity, severity_reason, regime, months, counted_from)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            var sequence = recordSequence.withLock { next in
+                defer { next += Int64(records.count) }
+                return next
+            }
             for record in records {
+                sequence += 1
                 try insert.execute(arguments: [
                     record.kind, record.key, record.contentSHA256, record.decisionDate, record.sourceSHA256, record.sourceRow, run,
                     record.period?.severity, record.period?.severityReason, record.period?.regime, record.period?.repairFrom,
-                    record.period?.expiresOn,
+                    record.period?.expiresOn, sequence,
                 ])
                 for period in record.portalPeriods {
                     try portalPeriod.execute(arguments: [

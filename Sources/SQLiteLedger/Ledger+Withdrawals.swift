@@ -32,7 +32,7 @@ extension Ledger {
                 db,
                 sql: """
                     SELECT severity, severity_reason, regime, repair_from, expires_on FROM record WHERE kind = ? AND record_key = ?
-                    ORDER BY first_run DESC, rowid DESC LIMIT 1
+                    ORDER BY first_run DESC, seq DESC LIMIT 1
                     """,
                 arguments: [kind, key]
             ).flatMap { row in
@@ -89,8 +89,9 @@ extension Ledger {
     /// portal's own period where it has one.
     static let periodFrom = """
         FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
-        JOIN record r ON r.rowid = (SELECT rowid FROM record q WHERE q.kind = p.kind AND q.record_key = p.record_key
-                                    ORDER BY first_run DESC, rowid DESC LIMIT 1)
+        JOIN record r ON r.kind = p.kind AND r.record_key = p.record_key
+                      AND r.content_sha256 = (SELECT q.content_sha256 FROM record q WHERE q.kind = p.kind AND q.record_key = p.record_key
+                                              ORDER BY q.first_run DESC, q.seq DESC LIMIT 1)
         LEFT JOIN portal_period pp ON pp.kind = p.kind AND pp.record_key = p.record_key AND pp.portal = p.portal
         """
 

@@ -2,6 +2,7 @@ public import DisclosureCore
 import Foundation
 import Glibc
 internal import GRDB
+import Synchronization
 
 /// The publication ledger: a SQLite file (through GRDB) that remembers every source file, record
 /// version, batch, publication and withdrawal, so that each record is published exactly once.
@@ -20,6 +21,10 @@ public final class Ledger: Sendable {
     /// Opened for reading after a writer had stopped in the middle of a transaction: its hot
     /// journal was rolled back first (what it had not committed is gone; nothing committed is).
     public let recoveredJournal: Bool
+    /// The order in which this connection recorded record versions (`record.seq`): of two
+    /// versions of a record first seen by the same run, the one recorded later is the latest. Runs
+    /// are told apart by `first_run`, so the count need only grow within one run's connection.
+    let recordSequence = Mutex<Int64>(0)
 
     private init(path: String, queue: DatabaseQueue, planningQueue: DatabaseQueue? = nil, recoveredJournal: Bool = false) {
         self.path = path

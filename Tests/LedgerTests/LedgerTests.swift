@@ -62,7 +62,7 @@ struct LedgerTests {
     static let migrations = [
         "2026-11-30 v1 ledger", "2026-11-30 v2 per-record receipts", "2026-11-30 v3 settled source files", "2026-11-30 v4 republish",
         "2026-11-30 v5 reports and publication periods", "2026-12-03 v6 decision register", "2026-12-03 v7 portal periods",
-        "2026-12-03 v8 compact register", "2026-12-04 v9 one index fewer",
+        "2026-12-03 v8 compact register", "2026-12-04 v9 leaner ledger",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
@@ -103,31 +103,58 @@ struct LedgerTests {
         }
     }
 
-    @Test("a v8 ledger loses the record-key index (v9) and keeps its publications; a period counted from the first publication still finds it")
-    func oneIndexFewer() throws {
+    @Test("a v8 ledger made leaner (v9): the record-key index gone, record versions in key order with their order kept; the latest version and a period counted from the first publication still found")
+    func leanerLedger() throws {
+        let hashC = String(repeating: "c", count: 64)
+        // Two versions of 罚2 first seen by the same run, the later one (by rowid) with a larger hash.
         let path = try Self.older(upTo: "2026-12-03 v8 compact register") { db in
-            try db.execute(sql: "INSERT INTO run (command, today, started_at) VALUES ('run', '2026-11-30', 'x')")
+            try db.execute(sql: "INSERT INTO run (command, today, started_at) VALUES ('run', '2026-11-29', 'x')")
+            for (hash, severity) in [(hashC, "严重"), (Self.hashB, "一般")] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO record (kind, record_key, content_sha256, decision_date, source_sha256, source_row, first_run,
+                                            severity, severity_reason, regime, repair_from, expires_on)
+                        VALUES ('administrative-penalty', '罚2', ?, '2026-11-01', ?, 2, 1, ?, '默认', 'ndrc-order-58', '2027-02-01', '2029-11-01')
+                        """, arguments: [hash, Self.hashA, severity])
+            }
         }
         let ledger = try Ledger.open(path: path)
         #expect(try ledger.appliedMigrations() == Self.migrations)
+        #expect(try ledger.period(kind: "administrative-penalty", key: "罚2")?.severity == "一般")
         let run = try Self.begin(ledger)
         try ledger.recordPending(Self.batch("00000000000000b1", records: 1), publications: [Self.publication("罚1|某公司")], run: run)
         _ = try ledger.confirm(batch: "00000000000000b1", receipt: nil, on: "2026-11-30")
-        var version = RecordVersion(
-            kind: "administrative-penalty", key: "罚1|某公司", contentSHA256: Self.hashA, decisionDate: "2026-11-20", sourceSHA256: Self.hashB,
-            sourceRow: 2, period: RecordPeriod(severity: "轻微", severityReason: "小额罚款", regime: "samr-order-45", repairFrom: "2026-11-20", expiresOn: "2029-11-20"))
-        version.portalPeriods = [
-            PortalPeriod(portal: "gsxt", severity: "轻微", severityReason: "小额罚款", regime: "samr-order-45", months: 1, countedFrom: "publication_date")
-        ]
-        try ledger.recordInputs([], records: [version], run: run)
+        func version(_ key: String, _ hash: String, _ severity: String) -> RecordVersion {
+            var version = RecordVersion(
+                kind: "administrative-penalty", key: key, contentSHA256: hash, decisionDate: "2026-11-20", sourceSHA256: Self.hashB,
+                sourceRow: 2, period: RecordPeriod(severity: severity, severityReason: "小额罚款", regime: "samr-order-45", repairFrom: "2026-11-20", expiresOn: "2029-11-20"))
+            version.portalPeriods = [
+                PortalPeriod(portal: "gsxt", severity: severity, severityReason: "小额罚款", regime: "samr-order-45", months: 1, countedFrom: "publication_date")
+            ]
+            return version
+        }
+        // In one run, in two writes: the version recorded last is the latest, whatever its hash.
+        try ledger.recordInputs([], records: [version("罚1|某公司", hashC, "严重")], run: run)
+        try ledger.recordInputs([], records: [version("罚1|某公司", Self.hashA, "轻微"), version("罚2", Self.hashA, "轻微")], run: run)
+        #expect(try ledger.period(kind: "administrative-penalty", key: "罚1|某公司")?.severity == "轻微")
+        #expect(try ledger.period(kind: "administrative-penalty", key: "罚2")?.severity == "轻微")  // a later run's version
         // Published 2026-11-30: a month on gsxt from that day.
         #expect(try ledger.expired(today: "2026-12-29", kind: nil).isEmpty)
-        #expect(try ledger.expired(today: "2026-12-30", kind: nil).map { "\($0.publication.key) \($0.expiresOn ?? "")" } == ["罚1|某公司 2026-12-30"])
+        #expect(try ledger.expired(today: "2026-12-30", kind: nil).map { "\($0.publication.key) \($0.expiresOn ?? "") \($0.severity ?? "")" } == ["罚1|某公司 2026-12-30 轻微"])
         let check = try DatabaseQueue(path: path)
-        let indexes = try check.read { db in
-            try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'publication_by_%'")
+        let (indexes, record, versions) = try check.read { db in
+            (
+                try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'publication_by_%'"),
+                try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'record'") ?? "",
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM record") ?? 0
+            )
         }
         #expect(indexes == ["publication_by_batch", "publication_by_decision", "publication_by_subject"])
+        #expect(record.hasSuffix("WITHOUT ROWID"))
+        #expect(versions == 5)
+        // A version seen again is still refused twice (the key).
+        try ledger.recordInputs([], records: [version("罚2", Self.hashA, "严重")], run: run)
+        #expect(try ledger.period(kind: "administrative-penalty", key: "罚2")?.severity == "轻微")
     }
 
     @Test("a ledger written before v2 is migrated forward in place: its publications keep their data and get positions")
