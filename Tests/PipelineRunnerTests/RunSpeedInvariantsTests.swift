@@ -46,7 +46,7 @@ struct RunSpeedInvariantsTests {
         // The external sort gives the same order as the in-memory plan.
         let spool = try? Spool()
         for row in rows { try? spool?.append(FeedRowCoding.encode(row)) }
-        let sorted = spool.flatMap { try? Array(SpoolSorter.sorted($0, decode: FeedRowCoding.decode, encode: FeedRowCoding.encode, by: FeedRowCoding.less, memoryBudget: 4096)) }
+        let sorted = spool.flatMap { try? Array(SpoolSorter.sorted($0, keyField: FeedRowCoding.keyField, decode: FeedRowCoding.decode, by: FeedRowCoding.less, memoryBudget: 4096)) }
         #expect(sorted?.map(\.key) == byString.map(\.key))
     }
 

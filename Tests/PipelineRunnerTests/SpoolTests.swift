@@ -29,12 +29,25 @@ struct SpoolTests {
         #expect(Array(try spool.entries(chunk: 16)) == entries + [["after"]])
     }
 
-    @Test("the sort's memory budget counts what decoded entries cost: strings stored inline are free, longer ones pay their bytes")
-    func inMemoryCost() {
-        #expect(SpoolSorter.inMemoryCost([]) == 32)
-        #expect(SpoolSorter.inMemoryCost(["short", nil]) == 32 + 2 * 16)
-        let long = String(repeating: "城", count: 10)  // 30 bytes: on the heap
-        #expect(SpoolSorter.inMemoryCost([long]) == 32 + 16 + 30 + 32)
+    @Test("entries read undecoded (as the sort reads them) are their bytes as written: the key field found, the fields the same, copied unchanged, and the budget counts their bytes")
+    func rawEntries() throws {
+        let spool = try Spool()
+        let long = String(repeating: "城", count: 3_000)  // 9 KB: across many 16-byte reads
+        let entries: [[String?]] = [["f.csv", "2", "罚1|某公司", nil, ""], [long, nil, "罚2", long], [], ["x", "y", ""]]
+        for entry in entries { try spool.append(entry) }
+        for chunk in [16, 1 << 20] {
+            var reader = try spool.entries(chunk: chunk)
+            var raw: [RawEntry] = []
+            while let entry = reader.nextRaw(keyField: 2) { raw.append(entry) }
+            #expect(raw.map(Spool.fields) == entries)
+            #expect(raw.map { String(decoding: $0.bytes[$0.key], as: UTF8.self) } == ["罚1|某公司", "罚2", "", ""])
+            #expect(raw[0].compareKey(raw[1]) < 0 && raw[1].compareKey(raw[0]) > 0 && raw[2].compareKey(raw[3]) == 0)
+            #expect(raw.map(SpoolSorter.inMemoryCost) == raw.map { Int64($0.bytes.count) + 56 })
+            let copy = try Spool()
+            for entry in raw { try copy.append(raw: entry) }
+            #expect(Array(try copy.entries()) == entries)
+            #expect(copy.count == entries.count)
+        }
     }
 
     @Test("rollback drops what came after the checkpoint (a file that failed half-way), and appending goes on from there")
@@ -61,13 +74,13 @@ struct SpoolTests {
         for row in rows { try spool.append(FeedRowCoding.encode(row)) }
         let merged = Array(
             try SpoolSorter.sorted(
-                spool, decode: FeedRowCoding.decode, encode: FeedRowCoding.encode, by: FeedRowCoding.less, memoryBudget: 16 << 10))
+                spool, keyField: FeedRowCoding.keyField, decode: FeedRowCoding.decode, by: FeedRowCoding.less, memoryBudget: 16 << 10))
         let expected = rows.sorted(by: FeedRowCoding.less)
         #expect(merged.map(\.key) == expected.map(\.key))
         #expect(merged.map(\.cells) == expected.map(\.cells))
         #expect(merged.count == 5_000 && merged.first?.decisionDate == "2026-11-20" && merged.first?.subjectName == nil)
         // One run (the default budget) gives the same.
-        let inMemory = Array(try SpoolSorter.sorted(spool, decode: FeedRowCoding.decode, encode: FeedRowCoding.encode, by: FeedRowCoding.less))
+        let inMemory = Array(try SpoolSorter.sorted(spool, keyField: FeedRowCoding.keyField, decode: FeedRowCoding.decode, by: FeedRowCoding.less))
         #expect(inMemory.map(\.cells) == expected.map(\.cells))
     }
 

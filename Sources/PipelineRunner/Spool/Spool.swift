@@ -51,6 +51,13 @@ final class Spool {
         if pending.count >= Self.flushAt { try flush() }
     }
 
+    /// Appends an entry as ``Reader/nextRaw(keyField:)`` read it: its bytes as they were written.
+    func append(raw entry: RawEntry) throws {
+        pending.append(contentsOf: entry.bytes)
+        count += 1
+        if pending.count >= Self.flushAt { try flush() }
+    }
+
     /// Marks everything appended so far as kept.
     func checkpoint() {
         kept = (bytes, count)
@@ -96,6 +103,32 @@ final class Spool {
         pending.removeAll(keepingCapacity: true)
     }
 
+    fileprivate static func uint32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        var value: UInt32 = 0
+        for index in 0..<4 { value |= UInt32(bytes[offset + index]) << (8 * index) }
+        return value
+    }
+
+    /// An entry's fields from its bytes (as ``Reader/nextRaw(keyField:)`` gives them).
+    static func fields(_ entry: RawEntry) -> [String?] {
+        let bytes = entry.bytes
+        let count = Int(uint32(bytes, at: 0))
+        var fields: [String?] = []
+        fields.reserveCapacity(count)
+        var at = 4
+        for _ in 0..<count {
+            let length = uint32(bytes, at: at)
+            at += 4
+            if length == nilLength {
+                fields.append(nil)
+            } else {
+                fields.append(String(decoding: bytes[at..<at + Int(length)], as: UTF8.self))
+                at += Int(length)
+            }
+        }
+        return fields
+    }
+
     private static func append(_ value: UInt32, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
@@ -136,6 +169,28 @@ final class Spool {
             return fields
         }
 
+        /// The next entry as its bytes (its field count, then each field's length and bytes), with
+        /// where one of its fields lies in them: nothing decoded into strings. Offsets are from
+        /// the entry's start, `position`, which a refill of the buffer moves.
+        mutating func nextRaw(keyField: Int) -> RawEntry? {
+            guard ensure(4) else { return nil }
+            let count = Int(Spool.uint32(buffer, at: position))
+            var length = 4
+            var key = 0..<0
+            for index in 0..<count {
+                guard ensure(length + 4) else { return nil }
+                let size = Spool.uint32(buffer, at: position + length)
+                length += 4
+                guard size != Spool.nilLength else { continue }
+                guard ensure(length + Int(size)) else { return nil }
+                if index == keyField { key = length..<(length + Int(size)) }
+                length += Int(size)
+            }
+            let entry = RawEntry(bytes: Array(buffer[position..<position + length]), key: key)
+            position += length
+            return entry
+        }
+
         private mutating func readUInt32() -> UInt32? {
             guard ensure(4) else { return nil }
             var value: UInt32 = 0
@@ -162,85 +217,109 @@ final class Spool {
     }
 }
 
+/// One spool entry as written, undecoded, and where its sort key's bytes lie in it.
+struct RawEntry {
+    let bytes: [UInt8]
+    let key: Range<Int>
+
+    /// Negative, zero or positive as this entry's key bytes come before, equal or after the other's.
+    func compareKey(_ other: RawEntry) -> Int {
+        bytes.withUnsafeBufferPointer { a in
+            other.bytes.withUnsafeBufferPointer { b in
+                let common = min(key.count, other.key.count)
+                let order = common == 0 ? 0 : memcmp(a.baseAddress! + key.lowerBound, b.baseAddress! + other.key.lowerBound, common)
+                return order != 0 ? Int(order) : key.count - other.key.count
+            }
+        }
+    }
+}
+
 /// Sorts a spool's entries with bounded memory: runs of at most `memoryBudget` bytes are sorted in
 /// memory and written to spools of their own, then merged. One run stays in memory.
+///
+/// The entries are sorted as they were written — their bytes, by one field's bytes (the key) —
+/// and decoded only once, as the merge hands them out: decoding every entry into its strings for
+/// the runs, encoding them again and decoding them once more took a third of publishing a feed
+/// (200,000 records: 3.1 s of the feed's 9.5 s, in 40 strings a row, three times). Entries with
+/// the same key, which are rare, are decoded to be ordered by `less`.
 enum SpoolSorter {
-    /// The memory the entries sorted at once may take, as ``inMemoryCost(_:)`` counts it. Measured
-    /// (200,000 records, one portal): 64 MiB of field bytes held about 150 MB of Swift strings and
-    /// arrays, most of the run's peak; 16 MiB of memory as counted here spills a few more runs
-    /// and merges them for no measurable time, and 12 MiB (with runs merged sixteen at a time)
-    /// takes a few MB more off the run's peak.
-    static let defaultBudget: Int64 = 12 << 20
+    /// The entry bytes sorted at once, at most. 12 MiB of decoded strings and arrays was the budget
+    /// before (measured, 200,000 records: 64 MiB of field bytes held about 150 MB of strings); an
+    /// undecoded entry costs its bytes and an array header. 12 MiB of them raised the run's peak
+    /// by 2.5 MB (200,000 records); 8 MiB holds about twice the rows of the old budget, in the
+    /// memory it took.
+    static let defaultBudget: Int64 = 8 << 20
     /// The bytes each run's reader holds during the merge.
     static let mergeChunk = 64 << 10
 
-    /// What an entry costs in memory once decoded: an array header and a 16-byte `String?` per
-    /// field, and for a string over 15 UTF-8 bytes (not stored inline) its heap allocation.
-    static func inMemoryCost(_ fields: [String?]) -> Int64 {
-        var cost: Int64 = 32 + 16 * Int64(fields.count)
-        for field in fields {
-            let count = field?.utf8.count ?? 0
-            if count > 15 { cost += Int64(count + 32) }
-        }
-        return cost
+    /// What an undecoded entry costs in memory: its bytes, the array's header and the entry itself.
+    static func inMemoryCost(_ entry: RawEntry) -> Int64 {
+        Int64(entry.bytes.count) + 32 + 24
     }
 
     static func sorted<Element>(
-        _ spool: Spool, decode: @escaping ([String?]) -> Element, encode: (Element) -> [String?],
-        by less: @escaping (Element, Element) -> Bool, memoryBudget: Int64 = defaultBudget
+        _ spool: Spool, keyField: Int, decode: @escaping ([String?]) -> Element, by less: @escaping (Element, Element) -> Bool,
+        memoryBudget: Int64 = defaultBudget
     ) throws -> AnyIterator<Element> {
+        let precedes: (RawEntry, RawEntry) -> Bool = { a, b in
+            let order = a.compareKey(b)
+            return order != 0 ? order < 0 : less(decode(Spool.fields(a)), decode(Spool.fields(b)))
+        }
         var runs: [Spool] = []
-        var chunk: [Element] = []
+        var chunk: [RawEntry] = []
         var chunkBytes: Int64 = 0
         func spill() throws {
-            chunk.sort(by: less)
+            chunk.sort(by: precedes)
             let run = try Spool()
-            for element in chunk { try run.append(encode(element)) }
+            for entry in chunk { try run.append(raw: entry) }
             try run.finishWriting()
             runs.append(run)
             chunk.removeAll(keepingCapacity: true)
             chunkBytes = 0
         }
-        for fields in try spool.entries() {
-            chunkBytes += inMemoryCost(fields)
-            chunk.append(decode(fields))
+        var reader = try spool.entries()
+        while let entry = reader.nextRaw(keyField: keyField) {
+            chunkBytes += inMemoryCost(entry)
+            chunk.append(entry)
             if chunkBytes >= memoryBudget { try spill() }
         }
         if runs.isEmpty {
-            chunk.sort(by: less)
-            return AnyIterator(chunk.makeIterator())
+            chunk.sort(by: precedes)
+            var entries = chunk.makeIterator()
+            return AnyIterator { entries.next().map { decode(Spool.fields($0)) } }
         }
         if !chunk.isEmpty { try spill() }
+        chunk = []
         // Merge at most `fanIn` runs at a time: with more, groups of them are merged into longer
         // runs first (a further pass over the data), so the merge's memory — a 64 KiB read and a
-        // decoded head per run — and its choice of the smallest head stay the same whatever the
-        // input's size (a million records made about a hundred runs: 6 MB more, and a hundred
-        // comparisons per row).
+        // head per run — and its choice of the smallest head stay the same whatever the input's
+        // size.
         while runs.count > fanIn {
             var merged: [Spool] = []
             for start in stride(from: 0, to: runs.count, by: fanIn) {
                 let group = Array(runs[start..<min(start + fanIn, runs.count)])
                 let run = try Spool()
-                let elements = try merge(group, decode: decode, by: less)
-                while let element = elements.next() { try run.append(encode(element)) }
+                let entries = try merge(group, keyField: keyField, by: precedes)
+                while let entry = entries.next() { try run.append(raw: entry) }
                 try run.finishWriting()
                 merged.append(run)
             }
             runs = merged
         }
-        return try merge(runs, decode: decode, by: less)
+        let entries = try merge(runs, keyField: keyField, by: precedes)
+        return AnyIterator { entries.next().map { decode(Spool.fields($0)) } }
     }
 
     /// The most runs merged at once.
     static let fanIn = 16
 
-    /// The runs' elements in order: the smallest head of all runs, each time; each run read 64 KiB
+    /// The runs' entries in order: the smallest head of all runs, each time; each run read 64 KiB
     /// at a time. The runs' files live as long as the merge.
-    private static func merge<Element>(
-        _ runs: [Spool], decode: @escaping ([String?]) -> Element, by less: @escaping (Element, Element) -> Bool
-    ) throws -> AnyIterator<Element> {
+    private static func merge(
+        _ runs: [Spool], keyField: Int, by less: @escaping (RawEntry, RawEntry) -> Bool
+    ) throws -> AnyIterator<RawEntry> {
         var readers = try runs.map { try $0.entries(chunk: mergeChunk) }
-        var heads: [Element?] = readers.indices.map { readers[$0].next().map(decode) }
+        var heads: [RawEntry?] = readers.indices.map { readers[$0].nextRaw(keyField: keyField) }
         return AnyIterator {
             _ = runs
             var best: Int?
@@ -249,15 +328,18 @@ enum SpoolSorter {
                 if let current = best, let bestHead = heads[current], !less(head, bestHead) { continue }
                 best = index
             }
-            guard let best, let element = heads[best] else { return nil }
-            heads[best] = readers[best].next().map(decode)
-            return element
+            guard let best, let entry = heads[best] else { return nil }
+            heads[best] = readers[best].nextRaw(keyField: keyField)
+            return entry
         }
     }
 }
 
 /// Feed rows as spool entries: file, row, key, decision date, subject code and name, then the cells.
 enum FeedRowCoding {
+    /// The field the feed is sorted by first: the decision key.
+    static let keyField = 2
+
     static func encode(_ row: FeedPlan.Row) -> [String?] {
         [row.file, String(row.row), row.key, row.decisionDate, row.subjectCode, row.subjectName] + row.cells
     }
