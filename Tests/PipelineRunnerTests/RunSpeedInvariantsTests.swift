@@ -139,4 +139,40 @@ struct RunSpeedInvariantsTests {
         #expect(ran.withLock { $0 } == Array(0...10))
         #expect(throws: Failed(at: 10)) { try failing.finish() }
     }
+
+    @Test("the register and the record versions written ahead: every item once, in order, in chunks; a failed write or a failed read is thrown, and nothing is written after a failed write")
+    func writeAhead() throws {
+        struct Failed: Error, Equatable { let side: String }
+        let size = FeedIntake.chunkSize
+        let written = Mutex<[[Int]]>([])
+        try FeedIntake.writeAhead(label: "test") { (items: [Int]) in written.withLock { $0.append(items) } } produce: { take in
+            for item in 0..<(size * 2 + 7) { try take(item) }
+        }
+        #expect(written.withLock { $0.map(\.count) } == [size, size, 7])
+        #expect(written.withLock { $0.flatMap { $0 } } == Array(0..<(size * 2 + 7)))
+
+        let writes = Mutex(0)
+        #expect(throws: Failed(side: "write")) {
+            try FeedIntake.writeAhead(label: "test") { (_: [Int]) in
+                let count = writes.withLock { count in
+                    count += 1
+                    return count
+                }
+                if count == 2 { throw Failed(side: "write") }
+            } produce: { take in
+                for item in 0..<(size * 5) { try take(item) }
+            }
+        }
+        #expect(writes.withLock { $0 } == 2)
+
+        let handedOn = Mutex<[Int]>([])
+        #expect(throws: Failed(side: "read")) {
+            try FeedIntake.writeAhead(label: "test") { (items: [Int]) in handedOn.withLock { $0 += items } } produce: { take in
+                for item in 0..<(size + 3) { try take(item) }
+                throw Failed(side: "read")
+            }
+        }
+        // What was handed on before the failure was written; the rest of the chunk was not.
+        #expect(handedOn.withLock { $0 } == Array(0..<size))
+    }
 }

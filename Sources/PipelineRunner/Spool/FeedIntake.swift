@@ -205,11 +205,37 @@ public final class FeedIntake: RecordSink {
         }
     }
 
-    /// Rows per ledger transaction when the register and the record versions are written. Each
-    /// chunk is written by a second thread while this one decodes the next from the spool (the
-    /// decoding and the writing took about the same time, one after the other); at most one chunk
-    /// waits, so memory holds three.
+    /// Rows per ledger transaction when the register and the record versions are written.
     static let chunkSize = 10_000
+
+    /// Hands what `produce` makes to `write` ``chunkSize`` at a time, each chunk written on a second
+    /// thread while this one makes the next (decoding a chunk from its spool and writing it took
+    /// about the same time, one after the other). At most one chunk waits, so memory holds three.
+    /// A failure on either side stops both; what was handed on ends before it is thrown.
+    static func writeAhead<Item: Sendable>(
+        label: String, write: @escaping @Sendable ([Item]) throws -> Void, produce: ((Item) throws -> Void) throws -> Void
+    ) throws {
+        let writer = InOrderWorker(label: label)
+        var chunk: [Item] = []
+        chunk.reserveCapacity(chunkSize)
+        func flush() throws {
+            let items = chunk
+            try writer.submit { try write(items) }
+            chunk = []
+            chunk.reserveCapacity(chunkSize)
+        }
+        do {
+            try produce { item in
+                chunk.append(item)
+                if chunk.count >= chunkSize { try flush() }
+            }
+            if !chunk.isEmpty { try flush() }
+        } catch {
+            try? writer.finish()
+            throw error
+        }
+        try writer.finish()
+    }
 
     /// Records the decisions seen (the register), ten thousand per transaction, each with its due
     /// date and exclusion on every portal; then starts a new spool for the next files.
@@ -217,47 +243,33 @@ public final class FeedIntake: RecordSink {
         in ledger: any DecisionLedger, run: Int64, pipeline: String?, deadlines: [String: Deadlines], today: CalendarDate
     ) throws {
         guard let spool = sightings else { return }
-        // Each chunk is written on a second thread while this one decodes the next (``writeAhead``).
-        let writer = InOrderWorker(label: "gongshi.register")
         let kind = schema.id
-        var chunk: [(sighting: DecisionSighting, portals: [DecisionPortal])] = []
-        func flush() throws {
-            let decisions = chunk
-            try writer.submit {
-                try CommandFailure.ledger { () throws(LedgerError) in
-                    try ledger.recordDecisions(decisions, kind: kind, pipeline: pipeline, run: run, today: today.description)
-                }
-            }
-            chunk = []
-            chunk.reserveCapacity(Self.chunkSize)
-        }
         var memos = deadlines.mapValues(Deadlines.Memo.init)
-        do {
-        for fields in try spool.entries() {
-            let valid = fields[4] == "1"
-            var excluded: [String: String?] = [:]
-            for part in (fields[5] ?? "").split(separator: "\u{1E}", omittingEmptySubsequences: true) {
-                let pieces = part.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
-                let reason = pieces.count > 1 ? String(pieces[1]) : ""
-                excluded[String(pieces[0])] = .some(reason.isEmpty ? nil : reason)
+        try Self.writeAhead(label: "gongshi.register") { (decisions: [(sighting: DecisionSighting, portals: [DecisionPortal])]) in
+            try CommandFailure.ledger { () throws(LedgerError) in
+                try ledger.recordDecisions(decisions, kind: kind, pipeline: pipeline, run: run, today: today.description)
             }
-            let sighting = DecisionSighting(
-                number: fields[0] ?? "", decisionDate: Deadlines.isoDate(fields[1]), file: fields[2] ?? "", row: Int(fields[3] ?? "") ?? 0, valid: valid)
-            let date = sighting.decisionDate
-            let places = portals.map { portal in
-                DecisionPortal(
-                    portal: portal, dueOn: memos[portal]?.dueDate(date),
-                    exclusion: valid ? .some(excluded[portal] ?? nil) : nil)
+        } produce: { take in
+            for fields in try spool.entries() {
+                let valid = fields[4] == "1"
+                var excluded: [String: String?] = [:]
+                for part in (fields[5] ?? "").split(separator: "\u{1E}", omittingEmptySubsequences: true) {
+                    let pieces = part.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
+                    let reason = pieces.count > 1 ? String(pieces[1]) : ""
+                    excluded[String(pieces[0])] = .some(reason.isEmpty ? nil : reason)
+                }
+                let sighting = DecisionSighting(
+                    number: fields[0] ?? "", decisionDate: Deadlines.isoDate(fields[1]), file: fields[2] ?? "", row: Int(fields[3] ?? "") ?? 0,
+                    valid: valid)
+                let date = sighting.decisionDate
+                let places = portals.map { portal in
+                    DecisionPortal(
+                        portal: portal, dueOn: memos[portal]?.dueDate(date),
+                        exclusion: valid ? .some(excluded[portal] ?? nil) : nil)
+                }
+                try take((sighting, places))
             }
-            chunk.append((sighting, places))
-            if chunk.count >= Self.chunkSize { try flush() }
         }
-            if !chunk.isEmpty { try flush() }
-        } catch {
-            try? writer.finish()  // what was handed on ends before the failure is told
-            throw error
-        }
-        try writer.finish()
         sightings = try Spool()
     }
 
@@ -284,34 +296,21 @@ public final class FeedIntake: RecordSink {
     /// new spool for the next files.
     public func recordVersions(in ledger: any RunLedger, run: Int64) throws {
         guard let spool = versions else { return }
-        let writer = InOrderWorker(label: "gongshi.versions")
-        var chunk: [RecordVersion] = []
-        func flush() throws {
-            let records = chunk
-            try writer.submit {
-                try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs([], records: records, run: run) }
+        let kind = schema.id
+        try Self.writeAhead(label: "gongshi.versions") { (records: [RecordVersion]) in
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs([], records: records, run: run) }
+        } produce: { take in
+            for fields in try spool.entries() {
+                let period = fields[5].map {
+                    RecordPeriod(severity: $0, severityReason: fields[6] ?? "", regime: fields[7], repairFrom: fields[8], expiresOn: fields[9])
+                }
+                var version = RecordVersion(
+                    kind: kind, key: fields[0] ?? "", contentSHA256: fields[1] ?? "", decisionDate: fields[2],
+                    sourceSHA256: fields[3] ?? "", sourceRow: Int(fields[4] ?? "") ?? 0, period: period)
+                version.portalPeriods = fields.count > 10 ? Self.decode(fields[10]) : []
+                try take(version)
             }
-            chunk = []
-            chunk.reserveCapacity(Self.chunkSize)
         }
-        do {
-        for fields in try spool.entries() {
-            let period = fields[5].map {
-                RecordPeriod(severity: $0, severityReason: fields[6] ?? "", regime: fields[7], repairFrom: fields[8], expiresOn: fields[9])
-            }
-            var version = RecordVersion(
-                kind: schema.id, key: fields[0] ?? "", contentSHA256: fields[1] ?? "", decisionDate: fields[2],
-                sourceSHA256: fields[3] ?? "", sourceRow: Int(fields[4] ?? "") ?? 0, period: period)
-            version.portalPeriods = fields.count > 10 ? Self.decode(fields[10]) : []
-            chunk.append(version)
-            if chunk.count >= Self.chunkSize { try flush() }
-        }
-            if !chunk.isEmpty { try flush() }
-        } catch {
-            try? writer.finish()
-            throw error
-        }
-        try writer.finish()
         versions = try Spool()
     }
 }

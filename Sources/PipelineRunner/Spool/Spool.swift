@@ -193,10 +193,8 @@ final class Spool {
 
         private mutating func readUInt32() -> UInt32? {
             guard ensure(4) else { return nil }
-            var value: UInt32 = 0
-            for index in 0..<4 { value |= UInt32(buffer[position + index]) << (8 * index) }
-            position += 4
-            return value
+            defer { position += 4 }
+            return Spool.uint32(buffer, at: position)
         }
 
         /// At least `needed` unread bytes in the buffer, unless the file ends first.
