@@ -80,11 +80,11 @@ public struct ReportBuilder {
         // Each decision on each portal against its deadline (the register, one row at a time):
         // every state counted, the urgent ones listed up to the limit; the three figures per
         // department and decision month, with the same tally as the run and `ledger status`.
-        var counts = Dictionary(uniqueKeysWithValues: DeadlineLine.State.allCases.map { ($0.rawValue, 0) })
+        var counts = Dictionary(uniqueKeysWithValues: DeadlineLine.State.allCases.map { ($0, 0) })
         var listed: [DeadlineLine.State: [DeadlineLine]] = [:]
         var monthly: [String: DeadlineTally] = [:]
         let (firstMonth, lastMonth) = (String(from.description.prefix(7)), String(to.description.prefix(7)))
-        var lastDecision = ""  // rows come decision by decision, one per portal
+        var lastDecision: (pipeline: String, number: String)?  // rows come decision by decision, one per portal
         for department in departments {
             try ledger.forEachDecision(scope: DecisionScope(kind: department.schemaID, pipeline: department.pipeline)) { row in
                 each(row)
@@ -94,18 +94,24 @@ public struct ReportBuilder {
                 // Decisions of earlier months count only while they still wait.
                 guard inPeriod || deadline == .overdue || deadline == .dueSoon || deadline == .calendarEnded else { return }
                 let state = DeadlineLine.State(deadline)
-                counts[state.rawValue, default: 0] += 1
+                counts[state, default: 0] += 1
                 if inPeriod {
-                    if lastDecision != "\(department.pipeline)\u{1F}\(row.number)", let index = summaries.firstIndex(where: { $0.pipeline == department.pipeline }) {
+                    if lastDecision.map({ $0.pipeline != department.pipeline || $0.number != row.number }) ?? true,
+                        let index = summaries.firstIndex(where: { $0.pipeline == department.pipeline })
+                    {
                         summaries[index].decisions += 1
-                        lastDecision = "\(department.pipeline)\u{1F}\(row.number)"
+                        lastDecision = (department.pipeline, row.number)
                     }
                     let month = String((row.decisionDate ?? row.receivedOn).prefix(7))
                     if month >= firstMonth && month <= lastMonth {
                         monthly["\(department.pipeline)\u{1F}\(month)", default: DeadlineTally(limit: 0)].add(row, today: today, calendar: calendar)
                     }
                 }
-                if [.overdue, .dueSoon, .late, .calendarEnded, .notToPublish].contains(state), listed[state, default: []].count < limit {
+                let listable = switch state {
+                case .overdue, .dueSoon, .late, .calendarEnded, .notToPublish: true
+                case .notYetDue, .onTime, .noDeadline: false
+                }
+                if listable, listed[state, default: []].count < limit {
                     var line = DeadlineLine(
                         department: department.department, portal: row.portal, feed: "", decisionNumber: row.number,
                         decisionDate: row.decisionDate, dueOn: row.dueOn, publishedOn: row.publishedOn, state: state)
@@ -155,7 +161,7 @@ public struct ReportBuilder {
                     decisionNumber: DecisionKey.number(publication.key), batch: publication.batchID, position: publication.position,
                     reason: publication.rejectionReason ?? "")
             },
-            deadlines: deadlines, deadlineCounts: counts,
+            deadlines: deadlines, deadlineCounts: Dictionary(uniqueKeysWithValues: counts.map { ($0.rawValue, $1) }),
             withdrawals: rows.withdrawals.filter { mine($0.pipeline) }.map { withdrawal in
                 WithdrawalLine(
                     department: name(withdrawal.pipeline), portal: withdrawal.portal, feed: withdrawal.feed,

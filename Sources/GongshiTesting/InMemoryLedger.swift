@@ -499,7 +499,8 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
                 let decision = s.decisions[id]!
                 let parts = id.split(separator: "\u{1F}", maxSplits: 1).map(String.init)
                 let (kind, number) = (parts[0], parts[1])
-                for portal in decision.portals.keys.sorted() where Self.inScope(scope, kind: kind, portal: portal, decision) {
+                for portal in decision.portals.keys.sorted()
+                where Self.inScope(scope, kind: kind, portal: portal, decision) && (scope.number.map { $0 == number } ?? true) {
                     let mine = s.publications.filter { $0.kind == kind && $0.portal == portal && ($0.key == number || $0.key.hasPrefix(number + "|")) }
                     let place = decision.portals[portal]!
                     var row =

@@ -67,39 +67,42 @@ extension Ledger: DecisionLedger {
     public func forEachDecision(scope: DecisionScope, _ body: (DecisionDeadline) throws -> Void) throws(LedgerError) {
         try read { db in
             // A publication is the decision's when its key is the number, or starts with the number and
-            // "|" (`publication.decision_number`, set when it is recorded; indexed). Its publications
-            // are summed once per decision and portal in one pass over that index (four correlated
-            // subqueries per row read the register 25% slower).
-            // The publications are narrowed by the same kind and portals (the pipeline is the decision's).
-            let narrow = Self.scopeCondition(DecisionScope(kind: scope.kind, portals: scope.portals), alias: "publication", decision: "")
-            let cursor = try Row.fetchCursor(
+            // "|" (`publication.decision_number`, set when it is recorded; indexed). Two streams in the
+            // same order are merged here: the register (decision × portal, in its key's order, which
+            // is its storage order) and, per kind and portal, the decisions' publications summed in
+            // `publication_by_decision`'s order (no sort, no temporary index). One joined query
+            // built an automatic index over the materialized sums on every reckoning: 1.2–1.6 s of
+            // SQLite's time for 200,000 decisions against 0.6 s for the two streams; a correlated
+            // subquery per row was slower still. Both streams are in SQLite's BINARY order, which
+            // is the order of the numbers' UTF-8 bytes, and are compared so.
+            let register = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT d.kind, d.number, dp.portal, d.pipeline, d.decision_date, dp.due_on, p.first_published,
-                        coalesce(p.pending, 0), coalesce(p.withdrawn, 0),
-                        d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on,
-                        coalesce(p.rejected, 0)
+                    SELECT d.kind, d.number, dp.portal, d.pipeline, d.decision_date, dp.due_on,
+                        d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on
                     FROM decision d JOIN decision_portal dp USING (kind, number)
-                    LEFT JOIN (
-                        SELECT kind, portal, decision_number,
-                            min(CASE WHEN status IN ('published', 'withdrawn') THEN published_on END) AS first_published,
-                            max(status = 'pending') AS pending, max(status = 'withdrawn') AS withdrawn, max(status = 'rejected') AS rejected
-                        FROM publication WHERE decision_number IS NOT NULL\(narrow)
-                        GROUP BY kind, portal, decision_number
-                    ) p ON p.kind = d.kind AND p.portal = dp.portal AND p.decision_number = d.number
                     WHERE 1 \(Self.scopeCondition(scope, alias: "dp", decision: "d"))
                     ORDER BY dp.kind, dp.number, dp.portal
                     """,
                 arguments: Self.scopeArguments(scope))
-            // (Ordered by decision_portal's own key, which is its storage order: no sort.)
-            while let row = try cursor.next() {
+            var streams: [PublicationSums] = []  // one per kind and portal: a handful, looked for in turn
+            while let row = try register.next() {
+                let kind: String = row[0], number: String = row[1], portal: String = row[2]
+                let stream: Int
+                if let index = streams.firstIndex(where: { $0.kind == kind && $0.portal == portal }) {
+                    stream = index
+                } else {
+                    streams.append(try PublicationSums(db, kind: kind, portal: portal, number: scope.number))
+                    stream = streams.count - 1
+                }
+                let summed = try streams[stream].sums(of: number)
                 var deadline = DecisionDeadline(
-                    kind: row[0], number: row[1], portal: row[2], pipeline: row[3], decisionDate: row[4], dueOn: row[5],
-                    publishedOn: row[6], staged: row[7], withdrawn: row[8], valid: row[9], validAtFirst: row[10], exclusion: row[11],
-                    receivedOn: row[12])
-                deadline.revokedOn = row[13]
-                deadline.withdrawDueOn = row[14]
-                deadline.rejected = row[15]
+                    kind: kind, number: number, portal: portal, pipeline: row[3], decisionDate: row[4], dueOn: row[5],
+                    publishedOn: summed?.firstPublished, staged: summed?.pending ?? false, withdrawn: summed?.withdrawn ?? false,
+                    valid: row[6], validAtFirst: row[7], exclusion: row[8], receivedOn: row[9])
+                deadline.revokedOn = row[10]
+                deadline.withdrawDueOn = row[11]
+                deadline.rejected = summed?.rejected ?? false
                 try body(deadline)
             }
         }
@@ -142,5 +145,60 @@ extension Ledger: DecisionLedger {
         if let department = scope.department { arguments["department"] = department }
         if let number = scope.number { arguments["number"] = number }
         return StatementArguments(arguments)
+    }
+}
+
+/// One kind's publications on one portal, summed per decision in the decision numbers' order,
+/// read forward as the register asks for numbers in the same order.
+private struct PublicationSums {
+    struct Sums {
+        let number: String
+        let firstPublished: String?
+        let pending: Bool
+        let withdrawn: Bool
+        let rejected: Bool
+    }
+
+    let kind: String
+    let portal: String
+    private let cursor: RowCursor
+    private var head: Sums?
+    private var ended = false
+
+    init(_ db: Database, kind: String, portal: String, number: String?) throws {
+        self.kind = kind
+        self.portal = portal
+        cursor = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT decision_number,
+                    min(CASE WHEN status IN ('published', 'withdrawn') THEN published_on END),
+                    max(status = 'pending'), max(status = 'withdrawn'), max(status = 'rejected')
+                FROM publication
+                WHERE kind = ? AND portal = ? AND decision_number IS NOT NULL\(number == nil ? "" : " AND decision_number = ?")
+                GROUP BY decision_number ORDER BY decision_number
+                """,
+            arguments: StatementArguments([kind, portal] + (number.map { [$0] } ?? [])))
+    }
+
+    /// The sums of `number`'s publications, if it has any. Numbers must be asked for in
+    /// ascending order (the register's).
+    mutating func sums(of number: String) throws -> Sums? {
+        while true {
+            if head == nil {
+                if ended { return nil }
+                guard let row = try cursor.next() else {
+                    ended = true
+                    return nil
+                }
+                head = Sums(number: row[0], firstPublished: row[1], pending: row[2], withdrawn: row[3], rejected: row[4])
+            }
+            let current = head!
+            if current.number.utf8.lexicographicallyPrecedes(number.utf8) {
+                head = nil  // a decision not in the register's scope
+                continue
+            }
+            return current.number.utf8.elementsEqual(number.utf8) ? current : nil
+        }
     }
 }

@@ -38,11 +38,15 @@ extension Ledger {
                 ProblemRow(
                     pipeline: row[0], file: row[1], row: row[2], line: row[3], field: row[4], type: row[5], value: row[6], message: row[7])
             }
+            // Counted per batch first, then the few batches joined (a join per publication looked up
+            // its batch by key 196,000 times for 200,000 records: 0.16 s against 0.10 s).
             rows.states = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.pipeline, p.status, count(*) FROM publication p JOIN batch b ON b.id = p.batch_id JOIN run r ON r.id = b.created_run
-                    WHERE b.created_on BETWEEN ?1 AND ?2 GROUP BY r.pipeline, p.status ORDER BY r.pipeline, p.status
+                    SELECT r.pipeline, s.status, sum(s.count) FROM (
+                        SELECT batch_id, status, count(*) AS count FROM publication GROUP BY batch_id, status
+                    ) s JOIN batch b ON b.id = s.batch_id JOIN run r ON r.id = b.created_run
+                    WHERE b.created_on BETWEEN ?1 AND ?2 GROUP BY r.pipeline, s.status ORDER BY r.pipeline, s.status
                     """,
                 arguments: period
             ).map { StateCount(pipeline: $0[0], status: PublicationStatus(rawValue: $0[1]) ?? .pending, count: $0[2]) }

@@ -49,6 +49,11 @@ extension CalendarDate {
     public static func parse(_ text: String, format: TextFormat = .lenient) throws(CalendarDateParseError)
         -> CalendarDate
     {
+        // The form every stored date has (the ledger's, the register's, normalized cells): read
+        // in place. The general path below allocated a copy of the bytes, a set of separators and
+        // the error it might throw on every call, and the deadline reckoning parses three dates per
+        // decision and portal. Anything else — and any impossible day, for its message — goes on.
+        if let date = text.utf8.withContiguousStorageIfAvailable(Self.plainISO) ?? nil { return date }
         let malformed = CalendarDateParseError.malformed(text, expected: format.expected)
         let bytes = Array(text.utf8)
         let separators: Set<UInt8> = format == .iso ? [UInt8(ascii: "-")] : [UInt8(ascii: "-"), UInt8(ascii: "/")]
@@ -73,6 +78,20 @@ extension CalendarDate {
             throw .impossible(text, reason: "\(year)年\(month)月只有\(days)天")
         }
         return date
+    }
+
+    /// `YYYY-MM-DD`, all digits, naming a day that exists; otherwise nil (and the caller reads it
+    /// the general way). Both formats accept what this accepts.
+    private static func plainISO(_ bytes: UnsafeBufferPointer<UInt8>) -> CalendarDate? {
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+        func digit(_ index: Int) -> Int? {
+            let value = Int(bytes[index]) - 48
+            return (0...9).contains(value) ? value : nil
+        }
+        guard let y0 = digit(0), let y1 = digit(1), let y2 = digit(2), let y3 = digit(3), let m0 = digit(5), let m1 = digit(6),
+            let d0 = digit(8), let d1 = digit(9)
+        else { return nil }
+        return CalendarDate(year: ((y0 * 10 + y1) * 10 + y2) * 10 + y3, month: m0 * 10 + m1, day: d0 * 10 + d1)
     }
 
     private static func decimal(_ digits: ArraySlice<UInt8>) -> Int? {

@@ -18,6 +18,21 @@ struct CalendarDateTests {
         #expect(CalendarDate(dayNumber: 0).description == "1970-01-01")
     }
 
+    @Test("every day of 1900–2100 written YYYY-MM-DD reads back as itself, in both formats; the day after each month's last does not")
+    func plainDatesReadBack() throws {
+        let first = try #require(CalendarDate(year: 1900, month: 1, day: 1)).dayNumber
+        let last = try #require(CalendarDate(year: 2100, month: 12, day: 31)).dayNumber
+        for number in first...last {
+            let date = CalendarDate(dayNumber: number)
+            #expect(try CalendarDate.parse(date.description) == date)
+            #expect(try CalendarDate.parse(date.description, format: .iso) == date)
+            if date.adding(days: 1).day == 1 {
+                let past = "\(date.description.prefix(8))\(date.day + 1)"  // 29–32: two digits
+                #expect(throws: CalendarDateParseError.self) { try CalendarDate.parse(past) }
+            }
+        }
+    }
+
     @Test(
         "weekdays of known dates",
         arguments: [

@@ -21,6 +21,20 @@ public enum DeadlineState: String, Sendable, CaseIterable, Codable {
     /// Not to be published on this portal (the profile leaves it out, the rules exclude it, withdrawn).
     case notToPublish = "not_to_publish"
 
+    /// Its place in `allCases`.
+    var ordinal: Int {
+        switch self {
+        case .onTime: 0
+        case .late: 1
+        case .overdue: 2
+        case .dueSoon: 3
+        case .notYetDue: 4
+        case .noDeadline: 5
+        case .calendarEnded: 6
+        case .notToPublish: 7
+        }
+    }
+
     public var title: String {
         switch self {
         case .onTime: "按时公示"
@@ -78,7 +92,13 @@ public struct Fraction: Sendable, Equatable, Codable {
 /// - 及时率 = decision × portal published by the due date ÷ those due (published, or past the due date);
 /// - 完整率 = decision × portal published ÷ those to be published.
 public struct DeadlineTally: Sendable {
-    public private(set) var counts: [DeadlineState: Int] = Dictionary(uniqueKeysWithValues: DeadlineState.allCases.map { ($0, 0) })
+    /// How many rows are in each state.
+    public var counts: [DeadlineState: Int] {
+        Dictionary(uniqueKeysWithValues: DeadlineState.allCases.enumerated().map { ($1, byState[$0]) })
+    }
+    /// The counts in `DeadlineState.allCases` order (an array: a dictionary hashed the state on
+    /// every row of the register, three times a row in a run).
+    private var byState = [Int](repeating: 0, count: DeadlineState.allCases.count)
     public private(set) var decisions = 0
     /// Revoked decisions still published on a portal: past the day they had to be taken down by,
     /// and not yet past it.
@@ -105,10 +125,10 @@ public struct DeadlineTally: Sendable {
     }
 
     public var compliance: Fraction { Fraction(validAtFirst, of: decisions) }
-    public var timeliness: Fraction { Fraction(counts[.onTime]!, of: counts[.onTime]! + counts[.late]! + counts[.overdue]!) }
+    public var timeliness: Fraction { Fraction(self[.onTime], of: self[.onTime] + self[.late] + self[.overdue]) }
     public var completeness: Fraction { Fraction(published, of: toPublish) }
 
-    public subscript(_ state: DeadlineState) -> Int { counts[state] ?? 0 }
+    public subscript(_ state: DeadlineState) -> Int { byState[state.ordinal] }
 
     public mutating func add(_ row: DecisionDeadline, today: CalendarDate, calendar: WorkingDayCalendar) {
         if last.map({ $0.kind != row.kind || $0.number != row.number }) ?? true {
@@ -128,7 +148,7 @@ public struct DeadlineTally: Sendable {
             }
         }
         let (state, days) = DeadlineState.of(row, today: today, calendar: calendar)
-        counts[state, default: 0] += 1
+        byState[state.ordinal] += 1
         if row.exclusion == nil && !(row.withdrawn && row.publishedOn == nil) && !(row.revokedOn != nil && row.publishedOn == nil) {
             toPublish += 1
             if row.publishedOn != nil {

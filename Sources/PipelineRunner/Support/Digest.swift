@@ -39,15 +39,27 @@ enum Digest {
         hex(buffer.withUnsafeBytes { SHA256.hash(data: $0) })
     }
 
-    /// A file's fingerprint, read in 1 MiB chunks (memory does not grow with the file).
+    /// A file's fingerprint, read through one reused 128 KiB buffer (memory does not grow with
+    /// the file); nil when it cannot be opened or read to its end. (A fresh 1 MiB `Data` per chunk
+    /// was mapped and unmapped each time, past the allocator's mapping threshold: every page of
+    /// every chunk faulted in, a fifth of a nightly re-run's time.)
     static func fingerprint(path: String) -> (sha256: String, size: Int64)? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 << 10, alignment: 64)
+        defer { buffer.deallocate() }
         var hasher = SHA256()
         var size: Int64 = 0
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
-            size += Int64(chunk.count)
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            size += Int64(count)
         }
         return (hex(hasher.finalize()), size)
     }

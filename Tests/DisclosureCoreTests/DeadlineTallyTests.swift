@@ -1,0 +1,59 @@
+import DisclosureCore
+import Testing
+import WorkingDayCalendar
+
+@Suite("DeadlineTally")
+struct DeadlineTallyTests {
+    static func date(_ text: String) -> CalendarDate { try! CalendarDate.parse(text) }
+
+    /// 2026 with no holidays: weekends only.
+    static let calendar = try! WorkingDayCalendar(
+        coverage: date("2026-01-01")...date("2026-12-31"), daysOff: [:], makeUpWorkingDays: [:])
+
+    static func row(
+        _ number: String, decided: String? = "2026-11-02", due: String? = "2026-11-11", published: String? = nil, exclusion: String? = nil
+    ) -> DecisionDeadline {
+        DecisionDeadline(
+            kind: "administrative-penalty", number: number, portal: "p", pipeline: nil, decisionDate: decided, dueOn: due,
+            publishedOn: published, staged: false, withdrawn: false, valid: true, validAtFirst: true, exclusion: exclusion,
+            receivedOn: "2026-11-02")
+    }
+
+    /// One row in each state, with the state it is in on `today`.
+    static let rows: [(DecisionDeadline, DeadlineState, today: String)] = [
+        (row("A1", published: "2026-11-10"), .onTime, "2026-11-30"),
+        (row("A2", published: "2026-11-12"), .late, "2026-11-30"),
+        (row("A3"), .overdue, "2026-11-30"),
+        (row("A4", due: "2026-11-30"), .dueSoon, "2026-11-30"),
+        (row("A5", due: "2026-12-30"), .notYetDue, "2026-11-30"),
+        (row("A6", decided: nil, due: nil), .noDeadline, "2026-11-30"),
+        (row("A7", decided: "2026-12-28", due: nil), .calendarEnded, "2027-01-15"),
+        (row("A8", exclusion: "不予公示"), .notToPublish, "2026-11-30"),
+    ]
+
+    @Test("each state is counted under itself, by the subscript and in the counts alike")
+    func eachStateCountedOnce() throws {
+        #expect(Set(Self.rows.map(\.1)) == Set(DeadlineState.allCases))
+        for (row, state, today) in Self.rows {
+            #expect(DeadlineState.of(row, today: Self.date(today), calendar: Self.calendar).0 == state)
+            var tally = DeadlineTally()
+            tally.add(row, today: Self.date(today), calendar: Self.calendar)
+            for other in DeadlineState.allCases {
+                #expect(tally[other] == (other == state ? 1 : 0), "\(state) counted as \(other)")
+                #expect(tally.counts[other] == (other == state ? 1 : 0))
+            }
+        }
+    }
+
+    @Test("the three figures from the counts")
+    func figures() {
+        var tally = DeadlineTally()
+        for (row, _, _) in Self.rows { tally.add(row, today: Self.date("2026-11-30"), calendar: Self.calendar) }
+        // On 2026-11-30, A7 (decided 2026-12-28, no due date) is not yet due.
+        #expect(tally.timeliness == Fraction(1, of: 3))  // A1 on time; A2 late; A3 overdue
+        #expect(tally.decisions == 8)
+        #expect(tally.compliance == Fraction(8, of: 8))
+        #expect(tally.completeness == Fraction(2, of: 7))  // all but A8 (not to publish); A1 and A2 published
+        #expect(tally.counts.values.reduce(0, +) == 8)
+    }
+}

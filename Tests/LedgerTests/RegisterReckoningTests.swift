@@ -1,0 +1,100 @@
+import DisclosureCore
+import Foundation
+import GongshiTesting
+@testable import SQLiteLedger
+import Testing
+
+/// The SQLite ledger reckons the register by merging two streams in the same order: decision ×
+/// portal, and each kind's publications on each portal summed per decision. The in-memory ledger
+/// answers the same questions by looking each decision up; both must agree row for row.
+@Suite("Register reckoning (SQLite merge)")
+struct RegisterReckoningTests {
+    static let kinds = ["administrative-penalty", "administrative-license"]
+    static let portals = ["gsxt", "creditchina"]
+    /// Numbers whose byte order differs from a naive order: prefixes of each other, upper and
+    /// lower case, Chinese after ASCII, a number only the publications know; 罚15 and B0 have no
+    /// publications (and sort just before numbers that have).
+    static let numbers = ["罚1", "罚10", "罚15", "罚2", "A-1", "B0", "a-1", "Z9", "许2026-001"]
+
+    static func fill(_ ledger: any PublicationLedger & DecisionLedger) throws {
+        let run = try ledger.beginRun(command: "test", today: "2026-11-30", startedAt: "2026-11-30T09:00:00+08:00", pipeline: "p", department: nil)
+        for kind in kinds {
+            // 许2026-001 is left out of the register of the first kind; Z9 is on the first portal only.
+            let sightings = numbers.filter { kind != kinds[0] || $0 != "许2026-001" }.enumerated().map { index, number in
+                let portals = number == "Z9" ? [portals[0]] : portals
+                return (
+                    sighting: DecisionSighting(number: number, decisionDate: "2026-11-02", file: "a.csv", row: index + 2, valid: number != "A-1"),
+                    portals: portals.map { DecisionPortal(portal: $0, dueOn: "2026-11-11", exclusion: nil) }
+                )
+            }
+            try ledger.recordDecisions(sightings, kind: kind, pipeline: "p", run: run, today: "2026-11-30")
+        }
+        // Per kind and portal, three batches: one confirmed, one left pending, one with a rejected record.
+        var serial = 0
+        for kind in kinds {
+            for portal in portals {
+                func batch(_ keys: [String]) throws -> String {
+                    serial += 1
+                    let id = String(format: "%016x", serial)
+                    try ledger.recordPending(
+                        NewBatch(
+                            id: id, portal: portal, feed: "f-\(kind)", kind: kind, operation: .publish, fileName: "\(id).csv",
+                            outboxPath: "/outbox/\(id).csv", payloadSHA256: LedgerTests.hashA, records: keys.count, createdOn: "2026-11-30"),
+                        publications: keys.map { LedgerTests.publication($0, hash: serial % 2 == 0 ? LedgerTests.hashA : LedgerTests.hashB) },
+                        run: run)
+                    return id
+                }
+                let published = try batch(["罚1|某公司", "罚10", "a-1", "许2026-001|某局"] + (portal == portals[1] ? ["Z9"] : []))
+                _ = try ledger.confirm(batch: published, receipt: nil, on: portal == portals[0] ? "2026-11-05" : "2026-11-20")
+                _ = try batch(["罚2", "罚1|另一家"])
+                let refused = try batch(["A-1", "Z9|x"])
+                _ = try ledger.applyReceipt(batch: refused, rejected: [1: "缺少字段"], receipt: Receipt(text: "r", sha256: LedgerTests.hashB), on: "2026-11-21")
+            }
+        }
+    }
+
+    static func rows(_ ledger: any DecisionLedger, _ scope: DecisionScope) throws -> [String] {
+        var rows: [String] = []
+        try ledger.forEachDecision(scope: scope) { row in
+            rows.append(
+                [row.kind, row.number, row.portal, row.publishedOn ?? "-", "\(row.staged)", "\(row.withdrawn)", "\(row.rejected)", "\(row.valid)"]
+                    .joined(separator: " "))
+        }
+        return rows
+    }
+
+    static func one(_ kind: String, _ number: String) -> DecisionScope {
+        var scope = DecisionScope(kind: kind)
+        scope.number = number
+        return scope
+    }
+
+    @Test("every scope: the same rows, in the same order, with the same sums as the in-memory ledger's")
+    func mergeAgrees() throws {
+        let sqlite = try Ledger.open(path: LedgerTests.freshPath())
+        let memory = InMemoryLedger()
+        try Self.fill(sqlite)
+        try Self.fill(memory)
+        let scopes = [
+            DecisionScope.all, DecisionScope(kind: Self.kinds[1]), DecisionScope(portals: [Self.portals[1]]),
+            DecisionScope(kind: Self.kinds[0], portals: Self.portals), Self.one(Self.kinds[0], "罚1"), Self.one(Self.kinds[1], "Z9"),
+            DecisionScope(portals: []),
+        ]
+        for scope in scopes {
+            let (merged, looked) = (try Self.rows(sqlite, scope), try Self.rows(memory, scope))
+            #expect(merged == looked, "\(scope): \(merged) against \(looked)")
+        }
+        let all = try Self.rows(sqlite, .all)
+        #expect(all.count == 2 * 2 * 9 - 2 - 2)  // 许2026-001 not in the first kind's register; Z9 on one portal
+        // The sums themselves, for a few rows.
+        #expect(all.contains("administrative-penalty 罚1 gsxt 2026-11-05 true false false true"))  // published, and a second key pending
+        #expect(all.contains("administrative-penalty 罚10 creditchina 2026-11-20 false false false true"))
+        #expect(all.contains("administrative-penalty 罚2 gsxt - true false false true"))
+        #expect(all.contains("administrative-penalty 罚15 gsxt - false false false true"))
+        #expect(all.contains("administrative-license B0 creditchina - false false false true"))
+        #expect(all.contains("administrative-penalty A-1 gsxt - false false true false"))  // refused; its row was invalid
+        #expect(all.contains("administrative-penalty Z9 gsxt 2026-11-21 false false false true"))  // Z9|x: the refused batch's second row, taken
+        #expect(all.contains("administrative-license 许2026-001 creditchina 2026-11-20 false false false true"))
+        #expect(!all.contains { $0.hasPrefix("administrative-penalty 许2026-001") })
+    }
+}
