@@ -1,8 +1,17 @@
 /// A decision's key in the ledger, `文号|名称` for penalties: its first part is the decision number,
 /// which may be shown; the rest may be a person's name, which may not.
 public enum DecisionKey {
-    /// The decision number alone.
+    /// The decision number alone: what comes before the first character that is `|`.
+    ///
+    /// The `|` is looked for among the bytes and taken only where it is a whole character (not
+    /// part of a cluster with a mark after it), as splitting the text by characters did; that split
+    /// broke the whole key into characters first, once per publication recorded.
     public static func number(_ key: String) -> String {
-        String(key.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        var bar = key.utf8.firstIndex(of: 0x7C)
+        while let found = bar {
+            if let character = found.samePosition(in: key), key[character] == "|" { return String(key[..<character]) }
+            bar = key.utf8[key.utf8.index(after: found)...].firstIndex(of: 0x7C)
+        }
+        return key
     }
 }

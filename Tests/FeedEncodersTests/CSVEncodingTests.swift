@@ -1,0 +1,42 @@
+import DisclosureCore
+import FeedEncoders
+import Foundation
+import Testing
+
+/// The CSV feed's bytes, cell by cell, against the rule written out plainly: RFC 4180 quoting
+/// (comma, quote, line break, a space at either end), a formula-like cell neutralized first.
+@Suite("CSV feed encoding")
+struct CSVEncodingTests {
+    static let feed = FeedSpec(
+        name: "t", title: "测试", schema: "administrative-penalty", include: [], exclude: [],
+        columns: ["代码", "说明"].map { FeedColumn(header: $0, field: $0) }, format: .csvUTF8BOM, fileName: "t.csv", batchLimit: 10)
+
+    /// The rule, one cell at a time, the slow and obvious way.
+    static func expected(_ cell: String) -> String {
+        let value = FormulaGuard.neutralize(cell)
+        let quoted = value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" })
+            || value.hasPrefix(" ") || value.hasSuffix(" ")
+        return quoted ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
+    }
+
+    static let cells = [
+        "", " ", "  a", "a ", "a,b", "他说\"不\"", "\"", "line\nbreak", "cr\rhere", "crlf\r\nhere", "=1+1", "=\"a,b\"", "-12.5", "+3", "+",
+        "-", "@SUM(A1)", "- 1", "=a ", "中文，全角逗号", "𠀀 surrogate-free astral", "tab\there", "'already",
+    ]
+
+    @Test("every cell encoded as the rule says, each line ending CRLF, the header first")
+    func cellsAsTheRuleSays() throws {
+        let rows = Self.cells.map { FeedPlan.Row(file: "t.csv", row: 2, key: "k", cells: ["k", $0]) }
+        let bytes = try FeedEncoder.encode(rows, feed: Self.feed)
+        #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
+        let expected = (["代码,说明"] + Self.cells.map { "k," + Self.expected($0) }).map { $0 + "\r\n" }.joined()
+        #expect(text == expected)
+    }
+
+    @Test("a withdrawal's table (no neutralizing) quotes the same way")
+    func tableQuotes() {
+        let bytes = FeedEncoder.csvTable([["a", " b", "c,d", "=x"], ["\"q\"", "e "]])
+        #expect(String(decoding: bytes, as: UTF8.self) == "a,\" b\",\"c,d\",=x\r\n\"\"\"q\"\"\",\"e \"\r\n")
+    }
+}
