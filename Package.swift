@@ -100,7 +100,13 @@ let package = Package(
         ),
 
         // Edge: the publication ledger on SQLite through GRDB; the only place SQL exists.
-        .target(name: "SQLiteLedger", dependencies: ["DisclosureCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "SQLiteLedger",
+            dependencies: [
+                "DisclosureCore", .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the bulk inserts' binding (BoundStatement); the library GRDB links.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         // Edge: the same ledger on a PostgreSQL server several machines share (the county's ledger).
         .target(
             name: "PostgreSQLLedger",

@@ -42,9 +42,11 @@ public enum FeedEncoder {
 
     static func csv(_ rows: [FeedPlan.Row], _ feed: FeedSpec) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(64 + rows.count * 32 * feed.columns.count)
         appendLine(&out, feed.columns.map(\.header), neutralizing: false)
-        for row in rows { appendLine(&out, row.cells, neutralizing: true) }
+        for (index, row) in rows.enumerated() {
+            appendLine(&out, row.cells, neutralizing: true)
+            if index == 0 { out.reserveCapacity(out.count * (rows.count + rows.count / 8 + 1)) }  // about the batch's size, once
+        }
         return out
     }
 

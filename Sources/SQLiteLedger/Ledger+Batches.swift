@@ -15,7 +15,8 @@ extension Ledger {
             // costs about a third more per row than a plain insert: most of the nightly run's rows.)
             let again = try Bool.fetchOne(db, sql: "SELECT 1 FROM batch WHERE id = ?", arguments: [batch.id]) ?? false
             try Self.upsertBatch(db, batch, operation: batch.operation, run: run)
-            let insert = try db.makeStatement(
+            let insert = try BoundStatement(
+                db,
                 sql: """
                     INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation,
                                              republish_on, batch_id, position, status, decision_date, due_on, subject_code,
@@ -33,13 +34,24 @@ extension Ledger {
                     .database("publication of \(DecisionKey.number(publication.key)) on \(batch.portal)/\(batch.feed) is already recorded")
                 }
                 do {
-                    try insert.execute(arguments: [
-                        batch.portal, batch.feed, batch.kind, publication.key, publication.contentSHA256,
-                        publication.previousSHA256, batch.operation.rawValue, batch.operation == .republish ? batch.createdOn : "",
-                        batch.id, offset + 1, publication.decisionDate,
-                        publication.dueOn, publication.subjectCode, publication.subjectName, publication.schemaVersion,
-                        publication.profileVersion, DecisionKey.number(publication.key),
-                    ])
+                    insert.bind(1, batch.portal)
+                    insert.bind(2, batch.feed)
+                    insert.bind(3, batch.kind)
+                    insert.bind(4, publication.key)
+                    insert.bind(5, publication.contentSHA256)
+                    insert.bind(6, publication.previousSHA256)
+                    insert.bind(7, batch.operation.rawValue)
+                    insert.bind(8, batch.operation == .republish ? batch.createdOn : "")
+                    insert.bind(9, batch.id)
+                    insert.bind(10, offset + 1)
+                    insert.bind(11, publication.decisionDate)
+                    insert.bind(12, publication.dueOn)
+                    insert.bind(13, publication.subjectCode)
+                    insert.bind(14, publication.subjectName)
+                    insert.bind(15, publication.schemaVersion)
+                    insert.bind(16, publication.profileVersion)
+                    insert.bind(17, DecisionKey.number(publication.key))
+                    try insert.run()
                 } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                     throw already
                 }

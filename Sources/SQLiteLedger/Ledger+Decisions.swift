@@ -11,7 +11,8 @@ extension Ledger: DecisionLedger {
         try write { db in
             // The first sighting decides 合规率 (valid at first submission); once any version was
             // valid, the decision can be published.
-            let decision = try db.makeStatement(
+            let decision = try BoundStatement(
+                db,
                 sql: """
                     INSERT INTO decision (kind, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid, file, row)
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)
@@ -22,7 +23,8 @@ extension Ledger: DecisionLedger {
                         valid = max(decision.valid, excluded.valid),
                         file = excluded.file, row = excluded.row
                     """)
-            let place = try db.makeStatement(
+            let place = try BoundStatement(
+                db,
                 sql: """
                     INSERT INTO decision_portal (kind, number, portal, due_on, exclusion) VALUES (?1, ?2, ?3, ?4, ?5)
                     ON CONFLICT (kind, number, portal) DO UPDATE SET
@@ -31,12 +33,24 @@ extension Ledger: DecisionLedger {
                     """)
             for (sighting, portals) in sightings {
                 let date = sighting.decisionDate  // YYYY-MM-DD when it parses (the engine normalizes it)
-                try decision.execute(arguments: [
-                    kind, sighting.number, date, pipeline, run, today, sighting.valid ? 1 : 0, sighting.file, sighting.row,
-                ])
+                decision.bind(1, kind)
+                decision.bind(2, sighting.number)
+                decision.bind(3, date)
+                decision.bind(4, pipeline)
+                decision.bind(5, run)
+                decision.bind(6, today)
+                decision.bind(7, sighting.valid)
+                decision.bind(8, sighting.file)
+                decision.bind(9, sighting.row)
+                try decision.run()
                 for portal in portals {
-                    let sets = portal.exclusion != nil
-                    try place.execute(arguments: [kind, sighting.number, portal.portal, portal.dueOn, portal.exclusion ?? nil, sets])
+                    place.bind(1, kind)
+                    place.bind(2, sighting.number)
+                    place.bind(3, portal.portal)
+                    place.bind(4, portal.dueOn)
+                    place.bind(5, portal.exclusion ?? nil)
+                    place.bind(6, portal.exclusion != nil)
+                    try place.run()
                 }
             }
         }

@@ -36,13 +36,15 @@ extension Ledger {
                         """,
                     arguments: [file.sha256, file.size, file.place, run, run])
             }
-            let insert = try db.makeStatement(
+            let insert = try BoundStatement(
+                db,
                 sql: """
                     INSERT OR IGNORE INTO record (kind, record_key, content_sha256, decision_date, source_sha256, source_row, first_run,
                                                   severity, severity_reason, regime, repair_from, expires_on, seq)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-            let portalPeriod = try db.makeStatement(
+            let portalPeriod = try BoundStatement(
+                db,
                 sql: """
                     INSERT OR REPLACE INTO portal_period (kind, record_key, portal, severity, severity_reason, regime, months, counted_from)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -53,16 +55,30 @@ extension Ledger {
             }
             for record in records {
                 sequence += 1
-                try insert.execute(arguments: [
-                    record.kind, record.key, record.contentSHA256, record.decisionDate, record.sourceSHA256, record.sourceRow, run,
-                    record.period?.severity, record.period?.severityReason, record.period?.regime, record.period?.repairFrom,
-                    record.period?.expiresOn, sequence,
-                ])
+                insert.bind(1, record.kind)
+                insert.bind(2, record.key)
+                insert.bind(3, record.contentSHA256)
+                insert.bind(4, record.decisionDate)
+                insert.bind(5, record.sourceSHA256)
+                insert.bind(6, record.sourceRow)
+                insert.bind(7, run)
+                insert.bind(8, record.period?.severity)
+                insert.bind(9, record.period?.severityReason)
+                insert.bind(10, record.period?.regime)
+                insert.bind(11, record.period?.repairFrom)
+                insert.bind(12, record.period?.expiresOn)
+                insert.bind(13, sequence)
+                try insert.run()
                 for period in record.portalPeriods {
-                    try portalPeriod.execute(arguments: [
-                        record.kind, record.key, period.portal, period.severity, period.severityReason, period.regime, period.months,
-                        period.countedFrom,
-                    ])
+                    portalPeriod.bind(1, record.kind)
+                    portalPeriod.bind(2, record.key)
+                    portalPeriod.bind(3, period.portal)
+                    portalPeriod.bind(4, period.severity)
+                    portalPeriod.bind(5, period.severityReason)
+                    portalPeriod.bind(6, period.regime)
+                    portalPeriod.bind(7, period.months)
+                    portalPeriod.bind(8, period.countedFrom)
+                    try portalPeriod.run()
                 }
             }
         }
