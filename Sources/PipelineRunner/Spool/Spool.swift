@@ -247,9 +247,8 @@ enum SpoolSorter {
     /// by 2.5 MB (200,000 records); 8 MiB holds about twice the rows of the old budget, in the
     /// memory it took.
     static let defaultBudget: Int64 = 8 << 20
-    /// The bytes each run's reader holds during the merge: 16 KiB, so that a single pass merges
-    /// every run of a million records (about 85 runs of 8 MiB: 1.4 MB of reads).
-    static let mergeChunk = 16 << 10
+    /// The bytes each run's reader holds during the merge.
+    static let mergeChunk = 64 << 10
 
     /// What an undecoded entry costs in memory: its bytes, the array's header and the entry itself.
     static func inMemoryCost(_ entry: RawEntry) -> Int64 {
@@ -258,7 +257,7 @@ enum SpoolSorter {
 
     static func sorted<Element>(
         _ spool: Spool, keyField: Int, decode: @escaping ([String?]) -> Element, by less: @escaping (Element, Element) -> Bool,
-        memoryBudget: Int64 = defaultBudget, fanIn: Int = fanIn
+        memoryBudget: Int64 = defaultBudget
     ) throws -> AnyIterator<Element> {
         let precedes: (RawEntry, RawEntry) -> Bool = { a, b in
             let order = a.compareKey(b)
@@ -290,8 +289,9 @@ enum SpoolSorter {
         if !chunk.isEmpty { try spill() }
         chunk = []
         // Merge at most `fanIn` runs at a time: with more, groups of them are merged into longer
-        // runs first (a further pass over the data), so the merge's memory — a 16 KiB read and a
-        // head per run — stays bounded whatever the input's size.
+        // runs first (a further pass over the data), so the merge's memory — a 64 KiB read and a
+        // head per run — and its choice of the smallest head stay the same whatever the input's
+        // size.
         while runs.count > fanIn {
             var merged: [Spool] = []
             for start in stride(from: 0, to: runs.count, by: fanIn) {
@@ -308,79 +308,28 @@ enum SpoolSorter {
         return AnyIterator { entries.next().map { decode(Spool.fields($0)) } }
     }
 
-    /// The most runs merged at once (4 MiB of reads). It was 16, with the smallest head found by
-    /// looking at each: 200,000 records make 17 runs of the legal-person feed, so every row was
-    /// read and written once more in a pass that merged 16 of them; a heap finds the smallest of
-    /// 256 heads in eight comparisons.
-    static let fanIn = 256
+    /// The most runs merged at once.
+    static let fanIn = 16
 
-    /// The runs' entries in order: the smallest head of all runs each time (a binary heap of the
-    /// runs by their heads; of equal entries, the earlier run's first, as the runs were cut in
-    /// order); each run read 16 KiB at a time. The runs' files live as long as the merge.
+    /// The runs' entries in order: the smallest head of all runs, each time; each run read 64 KiB
+    /// at a time. The runs' files live as long as the merge.
     private static func merge(
         _ runs: [Spool], keyField: Int, by less: @escaping (RawEntry, RawEntry) -> Bool
     ) throws -> AnyIterator<RawEntry> {
         var readers = try runs.map { try $0.entries(chunk: mergeChunk) }
         var heads: [RawEntry?] = readers.indices.map { readers[$0].nextRaw(keyField: keyField) }
-        func before(_ a: Int, _ b: Int) -> Bool {
-            let (x, y) = (heads[a]!, heads[b]!)
-            if less(x, y) { return true }
-            return a < b && !less(y, x)
-        }
-        var heap = MinHeap(heads.indices.filter { heads[$0] != nil }, by: before)
         return AnyIterator {
             _ = runs
-            guard let best = heap.top, let entry = heads[best] else { return nil }
+            var best: Int?
+            for index in heads.indices {
+                guard let head = heads[index] else { continue }
+                if let current = best, let bestHead = heads[current], !less(head, bestHead) { continue }
+                best = index
+            }
+            guard let best, let entry = heads[best] else { return nil }
             heads[best] = readers[best].nextRaw(keyField: keyField)
-            if heads[best] == nil { heap.removeTop(by: before) } else { heap.topChanged(by: before) }
             return entry
         }
-    }
-}
-
-/// A binary min-heap of small integers (run numbers) ordered by a comparison given on each change,
-/// as the heads it compares change between calls.
-struct MinHeap {
-    private var items: [Int]
-
-    init(_ items: [Int], by before: (Int, Int) -> Bool) {
-        self.items = []
-        for item in items { insert(item, by: before) }
-    }
-
-    var top: Int? { items.first }
-    var count: Int { items.count }
-
-    mutating func insert(_ item: Int, by before: (Int, Int) -> Bool) {
-        items.append(item)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard before(items[child], items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    /// The top's key has grown: it sinks to its place.
-    mutating func topChanged(by before: (Int, Int) -> Bool) {
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            guard left < items.count else { return }
-            let right = left + 1
-            let child = right < items.count && before(items[right], items[left]) ? right : left
-            guard before(items[child], items[parent]) else { return }
-            items.swapAt(child, parent)
-            parent = child
-        }
-    }
-
-    mutating func removeTop(by before: (Int, Int) -> Bool) {
-        guard !items.isEmpty else { return }
-        items.swapAt(0, items.count - 1)
-        items.removeLast()
-        topChanged(by: before)
     }
 }
 
