@@ -12,47 +12,29 @@ struct BoundStatement {
     private let statement: Statement
     private let handle: OpaquePointer
     private let connection: OpaquePointer?
-
-    /// SQLite copies the bytes while binding (its `SQLITE_TRANSIENT`).
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    private let parameters: Int32
 
     init(_ db: Database, sql: String) throws {
         statement = try db.makeStatement(sql: sql)
         handle = statement.sqliteStatement
         connection = db.sqliteConnection
+        parameters = sqlite3_bind_parameter_count(handle)
     }
 
-    func bind(_ index: Int32, _ text: String?) {
-        guard var text else {
-            sqlite3_bind_null(handle, index)
-            return
+    /// Binds `values` to the parameters 1, 2, … in order and runs the statement.
+    func run<each Value: SQLiteBindable>(_ values: repeat each Value) throws {
+        var index: Int32 = 0
+        for value in repeat each values {
+            index += 1
+            value.bind(to: handle, at: index)
         }
-        text.withUTF8 { bytes in
-            // An empty text still needs a pointer: a nil one would bind NULL.
-            _ = bytes.isEmpty
-                ? sqlite3_bind_text(handle, index, "", 0, Self.transient)
-                : bytes.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
-        }
-    }
-
-    func bind(_ index: Int32, _ value: Int?) {
-        guard let value else {
-            sqlite3_bind_null(handle, index)
-            return
-        }
-        sqlite3_bind_int64(handle, index, Int64(value))
-    }
-
-    func bind(_ index: Int32, _ value: Int64) {
-        sqlite3_bind_int64(handle, index, value)
-    }
-
-    func bind(_ index: Int32, _ value: Bool) {
-        sqlite3_bind_int64(handle, index, value ? 1 : 0)
+        // A value for every parameter, every time: one left out would keep the last row's.
+        precondition(index == parameters, "\(index) values for \(parameters) parameters: \(statement.sql)")
+        try step()
     }
 
     /// Runs the statement with the values bound since the last run, and resets it for the next row.
-    func run() throws {
+    private func step() throws {
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE else {
             let extended = sqlite3_extended_errcode(connection)
@@ -61,5 +43,43 @@ struct BoundStatement {
             throw DatabaseError(resultCode: ResultCode(rawValue: extended), message: message, sql: statement.sql)
         }
         sqlite3_reset(handle)
+    }
+}
+
+/// A value `BoundStatement` binds: text, an integer, a boolean (0 or 1), or nil (NULL).
+protocol SQLiteBindable {
+    func bind(to statement: OpaquePointer, at index: Int32)
+}
+
+/// SQLite copies the bytes while binding (its `SQLITE_TRANSIENT`).
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+extension String: SQLiteBindable {
+    func bind(to statement: OpaquePointer, at index: Int32) {
+        var text = self
+        text.withUTF8 { bytes in
+            // An empty text still needs a pointer: a nil one would bind NULL.
+            _ = bytes.isEmpty
+                ? sqlite3_bind_text(statement, index, "", 0, transient)
+                : bytes.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient) }
+        }
+    }
+}
+
+extension Int: SQLiteBindable {
+    func bind(to statement: OpaquePointer, at index: Int32) { sqlite3_bind_int64(statement, index, Int64(self)) }
+}
+
+extension Int64: SQLiteBindable {
+    func bind(to statement: OpaquePointer, at index: Int32) { sqlite3_bind_int64(statement, index, self) }
+}
+
+extension Bool: SQLiteBindable {
+    func bind(to statement: OpaquePointer, at index: Int32) { sqlite3_bind_int64(statement, index, self ? 1 : 0) }
+}
+
+extension Optional: SQLiteBindable where Wrapped: SQLiteBindable {
+    func bind(to statement: OpaquePointer, at index: Int32) {
+        if let value = self { value.bind(to: statement, at: index) } else { sqlite3_bind_null(statement, index) }
     }
 }

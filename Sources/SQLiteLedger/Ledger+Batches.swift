@@ -34,24 +34,11 @@ extension Ledger {
                     .database("publication of \(DecisionKey.number(publication.key)) on \(batch.portal)/\(batch.feed) is already recorded")
                 }
                 do {
-                    insert.bind(1, batch.portal)
-                    insert.bind(2, batch.feed)
-                    insert.bind(3, batch.kind)
-                    insert.bind(4, publication.key)
-                    insert.bind(5, publication.contentSHA256)
-                    insert.bind(6, publication.previousSHA256)
-                    insert.bind(7, batch.operation.rawValue)
-                    insert.bind(8, batch.operation == .republish ? batch.createdOn : "")
-                    insert.bind(9, batch.id)
-                    insert.bind(10, offset + 1)
-                    insert.bind(11, publication.decisionDate)
-                    insert.bind(12, publication.dueOn)
-                    insert.bind(13, publication.subjectCode)
-                    insert.bind(14, publication.subjectName)
-                    insert.bind(15, publication.schemaVersion)
-                    insert.bind(16, publication.profileVersion)
-                    insert.bind(17, DecisionKey.number(publication.key))
-                    try insert.run()
+                    try insert.run(
+                        batch.portal, batch.feed, batch.kind, publication.key, publication.contentSHA256, publication.previousSHA256,
+                        batch.operation.rawValue, batch.operation == .republish ? batch.createdOn : "", batch.id, offset + 1,
+                        publication.decisionDate, publication.dueOn, publication.subjectCode, publication.subjectName,
+                        publication.schemaVersion, publication.profileVersion, DecisionKey.number(publication.key))
                 } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                     throw already
                 }

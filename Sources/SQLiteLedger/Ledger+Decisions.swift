@@ -33,24 +33,9 @@ extension Ledger: DecisionLedger {
                     """)
             for (sighting, portals) in sightings {
                 let date = sighting.decisionDate  // YYYY-MM-DD when it parses (the engine normalizes it)
-                decision.bind(1, kind)
-                decision.bind(2, sighting.number)
-                decision.bind(3, date)
-                decision.bind(4, pipeline)
-                decision.bind(5, run)
-                decision.bind(6, today)
-                decision.bind(7, sighting.valid)
-                decision.bind(8, sighting.file)
-                decision.bind(9, sighting.row)
-                try decision.run()
+                try decision.run(kind, sighting.number, date, pipeline, run, today, sighting.valid, sighting.file, sighting.row)
                 for portal in portals {
-                    place.bind(1, kind)
-                    place.bind(2, sighting.number)
-                    place.bind(3, portal.portal)
-                    place.bind(4, portal.dueOn)
-                    place.bind(5, portal.exclusion ?? nil)
-                    place.bind(6, portal.exclusion != nil)
-                    try place.run()
+                    try place.run(kind, sighting.number, portal.portal, portal.dueOn, portal.exclusion ?? nil, portal.exclusion != nil)
                 }
             }
         }

@@ -55,30 +55,14 @@ extension Ledger {
             }
             for record in records {
                 sequence += 1
-                insert.bind(1, record.kind)
-                insert.bind(2, record.key)
-                insert.bind(3, record.contentSHA256)
-                insert.bind(4, record.decisionDate)
-                insert.bind(5, record.sourceSHA256)
-                insert.bind(6, record.sourceRow)
-                insert.bind(7, run)
-                insert.bind(8, record.period?.severity)
-                insert.bind(9, record.period?.severityReason)
-                insert.bind(10, record.period?.regime)
-                insert.bind(11, record.period?.repairFrom)
-                insert.bind(12, record.period?.expiresOn)
-                insert.bind(13, sequence)
-                try insert.run()
+                try insert.run(
+                    record.kind, record.key, record.contentSHA256, record.decisionDate, record.sourceSHA256, record.sourceRow, run,
+                    record.period?.severity, record.period?.severityReason, record.period?.regime, record.period?.repairFrom,
+                    record.period?.expiresOn, sequence)
                 for period in record.portalPeriods {
-                    portalPeriod.bind(1, record.kind)
-                    portalPeriod.bind(2, record.key)
-                    portalPeriod.bind(3, period.portal)
-                    portalPeriod.bind(4, period.severity)
-                    portalPeriod.bind(5, period.severityReason)
-                    portalPeriod.bind(6, period.regime)
-                    portalPeriod.bind(7, period.months)
-                    portalPeriod.bind(8, period.countedFrom)
-                    try portalPeriod.run()
+                    try portalPeriod.run(
+                        record.kind, record.key, period.portal, period.severity, period.severityReason, period.regime, period.months,
+                        period.countedFrom)
                 }
             }
         }

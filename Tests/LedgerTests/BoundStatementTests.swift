@@ -13,14 +13,7 @@ struct BoundStatementTests {
             let rows: [(Int64, String?, String, Int?, Bool)] = [
                 (1, "罚1|某公司", "", Int.max, true), (2, nil, "x\u{0}y", nil, false), (3, "", "𠀀", -7, true),
             ]
-            for (id, a, b, c, d) in rows {
-                insert.bind(1, id)
-                insert.bind(2, a)
-                insert.bind(3, b)
-                insert.bind(4, c)
-                insert.bind(5, d)
-                try insert.run()
-            }
+            for (id, a, b, c, d) in rows { try insert.run(id, a, b, c, d) }
             let read = try Row.fetchAll(db, sql: "SELECT a, b, c, d, typeof(a), typeof(b), length(CAST(b AS BLOB)) FROM t ORDER BY id")
             #expect(read.map { $0[0] as String? } == ["罚1|某公司", nil, ""])
             // (GRDB reads text up to a NUL; its length in bytes shows the whole value was bound.)
@@ -31,23 +24,13 @@ struct BoundStatementTests {
             #expect(read.map { $0[4] as String } == ["text", "null", "text"])
             #expect(read.map { $0[5] as String } == ["text", "text", "text"])
 
-            insert.bind(1, Int64(4))
-            insert.bind(2, "罚1|某公司")
-            insert.bind(3, "again")
-            insert.bind(4, nil as Int?)
-            insert.bind(5, false)
             #expect {
-                try insert.run()
+                try insert.run(Int64(4), "罚1|某公司", "again", nil as Int?, false)
             } throws: { error in
                 (error as? DatabaseError)?.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
             }
             // After a failure the statement is reset and runs again.
-            insert.bind(1, Int64(5))
-            insert.bind(2, "罚2")
-            insert.bind(3, "b")
-            insert.bind(4, 1)
-            insert.bind(5, true)
-            try insert.run()
+            try insert.run(Int64(5), "罚2", "b", 1, true)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM t") == 4)
         }
     }
