@@ -4,11 +4,12 @@ import WorkingDayCalendar
 
 @Suite("DeadlineTally")
 struct DeadlineTallyTests {
-    static func date(_ text: String) -> CalendarDate { try! CalendarDate.parse(text) }
+    static func date(_ text: String) throws -> CalendarDate { try CalendarDate.parse(text) }
 
     /// 2026 with no holidays: weekends only.
-    static let calendar = try! WorkingDayCalendar(
-        coverage: date("2026-01-01")...date("2026-12-31"), daysOff: [:], makeUpWorkingDays: [:])
+    static func calendar() throws -> WorkingDayCalendar {
+        try WorkingDayCalendar(coverage: date("2026-01-01")...date("2026-12-31"), daysOff: [:], makeUpWorkingDays: [:])
+    }
 
     static func row(
         _ number: String, decided: String? = "2026-11-02", due: String? = "2026-11-11", published: String? = nil, exclusion: String? = nil
@@ -34,10 +35,11 @@ struct DeadlineTallyTests {
     @Test("each state is counted under itself, by the subscript and in the counts alike")
     func eachStateCountedOnce() throws {
         #expect(Set(Self.rows.map(\.1)) == Set(DeadlineState.allCases))
+        let calendar = try Self.calendar()
         for (row, state, today) in Self.rows {
-            #expect(DeadlineState.of(row, today: Self.date(today), calendar: Self.calendar).0 == state)
+            #expect(DeadlineState.of(row, today: try Self.date(today), calendar: calendar).0 == state)
             var tally = DeadlineTally()
-            tally.add(row, today: Self.date(today), calendar: Self.calendar)
+            tally.add(row, today: try Self.date(today), calendar: calendar)
             for other in DeadlineState.allCases {
                 #expect(tally[other] == (other == state ? 1 : 0), "\(state) counted as \(other)")
                 #expect(tally.counts[other] == (other == state ? 1 : 0))
@@ -46,9 +48,10 @@ struct DeadlineTallyTests {
     }
 
     @Test("the three figures from the counts")
-    func figures() {
+    func figures() throws {
+        let (calendar, today) = (try Self.calendar(), try Self.date("2026-11-30"))
         var tally = DeadlineTally()
-        for (row, _, _) in Self.rows { tally.add(row, today: Self.date("2026-11-30"), calendar: Self.calendar) }
+        for (row, _, _) in Self.rows { tally.add(row, today: today, calendar: calendar) }
         // On 2026-11-30, A7 (decided 2026-12-28, no due date) is not yet due.
         #expect(tally.timeliness == Fraction(1, of: 3))  // A1 on time; A2 late; A3 overdue
         #expect(tally.decisions == 8)
