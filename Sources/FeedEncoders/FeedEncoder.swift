@@ -43,9 +43,10 @@ public enum FeedEncoder {
     static func csv(_ rows: [FeedPlan.Row], _ feed: FeedSpec) -> [UInt8] {
         var out: [UInt8] = []
         appendLine(&out, feed.columns.map(\.header), neutralizing: false)
+        let header = out.count
         for (index, row) in rows.enumerated() {
             appendLine(&out, row.cells, neutralizing: true)
-            if index == 0 { out.reserveCapacity(out.count * (rows.count + rows.count / 8 + 1)) }  // about the batch's size, once
+            if index == 0 { out.reserveCapacity(header + (out.count - header) * (rows.count + rows.count / 8)) }  // about the batch's size, once
         }
         return out
     }
