@@ -46,9 +46,13 @@ public enum FileValidator {
     /// Validates the files, handing each valid record to `records` as it is found (a batch at a
     /// time, in file order); a file that fails after some of its records were handed over is
     /// reported to the sink as failed, and the sink drops them.
+    ///
+    /// - Parameter refuse: why a file is not to be read at all (the run could not take its
+    ///   fingerprint, so its records could not be tied to it in the ledger): it fails as a file
+    ///   that cannot be read does, with the reason, and its decisions are still salvaged.
     public static func validate(
         files: [String], schema: PublicationSchema, today: CalendarDate, options: InputOptions, writer: ReportWriter,
-        records: (any RecordSink)?
+        records: (any RecordSink)?, refuse: (String) -> Issue? = { _ in nil }
     ) throws -> ValidationReport {
         var session: ValidationSession
         do {
@@ -62,10 +66,14 @@ public enum FileValidator {
             let format = InputOptions.Format.of(file, declared: options.format)
             session.beginFile(file, byLine: format == .xml)
             let sink = IssueSink(writer: writer, records: records, file: file)
-            switch format {
-            case .xml: readXML(file, into: &session, workers: workers, schema: schema, options: options, sink: sink)
-            case .xlsx: readWorkbook(file, into: &session, workers: workers, options: options, sink: sink)
-            case .csv: read(file, into: &session, workers: workers, encoding: options.encoding, sink: sink)
+            if let refused = refuse(file) {
+                session.failFile(refused)
+            } else {
+                switch format {
+                case .xml: readXML(file, into: &session, workers: workers, schema: schema, options: options, sink: sink)
+                case .xlsx: readWorkbook(file, into: &session, workers: workers, options: options, sink: sink)
+                case .csv: read(file, into: &session, workers: workers, encoding: options.encoding, sink: sink)
+                }
             }
             if let error = sink.error { throw error }
             try records?.accept(session.drainRecords())

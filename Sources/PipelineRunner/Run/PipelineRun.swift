@@ -105,7 +105,8 @@ public struct PipelineRun {
                 xsd: source.xsd.map(context.resolve), schema: context.schema, format: source.format, sheet: source.sheet,
                 transcript: transcript)
             let report = try FileValidator.validate(
-                files: files, schema: context.schema, today: today, options: options, writer: writer, records: intake)
+                files: files, schema: context.schema, today: today, options: options, writer: writer, records: intake,
+                refuse: { listing.unfingerprinted($0) })
             try writer.finish(report)
             summary.invalidRecordsAndFailedFiles += report.invalid + report.failedFiles
             stages.lap("validate")

@@ -3,7 +3,7 @@ public import Foundation
 public import PipelineConfig
 
 /// A pipeline's source files: what matches each source's folder and pattern, and each file's
-/// fingerprint (its SHA-256 and size, read in 1 MiB chunks), by which the ledger knows a file it
+/// fingerprint (its SHA-256 and size, read through one 128 KiB buffer), by which the ledger knows a file it
 /// has settled.
 public enum SourceFiles {
     /// The fingerprint of each readable file (path → fingerprint).
@@ -23,6 +23,18 @@ public enum SourceFiles {
         public var sources: [(source: Pipeline.Source, files: [String])] = []
         public var fingerprints: [String: SourceFingerprint] = [:]
         public var settled: [String] = []
+
+        /// Why a regular file's records cannot be taken: the run could not read it through to take
+        /// its fingerprint (its record versions would have no file to belong to). Nil for a file
+        /// with a fingerprint, and for one that is missing or not a regular file, which reading
+        /// it fails with its own reason.
+        func unfingerprinted(_ file: String) -> Issue? {
+            var status = stat()
+            guard fingerprints[file] == nil, stat(file, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+            return Issue(
+                "file-unreadable", zh: "读不完这个文件（读取出错或没有读权限），无法记下它的指纹；本次不处理，下次运行再读",
+                en: "the file could not be read through to take its fingerprint; it is left for the next run")
+        }
 
         /// Adds files read as if they were in the inbox, each to the first source whose pattern has
         /// its suffix (`inbox/*.csv` takes `x.csv`); a file no source takes is left out.
