@@ -48,6 +48,8 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     struct Source {
         var firstRun: Int64
         var settledRun: Int64?
+        /// The fingerprint it was settled with (its `stat` vouches for its bytes).
+        var settledAs: SourceFingerprint?
         var counts: IntakeCounts?
         var problems: [StoredProblem] = []
     }
@@ -126,7 +128,18 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     }
 
     public func settle(_ files: [SourceFingerprint], run: Int64) throws(LedgerError) {
-        try write { s in for file in files { s.sources[Self.id(file)]?.settledRun = run } }
+        try write { s in
+            for file in files where s.sources[Self.id(file)] != nil {
+                s.sources[Self.id(file)]?.settledRun = run
+                s.sources[Self.id(file)]?.settledAs = file
+            }
+        }
+    }
+
+    public func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint? {
+        try read { s in
+            s.sources.values.first { $0.settledRun != nil && $0.settledAs?.place == place && $0.settledAs?.stat == stat }?.settledAs
+        }
     }
 
     public func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool {

@@ -79,8 +79,8 @@ extension PostgresLedger: RunLedger, IntakeLedger {
         try write { link in
             for file in files {
                 try link.execute(
-                    "UPDATE source_file SET settled_run = $1 WHERE sha256 = $2 AND place = $3",
-                    [.int(Int(run)), .text(file.sha256), .text(file.place)])
+                    "UPDATE source_file SET settled_run = $1, stat = $4 WHERE sha256 = $2 AND place = $3",
+                    [.int(Int(run)), .text(file.sha256), .text(file.place), .text(file.stat)])
             }
         }
     }
@@ -110,6 +110,15 @@ extension PostgresLedger: RunLedger, IntakeLedger {
             try link.one(
                 "SELECT settled_run IS NOT NULL FROM source_file WHERE sha256 = $1 AND place = $2", [.text(file.sha256), .text(file.place)]
             )?.bool(0) ?? false
+        }
+    }
+
+    public func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint? {
+        try ask { link in
+            try link.one(
+                "SELECT sha256, size FROM source_file WHERE place = $1 AND stat = $2 AND settled_run IS NOT NULL LIMIT 1",
+                [.text(place), .text(stat)]
+            ).map { SourceFingerprint(sha256: $0.string(0), size: Int64($0.int(1) ?? 0), place: place, stat: stat) }
         }
     }
 

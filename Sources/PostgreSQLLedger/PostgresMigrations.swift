@@ -14,6 +14,19 @@ enum PostgresMigrations {
         // (Its other part, the record versions in key order, is SQLite's own: here `record` has
         // always been a heap and its key's index, with `id` for the order.)
         ("2026-12-04 pg2 one index fewer", "DROP INDEX publication_by_key"),
+        // SQLite's v10: the covering decision index, publications per batch and status, the
+        // rejected ones, and the
+        // settled file's identity and times (`source_file.stat`).
+        (
+            "2026-12-04 pg3 quicker re-run",
+            """
+            DROP INDEX publication_by_decision;
+            CREATE INDEX publication_by_decision ON publication(kind, portal, decision_number, status, published_on);
+            CREATE INDEX publication_by_batch_status ON publication(batch_id, status);
+            CREATE INDEX publication_rejected ON publication(batch_id) WHERE status = 'rejected';
+            ALTER TABLE source_file ADD COLUMN stat text COLLATE "C"
+            """
+        ),
     ]
 
     /// Serializes migrations across machines (any constant the ledger's other locks do not use).

@@ -1,5 +1,7 @@
 public import DisclosureCore
 internal import GRDB
+import Foundation
+import Synchronization
 
 // The register of decisions: every decision that arrived, by kind and number, and its place on
 // each portal; its publication there is read from the publications of its records (keys
@@ -74,33 +76,48 @@ extension Ledger: DecisionLedger {
             // SQLite's time for 200,000 decisions against 0.6 s for the two streams; a correlated
             // subquery per row was slower still. Both streams are in SQLite's BINARY order, which
             // is the order of the numbers' UTF-8 bytes, and are compared so.
-            let register = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT d.kind, d.number, dp.portal, d.pipeline, d.decision_date, dp.due_on,
-                        d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on
-                    FROM decision d JOIN decision_portal dp USING (kind, number)
-                    WHERE 1 \(Self.scopeCondition(scope, alias: "dp", decision: "d"))
-                    ORDER BY dp.kind, dp.number, dp.portal
-                    """,
-                arguments: Self.scopeArguments(scope))
+            //
+            // The register is read on a second connection and thread while this one sums the
+            // publications and hands each row on (0.4 s and 0.6 s of a 200,000-decision re-run's
+            // reckoning, one after the other before). It sees the same ledger: this connection's
+            // read transaction holds SQLite's shared lock from its first read, so no writer can
+            // commit until both are done; if a writer is already waiting to commit (the other
+            // connection would have to wait for it, and it for this one), or the ledger is not in
+            // rollback-journal mode (in WAL mode readers do not hold writers off), the register is
+            // read here.
+            let sql = """
+                SELECT d.kind, d.number, dp.portal, d.pipeline, d.decision_date, dp.due_on,
+                    d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on
+                FROM decision d JOIN decision_portal dp USING (kind, number)
+                WHERE 1 \(Self.scopeCondition(scope, alias: "dp", decision: "d"))
+                ORDER BY dp.kind, dp.number, dp.portal
+                """
+            let arguments = Self.scopeArguments(scope)
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")  // the shared lock, held to the end
+            var rows: any RegisterRows
+            if let reader = try RegisterReader(path: path, sql: sql, arguments: arguments, alongside: db) {
+                rows = reader
+            } else {
+                rows = try InlineRegisterRows(try Row.fetchCursor(db, sql: sql, arguments: arguments))
+            }
+            defer { rows.stop() }
             var streams: [PublicationSums] = []  // one per kind and portal: a handful, looked for in turn
-            while let row = try register.next() {
-                let kind: String = row[0], number: String = row[1], portal: String = row[2]
+            while let row = try rows.next() {
                 let stream: Int
-                if let index = streams.firstIndex(where: { $0.kind == kind && $0.portal == portal }) {
+                if let index = streams.firstIndex(where: { $0.kind == row.kind && $0.portal == row.portal }) {
                     stream = index
                 } else {
-                    streams.append(try PublicationSums(db, kind: kind, portal: portal, number: scope.number))
+                    streams.append(try PublicationSums(db, kind: row.kind, portal: row.portal, number: scope.number))
                     stream = streams.count - 1
                 }
-                let summed = try streams[stream].sums(of: number)
+                let summed = try streams[stream].sums(of: row.number)
                 var deadline = DecisionDeadline(
-                    kind: kind, number: number, portal: portal, pipeline: row[3], decisionDate: row[4], dueOn: row[5],
-                    publishedOn: summed?.firstPublished, staged: summed?.pending ?? false, withdrawn: summed?.withdrawn ?? false,
-                    valid: row[6], validAtFirst: row[7], exclusion: row[8], receivedOn: row[9])
-                deadline.revokedOn = row[10]
-                deadline.withdrawDueOn = row[11]
+                    kind: row.kind, number: row.number, portal: row.portal, pipeline: row.pipeline, decisionDate: row.decisionDate,
+                    dueOn: row.dueOn, publishedOn: summed?.firstPublished, staged: summed?.pending ?? false,
+                    withdrawn: summed?.withdrawn ?? false, valid: row.valid, validAtFirst: row.validAtFirst, exclusion: row.exclusion,
+                    receivedOn: row.receivedOn)
+                deadline.revokedOn = row.revokedOn
+                deadline.withdrawDueOn = row.withdrawDueOn
                 deadline.rejected = summed?.rejected ?? false
                 try body(deadline)
             }
@@ -193,11 +210,180 @@ private struct PublicationSums {
                 head = Sums(number: row[0], firstPublished: row[1], pending: row[2], withdrawn: row[3], rejected: row[4])
             }
             let current = head!
-            if current.number.utf8.lexicographicallyPrecedes(number.utf8) {
+            let order = binaryOrder(current.number, number)
+            if order < 0 {
                 head = nil  // a decision not in the register's scope
                 continue
             }
-            return current.number.utf8.elementsEqual(number.utf8) ? current : nil
+            return order == 0 ? current : nil
         }
+    }
+}
+
+/// The order of two texts' UTF-8 bytes (SQLite's BINARY collation): negative, zero or positive.
+/// By `memcmp`: through `String.UTF8View` it took 0.08 s of a re-run for 200,000 decisions.
+func binaryOrder(_ left: String, _ right: String) -> Int {
+    var left = left, right = right
+    return left.withUTF8 { a in
+        right.withUTF8 { b in
+            let common = min(a.count, b.count)
+            let order = common == 0 ? 0 : Int(memcmp(a.baseAddress!, b.baseAddress!, common))
+            return order != 0 ? order : a.count - b.count
+        }
+    }
+}
+
+/// One row of the register as `forEachDecision` reads it (its publications' sums apart).
+struct RegisterRow: Sendable {
+    let kind: String
+    let number: String
+    let portal: String
+    let pipeline: String?
+    let decisionDate: String?
+    let dueOn: String?
+    let valid: Bool
+    let validAtFirst: Bool
+    let exclusion: String?
+    let receivedOn: String
+    let revokedOn: String?
+    let withdrawDueOn: String?
+
+    init(_ row: Row) {
+        kind = row[0]
+        number = row[1]
+        portal = row[2]
+        pipeline = row[3]
+        decisionDate = row[4]
+        dueOn = row[5]
+        valid = row[6]
+        validAtFirst = row[7]
+        exclusion = row[8]
+        receivedOn = row[9]
+        revokedOn = row[10]
+        withdrawDueOn = row[11]
+    }
+}
+
+/// The register's rows in order, wherever they are read.
+protocol RegisterRows {
+    mutating func next() throws -> RegisterRow?
+    /// Stops reading (the caller is done, or failed).
+    func stop()
+}
+
+/// Read on the caller's connection, as it goes.
+struct InlineRegisterRows: RegisterRows {
+    let cursor: RowCursor
+    init(_ cursor: RowCursor) throws { self.cursor = cursor }
+    mutating func next() throws -> RegisterRow? { try cursor.next().map(RegisterRow.init) }
+    func stop() {}
+}
+
+/// Read on a connection of its own, on a thread of its own, a chunk at a time through a short
+/// queue (at most `depth` chunks wait: memory does not grow with the register).
+final class RegisterReader: RegisterRows, @unchecked Sendable {
+    // Guarded by `condition`.
+    private var chunks: [[RegisterRow]] = []
+    private var finished = false
+    private var failure: String?
+    private var stopped = false
+    private let condition = NSCondition()
+    private var current: [RegisterRow] = []
+    private var position = 0
+    static let chunk = 2048
+    static let depth = 4
+
+    /// Nil when the register cannot be read alongside `db` (see `forEachDecision`): the ledger's
+    /// journal is not a rollback journal, or the second connection could not take its shared lock
+    /// at once.
+    init?(path: String, sql: String, arguments: StatementArguments, alongside db: Database) throws {
+        let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode")?.lowercased() ?? ""
+        guard ["delete", "truncate", "persist"].contains(mode) else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .immediateError
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            return nil
+        }
+        // The second connection's shared lock, taken here or not at all; then the reading goes on.
+        let started = DispatchSemaphore(value: 0)
+        let began = Mutex(false)
+        Thread.detachNewThread { [self] in
+            do {
+                try queue.read { db in
+                    let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                    _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
+                    began.withLock { $0 = true }
+                    started.signal()
+                    var chunk: [RegisterRow] = []
+                    chunk.reserveCapacity(Self.chunk)
+                    while let row = try cursor.next() {
+                        chunk.append(RegisterRow(row))
+                        if chunk.count == Self.chunk {
+                            guard hand(chunk) else { return }
+                            chunk.removeAll(keepingCapacity: true)
+                        }
+                    }
+                    if !chunk.isEmpty { _ = hand(chunk) }
+                }
+                end(failure: nil)
+            } catch {
+                end(failure: Ledger.describe(error))
+            }
+            if !began.withLock({ $0 }) { started.signal() }
+        }
+        started.wait()
+        guard began.withLock({ $0 }) else {
+            stop()
+            return nil
+        }
+    }
+
+    /// Waits for room, then queues a chunk; false when the reader was stopped.
+    private func hand(_ chunk: [RegisterRow]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.count >= Self.depth && !stopped { condition.wait() }
+        if stopped { return false }
+        chunks.append(chunk)
+        condition.broadcast()
+        return true
+    }
+
+    private func end(failure: String?) {
+        condition.lock()
+        finished = true
+        self.failure = failure
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func next() throws -> RegisterRow? {
+        if position == current.count {
+            condition.lock()
+            while chunks.isEmpty && !finished { condition.wait() }
+            if chunks.isEmpty {
+                let failure = self.failure
+                condition.unlock()
+                if let failure { throw LedgerError.database(failure) }
+                return nil
+            }
+            current = chunks.removeFirst()
+            position = 0
+            condition.broadcast()
+            condition.unlock()
+        }
+        defer { position += 1 }
+        return current[position]
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
     }
 }

@@ -73,7 +73,8 @@ extension Ledger {
         try write { db in
             for file in files {
                 try db.execute(
-                    sql: "UPDATE source_file SET settled_run = ? WHERE sha256 = ? AND place = ?", arguments: [run, file.sha256, file.place])
+                    sql: "UPDATE source_file SET settled_run = ?, stat = ? WHERE sha256 = ? AND place = ?",
+                    arguments: [run, file.stat, file.sha256, file.place])
             }
         }
     }
@@ -107,6 +108,15 @@ extension Ledger {
             try Bool.fetchOne(
                 db, sql: "SELECT settled_run IS NOT NULL FROM source_file WHERE sha256 = ? AND place = ?",
                 arguments: [file.sha256, file.place]) ?? false
+        }
+    }
+
+    public func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT sha256, size FROM source_file WHERE place = ? AND stat = ? AND settled_run IS NOT NULL LIMIT 1",
+                arguments: [place, stat]
+            ).map { SourceFingerprint(sha256: $0[0], size: $0[1], place: place, stat: stat) }
         }
     }
 }

@@ -111,22 +111,115 @@ extension Ledger {
         """
 
     func periodEntries(condition: String, today: String, limit: Int? = nil, kind: String? = nil) throws(LedgerError) -> [PeriodEntry] {
+        try read { db in try Self.periodEntries(db, condition: condition, today: today, limit: limit, kind: kind) }
+    }
+
+    static func periodEntries(_ db: Database, condition: String, today: String, limit: Int? = nil, kind: String? = nil) throws -> [PeriodEntry] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT p.portal, p.feed, p.kind, p.record_key, p.content_sha256, p.previous_sha256, p.operation, p.status,
+                       p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
+                       p.position, p.reason, w.status, coalesce(pp.severity, r.severity), coalesce(pp.regime, r.regime),
+                       r.repair_from, \(Self.endsOn) AS ends_on
+                \(Self.periodFrom)
+                WHERE p.status = 'published' AND \(condition)
+                ORDER BY ends_on, p.record_key, p.portal, p.feed LIMIT ?2
+                """,
+            arguments: [today, limit ?? -1, kind]
+        ).map { row in
+            PeriodEntry(publication: Self.entry(row), severity: row[19], regime: row[20], repairFrom: row[21], expiresOn: row[22])
+        }
+    }
+
+    /// One reading of the published records for the three period questions (each read them all:
+    /// 0.46, 0.6 and 0.57 s for 200,000 published records). The reading keeps each record's id,
+    /// end and 信用修复 date, every ended one and the first `limit` eligible ones in the report's
+    /// order (ends on, key, portal, feed); then only those are read in full.
+    public func periodsToday(today: String, kind: String?, limit: Int) throws(LedgerError) -> PeriodsToday {
         try read { db in
-            try Row.fetchAll(
+            let cursor = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT p.portal, p.feed, p.kind, p.record_key, p.content_sha256, p.previous_sha256, p.operation, p.status,
-                           p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
-                           p.position, p.reason, w.status, coalesce(pp.severity, r.severity), coalesce(pp.regime, r.regime),
-                           r.repair_from, \(Self.endsOn) AS ends_on
+                    SELECT p.id, \(Self.endsOn) AS ends_on, r.repair_from, w.status IS NULL, p.record_key, p.portal, p.feed
                     \(Self.periodFrom)
-                    WHERE p.status = 'published' AND \(condition)
-                    ORDER BY ends_on, p.record_key, p.portal, p.feed LIMIT ?2
+                    WHERE p.status = 'published' AND (w.status IS NULL OR w.status = 'failed') AND (?1 IS NULL OR p.kind = ?1)
                     """,
-                arguments: [today, limit ?? -1, kind]
-            ).map { row in
-                PeriodEntry(publication: Self.entry(row), severity: row[19], regime: row[20], repairFrom: row[21], expiresOn: row[22])
+                arguments: [kind])
+            var expired: [Int64] = []
+            var first = FirstInOrder(limit: limit)
+            var total = 0
+            while let row = try cursor.next() {
+                let ends: String? = row[1]
+                if let ends, ends <= today {
+                    expired.append(row[0])
+                    continue
+                }
+                guard let repairFrom: String = row[2], repairFrom <= today, row[3] as Bool else { continue }
+                total += 1
+                first.offer(id: row[0], ends: ends) { (row[4], row[5], row[6]) }
             }
+            func entries(_ ids: [Int64]) throws -> [PeriodEntry] {
+                ids.isEmpty
+                    ? []
+                    : try Self.periodEntries(
+                        db, condition: "p.id IN (\(ids.map(String.init).joined(separator: ","))) AND (?3 IS NULL OR p.kind = ?3)", today: today,
+                        kind: kind)
+            }
+            return PeriodsToday(expired: try entries(expired), eligible: try entries(first.ids), eligibleTotal: total)
         }
+    }
+}
+
+/// The first `limit` rows in the order (ends on, with no end first; key; portal; feed), by
+/// SQLite's BINARY order, kept as they are offered: memory holds `limit` rows, not all of them.
+private struct FirstInOrder {
+    struct Item {
+        let id: Int64
+        let ends: String?
+        let key: String
+        let portal: String
+        let feed: String
+    }
+
+    let limit: Int
+    private(set) var items: [Item] = []  // ascending
+    var ids: [Int64] { items.map(\.id) }
+
+    init(limit: Int) { self.limit = limit }
+
+    static func order(_ a: String?, _ b: String?) -> Int {
+        switch (a, b) {
+        case (nil, nil): 0
+        case (nil, _): -1
+        case (_, nil): 1
+        case (let a?, let b?): binaryOrder(a, b)
+        }
+    }
+
+    static func precedes(_ a: Item, _ b: Item) -> Bool {
+        var order = Self.order(a.ends, b.ends)
+        if order == 0 { order = binaryOrder(a.key, b.key) }
+        if order == 0 { order = binaryOrder(a.portal, b.portal) }
+        if order == 0 { order = binaryOrder(a.feed, b.feed) }
+        return order < 0
+    }
+
+    /// Offers a row; its key, portal and feed are read only when it could be among the first.
+    mutating func offer(id: Int64, ends: String?, rest: () -> (String, String, String)) {
+        guard limit > 0 else { return }
+        if items.count == limit, Self.order(ends, items[limit - 1].ends) > 0 { return }
+        let (key, portal, feed) = rest()
+        let item = Item(id: id, ends: ends, key: key, portal: portal, feed: feed)
+        if items.count == limit {
+            guard Self.precedes(item, items[limit - 1]) else { return }
+            items.removeLast()
+        }
+        var low = 0, high = items.count
+        while low < high {
+            let middle = (low + high) / 2
+            if Self.precedes(items[middle], item) { low = middle + 1 } else { high = middle }
+        }
+        items.insert(item, at: low)
     }
 }

@@ -398,6 +398,26 @@ enum LedgerMigrations {
                 ALTER TABLE record_v9 RENAME TO record;
                 """)
         }
+        // A quicker nightly re-run (issue 18), measured on 200,000 publications:
+        // - `publication_by_decision` also holds each publication's status and first day on the
+        //   portal, so the reckoning sums a decision's publications from the index alone (0.26 →
+        //   0.14 s; 18.7 → 18.9 MiB).
+        // - `publication_by_batch_status` counts the report's publications per batch and status
+        //   without reading the table (0.22 → 0.015 s; 6.2 MiB).
+        // - `publication_rejected` (partial: rejected publications only) lists the portal's
+        //   rejections without reading the table (0.05–0.16 s → 0 for each of two questions).
+        // - `source_file.stat`: the file's identity and times when it was settled (device, inode,
+        //   size, modification and change time in nanoseconds), so that a nightly run knows an
+        //   unchanged file without reading it through for its SHA-256 (0.25 s for 180 MB).
+        migrator.registerMigration("2026-12-04 v10 quicker re-run") { db in
+            try db.execute(sql: """
+                DROP INDEX publication_by_decision;
+                CREATE INDEX publication_by_decision ON publication(kind, portal, decision_number, status, published_on);
+                CREATE INDEX publication_by_batch_status ON publication(batch_id, status);
+                CREATE INDEX publication_rejected ON publication(batch_id) WHERE status = 'rejected';
+                ALTER TABLE source_file ADD COLUMN stat TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -175,12 +175,25 @@ extension Bench {
                 let log = (try? String(contentsOfFile: "\(work)/run.log", encoding: .utf8)) ?? ""
                 let published = log.split(separator: "\n").first { $0.contains("新公示") && $0.contains("[penalty-legal]：") }.map(String.init) ?? ""
                 let again = try Child.run(executable, arguments, stdout: "\(work)/again.log", workers: nil)
+                // The clerk uploads the outbox's files and confirms every batch: every record is now
+                // published, and the next night's periods (ended, 信用修复) read all of them.
+                let batches = (FileManager.default.enumerator(atPath: "\(work)/var/outbox")?.allObjects as? [String] ?? []).compactMap { path in
+                    (path as NSString).deletingPathExtension.split(separator: "-").last.map(String.init).flatMap { $0.count == 16 ? $0 : nil }
+                }
+                let confirm = try Child.run(
+                    executable,
+                    ["ledger", "confirm"] + Set(batches).sorted()
+                        + ["--ledger", backend == "sqlite" ? "\(work)/var/ledger.sqlite" : ledger, "--today", "2026-11-30"],
+                    stdout: "\(work)/confirm.log", workers: nil)
+                let confirmed = try Child.run(executable, arguments, stdout: "\(work)/confirmed.log", workers: nil)
                 text += """
 
                     gongshi run, fresh \(backend) ledger\(backend == "postgresql" ? " (a server on 127.0.0.1, fsync on; its own memory not counted)" : ""), one outbox portal
                     \(line("first run", first))
                       ledger \(ledgerBytes / 1_048_576) MiB, \(ledgerBytes / max(records, 1)) bytes a record; \(published)
                     \(line("the same night again", again))
+                    \(line("every batch confirmed (ledger confirm, \(Set(batches).count) batches)", confirm))
+                    \(line("the next night, every record published", confirmed))
                     """
                 // Where the first run's time went, stage by stage (its debug lines).
                 let stages = ((try? String(contentsOfFile: "\(work)/stages.log", encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in

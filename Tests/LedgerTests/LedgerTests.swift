@@ -62,7 +62,7 @@ struct LedgerTests {
     static let migrations = [
         "2026-11-30 v1 ledger", "2026-11-30 v2 per-record receipts", "2026-11-30 v3 settled source files", "2026-11-30 v4 republish",
         "2026-11-30 v5 reports and publication periods", "2026-12-03 v6 decision register", "2026-12-03 v7 portal periods",
-        "2026-12-03 v8 compact register", "2026-12-04 v9 leaner ledger",
+        "2026-12-03 v8 compact register", "2026-12-04 v9 leaner ledger", "2026-12-04 v10 quicker re-run",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
@@ -149,7 +149,11 @@ struct LedgerTests {
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM record") ?? 0
             )
         }
-        #expect(indexes == ["publication_by_batch", "publication_by_decision", "publication_by_subject"])
+        #expect(indexes == ["publication_by_batch", "publication_by_batch_status", "publication_by_decision", "publication_by_subject"])
+        let rejected = try check.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'publication_rejected'")
+        }
+        #expect(rejected == ["publication_rejected"])
         #expect(record.hasSuffix("WITHOUT ROWID"))
         #expect(versions == 5)
         // A version seen again is still refused twice (the key).

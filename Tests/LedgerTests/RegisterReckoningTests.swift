@@ -1,5 +1,6 @@
 import DisclosureCore
 import Foundation
+import GRDB
 import GongshiTesting
 @testable import SQLiteLedger
 import Testing
@@ -96,5 +97,63 @@ struct RegisterReckoningTests {
         #expect(all.contains("administrative-penalty Z9 gsxt 2026-11-21 false false false true"))  // Z9|x: the refused batch's second row, taken
         #expect(all.contains("administrative-license 许2026-001 creditchina 2026-11-20 false false false true"))
         #expect(!all.contains { $0.hasPrefix("administrative-penalty 许2026-001") })
+    }
+
+    /// A register longer than the second connection's queue holds (chunks of 2,048 rows, four
+    /// waiting), with publications on every third decision.
+    static func fillMany(_ ledger: any PublicationLedger & DecisionLedger, decisions: Int) throws {
+        let run = try ledger.beginRun(command: "test", today: "2026-11-30", startedAt: "2026-11-30T09:00:00+08:00", pipeline: "p", department: nil)
+        let numbers = (0..<decisions).map { "罚\($0)" }
+        try ledger.recordDecisions(
+            numbers.enumerated().map { index, number in
+                (
+                    sighting: DecisionSighting(number: number, decisionDate: "2026-11-02", file: "a.csv", row: index + 2, valid: index % 7 != 0),
+                    portals: portals.map { DecisionPortal(portal: $0, dueOn: "2026-11-11", exclusion: nil) }
+                )
+            }, kind: kinds[0], pipeline: "p", run: run, today: "2026-11-30")
+        let keys = numbers.indices.filter { $0 % 3 == 0 }.map { numbers[$0] }
+        try ledger.recordPending(
+            NewBatch(
+                id: "00000000000000aa", portal: portals[0], feed: "f", kind: kinds[0], operation: .publish, fileName: "aa.csv",
+                outboxPath: "/outbox/aa.csv", payloadSHA256: LedgerTests.hashA, records: keys.count, createdOn: "2026-11-30"),
+            publications: keys.map { LedgerTests.publication($0) }, run: run)
+        _ = try ledger.confirm(batch: "00000000000000aa", receipt: nil, on: "2026-11-06")
+    }
+
+    @Test("a register read on a second connection and thread: the same rows as read inline (a ledger in WAL mode) and in memory; stopped early, the ledger can be written at once")
+    func secondConnectionAgrees() throws {
+        let path = LedgerTests.freshPath()
+        let sqlite = try Ledger.open(path: path)
+        let memory = InMemoryLedger()
+        try Self.fillMany(sqlite, decisions: 6_000)
+        try Self.fillMany(memory, decisions: 6_000)
+        let alongside = try Self.rows(sqlite, .all)
+        #expect(alongside.count == 12_000)
+        #expect(alongside == (try Self.rows(memory, .all)))
+        #expect(alongside.contains("administrative-penalty 罚3 gsxt 2026-11-06 false false false true"))
+
+        // Stopped after a few rows (the body throws): the error comes through, and the second
+        // connection lets go, so that the next write does not wait for it.
+        struct Enough: Error {}
+        var seen = 0
+        do {
+            try sqlite.forEachDecision(scope: .all) { _ in
+                seen += 1
+                if seen == 10 { throw Enough() }
+            }
+            Issue.record("the body's error was not thrown")
+        } catch {
+            #expect(error is LedgerError || error is Enough)
+        }
+        #expect(seen == 10)
+        let run = try sqlite.beginRun(command: "test", today: "2026-12-01", startedAt: "2026-12-01T09:00:00+08:00", pipeline: "p", department: nil)
+        try sqlite.finishRun(run, exitCode: 0, finishedAt: "2026-12-01T09:00:01+08:00")
+
+        // The same file in WAL mode: the register is read on the caller's connection.
+        let wal = try DatabaseQueue(path: path)
+        try wal.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
+        try wal.close()
+        let inline = try Self.rows(try Ledger.open(path: path), .all)
+        #expect(inline == alongside)
     }
 }

@@ -105,6 +105,57 @@ struct WithdrawalLedgerTests {
         #expect(ended.map { "\($0.publication.key) \($0.expiresOn ?? "") \($0.regime ?? "")" } == ["罚2 2026-12-20 samr-order-45", "罚1 2027-02-28 samr-order-45"])
     }
 
+    @Test(
+        "the day's period questions in one reading answer as the three questions do: every ended record, the first eligible ones in order, how many",
+        arguments: Backend.allCases)
+    func periodsTodayAsTheThreeQuestions(_ backend: Backend) throws {
+        let ledger = try backend.fresh().store
+        let run = try T.begin(ledger)
+        // Twelve records: periods ending on the same days (ties broken by key), one with no end,
+        // one with no 信用修复 date, one with no period at all; keys in Chinese and digits.
+        let keys = ["罚10", "罚2", "罚1", "许1", "罚3|某公司", "罚3", "罚20", "A1", "罚4", "罚5", "罚6", "罚7"]
+        let repair: [String?] = ["2027-01-01", "2027-01-01", "2027-01-01", "2027-03-01", nil, "2027-02-01", "2027-01-01", "2027-01-01", "2027-01-01", "2027-02-01", "2027-01-01", "2027-06-01"]
+        let ends: [String?] = ["2027-06-01", "2027-06-01", "2027-06-01", "2027-05-01", "2027-04-01", nil, "2027-08-01", "2027-06-01", "2027-05-01", "2027-09-01", "2027-06-01", "2027-12-01"]
+        try ledger.recordInputs(
+            [SourceFingerprint(sha256: T.hashB, size: 10, place: "/inbox/a.csv")],
+            records: keys.indices.map { index in
+                RecordVersion(
+                    kind: "administrative-penalty", key: keys[index], contentSHA256: T.hashA, decisionDate: "2026-11-20", sourceSHA256: T.hashB,
+                    sourceRow: index + 2,
+                    period: index == 11
+                        ? nil
+                        : RecordPeriod(severity: "一般", severityReason: "默认", regime: "ndrc-2026-credit-repair", repairFrom: repair[index], expiresOn: ends[index]))
+            },
+            run: run)
+        try ledger.recordPending(T.batch("b000000000000001", records: keys.count), publications: keys.map { T.publication($0) }, run: run)
+        _ = try ledger.confirm(batch: "b000000000000001", receipt: nil, on: "2026-11-30")
+        // 罚6's withdrawal is pending (on no list); 罚5's failed (ended: asked for again; not eligible).
+        for (index, id) in [(11, "w000000000000001"), (10, "w000000000000002")] {
+            try ledger.recordWithdrawalBatch(
+                Self.withdrawal(id), items: [WithdrawalItem(batchID: "b000000000000001", position: index, reason: "信用修复", basis: nil)], run: run)
+        }
+        #expect(try ledger.fail(batch: "w000000000000002", reason: "门户拒绝"))
+
+        for today in ["2026-12-31", "2027-01-01", "2027-02-15", "2027-05-01", "2027-06-01", "2027-08-15", "2027-12-31"] {
+            for kind in [nil, "administrative-penalty", "administrative-license"] {
+                let expired = try ledger.expired(today: today, kind: kind)
+                let count = try ledger.repairEligibleCount(today: today, kind: kind)
+                for limit in [0, 1, 3, 2000] {
+                    let answer = try ledger.periodsToday(today: today, kind: kind, limit: limit)
+                    #expect(answer.expired == expired, "\(today) \(kind ?? "-")")
+                    #expect(answer.eligible == (try ledger.repairEligible(today: today, kind: kind, limit: limit)), "\(today) \(kind ?? "-") \(limit)")
+                    #expect(answer.eligibleTotal == count, "\(today) \(kind ?? "-")")
+                }
+            }
+        }
+        // The lists are not empty where they should not be: the comparison means something.
+        let june = try ledger.periodsToday(today: "2027-06-01", kind: nil, limit: 3)
+        #expect(june.expired.map(\.publication.key) == ["罚3|某公司", "罚4", "许1", "A1", "罚1", "罚10", "罚2"])
+        #expect(june.eligible.map(\.publication.key) == ["罚3", "罚20"] && june.eligibleTotal == 2)  // 罚5: its withdrawal failed
+        let january = try ledger.periodsToday(today: "2027-01-01", kind: nil, limit: 2)
+        #expect(january.eligible.map(\.publication.key) == ["罚4", "A1"] && january.eligibleTotal == 6 && january.expired.isEmpty)
+    }
+
     @Test("a writer stopped mid-transaction leaves a hot journal: opening for reading rolls it back, says so, and reads what was committed")
     func hotJournal() throws {
         let fresh = try Backend.sqlite.fresh()

@@ -6,11 +6,17 @@ public struct SourceFingerprint: Sendable, Equatable {
     public let sha256: String
     public let size: Int64
     public let place: String
+    /// The file's identity and times when it was read through (device, inode, size, modification
+    /// and change time in nanoseconds), when they can vouch for its bytes later: nil when the file
+    /// changed while it was read, or changed so shortly before that a later change could keep the
+    /// same times. A settled file whose `stat` matches is known unchanged without reading it again.
+    public var stat: String?
 
-    public init(sha256: String, size: Int64, place: String) {
+    public init(sha256: String, size: Int64, place: String, stat: String? = nil) {
         self.sha256 = sha256
         self.size = size
         self.place = place
+        self.stat = stat
     }
 }
 

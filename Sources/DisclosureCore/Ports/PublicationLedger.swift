@@ -14,6 +14,9 @@ public protocol RunLedger: AnyObject, Sendable {
     func settle(_ files: [SourceFingerprint], run: Int64) throws(LedgerError)
     /// Whether this file, with these bytes, was settled by an earlier run.
     func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool
+    /// The fingerprint of the file at `place` settled by an earlier run with the same `stat`
+    /// (``SourceFingerprint/stat``), if there is one: the same file, unchanged since.
+    func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint?
 }
 
 /// What each source file held: its counts and its problems (values masked).
@@ -58,10 +61,36 @@ public protocol WithdrawalLedger: AnyObject, Sendable {
     /// Published records that may apply for 信用修复 (at most `limit`), and how many in all.
     func repairEligible(today: String, kind: String?, limit: Int?) throws(LedgerError) -> [PeriodEntry]
     func repairEligibleCount(today: String, kind: String?) throws(LedgerError) -> Int
+    /// The day's three period questions at once: every record whose period has ended
+    /// (``expired(today:kind:)``), and the first `limit` that may apply for 信用修复 in the same
+    /// order as ``repairEligible(today:kind:limit:)`` with how many there are.
+    func periodsToday(today: String, kind: String?, limit: Int) throws(LedgerError) -> PeriodsToday
     /// Every publication of one record (its key, or the decision number alone), in planning order.
     func history(key: String) throws(LedgerError) -> [PublicationEntry]
     /// The publication period of a record's latest version (nil: none assessed).
     func period(kind: String, key: String) throws(LedgerError) -> RecordPeriod?
+}
+
+/// What ``WithdrawalLedger/periodsToday(today:kind:limit:)`` answers.
+public struct PeriodsToday: Sendable, Equatable {
+    public var expired: [PeriodEntry]
+    public var eligible: [PeriodEntry]
+    public var eligibleTotal: Int
+
+    public init(expired: [PeriodEntry], eligible: [PeriodEntry], eligibleTotal: Int) {
+        self.expired = expired
+        self.eligible = eligible
+        self.eligibleTotal = eligibleTotal
+    }
+}
+
+extension WithdrawalLedger {
+    /// The three questions asked in turn (a ledger may answer them in one reading).
+    public func periodsToday(today: String, kind: String?, limit: Int) throws(LedgerError) -> PeriodsToday {
+        PeriodsToday(
+            expired: try expired(today: today, kind: kind), eligible: try repairEligible(today: today, kind: kind, limit: limit),
+            eligibleTotal: try repairEligibleCount(today: today, kind: kind))
+    }
 }
 
 /// Everything a run of the engine reads and writes.

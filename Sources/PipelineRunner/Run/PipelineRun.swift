@@ -87,6 +87,9 @@ public struct PipelineRun {
         var listing = try SourceFiles.list(context, skipSettled: request.range == nil ? writes : nil)
         if request.dryRun { listing.add(request.extraFiles, of: context) }
         for file in listing.settled { transcript.line("跳过（内容未变，已处理）：\(file)") }
+        if let ledger = writes, let run, !listing.vouched.isEmpty {
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.settle(listing.vouched, run: run) }
+        }
         summary.skippedFiles = listing.settled
 
         // Ingest: validate file by file; valid records go to disk as they are found, per feed the
@@ -174,9 +177,11 @@ public struct PipelineRun {
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.settle(processed, run: run) }
 
         // Publication periods: what has ended is taken down; what may apply for 信用修复 is listed.
+        var eligible: (entries: [PeriodEntry], total: Int)?
         if let periods {
             let ended = try endPeriods(ledger: ledger, run: run, periods: periods)
             summary.expiredWithdrawn = ended.withdrawn
+            eligible = ended.eligible
             status = RunOutcome.worse(status, ended.status)
         }
         // Every decision of the pipeline on every portal, against its deadline: the run's tally is
@@ -186,7 +191,7 @@ public struct PipelineRun {
         try reckoning.fillDueDates(ledger, scope: scope)
         var tally = DeadlineTally(limit: RunSummary.urgentLimit)
         let portals = Set(scope.portals ?? [])
-        var credit = try buildReport(run: run, ledger: ledger) { row in
+        var credit = try buildReport(run: run, ledger: ledger, eligible: eligible) { row in
             if portals.contains(row.portal) { reckoning.count(row, into: &tally) }
         }
         stages.lap("reckoning")
@@ -222,13 +227,15 @@ public struct PipelineRun {
     /// The run's report over all the pipeline's decisions, as the run's own status line counts
     /// them: the run's page says the same numbers as the run (a month's view is `gongshi report`).
     /// `each` sees every row of the register as it is read.
-    private func buildReport(run: Int64, ledger: any Ledger, each: (DecisionDeadline) -> Void) throws -> CreditReport {
+    private func buildReport(
+        run: Int64, ledger: any Ledger, eligible: (entries: [PeriodEntry], total: Int)?, each: (DecisionDeadline) -> Void
+    ) throws -> CreditReport {
         let builder = ReportBuilder(contexts: [context], calendar: context.calendar, today: today)
         let start = CalendarDate(year: 1990, month: 1, day: 1)!
         return try CommandFailure.ledger { () throws(LedgerError) in
             try builder.build(
                 ledger: ledger, from: start, to: today,
-                title: "\(context.pipeline.department) 双公示运行报告 \(today)（第 \(run) 次运行，全部决定）", each: each)
+                title: "\(context.pipeline.department) 双公示运行报告 \(today)（第 \(run) 次运行，全部决定）", eligible: eligible, each: each)
         }
     }
 
@@ -259,12 +266,18 @@ public struct PipelineRun {
     }
 
     /// Withdraws the pipeline's published penalties whose publication period has ended (reason
-    /// 公示期满, through each portal's transport) and lists those that may apply for 信用修复.
-    private func endPeriods(ledger: any Ledger, run: Int64, periods: PeriodAssessor) throws -> (withdrawn: Int, status: Int32) {
+    /// 公示期满, through each portal's transport) and lists those that may apply for 信用修复 (the
+    /// first ``ReportLimits/lines`` and how many, which the run's report shows as they are).
+    private func endPeriods(ledger: any Ledger, run: Int64, periods: PeriodAssessor) throws
+        -> (withdrawn: Int, status: Int32, eligible: (entries: [PeriodEntry], total: Int))
+    {
         let portals = Set(context.portals.map(\.profile.id))
         let kind = context.schema.id
-        let expired = try CommandFailure.ledger { () throws(LedgerError) in try ledger.expired(today: today.description, kind: kind) }
-            .filter { portals.contains($0.publication.portal) }
+        // The three questions in one reading of the published records (ended; 信用修复, listed and counted).
+        let periodsToday = try CommandFailure.ledger { () throws(LedgerError) in
+            try ledger.periodsToday(today: today.description, kind: kind, limit: ReportLimits.lines)
+        }
+        let expired = periodsToday.expired.filter { portals.contains($0.publication.portal) }
         var status = ExitStatus.ok
         if !expired.isEmpty {
             transcript.line("公示期满，撤下 \(expired.count) 条：")
@@ -274,19 +287,18 @@ public struct PipelineRun {
             }
             status = try withdrawer(ledger: ledger, run: run).withdraw(notes, reason: .periodEnded, reconciling: false)
         }
-        let (eligible, eligibleCount) = try CommandFailure.ledger { () throws(LedgerError) in
-            (try ledger.repairEligible(today: today.description, kind: kind, limit: 20),
-             try ledger.repairEligibleCount(today: today.description, kind: kind))
-        }
+        // The records ended today are not among these (they are past their period), whether or
+        // not their withdrawal went through.
+        let (eligible, eligibleCount) = (periodsToday.eligible, periodsToday.eligibleTotal)
         if eligibleCount > 0 {
             transcript.line("已满最短公示期、可申请信用修复：\(eligibleCount) 条（见报告）")
-            for entry in eligible where portals.contains(entry.publication.portal) {
+            for entry in eligible.prefix(20) where portals.contains(entry.publication.portal) {
                 transcript.line(
                     "  \(entry.publication.portal)/\(entry.publication.feed) \(DecisionKey.number(entry.publication.key))："
                         + "\(entry.severity ?? "")，可申请自 \(entry.repairFrom ?? "")，公示至 \(entry.expiresOn ?? "")")
             }
         }
-        return (expired.count, status)
+        return (expired.count, status, (eligible, eligibleCount))
     }
 
     /// Takes down what an earlier version put on the feed and the rules now keep off it (a minor,

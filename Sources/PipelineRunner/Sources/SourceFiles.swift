@@ -10,8 +10,8 @@ public enum SourceFiles {
     public static func fingerprints(_ files: [String]) -> [String: SourceFingerprint] {
         var result: [String: SourceFingerprint] = [:]
         for file in files {
-            guard let (sha256, size) = Digest.fingerprint(path: file) else { continue }
-            result[file] = SourceFingerprint(sha256: sha256, size: size, place: file)
+            guard let (sha256, size, stat) = Digest.fingerprint(path: file) else { continue }
+            result[file] = SourceFingerprint(sha256: sha256, size: size, place: file, stat: stat)
         }
         return result
     }
@@ -23,6 +23,10 @@ public enum SourceFiles {
         public var sources: [(source: Pipeline.Source, files: [String])] = []
         public var fingerprints: [String: SourceFingerprint] = [:]
         public var settled: [String] = []
+        /// Settled files known by their bytes whose identity and times can now vouch for them
+        /// (settled before the ledger kept them, or changed just before they were read then): the
+        /// run records their `stat`, and the next night knows them without reading them.
+        public var vouched: [SourceFingerprint] = []
 
         /// Why a regular file's records cannot be taken: the run could not read it through to take
         /// its fingerprint (its record versions would have no file to belong to). Nil for a file
@@ -57,18 +61,50 @@ public enum SourceFiles {
         for source in context.pipeline.sources {
             let folder = (context.resolve(source.path) as NSString).deletingLastPathComponent
             let all = PipelineLinter.matches(folder: folder, pattern: (source.path as NSString).lastPathComponent)
-            let prints = fingerprints(all)
+            let (prints, settled, files, vouched) = try classify(all, skipSettled: ledger)
             listing.fingerprints.merge(prints) { first, _ in first }
-            var files: [String] = []
-            for file in all {
-                if let ledger, let print = prints[file], try CommandFailure.ledger({ () throws(LedgerError) in try ledger.isSettled(print) }) {
-                    listing.settled.append(file)
-                    continue
-                }
-                files.append(file)
-            }
+            listing.settled += settled
+            listing.vouched += vouched
             if !files.isEmpty { listing.sources.append((source, files)) }
         }
         return listing
+    }
+
+    /// The fingerprints of `all`, and which of them `ledger` says an earlier run settled (the rest
+    /// are read). A settled file whose identity and times are as they were then
+    /// (``SourceFingerprint/stat``) is known unchanged without reading it through: its
+    /// fingerprint is the ledger's (hashing a 180 MB file took 0.25 s of a 1.6 s nightly re-run).
+    /// `vouched`: the settled files known by their bytes whose `stat` can vouch for them now.
+    static func classify(_ all: [String], skipSettled ledger: (any RunLedger)?) throws(CommandFailure)
+        -> (prints: [String: SourceFingerprint], settled: [String], fresh: [String], vouched: [SourceFingerprint])
+    {
+        var known: [String: SourceFingerprint] = [:]
+        if let ledger {
+            for file in all {
+                guard let stat = FileStat(path: file)?.signature,
+                    let print = try CommandFailure.ledger({ () throws(LedgerError) in try ledger.settledFingerprint(place: file, stat: stat) })
+                else { continue }
+                known[file] = print
+            }
+        }
+        let prints = fingerprints(all.filter { known[$0] == nil }).merging(known) { read, _ in read }
+        var settled: [String] = []
+        var fresh: [String] = []
+        var vouched: [SourceFingerprint] = []
+        for file in all {
+            if let ledger, let print = prints[file] {
+                if known[file] != nil {
+                    settled.append(file)
+                    continue
+                }
+                if try CommandFailure.ledger({ () throws(LedgerError) in try ledger.isSettled(print) }) {
+                    settled.append(file)
+                    if print.stat != nil { vouched.append(print) }
+                    continue
+                }
+            }
+            fresh.append(file)
+        }
+        return (prints, settled, fresh, vouched)
     }
 }

@@ -43,10 +43,17 @@ enum Digest {
     /// the file); nil when it cannot be opened or read to its end. (A fresh 1 MiB `Data` per chunk
     /// was mapped and unmapped each time, past the allocator's mapping threshold: every page of
     /// every chunk faulted in, a fifth of a nightly re-run's time.)
-    static func fingerprint(path: String) -> (sha256: String, size: Int64)? {
+    ///
+    /// With it, the file's `stat` (``FileStat``) when it can vouch for these bytes later: the same
+    /// before and after the reading, and last changed at least ``FileStat/settledAfter`` seconds
+    /// before the reading began (a change within the same clock tick as the reading could keep the
+    /// times the reading saw; git calls this a racy entry and reads such files again, as this does).
+    static func fingerprint(path: String) -> (sha256: String, size: Int64, stat: String?)? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
+        let began = FileStat.now()
+        let before = FileStat(descriptor: descriptor)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 << 10, alignment: 64)
         defer { buffer.deallocate() }
         var hasher = SHA256()
@@ -61,7 +68,9 @@ enum Digest {
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             size += Int64(count)
         }
-        return (hex(hasher.finalize()), size)
+        let after = FileStat(descriptor: descriptor)
+        let vouches = before != nil && before == after && before!.changedNanoseconds < began - FileStat.settledAfter * 1_000_000_000
+        return (hex(hasher.finalize()), size, vouches ? before?.signature : nil)
     }
 
     private static func hex(_ digest: SHA256.Digest) -> String {
@@ -73,5 +82,49 @@ enum Digest {
             text.append(digits[Int(byte & 0xF)])
         }
         return String(decoding: text, as: UTF8.self)
+    }
+}
+
+/// What the file system says of a file: which file it is (device, inode), its size, and when its
+/// bytes and its inode last changed (nanoseconds). A file written again gets a new change time,
+/// which no program can set back (`touch` sets the modification time only).
+struct FileStat: Equatable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let modifiedNanoseconds: Int64
+    let changedNanoseconds: Int64
+
+    /// A file changed less than this many seconds before it was read through is read again next time.
+    static let settledAfter: Int64 = 2
+
+    init?(descriptor: Int32) {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        self.init(status)
+    }
+
+    init?(path: String) {
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        self.init(status)
+    }
+
+    private init(_ status: stat) {
+        device = UInt64(status.st_dev)
+        inode = UInt64(status.st_ino)
+        size = Int64(status.st_size)
+        modifiedNanoseconds = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
+        changedNanoseconds = Int64(status.st_ctim.tv_sec) * 1_000_000_000 + Int64(status.st_ctim.tv_nsec)
+    }
+
+    /// As the ledger keeps it (`source_file.stat`).
+    var signature: String { "\(device):\(inode):\(size):\(modifiedNanoseconds):\(changedNanoseconds)" }
+
+    /// The wall clock in nanoseconds (the clock change times are taken from).
+    static func now() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
     }
 }

@@ -1,0 +1,150 @@
+import DisclosureCore
+import Foundation
+import GongshiTesting
+@testable import PipelineRunner
+import SQLiteLedger
+import Testing
+
+/// A nightly run knows a settled file unchanged by its identity and times (device, inode, size,
+/// modification and change time) without reading it through for its SHA-256; any other file is
+/// read and hashed as before.
+@Suite("A settled file known by its identity and times")
+struct SettledFileStatTests {
+    /// A scratch folder, removed at the end of the test.
+    final class Folder {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-stat-\(UUID().uuidString)")
+        init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        deinit { try? FileManager.default.removeItem(at: url) }
+        func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    }
+
+    /// Both ledgers the engine runs against in process.
+    static func ledgers(in folder: Folder) throws -> [any RunLedger] {
+        [InMemoryLedger(), try Ledger.open(path: folder.path("ledger.sqlite"))]
+    }
+
+    /// Settles `print` as an earlier run would have.
+    static func settle(_ print: SourceFingerprint, in ledger: any RunLedger) throws {
+        let run = try ledger.beginRun(command: "run test nightly", today: "2026-12-04", startedAt: "2026-12-04T02:00:00+08:00", pipeline: "test",
+            department: nil)
+        try ledger.recordInputs([print], records: [], run: run)
+        try ledger.settle([print], run: run)
+    }
+
+    @Test("a file changed just now has no stat to vouch for it; a file last changed long before it is read has its device, inode, size and times")
+    func racyFilesHaveNoStat() throws {
+        let folder = try Folder()
+        let fresh = folder.path("fresh.csv")
+        try Data("a,b\n1,2\n".utf8).write(to: URL(fileURLWithPath: fresh))
+        let print = try #require(SourceFiles.fingerprints([fresh])[fresh])
+        #expect(print.size == 8 && print.sha256.count == 64)
+        #expect(print.stat == nil)
+
+        // A fixture: checked out before the build, minutes before any test reads it.
+        let old = Fixtures.url("validate/penalty/valid.csv").path
+        let stat = try #require(FileStat(path: old))
+        #expect(SourceFiles.fingerprints([old])[old]?.stat == stat.signature)
+        #expect(stat.signature.split(separator: ":").count == 5)
+        #expect(FileStat(path: folder.path("gone.csv")) == nil && FileStat(path: folder.url.path) == nil)
+    }
+
+    @Test("a settled file with the same stat is skipped with the ledger's fingerprint, not read; replaced by other bytes of the same size and time, it is read")
+    func sameStatSkipsTheReading() throws {
+        let folder = try Folder()
+        for ledger in try Self.ledgers(in: folder) {
+            let file = folder.path("penalties-\(UUID().uuidString).csv")
+            try Data("a,b\n1,2\n".utf8).write(to: URL(fileURLWithPath: file))
+            let stat = try #require(FileStat(path: file))
+            // What the ledger holds for it is not these bytes' hash: a listing that read the file
+            // could not answer with it.
+            let recorded = SourceFingerprint(sha256: String(repeating: "e", count: 64), size: 8, place: file, stat: stat.signature)
+            try Self.settle(recorded, in: ledger)
+            #expect(try ledger.settledFingerprint(place: file, stat: stat.signature) == recorded)
+            #expect(try ledger.settledFingerprint(place: file + ".other", stat: stat.signature) == nil)
+
+            let skipped = try SourceFiles.classify([file], skipSettled: ledger)
+            #expect(skipped.settled == [file] && skipped.fresh.isEmpty)
+            #expect(skipped.prints[file] == recorded)
+
+            // Saved again as programs save (a new file renamed over the old one), with the same
+            // size and modification time set back: another inode and change time, read again.
+            let replacement = folder.path("replacement.csv")
+            try Data("a,b\n3,4\n".utf8).write(to: URL(fileURLWithPath: replacement))
+            var times = [
+                timespec(tv_sec: Int(stat.modifiedNanoseconds / 1_000_000_000), tv_nsec: Int(stat.modifiedNanoseconds % 1_000_000_000)),
+                timespec(tv_sec: Int(stat.modifiedNanoseconds / 1_000_000_000), tv_nsec: Int(stat.modifiedNanoseconds % 1_000_000_000)),
+            ]
+            #expect(utimensat(AT_FDCWD, replacement, &times, 0) == 0)
+            #expect(rename(replacement, file) == 0)
+            let now = try #require(FileStat(path: file))
+            #expect(now.size == stat.size && now.modifiedNanoseconds == stat.modifiedNanoseconds && now.signature != stat.signature)
+
+            let read = try SourceFiles.classify([file], skipSettled: ledger)
+            #expect(read.fresh == [file] && read.settled.isEmpty)
+            #expect(read.prints[file]?.sha256 == SourceFiles.fingerprints([file])[file]?.sha256)
+            #expect(read.prints[file]?.sha256 != recorded.sha256)
+
+            // Without a ledger (a re-run of a date range) every file is read.
+            let range = try SourceFiles.classify([file], skipSettled: nil)
+            #expect(range.fresh == [file] && range.settled.isEmpty)
+        }
+    }
+
+    @Test("a file recorded by a run that did not settle it is read again, whatever its stat")
+    func undoneSettlementReadsAgain() throws {
+        let folder = try Folder()
+        let file = folder.path("penalties.csv")
+        try Data("a,b\n1,2\n".utf8).write(to: URL(fileURLWithPath: file))
+        let stat = try #require(FileStat(path: file)).signature
+        let ledger = try Ledger.open(path: folder.path("ledger.sqlite"))
+        let print = SourceFingerprint(sha256: String(repeating: "e", count: 64), size: 8, place: file, stat: stat)
+        try Self.settle(print, in: ledger)
+        #expect(try SourceFiles.classify([file], skipSettled: ledger).settled == [file])
+        // Recorded but never settled (a run that stopped before the end): read.
+        let other = folder.path("other.csv")
+        try Data("c\n".utf8).write(to: URL(fileURLWithPath: other))
+        let run = try ledger.beginRun(command: "run test nightly", today: "2026-12-04", startedAt: "x", pipeline: "test", department: nil)
+        let otherStat = try #require(FileStat(path: other)).signature
+        try ledger.recordInputs([SourceFingerprint(sha256: String(repeating: "d", count: 64), size: 2, place: other, stat: otherStat)], records: [], run: run)
+        #expect(try ledger.settledFingerprint(place: other, stat: otherStat) == nil)
+        #expect(try SourceFiles.classify([other], skipSettled: ledger).fresh == [other])
+    }
+
+    @Test("a nightly run settles an old file with its stat, and the next night skips it by that stat")
+    func runSettlesWithStat() throws {
+        let project = try EngineRunTests.Project()
+        defer { try? FileManager.default.removeItem(at: project.root) }
+        // The inbox's file is the fixture itself (a link to it), last changed at checkout.
+        let fixture = Fixtures.root.appendingPathComponent("fixtures/pipelines/inbox/fazhike/2026-11-penalties.csv").path
+        try FileManager.default.removeItem(at: project.input)
+        try FileManager.default.createSymbolicLink(atPath: project.input.path, withDestinationPath: fixture)
+        let stat = try #require(FileStat(path: project.input.path)).signature
+
+        #expect(try project.ledger.settledFingerprint(place: project.input.path, stat: stat) == nil)
+        let first = try project.run("2026-12-01").summary
+        #expect(first.skippedFiles.isEmpty && first.validRecords > 0)
+        let settled = try #require(try project.ledger.settledFingerprint(place: project.input.path, stat: stat))
+        #expect(settled.sha256 == SourceFiles.fingerprints([fixture])[fixture]?.sha256)
+        #expect(try project.run("2026-12-02").summary.skippedFiles == [project.input.path])
+    }
+
+    @Test("a file settled by its bytes alone (by an older gongshi) is skipped, and the run records its stat for the next night")
+    func settledByBytesGetsItsStat() throws {
+        let project = try EngineRunTests.Project()
+        defer { try? FileManager.default.removeItem(at: project.root) }
+        let fixture = Fixtures.root.appendingPathComponent("fixtures/pipelines/inbox/fazhike/2026-11-penalties.csv").path
+        try FileManager.default.removeItem(at: project.input)
+        try FileManager.default.createSymbolicLink(atPath: project.input.path, withDestinationPath: fixture)
+        let stat = try #require(FileStat(path: project.input.path)).signature
+        let bytes = try #require(SourceFiles.fingerprints([fixture])[fixture])
+        try Self.settle(SourceFingerprint(sha256: bytes.sha256, size: bytes.size, place: project.input.path), in: project.ledger)
+
+        let classified = try SourceFiles.classify([project.input.path], skipSettled: project.ledger)
+        #expect(classified.settled == [project.input.path])
+        #expect(classified.vouched == [SourceFingerprint(sha256: bytes.sha256, size: bytes.size, place: project.input.path, stat: stat)])
+        #expect(try project.ledger.settledFingerprint(place: project.input.path, stat: stat) == nil)
+        #expect(try project.run("2026-12-01").summary.skippedFiles == [project.input.path])
+        #expect(try project.ledger.settledFingerprint(place: project.input.path, stat: stat)?.sha256 == bytes.sha256)
+        #expect(try SourceFiles.classify([project.input.path], skipSettled: project.ledger).vouched.isEmpty)
+    }
+}
