@@ -87,11 +87,19 @@ extension Ledger {
 
     /// Published records with their latest record version (whose period they carry), and the
     /// portal's own period where it has one.
-    static let periodFrom = """
-        FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
+    static let periodFrom = "FROM publication p JOIN batch b ON b.id = p.batch_id " + periodJoins
+
+    /// The same without the batch (whose file name only the listed entries show).
+    ///
+    /// The latest version is the one with the greatest (first run, seq), picked by SQLite's `max()`
+    /// with a bare column (the column comes from the row holding the maximum): an `ORDER BY … LIMIT
+    /// 1` sorted each record's versions in a temporary B-tree, 0.2 s of 0.7 s for 200,000 records.
+    static let periodJoins = """
+        LEFT JOIN withdrawal w ON w.publication_id = p.id
         JOIN record r ON r.kind = p.kind AND r.record_key = p.record_key
-                      AND r.content_sha256 = (SELECT q.content_sha256 FROM record q WHERE q.kind = p.kind AND q.record_key = p.record_key
-                                              ORDER BY q.first_run DESC, q.seq DESC LIMIT 1)
+                      AND r.content_sha256 = (SELECT latest.content_sha256 FROM (
+                          SELECT content_sha256, max(first_run * 4294967296 + seq) FROM record q
+                          WHERE q.kind = p.kind AND q.record_key = p.record_key) latest)
         LEFT JOIN portal_period pp ON pp.kind = p.kind AND pp.record_key = p.record_key AND pp.portal = p.portal
         """
 
@@ -138,26 +146,27 @@ extension Ledger {
     /// order (ends on, key, portal, feed); then only those are read in full.
     public func periodsToday(today: String, kind: String?, limit: Int) throws(LedgerError) -> PeriodsToday {
         try read { db in
-            let cursor = try Row.fetchCursor(
+            let rows = try RawRows(
                 db,
                 sql: """
                     SELECT p.id, \(Self.endsOn) AS ends_on, r.repair_from, w.status IS NULL, p.record_key, p.portal, p.feed
-                    \(Self.periodFrom)
+                    FROM publication p \(Self.periodJoins)
                     WHERE p.status = 'published' AND (w.status IS NULL OR w.status = 'failed') AND (?1 IS NULL OR p.kind = ?1)
                     """,
                 arguments: [kind])
             var expired: [Int64] = []
             var first = FirstInOrder(limit: limit)
             var total = 0
-            while let row = try cursor.next() {
-                let ends: String? = row[1]
-                if let ends, ends <= today {
-                    expired.append(row[0])
+            // Dates are compared in place with today's (`YYYY-MM-DD`, so byte order is date order).
+            while try rows.step() {
+                let ends = rows.bytes(1)
+                if let ends, binaryOrder(ends, today) <= 0 {
+                    expired.append(rows.int64(0))
                     continue
                 }
-                guard let repairFrom: String = row[2], repairFrom <= today, row[3] as Bool else { continue }
+                guard let repairFrom = rows.bytes(2), binaryOrder(repairFrom, today) <= 0, rows.bool(3) else { continue }
                 total += 1
-                first.offer(id: row[0], ends: ends) { (row[4], row[5], row[6]) }
+                first.offer(rows)
             }
             func entries(_ ids: [Int64]) throws -> [PeriodEntry] {
                 ids.isEmpty
@@ -205,12 +214,21 @@ private struct FirstInOrder {
         return order < 0
     }
 
-    /// Offers a row; its key, portal and feed are read only when it could be among the first.
-    mutating func offer(id: Int64, ends: String?, rest: () -> (String, String, String)) {
+    /// Offers the row `rows` stands on (id, ends on, …, key, portal, feed in columns 0, 1, 4, 5,
+    /// 6); it is made into `String`s only when it could be among the first.
+    mutating func offer(_ rows: RawRows) {
         guard limit > 0 else { return }
-        if items.count == limit, Self.order(ends, items[limit - 1].ends) > 0 { return }
-        let (key, portal, feed) = rest()
-        let item = Item(id: id, ends: ends, key: key, portal: portal, feed: feed)
+        if items.count == limit {
+            let worst = items[limit - 1].ends
+            let later = switch (rows.bytes(1), worst) {
+            case (nil, _): false
+            case (_, nil): true
+            case (let ends?, let worst?): binaryOrder(ends, worst) > 0
+            }
+            if later { return }
+        }
+        let item = Item(
+            id: rows.int64(0), ends: rows.string(1), key: rows.string(4) ?? "", portal: rows.string(5) ?? "", feed: rows.string(6) ?? "")
         if items.count == limit {
             guard Self.precedes(item, items[limit - 1]) else { return }
             items.removeLast()
