@@ -23,7 +23,7 @@ enum PostgresMigrations {
             DROP INDEX publication_by_decision;
             CREATE INDEX publication_by_decision ON publication(kind, portal, decision_number, status, published_on);
             CREATE INDEX publication_by_batch_status ON publication(batch_id, status);
-            CREATE INDEX publication_rejected ON publication(batch_id) WHERE status = 'rejected';
+            CREATE INDEX publication_rejected ON publication(id) WHERE status = 'rejected';
             ALTER TABLE source_file ADD COLUMN stat text COLLATE "C"
             """
         ),

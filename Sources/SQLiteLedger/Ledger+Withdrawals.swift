@@ -143,31 +143,21 @@ extension Ledger {
     /// One reading of the published records for the three period questions (each read them all:
     /// 0.46, 0.6 and 0.57 s for 200,000 published records). The reading keeps each record's id,
     /// end and 信用修复 date, every ended one and the first `limit` eligible ones in the report's
-    /// order (ends on, key, portal, feed); then only those are read in full.
+    /// order (ends on, key, portal, feed); then only those are read in full. The publications are
+    /// read in two halves by id, the upper one on a second connection and thread when it can see
+    /// the same ledger (``Alongside``): the reading is SQLite's work, 0.45 s on one core.
     public func periodsToday(today: String, kind: String?, limit: Int) throws(LedgerError) -> PeriodsToday {
         try read { db in
-            let rows = try RawRows(
-                db,
-                sql: """
-                    SELECT p.id, \(Self.endsOn) AS ends_on, r.repair_from, w.status IS NULL, p.record_key, p.portal, p.feed
-                    FROM publication p \(Self.periodJoins)
-                    WHERE p.status = 'published' AND (w.status IS NULL OR w.status = 'failed') AND (?1 IS NULL OR p.kind = ?1)
-                    """,
-                arguments: [kind])
-            var expired: [Int64] = []
-            var first = FirstInOrder(limit: limit)
-            var total = 0
-            // Dates are compared in place with today's (`YYYY-MM-DD`, so byte order is date order).
-            while try rows.step() {
-                let ends = rows.bytes(1)
-                if let ends, binaryOrder(ends, today) <= 0 {
-                    expired.append(rows.int64(0))
-                    continue
-                }
-                guard let repairFrom = rows.bytes(2), binaryOrder(repairFrom, today) <= 0, rows.bool(3) else { continue }
-                total += 1
-                first.offer(rows)
+            let middle = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM publication") ?? 0) / 2
+            let path = self.path
+            let upper = try Alongside(path: path, alongside: db) { db in
+                try Self.periodScan(db, today: today, kind: kind, limit: limit, ids: (middle + 1)...Int64.max)
             }
+            var scan = try Self.periodScan(db, today: today, kind: kind, limit: limit, ids: Int64.min...middle)
+            let rest = try upper?.value() ?? Self.periodScan(db, today: today, kind: kind, limit: limit, ids: (middle + 1)...Int64.max)
+            scan.expired += rest.expired
+            scan.total += rest.total
+            for item in rest.first.items { scan.first.offer(item) }
             func entries(_ ids: [Int64]) throws -> [PeriodEntry] {
                 ids.isEmpty
                     ? []
@@ -175,15 +165,47 @@ extension Ledger {
                         db, condition: "p.id IN (\(ids.map(String.init).joined(separator: ","))) AND (?3 IS NULL OR p.kind = ?3)", today: today,
                         kind: kind)
             }
-            return PeriodsToday(expired: try entries(expired), eligible: try entries(first.ids), eligibleTotal: total)
+            return PeriodsToday(expired: try entries(scan.expired), eligible: try entries(scan.first.ids), eligibleTotal: scan.total)
         }
+    }
+
+    /// What one reading of some of the published records found.
+    struct PeriodScan: Sendable {
+        var expired: [Int64] = []
+        var first: FirstInOrder
+        var total = 0
+    }
+
+    static func periodScan(_ db: Database, today: String, kind: String?, limit: Int, ids: ClosedRange<Int64>) throws -> PeriodScan {
+        let rows = try RawRows(
+            db,
+            sql: """
+                SELECT p.id, \(Self.endsOn) AS ends_on, r.repair_from, w.status IS NULL, p.record_key, p.portal, p.feed
+                FROM publication p \(Self.periodJoins)
+                WHERE p.status = 'published' AND (w.status IS NULL OR w.status = 'failed') AND (?1 IS NULL OR p.kind = ?1)
+                      AND p.id BETWEEN ?2 AND ?3
+                """,
+            arguments: [kind, ids.lowerBound, ids.upperBound])
+        var scan = PeriodScan(first: FirstInOrder(limit: limit))
+        // Dates are compared in place with today's (`YYYY-MM-DD`, so byte order is date order).
+        while try rows.step() {
+            let ends = rows.bytes(1)
+            if let ends, binaryOrder(ends, today) <= 0 {
+                scan.expired.append(rows.int64(0))
+                continue
+            }
+            guard let repairFrom = rows.bytes(2), binaryOrder(repairFrom, today) <= 0, rows.bool(3) else { continue }
+            scan.total += 1
+            scan.first.offer(rows)
+        }
+        return scan
     }
 }
 
 /// The first `limit` rows in the order (ends on, with no end first; key; portal; feed), by
 /// SQLite's BINARY order, kept as they are offered: memory holds `limit` rows, not all of them.
-private struct FirstInOrder {
-    struct Item {
+struct FirstInOrder: Sendable {
+    struct Item: Sendable {
         let id: Int64
         let ends: String?
         let key: String
@@ -227,8 +249,12 @@ private struct FirstInOrder {
             }
             if later { return }
         }
-        let item = Item(
-            id: rows.int64(0), ends: rows.string(1), key: rows.string(4) ?? "", portal: rows.string(5) ?? "", feed: rows.string(6) ?? "")
+        offer(Item(id: rows.int64(0), ends: rows.string(1), key: rows.string(4) ?? "", portal: rows.string(5) ?? "", feed: rows.string(6) ?? ""))
+    }
+
+    /// Offers an item (one another reading kept).
+    mutating func offer(_ item: Item) {
+        guard limit > 0 else { return }
         if items.count == limit {
             guard Self.precedes(item, items[limit - 1]) else { return }
             items.removeLast()

@@ -74,3 +74,52 @@ func binaryOrder(_ left: UnsafeBufferPointer<UInt8>, _ right: String) -> Int {
         return order != 0 ? order : left.count - b.count
     }
 }
+
+/// A read on a second connection and thread, beside the caller's read transaction on `db`, that
+/// sees the same ledger: the caller's transaction holds SQLite's shared lock (taken here if it
+/// was not yet), so no writer can commit before both are done. Nil — the caller reads it itself
+/// — when that cannot be had at once: the ledger is not in rollback-journal mode (in WAL mode
+/// readers do not hold writers off), or a writer is already waiting to commit (the second
+/// connection would wait for it, and it for the caller).
+final class Alongside<Value: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<Value, any Error>?  // written before `done` is signalled
+    private var locked = false  // written before `done` is first signalled
+
+    init?(path: String, alongside db: Database, _ work: @escaping @Sendable (Database) throws -> Value) throws {
+        let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode")?.lowercased() ?? ""
+        guard ["delete", "truncate", "persist"].contains(mode) else { return nil }
+        _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")  // the caller's shared lock
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .immediateError
+        guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
+        Thread.detachNewThread { [self] in
+            // Its own shared lock, now or never (a transaction that has read), then the work; the
+            // caller is told which before the work begins.
+            try? queue.inDatabase { db in
+                do {
+                    try db.execute(sql: "BEGIN DEFERRED")
+                    _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
+                } catch {
+                    try? db.execute(sql: "ROLLBACK")
+                    done.signal()
+                    return
+                }
+                locked = true
+                done.signal()
+                result = Result { try work(db) }
+                try? db.execute(sql: "ROLLBACK")
+                done.signal()
+            }
+        }
+        done.wait()
+        guard locked else { return nil }
+    }
+
+    /// Waits for the work and hands its value over (or throws its error).
+    func value() throws -> Value {
+        done.wait()
+        return try result!.get()
+    }
+}
