@@ -1,7 +1,6 @@
 public import DisclosureCore
 internal import GRDB
 import Foundation
-import Synchronization
 
 // The register of decisions: every decision that arrived, by kind and number, and its place on
 // each portal; its publication there is read from the publications of its records (keys
@@ -93,7 +92,6 @@ extension Ledger: DecisionLedger {
                 ORDER BY dp.kind, dp.number, dp.portal
                 """
             let arguments = Self.scopeArguments(scope)
-            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")  // the shared lock, held to the end
             var rows: any RegisterRows
             if let reader = try RegisterReader(path: path, sql: sql, arguments: arguments, alongside: db) {
                 rows = reader
@@ -273,110 +271,98 @@ struct InlineRegisterRows: RegisterRows {
     func stop() {}
 }
 
-/// Read on a connection of its own, on a thread of its own, a chunk at a time through a short
-/// queue (at most `depth` chunks wait: memory does not grow with the register).
-final class RegisterReader: RegisterRows, @unchecked Sendable {
-    // Guarded by `condition`.
-    private var chunks: [[RegisterRow]] = []
-    private var finished = false
-    private var failure: String?
-    private var stopped = false
-    private let condition = NSCondition()
+/// Read on a connection of its own, on a thread of its own (``Alongside``), a chunk at a time
+/// through a short queue (at most `depth` chunks wait: memory does not grow with the register).
+final class RegisterReader: RegisterRows {
+    private let chunks: ChunkQueue<RegisterRow>
+    private let job: Alongside<Void>
     private var current: [RegisterRow] = []
     private var position = 0
     static let chunk = 2048
-    static let depth = 4
 
-    /// Nil when the register cannot be read alongside `db` (see `forEachDecision`): the ledger's
-    /// journal is not a rollback journal, or the second connection could not take its shared lock
-    /// at once.
+    /// Nil when the register cannot be read alongside `db` (then the caller reads it).
     init?(path: String, sql: String, arguments: StatementArguments, alongside db: Database) throws {
-        let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode")?.lowercased() ?? ""
-        guard ["delete", "truncate", "persist"].contains(mode) else { return nil }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .immediateError
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-        } catch {
-            return nil
-        }
-        // The second connection's shared lock, taken here or not at all; then the reading goes on.
-        let started = DispatchSemaphore(value: 0)
-        let began = Mutex(false)
-        Thread.detachNewThread { [self] in
-            do {
-                try queue.read { db in
-                    let rows = try RawRows(db, sql: sql, arguments: arguments)
-                    _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
-                    began.withLock { $0 = true }
-                    started.signal()
-                    var chunk: [RegisterRow] = []
-                    chunk.reserveCapacity(Self.chunk)
-                    var previous: RegisterRow?
-                    while try rows.step() {
-                        let row = RegisterRow(rows, previous: previous)
-                        previous = row
-                        chunk.append(row)
-                        if chunk.count == Self.chunk {
-                            guard hand(chunk) else { return }
-                            chunk.removeAll(keepingCapacity: true)
-                        }
+        let chunks = ChunkQueue<RegisterRow>(depth: 4)
+        guard
+            let job = try Alongside<Void>(path: path, alongside: db, { db in
+                defer { chunks.finish() }
+                let rows = try RawRows(db, sql: sql, arguments: arguments)
+                var chunk: [RegisterRow] = []
+                chunk.reserveCapacity(Self.chunk)
+                var previous: RegisterRow?
+                while try rows.step() {
+                    let row = RegisterRow(rows, previous: previous)
+                    previous = row
+                    chunk.append(row)
+                    if chunk.count == Self.chunk {
+                        guard chunks.hand(chunk) else { return }
+                        chunk.removeAll(keepingCapacity: true)
                     }
-                    if !chunk.isEmpty { _ = hand(chunk) }
                 }
-                end(failure: nil)
-            } catch {
-                end(failure: Ledger.describe(error))
-            }
-            if !began.withLock({ $0 }) { started.signal() }
-        }
-        started.wait()
-        guard began.withLock({ $0 }) else {
-            stop()
-            return nil
-        }
+                if !chunk.isEmpty { _ = chunks.hand(chunk) }
+            })
+        else { return nil }
+        self.chunks = chunks
+        self.job = job
     }
 
-    /// Waits for room, then queues a chunk; false when the reader was stopped.
-    private func hand(_ chunk: [RegisterRow]) -> Bool {
+    func next() throws -> RegisterRow? {
+        if position == current.count {
+            guard let chunk = chunks.take() else {
+                try job.value()  // the reading's error, if it ended in one
+                return nil
+            }
+            current = chunk
+            position = 0
+        }
+        defer { position += 1 }
+        return current[position]
+    }
+
+    func stop() { chunks.stop() }
+}
+
+/// Chunks handed from one thread to another in order, at most `depth` waiting.
+final class ChunkQueue<Element: Sendable>: @unchecked Sendable {
+    // Guarded by `condition`.
+    private var chunks: [[Element]] = []
+    private var finished = false
+    private var stopped = false
+    private let condition = NSCondition()
+    let depth: Int
+
+    init(depth: Int) { self.depth = depth }
+
+    /// Waits for room, then queues a chunk; false when the taker stopped.
+    func hand(_ chunk: [Element]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while chunks.count >= Self.depth && !stopped { condition.wait() }
+        while chunks.count >= depth && !stopped { condition.wait() }
         if stopped { return false }
         chunks.append(chunk)
         condition.broadcast()
         return true
     }
 
-    private func end(failure: String?) {
+    /// No more chunks will come.
+    func finish() {
         condition.lock()
         finished = true
-        self.failure = failure
         condition.broadcast()
         condition.unlock()
     }
 
-    func next() throws -> RegisterRow? {
-        if position == current.count {
-            condition.lock()
-            while chunks.isEmpty && !finished { condition.wait() }
-            if chunks.isEmpty {
-                let failure = self.failure
-                condition.unlock()
-                if let failure { throw LedgerError.database(failure) }
-                return nil
-            }
-            current = chunks.removeFirst()
-            position = 0
-            condition.broadcast()
-            condition.unlock()
-        }
-        defer { position += 1 }
-        return current[position]
+    /// The next chunk, waiting for it; nil when the hander finished and all were taken.
+    func take() -> [Element]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.isEmpty && !finished { condition.wait() }
+        if chunks.isEmpty { return nil }
+        condition.broadcast()
+        return chunks.removeFirst()
     }
 
+    /// The taker wants no more: a waiting hander is let go.
     func stop() {
         condition.lock()
         stopped = true

@@ -117,9 +117,14 @@ final class Alongside<Value: Sendable>: @unchecked Sendable {
         guard locked else { return nil }
     }
 
-    /// Waits for the work and hands its value over (or throws its error).
+    private var waited = false  // the caller's own
+
+    /// Waits for the work and hands its value over (or throws its error); again, the same.
     func value() throws -> Value {
-        done.wait()
+        if !waited {
+            done.wait()
+            waited = true
+        }
         return try result!.get()
     }
 }

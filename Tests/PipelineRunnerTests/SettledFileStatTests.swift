@@ -110,15 +110,21 @@ struct SettledFileStatTests {
         #expect(try SourceFiles.classify([other], skipSettled: ledger).fresh == [other])
     }
 
-    @Test("a nightly run settles an old file with its stat, and the next night skips it by that stat")
-    func runSettlesWithStat() throws {
+    /// The engine's project whose inbox file is the fixture itself (a link to it), last changed at
+    /// checkout, minutes before any test reads it: its stat can vouch for it. With the fixture's
+    /// path and the stat.
+    static func projectWithOldFile() throws -> (EngineRunTests.Project, fixture: String, stat: String) {
         let project = try EngineRunTests.Project()
-        defer { try? FileManager.default.removeItem(at: project.root) }
-        // The inbox's file is the fixture itself (a link to it), last changed at checkout.
         let fixture = Fixtures.root.appendingPathComponent("fixtures/pipelines/inbox/fazhike/2026-11-penalties.csv").path
         try FileManager.default.removeItem(at: project.input)
         try FileManager.default.createSymbolicLink(atPath: project.input.path, withDestinationPath: fixture)
-        let stat = try #require(FileStat(path: project.input.path)).signature
+        return (project, fixture, try #require(FileStat(path: project.input.path)).signature)
+    }
+
+    @Test("a nightly run settles an old file with its stat, and the next night skips it by that stat")
+    func runSettlesWithStat() throws {
+        let (project, fixture, stat) = try Self.projectWithOldFile()
+        defer { try? FileManager.default.removeItem(at: project.root) }
 
         #expect(try project.ledger.settledFingerprint(place: project.input.path, stat: stat) == nil)
         let first = try project.run("2026-12-01").summary
@@ -130,12 +136,8 @@ struct SettledFileStatTests {
 
     @Test("a file settled by its bytes alone (by an older gongshi) is skipped, and the run records its stat for the next night")
     func settledByBytesGetsItsStat() throws {
-        let project = try EngineRunTests.Project()
+        let (project, fixture, stat) = try Self.projectWithOldFile()
         defer { try? FileManager.default.removeItem(at: project.root) }
-        let fixture = Fixtures.root.appendingPathComponent("fixtures/pipelines/inbox/fazhike/2026-11-penalties.csv").path
-        try FileManager.default.removeItem(at: project.input)
-        try FileManager.default.createSymbolicLink(atPath: project.input.path, withDestinationPath: fixture)
-        let stat = try #require(FileStat(path: project.input.path)).signature
         let bytes = try #require(SourceFiles.fingerprints([fixture])[fixture])
         try Self.settle(SourceFingerprint(sha256: bytes.sha256, size: bytes.size, place: project.input.path), in: project.ledger)
 
