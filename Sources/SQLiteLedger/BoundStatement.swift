@@ -36,14 +36,18 @@ struct BoundStatement {
     /// Runs the statement with the values bound since the last run, and resets it for the next row.
     private func step() throws {
         let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else {
-            let extended = sqlite3_extended_errcode(connection)
-            let message = String(cString: sqlite3_errmsg(connection))
-            sqlite3_reset(handle)
-            throw DatabaseError(resultCode: ResultCode(rawValue: extended), message: message, sql: statement.sql)
-        }
+        guard code == SQLITE_DONE else { throw stepFailure(handle, connection, sql: statement.sql) }
         sqlite3_reset(handle)
     }
+}
+
+/// A failed step as GRDB's `DatabaseError` (the connection's extended code and message), the
+/// statement reset for its next use.
+func stepFailure(_ handle: OpaquePointer, _ connection: OpaquePointer?, sql: String) -> DatabaseError {
+    let extended = sqlite3_extended_errcode(connection)
+    let message = String(cString: sqlite3_errmsg(connection))
+    sqlite3_reset(handle)
+    return DatabaseError(resultCode: ResultCode(rawValue: extended), message: message, sql: sql)
 }
 
 /// A value `BoundStatement` binds: text, an integer, a boolean (0 or 1), or nil (NULL).

@@ -30,10 +30,7 @@ struct RawRows {
             sqlite3_reset(handle)
             return false
         default:
-            let extended = sqlite3_extended_errcode(connection)
-            let message = String(cString: sqlite3_errmsg(connection))
-            sqlite3_reset(handle)
-            throw DatabaseError(resultCode: ResultCode(rawValue: extended), message: message, sql: statement.sql)
+            throw stepFailure(handle, connection, sql: statement.sql)
         }
     }
 
@@ -96,22 +93,25 @@ final class Alongside<Value: Sendable>: @unchecked Sendable {
         guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
         Thread.detachNewThread { [self] in
             // Its own shared lock, now or never (a transaction that has read), then the work; the
-            // caller is told which before the work begins.
+            // caller is told which before the work begins (and is told even if the connection
+            // could not be used at all).
+            var told = false
             try? queue.inDatabase { db in
                 do {
                     try db.execute(sql: "BEGIN DEFERRED")
                     _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
                 } catch {
                     try? db.execute(sql: "ROLLBACK")
-                    done.signal()
                     return
                 }
                 locked = true
+                told = true
                 done.signal()
                 result = Result { try work(db) }
                 try? db.execute(sql: "ROLLBACK")
                 done.signal()
             }
+            if !told { done.signal() }
         }
         done.wait()
         guard locked else { return nil }
