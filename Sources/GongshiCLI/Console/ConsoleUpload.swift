@@ -102,6 +102,7 @@ extension ConsoleServer {
                 format: nil, transcript: Transcript.collecting().0)
             let writer = try ReportWriter(json: false, language: .zh, reportPath: report, output: nil)
             writer.keepsIssues = true
+            writer.keptPerFile = 1000  // the page lists the first thousand
             let result = try FileValidator.validate(files: [file], schema: context.schema, today: currentDay, options: options, writer: writer)
             try writer.finish(result)
             let token = (folder as NSString).lastPathComponent

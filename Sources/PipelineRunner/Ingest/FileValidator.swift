@@ -87,7 +87,7 @@ public enum FileValidator {
                 let salvaged = Salvage.decisions(file: file, schema: schema, options: options)
                 try records.sighted(salvaged.sightings, unidentifiable: salvaged.unidentifiable, file: file, salvaged: true)
             }
-            try writer.endFile(failed: failed, rest)
+            try writer.endFile(file, failed: failed, rest)
         }
         return session.report
     }
@@ -161,7 +161,10 @@ public enum FileValidator {
         var pipeline = workers > 0 ? ParallelEvaluation(workers: workers) : nil
         var batch = Batch()
         var reserved = false
-        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        // The size of what was opened (a symbolic link's target, not the link: sized from a link's
+        // few bytes, the key index grew by doubling and held two copies of itself, 31 MB at a
+        // million records).
+        let fileSize = Self.size(of: path)
         func flush() {
             if !reserved, batch.count > 0 {
                 // Size the key index once, from the first batch's bytes per record and the file size.
@@ -306,6 +309,12 @@ public enum FileValidator {
     }
 
     /// Opens a file for reading, or fails it in the session with the reason.
+    /// The size of the file at `path`, through a symbolic link (0 if it cannot be known).
+    static func size(of path: String) -> Int {
+        var status = stat()
+        return stat(path, &status) == 0 ? Int(status.st_size) : 0
+    }
+
     private static func open(_ path: String, failing session: inout ValidationSession) -> FileHandle? {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
@@ -421,7 +430,7 @@ public enum FileValidator {
         do {
             let source = BufferedSource(descriptor: descriptor)
             source.progress = ReadProgress(
-                path: path, total: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0)
+                path: path, total: Self.size(of: path))
             defer { source.progress?.finish() }
             let reader = try XMLRecordReader(recordPath: options.xmlRecord, xsd: options.xsd) { buffer in
                 source.read(into: buffer)

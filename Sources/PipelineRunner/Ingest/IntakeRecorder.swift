@@ -3,25 +3,24 @@ import DisclosureCore
 /// What each source file held, into the ledger: its counts and its problems (values masked as in
 /// the report), for 合规率 and 完整率.
 enum IntakeRecorder {
-    /// Problem types that mean a required value is absent (完整率).
+    /// Problem types that mean a required value is absent (完整率); the report writer counts the
+    /// records with one as they pass.
     static let incompleteTypes: Set<String> = ["required-missing", "conditional-required-missing", "missing-cell", "enum-other-text-missing"]
     /// The most problems stored per file (counts are always whole).
     static let problemsPerFile = 5000
 
     /// Records what each file held: its counts and its problems (values masked as in the report).
     static func recordIntake(
-        _ report: ValidationReport, issues: [Issue], fingerprints: [String: SourceFingerprint], unidentifiable: [String: Int] = [:],
+        _ report: ValidationReport, issues: [Issue], incomplete: [String: Int], fingerprints: [String: SourceFingerprint], unidentifiable: [String: Int] = [:],
         ledger: any IntakeLedger, run: Int64
     ) throws {
         let byFile = Dictionary(grouping: issues, by: { $0.file ?? "" })
         for file in report.files {
             guard let print = fingerprints[file.file] else { continue }
             let problems = byFile[file.file] ?? []
-            let incomplete = Set(
-                problems.filter { incompleteTypes.contains($0.type) && $0.severity == .error }.compactMap { $0.row ?? $0.line }
-            ).count
             let counts = IntakeCounts(
-                records: file.records, valid: file.valid, invalid: file.invalid, skipped: file.skipped, incomplete: incomplete,
+                records: file.records, valid: file.valid, invalid: file.invalid, skipped: file.skipped,
+                incomplete: incomplete[file.file] ?? 0,
                 failed: file.failed, unidentifiable: unidentifiable[file.file] ?? 0)
             let stored = problems.prefix(problemsPerFile).map { issue in
                 StoredProblem(

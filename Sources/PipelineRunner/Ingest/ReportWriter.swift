@@ -19,8 +19,21 @@ public final class ReportWriter {
     /// With `keepsIssues`, the problems of whole files are also kept as values (for the ledger's
     /// 台账 of problems); held ones join them only when their file is read whole.
     public var keepsIssues = false
+    /// The most problems kept as values per file; the rest are written and counted, not kept, so
+    /// that memory does not grow with a file's problems (a million-record file with 20,000 bad
+    /// records held 20 MB of them until its end). The ledger stores
+    /// ``IntakeRecorder/problemsPerFile`` a file.
+    public var keptPerFile = Int.max
     public private(set) var keptIssues: [Issue] = []
     private var heldKept: [Issue] = []
+    /// Problems of the file being read that were kept (header and end) or are held.
+    private var keptInFile = 0
+    /// Per file read whole or failed, the records with a required value absent (完整率), counted
+    /// from every problem, kept or not.
+    public private(set) var incompleteRecords: [String: Int] = [:]
+    /// The file being read: its incomplete records among the problems written and held, and the
+    /// row (or XML line) last counted. A record's problems arrive together, so a row is counted once.
+    private var incompleteInFile = (written: 0, held: 0, lastRow: Int?.none)
     /// Repeated warnings are summarized: of the same type and field in one file, the first
     /// ``warningSamples`` are written, then one line with the count and the first rows. Off with
     /// `--all-warnings`. Errors are never summarized; the counts always include every warning.
@@ -90,7 +103,7 @@ public final class ReportWriter {
 
     /// Writes problems that stand whatever happens to the rest of the file (its header's).
     func write(_ issues: [Issue]) {
-        if keepsIssues { keptIssues += issues }
+        keep(issues, held: false)
         for issue in issues where admits(issue) {
             let (forOutput, forReport) = render(issue)
             output.write(forOutput)
@@ -101,7 +114,7 @@ public final class ReportWriter {
     /// Holds back problems found in the records of the file being read.
     func hold(_ issues: [Issue]) throws {
         guard !issues.isEmpty else { return }
-        if keepsIssues { heldKept += issues }
+        keep(issues, held: true)
         if heldOutput == nil {
             heldOutput = try SpillFile()
             if reportBuffer != nil { heldReport = try SpillFile() }
@@ -116,9 +129,20 @@ public final class ReportWriter {
 
     /// Ends a file: its held problems are written if it was read whole, dropped if it failed; then
     /// its last problems (its failure, say) are written.
-    func endFile(failed: Bool, _ issues: [Issue]) throws {
-        if !failed { keptIssues += heldKept }
+    func endFile(_ file: String, failed: Bool, _ issues: [Issue]) throws {
+        if !failed {
+            keptIssues += heldKept
+            incompleteInFile.written += incompleteInFile.held
+        } else {
+            keptInFile -= heldKept.count
+            incompleteInFile.lastRow = nil
+        }
         heldKept = []
+        incompleteInFile.held = 0
+        defer {
+            keptInFile = 0
+            incompleteInFile = (0, 0, nil)
+        }
         if !failed {
             try heldOutput?.copy { (data: Data) in output.write(data) }
             try heldReport?.copy { (data: Data) in reportBuffer?.write(data) }
@@ -129,6 +153,7 @@ public final class ReportWriter {
         heldCount = 0
         write(issues)
         // A failed file's warnings were dropped with it; a whole one's repeated ones are summed up.
+        if keepsIssues, incompleteInFile.written > 0 { incompleteRecords[file, default: 0] += incompleteInFile.written }
         let summaries = repeatedSummaries()
         if !failed {
             for issue in summaries {
@@ -149,10 +174,32 @@ public final class ReportWriter {
         return (json ? jsonLine : Self.text(issue, language: language) + "\n", jsonLine)
     }
 
+    /// Keeps problems as values, up to ``keptPerFile`` for the file, and counts its incomplete records.
+    private func keep(_ issues: [Issue], held: Bool) {
+        guard keepsIssues else { return }
+        for issue in issues {
+            if issue.severity == .error, IntakeRecorder.incompleteTypes.contains(issue.type), let row = issue.row ?? issue.line,
+                row != incompleteInFile.lastRow
+            {
+                incompleteInFile.lastRow = row
+                if held { incompleteInFile.held += 1 } else { incompleteInFile.written += 1 }
+            }
+            guard keptInFile < keptPerFile else { continue }
+            keptInFile += 1
+            if held { heldKept.append(issue) } else { keptIssues.append(issue) }
+        }
+    }
+
     /// Hands back the kept problems and forgets them.
     public func takeKeptIssues() -> [Issue] {
         defer { keptIssues = [] }
         return keptIssues
+    }
+
+    /// Hands back the incomplete records per file and forgets them.
+    public func takeIncompleteRecords() -> [String: Int] {
+        defer { incompleteRecords = [:] }
+        return incompleteRecords
     }
 
     /// Writes the counts and closes the report.

@@ -96,6 +96,7 @@ public struct PipelineRun {
         // shaped rows, for the ledger the record versions with their publication periods.
         let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: problems)
         writer.keepsIssues = writes != nil
+        writer.keptPerFile = IntakeRecorder.problemsPerFile
         writer.summarizesWarnings = !request.allWarnings
         let periods = PeriodAssessor(schema: context.schema, pipeline: pipeline, portals: context.portals.map(\.profile.id))
         let intake = try FeedIntake(
@@ -114,6 +115,7 @@ public struct PipelineRun {
             summary.invalidRecordsAndFailedFiles += report.invalid + report.failedFiles
             stages.lap("validate")
             let issues = writer.takeKeptIssues()
+            let incomplete = writer.takeIncompleteRecords()
             if let ledger = writes, let run {
                 let prints = files.compactMap { listing.fingerprints[$0] }
                 try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs(prints, records: [], run: run) }
@@ -122,7 +124,7 @@ public struct PipelineRun {
                 try intake.recordDecisions(in: ledger, run: run, pipeline: pipeline.id, deadlines: deadlines, today: today)
                 stages.lap("register")
                 try IntakeRecorder.recordIntake(
-                    report, issues: issues, fingerprints: listing.fingerprints, unidentifiable: intake.unidentifiable, ledger: ledger, run: run)
+                    report, issues: issues, incomplete: incomplete, fingerprints: listing.fingerprints, unidentifiable: intake.unidentifiable, ledger: ledger, run: run)
                 stages.lap("problems")
                 processed += prints
             }
