@@ -26,7 +26,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         var status: BatchStatus
         var attempts = 1
         var createdRun: Int64
-        var deliveredAt, confirmedOn, lastError: String?
+        var deliveredAt, confirmedOn, lastError, outboxStat: String?
         var receipt: Receipt?
     }
 
@@ -234,6 +234,10 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         try write { s in if s.batches[id]?.status == .pending { s.batches[id]?.deliveredAt = instant } }
     }
 
+    public func recordOutboxStat(batch id: String, stat: String) throws(LedgerError) {
+        try write { s in if s.batches[id]?.status == .pending { s.batches[id]?.outboxStat = stat } }
+    }
+
     public func confirm(batch id: String, receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome {
         try applyReceipt(batch: id, rejected: [:], receipt: receipt, on: date)
     }
@@ -298,7 +302,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     private static func info(_ b: Batch) -> BatchInfo {
         BatchInfo(
             recorded: b.recorded, status: b.status, attempts: b.attempts, deliveredAt: b.deliveredAt, confirmedOn: b.confirmedOn,
-            lastError: b.lastError)
+            lastError: b.lastError, outboxStat: b.outboxStat)
     }
 
     public func batch(_ id: String) throws(LedgerError) -> BatchInfo? {

@@ -94,6 +94,12 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
         }
     }
 
+    public func recordOutboxStat(batch id: String, stat: String) throws(LedgerError) {
+        try write { link in
+            try link.execute("UPDATE batch SET outbox_stat = $1 WHERE id = $2 AND status = 'pending'", [.text(stat), .text(id)])
+        }
+    }
+
     public func confirm(batch id: String, receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome {
         try applyReceipt(batch: id, rejected: [:], receipt: receipt, on: date)
     }
@@ -152,7 +158,7 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
 
     static let batchColumns = """
         id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, created_on, status, attempts, delivered_at,
-        confirmed_on, last_error
+        confirmed_on, last_error, outbox_stat
         """
 
     static func batchInfo(_ row: Row) -> BatchInfo {
@@ -162,7 +168,7 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
             payloadSHA256: row.string(7), records: row.int(8) ?? 0, createdOn: row.string(9))
         return BatchInfo(
             recorded: recorded, status: BatchStatus(rawValue: row.string(10)) ?? .pending, attempts: row.int(11) ?? 1,
-            deliveredAt: row.text(12), confirmedOn: row.text(13), lastError: row.text(14))
+            deliveredAt: row.text(12), confirmedOn: row.text(13), lastError: row.text(14), outboxStat: row.text(15))
     }
 
     public func batch(_ id: String) throws(LedgerError) -> BatchInfo? {

@@ -27,6 +27,8 @@ enum PostgresMigrations {
             ALTER TABLE source_file ADD COLUMN stat text COLLATE "C"
             """
         ),
+        // SQLite's v11: a pending batch's outbox file known unchanged by its stat.
+        ("2026-12-04 pg4 outbox stat", "ALTER TABLE batch ADD COLUMN outbox_stat text COLLATE \"C\""),
     ]
 
     /// Serializes migrations across machines (any constant the ledger's other locks do not use).

@@ -56,6 +56,12 @@ extension Ledger {
         }
     }
 
+    public func recordOutboxStat(batch id: String, stat: String) throws(LedgerError) {
+        try write { db in
+            try db.execute(sql: "UPDATE batch SET outbox_stat = ? WHERE id = ? AND status = 'pending'", arguments: [stat, id])
+        }
+    }
+
     /// Records the portal's receipt: the batch and its records become published, in one transaction.
     /// Confirming a published batch again changes nothing.
     public func confirm(batch id: String, receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome {

@@ -128,6 +128,6 @@ extension Ledger {
             createdOn: row["created_on"])
         return BatchInfo(
             recorded: recorded, status: BatchStatus(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
-            deliveredAt: row["delivered_at"], confirmedOn: row["confirmed_on"], lastError: row["last_error"])
+            deliveredAt: row["delivered_at"], confirmedOn: row["confirmed_on"], lastError: row["last_error"], outboxStat: row["outbox_stat"])
     }
 }

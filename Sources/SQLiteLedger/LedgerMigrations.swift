@@ -418,6 +418,11 @@ enum LedgerMigrations {
                 ALTER TABLE source_file ADD COLUMN stat TEXT;
                 """)
         }
+        // A pending batch's outbox file known unchanged by its stat, as a settled source file is:
+        // the nightly run no longer hashes every pending file again.
+        migrator.registerMigration("2026-12-04 v11 outbox stat") { db in
+            try db.execute(sql: "ALTER TABLE batch ADD COLUMN outbox_stat TEXT")
+        }
         return migrator
     }
 }

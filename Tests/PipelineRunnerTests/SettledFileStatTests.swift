@@ -1,9 +1,11 @@
 import DisclosureCore
 import Foundation
 import GongshiTesting
+import PipelineConfig
 @testable import PipelineRunner
 import SQLiteLedger
 import Testing
+import WorkingDayCalendar
 
 /// A nightly run knows a settled file unchanged by its identity and times (device, inode, size,
 /// modification and change time) without reading it through for its SHA-256; any other file is
@@ -148,5 +150,83 @@ struct SettledFileStatTests {
         #expect(try project.run("2026-12-01").summary.skippedFiles == [project.input.path])
         #expect(try project.ledger.settledFingerprint(place: project.input.path, stat: stat)?.sha256 == bytes.sha256)
         #expect(try SourceFiles.classify([project.input.path], skipSettled: project.ledger).vouched.isEmpty)
+    }
+}
+
+/// A pending batch's outbox file, checked every night until the portal's receipt comes, is known
+/// unchanged by its stat as a settled source file is; changed, it is read through and its batch
+/// fails as before.
+@Suite("A pending outbox file known by its identity and times")
+struct OutboxStatTests {
+    static func publisher(_ ledger: any PublicationLedger, run: Int64, outbox: URL) throws -> FeedPublisher {
+        let schemas = try SchemaCatalog.bundledDocuments.map { try SchemaLoader.load($0).get() }
+        let profile = try #require(
+            try PortalProfileLoader.bundledDocuments.map { try PortalProfileLoader.load($0, schemas: schemas).get() }
+                .first { $0.id == "creditchina-henan-zhengzhou" })
+        return FeedPublisher(
+            ledger: ledger, run: run, outbox: outbox, profile: profile, today: try CalendarDate.parse("2026-12-04"), calendar: nil,
+            transcript: Transcript.collecting().0)
+    }
+
+    static func batch(_ id: String, path: String, sha256: String) -> NewBatch {
+        NewBatch(
+            id: id, portal: "creditchina-henan-zhengzhou", feed: "penalty-legal", kind: "penalty", operation: .publish,
+            fileName: (path as NSString).lastPathComponent, outboxPath: path, payloadSHA256: sha256, records: 1, createdOn: "2026-12-04")
+    }
+
+    @Test("a file read whole long after it last changed has its stat recorded; the same stat is not read again; changed, it is read and does not hold")
+    func outboxStat() throws {
+        let folder = try SettledFileStatTests.Folder()
+        for ledger in [InMemoryLedger(), try Ledger.open(path: folder.path("ledger.sqlite"))] as [any PublicationLedger] {
+            let run = try ledger.beginRun(
+                command: "run test nightly", today: "2026-12-04", startedAt: "2026-12-04T02:00:00+08:00", pipeline: "test", department: nil)
+            let publisher = try Self.publisher(ledger, run: run, outbox: folder.url)
+            func publication(_ number: Int) -> NewPublication {
+                NewPublication(
+                key: "牟城管罚〔2026〕\(number)号", contentSHA256: String(repeating: "a", count: 64), previousSHA256: nil, decisionDate: "2026-11-20",
+                dueOn: "2026-12-01", subjectCode: "91410100MA40Q8R26R", subjectName: "某公司", schemaVersion: 1, profileVersion: 1)
+            }
+
+            // A file checked out before the build, its bytes the batch's: read whole, its stat recorded.
+            let old = Fixtures.url("validate/penalty/valid.csv").path
+            let oldPrint = try #require(Digest.fingerprint(path: old))
+            try ledger.recordPending(Self.batch("b000000000000001", path: old, sha256: oldPrint.sha256), publications: [publication(1)], run: run)
+            let first = try #require(try ledger.batch("b000000000000001"))
+            #expect(first.outboxStat == nil)
+            #expect(try publisher.holds(outboxFileOf: first))
+            let recorded = try #require(try ledger.batch("b000000000000001")?.outboxStat)
+            #expect(recorded == FileStat(path: old)?.signature)
+
+            // A stat that matches is trusted without reading: a batch whose bytes the file does not
+            // hold, with the file's stat recorded, holds; without it, it does not.
+            let file = folder.path("outbox-\(UUID().uuidString).csv")
+            try Data("a,b\n1,2\n".utf8).write(to: URL(fileURLWithPath: file))
+            let stat = try #require(FileStat(path: file)).signature
+            let other = String(repeating: "e", count: 64)
+            try ledger.recordPending(Self.batch("b000000000000002", path: file, sha256: other), publications: [publication(2)], run: run)
+            #expect(try !publisher.holds(outboxFileOf: try #require(try ledger.batch("b000000000000002"))))
+            try ledger.recordOutboxStat(batch: "b000000000000002", stat: stat)
+            #expect(try publisher.holds(outboxFileOf: try #require(try ledger.batch("b000000000000002"))))
+
+            // A file written just now holds its bytes, but its stat cannot vouch for them yet: none recorded.
+            let fresh = folder.path("fresh-\(UUID().uuidString).csv")
+            try Data("a,b\n3,4\n".utf8).write(to: URL(fileURLWithPath: fresh))
+            let freshPrint = try #require(Digest.fingerprint(path: fresh))
+            try ledger.recordPending(Self.batch("b000000000000003", path: fresh, sha256: freshPrint.sha256), publications: [publication(3)], run: run)
+            #expect(try publisher.holds(outboxFileOf: try #require(try ledger.batch("b000000000000003"))))
+            #expect(try ledger.batch("b000000000000003")?.outboxStat == nil)
+
+            // Its stat recorded, then the file changed in place (same size): read again, it does not hold.
+            try ledger.recordOutboxStat(batch: "b000000000000003", stat: try #require(FileStat(path: fresh)).signature)
+            let handle = try #require(FileHandle(forWritingAtPath: fresh))
+            try handle.write(contentsOf: Data("x".utf8))
+            try handle.close()
+            #expect(try !publisher.holds(outboxFileOf: try #require(try ledger.batch("b000000000000003"))))
+
+            // The nightly reconcile: the unchanged file's batch stays pending, the changed one fails.
+            _ = try publisher.reconcile(kind: "penalty")
+            #expect(try ledger.batch("b000000000000001")?.status == .pending)
+            #expect(try ledger.batch("b000000000000003")?.status == .failed)
+        }
     }
 }

@@ -256,16 +256,24 @@ public struct BatchInfo: Sendable, Equatable {
     public let deliveredAt: String?
     public let confirmedOn: String?
     public let lastError: String?
+    /// The outbox file's identity and times (device, inode, size, modification and change times)
+    /// when a run last read it whole and found the batch's bytes: a file that still has them is not
+    /// read again (nil: none recorded).
+    public let outboxStat: String?
 
     public subscript<T>(dynamicMember keyPath: KeyPath<NewBatch, T>) -> T { recorded[keyPath: keyPath] }
 
-    public init(recorded: NewBatch, status: BatchStatus, attempts: Int, deliveredAt: String? = nil, confirmedOn: String? = nil, lastError: String? = nil) {
+    public init(
+        recorded: NewBatch, status: BatchStatus, attempts: Int, deliveredAt: String? = nil, confirmedOn: String? = nil, lastError: String? = nil,
+        outboxStat: String? = nil
+    ) {
         self.recorded = recorded
         self.status = status
         self.attempts = attempts
         self.deliveredAt = deliveredAt
         self.confirmedOn = confirmedOn
         self.lastError = lastError
+        self.outboxStat = outboxStat
     }
 }
 

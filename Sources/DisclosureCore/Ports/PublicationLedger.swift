@@ -39,6 +39,9 @@ public protocol BatchLedger: AnyObject, Sendable {
     /// delivered; a failed batch made again from the same records becomes pending again.
     func recordPending(_ batch: NewBatch, publications: [NewPublication], run: Int64) throws(LedgerError)
     func markDelivered(batch id: String, at instant: String) throws(LedgerError)
+    /// Notes the stat of a pending batch's outbox file, read whole and found holding the batch's
+    /// bytes (``BatchInfo/outboxStat``).
+    func recordOutboxStat(batch id: String, stat: String) throws(LedgerError)
     /// A clerk's confirmation (or a receipt file): the batch and its publications published on `date`.
     func confirm(batch id: String, receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome
     /// A portal's receipt: rejected positions (1-based) with their reasons, the rest published on `date`.

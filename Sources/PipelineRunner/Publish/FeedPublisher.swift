@@ -78,7 +78,7 @@ public struct FeedPublisher: Sendable {
         for batch in try CommandFailure.ledger({ () throws(LedgerError) in try ledger.batches(portal: profile.id, status: .pending) })
         where kind.map({ batch.kind == $0 }) ?? true {
             let final = URL(fileURLWithPath: batch.outboxPath)
-            if Self.holds(final.path, sha256: batch.payloadSHA256) {
+            if try holds(outboxFileOf: batch) {
                 if let receipt = try ReceiptFile.read(besides: final.path) {
                     let outcome = try CommandFailure.ledger { () throws(LedgerError) in
                         try ledger.confirm(
@@ -263,6 +263,19 @@ public struct FeedPublisher: Sendable {
 
     private func markDelivered(_ id: String) throws(CommandFailure) {
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.markDelivered(batch: id, at: LedgerClock.now()) }
+    }
+
+    /// Whether the batch's outbox file still holds exactly its bytes. A file whose stat is the
+    /// one recorded when it was last read whole and found so is not read again (hashing every
+    /// pending file each night was 0.13 s of a 1 s re-run with 40 pending batches); one read whole
+    /// now has its stat recorded, when the stat can vouch for the bytes (``Digest/fingerprint(path:)``).
+    func holds(outboxFileOf batch: BatchInfo) throws(CommandFailure) -> Bool {
+        if let recorded = batch.outboxStat, FileStat(path: batch.outboxPath)?.signature == recorded { return true }
+        guard let print = Digest.fingerprint(path: batch.outboxPath), print.sha256 == batch.payloadSHA256 else { return false }
+        if let stat = print.stat, stat != batch.outboxStat {
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordOutboxStat(batch: batch.id, stat: stat) }
+        }
+        return true
     }
 
     /// Whether the file at `path` exists with exactly these bytes.
