@@ -192,7 +192,8 @@ let package = Package(
             name: "LedgerTests",
             dependencies: [
                 "SQLiteLedger", "PostgreSQLLedger", "PostgresSupport", "DisclosureCore", "GongshiTesting",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "DisclosureReportsTests", dependencies: ["DisclosureReports", "GongshiTesting"]),

@@ -64,12 +64,32 @@ struct Link {
     /// Runs a statement; returns how many rows it changed (INSERT, UPDATE, DELETE) or returned.
     @discardableResult
     func execute(_ sql: String, _ values: [Value] = []) throws -> Int {
-        let result = try connection.query(Self.query(sql, values), logger: logger).wait()
+        let result = try answer(connection.query(Self.query(sql, values), logger: logger))
         return result.metadata.rows ?? result.rows.count
     }
 
     func rows(_ sql: String, _ values: [Value] = []) throws -> [Row] {
-        try connection.query(Self.query(sql, values), logger: logger).wait().rows.map(Self.row)
+        try answer(connection.query(Self.query(sql, values), logger: logger)).rows.map(Self.row)
+    }
+
+    /// How often a waiting statement looks whether its connection is still open.
+    static let lookEvery = TimeAmount.milliseconds(500)
+
+    /// Waits for a statement's answer, as long as it takes while the connection stays open (a
+    /// statement may rightly run long: the ledger sets no statement timeout unless asked). If the
+    /// connection's channel closes and no answer has come, the wait ends with ``ConnectionGone``
+    /// (a lost connection): a cut connection never leaves the run waiting forever.
+    func answer<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
+        let promise = future.eventLoop.makePromise(of: T.self)
+        future.cascade(to: promise)
+        let connection = self.connection
+        let watch = future.eventLoop.scheduleRepeatedTask(initialDelay: Self.lookEvery, delay: Self.lookEvery) { task in
+            guard connection.isClosed else { return }
+            promise.fail(ConnectionGone())  // ignored if the answer came first
+            task.cancel()
+        }
+        defer { watch.cancel() }
+        return try promise.futureResult.wait()
     }
 
     func one(_ sql: String, _ values: [Value] = []) throws -> Row? {

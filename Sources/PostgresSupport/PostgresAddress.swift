@@ -76,10 +76,18 @@ public enum PostgresErrorText {
     /// Whether the connection is gone (the server stopped or the network dropped): the statement's
     /// fate is unknown, and the connection cannot be used again.
     public static func isConnectionLost(_ error: any Error) -> Bool {
+        if error is ConnectionGone { return true }
         guard let error = error as? PSQLError else { return false }
         // 57P01–57P03: the server is ending this session (an administrator's shutdown or
         // pg_terminate_backend, a crash, a restart under way).
         if let state = error.serverInfo?[.sqlState], ["57P01", "57P02", "57P03"].contains(state) { return true }
         return [PSQLError.Code.serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection].contains(error.code)
     }
+}
+
+/// A statement's wait given up because its connection's channel closed and no answer came (the
+/// server ended the session; seen once as a wait that never returned after `pg_terminate_backend`).
+public struct ConnectionGone: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "连接已断开，语句没有得到回答" }
 }

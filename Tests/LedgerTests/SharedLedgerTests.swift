@@ -1,7 +1,9 @@
 import DisclosureCore
 import Foundation
 import GongshiTesting
-import PostgreSQLLedger
+import Logging
+import PostgresNIO
+@testable import PostgreSQLLedger
 import PostgresSupport
 import Testing
 
@@ -103,6 +105,26 @@ struct SharedLedgerTests {
         }
         #expect(try server.psql("SELECT finished_at FROM run WHERE id = \(run)", database: name) == "y")
         _ = (lock, taken)
+    }
+}
+
+extension SharedLedgerTests {
+    @Test("a statement whose connection closes with no answer ends as a lost connection, not a wait forever")
+    func silentClose() throws {
+        let (server, _, address) = try Self.database()
+        let logger = Logger(label: "gongshi.test")
+        let connection = try PostgresConnection.connect(
+            on: PostgresConnection.defaultEventLoopGroup.any(), configuration: try address.configuration(password: server.password, connectTimeout: 10),
+            id: 7, logger: logger
+        ).wait()
+        let link = Link(connection: connection, logger: logger)
+        #expect(try link.rows("SELECT 41 + 1").first?.int(0) == 42)
+        // An answer that never comes, on a connection that is gone (as once after pg_terminate_backend).
+        let never = connection.eventLoop.makePromise(of: Int.self)
+        try connection.close().wait()
+        #expect(throws: ConnectionGone.self) { try link.answer(never.futureResult) }
+        #expect(PostgresErrorText.isConnectionLost(ConnectionGone()))
+        never.succeed(0)  // late: the wait has ended, the answer is dropped
     }
 }
 
