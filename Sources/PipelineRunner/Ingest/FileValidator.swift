@@ -308,13 +308,13 @@ public enum FileValidator {
         return issue
     }
 
-    /// Opens a file for reading, or fails it in the session with the reason.
     /// The size of the file at `path`, through a symbolic link (0 if it cannot be known).
     static func size(of path: String) -> Int {
         var status = stat()
         return stat(path, &status) == 0 ? Int(status.st_size) : 0
     }
 
+    /// Opens a file for reading, or fails it in the session with the reason.
     private static func open(_ path: String, failing session: inout ValidationSession) -> FileHandle? {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)

@@ -11,8 +11,8 @@ enum IntakeRecorder {
 
     /// Records what each file held: its counts and its problems (values masked as in the report).
     static func recordIntake(
-        _ report: ValidationReport, issues: [Issue], incomplete: [String: Int], fingerprints: [String: SourceFingerprint], unidentifiable: [String: Int] = [:],
-        ledger: any IntakeLedger, run: Int64
+        _ report: ValidationReport, issues: [Issue], incomplete: [String: Int], fingerprints: [String: SourceFingerprint],
+        unidentifiable: [String: Int] = [:], ledger: any IntakeLedger, run: Int64
     ) throws {
         let byFile = Dictionary(grouping: issues, by: { $0.file ?? "" })
         for file in report.files {

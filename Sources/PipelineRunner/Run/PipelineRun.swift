@@ -124,7 +124,8 @@ public struct PipelineRun {
                 try intake.recordDecisions(in: ledger, run: run, pipeline: pipeline.id, deadlines: deadlines, today: today)
                 stages.lap("register")
                 try IntakeRecorder.recordIntake(
-                    report, issues: issues, incomplete: incomplete, fingerprints: listing.fingerprints, unidentifiable: intake.unidentifiable, ledger: ledger, run: run)
+                    report, issues: issues, incomplete: incomplete, fingerprints: listing.fingerprints, unidentifiable: intake.unidentifiable,
+                    ledger: ledger, run: run)
                 stages.lap("problems")
                 processed += prints
             }
