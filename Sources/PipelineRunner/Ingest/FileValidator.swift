@@ -308,10 +308,10 @@ public enum FileValidator {
         return issue
     }
 
-    /// The size of the file at `path`, through a symbolic link (0 if it cannot be known).
+    /// The size of the file at `path`, through a symbolic link (0 if it cannot be known, or it is
+    /// not a regular file).
     static func size(of path: String) -> Int {
-        var status = stat()
-        return stat(path, &status) == 0 ? Int(status.st_size) : 0
+        Int(FileStat(path: path)?.size ?? 0)
     }
 
     /// Opens a file for reading, or fails it in the session with the reason.
