@@ -40,14 +40,16 @@ public struct ReportBuilder {
     }
 
     /// - Parameters:
-    ///   - each: sees every row of the departments' registers as it is read (a run counts its own
-    ///     tally in the same pass instead of reading the register twice).
+    ///   - each: sees every row of the departments' registers as it is read, with its state today
+    ///     (`DeadlineState.of`, worked out once a row): a run counts its own tally in the same pass
+    ///     instead of reading the register twice.
     ///   - eligible: the records that may apply for 信用修复 today (at most ``ReportLimits/lines``)
     ///     and how many there are, when the caller has just asked the ledger (a run, for its own
     ///     kind): each question reads every published record, 0.55 s for 200,000.
     public func build(
         ledger: any ReportLedger & WithdrawalLedger & DecisionLedger, from: CalendarDate, to: CalendarDate, title: String,
-        eligible given: (entries: [PeriodEntry], total: Int)? = nil, each: (DecisionDeadline) -> Void = { _ in }
+        eligible given: (entries: [PeriodEntry], total: Int)? = nil,
+        each: (DecisionDeadline, _ reckoned: (DeadlineState, workingDays: Int?)) -> Void = { _, _ in }
     ) throws(LedgerError) -> CreditReport {
         let limit = ReportLimits.lines
         let rows = try ledger.reportRows(from: from.description, to: to.description, limit: limit)
@@ -84,31 +86,37 @@ public struct ReportBuilder {
         // Each decision on each portal against its deadline (the register, one row at a time):
         // every state counted, the urgent ones listed up to the limit; the three figures per
         // department and decision month, with the same tally as the run and `ledger status`.
-        var counts = Dictionary(uniqueKeysWithValues: DeadlineLine.State.allCases.map { ($0, 0) })
+        // Counted by the states' places in `allCases`, and the months by department and month
+        // (per row of the register, a dictionary hashed the state and a key string was built).
+        let states = DeadlineLine.State.allCases
+        var counts = [Int](repeating: 0, count: states.count)
         var listed: [DeadlineLine.State: [DeadlineLine]] = [:]
-        var monthly: [String: DeadlineTally] = [:]
+        var monthly: [MonthKey: DeadlineTally] = [:]
         let (firstMonth, lastMonth) = (String(from.description.prefix(7)), String(to.description.prefix(7)))
         var lastDecision: (pipeline: String, number: String)?  // rows come decision by decision, one per portal
-        for department in departments {
+        for (departmentIndex, department) in departments.enumerated() {
+            let summaryIndex = summaries.firstIndex { $0.pipeline == department.pipeline }
             try ledger.forEachDecision(scope: DecisionScope(kind: department.schemaID, pipeline: department.pipeline)) { row in
-                each(row)
-                let (deadline, _) = DeadlineState.of(row, today: today, calendar: calendar)
+                let reckoned = DeadlineState.of(row, today: today, calendar: calendar)
+                each(row, reckoned)
+                let deadline = reckoned.0
                 let decided = row.decisionDate.flatMap { try? CalendarDate.parse($0) }
                 let inPeriod = decided.map { $0 >= from && $0 <= to } ?? (row.receivedOn >= from.description && row.receivedOn <= to.description)
                 // Decisions of earlier months count only while they still wait.
                 guard inPeriod || deadline == .overdue || deadline == .dueSoon || deadline == .calendarEnded else { return }
                 let state = DeadlineLine.State(deadline)
-                counts[state, default: 0] += 1
+                counts[states.firstIndex(of: state)!] += 1
                 if inPeriod {
                     if lastDecision.map({ $0.pipeline != department.pipeline || $0.number != row.number }) ?? true,
-                        let index = summaries.firstIndex(where: { $0.pipeline == department.pipeline })
+                        let index = summaryIndex
                     {
                         summaries[index].decisions += 1
                         lastDecision = (department.pipeline, row.number)
                     }
                     let month = String((row.decisionDate ?? row.receivedOn).prefix(7))
                     if month >= firstMonth && month <= lastMonth {
-                        monthly["\(department.pipeline)\u{1F}\(month)", default: DeadlineTally(limit: 0)].add(row, today: today, calendar: calendar)
+                        monthly[MonthKey(department: departmentIndex, month: month), default: DeadlineTally(limit: 0)]
+                            .add(row, reckoned: reckoned, today: today)
                     }
                 }
                 let listable = switch state {
@@ -132,11 +140,10 @@ public struct ReportBuilder {
         let span = (to.year - from.year) * 12 + to.month - from.month + 1
         let periodMonths = span <= 36 ? Self.months(from: from, to: to) : []
         var rates: [MonthlyRates] = []
-        for department in departments {
-            let withData = span <= 36 ? periodMonths
-                : Set(monthly.keys.filter { $0.hasPrefix(department.pipeline + "\u{1F}") }.map { String($0.split(separator: "\u{1F}")[1]) }).sorted()
+        for (departmentIndex, department) in departments.enumerated() {
+            let withData = span <= 36 ? periodMonths : monthly.keys.filter { $0.department == departmentIndex }.map(\.month).sorted()
             for month in withData {
-                let tally = monthly["\(department.pipeline)\u{1F}\(month)"] ?? DeadlineTally(limit: 0)
+                let tally = monthly[MonthKey(department: departmentIndex, month: month)] ?? DeadlineTally(limit: 0)
                 rates.append(
                     MonthlyRates(
                         department: department.department, month: month, compliance: Ratio(tally.compliance),
@@ -166,7 +173,7 @@ public struct ReportBuilder {
                     decisionNumber: DecisionKey.number(publication.key), batch: publication.batchID, position: publication.position,
                     reason: publication.rejectionReason ?? "")
             },
-            deadlines: deadlines, deadlineCounts: Dictionary(uniqueKeysWithValues: counts.map { ($0.rawValue, $1) }),
+            deadlines: deadlines, deadlineCounts: Dictionary(uniqueKeysWithValues: zip(states, counts).map { ($0.rawValue, $1) }),
             withdrawals: rows.withdrawals.filter { mine($0.pipeline) }.map { withdrawal in
                 WithdrawalLine(
                     department: name(withdrawal.pipeline), portal: withdrawal.portal, feed: withdrawal.feed,
@@ -183,6 +190,12 @@ public struct ReportBuilder {
                     repairFrom: entry.repairFrom, expiresOn: entry.expiresOn)
             },
             totals: (rows.rejectionsTotal, rows.withdrawalsTotal, eligibleTotal))
+    }
+
+    /// A month of a department's decisions (its place in `departments`).
+    struct MonthKey: Hashable {
+        let department: Int
+        let month: String
     }
 
     /// The months `YYYY-MM` from `from` to `to`.

@@ -164,18 +164,24 @@ extension Ledger: DecisionLedger {
 
 /// One kind's publications on one portal, summed per decision in the decision numbers' order,
 /// read forward as the register asks for numbers in the same order.
+///
+/// The rows are read as they are from `publication_by_decision` (number, status, date: the index
+/// alone, in its order) and summed here, a cell's bytes compared in place. SQLite's own `GROUP BY`
+/// with the four aggregates took 0.17–0.26 s for 196,000 publications in the `sqlite3` shell,
+/// against 0.04–0.06 s for reading the same rows plainly; the sums were the longest part of the
+/// re-run's reckoning on the caller's thread.
 private struct PublicationSums {
     struct Sums {
-        let firstPublished: String?
-        let pending: Bool
-        let withdrawn: Bool
-        let rejected: Bool
+        var firstPublished: String?
+        var pending = false
+        var withdrawn = false
+        var rejected = false
     }
 
     let kind: String
     let portal: String
     private let rows: RawRows
-    private var onRow = false  // the statement stands on a row not yet asked for
+    private var onRow = false  // the statement stands on a row not yet summed
     private var ended = false
 
     init(_ db: Database, kind: String, portal: String, number: String?) throws {
@@ -184,37 +190,74 @@ private struct PublicationSums {
         rows = try RawRows(
             db,
             sql: """
-                SELECT decision_number,
-                    min(CASE WHEN status IN ('published', 'withdrawn') THEN published_on END),
-                    max(status = 'pending'), max(status = 'withdrawn'), max(status = 'rejected')
-                FROM publication
+                SELECT decision_number, status, published_on FROM publication
                 WHERE kind = ? AND portal = ? AND decision_number IS NOT NULL\(number == nil ? "" : " AND decision_number = ?")
-                GROUP BY decision_number ORDER BY decision_number
+                ORDER BY decision_number
                 """,
             arguments: StatementArguments([kind, portal] + (number.map { [$0] } ?? [])))
+    }
+
+    /// Moves to the next row unless the statement stands on one; false at the end.
+    private mutating func onNextRow() throws -> Bool {
+        if onRow { return true }
+        if ended { return false }
+        guard try rows.step() else {
+            ended = true
+            return false
+        }
+        onRow = true
+        return true
     }
 
     /// The sums of `number`'s publications, if it has any. Numbers must be asked for in
     /// ascending order (the register's); each row's number is compared in place.
     mutating func sums(of number: String) throws -> Sums? {
-        while true {
-            if !onRow {
-                if ended { return nil }
-                guard try rows.step() else {
-                    ended = true
-                    return nil
-                }
-                onRow = true
-            }
+        while try onNextRow() {
             let order = rows.order(0, number)
+            if order > 0 { return nil }
             if order < 0 {
                 onRow = false  // a decision not in the register's scope
                 continue
             }
-            guard order == 0 else { return nil }
-            onRow = false
-            return Sums(firstPublished: rows.string(1), pending: rows.bool(2), withdrawn: rows.bool(3), rejected: rows.bool(4))
+            // The rows of `number`: what SQLite's min(published_on of published or withdrawn)
+            // and max(status = …) gave.
+            var sums = Sums()
+            repeat {
+                onRow = false
+                let status = PublicationStatus(cell: rows.bytes(1))
+                switch status {
+                case .published?, .withdrawn?:
+                    if status == .withdrawn { sums.withdrawn = true }
+                    if let date = rows.bytes(2), sums.firstPublished.map({ binaryOrder(date, $0) < 0 }) ?? true {
+                        sums.firstPublished = String(decoding: date, as: UTF8.self)
+                    }
+                case .pending?: sums.pending = true
+                case .rejected?: sums.rejected = true
+                case .failed?, nil: break
+                }
+            } while try onNextRow() && rows.order(0, number) == 0
+            return sums
         }
+        return nil
+    }
+}
+
+extension PublicationStatus {
+    /// The status a cell's text names (nil for NULL or a text that names none), its bytes
+    /// compared in place.
+    fileprivate init?(cell: UnsafeBufferPointer<UInt8>?) {
+        guard let cell, let first = cell.first else { return nil }
+        let status: Self
+        switch (cell.count, first) {
+        case (7, UInt8(ascii: "p")): status = .pending
+        case (9, UInt8(ascii: "p")): status = .published
+        case (8, UInt8(ascii: "r")): status = .rejected
+        case (6, UInt8(ascii: "f")): status = .failed
+        case (9, UInt8(ascii: "w")): status = .withdrawn
+        default: return nil
+        }
+        guard status.rawValue.utf8.elementsEqual(cell) else { return nil }
+        self = status
     }
 }
 
@@ -233,9 +276,18 @@ struct RegisterRow: Sendable {
     let revokedOn: String?
     let withdrawDueOn: String?
 
-    /// The row the statement stands on; `kind` and `portal` are the previous row's `String`s when
-    /// their bytes are the same (a register has a handful of each).
-    init(_ row: RawRows, previous: RegisterRow?) {
+    /// The texts a register repeats from row to row (it has a handful of each).
+    struct Repeated {
+        let kind: String
+        let portal: String
+        let pipeline: String?
+    }
+
+    var repeated: Repeated { Repeated(kind: kind, portal: portal, pipeline: pipeline) }
+
+    /// The row the statement stands on; `kind`, `portal` and `pipeline` are the previous row's
+    /// `String`s when their bytes are the same.
+    init(_ row: RawRows, previous: Repeated?) {
         kind = previous.flatMap { row.order(0, $0.kind) == 0 ? $0.kind : nil } ?? row.string(0) ?? ""
         number = row.string(1) ?? ""
         portal = previous.flatMap { row.order(2, $0.portal) == 0 ? $0.portal : nil } ?? row.string(2) ?? ""
@@ -261,23 +313,27 @@ protocol RegisterRows {
 /// Read on the caller's connection, as it goes.
 struct InlineRegisterRows: RegisterRows {
     let rows: RawRows
-    var previous: RegisterRow?
+    var previous: RegisterRow.Repeated?
     init(_ rows: RawRows) { self.rows = rows }
     mutating func next() throws -> RegisterRow? {
         guard try rows.step() else { return nil }
-        previous = RegisterRow(rows, previous: previous)
-        return previous
+        let row = RegisterRow(rows, previous: previous)
+        previous = row.repeated
+        return row
     }
     func stop() {}
 }
 
 /// Read on a connection of its own, on a thread of its own (``Alongside``), a chunk at a time
 /// through a short queue (at most `depth` chunks wait: memory does not grow with the register).
+///
+/// A chunk is handed over last row first, and its rows are taken with `popLast`, moved out
+/// rather than copied: a row holds nine texts, and copying each row out of its chunk and
+/// destroying the chunk's copy was a fifth of a re-run's reckoning on the caller's thread.
 final class RegisterReader: RegisterRows {
     private let chunks: ChunkQueue<RegisterRow>
     private let job: Alongside<Void>
-    private var current: [RegisterRow] = []
-    private var position = 0
+    private var current: [RegisterRow] = []  // last row first
     static let chunk = 2048
 
     /// Nil when the register cannot be read alongside `db` (then the caller reads it).
@@ -289,16 +345,18 @@ final class RegisterReader: RegisterRows {
                 let rows = try RawRows(db, sql: sql, arguments: arguments)
                 var chunk: [RegisterRow] = []
                 chunk.reserveCapacity(Self.chunk)
-                var previous: RegisterRow?
+                var previous: RegisterRow.Repeated?
                 while try rows.step() {
                     let row = RegisterRow(rows, previous: previous)
-                    previous = row
+                    previous = row.repeated
                     chunk.append(row)
                     if chunk.count == Self.chunk {
+                        chunk.reverse()
                         guard chunks.hand(chunk) else { return }
                         chunk.removeAll(keepingCapacity: true)
                     }
                 }
+                chunk.reverse()
                 if !chunk.isEmpty { _ = chunks.hand(chunk) }
             })
         else { return nil }
@@ -307,16 +365,14 @@ final class RegisterReader: RegisterRows {
     }
 
     func next() throws -> RegisterRow? {
-        if position == current.count {
+        if current.isEmpty {
             guard let chunk = chunks.take() else {
                 try job.value()  // the reading's error, if it ended in one
                 return nil
             }
             current = chunk
-            position = 0
         }
-        defer { position += 1 }
-        return current[position]
+        return current.popLast()
     }
 
     func stop() { chunks.stop() }

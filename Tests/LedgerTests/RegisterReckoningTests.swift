@@ -17,7 +17,7 @@ struct RegisterReckoningTests {
     /// publications (and sort just before numbers that have).
     static let numbers = ["罚1", "罚10", "罚15", "罚2", "A-1", "B0", "a-1", "Z9", "许2026-001"]
 
-    static func fill(_ ledger: any PublicationLedger & DecisionLedger) throws {
+    static func fill(_ ledger: any PublicationLedger & DecisionLedger & WithdrawalLedger) throws {
         let run = try ledger.beginRun(command: "test", today: "2026-11-30", startedAt: "2026-11-30T09:00:00+08:00", pipeline: "p", department: nil)
         for kind in kinds {
             // 许2026-001 is left out of the register of the first kind; Z9 is on the first portal only.
@@ -47,6 +47,17 @@ struct RegisterReckoningTests {
                 }
                 let published = try batch(["罚1|某公司", "罚10", "a-1", "许2026-001|某局"] + (portal == portals[1] ? ["Z9"] : []))
                 _ = try ledger.confirm(batch: published, receipt: nil, on: portal == portals[0] ? "2026-11-05" : "2026-11-20")
+                if kind == kinds[0] && portal == portals[0] {
+                    // 罚10 (the published batch's second record) is taken down again (信用修复).
+                    serial += 1
+                    let id = String(format: "%016x", serial)
+                    try ledger.recordWithdrawalBatch(
+                        NewBatch(
+                            id: id, portal: portal, feed: "f-\(kind)", kind: kind, operation: .withdraw, fileName: "\(id).csv",
+                            outboxPath: "/outbox/\(id).csv", payloadSHA256: LedgerTests.hashA, records: 1, createdOn: "2026-11-30"),
+                        items: [WithdrawalItem(batchID: published, position: 2, reason: "信用修复", basis: "郑信修〔2026〕1号")], run: run)
+                    _ = try ledger.confirm(batch: id, receipt: nil, on: "2026-11-25")
+                }
                 _ = try batch(["罚2", "罚1|另一家"])
                 let refused = try batch(["A-1", "Z9|x"])
                 _ = try ledger.applyReceipt(batch: refused, rejected: [1: "缺少字段"], receipt: Receipt(text: "r", sha256: LedgerTests.hashB), on: "2026-11-21")
@@ -90,6 +101,7 @@ struct RegisterReckoningTests {
         // The sums themselves, for a few rows.
         #expect(all.contains("administrative-penalty 罚1 gsxt 2026-11-05 true false false true"))  // published, and a second key pending
         #expect(all.contains("administrative-penalty 罚10 creditchina 2026-11-20 false false false true"))
+        #expect(all.contains("administrative-penalty 罚10 gsxt 2026-11-05 false true false true"))  // published, then withdrawn
         #expect(all.contains("administrative-penalty 罚2 gsxt - true false false true"))
         #expect(all.contains("administrative-penalty 罚15 gsxt - false false false true"))
         #expect(all.contains("administrative-license B0 creditchina - false false false true"))

@@ -131,6 +131,13 @@ public struct DeadlineTally: Sendable {
     public subscript(_ state: DeadlineState) -> Int { byState[state.ordinal] }
 
     public mutating func add(_ row: DecisionDeadline, today: CalendarDate, calendar: WorkingDayCalendar) {
+        add(row, reckoned: DeadlineState.of(row, today: today, calendar: calendar), today: today)
+    }
+
+    /// Counts a row whose state today is already worked out (`DeadlineState.of` of the same row,
+    /// today and calendar): a report counts each row of the register in its own tally, its month's
+    /// and the run's, and works out its state once.
+    public mutating func add(_ row: DecisionDeadline, reckoned: (DeadlineState, workingDays: Int?), today: CalendarDate) {
         if last.map({ $0.kind != row.kind || $0.number != row.number }) ?? true {
             decisions += 1
             if row.validAtFirst { validAtFirst += 1 }
@@ -147,7 +154,7 @@ public struct DeadlineTally: Sendable {
                 withdrawalsDue += 1
             }
         }
-        let (state, days) = DeadlineState.of(row, today: today, calendar: calendar)
+        let (state, days) = reckoned
         byState[state.ordinal] += 1
         if row.exclusion == nil && !(row.withdrawn && row.publishedOn == nil) && !(row.revokedOn != nil && row.publishedOn == nil) {
             toPublish += 1

@@ -194,8 +194,14 @@ public struct PipelineRun {
         try reckoning.fillDueDates(ledger, scope: scope)
         var tally = DeadlineTally(limit: RunSummary.urgentLimit)
         let portals = Set(scope.portals ?? [])
-        var credit = try buildReport(run: run, ledger: ledger, eligible: eligible) { row in
-            if portals.contains(row.portal) { reckoning.count(row, into: &tally) }
+        var portal: (name: String, counted: Bool)?  // the last row's (the register repeats a handful)
+        var credit = try buildReport(run: run, ledger: ledger, eligible: eligible) { row, reckoned in
+            if portal?.name != row.portal { portal = (row.portal, portals.contains(row.portal)) }
+            guard portal?.counted == true else { return }
+            // The report's state of the row is the tally's unless the row lacks a due date the
+            // reckoning would compute (the dates were filled just now: only a calendar that
+            // cannot reach it leaves one out, and then the reckoning cannot either).
+            if row.dueOn == nil { reckoning.count(row, into: &tally) } else { tally.add(row, reckoned: reckoned, today: today) }
         }
         stages.lap("reckoning")
         summary.disclosure = DisclosureCounts(tally)
@@ -231,7 +237,8 @@ public struct PipelineRun {
     /// them: the run's page says the same numbers as the run (a month's view is `gongshi report`).
     /// `each` sees every row of the register as it is read.
     private func buildReport(
-        run: Int64, ledger: any Ledger, eligible: (entries: [PeriodEntry], total: Int)?, each: (DecisionDeadline) -> Void
+        run: Int64, ledger: any Ledger, eligible: (entries: [PeriodEntry], total: Int)?,
+        each: (DecisionDeadline, _ reckoned: (DeadlineState, workingDays: Int?)) -> Void
     ) throws -> CreditReport {
         let builder = ReportBuilder(contexts: [context], calendar: context.calendar, today: today)
         let start = CalendarDate(year: 1990, month: 1, day: 1)!
