@@ -176,28 +176,69 @@ extension Ledger {
         var total = 0
     }
 
+    /// The joins of ``periodJoins`` without the pick of the latest record version: every version
+    /// of the record, each row with its version's order (first run, seq) in the last column.
+    static let periodJoinsEveryVersion = """
+        LEFT JOIN withdrawal w ON w.publication_id = p.id
+        JOIN record r ON r.kind = p.kind AND r.record_key = p.record_key
+        LEFT JOIN portal_period pp ON pp.kind = p.kind AND pp.record_key = p.record_key AND pp.portal = p.portal
+        """
+
+    /// Reads the published records with ids in `ids`: which have ended, which may apply for 信用修复.
+    ///
+    /// Each publication's rows (one per version of its record, consecutive: the publications are
+    /// the outer loop, in id order, so SQLite needs no sort) are read and the latest version's
+    /// kept, as ``periodJoins`` picks it. Picking it in SQL took a second look-up in `record` for
+    /// each publication: 0.17 s of the 0.43 s reading of 196,000 published records in the
+    /// `sqlite3` shell.
     static func periodScan(_ db: Database, today: String, kind: String?, limit: Int, ids: ClosedRange<Int64>) throws -> PeriodScan {
         let rows = try RawRows(
             db,
             sql: """
-                SELECT p.id, \(Self.endsOn) AS ends_on, r.repair_from, w.status IS NULL, p.record_key, p.portal, p.feed
-                FROM publication p \(Self.periodJoins)
+                SELECT p.id, \(Self.endsOn) AS ends_on, r.repair_from, w.status IS NULL, p.record_key, p.portal, p.feed,
+                       r.first_run * 4294967296 + r.seq
+                FROM publication p \(Self.periodJoinsEveryVersion)
                 WHERE p.status = 'published' AND (w.status IS NULL OR w.status = 'failed') AND (?1 IS NULL OR p.kind = ?1)
                       AND p.id BETWEEN ?2 AND ?3
+                ORDER BY p.id
                 """,
             arguments: [kind, ids.lowerBound, ids.upperBound])
+        /// What the latest version read so far of one publication says.
+        enum Verdict {
+            case ended
+            /// May apply for 信用修复; the item when it could be among the first `limit`.
+            case eligible(FirstInOrder.Item?)
+            case neither
+        }
         var scan = PeriodScan(first: FirstInOrder(limit: limit))
+        var current: (id: Int64, version: Int64, verdict: Verdict)?
+        func settle() {
+            guard let current else { return }
+            switch current.verdict {
+            case .ended: scan.expired.append(current.id)
+            case .eligible(let item):
+                scan.total += 1
+                if let item { scan.first.offer(item) }
+            case .neither: break
+            }
+        }
         // Dates are compared in place with today's (`YYYY-MM-DD`, so byte order is date order).
         while try rows.step() {
-            let ends = rows.bytes(1)
-            if let ends, binaryOrder(ends, today) <= 0 {
-                scan.expired.append(rows.int64(0))
-                continue
+            let id = rows.int64(0)
+            let version = rows.int64(7)
+            if let current, current.id == id, current.version >= version { continue }  // an older version
+            let verdict: Verdict
+            if let ends = rows.bytes(1), binaryOrder(ends, today) <= 0 {
+                verdict = .ended
+            } else if let repairFrom = rows.bytes(2), binaryOrder(repairFrom, today) <= 0, rows.bool(3) {
+                verdict = .eligible(scan.first.candidate(rows))
+            } else {
+                verdict = .neither
             }
-            guard let repairFrom = rows.bytes(2), binaryOrder(repairFrom, today) <= 0, rows.bool(3) else { continue }
-            scan.total += 1
-            scan.first.offer(rows)
+            if current?.id != id { settle() }
+            current = (id, version, verdict)
         }
+        settle()
         return scan
     }
 }
@@ -236,10 +277,10 @@ struct FirstInOrder: Sendable {
         return order < 0
     }
 
-    /// Offers the row `rows` stands on (id, ends on, …, key, portal, feed in columns 0, 1, 4, 5,
-    /// 6); it is made into `String`s only when it could be among the first.
-    mutating func offer(_ rows: RawRows) {
-        guard limit > 0 else { return }
+    /// The row `rows` stands on (id, ends on, …, key, portal, feed in columns 0, 1, 4, 5, 6) as
+    /// an item, when it could be among the first as they stand; it is made into `String`s only then.
+    func candidate(_ rows: RawRows) -> Item? {
+        guard limit > 0 else { return nil }
         if items.count == limit {
             let worst = items[limit - 1].ends
             let later = switch (rows.bytes(1), worst) {
@@ -247,9 +288,9 @@ struct FirstInOrder: Sendable {
             case (_, nil): true
             case (let ends?, let worst?): binaryOrder(ends, worst) > 0
             }
-            if later { return }
+            if later { return nil }
         }
-        offer(Item(id: rows.int64(0), ends: rows.string(1), key: rows.string(4) ?? "", portal: rows.string(5) ?? "", feed: rows.string(6) ?? ""))
+        return Item(id: rows.int64(0), ends: rows.string(1), key: rows.string(4) ?? "", portal: rows.string(5) ?? "", feed: rows.string(6) ?? "")
     }
 
     /// Offers an item (one another reading kept).

@@ -127,6 +127,22 @@ struct WithdrawalLedgerTests {
                         : RecordPeriod(severity: "一般", severityReason: "默认", regime: "ndrc-2026-credit-repair", repairFrom: repair[index], expiresOn: ends[index]))
             },
             run: run)
+        // Later versions of three records, with other periods: the latest version's period is the
+        // record's (罚4 ends later, 罚10 sooner, 罚20 gets no 信用修复 date; 罚10 twice over).
+        for (version, changes) in [
+            (T.hashB, [("罚4", "2027-01-01", "2027-07-01"), ("罚10", "2027-01-01", "2027-03-01"), ("罚20", nil, "2027-08-01")]),
+            (String(repeating: "c", count: 64), [("罚10", "2027-02-01", "2027-05-01")]),
+        ] as [(String, [(String, String?, String?)])] {
+            try ledger.recordInputs(
+                [SourceFingerprint(sha256: T.hashB, size: 10, place: "/inbox/a.csv")],
+                records: changes.enumerated().map { index, change in
+                    RecordVersion(
+                        kind: "administrative-penalty", key: change.0, contentSHA256: version, decisionDate: "2026-11-20", sourceSHA256: T.hashB,
+                        sourceRow: index + 2,
+                        period: RecordPeriod(severity: "一般", severityReason: "默认", regime: "ndrc-2026-credit-repair", repairFrom: change.1, expiresOn: change.2))
+                },
+                run: try T.begin(ledger))
+        }
         try ledger.recordPending(T.batch("b000000000000001", records: keys.count), publications: keys.map { T.publication($0) }, run: run)
         _ = try ledger.confirm(batch: "b000000000000001", receipt: nil, on: "2026-11-30")
         // 罚6's withdrawal is pending (on no list); 罚5's failed (ended: asked for again; not eligible).
@@ -150,10 +166,12 @@ struct WithdrawalLedgerTests {
         }
         // The lists are not empty where they should not be: the comparison means something.
         let june = try ledger.periodsToday(today: "2027-06-01", kind: nil, limit: 3)
-        #expect(june.expired.map(\.publication.key) == ["罚3|某公司", "罚4", "许1", "A1", "罚1", "罚10", "罚2"])
-        #expect(june.eligible.map(\.publication.key) == ["罚3", "罚20"] && june.eligibleTotal == 2)  // 罚5: its withdrawal failed
+        // By the latest versions: 罚10 ends 2027-05-01 (its third version), 罚4 on 2027-07-01, 罚20
+        // has no 信用修复 date.
+        #expect(june.expired.map(\.publication.key) == ["罚3|某公司", "罚10", "许1", "A1", "罚1", "罚2"])
+        #expect(june.eligible.map(\.publication.key) == ["罚3", "罚4"] && june.eligibleTotal == 2)  // 罚5: its withdrawal failed
         let january = try ledger.periodsToday(today: "2027-01-01", kind: nil, limit: 2)
-        #expect(january.eligible.map(\.publication.key) == ["罚4", "A1"] && january.eligibleTotal == 6 && january.expired.isEmpty)
+        #expect(january.eligible.map(\.publication.key) == ["A1", "罚1"] && january.eligibleTotal == 4 && january.expired.isEmpty)
     }
 
     @Test("a writer stopped mid-transaction leaves a hot journal: opening for reading rolls it back, says so, and reads what was committed")
