@@ -90,7 +90,7 @@ public struct ReportBuilder {
         // (per row of the register, a dictionary hashed the state and a key string was built).
         let states = DeadlineLine.State.allCases
         var counts = [Int](repeating: 0, count: states.count)
-        var listed: [DeadlineLine.State: [DeadlineLine]] = [:]
+        var listed = [[DeadlineLine]](repeating: [], count: states.count)
         var monthly: [MonthKey: DeadlineTally] = [:]
         let (firstMonth, lastMonth) = (String(from.description.prefix(7)), String(to.description.prefix(7)))
         var lastDecision: (pipeline: String, number: String)?  // rows come decision by decision, one per portal
@@ -105,9 +105,10 @@ public struct ReportBuilder {
                 // Decisions of earlier months count only while they still wait.
                 guard inPeriod || deadline == .overdue || deadline == .dueSoon || deadline == .calendarEnded else { return }
                 let state = DeadlineLine.State(deadline)
-                counts[states.firstIndex(of: state)!] += 1
+                let position = states.firstIndex(of: state)!
+                counts[position] += 1
                 if inPeriod {
-                    if lastDecision.map({ $0.pipeline != department.pipeline || $0.number != row.number }) ?? true,
+                    if lastDecision.map({ $0.pipeline != department.pipeline || !$0.number.sameBytes(row.number) }) ?? true,
                         let index = summaryIndex
                     {
                         summaries[index].decisions += 1
@@ -123,17 +124,17 @@ public struct ReportBuilder {
                 case .overdue, .dueSoon, .late, .calendarEnded, .notToPublish: true
                 case .notYetDue, .onTime, .noDeadline: false
                 }
-                if listable, listed[state, default: []].count < limit {
+                if listable, listed[position].count < limit {
                     var line = DeadlineLine(
                         department: department.department, portal: row.portal, feed: "", decisionNumber: row.number,
                         decisionDate: row.decisionDate, dueOn: row.dueOn, publishedOn: row.publishedOn, state: state)
                     if state == .notToPublish { line.reason = row.exclusion ?? (row.revokedOn != nil ? "已撤销" : "已撤下") }
-                    listed[state, default: []].append(line)
+                    listed[position].append(line)
                 }
             }
         }
         let deadlines = Array(
-            ([.overdue, .calendarEnded, .dueSoon, .late, .notToPublish] as [DeadlineLine.State]).flatMap { listed[$0] ?? [] }.prefix(limit))
+            ([.overdue, .calendarEnded, .dueSoon, .late, .notToPublish] as [DeadlineLine.State]).flatMap { listed[states.firstIndex(of: $0)!] }.prefix(limit))
 
         // Every month of a short period (an empty month shows as such); of a long one (0001–9999),
         // only the months that had decisions, so the report grows with the data, not the dates.

@@ -59,4 +59,21 @@ struct DeadlineTallyTests {
         #expect(tally.completeness == Fraction(2, of: 7))  // all but A8 (not to publish); A1 and A2 published
         #expect(tally.counts.values.reduce(0, +) == 8)
     }
+
+    @Test("a decision is told from the previous row by its number's bytes, as the ledger tells them apart")
+    func decisionsByBytes() throws {
+        let (calendar, today) = (try Self.calendar(), try Self.date("2026-11-30"))
+        let composed = "罚\u{E9}1"  // é as one code point
+        let decomposed = "罚e\u{301}1"  // e and a combining accent: == says equal, the bytes differ
+        #expect(composed == decomposed && !composed.sameBytes(decomposed))
+        #expect(composed.sameBytes(String(decoding: Array(composed.utf8), as: UTF8.self)))
+        var tally = DeadlineTally()
+        for (number, portal) in [(composed, "a"), (composed, "b"), (decomposed, "a")] {
+            let row = DecisionDeadline(
+                kind: "administrative-penalty", number: number, portal: portal, pipeline: "p", decisionDate: "2026-11-20", dueOn: "2026-12-01",
+                publishedOn: nil, staged: false, withdrawn: false, valid: true, validAtFirst: true, exclusion: nil, receivedOn: "2026-11-30")
+            tally.add(row, today: today, calendar: calendar)
+        }
+        #expect(tally.decisions == 2)
+    }
 }

@@ -138,7 +138,7 @@ public struct DeadlineTally: Sendable {
     /// today and calendar): a report counts each row of the register in its own tally, its month's
     /// and the run's, and works out its state once.
     public mutating func add(_ row: DecisionDeadline, reckoned: (DeadlineState, workingDays: Int?), today: CalendarDate) {
-        if last.map({ $0.kind != row.kind || $0.number != row.number }) ?? true {
+        if last.map({ !$0.kind.sameBytes(row.kind) || !$0.number.sameBytes(row.number) }) ?? true {
             decisions += 1
             if row.validAtFirst { validAtFirst += 1 }
             last = (row.kind, row.number)
@@ -178,5 +178,17 @@ public struct DeadlineTally: Sendable {
         default:
             break
         }
+    }
+}
+
+extension String {
+    /// Whether the two texts are the same bytes (UTF-8). The register's decision numbers come from
+    /// the ledger, which tells them apart by their bytes; `==` compares by Unicode canonical
+    /// equivalence, which for a number with Chinese characters read from the ledger (not known to
+    /// be in normal form) normalizes both on every comparison: a row of the register was compared
+    /// with the previous one three times in a run's reckoning.
+    public func sameBytes(_ other: String) -> Bool {
+        var (left, right) = (self, other)
+        return left.withUTF8 { a in right.withUTF8 { b in a.count == b.count && a.elementsEqual(b) } }
     }
 }
