@@ -282,13 +282,17 @@ struct FirstInOrder: Sendable {
     func candidate(_ rows: RawRows) -> Item? {
         guard limit > 0 else { return nil }
         if items.count == limit {
-            let worst = items[limit - 1].ends
-            let later = switch (rows.bytes(1), worst) {
-            case (nil, _): false
-            case (_, nil): true
-            case (let ends?, let worst?): binaryOrder(ends, worst) > 0
+            // After the last kept item by its end or, on the same end, by its key: not kept (most
+            // rows of a large ledger, many on the same end day), and no `String` made for it.
+            let worst = items[limit - 1]
+            let order = switch (rows.bytes(1), worst.ends) {
+            case (nil, nil): 0
+            case (nil, _): -1
+            case (_, nil): 1
+            case (let ends?, let last?): binaryOrder(ends, last)
             }
-            if later { return nil }
+            if order > 0 { return nil }
+            if order == 0, binaryOrder(rows.bytes(4) ?? UnsafeBufferPointer(start: nil, count: 0), worst.key) > 0 { return nil }
         }
         return Item(id: rows.int64(0), ends: rows.string(1), key: rows.string(4) ?? "", portal: rows.string(5) ?? "", feed: rows.string(6) ?? "")
     }

@@ -67,6 +67,15 @@ struct DeadlineTallyTests {
         let decomposed = "罚e\u{301}1"  // e and a combining accent: == says equal, the bytes differ
         #expect(composed == decomposed && !composed.sameBytes(decomposed))
         #expect(composed.sameBytes(String(decoding: Array(composed.utf8), as: UTF8.self)))
+        // Compared eight bytes at a time, then the rest: a difference in either part is seen.
+        let number = "郑城管罚字〔2026〕第000123号"  // 41 bytes
+        for index in number.utf8.indices {
+            var bytes = Array(number.utf8)
+            bytes[number.utf8.distance(from: number.utf8.startIndex, to: index)] ^= 1
+            #expect(!number.sameBytes(String(decoding: bytes, as: UTF8.self)))
+        }
+        #expect(number.sameBytes(String(decoding: Array(number.utf8), as: UTF8.self)) && !number.sameBytes(String(number.dropLast())))
+        #expect("".sameBytes("") && !"".sameBytes("a"))
         var tally = DeadlineTally()
         for (number, portal) in [(composed, "a"), (composed, "b"), (decomposed, "a")] {
             let row = DecisionDeadline(

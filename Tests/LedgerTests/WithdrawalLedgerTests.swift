@@ -174,6 +174,35 @@ struct WithdrawalLedgerTests {
         #expect(january.eligible.map(\.publication.key) == ["A1", "罚1"] && january.eligibleTotal == 4 && january.expired.isEmpty)
     }
 
+    @Test("the first eligible records in order, kept as rows are read: ties on the end day go by key, then portal and feed; a row after the last kept one is not kept")
+    func firstInOrderFromRows() throws {
+        // (end day, key, portal, feed): many on the same day, keys that sort before and after.
+        let rows: [(String?, String, String, String)] = [
+            ("2027-06-01", "罚2", "p", "f"), ("2027-06-01", "罚1", "p", "f"), ("2027-05-01", "罚9", "p", "f"), (nil, "罚8", "p", "f"),
+            ("2027-06-01", "A1", "p", "f"), ("2027-06-01", "罚1", "o", "f"), ("2027-07-01", "A0", "p", "f"), (nil, "罚0", "p", "f"),
+            ("2027-06-01", "罚1", "o", "e"), ("2027-05-01", "罚9", "p", "g"), ("2027-06-01", "罚10", "p", "f"),
+        ]
+        let expected = rows.indices.sorted { a, b in
+            let (x, y) = (rows[a], rows[b])
+            return (x.0 ?? "", x.1, x.2, x.3) < (y.0 ?? "", y.1, y.2, y.3)  // no end first ("" sorts first); no two rows tie
+        }
+        let queue = try DatabaseQueue()
+        for limit in [1, 2, 3, 5, 8, rows.count] {
+            let kept = try queue.read { db in
+                let values = rows.enumerated().map { index, row in
+                    "SELECT \(index) AS id, \(row.0.map { "'\($0)'" } ?? "NULL"), NULL, 1, '\(row.1)', '\(row.2)', '\(row.3)'"
+                }
+                let read = try RawRows(db, sql: values.joined(separator: " UNION ALL "))
+                var first = FirstInOrder(limit: limit)
+                while try read.step() {
+                    if let item = first.candidate(read) { first.offer(item) }
+                }
+                return first.ids
+            }
+            #expect(kept == expected.prefix(limit).map(Int64.init), "limit \(limit)")
+        }
+    }
+
     @Test("a writer stopped mid-transaction leaves a hot journal: opening for reading rolls it back, says so, and reads what was committed")
     func hotJournal() throws {
         let fresh = try Backend.sqlite.fresh()
