@@ -86,9 +86,9 @@ public struct ReportBuilder {
         // Each decision on each portal against its deadline (the register, one row at a time):
         // every state counted, the urgent ones listed up to the limit; the three figures per
         // department and decision month, with the same tally as the run and `ledger status`.
-        // Counted by the states' places in `allCases`, and the months by department and month
+        // Counted and listed by the state's `ordinal`, and the months by department and month
         // (per row of the register, a dictionary hashed the state and a key string was built).
-        let states = DeadlineLine.State.allCases
+        let states = DeadlineState.allCases.map(DeadlineLine.State.init)  // in `ordinal` order
         var counts = [Int](repeating: 0, count: states.count)
         var listed = [[DeadlineLine]](repeating: [], count: states.count)
         var monthly: [MonthKey: DeadlineTally] = [:]
@@ -104,9 +104,8 @@ public struct ReportBuilder {
                 let inPeriod = decided.map { $0 >= from && $0 <= to } ?? (row.receivedOn >= from.description && row.receivedOn <= to.description)
                 // Decisions of earlier months count only while they still wait.
                 guard inPeriod || deadline == .overdue || deadline == .dueSoon || deadline == .calendarEnded else { return }
-                let state = DeadlineLine.State(deadline)
-                let position = states.firstIndex(of: state)!
-                counts[position] += 1
+                let state = states[deadline.ordinal]
+                counts[deadline.ordinal] += 1
                 if inPeriod {
                     if lastDecision.map({ $0.pipeline != department.pipeline || !$0.number.sameBytes(row.number) }) ?? true,
                         let index = summaryIndex
@@ -124,17 +123,17 @@ public struct ReportBuilder {
                 case .overdue, .dueSoon, .late, .calendarEnded, .notToPublish: true
                 case .notYetDue, .onTime, .noDeadline: false
                 }
-                if listable, listed[position].count < limit {
+                if listable, listed[deadline.ordinal].count < limit {
                     var line = DeadlineLine(
                         department: department.department, portal: row.portal, feed: "", decisionNumber: row.number,
                         decisionDate: row.decisionDate, dueOn: row.dueOn, publishedOn: row.publishedOn, state: state)
                     if state == .notToPublish { line.reason = row.exclusion ?? (row.revokedOn != nil ? "已撤销" : "已撤下") }
-                    listed[position].append(line)
+                    listed[deadline.ordinal].append(line)
                 }
             }
         }
         let deadlines = Array(
-            ([.overdue, .calendarEnded, .dueSoon, .late, .notToPublish] as [DeadlineLine.State]).flatMap { listed[states.firstIndex(of: $0)!] }.prefix(limit))
+            ([.overdue, .calendarEnded, .dueSoon, .late, .notToPublish] as [DeadlineState]).flatMap { listed[$0.ordinal] }.prefix(limit))
 
         // Every month of a short period (an empty month shows as such); of a long one (0001–9999),
         // only the months that had decisions, so the report grows with the data, not the dates.

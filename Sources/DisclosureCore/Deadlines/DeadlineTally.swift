@@ -21,8 +21,8 @@ public enum DeadlineState: String, Sendable, CaseIterable, Codable {
     /// Not to be published on this portal (the profile leaves it out, the rules exclude it, withdrawn).
     case notToPublish = "not_to_publish"
 
-    /// Its place in `allCases`.
-    var ordinal: Int {
+    /// Its place in `allCases` (counts kept in arrays are indexed by it).
+    public var ordinal: Int {
         switch self {
         case .onTime: 0
         case .late: 1
