@@ -47,6 +47,9 @@ let package = Package(
         .target(name: "SourceDecoders", dependencies: ["DisclosureCore", "CLibXML2"]),
         // Pure: feed files (CSV, XML, JSON Lines) from feed plans, byte for byte deterministic.
         .target(name: "FeedEncoders", dependencies: ["DisclosureCore"]),
+        // Chunks handed from one thread to another, in order, a few at a time (the register read
+        // alongside, the XML parsed ahead of its checks).
+        .target(name: "HandOff"),
         // System library: libxml2 (Debian libxml2-dev), for streaming XML and XSD validation.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
 
@@ -103,7 +106,7 @@ let package = Package(
         .target(
             name: "SQLiteLedger",
             dependencies: [
-                "DisclosureCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "DisclosureCore", "HandOff", .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the bulk inserts' binding (BoundStatement); the library GRDB links.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
@@ -138,7 +141,7 @@ let package = Package(
             name: "PipelineRunner",
             dependencies: [
                 "WorkingDayCalendar", "CalendarData", "DisclosureCore", "SourceDecoders", "PipelineConfig", "FeedEncoders", "Workbooks",
-                "DisclosureReports", "PortalAPI", "PortalClients", "FrontDatabase",
+                "DisclosureReports", "PortalAPI", "PortalClients", "FrontDatabase", "HandOff",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,6 +1,7 @@
 public import DisclosureCore
 import Foundation
 import Glibc
+import HandOff
 import SourceDecoders
 import Workbooks
 public import WorkingDayCalendar
@@ -427,30 +428,25 @@ public enum FileValidator {
         let descriptor = file.fileDescriptor
         var pipeline = workers > 0 ? ParallelEvaluation(workers: workers) : nil
         var batch = Batch()
+        let ahead = XMLRecordsAhead(descriptor: descriptor, path: path, recordPath: options.xmlRecord, xsd: options.xsd)
+        defer { ahead.stop() }  // before the file closes: the parsing thread reads it
         do {
-            let source = BufferedSource(descriptor: descriptor)
-            source.progress = ReadProgress(
-                path: path, total: Self.size(of: path))
-            defer { source.progress?.finish() }
-            let reader = try XMLRecordReader(recordPath: options.xmlRecord, xsd: options.xsd) { buffer in
-                source.read(into: buffer)
-            }
             _ = session.header(schema.fields.map(\.name))
             sink.header(&session)
             let lookup = HeaderMatcher.lookup(schema, extraNames: options.columnNames)
             var fieldByName: [Int?] = []  // element name ID → field, looked up once per name
             var reported: Set<Int> = []
             var firstRange = [Range<Int>?](repeating: nil, count: schema.fields.count)
-            while let record = try reader.next() {
-                var extra = reader.takeSchemaViolations().map { violation -> Issue in
+            while let (record, violations) = try ahead.next() {
+                var extra = violations.map { violation -> Issue in
                     var issue = Issue(
                         "xml-schema-error", zh: "不符合 XSD：\(violation.message)", en: "does not match the XSD: \(violation.message)")
                     issue.line = violation.line
                     return issue
                 }
-                while fieldByName.count < reader.nameCount { fieldByName.append(nil) }
                 for index in firstRange.indices { firstRange[index] = nil }
                 for field in record.fields {
+                    while fieldByName.count <= field.nameID { fieldByName.append(nil) }
                     if fieldByName[field.nameID] == nil {
                         fieldByName[field.nameID] = .some(lookup[HeaderMatcher.key(field.name)] ?? -1)
                     }
@@ -688,6 +684,72 @@ final class ReadProgress {
 }
 
 /// Serves libxml2's small reads (a few KiB each) from 1 MiB reads of the file: far fewer system calls.
+/// The records of an XML document, parsed on a thread of their own a few chunks ahead of their
+/// checks. libxml2's parsing and the building of records were the larger half of the reading
+/// thread, so the reading thread had been the bound of an XML file's validation while the checking
+/// thread waited: now the parsing thread, the merging thread and the checking thread share the two
+/// cores. Records come in document order, each with the XSD's findings about it, and the parsing's
+/// error after the records before it.
+private final class XMLRecordsAhead: @unchecked Sendable {
+    typealias Item = (record: XMLRecord, violations: [XMLSchemaViolation])
+    static let chunk = 256
+    private let queue = ChunkQueue<Item>(depth: 4)
+    private let done = DispatchSemaphore(value: 0)
+    private var failure: (any Error)?  // written by the parsing thread before `done` is signalled
+    private var ended = false  // the taker's own
+    private var current: [Item] = []  // last record first
+
+    init(descriptor: Int32, path: String, recordPath: String, xsd: [UInt8]?) {
+        Thread.detachNewThread { [self] in
+            defer {
+                queue.finish()
+                done.signal()
+            }
+            do {
+                let source = BufferedSource(descriptor: descriptor)
+                source.progress = ReadProgress(path: path, total: FileValidator.size(of: path))
+                defer { source.progress?.finish() }
+                let reader = try XMLRecordReader(recordPath: recordPath, xsd: xsd) { source.read(into: $0) }
+                var chunk: [Item] = []
+                chunk.reserveCapacity(Self.chunk)
+                while let record = try reader.next() {
+                    chunk.append((record, reader.takeSchemaViolations()))
+                    if chunk.count == Self.chunk {
+                        chunk.reverse()
+                        guard queue.hand(chunk) else { return }
+                        chunk.removeAll(keepingCapacity: true)
+                    }
+                }
+                chunk.reverse()
+                if !chunk.isEmpty { _ = queue.hand(chunk) }
+            } catch {
+                failure = error
+            }
+        }
+    }
+
+    /// The next record, nil at the end; the parsing's error once the records before it are taken.
+    func next() throws -> Item? {
+        if current.isEmpty {
+            guard let chunk = queue.take() else {
+                stop()
+                if let failure { throw failure }
+                return nil
+            }
+            current = chunk
+        }
+        return current.popLast()
+    }
+
+    /// Lets the parsing thread go (it stops at its next chunk) and waits for it to end. Again: nothing.
+    func stop() {
+        guard !ended else { return }
+        ended = true
+        queue.stop()
+        done.wait()
+    }
+}
+
 private final class BufferedSource {
     private let descriptor: Int32
     /// Shown on a terminal as the file is read.
@@ -702,6 +764,11 @@ private final class BufferedSource {
 
     /// Fills `target` with the next bytes; returns the count, 0 at the end, -1 on a read error.
     func read(into target: UnsafeMutableRawBufferPointer) -> Int {
+        if start == end, target.count >= buffer.count {  // as large as the buffer: read straight into it
+            let count = Glibc.read(descriptor, target.baseAddress, target.count)
+            if count > 0 { progress?.advance(count) }
+            return count
+        }
         if start == end {
             let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             guard count > 0 else { return count }

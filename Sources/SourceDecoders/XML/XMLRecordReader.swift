@@ -84,8 +84,8 @@ public final class XMLRecordReader {
     /// Limits beyond libxml2's own.
     public static let maxDepth = 64
     public static let maxTextLength = 1 << 20
-    /// The bytes handed to the parser at a time.
-    static let chunkSize = 1 << 16
+    /// The bytes handed to the parser at a time (libxml2 copies them into its own buffer).
+    static let chunkSize = 1 << 20
 
     private var parser: xmlParserCtxtPtr?
     private let chunk: UnsafeMutableRawBufferPointer
