@@ -371,7 +371,10 @@ struct XMLRecordAssembler {
     private var recordLine = 0
     private var fields: [XMLRecord.Field] = []
     private var bytes: [UInt8] = []
-    private var field: (name: String, id: Int, line: Int, start: Int)?
+    /// The open field: where its text starts in `bytes` (-1: none open), its name and line.
+    private var fieldStart = -1
+    private var fieldID = 0
+    private var fieldLine = 0
 
     init(recordPath: String) {
         matchAnywhere = !recordPath.hasPrefix("/")
@@ -390,7 +393,11 @@ struct XMLRecordAssembler {
             path.append(name)
         }
         if recordDepth >= 0 {
-            if depth == recordDepth + 1 { field = (name, id, line, bytes.count) }
+            if depth == recordDepth + 1 {
+                fieldStart = bytes.count
+                fieldID = id
+                fieldLine = line
+            }
         } else if matchAnywhere ? name == recordPath.last : path == recordPath {
             recordDepth = depth
             recordLine = line
@@ -401,17 +408,17 @@ struct XMLRecordAssembler {
 
     /// Adds text to the open field, if any; false when the field's text has grown past the limit.
     mutating func text(_ start: UnsafePointer<xmlChar>, count: Int) -> Bool {
-        guard let open = field else { return true }
+        guard fieldStart >= 0 else { return true }
         bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: count))
-        return bytes.count - open.start <= XMLRecordReader.maxTextLength
+        return bytes.count - fieldStart <= XMLRecordReader.maxTextLength
     }
 
     /// Closes the element at `depth`: a field joins its record; the record itself is returned.
     mutating func close(depth: Int) -> XMLRecord? {
         if !matchAnywhere, path.count > depth { path.removeLast(path.count - depth) }
-        if let open = field, depth == recordDepth + 1 {
-            fields.append(.init(name: open.name, nameID: open.id, line: open.line, range: open.start..<bytes.count))
-            field = nil
+        if fieldStart >= 0, depth == recordDepth + 1 {
+            fields.append(.init(name: fieldID >= 0 ? names[fieldID].name : "", nameID: fieldID, line: fieldLine, range: fieldStart..<bytes.count))
+            fieldStart = -1
         } else if recordDepth >= 0, depth == recordDepth {
             lastFieldCount = max(lastFieldCount, fields.count)
             lastByteCount = max(lastByteCount, min(bytes.count + bytes.count / 4, 1 << 16))
