@@ -216,6 +216,33 @@ struct ValidateXMLCommandTests {
         #expect(report.errors.allSatisfy { $0.row == nil && $0.line != nil })
     }
 
+    @Test("a long XML file, parsed on its own thread in chunks: every record in order, each XSD finding on its record")
+    func longXML() throws {
+        // The fixture's six records (lines 3–123) a hundred times over: 600 records, several of the
+        // parsing thread's chunks (256 records each).
+        let lines = try Fixtures.text("validate/permit/permits.xml").split(separator: "\n", omittingEmptySubsequences: false)
+        let block = lines[2..<123].joined(separator: "\n")
+        let copies = 100
+        let text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Records>\n"
+            + Array(repeating: block, count: copies).joined(separator: "\n") + "\n</Records>\n"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-long-\(UUID().uuidString).xml")
+        try Data(text.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let xsd = Fixtures.root.appendingPathComponent("schemas/xsd/administrative-permit.v2.xsd").path
+        let result = try GongshiProcess.run(["validate", "--kind", "permit", "--xsd", xsd, "--format", "json"] + Self.today + [file.path])
+        let report = try ReportJSON.decode(result.stdout)
+        #expect(report.stats.records == 6 * copies)
+        let schemaLines = report.errors.filter { $0.type == "xml-schema-error" }.map { $0.line ?? 0 }
+        #expect(schemaLines == (0..<copies).flatMap { copy in [81, 101, 122].map { $0 + 121 * copy } })
+        #expect(report.errors.allSatisfy { ($0.line ?? 0) >= 3 && ($0.line ?? 0) <= 2 + 121 * copies })
+        // Records are merged in document order: the first copy's records are the ones first seen,
+        // and every later copy repeats their keys (five records of a copy carry one).
+        let duplicates = report.errors.filter { $0.type == "duplicate-key" }.map { (($0.line ?? 0) - 3) / 121 }
+        #expect(!duplicates.contains(0))
+        #expect(Set(duplicates) == Set(1..<copies))
+        #expect(duplicates.count == 5 * (copies - 1))
+    }
+
     @Test(
         "hostile and broken XML files each fail with a clear, located error; the other files go through",
         arguments: [
