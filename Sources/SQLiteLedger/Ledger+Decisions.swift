@@ -344,21 +344,14 @@ final class RegisterReader: RegisterRows {
             let job = try Alongside<Void>(path: path, alongside: db, { db in
                 defer { chunks.finish() }
                 let rows = try RawRows(db, sql: sql, arguments: arguments)
-                var chunk: [RegisterRow] = []
-                chunk.reserveCapacity(Self.chunk)
+                var filling = ReversedChunks(into: chunks, size: Self.chunk)
                 var previous: RegisterRow.Repeated?
                 while try rows.step() {
                     let row = RegisterRow(rows, previous: previous)
                     previous = row.repeated
-                    chunk.append(row)
-                    if chunk.count == Self.chunk {
-                        chunk.reverse()
-                        guard chunks.hand(chunk) else { return }
-                        chunk.removeAll(keepingCapacity: true)
-                    }
+                    guard filling.add(row) else { return }
                 }
-                chunk.reverse()
-                if !chunk.isEmpty { _ = chunks.hand(chunk) }
+                filling.handOver()
             })
         else { return nil }
         self.chunks = chunks

@@ -714,18 +714,11 @@ private final class XMLRecordsAhead: @unchecked Sendable {
                 source.progress = ReadProgress(path: path, total: FileValidator.size(of: path))
                 defer { source.progress?.finish() }
                 let reader = try XMLRecordReader(recordPath: recordPath, xsd: xsd) { source.read(into: $0) }
-                var chunk: [Item] = []
-                chunk.reserveCapacity(Self.chunk)
+                var chunks = ReversedChunks(into: queue, size: Self.chunk)
                 while let record = try reader.next() {
-                    chunk.append((record, reader.takeSchemaViolations()))
-                    if chunk.count == Self.chunk {
-                        chunk.reverse()
-                        guard queue.hand(chunk) else { return }
-                        chunk.removeAll(keepingCapacity: true)
-                    }
+                    guard chunks.add((record, reader.takeSchemaViolations())) else { return }
                 }
-                chunk.reverse()
-                if !chunk.isEmpty { _ = queue.hand(chunk) }
+                chunks.handOver()
             } catch {
                 failure = error
             }
