@@ -687,13 +687,12 @@ final class ReadProgress {
     func finish() { FileHandle.standardError.write(Data("\n".utf8)) }
 }
 
-/// Serves libxml2's small reads (a few KiB each) from 1 MiB reads of the file: far fewer system calls.
 /// The records of an XML document, parsed on a thread of their own a few chunks ahead of their
 /// checks. libxml2's parsing and the building of records were the larger half of the reading
 /// thread, so the reading thread had been the bound of an XML file's validation while the checking
-/// thread waited: now the parsing thread, the merging thread and the checking thread share the two
-/// cores. Records come in document order, each with the XSD's findings about it, and the parsing's
-/// error after the records before it.
+/// thread waited: now the parsing thread has a core, and the thread that takes the records checks
+/// and merges them (`readXML`). Records come in document order, each with the XSD's findings about
+/// it, and the parsing's error after the records before it.
 private final class XMLRecordsAhead: @unchecked Sendable {
     typealias Item = (record: XMLRecord, violations: [XMLSchemaViolation])
     static let chunk = 256
@@ -747,6 +746,8 @@ private final class XMLRecordsAhead: @unchecked Sendable {
     }
 }
 
+/// Serves small reads from 1 MiB reads of the file (far fewer system calls); a read as large as
+/// that (the XML parser's) goes straight into the caller's buffer.
 private final class BufferedSource {
     private let descriptor: Int32
     /// Shown on a terminal as the file is read.

@@ -79,7 +79,8 @@ public struct XMLSchemaViolation: Sendable, Equatable {
 /// character references and CDATA arrive as text.
 ///
 /// The runner supplies the bytes through `read`, so this type opens no file. libxml2 reports some
-/// errors through a process-wide handler: read one document at a time.
+/// errors through a handler of the calling thread's (set here, cleared when the reader goes): on a
+/// thread, read one document at a time, and create, use and free the reader there.
 public final class XMLRecordReader {
     /// Limits beyond libxml2's own.
     public static let maxDepth = 64
