@@ -94,15 +94,7 @@ public final class Ledger: Sendable {
         // batches; 200,000 records: 12.4–13.6 s with 2 MiB, 9.2–9.5 s with 4 MiB, 7.6–8.5 s with
         // 8 MiB, on a quiet machine). The readers keep the default. Counted in the run's memory,
         // which does not grow with the input.
-        //
-        // A new ledger's pages are 16 KiB instead of SQLite's 4 KiB (the pragma only acts on a file
-        // with no tables yet; a ledger created by an earlier build keeps its pages). Fewer, larger
-        // pages take less B-tree work per row: 196,000 publications recorded in 40 transactions in
-        // the `sqlite3` shell took 3.1–3.6 s instead of 3.8–4.1 s, one transaction 1.3 s instead of
-        // 2.0 s; the same 6 MiB of cache holds a quarter as many pages.
-        if !readonly {
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA page_size = 16384; PRAGMA cache_size = -6144") }
-        }
+        if !readonly { configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -6144") } }
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             return Ledger(path: path, queue: queue)

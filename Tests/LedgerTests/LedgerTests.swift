@@ -65,22 +65,6 @@ struct LedgerTests {
         "2026-12-03 v8 compact register", "2026-12-04 v9 leaner ledger", "2026-12-04 v10 quicker re-run", "2026-12-04 v11 outbox stat",
     ]
 
-    @Test("a new ledger has 16 KiB pages; one an earlier build created keeps its 4 KiB pages and opens, migrated, as before")
-    func pageSize() throws {
-        func pageSize(_ path: String) throws -> Int? {
-            let queue = try DatabaseQueue(path: path)
-            defer { try? queue.close() }
-            return try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") }
-        }
-        let fresh = Self.freshPath()
-        _ = try Ledger.open(path: fresh)
-        #expect(try pageSize(fresh) == 16384)
-        let older = try Self.older(upTo: "2026-12-04 v9 leaner ledger") { _ in }
-        #expect(try pageSize(older) == 4096)
-        #expect(try Ledger.open(path: older).appliedMigrations() == Self.migrations)
-        #expect(try pageSize(older) == 4096)
-    }
-
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
     func compactRegister() throws {
         let path = try Self.older(upTo: "2026-12-03 v7 portal periods") { db in
