@@ -73,8 +73,17 @@ extension Ledger {
     public func publications(subjectCode: String, filter: LedgerFilter = .all) throws(LedgerError) -> [PublicationEntry] {
         try read { db in
             let (condition, arguments) = Self.runCondition(filter, batch: "b")
+            // The subject's publications that `publication_subject` holds, and those recorded since
+            // it was last filled (a run that stopped before its end).
             return try Row.fetchAll(
-                db, sql: Self.entrySQL + " WHERE p.subject_code = :code AND \(condition) ORDER BY p.id", arguments: arguments + ["code": subjectCode]
+                db,
+                sql: Self.entrySQL + """
+                     WHERE p.id IN (SELECT publication_id FROM publication_subject WHERE subject_code = :code
+                                    UNION ALL
+                                    SELECT id FROM publication WHERE id > (SELECT publication_id FROM subject_mark) AND subject_code = :code)
+                       AND \(condition) ORDER BY p.id
+                    """,
+                arguments: arguments + ["code": subjectCode]
             ).map(Self.entry)
         }
     }

@@ -20,9 +20,22 @@ extension Ledger {
 
     public func finishRun(_ run: Int64, exitCode: Int32, finishedAt: String) throws(LedgerError) {
         try write { db in
+            try Self.fillSubjects(db)
             try db.execute(
                 sql: "UPDATE run SET finished_at = ?, exit_code = ? WHERE id = ?", arguments: [finishedAt, exitCode, run])
         }
+    }
+
+    /// Adds the publications after `subject_mark` to `publication_subject`, sorted by code (each
+    /// page of the table then written once), and moves the mark to the last publication.
+    static func fillSubjects(_ db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO publication_subject (subject_code, publication_id)
+            SELECT subject_code, id FROM publication
+            WHERE id > (SELECT publication_id FROM subject_mark) AND subject_code IS NOT NULL
+            ORDER BY subject_code, id;
+            UPDATE subject_mark SET publication_id = (SELECT coalesce(max(id), 0) FROM publication);
+            """)
     }
 
     /// Records the source files and record versions a run read, in one transaction.

@@ -63,6 +63,7 @@ struct LedgerTests {
         "2026-11-30 v1 ledger", "2026-11-30 v2 per-record receipts", "2026-11-30 v3 settled source files", "2026-11-30 v4 republish",
         "2026-11-30 v5 reports and publication periods", "2026-12-03 v6 decision register", "2026-12-03 v7 portal periods",
         "2026-12-03 v8 compact register", "2026-12-04 v9 leaner ledger", "2026-12-04 v10 quicker re-run", "2026-12-04 v11 outbox stat",
+        "2026-12-04 v12 subjects filled in order",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
@@ -149,7 +150,7 @@ struct LedgerTests {
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM record") ?? 0
             )
         }
-        #expect(indexes == ["publication_by_batch", "publication_by_batch_status", "publication_by_decision", "publication_by_subject"])
+        #expect(indexes == ["publication_by_batch", "publication_by_batch_status", "publication_by_decision"])
         let rejected = try check.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'publication_rejected'")
         }
@@ -279,6 +280,54 @@ struct LedgerTests {
         #expect(summary.publishedLate == 1)  // published 2026-12-03, due 2026-12-01
         #expect(try ledger.publications(subjectCode: "91410100MA40Q8R26R", filter: .all).count == 2)
         #expect(try ledger.summary(today: "2026-12-01", filter: .all).overdue.isEmpty)
+    }
+
+    @Test("信用核查 finds a subject's publications while a run is under way, after it finished, and after the next, each once", arguments: Backend.allCases)
+    func publicationsBySubject(_ backend: Backend) throws {
+        let ledger = try backend.fresh().store
+        let code = "91410100MA40Q8R26R"
+        func found() throws -> [String] { try ledger.publications(subjectCode: code, filter: .all).map(\.key) }
+        let first = try Self.begin(ledger)
+        let other = NewPublication(
+            key: "K2", contentSHA256: Self.hashA, previousSHA256: nil, decisionDate: "2026-11-20", dueOn: "2026-12-01",
+            subjectCode: "92410122MA45XXXXX1", subjectName: "另一户", schemaVersion: 2, profileVersion: 1)
+        try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1"), other], run: first)
+        #expect(try found() == ["K1"])  // recorded after the last run finished
+        try ledger.finishRun(first, exitCode: 0, finishedAt: "2026-11-30T10:00:00+08:00")
+        #expect(try found() == ["K1"])  // from the subjects filled at the end of the run
+        let second = try Self.begin(ledger)
+        try ledger.recordPending(Self.batch("00000000000000a2", records: 1), publications: [Self.publication("K3")], run: second)
+        #expect(try found() == ["K1", "K3"])
+        try ledger.finishRun(second, exitCode: 0, finishedAt: "2026-11-30T11:00:00+08:00")
+        #expect(try found() == ["K1", "K3"])
+        #expect(try ledger.publications(subjectCode: "92410122MA45XXXXX1", filter: .all).map(\.key) == ["K2"])
+    }
+
+    @Test("a v11 ledger's publications are found by subject after v12 moved them from the index into the subject table")
+    func subjectsMigrated() throws {
+        let path = try Self.older(upTo: "2026-12-04 v11 outbox stat") { db in
+            try db.execute(sql: """
+                INSERT INTO run (command, today, started_at) VALUES ('run', '2026-11-30', 'x');
+                INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status, created_on, created_run)
+                VALUES ('00000000000000b1', 'gsxt', 'penalty', 'administrative-penalty', 'publish', 'f.xml', '/o/f.xml', '\(Self.hashA)', 2,
+                        'pending', '2026-11-30', 1);
+                INSERT INTO publication (portal, feed, kind, record_key, content_sha256, operation, batch_id, position, status, subject_code,
+                                         schema_version, profile_version, decision_number)
+                VALUES ('gsxt', 'penalty', 'administrative-penalty', '罚1|甲', '\(Self.hashA)', 'publish', '00000000000000b1', 1, 'pending',
+                        '91410100MA40Q8R26R', 2, 1, '罚1'),
+                       ('gsxt', 'penalty', 'administrative-penalty', '罚2|乙', '\(Self.hashA)', 'publish', '00000000000000b1', 2, 'pending',
+                        NULL, 2, 1, '罚2');
+                """)
+        }
+        let ledger = try Ledger.open(path: path)
+        #expect(try ledger.publications(subjectCode: "91410100MA40Q8R26R", filter: .all).map(\.key) == ["罚1|甲"])
+        let check = try DatabaseQueue(path: path)
+        let (rows, mark) = try check.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM publication_subject") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT publication_id FROM subject_mark") ?? -1)
+        }
+        #expect(rows == 1)
+        #expect(mark == 2)
     }
 
     @Test("the run lock: a second holder is refused at once and told who holds it; released when the holder goes")
