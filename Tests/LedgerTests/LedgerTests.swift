@@ -284,7 +284,8 @@ struct LedgerTests {
 
     @Test("信用核查 finds a subject's publications while a run is under way, after it finished, and after the next, each once", arguments: Backend.allCases)
     func publicationsBySubject(_ backend: Backend) throws {
-        let ledger = try backend.fresh().store
+        let fresh = try backend.fresh()
+        let ledger = fresh.store
         let code = "91410100MA40Q8R26R"
         func found() throws -> [String] { try ledger.publications(subjectCode: code, filter: .all).map(\.key) }
         let first = try Self.begin(ledger)
@@ -295,6 +296,10 @@ struct LedgerTests {
         #expect(try found() == ["K1"])  // recorded after the last run finished
         try ledger.finishRun(first, exitCode: 0, finishedAt: "2026-11-30T10:00:00+08:00")
         #expect(try found() == ["K1"])  // from the subjects filled at the end of the run
+        if backend == .sqlite {  // filled: the mark is on the last publication, nothing read after it
+            let mark = try DatabaseQueue(path: fresh.location).read { db in try Int.fetchOne(db, sql: "SELECT publication_id FROM subject_mark") }
+            #expect(mark == 2)
+        }
         let second = try Self.begin(ledger)
         try ledger.recordPending(Self.batch("00000000000000a2", records: 1), publications: [Self.publication("K3")], run: second)
         #expect(try found() == ["K1", "K3"])
