@@ -243,6 +243,30 @@ struct ValidateXMLCommandTests {
         #expect(duplicates.count == 5 * (copies - 1))
     }
 
+    @Test("a comment half way through a long XML file: libxml2 reads it again from the start, and the report is the same")
+    func plainScannerHandsOver() throws {
+        // 600 records in 100 copies; the second file has a comment before copy 50 (on the same
+        // line, so every line stays), after more records than the parsing thread's chunks hold.
+        let lines = try Fixtures.text("validate/permit/permits.xml").split(separator: "\n", omittingEmptySubsequences: false)
+        let block = lines[2..<123].joined(separator: "\n")
+        let copies = (0..<100).map { $0 == 50 ? "<!-- 注释 -->" + block : block }
+        let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Records>\n"
+        var reports: [(Int32, ReportJSON.Stats, [String])] = []
+        for text in [Array(repeating: block, count: 100), copies].map({ head + $0.joined(separator: "\n") + "\n</Records>\n" }) {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-plain-\(UUID().uuidString).xml")
+            try Data(text.utf8).write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let result = try GongshiProcess.run(["validate", "--kind", "permit", "--format", "json"] + Self.today + [file.path])
+            let report = try ReportJSON.decode(result.stdout)
+            reports.append((result.status, report.stats, report.errors.map { "\($0.type) \($0.line ?? 0) \($0.field ?? "")" }))
+        }
+        #expect(reports[0].1.records == 600)
+        #expect(reports[0].2.filter { $0.hasPrefix("duplicate-key") }.count == 5 * 99)
+        #expect(reports[1].0 == reports[0].0)
+        #expect(reports[1].1 == reports[0].1)
+        #expect(reports[1].2 == reports[0].2)
+    }
+
     @Test(
         "hostile and broken XML files each fail with a clear, located error; the other files go through",
         arguments: [

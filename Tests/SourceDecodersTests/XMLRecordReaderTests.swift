@@ -7,8 +7,29 @@ import Testing
 func readXML(_ bytes: [UInt8], record: String = "Record", xsd: [UInt8]? = nil, chunk: Int = 1 << 16) throws
     -> ([XMLRecord], [XMLSchemaViolation])
 {
-    var position = 0
-    let reader = try XMLRecordReader(recordPath: record, xsd: xsd) { buffer in
+    let source = ChunkedBytes(bytes, chunk: chunk)
+    let reader = try XMLRecordReader(recordPath: record, xsd: xsd, read: source.read)
+    var records: [XMLRecord] = []
+    var violations: [XMLSchemaViolation] = []
+    while let record = try reader.next() {
+        records.append(record)
+        violations += reader.takeSchemaViolations()
+    }
+    return (records, violations)
+}
+
+/// A document's bytes handed over `chunk` at a time, from the start again when asked.
+final class ChunkedBytes {
+    private let bytes: [UInt8]
+    private let chunk: Int
+    private var position = 0
+
+    init(_ bytes: [UInt8], chunk: Int) {
+        self.bytes = bytes
+        self.chunk = chunk
+    }
+
+    func read(_ buffer: UnsafeMutableRawBufferPointer) -> Int {
         let count = min(buffer.count, chunk, bytes.count - position)
         guard count > 0 else { return 0 }
         bytes.withUnsafeBytes { source in
@@ -17,13 +38,11 @@ func readXML(_ bytes: [UInt8], record: String = "Record", xsd: [UInt8]? = nil, c
         position += count
         return count
     }
-    var records: [XMLRecord] = []
-    var violations: [XMLSchemaViolation] = []
-    while let record = try reader.next() {
-        records.append(record)
-        violations += reader.takeSchemaViolations()
+
+    func rewind() -> Bool {
+        position = 0
+        return true
     }
-    return (records, violations)
 }
 
 func fixtureBytes(_ path: String) throws -> [UInt8] {

@@ -32,7 +32,10 @@ enum Salvage {
         }
         if InputOptions.Format.of(file, declared: options.format) == .xml {
             var offset = 0
-            guard let reader = try? XMLRecordReader(recordPath: options.xmlRecord, xsd: nil, read: { buffer in
+            guard let reader = try? XMLRecordReader(recordPath: options.xmlRecord, xsd: nil, rewind: {
+                offset = 0
+                return true
+            }, read: { buffer in
                 let count = min(buffer.count, bytes.count - offset)
                 if count > 0 { buffer.copyBytes(from: bytes[offset..<(offset + count)]) }
                 offset += count

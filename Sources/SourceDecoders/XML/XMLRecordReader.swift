@@ -78,6 +78,12 @@ public struct XMLSchemaViolation: Sendable, Equatable {
 /// which libxml2 reports as not well-formed), and limits on depth and text length. `&amp;`, `&lt;`,
 /// character references and CDATA arrive as text.
 ///
+/// Without an XSD, and when the caller can supply the bytes again from the start (`rewind`), the
+/// document is read first by ``PlainXMLScanner``, which knows only the plain subset record exports
+/// are written in and is several times faster than libxml2 on it. At the first thing outside that
+/// subset, or any fault, libxml2 reads the document again from its start, the records the scanner
+/// gave are skipped, and everything after (records, errors, their lines) is libxml2's.
+///
 /// The runner supplies the bytes through `read`, so this type opens no file. libxml2 reports some
 /// errors through a handler of the calling thread's (set here, cleared when the reader goes): on a
 /// thread, read one document at a time, and create, use and free the reader there.
@@ -94,6 +100,12 @@ public final class XMLRecordReader {
     private var validation: xmlSchemaValidCtxtPtr?
     private var plug: xmlSchemaSAXPlugPtr?
     private let context: Unmanaged<Context>
+    /// The plain subset's own scanner, while it reads the document (no XSD, and the bytes can be
+    /// read again from the start).
+    private var plain: PlainXMLScanner?
+    private let rewind: (() -> Bool)?
+    /// Records libxml2 reads again that the plain scanner already gave.
+    private var skipping = 0
 
     final class Context {
         let read: (UnsafeMutableRawBufferPointer) -> Int
@@ -203,13 +215,23 @@ public final class XMLRecordReader {
     ///   - recordPath: the record element: a name (`Record`, matched at any depth) or a path from
     ///     the root (`/Records/Record`).
     ///   - xsd: the text of an XSD to validate against in the same pass, if any.
+    ///   - rewind: makes `read` supply the document again from its start; true if it can. Given, and
+    ///     with no XSD, the plain subset is read without libxml2.
     ///   - read: fills the buffer with the next bytes of the document; returns the count, 0 at the
     ///     end, or -1 on a read error.
     /// - Throws: ``XMLReadError/schemaInvalid(message:)`` when the XSD does not compile.
-    public init(recordPath: String, xsd: [UInt8]? = nil, read: @escaping (UnsafeMutableRawBufferPointer) -> Int) throws {
+    public init(
+        recordPath: String, xsd: [UInt8]? = nil, rewind: (() -> Bool)? = nil,
+        read: @escaping (UnsafeMutableRawBufferPointer) -> Int
+    ) throws {
         context = Unmanaged.passRetained(Context(read: read, assembler: XMLRecordAssembler(recordPath: recordPath)))
         chunk = .allocate(byteCount: Self.chunkSize, alignment: 16)
+        self.rewind = rewind
         xmlSetStructuredErrorFunc(context.toOpaque(), XMLRecordReader.onError)
+        if xsd == nil, rewind != nil {
+            plain = PlainXMLScanner(recordPath: recordPath, read: read)
+            return
+        }
         if let xsd {
             let parsed: xmlSchemaPtr? = xsd.withUnsafeBufferPointer { buffer in
                 guard let parser = buffer.baseAddress.flatMap({
@@ -227,6 +249,11 @@ public final class XMLRecordReader {
             }
             schema = parsed
         }
+        startParser()
+    }
+
+    /// libxml2's push parser, with the XSD's validator plugged in if there is one.
+    private func startParser() {
         var handler = Self.makeHandler()
         guard let parser = xmlCreatePushParserCtxt(&handler, context.toOpaque(), nil, 0, nil) else { return }
         self.parser = parser
@@ -238,6 +265,10 @@ public final class XMLRecordReader {
             plug = xmlSchemaSAXPlug(validation, &parser.pointee.sax, &parser.pointee.userData)
         }
     }
+
+    /// Whether the plain scanner read the document to its end (for tests: otherwise libxml2 read
+    /// it again from the start).
+    public var readPlainly: Bool { plain != nil }
 
     deinit {
         if let plug { xmlSchemaSAXUnplug(plug) }
@@ -303,11 +334,30 @@ public final class XMLRecordReader {
     /// - Throws: ``XMLReadError`` for a document that cannot be read on. Records completed before
     ///   the error are returned first.
     public func next() throws -> XMLRecord? {
+        if let plain {
+            switch plain.next() {
+            case .record(let record): return record
+            case .end: return nil
+            case .unsupported:
+                // Read again by libxml2 from the start: the same records first, then what the
+                // scanner left (its messages are libxml2's).
+                skipping = plain.given
+                self.plain = nil
+                guard rewind?() == true else {
+                    throw XMLReadError.notWellFormed(line: 1, message: "无法从头重新读取文件")
+                }
+                startParser()
+            }
+        }
         guard let parser else { throw XMLReadError.notWellFormed(line: 1, message: "无法读取") }
         let context = self.context.takeUnretainedValue()
         while true {
             if context.head < context.ready.count {
                 defer { context.head += 1 }
+                if skipping > 0 {
+                    skipping -= 1
+                    continue
+                }
                 lastViolations = context.ready[context.head].violations
                 return context.ready[context.head].record
             }
@@ -333,7 +383,7 @@ public final class XMLRecordReader {
     }
 
     /// The number of distinct element names seen so far (``XMLRecord/Field/nameID`` is below it).
-    public var nameCount: Int { context.takeUnretainedValue().assembler.nameCount }
+    public var nameCount: Int { plain?.nameCount ?? context.takeUnretainedValue().assembler.nameCount }
 
     /// The first well-formedness error libxml2 reported, or a generic one for a cut-off file.
     private func failure(_ context: Context, line: Int) -> XMLReadError {
