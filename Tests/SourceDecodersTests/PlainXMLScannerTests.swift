@@ -145,6 +145,19 @@ struct PlainXMLScannerTests {
         }
     }
 
+    @Test("a document of ever new element names stops at the limit, either way, after the records before it")
+    func tooManyNames() {
+        // Records and Record are two names; the first record's fields make the limit, the second's pass it.
+        let first = (0..<(XMLRecordReader.maxNames - 2)).map { "<N\($0)>x</N\($0)>" }.joined()
+        let xml = "<?xml version=\"1.0\"?>\n<Records>\n<Record>\(first)</Record>\n<Record><A>1</A></Record>\n</Records>\n"
+        for plain in [false, true] {
+            let outcome = XMLOutcome(Array(xml.utf8), plain: plain)
+            #expect(outcome.records.count == 1)
+            #expect(outcome.records.first?.fields.count == XMLRecordReader.maxNames - 2)
+            #expect(outcome.error == .tooManyNames(line: 4, limit: XMLRecordReader.maxNames))
+        }
+    }
+
     @Test("every fixture reads the same with the scanner offered as with libxml2 alone")
     func fixtures() throws {
         let folder = Fixtures.url("xml")

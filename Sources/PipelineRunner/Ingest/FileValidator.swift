@@ -639,6 +639,11 @@ public enum FileValidator {
             (type, line, zh, en) = ("xml-too-deep", at, "元素嵌套超过 \(limit) 层", "elements nest deeper than \(limit) levels")
         case .textTooLong(let at, let limit):
             (type, line, zh, en) = ("xml-text-too-long", at, "一段文本超过 \(limit) 字节", "a text is longer than \(limit) bytes")
+        case .tooManyNames(let at, let limit):
+            (type, line, zh, en) = (
+                "xml-too-many-names", at, "不同的元素名超过 \(limit) 个；导出文件的记录只有几十个字段名，请检查是否选错了文件",
+                "more than \(limit) distinct element names; an export's records have a few dozen field names"
+            )
         case .schema(let at, let message):
             (type, line, zh, en) = ("xml-schema-error", at, "文档结构不符合 XSD：\(message)", "the document does not match the XSD: \(message)")
         case .schemaInvalid(let message):

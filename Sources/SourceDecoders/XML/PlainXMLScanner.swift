@@ -44,6 +44,7 @@ final class PlainXMLScanner {
     /// Distinct element names, each copied once and NUL-terminated: the assembler knows a name by
     /// its pointer, as it knows libxml2's interned names.
     @exclusivity(unchecked) private var names: [(pointer: UnsafeMutablePointer<UInt8>, count: Int)] = []
+    @exclusivity(unchecked) private var byBytes: [[UInt8]: Int] = [:]
     @exclusivity(unchecked) private var lastName = 0
     /// The open elements' names (indexes into `names`), the root first.
     @exclusivity(unchecked) private var open: [Int] = []
@@ -235,10 +236,11 @@ final class PlainXMLScanner {
     }
 
     /// The index of a name in `names`, added if new. Records repeat the same few names in order,
-    /// so the search starts after the last one found.
+    /// so the few after the last one found are tried first, then a table (the assembler stops a
+    /// document past ``XMLRecordReader/maxNames``, so the table stays small).
     private func intern(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Int {
         var index = lastName
-        for _ in 0..<names.count {
+        for _ in 0..<min(names.count, 8) {
             index += 1
             if index >= names.count { index = 0 }
             if names[index].count == count, memcmp(names[index].pointer, bytes, count) == 0 {
@@ -246,11 +248,17 @@ final class PlainXMLScanner {
                 return index
             }
         }
+        let key = Array(UnsafeBufferPointer(start: bytes, count: count))
+        if names.count > 8, let found = byBytes[key] {
+            lastName = found
+            return found
+        }
         let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: count + 1)
         copy.initialize(from: bytes, count: count)
         copy[count] = 0
         names.append((copy, count))
         lastName = names.count - 1
+        byBytes[key] = lastName
         return lastName
     }
 

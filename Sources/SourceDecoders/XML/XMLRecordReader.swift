@@ -45,6 +45,8 @@ public enum XMLReadError: Error, Sendable, Equatable {
     case tooDeep(line: Int, limit: Int)
     /// A text longer than the limit.
     case textTooLong(line: Int, limit: Int)
+    /// More distinct element names than the limit (an export's records have a few dozen).
+    case tooManyNames(line: Int, limit: Int)
     /// The XSD itself cannot be compiled.
     case schemaInvalid(message: String)
     /// The document breaks the XSD outside any record (a wrong root element, say).
@@ -91,6 +93,10 @@ public final class XMLRecordReader {
     /// Limits beyond libxml2's own.
     public static let maxDepth = 64
     public static let maxTextLength = 1 << 20
+    /// Distinct element names in a document: each is kept for the document's whole reading, and
+    /// each unknown one is reported once, so a document of ever new names (858 KB, 50,000 of them,
+    /// took 4.7 s, 90 MB and 50,001 warnings before this limit) fails instead.
+    public static let maxNames = 4_096
     /// The bytes handed to the parser at a time (libxml2 copies them into its own buffer).
     static let chunkSize = 1 << 20
 
@@ -410,9 +416,11 @@ struct XMLRecordAssembler {
     private(set) var sawRoot = false
     /// The open elements' names, kept only for a path like /Records/Record.
     private var path: [String] = []
-    /// Element names by libxml2's interned pointer: a `String` is made once per distinct name. A
-    /// short list searched from the last hit, because records repeat the same few names in order.
+    /// Element names by libxml2's interned pointer: a `String` is made once per distinct name. The
+    /// few after the last hit are tried first, because records repeat the same names in order;
+    /// then a table, so that a document of many names is not read in quadratic time.
     private var names: [(pointer: UnsafeRawPointer, name: String)] = []
+    private var byPointer: [UnsafeRawPointer: Int] = [:]
     private var lastName = 0
     /// Capacities for the next record's arrays: records of one export are alike, and growing the
     /// arrays from empty cost a dozen allocations per record (measured ~5% of the reading thread).
@@ -438,7 +446,7 @@ struct XMLRecordAssembler {
     mutating func open(_ pointer: UnsafePointer<xmlChar>?, depth: Int, line: Int) throws(XMLReadError) {
         sawRoot = true
         guard depth < XMLRecordReader.maxDepth else { throw .tooDeep(line: line, limit: XMLRecordReader.maxDepth) }
-        let (name, id) = self.name(pointer)
+        let (name, id) = try self.name(pointer, line: line)
         if !matchAnywhere {  // the path from the root matters only for a path like /Records/Record
             if path.count > depth { path.removeLast(path.count - depth) }
             path.append(name)
@@ -483,12 +491,12 @@ struct XMLRecordAssembler {
         return nil
     }
 
-    private mutating func name(_ pointer: UnsafePointer<xmlChar>?) -> (String, Int) {
+    private mutating func name(_ pointer: UnsafePointer<xmlChar>?, line: Int) throws(XMLReadError) -> (String, Int) {
         guard let pointer else { return ("", -1) }
         let key = UnsafeRawPointer(pointer)
         let count = names.count
         var index = lastName
-        for _ in 0..<count {
+        for _ in 0..<min(count, 8) {
             index += 1
             if index >= count { index = 0 }
             if names[index].pointer == key {
@@ -496,7 +504,13 @@ struct XMLRecordAssembler {
                 return (names[index].name, index)
             }
         }
+        if count > 8, let found = byPointer[key] {
+            lastName = found
+            return (names[found].name, found)
+        }
+        guard count < XMLRecordReader.maxNames else { throw .tooManyNames(line: line, limit: XMLRecordReader.maxNames) }
         names.append((key, String(cString: pointer)))
+        byPointer[key] = count
         lastName = count
         return (names[count].name, count)
     }
