@@ -145,6 +145,19 @@ struct PlainXMLScannerTests {
         }
     }
 
+    @Test("when the bytes cannot be had again (a pipe, a file changed since), the document fails after the records given")
+    func noRewind() throws {
+        var bytes = plainDocument(records: 3)
+        bytes.insert(contentsOf: Array("<!-- c -->".utf8), at: bytes.count - "</Records>\n".utf8.count)
+        let source = ChunkedBytes(bytes, chunk: 1 << 16)
+        let reader = try XMLRecordReader(recordPath: "Record", rewind: { false }, read: source.read)
+        var records = 0
+        #expect(throws: XMLReadError.notWellFormed(line: 1, message: "文件在读取时被改动，或无法从头重新读取")) {
+            while try reader.next() != nil { records += 1 }
+        }
+        #expect(records == 3)
+    }
+
     @Test("a document of ever new element names stops at the limit, either way, after the records before it")
     func tooManyNames() {
         // Records and Record are two names; the first record's fields make the limit, the second's pass it.

@@ -773,23 +773,35 @@ private final class BufferedSource {
     private var start = 0
     private var end = 0
 
-    /// Where the file was when reading began (-1: it cannot seek, a pipe say).
+    /// Where the file was when reading began (-1: it cannot seek, a pipe say), and its size and
+    /// times then.
     private let origin: off_t
+    private let stamp: [Int]?
 
     init(descriptor: Int32) {
         self.descriptor = descriptor
         origin = lseek(descriptor, 0, SEEK_CUR)
+        stamp = Self.stamp(descriptor)
     }
 
-    var canRewind: Bool { origin >= 0 }
+    var canRewind: Bool { origin >= 0 && stamp != nil }
 
-    /// Reads again from where reading began; false if the file cannot seek there.
+    /// Reads again from where reading began; false if the file cannot seek there, or has changed
+    /// since (the records read before would not be the ones read again).
     func rewind() -> Bool {
-        guard origin >= 0, lseek(descriptor, origin, SEEK_SET) == origin else { return false }
+        guard origin >= 0, let stamp, Self.stamp(descriptor) == stamp, lseek(descriptor, origin, SEEK_SET) == origin else {
+            return false
+        }
         start = 0
         end = 0
         progress?.restart()
         return true
+    }
+
+    private static func stamp(_ descriptor: Int32) -> [Int]? {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        return [Int(info.st_size), info.st_mtim.tv_sec, info.st_mtim.tv_nsec, info.st_ctim.tv_sec, info.st_ctim.tv_nsec]
     }
 
     /// Fills `target` with the next bytes; returns the count, 0 at the end, -1 on a read error.

@@ -350,7 +350,7 @@ public final class XMLRecordReader {
                 skipping = plain.given
                 self.plain = nil
                 guard rewind?() == true else {
-                    throw XMLReadError.notWellFormed(line: 1, message: "无法从头重新读取文件")
+                    throw XMLReadError.notWellFormed(line: 1, message: "文件在读取时被改动，或无法从头重新读取")
                 }
                 startParser()
             }
