@@ -639,6 +639,11 @@ public enum FileValidator {
             (type, line, zh, en) = ("xml-too-deep", at, "元素嵌套超过 \(limit) 层", "elements nest deeper than \(limit) levels")
         case .textTooLong(let at, let limit):
             (type, line, zh, en) = ("xml-text-too-long", at, "一段文本超过 \(limit) 字节", "a text is longer than \(limit) bytes")
+        case .cannotReadAgain:
+            (type, line, zh, en) = (
+                "xml-changed-while-read", nil, "文件在读取过程中被改动（或无法从头重新读取）；请等导出完成、文件不再变化后再运行",
+                "the file changed while it was read (or cannot be read again from its start); run again once it no longer changes"
+            )
         case .tooManyNames(let at, let limit):
             (type, line, zh, en) = (
                 "xml-too-many-names", at, "不同的元素名超过 \(limit) 个；导出文件的记录只有几十个字段名，请检查是否选错了文件",

@@ -45,6 +45,9 @@ public enum XMLReadError: Error, Sendable, Equatable {
     case tooDeep(line: Int, limit: Int)
     /// A text longer than the limit.
     case textTooLong(line: Int, limit: Int)
+    /// The plain scanner left the document to libxml2, which could not have its bytes again from
+    /// the start (the file changed since its reading began, or cannot seek).
+    case cannotReadAgain
     /// More distinct element names than the limit (an export's records have a few dozen).
     case tooManyNames(line: Int, limit: Int)
     /// The XSD itself cannot be compiled.
@@ -349,9 +352,7 @@ public final class XMLRecordReader {
                 // scanner left (its messages are libxml2's).
                 skipping = plain.given
                 self.plain = nil
-                guard rewind?() == true else {
-                    throw XMLReadError.notWellFormed(line: 1, message: "文件在读取时被改动，或无法从头重新读取")
-                }
+                guard rewind?() == true else { throw XMLReadError.cannotReadAgain }
                 startParser()
             }
         }
