@@ -707,11 +707,11 @@ final class ReadProgress {
 }
 
 /// The records of an XML document, parsed on a thread of their own a few chunks ahead of their
-/// checks. libxml2's parsing and the building of records were the larger half of the reading
-/// thread, so the reading thread had been the bound of an XML file's validation while the checking
-/// thread waited: now the parsing thread has a core, and the thread that takes the records checks
-/// and merges them (`readXML`). Records come in document order, each with the XSD's findings about
-/// it, and the parsing's error after the records before it.
+/// checks (by the plain scanner, or by libxml2). Parsing and the building of records had been the
+/// larger half of the reading thread, and so the bound of an XML file's validation; now the thread
+/// that takes the records merges them and shares their checks with a worker (`readXML`). Records
+/// come in document order, each with the XSD's findings about it, and the parsing's error after the
+/// records before it.
 private final class XMLRecordsAhead: @unchecked Sendable {
     typealias Item = (record: XMLRecord, violations: [XMLSchemaViolation])
     static let chunk = 256

@@ -22,10 +22,8 @@ struct ParallelEvaluation {
     private let queue: DispatchQueue
 
     /// - Parameter workers: evaluation threads besides this one (this thread reads and merges).
-    /// - Parameter inFlight: batches on workers at most (default two per worker); 0: this thread
-    ///   checks every batch itself (another thread of the caller's has the other core).
-    init(workers: Int, inFlight: Int? = nil) {
-        maxInFlight = inFlight ?? workers * 2
+    init(workers: Int) {
+        maxInFlight = workers * 2
         maxWindow = workers * 2 + 4
         queue = workers == 1
             ? DispatchQueue(label: "gongshi.evaluate", qos: .userInitiated)

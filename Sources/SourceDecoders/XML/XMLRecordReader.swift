@@ -275,8 +275,8 @@ public final class XMLRecordReader {
         }
     }
 
-    /// Whether the plain scanner read the document to its end (for tests: otherwise libxml2 read
-    /// it again from the start).
+    /// Whether the plain scanner is reading the document, or read it to its end; false once libxml2
+    /// has taken it over from the start, or when it was never offered (for tests).
     public var readPlainly: Bool { plain != nil }
 
     deinit {
