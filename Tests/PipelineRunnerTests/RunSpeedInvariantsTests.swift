@@ -45,7 +45,7 @@ struct RunSpeedInvariantsTests {
         #expect(byBytes.map(\.cells) == byString.map(\.cells))
         // The external sort gives the same order as the in-memory plan.
         let spool = try? Spool()
-        for row in rows { try? spool?.append(FeedRowCoding.encode(row)) }
+        for row in rows { if let spool { try? FeedRowCoding.append(row, to: spool) } }
         let sorted = spool.flatMap { try? Array(SpoolSorter.sorted($0, keyField: FeedRowCoding.keyField, decode: FeedRowCoding.decode, by: FeedRowCoding.less, memoryBudget: 4096)) }
         #expect(sorted?.map(\.key) == byString.map(\.key))
     }
@@ -101,6 +101,24 @@ struct RunSpeedInvariantsTests {
         #expect(memo.dueDate(nil) == nil && memo.dueDate("not a date") == nil)
     }
 
+
+    @Test("a date already written YYYY-MM-DD is stored as the calendar would write it; other forms are parsed")
+    func isoDates() throws {
+        // What parsing and writing again gives (or the text itself when it is no date).
+        func parsed(_ text: String) -> String { (try? CalendarDate.parse(text))?.description ?? text }
+        var date = try #require(CalendarDate(year: 2023, month: 12, day: 25))
+        for _ in 0..<800 {
+            let text = date.description
+            #expect(Deadlines.isoDate(text) == text && parsed(text) == text)
+            let slashed = text.replacing("-", with: "/")
+            #expect(Deadlines.isoDate(slashed) == parsed(slashed))
+            date = date.adding(days: 1)
+        }
+        for text in ["2024-02-30", "2023-13-01", "0000-00-00", "2024-1-05", "2024/1/5", "2024年1月5日", "20240105", "2024-01-0５", "2024-01-05 ", "", "x"] {
+            #expect(Deadlines.isoDate(text) == parsed(text), "\(text)")
+        }
+        #expect(Deadlines.isoDate(nil) == nil)
+    }
     @Test("work handed to the second thread runs in order, one job at a time; after a failure nothing more runs and the failure is thrown")
     func inOrderWorker() throws {
         struct Failed: Error, Equatable { let at: Int }

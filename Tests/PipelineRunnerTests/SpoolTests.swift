@@ -71,7 +71,7 @@ struct SpoolTests {
             rows.append(Self.row(key, ["914101\(index)", "罚款\(Int.random(in: 0..<5, using: &generator))"], line: index + 2))
         }
         let spool = try Spool()
-        for row in rows { try spool.append(FeedRowCoding.encode(row)) }
+        for row in rows { try FeedRowCoding.append(row, to: spool) }
         let merged = Array(
             try SpoolSorter.sorted(
                 spool, keyField: FeedRowCoding.keyField, decode: FeedRowCoding.decode, by: FeedRowCoding.less, memoryBudget: 16 << 10))

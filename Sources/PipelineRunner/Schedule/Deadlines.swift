@@ -38,6 +38,18 @@ public struct Deadlines: Sendable {
     /// A date as the ledger stores it, `YYYY-MM-DD` (records may write `YYYY/MM/DD`).
     public static func isoDate(_ text: String?) -> String? {
         guard let text else { return nil }
+        // Already `YYYY-MM-DD`: itself whether or not it is a real date (parsing and writing it
+        // again, for every record of a run, was a sixth of the register's making).
+        if isISOShaped(text) { return text }
         return (try? CalendarDate.parse(text))?.description ?? text
+    }
+
+    private static func isISOShaped(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count == 10 else { return false }
+        for (index, byte) in utf8.enumerated() {
+            guard index == 4 || index == 7 ? byte == 0x2D : (0x30...0x39).contains(byte) else { return false }
+        }
+        return true
     }
 }

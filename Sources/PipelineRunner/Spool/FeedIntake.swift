@@ -130,11 +130,20 @@ public final class FeedIntake: RecordSink {
             let portalPeriods = assessed?.portals ?? []
             if let versions, let source = fingerprints[record.file] {
                 let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
-                try versions.append([
-                    key, Digest.sha256Hex(values: record.values), Deadlines.isoDate(dateField.flatMap { record.values[$0] }),
-                    source.sha256, String(record.row), period?.severity, period?.severityReason, period?.regime, period?.repairFrom,
-                    period?.expiresOn, Self.encode(portalPeriods.map(\.period)),
-                ])
+                let content = Digest.sha256Hex(values: record.values)
+                try versions.append(fieldCount: 11) { entry in
+                    entry.put(key)
+                    entry.put(content)
+                    entry.put(Deadlines.isoDate(dateField.flatMap { record.values[$0] }))
+                    entry.put(source.sha256)
+                    entry.put(String(record.row))
+                    entry.put(period?.severity)
+                    entry.put(period?.severityReason)
+                    entry.put(period?.regime)
+                    entry.put(period?.repairFrom)
+                    entry.put(period?.expiresOn)
+                    entry.put(Self.encode(portalPeriods.map(\.period)))
+                }
             }
             let generalNotToSend = periods?.reasonNotToSend(period, today: today)
             // A portal with a rule of its own (gsxt) is judged by it.
@@ -158,7 +167,7 @@ public final class FeedIntake: RecordSink {
                     if let notToSend = reasonNotToSend(on: spooled.portal) {
                         spooled.skip(.init(file: row.file, row: row.row, key: row.key, reason: notToSend), period: true)
                     } else {
-                        try spooled.spool.append(FeedRowCoding.encode(row))
+                        try FeedRowCoding.append(row, to: spooled.spool)
                     }
                 }
             }
@@ -253,10 +262,13 @@ public final class FeedIntake: RecordSink {
             for fields in try spool.entries() {
                 let valid = fields[4] == "1"
                 var excluded: [String: String?] = [:]
-                for part in (fields[5] ?? "").split(separator: "\u{1E}", omittingEmptySubsequences: true) {
-                    let pieces = part.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
-                    let reason = pieces.count > 1 ? String(pieces[1]) : ""
-                    excluded[String(pieces[0])] = .some(reason.isEmpty ? nil : reason)
+                // Split by bytes: the separators are ASCII, and splitting by characters (grapheme
+                // breaking) was a third of the register's making.
+                for part in (fields[5] ?? "").utf8.split(separator: 0x1E, omittingEmptySubsequences: true) {
+                    let unit = part.firstIndex(of: 0x1F)
+                    let portal = String(Substring(unit.map { part[..<$0] } ?? part))
+                    let reason = unit.map { String(Substring(part[part.index(after: $0)...])) } ?? ""
+                    excluded[portal] = .some(reason.isEmpty ? nil : reason)
                 }
                 let sighting = DecisionSighting(
                     number: fields[0] ?? "", decisionDate: Deadlines.isoDate(fields[1]), file: fields[2] ?? "", row: Int(fields[3] ?? "") ?? 0,
