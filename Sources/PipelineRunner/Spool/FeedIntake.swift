@@ -90,7 +90,12 @@ public final class FeedIntake: RecordSink {
     private var sightings: Spool?
     /// Per valid record of the current batch (file and row): why it is not to be published on
     /// each portal, until its sighting arrives.
-    private var exclusions: [String: [String: String?]] = [:]
+    private var exclusions: [RecordPlace: [String: String?]] = [:]
+    /// (A pair, not the two joined in a text made for every record.)
+    private struct RecordPlace: Hashable {
+        let file: String
+        let row: Int
+    }
     /// Records without a decision number, per file.
     public private(set) var unidentifiable: [String: Int] = [:]
     private var keptUnidentifiable: [String: Int] = [:]
@@ -171,7 +176,7 @@ public final class FeedIntake: RecordSink {
                     }
                 }
             }
-            if sightings != nil { exclusions["\(record.file)\u{1F}\(record.row)"] = placed }
+            if sightings != nil { exclusions[RecordPlace(file: record.file, row: record.row)] = placed }
         }
     }
 
@@ -196,7 +201,7 @@ public final class FeedIntake: RecordSink {
         if count > 0 { unidentifiable[file, default: 0] += count }
         guard let sightings else { return }
         for sighting in seen {
-            let placed = sighting.valid ? exclusions.removeValue(forKey: "\(sighting.file)\u{1F}\(sighting.row)") : nil
+            let placed = sighting.valid ? exclusions.removeValue(forKey: RecordPlace(file: sighting.file, row: sighting.row)) : nil
             let encoded = placed.map { placed in
                 portals.map { portal in
                     // Not placed on any feed of the portal: the profile does not take such records.
