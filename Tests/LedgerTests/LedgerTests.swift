@@ -59,6 +59,24 @@ struct LedgerTests {
         #expect(try Ledger.open(path: path).appliedMigrations() == Self.migrations)
     }
 
+    @Test("a new ledger has 16 KiB pages, an older one keeps its 4 KiB; either way the writer's cache is 6 MiB of the file's own pages")
+    func pageSizeAndCache() throws {
+        // (pageSize, cacheSize) as the ledger's own writing connection sees them.
+        func pages(_ ledger: Ledger) throws -> (Int?, Int?) {
+            try ledger.read { db in
+                (try Int.fetchOne(db, sql: "PRAGMA page_size"), try Int.fetchOne(db, sql: "PRAGMA cache_size"))
+            }
+        }
+        let fresh = try Ledger.open(path: Self.freshPath())
+        #expect(try pages(fresh) == (16384, 384))
+        // A file an older gongshi made, with SQLite's default page size and some tables.
+        let older = try Self.older(upTo: "2026-11-30 v1 ledger") { _ in }
+        #expect(try DatabaseQueue(path: older).read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } == 4096)
+        let migrated = try Ledger.open(path: older)
+        #expect(try pages(migrated) == (4096, 1536))
+        #expect(try migrated.appliedMigrations() == Self.migrations)
+    }
+
     static let migrations = [
         "2026-11-30 v1 ledger", "2026-11-30 v2 per-record receipts", "2026-11-30 v3 settled source files", "2026-11-30 v4 republish",
         "2026-11-30 v5 reports and publication periods", "2026-12-03 v6 decision register", "2026-12-03 v7 portal periods",
