@@ -45,7 +45,7 @@ struct RunSpeedInvariantsTests {
         #expect(byBytes.map(\.cells) == byString.map(\.cells))
         // The external sort gives the same order as the in-memory plan.
         let spool = try? Spool()
-        for row in rows { if let spool { try? FeedRowCoding.append(row, to: spool) } }
+        if let spool { for row in rows { try? FeedRowCoding.append(row, to: spool) } }
         let sorted = spool.flatMap { try? Array(SpoolSorter.sorted($0, keyField: FeedRowCoding.keyField, decode: FeedRowCoding.decode, by: FeedRowCoding.less, memoryBudget: 4096)) }
         #expect(sorted?.map(\.key) == byString.map(\.key))
     }
@@ -101,7 +101,6 @@ struct RunSpeedInvariantsTests {
         #expect(memo.dueDate(nil) == nil && memo.dueDate("not a date") == nil)
     }
 
-
     @Test("a date already written YYYY-MM-DD is stored as the calendar would write it; other forms are parsed")
     func isoDates() throws {
         // What parsing and writing again gives (or the text itself when it is no date).
@@ -119,6 +118,7 @@ struct RunSpeedInvariantsTests {
         }
         #expect(Deadlines.isoDate(nil) == nil)
     }
+
     @Test("work handed to the second thread runs in order, one job at a time; after a failure nothing more runs and the failure is thrown")
     func inOrderWorker() throws {
         struct Failed: Error, Equatable { let at: Int }

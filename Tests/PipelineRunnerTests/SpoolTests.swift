@@ -29,6 +29,24 @@ struct SpoolTests {
         #expect(Array(try spool.entries(chunk: 16)) == entries + [["after"]])
     }
 
+    @Test("a record version comes back from the spool as written: its period, its portals' periods (or none), no date")
+    func recordVersions() throws {
+        var full = RecordVersion(
+            kind: "administrative-penalty", key: "牟城管罚〔2025〕1号|某公司", contentSHA256: String(repeating: "a", count: 64),
+            decisionDate: "2025-03-01", sourceSHA256: String(repeating: "b", count: 64), sourceRow: 17,
+            period: RecordPeriod(severity: "一般", severityReason: "罚款 5 万元", regime: "2023", repairFrom: "2025-06-01", expiresOn: "2028-03-01"))
+        full.portalPeriods = [
+            PortalPeriod(portal: "gsxt", severity: "一般", severityReason: "第十三条", regime: nil, months: 36, countedFrom: "publication_date"),
+            PortalPeriod(portal: "other", severity: "严重", severityReason: "", regime: "2026", months: 0, countedFrom: "decision_date"),
+        ]
+        let bare = RecordVersion(
+            kind: "administrative-penalty", key: "k", contentSHA256: String(repeating: "c", count: 64), decisionDate: nil,
+            sourceSHA256: String(repeating: "d", count: 64), sourceRow: 2)
+        let spool = try Spool()
+        for version in [full, bare] { try RecordVersionCoding.append(version, to: spool) }
+        #expect(Array(try spool.entries()).map { RecordVersionCoding.decode($0, kind: "administrative-penalty") } == [full, bare])
+    }
+
     @Test("entries read undecoded (as the sort reads them) are their bytes as written: the key field found, the fields the same, copied unchanged, and the budget counts their bytes")
     func rawEntries() throws {
         let spool = try Spool()

@@ -135,20 +135,12 @@ public final class FeedIntake: RecordSink {
             let portalPeriods = assessed?.portals ?? []
             if let versions, let source = fingerprints[record.file] {
                 let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
-                let content = Digest.sha256Hex(values: record.values)
-                try versions.append(fieldCount: 11) { entry in
-                    entry.put(key)
-                    entry.put(content)
-                    entry.put(Deadlines.isoDate(dateField.flatMap { record.values[$0] }))
-                    entry.put(source.sha256)
-                    entry.put(String(record.row))
-                    entry.put(period?.severity)
-                    entry.put(period?.severityReason)
-                    entry.put(period?.regime)
-                    entry.put(period?.repairFrom)
-                    entry.put(period?.expiresOn)
-                    entry.put(Self.encode(portalPeriods.map(\.period)))
-                }
+                var version = RecordVersion(
+                    kind: schema.id, key: key, contentSHA256: Digest.sha256Hex(values: record.values),
+                    decisionDate: Deadlines.isoDate(dateField.flatMap { record.values[$0] }), sourceSHA256: source.sha256,
+                    sourceRow: record.row, period: period)
+                version.portalPeriods = portalPeriods.map(\.period)
+                try RecordVersionCoding.append(version, to: versions)
             }
             let generalNotToSend = periods?.reasonNotToSend(period, today: today)
             // A portal with a rule of its own (gsxt) is judged by it.
@@ -290,25 +282,6 @@ public final class FeedIntake: RecordSink {
         sightings = try Spool()
     }
 
-    /// Portal periods in one spool field: unit separators between values, record separators between periods.
-    static func encode(_ periods: [PortalPeriod]) -> String? {
-        guard !periods.isEmpty else { return nil }
-        return periods.map {
-            [$0.portal, $0.severity, $0.severityReason, $0.regime ?? "", String($0.months), $0.countedFrom].joined(separator: "\u{1F}")
-        }.joined(separator: "\u{1E}")
-    }
-
-    static func decode(_ field: String?) -> [PortalPeriod] {
-        guard let field else { return [] }
-        return field.split(separator: "\u{1E}").compactMap { part in
-            let values = part.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
-            guard values.count == 6, let months = Int(values[4]) else { return nil }
-            return PortalPeriod(
-                portal: values[0], severity: values[1], severityReason: values[2], regime: values[3].isEmpty ? nil : values[3], months: months,
-                countedFrom: values[5])
-        }
-    }
-
     /// Records the spooled record versions in the ledger, ten thousand per transaction, and starts a
     /// new spool for the next files.
     public func recordVersions(in ledger: any RunLedger, run: Int64) throws {
@@ -317,16 +290,7 @@ public final class FeedIntake: RecordSink {
         try Self.writeAhead(label: "gongshi.versions") { (records: [RecordVersion]) in
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs([], records: records, run: run) }
         } produce: { take in
-            for fields in try spool.entries() {
-                let period = fields[5].map {
-                    RecordPeriod(severity: $0, severityReason: fields[6] ?? "", regime: fields[7], repairFrom: fields[8], expiresOn: fields[9])
-                }
-                var version = RecordVersion(
-                    kind: kind, key: fields[0] ?? "", contentSHA256: fields[1] ?? "", decisionDate: fields[2],
-                    sourceSHA256: fields[3] ?? "", sourceRow: Int(fields[4] ?? "") ?? 0, period: period)
-                version.portalPeriods = fields.count > 10 ? Self.decode(fields[10]) : []
-                try take(version)
-            }
+            for fields in try spool.entries() { try take(RecordVersionCoding.decode(fields, kind: kind)) }
         }
         versions = try Spool()
     }

@@ -389,3 +389,55 @@ enum FeedRowCoding {
         FeedPlan.Row.precedes(a, b)
     }
 }
+
+/// A record version as one spool entry (the intake writes it, ``FeedIntake/recordVersions(in:run:)``
+/// reads it back): both sides of the layout in one place, as ``FeedRowCoding`` is for feed rows. The
+/// kind is the pipeline's, not spooled.
+enum RecordVersionCoding {
+    static func append(_ version: RecordVersion, to spool: Spool) throws {
+        let period = version.period
+        try spool.append(fieldCount: 11) { entry in
+            entry.put(version.key)
+            entry.put(version.contentSHA256)
+            entry.put(version.decisionDate)
+            entry.put(version.sourceSHA256)
+            entry.put(String(version.sourceRow))
+            entry.put(period?.severity)
+            entry.put(period?.severityReason)
+            entry.put(period?.regime)
+            entry.put(period?.repairFrom)
+            entry.put(period?.expiresOn)
+            entry.put(encode(version.portalPeriods))
+        }
+    }
+
+    static func decode(_ fields: [String?], kind: String) -> RecordVersion {
+        let period = fields[5].map {
+            RecordPeriod(severity: $0, severityReason: fields[6] ?? "", regime: fields[7], repairFrom: fields[8], expiresOn: fields[9])
+        }
+        var version = RecordVersion(
+            kind: kind, key: fields[0] ?? "", contentSHA256: fields[1] ?? "", decisionDate: fields[2],
+            sourceSHA256: fields[3] ?? "", sourceRow: Int(fields[4] ?? "") ?? 0, period: period)
+        version.portalPeriods = fields.count > 10 ? decode(fields[10]) : []
+        return version
+    }
+
+    /// Portal periods in one spool field: unit separators between values, record separators between periods.
+    static func encode(_ periods: [PortalPeriod]) -> String? {
+        guard !periods.isEmpty else { return nil }
+        return periods.map {
+            [$0.portal, $0.severity, $0.severityReason, $0.regime ?? "", String($0.months), $0.countedFrom].joined(separator: "\u{1F}")
+        }.joined(separator: "\u{1E}")
+    }
+
+    static func decode(_ field: String?) -> [PortalPeriod] {
+        guard let field else { return [] }
+        return field.split(separator: "\u{1E}").compactMap { part in
+            let values = part.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+            guard values.count == 6, let months = Int(values[4]) else { return nil }
+            return PortalPeriod(
+                portal: values[0], severity: values[1], severityReason: values[2], regime: values[3].isEmpty ? nil : values[3], months: months,
+                countedFrom: values[5])
+        }
+    }
+}
