@@ -10,8 +10,7 @@ import PackageDescription
 //                PortalAPI, PortalClients (libcurl; the API and SFTP channels), PortalSandbox (a test portal)
 //   engine     — PipelineRunner: the data path, one folder per stage (Sources, Ingest, Spool, Schedule, Publish,
 //                Upload, Withdraw, Run)
-//   shell      — GongshiCLI (commands, option groups, output, exit codes), gongshi (main.swift only),
-//                Allocator (the executable's malloc: mimalloc and its settings)
+//   shell      — GongshiCLI (commands, option groups, output, exit codes), gongshi (main.swift only)
 //   testing    — GongshiTesting (fixtures, child processes, the in-memory ledger, the recording channel)
 let package = Package(
     name: "Gongshi",
@@ -163,10 +162,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "gongshi", dependencies: ["GongshiCLI", "Allocator"]),
-        // The executable's malloc: mimalloc (Debian libmimalloc-dev), with its settings; why is in
-        // Sources/Allocator/Allocator.c.
-        .target(name: "Allocator", linkerSettings: [.linkedLibrary("mimalloc")]),
+        .executableTarget(name: "gongshi", dependencies: ["GongshiCLI"]),
 
         // The benchmark: a deterministic record generator, and timing of the real `gongshi` executable.
         .executableTarget(

@@ -1,6 +1,5 @@
 public import ArgumentParser
 import Foundation
-import Synchronization
 import DisclosureCore
 import PipelineRunner
 
@@ -22,16 +21,6 @@ public struct Gongshi: AsyncParsableCommand {
     )
 
     public init() {}
-
-    /// Runs the command line (``main()``), knowing the process's malloc as the executable linked it
-    /// (its version and settings), which `gongshi run` says at debug level.
-    public static func main(allocator: String) async {
-        Self.allocator.withLock { $0 = allocator }
-        await main()
-    }
-
-    /// The process's malloc (``main(allocator:)``); nil when the caller did not say.
-    static let allocator = Mutex<String?>(nil)
 
     /// Runs the command line; errors end in one line on standard error and a documented exit code,
     /// never a stack trace.

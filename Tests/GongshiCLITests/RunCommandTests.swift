@@ -215,21 +215,6 @@ struct RunCommandTests {
         #expect(!result.stderr.contains(SandboxHarness.secret))
         #expect(!result.stderr.contains("\r") && !result.stdout.contains("\r"))  // no progress line when piped
     }
-    @Test("the executable's malloc is mimalloc, serving malloc itself, with freed pages given back at once")
-    func allocator() throws {
-        let project = try Project()
-        let result = try GongshiProcess.run(
-            ["run", project.pipeline, "--dry-run", "--today", "2026-11-30", "--log-format", "json"],
-            environment: ["GONGSHI_LOG_LEVEL": "debug", "MIMALLOC_DECOMMIT_DELAY": nil, "MIMALLOC_RESET_DELAY": nil])
-        let objects = result.stderr.split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
-        }
-        let allocator = try #require(objects.compactMap { $0["allocator"] }.first, "\(result.stderr)")
-        let settings = Set(allocator.split(separator: " ").map(String.init))
-        #expect(allocator.hasPrefix("mimalloc "), "\(allocator)")
-        #expect(settings.isSuperset(of: ["decommit_delay:0", "malloc:mimalloc"]), "\(allocator)")
-    }
-
     @Test("the pipeline sets the portal's timeout and attempts; a run says when it waits to try again; a bad value is refused with its line")
     func transportLimits() throws {
         let project = try Project()

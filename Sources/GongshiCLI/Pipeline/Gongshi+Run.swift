@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
 import DisclosureCore
 import PipelineConfig
 import PipelineRunner
@@ -53,8 +52,6 @@ extension Gongshi {
 
         func run() throws {
             LogFormat.current.withLock { $0 = LogFormat(rawValue: logFormat) ?? .text }
-            let allocator = Gongshi.allocator.withLock { $0 } ?? "未告知"
-            Log.logger.debug("内存分配器：\(allocator)", metadata: ["allocator": "\(allocator)"])
             var request = RunRequest(
                 today: try today.resolve(), range: try range.resolve(), dryRun: dryRun, republishing: republish, scratch: scratch)
             request.allWarnings = allWarnings

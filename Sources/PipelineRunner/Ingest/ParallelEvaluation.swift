@@ -18,10 +18,8 @@ struct ParallelEvaluation {
     /// batches itself while an older one is still on a worker.
     private let maxWindow: Int
     /// Batches in flight. Each keeps its cells here too, so that this thread, which allocated
-    /// them, is also the one that frees them (glibc's per-thread arenas otherwise grew: measured
-    /// 500 MB peak instead of under 100 MB for a million records; the executable's malloc is now
-    /// mimalloc, whose frees from another thread go back to the heap that allocated, but a
-    /// process that links this library may still run on glibc's).
+    /// them, is also the one that frees them (glibc's per-thread arenas otherwise grow: measured
+    /// 500 MB peak instead of under 100 MB for a million records).
     private var window: [(rows: [Int], offsets: [Int], cells: [CellBytes], extras: [[Issue]], result: PendingResult, onWorker: Bool)] = []
     /// The first record a worker found not to be UTF-8: its row and where it starts in the file.
     private(set) var undecodable: (row: Int, byteOffset: Int)?
