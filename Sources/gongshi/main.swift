@@ -14,17 +14,19 @@ let arenaMax: Int32 = -8
 // fragmented: measured, 200,000 records, the run's peak 104–111 MB with glibc's default and 95–98 MB
 // with this (1,000,000 records: 102 MB), at the same speed; 128 KiB gained nothing more.
 _ = mallopt(mmapThreshold, 256 << 10)
-// Memory: one malloc arena for all threads. glibc gives each thread that allocates while another
-// holds the lock an arena of its own (up to 8 per core), and a thread's freed blocks stay in its
-// arena: the validating workers', the sender's and the register writer's blocks were held three or
-// four times over. Measured, 1,000,000 records, peak RSS (the kernel's maximum): 104.9 MB with
-// glibc's default, 93–97 MB with one arena. It costs time: the threads now share one lock, and
-// the heap's top is given back to the system (and taken again, zeroed) more often; keeping up to
-// 8 MiB at the top (below) takes part of that away. 200,000 records, three pairs run one after
-// the other: 94.7–95.2 MB against 98.8–98.9 MB, 20.5–24.4 s against 17.1–21.4 s (about 12% more,
-// most of it system time). The 100 MB bound is the issue's; the time is noted in
-// `docs/architecture.md`.
-_ = mallopt(arenaMax, 1)
+// Memory and time: two malloc arenas, one per core. glibc gives each thread that allocates while
+// another holds the lock an arena of its own (up to 8 per core), and a thread's freed blocks stay in
+// its arena: the validating workers', the sender's and the register writer's blocks were held three
+// or four times over (1,000,000 records: 104.9 MB peak RSS with glibc's default). One arena for all
+// threads (from the seventh session on) kept the million under 100 MB, but the threads then
+// queued on its lock: in a first run's publish stage a quarter of the samples were malloc, free
+// and the kernel waking the thread that waited. Since a feed batch's file is no longer copied
+// whole (FeedEncoder, 5 MB less at the publish stage's peak), two arenas fit. Measured, release
+// build, alternating, 2026-12-05: 200,000 records, first run 9.4–9.8 s against 11.9–14.1 s with one
+// arena, peak 95 against 90 MB; 1,000,000 records, peak 96–97 MB (one arena: 94–97); `validate` of
+// a million XML records 4.4 s against 5.0 s, of a million CSV records the same. (mimalloc and
+// jemalloc linked in instead were as fast; see docs/architecture.md for why they were not kept.)
+_ = mallopt(arenaMax, 2)
 _ = mallopt(trimThreshold, 8 << 20)
 #endif
 
