@@ -173,16 +173,15 @@ public enum FeedBuilder {
             cells.reserveCapacity(columns.count)
             for column in columns {
                 let value = column.index.flatMap { record.values[$0] } ?? ""
-                guard column.mask != .none, column.maskWhen.map({ fields.holds($0.rule, at: $0.index, record.values) }) ?? true else {
+                let masked = column.mask != .none && (column.maskWhen.map { fields.holds($0.rule, at: $0.index, record.values) } ?? true)
+                if masked {
+                    cells.append(column.mask.apply(value))
+                } else if let index = column.index, !value.isEmpty, column.screened {
                     // Free text: what the law hides is hidden (`PersonalDataScreen`).
-                    guard let index = column.index, !value.isEmpty, column.screened else {
-                        cells.append(value)
-                        continue
-                    }
                     cells.append(rules.screen(index, value, record.values).text)
-                    continue
+                } else {
+                    cells.append(value)
                 }
-                cells.append(column.mask.apply(value))
             }
             var row = FeedPlan.Row(file: record.file, row: record.row, key: key, cells: cells)
             row.decisionDate = fields.decisionDate.flatMap { record.values[$0] }
