@@ -53,7 +53,9 @@ extension PostgresLedger {
                 // The SQLite ledger stores its versions in key order (v9); the order they were
                 // recorded in is (first_run, seq), numbered here from 1.
                 column("id", "bigint", source: "row_number() OVER (ORDER BY first_run, seq)", shift: "record"), column("kind"),
-                column("record_key"), column("content_sha256"), column("decision_date"), column("source_sha256"),
+                // The SQLite ledger keeps hashes as bytes and a source file's hash by its number (v13).
+                column("record_key"), column("content_sha256", source: "lower(hex(content_sha256))"), column("decision_date"),
+                column("source_sha256", source: "(SELECT s.sha256 FROM source_sha s WHERE s.id = record.source)"),
                 column("source_row", "integer"), column("first_run", "bigint", shift: "run"), column("severity"), column("severity_reason"),
                 column("regime"), column("repair_from"), column("expires_on"),
             ], order: "first_run, seq"),
@@ -69,7 +71,8 @@ extension PostgresLedger {
             name: "publication",
             columns: [
                 column("id", "bigint", shift: "publication"), column("portal"), column("feed"), column("kind"), column("record_key"),
-                column("content_sha256"), column("previous_sha256"), column("operation"), column("republish_on"), column("batch_id"),
+                column("content_sha256", source: "lower(hex(content_sha256))"),
+                column("previous_sha256", source: "nullif(lower(hex(previous_sha256)), '')"), column("operation"), column("republish_on"), column("batch_id"),
                 column("position", "integer"), column("status"), column("reason"), column("decision_date"), column("due_on"),
                 column("published_on"), column("subject_code"), column("subject_name"), column("schema_version", "integer"),
                 column("profile_version", "integer"), column("decision_number"),

@@ -87,3 +87,55 @@ extension Optional: SQLiteBindable where Wrapped: SQLiteBindable {
         if let value = self { value.bind(to: statement, at: index) } else { sqlite3_bind_null(statement, index) }
     }
 }
+
+/// A SHA-256 hash as the ledger stores it (v13): its 32 bytes, read and written as 64 lowercase
+/// hex digits everywhere else. Parsed by hand: once per record version and publication written.
+struct SHA256Bytes: SQLiteBindable {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    /// nil unless `hex` is 64 hex digits (either case).
+    init?(hex: String) {
+        var hex = hex
+        let parsed = hex.withUTF8 { digits in
+            guard digits.count == 64 else { return false }
+            return withUnsafeMutableBytes(of: &words) { bytes in
+                for index in 0..<32 {
+                    guard let high = Self.nibble(digits[2 * index]), let low = Self.nibble(digits[2 * index + 1]) else { return false }
+                    bytes[index] = high << 4 | low
+                }
+                return true
+            }
+        }
+        guard parsed else { return nil }
+    }
+
+    var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0) } }
+
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case 0x30...0x39: digit - 0x30
+        case 0x61...0x66: digit - 0x61 + 10
+        case 0x41...0x46: digit - 0x41 + 10
+        default: nil
+        }
+    }
+
+    func bind(to statement: OpaquePointer, at index: Int32) {
+        withUnsafeBytes(of: words) { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, 32, transient) }
+    }
+}
+
+/// A hash to store: its bytes when it is 64 hex digits; otherwise the text as it is, which the
+/// ledger's CHECK (a 32-byte blob) refuses, so that a malformed hash is an error, never a NULL.
+struct StoredHash: SQLiteBindable {
+    let hex: String
+
+    func bind(to statement: OpaquePointer, at index: Int32) {
+        if let bytes = SHA256Bytes(hex: hex) {
+            bytes.bind(to: statement, at: index)
+        } else {
+            let text: some SQLiteBindable = hex
+            text.bind(to: statement, at: index)
+        }
+    }
+}

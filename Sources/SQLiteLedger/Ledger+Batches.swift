@@ -35,7 +35,8 @@ extension Ledger {
                 }
                 do {
                     try insert.run(
-                        batch.portal, batch.feed, batch.kind, publication.key, publication.contentSHA256, publication.previousSHA256,
+                        batch.portal, batch.feed, batch.kind, publication.key, StoredHash(hex: publication.contentSHA256),
+                        publication.previousSHA256.map(StoredHash.init),
                         batch.operation.rawValue, batch.operation == .republish ? batch.createdOn : "", batch.id, offset + 1,
                         publication.decisionDate, publication.dueOn, publication.subjectCode, publication.subjectName,
                         publication.schemaVersion, publication.profileVersion, DecisionKey.number(publication.key))
@@ -140,7 +141,8 @@ extension Ledger {
         try db.execute(
             sql: """
                 UPDATE source_file SET settled_run = NULL WHERE settled_run IS NOT NULL AND sha256 IN (
-                    SELECT (SELECT q.source_sha256 FROM record q WHERE q.kind = p.kind AND q.record_key = p.record_key
+                    SELECT (SELECT s.sha256 FROM record q JOIN source_sha s ON s.id = q.source
+                            WHERE q.kind = p.kind AND q.record_key = p.record_key
                             ORDER BY q.first_run DESC, q.seq DESC LIMIT 1)
                     FROM publication p WHERE p.batch_id = ?)
                 """,

@@ -52,10 +52,21 @@ extension Ledger {
             let insert = try BoundStatement(
                 db,
                 sql: """
-                    INSERT OR IGNORE INTO record (kind, record_key, content_sha256, decision_date, source_sha256, source_row, first_run,
+                    INSERT OR IGNORE INTO record (kind, record_key, content_sha256, decision_date, source, source_row, first_run,
                                                   severity, severity_reason, regime, repair_from, expires_on, seq)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            // The source files' hashes by their number in `source_sha` (the records of a file share it).
+            var sources: [String: Int64] = [:]
+            func source(_ sha256: String) throws -> Int64 {
+                if let id = sources[sha256] { return id }
+                try db.execute(sql: "INSERT OR IGNORE INTO source_sha (sha256) VALUES (?)", arguments: [sha256])
+                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM source_sha WHERE sha256 = ?", arguments: [sha256]) else {
+                    throw LedgerError.database("a record's source file hash is not 64 hex digits")
+                }
+                sources[sha256] = id
+                return id
+            }
             let portalPeriod = try BoundStatement(
                 db,
                 sql: """
@@ -69,7 +80,8 @@ extension Ledger {
             for record in records {
                 sequence += 1
                 try insert.run(
-                    record.kind, record.key, record.contentSHA256, record.decisionDate, record.sourceSHA256, record.sourceRow, run,
+                    record.kind, record.key, StoredHash(hex: record.contentSHA256), record.decisionDate, try source(record.sourceSHA256),
+                    record.sourceRow, run,
                     record.period?.severity, record.period?.severityReason, record.period?.regime, record.period?.repairFrom,
                     record.period?.expiresOn, sequence)
                 for period in record.portalPeriods {

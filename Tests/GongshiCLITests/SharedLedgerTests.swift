@@ -228,6 +228,17 @@ struct SharedLedgerTests {
             ).stdout
         }
         #expect(try status(shared.url) == status(alone.ledger))
+        // The hashes arrive as the hex the shared ledger keeps (the SQLite ledger stores their bytes, v13).
+        let penaltiesAlone = try Ledger.openForReading(path: alone.ledger)
+        for batch in try penaltiesAlone.batches() {
+            #expect(
+                try shared.ledger().publications(batch: batch.id).map { [$0.contentSHA256, $0.previousSHA256] }
+                    == penaltiesAlone.publications(batch: batch.id).map { [$0.contentSHA256, $0.previousSHA256] })
+        }
+        let records = try shared.server.psql("SELECT count(*) FROM record", database: shared.database)
+        let hexRecords = try shared.server.psql(
+            "SELECT count(*) FROM record WHERE content_sha256 ~ '^[0-9a-f]{64}$' AND source_sha256 ~ '^[0-9a-f]{64}$'", database: shared.database)
+        #expect(hexRecords == records && records.trimmingCharacters(in: .whitespacesAndNewlines) != "0", "\(records) \(hexRecords)")
         // Again: the shared ledger is no longer empty; with --join, the same batches are refused; nothing written.
         let count = { try shared.server.psql("SELECT count(*) FROM publication", database: shared.database) }
         let before = try count()

@@ -81,7 +81,7 @@ struct LedgerTests {
         "2026-11-30 v1 ledger", "2026-11-30 v2 per-record receipts", "2026-11-30 v3 settled source files", "2026-11-30 v4 republish",
         "2026-11-30 v5 reports and publication periods", "2026-12-03 v6 decision register", "2026-12-03 v7 portal periods",
         "2026-12-03 v8 compact register", "2026-12-04 v9 leaner ledger", "2026-12-04 v10 quicker re-run", "2026-12-04 v11 outbox stat",
-        "2026-12-04 v12 subjects filled in order",
+        "2026-12-04 v12 subjects filled in order", "2026-12-05 v13 hashes as bytes",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
@@ -178,6 +178,66 @@ struct LedgerTests {
         // A version seen again is still refused twice (the key).
         try ledger.recordInputs([], records: [version("罚2", Self.hashA, "严重")], run: run)
         #expect(try ledger.period(kind: "administrative-penalty", key: "罚2")?.severity == "轻微")
+    }
+
+    @Test("a v12 ledger's hashes become their bytes (v13): every hash reads back as the same hex, a failed batch still unsettles its source file, and a malformed hash is refused")
+    func hashesAsBytes() throws {
+        let source = SourceFingerprint(sha256: String(repeating: "5", count: 64), size: 10, place: "/in/a.csv", stat: nil)
+        let hashC = String(repeating: "0123456789abcdef", count: 4)
+        let path = try Self.older(upTo: "2026-12-04 v12 subjects filled in order") { db in
+            try db.execute(sql: "INSERT INTO run (command, today, started_at) VALUES ('run', '2026-11-29', 'x')")
+            try db.execute(
+                sql: "INSERT INTO source_file (sha256, size, place, first_run, last_run, settled_run) VALUES (?, 10, '/in/a.csv', 1, 1, 1)",
+                arguments: [source.sha256])
+            try db.execute(
+                sql: """
+                    INSERT INTO record (kind, record_key, content_sha256, decision_date, source_sha256, source_row, first_run,
+                                        severity, severity_reason, regime, repair_from, expires_on, seq)
+                    VALUES ('administrative-penalty', '罚1', ?, '2026-11-01', ?, 2, 1, '一般', '默认', 'ndrc-order-58', '2027-02-01', '2029-11-01', 1)
+                    """, arguments: [hashC, source.sha256])
+            try db.execute(sql: """
+                INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status,
+                                   created_run, created_on)
+                VALUES ('00000000000000c1', 'gsxt', 'penalty', 'administrative-penalty', 'correct', 'f', '/f', ?, 1, 'pending', 1, '2026-11-30')
+                """, arguments: [Self.hashA])
+            try db.execute(sql: """
+                INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation, batch_id, position,
+                                         status, schema_version, profile_version, decision_number)
+                VALUES ('gsxt', 'penalty', 'administrative-penalty', '罚1', ?, ?, 'correct', '00000000000000c1', 1, 'pending', 2, 1, '罚1')
+                """, arguments: [hashC, Self.hashB])
+        }
+        let ledger = try Ledger.open(path: path)
+        #expect(try ledger.appliedMigrations() == Self.migrations)
+        let entry = try #require(try ledger.publications(batch: "00000000000000c1").first)
+        #expect(entry.contentSHA256 == hashC && entry.previousSHA256 == Self.hashB)
+        #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["罚1"])["罚1"]?.contentSHA256 == hashC)
+        #expect(try ledger.period(kind: "administrative-penalty", key: "罚1")?.severity == "一般")
+        let check = try DatabaseQueue(path: path)
+        let stored = try check.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT typeof(content_sha256) || length(content_sha256) FROM record
+                UNION ALL SELECT typeof(content_sha256) || length(content_sha256) || typeof(previous_sha256) FROM publication
+                UNION ALL SELECT s.sha256 FROM record r JOIN source_sha s ON s.id = r.source
+                """)
+        }
+        #expect(stored == ["blob32", "blob32blob", source.sha256])
+        // A new version of the same file's record is written the same way, its source shared.
+        let run = try Self.begin(ledger)
+        let version = RecordVersion(
+            kind: "administrative-penalty", key: "罚2", contentSHA256: Self.hashA.uppercased(), decisionDate: "2026-11-20",
+            sourceSHA256: source.sha256, sourceRow: 3, period: nil)
+        try ledger.recordInputs([], records: [version], run: run)
+        #expect(try check.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM source_sha") } == 1)
+        #expect(try check.read { db in try String.fetchOne(db, sql: "SELECT lower(hex(content_sha256)) FROM record WHERE record_key = '罚2'") } == Self.hashA)
+        // The failed batch's record came from the file: the file is read again by the next nightly run.
+        #expect(try ledger.isSettled(source))
+        #expect(try ledger.fail(batch: "00000000000000c1", reason: "门户拒收"))
+        #expect(try ledger.isSettled(source) == false)
+        // A hash that is not 64 hex digits is an error, never stored as something else.
+        #expect(throws: LedgerError.self) {
+            try ledger.recordPending(Self.batch("00000000000000c2", records: 1), publications: [Self.publication("罚3", hash: "xyz")], run: run)
+        }
+        #expect(try ledger.batch("00000000000000c2") == nil)
     }
 
     @Test("a ledger written before v2 is migrated forward in place: its publications keep their data and get positions")
