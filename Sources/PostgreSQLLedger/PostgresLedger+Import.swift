@@ -27,6 +27,11 @@ extension PostgresLedger {
         }
     }
 
+    /// The SQLite ledger's expression for a text it keeps by its number in `text_value` (v13).
+    static func text(of column: String) -> String {
+        "(SELECT text_value.text FROM text_value WHERE text_value.id = \(column))"
+    }
+
     static func column(_ name: String, _ type: String = "text", source: String? = nil, shift: String? = nil) -> TransferTable.Column {
         TransferTable.Column(name: name, source: source ?? name, type: type, shift: shift)
     }
@@ -53,10 +58,12 @@ extension PostgresLedger {
                 // The SQLite ledger stores its versions in key order (v9); the order they were
                 // recorded in is (first_run, seq), numbered here from 1.
                 column("id", "bigint", source: "row_number() OVER (ORDER BY first_run, seq)", shift: "record"), column("kind"),
-                // The SQLite ledger keeps hashes as bytes and a source file's hash by its number (v13).
+                // The SQLite ledger keeps hashes as bytes, and texts that repeat by their number in
+                // `text_value` (v13).
                 column("record_key"), column("content_sha256", source: "lower(hex(content_sha256))"), column("decision_date"),
-                column("source_sha256", source: "(SELECT s.sha256 FROM source_sha s WHERE s.id = record.source)"),
-                column("source_row", "integer"), column("first_run", "bigint", shift: "run"), column("severity"), column("severity_reason"),
+                column("source_sha256", source: PostgresLedger.text(of: "record.source")),
+                column("source_row", "integer"), column("first_run", "bigint", shift: "run"), column("severity"),
+                column("severity_reason", source: PostgresLedger.text(of: "record.severity_reason")),
                 column("regime"), column("repair_from"), column("expires_on"),
             ], order: "first_run, seq"),
         TransferTable(
@@ -93,8 +100,8 @@ extension PostgresLedger {
             name: "decision",
             columns: [
                 column("kind"), column("number"), column("decision_date"), column("pipeline"), column("first_run", "bigint", shift: "run"),
-                column("received_on"), column("valid_at_first", "integer"), column("valid", "integer"), column("file"),
-                column("\"row\"", "integer", source: "row"), column("revoked_on"),
+                column("received_on"), column("valid_at_first", "integer"), column("valid", "integer"),
+                column("file", source: PostgresLedger.text(of: "decision.file")), column("\"row\"", "integer", source: "row"), column("revoked_on"),
             ], order: "kind, number"),
         TransferTable(
             name: "decision_portal",

@@ -141,7 +141,7 @@ extension Ledger {
         try db.execute(
             sql: """
                 UPDATE source_file SET settled_run = NULL WHERE settled_run IS NOT NULL AND sha256 IN (
-                    SELECT (SELECT s.sha256 FROM record q JOIN source_sha s ON s.id = q.source
+                    SELECT (SELECT s.text FROM record q JOIN text_value s ON s.id = q.source
                             WHERE q.kind = p.kind AND q.record_key = p.record_key
                             ORDER BY q.first_run DESC, q.seq DESC LIMIT 1)
                     FROM publication p WHERE p.batch_id = ?)

@@ -33,9 +33,11 @@ extension Ledger: DecisionLedger {
                         due_on = coalesce(excluded.due_on, decision_portal.due_on),
                         exclusion = CASE WHEN ?6 THEN excluded.exclusion ELSE decision_portal.exclusion END
                     """)
+            var texts = TextValues(db)
             for (sighting, portals) in sightings {
                 let date = sighting.decisionDate  // YYYY-MM-DD when it parses (the engine normalizes it)
-                try decision.run(kind, sighting.number, date, pipeline, run, today, sighting.valid, sighting.file, sighting.row)
+                let file = try texts.number(sighting.file)
+                try decision.run(kind, sighting.number, date, pipeline, run, today, sighting.valid, file, sighting.row)
                 for portal in portals {
                     try place.run(kind, sighting.number, portal.portal, portal.dueOn, portal.exclusion ?? nil, portal.exclusion != nil)
                 }

@@ -56,34 +56,24 @@ extension Ledger {
                                                   severity, severity_reason, regime, repair_from, expires_on, seq)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-            // The source files' hashes by their number in `source_sha` (the records of a file share it).
-            var sources: [String: Int64] = [:]
-            func source(_ sha256: String) throws -> Int64 {
-                if let id = sources[sha256] { return id }
-                try db.execute(sql: "INSERT OR IGNORE INTO source_sha (sha256) VALUES (?)", arguments: [sha256])
-                guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM source_sha WHERE sha256 = ?", arguments: [sha256]) else {
-                    throw LedgerError.database("a record's source file hash is not 64 hex digits")
-                }
-                sources[sha256] = id
-                return id
-            }
             let portalPeriod = try BoundStatement(
                 db,
                 sql: """
                     INSERT OR REPLACE INTO portal_period (kind, record_key, portal, severity, severity_reason, regime, months, counted_from)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            var texts = TextValues(db)
             var sequence = recordSequence.withLock { next in
                 defer { next += Int64(records.count) }
                 return next
             }
             for record in records {
                 sequence += 1
+                let source = try texts.number(record.sourceSHA256)
+                let reason = try record.period.map { try texts.number($0.severityReason) }
                 try insert.run(
-                    record.kind, record.key, StoredHash(hex: record.contentSHA256), record.decisionDate, try source(record.sourceSHA256),
-                    record.sourceRow, run,
-                    record.period?.severity, record.period?.severityReason, record.period?.regime, record.period?.repairFrom,
-                    record.period?.expiresOn, sequence)
+                    record.kind, record.key, StoredHash(hex: record.contentSHA256), record.decisionDate, source, record.sourceRow, run,
+                    record.period?.severity, reason, record.period?.regime, record.period?.repairFrom, record.period?.expiresOn, sequence)
                 for period in record.portalPeriods {
                     try portalPeriod.run(
                         record.kind, record.key, period.portal, period.severity, period.severityReason, period.regime, period.months,

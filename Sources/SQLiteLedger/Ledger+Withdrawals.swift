@@ -31,7 +31,8 @@ extension Ledger {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT severity, severity_reason, regime, repair_from, expires_on FROM record WHERE kind = ? AND record_key = ?
+                    SELECT severity, \(TextValues.text(of: "severity_reason")), regime, repair_from, expires_on FROM record
+                    WHERE kind = ? AND record_key = ?
                     ORDER BY first_run DESC, seq DESC LIMIT 1
                     """,
                 arguments: [kind, key]

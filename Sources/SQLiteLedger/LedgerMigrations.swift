@@ -446,31 +446,35 @@ enum LedgerMigrations {
                 """)
             try Ledger.fillSubjects(db)
         }
-        // Hashes as their 32 bytes, not 64 hex digits (issue 18: ledger bytes per publication).
-        // - `record`: the content hash in every row and in its key; the source file's hash, the
-        //   same for every record of a file, is a number (`source_sha`, one row per file's bytes).
+        // Hashes as their 32 bytes, not 64 hex digits, and texts that repeat row after row stored
+        // once (issue 18: ledger bytes per publication).
+        // - `record`: the content hash in every row and in its key; the source file's hash and the
+        //   severity's reason (one of a handful) are numbers in `text_value`.
         // - `publication`: the content hash and the corrected one, in every row and in the UNIQUE
         //   key's index.
-        // The questions still read a hash as lowercase hex (`lower(hex(…))`), as they did. 200,000
-        // records: 282 → 250 MiB, with the `sqlite3` shell's figures in `docs/architecture.md`.
-        migrator.registerMigration("2026-12-05 v13 hashes as bytes") { db in
+        // - `decision`: the file it was last seen in, a number in `text_value`.
+        // The questions still read hashes as lowercase hex (`lower(hex(…))`) and the texts as
+        // texts. 200,000 records: 286 → 242 MB, with the figures in `docs/architecture.md`.
+        migrator.registerMigration("2026-12-05 v13 hashes as bytes, repeated texts once") { db in
             db.add(function: Self.unhex)
             try db.execute(sql: """
-                CREATE TABLE source_sha (
+                CREATE TABLE text_value (
                     id INTEGER PRIMARY KEY,
-                    sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64)
+                    text TEXT NOT NULL UNIQUE
                 );
-                INSERT INTO source_sha (sha256) SELECT DISTINCT source_sha256 FROM record ORDER BY source_sha256;
+                INSERT INTO text_value (text)
+                SELECT source_sha256 FROM record UNION SELECT severity_reason FROM record WHERE severity_reason IS NOT NULL
+                UNION SELECT file FROM decision;
                 CREATE TABLE record_v13 (
                     kind TEXT NOT NULL,
                     record_key TEXT NOT NULL CHECK (record_key <> ''),
                     content_sha256 BLOB NOT NULL CHECK (typeof(content_sha256) = 'blob' AND length(content_sha256) = 32),
                     decision_date TEXT,
-                    source INTEGER NOT NULL REFERENCES source_sha(id),
+                    source INTEGER NOT NULL REFERENCES text_value(id),
                     source_row INTEGER NOT NULL CHECK (source_row >= 2),
                     first_run INTEGER NOT NULL REFERENCES run(id),
                     severity TEXT CHECK (severity IN ('轻微', '一般', '严重')),
-                    severity_reason TEXT,
+                    severity_reason INTEGER REFERENCES text_value(id),
                     regime TEXT,
                     repair_from TEXT,
                     expires_on TEXT,
@@ -480,11 +484,31 @@ enum LedgerMigrations {
                 INSERT INTO record_v13 (kind, record_key, content_sha256, decision_date, source, source_row, first_run,
                                         severity, severity_reason, regime, repair_from, expires_on, seq)
                 SELECT kind, record_key, gongshi_unhex(content_sha256), decision_date,
-                       (SELECT s.id FROM source_sha s WHERE s.sha256 = record.source_sha256), source_row, first_run,
-                       severity, severity_reason, regime, repair_from, expires_on, seq
+                       (SELECT t.id FROM text_value t WHERE t.text = record.source_sha256), source_row, first_run, severity,
+                       (SELECT t.id FROM text_value t WHERE t.text = record.severity_reason), regime, repair_from, expires_on, seq
                 FROM record ORDER BY kind, record_key, content_sha256;
                 DROP TABLE record;
                 ALTER TABLE record_v13 RENAME TO record;
+                CREATE TABLE decision_v13 (
+                    kind TEXT NOT NULL,
+                    number TEXT NOT NULL CHECK (number <> ''),
+                    decision_date TEXT,
+                    pipeline TEXT,
+                    first_run INTEGER NOT NULL REFERENCES run(id),
+                    received_on TEXT NOT NULL CHECK (received_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+                    valid_at_first INTEGER NOT NULL CHECK (valid_at_first IN (0, 1)),
+                    valid INTEGER NOT NULL CHECK (valid IN (0, 1)),
+                    file INTEGER NOT NULL REFERENCES text_value(id),
+                    row INTEGER NOT NULL,
+                    revoked_on TEXT,
+                    PRIMARY KEY (kind, number)
+                ) WITHOUT ROWID;
+                INSERT INTO decision_v13 (kind, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid, file, row, revoked_on)
+                SELECT kind, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid,
+                       (SELECT t.id FROM text_value t WHERE t.text = decision.file), row, revoked_on
+                FROM decision ORDER BY kind, number;
+                DROP TABLE decision;
+                ALTER TABLE decision_v13 RENAME TO decision;
                 CREATE TABLE publication_v13 (
                     id INTEGER PRIMARY KEY,
                     portal TEXT NOT NULL,

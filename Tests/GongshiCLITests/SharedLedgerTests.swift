@@ -239,6 +239,13 @@ struct SharedLedgerTests {
         let hexRecords = try shared.server.psql(
             "SELECT count(*) FROM record WHERE content_sha256 ~ '^[0-9a-f]{64}$' AND source_sha256 ~ '^[0-9a-f]{64}$'", database: shared.database)
         #expect(hexRecords == records && records.trimmingCharacters(in: .whitespacesAndNewlines) != "0", "\(records) \(hexRecords)")
+        // And the texts the SQLite ledger keeps by number as the texts (a file's path, a severity's reason).
+        let decisions = try shared.server.psql("SELECT count(*) FROM decision", database: shared.database)
+        let filed = try shared.server.psql("SELECT count(*) FROM decision WHERE file LIKE '/%.csv'", database: shared.database)
+        #expect(filed == decisions, "\(decisions) \(filed)")
+        let reasoned = try shared.server.psql(
+            "SELECT count(*) FROM record WHERE severity_reason IS NULL OR severity_reason !~ '^[0-9]+$'", database: shared.database)
+        #expect(reasoned == records, "\(records) \(reasoned)")
         // Again: the shared ledger is no longer empty; with --join, the same batches are refused; nothing written.
         let count = { try shared.server.psql("SELECT count(*) FROM publication", database: shared.database) }
         let before = try count()

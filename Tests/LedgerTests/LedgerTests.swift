@@ -81,7 +81,7 @@ struct LedgerTests {
         "2026-11-30 v1 ledger", "2026-11-30 v2 per-record receipts", "2026-11-30 v3 settled source files", "2026-11-30 v4 republish",
         "2026-11-30 v5 reports and publication periods", "2026-12-03 v6 decision register", "2026-12-03 v7 portal periods",
         "2026-12-03 v8 compact register", "2026-12-04 v9 leaner ledger", "2026-12-04 v10 quicker re-run", "2026-12-04 v11 outbox stat",
-        "2026-12-04 v12 subjects filled in order", "2026-12-05 v13 hashes as bytes",
+        "2026-12-04 v12 subjects filled in order", "2026-12-05 v13 hashes as bytes, repeated texts once",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
@@ -180,7 +180,7 @@ struct LedgerTests {
         #expect(try ledger.period(kind: "administrative-penalty", key: "罚2")?.severity == "轻微")
     }
 
-    @Test("a v12 ledger's hashes become their bytes (v13): every hash reads back as the same hex, a failed batch still unsettles its source file, and a malformed hash is refused")
+    @Test("a v12 ledger's hashes become their bytes and its repeated texts numbers (v13): every hash and text reads back the same, a failed batch still unsettles its source file, and a malformed hash is refused")
     func hashesAsBytes() throws {
         let source = SourceFingerprint(sha256: String(repeating: "5", count: 64), size: 10, place: "/in/a.csv", stat: nil)
         let hashC = String(repeating: "0123456789abcdef", count: 4)
@@ -193,8 +193,13 @@ struct LedgerTests {
                 sql: """
                     INSERT INTO record (kind, record_key, content_sha256, decision_date, source_sha256, source_row, first_run,
                                         severity, severity_reason, regime, repair_from, expires_on, seq)
-                    VALUES ('administrative-penalty', '罚1', ?, '2026-11-01', ?, 2, 1, '一般', '默认', 'ndrc-order-58', '2027-02-01', '2029-11-01', 1)
+                    VALUES ('administrative-penalty', '罚1', ?, '2026-11-01', ?, 2, 1, '一般', '没有适用的规则，默认 → 一般', 'ndrc-order-58',
+                            '2027-02-01', '2029-11-01', 1)
                     """, arguments: [hashC, source.sha256])
+            try db.execute(sql: """
+                INSERT INTO decision (kind, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid, file, row)
+                VALUES ('administrative-penalty', '罚1', '2026-11-01', 'p', 1, '2026-11-29', 1, 1, '/in/a.csv', 2)
+                """)
             try db.execute(sql: """
                 INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status,
                                    created_run, created_on)
@@ -211,23 +216,30 @@ struct LedgerTests {
         let entry = try #require(try ledger.publications(batch: "00000000000000c1").first)
         #expect(entry.contentSHA256 == hashC && entry.previousSHA256 == Self.hashB)
         #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["罚1"])["罚1"]?.contentSHA256 == hashC)
-        #expect(try ledger.period(kind: "administrative-penalty", key: "罚1")?.severity == "一般")
+        let period = try ledger.period(kind: "administrative-penalty", key: "罚1")
+        #expect(period?.severity == "一般" && period?.severityReason == "没有适用的规则，默认 → 一般")
         let check = try DatabaseQueue(path: path)
         let stored = try check.read { db in
             try String.fetchAll(db, sql: """
-                SELECT typeof(content_sha256) || length(content_sha256) FROM record
+                SELECT typeof(content_sha256) || length(content_sha256) || typeof(source) || typeof(severity_reason) FROM record
                 UNION ALL SELECT typeof(content_sha256) || length(content_sha256) || typeof(previous_sha256) FROM publication
-                UNION ALL SELECT s.sha256 FROM record r JOIN source_sha s ON s.id = r.source
+                UNION ALL SELECT typeof(file) FROM decision
+                UNION ALL SELECT t.text FROM record r JOIN text_value t ON t.id = r.source
+                UNION ALL SELECT t.text FROM decision d JOIN text_value t ON t.id = d.file
                 """)
         }
-        #expect(stored == ["blob32", "blob32blob", source.sha256])
+        #expect(stored == ["blob32integerinteger", "blob32blob", "integer", source.sha256, "/in/a.csv"])
         // A new version of the same file's record is written the same way, its source shared.
         let run = try Self.begin(ledger)
         let version = RecordVersion(
             kind: "administrative-penalty", key: "罚2", contentSHA256: Self.hashA.uppercased(), decisionDate: "2026-11-20",
             sourceSHA256: source.sha256, sourceRow: 3, period: nil)
         try ledger.recordInputs([], records: [version], run: run)
-        #expect(try check.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM source_sha") } == 1)
+        try ledger.recordDecisions(
+            [(DecisionSighting(number: "罚2", decisionDate: "2026-11-20", file: "/in/a.csv", row: 3, valid: true), [])],
+            kind: "administrative-penalty", pipeline: "p", run: run, today: "2026-11-30")
+        // One text each: the file's hash, the reason, the file's path.
+        #expect(try check.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM text_value") } == 3)
         #expect(try check.read { db in try String.fetchOne(db, sql: "SELECT lower(hex(content_sha256)) FROM record WHERE record_key = '罚2'") } == Self.hashA)
         // The failed batch's record came from the file: the file is read again by the next nightly run.
         #expect(try ledger.isSettled(source))

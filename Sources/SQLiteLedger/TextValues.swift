@@ -1,0 +1,29 @@
+internal import GRDB
+
+/// Texts that repeat row after row (a source file's hash, a severity's reason, the file a decision
+/// was seen in), each stored once in `text_value` and referred to by its number (v13). One write
+/// looks each text up once.
+struct TextValues {
+    private let db: Database
+    private var known: [String: Int64] = [:]
+
+    init(_ db: Database) {
+        self.db = db
+    }
+
+    /// The text's number, given it now if it has none.
+    mutating func number(_ text: String) throws -> Int64 {
+        if let id = known[text] { return id }
+        try db.execute(sql: "INSERT OR IGNORE INTO text_value (text) VALUES (?)", arguments: [text])
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM text_value WHERE text = ?", arguments: [text]) else {
+            throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "text_value refused a text")
+        }
+        known[text] = id
+        return id
+    }
+
+    /// The SQL that reads a number back as its text.
+    static func text(of column: String) -> String {
+        "(SELECT text_value.text FROM text_value WHERE text_value.id = \(column))"
+    }
+}
