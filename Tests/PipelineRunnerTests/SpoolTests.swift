@@ -102,24 +102,6 @@ struct SpoolTests {
         #expect(inMemory.map(\.cells) == expected.map(\.cells))
     }
 
-    @Test("input already in order, wholly or up to some row, sorts the same: the ordered start is merged as it lies, ties and many runs included", arguments: [0, 1, 2_500, 4_999, 5_000])
-    func orderedStart(inOrder: Int) throws {
-        var generator = SystemRandomNumberGenerator()
-        let rows = (0..<5_000).map { index in
-            Self.row("牟城管罚〔2026〕\(10_000 + index / 2)号|公司", ["914101\(index)", "罚款"], line: index + 2)
-        }
-        // The first `inOrder` rows in order (pairs of rows share a key), the rest shuffled.
-        let input = Array(rows[..<inOrder]) + rows[inOrder...].shuffled(using: &generator)
-        let spool = try Spool()
-        for row in input { try FeedRowCoding.append(row, to: spool) }
-        for budget in [Int64(16 << 10), SpoolSorter.defaultBudget] {  // many runs (merged in two passes), and one
-            let sorted = Array(
-                try SpoolSorter.sorted(spool, keyField: FeedRowCoding.keyField, decode: FeedRowCoding.decode, by: FeedRowCoding.less, memoryBudget: budget))
-            #expect(sorted.map(\.cells) == rows.map(\.cells), "budget \(budget)")
-            #expect(sorted.map(\.row) == rows.map(\.row))
-        }
-    }
-
     @Test("a file that fails after thousands of its records were spooled contributes none of them to the feeds")
     func failedFileDropped() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-spool-\(UUID().uuidString)")

@@ -101,12 +101,6 @@ final class Spool {
         return Reader(descriptor: descriptor, end: written, chunk: chunk)
     }
 
-    /// The entries in the spool's first `end` bytes (which end where an entry ends).
-    func entries(upTo end: Int64, chunk: Int = 1 << 20) throws -> Reader {
-        try flush()
-        return Reader(descriptor: descriptor, end: min(end, written), chunk: chunk)
-    }
-
     /// Writes what is pending and gives back the write buffer: a spool that is only read from now
     /// on (a sorted run waiting for its merge) holds no megabyte of buffer.
     func finishWriting() throws {
@@ -293,8 +287,7 @@ enum SpoolSorter {
             let order = a.compareKey(b)
             return order != 0 ? order < 0 : less(decode(Spool.fields(a)), decode(Spool.fields(b)))
         }
-        // A run is a spool's first `end` bytes: a sorted chunk spilled, or the input's own start.
-        var runs: [(spool: Spool, end: Int64)] = []
+        var runs: [Spool] = []
         var chunk: [RawEntry] = []
         var chunkBytes: Int64 = 0
         func spill() throws {
@@ -302,32 +295,15 @@ enum SpoolSorter {
             let run = try Spool()
             for entry in chunk { try run.append(raw: entry) }
             try run.finishWriting()
-            runs.append((run, run.bytes))
+            runs.append(run)
             chunk.removeAll(keepingCapacity: true)
             chunkBytes = 0
         }
-        // The input's start as far as it is already in order (a department's export usually is, by
-        // decision number) is a run as it lies: it is neither held, sorted, written again nor
-        // merged. Only the entries from the first one out of order on are sorted in chunks.
-        var inOrder: (end: Int64, last: RawEntry?)? = (0, nil)
         var reader = try spool.entries()
         while let entry = reader.nextRaw(keyField: keyField) {
-            if let start = inOrder {
-                if let last = start.last, precedes(entry, last) {
-                    if start.end > 0 { runs.append((spool, start.end)) }
-                    inOrder = nil
-                } else {
-                    inOrder = (start.end + Int64(entry.bytes.count), entry)
-                    continue
-                }
-            }
             chunkBytes += inMemoryCost(entry)
             chunk.append(entry)
             if chunkBytes >= memoryBudget { try spill() }
-        }
-        if inOrder != nil {
-            var entries = try spool.entries()
-            return AnyIterator { entries.next().map(decode) }
         }
         if runs.isEmpty {
             chunk.sort(by: precedes)
@@ -341,14 +317,14 @@ enum SpoolSorter {
         // head per run — and its choice of the smallest head stay the same whatever the input's
         // size.
         while runs.count > fanIn {
-            var merged: [(spool: Spool, end: Int64)] = []
+            var merged: [Spool] = []
             for start in stride(from: 0, to: runs.count, by: fanIn) {
                 let group = Array(runs[start..<min(start + fanIn, runs.count)])
                 let run = try Spool()
                 let entries = try merge(group, keyField: keyField, by: precedes)
                 while let entry = entries.next() { try run.append(raw: entry) }
                 try run.finishWriting()
-                merged.append((run, run.bytes))
+                merged.append(run)
             }
             runs = merged
         }
@@ -362,9 +338,9 @@ enum SpoolSorter {
     /// The runs' entries in order: the smallest head of all runs, each time; each run read 64 KiB
     /// at a time. The runs' files live as long as the merge.
     private static func merge(
-        _ runs: [(spool: Spool, end: Int64)], keyField: Int, by less: @escaping (RawEntry, RawEntry) -> Bool
+        _ runs: [Spool], keyField: Int, by less: @escaping (RawEntry, RawEntry) -> Bool
     ) throws -> AnyIterator<RawEntry> {
-        var readers = try runs.map { try $0.spool.entries(upTo: $0.end, chunk: mergeChunk) }
+        var readers = try runs.map { try $0.entries(chunk: mergeChunk) }
         var heads: [RawEntry?] = readers.indices.map { readers[$0].nextRaw(keyField: keyField) }
         return AnyIterator {
             _ = runs
