@@ -111,6 +111,11 @@ struct SHA256Bytes: SQLiteBindable {
 
     var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0) } }
 
+    /// The SQL that reads a stored hash back as lowercase hex; NULL stays NULL (`hex(NULL)` is '').
+    static func hex(of column: String) -> String {
+        "nullif(lower(hex(\(column))), '')"
+    }
+
     private static func nibble(_ digit: UInt8) -> UInt8? {
         switch digit {
         case 0x30...0x39: digit - 0x30

@@ -114,7 +114,7 @@ extension Ledger {
     // MARK: Rows to values
 
     static let entrySQL = """
-        SELECT p.portal, p.feed, p.kind, p.record_key, lower(hex(p.content_sha256)), nullif(lower(hex(p.previous_sha256)), ''), p.operation, p.status,
+        SELECT p.portal, p.feed, p.kind, p.record_key, \(SHA256Bytes.hex(of: "p.content_sha256")), \(SHA256Bytes.hex(of: "p.previous_sha256")), p.operation, p.status,
                p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
                p.position, p.reason, w.status
         FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id

@@ -127,7 +127,7 @@ extension Ledger {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT p.portal, p.feed, p.kind, p.record_key, lower(hex(p.content_sha256)), nullif(lower(hex(p.previous_sha256)), ''), p.operation, p.status,
+                SELECT p.portal, p.feed, p.kind, p.record_key, \(SHA256Bytes.hex(of: "p.content_sha256")), \(SHA256Bytes.hex(of: "p.previous_sha256")), p.operation, p.status,
                        p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
                        p.position, p.reason, w.status, coalesce(pp.severity, r.severity), coalesce(pp.regime, r.regime),
                        r.repair_from, \(Self.endsOn) AS ends_on
