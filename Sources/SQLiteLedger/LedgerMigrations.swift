@@ -453,8 +453,8 @@ enum LedgerMigrations {
         // - `publication`: the content hash and the corrected one, in every row and in the UNIQUE
         //   key's index.
         // - `decision`: the file it was last seen in, a number in `text_value`.
-        // The questions still read hashes as lowercase hex (`lower(hex(…))`) and the texts as
-        // texts. 200,000 records: 286 → 237 MB, with the figures in `docs/architecture.md`.
+        // The questions still read hashes as lowercase hex (`SHA256Bytes.hex(of:)`) and the texts
+        // as texts (`TextValues.text(of:)`). 200,000 records: 286 → 237 MB, with the figures in `docs/architecture.md`.
         // A text's number has no FOREIGN KEY to `text_value`: with one, SQLite kept a statement
         // journal for every decision upserted (its `file` is updated), and the register took 1.8 s
         // instead of 1.05 s for 200,000 decisions; the record versions paid a look-up per number.
