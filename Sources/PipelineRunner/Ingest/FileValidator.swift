@@ -345,7 +345,18 @@ public enum FileValidator {
 
         /// An empty batch with room for one like `previous`: a batch grown from empty reallocates
         /// (and copies) its megabytes a dozen times.
-        init(sizedLike previous: Batch) {
+        ///
+        /// - Parameter spare: storage of an earlier batch to fill again (``ParallelEvaluation/takeSpare()``).
+        init(sizedLike previous: Batch, reusing spare: inout (bytes: [UInt8], ends: [Int])?) {
+            if spare != nil {
+                // Swapped in, not copied: a copy would be a second reference, and emptying
+                // shared storage allocates anew.
+                swap(&bytes, &spare!.bytes)
+                swap(&ends, &spare!.ends)
+                spare = nil
+                bytes.removeAll(keepingCapacity: true)
+                ends.removeAll(keepingCapacity: true)
+            }
             rows.reserveCapacity(previous.rows.count)
             offsets.reserveCapacity(previous.offsets.count)
             extras.reserveCapacity(previous.extras.count)
@@ -415,7 +426,8 @@ public enum FileValidator {
                 session.record(row: batch.rows[index], cells: cells[index], extra: extras[index])
             }
         }
-        batch = Batch(sizedLike: batch)
+        var spare = pipeline?.takeSpare()
+        batch = Batch(sizedLike: batch, reusing: &spare)
     }
 
     /// Reads an XML export record by record: the plain scanner, or libxml2's SAX parser (with the XSD
