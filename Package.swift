@@ -181,7 +181,7 @@ let package = Package(
             name: "CalendarDataTests",
             dependencies: ["CalendarData", "WorkingDayCalendar", "BundledSchemas", "GongshiTesting"]
         ),
-        .testTarget(name: "DisclosureCoreTests", dependencies: ["DisclosureCore", "WorkingDayCalendar"]),
+        .testTarget(name: "DisclosureCoreTests", dependencies: ["DisclosureCore", "WorkingDayCalendar", "GongshiTesting"]),
         .testTarget(name: "SourceDecodersTests", dependencies: ["SourceDecoders", "DisclosureCore", "GongshiTesting"]),
         .testTarget(
             name: "FeedEncodersTests",

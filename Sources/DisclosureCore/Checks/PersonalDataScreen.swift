@@ -28,6 +28,8 @@ public enum PersonalDataScreen {
     /// false where ``scan(_:personName:)`` finds something, `personName` aside (the caller checks
     /// the name's bytes itself).
     public static func mayContain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base)
         var digits = 0
         var index = 0
         let count = bytes.count
@@ -39,9 +41,29 @@ public enum PersonalDataScreen {
             contactWord = found
             return found
         }
-        // One pass, a character at a time: most of a Chinese text is three-byte characters, looked
-        // at once each (住 E4 BD 8F, 址 E5 9D 80, a full-width digit EF BC 90–99), not byte by byte.
+        // One pass, eight bytes at a time where it can: eight ASCII bytes with no digit and no `@`,
+        // or two three-byte characters (most of a Chinese text) none of which is 住 (E4 BD 8F),
+        // 址 (E5 9D 80) or a full-width digit (EF BC 90–99), are passed in one step; anything else is
+        // looked at a character at a time. (Measured: a character at a time, this was 8–9% of a
+        // million-record validation's samples.)
         while index < count {
+            if index + 8 <= count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 == 0 {
+                    // Each byte is below 0x80, so adding cannot carry into the next: a byte's high
+                    // bit is then set by +0x50 when it is 0x30 or more, and by +0x3F when 0x41 or more.
+                    let digitOrAt = (word &+ 0x5050_5050_5050_5050) & ~(word &+ 0x3F3F_3F3F_3F3F_3F3F) & 0x8080_8080_8080_8080
+                    if digitOrAt == 0 {
+                        digits = 0
+                        index += 8
+                        continue
+                    }
+                } else if word & 0xC0C0_F0C0_C0F0 == 0x8080_E080_80E0, !Self.isMarked(word), !Self.isMarked(word >> 24) {
+                    digits = 0
+                    index += 6
+                    continue
+                }
+            }
             let byte = bytes[index]
             if byte < 0x80 {
                 if byte &- 0x30 < 10 {
@@ -75,6 +97,14 @@ public enum PersonalDataScreen {
             }
         }
         return false
+    }
+
+    /// Whether the three-byte character in the low 24 bits (first byte lowest) is 住, 址 or a
+    /// full-width digit.
+    @inline(__always)
+    private static func isMarked(_ word: UInt64) -> Bool {
+        let character = word & 0xFF_FFFF
+        return character == 0x8F_BDE4 || character == 0x80_9DE5 || (character & 0xF0_FFFF == 0x90_BCEF && character >> 16 & 0xF <= 9)
     }
 
     static let contactWords: [[UInt8]] = ["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"].map { Array($0.utf8) }

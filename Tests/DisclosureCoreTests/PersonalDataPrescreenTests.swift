@@ -1,0 +1,108 @@
+import DisclosureCore
+import GongshiTesting
+import Testing
+
+/// `PersonalDataScreen.mayContain` is the validator's pre-screen for personal data in free text: it
+/// passes eight ASCII bytes or two CJK characters in a step. It must answer as a character-at-a-time
+/// reading does whatever the alignment, and never "no" where the full scan finds something.
+@Suite("Personal-data pre-screen")
+struct PersonalDataPrescreenTests {
+    /// The pre-screen read a character at a time (as it was before it read eight bytes at a step).
+    static func reference(_ bytes: [UInt8]) -> Bool {
+        var digits = 0
+        var index = 0
+        let count = bytes.count
+        let contactWords = ["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"].map { Array($0.utf8) }
+        func hasContactWord() -> Bool {
+            contactWords.contains { word in
+                word.count <= count && (0...(count - word.count)).contains { Array(bytes[$0..<($0 + word.count)]) == word }
+            }
+        }
+        while index < count {
+            let byte = bytes[index]
+            if byte < 0x80 {
+                if byte >= 0x30 && byte <= 0x39 {
+                    digits += 1
+                    if digits >= 10 { return true }
+                    if digits >= 7 {
+                        let before = index - digits
+                        if before >= 0 && (bytes[before] == 0x2D || (before >= 2 && bytes[(before - 2)...before] == [0xEF, 0xBC, 0x8D])) {
+                            return true
+                        }
+                        if hasContactWord() { return true }
+                    }
+                } else {
+                    digits = 0
+                    if byte == 0x40 { return true }
+                }
+                index += 1
+            } else if byte >= 0xE0 && byte < 0xF0 {
+                digits = 0
+                if index + 2 < count {
+                    let character = Array(bytes[index...(index + 2)])
+                    if character[0] == 0xEF && character[1] == 0xBC && (0x90...0x99).contains(character[2]) { return true }
+                    if character == Array("住".utf8) || character == Array("址".utf8) { return true }
+                }
+                index += 3
+            } else {
+                digits = 0
+                index += byte >= 0xF0 ? 4 : byte >= 0xC0 ? 2 : 1
+            }
+        }
+        return false
+    }
+
+    static func mayContain(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { PersonalDataScreen.mayContain($0) }
+    }
+
+    /// What the pre-screen looks for, each alone.
+    static let marks = ["住", "址", "０", "９", "@", "1234567890", "0371-6234567", "电话1234567", "Tel 12345678", "6234567－1234567"]
+
+    @Test("each mark is found at every offset of CJK, ASCII and mixed text", arguments: marks)
+    func markAtEveryOffset(mark: String) {
+        for filler in ["行政处罚决定书依法作出", "abcdefghijklmnopqrstuv", "罚款2000元（人民币）ab城管c", "第（三）项，．"] {
+            let text = Array(filler.utf8)
+            for offset in 0...text.count where offset == text.count || text[offset] & 0xC0 != 0x80 {
+                let bytes = Array(text[..<offset]) + Array(mark.utf8) + Array(text[offset...])
+                #expect(Self.mayContain(bytes), "\(mark) at byte \(offset) in \(filler)")
+            }
+        }
+    }
+
+    @Test("text without a mark passes at every length and alignment")
+    func cleanAtEveryAlignment() {
+        // Characters whose bytes resemble the marks: 佐 (E4 BD 90), 坐 (E5 9D 90), full-width ：and （.
+        let text = Array("郑州市城市管理局依法作出行政处罚决定（罚款200元）：佐坐2026年11月30日，第A-1号．abc defgh".utf8)
+        for start in 0..<text.count where text[start] & 0xC0 != 0x80 {
+            for end in (start + 1)...text.count where end == text.count || text[end] & 0xC0 != 0x80 {
+                #expect(!Self.mayContain(Array(text[start..<end])), "\(String(decoding: text[start..<end], as: UTF8.self))")
+            }
+        }
+    }
+
+    @Test("agrees with a character-at-a-time reading on generated texts, and never misses what the scan finds")
+    func generated() {
+        let pieces: [[UInt8]] = [
+            "城", "管", "罚", "款", "住", "址", "佐", "坐", "０", "５", "９", "：", "（", "－", "-", "@", "a", "Z", " ", ".",
+            "0", "1", "3", "7", "9", "电话", "手机", "tel", "é", "😀", "\u{3000}",
+        ].map { Array($0.utf8) } + [[0x80], [0xE4, 0xBD], [0xFF]]
+        var random = SeededGenerator(seed: 0x5EED_2026_1205)
+        for _ in 0..<20_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(random.next() % 40) {
+                // Digits come in runs, so that 7-, 10-, 11- and 18-digit numbers occur.
+                if random.next() % 4 == 0 {
+                    for _ in 0..<Int(random.next() % 19) { bytes.append(0x30 + UInt8(random.next() % 10)) }
+                } else {
+                    bytes += pieces[Int(random.next() % UInt64(pieces.count))]
+                }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(Self.mayContain(bytes) == Self.reference(bytes), "\(bytes)")
+            if !PersonalDataScreen.scan(text, personName: nil).isEmpty {
+                #expect(Self.mayContain(Array(text.utf8)), "\(text)")
+            }
+        }
+    }
+}
