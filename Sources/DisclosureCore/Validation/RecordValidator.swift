@@ -283,7 +283,9 @@ public struct RecordValidator {
             issues.append(.init("required-missing", field: field, zh: "必填项为空", en: "required field is empty"))
             return
         }
-        guard let condition = field.requiredWhen.first(where: record.holds) else { return }
+        // A closure, not `record.holds` itself: the method reference copied the record (its values,
+        // schema and splits retained and released) for every empty field of a record checked here.
+        guard let condition = field.requiredWhen.first(where: { record.holds($0) }) else { return }
         let (zh, en) = Self.describe(condition)
         issues.append(.init(
             "conditional-required-missing", field: field,
