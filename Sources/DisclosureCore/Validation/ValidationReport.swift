@@ -95,12 +95,11 @@ public struct RecordEvaluator {
         if fastCheck.isClean(cells, fieldColumns: fieldColumns, columnCount: mapping.columnCount),
             !checkUTF8 || unreadColumns.allSatisfy({ cells.isUTF8($0) })
         {
-            let ranges = keyFields.map { field in fieldColumns[field].map { cells.range($0) } }
-            let key = Self.digest(ranges.map { $0.map { cells.bytes[$0] } ?? [] }, keyed: !keyFields.isEmpty)
             // A clean record needs no normalization: its values are its cells.
             let values = keepsValues ? fieldColumns.map { column in column.map(cells.string).flatMap { $0.isEmpty ? nil : $0 } } : nil
+            let firstKeyRange = keyFields.first.flatMap { fieldColumns[$0] }.map { cells.range($0) }
             return .checked(
-                key: key, keyText: .init(cells: cells, range: ranges.first ?? nil, text: nil), issues: [], values: values)
+                key: keyDigest(cells), keyText: .init(cells: cells, range: firstKeyRange, text: nil), issues: [], values: values)
         }
         if checkUTF8, !cells.isUTF8 { return .undecodable }
         let strings = cells.strings
@@ -134,6 +133,21 @@ public struct RecordEvaluator {
         return .checked(
             key: Self.digest(keyValues, keyed: !keyFields.isEmpty), keyText: .init(cells: nil, range: nil, text: keyText),
             issues: issues, values: keepsValues ? check.values : nil)
+    }
+
+    /// ``digest(_:keyed:)`` of a clean record's key cells, hashed where they lie (no array of
+    /// slices made per record).
+    private func keyDigest(_ cells: CellBytes) -> UInt64? {
+        guard !keyFields.isEmpty else { return nil }
+        var hasher = Hasher()
+        for field in keyFields {
+            guard let column = fieldColumns[field] else { return nil }
+            let range = cells.range(column)
+            guard !range.isEmpty else { return nil }
+            hasher.combine(range.count)
+            cells.bytes.withUnsafeBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[range])) }
+        }
+        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
     /// The digest of a decision key, or `nil` when a key field is empty.
