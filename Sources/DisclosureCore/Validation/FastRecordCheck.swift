@@ -647,23 +647,41 @@ enum Bytes {
         return date.dayNumber
     }
 
-    /// Whether `needle` occurs in `haystack` (on UTF-8 bytes a match is always on character boundaries).
     /// Whether `needle` occurs in `haystack`, followed by `then` (the three bytes of 元, say): on
-    /// buffers, without making arrays (called per text cell of every record).
+    /// buffers, without making arrays (called per text cell of every record). On UTF-8 bytes a
+    /// match is always on character boundaries.
     static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>, then: (UInt8, UInt8, UInt8)? = nil) -> Bool {
         let tail = then == nil ? 0 : 3
-        guard let first = needle.first, needle.count + tail <= haystack.count else { return needle.isEmpty }
+        guard let first = needle.first, needle.count + tail <= haystack.count, let base = haystack.baseAddress else { return needle.isEmpty }
+        let raw = UnsafeRawPointer(base)
+        let count = haystack.count
+        let last = count - needle.count - tail
+        // The needle's first byte is looked for eight bytes at a time (a person's name in every
+        // screened text of a natural person's record, a 万元 figure in the text: byte by byte, this
+        // search was 3% of a million-record validation's samples).
+        let firsts = UInt64(first) &* 0x0101_0101_0101_0101
         var start = 0
-        let last = haystack.count - needle.count - tail
         while start <= last {
-            if haystack[start] == first {
-                var index = 1
-                while index < needle.count && haystack[start + index] == needle[index] { index += 1 }
-                if index == needle.count {
-                    guard let then else { return true }
-                    let at = start + needle.count
-                    if haystack[at] == then.0 && haystack[at + 1] == then.1 && haystack[at + 2] == then.2 { return true }
+            if start + 8 <= count {
+                let difference = raw.loadUnaligned(fromByteOffset: start, as: UInt64.self) ^ firsts
+                // 0x80 in each byte that is zero (the first byte found), exactly: no carry crosses bytes.
+                let found = ~(((difference & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | difference) & 0x8080_8080_8080_8080
+                if found == 0 {
+                    start += 8
+                    continue
                 }
+                start += found.trailingZeroBitCount >> 3
+                if start > last { return false }
+            } else if haystack[start] != first {
+                start += 1
+                continue
+            }
+            var index = 1
+            while index < needle.count && haystack[start + index] == needle[index] { index += 1 }
+            if index == needle.count {
+                guard let then else { return true }
+                let at = start + needle.count
+                if haystack[at] == then.0 && haystack[at + 1] == then.1 && haystack[at + 2] == then.2 { return true }
             }
             start += 1
         }
