@@ -37,6 +37,10 @@ struct ByteSearchTests {
             }
             let then: [UInt8] = random.next() % 3 == 0 ? [0xE5, 0x85, 0x83] : []
             #expect(Self.search(haystack, needle, then: then) == Self.reference(haystack, needle, then: then), "\(haystack) \(needle) \(then)")
+            if then.isEmpty {
+                // The overload for a needle held as an array (contact words, conditions) is the same search.
+                #expect(haystack.withUnsafeBufferPointer { Bytes.contains($0, needle) } == Self.reference(haystack, needle, then: []))
+            }
         }
     }
 }

@@ -691,14 +691,7 @@ enum Bytes {
     }
 
     static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
-        for start in 0...(haystack.count - needle.count)
-        where haystack[start] == needle[0]
-            && UnsafeBufferPointer(rebasing: haystack[start..<(start + needle.count)]).elementsEqual(needle)
-        {
-            return true
-        }
-        return false
+        needle.withUnsafeBufferPointer { contains(haystack, $0) }
     }
 
     // The helpers below are called for every record: they use no global tables (each access to
