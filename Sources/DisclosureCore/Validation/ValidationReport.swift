@@ -144,8 +144,7 @@ public struct RecordEvaluator {
             guard let column = fieldColumns[field] else { return nil }
             let range = cells.range(column)
             guard !range.isEmpty else { return nil }
-            hasher.combine(range.count)
-            cells.bytes.withUnsafeBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[range])) }
+            cells.bytes.withUnsafeBytes { Self.add(UnsafeRawBufferPointer(rebasing: $0[range]), to: &hasher) }
         }
         return UInt64(bitPattern: Int64(hasher.finalize()))
     }
@@ -155,10 +154,17 @@ public struct RecordEvaluator {
         guard keyed, parts.allSatisfy({ !$0.isEmpty }) else { return nil }
         var hasher = Hasher()
         for part in parts {
-            hasher.combine(part.count)
-            part.withUnsafeBytes { hasher.combine(bytes: $0) }
+            part.withUnsafeBytes { add($0, to: &hasher) }
         }
         return UInt64(bitPattern: Int64(hasher.finalize()))
+    }
+
+    /// One part of a decision key, the same way for both paths (a clean record's cells, a checked
+    /// record's normalized values): its length first, so that the parts stay apart.
+    @inline(__always)
+    private static func add(_ part: UnsafeRawBufferPointer, to hasher: inout Hasher) {
+        hasher.combine(part.count)
+        hasher.combine(bytes: part)
     }
 }
 
