@@ -102,11 +102,14 @@ let package = Package(
             ]
         ),
 
+        // Process-wide SQLite settings, made when the program is loaded (C: sqlite3_config is
+        // variadic and must come before SQLite initializes): its memory statistics off.
+        .target(name: "CSQLiteSettings", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Edge: the publication ledger on SQLite through GRDB; the only place SQL exists.
         .target(
             name: "SQLiteLedger",
             dependencies: [
-                "DisclosureCore", "HandOff", .product(name: "GRDB", package: "GRDB.swift"),
+                "DisclosureCore", "HandOff", "CSQLiteSettings", .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the bulk inserts' binding (BoundStatement); the library GRDB links.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
@@ -195,7 +198,8 @@ let package = Package(
             name: "LedgerTests",
             dependencies: [
                 "SQLiteLedger", "PostgreSQLLedger", "PostgresSupport", "DisclosureCore", "GongshiTesting",
-                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -221,7 +225,7 @@ let package = Package(
 )
 
 // As in swift-log: one loop applies the language settings to every Swift target.
-for target in package.targets where target.type != .system && target.type != .plugin {
+for target in package.targets where target.type != .system && target.type != .plugin && target.name != "CSQLiteSettings" {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))

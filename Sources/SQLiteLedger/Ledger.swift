@@ -1,6 +1,7 @@
 public import DisclosureCore
 import Foundation
 import Glibc
+internal import CSQLiteSettings
 internal import GRDB
 import Synchronization
 
@@ -32,6 +33,10 @@ public final class Ledger: Sendable {
         self.planningQueue = planningQueue
         self.recoveredJournal = recoveredJournal
     }
+
+    /// Whether SQLite's memory statistics are off in this process, as `CSQLiteSettings` sets them
+    /// when the program is loaded (every allocation SQLite makes otherwise takes a global mutex).
+    public static var memoryStatisticsOff: Bool { gongshi_sqlite_settings_result() == 0 }
 
     /// Opens the ledger for writing, creating it (mode 0600) when absent, and applies the
     /// migrations this build knows and the file has not had yet.
