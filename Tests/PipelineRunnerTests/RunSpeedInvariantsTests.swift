@@ -158,6 +158,36 @@ struct RunSpeedInvariantsTests {
         #expect(throws: Failed(at: 10)) { try failing.finish() }
     }
 
+    @Test("what a job holds is released on the thread that gave it, not on the worker, and soon after it ran")
+    func inOrderWorkerReleasesOnGivingThread() throws {
+        final class Log: @unchecked Sendable {
+            let releases = Mutex<[Bool]>([])  // per release: on the giving thread?
+        }
+        final class Held: @unchecked Sendable {
+            let giver = pthread_self()
+            let log: Log
+            init(_ log: Log) { self.log = log }
+            deinit { log.releases.withLock { $0.append(pthread_equal(pthread_self(), giver) != 0) } }
+        }
+        let log = Log()
+        let worker = InOrderWorker(label: "test-release", depth: 2)
+        for _ in 0..<300 {
+            let held = Held(log)
+            try worker.submit { withExtendedLifetime(held) {} }
+        }
+        try worker.finish()
+        #expect(log.releases.withLock { $0 }.count == 300)
+        #expect(log.releases.withLock { $0 }.allSatisfy { $0 })
+
+        // Soon: a job that has run is released by the giver's next call, before any further job.
+        let one = Log()
+        try worker.submit { [held = Held(one)] in withExtendedLifetime(held) {} }
+        worker.waitForJobs()
+        #expect(one.releases.withLock { $0 }.isEmpty)  // run, but not yet released
+        worker.releaseFinished()
+        #expect(one.releases.withLock { $0 } == [true])
+    }
+
     @Test("the register and the record versions written ahead: every item once, in order, in chunks; a failed write or a failed read is thrown, and nothing is written after a failed write")
     func writeAhead() throws {
         struct Failed: Error, Equatable { let side: String }

@@ -150,7 +150,10 @@ public struct FeedPublisher: Sendable {
         }
         let counts: FeedCounts
         do {
-            counts = try Self.plan(spooled, ledger: ledger, republishing: republishing, today: today) { try batcher.add($0, $1) }
+            counts = try Self.plan(spooled, ledger: ledger, republishing: republishing, today: today) {
+                sender.releaseFinished()
+                try batcher.add($0, $1)
+            }
             try batcher.finish()
         } catch {
             try? sender.finish()  // what was handed on ends before the failure is told

@@ -232,6 +232,7 @@ public final class FeedIntake: RecordSink {
         }
         do {
             try produce { item in
+                writer.releaseFinished()
                 chunk.append(item)
                 if chunk.count >= chunkSize { try flush() }
             }
