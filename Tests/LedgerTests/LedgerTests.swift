@@ -82,6 +82,7 @@ struct LedgerTests {
         "2026-11-30 v5 reports and publication periods", "2026-12-03 v6 decision register", "2026-12-03 v7 portal periods",
         "2026-12-03 v8 compact register", "2026-12-04 v9 leaner ledger", "2026-12-04 v10 quicker re-run", "2026-12-04 v11 outbox stat",
         "2026-12-04 v12 subjects filled in order", "2026-12-05 v13 hashes as bytes, repeated texts once",
+        "2026-12-05 v14 CHECK lists as comparisons",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
