@@ -561,7 +561,7 @@ enum LedgerMigrations {
         // a temporary b-tree every time the CHECK is evaluated: for every row inserted into `record`
         // and `publication` and every publication whose status changes, one to two b-trees opened,
         // filled and closed, each with a page buffer from malloc (`perf probe` on glibc's
-        // malloc_consolidate during a first run of 200,000 records: about 870,000 calls, nine in ten
+        // malloc_consolidate during a first run of 200,000 records: about 203,000 calls, nine in ten
         // from here). The two forms accept the same values (a NULL passes both), so no stored row
         // changes and no table is rebuilt; only the tables' text is rewritten, as SQLite documents
         // for constraint changes that leave the stored content as it is

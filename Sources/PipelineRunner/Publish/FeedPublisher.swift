@@ -118,9 +118,10 @@ public struct FeedPublisher: Sendable {
         _ feed: SpooledFeed, ledger: (any PlanningLedger)?, republishing: Bool, today: CalendarDate,
         take: (BatchOperation, PlannedRow) throws -> Void
     ) throws -> FeedCounts {
-        try PublicationPlanner.walk(
+        var scratch = Digest.Scratch()
+        return try PublicationPlanner.walk(
             try feed.sortedRows(), republishing: republishing, today: today.description,
-            hash: { Digest.sha256Hex(feed.feed.name, values: $0.cells) },
+            hash: { Digest.sha256Hex(feed.feed.name, values: $0.cells, scratch: &scratch) },
             known: { keys throws(CommandFailure) in
                 guard let ledger else { return [:] }
                 return try CommandFailure.ledger { () throws(LedgerError) in

@@ -104,6 +104,8 @@ public final class FeedIntake: RecordSink {
     private let dateField: Int?
     public private(set) var validCount = 0
     private var keptValid = 0
+    /// The bytes of the record being hashed, kept from record to record.
+    private var hashScratch = Digest.Scratch()
 
     public init(
         feeds: [(portal: String, feed: FeedSpec)], schema: PublicationSchema, today: CalendarDate, range: ClosedRange<CalendarDate>? = nil,
@@ -136,7 +138,7 @@ public final class FeedIntake: RecordSink {
             if let versions, let source = fingerprints[record.file] {
                 let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
                 var version = RecordVersion(
-                    kind: schema.id, key: key, contentSHA256: Digest.sha256Hex(values: record.values),
+                    kind: schema.id, key: key, contentSHA256: Digest.sha256Hex(values: record.values, scratch: &hashScratch),
                     decisionDate: Deadlines.isoDate(dateField.flatMap { record.values[$0] }), sourceSHA256: source.sha256,
                     sourceRow: record.row, period: period)
                 version.portalPeriods = portalPeriods.map(\.period)
