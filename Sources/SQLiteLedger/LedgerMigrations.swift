@@ -607,22 +607,17 @@ enum CheckLists {
     /// listed CHECK exactly once is not a table these migrations made: nothing is changed and
     /// the migration fails.
     static func rewrite(_ db: Database) throws {
-        var texts: [(table: String, sql: String)] = []
+        var texts: [String: String] = [:]  // table → its text, rewritten so far
         for (table, column, values) in lists {
-            let index = texts.firstIndex { $0.table == table }
-            var sql: String
-            if let index {
-                sql = texts[index].sql
-            } else {
-                sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [table]) ?? ""
-            }
+            var sql = try texts[table]
+                ?? String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [table]) ?? ""
             let listed = listed(column, values)
             let found = sql.ranges(of: listed)
             guard found.count == 1, let range = found.first else {
                 throw DatabaseError(resultCode: .SQLITE_ERROR, message: "v14: table \(table) does not hold \(listed) once")
             }
             sql.replaceSubrange(range, with: compared(column, values))
-            if let index { texts[index].sql = sql } else { texts.append((table, sql)) }
+            texts[table] = sql
         }
         let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
         try db.execute(sql: "PRAGMA writable_schema = ON")

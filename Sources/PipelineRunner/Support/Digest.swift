@@ -11,15 +11,11 @@ enum Digest {
 
     /// The hash of a list of values, unambiguous: each value is followed by U+001F, and a missing
     /// value is U+0000 (which no valid text holds).
-    static func sha256Hex(values: [String?]) -> String {
-        var scratch = Scratch()
-        return sha256Hex(values: values, scratch: &scratch)
-    }
-
-    /// The same, gathering the bytes in `scratch`, which the caller keeps from record to record: a
-    /// buffer of a kilobyte or more allocated for every record was, for glibc, a request that first
-    /// merges every small block freed since the last one (`malloc_consolidate`: 10,700 calls in a
-    /// first run of 200,000 records, 6,800 with the buffer kept, by `perf stat` on a uprobe).
+    ///
+    /// The bytes are gathered in `scratch`, which the caller keeps from record to record: a buffer
+    /// of a kilobyte or more allocated for every record was, for glibc, a request that first merges
+    /// every small block freed since the last one (`malloc_consolidate`: 10,700 calls in a first run
+    /// of 200,000 records, 6,800 with the buffer kept, by `perf stat` on a uprobe).
     static func sha256Hex(values: [String?], scratch: inout Scratch) -> String {
         scratch.bytes.removeAll(keepingCapacity: true)
         for value in values { append(&scratch.bytes, value) }
@@ -28,11 +24,6 @@ enum Digest {
 
     /// The same hash of `first` followed by `values` (a feed row: the feed's name, then its cells),
     /// without building the joined list.
-    static func sha256Hex(_ first: String, values: [String]) -> String {
-        var scratch = Scratch()
-        return sha256Hex(first, values: values, scratch: &scratch)
-    }
-
     static func sha256Hex(_ first: String, values: [String], scratch: inout Scratch) -> String {
         scratch.bytes.removeAll(keepingCapacity: true)
         append(&scratch.bytes, first)
