@@ -54,6 +54,24 @@ struct CheckListTests {
         }
     }
 
+    @Test("no table of a new ledger lists three or more values in a CHECK: a later migration that writes one again is caught here, not by the run's speed")
+    func noListsLeft() throws {
+        let path = LedgerTests.freshPath()
+        _ = try Ledger.open(path: path)
+        let queue = try DatabaseQueue(path: path)
+        let tables = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql IS NOT NULL")
+                .map { (name: $0["name"] as String, sql: $0["sql"] as String) }
+        }
+        #expect(!tables.isEmpty)
+        let list = /IN\s*\(([^()]*)\)/
+        for (name, sql) in tables {
+            for match in sql.matches(of: list) {
+                #expect(match.output.1.count { $0 == "," } < 2, "\(name): \(match.output.0)")
+            }
+        }
+    }
+
     @Test("the comparisons refuse what the lists refused and accept what they accepted, NULL included")
     func sameValues() throws {
         let path = LedgerTests.freshPath()
