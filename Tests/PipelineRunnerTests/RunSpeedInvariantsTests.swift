@@ -56,15 +56,20 @@ struct RunSpeedInvariantsTests {
         #expect(sorted?.map(\.key) == byString.map(\.key))
     }
 
+    static let periodPortals = ["creditchina-henan-zhengzhou", "gsxt"]
+
+    /// The bundled penalty schema, an assessor of its periods on ``periodPortals``, and the day.
+    static func penaltyAssessor() throws -> (PublicationSchema, PeriodAssessor, CalendarDate) {
+        guard case .found(let schema) = SchemaCatalog.find(kind: "penalty") else { throw SchemaMissing() }
+        return (schema, try #require(PeriodAssessor(schema: schema, rule: nil, portals: periodPortals)), CalendarDate(year: 2026, month: 11, day: 30)!)
+    }
+
+    struct SchemaMissing: Error {}
+
     @Test("periods worked out once per kind of record are the periods worked out afresh, record by record, past the memo's limit")
     func periodsMemo() throws {
-        guard case .found(let schema) = SchemaCatalog.find(kind: "penalty") else {
-            Issue.record("the penalty schema is not bundled")
-            return
-        }
-        let today = CalendarDate(year: 2026, month: 11, day: 30)!
-        let portals = ["creditchina-henan-zhengzhou", "gsxt"]
-        let shared = try #require(PeriodAssessor(schema: schema, rule: nil, portals: portals))
+        let (schema, shared, today) = try Self.penaltyAssessor()
+        let portals = Self.periodPortals
         let kinds = ["警告", "罚款", "罚款；没收违法所得", "吊销许可证件", "通报批评", "限制从业"]
         let field = { (name: String) in try #require(schema.index(of: name)) }
         let (kindField, dateField, amountField, procedureField) = (try field("处罚类别"), try field("处罚决定日期"), try field("罚款金额(万元)"), try field("程序类型"))
@@ -85,6 +90,33 @@ struct RunSpeedInvariantsTests {
             // Asked again: the same answer from the memo.
             #expect(shared.periods(record, today: today).general == fresh.general)
         }
+    }
+
+    @Test("one assessor shared by the threads that check records gives each the periods worked out afresh, its memo emptied and filled again meanwhile")
+    func periodsMemoShared() throws {
+        let (schema, shared, today) = try Self.penaltyAssessor()
+        let portals = Self.periodPortals
+        let (kindField, dateField) = (try #require(schema.index(of: "处罚类别")), try #require(schema.index(of: "处罚决定日期")))
+        let kinds = ["警告", "罚款", "吊销许可证件", "通报批评"]
+        // 6,000 distinct records (more than the memo's 4,096), each asked by four threads at once.
+        let records = (0..<6000).map { index in
+            var values = [String?](repeating: nil, count: schema.fields.count)
+            values[kindField] = kinds[index % kinds.count]
+            values[dateField] = CalendarDate(year: 2019, month: 1, day: 1)!.adding(days: index / 4).description
+            return ValidRecord(file: "a.csv", row: index + 2, values: values)
+        }
+        let fresh = try #require(PeriodAssessor(schema: schema, rule: nil, portals: portals))
+        let expected = records.map { fresh.periods($0, today: today) }
+        let wrong = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for (index, record) in records.enumerated() where index % 2 == thread % 2 || thread >= 2 {
+                let periods = shared.periods(record, today: today)
+                if periods.general != expected[index].general || periods.portals.map(\.period) != expected[index].portals.map(\.period) {
+                    wrong.withLock { $0 += 1 }
+                }
+            }
+        }
+        #expect(wrong.withLock { $0 } == 0)
     }
 
     @Test("due dates worked out once per decision date are the calendar's")

@@ -45,6 +45,17 @@ public enum RecordOutcome: Sendable {
     /// A record, with its decision key's digest (when all key fields are filled), its first key
     /// field's text (for a duplicate's message), and its problems.
     case checked(key: UInt64?, keyText: KeyText, issues: [Issue], values: [String?]? = nil)
+    /// A checked record whose values a record sink has already used where it was checked
+    /// (``RecordPreparer``): only its decision date (as written) is kept, for its sighting.
+    case prepared(key: UInt64?, keyText: KeyText, issues: [Issue], decisionDate: String?)
+
+    /// The outcome with its values let go, once a record sink has prepared what it needs of them
+    /// (on the thread that made them, which frees them there): a checked record keeps only its
+    /// decision date (the value at `dateField`). Other outcomes are as they were.
+    public func releasingValues(keepingDateAt dateField: Int?) -> RecordOutcome {
+        guard case .checked(let key, let keyText, let issues, let values?) = self else { return self }
+        return .prepared(key: key, keyText: keyText, issues: issues, decisionDate: dateField.flatMap { values[$0] })
+    }
 
     /// The first key field's text, kept as bytes until a duplicate needs it.
     public struct KeyText: Sendable {
@@ -304,7 +315,10 @@ public struct ValidationSession {
     }
 
     /// Applies the batch-wide rules to an evaluated row and counts it. Rows must be merged in order.
-    public mutating func merge(row: Int, outcome: RecordOutcome, extra: [Issue] = []) {
+    ///
+    /// - Parameter prepared: what the record sink prepared for this record where it was checked
+    ///   (``RecordPreparer``), handed on with the record if it turns out valid.
+    public mutating func merge(row: Int, outcome: RecordOutcome, extra: [Issue] = [], prepared: ValidRecord.Prepared? = nil) {
         guard let file = current?.file else { return }
         switch outcome {
         case .undecodable:
@@ -313,32 +327,48 @@ public struct ValidationSession {
             current?.skipped += 1
             currentIssues.append(place(Issue(
                 "blank-row-skipped", .warning, zh: "空行，已跳过", en: "blank row, skipped"), file: file, row: row))
-        case .checked(let key, let keyText, var issues, let values):
-            issues += extra
-            if let first = firstSeen(key, row: row) {
-                issues.append(duplicate(of: first, value: keyText.value))
-            }
-            current?.records += 1
-            let invalid = issues.contains(where: { $0.severity == .error })
-            if collectsRecords { sight(row: row, number: keyText.value, values: values, valid: !invalid, file: file) }
-            if invalid {
-                current?.invalid += 1
-            } else {
-                current?.valid += 1
-                if collectsRecords, let values { currentRecords.append(ValidRecord(file: file, row: row, values: values)) }
-            }
-            if !issues.isEmpty { currentIssues += issues.map { place($0, file: file, row: row) } }
+        case .checked(let key, let keyText, let issues, let values):
+            merge(
+                row: row, file: file, key: key, keyText: keyText, issues: issues + extra, date: dateField.flatMap { values?[$0] }, values: values,
+                prepared: prepared)
+        case .prepared(let key, let keyText, let issues, let date):
+            // Its values were used where it was checked; the record is handed on by its place there.
+            merge(row: row, file: file, key: key, keyText: keyText, issues: issues + extra, date: date, values: [], prepared: prepared)
         }
     }
 
+    private mutating func merge(
+        row: Int, file: String, key: UInt64?, keyText: RecordOutcome.KeyText, issues: [Issue], date: String?, values: [String?]?,
+        prepared: ValidRecord.Prepared?
+    ) {
+        var issues = issues
+        if let first = firstSeen(key, row: row) {
+            issues.append(duplicate(of: first, value: keyText.value))
+        }
+        current?.records += 1
+        let invalid = issues.contains(where: { $0.severity == .error })
+        if collectsRecords { sight(row: row, number: keyText.value, date: date, valid: !invalid, file: file) }
+        if invalid {
+            current?.invalid += 1
+        } else {
+            current?.valid += 1
+            if collectsRecords, let values {
+                var record = ValidRecord(file: file, row: row, values: values)
+                record.prepared = prepared
+                currentRecords.append(record)
+            }
+        }
+        if !issues.isEmpty { currentIssues += issues.map { place($0, file: file, row: row) } }
+    }
+
     /// Notes the decision a record is (valid or not), by its number and date as written.
-    private mutating func sight(row: Int, number: String, values: [String?]?, valid: Bool, file: String) {
+    private mutating func sight(row: Int, number: String, date: String?, valid: Bool, file: String) {
         let number = TextNormalizer.trim(number)
         guard !number.isEmpty else {
             currentUnidentifiable += 1
             return
         }
-        let date = dateField.flatMap { values?[$0] }.map(TextNormalizer.trim).flatMap { $0.isEmpty ? nil : $0 }
+        let date = date.map(TextNormalizer.trim).flatMap { $0.isEmpty ? nil : $0 }
         currentSightings.append(DecisionSighting(number: number, decisionDate: date, file: file, row: row, valid: valid))
     }
 
@@ -452,11 +482,31 @@ public struct ValidRecord: Sendable, Equatable {
     public let file: String
     /// The row (CSV, header = 1) or line (XML) where the record starts.
     public let row: Int
+    /// Empty when the record sink prepared its work where the record was checked (``prepared``)
+    /// and let the values go there (``RecordOutcome/releasingValues(keepingDateAt:)``).
     public let values: [String?]
+    /// What the record sink prepared for this record on the thread that checked it, if it did
+    /// (``RecordPreparer``): opaque here, and not part of the record's equality.
+    public var prepared: Prepared?
 
     public init(file: String, row: Int, values: [String?]) {
         self.file = file
         self.row = row
         self.values = values
+    }
+
+    public static func == (a: ValidRecord, b: ValidRecord) -> Bool {
+        a.file == b.file && a.row == b.row && a.values == b.values
+    }
+
+    /// A record's place in what a ``RecordPreparer`` made for its batch.
+    public struct Prepared: Sendable {
+        public let batch: any AnyObject & Sendable
+        public let index: Int
+
+        public init(batch: any AnyObject & Sendable, index: Int) {
+            self.batch = batch
+            self.index = index
+        }
     }
 }

@@ -28,9 +28,15 @@ struct ParallelEvaluation {
     private var spares: [(bytes: [UInt8], ends: [Int])] = []
 
     private let queue: DispatchQueue
+    /// The record sink's work on a checked batch, done where the batch is checked.
+    private let preparer: (any RecordPreparer)?
 
-    /// - Parameter workers: evaluation threads besides this one (this thread reads and merges).
-    init(workers: Int) {
+    /// - Parameters:
+    ///   - workers: evaluation threads besides this one (this thread reads and merges).
+    ///   - preparer: the record sink's work, done on the thread that checks a batch (so that the
+    ///     reading thread, the busier, only merges and appends).
+    init(workers: Int, preparer: (any RecordPreparer)? = nil) {
+        self.preparer = preparer
         maxInFlight = workers * 4
         maxWindow = workers * 2 + 4
         queue = workers == 1
@@ -45,7 +51,7 @@ struct ParallelEvaluation {
         while let first = window.first, first.result.isDone { mergeOldest(into: &session) }
         if window.count >= maxWindow { mergeOldest(into: &session) }
         let result = PendingResult()
-        let work = EvaluationWork(evaluator: evaluator, cells: cells, checkUTF8: !offsets.isEmpty)
+        let work = EvaluationWork(evaluator: evaluator, cells: cells, checkUTF8: !offsets.isEmpty, rows: rows, preparer: preparer)
         let busyWorkers = window.count { $0.onWorker && !$0.result.isDone }
         if busyWorkers < maxInFlight {
             queue.async {
@@ -64,10 +70,11 @@ struct ParallelEvaluation {
 
     private mutating func mergeOldest(into session: inout ValidationSession) {
         let (rows, offsets, cells, extras, result, _) = window.removeFirst()
-        let (outcomes, invalidAt) = result.wait()
+        let (outcomes, invalidAt, prepared) = result.wait()
         guard undecodable == nil else { return }  // the file has failed: nothing more is merged
         for (index, outcome) in outcomes.enumerated() {
-            session.merge(row: rows[index], outcome: outcome, extra: extras[index])
+            session.merge(
+                row: rows[index], outcome: outcome, extra: extras[index], prepared: prepared.map { .init(batch: $0, index: index) })
         }
         if let invalidAt { undecodable = (rows[invalidAt], offsets[invalidAt]) }
         withExtendedLifetime(cells) {}
@@ -93,29 +100,35 @@ private struct EvaluationWork: @unchecked Sendable {
     let cells: [CellBytes]
     /// Check each record's bytes for UTF-8 first (the scanner did not).
     let checkUTF8: Bool
+    let rows: [Int]
+    let preparer: (any RecordPreparer)?
 
-    /// The outcomes, up to the first record that is not UTF-8 (whose index is returned too).
-    func run() -> ([RecordOutcome], invalidAt: Int?) {
+    /// The outcomes, up to the first record that is not UTF-8 (whose index is returned too), and
+    /// the record sink's work on them (none when the file has failed).
+    func run() -> Evaluated {
         var evaluator = self.evaluator
         var outcomes: [RecordOutcome] = []
         outcomes.reserveCapacity(cells.count)
         for (index, record) in cells.enumerated() {
             let outcome = evaluator.evaluate(record, checkUTF8: checkUTF8)
-            if case .undecodable = outcome { return (outcomes, index) }
+            if case .undecodable = outcome { return (outcomes, index, nil) }
             outcomes.append(outcome)
         }
-        return (outcomes, nil)
+        let prepared = preparer?.prepare(rows: rows, outcomes: &outcomes)
+        return (outcomes, nil, prepared)
     }
 }
+
+private typealias Evaluated = (outcomes: [RecordOutcome], invalidAt: Int?, prepared: (any AnyObject & Sendable)?)
 
 /// A result that one thread fulfils and another waits for.
 private final class PendingResult: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var outcomes: ([RecordOutcome], invalidAt: Int?) = ([], nil)
+    private var outcomes: Evaluated = ([], nil, nil)
     /// Seen done by the waiting thread (only that thread reads or writes it).
     private var seenDone = false
 
-    func fulfil(_ outcomes: ([RecordOutcome], invalidAt: Int?)) {
+    func fulfil(_ outcomes: Evaluated) {
         self.outcomes = outcomes
         done.signal()
     }
@@ -126,7 +139,7 @@ private final class PendingResult: @unchecked Sendable {
         return seenDone
     }
 
-    func wait() -> ([RecordOutcome], invalidAt: Int?) {
+    func wait() -> Evaluated {
         if !seenDone {
             done.wait()
             seenDone = true

@@ -1,11 +1,12 @@
 public import DisclosureCore
 public import PipelineConfig
 public import WorkingDayCalendar
+import Synchronization
 
 /// The publication period of each record of a pipeline whose kind has periods (penalties): the
 /// severity from the pipeline's rule (`publication_period:`, default 一般), the regime from the
 /// decision date, both from data (`schemas/periods/`).
-public struct PeriodAssessor {
+public struct PeriodAssessor: Sendable {
     let periods: PublicationPeriods
     let rule: SeverityRule
     let schema: PublicationSchema
@@ -71,20 +72,22 @@ public struct PeriodAssessor {
             key.append(0x1F)
             if index < record.values.count, let value = record.values[index] { key.append(contentsOf: value.utf8) } else { key.append(0) }
         }
-        return memo.entries.value(for: key) {
-            let values = namedValues(record)
-            let general = period(record, values: values)
-            return (general, portalPeriods(record, values: values, general: general, today: today))
-        }
+        if let known = memo.entries.withLock({ $0.known(key) }) { return known }
+        let values = namedValues(record)
+        let general = period(record, values: values)
+        let assessed = (general, portalPeriods(record, values: values, general: general, today: today))
+        memo.entries.withLock { $0.note(key, assessed) }
+        return assessed
     }
 
     /// What the memo's key is made of: the rule fields, then the decision date.
     private let memoFields: [Int]
 
     /// Periods already assessed in this run, by the bytes of what decides them; a box, so that
-    /// `periods` stays non-mutating (the assessor is used on one thread, the intake's).
-    private final class Memo {
-        var entries = BoundedMemo<[UInt8], (general: RecordPeriod?, portals: [(period: PortalPeriod, notToSend: String?)])>()
+    /// `periods` stays non-mutating. Locked: the intake assesses records on the threads that check
+    /// them (held only to look up or note, not while assessing).
+    private final class Memo: Sendable {
+        let entries = Mutex(BoundedMemo<[UInt8], (general: RecordPeriod?, portals: [(period: PortalPeriod, notToSend: String?)])>())
     }
     private let memo = Memo()
 

@@ -129,49 +129,61 @@ public final class FeedIntake: RecordSink {
     /// The spooled feeds of one portal.
     public func feeds(of portal: String) -> [SpooledFeed] { feeds.filter { $0.portal == portal } }
 
+    /// The intake's work on one file's records, for the threads that check them.
+    public func preparer(file: String) -> (any RecordPreparer)? { intakePreparer(file: file) }
+
+    private func intakePreparer(file: String) -> IntakePreparer {
+        IntakePreparer(
+            file: file, kind: schema.id, shapers: feeds.map { ($0.portal, $0.shaper) }, periods: periods, today: today, range: range,
+            keyFields: keyFields, dateField: dateField, sources: versions == nil ? nil : fingerprints)
+    }
+
     public func accept(_ records: [ValidRecord]) throws {
+        // Records not prepared where they were checked (read one by one, or by a caller of its
+        // own) are prepared here, together.
+        var unprepared: [ValidRecord] = []
+        for record in records where Self.prepared(record) == nil { unprepared.append(record) }
+        let local = unprepared.isEmpty ? nil : intakePreparer(file: unprepared[0].file).prepare(unprepared)
+        var localIndex = 0
         for record in records {
-            validCount += 1
-            let assessed = periods?.periods(record, today: today)
-            let period = assessed?.general
-            let portalPeriods = assessed?.portals ?? []
-            if let versions, let source = fingerprints[record.file] {
-                let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
-                var version = RecordVersion(
-                    kind: schema.id, key: key, contentSHA256: Digest.sha256Hex(values: record.values, scratch: &hashScratch),
-                    decisionDate: Deadlines.isoDate(dateField.flatMap { record.values[$0] }), sourceSHA256: source.sha256,
-                    sourceRow: record.row, period: period)
-                version.portalPeriods = portalPeriods.map(\.period)
-                try RecordVersionCoding.append(version, to: versions)
+            if let (batch, index) = Self.prepared(record) {
+                try apply(batch, index, file: record.file, row: record.row)
+            } else if let local {
+                try apply(local, localIndex, file: record.file, row: record.row)
+                localIndex += 1
             }
-            let generalNotToSend = periods?.reasonNotToSend(period, today: today)
-            // A portal with a rule of its own (gsxt) is judged by it.
-            func reasonNotToSend(on portal: String) -> String? {
-                portalPeriods.first { $0.period.portal == portal }.map(\.notToSend) ?? generalNotToSend
-            }
-            var placed: [String: String?] = [:]  // portal → nil (to publish) or why not
-            let record = periods?.withPublicationEnd(record, period) ?? record
-            for spooled in feeds {
-                let place = spooled.shaper.place(record)
-                switch place {
-                case .elsewhere: break
-                case .skipped(let skip): if placed[spooled.portal] == nil { placed[spooled.portal] = .some(skip.reason) }
-                case .row: placed[spooled.portal] = .some(reasonNotToSend(on: spooled.portal))
-                }
-                switch place {
-                case .elsewhere: continue
-                case .skipped(let skip): spooled.skip(skip, period: false)
-                case .row(let row):
-                    if let range, !((try? CalendarDate.parse(row.decisionDate ?? "")).map(range.contains) ?? false) { continue }
-                    if let notToSend = reasonNotToSend(on: spooled.portal) {
-                        spooled.skip(.init(file: row.file, row: row.row, key: row.key, reason: notToSend), period: true)
-                    } else {
-                        try FeedRowCoding.append(row, to: spooled.spool)
-                    }
-                }
-            }
-            if sightings != nil { exclusions[RecordPlace(file: record.file, row: record.row)] = placed }
         }
+    }
+
+    private static func prepared(_ record: ValidRecord) -> (PreparedIntake, Int)? {
+        guard let prepared = record.prepared, let batch = prepared.batch as? PreparedIntake, batch.isPrepared(prepared.index) else { return nil }
+        return (batch, prepared.index)
+    }
+
+    /// Appends what was prepared for one valid record: its version's entry, and on each feed its
+    /// row or why it is kept out; notes its exclusions for its sighting.
+    private func apply(_ batch: PreparedIntake, _ index: Int, file: String, row: Int) throws {
+        validCount += 1
+        if let versions, let entry = batch.version(index) { try versions.append(encoded: entry) }
+        var placed: [String: String?] = [:]  // portal → nil (to publish) or why not
+        for (feed, spooled) in feeds.enumerated() {
+            switch batch.place(index, feed: feed) {
+            case .elsewhere:
+                continue
+            case .skipped(let skip):
+                if placed[spooled.portal] == nil { placed[spooled.portal] = .some(skip.reason) }
+                spooled.skip(skip, period: false)
+            case .row(let notToSend, let inRange, let key):
+                placed[spooled.portal] = .some(notToSend)
+                guard inRange else { continue }
+                if let notToSend {
+                    spooled.skip(.init(file: file, row: row, key: key ?? "", reason: notToSend), period: true)
+                } else {
+                    try spooled.spool.append(encoded: batch.row(index, feed: feed))
+                }
+            }
+        }
+        if sightings != nil { exclusions[RecordPlace(file: file, row: row)] = placed }
     }
 
     public func endFile(failed: Bool) throws {
@@ -297,4 +309,227 @@ public final class FeedIntake: RecordSink {
         }
         versions = try Spool()
     }
+}
+
+/// The intake's work on a valid record that needs nothing of the records before it: its
+/// publication periods, its content hash and version entry, and on each feed its shaped row (or
+/// why it is kept out) with the row's entry. Done on the thread that checks the record, so that the
+/// reading thread, which was busy all the time while the checking thread was not, only appends
+/// what was made (``FeedIntake/accept(_:)``).
+struct IntakePreparer: RecordPreparer {
+    let file: String
+    let kind: String
+    let shapers: [(portal: String, shaper: FeedBuilder.Shaper)]
+    let periods: PeriodAssessor?
+    let today: CalendarDate
+    let range: ClosedRange<CalendarDate>?
+    let keyFields: [Int]
+    let dateField: Int?
+    /// The files' fingerprints, when record versions are kept (nil: none are).
+    let sources: [String: SourceFingerprint]?
+    /// The fingerprint of `file`, looked up once.
+    private let source: SourceFingerprint?
+
+    init(
+        file: String, kind: String, shapers: [(portal: String, shaper: FeedBuilder.Shaper)], periods: PeriodAssessor?, today: CalendarDate,
+        range: ClosedRange<CalendarDate>?, keyFields: [Int], dateField: Int?, sources: [String: SourceFingerprint]?
+    ) {
+        self.file = file
+        self.kind = kind
+        self.shapers = shapers
+        self.periods = periods
+        self.today = today
+        self.range = range
+        self.keyFields = keyFields
+        self.dateField = dateField
+        self.sources = sources
+        source = sources?[file]
+    }
+
+    /// Prepares the records checked without an error, and lets their values go: they were made on
+    /// this thread and are freed here. (Handed back and freed by the reading thread, each of a
+    /// record's twenty-odd strings took the lock of this thread's malloc arena while this thread
+    /// allocated from it: 89,000 futex calls a 200,000-record run instead of 2,500, and the values
+    /// of six batches waiting to be merged raised a million-record run's peak by 25 MB.)
+    func prepare(rows: [Int], outcomes: inout [RecordOutcome]) -> (any AnyObject & Sendable)? {
+        var batch = PreparedIntake.Builder(feeds: shapers.count, records: outcomes.count)
+        var scratch = Digest.Scratch()
+        for index in outcomes.indices {
+            let outcome = outcomes[index]
+            if case .checked(_, _, let issues, let values?) = outcome, !issues.contains(where: { $0.severity == .error }) {
+                add(ValidRecord(file: file, row: rows[index], values: values), source: source, to: &batch, scratch: &scratch)
+                outcomes[index] = outcome.releasingValues(keepingDateAt: dateField)
+            } else {
+                batch.pass()
+            }
+        }
+        return PreparedIntake(batch)
+    }
+
+    /// Prepares records of any files (each with its own file's fingerprint).
+    func prepare(_ records: [ValidRecord]) -> PreparedIntake {
+        var batch = PreparedIntake.Builder(feeds: shapers.count, records: records.count)
+        var scratch = Digest.Scratch()
+        for record in records { add(record, source: record.file == file ? source : sources?[record.file], to: &batch, scratch: &scratch) }
+        return PreparedIntake(batch)
+    }
+
+    /// - Parameter source: the record's file's fingerprint (nil: no version is made).
+    private func add(_ record: ValidRecord, source: SourceFingerprint?, to batch: inout PreparedIntake.Builder, scratch: inout Digest.Scratch) {
+        let assessed = periods?.periods(record, today: today)
+        let period = assessed?.general
+        let portalPeriods = assessed?.portals ?? []
+        if let source {
+            let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
+            var version = RecordVersion(
+                kind: kind, key: key, contentSHA256: Digest.sha256Hex(values: record.values, scratch: &scratch),
+                decisionDate: Deadlines.isoDate(dateField.flatMap { record.values[$0] }), sourceSHA256: source.sha256,
+                sourceRow: record.row, period: period)
+            version.portalPeriods = portalPeriods.map(\.period)
+            batch.versionSpans.append(batch.versions.add { RecordVersionCoding.encode(version, into: &$0) })
+        } else {
+            batch.versionSpans.append(.empty)
+        }
+        let generalNotToSend = periods?.reasonNotToSend(period, today: today)
+        // A portal with a rule of its own (gsxt) is judged by it.
+        func reasonNotToSend(on portal: String) -> String? {
+            portalPeriods.first { $0.period.portal == portal }.map(\.notToSend) ?? generalNotToSend
+        }
+        let record = periods?.withPublicationEnd(record, period) ?? record
+        for (feed, (portal, shaper)) in shapers.enumerated() {
+            var span = PreparedIntake.Entries.Span.empty
+            switch shaper.place(record) {
+            case .elsewhere: batch.places.append(.elsewhere)
+            case .skipped(let skip): batch.places.append(.skipped(skip))
+            case .row(let row):
+                let inRange = range.map { range in (try? CalendarDate.parse(row.decisionDate ?? "")).map(range.contains) ?? false } ?? true
+                let notToSend = reasonNotToSend(on: portal)
+                // The key only where it is used (the records kept out for their period): each string
+                // made here and freed by the appending thread takes this thread's arena lock.
+                batch.places.append(.row(notToSend: notToSend, inRange: inRange, key: inRange && notToSend != nil ? row.key : nil))
+                if inRange, notToSend == nil { span = batch.rows[feed].add { FeedRowCoding.encode(row, into: &$0) } }
+            }
+            batch.rowSpans.append(span)
+        }
+        batch.prepared.append(true)
+    }
+}
+
+/// What ``IntakePreparer`` made for a batch of records, by the record's index in the batch: its
+/// version's spool entry, and per feed where it goes, with its row's entry.
+final class PreparedIntake: Sendable {
+    /// Where a record goes on one feed.
+    enum Place: Sendable {
+        /// Not for this feed.
+        case elsewhere
+        /// Meant for the feed, kept out by one of its exclusions.
+        case skipped(FeedPlan.Skip)
+        /// A row: why it is not to be sent now (nil: to send), whether its decision date is in the
+        /// run's range (only then is it spooled, or kept out for its period), and its key when it is
+        /// kept out for its period.
+        case row(notToSend: String?, inRange: Bool, key: String?)
+    }
+
+    /// Spool entries one after the other, in blocks of about 64 KiB: below the size from which
+    /// glibc maps memory from the system for each block and gives it back when freed (256 KiB in
+    /// the gongshi executable). One growing buffer a batch went past it, and every batch's pages
+    /// were faulted in anew (a first run's page faults nearly doubled).
+    struct Entries: Sendable {
+        static let blockSize = 64 << 10
+        /// A block's first capacity: a feed that takes few of a batch's records (natural persons)
+        /// does not hold a whole block for them.
+        static let firstCapacity = 16 << 10
+        private(set) var blocks: [[UInt8]] = []
+        private var current: [UInt8] = []
+
+        /// Where an entry is: its block and its bytes there (an empty range: no entry).
+        struct Span: Sendable {
+            let block: Int32
+            let start: Int32
+            let end: Int32
+            static let empty = Span(block: 0, start: 0, end: 0)
+        }
+
+        mutating func add(_ encode: (inout [UInt8]) -> Void) -> Span {
+            if current.count >= Self.blockSize {
+                blocks.append(current)
+                current = []
+            }
+            if current.isEmpty { current.reserveCapacity(Self.firstCapacity) }
+            let start = current.count
+            encode(&current)
+            return Span(block: Int32(blocks.count), start: Int32(start), end: Int32(current.count))
+        }
+
+        mutating func seal() {
+            if !current.isEmpty { blocks.append(current) }
+            current = []
+        }
+
+        subscript(span: Span) -> ArraySlice<UInt8> { blocks[Int(span.block)][Int(span.start)..<Int(span.end)] }
+    }
+
+    struct Builder {
+        let feeds: Int
+        var prepared: [Bool] = []
+        var versions = Entries()
+        var versionSpans: [Entries.Span] = []
+        /// Per record, one place and one row span per feed.
+        var places: [Place] = []
+        var rows: [Entries]
+        var rowSpans: [Entries.Span] = []
+
+        init(feeds: Int, records: Int) {
+            self.feeds = feeds
+            rows = Array(repeating: Entries(), count: feeds)
+            prepared.reserveCapacity(records)
+            versionSpans.reserveCapacity(records)
+            places.reserveCapacity(records * feeds)
+            rowSpans.reserveCapacity(records * feeds)
+        }
+
+        /// A record not prepared (not valid as checked).
+        mutating func pass() {
+            prepared.append(false)
+            versionSpans.append(.empty)
+            for _ in 0..<feeds {
+                places.append(.elsewhere)
+                rowSpans.append(.empty)
+            }
+        }
+    }
+
+    private let feeds: Int
+    private let prepared: [Bool]
+    private let versions: Entries
+    private let versionSpans: [Entries.Span]
+    private let places: [Place]
+    private let rows: [Entries]
+    private let rowSpans: [Entries.Span]
+
+    init(_ builder: Builder) {
+        var builder = builder
+        builder.versions.seal()
+        for feed in builder.rows.indices { builder.rows[feed].seal() }
+        feeds = builder.feeds
+        prepared = builder.prepared
+        versions = builder.versions
+        versionSpans = builder.versionSpans
+        places = builder.places
+        rows = builder.rows
+        rowSpans = builder.rowSpans
+    }
+
+    func isPrepared(_ index: Int) -> Bool { index < prepared.count && prepared[index] }
+
+    /// The record's version entry (nil: versions are not kept).
+    func version(_ index: Int) -> ArraySlice<UInt8>? {
+        let span = versionSpans[index]
+        return span.start == span.end ? nil : versions[span]
+    }
+
+    func place(_ index: Int, feed: Int) -> Place { places[index * feeds + feed] }
+
+    /// The record's row entry on a feed (where ``place(_:feed:)`` is a row to send).
+    func row(_ index: Int, feed: Int) -> ArraySlice<UInt8> { rows[feed][rowSpans[index * feeds + feed]] }
 }

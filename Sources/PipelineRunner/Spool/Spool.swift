@@ -46,13 +46,26 @@ final class Spool {
     /// fields is made first (a feed row's list, made and cast for every record, was a tenth of the
     /// intake's time).
     func append(fieldCount: Int, _ write: (inout EntryWriter) -> Void) throws {
+        Self.encode(fieldCount: fieldCount, into: &pending, write)
+        count += 1
+        if pending.count >= Self.flushAt { try flush() }
+    }
+
+    /// Encodes one entry at the end of `bytes`, as ``append(fieldCount:_:)`` would write it: for
+    /// an entry made on another thread and appended later (``append(encoded:)``).
+    static func encode(fieldCount: Int, into bytes: inout [UInt8], _ write: (inout EntryWriter) -> Void) {
         var entry = EntryWriter(bytes: [])
-        swap(&entry.bytes, &pending)  // the buffer is moved, not copied
-        Self.append(UInt32(fieldCount), to: &entry.bytes)
+        swap(&entry.bytes, &bytes)  // the buffer is moved, not copied
+        append(UInt32(fieldCount), to: &entry.bytes)
         write(&entry)
-        swap(&entry.bytes, &pending)
+        swap(&entry.bytes, &bytes)
         // A miscounted entry would make every later one unreadable.
         precondition(entry.fields == fieldCount, "a spool entry of \(fieldCount) fields was given \(entry.fields)")
+    }
+
+    /// Appends one entry made by ``encode(fieldCount:into:_:)``.
+    func append(encoded entry: ArraySlice<UInt8>) throws {
+        pending.append(contentsOf: entry)
         count += 1
         if pending.count >= Self.flushAt { try flush() }
     }
@@ -364,15 +377,22 @@ enum FeedRowCoding {
 
     /// Appends the row as one entry, in the order ``decode(_:)`` reads.
     static func append(_ row: FeedPlan.Row, to spool: Spool) throws {
-        try spool.append(fieldCount: 6 + row.cells.count) { entry in
-            entry.put(row.file)
-            entry.put(String(row.row))
-            entry.put(row.key)
-            entry.put(row.decisionDate)
-            entry.put(row.subjectCode)
-            entry.put(row.subjectName)
-            for cell in row.cells { entry.put(cell) }
-        }
+        try spool.append(fieldCount: 6 + row.cells.count) { write(row, &$0) }
+    }
+
+    /// Encodes the row as ``append(_:to:)`` writes it, at the end of `bytes`.
+    static func encode(_ row: FeedPlan.Row, into bytes: inout [UInt8]) {
+        Spool.encode(fieldCount: 6 + row.cells.count, into: &bytes) { write(row, &$0) }
+    }
+
+    private static func write(_ row: FeedPlan.Row, _ entry: inout Spool.EntryWriter) {
+        entry.put(row.file)
+        entry.put(String(row.row))
+        entry.put(row.key)
+        entry.put(row.decisionDate)
+        entry.put(row.subjectCode)
+        entry.put(row.subjectName)
+        for cell in row.cells { entry.put(cell) }
     }
 
     static func decode(_ fields: [String?]) -> FeedPlan.Row {
@@ -395,20 +415,27 @@ enum FeedRowCoding {
 /// kind is the pipeline's, not spooled.
 enum RecordVersionCoding {
     static func append(_ version: RecordVersion, to spool: Spool) throws {
+        try spool.append(fieldCount: 11) { write(version, &$0) }
+    }
+
+    /// Encodes the version as ``append(_:to:)`` writes it, at the end of `bytes`.
+    static func encode(_ version: RecordVersion, into bytes: inout [UInt8]) {
+        Spool.encode(fieldCount: 11, into: &bytes) { write(version, &$0) }
+    }
+
+    private static func write(_ version: RecordVersion, _ entry: inout Spool.EntryWriter) {
         let period = version.period
-        try spool.append(fieldCount: 11) { entry in
-            entry.put(version.key)
-            entry.put(version.contentSHA256)
-            entry.put(version.decisionDate)
-            entry.put(version.sourceSHA256)
-            entry.put(String(version.sourceRow))
-            entry.put(period?.severity)
-            entry.put(period?.severityReason)
-            entry.put(period?.regime)
-            entry.put(period?.repairFrom)
-            entry.put(period?.expiresOn)
-            entry.put(encode(version.portalPeriods))
-        }
+        entry.put(version.key)
+        entry.put(version.contentSHA256)
+        entry.put(version.decisionDate)
+        entry.put(version.sourceSHA256)
+        entry.put(String(version.sourceRow))
+        entry.put(period?.severity)
+        entry.put(period?.severityReason)
+        entry.put(period?.regime)
+        entry.put(period?.repairFrom)
+        entry.put(period?.expiresOn)
+        entry.put(encode(version.portalPeriods))
     }
 
     static func decode(_ fields: [String?], kind: String) -> RecordVersion {

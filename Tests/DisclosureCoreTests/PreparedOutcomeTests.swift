@@ -1,0 +1,102 @@
+import DisclosureCore
+import Testing
+import WorkingDayCalendar
+
+/// A record sink may do its work on a record where the record is checked and let its values go
+/// there (`RecordOutcome.releasingValues`): the session must still count it, place its problems,
+/// find its duplicates and note its decision (number and date) exactly as for a record with all its
+/// values, and hand it on with its place in the sink's work.
+@Suite("Records prepared where they were checked")
+struct PreparedOutcomeTests {
+    static let schema = PublicationSchema(
+        id: "prep", version: 1, title: "预备", aliases: [], decisionDateField: "日期", duplicateKey: ["文号"],
+        fields: [FieldSpec(name: "文号", kind: .text), FieldSpec(name: "日期", kind: .text), FieldSpec(name: "备注", kind: .text)])
+
+    final class Work: Sendable {}
+
+    /// A row's cells as a reader hands them over.
+    static func cells(_ row: [String]) -> CellBytes {
+        var ends: [Int] = []
+        var end = 0
+        for cell in row {
+            end += cell.utf8.count
+            ends.append(end)
+        }
+        return CellBytes(bytes: row.flatMap { Array($0.utf8) }, cellEnds: ends)
+    }
+
+    /// The session's results for `rows`, each merged as checked or (`prepared`) with its values let go.
+    static func merged(_ rows: [[String]], prepared: Bool, work: Work) throws -> (
+        records: [ValidRecord], sightings: [DecisionSighting], issues: [String], report: ValidationReport
+    ) {
+        var session = try ValidationSession(schema: schema, today: try CalendarDate.parse("2026-11-30"), collectsRecords: true)
+        session.beginFile("p.csv")
+        let usable = session.header(["文号", "日期", "备注"])
+        #expect(usable)
+        var evaluator = try #require(session.evaluator())
+        for (index, row) in rows.enumerated() {
+            let outcome = evaluator.evaluate(Self.cells(row))
+            session.merge(
+                row: index + 2, outcome: prepared ? outcome.releasingValues(keepingDateAt: 1) : outcome,
+                prepared: prepared ? .init(batch: work, index: index) : nil)
+        }
+        let records = session.drainRecords()
+        let sightings = session.drainSightings().sightings
+        let issues = session.drainIssues().map { "\($0.row ?? 0) \($0.type)" }
+        session.endFile()
+        return (records, sightings, issues, session.report)
+    }
+
+    @Test("counted, placed, checked for duplicates and sighted as a record with its values; handed on with its place and no values")
+    func sameAsChecked() throws {
+        let rows = [
+            ["A1", "2026/11/20", ""],  // clean
+            ["A2", " 2026/11/21", "备注"],  // normalized by the full check
+            ["A1", "2026/11/22", ""],  // a duplicate of row 2: invalid when merged
+            [" ", " ", ""],  // blank
+            ["A3", "", ""],  // no date
+        ]
+        let work = Work()
+        let checked = try Self.merged(rows, prepared: false, work: work)
+        let prepared = try Self.merged(rows, prepared: true, work: work)
+        #expect(prepared.issues == checked.issues)
+        #expect(checked.issues.contains("4 duplicate-key"))
+        #expect(prepared.sightings == checked.sightings)
+        #expect(prepared.sightings.map(\.decisionDate) == ["2026/11/20", "2026/11/21", "2026/11/22", nil])
+        #expect(prepared.report.files.map(\.valid) == checked.report.files.map(\.valid))
+        #expect(prepared.report.files.map(\.invalid) == [1])
+        // The same records, by row; without values, each with its place in the work.
+        #expect(prepared.records.map(\.row) == [2, 3, 6])
+        #expect(checked.records.map(\.row) == [2, 3, 6])
+        #expect(prepared.records.allSatisfy { $0.values.isEmpty })
+        #expect(prepared.records.map { $0.prepared?.index } == [0, 1, 4])
+        #expect(prepared.records.allSatisfy { $0.prepared?.batch === work })
+        #expect(checked.records.allSatisfy { $0.prepared == nil && $0.values.count == 3 })
+    }
+
+    @Test("letting the values go keeps the decision date and leaves other outcomes as they were")
+    func releasing() throws {
+        let schema = Self.schema
+        var session = try ValidationSession(schema: schema, today: try CalendarDate.parse("2026-11-30"), collectsRecords: true)
+        session.beginFile("p.csv")
+        let usable = session.header(["文号", "日期", "备注"])
+        #expect(usable)
+        var evaluator = try #require(session.evaluator())
+        let blank = evaluator.evaluate(CellBytes(bytes: Array("   ".utf8), cellEnds: [1, 2, 3]))
+        guard case .blank = blank.releasingValues(keepingDateAt: 1) else {
+            Issue.record("a blank row changed")
+            return
+        }
+        let outcome = evaluator.evaluate(Self.cells(["B1", "2026/01/02", "x"]))
+        guard case .prepared(_, let keyText, let issues, let date) = outcome.releasingValues(keepingDateAt: 1) else {
+            Issue.record("not released")
+            return
+        }
+        #expect(date == "2026/01/02" && issues.isEmpty && keyText.value == "B1")
+        guard case .prepared(_, _, _, let none) = outcome.releasingValues(keepingDateAt: nil) else {
+            Issue.record("not released")
+            return
+        }
+        #expect(none == nil)
+    }
+}
