@@ -71,12 +71,8 @@ public enum FeedEncoder {
             var cell = cells[index]
             let guarded = neutralizing && FormulaGuard.isFormulaLike(cell)
             cell.withUTF8 { bytes in
-                var quoted = bytes.first == 0x20 || bytes.last == 0x20  // (a formula-like cell never starts with one)
-                var quotes = false
-                for byte in bytes where byte == 0x2C || byte == 0x22 || byte == 0x0D || byte == 0x0A {
-                    quoted = true
-                    if byte == 0x22 { quotes = true }
-                }
+                let (special, quotes) = Self.quoting(bytes)
+                let quoted = special || bytes.first == 0x20 || bytes.last == 0x20  // (a formula-like cell never starts with one)
                 if quoted { out.append(0x22) }
                 if guarded { out.append(0x27) }
                 if quotes {
@@ -92,6 +88,40 @@ public enum FeedEncoder {
         }
         out.append(0x0D)
         out.append(0x0A)
+    }
+
+    /// Whether a cell holds a byte that makes it quoted (a comma, a quote, CR or LF), and whether
+    /// it holds a quote. Read eight bytes at a time: the four are all below 0x2D, and a word with no
+    /// byte below 0x2D (Chinese text, digits, letters, most punctuation) is passed over at once; only
+    /// a word with one is looked at byte by byte. (The byte-by-byte loop over every cell was about
+    /// a tenth of the publishing thread's time.)
+    static func quoting(_ bytes: UnsafeBufferPointer<UInt8>) -> (special: Bool, quotes: Bool) {
+        guard let base = bytes.baseAddress else { return (false, false) }
+        var special = false
+        var quotes = false
+        func look(_ byte: UInt8) {
+            if byte == 0x2C || byte == 0x22 || byte == 0x0D || byte == 0x0A {
+                special = true
+                if byte == 0x22 { quotes = true }
+            }
+        }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
+            // Non-zero when some byte of the word is below 0x2D (Hacker's Delight, "has less").
+            if (word &- ones &* 0x2D) & ~word & highs != 0 {
+                for index in offset..<offset + 8 { look(base[index]) }
+                if quotes { return (true, true) }
+            }
+            offset += 8
+        }
+        while offset < bytes.count {
+            look(base[offset])
+            offset += 1
+        }
+        return (special, quotes)
     }
 
     static func gb18030(_ utf8: [UInt8]) throws(EncodingError) -> [UInt8] {

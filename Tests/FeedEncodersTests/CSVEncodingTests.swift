@@ -34,6 +34,30 @@ struct CSVEncodingTests {
         #expect(text == expected)
     }
 
+    @Test("long cells, read eight bytes at a time, quoted as the rule says wherever the comma, quote or line break falls")
+    func longCells() throws {
+        // Each special byte at every offset of cells of 1 to 40 bytes, among text of bytes just
+        // above and below the ones looked for (0x2B '+', 0x2D '-', 0x20 ' ', 0x29 ')'), Chinese and digits.
+        let fillers = ["城", "管", "1", "-", "+", ")", "a", "〔", "·"]
+        var cells: [String] = []
+        for length in 1...40 {
+            let base = (0..<length).map { fillers[($0 * 7 + length) % fillers.count] }
+            cells.append(base.joined())
+            for special in [",", "\"", "\n", "\r"] {
+                for at in [0, length / 3, length / 2, length - 1] {
+                    var copy = base
+                    copy[at] = special
+                    cells.append(copy.joined())
+                }
+            }
+        }
+        let rows = cells.map { FeedPlan.Row(file: "t.csv", row: 2, key: "k", cells: ["k", $0]) }
+        let text = String(decoding: try FeedEncoder.encode(rows, feed: Self.feed).dropFirst(3), as: UTF8.self)
+        let lines = text.components(separatedBy: "\r\n").dropFirst()
+        let expected = cells.map { "k," + Self.expected($0) }.joined(separator: "\r\n") + "\r\n"
+        #expect(text == "代码,说明\r\n" + expected, "\(lines.prefix(3))")
+    }
+
     @Test("a withdrawal's table (no neutralizing) quotes the same way")
     func tableQuotes() {
         let bytes = FeedEncoder.csvTable([["a", " b", "c,d", "=x"], ["\"q\"", "e "]])
