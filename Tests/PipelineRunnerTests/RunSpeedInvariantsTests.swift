@@ -1,6 +1,7 @@
 import Crypto
 import DisclosureCore
 import Foundation
+import GongshiTesting
 import PipelineConfig
 @testable import PipelineRunner
 import Synchronization
@@ -117,6 +118,29 @@ struct RunSpeedInvariantsTests {
             }
         }
         #expect(wrong.withLock { $0 } == 0)
+    }
+
+    @Test("a row's content hash made by the intake, where its record is checked, is the one the planner makes of its cells")
+    func rowHashBeforehand() throws {
+        let schemas = try SchemaCatalog.bundledDocuments.map { try SchemaLoader.load($0).get() }
+        let profile = try #require(
+            try PortalProfileLoader.bundledDocuments.map { try PortalProfileLoader.load($0, schemas: schemas).get() }
+                .first { $0.id == "creditchina-henan-zhengzhou" })
+        let (schema, periods, today) = try Self.penaltyAssessor()
+        let feeds = profile.feeds.filter { $0.schema == schema.id }
+        let intake = try FeedIntake(feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today, periods: periods)
+        let file = Fixtures.url("validate/penalty/valid.csv").path
+        let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: FileHandle(forWritingAtPath: "/dev/null")!)
+        _ = try FileValidator.validate(files: [file], schema: schema, today: today, options: InputOptions(), writer: writer, records: intake)
+        var scratch = Digest.Scratch()
+        var rows = 0
+        for spooled in intake.feeds {
+            for row in try spooled.sortedRows() {
+                rows += 1
+                #expect(row.contentSHA256 == Digest.sha256Hex(spooled.feed.name, values: row.cells, scratch: &scratch))
+            }
+        }
+        #expect(rows >= 10)
     }
 
     @Test("due dates worked out once per decision date are the calendar's")

@@ -14,12 +14,21 @@ public struct FeedPlan: Sendable, Equatable {
         /// registered 个体工商户; never a natural person, never the placeholder code).
         public var subjectCode: String? = nil
         public var subjectName: String? = nil
+        /// The row's content hash (of the feed's name and its cells), when it was made beforehand,
+        /// where its record was checked; nil: whoever plans the row makes it. A cache of what the
+        /// cells say, so not part of the row's equality.
+        public var contentSHA256: String? = nil
 
         public init(file: String, row: Int, key: String, cells: [String]) {
             self.file = file
             self.row = row
             self.key = key
             self.cells = cells
+        }
+
+        public static func == (a: Row, b: Row) -> Bool {
+            a.file == b.file && a.row == b.row && a.key == b.key && a.cells == b.cells && a.decisionDate == b.decisionDate
+                && a.subjectCode == b.subjectCode && a.subjectName == b.subjectName
         }
 
         /// The feed's order: by decision key, then cells, each compared by its UTF-8 bytes. (For

@@ -121,7 +121,8 @@ public struct FeedPublisher: Sendable {
         var scratch = Digest.Scratch()
         return try PublicationPlanner.walk(
             try feed.sortedRows(), republishing: republishing, today: today.description,
-            hash: { Digest.sha256Hex(feed.feed.name, values: $0.cells, scratch: &scratch) },
+            // Made where the record was checked, as a rule (``IntakePreparer``).
+            hash: { $0.contentSHA256 ?? Digest.sha256Hex(feed.feed.name, values: $0.cells, scratch: &scratch) },
             known: { keys throws(CommandFailure) in
                 guard let ledger else { return [:] }
                 return try CommandFailure.ledger { () throws(LedgerError) in

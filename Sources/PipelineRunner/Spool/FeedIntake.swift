@@ -134,7 +134,7 @@ public final class FeedIntake: RecordSink {
 
     private func intakePreparer(file: String) -> IntakePreparer {
         IntakePreparer(
-            file: file, kind: schema.id, shapers: feeds.map { ($0.portal, $0.shaper) }, periods: periods, today: today, range: range,
+            file: file, kind: schema.id, shapers: feeds.map { ($0.portal, $0.feed.name, $0.shaper) }, periods: periods, today: today, range: range,
             keyFields: keyFields, dateField: dateField, sources: versions == nil ? nil : fingerprints)
     }
 
@@ -319,7 +319,7 @@ public final class FeedIntake: RecordSink {
 struct IntakePreparer: RecordPreparer {
     let file: String
     let kind: String
-    let shapers: [(portal: String, shaper: FeedBuilder.Shaper)]
+    let shapers: [(portal: String, feed: String, shaper: FeedBuilder.Shaper)]
     let periods: PeriodAssessor?
     let today: CalendarDate
     let range: ClosedRange<CalendarDate>?
@@ -331,7 +331,7 @@ struct IntakePreparer: RecordPreparer {
     private let source: SourceFingerprint?
 
     init(
-        file: String, kind: String, shapers: [(portal: String, shaper: FeedBuilder.Shaper)], periods: PeriodAssessor?, today: CalendarDate,
+        file: String, kind: String, shapers: [(portal: String, feed: String, shaper: FeedBuilder.Shaper)], periods: PeriodAssessor?, today: CalendarDate,
         range: ClosedRange<CalendarDate>?, keyFields: [Int], dateField: Int?, sources: [String: SourceFingerprint]?
     ) {
         self.file = file
@@ -396,18 +396,23 @@ struct IntakePreparer: RecordPreparer {
             portalPeriods.first { $0.period.portal == portal }.map(\.notToSend) ?? generalNotToSend
         }
         let record = periods?.withPublicationEnd(record, period) ?? record
-        for (feed, (portal, shaper)) in shapers.enumerated() {
+        for (feed, (portal, feedName, shaper)) in shapers.enumerated() {
             var span = PreparedIntake.Entries.Span.empty
             switch shaper.place(record) {
             case .elsewhere: batch.places.append(.elsewhere)
             case .skipped(let skip): batch.places.append(.skipped(skip))
-            case .row(let row):
+            case .row(var row):
                 let inRange = range.map { range in (try? CalendarDate.parse(row.decisionDate ?? "")).map(range.contains) ?? false } ?? true
                 let notToSend = reasonNotToSend(on: portal)
                 // The key only where it is used (the records kept out for their period): each string
                 // made here and freed by the appending thread takes this thread's arena lock.
                 batch.places.append(.row(notToSend: notToSend, inRange: inRange, key: inRange && notToSend != nil ? row.key : nil))
-                if inRange, notToSend == nil { span = batch.rows[feed].add { FeedRowCoding.encode(row, into: &$0) } }
+                if inRange, notToSend == nil {
+                    // Its content hash too, which the planner compares with the ledger's: made here,
+                    // it is off the publishing thread, the busier one of its stage.
+                    row.contentSHA256 = Digest.sha256Hex(feedName, values: row.cells, scratch: &scratch)
+                    span = batch.rows[feed].add { FeedRowCoding.encode(row, into: &$0) }
+                }
             }
             batch.rowSpans.append(span)
         }

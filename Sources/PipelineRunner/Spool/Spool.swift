@@ -370,19 +370,20 @@ enum SpoolSorter {
     }
 }
 
-/// Feed rows as spool entries: file, row, key, decision date, subject code and name, then the cells.
+/// Feed rows as spool entries: file, row, key, decision date, subject code and name, content hash
+/// (when made beforehand), then the cells.
 enum FeedRowCoding {
     /// The field the feed is sorted by first: the decision key.
     static let keyField = 2
 
     /// Appends the row as one entry, in the order ``decode(_:)`` reads.
     static func append(_ row: FeedPlan.Row, to spool: Spool) throws {
-        try spool.append(fieldCount: 6 + row.cells.count) { write(row, &$0) }
+        try spool.append(fieldCount: fixedFields + row.cells.count) { write(row, &$0) }
     }
 
     /// Encodes the row as ``append(_:to:)`` writes it, at the end of `bytes`.
     static func encode(_ row: FeedPlan.Row, into bytes: inout [UInt8]) {
-        Spool.encode(fieldCount: 6 + row.cells.count, into: &bytes) { write(row, &$0) }
+        Spool.encode(fieldCount: fixedFields + row.cells.count, into: &bytes) { write(row, &$0) }
     }
 
     private static func write(_ row: FeedPlan.Row, _ entry: inout Spool.EntryWriter) {
@@ -392,17 +393,22 @@ enum FeedRowCoding {
         entry.put(row.decisionDate)
         entry.put(row.subjectCode)
         entry.put(row.subjectName)
+        entry.put(row.contentSHA256)
         for cell in row.cells { entry.put(cell) }
     }
 
     static func decode(_ fields: [String?]) -> FeedPlan.Row {
         var row = FeedPlan.Row(
-            file: fields[0] ?? "", row: Int(fields[1] ?? "") ?? 0, key: fields[2] ?? "", cells: fields.dropFirst(6).map { $0 ?? "" })
+            file: fields[0] ?? "", row: Int(fields[1] ?? "") ?? 0, key: fields[2] ?? "", cells: fields.dropFirst(fixedFields).map { $0 ?? "" })
         row.decisionDate = fields[3]
         row.subjectCode = fields[4]
         row.subjectName = fields[5]
+        row.contentSHA256 = fields[6]
         return row
     }
+
+    /// The fields before the cells.
+    static let fixedFields = 7
 
     /// The feed's order: by decision key, then cells (as `FeedBuilder.plan` sorts).
     static func less(_ a: FeedPlan.Row, _ b: FeedPlan.Row) -> Bool {
