@@ -329,19 +329,20 @@ public struct ValidationSession {
                 "blank-row-skipped", .warning, zh: "空行，已跳过", en: "blank row, skipped"), file: file, row: row))
         case .checked(let key, let keyText, let issues, let values):
             merge(
-                row: row, file: file, key: key, keyText: keyText, issues: issues + extra, date: dateField.flatMap { values?[$0] }, values: values,
+                row: row, file: file, key: key, keyText: keyText, issues: issues, extra: extra, date: dateField.flatMap { values?[$0] }, values: values,
                 prepared: prepared)
         case .prepared(let key, let keyText, let issues, let date):
             // Its values were used where it was checked; the record is handed on by its place there.
-            merge(row: row, file: file, key: key, keyText: keyText, issues: issues + extra, date: date, values: [], prepared: prepared)
+            merge(row: row, file: file, key: key, keyText: keyText, issues: issues, extra: extra, date: date, values: [], prepared: prepared)
         }
     }
 
     private mutating func merge(
-        row: Int, file: String, key: UInt64?, keyText: RecordOutcome.KeyText, issues: [Issue], date: String?, values: [String?]?,
-        prepared: ValidRecord.Prepared?
+        row: Int, file: String, key: UInt64?, keyText: RecordOutcome.KeyText, issues: [Issue], extra: [Issue], date: String?,
+        values: [String?]?, prepared: ValidRecord.Prepared?
     ) {
         var issues = issues
+        if !extra.isEmpty { issues += extra }
         if let first = firstSeen(key, row: row) {
             issues.append(duplicate(of: first, value: keyText.value))
         }
