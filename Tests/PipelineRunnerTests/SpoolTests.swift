@@ -68,6 +68,41 @@ struct SpoolTests {
         }
     }
 
+    @Test("a feed row decoded straight from its entry's bytes is the row decoded from its fields: nil and empty kept apart, files alternating, the hash carried, encoded either way")
+    func rawRowDecoder() throws {
+        var rows: [FeedPlan.Row] = []
+        for index in 0..<300 {
+            var row = FeedPlan.Row(
+                file: ["/inbox/甲.csv", "b.csv", ""][index % 3], row: index * 7919, key: "牟城管罚〔2026〕\(index)号|公司",
+                cells: index % 5 == 0 ? [] : ["914101\(index)", "", String(repeating: "城", count: index), "x"])
+            row.decisionDate = index % 4 == 0 ? nil : "2026-11-\(10 + index % 20)"
+            row.subjectCode = index % 3 == 0 ? "" : (index % 3 == 1 ? nil : "91410100MA40Q8R26R")
+            row.subjectName = index % 2 == 0 ? "某公司\(index)" : nil
+            row.contentSHA256 = index % 6 == 0 ? nil : String(repeating: "ab", count: 32)
+            rows.append(row)
+        }
+        let spool = try Spool()
+        for (index, row) in rows.enumerated() {
+            if index % 2 == 0 {
+                try FeedRowCoding.append(row, to: spool)
+            } else {
+                var bytes: [UInt8] = []
+                FeedRowCoding.encode(row, into: &bytes)
+                try spool.append(encoded: bytes[...])
+            }
+        }
+        var reader = try spool.entries(chunk: 64)
+        let decode = FeedRowCoding.rawDecoder()
+        var decoded: [(raw: FeedPlan.Row, fields: FeedPlan.Row)] = []
+        while let entry = reader.nextRaw(keyField: FeedRowCoding.keyField) {
+            decoded.append((decode(entry), FeedRowCoding.decode(Spool.fields(entry))))
+        }
+        #expect(decoded.count == rows.count)
+        #expect(decoded.map(\.raw) == rows && decoded.map(\.fields) == rows)
+        #expect(decoded.map(\.raw.contentSHA256) == rows.map(\.contentSHA256))
+        #expect(decoded.map(\.raw.subjectCode) == rows.map(\.subjectCode))
+    }
+
     @Test("rollback drops what came after the checkpoint (a file that failed half-way), and appending goes on from there")
     func rollback() throws {
         let spool = try Spool()

@@ -69,7 +69,7 @@ public final class SpooledFeed {
 
     /// The rows in the feed's order (by decision key, then cells), sorted with bounded memory.
     public func sortedRows() throws -> AnyIterator<FeedPlan.Row> {
-        try SpoolSorter.sorted(spool, keyField: FeedRowCoding.keyField, decode: FeedRowCoding.decode, by: FeedRowCoding.less)
+        try SpoolSorter.sorted(spool, keyField: FeedRowCoding.keyField, decodeRaw: FeedRowCoding.rawDecoder(), by: FeedRowCoding.less)
     }
 }
 
