@@ -504,37 +504,26 @@ final class PreparedIntake: Sendable {
         }
     }
 
-    private let feeds: Int
-    private let prepared: [Bool]
-    private let versions: Entries
-    private let versionSpans: [Entries.Span]
-    private let places: [Place]
-    private let rows: [Entries]
-    private let rowSpans: [Entries.Span]
+    /// What was made, its last blocks sealed.
+    private let made: Builder
 
     init(_ builder: Builder) {
         var builder = builder
         builder.versions.seal()
         for feed in builder.rows.indices { builder.rows[feed].seal() }
-        feeds = builder.feeds
-        prepared = builder.prepared
-        versions = builder.versions
-        versionSpans = builder.versionSpans
-        places = builder.places
-        rows = builder.rows
-        rowSpans = builder.rowSpans
+        made = builder
     }
 
-    func isPrepared(_ index: Int) -> Bool { index < prepared.count && prepared[index] }
+    func isPrepared(_ index: Int) -> Bool { index < made.prepared.count && made.prepared[index] }
 
     /// The record's version entry (nil: versions are not kept).
     func version(_ index: Int) -> ArraySlice<UInt8>? {
-        let span = versionSpans[index]
-        return span.start == span.end ? nil : versions[span]
+        let span = made.versionSpans[index]
+        return span.start == span.end ? nil : made.versions[span]
     }
 
-    func place(_ index: Int, feed: Int) -> Place { places[index * feeds + feed] }
+    func place(_ index: Int, feed: Int) -> Place { made.places[index * made.feeds + feed] }
 
     /// The record's row entry on a feed (where ``place(_:feed:)`` is a row to send).
-    func row(_ index: Int, feed: Int) -> ArraySlice<UInt8> { rows[feed][rowSpans[index * feeds + feed]] }
+    func row(_ index: Int, feed: Int) -> ArraySlice<UInt8> { made.rows[feed][made.rowSpans[index * made.feeds + feed]] }
 }
