@@ -150,26 +150,6 @@ final class Spool {
         return value
     }
 
-    /// An entry's fields from its bytes (as ``Reader/nextRaw(keyField:)`` gives them).
-    static func fields(_ entry: RawEntry) -> [String?] {
-        let bytes = entry.bytes
-        let count = Int(uint32(bytes, at: 0))
-        var fields: [String?] = []
-        fields.reserveCapacity(count)
-        var at = 4
-        for _ in 0..<count {
-            let length = uint32(bytes, at: at)
-            at += 4
-            if length == nilLength {
-                fields.append(nil)
-            } else {
-                fields.append(String(decoding: bytes[at..<at + Int(length)], as: UTF8.self))
-                at += Int(length)
-            }
-        }
-        return fields
-    }
-
     private static func append(_ value: UInt32, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
@@ -296,13 +276,6 @@ enum SpoolSorter {
         Int64(entry.bytes.count) + 32 + 24
     }
 
-    static func sorted<Element>(
-        _ spool: Spool, keyField: Int, decode: @escaping ([String?]) -> Element, by less: @escaping (Element, Element) -> Bool,
-        memoryBudget: Int64 = defaultBudget
-    ) throws -> AnyIterator<Element> {
-        try sorted(spool, keyField: keyField, decodeRaw: { decode(Spool.fields($0)) }, by: less, memoryBudget: memoryBudget)
-    }
-
     /// - Parameter decodeRaw: an entry's element from its bytes (no list of its fields made first).
     static func sorted<Element>(
         _ spool: Spool, keyField: Int, decodeRaw decode: @escaping (RawEntry) -> Element, by less: @escaping (Element, Element) -> Bool,
@@ -388,7 +361,7 @@ enum FeedRowCoding {
     /// The field the feed is sorted by first: the decision key.
     static let keyField = 2
 
-    /// Appends the row as one entry, in the order ``decode(_:)`` reads.
+    /// Appends the row as one entry, in the order ``rawDecoder()`` reads.
     static func append(_ row: FeedPlan.Row, to spool: Spool) throws {
         try spool.append(fieldCount: fixedFields + row.cells.count) { write(row, &$0) }
     }
@@ -409,24 +382,13 @@ enum FeedRowCoding {
         for cell in row.cells { entry.put(cell) }
     }
 
-    static func decode(_ fields: [String?]) -> FeedPlan.Row {
-        var row = FeedPlan.Row(
-            file: fields[0] ?? "", row: Int(fields[1] ?? "") ?? 0, key: fields[2] ?? "", cells: fields.dropFirst(fixedFields).map { $0 ?? "" })
-        row.decisionDate = fields[3]
-        row.subjectCode = fields[4]
-        row.subjectName = fields[5]
-        row.contentSHA256 = fields[6]
-        return row
-    }
-
     /// The fields before the cells.
     static let fixedFields = 7
 
-    /// A decoder of rows straight from their entries' bytes, as ``decode(_:)`` reads their fields:
-    /// no list of the fields is made, the row number is read from its digits, and the file's name,
-    /// the same for a run of rows, is made once for the run. (The list of forty optional strings,
-    /// the cells copied out of it and a string per row number were about a sixth of the publishing
-    /// thread's time.)
+    /// A decoder of rows straight from their entries' bytes: no list of the fields is made, the row
+    /// number is read from its digits, and the file's name, the same for a run of rows, is made once
+    /// for the run. (Decoding a list of forty optional strings first, copying the cells out of it
+    /// and a string per row number were about a sixth of the publishing thread's time.)
     static func rawDecoder() -> (RawEntry) -> FeedPlan.Row {
         var lastFile: (bytes: [UInt8], text: String) = ([], "")
         return { entry in
