@@ -140,14 +140,15 @@ final class Spool {
         pending.removeAll(keepingCapacity: true)
     }
 
+    /// The little-endian length or count at `offset`.
     fileprivate static func uint32(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt32 {
-        UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt32.self).littleEndian
+        precondition(offset >= 0 && offset + 4 <= bytes.count)
+        return UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt32.self).littleEndian
     }
 
     fileprivate static func uint32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
-        var value: UInt32 = 0
-        for index in 0..<4 { value |= UInt32(bytes[offset + index]) << (8 * index) }
-        return value
+        precondition(offset >= 0 && offset + 4 <= bytes.count)
+        return bytes.withUnsafeBufferPointer { uint32($0, at: offset) }
     }
 
     private static func append(_ value: UInt32, to bytes: inout [UInt8]) {
