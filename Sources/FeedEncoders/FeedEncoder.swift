@@ -19,6 +19,10 @@ public enum FeedEncoder {
         _ rows: [FeedPlan.Row], feed: FeedSpec, zip: (([SpreadsheetML.Part]) throws -> [UInt8])? = nil,
         keyDigest: ((String) -> String)? = nil
     ) throws(EncodingError) -> [UInt8] {
+        // A row's line is made only for the formats of a line per row (``LineEncoder``); XML and
+        // xlsx are made of the cells, which a row with its line does not carry.
+        precondition(
+            LineEncoder(feed: feed, keyDigest: { _ in "" }) != nil || rows.allSatisfy { $0.line == nil }, "\(feed.format): a row with a line")
         switch feed.format {
         case .csvUTF8BOM: return csv(rows, feed, startingWith: [0xEF, 0xBB, 0xBF])
         case .csvGB18030: return try gb18030(csv(rows, feed))
@@ -48,7 +52,7 @@ public enum FeedEncoder {
         appendLine(&out, feed.columns.map(\.header), neutralizing: false)
         let header = out.count
         for (index, row) in rows.enumerated() {
-            appendLine(&out, row.cells, neutralizing: true)
+            if let line = row.line { out.append(contentsOf: line) } else { appendLine(&out, row.cells, neutralizing: true) }
             if index == 0 { out.reserveCapacity(header + (out.count - header) * (rows.count + rows.count / 8)) }  // about the batch's size, once
         }
         return out
@@ -188,20 +192,67 @@ public enum FeedEncoder {
     ) -> [UInt8] {
         var out: [UInt8] = []
         for row in rows {
-            out.append(0x7B)
-            if let keyMember, let keyDigest {
-                out += jsonString(keyMember) + [0x3A] + jsonString(keyDigest(row.key))
-                if !feed.columns.isEmpty { out.append(0x2C) }
+            if let line = row.line {
+                out.append(contentsOf: line)
+                continue
             }
-            for (index, (column, cell)) in zip(feed.columns, row.cells).enumerated() {
-                if index > 0 { out.append(0x2C) }
-                out += jsonString(column.header)
-                out.append(0x3A)
-                out += jsonString(cell)
-            }
-            out += [0x7D, 0x0A]
+            appendJSONLine(&out, row, feed, keyMember: keyMember, keyDigest: keyDigest)
         }
         return out
+    }
+
+    private static func appendJSONLine(
+        _ out: inout [UInt8], _ row: FeedPlan.Row, _ feed: FeedSpec, keyMember: String?, keyDigest: ((String) -> String)?
+    ) {
+        out.append(0x7B)
+        if let keyMember, let keyDigest {
+            out += jsonString(keyMember) + [0x3A] + jsonString(keyDigest(row.key))
+            if !feed.columns.isEmpty { out.append(0x2C) }
+        }
+        for (index, (column, cell)) in zip(feed.columns, row.cells).enumerated() {
+            if index > 0 { out.append(0x2C) }
+            out += jsonString(column.header)
+            out.append(0x3A)
+            out += jsonString(cell)
+        }
+        out += [0x7D, 0x0A]
+    }
+
+    // MARK: - One row's line
+
+    /// Writes one row as its line of a feed's file, for the formats whose files are a header and
+    /// then a line per row (CSV in either encoding, JSON Lines): the same bytes ``encode(_:feed:zip:keyDigest:)``
+    /// writes for the row. A run makes each row's line where its record is checked, on the thread
+    /// that checks it, and the batch's file is then the lines one after the other (``FeedPlan/Row/line``).
+    /// Always UTF-8: a GB18030 file is converted whole, as before.
+    public struct LineEncoder: Sendable {
+        private enum Form: Sendable {
+            case csv
+            case json(keyMember: String?, keyDigest: (@Sendable (String) -> String)?)
+        }
+        private let form: Form
+        private let feed: FeedSpec
+
+        /// Nil for a format that is not a line per row (XML, xlsx), or a JSON Lines feed with a key
+        /// member and no digest to fill it.
+        public init?(feed: FeedSpec, keyDigest: (@Sendable (String) -> String)? = nil) {
+            switch feed.format {
+            case .csvUTF8BOM, .csvGB18030: form = .csv
+            case .jsonLines:
+                if feed.keyDigestMember != nil, keyDigest == nil { return nil }
+                form = .json(keyMember: feed.keyDigestMember, keyDigest: keyDigest)
+            case .xml, .xlsx: return nil
+            }
+            self.feed = feed
+        }
+
+        /// Appends the row's line (from its cells) to `out`.
+        public func append(_ row: FeedPlan.Row, to out: inout [UInt8]) {
+            switch form {
+            case .csv: FeedEncoder.appendLine(&out, row.cells, neutralizing: true)
+            case .json(let member, let digest): FeedEncoder.appendJSONLine(&out, row, feed, keyMember: member, keyDigest: digest)
+            }
+        }
     }
 
     /// `text` as a JSON string literal, UTF-8 (only ASCII is ever escaped). Also used for reports.

@@ -58,6 +58,41 @@ struct CSVEncodingTests {
         #expect(text == "代码,说明\r\n" + expected, "\(lines.prefix(3))")
     }
 
+    @Test(
+        "a row's line made beforehand is the line its cells make, in every format of a line per row",
+        arguments: [FeedSpec.Format.csvUTF8BOM, .csvGB18030, .jsonLines])
+    func linesBeforehand(format: FeedSpec.Format) throws {
+        var feed = Self.feed.with(format: format)
+        let rows = Self.cells.enumerated().map { FeedPlan.Row(file: "t.csv", row: $0.offset + 2, key: "k\($0.offset)|名", cells: ["k", $0.element]) }
+        for member in format == .jsonLines ? [nil, "key_sha256"] : [nil] {
+            feed.keyDigestMember = member
+            let digest: @Sendable (String) -> String = { "d:" + $0 }
+            let encoder = try #require(FeedEncoder.LineEncoder(feed: feed, keyDigest: digest))
+            // Half the rows with their line (and no cells, as a run's spool gives them back), half with cells.
+            let mixed = rows.enumerated().map { index, row in
+                guard index % 2 == 0 else { return row }
+                var line: [UInt8] = []
+                encoder.append(row, to: &line)
+                var bare = FeedPlan.Row(file: row.file, row: row.row, key: row.key, cells: [])
+                bare.line = line
+                return bare
+            }
+            let expected = try FeedEncoder.encode(rows, feed: feed, keyDigest: digest)
+            #expect(try FeedEncoder.encode(mixed, feed: feed, keyDigest: digest) == expected, "\(format) \(member ?? "-")")
+            #expect(mixed.contains { $0.line != nil && $0.cells.isEmpty })
+        }
+        // A key member and no digest to fill it: no line is made beforehand.
+        if format == .jsonLines {
+            #expect(FeedEncoder.LineEncoder(feed: feed) == nil)
+        }
+    }
+
+    @Test("XML and xlsx are made of cells: no line is made for them beforehand")
+    func noLinesForCells() {
+        #expect(FeedEncoder.LineEncoder(feed: Self.feed.with(format: .xml)) == nil)
+        #expect(FeedEncoder.LineEncoder(feed: Self.feed.with(format: .xlsx)) == nil)
+    }
+
     @Test("a withdrawal's table (no neutralizing) quotes the same way")
     func tableQuotes() {
         let bytes = FeedEncoder.csvTable([["a", " b", "c,d", "=x"], ["\"q\"", "e "]])

@@ -1,5 +1,6 @@
 import Crypto
 import DisclosureCore
+import FeedEncoders
 import Foundation
 import GongshiTesting
 import PipelineConfig
@@ -120,24 +121,43 @@ struct RunSpeedInvariantsTests {
         #expect(wrong.withLock { $0 } == 0)
     }
 
-    @Test("a row's content hash made by the intake, where its record is checked, is the one the planner makes of its cells")
+    @Test("a row's content hash and line made by the intake, where its record is checked, are the ones the planner and the encoder make of its cells")
     func rowHashBeforehand() throws {
         let schemas = try SchemaCatalog.bundledDocuments.map { try SchemaLoader.load($0).get() }
         let profile = try #require(
             try PortalProfileLoader.bundledDocuments.map { try PortalProfileLoader.load($0, schemas: schemas).get() }
                 .first { $0.id == "creditchina-henan-zhengzhou" })
         let (schema, periods, today) = try Self.penaltyAssessor()
-        let feeds = profile.feeds.filter { $0.schema == schema.id }
-        let intake = try FeedIntake(feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today, periods: periods)
         let file = Fixtures.url("validate/penalty/valid.csv").path
-        let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: FileHandle(forWritingAtPath: "/dev/null")!)
-        _ = try FileValidator.validate(files: [file], schema: schema, today: today, options: InputOptions(), writer: writer, records: intake)
+        // The same records through the feeds as they are (CSV: rows spooled as their lines) and as
+        // XML (rows spooled with their cells), by key.
+        func spooled(_ format: FeedSpec.Format?) throws -> [String: [String: FeedPlan.Row]] {
+            let feeds = profile.feeds.filter { $0.schema == schema.id }.map { format.map($0.with(format:)) ?? $0 }
+            let intake = try FeedIntake(feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today, periods: periods)
+            let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: FileHandle(forWritingAtPath: "/dev/null")!)
+            _ = try FileValidator.validate(files: [file], schema: schema, today: today, options: InputOptions(), writer: writer, records: intake)
+            var rows: [String: [String: FeedPlan.Row]] = [:]
+            for feed in intake.feeds {
+                for row in try feed.sortedRows() { rows[feed.feed.name, default: [:]][row.key] = row }
+            }
+            return rows
+        }
+        let asLines = try spooled(nil), withCells = try spooled(.xml)
         var scratch = Digest.Scratch()
         var rows = 0
-        for spooled in intake.feeds {
-            for row in try spooled.sortedRows() {
+        for feed in profile.feeds where feed.schema == schema.id {
+            #expect(feed.format == .csvUTF8BOM)
+            let encoder = try #require(FeedEncoder.LineEncoder(feed: feed))
+            #expect(Set(asLines[feed.name, default: [:]].keys) == Set(withCells[feed.name, default: [:]].keys))
+            for (key, row) in asLines[feed.name, default: [:]] {
                 rows += 1
-                #expect(row.contentSHA256 == Digest.sha256Hex(spooled.feed.name, values: row.cells, scratch: &scratch))
+                let cells = try #require(withCells[feed.name]?[key])
+                #expect(row.cells.isEmpty && cells.line == nil)
+                #expect(row.contentSHA256 == Digest.sha256Hex(feed.name, values: cells.cells, scratch: &scratch))
+                #expect(cells.contentSHA256 == row.contentSHA256)
+                var line: [UInt8] = []
+                encoder.append(cells, to: &line)
+                #expect(row.line == line)
             }
         }
         #expect(rows >= 10)

@@ -1,4 +1,5 @@
 import DisclosureCore
+import FeedEncoders
 import Foundation
 @testable import PipelineRunner
 import GongshiTesting
@@ -97,6 +98,60 @@ struct SpoolTests {
         #expect(decoded == rows)
         #expect(decoded.map(\.contentSHA256) == rows.map(\.contentSHA256))
         #expect(decoded.map(\.subjectCode) == rows.map(\.subjectCode) && decoded.map(\.decisionDate) == rows.map(\.decisionDate))
+    }
+
+    @Test("a row with its hash is spooled as its feed line and read back with it and no cells; one without keeps its cells")
+    func rowAsLine() throws {
+        let feed = FeedSpec(
+            name: "t", title: "测试", schema: "administrative-penalty", include: [], exclude: [],
+            columns: ["代码", "说明"].map { FeedColumn(header: $0, field: $0) }, format: .csvUTF8BOM, fileName: "t.csv", batchLimit: 10)
+        let encoder = try #require(FeedEncoder.LineEncoder(feed: feed))
+        var rows: [FeedPlan.Row] = []
+        for index in 0..<200 {
+            var row = FeedPlan.Row(file: "甲.csv", row: index + 2, key: "牟城管罚〔2026〕\(index % 150)号", cells: ["k\(999 - index)", index % 7 == 0 ? "a,\"b\"" : "城管\(index)"])
+            row.decisionDate = "2026-11-\(10 + index % 20)"
+            row.subjectName = index % 2 == 0 ? "某公司\(index)" : nil
+            row.contentSHA256 = index % 4 == 0 ? nil : String(repeating: "cd", count: 32)
+            rows.append(row)
+        }
+        let spool = try Spool()
+        for row in rows {
+            var bytes: [UInt8] = []
+            FeedRowCoding.encode(row, into: &bytes, line: encoder)
+            try spool.append(encoded: bytes[...])
+        }
+        var reader = try spool.entries(chunk: 64)
+        let decode = FeedRowCoding.rawDecoder()
+        var decoded: [FeedPlan.Row] = []
+        while let entry = reader.nextRaw(keyField: FeedRowCoding.keyField) { decoded.append(decode(entry)) }
+        try #require(decoded.count == rows.count)
+        for (row, back) in zip(rows, decoded) {
+            #expect(back.key == row.key && back.row == row.row && back.file == row.file && back.contentSHA256 == row.contentSHA256)
+            #expect(back.decisionDate == row.decisionDate && back.subjectName == row.subjectName)
+            if row.contentSHA256 == nil {
+                #expect(back.cells == row.cells && back.line == nil)
+            } else {
+                var line: [UInt8] = []
+                encoder.append(row, to: &line)
+                #expect(back.cells.isEmpty && back.line == line)
+            }
+        }
+        // The file made of the lines is the file made of the cells.
+        #expect(try FeedEncoder.encode(decoded, feed: feed) == FeedEncoder.encode(rows, feed: feed))
+        // Sorted, rows of one key (two here and there) are ordered by their lines, and the sort
+        // holds every row once.
+        let sorted = Array(try SpoolSorter.sorted(spool, keyField: FeedRowCoding.keyField, decodeRaw: decode, by: FeedRowCoding.less, memoryBudget: 4 << 10))
+        #expect(sorted.count == rows.count)
+        var ties = 0
+        for (a, b) in zip(sorted, sorted.dropFirst()) {
+            #expect(!FeedPlan.Row.precedes(b, a), "\(a.key) \(b.key)")
+            // (A later row of a key has the smaller line: the sort, not the order written, puts it first.)
+            if a.key == b.key, let x = a.line, let y = b.line {
+                ties += 1
+                #expect(x.lexicographicallyPrecedes(y), "\(a.key)")
+            }
+        }
+        #expect(ties >= 20)
     }
 
     @Test("rollback drops what came after the checkpoint (a file that failed half-way), and appending goes on from there")

@@ -18,6 +18,12 @@ public struct FeedPlan: Sendable, Equatable {
         /// where its record was checked; nil: whoever plans the row makes it. A cache of what the
         /// cells say, so not part of the row's equality.
         public var contentSHA256: String? = nil
+        /// The row as one line of its feed's file (CSV or JSON Lines), made beforehand with its
+        /// content hash where its record was checked. A row read back from a run's spool with its
+        /// line carries no cells (`cells` is empty): the line is what the file is made of, and the
+        /// hash is what the planner compares. Not part of the row's equality (it is what the cells
+        /// say), except to order two rows of one key, when it is all they have.
+        public var line: [UInt8]? = nil
 
         public init(file: String, row: Int, key: String, cells: [String]) {
             self.file = file
@@ -41,7 +47,9 @@ public struct FeedPlan: Sendable, Equatable {
                 let byCell = Self.compare(x, y)
                 if byCell != 0 { return byCell < 0 }
             }
-            return a.cells.count < b.cells.count
+            if a.cells.count != b.cells.count { return a.cells.count < b.cells.count }
+            guard let x = a.line, let y = b.line else { return false }
+            return x.lexicographicallyPrecedes(y)
         }
 
         /// Negative, zero or positive as `a`'s UTF-8 bytes come before, equal or after `b`'s.

@@ -1,4 +1,5 @@
 public import DisclosureCore
+import FeedEncoders
 import Foundation
 public import WorkingDayCalendar
 
@@ -8,6 +9,9 @@ public final class SpooledFeed {
     public let portal: String
     public let feed: FeedSpec
     let shaper: FeedBuilder.Shaper
+    /// How a row is written as a line of the feed's files, where the record is checked (nil: the
+    /// format is not a line per row, and rows keep their cells).
+    let lineEncoder: FeedEncoder.LineEncoder?
     let spool: Spool
     /// Records its exclusions keep out, with the reason: the first ``sampleLimit``, and how many in all.
     public private(set) var skipped: [FeedPlan.Skip] = []
@@ -25,6 +29,8 @@ public final class SpooledFeed {
         self.portal = portal
         self.feed = feed
         shaper = FeedBuilder.Shaper(feed, schema: schema)
+        // The key digest as the batch's file makes it (``FeedBatchFile``).
+        lineEncoder = FeedEncoder.LineEncoder(feed: feed, keyDigest: { Digest.sha256Hex(Array($0.utf8)) })
         spool = try Spool()
     }
 
@@ -132,7 +138,7 @@ public final class FeedIntake: RecordSink {
 
     private func intakePreparer(file: String) -> IntakePreparer {
         IntakePreparer(
-            file: file, kind: schema.id, shapers: feeds.map { ($0.portal, $0.feed.name, $0.shaper) }, periods: periods, today: today, range: range,
+            file: file, kind: schema.id, shapers: feeds.map { ($0.portal, $0.feed.name, $0.shaper, $0.lineEncoder) }, periods: periods, today: today, range: range,
             keyFields: keyFields, dateField: dateField, sources: versions == nil ? nil : fingerprints)
     }
 
@@ -317,7 +323,7 @@ public final class FeedIntake: RecordSink {
 struct IntakePreparer: RecordPreparer {
     let file: String
     let kind: String
-    let shapers: [(portal: String, feed: String, shaper: FeedBuilder.Shaper)]
+    let shapers: [(portal: String, feed: String, shaper: FeedBuilder.Shaper, line: FeedEncoder.LineEncoder?)]
     let periods: PeriodAssessor?
     let today: CalendarDate
     let range: ClosedRange<CalendarDate>?
@@ -329,7 +335,7 @@ struct IntakePreparer: RecordPreparer {
     private let source: SourceFingerprint?
 
     init(
-        file: String, kind: String, shapers: [(portal: String, feed: String, shaper: FeedBuilder.Shaper)], periods: PeriodAssessor?, today: CalendarDate,
+        file: String, kind: String, shapers: [(portal: String, feed: String, shaper: FeedBuilder.Shaper, line: FeedEncoder.LineEncoder?)], periods: PeriodAssessor?, today: CalendarDate,
         range: ClosedRange<CalendarDate>?, keyFields: [Int], dateField: Int?, sources: [String: SourceFingerprint]?
     ) {
         self.file = file
@@ -395,7 +401,7 @@ struct IntakePreparer: RecordPreparer {
             portalPeriods.first { $0.period.portal == portal }.map(\.notToSend) ?? generalNotToSend
         }
         let record = periods?.withPublicationEnd(record, period) ?? record
-        for (feed, (portal, feedName, shaper)) in shapers.enumerated() {
+        for (feed, (portal, feedName, shaper, lineEncoder)) in shapers.enumerated() {
             var span = PreparedIntake.Entries.Span.empty
             switch shaper.place(record) {
             case .elsewhere: batch.places.append(.elsewhere)
@@ -410,7 +416,7 @@ struct IntakePreparer: RecordPreparer {
                     // Its content hash too, which the planner compares with the ledger's: made here,
                     // it is off the publishing thread, the busier one of its stage.
                     row.contentSHA256 = Digest.sha256Hex(feedName, values: row.cells, scratch: &scratch)
-                    span = batch.rows[feed].add { FeedRowCoding.encode(row, into: &$0) }
+                    span = batch.rows[feed].add { FeedRowCoding.encode(row, into: &$0, line: lineEncoder) }
                 }
             }
             batch.rowSpans.append(span)

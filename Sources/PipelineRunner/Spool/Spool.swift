@@ -1,4 +1,5 @@
 import DisclosureCore
+import FeedEncoders
 import Foundation
 import Glibc
 
@@ -85,6 +86,21 @@ final class Spool {
                 Spool.append(UInt32(utf8.count), to: &bytes)
                 bytes.append(contentsOf: utf8)
             }
+        }
+
+        /// A field of bytes written by `write` in place (nil: `write` is not called, the field is nil).
+        mutating func put(_ write: ((inout [UInt8]) -> Void)?) {
+            fields += 1
+            guard let write else {
+                Spool.append(Spool.nilLength, to: &bytes)
+                return
+            }
+            let at = bytes.count
+            Spool.append(0, to: &bytes)
+            write(&bytes)
+            let length = UInt32(bytes.count - at - 4)
+            precondition(length != Spool.nilLength, "a spool field of 4 GiB")
+            withUnsafeBytes(of: length.littleEndian) { for (offset, byte) in $0.enumerated() { bytes[at + offset] = byte } }
         }
     }
 
@@ -362,17 +378,22 @@ enum FeedRowCoding {
     /// The field the feed is sorted by first: the decision key.
     static let keyField = 2
 
-    /// Appends the row as one entry, in the order ``rawDecoder()`` reads.
+    /// Appends the row as one entry, in the order ``rawDecoder()`` reads (with its cells).
     static func append(_ row: FeedPlan.Row, to spool: Spool) throws {
-        try spool.append(fieldCount: fixedFields + row.cells.count) { write(row, &$0) }
+        try spool.append(fieldCount: fixedFields + row.cells.count) { write(row, line: nil, &$0) }
     }
 
-    /// Encodes the row as ``append(_:to:)`` writes it, at the end of `bytes`.
-    static func encode(_ row: FeedPlan.Row, into bytes: inout [UInt8]) {
-        Spool.encode(fieldCount: fixedFields + row.cells.count, into: &bytes) { write(row, &$0) }
+    /// Encodes the row as ``append(_:to:)`` writes it, at the end of `bytes`; with a line encoder
+    /// and the row's content hash, as its line instead of its cells (``FeedPlan/Row/line``): the
+    /// publishing thread then neither makes forty strings of a row nor encodes them again, and the
+    /// line is written where the record was checked. Without the hash a row keeps its cells, from
+    /// which the planner makes it.
+    static func encode(_ row: FeedPlan.Row, into bytes: inout [UInt8], line encoder: FeedEncoder.LineEncoder? = nil) {
+        let line = row.contentSHA256 == nil ? nil : encoder.map { encoder in { (out: inout [UInt8]) in encoder.append(row, to: &out) } }
+        Spool.encode(fieldCount: fixedFields + (line == nil ? row.cells.count : 0), into: &bytes) { write(row, line: line, &$0) }
     }
 
-    private static func write(_ row: FeedPlan.Row, _ entry: inout Spool.EntryWriter) {
+    private static func write(_ row: FeedPlan.Row, line: ((inout [UInt8]) -> Void)?, _ entry: inout Spool.EntryWriter) {
         entry.put(row.file)
         entry.put(String(row.row))
         entry.put(row.key)
@@ -380,11 +401,12 @@ enum FeedRowCoding {
         entry.put(row.subjectCode)
         entry.put(row.subjectName)
         entry.put(row.contentSHA256)
-        for cell in row.cells { entry.put(cell) }
+        entry.put(line)
+        if line == nil { for cell in row.cells { entry.put(cell) } }
     }
 
-    /// The fields before the cells.
-    static let fixedFields = 7
+    /// The fields before the cells (the last of them the line, nil when the cells follow).
+    static let fixedFields = 8
 
     /// A decoder of rows straight from their entries' bytes: no list of the fields is made, the row
     /// number is read from its digits, and the file's name, the same for a run of rows, is made once
@@ -411,6 +433,10 @@ enum FeedRowCoding {
                 for digit in next() ?? UnsafeBufferPointer(start: nil, count: 0) { number = number &* 10 &+ Int(digit &- 0x30) }
                 let key = text(next()) ?? ""
                 let (date, code, name, hash) = (text(next()), text(next()), text(next()), text(next()))
+                let line = next().map(Array.init)
+                // A line is spooled only with its hash (``encode(_:into:line:)``): the planner cannot
+                // make one without the cells.
+                precondition(line == nil || hash != nil, "a spooled line without its hash")
                 var cells: [String] = []
                 cells.reserveCapacity(max(count - fixedFields, 0))
                 for _ in fixedFields..<max(count, fixedFields) { cells.append(text(next()) ?? "") }
@@ -419,6 +445,7 @@ enum FeedRowCoding {
                 row.subjectCode = code
                 row.subjectName = name
                 row.contentSHA256 = hash
+                row.line = line
                 return row
             }
         }
