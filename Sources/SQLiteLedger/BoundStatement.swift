@@ -33,6 +33,10 @@ struct BoundStatement {
         try step()
     }
 
+    /// The rows the last run changed (SQLite's count, read directly: GRDB's `changesCount` first
+    /// checks which queue it is on, a tenth of a batch's bookkeeping outside SQLite).
+    var changes: Int { Int(sqlite3_changes(connection)) }
+
     /// Runs the statement with the values bound since the last run, and resets it for the next row.
     private func step() throws {
         let code = sqlite3_step(handle)

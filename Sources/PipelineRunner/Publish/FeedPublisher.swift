@@ -145,10 +145,18 @@ public struct FeedPublisher: Sendable {
         // split, the two halves take about the same time). Batches are still sent one at a time and
         // in order; a decision never depends on an earlier batch of the same walk (its keys are the
         // walk's own, each once).
+        //
+        // The batch's file is also staged here, before it is handed on: the second thread, which
+        // records the batch in the ledger, was the busier one (writing the files was a seventh of
+        // its time). The steps stay in their order for each batch — its bytes are staged before
+        // the ledger mentions them — and a batch staged but never recorded (the run stopped) is
+        // what a crash right after staging leaves: planned again, under the same id.
         let sender = InOrderWorker(label: "gongshi.send")
         var batcher = Batcher<PlannedRow>(limit: feed.batchLimit) { [self] operation, part, batch in
             let prepared = try prepare(batch, feed: feed, schema: schema, part: part, operation: operation)
-            try sender.submit { try send(prepared) }
+            try stage(id: prepared.id, fileName: prepared.fileName, payload: prepared.payload, manifest: prepared.manifest)
+            let staged = prepared.staged
+            try sender.submit { try send(staged) }
         }
         let counts: FeedCounts
         do {
@@ -162,12 +170,35 @@ public struct FeedPublisher: Sendable {
             throw error
         }
         try sender.finish()
+        rmdir(stagingRoot.path)  // only when empty; not by the sender, while this thread may be staging into it
         return counts
     }
 
     /// A batch ready to send: its file and the publications to record.
     private struct PreparedBatch: Sendable {
         let file: FeedBatchFile
+        let publications: [NewPublication]
+        let feed: FeedSpec
+        let kind: String
+        let operation: BatchOperation
+
+        var id: String { file.id }
+        var fileName: String { file.fileName }
+        var payload: [UInt8] { file.payload }
+        var manifest: [UInt8] { file.manifest }
+        /// What recording and delivering a staged batch needs: not its bytes.
+        var staged: StagedBatch {
+            StagedBatch(
+                id: file.id, fileName: file.fileName, payloadSHA256: file.payloadSHA256, publications: publications, feed: feed, kind: kind,
+                operation: operation)
+        }
+    }
+
+    /// A batch whose file is staged, to be recorded pending and delivered.
+    private struct StagedBatch: Sendable {
+        let id: String
+        let fileName: String
+        let payloadSHA256: String
         let publications: [NewPublication]
         let feed: FeedSpec
         let kind: String
@@ -191,20 +222,20 @@ public struct FeedPublisher: Sendable {
         return PreparedBatch(file: file, publications: publications, feed: feed, kind: schema.id, operation: operation)
     }
 
-    /// One batch through the steps: stage, pending, deliver, delivered.
-    private func send(_ prepared: PreparedBatch) throws {
-        let (file, feed, operation) = (prepared.file, prepared.feed, prepared.operation)
-        let final = try stageRecordDeliver(id: file.id, fileName: file.fileName, payload: file.payload, manifest: file.manifest) { final in
+    /// A staged batch through the remaining steps: pending, deliver, delivered.
+    private func send(_ prepared: StagedBatch) throws {
+        let (feed, operation) = (prepared.feed, prepared.operation)
+        let final = try recordDeliver(id: prepared.id, fileName: prepared.fileName, tidy: false) { final in
             let batch = NewBatch(
-                id: file.id, portal: profile.id, feed: feed.name, kind: prepared.kind, operation: operation, fileName: file.fileName,
-                outboxPath: final.path, payloadSHA256: file.payloadSHA256, records: prepared.publications.count,
+                id: prepared.id, portal: profile.id, feed: feed.name, kind: prepared.kind, operation: operation, fileName: prepared.fileName,
+                outboxPath: final.path, payloadSHA256: prepared.payloadSHA256, records: prepared.publications.count,
                 createdOn: today.description)
             try CommandFailure.ledger { () throws(LedgerError) in
                 try ledger.recordPending(batch, publications: prepared.publications, run: run)
             }
         }
         let what = operation == .correct ? "更正" : operation == .republish ? "重新公示" : "新公示"
-        transcript.line("\(what)：批次 \(file.id) \(final.path)（\(prepared.publications.count) 条）[\(feed.name)]；\(nextStep(file.id))")
+        transcript.line("\(what)：批次 \(prepared.id) \(final.path)（\(prepared.publications.count) 条）[\(feed.name)]；\(nextStep(prepared.id))")
     }
 
     /// One file through the steps, each durable before the next: stage (payload and manifest under
@@ -214,18 +245,33 @@ public struct FeedPublisher: Sendable {
     public func stageRecordDeliver(
         id: String, fileName: String, payload: [UInt8], manifest: [UInt8]?, record: (_ final: URL) throws -> Void
     ) throws -> URL {
-        let final = outbox.appendingPathComponent(profile.id).appendingPathComponent(today.description).appendingPathComponent(fileName)
-        // Stage: the bytes exist before the ledger mentions them.
+        try stage(id: id, fileName: fileName, payload: payload, manifest: manifest)
+        return try recordDeliver(id: id, fileName: fileName, record: record)
+    }
+
+    /// The first step: the payload and its manifest written under `.staging/<id>/` (each under a
+    /// temporary name renamed into place): the bytes exist before the ledger mentions them.
+    func stage(id: String, fileName: String, payload: [UInt8], manifest: [UInt8]?) throws {
         let stagedPayload = staged(id, fileName)
         try FileManager.default.createDirectory(at: stagedPayload.deletingLastPathComponent(), withIntermediateDirectories: true)
         if let manifest { try SecureFile.write(manifest, to: stagedPayload.path + ".manifest.json", mode: 0o644) }
         try SecureFile.write(payload, to: stagedPayload.path, mode: 0o644)
         FaultInjection.reached("feed-written")
+    }
+
+    /// The steps after staging: record the staged file pending (`record`, given the final place;
+    /// one transaction), deliver it into `OUTBOX/<portal>/<date>/`, note it delivered. Returns the
+    /// final place.
+    ///
+    /// - Parameter tidy: the staging folder is removed when it is left empty (not while another
+    ///   thread may be staging the next batch into it: its folder would go from under it).
+    func recordDeliver(id: String, fileName: String, tidy: Bool = true, record: (_ final: URL) throws -> Void) throws -> URL {
+        let final = outbox.appendingPathComponent(profile.id).appendingPathComponent(today.description).appendingPathComponent(fileName)
         // Pending: recorded in one transaction.
         try record(final)
         FaultInjection.reached("batch-pending")
         // Deliver, then note it.
-        try deliver(id: id, fileName: fileName, to: final)
+        try deliver(id: id, fileName: fileName, to: final, tidy: tidy)
         FaultInjection.reached("upload-done")
         try markDelivered(id)
         return final
@@ -246,7 +292,7 @@ public struct FeedPublisher: Sendable {
 
     /// Moves a staged batch into the outbox: the manifest first, then the payload (whose arrival
     /// is what counts), each by rename; then removes the staging folder.
-    private func deliver(id: String, fileName: String, to final: URL) throws(CommandFailure) {
+    private func deliver(id: String, fileName: String, to final: URL, tidy: Bool = true) throws(CommandFailure) {
         let payload = staged(id, fileName)
         do {
             try FileManager.default.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -263,7 +309,7 @@ public struct FeedPublisher: Sendable {
             throw CommandFailure(status: ExitStatus.cantCreate, code: "outbox-unwritable", message: "无法写入 \(final.path)")
         }
         try? FileManager.default.removeItem(at: payload.deletingLastPathComponent())
-        rmdir(stagingRoot.path)  // only when empty
+        if tidy { rmdir(stagingRoot.path) }  // only when empty
     }
 
     private func markDelivered(_ id: String) throws(CommandFailure) {
