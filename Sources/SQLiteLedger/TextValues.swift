@@ -6,6 +6,9 @@ internal import GRDB
 struct TextValues {
     private let db: Database
     private var known: [String: Int64] = [:]
+    /// The last text asked for and its number: a run's records come file by file, and comparing
+    /// with the last file's fingerprint is cheaper than hashing it for the table every time.
+    private var last: (text: String, id: Int64)?
 
     init(_ db: Database) {
         self.db = db
@@ -13,12 +16,17 @@ struct TextValues {
 
     /// The text's number, given it now if it has none.
     mutating func number(_ text: String) throws -> Int64 {
-        if let id = known[text] { return id }
+        if let last, last.text == text { return last.id }
+        if let id = known[text] {
+            last = (text, id)
+            return id
+        }
         try db.execute(sql: "INSERT OR IGNORE INTO text_value (text) VALUES (?)", arguments: [text])
         guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM text_value WHERE text = ?", arguments: [text]) else {
             throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "text_value refused a text")
         }
         known[text] = id
+        last = (text, id)
         return id
     }
 

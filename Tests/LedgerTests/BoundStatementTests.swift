@@ -34,4 +34,26 @@ struct BoundStatementTests {
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM t") == 4)
         }
     }
+
+    @Test("a hash is stored as its 32 bytes from 64 hex digits of either case; any other byte or length is refused")
+    func hashDigits() throws {
+        let digits = Array("0123456789abcdefABCDEF".utf8)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let lower = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+            #expect(SHA256Bytes(hex: lower)?.bytes == bytes)
+            #expect(SHA256Bytes(hex: lower.uppercased())?.bytes == bytes)
+            // Every byte that is not a hex digit, at a random place, is refused.
+            var text = Array(lower.utf8)
+            let at = Int.random(in: 0..<64, using: &generator)
+            for byte in UInt8.min...UInt8.max where !digits.contains(byte) {
+                text[at] = byte
+                #expect(SHA256Bytes(hex: String(decoding: text, as: UTF8.self)) == nil, "\(byte) at \(at)")
+            }
+        }
+        #expect(SHA256Bytes(hex: String(repeating: "a", count: 63)) == nil)
+        #expect(SHA256Bytes(hex: String(repeating: "a", count: 65)) == nil)
+        #expect(SHA256Bytes(hex: "") == nil)
+    }
 }
