@@ -224,8 +224,9 @@ public enum FeedEncoder {
     /// then a line per row (CSV in either encoding, JSON Lines): the same bytes ``encode(_:feed:zip:keyDigest:)``
     /// writes for the row. A run makes each row's line where its record is checked, on the thread
     /// that checks it, and the batch's file is then the lines one after the other (``FeedPlan/Row/line``).
-    /// Always UTF-8: a GB18030 file is converted whole, as before.
-    public struct LineEncoder: Sendable {
+    /// Always UTF-8: a GB18030 file is converted whole, as before. A class: the intake hands it
+    /// from feed to feed for every record, and a copy of the feed it holds retained a dozen values.
+    public final class LineEncoder: Sendable {
         private enum Form: Sendable {
             case csv
             case json(keyMember: String?, keyDigest: (@Sendable (String) -> String)?)
