@@ -176,6 +176,13 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         return try read { s in Self.current(s, portal: portal, feed: feed).filter { wanted.contains($0.key) }.mapValues(Self.view) }
     }
 
+    public func publicationKeySpan(portal: String, feed: String) throws(LedgerError) -> PublicationKeySpan {
+        let keys = try read { s in s.publications.filter { $0.portal == portal && $0.feed == feed }.map(\.key) }
+        let sorted = keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        guard let first = sorted.first, let last = sorted.last else { return .empty }
+        return .keys(first: first, last: last)
+    }
+
     public func forEachCurrentPublication(portal: String, feed: String, _ body: (String, CurrentPublication) throws -> Void) throws(LedgerError) {
         let current = try read { s in Self.current(s, portal: portal, feed: feed) }
         do {

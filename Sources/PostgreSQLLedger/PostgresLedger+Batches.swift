@@ -40,6 +40,15 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
         }
     }
 
+    /// Empty or not known: the server's order of text is its collation's, not the keys' bytes, so
+    /// no span is given, only whether the feed has any publication at all.
+    public func publicationKeySpan(portal: String, feed: String) throws(LedgerError) -> PublicationKeySpan {
+        try ask { link in
+            try link.one("SELECT 1 FROM publication WHERE portal = $1 AND feed = $2 LIMIT 1", [.text(portal), .text(feed)]) == nil
+                ? .empty : .unknown
+        }
+    }
+
     public func recordPending(_ batch: NewBatch, publications: [NewPublication], run: Int64) throws(LedgerError) {
         try write { link in
             let again = try link.one("SELECT 1 FROM batch WHERE id = $1", [.text(batch.id)]) != nil

@@ -31,6 +31,36 @@ public protocol PlanningLedger: AnyObject, Sendable {
     func currentPublications(portal: String, feed: String, keys: some Collection<String>) throws(LedgerError) -> [String: CurrentPublication]
     /// For every key, in key order, one at a time (the nightly disclosure status).
     func forEachCurrentPublication(portal: String, feed: String, _ body: (String, CurrentPublication) throws -> Void) throws(LedgerError)
+    /// The first and last key of any publication on a portal feed, failed ones included, in the
+    /// order of their UTF-8 bytes: a planner asks ``currentPublications(portal:feed:keys:)`` only
+    /// for keys that may lie between them.
+    func publicationKeySpan(portal: String, feed: String) throws(LedgerError) -> PublicationKeySpan
+}
+
+extension PlanningLedger {
+    /// Not known: every chunk of keys is asked about.
+    public func publicationKeySpan(portal: String, feed: String) throws(LedgerError) -> PublicationKeySpan { .unknown }
+}
+
+/// Where a portal feed's publications lie among keys (``PlanningLedger/publicationKeySpan(portal:feed:)``).
+public enum PublicationKeySpan: Sendable, Equatable {
+    /// The feed has no publication at all (a first run, as a rule).
+    case empty
+    /// Its keys lie from `first` to `last`, both included, in the order of their UTF-8 bytes.
+    case keys(first: String, last: String)
+    /// Not known: any key may have one.
+    case unknown
+
+    /// Whether a key with a publication may be among `keys`: false only when every one of them
+    /// lies outside the span (the ledger would answer nothing for them).
+    public func mayHold(_ keys: some Collection<String>) -> Bool {
+        switch self {
+        case .empty: false
+        case .unknown: true
+        case .keys(let first, let last):
+            keys.contains { key in !key.utf8.lexicographicallyPrecedes(first.utf8) && !last.utf8.lexicographicallyPrecedes(key.utf8) }
+        }
+    }
 }
 
 /// The life of a batch: pending → delivered → confirmed (receipt) or failed.

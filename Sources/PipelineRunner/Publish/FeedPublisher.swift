@@ -119,12 +119,18 @@ public struct FeedPublisher: Sendable {
         take: (BatchOperation, PlannedRow) throws -> Void
     ) throws -> FeedCounts {
         var scratch = Digest.Scratch()
+        // Where the feed's publications lie among keys, asked once before the walk: a chunk of
+        // keys all outside it is not asked about. (The walk's own batches, recorded meanwhile,
+        // hold keys of chunks already decided: keys are the walk's own, each once, in order.)
+        let span = try ledger.map { ledger in
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.publicationKeySpan(portal: feed.portal, feed: feed.feed.name) }
+        } ?? .empty
         return try PublicationPlanner.walk(
             try feed.sortedRows(), republishing: republishing, today: today.description,
             // Made where the record was checked, as a rule (``IntakePreparer``).
             hash: { $0.contentSHA256 ?? Digest.sha256Hex(feed.feed.name, values: $0.cells, scratch: &scratch) },
             known: { keys throws(CommandFailure) in
-                guard let ledger else { return [:] }
+                guard let ledger, span.mayHold(keys) else { return [:] }
                 return try CommandFailure.ledger { () throws(LedgerError) in
                     try ledger.currentPublications(portal: feed.portal, feed: feed.feed.name, keys: keys)
                 }.mapValues {
