@@ -166,7 +166,7 @@ struct SpoolTests {
         #expect(spool.count == 2)
     }
 
-    @Test("a sort in many runs (a tiny memory budget: over a hundred, merged sixty-four at a time in two passes) gives the same order as sorting in memory, keys repeated included")
+    @Test("a sort in many runs (a tiny memory budget: over two hundred, merged 128 at a time in two passes) gives the same order as sorting in memory, keys repeated included")
     func externalSort() throws {
         var generator = SystemRandomNumberGenerator()
         var rows: [FeedPlan.Row] = []
@@ -178,7 +178,7 @@ struct SpoolTests {
         for row in rows { try FeedRowCoding.append(row, to: spool) }
         let merged = Array(
             try SpoolSorter.sorted(
-                spool, keyField: FeedRowCoding.keyField, decodeRaw: FeedRowCoding.rawDecoder(), by: FeedRowCoding.less, memoryBudget: 8 << 10))
+                spool, keyField: FeedRowCoding.keyField, decodeRaw: FeedRowCoding.rawDecoder(), by: FeedRowCoding.less, memoryBudget: 4 << 10))
         let expected = rows.sorted(by: FeedRowCoding.less)
         #expect(merged.map(\.key) == expected.map(\.key))
         #expect(merged.map(\.cells) == expected.map(\.cells))

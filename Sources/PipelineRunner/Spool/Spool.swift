@@ -285,8 +285,8 @@ enum SpoolSorter {
     /// by 2.5 MB (200,000 records); 8 MiB holds about twice the rows of the old budget, in the
     /// memory it took.
     static let defaultBudget: Int64 = 8 << 20
-    /// The bytes each run's reader holds during the merge.
-    static let mergeChunk = 64 << 10
+    /// The bytes each run's reader holds during the merge (32 KiB: 128 runs hold what 64 held with 64 KiB).
+    static let mergeChunk = 32 << 10
 
     /// What an undecoded entry costs in memory: its bytes, the array's header and the entry itself.
     static func inMemoryCost(_ entry: RawEntry) -> Int64 {
@@ -347,10 +347,11 @@ enum SpoolSorter {
         return AnyIterator { entries.next().map(decode) }
     }
 
-    /// The most runs merged at once: a 64 KiB read and a head each, 4 MiB and a little at most.
-    /// (Sixteen made a feed of 157,000 rows, 24 runs of 8 MiB, go through the data once more
-    /// before its final merge: its publish stage 1.65–1.74 s against 1.75–1.95 s with sixteen.)
-    static let fanIn = 64
+    /// The most runs merged at once: a read of ``mergeChunk`` and a head each, 4 MiB and a little
+    /// at most. Sixteen made a 200,000-record run's legal-person feed (24 runs of 8 MiB) go through
+    /// its data once more before its final merge (publish 1.65–1.74 s against 1.75–1.95 s); 64 still
+    /// made a million's (about 110 runs) do so: its publish stage 7.6–8.6 s with 128 against 9.0–9.3 s.
+    static let fanIn = 128
 
     /// The runs' entries in order: the smallest head of all runs, each time, kept at the top of a
     /// binary heap (log₂ of the runs' number of comparisons an entry, not one per run); among equal
