@@ -21,8 +21,7 @@ public enum FeedEncoder {
     ) throws(EncodingError) -> [UInt8] {
         // A row's line is made only for the formats of a line per row (``LineEncoder``); XML and
         // xlsx are made of the cells, which a row with its line does not carry.
-        precondition(
-            LineEncoder(feed: feed, keyDigest: { _ in "" }) != nil || rows.allSatisfy { $0.line == nil }, "\(feed.format): a row with a line")
+        precondition(LineEncoder.linePerRow(feed.format) || rows.allSatisfy { $0.line == nil }, "\(feed.format): a row with a line")
         switch feed.format {
         case .csvUTF8BOM: return csv(rows, feed, startingWith: [0xEF, 0xBB, 0xBF])
         case .csvGB18030: return try gb18030(csv(rows, feed))
@@ -237,14 +236,22 @@ public enum FeedEncoder {
         /// Nil for a format that is not a line per row (XML, xlsx), or a JSON Lines feed with a key
         /// member and no digest to fill it.
         public init?(feed: FeedSpec, keyDigest: (@Sendable (String) -> String)? = nil) {
-            switch feed.format {
-            case .csvUTF8BOM, .csvGB18030: form = .csv
-            case .jsonLines:
+            guard Self.linePerRow(feed.format) else { return nil }
+            if feed.format == .jsonLines {
                 if feed.keyDigestMember != nil, keyDigest == nil { return nil }
                 form = .json(keyMember: feed.keyDigestMember, keyDigest: keyDigest)
-            case .xml, .xlsx: return nil
+            } else {
+                form = .csv
             }
             self.feed = feed
+        }
+
+        /// Whether a file of the format is a header and then a line per row.
+        static func linePerRow(_ format: FeedSpec.Format) -> Bool {
+            switch format {
+            case .csvUTF8BOM, .csvGB18030, .jsonLines: true
+            case .xml, .xlsx: false
+            }
         }
 
         /// Appends the row's line (from its cells) to `out`.

@@ -58,7 +58,7 @@ public enum PublicationKeySpan: Sendable, Equatable {
         case .empty: false
         case .unknown: true
         case .keys(let first, let last):
-            keys.contains { key in !key.utf8.lexicographicallyPrecedes(first.utf8) && !last.utf8.lexicographicallyPrecedes(key.utf8) }
+            keys.contains { key in FeedPlan.Row.compare(key, first) >= 0 && FeedPlan.Row.compare(key, last) <= 0 }
         }
     }
 }

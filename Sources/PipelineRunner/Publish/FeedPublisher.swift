@@ -160,7 +160,8 @@ public struct FeedPublisher: Sendable {
         let sender = InOrderWorker(label: "gongshi.send")
         var batcher = Batcher<PlannedRow>(limit: feed.batchLimit) { [self] operation, part, batch in
             let prepared = try prepare(batch, feed: feed, schema: schema, part: part, operation: operation)
-            try stage(id: prepared.id, fileName: prepared.fileName, payload: prepared.payload, manifest: prepared.manifest)
+            let file = prepared.file
+            try stage(id: file.id, fileName: file.fileName, payload: file.payload, manifest: file.manifest)
             let staged = prepared.staged
             try sender.submit { try send(staged) }
         }
@@ -188,10 +189,6 @@ public struct FeedPublisher: Sendable {
         let kind: String
         let operation: BatchOperation
 
-        var id: String { file.id }
-        var fileName: String { file.fileName }
-        var payload: [UInt8] { file.payload }
-        var manifest: [UInt8] { file.manifest }
         /// What recording and delivering a staged batch needs: not its bytes.
         var staged: StagedBatch {
             StagedBatch(
