@@ -53,7 +53,7 @@ struct RunSpeedInvariantsTests {
         #expect(byBytes.map(\.cells) == byString.map(\.cells))
         // The external sort gives the same order as the in-memory plan.
         let spool = try? Spool()
-        if let spool { for row in rows { try? FeedRowCoding.append(row, to: spool) } }
+        if let spool { for row in rows { try? spool.appendEntry { FeedRowCoding.encode(row, into: &$0) } } }
         let sorted = spool.flatMap { try? Array(SpoolSorter.sorted($0, keyField: FeedRowCoding.keyField, decodeRaw: FeedRowCoding.rawDecoder(), by: FeedRowCoding.less, memoryBudget: 4096)) }
         #expect(sorted?.map(\.key) == byString.map(\.key))
     }

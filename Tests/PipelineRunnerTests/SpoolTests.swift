@@ -44,7 +44,7 @@ struct SpoolTests {
             kind: "administrative-penalty", key: "k", contentSHA256: String(repeating: "c", count: 64), decisionDate: nil,
             sourceSHA256: String(repeating: "d", count: 64), sourceRow: 2)
         let spool = try Spool()
-        for version in [full, bare] { try RecordVersionCoding.append(version, to: spool) }
+        for version in [full, bare] { try spool.appendEntry { RecordVersionCoding.encode(version, into: &$0) } }
         #expect(Array(try spool.entries()).map { RecordVersionCoding.decode($0, kind: "administrative-penalty") } == [full, bare])
     }
 
@@ -68,7 +68,7 @@ struct SpoolTests {
         }
     }
 
-    @Test("a feed row decoded straight from its entry's bytes is the row written: nil and empty kept apart, files alternating, the hash carried, encoded either way")
+    @Test("a feed row decoded straight from its entry's bytes is the row written: nil and empty kept apart, files alternating, the hash carried, encoded alone or as a slice of a block")
     func rawRowDecoder() throws {
         var rows: [FeedPlan.Row] = []
         for index in 0..<300 {
@@ -82,13 +82,16 @@ struct SpoolTests {
             rows.append(row)
         }
         let spool = try Spool()
+        // Half the rows encoded each on its own, half one after another into one block and
+        // appended as slices of it (as a prepared batch's entries are).
+        var block: [UInt8] = []
         for (index, row) in rows.enumerated() {
             if index % 2 == 0 {
-                try FeedRowCoding.append(row, to: spool)
+                try spool.appendEntry { FeedRowCoding.encode(row, into: &$0) }
             } else {
-                var bytes: [UInt8] = []
-                FeedRowCoding.encode(row, into: &bytes)
-                try spool.append(encoded: bytes[...])
+                let start = block.count
+                FeedRowCoding.encode(row, into: &block)
+                try spool.append(encoded: block[start...])
             }
         }
         var reader = try spool.entries(chunk: 64)
@@ -175,7 +178,7 @@ struct SpoolTests {
             rows.append(Self.row(key, ["914101\(index)", "罚款\(Int.random(in: 0..<5, using: &generator))"], line: index + 2))
         }
         let spool = try Spool()
-        for row in rows { try FeedRowCoding.append(row, to: spool) }
+        for row in rows { try spool.appendEntry { FeedRowCoding.encode(row, into: &$0) } }
         let merged = Array(
             try SpoolSorter.sorted(
                 spool, keyField: FeedRowCoding.keyField, decodeRaw: FeedRowCoding.rawDecoder(), by: FeedRowCoding.less, memoryBudget: 4 << 10))
@@ -212,5 +215,15 @@ struct SpoolTests {
         let payloads = try Fixtures.payloads(under: out)
         let records = payloads.values.reduce(0) { $0 + $1.split(separator: 0x0A).count }
         #expect(records == 1, "\(payloads.keys)")  // good.csv's one record; none of bad.csv's
+    }
+}
+
+extension Spool {
+    /// Appends one entry encoded by `encode` (a coding's `encode(_:into:)`), as the run appends
+    /// the entries its preparer made.
+    func appendEntry(_ encode: (inout [UInt8]) -> Void) throws {
+        var bytes: [UInt8] = []
+        encode(&bytes)
+        try append(encoded: bytes[...])
     }
 }

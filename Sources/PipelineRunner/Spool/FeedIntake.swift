@@ -323,7 +323,9 @@ public final class FeedIntake: RecordSink {
 struct IntakePreparer: RecordPreparer {
     let file: String
     let kind: String
-    let shapers: [(portal: String, feed: String, shaper: FeedBuilder.Shaper, line: FeedEncoder.LineEncoder?)]
+    /// Per feed: its portal, its name, its shaper and its line encoder.
+    typealias FeedWork = (portal: String, feed: String, shaper: FeedBuilder.Shaper, line: FeedEncoder.LineEncoder?)
+    let shapers: [FeedWork]
     let periods: PeriodAssessor?
     let today: CalendarDate
     let range: ClosedRange<CalendarDate>?
@@ -335,7 +337,7 @@ struct IntakePreparer: RecordPreparer {
     private let source: SourceFingerprint?
 
     init(
-        file: String, kind: String, shapers: [(portal: String, feed: String, shaper: FeedBuilder.Shaper, line: FeedEncoder.LineEncoder?)], periods: PeriodAssessor?, today: CalendarDate,
+        file: String, kind: String, shapers: [FeedWork], periods: PeriodAssessor?, today: CalendarDate,
         range: ClosedRange<CalendarDate>?, keyFields: [Int], dateField: Int?, sources: [String: SourceFingerprint]?
     ) {
         self.file = file

@@ -398,17 +398,13 @@ enum SpoolSorter {
 }
 
 /// Feed rows as spool entries: file, row, key, decision date, subject code and name, content hash
-/// (when made beforehand), then the cells.
+/// (when made beforehand), the row's line (nil when the cells follow), then the cells.
 enum FeedRowCoding {
     /// The field the feed is sorted by first: the decision key.
     static let keyField = 2
 
-    /// Appends the row as one entry, in the order ``rawDecoder()`` reads (with its cells).
-    static func append(_ row: FeedPlan.Row, to spool: Spool) throws {
-        try spool.append(fieldCount: fixedFields + row.cells.count) { write(row, line: nil, &$0) }
-    }
-
-    /// Encodes the row as ``append(_:to:)`` writes it, at the end of `bytes`; with a line encoder
+    /// Encodes the row as one entry, in the order ``rawDecoder()`` reads, at the end of `bytes`
+    /// (``Spool/append(encoded:)`` appends it); with its cells, or with a line encoder
     /// and the row's content hash, as its line instead of its cells (``FeedPlan/Row/line``): the
     /// publishing thread then neither makes forty strings of a row nor encodes them again, and the
     /// line is written where the record was checked. Without the hash a row keeps its cells, from
@@ -486,11 +482,7 @@ enum FeedRowCoding {
 /// reads it back): both sides of the layout in one place, as ``FeedRowCoding`` is for feed rows. The
 /// kind is the pipeline's, not spooled.
 enum RecordVersionCoding {
-    static func append(_ version: RecordVersion, to spool: Spool) throws {
-        try spool.append(fieldCount: 11) { write(version, &$0) }
-    }
-
-    /// Encodes the version as ``append(_:to:)`` writes it, at the end of `bytes`.
+    /// Encodes the version as one entry at the end of `bytes` (``Spool/append(encoded:)`` appends it).
     static func encode(_ version: RecordVersion, into bytes: inout [UInt8]) {
         Spool.encode(fieldCount: 11, into: &bytes) { write(version, &$0) }
     }
