@@ -6,9 +6,12 @@ internal import GRDB
 struct TextValues {
     private let db: Database
     private var known: [String: Int64] = [:]
-    /// The last text asked for and its number: a run's records come file by file, and comparing
-    /// with the last file's fingerprint is cheaper than hashing it for the table every time.
+    /// The last two texts asked for and their numbers: a run's records come file by file, and
+    /// comparing with the last file's fingerprint is cheaper than hashing it for the table every
+    /// time. Two, because a record version asks for two texts in turn (its file and its severity's
+    /// reason): with one, each asked for the other's place and neither was ever found there.
     private var last: (text: String, id: Int64)?
+    private var before: (text: String, id: Int64)?
 
     init(_ db: Database) {
         self.db = db
@@ -17,8 +20,12 @@ struct TextValues {
     /// The text's number, given it now if it has none.
     mutating func number(_ text: String) throws -> Int64 {
         if let last, last.text == text { return last.id }
+        if let before, before.text == text {
+            swap(&self.last, &self.before)
+            return before.id
+        }
         if let id = known[text] {
-            last = (text, id)
+            (before, last) = (last, (text, id))
             return id
         }
         try db.execute(sql: "INSERT OR IGNORE INTO text_value (text) VALUES (?)", arguments: [text])
@@ -26,7 +33,7 @@ struct TextValues {
             throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "text_value refused a text")
         }
         known[text] = id
-        last = (text, id)
+        (before, last) = (last, (text, id))
         return id
     }
 

@@ -195,7 +195,9 @@ struct RunSpeedInvariantsTests {
             #expect(Deadlines.isoDate(slashed) == parsed(slashed))
             date = date.adding(days: 1)
         }
-        for text in ["2024-02-30", "2023-13-01", "0000-00-00", "2024-1-05", "2024/1/5", "2024年1月5日", "20240105", "2024-01-0５", "2024-01-05 ", "", "x"] {
+        for text in [
+            "2024-02-30", "2023-13-01", "0000-00-00", "2024/02/30", "2023/13/01", "0000/00/00", "2023/02/29", "2024/01-05", "2024-01/05",
+            "2024/0１/05", "2024-1-05", "2024/1/5", "2024年1月5日", "20240105", "2024-01-0５", "2024-01-05 ", "", "x"] {
             #expect(Deadlines.isoDate(text) == parsed(text), "\(text)")
         }
         #expect(Deadlines.isoDate(nil) == nil)

@@ -36,17 +36,23 @@ extension PublicationPlanner {
     ///
     /// - Parameters:
     ///   - hash: a row's content hash (the engine's SHA-256 of the feed name and cells).
-    ///   - known: the ledger's view of some keys.
+    ///   - known: the ledger's view of some keys (the chunk's, each once, in the walk's order).
     public static func walk(
         _ rows: some Sequence<FeedPlan.Row>, chunkSize: Int = planningChunk, republishing: Bool, today: String? = nil,
-        hash: (FeedPlan.Row) -> String, known: (Set<String>) throws -> [String: Known],
+        hash: (FeedPlan.Row) -> String, known: ([String]) throws -> [String: Known],
         take: (BatchOperation, PlannedRow) throws -> Void
     ) throws -> FeedCounts {
         var counts = FeedCounts()
         var previousKey: String?
         var chunk: [FeedPlan.Row] = []
         func decideChunk() throws {
-            let state = try known(Set(chunk.map(\.key)))
+            // The chunk's keys, each once: rows come sorted, so a repeat follows its first row. (A
+            // set of them, hashing every key, was a twentieth of a first run's walk, where the
+            // ledger is not even asked.)
+            var keys: [String] = []
+            keys.reserveCapacity(chunk.count)
+            for row in chunk where row.key != keys.last { keys.append(row.key) }
+            let state = try known(keys)
             for row in chunk {
                 defer { previousKey = row.key }
                 guard row.key != previousKey else {
