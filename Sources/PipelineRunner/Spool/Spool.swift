@@ -181,7 +181,12 @@ final class Spool {
         let end: Int64
         let chunk: Int
         private var offset: Int64 = 0
+        /// Bytes read: the unread ones are `position..<filled`. Reads land in it directly, after
+        /// what is left is moved to the front: a fresh array for every read was zero-filled and, at a
+        /// megabyte (past the allocator's mapping threshold), mapped, faulted in page by page,
+        /// copied from and unmapped each time.
         private var buffer: [UInt8] = []
+        private var filled = 0
         private var position = 0
 
         init(descriptor: Int32, end: Int64, chunk: Int = 1 << 20) {
@@ -237,18 +242,32 @@ final class Spool {
 
         /// At least `needed` unread bytes in the buffer, unless the file ends first.
         private mutating func ensure(_ needed: Int) -> Bool {
-            if buffer.count - position >= needed { return true }
-            buffer.removeFirst(position)
-            position = 0
-            while buffer.count < needed && offset < end {
-                let chunk = Int(Swift.min(Int64(Swift.max(needed - buffer.count, self.chunk)), end - offset))
-                var bytes = [UInt8](repeating: 0, count: chunk)
-                let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, chunk, off_t(offset)) }
+            if filled - position >= needed { return true }
+            let left = filled - position
+            if left > 0, position > 0 {
+                buffer.withUnsafeMutableBytes { bytes in
+                    _ = memmove(bytes.baseAddress!, bytes.baseAddress! + position, left)
+                }
+            }
+            (position, filled) = (0, left)
+            while filled < needed && offset < end {
+                // Room for what is needed, and a chunk at least: made once, and again only for an
+                // entry larger than all before it.
+                if buffer.count < needed {
+                    var larger = [UInt8](repeating: 0, count: filled + Swift.max(needed - filled, chunk))
+                    let kept = filled
+                    larger.withUnsafeMutableBytes { to in
+                        buffer.withUnsafeBytes { from in to.copyMemory(from: UnsafeRawBufferPointer(rebasing: from[..<kept])) }
+                    }
+                    buffer = larger
+                }
+                let (at, room) = (filled, Int(Swift.min(Int64(buffer.count - filled), end - offset)))
+                let read = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + at, room, off_t(offset)) }
                 guard read > 0 else { return false }
-                buffer.append(contentsOf: bytes[0..<read])
+                filled += read
                 offset += Int64(read)
             }
-            return buffer.count >= needed
+            return filled >= needed
         }
     }
 }
