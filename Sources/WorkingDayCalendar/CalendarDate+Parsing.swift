@@ -53,7 +53,7 @@ extension CalendarDate {
         // in place. The general path below allocated a copy of the bytes, a set of separators and
         // the error it might throw on every call, and the deadline reckoning parses three dates per
         // decision and portal. Anything else — and any impossible day, for its message — goes on.
-        if let date = text.utf8.withContiguousStorageIfAvailable(Self.plainISO) ?? nil { return date }
+        if let date = text.utf8.withContiguousStorageIfAvailable({ Self.plain($0, slashes: format == .lenient) }) ?? nil { return date }
         let malformed = CalendarDateParseError.malformed(text, expected: format.expected)
         let bytes = Array(text.utf8)
         let separators: Set<UInt8> = format == .iso ? [UInt8(ascii: "-")] : [UInt8(ascii: "-"), UInt8(ascii: "/")]
@@ -80,10 +80,12 @@ extension CalendarDate {
         return date
     }
 
-    /// `YYYY-MM-DD`, all digits, naming a day that exists; otherwise nil (and the caller reads it
-    /// the general way). Both formats accept what this accepts.
-    private static func plainISO(_ bytes: UnsafeBufferPointer<UInt8>) -> CalendarDate? {
-        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+    /// `YYYY-MM-DD` (or, with `slashes`, `YYYY/MM/DD`, the national format's own), all digits,
+    /// naming a day that exists; otherwise nil (and the caller reads it the general way). The
+    /// format asked for accepts what this accepts.
+    private static func plain(_ bytes: UnsafeBufferPointer<UInt8>, slashes: Bool) -> CalendarDate? {
+        guard bytes.count == 10, bytes[4] == bytes[7], bytes[4] == UInt8(ascii: "-") || (slashes && bytes[4] == UInt8(ascii: "/"))
+        else { return nil }
         func digit(_ index: Int) -> Int? {
             let value = Int(bytes[index]) - 48
             return (0...9).contains(value) ? value : nil

@@ -33,6 +33,29 @@ struct CalendarDateTests {
         }
     }
 
+    @Test("a date is written with its year in four digits, month and day in two, zeros first; written with slashes it reads back in the lenient format only")
+    func writtenAndSlashed() throws {
+        let days = [1, 2, 3, 1899, 1900, 2024, 2100, 9997, 9998, 9999].flatMap { year -> [Int] in
+            let first = CalendarDate(year: year, month: 1, day: 1)!.dayNumber
+            return Array(first...CalendarDate(year: year, month: 12, day: 31)!.dayNumber)
+        } + Array(stride(from: CalendarDate(year: 1, month: 1, day: 1)!.dayNumber, through: CalendarDate(year: 9999, month: 12, day: 31)!.dayNumber, by: 97))
+        for number in days {
+            let date = CalendarDate(dayNumber: number)
+            // (Not `String(format:)`: importing Foundation here changes which `contains` the tests below call.)
+            func padded(_ value: Int, _ width: Int) -> String { String(repeating: "0", count: width - String(value).count) + String(value) }
+            let expected = "\(padded(date.year, 4))-\(padded(date.month, 2))-\(padded(date.day, 2))"
+            #expect(date.description == expected)
+            let slashed = expected.replacing("-", with: "/")
+            #expect(try CalendarDate.parse(slashed) == date, "\(slashed)")
+            #expect(throws: CalendarDateParseError.self) { try CalendarDate.parse(slashed, format: .iso) }
+        }
+        // Not a day: refused with its reason, slashed as dashed.
+        for text in ["2023/02/29", "2024/13/01", "2024/00/10", "0000/01/01", "2024/04/31"] {
+            #expect(throws: CalendarDateParseError.self) { try CalendarDate.parse(text) }
+            #expect(throws: CalendarDateParseError.self) { try CalendarDate.parse(text.replacing("/", with: "-")) }
+        }
+    }
+
     @Test(
         "weekdays of known dates",
         arguments: [

@@ -37,34 +37,20 @@ public struct Deadlines: Sendable {
 
     /// A date as the ledger stores it, `YYYY-MM-DD` (records may write `YYYY/MM/DD`).
     public static func isoDate(_ text: String?) -> String? {
-        guard var text else { return nil }
+        guard let text else { return nil }
         // Already `YYYY-MM-DD`: itself whether or not it is a real date (parsing and writing it
-        // again, for every record of a run, was a sixth of the register's making). `YYYY/MM/DD`,
-        // the national format's own, naming a day that exists: its digits with dashes (parsing it
-        // and writing the date out again was 2% of a first run's CPU, three times a record).
-        if let plain = text.withUTF8({ plainDate($0) }) { return plain ? text : dashed(text) }
+        // again, for every record of a run, was a sixth of the register's making). `YYYY/MM/DD`
+        // is read and written in place (``CalendarDate/parse(_:format:)``, `description`).
+        if isISOShaped(text) { return text }
         return (try? CalendarDate.parse(text))?.description ?? text
     }
 
-    /// For ten bytes `YYYY-MM-DD`, true; for `YYYY/MM/DD` naming a day that exists, false (its
-    /// dashed form is the date as the calendar writes it); otherwise nil.
-    private static func plainDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
-        guard bytes.count == 10, bytes[4] == bytes[7], bytes[4] == 0x2D || bytes[4] == 0x2F else { return nil }
-        var fields = (0, 0, 0)
-        for index in 0..<10 where index != 4 && index != 7 {
-            let digit = Int(bytes[index]) &- 0x30
-            guard (0...9).contains(digit) else { return nil }
-            if index < 4 { fields.0 = fields.0 * 10 + digit } else if index < 7 { fields.1 = fields.1 * 10 + digit } else { fields.2 = fields.2 * 10 + digit }
+    private static func isISOShaped(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count == 10 else { return false }
+        for (index, byte) in utf8.enumerated() {
+            guard index == 4 || index == 7 ? byte == 0x2D : (0x30...0x39).contains(byte) else { return false }
         }
-        if bytes[4] == 0x2D { return true }
-        return CalendarDate(year: fields.0, month: fields.1, day: fields.2) == nil ? nil : false
-    }
-
-    /// Ten ASCII bytes with their slashes as dashes (a small string: no allocation).
-    private static func dashed(_ text: String) -> String {
-        String(unsafeUninitializedCapacity: 10) { buffer in
-            for (index, byte) in text.utf8.enumerated() { buffer[index] = byte == 0x2F ? 0x2D : byte }
-            return 10
-        }
+        return true
     }
 }
