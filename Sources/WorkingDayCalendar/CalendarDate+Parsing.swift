@@ -49,8 +49,9 @@ extension CalendarDate {
     public static func parse(_ text: String, format: TextFormat = .lenient) throws(CalendarDateParseError)
         -> CalendarDate
     {
-        // The form every stored date has (the ledger's, the register's, normalized cells): read
-        // in place. The general path below allocated a copy of the bytes, a set of separators and
+        // The form every stored date has (the ledger's, the register's, normalized cells), and in
+        // the lenient format the national one's `YYYY/MM/DD` (every decision date a run stores):
+        // read in place. The general path below allocated a copy of the bytes, a set of separators and
         // the error it might throw on every call, and the deadline reckoning parses three dates per
         // decision and portal. Anything else — and any impossible day, for its message — goes on.
         if let date = text.utf8.withContiguousStorageIfAvailable({ Self.plain($0, slashes: format == .lenient) }) ?? nil { return date }
