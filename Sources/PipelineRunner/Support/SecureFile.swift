@@ -26,12 +26,24 @@ public enum SecureFile {
         }
     }
 
+    /// The most bytes handed to the system in one write, as the spools write. A feed's batch (about
+    /// 4.5 MB) handed over in one call cost the kernel far more in copying it into the page cache
+    /// (`copy_folio_from_iter_atomic`: 4.0% of a 200,000-record first run's samples; 1.3% written a
+    /// megabyte at a time; the run's system time 1.06–1.15 s against 0.79–0.92 s in five
+    /// alternating pairs, the wall lower in each).
+    static let writeChunk = 1 << 20
+
     /// Writes `bytes` to `path` whole: a temporary file in the same folder (mode `mode`), synced,
     /// then renamed into place.
     public static func write(_ bytes: [UInt8], to path: String, mode: Int = 0o600) throws(CommandFailure) {
         let (handle, temporary) = try create(beside: path)
         do {
-            try handle.write(contentsOf: bytes)
+            var start = 0
+            while start < bytes.count {
+                let end = min(bytes.count, start + writeChunk)
+                try handle.write(contentsOf: bytes[start..<end])
+                start = end
+            }
         } catch {
             try? handle.close()
             try? FileManager.default.removeItem(atPath: temporary)

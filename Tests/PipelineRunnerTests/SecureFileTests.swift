@@ -1,0 +1,30 @@
+import Foundation
+@testable import PipelineRunner
+import Testing
+
+/// Whole-file writes: a temporary file, written a chunk at a time, synced and renamed into place.
+@Suite("Secure file writes")
+struct SecureFileTests {
+    @Test("a file of several write chunks, one of exactly one, one of none: the bytes read back are the bytes given, mode 0600")
+    func chunkedWrite() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-securefile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let chunk = SecureFile.writeChunk
+        var generator = SystemRandomNumberGenerator()
+        for size in [0, 1, chunk - 1, chunk, chunk + 1, 2 * chunk + 12_345] {
+            let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let path = folder.appendingPathComponent("f\(size).csv").path
+            try SecureFile.write(bytes, to: path)
+            let read = try #require(FileManager.default.contents(atPath: path))
+            #expect(read.count == size)
+            #expect(read.elementsEqual(bytes))
+            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+        }
+        // Nothing but the files themselves is left in the folder (no temporary file).
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(left.count == 6)
+        #expect(left.allSatisfy { !$0.hasPrefix(".") })
+    }
+}
