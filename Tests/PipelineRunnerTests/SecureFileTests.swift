@@ -1,4 +1,5 @@
 import Foundation
+import GongshiTesting
 @testable import PipelineRunner
 import Testing
 
@@ -11,9 +12,9 @@ struct SecureFileTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let chunk = SecureFile.writeChunk
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 24)
         for size in [0, 1, chunk - 1, chunk, chunk + 1, 2 * chunk + 12_345] {
-            let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let bytes = (0..<size).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             let path = folder.appendingPathComponent("f\(size).csv").path
             try SecureFile.write(bytes, to: path)
             let read = try #require(FileManager.default.contents(atPath: path))
