@@ -215,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "GongshiCLITests",
             dependencies: [
-                "gongshi", "GongshiCLI", "PipelineRunner", "DisclosureCore", "WorkingDayCalendar", "SQLiteLedger", "PostgreSQLLedger",
+                "gongshi", "gongshi-bench", "GongshiCLI", "PipelineRunner", "DisclosureCore", "WorkingDayCalendar", "SQLiteLedger", "PostgreSQLLedger",
                 "PostgresSupport", "SourceDecoders", "GongshiTesting",
                 "DisclosureReports",
                 .product(name: "GRDB", package: "GRDB.swift"),

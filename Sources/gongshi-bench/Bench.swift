@@ -46,9 +46,13 @@ struct Bench: ParsableCommand {
         @Option(help: "For XML: libxml2's xmllint, timed with --stream on the same file in the same run (nothing: skip it).")
         var xmllint = "/usr/bin/xmllint"
         @Flag(help: "Time validation only, not the pipeline run of the same file.") var validationOnly = false
+        @Flag(help: "Print the figures as one JSON object instead of text.") var json = false
 
         func run() throws {
             let (seed, data, gongshi) = (workload.seed, workload.data, workload.gongshi)
+            var figures: [String: Any] = ["records": records, "bytes": 0, "format": format.rawValue]
+            // Text as it is measured, or one JSON object at the end.
+            func say(_ text: String) { if !json { print(text) } }
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
             let file = "\(data)/penalties-\(records)-\(seed).\(format.rawValue)"
             if !FileManager.default.fileExists(atPath: file) {
@@ -68,7 +72,11 @@ struct Bench: ParsableCommand {
             let summary = stats?["stats"] as? [String: Int] ?? [:]
             let seconds = measured.seconds
             let rates: [String] = measurements.map { Int(Double(records) / $0.seconds) }.sorted().map { String($0) }
-            print("""
+            figures["bytes"] = bytes
+            var validation = Self.figures(measured, all: measurements, records: records, bytes: bytes)
+            for key in ["records", "valid", "invalid"] { validation[key] = summary[key] ?? -1 }
+            figures["validate"] = validation
+            say("""
                 gongshi validate, \(format.rawValue)\(xsd ? " + XSD" : ""), \(records) records, \(bytes / 1_048_576) MiB, median of \(measurements.count) runs
                   exit \(measured.status); records \(summary["records"] ?? -1), valid \(summary["valid"] ?? -1), invalid \(summary["invalid"] ?? -1)
                   wall \(String(format: "%.2f", seconds)) s, cpu \(String(format: "%.2f", measured.cpuSeconds)) s
@@ -81,7 +89,8 @@ struct Bench: ParsableCommand {
                 var lint = ["--stream", "--noout", file]
                 if xsd { lint = ["--stream", "--noout", "--schema", "schemas/xsd/administrative-penalty.v2.xsd", file] }
                 let (median, runsOfLint) = try Child.median(of: runs) { try Child.run(xmllint, lint, stdout: "/dev/null", workers: nil) }
-                print("""
+                figures["xmllint"] = Self.figures(median, all: runsOfLint, records: records, bytes: bytes)
+                say("""
                     xmllint \(lint.dropLast().joined(separator: " ")), same file, median of \(runsOfLint.count) runs
                       exit \(median.status); wall \(String(format: "%.2f", median.seconds)) s; \(Int(Double(records) / median.seconds)) records/s; peak RSS \(median.maxRSSKiB / 1024) MB
                       gongshi / xmllint: \(String(format: "%.2f", median.seconds / seconds))× xmllint's speed
@@ -104,7 +113,12 @@ struct Bench: ParsableCommand {
                 }
                 let wall = first.seconds
                 let rates = all.map { Int(Double(records) / $0.seconds) }.sorted().map { String($0) }
-                print("""
+                var run = Self.figures(first, all: all, records: records, bytes: bytes)
+                run["ledgerBytes"] = ledgerBytes
+                run["ledgerBytesPerRecord"] = ledgerBytes / max(records, 1)
+                run["timesValidation"] = wall / seconds
+                figures["run"] = run
+                say("""
                     gongshi run (fresh sqlite ledger, one outbox portal), same file, median of \(all.count) runs
                       exit \(first.status); wall \(String(format: "%.2f", wall)) s, cpu \(String(format: "%.2f", first.cpuSeconds)) s
                       \(Int(Double(records) / wall)) records/s (runs: \(rates.joined(separator: ", "))), \(String(format: "%.1f", Double(bytes) / 1_048_576 / wall)) MB/s
@@ -112,6 +126,20 @@ struct Bench: ParsableCommand {
                       run / validation: \(String(format: "%.2f", wall / seconds))× validation's time
                     """)
             }
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys, .prettyPrinted])
+                print(String(decoding: data, as: UTF8.self))
+            }
+        }
+
+        /// One measured program as numbers: the median run's exit status, wall and CPU seconds,
+        /// records and megabytes a second, and the largest peak RSS of the runs (MiB).
+        static func figures(_ median: Child.Measured, all: [Child.Measured], records: Int, bytes: Int) -> [String: Any] {
+            [
+                "exit": Int(median.status), "seconds": median.seconds, "cpuSeconds": median.cpuSeconds, "runs": all.count,
+                "recordsPerSecond": Int(Double(records) / median.seconds), "mbPerSecond": Double(bytes) / 1_048_576 / median.seconds,
+                "peakRSSMiB": (all.map(\.maxRSSKiB).max() ?? 0) / 1024,
+            ]
         }
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+import GongshiTesting
+import Testing
+
+/// `gongshi-bench run` measures the pipeline run of the records it times the validation of (issue
+/// 18, deliverable 2): run for real on a small generated file, its figures read from `--json`.
+/// Only the wiring and the counts are asserted; speeds are for `docs/`, never for a test.
+@Suite("gongshi-bench run")
+struct BenchCommandTests {
+    /// The built `gongshi-bench`, beside the built `gongshi`.
+    static var bench: String { GongshiProcess.executable.deletingLastPathComponent().appendingPathComponent("gongshi-bench").path }
+
+    /// Runs `gongshi-bench run` on `records` generated records in a fresh data folder; its exit
+    /// status and its JSON.
+    static func run(records: Int, _ extra: [String] = []) throws -> (status: Int32, figures: [String: Any]) {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-bench-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: data) }
+        let arguments = [
+            "run", "--records", String(records), "--runs", "1", "--json", "--data", data.path, "--gongshi", GongshiProcess.executable.path,
+        ] + extra
+        let child = try ChildProcess.spawn(bench, arguments, environment: ProcessInfo.processInfo.environment, directory: data.path)
+        let (status, _, out, _) = child.finish()
+        let figures = (try? JSONSerialization.jsonObject(with: Data(out))) as? [String: Any] ?? [:]
+        return (status, figures)
+    }
+
+    @Test("times validation, then the pipeline run of the same file: its exit, rates, peak and ledger size")
+    func validationThenRun() throws {
+        let (status, figures) = try Self.run(records: 1000)
+        #expect(status == 0)
+        #expect(figures["records"] as? Int == 1000)
+        #expect((figures["bytes"] as? Int ?? 0) > 0)
+        let validation = try #require(figures["validate"] as? [String: Any])
+        // The generator makes 2% of its records invalid: validation exits 65 (data errors).
+        #expect(validation["exit"] as? Int == 65)
+        #expect(validation["records"] as? Int == 1000)
+        #expect(validation["valid"] as? Int == 980)
+        #expect(validation["invalid"] as? Int == 20)
+        let run = try #require(figures["run"] as? [String: Any])
+        #expect(run["exit"] as? Int == 65)
+        #expect(run["runs"] as? Int == 1)
+        for key in ["recordsPerSecond", "peakRSSMiB", "ledgerBytes", "ledgerBytesPerRecord"] {
+            #expect((run[key] as? Int ?? 0) > 0, "\(key)")
+        }
+        for key in ["seconds", "cpuSeconds", "mbPerSecond", "timesValidation"] {
+            #expect((run[key] as? Double ?? 0) > 0, "\(key)")
+        }
+        #expect(run["ledgerBytesPerRecord"] as? Int == (run["ledgerBytes"] as? Int ?? 0) / 1000)
+    }
+
+    @Test("--validation-only times validation alone")
+    func validationOnly() throws {
+        let (status, figures) = try Self.run(records: 500, ["--validation-only"])
+        #expect(status == 0)
+        #expect((figures["validate"] as? [String: Any])?["valid"] as? Int == 490)
+        #expect(figures["run"] == nil)
+    }
+}
