@@ -50,7 +50,6 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             let (seed, data, gongshi) = (workload.seed, workload.data, workload.gongshi)
-            var figures: [String: Any] = ["records": records, "bytes": 0, "format": format.rawValue]
             // Text as it is measured, or one JSON object at the end.
             func say(_ text: String) { if !json { print(text) } }
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -59,6 +58,7 @@ struct Bench: ParsableCommand {
                 _ = try Writer.write(records: records, format: format, seed: seed, to: file)
             }
             let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
+            var figures: [String: Any] = ["records": records, "bytes": bytes, "format": format.rawValue]
             let executable = gongshi ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
                 .appendingPathComponent("gongshi").path
             var arguments = ["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", file]
@@ -72,7 +72,6 @@ struct Bench: ParsableCommand {
             let summary = stats?["stats"] as? [String: Int] ?? [:]
             let seconds = measured.seconds
             let rates: [String] = measurements.map { Int(Double(records) / $0.seconds) }.sorted().map { String($0) }
-            figures["bytes"] = bytes
             var validation = Self.figures(measured, all: measurements, records: records, bytes: bytes)
             for key in ["records", "valid", "invalid"] { validation[key] = summary[key] ?? -1 }
             figures["validate"] = validation
@@ -108,6 +107,7 @@ struct Bench: ParsableCommand {
                     try Workload.outboxPipeline(work: work, input: file)
                     let measured = try Child.run(
                         executable, ["run", "\(work)/pipelines/bench.yaml", "--today", "2026-11-30"], stdout: "\(work)/run.log", workers: workers)
+                    // The same size every run (the same records into a fresh ledger): the last run's.
                     ledgerBytes = (try? FileManager.default.attributesOfItem(atPath: "\(work)/var/ledger.sqlite")[.size] as? Int) ?? 0
                     return measured
                 }
