@@ -57,9 +57,10 @@ extension PostgresLedger {
             columns: [
                 // The SQLite ledger stores its versions in key order (v9); the order they were
                 // recorded in is (first_run, seq), numbered here from 1.
-                column("id", "bigint", source: "row_number() OVER (ORDER BY first_run, seq)", shift: "record"), column("kind"),
+                column("id", "bigint", source: "row_number() OVER (ORDER BY first_run, seq)", shift: "record"),
                 // The SQLite ledger keeps hashes as bytes, and texts that repeat by their number in
-                // `text_value` (v13).
+                // `text_value` (v13; kinds, portals and feeds v15).
+                column("kind", source: PostgresLedger.text(of: "record.kind_id")),
                 column("record_key"), column("content_sha256", source: "lower(hex(content_sha256))"), column("decision_date"),
                 column("source_sha256", source: PostgresLedger.text(of: "record.source")),
                 column("source_row", "integer"), column("first_run", "bigint", shift: "run"), column("severity"),
@@ -77,7 +78,9 @@ extension PostgresLedger {
         TransferTable(
             name: "publication",
             columns: [
-                column("id", "bigint", shift: "publication"), column("portal"), column("feed"), column("kind"), column("record_key"),
+                column("id", "bigint", shift: "publication"), column("portal", source: PostgresLedger.text(of: "publication.portal_id")),
+                column("feed", source: PostgresLedger.text(of: "publication.feed_id")),
+                column("kind", source: PostgresLedger.text(of: "publication.kind_id")), column("record_key"),
                 column("content_sha256", source: "lower(hex(content_sha256))"),
                 column("previous_sha256", source: "nullif(lower(hex(previous_sha256)), '')"), column("operation"), column("republish_on"), column("batch_id"),
                 column("position", "integer"), column("status"), column("reason"), column("decision_date"), column("due_on"),
@@ -99,21 +102,25 @@ extension PostgresLedger {
         TransferTable(
             name: "decision",
             columns: [
-                column("kind"), column("number"), column("decision_date"), column("pipeline"), column("first_run", "bigint", shift: "run"),
+                column("kind", source: PostgresLedger.text(of: "decision.kind_id")), column("number"), column("decision_date"),
+                column("pipeline"), column("first_run", "bigint", shift: "run"),
                 column("received_on"), column("valid_at_first", "integer"), column("valid", "integer"),
                 column("file", source: PostgresLedger.text(of: "decision.file")), column("\"row\"", "integer", source: "row"), column("revoked_on"),
-            ], order: "kind, number"),
+            ], order: "kind_id, number"),
         TransferTable(
             name: "decision_portal",
             columns: [
-                column("kind"), column("number"), column("portal"), column("due_on"), column("exclusion"), column("withdraw_due_on"),
-            ], order: "kind, number, portal"),
+                column("kind", source: PostgresLedger.text(of: "decision_portal.kind_id")), column("number"),
+                column("portal", source: PostgresLedger.text(of: "decision_portal.portal_id")), column("due_on"), column("exclusion"),
+                column("withdraw_due_on"),
+            ], order: "kind_id, number, portal_id"),
         TransferTable(
             name: "portal_period",
             columns: [
-                column("kind"), column("record_key"), column("portal"), column("severity"), column("severity_reason"), column("regime"),
-                column("months", "integer"), column("counted_from"),
-            ], order: "kind, record_key, portal"),
+                column("kind", source: PostgresLedger.text(of: "portal_period.kind_id")), column("record_key"),
+                column("portal", source: PostgresLedger.text(of: "portal_period.portal_id")), column("severity"), column("severity_reason"),
+                column("regime"), column("months", "integer"), column("counted_from"),
+            ], order: "kind_id, record_key, portal_id"),
     ]
 
     /// The identities whose next values must move past what was copied.

@@ -18,15 +18,17 @@ extension Ledger {
             let insert = try BoundStatement(
                 db,
                 sql: """
-                    INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation,
+                    INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation,
                                              republish_on, batch_id, position, status, decision_date, due_on, subject_code,
                                              subject_name, schema_version, profile_version, decision_number)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
                     """ + (again ? """
-                     ON CONFLICT (portal, feed, record_key, content_sha256, operation, republish_on)
+                     ON CONFLICT (portal_id, feed_id, record_key, content_sha256, operation, republish_on)
                     DO UPDATE SET status = 'pending', batch_id = excluded.batch_id, position = excluded.position, reason = NULL
                     WHERE publication.status = 'failed'
                     """ : ""))
+            var texts = TextValues(db)
+            let (portal, feed, kind) = (try texts.number(batch.portal), try texts.number(batch.feed), try texts.number(batch.kind))
             // By index: a copy of each publication (`enumerated()`) retained and released its
             // eight strings, a tenth of this loop's time outside SQLite.
             for offset in publications.indices {
@@ -37,7 +39,7 @@ extension Ledger {
                 }
                 do {
                     try insert.run(
-                        batch.portal, batch.feed, batch.kind, publications[offset].key, StoredHash(hex: publications[offset].contentSHA256),
+                        portal, feed, kind, publications[offset].key, StoredHash(hex: publications[offset].contentSHA256),
                         publications[offset].previousSHA256.map(StoredHash.init),
                         batch.operation.rawValue, batch.operation == .republish ? batch.createdOn : "", batch.id, offset + 1,
                         publications[offset].decisionDate, publications[offset].dueOn, publications[offset].subjectCode,
@@ -145,7 +147,7 @@ extension Ledger {
             sql: """
                 UPDATE source_file SET settled_run = NULL WHERE settled_run IS NOT NULL AND sha256 IN (
                     SELECT (SELECT s.text FROM record q JOIN text_value s ON s.id = q.source
-                            WHERE q.kind = p.kind AND q.record_key = p.record_key
+                            WHERE q.kind_id = p.kind_id AND q.record_key = p.record_key
                             ORDER BY q.first_run DESC, q.seq DESC LIMIT 1)
                     FROM publication p WHERE p.batch_id = ?)
                 """,

@@ -16,9 +16,9 @@ extension Ledger: DecisionLedger {
             let decision = try BoundStatement(
                 db,
                 sql: """
-                    INSERT INTO decision (kind, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid, file, row)
+                    INSERT INTO decision (kind_id, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid, file, row)
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)
-                    ON CONFLICT (kind, number) DO UPDATE SET
+                    ON CONFLICT (kind_id, number) DO UPDATE SET
                         decision_date = CASE WHEN excluded.valid OR NOT decision.valid THEN coalesce(excluded.decision_date, decision.decision_date)
                                              ELSE decision.decision_date END,
                         pipeline = coalesce(decision.pipeline, excluded.pipeline),
@@ -28,18 +28,27 @@ extension Ledger: DecisionLedger {
             let place = try BoundStatement(
                 db,
                 sql: """
-                    INSERT INTO decision_portal (kind, number, portal, due_on, exclusion) VALUES (?1, ?2, ?3, ?4, ?5)
-                    ON CONFLICT (kind, number, portal) DO UPDATE SET
+                    INSERT INTO decision_portal (kind_id, number, portal_id, due_on, exclusion) VALUES (?1, ?2, ?3, ?4, ?5)
+                    ON CONFLICT (kind_id, number, portal_id) DO UPDATE SET
                         due_on = coalesce(excluded.due_on, decision_portal.due_on),
                         exclusion = CASE WHEN ?6 THEN excluded.exclusion ELSE decision_portal.exclusion END
                     """)
             var texts = TextValues(db)
+            let kindID = try texts.number(kind)
+            var portalIDs: [String: Int64] = [:]  // a handful
             for (sighting, portals) in sightings {
                 let date = sighting.decisionDate  // YYYY-MM-DD when it parses (the engine normalizes it)
                 let file = try texts.number(sighting.file)
-                try decision.run(kind, sighting.number, date, pipeline, run, today, sighting.valid, file, sighting.row)
+                try decision.run(kindID, sighting.number, date, pipeline, run, today, sighting.valid, file, sighting.row)
                 for portal in portals {
-                    try place.run(kind, sighting.number, portal.portal, portal.dueOn, portal.exclusion ?? nil, portal.exclusion != nil)
+                    let portalID: Int64
+                    if let known = portalIDs[portal.portal] {
+                        portalID = known
+                    } else {
+                        portalID = try texts.number(portal.portal)
+                        portalIDs[portal.portal] = portalID
+                    }
+                    try place.run(kindID, sighting.number, portalID, portal.dueOn, portal.exclusion ?? nil, portal.exclusion != nil)
                 }
             }
         }
@@ -51,15 +60,16 @@ extension Ledger: DecisionLedger {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT dp.kind, dp.number, dp.portal, d.decision_date FROM decision_portal dp JOIN decision d USING (kind, number)
+                    SELECT dp.kind_id, dp.number, dp.portal_id, d.decision_date, \(TextValues.text(of: "dp.portal_id"))
+                    FROM decision_portal dp JOIN decision d USING (kind_id, number)
                     WHERE dp.due_on IS NULL AND d.decision_date IS NOT NULL \(Self.scopeCondition(scope, alias: "dp", decision: "d"))
                     """,
                 arguments: Self.scopeArguments(scope))
             var filled = 0
             for row in rows {
-                guard let date: String = row[3], let dueOn = due(date, row[2]) else { continue }
+                guard let date: String = row[3], let portal: String = row[4], let dueOn = due(date, portal) else { continue }
                 try db.execute(
-                    sql: "UPDATE decision_portal SET due_on = ? WHERE kind = ? AND number = ? AND portal = ?",
+                    sql: "UPDATE decision_portal SET due_on = ? WHERE kind_id = ? AND number = ? AND portal_id = ?",
                     arguments: [dueOn, row[0], row[1], row[2]])
                 filled += 1
             }
@@ -87,40 +97,68 @@ extension Ledger: DecisionLedger {
             // connection would have to wait for it, and it for this one), or the ledger is not in
             // rollback-journal mode (in WAL mode readers do not hold writers off), the register is
             // read here.
-            let sql = """
-                SELECT d.kind, d.number, dp.portal, d.pipeline, d.decision_date, dp.due_on,
-                    d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on
-                FROM decision d JOIN decision_portal dp USING (kind, number)
-                WHERE 1 \(Self.scopeCondition(scope, alias: "dp", decision: "d"))
-                ORDER BY dp.kind, dp.number, dp.portal
-                """
-            let arguments = Self.scopeArguments(scope)
-            var rows: any RegisterRows
-            if let reader = try RegisterReader(path: path, sql: sql, arguments: arguments, alongside: db) {
-                rows = reader
-            } else {
-                rows = InlineRegisterRows(try RawRows(db, sql: sql, arguments: arguments))
-            }
-            defer { rows.stop() }
-            var streams: [PublicationSums] = []  // one per kind and portal: a handful, looked for in turn
-            while let row = try rows.next() {
-                let stream: Int
-                if let index = streams.firstIndex(where: { $0.kind == row.kind && $0.portal == row.portal }) {
-                    stream = index
-                } else {
-                    streams.append(try PublicationSums(db, kind: row.kind, portal: row.portal, number: scope.number))
-                    stream = streams.count - 1
+            //
+            // Kinds and portals are numbers in `text_value` (v15), given in the order they were first
+            // seen, while the register is answered in the order of their names (as the shared ledger
+            // answers it): a scope of every kind is read one kind at a time, the kinds in their names'
+            // order, and a decision's rows on several portals are put in their names' order before
+            // they are handed on (a decision has a row per portal: one or two).
+            var kinds: [(id: Int64, name: String)] = []
+            if scope.kind == nil {
+                var names = TextNames(db)
+                var next = try Int64.fetchOne(db, sql: "SELECT min(kind_id) FROM decision")
+                while let id = next {  // each distinct kind one look-up of the key's first column
+                    kinds.append((id, try names.text(id)))
+                    next = try Int64.fetchOne(db, sql: "SELECT min(kind_id) FROM decision WHERE kind_id > ?", arguments: [id])
                 }
-                let summed = try streams[stream].sums(of: row.number)
-                var deadline = DecisionDeadline(
-                    kind: row.kind, number: row.number, portal: row.portal, pipeline: row.pipeline, decisionDate: row.decisionDate,
-                    dueOn: row.dueOn, publishedOn: summed?.firstPublished, staged: summed?.pending ?? false,
-                    withdrawn: summed?.withdrawn ?? false, valid: row.valid, validAtFirst: row.validAtFirst, exclusion: row.exclusion,
-                    receivedOn: row.receivedOn)
-                deadline.revokedOn = row.revokedOn
-                deadline.withdrawDueOn = row.withdrawDueOn
-                deadline.rejected = summed?.rejected ?? false
-                try body(deadline)
+                kinds.sort { binaryOrder($0.name, $1.name) < 0 }
+            }
+            var decision: [DecisionDeadline] = []  // one decision's rows, one per portal
+            func handOn() throws {
+                if decision.count > 1 { decision.sort { binaryOrder($0.portal, $1.portal) < 0 } }
+                for row in decision { try body(row) }
+                decision.removeAll(keepingCapacity: true)
+            }
+            for kind in scope.kind == nil ? kinds.map { Optional($0.id) } : [nil] {
+                let sql = """
+                    SELECT d.kind_id, d.number, dp.portal_id, d.pipeline, d.decision_date, dp.due_on,
+                        d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on
+                    FROM decision d JOIN decision_portal dp USING (kind_id, number)
+                    WHERE 1 \(Self.scopeCondition(scope, alias: "dp", decision: "d"))\(kind == nil ? "" : " AND dp.kind_id = :kindID")
+                    ORDER BY dp.kind_id, dp.number, dp.portal_id
+                    """
+                var arguments = Self.scopeArguments(scope)
+                if let kind { arguments += ["kindID": kind] }
+                var rows: any RegisterRows
+                if let reader = try RegisterReader(path: path, sql: sql, arguments: arguments, alongside: db) {
+                    rows = reader
+                } else {
+                    rows = InlineRegisterRows(try RawRows(db, sql: sql, arguments: arguments), names: TextNames(db))
+                }
+                defer { rows.stop() }
+                var streams: [PublicationSums] = []  // one per kind and portal: a handful, looked for in turn
+                while let row = try rows.next() {
+                    let stream: Int
+                    if let index = streams.firstIndex(where: { $0.kind == row.kindID && $0.portal == row.portalID }) {
+                        stream = index
+                    } else {
+                        streams.append(try PublicationSums(db, kind: row.kindID, portal: row.portalID, number: scope.number))
+                        stream = streams.count - 1
+                    }
+                    let summed = try streams[stream].sums(of: row.number)
+                    var deadline = DecisionDeadline(
+                        kind: row.kind, number: row.number, portal: row.portal, pipeline: row.pipeline, decisionDate: row.decisionDate,
+                        dueOn: row.dueOn, publishedOn: summed?.firstPublished, staged: summed?.pending ?? false,
+                        withdrawn: summed?.withdrawn ?? false, valid: row.valid, validAtFirst: row.validAtFirst, exclusion: row.exclusion,
+                        receivedOn: row.receivedOn)
+                    deadline.revokedOn = row.revokedOn
+                    deadline.withdrawDueOn = row.withdrawDueOn
+                    deadline.rejected = summed?.rejected ?? false
+                    // The kind is the same throughout a reading of one kind; a scope's one kind too.
+                    if let last = decision.last, binaryOrder(last.number, deadline.number) != 0 || last.kind != deadline.kind { try handOn() }
+                    decision.append(deadline)
+                }
+                try handOn()
             }
         }
     }
@@ -129,11 +167,15 @@ extension Ledger: DecisionLedger {
     public func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool {
         try write { db in
             try db.execute(
-                sql: "UPDATE decision SET revoked_on = coalesce(revoked_on, ?) WHERE kind = ? AND number = ?", arguments: [revokedOn, kind, number])
+                sql: "UPDATE decision SET revoked_on = coalesce(revoked_on, ?) WHERE kind_id = \(TextValues.number(of: "?")) AND number = ?",
+                arguments: [revokedOn, kind, number])
             guard db.changesCount == 1 else { return false }
             for (portal, due) in withdrawBy {
                 try db.execute(
-                    sql: "UPDATE decision_portal SET withdraw_due_on = coalesce(withdraw_due_on, ?) WHERE kind = ? AND number = ? AND portal = ?",
+                    sql: """
+                        UPDATE decision_portal SET withdraw_due_on = coalesce(withdraw_due_on, ?)
+                        WHERE kind_id = \(TextValues.number(of: "?")) AND number = ? AND portal_id = \(TextValues.number(of: "?"))
+                        """,
                     arguments: [due, kind, number, portal])
             }
             return true
@@ -143,9 +185,9 @@ extension Ledger: DecisionLedger {
     /// `AND …` narrowing to a scope; its arguments are ``scopeArguments(_:)``, named.
     static func scopeCondition(_ scope: DecisionScope, alias: String, decision: String) -> String {
         var parts: [String] = []
-        if scope.kind != nil { parts.append("\(alias).kind = :kind") }
+        if scope.kind != nil { parts.append("\(alias).kind_id = \(TextValues.number(of: ":kind"))") }
         if let portals = scope.portals {
-            parts.append("\(alias).portal IN (\(portals.indices.map { ":portal\($0)" }.joined(separator: ", ")))")
+            parts.append("\(alias).portal_id IN (\(portals.indices.map { TextValues.number(of: ":portal\($0)") }.joined(separator: ", ")))")
             if portals.isEmpty { parts.append("0") }
         }
         if scope.pipeline != nil { parts.append("(\(decision).pipeline = :pipeline OR \(decision).pipeline IS NULL)") }
@@ -181,23 +223,23 @@ private struct PublicationSums {
         var rejected = false
     }
 
-    let kind: String
-    let portal: String
+    let kind: Int64  // numbers in `text_value`
+    let portal: Int64
     private let rows: RawRows
     private var onRow = false  // the statement stands on a row not yet summed
     private var ended = false
 
-    init(_ db: Database, kind: String, portal: String, number: String?) throws {
+    init(_ db: Database, kind: Int64, portal: Int64, number: String?) throws {
         self.kind = kind
         self.portal = portal
         rows = try RawRows(
             db,
             sql: """
                 SELECT decision_number, status, published_on FROM publication
-                WHERE kind = ? AND portal = ? AND decision_number IS NOT NULL\(number == nil ? "" : " AND decision_number = ?")
+                WHERE kind_id = ? AND portal_id = ? AND decision_number IS NOT NULL\(number == nil ? "" : " AND decision_number = ?")
                 ORDER BY decision_number
                 """,
-            arguments: StatementArguments([kind, portal] + (number.map { [$0] } ?? [])))
+            arguments: StatementArguments([kind, portal] as [any DatabaseValueConvertible] + (number.map { [$0] } ?? [])))
     }
 
     /// Moves to the next row unless the statement stands on one; false at the end.
@@ -266,8 +308,10 @@ extension PublicationStatus {
 
 /// One row of the register as `forEachDecision` reads it (its publications' sums apart).
 struct RegisterRow: Sendable {
+    let kindID: Int64
     let kind: String
     let number: String
+    let portalID: Int64
     let portal: String
     let pipeline: String?
     let decisionDate: String?
@@ -279,22 +323,15 @@ struct RegisterRow: Sendable {
     let revokedOn: String?
     let withdrawDueOn: String?
 
-    /// The texts a register repeats from row to row (it has a handful of each).
-    struct Repeated {
-        let kind: String
-        let portal: String
-        let pipeline: String?
-    }
-
-    var repeated: Repeated { Repeated(kind: kind, portal: portal, pipeline: pipeline) }
-
-    /// The row the statement stands on; `kind`, `portal` and `pipeline` are the previous row's
-    /// `String`s when their bytes are the same.
-    init(_ row: RawRows, previous: Repeated?) {
-        kind = previous.flatMap { row.order(0, $0.kind) == 0 ? $0.kind : nil } ?? row.string(0) ?? ""
+    /// The row the statement stands on; `pipeline` is the previous row's `String` when its bytes
+    /// are the same, and the kind's and portal's names are the `names`' own.
+    init(_ row: RawRows, previousPipeline: String?, names: inout TextNames) throws {
+        kindID = row.int64(0)
+        kind = try names.text(kindID)
         number = row.string(1) ?? ""
-        portal = previous.flatMap { row.order(2, $0.portal) == 0 ? $0.portal : nil } ?? row.string(2) ?? ""
-        pipeline = row.isNull(3) ? nil : (previous?.pipeline).flatMap { row.order(3, $0) == 0 ? $0 : nil } ?? row.string(3)
+        portalID = row.int64(2)
+        portal = try names.text(portalID)
+        pipeline = row.isNull(3) ? nil : previousPipeline.flatMap { row.order(3, $0) == 0 ? $0 : nil } ?? row.string(3)
         decisionDate = row.string(4)
         dueOn = row.string(5)
         valid = row.bool(6)
@@ -316,12 +353,16 @@ protocol RegisterRows {
 /// Read on the caller's connection, as it goes.
 struct InlineRegisterRows: RegisterRows {
     let rows: RawRows
-    var previous: RegisterRow.Repeated?
-    init(_ rows: RawRows) { self.rows = rows }
+    var names: TextNames
+    var previous: String?
+    init(_ rows: RawRows, names: TextNames) {
+        self.rows = rows
+        self.names = names
+    }
     mutating func next() throws -> RegisterRow? {
         guard try rows.step() else { return nil }
-        let row = RegisterRow(rows, previous: previous)
-        previous = row.repeated
+        let row = try RegisterRow(rows, previousPipeline: previous, names: &names)
+        previous = row.pipeline
         return row
     }
     func stop() {}
@@ -347,10 +388,11 @@ final class RegisterReader: RegisterRows {
                 defer { chunks.finish() }
                 let rows = try RawRows(db, sql: sql, arguments: arguments)
                 var filling = ReversedChunks(into: chunks, size: Self.chunk)
-                var previous: RegisterRow.Repeated?
+                var names = TextNames(db)
+                var previous: String?
                 while try rows.step() {
-                    let row = RegisterRow(rows, previous: previous)
-                    previous = row.repeated
+                    let row = try RegisterRow(rows, previousPipeline: previous, names: &names)
+                    previous = row.pipeline
                     guard filling.add(row) else { return }
                 }
                 filling.handOver()

@@ -15,7 +15,7 @@ extension Ledger {
                 db,
                 sql: """
                     SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status, batch_id, due_on, published_on, republish_on FROM publication
-                    WHERE id IN (SELECT max(id) FROM publication WHERE portal = ? AND feed = ? AND status <> 'failed' GROUP BY record_key)
+                    WHERE id IN (SELECT max(id) FROM publication WHERE \(Self.onFeed) AND status <> 'failed' GROUP BY record_key)
                     ORDER BY record_key
                     """,
                 arguments: [portal, feed])
@@ -41,7 +41,7 @@ extension Ledger {
                 db,
                 sql: """
                     SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status, batch_id, due_on, published_on, republish_on FROM publication
-                    WHERE portal = ? AND feed = ? AND status <> 'failed' AND record_key IN (\(marks)) ORDER BY id
+                    WHERE \(Self.onFeed) AND status <> 'failed' AND record_key IN (\(marks)) ORDER BY id
                     """,
                 arguments: StatementArguments([portal, feed] + Array(keys)))
             var current: [String: CurrentPublication] = [:]
@@ -55,7 +55,7 @@ extension Ledger {
     }
 
     /// The first and last key of the feed's publications: each the first entry of the unique index
-    /// on (portal, feed, record_key, …) one way or the other, in SQLite's BINARY order, which is the
+    /// on (portal_id, feed_id, record_key, …) one way or the other, in SQLite's BINARY order, which is the
     /// order of the keys' UTF-8 bytes. Read once before a walk: a first run's planner then asks
     /// nothing (a chunk's question, a statement of a thousand keys against the growing index on
     /// a connection whose cache every commit of the sender empties, was a seventh of the walking
@@ -64,13 +64,18 @@ extension Ledger {
         try readForPlanning { db in
             let ends = try ["ASC", "DESC"].map { order in
                 try String.fetchOne(
-                    db, sql: "SELECT record_key FROM publication WHERE portal = ? AND feed = ? ORDER BY record_key \(order) LIMIT 1",
+                    db,
+                    sql: "SELECT record_key FROM publication WHERE \(Self.onFeed) ORDER BY record_key \(order) LIMIT 1",
                     arguments: [portal, feed])
             }
             guard let first = ends[0], let last = ends[1] else { return .empty }
             return .keys(first: first, last: last)
         }
     }
+
+    /// A portal's feed, named by its first two arguments (its portal and feed; numbers in
+    /// `text_value`, v15): the first columns of the publications' UNIQUE key.
+    static let onFeed = "portal_id = \(TextValues.number(of: "?1")) AND feed_id = \(TextValues.number(of: "?2"))"
 
     /// `republish_on` is '' for every operation but a republication.
     static func nonEmpty(_ text: String?) -> String? {

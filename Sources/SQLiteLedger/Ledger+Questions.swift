@@ -113,10 +113,17 @@ extension Ledger {
 
     // MARK: Rows to values
 
+    /// A publication `p` of batch `b` with its withdrawal `w`, as ``entry(_:)`` reads it; the
+    /// portal's and feed's names are `portal_name` and `feed_name`, to order by.
+    static let entryColumns = """
+        \(TextValues.text(of: "p.portal_id")) AS portal_name, \(TextValues.text(of: "p.feed_id")) AS feed_name,
+               \(TextValues.text(of: "p.kind_id")), p.record_key, \(SHA256Bytes.hex(of: "p.content_sha256")),
+               \(SHA256Bytes.hex(of: "p.previous_sha256")), p.operation, p.status, p.batch_id, b.file_name, p.decision_date, p.due_on,
+               p.published_on, p.subject_code, p.subject_name, w.reason, p.position, p.reason, w.status
+        """
+
     static let entrySQL = """
-        SELECT p.portal, p.feed, p.kind, p.record_key, \(SHA256Bytes.hex(of: "p.content_sha256")), \(SHA256Bytes.hex(of: "p.previous_sha256")), p.operation, p.status,
-               p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
-               p.position, p.reason, w.status
+        SELECT \(entryColumns)
         FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
         """
 

@@ -57,7 +57,8 @@ extension Ledger {
             rows.rejectionsTotal = try Int.fetchOne(db, sql: "SELECT count(*) " + rejectedSQL, arguments: period) ?? 0
             rows.rejections = try Row.fetchAll(
                 db,
-                sql: "SELECT r.pipeline, p.portal, p.feed, p.record_key, p.batch_id, p.position, p.reason " + rejectedSQL
+                sql: "SELECT r.pipeline, \(TextValues.text(of: "p.portal_id")), \(TextValues.text(of: "p.feed_id")), p.record_key, p.batch_id, p.position, p.reason "
+                    + rejectedSQL
                     + " ORDER BY p.id LIMIT ?3",
                 arguments: [from, to, limit]
             ).map { row in
@@ -74,7 +75,8 @@ extension Ledger {
             rows.withdrawals = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT coalesce(wr.pipeline, pr.pipeline), p.portal, p.feed, p.record_key, w.reason, w.basis, w.requested_on, w.status
+                    SELECT coalesce(wr.pipeline, pr.pipeline), \(TextValues.text(of: "p.portal_id")), \(TextValues.text(of: "p.feed_id")), p.record_key, w.reason, w.basis,
+                           w.requested_on, w.status
                     \(withdrawalSQL) ORDER BY w.requested_on, w.id LIMIT ?3
                     """,
                 arguments: [from, to, limit]
@@ -97,14 +99,15 @@ extension Ledger {
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.pipeline, p.portal, p.feed, p.record_key, min(p.decision_date) AS decided, min(p.due_on) AS due,
+                    SELECT r.pipeline, \(TextValues.text(of: "p.portal_id")) AS portal_name, \(TextValues.text(of: "p.feed_id")) AS feed_name, p.record_key,
+                           min(p.decision_date) AS decided, min(p.due_on) AS due,
                            min(CASE WHEN p.status IN ('published', 'withdrawn') THEN p.published_on END) AS published,
                            max(p.status = 'pending') AS waiting
                     FROM publication p JOIN batch b ON b.id = p.batch_id JOIN run r ON r.id = b.created_run
                     WHERE p.operation = 'publish'
-                    GROUP BY p.portal, p.feed, p.record_key
+                    GROUP BY p.portal_id, p.feed_id, p.record_key
                     HAVING decided BETWEEN ?1 AND ?2 OR (published IS NULL AND waiting)
-                    ORDER BY due, p.record_key, p.portal, p.feed
+                    ORDER BY due, p.record_key, portal_name, feed_name
                     """,
                 arguments: [from, to])
             while let row = try cursor.next() {

@@ -52,14 +52,14 @@ extension Ledger {
             let insert = try BoundStatement(
                 db,
                 sql: """
-                    INSERT OR IGNORE INTO record (kind, record_key, content_sha256, decision_date, source, source_row, first_run,
+                    INSERT OR IGNORE INTO record (kind_id, record_key, content_sha256, decision_date, source, source_row, first_run,
                                                   severity, severity_reason, regime, repair_from, expires_on, seq)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             let portalPeriod = try BoundStatement(
                 db,
                 sql: """
-                    INSERT OR REPLACE INTO portal_period (kind, record_key, portal, severity, severity_reason, regime, months, counted_from)
+                    INSERT OR REPLACE INTO portal_period (kind_id, record_key, portal_id, severity, severity_reason, regime, months, counted_from)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             var texts = TextValues(db)
@@ -67,16 +67,24 @@ extension Ledger {
                 defer { next += Int64(records.count) }
                 return next
             }
+            var names: [String: Int64] = [:]  // kinds and portals: a handful, each looked up once
+            func number(_ name: String) throws -> Int64 {
+                if let id = names[name] { return id }
+                let id = try texts.number(name)
+                names[name] = id
+                return id
+            }
             for record in records {
                 sequence += 1
+                let kind = try number(record.kind)
                 let source = try texts.number(record.sourceSHA256)
                 let reason = try record.period.map { try texts.number($0.severityReason) }
                 try insert.run(
-                    record.kind, record.key, StoredHash(hex: record.contentSHA256), record.decisionDate, source, record.sourceRow, run,
+                    kind, record.key, StoredHash(hex: record.contentSHA256), record.decisionDate, source, record.sourceRow, run,
                     record.period?.severity, reason, record.period?.regime, record.period?.repairFrom, record.period?.expiresOn, sequence)
                 for period in record.portalPeriods {
                     try portalPeriod.run(
-                        record.kind, record.key, period.portal, period.severity, period.severityReason, period.regime, period.months,
+                        kind, record.key, try number(period.portal), period.severity, period.severityReason, period.regime, period.months,
                         period.countedFrom)
                 }
             }

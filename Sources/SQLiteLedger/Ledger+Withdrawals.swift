@@ -32,7 +32,7 @@ extension Ledger {
                 db,
                 sql: """
                     SELECT severity, \(TextValues.text(of: "severity_reason")), regime, repair_from, expires_on FROM record
-                    WHERE kind = ? AND record_key = ?
+                    WHERE kind_id = \(TextValues.number(of: "?")) AND record_key = ?
                     ORDER BY first_run DESC, seq DESC LIMIT 1
                     """,
                 arguments: [kind, key]
@@ -62,7 +62,7 @@ extension Ledger {
     /// `expires_on`), with no withdrawal pending or done.
     public func expired(today: String, kind: String? = nil) throws(LedgerError) -> [PeriodEntry] {
         try periodEntries(
-            condition: "\(Self.endsOn) <= ?1 AND (w.status IS NULL OR w.status = 'failed') AND (?3 IS NULL OR p.kind = ?3)", today: today,
+            condition: "\(Self.endsOn) <= ?1 AND (w.status IS NULL OR w.status = 'failed') AND \(Self.ofKind("?3"))", today: today,
             kind: kind)
     }
 
@@ -71,7 +71,7 @@ extension Ledger {
     ///
     /// - Parameter kind: only records of this kind (a schema id).
     public func repairEligible(today: String, kind: String? = nil, limit: Int? = nil) throws(LedgerError) -> [PeriodEntry] {
-        try periodEntries(condition: Self.eligibleCondition + " AND (?3 IS NULL OR p.kind = ?3)", today: today, limit: limit, kind: kind)
+        try periodEntries(condition: Self.eligibleCondition + " AND \(Self.ofKind("?3"))", today: today, limit: limit, kind: kind)
     }
 
     /// How many records ``repairEligible(today:kind:limit:)`` would list without a limit.
@@ -79,9 +79,14 @@ extension Ledger {
         try read { db in
             try Int.fetchOne(
                 db, sql: "SELECT count(*) " + Self.periodFrom + " WHERE p.status = 'published' AND " + Self.eligibleCondition
-                    + " AND (?2 IS NULL OR p.kind = ?2)",
+                    + " AND \(Self.ofKind("?2"))",
                 arguments: [today, kind]) ?? 0
         }
+    }
+
+    /// The publication `p` is of the kind the parameter names (a schema id), or the parameter is NULL.
+    static func ofKind(_ parameter: String) -> String {
+        "(\(parameter) IS NULL OR p.kind_id = \(TextValues.number(of: parameter)))"
     }
 
     static let eligibleCondition = "r.repair_from <= ?1 AND (\(endsOn) IS NULL OR \(endsOn) > ?1) AND w.status IS NULL"
@@ -97,11 +102,11 @@ extension Ledger {
     /// 1` sorted each record's versions in a temporary B-tree, 0.2 s of 0.7 s for 200,000 records.
     static let periodJoins = """
         LEFT JOIN withdrawal w ON w.publication_id = p.id
-        JOIN record r ON r.kind = p.kind AND r.record_key = p.record_key
+        JOIN record r ON r.kind_id = p.kind_id AND r.record_key = p.record_key
                       AND r.content_sha256 = (SELECT latest.content_sha256 FROM (
                           SELECT content_sha256, max(first_run * 4294967296 + seq) FROM record q
-                          WHERE q.kind = p.kind AND q.record_key = p.record_key) latest)
-        LEFT JOIN portal_period pp ON pp.kind = p.kind AND pp.record_key = p.record_key AND pp.portal = p.portal
+                          WHERE q.kind_id = p.kind_id AND q.record_key = p.record_key) latest)
+        LEFT JOIN portal_period pp ON pp.kind_id = p.kind_id AND pp.record_key = p.record_key AND pp.portal_id = p.portal_id
         """
 
     /// The day publication ends on the publication's portal: the portal's own period, counted
@@ -114,7 +119,7 @@ extension Ledger {
                        date(base, 'start of month', '+' || (pp.months + 1) || ' months', '-1 day'))
             FROM (SELECT CASE pp.counted_from WHEN 'decision_date' THEN r.decision_date
                          ELSE (SELECT min(f.published_on) FROM publication f
-                               WHERE f.kind = p.kind AND f.portal = p.portal AND f.decision_number = p.decision_number
+                               WHERE f.kind_id = p.kind_id AND f.portal_id = p.portal_id AND f.decision_number = p.decision_number
                                      AND f.record_key = p.record_key AND f.published_on IS NOT NULL)
                          END AS base)) END)
         """
@@ -127,13 +132,11 @@ extension Ledger {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT p.portal, p.feed, p.kind, p.record_key, \(SHA256Bytes.hex(of: "p.content_sha256")), \(SHA256Bytes.hex(of: "p.previous_sha256")), p.operation, p.status,
-                       p.batch_id, b.file_name, p.decision_date, p.due_on, p.published_on, p.subject_code, p.subject_name, w.reason,
-                       p.position, p.reason, w.status, coalesce(pp.severity, r.severity), coalesce(pp.regime, r.regime),
+                SELECT \(Self.entryColumns), coalesce(pp.severity, r.severity), coalesce(pp.regime, r.regime),
                        r.repair_from, \(Self.endsOn) AS ends_on
                 \(Self.periodFrom)
                 WHERE p.status = 'published' AND \(condition)
-                ORDER BY ends_on, p.record_key, p.portal, p.feed LIMIT ?2
+                ORDER BY ends_on, p.record_key, portal_name, feed_name LIMIT ?2
                 """,
             arguments: [today, limit ?? -1, kind]
         ).map { row in
@@ -163,7 +166,7 @@ extension Ledger {
                 ids.isEmpty
                     ? []
                     : try Self.periodEntries(
-                        db, condition: "p.id IN (\(ids.map(String.init).joined(separator: ","))) AND (?3 IS NULL OR p.kind = ?3)", today: today,
+                        db, condition: "p.id IN (\(ids.map(String.init).joined(separator: ","))) AND \(Self.ofKind("?3"))", today: today,
                         kind: kind)
             }
             return PeriodsToday(expired: try entries(scan.expired), eligible: try entries(scan.first.ids), eligibleTotal: scan.total)
@@ -181,8 +184,8 @@ extension Ledger {
     /// of the record, each row with its version's order (first run, seq) in the last column.
     static let periodJoinsEveryVersion = """
         LEFT JOIN withdrawal w ON w.publication_id = p.id
-        JOIN record r ON r.kind = p.kind AND r.record_key = p.record_key
-        LEFT JOIN portal_period pp ON pp.kind = p.kind AND pp.record_key = p.record_key AND pp.portal = p.portal
+        JOIN record r ON r.kind_id = p.kind_id AND r.record_key = p.record_key
+        LEFT JOIN portal_period pp ON pp.kind_id = p.kind_id AND pp.record_key = p.record_key AND pp.portal_id = p.portal_id
         """
 
     /// Reads the published records with ids in `ids`: which have ended, which may apply for 信用修复.
@@ -196,10 +199,11 @@ extension Ledger {
         let rows = try RawRows(
             db,
             sql: """
-                SELECT p.id, \(Self.endsOn) AS ends_on, r.repair_from, w.status IS NULL, p.record_key, p.portal, p.feed,
+                SELECT p.id, \(Self.endsOn) AS ends_on, r.repair_from, w.status IS NULL, p.record_key, \(TextValues.text(of: "p.portal_id")),
+                       \(TextValues.text(of: "p.feed_id")),
                        r.first_run * 4294967296 + r.seq
                 FROM publication p \(Self.periodJoinsEveryVersion)
-                WHERE p.status = 'published' AND (w.status IS NULL OR w.status = 'failed') AND (?1 IS NULL OR p.kind = ?1)
+                WHERE p.status = 'published' AND (w.status IS NULL OR w.status = 'failed') AND \(Self.ofKind("?1"))
                       AND p.id BETWEEN ?2 AND ?3
                 ORDER BY p.id
                 """,

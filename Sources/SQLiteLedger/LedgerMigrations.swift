@@ -569,6 +569,141 @@ enum LedgerMigrations {
         migrator.registerMigration("2026-12-05 v14 CHECK lists as comparisons") { db in
             try CheckLists.rewrite(db)
         }
+        // The names every row of the four large tables repeats (a kind, a portal, a feed: a handful
+        // each) stored once in `text_value` and referred to by number (issue 18: ledger bytes per
+        // publication). `administrative-penalty` and `creditchina-henan-zhengzhou` were written
+        // in the publication's row, its UNIQUE key's index and `publication_by_decision`, in every
+        // record version, decision and decision × portal row: about 230 of the 1,185 bytes a
+        // record of a 200,000-record first run. The columns are renamed (`kind` → `kind_id`), so
+        // that SQL still naming a text column fails rather than matching nothing. `batch` (a row
+        // a file) keeps its texts. The questions read the names as texts (`TextValues.text(of:)`)
+        // and order by them where a list is ordered by portal or feed.
+        migrator.registerMigration("2026-12-05 v15 kinds, portals and feeds by number") { db in
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO text_value (text)
+                SELECT kind FROM decision UNION SELECT portal FROM decision_portal UNION SELECT kind FROM record
+                UNION SELECT portal FROM publication UNION SELECT feed FROM publication UNION SELECT kind FROM publication
+                UNION SELECT kind FROM portal_period UNION SELECT portal FROM portal_period;
+                CREATE TABLE record_v15 (
+                    kind_id INTEGER NOT NULL,
+                    record_key TEXT NOT NULL CHECK (record_key <> ''),
+                    content_sha256 BLOB NOT NULL CHECK (typeof(content_sha256) = 'blob' AND length(content_sha256) = 32),
+                    decision_date TEXT,
+                    source INTEGER NOT NULL,
+                    source_row INTEGER NOT NULL CHECK (source_row >= 2),
+                    first_run INTEGER NOT NULL REFERENCES run(id),
+                    severity TEXT CHECK (severity = '轻微' OR severity = '一般' OR severity = '严重'),
+                    severity_reason INTEGER,
+                    regime TEXT,
+                    repair_from TEXT,
+                    expires_on TEXT,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (kind_id, record_key, content_sha256)
+                ) WITHOUT ROWID;
+                INSERT INTO record_v15 (kind_id, record_key, content_sha256, decision_date, source, source_row, first_run,
+                                        severity, severity_reason, regime, repair_from, expires_on, seq)
+                SELECT (SELECT t.id FROM text_value t WHERE t.text = record.kind) AS kind_id, record_key, content_sha256, decision_date,
+                       source, source_row, first_run, severity, severity_reason, regime, repair_from, expires_on, seq
+                FROM record ORDER BY kind_id, record_key, content_sha256;
+                DROP TABLE record;
+                ALTER TABLE record_v15 RENAME TO record;
+                CREATE TABLE decision_v15 (
+                    kind_id INTEGER NOT NULL,
+                    number TEXT NOT NULL CHECK (number <> ''),
+                    decision_date TEXT,
+                    pipeline TEXT,
+                    first_run INTEGER NOT NULL REFERENCES run(id),
+                    received_on TEXT NOT NULL CHECK (received_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+                    valid_at_first INTEGER NOT NULL CHECK (valid_at_first IN (0, 1)),
+                    valid INTEGER NOT NULL CHECK (valid IN (0, 1)),
+                    file INTEGER NOT NULL,
+                    row INTEGER NOT NULL,
+                    revoked_on TEXT,
+                    PRIMARY KEY (kind_id, number)
+                ) WITHOUT ROWID;
+                INSERT INTO decision_v15 (kind_id, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid, file, row,
+                                          revoked_on)
+                SELECT (SELECT t.id FROM text_value t WHERE t.text = decision.kind) AS kind_id, number, decision_date, pipeline, first_run,
+                       received_on, valid_at_first, valid, file, row, revoked_on
+                FROM decision ORDER BY kind_id, number;
+                CREATE TABLE decision_portal_v15 (
+                    kind_id INTEGER NOT NULL,
+                    number TEXT NOT NULL,
+                    portal_id INTEGER NOT NULL,
+                    due_on TEXT,
+                    exclusion TEXT,
+                    withdraw_due_on TEXT,
+                    PRIMARY KEY (kind_id, number, portal_id),
+                    FOREIGN KEY (kind_id, number) REFERENCES decision_v15(kind_id, number)
+                ) WITHOUT ROWID;
+                INSERT INTO decision_portal_v15 (kind_id, number, portal_id, due_on, exclusion, withdraw_due_on)
+                SELECT (SELECT t.id FROM text_value t WHERE t.text = dp.kind) AS kind_id, number,
+                       (SELECT t.id FROM text_value t WHERE t.text = dp.portal) AS portal_id, due_on, exclusion, withdraw_due_on
+                FROM decision_portal dp ORDER BY kind_id, number, portal_id;
+                DROP TABLE decision_portal;
+                DROP TABLE decision;
+                ALTER TABLE decision_v15 RENAME TO decision;
+                ALTER TABLE decision_portal_v15 RENAME TO decision_portal;
+                CREATE TABLE portal_period_v15 (
+                    kind_id INTEGER NOT NULL,
+                    record_key TEXT NOT NULL,
+                    portal_id INTEGER NOT NULL,
+                    severity TEXT NOT NULL CHECK (severity = '轻微' OR severity = '一般' OR severity = '严重'),
+                    severity_reason TEXT,
+                    regime TEXT,
+                    months INTEGER NOT NULL CHECK (months >= 0),
+                    counted_from TEXT NOT NULL CHECK (counted_from IN ('decision_date', 'publication_date')),
+                    PRIMARY KEY (kind_id, record_key, portal_id)
+                );
+                INSERT INTO portal_period_v15 (kind_id, record_key, portal_id, severity, severity_reason, regime, months, counted_from)
+                SELECT (SELECT t.id FROM text_value t WHERE t.text = pp.kind), record_key,
+                       (SELECT t.id FROM text_value t WHERE t.text = pp.portal), severity, severity_reason, regime, months, counted_from
+                FROM portal_period pp ORDER BY rowid;
+                DROP TABLE portal_period;
+                ALTER TABLE portal_period_v15 RENAME TO portal_period;
+                CREATE TABLE publication_v15 (
+                    id INTEGER PRIMARY KEY,
+                    portal_id INTEGER NOT NULL,
+                    feed_id INTEGER NOT NULL,
+                    kind_id INTEGER NOT NULL,
+                    record_key TEXT NOT NULL CHECK (record_key <> ''),
+                    content_sha256 BLOB NOT NULL CHECK (typeof(content_sha256) = 'blob' AND length(content_sha256) = 32),
+                    previous_sha256 BLOB CHECK (previous_sha256 IS NULL OR (typeof(previous_sha256) = 'blob' AND length(previous_sha256) = 32)),
+                    operation TEXT NOT NULL CHECK (operation = 'publish' OR operation = 'correct' OR operation = 'republish'),
+                    republish_on TEXT NOT NULL DEFAULT '' CHECK ((operation = 'republish') = (republish_on <> '')),
+                    batch_id TEXT NOT NULL REFERENCES batch(id),
+                    position INTEGER NOT NULL CHECK (position >= 1),
+                    status TEXT NOT NULL CHECK (status = 'pending' OR status = 'published' OR status = 'rejected' OR status = 'failed' OR status = 'withdrawn'),
+                    reason TEXT,
+                    decision_date TEXT,
+                    due_on TEXT,
+                    published_on TEXT,
+                    subject_code TEXT,
+                    subject_name TEXT,
+                    schema_version INTEGER NOT NULL,
+                    profile_version INTEGER NOT NULL,
+                    decision_number TEXT,
+                    UNIQUE (portal_id, feed_id, record_key, content_sha256, operation, republish_on),
+                    CHECK ((operation = 'correct') = (previous_sha256 IS NOT NULL)),
+                    CHECK (status <> 'published' OR published_on IS NOT NULL),
+                    CHECK (status <> 'rejected' OR reason IS NOT NULL)
+                );
+                INSERT INTO publication_v15 (id, portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation,
+                    republish_on, batch_id, position, status, reason, decision_date, due_on, published_on, subject_code,
+                    subject_name, schema_version, profile_version, decision_number)
+                SELECT id, (SELECT t.id FROM text_value t WHERE t.text = p.portal), (SELECT t.id FROM text_value t WHERE t.text = p.feed),
+                    (SELECT t.id FROM text_value t WHERE t.text = p.kind), record_key, content_sha256, previous_sha256, operation,
+                    republish_on, batch_id, position, status, reason, decision_date, due_on, published_on, subject_code,
+                    subject_name, schema_version, profile_version, decision_number
+                FROM publication p ORDER BY id;
+                DROP TABLE publication;
+                ALTER TABLE publication_v15 RENAME TO publication;
+                CREATE UNIQUE INDEX publication_by_batch ON publication(batch_id, position);
+                CREATE INDEX publication_by_decision ON publication(kind_id, portal_id, decision_number, status, published_on);
+                CREATE INDEX publication_by_batch_status ON publication(batch_id, status);
+                CREATE INDEX publication_rejected ON publication(id) WHERE status = 'rejected';
+                """)
+        }
         return migrator
     }
 

@@ -75,11 +75,11 @@ struct ReportCommandTests {
                 WITH raw AS (
                     SELECT r.department AS department, substr(coalesce(d.decision_date, d.received_on), 1, 7) AS month,
                         dp.due_on AS due, dp.exclusion AS exclusion, d.revoked_on AS revoked,
-                        (SELECT min(p.published_on) FROM publication p WHERE p.kind = d.kind AND p.portal = dp.portal
+                        (SELECT min(p.published_on) FROM publication p WHERE p.kind_id = d.kind_id AND p.portal_id = dp.portal_id
                             AND (p.record_key = d.number OR p.record_key LIKE d.number || '|%') AND p.status IN ('published', 'withdrawn')) AS published,
-                        EXISTS (SELECT 1 FROM publication p WHERE p.kind = d.kind AND p.portal = dp.portal
+                        EXISTS (SELECT 1 FROM publication p WHERE p.kind_id = d.kind_id AND p.portal_id = dp.portal_id
                             AND (p.record_key = d.number OR p.record_key LIKE d.number || '|%') AND p.status = 'withdrawn') AS withdrawn
-                    FROM decision d JOIN decision_portal dp USING (kind, number) JOIN run r ON r.id = d.first_run),
+                    FROM decision d JOIN decision_portal dp USING (kind_id, number) JOIN run r ON r.id = d.first_run),
                 pairs AS (SELECT *, (exclusion IS NOT NULL OR (revoked IS NOT NULL AND published IS NULL)) AS excluded_flag FROM raw)
                 """
             var timely: [String: (onTime: Int, due: Int, published: Int, toPublish: Int)] = [:]

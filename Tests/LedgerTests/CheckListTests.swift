@@ -13,17 +13,17 @@ struct CheckListTests {
     /// CHECKs; these inserts open none.)
     static let perRow = [
         """
-        INSERT OR IGNORE INTO record (kind, record_key, content_sha256, decision_date, source, source_row, first_run,
+        INSERT OR IGNORE INTO record (kind_id, record_key, content_sha256, decision_date, source, source_row, first_run,
                                       severity, severity_reason, regime, repair_from, expires_on, seq)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         """
-        INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation,
+        INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation,
                                  republish_on, batch_id, position, status, decision_date, due_on, subject_code,
                                  subject_name, schema_version, profile_version, decision_number)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
         """,
-        "INSERT OR REPLACE INTO portal_period (kind, record_key, portal, severity, severity_reason, regime, months, counted_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO portal_period (kind_id, record_key, portal_id, severity, severity_reason, regime, months, counted_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     ]
 
     @Test("a v13 ledger with rows is migrated: rows kept, the file whole, no CHECK lists left, no temporary b-tree per row")
@@ -100,20 +100,20 @@ struct CheckListTests {
             }
         }
         func record(_ severity: String) -> String {
-            "INSERT INTO record (kind, record_key, content_sha256, source, source_row, first_run, severity, seq) VALUES ('k', 'r', zeroblob(32), 1, 2, 1, \(severity), 1)"
+            "INSERT INTO record (kind_id, record_key, content_sha256, source, source_row, first_run, severity, seq) VALUES (1, 'r', zeroblob(32), 1, 2, 1, \(severity), 1)"
         }
         for severity in ["'轻微'", "'一般'", "'严重'", "NULL"] { #expect(accepts(record(severity)), "\(severity)") }
         for severity in ["'重大'", "''", "'一般 '"] { #expect(!accepts(record(severity)), "\(severity)") }
         func period(_ severity: String) -> String {
-            "INSERT INTO portal_period (kind, record_key, portal, severity, months, counted_from) VALUES ('k', 'r', 'gsxt', \(severity), 1, 'decision_date')"
+            "INSERT INTO portal_period (kind_id, record_key, portal_id, severity, months, counted_from) VALUES (1, 'r', 2, \(severity), 1, 'decision_date')"
         }
         #expect(accepts(period("'严重'")))
         #expect(!accepts(period("'重大'")))
         func publication(_ operation: String, _ status: String) -> String {
             """
-            INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation, republish_on, batch_id, position,
+            INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation, republish_on, batch_id, position,
                                      status, published_on, reason, schema_version, profile_version)
-            VALUES ('p', 'f', 'k', 'r', zeroblob(32), \(operation == "'correct'" ? "zeroblob(32)" : "NULL"), \(operation),
+            VALUES (1, 2, 3, 'r', zeroblob(32), \(operation == "'correct'" ? "zeroblob(32)" : "NULL"), \(operation),
                     \(operation == "'republish'" ? "'2026-11-30'" : "''"), '00000000000000b1', 1, \(status), '2026-11-30', 'x', 1, 1)
             """
         }

@@ -82,7 +82,7 @@ struct LedgerTests {
         "2026-11-30 v5 reports and publication periods", "2026-12-03 v6 decision register", "2026-12-03 v7 portal periods",
         "2026-12-03 v8 compact register", "2026-12-04 v9 leaner ledger", "2026-12-04 v10 quicker re-run", "2026-12-04 v11 outbox stat",
         "2026-12-04 v12 subjects filled in order", "2026-12-05 v13 hashes as bytes, repeated texts once",
-        "2026-12-05 v14 CHECK lists as comparisons",
+        "2026-12-05 v14 CHECK lists as comparisons", "2026-12-05 v15 kinds, portals and feeds by number",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
@@ -239,8 +239,8 @@ struct LedgerTests {
         try ledger.recordDecisions(
             [(DecisionSighting(number: "罚2", decisionDate: "2026-11-20", file: "/in/a.csv", row: 3, valid: true), [])],
             kind: "administrative-penalty", pipeline: "p", run: run, today: "2026-11-30")
-        // One text each: the file's hash, the reason, the file's path.
-        #expect(try check.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM text_value") } == 3)
+        // One text each: the file's hash, the reason, the file's path; and (v15) the kind, the portal, the feed.
+        #expect(try check.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM text_value") } == 6)
         #expect(try check.read { db in try String.fetchOne(db, sql: "SELECT lower(hex(content_sha256)) FROM record WHERE record_key = '罚2'") } == Self.hashA)
         // The failed batch's record came from the file: the file is read again by the next nightly run.
         #expect(try ledger.isSettled(source))
@@ -251,6 +251,71 @@ struct LedgerTests {
             try ledger.recordPending(Self.batch("00000000000000c2", records: 1), publications: [Self.publication("罚3", hash: "xyz")], run: run)
         }
         #expect(try ledger.batch("00000000000000c2") == nil)
+    }
+
+    @Test("a v14 ledger's kinds, portals and feeds become numbers (v15): the register, a record's history, the planner's question and a portal's own period read the same names back, in the names' order")
+    func namesAsNumbers() throws {
+        let path = try Self.older(upTo: "2026-12-05 v14 CHECK lists as comparisons") { db in
+            try db.execute(sql: """
+                INSERT INTO run (command, today, started_at) VALUES ('run', '2026-11-29', 'x');
+                INSERT INTO text_value (text) VALUES ('/in/a.csv');
+                INSERT INTO record (kind, record_key, content_sha256, decision_date, source, source_row, first_run,
+                                    severity, regime, repair_from, expires_on, seq)
+                VALUES ('administrative-penalty', '罚1', zeroblob(32), '2026-11-01', 1, 2, 1, '一般', 'ndrc-order-58', '2027-02-01', '2029-11-01', 1);
+                INSERT INTO decision (kind, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid, file, row)
+                VALUES ('administrative-penalty', '罚1', '2026-11-01', 'p', 1, '2026-11-29', 1, 1, 1, 2),
+                       ('administrative-license', '许1', '2026-11-02', 'p', 1, '2026-11-29', 1, 1, 1, 3);
+                INSERT INTO decision_portal (kind, number, portal, due_on) VALUES ('administrative-penalty', '罚1', 'gsxt', '2026-11-10'),
+                    ('administrative-penalty', '罚1', 'creditchina', '2026-11-10'), ('administrative-license', '许1', 'gsxt', '2026-11-11');
+                INSERT INTO portal_period (kind, record_key, portal, severity, months, counted_from)
+                VALUES ('administrative-penalty', '罚1', 'gsxt', '一般', 6, 'publication_date');
+                """)
+            try db.execute(sql: """
+                INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status,
+                                   created_run, created_on, confirmed_on)
+                VALUES ('00000000000000d1', 'gsxt', 'penalty', 'administrative-penalty', 'publish', 'f', '/f', ?, 1, 'published', 1,
+                        '2026-11-05', '2026-11-05')
+                """, arguments: [Self.hashA])
+            try db.execute(sql: """
+                INSERT INTO publication (portal, feed, kind, record_key, content_sha256, operation, batch_id, position, status,
+                                         published_on, schema_version, profile_version, decision_number)
+                VALUES ('gsxt', 'penalty', 'administrative-penalty', '罚1', zeroblob(32), 'publish', '00000000000000d1', 1, 'published',
+                        '2026-11-05', 2, 1, '罚1')
+                """)
+        }
+        let ledger = try Ledger.open(path: path)
+        #expect(try ledger.appliedMigrations() == Self.migrations)
+        // The register in the names' order (license before penalty, creditchina before gsxt), with its publication.
+        var rows: [String] = []
+        try ledger.forEachDecision(scope: .all) { rows.append("\($0.kind) \($0.number) \($0.portal) \($0.publishedOn ?? "-")") }
+        #expect(
+            rows == [
+                "administrative-license 许1 gsxt -", "administrative-penalty 罚1 creditchina -", "administrative-penalty 罚1 gsxt 2026-11-05",
+            ])
+        var penalties: [String] = []
+        try ledger.forEachDecision(scope: DecisionScope(kind: "administrative-penalty", portals: ["gsxt"])) { penalties.append($0.number) }
+        #expect(penalties == ["罚1"])
+        let entry = try #require(try ledger.history(key: "罚1").first)
+        #expect([entry.portal, entry.feed, entry.kind] == ["gsxt", "penalty", "administrative-penalty"])
+        #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["罚1"])["罚1"]?.status == .published)
+        #expect(try ledger.currentPublications(portal: "nowhere", feed: "penalty", keys: ["罚1"]).isEmpty)
+        #expect(try ledger.publicationKeySpan(portal: "gsxt", feed: "penalty") == .keys(first: "罚1", last: "罚1"))
+        // The portal's own six months, counted from its publication on 2026-11-05.
+        #expect(try ledger.expired(today: "2027-05-04", kind: "administrative-penalty").isEmpty)
+        let ended = try ledger.expired(today: "2027-05-05", kind: "administrative-penalty")
+        #expect(ended.map(\.expiresOn) == ["2027-05-05"] && ended.map(\.publication.portal) == ["gsxt"])
+        #expect(try ledger.expired(today: "2027-05-05", kind: "administrative-license").isEmpty)
+        let check = try DatabaseQueue(path: path)
+        try check.read { db in
+            let named = try Int.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM pragma_table_info('publication') WHERE name IN ('kind', 'portal', 'feed'))
+                     + (SELECT count(*) FROM pragma_table_info('record') WHERE name = 'kind')
+                """)
+            #expect(named == 0)
+            #expect(try String.fetchAll(db, sql: "SELECT typeof(kind_id) || typeof(portal_id) || typeof(feed_id) FROM publication") == ["integerintegerinteger"])
+            #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+        }
     }
 
     @Test("a ledger written before v2 is migrated forward in place: its publications keep their data and get positions")
