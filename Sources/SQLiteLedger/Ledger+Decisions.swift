@@ -33,22 +33,19 @@ extension Ledger: DecisionLedger {
                         due_on = coalesce(excluded.due_on, decision_portal.due_on),
                         exclusion = CASE WHEN ?6 THEN excluded.exclusion ELSE decision_portal.exclusion END
                     """)
+            // The files, and the portals' names (v15), each remembered apart: a sighting asks for its
+            // file and then its portals, and one memory of the last two texts would hold neither.
             var texts = TextValues(db)
-            let kindID = try texts.number(kind)
-            var portalIDs: [String: Int64] = [:]  // a handful
+            var names = TextValues(db)
+            let kindID = try names.number(kind)
             for (sighting, portals) in sightings {
                 let date = sighting.decisionDate  // YYYY-MM-DD when it parses (the engine normalizes it)
                 let file = try texts.number(sighting.file)
                 try decision.run(kindID, sighting.number, date, pipeline, run, today, sighting.valid, file, sighting.row)
                 for portal in portals {
-                    let portalID: Int64
-                    if let known = portalIDs[portal.portal] {
-                        portalID = known
-                    } else {
-                        portalID = try texts.number(portal.portal)
-                        portalIDs[portal.portal] = portalID
-                    }
-                    try place.run(kindID, sighting.number, portalID, portal.dueOn, portal.exclusion ?? nil, portal.exclusion != nil)
+                    try place.run(
+                        kindID, sighting.number, try names.number(portal.portal), portal.dueOn, portal.exclusion ?? nil,
+                        portal.exclusion != nil)
                 }
             }
         }

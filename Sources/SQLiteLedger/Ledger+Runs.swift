@@ -67,16 +67,13 @@ extension Ledger {
                 defer { next += Int64(records.count) }
                 return next
             }
-            var names: [String: Int64] = [:]  // kinds and portals: a handful, each looked up once
-            func number(_ name: String) throws -> Int64 {
-                if let id = names[name] { return id }
-                let id = try texts.number(name)
-                names[name] = id
-                return id
-            }
+            // The kinds' and portals' names (v15) remembered apart from the files and reasons: a
+            // version asks for its file and its reason in turn, which one memory of the last two
+            // texts holds.
+            var names = TextValues(db)
             for record in records {
                 sequence += 1
-                let kind = try number(record.kind)
+                let kind = try names.number(record.kind)
                 let source = try texts.number(record.sourceSHA256)
                 let reason = try record.period.map { try texts.number($0.severityReason) }
                 try insert.run(
@@ -84,7 +81,7 @@ extension Ledger {
                     record.period?.severity, reason, record.period?.regime, record.period?.repairFrom, record.period?.expiresOn, sequence)
                 for period in record.portalPeriods {
                     try portalPeriod.run(
-                        kind, record.key, try number(period.portal), period.severity, period.severityReason, period.regime, period.months,
+                        kind, record.key, try names.number(period.portal), period.severity, period.severityReason, period.regime, period.months,
                         period.countedFrom)
                 }
             }
