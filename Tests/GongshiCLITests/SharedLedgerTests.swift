@@ -246,6 +246,17 @@ struct SharedLedgerTests {
         let reasoned = try shared.server.psql(
             "SELECT count(*) FROM record WHERE severity_reason IS NULL OR severity_reason !~ '^[0-9]+$'", database: shared.database)
         #expect(reasoned == records, "\(records) \(reasoned)")
+        // The kinds, portals and feeds (numbers in the SQLite ledger, v15) as their names.
+        let numbered = try shared.server.psql(
+            """
+            SELECT (SELECT count(*) FROM publication WHERE kind ~ '^[0-9]+$' OR portal ~ '^[0-9]+$' OR feed ~ '^[0-9]+$')
+                 + (SELECT count(*) FROM record WHERE kind ~ '^[0-9]+$') + (SELECT count(*) FROM decision WHERE kind ~ '^[0-9]+$')
+                 + (SELECT count(*) FROM decision_portal WHERE kind ~ '^[0-9]+$' OR portal ~ '^[0-9]+$')
+                 + (SELECT count(*) FROM portal_period WHERE kind ~ '^[0-9]+$' OR portal ~ '^[0-9]+$')
+            """, database: shared.database)
+        #expect(numbered.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(numbered)")
+        let kinds = try shared.server.psql("SELECT DISTINCT kind FROM decision ORDER BY 1", database: shared.database)
+        #expect(kinds.trimmingCharacters(in: .whitespacesAndNewlines) == "administrative-penalty", "\(kinds)")
         // Again: the shared ledger is no longer empty; with --join, the same batches are refused; nothing written.
         let count = { try shared.server.psql("SELECT count(*) FROM publication", database: shared.database) }
         let before = try count()
