@@ -110,13 +110,16 @@ extension Ledger: DecisionLedger {
                 }
                 kinds.sort { binaryOrder($0.name, $1.name) < 0 }
             }
-            var decision: [DecisionDeadline] = []  // one decision's rows, one per portal
+            // One decision's rows, one per portal; moved in and lent out, not copied (a copy retains
+            // and releases each of a row's texts).
+            var decision: [DecisionDeadline] = []
             func handOn() throws {
                 if decision.count > 1 { decision.sort { binaryOrder($0.portal, $1.portal) < 0 } }
-                for row in decision { try body(row) }
+                for index in decision.indices { try body(decision[index]) }
                 decision.removeAll(keepingCapacity: true)
             }
-            for kind in scope.kind == nil ? kinds.map { Optional($0.id) } : [nil] {
+            let readings: [Int64?] = scope.kind == nil ? kinds.map(\.id) : [nil]  // nil: the scope's one kind
+            for kind in readings {
                 let sql = """
                     SELECT d.kind_id, d.number, dp.portal_id, d.pipeline, d.decision_date, dp.due_on,
                         d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on
