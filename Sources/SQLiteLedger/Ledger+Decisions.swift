@@ -98,8 +98,10 @@ extension Ledger: DecisionLedger {
             // Kinds and portals are numbers in `text_value` (v15), given in the order they were first
             // seen, while the register is answered in the order of their names (as the shared ledger
             // answers it): a scope of every kind is read one kind at a time, the kinds in their names'
-            // order, and a decision's rows on several portals are put in their names' order before
-            // they are handed on (a decision has a row per portal: one or two).
+            // order, and a decision's rows on several portals are put in their names' order where
+            // they are read (``DecisionRows``; on the second connection's thread, which waits for
+            // this one: buffering them here, a row copied in and out, was a seventh of this thread's
+            // time in a re-run's reckoning).
             var kinds: [(id: Int64, name: String)] = []
             if scope.kind == nil {
                 var names = TextNames(db)
@@ -109,14 +111,6 @@ extension Ledger: DecisionLedger {
                     next = try Int64.fetchOne(db, sql: "SELECT min(kind_id) FROM decision WHERE kind_id > ?", arguments: [id])
                 }
                 kinds.sort { binaryOrder($0.name, $1.name) < 0 }
-            }
-            // One decision's rows, one per portal; moved in and lent out, not copied (a copy retains
-            // and releases each of a row's texts).
-            var decision: [DecisionDeadline] = []
-            func handOn() throws {
-                if decision.count > 1 { decision.sort { binaryOrder($0.portal, $1.portal) < 0 } }
-                for index in decision.indices { try body(decision[index]) }
-                decision.removeAll(keepingCapacity: true)
             }
             let readings: [Int64?] = scope.kind == nil ? kinds.map(\.id) : [nil]  // nil: the scope's one kind
             for kind in readings {
@@ -154,11 +148,8 @@ extension Ledger: DecisionLedger {
                     deadline.revokedOn = row.revokedOn
                     deadline.withdrawDueOn = row.withdrawDueOn
                     deadline.rejected = summed?.rejected ?? false
-                    // The kind is the same throughout a reading of one kind; a scope's one kind too.
-                    if let last = decision.last, binaryOrder(last.number, deadline.number) != 0 || last.kind != deadline.kind { try handOn() }
-                    decision.append(deadline)
+                    try body(deadline)
                 }
-                try handOn()
             }
         }
     }
@@ -350,20 +341,57 @@ protocol RegisterRows {
     func stop()
 }
 
+/// One decision's rows (consecutive in the register, one per portal) handed on in the order of
+/// their portals' names: the register is read in its key's order, and portals are numbered in the
+/// order they were first seen (v15).
+struct DecisionRows {
+    private var rows: [RegisterRow] = []  // the current decision's
+
+    /// Adds the next row of the register; when it starts another decision, first hands on the
+    /// rows of the one before. False when `handOn` is (the reading stops).
+    mutating func add(_ row: RegisterRow, _ handOn: (RegisterRow) throws -> Bool) rethrows -> Bool {
+        if let last = rows.last, last.kindID != row.kindID || binaryOrder(last.number, row.number) != 0 {
+            guard try finish(handOn) else { return false }
+        }
+        rows.append(row)
+        return true
+    }
+
+    /// Hands on the rows held.
+    mutating func finish(_ handOn: (RegisterRow) throws -> Bool) rethrows -> Bool {
+        if rows.count > 1 { rows.sort { binaryOrder($0.portal, $1.portal) < 0 } }
+        defer { rows.removeAll(keepingCapacity: true) }
+        for index in rows.indices { guard try handOn(rows[index]) else { return false } }
+        return true
+    }
+}
+
 /// Read on the caller's connection, as it goes.
 struct InlineRegisterRows: RegisterRows {
     let rows: RawRows
     var names: TextNames
     var previous: String?
+    var decision = DecisionRows()
+    var ready: [RegisterRow] = []  // in order, last first
+    var ended = false
     init(_ rows: RawRows, names: TextNames) {
         self.rows = rows
         self.names = names
     }
     mutating func next() throws -> RegisterRow? {
-        guard try rows.step() else { return nil }
-        let row = try RegisterRow(rows, previousPipeline: previous, names: &names)
-        previous = row.pipeline
-        return row
+        while ready.isEmpty && !ended {
+            var handed: [RegisterRow] = []
+            if try rows.step() {
+                let row = try RegisterRow(rows, previousPipeline: previous, names: &names)
+                previous = row.pipeline
+                _ = decision.add(row) { handed.append($0); return true }
+            } else {
+                ended = true
+                _ = decision.finish { handed.append($0); return true }
+            }
+            ready = handed.reversed()
+        }
+        return ready.popLast()
     }
     func stop() {}
 }
@@ -390,11 +418,13 @@ final class RegisterReader: RegisterRows {
                 var filling = ReversedChunks(into: chunks, size: Self.chunk)
                 var names = TextNames(db)
                 var previous: String?
+                var decision = DecisionRows()
                 while try rows.step() {
                     let row = try RegisterRow(rows, previousPipeline: previous, names: &names)
                     previous = row.pipeline
-                    guard filling.add(row) else { return }
+                    guard decision.add(row, { filling.add($0) }) else { return }
                 }
+                guard decision.finish({ filling.add($0) }) else { return }
                 filling.handOver()
             })
         else { return nil }
