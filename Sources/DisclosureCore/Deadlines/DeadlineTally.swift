@@ -188,26 +188,34 @@ extension String {
     /// be in normal form) normalizes both on every comparison: a row of the register was compared
     /// with the previous one three times in a run's reckoning.
     public func sameBytes(_ other: String) -> Bool {
-        var (left, right) = (self, other)
-        return left.withUTF8 { a in
-            right.withUTF8 { b in
-                guard a.count == b.count else { return false }
-                // Eight bytes at a time (no `memcmp` in the pure core; `elementsEqual` went a byte
-                // at a time through an iterator).
-                let (x, y) = (UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b))
-                var offset = 0
-                while offset + 8 <= x.count {
-                    if x.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != y.loadUnaligned(fromByteOffset: offset, as: UInt64.self) {
-                        return false
-                    }
-                    offset += 8
-                }
-                while offset < x.count {
-                    if x[offset] != y[offset] { return false }
-                    offset += 1
-                }
-                return true
-            }
+        // Both lent in place when they are native (as texts read from the ledger are): the copies
+        // `withUTF8` needs (it may make a text contiguous) retained and released both texts, twice
+        // a row of the register in each tally.
+        if let lent = utf8.withContiguousStorageIfAvailable({ a in other.utf8.withContiguousStorageIfAvailable { b in Self.equal(a, b) } }),
+            let same = lent
+        {
+            return same
         }
+        var (left, right) = (self, other)
+        return left.withUTF8 { a in right.withUTF8 { b in Self.equal(a, b) } }
+    }
+
+    private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        // Eight bytes at a time (no `memcmp` in the pure core; `elementsEqual` went a byte at a
+        // time through an iterator).
+        let (x, y) = (UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b))
+        var offset = 0
+        while offset + 8 <= x.count {
+            if x.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != y.loadUnaligned(fromByteOffset: offset, as: UInt64.self) {
+                return false
+            }
+            offset += 8
+        }
+        while offset < x.count {
+            if x[offset] != y[offset] { return false }
+            offset += 1
+        }
+        return true
     }
 }
