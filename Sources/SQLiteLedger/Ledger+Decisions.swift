@@ -131,7 +131,7 @@ extension Ledger: DecisionLedger {
                 }
                 defer { rows.stop() }
                 var streams: [PublicationSums] = []  // one per kind and portal: a handful, looked for in turn
-                while let row = try rows.next() {
+                while var row = try rows.next() {
                     let stream: Int
                     if let index = streams.firstIndex(where: { $0.kind == row.kindID && $0.portal == row.portalID }) {
                         stream = index
@@ -139,16 +139,16 @@ extension Ledger: DecisionLedger {
                         streams.append(try PublicationSums(db, kind: row.kindID, portal: row.portalID, number: scope.number))
                         stream = streams.count - 1
                     }
-                    let summed = try streams[stream].sums(of: row.number)
-                    var deadline = DecisionDeadline(
-                        kind: row.kind, number: row.number, portal: row.portal, pipeline: row.pipeline, decisionDate: row.decisionDate,
-                        dueOn: row.dueOn, publishedOn: summed?.firstPublished, staged: summed?.pending ?? false,
-                        withdrawn: summed?.withdrawn ?? false, valid: row.valid, validAtFirst: row.validAtFirst, exclusion: row.exclusion,
-                        receivedOn: row.receivedOn)
-                    deadline.revokedOn = row.revokedOn
-                    deadline.withdrawDueOn = row.withdrawDueOn
-                    deadline.rejected = summed?.rejected ?? false
-                    try body(deadline)
+                    // The row's deadline as the reading made it, its publications' sums filled in here
+                    // (made here from the row's columns, each of its texts was retained once more and
+                    // released with the row: a twentieth of this thread's time in a re-run).
+                    if let summed = try streams[stream].sums(of: row.deadline.number) {
+                        row.deadline.publishedOn = summed.firstPublished
+                        row.deadline.staged = summed.pending
+                        row.deadline.withdrawn = summed.withdrawn
+                        row.deadline.rejected = summed.rejected
+                    }
+                    try body(row.deadline)
                 }
             }
         }
@@ -297,40 +297,26 @@ extension PublicationStatus {
     }
 }
 
-/// One row of the register as `forEachDecision` reads it (its publications' sums apart).
+/// One row of the register as `forEachDecision` reads it: its deadline, but for what its
+/// publications say (``DecisionDeadline/publishedOn`` and the rest: not yet, none), and the
+/// numbers of its kind and portal.
 struct RegisterRow: Sendable {
     let kindID: Int64
-    let kind: String
-    let number: String
     let portalID: Int64
-    let portal: String
-    let pipeline: String?
-    let decisionDate: String?
-    let dueOn: String?
-    let valid: Bool
-    let validAtFirst: Bool
-    let exclusion: String?
-    let receivedOn: String
-    let revokedOn: String?
-    let withdrawDueOn: String?
+    var deadline: DecisionDeadline
 
     /// The row the statement stands on; `pipeline` is the previous row's `String` when its bytes
     /// are the same, and the kind's and portal's names are the `names`' own.
     init(_ row: RawRows, previousPipeline: String?, names: inout TextNames) throws {
         kindID = row.int64(0)
-        kind = try names.text(kindID)
-        number = row.string(1) ?? ""
         portalID = row.int64(2)
-        portal = try names.text(portalID)
-        pipeline = row.isNull(3) ? nil : previousPipeline.flatMap { row.order(3, $0) == 0 ? $0 : nil } ?? row.string(3)
-        decisionDate = row.string(4)
-        dueOn = row.string(5)
-        valid = row.bool(6)
-        validAtFirst = row.bool(7)
-        exclusion = row.string(8)
-        receivedOn = row.string(9) ?? ""
-        revokedOn = row.string(10)
-        withdrawDueOn = row.string(11)
+        deadline = DecisionDeadline(
+            kind: try names.text(kindID), number: row.string(1) ?? "", portal: try names.text(portalID),
+            pipeline: row.isNull(3) ? nil : previousPipeline.flatMap { row.order(3, $0) == 0 ? $0 : nil } ?? row.string(3),
+            decisionDate: row.string(4), dueOn: row.string(5), publishedOn: nil, staged: false, withdrawn: false, valid: row.bool(6),
+            validAtFirst: row.bool(7), exclusion: row.string(8), receivedOn: row.string(9) ?? "")
+        deadline.revokedOn = row.string(10)
+        deadline.withdrawDueOn = row.string(11)
     }
 }
 
@@ -350,7 +336,7 @@ struct DecisionRows {
     /// Adds the next row of the register; when it starts another decision, first hands on the
     /// rows of the one before. False when `handOn` is (the reading stops).
     mutating func add(_ row: RegisterRow, _ handOn: (RegisterRow) throws -> Bool) rethrows -> Bool {
-        if let last = rows.last, last.kindID != row.kindID || binaryOrder(last.number, row.number) != 0 {
+        if let last = rows.last, last.kindID != row.kindID || binaryOrder(last.deadline.number, row.deadline.number) != 0 {
             guard try finish(handOn) else { return false }
         }
         rows.append(row)
@@ -359,7 +345,7 @@ struct DecisionRows {
 
     /// Hands on the rows held.
     mutating func finish(_ handOn: (RegisterRow) throws -> Bool) rethrows -> Bool {
-        if rows.count > 1 { rows.sort { binaryOrder($0.portal, $1.portal) < 0 } }
+        if rows.count > 1 { rows.sort { binaryOrder($0.deadline.portal, $1.deadline.portal) < 0 } }
         defer { rows.removeAll(keepingCapacity: true) }
         for index in rows.indices { guard try handOn(rows[index]) else { return false } }
         return true
@@ -383,7 +369,7 @@ struct InlineRegisterRows: RegisterRows {
             var handed: [RegisterRow] = []
             if try rows.step() {
                 let row = try RegisterRow(rows, previousPipeline: previous, names: &names)
-                previous = row.pipeline
+                previous = row.deadline.pipeline
                 _ = decision.add(row) { handed.append($0); return true }
             } else {
                 ended = true
@@ -421,7 +407,7 @@ final class RegisterReader: RegisterRows {
                 var decision = DecisionRows()
                 while try rows.step() {
                     let row = try RegisterRow(rows, previousPipeline: previous, names: &names)
-                    previous = row.pipeline
+                    previous = row.deadline.pipeline
                     guard decision.add(row, { filling.add($0) }) else { return }
                 }
                 guard decision.finish({ filling.add($0) }) else { return }

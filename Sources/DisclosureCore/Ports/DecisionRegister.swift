@@ -49,11 +49,13 @@ public struct DecisionDeadline: Sendable, Equatable {
     public let pipeline: String?
     public let decisionDate: String?
     public let dueOn: String?
+    // What its publications say (`publishedOn`, `staged`, `withdrawn`, `rejected`) can be filled
+    // in after the register's own columns are read: a ledger reads the two apart.
     /// The first day the portal took a version of it (published, or published and later withdrawn).
-    public let publishedOn: String?
+    public var publishedOn: String?
     /// In a batch not yet confirmed (staged in the outbox, or sent without a receipt).
-    public let staged: Bool
-    public let withdrawn: Bool
+    public var staged: Bool
+    public var withdrawn: Bool
     /// Some version of it was valid (else: waiting for correction).
     public let valid: Bool
     public let validAtFirst: Bool
