@@ -68,7 +68,7 @@ public struct ReversedChunks<Element: Sendable> {
 
     /// Adds an element, handing the chunk over when it is full; false when the taker stopped.
     @inlinable
-    public mutating func add(_ element: Element) -> Bool {
+    public mutating func add(_ element: consuming Element) -> Bool {
         chunk.append(element)
         return chunk.count < size || handOver()
     }

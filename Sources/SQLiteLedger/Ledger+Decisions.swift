@@ -335,7 +335,7 @@ struct DecisionRows {
 
     /// Adds the next row of the register; when it starts another decision, first hands on the
     /// rows of the one before. False when `handOn` is (the reading stops).
-    mutating func add(_ row: RegisterRow, _ handOn: (RegisterRow) throws -> Bool) rethrows -> Bool {
+    mutating func add(_ row: consuming RegisterRow, _ handOn: (consuming RegisterRow) throws -> Bool) rethrows -> Bool {
         if let last = rows.last, last.kindID != row.kindID || binaryOrder(last.deadline.number, row.deadline.number) != 0 {
             guard try finish(handOn) else { return false }
         }
@@ -344,10 +344,12 @@ struct DecisionRows {
     }
 
     /// Hands on the rows held.
-    mutating func finish(_ handOn: (RegisterRow) throws -> Bool) rethrows -> Bool {
-        if rows.count > 1 { rows.sort { binaryOrder($0.deadline.portal, $1.deadline.portal) < 0 } }
+    mutating func finish(_ handOn: (consuming RegisterRow) throws -> Bool) rethrows -> Bool {
+        if rows.count > 1 { rows.sort { binaryOrder($0.deadline.portal, $1.deadline.portal) > 0 } }  // last first
         defer { rows.removeAll(keepingCapacity: true) }
-        for index in rows.indices { guard try handOn(rows[index]) else { return false } }
+        while let row = rows.popLast() {  // moved out, not copied
+            guard try handOn(row) else { return false }
+        }
         return true
     }
 }
