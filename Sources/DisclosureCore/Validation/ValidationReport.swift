@@ -196,9 +196,10 @@ public struct ValidationSession {
     /// A department's own column names, mapped to field names or codes.
     private let columnNames: [String: String]
     /// Decision keys seen in the batch, by a 64-bit digest, with where they were first seen
-    /// (file index << 40 | row). About 20 bytes per record; the digests of a million keys collide
-    /// with a probability of about 3 × 10⁻⁸.
-    private var firstRowByKey = KeyIndex()
+    /// (file index << 40 | row): about 20 bytes a key in memory, up to a quarter of a million keys
+    /// when the caller gives the index somewhere to write the rest (``KeyRuns``); the digests of a
+    /// million keys collide with a probability of about 3 × 10⁻⁸.
+    private var firstRowByKey: KeyIndex
     /// Keep the values of valid records, to build feeds from (handed out by ``drainRecords()``).
     private let collectsRecords: Bool
     /// The current file's valid records not yet handed out.
@@ -227,10 +228,14 @@ public struct ValidationSession {
     ///   names an unknown field.
     /// - Parameter collectsRecords: keep each valid record's values until ``drainRecords()`` hands
     ///   them out (the caller drains after every batch, so memory holds a batch, not the input).
+    /// - Parameter keyRuns: where the decision keys go beyond `keysInMemory` of them, so that
+    ///   memory does not grow with the batch (nil: they all stay in memory).
     public init(
-        schema: PublicationSchema, today: CalendarDate, columnNames: [String: String] = [:], collectsRecords: Bool = false
+        schema: PublicationSchema, today: CalendarDate, columnNames: [String: String] = [:], collectsRecords: Bool = false,
+        keyRuns: (any KeyRuns)? = nil, keysInMemory: Int = 1 << 18
     ) throws(SchemaProblem) {
         self.collectsRecords = collectsRecords
+        self.firstRowByKey = KeyIndex(runs: keyRuns, limit: keysInMemory)
         self.validator = try RecordValidator(schema: schema, today: today)
         self.fastCheck = FastRecordCheck(schema: schema, today: today)
         self.columnNames = columnNames
@@ -343,8 +348,13 @@ public struct ValidationSession {
     ) {
         var issues = issues
         if !extra.isEmpty { issues += extra }
-        if let first = firstSeen(key, row: row) {
-            issues.append(duplicate(of: first, value: keyText.value))
+        do {
+            if let first = try firstSeen(key, row: row) { issues.append(duplicate(of: first, value: keyText.value)) }
+        } catch {
+            // Whether an earlier record had the same key is not known: not to be published.
+            issues.append(Issue(
+                "duplicate-check-failed", field: validator.schema.fields[keyFields[0]], value: keyText.value,
+                zh: "无法核对是否与前面的记录重复（临时文件读取失败），不予公示", en: "cannot check for an earlier record with the same key (a temporary file could not be read)"))
         }
         current?.records += 1
         let invalid = issues.contains(where: { $0.severity == .error })
@@ -392,9 +402,9 @@ public struct ValidationSession {
     }
 
     /// Where a key was first seen in the batch; `nil` (and the key noted here) when it is new.
-    private mutating func firstSeen(_ key: UInt64?, row: Int) -> (file: String, row: Int)? {
+    private mutating func firstSeen(_ key: UInt64?, row: Int) throws -> (file: String, row: Int)? {
         guard let key, let file = current?.file else { return nil }
-        guard let first = firstRowByKey.insert(key, place: UInt64(report.files.count) << 40 | UInt64(row)) else {
+        guard let first = try firstRowByKey.insert(key, place: UInt64(report.files.count) << 40 | UInt64(row)) else {
             return nil
         }
         let firstFile = Int(first >> 40)

@@ -32,6 +32,9 @@ public enum FileValidator {
     /// at 256, 87 MiB at 128, with validation's time the same (10.0–10.7 s). Validation alone keeps
     /// 1,024: at 256 it was 5–10% slower.
     static let preparedBatchSize = 256
+    /// Decision keys held in memory before they are written out (``KeyRunFile``): 5.2 MB of
+    /// table. A million keys took 20 MB in memory, and memory grew with the input.
+    static let keysInMemory = 1 << 18
 
     /// The checking workers for a file, with the record sink's work done on them where it can be,
     /// and the batch size that goes with it.
@@ -72,8 +75,11 @@ public enum FileValidator {
     ) throws -> ValidationReport {
         var session: ValidationSession
         do {
+            // The decision keys beyond a quarter of a million go to a temporary file, so that memory
+            // does not grow with the input; without one (the folder is not writable) they stay in memory.
             session = try ValidationSession(
-                schema: schema, today: today, columnNames: options.columnNames, collectsRecords: records != nil)
+                schema: schema, today: today, columnNames: options.columnNames, collectsRecords: records != nil,
+                keyRuns: try? KeyRunFile(), keysInMemory: keysInMemory)
         } catch {
             throw CommandFailure(status: ExitStatus.configuration, code: "schema-invalid", message: "\(error)")
         }

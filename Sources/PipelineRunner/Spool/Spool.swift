@@ -25,14 +25,20 @@ final class Spool {
     private static let flushAt = 1 << 20
 
     init() throws {
+        descriptor = try Self.unlinkedFile("gongshi-spool")
+    }
+
+    /// A new file in the system's temporary folder, mode 0600, unlinked at once: its descriptor.
+    static func unlinkedFile(_ prefix: String) throws -> Int32 {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gongshi-spool-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
+            "\(prefix)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
         ).path
-        descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw CommandFailure(status: ExitStatus.cantCreate, code: "spool-unwritable", message: "无法创建临时文件 \(path)：\(String(cString: strerror(errno)))")
         }
         unlink(path)
+        return descriptor
     }
 
     deinit { close(descriptor) }
