@@ -121,27 +121,46 @@ struct KeyIndex {
     /// is read only once it is wholly written: the runs before stay as they were).
     private mutating func writeOut() {
         guard let runs else { return }
-        var sorted = slots.filter { $0.digest != 0 }
-        sorted.sort { $0.digest < $1.digest }
+        // In place: the keys gathered at the table's front and sorted there, written, and the
+        // table emptied. (A sorted copy and a new empty table beside the old one took three
+        // tables' memory at once, 15 MB for a moment at every run.)
+        let count = self.count
         let first: Int
         do {
-            first = try sorted.withUnsafeBufferPointer { slots in
-                try slots.withMemoryRebound(to: UInt64.self) { try runs.append(UnsafeBufferPointer(rebasing: $0[0..<(2 * slots.count)])) }
+            first = try slots.withUnsafeMutableBufferPointer { slots in
+                var filled = 0
+                for index in slots.indices where slots[index].digest != 0 {
+                    slots.swapAt(filled, index)
+                    filled += 1
+                }
+                var keys = UnsafeMutableBufferPointer(rebasing: slots[0..<filled])
+                keys.sort { $0.digest < $1.digest }
+                return try UnsafeBufferPointer(keys).withMemoryRebound(to: UInt64.self) {
+                    try runs.append(UnsafeBufferPointer(rebasing: $0[0..<(2 * filled)]))
+                }
             }
         } catch {
+            // The keys stay in memory, put back in their places.
             canWrite = false
+            let kept = slots.prefix(count)
+            let table = Array(repeating: Slot(digest: 0, place: 0), count: slots.count)
+            slots = table
+            self.count = 0
+            for slot in kept { _ = insertInMemory(slot.digest, place: slot.place) }
             return
         }
-        var filter = BloomFilter(keys: sorted.count)
+        var filter = BloomFilter(keys: count)
         var fences: [UInt64] = []
-        fences.reserveCapacity((sorted.count + Self.block - 1) / Self.block)
-        for (offset, slot) in sorted.enumerated() {
-            filter.add(slot.digest)
-            if offset % Self.block == 0 { fences.append(slot.digest) }
+        fences.reserveCapacity((count + Self.block - 1) / Self.block)
+        for offset in 0..<count {
+            filter.add(slots[offset].digest)
+            if offset % Self.block == 0 { fences.append(slots[offset].digest) }
         }
-        written.append(Run(first: first, count: sorted.count, fences: fences, filter: filter))
-        slots = Array(repeating: Slot(digest: 0, place: 0), count: slots.count)
-        count = 0
+        written.append(Run(first: first, count: count, fences: fences, filter: filter))
+        slots.withUnsafeMutableBufferPointer { slots in
+            for index in slots.indices { slots[index] = Slot(digest: 0, place: 0) }
+        }
+        self.count = 0
     }
 
     /// The place of `key` in `run` that no drop has removed, read from the runs.
