@@ -511,7 +511,8 @@ enum Child {
         let seconds = Date().timeIntervalSince(start)
         let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
             + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
-        let peak = usage.ru_maxrss > spawner ? usage.ru_maxrss : sampled
+        // A child that ended before it was ever sampled: only `ru_maxrss`, an upper bound.
+        let peak = usage.ru_maxrss > spawner || sampled == 0 ? usage.ru_maxrss : sampled
         return Measured(status: (status >> 8) & 0xFF, seconds: seconds, cpuSeconds: cpu, maxRSSKiB: peak)
     }
 
