@@ -18,27 +18,27 @@ final class KeyRunFile: KeyRuns {
     func append(_ values: UnsafeBufferPointer<UInt64>) throws -> Int {
         let first = slots
         let bytes = UnsafeRawBufferPointer(values)
-        var done = 0
-        while done < bytes.count {
-            let written = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(first * Self.slotBytes + done))
-            guard written > 0 else { throw Self.failure("写入") }
-            done += written
-        }
+        try Self.whole(bytes.count, "写入") { pwrite(descriptor, bytes.baseAddress! + $0, bytes.count - $0, off_t(first * Self.slotBytes + $0)) }
         slots += values.count / 2
         return first
     }
 
     func read(from first: Int, into buffer: UnsafeMutableBufferPointer<UInt64>) throws {
         let bytes = UnsafeMutableRawBufferPointer(buffer)
-        var done = 0
-        while done < bytes.count {
-            let read = pread(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(first * Self.slotBytes + done))
-            guard read > 0 else { throw Self.failure("读取") }
-            done += read
-        }
+        try Self.whole(bytes.count, "读取") { pread(descriptor, bytes.baseAddress! + $0, bytes.count - $0, off_t(first * Self.slotBytes + $0)) }
     }
 
-    private static func failure(_ what: String) -> CommandFailure {
-        CommandFailure(status: ExitStatus.ioError, code: "key-file-failed", message: "临时文件\(what)失败：\(String(cString: strerror(errno)))")
+    /// Repeats `step` (given the bytes done so far; it returns how many more it moved) until
+    /// `count` bytes are moved.
+    private static func whole(_ count: Int, _ what: String, _ step: (Int) -> Int) throws {
+        var done = 0
+        while done < count {
+            let moved = step(done)
+            guard moved > 0 else {
+                throw CommandFailure(
+                    status: ExitStatus.ioError, code: "key-file-failed", message: "临时文件\(what)失败：\(String(cString: strerror(errno)))")
+            }
+            done += moved
+        }
     }
 }
