@@ -126,12 +126,6 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
             }
             summary.awaitingConfirmation =
                 try link.one("SELECT count(*) FROM batch b WHERE status = 'pending' AND delivered_at IS NOT NULL AND \(batches)", values)?.int(0) ?? 0
-            var overdue = arguments
-            let todayMark = overdue.add(.text(today))
-            summary.overdue = try link.rows(
-                Self.entrySQL + " WHERE p.status = 'pending' AND p.due_on < \(todayMark) AND \(batches) ORDER BY p.due_on, p.record_key",
-                overdue.values
-            ).map(Self.entry)
             summary.publishedLate =
                 try link.one(
                     filter.isAll

@@ -26,10 +26,6 @@ extension Ledger {
                 try Int.fetchOne(
                     db, sql: "SELECT count(*) FROM batch b WHERE status = 'pending' AND delivered_at IS NOT NULL AND \(batchCondition)",
                     arguments: arguments) ?? 0
-            summary.overdue = try Row.fetchAll(
-                db, sql: Self.entrySQL + " WHERE p.status = 'pending' AND p.due_on < :today AND \(batchCondition) ORDER BY p.due_on, p.record_key",
-                arguments: arguments + ["today": today]
-            ).map(Self.entry)
             summary.publishedLate =
                 try Int.fetchOne(
                     db,
