@@ -368,16 +368,15 @@ struct InlineRegisterRows: RegisterRows {
     }
     mutating func next() throws -> RegisterRow? {
         while ready.isEmpty && !ended {
-            var handed: [RegisterRow] = []
             if try rows.step() {
                 let row = try RegisterRow(rows, previousPipeline: previous, names: &names)
                 previous = row.deadline.pipeline
-                _ = decision.add(row) { handed.append($0); return true }
+                _ = decision.add(row) { ready.append($0); return true }
             } else {
                 ended = true
-                _ = decision.finish { handed.append($0); return true }
+                _ = decision.finish { ready.append($0); return true }
             }
-            ready = handed.reversed()
+            ready.reverse()  // taken last first
         }
         return ready.popLast()
     }

@@ -1,4 +1,5 @@
 import DisclosureCore
+import GongshiTesting
 import Testing
 import WorkingDayCalendar
 
@@ -7,9 +8,7 @@ import WorkingDayCalendar
 /// two paths goes unseen.
 @Suite("Duplicate keys across the fast and the full check")
 struct DuplicateKeyTests {
-    static let schema = PublicationSchema(
-        id: "dup", version: 1, title: "重复", aliases: [], decisionDateField: nil, duplicateKey: ["文号", "名称"],
-        fields: [FieldSpec(name: "文号", kind: .text), FieldSpec(name: "名称", kind: .text), FieldSpec(name: "备注", kind: .text)])
+    static let schema = DuplicateKeyFixture.schema
 
     /// The rows that are reported as duplicates, in order.
     static func duplicateRows(_ rows: [[String]]) throws -> [Int] {
@@ -18,14 +17,7 @@ struct DuplicateKeyTests {
         let usable = session.header(["文号", "名称", "备注"])
         #expect(usable)
         for (index, row) in rows.enumerated() {
-            let bytes = row.flatMap { Array($0.utf8) }
-            var ends: [Int] = []
-            var end = 0
-            for cell in row {
-                end += cell.utf8.count
-                ends.append(end)
-            }
-            session.record(row: index + 2, cells: CellBytes(bytes: bytes, cellEnds: ends))
+            session.record(row: index + 2, cells: .of(row))
         }
         return session.drainIssues().filter { $0.type == "duplicate-key" }.compactMap(\.row)
     }

@@ -1,4 +1,5 @@
 import DisclosureCore
+import GongshiTesting
 import Testing
 import WorkingDayCalendar
 
@@ -15,15 +16,7 @@ struct PreparedOutcomeTests {
     final class Work: Sendable {}
 
     /// A row's cells as a reader hands them over.
-    static func cells(_ row: [String]) -> CellBytes {
-        var ends: [Int] = []
-        var end = 0
-        for cell in row {
-            end += cell.utf8.count
-            ends.append(end)
-        }
-        return CellBytes(bytes: row.flatMap { Array($0.utf8) }, cellEnds: ends)
-    }
+    static func cells(_ row: [String]) -> CellBytes { .of(row) }
 
     /// The session's results for `rows`, each merged as checked or (`prepared`) with its values let go.
     static func merged(_ rows: [[String]], prepared: Bool, work: Work) throws -> (

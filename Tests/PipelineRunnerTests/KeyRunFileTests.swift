@@ -1,5 +1,6 @@
 import DisclosureCore
 import Foundation
+import GongshiTesting
 @testable import PipelineRunner
 import Testing
 import WorkingDayCalendar
@@ -9,7 +10,7 @@ import WorkingDayCalendar
 /// record's key is.
 @Suite("Decision keys written out")
 struct KeyRunFileTests {
-    static let schema = DuplicateKeySchema.schema
+    static let schema = DuplicateKeyFixture.schema
 
     /// A batch of files through one session: each file's rows as (number, name); a file named
     /// `failed…` fails after its rows. Returns every duplicate as "file:row→first row" and the
@@ -26,14 +27,7 @@ struct KeyRunFileTests {
             let usable = session.header(["文号", "名称", "备注"])
             #expect(usable)
             for (index, row) in file.rows.enumerated() {
-                let cells = [row.0, row.1, ""]
-                var ends: [Int] = []
-                var end = 0
-                for cell in cells {
-                    end += cell.utf8.count
-                    ends.append(end)
-                }
-                session.record(row: index + 2, cells: CellBytes(bytes: cells.flatMap { Array($0.utf8) }, cellEnds: ends))
+                session.record(row: index + 2, cells: .of([row.0, row.1, ""]))
             }
             if file.name.hasPrefix("failed") { session.failFile(Issue("unreadable", zh: "读不下去", en: "unreadable")) }
             for issue in session.drainIssues() where issue.severity == .error {
@@ -96,11 +90,4 @@ struct KeyRunFileTests {
         #expect(checked.errors.allSatisfy { $0.hasPrefix("duplicate-check-failed@") }, "\(checked.errors)")
         #expect(checked.errors.count < 20, "\(checked.errors)")
     }
-}
-
-/// The schema of the duplicate tests: the key is (文号, 名称).
-enum DuplicateKeySchema {
-    static let schema = PublicationSchema(
-        id: "dup", version: 1, title: "重复", aliases: [], decisionDateField: nil, duplicateKey: ["文号", "名称"],
-        fields: [FieldSpec(name: "文号", kind: .text), FieldSpec(name: "名称", kind: .text), FieldSpec(name: "备注", kind: .text)])
 }
