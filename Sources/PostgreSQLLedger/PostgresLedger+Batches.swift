@@ -70,10 +70,14 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
                     DO UPDATE SET status = 'pending', batch_id = excluded.batch_id, position = excluded.position, reason = NULL
                     WHERE publication.status = 'failed'
                     """ : "")
-                let changed: Int
+                // A refused statement aborts PostgreSQL's transaction: the savepoint lets the
+                // ledger be asked afterwards which publication was already there.
+                try link.execute("SAVEPOINT publications")
+                // The positions written: an upsert skips a publication that is not failed.
+                let written: [Row]
                 do {
-                    changed = try link.execute(
-                        sql,
+                    written = try link.rows(
+                        sql + " RETURNING position",
                         [
                             .text(batch.portal), .text(batch.feed), .text(batch.kind), .text(batch.operation.rawValue), .text(republishOn),
                             .text(batch.id), .int(offset), .column(chunk.map(\.key)), .column(chunk.map(\.contentSHA256)),
@@ -82,19 +86,41 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
                             .ints(chunk.map(\.profileVersion)),
                         ])
                 } catch where ["23505", "21000"].contains(PostgresErrorText.state(error) ?? "") {
+                    try link.execute("ROLLBACK TO SAVEPOINT publications")
                     throw try Self.alreadyRecorded(link, batch, chunk)
                 }
-                guard changed == chunk.count else { throw try Self.alreadyRecorded(link, batch, chunk) }
+                try link.execute("RELEASE SAVEPOINT publications")
+                if written.count != chunk.count {
+                    let positions = Set(written.compactMap { $0.int(0) })
+                    let skipped = chunk.indices.first { !positions.contains(offset + ($0 - chunk.startIndex) + 1) } ?? chunk.startIndex
+                    throw Self.alreadyRecorded(batch, chunk[skipped])
+                }
                 offset += chunk.count
             }
         }
     }
 
-    /// Names the first publication of `chunk` already recorded (by its decision number only: a
-    /// natural person's key also holds the name).
+    /// Names the first publication of a refused `chunk` that the ledger already holds (the
+    /// statement wrote none of its rows). (It named the chunk's first publication, whichever was
+    /// there.)
     static func alreadyRecorded(_ link: Link, _ batch: NewBatch, _ chunk: ArraySlice<NewPublication>) throws -> LedgerError {
-        let number = chunk.first.map { DecisionKey.number($0.key) } ?? ""
-        return .database("publication of \(number) on \(batch.portal)/\(batch.feed) is already recorded")
+        let there = try link.one(
+            """
+            SELECT min(u.ord) FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(k, c, ord)
+            JOIN publication p ON p.portal = $3 AND p.feed = $4 AND p.record_key = u.k AND p.content_sha256 = u.c AND p.operation = $5
+                              AND p.republish_on = $6
+            """,
+            [
+                .column(chunk.map(\.key)), .column(chunk.map(\.contentSHA256)), .text(batch.portal), .text(batch.feed),
+                .text(batch.operation.rawValue), .text(batch.operation == .republish ? batch.createdOn : ""),
+            ])?.int(0)
+        let index = there.map { chunk.startIndex + $0 - 1 }.flatMap { chunk.indices.contains($0) ? $0 : nil } ?? chunk.startIndex
+        return alreadyRecorded(batch, chunk[index])
+    }
+
+    /// By its decision number only: a natural person's key also holds the name.
+    static func alreadyRecorded(_ batch: NewBatch, _ publication: NewPublication) -> LedgerError {
+        .database("publication of \(DecisionKey.number(publication.key)) on \(batch.portal)/\(batch.feed) is already recorded")
     }
 
     public func markDelivered(batch id: String, at instant: String) throws(LedgerError) {

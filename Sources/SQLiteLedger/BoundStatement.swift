@@ -23,14 +23,21 @@ struct BoundStatement {
 
     /// Binds `values` to the parameters 1, 2, … in order and runs the statement.
     func run<each Value: SQLiteBindable>(_ values: repeat each Value) throws {
-        var index: Int32 = 0
+        bind(row: 0, of: 1, repeat each values)
+        try step()
+    }
+
+    /// Binds `values` to the parameters of the `row`th of the statement's `rows` rows, in order
+    /// (`INSERT … VALUES (…), (…)`: each row's parameters follow the last row's).
+    func bind<each Value: SQLiteBindable>(row: Int, of rows: Int, _ values: repeat each Value) {
+        let columns = parameters / Int32(rows)
+        var index = Int32(row) * columns
         for value in repeat each values {
             index += 1
             value.bind(to: handle, at: index)
         }
         // A value for every parameter, every time: one left out would keep the last row's.
-        precondition(index == parameters, "\(index) values for \(parameters) parameters: \(statement.sql)")
-        try step()
+        precondition(index == Int32(row + 1) * columns, "\(index) values for \(parameters) parameters: \(statement.sql)")
     }
 
     /// The rows the last run changed (SQLite's count, read directly: GRDB's `changesCount` first
@@ -38,10 +45,80 @@ struct BoundStatement {
     var changes: Int { Int(sqlite3_changes(connection)) }
 
     /// Runs the statement with the values bound since the last run, and resets it for the next row.
-    private func step() throws {
+    func step() throws {
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE else { throw stepFailure(handle, connection, sql: statement.sql) }
         sqlite3_reset(handle)
+    }
+}
+
+/// An insert of many rows a statement: `INSERT … VALUES (…), (…), … [ON CONFLICT …]`, one
+/// statement for every ``rowsPerStatement`` rows of the caller's and the last few one at a time.
+///
+/// Measurably faster than a statement a row: each run of a statement opens a cursor on the table
+/// and on every index, and an upsert also sets up its conflict target, whatever the row count. In
+/// C against Debian's SQLite, 200,000 rows in transactions of 5,000 or 10,000: a publication (its
+/// table, `UNIQUE` key and three indexes) 1.07–1.20 s of CPU a row a statement, 0.67–0.76 s with 25
+/// or 40 rows a statement; a record version (one B-tree) 0.51–0.55 s against 0.38–0.40 s with 50.
+/// SQLite inserts the rows of one statement in their order, each as its own statement would
+/// (`INSERT OR IGNORE` and the upsert's `DO UPDATE` apply between two rows of the same statement),
+/// so the ledger is the same either way.
+struct RowsInsert {
+    /// 32 rows: a row has at most 18 parameters, 576 a statement (SQLite allows 32,766).
+    static let rowsPerStatement = 32
+
+    private let many: BoundStatement
+    private let one: BoundStatement
+    private let rowsPerStatement: Int
+
+    /// - Parameters:
+    ///   - head: `INSERT … INTO table (columns)`.
+    ///   - row: one row's values, `(?, ?, …)`: plain `?` parameters only (numbered ones would name
+    ///     the same parameter in every row).
+    ///   - tail: what follows the values (`ON CONFLICT …`), or nothing.
+    ///   - rowsPerStatement: 1 where the caller must know of each row whether it was written.
+    init(_ db: Database, head: String, row: String, tail: String = "", rowsPerStatement: Int = Self.rowsPerStatement) throws {
+        precondition(!row.contains("?1") && !tail.contains("?"), "RowsInsert takes plain ? parameters in its row only")
+        self.rowsPerStatement = rowsPerStatement
+        one = try BoundStatement(db, sql: "\(head) VALUES \(row) \(tail)")
+        let rows = Array(repeating: row, count: rowsPerStatement).joined(separator: ", ")
+        many = rowsPerStatement == 1 ? one : try BoundStatement(db, sql: "\(head) VALUES \(rows) \(tail)")
+    }
+
+    /// Inserts the caller's rows `range`, in order: `bind` binds the row given its index (it calls
+    /// the binder it is given once, with the row's values). After each statement, `ran` is told its
+    /// rows and the rows SQLite says it changed; a statement SQLite refuses (which then wrote none
+    /// of its rows) is told to `refused`, which may throw an error of its own instead.
+    func run(
+        _ range: Range<Int>, bind: (Int, Binder) throws -> Void, ran: ((Range<Int>, Int) throws -> Void)? = nil,
+        refused: ((Range<Int>, DatabaseError) throws -> Void)? = nil
+    ) throws {
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let full = range.upperBound - start >= rowsPerStatement
+            let statement = full ? many : one
+            let rows = start..<(start + (full ? rowsPerStatement : 1))
+            for index in rows { try bind(index, Binder(statement: statement, row: index - start, of: rows.count)) }
+            do {
+                try statement.step()
+            } catch let error as DatabaseError {
+                try refused?(rows, error)
+                throw error
+            }
+            try ran?(rows, statement.changes)
+            start = rows.upperBound
+        }
+    }
+
+    /// Binds one row's values, in the order of the row's parameters.
+    struct Binder {
+        fileprivate let statement: BoundStatement
+        fileprivate let row: Int
+        fileprivate let of: Int
+
+        func callAsFunction<each Value: SQLiteBindable>(_ values: repeat each Value) {
+            statement.bind(row: row, of: of, repeat each values)
+        }
     }
 }
 

@@ -15,40 +15,63 @@ extension Ledger {
             // costs about a third more per row than a plain insert: most of the nightly run's rows.)
             let again = try Bool.fetchOne(db, sql: "SELECT 1 FROM batch WHERE id = ?", arguments: [batch.id]) ?? false
             try Self.upsertBatch(db, batch, operation: batch.operation, run: run)
-            let insert = try BoundStatement(
+            // 32 rows a statement (``RowsInsert``) on a batch's first recording, a plain insert,
+            // which writes every row or (refused) none; one row a statement when the batch is made
+            // again, where the upsert may skip a row and each must be known.
+            let insert = try RowsInsert(
                 db,
-                sql: """
+                head: """
                     INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation,
                                              republish_on, batch_id, position, status, decision_date, due_on, subject_code,
                                              subject_name, schema_version, profile_version, decision_number)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
-                    """ + (again ? """
-                     ON CONFLICT (portal_id, feed_id, record_key, content_sha256, operation, republish_on)
+                    """,
+                row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+                tail: again
+                    ? """
+                    ON CONFLICT (portal_id, feed_id, record_key, content_sha256, operation, republish_on)
                     DO UPDATE SET status = 'pending', batch_id = excluded.batch_id, position = excluded.position, reason = NULL
                     WHERE publication.status = 'failed'
-                    """ : ""))
+                    """ : "",
+                rowsPerStatement: again ? 1 : RowsInsert.rowsPerStatement)
             var texts = TextValues(db)
             let (portal, feed, kind) = (try texts.number(batch.portal), try texts.number(batch.feed), try texts.number(batch.kind))
+            let republishOn = batch.operation == .republish ? batch.createdOn : ""
+            // A publication already recorded (not a failed one sent again) stops the batch, named
+            // by its decision number (a natural person's key also holds the name).
+            func already(_ offset: Int) -> LedgerError {
+                .database("publication of \(DecisionKey.number(publications[offset].key)) on \(batch.portal)/\(batch.feed) is already recorded")
+            }
+            // The first of a refused statement's rows that the ledger already holds (the statement
+            // wrote none of its rows).
+            func recorded(among rows: Range<Int>) throws -> Int {
+                let holds = try db.makeStatement(
+                    sql: """
+                        SELECT 1 FROM publication WHERE portal_id = ? AND feed_id = ? AND record_key = ?
+                        AND \(SHA256Bytes.hex(of: "content_sha256")) = ? AND operation = ? AND republish_on = ?
+                        """)
+                for offset in rows {
+                    let arguments: StatementArguments = [
+                        portal, feed, publications[offset].key, publications[offset].contentSHA256.lowercased(), batch.operation.rawValue,
+                        republishOn,
+                    ]
+                    if try Bool.fetchOne(holds, arguments: arguments) ?? false { return offset }
+                }
+                return rows.lowerBound
+            }
             // By index: a copy of each publication (`enumerated()`) retained and released its
             // eight strings, a tenth of this loop's time outside SQLite.
-            for offset in publications.indices {
-                // Made only when needed (it was made for every row), and naming the decision by its
-                // number: a natural person's key also holds the name.
-                var already: LedgerError {
-                    .database("publication of \(DecisionKey.number(publications[offset].key)) on \(batch.portal)/\(batch.feed) is already recorded")
-                }
-                do {
-                    try insert.run(
-                        portal, feed, kind, publications[offset].key, StoredHash(hex: publications[offset].contentSHA256),
-                        publications[offset].previousSHA256.map(StoredHash.init),
-                        batch.operation.rawValue, batch.operation == .republish ? batch.createdOn : "", batch.id, offset + 1,
-                        publications[offset].decisionDate, publications[offset].dueOn, publications[offset].subjectCode,
-                        publications[offset].subjectName, publications[offset].schemaVersion, publications[offset].profileVersion,
-                        DecisionKey.number(publications[offset].key))
-                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-                    throw already
-                }
-                guard insert.changes == 1 else { throw already }
+            try insert.run(publications.indices) { offset, bind in
+                bind(
+                    portal, feed, kind, publications[offset].key, StoredHash(hex: publications[offset].contentSHA256),
+                    publications[offset].previousSHA256.map(StoredHash.init), batch.operation.rawValue, republishOn, batch.id,
+                    offset + 1, publications[offset].decisionDate, publications[offset].dueOn, publications[offset].subjectCode,
+                    publications[offset].subjectName, publications[offset].schemaVersion, publications[offset].profileVersion,
+                    DecisionKey.number(publications[offset].key))
+            } ran: { rows, changes in
+                // Only an upsert, one row a statement, writes fewer rows than it was given.
+                guard changes == rows.count else { throw already(rows.lowerBound) }
+            } refused: { rows, error in
+                if error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE { throw already(try recorded(among: rows)) }
             }
         }
     }

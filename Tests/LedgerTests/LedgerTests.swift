@@ -402,6 +402,42 @@ struct LedgerTests {
         #expect(try ledger.batch("00000000000000a2") == nil)  // the whole transaction was undone
     }
 
+    /// 70 publications: the SQLite ledger writes them 32 rows a statement, the last six one at a
+    /// time. Each keeps its place, and a publication already recorded stops the batch wherever it
+    /// lies, named.
+    @Test("a large batch's publications keep their places; one already recorded, in any statement, stops it, named", arguments: Backend.allCases)
+    func largeBatch(_ backend: Backend) throws {
+        let fresh = try backend.fresh()
+        let ledger = fresh.store
+        let run = try Self.begin(ledger)
+        let keys = (1...70).map { "K\($0)" }
+        try ledger.recordPending(Self.batch("00000000000000a1", records: 70), publications: keys.map { Self.publication($0) }, run: run)
+        let recorded = try ledger.publications(batch: "00000000000000a1")
+        #expect(recorded.map(\.key) == keys)
+        #expect(recorded.map(\.position) == Array(1...70))
+        #expect(recorded.allSatisfy { $0.status == .pending && $0.subjectName == "某公司" && $0.dueOn == "2026-12-01" })
+        // A batch of 71 new publications and one recorded above, placed in the first statement
+        // of 32 rows, in the second, and among the last seven written one at a time.
+        for (key, place) in [("K40", 40), ("K69", 68), ("K1", 5)] {
+            var again = (71...140).map { Self.publication("N\($0)") }
+            again.insert(Self.publication(key), at: place)
+            #expect(throws: LedgerError.database("publication of \(key) on gsxt/penalty is already recorded")) {
+                try ledger.recordPending(Self.batch("00000000000000a2", records: again.count), publications: again, run: run)
+            }
+            #expect(try ledger.batch("00000000000000a2") == nil)  // the whole transaction was undone
+            #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["N71", "N140"]).isEmpty)
+        }
+        // A failed batch made again revives its failed rows; one of them no longer failed (here
+        // set published by hand) is skipped by the upsert, which stops the batch, named.
+        #expect(try ledger.fail(batch: "00000000000000a1", reason: "门户拒收"))
+        try fresh.sql("UPDATE publication SET status = 'published', published_on = '2026-12-01' WHERE record_key = 'K50'")
+        #expect(throws: LedgerError.database("publication of K50 on gsxt/penalty is already recorded")) {
+            try ledger.recordPending(Self.batch("00000000000000a1", records: 70), publications: keys.map { Self.publication($0) }, run: run)
+        }
+        #expect(try ledger.batch("00000000000000a1")?.status == .failed)
+        #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["K1"])["K1"] == nil)
+    }
+
     @Test("a failed batch frees its records; the same batch made again is pending once more, one attempt up", arguments: Backend.allCases)
     func failedBatchRetried(_ backend: Backend) throws {
         let ledger = try backend.fresh().store
