@@ -82,7 +82,9 @@ extension PostgresLedger {
                 column("feed", source: PostgresLedger.text(of: "publication.feed_id")),
                 column("kind", source: PostgresLedger.text(of: "publication.kind_id")), column("record_key"),
                 column("content_sha256", source: "lower(hex(content_sha256))"),
-                column("previous_sha256", source: "nullif(lower(hex(previous_sha256)), '')"), column("operation"), column("republish_on"), column("batch_id"),
+                column("previous_sha256", source: "nullif(lower(hex(previous_sha256)), '')"), column("operation"), column("republish_on"),
+                // The batch by its number (v16).
+                column("batch_id", source: "(SELECT batch.id FROM batch WHERE batch.no = publication.batch_no)"),
                 column("position", "integer"), column("status"), column("reason"), column("decision_date"), column("due_on"),
                 column("published_on"), column("subject_code"), column("subject_name"), column("schema_version", "integer"),
                 column("profile_version", "integer"), column("decision_number"),

@@ -15,6 +15,9 @@ extension Ledger {
             // costs about a third more per row than a plain insert: most of the nightly run's rows.)
             let again = try Bool.fetchOne(db, sql: "SELECT 1 FROM batch WHERE id = ?", arguments: [batch.id]) ?? false
             try Self.upsertBatch(db, batch, operation: batch.operation, run: run)
+            guard let batchNumber = try Int64.fetchOne(db, sql: "SELECT no FROM batch WHERE id = ?", arguments: [batch.id]) else {
+                throw LedgerError.database("batch \(batch.id) was not recorded")
+            }
             // 32 rows a statement (``RowsInsert``) on a batch's first recording, a plain insert,
             // which writes every row or (refused) none; one row a statement when the batch is made
             // again, where the upsert may skip a row and each must be known.
@@ -22,14 +25,14 @@ extension Ledger {
                 db,
                 head: """
                     INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation,
-                                             republish_on, batch_id, position, status, decision_date, due_on, subject_code,
+                                             republish_on, batch_no, position, status, decision_date, due_on, subject_code,
                                              subject_name, schema_version, profile_version, decision_number)
                     """,
                 row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
                 tail: again
                     ? """
                     ON CONFLICT (portal_id, feed_id, record_key, content_sha256, operation, republish_on)
-                    DO UPDATE SET status = 'pending', batch_id = excluded.batch_id, position = excluded.position, reason = NULL
+                    DO UPDATE SET status = 'pending', batch_no = excluded.batch_no, position = excluded.position, reason = NULL
                     WHERE publication.status = 'failed'
                     """ : "",
                 rowsPerStatement: again ? 1 : RowsInsert.rowsPerStatement)
@@ -63,7 +66,7 @@ extension Ledger {
             try insert.run(publications.indices) { offset, bind in
                 bind(
                     portal, feed, kind, publications[offset].key, StoredHash(hex: publications[offset].contentSHA256),
-                    publications[offset].previousSHA256.map(StoredHash.init), batch.operation.rawValue, republishOn, batch.id,
+                    publications[offset].previousSHA256.map(StoredHash.init), batch.operation.rawValue, republishOn, batchNumber,
                     offset + 1, publications[offset].decisionDate, publications[offset].dueOn, publications[offset].subjectCode,
                     publications[offset].subjectName, publications[offset].schemaVersion, publications[offset].profileVersion,
                     DecisionKey.number(publications[offset].key))
@@ -124,12 +127,12 @@ extension Ledger {
                     """,
                 arguments: [date, receipt?.text, receipt?.sha256, date, id])
             let reject = try db.makeStatement(
-                sql: "UPDATE publication SET status = 'rejected', reason = ? WHERE batch_id = ? AND position = ? AND status = 'pending'")
+                sql: "UPDATE publication SET status = 'rejected', reason = ? WHERE batch_no = \(BatchNumber.of("?")) AND position = ? AND status = 'pending'")
             for (position, reason) in rejected.sorted(by: { $0.key < $1.key }) {
                 try reject.execute(arguments: [reason, id, position])
             }
             try db.execute(
-                sql: "UPDATE publication SET status = 'published', published_on = ? WHERE batch_id = ? AND status = 'pending'",
+                sql: "UPDATE publication SET status = 'published', published_on = ? WHERE batch_no = \(BatchNumber.of("?")) AND status = 'pending'",
                 arguments: [date, id])
             let published = db.changesCount
             // A withdrawal batch: its records are taken down.
@@ -155,7 +158,7 @@ extension Ledger {
                 arguments: [reason, id])
             guard db.changesCount == 1 else { return false }
             try db.execute(
-                sql: "UPDATE publication SET status = 'failed' WHERE batch_id = ? AND status = 'pending'", arguments: [id])
+                sql: "UPDATE publication SET status = 'failed' WHERE batch_no = \(BatchNumber.of("?")) AND status = 'pending'", arguments: [id])
             try db.execute(sql: "UPDATE withdrawal SET status = 'failed' WHERE batch_id = ? AND status = 'pending'", arguments: [id])
             try Self.unsettleSources(of: id, db)
             return true
@@ -172,7 +175,7 @@ extension Ledger {
                     SELECT (SELECT s.text FROM record q JOIN text_value s ON s.id = q.source
                             WHERE q.kind_id = p.kind_id AND q.record_key = p.record_key
                             ORDER BY q.first_run DESC, q.seq DESC LIMIT 1)
-                    FROM publication p WHERE p.batch_id = ?)
+                    FROM publication p WHERE p.batch_no = \(BatchNumber.of("?")))
                 """,
             arguments: [batch])
     }

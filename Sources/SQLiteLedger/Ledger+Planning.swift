@@ -14,7 +14,8 @@ extension Ledger {
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status, batch_id, due_on, published_on, republish_on FROM publication
+                    SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status, \(BatchNumber.id(of: "batch_no")), due_on, published_on,
+                           republish_on FROM publication
                     WHERE id IN (SELECT max(id) FROM publication WHERE \(Self.onFeed) AND status <> 'failed' GROUP BY record_key)
                     ORDER BY record_key
                     """,
@@ -40,7 +41,8 @@ extension Ledger {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status, batch_id, due_on, published_on, republish_on FROM publication
+                    SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status, \(BatchNumber.id(of: "batch_no")), due_on, published_on,
+                           republish_on FROM publication
                     WHERE \(Self.onFeed) AND status <> 'failed' AND record_key IN (\(marks)) ORDER BY id
                     """,
                 arguments: StatementArguments([portal, feed] + Array(keys)))

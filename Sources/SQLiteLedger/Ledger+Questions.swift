@@ -14,7 +14,7 @@ extension Ledger {
             let publications =
                 filter.isAll
                 ? "SELECT status, count(*) FROM publication GROUP BY status"
-                : "SELECT p.status, count(*) FROM publication p JOIN batch b ON b.id = p.batch_id WHERE \(batchCondition) GROUP BY p.status"
+                : "SELECT p.status, count(*) FROM publication p JOIN batch b ON b.no = p.batch_no WHERE \(batchCondition) GROUP BY p.status"
             var summary = LedgerSummary()
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM batch b WHERE \(batchCondition) GROUP BY status", arguments: arguments) {
                 if let status = BatchStatus(rawValue: row[0]) { summary.batches[status] = row[1] }
@@ -31,7 +31,7 @@ extension Ledger {
                     db,
                     sql: filter.isAll
                         ? "SELECT count(*) FROM publication WHERE published_on IS NOT NULL AND published_on > due_on"
-                        : "SELECT count(*) FROM publication p JOIN batch b ON b.id = p.batch_id WHERE p.published_on IS NOT NULL AND p.published_on > p.due_on AND \(batchCondition)",
+                        : "SELECT count(*) FROM publication p JOIN batch b ON b.no = p.batch_no WHERE p.published_on IS NOT NULL AND p.published_on > p.due_on AND \(batchCondition)",
                     arguments: filter.isAll ? [] : arguments) ?? 0
             summary.pendingBatches = try Row.fetchAll(
                 db, sql: "SELECT * FROM batch b WHERE status = 'pending' AND \(batchCondition) ORDER BY created_on, rowid", arguments: arguments
@@ -87,7 +87,7 @@ extension Ledger {
     /// The publications of one batch.
     public func publications(batch id: String) throws(LedgerError) -> [PublicationEntry] {
         try read { db in
-            try Row.fetchAll(db, sql: Self.entrySQL + " WHERE p.batch_id = ? ORDER BY p.position", arguments: [id]).map(Self.entry)
+            try Row.fetchAll(db, sql: Self.entrySQL + " WHERE b.id = ? ORDER BY p.position", arguments: [id]).map(Self.entry)
         }
     }
 
@@ -114,13 +114,13 @@ extension Ledger {
     static let entryColumns = """
         \(TextValues.text(of: "p.portal_id")) AS portal_name, \(TextValues.text(of: "p.feed_id")) AS feed_name,
                \(TextValues.text(of: "p.kind_id")), p.record_key, \(SHA256Bytes.hex(of: "p.content_sha256")),
-               \(SHA256Bytes.hex(of: "p.previous_sha256")), p.operation, p.status, p.batch_id, b.file_name, p.decision_date, p.due_on,
+               \(SHA256Bytes.hex(of: "p.previous_sha256")), p.operation, p.status, b.id, b.file_name, p.decision_date, p.due_on,
                p.published_on, p.subject_code, p.subject_name, w.reason, p.position, p.reason, w.status
         """
 
     static let entrySQL = """
         SELECT \(entryColumns)
-        FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
+        FROM publication p JOIN batch b ON b.no = p.batch_no LEFT JOIN withdrawal w ON w.publication_id = p.id
         """
 
     static func entry(_ row: Row) -> PublicationEntry {

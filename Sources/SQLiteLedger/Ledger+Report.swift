@@ -44,20 +44,20 @@ extension Ledger {
                 db,
                 sql: """
                     SELECT r.pipeline, s.status, sum(s.count) FROM (
-                        SELECT batch_id, status, count(*) AS count FROM publication GROUP BY batch_id, status
-                    ) s JOIN batch b ON b.id = s.batch_id JOIN run r ON r.id = b.created_run
+                        SELECT batch_no, status, count(*) AS count FROM publication GROUP BY batch_no, status
+                    ) s JOIN batch b ON b.no = s.batch_no JOIN run r ON r.id = b.created_run
                     WHERE b.created_on BETWEEN ?1 AND ?2 GROUP BY r.pipeline, s.status ORDER BY r.pipeline, s.status
                     """,
                 arguments: period
             ).map { StateCount(pipeline: $0[0], status: PublicationStatus(rawValue: $0[1]) ?? .pending, count: $0[2]) }
             let rejectedSQL = """
-                FROM publication p JOIN batch b ON b.id = p.batch_id JOIN run r ON r.id = b.created_run
+                FROM publication p JOIN batch b ON b.no = p.batch_no JOIN run r ON r.id = b.created_run
                 WHERE p.status = 'rejected' AND (p.decision_date BETWEEN ?1 AND ?2 OR b.created_on BETWEEN ?1 AND ?2)
                 """
             rows.rejectionsTotal = try Int.fetchOne(db, sql: "SELECT count(*) " + rejectedSQL, arguments: period) ?? 0
             rows.rejections = try Row.fetchAll(
                 db,
-                sql: "SELECT r.pipeline, \(TextValues.text(of: "p.portal_id")), \(TextValues.text(of: "p.feed_id")), p.record_key, p.batch_id, p.position, p.reason "
+                sql: "SELECT r.pipeline, \(TextValues.text(of: "p.portal_id")), \(TextValues.text(of: "p.feed_id")), p.record_key, b.id, p.position, p.reason "
                     + rejectedSQL
                     + " ORDER BY p.id LIMIT ?3",
                 arguments: [from, to, limit]
@@ -67,7 +67,7 @@ extension Ledger {
             }
             let withdrawalSQL = """
                 FROM withdrawal w JOIN publication p ON p.id = w.publication_id
-                JOIN batch pb ON pb.id = p.batch_id JOIN run pr ON pr.id = pb.created_run
+                JOIN batch pb ON pb.no = p.batch_no JOIN run pr ON pr.id = pb.created_run
                 LEFT JOIN batch wb ON wb.id = w.batch_id LEFT JOIN run wr ON wr.id = wb.created_run
                 WHERE w.requested_on BETWEEN ?1 AND ?2
                 """
@@ -103,7 +103,7 @@ extension Ledger {
                            min(p.decision_date) AS decided, min(p.due_on) AS due,
                            min(CASE WHEN p.status IN ('published', 'withdrawn') THEN p.published_on END) AS published,
                            max(p.status = 'pending') AS waiting
-                    FROM publication p JOIN batch b ON b.id = p.batch_id JOIN run r ON r.id = b.created_run
+                    FROM publication p JOIN batch b ON b.no = p.batch_no JOIN run r ON r.id = b.created_run
                     WHERE p.operation = 'publish'
                     GROUP BY p.portal_id, p.feed_id, p.record_key
                     HAVING decided BETWEEN ?1 AND ?2 OR (published IS NULL AND waiting)

@@ -12,7 +12,7 @@ extension Ledger {
             let insert = try db.makeStatement(
                 sql: """
                     INSERT INTO withdrawal (publication_id, reason, basis, requested_on, batch_id, status)
-                    SELECT id, ?, ?, ?, ?, 'pending' FROM publication WHERE batch_id = ? AND position = ? AND status = 'published'
+                    SELECT id, ?, ?, ?, ?, 'pending' FROM publication WHERE batch_no = \(BatchNumber.of("?")) AND position = ? AND status = 'published'
                     ON CONFLICT (publication_id) DO UPDATE SET reason = excluded.reason, basis = excluded.basis,
                         requested_on = excluded.requested_on, batch_id = excluded.batch_id, status = 'pending'
                     WHERE withdrawal.status = 'failed' OR withdrawal.batch_id = excluded.batch_id
@@ -50,7 +50,7 @@ extension Ledger {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT p.batch_id, p.position, w.reason, w.basis FROM withdrawal w JOIN publication p ON p.id = w.publication_id
+                    SELECT \(BatchNumber.id(of: "p.batch_no")), p.position, w.reason, w.basis FROM withdrawal w JOIN publication p ON p.id = w.publication_id
                     WHERE w.batch_id = ? ORDER BY w.id
                     """,
                 arguments: [id]
@@ -93,7 +93,7 @@ extension Ledger {
 
     /// Published records with their latest record version (whose period they carry), and the
     /// portal's own period where it has one.
-    static let periodFrom = "FROM publication p JOIN batch b ON b.id = p.batch_id " + periodJoins
+    static let periodFrom = "FROM publication p JOIN batch b ON b.no = p.batch_no " + periodJoins
 
     /// The same without the batch (whose file name only the listed entries show).
     ///

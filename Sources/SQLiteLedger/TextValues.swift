@@ -50,6 +50,19 @@ struct TextValues {
     }
 }
 
+/// A batch's number (v16: `publication.batch_no`), for SQL that is given the batch's id.
+enum BatchNumber {
+    /// `batch_no = \(BatchNumber.of("?"))`: evaluated once per statement, as a bound number is.
+    static func of(_ parameter: String) -> String {
+        "(SELECT batch.no FROM batch WHERE batch.id = \(parameter))"
+    }
+
+    /// The SQL that reads a batch number back as the batch's id (a lookup by `batch`'s key).
+    static func id(of column: String) -> String {
+        "(SELECT batch.id FROM batch WHERE batch.no = \(column))"
+    }
+}
+
 /// The texts of numbers in `text_value`, each read once on its connection (a register's rows name
 /// one of a handful of kinds and portals by number; each name is then one `String`, shared).
 struct TextNames {

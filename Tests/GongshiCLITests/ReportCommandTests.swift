@@ -117,7 +117,7 @@ struct ReportCommandTests {
             let states = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.department, p.status, count(*) FROM publication p JOIN batch b ON b.id = p.batch_id
+                    SELECT r.department, p.status, count(*) FROM publication p JOIN batch b ON b.no = p.batch_no
                     JOIN run r ON r.id = b.created_run GROUP BY 1, 2
                     """)
             for department in report.departments {

@@ -17,14 +17,20 @@ struct CheckListTests {
                                       severity, severity_reason, regime, repair_from, expires_on, seq)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        """
-        INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation,
-                                 republish_on, batch_id, position, status, decision_date, due_on, subject_code,
-                                 subject_name, schema_version, profile_version, decision_number)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
-        """,
+        publications(rows: 1),
+        // A batch's publications are written 32 rows a statement (`RowsInsert`).
+        publications(rows: 32),
         "INSERT OR REPLACE INTO portal_period (kind_id, record_key, portal_id, severity, severity_reason, regime, months, counted_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     ]
+
+    static func publications(rows: Int) -> String {
+        """
+        INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation,
+                                 republish_on, batch_no, position, status, decision_date, due_on, subject_code,
+                                 subject_name, schema_version, profile_version, decision_number)
+        VALUES
+        """ + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+    }
 
     @Test("a v13 ledger with rows is migrated: rows kept, the file whole, no CHECK lists left, no temporary b-tree per row")
     func migrated() throws {
@@ -111,10 +117,10 @@ struct CheckListTests {
         #expect(!accepts(period("'重大'")))
         func publication(_ operation: String, _ status: String) -> String {
             """
-            INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation, republish_on, batch_id, position,
+            INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation, republish_on, batch_no, position,
                                      status, published_on, reason, schema_version, profile_version)
             VALUES (1, 2, 3, 'r', zeroblob(32), \(operation == "'correct'" ? "zeroblob(32)" : "NULL"), \(operation),
-                    \(operation == "'republish'" ? "'2026-11-30'" : "''"), '00000000000000b1', 1, \(status), '2026-11-30', 'x', 1, 1)
+                    \(operation == "'republish'" ? "'2026-11-30'" : "''"), 1, 1, \(status), '2026-11-30', 'x', 1, 1)
             """
         }
         for operation in ["'publish'", "'correct'", "'republish'"] {

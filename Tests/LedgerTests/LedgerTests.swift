@@ -83,6 +83,7 @@ struct LedgerTests {
         "2026-12-03 v8 compact register", "2026-12-04 v9 leaner ledger", "2026-12-04 v10 quicker re-run", "2026-12-04 v11 outbox stat",
         "2026-12-04 v12 subjects filled in order", "2026-12-05 v13 hashes as bytes, repeated texts once",
         "2026-12-05 v14 CHECK lists as comparisons", "2026-12-05 v15 kinds, portals and feeds by number",
+        "2026-12-06 v16 a publication's batch by number",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
@@ -253,6 +254,59 @@ struct LedgerTests {
         #expect(try ledger.batch("00000000000000c2") == nil)
     }
 
+    @Test("a v15 ledger's publications name their batch by number (v16): every batch's rows, a record's history, the planner's state and a withdrawal's items read the same batch ids back; new batches follow on")
+    func batchesByNumber() throws {
+        let path = try Self.older(upTo: "2026-12-05 v15 kinds, portals and feeds by number") { db in
+            try db.execute(sql: """
+                INSERT INTO run (command, today, started_at) VALUES ('run', '2026-11-29', 'x');
+                INSERT INTO text_value (text) VALUES ('administrative-penalty'), ('gsxt'), ('penalty');
+                INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status,
+                                   created_run, created_on, confirmed_on)
+                VALUES ('00000000000000f1', 'gsxt', 'penalty', 'administrative-penalty', 'publish', 'f1', '/f1', '\(Self.hashA)', 1,
+                        'published', 1, '2026-11-05', '2026-11-05'),
+                       ('00000000000000e2', 'gsxt', 'penalty', 'administrative-penalty', 'publish', 'f2', '/f2', '\(Self.hashA)', 2,
+                        'pending', 1, '2026-11-06', NULL),
+                       ('00000000000000d3', 'gsxt', 'penalty', 'administrative-penalty', 'withdraw', 'f3', '/f3', '\(Self.hashA)', 1,
+                        'pending', 1, '2026-11-07', NULL);
+                INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, operation, batch_id, position, status,
+                                         published_on, schema_version, profile_version, decision_number)
+                VALUES (2, 3, 1, '罚1', zeroblob(32), 'publish', '00000000000000f1', 1, 'published', '2026-11-05', 2, 1, '罚1'),
+                       (2, 3, 1, '罚3', zeroblob(32), 'publish', '00000000000000e2', 2, 'pending', NULL, 2, 1, '罚3'),
+                       (2, 3, 1, '罚2', zeroblob(32), 'publish', '00000000000000e2', 1, 'pending', NULL, 2, 1, '罚2');
+                INSERT INTO withdrawal (publication_id, reason, requested_on, batch_id, status)
+                VALUES (1, '信用修复', '2026-11-07', '00000000000000d3', 'pending');
+                """)
+        }
+        let ledger = try Ledger.open(path: path)
+        #expect(try ledger.appliedMigrations() == Self.migrations)
+        // The batches in their order (not their ids'), each with its rows in position order.
+        #expect(try ledger.batches().map(\.id) == ["00000000000000f1", "00000000000000e2", "00000000000000d3"])
+        let rows = try ledger.publications(batch: "00000000000000e2").map { "\($0.key)@\($0.position) \($0.batchID)" }
+        #expect(rows == ["罚2@1 00000000000000e2", "罚3@2 00000000000000e2"])
+        #expect(try ledger.history(key: "罚1").map(\.batchID) == ["00000000000000f1"])
+        let current = try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["罚1", "罚3"]).mapValues(\.batchID)
+        #expect(current == ["罚1": "00000000000000f1", "罚3": "00000000000000e2"])
+        let items = try ledger.withdrawalItems(batch: "00000000000000d3").map { "\($0.batchID)#\($0.position)" }
+        #expect(items == ["00000000000000f1#1"])
+        // Confirming a batch by its id reaches its rows, and only them.
+        #expect(try ledger.confirm(batch: "00000000000000e2", receipt: nil, on: "2026-11-08") == .confirmed(records: 2))
+        #expect(try ledger.history(key: "罚1").map(\.publishedOn) == ["2026-11-05"])
+        // A batch recorded after the migration takes the next number.
+        let run = try Self.begin(ledger)
+        try ledger.recordPending(Self.batch("00000000000000c4", records: 1), publications: [Self.publication("罚4")], run: run)
+        #expect(try ledger.publications(batch: "00000000000000c4").map(\.key) == ["罚4"])
+        let check = try DatabaseQueue(path: path)
+        try check.read { db in
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM pragma_table_info('publication') WHERE name = 'batch_id'") == 0)
+            let numbers = try String.fetchAll(db, sql: "SELECT typeof(batch_no) || ':' || batch_no FROM publication ORDER BY id")
+            #expect(numbers == ["integer:1", "integer:2", "integer:2", "integer:4"])
+            let batches = try String.fetchAll(db, sql: "SELECT no || ' ' || id FROM batch ORDER BY no")
+            #expect(batches == ["1 00000000000000f1", "2 00000000000000e2", "3 00000000000000d3", "4 00000000000000c4"])
+            #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+        }
+    }
+
     @Test("a v14 ledger's kinds, portals and feeds become numbers (v15): the register, a record's history, the planner's question and a portal's own period read the same names back, in the names' order")
     func namesAsNumbers() throws {
         let path = try Self.older(upTo: "2026-12-05 v14 CHECK lists as comparisons") { db in
@@ -367,19 +421,39 @@ struct LedgerTests {
         let ledger = fresh.store
         let run = try Self.begin(ledger)
         try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1")], run: run)
+        // The SQLite ledger names a publication's batch by number (v16) and a register row's kind
+        // and portal by number (v15); the shared ledger by text.
+        let sqlite = backend == .sqlite
+        let (batchColumn, ownBatch, noBatch) = sqlite ? ("batch_no", "1", "999") : ("batch_id", "'00000000000000a1'", "'ffffffffffffffff'")
         let refused = [
             "UPDATE batch SET status = 'sent'",
             "UPDATE batch SET status = 'published'",  // published needs a confirmation date
             "UPDATE publication SET operation = 'correct'",  // a correction needs the content it corrects
             "UPDATE publication SET content_sha256 = 'x'",
-            "UPDATE publication SET batch_id = 'ffffffffffffffff'",  // no such batch (foreign key)
+            "UPDATE publication SET \(batchColumn) = \(noBatch)",  // no such batch (foreign key)
             "INSERT INTO run (command, today, started_at) VALUES ('x', '30/11/2026', 'now')",
-            "INSERT INTO decision_portal (kind, number, portal) VALUES ('administrative-penalty', '罚9', 'gsxt')",  // no such decision
+            sqlite  // no such decision
+                ? "INSERT INTO decision_portal (kind_id, number, portal_id) VALUES (1, '罚9', 1)"
+                : "INSERT INTO decision_portal (kind, number, portal) VALUES ('administrative-penalty', '罚9', 'gsxt')",
         ]
         for sql in refused {
             #expect(throws: (any Error).self, "\(sql)") { try fresh.sql(sql) }
         }
-        try fresh.sql("UPDATE batch SET status = 'failed'")  // a state the protocol knows is accepted
+        // States and references the protocol knows are accepted (and the columns named above exist).
+        try fresh.sql("UPDATE batch SET status = 'failed'")
+        try fresh.sql("UPDATE publication SET \(batchColumn) = \(ownBatch)")
+        try fresh.sql(
+            sqlite
+                ? """
+                INSERT INTO decision (kind_id, number, first_run, received_on, valid_at_first, valid, file, row)
+                VALUES (1, '罚9', \(run), '2026-11-30', 1, 1, 1, 2);
+                INSERT INTO decision_portal (kind_id, number, portal_id) VALUES (1, '罚9', 1)
+                """
+                : """
+                INSERT INTO decision (kind, number, first_run, received_on, valid_at_first, valid, file, row)
+                VALUES ('administrative-penalty', '罚9', \(run), '2026-11-30', 1, 1, 'f', 2);
+                INSERT INTO decision_portal (kind, number, portal) VALUES ('administrative-penalty', '罚9', 'gsxt')
+                """)
     }
 
     @Test("pending, then confirmed once: the batch and its records become published; again changes nothing", arguments: Backend.allCases)
