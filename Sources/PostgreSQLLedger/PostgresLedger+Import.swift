@@ -63,9 +63,11 @@ extension PostgresLedger {
                 column("kind", source: PostgresLedger.text(of: "record.kind_id")),
                 column("record_key"), column("content_sha256", source: "lower(hex(content_sha256))"), column("decision_date"),
                 column("source_sha256", source: PostgresLedger.text(of: "record.source")),
-                column("source_row", "integer"), column("first_run", "bigint", shift: "run"), column("severity"),
+                column("source_row", "integer"), column("first_run", "bigint", shift: "run"),
+                // The severity by its code (SQLiteLedger's `SeverityCode`) and the regime by its number (v17).
+                column("severity", source: "CASE record.severity_code WHEN 1 THEN '轻微' WHEN 2 THEN '一般' WHEN 3 THEN '严重' END"),
                 column("severity_reason", source: PostgresLedger.text(of: "record.severity_reason")),
-                column("regime"), column("repair_from"), column("expires_on"),
+                column("regime", source: PostgresLedger.text(of: "record.regime_id")), column("repair_from"), column("expires_on"),
             ], order: "first_run, seq"),
         TransferTable(
             name: "batch",

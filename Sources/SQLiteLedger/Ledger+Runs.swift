@@ -53,7 +53,7 @@ extension Ledger {
                 db,
                 sql: """
                     INSERT OR IGNORE INTO record (kind_id, record_key, content_sha256, decision_date, source, source_row, first_run,
-                                                  severity, severity_reason, regime, repair_from, expires_on, seq)
+                                                  severity_code, severity_reason, regime_id, repair_from, expires_on, seq)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             let portalPeriod = try BoundStatement(
@@ -76,9 +76,11 @@ extension Ledger {
                 let kind = try names.number(record.kind)
                 let source = try texts.number(record.sourceSHA256)
                 let reason = try record.period.map { try texts.number($0.severityReason) }
+                let regime = try record.period?.regime.map { try names.number($0) }
                 try insert.run(
                     kind, record.key, StoredHash(hex: record.contentSHA256), record.decisionDate, source, record.sourceRow, run,
-                    record.period?.severity, reason, record.period?.regime, record.period?.repairFrom, record.period?.expiresOn, sequence)
+                    SeverityCode.code(record.period?.severity), reason, regime, record.period?.repairFrom, record.period?.expiresOn,
+                    sequence)
                 for period in record.portalPeriods {
                     try portalPeriod.run(
                         kind, record.key, try names.number(period.portal), period.severity, period.severityReason, period.regime, period.months,

@@ -31,7 +31,8 @@ extension Ledger {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT severity, \(TextValues.text(of: "severity_reason")), regime, repair_from, expires_on FROM record
+                    SELECT \(SeverityCode.text(of: "severity_code")), \(TextValues.text(of: "severity_reason")),
+                           \(TextValues.text(of: "regime_id")), repair_from, expires_on FROM record
                     WHERE kind_id = \(TextValues.number(of: "?")) AND record_key = ?
                     ORDER BY first_run DESC, seq DESC LIMIT 1
                     """,
@@ -132,7 +133,8 @@ extension Ledger {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT \(Self.entryColumns), coalesce(pp.severity, r.severity), coalesce(pp.regime, r.regime),
+                SELECT \(Self.entryColumns), coalesce(pp.severity, \(SeverityCode.text(of: "r.severity_code"))),
+                       coalesce(pp.regime, \(TextValues.text(of: "r.regime_id"))),
                        r.repair_from, \(Self.endsOn) AS ends_on
                 \(Self.periodFrom)
                 WHERE p.status = 'published' AND \(condition)

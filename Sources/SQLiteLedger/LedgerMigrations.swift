@@ -786,6 +786,39 @@ enum LedgerMigrations {
                 CREATE INDEX publication_rejected ON publication(id) WHERE status = 'rejected';
                 """)
         }
+        // v17: a record version's severity and regime by number: the severity as its code (1 轻微,
+        // 2 一般, 3 严重: ``SeverityCode``), the regime (a configured id such as `ndrc-order-58`)
+        // as its number in `text_value`; about 20 bytes a version. Renamed (`severity_code`,
+        // `regime_id`), so that SQL still comparing the texts fails instead of matching nothing.
+        migrator.registerMigration("2026-12-06 v17 a record's severity and regime by number") { db in
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO text_value (text) SELECT DISTINCT regime FROM record WHERE regime IS NOT NULL;
+                CREATE TABLE record_v17 (
+                    kind_id INTEGER NOT NULL,
+                    record_key TEXT NOT NULL CHECK (record_key <> ''),
+                    content_sha256 BLOB NOT NULL CHECK (typeof(content_sha256) = 'blob' AND length(content_sha256) = 32),
+                    decision_date TEXT,
+                    source INTEGER NOT NULL,
+                    source_row INTEGER NOT NULL CHECK (source_row >= 2),
+                    first_run INTEGER NOT NULL REFERENCES run(id),
+                    severity_code INTEGER CHECK (severity_code = 1 OR severity_code = 2 OR severity_code = 3),
+                    severity_reason INTEGER,
+                    regime_id INTEGER,
+                    repair_from TEXT,
+                    expires_on TEXT,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (kind_id, record_key, content_sha256)
+                ) WITHOUT ROWID;
+                INSERT INTO record_v17 (kind_id, record_key, content_sha256, decision_date, source, source_row, first_run,
+                                        severity_code, severity_reason, regime_id, repair_from, expires_on, seq)
+                SELECT kind_id, record_key, content_sha256, decision_date, source, source_row, first_run,
+                       \(SeverityCode.code(of: "severity")), severity_reason,
+                       (SELECT t.id FROM text_value t WHERE t.text = record.regime), repair_from, expires_on, seq
+                FROM record ORDER BY kind_id, record_key, content_sha256;
+                DROP TABLE record;
+                ALTER TABLE record_v17 RENAME TO record;
+                """)
+        }
         return migrator
     }
 

@@ -50,6 +50,28 @@ struct TextValues {
     }
 }
 
+/// A record version's severity as the ledger stores it (v17): 1 轻微, 2 一般, 3 严重 (the three the
+/// publication-period rules name); NULL for none.
+enum SeverityCode {
+    static let severities = ["轻微", "一般", "严重"]
+
+    /// The code of a severity (nil for none; 0, which the table's CHECK refuses, for any other text).
+    static func code(_ severity: String?) -> Int? {
+        severity.map { text in severities.firstIndex(of: text).map { $0 + 1 } ?? 0 }
+    }
+
+    /// The SQL that reads a code back as its severity.
+    static func text(of column: String) -> String {
+        "(CASE \(column) " + severities.enumerated().map { "WHEN \($0.offset + 1) THEN '\($0.element)'" }.joined(separator: " ") + " END)"
+    }
+
+    /// The SQL that turns a severity's text into its code (the migration; any other text becomes 0).
+    static func code(of column: String) -> String {
+        "(CASE WHEN \(column) IS NULL THEN NULL "
+            + severities.enumerated().map { "WHEN \(column) = '\($0.element)' THEN \($0.offset + 1)" }.joined(separator: " ") + " ELSE 0 END)"
+    }
+}
+
 /// A batch's number (v16: `publication.batch_no`), for SQL that is given the batch's id.
 enum BatchNumber {
     /// `batch_no = \(BatchNumber.of("?"))`: evaluated once per statement, as a bound number is.

@@ -14,7 +14,7 @@ struct CheckListTests {
     static let perRow = [
         """
         INSERT OR IGNORE INTO record (kind_id, record_key, content_sha256, decision_date, source, source_row, first_run,
-                                      severity, severity_reason, regime, repair_from, expires_on, seq)
+                                      severity_code, severity_reason, regime_id, repair_from, expires_on, seq)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         publications(rows: 1),
@@ -46,12 +46,15 @@ struct CheckListTests {
         #expect(try ledger.appliedMigrations() == LedgerTests.migrations)
         let queue = try DatabaseQueue(path: path)
         try queue.read { db in
-            #expect(try String?.fetchAll(db, sql: "SELECT severity FROM record ORDER BY record_key") == ["严重", nil])
+            // (A severity is its code since v17: 3 严重.)
+            #expect(try Int?.fetchAll(db, sql: "SELECT severity_code FROM record ORDER BY record_key") == [3, nil])
             #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
             for (table, column, values) in CheckLists.lists {
                 let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE name = ?", arguments: [table]) ?? ""
                 #expect(!sql.contains(CheckLists.listed(column, values)), "\(table).\(column)")
-                #expect(sql.contains(CheckLists.compared(column, values)), "\(table).\(column)")
+                // A column a later migration replaced (record.severity by its code, v17) is gone.
+                let kept = try Int.fetchOne(db, sql: "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?", arguments: [table, column]) == 1
+                #expect(!kept || sql.contains(CheckLists.compared(column, values)), "\(table).\(column)")
             }
             for statement in Self.perRow {
                 let opcodes = try String.fetchAll(db, sql: "EXPLAIN " + statement, arguments: StatementArguments(Array(repeating: nil as String?, count: statement.count { $0 == "?" })), adapter: ColumnMapping(["op": "opcode"]))
@@ -106,10 +109,11 @@ struct CheckListTests {
             }
         }
         func record(_ severity: String) -> String {
-            "INSERT INTO record (kind_id, record_key, content_sha256, source, source_row, first_run, severity, seq) VALUES (1, 'r', zeroblob(32), 1, 2, 1, \(severity), 1)"
+            "INSERT INTO record (kind_id, record_key, content_sha256, source, source_row, first_run, severity_code, seq) VALUES (1, 'r', zeroblob(32), 1, 2, 1, \(severity), 1)"
         }
-        for severity in ["'轻微'", "'一般'", "'严重'", "NULL"] { #expect(accepts(record(severity)), "\(severity)") }
-        for severity in ["'重大'", "''", "'一般 '"] { #expect(!accepts(record(severity)), "\(severity)") }
+        // A record's severity is its code (v17): 1 轻微, 2 一般, 3 严重.
+        for severity in ["1", "2", "3", "NULL"] { #expect(accepts(record(severity)), "\(severity)") }
+        for severity in ["0", "4", "'一般'", "''"] { #expect(!accepts(record(severity)), "\(severity)") }
         func period(_ severity: String) -> String {
             "INSERT INTO portal_period (kind_id, record_key, portal_id, severity, months, counted_from) VALUES (1, 'r', 2, \(severity), 1, 'decision_date')"
         }

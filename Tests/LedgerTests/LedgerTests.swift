@@ -83,7 +83,7 @@ struct LedgerTests {
         "2026-12-03 v8 compact register", "2026-12-04 v9 leaner ledger", "2026-12-04 v10 quicker re-run", "2026-12-04 v11 outbox stat",
         "2026-12-04 v12 subjects filled in order", "2026-12-05 v13 hashes as bytes, repeated texts once",
         "2026-12-05 v14 CHECK lists as comparisons", "2026-12-05 v15 kinds, portals and feeds by number",
-        "2026-12-06 v16 a publication's batch by number",
+        "2026-12-06 v16 a publication's batch by number", "2026-12-06 v17 a record's severity and regime by number",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
@@ -240,8 +240,9 @@ struct LedgerTests {
         try ledger.recordDecisions(
             [(DecisionSighting(number: "罚2", decisionDate: "2026-11-20", file: "/in/a.csv", row: 3, valid: true), [])],
             kind: "administrative-penalty", pipeline: "p", run: run, today: "2026-11-30")
-        // One text each: the file's hash, the reason, the file's path; and (v15) the kind, the portal, the feed.
-        #expect(try check.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM text_value") } == 6)
+        // One text each: the file's hash, the reason, the file's path; (v15) the kind, the portal, the
+        // feed; (v17) the regime.
+        #expect(try check.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM text_value") } == 7)
         #expect(try check.read { db in try String.fetchOne(db, sql: "SELECT lower(hex(content_sha256)) FROM record WHERE record_key = '罚2'") } == Self.hashA)
         // The failed batch's record came from the file: the file is read again by the next nightly run.
         #expect(try ledger.isSettled(source))
@@ -252,6 +253,56 @@ struct LedgerTests {
             try ledger.recordPending(Self.batch("00000000000000c2", records: 1), publications: [Self.publication("罚3", hash: "xyz")], run: run)
         }
         #expect(try ledger.batch("00000000000000c2") == nil)
+    }
+
+    @Test("a v16 ledger's severities and regimes become numbers (v17): a record's period, the ended and the 信用修复-eligible read the same texts back; a new version too")
+    func severitiesAndRegimesByNumber() throws {
+        let path = try Self.older(upTo: "2026-12-06 v16 a publication's batch by number") { db in
+            try db.execute(sql: """
+                INSERT INTO run (command, today, started_at) VALUES ('run', '2026-11-29', 'x');
+                INSERT INTO text_value (text) VALUES ('administrative-penalty'), ('gsxt'), ('penalty'), ('\(Self.hashB)'), ('按裁量基准');
+                INSERT INTO record (kind_id, record_key, content_sha256, decision_date, source, source_row, first_run, severity,
+                                    severity_reason, regime, repair_from, expires_on, seq)
+                VALUES (1, '罚1', zeroblob(32), '2026-11-01', 4, 2, 1, '一般', 5, 'ndrc-order-58', '2027-02-01', '2029-11-01', 1),
+                       (1, '罚2', zeroblob(32), '2026-11-02', 4, 3, 1, '严重', 5, 'gb-2023', '2028-11-02', '2029-11-02', 2),
+                       (1, '罚3', zeroblob(32), '2026-11-03', 4, 4, 1, NULL, NULL, NULL, NULL, NULL, 3);
+                INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status,
+                                   created_run, created_on, confirmed_on)
+                VALUES ('00000000000000f1', 'gsxt', 'penalty', 'administrative-penalty', 'publish', 'f1', '/f1', '\(Self.hashA)', 2,
+                        'published', 1, '2026-11-05', '2026-11-05');
+                INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, operation, batch_no, position, status,
+                                         published_on, schema_version, profile_version, decision_number)
+                VALUES (2, 3, 1, '罚1', zeroblob(32), 'publish', 1, 1, 'published', '2026-11-05', 2, 1, '罚1'),
+                       (2, 3, 1, '罚2', zeroblob(32), 'publish', 1, 2, 'published', '2026-11-05', 2, 1, '罚2');
+                """)
+        }
+        let ledger = try Ledger.open(path: path)
+        #expect(try ledger.appliedMigrations() == Self.migrations)
+        let kind = "administrative-penalty"
+        #expect(
+            try ledger.period(kind: kind, key: "罚1")
+                == RecordPeriod(severity: "一般", severityReason: "按裁量基准", regime: "ndrc-order-58", repairFrom: "2027-02-01", expiresOn: "2029-11-01"))
+        #expect(try ledger.period(kind: kind, key: "罚2")?.severity == "严重")
+        #expect(try ledger.period(kind: kind, key: "罚3") == nil)
+        let eligible = try ledger.repairEligible(today: "2027-03-01", kind: kind).map { "\($0.publication.key) \($0.severity ?? "-") \($0.regime ?? "-")" }
+        #expect(eligible == ["罚1 一般 ndrc-order-58"])
+        let ended = try ledger.expired(today: "2029-11-02", kind: kind).map { "\($0.publication.key) \($0.severity ?? "-") \($0.regime ?? "-")" }
+        #expect(ended == ["罚1 一般 ndrc-order-58", "罚2 严重 gb-2023"])
+        // A version recorded after the migration is written and read the same way.
+        let run = try Self.begin(ledger)
+        let period = RecordPeriod(severity: "轻微", severityReason: "首违", regime: "gb-2023", repairFrom: nil, expiresOn: "2027-11-04")
+        try ledger.recordInputs(
+            [], records: [RecordVersion(kind: kind, key: "罚4", contentSHA256: Self.hashB, decisionDate: "2026-11-04", sourceSHA256: Self.hashB, sourceRow: 5, period: period)],
+            run: run)
+        #expect(try ledger.period(kind: kind, key: "罚4") == period)
+        let check = try DatabaseQueue(path: path)
+        try check.read { db in
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM pragma_table_info('record') WHERE name IN ('severity', 'regime')") == 0)
+            let stored = try String.fetchAll(db, sql: "SELECT typeof(severity_code) || ':' || coalesce(severity_code, '-') || ' ' || typeof(regime_id) FROM record ORDER BY record_key")
+            #expect(stored == ["integer:2 integer", "integer:3 integer", "null:- null", "integer:1 integer"])
+            #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+        }
     }
 
     @Test("a v15 ledger's publications name their batch by number (v16): every batch's rows, a record's history, the planner's state and a withdrawal's items read the same batch ids back; new batches follow on")
