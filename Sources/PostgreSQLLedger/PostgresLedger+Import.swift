@@ -84,10 +84,17 @@ extension PostgresLedger {
                 column("feed", source: PostgresLedger.text(of: "publication.feed_id")),
                 column("kind", source: PostgresLedger.text(of: "publication.kind_id")), column("record_key"),
                 column("content_sha256", source: "lower(hex(content_sha256))"),
-                column("previous_sha256", source: "nullif(lower(hex(previous_sha256)), '')"), column("operation"), column("republish_on"),
+                column("previous_sha256", source: "nullif(lower(hex(previous_sha256)), '')"),
+                // The operation and status by their codes (v18: SQLiteLedger's `PublicationCode`).
+                column("operation", source: "CASE operation_code WHEN 1 THEN 'publish' WHEN 2 THEN 'correct' WHEN 3 THEN 'republish' END"),
+                column("republish_on"),
                 // The batch by its number (v16).
                 column("batch_id", source: "(SELECT batch.id FROM batch WHERE batch.no = publication.batch_no)"),
-                column("position", "integer"), column("status"), column("reason"), column("decision_date"), column("due_on"),
+                column("position", "integer"),
+                column(
+                    "status",
+                    source: "CASE status_code WHEN 1 THEN 'pending' WHEN 2 THEN 'published' WHEN 3 THEN 'rejected' WHEN 4 THEN 'failed' WHEN 5 THEN 'withdrawn' END"),
+                column("reason"), column("decision_date"), column("due_on"),
                 column("published_on"), column("subject_code"), column("subject_name"), column("schema_version", "integer"),
                 column("profile_version", "integer"), column("decision_number"),
             ], order: "id"),

@@ -24,21 +24,23 @@ extension Ledger {
             let insert = try RowsInsert(
                 db,
                 head: """
-                    INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation,
-                                             republish_on, batch_no, position, status, decision_date, due_on, subject_code,
+                    INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation_code,
+                                             republish_on, batch_no, position, status_code, decision_date, due_on, subject_code,
                                              subject_name, schema_version, profile_version, decision_number)
                     """,
-                row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+                row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(PublicationCode.pending), ?, ?, ?, ?, ?, ?, ?)",
                 tail: again
                     ? """
-                    ON CONFLICT (portal_id, feed_id, record_key, content_sha256, operation, republish_on)
-                    DO UPDATE SET status = 'pending', batch_no = excluded.batch_no, position = excluded.position, reason = NULL
-                    WHERE publication.status = 'failed'
+                    ON CONFLICT (portal_id, feed_id, record_key, content_sha256, operation_code, republish_on)
+                    DO UPDATE SET status_code = \(PublicationCode.pending), batch_no = excluded.batch_no, position = excluded.position,
+                        reason = NULL
+                    WHERE publication.status_code = \(PublicationCode.failed)
                     """ : "",
                 rowsPerStatement: again ? 1 : RowsInsert.rowsPerStatement)
             var texts = TextValues(db)
             let (portal, feed, kind) = (try texts.number(batch.portal), try texts.number(batch.feed), try texts.number(batch.kind))
             let republishOn = batch.operation == .republish ? batch.createdOn : ""
+            let operation = PublicationCode.code(batch.operation)
             // A publication already recorded (not a failed one sent again) stops the batch, named
             // by its decision number (a natural person's key also holds the name).
             func already(_ offset: Int) -> LedgerError {
@@ -50,11 +52,11 @@ extension Ledger {
                 let holds = try db.makeStatement(
                     sql: """
                         SELECT 1 FROM publication WHERE portal_id = ? AND feed_id = ? AND record_key = ?
-                        AND \(SHA256Bytes.hex(of: "content_sha256")) = ? AND operation = ? AND republish_on = ?
+                        AND \(SHA256Bytes.hex(of: "content_sha256")) = ? AND operation_code = ? AND republish_on = ?
                         """)
                 for offset in rows {
                     let arguments: StatementArguments = [
-                        portal, feed, publications[offset].key, publications[offset].contentSHA256.lowercased(), batch.operation.rawValue,
+                        portal, feed, publications[offset].key, publications[offset].contentSHA256.lowercased(), operation,
                         republishOn,
                     ]
                     if try Bool.fetchOne(holds, arguments: arguments) ?? false { return offset }
@@ -66,7 +68,7 @@ extension Ledger {
             try insert.run(publications.indices) { offset, bind in
                 bind(
                     portal, feed, kind, publications[offset].key, StoredHash(hex: publications[offset].contentSHA256),
-                    publications[offset].previousSHA256.map(StoredHash.init), batch.operation.rawValue, republishOn, batchNumber,
+                    publications[offset].previousSHA256.map(StoredHash.init), operation, republishOn, batchNumber,
                     offset + 1, publications[offset].decisionDate, publications[offset].dueOn, publications[offset].subjectCode,
                     publications[offset].subjectName, publications[offset].schemaVersion, publications[offset].profileVersion,
                     DecisionKey.number(publications[offset].key))
@@ -127,18 +129,24 @@ extension Ledger {
                     """,
                 arguments: [date, receipt?.text, receipt?.sha256, date, id])
             let reject = try db.makeStatement(
-                sql: "UPDATE publication SET status = 'rejected', reason = ? WHERE batch_no = \(BatchNumber.of("?")) AND position = ? AND status = 'pending'")
+                sql: """
+                    UPDATE publication SET status_code = \(PublicationCode.rejected), reason = ?
+                    WHERE batch_no = \(BatchNumber.of("?")) AND position = ? AND status_code = \(PublicationCode.pending)
+                    """)
             for (position, reason) in rejected.sorted(by: { $0.key < $1.key }) {
                 try reject.execute(arguments: [reason, id, position])
             }
             try db.execute(
-                sql: "UPDATE publication SET status = 'published', published_on = ? WHERE batch_no = \(BatchNumber.of("?")) AND status = 'pending'",
+                sql: """
+                    UPDATE publication SET status_code = \(PublicationCode.published), published_on = ?
+                    WHERE batch_no = \(BatchNumber.of("?")) AND status_code = \(PublicationCode.pending)
+                    """,
                 arguments: [date, id])
             let published = db.changesCount
             // A withdrawal batch: its records are taken down.
             try db.execute(
                 sql: """
-                    UPDATE publication SET status = 'withdrawn'
+                    UPDATE publication SET status_code = \(PublicationCode.withdrawn)
                     WHERE id IN (SELECT publication_id FROM withdrawal WHERE batch_id = ? AND status = 'pending')
                     """,
                 arguments: [id])
@@ -158,7 +166,11 @@ extension Ledger {
                 arguments: [reason, id])
             guard db.changesCount == 1 else { return false }
             try db.execute(
-                sql: "UPDATE publication SET status = 'failed' WHERE batch_no = \(BatchNumber.of("?")) AND status = 'pending'", arguments: [id])
+                sql: """
+                    UPDATE publication SET status_code = \(PublicationCode.failed)
+                    WHERE batch_no = \(BatchNumber.of("?")) AND status_code = \(PublicationCode.pending)
+                    """,
+                arguments: [id])
             try db.execute(sql: "UPDATE withdrawal SET status = 'failed' WHERE batch_id = ? AND status = 'pending'", arguments: [id])
             try Self.unsettleSources(of: id, db)
             return true

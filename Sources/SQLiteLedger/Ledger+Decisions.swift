@@ -226,7 +226,7 @@ private struct PublicationSums {
         rows = try RawRows(
             db,
             sql: """
-                SELECT decision_number, status, published_on FROM publication
+                SELECT decision_number, status_code, published_on FROM publication
                 WHERE kind_id = ? AND portal_id = ? AND decision_number IS NOT NULL\(number == nil ? "" : " AND decision_number = ?")
                 ORDER BY decision_number
                 """,
@@ -260,7 +260,7 @@ private struct PublicationSums {
             var sums = Sums()
             repeat {
                 onRow = false
-                let status = PublicationStatus(cell: rows.bytes(1))
+                let status: PublicationStatus? = rows.isNull(1) ? nil : PublicationCode.status(rows.int64(1))
                 switch status {
                 case .published?, .withdrawn?:
                     if status == .withdrawn { sums.withdrawn = true }
@@ -275,25 +275,6 @@ private struct PublicationSums {
             return sums
         }
         return nil
-    }
-}
-
-extension PublicationStatus {
-    /// The status a cell's text names (nil for NULL or a text that names none), its bytes
-    /// compared in place.
-    fileprivate init?(cell: UnsafeBufferPointer<UInt8>?) {
-        guard let cell, let first = cell.first else { return nil }
-        let status: Self
-        switch (cell.count, first) {
-        case (7, UInt8(ascii: "p")): status = .pending
-        case (9, UInt8(ascii: "p")): status = .published
-        case (8, UInt8(ascii: "r")): status = .rejected
-        case (6, UInt8(ascii: "f")): status = .failed
-        case (9, UInt8(ascii: "w")): status = .withdrawn
-        default: return nil
-        }
-        guard status.rawValue.utf8.elementsEqual(cell) else { return nil }
-        self = status
     }
 }
 

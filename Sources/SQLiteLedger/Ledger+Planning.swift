@@ -14,9 +14,9 @@ extension Ledger {
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status, \(BatchNumber.id(of: "batch_no")), due_on, published_on,
+                    SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status_code, \(BatchNumber.id(of: "batch_no")), due_on, published_on,
                            republish_on FROM publication
-                    WHERE id IN (SELECT max(id) FROM publication WHERE \(Self.onFeed) AND status <> 'failed' GROUP BY record_key)
+                    WHERE id IN (SELECT max(id) FROM publication WHERE \(Self.onFeed) AND status_code <> \(PublicationCode.failed) GROUP BY record_key)
                     ORDER BY record_key
                     """,
                 arguments: [portal, feed])
@@ -24,7 +24,7 @@ extension Ledger {
                 try body(
                     row[0],
                     CurrentPublication(
-                        contentSHA256: row[1], status: PublicationStatus(rawValue: row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
+                        contentSHA256: row[1], status: PublicationCode.status(row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
                         publishedOn: row[5], republishedOn: Self.nonEmpty(row[6])))
             }
         }
@@ -41,15 +41,15 @@ extension Ledger {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status, \(BatchNumber.id(of: "batch_no")), due_on, published_on,
+                    SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status_code, \(BatchNumber.id(of: "batch_no")), due_on, published_on,
                            republish_on FROM publication
-                    WHERE \(Self.onFeed) AND status <> 'failed' AND record_key IN (\(marks)) ORDER BY id
+                    WHERE \(Self.onFeed) AND status_code <> \(PublicationCode.failed) AND record_key IN (\(marks)) ORDER BY id
                     """,
                 arguments: StatementArguments([portal, feed] + Array(keys)))
             var current: [String: CurrentPublication] = [:]
             for row in rows {
                 current[row[0]] = CurrentPublication(
-                    contentSHA256: row[1], status: PublicationStatus(rawValue: row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
+                    contentSHA256: row[1], status: PublicationCode.status(row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
                     publishedOn: row[5], republishedOn: Self.nonEmpty(row[6]))
             }
             return current

@@ -13,14 +13,14 @@ extension Ledger {
             let (batchCondition, arguments) = Self.runCondition(filter, batch: "b")
             let publications =
                 filter.isAll
-                ? "SELECT status, count(*) FROM publication GROUP BY status"
-                : "SELECT p.status, count(*) FROM publication p JOIN batch b ON b.no = p.batch_no WHERE \(batchCondition) GROUP BY p.status"
+                ? "SELECT status_code, count(*) FROM publication GROUP BY status_code"
+                : "SELECT p.status_code, count(*) FROM publication p JOIN batch b ON b.no = p.batch_no WHERE \(batchCondition) GROUP BY p.status_code"
             var summary = LedgerSummary()
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM batch b WHERE \(batchCondition) GROUP BY status", arguments: arguments) {
                 if let status = BatchStatus(rawValue: row[0]) { summary.batches[status] = row[1] }
             }
             for row in try Row.fetchAll(db, sql: publications, arguments: filter.isAll ? [] : arguments) {
-                if let status = PublicationStatus(rawValue: row[0]) { summary.publications[status] = row[1] }
+                if let status = PublicationCode.status(row[0]) { summary.publications[status] = row[1] }
             }
             summary.awaitingConfirmation =
                 try Int.fetchOne(
@@ -114,7 +114,7 @@ extension Ledger {
     static let entryColumns = """
         \(TextValues.text(of: "p.portal_id")) AS portal_name, \(TextValues.text(of: "p.feed_id")) AS feed_name,
                \(TextValues.text(of: "p.kind_id")), p.record_key, \(SHA256Bytes.hex(of: "p.content_sha256")),
-               \(SHA256Bytes.hex(of: "p.previous_sha256")), p.operation, p.status, b.id, b.file_name, p.decision_date, p.due_on,
+               \(SHA256Bytes.hex(of: "p.previous_sha256")), p.operation_code, p.status_code, b.id, b.file_name, p.decision_date, p.due_on,
                p.published_on, p.subject_code, p.subject_name, w.reason, p.position, p.reason, w.status
         """
 
@@ -126,7 +126,7 @@ extension Ledger {
     static func entry(_ row: Row) -> PublicationEntry {
         PublicationEntry(
             portal: row[0], feed: row[1], kind: row[2], key: row[3], contentSHA256: row[4], previousSHA256: row[5],
-            operation: BatchOperation(rawValue: row[6]) ?? .publish, status: PublicationStatus(rawValue: row[7]) ?? .pending,
+            operation: PublicationCode.operation(row[6]) ?? .publish, status: PublicationCode.status(row[7]) ?? .pending,
             batchID: row[8], batchFile: row[9], decisionDate: row[10], dueOn: row[11], publishedOn: row[12],
             subjectCode: row[13], subjectName: row[14], withdrawalReason: row[15], withdrawalStatus: row[18], position: row[16],
             rejectionReason: row[17])

@@ -43,16 +43,17 @@ extension Ledger {
             rows.states = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.pipeline, s.status, sum(s.count) FROM (
-                        SELECT batch_no, status, count(*) AS count FROM publication GROUP BY batch_no, status
+                    SELECT r.pipeline, s.status_code, sum(s.count) FROM (
+                        SELECT batch_no, status_code, count(*) AS count FROM publication GROUP BY batch_no, status_code
                     ) s JOIN batch b ON b.no = s.batch_no JOIN run r ON r.id = b.created_run
-                    WHERE b.created_on BETWEEN ?1 AND ?2 GROUP BY r.pipeline, s.status ORDER BY r.pipeline, s.status
+                    WHERE b.created_on BETWEEN ?1 AND ?2 GROUP BY r.pipeline, s.status_code
+                    ORDER BY r.pipeline, \(PublicationCode.statusText(of: "s.status_code"))
                     """,
                 arguments: period
-            ).map { StateCount(pipeline: $0[0], status: PublicationStatus(rawValue: $0[1]) ?? .pending, count: $0[2]) }
+            ).map { StateCount(pipeline: $0[0], status: PublicationCode.status($0[1]) ?? .pending, count: $0[2]) }
             let rejectedSQL = """
                 FROM publication p JOIN batch b ON b.no = p.batch_no JOIN run r ON r.id = b.created_run
-                WHERE p.status = 'rejected' AND (p.decision_date BETWEEN ?1 AND ?2 OR b.created_on BETWEEN ?1 AND ?2)
+                WHERE p.status_code = \(PublicationCode.rejected) AND (p.decision_date BETWEEN ?1 AND ?2 OR b.created_on BETWEEN ?1 AND ?2)
                 """
             rows.rejectionsTotal = try Int.fetchOne(db, sql: "SELECT count(*) " + rejectedSQL, arguments: period) ?? 0
             rows.rejections = try Row.fetchAll(
@@ -101,10 +102,11 @@ extension Ledger {
                 sql: """
                     SELECT r.pipeline, \(TextValues.text(of: "p.portal_id")) AS portal_name, \(TextValues.text(of: "p.feed_id")) AS feed_name, p.record_key,
                            min(p.decision_date) AS decided, min(p.due_on) AS due,
-                           min(CASE WHEN p.status IN ('published', 'withdrawn') THEN p.published_on END) AS published,
-                           max(p.status = 'pending') AS waiting
+                           min(CASE WHEN p.status_code IN (\(PublicationCode.published), \(PublicationCode.withdrawn)) THEN p.published_on END)
+                               AS published,
+                           max(p.status_code = \(PublicationCode.pending)) AS waiting
                     FROM publication p JOIN batch b ON b.no = p.batch_no JOIN run r ON r.id = b.created_run
-                    WHERE p.operation = 'publish'
+                    WHERE p.operation_code = \(PublicationCode.publish)
                     GROUP BY p.portal_id, p.feed_id, p.record_key
                     HAVING decided BETWEEN ?1 AND ?2 OR (published IS NULL AND waiting)
                     ORDER BY due, p.record_key, portal_name, feed_name

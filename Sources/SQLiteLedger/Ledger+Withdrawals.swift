@@ -12,7 +12,8 @@ extension Ledger {
             let insert = try db.makeStatement(
                 sql: """
                     INSERT INTO withdrawal (publication_id, reason, basis, requested_on, batch_id, status)
-                    SELECT id, ?, ?, ?, ?, 'pending' FROM publication WHERE batch_no = \(BatchNumber.of("?")) AND position = ? AND status = 'published'
+                    SELECT id, ?, ?, ?, ?, 'pending' FROM publication
+                    WHERE batch_no = \(BatchNumber.of("?")) AND position = ? AND status_code = \(PublicationCode.published)
                     ON CONFLICT (publication_id) DO UPDATE SET reason = excluded.reason, basis = excluded.basis,
                         requested_on = excluded.requested_on, batch_id = excluded.batch_id, status = 'pending'
                     WHERE withdrawal.status = 'failed' OR withdrawal.batch_id = excluded.batch_id
@@ -79,7 +80,7 @@ extension Ledger {
     public func repairEligibleCount(today: String, kind: String? = nil) throws(LedgerError) -> Int {
         try read { db in
             try Int.fetchOne(
-                db, sql: "SELECT count(*) " + Self.periodFrom + " WHERE p.status = 'published' AND " + Self.eligibleCondition
+                db, sql: "SELECT count(*) " + Self.periodFrom + " WHERE p.status_code = \(PublicationCode.published) AND " + Self.eligibleCondition
                     + " AND \(Self.ofKind("?2"))",
                 arguments: [today, kind]) ?? 0
         }
@@ -137,7 +138,7 @@ extension Ledger {
                        coalesce(pp.regime, \(TextValues.text(of: "r.regime_id"))),
                        r.repair_from, \(Self.endsOn) AS ends_on
                 \(Self.periodFrom)
-                WHERE p.status = 'published' AND \(condition)
+                WHERE p.status_code = \(PublicationCode.published) AND \(condition)
                 ORDER BY ends_on, p.record_key, portal_name, feed_name LIMIT ?2
                 """,
             arguments: [today, limit ?? -1, kind]
@@ -205,7 +206,7 @@ extension Ledger {
                        \(TextValues.text(of: "p.feed_id")),
                        r.first_run * 4294967296 + r.seq
                 FROM publication p \(Self.periodJoinsEveryVersion)
-                WHERE p.status = 'published' AND (w.status IS NULL OR w.status = 'failed') AND \(Self.ofKind("?1"))
+                WHERE p.status_code = \(PublicationCode.published) AND (w.status IS NULL OR w.status = 'failed') AND \(Self.ofKind("?1"))
                       AND p.id BETWEEN ?2 AND ?3
                 ORDER BY p.id
                 """,

@@ -1,3 +1,4 @@
+internal import DisclosureCore
 internal import GRDB
 
 /// Texts that repeat row after row (a source file's hash, a severity's reason, the file a decision
@@ -47,6 +48,47 @@ struct TextValues {
     /// once per statement and looks the column up by it in an index, as with a bound number.
     static func number(of parameter: String) -> String {
         "(SELECT text_value.id FROM text_value WHERE text_value.text = \(parameter))"
+    }
+}
+
+/// A publication's status and operation as the ledger stores them (v18): small codes, in the
+/// table, its `UNIQUE` key and the indexes that hold the status. SQL names a code by the literal
+/// these give (`status_code = \(PublicationCode.pending)`), so that a partial index on one (the
+/// rejected) is still used.
+enum PublicationCode {
+    static let pending = 1, published = 2, rejected = 3, failed = 4, withdrawn = 5
+    static let publish = 1, correct = 2, republish = 3
+
+    static let statuses: [PublicationStatus] = [.pending, .published, .rejected, .failed, .withdrawn]
+    static let operations: [BatchOperation] = [.publish, .correct, .republish]
+
+    static func code(_ status: PublicationStatus) -> Int { statuses.firstIndex(of: status)! + 1 }
+    /// 0 for a withdrawal (no publication is one), which the table's CHECK refuses.
+    static func code(_ operation: BatchOperation) -> Int { operations.firstIndex(of: operation).map { $0 + 1 } ?? 0 }
+
+    static func status(_ code: Int64?) -> PublicationStatus? {
+        code.flatMap { statuses.indices.contains(Int($0) - 1) ? statuses[Int($0) - 1] : nil }
+    }
+
+    static func operation(_ code: Int64?) -> BatchOperation? {
+        code.flatMap { operations.indices.contains(Int($0) - 1) ? operations[Int($0) - 1] : nil }
+    }
+
+    /// The SQL that reads a status code back as its text.
+    static func statusText(of column: String) -> String { caseText(column, statuses.map(\.rawValue)) }
+    /// The SQL that reads an operation code back as its text.
+    static func operationText(of column: String) -> String { caseText(column, operations.map(\.rawValue)) }
+    /// The SQL that turns a status's text into its code (the migration; any other text becomes 0).
+    static func statusCode(of column: String) -> String { caseCode(column, statuses.map(\.rawValue)) }
+    /// The SQL that turns an operation's text into its code (the migration; any other text becomes 0).
+    static func operationCode(of column: String) -> String { caseCode(column, operations.map(\.rawValue)) }
+
+    private static func caseText(_ column: String, _ texts: [String]) -> String {
+        "(CASE \(column) " + texts.enumerated().map { "WHEN \($0.offset + 1) THEN '\($0.element)'" }.joined(separator: " ") + " END)"
+    }
+
+    private static func caseCode(_ column: String, _ texts: [String]) -> String {
+        "(CASE \(column) " + texts.enumerated().map { "WHEN '\($0.element)' THEN \($0.offset + 1)" }.joined(separator: " ") + " ELSE 0 END)"
     }
 }
 

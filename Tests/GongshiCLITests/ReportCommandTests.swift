@@ -71,14 +71,15 @@ struct ReportCommandTests {
             {
                 expected["\(row[0] as String)/\(row[1] as String)"] = (row[2], row[3])
             }
+            // (The ledger keeps a publication's status as a code since v18: 2 published, 5 withdrawn.)
             let pairs = """
                 WITH raw AS (
                     SELECT r.department AS department, substr(coalesce(d.decision_date, d.received_on), 1, 7) AS month,
                         dp.due_on AS due, dp.exclusion AS exclusion, d.revoked_on AS revoked,
                         (SELECT min(p.published_on) FROM publication p WHERE p.kind_id = d.kind_id AND p.portal_id = dp.portal_id
-                            AND (p.record_key = d.number OR p.record_key LIKE d.number || '|%') AND p.status IN ('published', 'withdrawn')) AS published,
+                            AND (p.record_key = d.number OR p.record_key LIKE d.number || '|%') AND p.status_code IN (2, 5)) AS published,
                         EXISTS (SELECT 1 FROM publication p WHERE p.kind_id = d.kind_id AND p.portal_id = dp.portal_id
-                            AND (p.record_key = d.number OR p.record_key LIKE d.number || '|%') AND p.status = 'withdrawn') AS withdrawn
+                            AND (p.record_key = d.number OR p.record_key LIKE d.number || '|%') AND p.status_code = 5) AS withdrawn
                     FROM decision d JOIN decision_portal dp USING (kind_id, number) JOIN run r ON r.id = d.first_run),
                 pairs AS (SELECT *, (exclusion IS NOT NULL OR (revoked IS NOT NULL AND published IS NULL)) AS excluded_flag FROM raw)
                 """
@@ -117,7 +118,8 @@ struct ReportCommandTests {
             let states = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.department, p.status, count(*) FROM publication p JOIN batch b ON b.no = p.batch_no
+                    SELECT r.department, CASE p.status_code WHEN 1 THEN 'pending' WHEN 2 THEN 'published' WHEN 3 THEN 'rejected' WHEN 4 THEN 'failed' WHEN 5 THEN 'withdrawn' END,
+                        count(*) FROM publication p JOIN batch b ON b.no = p.batch_no
                     JOIN run r ON r.id = b.created_run GROUP BY 1, 2
                     """)
             for department in report.departments {

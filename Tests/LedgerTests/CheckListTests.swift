@@ -25,11 +25,11 @@ struct CheckListTests {
 
     static func publications(rows: Int) -> String {
         """
-        INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation,
-                                 republish_on, batch_no, position, status, decision_date, due_on, subject_code,
+        INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation_code,
+                                 republish_on, batch_no, position, status_code, decision_date, due_on, subject_code,
                                  subject_name, schema_version, profile_version, decision_number)
         VALUES
-        """ + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+        """ + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
     @Test("a v13 ledger with rows is migrated: rows kept, the file whole, no CHECK lists left, no temporary b-tree per row")
@@ -119,21 +119,25 @@ struct CheckListTests {
         }
         #expect(accepts(period("'严重'")))
         #expect(!accepts(period("'重大'")))
-        func publication(_ operation: String, _ status: String) -> String {
+        // A publication's operation and status are codes (v18): operation 1 publish, 2 correct, 3
+        // republish; status 1 pending … 5 withdrawn.
+        func publication(_ operation: Int, _ status: Int) -> String {
             """
-            INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation, republish_on, batch_no, position,
-                                     status, published_on, reason, schema_version, profile_version)
-            VALUES (1, 2, 3, 'r', zeroblob(32), \(operation == "'correct'" ? "zeroblob(32)" : "NULL"), \(operation),
-                    \(operation == "'republish'" ? "'2026-11-30'" : "''"), 1, 1, \(status), '2026-11-30', 'x', 1, 1)
+            INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation_code, republish_on,
+                                     batch_no, position, status_code, published_on, reason, schema_version, profile_version)
+            VALUES (1, 2, 3, 'r', zeroblob(32), \(operation == 2 ? "zeroblob(32)" : "NULL"), \(operation),
+                    \(operation == 3 ? "'2026-11-30'" : "''"), 1, 1, \(status), '2026-11-30', 'x', 1, 1)
             """
         }
-        for operation in ["'publish'", "'correct'", "'republish'"] {
-            for status in ["'pending'", "'published'", "'rejected'", "'failed'", "'withdrawn'"] {
+        for operation in 1...3 {
+            for status in 1...5 {
                 #expect(accepts(publication(operation, status)), "\(operation) \(status)")
             }
         }
-        #expect(!accepts(publication("'withdraw'", "'pending'")))
-        #expect(!accepts(publication("'publish'", "'done'")))
+        #expect(!accepts(publication(4, 1)))  // a withdrawal is no publication's operation
+        #expect(!accepts(publication(0, 1)))
+        #expect(!accepts(publication(1, 6)))
+        #expect(!accepts(publication(1, 0)))
         func batch(_ operation: String, _ status: String) -> String {
             """
             INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status, created_run, created_on, confirmed_on)

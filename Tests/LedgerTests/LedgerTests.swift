@@ -84,6 +84,7 @@ struct LedgerTests {
         "2026-12-04 v12 subjects filled in order", "2026-12-05 v13 hashes as bytes, repeated texts once",
         "2026-12-05 v14 CHECK lists as comparisons", "2026-12-05 v15 kinds, portals and feeds by number",
         "2026-12-06 v16 a publication's batch by number", "2026-12-06 v17 a record's severity and regime by number",
+        "2026-12-06 v18 a publication's status and operation by code",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
@@ -253,6 +254,61 @@ struct LedgerTests {
             try ledger.recordPending(Self.batch("00000000000000c2", records: 1), publications: [Self.publication("罚3", hash: "xyz")], run: run)
         }
         #expect(try ledger.batch("00000000000000c2") == nil)
+    }
+
+    @Test("a v17 ledger's publication states and operations become codes (v18): histories, the summary, the planner's state, the register's sums and the rejected (through their index) read the same")
+    func statesByCode() throws {
+        let path = try Self.older(upTo: "2026-12-06 v17 a record's severity and regime by number") { db in
+            try db.execute(sql: """
+                INSERT INTO run (command, today, started_at) VALUES ('run', '2026-11-29', 'x');
+                INSERT INTO text_value (text) VALUES ('administrative-penalty'), ('gsxt'), ('penalty'), ('/in/a.csv');
+                INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status,
+                                   created_run, created_on, confirmed_on)
+                VALUES ('00000000000000f1', 'gsxt', 'penalty', 'administrative-penalty', 'publish', 'f1', '/f1', '\(Self.hashA)', 5,
+                        'published', 1, '2026-11-05', '2026-11-05');
+                INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation, republish_on,
+                                         batch_no, position, status, reason, published_on, schema_version, profile_version, decision_number)
+                VALUES (2, 3, 1, '罚1', zeroblob(32), NULL, 'publish', '', 1, 1, 'published', NULL, '2026-11-05', 2, 1, '罚1'),
+                       (2, 3, 1, '罚1', randomblob(32), zeroblob(32), 'correct', '', 1, 2, 'pending', NULL, NULL, 2, 1, '罚1'),
+                       (2, 3, 1, '罚2', zeroblob(32), NULL, 'publish', '', 1, 3, 'rejected', '格式错误', NULL, 2, 1, '罚2'),
+                       (2, 3, 1, '罚3', zeroblob(32), NULL, 'republish', '2026-11-05', 1, 4, 'failed', NULL, NULL, 2, 1, '罚3'),
+                       (2, 3, 1, '罚4', zeroblob(32), NULL, 'publish', '', 1, 5, 'withdrawn', NULL, '2026-11-05', 2, 1, '罚4');
+                INSERT INTO decision (kind_id, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid, file, row)
+                VALUES (1, '罚1', '2026-11-01', 'p', 1, '2026-11-29', 1, 1, 4, 2), (1, '罚2', '2026-11-01', 'p', 1, '2026-11-29', 1, 1, 4, 3),
+                       (1, '罚3', '2026-11-01', 'p', 1, '2026-11-29', 1, 1, 4, 4), (1, '罚4', '2026-11-01', 'p', 1, '2026-11-29', 1, 1, 4, 5);
+                INSERT INTO decision_portal (kind_id, number, portal_id, due_on)
+                VALUES (1, '罚1', 2, '2026-11-10'), (1, '罚2', 2, '2026-11-10'), (1, '罚3', 2, '2026-11-10'), (1, '罚4', 2, '2026-11-10');
+                """)
+        }
+        let ledger = try Ledger.open(path: path)
+        #expect(try ledger.appliedMigrations() == Self.migrations)
+        let states = try ["罚1", "罚2", "罚3", "罚4"].flatMap { try ledger.history(key: $0) }.map { "\($0.key) \($0.operation.rawValue) \($0.status.rawValue)" }
+        #expect(
+            states == ["罚1 publish published", "罚1 correct pending", "罚2 publish rejected", "罚3 republish failed", "罚4 publish withdrawn"])
+        #expect(try ledger.summary(today: "2026-12-01").publications == [.published: 1, .pending: 1, .rejected: 1, .failed: 1, .withdrawn: 1])
+        // The planner's state: the latest publication that did not fail.
+        let current = try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["罚1", "罚2", "罚3", "罚4"]).mapValues(\.status)
+        #expect(current == ["罚1": .pending, "罚2": .rejected, "罚4": .withdrawn])
+        // The register's sums of each decision's publications.
+        var register: [String] = []
+        try ledger.forEachDecision(scope: .all) { register.append("\($0.number) \($0.publishedOn ?? "-") \($0.withdrawn) \($0.rejected)") }
+        #expect(register == ["罚1 2026-11-05 false false", "罚2 - false true", "罚3 - false false", "罚4 2026-11-05 true false"])
+        let check = try DatabaseQueue(path: path)
+        try check.read { db in
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM pragma_table_info('publication') WHERE name IN ('status', 'operation')") == 0)
+            // The report's rejected are still found through their partial index, not the table.
+            let plan = try String.fetchAll(
+                db,
+                sql: """
+                    EXPLAIN QUERY PLAN SELECT count(*) FROM publication p JOIN batch b ON b.no = p.batch_no JOIN run r ON r.id = b.created_run
+                    WHERE p.status_code = \(PublicationCode.rejected) AND (p.decision_date BETWEEN '2026-01-01' AND '2026-12-31'
+                                                                        OR b.created_on BETWEEN '2026-01-01' AND '2026-12-31')
+                    """,
+                adapter: ColumnMapping(["detail": "detail"]))
+            #expect(plan.contains { $0.contains("publication_rejected") }, "\(plan)")
+            #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+        }
     }
 
     @Test("a v16 ledger's severities and regimes become numbers (v17): a record's period, the ended and the 信用修复-eligible read the same texts back; a new version too")
@@ -476,10 +532,12 @@ struct LedgerTests {
         // and portal by number (v15); the shared ledger by text.
         let sqlite = backend == .sqlite
         let (batchColumn, ownBatch, noBatch) = sqlite ? ("batch_no", "1", "999") : ("batch_id", "'00000000000000a1'", "'ffffffffffffffff'")
+        // … and its operation by code (v18: 2 correct).
+        let correct = sqlite ? "operation_code = 2" : "operation = 'correct'"
         let refused = [
             "UPDATE batch SET status = 'sent'",
             "UPDATE batch SET status = 'published'",  // published needs a confirmation date
-            "UPDATE publication SET operation = 'correct'",  // a correction needs the content it corrects
+            "UPDATE publication SET \(correct)",  // a correction needs the content it corrects
             "UPDATE publication SET content_sha256 = 'x'",
             "UPDATE publication SET \(batchColumn) = \(noBatch)",  // no such batch (foreign key)
             "INSERT INTO run (command, today, started_at) VALUES ('x', '30/11/2026', 'now')",
@@ -493,6 +551,7 @@ struct LedgerTests {
         // States and references the protocol knows are accepted (and the columns named above exist).
         try fresh.sql("UPDATE batch SET status = 'failed'")
         try fresh.sql("UPDATE publication SET \(batchColumn) = \(ownBatch)")
+        try fresh.sql("UPDATE publication SET \(sqlite ? "operation_code = 1" : "operation = 'publish'")")
         try fresh.sql(
             sqlite
                 ? """
@@ -555,7 +614,8 @@ struct LedgerTests {
         // A failed batch made again revives its failed rows; one of them no longer failed (here
         // set published by hand) is skipped by the upsert, which stops the batch, named.
         #expect(try ledger.fail(batch: "00000000000000a1", reason: "门户拒收"))
-        try fresh.sql("UPDATE publication SET status = 'published', published_on = '2026-12-01' WHERE record_key = 'K50'")
+        let published = backend == .sqlite ? "status_code = 2" : "status = 'published'"  // (v18: a code)
+        try fresh.sql("UPDATE publication SET \(published), published_on = '2026-12-01' WHERE record_key = 'K50'")
         #expect(throws: LedgerError.database("publication of K50 on gsxt/penalty is already recorded")) {
             try ledger.recordPending(Self.batch("00000000000000a1", records: 70), publications: keys.map { Self.publication($0) }, run: run)
         }
