@@ -130,10 +130,25 @@ public final class Ledger: Sendable {
     private func migrate() throws(LedgerError) {
         try checkVersion()
         do {
+            let pending = try queue.read { db in try !LedgerMigrations.migrator.hasCompletedMigrations(db) }
             try LedgerMigrations.migrator.migrate(queue)
+            if pending { try compactAfterMigrating() }
         } catch {
             throw .cannotOpen(path: path, reason: Self.describe(error))
         }
+    }
+
+    /// A migration that rebuilds a table leaves the old table's pages free in the file, which SQLite
+    /// reuses but does not give back (v15 to v18 on a 200,000-record ledger: 186 → 270 MB). When
+    /// more than a quarter of the file is free, it is rewritten once (`VACUUM`: 0.8 s and 14 MB for
+    /// that ledger, which became 154 MB). A ledger with 4 KiB pages gets the 16 KiB pages of a new
+    /// one on the way (the connection asks for them; `VACUUM` applies it).
+    private func compactAfterMigrating() throws {
+        let (free, pages) = try queue.read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0, try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0)
+        }
+        guard pages > 0, free * 4 > pages else { return }
+        try queue.vacuum()
     }
 
     /// Refuses a file with migrations this build does not know: a newer gongshi wrote it, and an

@@ -256,6 +256,42 @@ struct LedgerTests {
         #expect(try ledger.batch("00000000000000c2") == nil)
     }
 
+    @Test("migrations that rebuild tables do not leave the file a quarter free: it is compacted once, every row kept")
+    func compactedAfterMigrating() throws {
+        let path = try Self.older(upTo: "2026-12-05 v15 kinds, portals and feeds by number") { db in
+            try db.execute(sql: """
+                INSERT INTO run (command, today, started_at) VALUES ('run', '2026-11-29', 'x');
+                INSERT INTO text_value (text) VALUES ('administrative-penalty'), ('gsxt'), ('penalty'), ('\(Self.hashB)');
+                INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status,
+                                   created_run, created_on)
+                VALUES ('00000000000000f1', 'gsxt', 'penalty', 'administrative-penalty', 'publish', 'f1', '/f1', '\(Self.hashA)', 3000,
+                        'pending', 1, '2026-11-05');
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+                INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, operation, batch_id, position, status,
+                                         subject_name, schema_version, profile_version, decision_number)
+                SELECT 2, 3, 1, '罚' || i || '|某某商贸有限公司第' || i || '分公司', randomblob(32), 'publish', '00000000000000f1', i, 'pending',
+                       '某某商贸有限公司第' || i || '分公司', 2, 1, '罚' || i FROM n;
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+                INSERT INTO record (kind_id, record_key, content_sha256, decision_date, source, source_row, first_run, severity, regime, seq)
+                SELECT 1, '罚' || i || '|某某商贸有限公司第' || i || '分公司', randomblob(32), '2026-11-01', 4, i + 1, 1, '一般', 'ndrc-order-58', i FROM n;
+                """)
+        }
+        let size = { (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        let before = try size()
+        let ledger = try Ledger.open(path: path)
+        #expect(try ledger.appliedMigrations() == Self.migrations)
+        #expect(try size() < before)
+        #expect(try ledger.publications(batch: "00000000000000f1").count == 3000)
+        #expect(try ledger.history(key: "罚2999").map(\.subjectName) == ["某某商贸有限公司第2999分公司"])
+        let check = try DatabaseQueue(path: path)
+        try check.read { db in
+            let (free, pages) = (try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0, try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0)
+            #expect(free * 4 <= pages, "\(free) of \(pages) pages free")
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM record") == 3000)
+            #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
+        }
+    }
+
     @Test("a v17 ledger's publication states and operations become codes (v18): histories, the summary, the planner's state, the register's sums and the rejected (through their index) read the same")
     func statesByCode() throws {
         let path = try Self.older(upTo: "2026-12-06 v17 a record's severity and regime by number") { db in
