@@ -246,10 +246,16 @@ struct SharedLedgerTests {
         let reasoned = try shared.server.psql(
             "SELECT count(*) FROM record WHERE severity_reason IS NULL OR severity_reason !~ '^[0-9]+$'", database: shared.database)
         #expect(reasoned == records, "\(records) \(reasoned)")
-        // The kinds, portals and feeds (numbers in the SQLite ledger, v15) as their names.
+        // The kinds, portals and feeds (numbers in the SQLite ledger, v15), the regimes and severities
+        // (v17) and the publications' states and operations (v18) as their names; the batches (v16)
+        // by their ids (the shared ledger's foreign key refuses anything else, as its CHECKs refuse
+        // a state, an operation or a severity that is a number).
+        let regimes = try shared.server.psql("SELECT DISTINCT regime FROM record WHERE regime IS NOT NULL ORDER BY 1", database: shared.database)
+        #expect(!regimes.isEmpty && regimes.split(separator: "\n").allSatisfy { $0.contains { $0.isLetter } }, "\(regimes)")
         let numbered = try shared.server.psql(
             """
             SELECT (SELECT count(*) FROM publication WHERE kind ~ '^[0-9]+$' OR portal ~ '^[0-9]+$' OR feed ~ '^[0-9]+$')
+                 + (SELECT count(*) FROM record WHERE regime ~ '^[0-9]+$' OR severity ~ '^[0-9]+$')
                  + (SELECT count(*) FROM record WHERE kind ~ '^[0-9]+$') + (SELECT count(*) FROM decision WHERE kind ~ '^[0-9]+$')
                  + (SELECT count(*) FROM decision_portal WHERE kind ~ '^[0-9]+$' OR portal ~ '^[0-9]+$')
                  + (SELECT count(*) FROM portal_period WHERE kind ~ '^[0-9]+$' OR portal ~ '^[0-9]+$')
