@@ -28,6 +28,12 @@ struct LedgerTests {
         return path
     }
 
+    /// A migrated file is whole: SQLite's integrity check passes and no reference points nowhere.
+    static func expectWhole(_ db: Database, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"], sourceLocation: sourceLocation)
+        #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty, sourceLocation: sourceLocation)
+    }
+
     static let hashA = String(repeating: "a", count: 64)
     static let hashB = String(repeating: "b", count: 64)
 
@@ -288,7 +294,7 @@ struct LedgerTests {
             let (free, pages) = (try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0, try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0)
             #expect(free * 4 <= pages, "\(free) of \(pages) pages free")
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM record") == 3000)
-            #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
+            try Self.expectWhole(db)
         }
     }
 
@@ -342,8 +348,7 @@ struct LedgerTests {
                     """,
                 adapter: ColumnMapping(["detail": "detail"]))
             #expect(plan.contains { $0.contains("publication_rejected") }, "\(plan)")
-            #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
-            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            try Self.expectWhole(db)
         }
     }
 
@@ -392,8 +397,7 @@ struct LedgerTests {
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM pragma_table_info('record') WHERE name IN ('severity', 'regime')") == 0)
             let stored = try String.fetchAll(db, sql: "SELECT typeof(severity_code) || ':' || coalesce(severity_code, '-') || ' ' || typeof(regime_id) FROM record ORDER BY record_key")
             #expect(stored == ["integer:2 integer", "integer:3 integer", "null:- null", "integer:1 integer"])
-            #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
-            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            try Self.expectWhole(db)
         }
     }
 
@@ -445,8 +449,7 @@ struct LedgerTests {
             #expect(numbers == ["integer:1", "integer:2", "integer:2", "integer:4"])
             let batches = try String.fetchAll(db, sql: "SELECT no || ' ' || id FROM batch ORDER BY no")
             #expect(batches == ["1 00000000000000f1", "2 00000000000000e2", "3 00000000000000d3", "4 00000000000000c4"])
-            #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
-            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            try Self.expectWhole(db)
         }
     }
 
@@ -510,8 +513,7 @@ struct LedgerTests {
                 """)
             #expect(named == 0)
             #expect(try String.fetchAll(db, sql: "SELECT typeof(kind_id) || typeof(portal_id) || typeof(feed_id) FROM publication") == ["integerintegerinteger"])
-            #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
-            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            try Self.expectWhole(db)
         }
     }
 
