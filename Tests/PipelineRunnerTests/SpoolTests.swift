@@ -191,6 +191,43 @@ struct SpoolTests {
         #expect(inMemory.map(\.cells) == expected.map(\.cells))
     }
 
+    @Test("a spool that tracks its order knows whether its entries came in their first field's byte order (a missing first field as empty), and stays out of order once one came early")
+    func firstFieldOrder() throws {
+        let ordered = try Spool(tracksOrder: true)
+        for entry: [String?] in [[nil, "x"], ["罚1"], ["罚1", "again"], ["罚10"], ["罚2"], ["罚2号"]] { try ordered.append(entry) }
+        try ordered.appendEntry { Spool.encode(fieldCount: 1, into: &$0) { $0.put("罚3") } }  // appended encoded, as the intake does
+        #expect(ordered.inFirstFieldOrder)
+        let early = try Spool(tracksOrder: true)
+        for entry: [String?] in [["罚2"], ["罚10"], ["罚3"]] { try early.append(entry) }  // 罚10 < 罚2 by bytes
+        #expect(!early.inFirstFieldOrder)
+        try early.rollback()
+        try early.append(["罚9"])
+        #expect(!early.inFirstFieldOrder)
+        #expect(try !Spool().inFirstFieldOrder)  // not tracked: never said to be in order
+    }
+
+    @Test("the register's and the versions' entries come in key order, those with the same key in the order they came, through a sort in many runs; in order already, as they are")
+    func keyOrderForTheLedger() throws {
+        var generator = SystemRandomNumberGenerator()
+        let spool = try Spool(tracksOrder: true)
+        var entries: [[String?]] = []
+        for index in 0..<3_000 {
+            let entry: [String?] = ["罚\(Int.random(in: 0..<500, using: &generator))号", String(index), index % 5 == 0 ? nil : "某公司"]
+            entries.append(entry)
+            try spool.append(entry)
+        }
+        #expect(!spool.inFirstFieldOrder)
+        let key = { (entry: [String?]) in Array((entry[0] ?? "").utf8) }
+        // Swift's sort is stable: equal keys keep their arrival order (the second field counts up).
+        let expected = entries.sorted { key($0).lexicographicallyPrecedes(key($1)) }
+        #expect(Array(try FeedIntake.inKeyOrder(spool, memoryBudget: 4 << 10)) == expected)
+        #expect(Array(try FeedIntake.inKeyOrder(spool)) == expected)
+        let inOrder = try Spool(tracksOrder: true)
+        for entry in expected { try inOrder.append(entry) }
+        #expect(inOrder.inFirstFieldOrder)
+        #expect(Array(try FeedIntake.inKeyOrder(inOrder)) == expected)
+    }
+
     @Test("a file that fails after thousands of its records were spooled contributes none of them to the feeds")
     func failedFileDropped() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-spool-\(UUID().uuidString)")

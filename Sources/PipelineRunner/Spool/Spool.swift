@@ -24,8 +24,15 @@ final class Spool {
     fileprivate static let nilLength = UInt32.max
     private static let flushAt = 1 << 20
 
-    init() throws {
+    /// Whether the entries came in the order of their first fields' bytes (each at or after the one
+    /// before; a missing first field counts as empty), as far as the spool looks: only when made
+    /// with `tracksOrder`; false once one entry came before the last, even if it is rolled back.
+    private(set) var inFirstFieldOrder: Bool
+    private var lastFirstField: [UInt8] = []
+
+    init(tracksOrder: Bool = false) throws {
         descriptor = try Self.unlinkedFile("gongshi-spool")
+        inFirstFieldOrder = tracksOrder
     }
 
     /// A new file in the system's temporary folder, mode 0600, unlinked at once: its descriptor.
@@ -53,7 +60,9 @@ final class Spool {
     /// fields is made first (a feed row's list, made and cast for every record, was a tenth of the
     /// intake's time).
     func append(fieldCount: Int, _ write: (inout EntryWriter) -> Void) throws {
+        let start = pending.count
         Self.encode(fieldCount: fieldCount, into: &pending, write)
+        if inFirstFieldOrder { noteOrder(pending[start...]) }
         count += 1
         if pending.count >= Self.flushAt { try flush() }
     }
@@ -73,6 +82,7 @@ final class Spool {
     /// Appends one entry made by ``encode(fieldCount:into:_:)``.
     func append(encoded entry: ArraySlice<UInt8>) throws {
         pending.append(contentsOf: entry)
+        if inFirstFieldOrder { noteOrder(entry) }
         count += 1
         if pending.count >= Self.flushAt { try flush() }
     }
@@ -115,6 +125,29 @@ final class Spool {
         pending.append(contentsOf: entry.bytes)
         count += 1
         if pending.count >= Self.flushAt { try flush() }
+    }
+
+    /// Notes whether an entry's first field comes at or after the last entry's.
+    private func noteOrder(_ entry: ArraySlice<UInt8>) {
+        entry.withUnsafeBufferPointer { bytes in
+            var field = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+            if bytes.count >= 8, Self.uint32(bytes, at: 0) > 0 {
+                let length = Self.uint32(bytes, at: 4)
+                if length != Self.nilLength { field = UnsafeBufferPointer(rebasing: bytes[8..<(8 + Int(length))]) }
+            }
+            let order = lastFirstField.withUnsafeBufferPointer { last in
+                let common = min(last.count, field.count)
+                let order = common == 0 ? 0 : Int(memcmp(last.baseAddress!, field.baseAddress!, common))
+                return order != 0 ? order : last.count - field.count
+            }
+            if order > 0 {
+                inFirstFieldOrder = false
+                lastFirstField = []
+            } else {
+                lastFirstField.removeAll(keepingCapacity: true)
+                lastFirstField.append(contentsOf: field)
+            }
+        }
     }
 
     /// Marks everything appended so far as kept.
@@ -282,6 +315,27 @@ final class Spool {
 struct RawEntry {
     let bytes: [UInt8]
     let key: Range<Int>
+
+    /// The entry's fields, as ``Spool/Reader/next()`` reads them.
+    var fields: [String?] {
+        bytes.withUnsafeBufferPointer { entry in
+            let count = Int(Spool.uint32(entry, at: 0))
+            var fields: [String?] = []
+            fields.reserveCapacity(count)
+            var offset = 4
+            for _ in 0..<count {
+                let length = Spool.uint32(entry, at: offset)
+                offset += 4
+                if length == Spool.nilLength {
+                    fields.append(nil)
+                } else {
+                    fields.append(String(decoding: UnsafeBufferPointer(rebasing: entry[offset..<(offset + Int(length))]), as: UTF8.self))
+                    offset += Int(length)
+                }
+            }
+            return fields
+        }
+    }
 
     /// Negative, zero or positive as this entry's key bytes come before, equal or after the other's.
     func compareKey(_ other: RawEntry) -> Int {
