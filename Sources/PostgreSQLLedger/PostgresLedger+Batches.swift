@@ -100,21 +100,24 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
         }
     }
 
-    /// Names the first publication of a refused `chunk` that the ledger already holds (the
-    /// statement wrote none of its rows). (It named the chunk's first publication, whichever was
-    /// there.)
+    /// Names the first publication of a refused `chunk` that the ledger already holds from another
+    /// batch (the statement wrote none of its rows); when none is there, the batch holds one twice. (It named
+    /// the chunk's first publication, whichever was there.)
     static func alreadyRecorded(_ link: Link, _ batch: NewBatch, _ chunk: ArraySlice<NewPublication>) throws -> LedgerError {
         let there = try link.one(
             """
             SELECT min(u.ord) FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(k, c, ord)
             JOIN publication p ON p.portal = $3 AND p.feed = $4 AND p.record_key = u.k AND p.content_sha256 = u.c AND p.operation = $5
-                              AND p.republish_on = $6
+                              AND p.republish_on = $6 AND p.batch_id <> $7
             """,
             [
                 .column(chunk.map(\.key)), .column(chunk.map(\.contentSHA256)), .text(batch.portal), .text(batch.feed),
-                .text(batch.operation.rawValue), .text(batch.operation == .republish ? batch.createdOn : ""),
+                .text(batch.operation.rawValue), .text(batch.operation == .republish ? batch.createdOn : ""), .text(batch.id),
             ])?.int(0)
-        let index = there.map { chunk.startIndex + $0 - 1 }.flatMap { chunk.indices.contains($0) ? $0 : nil } ?? chunk.startIndex
+        guard let index = there.map({ chunk.startIndex + $0 - 1 }), chunk.indices.contains(index) else {
+            // Not a publication that is there: the batch holds one twice; named by the batch.
+            return .database("batch \(batch.id) on \(batch.portal)/\(batch.feed) holds a publication twice")
+        }
         return alreadyRecorded(batch, chunk[index])
     }
 

@@ -46,22 +46,23 @@ extension Ledger {
             func already(_ offset: Int) -> LedgerError {
                 .database("publication of \(DecisionKey.number(publications[offset].key)) on \(batch.portal)/\(batch.feed) is already recorded")
             }
-            // The first of a refused statement's rows that the ledger already holds (the statement
-            // wrote none of its rows).
-            func recorded(among rows: Range<Int>) throws -> Int {
+            // The first of a refused statement's rows that the ledger already holds from another
+            // batch (the statement wrote none of its rows); nil when none is: the batch holds the same
+            // publication twice.
+            func recorded(among rows: Range<Int>) throws -> Int? {
                 let holds = try db.makeStatement(
                     sql: """
                         SELECT 1 FROM publication WHERE portal_id = ? AND feed_id = ? AND record_key = ?
-                        AND \(SHA256Bytes.hex(of: "content_sha256")) = ? AND operation_code = ? AND republish_on = ?
+                        AND \(SHA256Bytes.hex(of: "content_sha256")) = ? AND operation_code = ? AND republish_on = ? AND batch_no <> ?
                         """)
                 for offset in rows {
                     let arguments: StatementArguments = [
                         portal, feed, publications[offset].key, publications[offset].contentSHA256.lowercased(), operation,
-                        republishOn,
+                        republishOn, batchNumber,
                     ]
                     if try Bool.fetchOne(holds, arguments: arguments) ?? false { return offset }
                 }
-                return rows.lowerBound
+                return nil
             }
             // By index: a copy of each publication (`enumerated()`) retained and released its
             // eight strings, a tenth of this loop's time outside SQLite.
@@ -76,7 +77,10 @@ extension Ledger {
                 // Only an upsert, one row a statement, writes fewer rows than it was given.
                 guard changes == rows.count else { throw already(rows.lowerBound) }
             } refused: { rows, error in
-                if error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE { throw already(try recorded(among: rows)) }
+                guard error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE else { return }
+                // Not a publication that is there: the batch holds one twice; named by the batch.
+                throw try recorded(among: rows).map(already)
+                    ?? .database("batch \(batch.id) on \(batch.portal)/\(batch.feed) holds a publication twice")
             }
         }
     }

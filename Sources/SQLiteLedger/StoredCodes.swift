@@ -16,7 +16,6 @@ enum PublicationCode {
     static let statuses: [PublicationStatus] = [.pending, .published, .rejected, .failed, .withdrawn]
     static let operations: [BatchOperation] = [.publish, .correct, .republish]
 
-    static func code(_ status: PublicationStatus) -> Int { statuses.firstIndex(of: status)! + 1 }
     /// 0 for a withdrawal (no publication is one), which the table's CHECK refuses.
     static func code(_ operation: BatchOperation) -> Int { operations.firstIndex(of: operation).map { $0 + 1 } ?? 0 }
 
@@ -29,21 +28,11 @@ enum PublicationCode {
     }
 
     /// The SQL that reads a status code back as its text.
-    static func statusText(of column: String) -> String { caseText(column, statuses.map(\.rawValue)) }
-    /// The SQL that reads an operation code back as its text.
-    static func operationText(of column: String) -> String { caseText(column, operations.map(\.rawValue)) }
-    /// The SQL that turns a status's text into its code (the migration; any other text becomes 0).
-    static func statusCode(of column: String) -> String { caseCode(column, statuses.map(\.rawValue)) }
-    /// The SQL that turns an operation's text into its code (the migration; any other text becomes 0).
-    static func operationCode(of column: String) -> String { caseCode(column, operations.map(\.rawValue)) }
-
-    private static func caseText(_ column: String, _ texts: [String]) -> String {
-        "(CASE \(column) " + texts.enumerated().map { "WHEN \($0.offset + 1) THEN '\($0.element)'" }.joined(separator: " ") + " END)"
-    }
-
-    private static func caseCode(_ column: String, _ texts: [String]) -> String {
-        "(CASE \(column) " + texts.enumerated().map { "WHEN '\($0.element)' THEN \($0.offset + 1)" }.joined(separator: " ") + " ELSE 0 END)"
-    }
+    static func statusText(of column: String) -> String { codeText(column, statuses.map(\.rawValue)) }
+    /// The SQL that turns a status's text into its code (the migration).
+    static func statusCode(of column: String) -> String { textCode(column, statuses.map(\.rawValue)) }
+    /// The SQL that turns an operation's text into its code (the migration).
+    static func operationCode(of column: String) -> String { textCode(column, operations.map(\.rawValue)) }
 }
 
 /// A record version's severity as the ledger stores it (v17): 1 轻微, 2 一般, 3 严重 (the three the
@@ -57,15 +46,22 @@ enum SeverityCode {
     }
 
     /// The SQL that reads a code back as its severity.
-    static func text(of column: String) -> String {
-        "(CASE \(column) " + severities.enumerated().map { "WHEN \($0.offset + 1) THEN '\($0.element)'" }.joined(separator: " ") + " END)"
-    }
+    static func text(of column: String) -> String { codeText(column, severities) }
 
-    /// The SQL that turns a severity's text into its code (the migration; any other text becomes 0).
-    static func code(of column: String) -> String {
-        "(CASE WHEN \(column) IS NULL THEN NULL "
-            + severities.enumerated().map { "WHEN \(column) = '\($0.element)' THEN \($0.offset + 1)" }.joined(separator: " ") + " ELSE 0 END)"
-    }
+    /// The SQL that turns a severity's text into its code (the migration).
+    static func code(of column: String) -> String { textCode(column, severities) }
+}
+
+/// The SQL that reads a code (1, 2, … for `texts` in order) back as its text; NULL stays NULL.
+private func codeText(_ column: String, _ texts: [String]) -> String {
+    "(CASE \(column) " + texts.enumerated().map { "WHEN \($0.offset + 1) THEN '\($0.element)'" }.joined(separator: " ") + " END)"
+}
+
+/// The SQL that turns a text into its code (1, 2, … for `texts` in order); NULL stays NULL, and any
+/// other text becomes 0, which the tables' CHECKs refuse.
+private func textCode(_ column: String, _ texts: [String]) -> String {
+    "(CASE WHEN \(column) IS NULL THEN NULL "
+        + texts.enumerated().map { "WHEN \(column) = '\($0.element)' THEN \($0.offset + 1)" }.joined(separator: " ") + " ELSE 0 END)"
 }
 
 /// A batch's number (v16: `publication.batch_no`), for SQL that is given the batch's id.

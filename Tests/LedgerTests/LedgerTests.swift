@@ -649,6 +649,16 @@ struct LedgerTests {
             #expect(try ledger.batch("00000000000000a2") == nil)  // the whole transaction was undone
             #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["N71", "N140"]).isEmpty)
         }
+        // The same publication twice in one batch (in two of its statements, or in one) is named
+        // by the batch, not as one already recorded.
+        for (first, second) in [(2, 35), (2, 5)] {
+            var twice = (201...240).map { Self.publication("N\($0)") }
+            twice[second] = twice[first]
+            #expect(throws: LedgerError.database("batch 00000000000000a3 on gsxt/penalty holds a publication twice")) {
+                try ledger.recordPending(Self.batch("00000000000000a3", records: twice.count), publications: twice, run: run)
+            }
+            #expect(try ledger.batch("00000000000000a3") == nil)
+        }
         // A failed batch made again revives its failed rows; one of them no longer failed (here
         // set published by hand) is skipped by the upsert, which stops the batch, named.
         #expect(try ledger.fail(batch: "00000000000000a1", reason: "门户拒收"))
