@@ -191,22 +191,39 @@ struct SpoolTests {
         #expect(inMemory.map(\.cells) == expected.map(\.cells))
     }
 
-    @Test("a spool that tracks its order knows whether its entries came in their first field's byte order (a missing first field as empty), and stays out of order once one came early")
+    @Test("a spool that tracks its order counts the ascending sequences of first fields its entries came as, interleaved (a missing first field as empty), up to a limit, and never counts down")
     func firstFieldOrder() throws {
         let ordered = try Spool(tracksOrder: true)
+        #expect(ordered.ascendingRuns == 0)
         for entry: [String?] in [[nil, "x"], ["罚1"], ["罚1", "again"], ["罚10"], ["罚2"], ["罚2号"]] { try ordered.append(entry) }
         try ordered.appendEntry { Spool.encode(fieldCount: 1, into: &$0) { $0.put("罚3") } }  // appended encoded, as the intake does
-        #expect(ordered.inFirstFieldOrder)
+        #expect(ordered.ascendingRuns == 1)
+        // Natural order: 罚10 comes before 罚9 by bytes, so 1…9 and 10…99 are two sequences; 100 a third.
+        let natural = try Spool(tracksOrder: true)
+        for number in 1...120 { try natural.append(["罚\(number)号"]) }
+        #expect(natural.ascendingRuns == 3)
+        // Two departments' numbers interleaved: two sequences, however often they alternate.
+        let interleaved = try Spool(tracksOrder: true)
+        for number in 100..<300 { try interleaved.append([number % 2 == 0 ? "A\(number)" : "B\(number)"]) }
+        #expect(interleaved.ascendingRuns == 2)
         let early = try Spool(tracksOrder: true)
         for entry: [String?] in [["罚2"], ["罚10"], ["罚3"]] { try early.append(entry) }  // 罚10 < 罚2 by bytes
-        #expect(!early.inFirstFieldOrder)
+        #expect(early.ascendingRuns == 2)
         try early.rollback()
         try early.append(["罚9"])
-        #expect(!early.inFirstFieldOrder)
-        #expect(try !Spool().inFirstFieldOrder)  // not tracked: never said to be in order
+        #expect(early.ascendingRuns == 2)
+        // Descending: each entry begins a sequence, until there are more than the limit.
+        let descending = try Spool(tracksOrder: true)
+        for number in (0..<Spool.maxRuns).reversed() { try descending.append(["罚\(100 + number)"]) }
+        #expect(descending.ascendingRuns == Spool.maxRuns)
+        try descending.append(["罚0"])
+        #expect(descending.ascendingRuns == nil)
+        try descending.append(["罚999"])
+        #expect(descending.ascendingRuns == nil)
+        #expect(try Spool().ascendingRuns == nil)  // not tracked: never said to be in order
     }
 
-    @Test("the register's and the versions' entries come in key order, those with the same key in the order they came, through a sort in many runs; in order already, as they are")
+    @Test("the register's and the versions' entries come in key order, those with the same key in the order they came, through a sort in many runs; as they came when they came as a few ascending sequences")
     func keyOrderForTheLedger() throws {
         var generator = SystemRandomNumberGenerator()
         let spool = try Spool(tracksOrder: true)
@@ -216,16 +233,22 @@ struct SpoolTests {
             entries.append(entry)
             try spool.append(entry)
         }
-        #expect(!spool.inFirstFieldOrder)
+        #expect(spool.ascendingRuns == nil)
         let key = { (entry: [String?]) in Array((entry[0] ?? "").utf8) }
         // Swift's sort is stable: equal keys keep their arrival order (the second field counts up).
         let expected = entries.sorted { key($0).lexicographicallyPrecedes(key($1)) }
-        #expect(Array(try FeedIntake.inKeyOrder(spool, memoryBudget: 4 << 10)) == expected)
-        #expect(Array(try FeedIntake.inKeyOrder(spool)) == expected)
+        #expect(Array(try FeedIntake.inWritingOrder(spool, memoryBudget: 4 << 10)) == expected)
+        #expect(Array(try FeedIntake.inWritingOrder(spool)) == expected)
         let inOrder = try Spool(tracksOrder: true)
         for entry in expected { try inOrder.append(entry) }
-        #expect(inOrder.inFirstFieldOrder)
-        #expect(Array(try FeedIntake.inKeyOrder(inOrder)) == expected)
+        #expect(inOrder.ascendingRuns == 1)
+        #expect(Array(try FeedIntake.inWritingOrder(inOrder)) == expected)
+        // Numbers in their natural order, a number's versions together: read as they came.
+        let natural = try Spool(tracksOrder: true)
+        let naturalEntries: [[String?]] = (1...300).flatMap { number in [["罚\(number)号", "1"], ["罚\(number)号", "2"]] }
+        for entry in naturalEntries { try natural.append(entry) }
+        #expect(natural.ascendingRuns == 3)
+        #expect(Array(try FeedIntake.inWritingOrder(natural, memoryBudget: 4 << 10)) == naturalEntries)
     }
 
     @Test("a file that fails after thousands of its records were spooled contributes none of them to the feeds")

@@ -229,15 +229,19 @@ public final class FeedIntake: RecordSink {
         }
     }
 
-    /// A spool of the register's or the record versions' entries in their key's order (the first
-    /// field's bytes, the ledger tables' order), entries with the same key in the order they came:
-    /// as it is when it came so, else sorted on disk (``SpoolSorter``, stable). Rows written in the
-    /// table's key order touch each of its pages once a transaction; a file in an order of its own
-    /// (sorted by date or by name) wrote them at random, and a table larger than the ledger's cache
-    /// was read and written again page by page: 200,000 records shuffled took the record versions
-    /// 2.5–3.2 s and the register 3.2–3.4 s, against 1.0–1.6 s in key order.
-    static func inKeyOrder(_ spool: Spool, memoryBudget: Int64 = SpoolSorter.defaultBudget) throws -> AnyIterator<[String?]> {
-        if spool.inFirstFieldOrder {
+    /// A spool of the register's or the record versions' entries in the order they are written to
+    /// the ledger: as they came when they came as a few ascending sequences of keys (the first
+    /// field's bytes, the ledger tables' order), interleaved (``Spool/maxRuns``); else in key
+    /// order, sorted on disk (``SpoolSorter``, stable: entries with the same key in the order they
+    /// came). Either way a decision's sightings and a record's versions keep their order. Rows
+    /// written in the table's key order, or at a few places each moving forward, touch each of its
+    /// pages about once a transaction; a file in an order of its own (sorted by name) wrote them at
+    /// random, and a table larger than the ledger's cache was read and written again page by page:
+    /// 200,000 records shuffled took the record versions 2.5–3.2 s and the register 3.2–3.4 s,
+    /// against 1.0–1.6 s in key order. A department's numbers in their natural order are seven
+    /// sequences by bytes in the bench's files; sorting them anyway cost the two stages a tenth more.
+    static func inWritingOrder(_ spool: Spool, memoryBudget: Int64 = SpoolSorter.defaultBudget) throws -> AnyIterator<[String?]> {
+        if spool.ascendingRuns != nil {
             var reader = try spool.entries()
             return AnyIterator { reader.next() }
         }
@@ -290,7 +294,7 @@ public final class FeedIntake: RecordSink {
                 try ledger.recordDecisions(decisions, kind: kind, pipeline: pipeline, run: run, today: today.description)
             }
         } produce: { take in
-            for fields in try Self.inKeyOrder(spool) {
+            for fields in try Self.inWritingOrder(spool) {
                 let valid = fields[4] == "1"
                 var excluded: [String: String?] = [:]
                 // Split by bytes: the separators are ASCII, and splitting by characters (grapheme
@@ -324,7 +328,7 @@ public final class FeedIntake: RecordSink {
         try Self.writeAhead(label: "gongshi.versions") { (records: [RecordVersion]) in
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs([], records: records, run: run) }
         } produce: { take in
-            for fields in try Self.inKeyOrder(spool) { try take(RecordVersionCoding.decode(fields, kind: kind)) }
+            for fields in try Self.inWritingOrder(spool) { try take(RecordVersionCoding.decode(fields, kind: kind)) }
         }
         versions = try Spool(tracksOrder: true)
     }
