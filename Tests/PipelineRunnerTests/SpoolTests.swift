@@ -191,6 +191,71 @@ struct SpoolTests {
         #expect(inMemory.map(\.cells) == expected.map(\.cells))
     }
 
+    @Test("a spool that tracks its order notes where each run of strictly ascending keys begins (a tie begins one too), forgets the runs a rollback drops, and stops noting past the merge's fan-in")
+    func sortedRuns() throws {
+        let spool = try Spool(tracksOrder: true, keyField: 1)
+        #expect(spool.sortedRuns == [])
+        var offsets: [Int64] = []
+        func add(_ key: String?) throws {
+            offsets.append(spool.bytes)
+            try spool.append(["x", key])
+        }
+        for number in [1, 2, 9, 10, 11, 99] { try add("罚\(number)号") }  // 罚10号 < 罚9号 by bytes: a second run
+        try add("罚99号")  // a tie: a third run
+        try add(nil)  // missing: empty, the smallest: a fourth
+        #expect(spool.sortedRuns == [offsets[0], offsets[3], offsets[6], offsets[7]])
+        spool.checkpoint()
+        try add("罚1号")  // after the empty key: the fourth run goes on
+        try add("罚0号")  // a fifth
+        #expect(spool.sortedRuns == [offsets[0], offsets[3], offsets[6], offsets[7], offsets[9]])
+        try spool.rollback()
+        #expect(spool.sortedRuns == [offsets[0], offsets[3], offsets[6], offsets[7]])
+        try add("罚999号")  // after a rollback a run begins, whatever the key
+        #expect(spool.sortedRuns?.count == 5)
+        #expect(try Spool().sortedRuns == nil)
+        let descending = try Spool(tracksOrder: true)
+        for number in (0..<SpoolSorter.fanIn).reversed() { try descending.append(["罚\(1_000 + number)"]) }
+        #expect(descending.sortedRuns?.count == SpoolSorter.fanIn)
+        try descending.append(["罚0"])
+        #expect(descending.sortedRuns == nil)
+    }
+
+    @Test("a feed spool in a few runs of ascending keys is merged where it lies, with the order a sort gives: equal keys across runs, ties by cells, identical rows in the order they came")
+    func mergedInPlace() throws {
+        var rows: [FeedPlan.Row] = []
+        var line = 2
+        func add(_ number: Int, _ cells: [String]) {
+            rows.append(Self.row("牟城管罚〔2026〕\(number)号", cells, line: line))
+            line += 1
+        }
+        for number in 1...1_200 { add(number, ["914101\(number)", "罚款"]) }  // natural order: four runs by bytes
+        add(5, ["914101x", "罚款"])  // the same decision again, later (after 1200号 by bytes: the fourth run goes on)
+        add(5, ["914101a", "罚款"])  // and again, with cells that come first: a tie begins a fifth run
+        add(7, ["9141017", "罚款"])  // a row the same as an earlier one
+        let tracked = try Spool(tracksOrder: true, keyField: FeedRowCoding.keyField)
+        let plain = try Spool()
+        for row in rows {
+            try tracked.appendEntry { FeedRowCoding.encode(row, into: &$0) }
+            try plain.appendEntry { FeedRowCoding.encode(row, into: &$0) }
+        }
+        #expect(tracked.sortedRuns?.count == 5)
+        func sorted(_ spool: Spool, budget: Int64 = SpoolSorter.defaultBudget) throws -> [FeedPlan.Row] {
+            Array(try SpoolSorter.sorted(
+                spool, keyField: FeedRowCoding.keyField, decodeRaw: FeedRowCoding.rawDecoder(), by: FeedRowCoding.less, memoryBudget: budget))
+        }
+        let merged = try sorted(tracked)
+        let expected = rows.sorted(by: FeedRowCoding.less)  // Swift's sort is stable
+        #expect(merged.map(\.key) == expected.map(\.key))
+        #expect(merged.map(\.cells) == expected.map(\.cells))
+        #expect(merged.map(\.row) == expected.map(\.row))
+        #expect(try sorted(plain, budget: 4 << 10).map(\.row) == expected.map(\.row))
+        // In key order already: one run, read as it is.
+        let ordered = try Spool(tracksOrder: true, keyField: FeedRowCoding.keyField)
+        for row in expected.prefix(500) { try ordered.appendEntry { FeedRowCoding.encode(row, into: &$0) } }
+        #expect(ordered.sortedRuns?.count == 1)
+        #expect(try sorted(ordered).map(\.row) == expected.prefix(500).map(\.row))
+    }
+
     @Test("a spool that tracks its order counts the ascending sequences of first fields its entries came as, interleaved (a missing first field as empty), up to a limit, and never counts down")
     func firstFieldOrder() throws {
         let ordered = try Spool(tracksOrder: true)

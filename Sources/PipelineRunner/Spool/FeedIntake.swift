@@ -31,7 +31,7 @@ public final class SpooledFeed {
         shaper = FeedBuilder.Shaper(feed, schema: schema)
         // The key digest as the batch's file makes it (``FeedBatchFile``).
         lineEncoder = FeedEncoder.LineEncoder(feed: feed, keyDigest: { Digest.sha256Hex(Array($0.utf8)) })
-        spool = try Spool()
+        spool = try Spool(tracksOrder: true, keyField: FeedRowCoding.keyField)
     }
 
     public var rowCount: Int { spool.count }
@@ -73,7 +73,9 @@ public final class SpooledFeed {
         return lines
     }
 
-    /// The rows in the feed's order (by decision key, then cells), sorted with bounded memory.
+    /// The rows in the feed's order (by decision key, then cells), sorted with bounded memory, or
+    /// merged where they lie when they came as a few runs of ascending keys (``Spool/sortedRuns``:
+    /// a file in the order of its numbers).
     public func sortedRows() throws -> AnyIterator<FeedPlan.Row> {
         try SpoolSorter.sorted(spool, keyField: FeedRowCoding.keyField, decodeRaw: FeedRowCoding.rawDecoder(), by: FeedRowCoding.less)
     }

@@ -24,13 +24,16 @@ final class Spool {
     fileprivate static let nilLength = UInt32.max
     private static let flushAt = 1 << 20
 
-    /// How many ascending sequences of first fields (by their bytes; a missing first field counts
-    /// as empty) the entries came as, interleaved, as far as the spool looks: 1 when each came at or
-    /// after the one before; nil when more than ``maxRuns``, or not made with `tracksOrder`. Counted
-    /// as patience sorting does: an entry continues the sequence whose last field is the greatest at
-    /// or below its own, or begins a new one. It never goes down, even when entries are rolled back.
+    /// The field whose bytes the spool notes the order of (nil: it notes nothing). A missing
+    /// field counts as empty.
+    let keyField: Int?
+    /// How many ascending sequences of keys the entries came as, interleaved, as far as the spool
+    /// looks: 1 when each came at or after the one before; nil when more than ``maxRuns``, or not
+    /// noted. Counted as patience sorting does: an entry continues the sequence whose last key is
+    /// the greatest at or below its own, or begins a new one. It never goes down, even when entries
+    /// are rolled back.
     private(set) var ascendingRuns: Int?
-    /// The last first field of each sequence, in ascending order.
+    /// The last key of each sequence, in ascending order.
     private var runTails: [[UInt8]] = []
     /// The most sequences ``ascendingRuns`` counts. Rows that come as a few ascending sequences
     /// interleaved are written into a ledger table at as many places, each moving forward, and the
@@ -38,10 +41,23 @@ final class Spool {
     /// numbers in their natural order (罚9号 before 罚10号, which comes first by bytes) are a few
     /// such sequences (seven in the bench's files of 200,000 and of a million records).
     static let maxRuns = 16
+    /// Where each run of entries with strictly ascending keys begins, one after the other in the
+    /// file (byte offsets; the first is 0): the spool is these runs, each sorted by key, and a sort
+    /// only has to merge them (``SpoolSorter``). Nil when there are more than
+    /// ``SpoolSorter/fanIn``, or when the order is not noted.
+    private(set) var sortedRuns: [Int64]?
+    /// The last entry's key, for ``sortedRuns`` (nil: the next entry begins a run, as after a
+    /// rollback).
+    private var lastKey: [UInt8]?
 
-    init(tracksOrder: Bool = false) throws {
+    /// - Parameters:
+    ///   - tracksOrder: whether to note the order the entries come in (``ascendingRuns``, ``sortedRuns``).
+    ///   - keyField: the field whose bytes that order is of.
+    init(tracksOrder: Bool = false, keyField: Int = 0) throws {
         descriptor = try Self.unlinkedFile("gongshi-spool")
+        self.keyField = tracksOrder ? keyField : nil
         ascendingRuns = tracksOrder ? 0 : nil
+        sortedRuns = tracksOrder ? [] : nil
     }
 
     /// A new file in the system's temporary folder, mode 0600, unlinked at once: its descriptor.
@@ -71,7 +87,7 @@ final class Spool {
     func append(fieldCount: Int, _ write: (inout EntryWriter) -> Void) throws {
         let start = pending.count
         Self.encode(fieldCount: fieldCount, into: &pending, write)
-        if ascendingRuns != nil { noteOrder(pending[start...]) }
+        if let keyField { noteOrder(pending[start...], keyField: keyField, at: written + Int64(start)) }
         count += 1
         if pending.count >= Self.flushAt { try flush() }
     }
@@ -90,8 +106,8 @@ final class Spool {
 
     /// Appends one entry made by ``encode(fieldCount:into:_:)``.
     func append(encoded entry: ArraySlice<UInt8>) throws {
+        if let keyField { noteOrder(entry, keyField: keyField, at: bytes) }
         pending.append(contentsOf: entry)
-        if ascendingRuns != nil { noteOrder(entry) }
         count += 1
         if pending.count >= Self.flushAt { try flush() }
     }
@@ -131,27 +147,35 @@ final class Spool {
 
     /// Appends an entry as ``Reader/nextRaw(keyField:)`` read it: its bytes as they were written.
     func append(raw entry: RawEntry) throws {
+        if let keyField { noteOrder(entry.bytes[...], keyField: keyField, at: bytes) }
         pending.append(contentsOf: entry.bytes)
         count += 1
         if pending.count >= Self.flushAt { try flush() }
     }
 
-    /// Adds an entry's first field to the sequence it continues (``ascendingRuns``).
-    private func noteOrder(_ entry: ArraySlice<UInt8>) {
+    /// Notes where an entry's key (`keyField`) comes: the sequence it continues
+    /// (``ascendingRuns``), and whether it begins a run (``sortedRuns``). `offset`: where the entry
+    /// begins in the file.
+    private func noteOrder(_ entry: ArraySlice<UInt8>, keyField: Int, at offset: Int64) {
         entry.withUnsafeBufferPointer { bytes in
-            var field = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-            if bytes.count >= 8, Self.uint32(bytes, at: 0) > 0 {
-                let length = Self.uint32(bytes, at: 4)
-                if length != Self.nilLength { field = UnsafeBufferPointer(rebasing: bytes[8..<(8 + Int(length))]) }
-            }
-            func order(_ tail: [UInt8]) -> Int {
-                tail.withUnsafeBufferPointer { last in
-                    let common = min(last.count, field.count)
-                    let order = common == 0 ? 0 : Int(memcmp(last.baseAddress!, field.baseAddress!, common))
-                    return order != 0 ? order : last.count - field.count
+            let key = Self.field(keyField, of: bytes)
+            func order(_ earlier: [UInt8]) -> Int {
+                earlier.withUnsafeBufferPointer { last in
+                    let common = min(last.count, key.count)
+                    let order = common == 0 ? 0 : Int(memcmp(last.baseAddress!, key.baseAddress!, common))
+                    return order != 0 ? order : last.count - key.count
                 }
             }
-            // The greatest tail at or below the field: tails are ascending, so the last one is
+            if sortedRuns != nil {
+                if lastKey.map({ order($0) >= 0 }) ?? true {
+                    if sortedRuns!.count < SpoolSorter.fanIn { sortedRuns!.append(offset) } else { sortedRuns = nil }
+                }
+                lastKey = lastKey ?? []
+                lastKey!.removeAll(keepingCapacity: true)
+                lastKey!.append(contentsOf: key)
+            }
+            guard ascendingRuns != nil else { return }
+            // The greatest tail at or below the key: tails are ascending, so the last one is
             // tried first (in order, it is the only one there is).
             var low = 0
             var high = runTails.count
@@ -166,15 +190,28 @@ final class Spool {
             }
             if low > 0 {
                 runTails[low - 1].removeAll(keepingCapacity: true)
-                runTails[low - 1].append(contentsOf: field)
+                runTails[low - 1].append(contentsOf: key)
             } else if runTails.count < Self.maxRuns {
-                runTails.insert(Array(field), at: 0)
+                runTails.insert(Array(key), at: 0)
                 ascendingRuns = runTails.count
             } else {
                 ascendingRuns = nil
                 runTails = []
             }
         }
+    }
+
+    /// Field `index` of an encoded entry (empty when it is missing or nil).
+    private static func field(_ index: Int, of bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        guard bytes.count >= 4, Int(uint32(bytes, at: 0)) > index else { return empty }
+        var at = 4
+        for _ in 0..<index {
+            let length = uint32(bytes, at: at)
+            at += 4 + (length == nilLength ? 0 : Int(length))
+        }
+        let length = uint32(bytes, at: at)
+        return length == nilLength ? empty : UnsafeBufferPointer(rebasing: bytes[(at + 4)..<(at + 4 + Int(length))])
     }
 
     /// Marks everything appended so far as kept.
@@ -188,12 +225,21 @@ final class Spool {
         guard ftruncate(descriptor, off_t(kept.bytes)) == 0 else { throw Self.failure("truncate") }
         written = kept.bytes
         count = kept.count
+        // Runs that began in what was dropped are gone; the next entry begins one.
+        sortedRuns?.removeAll { $0 >= kept.bytes }
+        lastKey = nil
     }
 
     /// The entries, in the order they were appended, read `chunk` bytes at a time.
     func entries(chunk: Int = 1 << 20) throws -> Reader {
         try flush()
         return Reader(descriptor: descriptor, end: written, chunk: chunk)
+    }
+
+    /// The entries from byte `start` (where one begins) to `end` (where one ends, or the file's end).
+    func entries(from start: Int64, to end: Int64? = nil, chunk: Int) throws -> Reader {
+        try flush()
+        return Reader(descriptor: descriptor, start: start, end: end ?? written, chunk: chunk)
     }
 
     /// Writes what is pending and gives back the write buffer: a spool that is only read from now
@@ -255,10 +301,11 @@ final class Spool {
         private var filled = 0
         private var position = 0
 
-        init(descriptor: Int32, end: Int64, chunk: Int = 1 << 20) {
+        init(descriptor: Int32, start: Int64 = 0, end: Int64, chunk: Int = 1 << 20) {
             self.descriptor = descriptor
             self.end = end
             self.chunk = chunk
+            offset = start
         }
 
         mutating func next() -> [String?]? {
@@ -408,6 +455,23 @@ enum SpoolSorter {
             let order = a.compareKey(b)
             return order != 0 ? order < 0 : less(decode(a), decode(b))
         }
+        // Runs of strictly ascending keys are in order already (no two entries of a run tie on the
+        // key): they are merged where they lie, with the result a sort would give (the earlier
+        // run's entry first among equal ones, as the stable sort keeps them). A department's file
+        // in the order of its numbers is a few such runs; sorting it wrote and read all its rows
+        // once more.
+        if keyField == spool.keyField, let starts = spool.sortedRuns {
+            let end = spool.bytes
+            if starts.count <= 1 {
+                var reader = try spool.entries()
+                return AnyIterator { reader.nextRaw(keyField: keyField).map(decode) }
+            }
+            let readers = try starts.indices.map { index in
+                try spool.entries(from: starts[index], to: index + 1 < starts.count ? starts[index + 1] : end, chunk: mergeChunk)
+            }
+            let entries = merge(readers, keeping: [spool], keyField: keyField, by: precedes)
+            return AnyIterator { entries.next().map(decode) }
+        }
         var runs: [Spool] = []
         var chunk: [RawEntry] = []
         var chunkBytes: Int64 = 0
@@ -466,7 +530,15 @@ enum SpoolSorter {
     private static func merge(
         _ runs: [Spool], keyField: Int, by less: @escaping (RawEntry, RawEntry) -> Bool
     ) throws -> AnyIterator<RawEntry> {
-        var readers = try runs.map { try $0.entries(chunk: mergeChunk) }
+        merge(try runs.map { try $0.entries(chunk: mergeChunk) }, keeping: runs, keyField: keyField, by: less)
+    }
+
+    /// The entries of `readers`, each in order, merged as above; `runs`, the spools they read, live
+    /// as long as the merge.
+    private static func merge(
+        _ readers: [Spool.Reader], keeping runs: [Spool], keyField: Int, by less: @escaping (RawEntry, RawEntry) -> Bool
+    ) -> AnyIterator<RawEntry> {
+        var readers = readers
         var heads: [RawEntry?] = readers.indices.map { readers[$0].nextRaw(keyField: keyField) }
         // Run indices with a head, as a heap ordered by (head, run).
         func before(_ a: Int, _ b: Int) -> Bool {
