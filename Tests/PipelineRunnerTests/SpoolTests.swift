@@ -54,13 +54,22 @@ struct SpoolTests {
         let long = String(repeating: "城", count: 3_000)  // 9 KB: across many 16-byte reads
         let entries: [[String?]] = [["f.csv", "2", "罚1|某公司", nil, ""], [long, nil, "罚2", long], [], ["x", "y", ""]]
         for entry in entries { try spool.append(entry) }
-        for chunk in [16, 1 << 20] {
-            var reader = try spool.entries(chunk: chunk)
+        for size in [16, 1 << 20] {
+            var reader = try spool.entries(chunk: size)
             var raw: [RawEntry] = []
             while let entry = reader.nextRaw(keyField: 2) { raw.append(entry) }
             #expect(raw.map { String(decoding: $0.bytes[$0.key], as: UTF8.self) } == ["罚1|某公司", "罚2", "", ""])
             #expect(raw[0].compareKey(raw[1]) < 0 && raw[1].compareKey(raw[0]) > 0 && raw[2].compareKey(raw[3]) == 0)
-            #expect(raw.map(SpoolSorter.inMemoryCost) == raw.map { Int64($0.bytes.count) + 56 })
+            // Read into one buffer for a sort: the same bytes, the budget counting them and a place each.
+            var chunk = EntryChunk(budget: 1 << 10)
+            var again = try spool.entries(chunk: size)
+            while again.nextRaw(keyField: 2, into: &chunk) {}
+            #expect(chunk.count == entries.count)
+            #expect(chunk.cost == Int64(raw.reduce(0) { $0 + $1.bytes.count } + raw.count * MemoryLayout<EntryChunk.Place>.stride))
+            var inOrder: [[UInt8]] = []
+            chunk.sorted(decode: \.fields, less: { _, _ in false }) { bytes, _ in inOrder.append(Array(bytes)) }
+            // By key: "", "" (in the order they came), 罚1…, 罚2.
+            #expect(inOrder == [raw[2].bytes, raw[3].bytes, raw[0].bytes, raw[1].bytes])
             let copy = try Spool()
             for entry in raw { try copy.append(raw: entry) }
             #expect(Array(try copy.entries()) == entries)

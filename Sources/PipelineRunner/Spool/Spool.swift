@@ -145,6 +145,14 @@ final class Spool {
         }
     }
 
+    /// Appends an entry's bytes as they were written (a sorted run's, from ``EntryChunk``).
+    func append(bytes entry: UnsafeBufferPointer<UInt8>) throws {
+        precondition(keyField == nil, "a spool that notes its order is appended entries one by one")
+        pending.append(contentsOf: entry)
+        count += 1
+        if pending.count >= Self.flushAt { try flush() }
+    }
+
     /// Appends an entry as ``Reader/nextRaw(keyField:)`` read it: its bytes as they were written.
     func append(raw entry: RawEntry) throws {
         if let keyField { noteOrder(entry.bytes[...], keyField: keyField, at: bytes) }
@@ -329,6 +337,23 @@ final class Spool {
         /// where one of its fields lies in them: nothing decoded into strings. Offsets are from
         /// the entry's start, `position`, which a refill of the buffer moves.
         mutating func nextRaw(keyField: Int) -> RawEntry? {
+            guard let (length, key) = measure(keyField: keyField) else { return nil }
+            let entry = RawEntry(bytes: Array(buffer[position..<position + length]), key: key)
+            position += length
+            return entry
+        }
+
+        /// Reads the next entry onto the end of `chunk`, as ``nextRaw(keyField:)`` would: false at the end.
+        mutating func nextRaw(keyField: Int, into chunk: inout EntryChunk) -> Bool {
+            guard let (length, key) = measure(keyField: keyField) else { return false }
+            buffer.withUnsafeBufferPointer { chunk.append(UnsafeBufferPointer(rebasing: $0[position..<position + length]), key: key) }
+            position += length
+            return true
+        }
+
+        /// The next entry's length and its key's place in it, with the whole entry in the buffer
+        /// from `position` (nil at the end).
+        private mutating func measure(keyField: Int) -> (length: Int, key: Range<Int>)? {
             guard ensure(4) else { return nil }
             let count = Int(Spool.uint32(buffer, at: position))
             var length = 4
@@ -342,9 +367,7 @@ final class Spool {
                 if index == keyField { key = length..<(length + Int(size)) }
                 length += Int(size)
             }
-            let entry = RawEntry(bytes: Array(buffer[position..<position + length]), key: key)
-            position += length
-            return entry
+            return (length, key)
         }
 
         private mutating func readUInt32() -> UInt32? {
@@ -423,6 +446,80 @@ struct RawEntry {
     }
 }
 
+/// Undecoded entries held for a sort in one buffer, with each one's place: no array an entry, and
+/// nothing to count references of while the places are sorted. (An array an entry, sorted as
+/// values holding it, was a third of the sort's time in retains, releases and allocations.)
+struct EntryChunk {
+    /// Where an entry lies in ``bytes``, and its key in the entry.
+    struct Place {
+        let start: Int
+        let length: Int32
+        let keyStart: Int32
+        let keyLength: Int32
+    }
+
+    private var bytes: [UInt8] = []
+    private var places: [Place] = []
+
+    /// - Parameter budget: the bytes the chunk is expected to hold: reserved at once, with room for
+    /// the entry that goes past it (a buffer that grew would double).
+    init(budget: Int64) {
+        if budget > 0 { bytes.reserveCapacity(Int(budget) + (64 << 10)) }
+    }
+
+    var count: Int { places.count }
+
+    /// What the entries cost in memory: their bytes and a place each.
+    var cost: Int64 { Int64(bytes.count + places.count * MemoryLayout<Place>.stride) }
+
+    mutating func append(_ entry: UnsafeBufferPointer<UInt8>, key: Range<Int>) {
+        places.append(Place(start: bytes.count, length: Int32(entry.count), keyStart: Int32(key.lowerBound), keyLength: Int32(key.count)))
+        bytes.append(contentsOf: entry)
+    }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        places.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands each entry's bytes, and its key's place in them, to `take` in order: by key bytes,
+    /// then (keys equal) by `less` of the decoded entries, then in the order they came (Swift's
+    /// sort is stable).
+    func sorted<Element>(
+        decode: (RawEntry) -> Element, less: (Element, Element) -> Bool, _ take: (UnsafeBufferPointer<UInt8>, Range<Int>) throws -> Void
+    ) rethrows {
+        let order = order(decode: decode, less: less)
+        try bytes.withUnsafeBufferPointer { all in
+            for place in order { try take(UnsafeBufferPointer(rebasing: all[place.start..<(place.start + Int(place.length))]), place.key) }
+        }
+    }
+
+    /// The entries' places in the order ``sorted(decode:less:_:)`` hands them out.
+    func order<Element>(decode: (RawEntry) -> Element, less: (Element, Element) -> Bool) -> [Place] {
+        bytes.withUnsafeBufferPointer { all in
+            let base = all.baseAddress
+            var order = places
+            order.sort { a, b in
+                let common = Int(min(a.keyLength, b.keyLength))
+                let compared = common == 0 ? 0 : memcmp(base! + a.start + Int(a.keyStart), base! + b.start + Int(b.keyStart), common)
+                if compared != 0 { return compared < 0 }
+                if a.keyLength != b.keyLength { return a.keyLength < b.keyLength }
+                return less(decode(raw(a)), decode(raw(b)))
+            }
+            return order
+        }
+    }
+
+    /// An entry copied out.
+    func raw(_ place: Place) -> RawEntry {
+        RawEntry(bytes: Array(bytes[place.start..<(place.start + Int(place.length))]), key: place.key)
+    }
+}
+
+extension EntryChunk.Place {
+    var key: Range<Int> { Int(keyStart)..<Int(keyStart + keyLength) }
+}
+
 /// Sorts a spool's entries with bounded memory: runs of at most `memoryBudget` bytes are sorted in
 /// memory and written to spools of their own, then merged. One run stays in memory.
 ///
@@ -441,10 +538,6 @@ enum SpoolSorter {
     /// The bytes each run's reader holds during the merge (32 KiB: 128 runs hold what 64 held with 64 KiB).
     static let mergeChunk = 32 << 10
 
-    /// What an undecoded entry costs in memory: its bytes, the array's header and the entry itself.
-    static func inMemoryCost(_ entry: RawEntry) -> Int64 {
-        Int64(entry.bytes.count) + 32 + 24
-    }
 
     /// - Parameter decodeRaw: an entry's element from its bytes (no list of its fields made first).
     static func sorted<Element>(
@@ -473,30 +566,26 @@ enum SpoolSorter {
             return AnyIterator { entries.next().map(decode) }
         }
         var runs: [Spool] = []
-        var chunk: [RawEntry] = []
-        var chunkBytes: Int64 = 0
+        var chunk = EntryChunk(budget: min(memoryBudget, spool.bytes))
         func spill() throws {
-            chunk.sort(by: precedes)
             let run = try Spool()
-            for entry in chunk { try run.append(raw: entry) }
+            try chunk.sorted(decode: decode, less: less) { bytes, _ in try run.append(bytes: bytes) }
             try run.finishWriting()
             runs.append(run)
-            chunk.removeAll(keepingCapacity: true)
-            chunkBytes = 0
+            chunk.removeAll()
         }
         var reader = try spool.entries()
-        while let entry = reader.nextRaw(keyField: keyField) {
-            chunkBytes += inMemoryCost(entry)
-            chunk.append(entry)
-            if chunkBytes >= memoryBudget { try spill() }
+        while reader.nextRaw(keyField: keyField, into: &chunk) {
+            if chunk.cost >= memoryBudget { try spill() }
         }
         if runs.isEmpty {
-            chunk.sort(by: precedes)
-            var entries = chunk.makeIterator()
-            return AnyIterator { entries.next().map(decode) }
+            // All in memory: decoded from the chunk as they are asked for.
+            let held = chunk
+            var order = held.order(decode: decode, less: less).makeIterator()
+            return AnyIterator { order.next().map { decode(held.raw($0)) } }
         }
-        if !chunk.isEmpty { try spill() }
-        chunk = []
+        if chunk.count > 0 { try spill() }
+        chunk = EntryChunk(budget: 0)
         // Merge at most `fanIn` runs at a time: with more, groups of them are merged into longer
         // runs first (a further pass over the data), so the merge's memory — a 64 KiB read and a
         // head per run — and its choice of the smallest head stay the same whatever the input's
