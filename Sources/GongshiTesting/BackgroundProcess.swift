@@ -84,7 +84,7 @@ public final class SandboxHarness: @unchecked Sendable {
     public var url: String { "http://127.0.0.1:\(port)" }
 
     public init(faults: String = "", data: URL? = nil) throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-sandbox-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-sandbox-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         credentials = folder.appendingPathComponent("credentials")
         FileManager.default.createFile(
@@ -177,7 +177,7 @@ public final class OpenSSHServerHarness: @unchecked Sendable {
     public var url: String { "sftp://127.0.0.1:\(port)\(remoteFolder.path)/" }
 
     public init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-sshd-\(UUID().uuidString)")
+        folder = Scratch.root.appendingPathComponent("gongshi-sshd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("remote"), withIntermediateDirectories: true)
         // sshd refuses to start without its privilege-separation folder.
         try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)

@@ -52,7 +52,7 @@ public enum GongshiProcess {
 
     /// Runs `gongshi ARGUMENTS` with `input` on its standard input (a password typed at a prompt).
     public static func runWithInput(_ arguments: [String], input: String) throws -> Result {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-stdin-\(UUID().uuidString)")
+        let file = Scratch.root.appendingPathComponent("gongshi-stdin-\(UUID().uuidString)")
         try Data(input.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         var env = ProcessInfo.processInfo.environment

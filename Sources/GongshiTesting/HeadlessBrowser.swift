@@ -26,7 +26,7 @@ public enum HeadlessBrowser {
         guard FileManager.default.fileExists(atPath: page.path) else {
             throw HeadlessBrowserError(message: "no such file to load in chromium: \(page.path)")
         }
-        let profile = FileManager.default.temporaryDirectory.appendingPathComponent(
+        let profile = Scratch.root.appendingPathComponent(
             "gongshi-chromium-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: profile) }

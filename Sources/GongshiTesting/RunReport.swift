@@ -21,7 +21,7 @@ public struct OutboxProject: Sendable {
     /// - Parameter sources: the pipeline's `sources:` entries (default: `inbox/*.csv` in UTF-8).
     public init(id: String, portals: [String], sources: String = "  - path: inbox/*.csv\n    encoding: utf-8") throws {
         self.id = id
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-\(id)-\(UUID().uuidString)")
+        root = Scratch.root.appendingPathComponent("gongshi-\(id)-\(UUID().uuidString)")
         for folder in ["pipelines", "inbox"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
         }

@@ -14,7 +14,7 @@ public final class WebDriver: @unchecked Sendable {
         driver = try BackgroundProcess(
             URL(fileURLWithPath: "/usr/bin/chromedriver"), ["--port=\(port)", "--allowed-ips=127.0.0.1"],
             readyText: "was started successfully")
-        profile = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-webdriver-\(UUID().uuidString)")
+        profile = Scratch.root.appendingPathComponent("gongshi-webdriver-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
         let capabilities: [String: Any] = [
             "capabilities": [

@@ -57,7 +57,7 @@ struct CalendarCheckTests {
 
     @Test("a user's file for a bundled year replaces it")
     func userYearReplaces() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-replace-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-replace-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         // 2020 as first published, before the Spring Festival extension: Feb 1 a make-up day, Jan 31 a working day.
@@ -78,7 +78,7 @@ struct CalendarCheckTests {
         #expect(missing.calendar == nil)
         #expect(missing.issues.map(\.code) == ["calendar-unreadable"])
 
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-unreadable-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-unreadable-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try Data([0x79, 0x65, 0x61, 0x72, 0x3A, 0x20, 0xD6, 0xD0]).write(to: folder.appendingPathComponent("2027.yaml"))

@@ -112,7 +112,7 @@ private func ratios(_ line: MonthlyRates) -> [(String, Ratio)] {
 
 /// Renders `report` to a temporary file and returns the raw HTML and the DOM chromium made of it.
 private func renderInBrowser(_ report: CreditReport) throws -> (html: String, dom: String) {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-report-\(UUID().uuidString)")
+    let folder = Scratch.root.appendingPathComponent("gongshi-report-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     let file = folder.appendingPathComponent("报告.html")

@@ -15,7 +15,7 @@ struct FeedTests {
 
     /// Runs `gongshi feed` for every bundled portal and kind on the valid fixtures; the outbox.
     static func makeOutbox() throws -> URL {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-feeds-\(UUID().uuidString)")
+        let out = Scratch.root.appendingPathComponent("gongshi-feeds-\(UUID().uuidString)")
         // 信用承诺 (a kind added as data) has feeds on 信用中国 only.
         let kinds = portals.flatMap { portal in
             (["penalty", "permit"] + (portal == "creditchina-henan-zhengzhou" ? ["commitment"] : [])).map { (portal, $0) }

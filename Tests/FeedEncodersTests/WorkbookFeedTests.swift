@@ -11,7 +11,7 @@ import Testing
 struct WorkbookFeedTests {
     /// `gongshi feed` of the valid fixtures to 信用中国 in `format`; the payloads by feed name.
     static func feed(_ format: String, kind: String = "penalty") throws -> (out: URL, files: [String: URL]) {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-xlsx-\(UUID().uuidString)")
+        let out = Scratch.root.appendingPathComponent("gongshi-xlsx-\(UUID().uuidString)")
         let result = try GongshiProcess.run([
             "feed", "--portal", "creditchina-henan-zhengzhou", "--kind", kind, "--out", out.path, "--today", "2026-11-30",
             "--format", format, Fixtures.url("validate/\(kind)/valid.csv").path,

@@ -13,7 +13,7 @@ struct BenchCommandTests {
     /// Runs `gongshi-bench run` on `records` generated records in a fresh data folder; its exit
     /// status and its JSON.
     static func run(records: Int, _ extra: [String] = []) throws -> (status: Int32, figures: [String: Any]) {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-bench-test-\(UUID().uuidString)")
+        let data = Scratch.root.appendingPathComponent("gongshi-bench-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: data) }
         let arguments = [

@@ -164,7 +164,7 @@ struct CalendarCommandTests {
 
     @Test("the bundled calendar travels with the binary: a copy run from another folder still works")
     func travelsWithBinary() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-copy-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-copy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let copy = folder.appendingPathComponent("gongshi")

@@ -22,7 +22,7 @@ struct FrontDatabaseTests {
         init(_ server: PostgreSQLServer, database: String, profile: String = "creditchina-henan-zhengzhou") throws {
             self.server = server
             self.database = database
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-frontdb-\(UUID().uuidString)")
+            root = Scratch.root.appendingPathComponent("gongshi-frontdb-\(UUID().uuidString)")
             for folder in ["pipelines", "inbox", "portals"] {
                 try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
             }

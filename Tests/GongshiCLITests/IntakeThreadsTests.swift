@@ -48,7 +48,7 @@ struct IntakeThreadsTests {
     /// A project with two exports and one pipeline publishing to 信用中国 and 国家企业信用信息公示系统
     /// (its own periods) through outboxes; runs `arguments` in turn with `workers` checking threads.
     static func runs(_ runs: [[String]], workers: String) throws -> (transcripts: [String], outbox: [String: String], ledger: [String]) {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-intake-threads-\(UUID().uuidString)")
+        let root = Scratch.root.appendingPathComponent("gongshi-intake-threads-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         for folder in ["pipelines", "inbox"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)

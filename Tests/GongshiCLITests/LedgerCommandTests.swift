@@ -18,7 +18,7 @@ struct LedgerCommandTests {
         var ledgerPath: String { root.appendingPathComponent("var/ledger.sqlite").path }
 
         init() throws {
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-ledger-cli-\(UUID().uuidString)")
+            root = Scratch.root.appendingPathComponent("gongshi-ledger-cli-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         }
 

@@ -27,7 +27,7 @@ struct LintCommandTests {
     }
     /// A pipeline file with this text in a fresh folder's `pipelines/`.
     static func write(_ name: String, _ text: String) throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-lint-\(UUID().uuidString)/pipelines")
+        let folder = Scratch.root.appendingPathComponent("gongshi-lint-\(UUID().uuidString)/pipelines")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent(name).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)

@@ -60,7 +60,7 @@ struct PublicationRulesTests {
 
     @Test("feed --ledger: the same rules on the gsxt feed and the 信用中国 feeds")
     func throughFeed() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-rules-feed-\(UUID().uuidString)")
+        let root = Scratch.root.appendingPathComponent("gongshi-rules-feed-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var payloads: [String: String] = [:]
         for portal in ["creditchina-henan-zhengzhou", "gsxt"] {
@@ -87,7 +87,7 @@ struct PublicationRulesTests {
 
     @Test("feed --ledger applies the publication periods: a 2019-03-01 fine (before any rule: 3 years) and a 2022-06-01 fine (527号: 1 year) are over, a 警告 of 2026 is 轻微; the twins go out")
     func periodsInFeed() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-rules-periods-\(UUID().uuidString)")
+        let root = Scratch.root.appendingPathComponent("gongshi-rules-periods-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let feed = try GongshiProcess.run(
             ["feed", "--portal", "creditchina-henan-zhengzhou", "--kind", "penalty", "--out", root.appendingPathComponent("outbox").path,
@@ -147,7 +147,7 @@ struct PublicationRulesTests {
 
     @Test("feed --ledger for gsxt applies gsxt's periods; for 信用中国 the general ones")
     func gsxtPeriodsThroughFeed() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-gsxt-feed-\(UUID().uuidString)")
+        let root = Scratch.root.appendingPathComponent("gongshi-gsxt-feed-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var sent: [String: [String]] = [:]
         for portal in ["creditchina-henan-zhengzhou", "gsxt"] {

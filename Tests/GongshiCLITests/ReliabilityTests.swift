@@ -22,7 +22,7 @@ struct ReliabilityTests {
 
     @Test("scripts/run-example with 127.0.0.1:8787 taken refuses clearly (69) and sends nothing to the listener it did not start")
     func runExampleBusyPort() throws {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-foreign-\(UUID().uuidString).log")
+        let log = Scratch.root.appendingPathComponent("gongshi-foreign-\(UUID().uuidString).log")
         let listener = try Self.foreignListener(port: 8787, log: log)
         defer { listener.stop() }
         let script = Fixtures.root.appendingPathComponent("scripts/run-example").path
@@ -37,7 +37,7 @@ struct ReliabilityTests {
 
     @Test("gongshi sandbox on a busy port: 69 with the port named, not a usage error")
     func sandboxBusyPort() throws {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-foreign-\(UUID().uuidString).log")
+        let log = Scratch.root.appendingPathComponent("gongshi-foreign-\(UUID().uuidString).log")
         let busy = try Self.foreignListener(port: 18787, log: log)
         defer { busy.stop() }
         let result = try GongshiProcess.run(
@@ -50,7 +50,7 @@ struct ReliabilityTests {
         let far = try GongshiProcess.run(["calendar", "deadline", "9999-12-31"])
         #expect(far.status != 0 && far.stderr.contains("[calendar-coverage-exceeded]"), "\(far)")
         #expect(far.stderr.utf8.count < 2000 && far.stderr.split(separator: "\n").count == 1, "\(far.stderr.utf8.count) bytes")
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-one-\(UUID().uuidString).csv")
+        let file = Scratch.root.appendingPathComponent("gongshi-one-\(UUID().uuidString).csv")
         try "行政相对人名称\nx\n".write(to: file, atomically: true, encoding: .utf8)
         let english = try GongshiProcess.run(["validate", "--kind", "penalty", "--lang", "en", "--today", "2026-12-01", file.path])
         #expect(english.stdout.contains("1 error, 0 warnings; 1 file could not be checked."), "\(english.stdout)")

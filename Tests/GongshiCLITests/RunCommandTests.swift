@@ -17,7 +17,7 @@ struct RunCommandTests {
         var input: URL { root.appendingPathComponent("fixtures/pipelines/inbox/fazhike/2026-11-penalties.csv") }
 
         init() throws {
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-run-\(UUID().uuidString)")
+            root = Scratch.root.appendingPathComponent("gongshi-run-\(UUID().uuidString)")
             for folder in ["pipelines", "fixtures/pipelines/inbox/fazhike", "fixtures/portals"] {
                 try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
             }

@@ -138,7 +138,7 @@ struct ValidateCommandTests {
     @Test("the same decision in two files of one batch is a duplicate, naming the first file and row")
     func duplicateAcrossFiles() throws {
         let valid = Fixtures.url("validate/penalty/valid.csv").path
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-dup-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-dup-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let copy = folder.appendingPathComponent("resubmitted.csv").path
@@ -152,7 +152,7 @@ struct ValidateCommandTests {
 
     @Test("--report writes the JSON report, mode 0600, equal to --format json; ID numbers are masked everywhere")
     func reportFile() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-report-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("report.json").path
@@ -225,7 +225,7 @@ struct ValidateXMLCommandTests {
         let copies = 100
         let text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Records>\n"
             + Array(repeating: block, count: copies).joined(separator: "\n") + "\n</Records>\n"
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-long-\(UUID().uuidString).xml")
+        let file = Scratch.root.appendingPathComponent("gongshi-long-\(UUID().uuidString).xml")
         try Data(text.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let xsd = Fixtures.root.appendingPathComponent("schemas/xsd/administrative-permit.v2.xsd").path
@@ -253,7 +253,7 @@ struct ValidateXMLCommandTests {
         let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Records>\n"
         var reports: [(Int32, ReportJSON.Stats, [String])] = []
         for text in [Array(repeating: block, count: 100), copies].map({ head + $0.joined(separator: "\n") + "\n</Records>\n" }) {
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-plain-\(UUID().uuidString).xml")
+            let file = Scratch.root.appendingPathComponent("gongshi-plain-\(UUID().uuidString).xml")
             try Data(text.utf8).write(to: file)
             defer { try? FileManager.default.removeItem(at: file) }
             let result = try GongshiProcess.run(["validate", "--kind", "permit", "--format", "json"] + Self.today + [file.path])
@@ -295,7 +295,7 @@ struct ValidateXMLCommandTests {
         let xsd = try GongshiProcess.run(["validate", "--kind", "permit", "--xsd", notXSD] + Self.today + [xml])
         #expect(xsd.status == 78)
         #expect(xsd.stderr.contains("xsd-invalid"))
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-map-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-map-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let mapping = folder.appendingPathComponent("m.yaml").path
@@ -386,7 +386,7 @@ struct ValidateUndecodableTests {
         // The first record's 违法事实, 300,000 characters long.
         let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
         let first = try #require(text.range(of: ",擅自占用城市道路店外经营,"))
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-oversized-\(UUID().uuidString).csv")
+        let file = Scratch.root.appendingPathComponent("gongshi-oversized-\(UUID().uuidString).csv")
         try text.replacingCharacters(in: first, with: "," + String(repeating: "占", count: 300_000) + ",")
             .write(to: file, atomically: true, encoding: .utf8)
         let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--format", "json", file.path])
@@ -397,7 +397,7 @@ struct ValidateUndecodableTests {
         let value = try #require(problem["value"] as? String)
         #expect(value.count < 220 && value.hasSuffix("…（共 300000 字）"), "\(value.suffix(20))")
         // Over 1 MiB a cell is not even held: an error of its own, with its length in bytes.
-        let huge = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-huge-\(UUID().uuidString).csv")
+        let huge = Scratch.root.appendingPathComponent("gongshi-huge-\(UUID().uuidString).csv")
         try text.replacingCharacters(in: first, with: "," + String(repeating: "占", count: 1_000_000) + ",")
             .write(to: huge, atomically: true, encoding: .utf8)
         let big = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--format", "json", huge.path])

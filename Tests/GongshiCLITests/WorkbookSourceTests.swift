@@ -34,7 +34,7 @@ struct WorkbookSourceTests {
 
     @Test("a name from a hostile archive is echoed cut short: the message stays bounded")
     func longEntryName() throws {
-        let book = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-long-\(UUID().uuidString).xlsx")
+        let book = Scratch.root.appendingPathComponent("gongshi-long-\(UUID().uuidString).xlsx")
         defer { try? FileManager.default.removeItem(at: book) }
         let script = """
             import shutil, sys, zipfile
@@ -75,7 +75,7 @@ struct WorkbookSourceTests {
 
     @Test("a large shared-string table (read from disk, forward and back) gives exactly the feeds the same records give as CSV")
     func largeTable() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-sst-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-sst-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // 3,000 records: each 文号 and 违法事实 new (the table grows past what stays in memory, about

@@ -12,7 +12,7 @@ import Testing
 struct LedgerTests {
     /// A fresh folder with a ledger path in it.
     static func freshPath() -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-ledger-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-ledger-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder.appendingPathComponent("ledger.sqlite").path
     }

@@ -1,6 +1,7 @@
 import DisclosureCore
 import Foundation
 import GRDB
+import GongshiTesting
 @testable import SQLiteLedger
 import Testing
 
@@ -208,7 +209,7 @@ struct WithdrawalLedgerTests {
         let fresh = try Backend.sqlite.fresh()
         _ = try Self.published(fresh)
         let ledger = (path: fresh.location, ())
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-hot-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-hot-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let copy = folder.appendingPathComponent("ledger.sqlite").path
         // A writer in the middle of a large transaction, its pages already spilled into the file:

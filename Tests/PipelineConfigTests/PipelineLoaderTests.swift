@@ -37,7 +37,7 @@ struct PipelineLoaderTests {
 
     @Test("lint: what the pipeline points at — missing folders and files, unset variables, open credentials, severity-rule fields, coverage ending")
     func lint() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-lint-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-lint-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("inbox"), withIntermediateDirectories: true)
         FileManager.default.createFile(
             atPath: folder.appendingPathComponent("open.credentials").path, contents: Data("app_key=a\nsecret=b\n".utf8),

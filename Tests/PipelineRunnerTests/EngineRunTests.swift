@@ -21,7 +21,7 @@ struct EngineRunTests {
 
         init(channel: RecordingChannel = RecordingChannel()) throws {
             self.channel = channel
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-engine-\(UUID().uuidString)")
+            root = Scratch.root.appendingPathComponent("gongshi-engine-\(UUID().uuidString)")
             for folder in ["pipelines", "fixtures/pipelines/inbox/fazhike", "fixtures/portals"] {
                 try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
             }

@@ -50,7 +50,7 @@ struct FuzzTests {
             return
         }
         let base = [UInt8](try Data(contentsOf: Fixtures.url(fixture)))
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-fuzz-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-fuzz-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         var rng = SeededGenerator(seed: seed)

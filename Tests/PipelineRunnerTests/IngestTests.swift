@@ -12,7 +12,7 @@ struct IngestTests {
     @Test("an XML export with another suffix is read as XML when the source says so, and fails as CSV when it does not")
     func formatDispatch() throws {
         guard case .found(let schema) = SchemaCatalog.find(kind: "permit") else { Issue.record("no permit schema"); return }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-ingest-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-ingest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = folder.appendingPathComponent("permits.export").path
         try FileManager.default.copyItem(at: Fixtures.url("pipelines/inbox/shenpi/2026-11-permits.xml"), to: URL(fileURLWithPath: file))
@@ -58,7 +58,7 @@ struct KeptProblemsTests {
             if index % 5 == 0 { cells[column("罚款金额(万元)")] = "-1" }
             text += cells.joined(separator: ",") + "\n"
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-kept-\(UUID().uuidString).csv").path
+        let path = Scratch.root.appendingPathComponent("gongshi-kept-\(UUID().uuidString).csv").path
         var bytes = Array(text.utf8)
         if brokenTail { bytes += [0xFF, 0xFE, 0x0A] }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -108,7 +108,7 @@ struct KeptProblemsTests {
 struct InputSizeTests {
     @Test("a file read through a symbolic link is sized by its target (the key index and the progress are sized from it)")
     func throughLink() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-size-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-size-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let target = folder.appendingPathComponent("target.csv")

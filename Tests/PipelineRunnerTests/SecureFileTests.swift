@@ -8,7 +8,7 @@ import Testing
 struct SecureFileTests {
     @Test("a file of several write chunks, one of exactly one, one of none: the bytes read back are the bytes given, mode 0600")
     func chunkedWrite() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-securefile-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-securefile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let chunk = SecureFile.writeChunk

@@ -14,7 +14,7 @@ import WorkingDayCalendar
 struct SettledFileStatTests {
     /// A scratch folder, removed at the end of the test.
     final class Folder {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-stat-\(UUID().uuidString)")
+        let url = Scratch.root.appendingPathComponent("gongshi-stat-\(UUID().uuidString)")
         init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
         deinit { try? FileManager.default.removeItem(at: url) }
         func path(_ name: String) -> String { url.appendingPathComponent(name).path }

@@ -327,7 +327,7 @@ struct SpoolTests {
 
     @Test("a file that fails after thousands of its records were spooled contributes none of them to the feeds")
     func failedFileDropped() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-spool-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-spool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let lines = try Fixtures.text("validate/penalty/valid.csv").split(whereSeparator: \.isNewline).map(String.init)

@@ -52,7 +52,7 @@ struct UnfingerprintedFileTests {
 
     @Test("the run refuses a regular file it has no fingerprint of, and leaves a missing file or a folder to the reader's own reason")
     func whichFilesAreRefused() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-unprinted-\(UUID().uuidString)")
+        let folder = Scratch.root.appendingPathComponent("gongshi-unprinted-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("folder.csv"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let printed = folder.appendingPathComponent("a.csv").path
