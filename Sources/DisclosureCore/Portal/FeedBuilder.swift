@@ -218,6 +218,10 @@ public enum FeedBuilder {
         /// (prepared once, not per record and rule).
         let valuesLongestFirst: [[String]]
         let separators: [[[UInt8]]]
+        /// Per field, whether a cell holds several values to split (a multi-valued enumeration):
+        /// kept apart, so that a rule does not copy its field's whole spec (a dozen strings and
+        /// lists retained and released, for every record and rule) to ask.
+        let splits: [Bool]
         let decisionDate: Int?
         let subjectCode: Int?
         let subjectName: Int?
@@ -236,6 +240,7 @@ public enum FeedBuilder {
             }
             valuesLongestFirst = schema.fields.map { $0.values.sorted { $0.utf8.count > $1.utf8.count } }
             separators = schema.fields.map { $0.separators.map { Array($0.utf8) } }
+            splits = schema.fields.map { $0.kind == .enumeration && $0.multiple }
             var indexByName: [String: Int] = [:]
             for (index, field) in schema.fields.enumerated() {
                 indexByName[field.name] = indexByName[field.name] ?? index
@@ -254,10 +259,16 @@ public enum FeedBuilder {
         func holds(_ rule: FeedRule, at index: Int?, _ values: [String?]) -> Bool {
             guard let index else { return false }
             guard let value = values[index], !value.isEmpty else { return rule.match == .empty }
-            let field = schema.fields[index]
-            let tokens = field.kind == .enumeration && field.multiple
-                ? EnumerationSplitter.split(value, known: valuesLongestFirst[index], separators: separators[index])
-                : [value]
+            guard splits[index] else {
+                // One value: no list made for it.
+                switch rule.match {
+                case .empty: return false
+                case .oneOf(let accepted), .onlyValues(let accepted): return accepted.contains(value)
+                case .containsAny(let texts): return texts.contains { value.contains($0) }
+                case .startsWith(let prefixes): return prefixes.contains { value.hasPrefix($0) }
+                }
+            }
+            let tokens = EnumerationSplitter.split(value, known: valuesLongestFirst[index], separators: separators[index])
             switch rule.match {
             case .empty: return false
             case .oneOf(let accepted): return tokens.contains { accepted.contains($0) }
