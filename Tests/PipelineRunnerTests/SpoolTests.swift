@@ -200,9 +200,9 @@ struct SpoolTests {
         #expect(inMemory.map(\.cells) == expected.map(\.cells))
     }
 
-    @Test("a spool that tracks its order notes where each run of strictly ascending keys begins (a tie begins one too), forgets the runs a rollback drops, and stops noting past the merge's fan-in")
+    @Test("a spool that notes its runs notes where each run of strictly ascending keys begins (a tie begins one too), forgets the runs a rollback drops, and stops noting past the merge's fan-in")
     func sortedRuns() throws {
-        let spool = try Spool(tracksOrder: true, keyField: 1)
+        let spool = try Spool(noting: .runs, keyField: 1)
         #expect(spool.sortedRuns == [])
         var offsets: [Int64] = []
         func add(_ key: String?) throws {
@@ -222,7 +222,8 @@ struct SpoolTests {
         try add("罚999号")  // after a rollback a run begins, whatever the key
         #expect(spool.sortedRuns?.count == 5)
         #expect(try Spool().sortedRuns == nil)
-        let descending = try Spool(tracksOrder: true)
+        #expect(try Spool(noting: .sequences).sortedRuns == nil && Spool(noting: .runs).ascendingRuns == nil)  // each noted only when asked
+        let descending = try Spool(noting: .runs)
         for number in (0..<SpoolSorter.fanIn).reversed() { try descending.append(["罚\(1_000 + number)"]) }
         #expect(descending.sortedRuns?.count == SpoolSorter.fanIn)
         try descending.append(["罚0"])
@@ -241,7 +242,7 @@ struct SpoolTests {
         add(5, ["914101x", "罚款"])  // the same decision again, later (after 1200号 by bytes: the fourth run goes on)
         add(5, ["914101a", "罚款"])  // and again, with cells that come first: a tie begins a fifth run
         add(7, ["9141017", "罚款"])  // a row the same as an earlier one
-        let tracked = try Spool(tracksOrder: true, keyField: FeedRowCoding.keyField)
+        let tracked = try Spool(noting: .runs, keyField: FeedRowCoding.keyField)
         let plain = try Spool()
         for row in rows {
             try tracked.appendEntry { FeedRowCoding.encode(row, into: &$0) }
@@ -259,35 +260,35 @@ struct SpoolTests {
         #expect(merged.map(\.row) == expected.map(\.row))
         #expect(try sorted(plain, budget: 4 << 10).map(\.row) == expected.map(\.row))
         // In key order already: one run, read as it is.
-        let ordered = try Spool(tracksOrder: true, keyField: FeedRowCoding.keyField)
+        let ordered = try Spool(noting: .runs, keyField: FeedRowCoding.keyField)
         for row in expected.prefix(500) { try ordered.appendEntry { FeedRowCoding.encode(row, into: &$0) } }
         #expect(ordered.sortedRuns?.count == 1)
         #expect(try sorted(ordered).map(\.row) == expected.prefix(500).map(\.row))
     }
 
-    @Test("a spool that tracks its order counts the ascending sequences of first fields its entries came as, interleaved (a missing first field as empty), up to a limit, and never counts down")
+    @Test("a spool that notes its sequences counts the ascending sequences of first fields its entries came as, interleaved (a missing first field as empty), up to a limit, and never counts down")
     func firstFieldOrder() throws {
-        let ordered = try Spool(tracksOrder: true)
+        let ordered = try Spool(noting: .sequences)
         #expect(ordered.ascendingRuns == 0)
         for entry: [String?] in [[nil, "x"], ["罚1"], ["罚1", "again"], ["罚10"], ["罚2"], ["罚2号"]] { try ordered.append(entry) }
         try ordered.appendEntry { Spool.encode(fieldCount: 1, into: &$0) { $0.put("罚3") } }  // appended encoded, as the intake does
         #expect(ordered.ascendingRuns == 1)
         // Natural order: 罚10 comes before 罚9 by bytes, so 1…9 and 10…99 are two sequences; 100 a third.
-        let natural = try Spool(tracksOrder: true)
+        let natural = try Spool(noting: .sequences)
         for number in 1...120 { try natural.append(["罚\(number)号"]) }
         #expect(natural.ascendingRuns == 3)
         // Two departments' numbers interleaved: two sequences, however often they alternate.
-        let interleaved = try Spool(tracksOrder: true)
+        let interleaved = try Spool(noting: .sequences)
         for number in 100..<300 { try interleaved.append([number % 2 == 0 ? "A\(number)" : "B\(number)"]) }
         #expect(interleaved.ascendingRuns == 2)
-        let early = try Spool(tracksOrder: true)
+        let early = try Spool(noting: .sequences)
         for entry: [String?] in [["罚2"], ["罚10"], ["罚3"]] { try early.append(entry) }  // 罚10 < 罚2 by bytes
         #expect(early.ascendingRuns == 2)
         try early.rollback()
         try early.append(["罚9"])
         #expect(early.ascendingRuns == 2)
         // Descending: each entry begins a sequence, until there are more than the limit.
-        let descending = try Spool(tracksOrder: true)
+        let descending = try Spool(noting: .sequences)
         for number in (0..<Spool.maxRuns).reversed() { try descending.append(["罚\(100 + number)"]) }
         #expect(descending.ascendingRuns == Spool.maxRuns)
         try descending.append(["罚0"])
@@ -300,7 +301,7 @@ struct SpoolTests {
     @Test("the register's and the versions' entries come in key order, those with the same key in the order they came, through a sort in many runs; as they came when they came as a few ascending sequences")
     func keyOrderForTheLedger() throws {
         var generator = SystemRandomNumberGenerator()
-        let spool = try Spool(tracksOrder: true)
+        let spool = try Spool(noting: .sequences)
         var entries: [[String?]] = []
         for index in 0..<3_000 {
             let entry: [String?] = ["罚\(Int.random(in: 0..<500, using: &generator))号", String(index), index % 5 == 0 ? nil : "某公司"]
@@ -313,12 +314,12 @@ struct SpoolTests {
         let expected = entries.sorted { key($0).lexicographicallyPrecedes(key($1)) }
         #expect(Array(try FeedIntake.inWritingOrder(spool, memoryBudget: 4 << 10)) == expected)
         #expect(Array(try FeedIntake.inWritingOrder(spool)) == expected)
-        let inOrder = try Spool(tracksOrder: true)
+        let inOrder = try Spool(noting: .sequences)
         for entry in expected { try inOrder.append(entry) }
         #expect(inOrder.ascendingRuns == 1)
         #expect(Array(try FeedIntake.inWritingOrder(inOrder)) == expected)
         // Numbers in their natural order, a number's versions together: read as they came.
-        let natural = try Spool(tracksOrder: true)
+        let natural = try Spool(noting: .sequences)
         let naturalEntries: [[String?]] = (1...300).flatMap { number in [["罚\(number)号", "1"], ["罚\(number)号", "2"]] }
         for entry in naturalEntries { try natural.append(entry) }
         #expect(natural.ascendingRuns == 3)

@@ -31,7 +31,7 @@ public final class SpooledFeed {
         shaper = FeedBuilder.Shaper(feed, schema: schema)
         // The key digest as the batch's file makes it (``FeedBatchFile``).
         lineEncoder = FeedEncoder.LineEncoder(feed: feed, keyDigest: { Digest.sha256Hex(Array($0.utf8)) })
-        spool = try Spool(tracksOrder: true, keyField: FeedRowCoding.keyField)
+        spool = try Spool(noting: .runs, keyField: FeedRowCoding.keyField)
     }
 
     public var rowCount: Int { spool.count }
@@ -123,8 +123,8 @@ public final class FeedIntake: RecordSink {
         self.range = range
         self.periods = periods
         self.fingerprints = fingerprints ?? [:]
-        versions = fingerprints == nil ? nil : try Spool(tracksOrder: true)
-        sightings = fingerprints == nil ? nil : try Spool(tracksOrder: true)
+        versions = fingerprints == nil ? nil : try Spool(noting: .sequences)
+        sightings = fingerprints == nil ? nil : try Spool(noting: .sequences)
         var portals: [String] = []
         for (portal, _) in feeds where !portals.contains(portal) { portals.append(portal) }
         self.portals = portals
@@ -319,7 +319,7 @@ public final class FeedIntake: RecordSink {
                 try take((sighting, places))
             }
         }
-        sightings = try Spool(tracksOrder: true)
+        sightings = try Spool(noting: .sequences)
     }
 
     /// Records the spooled record versions in the ledger, ten thousand per transaction, and starts a
@@ -332,7 +332,7 @@ public final class FeedIntake: RecordSink {
         } produce: { take in
             for fields in try Self.inWritingOrder(spool) { try take(RecordVersionCoding.decode(fields, kind: kind)) }
         }
-        versions = try Spool(tracksOrder: true)
+        versions = try Spool(noting: .sequences)
     }
 }
 

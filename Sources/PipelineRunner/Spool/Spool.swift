@@ -50,14 +50,23 @@ final class Spool {
     /// rollback).
     private var lastKey: [UInt8]?
 
+    /// What a spool notes of the order its entries come in: each is for a different reader.
+    struct OrderNotes: OptionSet {
+        let rawValue: Int
+        /// ``ascendingRuns``: for the ledger, which writes rows that come so as they come.
+        static let sequences = OrderNotes(rawValue: 1)
+        /// ``sortedRuns``: for the sort, which merges them where they lie.
+        static let runs = OrderNotes(rawValue: 2)
+    }
+
     /// - Parameters:
-    ///   - tracksOrder: whether to note the order the entries come in (``ascendingRuns``, ``sortedRuns``).
+    ///   - notes: what to note of the order the entries come in (nothing by default).
     ///   - keyField: the field whose bytes that order is of.
-    init(tracksOrder: Bool = false, keyField: Int = 0) throws {
+    init(noting notes: OrderNotes = [], keyField: Int = 0) throws {
         descriptor = try Self.unlinkedFile("gongshi-spool")
-        self.keyField = tracksOrder ? keyField : nil
-        ascendingRuns = tracksOrder ? 0 : nil
-        sortedRuns = tracksOrder ? [] : nil
+        self.keyField = notes.isEmpty ? nil : keyField
+        ascendingRuns = notes.contains(.sequences) ? 0 : nil
+        sortedRuns = notes.contains(.runs) ? [] : nil
     }
 
     /// A new file in the system's temporary folder, mode 0600, unlinked at once: its descriptor.
@@ -167,13 +176,7 @@ final class Spool {
     private func noteOrder(_ entry: ArraySlice<UInt8>, keyField: Int, at offset: Int64) {
         entry.withUnsafeBufferPointer { bytes in
             let key = Self.field(keyField, of: bytes)
-            func order(_ earlier: [UInt8]) -> Int {
-                earlier.withUnsafeBufferPointer { last in
-                    let common = min(last.count, key.count)
-                    let order = common == 0 ? 0 : Int(memcmp(last.baseAddress!, key.baseAddress!, common))
-                    return order != 0 ? order : last.count - key.count
-                }
-            }
+            func order(_ earlier: [UInt8]) -> Int { earlier.withUnsafeBufferPointer { Self.compare($0, key) } }
             if sortedRuns != nil {
                 if lastKey.map({ order($0) >= 0 }) ?? true {
                     if sortedRuns!.count < SpoolSorter.fanIn { sortedRuns!.append(offset) } else { sortedRuns = nil }
@@ -207,6 +210,14 @@ final class Spool {
                 runTails = []
             }
         }
+    }
+
+    /// Negative, zero or positive as `a`'s bytes come before, equal or after `b`'s (a shorter one
+    /// that begins the other first): SQLite's BINARY order, the ledger tables' key order.
+    static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        let common = min(a.count, b.count)
+        let order = common == 0 ? 0 : Int(memcmp(a.baseAddress!, b.baseAddress!, common))
+        return order != 0 ? order : a.count - b.count
     }
 
     /// Field `index` of an encoded entry (empty when it is missing or nil).
@@ -437,11 +448,7 @@ struct RawEntry {
     /// Negative, zero or positive as this entry's key bytes come before, equal or after the other's.
     func compareKey(_ other: RawEntry) -> Int {
         bytes.withUnsafeBufferPointer { a in
-            other.bytes.withUnsafeBufferPointer { b in
-                let common = min(key.count, other.key.count)
-                let order = common == 0 ? 0 : memcmp(a.baseAddress! + key.lowerBound, b.baseAddress! + other.key.lowerBound, common)
-                return order != 0 ? Int(order) : key.count - other.key.count
-            }
+            other.bytes.withUnsafeBufferPointer { b in Spool.compare(UnsafeBufferPointer(rebasing: a[key]), UnsafeBufferPointer(rebasing: b[other.key])) }
         }
     }
 }
@@ -497,14 +504,13 @@ struct EntryChunk {
     /// The entries' places in the order ``sorted(decode:less:_:)`` hands them out.
     func order<Element>(decode: (RawEntry) -> Element, less: (Element, Element) -> Bool) -> [Place] {
         bytes.withUnsafeBufferPointer { all in
-            let base = all.baseAddress
+            func key(_ place: Place) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: all[(place.start + Int(place.keyStart))..<(place.start + Int(place.keyStart + place.keyLength))])
+            }
             var order = places
             order.sort { a, b in
-                let common = Int(min(a.keyLength, b.keyLength))
-                let compared = common == 0 ? 0 : memcmp(base! + a.start + Int(a.keyStart), base! + b.start + Int(b.keyStart), common)
-                if compared != 0 { return compared < 0 }
-                if a.keyLength != b.keyLength { return a.keyLength < b.keyLength }
-                return less(decode(raw(a)), decode(raw(b)))
+                let compared = Spool.compare(key(a), key(b))
+                return compared != 0 ? compared < 0 : less(decode(raw(a)), decode(raw(b)))
             }
             return order
         }
@@ -537,7 +543,6 @@ enum SpoolSorter {
     static let defaultBudget: Int64 = 8 << 20
     /// The bytes each run's reader holds during the merge (32 KiB: 128 runs hold what 64 held with 64 KiB).
     static let mergeChunk = 32 << 10
-
 
     /// - Parameter decodeRaw: an entry's element from its bytes (no list of its fields made first).
     static func sorted<Element>(
