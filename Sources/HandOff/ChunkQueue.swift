@@ -77,7 +77,9 @@ public struct ReversedChunks<Element: Sendable> {
     @inlinable @discardableResult
     public mutating func handOver() -> Bool {
         guard !chunk.isEmpty else { return true }
-        chunk.reverse()
+        // Reversed through the buffer, whose `swapAt` moves the elements: the array's copied
+        // each (a row of the register holds nine texts: a retain and a release each, twice).
+        chunk.withUnsafeMutableBufferPointer { $0.reverse() }
         defer { chunk.removeAll(keepingCapacity: true) }
         return queue.hand(chunk)
     }
