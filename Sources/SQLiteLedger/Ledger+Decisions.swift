@@ -357,7 +357,7 @@ struct InlineRegisterRows: RegisterRows {
                 ended = true
                 _ = decision.finish { ready.append($0); return true }
             }
-            ready.reverse()  // taken last first
+            ready.withUnsafeMutableBufferPointer { $0.reverse() }  // taken last first; moved, not copied (as ``ReversedChunks``)
         }
         return ready.popLast()
     }
