@@ -291,13 +291,16 @@ struct RegisterRow: Sendable {
     init(_ row: RawRows, previousPipeline: String?, names: inout TextNames) throws {
         kindID = row.int64(0)
         portalID = row.int64(2)
-        deadline = DecisionDeadline(
+        // Made whole before it is stored: set afterwards, the stored row was copied and destroyed
+        // again for the two fields (every row of the register, on every reckoning).
+        var deadline = DecisionDeadline(
             kind: try names.text(kindID), number: row.string(1) ?? "", portal: try names.text(portalID),
             pipeline: row.isNull(3) ? nil : previousPipeline.flatMap { row.order(3, $0) == 0 ? $0 : nil } ?? row.string(3),
             decisionDate: row.string(4), dueOn: row.string(5), publishedOn: nil, staged: false, withdrawn: false, valid: row.bool(6),
             validAtFirst: row.bool(7), exclusion: row.string(8), receivedOn: row.string(9) ?? "")
         deadline.revokedOn = row.string(10)
         deadline.withdrawDueOn = row.string(11)
+        self.deadline = deadline
     }
 }
 
