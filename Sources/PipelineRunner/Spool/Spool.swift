@@ -255,10 +255,10 @@ final class Spool {
         return Reader(descriptor: descriptor, end: written, chunk: chunk)
     }
 
-    /// The entries from byte `start` (where one begins) to `end` (where one ends, or the file's end).
-    func entries(from start: Int64, to end: Int64? = nil, chunk: Int) throws -> Reader {
+    /// The entries from byte `start` (where one begins) to `end` (where one ends): one of ``sortedRuns``.
+    func entries(from start: Int64, to end: Int64, chunk: Int) throws -> Reader {
         try flush()
-        return Reader(descriptor: descriptor, start: start, end: end ?? written, chunk: chunk)
+        return Reader(descriptor: descriptor, start: start, end: end, chunk: chunk)
     }
 
     /// Writes what is pending and gives back the write buffer: a spool that is only read from now
