@@ -92,4 +92,19 @@ struct PreparedOutcomeTests {
         }
         #expect(none == nil)
     }
+
+    @Test("a clean record's values by field: its columns' texts, nil for an empty cell or a field without a column, from shared storage")
+    func valuesByField() {
+        // Two records back to back in one storage; the second is read: "甲号", "", "c,d".
+        let bytes = Array("x1y2甲号c,d".utf8)
+        let ends = [1, 2, 3, 4, 10, 10, 13]
+        let second = CellBytes(bytes: bytes, cellEnds: ends, firstCell: 4, start: 4, count: 3)
+        #expect(second.values(byField: [2, nil, 0, 1]) == ["c,d", nil, "甲号", nil])
+        #expect(second.values(byField: []) == [])
+        let first = CellBytes(bytes: bytes, cellEnds: ends, firstCell: 0, start: 0, count: 4)
+        #expect(first.values(byField: [3, 0]) == ["2", "x"])
+        // The values a session hands on for a clean record are these.
+        let evaluated = try? Self.merged([["A1", "2026/11/20", ""]], prepared: false, work: Work())
+        #expect(evaluated?.records.first?.values == ["A1", "2026/11/20", nil])
+    }
 }

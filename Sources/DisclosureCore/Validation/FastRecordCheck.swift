@@ -41,6 +41,21 @@ public struct CellBytes: Sendable {
 
     public var strings: [String] { (0..<count).map(string) }
 
+    /// The values of a clean record by field: for each field its column's text, nil where the
+    /// field has no column or its cell is empty. Made within one borrow of the storage: a text per
+    /// cell made through ``string(_:)`` (a slice of the shared storage, and `cells.string` passed as
+    /// a function value, which holds a copy of the cells) retained and released the batch's two
+    /// shared arrays two or three times a cell.
+    public func values(byField fieldColumns: [Int?]) -> [String?] {
+        bytes.withUnsafeBufferPointer { storage in
+            fieldColumns.map { column -> String? in
+                guard let column else { return nil }
+                let cell = range(column)
+                return cell.isEmpty ? nil : String(decoding: UnsafeBufferPointer(rebasing: storage[cell]), as: UTF8.self)
+            }
+        }
+    }
+
     /// Whether the record's bytes are valid UTF-8.
     public var isUTF8: Bool {
         guard count > 0 else { return true }

@@ -107,7 +107,7 @@ public struct RecordEvaluator {
             !checkUTF8 || unreadColumns.allSatisfy({ cells.isUTF8($0) })
         {
             // A clean record needs no normalization: its values are its cells.
-            let values = keepsValues ? fieldColumns.map { column in column.map(cells.string).flatMap { $0.isEmpty ? nil : $0 } } : nil
+            let values = keepsValues ? cells.values(byField: fieldColumns) : nil
             let firstKeyRange = keyFields.first.flatMap { fieldColumns[$0] }.map { cells.range($0) }
             return .checked(
                 key: keyDigest(cells), keyText: .init(cells: cells, range: firstKeyRange, text: nil), issues: [], values: values)
