@@ -10,7 +10,8 @@ extension Ledger: DecisionLedger {
     public func recordDecisions(
         _ sightings: [(sighting: DecisionSighting, portals: [DecisionPortal])], kind: String, pipeline: String?, run: Int64, today: String
     ) throws(LedgerError) {
-        try write { db in
+        // Each decision's portal rows are written right after its own upsert (the foreign key holds).
+        try writeWithKeysHeld { db in
             // The first sighting decides 合规率 (valid at first submission); once any version was
             // valid, the decision can be published.
             let decision = try BoundStatement(

@@ -179,6 +179,27 @@ public final class Ledger: Sendable {
         try accessing { try queue.write(body) }
     }
 
+    /// A write whose every row that names another table's row comes after that row is written in
+    /// the same transaction, so that the foreign keys hold by construction: SQLite's check of them
+    /// is off for it (`foreign_keys` can only change outside a transaction; it is on again after,
+    /// whether the body commits or throws). Checking a register's `decision_portal` rows against
+    /// their `decision` (a look-up by text key per row) was about 0.14 s of the writing thread's
+    /// 0.33 s for 200,000 decisions (`sqlite3` shell, the run's rows, four runs each).
+    func writeWithKeysHeld<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+        try accessing {
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+                var result: T?
+                try db.inTransaction {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
     /// One access, its failure as a ``LedgerError`` (SQLite's explained).
     private func accessing<T>(_ body: () throws -> T) throws(LedgerError) -> T {
         do {

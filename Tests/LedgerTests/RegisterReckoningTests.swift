@@ -132,6 +132,33 @@ struct RegisterReckoningTests {
         _ = try ledger.confirm(batch: "00000000000000aa", receipt: nil, on: "2026-11-06")
     }
 
+    @Test("the register is written with SQLite's foreign-key checks off (its rows hold them by construction), and they are on again after, whether the write commits or throws")
+    func keysHeldWhileWriting() throws {
+        let ledger = try Ledger.open(path: LedgerTests.freshPath())
+        func enforced() throws -> Bool { try ledger.write { db in try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") ?? false } }
+        #expect(try enforced())
+        let inside = try ledger.writeWithKeysHeld { db in try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") ?? true }
+        #expect(inside == false)
+        #expect(try enforced())
+        struct Stop: Error {}
+        #expect(throws: LedgerError.self) { try ledger.writeWithKeysHeld { _ in throw Stop() } }
+        #expect(try enforced())
+        // The register's rows are all there, each portal row with its decision.
+        try Self.fill(ledger)
+        #expect(try enforced())
+        let (places, orphans) = try ledger.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM decision_portal"), try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count)
+        }
+        #expect(places == 2 * 2 * 9 - 2 - 2)
+        #expect(orphans == 0)
+        // An orphan portal row through the ledger's own connection is still refused afterwards.
+        #expect(throws: LedgerError.self) {
+            try ledger.write { db in
+                try db.execute(sql: "INSERT INTO decision_portal (kind_id, number, portal_id) VALUES (1, '无此决定', 1)")
+            }
+        }
+    }
+
     @Test("a register read on a second connection and thread: the same rows as read inline (a ledger in WAL mode) and in memory; stopped early, the ledger can be written at once")
     func secondConnectionAgrees() throws {
         let path = LedgerTests.freshPath()
