@@ -1,3 +1,4 @@
+internal import DisclosureCore
 internal import GRDB
 
 /// Texts that repeat row after row (a source file's hash, a severity's reason, the file a decision
@@ -19,8 +20,11 @@ struct TextValues {
 
     /// The text's number, given it now if it has none.
     mutating func number(_ text: String) throws -> Int64 {
-        if let last, last.text == text { return last.id }
-        if let before, before.text == text {
+        // Compared by bytes, as `text_value` tells texts apart: `==` compares by canonical
+        // equivalence, which normalized a severity's Chinese reason on each comparison (the file's
+        // fingerprint against the reason, and the reason against the fingerprint, every version).
+        if let last, last.text.sameBytes(text) { return last.id }
+        if let before, before.text.sameBytes(text) {
             swap(&self.last, &self.before)
             return before.id
         }
