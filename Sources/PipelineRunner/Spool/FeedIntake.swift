@@ -96,18 +96,18 @@ public final class FeedIntake: RecordSink {
     private var versions: Spool?
     /// Every record as a decision (valid or not), for the register (nil: no ledger).
     private var sightings: Spool?
-    /// Per valid record of the current batch (file and row): why it is not to be published on
-    /// each portal, until its sighting arrives.
-    private var exclusions: [RecordPlace: [String: String?]] = [:]
-    /// (A pair, not the two joined in a text made for every record.)
-    private struct RecordPlace: Hashable {
-        let file: String
-        let row: Int
-    }
+    /// Per valid record of the current batch (by row, in ``exclusionsFile``): on each portal (in
+    /// ``portals``' order), nil when it is not placed there, else nil to publish or why not, until
+    /// its sighting arrives. (A dictionary by portal name per record, kept by file and row, was
+    /// hashed, filled and read again for every record on the reading thread.)
+    private var exclusions: [Int: [String??]] = [:]
+    private var exclusionsFile = ""
     /// Records without a decision number, per file.
     public private(set) var unidentifiable: [String: Int] = [:]
     private var keptUnidentifiable: [String: Int] = [:]
     private let portals: [String]
+    /// Each feed's portal's place in ``portals``.
+    private let feedPortal: [Int]
     private let keyFields: [Int]
     private let dateField: Int?
     public private(set) var validCount = 0
@@ -128,6 +128,7 @@ public final class FeedIntake: RecordSink {
         var portals: [String] = []
         for (portal, _) in feeds where !portals.contains(portal) { portals.append(portal) }
         self.portals = portals
+        feedPortal = feeds.map { feed in portals.firstIndex(of: feed.portal)! }
         keyFields = schema.duplicateKey.compactMap(schema.index(of:))
         dateField = schema.decisionDateField.flatMap(schema.index(of:))
     }
@@ -171,16 +172,16 @@ public final class FeedIntake: RecordSink {
     private func apply(_ batch: PreparedIntake, _ index: Int, file: String, row: Int) throws {
         validCount += 1
         if let versions, let entry = batch.version(index) { try versions.append(encoded: entry) }
-        var placed: [String: String?] = [:]  // portal → nil (to publish) or why not
+        var placed = [String??](repeating: nil, count: portals.count)  // per portal: not placed, or nil (to publish) or why not
         for (feed, spooled) in feeds.enumerated() {
             switch batch.place(index, feed: feed) {
             case .elsewhere:
                 continue
             case .skipped(let skip):
-                if placed[spooled.portal] == nil { placed[spooled.portal] = .some(skip.reason) }
+                if placed[feedPortal[feed]] == nil { placed[feedPortal[feed]] = .some(skip.reason) }
                 spooled.skip(skip, period: false)
             case .row(let notToSend, let inRange, let key):
-                placed[spooled.portal] = .some(notToSend)
+                placed[feedPortal[feed]] = .some(notToSend)
                 guard inRange else { continue }
                 if let notToSend {
                     spooled.skip(.init(file: file, row: row, key: key ?? "", reason: notToSend), period: true)
@@ -189,11 +190,18 @@ public final class FeedIntake: RecordSink {
                 }
             }
         }
-        if sightings != nil { exclusions[RecordPlace(file: file, row: row)] = placed }
+        if sightings != nil {
+            if !exclusionsFile.sameBytes(file) {
+                exclusions = [:]
+                exclusionsFile = file
+            }
+            exclusions[row] = placed
+        }
     }
 
     public func endFile(failed: Bool) throws {
         exclusions = [:]
+        exclusionsFile = ""
         if failed {
             for spooled in feeds { try spooled.rollback() }
             try versions?.rollback()
@@ -212,18 +220,27 @@ public final class FeedIntake: RecordSink {
     public func sighted(_ seen: [DecisionSighting], unidentifiable count: Int, file: String, salvaged: Bool) throws {
         if count > 0 { unidentifiable[file, default: 0] += count }
         guard let sightings else { return }
+        let portals = portals
         for sighting in seen {
-            let placed = sighting.valid ? exclusions.removeValue(forKey: RecordPlace(file: sighting.file, row: sighting.row)) : nil
-            let encoded = placed.map { placed in
-                portals.map { portal in
-                    // Not placed on any feed of the portal: the profile does not take such records.
-                    let reason: String? = placed[portal] ?? "门户不公示此类记录"
-                    return "\(portal)\u{1F}\(reason ?? "")"
-                }.joined(separator: "\u{1E}")
+            let placed = sighting.valid && exclusionsFile.sameBytes(sighting.file) ? exclusions.removeValue(forKey: sighting.row) : nil
+            // Written field by field into the entry, the exclusions as `portal US reason` joined by RS
+            // (no list of fields, no text per portal made for every record).
+            try sightings.append(fieldCount: 6) { entry in
+                entry.put(sighting.number)
+                entry.put(sighting.decisionDate)
+                entry.put(sighting.file)
+                entry.put(String(sighting.row))
+                entry.put(sighting.valid ? "1" : "0")
+                entry.put(placed.map { placed in { (out: inout [UInt8]) in
+                    for (index, portal) in portals.enumerated() {
+                        if index > 0 { out.append(0x1E) }
+                        out.append(contentsOf: portal.utf8)
+                        out.append(0x1F)
+                        // Not placed on any feed of the portal: the profile does not take such records.
+                        if let reason = placed[index] ?? "门户不公示此类记录" { out.append(contentsOf: reason.utf8) }
+                    }
+                } })
             }
-            try sightings.append([
-                sighting.number, sighting.decisionDate, sighting.file, String(sighting.row), sighting.valid ? "1" : "0", encoded,
-            ])
         }
         if salvaged {
             sightings.checkpoint()
