@@ -51,9 +51,13 @@ extension PublicationPlanner {
             // ledger is not even asked.)
             var keys: [String] = []
             keys.reserveCapacity(chunk.count)
-            for row in chunk where row.key != keys.last { keys.append(row.key) }
+            for index in chunk.indices where chunk[index].key != keys.last { keys.append(chunk[index].key) }
             let state = try known(keys)
-            for row in chunk {
+            // The rows are moved out of the chunk, each into the row planned from it (reversed in
+            // place, then taken from the end): read as `for row in chunk`, each row was copied, its
+            // texts retained and released, and then copied again into its planned row.
+            chunk.withUnsafeMutableBufferPointer { $0.reverse() }
+            while let row = chunk.popLast() {
                 defer { previousKey = row.key }
                 guard row.key != previousKey else {
                     counts.repeated += 1
@@ -76,7 +80,6 @@ extension PublicationPlanner {
                 case .repeatedKey: counts.repeated += 1
                 }
             }
-            chunk.removeAll(keepingCapacity: true)
         }
         for row in rows {
             chunk.append(row)
