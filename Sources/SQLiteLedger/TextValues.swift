@@ -6,7 +6,9 @@ internal import GRDB
 /// to by its number. One write looks each text up once.
 struct TextValues {
     private let db: Database
-    private var known: [String: Int64] = [:]
+    /// By the texts' bytes, as the table's `UNIQUE` tells them apart (a `String` key would take two
+    /// texts that are canonically equivalent, é and e + ◌́, for one).
+    private var known: [[UInt8]: Int64] = [:]
     /// The last two texts asked for and their numbers: a run's records come file by file, and
     /// comparing with the last file's fingerprint is cheaper than hashing it for the table every
     /// time. Two, because a record version asks for two texts in turn (its file and its severity's
@@ -21,14 +23,15 @@ struct TextValues {
     /// The text's number, given it now if it has none.
     mutating func number(_ text: String) throws -> Int64 {
         // Compared by bytes, as `text_value` tells texts apart: `==` compares by canonical
-        // equivalence, which normalized a severity's Chinese reason on each comparison (the file's
-        // fingerprint against the reason, and the reason against the fingerprint, every version).
+        // equivalence, which also normalized a severity's Chinese reason on each comparison (the
+        // file's fingerprint against the reason, and the reason against the fingerprint, every version).
         if let last, last.text.sameBytes(text) { return last.id }
         if let before, before.text.sameBytes(text) {
             swap(&self.last, &self.before)
             return before.id
         }
-        if let id = known[text] {
+        let bytes = Array(text.utf8)
+        if let id = known[bytes] {
             (before, last) = (last, (text, id))
             return id
         }
@@ -36,7 +39,7 @@ struct TextValues {
         guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM text_value WHERE text = ?", arguments: [text]) else {
             throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "text_value refused a text")
         }
-        known[text] = id
+        known[bytes] = id
         (before, last) = (last, (text, id))
         return id
     }

@@ -28,4 +28,25 @@ struct TextValuesTests {
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM text_value") == texts.count)
         }
     }
+
+    @Test("texts that are canonically equivalent but not the same bytes (é and e + ◌́) get two numbers, each the table's own")
+    func byBytes() throws {
+        let path = LedgerTests.freshPath()
+        _ = try Ledger.open(path: path)
+        let queue = try DatabaseQueue(path: path)
+        let composed = "Caf\u{E9}.csv"
+        let decomposed = "Cafe\u{301}.csv"
+        #expect(composed == decomposed)  // Swift's `==`: canonical equivalence
+        try queue.write { db in
+            var numbers = TextValues(db)
+            // Asked in turn (the last-two memory) and again after two others (the table's memory).
+            let asked = [composed, decomposed, composed, "甲.csv", "乙.csv", decomposed, composed]
+            for text in asked {
+                let number = try numbers.number(text)
+                let stored = try String.fetchOne(db, sql: "SELECT text FROM text_value WHERE id = ?", arguments: [number])
+                #expect(stored.map { Array($0.utf8) } == Array(text.utf8), "\(Array(text.utf8))")
+            }
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM text_value") == 4)
+        }
+    }
 }
