@@ -42,6 +42,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     struct Run {
         var command, today: String
         var pipeline: String?
+        var department: String?
         var exitCode: Int32?
     }
 
@@ -107,7 +108,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
 
     public func beginRun(command: String, today: String, startedAt: String, pipeline: String?, department: String?) throws(LedgerError) -> Int64 {
         try write { s in
-            s.runs.append(Run(command: command, today: today, pipeline: pipeline))
+            s.runs.append(Run(command: command, today: today, pipeline: pipeline, department: department))
             return Int64(s.runs.count)
         }
     }
@@ -495,9 +496,14 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         }
     }
 
-    private static func inScope(_ scope: DecisionScope, kind: String, portal: String, _ decision: Decision) -> Bool {
+    /// As the ledgers narrow the register: a department's decisions are those of the pipelines its
+    /// runs served.
+    private static func inScope(_ scope: DecisionScope, kind: String, portal: String, _ decision: Decision, runs: [Run]) -> Bool {
         (scope.kind == nil || scope.kind == kind) && (scope.portals?.contains(portal) ?? true)
             && (scope.pipeline == nil || decision.pipeline == nil || decision.pipeline == scope.pipeline)
+            && (scope.department.map { department in
+                decision.pipeline.map { pipeline in runs.contains { $0.department == department && $0.pipeline == pipeline } } ?? false
+            } ?? true)
     }
 
     @discardableResult
@@ -506,7 +512,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
             var filled = 0
             for (id, decision) in s.decisions {
                 let kind = String(id.split(separator: "\u{1F}")[0])
-                for (portal, place) in decision.portals where place.dueOn == nil && Self.inScope(scope, kind: kind, portal: portal, decision) {
+                for (portal, place) in decision.portals where place.dueOn == nil && Self.inScope(scope, kind: kind, portal: portal, decision, runs: s.runs) {
                     guard let date = decision.decisionDate, let dueOn = due(date, portal) else { continue }
                     s.decisions[id]?.portals[portal]?.dueOn = dueOn
                     filled += 1
@@ -524,7 +530,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
                 let parts = id.split(separator: "\u{1F}", maxSplits: 1).map(String.init)
                 let (kind, number) = (parts[0], parts[1])
                 for portal in decision.portals.keys.sorted()
-                where Self.inScope(scope, kind: kind, portal: portal, decision) && (scope.number.map { $0 == number } ?? true) {
+                where Self.inScope(scope, kind: kind, portal: portal, decision, runs: s.runs) && (scope.number.map { $0 == number } ?? true) {
                     let mine = s.publications.filter { $0.kind == kind && $0.portal == portal && ($0.key == number || $0.key.hasPrefix(number + "|")) }
                     let place = decision.portals[portal]!
                     var row =

@@ -115,20 +115,12 @@ extension Ledger: DecisionLedger {
             }
             let readings: [Int64?] = scope.kind == nil ? kinds.map(\.id) : [nil]  // nil: the scope's one kind
             for kind in readings {
-                let sql = """
-                    SELECT d.kind_id, d.number, dp.portal_id, d.pipeline, d.decision_date, dp.due_on,
-                        d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on
-                    FROM decision d JOIN decision_portal dp USING (kind_id, number)
-                    WHERE 1 \(Self.scopeCondition(scope, alias: "dp", decision: "d"))\(kind == nil ? "" : " AND dp.kind_id = :kindID")
-                    ORDER BY dp.kind_id, dp.number, dp.portal_id
-                    """
-                var arguments = Self.scopeArguments(scope)
-                if let kind { arguments += ["kindID": kind] }
+                let query = RegisterQuery(scope: scope, kindID: kind)
                 var rows: any RegisterRows
-                if let reader = try RegisterReader(path: path, sql: sql, arguments: arguments, alongside: db) {
+                if let reader = try RegisterReader(path: path, query: query, alongside: db) {
                     rows = reader
                 } else {
-                    rows = InlineRegisterRows(try RawRows(db, sql: sql, arguments: arguments), names: TextNames(db))
+                    rows = InlineRegisterRows(try RegisterJoin(db, query), names: TextNames(db))
                 }
                 defer { rows.stop() }
                 var streams: [PublicationSums] = []  // one per kind and portal: a handful, looked for in turn
@@ -287,20 +279,22 @@ struct RegisterRow: Sendable {
     let portalID: Int64
     var deadline: DecisionDeadline
 
-    /// The row the statement stands on; `pipeline` is the previous row's `String` when its bytes
-    /// are the same, and the kind's and portal's names are the `names`' own.
-    init(_ row: RawRows, previousPipeline: String?, names: inout TextNames) throws {
-        kindID = row.int64(0)
-        portalID = row.int64(2)
+    /// The row the join stands on (a decision and one of its portal rows); `pipeline` is the
+    /// previous row's `String` when its bytes are the same, and the kind's and portal's names are
+    /// the `names`' own.
+    init(_ join: RegisterJoin, previousPipeline: String?, names: inout TextNames) throws {
+        let (decision, place) = (join.decisions, join.places)
+        kindID = place.int64(0)
+        portalID = place.int64(2)
         // Made whole before it is stored: set afterwards, the stored row was copied and destroyed
         // again for the two fields (every row of the register, on every reckoning).
         var deadline = DecisionDeadline(
-            kind: try names.text(kindID), number: row.string(1) ?? "", portal: try names.text(portalID),
-            pipeline: row.isNull(3) ? nil : previousPipeline.flatMap { row.order(3, $0) == 0 ? $0 : nil } ?? row.string(3),
-            decisionDate: row.string(4), dueOn: row.string(5), publishedOn: nil, staged: false, withdrawn: false, valid: row.bool(6),
-            validAtFirst: row.bool(7), exclusion: row.string(8), receivedOn: row.string(9) ?? "")
-        deadline.revokedOn = row.string(10)
-        deadline.withdrawDueOn = row.string(11)
+            kind: try names.text(kindID), number: place.string(1) ?? "", portal: try names.text(portalID),
+            pipeline: decision.isNull(2) ? nil : previousPipeline.flatMap { decision.order(2, $0) == 0 ? $0 : nil } ?? decision.string(2),
+            decisionDate: decision.string(3), dueOn: place.string(3), publishedOn: nil, staged: false, withdrawn: false,
+            valid: decision.bool(4), validAtFirst: decision.bool(5), exclusion: place.string(4), receivedOn: decision.string(6) ?? "")
+        deadline.revokedOn = decision.string(7)
+        deadline.withdrawDueOn = place.string(5)
         self.deadline = deadline
     }
 }
@@ -341,13 +335,13 @@ struct DecisionRows {
 
 /// Read on the caller's connection, as it goes.
 struct InlineRegisterRows: RegisterRows {
-    let rows: RawRows
+    var rows: RegisterJoin
     var names: TextNames
     var previous: String?
     var decision = DecisionRows()
     var ready: [RegisterRow] = []  // in order, last first
     var ended = false
-    init(_ rows: RawRows, names: TextNames) {
+    init(_ rows: RegisterJoin, names: TextNames) {
         self.rows = rows
         self.names = names
     }
@@ -381,12 +375,12 @@ final class RegisterReader: RegisterRows {
     static let chunk = 2048
 
     /// Nil when the register cannot be read alongside `db` (then the caller reads it).
-    init?(path: String, sql: String, arguments: StatementArguments, alongside db: Database) throws {
+    init?(path: String, query: RegisterQuery, alongside db: Database) throws {
         let chunks = ChunkQueue<RegisterRow>(depth: 4)
         guard
             let job = try Alongside<Void>(path: path, alongside: db, { db in
                 defer { chunks.finish() }
-                let rows = try RawRows(db, sql: sql, arguments: arguments)
+                var rows = try RegisterJoin(db, query)
                 var filling = ReversedChunks(into: chunks, size: Self.chunk)
                 var names = TextNames(db)
                 var previous: String?
@@ -418,3 +412,78 @@ final class RegisterReader: RegisterRows {
     func stop() { chunks.stop() }
 }
 
+
+/// The two questions the register is read by: the decisions in the scope, and their portal rows
+/// in the scope, each in its table's key order (kind, number; then portal).
+struct RegisterQuery: Sendable {
+    let decisions: (sql: String, arguments: StatementArguments)
+    let places: (sql: String, arguments: StatementArguments)
+
+    /// - Parameter kindID: the kind read (nil: the scope's one kind).
+    init(scope: DecisionScope, kindID: Int64?) {
+        // The decision's own conditions (pipeline, department) on the decisions; the portals on
+        // their rows; the kind and the number on both.
+        var forDecisions = scope
+        forDecisions.portals = nil
+        var forPlaces = scope
+        forPlaces.pipeline = nil
+        forPlaces.department = nil
+        func arguments(_ scope: DecisionScope) -> StatementArguments {
+            var arguments = Ledger.scopeArguments(scope)
+            if let kindID { arguments += ["kindID": kindID] }
+            return arguments
+        }
+        let kind = kindID == nil ? "" : " AND kind_id = :kindID"
+        decisions = (
+            """
+            SELECT d.kind_id, d.number, d.pipeline, d.decision_date, d.valid, d.valid_at_first, d.received_on, d.revoked_on
+            FROM decision d WHERE 1 \(Ledger.scopeCondition(forDecisions, alias: "d", decision: "d"))\(kind)
+            ORDER BY d.kind_id, d.number
+            """, arguments(forDecisions))
+        places = (
+            """
+            SELECT dp.kind_id, dp.number, dp.portal_id, dp.due_on, dp.exclusion, dp.withdraw_due_on
+            FROM decision_portal dp WHERE 1 \(Ledger.scopeCondition(forPlaces, alias: "dp", decision: "dp"))\(kind)
+            ORDER BY dp.kind_id, dp.number, dp.portal_id
+            """, arguments(forPlaces))
+    }
+}
+
+/// The register's rows (decision × portal) as two scans in the same order merged here, each
+/// portal row with its decision: a portal row whose decision is not in the scope is passed over.
+/// Joined by SQLite, each portal row looked its decision up by its text key: the `sqlite3`
+/// shell read the run's 200,000 joined rows in 0.48–0.49 s of CPU, the two scans in 0.39–0.41 s.
+/// Both scans are in SQLite's BINARY order of the numbers, the order of their UTF-8 bytes.
+struct RegisterJoin {
+    let decisions: RawRows
+    let places: RawRows
+    private var decisionOn: Bool
+
+    init(_ db: Database, _ query: RegisterQuery) throws {
+        decisions = try RawRows(db, sql: query.decisions.sql, arguments: query.decisions.arguments)
+        places = try RawRows(db, sql: query.places.sql, arguments: query.places.arguments)
+        decisionOn = try decisions.step()
+    }
+
+    /// Moves to the next portal row that has its decision; false at the end (both scans reset).
+    mutating func step() throws -> Bool {
+        while try places.step() {
+            var order = decisionOn ? Self.order(decisions, places) : 1
+            while order < 0 {
+                decisionOn = try decisions.step()
+                order = decisionOn ? Self.order(decisions, places) : 1
+            }
+            if order == 0 { return true }
+        }
+        if decisionOn { decisions.reset() }
+        decisionOn = false
+        return false
+    }
+
+    /// The order of the decision's key and the portal row's (kind, then the number's bytes).
+    private static func order(_ decision: RawRows, _ place: RawRows) -> Int {
+        let (left, right) = (decision.int64(0), place.int64(0))
+        if left != right { return left < right ? -1 : 1 }
+        return binaryOrder(decision.bytes(1), place.bytes(1))
+    }
+}

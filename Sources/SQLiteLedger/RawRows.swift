@@ -36,6 +36,9 @@ struct RawRows {
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
+    /// Ends the reading before its last row (the statement no longer holds its read).
+    func reset() { sqlite3_reset(handle) }
+
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
     func bool(_ column: Int32) -> Bool { sqlite3_column_int64(handle, column) != 0 }
@@ -67,15 +70,19 @@ func binaryOrder(_ left: String, _ right: String) -> Int {
     return left.withUTF8 { binaryOrder($0, right) }
 }
 
+/// The order of two cells' bytes (nil, a NULL cell, first).
+func binaryOrder(_ left: UnsafeBufferPointer<UInt8>?, _ right: UnsafeBufferPointer<UInt8>?) -> Int {
+    guard let left else { return right == nil ? 0 : -1 }
+    guard let right else { return 1 }
+    let common = min(left.count, right.count)
+    let order = common == 0 ? 0 : Int(memcmp(left.baseAddress!, right.baseAddress!, common))
+    return order != 0 ? order : left.count - right.count
+}
+
 func binaryOrder(_ left: UnsafeBufferPointer<UInt8>, _ right: String) -> Int {
-    func order(_ b: UnsafeBufferPointer<UInt8>) -> Int {
-        let common = min(left.count, b.count)
-        let order = common == 0 ? 0 : Int(memcmp(left.baseAddress!, b.baseAddress!, common))
-        return order != 0 ? order : left.count - b.count
-    }
-    if let lent = right.utf8.withContiguousStorageIfAvailable(order) { return lent }
+    if let lent = right.utf8.withContiguousStorageIfAvailable({ binaryOrder(left, $0) }) { return lent }
     var right = right
-    return right.withUTF8(order)
+    return right.withUTF8 { binaryOrder(left, $0) }
 }
 
 /// A read on a second connection and thread, beside the caller's read transaction on `db`, that

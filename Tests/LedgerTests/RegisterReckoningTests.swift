@@ -97,6 +97,33 @@ struct RegisterReckoningTests {
             #expect(merged == looked, "\(scope): \(merged) against \(looked)")
         }
         let all = try Self.rows(sqlite, .all)
+
+        // A second pipeline of another department: decisions of its own between the first one's
+        // (by bytes), one on a single portal; the scopes that narrow by the decision's pipeline or
+        // department, alone and with a kind and a portal.
+        for ledger: any DecisionLedger & RunLedger in [sqlite, memory] {
+            let run = try ledger.beginRun(command: "test", today: "2026-12-01", startedAt: "2026-12-01T09:00:00+08:00", pipeline: "q", department: "城管")
+            try ledger.recordDecisions(
+                [
+                    (DecisionSighting(number: "罚12", decisionDate: "2026-11-03", file: "q.csv", row: 2, valid: true),
+                     Self.portals.map { DecisionPortal(portal: $0, dueOn: "2026-11-12", exclusion: nil) }),
+                    (DecisionSighting(number: "B", decisionDate: "2026-11-03", file: "q.csv", row: 3, valid: true),
+                     [DecisionPortal(portal: Self.portals[1], dueOn: "2026-11-12", exclusion: "不公示")]),
+                ],
+                kind: Self.kinds[0], pipeline: "q", run: run, today: "2026-12-01")
+        }
+        let narrowed = [
+            DecisionScope(pipeline: "q"), DecisionScope(pipeline: "p"), DecisionScope(department: "城管"), DecisionScope(department: "无此科"),
+            DecisionScope(kind: Self.kinds[0], portals: [Self.portals[1]], pipeline: "q"), DecisionScope(kind: Self.kinds[1], pipeline: "q"),
+        ]
+        for scope in narrowed {
+            let (merged, looked) = (try Self.rows(sqlite, scope), try Self.rows(memory, scope))
+            #expect(merged == looked, "\(scope): \(merged) against \(looked)")
+        }
+        #expect(try Self.rows(sqlite, DecisionScope(pipeline: "q")).count == 3)
+        #expect(try Self.rows(sqlite, DecisionScope(department: "城管")).count == 3)
+        #expect(try Self.rows(sqlite, DecisionScope(kind: Self.kinds[0], portals: [Self.portals[1]], pipeline: "q")).count == 2)
+        #expect(try Self.rows(sqlite, .all).count == all.count + 3)
         #expect(all.count == 2 * 2 * 9 - 2 - 2)  // 许2026-001 not in the first kind's register; Z9 on one portal
         // The sums themselves, for a few rows.
         #expect(all.contains("administrative-penalty 罚1 gsxt 2026-11-05 true false false true"))  // published, and a second key pending
