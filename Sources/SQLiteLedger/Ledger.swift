@@ -185,17 +185,26 @@ public final class Ledger: Sendable {
     /// whether the body commits or throws). Checking a register's `decision_portal` rows against
     /// their `decision` (a look-up by text key per row) was about 0.14 s of the writing thread's
     /// 0.33 s for 200,000 decisions (`sqlite3` shell, the run's rows, four runs each).
+    ///
+    /// If the check cannot be had back (a transaction left open by a rollback that failed, where
+    /// the pragma does nothing), the write fails rather than let the connection go on unchecked.
     func writeWithKeysHeld<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
         try accessing {
             try queue.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA foreign_keys = OFF")
-                defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
-                var result: T?
-                try db.inTransaction {
-                    result = try body(db)
-                    return .commit
+                let outcome = Result { () throws -> T in
+                    var result: T?
+                    try db.inTransaction {
+                        result = try body(db)
+                        return .commit
+                    }
+                    return result!
                 }
-                return result!
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+                guard try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") == true else {
+                    throw DatabaseError(resultCode: .SQLITE_ERROR, message: "foreign-key checks could not be turned back on")
+                }
+                return try outcome.get()
             }
         }
     }
