@@ -44,3 +44,21 @@ struct ByteSearchTests {
         }
     }
 }
+
+/// `String.withLentUTF8` lends a string's UTF-8 bytes without copying it; the hashes and spool
+/// entries of every record are made of what it lends, so it must lend exactly the string's bytes.
+@Suite("Lent UTF-8")
+struct LentUTF8Tests {
+    @Test("lends exactly the UTF-8 bytes: empty, small, large, Chinese, with U+0000, a substring's copy")
+    func lendsTheBytes() {
+        let long = String(repeating: "中牟县城市管理局", count: 40)
+        let texts = [
+            "", "a", "0123456789abcde", "0123456789abcdef", "é", "e\u{301}", "牟城管罚〔2025〕1号", long,
+            "before\u{0}after", "\u{0}", String(long.dropFirst(3).prefix(17)), String(decoding: [0xE4, 0xB8, 0xAD], as: UTF8.self),
+        ]
+        for text in texts {
+            #expect(text.withLentUTF8 { Array($0) } == Array(text.utf8), "\(text.debugDescription)")
+            #expect(text.withLentUTF8 { $0.count } == text.utf8.count)
+        }
+    }
+}

@@ -68,8 +68,7 @@ public struct PublicationRules: Sendable {
     /// A text field's value with the personal data in it hidden, and what was found.
     public func screen(_ index: Int, _ value: String, _ values: [String?]) -> (text: String, kinds: [PersonalDataScreen.Kind]) {
         if idOnlyFields.contains(index) {
-            var bytes = value
-            guard bytes.withUTF8({ PersonalDataScreen.mayContain($0) }) else { return (value, []) }
+            guard value.withLentUTF8({ PersonalDataScreen.mayContain($0) }) else { return (value, []) }
             return PersonalDataScreen.screen(value, personName: nil, only: [.idNumber], style: style)
         }
         guard screenedFields.contains(index) else { return (value, []) }
@@ -79,8 +78,7 @@ public struct PublicationRules: Sendable {
         // The person's name is looked for in the bytes too (a `String` search of Chinese text, by
         // characters, was three quarters of the screen's time); a name's bytes inside the text are
         // where the character search starts, so nothing it would find is missed.
-        var bytes = value
-        let may = bytes.withUTF8 { text in
+        let may = value.withLentUTF8 { text in
             PersonalDataScreen.mayContain(text) || (name.map { name in name.count >= 2 && Bytes.contains(text, Array(name.utf8)) } ?? false)
         }
         guard may else { return (value, []) }

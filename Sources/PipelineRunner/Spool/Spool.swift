@@ -128,11 +128,11 @@ final class Spool {
 
         mutating func put(_ field: String?) {
             fields += 1
-            guard var field else {
+            guard let field else {
                 Spool.append(Spool.nilLength, to: &bytes)
                 return
             }
-            field.withUTF8 { utf8 in
+            field.withLentUTF8 { utf8 in
                 Spool.append(UInt32(utf8.count), to: &bytes)
                 bytes.append(contentsOf: utf8)
             }
