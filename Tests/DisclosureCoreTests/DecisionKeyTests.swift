@@ -18,4 +18,13 @@ struct DecisionKeyTests {
         #expect(DecisionKey.number(key) == Self.byCharacters(key))
         #expect(DecisionKey.number(key).utf8.elementsEqual(Self.byCharacters(key).utf8))
     }
+
+    @Test("a record's key is its key fields' values joined by |, a missing value empty, byte for byte")
+    func joined() {
+        let values: [String?] = ["牟城管罚〔2025〕1号", nil, "某某商贸有限公司", "", "e\u{301}", "x|y"]
+        for fields in [[], [0], [1], [0, 2], [2, 0], [0, 1, 2], [1, 1], [3, 4], [4, 5, 0]] {
+            let expected = fields.map { values[$0] ?? "" }.joined(separator: "|")
+            #expect(Array(DecisionKey.joined(values, at: fields).utf8) == Array(expected.utf8), "\(fields)")
+        }
+    }
 }

@@ -1,6 +1,19 @@
 /// A decision's key in the ledger, `文号|名称` for penalties: its first part is the decision number,
 /// which may be shown; the rest may be a person's name, which may not.
 public enum DecisionKey {
+    /// A record's key: the values of its key fields (the schema's `duplicate_key`) joined by `|`,
+    /// a missing value as empty. Built in one string (the list of values `joined` was made from
+    /// was an allocation of its own, for every record and feed).
+    public static func joined(_ values: [String?], at fields: [Int]) -> String {
+        guard fields.count > 1 else { return fields.first.flatMap { values[$0] } ?? "" }
+        var key = ""
+        for (position, field) in fields.enumerated() {
+            if position > 0 { key.append("|") }
+            if let value = values[field] { key.append(value) }
+        }
+        return key
+    }
+
     /// The decision number alone: what comes before the first character that is `|`.
     ///
     /// The `|` is looked for among the bytes and taken only where it is a whole character (not

@@ -140,7 +140,8 @@ public enum FeedBuilder {
     public final class Shaper: Sendable {
         let feed: FeedSpec
         let fields: FieldLookup
-        let keyFields: [Int]
+        /// The places of the key's fields (``DecisionKey/joined(_:at:)``).
+        public let keyFields: [Int]
         /// Personal data in free text, minors, withheld decisions: the law's rules, in every feed.
         let rules: PublicationRules
 
@@ -177,9 +178,11 @@ public enum FeedBuilder {
             }
         }
 
-        public func place(_ record: ValidRecord) -> Placement {
+        /// - Parameter key: the record's key when the caller has made it already, from the same
+        ///   ``keyFields`` (nil: made here).
+        public func place(_ record: ValidRecord, key: String? = nil) -> Placement {
             guard include.allSatisfy({ fields.holds($0.rule, at: $0.index, record.values) }) else { return .elsewhere }
-            let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
+            let key = key ?? DecisionKey.joined(record.values, at: keyFields)
             if let reason = rules.reasonNotToPublish(record.values) {
                 return .skipped(.init(file: record.file, row: record.row, key: key, reason: reason, withdraw: true))
             }

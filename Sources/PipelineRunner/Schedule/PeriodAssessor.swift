@@ -12,7 +12,7 @@ public struct PeriodAssessor: Sendable {
     let schema: PublicationSchema
     private let dateField: Int?
     /// 公示截止期, filled from the period when empty (looked up once, not per record).
-    private let publicationEndField: Int?
+    let publicationEndField: Int?
 
     /// The portals with a rule of their own (gsxt), each with its severity rule.
     private let portalRules: [(portal: String, periods: PublicationPeriods, rule: SeverityRule)]

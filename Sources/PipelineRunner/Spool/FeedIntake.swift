@@ -373,6 +373,9 @@ struct IntakePreparer: RecordPreparer {
     let sources: [String: SourceFingerprint]?
     /// The fingerprint of `file`, looked up once.
     private let source: SourceFingerprint?
+    /// Per feed, whether its shaper is given the record's key made here: its key is made of the
+    /// same fields, and none of them is the one a publication end is written into.
+    private let lendsKey: [Bool]
 
     init(
         file: String, kind: String, shapers: [FeedWork], periods: PeriodAssessor?, today: CalendarDate,
@@ -388,6 +391,8 @@ struct IntakePreparer: RecordPreparer {
         self.dateField = dateField
         self.sources = sources
         source = sources?[file]
+        let publicationEnd = periods?.publicationEndField
+        lendsKey = shapers.map { $0.shaper.keyFields == keyFields && !keyFields.contains { $0 == publicationEnd } }
     }
 
     /// Prepares the records checked without an error, and lets their values go: they were made on
@@ -424,8 +429,9 @@ struct IntakePreparer: RecordPreparer {
         let assessed = periods?.periods(record, today: today)
         let period = assessed?.general
         let portalPeriods = assessed?.portals ?? []
+        // The key once, for the version and for each feed whose shaper makes it the same way.
+        let key = DecisionKey.joined(record.values, at: keyFields)
         if let source {
-            let key = keyFields.map { record.values[$0] ?? "" }.joined(separator: "|")
             var version = RecordVersion(
                 kind: kind, key: key, contentSHA256: Digest.sha256Hex(values: record.values, scratch: &scratch),
                 decisionDate: Deadlines.isoDate(dateField.flatMap { record.values[$0] }), sourceSHA256: source.sha256,
@@ -443,7 +449,7 @@ struct IntakePreparer: RecordPreparer {
         let record = periods?.withPublicationEnd(record, period) ?? record
         for (feed, (portal, feedName, shaper, lineEncoder)) in shapers.enumerated() {
             var span = PreparedIntake.Entries.Span.empty
-            switch shaper.place(record) {
+            switch shaper.place(record, key: lendsKey[feed] ? key : nil) {
             case .elsewhere: batch.places.append(.elsewhere)
             case .skipped(let skip): batch.places.append(.skipped(skip))
             case .row(var row):
