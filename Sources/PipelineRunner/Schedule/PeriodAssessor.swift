@@ -67,7 +67,11 @@ public struct PeriodAssessor: Sendable {
         // same periods: assessed once (most of a run's records share a handful of 处罚类别 and a few
         // hundred dates; the assessment, its Chinese reasons and its date arithmetic were a sixth
         // of the intake). The key is their bytes, which hash without Unicode normalization.
-        var key: [UInt8] = Array(today.description.utf8)
+        // Its room reserved at once (grown from the date's ten bytes, the key was allocated three
+        // or four times a record).
+        var key: [UInt8] = []
+        key.reserveCapacity(256)
+        key.append(contentsOf: today.description.utf8)
         for index in memoFields {
             key.append(0x1F)
             if index < record.values.count, let value = record.values[index] { key.append(contentsOf: value.utf8) } else { key.append(0) }

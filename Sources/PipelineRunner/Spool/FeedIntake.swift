@@ -231,7 +231,11 @@ public final class FeedIntake: RecordSink {
                 entry.put(sighting.file)
                 entry.put(String(sighting.row))
                 entry.put(sighting.valid ? "1" : "0")
-                entry.put(placed.map { placed in { (out: inout [UInt8]) in
+                guard let placed else {
+                    entry.put(nil as String?)
+                    return
+                }
+                entry.put(writing: { out in
                     for (index, portal) in portals.enumerated() {
                         if index > 0 { out.append(0x1E) }
                         out.append(contentsOf: portal.utf8)
@@ -239,7 +243,7 @@ public final class FeedIntake: RecordSink {
                         // Not placed on any feed of the portal: the profile does not take such records.
                         if let reason = placed[index] ?? "门户不公示此类记录" { out.append(contentsOf: reason.utf8) }
                     }
-                } })
+                })
             }
         }
         if salvaged {

@@ -138,13 +138,11 @@ final class Spool {
             }
         }
 
-        /// A field of bytes written by `write` in place (nil: `write` is not called, the field is nil).
-        mutating func put(_ write: ((inout [UInt8]) -> Void)?) {
+        /// A field of bytes written by `write` in place. (Not an optional closure, for a nil field:
+        /// an optional closure escapes, and the context it captured, a row or a record's
+        /// exclusions, was allocated for every entry.)
+        mutating func put(writing write: (inout [UInt8]) -> Void) {
             fields += 1
-            guard let write else {
-                Spool.append(Spool.nilLength, to: &bytes)
-                return
-            }
             let at = bytes.count
             Spool.append(0, to: &bytes)
             write(&bytes)
@@ -682,11 +680,11 @@ enum FeedRowCoding {
     /// line is written where the record was checked. Without the hash a row keeps its cells, from
     /// which the planner makes it.
     static func encode(_ row: FeedPlan.Row, into bytes: inout [UInt8], line encoder: FeedEncoder.LineEncoder? = nil) {
-        let line = row.contentSHA256 == nil ? nil : encoder.map { encoder in { (out: inout [UInt8]) in encoder.append(row, to: &out) } }
+        let line = row.contentSHA256 == nil ? nil : encoder
         Spool.encode(fieldCount: fixedFields + (line == nil ? row.cells.count : 0), into: &bytes) { write(row, line: line, &$0) }
     }
 
-    private static func write(_ row: FeedPlan.Row, line: ((inout [UInt8]) -> Void)?, _ entry: inout Spool.EntryWriter) {
+    private static func write(_ row: FeedPlan.Row, line: FeedEncoder.LineEncoder?, _ entry: inout Spool.EntryWriter) {
         entry.put(row.file)
         entry.put(String(row.row))
         entry.put(row.key)
@@ -694,8 +692,12 @@ enum FeedRowCoding {
         entry.put(row.subjectCode)
         entry.put(row.subjectName)
         entry.put(row.contentSHA256)
-        entry.put(line)
-        if line == nil { for cell in row.cells { entry.put(cell) } }
+        if let line {
+            entry.put(writing: { line.append(row, to: &$0) })
+        } else {
+            entry.put(nil as String?)
+            for cell in row.cells { entry.put(cell) }
+        }
     }
 
     /// The fields before the cells (the last of them the line, nil when the cells follow).
