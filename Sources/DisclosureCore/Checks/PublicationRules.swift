@@ -79,7 +79,8 @@ public struct PublicationRules: Sendable {
         // characters, was three quarters of the screen's time); a name's bytes inside the text are
         // where the character search starts, so nothing it would find is missed.
         let may = value.withLentUTF8 { text in
-            PersonalDataScreen.mayContain(text) || (name.map { name in name.count >= 2 && Bytes.contains(text, Array(name.utf8)) } ?? false)
+            PersonalDataScreen.mayContain(text)
+                || (name.map { name in name.count >= 2 && name.withLentUTF8 { Bytes.contains(text, $0) } } ?? false)
         }
         guard may else { return (value, []) }
         return PersonalDataScreen.screen(value, personName: name, style: style)

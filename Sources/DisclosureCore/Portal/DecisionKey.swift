@@ -7,6 +7,8 @@ public enum DecisionKey {
     public static func joined(_ values: [String?], at fields: [Int]) -> String {
         guard fields.count > 1 else { return fields.first.flatMap { values[$0] } ?? "" }
         var key = ""
+        // Its room at once: grown value by value, the key was allocated twice.
+        key.reserveCapacity(fields.reduce(fields.count) { $0 + (values[$1]?.utf8.count ?? 0) })
         for (position, field) in fields.enumerated() {
             if position > 0 { key.append("|") }
             if let value = values[field] { key.append(value) }
