@@ -71,6 +71,29 @@ struct PublicationRuleChecksTests {
         #expect(PersonalDataScreen.scan("郑州某某公司住所地中牟县", personName: nil).map(\.kind) == [])
     }
 
+    @Test("a natural person's name in free text is hidden even where nothing else would be screened; a legal person's text is left alone")
+    func nameInFreeText() throws {
+        let schema = try SchemaLoader.load(try #require(SchemaDocument.bundled("publication/administrative-penalty.v2.yaml"))).get()
+        let rules = PublicationRules(schema)
+        let facts = try #require(schema.index(of: "违法事实"))
+        #expect(rules.isScreened(facts))
+        func values(_ category: String) -> [String?] {
+            var values = [String?](repeating: nil, count: schema.fields.count)
+            values[schema.index(of: "行政相对人类别")!] = category
+            values[schema.index(of: "行政相对人名称")!] = "王小明"
+            return values
+        }
+        // No digits, no words for a phone or an address: only the name tells the screen to look.
+        let text = "当事人王小明擅自占用城市道路摆摊设点，影响市容环境卫生"
+        let natural = rules.screen(facts, text, values("自然人"))
+        #expect(natural.text == "当事人王**擅自占用城市道路摆摊设点，影响市容环境卫生")
+        #expect(natural.kinds == [.name])
+        let legal = rules.screen(facts, text, values("法人及非法人组织"))
+        #expect(legal.text == text && legal.kinds.isEmpty)
+        let elsewhere = rules.screen(facts, "当事人擅自占用城市道路摆摊设点", values("自然人"))
+        #expect(elsewhere.text == "当事人擅自占用城市道路摆摊设点" && elsewhere.kinds.isEmpty)
+    }
+
     @Test("a minor is a subject under 18 on the decision date (the 18th birthday is adult); the ID's own errors aside")
     func minors() throws {
         let schema = try SchemaLoader.load(try #require(SchemaDocument.bundled("publication/administrative-penalty.v2.yaml"))).get()
