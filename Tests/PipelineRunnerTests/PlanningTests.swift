@@ -47,12 +47,14 @@ struct PlanningTests {
     func batching() throws {
         var batches: [(BatchOperation, Int, [Int])] = []
         var batcher = Batcher<Int>(limit: 2) { operation, part, rows in batches.append((operation, part, rows)) }
-        for (index, operation) in [BatchOperation.publish, .correct, .publish, .publish, .correct, .republish].enumerated() {
+        for (index, operation) in [BatchOperation.withdraw, .publish, .correct, .publish, .publish, .correct, .republish].enumerated() {
             try batcher.add(operation, index)
         }
-        #expect(batches.map(\.2) == [[0, 2], [1, 4]])  // a full part goes out at once
+        #expect(batches.map(\.2) == [[1, 3], [2, 5]])  // a full part goes out at once
         try batcher.finish()
-        #expect(batches.map { "\($0.0.rawValue)#\($0.1):\($0.2)" } == ["publish#1:[0, 2]", "correct#1:[1, 4]", "publish#2:[3]", "republish#1:[5]"])
+        #expect(
+            batches.map { "\($0.0.rawValue)#\($0.1):\($0.2)" }
+                == ["publish#1:[1, 3]", "correct#1:[2, 5]", "publish#2:[4]", "republish#1:[6]", "withdraw#1:[0]"])
     }
 
     @Test("batch identity: the same content is the same id; a republication differs by day; withdrawals by reason and records")
