@@ -158,8 +158,11 @@ public struct FeedPublisher: Sendable {
         // the ledger mentions them — and a batch staged but never recorded (the run stopped) is
         // what a crash right after staging leaves: planned again, under the same id.
         let sender = InOrderWorker(label: "gongshi.send")
+        // The due dates known, kept from batch to batch (a batch's first rows met every decision
+        // date of the feed again: half an allocation a row in working out deadlines).
+        var due = Deadlines.Memo(deadlines)
         var batcher = Batcher<PlannedRow>(limit: feed.batchLimit) { [self] operation, part, batch in
-            let prepared = try prepare(batch, feed: feed, schema: schema, part: part, operation: operation)
+            let prepared = try prepare(batch, feed: feed, schema: schema, part: part, operation: operation, due: &due)
             let file = prepared.file
             try stage(id: file.id, fileName: file.fileName, payload: file.payload, manifest: file.manifest)
             let staged = prepared.staged
@@ -210,11 +213,11 @@ public struct FeedPublisher: Sendable {
 
     /// A batch's file, encoded, and its publications.
     private func prepare(
-        _ batch: [PlannedRow], feed: FeedSpec, schema: PublicationSchema, part: Int, operation: BatchOperation
+        _ batch: [PlannedRow], feed: FeedSpec, schema: PublicationSchema, part: Int, operation: BatchOperation,
+        due: inout Deadlines.Memo
     ) throws -> PreparedBatch {
         let file = try FeedBatchFile(
             profile: profile, feed: feed, schema: schema, rows: batch.map(\.row), part: part, date: today, operation: operation)
-        var due = Deadlines.Memo(deadlines)
         let publications = batch.map { planned in
             let row = planned.row
             return NewPublication(
