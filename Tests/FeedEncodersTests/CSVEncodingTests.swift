@@ -74,7 +74,7 @@ struct CSVEncodingTests {
                 var line: [UInt8] = []
                 encoder.append(row, to: &line)
                 var bare = FeedPlan.Row(file: row.file, row: row.row, key: row.key, cells: [])
-                bare.line = line[...]
+                bare.line = line
                 return bare
             }
             let expected = try FeedEncoder.encode(rows, feed: feed, keyDigest: digest)

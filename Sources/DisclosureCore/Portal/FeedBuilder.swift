@@ -22,10 +22,8 @@ public struct FeedPlan: Sendable, Equatable {
         /// content hash where its record was checked. A row read back from a run's spool with its
         /// line carries no cells (`cells` is empty): the line is what the file is made of, and the
         /// hash is what the planner compares. Not part of the row's equality (it is what the cells
-        /// say), except to order two rows of one key, when it is all they have. A slice of the
-        /// spool entry it was read from, not a copy of its kilobyte (an allocation and a copy a row
-        /// on the publishing thread, the busier of its stage).
-        public var line: ArraySlice<UInt8>? = nil
+        /// say), except to order two rows of one key, when it is all they have.
+        public var line: [UInt8]? = nil
 
         public init(file: String, row: Int, key: String, cells: [String]) {
             self.file = file

@@ -721,14 +721,6 @@ enum FeedRowCoding {
                     return UnsafeBufferPointer(rebasing: bytes[at..<at + Int(length)])
                 }
                 func text(_ field: UnsafeBufferPointer<UInt8>?) -> String? { field.map { String(decoding: $0, as: UTF8.self) } }
-                /// The next field's place in the entry (nil: the field is nil).
-                func nextRange() -> Range<Int>? {
-                    let length = Spool.uint32(bytes, at: at)
-                    at += 4
-                    guard length != Spool.nilLength else { return nil }
-                    defer { at += Int(length) }
-                    return at..<at + Int(length)
-                }
                 let fileBytes = next()
                 if let fileBytes, !fileBytes.elementsEqual(lastFile.bytes) { lastFile = (Array(fileBytes), String(decoding: fileBytes, as: UTF8.self)) }
                 let file = fileBytes == nil ? "" : lastFile.text
@@ -736,7 +728,7 @@ enum FeedRowCoding {
                 for digit in next() ?? UnsafeBufferPointer(start: nil, count: 0) { number = number &* 10 &+ Int(digit &- 0x30) }
                 let key = text(next()) ?? ""
                 let (date, code, name, hash) = (text(next()), text(next()), text(next()), text(next()))
-                let line = nextRange().map { entry.bytes[$0] }
+                let line = next().map(Array.init)
                 // A line is spooled only with its hash (``encode(_:into:line:)``): the planner cannot
                 // make one without the cells.
                 precondition(line == nil || hash != nil, "a spooled line without its hash")
