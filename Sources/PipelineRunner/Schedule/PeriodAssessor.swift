@@ -80,7 +80,12 @@ public struct PeriodAssessor: Sendable {
         let values = namedValues(record)
         let general = period(record, values: values)
         let assessed = (general, portalPeriods(record, values: values, general: general, today: today))
-        memo.entries.withLock { $0.note(key, assessed) }
+        // Kept at its own size, not with the room reserved (`Array(key)` would share that buffer):
+        // the memo holds up to 4,096 keys.
+        let kept = [UInt8](unsafeUninitializedCapacity: key.count) { buffer, count in
+            count = buffer.initialize(fromContentsOf: key)
+        }
+        memo.entries.withLock { $0.note(kept, assessed) }
         return assessed
     }
 
