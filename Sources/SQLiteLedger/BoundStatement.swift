@@ -1,3 +1,4 @@
+internal import DisclosureCore
 internal import GRDB
 internal import GRDBSQLite
 
@@ -142,14 +143,28 @@ protocol SQLiteBindable {
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 extension String: SQLiteBindable {
+    /// (The text's bytes lent, ``Swift/String/withLentUTF8(_:)``: `withUTF8` on a copy retained
+    /// and released each text bound, on the writing thread that bounds the ledger's stages.)
     func bind(to statement: OpaquePointer, at index: Int32) {
-        var text = self
-        text.withUTF8 { bytes in
+        withLentUTF8 { bytes in
             // An empty text still needs a pointer: a nil one would bind NULL.
             _ = bytes.isEmpty
                 ? sqlite3_bind_text(statement, index, "", 0, transient)
                 : bytes.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient) }
         }
+    }
+}
+
+extension Substring: SQLiteBindable {
+    /// Its bytes bound where they lie in the text it is part of (a key's decision number,
+    /// ``DecisionKey/numberPart(_:)``: made into a `String`, one allocation a publication).
+    func bind(to statement: OpaquePointer, at index: Int32) {
+        let bound: Void? = utf8.withContiguousStorageIfAvailable { bytes in
+            _ = bytes.isEmpty
+                ? sqlite3_bind_text(statement, index, "", 0, transient)
+                : bytes.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient) }
+        }
+        if bound == nil { (String(self) as any SQLiteBindable).bind(to: statement, at: index) }
     }
 }
 

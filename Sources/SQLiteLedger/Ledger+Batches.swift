@@ -72,7 +72,7 @@ extension Ledger {
                     publications[offset].previousSHA256.map(StoredHash.init), operation, republishOn, batchNumber,
                     offset + 1, publications[offset].decisionDate, publications[offset].dueOn, publications[offset].subjectCode,
                     publications[offset].subjectName, publications[offset].schemaVersion, publications[offset].profileVersion,
-                    DecisionKey.number(publications[offset].key))
+                    DecisionKey.numberPart(publications[offset].key))
             } ran: { rows, changes in
                 // Only an upsert, one row a statement, writes fewer rows than it was given.
                 guard changes == rows.count else { throw already(rows.lowerBound) }

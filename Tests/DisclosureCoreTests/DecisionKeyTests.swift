@@ -17,6 +17,7 @@ struct DecisionKeyTests {
     func number(key: String) {
         #expect(DecisionKey.number(key) == Self.byCharacters(key))
         #expect(DecisionKey.number(key).utf8.elementsEqual(Self.byCharacters(key).utf8))
+        #expect(DecisionKey.numberPart(key).utf8.elementsEqual(Self.byCharacters(key).utf8))
     }
 
     @Test("a record's key is its key fields' values joined by |, a missing value empty, byte for byte")

@@ -22,11 +22,17 @@ public enum DecisionKey {
     /// part of a cluster with a mark after it), as splitting the text by characters did; that split
     /// broke the whole key into characters first, once per publication recorded.
     public static func number(_ key: String) -> String {
+        let number = numberPart(key)
+        return number.endIndex == key.endIndex ? key : String(number)
+    }
+
+    /// The same, as a part of the key itself (no text made: the ledger binds it as it is).
+    public static func numberPart(_ key: String) -> Substring {
         var bar = key.utf8.firstIndex(of: 0x7C)
         while let found = bar {
-            if let character = found.samePosition(in: key), key[character] == "|" { return String(key[..<character]) }
+            if let character = found.samePosition(in: key), key[character] == "|" { return key[..<character] }
             bar = key.utf8[key.utf8.index(after: found)...].firstIndex(of: 0x7C)
         }
-        return key
+        return key[...]
     }
 }
