@@ -6,7 +6,8 @@ extension String {
     /// NUL-terminated); a small one (up to 15 bytes, held in the value itself: no storage to retain)
     /// through its UTF-8 view, since `withCString` would copy it into an array allocated for the
     /// call. The count is the UTF-8 count, so a text holding U+0000 is lent whole. Used where each
-    /// record's strings are copied into a buffer: its hashes and spool entries.
+    /// record's strings are read as bytes: its hashes, its spool entries, the personal-data screen's
+    /// byte search and the ledger's bound texts.
     @inlinable
     public func withLentUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
         let count = utf8.count
