@@ -146,12 +146,7 @@ extension String: SQLiteBindable {
     /// (The text's bytes lent, ``Swift/String/withLentUTF8(_:)``: `withUTF8` on a copy retained
     /// and released each text bound, on the writing thread that bounds the ledger's stages.)
     func bind(to statement: OpaquePointer, at index: Int32) {
-        withLentUTF8 { bytes in
-            // An empty text still needs a pointer: a nil one would bind NULL.
-            _ = bytes.isEmpty
-                ? sqlite3_bind_text(statement, index, "", 0, transient)
-                : bytes.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient) }
-        }
+        withLentUTF8 { bindText($0, to: statement, at: index) }
     }
 }
 
@@ -159,13 +154,18 @@ extension Substring: SQLiteBindable {
     /// Its bytes bound where they lie in the text it is part of (a key's decision number,
     /// ``DecisionKey/numberPart(_:)``: made into a `String`, one allocation a publication).
     func bind(to statement: OpaquePointer, at index: Int32) {
-        let bound: Void? = utf8.withContiguousStorageIfAvailable { bytes in
-            _ = bytes.isEmpty
-                ? sqlite3_bind_text(statement, index, "", 0, transient)
-                : bytes.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient) }
+        if utf8.withContiguousStorageIfAvailable({ bindText($0, to: statement, at: index) }) == nil {
+            (String(self) as any SQLiteBindable).bind(to: statement, at: index)
         }
-        if bound == nil { (String(self) as any SQLiteBindable).bind(to: statement, at: index) }
     }
+}
+
+/// A text's UTF-8 bytes bound, copied by SQLite. An empty text still needs a pointer: a nil one
+/// would bind NULL.
+private func bindText(_ bytes: UnsafeBufferPointer<UInt8>, to statement: OpaquePointer, at index: Int32) {
+    _ = bytes.isEmpty
+        ? sqlite3_bind_text(statement, index, "", 0, transient)
+        : bytes.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient) }
 }
 
 extension Int: SQLiteBindable {
