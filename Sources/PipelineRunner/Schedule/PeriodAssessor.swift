@@ -68,10 +68,11 @@ public struct PeriodAssessor: Sendable {
         // hundred dates; the assessment, its Chinese reasons and its date arithmetic were a sixth
         // of the intake). The key is their bytes, which hash without Unicode normalization.
         // Its room reserved at once (grown from the date's ten bytes, the key was allocated three
-        // or four times a record).
+        // or four times a record). Today as its day number's eight bytes, not formatted as text for
+        // every record (it is the same all run).
         var key: [UInt8] = []
         key.reserveCapacity(256)
-        key.append(contentsOf: today.description.utf8)
+        withUnsafeBytes(of: today.dayNumber) { key.append(contentsOf: $0) }
         for index in memoFields {
             key.append(0x1F)
             if index < record.values.count, let value = record.values[index] { key.append(contentsOf: value.utf8) } else { key.append(0) }
