@@ -94,6 +94,29 @@ struct RunSpeedInvariantsTests {
         }
     }
 
+    @Test("one assessor asked about the same records on two days answers each day as a fresh one does (the day is part of its memo)")
+    func periodsMemoByDay() throws {
+        let (schema, shared, today) = try Self.penaltyAssessor()
+        let later = CalendarDate(year: 2031, month: 1, day: 1)!
+        let (kindField, dateField) = (try #require(schema.index(of: "处罚类别")), try #require(schema.index(of: "处罚决定日期")))
+        var differ = 0
+        for index in 0..<400 {
+            var values = [String?](repeating: nil, count: schema.fields.count)
+            values[kindField] = ["罚款", "警告", "吊销许可证件"][index % 3]
+            values[dateField] = CalendarDate(year: 2020, month: 1, day: 1)!.adding(days: index * 5).description
+            let record = ValidRecord(file: "a.csv", row: index + 2, values: values)
+            for day in [today, later] {
+                let fresh = try #require(PeriodAssessor(schema: schema, rule: nil, portals: Self.periodPortals)).periods(record, today: day)
+                let memo = shared.periods(record, today: day)
+                #expect(memo.general == fresh.general)
+                #expect(memo.portals.map(\.notToSend) == fresh.portals.map(\.notToSend), "\(record.values[dateField] ?? "") on \(day)")
+            }
+            let (now, then) = (shared.periods(record, today: today), shared.periods(record, today: later))
+            if now.portals.map(\.notToSend) != then.portals.map(\.notToSend) { differ += 1 }
+        }
+        #expect(differ > 0)  // some periods end between the two days: the test can tell them apart
+    }
+
     @Test("one assessor shared by the threads that check records gives each the periods worked out afresh, its memo emptied and filled again meanwhile")
     func periodsMemoShared() throws {
         let (schema, shared, today) = try Self.penaltyAssessor()
