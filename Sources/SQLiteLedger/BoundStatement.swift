@@ -11,9 +11,9 @@ internal import GRDBSQLite
 /// parameters, each bound on every row; errors become GRDB's `DatabaseError`, as before.
 struct BoundStatement {
     private let statement: Statement
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private let connection: OpaquePointer?
-    private let parameters: Int32
+    let parameters: Int32
 
     init(_ db: Database, sql: String) throws {
         statement = try db.makeStatement(sql: sql)
@@ -44,6 +44,9 @@ struct BoundStatement {
     /// The rows the last run changed (SQLite's count, read directly: GRDB's `changesCount` first
     /// checks which queue it is on, a tenth of a batch's bookkeeping outside SQLite).
     var changes: Int { Int(sqlite3_changes(connection)) }
+
+    /// Unbinds every parameter (``PackedRows`` binds values where they lie in its buffer).
+    func clearBindings() { sqlite3_clear_bindings(handle) }
 
     /// Runs the statement with the values bound since the last run, and resets it for the next row.
     func step() throws {
@@ -213,6 +216,11 @@ struct SHA256Bytes: SQLiteBindable {
     }
 
     var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0) } }
+
+    /// Lends the 32 bytes.
+    func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try withUnsafeBytes(of: words, body)
+    }
 
     /// The SQL that reads a stored hash back as lowercase hex; NULL stays NULL (`hex(NULL)` is '').
     static func hex(of column: String) -> String {

@@ -10,44 +10,67 @@ extension Ledger: DecisionLedger {
     public func recordDecisions(
         _ sightings: [(sighting: DecisionSighting, portals: [DecisionPortal])], kind: String, pipeline: String?, run: Int64, today: String
     ) throws(LedgerError) {
-        // Each decision's portal rows are written right after its own upsert (the foreign key holds).
-        try writeWithKeysHeld { db in
-            // The first sighting decides 合规率 (valid at first submission); once any version was
-            // valid, the decision can be published.
-            let decision = try BoundStatement(
-                db,
-                sql: """
-                    INSERT INTO decision (kind_id, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid, file, row)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)
-                    ON CONFLICT (kind_id, number) DO UPDATE SET
-                        decision_date = CASE WHEN excluded.valid OR NOT decision.valid THEN coalesce(excluded.decision_date, decision.decision_date)
-                                             ELSE decision.decision_date END,
-                        pipeline = coalesce(decision.pipeline, excluded.pipeline),
-                        valid = max(decision.valid, excluded.valid),
-                        file = excluded.file, row = excluded.row
-                    """)
-            let place = try BoundStatement(
-                db,
-                sql: """
-                    INSERT INTO decision_portal (kind_id, number, portal_id, due_on, exclusion) VALUES (?1, ?2, ?3, ?4, ?5)
-                    ON CONFLICT (kind_id, number, portal_id) DO UPDATE SET
-                        due_on = coalesce(excluded.due_on, decision_portal.due_on),
-                        exclusion = CASE WHEN ?6 THEN excluded.exclusion ELSE decision_portal.exclusion END
-                    """)
-            // The files, and the portals' names (v15), each remembered apart: a sighting asks for its
-            // file and then its portals, and one memory of the last two texts would hold neither.
-            var texts = TextValues(db)
-            var names = TextValues(db)
-            let kindID = try names.number(kind)
-            for (sighting, portals) in sightings {
-                let date = sighting.decisionDate  // YYYY-MM-DD when it parses (the engine normalizes it)
-                let file = try texts.number(sighting.file)
-                try decision.run(kindID, sighting.number, date, pipeline, run, today, sighting.valid, file, sighting.row)
-                for portal in portals {
-                    try place.run(
-                        kindID, sighting.number, try names.number(portal.portal), portal.dueOn, portal.exclusion ?? nil,
-                        portal.exclusion != nil)
+        try preparing(decisions: sightings, kind: kind, pipeline: pipeline, run: run, today: today).write()
+    }
+
+    /// The register's rows packed on the caller's thread (``PackedRows``): each decision's upsert
+    /// (statement 0) followed by its portal rows' (statement 1), so that the foreign key holds.
+    public func preparing(
+        decisions sightings: [(sighting: DecisionSighting, portals: [DecisionPortal])], kind: String, pipeline: String?, run: Int64,
+        today: String
+    ) -> any PreparedLedgerWrite {
+        var rows = PackedRows(reservingCapacity: sightings.count * 160)
+        sightings.withUnsafeBufferPointer { sightings in
+            for index in sightings.indices {
+                let sighting = sightings[index].sighting
+                rows.row(0)
+                rows.put(numberOf: kind)
+                rows.put(sighting.number)
+                rows.put(sighting.decisionDate)  // YYYY-MM-DD when it parses (the engine normalizes it)
+                rows.put(pipeline)
+                rows.put(run)
+                rows.put(today)
+                rows.put(sighting.valid)
+                rows.put(numberOf: sighting.file)
+                rows.put(sighting.row)
+                for portal in sightings[index].portals {
+                    rows.row(1)
+                    rows.put(numberOf: kind)
+                    rows.put(sighting.number)
+                    rows.put(numberOf: portal.portal)
+                    rows.put(portal.dueOn)
+                    rows.put(portal.exclusion ?? nil)
+                    rows.put(portal.exclusion != nil)
                 }
+            }
+        }
+        return DeferredLedgerWrite { [rows] () throws(LedgerError) in
+            try self.writeWithKeysHeld { db in
+                guard rows.count > 0 else { return }
+                // The first sighting decides 合规率 (valid at first submission); once any version was
+                // valid, the decision can be published.
+                let decision = try BoundStatement(
+                    db,
+                    sql: """
+                        INSERT INTO decision (kind_id, number, decision_date, pipeline, first_run, received_on, valid_at_first, valid, file, row)
+                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)
+                        ON CONFLICT (kind_id, number) DO UPDATE SET
+                            decision_date = CASE WHEN excluded.valid OR NOT decision.valid THEN coalesce(excluded.decision_date, decision.decision_date)
+                                                 ELSE decision.decision_date END,
+                            pipeline = coalesce(decision.pipeline, excluded.pipeline),
+                            valid = max(decision.valid, excluded.valid),
+                            file = excluded.file, row = excluded.row
+                        """)
+                let place = try BoundStatement(
+                    db,
+                    sql: """
+                        INSERT INTO decision_portal (kind_id, number, portal_id, due_on, exclusion) VALUES (?1, ?2, ?3, ?4, ?5)
+                        ON CONFLICT (kind_id, number, portal_id) DO UPDATE SET
+                            due_on = coalesce(excluded.due_on, decision_portal.due_on),
+                            exclusion = CASE WHEN ?6 THEN excluded.exclusion ELSE decision_portal.exclusion END
+                        """)
+                var texts = TextValues(db)
+                try rows.run([decision, place], texts: &texts)
             }
         }
     }

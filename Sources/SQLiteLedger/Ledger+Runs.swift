@@ -40,6 +40,7 @@ extension Ledger {
 
     /// Records the source files and record versions a run read, in one transaction.
     public func recordInputs(_ files: [SourceFingerprint], records: [RecordVersion], run: Int64) throws(LedgerError) {
+        let rows = packVersions(records, run: run)
         try write { db in
             for file in files {
                 try db.execute(
@@ -49,45 +50,79 @@ extension Ledger {
                         """,
                     arguments: [file.sha256, file.size, file.place, run, run])
             }
-            let insert = try BoundStatement(
-                db,
-                sql: """
-                    INSERT OR IGNORE INTO record (kind_id, record_key, content_sha256, decision_date, source, source_row, first_run,
-                                                  severity_code, severity_reason, regime_id, repair_from, expires_on, seq)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            let portalPeriod = try BoundStatement(
-                db,
-                sql: """
-                    INSERT OR REPLACE INTO portal_period (kind_id, record_key, portal_id, severity, severity_reason, regime, months, counted_from)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            var texts = TextValues(db)
-            var sequence = recordSequence.withLock { next in
-                defer { next += Int64(records.count) }
-                return next
-            }
-            // The kinds' and portals' names (v15) remembered apart from the files and reasons: a
-            // version asks for its file and its reason in turn, which one memory of the last two
-            // texts holds.
-            var names = TextValues(db)
-            for record in records {
+            try Self.writeVersions(rows, db)
+        }
+    }
+
+    /// The versions packed on the caller's thread (``PackedRows``), written by the write returned.
+    public func preparing(records: [RecordVersion], run: Int64) -> any PreparedLedgerWrite {
+        let rows = packVersions(records, run: run)
+        return DeferredLedgerWrite { () throws(LedgerError) in try self.write { db in try Self.writeVersions(rows, db) } }
+    }
+
+    /// Each version a row of the insert into `record` (statement 0), each of its portal periods one
+    /// into `portal_period` (statement 1); numbered in `record.seq` in their order.
+    private func packVersions(_ records: [RecordVersion], run: Int64) -> PackedRows {
+        var rows = PackedRows(reservingCapacity: records.count * 200)
+        var sequence = recordSequence.withLock { next in
+            defer { next += Int64(records.count) }
+            return next
+        }
+        // Read where they lie (a version copied out of the array retained each of its strings).
+        records.withUnsafeBufferPointer { records in
+            for index in records.indices {
                 sequence += 1
-                let kind = try names.number(record.kind)
-                let source = try texts.number(record.sourceSHA256)
-                let reason = try record.period.map { try texts.number($0.severityReason) }
-                let regime = try record.period?.regime.map { try names.number($0) }
-                try insert.run(
-                    kind, record.key, StoredHash(hex: record.contentSHA256), record.decisionDate, source, record.sourceRow, run,
-                    SeverityCode.code(record.period?.severity), reason, regime, record.period?.repairFrom, record.period?.expiresOn,
-                    sequence)
-                for period in record.portalPeriods {
-                    try portalPeriod.run(
-                        kind, record.key, try names.number(period.portal), period.severity, period.severityReason, period.regime, period.months,
-                        period.countedFrom)
+                rows.row(0)
+                rows.put(numberOf: records[index].kind)
+                rows.put(records[index].key)
+                rows.put(hash: records[index].contentSHA256)
+                rows.put(records[index].decisionDate)
+                rows.put(numberOf: records[index].sourceSHA256)
+                rows.put(records[index].sourceRow)
+                rows.put(run)
+                if let period = records[index].period {
+                    rows.put(SeverityCode.code(period.severity))
+                    rows.put(numberOf: period.severityReason)
+                    rows.put(numberOf: period.regime)
+                    rows.put(period.repairFrom)
+                    rows.put(period.expiresOn)
+                } else {
+                    for _ in 0..<5 { rows.putNull() }
+                }
+                rows.put(sequence)
+                for period in records[index].portalPeriods {
+                    rows.row(1)
+                    rows.put(numberOf: records[index].kind)
+                    rows.put(records[index].key)
+                    rows.put(numberOf: period.portal)
+                    rows.put(period.severity)
+                    rows.put(period.severityReason)
+                    rows.put(period.regime)
+                    rows.put(period.months)
+                    rows.put(period.countedFrom)
                 }
             }
         }
+        return rows
+    }
+
+    private static func writeVersions(_ rows: PackedRows, _ db: Database) throws {
+        guard rows.count > 0 else { return }
+        let insert = try BoundStatement(
+            db,
+            sql: """
+                INSERT OR IGNORE INTO record (kind_id, record_key, content_sha256, decision_date, source, source_row, first_run,
+                                              severity_code, severity_reason, regime_id, repair_from, expires_on, seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let portalPeriod = try BoundStatement(
+            db,
+            sql: """
+                INSERT OR REPLACE INTO portal_period (kind_id, record_key, portal_id, severity, severity_reason, regime, months, counted_from)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        var texts = TextValues(db)
+        try rows.run([insert, portalPeriod], texts: &texts)
     }
 
     /// Marks source files settled: everything in them was planned and recorded by `run`.

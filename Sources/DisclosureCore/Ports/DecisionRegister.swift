@@ -123,6 +123,11 @@ public protocol DecisionLedger: AnyObject, Sendable {
     func recordDecisions(
         _ sightings: [(sighting: DecisionSighting, portals: [DecisionPortal])], kind: String, pipeline: String?, run: Int64, today: String
     ) throws(LedgerError)
+    /// ``recordDecisions(_:kind:pipeline:run:today:)`` split in two, as
+    /// ``RunLedger/preparing(records:run:)`` is.
+    func preparing(
+        decisions: [(sighting: DecisionSighting, portals: [DecisionPortal])], kind: String, pipeline: String?, run: Int64, today: String
+    ) -> any PreparedLedgerWrite
     /// Fills the due dates that are missing but can now be computed (a calendar year added):
     /// `due(decisionDate, portal)` answers nil when it still cannot. Returns how many were filled.
     @discardableResult
@@ -133,4 +138,14 @@ public protocol DecisionLedger: AnyObject, Sendable {
     func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool
     /// Every decision × portal in scope, one at a time, by decision number.
     func forEachDecision(scope: DecisionScope, _ body: (DecisionDeadline) throws -> Void) throws(LedgerError)
+}
+
+extension DecisionLedger {
+    public func preparing(
+        decisions: [(sighting: DecisionSighting, portals: [DecisionPortal])], kind: String, pipeline: String?, run: Int64, today: String
+    ) -> any PreparedLedgerWrite {
+        DeferredLedgerWrite { () throws(LedgerError) in
+            try self.recordDecisions(decisions, kind: kind, pipeline: pipeline, run: run, today: today)
+        }
+    }
 }

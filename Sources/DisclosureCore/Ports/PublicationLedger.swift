@@ -10,6 +10,10 @@ public protocol RunLedger: AnyObject, Sendable {
     func finishRun(_ run: Int64, exitCode: Int32, finishedAt: String) throws(LedgerError)
     /// Records the source files and record versions a run read, in one transaction.
     func recordInputs(_ files: [SourceFingerprint], records: [RecordVersion], run: Int64) throws(LedgerError)
+    /// ``recordInputs(_:records:run:)`` of record versions alone, split in two: what this call does
+    /// on the caller's thread, and the write it returns, done on another (``PreparedLedgerWrite``).
+    /// Versions prepared one after the other are written in the same order.
+    func preparing(records: [RecordVersion], run: Int64) -> any PreparedLedgerWrite
     /// Marks source files settled: everything in them was planned and recorded by `run`.
     func settle(_ files: [SourceFingerprint], run: Int64) throws(LedgerError)
     /// Whether this file, with these bytes, was settled by an earlier run.
@@ -17,6 +21,32 @@ public protocol RunLedger: AnyObject, Sendable {
     /// The fingerprint of the file at `place` settled by an earlier run with the same `stat`
     /// (``SourceFingerprint/stat``), if there is one: the same file, unchanged since.
     func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint?
+}
+
+/// A write a ledger made ready on one thread, to be done on another: the run's two bulk writes
+/// (record versions, the register) are made on a thread that reads a spool and written on one
+/// that waits for SQLite, which was the busier of the two. A ledger that has nothing to make
+/// ready (the default) does the whole write in ``write()``.
+public protocol PreparedLedgerWrite: Sendable {
+    /// The write, in one transaction.
+    func write() throws(LedgerError)
+}
+
+/// A write with nothing made ready: the whole of it done in ``write()``.
+public struct DeferredLedgerWrite: PreparedLedgerWrite {
+    private let body: @Sendable () throws(LedgerError) -> Void
+
+    public init(_ body: @escaping @Sendable () throws(LedgerError) -> Void) {
+        self.body = body
+    }
+
+    public func write() throws(LedgerError) { try body() }
+}
+
+extension RunLedger {
+    public func preparing(records: [RecordVersion], run: Int64) -> any PreparedLedgerWrite {
+        DeferredLedgerWrite { () throws(LedgerError) in try self.recordInputs([], records: records, run: run) }
+    }
 }
 
 /// What each source file held: its counts and its problems (values masked).

@@ -279,16 +279,16 @@ public final class FeedIntake: RecordSink {
     /// about the same time, one after the other). At most one chunk waits, so memory holds three.
     /// A failure on either side stops both; what was handed on ends before it is thrown.
     static func writeAhead<Item: Sendable>(
-        label: String, write: @escaping @Sendable ([Item]) throws -> Void, produce: ((Item) throws -> Void) throws -> Void
+        label: String, prepare: @escaping ([Item]) -> any PreparedLedgerWrite, produce: ((Item) throws -> Void) throws -> Void
     ) throws {
         let writer = InOrderWorker(label: label)
         var chunk: [Item] = []
         chunk.reserveCapacity(chunkSize)
         func flush() throws {
-            let items = chunk
-            try writer.submit { try write(items) }
-            chunk = []
-            chunk.reserveCapacity(chunkSize)
+            // Made ready here, and the items let go here: the writing thread only writes.
+            let prepared = prepare(chunk)
+            chunk.removeAll(keepingCapacity: true)
+            try writer.submit { try CommandFailure.ledger { () throws(LedgerError) in try prepared.write() } }
         }
         do {
             try produce { item in
@@ -311,36 +311,53 @@ public final class FeedIntake: RecordSink {
     ) throws {
         guard let spool = sightings else { return }
         let kind = schema.id
-        var memos = deadlines.mapValues(Deadlines.Memo.init)
+        let portals = portals
+        // By the portal's place in `portals` (a dictionary by name was hashed for every record).
+        var memos = portals.map { deadlines[$0].map(Deadlines.Memo.init) }
+        var reasons = [String?](repeating: nil, count: portals.count)
+        let day = today.description
         try Self.writeAhead(label: "gongshi.register") { (decisions: [(sighting: DecisionSighting, portals: [DecisionPortal])]) in
-            try CommandFailure.ledger { () throws(LedgerError) in
-                try ledger.recordDecisions(decisions, kind: kind, pipeline: pipeline, run: run, today: today.description)
-            }
+            ledger.preparing(decisions: decisions, kind: kind, pipeline: pipeline, run: run, today: day)
         } produce: { take in
             for fields in try Self.inWritingOrder(spool) {
                 let valid = fields[4] == "1"
-                var excluded: [String: String?] = [:]
-                // Split by bytes: the separators are ASCII, and splitting by characters (grapheme
-                // breaking) was a third of the register's making.
-                for part in (fields[5] ?? "").utf8.split(separator: 0x1E, omittingEmptySubsequences: true) {
-                    let unit = part.firstIndex(of: 0x1F)
-                    let portal = String(Substring(unit.map { part[..<$0] } ?? part))
-                    let reason = unit.map { String(Substring(part[part.index(after: $0)...])) } ?? ""
-                    excluded[portal] = .some(reason.isEmpty ? nil : reason)
-                }
+                for index in reasons.indices { reasons[index] = nil }
+                if valid, let field = fields[5] { Self.readExclusions(field, portals: portals, into: &reasons) }
                 let sighting = DecisionSighting(
                     number: fields[0] ?? "", decisionDate: Deadlines.isoDate(fields[1]), file: fields[2] ?? "", row: Int(fields[3] ?? "") ?? 0,
                     valid: valid)
                 let date = sighting.decisionDate
-                let places = portals.map { portal in
-                    DecisionPortal(
-                        portal: portal, dueOn: memos[portal]?.dueDate(date),
-                        exclusion: valid ? .some(excluded[portal] ?? nil) : nil)
+                var places: [DecisionPortal] = []
+                places.reserveCapacity(portals.count)
+                for index in portals.indices {
+                    places.append(
+                        DecisionPortal(portal: portals[index], dueOn: memos[index]?.dueDate(date), exclusion: valid ? .some(reasons[index]) : nil))
                 }
                 try take((sighting, places))
             }
         }
         sightings = try Spool(noting: .sequences)
+    }
+
+    /// A sighting's exclusions (``sighted(_:unidentifiable:file:salvaged:)``: `portal US reason`,
+    /// joined by RS) read into `reasons`, by the portal's place in `portals`: why the record is not
+    /// published there, nil where it is (an empty reason) or where the field does not name the
+    /// portal. Split by bytes, in place: the separators are ASCII, and splitting by characters
+    /// (grapheme breaking) was a third of the register's making.
+    static func readExclusions(_ field: String, portals: [String], into reasons: inout [String?]) {
+        let utf8 = field.utf8
+        var start = utf8.startIndex
+        while start < utf8.endIndex {
+            let end = utf8[start...].firstIndex(of: 0x1E) ?? utf8.endIndex
+            let part = utf8[start..<end]
+            start = end < utf8.endIndex ? utf8.index(after: end) : end
+            guard !part.isEmpty else { continue }
+            let unit = part.firstIndex(of: 0x1F)
+            let name = unit.map { part[..<$0] } ?? part
+            guard let place = portals.firstIndex(where: { $0.utf8.elementsEqual(name) }) else { continue }
+            let reason = unit.map { part[utf8.index(after: $0)...] }
+            reasons[place] = reason.flatMap { $0.isEmpty ? nil : String(Substring($0)) }
+        }
     }
 
     /// Records the spooled record versions in the ledger, ten thousand per transaction, and starts a
@@ -349,7 +366,7 @@ public final class FeedIntake: RecordSink {
         guard let spool = versions else { return }
         let kind = schema.id
         try Self.writeAhead(label: "gongshi.versions") { (records: [RecordVersion]) in
-            try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs([], records: records, run: run) }
+            ledger.preparing(records: records, run: run)
         } produce: { take in
             for fields in try Self.inWritingOrder(spool) { try take(RecordVersionCoding.decode(fields, kind: kind)) }
         }
