@@ -295,25 +295,38 @@ struct RunSpeedInvariantsTests {
         #expect(one.releases.withLock { $0 } == [true])
     }
 
-    @Test("the register and the record versions written ahead: every item once, in order, in chunks; a failed write or a failed read is thrown, and nothing is written after a failed write")
+    @Test("the register and the record versions written ahead: every item once, in order, in chunks, each made ready on the reading thread and written on another; a failed write or a failed read is thrown, and nothing is written after a failed write")
     func writeAhead() throws {
         struct Failed: Error, Equatable { let side: String }
         let size = FeedIntake.chunkSize
         let written = Mutex<[[Int]]>([])
-        try FeedIntake.writeAhead(label: "test") { (items: [Int]) in written.withLock { $0.append(items) } } produce: { take in
+        let reader = pthread_self()
+        let preparedOnReader = Mutex<[Bool]>([])
+        let writtenOnReader = Mutex<[Bool]>([])
+        try FeedIntake.writeAhead(label: "test") { (items: [Int]) in
+            preparedOnReader.withLock { $0.append(pthread_equal(pthread_self(), reader) != 0) }
+            return DeferredLedgerWrite {
+                writtenOnReader.withLock { $0.append(pthread_equal(pthread_self(), reader) != 0) }
+                written.withLock { $0.append(items) }
+            }
+        } produce: { take in
             for item in 0..<(size * 2 + 7) { try take(item) }
         }
         #expect(written.withLock { $0.map(\.count) } == [size, size, 7])
         #expect(written.withLock { $0.flatMap { $0 } } == Array(0..<(size * 2 + 7)))
+        #expect(preparedOnReader.withLock { $0 } == [true, true, true])
+        #expect(writtenOnReader.withLock { $0 } == [false, false, false])
 
         let writes = Mutex(0)
-        #expect(throws: Failed(side: "write")) {
+        #expect(throws: CommandFailure.self) {
             try FeedIntake.writeAhead(label: "test") { (_: [Int]) in
-                let count = writes.withLock { count in
-                    count += 1
-                    return count
+                DeferredLedgerWrite { () throws(LedgerError) in
+                    let count = writes.withLock { count in
+                        count += 1
+                        return count
+                    }
+                    if count == 2 { throw LedgerError.database("write") }
                 }
-                if count == 2 { throw Failed(side: "write") }
             } produce: { take in
                 for item in 0..<(size * 5) { try take(item) }
             }
@@ -322,7 +335,7 @@ struct RunSpeedInvariantsTests {
 
         let handedOn = Mutex<[Int]>([])
         #expect(throws: Failed(side: "read")) {
-            try FeedIntake.writeAhead(label: "test") { (items: [Int]) in handedOn.withLock { $0 += items } } produce: { take in
+            try FeedIntake.writeAhead(label: "test") { (items: [Int]) in DeferredLedgerWrite { handedOn.withLock { $0 += items } } } produce: { take in
                 for item in 0..<(size + 3) { try take(item) }
                 throw Failed(side: "read")
             }
