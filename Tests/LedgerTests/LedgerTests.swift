@@ -189,6 +189,75 @@ struct LedgerTests {
         #expect(try ledger.period(kind: "administrative-penalty", key: "罚2")?.severity == "轻微")
     }
 
+    @Test("texts stored by number are told apart by every byte, however many a write names: files, reasons, regimes, kinds and portals of the same length, in record versions and in the register")
+    func textNumbersByEveryByte() throws {
+        let path = Self.freshPath()
+        let ledger = try Ledger.open(path: path)
+        let run = try Self.begin(ledger)
+        // Twenty files (more than the writer remembers at once), all fingerprints 64 digits long;
+        // two kinds, reasons, regimes and portals of the same length each.
+        let files = (0..<20).map { String(repeating: String(format: "%02x", $0), count: 32) }
+        var versions: [RecordVersion] = []
+        for (index, file) in files.enumerated() {
+            var version = RecordVersion(
+                kind: index % 2 == 0 ? "kind-aa" : "kind-bb", key: "罚\(index)", contentSHA256: Self.hashA, decisionDate: "2026-11-20",
+                sourceSHA256: file, sourceRow: index + 2,
+                period: RecordPeriod(severity: "一般", severityReason: index % 3 == 0 ? "甲理由" : "乙理由", regime: index % 2 == 0 ? "r-1" : "r-2", repairFrom: nil, expiresOn: nil))
+            version.portalPeriods = [
+                PortalPeriod(
+                    portal: index % 2 == 0 ? "port-a" : "port-b", severity: "一般", severityReason: "x", regime: nil, months: 1,
+                    countedFrom: "publication_date")
+            ]
+            versions.append(version)
+        }
+        // Prepared on this thread and written as the run writes them.
+        try ledger.preparing(records: versions, run: run).write()
+        try ledger.preparing(
+            decisions: files.indices.map { index in
+                (
+                    DecisionSighting(number: "罚\(index)", decisionDate: "2026-11-20", file: "/in/\(index % 10).csv", row: index + 2, valid: true),
+                    [
+                        DecisionPortal(portal: "port-a", dueOn: "2026-12-01", exclusion: .some(nil)),
+                        DecisionPortal(portal: "port-b", dueOn: nil, exclusion: .some(index % 4 == 0 ? "理由" : nil)),
+                    ]
+                )
+            }, kind: "kind-aa", pipeline: "p", run: run, today: "2026-11-30"
+        ).write()
+        let check = try DatabaseQueue(path: path)
+        let text = { (column: String) in TextValues.text(of: column) }
+        let stored = try check.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT record_key, \(text("kind_id")), \(text("source")), \(text("severity_reason")), \(text("regime_id")), source_row
+                    FROM record ORDER BY source_row
+                    """
+            ).map { [$0[0], $0[1], $0[2], $0[3], $0[4]] as [String] }
+        }
+        #expect(stored == files.enumerated().map { index, file in
+            ["罚\(index)", index % 2 == 0 ? "kind-aa" : "kind-bb", file, index % 3 == 0 ? "甲理由" : "乙理由", index % 2 == 0 ? "r-1" : "r-2"]
+        })
+        let periods = try check.read { db in
+            try Row.fetchAll(db, sql: "SELECT record_key, \(text("kind_id")), \(text("portal_id")) FROM portal_period").map { "\($0[0] as String) \($0[1] as String) \($0[2] as String)" }
+        }
+        #expect(Set(periods) == Set(files.indices.map { "罚\($0) \($0 % 2 == 0 ? "kind-aa port-a" : "kind-bb port-b")" }))
+        let register = try check.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.number, \(text("d.file")), \(text("dp.portal_id")), coalesce(dp.due_on, '-'), coalesce(dp.exclusion, '-'), d.row
+                    FROM decision d JOIN decision_portal dp USING (kind_id, number) ORDER BY d.row, 3
+                    """
+            ).map { "\($0[0] as String) \($0[1] as String) \($0[2] as String) \($0[3] as String) \($0[4] as String)" }
+        }
+        #expect(register == files.indices.flatMap { index in
+            [
+                "罚\(index) /in/\(index % 10).csv port-a 2026-12-01 -",
+                "罚\(index) /in/\(index % 10).csv port-b - \(index % 4 == 0 ? "理由" : "-")",
+            ]
+        })
+    }
+
     @Test("a v12 ledger's hashes become their bytes and its repeated texts numbers (v13): every hash and text reads back the same, a failed batch still unsettles its source file, and a malformed hash is refused")
     func hashesAsBytes() throws {
         let source = SourceFingerprint(sha256: String(repeating: "5", count: 64), size: 10, place: "/in/a.csv", stat: nil)
