@@ -150,6 +150,8 @@ public enum FeedBuilder {
         let include: [(rule: FeedRule, index: Int?)]
         let exclude: [(rule: FeedRule, index: Int?)]
         let columns: [Column]
+        /// Whether any column is screened (``PublicationRules/screen(_:_:personName:)``).
+        let screens: Bool
 
         /// What shaping one column needs of it, and only that: a tuple holding the whole
         /// ``FeedColumn`` was copied (its texts retained and released) for every column of every
@@ -176,6 +178,7 @@ public enum FeedBuilder {
                     index: index, mask: column.mask, maskWhen: column.maskWhen.map { ($0, fields.index($0.field)) },
                     screened: index.map(rules.isScreened) ?? false)
             }
+            screens = columns.contains(where: \.screened)
         }
 
         /// - Parameter key: the record's key when the caller has made it already, from the same
@@ -191,6 +194,7 @@ public enum FeedBuilder {
             }
             var cells: [String] = []
             cells.reserveCapacity(columns.count)
+            let name = screens ? rules.personName(record.values) : nil
             for column in columns {
                 let value = column.index.flatMap { record.values[$0] } ?? ""
                 let masked = column.mask != .none && (column.maskWhen.map { fields.holds($0.rule, at: $0.index, record.values) } ?? true)
@@ -198,7 +202,7 @@ public enum FeedBuilder {
                     cells.append(column.mask.apply(value))
                 } else if let index = column.index, !value.isEmpty, column.screened {
                     // Free text: what the law hides is hidden (`PersonalDataScreen`).
-                    cells.append(rules.screen(index, value, record.values).text)
+                    cells.append(rules.screen(index, value, personName: name).text)
                 } else {
                     cells.append(value)
                 }
