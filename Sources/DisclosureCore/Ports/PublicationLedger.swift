@@ -12,7 +12,8 @@ public protocol RunLedger: AnyObject, Sendable {
     func recordInputs(_ files: [SourceFingerprint], records: [RecordVersion], run: Int64) throws(LedgerError)
     /// ``recordInputs(_:records:run:)`` of record versions alone, split in two: what this call does
     /// on the caller's thread, and the write it returns, done on another (``PreparedLedgerWrite``).
-    /// Versions prepared one after the other are written in the same order.
+    /// The caller writes what it prepared in the order it prepared it: a ledger may number the
+    /// versions (which of two is the later) when they are prepared.
     func preparing(records: [RecordVersion], run: Int64) -> any PreparedLedgerWrite
     /// Marks source files settled: everything in them was planned and recorded by `run`.
     func settle(_ files: [SourceFingerprint], run: Int64) throws(LedgerError)
