@@ -20,23 +20,23 @@ extension Ledger: DecisionLedger {
         today: String
     ) -> any PreparedLedgerWrite {
         var rows = PackedRows(reservingCapacity: sightings.count * 160)
+        // Read where they lie (a sighting copied out of the array retained each of its strings).
         sightings.withUnsafeBufferPointer { sightings in
             for index in sightings.indices {
-                let sighting = sightings[index].sighting
                 rows.row(0)
                 rows.put(numberOf: kind)
-                rows.put(sighting.number)
-                rows.put(sighting.decisionDate)  // YYYY-MM-DD when it parses (the engine normalizes it)
+                rows.put(sightings[index].sighting.number)
+                rows.put(sightings[index].sighting.decisionDate)  // YYYY-MM-DD when it parses (the engine normalizes it)
                 rows.put(pipeline)
                 rows.put(run)
                 rows.put(today)
-                rows.put(sighting.valid)
-                rows.put(numberOf: sighting.file)
-                rows.put(sighting.row)
+                rows.put(sightings[index].sighting.valid)
+                rows.put(numberOf: sightings[index].sighting.file)
+                rows.put(sightings[index].sighting.row)
                 for portal in sightings[index].portals {
                     rows.row(1)
                     rows.put(numberOf: kind)
-                    rows.put(sighting.number)
+                    rows.put(sightings[index].sighting.number)
                     rows.put(numberOf: portal.portal)
                     rows.put(portal.dueOn)
                     rows.put(portal.exclusion ?? nil)
