@@ -2,13 +2,15 @@ internal import DisclosureCore
 internal import GRDB
 internal import GRDBSQLite
 
-/// A prepared insert run row after row with its values bound through SQLite's C API.
+/// A prepared insert run row after row with its values bound through SQLite's C API: by
+/// ``RowsInsert`` (a batch's publications) from Swift values, by ``PackedRows`` (record versions,
+/// the register) from bytes packed on another thread.
 ///
-/// By hand because it is measurably faster: the run's bulk writes (record versions, the register,
-/// a batch's publications) went through GRDB's `execute(arguments:)`, which boxes every value as a
-/// `DatabaseValue` in a `StatementArguments` array before binding it; that was about a third of
-/// the time of the thread that writes them (`perf`, 200,000 records). Only plain text and integer
-/// parameters, each bound on every row; errors become GRDB's `DatabaseError`, as before.
+/// By hand because it is measurably faster: the run's bulk writes went through GRDB's
+/// `execute(arguments:)`, which boxes every value as a `DatabaseValue` in a `StatementArguments`
+/// array before binding it; that was about a third of the time of the thread that writes them
+/// (`perf`, 200,000 records). Only plain text, blob and integer parameters, each bound on every
+/// row; errors become GRDB's `DatabaseError`, as before.
 struct BoundStatement {
     private let statement: Statement
     let handle: OpaquePointer
@@ -20,12 +22,6 @@ struct BoundStatement {
         handle = statement.sqliteStatement
         connection = db.sqliteConnection
         parameters = sqlite3_bind_parameter_count(handle)
-    }
-
-    /// Binds `values` to the parameters 1, 2, … in order and runs the statement.
-    func run<each Value: SQLiteBindable>(_ values: repeat each Value) throws {
-        bind(row: 0, of: 1, repeat each values)
-        try step()
     }
 
     /// Binds `values` to the parameters of the `row`th of the statement's `rows` rows, in order

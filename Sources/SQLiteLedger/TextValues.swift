@@ -3,18 +3,14 @@ internal import GRDB
 
 /// Texts that repeat row after row (a source file's hash, a severity's reason, the file a decision
 /// was seen in, v13; a kind, a portal, a feed, v15), each stored once in `text_value` and referred
-/// to by its number. One write looks each text up once.
+/// to by its number. One write looks each text up once: the bulk writes ask through
+/// ``PackedRows``, which remembers the last few by their bytes and asks here only for a text it has
+/// not met; a batch's publications ask for three.
 struct TextValues {
     private let db: Database
     /// By the texts' bytes, as the table's `UNIQUE` tells them apart (a `String` key would take two
     /// texts that are canonically equivalent, é and e + ◌́, for one).
     private var known: [[UInt8]: Int64] = [:]
-    /// The last two texts asked for and their numbers: a run's records come file by file, and
-    /// comparing with the last file's fingerprint is cheaper than hashing it for the table every
-    /// time. Two, because a record version asks for two texts in turn (its file and its severity's
-    /// reason): with one, each asked for the other's place and neither was ever found there.
-    private var last: (text: String, id: Int64)?
-    private var before: (text: String, id: Int64)?
 
     init(_ db: Database) {
         self.db = db
@@ -22,25 +18,13 @@ struct TextValues {
 
     /// The text's number, given it now if it has none.
     mutating func number(_ text: String) throws -> Int64 {
-        // Compared by bytes, as `text_value` tells texts apart: `==` compares by canonical
-        // equivalence, which also normalized a severity's Chinese reason on each comparison (the
-        // file's fingerprint against the reason, and the reason against the fingerprint, every version).
-        if let last, last.text.sameBytes(text) { return last.id }
-        if let before, before.text.sameBytes(text) {
-            swap(&self.last, &self.before)
-            return before.id
-        }
         let bytes = Array(text.utf8)
-        if let id = known[bytes] {
-            (before, last) = (last, (text, id))
-            return id
-        }
+        if let id = known[bytes] { return id }
         try db.execute(sql: "INSERT OR IGNORE INTO text_value (text) VALUES (?)", arguments: [text])
         guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM text_value WHERE text = ?", arguments: [text]) else {
             throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "text_value refused a text")
         }
         known[bytes] = id
-        (before, last) = (last, (text, id))
         return id
     }
 
