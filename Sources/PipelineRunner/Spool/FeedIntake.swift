@@ -13,6 +13,9 @@ public final class SpooledFeed {
     /// format is not a line per row, and rows keep their cells).
     let lineEncoder: FeedEncoder.LineEncoder?
     let spool: Spool
+    /// Where the intake holds the feed's rows before they are written to ``spool`` as sorted runs,
+    /// and the feed's place there (nil: rows go to the spool as they come, in that order).
+    fileprivate var runs: (rows: RowRuns, feed: Int)?
     /// Records its exclusions keep out, with the reason: the first ``sampleLimit``, and how many in all.
     public private(set) var skipped: [FeedPlan.Skip] = []
     public private(set) var skippedCount = 0
@@ -34,7 +37,7 @@ public final class SpooledFeed {
         spool = try Spool(noting: .runs, keyField: FeedRowCoding.keyField)
     }
 
-    public var rowCount: Int { spool.count }
+    public var rowCount: Int { spool.count + (runs.map { $0.rows.held(feed: $0.feed) } ?? 0) }
 
     func skip(_ skip: FeedPlan.Skip, period: Bool) {
         if period {
@@ -75,9 +78,11 @@ public final class SpooledFeed {
 
     /// The rows in the feed's order (by decision key, then cells), sorted with bounded memory, or
     /// merged where they lie when they came as a few runs of ascending keys (``Spool/sortedRuns``:
-    /// a file in the order of its numbers).
+    /// the runs the intake wrote them in, ``RowRuns``, or a file in the order of its numbers).
+    /// The intake's rows still held are written first (every feed's: they share one buffer).
     public func sortedRows() throws -> AnyIterator<FeedPlan.Row> {
-        try SpoolSorter.sorted(spool, keyField: FeedRowCoding.keyField, decodeRaw: FeedRowCoding.rawDecoder(), by: FeedRowCoding.less)
+        try runs?.rows.finish()
+        return try SpoolSorter.sorted(spool, keyField: FeedRowCoding.keyField, decodeRaw: FeedRowCoding.rawDecoder(), by: FeedRowCoding.less)
     }
 }
 
@@ -87,6 +92,8 @@ public final class SpooledFeed {
 /// grow with its input. A file that fails half-way has its records dropped again.
 public final class FeedIntake: RecordSink {
     public let feeds: [SpooledFeed]
+    /// The feeds' rows until they are written to their spools as sorted runs.
+    private let rows: RowRuns
     private let schema: PublicationSchema
     private let today: CalendarDate
     private let range: ClosedRange<CalendarDate>?
@@ -118,6 +125,8 @@ public final class FeedIntake: RecordSink {
         periods: PeriodAssessor? = nil, fingerprints: [String: SourceFingerprint]? = nil
     ) throws {
         self.feeds = try feeds.map { try SpooledFeed(portal: $0.portal, feed: $0.feed, schema: schema) }
+        rows = RowRuns(spools: self.feeds.map(\.spool))
+        for (index, feed) in self.feeds.enumerated() { feed.runs = (rows, index) }
         self.schema = schema
         self.today = today
         self.range = range
@@ -186,7 +195,7 @@ public final class FeedIntake: RecordSink {
                 if let notToSend {
                     spooled.skip(.init(file: file, row: row, key: key ?? "", reason: notToSend), period: true)
                 } else {
-                    try spooled.spool.append(encoded: batch.row(index, feed: feed))
+                    try rows.append(batch.row(index, feed: feed), feed: feed)
                 }
             }
         }
@@ -203,6 +212,7 @@ public final class FeedIntake: RecordSink {
         exclusions = [:]
         exclusionsFile = ""
         if failed {
+            rows.rollback()
             for spooled in feeds { try spooled.rollback() }
             try versions?.rollback()
             try sightings?.rollback()
@@ -210,6 +220,7 @@ public final class FeedIntake: RecordSink {
             unidentifiable = keptUnidentifiable
         } else {
             for spooled in feeds { spooled.checkpoint() }
+            rows.checkpoint()
             versions?.checkpoint()
             sightings?.checkpoint()
             keptValid = validCount
@@ -361,8 +372,10 @@ public final class FeedIntake: RecordSink {
     }
 
     /// Records the spooled record versions in the ledger, ten thousand per transaction, and starts a
-    /// new spool for the next files.
+    /// new spool for the next files. The feeds' rows still held are written to their spools first,
+    /// and their buffer given back: the ledger's stages do not need its memory.
     public func recordVersions(in ledger: any RunLedger, run: Int64) throws {
+        try rows.finish()
         guard let spool = versions else { return }
         let kind = schema.id
         try Self.writeAhead(label: "gongshi.versions") { (records: [RecordVersion]) in

@@ -115,6 +115,10 @@ final class Spool {
 
     /// Appends one entry made by ``encode(fieldCount:into:_:)``.
     func append(encoded entry: ArraySlice<UInt8>) throws {
+        try entry.withUnsafeBufferPointer { try append(encoded: $0) }
+    }
+
+    func append(encoded entry: UnsafeBufferPointer<UInt8>) throws {
         if let keyField { noteOrder(entry, keyField: keyField, at: bytes) }
         pending.append(contentsOf: entry)
         count += 1
@@ -172,41 +176,43 @@ final class Spool {
     /// (``ascendingRuns``), and whether it begins a run (``sortedRuns``). `offset`: where the entry
     /// begins in the file.
     private func noteOrder(_ entry: ArraySlice<UInt8>, keyField: Int, at offset: Int64) {
-        entry.withUnsafeBufferPointer { bytes in
-            let key = Self.field(keyField, of: bytes)
-            func order(_ earlier: [UInt8]) -> Int { earlier.withUnsafeBufferPointer { Self.compare($0, key) } }
-            if sortedRuns != nil {
-                if lastKey.map({ order($0) >= 0 }) ?? true {
-                    if sortedRuns!.count < SpoolSorter.fanIn { sortedRuns!.append(offset) } else { sortedRuns = nil }
-                }
-                lastKey = lastKey ?? []
-                lastKey!.removeAll(keepingCapacity: true)
-                lastKey!.append(contentsOf: key)
+        entry.withUnsafeBufferPointer { noteOrder($0, keyField: keyField, at: offset) }
+    }
+
+    private func noteOrder(_ bytes: UnsafeBufferPointer<UInt8>, keyField: Int, at offset: Int64) {
+        let key = Self.field(keyField, of: bytes)
+        func order(_ earlier: [UInt8]) -> Int { earlier.withUnsafeBufferPointer { Self.compare($0, key) } }
+        if sortedRuns != nil {
+            if lastKey.map({ order($0) >= 0 }) ?? true {
+                if sortedRuns!.count < SpoolSorter.fanIn { sortedRuns!.append(offset) } else { sortedRuns = nil }
             }
-            guard ascendingRuns != nil else { return }
-            // The greatest tail at or below the key: tails are ascending, so the last one is
-            // tried first (in order, it is the only one there is).
-            var low = 0
-            var high = runTails.count
-            if high > 0, order(runTails[high - 1]) <= 0 {
-                low = high
-            } else {
-                high -= 1
-                while low < high {
-                    let middle = (low + high) / 2
-                    if order(runTails[middle]) <= 0 { low = middle + 1 } else { high = middle }
-                }
+            lastKey = lastKey ?? []
+            lastKey!.removeAll(keepingCapacity: true)
+            lastKey!.append(contentsOf: key)
+        }
+        guard ascendingRuns != nil else { return }
+        // The greatest tail at or below the key: tails are ascending, so the last one is
+        // tried first (in order, it is the only one there is).
+        var low = 0
+        var high = runTails.count
+        if high > 0, order(runTails[high - 1]) <= 0 {
+            low = high
+        } else {
+            high -= 1
+            while low < high {
+                let middle = (low + high) / 2
+                if order(runTails[middle]) <= 0 { low = middle + 1 } else { high = middle }
             }
-            if low > 0 {
-                runTails[low - 1].removeAll(keepingCapacity: true)
-                runTails[low - 1].append(contentsOf: key)
-            } else if runTails.count < Self.maxRuns {
-                runTails.insert(Array(key), at: 0)
-                ascendingRuns = runTails.count
-            } else {
-                ascendingRuns = nil
-                runTails = []
-            }
+        }
+        if low > 0 {
+            runTails[low - 1].removeAll(keepingCapacity: true)
+            runTails[low - 1].append(contentsOf: key)
+        } else if runTails.count < Self.maxRuns {
+            runTails.insert(Array(key), at: 0)
+            ascendingRuns = runTails.count
+        } else {
+            ascendingRuns = nil
+            runTails = []
         }
     }
 
@@ -219,7 +225,7 @@ final class Spool {
     }
 
     /// Field `index` of an encoded entry (empty when it is missing or nil).
-    private static func field(_ index: Int, of bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+    static func field(_ index: Int, of bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         guard bytes.count >= 4, Int(uint32(bytes, at: 0)) > index else { return empty }
         var at = 4
@@ -501,22 +507,32 @@ struct EntryChunk {
 
     /// The entries' places in the order ``sorted(decode:less:_:)`` hands them out.
     func order<Element>(decode: (RawEntry) -> Element, less: (Element, Element) -> Bool) -> [Place] {
-        bytes.withUnsafeBufferPointer { all in
-            func key(_ place: Place) -> UnsafeBufferPointer<UInt8> {
-                UnsafeBufferPointer(rebasing: all[(place.start + Int(place.keyStart))..<(place.start + Int(place.keyStart + place.keyLength))])
-            }
-            var order = places
-            order.sort { a, b in
-                let compared = Spool.compare(key(a), key(b))
-                return compared != 0 ? compared < 0 : less(decode(raw(a)), decode(raw(b)))
-            }
-            return order
+        bytes.withUnsafeBufferPointer { Self.order(places, in: $0, decode: decode, less: less) }
+    }
+
+    /// `places` of entries in `all` in the order ``sorted(decode:less:_:)`` hands them out: by key
+    /// bytes, then by `less` of the decoded entries, then in the order given (the sort is stable).
+    static func order<Element>(
+        _ places: some Collection<Place>, in all: UnsafeBufferPointer<UInt8>, decode: (RawEntry) -> Element, less: (Element, Element) -> Bool
+    ) -> [Place] {
+        func key(_ place: Place) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: all[(place.start + Int(place.keyStart))..<(place.start + Int(place.keyStart + place.keyLength))])
         }
+        var order = Array(places)
+        order.sort { a, b in
+            let compared = Spool.compare(key(a), key(b))
+            return compared != 0 ? compared < 0 : less(decode(raw(a, in: all)), decode(raw(b, in: all)))
+        }
+        return order
     }
 
     /// An entry copied out.
     func raw(_ place: Place) -> RawEntry {
-        RawEntry(bytes: Array(bytes[place.start..<(place.start + Int(place.length))]), key: place.key)
+        bytes.withUnsafeBufferPointer { Self.raw(place, in: $0) }
+    }
+
+    static func raw(_ place: Place, in all: UnsafeBufferPointer<UInt8>) -> RawEntry {
+        RawEntry(bytes: Array(all[place.start..<(place.start + Int(place.length))]), key: place.key)
     }
 }
 
@@ -533,14 +549,15 @@ extension EntryChunk.Place {
 /// (200,000 records: 3.1 s of the feed's 9.5 s, in 40 strings a row, three times). Entries with
 /// the same key, which are rare, are decoded to be ordered by `less`.
 enum SpoolSorter {
-    /// The entry bytes sorted at once, at most. 12 MiB of decoded strings and arrays was the budget
+    /// The entry bytes sorted at once, at most (and the intake's feed rows held at once, ``RowRuns``). 12 MiB of decoded strings and arrays was the budget
     /// before (measured, 200,000 records: 64 MiB of field bytes held about 150 MB of strings); an
     /// undecoded entry costs its bytes and an array header. 12 MiB of them raised the run's peak
     /// by 2.5 MB (200,000 records); 8 MiB holds about twice the rows of the old budget, in the
     /// memory it took.
     static let defaultBudget: Int64 = 8 << 20
-    /// The bytes each run's reader holds during the merge (32 KiB: 128 runs hold what 64 held with 64 KiB).
-    static let mergeChunk = 32 << 10
+    /// The bytes each run's reader holds during a merge of `runs` runs: 32 KiB up to 128 runs (which
+    /// hold what 64 held with 64 KiB), less for more, 4 MiB in all at most.
+    static func mergeChunk(runs: Int) -> Int { max(16 << 10, min(32 << 10, (4 << 20) / max(runs, 1))) }
 
     /// - Parameter decodeRaw: an entry's element from its bytes (no list of its fields made first).
     static func sorted<Element>(
@@ -563,7 +580,7 @@ enum SpoolSorter {
                 return AnyIterator { reader.nextRaw(keyField: keyField).map(decode) }
             }
             let readers = try starts.indices.map { index in
-                try spool.entries(from: starts[index], to: index + 1 < starts.count ? starts[index + 1] : end, chunk: mergeChunk)
+                try spool.entries(from: starts[index], to: index + 1 < starts.count ? starts[index + 1] : end, chunk: mergeChunk(runs: starts.count))
             }
             let entries = merge(readers, keeping: [spool], keyField: keyField, by: precedes)
             return AnyIterator { entries.next().map(decode) }
@@ -609,20 +626,22 @@ enum SpoolSorter {
         return AnyIterator { entries.next().map(decode) }
     }
 
-    /// The most runs merged at once: a read of ``mergeChunk`` and a head each, 4 MiB and a little
-    /// at most. Sixteen made a 200,000-record run's legal-person feed (24 runs of 8 MiB) go through
-    /// its data once more before its final merge (publish 1.65–1.74 s against 1.75–1.95 s); 64 still
-    /// made a million's (about 110 runs) do so: its publish stage 7.6–8.6 s with 128 against 9.0–9.3 s.
-    static let fanIn = 128
+    /// The most runs merged at once: a read of ``mergeChunk(runs:)`` and a head each, 4 MiB and a
+    /// little at most. Sixteen made a 200,000-record run's legal-person feed (24 runs of 8 MiB) go
+    /// through its data once more before its final merge (publish 1.65–1.74 s against 1.75–1.95 s);
+    /// 64 still made a million's (about 110 runs) do so: its publish stage 7.6–8.6 s with 128
+    /// against 9.0–9.3 s. 256 since the intake writes each feed's rows as runs (``RowRuns``): a
+    /// million records' legal-person feed is about 150 of them (a buffer holds both feeds' rows).
+    static let fanIn = 256
 
     /// The runs' entries in order: the smallest head of all runs, each time, kept at the top of a
     /// binary heap (log₂ of the runs' number of comparisons an entry, not one per run); among equal
-    /// heads, the earlier run's first, as the order written. Each run is read 64 KiB at a time.
+    /// heads, the earlier run's first, as the order written. Each run is read ``mergeChunk(runs:)`` at a time.
     /// The runs' files live as long as the merge.
     private static func merge(
         _ runs: [Spool], keyField: Int, by less: @escaping (RawEntry, RawEntry) -> Bool
     ) throws -> AnyIterator<RawEntry> {
-        merge(try runs.map { try $0.entries(chunk: mergeChunk) }, keeping: runs, keyField: keyField, by: less)
+        merge(try runs.map { try $0.entries(chunk: mergeChunk(runs: runs.count)) }, keeping: runs, keyField: keyField, by: less)
     }
 
     /// The entries of `readers`, each in order, merged as above; `runs`, the spools they read, live
