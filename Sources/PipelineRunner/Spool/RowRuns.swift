@@ -90,9 +90,10 @@ final class RowRuns {
         kept = (0, Array(repeating: 0, count: spools.count))
     }
 
-    /// Written when the intake is over: gives back the buffer.
+    /// Writes what is held and gives back the buffer (the intake is over, or paused for the
+    /// ledger's stages); rows taken later get a buffer again.
     func finish() throws {
-        if !bytes.isEmpty { try write() }
+        try write()
         bytes = []
         places = Array(repeating: [], count: spools.count)
     }
