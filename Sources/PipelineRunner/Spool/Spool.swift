@@ -549,7 +549,7 @@ extension EntryChunk.Place {
 /// (200,000 records: 3.1 s of the feed's 9.5 s, in 40 strings a row, three times). Entries with
 /// the same key, which are rare, are decoded to be ordered by `less`.
 enum SpoolSorter {
-    /// The entry bytes sorted at once, at most (and the intake's feed rows held at once, ``RowRuns``). 12 MiB of decoded strings and arrays was the budget
+    /// The entry bytes sorted at once, at most. 12 MiB of decoded strings and arrays was the budget
     /// before (measured, 200,000 records: 64 MiB of field bytes held about 150 MB of strings); an
     /// undecoded entry costs its bytes and an array header. 12 MiB of them raised the run's peak
     /// by 2.5 MB (200,000 records); 8 MiB holds about twice the rows of the old budget, in the
@@ -631,7 +631,7 @@ enum SpoolSorter {
     /// through its data once more before its final merge (publish 1.65–1.74 s against 1.75–1.95 s);
     /// 64 still made a million's (about 110 runs) do so: its publish stage 7.6–8.6 s with 128
     /// against 9.0–9.3 s. 256 since the intake writes each feed's rows as runs (``RowRuns``): a
-    /// million records' legal-person feed is about 150 of them (a buffer holds both feeds' rows).
+    /// million records' legal-person feed is about 190 of them (a buffer holds both feeds' rows).
     static let fanIn = 256
 
     /// The runs' entries in order: the smallest head of all runs, each time, kept at the top of a
