@@ -14,7 +14,8 @@ public final class SpooledFeed {
     let lineEncoder: FeedEncoder.LineEncoder?
     let spool: Spool
     /// Where the intake holds the feed's rows before they are written to ``spool`` as sorted runs,
-    /// and the feed's place there (nil: rows go to the spool as they come, in that order).
+    /// and the feed's place there: set by the ``FeedIntake`` that made the feed (the buffer is made
+    /// of the feeds' spools, so it comes after them).
     fileprivate var runs: (rows: RowRuns, feed: Int)?
     /// Records its exclusions keep out, with the reason: the first ``sampleLimit``, and how many in all.
     public private(set) var skipped: [FeedPlan.Skip] = []
