@@ -108,12 +108,17 @@ extension Ledger {
 
     private static func writeVersions(_ rows: PackedRows, _ db: Database) throws {
         guard rows.count > 0 else { return }
+        // A version already recorded is kept as it was (first run, source); only that conflict is
+        // passed over. (`INSERT OR IGNORE` also passed over a row its CHECKs refused — a malformed
+        // hash, an empty key — and the chunk was written without it, where the shared ledger refuses
+        // the write.)
         let insert = try BoundStatement(
             db,
             sql: """
-                INSERT OR IGNORE INTO record (kind_id, record_key, content_sha256, decision_date, source, source_row, first_run,
-                                              severity_code, severity_reason, regime_id, repair_from, expires_on, seq)
+                INSERT INTO record (kind_id, record_key, content_sha256, decision_date, source, source_row, first_run,
+                                    severity_code, severity_reason, regime_id, repair_from, expires_on, seq)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (kind_id, record_key, content_sha256) DO NOTHING
                 """)
         let portalPeriod = try BoundStatement(
             db,

@@ -189,6 +189,38 @@ struct LedgerTests {
         #expect(try ledger.period(kind: "administrative-penalty", key: "罚2")?.severity == "轻微")
     }
 
+    @Test("a record version whose content hash is not 64 hex digits is refused, not skipped, and nothing of its chunk is written", arguments: Backend.allCases)
+    func malformedVersionHashRefused(_ backend: Backend) throws {
+        let fresh = try backend.fresh()
+        let ledger = fresh.store
+        let run = try Self.begin(ledger)
+        let source = String(repeating: "5", count: 64)
+        func version(_ key: String, hash: String) -> RecordVersion {
+            RecordVersion(kind: "k", key: key, contentSHA256: hash, decisionDate: "2026-11-20", sourceSHA256: source, sourceRow: 2)
+        }
+        // (The shared ledger checks a hash's length only: 64 characters that are not hex digits are
+        // SQLite's alone to refuse, where a hash is stored as its bytes.)
+        let malformedHashes = [String(repeating: "a", count: 63), ""] + (backend == .sqlite ? [String(repeating: "g", count: 64)] : [])
+        for malformed in malformedHashes {
+            // As the run writes them (prepared, then written), and in one call.
+            #expect(throws: LedgerError.self, "\(malformed)") {
+                try ledger.preparing(records: [version("罚1", hash: Self.hashA), version("罚2", hash: malformed)], run: run).write()
+            }
+            #expect(throws: LedgerError.self, "\(malformed)") {
+                try ledger.recordInputs([], records: [version("罚1", hash: Self.hashA), version("罚2", hash: malformed)], run: run)
+            }
+        }
+        if backend == .sqlite {
+            #expect(try DatabaseQueue(path: fresh.location).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM record") } == 0)
+        }
+        // The same chunk with well-formed hashes is written whole, a version seen again kept once.
+        try ledger.preparing(records: [version("罚1", hash: Self.hashA), version("罚2", hash: String(repeating: "b", count: 64))], run: run).write()
+        try ledger.preparing(records: [version("罚1", hash: Self.hashA)], run: run).write()
+        if backend == .sqlite {
+            #expect(try DatabaseQueue(path: fresh.location).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM record") } == 2)
+        }
+    }
+
     @Test("texts stored by number are told apart by every byte, however many a write names: files, reasons, regimes, kinds and portals of the same length, in record versions and in the register")
     func textNumbersByEveryByte() throws {
         let path = Self.freshPath()
