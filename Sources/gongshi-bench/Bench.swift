@@ -46,6 +46,8 @@ struct Bench: ParsableCommand {
         @Option(help: "For XML: libxml2's xmllint, timed with --stream on the same file in the same run (nothing: skip it).")
         var xmllint = "/usr/bin/xmllint"
         @Flag(help: "Time validation only, not the pipeline run of the same file.") var validationOnly = false
+        @Option(help: "The script timing SQLite alone on the last run's ledger rows (nothing: skip it).")
+        var ledgerFloor = "benchmarks/ledger_floor.py"
         @Flag(help: "Print the figures as one JSON object instead of text.") var json = false
 
         func run() throws {
@@ -100,6 +102,8 @@ struct Bench: ParsableCommand {
             // CSV only: the bench's pipeline reads its inbox as national-format CSV.
             if format == .csv, !validationOnly {
                 var ledgerBytes = 0
+                var floor: LedgerFloor?
+                var left = max(1, runs)
                 let (first, all) = try Child.median(of: runs) {
                     let work = "\(data)/run-\(records)-\(getpid())"
                     try? FileManager.default.removeItem(atPath: work)
@@ -109,6 +113,8 @@ struct Bench: ParsableCommand {
                         executable, ["run", "\(work)/pipelines/bench.yaml", "--today", "2026-11-30"], stdout: "\(work)/run.log", workers: workers)
                     // The same size every run (the same records into a fresh ledger): the last run's.
                     ledgerBytes = (try? FileManager.default.attributesOfItem(atPath: "\(work)/var/ledger.sqlite")[.size] as? Int) ?? 0
+                    left -= 1
+                    if left == 0 { floor = try LedgerFloor.measure(script: ledgerFloor, ledger: "\(work)/var/ledger.sqlite") }
                     return measured
                 }
                 let wall = first.seconds
@@ -117,6 +123,7 @@ struct Bench: ParsableCommand {
                 run["ledgerBytes"] = ledgerBytes
                 run["ledgerBytesPerRecord"] = ledgerBytes / max(records, 1)
                 run["timesValidation"] = wall / seconds
+                if let floor { run["ledgerFloor"] = floor.figures }
                 figures["run"] = run
                 say("""
                     gongshi run (fresh sqlite ledger, one outbox portal), same file, median of \(all.count) runs
@@ -125,6 +132,7 @@ struct Bench: ParsableCommand {
                       peak RSS \(all.map(\.maxRSSKiB).max().map { $0 / 1024 } ?? 0) MB (largest of the runs); ledger \(ledgerBytes / 1_048_576) MiB, \(ledgerBytes / max(records, 1)) bytes a record
                       run / validation: \(String(format: "%.2f", wall / seconds))× validation's time
                     """)
+                if let floor { say("  " + floor.line(run: wall)) }
             }
             if json {
                 let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys, .prettyPrinted])
@@ -190,6 +198,8 @@ extension Bench {
         @Option(help: "How many records.") var records = 200_000
         @OptionGroup var workload: Workload.Options
         @Option(help: "The Python baseline script (nothing: skip it).") var baseline = "benchmarks/baseline_run.py"
+        @Option(help: "The script timing SQLite alone on the first run's ledger rows (nothing: skip it).")
+        var ledgerFloor = "benchmarks/ledger_floor.py"
 
         @Option(
             help: "The ledgers to measure, comma-separated: sqlite (a file) and postgresql (a throwaway server on 127.0.0.1, fsync on).")
@@ -227,6 +237,12 @@ extension Bench {
                     let database = String(ledger.split(separator: "/").last ?? "")
                     ledgerBytes = Int(try server.psql("SELECT pg_database_size(current_database())", database: database)) ?? 0
                 }
+                // What SQLite alone, on one thread, takes to insert the rows this first run wrote
+                // (the floor of its ledger writing: SQLite takes one writer at a time).
+                var floor = ""
+                if backend == "sqlite", let measured = try LedgerFloor.measure(script: ledgerFloor, ledger: "\(work)/var/ledger.sqlite") {
+                    floor = "\n  " + measured.line(run: first.seconds)
+                }
                 let log = (try? String(contentsOfFile: "\(work)/run.log", encoding: .utf8)) ?? ""
                 let published = log.split(separator: "\n").first { $0.contains("新公示") && $0.contains("[penalty-legal]：") }.map(String.init) ?? ""
                 let again = try Child.run(executable, arguments, stdout: "\(work)/again.log", workers: nil)
@@ -249,7 +265,7 @@ extension Bench {
 
                     gongshi run, fresh \(backend) ledger\(backend == "postgresql" ? " (a server on 127.0.0.1, fsync on; its own memory not counted)" : ""), one outbox portal
                     \(line("first run", first))
-                      ledger \(ledgerBytes / 1_048_576) MiB, \(ledgerBytes / max(records, 1)) bytes a record; \(published)
+                      ledger \(ledgerBytes / 1_048_576) MiB, \(ledgerBytes / max(records, 1)) bytes a record; \(published)\(floor)
                     \(line("the same night again", again))
                     \(line("again, nothing new (the input and outbox known by their stats)", steady))
                     \(line("every batch confirmed (ledger confirm, \(Set(batches).count) batches)", confirm))
@@ -461,6 +477,42 @@ enum Writer {
 }
 
 /// Runs a child process, measuring wall time, CPU time and peak RSS (wait4).
+/// What SQLite alone, on one thread, takes to insert the rows a first run wrote into its ledger
+/// (`benchmarks/ledger_floor.py`): the floor of any program keeping the same ledger on this machine,
+/// measured beside the run it is held against.
+struct LedgerFloor {
+    let seconds: Double
+    /// Per table: its rows and seconds.
+    let tables: [(name: String, rows: Int, seconds: Double)]
+    let sqlite: String
+
+    /// Runs `script` on `ledger` (nil: no script given, or none at that path).
+    static func measure(script: String, ledger: String) throws -> LedgerFloor? {
+        guard !script.isEmpty, FileManager.default.fileExists(atPath: script) else { return nil }
+        let output = ledger + ".floor.json"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let measured = try Child.run("/usr/bin/python3", [script, ledger, "--json"], stdout: output, workers: nil)
+        guard measured.status == 0, let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any],
+            let seconds = object["seconds"] as? [String: Double], let rows = object["rows"] as? [String: Int], let total = object["total_seconds"] as? Double
+        else { throw ValidationError("\(script) \(ledger): exit \(measured.status), or not its JSON") }
+        let order = ["record", "decision", "decision_portal", "publication", "publication_subject"]
+        let names = order.filter { seconds[$0] != nil } + seconds.keys.filter { !order.contains($0) }.sorted()
+        return LedgerFloor(
+            seconds: total, tables: names.map { ($0, rows[$0] ?? 0, seconds[$0] ?? 0) }, sqlite: object["sqlite"] as? String ?? "?")
+    }
+
+    var figures: [String: Any] {
+        ["seconds": seconds, "sqlite": sqlite, "tables": Dictionary(uniqueKeysWithValues: tables.map { ($0.name, ["rows": $0.rows, "seconds": $0.seconds]) })]
+    }
+
+    /// One line for the text output, beside the run's wall time.
+    func line(run wall: Double) -> String {
+        let parts = tables.map { "\($0.name) \(String(format: "%.2f", $0.seconds))" }.joined(separator: ", ")
+        return "the ledger's rows inserted by SQLite \(sqlite) alone, one thread: \(String(format: "%.2f", seconds)) s (\(parts)); "
+            + "\(String(format: "%.0f", 100 * seconds / wall))% of the run's wall time"
+    }
+}
+
 enum Child {
     /// Measures `runs` times (at least once): the run of median wall time, and every run.
     static func median(of runs: Int, _ measure: () throws -> Measured) throws -> (median: Measured, all: [Measured]) {

@@ -18,6 +18,7 @@ struct BenchCommandTests {
         defer { try? FileManager.default.removeItem(at: data) }
         let arguments = [
             "run", "--records", String(records), "--runs", "1", "--json", "--data", data.path, "--gongshi", GongshiProcess.executable.path,
+            "--ledger-floor", Fixtures.root.appendingPathComponent("benchmarks/ledger_floor.py").path,
         ] + extra
         let child = try ChildProcess.spawn(bench, arguments, environment: ProcessInfo.processInfo.environment, directory: data.path)
         let (status, _, out, _) = child.finish()
@@ -47,6 +48,19 @@ struct BenchCommandTests {
             #expect((run[key] as? Double ?? 0) > 0, "\(key)")
         }
         #expect(run["ledgerBytesPerRecord"] as? Int == (run["ledgerBytes"] as? Int ?? 0) / 1000)
+        // The ledger's floor: the run's own rows put into a fresh ledger by SQLite alone. Every
+        // decision that arrived is in the register, valid or not; every valid record has a version
+        // and a publication (the outbox portal takes them all).
+        let floor = try #require(run["ledgerFloor"] as? [String: Any])
+        #expect((floor["seconds"] as? Double ?? 0) > 0)
+        let tables = try #require(floor["tables"] as? [String: [String: Any]])
+        #expect(tables["decision"]?["rows"] as? Int == 1000)
+        #expect(tables["decision_portal"]?["rows"] as? Int == 1000)
+        #expect(tables["record"]?["rows"] as? Int == 980)
+        #expect(tables["publication"]?["rows"] as? Int == 980)
+        let subjects = tables["publication_subject"]?["rows"] as? Int ?? 0
+        #expect(subjects > 0 && subjects <= 980)
+        for (name, table) in tables { #expect((table["seconds"] as? Double ?? 0) > 0, "\(name)") }
     }
 
     @Test("--validation-only times validation alone")
