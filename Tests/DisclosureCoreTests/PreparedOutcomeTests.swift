@@ -93,6 +93,28 @@ struct PreparedOutcomeTests {
         #expect(none == nil)
     }
 
+    @Test("only a record the fast check found clean says its texts are clear of what the screen looks for")
+    func textsClear() throws {
+        var session = try ValidationSession(schema: Self.schema, today: try CalendarDate.parse("2026-11-30"), collectsRecords: true)
+        session.beginFile("p.csv")
+        let usable = session.header(["文号", "日期", "备注"])
+        #expect(usable)
+        var evaluator = try #require(session.evaluator())
+        func clear(_ row: [String]) -> Bool? {
+            guard case .checked(_, _, _, _, let clear) = evaluator.evaluate(Self.cells(row)) else { return nil }
+            return clear
+        }
+        #expect(clear(["A1", "2026/11/20", "已整改"]) == true)
+        #expect(clear(["A2", "2026/11/20", ""]) == true)
+        // A phone number, an ID number, an address word, a full-width digit: the full check, not clear.
+        #expect(clear(["A3", "2026/11/20", "电话13803710000"]) == false)
+        #expect(clear(["A4", "2026/11/20", "身份证410122198503121231"]) == false)
+        #expect(clear(["A5", "2026/11/20", "家住某街"]) == false)
+        #expect(clear(["A6", "2026/11/20", "１号"]) == false)
+        // Normalized by the full check (a leading space): its values are not its cells.
+        #expect(clear(["A7", " 2026/11/20", "已整改"]) == false)
+    }
+
     @Test("a clean record's values by field: its columns' texts, nil for an empty cell or a field without a column, from shared storage")
     func valuesByField() {
         // Two records back to back in one storage; the second is read: "甲号", "", "c,d".

@@ -251,6 +251,40 @@ struct FeedTests {
         }
     }
 
+    @Test("a record whose texts the fast check found clear is shaped as one screened in full; its person's name is still hidden")
+    func textsClearShapesTheSame() throws {
+        let (profile, schemas) = try Self.profile("creditchina-henan-zhengzhou")
+        let schema = try #require(schemas.first { $0.id == "administrative-penalty" })
+        let natural = try #require(profile.feeds.first { $0.name == "penalty-natural" })
+        let legal = try #require(profile.feeds.first { $0.name == "penalty-legal" })
+        // Texts with nothing the screen's byte test looks for (what a clean record's flag says).
+        let person = Self.record(
+            schema, ["行政相对人名称": "王小明", "行政相对人类别": "自然人", "行政处罚决定书文号": "罚1", "违法事实": "占道经营", "备注": "已整改"], row: 2)
+        let company = Self.record(
+            schema, ["行政相对人名称": "郑州某某公司", "行政相对人类别": "法人及非法人组织", "行政处罚决定书文号": "罚2", "违法事实": "未按规定堆放", "备注": "罚款500元"],
+            row: 3)
+        // The person's own name in a text: the byte test does not look for it, the screen does.
+        let named = Self.record(
+            schema, ["行政相对人名称": "王小明", "行政相对人类别": "自然人", "行政处罚决定书文号": "罚3", "违法事实": "王小明占道经营"], row: 4)
+        for feed in [natural, legal] {
+            let shaper = FeedBuilder.Shaper(feed, schema: schema)
+            for record in [person, company, named] {
+                var clear = record
+                clear.textsClear = true
+                #expect(shaper.place(clear) == shaper.place(record), "\(feed.name) row \(record.row)")
+            }
+        }
+        let shaper = FeedBuilder.Shaper(natural, schema: schema)
+        var clearNamed = named
+        clearNamed.textsClear = true
+        guard case .row(let row) = shaper.place(clearNamed) else {
+            Issue.record("row 4 not placed")
+            return
+        }
+        #expect(!row.cells.contains { $0.contains("王小明") })
+        #expect(row.cells.contains { $0.contains("王**占道经营") })
+    }
+
     @Test("withdraw: true marks an exclusion whose records are also taken down; it is refused on an include rule")
     func withdrawRule() throws {
         let schemas = try SchemaCatalog.bundledDocuments.map { try SchemaLoader.load($0).get() }

@@ -202,7 +202,7 @@ public enum FeedBuilder {
                     cells.append(column.mask.apply(value))
                 } else if let index = column.index, !value.isEmpty, column.screened {
                     // Free text: what the law hides is hidden (`PersonalDataScreen`).
-                    cells.append(rules.screen(index, value, personName: name).text)
+                    cells.append(rules.screen(index, value, personName: name, textsClear: record.textsClear).text)
                 } else {
                     cells.append(value)
                 }

@@ -43,8 +43,10 @@ public enum RecordOutcome: Sendable {
     /// Bytes that are not UTF-8 (when asked to check): the file fails; the caller finds the offset.
     case undecodable
     /// A record, with its decision key's digest (when all key fields are filled), its first key
-    /// field's text (for a duplicate's message), and its problems.
-    case checked(key: UInt64?, keyText: KeyText, issues: [Issue], values: [String?]? = nil)
+    /// field's text (for a duplicate's message), and its problems; `textsClear`: its values are its
+    /// cells as read and ``FastRecordCheck`` found no screened text in them that
+    /// ``PersonalDataScreen/mayContain(_:)`` would send to the screen (``ValidRecord/textsClear``).
+    case checked(key: UInt64?, keyText: KeyText, issues: [Issue], values: [String?]? = nil, textsClear: Bool = false)
     /// A checked record whose values a record sink has already used where it was checked
     /// (``RecordPreparer``): only its decision date (as written) is kept, for its sighting.
     case prepared(key: UInt64?, keyText: KeyText, issues: [Issue], decisionDate: String?)
@@ -53,7 +55,7 @@ public enum RecordOutcome: Sendable {
     /// (on the thread that made them, which frees them there): a checked record keeps only its
     /// decision date (the value at `dateField`). Other outcomes are as they were.
     public func releasingValues(keepingDateAt dateField: Int?) -> RecordOutcome {
-        guard case .checked(let key, let keyText, let issues, let values?) = self else { return self }
+        guard case .checked(let key, let keyText, let issues, let values?, _) = self else { return self }
         return .prepared(key: key, keyText: keyText, issues: issues, decisionDate: dateField.flatMap { values[$0] })
     }
 
@@ -110,7 +112,8 @@ public struct RecordEvaluator {
             let values = keepsValues ? cells.values(byField: fieldColumns) : nil
             let firstKeyRange = keyFields.first.flatMap { fieldColumns[$0] }.map { cells.range($0) }
             return .checked(
-                key: keyDigest(cells), keyText: .init(cells: cells, range: firstKeyRange, text: nil), issues: [], values: values)
+                key: keyDigest(cells), keyText: .init(cells: cells, range: firstKeyRange, text: nil), issues: [], values: values,
+                textsClear: true)
         }
         if checkUTF8, !cells.isUTF8 { return .undecodable }
         let strings = cells.strings
@@ -332,7 +335,7 @@ public struct ValidationSession {
             current?.skipped += 1
             currentIssues.append(place(Issue(
                 "blank-row-skipped", .warning, zh: "空行，已跳过", en: "blank row, skipped"), file: file, row: row))
-        case .checked(let key, let keyText, let issues, let values):
+        case .checked(let key, let keyText, let issues, let values, _):
             merge(
                 row: row, file: file, key: key, keyText: keyText, issues: issues, extra: extra, date: dateField.flatMap { values?[$0] }, values: values,
                 prepared: prepared)
@@ -499,6 +502,13 @@ public struct ValidRecord: Sendable, Equatable {
     /// What the record sink prepared for this record on the thread that checked it, if it did
     /// (``RecordPreparer``): opaque here, and not part of the record's equality.
     public var prepared: Prepared?
+    /// Whether every free text the publication rules screen is known to hold nothing
+    /// ``PersonalDataScreen/mayContain(_:)`` looks for: ``FastRecordCheck`` put that same test to
+    /// these very values (a clean record's values are its cells as read) in every non-personal text
+    /// field, the fields every feed's screen covers (``PublicationRules``). The feeds then leave
+    /// that test out; the subject's own name is still looked for. False (the screen runs) unless
+    /// the fast check said so; not part of the record's equality.
+    public var textsClear = false
 
     public init(file: String, row: Int, values: [String?]) {
         self.file = file

@@ -163,7 +163,10 @@ public struct PeriodAssessor: Sendable {
         else { return record }
         var values = record.values
         values[index] = ends.replacing("-", with: "/")
-        return ValidRecord(file: record.file, row: record.row, values: values)
+        var dated = ValidRecord(file: record.file, row: record.row, values: values)
+        // A date (digits and slashes) holds nothing the screen looks for.
+        dated.textsClear = record.textsClear
+        return dated
     }
 
     public func period(_ record: ValidRecord) -> RecordPeriod? {

@@ -441,8 +441,10 @@ struct IntakePreparer: RecordPreparer {
         var scratch = Digest.Scratch()
         for index in outcomes.indices {
             let outcome = outcomes[index]
-            if case .checked(_, _, let issues, let values?) = outcome, !issues.contains(where: { $0.severity == .error }) {
-                add(ValidRecord(file: file, row: rows[index], values: values), source: source, to: &batch, scratch: &scratch)
+            if case .checked(_, _, let issues, let values?, let clear) = outcome, !issues.contains(where: { $0.severity == .error }) {
+                var record = ValidRecord(file: file, row: rows[index], values: values)
+                record.textsClear = clear
+                add(record, source: source, to: &batch, scratch: &scratch)
                 outcomes[index] = outcome.releasingValues(keepingDateAt: dateField)
             } else {
                 batch.pass()
