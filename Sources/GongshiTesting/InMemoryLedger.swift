@@ -143,6 +143,19 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         }
     }
 
+    /// How many record versions of `kind` name each source (its file's hash): for tests.
+    public func recordSources(kind: String) throws(LedgerError) -> [String: Int] {
+        try read { s in
+            var counts: [String: Int] = [:]
+            for (version, _) in s.records where version.kind == kind { counts[version.sourceSHA256, default: 0] += 1 }
+            return counts
+        }
+    }
+
+    public func hasSettled(place: String, size: Int64) throws(LedgerError) -> Bool {
+        try read { s in s.sources.values.contains { $0.settledRun != nil && $0.settledAs?.place == place && $0.settledAs?.size == size } }
+    }
+
     public func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool {
         try read { s in s.sources[Self.id(file)]?.settledRun != nil }
     }

@@ -113,6 +113,15 @@ extension PostgresLedger: RunLedger, IntakeLedger {
         }
     }
 
+    public func hasSettled(place: String, size: Int64) throws(LedgerError) -> Bool {
+        try ask { link in
+            try link.one(
+                "SELECT EXISTS (SELECT 1 FROM source_file WHERE place = $1 AND size = $2 AND settled_run IS NOT NULL)",
+                [.text(place), .int(Int(size))]
+            )?.bool(0) ?? false
+        }
+    }
+
     public func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint? {
         try ask { link in
             try link.one(

@@ -173,6 +173,14 @@ extension Ledger {
         }
     }
 
+    public func hasSettled(place: String, size: Int64) throws(LedgerError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM source_file WHERE place = ? AND size = ? AND settled_run IS NOT NULL)",
+                arguments: [place, size]) ?? false
+        }
+    }
+
     public func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint? {
         try read { db in
             try Row.fetchOne(

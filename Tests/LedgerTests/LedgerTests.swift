@@ -189,6 +189,21 @@ struct LedgerTests {
         #expect(try ledger.period(kind: "administrative-penalty", key: "罚2")?.severity == "轻微")
     }
 
+    @Test("whether a file of a size was settled at a place: only a settled one counts, at that place and of that size", arguments: Backend.allCases)
+    func settledPlaceAndSize(_ backend: Backend) throws {
+        let ledger = try backend.fresh().store
+        let run = try Self.begin(ledger)
+        let settled = SourceFingerprint(sha256: String(repeating: "5", count: 64), size: 180_772_721, place: "/in/a.csv")
+        let recorded = SourceFingerprint(sha256: String(repeating: "6", count: 64), size: 10, place: "/in/b.csv")
+        try ledger.recordInputs([settled, recorded], records: [], run: run)
+        #expect(try ledger.hasSettled(place: "/in/a.csv", size: 180_772_721) == false)  // recorded, not yet settled
+        try ledger.settle([settled], run: run)
+        #expect(try ledger.hasSettled(place: "/in/a.csv", size: 180_772_721))
+        #expect(try ledger.hasSettled(place: "/in/a.csv", size: 180_772_722) == false)
+        #expect(try ledger.hasSettled(place: "/in/b.csv", size: 10) == false)
+        #expect(try ledger.hasSettled(place: "/in/c.csv", size: 180_772_721) == false)
+    }
+
     @Test("a record version whose content hash is not 64 hex digits is refused, not skipped, and nothing of its chunk is written", arguments: Backend.allCases)
     func malformedVersionHashRefused(_ backend: Backend) throws {
         let fresh = try backend.fresh()

@@ -112,6 +112,58 @@ struct SettledFileStatTests {
         #expect(try SourceFiles.classify([other], skipSettled: ledger).fresh == [other])
     }
 
+    @Test("a file no earlier run settled at its place with its size is read while its fingerprint is taken; one of a settled size is hashed first")
+    func unsettledSizeReadWhileHashed() throws {
+        let folder = try Folder()
+        for ledger in try Self.ledgers(in: folder) {
+            let file = folder.path("penalties-\(UUID().uuidString).csv")
+            let other = folder.path("other-\(UUID().uuidString).csv")
+            try Data("a,b\n1,2\n".utf8).write(to: URL(fileURLWithPath: file))
+            try Data("a,b\n1,2\n".utf8).write(to: URL(fileURLWithPath: other))
+            // An earlier run settled other bytes of the same size at `file`'s place.
+            try Self.settle(SourceFingerprint(sha256: String(repeating: "e", count: 64), size: 8, place: file), in: ledger)
+            let classified = try SourceFiles.classify([file, other], skipSettled: ledger)
+            #expect(classified.fresh == [file, other] && classified.settled.isEmpty)
+            #expect(classified.prints[file]?.sha256 == SourceFiles.fingerprints([file])[file]?.sha256)  // hashed first
+            #expect(classified.unsettled == [other] && classified.prints[other] == nil)  // no file settled there
+            // Longer now: no file of its size was settled there, whatever its bytes.
+            try Data("a,b\n1,2\n3,4\n".utf8).write(to: URL(fileURLWithPath: file))
+            #expect(try SourceFiles.classify([file], skipSettled: ledger).unsettled == [file])
+            // Without a ledger (a re-run of a date range, a dry run) no file is settled.
+            #expect(try SourceFiles.classify([file, other], skipSettled: nil).unsettled == [file, other])
+        }
+    }
+
+    @Test("fingerprints taken while the files are read: waited for after the reading, a file without one refused then, not before")
+    func fingerprintsTakenWhileRead() throws {
+        let folder = try Folder()
+        let good = folder.path("good.csv")
+        let bad = folder.path("bad.csv")
+        for path in [good, bad] { try Data("a,b\n1,2\n".utf8).write(to: URL(fileURLWithPath: path)) }
+        let expected = try #require(SourceFiles.fingerprints([good])[good])
+        var listing = SourceFiles.Listing()
+        // `bad` cannot be read through by the fingerprint's reader (here: said so).
+        listing.taking = SourceFiles.Fingerprinting([good, bad]) { $0 == bad ? nil : SourceFiles.fingerprints([$0])[$0] }
+        #expect(listing.unfingerprinted(good) == nil && listing.unfingerprinted(bad) == nil)  // not refused before reading
+        #expect(listing.unfingerprinted(afterReading: good) == nil)
+        #expect(listing.unfingerprinted(afterReading: bad)?.type == "file-unreadable")
+        #expect(listing.unfingerprinted(afterReading: bad)?.type == "file-unreadable")  // (asked twice: the same)
+        #expect(listing.awaitFingerprints([good, bad]) == [good: expected])
+        #expect(listing.fingerprints == [good: expected])
+        #expect(listing.awaitFingerprints([good, bad]).isEmpty)
+    }
+
+    @Test("a run's record versions name the file they were read from by its fingerprint, taken while the file was read")
+    func versionsNameTheirFile() throws {
+        let project = try EngineRunTests.Project()
+        defer { try? FileManager.default.removeItem(at: project.root) }
+        let summary = try project.run("2026-12-01").summary
+        #expect(summary.validRecords > 0)
+        let print = try #require(SourceFiles.fingerprints([project.input.path])[project.input.path])
+        let sources = try project.ledger.recordSources(kind: "administrative-penalty")
+        #expect(sources == [print.sha256: summary.validRecords])
+    }
+
     /// The engine's project whose inbox file is the fixture itself (a link to it), last changed at
     /// checkout, minutes before any test reads it: its stat can vouch for it. With the fixture's
     /// path and the stat.

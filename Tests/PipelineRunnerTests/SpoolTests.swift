@@ -46,6 +46,14 @@ struct SpoolTests {
         let spool = try Spool()
         for version in [full, bare] { try spool.appendEntry { RecordVersionCoding.encode(version, into: &$0) } }
         #expect(Array(try spool.entries()).map { RecordVersionCoding.decode($0, kind: "administrative-penalty") } == [full, bare])
+        // Spooled with its file in place of its source's hash (the intake's way): the file's hash put
+        // back when read; a file without one leaves the version out.
+        let byFile = try Spool()
+        for (version, file) in [(full, "inbox/a.csv"), (bare, "inbox/b.csv")] {
+            try byFile.appendEntry { RecordVersionCoding.encode(version, source: file, into: &$0) }
+        }
+        let hashes = ["inbox/a.csv": full.sourceSHA256]
+        #expect(Array(try byFile.entries()).map { RecordVersionCoding.decode($0, kind: "administrative-penalty") { hashes[$0] } } == [full, nil])
     }
 
     @Test("entries read undecoded (as the sort reads them) are their bytes as written: the key field found, the fields the same, copied unchanged, and the budget counts their bytes")

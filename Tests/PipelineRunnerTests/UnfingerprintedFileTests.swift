@@ -31,13 +31,14 @@ struct UnfingerprintedFileTests {
         }
         let file = Fixtures.url("validate/penalty/valid.csv").path
         let today = try CalendarDate.parse("2026-11-30")
-        func validate(refusing: Bool) throws -> (ValidationReport, Sink, [DisclosureCore.Issue]) {
+        func validate(refusing: Bool, afterReading: Bool = false) throws -> (ValidationReport, Sink, [DisclosureCore.Issue]) {
             let sink = Sink()
             let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: nil)
             writer.keepsIssues = true
+            let unreadable = { (path: String) in path == file ? DisclosureCore.Issue("file-unreadable", zh: "读不完", en: "unreadable") : nil }
             let report = try FileValidator.validate(
                 files: [file], schema: schema, today: today, options: InputOptions(), writer: writer, records: sink,
-                refuse: { refusing && $0 == file ? DisclosureCore.Issue("file-unreadable", zh: "读不完", en: "unreadable") : nil })
+                refuse: { refusing && !afterReading ? unreadable($0) : nil }, refuseRead: { refusing && afterReading ? unreadable($0) : nil })
             return (report, sink, writer.takeKeptIssues())
         }
         let (read, readSink, _) = try validate(refusing: false)
@@ -48,6 +49,14 @@ struct UnfingerprintedFileTests {
         #expect(sink.accepted == 0 && sink.sighted == 0 && sink.ends == [true])
         #expect(sink.salvaged == readSink.sighted)  // every decision still tracked
         #expect(issues.map(\.type) == ["file-unreadable"] && issues.first?.file == file)
+
+        // Refused once read (its fingerprint was being taken meanwhile): the records it handed over
+        // are dropped with the file, as a file's that fails half-way; its decisions are salvaged.
+        let (late, lateSink, lateIssues) = try validate(refusing: true, afterReading: true)
+        #expect(late.failedFiles == 1 && late.valid == 0)
+        #expect(lateSink.ends == [true])
+        #expect(lateSink.salvaged == readSink.sighted)
+        #expect(lateIssues.map(\.type) == ["file-unreadable"] && lateIssues.first?.file == file)
     }
 
     @Test("the run refuses a regular file it has no fingerprint of, and leaves a missing file or a folder to the reader's own reason")

@@ -19,6 +19,10 @@ public protocol RunLedger: AnyObject, Sendable {
     func settle(_ files: [SourceFingerprint], run: Int64) throws(LedgerError)
     /// Whether this file, with these bytes, was settled by an earlier run.
     func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool
+    /// Whether an earlier run settled a file at `place` that was `size` bytes long. When none was,
+    /// no bytes a file there holds now were settled, whatever they are: the run reads the file
+    /// while its fingerprint is being taken (``isSettled(_:)`` needs the fingerprint first).
+    func hasSettled(place: String, size: Int64) throws(LedgerError) -> Bool
     /// The fingerprint of the file at `place` settled by an earlier run with the same `stat`
     /// (``SourceFingerprint/stat``), if there is one: the same file, unchanged since.
     func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint?

@@ -424,6 +424,9 @@ public struct ValidationSession {
     }
 
     /// The file cannot be read on: its partial results are dropped and only this failure is kept.
+    /// Whether the file being read has failed (``failFile(_:)``).
+    public var currentFileFailed: Bool { current?.failed ?? false }
+
     public mutating func failFile(_ issue: Issue) {
         guard let file = current?.file else { return }
         current = .init(file: file, failed: true)

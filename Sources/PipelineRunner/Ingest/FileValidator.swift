@@ -66,12 +66,15 @@ public enum FileValidator {
     /// time, in file order); a file that fails after some of its records were handed over is
     /// reported to the sink as failed, and the sink drops them.
     ///
-    /// - Parameter refuse: why a file is not to be read at all (the run could not take its
-    ///   fingerprint, so its records could not be tied to it in the ledger): it fails as a file
-    ///   that cannot be read does, with the reason, and its decisions are still salvaged.
+    /// - Parameters:
+    ///   - refuse: why a file is not to be read at all (the run could not take its fingerprint, so
+    ///     its records could not be tied to it in the ledger): it fails as a file that cannot be
+    ///     read does, with the reason, and its decisions are still salvaged.
+    ///   - refuseRead: the same, asked once a file that did not fail has been read (its fingerprint
+    ///     was taken while it was read): its records are dropped as a file's that fails half-way.
     public static func validate(
         files: [String], schema: PublicationSchema, today: CalendarDate, options: InputOptions, writer: ReportWriter,
-        records: (any RecordSink)?, refuse: (String) -> Issue? = { _ in nil }
+        records: (any RecordSink)?, refuse: (String) -> Issue? = { _ in nil }, refuseRead: (String) -> Issue? = { _ in nil }
     ) throws -> ValidationReport {
         var session: ValidationSession
         do {
@@ -96,6 +99,7 @@ public enum FileValidator {
                 case .xlsx: readWorkbook(file, into: &session, workers: workers, options: options, sink: sink)
                 case .csv: read(file, into: &session, workers: workers, encoding: options.encoding, sink: sink)
                 }
+                if !session.currentFileFailed, let refused = refuseRead(file) { session.failFile(refused) }
             }
             if let error = sink.error { throw error }
             try records?.accept(session.drainRecords())

@@ -110,12 +110,13 @@ public struct PipelineRun {
                 transcript: transcript)
             let report = try FileValidator.validate(
                 files: files, schema: context.schema, today: today, options: options, writer: writer, records: intake,
-                refuse: { listing.unfingerprinted($0) })
+                refuse: { listing.unfingerprinted($0) }, refuseRead: { listing.unfingerprinted(afterReading: $0) })
             try writer.finish(report)
             summary.invalidRecordsAndFailedFiles += report.invalid + report.failedFiles
             stages.lap("validate")
             let issues = writer.takeKeptIssues()
             let incomplete = writer.takeIncompleteRecords()
+            intake.fingerprinted(listing.awaitFingerprints(files))
             if let ledger = writes, let run {
                 let prints = files.compactMap { listing.fingerprints[$0] }
                 try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs(prints, records: [], run: run) }

@@ -99,7 +99,9 @@ public final class FeedIntake: RecordSink {
     private let today: CalendarDate
     private let range: ClosedRange<CalendarDate>?
     private let periods: PeriodAssessor?
-    private let fingerprints: [String: SourceFingerprint]
+    /// The files' fingerprints, by path: the record versions' sources, looked up when they are
+    /// written (a file's may be taken while it is read, ``fingerprinted(_:)``).
+    private var fingerprints: [String: SourceFingerprint]
     /// Record versions for the ledger (nil: no ledger).
     private var versions: Spool?
     /// Every record as a decision (valid or not), for the register (nil: no ledger).
@@ -146,13 +148,19 @@ public final class FeedIntake: RecordSink {
     /// The spooled feeds of one portal.
     public func feeds(of portal: String) -> [SpooledFeed] { feeds.filter { $0.portal == portal } }
 
+    /// Fingerprints taken while their files were read (``SourceFiles/Fingerprinting``), given
+    /// before the record versions are written.
+    public func fingerprinted(_ prints: [String: SourceFingerprint]) {
+        fingerprints.merge(prints) { _, taken in taken }
+    }
+
     /// The intake's work on one file's records, for the threads that check them.
     public func preparer(file: String) -> (any RecordPreparer)? { intakePreparer(file: file) }
 
     private func intakePreparer(file: String) -> IntakePreparer {
         IntakePreparer(
             file: file, kind: schema.id, shapers: feeds.map { ($0.portal, $0.feed.name, $0.shaper, $0.lineEncoder) }, periods: periods, today: today, range: range,
-            keyFields: keyFields, dateField: dateField, sources: versions == nil ? nil : fingerprints)
+            keyFields: keyFields, dateField: dateField, keepsVersions: versions != nil)
     }
 
     public func accept(_ records: [ValidRecord]) throws {
@@ -379,10 +387,20 @@ public final class FeedIntake: RecordSink {
         try rows.finish()
         guard let spool = versions else { return }
         let kind = schema.id
+        // Each version's file was spooled as its source; its fingerprint is known by now. (A file
+        // without one, which a caller that does not refuse such files let through, has no versions.)
+        let fingerprints = self.fingerprints
+        var last: (file: String, sha256: String?) = ("", nil)
         try Self.writeAhead(label: "gongshi.versions") { (records: [RecordVersion]) in
             ledger.preparing(records: records, run: run)
         } produce: { take in
-            for fields in try Self.inWritingOrder(spool) { try take(RecordVersionCoding.decode(fields, kind: kind)) }
+            for fields in try Self.inWritingOrder(spool) {
+                let version = RecordVersionCoding.decode(fields, kind: kind) { file in
+                    if file != last.file { last = (file, fingerprints[file]?.sha256) }
+                    return last.sha256
+                }
+                if let version { try take(version) }
+            }
         }
         versions = try Spool(noting: .sequences)
     }
@@ -404,17 +422,15 @@ struct IntakePreparer: RecordPreparer {
     let range: ClosedRange<CalendarDate>?
     let keyFields: [Int]
     let dateField: Int?
-    /// The files' fingerprints, when record versions are kept (nil: none are).
-    let sources: [String: SourceFingerprint]?
-    /// The fingerprint of `file`, looked up once.
-    private let source: SourceFingerprint?
+    /// Whether record versions are kept (each spooled with its file, ``RecordVersionCoding``).
+    let keepsVersions: Bool
     /// Per feed, whether its shaper is given the record's key made here: its key is made of the
     /// same fields, and none of them is the one a publication end is written into.
     private let lendsKey: [Bool]
 
     init(
         file: String, kind: String, shapers: [FeedWork], periods: PeriodAssessor?, today: CalendarDate,
-        range: ClosedRange<CalendarDate>?, keyFields: [Int], dateField: Int?, sources: [String: SourceFingerprint]?
+        range: ClosedRange<CalendarDate>?, keyFields: [Int], dateField: Int?, keepsVersions: Bool
     ) {
         self.file = file
         self.kind = kind
@@ -424,8 +440,7 @@ struct IntakePreparer: RecordPreparer {
         self.range = range
         self.keyFields = keyFields
         self.dateField = dateField
-        self.sources = sources
-        source = sources?[file]
+        self.keepsVersions = keepsVersions
         let publicationEnd = periods?.publicationEndField
         lendsKey = shapers.map { $0.shaper.keyFields == keyFields && !keyFields.contains { $0 == publicationEnd } }
     }
@@ -444,7 +459,7 @@ struct IntakePreparer: RecordPreparer {
             if case .checked(_, _, let issues, let values?, let clear) = outcome, !issues.contains(where: { $0.severity == .error }) {
                 var record = ValidRecord(file: file, row: rows[index], values: values)
                 record.textsClear = clear
-                add(record, source: source, to: &batch, scratch: &scratch)
+                add(record, to: &batch, scratch: &scratch)
                 outcomes[index] = outcome.releasingValues(keepingDateAt: dateField)
             } else {
                 batch.pass()
@@ -457,24 +472,25 @@ struct IntakePreparer: RecordPreparer {
     func prepare(_ records: [ValidRecord]) -> PreparedIntake {
         var batch = PreparedIntake.Builder(feeds: shapers.count, records: records.count)
         var scratch = Digest.Scratch()
-        for record in records { add(record, source: record.file == file ? source : sources?[record.file], to: &batch, scratch: &scratch) }
+        for record in records { add(record, to: &batch, scratch: &scratch) }
         return PreparedIntake(batch)
     }
 
-    /// - Parameter source: the record's file's fingerprint (nil: no version is made).
-    private func add(_ record: ValidRecord, source: SourceFingerprint?, to batch: inout PreparedIntake.Builder, scratch: inout Digest.Scratch) {
+    private func add(_ record: ValidRecord, to batch: inout PreparedIntake.Builder, scratch: inout Digest.Scratch) {
         let assessed = periods?.periods(record, today: today)
         let period = assessed?.general
         let portalPeriods = assessed?.portals ?? []
         // The key once, for the version and for each feed whose shaper makes it the same way.
         let key = DecisionKey.joined(record.values, at: keyFields)
-        if let source {
+        if keepsVersions {
+            // Its source is its file until the version is written: the file's fingerprint may still
+            // be being taken (``FeedIntake/recordVersions(in:run:)`` looks it up).
             var version = RecordVersion(
                 kind: kind, key: key, contentSHA256: Digest.sha256Hex(values: record.values, scratch: &scratch),
-                decisionDate: Deadlines.isoDate(dateField.flatMap { record.values[$0] }), sourceSHA256: source.sha256,
+                decisionDate: Deadlines.isoDate(dateField.flatMap { record.values[$0] }), sourceSHA256: "",
                 sourceRow: record.row, period: period)
             version.portalPeriods = portalPeriods.map(\.period)
-            batch.versionSpans.append(batch.versions.add { RecordVersionCoding.encode(version, into: &$0) })
+            batch.versionSpans.append(batch.versions.add { RecordVersionCoding.encode(version, source: record.file, into: &$0) })
         } else {
             batch.versionSpans.append(.empty)
         }

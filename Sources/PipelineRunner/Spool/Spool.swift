@@ -776,16 +776,20 @@ enum FeedRowCoding {
 /// kind is the pipeline's, not spooled.
 enum RecordVersionCoding {
     /// Encodes the version as one entry at the end of `bytes` (``Spool/append(encoded:)`` appends it).
-    static func encode(_ version: RecordVersion, into bytes: inout [UInt8]) {
-        Spool.encode(fieldCount: 11, into: &bytes) { write(version, &$0) }
+    ///
+    /// - Parameter source: spooled in place of the version's source hash: the intake spools the
+    ///   record's file, whose fingerprint may still be being taken while it is read, and
+    ///   ``decode(_:kind:source:)`` puts the file's hash in its place.
+    static func encode(_ version: RecordVersion, source: String? = nil, into bytes: inout [UInt8]) {
+        Spool.encode(fieldCount: 11, into: &bytes) { write(version, source: source, &$0) }
     }
 
-    private static func write(_ version: RecordVersion, _ entry: inout Spool.EntryWriter) {
+    private static func write(_ version: RecordVersion, source: String?, _ entry: inout Spool.EntryWriter) {
         let period = version.period
         entry.put(version.key)
         entry.put(version.contentSHA256)
         entry.put(version.decisionDate)
-        entry.put(version.sourceSHA256)
+        entry.put(source ?? version.sourceSHA256)
         entry.put(String(version.sourceRow))
         entry.put(period?.severity)
         entry.put(period?.severityReason)
@@ -795,13 +799,16 @@ enum RecordVersionCoding {
         entry.put(encode(version.portalPeriods))
     }
 
-    static func decode(_ fields: [String?], kind: String) -> RecordVersion {
+    /// - Parameter source: the source hash for what was spooled in its place (nil: the version is
+    ///   left out).
+    static func decode(_ fields: [String?], kind: String, source: (String) -> String? = { $0 }) -> RecordVersion? {
+        guard let sourceSHA256 = source(fields[3] ?? "") else { return nil }
         let period = fields[5].map {
             RecordPeriod(severity: $0, severityReason: fields[6] ?? "", regime: fields[7], repairFrom: fields[8], expiresOn: fields[9])
         }
         var version = RecordVersion(
             kind: kind, key: fields[0] ?? "", contentSHA256: fields[1] ?? "", decisionDate: fields[2],
-            sourceSHA256: fields[3] ?? "", sourceRow: Int(fields[4] ?? "") ?? 0, period: period)
+            sourceSHA256: sourceSHA256, sourceRow: Int(fields[4] ?? "") ?? 0, period: period)
         version.portalPeriods = fields.count > 10 ? decode(fields[10]) : []
         return version
     }
