@@ -151,6 +151,21 @@ struct SettledFileStatTests {
         #expect(listing.awaitFingerprints([good, bad]) == [good: expected])
         #expect(listing.fingerprints == [good: expected])
         #expect(listing.awaitFingerprints([good, bad]).isEmpty)
+
+        // Taken a part at a time between other work: the same fingerprint as read at once, for a
+        // file of several parts and one of none; a folder has none.
+        let large = folder.path("large.csv")
+        let empty = folder.path("empty.csv")
+        try Data((0..<(SourceFiles.Fingerprinting.part * 2 + 12_345)).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: URL(fileURLWithPath: large))
+        try Data().write(to: URL(fileURLWithPath: empty))
+        let taking = SourceFiles.Fingerprinting([large, empty, folder.url.path, good])
+        for file in [large, empty, good] {
+            let whole = try #require(SourceFiles.fingerprints([file])[file])
+            #expect(taking.wait(file) == whole, "\(file)")
+        }
+        #expect(taking.wait(large)?.size == Int64(SourceFiles.Fingerprinting.part * 2 + 12_345))
+        #expect(taking.wait(empty)?.sha256 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(taking.wait(folder.url.path) == nil)
     }
 
     @Test("a run's record versions name the file they were read from by its fingerprint, taken while the file was read")

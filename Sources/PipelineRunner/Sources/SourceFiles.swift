@@ -159,21 +159,50 @@ public enum SourceFiles {
         return (prints, settled, fresh, vouched, unsettled)
     }
 
-    /// Fingerprints taken one file after another on a thread of their own, while the run reads the
-    /// files; each is waited for where it is needed.
+    /// Fingerprints taken one file after another on the checking thread while the run reads the
+    /// files, 4 MiB at a time between the batches it checks (``ParallelEvaluation/checkingThread``);
+    /// each is waited for where it is needed. (Taken whole ahead of the checking, the reading
+    /// thread soon waited for its oldest batch, queued behind the fingerprint, and nothing was gained;
+    /// on a thread of its own, it took the second malloc arena first: see `checkingThread`.)
     final class Fingerprinting: Sendable {
         private let taken: [String: DispatchSemaphore]
         private let prints = Mutex<[String: SourceFingerprint]>([:])
+        static let part = 4 << 20
 
-        /// - Parameter take: a file's fingerprint (nil: it could not be read through).
-        init(_ files: [String], take: @escaping @Sendable (String) -> SourceFingerprint? = { SourceFiles.fingerprints([$0])[$0] }) {
+        /// - Parameter take: for tests: a file's fingerprint taken at once (nil: it could not be read through).
+        init(_ files: [String], take: (@Sendable (String) -> SourceFingerprint?)? = nil) {
             taken = Dictionary(uniqueKeysWithValues: files.map { ($0, DispatchSemaphore(value: 0)) })
-            DispatchQueue(label: "gongshi.fingerprints", qos: .userInitiated).async { [self] in
+            if let take {
                 for file in files {
-                    if let print = take(file) { prints.withLock { $0[file] = print } }
-                    taken[file]?.signal()
+                    ParallelEvaluation.checkingThread.async { [self] in done(file, take(file)) }
                 }
+            } else {
+                ParallelEvaluation.checkingThread.async { [self] in read(files[...]) }
             }
+        }
+
+        /// Takes the first file's fingerprint a part at a time, each part a job of its own behind
+        /// the batches queued meanwhile; then the next file's.
+        private func read(_ files: ArraySlice<String>) {
+            guard let file = files.first else { return }
+            guard let reading = Digest.FingerprintReading(path: file) else {
+                done(file, nil)
+                return read(files.dropFirst())
+            }
+            @Sendable func part() {
+                guard reading.step(bytes: Self.part) else {
+                    ParallelEvaluation.checkingThread.async(execute: part)
+                    return
+                }
+                done(file, reading.result.map { SourceFingerprint(sha256: $0.sha256, size: $0.size, place: file, stat: $0.stat) })
+                read(files.dropFirst())
+            }
+            part()
+        }
+
+        private func done(_ file: String, _ print: SourceFingerprint?) {
+            if let print { prints.withLock { $0[file] = print } }
+            taken[file]?.signal()
         }
 
         /// Whether `file`'s fingerprint is taken here.

@@ -77,28 +77,56 @@ enum Digest {
     /// before the reading began (a change within the same clock tick as the reading could keep the
     /// times the reading saw; git calls this a racy entry and reads such files again, as this does).
     static func fingerprint(path: String) -> (sha256: String, size: Int64, stat: String?)? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        let began = FileStat.now()
-        let before = FileStat(descriptor: descriptor)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 << 10, alignment: 64)
-        defer { buffer.deallocate() }
-        var hasher = SHA256()
-        var size: Int64 = 0
-        while true {
-            let count = read(descriptor, buffer.baseAddress, buffer.count)
-            if count == 0 { break }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            size += Int64(count)
+        guard let reading = FingerprintReading(path: path) else { return nil }
+        while !reading.step(bytes: .max) {}
+        return reading.result
+    }
+
+    /// ``fingerprint(path:)`` taken a part at a time (``step(bytes:)``), so that other work can come
+    /// between the parts. (Unchecked: its parts are taken one after another, by the jobs of one
+    /// serial queue, each begun after the last ended.)
+    final class FingerprintReading: @unchecked Sendable {
+        private let descriptor: Int32
+        private let began: Int64
+        private let before: FileStat?
+        private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 << 10, alignment: 64)
+        private var hasher = SHA256()
+        private var size: Int64 = 0
+        /// The fingerprint, once ``step(bytes:)`` has said it is done (nil: the file could not be read through).
+        private(set) var result: (sha256: String, size: Int64, stat: String?)?
+
+        init?(path: String) {
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { return nil }
+            began = FileStat.now()
+            before = FileStat(descriptor: descriptor)
         }
-        let after = FileStat(descriptor: descriptor)
-        let vouches = before != nil && before == after && before!.changedNanoseconds < began - FileStat.settledAfter * 1_000_000_000
-        return (hex(hasher.finalize()), size, vouches ? before?.signature : nil)
+
+        deinit {
+            buffer.deallocate()
+            close(descriptor)
+        }
+
+        /// Reads and hashes about `bytes` more (at least one read); true when done, with ``result``.
+        func step(bytes: Int) -> Bool {
+            var read = 0
+            while read < bytes {
+                let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+                if count == 0 { break }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    return true  // (no result)
+                }
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                size += Int64(count)
+                read += count
+            }
+            guard read < bytes else { return false }
+            let after = FileStat(descriptor: descriptor)
+            let vouches = before != nil && before == after && before!.changedNanoseconds < began - FileStat.settledAfter * 1_000_000_000
+            result = (hex(hasher.finalize()), size, vouches ? before?.signature : nil)
+            return true
+        }
     }
 
     private static func hex(_ digest: SHA256.Digest) -> String {
