@@ -46,6 +46,8 @@ struct ParallelEvaluation {
     /// fingerprints (``SourceFiles/Fingerprinting``), which are taken while the files are read: a
     /// second thread beside it took the second malloc arena first, and the checking thread shared
     /// the reading thread's (the futexes of a first run of 200,000 records: 13,000 → 555,000).
+    /// One for the process: two validations at once in one process (the console's) share it, each
+    /// reading thread checking batches itself while four of its own wait.
     static let checkingThread = DispatchQueue(label: "gongshi.evaluate", qos: .userInitiated)
 
     mutating func submit(

@@ -94,6 +94,7 @@ public enum SourceFiles {
     public static func list(_ context: PipelineContext, skipSettled ledger: (any RunLedger)?) throws(CommandFailure) -> Listing {
         var listing = Listing()
         var later: [String] = []
+        var seen = Set<String>()
         for source in context.pipeline.sources {
             let folder = (context.resolve(source.path) as NSString).deletingLastPathComponent
             let all = PipelineLinter.matches(folder: folder, pattern: (source.path as NSString).lastPathComponent)
@@ -101,10 +102,10 @@ public enum SourceFiles {
             listing.fingerprints.merge(prints) { first, _ in first }
             listing.settled += settled
             listing.vouched += vouched
-            later += unsettled.filter { !later.contains($0) }
+            later += unsettled.filter { seen.insert($0).inserted }
             if !files.isEmpty { listing.sources.append((source, files)) }
         }
-        // In the order they are read, on a thread of their own: the first file's is ready first.
+        // In the order they are read, on the checking thread: the first file's is ready first.
         // (Taken before anything was read, a 180 MB file's fingerprint kept one core busy and the
         // other idle for 0.15 s of a 5-second first run.)
         if !later.isEmpty { listing.taking = Fingerprinting(later) }
@@ -124,10 +125,11 @@ public enum SourceFiles {
     {
         var known: [String: SourceFingerprint] = [:]
         var unsettled: [String] = []
+        var later = Set<String>()
         for file in all {
             guard let status = FileStat(path: file) else { continue }  // (read now: fails as it would)
             guard let ledger else {
-                unsettled.append(file)
+                if later.insert(file).inserted { unsettled.append(file) }
                 continue
             }
             if let print = try CommandFailure.ledger({ () throws(LedgerError) in
@@ -135,10 +137,10 @@ public enum SourceFiles {
             }) {
                 known[file] = print
             } else if try !CommandFailure.ledger({ () throws(LedgerError) in try ledger.hasSettled(place: file, size: status.size) }) {
-                unsettled.append(file)
+                if later.insert(file).inserted { unsettled.append(file) }
             }
         }
-        let prints = fingerprints(all.filter { known[$0] == nil && !unsettled.contains($0) }).merging(known) { read, _ in read }
+        let prints = fingerprints(all.filter { known[$0] == nil && !later.contains($0) }).merging(known) { read, _ in read }
         var settled: [String] = []
         var fresh: [String] = []
         var vouched: [SourceFingerprint] = []
