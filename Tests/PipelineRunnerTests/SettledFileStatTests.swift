@@ -148,6 +148,9 @@ struct SettledFileStatTests {
         #expect(listing.unfingerprinted(afterReading: good) == nil)
         #expect(listing.unfingerprinted(afterReading: bad)?.type == "file-unreadable")
         #expect(listing.unfingerprinted(afterReading: bad)?.type == "file-unreadable")  // (asked twice: the same)
+        // Gone by then: refused all the same (its records would belong to no file in the ledger).
+        try FileManager.default.removeItem(atPath: bad)
+        #expect(listing.unfingerprinted(afterReading: bad)?.type == "file-unreadable")
         #expect(listing.awaitFingerprints([good, bad]) == [good: expected])
         #expect(listing.fingerprints == [good: expected])
         #expect(listing.awaitFingerprints([good, bad]).isEmpty)

@@ -46,16 +46,22 @@ public enum SourceFiles {
         }
 
         /// ``unfingerprinted(_:)`` once the file has been read: for a file whose fingerprint was
-        /// being taken meanwhile, waits for it; the file fails (its records dropped) without one.
+        /// being taken meanwhile, waits for it; the file fails (its records dropped) without one,
+        /// whatever it is now (read, its records would have no file in the ledger: no versions,
+        /// and no period to end their publication).
         func unfingerprinted(afterReading file: String) -> Issue? {
             guard let taking, taking.takes(file), taking.wait(file) == nil else { return nil }
-            return Self.unfingerprinted(regularFile: file)
+            return Self.unfingerprintedIssue
         }
 
         private static func unfingerprinted(regularFile file: String) -> Issue? {
             var status = stat()
             guard stat(file, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
-            return Issue(
+            return unfingerprintedIssue
+        }
+
+        private static var unfingerprintedIssue: Issue {
+            Issue(
                 "file-unreadable", zh: "读不完这个文件（读取出错或没有读权限），无法记下它的指纹；本次不处理，下次运行再读",
                 en: "the file could not be read through to take its fingerprint; it is left for the next run")
         }
