@@ -45,7 +45,12 @@ public struct FeedRun {
             feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today, periods: PeriodAssessor(schema: schema, rule: nil, portals: [profile.id]),
             fingerprints: fingerprints)
         let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: problems)
-        let report = try FileValidator.validate(files: files, schema: schema, today: today, options: options, writer: writer, records: intake)
+        // A file without a fingerprint is refused, as a pipeline's run refuses it: its records would
+        // belong to no file in the ledger (no versions, no period to end their publication).
+        var listing = SourceFiles.Listing()
+        listing.fingerprints = fingerprints
+        let report = try FileValidator.validate(
+            files: files, schema: schema, today: today, options: options, writer: writer, records: intake, refuse: { listing.unfingerprinted($0) })
         try writer.finish(report)
         let prints = files.compactMap { fingerprints[$0] }
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs(prints, records: [], run: run) }
