@@ -177,16 +177,9 @@ public enum SourceFiles {
         private let prints = Mutex<[String: SourceFingerprint]>([:])
         static let part = 4 << 20
 
-        /// - Parameter take: for tests: a file's fingerprint taken at once (nil: it could not be read through).
-        init(_ files: [String], take: (@Sendable (String) -> SourceFingerprint?)? = nil) {
+        init(_ files: [String]) {
             taken = Dictionary(uniqueKeysWithValues: files.map { ($0, DispatchSemaphore(value: 0)) })
-            if let take {
-                for file in files {
-                    ParallelEvaluation.checkingThread.async { [self] in done(file, take(file)) }
-                }
-            } else {
-                ParallelEvaluation.checkingThread.async { [self] in read(files[...]) }
-            }
+            ParallelEvaluation.checkingThread.async { [self] in read(files[...]) }
         }
 
         /// Takes the first file's fingerprint a part at a time, each part a job of its own behind
