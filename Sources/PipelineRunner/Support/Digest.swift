@@ -89,7 +89,7 @@ enum Digest {
         private let descriptor: Int32
         private let began: Int64
         private let before: FileStat?
-        private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 << 10, alignment: 64)
+        private let buffer: UnsafeMutableRawBufferPointer
         private var hasher = SHA256()
         private var size: Int64 = 0
         /// The fingerprint, once ``step(bytes:)`` has said it is done (nil: the file could not be read through).
@@ -100,6 +100,7 @@ enum Digest {
             guard descriptor >= 0 else { return nil }
             began = FileStat.now()
             before = FileStat(descriptor: descriptor)
+            buffer = .allocate(byteCount: 128 << 10, alignment: 64)  // (once the file is open: nothing to give back otherwise)
         }
 
         deinit {
