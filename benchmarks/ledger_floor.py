@@ -81,7 +81,8 @@ def main():
         db.close()
     total = sum(seconds.values())
     if "--json" in sys.argv:
-        print(json.dumps({"rows": rows, "seconds": seconds, "total_seconds": total, "sqlite": sqlite3.sqlite_version}))
+        tables = [{"name": t, "rows": rows[t], "seconds": s} for t, s in seconds.items()]  # in the order timed
+        print(json.dumps({"tables": tables, "total_seconds": total, "sqlite": sqlite3.sqlite_version}))
     else:
         parts = ", ".join(f"{t} {rows[t]} rows {s:.2f} s" for t, s in seconds.items())
         print(f"SQLite {sqlite3.sqlite_version} alone, one thread: {parts}; {total:.2f} s in all")

@@ -493,12 +493,11 @@ struct LedgerFloor {
         defer { try? FileManager.default.removeItem(atPath: output) }
         let measured = try Child.run("/usr/bin/python3", [script, ledger, "--json"], stdout: output, workers: nil)
         guard measured.status == 0, let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any],
-            let seconds = object["seconds"] as? [String: Double], let rows = object["rows"] as? [String: Int], let total = object["total_seconds"] as? Double
+            let tables = object["tables"] as? [[String: Any]], let total = object["total_seconds"] as? Double
         else { throw ValidationError("\(script) \(ledger): exit \(measured.status), or not its JSON") }
-        let order = ["record", "decision", "decision_portal", "publication", "publication_subject"]
-        let names = order.filter { seconds[$0] != nil } + seconds.keys.filter { !order.contains($0) }.sorted()
         return LedgerFloor(
-            seconds: total, tables: names.map { ($0, rows[$0] ?? 0, seconds[$0] ?? 0) }, sqlite: object["sqlite"] as? String ?? "?")
+            seconds: total, tables: tables.map { ($0["name"] as? String ?? "?", $0["rows"] as? Int ?? 0, $0["seconds"] as? Double ?? 0) },
+            sqlite: object["sqlite"] as? String ?? "?")
     }
 
     var figures: [String: Any] {
