@@ -169,6 +169,12 @@ struct SettledFileStatTests {
         #expect(taking.wait(large)?.size == Int64(SourceFiles.Fingerprinting.part * 2 + 12_345))
         #expect(taking.wait(empty)?.sha256 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(taking.wait(folder.url.path) == nil)
+
+        // A backlog of small files, each one part: every one taken, in any order of waiting.
+        let backlog = (0..<3_000).map { folder.path("small-\($0).csv") }
+        for (index, path) in backlog.enumerated() { try Data("a\n\(index)\n".utf8).write(to: URL(fileURLWithPath: path)) }
+        let many = SourceFiles.Fingerprinting(backlog)
+        for path in backlog.reversed() { #expect(many.wait(path)?.sha256 == SourceFiles.fingerprints([path])[path]?.sha256) }
     }
 
     @Test("a run's record versions name the file they were read from by its fingerprint, taken while the file was read")

@@ -184,11 +184,15 @@ public enum SourceFiles {
 
         /// Takes the first file's fingerprint a part at a time, each part a job of its own behind
         /// the batches queued meanwhile; then the next file's.
+        /// The next file is a job of its own too: a backlog of small files, each done in one
+        /// part, neither deepens the stack file by file nor keeps the checking waiting.
         private func read(_ files: ArraySlice<String>) {
             guard let file = files.first else { return }
+            let rest = files.dropFirst()
             guard let reading = Digest.FingerprintReading(path: file) else {
                 done(file, nil)
-                return read(files.dropFirst())
+                ParallelEvaluation.checkingThread.async { [self] in read(rest) }
+                return
             }
             @Sendable func part() {
                 guard reading.step(bytes: Self.part) else {
@@ -196,7 +200,7 @@ public enum SourceFiles {
                     return
                 }
                 done(file, reading.result.map { SourceFingerprint(sha256: $0.sha256, size: $0.size, place: file, stat: $0.stat) })
-                read(files.dropFirst())
+                ParallelEvaluation.checkingThread.async { [self] in read(rest) }
             }
             part()
         }
