@@ -45,7 +45,12 @@ struct SpoolTests {
             sourceSHA256: String(repeating: "d", count: 64), sourceRow: 2)
         let spool = try Spool()
         for version in [full, bare] { try spool.appendEntry { RecordVersionCoding.encode(version, into: &$0) } }
-        #expect(Array(try spool.entries()).map { RecordVersionCoding.decode($0, kind: "administrative-penalty") } == [full, bare])
+        // Not noted as it came: through the sort, in key order.
+        #expect(Array(try FeedIntake.inWritingOrder(spool) { RecordVersionCoding.decode(&$0, kind: "administrative-penalty") }) == [bare, full])
+        let noted = try Spool(noting: .sequences)  // read as it came, not through a sort
+        for version in [full, bare] { try noted.appendEntry { RecordVersionCoding.encode(version, into: &$0) } }
+        #expect(noted.ascendingRuns != nil)
+        #expect(Array(try FeedIntake.inWritingOrder(noted) { RecordVersionCoding.decode(&$0, kind: "administrative-penalty") }) == [full, bare])
         // Spooled with its file in place of its source's hash (the intake's way): the file's hash put
         // back when read; a file without one leaves the version out.
         let byFile = try Spool()
@@ -53,7 +58,9 @@ struct SpoolTests {
             try byFile.appendEntry { RecordVersionCoding.encode(version, source: file, into: &$0) }
         }
         let hashes = ["inbox/a.csv": full.sourceSHA256]
-        #expect(Array(try byFile.entries()).map { RecordVersionCoding.decode($0, kind: "administrative-penalty") { hashes[$0] } } == [full, nil])
+        #expect(
+            Array(try FeedIntake.inWritingOrder(byFile) { RecordVersionCoding.decode(&$0, kind: "administrative-penalty") { hashes[String(decoding: $0, as: UTF8.self)] } })
+                == [nil, full])
     }
 
     @Test("entries read undecoded (as the sort reads them) are their bytes as written: the key field found, the fields the same, copied unchanged, and the budget counts their bytes")
@@ -399,6 +406,15 @@ struct SpoolTests {
         for entry in naturalEntries { try natural.append(entry) }
         #expect(natural.ascendingRuns == 3)
         #expect(Array(try FeedIntake.inWritingOrder(natural, memoryBudget: 4 << 10)) == naturalEntries)
+        // Each entry's fields lent in place come in the same order, with the same values, both ways.
+        let lent = { (fields: inout EntryFields) -> [String?] in
+            var values: [String?] = []
+            while fields.read < fields.count { values.append(fields.text()) }
+            return values
+        }
+        #expect(Array(try FeedIntake.inWritingOrder(spool, memoryBudget: 4 << 10, decoding: lent)) == expected)
+        #expect(Array(try FeedIntake.inWritingOrder(inOrder, decoding: lent)) == expected)
+        #expect(Array(try FeedIntake.inWritingOrder(natural, decoding: lent)) == naturalEntries)
     }
 
     @Test("a file that fails after thousands of its records were spooled contributes none of them to the feeds")

@@ -291,6 +291,17 @@ public final class FeedIntake: RecordSink {
         return try SpoolSorter.sorted(spool, keyField: 0, decodeRaw: \.fields, by: { _, _ in false }, memoryBudget: memoryBudget)
     }
 
+    /// The same, each entry decoded by `decode` from its fields where they lie.
+    static func inWritingOrder<Element>(
+        _ spool: Spool, memoryBudget: Int64 = SpoolSorter.defaultBudget, decoding decode: @escaping (inout EntryFields) -> Element
+    ) throws -> AnyIterator<Element> {
+        if spool.ascendingRuns != nil {
+            var reader = try spool.entries()
+            return AnyIterator { reader.next(decoding: decode) }
+        }
+        return try SpoolSorter.sorted(spool, keyField: 0, decodeRaw: { $0.decoded(decode) }, by: { _, _ in false }, memoryBudget: memoryBudget)
+    }
+
     /// Rows per ledger transaction when the register and the record versions are written.
     static let chunkSize = 10_000
 
@@ -390,15 +401,17 @@ public final class FeedIntake: RecordSink {
         // Each version's file was spooled as its source; its fingerprint is known by now. (A file
         // without one, which a caller that does not refuse such files let through, has no versions.)
         let fingerprints = self.fingerprints
-        var last: (file: String, sha256: String?) = ("", nil)
+        var last: (file: [UInt8], sha256: String?) = ([], nil)  // the same for a run of versions: looked up once
+        let inOrder = try Self.inWritingOrder(spool) { fields in
+            RecordVersionCoding.decode(&fields, kind: kind) { file in
+                if !file.elementsEqual(last.file) { last = (Array(file), fingerprints[String(decoding: file, as: UTF8.self)]?.sha256) }
+                return last.sha256
+            }
+        }
         try Self.writeAhead(label: "gongshi.versions") { (records: [RecordVersion]) in
             ledger.preparing(records: records, run: run)
         } produce: { take in
-            for fields in try Self.inWritingOrder(spool) {
-                let version = RecordVersionCoding.decode(fields, kind: kind) { file in
-                    if file != last.file { last = (file, fingerprints[file]?.sha256) }
-                    return last.sha256
-                }
+            for version in inOrder {
                 if let version { try take(version) }
             }
         }

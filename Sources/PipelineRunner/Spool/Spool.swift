@@ -351,6 +351,16 @@ final class Spool {
         /// The next entry as its bytes (its field count, then each field's length and bytes), with
         /// where one of its fields lies in them: nothing decoded into strings. Offsets are from
         /// the entry's start, `position`, which a refill of the buffer moves.
+        /// The next entry, its fields lent in place to `decode` (no list of strings made; nil at the end).
+        mutating func next<T>(decoding decode: (inout EntryFields) -> T) -> T? {
+            guard let (length, _) = measure(keyField: -1) else { return nil }
+            defer { position += length }
+            return buffer.withUnsafeBufferPointer { buffer in
+                var fields = EntryFields(UnsafeBufferPointer(rebasing: buffer[position..<position + length]))
+                return decode(&fields)
+            }
+        }
+
         mutating func nextRaw(keyField: Int) -> RawEntry? {
             guard let (length, key) = measure(keyField: keyField) else { return nil }
             let entry = RawEntry(bytes: Array(buffer[position..<position + length]), key: key)
@@ -423,6 +433,50 @@ final class Spool {
     }
 }
 
+/// One entry's fields read in order where they lie, for a decoder that makes only what it keeps (the
+/// record versions' writer made a list of eleven strings an entry, then a version of them: a fifth of
+/// its thread's time).
+struct EntryFields {
+    let bytes: UnsafeBufferPointer<UInt8>
+    /// How many fields the entry has.
+    let count: Int
+    private var at = 4
+    /// How many have been read.
+    private(set) var read = 0
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        count = Int(Spool.uint32(bytes, at: 0))
+    }
+
+    /// The next field's bytes; nil for a nil field, and for every field after the last.
+    mutating func next() -> UnsafeBufferPointer<UInt8>? {
+        guard read < count else { return nil }
+        read += 1
+        let length = Spool.uint32(bytes, at: at)
+        at += 4
+        guard length != Spool.nilLength else { return nil }
+        defer { at += Int(length) }
+        return UnsafeBufferPointer(rebasing: bytes[at..<at + Int(length)])
+    }
+
+    /// The next field as text (nil as ``next()`` is).
+    mutating func text() -> String? {
+        next().map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The next field as a number written in decimal digits (nil when it is nil, empty or not one).
+    mutating func number() -> Int? {
+        guard let digits = next(), !digits.isEmpty, digits.count <= 18 else { return nil }
+        var number = 0
+        for digit in digits {
+            guard digit >= 0x30 && digit <= 0x39 else { return nil }
+            number = number &* 10 &+ Int(digit &- 0x30)
+        }
+        return number
+    }
+}
+
 /// One spool entry as written, undecoded, and where its sort key's bytes lie in it.
 struct RawEntry {
     let bytes: [UInt8]
@@ -446,6 +500,14 @@ struct RawEntry {
                 }
             }
             return fields
+        }
+    }
+
+    /// The entry's fields lent in place to `decode`.
+    func decoded<T>(_ decode: (inout EntryFields) -> T) -> T {
+        bytes.withUnsafeBufferPointer { bytes in
+            var fields = EntryFields(bytes)
+            return decode(&fields)
         }
     }
 
@@ -799,17 +861,24 @@ enum RecordVersionCoding {
         entry.put(encode(version.portalPeriods))
     }
 
-    /// - Parameter source: the source hash for what was spooled in its place (nil: the version is
-    ///   left out).
-    static func decode(_ fields: [String?], kind: String, source: (String) -> String? = { $0 }) -> RecordVersion? {
-        guard let sourceSHA256 = source(fields[3] ?? "") else { return nil }
-        let period = fields[5].map {
-            RecordPeriod(severity: $0, severityReason: fields[6] ?? "", regime: fields[7], repairFrom: fields[8], expiresOn: fields[9])
+    /// Decodes the version from its entry's fields, read in place.
+    ///
+    /// - Parameter source: the source hash for the bytes spooled in its place (nil: the version is
+    ///   left out); by default they are the hash.
+    static func decode(
+        _ fields: inout EntryFields, kind: String, source: (UnsafeBufferPointer<UInt8>) -> String? = { String(decoding: $0, as: UTF8.self) }
+    ) -> RecordVersion? {
+        let (key, hash, date) = (fields.text() ?? "", fields.text() ?? "", fields.text())
+        guard let sourceSHA256 = source(fields.next() ?? UnsafeBufferPointer(start: nil, count: 0)) else { return nil }
+        let row = fields.number() ?? 0
+        let severity = fields.text()
+        let (reason, regime, repairFrom, expiresOn) = (fields.text(), fields.text(), fields.text(), fields.text())
+        let period = severity.map {
+            RecordPeriod(severity: $0, severityReason: reason ?? "", regime: regime, repairFrom: repairFrom, expiresOn: expiresOn)
         }
         var version = RecordVersion(
-            kind: kind, key: fields[0] ?? "", contentSHA256: fields[1] ?? "", decisionDate: fields[2],
-            sourceSHA256: sourceSHA256, sourceRow: Int(fields[4] ?? "") ?? 0, period: period)
-        version.portalPeriods = fields.count > 10 ? decode(fields[10]) : []
+            kind: kind, key: key, contentSHA256: hash, decisionDate: date, sourceSHA256: sourceSHA256, sourceRow: row, period: period)
+        version.portalPeriods = decode(fields.text())
         return version
     }
 
