@@ -350,22 +350,26 @@ public final class FeedIntake: RecordSink {
         try Self.writeAhead(label: "gongshi.register") { (decisions: [(sighting: DecisionSighting, portals: [DecisionPortal])]) in
             ledger.preparing(decisions: decisions, kind: kind, pipeline: pipeline, run: run, today: day)
         } produce: { take in
-            for fields in try Self.inWritingOrder(spool) {
-                let valid = fields[4] == "1"
+            // Each entry's fields read in place; the file's name, the same for a run of rows, made once.
+            var lastFile: (bytes: [UInt8], text: String) = ([], "")
+            let inOrder = try Self.inWritingOrder(spool) { fields in
+                let number = fields.text() ?? ""
+                let date = Deadlines.isoDate(fields.text())
+                if let file = fields.next(), !file.elementsEqual(lastFile.bytes) { lastFile = (Array(file), String(decoding: file, as: UTF8.self)) }
+                let row = fields.number() ?? 0
+                let valid = fields.next()?.elementsEqual([0x31]) ?? false  // "1"
                 for index in reasons.indices { reasons[index] = nil }
-                if valid, let field = fields[5] { Self.readExclusions(field, portals: portals, into: &reasons) }
-                let sighting = DecisionSighting(
-                    number: fields[0] ?? "", decisionDate: Deadlines.isoDate(fields[1]), file: fields[2] ?? "", row: Int(fields[3] ?? "") ?? 0,
-                    valid: valid)
-                let date = sighting.decisionDate
+                if valid, let field = fields.next() { Self.readExclusions(field, portals: portals, into: &reasons) }
+                let sighting = DecisionSighting(number: number, decisionDate: date, file: lastFile.text, row: row, valid: valid)
                 var places: [DecisionPortal] = []
                 places.reserveCapacity(portals.count)
                 for index in portals.indices {
                     places.append(
                         DecisionPortal(portal: portals[index], dueOn: memos[index]?.dueDate(date), exclusion: valid ? .some(reasons[index]) : nil))
                 }
-                try take((sighting, places))
+                return (sighting, places)
             }
+            for decision in inOrder { try take(decision) }
         }
         sightings = try Spool(noting: .sequences)
     }
@@ -375,19 +379,18 @@ public final class FeedIntake: RecordSink {
     /// published there, nil where it is (an empty reason) or where the field does not name the
     /// portal. Split by bytes, in place: the separators are ASCII, and splitting by characters
     /// (grapheme breaking) was a third of the register's making.
-    static func readExclusions(_ field: String, portals: [String], into reasons: inout [String?]) {
-        let utf8 = field.utf8
-        var start = utf8.startIndex
-        while start < utf8.endIndex {
-            let end = utf8[start...].firstIndex(of: 0x1E) ?? utf8.endIndex
-            let part = utf8[start..<end]
-            start = end < utf8.endIndex ? utf8.index(after: end) : end
+    static func readExclusions(_ field: UnsafeBufferPointer<UInt8>, portals: [String], into reasons: inout [String?]) {
+        var start = field.startIndex
+        while start < field.endIndex {
+            let end = field[start...].firstIndex(of: 0x1E) ?? field.endIndex
+            let part = field[start..<end]
+            start = end < field.endIndex ? end + 1 : end
             guard !part.isEmpty else { continue }
             let unit = part.firstIndex(of: 0x1F)
             let name = unit.map { part[..<$0] } ?? part
             guard let place = portals.firstIndex(where: { $0.utf8.elementsEqual(name) }) else { continue }
-            let reason = unit.map { part[utf8.index(after: $0)...] }
-            reasons[place] = reason.flatMap { $0.isEmpty ? nil : String(Substring($0)) }
+            let reason = unit.map { part[($0 + 1)...] }
+            reasons[place] = reason.flatMap { $0.isEmpty ? nil : String(decoding: UnsafeBufferPointer(rebasing: $0), as: UTF8.self) }
         }
     }
 
