@@ -72,7 +72,7 @@ extension Ledger {
             for index in records.indices {
                 let (kind, key) = (records[index].kind.utf8.count, records[index].key.utf8.count)
                 capacity += 152 + kind + key + records[index].sourceSHA256.utf8.count
-                if let period = records[index].period { capacity += period.severityReason.utf8.count + (period.regime?.utf8.count ?? 0) }
+                capacity += (records[index].period?.severityReason.utf8.count ?? 0) + (records[index].period?.regime?.utf8.count ?? 0)
                 for period in records[index].portalPeriods {
                     capacity += 80 + kind + key + period.portal.utf8.count + period.severity.utf8.count + period.severityReason.utf8.count
                         + (period.regime?.utf8.count ?? 0) + period.countedFrom.utf8.count

@@ -310,7 +310,7 @@ public final class FeedIntake: RecordSink {
     /// about the same time, one after the other). At most one chunk waits, so memory holds three.
     /// A failure on either side stops both; what was handed on ends before it is thrown.
     static func writeAhead<Item: Sendable>(
-        label: String, prepare: @escaping ([Item]) -> any PreparedLedgerWrite, produce: ((Item) throws -> Void) throws -> Void
+        label: String, prepare: @escaping ([Item]) -> any PreparedLedgerWrite, produce: ((consuming Item) throws -> Void) throws -> Void
     ) throws {
         let writer = InOrderWorker(label: label)
         var chunk: [Item] = []
@@ -322,7 +322,9 @@ public final class FeedIntake: RecordSink {
             try writer.submit { try CommandFailure.ledger { () throws(LedgerError) in try prepared.write() } }
         }
         do {
-            try produce { item in
+            // Each item moved into the chunk (taken by copy, a version's dozen strings were each
+            // retained here and released again by the producer).
+            try produce { (item: consuming Item) in
                 writer.releaseFinished()
                 chunk.append(item)
                 if chunk.count >= chunkSize { try flush() }
