@@ -95,4 +95,23 @@ struct PlanningSpanTests {
         #expect(second.unchanged == first.published && second.published == 0)
         #expect(counting.asked.withLock { $0 } >= 1)
     }
+
+    @Test("a batch's rows and publications, moved out of its planned rows, keep the batch's order")
+    func batchOrder() {
+        let batch = (1...5).map { number in
+            PlannedRow(
+                row: FeedPlan.Row(file: "a.csv", row: number + 1, key: "牟城管罚〔2026〕\(number)号", cells: ["\(number)"]),
+                hash: String(repeating: "\(number)", count: 64), previous: number == 3 ? String(repeating: "f", count: 64) : nil)
+        }
+        let (rows, publications) = FeedPublisher.publications(of: batch) { planned in
+            NewPublication(
+                key: planned.row.key, contentSHA256: planned.hash, previousSHA256: planned.previous, decisionDate: nil, dueOn: nil,
+                subjectCode: nil, subjectName: nil, schemaVersion: 1, profileVersion: 1)
+        }
+        #expect(rows == batch.map(\.row))
+        #expect(publications.map(\.key) == batch.map(\.row.key))
+        #expect(publications.map(\.contentSHA256) == batch.map(\.hash))
+        #expect(publications.map(\.previousSHA256) == batch.map(\.previous))
+        #expect(FeedPublisher.publications(of: []) { _ in fatalError("no row") } == ([], []))
+    }
 }

@@ -113,14 +113,15 @@ extension PublicationPlanner {
 /// (two `malloc`s a row on the publishing thread, the busier of its stage).
 public struct Batcher<Entry> {
     public let limit: Int
-    @usableFromInline let body: (BatchOperation, Int, [Entry]) throws -> Void
+    /// Given each full batch's rows to own: it may move them out instead of copying them.
+    @usableFromInline let body: (BatchOperation, Int, consuming [Entry]) throws -> Void
     /// The open batch of each operation (by ``BatchOperation/slot``): its part and rows.
     @usableFromInline var open: [(part: Int, rows: [Entry])]
 
     /// The most rows a new batch reserves room for.
     @usableFromInline static var reserved: Int { 10_000 }
 
-    public init(limit: Int, _ body: @escaping (BatchOperation, _ part: Int, [Entry]) throws -> Void) {
+    public init(limit: Int, _ body: @escaping (BatchOperation, _ part: Int, consuming [Entry]) throws -> Void) {
         self.limit = max(1, limit)
         self.body = body
         open = Array(repeating: (0, []), count: BatchOperation.bySlot.count)
@@ -144,11 +145,11 @@ public struct Batcher<Entry> {
 
     @inlinable
     mutating func flush(_ slot: Int) throws {
-        let batch = open[slot]
+        let (part, rows) = open[slot]
         // The rows are handed over, not kept here too: the body can let them go once it has made
-        // its file (a batch of rows is megabytes).
-        open[slot] = (batch.part + 1, [])
-        try body(BatchOperation.bySlot[slot], batch.part + 1, batch.rows)
+        // its file (a batch of rows is megabytes), or move them on.
+        open[slot] = (part + 1, [])
+        try body(BatchOperation.bySlot[slot], part + 1, rows)
     }
 }
 

@@ -213,19 +213,44 @@ public struct FeedPublisher: Sendable {
 
     /// A batch's file, encoded, and its publications.
     private func prepare(
-        _ batch: [PlannedRow], feed: FeedSpec, schema: PublicationSchema, part: Int, operation: BatchOperation,
+        _ batch: consuming [PlannedRow], feed: FeedSpec, schema: PublicationSchema, part: Int, operation: BatchOperation,
         due: inout Deadlines.Memo
     ) throws -> PreparedBatch {
-        let file = try FeedBatchFile(
-            profile: profile, feed: feed, schema: schema, rows: batch.map(\.row), part: part, date: today, operation: operation)
-        let publications = batch.map { planned in
-            let row = planned.row
-            return NewPublication(
-                key: row.key, contentSHA256: planned.hash, previousSHA256: planned.previous, decisionDate: Deadlines.isoDate(row.decisionDate),
-                dueOn: due.dueDate(row.decisionDate), subjectCode: row.subjectCode, subjectName: row.subjectName,
-                schemaVersion: schema.version, profileVersion: profile.version)
+        let (rows, publications) = Self.publications(of: batch) { planned in
+            NewPublication(
+                key: planned.row.key, contentSHA256: planned.hash, previousSHA256: planned.previous,
+                decisionDate: Deadlines.isoDate(planned.row.decisionDate), dueOn: due.dueDate(planned.row.decisionDate),
+                subjectCode: planned.row.subjectCode, subjectName: planned.row.subjectName, schemaVersion: schema.version,
+                profileVersion: profile.version)
         }
+        let file = try FeedBatchFile(profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today, operation: operation)
         return PreparedBatch(file: file, publications: publications, feed: feed, kind: schema.id, operation: operation)
+    }
+
+    /// A batch's rows, moved out of it, and each row's publication as `publication` makes it from
+    /// the planned row, in the batch's order. (The rows copied out for the file and the planned rows
+    /// read by copy were a twelfth of the publishing thread's time, in the rows' reference counts.)
+    static func publications(
+        of batch: consuming [PlannedRow], _ publication: (borrowing PlannedRow) -> NewPublication
+    ) -> (rows: [FeedPlan.Row], publications: [NewPublication]) {
+        var planned = batch
+        let count = planned.count
+        var publications: [NewPublication] = []
+        // Each moved out, last first, into its place (reversed afterwards, each row was copied in
+        // the swaps).
+        let rows = [FeedPlan.Row](unsafeUninitializedCapacity: count) { rows, rowsMade in
+            publications = [NewPublication](unsafeUninitializedCapacity: count) { publications, made in
+                var index = count
+                while let last = planned.popLast() {
+                    index -= 1
+                    (publications.baseAddress! + index).initialize(to: publication(last))
+                    (rows.baseAddress! + index).initialize(to: last.row)
+                }
+                made = count
+            }
+            rowsMade = count
+        }
+        return (rows, publications)
     }
 
     /// A staged batch through the remaining steps: pending, deliver, delivered.
