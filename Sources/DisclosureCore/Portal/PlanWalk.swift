@@ -40,7 +40,7 @@ extension PublicationPlanner {
     public static func walk(
         _ rows: some Sequence<FeedPlan.Row>, chunkSize: Int = planningChunk, republishing: Bool, today: String? = nil,
         hash: (FeedPlan.Row) -> String, known: ([String]) throws -> [String: Known],
-        take: (BatchOperation, PlannedRow) throws -> Void
+        take: (BatchOperation, consuming PlannedRow) throws -> Void
     ) throws -> FeedCounts {
         var counts = FeedCounts()
         var previousKey: String?
@@ -58,13 +58,16 @@ extension PublicationPlanner {
             // texts retained and released, and then copied again into its planned row.
             chunk.withUnsafeMutableBufferPointer { $0.reverse() }
             while let row = chunk.popLast() {
-                defer { previousKey = row.key }
-                guard row.key != previousKey else {
+                // The key kept apart, so that the row's last use is its planned row's, which takes
+                // it whole (kept for the next row's comparison, the row was copied into it).
+                let key = row.key
+                defer { previousKey = key }
+                guard key != previousKey else {
                     counts.repeated += 1
                     continue
                 }
                 let hash = hash(row)
-                switch decide(hash: hash, known: state[row.key], republishing: republishing, today: today) {
+                switch decide(hash: hash, known: state[key], republishing: republishing, today: today) {
                 case .publish:
                     counts.published += 1
                     try take(.publish, PlannedRow(row: row, hash: hash, previous: nil))
@@ -128,7 +131,7 @@ public struct Batcher<Entry> {
     }
 
     @inlinable
-    public mutating func add(_ operation: BatchOperation, _ entry: Entry) throws {
+    public mutating func add(_ operation: BatchOperation, _ entry: consuming Entry) throws {
         let slot = operation.slot
         // A batch's rows get their room at once (up to ``reserved``): grown a row at a time, the
         // rows of a batch of 5,000 were copied a dozen times, the last copies into fresh memory

@@ -116,7 +116,7 @@ public struct FeedPublisher: Sendable {
     /// used by the publisher, by previews and by dry runs.
     public static func plan(
         _ feed: SpooledFeed, ledger: (any PlanningLedger)?, republishing: Bool, today: CalendarDate,
-        take: (BatchOperation, PlannedRow) throws -> Void
+        take: (BatchOperation, consuming PlannedRow) throws -> Void
     ) throws -> FeedCounts {
         var scratch = Digest.Scratch()
         // Where the feed's publications lie among keys, asked once before the walk: a chunk of
