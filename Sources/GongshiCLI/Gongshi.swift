@@ -14,7 +14,7 @@ public struct Gongshi: AsyncParsableCommand {
         abstract: "双公示：把行政处罚、行政许可决定生成信用公示数据，按时、准确、只发布一次。",
         discussion: """
             退出码：0 成功；1 否定回答（calendar is-workday 遇到休息日）；64 用法错误；\
-            65 数据错误；66 所需输入不存在（如未写过的台账）；69 门户不可用；73 无法写出文件（如报告）；74 台账写入失败（磁盘满等）；75 临时失败（待下次运行，或台账被占用）；78 配置错误（如节假日日历有误或覆盖不到）。
+            65 数据错误；66 所需输入不存在（如未写过的台账）；69 门户不可用；73 无法写出文件（如报告）；74 写入失败（台账、标准输出；磁盘满等）；75 临时失败（待下次运行，或台账被占用）；78 配置错误（如节假日日历有误或覆盖不到）。
             """,
         version: "0.1.0",
         subcommands: [Run.self, Validate.self, Lint.self, Feed.self, Upload.self, Withdraw.self, Report.self, LedgerCommand.self, Check.self, Sandbox.self, Frontdb.self, Calendar.self, Console.self]
@@ -32,11 +32,12 @@ public struct Gongshi: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            exitTellingLostAnswer(ExitStatus.ok)
         } catch let failure as CommandFailure {
             if !failure.isReported { Output.error(failure.line) }
-            Foundation.exit(failure.status)
+            exitTellingLostAnswer(failure.status)
         } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
+            exitTellingLostAnswer(exit.rawValue)
         } catch {
             let status = exitCode(for: error).rawValue
             guard status != 0 else { self.exit(withError: error) }  // --help, --version
@@ -44,6 +45,15 @@ public struct Gongshi: AsyncParsableCommand {
             Output.error("错误 [usage] \(message)（用法见 --help）")
             Foundation.exit(status == ExitCode.validationFailure.rawValue ? ExitStatus.usage : status)
         }
+    }
+
+    /// Exits with `status`; when part of the answer could not be written to standard output (a full
+    /// disk), says so on standard error first, and a command that would have succeeded ends with
+    /// EX_IOERR instead (its ledger, outbox and report files were written, or said why not).
+    static func exitTellingLostAnswer(_ status: Int32) -> Never {
+        guard let reason = AnswerLoss.reason else { Foundation.exit(status) }
+        Output.error("错误 [stdout-unwritable] 标准输出无法写入（\(reason)）：部分输出丢失；台账、发件箱和报告文件不受此影响")
+        Foundation.exit(status == ExitStatus.ok ? ExitStatus.ioError : status)
     }
 
     /// argument-parser's English, explained in Chinese with the original kept after it; gongshi's

@@ -201,6 +201,42 @@ struct RunCommandTests {
         #expect(drafted.keys.filter { $0.hasPrefix("api-portal/") }.count == 2)
     }
 
+    /// Runs `gongshi ARGUMENTS` with its standard output on `/dev/full`: every write to it fails
+    /// with ENOSPC, as on a full disk.
+    static func intoFullDisk(_ arguments: [String], environment: [String: String?] = [:]) throws -> GongshiProcess.Result {
+        try GongshiProcess.run(arguments, environment: environment, launcher: ["/bin/sh", "-c", "exec \"$0\" \"$@\" > /dev/full"])
+    }
+
+    @Test("standard output on a full disk: validate ends with 74 and says why; a run goes on to the end, its ledger and report whole, its own status kept")
+    func fullStandardOutput() throws {
+        let valid = try Self.intoFullDisk(["validate", "--kind", "penalty", "--today", "2026-11-30", Fixtures.url("validate/penalty/valid.csv").path])
+        #expect(valid.signal == nil && valid.status == 74, "\(valid)")
+        #expect(valid.stderr.contains("[stdout-unwritable]") && valid.stderr.contains("No space left on device"), "\(valid.stderr)")
+        #expect(valid.stderr.split(separator: "\n").count == 1, "\(valid.stderr)")
+        // An answer that was written whole ends as before.
+        let whole = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-11-30", Fixtures.url("validate/penalty/valid.csv").path])
+        #expect(whole.status == 0 && !whole.stderr.contains("stdout-unwritable"), "\(whole)")
+
+        let project = try Project()
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        try project.use(sandbox)
+        let nightly = try Self.intoFullDisk(
+            ["run", project.pipeline, "--today", "2026-11-30"],
+            environment: [
+                "GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey, "GONGSHI_PORTAL_SECRET": SandboxHarness.secret, "no_proxy": "127.0.0.1",
+                "NO_PROXY": "127.0.0.1",
+            ])
+        #expect(nightly.signal == nil && nightly.status == 75, "\(nightly)")  // overdue decisions, as without the full disk
+        #expect(nightly.stderr.contains("[stdout-unwritable]"), "\(nightly.stderr)")
+        #expect(try sandbox.stats()["batch stored"] == 2)
+        try Self.expectSettled(project)
+        let reports = try FileManager.default.contentsOfDirectory(atPath: project.root.appendingPathComponent("var/reports").path)
+        #expect(reports.contains { $0.hasSuffix(".json") } && reports.contains { $0.hasSuffix(".html") }, "\(reports)")
+        let finished = try project.ledgerReader().lastRun(pipeline: "fazhike-penalties")
+        #expect(finished?.finishedAt != nil && finished?.exitCode == 75, "\(String(describing: finished))")
+    }
+
     @Test("--log-format json: every line on standard error is a JSON object with time, level and message")
     func jsonLogs() throws {
         let project = try Project()

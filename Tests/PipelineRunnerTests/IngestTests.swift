@@ -118,4 +118,18 @@ struct InputSizeTests {
         #expect(FileValidator.size(of: link.path) == 123_457 && FileValidator.size(of: target.path) == 123_457)
         #expect(FileValidator.size(of: folder.appendingPathComponent("none").path) == 0)
     }
+
+    @Test("a spill file that cannot be written (a full disk) stops with spill-unwritable, not a trap")
+    func spillOnFullDisk() throws {
+        let full = try #require(FileHandle(forUpdatingAtPath: "/dev/full"))
+        let spill = SpillFile(handle: full)
+        for _ in 0..<2_000 { spill.write(String(repeating: "某", count: 20) + "\n") }  // past the 64 KiB buffer
+        #expect(throws: CommandFailure.self) { try spill.check() }
+        do {
+            try spill.copy { _ in Issue.record("copied from a file that was never written") }
+            Issue.record("the copy did not fail")
+        } catch let failure as CommandFailure {
+            #expect(failure.code == "spill-unwritable" && failure.status == ExitStatus.ioError && failure.message.contains("No space left on device"))
+        }
+    }
 }

@@ -69,6 +69,10 @@ extension ConsoleServer {
             return Self.respond(
                 403, ConsolePage.page(title: "请求被拒绝", user: session.user, csrf: session.csrf, body: "<p class=\"error\">表单缺少有效的 CSRF 令牌：请从页面重新提交。</p>"))
         }
+        if let unsaved = receiver.unsaved {
+            try? FileManager.default.removeItem(atPath: folder)
+            return uploadPage(session, message: "无法保存上传的文件（\(unsaved)）：请联系管理员检查磁盘空间", status: 507)
+        }
         if receiver.oversized || read > uploadLimit + (1 << 20) {
             try? FileManager.default.removeItem(atPath: folder)
             var response = uploadPage(session, message: "文件超过 \(uploadLimit >> 20) MB 的上限，没有保存", status: 413)
@@ -221,6 +225,8 @@ final class UploadReceiver: @unchecked Sendable {
     var fileName: String?
     var stagedPath: String?
     var oversized = false
+    /// Why the file could not be saved (a full disk): the write is no longer tried, and the page says so.
+    var unsaved: String?
     private var partName: String?
     private var partFile: String?
     private var value: [UInt8] = []
@@ -253,7 +259,12 @@ final class UploadReceiver: @unchecked Sendable {
                 oversized = true
                 return
             }
-            handle?.write(Data(bytes))
+            guard unsaved == nil, let handle else { return }
+            do {
+                try handle.write(contentsOf: bytes)  // (`write(_:)` traps on a full disk: the console went down with it)
+            } catch {
+                unsaved = AnswerLoss.describe(error)
+            }
         } else if value.count < 4096 {
             value += bytes.prefix(4096 - value.count)
         }

@@ -33,7 +33,7 @@ extension Gongshi.LedgerCommand {
                 ledger, summary: summary, reckoning: .bundled(calendar: calendar, today: today), scope: DecisionScope(only.filter))
             switch format {
             case .json:
-                FileHandle.standardOutput.write(Data(try status.json()))
+                Output.answer(bytes: Data(try status.json()))
             case .text:
                 Output.answer("公示台账 \(opened.location)（今天 \(today)）")
                 for line in status.lines { Output.answer(line) }

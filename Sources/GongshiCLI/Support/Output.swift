@@ -7,7 +7,17 @@ import PipelineRunner
 enum Output {
     /// Writes one line of the answer to standard output.
     static func answer(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        answer(bytes: Data((line + "\n").utf8))
+    }
+
+    /// Writes bytes of the answer to standard output. A write that fails (a full disk) is noted
+    /// (``AnswerLoss``), not trapped on: the command goes on and ends with EX_IOERR (``Gongshi/main()``).
+    static func answer(bytes: Data) {
+        do {
+            try FileHandle.standardOutput.write(contentsOf: bytes)
+        } catch {
+            AnswerLoss.note(error)
+        }
     }
 
     /// The engine's transcript: its lines are the answer (standard output), its warnings and

@@ -45,7 +45,7 @@ public final class ReportWriter {
 
     /// - Parameter output: where the text or JSON goes (the shell passes standard output); nil: nowhere.
     public init(json: Bool, language: Language, reportPath: String?, output: FileHandle?) throws {
-        self.output = OutputBuffer(handle: output)
+        self.output = OutputBuffer(handle: output, answer: true)
         self.json = json
         self.language = language
         if let reportPath {
@@ -125,6 +125,8 @@ public final class ReportWriter {
             heldReport?.write(forReport)
             heldCount += 1
         }
+        try heldOutput?.check()
+        try heldReport?.check()
     }
 
     /// Ends a file: its held problems are written if it was read whole, dropped if it failed; then
@@ -217,8 +219,14 @@ public final class ReportWriter {
         if let file = reportFile, var buffer = reportBuffer {
             buffer.write(tail)
             buffer.flush()
-            try SecureFile.commit(file.handle, temporary: file.temporary, to: file.path)
             reportFile = nil
+            if let failure = buffer.failure {
+                // Not put in place half-written: the temporary file goes.
+                try? file.handle.close()
+                unlink(file.temporary)
+                throw CommandFailure(status: ExitStatus.cantCreate, code: "report-unwritable", message: "无法写出报告 \(file.path)（\(failure)）")
+            }
+            try SecureFile.commit(file.handle, temporary: file.temporary, to: file.path)
         }
     }
 
@@ -309,11 +317,25 @@ final class SpillFile {
 
     deinit { try? handle.close() }
 
+    /// For tests: a spill file on `handle` (one that cannot be written, say).
+    init(handle: FileHandle) {
+        self.handle = handle
+        self.buffer = OutputBuffer(handle: handle)
+    }
+
     func write(_ text: String) { buffer.write(text) }
+
+    /// Throws when a write failed: the problems held are no longer all there.
+    func check() throws(CommandFailure) {
+        guard let failure = buffer.failure else { return }
+        throw CommandFailure(
+            status: ExitStatus.ioError, code: "spill-unwritable", message: "无法写入暂存问题清单的临时文件（\(failure)）：请检查临时目录所在磁盘的空间")
+    }
 
     /// Hands everything written to `sink`, in pieces of bytes.
     func copy(to sink: (Data) -> Void) throws {
         buffer.flush()
+        try check()
         try handle.seek(toOffset: 0)
         while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
             sink(data)
@@ -321,13 +343,20 @@ final class SpillFile {
     }
 }
 
-/// Buffered writes to a file handle.
+/// Buffered writes to a file handle. A write that fails (a full disk) is kept as ``failure``, not
+/// trapped on, and what follows it is dropped: its owner says what that means (a spill file or a
+/// report stops the command; the answer on standard output is noted in ``AnswerLoss``).
 struct OutputBuffer {
     let handle: FileHandle?
+    /// Whether this is the command's answer (its failure is noted in ``AnswerLoss``).
+    let answer: Bool
     private var buffer = Data()
+    /// Why the first failed write failed.
+    private(set) var failure: String?
 
-    init(handle: FileHandle?) {
+    init(handle: FileHandle?, answer: Bool = false) {
         self.handle = handle
+        self.answer = answer
     }
 
     mutating func write(_ text: String) {
@@ -342,7 +371,13 @@ struct OutputBuffer {
 
     mutating func flush() {
         guard !buffer.isEmpty else { return }
-        handle?.write(buffer)
-        buffer.removeAll(keepingCapacity: true)
+        defer { buffer.removeAll(keepingCapacity: true) }
+        guard let handle, failure == nil else { return }
+        do {
+            try handle.write(contentsOf: buffer)
+        } catch {
+            failure = AnswerLoss.describe(error)
+            if answer { AnswerLoss.note(error) }
+        }
     }
 }
