@@ -270,12 +270,12 @@ final class Request {
             gongshi_curl_setopt_progress_callback(handle) { _, _, _, total, sent in
                 guard total > 0 else { return 0 }
                 let line = "\r上传 \(sent * 100 / total)%（\(sent / 1024) / \(total / 1024) KiB）"
-                FileHandle.standardError.write(Data(line.utf8))
+                try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
                 return 0
             }
         }
         let code = curl_easy_perform(handle)
-        if showsProgress && uploadSize >= 1 << 20 { FileHandle.standardError.write(Data("\n".utf8)) }
+        if showsProgress && uploadSize >= 1 << 20 { try? FileHandle.standardError.write(contentsOf: Data("\n".utf8)) }
         lastCode = code
         guard code != CURLE_OK else { return }
         let detail = String(cString: errorBuffer)

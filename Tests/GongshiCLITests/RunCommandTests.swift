@@ -221,12 +221,11 @@ struct RunCommandTests {
         let sandbox = try SandboxHarness()
         defer { sandbox.stop() }
         try project.use(sandbox)
-        let nightly = try Self.intoFullDisk(
-            ["run", project.pipeline, "--today", "2026-11-30"],
-            environment: [
-                "GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey, "GONGSHI_PORTAL_SECRET": SandboxHarness.secret, "no_proxy": "127.0.0.1",
-                "NO_PROXY": "127.0.0.1",
-            ])
+        let credentials: [String: String?] = [
+            "GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey, "GONGSHI_PORTAL_SECRET": SandboxHarness.secret, "no_proxy": "127.0.0.1",
+            "NO_PROXY": "127.0.0.1",
+        ]
+        let nightly = try Self.intoFullDisk(["run", project.pipeline, "--today", "2026-11-30"], environment: credentials)
         #expect(nightly.signal == nil && nightly.status == 75, "\(nightly)")  // overdue decisions, as without the full disk
         #expect(nightly.stderr.contains("[stdout-unwritable]"), "\(nightly.stderr)")
         #expect(try sandbox.stats()["batch stored"] == 2)
@@ -235,6 +234,13 @@ struct RunCommandTests {
         #expect(reports.contains { $0.hasSuffix(".json") } && reports.contains { $0.hasSuffix(".html") }, "\(reports)")
         let finished = try project.ledgerReader().lastRun(pipeline: "fazhike-penalties")
         #expect(finished?.finishedAt != nil && finished?.exitCode == 75, "\(String(describing: finished))")
+        // Standard error on a full disk loses its lines (the calendar's warning among them), not the command.
+        let dry = try project.run(["--dry-run", "--today", "2026-11-30"])
+        #expect(dry.stderr.contains("[calendar-coverage-ending]"), "\(dry.stderr)")
+        let quiet = try GongshiProcess.run(
+            ["run", project.pipeline, "--dry-run", "--today", "2026-11-30"], environment: credentials,
+            launcher: ["/bin/sh", "-c", "exec \"$0\" \"$@\" 2> /dev/full"])
+        #expect(quiet.signal == nil && quiet.status == dry.status && quiet.stdout == dry.stdout, "\(quiet)")
     }
 
     @Test("--log-format json: every line on standard error is a JSON object with time, level and message")

@@ -56,7 +56,8 @@ struct StderrLogHandler: LogHandler {
             }
             line = "{" + fields.map { "\(ReportWriter.string($0.0)):\($0.1)" }.joined(separator: ",") + "}\n"
         }
-        FileHandle.standardError.write(Data(line.utf8))
+        // Never a trap: standard error on a full disk loses the line, not the command.
+        try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
     }
 }
 

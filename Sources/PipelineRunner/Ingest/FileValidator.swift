@@ -731,7 +731,7 @@ final class ReadProgress {
         let percent = min(100, done * 100 / max(1, total))
         guard percent != shown else { return }
         shown = percent
-        FileHandle.standardError.write(Data("\r读取 \(name) \(percent)%（\(done >> 20) / \(total >> 20) MiB）".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("\r读取 \(name) \(percent)%（\(done >> 20) / \(total >> 20) MiB）".utf8))
     }
 
     /// The file is read again from its start.
@@ -740,7 +740,7 @@ final class ReadProgress {
         shown = -1
     }
 
-    func finish() { FileHandle.standardError.write(Data("\n".utf8)) }
+    func finish() { try? FileHandle.standardError.write(contentsOf: Data("\n".utf8)) }
 }
 
 /// The records of an XML document, parsed on a thread of their own a few chunks ahead of their
