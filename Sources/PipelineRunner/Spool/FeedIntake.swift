@@ -518,22 +518,24 @@ struct IntakePreparer: RecordPreparer {
             portalPeriods.first { $0.period.portal == portal }.map(\.notToSend) ?? generalNotToSend
         }
         let record = periods?.withPublicationEnd(record, period) ?? record
-        for (feed, (portal, feedName, shaper, lineEncoder)) in shapers.enumerated() {
+        // Each feed's work read where it lies (taken apart as a tuple, its two names, its shaper and
+        // its encoder were retained and released for every record).
+        for feed in shapers.indices {
             var span = PreparedIntake.Entries.Span.empty
-            switch shaper.place(record, key: lendsKey[feed] ? key : nil) {
+            switch shapers[feed].shaper.place(record, key: lendsKey[feed] ? key : nil) {
             case .elsewhere: batch.places.append(.elsewhere)
             case .skipped(let skip): batch.places.append(.skipped(skip))
             case .row(var row):
                 let inRange = range.map { range in (try? CalendarDate.parse(row.decisionDate ?? "")).map(range.contains) ?? false } ?? true
-                let notToSend = reasonNotToSend(on: portal)
+                let notToSend = reasonNotToSend(on: shapers[feed].portal)
                 // The key only where it is used (the records kept out for their period): each string
                 // made here and freed by the appending thread takes this thread's arena lock.
                 batch.places.append(.row(notToSend: notToSend, inRange: inRange, key: inRange && notToSend != nil ? row.key : nil))
                 if inRange, notToSend == nil {
                     // Its content hash too, which the planner compares with the ledger's: made here,
                     // it is off the publishing thread, the busier one of its stage.
-                    row.contentSHA256 = Digest.sha256Hex(feedName, values: row.cells, scratch: &scratch)
-                    span = batch.rows[feed].add { FeedRowCoding.encode(row, into: &$0, line: lineEncoder) }
+                    row.contentSHA256 = Digest.sha256Hex(shapers[feed].feed, values: row.cells, scratch: &scratch)
+                    span = batch.rows[feed].add { FeedRowCoding.encode(row, into: &$0, line: shapers[feed].line) }
                 }
             }
             batch.rowSpans.append(span)
