@@ -482,27 +482,6 @@ struct RawEntry {
     let bytes: [UInt8]
     let key: Range<Int>
 
-    /// The entry's fields, as ``Spool/Reader/next()`` reads them.
-    var fields: [String?] {
-        bytes.withUnsafeBufferPointer { entry in
-            let count = Int(Spool.uint32(entry, at: 0))
-            var fields: [String?] = []
-            fields.reserveCapacity(count)
-            var offset = 4
-            for _ in 0..<count {
-                let length = Spool.uint32(entry, at: offset)
-                offset += 4
-                if length == Spool.nilLength {
-                    fields.append(nil)
-                } else {
-                    fields.append(String(decoding: UnsafeBufferPointer(rebasing: entry[offset..<(offset + Int(length))]), as: UTF8.self))
-                    offset += Int(length)
-                }
-            }
-            return fields
-        }
-    }
-
     /// The entry's fields lent in place to `decode`.
     func decoded<T>(_ decode: (inout EntryFields) -> T) -> T {
         bytes.withUnsafeBufferPointer { bytes in
