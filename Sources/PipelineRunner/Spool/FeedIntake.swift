@@ -355,16 +355,16 @@ public final class FeedIntake: RecordSink {
             ledger.preparing(decisions: decisions, kind: kind, pipeline: pipeline, run: run, today: day)
         } produce: { take in
             // Each entry's fields read in place; the file's name, the same for a run of rows, made once.
-            var lastFile: (bytes: [UInt8], text: String) = ([], "")
+            var files = RepeatedText()
             let inOrder = try Self.inWritingOrder(spool) { fields in
                 let number = fields.text() ?? ""
                 let date = Deadlines.isoDate(fields.text())
-                if let file = fields.next(), !file.elementsEqual(lastFile.bytes) { lastFile = (Array(file), String(decoding: file, as: UTF8.self)) }
+                let file = fields.next().map { files.text(of: $0) } ?? ""
                 let row = fields.number() ?? 0
                 let valid = fields.next()?.elementsEqual([0x31]) ?? false  // "1"
                 for index in reasons.indices { reasons[index] = nil }
                 if valid, let field = fields.next() { Self.readExclusions(field, portals: portals, into: &reasons) }
-                let sighting = DecisionSighting(number: number, decisionDate: date, file: lastFile.text, row: row, valid: valid)
+                let sighting = DecisionSighting(number: number, decisionDate: date, file: file, row: row, valid: valid)
                 var places: [DecisionPortal] = []
                 places.reserveCapacity(portals.count)
                 for index in portals.indices {

@@ -477,6 +477,18 @@ struct EntryFields {
     }
 }
 
+/// A text that repeats for a run of entries (a file's name), made once for the run: compared by
+/// its bytes, a `String` is made only when they change.
+struct RepeatedText {
+    private var bytes: [UInt8] = []
+    private var last = ""
+
+    mutating func text(of field: UnsafeBufferPointer<UInt8>) -> String {
+        if !field.elementsEqual(bytes) { (bytes, last) = (Array(field), String(decoding: field, as: UTF8.self)) }
+        return last
+    }
+}
+
 /// One spool entry as written, undecoded, and where its sort key's bytes lie in it.
 struct RawEntry {
     let bytes: [UInt8]
@@ -768,37 +780,24 @@ enum FeedRowCoding {
     /// for the run. (Decoding a list of forty optional strings first, copying the cells out of it
     /// and a string per row number were about a sixth of the publishing thread's time.)
     static func rawDecoder() -> (RawEntry) -> FeedPlan.Row {
-        var lastFile: (bytes: [UInt8], text: String) = ([], "")
+        var file = RepeatedText()
         return { entry in
-            entry.bytes.withUnsafeBufferPointer { bytes in
-                let count = Int(Spool.uint32(bytes, at: 0))
-                var at = 4
-                func next() -> UnsafeBufferPointer<UInt8>? {
-                    let length = Spool.uint32(bytes, at: at)
-                    at += 4
-                    guard length != Spool.nilLength else { return nil }
-                    defer { at += Int(length) }
-                    return UnsafeBufferPointer(rebasing: bytes[at..<at + Int(length)])
-                }
-                func text(_ field: UnsafeBufferPointer<UInt8>?) -> String? { field.map { String(decoding: $0, as: UTF8.self) } }
-                let fileBytes = next()
-                if let fileBytes, !fileBytes.elementsEqual(lastFile.bytes) { lastFile = (Array(fileBytes), String(decoding: fileBytes, as: UTF8.self)) }
-                let file = fileBytes == nil ? "" : lastFile.text
-                var number = 0
-                for digit in next() ?? UnsafeBufferPointer(start: nil, count: 0) { number = number &* 10 &+ Int(digit &- 0x30) }
-                let key = text(next()) ?? ""
-                let (date, code, name, hash) = (text(next()), text(next()), text(next()), text(next()))
-                let line = next().map(Array.init)
+            entry.decoded { fields in
+                let fileName = fields.next().map { file.text(of: $0) } ?? ""
+                let number = fields.number() ?? 0
+                let key = fields.text() ?? ""
+                let (date, code, subjectName, hash) = (fields.text(), fields.text(), fields.text(), fields.text())
+                let line = fields.next().map(Array.init)
                 // A line is spooled only with its hash (``encode(_:into:line:)``): the planner cannot
                 // make one without the cells.
                 precondition(line == nil || hash != nil, "a spooled line without its hash")
                 var cells: [String] = []
-                cells.reserveCapacity(max(count - fixedFields, 0))
-                for _ in fixedFields..<max(count, fixedFields) { cells.append(text(next()) ?? "") }
-                var row = FeedPlan.Row(file: file, row: number, key: key, cells: cells)
+                cells.reserveCapacity(max(fields.count - fixedFields, 0))
+                while fields.read < fields.count { cells.append(fields.text() ?? "") }
+                var row = FeedPlan.Row(file: fileName, row: number, key: key, cells: cells)
                 row.decisionDate = date
                 row.subjectCode = code
-                row.subjectName = name
+                row.subjectName = subjectName
                 row.contentSHA256 = hash
                 row.line = line
                 return row
