@@ -24,6 +24,24 @@ struct CSVEncodingTests {
         "-", "@SUM(A1)", "- 1", "=a ", "中文，全角逗号", "𠀀 surrogate-free astral", "tab\there", "'already",
     ]
 
+    /// A row for each of ``cells``.
+    static let rows = cells.enumerated().map { FeedPlan.Row(file: "t.csv", row: $0.offset + 2, key: "k\($0.offset)|名", cells: ["k", $0.element]) }
+
+    /// A key digest for the tests (any function of the key does).
+    static let digest: @Sendable (String) -> String = { "d:" + $0 }
+
+    /// `rows`, one in `every` with its line made beforehand and no cells, as a run's spool gives rows back.
+    static func withLines(_ rows: [FeedPlan.Row], every: Int, feed: FeedSpec) throws -> [FeedPlan.Row] {
+        let encoder = try #require(FeedEncoder.LineEncoder(feed: feed, keyDigest: digest))
+        return rows.enumerated().map { index, row in
+            guard index % every == 0 else { return row }
+            var bare = FeedPlan.Row(file: row.file, row: row.row, key: row.key, cells: [])
+            bare.line = []
+            encoder.append(row, to: &bare.line!)
+            return bare
+        }
+    }
+
     @Test("every cell encoded as the rule says, each line ending CRLF, the header first")
     func cellsAsTheRuleSays() throws {
         let rows = Self.cells.map { FeedPlan.Row(file: "t.csv", row: 2, key: "k", cells: ["k", $0]) }
@@ -63,28 +81,63 @@ struct CSVEncodingTests {
         arguments: [FeedSpec.Format.csvUTF8BOM, .csvGB18030, .jsonLines])
     func linesBeforehand(format: FeedSpec.Format) throws {
         var feed = Self.feed.with(format: format)
-        let rows = Self.cells.enumerated().map { FeedPlan.Row(file: "t.csv", row: $0.offset + 2, key: "k\($0.offset)|名", cells: ["k", $0.element]) }
+        let rows = Self.rows
         for member in format == .jsonLines ? [nil, "key_sha256"] : [nil] {
             feed.keyDigestMember = member
-            let digest: @Sendable (String) -> String = { "d:" + $0 }
-            let encoder = try #require(FeedEncoder.LineEncoder(feed: feed, keyDigest: digest))
             // Half the rows with their line (and no cells, as a run's spool gives them back), half with cells.
-            let mixed = rows.enumerated().map { index, row in
-                guard index % 2 == 0 else { return row }
-                var line: [UInt8] = []
-                encoder.append(row, to: &line)
-                var bare = FeedPlan.Row(file: row.file, row: row.row, key: row.key, cells: [])
-                bare.line = line
-                return bare
-            }
-            let expected = try FeedEncoder.encode(rows, feed: feed, keyDigest: digest)
-            #expect(try FeedEncoder.encode(mixed, feed: feed, keyDigest: digest) == expected, "\(format) \(member ?? "-")")
+            let mixed = try Self.withLines(rows, every: 2, feed: feed)
+            let expected = try FeedEncoder.encode(rows, feed: feed, keyDigest: Self.digest)
+            #expect(try FeedEncoder.encode(mixed, feed: feed, keyDigest: Self.digest) == expected, "\(format) \(member ?? "-")")
             #expect(mixed.contains { $0.line != nil && $0.cells.isEmpty })
         }
         // A key member and no digest to fill it: no line is made beforehand.
         if format == .jsonLines {
             #expect(FeedEncoder.LineEncoder(feed: feed) == nil)
         }
+    }
+
+    @Test(
+        "a file made a part at a time is the file made whole, in every format that is, wherever the parts break",
+        arguments: [FeedSpec.Format.csvUTF8BOM, .jsonLines])
+    func inParts(format: FeedSpec.Format) throws {
+        #expect(FeedEncoder.writesInParts(format))
+        var feed = Self.feed.with(format: format)
+        let rows = Self.rows
+        let digest = Self.digest
+        for member in format == .jsonLines ? [nil, "key_sha256"] : [nil] {
+            feed.keyDigestMember = member
+            let mixed = try Self.withLines(rows, every: 3, feed: feed)
+            let whole = try FeedEncoder.encode(rows, feed: feed, keyDigest: digest)
+            var buffer: [UInt8] = Array(repeating: 0x41, count: 5)  // left over from a last batch: not written
+            for partBytes in [1, 7, 64, 1 << 20] {
+                var parts: [[UInt8]] = []
+                try FeedEncoder.write(mixed, feed: feed, keyDigest: digest, partBytes: partBytes, buffer: &buffer) { parts.append(Array($0)) }
+                #expect(parts.joined().elementsEqual(whole), "\(format) \(member ?? "-") \(partBytes)")
+                #expect(parts.allSatisfy { !$0.isEmpty })
+                // Each part but the last holds at least partBytes.
+                #expect(parts.dropLast().allSatisfy { $0.count >= partBytes })
+                if partBytes == 1 { #expect(parts.count == rows.count) }  // a part a line (the header with the first)
+                if partBytes == 1 << 20 { #expect(parts.count == 1) }
+                #expect(buffer.isEmpty)
+            }
+            // No rows: the header alone (CSV), or nothing at all (JSON Lines).
+            var empty: [[UInt8]] = []
+            try FeedEncoder.write([], feed: feed, keyDigest: digest, partBytes: 7, buffer: &buffer) { empty.append(Array($0)) }
+            #expect(empty.joined().elementsEqual(try FeedEncoder.encode([], feed: feed, keyDigest: digest)))
+        }
+        // A key member and no digest: refused, as the whole file is.
+        if format == .jsonLines {
+            feed.keyDigestMember = "key_sha256"
+            var buffer: [UInt8] = []
+            #expect(throws: FeedEncoder.EncodingError.self) {
+                try FeedEncoder.write(rows, feed: feed, partBytes: 7, buffer: &buffer) { _ in }
+            }
+        }
+    }
+
+    @Test("GB18030, XML and xlsx files are made whole")
+    func wholeFormats() {
+        for format in [FeedSpec.Format.csvGB18030, .xml, .xlsx] { #expect(!FeedEncoder.writesInParts(format)) }
     }
 
     @Test("XML and xlsx are made of cells: no line is made for them beforehand")

@@ -108,6 +108,33 @@ struct LedgerCommandTests {
         #expect(try workspace.payloads() == reference)
     }
 
+    @Test("a batch's file a killed run was writing is removed by the next; one a running process is writing is left alone")
+    func abandonedBatchFile() throws {
+        let workspace = try Workspace()
+        defer { try? FileManager.default.removeItem(at: workspace.root) }
+        let staging = workspace.out.appendingPathComponent(".staging")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        // A process that has ended, and one that runs (this one).
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let abandoned = staging.appendingPathComponent(".batch.\(ended.processIdentifier).77.tmp")
+        let live = staging.appendingPathComponent(".batch.\(getpid()).78.tmp")
+        let other = staging.appendingPathComponent("notes.txt")
+        for file in [abandoned, live, other] { try Data("半个批次".utf8).write(to: file) }
+        let run = try workspace.feed()
+        #expect(run.status == 0, "\(run)")
+        #expect(!FileManager.default.fileExists(atPath: abandoned.path))
+        #expect(FileManager.default.fileExists(atPath: live.path))
+        #expect(FileManager.default.fileExists(atPath: other.path))
+        // Nothing else is left in the staging folder: every batch went on into the outbox.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: staging.path).sorted() == [live.lastPathComponent, "notes.txt"].sorted())
+        let batches = try workspace.ledger().batches()
+        #expect(!batches.isEmpty)
+        #expect(batches.allSatisfy { FileManager.default.fileExists(atPath: $0.outboxPath) })
+    }
+
     @Test("killed with SIGKILL right after a receipt is recorded: the confirmation stands, and is not recorded twice")
     func crashAfterReceipt() throws {
         let reference = try Self.referencePayloads()

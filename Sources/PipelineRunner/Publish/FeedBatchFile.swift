@@ -25,16 +25,27 @@ public struct FeedBatchFile: Sendable {
         } catch {
             throw CommandFailure(status: ExitStatus.dataError, code: "feed-encoding", message: "\(feed.name)：\(error.message)")
         }
-        let payloadDigest = Digest.sha256Hex(payload)
-        payloadSHA256 = payloadDigest
-        id = String(
+        payloadSHA256 = Digest.sha256Hex(payload)
+        (id, fileName, manifest) = Self.named(
+            profile: profile, feed: feed, schema: schema, records: rows.count, payloadSHA256: payloadSHA256, part: part, date: date,
+            operation: operation)
+    }
+
+    /// A batch's id, its file's name and its manifest, from its payload's hash: what
+    /// ``init(profile:feed:schema:rows:part:date:operation:)`` gives a payload it holds, and
+    /// ``FeedPublisher`` a payload it wrote to disk a part at a time.
+    static func named(
+        profile: PortalProfile, feed: FeedSpec, schema: PublicationSchema, records: Int, payloadSHA256 payloadDigest: String, part: Int,
+        date: CalendarDate, operation: BatchOperation
+    ) -> (id: String, fileName: String, manifest: [UInt8]) {
+        let id = String(
             Digest.sha256Hex(
                 Array(
                     BatchIdentity.feedMaterial(
                         portal: profile.id, feed: feed.name, operation: operation, payloadSHA256: payloadDigest, date: date.description
                     ).utf8)
             ).prefix(16))
-        fileName = BatchIdentity.fileName(
+        let fileName = BatchIdentity.fileName(
             pattern: feed.fileName, portal: profile.id, feed: feed.name, compactDate: Self.compact(date), batch: id, part: part)
         let createdAt = LedgerClock.now()
         let fields: [(String, String)] = [
@@ -47,11 +58,12 @@ public struct FeedBatchFile: Sendable {
             ("schema_version", String(schema.version)),
             ("format", ReportWriter.string(feed.format.rawValue)),
             ("file", ReportWriter.string(fileName)),
-            ("records", String(rows.count)),
+            ("records", String(records)),
             ("sha256", ReportWriter.string(payloadDigest)),
             ("created_at", ReportWriter.string(createdAt)),
         ]
-        manifest = Array(("{\n" + fields.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n").utf8)
+        let manifest = Array(("{\n" + fields.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n").utf8)
+        return (id, fileName, manifest)
     }
 
     /// Writes the payload, then the manifest, each under a temporary name renamed into place.

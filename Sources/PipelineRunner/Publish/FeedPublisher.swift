@@ -1,4 +1,5 @@
 public import DisclosureCore
+import FeedEncoders
 public import Foundation
 public import WorkingDayCalendar
 
@@ -157,15 +158,15 @@ public struct FeedPublisher: Sendable {
         // its time). The steps stay in their order for each batch — its bytes are staged before
         // the ledger mentions them — and a batch staged but never recorded (the run stopped) is
         // what a crash right after staging leaves: planned again, under the same id.
+        Self.removeAbandonedParts(in: stagingRoot)
         let sender = InOrderWorker(label: "gongshi.send")
         // The due dates known, kept from batch to batch (a batch's first rows met every decision
         // date of the feed again: half an allocation a row in working out deadlines).
         var due = Deadlines.Memo(deadlines)
+        // The memory every batch's file is made in, a part at a time (``stageInParts``).
+        var parts: [UInt8] = []
         var batcher = Batcher<PlannedRow>(limit: feed.batchLimit) { [self] operation, part, batch in
-            let prepared = try prepare(batch, feed: feed, schema: schema, part: part, operation: operation, due: &due)
-            let file = prepared.file
-            try stage(id: file.id, fileName: file.fileName, payload: file.payload, manifest: file.manifest)
-            let staged = prepared.staged
+            let staged = try stage(batch, feed: feed, schema: schema, part: part, operation: operation, due: &due, parts: &parts)
             try sender.submit { try send(staged) }
         }
         let counts: FeedCounts
@@ -184,22 +185,6 @@ public struct FeedPublisher: Sendable {
         return counts
     }
 
-    /// A batch ready to send: its file and the publications to record.
-    private struct PreparedBatch: Sendable {
-        let file: FeedBatchFile
-        let publications: [NewPublication]
-        let feed: FeedSpec
-        let kind: String
-        let operation: BatchOperation
-
-        /// What recording and delivering a staged batch needs: not its bytes.
-        var staged: StagedBatch {
-            StagedBatch(
-                id: file.id, fileName: file.fileName, payloadSHA256: file.payloadSHA256, publications: publications, feed: feed, kind: kind,
-                operation: operation)
-        }
-    }
-
     /// A batch whose file is staged, to be recorded pending and delivered.
     private struct StagedBatch: Sendable {
         let id: String
@@ -211,11 +196,13 @@ public struct FeedPublisher: Sendable {
         let operation: BatchOperation
     }
 
-    /// A batch's file, encoded, and its publications.
-    private func prepare(
+    /// A batch's file, staged, and its publications: the file made a part at a time straight into
+    /// the staging folder (``stageInParts``) for the formats that can be, else encoded whole and
+    /// staged (``stage(id:fileName:payload:manifest:)``).
+    private func stage(
         _ batch: consuming [PlannedRow], feed: FeedSpec, schema: PublicationSchema, part: Int, operation: BatchOperation,
-        due: inout Deadlines.Memo
-    ) throws -> PreparedBatch {
+        due: inout Deadlines.Memo, parts: inout [UInt8]
+    ) throws -> StagedBatch {
         let (rows, publications) = Self.publications(of: batch) { planned in
             NewPublication(
                 key: planned.row.key, contentSHA256: planned.hash, previousSHA256: planned.previous,
@@ -223,8 +210,109 @@ public struct FeedPublisher: Sendable {
                 subjectCode: planned.row.subjectCode, subjectName: planned.row.subjectName, schemaVersion: schema.version,
                 profileVersion: profile.version)
         }
-        let file = try FeedBatchFile(profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today, operation: operation)
-        return PreparedBatch(file: file, publications: publications, feed: feed, kind: schema.id, operation: operation)
+        let file: (id: String, fileName: String, payloadSHA256: String)
+        if FeedEncoder.writesInParts(feed.format) {
+            file = try stageInParts(rows, feed: feed, schema: schema, part: part, operation: operation, buffer: &parts)
+        } else {
+            let whole = try FeedBatchFile(profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today, operation: operation)
+            try stage(id: whole.id, fileName: whole.fileName, payload: whole.payload, manifest: whole.manifest)
+            file = (whole.id, whole.fileName, whole.payloadSHA256)
+        }
+        return StagedBatch(
+            id: file.id, fileName: file.fileName, payloadSHA256: file.payloadSHA256, publications: publications, feed: feed, kind: schema.id,
+            operation: operation)
+    }
+
+    /// The bytes of a batch's file handed to the system at a time when it is made in parts: well
+    /// within the processor's second-level cache, so that the copy into the page cache and the
+    /// hash read what was just written there.
+    static let partBytes = 256 << 10
+
+    /// Stages a batch's file (the first step of ``stageRecordDeliver(id:fileName:payload:manifest:record:)``)
+    /// without holding it: made a part at a time in `buffer` (``FeedEncoder/write(_:feed:keyDigest:partBytes:buffer:emit:)``),
+    /// each part hashed and written to a temporary file in the staging folder; once the hash names
+    /// the batch, its manifest is written and the file renamed into `.staging/<id>/`, as
+    /// ``stage(id:fileName:payload:manifest:)`` leaves it. The same bytes, id and name as
+    /// ``FeedBatchFile``. A failure removes the temporary file.
+    private func stageInParts(
+        _ rows: [FeedPlan.Row], feed: FeedSpec, schema: PublicationSchema, part: Int, operation: BatchOperation, buffer: inout [UInt8]
+    ) throws -> (id: String, fileName: String, payloadSHA256: String) {
+        do {
+            try FileManager.default.createDirectory(at: stagingRoot, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure(status: ExitStatus.cantCreate, code: "file-unwritable", message: "无法创建暂存目录 \(stagingRoot.path)")
+        }
+        let temporary = partsFile
+        let unwritable = CommandFailure(status: ExitStatus.cantCreate, code: "file-unwritable", message: "无法写入 \(temporary)")
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw unwritable }
+        var digest = Digest.Running()
+        do {
+            do {
+                try FeedEncoder.write(
+                    rows, feed: feed, keyDigest: { Digest.sha256Hex(Array($0.utf8)) }, partBytes: Self.partBytes, buffer: &buffer
+                ) { bytes in
+                    digest.update(bytes)
+                    guard Self.writeAll(descriptor, bytes) else { throw unwritable }
+                }
+            } catch let error as FeedEncoder.EncodingError {
+                throw CommandFailure(status: ExitStatus.dataError, code: "feed-encoding", message: "\(feed.name)：\(error.message)")
+            }
+            guard fchmod(descriptor, 0o644) == 0, fsync(descriptor) == 0 else { throw unwritable }
+        } catch {
+            close(descriptor)
+            unlink(temporary)
+            throw error
+        }
+        close(descriptor)
+        let payloadSHA256 = digest.hex()
+        let (id, fileName, manifest) = FeedBatchFile.named(
+            profile: profile, feed: feed, schema: schema, records: rows.count, payloadSHA256: payloadSHA256, part: part, date: today,
+            operation: operation)
+        let stagedPayload = staged(id, fileName)
+        do {
+            try FileManager.default.createDirectory(at: stagedPayload.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try SecureFile.write(manifest, to: stagedPayload.path + ".manifest.json", mode: 0o644)
+            guard rename(temporary, stagedPayload.path) == 0 else { throw unwritable }
+        } catch {
+            unlink(temporary)
+            throw error as? CommandFailure ?? unwritable
+        }
+        FaultInjection.reached("feed-written")
+        return (id, fileName, payloadSHA256)
+    }
+
+    /// A temporary file for ``stageInParts`` to write a batch into, in the staging folder: named by
+    /// the process and a random number (the console may publish two pipelines at once).
+    private var partsFile: String {
+        stagingRoot.appendingPathComponent(".batch.\(getpid()).\(UInt64.random(in: 1...UInt64.max)).tmp").path
+    }
+
+    /// Removes the temporary files of batches a stopped process was writing (``stageInParts``, killed
+    /// before the batch was named): nothing refers to them, and the staging folder, removed when
+    /// empty, would stay. A running process's file is left alone (another pipeline may publish into
+    /// the same outbox).
+    static func removeAbandonedParts(in staging: URL) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: staging.path) else { return }
+        for name in names where name.hasPrefix(".batch.") && name.hasSuffix(".tmp") {
+            guard let pid = name.split(separator: ".").dropFirst().first.flatMap({ Int32($0) }), pid > 0 else { continue }
+            if pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH { continue }
+            unlink(staging.appendingPathComponent(name).path)
+        }
+    }
+
+    /// Writes all of `bytes` to `descriptor`; false on a failed write.
+    private static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var written = 0
+        while written < bytes.count {
+            let count = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+            if count < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            written += count
+        }
+        return true
     }
 
     /// A batch's rows, moved out of it, and each row's publication as `publication` makes it from

@@ -38,6 +38,20 @@ enum Digest {
         return hashed(scratch.bytes)
     }
 
+    /// A hash taken over bytes handed in a part at a time (a batch's file as it is written).
+    struct Running {
+        private var hasher = SHA256()
+
+        mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            hasher.update(bufferPointer: bytes)
+        }
+
+        /// The hash as lowercase hex.
+        consuming func hex() -> String {
+            Digest.hex(hasher.finalize())
+        }
+    }
+
     /// The bytes of one hash's values, kept by a caller that hashes record after record.
     struct Scratch {
         fileprivate var bytes: [UInt8] = []
@@ -130,7 +144,7 @@ enum Digest {
         }
     }
 
-    private static func hex(_ digest: SHA256.Digest) -> String {
+    fileprivate static func hex(_ digest: SHA256.Digest) -> String {
         // Written straight into the string's storage (no array of digits, no array of text).
         String(unsafeUninitializedCapacity: 64) { text in
             digest.withUnsafeBytes { bytes in
