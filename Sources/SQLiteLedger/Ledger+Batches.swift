@@ -18,7 +18,7 @@ extension Ledger {
             guard let batchNumber = try Int64.fetchOne(db, sql: "SELECT no FROM batch WHERE id = ?", arguments: [batch.id]) else {
                 throw LedgerError.database("batch \(batch.id) was not recorded")
             }
-            // 32 rows a statement (``RowsInsert``) on a batch's first recording, a plain insert,
+            // 256 rows a statement (``RowsInsert``) on a batch's first recording, a plain insert,
             // which writes every row or (refused) none; one row a statement when the batch is made
             // again, where the upsert may skip a row and each must be known.
             let insert = try RowsInsert(

@@ -18,8 +18,8 @@ struct CheckListTests {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         publications(rows: 1),
-        // A batch's publications are written 32 rows a statement (`RowsInsert`).
-        publications(rows: 32),
+        // A batch's publications are written many rows a statement (`RowsInsert`).
+        publications(rows: RowsInsert.rowsPerStatement),
         "INSERT OR REPLACE INTO portal_period (kind_id, record_key, portal_id, severity, severity_reason, regime, months, counted_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     ]
 

@@ -740,35 +740,37 @@ struct LedgerTests {
         #expect(try ledger.batch("00000000000000a2") == nil)  // the whole transaction was undone
     }
 
-    /// 70 publications: the SQLite ledger writes them 32 rows a statement, the last six one at a
-    /// time. Each keeps its place, and a publication already recorded stops the batch wherever it
-    /// lies, named.
+    /// Two statements' worth and six more: the SQLite ledger writes a batch's publications
+    /// ``RowsInsert/rowsPerStatement`` rows a statement, the last six one at a time. Each keeps its
+    /// place, and a publication already recorded stops the batch wherever it lies, named.
     @Test("a large batch's publications keep their places; one already recorded, in any statement, stops it, named", arguments: Backend.allCases)
     func largeBatch(_ backend: Backend) throws {
         let fresh = try backend.fresh()
         let ledger = fresh.store
         let run = try Self.begin(ledger)
-        let keys = (1...70).map { "K\($0)" }
-        try ledger.recordPending(Self.batch("00000000000000a1", records: 70), publications: keys.map { Self.publication($0) }, run: run)
+        let statement = RowsInsert.rowsPerStatement
+        let count = 2 * statement + 6
+        let keys = (1...count).map { "K\($0)" }
+        try ledger.recordPending(Self.batch("00000000000000a1", records: count), publications: keys.map { Self.publication($0) }, run: run)
         let recorded = try ledger.publications(batch: "00000000000000a1")
         #expect(recorded.map(\.key) == keys)
-        #expect(recorded.map(\.position) == Array(1...70))
+        #expect(recorded.map(\.position) == Array(1...count))
         #expect(recorded.allSatisfy { $0.status == .pending && $0.subjectName == "某公司" && $0.dueOn == "2026-12-01" })
-        // A batch of 71 new publications and one recorded above, placed in the first statement
-        // of 32 rows, in the second, and among the last seven written one at a time.
-        for (key, place) in [("K40", 40), ("K69", 68), ("K1", 5)] {
-            var again = (71...140).map { Self.publication("N\($0)") }
+        // A batch of new publications and one recorded above, placed in the first statement of
+        // many rows, in the second, and among the last seven written one at a time.
+        for (key, place) in [("K40", statement + 8), ("K69", 2 * statement + 4), ("K1", 5)] {
+            var again = (1...count).map { Self.publication("N\($0)") }
             again.insert(Self.publication(key), at: place)
             #expect(throws: LedgerError.database("publication of \(key) on gsxt/penalty is already recorded")) {
                 try ledger.recordPending(Self.batch("00000000000000a2", records: again.count), publications: again, run: run)
             }
             #expect(try ledger.batch("00000000000000a2") == nil)  // the whole transaction was undone
-            #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["N71", "N140"]).isEmpty)
+            #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["N1", "N\(count)"]).isEmpty)
         }
         // The same publication twice in one batch (in two of its statements, or in one) is named
         // by the batch, not as one already recorded.
-        for (first, second) in [(2, 35), (2, 5)] {
-            var twice = (201...240).map { Self.publication("N\($0)") }
+        for (first, second) in [(2, statement + 3), (2, 5)] {
+            var twice = (1...(statement + 8)).map { Self.publication("T\($0)") }
             twice[second] = twice[first]
             #expect(throws: LedgerError.database("batch 00000000000000a3 on gsxt/penalty holds a publication twice")) {
                 try ledger.recordPending(Self.batch("00000000000000a3", records: twice.count), publications: twice, run: run)
@@ -781,7 +783,7 @@ struct LedgerTests {
         let published = backend == .sqlite ? "status_code = 2" : "status = 'published'"  // (v18: a code)
         try fresh.sql("UPDATE publication SET \(published), published_on = '2026-12-01' WHERE record_key = 'K50'")
         #expect(throws: LedgerError.database("publication of K50 on gsxt/penalty is already recorded")) {
-            try ledger.recordPending(Self.batch("00000000000000a1", records: 70), publications: keys.map { Self.publication($0) }, run: run)
+            try ledger.recordPending(Self.batch("00000000000000a1", records: count), publications: keys.map { Self.publication($0) }, run: run)
         }
         #expect(try ledger.batch("00000000000000a1")?.status == .failed)
         #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["K1"])["K1"] == nil)
