@@ -14,8 +14,12 @@ struct FeedTests {
     static let portals = ["creditchina-henan-zhengzhou", "gsxt"]
 
     /// Runs `gongshi feed` for every bundled portal and kind on the valid fixtures; the outbox.
-    static func makeOutbox() throws -> URL {
+    /// - Parameter ledger: publish through a ledger (staged, recorded, delivered: CSV in UTF-8 made
+    ///   a part at a time) rather than preview (every file made whole).
+    static func makeOutbox(ledger: Bool = false) throws -> URL {
         let out = Scratch.root.appendingPathComponent("gongshi-feeds-\(UUID().uuidString)")
+        // (Beside the outbox, not in it: everything in it is a feed.)
+        let ledgerArguments = ledger ? ["--ledger", out.path + ".ledger.sqlite"] : []
         // 信用承诺 (a kind added as data) has feeds on 信用中国 only.
         let kinds = portals.flatMap { portal in
             (["penalty", "permit"] + (portal == "creditchina-henan-zhengzhou" ? ["commitment"] : [])).map { (portal, $0) }
@@ -25,7 +29,7 @@ struct FeedTests {
                 let result = try GongshiProcess.run([
                     "feed", "--portal", portal, "--kind", kind, "--out", out.path, "--today", "2026-11-30",
                     Fixtures.url("validate/\(kind)/valid.csv").path,
-                ])
+                ] + ledgerArguments)
                 #expect(result.status == 0, "\(result)")
             }
         }
@@ -35,10 +39,12 @@ struct FeedTests {
     /// Every payload in an outbox, by path relative to it (manifests apart).
     static func payloads(_ out: URL) throws -> [String: Data] { try Fixtures.payloads(under: out) }
 
-    @Test("the fixtures give exactly the golden feeds, and their manifests describe them")
-    func golden() throws {
-        let out = try Self.makeOutbox()
-        defer { try? FileManager.default.removeItem(at: out) }
+    @Test("the fixtures give exactly the golden feeds, and their manifests describe them; published through a ledger, the same files", arguments: [false, true])
+    func golden(ledger: Bool) throws {
+        let out = try Self.makeOutbox(ledger: ledger)
+        defer {
+            for path in [out.path, out.path + ".ledger.sqlite", out.path + ".ledger.sqlite.lock"] { try? FileManager.default.removeItem(atPath: path) }
+        }
         let produced = try Self.payloads(out)
         let goldenRoot = Fixtures.url("feeds")
         let golden = try Self.payloads(goldenRoot)
