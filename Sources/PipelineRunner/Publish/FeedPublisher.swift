@@ -230,10 +230,10 @@ public struct FeedPublisher: Sendable {
 
     /// Stages a batch's file (the first step of ``stageRecordDeliver(id:fileName:payload:manifest:record:)``)
     /// without holding it: made a part at a time in `buffer` (``FeedEncoder/write(_:feed:keyDigest:partBytes:buffer:emit:)``),
-    /// each part hashed and written to a temporary file in the staging folder; once the hash names
-    /// the batch, its manifest is written and the file renamed into `.staging/<id>/`, as
-    /// ``stage(id:fileName:payload:manifest:)`` leaves it. The same bytes, id and name as
-    /// ``FeedBatchFile``. A failure removes the temporary file.
+    /// each part hashed and written to a temporary file in the staging folder (``SecureFile/Parts``);
+    /// once the hash names the batch, its manifest is written and the file synced and renamed into
+    /// `.staging/<id>/`, as ``stage(id:fileName:payload:manifest:)`` leaves it. The same bytes, id
+    /// and name as ``FeedBatchFile``. A failure removes the temporary file.
     private func stageInParts(
         _ rows: [FeedPlan.Row], feed: FeedSpec, schema: PublicationSchema, part: Int, operation: BatchOperation, buffer: inout [UInt8]
     ) throws -> (id: String, fileName: String, payloadSHA256: String) {
@@ -242,41 +242,37 @@ public struct FeedPublisher: Sendable {
         } catch {
             throw CommandFailure(status: ExitStatus.cantCreate, code: "file-unwritable", message: "无法创建暂存目录 \(stagingRoot.path)")
         }
-        let temporary = partsFile
-        let unwritable = CommandFailure(status: ExitStatus.cantCreate, code: "file-unwritable", message: "无法写入 \(temporary)")
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw unwritable }
+        let file = try SecureFile.Parts(temporary: partsFile)
         var digest = Digest.Running()
+        let (id, fileName, payloadSHA256): (String, String, String)
         do {
             do {
                 try FeedEncoder.write(
                     rows, feed: feed, keyDigest: { Digest.sha256Hex(Array($0.utf8)) }, partBytes: Self.partBytes, buffer: &buffer
                 ) { bytes in
                     digest.update(bytes)
-                    guard Self.writeAll(descriptor, bytes) else { throw unwritable }
+                    try file.append(bytes)
                 }
             } catch let error as FeedEncoder.EncodingError {
                 throw CommandFailure(status: ExitStatus.dataError, code: "feed-encoding", message: "\(feed.name)：\(error.message)")
             }
-            guard fchmod(descriptor, 0o644) == 0, fsync(descriptor) == 0 else { throw unwritable }
-        } catch {
-            close(descriptor)
-            unlink(temporary)
-            throw error
-        }
-        close(descriptor)
-        let payloadSHA256 = digest.hex()
-        let (id, fileName, manifest) = FeedBatchFile.named(
-            profile: profile, feed: feed, schema: schema, records: rows.count, payloadSHA256: payloadSHA256, part: part, date: today,
-            operation: operation)
-        let stagedPayload = staged(id, fileName)
-        do {
-            try FileManager.default.createDirectory(at: stagedPayload.deletingLastPathComponent(), withIntermediateDirectories: true)
+            payloadSHA256 = digest.hex()
+            let manifest: [UInt8]
+            (id, fileName, manifest) = FeedBatchFile.named(
+                profile: profile, feed: feed, schema: schema, records: rows.count, payloadSHA256: payloadSHA256, part: part, date: today,
+                operation: operation)
+            // As ``stage(id:fileName:payload:manifest:)`` leaves a batch: its manifest, then its payload.
+            let stagedPayload = staged(id, fileName)
+            do {
+                try FileManager.default.createDirectory(at: stagedPayload.deletingLastPathComponent(), withIntermediateDirectories: true)
+            } catch {
+                throw CommandFailure(status: ExitStatus.cantCreate, code: "file-unwritable", message: "无法创建暂存目录 \(stagedPayload.deletingLastPathComponent().path)")
+            }
             try SecureFile.write(manifest, to: stagedPayload.path + ".manifest.json", mode: 0o644)
-            guard rename(temporary, stagedPayload.path) == 0 else { throw unwritable }
+            try file.commit(to: stagedPayload.path, mode: 0o644)
         } catch {
-            unlink(temporary)
-            throw error as? CommandFailure ?? unwritable
+            file.discard()
+            throw error
         }
         FaultInjection.reached("feed-written")
         return (id, fileName, payloadSHA256)
@@ -299,20 +295,6 @@ public struct FeedPublisher: Sendable {
             if pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH { continue }
             unlink(staging.appendingPathComponent(name).path)
         }
-    }
-
-    /// Writes all of `bytes` to `descriptor`; false on a failed write.
-    private static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        var written = 0
-        while written < bytes.count {
-            let count = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-            if count < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            written += count
-        }
-        return true
     }
 
     /// A batch's rows, moved out of it, and each row's publication as `publication` makes it from

@@ -16,13 +16,17 @@ public enum SecureFile {
         return (handle, temporary)
     }
 
-    /// Closes the temporary file and renames it to `path`.
-    public static func commit(_ handle: FileHandle, temporary: String, to path: String) throws(CommandFailure) {
-        try? handle.synchronize()
+    /// Syncs and closes the temporary file and renames it to `path`. A failed sync (as a full disk
+    /// reports it for pages written before) is a failure, as a failed rename is: the temporary file
+    /// is removed, and `code` names the failure.
+    public static func commit(
+        _ handle: FileHandle, temporary: String, to path: String, code: String = "report-unwritable"
+    ) throws(CommandFailure) {
+        let synced = (try? handle.synchronize()) != nil
         try? handle.close()
-        guard rename(temporary, path) == 0 else {
+        guard synced, rename(temporary, path) == 0 else {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw CommandFailure(status: ExitStatus.cantCreate, code: "report-unwritable", message: "无法写入 \(path)")
+            throw CommandFailure(status: ExitStatus.cantCreate, code: code, message: "无法写入 \(path)")
         }
     }
 
@@ -51,5 +55,43 @@ public enum SecureFile {
         }
         if mode != 0o600 { chmod(temporary, mode_t(mode)) }
         try commit(handle, temporary: temporary, to: path)
+    }
+
+    /// A file written a part at a time under a temporary name, then synced and renamed into place
+    /// once its name is known (``commit(to:mode:)``: a feed batch's file, named by its hash), or
+    /// removed (``discard()``). Mode 0600 until committed.
+    final class Parts {
+        private let handle: FileHandle
+        /// Where the file is written until it is committed.
+        let temporary: String
+
+        init(temporary: String) throws(CommandFailure) {
+            guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
+                let handle = FileHandle(forWritingAtPath: temporary)
+            else { throw Self.unwritable(temporary) }
+            self.handle = handle
+            self.temporary = temporary
+        }
+
+        func append(_ bytes: UnsafeRawBufferPointer) throws(CommandFailure) {
+            do { try handle.write(contentsOf: bytes) } catch { throw Self.unwritable(temporary) }
+        }
+
+        /// Syncs the file and renames it to `path` (``SecureFile/commit(_:temporary:to:)``); the
+        /// temporary file is removed on failure.
+        func commit(to path: String, mode: Int = 0o600) throws(CommandFailure) {
+            if mode != 0o600 { chmod(temporary, mode_t(mode)) }
+            try SecureFile.commit(handle, temporary: temporary, to: path, code: "file-unwritable")
+        }
+
+        /// Closes and removes the temporary file.
+        func discard() {
+            try? handle.close()
+            unlink(temporary)
+        }
+
+        private static func unwritable(_ path: String) -> CommandFailure {
+            CommandFailure(status: ExitStatus.cantCreate, code: "file-unwritable", message: "无法写入 \(path)")
+        }
     }
 }
