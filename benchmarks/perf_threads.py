@@ -16,6 +16,7 @@ measured"). Standard library only.
 """
 import collections
 import re
+import signal
 import sys
 
 HEADER = re.compile(r"^\s*(\d+)\s+([\d.]+):\s*$")
@@ -89,4 +90,5 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # (quietly, when piped to head)
     sys.exit(main())
