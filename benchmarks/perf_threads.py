@@ -8,7 +8,8 @@
 The publishing window is from the first to the last sample taken in the planner's walk
 (`PublicationPlanner.walk`). Prints the window's length, each busy thread's samples in it (at 1999
 Hz a thread busy throughout has about 1999 a second), which of them walked and which recorded the
-batches (the busiest other thread), and the functions most often on the recording thread's
+batches (the busiest other thread: each feed's recorder may run on a thread of its own, so read
+the list too), and the functions most often on the recording thread's
 stacks. With `--frames SYMBOL`, the functions most often on the stacks of samples (anywhere in the
 run) that have SYMBOL on theirs, below it, with their share: what a function's time is made of.
 The machine's drift moves these counts far less than wall times (docs/performance.md, "How it is
