@@ -261,20 +261,11 @@ public struct FeedPublisher: Sendable {
             (id, fileName, manifest) = FeedBatchFile.named(
                 profile: profile, feed: feed, schema: schema, records: rows.count, payloadSHA256: payloadSHA256, part: part, date: today,
                 operation: operation)
-            // As ``stage(id:fileName:payload:manifest:)`` leaves a batch: its manifest, then its payload.
-            let stagedPayload = staged(id, fileName)
-            do {
-                try FileManager.default.createDirectory(at: stagedPayload.deletingLastPathComponent(), withIntermediateDirectories: true)
-            } catch {
-                throw CommandFailure(status: ExitStatus.cantCreate, code: "file-unwritable", message: "无法创建暂存目录 \(stagedPayload.deletingLastPathComponent().path)")
-            }
-            try SecureFile.write(manifest, to: stagedPayload.path + ".manifest.json", mode: 0o644)
-            try file.commit(to: stagedPayload.path, mode: 0o644)
+            try stage(id: id, fileName: fileName, manifest: manifest) { try file.commit(to: $0, mode: 0o644) }
         } catch {
             file.discard()
             throw error
         }
-        FaultInjection.reached("feed-written")
         return (id, fileName, payloadSHA256)
     }
 
@@ -353,10 +344,21 @@ public struct FeedPublisher: Sendable {
     /// The first step: the payload and its manifest written under `.staging/<id>/` (each under a
     /// temporary name renamed into place): the bytes exist before the ledger mentions them.
     func stage(id: String, fileName: String, payload: [UInt8], manifest: [UInt8]?) throws {
+        try stage(id: id, fileName: fileName, manifest: manifest) { try SecureFile.write(payload, to: $0, mode: 0o644) }
+    }
+
+    /// ``stage(id:fileName:payload:manifest:)`` with the payload put in place by `place`, given
+    /// its path (a file written a part at a time is renamed there, ``stageInParts``).
+    private func stage(id: String, fileName: String, manifest: [UInt8]?, place: (String) throws -> Void) throws {
         let stagedPayload = staged(id, fileName)
-        try FileManager.default.createDirectory(at: stagedPayload.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let folder = stagedPayload.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure(status: ExitStatus.cantCreate, code: "file-unwritable", message: "无法创建暂存目录 \(folder.path)")
+        }
         if let manifest { try SecureFile.write(manifest, to: stagedPayload.path + ".manifest.json", mode: 0o644) }
-        try SecureFile.write(payload, to: stagedPayload.path, mode: 0o644)
+        try place(stagedPayload.path)
         FaultInjection.reached("feed-written")
     }
 
