@@ -46,7 +46,25 @@ public enum PersonalDataScreen {
         // 址 (E5 9D 80) or a full-width digit (EF BC 90–99), are passed in one step; anything else is
         // looked at a character at a time. (Measured: a character at a time, this was 8–9% of a
         // million-record validation's samples.)
+        // Before that, sixteen bytes at a time (``isUnmarked(_:_:_:)``), reading two bytes past the
+        // block; a block that holds a mark is read by the steps below. Blocks need not begin on a
+        // character: a mark is found by its first byte, and the steps below pass a continuation
+        // byte as they pass any other character. (Measured: eight bytes at a time, this was 8.6%
+        // of a million-record validation's samples.)
+        var wideFrom = 0  // where the next block may start (after a block read by the steps below)
         while index < count {
+            if index >= wideFrom, index + 18 <= count {
+                if Self.isUnmarked(
+                    raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self),
+                    raw.loadUnaligned(fromByteOffset: index + 1, as: SIMD16<UInt8>.self),
+                    raw.loadUnaligned(fromByteOffset: index + 2, as: SIMD16<UInt8>.self))
+                {
+                    digits = 0
+                    index += 16
+                    continue
+                }
+                wideFrom = index + 16
+            }
             if index + 8 <= count {
                 let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
                 if word & 0x8080_8080_8080_8080 == 0 {
@@ -97,6 +115,21 @@ public enum PersonalDataScreen {
             }
         }
         return false
+    }
+
+    /// Whether no byte of `block` is a digit or `@`, nor the first of 住 (E4 BD 8F), 址 (E5 9D 80) or
+    /// a full-width digit (EF BC 90–99); `next` and `afterNext` are the sixteen bytes one and two
+    /// places later.
+    @inline(__always)
+    private static func isUnmarked(_ block: SIMD16<UInt8>, _ next: SIMD16<UInt8>, _ afterNext: SIMD16<UInt8>) -> Bool {
+        // Every operation vector with vector (``Bytes/ordinaryText(_:after:_:)`` says why).
+        typealias V = SIMD16<UInt8>
+        let ten = V(repeating: 10)
+        let digitOrAt = (block &- V(repeating: 0x30) .< ten) .| (block .== V(repeating: 0x40))
+        let zhu = (block .== V(repeating: 0xE4)) .& (next .== V(repeating: 0xBD)) .& (afterNext .== V(repeating: 0x8F))
+        let zhi = (block .== V(repeating: 0xE5)) .& (next .== V(repeating: 0x9D)) .& (afterNext .== V(repeating: 0x80))
+        let fullWidthDigit = (block .== V(repeating: 0xEF)) .& (next .== V(repeating: 0xBC)) .& (afterNext &- V(repeating: 0x90) .< ten)
+        return !(digitOrAt .| zhu .| zhi .| fullWidthDigit).anyLane
     }
 
     /// Whether the three-byte character in the low 24 bits (first byte lowest) is 住, 址 or a
