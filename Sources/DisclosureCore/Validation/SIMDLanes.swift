@@ -10,14 +10,4 @@ extension SIMDMask where Storage == SIMD16<Int8> {
         let halves = unsafeBitCast(self, to: SIMD2<UInt64>.self)
         return halves[0] | halves[1] != 0
     }
-
-    /// The first lane that is set (the lowest), or nil: the first nonzero half's trailing zero bits,
-    /// eight to a lane (the lanes lie in memory order, and the machine is little-endian).
-    @inlinable
-    public var firstLane: Int? {
-        let halves = unsafeBitCast(self, to: SIMD2<UInt64>.self)
-        if halves[0] != 0 { return halves[0].trailingZeroBitCount >> 3 }
-        if halves[1] != 0 { return 8 + halves[1].trailingZeroBitCount >> 3 }
-        return nil
-    }
 }

@@ -245,12 +245,7 @@ public struct CSVScanner: Sendable {
                     let newlines = SIMD16<UInt8>(repeating: lf)
                     while index + 16 <= count {
                         let block = raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
-                        // The block's first such byte found from the lanes, not read for byte by byte
-                        // (most cells end within their first sixteen bytes or their last).
-                        if let lane = ((block .== delimiters) .| (block .== returns) .| (block .== newlines)).firstLane {
-                            index += lane
-                            break
-                        }
+                        if ((block .== delimiters) .| (block .== returns) .| (block .== newlines)).anyLane { break }
                         index += 16
                     }
                 }
