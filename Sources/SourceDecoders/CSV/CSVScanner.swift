@@ -245,7 +245,7 @@ public struct CSVScanner: Sendable {
                     let newlines = SIMD16<UInt8>(repeating: lf)
                     while index + 16 <= count {
                         let block = raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
-                        if ((block .== delimiters) .| (block .== returns) .| (block .== newlines)).anyLane { break }
+                        if any((block .== delimiters) .| (block .== returns) .| (block .== newlines)) { break }
                         index += 16
                     }
                 }
