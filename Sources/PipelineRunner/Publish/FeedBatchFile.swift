@@ -21,7 +21,7 @@ public struct FeedBatchFile: Sendable {
         self.operation = operation
         do {
             payload = try FeedEncoder.encode(
-                rows, feed: feed, zip: WorkbookArchive.pack, keyDigest: { Digest.sha256Hex(Array($0.utf8)) })
+                rows, feed: feed, zip: WorkbookArchive.pack, keyDigest: Digest.keyDigest)
         } catch {
             throw CommandFailure(status: ExitStatus.dataError, code: "feed-encoding", message: "\(feed.name)：\(error.message)")
         }

@@ -248,7 +248,7 @@ public struct FeedPublisher: Sendable {
         do {
             do {
                 try FeedEncoder.write(
-                    rows, feed: feed, keyDigest: { Digest.sha256Hex(Array($0.utf8)) }, partBytes: Self.partBytes, buffer: &buffer
+                    rows, feed: feed, keyDigest: Digest.keyDigest, partBytes: Self.partBytes, buffer: &buffer
                 ) { bytes in
                     digest.update(bytes)
                     try file.append(bytes)

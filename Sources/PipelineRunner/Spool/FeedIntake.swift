@@ -34,7 +34,7 @@ public final class SpooledFeed {
         self.feed = feed
         shaper = FeedBuilder.Shaper(feed, schema: schema)
         // The key digest as the batch's file makes it (``FeedBatchFile``).
-        lineEncoder = FeedEncoder.LineEncoder(feed: feed, keyDigest: { Digest.sha256Hex(Array($0.utf8)) })
+        lineEncoder = FeedEncoder.LineEncoder(feed: feed, keyDigest: Digest.keyDigest)
         spool = try Spool(noting: .runs, keyField: FeedRowCoding.keyField)
     }
 

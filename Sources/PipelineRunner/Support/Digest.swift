@@ -38,6 +38,13 @@ enum Digest {
         return hashed(scratch.bytes)
     }
 
+    /// The digest a JSON Lines feed's key member carries in place of a record's key
+    /// (`FeedSpec.keyDigestMember`): one rule for the lines the intake makes and the files made
+    /// whole or a part at a time, which must agree byte for byte.
+    static func keyDigest(_ key: String) -> String {
+        sha256Hex(Array(key.utf8))
+    }
+
     /// A hash taken over bytes handed in a part at a time (a batch's file as it is written).
     struct Running {
         private var hasher = SHA256()
