@@ -129,4 +129,19 @@ struct PreparedOutcomeTests {
         let evaluated = try? Self.merged([["A1", "2026/11/20", ""]], prepared: false, work: Work())
         #expect(evaluated?.records.first?.values == ["A1", "2026/11/20", nil])
     }
+
+    @Test("a clean record's texts made from its checked bytes are its cells' texts, Chinese and full-width punctuation too, and so is its key's")
+    func cleanTextsAreTheCells() throws {
+        let rows = [
+            ["牟城管罚〔2025〕100001号", "2026/11/20", "已整改，罚款贰佰元（￥200）"],
+            ["牟城管罚〔2025〕100002号", "2026/11/21", "A"],
+            ["甲", "2026/11/22", "中牟县城市管理局——行政处罚"],
+        ]
+        let evaluated = try Self.merged(rows, prepared: false, work: Work())
+        #expect(evaluated.issues == [])
+        #expect(evaluated.records.map(\.values) == rows.map { [$0[0], $0[1], $0[2]] })
+        #expect(evaluated.sightings.map(\.number) == rows.map { $0[0] })
+        // Byte for byte, not only equal as texts (which compares them by canonical equivalence).
+        #expect(evaluated.records.map { $0.values.map { $0.map { Array($0.utf8) } } } == rows.map { $0.map { Array($0.utf8) } })
+    }
 }

@@ -56,6 +56,23 @@ public struct CellBytes: Sendable {
         }
     }
 
+    /// ``values(byField:)`` of a record the fast check found clean (``FastRecordCheck/isClean(_:fieldColumns:columnCount:)``
+    /// with the same `fieldColumns`), whose every read cell it has found to be UTF-8 (its text pass,
+    /// or ASCII for codes, dates and decimals): the texts are made without validating the bytes a
+    /// second time. (`String(decoding:as:)` reads every byte of a Chinese text one at a time to
+    /// validate it: about a third of making a record's values, measured in isolation.)
+    func cleanValues(byField fieldColumns: [Int?]) -> [String?] {
+        bytes.withUnsafeBufferPointer { storage in
+            fieldColumns.map { column -> String? in
+                guard let column else { return nil }
+                let cell = UnsafeBufferPointer(rebasing: storage[range(column)])
+                guard !cell.isEmpty else { return nil }
+                assert(UTF8Validator.firstInvalid(in: cell) == nil, "a clean record's cell is not UTF-8")
+                return String(copying: unsafe UTF8Span(unchecked: Span(_unsafeElements: cell)))
+            }
+        }
+    }
+
     /// Whether the record's bytes are valid UTF-8.
     public var isUTF8: Bool {
         guard count > 0 else { return true }

@@ -59,7 +59,9 @@ public enum RecordOutcome: Sendable {
         return .prepared(key: key, keyText: keyText, issues: issues, decisionDate: dateField.flatMap { values[$0] })
     }
 
-    /// The first key field's text, kept as bytes until a duplicate needs it.
+    /// The first key field's text, kept as bytes until it is needed (a duplicate, the register).
+    /// Kept as bytes only by a record the fast check found clean, whose key cell it found to be
+    /// UTF-8: made from them, the text is not validated again (``CellBytes/cleanValues(byField:)``).
     public struct KeyText: Sendable {
         let cells: CellBytes?
         let range: Range<Int>?
@@ -67,8 +69,12 @@ public enum RecordOutcome: Sendable {
 
         public var value: String {
             if let text { return text }
-            guard let cells, let range else { return "" }
-            return String(decoding: cells.bytes[range], as: UTF8.self)
+            guard let cells, let range, !range.isEmpty else { return "" }
+            return cells.bytes.withUnsafeBufferPointer { storage in
+                let cell = UnsafeBufferPointer(rebasing: storage[range])
+                assert(UTF8Validator.firstInvalid(in: cell) == nil, "a clean record's key cell is not UTF-8")
+                return String(copying: unsafe UTF8Span(unchecked: Span(_unsafeElements: cell)))
+            }
         }
     }
 }
@@ -109,7 +115,7 @@ public struct RecordEvaluator {
             !checkUTF8 || unreadColumns.allSatisfy({ cells.isUTF8($0) })
         {
             // A clean record needs no normalization: its values are its cells.
-            let values = keepsValues ? cells.values(byField: fieldColumns) : nil
+            let values = keepsValues ? cells.cleanValues(byField: fieldColumns) : nil
             let firstKeyRange = keyFields.first.flatMap { fieldColumns[$0] }.map { cells.range($0) }
             return .checked(
                 key: keyDigest(cells), keyText: .init(cells: cells, range: firstKeyRange, text: nil), issues: [], values: values,
