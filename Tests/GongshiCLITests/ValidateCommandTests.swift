@@ -396,16 +396,49 @@ struct ValidateUndecodableTests {
         let problem = try #require((object["errors"] as? [[String: Any]])?.first { $0["type"] as? String == "max-length" })
         let value = try #require(problem["value"] as? String)
         #expect(value.count < 220 && value.hasSuffix("…（共 300000 字）"), "\(value.suffix(20))")
-        // Over 1 MiB a cell is not even held: an error of its own, with its length in bytes.
+        // Over its field's limit (4,000 characters: 16,004 bytes), a cell is not even held whole:
+        // one error of its field, with the whole length in characters and bytes, and the echo's.
         let huge = Scratch.root.appendingPathComponent("gongshi-huge-\(UUID().uuidString).csv")
         try text.replacingCharacters(in: first, with: "," + String(repeating: "占", count: 1_000_000) + ",")
             .write(to: huge, atomically: true, encoding: .utf8)
         let big = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--format", "json", huge.path])
         let bigObject = try #require(try JSONSerialization.jsonObject(with: Data(big.stdout.utf8)) as? [String: Any])
-        let tooLarge = (bigObject["errors"] as? [[String: Any]] ?? []).filter { $0["type"] as? String == "cell-too-large" }
-        #expect(tooLarge.count == 1 && tooLarge.first?["row"] as? Int == 2, "\(tooLarge)")
-        #expect((tooLarge.first?["message"] as? String)?.contains("有 3000000 字节") == true)
+        let bigErrors = (bigObject["errors"] as? [[String: Any]] ?? []).filter { $0["row"] as? Int == 2 }
+        #expect(bigErrors.count == 1 && bigErrors.first?["type"] as? String == "max-length" && bigErrors.first?["field"] as? String == "违法事实", "\(bigErrors)")
+        #expect((bigErrors.first?["message"] as? String)?.hasPrefix("长度为 1000000 个字符，超过上限 4000 个字符（该单元格 3000000 字节") == true)
+        #expect((bigErrors.first?["value"] as? String)?.hasSuffix("…（共 1000000 字）") == true)
         let stats = try #require(bigObject["stats"] as? [String: Int])
         #expect(stats["invalid"] == 1 && stats["records"] == stats["valid"].map { $0 + 1 }, "\(stats)")
+        // A column no field reads holds up to 1 MiB of a cell; past it, `cell-too-large` names the
+        // column and the whole length; the record is invalid, the others are not.
+        let lines = text.components(separatedBy: "\r\n")
+        let extra = ([lines[0] + ",内部备注", lines[1] + "," + String(repeating: "记", count: 400_000)] + lines.dropFirst(2).map { $0.isEmpty ? $0 : $0 + "," })
+            .joined(separator: "\r\n")
+        let unread = Scratch.root.appendingPathComponent("gongshi-unread-\(UUID().uuidString).csv")
+        try extra.write(to: unread, atomically: true, encoding: .utf8)
+        let other = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--format", "json", unread.path])
+        let otherObject = try #require(try JSONSerialization.jsonObject(with: Data(other.stdout.utf8)) as? [String: Any])
+        let otherErrors = (otherObject["errors"] as? [[String: Any]] ?? []).filter { $0["severity"] as? String == "error" }
+        #expect(otherErrors.count == 1 && otherErrors.first?["type"] as? String == "cell-too-large" && otherErrors.first?["row"] as? Int == 2, "\(otherErrors)")
+        #expect((otherErrors.first?["message"] as? String)?.hasPrefix("第 \(lines[0].split(separator: ",").count + 1) 列的单元格有 1200000 字节（400000 个字符）") == true)
+        let otherStats = try #require(otherObject["stats"] as? [String: Int])
+        #expect(otherStats["invalid"] == 1 && otherStats["valid"] == stats["valid"], "\(otherStats)")
+    }
+
+    @Test("a problem's echo of a free text hides the ID and phone numbers in it, as the feeds do; a cut cell's too")
+    func echoHidesPersonalData() throws {
+        let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+        let first = try #require(text.range(of: ",擅自占用城市道路店外经营,"))
+        for (name, count) in [("long", 5_000), ("cut", 300_000)] {
+            let file = Scratch.root.appendingPathComponent("gongshi-echo-\(name)-\(UUID().uuidString).csv")
+            let fact = "当事人（身份证号410122198503121231，电话13803710000）" + String(repeating: "占", count: count)
+            try text.replacingCharacters(in: first, with: "," + fact + ",").write(to: file, atomically: true, encoding: .utf8)
+            let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--format", "json", file.path])
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let problem = try #require((object["errors"] as? [[String: Any]])?.first { $0["type"] as? String == "max-length" })
+            let value = try #require(problem["value"] as? String)
+            #expect(value.hasPrefix("当事人（身份证号******************，电话***********）占"), "\(name): \(value.prefix(60))")
+            #expect(!result.stdout.contains("410122198503121231") && !result.stdout.contains("13803710000"), "\(name)")
+        }
     }
 }

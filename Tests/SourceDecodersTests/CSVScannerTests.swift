@@ -49,8 +49,44 @@ struct CSVScannerTests {
             }
             try scanner.finish { (record: CSVRecord) in records.append(record) }
             #expect(records.map(\.strings) == [["ab", "占占", "x\"占"], ["c", "d", "e"]], "chunks \(chunks)")
-            #expect(records[0].oversized.map(\.cell) == [1] && records[0].oversized.map(\.bytes) == [15], "chunks \(chunks)")
+            #expect(records[0].oversized == [OversizedCell(cell: 1, bytes: 15, characters: 5)], "chunks \(chunks)")
             #expect(records[1].oversized.isEmpty)
+        }
+    }
+
+    @Test("the header may set each column's limit for the records after it; a cut cell's whole length is counted in bytes and characters, in any chunking")
+    func columnLimits() throws {
+        // Limits from the header: 4 bytes for column 0, 9 for column 1, none of its own for column 2
+        // (the scanner's 64); the 12-character cell of column 1 is mixed one-, two-, three- and
+        // four-byte characters.
+        let long = "aé占😀aé占😀aé占😀"  // 12 characters, 30 bytes
+        let text = "h0,h1,h2\nabcdef,\(long),\(String(repeating: "x", count: 70))\nab,\"占占占\",x\n"
+        let bytes = Array(text.utf8)
+        for chunks in [[Int.max], [1], [2, 5], [7]] {
+            var scanner = CSVScanner(cellLimit: 64)
+            var records: [CSVRecord] = []
+            var start = 0
+            var next = 0
+            while start < bytes.count {
+                let size = max(1, min(chunks[next % chunks.count], bytes.count - start))
+                try bytes[start..<(start + size)].withUnsafeBufferPointer { chunk in
+                    try scanner.consumeLimiting(chunk) { record in
+                        records.append(record)
+                        return record.number == 1 ? [4, 9] : nil
+                    }
+                }
+                start += size
+                next += 1
+            }
+            try scanner.finish { (record: CSVRecord) in records.append(record) }
+            #expect(records.map(\.strings) == [["h0", "h1", "h2"], ["abcd", "aé占", String(repeating: "x", count: 64)], ["ab", "占占占", "x"]], "chunks \(chunks)")
+            #expect(records[0].oversized.isEmpty)
+            #expect(
+                records[1].oversized == [
+                    OversizedCell(cell: 0, bytes: 6, characters: 6), OversizedCell(cell: 1, bytes: 30, characters: 12),
+                    OversizedCell(cell: 2, bytes: 70, characters: 70),
+                ], "chunks \(chunks)")
+            #expect(records[2].oversized.isEmpty, "chunks \(chunks)")
         }
     }
 

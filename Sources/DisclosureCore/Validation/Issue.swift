@@ -53,21 +53,56 @@ public struct Issue: Sendable, Equatable {
         self.severity = severity
         self.field = field?.name
         self.column = field?.code
-        self.value = value.map { Self.echo(field?.personal == true ? PersonalData.mask($0) : $0) }
+        self.value = value.map { Self.shown($0, field: field) }
         self.message = LocalizedText(zh: zh, en: en)
+    }
+
+    /// A value as a problem shows it (``echo(_:)``), with nothing personal in it: a personal
+    /// field's masked (``PersonalData/mask(_:)``); a free text's (a text field's) with what the
+    /// feeds' screen finds in it hidden (``PersonalDataScreen``: ID, phone and bank card numbers,
+    /// e-mail and home addresses). Only the text's start is screened: the echo's 200 characters and
+    /// 40 more, so that a number begun within the echo is seen whole.
+    ///
+    /// - Parameter totalCharacters: `value` is the start of a longer value (a cell cut while it
+    ///   was read) of this many characters.
+    public static func shown(_ value: String, field: FieldSpec?, totalCharacters: Int? = nil) -> String {
+        if field?.personal == true {
+            let masked = PersonalData.mask(value)
+            return totalCharacters.map { echo(masked, totalCharacters: $0) } ?? echo(masked)
+        }
+        guard field?.kind == .text else { return totalCharacters.map { echo(value, totalCharacters: $0) } ?? echo(value) }
+        let end = value.index(value.startIndex, offsetBy: 240, limitedBy: value.endIndex) ?? value.endIndex
+        var start = String(value[..<end])
+        if start.withLentUTF8({ PersonalDataScreen.mayContain($0) }) {
+            start = PersonalDataScreen.screen(start, personName: nil).text
+        }
+        if end == value.endIndex, totalCharacters == nil { return echo(start) }
+        return echo(start, totalCharacters: totalCharacters ?? value.count)
     }
 
     /// A value as a problem echoes it (in the text, the JSON, the ledger's problem table): at most
     /// 200 characters, then the full length stated — a 50 MB cell is not copied three times over.
     public static func echo(_ value: String) -> String {
+        let end = echoEnd(value)
+        guard end < value.endIndex else { return value }
+        return String(value[..<end]) + "…（共 \(value.count) 字）"
+    }
+
+    /// ``echo(_:)`` of the start of a longer value, with the whole value's length in characters
+    /// stated (for a cell cut while it was read, in Unicode scalars, as its field's maximum counts them).
+    public static func echo(_ start: String, totalCharacters: Int) -> String {
+        String(start[..<echoEnd(start)]) + "…（共 \(totalCharacters) 字）"
+    }
+
+    /// Where an echo of `value` ends: after its first 200 characters.
+    private static func echoEnd(_ value: String) -> String.Index {
         var count = 0
         var end = value.startIndex
         while end < value.endIndex, count < 200 {
             value.formIndex(after: &end)
             count += 1
         }
-        guard end < value.endIndex else { return value }
-        return String(value[..<end]) + "…（共 \(value.count) 字）"
+        return end
     }
 
     /// The same issue placed in a file and row.

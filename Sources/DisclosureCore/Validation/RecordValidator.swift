@@ -128,7 +128,7 @@ public struct RecordValidator {
             }
             if FormulaGuard.isFormulaLike(value) {
                 issues.append(.init(
-                    "formula-prefix", .warning, field: fields[index], value: String(value.prefix(40)),
+                    "formula-prefix", .warning, field: fields[index], value: value,
                     zh: "以 \(value.first.map(String.init) ?? "") 开头，电子表格会当作公式执行：公示文件中在前面加一个单引号（'）",
                     en: "starts like a spreadsheet formula: written with a leading apostrophe in CSV feeds"))
             }

@@ -228,6 +228,8 @@ public struct ValidationSession {
     /// A workbook's sheet: problems of a field also name its cell (`Sheet1!F5`), by the field's column.
     private var cellSheet: String?
     private var columnByField: [String: Int] = [:]
+    /// The current file's columns, by the header (nil before it, or when it was not usable).
+    private var currentMapping: ColumnMapping?
     /// Problems of the current file already handed out, and those of them that belong to its header.
     private var drained = (errors: 0, warnings: 0)
     private var headerDrained = (errors: 0, warnings: 0)
@@ -267,6 +269,7 @@ public struct ValidationSession {
         self.byLine = byLine
         cellSheet = nil
         columnByField = [:]
+        currentMapping = nil
         current = .init(file: name)
         currentIssues = []
         currentEvaluator = nil
@@ -293,6 +296,7 @@ public struct ValidationSession {
                 if let field, columnByField[validator.schema.fields[field].name] == nil { columnByField[validator.schema.fields[field].name] = column }
             }
         }
+        currentMapping = mapping
         currentEvaluator = RecordEvaluator(validator: validator, fastCheck: fastCheck, mapping: mapping, keyFields: keyFields)
         currentEvaluator?.keepsValues = collectsRecords
         return true
@@ -302,6 +306,44 @@ public struct ValidationSession {
     /// (and briefly hold two copies of itself) as the records arrive.
     public mutating func reserveKeys(_ count: Int) {
         firstRowByKey.reserve(firstRowByKey.count + count)
+    }
+
+    /// The most bytes of each column's cells a reader need hold, by the header (after
+    /// ``header(_:row:)``): for a field with a maximum length, four bytes a character and one
+    /// character more, at most `cap`; `cap` for any other column. A value within its field's
+    /// maximum is never longer (a character is at most four bytes), and a cell cut at its limit
+    /// keeps more characters than the maximum: its length is an error whatever the rest holds, and
+    /// a file of long cells holds no more of each than the check needs.
+    public func cellByteLimits(cap: Int) -> [Int] {
+        guard let mapping = currentMapping else { return [] }
+        return mapping.fieldIndexByColumn.map { field in
+            guard let field, let maxLength = validator.schema.fields[field].maxLength else { return cap }
+            return min(cap, maxLength.multipliedReportingOverflow(by: 4).partialValue + 4)
+        }
+    }
+
+    /// The problem of a cell the reader cut at its column's limit (``cellByteLimits(cap:)``),
+    /// stated with its whole length: for a field with a maximum length, that field's `max-length`
+    /// error (the check of the part kept, which would state the part's length, gives way to it in
+    /// ``merge(row:outcome:extra:prepared:)``); for any other column, `cell-too-large`.
+    ///
+    /// - Parameters:
+    ///   - start: the start of the cell as kept (echoed, masked where the field is personal).
+    ///   - cap: the limit of a column without a field's maximum, in bytes.
+    public func cutCell(column: Int, bytes: Int, characters: Int, start: String, cap: Int) -> Issue {
+        let field = currentMapping.flatMap { column < $0.columnCount ? $0.fieldIndexByColumn[column] : nil }.map { validator.schema.fields[$0] }
+        if let field, let maxLength = field.maxLength {
+            var issue = Issue(
+                "max-length", field: field,
+                zh: "长度为 \(characters) 个字符，超过上限 \(maxLength) 个字符（该单元格 \(bytes) 字节，只读入了开头部分）",
+                en: "\(characters) characters, more than the limit of \(maxLength) (a cell of \(bytes) bytes; only its start was read)")
+            issue.value = Issue.shown(start, field: field, totalCharacters: characters)
+            return issue
+        }
+        return Issue(
+            "cell-too-large", field: field,
+            zh: "第 \(column + 1) 列的单元格有 \(bytes) 字节（\(characters) 个字符），超过单元格上限 \(cap) 字节；只读入了开头部分，该记录无效",
+            en: "the cell in column \(column + 1) has \(bytes) bytes (\(characters) characters), over the limit of \(cap) bytes; only its start was read; the record is invalid")
     }
 
     /// A record evaluator for the current file's columns (after ``header(_:)``), for another thread.
@@ -356,7 +398,13 @@ public struct ValidationSession {
         values: [String?]?, prepared: ValidRecord.Prepared?
     ) {
         var issues = issues
-        if !extra.isEmpty { issues += extra }
+        if !extra.isEmpty {
+            // A cell the reader cut: its `max-length` error states the whole length; the check of
+            // the part kept (``cutCell(column:bytes:characters:start:cap:)``) gives way to it.
+            let cut = Set(extra.lazy.filter { $0.type == "max-length" }.compactMap(\.field))
+            if !cut.isEmpty { issues.removeAll { $0.type == "max-length" && $0.field.map(cut.contains) == true } }
+            issues += extra
+        }
         do {
             if let first = try firstSeen(key, row: row) { issues.append(duplicate(of: first, value: keyText.value)) }
         } catch {

@@ -168,9 +168,16 @@ public enum FileValidator {
         }
     }
 
-    /// The most bytes of one CSV cell held in memory (a cell of a national template is at most a
-    /// few thousand characters; a longer one is an error whatever its length).
+    /// The most bytes of one CSV cell held in memory in a column whose field has no maximum length
+    /// (a cell of a national template is at most a few thousand characters; a longer one is an
+    /// error whatever its length). A field with a maximum holds less (``ValidationSession/cellByteLimits(cap:)``).
     static let cellLimit = 1 << 20
+    /// The most bytes of records' cells in one batch, whatever its count: records of long cells
+    /// (a 200 KB 违法事实 in each of 2,000 rows) are handed on in smaller batches, so that the
+    /// batches waiting to be checked and merged do not hold a thousand of them each (451 MB for
+    /// that file of 411 MB, measured). Batches of ordinary records (about a kilobyte each) stay
+    /// within it.
+    static let batchBytes = 2 << 20
 
     private static func read(
         _ path: String, into session: inout ValidationSession, workers: Int, encoding: EncodingChoice, sink: IssueSink
@@ -200,28 +207,29 @@ public enum FileValidator {
             submit(&batch, to: &pipeline, session: &session, checkUTF8: workersCheckUTF8)
             sink.records(&session)
         }
-        func handle(_ record: CSVRecord) {
-            guard usable else { return }
+        /// Takes a record; the header's hands the scanner its columns' limits.
+        func handle(_ record: CSVRecord) -> [Int]? {
+            guard usable else { return nil }
             if !sawHeader {
                 sawHeader = true
                 if workersCheckUTF8, !CellBytes(bytes: record.bytes, cellEnds: record.cellEnds).isUTF8 {
                     headerUndecodable = (record.number, record.byteOffset)
                     usable = false
-                    return
+                    return nil
                 }
                 usable = session.header(record.strings)
                 sink.header(&session)
-                return
+                return usable ? session.cellByteLimits(cap: Self.cellLimit) : nil
             }
             batch.append(row: record.number, bytes: record.bytes, cellEnds: record.cellEnds)
             batch.offsets.append(record.byteOffset)
             batch.extras.append(record.oversized.map { cell in
-                Issue(
-                    "cell-too-large",
-                    zh: "第 \(cell.cell + 1) 列的单元格有 \(cell.bytes) 字节，超过单元格上限 \(Self.cellLimit) 字节（1 MiB）；只读入了开头部分，该记录无效",
-                    en: "the cell in column \(cell.cell + 1) has \(cell.bytes) bytes, over the limit of \(Self.cellLimit) bytes (1 MiB); only its start was read; the record is invalid")
+                session.cutCell(
+                    column: cell.cell, bytes: cell.bytes, characters: cell.characters, start: Self.start(of: cell.cell, in: record),
+                    cap: Self.cellLimit)
             })
-            if batch.count >= batchSize { flush() }
+            if batch.count >= batchSize || batch.byteCount >= Self.batchBytes { flush() }
+            return nil
         }
         do {
             var transcoder: Transcoder?
@@ -252,10 +260,10 @@ public enum FileValidator {
                     }
                     if let transcoder {
                         try transcoder.convert(bytes, isLast: false) { utf8 in
-                            try scanner.consume(utf8) { handle($0) }
+                            try scanner.consumeLimiting(utf8, emit: handle)
                         }
                     } else {
-                        try scanner.consume(bytes) { handle($0) }
+                        try scanner.consumeLimiting(bytes, emit: handle)
                     }
                 }
                 if let failure = headerUndecodable {
@@ -269,10 +277,10 @@ public enum FileValidator {
             }
             if let transcoder {
                 try transcoder.convert(UnsafeBufferPointer(start: nil, count: 0), isLast: true) { utf8 in
-                    try scanner.consume(utf8) { handle($0) }
+                    try scanner.consumeLimiting(utf8, emit: handle)
                 }
             }
-            try scanner.finish { handle($0) }
+            try scanner.finish { _ = handle($0) }
             if let failure = headerUndecodable {
                 return failUndecodable(failure, descriptor: file.fileDescriptor, session: &session)
             }
@@ -355,6 +363,16 @@ public enum FileValidator {
     /// Records read but not yet evaluated, with problems the reader already found in them. The
     /// records' bytes are copied into one storage for the batch, so a batch costs a few allocations,
     /// not several per record.
+    /// The start of a cut cell as its problem echoes it: its first 1,024 bytes (cut where a
+    /// character starts), which hold at least 256 characters, more than the echo shows and the
+    /// screen of its personal data reads (``Issue/shown(_:field:totalCharacters:)``).
+    static func start(of cell: Int, in record: CSVRecord) -> String {
+        let range = record.range(of: cell)
+        var end = min(range.upperBound, range.lowerBound + 1024)
+        while end < range.upperBound, end > range.lowerBound, record.bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        return String(decoding: record.bytes[range.lowerBound..<end], as: UTF8.self)
+    }
+
     struct Batch {
         var rows: [Int] = []
         /// Where each record starts in the file (CSV), to find an undecodable byte exactly.
@@ -418,6 +436,9 @@ public enum FileValidator {
         }
 
         var averageRecordBytes: Int { rows.isEmpty ? 1 : max(1, bytes.count / rows.count) }
+
+        /// The records' bytes held (their cells, back to back).
+        var byteCount: Int { bytes.count }
     }
 
     /// A full batch of a record-by-record reader (XML, workbook) handed on, and its problems with it.
@@ -517,7 +538,7 @@ public enum FileValidator {
                 }
                 batch.append(row: record.line, cells: firstRange, from: record.bytes)
                 batch.extras.append(extra)
-                if batch.count >= batchSize { submit(&batch, to: &pipeline, session: &session, sink: sink) }
+                if batch.count >= batchSize || batch.byteCount >= Self.batchBytes { submit(&batch, to: &pipeline, session: &session, sink: sink) }
             }
             finish(&batch, pipeline: &pipeline, session: &session, sink: sink)
         } catch let error as XMLReadError {
@@ -600,7 +621,7 @@ public enum FileValidator {
                                 zh: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) 是公式，按 Excel 上次计算的结果读取",
                                 en: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) is a formula; the value Excel last computed is read")
                         })
-                if batch.count >= batchSize { submit(&batch, to: &pipeline, session: &session, sink: sink) }
+                if batch.count >= batchSize || batch.byteCount >= Self.batchBytes { submit(&batch, to: &pipeline, session: &session, sink: sink) }
             }
             finish(&batch, pipeline: &pipeline, session: &session, sink: sink)
         } catch {

@@ -22,11 +22,12 @@ public struct CSVRecord: Sendable {
     public let bytes: [UInt8]
     /// The end offset in ``bytes`` of each cell.
     public let cellEnds: [Int]
-    /// Cells longer than the scanner's ``CSVScanner/cellLimit``: their index and whole length in
-    /// bytes. Only the first `cellLimit` bytes (cut at a character) are in ``bytes``.
-    public var oversized: [(cell: Int, bytes: Int)] = []
+    /// Cells longer than their column's limit (``CSVScanner/consumeLimiting(_:emit:)``, else
+    /// ``CSVScanner/cellLimit``): their index and whole length in bytes and in characters (Unicode
+    /// scalars). Only the start of such a cell (cut at a character) is in ``bytes``.
+    public var oversized: [OversizedCell] = []
 
-    public init(number: Int, byteOffset: Int, bytes: [UInt8], cellEnds: [Int], oversized: [(cell: Int, bytes: Int)] = []) {
+    public init(number: Int, byteOffset: Int, bytes: [UInt8], cellEnds: [Int], oversized: [OversizedCell] = []) {
         self.number = number
         self.byteOffset = byteOffset
         self.bytes = bytes
@@ -48,6 +49,22 @@ public struct CSVRecord: Sendable {
 
     /// All cells as text.
     public var strings: [String] { (0..<cellCount).map(string) }
+}
+
+/// A cell cut while it was read: where it is and how long it was.
+public struct OversizedCell: Sendable, Equatable {
+    /// The cell's index in its record (its column, counted from 0).
+    public let cell: Int
+    /// Its whole length in bytes.
+    public let bytes: Int
+    /// Its whole length in characters (Unicode scalars, as lengths are counted against a field's maximum).
+    public let characters: Int
+
+    public init(cell: Int, bytes: Int, characters: Int) {
+        self.cell = cell
+        self.bytes = bytes
+        self.characters = characters
+    }
 }
 
 /// Why a CSV file cannot be read on.
@@ -99,30 +116,44 @@ public struct CSVScanner: Sendable {
     /// Whether the scanner checks that the input is UTF-8. A caller that checks each record's bytes
     /// itself (on other threads) turns this off; every byte that is not ASCII ends up in some cell.
     private let validatesUTF8: Bool
-    /// The most bytes of one cell kept in memory: the rest is counted, not held (a 50 MB cell
-    /// costs 1 MiB), and the record says so (``CSVRecord/oversized``).
+    /// The most bytes of one cell kept in memory, in a column without a limit of its own: the rest
+    /// is counted, not held (a 50 MB cell costs 1 MiB), and the record says so (``CSVRecord/oversized``).
     public let cellLimit: Int
+    /// Per column, the most bytes of its cells kept (``consumeLimiting(_:emit:)``); a column past the
+    /// end has ``cellLimit``.
+    private var columnLimits: [Int] = []
+    /// The limit of the cell being read (its column's, looked up when the cell begins).
+    private var limit: Int
+    /// Bytes and characters of the cell being read that were not kept.
     private var cellOverflow = 0
-    private var oversized: [(cell: Int, bytes: Int)] = []
+    private var cellOverflowCharacters = 0
+    private var oversized: [OversizedCell] = []
 
     public init(delimiter: UInt8 = UInt8(ascii: ","), validatesUTF8: Bool = true, cellLimit: Int = Int.max) {
         self.delimiter = delimiter
         self.validatesUTF8 = validatesUTF8
         self.cellLimit = max(cellLimit, 4)
+        limit = self.cellLimit
     }
 
-    /// Keeps a run of a cell's bytes, up to ``cellLimit``: past it, cut where a character starts
-    /// (the kept bytes stay UTF-8), and count the rest.
+    /// Keeps a run of a cell's bytes, up to its column's limit: past it, cut where a character
+    /// starts (the kept bytes stay UTF-8), and count the rest, in bytes and characters.
     private mutating func keep(_ run: UnsafeBufferPointer<UInt8>) {
         let kept = bytes.count - (cellEnds.last ?? 0)
-        guard cellOverflow == 0, kept + run.count > cellLimit else {
-            if cellOverflow == 0 { bytes.append(contentsOf: run) } else { cellOverflow += run.count }
+        guard cellOverflow == 0, kept + run.count > limit else {
+            if cellOverflow == 0 {
+                bytes.append(contentsOf: run)
+            } else {
+                cellOverflow += run.count
+                cellOverflowCharacters += Self.characters(in: run)
+            }
             return
         }
-        var cut = max(0, cellLimit - kept)
+        var cut = max(0, limit - kept)
         while cut > 0, cut < run.count, run[cut] & 0xC0 == 0x80 { cut -= 1 }
         if cut > 0 { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: run[0..<cut])) }
         cellOverflow = run.count - cut
+        cellOverflowCharacters = Self.characters(in: UnsafeBufferPointer(rebasing: run[cut...]))
         // A character split across two runs (a chunk boundary): its first bytes are already kept;
         // they go too, so that what is kept stays UTF-8.
         let cellStart = cellEnds.last ?? 0
@@ -134,9 +165,18 @@ public struct CSVScanner: Sendable {
             let have = bytes.count - (lead - 1)
             if have < length {
                 cellOverflow += have
+                cellOverflowCharacters += 1  // its first byte
                 bytes.removeLast(have)
             }
         }
+    }
+
+    /// The characters (Unicode scalars) that begin in `bytes`: the bytes that are not a
+    /// continuation byte. Counted only for a cell that is cut.
+    private static func characters(in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
+        return count
     }
 
     private mutating func keep(_ byte: UInt8) {
@@ -153,6 +193,14 @@ public struct CSVScanner: Sendable {
     /// - Throws: ``CSVError/invalidUTF8(row:byteOffset:)`` for bytes that are not UTF-8, or
     ///   whatever `emit` throws.
     public mutating func consume(_ chunk: UnsafeBufferPointer<UInt8>, emit: (CSVRecord) throws -> Void) throws {
+        try consumeLimiting(chunk, emit: { try emit($0); return nil })
+    }
+
+    /// Scans a chunk, calling `emit` for every record it completes; `emit` may hand back, for the
+    /// records after this one, the most bytes of each column's cells to keep (the header's columns,
+    /// from their fields' maximum lengths): a cell longer than its column's limit keeps only its
+    /// start (``CSVRecord/oversized``). Columns past the list keep ``cellLimit``.
+    public mutating func consumeLimiting(_ chunk: UnsafeBufferPointer<UInt8>, emit: (CSVRecord) throws -> [Int]?) throws {
         if var held = head {
             held.append(contentsOf: chunk)
             guard held.count >= 3 else {
@@ -177,6 +225,7 @@ public struct CSVScanner: Sendable {
     /// - Throws: ``CSVError/unterminatedQuote(row:byteOffset:)`` when a quoted cell is still open,
     ///   ``CSVError/invalidUTF8(row:byteOffset:)`` when the input ends inside a UTF-8 sequence.
     public mutating func finish(emit: (CSVRecord) throws -> Void) throws {
+        let emit: (CSVRecord) throws -> [Int]? = { try emit($0); return nil }
         if let held = head {
             head = nil
             try scanHead(held, emit: emit)
@@ -186,7 +235,7 @@ public struct CSVScanner: Sendable {
         if rowHasContent || !cellEnds.isEmpty || !bytes.isEmpty { try endRow(emit) }
     }
 
-    private mutating func scanHead(_ held: [UInt8], emit: (CSVRecord) throws -> Void) throws {
+    private mutating func scanHead(_ held: [UInt8], emit: (CSVRecord) throws -> [Int]?) throws {
         let hasBOM = held.count >= 3 && held[0] == 0xEF && held[1] == 0xBB && held[2] == 0xBF
         if hasBOM {
             offset = 3
@@ -200,7 +249,7 @@ public struct CSVScanner: Sendable {
 
     // MARK: - Scanning
 
-    private mutating func scan(_ chunk: UnsafeBufferPointer<UInt8>, emit: (CSVRecord) throws -> Void) throws {
+    private mutating func scan(_ chunk: UnsafeBufferPointer<UInt8>, emit: (CSVRecord) throws -> [Int]?) throws {
         guard validatesUTF8 else { return try scanValid(chunk, emit: emit) }
         // Validate first, then scan only the valid part, so that an error names the right row.
         let invalidAt = utf8.validate(chunk)
@@ -209,7 +258,7 @@ public struct CSVScanner: Sendable {
         if invalidAt != nil { throw CSVError.invalidUTF8(row: rowNumber, byteOffset: utf8.errorOffset) }
     }
 
-    private mutating func scanValid(_ chunk: UnsafeBufferPointer<UInt8>, emit: (CSVRecord) throws -> Void) throws {
+    private mutating func scanValid(_ chunk: UnsafeBufferPointer<UInt8>, emit: (CSVRecord) throws -> [Int]?) throws {
         let quote = UInt8(ascii: "\"")
         let cr = UInt8(ascii: "\r")
         let lf = UInt8(ascii: "\n")
@@ -306,15 +355,19 @@ public struct CSVScanner: Sendable {
 
     private mutating func endCell() {
         if cellOverflow > 0 {
-            oversized.append((cellEnds.count, bytes.count - (cellEnds.last ?? 0) + cellOverflow))
+            let kept = bytes.withUnsafeBufferPointer { Self.characters(in: UnsafeBufferPointer(rebasing: $0[(cellEnds.last ?? 0)...])) }
+            oversized.append(OversizedCell(
+                cell: cellEnds.count, bytes: bytes.count - (cellEnds.last ?? 0) + cellOverflow, characters: kept + cellOverflowCharacters))
             cellOverflow = 0
+            cellOverflowCharacters = 0
         }
         cellEnds.append(bytes.count)
+        limit = cellEnds.count < columnLimits.count ? columnLimits[cellEnds.count] : cellLimit
         state = .cellStart
         rowHasContent = true
     }
 
-    private mutating func endRow(_ emit: (CSVRecord) throws -> Void) throws {
+    private mutating func endRow(_ emit: (CSVRecord) throws -> [Int]?) throws {
         endCell()
         let number = rowNumber
         let start = rowStart
@@ -326,9 +379,12 @@ public struct CSVScanner: Sendable {
         defer {
             bytes.removeAll(keepingCapacity: true)
             cellEnds.removeAll(keepingCapacity: true)
+            limit = columnLimits.first ?? cellLimit
             oversized.removeAll()
         }
-        try emit(CSVRecord(number: number, byteOffset: start, bytes: bytes, cellEnds: cellEnds, oversized: oversized))
+        if let limits = try emit(CSVRecord(number: number, byteOffset: start, bytes: bytes, cellEnds: cellEnds, oversized: oversized)) {
+            columnLimits = limits.map { max($0, 4) }
+        }
     }
 
     // MARK: - Records as text
