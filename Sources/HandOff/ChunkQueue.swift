@@ -66,6 +66,10 @@ public struct ReversedChunks<Element: Sendable> {
         chunk.reserveCapacity(size)
     }
 
+    /// The elements added and not yet handed over.
+    @inlinable
+    public var count: Int { chunk.count }
+
     /// Adds an element, handing the chunk over when it is full; false when the taker stopped.
     @inlinable
     public mutating func add(_ element: consuming Element) -> Bool {

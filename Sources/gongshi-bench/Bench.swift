@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gongshi-bench",
         abstract: "Generate national-format penalty records and time `gongshi validate` on them.",
-        subcommands: [Generate.self, Run.self, Pipeline.self, Upload.self, Report.self, Workbook.self])
+        subcommands: [Generate.self, Run.self, Pipeline.self, Upload.self, Report.self, Workbook.self, Cells.self])
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case csv, xml
@@ -153,6 +153,112 @@ struct Bench: ParsableCommand {
 }
 
 extension Bench {
+    /// `gongshi-bench cells`: memory against the length of cells, not of files (issue 18, oversized
+    /// input). Records whose 违法行为类型 (at most 2,000 characters) is far longer: N rows of a long
+    /// cell each, as CSV and as XML, and one row whose cell is 50 MB; `gongshi validate` of each and
+    /// `gongshi run` of the CSVs, beside the same two commands on ordinary records of about the same
+    /// size, in the same run: peak RSS, time, and whether each long cell is one error stating its
+    /// whole length.
+    struct Cells: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Peak memory of `gongshi validate` and `gongshi run` on long cells, beside ordinary records of the same size.")
+
+        @Option(help: "Rows of a long cell each.") var rows = 2_000
+        @Option(help: "The characters of each row's long cell (three bytes each).") var characters = 68_000
+        @Option(help: "The characters of the one-row file's cell.") var oneCell = 17_476_266
+        @OptionGroup var workload: Workload.Options
+        @Flag(help: "Print the figures as one JSON object instead of text.") var json = false
+
+        func run() throws {
+            let (seed, data) = (workload.seed, workload.data)
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            let executable = workload.gongshi ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("gongshi").path
+            let field = RecordGenerator.header.firstIndex(of: "违法行为类型")!
+            func size(_ path: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+            func mib(_ bytes: Int) -> String { String(format: "%.0f MiB", Double(bytes) / 1_048_576) }
+            let long = "\(data)/long-cells-\(rows)x\(characters)-\(seed)"
+            _ = try Writer.write(records: rows, format: .csv, seed: seed, to: long + ".csv", long: (field, characters))
+            _ = try Writer.write(records: rows, format: .xml, seed: seed, to: long + ".xml", long: (field, characters))
+            let one = "\(data)/one-cell-\(oneCell)-\(seed).csv"
+            _ = try Writer.write(records: 1, format: .csv, seed: seed, to: one, long: (field, oneCell))
+            // Ordinary records (about 0.9 KB each) of about the long-cell file's size: the baseline.
+            let ordinaryRecords = max(1, size(long + ".csv") / 905)
+            let ordinary = "\(data)/penalties-\(ordinaryRecords)-\(seed).csv"
+            if !FileManager.default.fileExists(atPath: ordinary) {
+                _ = try Writer.write(records: ordinaryRecords, format: .csv, seed: seed, to: ordinary)
+            }
+            defer { for path in [long + ".csv", long + ".xml", one] { try? FileManager.default.removeItem(atPath: path) } }
+
+            /// `gongshi validate` of a file: its figures, with how many errors of the long field
+            /// there are and how many of them state its whole length.
+            func validate(_ path: String, xml: Bool = false, characters: Int?) throws -> [String: Any] {
+                let report = "\(data)/cells-report.json"
+                defer { try? FileManager.default.removeItem(atPath: report) }
+                var arguments = ["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", path]
+                if xml { arguments += ["--xml-record", "Record"] }
+                var figures = Self.figures(try Child.run(executable, arguments, stdout: report, workers: nil))
+                if let characters {
+                    let object = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report)))) as? [String: Any]
+                    let errors = (object?["errors"] as? [[String: Any]] ?? []).filter { $0["field"] as? String == "违法行为类型" }
+                    figures["fieldErrors"] = errors.count
+                    figures["statingWholeLength"] = errors.filter { ($0["message"] as? String)?.hasPrefix("长度为 \(characters) 个字符") == true }.count
+                }
+                return figures
+            }
+            /// `gongshi run` of a CSV into a fresh ledger and outbox: its figures.
+            func run(_ path: String) throws -> [String: Any] {
+                let work = "\(data)/cells-run-\(getpid())"
+                try? FileManager.default.removeItem(atPath: work)
+                defer { try? FileManager.default.removeItem(atPath: work) }
+                try Workload.outboxPipeline(work: work, input: path)
+                return Self.figures(
+                    try Child.run(executable, ["run", "\(work)/pipelines/bench.yaml", "--today", "2026-11-30"], stdout: "\(work)/run.log", workers: nil))
+            }
+            let figures: [String: Any] = [
+                "long": [
+                    "records": rows, "characters": characters, "csvBytes": size(long + ".csv"), "xmlBytes": size(long + ".xml"),
+                    "validateCSV": try validate(long + ".csv", characters: characters), "runCSV": try run(long + ".csv"),
+                    "validateXML": try validate(long + ".xml", xml: true, characters: characters),
+                ],
+                "oneCell": ["characters": oneCell, "bytes": size(one), "validate": try validate(one, characters: oneCell), "run": try run(one)],
+                "ordinary": [
+                    "records": ordinaryRecords, "bytes": size(ordinary), "validate": try validate(ordinary, characters: nil), "run": try run(ordinary),
+                ],
+            ]
+            if json {
+                print(String(decoding: try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+                return
+            }
+            func line(_ figures: Any?) -> String {
+                guard let figures = figures as? [String: Any] else { return "" }
+                var text = "exit \(figures["exit"] ?? ""), \(String(format: "%.2f", figures["seconds"] as? Double ?? 0)) s, peak RSS \(figures["peakRSSMiB"] ?? "") MB"
+                if let errors = figures["fieldErrors"], let stating = figures["statingWholeLength"] {
+                    text += "; errors of 违法行为类型: \(errors), stating its whole length: \(stating)"
+                }
+                return text
+            }
+            let (longFigures, oneFigures, ordinaryFigures) = (figures["long"] as? [String: Any], figures["oneCell"] as? [String: Any], figures["ordinary"] as? [String: Any])
+            print("""
+                \(rows) records, each 违法行为类型 \(characters) characters (\(characters * 3) bytes; its maximum is 2,000 characters)
+                  CSV, \(mib(size(long + ".csv"))): gongshi validate: \(line(longFigures?["validateCSV"]))
+                                  gongshi run: \(line(longFigures?["runCSV"]))
+                  XML, \(mib(size(long + ".xml"))): gongshi validate: \(line(longFigures?["validateXML"]))
+                one record whose 违法行为类型 is \(oneCell) characters, CSV, \(mib(size(one)))
+                  gongshi validate: \(line(oneFigures?["validate"]))
+                  gongshi run: \(line(oneFigures?["run"]))
+                beside them, \(ordinaryRecords) ordinary records, CSV, \(mib(size(ordinary)))
+                  gongshi validate: \(line(ordinaryFigures?["validate"]))
+                  gongshi run: \(line(ordinaryFigures?["run"]))
+                """)
+        }
+
+        /// A measured program's exit, wall time and peak RSS (MiB).
+        static func figures(_ measured: Child.Measured) -> [String: Any] {
+            ["exit": Int(measured.status), "seconds": measured.seconds, "peakRSSMiB": measured.maxRSSKiB / 1024]
+        }
+    }
+
     /// `gongshi-bench workbook`: `gongshi validate` of N records as an Excel workbook laid out as
     /// Excel saves one (shared strings; `benchmarks/make_workbook.py`, standard library only), beside
     /// the same records as CSV, in the same run: time and peak RSS, which must not grow with the
@@ -428,12 +534,22 @@ extension Bench {
 
 /// Writes generated records as CSV (UTF-8, CRLF, as Excel would) or XML.
 enum Writer {
-    static func write(records: Int, format: Bench.Format, seed: UInt64, to path: String) throws -> Int {
+    /// - Parameter long: every record's field at this index holds this many characters (一 and 很
+    ///   in turn, three bytes each) instead of its generated value.
+    static func write(
+        records: Int, format: Bench.Format, seed: UInt64, to path: String, long: (field: Int, characters: Int)? = nil
+    ) throws -> Int {
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let handle = FileHandle(forWritingAtPath: path)
         else { throw ValidationError("cannot write \(path)") }
         defer { try? handle.close() }
         var generator = RecordGenerator(seed: seed)
+        let longText = long.map { String(repeating: "一很", count: $0.characters / 2) + ($0.characters % 2 == 1 ? "一" : "") }
+        func cells(_ index: Int) -> [String] {
+            var cells = generator.record(index).cells
+            if let long, let longText { cells[long.field] = longText }
+            return cells
+        }
         var buffer = ""
         var written = 0
         func flush(force: Bool = false) {
@@ -447,14 +563,14 @@ enum Writer {
         case .csv:
             buffer += RecordGenerator.header.map(csvCell).joined(separator: ",") + "\r\n"
             for index in 0..<records {
-                buffer += generator.record(index).cells.map(csvCell).joined(separator: ",") + "\r\n"
+                buffer += cells(index).map(csvCell).joined(separator: ",") + "\r\n"
                 flush()
             }
         case .xml:
             buffer += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Records>\n"
             for index in 0..<records {
                 buffer += "  <Record>"
-                for (code, cell) in zip(RecordGenerator.codes, generator.record(index).cells) where !cell.isEmpty {
+                for (code, cell) in zip(RecordGenerator.codes, cells(index)) where !cell.isEmpty {
                     buffer += "<\(code)>\(xmlText(cell))</\(code)>"
                 }
                 buffer += "</Record>\n"

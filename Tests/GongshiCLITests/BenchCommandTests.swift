@@ -63,6 +63,32 @@ struct BenchCommandTests {
         for (name, table) in tables { #expect((table["seconds"] as? Double ?? 0) > 0, "\(name)") }
     }
 
+    @Test("cells: long cells as CSV and XML and one huge cell, each one error of its field stating its whole length, beside ordinary records")
+    func cells() throws {
+        let data = Scratch.root.appendingPathComponent("gongshi-bench-cells-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: data) }
+        let arguments = [
+            "cells", "--rows", "20", "--characters", "9000", "--one-cell", "400001", "--json", "--data", data.path, "--gongshi",
+            GongshiProcess.executable.path,
+        ]
+        let child = try ChildProcess.spawn(Self.bench, arguments, environment: ProcessInfo.processInfo.environment, directory: data.path)
+        let (status, _, out, _) = child.finish()
+        #expect(status == 0)
+        let figures = try #require((try? JSONSerialization.jsonObject(with: Data(out))) as? [String: Any])
+        let long = try #require(figures["long"] as? [String: Any])
+        for key in ["validateCSV", "validateXML"] {
+            let validation = try #require(long[key] as? [String: Any], "\(key)")
+            #expect(validation["exit"] as? Int == 65 && validation["fieldErrors"] as? Int == 20 && validation["statingWholeLength"] as? Int == 20, "\(key): \(validation)")
+            #expect((validation["peakRSSMiB"] as? Int ?? 0) > 0)
+        }
+        #expect((long["runCSV"] as? [String: Any])?["exit"] as? Int == 65)
+        let one = try #require((figures["oneCell"] as? [String: Any])?["validate"] as? [String: Any])
+        #expect(one["fieldErrors"] as? Int == 1 && one["statingWholeLength"] as? Int == 1, "\(one)")
+        let ordinary = try #require(figures["ordinary"] as? [String: Any])
+        #expect((ordinary["records"] as? Int ?? 0) > 20 && (ordinary["validate"] as? [String: Any])?["fieldErrors"] == nil)
+    }
+
     @Test("--validation-only times validation alone")
     func validationOnly() throws {
         let (status, figures) = try Self.run(records: 500, ["--validation-only"])
