@@ -136,6 +136,7 @@ struct PreparedOutcomeTests {
             ["牟城管罚〔2025〕100001号", "2026/11/20", "已整改，罚款贰佰元（￥200）"],
             ["牟城管罚〔2025〕100002号", "2026/11/21", "A"],
             ["甲", "2026/11/22", "中牟县城市管理局——行政处罚"],
+            ["91410122MA44XXXX1X-2026", "2026/11/23", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"],
         ]
         let evaluated = try Self.merged(rows, prepared: false, work: Work())
         #expect(evaluated.issues == [])
@@ -143,5 +144,14 @@ struct PreparedOutcomeTests {
         #expect(evaluated.sightings.map(\.number) == rows.map { $0[0] })
         // Byte for byte, not only equal as texts (which compares them by canonical equivalence).
         #expect(evaluated.records.map { $0.values.map { $0.map { Array($0.utf8) } } } == rows.map { $0.map { Array($0.utf8) } })
+        // Noted ASCII where they are, as validated texts are: a text not known to be ASCII is
+        // compared and hashed by the slower general path.
+        for record in evaluated.records {
+            for value in record.values.compactMap({ $0 }) {
+                let validated = String(decoding: Array(value.utf8), as: UTF8.self)
+                #expect(value.utf8Span.isKnownASCII == validated.utf8Span.isKnownASCII && value.utf8Span.isKnownASCII == value.utf8.allSatisfy { $0 < 0x80 }, "\(value)")
+            }
+        }
+        #expect(evaluated.sightings.allSatisfy { $0.number.utf8Span.isKnownASCII == $0.number.utf8.allSatisfy { $0 < 0x80 } })
     }
 }

@@ -61,7 +61,7 @@ public enum RecordOutcome: Sendable {
 
     /// The first key field's text, kept as bytes until it is needed (a duplicate, the register).
     /// Kept as bytes only by a record the fast check found clean, whose key cell it found to be
-    /// UTF-8: made from them, the text is not validated again (``CellBytes/cleanValues(byField:)``).
+    /// UTF-8: made from them, the text is not validated again (``Bytes/text(knownUTF8:)``).
     public struct KeyText: Sendable {
         let cells: CellBytes?
         let range: Range<Int>?
@@ -70,11 +70,7 @@ public enum RecordOutcome: Sendable {
         public var value: String {
             if let text { return text }
             guard let cells, let range, !range.isEmpty else { return "" }
-            return cells.bytes.withUnsafeBufferPointer { storage in
-                let cell = UnsafeBufferPointer(rebasing: storage[range])
-                assert(UTF8Validator.firstInvalid(in: cell) == nil, "a clean record's key cell is not UTF-8")
-                return String(copying: unsafe UTF8Span(unchecked: Span(_unsafeElements: cell)))
-            }
+            return cells.bytes.withUnsafeBufferPointer { Bytes.text(knownUTF8: UnsafeBufferPointer(rebasing: $0[range])) }
         }
     }
 }
