@@ -66,18 +66,15 @@ public struct Issue: Sendable, Equatable {
     /// - Parameter totalCharacters: `value` is the start of a longer value (a cell cut while it
     ///   was read) of this many characters.
     public static func shown(_ value: String, field: FieldSpec?, totalCharacters: Int? = nil) -> String {
-        if field?.personal == true {
-            let masked = PersonalData.mask(value)
-            return totalCharacters.map { echo(masked, totalCharacters: $0) } ?? echo(masked)
-        }
-        guard field?.kind == .text else { return totalCharacters.map { echo(value, totalCharacters: $0) } ?? echo(value) }
+        func echoed(_ text: String) -> String { totalCharacters.map { echo(text, totalCharacters: $0) } ?? echo(text) }
+        if field?.personal == true { return echoed(PersonalData.mask(value)) }
+        guard field?.kind == .text else { return echoed(value) }
         let end = value.index(value.startIndex, offsetBy: 240, limitedBy: value.endIndex) ?? value.endIndex
         var start = String(value[..<end])
         if start.withLentUTF8({ PersonalDataScreen.mayContain($0) }) {
             start = PersonalDataScreen.screen(start, personName: nil).text
         }
-        if end == value.endIndex, totalCharacters == nil { return echo(start) }
-        return echo(start, totalCharacters: totalCharacters ?? value.count)
+        return end == value.endIndex ? echoed(start) : echo(start, totalCharacters: totalCharacters ?? value.count)
     }
 
     /// A value as a problem echoes it (in the text, the JSON, the ledger's problem table): at most

@@ -313,8 +313,8 @@ public struct ValidationSession {
     public func cellByteLimits(cap: Int) -> [Int] {
         guard let mapping = currentMapping else { return [] }
         return mapping.fieldIndexByColumn.map { field in
-            guard let field, let maxLength = validator.schema.fields[field].maxLength else { return cap }
-            return min(cap, maxLength.multipliedReportingOverflow(by: 4).partialValue + 4)
+            guard let field, let maxLength = validator.schema.fields[field].maxLength, maxLength < (cap - 4) / 4 else { return cap }
+            return maxLength * 4 + 4
         }
     }
 

@@ -231,7 +231,7 @@ public enum FileValidator {
                     column: cell.cell, bytes: cell.bytes, characters: cell.characters, start: Self.start(of: cell.cell, in: record),
                     cap: Self.cellLimit)
             })
-            if batch.count >= batchSize || batch.byteCount >= Self.batchBytes { flush() }
+            if batch.isFull(records: batchSize) { flush() }
             return nil
         }
         do {
@@ -363,9 +363,6 @@ public enum FileValidator {
         return nil
     }
 
-    /// Records read but not yet evaluated, with problems the reader already found in them. The
-    /// records' bytes are copied into one storage for the batch, so a batch costs a few allocations,
-    /// not several per record.
     /// The start of a cut cell as its problem echoes it: its first 1,024 bytes (cut where a
     /// character starts), which hold at least 256 characters, more than the echo shows and the
     /// screen of its personal data reads (``Issue/shown(_:field:totalCharacters:)``).
@@ -376,6 +373,9 @@ public enum FileValidator {
         return String(decoding: record.bytes[range.lowerBound..<end], as: UTF8.self)
     }
 
+    /// Records read but not yet evaluated, with problems the reader already found in them. The
+    /// records' bytes are copied into one storage for the batch, so a batch costs a few allocations,
+    /// not several per record.
     struct Batch {
         var rows: [Int] = []
         /// Where each record starts in the file (CSV), to find an undecodable byte exactly.
@@ -440,8 +440,9 @@ public enum FileValidator {
 
         var averageRecordBytes: Int { rows.isEmpty ? 1 : max(1, bytes.count / rows.count) }
 
-        /// The records' bytes held (their cells, back to back).
-        var byteCount: Int { bytes.count }
+        /// Whether the batch is to be handed on: `records` records, or ``FileValidator/batchBytes``
+        /// of their cells, whichever comes first.
+        func isFull(records: Int) -> Bool { rows.count >= records || bytes.count >= FileValidator.batchBytes }
     }
 
     /// A full batch of a record-by-record reader (XML, workbook) handed on, and its problems with it.
@@ -541,7 +542,7 @@ public enum FileValidator {
                 }
                 batch.append(row: record.line, cells: firstRange, from: record.bytes)
                 batch.extras.append(extra)
-                if batch.count >= batchSize || batch.byteCount >= Self.batchBytes { submit(&batch, to: &pipeline, session: &session, sink: sink) }
+                if batch.isFull(records: batchSize) { submit(&batch, to: &pipeline, session: &session, sink: sink) }
             }
             finish(&batch, pipeline: &pipeline, session: &session, sink: sink)
         } catch let error as XMLReadError {
@@ -624,7 +625,7 @@ public enum FileValidator {
                                 zh: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) 是公式，按 Excel 上次计算的结果读取",
                                 en: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) is a formula; the value Excel last computed is read")
                         })
-                if batch.count >= batchSize || batch.byteCount >= Self.batchBytes { submit(&batch, to: &pipeline, session: &session, sink: sink) }
+                if batch.isFull(records: batchSize) { submit(&batch, to: &pipeline, session: &session, sink: sink) }
             }
             finish(&batch, pipeline: &pipeline, session: &session, sink: sink)
         } catch {
