@@ -123,6 +123,10 @@ public struct FastRecordCheck {
     // Scratch space, reused from record to record.
     private var ranges: [Range<Int>?]
     private var dates: [Int]
+    /// Per field, whether its date was written YYYY-MM-DD (clean, but written YYYY/MM/DD in the
+    /// values, with a `normalized-date` warning: ``RecordEvaluator``); and how many were.
+    private var dashed: [Bool]
+    private(set) var dashedCount = 0
     /// The values of each multi-valued enumeration, as ranges in its cell, split once in pass 1.
     private var tokens: [[Range<Int>]]
 
@@ -139,6 +143,7 @@ public struct FastRecordCheck {
         }
         self.ranges = Array(repeating: nil, count: schema.fields.count)
         self.dates = Array(repeating: Int.min, count: schema.fields.count)
+        self.dashed = Array(repeating: false, count: schema.fields.count)
         self.tokens = Array(repeating: [], count: schema.fields.count)
         let rules = PublicationRules(schema)
         self.screened = store.copy(schema.fields.indices.map { rules.screenedFields.contains($0) })
@@ -207,6 +212,10 @@ public struct FastRecordCheck {
             ranges[index] = range?.isEmpty == false ? range : nil
             dates[index] = Int.min
         }
+        if dashedCount > 0 {
+            for index in dashed.indices { dashed[index] = false }
+            dashedCount = 0
+        }
         return cells.bytes.withUnsafeBufferPointer { buffer in check(buffer) }
     }
 
@@ -230,7 +239,15 @@ public struct FastRecordCheck {
                     guard plan.isAllowed(cell) else { return false }
                 }
             case .date:
-                guard let day = Bytes.standardDate(cell), !(plan.notAfterToday && day > today) else { return false }
+                // YYYY/MM/DD, or YYYY-MM-DD (the other form Excel and case systems write, the same
+                // date: every record of such a file had taken the full check, ten times slower).
+                var day = Bytes.standardDate(cell)
+                if day == nil, let dashedDay = Bytes.standardDate(cell, separator: 0x2D) {
+                    day = dashedDay
+                    dashed[index] = true
+                    dashedCount += 1
+                }
+                guard let day, !(plan.notAfterToday && day > today) else { return false }
                 dates[index] = day
             case .decimal:
                 guard plan.decimalIsClean(cell) else { return false }
@@ -294,6 +311,9 @@ public struct FastRecordCheck {
         }
         return true
     }
+
+    /// Whether field `index` of the record last found clean had its date written YYYY-MM-DD.
+    func isDashedDate(_ index: Int) -> Bool { dashed[index] }
 
     private func holds(_ condition: FieldPlan.CompiledCondition, _ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let range = ranges[condition.field] else { return false }
@@ -723,8 +743,8 @@ enum Bytes {
     }
 
     /// `YYYY/MM/DD` exactly, as a day number; anything else (other forms, impossible dates) is `nil`.
-    static func standardDate(_ cell: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard cell.count == 10, cell[4] == 0x2F, cell[7] == 0x2F else { return nil }
+    static func standardDate(_ cell: UnsafeBufferPointer<UInt8>, separator: UInt8 = 0x2F) -> Int? {
+        guard cell.count == 10, cell[4] == separator, cell[7] == separator else { return nil }
         func digits(_ range: Range<Int>) -> Int? {
             var value = 0
             for index in range {

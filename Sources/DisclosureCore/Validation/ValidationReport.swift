@@ -108,13 +108,26 @@ public struct RecordEvaluator {
     ///   was checked by the fast check's own pass.
     public mutating func evaluate(_ cells: CellBytes, checkUTF8: Bool = false) -> RecordOutcome {
         if fastCheck.isClean(cells, fieldColumns: fieldColumns, columnCount: mapping.columnCount),
-            !checkUTF8 || unreadColumns.allSatisfy({ cells.isUTF8($0) })
+            !checkUTF8 || unreadColumns.allSatisfy({ cells.isUTF8($0) }),
+            // (A key of a date written YYYY-MM-DD is the full check's: the key is its normal form.)
+            fastCheck.dashedCount == 0 || !keyFields.contains(where: fastCheck.isDashedDate)
         {
-            // A clean record needs no normalization: its values are its cells.
-            let values = keepsValues ? cells.cleanValues(byField: fieldColumns) : nil
+            // A clean record needs no normalization: its values are its cells, but for a date
+            // written YYYY-MM-DD, which is written YYYY/MM/DD with the full check's warning.
+            var values = keepsValues ? cells.cleanValues(byField: fieldColumns) : nil
+            var issues: [Issue] = []
+            if fastCheck.dashedCount > 0 {
+                for field in fieldColumns.indices where fastCheck.isDashedDate(field) {
+                    guard let column = fieldColumns[field] else { continue }
+                    let raw = cells.string(column)
+                    let standard = String(raw.map { $0 == "-" ? "/" : $0 })
+                    issues.append(RecordValidator.dateNormalized(validator.schema.fields[field], from: raw, to: standard))
+                    values?[field] = standard
+                }
+            }
             let firstKeyRange = keyFields.first.flatMap { fieldColumns[$0] }.map { cells.range($0) }
             return .checked(
-                key: keyDigest(cells), keyText: .init(cells: cells, range: firstKeyRange, text: nil), issues: [], values: values,
+                key: keyDigest(cells), keyText: .init(cells: cells, range: firstKeyRange, text: nil), issues: issues, values: values,
                 textsClear: true)
         }
         if checkUTF8, !cells.isUTF8 { return .undecodable }
