@@ -46,6 +46,7 @@ struct Bench: ParsableCommand {
         @Option(help: "For XML: libxml2's xmllint, timed with --stream on the same file in the same run (nothing: skip it).")
         var xmllint = "/usr/bin/xmllint"
         @Flag(help: "Time validation only, not the pipeline run of the same file.") var validationOnly = false
+        @Flag(help: "Dates written YYYY-MM-DD (each a normalized-date warning), not YYYY/MM/DD.") var dashedDates = false
         @Option(help: "The script timing SQLite alone on the last run's ledger rows (nothing: skip it).")
         var ledgerFloor = "benchmarks/ledger_floor.py"
         @Flag(help: "Print the figures as one JSON object instead of text.") var json = false
@@ -55,9 +56,9 @@ struct Bench: ParsableCommand {
             // Text as it is measured, or one JSON object at the end.
             func say(_ text: String) { if !json { print(text) } }
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-            let file = "\(data)/penalties-\(records)-\(seed).\(format.rawValue)"
+            let file = "\(data)/penalties-\(records)-\(seed)\(dashedDates ? "-dashed" : "").\(format.rawValue)"
             if !FileManager.default.fileExists(atPath: file) {
-                _ = try Writer.write(records: records, format: format, seed: seed, to: file)
+                _ = try Writer.write(records: records, format: format, seed: seed, to: file, dashedDates: dashedDates)
             }
             let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
             var figures: [String: Any] = ["records": records, "bytes": bytes, "format": format.rawValue]
@@ -534,20 +535,28 @@ extension Bench {
 
 /// Writes generated records as CSV (UTF-8, CRLF, as Excel would) or XML.
 enum Writer {
-    /// - Parameter long: every record's field at this index holds this many characters (一 and 很
-    ///   in turn, three bytes each) instead of its generated value.
+    /// - Parameters:
+    ///   - long: every record's field at this index holds this many characters (一 and 很 in turn,
+    ///     three bytes each) instead of its generated value.
+    ///   - dashedDates: dates written YYYY-MM-DD, as Excel and case systems often write them, not
+    ///     the template's YYYY/MM/DD (each a `normalized-date` warning).
     static func write(
-        records: Int, format: Bench.Format, seed: UInt64, to path: String, long: (field: Int, characters: Int)? = nil
+        records: Int, format: Bench.Format, seed: UInt64, to path: String, long: (field: Int, characters: Int)? = nil,
+        dashedDates: Bool = false
     ) throws -> Int {
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let handle = FileHandle(forWritingAtPath: path)
         else { throw ValidationError("cannot write \(path)") }
         defer { try? handle.close() }
         var generator = RecordGenerator(seed: seed)
+        let dateFields = ["处罚决定日期", "处罚有效期", "公示截止期"].compactMap(RecordGenerator.header.firstIndex(of:))
         let longText = long.map { String(repeating: "一很", count: $0.characters / 2) + ($0.characters % 2 == 1 ? "一" : "") }
         func cells(_ index: Int) -> [String] {
             var cells = generator.record(index).cells
             if let long, let longText { cells[long.field] = longText }
+            if dashedDates {
+                for field in dateFields where cells[field].utf8.count == 10 { cells[field] = String(cells[field].map { $0 == "/" ? "-" : $0 }) }
+            }
             return cells
         }
         var buffer = ""

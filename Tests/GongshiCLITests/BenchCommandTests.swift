@@ -95,5 +95,9 @@ struct BenchCommandTests {
         #expect(status == 0)
         #expect((figures["validate"] as? [String: Any])?["valid"] as? Int == 490)
         #expect(figures["run"] == nil)
+        // Dates written YYYY-MM-DD: the same records, each date a warning, none of them invalid.
+        let (dashedStatus, dashed) = try Self.run(records: 500, ["--validation-only", "--dashed-dates"])
+        #expect(dashedStatus == 0)
+        #expect((dashed["validate"] as? [String: Any])?["valid"] as? Int == 490)
     }
 }
