@@ -315,6 +315,9 @@ public struct FastRecordCheck {
     /// Whether field `index` of the record last found clean had its date written YYYY-MM-DD.
     func isDashedDate(_ index: Int) -> Bool { dashed[index] }
 
+    /// The date of field `index` of the record last found clean, if it was written YYYY-MM-DD.
+    func dashedDate(_ index: Int) -> CalendarDate? { dashed[index] ? CalendarDate(dayNumber: dates[index]) : nil }
+
     private func holds(_ condition: FieldPlan.CompiledCondition, _ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let range = ranges[condition.field] else { return false }
         let cell = UnsafeBufferPointer(rebasing: buffer[range])
@@ -742,7 +745,8 @@ enum Bytes {
         return count
     }
 
-    /// `YYYY/MM/DD` exactly, as a day number; anything else (other forms, impossible dates) is `nil`.
+    /// `YYYY/MM/DD` exactly (or with `separator` in place of the slashes), as a day number;
+    /// anything else (other forms, impossible dates) is `nil`.
     static func standardDate(_ cell: UnsafeBufferPointer<UInt8>, separator: UInt8 = 0x2F) -> Int? {
         guard cell.count == 10, cell[4] == separator, cell[7] == separator else { return nil }
         func digits(_ range: Range<Int>) -> Int? {

@@ -117,10 +117,9 @@ public struct RecordEvaluator {
             var values = keepsValues ? cells.cleanValues(byField: fieldColumns) : nil
             var issues: [Issue] = []
             if fastCheck.dashedCount > 0 {
-                for field in fieldColumns.indices where fastCheck.isDashedDate(field) {
-                    guard let column = fieldColumns[field] else { continue }
-                    let raw = cells.string(column)
-                    let standard = String(raw.map { $0 == "-" ? "/" : $0 })
+                for field in fieldColumns.indices {
+                    guard let date = fastCheck.dashedDate(field), let column = fieldColumns[field] else { continue }
+                    let (raw, standard) = (cells.string(column), TextNormalizer.standardForm(date))
                     issues.append(RecordValidator.dateNormalized(validator.schema.fields[field], from: raw, to: standard))
                     values?[field] = standard
                 }
