@@ -411,7 +411,8 @@ struct ValidateUndecodableTests {
         #expect(stats["invalid"] == 1 && stats["records"] == stats["valid"].map { $0 + 1 }, "\(stats)")
         // A column no field reads holds up to 1 MiB of a cell; past it, `cell-too-large` names the
         // column and the whole length; the record is invalid, the others are not.
-        let lines = text.components(separatedBy: "\r\n")
+        // The fixture's lines, whatever their ends (CRLF is one Character, a newline).
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         let extra = ([lines[0] + ",内部备注", lines[1] + "," + String(repeating: "记", count: 400_000)] + lines.dropFirst(2).map { $0.isEmpty ? $0 : $0 + "," })
             .joined(separator: "\r\n")
         let unread = Scratch.root.appendingPathComponent("gongshi-unread-\(UUID().uuidString).csv")
