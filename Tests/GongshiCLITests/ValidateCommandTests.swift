@@ -267,6 +267,37 @@ struct ValidateXMLCommandTests {
         #expect(reports[1].2 == reports[0].2)
     }
 
+    @Test("an XML text past its field's limit is its record's error with its whole length, by the plain scanner and by libxml2; the file reads on")
+    func oversizedXMLText() throws {
+        // The first record's 许可内容 (at most 4,000 characters: 16,004 bytes kept) a million
+        // characters long; in the fifth, an element no field reads with 1,200,000 bytes (1 MiB kept).
+        var text = try Fixtures.text("validate/permit/permits.xml")
+        let content = try #require(text.range(of: "<XK_NR>同意在郑开大道设置户外广告牌一块</XK_NR>"))
+        text.replaceSubrange(content, with: "<XK_NR>" + String(repeating: "许", count: 1_000_000) + "</XK_NR>")
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[81] == "  <Record>")
+        lines[81] += "<BZ_NEIBU>" + String(repeating: "x", count: 1_200_000) + "</BZ_NEIBU>"
+        for libxml2 in [false, true] {
+            // A comment is outside the plain subset: libxml2 reads the whole file again.
+            let document = lines.joined(separator: "\n").replacingOccurrences(of: "<Records>", with: libxml2 ? "<Records><!-- 注释 -->" : "<Records>")
+            let file = Scratch.root.appendingPathComponent("gongshi-long-text-\(UUID().uuidString).xml")
+            try Data(document.utf8).write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let result = try GongshiProcess.run(["validate", "--kind", "permit", "--format", "json"] + Self.today + [file.path])
+            #expect(result.status == 65)
+            #expect(result.stdout.utf8.count < 20_000, "\(result.stdout.utf8.count) bytes of output")
+            let report = try ReportJSON.decode(result.stdout)
+            #expect(report.stats.failedFiles == 0 && report.stats.records == 6 && report.stats.invalid == 5 && report.stats.valid == 1, "\(report.stats)")
+            let content = report.errors.filter { $0.line == 13 && $0.severity == "error" }
+            #expect(content.map(\.type) == ["max-length"] && content.first?.field == "许可内容", "\(content)")
+            #expect(content.first?.message.hasPrefix("长度为 1000000 个字符，超过上限 4000 个字符（该单元格 3000000 字节") == true, "\(content)")
+            #expect(content.first?.value?.hasSuffix("…（共 1000000 字）") == true)
+            let unread = report.errors.filter { $0.line == 82 && $0.severity == "error" }
+            #expect(unread.map(\.type) == ["cell-too-large"] && unread.first?.value == "<BZ_NEIBU>", "\(unread)")
+            #expect(unread.first?.message.hasPrefix("元素 <BZ_NEIBU> 的文本有 1200000 字节（1200000 个字符）") == true, "\(unread)")
+        }
+    }
+
     @Test(
         "hostile and broken XML files each fail with a clear, located error; the other files go through",
         arguments: [

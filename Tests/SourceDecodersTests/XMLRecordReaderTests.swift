@@ -181,13 +181,35 @@ struct XMLRecordReaderTests {
 
 @Suite("XML limits")
 struct XMLLimitTests {
-    @Test("a text longer than the limit ends in a clear error, not unbounded memory")
-    func textTooLong() throws {
-        let big = String(repeating: "长", count: XMLRecordReader.maxTextLength / 3 + 10)
-        let xml = "<?xml version=\"1.0\"?>\n<Records>\n<Record><XK_NR>\(big)</XK_NR></Record>\n</Records>\n"
-        #expect(throws: XMLReadError.textTooLong(line: 3, limit: XMLRecordReader.maxTextLength)) {
-            _ = try readXML(Array(xml.utf8))
+    @Test("a field's text past its limit keeps its start to the limit and counts its whole length; the records read on", arguments: [false, true])
+    func textPastItsLimit(plain: Bool) throws {
+        // 长 is three bytes: a limit of 10 bytes keeps three characters (a character is never split).
+        let long = String(repeating: "长", count: 5_000) + "&amp;" + String(repeating: "a", count: 7)
+        let xml = "<?xml version=\"1.0\"?>\n<Records>\n<Record><A>一</A><B>\(long)</B><C>1234567890AB</C></Record>\n<Record><B>短</B></Record>\n</Records>\n"
+        for chunk in [1, 7, 1 << 16] {
+            let source = ChunkedBytes(Array(xml.utf8), chunk: chunk)
+            let reader = try XMLRecordReader(
+                recordPath: "Record", textLimit: { $0 == "C" ? 12 : 10 }, rewind: plain ? source.rewind : nil, read: source.read)
+            let first = try #require(try reader.next())
+            #expect(first.texts.map(\.text) == ["一", "长长长", "1234567890AB"], "chunk \(chunk)")
+            #expect(first.oversized == [XMLRecord.Oversized(field: 1, bytes: 15_008, characters: 5_008)], "chunk \(chunk)")
+            let second = try #require(try reader.next())
+            #expect(second.texts.map(\.text) == ["短"] && second.oversized.isEmpty && second.line == 4)
+            #expect(try reader.next() == nil)
+            #expect(reader.readPlainly == plain)
         }
+    }
+
+    @Test("a 50 MB text is one record's cut field, not the document's failure")
+    func fiftyMegabytes() throws {
+        var bytes = Array("<?xml version=\"1.0\"?>\n<Records><!-- libxml2 -->\n<Record><A>".utf8)
+        bytes += [UInt8](repeating: UInt8(ascii: "x"), count: 50 << 20)
+        bytes += Array("</A></Record>\n<Record><A>y</A></Record></Records>\n".utf8)
+        let (records, _) = try readXML(bytes, chunk: 1 << 20)
+        #expect(records.count == 2)
+        #expect(records[0].bytes.count == XMLRecordReader.maxTextLength)
+        #expect(records[0].oversized == [XMLRecord.Oversized(field: 0, bytes: 50 << 20, characters: 50 << 20)])
+        #expect(records[1].texts.map(\.text) == ["y"])
     }
 
     @Test("an XSD that does not compile is refused with its problem, and nothing crashes")

@@ -354,6 +354,16 @@ public struct ValidationSession {
             en: "the cell in column \(column + 1) has \(bytes) bytes (\(characters) characters), over the limit of \(cap) bytes; only its start was read; the record is invalid")
     }
 
+    /// The problem of an XML element's text cut at its limit where no field takes it (an element
+    /// no field reads, or a field's element repeated): `cell-too-large`, naming the element. Its
+    /// record is invalid, as a CSV record with such a cell is.
+    public func cutElement(_ name: String, bytes: Int, characters: Int, cap: Int) -> Issue {
+        Issue(
+            "cell-too-large", value: "<\(name)>",
+            zh: "元素 <\(name)> 的文本有 \(bytes) 字节（\(characters) 个字符），超过上限 \(cap) 字节；只读入了开头部分，该记录无效",
+            en: "the text of <\(name)> has \(bytes) bytes (\(characters) characters), over the limit of \(cap) bytes; only its start was read; the record is invalid")
+    }
+
     /// A record evaluator for the current file's columns (after ``header(_:)``), for another thread.
     public func evaluator() -> RecordEvaluator? { currentEvaluator }
 

@@ -497,12 +497,17 @@ public enum FileValidator {
         // 2.75 s and 2.53 s (xmllint 2.46 s).
         var (pipeline, batchSize) = evaluation(workers: workers, sink: sink)
         var batch = Batch()
-        let ahead = XMLRecordsAhead(descriptor: descriptor, path: path, recordPath: options.xmlRecord, xsd: options.xsd)
+        _ = session.header(schema.fields.map(\.name))
+        let lookup = HeaderMatcher.lookup(schema, extraNames: options.columnNames)
+        // A field's text is kept to its field's limit, as a CSV cell is (the columns are the
+        // schema's fields here); an element no field reads, to the cap.
+        let limits = session.cellByteLimits(cap: cellLimit)
+        let ahead = XMLRecordsAhead(
+            descriptor: descriptor, path: path, recordPath: options.xmlRecord, xsd: options.xsd,
+            textLimit: { name in lookup[HeaderMatcher.key(name)].map { limits[$0] } ?? cellLimit })
         defer { ahead.stop() }  // before the file closes: the parsing thread reads it
         do {
-            _ = session.header(schema.fields.map(\.name))
             sink.header(&session)
-            let lookup = HeaderMatcher.lookup(schema, extraNames: options.columnNames)
             var fieldByName: [Int?] = []  // element name ID → field, looked up once per name
             var reported: Set<Int> = []
             var firstRange = [Range<Int>?](repeating: nil, count: schema.fields.count)
@@ -514,29 +519,43 @@ public enum FileValidator {
                     return issue
                 }
                 for index in firstRange.indices { firstRange[index] = nil }
-                for field in record.fields {
+                var cuts = record.oversized[...]
+                for (position, field) in record.fields.enumerated() {
+                    var cut: XMLRecord.Oversized?
+                    if cuts.first?.field == position { cut = cuts.popFirst() }
                     while fieldByName.count <= field.nameID { fieldByName.append(nil) }
                     if fieldByName[field.nameID] == nil {
                         fieldByName[field.nameID] = .some(lookup[HeaderMatcher.key(field.name)] ?? -1)
                     }
-                    guard let index = fieldByName[field.nameID] ?? nil, index >= 0 else {
-                        if reported.insert(field.nameID).inserted {
+                    let index = fieldByName[field.nameID] ?? -1
+                    guard index >= 0, firstRange[index] == nil else {
+                        if index < 0, reported.insert(field.nameID).inserted {
                             var issue = Issue(
                                 "unknown-column", .warning, value: field.name,
                                 zh: "元素 <\(field.name)> 不是\(schema.title)的字段，被忽略（只报告第一次出现）",
                                 en: "element <\(field.name)> is not a field of \(schema.title) and is ignored (reported once)")
                             issue.line = field.line
                             session.note(issue)
+                        } else if index >= 0 {
+                            var issue = Issue(
+                                "xml-repeated-element", field: schema.fields[index], value: record.text(field),
+                                zh: "同一条记录中 <\(field.name)> 出现了不止一次；只用第一次的值", en: "<\(field.name)> appears more than once in the record; the first is used")
+                            issue.line = field.line
+                            extra.append(issue)
+                        }
+                        // A text cut at its limit makes its record invalid even where it is not used, as in CSV.
+                        if let cut {
+                            var issue = session.cutElement(field.name, bytes: cut.bytes, characters: cut.characters, cap: cellLimit)
+                            issue.line = field.line
+                            extra.append(issue)
                         }
                         continue
                     }
-                    guard firstRange[index] == nil else {
-                        var issue = Issue(
-                            "xml-repeated-element", field: schema.fields[index], value: record.text(field),
-                            zh: "同一条记录中 <\(field.name)> 出现了不止一次；只用第一次的值", en: "<\(field.name)> appears more than once in the record; the first is used")
+                    if let cut {
+                        var issue = session.cutCell(
+                            column: index, bytes: cut.bytes, characters: cut.characters, start: record.text(field), cap: cellLimit)
                         issue.line = field.line
                         extra.append(issue)
-                        continue
                     }
                     firstRange[index] = field.range
                 }
@@ -788,7 +807,8 @@ private final class XMLRecordsAhead: @unchecked Sendable {
     private var ended = false  // the taker's own
     private var current: [Item] = []  // last record first
 
-    init(descriptor: Int32, path: String, recordPath: String, xsd: [UInt8]?) {
+    /// - Parameter textLimit: the most bytes of a field's text kept, by element name (``XMLRecordReader``).
+    init(descriptor: Int32, path: String, recordPath: String, xsd: [UInt8]?, textLimit: @escaping @Sendable (String) -> Int) {
         Thread.detachNewThread { [self] in
             defer {
                 queue.finish()
@@ -800,7 +820,7 @@ private final class XMLRecordsAhead: @unchecked Sendable {
                 defer { source.progress?.finish() }
                 // A file that can be read again from its start is offered to the plain scanner first.
                 let reader = try XMLRecordReader(
-                    recordPath: recordPath, xsd: xsd, rewind: source.canRewind ? { source.rewind() } : nil
+                    recordPath: recordPath, xsd: xsd, textLimit: textLimit, rewind: source.canRewind ? { source.rewind() } : nil
                 ) { source.read(into: $0) }
                 var chunks = ReversedChunks(into: queue, size: Self.chunk)
                 var held = 0  // the bytes of the records in the chunk being filled

@@ -8,6 +8,30 @@ public struct XMLRecord: Sendable, Equatable {
     public let fields: [Field]
     /// The fields' text, back to back.
     public let bytes: [UInt8]
+    /// The fields whose text was longer than their limit (``XMLRecordReader/init(recordPath:xsd:textLimit:rewind:read:)``):
+    /// only its start is in ``bytes``, and its whole length is counted here.
+    public let oversized: [Oversized]
+
+    public init(line: Int, fields: [Field], bytes: [UInt8], oversized: [Oversized] = []) {
+        self.line = line
+        self.fields = fields
+        self.bytes = bytes
+        self.oversized = oversized
+    }
+
+    /// A field's text cut at its limit: which field (an index into ``fields``) and its whole length.
+    public struct Oversized: Sendable, Equatable {
+        public let field: Int
+        /// The whole text's length in UTF-8 bytes and in characters (Unicode scalars).
+        public let bytes: Int
+        public let characters: Int
+
+        public init(field: Int, bytes: Int, characters: Int) {
+            self.field = field
+            self.bytes = bytes
+            self.characters = characters
+        }
+    }
 
     public struct Field: Sendable, Equatable {
         public let name: String
@@ -29,7 +53,7 @@ public struct XMLRecord: Sendable, Equatable {
     }
 
     public static func == (lhs: XMLRecord, rhs: XMLRecord) -> Bool {
-        lhs.line == rhs.line && lhs.texts.elementsEqual(rhs.texts) { $0 == $1 }
+        lhs.line == rhs.line && lhs.oversized == rhs.oversized && lhs.texts.elementsEqual(rhs.texts) { $0 == $1 }
     }
 }
 
@@ -43,7 +67,7 @@ public enum XMLReadError: Error, Sendable, Equatable {
     case entityReference(line: Int, name: String)
     /// Nesting deeper than the limit.
     case tooDeep(line: Int, limit: Int)
-    /// A text longer than the limit.
+    /// A text longer than the limit (a workbook's; a record's field is cut instead, ``XMLRecord/oversized``).
     case textTooLong(line: Int, limit: Int)
     /// The plain scanner left the document to libxml2, which could not have its bytes again from
     /// the start (the file changed since its reading began, or cannot seek).
@@ -80,7 +104,9 @@ public struct XMLSchemaViolation: Sendable, Equatable {
 /// `NOENT`, `DTDLOAD` and `DTDATTR` are never set, and no external-subset callback exists), any
 /// `<!DOCTYPE` refused where it stands, before its internal subset is read (so no entity is ever
 /// declared: every reference but the five predefined ones and character references is undefined,
-/// which libxml2 reports as not well-formed), and limits on depth and text length. `&amp;`, `&lt;`,
+/// which libxml2 reports as not well-formed), and a limit on depth. A field's text is kept only to
+/// its limit, its whole length counted (``XMLRecord/oversized``): a 50 MB text costs its limit, not
+/// the document. `&amp;`, `&lt;`,
 /// character references and CDATA arrive as text.
 ///
 /// Without an XSD, and when the caller can supply the bytes again from the start (`rewind`), the
@@ -95,6 +121,8 @@ public struct XMLSchemaViolation: Sendable, Equatable {
 public final class XMLRecordReader {
     /// Limits beyond libxml2's own.
     public static let maxDepth = 64
+    /// The most bytes of a field's text kept unless the caller says otherwise (`textLimit`); a
+    /// longer text is cut there and its whole length counted (``XMLRecord/oversized``).
     public static let maxTextLength = 1 << 20
     /// Distinct element names in a document: each is kept for the document's whole reading, and
     /// each unknown one is reported once, so a document of ever new names (858 KB, 50,000 of them,
@@ -202,9 +230,7 @@ public final class XMLRecordReader {
         func characters(_ text: UnsafePointer<xmlChar>?, _ count: Int32) {
             closedRecord = false
             guard stopped == nil, let text, count > 0 else { return }
-            if !assembler.text(text, count: Int(count)) {
-                stop(.textTooLong(line: parserLine, limit: XMLRecordReader.maxTextLength))
-            }
+            assembler.text(text, count: Int(count))
         }
 
         /// A finding of the XSD: the record's being built or just closed, else the document's.
@@ -224,21 +250,24 @@ public final class XMLRecordReader {
     ///   - recordPath: the record element: a name (`Record`, matched at any depth) or a path from
     ///     the root (`/Records/Record`).
     ///   - xsd: the text of an XSD to validate against in the same pass, if any.
+    ///   - textLimit: the most bytes of a field's text to keep, by the field's element name (asked
+    ///     once per name): a longer text keeps its start to this limit, at a character's boundary,
+    ///     and its whole length is counted (``XMLRecord/oversized``). The record reads on.
     ///   - rewind: makes `read` supply the document again from its start; true if it can. Given, and
     ///     with no XSD, the plain subset is read without libxml2.
     ///   - read: fills the buffer with the next bytes of the document; returns the count, 0 at the
     ///     end, or -1 on a read error.
     /// - Throws: ``XMLReadError/schemaInvalid(message:)`` when the XSD does not compile.
     public init(
-        recordPath: String, xsd: [UInt8]? = nil, rewind: (() -> Bool)? = nil,
-        read: @escaping (UnsafeMutableRawBufferPointer) -> Int
+        recordPath: String, xsd: [UInt8]? = nil, textLimit: @escaping (String) -> Int = { _ in XMLRecordReader.maxTextLength },
+        rewind: (() -> Bool)? = nil, read: @escaping (UnsafeMutableRawBufferPointer) -> Int
     ) throws {
-        context = Unmanaged.passRetained(Context(read: read, assembler: XMLRecordAssembler(recordPath: recordPath)))
+        context = Unmanaged.passRetained(Context(read: read, assembler: XMLRecordAssembler(recordPath: recordPath, textLimit: textLimit)))
         chunk = .allocate(byteCount: Self.chunkSize, alignment: 16)
         self.rewind = rewind
         xmlSetStructuredErrorFunc(context.toOpaque(), XMLRecordReader.onError)
         if xsd == nil, rewind != nil {
-            plain = PlainXMLScanner(recordPath: recordPath, read: read)
+            plain = PlainXMLScanner(recordPath: recordPath, textLimit: textLimit, read: read)
             return
         }
         if let xsd {
@@ -420,7 +449,8 @@ struct XMLRecordAssembler {
     /// Element names by libxml2's interned pointer: a `String` is made once per distinct name. The
     /// few after the last hit are tried first, because records repeat the same names in order;
     /// then a table, so that a document of many names is not read in quadratic time.
-    private var names: [(pointer: UnsafeRawPointer, name: String)] = []
+    private var names: [(pointer: UnsafeRawPointer, name: String, limit: Int)] = []
+    private let textLimit: (String) -> Int
     private var byPointer: [UnsafeRawPointer: Int] = [:]
     private var lastName = 0
     /// Capacities for the next record's arrays: records of one export are alike, and growing the
@@ -435,10 +465,15 @@ struct XMLRecordAssembler {
     private var fieldStart = -1
     private var fieldID = 0
     private var fieldLine = 0
+    /// The open field's limit in bytes; once its text passed it, the whole text's length so far.
+    private var fieldLimit = Int.max
+    private var cut: (bytes: Int, characters: Int)?
+    private var oversized: [XMLRecord.Oversized] = []
 
-    init(recordPath: String) {
+    init(recordPath: String, textLimit: @escaping (String) -> Int = { _ in XMLRecordReader.maxTextLength }) {
         matchAnywhere = !recordPath.hasPrefix("/")
         self.recordPath = recordPath.split(separator: "/").map(String.init)
+        self.textLimit = textLimit
     }
 
     var nameCount: Int { names.count }
@@ -457,6 +492,7 @@ struct XMLRecordAssembler {
                 fieldStart = bytes.count
                 fieldID = id
                 fieldLine = line
+                fieldLimit = id >= 0 ? names[id].limit : XMLRecordReader.maxTextLength
             }
         } else if matchAnywhere ? name == recordPath.last : path == recordPath {
             recordDepth = depth
@@ -466,17 +502,44 @@ struct XMLRecordAssembler {
         }
     }
 
-    /// Adds text to the open field, if any; false when the field's text has grown past the limit.
-    mutating func text(_ start: UnsafePointer<xmlChar>, count: Int) -> Bool {
-        guard fieldStart >= 0 else { return true }
-        bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: count))
-        return bytes.count - fieldStart <= XMLRecordReader.maxTextLength
+    /// Adds text to the open field, if any: up to the field's limit, and past it only its length.
+    /// Text arrives in whole characters (libxml2's, and the plain scanner's).
+    mutating func text(_ start: UnsafePointer<xmlChar>, count: Int) {
+        guard fieldStart >= 0 else { return }
+        let text = UnsafeBufferPointer(start: start, count: count)
+        if let sofar = cut {
+            cut = (sofar.bytes + count, sofar.characters + Self.characters(text))
+            return
+        }
+        let room = fieldLimit - (bytes.count - fieldStart)
+        guard count > room else {
+            bytes.append(contentsOf: text)
+            return
+        }
+        // Past the limit: keep what fits, back to the start of a character, and count the rest.
+        var keep = max(0, room)
+        while keep > 0, text[keep] & 0xC0 == 0x80 { keep -= 1 }
+        bytes.append(contentsOf: text[..<keep])
+        let kept = bytes.count - fieldStart
+        let keptCharacters = bytes.withUnsafeBufferPointer { Self.characters(UnsafeBufferPointer(rebasing: $0[fieldStart...])) }
+        cut = (kept + count - keep, keptCharacters + Self.characters(UnsafeBufferPointer(rebasing: text[keep...])))
+    }
+
+    /// The characters of valid UTF-8: the bytes that do not continue a sequence.
+    private static func characters(_ text: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        for byte in text where byte & 0xC0 != 0x80 { count += 1 }
+        return count
     }
 
     /// Closes the element at `depth`: a field joins its record; the record itself is returned.
     mutating func close(depth: Int) -> XMLRecord? {
         if !matchAnywhere, path.count > depth { path.removeLast(path.count - depth) }
         if fieldStart >= 0, depth == recordDepth + 1 {
+            if let whole = cut {
+                oversized.append(.init(field: fields.count, bytes: whole.bytes, characters: whole.characters))
+                cut = nil
+            }
             fields.append(.init(name: fieldID >= 0 ? names[fieldID].name : "", nameID: fieldID, line: fieldLine, range: fieldStart..<bytes.count))
             fieldStart = -1
         } else if recordDepth >= 0, depth == recordDepth {
@@ -486,8 +549,9 @@ struct XMLRecordAssembler {
             defer {
                 fields = []
                 bytes = []
+                oversized = []
             }
-            return XMLRecord(line: recordLine, fields: fields, bytes: bytes)
+            return XMLRecord(line: recordLine, fields: fields, bytes: bytes, oversized: oversized)
         }
         return nil
     }
@@ -510,7 +574,8 @@ struct XMLRecordAssembler {
             return (names[found].name, found)
         }
         guard count < XMLRecordReader.maxNames else { throw .tooManyNames(line: line, limit: XMLRecordReader.maxNames) }
-        names.append((key, String(cString: pointer)))
+        let name = String(cString: pointer)
+        names.append((key, name, textLimit(name)))
         byPointer[key] = count
         lastName = count
         return (names[count].name, count)
