@@ -47,6 +47,8 @@ struct Bench: ParsableCommand {
         var xmllint = "/usr/bin/xmllint"
         @Flag(help: "Time validation only, not the pipeline run of the same file.") var validationOnly = false
         @Flag(help: "Dates written YYYY-MM-DD (each a normalized-date warning), not YYYY/MM/DD.") var dashedDates = false
+        @Flag(help: "Cells padded with whitespace (each a normalized-whitespace warning): a space after every name, a full-width space before every decision number.")
+        var paddedCells = false
         @Option(help: "The script timing SQLite alone on the last run's ledger rows (nothing: skip it).")
         var ledgerFloor = "benchmarks/ledger_floor.py"
         @Flag(help: "Print the figures as one JSON object instead of text.") var json = false
@@ -56,9 +58,9 @@ struct Bench: ParsableCommand {
             // Text as it is measured, or one JSON object at the end.
             func say(_ text: String) { if !json { print(text) } }
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-            let file = "\(data)/penalties-\(records)-\(seed)\(dashedDates ? "-dashed" : "").\(format.rawValue)"
+            let file = "\(data)/penalties-\(records)-\(seed)\(dashedDates ? "-dashed" : "")\(paddedCells ? "-padded" : "").\(format.rawValue)"
             if !FileManager.default.fileExists(atPath: file) {
-                _ = try Writer.write(records: records, format: format, seed: seed, to: file, dashedDates: dashedDates)
+                _ = try Writer.write(records: records, format: format, seed: seed, to: file, dashedDates: dashedDates, paddedCells: paddedCells)
             }
             let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
             var figures: [String: Any] = ["records": records, "bytes": bytes, "format": format.rawValue]
@@ -76,11 +78,11 @@ struct Bench: ParsableCommand {
             let seconds = measured.seconds
             let rates: [String] = measurements.map { Int(Double(records) / $0.seconds) }.sorted().map { String($0) }
             var validation = Self.figures(measured, all: measurements, records: records, bytes: bytes)
-            for key in ["records", "valid", "invalid"] { validation[key] = summary[key] ?? -1 }
+            for key in ["records", "valid", "invalid", "warnings"] { validation[key] = summary[key] ?? -1 }
             figures["validate"] = validation
             say("""
                 gongshi validate, \(format.rawValue)\(xsd ? " + XSD" : ""), \(records) records, \(bytes / 1_048_576) MiB, median of \(measurements.count) runs
-                  exit \(measured.status); records \(summary["records"] ?? -1), valid \(summary["valid"] ?? -1), invalid \(summary["invalid"] ?? -1)
+                  exit \(measured.status); records \(summary["records"] ?? -1), valid \(summary["valid"] ?? -1), invalid \(summary["invalid"] ?? -1), warnings \(summary["warnings"] ?? -1)
                   wall \(String(format: "%.2f", seconds)) s, cpu \(String(format: "%.2f", measured.cpuSeconds)) s
                   \(Int(Double(records) / seconds)) records/s (runs: \(rates.joined(separator: ", "))), \(String(format: "%.0f", Double(bytes) / 1_048_576 / seconds)) MB/s
                   peak RSS \(measurements.map(\.maxRSSKiB).max().map { $0 / 1024 } ?? 0) MB (largest of the runs)
@@ -156,7 +158,7 @@ struct Bench: ParsableCommand {
 extension Bench {
     /// `gongshi-bench cells`: memory against the length of cells, not of files (issue 18, oversized
     /// input). Records whose 违法行为类型 (at most 2,000 characters) is far longer: N rows of a long
-    /// cell each, as CSV and as XML, and one row whose cell is 50 MB; `gongshi validate` of each and
+    /// cell each, as CSV and as XML, and one row whose cell is 50 MB (CSV and XML); `gongshi validate` of each and
     /// `gongshi run` of the CSVs, beside the same two commands on ordinary records of about the same
     /// size, in the same run: peak RSS, time, and whether each long cell is one error stating its
     /// whole length.
@@ -183,13 +185,15 @@ extension Bench {
             _ = try Writer.write(records: rows, format: .xml, seed: seed, to: long + ".xml", long: (field, characters))
             let one = "\(data)/one-cell-\(oneCell)-\(seed).csv"
             _ = try Writer.write(records: 1, format: .csv, seed: seed, to: one, long: (field, oneCell))
+            let oneXML = "\(data)/one-cell-\(oneCell)-\(seed).xml"
+            _ = try Writer.write(records: 1, format: .xml, seed: seed, to: oneXML, long: (field, oneCell))
             // Ordinary records (about 0.9 KB each) of about the long-cell file's size: the baseline.
             let ordinaryRecords = max(1, size(long + ".csv") / 905)
             let ordinary = "\(data)/penalties-\(ordinaryRecords)-\(seed).csv"
             if !FileManager.default.fileExists(atPath: ordinary) {
                 _ = try Writer.write(records: ordinaryRecords, format: .csv, seed: seed, to: ordinary)
             }
-            defer { for path in [long + ".csv", long + ".xml", one] { try? FileManager.default.removeItem(atPath: path) } }
+            defer { for path in [long + ".csv", long + ".xml", one, oneXML] { try? FileManager.default.removeItem(atPath: path) } }
 
             /// `gongshi validate` of a file: its figures, with how many errors of the long field
             /// there are and how many of them state its whole length.
@@ -222,7 +226,10 @@ extension Bench {
                     "validateCSV": try validate(long + ".csv", characters: characters), "runCSV": try run(long + ".csv"),
                     "validateXML": try validate(long + ".xml", xml: true, characters: characters),
                 ],
-                "oneCell": ["characters": oneCell, "bytes": size(one), "validate": try validate(one, characters: oneCell), "run": try run(one)],
+                "oneCell": [
+                    "characters": oneCell, "bytes": size(one), "validate": try validate(one, characters: oneCell), "run": try run(one),
+                    "validateXML": try validate(oneXML, xml: true, characters: oneCell),
+                ],
                 "ordinary": [
                     "records": ordinaryRecords, "bytes": size(ordinary), "validate": try validate(ordinary, characters: nil), "run": try run(ordinary),
                 ],
@@ -248,6 +255,7 @@ extension Bench {
                 one record whose 违法行为类型 is \(oneCell) characters, CSV, \(mib(size(one)))
                   gongshi validate: \(line(oneFigures?["validate"]))
                   gongshi run: \(line(oneFigures?["run"]))
+                  the same as XML, \(mib(size(oneXML))): gongshi validate: \(line(oneFigures?["validateXML"]))
                 beside them, \(ordinaryRecords) ordinary records, CSV, \(mib(size(ordinary)))
                   gongshi validate: \(line(ordinaryFigures?["validate"]))
                   gongshi run: \(line(ordinaryFigures?["run"]))
@@ -540,9 +548,12 @@ enum Writer {
     ///     three bytes each) instead of its generated value.
     ///   - dashedDates: dates written YYYY-MM-DD, as Excel and case systems often write them, not
     ///     the template's YYYY/MM/DD (each a `normalized-date` warning).
+    ///   - paddedCells: whitespace a clerk or a spreadsheet leaves about cells (each a
+    ///     `normalized-whitespace` warning): a space after every 行政相对人名称, a full-width space
+    ///     before every 行政处罚决定书文号 (the decision's key).
     static func write(
         records: Int, format: Bench.Format, seed: UInt64, to path: String, long: (field: Int, characters: Int)? = nil,
-        dashedDates: Bool = false
+        dashedDates: Bool = false, paddedCells: Bool = false
     ) throws -> Int {
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let handle = FileHandle(forWritingAtPath: path)
@@ -550,12 +561,18 @@ enum Writer {
         defer { try? handle.close() }
         var generator = RecordGenerator(seed: seed)
         let dateFields = ["处罚决定日期", "处罚有效期", "公示截止期"].compactMap(RecordGenerator.header.firstIndex(of:))
+        let paddedFields = [("行政相对人名称", "", " "), ("行政处罚决定书文号", "\u{3000}", "")].compactMap { name, before, after in
+            RecordGenerator.header.firstIndex(of: name).map { ($0, before, after) }
+        }
         let longText = long.map { String(repeating: "一很", count: $0.characters / 2) + ($0.characters % 2 == 1 ? "一" : "") }
         func cells(_ index: Int) -> [String] {
             var cells = generator.record(index).cells
             if let long, let longText { cells[long.field] = longText }
             if dashedDates {
                 for field in dateFields where cells[field].utf8.count == 10 { cells[field] = String(cells[field].map { $0 == "/" ? "-" : $0 }) }
+            }
+            if paddedCells {
+                for (field, before, after) in paddedFields where !cells[field].isEmpty { cells[field] = before + cells[field] + after }
             }
             return cells
         }

@@ -111,8 +111,11 @@ struct PreparedOutcomeTests {
         #expect(clear(["A4", "2026/11/20", "身份证410122198503121231"]) == false)
         #expect(clear(["A5", "2026/11/20", "家住某街"]) == false)
         #expect(clear(["A6", "2026/11/20", "１号"]) == false)
-        // Normalized by the full check (a leading space): its values are not its cells.
-        #expect(clear(["A7", " 2026/11/20", "已整改"]) == false)
+        // Whitespace at a cell's ends is trimmed on the fast path: its texts are still clear.
+        #expect(clear(["A7", " 2026/11/20", "已整改 "]) == true)
+        #expect(clear(["A8", "2026/11/20", " 电话13803710000"]) == false)
+        // Normalized by the full check (an invisible character): not clear.
+        #expect(clear(["A9", "\u{200B}2026/11/20", "已整改"]) == false)
     }
 
     @Test("a clean record's values by field: its columns' texts, nil for an empty cell or a field without a column, from shared storage")
@@ -185,8 +188,15 @@ struct DashedDateTests {
             (["A5", "2026-12-01", "", ""], false),  // after today
             (["A6", "2026-02-30", "", ""], false),  // no such day
             (["A7", "2026-1-5", "", ""], false),  // another form: the full check's normalization
-            (["A8", "2026-11-20 ", "", ""], false),  // a space
+            (["A8", "2026-11-20 ", "", ""], true),  // a space: trimmed, then a dashed date
             (["A9", "2026年11月20日", "", ""], false),
+            // Whitespace at a cell's ends: its trimmed text, with the full check's warning.
+            ([" A10", "2026/11/20", "", ""], true),
+            (["A11\u{3000}", "\t2026-11-20\r\n", "2027/11/20\u{00A0}", " 备注 "], true),
+            (["A12", "2026/11/20", "", "   "], false),  // nothing but whitespace
+            (["A13", "2026/11/20", "", " \u{200B}备注"], false),  // an invisible character: the full check's
+            (["A14", "2026/11/20", "", "=1 "], false),  // a formula, once trimmed
+            (["A15 ", " 2026/12/01", "", ""], false),  // after today, once trimmed
         ]
         var session = try ValidationSession(schema: Self.schema, today: today, collectsRecords: true)
         session.beginFile("d.csv")
@@ -207,7 +217,7 @@ struct DashedDateTests {
         }
     }
 
-    @Test("a decision key that holds a date is its normal form: the same decision with its date written either way is a duplicate")
+    @Test("a decision key is its normal form: the same decision with its date written either way, or with whitespace about its cells, is a duplicate")
     func keyOfADate() throws {
         let schema = Self.schema(key: ["文号", "决定日期"])
         var session = try ValidationSession(schema: schema, today: try CalendarDate.parse("2026-11-30"), collectsRecords: true)
@@ -215,9 +225,11 @@ struct DashedDateTests {
         let usable = session.header(["文号", "决定日期", "有效期至", "备注"])
         #expect(usable)
         var evaluator = try #require(session.evaluator())
-        for (index, row) in [["A1", "2026/11/20", "", ""], ["A1", "2026-11-20", "", ""]].enumerated() {
+        for (index, row) in [["A1", "2026/11/20", "", ""], ["A1", "2026-11-20", "", ""], [" A1\u{3000}", " 2026/11/20 ", "", ""], ["A1 ", " 2026-11-20", "", ""]].enumerated() {
             session.merge(row: index + 2, outcome: evaluator.evaluate(.of(row)))
         }
-        #expect(session.drainIssues().map { "\($0.row ?? 0) \($0.type)" }.contains("3 duplicate-key"))
+        let duplicates = session.drainIssues().filter { $0.type == "duplicate-key" }
+        #expect(duplicates.map { $0.row ?? 0 } == [3, 4, 5])
+        #expect(duplicates.allSatisfy { $0.value == "A1" }, "\(duplicates.map(\.value))")
     }
 }

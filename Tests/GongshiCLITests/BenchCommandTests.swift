@@ -83,8 +83,10 @@ struct BenchCommandTests {
             #expect((validation["peakRSSMiB"] as? Int ?? 0) > 0)
         }
         #expect((long["runCSV"] as? [String: Any])?["exit"] as? Int == 65)
-        let one = try #require((figures["oneCell"] as? [String: Any])?["validate"] as? [String: Any])
-        #expect(one["fieldErrors"] as? Int == 1 && one["statingWholeLength"] as? Int == 1, "\(one)")
+        for key in ["validate", "validateXML"] {
+            let one = try #require((figures["oneCell"] as? [String: Any])?[key] as? [String: Any], "\(key)")
+            #expect(one["fieldErrors"] as? Int == 1 && one["statingWholeLength"] as? Int == 1, "\(key): \(one)")
+        }
         let ordinary = try #require(figures["ordinary"] as? [String: Any])
         #expect((ordinary["records"] as? Int ?? 0) > 20 && (ordinary["validate"] as? [String: Any])?["fieldErrors"] == nil)
     }
@@ -99,5 +101,10 @@ struct BenchCommandTests {
         let (dashedStatus, dashed) = try Self.run(records: 500, ["--validation-only", "--dashed-dates"])
         #expect(dashedStatus == 0)
         #expect((dashed["validate"] as? [String: Any])?["valid"] as? Int == 490)
+        // Cells padded with whitespace: the same records, each padded cell a warning.
+        let (paddedStatus, padded) = try Self.run(records: 500, ["--validation-only", "--padded-cells"])
+        #expect(paddedStatus == 0)
+        #expect((padded["validate"] as? [String: Any])?["valid"] as? Int == 490)
+        #expect(((padded["validate"] as? [String: Any])?["warnings"] as? Int ?? 0) > 500, "\(padded)")
     }
 }

@@ -127,6 +127,10 @@ public struct FastRecordCheck {
     /// values, with a `normalized-date` warning: ``RecordEvaluator``); and how many were.
     private var dashed: [Bool]
     private(set) var dashedCount = 0
+    /// Per field, whether its cell had whitespace at either end (clean once trimmed: its value is
+    /// the trimmed text, with a `normalized-whitespace` warning: ``RecordEvaluator``); how many had.
+    private var trimmed: [Bool]
+    private(set) var trimmedCount = 0
     /// The values of each multi-valued enumeration, as ranges in its cell, split once in pass 1.
     private var tokens: [[Range<Int>]]
 
@@ -144,6 +148,7 @@ public struct FastRecordCheck {
         self.ranges = Array(repeating: nil, count: schema.fields.count)
         self.dates = Array(repeating: Int.min, count: schema.fields.count)
         self.dashed = Array(repeating: false, count: schema.fields.count)
+        self.trimmed = Array(repeating: false, count: schema.fields.count)
         self.tokens = Array(repeating: [], count: schema.fields.count)
         let rules = PublicationRules(schema)
         self.screened = store.copy(schema.fields.indices.map { rules.screenedFields.contains($0) })
@@ -216,6 +221,10 @@ public struct FastRecordCheck {
             for index in dashed.indices { dashed[index] = false }
             dashedCount = 0
         }
+        if trimmedCount > 0 {
+            for index in trimmed.indices { trimmed[index] = false }
+            trimmedCount = 0
+        }
         return cells.bytes.withUnsafeBufferPointer { buffer in check(buffer) }
     }
 
@@ -224,10 +233,22 @@ public struct FastRecordCheck {
         for index in plans.indices {
             guard let range = ranges[index] else { continue }
             let plan = plans[index]
-            let cell = UnsafeBufferPointer(rebasing: buffer[range])
-            guard Bytes.needsNoNormalization(cell, kind: plan.kind),
-                cell.count <= plan.maxLength || Bytes.scalarCount(cell) <= plan.maxLength
-            else { return false }
+            var cell = UnsafeBufferPointer(rebasing: buffer[range])
+            if !Bytes.needsNoNormalization(cell, kind: plan.kind) {
+                // Whitespace at either end (a space Excel or a clerk left, a full-width space) is
+                // the one normalization taken here, as the full check trims it: the cell is checked
+                // as its trimmed text (every record of a file padding a column had taken the full
+                // check, ten times slower). Anything else is the full check's.
+                let inner = Bytes.trimmedRange(cell)
+                guard !inner.isEmpty, inner.count < cell.count else { return false }
+                let trimmedRange = (range.lowerBound + inner.lowerBound)..<(range.lowerBound + inner.upperBound)
+                cell = UnsafeBufferPointer(rebasing: buffer[trimmedRange])
+                guard Bytes.needsNoNormalization(cell, kind: plan.kind) else { return false }
+                ranges[index] = trimmedRange
+                trimmed[index] = true
+                trimmedCount += 1
+            }
+            guard cell.count <= plan.maxLength || Bytes.scalarCount(cell) <= plan.maxLength else { return false }
             switch plan.kind {
             case .text:
                 break
@@ -311,6 +332,10 @@ public struct FastRecordCheck {
         }
         return true
     }
+
+    /// The trimmed text's range (in the record's storage) of field `index` of the record last found
+    /// clean, if its cell had whitespace at either end.
+    func trimmedRange(_ index: Int) -> Range<Int>? { trimmed[index] ? ranges[index] : nil }
 
     /// Whether field `index` of the record last found clean had its date written YYYY-MM-DD.
     func isDashedDate(_ index: Int) -> Bool { dashed[index] }
@@ -736,6 +761,40 @@ enum Bytes {
             .| ((before .== V(repeating: 0xEF)) .& (block .== V(repeating: 0xBB)))
         let ordinary = (continuation .& due) .| (.!due .& (printable .| lead))
         return !(.!ordinary .| special).anyLane
+    }
+
+    /// The cell without the whitespace ``TextNormalizer/trim(_:)`` takes from its ends (ASCII
+    /// spaces, tabs and line ends, U+3000 and U+00A0), as a range in it. Only whole characters are
+    /// taken: a byte that ends U+3000 is taken with the two before it, which begin it.
+    static func trimmedRange(_ cell: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+        @inline(__always) func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        var lower = 0
+        var upper = cell.count
+        while lower < upper {
+            let byte = cell[lower]
+            if isBlank(byte) {
+                lower += 1
+            } else if byte == 0xE3, upper - lower >= 3, cell[lower + 1] == 0x80, cell[lower + 2] == 0x80 {
+                lower += 3
+            } else if byte == 0xC2, upper - lower >= 2, cell[lower + 1] == 0xA0 {
+                lower += 2
+            } else {
+                break
+            }
+        }
+        while upper > lower {
+            let byte = cell[upper - 1]
+            if isBlank(byte) {
+                upper -= 1
+            } else if byte == 0x80, upper - lower >= 3, cell[upper - 3] == 0xE3, cell[upper - 2] == 0x80 {
+                upper -= 3
+            } else if byte == 0xA0, upper - lower >= 2, cell[upper - 2] == 0xC2 {
+                upper -= 2
+            } else {
+                break
+            }
+        }
+        return lower..<upper
     }
 
     /// The number of Unicode scalars (characters) in UTF-8 bytes.

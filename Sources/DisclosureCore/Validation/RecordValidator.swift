@@ -208,11 +208,7 @@ public struct RecordValidator {
         }
         if normal { return raw }
         var value = TextNormalizer.trim(raw)
-        if value != raw {
-            issues.append(.init(
-                "normalized-whitespace", .warning, field: field, value: raw,
-                zh: "已去掉首尾空白（含全角空格、不换行空格）或不可见字符", en: "surrounding or invisible whitespace removed"))
-        }
+        if value != raw { issues.append(Self.whitespaceNormalized(field, from: raw)) }
         // Excel's text guards: ="0012" keeps leading zeros; a leading apostrophe does the same by hand.
         if let inner = ExcelQuirks.unwrapTextGuard(value) {
             issues.append(.init(
@@ -266,6 +262,14 @@ public struct RecordValidator {
             }
         }
         return value
+    }
+
+    /// The warning of a value whose surrounding or invisible whitespace was removed, `raw` as
+    /// written: one rule for the full check and the fast check's clean records (``RecordEvaluator``).
+    static func whitespaceNormalized(_ field: borrowing FieldSpec, from raw: String) -> Issue {
+        Issue(
+            "normalized-whitespace", .warning, field: field, value: raw,
+            zh: "已去掉首尾空白（含全角空格、不换行空格）或不可见字符", en: "surrounding or invisible whitespace removed")
     }
 
     /// The warning of a date written in another form than YYYY/MM/DD, `raw` written `standard`:

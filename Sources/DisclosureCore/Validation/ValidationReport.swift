@@ -44,7 +44,8 @@ public enum RecordOutcome: Sendable {
     case undecodable
     /// A record, with its decision key's digest (when all key fields are filled), its first key
     /// field's text (for a duplicate's message), and its problems; `textsClear`: its values are its
-    /// cells as read and ``FastRecordCheck`` found no screened text in them that
+    /// cells as read (trimmed at their ends, a dashed date written with slashes) and
+    /// ``FastRecordCheck`` found no screened text in them that
     /// ``PersonalDataScreen/mayContain(_:)`` would send to the screen (``ValidRecord/textsClear``).
     case checked(key: UInt64?, keyText: KeyText, issues: [Issue], values: [String?]? = nil, textsClear: Bool = false)
     /// A checked record whose values a record sink has already used where it was checked
@@ -112,19 +113,27 @@ public struct RecordEvaluator {
             // (A key of a date written YYYY-MM-DD is the full check's: the key is its normal form.)
             fastCheck.dashedCount == 0 || !keyFields.contains(where: fastCheck.isDashedDate)
         {
-            // A clean record needs no normalization: its values are its cells, but for a date
-            // written YYYY-MM-DD, which is written YYYY/MM/DD with the full check's warning.
+            // A clean record needs no normalization: its values are its cells, but for a cell with
+            // whitespace at either end, which is its trimmed text, and a date written YYYY-MM-DD,
+            // which is written YYYY/MM/DD, each with the full check's warning, in its order.
             var values = keepsValues ? cells.cleanValues(byField: fieldColumns) : nil
             var issues: [Issue] = []
-            if fastCheck.dashedCount > 0 {
+            if fastCheck.dashedCount > 0 || fastCheck.trimmedCount > 0 {
                 for field in fieldColumns.indices {
-                    guard let date = fastCheck.dashedDate(field), let column = fieldColumns[field] else { continue }
-                    let (raw, standard) = (cells.string(column), TextNormalizer.standardForm(date))
+                    guard let column = fieldColumns[field] else { continue }
+                    var range = cells.range(column)
+                    if let inner = fastCheck.trimmedRange(field) {
+                        issues.append(RecordValidator.whitespaceNormalized(validator.schema.fields[field], from: cells.string(column)))
+                        range = inner
+                        if keepsValues { values?[field] = cells.bytes.withUnsafeBufferPointer { Bytes.text(knownUTF8: UnsafeBufferPointer(rebasing: $0[inner])) } }
+                    }
+                    guard let date = fastCheck.dashedDate(field) else { continue }
+                    let (raw, standard) = (String(decoding: cells.bytes[range], as: UTF8.self), TextNormalizer.standardForm(date))
                     issues.append(RecordValidator.dateNormalized(validator.schema.fields[field], from: raw, to: standard))
                     values?[field] = standard
                 }
             }
-            let firstKeyRange = keyFields.first.flatMap { fieldColumns[$0] }.map { cells.range($0) }
+            let firstKeyRange = keyFields.first.flatMap { field in fieldColumns[field].map { fastCheck.trimmedRange(field) ?? cells.range($0) } }
             return .checked(
                 key: keyDigest(cells), keyText: .init(cells: cells, range: firstKeyRange, text: nil), issues: issues, values: values,
                 textsClear: true)
@@ -163,14 +172,14 @@ public struct RecordEvaluator {
             issues: issues, values: keepsValues ? check.values : nil)
     }
 
-    /// ``digest(_:keyed:)`` of a clean record's key cells, hashed where they lie (no array of
-    /// slices made per record).
+    /// ``digest(_:keyed:)`` of a clean record's key cells (trimmed, as the fast check read them),
+    /// hashed where they lie (no array of slices made per record).
     private func keyDigest(_ cells: CellBytes) -> UInt64? {
         guard !keyFields.isEmpty else { return nil }
         var hasher = Hasher()
         for field in keyFields {
             guard let column = fieldColumns[field] else { return nil }
-            let range = cells.range(column)
+            let range = fastCheck.trimmedRange(field) ?? cells.range(column)
             guard !range.isEmpty else { return nil }
             cells.bytes.withUnsafeBytes { Self.add(UnsafeRawBufferPointer(rebasing: $0[range]), to: &hasher) }
         }
@@ -579,7 +588,7 @@ public struct ValidRecord: Sendable, Equatable {
     public var prepared: Prepared?
     /// Whether every free text the publication rules screen is known to hold nothing
     /// ``PersonalDataScreen/mayContain(_:)`` looks for: ``FastRecordCheck`` put that same test to
-    /// these very values (a clean record's values are its cells as read) in every non-personal text
+    /// these very values (a clean record's values are its cells as read, or their trimmed text) in every non-personal text
     /// field, the fields every feed's screen covers (``PublicationRules``). The feeds then leave
     /// that test out; the subject's own name is still looked for. False (the screen runs) unless
     /// the fast check said so; not part of the record's equality.
