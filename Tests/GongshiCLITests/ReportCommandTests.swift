@@ -161,6 +161,35 @@ struct ReportCommandTests {
         // No ID number reaches the report (the bad file has some, masked in the ledger's problems).
         for number in ["410122198503121230", "410122198502301230", "410122203001011239"] { #expect(!dom.contains(number) && !html.contains(number)) }
     }
+    @Test("a problem's echo a ledger kept unscreened (written before free texts were screened) reaches the report screened")
+    func oldEchoesScreened() throws {
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        let project = try Self.twoDepartments(sandbox)
+        #expect(try project.run(["--today", "2026-11-30"]).status == 65)  // bad penalties
+        // An over-long 违法事实's echo as a ledger before the thirty-eighth session stored it.
+        let old = "当事人（身份证号410122198503121231，电话13803710000）" + String(repeating: "占", count: 150) + "…（共 5000 字）"
+        let db = try DatabaseQueue(path: project.ledger)
+        let changed = try db.write { db -> Int in
+            try db.execute(
+                sql: "UPDATE problem SET value = ? WHERE id = (SELECT min(id) FROM problem WHERE severity = 'error')", arguments: [old])
+            return db.changesCount
+        }
+        #expect(changed == 1)
+        let out = project.root.appendingPathComponent("report")
+        let result = try GongshiProcess.run([
+            "report", project.pipeline, "--from", "2026-11-01", "--to", "2026-12-31", "--today", "2026-12-03", "--out", out.path,
+        ])
+        #expect(result.status == 0, "\(result)")
+        let json = try String(contentsOf: out.appendingPathComponent("report-2026-11-01-2026-12-31.json"), encoding: .utf8)
+        let html = try String(contentsOf: out.appendingPathComponent("report-2026-11-01-2026-12-31.html"), encoding: .utf8)
+        for text in [json, html, result.stdout] {
+            #expect(!text.contains("410122198503121231") && !text.contains("13803710000"))
+        }
+        let report = try CreditReport.decode(Array(json.utf8))
+        #expect(report.problems.contains { $0.value?.hasPrefix("当事人（身份证号******************，电话***********）占") == true })
+    }
+
     @Test("a report over 0001-01-01 – 9999-12-31 grows with the data, not the dates; its monthly figures are the months that had decisions")
     func longPeriod() throws {
         let sandbox = try SandboxHarness()

@@ -105,6 +105,16 @@ public struct Issue: Sendable, Equatable {
         return end == value.endIndex ? echoed(start) : echo(start, totalCharacters: totalCharacters ?? value.count)
     }
 
+    /// A problem's echo as a ledger kept it, screened again on its way into a report: what the
+    /// feeds' screen finds in it hidden (``PersonalDataScreen``). Echoes written before free texts
+    /// were screened (the thirty-eighth session) may hold an ID or phone number; a report, the
+    /// console and their files show none, whatever the ledger's age. An echo already screened or
+    /// masked is returned as it is.
+    public static func screenedStored(_ value: String) -> String {
+        guard value.withLentUTF8({ PersonalDataScreen.mayContain($0) }) else { return value }
+        return PersonalDataScreen.screen(value, personName: nil).text
+    }
+
     /// A value as a problem echoes it (in the text, the JSON, the ledger's problem table): at most
     /// 200 characters, then the full length stated — a 50 MB cell is not copied three times over.
     public static func echo(_ value: String) -> String {
