@@ -47,6 +47,8 @@ struct Bench: ParsableCommand {
         var xmllint = "/usr/bin/xmllint"
         @Flag(help: "Time validation only, not the pipeline run of the same file.") var validationOnly = false
         @Flag(help: "Dates written YYYY-MM-DD (each a normalized-date warning), not YYYY/MM/DD.") var dashedDates = false
+        @Flag(help: "Dates written as Excel writes them in Chinese, 2025/6/1 (each a normalized-date warning), not 2025/06/01.")
+        var shortDates = false
         @Flag(help: "Cells padded with whitespace (each a normalized-whitespace warning): a space after every name, a full-width space before every decision number.")
         var paddedCells = false
         @Option(help: "The script timing SQLite alone on the last run's ledger rows (nothing: skip it).")
@@ -58,9 +60,11 @@ struct Bench: ParsableCommand {
             // Text as it is measured, or one JSON object at the end.
             func say(_ text: String) { if !json { print(text) } }
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-            let file = "\(data)/penalties-\(records)-\(seed)\(dashedDates ? "-dashed" : "")\(paddedCells ? "-padded" : "").\(format.rawValue)"
+            let variant = (dashedDates ? "-dashed" : "") + (shortDates ? "-short" : "") + (paddedCells ? "-padded" : "")
+            let file = "\(data)/penalties-\(records)-\(seed)\(variant).\(format.rawValue)"
             if !FileManager.default.fileExists(atPath: file) {
-                _ = try Writer.write(records: records, format: format, seed: seed, to: file, dashedDates: dashedDates, paddedCells: paddedCells)
+                _ = try Writer.write(
+                    records: records, format: format, seed: seed, to: file, dashedDates: dashedDates, shortDates: shortDates, paddedCells: paddedCells)
             }
             let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
             var figures: [String: Any] = ["records": records, "bytes": bytes, "format": format.rawValue]
@@ -548,12 +552,14 @@ enum Writer {
     ///     three bytes each) instead of its generated value.
     ///   - dashedDates: dates written YYYY-MM-DD, as Excel and case systems often write them, not
     ///     the template's YYYY/MM/DD (each a `normalized-date` warning).
+    ///   - shortDates: dates written as Excel writes them in Chinese, without leading zeros
+    ///     (2025/6/1; each a `normalized-date` warning).
     ///   - paddedCells: whitespace a clerk or a spreadsheet leaves about cells (each a
     ///     `normalized-whitespace` warning): a space after every 行政相对人名称, a full-width space
     ///     before every 行政处罚决定书文号 (the decision's key).
     static func write(
         records: Int, format: Bench.Format, seed: UInt64, to path: String, long: (field: Int, characters: Int)? = nil,
-        dashedDates: Bool = false, paddedCells: Bool = false
+        dashedDates: Bool = false, shortDates: Bool = false, paddedCells: Bool = false
     ) throws -> Int {
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let handle = FileHandle(forWritingAtPath: path)
@@ -570,6 +576,13 @@ enum Writer {
             if let long, let longText { cells[long.field] = longText }
             if dashedDates {
                 for field in dateFields where cells[field].utf8.count == 10 { cells[field] = String(cells[field].map { $0 == "/" ? "-" : $0 }) }
+            }
+            if shortDates {
+                for field in dateFields where cells[field].utf8.count == 10 {
+                    let parts = cells[field].split(separator: cells[field].contains("-") ? "-" : "/")
+                    cells[field] = parts.map { part in part.count == 2 && part.hasPrefix("0") ? String(part.dropFirst()) : String(part) }
+                        .joined(separator: "/")
+                }
             }
             if paddedCells {
                 for (field, before, after) in paddedFields where !cells[field].isEmpty { cells[field] = before + cells[field] + after }

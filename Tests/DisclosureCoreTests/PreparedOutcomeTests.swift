@@ -187,7 +187,17 @@ struct DashedDateTests {
             (["A4", "2026-11-20", "2026-11-19", ""], false),  // 有效期至 before 决定日期
             (["A5", "2026-12-01", "", ""], false),  // after today
             (["A6", "2026-02-30", "", ""], false),  // no such day
-            (["A7", "2026-1-5", "", ""], false),  // another form: the full check's normalization
+            (["A7", "2026-1-5", "", ""], true),  // another form the full check reads: rewritten, with its warning
+            (["A7a", "2026/11/2", "2027/1/31", ""], true),  // as Excel writes dates in Chinese
+            (["A7b", "20261120", "2027-11-20", ""], true),
+            (["A7c", "2026/11-20", "", ""], false),  // two separators: not a date
+            (["A7d", "2026/13/1", "", ""], false),  // no such month
+            (["A7e", "2026/2/29", "", ""], false),  // no such day
+            (["A7f", "20261320", "", ""], false),
+            (["A7g", "2026/011/20", "", ""], false),
+            (["A7h", "0000/1/1", "", ""], false),
+            (["A7i", "2026/11/20", "2026/11/9", ""], false),  // 有效期至 before 决定日期
+            (["A7j", "2026/12/1", "", ""], false),  // after today
             (["A8", "2026-11-20 ", "", ""], true),  // a space: trimmed, then a dashed date
             (["A9", "2026年11月20日", "", ""], false),
             // Whitespace at a cell's ends: its trimmed text, with the full check's warning.
@@ -225,11 +235,11 @@ struct DashedDateTests {
         let usable = session.header(["文号", "决定日期", "有效期至", "备注"])
         #expect(usable)
         var evaluator = try #require(session.evaluator())
-        for (index, row) in [["A1", "2026/11/20", "", ""], ["A1", "2026-11-20", "", ""], [" A1\u{3000}", " 2026/11/20 ", "", ""], ["A1 ", " 2026-11-20", "", ""]].enumerated() {
+        for (index, row) in [["A1", "2026/11/20", "", ""], ["A1", "2026-11-20", "", ""], [" A1\u{3000}", " 2026/11/20 ", "", ""], ["A1 ", " 2026-11-20", "", ""], ["A1", "2026/11/20", "2027/1/1", ""], ["A1", "20261120", "", ""]].enumerated() {
             session.merge(row: index + 2, outcome: evaluator.evaluate(.of(row)))
         }
         let duplicates = session.drainIssues().filter { $0.type == "duplicate-key" }
-        #expect(duplicates.map { $0.row ?? 0 } == [3, 4, 5])
+        #expect(duplicates.map { $0.row ?? 0 } == [3, 4, 5, 6, 7])
         #expect(duplicates.allSatisfy { $0.value == "A1" }, "\(duplicates.map(\.value))")
     }
 }

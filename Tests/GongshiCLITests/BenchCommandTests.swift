@@ -101,6 +101,11 @@ struct BenchCommandTests {
         let (dashedStatus, dashed) = try Self.run(records: 500, ["--validation-only", "--dashed-dates"])
         #expect(dashedStatus == 0)
         #expect((dashed["validate"] as? [String: Any])?["valid"] as? Int == 490)
+        // Dates written 2025/6/1: the same records, every date a warning.
+        let (shortStatus, short) = try Self.run(records: 500, ["--validation-only", "--short-dates"])
+        #expect(shortStatus == 0)
+        #expect((short["validate"] as? [String: Any])?["valid"] as? Int == 490)
+        #expect(((short["validate"] as? [String: Any])?["warnings"] as? Int ?? 0) > 500, "\(short)")
         // Cells padded with whitespace: the same records, each padded cell a warning.
         let (paddedStatus, padded) = try Self.run(records: 500, ["--validation-only", "--padded-cells"])
         #expect(paddedStatus == 0)

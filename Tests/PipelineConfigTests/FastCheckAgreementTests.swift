@@ -87,18 +87,28 @@ struct FastCheckAgreementTests {
         var checked = 0
         var fastClean = 0
         var fastTrimmed = 0  // rows taken by the fast path with a cell padded with whitespace
+        var fastRewritten = 0  // … with a date written in another form (a digit of 2026/11/05 removed: 2026/11/5)
         for row in testCase.rows where row.count == testCase.header.count && row.contains(where: { !$0.isEmpty }) {
             for _ in 0..<300 {
                 var cells = row
                 let column = Int.random(in: 0..<cells.count, using: &generator)
                 var cell = Array(cells[column])
                 let piece = pool.randomElement(using: &generator) ?? ""
-                switch Int.random(in: 0..<6, using: &generator) {
+                switch Int.random(in: 0..<7, using: &generator) {
                 case 0: cell.insert(contentsOf: piece, at: 0)
                 case 1: cell.append(contentsOf: piece)
                 case 2: if !cell.isEmpty { cell.insert(contentsOf: piece, at: Int.random(in: 0...cell.count, using: &generator)) }
                 case 3: if !cell.isEmpty { cell[Int.random(in: 0..<cell.count, using: &generator)] = piece.first ?? "x" }
                 case 4: if !cell.isEmpty { cell.remove(at: Int.random(in: 0..<cell.count, using: &generator)) }
+                case 5:
+                    // A date written another way: dashes, no leading zeros, eight digits, or another day so written.
+                    guard let date = TextNormalizer.date(String(cell)) else { continue }
+                    let day = Bool.random(using: &generator) ? date : date.adding(days: Int.random(in: -400...400, using: &generator))
+                    let forms = [
+                        day.description, "\(day.year)/\(day.month)/\(day.day)", "\(day.year)-\(day.month)-\(day.day)",
+                        day.description.replacingOccurrences(of: "-", with: ""),
+                    ]
+                    cell = Array(forms.randomElement(using: &generator) ?? "")
                 default: cell = Array(cells.randomElement(using: &generator) ?? "")
                 }
                 cells[column] = String(cell)
@@ -107,9 +117,12 @@ struct FastCheckAgreementTests {
                 checked += 1
                 if fast { fastClean += 1 }
                 if fast, cells[column] != row[column], TextNormalizer.trim(cells[column]) == row[column] { fastTrimmed += 1 }
+                if fast, cells[column] != row[column], let date = TextNormalizer.date(cells[column]), date == TextNormalizer.date(row[column]) {
+                    fastRewritten += 1
+                }
             }
         }
         #expect(checked > 1000)
-        #expect(fastClean > 0 && fastTrimmed > 0, "\(fastClean) \(fastTrimmed)")
+        #expect(fastClean > 0 && fastTrimmed > 0 && fastRewritten > 0, "\(fastClean) \(fastTrimmed) \(fastRewritten)")
     }
 }

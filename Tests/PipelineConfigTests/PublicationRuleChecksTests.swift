@@ -144,5 +144,12 @@ struct CommitmentChecksTests {
     @Test("the date inside 承诺编码 agrees with 承诺作出日期")
     func embeddedDate() throws {
         #expect(try Self.types(["承诺编码": "41012220261121000001"]).contains("embedded-date-mismatch"))
+        // The date written in another form is the same day, its code agrees or not alike.
+        for written in ["2026-11-20", "2026/11/20 ", "20261120"] {
+            #expect(try Self.types(["承诺作出日期": written]).allSatisfy { $0.hasPrefix("normalized-") }, "\(written)")
+        }
+        for written in ["2026-11-21", "2026/11/21", "20261121"] {
+            #expect(try Self.types(["承诺作出日期": written]).contains("embedded-date-mismatch"), "\(written)")
+        }
     }
 }

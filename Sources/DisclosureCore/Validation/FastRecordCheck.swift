@@ -123,10 +123,11 @@ public struct FastRecordCheck {
     // Scratch space, reused from record to record.
     private var ranges: [Range<Int>?]
     private var dates: [Int]
-    /// Per field, whether its date was written YYYY-MM-DD (clean, but written YYYY/MM/DD in the
-    /// values, with a `normalized-date` warning: ``RecordEvaluator``); and how many were.
-    private var dashed: [Bool]
-    private(set) var dashedCount = 0
+    /// Per field, whether its date was written in another form the full check reads (YYYY-MM-DD,
+    /// 2025/6/1, 20250601): clean, but written YYYY/MM/DD in the values, with a `normalized-date`
+    /// warning (``RecordEvaluator``); and how many were.
+    private var rewritten: [Bool]
+    private(set) var rewrittenCount = 0
     /// Per field, whether its cell had whitespace at either end (clean once trimmed: its value is
     /// the trimmed text, with a `normalized-whitespace` warning: ``RecordEvaluator``); how many had.
     private var trimmed: [Bool]
@@ -147,7 +148,7 @@ public struct FastRecordCheck {
         }
         self.ranges = Array(repeating: nil, count: schema.fields.count)
         self.dates = Array(repeating: Int.min, count: schema.fields.count)
-        self.dashed = Array(repeating: false, count: schema.fields.count)
+        self.rewritten = Array(repeating: false, count: schema.fields.count)
         self.trimmed = Array(repeating: false, count: schema.fields.count)
         self.tokens = Array(repeating: [], count: schema.fields.count)
         let rules = PublicationRules(schema)
@@ -171,12 +172,15 @@ public struct FastRecordCheck {
     private func mayConcernPublication(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         if let withholdField, ranges[withholdField] != nil { return true }
         for (code, date, offset) in embeddedDates {
-            // YYYY/MM/DD (a clean date) against the code's YYYYMMDD at `offset`.
-            guard let codeRange = ranges[code], let dateRange = ranges[date], dateRange.count == 10 else { continue }
+            // The date (in whatever form it was written: its day) against the code's YYYYMMDD at `offset`.
+            guard let codeRange = ranges[code], ranges[date] != nil, dates[date] != Int.min else { continue }
             guard codeRange.count >= offset + 8 else { return true }
-            let c = codeRange.lowerBound + offset
-            let d = dateRange.lowerBound
-            for (i, j) in [(0, 0), (1, 1), (2, 2), (3, 3), (4, 5), (5, 6), (6, 8), (7, 9)] where buffer[c + i] != buffer[d + j] { return true }
+            let day = CalendarDate(dayNumber: dates[date])
+            var expected = (day.year * 100 + day.month) * 100 + day.day
+            for position in stride(from: codeRange.lowerBound + offset + 7, through: codeRange.lowerBound + offset, by: -1) {
+                if Int(buffer[position]) != 0x30 + expected % 10 { return true }
+                expected /= 10
+            }
         }
         for (amount, text) in amountChecks {
             guard let amountRange = ranges[amount], let textRange = ranges[text] else { continue }
@@ -217,9 +221,9 @@ public struct FastRecordCheck {
             ranges[index] = range?.isEmpty == false ? range : nil
             dates[index] = Int.min
         }
-        if dashedCount > 0 {
-            for index in dashed.indices { dashed[index] = false }
-            dashedCount = 0
+        if rewrittenCount > 0 {
+            for index in rewritten.indices { rewritten[index] = false }
+            rewrittenCount = 0
         }
         if trimmedCount > 0 {
             for index in trimmed.indices { trimmed[index] = false }
@@ -260,13 +264,14 @@ public struct FastRecordCheck {
                     guard plan.isAllowed(cell) else { return false }
                 }
             case .date:
-                // YYYY/MM/DD, or YYYY-MM-DD (the other form Excel and case systems write, the same
-                // date: every record of such a file had taken the full check, ten times slower).
+                // YYYY/MM/DD, or another form the full check reads as the same date and rewrites
+                // (YYYY-MM-DD, 2025/6/1 as Excel writes dates in Chinese, 20250601: every record of
+                // such a file had taken the full check, ten times slower).
                 var day = Bytes.standardDate(cell)
-                if day == nil, let dashedDay = Bytes.standardDate(cell, separator: 0x2D) {
-                    day = dashedDay
-                    dashed[index] = true
-                    dashedCount += 1
+                if day == nil, let other = Bytes.otherDateForm(cell) {
+                    day = other
+                    rewritten[index] = true
+                    rewrittenCount += 1
                 }
                 guard let day, !(plan.notAfterToday && day > today) else { return false }
                 dates[index] = day
@@ -337,11 +342,13 @@ public struct FastRecordCheck {
     /// clean, if its cell had whitespace at either end.
     func trimmedRange(_ index: Int) -> Range<Int>? { trimmed[index] ? ranges[index] : nil }
 
-    /// Whether field `index` of the record last found clean had its date written YYYY-MM-DD.
-    func isDashedDate(_ index: Int) -> Bool { dashed[index] }
+    /// Whether field `index` of the record last found clean had its date written in another form
+    /// than YYYY/MM/DD.
+    func isRewrittenDate(_ index: Int) -> Bool { rewritten[index] }
 
-    /// The date of field `index` of the record last found clean, if it was written YYYY-MM-DD.
-    func dashedDate(_ index: Int) -> CalendarDate? { dashed[index] ? CalendarDate(dayNumber: dates[index]) : nil }
+    /// The date of field `index` of the record last found clean, if it was written in another form
+    /// than YYYY/MM/DD.
+    func rewrittenDate(_ index: Int) -> CalendarDate? { rewritten[index] ? CalendarDate(dayNumber: dates[index]) : nil }
 
     private func holds(_ condition: FieldPlan.CompiledCondition, _ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let range = ranges[condition.field] else { return false }
@@ -820,6 +827,41 @@ enum Bytes {
         guard let year = digits(0..<4), let month = digits(5..<7), let day = digits(8..<10),
             let date = CalendarDate(year: year, month: month, day: day)
         else { return nil }
+        return date.dayNumber
+    }
+
+    /// The day of a date written in another form than YYYY/MM/DD that the full check reads as that
+    /// date and rewrites YYYY/MM/DD (``TextNormalizer/date(_:)``): eight digits (20250601), or a
+    /// four-digit year, a month and a day of one or two digits each, between the same separator
+    /// twice, `-` or `/` (2025-06-01, 2025/6/1, 2025-6-01). Nil for anything else, and for a day
+    /// that does not exist: the full check words those.
+    static func otherDateForm(_ cell: UnsafeBufferPointer<UInt8>) -> Int? {
+        @inline(__always) func digit(_ index: Int) -> Int? {
+            let byte = cell[index]
+            return byte >= 0x30 && byte <= 0x39 ? Int(byte - 0x30) : nil
+        }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                guard let digit = digit(index) else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+        let count = cell.count
+        guard count >= 8, count <= 10, let year = number(0..<4), year >= 1 else { return nil }
+        let (month, day): (Int?, Int?)
+        if count == 8, digit(4) != nil {
+            (month, day) = (number(4..<6), number(6..<8))
+        } else {
+            let separator = cell[4]
+            guard separator == 0x2D || separator == 0x2F else { return nil }
+            guard let second = (6...7).first(where: { cell[$0] == separator }), count - second - 1 >= 1, count - second - 1 <= 2 else {
+                return nil
+            }
+            (month, day) = (number(5..<second), number((second + 1)..<count))
+        }
+        guard let month, let day, let date = CalendarDate(year: year, month: month, day: day) else { return nil }
         return date.dayNumber
     }
 

@@ -44,7 +44,7 @@ public enum RecordOutcome: Sendable {
     case undecodable
     /// A record, with its decision key's digest (when all key fields are filled), its first key
     /// field's text (for a duplicate's message), and its problems; `textsClear`: its values are its
-    /// cells as read (trimmed at their ends, a dashed date written with slashes) and
+    /// cells as read (trimmed at their ends, a date in another form written YYYY/MM/DD) and
     /// ``FastRecordCheck`` found no screened text in them that
     /// ``PersonalDataScreen/mayContain(_:)`` would send to the screen (``ValidRecord/textsClear``).
     case checked(key: UInt64?, keyText: KeyText, issues: [Issue], values: [String?]? = nil, textsClear: Bool = false)
@@ -110,15 +110,16 @@ public struct RecordEvaluator {
     public mutating func evaluate(_ cells: CellBytes, checkUTF8: Bool = false) -> RecordOutcome {
         if fastCheck.isClean(cells, fieldColumns: fieldColumns, columnCount: mapping.columnCount),
             !checkUTF8 || unreadColumns.allSatisfy({ cells.isUTF8($0) }),
-            // (A key of a date written YYYY-MM-DD is the full check's: the key is its normal form.)
-            fastCheck.dashedCount == 0 || !keyFields.contains(where: fastCheck.isDashedDate)
+            // (A key of a date written in another form is the full check's: the key is its normal form.)
+            fastCheck.rewrittenCount == 0 || !keyFields.contains(where: fastCheck.isRewrittenDate)
         {
             // A clean record needs no normalization: its values are its cells, but for a cell with
-            // whitespace at either end, which is its trimmed text, and a date written YYYY-MM-DD,
-            // which is written YYYY/MM/DD, each with the full check's warning, in its order.
+            // whitespace at either end, which is its trimmed text, and a date written in another
+            // form (YYYY-MM-DD, 2025/6/1, 20250601), which is written YYYY/MM/DD, each with the full
+            // check's warning, in its order.
             var values = keepsValues ? cells.cleanValues(byField: fieldColumns) : nil
             var issues: [Issue] = []
-            if fastCheck.dashedCount > 0 || fastCheck.trimmedCount > 0 {
+            if fastCheck.rewrittenCount > 0 || fastCheck.trimmedCount > 0 {
                 for field in fieldColumns.indices {
                     guard let column = fieldColumns[field] else { continue }
                     var range = cells.range(column)
@@ -127,7 +128,7 @@ public struct RecordEvaluator {
                         range = inner
                         if keepsValues { values?[field] = cells.bytes.withUnsafeBufferPointer { Bytes.text(knownUTF8: UnsafeBufferPointer(rebasing: $0[inner])) } }
                     }
-                    guard let date = fastCheck.dashedDate(field) else { continue }
+                    guard let date = fastCheck.rewrittenDate(field) else { continue }
                     let (raw, standard) = (String(decoding: cells.bytes[range], as: UTF8.self), TextNormalizer.standardForm(date))
                     issues.append(RecordValidator.dateNormalized(validator.schema.fields[field], from: raw, to: standard))
                     values?[field] = standard
