@@ -208,7 +208,7 @@ let package = Package(
             name: "PipelineRunnerTests",
             dependencies: [
                 "PipelineRunner", "DisclosureCore", "PipelineConfig", "WorkingDayCalendar", "CalendarData", "GongshiTesting",
-                "SQLiteLedger", "FeedEncoders", .product(name: "Logging", package: "swift-log"),
+                "SQLiteLedger", "FeedEncoders", "Workbooks", .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "PortalAPITests", dependencies: ["PortalAPI", "PortalClients", "GongshiTesting"]),

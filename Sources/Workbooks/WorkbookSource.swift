@@ -312,6 +312,28 @@ final class SharedStringTable {
     private var dataWindowBytes = [UInt8](repeating: 0, count: SharedStringTable.dataWindow)
     private var dataWindowStart: UInt64 = 0
     private var dataWindowCount = 0
+    /// Strings read from further back, a slot each by their index (direct-mapped): the values a
+    /// column repeats row after row (a date, an authority, a name) are met again and again, and
+    /// each had cost two reads of the files (its bounds, its bytes). Strings of at most
+    /// ``backStringLimit`` bytes, 4 MiB in all (a slot is taken only within it).
+    /// Measured on 200,000 records (`gongshi-bench workbook`): 1,563,688 `pread` calls a
+    /// validation without it, 908,932 with 4,096 slots (a string met once more evicts one met
+    /// often), 57,095 with 65,536; 4.63–4.88 s → 3.79–3.87 s.
+    static let backStringLimit = 1024
+    private let backBytesLimit: Int
+    private var backIndex: [Int]
+    private var backBytes: [[UInt8]]
+    private var backTotal = 0
+
+    /// - Parameters:
+    ///   - backSlots: the slots for strings read from further back (a power of two).
+    ///   - backBytesLimit: their bytes in all.
+    init(backSlots: Int = 1 << 16, backBytesLimit: Int = 4 << 20) {
+        precondition(backSlots > 0 && backSlots & (backSlots - 1) == 0, "a power of two")
+        backIndex = Array(repeating: -1, count: backSlots)
+        backBytes = Array(repeating: [], count: backSlots)
+        self.backBytesLimit = backBytesLimit
+    }
 
     deinit {
         close(data)
@@ -359,6 +381,11 @@ final class SharedStringTable {
             bytes += hot[index]
             return true
         }
+        let slot = index & (backIndex.count - 1)
+        if backIndex[slot] == index {
+            bytes += backBytes[slot]
+            return true
+        }
         guard let (start, stop) = bounds(index), stop >= start else { return false }
         let length = Int(stop - start)
         let windowEnd = dataWindowStart + UInt64(dataWindowCount)
@@ -381,6 +408,11 @@ final class SharedStringTable {
         guard read == length else {
             bytes.removeSubrange(base...)
             return false
+        }
+        if length <= Self.backStringLimit, backTotal - backBytes[slot].count + length <= backBytesLimit {
+            backTotal += length - backBytes[slot].count
+            backIndex[slot] = index
+            backBytes[slot] = Array(bytes[base...])
         }
         return true
     }
