@@ -192,7 +192,7 @@ struct XMLLimitTests {
                 recordPath: "Record", textLimit: { $0 == "C" ? 12 : 10 }, rewind: plain ? source.rewind : nil, read: source.read)
             let first = try #require(try reader.next())
             #expect(first.texts.map(\.text) == ["一", "长长长", "1234567890AB"], "chunk \(chunk)")
-            #expect(first.oversized == [XMLRecord.Oversized(field: 1, bytes: 15_008, characters: 5_008)], "chunk \(chunk)")
+            #expect(first.oversized == [OversizedCell(cell: 1, bytes: 15_008, characters: 5_008)], "chunk \(chunk)")
             let second = try #require(try reader.next())
             #expect(second.texts.map(\.text) == ["短"] && second.oversized.isEmpty && second.line == 4)
             #expect(try reader.next() == nil)
@@ -208,7 +208,7 @@ struct XMLLimitTests {
         let (records, _) = try readXML(bytes, chunk: 1 << 20)
         #expect(records.count == 2)
         #expect(records[0].bytes.count == XMLRecordReader.maxTextLength)
-        #expect(records[0].oversized == [XMLRecord.Oversized(field: 0, bytes: 50 << 20, characters: 50 << 20)])
+        #expect(records[0].oversized == [OversizedCell(cell: 0, bytes: 50 << 20, characters: 50 << 20)])
         #expect(records[1].texts.map(\.text) == ["y"])
     }
 

@@ -521,8 +521,8 @@ public enum FileValidator {
                 for index in firstRange.indices { firstRange[index] = nil }
                 var cuts = record.oversized[...]
                 for (position, field) in record.fields.enumerated() {
-                    var cut: XMLRecord.Oversized?
-                    if cuts.first?.field == position { cut = cuts.popFirst() }
+                    var cut: OversizedCell?
+                    if cuts.first?.cell == position { cut = cuts.popFirst() }
                     while fieldByName.count <= field.nameID { fieldByName.append(nil) }
                     if fieldByName[field.nameID] == nil {
                         fieldByName[field.nameID] = .some(lookup[HeaderMatcher.key(field.name)] ?? -1)

@@ -51,9 +51,10 @@ public struct CSVRecord: Sendable {
     public var strings: [String] { (0..<cellCount).map(string) }
 }
 
-/// A cell cut while it was read: where it is and how long it was.
+/// A cell cut while it was read: where it is and how long it was. (Of an XML record, a field's text.)
 public struct OversizedCell: Sendable, Equatable {
-    /// The cell's index in its record (its column, counted from 0).
+    /// The cell's index in its record (its column, counted from 0; in an XML record, the index of
+    /// the field in ``XMLRecord/fields``).
     public let cell: Int
     /// Its whole length in bytes.
     public let bytes: Int

@@ -8,29 +8,16 @@ public struct XMLRecord: Sendable, Equatable {
     public let fields: [Field]
     /// The fields' text, back to back.
     public let bytes: [UInt8]
-    /// The fields whose text was longer than their limit (``XMLRecordReader/init(recordPath:xsd:textLimit:rewind:read:)``):
-    /// only its start is in ``bytes``, and its whole length is counted here.
-    public let oversized: [Oversized]
+    /// The fields whose text was longer than their limit (``XMLRecordReader/init(recordPath:xsd:textLimit:rewind:read:)``),
+    /// in order, each by its index in ``fields``: only its start is in ``bytes``, and its whole
+    /// length is counted here.
+    public let oversized: [OversizedCell]
 
-    public init(line: Int, fields: [Field], bytes: [UInt8], oversized: [Oversized] = []) {
+    public init(line: Int, fields: [Field], bytes: [UInt8], oversized: [OversizedCell] = []) {
         self.line = line
         self.fields = fields
         self.bytes = bytes
         self.oversized = oversized
-    }
-
-    /// A field's text cut at its limit: which field (an index into ``fields``) and its whole length.
-    public struct Oversized: Sendable, Equatable {
-        public let field: Int
-        /// The whole text's length in UTF-8 bytes and in characters (Unicode scalars).
-        public let bytes: Int
-        public let characters: Int
-
-        public init(field: Int, bytes: Int, characters: Int) {
-            self.field = field
-            self.bytes = bytes
-            self.characters = characters
-        }
     }
 
     public struct Field: Sendable, Equatable {
@@ -468,7 +455,7 @@ struct XMLRecordAssembler {
     /// The open field's limit in bytes; once its text passed it, the whole text's length so far.
     private var fieldLimit = Int.max
     private var cut: (bytes: Int, characters: Int)?
-    private var oversized: [XMLRecord.Oversized] = []
+    private var oversized: [OversizedCell] = []
 
     init(recordPath: String, textLimit: @escaping (String) -> Int = { _ in XMLRecordReader.maxTextLength }) {
         matchAnywhere = !recordPath.hasPrefix("/")
@@ -537,7 +524,7 @@ struct XMLRecordAssembler {
         if !matchAnywhere, path.count > depth { path.removeLast(path.count - depth) }
         if fieldStart >= 0, depth == recordDepth + 1 {
             if let whole = cut {
-                oversized.append(.init(field: fields.count, bytes: whole.bytes, characters: whole.characters))
+                oversized.append(.init(cell: fields.count, bytes: whole.bytes, characters: whole.characters))
                 cut = nil
             }
             fields.append(.init(name: fieldID >= 0 ? names[fieldID].name : "", nameID: fieldID, line: fieldLine, range: fieldStart..<bytes.count))
