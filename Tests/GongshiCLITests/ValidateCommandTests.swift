@@ -296,6 +296,16 @@ struct ValidateXMLCommandTests {
             #expect(unread.map(\.type) == ["cell-too-large"] && unread.first?.value == "<BZ_NEIBU>", "\(unread)")
             #expect(unread.first?.message.hasPrefix("元素 <BZ_NEIBU> 的文本有 1200000 字节（1200000 个字符）") == true, "\(unread)")
         }
+        // With an XSD, whose validator holds a text whole (a 50 MB one took minutes), a text past
+        // 1 MiB stops the file at its line, as every long text did before texts were cut.
+        let file = Scratch.root.appendingPathComponent("gongshi-long-text-xsd-\(UUID().uuidString).xml")
+        try Data(lines.joined(separator: "\n").utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let xsd = Fixtures.root.appendingPathComponent("schemas/xsd/administrative-permit.v2.xsd").path
+        let result = try GongshiProcess.run(["validate", "--kind", "permit", "--xsd", xsd, "--format", "json"] + Self.today + [file.path])
+        let report = try ReportJSON.decode(result.stdout)
+        #expect(result.status == 65 && report.stats.failedFiles == 1 && report.stats.records == 0, "\(report.stats)")
+        #expect(report.errors.map(\.type) == ["xml-text-too-long"] && report.errors.first?.line == 13, "\(report.errors.map(\.type))")
     }
 
     @Test(

@@ -212,6 +212,21 @@ struct XMLLimitTests {
         #expect(records[1].texts.map(\.text) == ["y"])
     }
 
+    @Test("with an XSD, whose validator holds a text whole, a text past 1 MiB stops the document after the records before it")
+    func textPastTheLimitWithAnXSD() throws {
+        let xsd = Array("""
+            <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="Records"><xs:complexType><xs:sequence>
+            <xs:element name="Record" maxOccurs="unbounded"><xs:complexType><xs:sequence><xs:element name="A" type="xs:string"/>
+            </xs:sequence></xs:complexType></xs:element></xs:sequence></xs:complexType></xs:element></xs:schema>
+            """.utf8)
+        let long = String(repeating: "x", count: 50 << 20)
+        let xml = "<?xml version=\"1.0\"?>\n<Records>\n<Record><A>1</A></Record>\n<Record><A>\(long)</A></Record>\n</Records>\n"
+        let source = ChunkedBytes(Array(xml.utf8), chunk: 1 << 20)
+        let reader = try XMLRecordReader(recordPath: "Record", xsd: xsd, read: source.read)
+        #expect(try reader.next()?.texts.map(\.text) == ["1"])
+        #expect(throws: XMLReadError.textTooLong(line: 4, limit: XMLRecordReader.maxTextLength)) { _ = try reader.next() }
+    }
+
     @Test("an XSD that does not compile is refused with its problem, and nothing crashes")
     func badXSD() throws {
         #expect(throws: XMLReadError.self) {

@@ -54,7 +54,8 @@ public enum XMLReadError: Error, Sendable, Equatable {
     case entityReference(line: Int, name: String)
     /// Nesting deeper than the limit.
     case tooDeep(line: Int, limit: Int)
-    /// A text longer than the limit (a workbook's; a record's field is cut instead, ``XMLRecord/oversized``).
+    /// A text longer than the limit: a workbook's, or any with an XSD (whose validator holds a text
+    /// whole); without one, a record's field is cut instead (``XMLRecord/oversized``).
     case textTooLong(line: Int, limit: Int)
     /// The plain scanner left the document to libxml2, which could not have its bytes again from
     /// the start (the file changed since its reading began, or cannot seek).
@@ -93,7 +94,8 @@ public struct XMLSchemaViolation: Sendable, Equatable {
 /// declared: every reference but the five predefined ones and character references is undefined,
 /// which libxml2 reports as not well-formed), and a limit on depth. A field's text is kept only to
 /// its limit, its whole length counted (``XMLRecord/oversized``): a 50 MB text costs its limit, not
-/// the document. `&amp;`, `&lt;`,
+/// the document; with an XSD, whose validator holds a text whole, a text past 1 MiB stops the
+/// document. `&amp;`, `&lt;`,
 /// character references and CDATA arrive as text.
 ///
 /// Without an XSD, and when the caller can supply the bytes again from the start (`rewind`), the
@@ -158,6 +160,13 @@ public final class XMLRecordReader {
         /// The error that stopped the document.
         @exclusivity(unchecked) var stopped: XMLReadError?
         var ended = false
+        /// Whether the XSD's validator is plugged in; and the bytes of text since the last tag. The
+        /// validator holds an element's text whole to check it against its type, appending each
+        /// piece to a copy: a 50 MB text took 231 s and 95 MB. With it, a run of text past
+        /// ``XMLRecordReader/maxTextLength`` stops the document, as every long text did before
+        /// texts were cut (`xml-text-too-long`); without it, texts are cut and the document reads on.
+        var validating = false
+        @exclusivity(unchecked) var textRun = 0
 
         init(read: @escaping (UnsafeMutableRawBufferPointer) -> Int, assembler: XMLRecordAssembler) {
             self.read = read
@@ -194,6 +203,7 @@ public final class XMLRecordReader {
 
         func start(_ name: UnsafePointer<xmlChar>?) {
             closedRecord = false
+            textRun = 0
             guard stopped == nil else { return }
             do {
                 try assembler.open(name, depth: depth, line: parserLine)
@@ -205,6 +215,7 @@ public final class XMLRecordReader {
 
         func end() {
             closedRecord = false
+            textRun = 0
             guard stopped == nil else { return }
             depth -= 1
             if let record = assembler.close(depth: depth) {
@@ -217,6 +228,13 @@ public final class XMLRecordReader {
         func characters(_ text: UnsafePointer<xmlChar>?, _ count: Int32) {
             closedRecord = false
             guard stopped == nil, let text, count > 0 else { return }
+            if validating {
+                textRun += Int(count)
+                guard textRun <= XMLRecordReader.maxTextLength else {
+                    stop(.textTooLong(line: parserLine, limit: XMLRecordReader.maxTextLength))
+                    return
+                }
+            }
             assembler.text(text, count: Int(count))
         }
 
@@ -286,6 +304,7 @@ public final class XMLRecordReader {
         context.takeUnretainedValue().parser = parser
         if let schema, let validation = xmlSchemaNewValidCtxt(schema) {
             self.validation = validation
+            context.takeUnretainedValue().validating = true
             xmlSchemaSetValidStructuredErrors(validation, XMLRecordReader.onError, context.toOpaque())
             plug = xmlSchemaSAXPlug(validation, &parser.pointee.sax, &parser.pointee.userData)
         }
