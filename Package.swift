@@ -85,8 +85,12 @@ let package = Package(
         // workbook sources read from their zip.
         .target(
             name: "Workbooks",
-            dependencies: ["FeedEncoders", "DisclosureCore", "SourceDecoders", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: [
+                "FeedEncoders", "DisclosureCore", "SourceDecoders", "CZLibChecksum", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
+        // Edge: zlib's CRC-32 (the system's), for the workbook parts ZIPFoundation inflates.
+        .systemLibrary(name: "CZLibChecksum", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Edge: what the PostgreSQL edges share — an address (`postgresql://USER@HOST:PORT/DB`, never
         // a password), the client's settings for it, a server error as a message.

@@ -1,4 +1,5 @@
 import Foundation
+import CZLibChecksum
 import Glibc
 public import SourceDecoders
 import ZIPFoundation
@@ -182,19 +183,25 @@ public final class WorkbookSource {
     }
 
     /// Inflates an entry chunk by chunk, counting the actual bytes against the declared size and the
-    /// limit, and checking its CRC-32.
+    /// limit, and checking its CRC-32 (zlib's: ZIPFoundation's own on Linux is a table loop in
+    /// Swift, measured at 10% of a 200,000-record workbook's validation, 4.01–4.08 s against
+    /// 3.59–3.66 s without it).
     static func inflate(_ entry: Entry, in archive: Archive, limit: UInt64, _ body: (Data) throws -> Void) throws(WorkbookError) {
         let name = entry.path
         let bound = min(limit, entry.uncompressedSize)
         var actual: UInt64 = 0
+        var checksum: UInt = 0
         struct Over: Error {}
         do {
-            let checksum = try archive.extract(entry, bufferSize: 1 << 16) { chunk in
+            _ = try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: true) { chunk in
                 actual += UInt64(chunk.count)
                 guard actual <= bound else { throw Over() }
+                checksum = chunk.withUnsafeBytes { raw in
+                    CZLibChecksum.crc32(checksum, raw.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(raw.count))
+                }
                 try body(chunk)
             }
-            guard checksum == entry.checksum, actual == entry.uncompressedSize else { throw WorkbookError.corrupt(entry: name) }
+            guard checksum == UInt(entry.checksum), actual == entry.uncompressedSize else { throw WorkbookError.corrupt(entry: name) }
         } catch is Over {
             throw .tooLarge(entry: name, bytes: actual, limit: bound)
         } catch let error as WorkbookError {

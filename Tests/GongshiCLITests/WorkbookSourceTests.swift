@@ -32,6 +32,32 @@ struct WorkbookSourceTests {
         #expect(stats["failedFiles"] == 1 && stats["records"] == 0)
     }
 
+    @Test("a sheet whose bytes do not match the CRC-32 its archive states is refused as corrupt, nothing of it read")
+    func checksum() throws {
+        // The sheet's stated CRC-32, in its local header (offset 14) and its central directory entry
+        // (offset 16), each found by its signature and the name after it, with one bit changed.
+        var bytes = [UInt8](try Data(contentsOf: Fixtures.url("xlsx/two-sheets.xlsx")))
+        let name = Array("xl/worksheets/sheet1.xml".utf8)
+        var changed = 0
+        for (signature, nameAt, crcAt) in [([0x50, 0x4B, 0x03, 0x04], 30, 14), ([0x50, 0x4B, 0x01, 0x02], 46, 16)] as [([UInt8], Int, Int)] {
+            for start in 0..<(bytes.count - nameAt - name.count)
+            where bytes[start..<(start + 4)].elementsEqual(signature) && bytes[(start + nameAt)..<(start + nameAt + name.count)].elementsEqual(name) {
+                bytes[start + crcAt] ^= 0x01
+                changed += 1
+            }
+        }
+        #expect(changed == 2)
+        let file = Scratch.root.appendingPathComponent("gongshi-crc-\(UUID().uuidString).xlsx")
+        try Data(bytes).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", file.path])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        #expect(result.status == 65)
+        #expect(Self.problems(report).map { $0["type"] as? String } == ["xlsx-corrupt"], "\(Self.problems(report))")
+        let stats = try #require(report["stats"] as? [String: Int])
+        #expect(stats["failedFiles"] == 1 && stats["records"] == 0)
+    }
+
     @Test("a name from a hostile archive is echoed cut short: the message stays bounded")
     func longEntryName() throws {
         let book = Scratch.root.appendingPathComponent("gongshi-long-\(UUID().uuidString).xlsx")
