@@ -93,13 +93,16 @@ final class SpreadsheetStream {
         return strcmp(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self), UnsafeRawPointer(literal.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
     }
 
-    /// An attribute of the current element, by local name (any namespace).
-    func attribute(_ localName: String) -> String? {
+    /// An attribute of the current element, by local name (any namespace). The names are compared
+    /// as C strings: a `String` made of each attribute's name (three a cell: `r`, `s`, `t`) was most
+    /// of this function's time.
+    func attribute(_ localName: StaticString) -> String? {
         guard let reader, xmlTextReaderHasAttributes(reader) == 1 else { return nil }
         defer { xmlTextReaderMoveToElement(reader) }
         guard xmlTextReaderMoveToFirstAttribute(reader) == 1 else { return nil }
+        let wanted = UnsafeRawPointer(localName.utf8Start).assumingMemoryBound(to: CChar.self)
         repeat {
-            if let name = xmlTextReaderConstLocalName(reader), String(cString: name) == localName {
+            if let name = xmlTextReaderConstLocalName(reader), strcmp(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self), wanted) == 0 {
                 return xmlTextReaderConstValue(reader).map { String(cString: $0) }
             }
         } while xmlTextReaderMoveToNextAttribute(reader) == 1
