@@ -164,7 +164,7 @@ public struct ReportBuilder {
             problems: rows.problems.filter { mine($0.pipeline) }.map { problem in
                 ProblemLine(
                     department: name(problem.pipeline), file: problem.file, row: problem.row, line: problem.line, field: problem.field,
-                    type: problem.type, value: problem.value.map(Issue.screenedStored), message: problem.message)
+                    type: problem.type, value: problem.value.map(Issue.screened), message: problem.message)
             },
             problemsTotal: rows.problemsTotal,
             portalRejections: rows.rejections.filter { mine($0.pipeline) }.map { publication in

@@ -811,21 +811,10 @@ enum Bytes {
         return count
     }
 
-    /// `YYYY/MM/DD` exactly (or with `separator` in place of the slashes), as a day number;
-    /// anything else (other forms, impossible dates) is `nil`.
-    static func standardDate(_ cell: UnsafeBufferPointer<UInt8>, separator: UInt8 = 0x2F) -> Int? {
-        guard cell.count == 10, cell[4] == separator, cell[7] == separator else { return nil }
-        func digits(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                let byte = cell[index]
-                guard byte >= 0x30, byte <= 0x39 else { return nil }
-                value = value * 10 + Int(byte - 0x30)
-            }
-            return value
-        }
-        guard let year = digits(0..<4), let month = digits(5..<7), let day = digits(8..<10),
-            let date = CalendarDate(year: year, month: month, day: day)
+    /// `YYYY/MM/DD` exactly, as a day number; anything else (other forms, impossible dates) is `nil`.
+    static func standardDate(_ cell: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard cell.count == 10, cell[4] == 0x2F, cell[7] == 0x2F, let year = number(cell, 0..<4), let month = number(cell, 5..<7),
+            let day = number(cell, 8..<10), let date = CalendarDate(year: year, month: month, day: day)
         else { return nil }
         return date.dayNumber
     }
@@ -836,33 +825,32 @@ enum Bytes {
     /// twice, `-` or `/` (2025-06-01, 2025/6/1, 2025-6-01). Nil for anything else, and for a day
     /// that does not exist: the full check words those.
     static func otherDateForm(_ cell: UnsafeBufferPointer<UInt8>) -> Int? {
-        @inline(__always) func digit(_ index: Int) -> Int? {
-            let byte = cell[index]
-            return byte >= 0x30 && byte <= 0x39 ? Int(byte - 0x30) : nil
-        }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                guard let digit = digit(index) else { return nil }
-                value = value * 10 + digit
-            }
-            return value
-        }
         let count = cell.count
-        guard count >= 8, count <= 10, let year = number(0..<4), year >= 1 else { return nil }
+        guard count >= 8, count <= 10, let year = number(cell, 0..<4), year >= 1 else { return nil }
         let (month, day): (Int?, Int?)
-        if count == 8, digit(4) != nil {
-            (month, day) = (number(4..<6), number(6..<8))
+        if count == 8, number(cell, 4..<5) != nil {
+            (month, day) = (number(cell, 4..<6), number(cell, 6..<8))
         } else {
             let separator = cell[4]
             guard separator == 0x2D || separator == 0x2F else { return nil }
             guard let second = (6...7).first(where: { cell[$0] == separator }), count - second - 1 >= 1, count - second - 1 <= 2 else {
                 return nil
             }
-            (month, day) = (number(5..<second), number((second + 1)..<count))
+            (month, day) = (number(cell, 5..<second), number(cell, (second + 1)..<count))
         }
         guard let month, let day, let date = CalendarDate(year: year, month: month, day: day) else { return nil }
         return date.dayNumber
+    }
+
+    /// The number the ASCII digits of `range` write; nil if any byte there is not a digit.
+    private static func number(_ cell: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        var value = 0
+        for index in range {
+            let byte = cell[index]
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        return value
     }
 
     /// Whether `needle` occurs in `haystack`, followed by `then` (the three bytes of 元, say): on

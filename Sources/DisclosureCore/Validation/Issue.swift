@@ -98,19 +98,16 @@ public struct Issue: Sendable, Equatable {
         if personal { return echoed(PersonalData.mask(value)) }
         guard text else { return echoed(value) }
         let end = value.index(value.startIndex, offsetBy: 240, limitedBy: value.endIndex) ?? value.endIndex
-        var start = String(value[..<end])
-        if start.withLentUTF8({ PersonalDataScreen.mayContain($0) }) {
-            start = PersonalDataScreen.screen(start, personName: nil).text
-        }
+        let start = screened(String(value[..<end]))
         return end == value.endIndex ? echoed(start) : echo(start, totalCharacters: totalCharacters ?? value.count)
     }
 
-    /// A problem's echo as a ledger kept it, screened again on its way into a report: what the
-    /// feeds' screen finds in it hidden (``PersonalDataScreen``). Echoes written before free texts
-    /// were screened (the thirty-eighth session) may hold an ID or phone number; a report, the
-    /// console and their files show none, whatever the ledger's age. An echo already screened or
-    /// masked is returned as it is.
-    public static func screenedStored(_ value: String) -> String {
+    /// A text with what the feeds' screen finds in it hidden (``PersonalDataScreen``): a free text's
+    /// echo as a problem is made (``shown(_:field:totalCharacters:)``), and a problem's echo as a
+    /// ledger kept it, on its way into a report (echoes written before free texts were screened,
+    /// in the thirty-eighth session, may hold an ID or phone number; a report, the console and their
+    /// files show none, whatever the ledger's age). A text already screened or masked is returned as it is.
+    public static func screened(_ value: String) -> String {
         guard value.withLentUTF8({ PersonalDataScreen.mayContain($0) }) else { return value }
         return PersonalDataScreen.screen(value, personName: nil).text
     }
