@@ -1,4 +1,5 @@
 public import DisclosureCore
+internal import PostgresNIO
 
 // The register of decisions: every decision that arrived, by kind and number, and its place on
 // each portal (as `SQLiteLedger`'s Ledger+Decisions).
@@ -84,35 +85,49 @@ extension PostgresLedger: DecisionLedger {
 
     public func forEachDecision(scope: DecisionScope, _ body: (DecisionDeadline) throws -> Void) throws(LedgerError) {
         try read { link in
+            // Two streams in the same order, merged here (as the SQLite ledger reads its register):
+            // the register (decision × portal, in its key's order) and, per kind and portal, the
+            // decisions' publications summed in `publication_by_decision`'s order. Both are in
+            // "C" order, the order of the texts' UTF-8 bytes, and are compared so. The register
+            // joined to the sums in one query was hashed, sorted on disk and compiled (JIT):
+            // 0.94 s of the server's time for 200,000 decisions, against 0.31 s and 0.11 s for
+            // the two streams, the first merged from the two tables' keys.
+            try link.execute("SET LOCAL jit = off")  // compiling a plan took 0.12 s of those 0.94
+            try link.execute("SET LOCAL enable_hashjoin = off")  // a hash join must sort the register again
             var arguments = Arguments()
-            let narrow = Self.scopeCondition(DecisionScope(kind: scope.kind, portals: scope.portals), alias: "publication", decision: "", &arguments)
             let condition = Self.scopeCondition(scope, alias: "dp", decision: "d", &arguments)
-            try link.forEach(
-                """
-                SELECT d.kind, d.number, dp.portal, d.pipeline, d.decision_date, dp.due_on, p.first_published,
-                    coalesce(p.pending, false), coalesce(p.withdrawn, false),
-                    d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on,
-                    coalesce(p.rejected, false)
-                FROM decision d JOIN decision_portal dp USING (kind, number)
-                LEFT JOIN (
-                    SELECT kind, portal, decision_number,
-                        min(CASE WHEN status IN ('published', 'withdrawn') THEN published_on END) AS first_published,
-                        bool_or(status = 'pending') AS pending, bool_or(status = 'withdrawn') AS withdrawn,
-                        bool_or(status = 'rejected') AS rejected
-                    FROM publication WHERE decision_number IS NOT NULL\(narrow)
-                    GROUP BY kind, portal, decision_number
-                ) p ON p.kind = d.kind AND p.portal = dp.portal AND p.decision_number = d.number
-                WHERE true \(condition)
-                ORDER BY dp.kind, dp.number, dp.portal
-                """, arguments.values
-            ) { row in
+            var register = try Cursor(
+                link, name: "gongshi_register",
+                sql: """
+                    SELECT d.kind, d.number, dp.portal, d.pipeline, d.decision_date, dp.due_on,
+                        d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on
+                    FROM decision d JOIN decision_portal dp USING (kind, number)
+                    WHERE true \(condition)
+                    ORDER BY dp.kind, dp.number, dp.portal
+                    """, arguments.values)
+            var streams: [PublicationSums] = []  // one per kind and portal: a handful, looked for in turn
+            while let row = try register.nextRow() {
+                var cells = CellReader(row)
                 var deadline = DecisionDeadline(
-                    kind: row.string(0), number: row.string(1), portal: row.string(2), pipeline: row.text(3), decisionDate: row.text(4),
-                    dueOn: row.text(5), publishedOn: row.text(6), staged: row.bool(7), withdrawn: row.bool(8), valid: row.bool(9),
-                    validAtFirst: row.bool(10), exclusion: row.text(11), receivedOn: row.string(12))
-                deadline.revokedOn = row.text(13)
-                deadline.withdrawDueOn = row.text(14)
-                deadline.rejected = row.bool(15)
+                    kind: cells.string(), number: cells.string(), portal: cells.string(), pipeline: cells.text(), decisionDate: cells.text(),
+                    dueOn: cells.text(), publishedOn: nil, staged: false, withdrawn: false, valid: cells.bool(),
+                    validAtFirst: cells.bool(), exclusion: cells.text(), receivedOn: cells.string())
+                deadline.revokedOn = cells.text()
+                deadline.withdrawDueOn = cells.text()
+                let stream: Int
+                if let index = streams.firstIndex(where: { $0.kind == deadline.kind && $0.portal == deadline.portal }) {
+                    stream = index
+                } else {
+                    streams.append(
+                        try PublicationSums(link, cursor: "gongshi_sums_\(streams.count)", kind: deadline.kind, portal: deadline.portal, number: scope.number))
+                    stream = streams.count - 1
+                }
+                if let sums = try streams[stream].sums(of: deadline.number) {
+                    deadline.publishedOn = sums.firstPublished
+                    deadline.staged = sums.pending
+                    deadline.withdrawn = sums.withdrawn
+                    deadline.rejected = sums.rejected
+                }
                 try body(deadline)
             }
         }
@@ -147,5 +162,57 @@ extension PostgresLedger: DecisionLedger {
             parts.append("\(decision).pipeline IN (SELECT pipeline FROM run WHERE department = \(arguments.add(.text(department))))")
         }
         return parts.map { " AND " + $0 }.joined()
+    }
+}
+
+/// A kind's decisions' publications on one portal, summed per decision number in the number's
+/// order: what the register's rows are given, merged by number.
+private struct PublicationSums {
+    struct Sums {
+        var firstPublished: String?
+        var pending = false
+        var withdrawn = false
+        var rejected = false
+    }
+
+    let kind: String
+    let portal: String
+    private var rows: Cursor
+    private var waiting: (number: String, sums: Sums)?  // read, not yet asked for
+
+    init(_ link: Link, cursor: String, kind: String, portal: String, number: String?) throws {
+        self.kind = kind
+        self.portal = portal
+        var arguments = Arguments()
+        let kindArgument = arguments.add(.text(kind))
+        let portalArgument = arguments.add(.text(portal))
+        let one = number.map { " AND decision_number = \(arguments.add(.text($0)))" } ?? ""
+        rows = try Cursor(
+            link, name: cursor,
+            sql: """
+                SELECT decision_number, min(CASE WHEN status IN ('published', 'withdrawn') THEN published_on END),
+                    bool_or(status = 'pending'), bool_or(status = 'withdrawn'), bool_or(status = 'rejected')
+                FROM publication WHERE kind = \(kindArgument) AND portal = \(portalArgument) AND decision_number IS NOT NULL\(one)
+                GROUP BY decision_number ORDER BY decision_number
+                """, arguments.values)
+    }
+
+    /// The sums of `number`'s publications, if it has any. Numbers must be asked for in ascending
+    /// order of their bytes (the register's).
+    mutating func sums(of number: String) throws -> Sums? {
+        while true {
+            if waiting == nil {
+                guard let row = try rows.nextRow() else { return nil }
+                var cells = CellReader(row)
+                waiting = (cells.string(), Sums(firstPublished: cells.text(), pending: cells.bool(), withdrawn: cells.bool(), rejected: cells.bool()))
+            }
+            guard let (read, sums) = waiting else { return nil }
+            if read.utf8.elementsEqual(number.utf8) {
+                waiting = nil
+                return sums
+            }
+            if number.utf8.lexicographicallyPrecedes(read.utf8) { return nil }  // none for `number`
+            waiting = nil  // a decision outside the register's scope
+        }
     }
 }
