@@ -82,7 +82,19 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    /// Whether the engine may write from two threads at once, as to a database server.
+    public let takesConcurrentWrites: Bool
+    /// Told before each bulk write of the run's intake begins, outside the lock: the tests' way
+    /// of seeing two writes overlap.
+    private let beforeBulkWrite: (@Sendable (BulkWrite) -> Void)?
+
+    /// The run's two bulk writes.
+    public enum BulkWrite: Sendable { case versions, register }
+
+    public init(concurrentWrites: Bool = false, beforeBulkWrite: (@Sendable (BulkWrite) -> Void)? = nil) {
+        takesConcurrentWrites = concurrentWrites
+        self.beforeBulkWrite = beforeBulkWrite
+    }
 
     /// After `count` more successful writes, every write fails (`LedgerError.database`).
     public func failWrites(after count: Int?) { state.withLock { $0.writesLeft = count } }
@@ -118,6 +130,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     }
 
     public func recordInputs(_ files: [SourceFingerprint], records: [RecordVersion], run: Int64) throws(LedgerError) {
+        if !records.isEmpty { beforeBulkWrite?(.versions) }
         try write { s in
             for file in files where s.sources[Self.id(file)] == nil { s.sources[Self.id(file)] = Source(firstRun: run) }
             for record in records {
@@ -489,6 +502,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     public func recordDecisions(
         _ sightings: [(sighting: DecisionSighting, portals: [DecisionPortal])], kind: String, pipeline: String?, run: Int64, today: String
     ) throws(LedgerError) {
+        beforeBulkWrite?(.register)
         try write { s in
             for (sighting, portals) in sightings {
                 let id = "\(kind)\u{1F}\(sighting.number)"

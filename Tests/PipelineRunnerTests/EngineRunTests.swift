@@ -1,5 +1,6 @@
 import DisclosureCore
 import Foundation
+import Synchronization
 import GongshiTesting
 import PipelineRunner
 import Testing
@@ -12,15 +13,16 @@ struct EngineRunTests {
     /// A copy of the pipeline, its inbox and the API portal's profile in a fresh folder.
     struct Project {
         let root: URL
-        let ledger = InMemoryLedger()
+        let ledger: InMemoryLedger
         let channel: RecordingChannel
         var pipeline: String { root.appendingPathComponent("pipelines/fazhike-penalties.yaml").path }
         var input: URL { root.appendingPathComponent("fixtures/pipelines/inbox/fazhike/2026-11-penalties.csv") }
         var outbox: URL { root.appendingPathComponent("var/outbox") }
         static let environment = ["GONGSHI_PORTAL_APP_KEY": "k", "GONGSHI_PORTAL_SECRET": "s"]
 
-        init(channel: RecordingChannel = RecordingChannel()) throws {
+        init(channel: RecordingChannel = RecordingChannel(), ledger: InMemoryLedger = InMemoryLedger()) throws {
             self.channel = channel
+            self.ledger = ledger
             root = Scratch.root.appendingPathComponent("gongshi-engine-\(UUID().uuidString)")
             for folder in ["pipelines", "fixtures/pipelines/inbox/fazhike", "fixtures/portals"] {
                 try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
@@ -67,6 +69,29 @@ struct EngineRunTests {
             for entry in ledger.publicationLog(portal: portal, feed: feed) where entry.status != .failed { seen[entry.key, default: 0] += 1 }
             return seen
         }
+    }
+
+    @Test("a ledger that takes two writers at once: the record versions are written beside the register, each begun while the other is, with the same outcome as one after the other")
+    func versionsBesideRegister() throws {
+        // Each bulk write, the first time, says it has begun and waits (at most a minute) to see
+        // the other begun: written one after the other, the first would wait in vain.
+        let begun = (versions: DispatchSemaphore(value: 0), register: DispatchSemaphore(value: 0))
+        let met = Mutex<[InMemoryLedger.BulkWrite: Bool]>([:])
+        let ledger = InMemoryLedger(concurrentWrites: true) { write in
+            guard met.withLock({ $0[write] == nil }) else { return }
+            let (mine, other) = write == .versions ? (begun.versions, begun.register) : (begun.register, begun.versions)
+            mine.signal()
+            let saw = other.wait(timeout: .now() + 60) == .success
+            met.withLock { $0[write] = saw }
+        }
+        let together = try Project(ledger: ledger)
+        let (summary, _) = try together.run("2026-11-30")
+        #expect(met.withLock { $0 } == [.versions: true, .register: true])
+        let alone = try Project()
+        let (sequential, _) = try alone.run("2026-11-30")
+        #expect(summary.validRecords == 17 && summary.validRecords == sequential.validRecords)
+        #expect(summary.feeds == sequential.feeds && summary.disclosure == sequential.disclosure)
+        #expect(together.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").count == 13)
     }
 
     @Test("nightly run: validated, planned, staged into the outbox, uploaded through the channel; the same night again sends nothing")

@@ -26,6 +26,10 @@ public protocol RunLedger: AnyObject, Sendable {
     /// The fingerprint of the file at `place` settled by an earlier run with the same `stat`
     /// (``SourceFingerprint/stat``), if there is one: the same file, unchanged since.
     func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint?
+    /// Whether two threads' writes proceed at once, each in a transaction of its own (a database
+    /// server: a connection and a server process each); when not, the second waits for the
+    /// first, and a run writes its record versions and its register one after the other.
+    var takesConcurrentWrites: Bool { get }
 }
 
 /// A write a ledger made ready on one thread, to be done on another: the run's two bulk writes
@@ -49,6 +53,8 @@ public struct DeferredLedgerWrite: PreparedLedgerWrite {
 }
 
 extension RunLedger {
+    public var takesConcurrentWrites: Bool { false }
+
     public func preparing(records: [RecordVersion], run: Int64) -> any PreparedLedgerWrite {
         DeferredLedgerWrite { () throws(LedgerError) in try self.recordInputs([], records: records, run: run) }
     }

@@ -120,10 +120,8 @@ public struct PipelineRun {
             if let ledger = writes, let run {
                 let prints = files.compactMap { listing.fingerprints[$0] }
                 try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordInputs(prints, records: [], run: run) }
-                try intake.recordVersions(in: ledger, run: run)
-                stages.lap("record-versions")
-                try intake.recordDecisions(in: ledger, run: run, pipeline: pipeline.id, deadlines: deadlines, today: today)
-                stages.lap("register")
+                try intake.recordVersionsAndDecisions(
+                    in: ledger, run: run, pipeline: pipeline.id, deadlines: deadlines, today: today, stages: { stages.lap($0) })
                 try IntakeRecorder.recordIntake(
                     report, issues: issues, incomplete: incomplete, fingerprints: listing.fingerprints, unidentifiable: intake.unidentifiable,
                     ledger: ledger, run: run)

@@ -1,6 +1,7 @@
 public import DisclosureCore
 import FeedEncoders
 import Foundation
+import Synchronization
 public import WorkingDayCalendar
 
 /// One feed's records, waiting on disk: shaped rows (in the order they came; sorted when read), and
@@ -398,6 +399,33 @@ public final class FeedIntake: RecordSink {
         }
     }
 
+    /// ``recordVersions(in:run:)`` and ``recordDecisions(in:run:pipeline:deadlines:today:)``: at
+    /// once, the versions on a thread of their own, when the ledger takes two writers at once
+    /// (``RunLedger/takesConcurrentWrites``: on PostgreSQL each write is a server process's work,
+    /// and one after the other half the machine waited); else one after the other. The two read
+    /// and write apart (each its own spool, the versions the feeds' rows besides); this thread
+    /// waits for both, and a failure of either is thrown after both ended.
+    public func recordVersionsAndDecisions(
+        in ledger: any RunLedger & DecisionLedger, run: Int64, pipeline: String?, deadlines: [String: Deadlines], today: CalendarDate,
+        stages: (String) -> Void
+    ) throws {
+        guard ledger.takesConcurrentWrites else {
+            try recordVersions(in: ledger, run: run)
+            stages("record-versions")
+            try recordDecisions(in: ledger, run: run, pipeline: pipeline, deadlines: deadlines, today: today)
+            stages("register")
+            return
+        }
+        let versions = ConcurrentJob(label: "gongshi.versions-beside") { [intake = UncheckedIntake(self)] in
+            try intake.value.recordVersions(in: ledger, run: run)
+        }
+        let register = Result { try recordDecisions(in: ledger, run: run, pipeline: pipeline, deadlines: deadlines, today: today) }
+        let written = versions.wait()
+        try written.get()
+        try register.get()
+        stages("record-versions+register")
+    }
+
     /// Records the spooled record versions in the ledger, ten thousand per transaction, and starts a
     /// new spool for the next files. The feeds' rows still held are written to their spools first,
     /// and their buffer given back: the ledger's stages do not need its memory.
@@ -652,4 +680,31 @@ final class PreparedIntake: Sendable {
 
     /// The record's row entry on a feed (where ``place(_:feed:)`` is a row to send).
     func row(_ index: Int, feed: Int) -> ArraySlice<UInt8> { made.rows[feed][made.rowSpans[index * made.feeds + feed]] }
+}
+
+/// The intake lent to the thread that writes its record versions beside the register
+/// (``FeedIntake/recordVersionsAndDecisions(in:run:pipeline:deadlines:today:stages:)``): the two
+/// touch apart what the intake holds, and the lender waits for the thread before going on.
+private struct UncheckedIntake: @unchecked Sendable {
+    let value: FeedIntake
+    init(_ value: FeedIntake) { self.value = value }
+}
+
+/// A job run on a thread of its own at once; ``wait()`` gives its outcome when it has ended.
+private final class ConcurrentJob: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let outcome = Mutex<Result<Void, any Error>>(.success(()))
+
+    init(label: String, _ job: @escaping @Sendable () throws -> Void) {
+        DispatchQueue(label: label, qos: .userInitiated).async { [self] in
+            let result = Result { try job() }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+    }
+
+    func wait() -> Result<Void, any Error> {
+        done.wait()
+        return outcome.withLock { $0 }
+    }
 }
