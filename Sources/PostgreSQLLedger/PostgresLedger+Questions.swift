@@ -112,11 +112,17 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
 
     /// The three questions in one reading of the published records (each asked alone read them
     /// all, and looked each one's latest record version up in turn: 1.0–1.2 s each for 196,000
-    /// published records): the ended and the first `limit` eligible are picked by their ids, in
+    /// published records; the reading 0.85 s): the ended and the first `limit` eligible are picked by their ids, in
     /// the periods' order, the eligible counted; then only those are read whole.
     public func periodsToday(today: String, kind: String?, limit: Int) throws(LedgerError) -> PeriodsToday {
         try read { link in
             try link.execute("SET LOCAL jit = off")
+            // Picking the latest versions sorts every record's versions, which a ledger with
+            // nothing published yet (a first run) need not pay for: 0.15 s for 200,000 records, 1.4 s
+            // for a million.
+            guard try link.one("SELECT EXISTS (SELECT 1 FROM publication WHERE status = 'published')")?.bool(0) == true else {
+                return PeriodsToday(expired: [], eligible: [], eligibleTotal: 0)
+            }
             var expired: [String?] = []
             var eligible: [String?] = []
             var total = 0
@@ -147,7 +153,9 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
     }
 
     /// ``periodFrom`` with each record's latest version picked from its versions in key order
-    /// at once (a merge with the publications), not looked up for each publication in turn.
+    /// at once (a merge with the publications), not looked up for each publication in turn. (The
+    /// version no later one follows, joined with `NOT EXISTS`, was 0.4 s slower for 196,000
+    /// published records in a run.)
     static let latestPeriodFrom = """
         FROM publication p LEFT JOIN withdrawal w ON w.publication_id = p.id
         JOIN (SELECT DISTINCT ON (kind, record_key) * FROM record ORDER BY kind, record_key, first_run DESC, id DESC) r
