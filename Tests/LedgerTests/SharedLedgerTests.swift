@@ -109,6 +109,40 @@ struct SharedLedgerTests {
 }
 
 extension SharedLedgerTests {
+    @Test("two writes at once each have a connection (each waits inside its transaction to see the other begun); a grown table's statistics are gathered on their own connection, and closing waits for them")
+    func secondWriterAndStatistics() throws {
+        let (server, name, address) = try Self.database()
+        let ledger = try PostgresLedger.open(address: address, password: server.password)
+        #expect(ledger.takesConcurrentWrites)
+        // On one connection the second write would wait for the first, which waits for it: each
+        // gives up after a minute, and says whether it saw the other.
+        let begun = [DispatchSemaphore(value: 0), DispatchSemaphore(value: 0)]
+        let saw = [Locked<Bool?>(nil), Locked<Bool?>(nil)]
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let outcome = try? ledger.write { link in
+                try link.execute("SELECT 1")
+                begun[index].signal()
+                return begun[1 - index].wait(timeout: .now() + 60) == .success
+            }
+            saw[index].set(outcome)
+        }
+        #expect(saw.map { $0.get() } == [true, true])
+
+        // 6,000 decisions grow the register's tables past the first gathering (5,000 rows).
+        let run = try ledger.beginRun(command: "test", today: "2026-11-30", startedAt: "2026-11-30T09:00:00+08:00", pipeline: "p", department: nil)
+        try ledger.recordDecisions(
+            (0..<6_000).map { index in
+                (
+                    sighting: DecisionSighting(number: "罚\(index)", decisionDate: "2026-11-02", file: "a.csv", row: index + 2, valid: true),
+                    portals: [DecisionPortal(portal: "gsxt", dueOn: "2026-11-11", exclusion: nil)]
+                )
+            }, kind: "administrative-penalty", pipeline: "p", run: run, today: "2026-11-30")
+        ledger.close()
+        let analyzed = try server.psql(
+            "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL", database: name)
+        #expect(analyzed == "decision,decision_portal")
+    }
+
     @Test("a statement whose connection closes with no answer ends as a lost connection, not a wait forever")
     func silentClose() throws {
         let (server, _, address) = try Self.database()
