@@ -105,7 +105,7 @@ extension PostgresLedger: DecisionLedger {
                     WHERE true \(condition)
                     ORDER BY dp.kind, dp.number, dp.portal
                     """, arguments.values)
-            var streams: [PublicationSums] = []  // one per kind and portal: a handful, looked for in turn
+            var streams: [PublicationStream] = []  // one per kind and portal: a handful, looked for in turn
             while let row = try register.nextRow() {
                 var cells = CellReader(row)
                 var deadline = DecisionDeadline(
@@ -119,15 +119,10 @@ extension PostgresLedger: DecisionLedger {
                     stream = index
                 } else {
                     streams.append(
-                        try PublicationSums(link, cursor: "gongshi_sums_\(streams.count)", kind: deadline.kind, portal: deadline.portal, number: scope.number))
+                        try PublicationStream(link, cursor: "gongshi_sums_\(streams.count)", kind: deadline.kind, portal: deadline.portal, number: scope.number))
                     stream = streams.count - 1
                 }
-                if let sums = try streams[stream].sums(of: deadline.number) {
-                    deadline.publishedOn = sums.firstPublished
-                    deadline.staged = sums.pending
-                    deadline.withdrawn = sums.withdrawn
-                    deadline.rejected = sums.rejected
-                }
+                if let sums = try streams[stream].sums(of: deadline.number) { deadline.take(sums) }
                 try body(deadline)
             }
         }
@@ -167,18 +162,11 @@ extension PostgresLedger: DecisionLedger {
 
 /// A kind's decisions' publications on one portal, summed per decision number in the number's
 /// order: what the register's rows are given, merged by number.
-private struct PublicationSums {
-    struct Sums {
-        var firstPublished: String?
-        var pending = false
-        var withdrawn = false
-        var rejected = false
-    }
-
+private struct PublicationStream {
     let kind: String
     let portal: String
     private var rows: Cursor
-    private var waiting: (number: String, sums: Sums)?  // read, not yet asked for
+    private var waiting: (number: String, sums: PublicationSums)?  // read, not yet asked for
 
     init(_ link: Link, cursor: String, kind: String, portal: String, number: String?) throws {
         self.kind = kind
@@ -199,12 +187,12 @@ private struct PublicationSums {
 
     /// The sums of `number`'s publications, if it has any. Numbers must be asked for in ascending
     /// order of their bytes (the register's).
-    mutating func sums(of number: String) throws -> Sums? {
+    mutating func sums(of number: String) throws -> PublicationSums? {
         while true {
             if waiting == nil {
                 guard let row = try rows.nextRow() else { return nil }
                 var cells = CellReader(row)
-                waiting = (cells.string(), Sums(firstPublished: cells.text(), pending: cells.bool(), withdrawn: cells.bool(), rejected: cells.bool()))
+                waiting = (cells.string(), PublicationSums(firstPublished: cells.text(), pending: cells.bool(), withdrawn: cells.bool(), rejected: cells.bool()))
             }
             guard let (read, sums) = waiting else { return nil }
             if read.utf8.elementsEqual(number.utf8) {

@@ -156,24 +156,19 @@ extension Ledger: DecisionLedger {
                     rows = InlineRegisterRows(try RegisterJoin(db, query), names: TextNames(db))
                 }
                 defer { rows.stop() }
-                var streams: [PublicationSums] = []  // one per kind and portal: a handful, looked for in turn
+                var streams: [PublicationStream] = []  // one per kind and portal: a handful, looked for in turn
                 while var row = try rows.next() {
                     let stream: Int
                     if let index = streams.firstIndex(where: { $0.kind == row.kindID && $0.portal == row.portalID }) {
                         stream = index
                     } else {
-                        streams.append(try PublicationSums(db, kind: row.kindID, portal: row.portalID, number: scope.number))
+                        streams.append(try PublicationStream(db, kind: row.kindID, portal: row.portalID, number: scope.number))
                         stream = streams.count - 1
                     }
                     // The row's deadline as the reading made it, its publications' sums filled in here
                     // (made here from the row's columns, each of its texts was retained once more and
                     // released with the row: a twentieth of this thread's time in a re-run).
-                    if let summed = try streams[stream].sums(of: row.deadline.number) {
-                        row.deadline.publishedOn = summed.firstPublished
-                        row.deadline.staged = summed.pending
-                        row.deadline.withdrawn = summed.withdrawn
-                        row.deadline.rejected = summed.rejected
-                    }
+                    if let summed = try streams[stream].sums(of: row.deadline.number) { row.deadline.take(summed) }
                     try body(row.deadline)
                 }
             }
@@ -232,14 +227,7 @@ extension Ledger: DecisionLedger {
 /// with the four aggregates took 0.17–0.26 s for 196,000 publications in the `sqlite3` shell,
 /// against 0.04–0.06 s for reading the same rows plainly; the sums were the longest part of the
 /// re-run's reckoning on the caller's thread.
-private struct PublicationSums {
-    struct Sums {
-        var firstPublished: String?
-        var pending = false
-        var withdrawn = false
-        var rejected = false
-    }
-
+private struct PublicationStream {
     let kind: Int64  // numbers in `text_value`
     let portal: Int64
     private let rows: RawRows
@@ -273,7 +261,7 @@ private struct PublicationSums {
 
     /// The sums of `number`'s publications, if it has any. Numbers must be asked for in
     /// ascending order (the register's); each row's number is compared in place.
-    mutating func sums(of number: String) throws -> Sums? {
+    mutating func sums(of number: String) throws -> PublicationSums? {
         while try onNextRow() {
             let order = rows.order(0, number)
             if order > 0 { return nil }
@@ -283,7 +271,7 @@ private struct PublicationSums {
             }
             // The rows of `number`: what SQLite's min(published_on of published or withdrawn)
             // and max(status = …) gave.
-            var sums = Sums()
+            var sums = PublicationSums()
             repeat {
                 onRow = false
                 let status: PublicationStatus? = rows.isNull(1) ? nil : PublicationCode.status(rows.int64(1))

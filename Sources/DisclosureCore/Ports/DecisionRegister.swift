@@ -90,6 +90,34 @@ public struct DecisionDeadline: Sendable, Equatable {
     }
 }
 
+/// What a decision's publications on one portal add up to: the register's reading merges them into
+/// each row (``DecisionDeadline/take(_:)``).
+public struct PublicationSums: Sendable, Equatable {
+    /// The first day a publication of it was published (one later withdrawn counts).
+    public var firstPublished: String?
+    public var pending = false
+    public var withdrawn = false
+    public var rejected = false
+
+    public init(firstPublished: String? = nil, pending: Bool = false, withdrawn: Bool = false, rejected: Bool = false) {
+        self.firstPublished = firstPublished
+        self.pending = pending
+        self.withdrawn = withdrawn
+        self.rejected = rejected
+    }
+}
+
+extension DecisionDeadline {
+    /// The row with its publications' sums (inlined into the ledgers' readings of the register).
+    @inlinable
+    public mutating func take(_ sums: PublicationSums) {
+        publishedOn = sums.firstPublished
+        staged = sums.pending
+        withdrawn = sums.withdrawn
+        rejected = sums.rejected
+    }
+}
+
 /// Which decisions a question is about: a kind, some portals, a pipeline, a department (nil: all).
 public struct DecisionScope: Sendable, Equatable {
     public var kind: String?
