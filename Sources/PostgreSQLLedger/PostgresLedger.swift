@@ -133,9 +133,32 @@ public final class PostgresLedger: Sendable {
             return true
         }
         defer { if first { writerBusy.withLock { $0 = false } } }
-        let value = try accessing { try (first ? writer : secondWriter).transaction(.serializable, body) }
+        let value =
+            first
+            ? try accessing { try writer.transaction(.serializable, body) }
+            : try writeOnSecond(body)
         analyzeGrownTables()
         return value
+    }
+
+    /// A write on the second writer, which holds no run lock of its own: it writes only while the
+    /// first writer's connection holds the run's locks (looked up in each of its transactions).
+    /// A run whose first connection was lost has lost its locks with it, and another run may hold
+    /// them now: the first writer takes them again (or refuses) when it reconnects; the second
+    /// refuses until it has.
+    func writeOnSecond<T>(_ body: (Link) throws -> T) throws(LedgerError) -> T {
+        try accessing {
+            try secondWriter.transaction(.serializable) { link in
+                if let holder = writer.requirementHolder.withLock({ $0 }) {
+                    let held = try link.one(
+                        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = $1 AND granted)", [.int(holder)])?.bool(0)
+                    guard held == true else {
+                        throw LedgerError.database("本次运行的锁随其连接断开（服务器重启或结束了会话），第二个写连接不再写入；下次运行会完成余下的工作")
+                    }
+                }
+                return try body(link)
+            }
+        }
     }
 
     /// Notes rows a write put into `table` (counted when its transaction commits or not: an

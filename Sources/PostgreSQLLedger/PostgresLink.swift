@@ -2,6 +2,7 @@ import Foundation
 import Logging
 internal import PostgresNIO
 import PostgresSupport
+import Synchronization
 
 /// A value bound to a statement's `$n`.
 enum Value: Sendable {
@@ -262,6 +263,10 @@ final class Session: @unchecked Sendable {
     private var onConnect: ((Link) throws -> Void)?
     /// Statements are cut off after this many milliseconds (a stuck server ends the run; 0: never).
     private let statementTimeout: Int
+    /// The server process of the connection on which ``require(_:)``'s step last succeeded (the
+    /// run lock's holder; nil: nothing required). Read by other threads while this session is in
+    /// use, so kept apart from its lock.
+    let requirementHolder = Mutex<Int?>(nil)
 
     /// Every transaction read-only (the reader; a ledger opened for reading).
     private let readOnly: Bool
@@ -281,6 +286,12 @@ final class Session: @unchecked Sendable {
         let link = try open()
         try step(link)
         onConnect = step
+        try noteHolder(link)
+    }
+
+    private func noteHolder(_ link: Link) throws {
+        let pid = try link.one("SELECT pg_backend_pid()")?.int(0)
+        requirementHolder.withLock { $0 = pid }
     }
 
     /// Stops requiring what ``require(_:)`` set, undoing it with `undo` on the open connection.
@@ -288,6 +299,7 @@ final class Session: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         onConnect = nil
+        requirementHolder.withLock { $0 = nil }
         if let connection, !connection.isClosed { try? undo(Link(connection: connection, logger: logger)) }
     }
 
@@ -378,7 +390,10 @@ final class Session: @unchecked Sendable {
         do {
             try link.execute("SET statement_timeout = \(statementTimeout)")
             if readOnly { try link.execute("SET default_transaction_read_only = on") }
-            try onConnect?(link)
+            if let onConnect {
+                try onConnect(link)
+                try noteHolder(link)
+            }
         } catch {
             try? opened.close().wait()
             throw error

@@ -5,6 +5,7 @@ import Logging
 import PostgresNIO
 @testable import PostgreSQLLedger
 import PostgresSupport
+import Synchronization
 import Testing
 
 /// What only the shared ledger has: migrations several machines may start at once, run locks as
@@ -141,6 +142,26 @@ extension SharedLedgerTests {
         let analyzed = try server.psql(
             "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL", database: name)
         #expect(analyzed == "decision,decision_portal")
+    }
+
+    @Test("the second writer writes only while the run's lock is held by the first writer's connection: that connection ended and the lock taken by another run, it refuses")
+    func secondWriterNeedsTheRunLock() throws {
+        let (server, name, address) = try Self.database()
+        let ledger = try PostgresLedger.open(address: address, password: server.password)
+        try ledger.writeOnSecond { link in try link.execute("SELECT 1") }  // no lock taken: nothing to hold
+        let lock = try ledger.lock(.pipeline("p"), holder: "第一次运行")
+        try ledger.writeOnSecond { link in try link.execute("SELECT 1") }
+        // The server ends the first writer's session; another run of the pipeline takes the lock.
+        let holder = try #require(ledger.writer.requirementHolder.withLock { $0 })
+        #expect(try server.psql("SELECT pg_terminate_backend(\(holder))", database: name) == "t")
+        let other = try PostgresLedger.open(address: address, password: server.password)
+        let otherLock = try other.lock(.pipeline("p"), holder: "第二次运行")
+        #expect(throws: LedgerError.self) { try ledger.writeOnSecond { link in try link.execute("SELECT 1") } }
+        // The first writer, reconnecting, finds the lock taken and refuses as before.
+        #expect(throws: LedgerError.self) {
+            try ledger.beginRun(command: "run", today: "2026-11-30", startedAt: "x", pipeline: "p", department: nil)
+        }
+        withExtendedLifetime((lock, otherLock)) {}
     }
 
     @Test("a statement whose connection closes with no answer ends as a lost connection, not a wait forever")
