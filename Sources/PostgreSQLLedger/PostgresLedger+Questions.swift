@@ -111,9 +111,10 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
     }
 
     /// The three questions in one reading of the published records (each asked alone read them
-    /// all, and looked each one's latest record version up in turn: 1.0–1.2 s each for 196,000
-    /// published records; the reading 0.85 s): the ended and the first `limit` eligible are picked by their ids, in
-    /// the periods' order, the eligible counted; then only those are read whole.
+    /// all and looked each one's latest record version up in turn: 1.0–1.2 s each for 196,000
+    /// published records, the one reading 0.7–0.85 s): the ended and the first `limit` eligible
+    /// are picked by their ids in the periods' order and the eligible counted; then only those
+    /// are read whole.
     public func periodsToday(today: String, kind: String?, limit: Int) throws(LedgerError) -> PeriodsToday {
         try read { link in
             try link.execute("SET LOCAL jit = off")

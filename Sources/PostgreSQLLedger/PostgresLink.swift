@@ -228,8 +228,8 @@ struct Cursor {
         link.connection.query(PostgresQuery(unsafeSQL: "FETCH \(chunk) FROM \(name)"), logger: link.logger)
     }
 
-    /// The next row as the server sent it (for ``PostgresRow/decode(_:)`` of its known types), or
-    /// nil after the last.
+    /// The next row as the server sent it (its cells read in turn by a ``CellReader``), or nil
+    /// after the last.
     mutating func nextRow() throws -> PostgresRow? {
         if index == rows.count {
             guard let pending = asked else { return nil }
