@@ -20,20 +20,32 @@ enum Value: Sendable {
 /// A result cell, decoded by the column's type.
 enum Cell: Sendable {
     case null, text(String), int(Int), bool(Bool)
-}
 
-/// One result row, read by position.
-struct Row: Sendable {
-    let cells: [Cell]
-
-    func text(_ index: Int) -> String? {
-        switch cells[index] {
+    /// As text (nil: NULL).
+    var text: String? {
+        switch self {
         case .text(let value): value
         case .int(let value): String(value)
         case .bool(let value): value ? "1" : "0"
         case .null: nil
         }
     }
+
+    var bool: Bool {
+        switch self {
+        case .bool(let value): value
+        case .int(let value): value != 0
+        case .text(let value): value == "t" || value == "1"
+        case .null: false
+        }
+    }
+}
+
+/// One result row, read by position.
+struct Row: Sendable {
+    let cells: [Cell]
+
+    func text(_ index: Int) -> String? { cells[index].text }
 
     func string(_ index: Int) -> String { text(index) ?? "" }
 
@@ -46,14 +58,7 @@ struct Row: Sendable {
         }
     }
 
-    func bool(_ index: Int) -> Bool {
-        switch cells[index] {
-        case .bool(let value): value
-        case .int(let value): value != 0
-        case .text(let value): value == "t" || value == "1"
-        case .null: false
-        }
-    }
+    func bool(_ index: Int) -> Bool { cells[index].bool }
 }
 
 /// One open connection, used by one caller at a time: statements run synchronously (the engine's
@@ -183,25 +188,11 @@ struct CellReader {
     }
 
     /// The next cell as text (nil: NULL, or no more cells).
-    mutating func text() -> String? {
-        switch next() {
-        case .text(let value): value
-        case .int(let value): String(value)
-        case .bool(let value): value ? "1" : "0"
-        case .null, nil: nil
-        }
-    }
+    mutating func text() -> String? { next()?.text }
 
     mutating func string() -> String { text() ?? "" }
 
-    mutating func bool() -> Bool {
-        switch next() {
-        case .bool(let value): value
-        case .int(let value): value != 0
-        case .text(let value): value == "t" || value == "1"
-        case .null, nil: false
-        }
-    }
+    mutating func bool() -> Bool { next()?.bool ?? false }
 }
 
 /// A query's rows through a cursor, `chunk` rows a `FETCH`, handed out one at a time: memory does

@@ -159,6 +159,25 @@ struct RegisterReckoningTests {
         _ = try ledger.confirm(batch: "00000000000000aa", receipt: nil, on: "2026-11-06")
     }
 
+    /// Reads the register until the body throws after `rows` rows: the error comes through, and
+    /// a write then goes through at once (the reading let go of what it held).
+    static func stopEarlyThenWrite(_ ledger: any DecisionLedger & RunLedger, after rows: Int) throws {
+        struct Enough: Error {}
+        var seen = 0
+        do {
+            try ledger.forEachDecision(scope: .all) { _ in
+                seen += 1
+                if seen == rows { throw Enough() }
+            }
+            Issue.record("the body's error was not thrown")
+        } catch {
+            // The body's error, as the ledger's (its errors are typed).
+        }
+        #expect(seen == rows)
+        let run = try ledger.beginRun(command: "test", today: "2026-12-01", startedAt: "2026-12-01T09:00:00+08:00", pipeline: "p", department: nil)
+        try ledger.finishRun(run, exitCode: 0, finishedAt: "2026-12-01T09:00:01+08:00")
+    }
+
     @Test("the register is written with SQLite's foreign-key checks off (its rows hold them by construction), and they are on again after, whether the write commits or throws")
     func keysHeldWhileWriting() throws {
         let ledger = try Ledger.open(path: LedgerTests.freshPath())
@@ -200,20 +219,7 @@ struct RegisterReckoningTests {
 
         // Stopped after a few rows (the body throws): the error comes through, and the second
         // connection lets go, so that the next write does not wait for it.
-        struct Enough: Error {}
-        var seen = 0
-        do {
-            try sqlite.forEachDecision(scope: .all) { _ in
-                seen += 1
-                if seen == 10 { throw Enough() }
-            }
-            Issue.record("the body's error was not thrown")
-        } catch {
-            // The body's error, as the ledger's (its errors are typed).
-        }
-        #expect(seen == 10)
-        let run = try sqlite.beginRun(command: "test", today: "2026-12-01", startedAt: "2026-12-01T09:00:00+08:00", pipeline: "p", department: nil)
-        try sqlite.finishRun(run, exitCode: 0, finishedAt: "2026-12-01T09:00:01+08:00")
+        try Self.stopEarlyThenWrite(sqlite, after: 10)
 
         // The same file in WAL mode: the register is read on the caller's connection.
         let wal = try DatabaseQueue(path: path)
@@ -234,20 +240,7 @@ struct RegisterReckoningTests {
         #expect(rows == (try Self.rows(memory, .all)))
         #expect(rows.contains("administrative-penalty 罚3 gsxt 2026-11-06 false false false true"))
         #expect(rows.contains("administrative-penalty 罚3 creditchina - false false false true"))
-        struct Enough: Error {}
-        var seen = 0
-        do {
-            try ledger.forEachDecision(scope: .all) { _ in
-                seen += 1
-                if seen == 2_500 { throw Enough() }  // within the second fetch, the third asked for
-            }
-            Issue.record("the body's error was not thrown")
-        } catch {
-            // The body's error, as the ledger's (its errors are typed).
-        }
-        #expect(seen == 2_500)
-        let run = try ledger.beginRun(command: "test", today: "2026-12-01", startedAt: "2026-12-01T09:00:00+08:00", pipeline: "p", department: nil)
-        try ledger.finishRun(run, exitCode: 0, finishedAt: "2026-12-01T09:00:01+08:00")
+        try Self.stopEarlyThenWrite(ledger, after: 2_500)  // within the second fetch, the third asked for
         #expect(try Self.rows(ledger, .all) == rows)
     }
 }

@@ -1,7 +1,6 @@
 public import DisclosureCore
 import FeedEncoders
 import Foundation
-import Synchronization
 public import WorkingDayCalendar
 
 /// One feed's records, waiting on disk: shaped rows (in the order they came; sorted when read), and
@@ -416,12 +415,10 @@ public final class FeedIntake: RecordSink {
             stages("register")
             return
         }
-        let versions = ConcurrentJob(label: "gongshi.versions-beside") { [intake = UncheckedIntake(self)] in
-            try intake.value.recordVersions(in: ledger, run: run)
-        }
+        let versions = InOrderWorker(label: "gongshi.versions-beside")
+        try versions.submit { [intake = UncheckedIntake(self)] in try intake.value.recordVersions(in: ledger, run: run) }
         let register = Result { try recordDecisions(in: ledger, run: run, pipeline: pipeline, deadlines: deadlines, today: today) }
-        let written = versions.wait()
-        try written.get()
+        try versions.finish()
         try register.get()
         stages("record-versions+register")
     }
@@ -688,23 +685,4 @@ final class PreparedIntake: Sendable {
 private struct UncheckedIntake: @unchecked Sendable {
     let value: FeedIntake
     init(_ value: FeedIntake) { self.value = value }
-}
-
-/// A job run on a thread of its own at once; ``wait()`` gives its outcome when it has ended.
-private final class ConcurrentJob: Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let outcome = Mutex<Result<Void, any Error>>(.success(()))
-
-    init(label: String, _ job: @escaping @Sendable () throws -> Void) {
-        DispatchQueue(label: label, qos: .userInitiated).async { [self] in
-            let result = Result { try job() }
-            outcome.withLock { $0 = result }
-            done.signal()
-        }
-    }
-
-    func wait() -> Result<Void, any Error> {
-        done.wait()
-        return outcome.withLock { $0 }
-    }
 }
