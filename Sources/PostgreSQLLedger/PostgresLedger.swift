@@ -101,8 +101,7 @@ public final class PostgresLedger: Sendable {
             guard migrating else { return .outdated(path: location) }
             try link.execute(PostgresMigrations.table)
             for migration in missing {
-                // One statement at a time: the extended protocol takes one per message.
-                for statement in migration.sql.components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                for statement in PostgresMigrations.statements(migration.sql) {
                     try link.execute(statement)
                 }
                 try link.execute("INSERT INTO gongshi_migration (identifier) VALUES ($1)", [.text(migration.identifier)])

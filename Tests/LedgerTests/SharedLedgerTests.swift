@@ -26,8 +26,8 @@ struct SharedLedgerTests {
             let result = Result { try PostgresLedger.open(address: address, password: server.password).appliedMigrations() }
             results[index].set(result)
         }
-        for result in results { #expect(try result.get()?.get() == ["2026-12-03 pg1 county ledger", "2026-12-04 pg2 one index fewer", "2026-12-04 pg3 quicker re-run", "2026-12-04 pg4 outbox stat"]) }
-        #expect(try server.psql("SELECT count(*) FROM gongshi_migration", database: name) == "4")  // each once
+        for result in results { #expect(try result.get()?.get() == ["2026-12-03 pg1 county ledger", "2026-12-04 pg2 one index fewer", "2026-12-04 pg3 quicker re-run", "2026-12-04 pg4 outbox stat", "2026-12-07 pg5 keys checked a statement at a time"]) }
+        #expect(try server.psql("SELECT count(*) FROM gongshi_migration", database: name) == String(PostgresMigrations.all.count))  // each once
         // Read without migrating: a database that has none of the ledger is outdated, not created.
         let empty = try server.createDatabase()
         let emptyAddress = try PostgresAddress(url: server.url(database: empty), what: "台账")
@@ -162,6 +162,71 @@ extension SharedLedgerTests {
             try ledger.beginRun(command: "run", today: "2026-11-30", startedAt: "x", pipeline: "p", department: nil)
         }
         withExtendedLifetime((lock, otherLock)) {}
+    }
+
+    @Test("the keys a run writes by the hundred thousand (pg5), checked a statement at a time: a row naming no run, decision or batch refused (23503) with the rest of its statement; a reference never changed; the rows they name never deleted, truncated or re-keyed (23001)")
+    func keysCheckedAStatementAtATime() throws {
+        let (server, name, address) = try Self.database()
+        let ledger = try PostgresLedger.open(address: address, password: server.password)
+        let run = try ledger.beginRun(command: "run", today: "2026-11-30", startedAt: "x", pipeline: "p", department: nil)
+        let other = try ledger.beginRun(command: "run", today: "2026-11-30", startedAt: "y", pipeline: "p", department: nil)
+        // Each statement run alone; its SQLSTATE, or "accepted".
+        try server.psql(
+            """
+            CREATE FUNCTION probe(statement text) RETURNS text LANGUAGE plpgsql AS $$
+            BEGIN EXECUTE statement; RETURN 'accepted'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$
+            """, database: name)
+        func probe(_ statement: String) throws -> String {
+            try server.psql("SELECT probe($gs$\(statement)$gs$)", database: name)
+        }
+        let hash = String(repeating: "a", count: 64)
+        func record(_ key: String, run: Int64) -> String {
+            "('k', '\(key)', '\(hash)', '\(hash)', 2, \(run))"
+        }
+        let records = "INSERT INTO record (kind, record_key, content_sha256, source_sha256, source_row, first_run) VALUES "
+        #expect(try probe(records + record("甲", run: run)) == "accepted")
+        #expect(try probe(records + record("乙", run: 999)) == "23503")
+        // One row of three naming no run: the statement refused whole.
+        #expect(try probe(records + [record("丙", run: run), record("丁", run: 999), record("戊", run: other)].joined(separator: ", ")) == "23503")
+        #expect(try server.psql("SELECT string_agg(record_key, ',') FROM record", database: name) == "甲")
+        let decisions = "INSERT INTO decision (kind, number, first_run, received_on, valid_at_first, valid, file, \"row\") VALUES "
+        #expect(try probe(decisions + "('k', '一号', \(run), '2026-11-30', 1, 1, 'f', 2)") == "accepted")
+        #expect(try probe(decisions + "('k', '二号', 999, '2026-11-30', 1, 1, 'f', 3)") == "23503")
+        let portals = "INSERT INTO decision_portal (kind, number, portal) VALUES "
+        #expect(try probe(portals + "('k', '一号', 'a'), ('k', '一号', 'b')") == "accepted")
+        #expect(try probe(portals + "('k', '一号', 'c'), ('k', '三号', 'a')") == "23503")
+        #expect(try probe(portals + "('other-kind', '一号', 'a')") == "23503")
+        #expect(try server.psql("SELECT count(*) FROM decision_portal", database: name) == "2")
+        let batches = """
+            INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records, status, created_run, created_on) VALUES
+            """
+        #expect(try probe(batches + "('0123456789abcdef', 'a', 'f', 'k', 'publish', 'n', 'o', '\(hash)', 1, 'pending', \(run), '2026-11-30')") == "accepted")
+        #expect(try probe(batches + "('fedcba9876543210', 'a', 'f', 'k', 'publish', 'n', 'o', '\(hash)', 1, 'pending', \(run), '2026-11-30')") == "accepted")
+        func publication(_ key: String, batch: String) -> String {
+            """
+            INSERT INTO publication (portal, feed, kind, record_key, content_sha256, operation, batch_id, position, status, schema_version, profile_version)
+            VALUES ('a', 'f', 'k', '\(key)', '\(hash)', 'publish', '\(batch)', 1, 'pending', 1, 1)
+            """
+        }
+        #expect(try probe(publication("甲", batch: "0123456789abcdef")) == "accepted")
+        #expect(try probe(publication("乙", batch: "ffffffffffffffff")) == "23503")
+        // A reference never changes, even to a row that exists; set to itself, it is no change.
+        #expect(try probe("UPDATE record SET first_run = \(other)") == "23001")
+        #expect(try probe("UPDATE record SET first_run = first_run, decision_date = '2025-01-01'") == "accepted")
+        #expect(try probe("UPDATE decision SET first_run = \(other)") == "23001")
+        #expect(try probe("UPDATE decision_portal SET number = '三号' WHERE portal = 'a'") == "23001")
+        #expect(try probe("UPDATE publication SET batch_id = 'fedcba9876543210'") == "23001")
+        #expect(try probe("UPDATE publication SET status = 'failed'") == "accepted")
+        // What the rows name is never deleted (even a row nothing names), truncated or re-keyed.
+        #expect(try probe("DELETE FROM run WHERE id = \(other)") == "23001")
+        #expect(try probe("DELETE FROM batch WHERE id = 'fedcba9876543210'") == "23001")
+        #expect(try probe("DELETE FROM decision") == "23001")
+        for table in ["run", "batch", "decision"] { #expect(try probe("TRUNCATE \(table) CASCADE") == "23001") }
+        #expect(try probe("UPDATE run SET id = 999 WHERE id = \(other)") == "23001")
+        #expect(try probe("UPDATE batch SET id = 'ffffffffffffffff' WHERE id = 'fedcba9876543210'") == "23001")
+        #expect(try probe("UPDATE decision SET number = '三号'") == "23001")
+        #expect(try probe("UPDATE run SET finished_at = 'z' WHERE id = \(other)") == "accepted")
+        #expect(try server.psql("SELECT (SELECT count(*) FROM run) || ' ' || (SELECT count(*) FROM batch) || ' ' || (SELECT count(*) FROM decision)", database: name) == "2 2 1")
     }
 
     @Test("a statement whose connection closes with no answer ends as a lost connection, not a wait forever")
