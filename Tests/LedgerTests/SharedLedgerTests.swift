@@ -164,6 +164,24 @@ extension SharedLedgerTests {
         withExtendedLifetime((lock, otherLock)) {}
     }
 
+    @Test("a column bound for unnest (PostgreSQL's binary array format) arrives as sent: quotes, backslashes, braces, commas, empty texts, NULLs, Chinese; integers past 32 bits and NULLs; an empty column")
+    func arrayColumns() throws {
+        let (server, _, address) = try Self.database()
+        let ledger = try PostgresLedger.open(address: address, password: server.password)
+        let texts: [String?] = ["a\"b", "c\\d", "{e,f}", "", nil, "NULL", "牟城管罚〔2025〕1号", " g ", nil]
+        let ints: [Int?] = [0, -1, nil, Int(Int32.max) + 1, 42]
+        try ledger.writeOnSecond { link in
+            let read = try link.rows("SELECT t FROM unnest($1::text[]) WITH ORDINALITY AS u(t, ord) ORDER BY ord", [.column(texts)])
+            #expect(read.map { $0.text(0) } == texts)
+            let numbers = try link.rows("SELECT i FROM unnest($1::bigint[]) WITH ORDINALITY AS u(i, ord) ORDER BY ord", [.ints(ints)])
+            #expect(numbers.map { $0.int(0) } == ints)
+            #expect(try link.one("SELECT cardinality($1::text[]) || ' ' || cardinality($2::bigint[])", [.column([]), .ints([])])?.text(0) == "0 0")
+            // Cast where the statement's column is of another type, as the ledger's inserts do.
+            #expect(try link.one("SELECT sum(i) FROM unnest($1::integer[]) AS u(i)", [.ints([1, 2, nil])])?.int(0) == 3)
+            #expect(try link.one("SELECT sum(i)::bigint FROM unnest($1::bigint[]) AS u(i)", [.column(["5", "6"])])?.int(0) == 11)
+        }
+    }
+
     @Test("the keys a run writes by the hundred thousand (pg5), checked a statement at a time: a row naming no run, decision or batch refused (23503) with the rest of its statement; a reference never changed; the rows they name never deleted, truncated or re-keyed (23001)")
     func keysCheckedAStatementAtATime() throws {
         let (server, name, address) = try Self.database()
