@@ -55,7 +55,16 @@ enum PostgresMigrations {
     /// for a change or a deletion. The keys of the tables written a row a run or a batch (`batch`,
     /// `source_file`, `withdrawal`, `problem`) stay foreign keys. (A key dropped `IF EXISTS`: one a
     /// DBA renamed stays, and is checked twice, not refused.)
-    static let pg5 = #"""
+    static let pg5 =
+        pg5Functions
+        + keyByStatement("record", columns: ["first_run"], naming: "run", key: ["id"], dropping: "record_first_run_fkey")
+        + keyByStatement("decision", columns: ["first_run"], naming: "run", key: ["id"], dropping: "decision_first_run_fkey")
+        + keyByStatement(
+            "decision_portal", columns: ["kind", "number"], naming: "decision", key: ["kind", "number"], dropping: "decision_portal_kind_number_fkey")
+        + keyByStatement("publication", columns: ["batch_id"], naming: "batch", key: ["id"], dropping: "publication_batch_id_fkey")
+        + kept("run", key: ["id"]) + kept("batch", key: ["id"]) + kept("decision", key: ["kind", "number"])
+
+    static let pg5Functions = #"""
         CREATE FUNCTION gongshi_names_exist() RETURNS trigger LANGUAGE plpgsql
             SET enable_seqscan = off AS $$
         -- TG_ARGV[0]: what the rows name; TG_ARGV[1]: a query over the inserted rows
@@ -85,42 +94,45 @@ enum PostgresMigrations {
             RAISE EXCEPTION USING ERRCODE = 'restrict_violation',
                 MESSAGE = format('%s is part of the ledger''s history: its rows are not deleted', TG_TABLE_NAME);
         END $$;
-        ALTER TABLE record DROP CONSTRAINT IF EXISTS record_first_run_fkey;
-        CREATE TRIGGER record_names_a_run AFTER INSERT ON record REFERENCING NEW TABLE AS gongshi_new
-            FOR EACH STATEMENT EXECUTE FUNCTION gongshi_names_exist('run',
-                'SELECT 1 FROM (SELECT DISTINCT first_run FROM gongshi_new) n WHERE NOT EXISTS (SELECT 1 FROM run p WHERE p.id = n.first_run OFFSET 0)');
-        CREATE TRIGGER record_run_unchanged BEFORE UPDATE OF first_run ON record
-            FOR EACH ROW WHEN (OLD.first_run IS DISTINCT FROM NEW.first_run) EXECUTE FUNCTION gongshi_unchanged('first_run');
-        ALTER TABLE decision DROP CONSTRAINT IF EXISTS decision_first_run_fkey;
-        CREATE TRIGGER decision_names_a_run AFTER INSERT ON decision REFERENCING NEW TABLE AS gongshi_new
-            FOR EACH STATEMENT EXECUTE FUNCTION gongshi_names_exist('run',
-                'SELECT 1 FROM (SELECT DISTINCT first_run FROM gongshi_new) n WHERE NOT EXISTS (SELECT 1 FROM run p WHERE p.id = n.first_run OFFSET 0)');
-        CREATE TRIGGER decision_run_unchanged BEFORE UPDATE OF first_run ON decision
-            FOR EACH ROW WHEN (OLD.first_run IS DISTINCT FROM NEW.first_run) EXECUTE FUNCTION gongshi_unchanged('first_run');
-        ALTER TABLE decision_portal DROP CONSTRAINT IF EXISTS decision_portal_kind_number_fkey;
-        CREATE TRIGGER decision_portal_names_a_decision AFTER INSERT ON decision_portal REFERENCING NEW TABLE AS gongshi_new
-            FOR EACH STATEMENT EXECUTE FUNCTION gongshi_names_exist('decision',
-                'SELECT 1 FROM gongshi_new n WHERE NOT EXISTS (SELECT 1 FROM decision p WHERE p.kind = n.kind AND p.number = n.number OFFSET 0)');
-        CREATE TRIGGER decision_portal_decision_unchanged BEFORE UPDATE OF kind, number ON decision_portal
-            FOR EACH ROW WHEN (OLD.kind IS DISTINCT FROM NEW.kind OR OLD.number IS DISTINCT FROM NEW.number)
-            EXECUTE FUNCTION gongshi_unchanged('kind, number');
-        ALTER TABLE publication DROP CONSTRAINT IF EXISTS publication_batch_id_fkey;
-        CREATE TRIGGER publication_names_a_batch AFTER INSERT ON publication REFERENCING NEW TABLE AS gongshi_new
-            FOR EACH STATEMENT EXECUTE FUNCTION gongshi_names_exist('batch',
-                'SELECT 1 FROM (SELECT DISTINCT batch_id FROM gongshi_new) n WHERE NOT EXISTS (SELECT 1 FROM batch p WHERE p.id = n.batch_id OFFSET 0)');
-        CREATE TRIGGER publication_batch_unchanged BEFORE UPDATE OF batch_id ON publication
-            FOR EACH ROW WHEN (OLD.batch_id IS DISTINCT FROM NEW.batch_id) EXECUTE FUNCTION gongshi_unchanged('batch_id');
-        CREATE TRIGGER run_kept BEFORE DELETE OR TRUNCATE ON run FOR EACH STATEMENT EXECUTE FUNCTION gongshi_kept();
-        CREATE TRIGGER run_id_unchanged BEFORE UPDATE OF id ON run
-            FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION gongshi_unchanged('id');
-        CREATE TRIGGER batch_kept BEFORE DELETE OR TRUNCATE ON batch FOR EACH STATEMENT EXECUTE FUNCTION gongshi_kept();
-        CREATE TRIGGER batch_id_unchanged BEFORE UPDATE OF id ON batch
-            FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION gongshi_unchanged('id');
-        CREATE TRIGGER decision_kept BEFORE DELETE OR TRUNCATE ON decision FOR EACH STATEMENT EXECUTE FUNCTION gongshi_kept();
-        CREATE TRIGGER decision_key_unchanged BEFORE UPDATE OF kind, number ON decision
-            FOR EACH ROW WHEN (OLD.kind IS DISTINCT FROM NEW.kind OR OLD.number IS DISTINCT FROM NEW.number)
-            EXECUTE FUNCTION gongshi_unchanged('kind, number')
+
         """#
+
+    /// `table`'s foreign key (`columns` naming `parent`'s `key`) dropped, and checked instead after
+    /// each INSERT over the statement's rows (each distinct reference probed once); the reference
+    /// never changed.
+    static func keyByStatement(_ table: String, columns: [String], naming parent: String, key: [String], dropping constraint: String) -> String {
+        let matches = zip(key, columns).map { "p.\($0) = n.\($1)" }.joined(separator: " AND ")
+        let probe = """
+            SELECT 1 FROM (SELECT DISTINCT \(columns.joined(separator: ", ")) FROM gongshi_new) n \
+            WHERE NOT EXISTS (SELECT 1 FROM \(parent) p WHERE \(matches) OFFSET 0)
+            """
+        return """
+            ALTER TABLE \(table) DROP CONSTRAINT IF EXISTS \(constraint);
+            CREATE TRIGGER \(table)_names_a_\(parent) AFTER INSERT ON \(table) REFERENCING NEW TABLE AS gongshi_new
+                FOR EACH STATEMENT EXECUTE FUNCTION gongshi_names_exist('\(parent)', '\(probe)');
+            \(unchanged(table, columns, trigger: "\(table)_\(parent)_unchanged"))
+
+            """
+    }
+
+    /// `table`'s rows never deleted, the table never truncated, its `key` never changed.
+    static func kept(_ table: String, key: [String]) -> String {
+        """
+        CREATE TRIGGER \(table)_kept BEFORE DELETE OR TRUNCATE ON \(table) FOR EACH STATEMENT EXECUTE FUNCTION gongshi_kept();
+        \(unchanged(table, key, trigger: "\(table)_key_unchanged"))
+
+        """
+    }
+
+    /// A row trigger refusing a change of `columns` (it fires only when an UPDATE sets one of them
+    /// to another value).
+    static func unchanged(_ table: String, _ columns: [String], trigger: String) -> String {
+        let changed = columns.map { "OLD.\($0) IS DISTINCT FROM NEW.\($0)" }.joined(separator: " OR ")
+        return """
+            CREATE TRIGGER \(trigger) BEFORE UPDATE OF \(columns.joined(separator: ", ")) ON \(table)
+                FOR EACH ROW WHEN (\(changed)) EXECUTE FUNCTION gongshi_unchanged('\(columns.joined(separator: ", "))');
+            """
+    }
 
     /// A migration's statements, one at a time (the extended protocol takes one per message):
     /// split where a line ends a statement, except within a dollar-quoted body (a function's).
