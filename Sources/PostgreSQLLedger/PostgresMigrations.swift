@@ -99,7 +99,8 @@ enum PostgresMigrations {
 
     /// `table`'s foreign key (`columns` naming `parent`'s `key`) dropped, and checked instead after
     /// each INSERT over the statement's rows (each distinct reference probed once); the reference
-    /// never changed.
+    /// never changed. (This and the two below write `pg5`'s text and are its own: a shipped
+    /// migration's text never changes, so a later one writes its statements out anew.)
     static func keyByStatement(_ table: String, columns: [String], naming parent: String, key: [String], dropping constraint: String) -> String {
         let matches = zip(key, columns).map { "p.\($0) = n.\($1)" }.joined(separator: " AND ")
         let probe = """
