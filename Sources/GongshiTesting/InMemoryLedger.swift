@@ -84,12 +84,15 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
 
     /// Whether the engine may write from two threads at once, as to a database server.
     public let takesConcurrentWrites: Bool
-    /// Told before each bulk write of the run's intake begins, outside the lock: the tests' way
-    /// of seeing two writes overlap.
+    /// Told before each bulk write of the run's intake and each batch's publications begin,
+    /// outside the lock: the tests' way of seeing two writes overlap.
     private let beforeBulkWrite: (@Sendable (BulkWrite) -> Void)?
 
-    /// The run's two bulk writes.
-    public enum BulkWrite: Sendable { case versions, register }
+    /// The run's two bulk writes, and a batch's publications recorded pending.
+    public enum BulkWrite: Sendable, Hashable {
+        case versions, register
+        case publications(portal: String, feed: String)
+    }
 
     public init(concurrentWrites: Bool = false, beforeBulkWrite: (@Sendable (BulkWrite) -> Void)? = nil) {
         takesConcurrentWrites = concurrentWrites
@@ -237,6 +240,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     }
 
     public func recordPending(_ batch: NewBatch, publications: [NewPublication], run: Int64) throws(LedgerError) {
+        beforeBulkWrite?(.publications(portal: batch.portal, feed: batch.feed))
         try write { (s: inout State) throws(LedgerError) in
             Self.upsertBatch(&s, batch, run: run)
             for (offset, new) in publications.enumerated() {

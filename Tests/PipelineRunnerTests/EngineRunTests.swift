@@ -78,7 +78,7 @@ struct EngineRunTests {
         let begun = (versions: DispatchSemaphore(value: 0), register: DispatchSemaphore(value: 0))
         let met = Mutex<[InMemoryLedger.BulkWrite: Bool]>([:])
         let ledger = InMemoryLedger(concurrentWrites: true) { write in
-            guard met.withLock({ $0[write] == nil }) else { return }
+            guard write == .versions || write == .register, met.withLock({ $0[write] == nil }) else { return }
             let (mine, other) = write == .versions ? (begun.versions, begun.register) : (begun.register, begun.versions)
             mine.signal()
             let saw = other.wait(timeout: .now() + 60) == .success
@@ -92,6 +92,43 @@ struct EngineRunTests {
         #expect(summary.validRecords == 17 && summary.validRecords == sequential.validRecords)
         #expect(summary.feeds == sequential.feeds && summary.disclosure == sequential.disclosure)
         #expect(together.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").count == 13)
+    }
+
+    @Test("on a ledger that takes two writes at once, a feed's batches are recorded by two senders at once (the first waits to see the second begun); the outcome, the batches and their lines, in the walk's order, are the one sender's")
+    func batchesOnTwoSenders() throws {
+        // The API portal's legal-person feed is 3 batches of 5. Its first batch's publications,
+        // when they begin, wait (at most a minute) to see the next batch's begun: sent one after
+        // the other, the first would wait in vain.
+        let second = DispatchSemaphore(value: 0)
+        let arrivals = Mutex(0)
+        let saw = Mutex<Bool?>(nil)
+        let ledger = InMemoryLedger(concurrentWrites: true) { write in
+            guard write == .publications(portal: "api-portal", feed: "penalty-legal") else { return }
+            let arrival = arrivals.withLock { count in
+                count += 1
+                return count
+            }
+            if arrival == 1 {
+                let seen = second.wait(timeout: .now() + 60) == .success
+                saw.withLock { $0 = seen }
+            } else if arrival == 2 {
+                second.signal()
+            }
+        }
+        let together = try Project(ledger: ledger)
+        let (summary, lines) = try together.run("2026-11-30")
+        #expect(saw.withLock { $0 } == true)
+        let alone = try Project()
+        let (sequential, sequentialLines) = try alone.run("2026-11-30")
+        #expect(summary.feeds == sequential.feeds && summary.disclosure == sequential.disclosure)
+        // The same batches, each once; the lines the same, in the same order (the roots apart).
+        #expect(together.channel.received.map(\.batch).sorted() == alone.channel.received.map(\.batch).sorted())
+        #expect(together.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").count == 13)
+        let batchLines = { (lines: [String], root: URL) in
+            lines.filter { $0.hasPrefix("新公示：批次") }.map { $0.replacingOccurrences(of: root.path, with: "ROOT") }
+        }
+        #expect(batchLines(lines, together.root).count == 6)
+        #expect(batchLines(lines, together.root) == batchLines(sequentialLines, alone.root))
     }
 
     @Test("nightly run: validated, planned, staged into the outbox, uploaded through the channel; the same night again sends nothing")
