@@ -164,7 +164,9 @@ public struct FeedPublisher: Sendable {
         // process each), batches go to two senders in turn: the server recording one batch's
         // publications bounded the stage, the machine 40% idle (`perf record -a`). Each batch's
         // steps stay in their order; two batches of the walk may then be recorded and delivered in
-        // either order (their keys are apart), and their lines are told in the walk's order.
+        // either order (their keys are apart), and their lines are told in the walk's order. A
+        // sender's failure stops the walk at the next batch handed to it; what the other was
+        // handed ends first, as on one sender.
         Self.removeAbandonedParts(in: stagingRoot)
         let senders = (0..<(ledger.takesConcurrentWrites ? 2 : 1)).map { InOrderWorker(label: "gongshi.send-\($0)") }
         let lines = BatchLines(transcript)
@@ -462,7 +464,6 @@ public struct FeedPublisher: Sendable {
         Digest.fingerprint(path: path)?.sha256 == sha256
     }
 }
-
 
 /// The lines of a walk's batches, told in the walk's order whichever sender finishes first: a
 /// line waits for the earlier batches' (``flush()`` tells, in order, those still waiting when an
