@@ -248,9 +248,9 @@ public final class PostgresLedger: Sendable {
     static func chunks<T>(_ items: some Collection<T>, size: Int = 2000, key: (T) -> String) -> [[T]] {
         var chunks: [[T]] = []
         var current: [T] = []
-        var keys: Set<String> = []
+        var keys: Set<BytesKey> = []
         for item in items {
-            let itemKey = key(item)
+            let itemKey = BytesKey(text: key(item))
             if current.count == size || keys.contains(itemKey) {
                 chunks.append(current)
                 current = []
@@ -262,6 +262,19 @@ public final class PostgresLedger: Sendable {
         if !current.isEmpty { chunks.append(current) }
         return chunks
     }
+}
+
+/// A key told apart by its bytes, as the server tells the ledger's keys apart (`COLLATE "C"`). A
+/// `String` hashes a text that is not ASCII in its normal form, worked out each time: the register's
+/// Chinese decision numbers so hashed were 3% of a first run's client samples.
+struct BytesKey: Hashable {
+    let text: String
+
+    func hash(into hasher: inout Hasher) {
+        text.withLentUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func == (a: BytesKey, b: BytesKey) -> Bool { a.text.sameBytes(b.text) }
 }
 
 /// `$n` placeholders for a statement built piece by piece.

@@ -164,6 +164,17 @@ extension SharedLedgerTests {
         withExtendedLifetime((lock, otherLock)) {}
     }
 
+    @Test("an upsert's chunks: a repeated key starts the next chunk; keys are told apart by their bytes, as the server tells them apart (a number written with a precomposed and with a combining accent is two keys)")
+    func chunksByBytes() {
+        let composed = "牟城管罚〔2025〕\u{E9}号"
+        let combining = "牟城管罚〔2025〕e\u{301}号"
+        #expect(composed == combining)  // (equal as Swift strings: canonically equivalent)
+        #expect(PostgresLedger.chunks([composed, combining, "甲"], key: { $0 }).map(\.count) == [3])
+        #expect(PostgresLedger.chunks([composed, "甲", composed, "乙"], key: { $0 }).map(\.count) == [2, 2])
+        #expect(PostgresLedger.chunks(Array(repeating: "甲", count: 3), key: { $0 }).map(\.count) == [1, 1, 1])
+        #expect(PostgresLedger.chunks((0..<5).map(String.init), size: 2, key: { $0 }).map(\.count) == [2, 2, 1])
+    }
+
     @Test("a column bound for unnest (PostgreSQL's binary array format) arrives as sent: quotes, backslashes, braces, commas, empty texts, NULLs, Chinese; integers past 32 bits and NULLs; an empty column")
     func arrayColumns() throws {
         let (server, _, address) = try Self.database()
