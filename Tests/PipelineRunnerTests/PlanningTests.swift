@@ -29,6 +29,25 @@ struct PlanningTests {
         #expect(asked.count >= 3)
     }
 
+    @Test("keys are told apart by their bytes, as they are sorted and as the ledger tells them apart: a number written with a precomposed and with a combining accent is two keys, each decided")
+    func keysByBytes() throws {
+        let (composed, combining) = ("牟城管罚〔2025〕\u{E9}号", "牟城管罚〔2025〕e\u{301}号")
+        #expect(composed == combining)  // (equal as Swift strings)
+        // Sorted by bytes, the two are not neighbours of their own kind: `e` (0x65) sorts before 0xC3.
+        let keys = [combining, combining, composed, "甲"].sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var asked: [String] = []
+        var taken: [String] = []
+        let counts = try PublicationPlanner.walk(
+            keys.map { Self.row($0) }, chunkSize: 2, republishing: false, hash: { $0.key },
+            known: { batch in
+                asked += batch
+                return [:]
+            },
+            take: { _, planned in taken.append(planned.row.key) })
+        #expect(taken.map { Array($0.utf8) } == [combining, composed, "甲"].map { Array($0.utf8) })
+        #expect(asked.count == 3 && counts.published == 3 && counts.repeated == 1)
+    }
+
     @Test("every key is decided once whatever the chunk size")
     func chunkSizesAgree() throws {
         let keys = (0..<50).flatMap { index in Array(repeating: String(format: "k%03d", index), count: index % 3 + 1) }

@@ -51,7 +51,9 @@ extension PublicationPlanner {
             // ledger is not even asked.)
             var keys: [String] = []
             keys.reserveCapacity(chunk.count)
-            for index in chunk.indices where chunk[index].key != keys.last { keys.append(chunk[index].key) }
+            // (Keys compared by their bytes, as they were sorted and as the ledger tells them apart:
+            // `==` normalizes a Chinese text each time it compares it.)
+            for index in chunk.indices where !(keys.last?.sameBytes(chunk[index].key) ?? false) { keys.append(chunk[index].key) }
             let state = try known(keys)
             // The rows are moved out of the chunk, each into the row planned from it (reversed in
             // place, then taken from the end): read as `for row in chunk`, each row was copied, its
@@ -62,7 +64,7 @@ extension PublicationPlanner {
                 // it whole (kept for the next row's comparison, the row was copied into it).
                 let key = row.key
                 defer { previousKey = key }
-                guard key != previousKey else {
+                guard !(previousKey?.sameBytes(key) ?? false) else {
                     counts.repeated += 1
                     continue
                 }
@@ -86,7 +88,7 @@ extension PublicationPlanner {
         }
         for row in rows {
             chunk.append(row)
-            if chunk.count >= max(2, chunkSize), let last = chunk.last, last.key != chunk[chunk.count - 2].key {
+            if chunk.count >= max(2, chunkSize), let last = chunk.last, !last.key.sameBytes(chunk[chunk.count - 2].key) {
                 let carry = chunk.removeLast()
                 try decideChunk()
                 chunk.append(carry)
