@@ -38,35 +38,30 @@ struct ArrayColumn: PostgresDynamicTypeEncodable {
     var psqlFormat: PostgresFormat { .binary }
 
     func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
-        func header(count: Int, hasNull: Bool, element: PostgresDataType) {
-            buffer.writeInteger(Int32(count == 0 ? 0 : 1))  // dimensions (an empty array has none)
-            buffer.writeInteger(Int32(hasNull ? 1 : 0))
+        /// The header, then each element: its length and bytes (`write`), or -1 for NULL.
+        func elements<T>(_ items: [T?], of element: PostgresDataType, _ write: (T, inout ByteBuffer) -> Void) {
+            buffer.writeInteger(Int32(items.isEmpty ? 0 : 1))  // dimensions (an empty array has none)
+            buffer.writeInteger(Int32(items.contains { $0 == nil } ? 1 : 0))
             buffer.writeInteger(Int32(bitPattern: element.rawValue))
-            if count > 0 {
-                buffer.writeInteger(Int32(count))
+            if !items.isEmpty {
+                buffer.writeInteger(Int32(items.count))
                 buffer.writeInteger(Int32(1))  // lower bound
+            }
+            for item in items {
+                if let item { write(item, &buffer) } else { buffer.writeInteger(Int32(-1)) }
             }
         }
         switch items {
         case .texts(let texts):
-            header(count: texts.count, hasNull: texts.contains { $0 == nil }, element: .text)
-            for text in texts {
-                guard var text else {
-                    buffer.writeInteger(Int32(-1))
-                    continue
-                }
+            elements(texts, of: .text) { text, buffer in
+                var text = text
                 text.withUTF8 { bytes in
                     buffer.writeInteger(Int32(bytes.count))
                     buffer.writeBytes(bytes)
                 }
             }
         case .ints(let ints):
-            header(count: ints.count, hasNull: ints.contains { $0 == nil }, element: .int8)
-            for int in ints {
-                guard let int else {
-                    buffer.writeInteger(Int32(-1))
-                    continue
-                }
+            elements(ints, of: .int8) { int, buffer in
                 buffer.writeInteger(Int32(8))
                 buffer.writeInteger(Int64(int))
             }
