@@ -57,11 +57,10 @@ enum PostgresMigrations {
     /// DBA renamed stays, and is checked twice, not refused.)
     static let pg5 =
         pg5Functions
-        + keyByStatement("record", columns: ["first_run"], naming: "run", key: ["id"], dropping: "record_first_run_fkey")
-        + keyByStatement("decision", columns: ["first_run"], naming: "run", key: ["id"], dropping: "decision_first_run_fkey")
-        + keyByStatement(
-            "decision_portal", columns: ["kind", "number"], naming: "decision", key: ["kind", "number"], dropping: "decision_portal_kind_number_fkey")
-        + keyByStatement("publication", columns: ["batch_id"], naming: "batch", key: ["id"], dropping: "publication_batch_id_fkey")
+        + keyByStatement("record", columns: ["first_run"], naming: "run", key: ["id"])
+        + keyByStatement("decision", columns: ["first_run"], naming: "run", key: ["id"])
+        + keyByStatement("decision_portal", columns: ["kind", "number"], naming: "decision", key: ["kind", "number"])
+        + keyByStatement("publication", columns: ["batch_id"], naming: "batch", key: ["id"])
         + kept("run", key: ["id"]) + kept("batch", key: ["id"]) + kept("decision", key: ["kind", "number"])
 
     static let pg5Functions = #"""
@@ -99,16 +98,17 @@ enum PostgresMigrations {
 
     /// `table`'s foreign key (`columns` naming `parent`'s `key`) dropped, and checked instead after
     /// each INSERT over the statement's rows (each distinct reference probed once); the reference
-    /// never changed. (This and the two below write `pg5`'s text and are its own: a shipped
+    /// never changed. The key dropped is known by the name PostgreSQL gave it in pg1 (`table_columns_fkey`).
+    /// (This and the two below write `pg5`'s text and are its own: a shipped
     /// migration's text never changes, so a later one writes its statements out anew.)
-    static func keyByStatement(_ table: String, columns: [String], naming parent: String, key: [String], dropping constraint: String) -> String {
+    static func keyByStatement(_ table: String, columns: [String], naming parent: String, key: [String]) -> String {
         let matches = zip(key, columns).map { "p.\($0) = n.\($1)" }.joined(separator: " AND ")
         let probe = """
             SELECT 1 FROM (SELECT DISTINCT \(columns.joined(separator: ", ")) FROM gongshi_new) n \
             WHERE NOT EXISTS (SELECT 1 FROM \(parent) p WHERE \(matches) OFFSET 0)
             """
         return """
-            ALTER TABLE \(table) DROP CONSTRAINT IF EXISTS \(constraint);
+            ALTER TABLE \(table) DROP CONSTRAINT IF EXISTS \(table)_\(columns.joined(separator: "_"))_fkey;
             CREATE TRIGGER \(table)_names_a_\(parent) AFTER INSERT ON \(table) REFERENCING NEW TABLE AS gongshi_new
                 FOR EACH STATEMENT EXECUTE FUNCTION gongshi_names_exist('\(parent)', '\(probe)');
             \(unchanged(table, columns, trigger: "\(table)_\(parent)_unchanged"))
