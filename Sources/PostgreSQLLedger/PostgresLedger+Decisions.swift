@@ -99,15 +99,15 @@ extension PostgresLedger: DecisionLedger {
             var register = try Cursor(
                 link, name: "gongshi_register",
                 sql: """
-                    SELECT d.kind, d.number, dp.portal, d.pipeline, d.decision_date, dp.due_on,
-                        d.valid, d.valid_at_first, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on
+                    SELECT ARRAY[d.kind, d.number, dp.portal, d.pipeline, d.decision_date, dp.due_on,
+                        d.valid::text, d.valid_at_first::text, dp.exclusion, d.received_on, d.revoked_on, dp.withdraw_due_on]
                     FROM decision d JOIN decision_portal dp USING (kind, number)
                     WHERE true \(condition)
                     ORDER BY dp.kind, dp.number, dp.portal
                     """, arguments.values)
             var streams: [PublicationStream] = []  // one per kind and portal: a handful, looked for in turn
             while let row = try register.nextRow() {
-                var cells = CellReader(row)
+                var cells = try PackedFields(row)
                 var deadline = DecisionDeadline(
                     kind: cells.string(), number: cells.string(), portal: cells.string(), pipeline: cells.text(), decisionDate: cells.text(),
                     dueOn: cells.text(), publishedOn: nil, staged: false, withdrawn: false, valid: cells.bool(),
@@ -178,8 +178,8 @@ private struct PublicationStream {
         rows = try Cursor(
             link, name: cursor,
             sql: """
-                SELECT decision_number, min(CASE WHEN status IN ('published', 'withdrawn') THEN published_on END),
-                    bool_or(status = 'pending'), bool_or(status = 'withdrawn'), bool_or(status = 'rejected')
+                SELECT ARRAY[decision_number, min(CASE WHEN status IN ('published', 'withdrawn') THEN published_on END),
+                    bool_or(status = 'pending')::text, bool_or(status = 'withdrawn')::text, bool_or(status = 'rejected')::text]
                 FROM publication WHERE kind = \(kindArgument) AND portal = \(portalArgument) AND decision_number IS NOT NULL\(one)
                 GROUP BY decision_number ORDER BY decision_number
                 """, arguments.values)
@@ -191,7 +191,7 @@ private struct PublicationStream {
         while true {
             if waiting == nil {
                 guard let row = try rows.nextRow() else { return nil }
-                var cells = CellReader(row)
+                var cells = try PackedFields(row)
                 waiting = (cells.string(), PublicationSums(firstPublished: cells.text(), pending: cells.bool(), withdrawn: cells.bool(), rejected: cells.bool()))
             }
             guard let (read, sums) = waiting else { return nil }

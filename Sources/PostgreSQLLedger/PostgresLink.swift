@@ -222,6 +222,58 @@ struct CellReader {
     mutating func bool() -> Bool { next()?.bool ?? false }
 }
 
+/// The fields of a row the server sent packed into one cell, `ARRAY[a, b, …]` of texts, read in
+/// turn from the array's binary form (as ``ArrayColumn`` writes it: a header, then each element's
+/// length, -1 for NULL, and bytes). A long read of many columns costs the client one cell a row
+/// this way: postgres-nio makes a `PostgresCell` for every cell (its column's name retained, its
+/// type looked at), which was most of the client's reading of the register on a nightly re-run
+/// (forty-second session). Non-text columns are cast to text in the query (`valid::text`).
+struct PackedFields {
+    private let bytes: ByteBuffer
+    private var offset: Int
+    private var left: Int
+
+    /// The row's first cell, which must be a one-dimensional `text[]` in binary form.
+    init(_ row: PostgresRow) throws {
+        guard let cell = row.first, let bytes = cell.bytes, cell.format == .binary, cell.dataType == .textArray,
+            let dimensions = bytes.getInteger(at: bytes.readerIndex, as: Int32.self)
+        else { throw Malformed() }
+        self.bytes = bytes
+        if dimensions == 0 {  // ARRAY[] of nothing
+            offset = bytes.readerIndex + 12
+            left = 0
+            return
+        }
+        guard dimensions == 1, let count = bytes.getInteger(at: bytes.readerIndex + 12, as: Int32.self) else { throw Malformed() }
+        offset = bytes.readerIndex + 20  // past dimensions, NULL flag, element type, length, lower bound
+        left = Int(count)
+    }
+
+    struct Malformed: Error, CustomStringConvertible {
+        var description: String { "台账返回的打包行不是一维文本数组" }
+    }
+
+    /// The next field as text (nil: NULL, or no more fields).
+    mutating func text() -> String? {
+        guard left > 0, let length = bytes.getInteger(at: offset, as: Int32.self) else { return nil }
+        left -= 1
+        offset += 4
+        guard length >= 0 else { return nil }
+        let value = bytes.getString(at: offset, length: Int(length))
+        offset += Int(length)
+        return value
+    }
+
+    /// The next field as text, "" for NULL.
+    mutating func string() -> String { text() ?? "" }
+
+    /// The next field as a truth: `true` (a boolean cast to text) or `1` (an integer flag).
+    mutating func bool() -> Bool {
+        let value = text()
+        return value == "true" || value == "1"
+    }
+}
+
 /// A query's rows through a cursor, `chunk` rows a `FETCH`, handed out one at a time: memory does
 /// not grow with the result, and several cursors may be read in turn in one transaction. The next
 /// chunk is asked for as soon as one arrives, so that the server reads it while the caller works

@@ -30,6 +30,8 @@ struct RegisterReckoningTests {
             }
             try ledger.recordDecisions(sightings, kind: kind, pipeline: "p", run: run, today: "2026-11-30")
         }
+        // 罚2 revoked: taken down from the first portal by a date, from the second by none yet.
+        _ = try ledger.recordRevocation(kind: kinds[0], number: "罚2", revokedOn: "2026-11-28", withdrawBy: [portals[0]: "2026-12-07", portals[1]: nil])
         // Per kind and portal, three batches: one confirmed, one left pending, one with a rejected record.
         var serial = 0
         for kind in kinds {
@@ -75,6 +77,13 @@ struct RegisterReckoningTests {
         return rows
     }
 
+    /// Every column of every row, as read.
+    static func deadlines(_ ledger: any DecisionLedger, _ scope: DecisionScope) throws -> [DecisionDeadline] {
+        var rows: [DecisionDeadline] = []
+        try ledger.forEachDecision(scope: scope) { rows.append($0) }
+        return rows
+    }
+
     static func one(_ kind: String, _ number: String) -> DecisionScope {
         var scope = DecisionScope(kind: kind)
         scope.number = number
@@ -95,6 +104,7 @@ struct RegisterReckoningTests {
         for scope in scopes {
             let (merged, looked) = (try Self.rows(sqlite, scope), try Self.rows(memory, scope))
             #expect(merged == looked, "\(scope): \(merged) against \(looked)")
+            #expect(try Self.deadlines(sqlite, scope) == Self.deadlines(memory, scope))
         }
         let all = try Self.rows(sqlite, .all)
 
@@ -108,7 +118,9 @@ struct RegisterReckoningTests {
                     (DecisionSighting(number: "罚12", decisionDate: "2026-11-03", file: "q.csv", row: 2, valid: true),
                      Self.portals.map { DecisionPortal(portal: $0, dueOn: "2026-11-12", exclusion: nil) }),
                     (DecisionSighting(number: "B", decisionDate: "2026-11-03", file: "q.csv", row: 3, valid: true),
-                     [DecisionPortal(portal: Self.portals[1], dueOn: "2026-11-12", exclusion: "不公示")]),
+                     [DecisionPortal(portal: Self.portals[1], dueOn: "2026-11-12", exclusion: #"不公示："甲,乙" {丙} (丁) \戊 "#)]),
+                    (DecisionSighting(number: "C", decisionDate: nil, file: "q.csv", row: 4, valid: false),
+                     Self.portals.map { DecisionPortal(portal: $0, dueOn: nil, exclusion: "") }),
                 ],
                 kind: Self.kinds[0], pipeline: "q", run: run, today: "2026-12-01")
         }
@@ -119,11 +131,12 @@ struct RegisterReckoningTests {
         for scope in narrowed {
             let (merged, looked) = (try Self.rows(sqlite, scope), try Self.rows(memory, scope))
             #expect(merged == looked, "\(scope): \(merged) against \(looked)")
+            #expect(try Self.deadlines(sqlite, scope) == Self.deadlines(memory, scope))
         }
-        #expect(try Self.rows(sqlite, DecisionScope(pipeline: "q")).count == 3)
-        #expect(try Self.rows(sqlite, DecisionScope(department: "城管")).count == 3)
-        #expect(try Self.rows(sqlite, DecisionScope(kind: Self.kinds[0], portals: [Self.portals[1]], pipeline: "q")).count == 2)
-        #expect(try Self.rows(sqlite, .all).count == all.count + 3)
+        #expect(try Self.rows(sqlite, DecisionScope(pipeline: "q")).count == 5)
+        #expect(try Self.rows(sqlite, DecisionScope(department: "城管")).count == 5)
+        #expect(try Self.rows(sqlite, DecisionScope(kind: Self.kinds[0], portals: [Self.portals[1]], pipeline: "q")).count == 3)
+        #expect(try Self.rows(sqlite, .all).count == all.count + 5)
         #expect(all.count == 2 * 2 * 9 - 2 - 2)  // 许2026-001 not in the first kind's register; Z9 on one portal
         // The sums themselves, for a few rows.
         #expect(all.contains("administrative-penalty 罚1 gsxt 2026-11-05 true false false true"))  // published, and a second key pending
