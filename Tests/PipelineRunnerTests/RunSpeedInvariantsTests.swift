@@ -144,6 +144,40 @@ struct RunSpeedInvariantsTests {
         #expect(wrong.withLock { $0 } == 0)
     }
 
+    @Test("a validation goes on while its one checking thread is held: the reading thread checks the batches no worker has begun instead of waiting for them, and the report is the one made with the worker free")
+    func checksWhatTheWorkerHasNotBegun() throws {
+        let (schema, _, today) = try Self.penaltyAssessor()
+        // 8,500 records (17 a copy): more batches of 1,024 than the six the reading thread keeps waiting.
+        let lines = try Fixtures.text("validate/penalty/valid.csv").split(whereSeparator: \.isNewline)
+        let body = Array(repeating: lines.dropFirst().joined(separator: "\n"), count: 500).joined(separator: "\n")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("held-\(UUID().uuidString).csv").path
+        try (lines[0] + "\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        @Sendable func validate() throws -> [ValidationReport.FileSummary] {
+            let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: FileHandle(forWritingAtPath: "/dev/null")!)
+            return try FileValidator.$workersChosen.withValue(1) {
+                try FileValidator.validate(files: [path], schema: schema, today: today, options: InputOptions(), writer: writer).files
+            }
+        }
+        let free = try validate()
+        #expect(free.first?.records == 8500)
+        // The one worker's queue held until the validation is over (or a minute has passed).
+        let held = DispatchSemaphore(value: 0)
+        ParallelEvaluation.checkingThread.async { held.wait() }
+        let finished = DispatchSemaphore(value: 0)
+        let outcome = Mutex<[ValidationReport.FileSummary]?>(nil)
+        Thread {
+            let files = try? validate()
+            outcome.withLock { $0 = files }
+            finished.signal()
+        }.start()
+        let done = finished.wait(timeout: .now() + 60)
+        held.signal()
+        #expect(done == .success)
+        if done != .success { finished.wait() }  // (once the worker is let go, it finishes)
+        #expect(outcome.withLock { $0 } == free)
+    }
+
     @Test("a row's content hash and line made by the intake, where its record is checked, are the ones the planner and the encoder make of its cells")
     func rowHashBeforehand() throws {
         let schemas = try SchemaCatalog.bundledDocuments.map { try SchemaLoader.load($0).get() }
