@@ -299,6 +299,23 @@ struct RunSpeedInvariantsTests {
         #expect(throws: Failed(at: 10)) { try failing.finish() }
     }
 
+    @Test("a worker of depth 2 (a feed's sender) takes a second job while it runs one: the giving thread goes on to make the next")
+    func inOrderWorkerTakesASecondJob() throws {
+        let worker = InOrderWorker(label: "test-depth", depth: 2)
+        let handed = DispatchSemaphore(value: 0)
+        let saw = Mutex<Bool?>(nil)
+        // The first job waits (at most a minute) for the second to have been handed over: a worker
+        // that took one job at a time would keep the giver waiting until the first ended.
+        try worker.submit {
+            let seen = handed.wait(timeout: .now() + 60) == .success
+            saw.withLock { $0 = seen }
+        }
+        try worker.submit {}
+        handed.signal()
+        try worker.finish()
+        #expect(saw.withLock { $0 } == true)
+    }
+
     @Test("what a job holds is released on the thread that gave it, not on the worker, and soon after it ran")
     func inOrderWorkerReleasesOnGivingThread() throws {
         final class Log: @unchecked Sendable {

@@ -167,8 +167,13 @@ public struct FeedPublisher: Sendable {
         // either order (their keys are apart), and their lines are told in the walk's order. A
         // sender's failure stops the walk at the next batch handed to it; what the other was
         // handed ends first, as on one sender.
+        //
+        // A sender takes a second batch while it sends one, so that this thread goes on to the
+        // next instead of waiting for the first to be sent (the legal-person feed lower in ten
+        // pairs of eleven, by about 0.04 s of 0.85; the peak 1.5–4 MB higher: one more batch's
+        // publications held; forty-second session).
         Self.removeAbandonedParts(in: stagingRoot)
-        let senders = (0..<(ledger.takesConcurrentWrites ? 2 : 1)).map { InOrderWorker(label: "gongshi.send-\($0)") }
+        let senders = (0..<(ledger.takesConcurrentWrites ? 2 : 1)).map { InOrderWorker(label: "gongshi.send-\($0)", depth: 2) }
         let lines = BatchLines(transcript)
         var handed = 0
         // The due dates known, kept from batch to batch (a batch's first rows met every decision
