@@ -286,10 +286,15 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
                     pipeline: row.text(0), file: row.string(1), row: row.int(2), line: row.int(3), field: row.text(4), type: row.string(5),
                     value: row.text(6), message: row.string(7))
             }
+            // Each batch of the period's publications counted by state in its own index range
+            // (`publication_by_batch_status`), then summed by pipeline: joining every publication to
+            // its batch and run first hashed them all (57 ms of the server's time for 196,000
+            // publications in 40 batches, against 21 ms; forty-second session).
             rows.states = try link.rows(
                 """
-                SELECT r.pipeline, p.status, count(*) FROM publication p JOIN batch b ON b.id = p.batch_id JOIN run r ON r.id = b.created_run
-                WHERE b.created_on BETWEEN $1 AND $2 GROUP BY r.pipeline, p.status ORDER BY r.pipeline NULLS FIRST, p.status
+                SELECT r.pipeline, s.status, sum(s.n)::bigint FROM batch b JOIN run r ON r.id = b.created_run
+                CROSS JOIN LATERAL (SELECT status, count(*) AS n FROM publication WHERE batch_id = b.id GROUP BY status) s
+                WHERE b.created_on BETWEEN $1 AND $2 GROUP BY r.pipeline, s.status ORDER BY r.pipeline NULLS FIRST, s.status
                 """, period
             ).map { StateCount(pipeline: $0.text(0), status: PublicationStatus(rawValue: $0.string(1)) ?? .pending, count: $0.int(2) ?? 0) }
             let rejectedSQL = """

@@ -111,6 +111,27 @@ struct SharedLedgerTests {
             try? liteText.write(toFile: "/tmp/gongshi-status-sqlite.json", atomically: true, encoding: .utf8)
         }
         #expect(pgText == liteText, "diff /tmp/gongshi-status-pg.json /tmp/gongshi-status-sqlite.json")
+        // The county's report over the period, from each ledger: the same figures by department
+        // (the publications' states by pipeline among them), the same deadlines and rates.
+        func report(_ pipelines: [String], root: URL) throws -> [String: Any] {
+            let out = root.appendingPathComponent("report-county")
+            let result = try GongshiProcess.run(
+                ["report"] + pipelines + ["--from", "2026-11-01", "--to", "2026-12-31", "--today", "2026-12-03", "--out", out.path],
+                environment: shared.environment)
+            #expect(result.status == 0, "\(result)")
+            let data = try Data(contentsOf: out.appendingPathComponent("report-2026-11-01-2026-12-31.json"))
+            return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        }
+        let pgReport = try report([shared.project.pipeline, shared.permits], root: shared.project.root)
+        let liteReport = try report([reference.pipeline, referencePermits], root: reference.root)
+        let departments = try #require(pgReport["departments"] as? [[String: Any]])
+        #expect(departments.contains { ($0["published"] as? Int ?? 0) > 0 } && departments.contains { ($0["pending"] as? Int ?? 0) > 0 })
+        func canonical(_ value: Any?) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: [value ?? NSNull()], options: [.sortedKeys]), as: UTF8.self)
+        }
+        for key in ["departments", "deadline_counts", "rates", "portal_rejections_total", "withdrawals_total", "problems_total"] {
+            #expect(try canonical(pgReport[key]) == canonical(liteReport[key]), "\(key)")
+        }
         _ = try shared.expectExactlyOnce()
         // A dry run reads the shared ledger and writes nothing to it.
         let tables = "SELECT (SELECT count(*) FROM run) || '/' || (SELECT count(*) FROM batch) || '/' || (SELECT count(*) FROM decision)"
