@@ -307,16 +307,15 @@ struct RegisterRow: Sendable {
         let (decision, place) = (join.decisions, join.places)
         kindID = place.int64(0)
         portalID = place.int64(2)
-        // Made whole before it is stored: set afterwards, the stored row was copied and destroyed
-        // again for the two fields (every row of the register, on every reckoning).
-        var deadline = DecisionDeadline(
+        // Made whole where it is stored, in one initializer: made in a local and stored, or
+        // stored and then set, it was copied and the other destroyed (every row of the register,
+        // on every reckoning).
+        deadline = DecisionDeadline(
             kind: try names.text(kindID), number: place.string(1) ?? "", portal: try names.text(portalID),
             pipeline: decision.isNull(2) ? nil : previousPipeline.flatMap { decision.order(2, $0) == 0 ? $0 : nil } ?? decision.string(2),
             decisionDate: decision.string(3), dueOn: place.string(3), publishedOn: nil, staged: false, withdrawn: false,
-            valid: decision.bool(4), validAtFirst: decision.bool(5), exclusion: place.string(4), receivedOn: decision.string(6) ?? "")
-        deadline.revokedOn = decision.string(7)
-        deadline.withdrawDueOn = place.string(5)
-        self.deadline = deadline
+            valid: decision.bool(4), validAtFirst: decision.bool(5), exclusion: place.string(4), receivedOn: decision.string(6) ?? "",
+            revokedOn: decision.string(7), withdrawDueOn: place.string(5))
     }
 }
 
@@ -336,7 +335,11 @@ struct DecisionRows {
     /// Adds the next row of the register; when it starts another decision, first hands on the
     /// rows of the one before. False when `handOn` is (the reading stops).
     mutating func add(_ row: consuming RegisterRow, _ handOn: (consuming RegisterRow) throws -> Bool) rethrows -> Bool {
-        if let last = rows.last, last.kindID != row.kindID || binaryOrder(last.deadline.number, row.deadline.number) != 0 {
+        // (The last row read where it lies: `rows.last` copied it whole, a dozen texts retained
+        // and released for every row of the register.)
+        if let last = rows.indices.last,
+            rows[last].kindID != row.kindID || binaryOrder(rows[last].deadline.number, row.deadline.number) != 0
+        {
             guard try finish(handOn) else { return false }
         }
         rows.append(row)
