@@ -111,9 +111,8 @@ extension PostgresLedger: DecisionLedger {
                 var deadline = DecisionDeadline(
                     kind: cells.string(), number: cells.string(), portal: cells.string(), pipeline: cells.text(), decisionDate: cells.text(),
                     dueOn: cells.text(), publishedOn: nil, staged: false, withdrawn: false, valid: cells.bool(),
-                    validAtFirst: cells.bool(), exclusion: cells.text(), receivedOn: cells.string())
-                deadline.revokedOn = cells.text()
-                deadline.withdrawDueOn = cells.text()
+                    validAtFirst: cells.bool(), exclusion: cells.text(), receivedOn: cells.string(), revokedOn: cells.text(),
+                    withdrawDueOn: cells.text())
                 let stream: Int
                 if let index = streams.firstIndex(where: { $0.kind == deadline.kind && $0.portal == deadline.portal }) {
                     stream = index
