@@ -307,9 +307,9 @@ struct RegisterRow: Sendable {
         let (decision, place) = (join.decisions, join.places)
         kindID = place.int64(0)
         portalID = place.int64(2)
-        // Made whole where it is stored, in one initializer: made in a local and stored, or
-        // stored and then set, it was copied and the other destroyed (every row of the register,
-        // on every reckoning).
+        // Made whole in one initializer: made and then set, the row was copied and the first
+        // destroyed again for the two fields (every row of the register, on every reckoning). One
+        // copy into its place remains, which an `@inlinable` initializer did not take away.
         deadline = DecisionDeadline(
             kind: try names.text(kindID), number: place.string(1) ?? "", portal: try names.text(portalID),
             pipeline: decision.isNull(2) ? nil : previousPipeline.flatMap { decision.order(2, $0) == 0 ? $0 : nil } ?? decision.string(2),

@@ -72,9 +72,9 @@ public struct DecisionDeadline: Sendable, Equatable {
 
     /// - Parameters:
     ///   - revokedOn, withdrawDueOn: given here, not set afterwards, by a reader that stores the
-    ///     row it makes: set afterwards, the row was copied into its place and the made one
-    ///     destroyed, its dozen texts retained and released (a third of the SQLite register
-    ///     reader's time in a nightly re-run; forty-second session).
+    ///     row it makes: set afterwards, the row was copied and the first destroyed, its dozen
+    ///     texts retained and released (with the copy `Array.last` made, a third of the SQLite
+    ///     register reader's time in a nightly re-run; forty-second session).
     public init(
         kind: String, number: String, portal: String, pipeline: String?, decisionDate: String?, dueOn: String?, publishedOn: String?,
         staged: Bool, withdrawn: Bool, valid: Bool, validAtFirst: Bool, exclusion: String?, receivedOn: String,
