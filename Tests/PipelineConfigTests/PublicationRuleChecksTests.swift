@@ -71,6 +71,35 @@ struct PublicationRuleChecksTests {
         #expect(PersonalDataScreen.scan("郑州某某公司住所地中牟县", personName: nil).map(\.kind) == [])
     }
 
+    @Test("a home address in a legal person's text is hidden (its representative's, a witness's); its domicile, its place of business and an authority are not")
+    func homeAddressOfALegalPersonsRecord() {
+        let (text, kinds) = PersonalDataScreen.screen(
+            "法定代表人赵大海（住址郑州市二七区大学路16号院5号楼1单元302室）擅自占用城市道路，赵大海家住二七区淮河路7号", personName: nil)
+        #expect(kinds == [.address])
+        #expect(text == "法定代表人赵大海（住址\(String(repeating: "*", count: 23))）擅自占用城市道路，赵大海家住********")
+        #expect(PersonalDataScreen.scan("经营者现住中牟县青年路1号", personName: nil).map(\.kind) == [.address])
+        for clear in ["郑州某某公司地址：中牟县青年路1号", "经市住建局认定，在中牟县青年路1号擅自经营住宿业", "郑州某某公司住所地中牟县青年路1号"] {
+            #expect(PersonalDataScreen.scan(clear, personName: nil).isEmpty, "\(clear)")
+        }
+        // A natural person's record: any address-like phrase, as before.
+        #expect(PersonalDataScreen.scan("王小明地址：中牟县青年路1号", personName: "王小明").map(\.kind) == [.name, .address])
+    }
+
+    @Test("a subject's name is published whole but for a number or e-mail written into it")
+    func subjectNameScreenedForNumbers() throws {
+        let schema = try SchemaLoader.load(try #require(SchemaDocument.bundled("publication/administrative-penalty.v2.yaml"))).get()
+        let rules = PublicationRules(schema)
+        let name = try #require(schema.index(of: "行政相对人名称"))
+        #expect(rules.isScreened(name))
+        #expect(rules.warnedFields.contains(name))
+        let screened = rules.screen(name, "郑州癸公司（老板手机15012342222）", personName: nil)
+        #expect(screened.kinds == [.mobile])
+        #expect(screened.text == "郑州癸公司（老板手机***********）")
+        // Only numbers and e-mail: a name is not an address, nor the person's own name.
+        #expect(rules.screen(name, "郑州住在路餐饮店", personName: nil).kinds.isEmpty)
+        #expect(rules.screen(name, "郑州某某有限公司", personName: nil).kinds.isEmpty)
+    }
+
     @Test("a natural person's name in free text is hidden even where nothing else would be screened; a legal person's text is left alone")
     func nameInFreeText() throws {
         let schema = try SchemaLoader.load(try #require(SchemaDocument.bundled("publication/administrative-penalty.v2.yaml"))).get()

@@ -1,6 +1,7 @@
 /// Finds personal data inside free text — ID numbers (18 and 15 digits, valid or not), mobile and
-/// landline numbers, bank card numbers, e-mail addresses and, for a natural person, the person's
-/// own name and address-like phrases (住、住址、家住、地址 …) — and hides it. Shared by validation
+/// landline numbers, bank card numbers, e-mail addresses, home addresses (住址、家住、居住 …; for
+/// a natural person any address-like phrase, 地址 and 住所 too) and, for a natural person, the person's
+/// own name — and hides it. Shared by validation
 /// (a warning per finding) and the feeds (what is found is hidden), so what `validate` reports is
 /// what the feed hides. Rules: domain reference §3.5 (addresses, contact details, ID numbers are
 /// hidden; 浙江《公共信用信息公示暂行办法》第七条 [secondary]).
@@ -145,7 +146,7 @@ public enum PersonalDataScreen {
     /// The personal data in `text`, in order, not overlapping.
     ///
     /// - Parameter personName: the natural person's own name (nil for a legal person): its
-    ///   occurrences, and address-like phrases, are found too.
+    ///   occurrences, and every address-like phrase (not only where someone lives), are found too.
     public static func scan(_ text: String, personName: String?) -> [Hit] {
         let characters = Array(text)
         // Half-width digits for matching; offsets stay those of the text.
@@ -217,8 +218,13 @@ public enum PersonalDataScreen {
                     from += 1
                 }
             }
-            hits += addresses(characters)
         }
+        // Home addresses, whoever the record is about (§3.5: 自然人的家庭住址, a legal person's
+        // representative or anyone else named in its texts as much as a natural person): for a
+        // natural person's record every address-like phrase; for any other record those that say
+        // where someone lives (住址、住在、家住、居住、现住、暂住), not a bare 地址, 住所 or a word like
+        // 住建局 (a business's place or domicile, or an authority, which its decision may well name).
+        hits += addresses(characters, residenceOnly: personName == nil)
         // In text order; where two overlap, the first (then the longer) wins.
         hits.sort { $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.range.count > $1.range.count }
         var kept: [Hit] = []
@@ -228,13 +234,21 @@ public enum PersonalDataScreen {
 
     /// Address-like phrases: after 住 / 住址 / 家住 / 地址 / 住所 / 居住于, the place, up to the next
     /// punctuation (at most 40 characters). The trigger word stays; the place is hidden.
-    static func addresses(_ characters: [Character]) -> [Hit] {
+    ///
+    /// - Parameter residenceOnly: only after a word with 住 (where someone lives), not after 地址.
+    static func addresses(_ characters: [Character], residenceOnly: Bool = false) -> [Hit] {
         let stops: Set<Character> = ["，", "。", "；", ";", ",", "、", "）", ")", "（", "(", " ", "\n", "\t", "　"]
         var hits: [Hit] = []
         var i = 0
         while i < characters.count {
             let c = characters[i]
-            guard c == "住" || (c == "址" && i > 0 && characters[i - 1] == "地") else {
+            let trigger =
+                residenceOnly
+                // (Not 住所, a business's registered domicile, nor 住建局, 住宿 or 住房, which a
+                // business's decision names often.)
+                ? c == "住" && ((i + 1 < characters.count && "址在".contains(characters[i + 1])) || (i > 0 && "家居现暂".contains(characters[i - 1])))
+                : c == "住" || (c == "址" && i > 0 && characters[i - 1] == "地")
+            guard trigger else {
                 i += 1
                 continue
             }

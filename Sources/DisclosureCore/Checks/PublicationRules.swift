@@ -19,6 +19,15 @@ public struct PublicationRules: Sendable {
     /// The other free-text fields: ID numbers are hidden in them all the same (the law's floor,
     /// whatever a profile says).
     let idOnlyFields: Set<Int>
+    /// The subject's name field (行政相对人名称): a legal person's name is published whole, but a
+    /// number or e-mail address written into it (a phone number after a shop's name) is hidden as
+    /// in any text; a natural person's name is masked whole by its feed column.
+    let contactOnlyFields: Set<Int>
+    /// What a subject's name is screened for.
+    static let contactKinds: Set<PersonalDataScreen.Kind> = [.idNumber, .mobile, .landline, .bankCard, .email]
+    /// Every field validation looks at for personal data, in order: the free texts and the
+    /// subject's name (``contactOnlyFields``).
+    public let warnedFields: [Int]
     /// How findings are hidden.
     public let style: PersonalDataScreen.Style
 
@@ -46,12 +55,14 @@ public struct PublicationRules: Sendable {
             screenedFields = text
             idOnlyFields = []
         }
+        contactOnlyFields = nameField.map { schema.fields[$0].kind == .text ? [$0] : [] } ?? []
+        warnedFields = screenedFields.union(contactOnlyFields).sorted()
         style = screening?.style ?? .mask
     }
 
     /// Whether a field's text goes through the screen at all (fully, or for ID numbers).
     public func isScreened(_ index: Int) -> Bool {
-        screenedFields.contains(index) || idOnlyFields.contains(index)
+        screenedFields.contains(index) || idOnlyFields.contains(index) || contactOnlyFields.contains(index)
     }
 
     public func isNaturalPerson(_ values: [String?]) -> Bool {
@@ -86,9 +97,10 @@ public struct PublicationRules: Sendable {
     private func screen(_ index: Int, _ value: String, textsClear: Bool = false, personName: () -> String?) -> (
         text: String, kinds: [PersonalDataScreen.Kind]
     ) {
-        if idOnlyFields.contains(index) {
+        if idOnlyFields.contains(index) || contactOnlyFields.contains(index) {
             guard !textsClear, value.withLentUTF8({ PersonalDataScreen.mayContain($0) }) else { return (value, []) }
-            return PersonalDataScreen.screen(value, personName: nil, only: [.idNumber], style: style)
+            return PersonalDataScreen.screen(
+                value, personName: nil, only: contactOnlyFields.contains(index) ? Self.contactKinds : [.idNumber], style: style)
         }
         guard screenedFields.contains(index) else { return (value, []) }
         let name = personName()

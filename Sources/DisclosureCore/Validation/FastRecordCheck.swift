@@ -152,7 +152,7 @@ public struct FastRecordCheck {
         self.trimmed = Array(repeating: false, count: schema.fields.count)
         self.tokens = Array(repeating: [], count: schema.fields.count)
         let rules = PublicationRules(schema)
-        self.screened = store.copy(schema.fields.indices.map { rules.screenedFields.contains($0) })
+        self.screened = store.copy(schema.fields.indices.map { rules.warnedFields.contains($0) })
         self.nameField = rules.nameField
         self.naturalField = rules.naturalField
         self.naturalValue = store.copy(Array(rules.naturalValue.utf8))
@@ -203,7 +203,8 @@ public struct FastRecordCheck {
             guard let range = ranges[index] else { continue }
             let cell = UnsafeBufferPointer(rebasing: buffer[range])
             if PersonalDataScreen.mayContain(cell) { return true }
-            if let name, name.count >= 2, Bytes.contains(cell, name) { return true }
+            // (The name's own field holds it: its numbers are what is looked for there.)
+            if let name, name.count >= 2, index != nameField, Bytes.contains(cell, name) { return true }
         }
         return false
     }

@@ -153,8 +153,10 @@ public struct RecordValidator {
                     en: "\(value) in 万元, but \(textName) says \(value) 元: 10,000 times apart"))
             }
         }
-        for index in rules.screenedFields.sorted() {
-            guard let value = values[index] else { continue }
+        let natural = rules.isNaturalPerson(values)
+        for index in rules.warnedFields {
+            // (A natural person's name is masked whole wherever it is shown: nothing to say of it.)
+            guard let value = values[index], !(natural && index == rules.nameField) else { continue }
             let (hidden, kinds) = rules.screen(index, value, values)
             guard !kinds.isEmpty else { continue }
             let shown = hidden.count > 80 ? String(hidden.prefix(80)) + "…" : hidden
