@@ -1,4 +1,5 @@
 import Foundation
+import DisclosureCore
 import GongshiTesting
 import Testing
 
@@ -422,6 +423,48 @@ struct ValidateUndecodableTests {
         }
         #expect(try errorCount(errors.stdout) == errorCount(everyError.stdout) && errorCount(errors.stdout) > 0)
     }
+    @Test("a message quotes its value as the problem shows it: cut to 200 characters with the whole length, personal numbers hidden whatever the field, at most 600 characters in all; a cut credit code states the cell's size, not the part's length")
+    func messagesBoundedAndScreened() throws {
+        let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+        var rows = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = rows[0]
+        func column(_ name: String) throws -> Int { try #require(header.firstIndex(of: name)) }
+        let id = "410106199208085674"
+        // Row 2: a date a million characters long. Row 3: an ID number typed into 处罚类别 (an
+        // enumeration, not a text the feeds screen). Row 4: a credit code of 3,000,000 characters
+        // (past the 1 MiB a column without a maximum length holds). A header: an ID number.
+        rows[1][try column("处罚决定日期")] = String(repeating: "9", count: 1_000_000)
+        rows[2][try column("处罚类别")] = "罚款" + id
+        rows[3][try column("行政相对人代码_1(统一社会信用代码)")] = String(repeating: "9", count: 3_000_000)
+        rows[0].append(id)
+        for index in 1..<rows.count where rows[index].count > 1 { rows[index].append("") }
+        let file = Scratch.root.appendingPathComponent("gongshi-messages-\(UUID().uuidString).csv")
+        try rows.map { $0.joined(separator: ",") }.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        for format in [["--format", "json"], []] {
+            let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01"] + format + [file.path])
+            #expect(result.status == 65)
+            #expect(result.stdout.utf8.count < 20_000, "\(result.stdout.utf8.count) bytes of output")
+            #expect(!result.stdout.contains(id) && !result.stderr.contains(id))
+            for line in result.stdout.split(separator: "\n") { #expect(line.count < 1_000, "\(line.prefix(300))") }
+        }
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--format", "json", file.path])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let problems = (object["errors"] as? [[String: Any]] ?? []) + (object["warnings"] as? [[String: Any]] ?? [])
+        for problem in problems {
+            let message = try #require(problem["message"] as? String)
+            #expect(message.count <= Issue.messageLimit + 20, "\(message.prefix(300))")
+        }
+        let date = problems.filter { $0["row"] as? Int == 2 && $0["field"] as? String == "处罚决定日期" }
+        #expect(date.count == 1 && (date.first?["message"] as? String)?.contains("…（共 1000000 字）") == true, "\(date)")
+        let category = problems.filter { $0["row"] as? Int == 3 && $0["field"] as? String == "处罚类别" }
+        #expect(category.count == 1 && (category.first?["value"] as? String)?.hasPrefix("罚款***") == true, "\(category)")
+        // The cut code: its one error states the cell's size; no check of the part kept ("实为 1048576 位").
+        let code = problems.filter { $0["row"] as? Int == 4 && $0["severity"] as? String == "error" }
+        #expect(code.map { $0["type"] as? String } == ["cell-too-large"], "\(code)")
+        #expect((code.first?["message"] as? String)?.contains("3000000 字节") == true)
+    }
+
     @Test("an oversized cell is an error whose echoed value is cut to 200 characters with the full length stated")
     func oversizedEcho() throws {
         // The first record's 违法事实, 300,000 characters long.

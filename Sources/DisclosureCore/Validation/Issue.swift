@@ -52,17 +52,40 @@ public struct Issue: Sendable, Equatable {
         if let field {
             self.init(type, severity, field: field, value: value, zh: zh, en: en)
         } else {
-            self.init(type: type, severity: severity, field: nil, column: nil, value: value.map { Self.echo($0) }, message: LocalizedText(zh: zh, en: en))
+            self.init(
+                type: type, severity: severity, field: nil, column: nil, value: value,
+                shown: value.map { Self.shown($0, personal: false) }, zh: zh, en: en)
         }
     }
 
-    private init(type: String, severity: Severity, field: String?, column: String?, value: String?, message: LocalizedText) {
+    /// - Parameters:
+    ///   - value: the value as found, which the messages may quote.
+    ///   - shown: the value as the problem shows it (``shown(_:personal:totalCharacters:)``), which
+    ///     the messages then quote instead (``bounded(_:quoting:as:)``).
+    private init(type: String, severity: Severity, field: String?, column: String?, value: String?, shown: String?, zh: String, en: String) {
         self.type = type
         self.severity = severity
         self.field = field
         self.column = column
-        self.value = value
-        self.message = message
+        self.value = shown
+        self.message = LocalizedText(zh: Self.bounded(zh, quoting: value, as: shown), en: Self.bounded(en, quoting: value, as: shown))
+    }
+
+    /// The most characters a message keeps (a value it quotes is cut to 200 before that).
+    public static let messageLimit = 600
+
+    /// A message as a problem keeps it, in the text, the JSON, the ledger and the reports: the
+    /// value it quotes as the problem shows it (cut, screened, masked), what the feeds' screen
+    /// finds in the rest hidden (an ID number written as a column's name, say), and at most
+    /// ``messageLimit`` characters. (A message quoted its value whole: a 1 MB date was a 1 MB line,
+    /// and an ID number typed into an enumeration's cell was shown in full.)
+    static func bounded(_ message: String, quoting value: String?, as shown: String?) -> String {
+        var text = message
+        if let value, let shown, !value.isEmpty, !value.utf8.elementsEqual(shown.utf8), text.utf8.count >= value.utf8.count {
+            text = text.replacing(value, with: shown)
+        }
+        text = screened(text)
+        return text.utf8.count <= messageLimit ? text : echo(text, limit: messageLimit)
     }
 
     /// A problem of a field, the field lent, not copied: an initializer's arguments are its own
@@ -74,29 +97,30 @@ public struct Issue: Sendable, Equatable {
         _ type: String, _ severity: Severity = .error, field: borrowing FieldSpec, value: String? = nil,
         zh: String, en: String
     ) {
-        let (personal, text) = (field.personal, field.kind == .text)
+        let personal = field.personal
         self.init(
-            type: type, severity: severity, field: field.name, column: field.code,
-            value: value.map { Self.shown($0, personal: personal, text: text) }, message: LocalizedText(zh: zh, en: en))
+            type: type, severity: severity, field: field.name, column: field.code, value: value,
+            shown: value.map { Self.shown($0, personal: personal) }, zh: zh, en: en)
     }
 
     /// A value as a problem shows it (``echo(_:)``), with nothing personal in it: a personal
-    /// field's masked (``PersonalData/mask(_:)``); a free text's (a text field's) with what the
-    /// feeds' screen finds in it hidden (``PersonalDataScreen``: ID, phone and bank card numbers,
-    /// e-mail and home addresses). Only the text's start is screened: the echo's 200 characters and
-    /// 40 more, so that a number begun within the echo is seen whole.
+    /// field's masked (``PersonalData/mask(_:)``); any other's with what the feeds' screen finds in
+    /// it hidden (``PersonalDataScreen``: ID, phone and bank card numbers, e-mail and home
+    /// addresses) — a free text's, and an enumeration's, a date's or a code's as much (an ID number
+    /// typed into 行政相对人类别 or 统一社会信用代码 is still one). Only the value's start is
+    /// screened: the echo's 200 characters and 40 more, so that a number begun within the echo is
+    /// seen whole.
     ///
     /// - Parameter totalCharacters: `value` is the start of a longer value (a cell cut while it
     ///   was read) of this many characters.
     public static func shown(_ value: String, field: borrowing FieldSpec, totalCharacters: Int? = nil) -> String {
-        shown(value, personal: field.personal, text: field.kind == .text, totalCharacters: totalCharacters)
+        shown(value, personal: field.personal, totalCharacters: totalCharacters)
     }
 
-    /// ``shown(_:field:totalCharacters:)`` of a field that is `personal`, or a `text`.
-    static func shown(_ value: String, personal: Bool, text: Bool, totalCharacters: Int? = nil) -> String {
+    /// ``shown(_:field:totalCharacters:)`` of a field that is `personal` or not.
+    static func shown(_ value: String, personal: Bool, totalCharacters: Int? = nil) -> String {
         func echoed(_ text: String) -> String { totalCharacters.map { echo(text, totalCharacters: $0) } ?? echo(text) }
         if personal { return echoed(PersonalData.mask(value)) }
-        guard text else { return echoed(value) }
         let end = value.index(value.startIndex, offsetBy: 240, limitedBy: value.endIndex) ?? value.endIndex
         let start = screened(String(value[..<end]))
         return end == value.endIndex ? echoed(start) : echo(start, totalCharacters: totalCharacters ?? value.count)
@@ -126,11 +150,18 @@ public struct Issue: Sendable, Equatable {
         String(start[..<echoEnd(start)]) + "…（共 \(totalCharacters) 字）"
     }
 
-    /// Where an echo of `value` ends: after its first 200 characters.
-    private static func echoEnd(_ value: String) -> String.Index {
+    /// ``echo(_:)`` cut after `limit` characters instead of 200.
+    static func echo(_ value: String, limit: Int) -> String {
+        let end = echoEnd(value, limit: limit)
+        guard end < value.endIndex else { return value }
+        return String(value[..<end]) + "…（共 \(value.count) 字）"
+    }
+
+    /// Where an echo of `value` ends: after its first 200 (or `limit`) characters.
+    private static func echoEnd(_ value: String, limit: Int = 200) -> String.Index {
         var count = 0
         var end = value.startIndex
-        while end < value.endIndex, count < 200 {
+        while end < value.endIndex, count < limit {
             value.formIndex(after: &end)
             count += 1
         }

@@ -428,9 +428,18 @@ public struct ValidationSession {
         var issues = issues
         if !extra.isEmpty {
             // A cell the reader cut: its `max-length` error states the whole length; the check of
-            // the part kept (``cutCell(column:bytes:characters:start:cap:)``) gives way to it.
+            // the part kept (``cutCell(column:bytes:characters:start:cap:)``) gives way to it. A
+            // field's cell cut at the cap (`cell-too-large`, a field with no maximum length): every
+            // other problem of the field gives way, since each would state the part's length or
+            // characters as the cell's (a 3 MB credit code "实为 1048576 位").
             let cut = Set(extra.lazy.filter { $0.type == "max-length" }.compactMap(\.field))
-            if !cut.isEmpty { issues.removeAll { $0.type == "max-length" && $0.field.map(cut.contains) == true } }
+            let capped = Set(extra.lazy.filter { $0.type == "cell-too-large" }.compactMap(\.field))
+            if !cut.isEmpty || !capped.isEmpty {
+                issues.removeAll { issue in
+                    guard let field = issue.field else { return false }
+                    return capped.contains(field) || (issue.type == "max-length" && cut.contains(field))
+                }
+            }
             issues += extra
         }
         do {
