@@ -222,7 +222,7 @@ public struct RejectionLine: Codable, Sendable, Equatable {
         self.department = department
         self.portal = portal
         self.feed = feed
-        self.decisionNumber = decisionNumber
+        self.decisionNumber = Issue.screened(decisionNumber)  // (an ID number typed into a 文号, hidden as the feeds hide it)
         self.batch = batch
         self.position = position
         self.reason = reason
@@ -287,7 +287,7 @@ public struct DeadlineLine: Codable, Sendable, Equatable {
         self.department = department
         self.portal = portal
         self.feed = feed
-        self.decisionNumber = decisionNumber
+        self.decisionNumber = Issue.screened(decisionNumber)  // (an ID number typed into a 文号, hidden as the feeds hide it)
         self.decisionDate = decisionDate
         self.dueOn = dueOn
         self.publishedOn = publishedOn
@@ -323,7 +323,7 @@ public struct WithdrawalLine: Codable, Sendable, Equatable {
         self.department = department
         self.portal = portal
         self.feed = feed
-        self.decisionNumber = decisionNumber
+        self.decisionNumber = Issue.screened(decisionNumber)  // (an ID number typed into a 文号, hidden as the feeds hide it)
         self.reason = reason
         self.note = note
         self.requestedOn = requestedOn
@@ -358,7 +358,7 @@ public struct PeriodLine: Codable, Sendable, Equatable {
     ) {
         self.department = department
         self.portal = portal
-        self.decisionNumber = decisionNumber
+        self.decisionNumber = Issue.screened(decisionNumber)  // (an ID number typed into a 文号, hidden as the feeds hide it)
         self.subjectName = subjectName
         self.decisionDate = decisionDate
         self.severity = severity

@@ -60,6 +60,39 @@ struct DeadlineTallyTests {
         #expect(tally.counts.values.reduce(0, +) == 8)
     }
 
+    @Test("a decision published stays on time or late once no longer to be published (its period ended, read again), withdrawn or revoked; its figures do not move")
+    func publishedStaysPublished() throws {
+        let (calendar, today) = (try Self.calendar(), try Self.date("2026-11-30"))
+        let ended = "公示期已满（2026-11-20 止），不再公示"
+        var late = Self.row("B1", published: "2026-11-12", exclusion: ended)
+        #expect(DeadlineState.of(late, today: today, calendar: calendar).0 == .late)
+        #expect(DeadlineState.of(Self.row("B2", published: "2026-11-10", exclusion: ended), today: today, calendar: calendar).0 == .onTime)
+        late.withdrawn = true
+        #expect(DeadlineState.of(late, today: today, calendar: calendar).0 == .late)
+        // Never published and kept out: not to be published, as before.
+        #expect(DeadlineState.of(Self.row("B3", exclusion: ended), today: today, calendar: calendar).0 == .notToPublish)
+        // The same two decisions before and after their file is read again past their period's end.
+        var before = DeadlineTally()
+        var after = DeadlineTally()
+        for (published, exclusion) in [("2026-11-12", nil), ("2026-11-10", nil)] as [(String, String?)] {
+            before.add(Self.row("C\(published)", published: published, exclusion: exclusion), today: today, calendar: calendar)
+            after.add(Self.row("C\(published)", published: published, exclusion: ended), today: today, calendar: calendar)
+        }
+        #expect(after.timeliness == before.timeliness && after.timeliness == Fraction(1, of: 2))
+        #expect(after.completeness == before.completeness && after.completeness == Fraction(2, of: 2))
+    }
+
+    @Test("a 文号 with an ID number typed into it is hidden in the run's lines, as the feeds hide it")
+    func numberScreenedInLines() throws {
+        let (calendar, today) = (try Self.calendar(), try Self.date("2026-11-30"))
+        var tally = DeadlineTally()
+        tally.add(Self.row("MP罚〔2026〕11号410106199208085674"), today: today, calendar: calendar)
+        tally.add(Self.row("MP罚〔2026〕12号", due: "2026-12-01"), today: today, calendar: calendar)
+        #expect(tally.urgent.count == 2)
+        #expect(tally.urgent.allSatisfy { !$0.contains("410106199208085674") }, "\(tally.urgent)")
+        #expect(tally.urgent.contains { $0.contains("MP罚〔2026〕12号") })
+    }
+
     @Test("a decision is told from the previous row by its number's bytes, as the ledger tells them apart")
     func decisionsByBytes() throws {
         let (calendar, today) = (try Self.calendar(), try Self.date("2026-11-30"))

@@ -50,14 +50,18 @@ public enum DeadlineState: String, Sendable, CaseIterable, Codable {
 
     /// The state of one decision on one portal, and (overdue, due soon) how many working days.
     public static func of(_ row: DecisionDeadline, today: CalendarDate, calendar: WorkingDayCalendar) -> (DeadlineState, workingDays: Int?) {
-        if row.exclusion != nil { return (.notToPublish, nil) }
-        // A revoked decision is no longer to be published (its withdrawal is tracked apart).
-        if row.revokedOn != nil && row.publishedOn == nil { return (.notToPublish, nil) }
         let due = row.dueOn.flatMap { try? CalendarDate.parse($0) }
+        // A decision published stays as it was published, on time or late, whatever came after:
+        // taken down (withdrawn, revoked) or, read again, no longer to be published (its period
+        // ended: the exclusion a record read after its period's end carries). Its 及时率 and
+        // 完整率 do not change with the day its file happens to be read again.
         if let published = row.publishedOn.flatMap({ try? CalendarDate.parse($0) }) {
             guard let due else { return (.noDeadline, nil) }
             return (published <= due ? .onTime : .late, nil)
         }
+        if row.exclusion != nil { return (.notToPublish, nil) }
+        // A revoked decision is no longer to be published (its withdrawal is tracked apart).
+        if row.revokedOn != nil { return (.notToPublish, nil) }
         if row.withdrawn { return (.notToPublish, nil) }
         guard let due else {
             guard let decided = row.decisionDate.flatMap({ try? CalendarDate.parse($0) }), decided >= calendar.coverage.lowerBound else {
@@ -148,7 +152,7 @@ public struct DeadlineTally: Sendable {
             if let due, today > due {
                 withdrawalsOverdue += 1
                 if urgent.count < limit {
-                    urgent.append("撤销后逾期未撤下：\(row.portal) \(row.number)（撤销于 \(row.revokedOn ?? "")，应于 \(row.withdrawDueOn ?? "") 前撤下）")
+                    urgent.append("撤销后逾期未撤下：\(row.portal) \(Issue.screened(row.number))（撤销于 \(row.revokedOn ?? "")，应于 \(row.withdrawDueOn ?? "") 前撤下）")
                 }
             } else {
                 withdrawalsDue += 1
@@ -156,7 +160,9 @@ public struct DeadlineTally: Sendable {
         }
         let (state, days) = reckoned
         byState[state.ordinal] += 1
-        if row.exclusion == nil && !(row.withdrawn && row.publishedOn == nil) && !(row.revokedOn != nil && row.publishedOn == nil) {
+        // To be published: a decision published (whatever came after, as its state says), or one
+        // nothing keeps out.
+        if row.publishedOn != nil || (row.exclusion == nil && !row.withdrawn && row.revokedOn == nil) {
             toPublish += 1
             if row.publishedOn != nil {
                 published += 1
@@ -168,13 +174,15 @@ public struct DeadlineTally: Sendable {
                 rejected += 1
             }
         }
+        // (A 文号 with an ID number typed into it: hidden here as the feeds hide it.)
+        func number() -> String { Issue.screened(row.number) }
         switch state {
         case .overdue where urgent.count < limit:
-            urgent.append("逾期\(days.map { " \($0) 个工作日" } ?? "")未公示：\(row.portal) \(row.number)（截止 \(row.dueOn ?? "")）")
+            urgent.append("逾期\(days.map { " \($0) 个工作日" } ?? "")未公示：\(row.portal) \(number())（截止 \(row.dueOn ?? "")）")
         case .dueSoon where urgent.count < limit:
-            urgent.append("\(days == 0 ? "今天到期" : "明天到期")：\(row.portal) \(row.number)（截止 \(row.dueOn ?? "")）")
+            urgent.append("\(days == 0 ? "今天到期" : "明天到期")：\(row.portal) \(number())（截止 \(row.dueOn ?? "")）")
         case .calendarEnded where beyondCalendar.count < limit:
-            beyondCalendar.append(row.number)
+            beyondCalendar.append(number())
         default:
             break
         }
