@@ -106,6 +106,22 @@ struct XMLRecordReaderTests {
         }
     }
 
+    @Test("a file that stops inside an element is said to end too soon, naming the element, by libxml2's push parser as by the plain scanner's way back to it")
+    func truncatedNamesTheOpenElement() throws {
+        let whole = try fixtureBytes("xml/truncated.xml")
+        // As it is (the plain scanner hands the file to libxml2), and with a comment (libxml2 from the start).
+        let commented = Array(String(decoding: whole, as: UTF8.self).replacingOccurrences(of: "<Records>", with: "<Records><!-- 注释 -->").utf8)
+        for bytes in [whole, commented] {
+            do {
+                _ = try readXML(bytes)
+                Issue.record("the truncated file was read")
+            } catch XMLReadError.notWellFormed(_, let message) {
+                #expect(message.contains("<XK_XDR_MC>") && message.contains("Premature end of data"), "\(message)")
+                #expect(!message.contains("Extra content"), "\(message)")
+            }
+        }
+    }
+
     @Test("with an XSD or without, the same records: names, texts, lines")
     func bothPathsAgree() throws {
         let xsd = try fixtureBytes("../schemas/xsd/administrative-permit.v2.xsd")

@@ -140,7 +140,7 @@ public final class XMLRecordReader {
         // the document touches them, one callback at a time.
         @exclusivity(unchecked) var assembler: XMLRecordAssembler
         /// libxml2's errors that are not the XSD's, kept to name the one that stops the document.
-        var errors: [(line: Int, message: String, level: Int32)] = []
+        var errors: [(line: Int, message: String, level: Int32, code: Int32)] = []
         /// Where `<!DOCTYPE` stands in the bytes as they are read: looked for in the document's
         /// first 64 KiB, where a DOCTYPE must be (before the root element).
         var doctypeLine: Int?
@@ -338,7 +338,7 @@ public final class XMLRecordReader {
         // Warnings (a relative namespace URI, say) do not stop a document; a long run of them is not kept.
         let level = Int32(error.pointee.level.rawValue)
         guard context.errors.count < 1_000 || level >= Int32(XML_ERR_ERROR.rawValue) else { return }
-        context.errors.append((line, message, level))
+        context.errors.append((line, message, level, error.pointee.code))
     }
 
     /// The SAX2 callbacks: element starts and ends, text and CDATA, and the DOCTYPE (refused). Every
@@ -431,6 +431,13 @@ public final class XMLRecordReader {
     private func failure(_ context: Context, line: Int) -> XMLReadError {
         guard let first = context.errors.first(where: { $0.level >= Int32(XML_ERR_ERROR.rawValue) }) ?? context.errors.first else {
             return .notWellFormed(line: line, message: "文件不完整或不是有效的 XML")
+        }
+        // A file that ends inside an element: libxml2's push parser, told the input is over, says
+        // "Extra content at the end of the document", which sends a clerk looking for something
+        // extra; what is wrong is that the file stops short (xmllint: "Premature end of data").
+        if first.code == Int32(XML_ERR_DOCUMENT_END.rawValue), context.ended, let parser, parser.pointee.nameNr > 0 {
+            let open = parser.pointee.name.map { "元素 <\(OneLine.of(String(cString: $0)))> " } ?? "元素"
+            return .notWellFormed(line: first.line, message: "文件在\(open)结束之前就结束了，文件不完整（Premature end of data）")
         }
         return .notWellFormed(line: first.line, message: first.message)
     }
