@@ -78,6 +78,12 @@ extension PostgresLedger {
                 column("delivered_at"), column("confirmed_on"), column("receipt"), column("receipt_sha256"), column("last_error"),
             ], order: "rowid"),
         TransferTable(
+            name: "batch_failure",
+            columns: [
+                column("batch_id"), column("attempt", "integer"), column("file_name"), column("outbox_path"), column("created_on"),
+                column("reason"),
+            ], order: "batch_id, attempt"),
+        TransferTable(
             name: "publication",
             columns: [
                 column("id", "bigint", shift: "publication"), column("portal", source: PostgresLedger.text(of: "publication.portal_id")),

@@ -196,6 +196,17 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
             summary.failedBatches = try link.rows(
                 "SELECT \(Self.batchColumns) FROM batch b WHERE status = 'failed' AND \(batches) ORDER BY created_on, seq", values
             ).map(Self.batchInfo)
+            summary.earlierFailures = try link.rows(
+                """
+                SELECT f.batch_id, b.portal, b.feed, f.attempt, f.file_name, f.outbox_path, f.created_on, f.reason
+                FROM batch_failure f JOIN batch b ON b.id = f.batch_id WHERE \(batches) ORDER BY f.created_on, b.seq, f.attempt
+                """,
+                values
+            ).map { row in
+                BatchFailure(
+                    batchID: row.string(0), portal: row.string(1), feed: row.string(2), attempt: row.int(3) ?? 1, fileName: row.string(4),
+                    outboxPath: row.string(5), createdOn: row.string(6), reason: row.text(7))
+            }
             return summary
         }
     }

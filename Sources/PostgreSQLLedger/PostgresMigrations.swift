@@ -35,6 +35,21 @@ enum PostgresMigrations {
         // cost worth changing): the four keys a run writes a row of for every record, checked a
         // statement at a time instead of a row at a time. Same integrity, set another way.
         ("2026-12-07 pg5 keys checked a statement at a time", pg5),
+        // SQLite's v19: a failed batch's earlier attempts, kept when it is made again.
+        (
+            "2026-12-07 pg6 a failed batch's earlier attempts",
+            """
+            CREATE TABLE batch_failure (
+                batch_id text COLLATE "C" NOT NULL REFERENCES batch(id),
+                attempt integer NOT NULL CHECK (attempt >= 1),
+                file_name text NOT NULL,
+                outbox_path text NOT NULL,
+                created_on text COLLATE "C" NOT NULL,
+                reason text,
+                PRIMARY KEY (batch_id, attempt)
+            )
+            """
+        ),
     ]
 
     /// The keys of the rows a run writes by the hundred thousand, checked a statement at a time.

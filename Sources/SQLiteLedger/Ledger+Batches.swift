@@ -219,13 +219,21 @@ extension Ledger {
     /// Records a batch as pending; one that failed before and is made again (the same id) becomes
     /// pending again, one attempt more. Feed batches and withdrawal batches alike.
     static func upsertBatch(_ db: Database, _ batch: NewBatch, operation: BatchOperation, run: Int64) throws {
+        // A failed batch made again: its failed attempt kept first (``BatchFailure``).
+        try db.execute(
+            sql: """
+                INSERT INTO batch_failure (batch_id, attempt, file_name, outbox_path, created_on, reason)
+                SELECT id, attempts, file_name, outbox_path, created_on, last_error FROM batch WHERE id = ? AND status = 'failed'
+                """,
+            arguments: [batch.id])
         try db.execute(
             sql: """
                 INSERT INTO batch (id, portal, feed, kind, operation, file_name, outbox_path, payload_sha256, records,
                                    status, created_run, created_on)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
                 ON CONFLICT (id) DO UPDATE SET status = 'pending', attempts = attempts + 1, last_error = NULL,
-                    outbox_path = excluded.outbox_path, delivered_at = NULL
+                    file_name = excluded.file_name, outbox_path = excluded.outbox_path, created_on = excluded.created_on,
+                    delivered_at = NULL, outbox_stat = NULL
                 WHERE batch.status = 'failed'
                 """,
             arguments: [

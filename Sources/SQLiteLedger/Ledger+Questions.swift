@@ -39,6 +39,18 @@ extension Ledger {
             summary.failedBatches = try Row.fetchAll(
                 db, sql: "SELECT * FROM batch b WHERE status = 'failed' AND \(batchCondition) ORDER BY created_on, rowid", arguments: arguments
             ).map(Self.batchInfo)
+            summary.earlierFailures = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT f.batch_id, b.portal, b.feed, f.attempt, f.file_name, f.outbox_path, f.created_on, f.reason
+                    FROM batch_failure f JOIN batch b ON b.id = f.batch_id WHERE \(batchCondition) ORDER BY f.created_on, b.no, f.attempt
+                    """,
+                arguments: arguments
+            ).map { row in
+                BatchFailure(
+                    batchID: row[0], portal: row[1], feed: row[2], attempt: row[3], fileName: row[4], outboxPath: row[5], createdOn: row[6],
+                    reason: row[7])
+            }
             return summary
         }
     }
@@ -95,7 +107,8 @@ extension Ledger {
     /// `sources` expression as text (a move into the shared ledger). Only the ledger's own tables.
     public func dump(table: String, sources: [String], order: String, _ body: ([String?]) throws -> Void) throws(LedgerError) {
         let tables: Set<String> = [
-            "run", "source_file", "record", "batch", "publication", "withdrawal", "problem", "decision", "decision_portal", "portal_period",
+            "run", "source_file", "record", "batch", "batch_failure", "publication", "withdrawal", "problem", "decision", "decision_portal",
+            "portal_period",
         ]
         guard tables.contains(table) else { throw .database("no ledger table \(table)") }
         try read { db in

@@ -871,6 +871,21 @@ enum LedgerMigrations {
                 CREATE INDEX publication_rejected ON publication(id) WHERE status_code = 3;
                 """)
         }
+        // A batch made again after it failed keeps its earlier attempts: the attempt's file, its
+        // place, the day it was made and why it failed (its row then tells the new attempt only).
+        migrator.registerMigration("2026-12-07 v19 a failed batch's earlier attempts") { db in
+            try db.execute(sql: """
+                CREATE TABLE batch_failure (
+                    batch_id TEXT NOT NULL REFERENCES batch(id),
+                    attempt INTEGER NOT NULL CHECK (attempt >= 1),
+                    file_name TEXT NOT NULL,
+                    outbox_path TEXT NOT NULL,
+                    created_on TEXT NOT NULL,
+                    reason TEXT,
+                    PRIMARY KEY (batch_id, attempt)
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 

@@ -105,6 +105,33 @@ struct DeadlineTrackingTests {
         #expect(counts["on_time"] as? Int == 5 && counts["overdue"] as? Int == 8, "\(counts)")  // staged is not published
     }
 
+    @Test("a batch the portal refused, made again the next night under the same id: ledger status keeps the refusal (its file, its reason) beside the new attempt, which confirm names")
+    func refusedBatchKept() throws {
+        let project = try Project()
+        try project.add("2026-11-02-decisions.csv")
+        _ = try project.gongshi(["run", project.pipeline, "--today", "2026-11-09"])
+        let batch = try #require(try project.pendingBatches().first)
+        let refused = try #require((try project.status("2026-11-09").json["pending_batches"] as? [[String: Any]])?.first)
+        let fail = try project.gongshi(["ledger", "fail", batch, "--reason", "门户退回整个文件", "--ledger", "var/ledger.sqlite"])
+        #expect(fail.status == 0, "\(fail)")
+        _ = try project.gongshi(["run", project.pipeline, "--today", "2026-11-10"])
+        #expect(try project.pendingBatches() == [batch])
+        let (status, json) = try project.status("2026-11-10")
+        #expect(status.status == 0, "\(status)")
+        let failures = json["earlier_failures"] as? [[String: Any]] ?? []
+        #expect(failures.count == 1, "\(json)")
+        #expect(failures.first?["batch"] as? String == batch && failures.first?["attempt"] as? Int == 1)
+        #expect(failures.first?["reason"] as? String == "门户退回整个文件" && failures.first?["created_on"] as? String == "2026-11-09")
+        #expect(failures.first?["place"] as? String == refused["place"] as? String)
+        let now = try #require((json["pending_batches"] as? [[String: Any]])?.first)
+        #expect(now["created_on"] as? String == "2026-11-10" && now["place"] as? String != refused["place"] as? String, "\(now)")
+        let text = try project.gongshi(["ledger", "status", "--ledger", "var/ledger.sqlite", "--today", "2026-11-10"])
+        #expect(text.stdout.contains("曾失败（第 1 次，之后以同一批次号重新生成）批次 \(batch)"), "\(text.stdout)")
+        // Confirmed, the batch names the file it was made into again.
+        let confirm = try project.gongshi(["ledger", "confirm", batch, "--published-on", "2026-11-10", "--ledger", "var/ledger.sqlite", "--today", "2026-11-10"])
+        #expect(confirm.status == 0 && confirm.stdout.contains("20261110"), "\(confirm)")
+    }
+
     @Test("--published-on is neither in the future nor before the batch was staged")
     func publishedOnBounds() throws {
         let project = try Project()

@@ -300,6 +300,6 @@ struct LedgerCommandTests {
         let show = try workspace.gongshi(["ledger", "show", "罚1"])
         #expect(show.status == 0, "\(show)")
         #expect(show.stdout.contains("gsxt/penalty  公示  待确认  罚1|某公司"), "\(show.stdout)")
-        #expect(try workspace.ledger().appliedMigrations().last == "2026-12-06 v18 a publication's status and operation by code")
+        #expect(try workspace.ledger().appliedMigrations().last == "2026-12-07 v19 a failed batch's earlier attempts")
     }
 }

@@ -90,7 +90,7 @@ struct LedgerTests {
         "2026-12-04 v12 subjects filled in order", "2026-12-05 v13 hashes as bytes, repeated texts once",
         "2026-12-05 v14 CHECK lists as comparisons", "2026-12-05 v15 kinds, portals and feeds by number",
         "2026-12-06 v16 a publication's batch by number", "2026-12-06 v17 a record's severity and regime by number",
-        "2026-12-06 v18 a publication's status and operation by code",
+        "2026-12-06 v18 a publication's status and operation by code", "2026-12-07 v19 a failed batch's earlier attempts",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
@@ -798,10 +798,29 @@ struct LedgerTests {
         #expect(try ledger.fail(batch: "00000000000000a1", reason: "again") == false)
         #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["K1"])["K1"] == nil)
         #expect(try ledger.confirm(batch: "00000000000000a1", receipt: nil, on: "2026-12-01") == .failedBatch)
-        try ledger.recordPending(Self.batch("00000000000000a1"), publications: [Self.publication("K1")], run: run)
+        #expect(try ledger.summary(today: "2026-12-01", filter: .all).earlierFailures.isEmpty)
+        // Made again the next day: a new file, in the next day's folder, under the same id.
+        let again = NewBatch(
+            id: "00000000000000a1", portal: "gsxt", feed: "penalty", kind: "administrative-penalty", operation: .publish,
+            fileName: "f-20261201-00000000000000a1.xml", outboxPath: "/outbox/2026-12-01/f-20261201-00000000000000a1.xml",
+            payloadSHA256: Self.hashA, records: 2, createdOn: "2026-12-01")
+        try ledger.recordPending(again, publications: [Self.publication("K1")], run: run)
         let batch = try #require(try ledger.batch("00000000000000a1"))
         #expect(batch.status == .pending && batch.attempts == 2 && batch.lastError == nil)
+        // The batch names its new file; the failed attempt is kept, with its file and its reason.
+        #expect(batch.fileName == again.fileName && batch.outboxPath == again.outboxPath && batch.createdOn == "2026-12-01")
         #expect(try ledger.history(key: "K1").map(\.status) == [.pending])
+        let kept = BatchFailure(
+            batchID: "00000000000000a1", portal: "gsxt", feed: "penalty", attempt: 1, fileName: "f-00000000000000a1.xml",
+            outboxPath: "/outbox/f-00000000000000a1.xml", createdOn: "2026-11-30", reason: "门户拒收")
+        #expect(try ledger.summary(today: "2026-12-01", filter: .all).earlierFailures == [kept])
+        // Failed and made again once more: both earlier attempts, in order; published, they stay.
+        #expect(try ledger.fail(batch: "00000000000000a1", reason: "文件丢失"))
+        try ledger.recordPending(again, publications: [Self.publication("K1")], run: run)
+        #expect(try ledger.confirm(batch: "00000000000000a1", receipt: nil, on: "2026-12-02") == .confirmed(records: 1))
+        let failures = try ledger.summary(today: "2026-12-02", filter: .all).earlierFailures
+        #expect(failures.map(\.attempt) == [1, 2] && failures.map(\.reason) == ["门户拒收", "文件丢失"])
+        #expect(failures.last?.fileName == again.fileName)
     }
 
     @Test("a correction points at the content it replaces; status counts late records", arguments: Backend.allCases)

@@ -223,6 +223,10 @@ struct EngineRunTests {
         #expect(night.feeds.values.reduce(0) { $0 + $1.published } == batch.records, "\(night.feeds)")
         let again = try #require(try project.ledger.batch(batch.id))
         #expect(again.status == .pending && again.attempts == 2)
+        // The batch names the file it was made into again (its failed attempt is kept by the
+        // ledgers: `LedgerTests.failedBatchRetried`).
+        #expect(again.createdOn == "2026-12-01" && again.outboxPath != batch.outboxPath && again.fileName != batch.fileName)
+        #expect(FileManager.default.fileExists(atPath: again.outboxPath))
         #expect(project.live("creditchina-henan-zhengzhou", "penalty-legal").values.allSatisfy { $0 == 1 })
         // Settled again: the next night reads nothing.
         #expect(try project.run("2026-12-02").summary.skippedFiles == [project.input.path])

@@ -375,6 +375,10 @@ public struct LedgerSummary: Sendable, Equatable {
     public var publishedLate: Int = 0
     public var pendingBatches: [BatchInfo] = []
     public var failedBatches: [BatchInfo] = []
+    /// Earlier attempts of batches that failed and were made again under the same id (a batch's
+    /// id is its content's): what each attempt was, oldest first. The batch's own row tells only
+    /// its latest attempt.
+    public var earlierFailures: [BatchFailure] = []
 
     public init(batches: [BatchStatus: Int] = [:], publications: [PublicationStatus: Int] = [:], awaitingConfirmation: Int = 0, publishedLate: Int = 0, pendingBatches: [BatchInfo] = [], failedBatches: [BatchInfo] = []) {
         self.batches = batches
@@ -383,6 +387,33 @@ public struct LedgerSummary: Sendable, Equatable {
         self.publishedLate = publishedLate
         self.pendingBatches = pendingBatches
         self.failedBatches = failedBatches
+    }
+}
+
+/// One attempt of a batch that failed (the portal refused its file, or it was lost, or the clerk
+/// marked it failed), kept when the batch was made again under the same id.
+public struct BatchFailure: Sendable, Equatable {
+    public let batchID: String
+    public let portal: String
+    public let feed: String
+    /// Which attempt it was (1: the batch's first).
+    public let attempt: Int
+    /// That attempt's file and where it was delivered.
+    public let fileName: String
+    public let outboxPath: String
+    public let createdOn: String
+    /// Why it failed, as recorded.
+    public let reason: String?
+
+    public init(batchID: String, portal: String, feed: String, attempt: Int, fileName: String, outboxPath: String, createdOn: String, reason: String?) {
+        self.batchID = batchID
+        self.portal = portal
+        self.feed = feed
+        self.attempt = attempt
+        self.fileName = fileName
+        self.outboxPath = outboxPath
+        self.createdOn = createdOn
+        self.reason = reason
     }
 }
 

@@ -16,6 +16,27 @@ public struct LedgerStatus: Encodable, Sendable {
     public let beyondCalendar: [String]
     public let pendingBatches: [Batch]
     public let failedBatches: [Batch]
+    /// Earlier attempts of batches made again after they failed (``BatchFailure``).
+    public let earlierFailures: [Failure]
+
+    public struct Failure: Encodable, Sendable {
+        public let batch, portal, feed, fileName, place, createdOn: String
+        public let attempt: Int
+        public let reason: String?
+
+        init(_ failure: BatchFailure) {
+            (batch, portal, feed, fileName, place, createdOn) =
+                (failure.batchID, failure.portal, failure.feed, failure.fileName, failure.outboxPath, failure.createdOn)
+            attempt = failure.attempt
+            reason = failure.reason
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case batch, portal, feed, place, attempt, reason
+            case fileName = "file_name"
+            case createdOn = "created_on"
+        }
+    }
 
     public struct Batch: Encodable, Sendable {
         public let id, portal, feed, createdOn, place: String
@@ -42,6 +63,7 @@ public struct LedgerStatus: Encodable, Sendable {
         case beyondCalendar = "beyond_calendar"
         case pendingBatches = "pending_batches"
         case failedBatches = "failed_batches"
+        case earlierFailures = "earlier_failures"
     }
 
     /// The status of a ledger (read only: due dates the calendar can now reach are computed, not stored).
@@ -55,7 +77,7 @@ public struct LedgerStatus: Encodable, Sendable {
             publications: Dictionary(uniqueKeysWithValues: PublicationStatus.allCases.map { ($0.rawValue, summary.publications[$0] ?? 0) }),
             awaitingConfirmation: summary.awaitingConfirmation, disclosure: DisclosureCounts(tally), urgent: tally.urgent,
             beyondCalendar: tally.beyondCalendar, pendingBatches: summary.pendingBatches.map(Batch.init),
-            failedBatches: summary.failedBatches.map(Batch.init))
+            failedBatches: summary.failedBatches.map(Batch.init), earlierFailures: summary.earlierFailures.map(Failure.init))
     }
 
     /// The text: the same numbers as the JSON.
@@ -72,6 +94,10 @@ public struct LedgerStatus: Encodable, Sendable {
         }
         for batch in failedBatches {
             lines.append("  失败 批次 \(batch.id)  \(batch.portal)/\(batch.feed)  \(batch.records) 条  \(batch.lastError ?? "")")
+        }
+        for failure in earlierFailures {
+            lines.append(
+                "  曾失败（第 \(failure.attempt) 次，之后以同一批次号重新生成）批次 \(failure.batch)  \(failure.portal)/\(failure.feed)  \(failure.createdOn)  \(failure.fileName)  \(failure.reason ?? "")")
         }
         return lines
     }
