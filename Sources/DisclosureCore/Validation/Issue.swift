@@ -61,14 +61,36 @@ public struct Issue: Sendable, Equatable {
     /// - Parameters:
     ///   - value: the value as found, which the messages may quote.
     ///   - shown: the value as the problem shows it (``shown(_:personal:totalCharacters:)``), which
-    ///     the messages then quote instead (``bounded(_:quoting:as:)``).
-    private init(type: String, severity: Severity, field: String?, column: String?, value: String?, shown: String?, zh: String, en: String) {
+    ///     the messages then quote instead (``bounded(_:quoting:)``).
+    ///   - ownWords: the messages are this module's words and what it made itself (a date's
+    ///     standard form), never the input's: kept as they are.
+    private init(
+        type: String, severity: Severity, field: String?, column: String?, value: String?, shown: String?, zh: String, en: String,
+        ownWords: Bool = false
+    ) {
         self.type = type
         self.severity = severity
         self.field = field
         self.column = column
         self.value = shown
-        self.message = LocalizedText(zh: Self.bounded(zh, quoting: value, as: shown), en: Self.bounded(en, quoting: value, as: shown))
+        if ownWords {
+            self.message = LocalizedText(zh: zh, en: en)
+            return
+        }
+        // (Compared once for both languages; most values are shown as they are.)
+        let quoted = value.flatMap { value in shown.flatMap { value.sameBytes($0) ? nil : (value, $0) } }
+        self.message = LocalizedText(zh: Self.bounded(zh, quoting: quoted), en: Self.bounded(en, quoting: quoted))
+    }
+
+    /// A problem of a field whose messages are this module's own words (``init(type:severity:field:column:value:shown:zh:en:ownWords:)``):
+    /// the warnings a normalization gives every cell of a column (a file that writes every date
+    /// 2024-01-24 has one a cell), whose messages quote nothing of the input. Its value is shown
+    /// as any other's.
+    init(_ type: String, _ severity: Severity, field: borrowing FieldSpec, value: String, ownWords zh: String, en: String) {
+        let personal = field.personal
+        self.init(
+            type: type, severity: severity, field: field.name, column: field.code, value: value, shown: Self.shown(value, personal: personal),
+            zh: zh, en: en, ownWords: true)
     }
 
     /// The most characters a message keeps (a value it quotes is cut to 200 before that).
@@ -79,12 +101,15 @@ public struct Issue: Sendable, Equatable {
     /// finds in the rest hidden (an ID number written as a column's name, say), and at most
     /// ``messageLimit`` characters. (A message quoted its value whole: a 1 MB date was a 1 MB line,
     /// and an ID number typed into an enumeration's cell was shown in full.)
-    static func bounded(_ message: String, quoting value: String?, as shown: String?) -> String {
+    ///
+    /// - Parameter quoted: the value and how the problem shows it, when the two differ.
+    static func bounded(_ message: String, quoting quoted: (value: String, shown: String)?) -> String {
         var text = message
-        if let value, let shown, !value.isEmpty, !value.utf8.elementsEqual(shown.utf8), text.utf8.count >= value.utf8.count {
+        if let (value, shown) = quoted, !value.isEmpty, text.utf8.count >= value.utf8.count {
             text = text.replacing(value, with: shown)
         }
         text = screened(text)
+        // (A message of at most 600 bytes has at most 600 characters: not walked.)
         return text.utf8.count <= messageLimit ? text : echo(text, limit: messageLimit)
     }
 
@@ -121,6 +146,9 @@ public struct Issue: Sendable, Equatable {
     static func shown(_ value: String, personal: Bool, totalCharacters: Int? = nil) -> String {
         func echoed(_ text: String) -> String { totalCharacters.map { echo(text, totalCharacters: $0) } ?? echo(text) }
         if personal { return echoed(PersonalData.mask(value)) }
+        // Most values: short and with nothing to screen, shown as they are (no copy, no walk over
+        // their characters: a file that writes every date as 2024-01-24 has a warning a cell).
+        if totalCharacters == nil, value.utf8.count <= 200, !value.withLentUTF8({ PersonalDataScreen.mayContain($0) }) { return value }
         let end = value.index(value.startIndex, offsetBy: 240, limitedBy: value.endIndex) ?? value.endIndex
         let start = screened(String(value[..<end]))
         return end == value.endIndex ? echoed(start) : echo(start, totalCharacters: totalCharacters ?? value.count)

@@ -271,13 +271,14 @@ public struct RecordValidator {
     static func whitespaceNormalized(_ field: borrowing FieldSpec, from raw: String) -> Issue {
         Issue(
             "normalized-whitespace", .warning, field: field, value: raw,
-            zh: "已去掉首尾空白（含全角空格、不换行空格）或不可见字符", en: "surrounding or invisible whitespace removed")
+            ownWords: "已去掉首尾空白（含全角空格、不换行空格）或不可见字符", en: "surrounding or invisible whitespace removed")
     }
 
     /// The warning of a date written in another form than YYYY/MM/DD, `raw` written `standard`:
     /// one rule for the full check and the fast check's clean records (``RecordEvaluator``).
     static func dateNormalized(_ field: borrowing FieldSpec, from raw: String, to standard: String) -> Issue {
-        Issue("normalized-date", .warning, field: field, value: raw, zh: "日期已统一写作 \(standard)", en: "date written as \(standard)")
+        // (`standard` is the date as this module writes it: digits and slashes.)
+        Issue("normalized-date", .warning, field: field, value: raw, ownWords: "日期已统一写作 \(standard)", en: "date written as \(standard)")
     }
 
     /// A value for a message: masked when personal.
