@@ -20,6 +20,13 @@ struct DecisionKeyTests {
         #expect(DecisionKey.numberPart(key).utf8.elementsEqual(Self.byCharacters(key).utf8))
     }
 
+    @Test("a key as shown: the number (an ID number typed into it hidden), the name masked")
+    func shown() {
+        #expect(DecisionKey.shown("牟城管罚〔2026〕4号|王小明") == "牟城管罚〔2026〕4号｜王**")
+        #expect(DecisionKey.shown("牟城管罚〔2026〕4号") == "牟城管罚〔2026〕4号")
+        #expect(DecisionKey.shown("MP罚〔2026〕11号410106199208085674|王小明") == "MP罚〔2026〕11号******************｜王**")
+    }
+
     @Test("a record's key is its key fields' values joined by |, a missing value empty, byte for byte")
     func joined() {
         let values: [String?] = ["牟城管罚〔2025〕1号", nil, "某某商贸有限公司", "", "e\u{301}", "x|y"]

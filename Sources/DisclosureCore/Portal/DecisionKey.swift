@@ -16,6 +16,17 @@ public enum DecisionKey {
         return key
     }
 
+    /// A key as the console and the ledger commands show it: the decision number (an ID number
+    /// typed into it hidden, as the feeds hide it), then the rest — a natural person's name, or a
+    /// legal person's — masked (王**): what `ledger show` prints, a clerk's terminal, is as much a
+    /// place the law keeps names out of as the console's page.
+    public static func shown(_ key: String) -> String {
+        let number = self.number(key)
+        let shownNumber = Issue.screened(number)
+        guard key.count > number.count + 1 else { return shownNumber }
+        return shownNumber + "｜" + PersonalData.mask(String(key.dropFirst(number.count + 1)))
+    }
+
     /// The decision number alone: what comes before the first character that is `|`.
     ///
     /// The `|` is looked for among the bytes and taken only where it is a whole character (not

@@ -54,12 +54,8 @@ extension ConsoleServer {
         return Self.respond(200, ConsolePage.page(title: "决定", user: session.user, csrf: session.csrf, body: body))
     }
 
-    /// A record key as the console shows it: the decision number, and a natural person's name masked.
-    static func shownKey(_ key: String) -> String {
-        let number = DecisionKey.number(key)
-        guard key.count > number.count + 1 else { return number }
-        return number + "｜" + PersonalData.mask(String(key.dropFirst(number.count + 1)))
-    }
+    /// A record key as the console shows it (``DecisionKey/shown(_:)``).
+    static func shownKey(_ key: String) -> String { DecisionKey.shown(key) }
 
     func decisionPage(_ session: Session, number: String) -> Response {
         var body = ""

@@ -16,7 +16,7 @@ enum PublicationLine {
         case .withdrawn: status = "已撤下（\(entry.withdrawalReason ?? "")）"
         }
         var parts = [
-            "\(entry.portal)/\(entry.feed)", operation, status, entry.key, "决定日期 \(entry.decisionDate ?? "?")",
+            "\(entry.portal)/\(entry.feed)", operation, status, DecisionKey.shown(entry.key), "决定日期 \(entry.decisionDate ?? "?")",
             "截止 \(entry.dueOn ?? "?")", "批次 \(entry.batchID)", "内容 \(entry.contentSHA256.prefix(12))",
         ]
         if let previous = entry.previousSHA256 { parts.append("更正前 \(previous.prefix(12))") }
