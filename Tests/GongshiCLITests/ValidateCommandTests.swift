@@ -465,6 +465,26 @@ struct ValidateUndecodableTests {
         #expect((code.first?["message"] as? String)?.contains("3000000 字节") == true)
     }
 
+    @Test("a quote never closed names its row, column and field, and the file is not checked")
+    func unterminatedQuoteNamesItsField() throws {
+        let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+        // The third record's 违法事实 (column 16) opens a quote that nothing closes.
+        var cells = lines[3].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        cells[15] = "\"" + cells[15]
+        let file = Scratch.root.appendingPathComponent("gongshi-unterminated-\(UUID().uuidString).csv")
+        try ([lines[0], lines[1], lines[2], cells.joined(separator: ",")] + lines.dropFirst(4)).joined(separator: "\n")
+            .write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-12-01", "--format", "json", file.path])
+        #expect(result.status == 65)
+        let report = try ReportJSON.decode(result.stdout)
+        let problem = try #require(report.errors.first { $0.type == "csv-unterminated-quote" }, "\(report.errors)")
+        #expect(problem.row == 4)
+        #expect(problem.message.hasPrefix("第 4 行第 16 列“违法事实”的引号"), "\(problem.message)")
+        #expect(report.stats.records == 0 && report.stats.failedFiles == 1, "\(report.stats)")
+    }
+
     @Test("an oversized cell is an error whose echoed value is cut to 200 characters with the full length stated")
     func oversizedEcho() throws {
         // The first record's 违法事实, 300,000 characters long.

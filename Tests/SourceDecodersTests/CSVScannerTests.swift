@@ -139,7 +139,7 @@ struct CSVScannerTests {
 
     @Test("an unterminated quote fails, naming the row where it opened")
     func unterminatedQuote() {
-        #expect(scan(Array("a\nb,\"c\nd\n".utf8)) == .failure(.unterminatedQuote(row: 2, byteOffset: 4)))
+        #expect(scan(Array("a\nb,\"c\nd\n".utf8)) == .failure(.unterminatedQuote(row: 2, byteOffset: 4, column: 1)))
     }
 
     @Test(

@@ -298,6 +298,12 @@ public struct ValidationSession {
         cellSheet = sheet
     }
 
+    /// The name of the field the current file's column `column` (from 0) holds, if any.
+    public func fieldName(ofColumn column: Int) -> String? {
+        guard let mapping = currentMapping, column < mapping.columnCount, let field = mapping.fieldIndexByColumn[column] else { return nil }
+        return validator.schema.fields[field].name
+    }
+
     /// Reads the header row (row 1; in a workbook, the row it is on).
     ///
     /// - Returns: whether the file can be checked; when not, the file has failed.

@@ -304,7 +304,8 @@ public enum FileValidator {
             return
         } catch let error as CSVError {
             pipeline?.drain(into: &session)
-            session.failFile(issue(for: error))
+            let problem = issue(for: error, session: session)
+            session.failFile(problem)
             return
         } catch {
             pipeline?.drain(into: &session)
@@ -745,15 +746,17 @@ public enum FileValidator {
         return issue
     }
 
-    private static func issue(for error: CSVError) -> Issue {
+    /// - Parameter session: names the field of the column a quote opened in (after the header).
+    private static func issue(for error: CSVError, session: borrowing ValidationSession) -> Issue {
         switch error {
         case .invalidUTF8(let row, let offset):
             return undecodable(row: row, offset: offset, encoding: .utf8)
-        case .unterminatedQuote(let row, let offset):
+        case .unterminatedQuote(let row, let offset, let column):
+            let field = row > 1 ? session.fieldName(ofColumn: column).map { "“\($0)”" } ?? "" : ""
             var issue = Issue(
                 "csv-unterminated-quote",
-                zh: "第 \(row) 行的引号（字节偏移 \(offset)）没有闭合，其后的内容无法可靠读取。文件中的记录都未校验",
-                en: "the quote in row \(row) (byte offset \(offset)) is never closed; nothing after it can be read reliably. No record of this file was checked")
+                zh: "第 \(row) 行第 \(column + 1) 列\(field)的引号（字节偏移 \(offset)）没有闭合，其后的内容无法可靠读取。文件中的记录都未校验",
+                en: "the quote in row \(row), column \(column + 1)\(field.isEmpty ? "" : " \(field)") (byte offset \(offset)) is never closed; nothing after it can be read reliably. No record of this file was checked")
             issue.row = row
             return issue
         }

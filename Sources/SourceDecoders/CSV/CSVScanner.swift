@@ -73,7 +73,8 @@ public enum CSVError: Error, Sendable, Equatable {
     /// Bytes that are not UTF-8, at an absolute byte offset, in a row.
     case invalidUTF8(row: Int, byteOffset: Int)
     /// A quoted cell never closed: the rest of the file was swallowed into it.
-    case unterminatedQuote(row: Int, byteOffset: Int)
+    /// `column`: the cell the quote opens, counted from 0 in its row.
+    case unterminatedQuote(row: Int, byteOffset: Int, column: Int)
 }
 
 /// A byte-level, incremental RFC 4180 CSV scanner: quoted cells, doubled quotes, line breaks inside
@@ -223,7 +224,7 @@ public struct CSVScanner: Sendable {
 
     /// Ends the input: emits a last record without a line end.
     ///
-    /// - Throws: ``CSVError/unterminatedQuote(row:byteOffset:)`` when a quoted cell is still open,
+    /// - Throws: ``CSVError/unterminatedQuote(row:byteOffset:column:)`` when a quoted cell is still open,
     ///   ``CSVError/invalidUTF8(row:byteOffset:)`` when the input ends inside a UTF-8 sequence.
     public mutating func finish(emit: (CSVRecord) throws -> Void) throws {
         let emit: (CSVRecord) throws -> [Int]? = { try emit($0); return nil }
@@ -232,7 +233,7 @@ public struct CSVScanner: Sendable {
             try scanHead(held, emit: emit)
         }
         if let start = utf8.pendingStart { throw CSVError.invalidUTF8(row: rowNumber, byteOffset: start) }
-        if state == .quoted { throw CSVError.unterminatedQuote(row: rowNumber, byteOffset: quoteStart) }
+        if state == .quoted { throw CSVError.unterminatedQuote(row: rowNumber, byteOffset: quoteStart, column: cellEnds.count) }
         if rowHasContent || !cellEnds.isEmpty || !bytes.isEmpty { try endRow(emit) }
     }
 
