@@ -76,13 +76,27 @@ struct WorkbookSourceTests {
         #expect((problem["message"] as? String ?? "").count < 400, "\(problem)")
     }
 
-    @Test("the first sheet by default, another by --sheet")
+    @Test("the first sheet by default, another by --sheet; a first sheet without the columns says which others there are")
     func sheets() throws {
         let first = try Self.validate("xlsx/two-sheets.xlsx")
         #expect(first.status == 65 && Self.problems(first.report).contains { $0["type"] as? String == "missing-column" })
+        let hint = Self.problems(first.report).first { $0["type"] as? String == "xlsx-other-sheets" && $0["severity"] as? String == "warning" }
+        #expect((hint?["message"] as? String)?.contains("“数据”") == true, "\(first.report)")
         let data = try Self.validate("xlsx/two-sheets.xlsx", ["--sheet", "数据"])
         #expect(data.status == 0)
         #expect((data.report["stats"] as? [String: Int])?["valid"] == 3)
+    }
+
+    @Test("a row inside merged cells is told why its cell is empty: the value Excel shows is only in the range's first cell")
+    func mergedDataCells() throws {
+        let (status, report) = try Self.validate("xlsx/merged-data.xlsx")
+        #expect(status == 65)
+        let errors = Self.problems(report).filter { $0["severity"] as? String == "error" }
+        #expect(errors.map { "\($0["row"] as? Int ?? 0) \($0["type"] as? String ?? "") \($0["cell"] as? String ?? "")" } == ["4 required-missing 处罚!Z4"])
+        let warnings = Self.problems(report).filter { $0["type"] as? String == "xlsx-merged-cell" && $0["severity"] as? String == "warning" }
+        #expect(warnings.count == 1 && warnings.first?["row"] as? Int == 4, "\(warnings)")
+        #expect((warnings.first?["message"] as? String)?.contains("Z3:Z4") == true && (warnings.first?["message"] as? String)?.contains("处罚!Z3") == true)
+        #expect((report["stats"] as? [String: Int])?["valid"] == 3)
     }
 
     @Test("a field's problem names its cell as Excel does (sheet!column row); shared strings resolved")

@@ -624,6 +624,16 @@ public enum FileValidator {
             }
             let columns = header.strings.count
             guard session.header(header.strings, row: header.number) else {
+                // The first sheet read without `--sheet` may be a notes sheet before the data.
+                if options.sheet == nil, book.sheetNames.count > 1 {
+                    let others = book.sheetNames.dropFirst().prefix(10).map { "“\(Issue.echo($0))”" }.joined(separator: "、")
+                    var hint = Issue(
+                        "xlsx-other-sheets", .warning,
+                        zh: "读的是第一张工作表“\(Issue.echo(book.sheetName))”；工作簿还有 \(others)\(book.sheetNames.count > 11 ? " 等" : "")。数据若在另一张，请用 --sheet 指定（流水线里写 sheet:）",
+                        en: "the first sheet “\(Issue.echo(book.sheetName))” was read; the workbook has \(book.sheetNames.count - 1) more: name the data's with --sheet")
+                    hint.row = header.number
+                    session.note(hint)
+                }
                 sink.header(&session)
                 return
             }
@@ -637,7 +647,16 @@ public enum FileValidator {
                 for cell in row.cells { ranges[cell.column] = cell.range }
                 batch.append(row: row.number, cells: ranges, from: row.bytes)
                 batch.extras.append(
-                    row.errorColumns.map { column in
+                    // A cell inside a merged range, below or right of its first: Excel shows the
+                    // first cell's value there, the file holds nothing (its field's problem follows).
+                    merged.filter { $0.rows.contains(row.number) && $0.rows.lowerBound < row.number }.map { range in
+                        let first = CellReference.cell(sheet: book.sheetName, column: range.columns.lowerBound, row: range.rows.lowerBound)
+                        return Issue(
+                            "xlsx-merged-cell", .warning,
+                            zh: "第 \(row.number) 行在合并单元格 \(range.text) 里：Excel 显示的值只存在 \(first)，本行这几格在文件里是空的；请取消合并、每行填写后重新导出",
+                            en: "row \(row.number) lies in the merged cells \(range.text): the value Excel shows is only in \(first); this row's cells are empty in the file")
+                    }
+                    + row.errorColumns.map { column in
                         Issue(
                             "xlsx-error-value", value: row.text(column),
                             zh: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) 是 Excel 的错误值（公式出错），不是数据",
