@@ -338,8 +338,29 @@ public final class XMLRecordReader {
         // Warnings (a relative namespace URI, say) do not stop a document; a long run of them is not kept.
         let level = Int32(error.pointee.level.rawValue)
         guard context.errors.count < 1_000 || level >= Int32(XML_ERR_ERROR.rawValue) else { return }
-        context.errors.append((line, message, level, error.pointee.code))
+        let said = XMLRecordReader.inChinese[error.pointee.code].map { "\($0)：\(message)" } ?? message
+        context.errors.append((line, said, level, error.pointee.code))
     }
+
+    /// What the commonest well-formedness errors mean, for a clerk who reads Chinese: said before
+    /// libxml2's own English words, which stay (a search finds them).
+    static let inChinese: [Int32: String] = [
+        Int32(XML_ERR_DOCUMENT_EMPTY.rawValue): "文档是空的",
+        Int32(XML_ERR_DOCUMENT_END.rawValue): "根元素结束后还有内容",
+        Int32(XML_ERR_INVALID_CHAR.rawValue): "含有 XML 不允许的字符",
+        Int32(XML_ERR_UNDECLARED_ENTITY.rawValue): "引用了未定义的实体",
+        Int32(XML_WAR_UNDECLARED_ENTITY.rawValue): "引用了未定义的实体",
+        Int32(XML_ERR_ENTITYREF_SEMICOL_MISSING.rawValue): "实体引用缺少分号（& 应写作 &amp;）",
+        Int32(XML_ERR_NAME_REQUIRED.rawValue): "此处应有元素名（< 应写作 &lt;）",
+        Int32(XML_ERR_GT_REQUIRED.rawValue): "标签缺少 >",
+        Int32(XML_ERR_LTSLASH_REQUIRED.rawValue): "缺少结束标签",
+        Int32(XML_ERR_TAG_NAME_MISMATCH.rawValue): "开始标签与结束标签不一致",
+        Int32(XML_ERR_TAG_NOT_FINISHED.rawValue): "元素没有结束",
+        Int32(XML_ERR_ATTRIBUTE_NOT_STARTED.rawValue): "属性值缺少引号",
+        Int32(XML_ERR_ATTRIBUTE_WITHOUT_VALUE.rawValue): "属性没有值",
+        Int32(XML_ERR_LT_IN_ATTRIBUTE.rawValue): "属性值里有未转义的 <",
+        Int32(XML_ERR_ATTRIBUTE_REDEFINED.rawValue): "同一属性出现两次",
+    ]
 
     /// The SAX2 callbacks: element starts and ends, text and CDATA, and the DOCTYPE (refused). Every
     /// other event (processing instructions, comments, attributes) is not needed and left unset.
