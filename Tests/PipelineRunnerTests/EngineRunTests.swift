@@ -325,6 +325,35 @@ struct EngineRunTests {
         #expect(nextDay.summary.feeds["api-portal/penalty-legal"]?.republished == republished.feeds["api-portal/penalty-legal"]?.republished)
     }
 
+    @Test("a range re-run settles no file: a change it holds outside the range goes out the next night")
+    func rangeRunLeavesFilesUnsettled() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        // 牟城管罚〔2026〕1号 (decided 2026-11-20) changes; the range re-run covers 11-01…11-10 only.
+        try project.changeOneRecord()
+        let (range, _) = try project.run("2026-12-01", range: "2026-11-01"..."2026-11-10")
+        #expect(range.feeds.values.allSatisfy { $0.corrected == 0 }, "\(range.feeds)")
+        let (night, _) = try project.run("2026-12-02")
+        #expect(night.skippedFiles.isEmpty, "the file the range run read is read again by the nightly run")
+        #expect(night.feeds["api-portal/penalty-legal"]?.corrected == 1, "\(night.feeds)")
+        // Settled by the nightly run: the night after reads nothing.
+        #expect(try project.run("2026-12-03").summary.skippedFiles == [project.input.path])
+    }
+
+    @Test("a nightly dry run reads what the nightly run would (settled files skipped); asked to, it reads every file")
+    func dryRunPreviewsTheNight() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        let (dry, _) = try project.run("2026-12-01", dryRun: true)
+        #expect(dry.skippedFiles == [project.input.path] && dry.validRecords == 0, "\(dry.skippedFiles)")
+        try project.changeOneRecord()
+        let (changed, _) = try project.run("2026-12-01", dryRun: true)
+        #expect(changed.skippedFiles.isEmpty && changed.feeds["api-portal/penalty-legal"]?.corrected == 1, "\(changed.feeds)")
+        // What the night then does is what the dry run said.
+        let (night, _) = try project.run("2026-12-01")
+        #expect(night.feeds["api-portal/penalty-legal"]?.corrected == 1)
+    }
+
     @Test("a dry run plans against the ledger and changes nothing")
     func dryRun() throws {
         let project = try Project()

@@ -92,7 +92,12 @@ extension Gongshi {
             let today = try self.today.resolve()
             if let pipelineFile {
                 let status = try Run.execute(
-                    pipelineFile, request: { var request = RunRequest(today: today, dryRun: true); request.allWarnings = allWarnings; return request }(),
+                    pipelineFile, request: {
+                        var request = RunRequest(today: today, dryRun: true)
+                        request.allWarnings = allWarnings
+                        request.everyFile = true  // every file checked, settled or not
+                        return request
+                    }(),
                     ledgerPath: nil, calendar: calendar.effectiveDirectory)
                 if status != ExitStatus.ok { throw ExitCode(status) }
                 return

@@ -83,8 +83,9 @@ public struct PipelineRun {
         }
 
         stages.lap("reconcile")
-        // Sources: every matching file; the nightly run skips files settled by an earlier run.
-        var listing = try SourceFiles.list(context, skipSettled: request.range == nil ? writes : nil)
+        // Sources: every matching file; the nightly run skips files settled by an earlier run, and so
+        // does its dry run (read against the ledger as it is), unless asked to read every file.
+        var listing = try SourceFiles.list(context, skipSettled: request.range == nil && !request.everyFile ? ledger : nil)
         if request.dryRun { listing.add(request.extraFiles, of: context) }
         for file in listing.settled { transcript.line("跳过（内容未变，已处理）：\(file)") }
         if let ledger = writes, let run, !listing.vouched.isEmpty {
@@ -176,7 +177,12 @@ public struct PipelineRun {
             return summary
         }
         stages.lap("upload")
-        try CommandFailure.ledger { () throws(LedgerError) in try ledger.settle(processed, run: run) }
+        // Files are settled by the nightly run only: a range re-run takes the records of its range,
+        // and a file it settled would be skipped the next night with the changes it holds outside
+        // the range never planned.
+        if request.range == nil {
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.settle(processed, run: run) }
+        }
 
         // Publication periods: what has ended is taken down; what may apply for 信用修复 is listed.
         var eligible: (entries: [PeriodEntry], total: Int)?

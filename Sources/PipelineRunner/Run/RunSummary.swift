@@ -15,6 +15,10 @@ public struct RunRequest: Sendable {
     public var scratch: String?
     /// `--all-warnings`: every warning on its own line, none summarized.
     public var allWarnings = false
+    /// Read the files an earlier run settled too (`gongshi validate PIPELINE`, which checks every
+    /// file). Without it a nightly dry run reads what the nightly run would: its preview is the
+    /// next night's plan, not a plan of files already sent.
+    public var everyFile = false
     /// Files a dry run reads as if they were in the inbox (the console's preview of an upload
     /// before it is accepted), each with the first source whose pattern's suffix it has.
     public var extraFiles: [String] = []
