@@ -167,7 +167,7 @@ struct ConsoleTests {
         try browser.type("#from", "2026-11-01")
         try browser.type("#to", "2026-12-01")
         try browser.click("#make-report")
-        #expect(try browser.text("#report-made").contains("report-2026-11-01-2026-12-01.html"))
+        #expect(try browser.text("#report-made").contains("report-fazhike-penalties-2026-11-01-2026-12-01.html"))
         try browser.screenshot(to: "\(Self.screenshots)/reports.png")
         try browser.click("#reports a")
         #expect(try browser.text("body").contains("法制科"))
@@ -265,6 +265,29 @@ struct ConsoleTests {
                 .map { String($0.output[1].substring ?? "") } ?? ""
             let sum = listed.matches(of: /（(\d+)）/).compactMap { Int($0.output.1) }.reduce(0, +)
             #expect(sum == count, "\(id): \(listed)")
+        }
+
+        // The permit clerk again (their session's token and cookie from above, still valid).
+        // Nor take the penalty down once published, through their own pipeline (its portal is the
+        // same 信用中国): the decision is not in their register.
+        _ = try Ledger.open(path: setup.project.ledger).confirm(batch: batch, receipt: nil, on: "2026-12-01")
+        let number = DecisionKey.number(penalty.key).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let taken = try Self.post(
+            setup.url + "/decisions/withdraw", cookie: cookie,
+            form: "csrf=\(token)&pipeline=shenpi-permits&number=\(number)&reason=%E6%92%A4%E9%94%80&revoked_on=2026-12-01")
+        #expect(taken.body.contains("台账中没有这条已公示的记录"), "\(taken)")
+        #expect(try Ledger.openForReading(path: setup.project.ledger).history(key: penalty.key).allSatisfy { $0.withdrawalReason == nil })
+        // A report the office made of both departments, in the shared reports folder: not the permit clerk's to see.
+        let reports = setup.project.root.appendingPathComponent("var/reports")
+        try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: true)
+        for name in ["report-fazhike-penalties+shenpi-permits-2026-11-01-2026-11-30.html", "report-2026-11-01-2026-11-30.html"] {
+            try Data("<p>法制科 李四2</p>".utf8).write(to: reports.appendingPathComponent(name))
+        }
+        let listed = try Self.curl([setup.url + "/reports"], cookie: cookie)
+        #expect(listed.status == 200 && !listed.body.contains("report-fazhike-penalties+shenpi-permits") && !listed.body.contains("report-2026-11-01"), "\(listed.body)")
+        for name in ["report-fazhike-penalties%2Bshenpi-permits-2026-11-01-2026-11-30.html", "report-2026-11-01-2026-11-30.html"] {
+            let file = try Self.curl([setup.url + "/reports/file?pipeline=shenpi-permits&name=\(name)"], cookie: cookie)
+            #expect(file.status == 403 && !file.body.contains("李四2"), "\(file)")
         }
     }
 

@@ -23,7 +23,9 @@ extension ConsoleServer {
         var rows = ""
         for pipeline in visible(session.user) {
             let folder = pipeline.context.value.resolve(pipeline.context.value.pipeline.reports)
-            for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter(Self.isReportName).sorted().reversed() {
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter({ mayRead(session.user, report: $0) }).sorted()
+                .reversed()
+            {
                 let link = "/reports/file?pipeline=\(pipeline.id)&name=\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
                 rows += "<tr><td>\(ConsolePage.escape(pipeline.department))</td><td><a href=\"\(ConsolePage.escape(link))\">\(ConsolePage.escape(name))</a></td></tr>"
             }
@@ -32,9 +34,25 @@ extension ConsoleServer {
         return Self.respond(200, ConsolePage.page(title: "报告", user: session.user, csrf: session.csrf, body: body))
     }
 
-    /// `report-FROM-TO.html` or `.json`, nothing else.
-    static func isReportName(_ name: String) -> Bool {
-        name.wholeMatch(of: /report-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.(html|json)/) != nil
+    /// `report-PIPELINES-FROM-TO.html` or `.json` (the pipelines it covers, joined by `+`), or
+    /// `report-FROM-TO` as `gongshi report` and earlier consoles named them: the pipelines, nil for
+    /// the latter; nil for anything else.
+    static func reportScope(_ name: String) -> [String]?? {
+        guard let match = name.wholeMatch(of: /report-(?:([^\/]+)-)?\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.(?:html|json)/) else { return nil }
+        return .some(match.1.map { $0.split(separator: "+").map(String.init) })
+    }
+
+    static func isReportName(_ name: String) -> Bool { reportScope(name) != nil }
+
+    /// Whether a report file is the user's to read: one made for pipelines the user sees, every
+    /// one of them (a report shows each department's rows). A file named by its period alone
+    /// (`gongshi report`, or a console before reports were named by their pipelines) may hold any
+    /// department's rows of a shared reports folder: the credit office's only.
+    func mayRead(_ user: ConsoleUsers.User, report name: String) -> Bool {
+        guard let scope = Self.reportScope(name) else { return false }
+        guard let pipelines = scope else { return user.role == .office }
+        let seen = Set(visible(user).map(\.id))
+        return !pipelines.isEmpty && pipelines.allSatisfy(seen.contains)
     }
 
     func makeReport(_ session: Session, form: [String: String]) -> Response {
@@ -57,7 +75,9 @@ extension ConsoleServer {
                     try builder.build(ledger: ledger, from: from, to: to, title: "双公示报告 \(from) 至 \(to)")
                 }
                 let folder = first.context.value.resolve(first.context.value.pipeline.reports)
-                let paths = try ReportFiles.write(report, folder: folder, name: "report-\(from)-\(to)")
+                // Named by the pipelines it covers: another department's report of the same period,
+                // in a shared reports folder, is neither shown to this user nor written over.
+                let paths = try ReportFiles.write(report, folder: folder, name: "report-\(pipelines.map(\.id).joined(separator: "+"))-\(from)-\(to)")
                 made.append((paths.html as NSString).lastPathComponent)
             } catch {
                 return refused(session, "报告无法生成：\(String("\(error)".prefix(300)))")
@@ -67,7 +87,7 @@ extension ConsoleServer {
     }
 
     func reportFile(_ session: Session, pipeline id: String, name: String) -> Response {
-        guard let pipeline = visible(session.user).first(where: { $0.id == id }), Self.isReportName(name) else {
+        guard let pipeline = visible(session.user).first(where: { $0.id == id }), mayRead(session.user, report: name) else {
             return refused(session, "没有这份报告")
         }
         let folder = pipeline.context.value.resolve(pipeline.context.value.pipeline.reports)

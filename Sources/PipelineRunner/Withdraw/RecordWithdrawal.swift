@@ -70,10 +70,22 @@ public struct RecordWithdrawal {
     public func execute(
         record: String, reason: Withdrawer.Reason, note: String?, revokedOn: CalendarDate? = nil, repair: Repair = Repair()
     ) throws -> Outcome {
+        // Only a decision this pipeline's register holds, of its kind: on a ledger several
+        // departments share, another department's record of the same number on the same portal
+        // is not this pipeline's to take down (nor to mark revoked).
+        var scope = DecisionScope(kind: context.schema.id, pipeline: context.pipeline.id)
+        scope.number = DecisionKey.number(record)
+        var registered = false
+        try CommandFailure.ledger { () throws(LedgerError) in try ledger.forEachDecision(scope: scope) { _ in registered = true } }
+        guard registered else {
+            transcript.line("台账中没有“\(record)”在本流水线门户上已公示的记录")
+            return .notPublished
+        }
         if reason == .revoked { try recordRevocation(number: DecisionKey.number(record), on: revokedOn ?? today) }
         let portals = Set(context.portals.map(\.profile.id))
+        let kind = context.schema.id
         let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: record) }
-            .filter { portals.contains($0.portal) }
+            .filter { portals.contains($0.portal) && $0.kind == kind }
         let live = entries.filter { $0.status == .published && ($0.withdrawalStatus == nil || $0.withdrawalStatus == "failed") }
         let waiting = entries.filter { $0.status == .published && $0.withdrawalStatus == "pending" }
         for entry in entries where entry.status == .pending {
@@ -97,7 +109,9 @@ public struct RecordWithdrawal {
             return .refused(refusal)
         }
         // The note goes into the withdrawal file a portal receives: what the law hides is hidden there too.
-        let note = (reason == .creditRepair ? repair.note(note) : note).map { PersonalDataScreen.screen($0, personName: nil).text }
+        // The record's own subject named in the note (a natural person's name) is hidden as well.
+        let name = live.first.map { String($0.key.dropFirst(DecisionKey.number($0.key).count + 1)) }.flatMap { $0.count >= 2 ? $0 : nil }
+        let note = (reason == .creditRepair ? repair.note(note) : note).map { PersonalDataScreen.screen($0, personName: name).text }
         let run = try CommandFailure.ledger { () throws(LedgerError) in
             try ledger.beginRun(
                 command: "withdraw \(record) \(reason.rawValue)", today: today.description, startedAt: LedgerClock.now(),
