@@ -112,5 +112,8 @@ struct NormalizationTests {
     func masking() {
         #expect(PersonalData.mask("410122198503121231") == "410122********1231")
         #expect(PersonalData.mask("E12345678") == "E********")
+        // A name: its first character kept, unless it is the whole name.
+        #expect(PersonalData.mask("张三") == "张*" && PersonalData.mask("张") == "*" && PersonalData.mask("") == "")
+        #expect(Mask.name.apply("欧阳明日") == "欧***" && Mask.name.apply("张") == "*" && Mask.name.apply("") == "")
     }
 }

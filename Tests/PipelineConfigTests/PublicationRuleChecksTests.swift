@@ -47,6 +47,10 @@ struct PublicationRuleChecksTests {
         #expect(try Self.types("法人及非法人组织", ["违法事实": "占道\u{1B}经营"]).contains("control-character"))
         #expect(try Self.types("法人及非法人组织", ["违法事实": "占道\u{85}经营"]).contains("control-character"))
         #expect(try !Self.types("法人及非法人组织", ["违法事实": "占道\n经营\t二次"]).contains("control-character"))
+        // The noncharacters XML has no place for (a gsxt file or an Excel 模板 with one cannot be read).
+        #expect(try Self.types("法人及非法人组织", ["违法事实": "占道\u{FFFE}经营"]).contains("control-character"))
+        #expect(try Self.types("法人及非法人组织", ["行政相对人名称": "郑州某某公司\u{FFFF}"]).contains("control-character"))
+        #expect(try !Self.types("法人及非法人组织", ["处罚内容": "罚款￥2000"]).contains("control-character"))
     }
 
     @Test("a cell that starts like a formula is a warning, and is written with an apostrophe in CSV feeds; a signed number is not")

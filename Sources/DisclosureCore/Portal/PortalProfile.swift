@@ -212,7 +212,8 @@ public struct FeedColumn: Sendable, Equatable {
 /// How a published value is masked.
 public enum Mask: Sendable, Equatable {
     case none
-    /// The first character, then one `*` per other character: 张三 → 张*, 欧阳明日 → 欧***.
+    /// The first character, then one `*` per other character: 张三 → 张*, 欧阳明日 → 欧***. A name of
+    /// one character is all `*`: its first character is the whole name.
     case name
     /// The first and last characters kept, the rest `*`: an ID number as 410122********1234.
     case keep(first: Int, last: Int)
@@ -224,6 +225,7 @@ public enum Mask: Sendable, Equatable {
             return value
         case .name:
             guard let first = characters.first else { return value }
+            guard characters.count > 1 else { return "*" }
             return String(first) + String(repeating: "*", count: characters.count - 1)
         case .keep(let first, let last):
             guard characters.count > first + last else { return String(repeating: "*", count: characters.count) }

@@ -667,8 +667,9 @@ enum Bytes {
         // limits) and E2 (U+200B–U+200D, U+2060). EF needs one only before BB (U+FEFF): EF BC …
         // is full-width punctuation, common in Chinese text.
         let closerLook: UInt64 = 1 << 0x0 | 1 << 0x2 | 1 << 0xD
+        // (EF BF: U+FFC0–U+FFFF, among them the noncharacters U+FFFE and U+FFFF, which XML refuses.)
         @inline(__always) func isOrdinary(_ character: UInt64) -> Bool {
-            closerLook >> (character & 0xF) & 1 == 0 && character & 0xFFFF != 0xBBEF
+            closerLook >> (character & 0xF) & 1 == 0 && character & 0xFFFF != 0xBBEF && character & 0xFFFF != 0xBFEF
         }
         // Before that, sixteen bytes at a time (``ordinaryText(_:after:_:)``) from the third byte on;
         // a block that holds anything else is read by the steps below (measured: this pass was 10%
@@ -728,6 +729,7 @@ enum Bytes {
                 }
                 if byte == 0xE2, (b1 == 0x80 && b2 >= 0x8B && b2 <= 0x8D) || (b1 == 0x81 && b2 == 0xA0) { return false }
                 if byte == 0xEF, b1 == 0xBB, b2 == 0xBF { return false }
+                if byte == 0xEF, b1 == 0xBF, b2 >= 0xBE { return false }  // U+FFFE, U+FFFF
                 index += 3
             } else if byte >= 0xC2, byte <= 0xDF {
                 guard index + 1 < count, cell[index + 1] & 0xC0 == 0x80 else { return false }
@@ -749,7 +751,8 @@ enum Bytes {
 
     /// Whether sixteen bytes of text are, each, printable ASCII, the lead byte of an ordinary
     /// three-byte character (E1, E3–EC, EE, EF: not E0 or ED, whose ranges are narrower, nor E2,
-    /// which begins the invisible U+200B–U+200D and U+2060, nor EF BB, which begins U+FEFF), or one
+    /// which begins the invisible U+200B–U+200D and U+2060, nor EF BB, which begins U+FEFF, nor
+    /// EF BF, which begins the noncharacters U+FFFE and U+FFFF), or one
     /// of its two continuation bytes, where one is due: `before` and `twoBefore` are the sixteen
     /// bytes one and two places earlier, so that a character may begin in the block before. Any
     /// other byte (a control, a two- or four-byte character, a stray or missing continuation) makes
@@ -766,7 +769,7 @@ enum Bytes {
         let continuation = block & high2 .== V(repeating: 0x80)
         let printable = block &- V(repeating: 0x20) .< V(repeating: 0x5F)  // 0x20–0x7E
         let special = (block .== e0) .| (block .== V(repeating: 0xE2)) .| (block .== V(repeating: 0xED))
-            .| ((before .== V(repeating: 0xEF)) .& (block .== V(repeating: 0xBB)))
+            .| ((before .== V(repeating: 0xEF)) .& ((block .== V(repeating: 0xBB)) .| (block .== V(repeating: 0xBF))))
         let ordinary = (continuation .& due) .| (.!due .& (printable .| lead))
         return !(.!ordinary .| special).anyLane
     }

@@ -222,7 +222,8 @@ public enum PersonalData {
     public static func mask(_ value: String) -> String {
         let characters = Array(value)
         guard characters.count >= 12 else {
-            return characters.isEmpty ? "" : String(characters[0]) + String(repeating: "*", count: characters.count - 1)
+            // (One character is the whole value: hidden whole.)
+            return characters.count <= 1 ? String(repeating: "*", count: characters.count) : String(characters[0]) + String(repeating: "*", count: characters.count - 1)
         }
         return String(characters.prefix(6)) + String(repeating: "*", count: characters.count - 10)
             + String(characters.suffix(4))

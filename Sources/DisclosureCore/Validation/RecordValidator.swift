@@ -114,9 +114,11 @@ public struct RecordValidator {
         for index in fields.indices {
             guard let value = values[index] else { continue }
             // Control characters: tab, and line breaks in free text, are the only ones a value may hold.
+            // The noncharacters U+FFFE and U+FFFF as well: XML has no place for them (a gsxt file or
+            // an Excel 模板 holding one cannot be read).
             if let (offset, scalar) = value.unicodeScalars.enumerated().first(where: { _, scalar in
                 let v = scalar.value
-                guard v < 0x20 || (v >= 0x7F && v <= 0x9F) else { return false }
+                guard v < 0x20 || (v >= 0x7F && v <= 0x9F) || v == 0xFFFE || v == 0xFFFF else { return false }
                 return !(v == 0x09 || (fields[index].kind == .text && (v == 0x0A || v == 0x0D)))
             }) {
                 let hex = String(scalar.value, radix: 16, uppercase: true)
