@@ -387,8 +387,29 @@ struct ConsoleTests {
         #expect(try Self.upload(setup.url, cookie: cookie, fields: ["pipeline": "fazhike-penalties"], file: file, name: "a.csv").status == 403)
         #expect(try Self.upload(setup.url, cookie: nil, fields: ["csrf": String(token), "pipeline": "fazhike-penalties"], file: file, name: "a.csv").status == 403)
         #expect(try Self.upload(setup.url, cookie: cookie, fields: ["csrf": String(token), "pipeline": "shenpi-permits"], file: file, name: "a.csv").status == 403)
+        // A name the pipeline's run would not read (its pattern is *.csv, matched as the run matches it).
+        let upper = try Self.upload(setup.url, cookie: cookie, fields: ["csrf": String(token), "pipeline": "fazhike-penalties"], file: file, name: "UPPER.CSV")
+        #expect(upper.status == 400 && upper.body.contains("区分大小写"), "\(upper)")
         // Nothing landed anywhere in the project (the staging folder is emptied on refusal).
         #expect(try Self.tree(setup.project.root).subtracting(before).filter { !$0.contains("console-uploads") || $0.hasSuffix(".csv") }.isEmpty)
+
+        // An upload is its uploader's, for the pipeline it was checked against: the credit office
+        // (who sees every pipeline) can neither download its result nor accept it, into that
+        // pipeline or another; its uploader cannot accept it into another.
+        let staged = try Self.upload(setup.url, cookie: cookie, fields: ["csrf": String(token), "pipeline": "fazhike-penalties"], file: file, name: "mine.csv")
+        let upload = try #require(staged.body.firstMatch(of: /\/upload\/([0-9a-f]{64})\/accept/)?.1, "\(staged)")
+        try browser.deleteCookies()
+        try setup.logIn(browser, "王五", "wangwu-pass")
+        try browser.open(setup.url + "/upload")
+        let officeToken = try #require(try browser.source().firstMatch(of: /name="csrf" value="([0-9a-f]{64})"/)?.1)
+        let officeCookie = try #require(try browser.cookies().first { $0["name"] as? String == "gs_session" }?["value"] as? String)
+        #expect(try Self.curl([setup.url + "/upload/\(upload)/validation.json"], cookie: officeCookie).status == 403)
+        for pipeline in ["fazhike-penalties", "dadui-penalties"] {
+            let taken = try Self.post(setup.url + "/upload/\(upload)/accept", cookie: officeCookie, form: "csrf=\(officeToken)&pipeline=\(pipeline)")
+            #expect(taken.status == 403, "\(taken)")
+        }
+        #expect(try Self.curl([setup.url + "/upload/\(upload)/validation.json"], cookie: cookie).status == 200)
+        #expect(!FileManager.default.fileExists(atPath: setup.project.input.deletingLastPathComponent().appendingPathComponent("mine.csv").path))
     }
 
     /// Every file under `root` (relative paths).

@@ -88,9 +88,34 @@ extension ConsoleServer {
             return uploadPage(
                 session, message: "文件名“\(String((receiver.fileName ?? "").prefix(120)))”不能用：应为不含路径的文件名，以 .csv、.xml 或 .xlsx 结尾", status: 400)
         }
+        // A name the pipeline's run would not read (its pattern is matched as the run matches it,
+        // case and all): refused now, not accepted into an inbox where it would lie unread.
+        let patterns = pipeline.context.value.pipeline.sources.map { ($0.path as NSString).lastPathComponent }
+        guard pipeline.context.value.pipeline.sources.contains(where: { Self.matches(name, $0.path) }) else {
+            try? FileManager.default.removeItem(atPath: folder)
+            return uploadPage(
+                session, message: "流水线 \(pipeline.id) 只读取这样命名的文件：\(patterns.joined(separator: "、"))（区分大小写）；“\(name)”请改名后上传",
+                status: 400)
+        }
         let named = folder + "/" + name
         guard rename(staged, named) == 0 else { return uploadPage(session, message: "无法保存上传的文件", status: 500) }
+        // Whose upload it is, for which pipeline: only they may download its result or accept it,
+        // and only into the pipeline it was checked against.
+        guard FileManager.default.createFile(atPath: folder + "/" + Self.ownerFile, contents: Data("\(pipeline.id)\n\(session.user.name)".utf8),
+            attributes: [.posixPermissions: 0o600])
+        else { return uploadPage(session, message: "无法保存上传的文件", status: 500) }
         return validationPage(session, pipeline: pipeline, folder: folder, file: named)
+    }
+
+    /// The staged upload's owner: its pipeline and its user, a line each (a name a browser cannot
+    /// send: ``plainFileName(_:)`` refuses a leading dot).
+    static let ownerFile = ".owner"
+
+    /// The pipeline and the user a staged upload belongs to.
+    func owner(ofUpload token: String) -> (pipeline: String, user: String)? {
+        guard let data = FileManager.default.contents(atPath: stagingRoot + "/\(token)/" + Self.ownerFile) else { return nil }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return lines.count == 2 ? (lines[0], lines[1]) : nil
     }
 
     /// The uploaded file validated against the pipeline's schema: counts and every problem.
@@ -141,15 +166,16 @@ extension ConsoleServer {
         return Self.respond(200, ConsolePage.page(title: "校验结果", user: session.user, csrf: session.csrf, body: body))
     }
 
-    /// Whether `name` fits a source's path pattern's suffix (`inbox/*.csv` takes `a.csv`).
+    /// Whether `name` fits a source's path pattern as the run matches it (`inbox/*.csv` takes
+    /// `a.csv`, not `A.CSV`: `fnmatch`, as ``PipelineLinter/matches(folder:pattern:)``).
     static func matches(_ name: String, _ pattern: String) -> Bool {
-        let suffix = (pattern as NSString).pathExtension.lowercased()
-        return suffix.isEmpty || name.lowercased().hasSuffix("." + suffix)
+        fnmatch((pattern as NSString).lastPathComponent, name, 0) == 0
     }
 
     /// The staged file's download of its validation result.
     func validationFile(_ session: Session, token: String) -> Response {
-        guard token.count == 64, token.allSatisfy(\.isHexDigit), let data = FileManager.default.contents(atPath: stagingRoot + "/\(token)/validation.json")
+        guard token.count == 64, token.allSatisfy(\.isHexDigit), owner(ofUpload: token)?.user == session.user.name,
+            let data = FileManager.default.contents(atPath: stagingRoot + "/\(token)/validation.json")
         else { return refused(session, "没有这份校验结果") }
         var response = Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         response.headers[.contentType] = "application/json"
@@ -161,7 +187,8 @@ extension ConsoleServer {
     /// an existing file), then the staged copy goes. The action is recorded in the ledger.
     func accept(_ session: Session, token: String, form: [String: String]) -> Response {
         guard token.count == 64, token.allSatisfy(\.isHexDigit),
-            let pipeline = visible(session.user).first(where: { $0.id == form["pipeline"] })
+            let pipeline = visible(session.user).first(where: { $0.id == form["pipeline"] }),
+            let owner = owner(ofUpload: token), owner.pipeline == pipeline.id, owner.user == session.user.name
         else { return refused(session, "没有可以接收的上传") }
         let folder = stagingRoot + "/" + token
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { Self.plainFileName($0) != nil }
