@@ -396,7 +396,13 @@ struct ConsoleTests {
         // An upload is its uploader's, for the pipeline it was checked against: the credit office
         // (who sees every pipeline) can neither download its result nor accept it, into that
         // pipeline or another; its uploader cannot accept it into another.
-        let staged = try Self.upload(setup.url, cookie: cookie, fields: ["csrf": String(token), "pipeline": "fazhike-penalties"], file: file, name: "mine.csv")
+        // (A file that cannot be checked, with no record read, is not offered for acceptance.)
+        let unreadable = try Self.upload(setup.url, cookie: cookie, fields: ["csrf": String(token), "pipeline": "fazhike-penalties"], file: file, name: "columns.csv")
+        #expect(unreadable.body.contains("id=\"not-acceptable\"") && !unreadable.body.contains("/accept"), "\(unreadable)")
+        let export = setup.project.root.appendingPathComponent("mine-gb18030.csv").path  // as the case system writes it
+        try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", export, Fixtures.url("validate/penalty/valid.csv").path])
+        let staged = try Self.upload(
+            setup.url, cookie: cookie, fields: ["csrf": String(token), "pipeline": "fazhike-penalties"], file: export, name: "mine.csv")
         let upload = try #require(staged.body.firstMatch(of: /\/upload\/([0-9a-f]{64})\/accept/)?.1, "\(staged)")
         try browser.deleteCookies()
         try setup.logIn(browser, "王五", "wangwu-pass")

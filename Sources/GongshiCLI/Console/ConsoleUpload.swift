@@ -152,6 +152,12 @@ extension ConsoleServer {
                 }
                 body += "</table>"
             }
+            // A file that could not be read at all, or holds no record: nothing to accept.
+            guard result.failedFiles == 0, result.records > 0 else {
+                let why = result.failedFiles > 0 ? "文件无法校验（原因见上表），其中的记录一条也没有读到" : "文件里没有记录"
+                body += "<p class=\"error\" id=\"not-acceptable\">\(why)：不能接收。请修正后重新上传。</p>"
+                return Self.respond(200, ConsolePage.page(title: "校验结果", user: session.user, csrf: session.csrf, body: body))
+            }
             body += preview(pipeline, file: file)
             body += """
                 <form method="post" action="/upload/\(token)/accept">
