@@ -30,6 +30,8 @@ let package = Package(
         // on SwiftNIO; HTTP parsing is not our core. hummingbird-auth for bcrypt password hashes.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        // Hummingbird's own HTTP types, named where the console sets a header of its own.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         // multipart/form-data (the console's file upload), parsed as it streams in.
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         // Logging: everything that is not the answer goes to standard error through swift-log.
@@ -165,6 +167,7 @@ let package = Package(
                 // The console (GongshiCLI/Console): the web pages on the project's one HTTP server.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -415,6 +415,9 @@ struct ConsoleTests {
             #expect(taken.status == 403, "\(taken)")
         }
         #expect(try Self.curl([setup.url + "/upload/\(upload)/validation.json"], cookie: cookie).status == 200)
+        // A download is neither cached nor sniffed.
+        let headers = try Self.curl(["-D", "-", setup.url + "/upload/\(upload)/validation.json"], cookie: cookie).body.lowercased()
+        #expect(headers.contains("cache-control: no-store") && headers.contains("x-content-type-options: nosniff"), "\(headers.prefix(600))")
         #expect(!FileManager.default.fileExists(atPath: setup.project.input.deletingLastPathComponent().appendingPathComponent("mine.csv").path))
     }
 

@@ -96,6 +96,7 @@ extension ConsoleServer {
         response.headers[.contentType] = name.hasSuffix(".html") ? "text/html; charset=utf-8" : "application/json"
         // The report's page carries its own inline styles: only they are allowed, and no script.
         response.headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+        Self.asDownload(&response)
         return response
     }
 }

@@ -1,5 +1,6 @@
 import DisclosureCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -211,7 +212,18 @@ final class ConsoleServer: Sendable {
         headers[.contentType] = type
         headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         headers[.cacheControl] = "no-store"
+        headers[Self.noSniff] = "nosniff"
         return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// `X-Content-Type-Options`: a download is what its type says, never sniffed into a page.
+    static let noSniff = HTTPField.Name("X-Content-Type-Options")!
+
+    /// A download (a batch's file, a report, a validation result) as a page is: not kept by a
+    /// browser's or a proxy's cache (it may hold a department's data), never sniffed.
+    static func asDownload(_ response: inout Response) {
+        response.headers[.cacheControl] = "no-store"
+        response.headers[noSniff] = "nosniff"
     }
 
     // MARK: Pages
@@ -337,6 +349,7 @@ final class ConsoleServer: Sendable {
         response.headers[.contentType] = "application/octet-stream"
         let name = batch.recorded.fileName.filter { $0.isLetter || $0.isNumber || "-_.".contains($0) }
         response.headers[.contentDisposition] = "attachment; filename=\"\(name)\""
+        Self.asDownload(&response)
         return response
     }
 

@@ -186,6 +186,7 @@ extension ConsoleServer {
         var response = Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         response.headers[.contentType] = "application/json"
         response.headers[.contentDisposition] = "attachment; filename=\"validation.json\""
+        Self.asDownload(&response)
         return response
     }
 
