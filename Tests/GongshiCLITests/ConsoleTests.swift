@@ -211,6 +211,14 @@ struct ConsoleTests {
         try setup.logIn(browser, "张三", "not-the-password", landing: "p.error")
         #expect(try browser.url().hasSuffix("/login") && browser.source().contains("用户名或密码不对"))
         #expect(try browser.cookies().contains { $0["name"] as? String == "gs_session" } == false)
+        // Five wrong passwords in a row for one name (one no user has: the answer does not say so):
+        // the name is then refused before any password is checked; the other users log in below.
+        for _ in 0..<5 { try setup.logIn(browser, "钱七", "guess", landing: "p.error") }
+        #expect(try !browser.text("p.error").contains("登录失败次数过多"))
+        try setup.logIn(browser, "钱七", "guess", landing: "p.error")
+        let locked = try browser.text("p.error")
+        #expect(locked.contains("登录失败次数过多"), "\(locked)")
+        #expect(try browser.cookies().contains { $0["name"] as? String == "gs_session" } == false)
 
         // The permit clerk: sees the permit pipeline (its title escaped, no script ran), not the penalties.
         try setup.logIn(browser, "李审批", "lishenpi-pass")

@@ -43,6 +43,8 @@ final class ConsoleServer: Sendable {
     let usersPath: String
     let today: CalendarDate?
     let sessions = Mutex<[String: Session]>([:])
+    /// Failed logins by the name tried (``LoginThrottle``).
+    let throttle = Mutex(LoginThrottle())
     /// A session unused this long is gone.
     static let idle: TimeInterval = 8 * 3600
     static let sessionCookie = "gs_session"
@@ -169,9 +171,18 @@ final class ConsoleServer: Sendable {
         } catch {
             return Self.respond(500, ConsolePage.page(title: "无法登录", user: nil, csrf: nil, body: "<p class=\"error\">\(ConsolePage.escape(error.message))</p>"))
         }
-        guard let user = users.authenticate(name: form["name"] ?? "", password: form["password"] ?? "") else {
+        let name = form["name"] ?? ""
+        if let until = throttle.withLock({ $0.lockedUntil(name, now: Date()) }) {
+            let minutes = max(1, Int((until.timeIntervalSinceNow / 60).rounded(.up)))
+            var response = loginPage(request, message: "登录失败次数过多：这个用户名 \(minutes) 分钟内不能登录")
+            response.status = .tooManyRequests
+            return response
+        }
+        guard let user = users.authenticate(name: name, password: form["password"] ?? "") else {
+            throttle.withLock { $0.failed(name, now: Date()) }
             return loginPage(request, message: "用户名或密码不对")
         }
+        throttle.withLock { $0.succeeded(name) }
         let token = Self.randomToken()
         sessions.withLock { $0[token] = Session(user: user, csrf: Self.randomToken(), lastSeen: Date()) }
         var response = Response(status: .seeOther, headers: [.location: "/"])
