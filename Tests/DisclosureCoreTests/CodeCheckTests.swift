@@ -98,6 +98,8 @@ struct NormalizationTests {
     func trimming() {
         #expect(TextNormalizer.trim("\u{3000} 张三\u{00A0}\t") == "张三")
         #expect(TextNormalizer.trim("牟城管罚\u{200B}〔2026〕1号\u{FEFF}") == "牟城管罚〔2026〕1号")
+        // The direction overrides and isolates, with which a text shows other than it reads.
+        #expect(TextNormalizer.trim("郑州\u{202E}司公某\u{202C}\u{2066}x\u{2069}") == "郑州司公某x")
         #expect(TextNormalizer.trim("张 三") == "张 三")
     }
 

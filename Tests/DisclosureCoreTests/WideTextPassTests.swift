@@ -15,6 +15,8 @@ struct WideTextPassTests {
         "城", "管", "罚", "款", "，", "。", "（", "）", "《", "》", "、", "a", "Z", "0", "9", " ", "-", "=", "@", "'",
         "“", "”", "\u{200B}", "\u{200D}", "\u{2060}", "\u{2061}", "\u{FEFF}", "\u{FEFE}", "\u{FF00}", "\u{0800}", "\u{D7FF}",
         "\u{E000}", "é", "\u{00A0}", "\u{3000}", "😀", "\u{7F}", "\u{85}", "\t", "\n",
+        // The noncharacters XML refuses and their neighbours; the direction controls and theirs.
+        "\u{FFFE}", "\u{FFFF}", "\u{FFFD}", "\u{FFE5}", "\u{202A}", "\u{202E}", "\u{2029}", "\u{2030}", "\u{2066}", "\u{2069}", "\u{206A}",
     ].map { Array($0.utf8) } + [
         [0x80], [0xBF], [0xE4, 0xB8], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xC0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xFF],
     ]
@@ -30,6 +32,7 @@ struct WideTextPassTests {
             let value = scalar.value
             if value < 0x20 || (0x7F...0x9F).contains(value) { return false }
             if (0x200B...0x200D).contains(value) || value == 0x2060 || value == 0xFEFF { return false }
+            if value == 0xFFFE || value == 0xFFFF || (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value) { return false }
         }
         return true
     }

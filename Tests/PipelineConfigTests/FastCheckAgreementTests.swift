@@ -80,7 +80,7 @@ struct FastCheckAgreementTests {
     func mutatedRows(kind: String) throws {
         let testCase = try Self.load(kind: kind, file: "valid.csv")
         let pool: [String] = [
-            " ", "\u{3000}", "\u{00A0}", "\u{200B}", "\u{2060}", "\u{FEFF}", "\u{FFFE}", "\u{FFFF}", "￥", "ｱ", "a", "Z", "z", "0", "9", "５", "Ａ", "/", "-", ".", ",", "；", ";", "、",
+            " ", "\u{3000}", "\u{00A0}", "\u{200B}", "\u{2060}", "\u{FEFF}", "\u{FFFE}", "\u{FFFF}", "￥", "ｱ", "\u{202E}", "\u{2066}", "\u{2030}", "a", "Z", "z", "0", "9", "５", "Ａ", "/", "-", ".", ",", "；", ";", "、",
             "其他", "其他-", "罚款", "警告", "郑", "=\"", "'", "E+17", "2026/11/31", "20261130", "99999", "长期", "-1", "0.0000001",
         ]
         var generator = SeededGenerator(seed: kind == "penalty" ? 1 : 2)

@@ -727,7 +727,11 @@ enum Bytes {
                 guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80, byte != 0xE0 || b1 >= 0xA0, byte != 0xED || b1 <= 0x9F else {
                     return false
                 }
-                if byte == 0xE2, (b1 == 0x80 && b2 >= 0x8B && b2 <= 0x8D) || (b1 == 0x81 && b2 == 0xA0) { return false }
+                if byte == 0xE2,
+                    (b1 == 0x80 && ((b2 >= 0x8B && b2 <= 0x8D) || (b2 >= 0xAA && b2 <= 0xAE))) || (b1 == 0x81 && (b2 == 0xA0 || (b2 >= 0xA6 && b2 <= 0xA9)))
+                {
+                    return false  // invisible: U+200B–U+200D, U+2060; the direction controls U+202A–U+202E, U+2066–U+2069
+                }
                 if byte == 0xEF, b1 == 0xBB, b2 == 0xBF { return false }
                 if byte == 0xEF, b1 == 0xBF, b2 >= 0xBE { return false }  // U+FFFE, U+FFFF
                 index += 3

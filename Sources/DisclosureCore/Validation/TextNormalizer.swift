@@ -3,10 +3,12 @@ public import WorkingDayCalendar
 /// Normalization before the checks: each change is reported as a warning, never made silently.
 public enum TextNormalizer {
     /// Characters that are invisible and never belong in the data: zero-width spaces and joiners,
-    /// the word joiner and a stray byte-order mark.
+    /// the word joiner, a stray byte-order mark, and the direction overrides and isolates
+    /// (U+202A–U+202E, U+2066–U+2069), with which a text shows other than it reads (a 文号 or a
+    /// name spoofed right to left in a public feed).
     static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x200B...0x200D, 0x2060, 0xFEFF: true
+        case 0x200B...0x200D, 0x2060, 0xFEFF, 0x202A...0x202E, 0x2066...0x2069: true
         default: false
         }
     }
