@@ -1,3 +1,4 @@
+import DisclosureCore
 import Foundation
 import Testing
 
@@ -27,5 +28,23 @@ struct LoginThrottleTests {
         cleared.succeeded("王五")
         cleared.failed("王五", now: start.addingTimeInterval(6))
         #expect(cleared.lockedUntil("王五", now: start.addingTimeInterval(7)) == nil)
+    }
+}
+
+@Suite("Console decision states")
+struct ConsoleDecisionStateTests {
+    static func row(valid: Bool, published: String? = nil, exclusion: String? = nil) -> DecisionDeadline {
+        DecisionDeadline(
+            kind: "administrative-penalty", number: "罚1", portal: "p", pipeline: "x", decisionDate: nil, dueOn: nil, publishedOn: published,
+            staged: false, withdrawn: false, valid: valid, validAtFirst: valid, exclusion: exclusion, receivedOn: "2026-11-30")
+    }
+
+    @Test("a decision never valid is shown waiting for its corrected file, whatever its deadline state; a valid or published one by its state")
+    func waitingForCorrection() {
+        #expect(ConsoleServer.stateTitle(Self.row(valid: false), .noDeadline) == "待更正（无截止日期）")
+        #expect(ConsoleServer.stateTitle(Self.row(valid: false), .overdue) == "待更正（逾期未公示）")
+        #expect(ConsoleServer.stateTitle(Self.row(valid: true), .overdue) == "逾期未公示")
+        #expect(ConsoleServer.stateTitle(Self.row(valid: false, published: "2026-11-10"), .onTime) == "按时公示")
+        #expect(ConsoleServer.stateTitle(Self.row(valid: false, exclusion: "不予公示"), .notToPublish) == "不予公示")
     }
 }

@@ -39,9 +39,9 @@ extension ConsoleServer {
                         guard shown < Self.decisionRows else { return }
                         shown += 1
                         let link = "/decisions/show?number=\(row.number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
-                        rows += "<tr><td><a href=\"\(link)\">\(ConsolePage.escape(row.number))</a></td><td>\(ConsolePage.escape(pipeline.department))</td>"
+                        rows += "<tr><td><a href=\"\(link)\">\(ConsolePage.escape(Issue.screened(row.number)))</a></td><td>\(ConsolePage.escape(pipeline.department))</td>"
                             + "<td>\(ConsolePage.escape(row.portal))</td><td>\(ConsolePage.escape(row.decisionDate ?? "—"))</td>"
-                            + "<td>\(ConsolePage.escape(row.dueOn ?? "—"))</td><td class=\"state\">\(rowState.title)</td>"
+                            + "<td>\(ConsolePage.escape(row.dueOn ?? "—"))</td><td class=\"state\">\(Self.stateTitle(row, rowState))</td>"
                             + "<td>\(ConsolePage.escape(row.publishedOn ?? "—"))</td></tr>"
                     }
                 }
@@ -57,6 +57,12 @@ extension ConsoleServer {
     /// A record key as the console shows it (``DecisionKey/shown(_:)``).
     static func shownKey(_ key: String) -> String { DecisionKey.shown(key) }
 
+    /// A decision's state as the console shows it: one never valid is first of all waiting for
+    /// its corrected file (its deadline state, without a readable date, said nothing of that).
+    static func stateTitle(_ row: DecisionDeadline, _ state: DeadlineState) -> String {
+        row.valid || row.publishedOn != nil || state == .notToPublish ? state.title : "待更正（\(state.title)）"
+    }
+
     func decisionPage(_ session: Session, number: String) -> Response {
         var body = ""
         var found = false
@@ -66,13 +72,25 @@ extension ConsoleServer {
                 // Only a decision this pipeline's register holds (a shared ledger holds other departments' too).
                 var scope = DecisionScope(kind: pipeline.context.value.schema.id, pipeline: pipeline.id)
                 scope.number = number
-                var registered = false
-                try CommandFailure.ledger { () throws(LedgerError) in try ledger.forEachDecision(scope: scope) { _ in registered = true } }
-                guard registered else { continue }
+                var registered: [DecisionDeadline] = []
+                try CommandFailure.ledger { () throws(LedgerError) in try ledger.forEachDecision(scope: scope) { registered.append($0) } }
+                guard !registered.isEmpty else { continue }
                 let history = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: number) }
                     .filter { $0.kind == pipeline.context.value.schema.id }
-                guard !history.isEmpty else { continue }
                 found = true
+                guard !history.isEmpty else {
+                    // Registered, never published (an invalid record waiting for its corrected file,
+                    // one not yet due or not to be published): where it stands, portal by portal.
+                    let reckoning = DeadlineReckoning(context: pipeline.context.value, today: currentDay)
+                    body += "<section><h3>\(ConsolePage.escape(pipeline.context.value.pipeline.title))</h3><p>尚未公示。</p><table id=\"register\">"
+                    body += "<tr><th>门户</th><th>决定日期</th><th>公示截止</th><th>状态</th></tr>"
+                    for row in registered {
+                        body += "<tr><td>\(ConsolePage.escape(row.portal))</td><td>\(ConsolePage.escape(row.decisionDate ?? "—"))</td>"
+                            + "<td>\(ConsolePage.escape(row.dueOn ?? "—"))</td><td class=\"state\">\(Self.stateTitle(row, reckoning.state(of: row)))</td></tr>"
+                    }
+                    body += "</table></section>"
+                    continue
+                }
                 body += "<section><h3>\(ConsolePage.escape(pipeline.context.value.pipeline.title))</h3><table id=\"history\">"
                 body += "<tr><th>门户 / 文件</th><th>记录</th><th>操作</th><th>状态</th><th>决定日期</th><th>截止</th><th>公示日期</th><th>批次</th><th>撤下</th></tr>"
                 var batches: [String] = []
