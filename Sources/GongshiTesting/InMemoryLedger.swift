@@ -347,6 +347,12 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         try read { s in s.batches[id].map(Self.info) }
     }
 
+    public func batchIDs(pipeline: String) throws(LedgerError) -> Set<String> {
+        try read { s in
+            Set(s.batches.values.filter { s.runs[Int($0.createdRun) - 1].pipeline.map { $0 == pipeline } ?? true }.map(\.recorded.id))
+        }
+    }
+
     public func batches(portal: String?, status: BatchStatus?) throws(LedgerError) -> [BatchInfo] {
         try read { s in
             s.batchOrder.compactMap { s.batches[$0] }

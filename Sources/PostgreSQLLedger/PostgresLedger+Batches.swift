@@ -213,6 +213,14 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
         try ask { link in try link.one("SELECT \(Self.batchColumns) FROM batch WHERE id = $1", [.text(id)]).map(Self.batchInfo) }
     }
 
+    public func batchIDs(pipeline: String) throws(LedgerError) -> Set<String> {
+        try ask { link in
+            Set(try link.rows(
+                "SELECT b.id FROM batch b JOIN run r ON r.id = b.created_run WHERE r.pipeline = $1 OR r.pipeline IS NULL", [.text(pipeline)]
+            ).map { $0.string(0) })
+        }
+    }
+
     public func batches(portal: String?, status: BatchStatus?) throws(LedgerError) -> [BatchInfo] {
         try ask { link in
             try link.rows(

@@ -202,6 +202,14 @@ extension Ledger {
         }
     }
 
+    public func batchIDs(pipeline: String) throws(LedgerError) -> Set<String> {
+        try read { db in
+            Set(try String.fetchAll(
+                db, sql: "SELECT b.id FROM batch b JOIN run r ON r.id = b.created_run WHERE r.pipeline = ? OR r.pipeline IS NULL",
+                arguments: [pipeline]))
+        }
+    }
+
     /// Batches, oldest first; `portal` and `status` narrow the list.
     public func batches(portal: String? = nil, status: BatchStatus? = nil) throws(LedgerError) -> [BatchInfo] {
         try read { db in

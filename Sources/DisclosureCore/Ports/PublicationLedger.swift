@@ -122,6 +122,10 @@ public protocol BatchLedger: AnyObject, Sendable {
     func batch(_ id: String) throws(LedgerError) -> BatchInfo?
     /// Batches, oldest first; `portal` and `status` narrow the list.
     func batches(portal: String?, status: BatchStatus?) throws(LedgerError) -> [BatchInfo]
+    /// The ids of the batches the runs of `pipeline` made, and of those made by runs that named no
+    /// pipeline (before runs named theirs): on a ledger several departments share, what a
+    /// pipeline's run settles, uploads and withdraws from is its own, never another's.
+    func batchIDs(pipeline: String) throws(LedgerError) -> Set<String>
     /// The publications of one batch, by position.
     func publications(batch id: String) throws(LedgerError) -> [PublicationEntry]
 }

@@ -75,10 +75,13 @@ public struct FeedPublisher: Sendable {
     ///   then settled by asking the portal (``Uploader/settleLost(_:)``), not failed blindly.
     ///   - kind: only the batches of this record kind (a schema id): a pipeline settles its own,
     ///     not another department's on the same portal; nil: all of the portal's.
-    public func reconcile(channel: (any PortalChannel)? = nil, kind: String? = nil) throws -> [String] {
+    ///   - only: only these batches (a pipeline's own, ``BatchLedger/batchIDs(pipeline:)``): on a
+    ///     ledger departments share, another department's pending batch lies in its own outbox,
+    ///     which this machine may not see; nil: all.
+    public func reconcile(channel: (any PortalChannel)? = nil, kind: String? = nil, only: Set<String>? = nil) throws -> [String] {
         var lines: [String] = []
         for batch in try CommandFailure.ledger({ () throws(LedgerError) in try ledger.batches(portal: profile.id, status: .pending) })
-        where kind.map({ batch.kind == $0 }) ?? true {
+        where (kind.map({ batch.kind == $0 }) ?? true) && (only.map { $0.contains(batch.id) } ?? true) {
             let final = URL(fileURLWithPath: batch.outboxPath)
             if try holds(outboxFileOf: batch) {
                 if let receipt = try ReceiptFile.read(besides: final.path) {

@@ -71,12 +71,14 @@ public struct PipelineRun {
         // Batches left pending by an earlier run are settled first, each portal through its channel:
         // a failed or lost batch's files are no longer settled, so their records are planned again below.
         if let ledger = writes, let run {
+            // This pipeline's own batches only (a shared ledger holds other departments' too).
+            let own = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batchIDs(pipeline: pipeline.id) }
             for (profile, transport) in context.portals {
                 var publisher = FeedPublisher(
                     ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(pipeline.outbox)), profile: profile,
                     today: today, calendar: context.calendar, transcript: transcript)
                 publisher.delivery = transport == .outbox ? .clerk : .channel
-                for line in try publisher.reconcile(channel: try channel(for: profile, transport: transport), kind: context.schema.id) {
+                for line in try publisher.reconcile(channel: try channel(for: profile, transport: transport), kind: context.schema.id, only: own) {
                     transcript.line(line)
                 }
             }
@@ -166,8 +168,9 @@ public struct PipelineRun {
             }
             guard let ledger = writes else { continue }
             if let channel = try channel(for: profile, transport: transport) {
+                let own = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batchIDs(pipeline: pipeline.id) }
                 let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript)
-                    .uploadPending(portal: profile.id, kind: context.schema.id)
+                    .uploadPending(portal: profile.id, kind: context.schema.id, only: own)
                 status = RunOutcome.worse(status, uploaded)
             }
         }

@@ -17,10 +17,12 @@ public struct Uploader {
     }
 
     /// Returns the exit status: 0, 65 (rejections), 69 (portal unavailable) or 78 (credentials).
-    /// - Parameter kind: only batches of this record kind (a pipeline's run sends its own); nil: all.
-    public func uploadPending(portal: String, kind: String? = nil) throws -> Int32 {
+    /// - Parameters:
+    ///   - kind: only batches of this record kind (a pipeline's run sends its own); nil: all.
+    ///   - only: only these batches (a pipeline's own, ``BatchLedger/batchIDs(pipeline:)``); nil: all.
+    public func uploadPending(portal: String, kind: String? = nil, only: Set<String>? = nil) throws -> Int32 {
         let pending = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batches(portal: portal, status: BatchStatus.pending) }
-            .filter { batch in kind.map { batch.kind == $0 } ?? true }
+            .filter { batch in (kind.map { batch.kind == $0 } ?? true) && (only.map { $0.contains(batch.id) } ?? true) }
         var status = ExitStatus.ok
         var sent = 0
         if !pending.isEmpty {

@@ -84,8 +84,11 @@ public struct RecordWithdrawal {
         if reason == .revoked { try recordRevocation(number: DecisionKey.number(record), on: revokedOn ?? today) }
         let portals = Set(context.portals.map(\.profile.id))
         let kind = context.schema.id
+        // Of the publications under that number, only those this pipeline's runs published: another
+        // department may have a decision of the same 文号 on the same portal.
+        let own = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batchIDs(pipeline: context.pipeline.id) }
         let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: record) }
-            .filter { portals.contains($0.portal) && $0.kind == kind }
+            .filter { portals.contains($0.portal) && $0.kind == kind && own.contains($0.batchID) }
         let live = entries.filter { $0.status == .published && ($0.withdrawalStatus == nil || $0.withdrawalStatus == "failed") }
         let waiting = entries.filter { $0.status == .published && $0.withdrawalStatus == "pending" }
         for entry in entries where entry.status == .pending {

@@ -61,6 +61,11 @@ public struct Withdrawer {
     /// - Parameter reconciling: settle the portals' pending batches first (the run has done so already).
     public func withdraw(_ entries: [(entry: PublicationEntry, note: String?)], reason: Reason, reconciling: Bool = true) throws -> Int32 {
         var status = ExitStatus.ok
+        // Only what this pipeline's runs published, and only its own batches settled and sent: on a
+        // ledger departments share, another's record of the same kind and portal (an ended period,
+        // the same 文号) is theirs to take down, from their outbox.
+        let own = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batchIDs(pipeline: context.pipeline.id) }
+        let entries = entries.filter { own.contains($0.entry.batchID) }
         for (profile, transport) in context.portals {
             let mine = entries.filter { $0.entry.portal == profile.id }
             var publisher = FeedPublisher(
@@ -70,7 +75,7 @@ public struct Withdrawer {
             // Batches left pending by an earlier run (a withdrawal interrupted, say) are settled first.
             if reconciling {
                 let channel = try channelOverride[profile.id] ?? channels.channel(for: transport, pipeline: context.pipeline, profile: profile)
-                for line in try publisher.reconcile(channel: channel, kind: context.schema.id) { transcript.line(line) }
+                for line in try publisher.reconcile(channel: channel, kind: context.schema.id, only: own) { transcript.line(line) }
             } else if mine.isEmpty {
                 continue
             }
@@ -79,7 +84,9 @@ public struct Withdrawer {
                 try send(items, feed: feed, reason: reason, asRequest: transport.isAPI, publisher: publisher)
             }
             if let channel = try channelOverride[profile.id] ?? channels.channel(for: transport, pipeline: context.pipeline, profile: profile) {
-                let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript).uploadPending(portal: profile.id, kind: context.schema.id)
+                let mineNow = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batchIDs(pipeline: context.pipeline.id) }
+                let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript)
+                    .uploadPending(portal: profile.id, kind: context.schema.id, only: mineNow)
                 status = RunOutcome.worse(status, uploaded)
             }
         }
