@@ -52,8 +52,10 @@ public struct ReportBuilder {
         each: (DecisionDeadline, _ reckoned: (DeadlineState, workingDays: Int?)) -> Void = { _, _ in }
     ) throws(LedgerError) -> CreditReport {
         let limit = ReportLimits.lines
-        let rows = try ledger.reportRows(from: from.description, to: to.description, limit: limit)
         let known = Set(departments.map(\.pipeline))
+        // Counted and listed for this report's pipelines only: on a ledger other departments share,
+        // their problems are neither in its totals nor crowding its lists past their limit.
+        let rows = try ledger.reportRows(from: from.description, to: to.description, limit: limit, pipelines: known)
         func mine(_ pipeline: String?) -> Bool { pipeline.map(known.contains) ?? false }
         func name(_ pipeline: String?) -> String {
             departments.first { $0.pipeline == pipeline }?.department ?? pipeline ?? "（未知）"

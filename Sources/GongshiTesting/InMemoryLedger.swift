@@ -465,7 +465,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     /// The report's rows: the states of the publications planned (per the batch's run's pipeline);
     /// intake, problems, rejections and withdrawals are left empty (the SQLite ledger's SQL is
     /// what the report tests check).
-    public func reportRows(from: String, to: String, limit: Int) throws(LedgerError) -> ReportRows {
+    public func reportRows(from: String, to: String, limit: Int, pipelines: Set<String>? = nil) throws(LedgerError) -> ReportRows {
         try read { s in
             var rows = ReportRows()
             var counts: [String: Int] = [:]

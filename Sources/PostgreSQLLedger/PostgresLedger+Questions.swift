@@ -264,10 +264,15 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
 
     // MARK: Report
 
-    public func reportRows(from: String, to: String, limit: Int) throws(LedgerError) -> ReportRows {
-        try read { link in
+    public func reportRows(from: String, to: String, limit: Int, pipelines: Set<String>? = nil) throws(LedgerError) -> ReportRows {
+        // The pipelines as one argument ($3), each between unit separators (SQLite's way, the same);
+        // NULL keeps every pipeline. The lists' limit follows it ($4).
+        let only = pipelines.map { "\u{1F}" + $0.sorted().joined(separator: "\u{1F}") + "\u{1F}" }
+        func kept(_ column: String) -> String { "($3::text IS NULL OR strpos($3::text, chr(31) || \(column) || chr(31)) > 0)" }
+        return try read { link in
             var rows = ReportRows()
             let period: [Value] = [.text(from), .text(to)]
+            let scoped: [Value] = period + [.text(only)]
             rows.intake = try link.rows(
                 """
                 SELECT r.pipeline, substr(r.today, 1, 7) AS month, count(*), sum(f.failed), sum(f.records), sum(f.valid),
@@ -286,12 +291,12 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
             }
             let problemSQL = """
                 FROM problem p JOIN source_file f ON f.sha256 = p.sha256 AND f.place = p.place JOIN run r ON r.id = f.first_run
-                WHERE r.today BETWEEN $1 AND $2 AND p.severity = 'error'
+                WHERE r.today BETWEEN $1 AND $2 AND p.severity = 'error' AND \(kept("r.pipeline"))
                 """
-            rows.problemsTotal = try link.one("SELECT count(*) " + problemSQL, period)?.int(0) ?? 0
+            rows.problemsTotal = try link.one("SELECT count(*) " + problemSQL, scoped)?.int(0) ?? 0
             rows.problems = try link.rows(
                 "SELECT r.pipeline, p.place, p.\"row\", p.line, p.field, p.type, p.value, p.message " + problemSQL
-                    + " ORDER BY r.pipeline NULLS FIRST, p.place, coalesce(p.\"row\", p.line), p.id LIMIT $3", period + [.int(limit)]
+                    + " ORDER BY r.pipeline NULLS FIRST, p.place, coalesce(p.\"row\", p.line), p.id LIMIT $4", scoped + [.int(limit)]
             ).map { row in
                 ProblemRow(
                     pipeline: row.text(0), file: row.string(1), row: row.int(2), line: row.int(3), field: row.text(4), type: row.string(5),
@@ -311,11 +316,12 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
             let rejectedSQL = """
                 FROM publication p JOIN batch b ON b.id = p.batch_id JOIN run r ON r.id = b.created_run
                 WHERE p.status = 'rejected' AND (p.decision_date BETWEEN $1 AND $2 OR b.created_on BETWEEN $1 AND $2)
+                    AND \(kept("r.pipeline"))
                 """
-            rows.rejectionsTotal = try link.one("SELECT count(*) " + rejectedSQL, period)?.int(0) ?? 0
+            rows.rejectionsTotal = try link.one("SELECT count(*) " + rejectedSQL, scoped)?.int(0) ?? 0
             rows.rejections = try link.rows(
-                "SELECT r.pipeline, p.portal, p.feed, p.record_key, p.batch_id, p.position, p.reason " + rejectedSQL + " ORDER BY p.id LIMIT $3",
-                period + [.int(limit)]
+                "SELECT r.pipeline, p.portal, p.feed, p.record_key, p.batch_id, p.position, p.reason " + rejectedSQL + " ORDER BY p.id LIMIT $4",
+                scoped + [.int(limit)]
             ).map { row in
                 PublicationRow(
                     pipeline: row.text(0), portal: row.string(1), feed: row.string(2), key: row.string(3), batchID: row.string(4),
@@ -325,14 +331,14 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
                 FROM withdrawal w JOIN publication p ON p.id = w.publication_id
                 JOIN batch pb ON pb.id = p.batch_id JOIN run pr ON pr.id = pb.created_run
                 LEFT JOIN batch wb ON wb.id = w.batch_id LEFT JOIN run wr ON wr.id = wb.created_run
-                WHERE w.requested_on BETWEEN $1 AND $2
+                WHERE w.requested_on BETWEEN $1 AND $2 AND \(kept("coalesce(wr.pipeline, pr.pipeline)"))
                 """
-            rows.withdrawalsTotal = try link.one("SELECT count(*) " + withdrawalSQL, period)?.int(0) ?? 0
+            rows.withdrawalsTotal = try link.one("SELECT count(*) " + withdrawalSQL, scoped)?.int(0) ?? 0
             rows.withdrawals = try link.rows(
                 """
                 SELECT coalesce(wr.pipeline, pr.pipeline), p.portal, p.feed, p.record_key, w.reason, w.basis, w.requested_on, w.status
-                \(withdrawalSQL) ORDER BY w.requested_on, w.id LIMIT $3
-                """, period + [.int(limit)]
+                \(withdrawalSQL) ORDER BY w.requested_on, w.id LIMIT $4
+                """, scoped + [.int(limit)]
             ).map { row in
                 WithdrawalRow(
                     pipeline: row.text(0), portal: row.string(1), feed: row.string(2), key: row.string(3), reason: row.string(4),

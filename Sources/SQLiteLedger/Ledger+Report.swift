@@ -3,10 +3,16 @@ internal import GRDB
 
 extension Ledger {
     /// The rows of a report for `from…to` (inclusive, `YYYY-MM-DD`), each list at most `limit` long.
-    public func reportRows(from: String, to: String, limit: Int) throws(LedgerError) -> ReportRows {
-        try read { db in
+    public func reportRows(from: String, to: String, limit: Int, pipelines: Set<String>? = nil) throws(LedgerError) -> ReportRows {
+        // The pipelines as one argument (?4), each between unit separators: `instr` finds one
+        // (no list of placeholders made per call); NULL keeps every pipeline.
+        let only = pipelines.map { "\u{1F}" + $0.sorted().joined(separator: "\u{1F}") + "\u{1F}" }
+        func kept(_ column: String) -> String { "(?4 IS NULL OR instr(?4, char(31) || \(column) || char(31)) > 0)" }
+        return try read { db in
             var rows = ReportRows()
             let period: StatementArguments = [from, to]
+            // (?3 the limit, ?4 the pipelines: every question that names ?4 is given all four.)
+            let scoped: StatementArguments = [from, to, limit, only]
             rows.intake = try Row.fetchAll(
                 db,
                 sql: """
@@ -26,14 +32,14 @@ extension Ledger {
             }
             let problemSQL = """
                 FROM problem p JOIN source_file f ON f.sha256 = p.sha256 AND f.place = p.place JOIN run r ON r.id = f.first_run
-                WHERE r.today BETWEEN ?1 AND ?2 AND p.severity = 'error'
+                WHERE r.today BETWEEN ?1 AND ?2 AND p.severity = 'error' AND \(kept("r.pipeline"))
                 """
-            rows.problemsTotal = try Int.fetchOne(db, sql: "SELECT count(*) " + problemSQL, arguments: period) ?? 0
+            rows.problemsTotal = try Int.fetchOne(db, sql: "SELECT count(*) " + problemSQL, arguments: scoped) ?? 0
             rows.problems = try Row.fetchAll(
                 db,
                 sql: "SELECT r.pipeline, p.place, p.row, p.line, p.field, p.type, p.value, p.message " + problemSQL
                     + " ORDER BY r.pipeline, p.place, coalesce(p.row, p.line), p.id LIMIT ?3",
-                arguments: [from, to, limit]
+                arguments: scoped
             ).map { row in
                 ProblemRow(
                     pipeline: row[0], file: row[1], row: row[2], line: row[3], field: row[4], type: row[5], value: row[6], message: row[7])
@@ -54,14 +60,15 @@ extension Ledger {
             let rejectedSQL = """
                 FROM publication p JOIN batch b ON b.no = p.batch_no JOIN run r ON r.id = b.created_run
                 WHERE p.status_code = \(PublicationCode.rejected) AND (p.decision_date BETWEEN ?1 AND ?2 OR b.created_on BETWEEN ?1 AND ?2)
+                    AND \(kept("r.pipeline"))
                 """
-            rows.rejectionsTotal = try Int.fetchOne(db, sql: "SELECT count(*) " + rejectedSQL, arguments: period) ?? 0
+            rows.rejectionsTotal = try Int.fetchOne(db, sql: "SELECT count(*) " + rejectedSQL, arguments: scoped) ?? 0
             rows.rejections = try Row.fetchAll(
                 db,
                 sql: "SELECT r.pipeline, \(TextValues.text(of: "p.portal_id")), \(TextValues.text(of: "p.feed_id")), p.record_key, b.id, p.position, p.reason "
                     + rejectedSQL
                     + " ORDER BY p.id LIMIT ?3",
-                arguments: [from, to, limit]
+                arguments: scoped
             ).map { row in
                 PublicationRow(
                     pipeline: row[0], portal: row[1], feed: row[2], key: row[3], batchID: row[4], position: row[5], rejectionReason: row[6])
@@ -70,9 +77,9 @@ extension Ledger {
                 FROM withdrawal w JOIN publication p ON p.id = w.publication_id
                 JOIN batch pb ON pb.no = p.batch_no JOIN run pr ON pr.id = pb.created_run
                 LEFT JOIN batch wb ON wb.id = w.batch_id LEFT JOIN run wr ON wr.id = wb.created_run
-                WHERE w.requested_on BETWEEN ?1 AND ?2
+                WHERE w.requested_on BETWEEN ?1 AND ?2 AND \(kept("coalesce(wr.pipeline, pr.pipeline)"))
                 """
-            rows.withdrawalsTotal = try Int.fetchOne(db, sql: "SELECT count(*) " + withdrawalSQL, arguments: period) ?? 0
+            rows.withdrawalsTotal = try Int.fetchOne(db, sql: "SELECT count(*) " + withdrawalSQL, arguments: scoped) ?? 0
             rows.withdrawals = try Row.fetchAll(
                 db,
                 sql: """
@@ -80,7 +87,7 @@ extension Ledger {
                            w.requested_on, w.status
                     \(withdrawalSQL) ORDER BY w.requested_on, w.id LIMIT ?3
                     """,
-                arguments: [from, to, limit]
+                arguments: scoped
             ).map { row in
                 WithdrawalRow(
                     pipeline: row[0], portal: row[1], feed: row[2], key: row[3], reason: row[4], basis: row[5], requestedOn: row[6],

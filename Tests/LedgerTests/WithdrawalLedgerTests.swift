@@ -245,13 +245,22 @@ struct WithdrawalLedgerTests {
         let problem = StoredProblem(row: 3, line: nil, field: "处罚决定日期", type: "date-impossible", isWarning: false, value: "2026/02/30", message: "不是存在的日期")
         try ledger.recordIntake(file, counts: IntakeCounts(records: 3, valid: 2, invalid: 1, incomplete: 0), problems: [problem, problem], run: run)
         try ledger.recordIntake(file, counts: IntakeCounts(records: 3, valid: 2, invalid: 1, incomplete: 1), problems: [problem], run: run)
-        let rows = try ledger.reportRows(from: "2026-11-01", to: "2026-11-30", limit: 10)
+        let rows = try ledger.reportRows(from: "2026-11-01", to: "2026-11-30", limit: 10, pipelines: nil)
         #expect(rows.intake.map { [$0.files, $0.records, $0.valid, $0.invalid, $0.incomplete] } == [[1, 3, 2, 1, 1]])
         #expect(rows.problemsTotal == 1 && rows.problems.first?.value == "2026/02/30")
         // Lists are capped; totals are not.
         try ledger.recordIntake(file, counts: IntakeCounts(records: 3, valid: 0, invalid: 3), problems: [problem, problem, problem], run: run)
-        let capped = try ledger.reportRows(from: "2026-11-01", to: "2026-11-30", limit: 2)
+        let capped = try ledger.reportRows(from: "2026-11-01", to: "2026-11-30", limit: 2, pipelines: nil)
         #expect(capped.problems.count == 2 && capped.problemsTotal == 3)
+        // Another department's pipeline on the same ledger, with problems of its own: a report of
+        // one pipeline counts and lists its problems only.
+        let other = try ledger.beginRun(command: "run", today: "2026-11-30", startedAt: "x", pipeline: "dadui", department: "城管大队")
+        let otherFile = SourceFingerprint(sha256: String(repeating: "c", count: 64), size: 10, place: "/inbox/b.csv")
+        try ledger.recordIntake(otherFile, counts: IntakeCounts(records: 2, valid: 0, invalid: 2), problems: [problem, problem], run: other)
+        #expect(try ledger.reportRows(from: "2026-11-01", to: "2026-11-30", limit: 10, pipelines: nil).problemsTotal == 5)
+        let theirs = try ledger.reportRows(from: "2026-11-01", to: "2026-11-30", limit: 10, pipelines: ["dadui"])
+        #expect(theirs.problemsTotal == 2 && theirs.problems.count == 2 && theirs.problems.allSatisfy { $0.pipeline == "dadui" })
+        #expect(try ledger.reportRows(from: "2026-11-01", to: "2026-11-30", limit: 10, pipelines: ["fazhike"]).problemsTotal == 0)
         #expect(throws: (any Error).self) {
             try fresh.sql("INSERT INTO problem (sha256, place, type, severity, message) VALUES ('\(T.hashB)', '/inbox/a.csv', 'x', 'fatal', 'm')")
         }

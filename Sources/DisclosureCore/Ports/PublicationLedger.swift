@@ -176,7 +176,10 @@ public typealias PublicationLedger = RunLedger & IntakeLedger & PlanningLedger &
 
 /// What a report reads: sums and capped lists, and each record's first publication streamed.
 public protocol ReportLedger: AnyObject, Sendable {
-    func reportRows(from: String, to: String, limit: Int) throws(LedgerError) -> ReportRows
+    /// - Parameter pipelines: only the problems, rejections and withdrawals of these pipelines'
+    ///   runs, counted and listed (a report of some departments of a ledger others share counts
+    ///   none of theirs); nil: every pipeline's.
+    func reportRows(from: String, to: String, limit: Int, pipelines: Set<String>?) throws(LedgerError) -> ReportRows
     func forEachFirstPublication(from: String, to: String, _ body: (FirstPublication) throws -> Void) throws(LedgerError)
 }
 
