@@ -104,8 +104,10 @@ public struct ReportBuilder {
                 let deadline = reckoned.0
                 let decided = row.decisionDate.flatMap { try? CalendarDate.parse($0) }
                 let inPeriod = decided.map { $0 >= from && $0 <= to } ?? (row.receivedOn >= from.description && row.receivedOn <= to.description)
-                // Decisions of earlier months count only while they still wait.
-                guard inPeriod || deadline == .overdue || deadline == .dueSoon || deadline == .calendarEnded else { return }
+                // Decisions of earlier months count only while they still wait; those decided after
+                // the period, not at all (a report of September does not list October's).
+                let later = decided.map { $0 > to } ?? (row.receivedOn > to.description)
+                guard !later, inPeriod || deadline == .overdue || deadline == .dueSoon || deadline == .calendarEnded else { return }
                 let state = states[deadline.ordinal]
                 counts[deadline.ordinal] += 1
                 if inPeriod {

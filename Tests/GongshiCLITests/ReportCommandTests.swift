@@ -160,6 +160,15 @@ struct ReportCommandTests {
         for definition in report.definitions { #expect(dom.contains(definition.formula)) }
         // No ID number reaches the report (the bad file has some, masked in the ledger's problems).
         for number in ["410122198503121230", "410122198502301230", "410122203001011239"] { #expect(!dom.contains(number) && !html.contains(number)) }
+        // A report of a month before every decision: nothing decided after it is counted or listed
+        // (November's overdue decisions are not October's).
+        let before = project.root.appendingPathComponent("report-october")
+        let october = try GongshiProcess.run([
+            "report", project.pipeline, permits, "--from", "2026-10-01", "--to", "2026-10-31", "--today", "2026-12-03", "--out", before.path,
+        ])
+        #expect(october.status == 0, "\(october)")
+        let empty = try CreditReport.decode(Array(try Data(contentsOf: before.appendingPathComponent("report-2026-10-01-2026-10-31.json"))))
+        #expect(empty.deadlineCounts.values.allSatisfy { $0 == 0 } && empty.deadlines.isEmpty, "\(empty.deadlineCounts)")
     }
     @Test("a problem's echo a ledger kept unscreened (written before free texts were screened) reaches the report screened")
     func oldEchoesScreened() throws {
