@@ -1,4 +1,5 @@
 public import DisclosureCore
+import PostgresSupport
 
 /// Moving a department's SQLite ledger into the shared one (`gongshi ledger migrate --to URL`):
 /// every table's rows, in one transaction, counted on both sides.
@@ -172,7 +173,13 @@ extension PostgresLedger {
                 var count = 0
                 let flush = {
                     guard !rows.isEmpty else { return }
-                    count += try Self.insert(rows, into: table, shifts: shifts, link)
+                    do {
+                        count += try Self.insert(rows, into: table, shifts: shifts, link)
+                    } catch where PostgresErrorText.state(error) == "23505" {
+                        // A key already there: this ledger, or part of it, was moved in before.
+                        throw LedgerError.database(
+                            "共用台账的表 \(table.name) 中已有要迁入的记录（\(PostgresErrorText.describe(error))）：这个台账已经迁入过，不能再迁入一次；整个迁移已撤销，共用台账没有改变")
+                    }
                     rows.removeAll(keepingCapacity: true)
                 }
                 try source(table) { row in

@@ -290,7 +290,7 @@ struct SharedLedgerTests {
         let again = try migrate(alone.ledger, [])
         #expect(again.status == 74 && again.stderr.contains("--join"), "\(again)")
         let duplicate = try migrate(alone.ledger, ["--join"])
-        #expect(duplicate.status == 74 && duplicate.stderr.contains("违反台账的约束"), "\(duplicate)")
+        #expect(duplicate.status == 74 && duplicate.stderr.contains("这个台账已经迁入过"), "\(duplicate)")
         #expect(try count() == before)
         // The permit department joins; its ids move past the penalties' and its references follow.
         let joined = try migrate(permitsLedger, ["--join"])
