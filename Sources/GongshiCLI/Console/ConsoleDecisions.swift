@@ -54,8 +54,6 @@ extension ConsoleServer {
         return Self.respond(200, ConsolePage.page(title: "决定", user: session.user, csrf: session.csrf, body: body))
     }
 
-    /// A record key as the console shows it (``DecisionKey/shown(_:)``).
-    static func shownKey(_ key: String) -> String { DecisionKey.shown(key) }
 
     /// A decision's state as the console shows it: one never valid is first of all waiting for
     /// its corrected file (its deadline state, without a readable date, said nothing of that).
@@ -105,7 +103,7 @@ extension ConsoleServer {
                         case .failed: "失败"
                         case .withdrawn: "已撤下"
                         }
-                    body += "<tr><td>\(ConsolePage.escape(entry.portal))/\(ConsolePage.escape(entry.feed))</td><td>\(ConsolePage.escape(Self.shownKey(entry.key)))</td>"
+                    body += "<tr><td>\(ConsolePage.escape(entry.portal))/\(ConsolePage.escape(entry.feed))</td><td>\(ConsolePage.escape(DecisionKey.shown(entry.key)))</td>"
                         + "<td>\(operation)</td><td>\(ConsolePage.escape(status))</td><td>\(ConsolePage.escape(entry.decisionDate ?? "—"))</td>"
                         + "<td>\(ConsolePage.escape(entry.dueOn ?? "—"))</td><td>\(ConsolePage.escape(entry.publishedOn ?? "—"))</td>"
                         + "<td>\(ConsolePage.escape(entry.batchID))</td><td>\(ConsolePage.escape(entry.withdrawalReason.map { "\($0)（\(entry.withdrawalStatus ?? "")）" } ?? "—"))</td></tr>"
@@ -166,7 +164,7 @@ extension ConsoleServer {
                     else { continue }
                     for entry in entries where entry.status != .failed {
                         rows += "<tr><td>\(ConsolePage.escape(pipeline.department))</td><td>\(ConsolePage.escape(entry.portal))</td>"
-                            + "<td>\(ConsolePage.escape(Self.shownKey(entry.key)))</td><td>\(ConsolePage.escape(entry.subjectName ?? ""))</td>"
+                            + "<td>\(ConsolePage.escape(DecisionKey.shown(entry.key)))</td><td>\(ConsolePage.escape(entry.subjectName ?? ""))</td>"
                             + "<td>\(entry.status.rawValue)</td><td>\(ConsolePage.escape(entry.publishedOn ?? "—"))</td></tr>"
                     }
                 }

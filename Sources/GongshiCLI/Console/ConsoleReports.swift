@@ -21,13 +21,22 @@ extension ConsoleServer {
             <button id="make-report">生成报告</button></form>
             """
         var rows = ""
-        for pipeline in visible(session.user) {
+        let mine = visible(session.user)
+        let seen = Set(mine.map(\.id))
+        var listed: Set<String> = []  // a reports folder pipelines share is listed once
+        for pipeline in mine {
             let folder = pipeline.context.value.resolve(pipeline.context.value.pipeline.reports)
-            for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter({ mayRead(session.user, report: $0) }).sorted()
+            guard listed.insert(folder).inserted else { continue }
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter({ mayRead(session.user, report: $0, seen: seen) })
+                .sorted()
                 .reversed()
             {
                 let link = "/reports/file?pipeline=\(pipeline.id)&name=\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
-                rows += "<tr><td>\(ConsolePage.escape(pipeline.department))</td><td><a href=\"\(ConsolePage.escape(link))\">\(ConsolePage.escape(name))</a></td></tr>"
+                // Its departments, from the pipelines it is named by (a folder pipelines share holds several's).
+                let covered = (Self.reportScope(name) ?? nil).map { ids in
+                    Array(Set(mine.filter { ids.contains($0.id) }.map(\.department))).sorted().joined(separator: "、")
+                } ?? "（按期间命名）"
+                rows += "<tr><td>\(ConsolePage.escape(covered))</td><td><a href=\"\(ConsolePage.escape(link))\">\(ConsolePage.escape(name))</a></td></tr>"
             }
         }
         body += rows.isEmpty ? "<p>还没有报告。</p>" : "<table id=\"reports\"><tr><th>科室</th><th>报告</th></tr>\(rows)</table>"
@@ -42,16 +51,16 @@ extension ConsoleServer {
         return .some(match.1.map { $0.split(separator: "+").map(String.init) })
     }
 
-    static func isReportName(_ name: String) -> Bool { reportScope(name) != nil }
-
     /// Whether a report file is the user's to read: one made for pipelines the user sees, every
     /// one of them (a report shows each department's rows). A file named by its period alone
     /// (`gongshi report`, or a console before reports were named by their pipelines) may hold any
     /// department's rows of a shared reports folder: the credit office's only.
-    func mayRead(_ user: ConsoleUsers.User, report name: String) -> Bool {
+    ///
+    /// - Parameter seen: the ids of the pipelines the user sees (``visible(_:)``), when the caller has them.
+    func mayRead(_ user: ConsoleUsers.User, report name: String, seen: Set<String>? = nil) -> Bool {
         guard let scope = Self.reportScope(name) else { return false }
         guard let pipelines = scope else { return user.role == .office }
-        let seen = Set(visible(user).map(\.id))
+        let seen = seen ?? Set(visible(user).map(\.id))
         return !pipelines.isEmpty && pipelines.allSatisfy(seen.contains)
     }
 

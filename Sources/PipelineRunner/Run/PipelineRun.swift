@@ -72,7 +72,7 @@ public struct PipelineRun {
         // a failed or lost batch's files are no longer settled, so their records are planned again below.
         if let ledger = writes, let run {
             // This pipeline's own batches only (a shared ledger holds other departments' too).
-            let own = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batchIDs(pipeline: pipeline.id) }
+            let own = try Uploader.own(ledger, pipeline: pipeline.id)
             for (profile, transport) in context.portals {
                 var publisher = FeedPublisher(
                     ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(pipeline.outbox)), profile: profile,
@@ -168,7 +168,7 @@ public struct PipelineRun {
             }
             guard let ledger = writes else { continue }
             if let channel = try channel(for: profile, transport: transport) {
-                let own = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batchIDs(pipeline: pipeline.id) }
+                let own = try Uploader.own(ledger, pipeline: pipeline.id)
                 let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript)
                     .uploadPending(portal: profile.id, kind: context.schema.id, only: own)
                 status = RunOutcome.worse(status, uploaded)

@@ -16,6 +16,12 @@ public struct Uploader {
         self.transcript = transcript
     }
 
+    /// The batches `pipeline`'s runs made (``BatchLedger/batchIDs(pipeline:)``): what its run,
+    /// its withdrawals and its uploads keep to on a ledger other departments share.
+    public static func own(_ ledger: any BatchLedger, pipeline: String) throws(CommandFailure) -> Set<String> {
+        try CommandFailure.ledger { () throws(LedgerError) in try ledger.batchIDs(pipeline: pipeline) }
+    }
+
     /// Returns the exit status: 0, 65 (rejections), 69 (portal unavailable) or 78 (credentials).
     /// - Parameters:
     ///   - kind: only batches of this record kind (a pipeline's run sends its own); nil: all.

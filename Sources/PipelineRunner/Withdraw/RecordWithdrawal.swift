@@ -86,7 +86,7 @@ public struct RecordWithdrawal {
         let kind = context.schema.id
         // Of the publications under that number, only those this pipeline's runs published: another
         // department may have a decision of the same 文号 on the same portal.
-        let own = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batchIDs(pipeline: context.pipeline.id) }
+        let own = try Uploader.own(ledger, pipeline: context.pipeline.id)
         let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: record) }
             .filter { portals.contains($0.portal) && $0.kind == kind && own.contains($0.batchID) }
         let live = entries.filter { $0.status == .published && ($0.withdrawalStatus == nil || $0.withdrawalStatus == "failed") }

@@ -64,7 +64,7 @@ public struct Withdrawer {
         // Only what this pipeline's runs published, and only its own batches settled and sent: on a
         // ledger departments share, another's record of the same kind and portal (an ended period,
         // the same 文号) is theirs to take down, from their outbox.
-        let own = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batchIDs(pipeline: context.pipeline.id) }
+        let own = try Uploader.own(ledger, pipeline: context.pipeline.id)
         let entries = entries.filter { own.contains($0.entry.batchID) }
         for (profile, transport) in context.portals {
             let mine = entries.filter { $0.entry.portal == profile.id }
@@ -84,7 +84,7 @@ public struct Withdrawer {
                 try send(items, feed: feed, reason: reason, asRequest: transport.isAPI, publisher: publisher)
             }
             if let channel = try channelOverride[profile.id] ?? channels.channel(for: transport, pipeline: context.pipeline, profile: profile) {
-                let mineNow = try CommandFailure.ledger { () throws(LedgerError) in try ledger.batchIDs(pipeline: context.pipeline.id) }
+                let mineNow = try Uploader.own(ledger, pipeline: context.pipeline.id)
                 let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript)
                     .uploadPending(portal: profile.id, kind: context.schema.id, only: mineNow)
                 status = RunOutcome.worse(status, uploaded)
