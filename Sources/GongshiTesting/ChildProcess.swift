@@ -97,6 +97,27 @@ public struct ChildProcess: Sendable {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
+    /// Opens the FIFO the child pauses on (`GONGSHI_PAUSE_FIFO`) for writing: returns once the
+    /// child has opened it to read, that is, reached its pause. A child that ends before it gets
+    /// there releases the wait (a thread that sees it end opens the FIFO itself) and `nil` is
+    /// returned: a test then fails with the child's output instead of waiting for ever.
+    public func openPauseFIFO(_ path: String) -> Int32? {
+        let pid = self.pid
+        Thread.detachNewThread {
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+            let reader = open(path, O_RDONLY | O_NONBLOCK)
+            if reader >= 0 { close(reader) }
+        }
+        let writer = open(path, O_WRONLY)
+        var info = siginfo_t()
+        if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._kill.si_pid == pid {
+            if writer >= 0 { close(writer) }
+            return nil
+        }
+        return writer >= 0 ? writer : nil
+    }
+
     public func terminate() {
         kill(pid, SIGKILL)
         var status: Int32 = 0

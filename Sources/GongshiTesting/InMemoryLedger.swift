@@ -13,6 +13,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         var id: Int
         var portal, feed, kind, key, hash: String
         var previous: String?
+        var correctsBatch: String?
         var operation: BatchOperation
         var republishOn: String
         var batchID: String
@@ -247,7 +248,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
                 let republishOn = batch.operation == .republish ? batch.createdOn : ""
                 if let index = s.publications.firstIndex(where: {
                     $0.portal == batch.portal && $0.feed == batch.feed && $0.key == new.key && $0.hash == new.contentSHA256
-                        && $0.operation == batch.operation && $0.republishOn == republishOn
+                        && $0.operation == batch.operation && $0.republishOn == republishOn && $0.correctsBatch == new.correctsBatch
                 }) {
                     guard s.publications[index].status == .failed else {
                         throw LedgerError.database("publication of \(new.key) on \(batch.portal)/\(batch.feed) is already recorded")
@@ -260,7 +261,8 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
                     s.publications.append(
                         Publication(
                             id: s.publications.count + 1, portal: batch.portal, feed: batch.feed, kind: batch.kind, key: new.key,
-                            hash: new.contentSHA256, previous: new.previousSHA256, operation: batch.operation, republishOn: republishOn,
+                            hash: new.contentSHA256, previous: new.previousSHA256, correctsBatch: new.correctsBatch,
+                            operation: batch.operation, republishOn: republishOn,
                             batchID: batch.id, position: offset + 1, status: .pending, decisionDate: new.decisionDate, dueOn: new.dueOn,
                             publishedOn: nil, subjectCode: new.subjectCode, subjectName: new.subjectName, reason: nil))
                 }

@@ -58,15 +58,16 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
             var offset = 0
             for chunk in Self.chunks(publications) {
                 let sql = """
-                    INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation, republish_on, batch_id,
-                                             position, status, decision_date, due_on, subject_code, subject_name, schema_version,
-                                             profile_version, decision_number)
-                    SELECT $1, $2, $3, k, c, p, $4, $5, $6, $7 + ord, 'pending', dd, due, sc, sn, sv, pv, split_part(k, '|', 1)
+                    INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation, republish_on,
+                                             corrects_batch, batch_id, position, status, decision_date, due_on, subject_code, subject_name,
+                                             schema_version, profile_version, decision_number)
+                    SELECT $1, $2, $3, k, c, p, $4, $5, coalesce(cb, ''), $6, $7 + ord, 'pending', dd, due, sc, sn, sv, pv,
+                           split_part(k, '|', 1)
                     FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::integer[],
-                                $16::integer[]) WITH ORDINALITY AS u(k, c, p, dd, due, sc, sn, sv, pv, ord)
+                                $16::integer[], $17::text[]) WITH ORDINALITY AS u(k, c, p, dd, due, sc, sn, sv, pv, cb, ord)
                     ORDER BY ord
                     """ + (again ? """
-                     ON CONFLICT (portal, feed, record_key, content_sha256, operation, republish_on)
+                     ON CONFLICT (portal, feed, record_key, content_sha256, operation, republish_on, corrects_batch)
                     DO UPDATE SET status = 'pending', batch_id = excluded.batch_id, position = excluded.position, reason = NULL
                     WHERE publication.status = 'failed'
                     """ : "")
@@ -83,7 +84,7 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
                             .text(batch.id), .int(offset), .column(chunk.map(\.key)), .column(chunk.map(\.contentSHA256)),
                             .column(chunk.map(\.previousSHA256)), .column(chunk.map(\.decisionDate)), .column(chunk.map(\.dueOn)),
                             .column(chunk.map(\.subjectCode)), .column(chunk.map(\.subjectName)), .ints(chunk.map(\.schemaVersion)),
-                            .ints(chunk.map(\.profileVersion)),
+                            .ints(chunk.map(\.profileVersion)), .column(chunk.map(\.correctsBatch)),
                         ])
                 } catch where ["23505", "21000"].contains(PostgresErrorText.state(error) ?? "") {
                     try link.execute("ROLLBACK TO SAVEPOINT publications")
@@ -106,13 +107,14 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
     static func alreadyRecorded(_ link: Link, _ batch: NewBatch, _ chunk: ArraySlice<NewPublication>) throws -> LedgerError {
         let there = try link.one(
             """
-            SELECT min(u.ord) FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(k, c, ord)
+            SELECT min(u.ord) FROM unnest($1::text[], $2::text[], $8::text[]) WITH ORDINALITY AS u(k, c, cb, ord)
             JOIN publication p ON p.portal = $3 AND p.feed = $4 AND p.record_key = u.k AND p.content_sha256 = u.c AND p.operation = $5
-                              AND p.republish_on = $6 AND p.batch_id <> $7
+                              AND p.republish_on = $6 AND p.corrects_batch = coalesce(u.cb, '') AND p.batch_id <> $7
             """,
             [
                 .column(chunk.map(\.key)), .column(chunk.map(\.contentSHA256)), .text(batch.portal), .text(batch.feed),
                 .text(batch.operation.rawValue), .text(batch.operation == .republish ? batch.createdOn : ""), .text(batch.id),
+                .column(chunk.map(\.correctsBatch)),
             ])?.int(0)
         guard let index = there.map({ chunk.startIndex + $0 - 1 }), chunk.indices.contains(index) else {
             // Not a publication that is there: the batch holds one twice; named by the batch.

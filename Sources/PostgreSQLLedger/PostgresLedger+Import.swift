@@ -94,7 +94,7 @@ extension PostgresLedger {
                 column("previous_sha256", source: "nullif(lower(hex(previous_sha256)), '')"),
                 // The operation and status by their codes (v18: SQLiteLedger's `PublicationCode`).
                 column("operation", source: "CASE operation_code WHEN 1 THEN 'publish' WHEN 2 THEN 'correct' WHEN 3 THEN 'republish' END"),
-                column("republish_on"),
+                column("republish_on"), column("corrects_batch"),
                 // The batch by its number (v16).
                 column("batch_id", source: "(SELECT batch.id FROM batch WHERE batch.no = publication.batch_no)"),
                 column("position", "integer"),

@@ -50,6 +50,30 @@ enum PostgresMigrations {
             )
             """
         ),
+        // SQLite's v20: a correction names the batch of the publication it corrects, and the
+        // publications' unique key holds it (content flipping back, A, B, A, B, was refused). The
+        // key pg1 made is found by its columns (PostgreSQL named it, cut to 63 characters) and
+        // dropped, and none found fails the migration; the new one is named.
+        (
+            "2026-12-07 pg7 a correction names what it corrects",
+            """
+            ALTER TABLE publication ADD COLUMN corrects_batch text COLLATE "C" NOT NULL DEFAULT ''
+                CHECK (operation = 'correct' OR corrects_batch = '');
+            DO $$
+            DECLARE found text;
+            BEGIN
+                SELECT conname INTO found FROM pg_constraint
+                WHERE conrelid = 'publication'::regclass AND contype = 'u'
+                  AND conkey = (SELECT array_agg(a.attnum ORDER BY c.ord)
+                                FROM unnest(ARRAY['portal', 'feed', 'record_key', 'content_sha256', 'operation', 'republish_on'])
+                                     WITH ORDINALITY AS c(name, ord)
+                                JOIN pg_attribute a ON a.attrelid = 'publication'::regclass AND a.attname = c.name);
+                EXECUTE format('ALTER TABLE publication DROP CONSTRAINT %I', found);
+            END $$;
+            ALTER TABLE publication ADD CONSTRAINT publication_identity
+                UNIQUE (portal, feed, record_key, content_sha256, operation, republish_on, corrects_batch)
+            """
+        ),
     ]
 
     /// The keys of the rows a run writes by the hundred thousand, checked a statement at a time.

@@ -25,13 +25,13 @@ extension Ledger {
                 db,
                 head: """
                     INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation_code,
-                                             republish_on, batch_no, position, status_code, decision_date, due_on, subject_code,
-                                             subject_name, schema_version, profile_version, decision_number)
+                                             republish_on, corrects_batch, batch_no, position, status_code, decision_date, due_on,
+                                             subject_code, subject_name, schema_version, profile_version, decision_number)
                     """,
-                row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(PublicationCode.pending), ?, ?, ?, ?, ?, ?, ?)",
+                row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(PublicationCode.pending), ?, ?, ?, ?, ?, ?, ?)",
                 tail: again
                     ? """
-                    ON CONFLICT (portal_id, feed_id, record_key, content_sha256, operation_code, republish_on)
+                    ON CONFLICT (portal_id, feed_id, record_key, content_sha256, operation_code, republish_on, corrects_batch)
                     DO UPDATE SET status_code = \(PublicationCode.pending), batch_no = excluded.batch_no, position = excluded.position,
                         reason = NULL
                     WHERE publication.status_code = \(PublicationCode.failed)
@@ -53,12 +53,13 @@ extension Ledger {
                 let holds = try db.makeStatement(
                     sql: """
                         SELECT 1 FROM publication WHERE portal_id = ? AND feed_id = ? AND record_key = ?
-                        AND \(SHA256Bytes.hex(of: "content_sha256")) = ? AND operation_code = ? AND republish_on = ? AND batch_no <> ?
+                        AND \(SHA256Bytes.hex(of: "content_sha256")) = ? AND operation_code = ? AND republish_on = ?
+                        AND corrects_batch = ? AND batch_no <> ?
                         """)
                 for offset in rows {
                     let arguments: StatementArguments = [
                         portal, feed, publications[offset].key, publications[offset].contentSHA256.lowercased(), operation,
-                        republishOn, batchNumber,
+                        republishOn, publications[offset].correctsBatch ?? "", batchNumber,
                     ]
                     if try Bool.fetchOne(holds, arguments: arguments) ?? false { return offset }
                 }
@@ -69,7 +70,8 @@ extension Ledger {
             try insert.run(publications.indices) { offset, bind in
                 bind(
                     portal, feed, kind, publications[offset].key, StoredHash(hex: publications[offset].contentSHA256),
-                    publications[offset].previousSHA256.map(StoredHash.init), operation, republishOn, batchNumber,
+                    publications[offset].previousSHA256.map(StoredHash.init), operation, republishOn,
+                    publications[offset].correctsBatch ?? "", batchNumber,
                     offset + 1, publications[offset].decisionDate, publications[offset].dueOn, publications[offset].subjectCode,
                     publications[offset].subjectName, publications[offset].schemaVersion, publications[offset].profileVersion,
                     DecisionKey.numberPart(publications[offset].key))

@@ -886,6 +886,57 @@ enum LedgerMigrations {
                 ) WITHOUT ROWID
                 """)
         }
+        // v20: a correction names the batch of the publication it corrects (`corrects_batch`, ''
+        // for every other operation and for the corrections recorded before), and its UNIQUE key
+        // holds it: content that flips back and changes again (A, B, A, B) makes a correction with
+        // the content and the operation of an earlier one, which the key refused, stopping every
+        // nightly run after it with 74. One byte a publication that is not a correction.
+        migrator.registerMigration("2026-12-07 v20 a correction names what it corrects") { db in
+            try db.execute(sql: """
+                CREATE TABLE publication_v20 (
+                    id INTEGER PRIMARY KEY,
+                    portal_id INTEGER NOT NULL,
+                    feed_id INTEGER NOT NULL,
+                    kind_id INTEGER NOT NULL,
+                    record_key TEXT NOT NULL CHECK (record_key <> ''),
+                    content_sha256 BLOB NOT NULL CHECK (typeof(content_sha256) = 'blob' AND length(content_sha256) = 32),
+                    previous_sha256 BLOB CHECK (previous_sha256 IS NULL OR (typeof(previous_sha256) = 'blob' AND length(previous_sha256) = 32)),
+                    operation_code INTEGER NOT NULL CHECK (operation_code = 1 OR operation_code = 2 OR operation_code = 3),
+                    republish_on TEXT NOT NULL DEFAULT '' CHECK ((operation_code = 3) = (republish_on <> '')),
+                    corrects_batch TEXT NOT NULL DEFAULT '' CHECK (operation_code = 2 OR corrects_batch = ''),
+                    batch_no INTEGER NOT NULL REFERENCES batch(no),
+                    position INTEGER NOT NULL CHECK (position >= 1),
+                    status_code INTEGER NOT NULL
+                        CHECK (status_code = 1 OR status_code = 2 OR status_code = 3 OR status_code = 4 OR status_code = 5),
+                    reason TEXT,
+                    decision_date TEXT,
+                    due_on TEXT,
+                    published_on TEXT,
+                    subject_code TEXT,
+                    subject_name TEXT,
+                    schema_version INTEGER NOT NULL,
+                    profile_version INTEGER NOT NULL,
+                    decision_number TEXT,
+                    UNIQUE (portal_id, feed_id, record_key, content_sha256, operation_code, republish_on, corrects_batch),
+                    CHECK ((operation_code = 2) = (previous_sha256 IS NOT NULL)),
+                    CHECK (status_code <> 2 OR published_on IS NOT NULL),
+                    CHECK (status_code <> 3 OR reason IS NOT NULL)
+                );
+                INSERT INTO publication_v20 (id, portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation_code,
+                    republish_on, batch_no, position, status_code, reason, decision_date, due_on, published_on, subject_code,
+                    subject_name, schema_version, profile_version, decision_number)
+                SELECT id, portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation_code, republish_on,
+                    batch_no, position, status_code, reason, decision_date, due_on, published_on, subject_code,
+                    subject_name, schema_version, profile_version, decision_number
+                FROM publication ORDER BY id;
+                DROP TABLE publication;
+                ALTER TABLE publication_v20 RENAME TO publication;
+                CREATE UNIQUE INDEX publication_by_batch ON publication(batch_no, position);
+                CREATE INDEX publication_by_decision ON publication(kind_id, portal_id, decision_number, status_code, published_on);
+                CREATE INDEX publication_by_batch_status ON publication(batch_no, status_code);
+                CREATE INDEX publication_rejected ON publication(id) WHERE status_code = 3;
+                """)
+        }
         return migrator
     }
 

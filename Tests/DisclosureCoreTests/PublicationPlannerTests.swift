@@ -21,7 +21,7 @@ struct PublicationPlannerTests {
             .publish,
             .unchanged(known["same"]!),
             .unchanged(known["pending"]!),
-            .correct(previous: "old"),
+            .correct(previous: "old", batch: "b3"),
             .withdrawn(known["gone"]!),
             .repeatedKey,
         ])
@@ -36,6 +36,21 @@ struct PublicationPlannerTests {
         ]
         let decisions = PublicationPlanner.decide(
             keys: ["published", "pending", "changed", "new"], hashes: ["h1", "h2", "h3", "n"], known: known, republishing: true)
-        #expect(decisions == [.republish, .unchanged(known["pending"]!), .correct(previous: "old"), .publish])
+        #expect(decisions == [.republish, .unchanged(known["pending"]!), .correct(previous: "old", batch: "b3"), .publish])
+    }
+
+    @Test("a correction's batch id covers the batches it corrects: content flipping back (A, B, A, B) makes two batches of one file; the same plan one id")
+    func correctionIdentity() {
+        func id(_ corrects: [String?]) -> String {
+            BatchIdentity.feedMaterial(
+                portal: "p", feed: "f", operation: .correct, payloadSHA256: "same", date: "2026-12-07",
+                corrects: BatchIdentity.correctedBatches(corrects))
+        }
+        #expect(id(["b1"]) != id(["b3"]))
+        #expect(id(["b1", "b3", "b1"]) == id(["b3", "b1"]))
+        // A first publication and a republication are as they were.
+        #expect(
+            BatchIdentity.feedMaterial(portal: "p", feed: "f", operation: .publish, payloadSHA256: "x", date: "2026-12-07", corrects: ["b1"])
+                == BatchIdentity.feedMaterial(portal: "p", feed: "f", operation: .publish, payloadSHA256: "x", date: "2026-12-07"))
     }
 }

@@ -44,9 +44,9 @@ struct LedgerCommandTests {
         func ledger() throws -> Ledger { try Ledger.openForReading(path: ledgerPath) }
 
         /// Confirms every pending batch, as a clerk does after uploading.
-        func confirmAll() throws {
+        func confirmAll(today: String = "2026-12-01") throws {
             for batch in try ledger().batches(status: .pending) {
-                let result = try gongshi(["ledger", "confirm", batch.id, "--today", "2026-12-01"])
+                let result = try gongshi(["ledger", "confirm", batch.id, "--today", today])
                 #expect(result.status == 0, "\(result)")
             }
         }
@@ -187,6 +187,33 @@ struct LedgerCommandTests {
         #expect(file.contains("罚款3000元") && !file.contains("罚款2000元"))
         let manifest = try String(contentsOf: URL(fileURLWithPath: batch.outboxPath + ".manifest.json"), encoding: .utf8)
         #expect(manifest.contains("\"operation\": \"correct\""))
+    }
+
+    @Test("content that flips back and changes again (A, B, A, B, A): each change goes out once, as a correction of what is live, in a batch of its own")
+    func flippingContent() throws {
+        let workspace = try Workspace()
+        defer { try? FileManager.default.removeItem(at: workspace.root) }
+        let input = workspace.root.appendingPathComponent("penalties.csv")
+        let a = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+        let first = try #require(a.range(of: "罚款2000元,0.2,"))  // 牟城管罚〔2026〕1号, the first record
+        let b = a.replacingCharacters(in: first, with: "罚款3000元,0.3,")
+        var batches: [String] = []
+        for (night, text) in [a, b, a, b, a].enumerated() {
+            try text.write(to: input, atomically: true, encoding: .utf8)
+            let run = try workspace.feed(input: input, today: "2026-12-0\(night + 1)")
+            #expect(run.status == 0, "night \(night + 1): \(run)")
+            try workspace.confirmAll(today: "2026-12-0\(night + 1)")
+            let history = try workspace.ledger().history(key: "牟城管罚〔2026〕1号")
+            #expect(history.count == night + 1, "night \(night + 1): \(history.map(\.operation))")
+            batches = history.map(\.batchID)
+        }
+        let history = try workspace.ledger().history(key: "牟城管罚〔2026〕1号")
+        #expect(history.map(\.operation) == [.publish, .correct, .correct, .correct, .correct])
+        #expect(history.map(\.status) == Array(repeating: .published, count: 5))
+        // Each correction names what it corrects, and each went out in a batch of its own.
+        #expect(zip(history.dropFirst(), history).allSatisfy { $0.previousSHA256 == $1.contentSHA256 })
+        #expect(Set(batches).count == 5, "\(batches)")
+        #expect(history[1].contentSHA256 == history[3].contentSHA256 && history[0].contentSHA256 == history[4].contentSHA256)
     }
 
     @Test("a second run while one holds the ledger stops at once with a clear message, touching nothing")

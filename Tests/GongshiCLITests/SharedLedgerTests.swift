@@ -181,7 +181,12 @@ struct SharedLedgerTests {
         #expect(mkfifo(fifo, 0o600) == 0)
         let first = try shared.start(
             shared.project.pipeline, ["--today", "2026-11-30"], extra: ["GONGSHI_PAUSE_AFTER": "batch-pending", "GONGSHI_PAUSE_FIFO": fifo])
-        let pipe = open(fifo, O_WRONLY)  // returns once the first run has reached the pause
+        // Returns once the first run has reached the pause (nil: it ended before, told below).
+        guard let pipe = first.openPauseFIFO(fifo) else {
+            let ended = first.finish()
+            Issue.record("the first run ended before its pause: \(ended.status) \(String(decoding: ended.stdout + ended.stderr, as: UTF8.self))")
+            return
+        }
         let second = try shared.run(shared.project.pipeline, ["--today", "2026-11-30"])
         #expect(second.status == 75 && second.stderr.contains("[ledger-locked]") && second.stderr.contains("pid \(first.pid)"), "\(second)")
         #expect(!second.stderr.contains(shared.server.password))
@@ -206,7 +211,11 @@ struct SharedLedgerTests {
         #expect(mkfifo(fifo, 0o600) == 0)
         let run = try shared.start(
             shared.project.pipeline, ["--today", "2026-11-30"], extra: ["GONGSHI_PAUSE_AFTER": "batch-pending", "GONGSHI_PAUSE_FIFO": fifo])
-        let pipe = open(fifo, O_WRONLY)
+        guard let pipe = run.openPauseFIFO(fifo) else {
+            let ended = run.finish()
+            Issue.record("the run ended before its pause: \(ended.status) \(String(decoding: ended.stdout + ended.stderr, as: UTF8.self))")
+            return
+        }
         try server.restart()
         _ = write(pipe, "x", 1)
         close(pipe)

@@ -44,9 +44,9 @@ struct LedgerTests {
             createdOn: "2026-11-30")
     }
 
-    static func publication(_ key: String, hash: String = hashA, previous: String? = nil) -> NewPublication {
+    static func publication(_ key: String, hash: String = hashA, previous: String? = nil, correcting batch: String? = nil) -> NewPublication {
         NewPublication(
-            key: key, contentSHA256: hash, previousSHA256: previous, decisionDate: "2026-11-20", dueOn: "2026-12-01",
+            key: key, contentSHA256: hash, previousSHA256: previous, correctsBatch: batch, decisionDate: "2026-11-20", dueOn: "2026-12-01",
             subjectCode: "91410100MA40Q8R26R", subjectName: "某公司", schemaVersion: 2, profileVersion: 1)
     }
 
@@ -91,6 +91,7 @@ struct LedgerTests {
         "2026-12-05 v14 CHECK lists as comparisons", "2026-12-05 v15 kinds, portals and feeds by number",
         "2026-12-06 v16 a publication's batch by number", "2026-12-06 v17 a record's severity and regime by number",
         "2026-12-06 v18 a publication's status and operation by code", "2026-12-07 v19 a failed batch's earlier attempts",
+        "2026-12-07 v20 a correction names what it corrects",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
@@ -840,6 +841,31 @@ struct LedgerTests {
         #expect(summary.batches == [.published: 1, .pending: 1])
         #expect(summary.publishedLate == 1)  // published 2026-12-03, due 2026-12-01
         #expect(try ledger.publications(subjectCode: "91410100MA40Q8R26R", filter: .all).count == 2)
+    }
+
+    @Test("content flipping back (A, B, A, B): each correction, naming the batch it corrects, is recorded; the same correction again is refused", arguments: Backend.allCases)
+    func flippingCorrections(_ backend: Backend) throws {
+        let ledger = try backend.fresh().store
+        let run = try Self.begin(ledger)
+        try ledger.recordPending(Self.batch("00000000000000a1", records: 1), publications: [Self.publication("K1|名称")], run: run)
+        var (batch, hash, previous) = ("00000000000000a1", Self.hashB, Self.hashA)
+        for night in 2...5 {
+            let id = "00000000000000a\(night)"
+            try ledger.recordPending(
+                Self.batch(id, operation: .correct, records: 1),
+                publications: [Self.publication("K1|名称", hash: hash, previous: previous, correcting: batch)], run: run)
+            (batch, hash, previous) = (id, previous, hash)
+        }
+        let history = try ledger.history(key: "K1")
+        #expect(history.map(\.operation) == [.publish, .correct, .correct, .correct, .correct])
+        #expect(history.map(\.contentSHA256) == [Self.hashA, Self.hashB, Self.hashA, Self.hashB, Self.hashA])
+        // The fourth correction once more, in another batch: the ledger's key refuses it.
+        #expect(throws: LedgerError.self) {
+            try ledger.recordPending(
+                Self.batch("00000000000000b5", operation: .correct, records: 1),
+                publications: [Self.publication("K1|名称", hash: Self.hashA, previous: Self.hashB, correcting: "00000000000000a4")], run: run)
+        }
+        #expect(try ledger.history(key: "K1").count == 5)
     }
 
     @Test("信用核查 finds a subject's publications while a run is under way, after it finished, and after the next, each once", arguments: Backend.allCases)

@@ -11,16 +11,19 @@ public struct FeedCounts: Sendable, Equatable {
     public init() {}
 }
 
-/// A row to send, with its content hash and (for a correction) the hash it corrects.
+/// A row to send, with its content hash and (for a correction) the hash it corrects and the batch
+/// that publication went out in.
 public struct PlannedRow: Sendable, Equatable {
     public let row: FeedPlan.Row
     public let hash: String
     public let previous: String?
+    public let correctsBatch: String?
 
-    public init(row: FeedPlan.Row, hash: String, previous: String?) {
+    public init(row: FeedPlan.Row, hash: String, previous: String?, correctsBatch: String? = nil) {
         self.row = row
         self.hash = hash
         self.previous = previous
+        self.correctsBatch = correctsBatch
     }
 }
 
@@ -73,9 +76,9 @@ extension PublicationPlanner {
                 case .publish:
                     counts.published += 1
                     try take(.publish, PlannedRow(row: row, hash: hash, previous: nil))
-                case .correct(let previous):
+                case .correct(let previous, let batch):
                     counts.corrected += 1
-                    try take(.correct, PlannedRow(row: row, hash: hash, previous: previous))
+                    try take(.correct, PlannedRow(row: row, hash: hash, previous: previous, correctsBatch: batch))
                 case .republish:
                     counts.republished += 1
                     try take(.republish, PlannedRow(row: row, hash: hash, previous: nil))
@@ -177,10 +180,25 @@ extension BatchOperation {
 /// (a crash and a retry send the same id, and the portal answers with its first receipt).
 public enum BatchIdentity {
     /// The text whose SHA-256 (first 16 hex digits) is a feed batch's id. A republication is one
-    /// per day: its id also covers the date.
-    public static func feedMaterial(portal: String, feed: String, operation: BatchOperation, payloadSHA256: String, date: String) -> String {
-        let salt = operation == .republish ? "\n\(date)" : ""
+    /// per day: its id also covers the date. A correction's also covers the batches of the
+    /// publications it corrects (``correctedBatches(_:)``): content that flips back and changes
+    /// again (A, B, A, B) makes the same file twice, and each must be a batch of its own.
+    public static func feedMaterial(
+        portal: String, feed: String, operation: BatchOperation, payloadSHA256: String, date: String, corrects: [String] = []
+    ) -> String {
+        let salt =
+            switch operation {
+            case .republish: "\n\(date)"
+            case .correct where !corrects.isEmpty: "\ncorrects " + corrects.joined(separator: ",")
+            default: ""
+            }
         return "\(portal)\n\(feed)\n\(operation.rawValue)\n\(payloadSHA256)\(salt)"
+    }
+
+    /// The batches a correction batch's rows correct, each once, in order (what ``feedMaterial``
+    /// takes): the same for the same plan, whatever the rows' order.
+    public static func correctedBatches(_ batches: some Sequence<String?>) -> [String] {
+        Array(Set(batches.compactMap { $0 })).sorted()
     }
 
     /// The text whose SHA-256 (first 16 hex digits) is a withdrawal batch's id: portal, feed,

@@ -30,8 +30,10 @@ public enum PublicationPlanner {
     public enum Decision: Sendable, Equatable {
         /// Never published on this feed: publish it.
         case publish
-        /// Published (or on its way) with other content: send the new content as a correction.
-        case correct(previous: String)
+        /// Published (or on its way) with other content: send the new content as a correction of
+        /// that publication (its content's hash and its batch: content may flip back, A, B, A, B,
+        /// and only the batch tells the second correction to B from the first).
+        case correct(previous: String, batch: String)
         /// The same content is already published or on its way: send nothing.
         case unchanged(Known)
         /// Withdrawn from this feed: it stays withdrawn until someone decides otherwise.
@@ -71,7 +73,7 @@ public enum PublicationPlanner {
         // Fixed data after a rejection is a first publication: the portal has nothing to correct.
         case .rejected: return known.contentHash == hash ? .stillRejected(known) : .publish
         case .pending, .published:
-            guard known.contentHash == hash else { return .correct(previous: known.contentHash) }
+            guard known.contentHash == hash else { return .correct(previous: known.contentHash, batch: known.batchID) }
             let republishedToday = today != nil && known.republishedOn == today
             return republishing && known.state == .published && !republishedToday ? .republish : .unchanged(known)
         }

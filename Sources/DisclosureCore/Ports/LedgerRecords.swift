@@ -222,6 +222,9 @@ public struct NewPublication: Sendable, Equatable {
     public let contentSHA256: String
     /// The content this one corrects (for a correction), else `nil`.
     public let previousSHA256: String?
+    /// The batch of the publication this one corrects (for a correction), else `nil`: with the
+    /// content, what tells a correction apart from an earlier one to the same content (A, B, A, B).
+    public let correctsBatch: String?
     public let decisionDate: String?
     public let dueOn: String?
     /// The subject's 统一社会信用代码 and name, for legal persons only (never a natural person's).
@@ -231,12 +234,13 @@ public struct NewPublication: Sendable, Equatable {
     public let profileVersion: Int
 
     public init(
-        key: String, contentSHA256: String, previousSHA256: String?, decisionDate: String?, dueOn: String?,
+        key: String, contentSHA256: String, previousSHA256: String?, correctsBatch: String? = nil, decisionDate: String?, dueOn: String?,
         subjectCode: String?, subjectName: String?, schemaVersion: Int, profileVersion: Int
     ) {
         self.key = key
         self.contentSHA256 = contentSHA256
         self.previousSHA256 = previousSHA256
+        self.correctsBatch = correctsBatch
         self.decisionDate = decisionDate
         self.dueOn = dueOn
         self.subjectCode = subjectCode

@@ -5,7 +5,8 @@ public import Foundation
 public import WorkingDayCalendar
 
 /// One batch of one feed as a file, with its manifest. The batch id is derived from the content
-/// (portal, feed, operation, payload), so the same records always make the same batch.
+/// (portal, feed, operation, payload; for a correction, the batches it corrects), so the same
+/// records always make the same batch.
 public struct FeedBatchFile: Sendable {
     public let id: String
     public let operation: BatchOperation
@@ -16,7 +17,7 @@ public struct FeedBatchFile: Sendable {
 
     public init(
         profile: PortalProfile, feed: FeedSpec, schema: PublicationSchema, rows: [FeedPlan.Row], part: Int, date: CalendarDate,
-        operation: BatchOperation = .publish
+        operation: BatchOperation = .publish, corrects: [String] = []
     ) throws {
         self.operation = operation
         do {
@@ -28,7 +29,7 @@ public struct FeedBatchFile: Sendable {
         payloadSHA256 = Digest.sha256Hex(payload)
         (id, fileName, manifest) = Self.named(
             profile: profile, feed: feed, schema: schema, records: rows.count, payloadSHA256: payloadSHA256, part: part, date: date,
-            operation: operation)
+            operation: operation, corrects: corrects)
     }
 
     /// A batch's id, its file's name and its manifest, from its payload's hash: what
@@ -36,13 +37,14 @@ public struct FeedBatchFile: Sendable {
     /// ``FeedPublisher`` a payload it wrote to disk a part at a time.
     static func named(
         profile: PortalProfile, feed: FeedSpec, schema: PublicationSchema, records: Int, payloadSHA256 payloadDigest: String, part: Int,
-        date: CalendarDate, operation: BatchOperation
+        date: CalendarDate, operation: BatchOperation, corrects: [String] = []
     ) -> (id: String, fileName: String, manifest: [UInt8]) {
         let id = String(
             Digest.sha256Hex(
                 Array(
                     BatchIdentity.feedMaterial(
-                        portal: profile.id, feed: feed.name, operation: operation, payloadSHA256: payloadDigest, date: date.description
+                        portal: profile.id, feed: feed.name, operation: operation, payloadSHA256: payloadDigest, date: date.description,
+                        corrects: corrects
                     ).utf8)
             ).prefix(16))
         let fileName = BatchIdentity.fileName(

@@ -230,16 +230,18 @@ public struct FeedPublisher: Sendable {
     ) throws -> StagedBatch {
         let (rows, publications) = Self.publications(of: batch) { planned in
             NewPublication(
-                key: planned.row.key, contentSHA256: planned.hash, previousSHA256: planned.previous,
+                key: planned.row.key, contentSHA256: planned.hash, previousSHA256: planned.previous, correctsBatch: planned.correctsBatch,
                 decisionDate: Deadlines.isoDate(planned.row.decisionDate), dueOn: due.dueDate(planned.row.decisionDate),
                 subjectCode: planned.row.subjectCode, subjectName: planned.row.subjectName, schemaVersion: schema.version,
                 profileVersion: profile.version)
         }
+        let corrects = operation == .correct ? BatchIdentity.correctedBatches(publications.lazy.map(\.correctsBatch)) : []
         let file: (id: String, fileName: String, payloadSHA256: String)
         if FeedEncoder.writesInParts(feed.format) {
-            file = try stageInParts(rows, feed: feed, schema: schema, part: part, operation: operation, buffer: &parts)
+            file = try stageInParts(rows, feed: feed, schema: schema, part: part, operation: operation, corrects: corrects, buffer: &parts)
         } else {
-            let whole = try FeedBatchFile(profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today, operation: operation)
+            let whole = try FeedBatchFile(
+                profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today, operation: operation, corrects: corrects)
             try stage(id: whole.id, fileName: whole.fileName, payload: whole.payload, manifest: whole.manifest)
             file = (whole.id, whole.fileName, whole.payloadSHA256)
         }
@@ -260,7 +262,8 @@ public struct FeedPublisher: Sendable {
     /// `.staging/<id>/`, as ``stage(id:fileName:payload:manifest:)`` leaves it. The same bytes, id
     /// and name as ``FeedBatchFile``. A failure removes the temporary file.
     private func stageInParts(
-        _ rows: [FeedPlan.Row], feed: FeedSpec, schema: PublicationSchema, part: Int, operation: BatchOperation, buffer: inout [UInt8]
+        _ rows: [FeedPlan.Row], feed: FeedSpec, schema: PublicationSchema, part: Int, operation: BatchOperation, corrects: [String],
+        buffer: inout [UInt8]
     ) throws -> (id: String, fileName: String, payloadSHA256: String) {
         do {
             try FileManager.default.createDirectory(at: stagingRoot, withIntermediateDirectories: true)
@@ -285,7 +288,7 @@ public struct FeedPublisher: Sendable {
             let manifest: [UInt8]
             (id, fileName, manifest) = FeedBatchFile.named(
                 profile: profile, feed: feed, schema: schema, records: rows.count, payloadSHA256: payloadSHA256, part: part, date: today,
-                operation: operation)
+                operation: operation, corrects: corrects)
             try stage(id: id, fileName: fileName, manifest: manifest) { try file.commit(to: $0, mode: 0o644) }
         } catch {
             file.discard()

@@ -350,7 +350,7 @@ public struct PipelineRun {
             guard let folder else { return }
             let file = try FeedBatchFile(
                 profile: profile, feed: spooled.feed, schema: context.schema, rows: batch.map(\.row), part: part, date: today,
-                operation: operation)
+                operation: operation, corrects: operation == .correct ? BatchIdentity.correctedBatches(batch.lazy.map(\.correctsBatch)) : [])
             try file.write(into: folder)
             transcript.line("（试运行）草稿：\(folder.path)/\(file.fileName)（\(batch.count) 条）")
         }
