@@ -196,15 +196,18 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         return current
     }
 
-    private static func view(_ p: Publication) -> CurrentPublication {
+    private static func view(_ p: Publication, _ s: State) -> CurrentPublication {
         CurrentPublication(
             contentSHA256: p.hash, status: p.status, batchID: p.batchID, dueOn: p.dueOn, publishedOn: p.publishedOn,
-            republishedOn: p.republishOn.isEmpty ? nil : p.republishOn)
+            republishedOn: p.republishOn.isEmpty ? nil : p.republishOn,
+            withdrawalAsked: s.withdrawals.contains { $0.publicationID == p.id })
     }
 
     public func currentPublications(portal: String, feed: String, keys: some Collection<String>) throws(LedgerError) -> [String: CurrentPublication] {
         let wanted = Set(keys)
-        return try read { s in Self.current(s, portal: portal, feed: feed).filter { wanted.contains($0.key) }.mapValues(Self.view) }
+        return try read { s in
+            Self.current(s, portal: portal, feed: feed).filter { wanted.contains($0.key) }.mapValues { Self.view($0, s) }
+        }
     }
 
     public func publicationKeySpan(portal: String, feed: String) throws(LedgerError) -> PublicationKeySpan {
@@ -215,9 +218,9 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     }
 
     public func forEachCurrentPublication(portal: String, feed: String, _ body: (String, CurrentPublication) throws -> Void) throws(LedgerError) {
-        let current = try read { s in Self.current(s, portal: portal, feed: feed) }
+        let current = try read { s in Self.current(s, portal: portal, feed: feed).mapValues { Self.view($0, s) } }
         do {
-            for key in current.keys.sorted() { try body(key, Self.view(current[key]!)) }
+            for key in current.keys.sorted() { try body(key, current[key]!) }
         } catch {
             throw .database("\(error)")
         }

@@ -46,6 +46,12 @@ struct WithdrawalLedgerTests {
         try ledger.recordWithdrawalBatch(Self.withdrawal("w000000000000001"), items: [item], run: run)
         #expect(try ledger.history(key: "罚1").map { "\($0.status) \($0.withdrawalStatus ?? "-")" } == ["published pending"])
         #expect(try ledger.withdrawalItems(batch: "w000000000000001") == [item])
+        // The planner is told a withdrawal was asked for, while the portal still has the record.
+        let current = try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["罚1", "罚2"])
+        #expect(current["罚1"]?.withdrawalAsked == true && current["罚2"]?.withdrawalAsked == false)
+        var each: [String: Bool] = [:]
+        try ledger.forEachCurrentPublication(portal: "gsxt", feed: "penalty") { each[$0] = $1.withdrawalAsked }
+        #expect(each == ["罚1": true, "罚2": false])
         // Asked for twice while pending: refused (the caller plans only live records).
         #expect(throws: LedgerError.self) {
             try ledger.recordWithdrawalBatch(Self.withdrawal("w000000000000002"), items: [item], run: run)

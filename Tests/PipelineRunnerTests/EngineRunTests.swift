@@ -399,6 +399,32 @@ struct EngineRunTests {
         #expect(next.feeds["api-portal/penalty-legal"]?.withdrawn == 1 && next.feeds["api-portal/penalty-legal"]?.published == 0)
     }
 
+    @Test("a record whose withdrawal waits for the portal's confirmation is not corrected or republished when the department changes it")
+    func changedWhileWithdrawalWaits() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
+            _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-11-30")
+        }
+        let today = try CalendarDate.parse("2026-12-01")
+        let (transcript, _) = Transcript.collecting()
+        let context = try PipelineContext.load(project.pipeline, today: today, environment: Project.environment, transcript: transcript)
+        // The outbox portal's withdrawal waits for the clerk's upload; the API portal's is confirmed.
+        let withdrawal = RecordWithdrawal(
+            context: context, ledger: project.ledger, today: today, channels: ChannelFactory(), transcript: transcript,
+            channelOverride: ["api-portal": project.channel])
+        #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: "撤销决定书") == .sent(status: 0))
+        try project.changeOneRecord()
+        for (day, republishing) in [("2026-12-02", false), ("2026-12-03", true)] {
+            let (night, _) = try project.run(day, range: "2026-11-01"..."2026-11-30", republishing: republishing)
+            for feed in ["api-portal/penalty-legal", "creditchina-henan-zhengzhou/penalty-legal"] {
+                #expect(night.feeds[feed]?.corrected == 0 && night.feeds[feed]?.withdrawn == 1, "\(day) \(feed): \(String(describing: night.feeds[feed]))")
+            }
+        }
+        let log = project.ledger.publicationLog(portal: "creditchina-henan-zhengzhou", feed: "penalty-legal")
+        #expect(log.filter { $0.key.hasPrefix("牟城管罚〔2026〕1号") }.map(\.operation) == [.publish])
+    }
+
     @Test("a revoked decision must be taken down within 5 working days: overdue while its withdrawal waits, done once the portal has it")
     func revocation() throws {
         let project = try Project()

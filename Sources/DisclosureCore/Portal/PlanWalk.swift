@@ -102,8 +102,11 @@ extension PublicationPlanner {
     }
 
     /// The planner's view of a ledger status.
-    public static func state(_ status: PublicationStatus) -> Known.State {
-        switch status {
+    public static func state(_ status: PublicationStatus, withdrawalAsked: Bool = false) -> Known.State {
+        // A withdrawal asked for and not yet confirmed: as withdrawn (a changed record's
+        // correction went out, and the portal had it again once the withdrawal was confirmed).
+        if withdrawalAsked { return .withdrawn }
+        return switch status {
         case .withdrawn: .withdrawn
         case .published: .published
         case .rejected: .rejected

@@ -352,10 +352,14 @@ public struct CurrentPublication: Sendable, Equatable {
     public let publishedOn: String?
     /// For a republication, the day it was made (a republication is once a day).
     public let republishedOn: String?
+    /// A withdrawal of it was asked for (信用修复, 撤销, a period's end; its batch pending, done or
+    /// failed): the record is not corrected or sent again, though the portal may not have it
+    /// down yet.
+    public let withdrawalAsked: Bool
 
     public init(
         contentSHA256: String, status: PublicationStatus, batchID: String, dueOn: String? = nil, publishedOn: String? = nil,
-        republishedOn: String? = nil
+        republishedOn: String? = nil, withdrawalAsked: Bool = false
     ) {
         self.contentSHA256 = contentSHA256
         self.status = status
@@ -363,6 +367,7 @@ public struct CurrentPublication: Sendable, Equatable {
         self.dueOn = dueOn
         self.publishedOn = publishedOn
         self.republishedOn = republishedOn
+        self.withdrawalAsked = withdrawalAsked
     }
 }
 
