@@ -96,6 +96,28 @@ public struct BatchReceipt: Codable, Sendable, Equatable {
     }
 }
 
+extension BatchReceipt {
+    /// What makes this receipt not the answer to the batch sent (its id, its payload's hash, and
+    /// one entry for each of its `records` positions, each once), said in Chinese; `nil` when it
+    /// is. A record the receipt leaves out was not confirmed: taking the batch as published would
+    /// lose it without a word.
+    public func mismatch(batchID expected: String, payloadSHA256 sent: String, records count: Int) -> String? {
+        if batchID != expected { return "回执的批次号 \(batchID.prefix(32)) 不是 \(expected)" }
+        if payloadSHA256.lowercased() != sent.lowercased() { return "回执的内容摘要与发送的文件不符" }
+        var seen = Set<Int>()
+        for record in records {
+            guard (1...max(count, 1)).contains(record.index), count > 0 else { return "回执含第 \(record.index) 条，批次只有 \(count) 条" }
+            guard seen.insert(record.index).inserted else { return "回执对第 \(record.index) 条答复了两次" }
+        }
+        if seen.count < count {
+            let missing = (1...count).filter { !seen.contains($0) }
+            let shown = missing.prefix(5).map(String.init).joined(separator: "、") + (missing.count > 5 ? " 等" : "")
+            return "回执缺 \(missing.count) 条记录的答复（第 \(shown) 条）"
+        }
+        return nil
+    }
+}
+
 /// One record of a batch: its 1-based position in the payload, accepted or rejected with a reason.
 public struct RecordReceipt: Codable, Sendable, Equatable {
     public enum Status: String, Codable, Sendable { case accepted, rejected }

@@ -16,9 +16,14 @@ public struct APIChannel: PortalChannel {
         // answers with its first receipt).
         guard batch.operation != .withdraw else { return nil }
         do {
-            return try client.status(batch: batch.id).map(Self.outcome)
-        } catch {
+            guard let receipt = try client.status(batch: batch.id) else { return nil }
+            return try Self.outcome(receipt, of: batch)
+        } catch let error as UploadFailure {
+            throw error
+        } catch let error as PortalAPIFailure {
             throw Self.failure(error)
+        } catch {
+            throw UploadFailure(message: "\(error)")
         }
     }
 
@@ -37,13 +42,26 @@ public struct APIChannel: PortalChannel {
                 throw Self.failure(error)
             }
         }
+        let receipt: BatchReceipt
         do {
-            return Self.outcome(try client.upload(batch: batch.id, feed: batch.feed, operation: batch.operation.rawValue, payload: payload))
+            receipt = try client.upload(batch: batch.id, feed: batch.feed, operation: batch.operation.rawValue, payload: payload)
         } catch .refused(let status, let code, let message) where status != 401 && status != 403 {
             return .refused("门户拒收整个批次（HTTP \(status) \(code)）：\(message)")
         } catch {
             throw Self.failure(error)
         }
+        return try Self.outcome(receipt, of: batch)
+    }
+
+    /// The receipt's answer, once it is known to answer this batch: one that does not (another
+    /// batch's id, another file's hash, a record left out, answered twice or out of range) leaves
+    /// the batch pending, and the next run asks the portal again: no record is taken as published
+    /// that the portal did not confirm.
+    static func outcome(_ receipt: BatchReceipt, of batch: BatchInfo) throws(UploadFailure) -> ChannelOutcome {
+        if let mismatch = receipt.mismatch(batchID: batch.id, payloadSHA256: batch.payloadSHA256, records: batch.records) {
+            throw UploadFailure(message: "门户的回执与批次 \(batch.id) 不符：\(mismatch)；批次保持待确认，下次运行再向门户查询（请联系门户核实）")
+        }
+        return outcome(receipt)
     }
 
     static func outcome(_ receipt: BatchReceipt) -> ChannelOutcome {

@@ -8,7 +8,9 @@
 ///   response headers (the client never gets the receipt);
 /// - `expired-token:K` — the first K authenticated requests answer 401 `token-expired`;
 /// - `bad-signature:K` — the first K requests answer 401 `signature-mismatch`;
-/// - `reject:TEXT` — every record whose line contains TEXT is rejected, with a reason.
+/// - `reject:TEXT` — every record whose line contains TEXT is rejected, with a reason;
+/// - `short-receipt:K` — the first K batches stored get a receipt (kept, answered again to every
+///   status query) that leaves out their last record, as a faulty portal might.
 public struct FaultPlan: Sendable, Equatable {
     public var serverErrors = 0
     public var slow = 0
@@ -17,6 +19,7 @@ public struct FaultPlan: Sendable, Equatable {
     public var expiredTokens = 0
     public var badSignatures = 0
     public var rejectContaining: [String] = []
+    public var shortReceipts = 0
 
     public init() {}
 
@@ -37,6 +40,7 @@ public struct FaultPlan: Sendable, Equatable {
             case "reset": resets = try count(1)
             case "expired-token": expiredTokens = try count(1)
             case "bad-signature": badSignatures = try count(1)
+            case "short-receipt": shortReceipts = try count(1)
             case "reject":
                 guard parts.count >= 2, !parts.dropFirst().joined(separator: ":").isEmpty else { throw FaultPlanError(item: item) }
                 rejectContaining.append(parts.dropFirst().joined(separator: ":"))

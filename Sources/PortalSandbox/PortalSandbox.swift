@@ -134,7 +134,13 @@ public actor PortalSandbox {
                 index: index + 1, status: rule == nil ? .accepted : .rejected,
                 reason: rule.map { "沙箱按配置拒收：记录含“\($0)”" })
         }
-        let receipt = BatchReceipt(batchID: id, payloadSHA256: digest, receivedAt: timestamp(), records: records)
+        var answered = records
+        if faults.shortReceipts > 0, !answered.isEmpty {
+            faults.shortReceipts -= 1
+            answered.removeLast()
+            count("batch short receipt")
+        }
+        let receipt = BatchReceipt(batchID: id, payloadSHA256: digest, receivedAt: timestamp(), records: answered)
         let stored = StoredBatch(
             receipt: receipt, feed: request.header(PortalAPI.Header.feed) ?? "",
             operation: request.header(PortalAPI.Header.operation) ?? "publish", withdrawn: [])

@@ -123,6 +123,25 @@ struct UploadTests {
         try Self.expectExactlyOnce(workspace, sandbox)
     }
 
+    @Test("a receipt that leaves a record out: the batch stays pending, none of its records published, night after night (the portal in doubt, the next batch waits too)")
+    func shortReceipt() throws {
+        let workspace = try Self.prepared()
+        let sandbox = try SandboxHarness(faults: "short-receipt:1")
+        defer { sandbox.stop() }
+        for night in 1...2 {
+            let result = try Self.upload(workspace, sandbox)
+            #expect(result.status == 69, "night \(night): \(result)")
+            #expect(result.stderr.contains("[portal-unavailable]") && result.stderr.contains("回执缺 1 条记录的答复（第 13 条）"), "\(result.stderr)")
+            let ledger = try workspace.ledger()
+            let pending = try ledger.batches(status: .pending)
+            #expect(pending.map(\.records).sorted() == [4, 13], "\(pending)")
+            for batch in pending {
+                #expect(try ledger.publications(batch: batch.id).allSatisfy { $0.status == .pending })
+            }
+        }
+        #expect(try sandbox.stats()["batch short receipt"] == 1)
+    }
+
     @Test("an expired token is renewed once and the request goes through")
     func expiredToken() throws {
         let workspace = try Self.prepared()

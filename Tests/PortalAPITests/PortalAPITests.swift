@@ -81,3 +81,25 @@ struct PortalAPITests {
         #expect(attempts == 1)
     }
 }
+
+@Suite("A batch receipt checked against the batch sent")
+struct ReceiptMismatchTests {
+    static func receipt(id: String = "00000000000000a1", sha: String = "AB", _ indices: [Int]) -> BatchReceipt {
+        BatchReceipt(
+            batchID: id, payloadSHA256: sha, receivedAt: "t",
+            records: indices.map { RecordReceipt(index: $0, status: .accepted, reason: nil) })
+    }
+
+    @Test("every position answered once, same id and hash: none; a record left out, answered twice, out of range, another id or file: each said")
+    func mismatches() {
+        let check = { (receipt: BatchReceipt) in receipt.mismatch(batchID: "00000000000000a1", payloadSHA256: "ab", records: 3) }
+        #expect(check(Self.receipt([1, 2, 3])) == nil)
+        #expect(check(Self.receipt([3, 1, 2])) == nil)
+        #expect(check(Self.receipt([1, 2])) == "回执缺 1 条记录的答复（第 3 条）")
+        #expect(check(Self.receipt([1, 2, 2, 3])) == "回执对第 2 条答复了两次")
+        #expect(check(Self.receipt([1, 2, 3, 999])) == "回执含第 999 条，批次只有 3 条")
+        #expect(check(Self.receipt([0, 1, 2, 3])) == "回执含第 0 条，批次只有 3 条")
+        #expect(check(Self.receipt(id: "ffffffffffffffff", [1, 2, 3])) == "回执的批次号 ffffffffffffffff 不是 00000000000000a1")
+        #expect(check(Self.receipt(sha: "cd", [1, 2, 3])) == "回执的内容摘要与发送的文件不符")
+    }
+}
