@@ -340,6 +340,20 @@ struct EngineRunTests {
         #expect(try project.run("2026-12-03").summary.skippedFiles == [project.input.path])
     }
 
+    @Test("a record refused only for a date still to come: its file is read again each night, and the record published once its day has come; then the file is settled")
+    func futureDateReadAgain() throws {
+        let project = try Project()
+        // 牟城管罚〔2026〕11号 is decided on 2026-11-30: a week before, it is refused.
+        let (early, _) = try project.run("2026-11-23")
+        #expect(early.exitStatus == 65 && early.skippedFiles.isEmpty)
+        #expect(!project.live("api-portal", "penalty-legal").keys.contains { $0.hasPrefix("牟城管罚〔2026〕11号") })
+        let (night, _) = try project.run("2026-12-01")
+        #expect(night.skippedFiles.isEmpty, "the file is read again")
+        #expect(project.live("api-portal", "penalty-legal").keys.contains { $0.hasPrefix("牟城管罚〔2026〕11号") })
+        #expect(night.feeds["api-portal/penalty-legal"]?.published == 1, "\(night.feeds)")
+        #expect(try project.run("2026-12-02").summary.skippedFiles == [project.input.path])
+    }
+
     @Test("a nightly dry run reads what the nightly run would (settled files skipped); asked to, it reads every file")
     func dryRunPreviewsTheNight() throws {
         let project = try Project()

@@ -31,6 +31,10 @@ public final class ReportWriter {
     /// Per file read whole or failed, the records with a required value absent (完整率), counted
     /// from every problem, kept or not.
     public private(set) var incompleteRecords: [String: Int] = [:]
+    /// The files read whole with a record refused only for today (``RecordValidator/refusedUntilLater``):
+    /// the nightly run does not settle them, and reads them again the next night.
+    public private(set) var filesToReadAgain: Set<String> = []
+    private var refusedUntilLaterInFile = false
     /// The file being read: its incomplete records among the problems written and held, and the
     /// row (or XML line) last counted. A record's problems arrive together, so a row is counted once.
     private var incompleteInFile = (written: 0, held: 0, lastRow: Int?.none)
@@ -150,6 +154,10 @@ public final class ReportWriter {
     /// Ends a file: its held problems are written if it was read whole, dropped if it failed; then
     /// its last problems (its failure, say) are written.
     func endFile(_ file: String, failed: Bool, _ issues: [Issue]) throws {
+        defer {
+            if refusedUntilLaterInFile { filesToReadAgain.insert(file) }
+            refusedUntilLaterInFile = false
+        }
         if !failed {
             keptIssues += heldKept
             incompleteInFile.written += incompleteInFile.held
@@ -198,6 +206,7 @@ public final class ReportWriter {
     private func keep(_ issues: [Issue], held: Bool) {
         guard keepsIssues else { return }
         for issue in issues {
+            if issue.severity == .error, RecordValidator.refusedUntilLater.contains(issue.type) { refusedUntilLaterInFile = true }
             if issue.severity == .error, IntakeRecorder.incompleteTypes.contains(issue.type), let row = issue.row ?? issue.line,
                 row != incompleteInFile.lastRow
             {

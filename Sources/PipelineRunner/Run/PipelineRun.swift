@@ -129,7 +129,7 @@ public struct PipelineRun {
                     report, issues: issues, incomplete: incomplete, fingerprints: listing.fingerprints, unidentifiable: intake.unidentifiable,
                     ledger: ledger, run: run)
                 stages.lap("problems")
-                processed += prints
+                processed += files.filter { !writer.filesToReadAgain.contains($0) }.compactMap { listing.fingerprints[$0] }
             }
         }
         summary.validRecords = intake.validCount
@@ -182,7 +182,8 @@ public struct PipelineRun {
         stages.lap("upload")
         // Files are settled by the nightly run only: a range re-run takes the records of its range,
         // and a file it settled would be skipped the next night with the changes it holds outside
-        // the range never planned.
+        // the range never planned. A file with a record refused only for a date still to come is
+        // not settled either: the next night reads it again, and publishes it once its day has come.
         if request.range == nil {
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.settle(processed, run: run) }
         }
