@@ -63,8 +63,14 @@ public struct PipelineLinter {
                     "publication_period 中的字段“\(field)”不在 \(schema.title) 的字段中")
             }
         }
+        var seenProfiles: Set<String> = []
         for portal in pipeline.portals {
             let profile = profiles.first { $0.id == portal.profile }
+            // One portal, one way to it: the ledger keeps a record's publication per portal, and
+            // two transports of one portal would each send it (or each wait for the other).
+            if !seenProfiles.insert(profile?.id ?? portal.profile).inserted {
+                error("pipeline-duplicate-portal", portal.line, "门户“\(profile?.title ?? portal.profile)”列了两次；一个门户只能有一种报送方式（outbox、api、sftp 或 database 选一种）")
+            }
             if profile == nil && !FileManager.default.fileExists(atPath: pipeline.resolve(portal.profile)) {
                 error("pipeline-unknown-profile", portal.line, "门户配置“\(portal.profile)”既不是内置的，也不是存在的文件")
             } else if let profile, let schema, !profile.feeds.contains(where: { $0.schema == schema.id }) {

@@ -51,6 +51,7 @@ struct PipelineLoaderTests {
               - {profile: gsxt, transport: {kind: api, endpoint: "http://portal.example", credentials_file: open.credentials}}
               - {profile: creditchina-henan-zhengzhou, transport: {kind: api, endpoint: "https://p.example", app_key_env: K, secret_env: S}}
               - {profile: nowhere, transport: {kind: sftp, url: "sftp://h/", user: u, key_file: key, known_hosts: kh}}
+              - {profile: gsxt, transport: {kind: outbox}}
             publication_period:
               default: 一般
               rules:
@@ -67,9 +68,9 @@ struct PipelineLoaderTests {
             calendarEnd: try CalendarDate.parse("2026-12-31"))
         let found = linter.lint(pipeline, file: "t.yaml").map { "\($0.line.map(String.init) ?? "-") \($0.code)\($0.isWarning ? " warning" : "")" }
         #expect(found == [
-            "3 pipeline-no-files warning", "3 pipeline-missing-file", "4 pipeline-missing-folder", "10 pipeline-unknown-field",
+            "3 pipeline-no-files warning", "3 pipeline-missing-file", "4 pipeline-missing-folder", "11 pipeline-unknown-field",
             "6 pipeline-insecure-endpoint", "6 credentials-too-open", "7 credentials-env-unset",
-            "8 pipeline-unknown-profile", "8 pipeline-missing-file", "8 pipeline-missing-file",
+            "8 pipeline-unknown-profile", "8 pipeline-missing-file", "8 pipeline-missing-file", "9 pipeline-duplicate-portal",
             "- calendar-coverage-ending warning",
         ])
         let later = PipelineLinter(

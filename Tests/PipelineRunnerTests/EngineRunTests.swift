@@ -354,6 +354,22 @@ struct EngineRunTests {
         #expect(try project.run("2026-12-02").summary.skippedFiles == [project.input.path])
     }
 
+    @Test("one portal twice (a second file of the same profile, another transport): refused as configuration (78), nothing read")
+    func portalTwice() throws {
+        let project = try Project()
+        let copy = project.root.appendingPathComponent("fixtures/portals/api-portal-copy.yaml")
+        try FileManager.default.copyItem(at: project.root.appendingPathComponent("fixtures/portals/api-portal.v1.yaml"), to: copy)
+        let pipeline = URL(fileURLWithPath: project.pipeline)
+        let text = try String(contentsOf: pipeline, encoding: .utf8)
+        try (text.replacing("portals:\n", with: "portals:\n  - {profile: fixtures/portals/api-portal-copy.yaml, transport: {kind: outbox}}\n"))
+            .write(to: pipeline, atomically: true, encoding: .utf8)
+        let (transcript, _) = Transcript.collecting()
+        let failure = #expect(throws: CommandFailure.self) {
+            try PipelineContext.load(project.pipeline, today: try CalendarDate.parse("2026-11-30"), environment: Project.environment, transcript: transcript)
+        }
+        #expect(failure?.status == 78 && failure?.code == "pipeline-duplicate-portal", "\(String(describing: failure))")
+    }
+
     @Test("a nightly dry run reads what the nightly run would (settled files skipped); asked to, it reads every file")
     func dryRunPreviewsTheNight() throws {
         let project = try Project()

@@ -55,6 +55,12 @@ public struct PipelineContext {
             if let format = portal.format.flatMap(FeedSpec.Format.init(rawValue:)) { profile = profile.with(format: format) }
             // The 前置库 takes rows, not files: JSON Lines with each record's key digest.
             if case .database = portal.transport { profile = profile.forDatabase() }
+            // (The linter refuses a profile named twice; two files may still name one portal.)
+            if portals.contains(where: { $0.0.id == profile.id }) {
+                throw CommandFailure(
+                    status: ExitStatus.configuration, code: "pipeline-duplicate-portal",
+                    message: "\(path)\(portal.line.map { ":\($0)" } ?? "")：门户“\(profile.title)”（\(profile.id)）列了两次；一个门户只能有一种报送方式（outbox、api、sftp 或 database 选一种）")
+            }
             portals.append((profile, portal.transport))
         }
         let calendarFiles = CalendarLoader.load(directory: calendarDirectory ?? pipeline.calendar.map(pipeline.resolve))
