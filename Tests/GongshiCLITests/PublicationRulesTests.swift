@@ -58,6 +58,23 @@ struct PublicationRulesTests {
         for secret in Self.secrets { #expect(!reportText.contains(secret), "\(secret) in the report") }
     }
 
+    @Test("a minor's record that also has an error is not to be published on any portal (no deadline, not 待更正): correcting it would publish a minor")
+    func invalidMinor() throws {
+        let project = try OutboxProject(id: "rules", portals: ["creditchina-henan-zhengzhou", "gsxt"])
+        let text = try String(contentsOf: Fixtures.url(Self.input), encoding: .utf8)
+        // 牟城管罚〔2026〕405号's ID number with a wrong check digit: invalid, and still a minor's.
+        let broken = text.replacing("410122201305010017", with: "410122201305010018")
+        #expect(broken != text)
+        try broken.write(to: project.inbox.appendingPathComponent("penalties.csv"), atomically: true, encoding: .utf8)
+        let run = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-30"], directory: project.root)
+        #expect(run.status == 65, "\(run)")
+        let report = try #require(try run.runReport())
+        let rows = ((report["report"] as? [String: Any])?["deadlines"] as? [[String: Any]] ?? [])
+            .filter { $0["decision_number"] as? String == "牟城管罚〔2026〕405号" }
+        #expect(rows.count == 2 && rows.allSatisfy { $0["state"] as? String == "not_to_publish" }, "\(rows)")
+        #expect(rows.allSatisfy { ($0["reason"] as? String)?.contains("未成年人") == true }, "\(rows)")
+    }
+
     @Test("feed --ledger: the same rules on the gsxt feed and the 信用中国 feeds")
     func throughFeed() throws {
         let root = Scratch.root.appendingPathComponent("gongshi-rules-feed-\(UUID().uuidString)")

@@ -13,14 +13,21 @@ public struct DecisionSighting: Sendable, Equatable {
     /// For a valid row, per portal of the pipeline: why it is not to be published there (nil:
     /// to be published). Empty for an invalid row: until it is valid, it is expected everywhere.
     public var exclusions: [String: String?]
+    /// For an invalid row, the law's reason it is not to be published anywhere whatever its
+    /// other errors (a minor; ``RecordValidator/reasonNotToPublish(in:)``): nil for the rest.
+    public var notToPublish: String?
 
-    public init(number: String, decisionDate: String?, file: String, row: Int, valid: Bool, exclusions: [String: String?] = [:]) {
+    public init(
+        number: String, decisionDate: String?, file: String, row: Int, valid: Bool, exclusions: [String: String?] = [:],
+        notToPublish: String? = nil
+    ) {
         self.number = number
         self.decisionDate = decisionDate
         self.file = file
         self.row = row
         self.valid = valid
         self.exclusions = exclusions
+        self.notToPublish = notToPublish
     }
 }
 

@@ -170,8 +170,20 @@ public struct RecordValidator {
         }
         if let reason = rules.reasonNotToPublish(values) {
             let shown = PersonalDataScreen.screen(reason, personName: rules.personName(values)).text
-            issues.append(.init("not-to-be-published", .warning, zh: "\(shown)：本记录不生成公示数据", en: "not to be published: \(shown)"))
+            issues.append(.init("not-to-be-published", .warning, zh: shown + Self.notToPublishSuffix, en: "not to be published: \(shown)"))
         }
+    }
+
+    private static let notToPublishSuffix = "：本记录不生成公示数据"
+
+    /// The law's reason a record is not to be published at all (a minor, a decision the
+    /// department withholds), from its problems: what the register keeps for a record that is
+    /// also invalid, so that it is not expected on any portal (no deadline, not 待更正) — its
+    /// other errors would otherwise have it corrected and published.
+    public static func reasonNotToPublish(in issues: [Issue]) -> String? {
+        guard let issue = issues.first(where: { $0.type == "not-to-be-published" }) else { return nil }
+        let text = issue.message.zh
+        return text.hasSuffix(notToPublishSuffix) ? String(text.dropLast(notToPublishSuffix.count)) : text
     }
 
     /// The amounts in 元 a text states: a number followed by 元 (not 万元), standing alone.

@@ -458,7 +458,11 @@ public struct ValidationSession {
         }
         current?.records += 1
         let invalid = issues.contains(where: { $0.severity == .error })
-        if collectsRecords { sight(row: row, number: keyText.value, date: date, valid: !invalid, file: file) }
+        if collectsRecords {
+            sight(
+                row: row, number: keyText.value, date: date, valid: !invalid, file: file,
+                notToPublish: invalid ? RecordValidator.reasonNotToPublish(in: issues) : nil)
+        }
         if invalid {
             current?.invalid += 1
         } else {
@@ -473,14 +477,15 @@ public struct ValidationSession {
     }
 
     /// Notes the decision a record is (valid or not), by its number and date as written.
-    private mutating func sight(row: Int, number: String, date: String?, valid: Bool, file: String) {
+    private mutating func sight(row: Int, number: String, date: String?, valid: Bool, file: String, notToPublish: String? = nil) {
         let number = TextNormalizer.trim(number)
         guard !number.isEmpty else {
             currentUnidentifiable += 1
             return
         }
         let date = date.map(TextNormalizer.trim).flatMap { $0.isEmpty ? nil : $0 }
-        currentSightings.append(DecisionSighting(number: number, decisionDate: date, file: file, row: row, valid: valid))
+        currentSightings.append(
+            DecisionSighting(number: number, decisionDate: date, file: file, row: row, valid: valid, notToPublish: notToPublish))
     }
 
     /// Hands out the current file's decisions seen so far (valid records and invalid ones alike)

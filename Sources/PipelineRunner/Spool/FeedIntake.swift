@@ -251,6 +251,18 @@ public final class FeedIntake: RecordSink {
                 entry.put(sighting.file)
                 entry.put(String(sighting.row))
                 entry.put(sighting.valid ? "1" : "0")
+                // An invalid record the law keeps out (a minor): excluded on every portal, with the reason.
+                if !sighting.valid, let reason = sighting.notToPublish {
+                    entry.put(writing: { out in
+                        for (index, portal) in portals.enumerated() {
+                            if index > 0 { out.append(0x1E) }
+                            out.append(contentsOf: portal.utf8)
+                            out.append(0x1F)
+                            out.append(contentsOf: reason.utf8)
+                        }
+                    })
+                    return
+                }
                 guard let placed else {
                     entry.put(nil as String?)
                     return
@@ -363,13 +375,16 @@ public final class FeedIntake: RecordSink {
                 let row = fields.number() ?? 0
                 let valid = fields.next()?.elementsEqual([0x31]) ?? false  // "1"
                 for index in reasons.indices { reasons[index] = nil }
-                if valid, let field = fields.next() { Self.readExclusions(field, portals: portals, into: &reasons) }
+                if let field = fields.next() { Self.readExclusions(field, portals: portals, into: &reasons) }
                 let sighting = DecisionSighting(number: number, decisionDate: date, file: file, row: row, valid: valid)
                 var places: [DecisionPortal] = []
                 places.reserveCapacity(portals.count)
                 for index in portals.indices {
                     places.append(
-                        DecisionPortal(portal: portals[index], dueOn: memos[index]?.dueDate(date), exclusion: valid ? .some(reasons[index]) : nil))
+                        DecisionPortal(
+                            portal: portals[index], dueOn: memos[index]?.dueDate(date),
+                            // An invalid record's exclusion is the law's alone (a minor); else it is left as it was.
+                            exclusion: valid ? .some(reasons[index]) : reasons[index].map { .some($0) }))
                 }
                 return (sighting, places)
             }
