@@ -112,8 +112,13 @@ struct DeadlineTrackingTests {
         _ = try project.gongshi(["run", project.pipeline, "--today", "2026-11-09"])
         let batch = try #require(try project.pendingBatches().first)
         let refused = try #require((try project.status("2026-11-09").json["pending_batches"] as? [[String: Any]])?.first)
-        let fail = try project.gongshi(["ledger", "fail", batch, "--reason", "门户退回整个文件", "--ledger", "var/ledger.sqlite"])
+        // The portal's words quote a record's ID number: shown screened, never whole.
+        let fail = try project.gongshi(
+            ["ledger", "fail", batch, "--reason", "门户退回整个文件：证件号码 410122198503121231 有误", "--ledger", "var/ledger.sqlite"])
         #expect(fail.status == 0, "\(fail)")
+        let failed = try project.status("2026-11-09")
+        let lastError = (failed.json["failed_batches"] as? [[String: Any]])?.first?["last_error"] as? String
+        #expect(lastError?.hasPrefix("门户退回整个文件：证件号码 ") == true && lastError?.contains("410122198503121231") == false, "\(failed.json)")
         _ = try project.gongshi(["run", project.pipeline, "--today", "2026-11-10"])
         #expect(try project.pendingBatches() == [batch])
         let (status, json) = try project.status("2026-11-10")
@@ -121,12 +126,15 @@ struct DeadlineTrackingTests {
         let failures = json["earlier_failures"] as? [[String: Any]] ?? []
         #expect(failures.count == 1, "\(json)")
         #expect(failures.first?["batch"] as? String == batch && failures.first?["attempt"] as? Int == 1)
-        #expect(failures.first?["reason"] as? String == "门户退回整个文件" && failures.first?["created_on"] as? String == "2026-11-09")
+        let reason = failures.first?["reason"] as? String
+        #expect(reason?.hasPrefix("门户退回整个文件：证件号码 ") == true && reason?.contains("410122198503121231") == false, "\(failures)")
+        #expect(failures.first?["created_on"] as? String == "2026-11-09")
         #expect(failures.first?["place"] as? String == refused["place"] as? String)
         let now = try #require((json["pending_batches"] as? [[String: Any]])?.first)
         #expect(now["created_on"] as? String == "2026-11-10" && now["place"] as? String != refused["place"] as? String, "\(now)")
         let text = try project.gongshi(["ledger", "status", "--ledger", "var/ledger.sqlite", "--today", "2026-11-10"])
         #expect(text.stdout.contains("曾失败（第 1 次，之后以同一批次号重新生成）批次 \(batch)"), "\(text.stdout)")
+        #expect(!text.stdout.contains("410122198503121231"))
         // Confirmed, the batch names the file it was made into again.
         let confirm = try project.gongshi(["ledger", "confirm", batch, "--published-on", "2026-11-10", "--ledger", "var/ledger.sqlite", "--today", "2026-11-10"])
         #expect(confirm.status == 0 && confirm.stdout.contains("20261110"), "\(confirm)")

@@ -28,7 +28,7 @@ public struct LedgerStatus: Encodable, Sendable {
             (batch, portal, feed, fileName, place, createdOn) =
                 (failure.batchID, failure.portal, failure.feed, failure.fileName, failure.outboxPath, failure.createdOn)
             attempt = failure.attempt
-            reason = failure.reason
+            reason = failure.reason.map(LedgerStatus.screened)
         }
 
         enum CodingKeys: String, CodingKey {
@@ -47,7 +47,7 @@ public struct LedgerStatus: Encodable, Sendable {
         init(_ batch: BatchInfo) {
             (id, portal, feed, createdOn, place, records) = (batch.id, batch.portal, batch.feed, batch.createdOn, batch.outboxPath, batch.records)
             delivered = batch.deliveredAt != nil
-            lastError = batch.lastError
+            lastError = batch.lastError.map(LedgerStatus.screened)
         }
 
         enum CodingKeys: String, CodingKey {
@@ -78,6 +78,14 @@ public struct LedgerStatus: Encodable, Sendable {
             awaitingConfirmation: summary.awaitingConfirmation, disclosure: DisclosureCounts(tally), urgent: tally.urgent,
             beyondCalendar: tally.beyondCalendar, pendingBatches: summary.pendingBatches.map(Batch.init),
             failedBatches: summary.failedBatches.map(Batch.init), earlierFailures: summary.earlierFailures.map(Failure.init))
+    }
+
+    /// A failure's reason as shown: the portal's or the clerk's own words, which may quote a
+    /// record (a portal answering "证件号码 4101… 有误"), screened for ID and phone numbers and
+    /// cut to ``Issue/messageLimit``.
+    static func screened(_ reason: String) -> String {
+        let text = PersonalDataScreen.screen(reason, personName: nil).text
+        return text.count > Issue.messageLimit ? String(text.prefix(Issue.messageLimit)) + "…" : text
     }
 
     /// The text: the same numbers as the JSON.
