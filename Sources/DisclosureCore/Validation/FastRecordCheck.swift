@@ -184,9 +184,9 @@ public struct FastRecordCheck {
         }
         for (amount, text) in amountChecks {
             guard let amountRange = ranges[amount], let textRange = ranges[text] else { continue }
-            // The 万元 figure's digits, then 元.
-            if Bytes.contains(
-                UnsafeBufferPointer(rebasing: buffer[textRange]), UnsafeBufferPointer(rebasing: buffer[amountRange]), then: (0xE5, 0x85, 0x83))
+            // An amount in the text (2000元, 2,000.00 元, ２０００元, 0.2万元) showing the 万元 figure typed in 元.
+            if AmountMentions.typedInYuan(
+                amount: UnsafeBufferPointer(rebasing: buffer[amountRange]), text: UnsafeBufferPointer(rebasing: buffer[textRange])) != nil
             {
                 return true
             }
