@@ -330,8 +330,8 @@ public struct RecordValidator {
         guard let date = TextNormalizer.date(value) else {
             issues.append(.init(
                 "date-invalid", field: field, value: value,
-                zh: "“\(value)”不是有效日期；应写作 YYYY/MM/DD（也接受 2020-05-06、2020年5月6日、20200506）",
-                en: "“\(value)” is not a valid date; write YYYY/MM/DD (2020-05-06, 2020年5月6日 and 20200506 are read too)"))
+                zh: "“\(value)”不是有效日期；应写作 YYYY/MM/DD（也接受 2020-05-06、2020.05.06、2020年5月6日、20200506）",
+                en: "“\(value)” is not a valid date; write YYYY/MM/DD (2020-05-06, 2020.05.06, 2020年5月6日 and 20200506 are read too)"))
             return
         }
         if field.notAfterToday, date > today {
