@@ -52,7 +52,9 @@ enum Salvage {
             return result
         }
         let utf8 = decode(bytes, encoding: options.encoding)
-        var scanner = CSVScanner(validatesUTF8: false)
+        // A TAB-separated header (Excel's "Unicode 文本") is read as the validator reads it.
+        let delimiter = utf8.withUnsafeBufferPointer { TextEncoding.utf8.headerDelimiter($0) }
+        var scanner = CSVScanner(delimiter: delimiter, validatesUTF8: false)
         var columns: (number: Int?, date: Int?)?
         func take(_ record: CSVRecord) {
             let cells = record.strings
