@@ -84,12 +84,12 @@ struct NormalizationTests {
 
     @Test(
         "every date form reads as the same day",
-        arguments: ["2020/5/6", "2020-05-06", "2020年5月6日", "20200506", "2020/05/06", "2020年05月06日"])
+        arguments: ["2020/5/6", "2020-05-06", "2020年5月6日", "20200506", "2020/05/06", "2020年05月06日", "2020.05.06", "2020.5.6", "2020/5/6 9:30", "2020/05/06 00:00:00"])
     func dateForms(text: String) {
         #expect(TextNormalizer.date(text).map(TextNormalizer.standardForm) == "2020/05/06")
     }
 
-    @Test("impossible or foreign date texts are not dates", arguments: ["2020/2/30", "20201332", "2020年5月", "5/6/2020", "2020.05.06", ""])
+    @Test("impossible or foreign date texts are not dates", arguments: ["2020/2/30", "20201332", "2020年5月", "5/6/2020", "6.5.2020", "2020.2.30", "2020/5/6 25:00", ""])
     func notDates(text: String) {
         #expect(TextNormalizer.date(text) == nil)
     }

@@ -76,6 +76,26 @@ struct RecordValidatorTests {
         #expect(!result.hasErrors)
     }
 
+    @Test(
+        "a dotted date, and a date followed by a time as Excel exports date-times, are read as the date with a normalized-date warning",
+        arguments: [
+            ("2026.11.01", "2026.11.2"), ("2026/11/01 00:00:00", "2026/11/2 9:30"), ("2026-11-01 23:59:59.000", "2026-11-02T08:00"),
+            ("20261101 12:00", "2026年11月2日 0:00"),
+        ])
+    func datesWithDotsAndTimes(decided: String, until: String) throws {
+        let result = try Self.check(["乙", "警告", nil, decided, until, nil])
+        #expect(result.issues.map(\.type) == ["normalized-date", "normalized-date"])
+        #expect(result.values[3] == "2026/11/01" && result.values[4] == "2026/11/02")
+    }
+
+    @Test("a time that is no time, or a date that is none, is still an invalid date", arguments: [
+        "2026/11/01 24:00", "2026/11/01 9:60", "2026/11/01 9", "2026/11/01 9:30:5", "2026/11/01 x", "2026.11", "2026.13.01", "2026/11.01", "2026/02/30 00:00:00",
+    ])
+    func notDatesWithTimes(decided: String) throws {
+        let result = try Self.check(["乙", "警告", nil, decided, nil, nil])
+        #expect(result.issues.map(\.type) == ["date-invalid"])
+    }
+
     @Test("an invalid pattern in a schema is a schema problem, not a crash")
     func badPattern() {
         var field = FieldSpec(name: "号", kind: .code)

@@ -101,12 +101,14 @@ struct FastCheckAgreementTests {
                 case 3: if !cell.isEmpty { cell[Int.random(in: 0..<cell.count, using: &generator)] = piece.first ?? "x" }
                 case 4: if !cell.isEmpty { cell.remove(at: Int.random(in: 0..<cell.count, using: &generator)) }
                 case 5:
-                    // A date written another way: dashes, no leading zeros, eight digits, or another day so written.
+                    // A date written another way: dashes, no leading zeros, eight digits, dots, with a time
+                    // (an Excel date-time), or another day so written.
                     guard let date = TextNormalizer.date(String(cell)) else { continue }
                     let day = Bool.random(using: &generator) ? date : date.adding(days: Int.random(in: -400...400, using: &generator))
                     let forms = [
                         day.description, "\(day.year)/\(day.month)/\(day.day)", "\(day.year)-\(day.month)-\(day.day)",
-                        day.description.replacingOccurrences(of: "-", with: ""),
+                        day.description.replacingOccurrences(of: "-", with: ""), "\(day.year).\(day.month).\(day.day)",
+                        day.description.replacingOccurrences(of: "-", with: "/") + " 00:00:00", "\(day.year)/\(day.month)/\(day.day) 9:30",
                     ]
                     cell = Array(forms.randomElement(using: &generator) ?? "")
                 default: cell = Array(cells.randomElement(using: &generator) ?? "")

@@ -41,6 +41,23 @@ struct PublicationRuleChecksTests {
         #expect(try !Self.types("法人及非法人组织", ["罚款金额(万元)": "2", "处罚内容": "罚款12元"]).contains("amount-unit-mismatch"))
     }
 
+    @Test(
+        "the 元 amount is read however 处罚内容 writes it: decimals, thousands separators, full-width digits, a space, 万元; the cents dropped too",
+        arguments: ["罚款2000.00元", "罚款2,000元", "罚款２０００元", "罚款2000 元", "罚款2000\u{3000}元", "罚款2000.5元", "罚款0.2万元", "罚款人民币贰仟元（¥2,000.00元）"])
+    func amountUnitForms(text: String) throws {
+        #expect(try Self.types("法人及非法人组织", ["罚款金额(万元)": "2000", "处罚内容": text]) == ["amount-unit-mismatch"])
+    }
+
+    @Test("an amount in 万元 that agrees with 处罚内容, in any of its forms, is no mismatch, nor one equal to another amount it states")
+    func amountUnitAgreement() throws {
+        for (amount, text) in [
+            ("0.2", "罚款2,000.00元"), ("0.2", "罚款２０００元"), ("0.2", "罚款0.2万元"), ("2000", "罚款2000万元"), ("0.20005", "罚款2000.5元"),
+            ("5", "没收违法所得5元，并处罚款5万元"), ("2000", "罚款2000"), ("12", "罚款12,00元"), ("1", "第1.2.3元"),
+        ] {
+            #expect(try Self.types("法人及非法人组织", ["罚款金额(万元)": amount, "处罚内容": text]).isEmpty, "\(amount) \(text)")
+        }
+    }
+
     @Test("control characters are errors; a tab, and a line break in free text, are not")
     func controlCharacters() throws {
         #expect(try Self.types("法人及非法人组织", ["违法事实": "占道\u{0}经营"]).contains("control-character"))

@@ -184,9 +184,9 @@ public struct FastRecordCheck {
         }
         for (amount, text) in amountChecks {
             guard let amountRange = ranges[amount], let textRange = ranges[text] else { continue }
-            // The 万元 figure's digits, then 元.
-            if Bytes.contains(
-                UnsafeBufferPointer(rebasing: buffer[textRange]), UnsafeBufferPointer(rebasing: buffer[amountRange]), then: (0xE5, 0x85, 0x83))
+            // An amount in the text (2000元, 2,000.00 元, ２０００元, 0.2万元) showing the 万元 figure typed in 元.
+            if AmountMentions.typedInYuan(
+                amount: UnsafeBufferPointer(rebasing: buffer[amountRange]), text: UnsafeBufferPointer(rebasing: buffer[textRange])) != nil
             {
                 return true
             }
@@ -830,9 +830,15 @@ enum Bytes {
     /// The day of a date written in another form than YYYY/MM/DD that the full check reads as that
     /// date and rewrites YYYY/MM/DD (``TextNormalizer/date(_:)``): eight digits (20250601), or a
     /// four-digit year, a month and a day of one or two digits each, between the same separator
-    /// twice, `-` or `/` (2025-06-01, 2025/6/1, 2025-6-01). Nil for anything else, and for a day
-    /// that does not exist: the full check words those.
+    /// twice, `-`, `/` or `.` (2025-06-01, 2025/6/1, 2025-6-01, 2025.6.1); any of these followed by
+    /// a time of day (2025/6/1 9:30, as Excel exports date-times). Nil for anything else, and for a
+    /// day that does not exist: the full check words those.
     static func otherDateForm(_ cell: UnsafeBufferPointer<UInt8>) -> Int? {
+        if cell.count > 10 {
+            guard let end = TextNormalizer.timeStart(cell) else { return nil }
+            let date = UnsafeBufferPointer(rebasing: cell[..<end])
+            return standardDate(date) ?? otherDateForm(date)
+        }
         let count = cell.count
         guard count >= 8, count <= 10, let year = number(cell, 0..<4), year >= 1 else { return nil }
         let (month, day): (Int?, Int?)
@@ -840,7 +846,7 @@ enum Bytes {
             (month, day) = (number(cell, 4..<6), number(cell, 6..<8))
         } else {
             let separator = cell[4]
-            guard separator == 0x2D || separator == 0x2F else { return nil }
+            guard separator == 0x2D || separator == 0x2F || separator == 0x2E else { return nil }
             guard let second = (6...7).first(where: { cell[$0] == separator }), count - second - 1 >= 1, count - second - 1 <= 2 else {
                 return nil
             }

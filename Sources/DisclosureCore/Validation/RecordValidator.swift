@@ -147,12 +147,14 @@ public struct RecordValidator {
                 }
             }
             if let textName = fields[index].amountText, let textIndex = schema.index(of: textName), let text = values[textIndex],
-                let amount = Double(value), amount > 0, Self.yuanAmounts(text).contains(amount)
+                let mention = AmountMentions.typedInYuan(amount: value, text: text)
             {
+                let stated = AmountMentions.show(micros: mention.micros) + (mention.inWan ? " 万元" : " 元")
+                let inWan = mention.yuanMicros.map { AmountMentions.show(micros: $0 / 10000) } ?? ""
                 issues.append(.init(
                     "amount-unit-mismatch", field: fields[index], value: value,
-                    zh: "以万元填写为 \(value)，而\(textName)写明 \(value) 元（即 \(Self.show(amount / 10000)) 万元）：相差一万倍，请按万元填写",
-                    en: "\(value) in 万元, but \(textName) says \(value) 元: 10,000 times apart"))
+                    zh: "以万元填写为 \(value)，而\(textName)写明 \(stated)（即 \(inWan) 万元）：像是按元填写，相差约一万倍，请按万元填写",
+                    en: "\(value) in 万元, but \(textName) says \(stated): entered in 元, about 10,000 times apart"))
             }
         }
         let natural = rules.isNaturalPerson(values)
@@ -184,34 +186,6 @@ public struct RecordValidator {
         guard let issue = issues.first(where: { $0.type == "not-to-be-published" }) else { return nil }
         let text = issue.message.zh
         return text.hasSuffix(notToPublishSuffix) ? String(text.dropLast(notToPublishSuffix.count)) : text
-    }
-
-    /// The amounts in 元 a text states: a number followed by 元 (not 万元), standing alone.
-    static func yuanAmounts(_ text: String) -> [Double] {
-        let characters = Array(text)
-        var amounts: [Double] = []
-        var index = 0
-        while index < characters.count {
-            guard characters[index].isASCII, characters[index].isNumber else {
-                index += 1
-                continue
-            }
-            var end = index
-            while end < characters.count, characters[end].isASCII, characters[end].isNumber || characters[end] == "." { end += 1 }
-            if end < characters.count, characters[end] == "元", index == 0 || !(characters[index - 1] == "." || characters[index - 1].isNumber),
-                let value = Double(String(characters[index..<end]))
-            {
-                amounts.append(value)
-            }
-            index = end
-        }
-        return amounts
-    }
-
-    static func show(_ value: Double) -> String {
-        var text = String(value)
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        return text
     }
 
     // MARK: - Normalization
@@ -373,8 +347,8 @@ public struct RecordValidator {
         guard let date = TextNormalizer.date(value) else {
             issues.append(.init(
                 "date-invalid", field: field, value: value,
-                zh: "“\(value)”不是有效日期；应写作 YYYY/MM/DD（也接受 2020-05-06、2020年5月6日、20200506）",
-                en: "“\(value)” is not a valid date; write YYYY/MM/DD (2020-05-06, 2020年5月6日 and 20200506 are read too)"))
+                zh: "“\(value)”不是有效日期；应写作 YYYY/MM/DD（也接受 2020-05-06、2020.05.06、2020年5月6日、20200506）",
+                en: "“\(value)” is not a valid date; write YYYY/MM/DD (2020-05-06, 2020.05.06, 2020年5月6日 and 20200506 are read too)"))
             return
         }
         if field.notAfterToday, date > today {

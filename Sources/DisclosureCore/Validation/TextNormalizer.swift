@@ -60,12 +60,23 @@ public enum TextNormalizer {
         return result
     }
 
-    /// Reads a date written `2020/5/6`, `2020-05-06`, `2020年5月6日` or `20200506`.
+    /// Reads a date written `2020/5/6`, `2020-05-06`, `2020.05.06`, `2020年5月6日` or `20200506`, or
+    /// such a date followed by a time of day (`2020/5/6 9:30`, as Excel exports date-times).
     ///
     /// - Returns: the date, or `nil` when the text is none of these forms or not a real date.
     public static func date(_ text: String) -> CalendarDate? {
         var copy = text
         if let day = copy.withUTF8({ Bytes.standardDate($0) }) { return CalendarDate(dayNumber: day) }
+        // A date, then a time of day, as Excel exports a date-time cell (2024/01/05 00:00:00,
+        // 2024/1/5 9:30): the date.
+        if let end = copy.withUTF8({ timeStart($0) }) {
+            return date(String(decoding: text.utf8.prefix(end), as: UTF8.self))
+        }
+        // Dotted, 2024.01.05 or 2024.1.5: as 2024-01-05 (a year of four digits; no Excel serial has two dots).
+        if text.utf8.count <= 10, text.utf8.first(where: { $0 == 0x2E || $0 == 0x2D || $0 == 0x2F }) == 0x2E {
+            let dashed = String(decoding: text.utf8.map { $0 == 0x2E ? 0x2D : $0 }, as: UTF8.self)
+            return try? CalendarDate.parse(dashed, format: .lenient)
+        }
         if text.count == 8, text.allSatisfy({ $0.isASCII && $0.isNumber }),
             let year = Int(text.prefix(4)), let month = Int(text.dropFirst(4).prefix(2)), let day = Int(text.suffix(2))
         {
@@ -83,6 +94,41 @@ public enum TextNormalizer {
             return CalendarDate(year: y, month: m, day: d)
         }
         return try? CalendarDate.parse(text, format: .lenient)
+    }
+
+    /// Where a time of day begins after a date (the index of the space, or the `T`, before it):
+    /// `H:MM`, `H:MM:SS` or `H:MM:SS.fff`, hours 0–23, minutes and seconds 0–59, after the first
+    /// space (or `T`) from the ninth byte on. `nil` when the text does not end so.
+    public static func timeStart(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let count = bytes.count
+        guard count >= 12, count <= 40 else { return nil }
+        guard let start = (8..<(count - 4)).first(where: { bytes[$0] == 0x20 || bytes[$0] == 0x54 }) else { return nil }
+        var position = start + 1
+        func twoDigits(allowOne: Bool, limit: Int) -> Bool {
+            var value = 0
+            var digits = 0
+            while digits < 2, position < count, bytes[position] >= 0x30, bytes[position] <= 0x39 {
+                value = value * 10 + Int(bytes[position] - 0x30)
+                digits += 1
+                position += 1
+            }
+            return (digits == 2 || (allowOne && digits == 1)) && value <= limit
+        }
+        guard twoDigits(allowOne: true, limit: 23), position < count, bytes[position] == 0x3A else { return nil }
+        position += 1
+        guard twoDigits(allowOne: false, limit: 59) else { return nil }
+        if position < count {
+            guard bytes[position] == 0x3A else { return nil }
+            position += 1
+            guard twoDigits(allowOne: false, limit: 59) else { return nil }
+            if position < count, bytes[position] == 0x2E {
+                position += 1
+                let digits = position
+                while position < count, bytes[position] >= 0x30, bytes[position] <= 0x39 { position += 1 }
+                guard position > digits else { return nil }
+            }
+        }
+        return position == count ? start : nil
     }
 
     /// The national standard's form: `YYYY/MM/DD`.

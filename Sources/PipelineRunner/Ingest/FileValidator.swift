@@ -257,13 +257,24 @@ public enum FileValidator {
                     if first {
                         first = false
                         let (chosen, bom) = try decide(encoding, head: bytes, isWholeFile: isLast)
+                        // Excel's "Unicode 文本" is TAB-separated: a header of tabs and no commas is read so.
+                        let delimiter = chosen.headerDelimiter(UnsafeBufferPointer(rebasing: bytes[bom...]))
+                        if delimiter != UInt8(ascii: ",") {
+                            var issue = Issue(
+                                "tab-separated", .warning, zh: "表头以制表符（Tab）分隔，不是逗号（Excel“Unicode 文本”格式）：已按制表符分隔读取",
+                                en: "the header is separated by tabs, not commas (Excel's Unicode Text): read as tab-separated")
+                            issue.row = 1
+                            session.note(issue)
+                        }
                         if chosen != .utf8 {
                             transcoder = Transcoder(from: chosen, skip: bom)
                             bytes = UnsafeBufferPointer(rebasing: bytes[bom...])
-                            scanner = CSVScanner(validatesUTF8: false, cellLimit: Self.cellLimit)
+                            scanner = CSVScanner(delimiter: delimiter, validatesUTF8: false, cellLimit: Self.cellLimit)
                         } else if pipeline != nil {
-                            scanner = CSVScanner(validatesUTF8: false, cellLimit: Self.cellLimit)
+                            scanner = CSVScanner(delimiter: delimiter, validatesUTF8: false, cellLimit: Self.cellLimit)
                             workersCheckUTF8 = true
+                        } else if delimiter != UInt8(ascii: ",") {
+                            scanner = CSVScanner(delimiter: delimiter, cellLimit: Self.cellLimit)
                         }
                     }
                     if let transcoder {

@@ -52,7 +52,9 @@ enum Salvage {
             return result
         }
         let utf8 = decode(bytes, encoding: options.encoding)
-        var scanner = CSVScanner(validatesUTF8: false)
+        // A TAB-separated header (Excel's "Unicode 文本") is read as the validator reads it.
+        let delimiter = utf8.withUnsafeBufferPointer { TextEncoding.utf8.headerDelimiter($0) }
+        var scanner = CSVScanner(delimiter: delimiter, validatesUTF8: false)
         var columns: (number: Int?, date: Int?)?
         func take(_ record: CSVRecord) {
             let cells = record.strings
@@ -66,7 +68,8 @@ enum Salvage {
                 row: record.number, number: number.flatMap { $0 < cells.count ? cells[$0] : nil },
                 date: date.flatMap { $0 < cells.count ? cells[$0] : nil })
         }
-        // A broken quote or bytes that do not decode end the reading there: the rows before count.
+        // A broken quote ends the reading there: the rows before count. (Bytes that do not decode
+        // do not: ``decode(_:encoding:)`` reads on past each, as U+FFFD.)
         do {
             try utf8.withUnsafeBufferPointer { try scanner.consume($0, emit: take) }
             try scanner.finish(emit: take)
@@ -107,7 +110,8 @@ enum Salvage {
         return result
     }
 
-    /// The bytes as UTF-8, as far as they decode.
+    /// The bytes as UTF-8, each character that does not decode (a bad byte of GB18030, a bad
+    /// code unit of UTF-16) as U+FFFD: the rows after it are still read, for the register.
     private static func decode(_ bytes: [UInt8], encoding: EncodingChoice) -> [UInt8] {
         let (sniffed, bom) = bytes.withUnsafeBufferPointer { TextEncoding.sniff($0, isWholeFile: true) }
         let source: TextEncoding
@@ -117,11 +121,25 @@ enum Salvage {
         case .gb18030: source = .gb18030
         case .utf16: source = sniffed == .utf16be ? .utf16be : .utf16le
         }
-        guard let transcoder = Transcoder(from: source, skip: bom) else { return Array(bytes.dropFirst(source == sniffed ? bom : 0)) }
+        guard source != .utf8 else { return Array(bytes.dropFirst(source == sniffed ? bom : 0)) }
         var output: [UInt8] = []
-        let body = Array(bytes.dropFirst(source == sniffed ? bom : 0))
-        try? body.withUnsafeBufferPointer { buffer in
-            try transcoder.convert(buffer, isLast: true) { output.append(contentsOf: $0) }
+        let skipped = source == sniffed ? bom : 0
+        let body = Array(bytes.dropFirst(skipped))
+        let unit = source == .utf16le || source == .utf16be ? 2 : 1
+        var start = 0
+        body.withUnsafeBufferPointer { buffer in
+            while start < buffer.count, let transcoder = Transcoder(from: source, skip: skipped + start) {
+                do {
+                    try transcoder.convert(UnsafeBufferPointer(rebasing: buffer[start...]), isLast: true) { output.append(contentsOf: $0) }
+                    return
+                } catch let error as TranscodingError {
+                    // The bad byte (or code unit) as U+FFFD, and on after it.
+                    output.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                    start = max(start + unit, error.byteOffset - skipped + unit)
+                } catch {
+                    return
+                }
+            }
         }
         return output
     }

@@ -42,7 +42,9 @@ public struct Deadlines: Sendable {
         // again, for every record of a run, was a sixth of the register's making). `YYYY/MM/DD`
         // is read and written in place (``CalendarDate/parse(_:format:)``, `description`).
         if isISOShaped(text) { return text }
-        return (try? CalendarDate.parse(text))?.description ?? text
+        // Any other form the validator reads (an invalid record's date is still its deadline's
+        // start): 2024.01.05, 2024年1月5日, 20240105, an Excel date-time 2024/1/5 9:30.
+        return ((try? CalendarDate.parse(text)) ?? TextNormalizer.date(TextNormalizer.halfWidth(TextNormalizer.trim(text))))?.description ?? text
     }
 
     private static func isISOShaped(_ text: String) -> Bool {

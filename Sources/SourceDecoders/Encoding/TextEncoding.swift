@@ -29,6 +29,29 @@ public enum TextEncoding: String, Sendable, CaseIterable {
         return (.gb18030, 0)
     }
 
+    /// The delimiter a file's header shows, read in this encoding (`head` after any byte-order
+    /// mark): a tab when its first line has tabs and no commas (Excel's "Unicode 文本" save,
+    /// UTF-16 and TAB-separated), else a comma. (No byte of a multi-byte UTF-8 or GB18030
+    /// character is a tab, a comma or a line end.)
+    public func headerDelimiter(_ head: UnsafeBufferPointer<UInt8>) -> UInt8 {
+        let step = self == .utf16le || self == .utf16be ? 2 : 1
+        var tabs = 0
+        var index = 0
+        while index + step <= head.count {
+            let unit: UInt8? =
+                switch self {
+                case .utf16le: head[index + 1] == 0 ? head[index] : nil
+                case .utf16be: head[index] == 0 ? head[index + 1] : nil
+                case .utf8, .gb18030: head[index]
+                }
+            if unit == 0x0A || unit == 0x0D { break }
+            if unit == 0x2C { return 0x2C }
+            if unit == 0x09 { tabs += 1 }
+            index += step
+        }
+        return tabs > 0 ? 0x09 : 0x2C
+    }
+
     /// How many multi-byte UTF-8 characters start before `end` (the bytes there are valid UTF-8).
     static func multiByteSequences(_ bytes: UnsafeBufferPointer<UInt8>, before end: Int) -> Int {
         var count = 0
