@@ -174,6 +174,10 @@ struct ConsoleTests {
         // 信用核查 by 统一社会信用代码.
         try browser.open(setup.url + "/check?code=91410100MA40Q8R26R")
         #expect(try browser.text("#check").contains("法制科"))
+        // Its states as the clerks read them, not the ledger's words.
+        let checked = try browser.text("#check")
+        #expect(checked.contains("已公示") || checked.contains("待确认"), "\(checked)")
+        #expect(!checked.contains("published") && !checked.contains("pending"), "\(checked)")
         try browser.screenshot(to: "\(Self.screenshots)/check.png")
     }
 

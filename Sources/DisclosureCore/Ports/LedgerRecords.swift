@@ -179,6 +179,17 @@ public enum PublicationStatus: String, Sendable, CaseIterable {
     /// `rejected`: the portal refused this record (its receipt says why); sent again only when
     /// its content changes.
     case pending, published, rejected, failed, withdrawn
+
+    /// As the clerks read it.
+    public var title: String {
+        switch self {
+        case .pending: "待确认"
+        case .published: "已公示"
+        case .rejected: "门户拒收"
+        case .failed: "失败"
+        case .withdrawn: "已撤下"
+        }
+    }
 }
 
 public enum BatchOperation: String, Sendable {

@@ -165,7 +165,7 @@ extension ConsoleServer {
                     for entry in entries where entry.status != .failed {
                         rows += "<tr><td>\(ConsolePage.escape(pipeline.department))</td><td>\(ConsolePage.escape(entry.portal))</td>"
                             + "<td>\(ConsolePage.escape(DecisionKey.shown(entry.key)))</td><td>\(ConsolePage.escape(entry.subjectName ?? ""))</td>"
-                            + "<td>\(entry.status.rawValue)</td><td>\(ConsolePage.escape(entry.publishedOn ?? "—"))</td></tr>"
+                            + "<td>\(entry.status.title)</td><td>\(ConsolePage.escape(entry.publishedOn ?? "—"))</td></tr>"
                     }
                 }
                 body += rows.isEmpty
