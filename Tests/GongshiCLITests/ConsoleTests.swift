@@ -363,6 +363,15 @@ struct ConsoleTests {
         let accepted = inbox.appendingPathComponent("2026-12-好.csv").path
         #expect(FileManager.default.contents(atPath: accepted) == FileManager.default.contents(atPath: good))
         #expect(try Self.commands(setup.project.ledger).contains { $0.hasPrefix("console accept 2026-12-好.csv（用户 张三）") })
+        // The same decisions under another name, before any run: valid alone, duplicates beside the inbox's file.
+        let twin = work.appendingPathComponent("2026-12-好二.csv").path
+        try FileManager.default.copyItem(atPath: good, toPath: twin)
+        try browser.open(setup.url + "/upload")
+        try browser.type("#file", twin)
+        try browser.click("#upload")
+        #expect(try browser.text("#validation-counts td[data-count=invalid]") == "0")
+        let duplicates = try browser.text("#preview-duplicates")
+        #expect(duplicates.contains("2026-12-好.csv") && duplicates.contains("重复") && !duplicates.contains(inbox.path), "\(duplicates)")
         // The same name again: refused, the file in the inbox untouched.
         try FileManager.default.copyItem(atPath: bad, toPath: work.appendingPathComponent("again/2026-12-好.csv").path, creatingFolder: true)
         try browser.open(setup.url + "/upload")

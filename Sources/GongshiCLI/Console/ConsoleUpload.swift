@@ -235,18 +235,48 @@ extension ConsoleServer {
         var request = RunRequest(today: currentDay, dryRun: true)
         request.extraFiles = [file]
         let (transcript, lines) = Transcript.collecting()
+        // The dry run's problems, kept to find the ones the file has only beside the inbox's files
+        // (a decision another file not yet run holds: the file alone was valid).
+        let problemsPath = NSTemporaryDirectory() + "gongshi-preview-\(UUID().uuidString).txt"
+        guard FileManager.default.createFile(atPath: problemsPath, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let problems = FileHandle(forWritingAtPath: problemsPath)
+        else { return "<p class=\"warning\">无法预览：临时文件无法创建</p>" }
+        defer {
+            try? problems.close()
+            try? FileManager.default.removeItem(atPath: problemsPath)
+        }
         do {
             let ledger = try LedgerOptions.openIfPresent(path: pipeline.location)
             _ = try PipelineRun(
-                context: pipeline.context.value, request: request, ledger: ledger?.store, transcript: transcript,
-                problems: FileHandle(forWritingAtPath: "/dev/null")
+                context: pipeline.context.value, request: request, ledger: ledger?.store, transcript: transcript, problems: problems
             ).execute()
         } catch {
             return "<p class=\"warning\">无法预览：\(ConsolePage.escape(String("\(error)".prefix(300))))</p>"
         }
         let feeds = lines().filter { $0.contains("新公示") && $0.contains("]：") }
-        return "<h3>接收后下次运行将</h3><ul id=\"preview\">" + feeds.map { "<li>\(ConsolePage.escape($0))</li>" }.joined()
+        var html = "<h3>接收后下次运行将</h3><ul id=\"preview\">" + feeds.map { "<li>\(ConsolePage.escape($0))</li>" }.joined()
             + "</ul><p>（试运行：收件箱里已有的文件一并计算；不写台账，不发送。）</p>"
+        let duplicates = Self.duplicates(in: (try? String(contentsOfFile: problemsPath, encoding: .utf8)) ?? "", of: file)
+        if !duplicates.isEmpty {
+            html += "<p class=\"error\">与收件箱中尚未处理的文件重复的记录（接收后作为重复记录，不予公示）：</p><ul id=\"preview-duplicates\">"
+                + duplicates.prefix(20).map { "<li>\(ConsolePage.escape($0))</li>" }.joined() + "</ul>"
+        }
+        return html
+    }
+
+    /// The dry run's `duplicate-key` lines of `file` (text lines `FILE:ROW: FIELD: MESSAGE [TYPE]`),
+    /// each as `第 ROW 行：…` with every path cut to its file name (no server path on the page).
+    static func duplicates(in problems: String, of file: String) -> [String] {
+        problems.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix(file + ":"), line.hasSuffix("[duplicate-key]") else { return nil }
+            let rest = line.dropFirst(file.count + 1)
+            let row = rest.prefix { $0.isNumber }
+            let text = rest.dropFirst(row.count).drop { $0 == ":" || $0 == " " }
+            let shown = text.split(separator: " ", omittingEmptySubsequences: false).map { word in
+                word.hasPrefix("/") || word.contains("/") ? Substring((String(word) as NSString).lastPathComponent) : word
+            }.joined(separator: " ")
+            return "第 \(row) 行：\(shown)"
+        }
     }
 }
 
