@@ -340,10 +340,22 @@ struct ConsoleTests {
         try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", bad, Fixtures.url("validate/penalty/invalid.csv").path])
         try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", good, Fixtures.url("validate/penalty/valid.csv").path])
 
+        // An upload left a day and more, never accepted (an export: ID and phone numbers), goes
+        // with the next upload; one of an hour ago stays.
+        let staging = setup.project.root.appendingPathComponent("var/console-uploads")
+        let (stale, recent) = (String(repeating: "a", count: 64), String(repeating: "b", count: 64))
+        for (token, age) in [(stale, 25.0 * 3600), (recent, 3600.0)] {
+            let folder = staging.appendingPathComponent(token)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data("证件号码\n".utf8).write(to: folder.appendingPathComponent("x.csv"))
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -age)], ofItemAtPath: folder.path)
+        }
         try browser.open(setup.url + "/upload")
         try browser.screenshot(to: "\(Self.screenshots)/upload.png")
         try browser.type("#file", bad)
         try browser.click("#upload")
+        #expect(!FileManager.default.fileExists(atPath: staging.appendingPathComponent(stale).path))
+        #expect(FileManager.default.fileExists(atPath: staging.appendingPathComponent(recent).path))
         #expect(Int(try browser.text("#validation-counts td[data-count=invalid]")) ?? 0 > 0)
         let problems = try browser.text("#problems")
         #expect(problems.contains("行政相对人名称") || problems.contains("处罚决定日期"), "\(problems)")

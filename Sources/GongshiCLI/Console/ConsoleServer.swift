@@ -63,6 +63,7 @@ final class ConsoleServer: Sendable {
     var currentDay: CalendarDate { today ?? SystemClock.todayInShanghai() }
 
     func run(host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        removeStaleUploads()
         let router = Router()
         router.get("/console.css") { _, _ in Self.respond(200, ConsolePage.css, type: "text/css; charset=utf-8") }
         router.get("/login") { [self] request, _ in loginPage(request, message: nil) }

@@ -28,6 +28,24 @@ extension ConsoleServer {
 
     var stagingRoot: String { (usersPath as NSString).deletingLastPathComponent + "/console-uploads" }
 
+    /// How long an upload never accepted is kept: an export holds ID and phone numbers, and one
+    /// not taken into an inbox has no other use than the clerk's look at it.
+    static let stagedUploadLifetime: TimeInterval = 24 * 3600
+
+    /// Removes staged uploads older than ``stagedUploadLifetime`` (each upload's folder, by its
+    /// modification time): before every upload, and when the console starts.
+    func removeStaleUploads(now: Date = Date()) {
+        let root = stagingRoot
+        guard let tokens = try? FileManager.default.contentsOfDirectory(atPath: root) else { return }
+        for token in tokens where token.count == 64 && token.allSatisfy(\.isHexDigit) {
+            let folder = root + "/" + token
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: folder))?[.modificationDate] as? Date,
+                now.timeIntervalSince(modified) > Self.stagedUploadLifetime
+            else { continue }
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+    }
+
     func uploadPage(_ session: Session, message: String? = nil, status: Int = 200) -> Response {
         let options = visible(session.user).map { "<option value=\"\(ConsolePage.escape($0.id))\">\(ConsolePage.escape($0.context.value.pipeline.title))</option>" }
             .joined()
@@ -50,6 +68,7 @@ extension ConsoleServer {
         }
         guard let type = request.headers[.contentType], let boundary = type.components(separatedBy: "boundary=").last, type.hasPrefix("multipart/form-data")
         else { return uploadPage(session, message: "表单格式不对（应为 multipart/form-data）", status: 400) }
+        removeStaleUploads()
         let folder = stagingRoot + "/" + Self.randomToken()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let receiver = UploadReceiver(folder: folder, limit: uploadLimit)
