@@ -151,6 +151,9 @@ struct ConsoleTests {
         try browser.type("#note", "复议撤销")
         try browser.click("#withdraw")
         #expect(try browser.text("#withdraw-result").contains("撤下请求已提交"))
+        // What to do next, in the console's words: no command line, no server path.
+        let said = try browser.text("body")
+        #expect(said.contains("到「待上传」页") && !said.contains("gongshi ledger confirm") && !said.contains(setup.project.root.path), "\(said)")
         let withdrawals = try Ledger.openForReading(path: setup.project.ledger).history(key: number).compactMap(\.withdrawalReason)
         #expect(!withdrawals.isEmpty && withdrawals.allSatisfy { $0 == "撤销" }, "\(withdrawals)")
         #expect(try Self.commands(setup.project.ledger).contains { $0.hasPrefix("console withdraw \(number) 撤销（用户 张三）") })

@@ -227,7 +227,7 @@ extension ConsoleServer {
         case .refused(let why): said = "不予撤下：\(why)"
         }
         var body = "<p class=\"\(outcome == .notPublished || { if case .refused = outcome { return true }; return false }() ? "error" : "ok")\" id=\"withdraw-result\">\(ConsolePage.escape(said))</p><ul>"
-        for line in lines() { body += "<li>\(ConsolePage.escape(line))</li>" }
+        for line in lines() { body += "<li>\(ConsolePage.escape(ConsolePage.forClerk(line)))</li>" }
         body += "</ul><p><a href=\"/decisions/show?number=\(number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")\">回到这条决定</a></p>"
         return Self.respond(200, ConsolePage.page(title: "撤下 \(number)", user: session.user, csrf: session.csrf, body: body))
     }

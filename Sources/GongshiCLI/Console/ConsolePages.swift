@@ -6,6 +6,16 @@ import Foundation
 enum ConsolePage {
     static func escape(_ text: String) -> String { ReportHTML.escape(text) }
 
+    /// A line of the engine's transcript as a clerk in the browser reads it: the command-line
+    /// next step (`gongshi ledger confirm ID`) said as the console's, and every server path cut to
+    /// its file name.
+    static func forClerk(_ line: String) -> String {
+        let step = line.replacing(
+            /(用 gongshi upload 发送，或)?在门户网页上传后运行 gongshi ledger confirm ([0-9a-f]{16})(（或把门户回执存为同名加 \.receipt 的文件）)?/
+        ) { match in "到「待上传」页下载文件，在门户网页上传后确认批次 \(match.output.2)" }
+        return step.replacing(/\/[^\s（）：；，]+/) { match in (String(match.output) as NSString).lastPathComponent }
+    }
+
     /// A whole page: the title, the navigation (when someone is logged in) and the body.
     static func page(title: String, user: ConsoleUsers.User?, csrf: String?, body: String) -> String {
         var navigation = ""
