@@ -266,6 +266,15 @@ struct ConsoleTests {
         try browser.click("#confirm-\(batch)")
         #expect(try browser.text("p.error").contains("CSRF"))
         #expect(try setup.pendingPenaltyBatches() == pending)
+        // A date that is no date, or after today: the form to correct (422), not a refusal (403).
+        try browser.open(setup.url + "/batches")
+        let ownToken = try #require(try browser.source().firstMatch(of: /name="csrf" value="([0-9a-f]{64})"/)?.1)
+        let ownCookie = try #require(try browser.cookies().first { $0["name"] as? String == "gs_session" }?["value"] as? String)
+        for date in ["2026-13-45", "2099-01-01"] {
+            let wrong = try Self.post(setup.url + "/batches/\(batch)/confirm", cookie: ownCookie, form: "csrf=\(ownToken)&published_on=\(date)")
+            #expect(wrong.status == 422 && wrong.body.contains("公示日期") && wrong.body.contains("href=\"/batches\""), "\(wrong.status)")
+        }
+        #expect(try setup.pendingPenaltyBatches() == pending)
 
         // The credit office sees both departments.
         try browser.deleteCookies()

@@ -354,6 +354,16 @@ final class ConsoleServer: Sendable {
         Self.respond(403, ConsolePage.page(title: "不能操作", user: session.user, csrf: session.csrf, body: "<p class=\"error\">\(ConsolePage.escape(message))</p>"))
     }
 
+    /// A form filled in wrongly (a date that is no date, or out of its bounds): 422, with the way
+    /// back to the form — not a refusal of the user's rights.
+    func invalidForm(_ session: Session, _ message: String, back: String) -> Response {
+        Self.respond(
+            422,
+            ConsolePage.page(
+                title: "请更正后重新提交", user: session.user, csrf: session.csrf,
+                body: "<p class=\"error\" id=\"form-error\">\(ConsolePage.escape(message))</p><p><a href=\"\(ConsolePage.escape(back))\">返回</a></p>"))
+    }
+
     func batchFile(_ session: Session, id: String) -> Response {
         guard let (_, batch) = owner(of: id, for: session.user) else { return refused(session, "没有你可以看的待上传批次 \(id)") }
         guard let data = FileManager.default.contents(atPath: batch.outboxPath) else { return refused(session, "批次 \(id) 的文件不在发件箱中") }
@@ -368,7 +378,9 @@ final class ConsoleServer: Sendable {
     func confirm(_ session: Session, id: String, form: [String: String]) -> Response {
         guard let (pipeline, batch) = owner(of: id, for: session.user) else { return refused(session, "没有你可以确认的待上传批次 \(id)") }
         let today = currentDay
-        guard let date = try? CalendarDate.parse(form["published_on"] ?? "") else { return refused(session, "公示日期应为 YYYY-MM-DD") }
+        guard let date = try? CalendarDate.parse(form["published_on"] ?? "") else {
+            return invalidForm(session, "公示日期应为 YYYY-MM-DD", back: "/batches")
+        }
         let note = (form["receipt"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let command = "console confirm \(id)（用户 \(session.user.name)）"
         do {
@@ -377,7 +389,7 @@ final class ConsoleServer: Sendable {
             let (transcript, _) = Transcript.collecting()
             let confirmation = Confirmation(ledger: ledger, today: today, transcript: transcript)
             guard (try? confirmation.check(date, batch: batch)) != nil else {
-                return refused(session, "公示日期 \(date) 不能晚于今天 \(today)，也不能早于批次生成的日期 \(batch.createdOn)")
+                return invalidForm(session, "公示日期 \(date) 不能晚于今天 \(today)，也不能早于批次生成的日期 \(batch.createdOn)", back: "/batches")
             }
             // The action is recorded in the ledger as a command, with the user and the time.
             let run = try CommandFailure.ledger { () throws(LedgerError) in
