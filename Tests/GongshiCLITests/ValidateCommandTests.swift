@@ -90,6 +90,25 @@ struct ValidateCommandTests {
         for problem in report.errors { #expect(problem.file == fixture.csv) }
     }
 
+    @Test("--encoding gb18030: a UTF-8 file with its byte-order mark is read as UTF-8 with a warning; without one, the failure says what to do")
+    func utf8IntoGB18030() throws {
+        let folder = Scratch.root.appendingPathComponent("gongshi-utf8-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let text = try Data(contentsOf: Fixtures.url("validate/penalty/valid.csv"))
+        let marked = folder.appendingPathComponent("marked.csv")
+        let plain = folder.appendingPathComponent("plain.csv")
+        try (Data([0xEF, 0xBB, 0xBF]) + text).write(to: marked)
+        try text.write(to: plain)
+        let read = try GongshiProcess.run(
+            ["validate", "--kind", "penalty", "--encoding", "gb18030", "--today", "2026-11-30", "--format", "json", marked.path])
+        #expect(read.status == 0, "\(read)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [String: Any])
+        let types = (report["errors"] as? [[String: Any]] ?? []).filter { $0["severity"] as? String == "warning" }.compactMap { $0["type"] as? String }
+        #expect(types.contains("encoding-utf8-bom"), "\(types)")
+        let failed = try GongshiProcess.run(["validate", "--kind", "penalty", "--encoding", "gb18030", "--today", "2026-11-30", plain.path])
+        #expect(failed.status == 65 && failed.stdout.contains("[encoding-invalid]") && failed.stdout.contains("encoding 设为 auto"), "\(failed)")
+    }
+
     @Test("text output: one line per problem, file:row: field: message [type], then a summary")
     func textOutput() throws {
         let csv = Fixtures.url("validate/penalty/invalid.csv").path

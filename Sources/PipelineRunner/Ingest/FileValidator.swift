@@ -163,6 +163,9 @@ public enum FileValidator {
         switch requested {
         case .auto: return TextEncoding.sniff(head, isWholeFile: isWholeFile)
         case .utf8: return (.utf8, 0)
+        // A UTF-8 byte-order mark says what the file is, whatever the pipeline expects (read as
+        // GB18030 it is mojibake from its first character on, and every later character fails).
+        case .gb18030 where head.count >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF: return (.utf8, 3)
         case .gb18030: return (.gb18030, 0)
         case .utf16:
             let (sniffed, bom) = TextEncoding.sniff(head, isWholeFile: isWholeFile)
@@ -257,6 +260,14 @@ public enum FileValidator {
                     if first {
                         first = false
                         let (chosen, bom) = try decide(encoding, head: bytes, isWholeFile: isLast)
+                        if encoding == .gb18030, chosen == .utf8 {
+                            var issue = Issue(
+                                "encoding-utf8-bom", .warning,
+                                zh: "文件开头有 UTF-8 标记（BOM），按 UTF-8 读取（流水线设定为 GB18030）",
+                                en: "the file starts with a UTF-8 byte-order mark: read as UTF-8 (the pipeline expects GB18030)")
+                            issue.row = 1
+                            session.note(issue)
+                        }
                         // Excel's "Unicode 文本" is TAB-separated: a header of tabs and no commas is read so.
                         let delimiter = chosen.headerDelimiter(UnsafeBufferPointer(rebasing: bytes[bom...]))
                         if delimiter != UInt8(ascii: ",") {
@@ -353,7 +364,12 @@ public enum FileValidator {
 
     /// The failure of a file with bytes that do not decode, at a row and byte offset.
     private static func undecodable(row: Int, offset: Int, encoding: TextEncoding) -> Issue {
-        let advice = encoding == .utf8 ? "请以 UTF-8 编码另存为 CSV。" : ""
+        let advice =
+            switch encoding {
+            case .utf8: "请以 UTF-8 编码另存为 CSV。"
+            case .gb18030: "如果文件是 UTF-8 编码（WPS、网页或其他系统导出的常见），请在 Excel 中另存为“CSV（逗号分隔）”，或把流水线的 encoding 设为 auto。"
+            default: ""
+            }
         var issue = Issue(
             "encoding-invalid",
             zh: "第 \(row) 行（字节偏移 \(offset)）不是有效的 \(encoding.displayName) 编码；\(advice)文件中的记录都未校验",
