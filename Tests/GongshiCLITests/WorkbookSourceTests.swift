@@ -87,6 +87,35 @@ struct WorkbookSourceTests {
         #expect((data.report["stats"] as? [String: Int])?["valid"] == 3)
     }
 
+    @Test("with no sheet named, another visible sheet with the same header and rows is named in a warning with its row count; named, it is read")
+    func otherDataSheets() throws {
+        let first = try Self.validate("xlsx/two-data-sheets.xlsx")
+        #expect(first.status == 0)
+        #expect((first.report["stats"] as? [String: Int])?["records"] == 1)
+        let hints = Self.problems(first.report).filter { $0["type"] as? String == "xlsx-other-sheets" }
+        #expect(hints.count == 1 && hints.first?["severity"] as? String == "warning", "\(first.report)")
+        #expect((hints.first?["message"] as? String)?.contains("“12月”（2 行）") == true, "\(hints)")
+        let named = try Self.validate("xlsx/two-data-sheets.xlsx", ["--sheet", "12月"])
+        #expect(named.status == 0 && (named.report["stats"] as? [String: Int])?["records"] == 2)
+        #expect(!Self.problems(named.report).contains { $0["type"] as? String == "xlsx-other-sheets" })
+        // A notes sheet (another header) is not named.
+        let notes = try Self.validate("xlsx/two-sheets.xlsx", ["--sheet", "数据"])
+        #expect(Self.problems(notes.report).isEmpty, "\(notes.report)")
+    }
+
+    @Test("with no sheet named, a hidden (or very hidden) first sheet is skipped with a warning and the first visible one read", arguments: [
+        "xlsx/hidden-first.xlsx", "xlsx/very-hidden-first.xlsx",
+    ])
+    func hiddenFirstSheet(file: String) throws {
+        let (status, report) = try Self.validate(file)
+        #expect(status == 0)
+        #expect((report["stats"] as? [String: Int])?["records"] == 3)
+        #expect(Self.problems(report).map { "\($0["type"] as? String ?? "") \($0["severity"] as? String ?? "")" } == ["xlsx-hidden-sheet-skipped warning"])
+        #expect((Self.problems(report).first?["message"] as? String)?.contains("“旧数据”") == true)
+        let named = try Self.validate(file, ["--sheet", "旧数据"])
+        #expect(named.status == 0 && (named.report["stats"] as? [String: Int])?["records"] == 1 && Self.problems(named.report).isEmpty)
+    }
+
     @Test("a row inside merged cells is told why its cell is empty: the value Excel shows is only in the range's first cell")
     func mergedDataCells() throws {
         let (status, report) = try Self.validate("xlsx/merged-data.xlsx")

@@ -595,6 +595,13 @@ public enum FileValidator {
         do {
             let book = try WorkbookSource(path: path, sheet: options.sheet)
             session.locateCells(sheet: book.sheetName)
+            if !book.skippedHidden.isEmpty {
+                let names = book.skippedHidden.prefix(10).map { "“\(Issue.echo($0))”" }.joined(separator: "、")
+                session.note(Issue(
+                    "xlsx-hidden-sheet-skipped", .warning,
+                    zh: "隐藏的工作表 \(names)\(book.skippedHidden.count > 10 ? " 等" : "")未读取，读的是第一张可见的工作表“\(Issue.echo(book.sheetName))”；要读隐藏的表，请用 --sheet 指定（流水线里写 sheet:）",
+                    en: "\(book.skippedHidden.count) hidden sheet(s) skipped; the first visible sheet “\(Issue.echo(book.sheetName))” was read: name a hidden one with --sheet"))
+            }
             let merged = book.mergedRanges.compactMap(MergedRange.init)
             var headerRow: WorksheetRow?
             while headerRow == nil, let row = try book.next() {
@@ -625,12 +632,13 @@ public enum FileValidator {
             let columns = header.strings.count
             guard session.header(header.strings, row: header.number) else {
                 // The first sheet read without `--sheet` may be a notes sheet before the data.
-                if options.sheet == nil, book.sheetNames.count > 1 {
-                    let others = book.sheetNames.dropFirst().prefix(10).map { "“\(Issue.echo($0))”" }.joined(separator: "、")
+                let visible = book.sheets.filter { !$0.hidden && $0.name != book.sheetName }.map(\.name)
+                if options.sheet == nil, !visible.isEmpty {
+                    let others = visible.prefix(10).map { "“\(Issue.echo($0))”" }.joined(separator: "、")
                     var hint = Issue(
                         "xlsx-other-sheets", .warning,
-                        zh: "读的是第一张工作表“\(Issue.echo(book.sheetName))”；工作簿还有 \(others)\(book.sheetNames.count > 11 ? " 等" : "")。数据若在另一张，请用 --sheet 指定（流水线里写 sheet:）",
-                        en: "the first sheet “\(Issue.echo(book.sheetName))” was read; the workbook has \(book.sheetNames.count - 1) more: name the data's with --sheet")
+                        zh: "读的是第一张可见的工作表“\(Issue.echo(book.sheetName))”；工作簿还有 \(others)\(visible.count > 10 ? " 等" : "")。数据若在另一张，请用 --sheet 指定（流水线里写 sheet:）",
+                        en: "the first visible sheet “\(Issue.echo(book.sheetName))” was read; the workbook has \(visible.count) more: name the data's with --sheet")
                     hint.row = header.number
                     session.note(hint)
                 }
@@ -638,6 +646,9 @@ public enum FileValidator {
                 return
             }
             sink.header(&session)
+            if options.sheet == nil, let hint = otherDataSheets(in: book, header: header) {
+                session.note(hint)
+            }
             var ranges: [Range<Int>?] = []
             while let row = try book.next() {
                 // A row Excel keeps only for its formatting holds no cell: not a record.
@@ -676,6 +687,47 @@ public enum FileValidator {
             pipeline?.drain(into: &session)
             session.failFile(issue(for: error))
         }
+    }
+
+    /// The other visible sheets that hold rows under the same header as the sheet read (a month a
+    /// sheet, say), which no sheet named leaves unread: a warning naming them, with their rows.
+    ///
+    /// They are named, not read: a second sheet with the header is as often a copy (a backup, a
+    /// summary of the months, last year's) as more data, and a decision read twice, or an old one
+    /// read again, would be published; the clerk puts the data in one sheet or names it (`--sheet`,
+    /// `sheet:` in a pipeline). A sheet that cannot be read is named as such.
+    private static func otherDataSheets(in book: WorkbookSource, header: WorksheetRow) -> Issue? {
+        let wanted = header.strings.map(TextNormalizer.trim)
+        var found: [(name: String, rows: Int?)] = []
+        for sheet in book.sheets where !sheet.hidden && sheet.name != book.sheetName {
+            var headerSeen = false
+            var seen = 0
+            var rows = 0
+            do {
+                try book.forEachRow(ofSheet: sheet.name) { row in
+                    guard !row.cells.isEmpty else { return true }
+                    if headerSeen {
+                        rows += 1
+                        return true
+                    }
+                    // The header within its first rows with cells (after any title rows).
+                    seen += 1
+                    headerSeen = row.strings.map(TextNormalizer.trim) == wanted
+                    return headerSeen || seen < 5
+                }
+                if headerSeen, rows > 0 { found.append((sheet.name, rows)) }
+            } catch {
+                found.append((sheet.name, nil))
+            }
+        }
+        guard !found.isEmpty else { return nil }
+        let listed = found.prefix(10).map { "“\(Issue.echo($0.name))”（\($0.rows.map { "\($0) 行" } ?? "无法读取")）" }.joined(separator: "、")
+        var issue = Issue(
+            "xlsx-other-sheets", .warning,
+            zh: "只读了工作表“\(Issue.echo(book.sheetName))”；工作簿里还有表头相同的工作表 \(listed)\(found.count > 10 ? " 等" : "")，其中的记录未读取、未登记。请把数据合并到一张表，或用 --sheet 指定要读的表（流水线里写 sheet:）",
+            en: "only the sheet “\(Issue.echo(book.sheetName))” was read; \(found.count) other sheet(s) with the same header hold rows that were not read: put the data in one sheet, or name the sheet with --sheet (sheet: in a pipeline)")
+        issue.row = header.number
+        return issue
     }
 
     /// A merged range of a sheet (`A1:F1`).

@@ -418,6 +418,14 @@ public enum WorkbookParts {
         public let name: String
         /// The relationship id (`r:id`) that points at the sheet's part.
         public let relationship: String
+        /// `state="hidden"` or `"veryHidden"`: Excel does not show it (an old copy, a lookup list).
+        public let hidden: Bool
+
+        public init(name: String, relationship: String, hidden: Bool = false) {
+            self.name = name
+            self.relationship = relationship
+            self.hidden = hidden
+        }
     }
 
     public struct Relationship: Sendable, Equatable {
@@ -432,7 +440,8 @@ public enum WorkbookParts {
         var sheets: [Sheet] = []
         try elements(xml) { stream in
             if stream.nameIs("sheet"), let name = stream.attribute("name"), let id = stream.attribute("id") {
-                sheets.append(Sheet(name: name, relationship: id))
+                let state = stream.attribute("state")
+                sheets.append(Sheet(name: name, relationship: id, hidden: state == "hidden" || state == "veryHidden"))
             }
         }
         return sheets
