@@ -116,6 +116,31 @@ struct WorkbookSourceTests {
         #expect(named.status == 0 && (named.report["stats"] as? [String: Int])?["records"] == 1 && Self.problems(named.report).isEmpty)
     }
 
+    /// The feeds a workbook gives (a CSV batch each), as Python's csv module reads them: each record
+    /// by its column codes.
+    static func feed(_ file: String) throws -> [[String: String]] {
+        let folder = Scratch.root.appendingPathComponent("gongshi-xlsx-feed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try GongshiProcess.run([
+            "feed", "--portal", "creditchina-henan-zhengzhou", "--kind", "penalty", "--out", folder.path, "--today", "2026-11-30",
+            Fixtures.url(file).path,
+        ])
+        #expect(result.status == 0, "\(result)")
+        return try Fixtures.payloads(under: folder).keys.sorted().flatMap { path in
+            let rows = try IndependentReader.csv(folder.appendingPathComponent(path)).rows
+            return rows.dropFirst().map { Dictionary(zip(rows[0].map { $0.replacingOccurrences(of: "\u{FEFF}", with: "") }, $0)) { first, _ in first } }
+        }
+    }
+
+    @Test("numbers as Excel writes them (E-notation, 17 significant digits) are read as Excel shows them: 15 significant digits, plain")
+    func excelNumberForms() throws {
+        let (_, report) = try Self.validate("xlsx/excel-forms.xlsx")
+        let errors = Self.problems(report).filter { $0["severity"] as? String == "error" }
+        #expect(errors.isEmpty, "\(errors)")
+        let amounts = Dictionary(try Self.feed("xlsx/excel-forms.xlsx").map { ($0["CF_WSH"] ?? "", $0["CF_NR_FK"] ?? "?") }) { first, _ in first }
+        #expect((1...7).map { amounts["牟城管罚〔2026〕\($0)号"] } == ["0.2", "0.001", "0.005", "0.02", "1500", "0.2", ""], "\(amounts)")
+    }
+
     @Test("a row inside merged cells is told why its cell is empty: the value Excel shows is only in the range's first cell")
     func mergedDataCells() throws {
         let (status, report) = try Self.validate("xlsx/merged-data.xlsx")

@@ -350,9 +350,20 @@ public final class WorksheetReader {
         case "d":
             break  // an ISO 8601 date as written: the date rules read it
         default:
-            // A number as Excel shows it (`9.14101E+17`, not the file's `9.14101e+17`): the
-            // Excel-quirk rules then say what Excel did to a code, without a case warning first.
-            for index in cell.start..<bytes.count where bytes[index] == 0x65 { bytes[index] = 0x45 }
+            // A number as Excel shows it: 15 significant digits, plain (`0.001` for the file's
+            // `1E-3`, `0.2` for `0.20000000000000001`); a code Excel made a number keeps its
+            // E-notation (`9.14101E+17`, not the file's `9.14101e+17`): the Excel-quirk rules then
+            // say what Excel did to it, without a case warning first. Most numbers are short and
+            // plain, and left as they are.
+            var digits = 0
+            var plain = true
+            for byte in bytes[cell.start...] {
+                if byte &- 0x30 < 10 { digits += 1 } else if byte == 0x65 || byte == 0x45 { plain = false }
+            }
+            if !plain || digits > 15 {
+                let shown = ExcelNumber.shown(bytes[cell.start...])
+                bytes.replaceSubrange(cell.start..., with: shown)
+            }
         }
     }
 
