@@ -141,6 +141,17 @@ struct WorkbookSourceTests {
         #expect((1...7).map { amounts["牟城管罚〔2026〕\($0)号"] } == ["0.2", "0.001", "0.005", "0.02", "1500", "0.2", ""], "\(amounts)")
     }
 
+    @Test("an ID number Excel made a number, in a free-text cell, is personal data: a warning, and hidden in the feed")
+    func idNumberAsNumberInText() throws {
+        let (_, report) = try Self.validate("xlsx/excel-forms.xlsx")
+        let found = Self.problems(report).filter { $0["type"] as? String == "personal-data-in-text" }
+        #expect(found.map { "\($0["row"] as? Int ?? 0) \($0["field"] as? String ?? "") \($0["severity"] as? String ?? "")" } == ["8 违法事实 warning"], "\(report)")
+        #expect(!"\(report)".contains("410122198503121"))
+        let records = try Self.feed("xlsx/excel-forms.xlsx")
+        let facts = records.first { $0["CF_WSH"] == "牟城管罚〔2026〕7号" }?["CF_SY"]
+        #expect(facts == String(repeating: "*", count: 20), "\(records)")
+    }
+
     @Test("a row inside merged cells is told why its cell is empty: the value Excel shows is only in the range's first cell")
     func mergedDataCells() throws {
         let (status, report) = try Self.validate("xlsx/merged-data.xlsx")
