@@ -152,6 +152,16 @@ struct WorkbookSourceTests {
         #expect(facts == String(repeating: "*", count: 20), "\(records)")
     }
 
+    @Test("an error value (#REF!) names its field, code and cell, as any field's problem does")
+    func errorValue() throws {
+        let (status, report) = try Self.validate("xlsx/error-value.xlsx")
+        #expect(status == 65)
+        let problem = try #require(Self.problems(report).first { $0["type"] as? String == "xlsx-error-value" }, "\(report)")
+        #expect(problem["row"] as? Int == 3 && problem["field"] as? String == "处罚机关" && problem["cell"] as? String == "处罚!Z3")
+        #expect((problem["code"] as? String)?.isEmpty == false, "\(problem)")
+        #expect((report["stats"] as? [String: Int])?["invalid"] == 1)
+    }
+
     @Test("a row inside merged cells is told why its cell is empty: the value Excel shows is only in the range's first cell")
     func mergedDataCells() throws {
         let (status, report) = try Self.validate("xlsx/merged-data.xlsx")

@@ -101,7 +101,7 @@ public enum FileValidator {
             } else {
                 switch format {
                 case .xml: readXML(file, into: &session, workers: workers, schema: schema, options: options, sink: sink)
-                case .xlsx: readWorkbook(file, into: &session, workers: workers, options: options, sink: sink)
+                case .xlsx: readWorkbook(file, into: &session, workers: workers, schema: schema, options: options, sink: sink)
                 case .csv: read(file, into: &session, workers: workers, encoding: options.encoding, sink: sink)
                 }
                 if !session.currentFileFailed, let refused = refuseRead(file) { session.failFile(refused) }
@@ -585,7 +585,7 @@ public enum FileValidator {
     /// merged across columns); a header with merged cells fails the file, since its columns cannot
     /// be told apart. Rows are numbered as Excel numbers them, and a field's problem names its cell.
     private static func readWorkbook(
-        _ path: String, into session: inout ValidationSession, workers: Int, options: InputOptions, sink: IssueSink
+        _ path: String, into session: inout ValidationSession, workers: Int, schema: PublicationSchema, options: InputOptions, sink: IssueSink
     ) {
         // A missing or unreadable file fails as it does for CSV and XML; the zip is opened below.
         guard let file = open(path, failing: &session) else { return }
@@ -668,7 +668,13 @@ public enum FileValidator {
                             en: "row \(row.number) lies in the merged cells \(range.text): the value Excel shows is only in \(first); this row's cells are empty in the file")
                     }
                     + row.errorColumns.map { column in
-                        Issue(
+                        // Its field, code and cell, as any field's problem (placed by the field's column).
+                        if let name = session.fieldName(ofColumn: column), let field = schema.fields.first(where: { $0.name == name }) {
+                            return Issue(
+                                "xlsx-error-value", field: field, value: row.text(column),
+                                zh: "是 Excel 的错误值（公式出错），不是数据", en: "an Excel error value (a broken formula), not data")
+                        }
+                        return Issue(
                             "xlsx-error-value", value: row.text(column),
                             zh: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) 是 Excel 的错误值（公式出错），不是数据",
                             en: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) holds an Excel error value (a broken formula), not data")
