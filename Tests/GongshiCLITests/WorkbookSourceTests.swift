@@ -162,6 +162,14 @@ struct WorkbookSourceTests {
         #expect((report["stats"] as? [String: Int])?["invalid"] == 1)
     }
 
+    @Test("a workbook named .csv is told to be a workbook, with its own type, not an encoding error")
+    func workbookNamedCSV() throws {
+        let (status, report) = try Self.validate("xlsx/renamed-workbook.csv")
+        #expect(status == 65)
+        #expect(Self.problems(report).map { $0["type"] as? String } == ["csv-is-workbook"])
+        #expect((Self.problems(report).first?["message"] as? String)?.contains(".xlsx") == true)
+    }
+
     @Test("a row inside merged cells is told why its cell is empty: the value Excel shows is only in the range's first cell")
     func mergedDataCells() throws {
         let (status, report) = try Self.validate("xlsx/merged-data.xlsx")

@@ -239,6 +239,15 @@ public enum FileValidator {
             if batch.isFull(records: batchSize) { flush() }
             return nil
         }
+        // A workbook named .csv (a zip: `PK\3\4`) is not a text whose bytes fail to decode: say what it is.
+        var signature = [UInt8](repeating: 0, count: 4)
+        if signature.withUnsafeMutableBytes({ pread(file.fileDescriptor, $0.baseAddress, 4, 0) }) == 4, signature == [0x50, 0x4B, 0x03, 0x04] {
+            session.failFile(Issue(
+                "csv-is-workbook",
+                zh: "这是 Excel 工作簿（.xlsx，zip 压缩包），不是 CSV 文本：请把文件扩展名改为 .xlsx 后再运行（流水线里写 format: xlsx），或在 Excel 中另存为“CSV UTF-8”。文件中的记录都未校验",
+                en: "this is an Excel workbook (.xlsx, a zip archive), not CSV text: rename it to .xlsx (format: xlsx in a pipeline) or save it as CSV UTF-8 in Excel. No record of this file was checked"))
+            return
+        }
         do {
             var transcoder: Transcoder?
             var first = true
