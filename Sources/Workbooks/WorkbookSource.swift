@@ -52,6 +52,10 @@ public final class WorkbookSource {
     /// The sheet read, and every sheet's name.
     public let sheetName: String
     public let sheetNames: [String]
+    /// Every sheet, in the workbook's order, with whether it is hidden.
+    public let sheets: [WorkbookParts.Sheet]
+    /// Hidden sheets passed over to reach the first visible one (no sheet was named).
+    public let skippedHidden: [String]
     /// Merged ranges of the sheet (`A1:F1`).
     public let mergedRanges: [String]
 
@@ -59,6 +63,11 @@ public final class WorkbookSource {
     private let strings: SharedStringTable?
     private let reader: WorksheetReader
     private let sheetPart: String
+    private let archive: Archive
+    private let entries: [String: Entry]
+    private let relationships: [WorkbookParts.Relationship]
+    private let folder: String
+    private let limits: Limits
 
     public init(path: String, sheet requested: String?, limits: Limits = Limits()) throws(WorkbookError) {
         let archive: Archive
@@ -100,11 +109,21 @@ public final class WorkbookSource {
         let folder = workbookPath.split(separator: "/").dropLast().joined(separator: "/")
         let relationshipsPath = (folder.isEmpty ? "" : folder + "/") + "_rels/" + (workbookPath.split(separator: "/").last.map(String.init) ?? "") + ".rels"
         let relationships = try small(relationshipsPath).map { bytes throws(WorkbookError) in try Self.parse(relationshipsPath) { try WorkbookParts.relationships(bytes) } } ?? []
-        guard let chosen = requested.map({ name in sheets.first { $0.name == name } }) ?? sheets.first else {
+        // A sheet named is read whatever its state; otherwise the first visible one: a hidden
+        // sheet (an old copy, a lookup list) is not what the clerk sees and means to publish.
+        guard let chosen = requested.map({ name in sheets.first { $0.name == name } }) ?? sheets.first(where: { !$0.hidden }) else {
             if let requested { throw .noSuchSheet(requested, available: sheetNames) }
+            if !sheets.isEmpty { throw .notAWorkbook(reason: "工作簿里的工作表都是隐藏的；请用 --sheet 指定要读的表（流水线里写 sheet:）") }
             throw .notAWorkbook(reason: "工作簿里没有工作表")
         }
         sheetName = chosen.name
+        self.sheets = sheets
+        skippedHidden = requested == nil ? Array(sheets.prefix { $0.name != chosen.name }.map(\.name)) : []
+        self.archive = archive
+        self.entries = entries
+        self.relationships = relationships
+        self.folder = folder
+        self.limits = limits
         guard let link = relationships.first(where: { $0.id == chosen.relationship }) else {
             throw .notAWorkbook(reason: "工作表“\(chosen.name)”没有对应的部件")
         }
@@ -150,6 +169,30 @@ public final class WorkbookSource {
             return try reader.next()
         } catch {
             throw .part(entry: sheetPart, error)
+        }
+    }
+
+    /// Another sheet of the workbook, read row by row to its end (`body` returns false to stop):
+    /// what the sheet read is not, checked for rows of the same kind.
+    public func forEachRow(ofSheet name: String, _ body: (WorksheetRow) -> Bool) throws(WorkbookError) {
+        guard let sheet = sheets.first(where: { $0.name == name }) else { throw .noSuchSheet(name, available: sheetNames) }
+        guard let link = relationships.first(where: { $0.id == sheet.relationship }) else {
+            throw .notAWorkbook(reason: "工作表“\(name)”没有对应的部件")
+        }
+        guard !link.external else { throw .externalSheet(name) }
+        let part = Self.resolve(link.target, from: folder)
+        guard let entry = entries[part] else { throw .notAWorkbook(reason: "压缩包里没有工作表部件 \(part)") }
+        let file = try Self.spill(entry, in: archive, limit: limits.partBytes)
+        defer { close(file) }
+        let source = FileSource(descriptor: file)
+        let strings = self.strings
+        let reader = WorksheetReader(sharedString: { index, bytes in strings?.append(index, to: &bytes) ?? false }, read: source.read)
+        do {
+            while let row = try reader.next() {
+                guard body(row) else { return }
+            }
+        } catch {
+            throw .part(entry: part, error)
         }
     }
 

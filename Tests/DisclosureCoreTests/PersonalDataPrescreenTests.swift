@@ -32,6 +32,13 @@ struct PersonalDataPrescreenTests {
                         if hasContactWord() { return true }
                     }
                 } else {
+                    // E-notation of 1E+14 or more after a digit: `4.10122198503121E+17`, `4E17`.
+                    if digits > 0, byte == 0x45 || byte == 0x65 {
+                        var at = index + 1
+                        if at < count, bytes[at] == 0x2B { at += 1 }
+                        let exponent = bytes[at...].prefix { $0 >= 0x30 && $0 <= 0x39 }.prefix(4)
+                        if !exponent.isEmpty, Int(String(decoding: exponent, as: UTF8.self))! >= 14 { return true }
+                    }
                     digits = 0
                     if byte == 0x40 { return true }
                 }
@@ -57,7 +64,7 @@ struct PersonalDataPrescreenTests {
     }
 
     /// What the pre-screen looks for, each alone.
-    static let marks = ["住", "址", "０", "９", "@", "1234567890", "0371-6234567", "电话1234567", "Tel 12345678", "6234567－1234567"]
+    static let marks = ["住", "址", "０", "９", "@", "1234567890", "0371-6234567", "电话1234567", "Tel 12345678", "6234567－1234567", "4.10122198503121E+17", "1E+14", "9e15"]
 
     @Test("each mark is found at every offset of CJK, ASCII and mixed text", arguments: marks)
     func markAtEveryOffset(mark: String) {

@@ -87,6 +87,89 @@ struct WorkbookSourceTests {
         #expect((data.report["stats"] as? [String: Int])?["valid"] == 3)
     }
 
+    @Test("with no sheet named, another visible sheet with the same header and rows is named in a warning with its row count; named, it is read")
+    func otherDataSheets() throws {
+        let first = try Self.validate("xlsx/two-data-sheets.xlsx")
+        #expect(first.status == 0)
+        #expect((first.report["stats"] as? [String: Int])?["records"] == 1)
+        let hints = Self.problems(first.report).filter { $0["type"] as? String == "xlsx-other-sheets" }
+        #expect(hints.count == 1 && hints.first?["severity"] as? String == "warning", "\(first.report)")
+        #expect((hints.first?["message"] as? String)?.contains("“12月”（2 行）") == true, "\(hints)")
+        let named = try Self.validate("xlsx/two-data-sheets.xlsx", ["--sheet", "12月"])
+        #expect(named.status == 0 && (named.report["stats"] as? [String: Int])?["records"] == 2)
+        #expect(!Self.problems(named.report).contains { $0["type"] as? String == "xlsx-other-sheets" })
+        // A notes sheet (another header) is not named.
+        let notes = try Self.validate("xlsx/two-sheets.xlsx", ["--sheet", "数据"])
+        #expect(Self.problems(notes.report).isEmpty, "\(notes.report)")
+    }
+
+    @Test("with no sheet named, a hidden (or very hidden) first sheet is skipped with a warning and the first visible one read", arguments: [
+        "xlsx/hidden-first.xlsx", "xlsx/very-hidden-first.xlsx",
+    ])
+    func hiddenFirstSheet(file: String) throws {
+        let (status, report) = try Self.validate(file)
+        #expect(status == 0)
+        #expect((report["stats"] as? [String: Int])?["records"] == 3)
+        #expect(Self.problems(report).map { "\($0["type"] as? String ?? "") \($0["severity"] as? String ?? "")" } == ["xlsx-hidden-sheet-skipped warning"])
+        #expect((Self.problems(report).first?["message"] as? String)?.contains("“旧数据”") == true)
+        let named = try Self.validate(file, ["--sheet", "旧数据"])
+        #expect(named.status == 0 && (named.report["stats"] as? [String: Int])?["records"] == 1 && Self.problems(named.report).isEmpty)
+    }
+
+    /// The feeds a workbook gives (a CSV batch each), as Python's csv module reads them: each record
+    /// by its column codes.
+    static func feed(_ file: String) throws -> [[String: String]] {
+        let folder = Scratch.root.appendingPathComponent("gongshi-xlsx-feed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try GongshiProcess.run([
+            "feed", "--portal", "creditchina-henan-zhengzhou", "--kind", "penalty", "--out", folder.path, "--today", "2026-11-30",
+            Fixtures.url(file).path,
+        ])
+        #expect(result.status == 0, "\(result)")
+        return try Fixtures.payloads(under: folder).keys.sorted().flatMap { path in
+            let rows = try IndependentReader.csv(folder.appendingPathComponent(path)).rows
+            return rows.dropFirst().map { Dictionary(zip(rows[0].map { $0.replacingOccurrences(of: "\u{FEFF}", with: "") }, $0)) { first, _ in first } }
+        }
+    }
+
+    @Test("numbers as Excel writes them (E-notation, 17 significant digits) are read as Excel shows them: 15 significant digits, plain")
+    func excelNumberForms() throws {
+        let (_, report) = try Self.validate("xlsx/excel-forms.xlsx")
+        let errors = Self.problems(report).filter { $0["severity"] as? String == "error" }
+        #expect(errors.isEmpty, "\(errors)")
+        let amounts = Dictionary(try Self.feed("xlsx/excel-forms.xlsx").map { ($0["CF_WSH"] ?? "", $0["CF_NR_FK"] ?? "?") }) { first, _ in first }
+        #expect((1...7).map { amounts["牟城管罚〔2026〕\($0)号"] } == ["0.2", "0.001", "0.005", "0.02", "1500", "0.2", ""], "\(amounts)")
+    }
+
+    @Test("an ID number Excel made a number, in a free-text cell, is personal data: a warning, and hidden in the feed")
+    func idNumberAsNumberInText() throws {
+        let (_, report) = try Self.validate("xlsx/excel-forms.xlsx")
+        let found = Self.problems(report).filter { $0["type"] as? String == "personal-data-in-text" }
+        #expect(found.map { "\($0["row"] as? Int ?? 0) \($0["field"] as? String ?? "") \($0["severity"] as? String ?? "")" } == ["8 违法事实 warning"], "\(report)")
+        #expect(!"\(report)".contains("410122198503121"))
+        let records = try Self.feed("xlsx/excel-forms.xlsx")
+        let facts = records.first { $0["CF_WSH"] == "牟城管罚〔2026〕7号" }?["CF_SY"]
+        #expect(facts == String(repeating: "*", count: 20), "\(records)")
+    }
+
+    @Test("an error value (#REF!) names its field, code and cell, as any field's problem does")
+    func errorValue() throws {
+        let (status, report) = try Self.validate("xlsx/error-value.xlsx")
+        #expect(status == 65)
+        let problem = try #require(Self.problems(report).first { $0["type"] as? String == "xlsx-error-value" }, "\(report)")
+        #expect(problem["row"] as? Int == 3 && problem["field"] as? String == "处罚机关" && problem["cell"] as? String == "处罚!Z3")
+        #expect((problem["code"] as? String)?.isEmpty == false, "\(problem)")
+        #expect((report["stats"] as? [String: Int])?["invalid"] == 1)
+    }
+
+    @Test("a workbook named .csv is told to be a workbook, with its own type, not an encoding error")
+    func workbookNamedCSV() throws {
+        let (status, report) = try Self.validate("xlsx/renamed-workbook.csv")
+        #expect(status == 65)
+        #expect(Self.problems(report).map { $0["type"] as? String } == ["csv-is-workbook"])
+        #expect((Self.problems(report).first?["message"] as? String)?.contains(".xlsx") == true)
+    }
+
     @Test("a row inside merged cells is told why its cell is empty: the value Excel shows is only in the range's first cell")
     func mergedDataCells() throws {
         let (status, report) = try Self.validate("xlsx/merged-data.xlsx")

@@ -90,6 +90,13 @@ struct PublicationRuleChecksTests {
         // Not personal: amounts, dates, a company's name, a 7-digit amount without a word for a phone.
         #expect(PersonalDataScreen.scan("郑州某某公司罚款1000000元，2026年11月30日", personName: nil).isEmpty)
         #expect(PersonalDataScreen.scan("郑州某某公司住所地中牟县", personName: nil).map(\.kind) == [])
+        // An ID or card number Excel turned into a number, written in E-notation (its first 15 digits
+        // there): hidden whole; small numbers in E-notation are amounts.
+        let excel = PersonalDataScreen.screen("当事人身份证号4.10122198503121E+17，卡号6.22202123456789E+18", personName: nil)
+        #expect(excel.kinds == [.idNumber, .bankCard])
+        #expect(excel.text == "当事人身份证号\(String(repeating: "*", count: 20))，卡号\(String(repeating: "*", count: 20))")
+        #expect(PersonalDataScreen.scan("旧证4.10122850312121E+14；另4E17", personName: nil).map(\.kind) == [.idNumber, .idNumber])
+        #expect(PersonalDataScreen.scan("罚款1.5E+3元，比例2E-2，合计1E+5", personName: nil).isEmpty)
     }
 
     @Test("a home address in a legal person's text is hidden (its representative's, a witness's); its domicile, its place of business and an authority are not")

@@ -50,6 +50,18 @@ struct WorksheetReaderTests {
         #expect(rows[2].cells.isEmpty)
     }
 
+    @Test("a number is read as Excel shows it: 15 significant digits, plain; 1E+15 and more (a code) keeps its E-notation", arguments: [
+        ("1E-3", "0.001"), ("2E-2", "0.02"), ("1.5E+3", "1500"), ("5.0000000000000001E-3", "0.005"), ("0.20000000000000001", "0.2"),
+        ("2.0000000000000001E-1", "0.2"), ("-1.25E-1", "-0.125"), ("0.1", "0.1"), ("46346", "46346"), ("46346.5", "46346.5"),
+        ("0.99999999999999999", "1"), ("123456789012345.6", "123456789012346"), ("0", "0"), ("1e-3", "0.001"),
+        ("9.14101e+17", "9.14101E+17"), ("410122198503121231", "410122198503121231"), ("4.1012219850312102E+17", "4.1012219850312102E+17"),
+        ("1E+15", "1E+15"), ("#N/A", "#N/A"),
+    ])
+    func numberAsShown(written: String, shown: String) throws {
+        let rows = try Self.rows("<worksheet \(Self.main)><sheetData><row r=\"1\"><c r=\"A1\"><v>\(written)</v></c></row></sheetData></worksheet>")
+        #expect(rows.first?.strings == [shown])
+    }
+
     @Test("a shared string is taken as the table gives it (already unescaped): a literal _x0041_ stays as written")
     func sharedStringNotUnescapedTwice() throws {
         let reader = Self.reader(

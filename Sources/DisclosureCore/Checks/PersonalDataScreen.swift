@@ -1,4 +1,5 @@
-/// Finds personal data inside free text — ID numbers (18 and 15 digits, valid or not), mobile and
+/// Finds personal data inside free text — ID numbers (18 and 15 digits, valid or not, or written
+/// by Excel in E-notation: `4.10122198503121E+17`), mobile and
 /// landline numbers, bank card numbers, e-mail addresses, home addresses (住址、家住、居住 …; for
 /// a natural person any address-like phrase, 地址 and 住所 too) and, for a natural person, the person's
 /// own name — and hides it. Shared by validation
@@ -96,6 +97,10 @@ public enum PersonalDataScreen {
                         if hasContactWord() { return true }
                     }
                 } else {
+                    // A number in E-notation of 1E+14 or more (`4.10122198503121E+17`): an ID or
+                    // card number Excel turned into a number (the word holding the `E` holds a
+                    // digit too, so the fast steps above never pass it).
+                    if digits > 0, byte | 0x20 == 0x65, Self.largeExponent(bytes, after: index) { return true }
                     digits = 0
                     if byte == 0x40 { return true }  // @
                 }
@@ -141,6 +146,44 @@ public enum PersonalDataScreen {
         return character == 0x8F_BDE4 || character == 0x80_9DE5 || (character & 0xF0_FFFF == 0x90_BCEF && character >> 16 & 0xF <= 9)
     }
 
+    /// Whether the bytes after an `E` are an exponent of 14 or more (`+17`, `17`).
+    private static func largeExponent(_ bytes: UnsafeBufferPointer<UInt8>, after index: Int) -> Bool {
+        var at = index + 1
+        if at < bytes.count, bytes[at] == 0x2B { at += 1 }
+        var value = 0
+        var count = 0
+        while at < bytes.count, bytes[at] &- 0x30 < 10, count < 4 {
+            value = value * 10 + Int(bytes[at] - 0x30)
+            at += 1
+            count += 1
+        }
+        return count > 0 && value >= 14
+    }
+
+    /// The end of a number in E-notation of 1E+14 or more that starts at `start` (digits, an
+    /// optional fraction, `E`, an optional `+`, the exponent), and its exponent; nil when there is none.
+    static func largeENotation(_ plain: [Character], from start: Int) -> (end: Int, exponent: Int)? {
+        func isDigit(_ i: Int) -> Bool { i < plain.count && plain[i].isASCII && plain[i].isNumber }
+        var at = start
+        while isDigit(at) { at += 1 }
+        guard at > start else { return nil }
+        if at < plain.count, plain[at] == ".", isDigit(at + 1) {
+            at += 1
+            while isDigit(at) { at += 1 }
+        }
+        guard at < plain.count, plain[at] == "E" || plain[at] == "e" else { return nil }
+        at += 1
+        if at < plain.count, plain[at] == "+" { at += 1 }
+        let digitsStart = at
+        var exponent = 0
+        while isDigit(at), at - digitsStart < 4 {
+            exponent = exponent * 10 + (plain[at].wholeNumberValue ?? 0)
+            at += 1
+        }
+        guard at > digitsStart, !isDigit(at), exponent >= 14 else { return nil }
+        return (at, exponent)
+    }
+
     static let contactWords: [[UInt8]] = ["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"].map { Array($0.utf8) }
 
     /// The personal data in `text`, in order, not overlapping.
@@ -162,6 +205,13 @@ public enum PersonalDataScreen {
         while i < plain.count {
             guard isDigit(i) else {
                 i += 1
+                continue
+            }
+            // An ID or card number Excel turned into a number, written in E-notation: its first
+            // 15 digits (an ID's region and birth date) are there. 18 or 15 digits an ID, others a card.
+            if let number = largeENotation(plain, from: i) {
+                hits.append(Hit(kind: number.exponent == 17 || number.exponent == 14 ? .idNumber : .bankCard, range: i..<number.end))
+                i = number.end
                 continue
             }
             var end = i

@@ -101,7 +101,7 @@ public enum FileValidator {
             } else {
                 switch format {
                 case .xml: readXML(file, into: &session, workers: workers, schema: schema, options: options, sink: sink)
-                case .xlsx: readWorkbook(file, into: &session, workers: workers, options: options, sink: sink)
+                case .xlsx: readWorkbook(file, into: &session, workers: workers, schema: schema, options: options, sink: sink)
                 case .csv: read(file, into: &session, workers: workers, encoding: options.encoding, sink: sink)
                 }
                 if !session.currentFileFailed, let refused = refuseRead(file) { session.failFile(refused) }
@@ -241,6 +241,15 @@ public enum FileValidator {
             })
             if batch.isFull(records: batchSize) { flush() }
             return nil
+        }
+        // A workbook named .csv (a zip: `PK\3\4`) is not a text whose bytes fail to decode: say what it is.
+        var signature = [UInt8](repeating: 0, count: 4)
+        if signature.withUnsafeMutableBytes({ pread(file.fileDescriptor, $0.baseAddress, 4, 0) }) == 4, signature == [0x50, 0x4B, 0x03, 0x04] {
+            session.failFile(Issue(
+                "csv-is-workbook",
+                zh: "这是 Excel 工作簿（.xlsx，zip 压缩包），不是 CSV 文本：请把文件扩展名改为 .xlsx 后再运行（流水线里写 format: xlsx），或在 Excel 中另存为“CSV UTF-8”。文件中的记录都未校验",
+                en: "this is an Excel workbook (.xlsx, a zip archive), not CSV text: rename it to .xlsx (format: xlsx in a pipeline) or save it as CSV UTF-8 in Excel. No record of this file was checked"))
+            return
         }
         do {
             var transcoder: Transcoder?
@@ -612,7 +621,7 @@ public enum FileValidator {
     /// merged across columns); a header with merged cells fails the file, since its columns cannot
     /// be told apart. Rows are numbered as Excel numbers them, and a field's problem names its cell.
     private static func readWorkbook(
-        _ path: String, into session: inout ValidationSession, workers: Int, options: InputOptions, sink: IssueSink
+        _ path: String, into session: inout ValidationSession, workers: Int, schema: PublicationSchema, options: InputOptions, sink: IssueSink
     ) {
         // A missing or unreadable file fails as it does for CSV and XML; the zip is opened below.
         guard let file = open(path, failing: &session) else { return }
@@ -622,6 +631,13 @@ public enum FileValidator {
         do {
             let book = try WorkbookSource(path: path, sheet: options.sheet)
             session.locateCells(sheet: book.sheetName)
+            if !book.skippedHidden.isEmpty {
+                let names = book.skippedHidden.prefix(10).map { "“\(Issue.echo($0))”" }.joined(separator: "、")
+                session.note(Issue(
+                    "xlsx-hidden-sheet-skipped", .warning,
+                    zh: "隐藏的工作表 \(names)\(book.skippedHidden.count > 10 ? " 等" : "")未读取，读的是第一张可见的工作表“\(Issue.echo(book.sheetName))”；要读隐藏的表，请用 --sheet 指定（流水线里写 sheet:）",
+                    en: "\(book.skippedHidden.count) hidden sheet(s) skipped; the first visible sheet “\(Issue.echo(book.sheetName))” was read: name a hidden one with --sheet"))
+            }
             let merged = book.mergedRanges.compactMap(MergedRange.init)
             var headerRow: WorksheetRow?
             while headerRow == nil, let row = try book.next() {
@@ -652,12 +668,13 @@ public enum FileValidator {
             let columns = header.strings.count
             guard session.header(header.strings, row: header.number) else {
                 // The first sheet read without `--sheet` may be a notes sheet before the data.
-                if options.sheet == nil, book.sheetNames.count > 1 {
-                    let others = book.sheetNames.dropFirst().prefix(10).map { "“\(Issue.echo($0))”" }.joined(separator: "、")
+                let visible = book.sheets.filter { !$0.hidden && $0.name != book.sheetName }.map(\.name)
+                if options.sheet == nil, !visible.isEmpty {
+                    let others = visible.prefix(10).map { "“\(Issue.echo($0))”" }.joined(separator: "、")
                     var hint = Issue(
                         "xlsx-other-sheets", .warning,
-                        zh: "读的是第一张工作表“\(Issue.echo(book.sheetName))”；工作簿还有 \(others)\(book.sheetNames.count > 11 ? " 等" : "")。数据若在另一张，请用 --sheet 指定（流水线里写 sheet:）",
-                        en: "the first sheet “\(Issue.echo(book.sheetName))” was read; the workbook has \(book.sheetNames.count - 1) more: name the data's with --sheet")
+                        zh: "读的是第一张可见的工作表“\(Issue.echo(book.sheetName))”；工作簿还有 \(others)\(visible.count > 10 ? " 等" : "")。数据若在另一张，请用 --sheet 指定（流水线里写 sheet:）",
+                        en: "the first visible sheet “\(Issue.echo(book.sheetName))” was read; the workbook has \(visible.count) more: name the data's with --sheet")
                     hint.row = header.number
                     session.note(hint)
                 }
@@ -665,6 +682,9 @@ public enum FileValidator {
                 return
             }
             sink.header(&session)
+            if options.sheet == nil, let hint = otherDataSheets(in: book, header: header) {
+                session.note(hint)
+            }
             var ranges: [Range<Int>?] = []
             while let row = try book.next() {
                 // A row Excel keeps only for its formatting holds no cell: not a record.
@@ -684,7 +704,13 @@ public enum FileValidator {
                             en: "row \(row.number) lies in the merged cells \(range.text): the value Excel shows is only in \(first); this row's cells are empty in the file")
                     }
                     + row.errorColumns.map { column in
-                        Issue(
+                        // Its field, code and cell, as any field's problem (placed by the field's column).
+                        if let name = session.fieldName(ofColumn: column), let field = schema.fields.first(where: { $0.name == name }) {
+                            return Issue(
+                                "xlsx-error-value", field: field, value: row.text(column),
+                                zh: "是 Excel 的错误值（公式出错），不是数据", en: "an Excel error value (a broken formula), not data")
+                        }
+                        return Issue(
                             "xlsx-error-value", value: row.text(column),
                             zh: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) 是 Excel 的错误值（公式出错），不是数据",
                             en: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) holds an Excel error value (a broken formula), not data")
@@ -703,6 +729,47 @@ public enum FileValidator {
             pipeline?.drain(into: &session)
             session.failFile(issue(for: error))
         }
+    }
+
+    /// The other visible sheets that hold rows under the same header as the sheet read (a month a
+    /// sheet, say), which no sheet named leaves unread: a warning naming them, with their rows.
+    ///
+    /// They are named, not read: a second sheet with the header is as often a copy (a backup, a
+    /// summary of the months, last year's) as more data, and a decision read twice, or an old one
+    /// read again, would be published; the clerk puts the data in one sheet or names it (`--sheet`,
+    /// `sheet:` in a pipeline). A sheet that cannot be read is named as such.
+    private static func otherDataSheets(in book: WorkbookSource, header: WorksheetRow) -> Issue? {
+        let wanted = header.strings.map(TextNormalizer.trim)
+        var found: [(name: String, rows: Int?)] = []
+        for sheet in book.sheets where !sheet.hidden && sheet.name != book.sheetName {
+            var headerSeen = false
+            var seen = 0
+            var rows = 0
+            do {
+                try book.forEachRow(ofSheet: sheet.name) { row in
+                    guard !row.cells.isEmpty else { return true }
+                    if headerSeen {
+                        rows += 1
+                        return true
+                    }
+                    // The header within its first rows with cells (after any title rows).
+                    seen += 1
+                    headerSeen = row.strings.map(TextNormalizer.trim) == wanted
+                    return headerSeen || seen < 5
+                }
+                if headerSeen, rows > 0 { found.append((sheet.name, rows)) }
+            } catch {
+                found.append((sheet.name, nil))
+            }
+        }
+        guard !found.isEmpty else { return nil }
+        let listed = found.prefix(10).map { "“\(Issue.echo($0.name))”（\($0.rows.map { "\($0) 行" } ?? "无法读取")）" }.joined(separator: "、")
+        var issue = Issue(
+            "xlsx-other-sheets", .warning,
+            zh: "只读了工作表“\(Issue.echo(book.sheetName))”；工作簿里还有表头相同的工作表 \(listed)\(found.count > 10 ? " 等" : "")，其中的记录未读取、未登记。请把数据合并到一张表，或用 --sheet 指定要读的表（流水线里写 sheet:）",
+            en: "only the sheet “\(Issue.echo(book.sheetName))” was read; \(found.count) other sheet(s) with the same header hold rows that were not read: put the data in one sheet, or name the sheet with --sheet (sheet: in a pipeline)")
+        issue.row = header.number
+        return issue
     }
 
     /// A merged range of a sheet (`A1:F1`).

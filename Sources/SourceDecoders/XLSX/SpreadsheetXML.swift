@@ -350,9 +350,20 @@ public final class WorksheetReader {
         case "d":
             break  // an ISO 8601 date as written: the date rules read it
         default:
-            // A number as Excel shows it (`9.14101E+17`, not the file's `9.14101e+17`): the
-            // Excel-quirk rules then say what Excel did to a code, without a case warning first.
-            for index in cell.start..<bytes.count where bytes[index] == 0x65 { bytes[index] = 0x45 }
+            // A number as Excel shows it: 15 significant digits, plain (`0.001` for the file's
+            // `1E-3`, `0.2` for `0.20000000000000001`); a code Excel made a number keeps its
+            // E-notation (`9.14101E+17`, not the file's `9.14101e+17`): the Excel-quirk rules then
+            // say what Excel did to it, without a case warning first. Most numbers are short and
+            // plain, and left as they are.
+            var digits = 0
+            var plain = true
+            for byte in bytes[cell.start...] {
+                if byte &- 0x30 < 10 { digits += 1 } else if byte == 0x65 || byte == 0x45 { plain = false }
+            }
+            if !plain || digits > 15 {
+                let shown = ExcelNumber.shown(bytes[cell.start...])
+                bytes.replaceSubrange(cell.start..., with: shown)
+            }
         }
     }
 
@@ -418,6 +429,14 @@ public enum WorkbookParts {
         public let name: String
         /// The relationship id (`r:id`) that points at the sheet's part.
         public let relationship: String
+        /// `state="hidden"` or `"veryHidden"`: Excel does not show it (an old copy, a lookup list).
+        public let hidden: Bool
+
+        public init(name: String, relationship: String, hidden: Bool = false) {
+            self.name = name
+            self.relationship = relationship
+            self.hidden = hidden
+        }
     }
 
     public struct Relationship: Sendable, Equatable {
@@ -432,7 +451,8 @@ public enum WorkbookParts {
         var sheets: [Sheet] = []
         try elements(xml) { stream in
             if stream.nameIs("sheet"), let name = stream.attribute("name"), let id = stream.attribute("id") {
-                sheets.append(Sheet(name: name, relationship: id))
+                let state = stream.attribute("state")
+                sheets.append(Sheet(name: name, relationship: id, hidden: state == "hidden" || state == "veryHidden"))
             }
         }
         return sheets
