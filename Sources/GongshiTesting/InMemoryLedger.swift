@@ -154,6 +154,20 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         }
     }
 
+    @discardableResult
+    public func unsettleDue(today: String) throws(LedgerError) -> Int {
+        try write { s in
+            var count = 0
+            for (key, source) in s.sources where source.settledRun != nil {
+                guard let day = source.settledAs?.readAgainOn, day <= today else { continue }
+                s.sources[key]?.settledRun = nil
+                s.sources[key]?.settledAs?.readAgainOn = nil
+                count += 1
+            }
+            return count
+        }
+    }
+
     public func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint? {
         try read { s in
             s.sources.values.first { $0.settledRun != nil && $0.settledAs?.place == place && $0.settledAs?.stat == stat }?.settledAs

@@ -51,7 +51,7 @@ extension PostgresLedger {
                 column("sha256"), column("size", "bigint"), column("place"), column("first_run", "bigint", shift: "run"),
                 column("last_run", "bigint", shift: "run"), column("settled_run", "bigint", shift: "run"), column("records", "integer"),
                 column("valid", "integer"), column("invalid", "integer"), column("skipped", "integer"), column("incomplete", "integer"),
-                column("failed", "integer"), column("unidentifiable", "integer"),
+                column("failed", "integer"), column("unidentifiable", "integer"), column("read_again_on"),
             ], order: "rowid"),
         TransferTable(
             name: "record",

@@ -79,9 +79,20 @@ extension PostgresLedger: RunLedger, IntakeLedger {
         try write { link in
             for file in files {
                 try link.execute(
-                    "UPDATE source_file SET settled_run = $1, stat = $4 WHERE sha256 = $2 AND place = $3",
-                    [.int(Int(run)), .text(file.sha256), .text(file.place), .text(file.stat)])
+                    "UPDATE source_file SET settled_run = $1, stat = $4, read_again_on = $5 WHERE sha256 = $2 AND place = $3",
+                    [.int(Int(run)), .text(file.sha256), .text(file.place), .text(file.stat), .text(file.readAgainOn)])
             }
+        }
+    }
+
+    @discardableResult
+    public func unsettleDue(today: String) throws(LedgerError) -> Int {
+        try write { link in
+            try link.execute(
+                """
+                UPDATE source_file SET settled_run = NULL, read_again_on = NULL
+                WHERE read_again_on IS NOT NULL AND read_again_on <= $1 AND settled_run IS NOT NULL
+                """, [.text(today)])
         }
     }
 
@@ -125,9 +136,9 @@ extension PostgresLedger: RunLedger, IntakeLedger {
     public func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint? {
         try ask { link in
             try link.one(
-                "SELECT sha256, size FROM source_file WHERE place = $1 AND stat = $2 AND settled_run IS NOT NULL LIMIT 1",
+                "SELECT sha256, size, read_again_on FROM source_file WHERE place = $1 AND stat = $2 AND settled_run IS NOT NULL LIMIT 1",
                 [.text(place), .text(stat)]
-            ).map { SourceFingerprint(sha256: $0.string(0), size: Int64($0.int(1) ?? 0), place: place, stat: stat) }
+            ).map { SourceFingerprint(sha256: $0.string(0), size: Int64($0.int(1) ?? 0), place: place, stat: stat, readAgainOn: $0.text(2)) }
         }
     }
 

@@ -74,6 +74,8 @@ enum PostgresMigrations {
                 UNIQUE (portal, feed, record_key, content_sha256, operation, republish_on, corrects_batch)
             """
         ),
+        // SQLite's v21: a settled file to be read again on a day.
+        ("2026-12-07 pg8 a file read again on a day", "ALTER TABLE source_file ADD COLUMN read_again_on text COLLATE \"C\""),
     ]
 
     /// The keys of the rows a run writes by the hundred thousand, checked a statement at a time.

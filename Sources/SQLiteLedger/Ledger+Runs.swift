@@ -151,9 +151,22 @@ extension Ledger {
         try write { db in
             for file in files {
                 try db.execute(
-                    sql: "UPDATE source_file SET settled_run = ?, stat = ? WHERE sha256 = ? AND place = ?",
-                    arguments: [run, file.stat, file.sha256, file.place])
+                    sql: "UPDATE source_file SET settled_run = ?, stat = ?, read_again_on = ? WHERE sha256 = ? AND place = ?",
+                    arguments: [run, file.stat, file.readAgainOn, file.sha256, file.place])
             }
+        }
+    }
+
+    @discardableResult
+    public func unsettleDue(today: String) throws(LedgerError) -> Int {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE source_file SET settled_run = NULL, read_again_on = NULL
+                    WHERE read_again_on IS NOT NULL AND read_again_on <= ? AND settled_run IS NOT NULL
+                    """,
+                arguments: [today])
+            return db.changesCount
         }
     }
 
@@ -200,9 +213,9 @@ extension Ledger {
     public func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint? {
         try read { db in
             try Row.fetchOne(
-                db, sql: "SELECT sha256, size FROM source_file WHERE place = ? AND stat = ? AND settled_run IS NOT NULL LIMIT 1",
+                db, sql: "SELECT sha256, size, read_again_on FROM source_file WHERE place = ? AND stat = ? AND settled_run IS NOT NULL LIMIT 1",
                 arguments: [place, stat]
-            ).map { SourceFingerprint(sha256: $0[0], size: $0[1], place: place, stat: stat) }
+            ).map { SourceFingerprint(sha256: $0[0], size: $0[1], place: place, stat: stat, readAgainOn: $0[2]) }
         }
     }
 }

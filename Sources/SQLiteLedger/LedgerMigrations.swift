@@ -937,6 +937,11 @@ enum LedgerMigrations {
                 CREATE INDEX publication_rejected ON publication(id) WHERE status_code = 3;
                 """)
         }
+        // v21: a settled file to be read again on a day (a record refused only because its date
+        // was after the run's today goes out once that day has come).
+        migrator.registerMigration("2026-12-07 v21 a file read again on a day") { db in
+            try db.execute(sql: "ALTER TABLE source_file ADD COLUMN read_again_on TEXT")
+        }
         return migrator
     }
 

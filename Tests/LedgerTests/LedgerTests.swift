@@ -91,7 +91,7 @@ struct LedgerTests {
         "2026-12-05 v14 CHECK lists as comparisons", "2026-12-05 v15 kinds, portals and feeds by number",
         "2026-12-06 v16 a publication's batch by number", "2026-12-06 v17 a record's severity and regime by number",
         "2026-12-06 v18 a publication's status and operation by code", "2026-12-07 v19 a failed batch's earlier attempts",
-        "2026-12-07 v20 a correction names what it corrects",
+        "2026-12-07 v20 a correction names what it corrects", "2026-12-07 v21 a file read again on a day",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")
@@ -203,6 +203,22 @@ struct LedgerTests {
         #expect(try ledger.hasSettled(place: "/in/a.csv", size: 180_772_722) == false)
         #expect(try ledger.hasSettled(place: "/in/b.csv", size: 10) == false)
         #expect(try ledger.hasSettled(place: "/in/c.csv", size: 180_772_721) == false)
+    }
+
+    @Test("a file settled until a day: settled before it (its day known by its stat too), unsettled on it, once", arguments: Backend.allCases)
+    func settledUntilADay(_ backend: Backend) throws {
+        let ledger = try backend.fresh().store
+        let run = try Self.begin(ledger)
+        var file = SourceFingerprint(sha256: String(repeating: "7", count: 64), size: 10, place: "/in/a.csv", stat: "1:2:10:3:4")
+        try ledger.recordInputs([file], records: [], run: run)
+        file.readAgainOn = "2026-12-05"
+        try ledger.settle([file], run: run)
+        #expect(try ledger.settledFingerprint(place: "/in/a.csv", stat: "1:2:10:3:4")?.readAgainOn == "2026-12-05")
+        #expect(try ledger.unsettleDue(today: "2026-12-04") == 0)
+        #expect(try ledger.isSettled(file))
+        #expect(try ledger.unsettleDue(today: "2026-12-05") == 1)
+        #expect(try ledger.isSettled(file) == false)
+        #expect(try ledger.unsettleDue(today: "2026-12-06") == 0)
     }
 
     @Test("a record version whose content hash is not 64 hex digits is refused, not skipped, and nothing of its chunk is written", arguments: Backend.allCases)

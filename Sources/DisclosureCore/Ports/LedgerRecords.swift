@@ -11,12 +11,17 @@ public struct SourceFingerprint: Sendable, Equatable {
     /// changed while it was read, or changed so shortly before that a later change could keep the
     /// same times. A settled file whose `stat` matches is known unchanged without reading it again.
     public var stat: String?
+    /// Settled, but to be read again on this day (`YYYY-MM-DD`): the file held a record refused
+    /// only because its date was after the run's today (``RecordValidator/refusedUntilLater``),
+    /// the earliest such date. Nil for every other file.
+    public var readAgainOn: String?
 
-    public init(sha256: String, size: Int64, place: String, stat: String? = nil) {
+    public init(sha256: String, size: Int64, place: String, stat: String? = nil, readAgainOn: String? = nil) {
         self.sha256 = sha256
         self.size = size
         self.place = place
         self.stat = stat
+        self.readAgainOn = readAgainOn
     }
 }
 

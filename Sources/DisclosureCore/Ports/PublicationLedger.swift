@@ -15,8 +15,14 @@ public protocol RunLedger: AnyObject, Sendable {
     /// The caller writes what it prepared in the order it prepared it: a ledger may number the
     /// versions (which of two is the later) when they are prepared.
     func preparing(records: [RecordVersion], run: Int64) -> any PreparedLedgerWrite
-    /// Marks source files settled: everything in them was planned and recorded by `run`.
+    /// Marks source files settled: everything in them was planned and recorded by `run` (a file
+    /// with a ``SourceFingerprint/readAgainOn`` day until that day).
     func settle(_ files: [SourceFingerprint], run: Int64) throws(LedgerError)
+    /// Unsettles the settled files whose day to be read again has come (on or before `today`):
+    /// the nightly run reads them again, and publishes what was refused only for its date.
+    /// Returns how many.
+    @discardableResult
+    func unsettleDue(today: String) throws(LedgerError) -> Int
     /// Whether this file, with these bytes, was settled by an earlier run.
     func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool
     /// Whether an earlier run settled a file at `place` that was `size` bytes long. When none was,

@@ -1,7 +1,7 @@
 public import DisclosureCore
 import FeedEncoders
 public import Foundation
-import WorkingDayCalendar
+public import WorkingDayCalendar
 
 /// Writes the validation report as it goes, file by file, so that memory does not grow with the
 /// number of problems: text lines (`file:row: field: message [type]`, then a summary) or JSON, to
@@ -31,10 +31,10 @@ public final class ReportWriter {
     /// Per file read whole or failed, the records with a required value absent (完整率), counted
     /// from every problem, kept or not.
     public private(set) var incompleteRecords: [String: Int] = [:]
-    /// The files read whole with a record refused only for today (``RecordValidator/refusedUntilLater``):
-    /// the nightly run does not settle them, and reads them again the next night.
-    public private(set) var filesToReadAgain: Set<String> = []
-    private var refusedUntilLaterInFile = false
+    /// The files with a record refused only for today (``RecordValidator/refusedUntilLater``), each
+    /// with the earliest day such a record's date names: the nightly run settles them until then.
+    public private(set) var filesToReadAgain: [String: CalendarDate] = [:]
+    private var refusedUntilLaterInFile: CalendarDate?
     /// The file being read: its incomplete records among the problems written and held, and the
     /// row (or XML line) last counted. A record's problems arrive together, so a row is counted once.
     private var incompleteInFile = (written: 0, held: 0, lastRow: Int?.none)
@@ -155,8 +155,8 @@ public final class ReportWriter {
     /// its last problems (its failure, say) are written.
     func endFile(_ file: String, failed: Bool, _ issues: [Issue]) throws {
         defer {
-            if refusedUntilLaterInFile { filesToReadAgain.insert(file) }
-            refusedUntilLaterInFile = false
+            if let day = refusedUntilLaterInFile { filesToReadAgain[file] = min(filesToReadAgain[file] ?? day, day) }
+            refusedUntilLaterInFile = nil
         }
         if !failed {
             keptIssues += heldKept
@@ -206,7 +206,11 @@ public final class ReportWriter {
     private func keep(_ issues: [Issue], held: Bool) {
         guard keepsIssues else { return }
         for issue in issues {
-            if issue.severity == .error, RecordValidator.refusedUntilLater.contains(issue.type) { refusedUntilLaterInFile = true }
+            if issue.severity == .error, RecordValidator.refusedUntilLater.contains(issue.type) {
+                // The day it names; one that cannot be read (it was read to be refused) reads the file again tomorrow.
+                let day = issue.value.flatMap(TextNormalizer.date) ?? .init(dayNumber: 0)
+                refusedUntilLaterInFile = min(refusedUntilLaterInFile ?? day, day)
+            }
             if issue.severity == .error, IntakeRecorder.incompleteTypes.contains(issue.type), let row = issue.row ?? issue.line,
                 row != incompleteInFile.lastRow
             {

@@ -87,6 +87,11 @@ public struct PipelineRun {
         stages.lap("reconcile")
         // Sources: every matching file; the nightly run skips files settled by an earlier run, and so
         // does its dry run (read against the ledger as it is), unless asked to read every file.
+        // Files settled until a day that has come are read again (a record refused for its date).
+        if let ledger = writes, request.range == nil {
+            let due = try CommandFailure.ledger { () throws(LedgerError) in try ledger.unsettleDue(today: today.description) }
+            if due > 0 { transcript.line("重新读取 \(due) 个文件：其中有记录的日期当时晚于当天，现已到期") }
+        }
         var listing = try SourceFiles.list(context, skipSettled: request.range == nil && !request.everyFile ? ledger : nil)
         if request.dryRun { listing.add(request.extraFiles, of: context) }
         for file in listing.settled { transcript.line("跳过（内容未变，已处理）：\(file)") }
@@ -129,7 +134,13 @@ public struct PipelineRun {
                     report, issues: issues, incomplete: incomplete, fingerprints: listing.fingerprints, unidentifiable: intake.unidentifiable,
                     ledger: ledger, run: run)
                 stages.lap("problems")
-                processed += files.filter { !writer.filesToReadAgain.contains($0) }.compactMap { listing.fingerprints[$0] }
+                processed += files.compactMap { file in
+                    listing.fingerprints[file].map { print in
+                        var print = print
+                        print.readAgainOn = writer.filesToReadAgain[file]?.description
+                        return print
+                    }
+                }
             }
         }
         summary.validRecords = intake.validCount
@@ -183,7 +194,7 @@ public struct PipelineRun {
         // Files are settled by the nightly run only: a range re-run takes the records of its range,
         // and a file it settled would be skipped the next night with the changes it holds outside
         // the range never planned. A file with a record refused only for a date still to come is
-        // not settled either: the next night reads it again, and publishes it once its day has come.
+        // settled until that day: the nightly run of that day reads it again and publishes it.
         if request.range == nil {
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.settle(processed, run: run) }
         }
