@@ -159,7 +159,15 @@ extension Ledger {
 
     @discardableResult
     public func unsettleDue(today: String) throws(LedgerError) -> Int {
-        try write { db in
+        // Asked first: a write transaction (its commit's sync) on every night with nothing due
+        // was 0.04–0.06 s of a nightly re-run's 0.4 s.
+        let due = try read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM source_file WHERE read_again_on IS NOT NULL AND read_again_on <= ? AND settled_run IS NOT NULL)",
+                arguments: [today]) ?? false
+        }
+        guard due else { return 0 }
+        return try write { db in
             try db.execute(
                 sql: """
                     UPDATE source_file SET settled_run = NULL, read_again_on = NULL
