@@ -63,6 +63,16 @@ struct EngineRunTests {
             try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", input.path, source.path])
         }
 
+        /// A clerk's withdrawal on `today`, through the recording channel for the API portal.
+        func withdrawal(on today: String) throws -> RecordWithdrawal {
+            let date = try CalendarDate.parse(today)
+            let (transcript, _) = Transcript.collecting()
+            let context = try PipelineContext.load(pipeline, today: date, environment: Self.environment, transcript: transcript)
+            return RecordWithdrawal(
+                context: context, ledger: ledger, today: date, channels: ChannelFactory(), transcript: transcript,
+                channelOverride: ["api-portal": channel])
+        }
+
         /// Each key's publications on a portal feed that did not fail.
         func live(_ portal: String, _ feed: String) -> [String: Int] {
             var seen: [String: Int] = [:]
@@ -416,12 +426,7 @@ struct EngineRunTests {
     func withdrawal() throws {
         let project = try Project()
         _ = try project.run("2026-11-30")
-        let today = try CalendarDate.parse("2026-12-01")
-        let (transcript, _) = Transcript.collecting()
-        let context = try PipelineContext.load(project.pipeline, today: today, environment: Project.environment, transcript: transcript)
-        let withdrawal = RecordWithdrawal(
-            context: context, ledger: project.ledger, today: today, channels: ChannelFactory(), transcript: transcript,
-            channelOverride: ["api-portal": project.channel])
+        let withdrawal = try project.withdrawal(on: "2026-12-01")
         #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: "撤销决定书") == .sent(status: 0))
         #expect(project.channel.received.filter { $0.operation == .withdraw }.map(\.records) == [1])
         #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: nil) == .alreadyWithdrawn)
@@ -439,13 +444,8 @@ struct EngineRunTests {
         for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
             _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-11-30")
         }
-        let today = try CalendarDate.parse("2026-12-01")
-        let (transcript, _) = Transcript.collecting()
-        let context = try PipelineContext.load(project.pipeline, today: today, environment: Project.environment, transcript: transcript)
         // The outbox portal's withdrawal waits for the clerk's upload; the API portal's is confirmed.
-        let withdrawal = RecordWithdrawal(
-            context: context, ledger: project.ledger, today: today, channels: ChannelFactory(), transcript: transcript,
-            channelOverride: ["api-portal": project.channel])
+        let withdrawal = try project.withdrawal(on: "2026-12-01")
         #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: "撤销决定书") == .sent(status: 0))
         try project.changeOneRecord()
         for (day, republishing) in [("2026-12-02", false), ("2026-12-03", true)] {
@@ -463,13 +463,9 @@ struct EngineRunTests {
         let project = try Project()
         _ = try project.run("2026-11-30")
         let today = try CalendarDate.parse("2026-12-01")
-        let (transcript, _) = Transcript.collecting()
-        let context = try PipelineContext.load(project.pipeline, today: today, environment: Project.environment, transcript: transcript)
         project.channel.fail(onCall: 1, andAfter: true)  // the portal is down: the withdrawal waits
-        let outcome = try RecordWithdrawal(
-            context: context, ledger: project.ledger, today: today, channels: ChannelFactory(), transcript: transcript,
-            channelOverride: ["api-portal": project.channel]
-        ).execute(record: "牟城管罚〔2026〕3号", reason: .revoked, note: nil, revokedOn: today)
+        let outcome = try project.withdrawal(on: "2026-12-01")
+            .execute(record: "牟城管罚〔2026〕3号", reason: .revoked, note: nil, revokedOn: today)
         #expect(outcome == .sent(status: 69))
         // Due by 2026-12-08 (5 working days after 12-01).
         let (dueRun, _) = try project.run("2026-12-08")
@@ -489,13 +485,7 @@ struct EngineRunTests {
         _ = try project.run("2026-11-30")
         let key = try #require(project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").first { $0.key.hasPrefix("牟城管罚〔2026〕1号|") }?.key)
         func withdraw(_ today: String, _ repair: RecordWithdrawal.Repair = .init()) throws -> RecordWithdrawal.Outcome {
-            let date = try CalendarDate.parse(today)
-            let (transcript, _) = Transcript.collecting()
-            let context = try PipelineContext.load(project.pipeline, today: date, environment: Project.environment, transcript: transcript)
-            return try RecordWithdrawal(
-                context: context, ledger: project.ledger, today: date, channels: ChannelFactory(), transcript: transcript,
-                channelOverride: ["api-portal": project.channel]
-            ).execute(record: "牟城管罚〔2026〕1号", reason: .creditRepair, note: nil, repair: repair)
+            try project.withdrawal(on: today).execute(record: "牟城管罚〔2026〕1号", reason: .creditRepair, note: nil, repair: repair)
         }
         // 一般 under the 2026 rule: 3 months minimum from the decision (2026-11-20).
         guard case .refused(let early) = try withdraw("2026-12-01") else { Issue.record("not refused"); return }
