@@ -395,7 +395,7 @@ struct ConsoleTests {
         try browser.click("#upload")
         #expect(try browser.text("#validation-counts td[data-count=invalid]") == "0")
         let duplicates = try browser.text("#preview-duplicates")
-        #expect(duplicates.contains("2026-12-好.csv") && duplicates.contains("重复") && !duplicates.contains(inbox.path), "\(duplicates)")
+        #expect(duplicates.contains("与2026-12-好.csv 第") && duplicates.contains("重复") && !duplicates.contains(inbox.path), "\(duplicates)")
         // The same name again: refused, the file in the inbox untouched.
         try FileManager.default.copyItem(atPath: bad, toPath: work.appendingPathComponent("again/2026-12-好.csv").path, creatingFolder: true)
         try browser.open(setup.url + "/upload")

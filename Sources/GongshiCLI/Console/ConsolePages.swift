@@ -13,7 +13,16 @@ enum ConsolePage {
         let step = line.replacing(
             /(用 gongshi upload 发送，或)?在门户网页上传后运行 gongshi ledger confirm ([0-9a-f]{16})(（或把门户回执存为同名加 \.receipt 的文件）)?/
         ) { match in "到「待上传」页下载文件，在门户网页上传后确认批次 \(match.output.2)" }
-        return step.replacing(/\/[^\s（）：；，]+/) { match in (String(match.output) as NSString).lastPathComponent }
+        return withoutPaths(step)
+    }
+
+    /// `text` with every absolute path cut to its file name: a `/` that begins a path (at the
+    /// start, or after anything but a digit or a letter — `与/srv/…/a.csv`), not one inside a date
+    /// (`2026/11/05`) or a relative path.
+    static func withoutPaths(_ text: String) -> String {
+        text.replacing(/(^|[^0-9A-Za-z])(\/[^\s（）：；，]+)/) { match in
+            String(match.output.1) + (String(match.output.2) as NSString).lastPathComponent
+        }
     }
 
     /// A whole page: the title, the navigation (when someone is logged in) and the body.

@@ -291,10 +291,7 @@ extension ConsoleServer {
             let rest = line.dropFirst(file.count + 1)
             let row = rest.prefix { $0.isNumber }
             let text = rest.dropFirst(row.count).drop { $0 == ":" || $0 == " " }
-            let shown = text.split(separator: " ", omittingEmptySubsequences: false).map { word in
-                word.hasPrefix("/") || word.contains("/") ? Substring((String(word) as NSString).lastPathComponent) : word
-            }.joined(separator: " ")
-            return "第 \(row) 行：\(shown)"
+            return "第 \(row) 行：\(ConsolePage.withoutPaths(String(text)))"
         }
     }
 }
