@@ -11,14 +11,14 @@ public enum SchemaLoader {
     static let fieldKeys = [
         "name", "code", "aliases", "type", "required", "required_when", "max_length", "personal", "note",
         "values", "multiple", "separators", "other_prefix",
-        "not_after", "not_before", "warn_if_before", "long_term",
+        "not_after", "not_before", "warn_if_before", "long_term", "past_while",
         "max_scale", "minimum", "warn_at_least", "amount_text", "embeds_date",
         "check",
     ]
     /// Keys that only fit one field type.
     static let keysByType: [String: FieldSpec.Kind] = [
         "values": .enumeration, "multiple": .enumeration, "separators": .enumeration, "other_prefix": .enumeration,
-        "not_after": .date, "not_before": .date, "warn_if_before": .date, "long_term": .date,
+        "not_after": .date, "not_before": .date, "warn_if_before": .date, "long_term": .date, "past_while": .date,
         "max_scale": .decimal, "minimum": .decimal, "warn_at_least": .decimal, "amount_text": .decimal,
         "check": .code,
     ]
@@ -97,6 +97,7 @@ public enum SchemaLoader {
         field.aliases = reader.strings(keys["aliases"], "aliases") ?? []
         field.required = reader.bool(keys["required"], "required") ?? false
         field.requiredWhen = parseConditions(keys["required_when"], &reader)
+        field.pastWhile = parseConditions(keys["past_while"], &reader, what: "past_while")
         field.maxLength = reader.int(keys["max_length"], "max_length", minimum: 1)
         if keys["personal"]?.scalar?.string == "natural_person" {
             field.personal = true
@@ -157,20 +158,20 @@ public enum SchemaLoader {
         return value
     }
 
-    private static func parseConditions(_ node: Node?, _ reader: inout YAMLReader) -> [Condition] {
+    private static func parseConditions(_ node: Node?, _ reader: inout YAMLReader, what: String = "required_when") -> [Condition] {
         guard let node else { return [] }
         let items = node.sequence.map(Array.init) ?? [node]
         return items.compactMap { item in
-            let keys = reader.mapping(item, known: ["field", "in", "contains_any"], what: "required_when ")
+            let keys = reader.mapping(item, known: ["field", "in", "contains_any"], what: what + " ")
             guard let field = reader.string(keys["field"], "field") else {
-                reader.report("schema-missing-key", item, "required_when 需要 field")
+                reader.report("schema-missing-key", item, "\(what) 需要 field")
                 return nil
             }
             if let values = reader.strings(keys["in"], "in") { return Condition(field: field, match: .oneOf(values)) }
             if let texts = reader.strings(keys["contains_any"], "contains_any") {
                 return Condition(field: field, match: .containsAny(texts))
             }
-            reader.report("schema-missing-key", item, "required_when 需要 in 或 contains_any")
+            reader.report("schema-missing-key", item, "\(what) 需要 in 或 contains_any")
             return nil
         }
     }

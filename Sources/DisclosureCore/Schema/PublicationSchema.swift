@@ -101,6 +101,9 @@ public struct FieldSpec: Sendable {
     public var warnIfBefore: [String] = []
     /// The date that means 长期 (no end), such as 2099-12-31.
     public var longTerm: CalendarDate?
+    /// A date before today while one of these holds is a warning (`past_while`): a permit whose
+    /// 有效期至 has passed while its 当前状态 still says 有效 would be published as valid.
+    public var pastWhile: [Condition] = []
 
     // MARK: decimal
     /// The most digits after the decimal point.

@@ -306,6 +306,9 @@ public struct FastRecordCheck {
             if plan.checksOrder {
                 for other in plan.notBefore where dates[other] != Int.min && dates[index] < dates[other] { return false }
             }
+            if !plan.pastWhile.isEmpty, dates[index] < today {
+                for condition in plan.pastWhile where holds(condition, buffer) { return false }
+            }
             let cell = UnsafeBufferPointer(rebasing: buffer[range])
             switch plan.checkKind {
             case .credit:
@@ -443,6 +446,8 @@ struct FieldPlan: BitwiseCopyable {
     let otherPrefix: Text?
     let multiple: Bool
     let notAfterToday: Bool
+    /// `past_while`: a date before today while one of these holds is the full check's warning.
+    let pastWhile: UnsafeBufferPointer<CompiledCondition>
     let notBefore: UnsafeBufferPointer<Int>
     /// `notBefore` is not empty (kept beside the plan's other flags).
     let checksOrder: Bool
@@ -458,13 +463,17 @@ struct FieldPlan: BitwiseCopyable {
     init(_ field: FieldSpec, indexByName: [String: Int], store: PlanStore) {
         kind = field.kind
         required = field.required
-        conditions = store.copy(field.requiredWhen.compactMap { condition in
-            guard let index = indexByName[condition.field] else { return nil }
-            switch condition.match {
-            case .oneOf(let values): return CompiledCondition(field: index, containsAny: false, texts: store.copy(values.map { Array($0.utf8) }))
-            case .containsAny(let texts): return CompiledCondition(field: index, containsAny: true, texts: store.copy(texts.map { Array($0.utf8) }))
-            }
-        })
+        func compiled(_ conditions: [Condition]) -> UnsafeBufferPointer<CompiledCondition> {
+            store.copy(conditions.compactMap { condition in
+                guard let index = indexByName[condition.field] else { return nil }
+                switch condition.match {
+                case .oneOf(let values): return CompiledCondition(field: index, containsAny: false, texts: store.copy(values.map { Array($0.utf8) }))
+                case .containsAny(let texts): return CompiledCondition(field: index, containsAny: true, texts: store.copy(texts.map { Array($0.utf8) }))
+                }
+            })
+        }
+        conditions = compiled(field.requiredWhen)
+        pastWhile = compiled(field.pastWhile)
         hasConditions = !conditions.isEmpty
         maxLength = field.maxLength ?? Int.max
         valuesLongestFirst = store.copy(field.values.map { Array($0.utf8) }.sorted { $0.count > $1.count })

@@ -351,6 +351,17 @@ public struct RecordValidator {
                 en: "“\(value)” is not a valid date; write YYYY/MM/DD (2020-05-06, 2020.05.06, 2020年5月6日 and 20200506 are read too)"))
             return
         }
+        if date < today, let condition = field.pastWhile.first(where: { record.holds($0) }) {
+            let stated: String =
+                switch condition.match {
+                case .oneOf(let values): values.joined(separator: "、")
+                case .containsAny(let texts): texts.joined(separator: "、")
+                }
+            issues.append(.init(
+                "date-past-while", .warning, field: field, value: value,
+                zh: "\(TextNormalizer.standardForm(date)) 已过（今天 \(TextNormalizer.standardForm(today))），\(condition.field)却仍为“\(stated)”：公示时会照此显示，请核实",
+                en: "\(TextNormalizer.standardForm(date)) has passed (today \(TextNormalizer.standardForm(today))) while \(condition.field) is still “\(stated)”: it is published so; check it"))
+        }
         if field.notAfterToday, date > today {
             issues.append(.init(
                 "date-in-future", field: field, value: value,
