@@ -422,6 +422,24 @@ struct EngineRunTests {
         #expect(again.summary.expiredWithdrawn == 0 && project.channel.received.filter { $0.operation == .withdraw }.count == withdrawals.count)
     }
 
+    @Test("a published record read again as one the 2026 rule does not publish (警告 only: 轻微) is taken down as 不予公示, not as 公示期满")
+    func reclassifiedNotPublished() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+        let row = try #require(text.range(of: "牟城管罚〔2026〕1号,违反《城市市容和环境卫生管理条例》第十四条,擅自占用城市道路店外经营,《城市市容和环境卫生管理条例》第三十六条,罚款,罚款2000元,0.2,"))
+        let source = project.root.appendingPathComponent("warned-utf8.csv")
+        try text.replacingCharacters(
+            in: row, with: "牟城管罚〔2026〕1号,违反《城市市容和环境卫生管理条例》第十四条,擅自占用城市道路店外经营,《城市市容和环境卫生管理条例》第三十六条,警告,警告,,"
+        ).write(to: source, atomically: true, encoding: .utf8)
+        try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", project.input.path, source.path])
+        let (night, lines) = try project.run("2026-12-01")
+        #expect(night.expiredWithdrawn == 1, "\(lines)")
+        let reasons = try project.ledger.history(key: "牟城管罚〔2026〕1号").filter { $0.portal == "api-portal" }.map(\.withdrawalReason)
+        #expect(reasons == ["不予公示"], "\(reasons)")
+        #expect(lines.contains { $0.hasPrefix("按规定不予公示，撤下 1 条") } && !lines.contains { $0.hasPrefix("公示期满，撤下") }, "\(lines)")
+    }
+
     @Test("a clerk's withdrawal: sent through the API channel once, then already withdrawn; an unknown record is not published")
     func withdrawal() throws {
         let project = try Project()

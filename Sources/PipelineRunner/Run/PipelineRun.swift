@@ -307,15 +307,26 @@ public struct PipelineRun {
         let periodsToday = try CommandFailure.ledger { () throws(LedgerError) in
             try ledger.periodsToday(today: today.description, kind: kind, limit: ReportLimits.lines)
         }
-        let expired = periodsToday.expired.filter { portals.contains($0.publication.portal) }
+        let all = periodsToday.expired.filter { portals.contains($0.publication.portal) }
+        // A period that ends on its decision's day is a rule's "not published" (轻微 under the 2026
+        // rule): a record read again as such is taken down as not to be published, not as ended.
+        let notPublished = all.filter { $0.repairFrom == nil && $0.expiresOn != nil && $0.expiresOn == $0.publication.decisionDate }
+        let expired = all.filter { entry in !notPublished.contains { $0.publication == entry.publication } }
         var status = ExitStatus.ok
+        if !notPublished.isEmpty {
+            transcript.line("按规定不予公示，撤下 \(notPublished.count) 条：")
+            let notes = notPublished.map { entry in
+                (entry.publication, "按\(periods.title(ofRegime: entry.regime))不予公示（\(entry.severity ?? "")）" as String?)
+            }
+            status = try withdrawer(ledger: ledger, run: run).withdraw(notes, reason: .notToPublish, reconciling: false)
+        }
         if !expired.isEmpty {
             transcript.line("公示期满，撤下 \(expired.count) 条：")
             let notes = expired.map { entry in
                 (entry.publication,
                  "公示期至 \(entry.expiresOn ?? "")（\(periods.title(ofRegime: entry.regime))，\(entry.severity ?? "")）" as String?)
             }
-            status = try withdrawer(ledger: ledger, run: run).withdraw(notes, reason: .periodEnded, reconciling: false)
+            status = RunOutcome.worse(status, try withdrawer(ledger: ledger, run: run).withdraw(notes, reason: .periodEnded, reconciling: false))
         }
         // The records ended today are not among these (they are past their period), whether or
         // not their withdrawal went through.
@@ -328,7 +339,7 @@ public struct PipelineRun {
                         + "\(entry.severity ?? "")，可申请自 \(entry.repairFrom ?? "")，公示至 \(entry.expiresOn ?? "")")
             }
         }
-        return (expired.count, status, (eligible, eligibleCount))
+        return (all.count, status, (eligible, eligibleCount))
     }
 
     /// Takes down what an earlier version put on the feed and the rules now keep off it (a minor,
