@@ -162,6 +162,41 @@ struct PublicationRulesTests {
         #expect(!twin.stdout.contains("已撤下"), "\(twin.stdout)")
     }
 
+    @Test("gsxt still shows a record whose period, counted from its decision date, has ended (its own runs from gsxt's publication): a change to it goes out as a correction; one gsxt never published still does not go out")
+    func gsxtCorrectionPastDecisionDatePeriod() throws {
+        let project = try OutboxProject(id: "gsxt-correction", portals: ["creditchina-henan-zhengzhou", "gsxt"])
+        try project.add(Self.gsxtInput, as: "penalties.csv")
+        let first = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-12"], directory: project.root)
+        #expect(first.status == 75, "\(first)")
+        let (_, confirm) = try project.confirmPending(publishedOn: "2026-11-13")
+        #expect(confirm.status == 0, "\(confirm)")
+        let before = Set(try project.payloads().keys)
+
+        // 2027-02-11: 601 (0.2万, 轻微 on gsxt: 3 months) has had its 3 months counted from its
+        // decision date (2026-11-10), not from gsxt's publication (2026-11-13). The department
+        // corrects the 处罚内容 of 601 and 603 (never on gsxt: its August date was over when first
+        // read).
+        let inbox = project.root.appendingPathComponent("inbox/penalties.csv")
+        // (Lines split as text: the export's CRLF is one `Character`.)
+        let lines = try String(contentsOf: inbox, encoding: .utf8).components(separatedBy: "\r\n").map { line in
+            line.contains("牟城管罚〔2026〕601号") || line.contains("牟城管罚〔2026〕603号")
+                ? line.replacingOccurrences(of: "元,", with: "元并责令改正,") : line
+        }
+        try lines.joined(separator: "\r\n").write(to: inbox, atomically: true, encoding: .utf8)
+        let second = try GongshiProcess.run(["run", project.pipeline, "--today", "2027-02-11"], directory: project.root)
+        #expect([0, 75].contains(second.status), "\(second)")
+        let sent = try project.payloads().filter { !before.contains($0.key) }
+        let gsxt = sent.filter { $0.key.hasPrefix("gsxt-") }.values.joined()
+        #expect(Self.numbers(gsxt) == ["601"], "\(sent.keys.sorted())\n\(second.stdout)")
+        #expect(Self.numbers(sent.filter { $0.key.hasPrefix("creditchina-") }.values.joined()) == ["601", "603"], "\(sent)")
+        #expect(gsxt.contains("责令改正"))
+        #expect(second.stdout.contains("其中 1 条本门户仍在公示"), "\(second.stdout)")
+        let feeds = try #require(try second.runReport()?["feeds"] as? [String: [String: Any]])
+        #expect(feeds["gsxt/penalty"]?["corrected"] as? Int == 1, "\(feeds)")
+        let shown = try GongshiProcess.run(["ledger", "show", "牟城管罚〔2026〕601号", "--ledger", "var/ledger.sqlite"], directory: project.root)
+        #expect(shown.stdout.split(separator: "\n").contains { $0.contains("gsxt/penalty") && $0.contains("更正") }, "\(shown.stdout)")
+    }
+
     @Test("feed --ledger for gsxt applies gsxt's periods; for 信用中国 the general ones")
     func gsxtPeriodsThroughFeed() throws {
         let root = Scratch.root.appendingPathComponent("gongshi-gsxt-feed-\(UUID().uuidString)")

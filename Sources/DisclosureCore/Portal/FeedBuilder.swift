@@ -24,6 +24,11 @@ public struct FeedPlan: Sendable, Equatable {
         /// hash is what the planner compares. Not part of the row's equality (it is what the cells
         /// say), except to order two rows of one key, when it is all they have.
         public var line: [UInt8]? = nil
+        /// Why the row is not to be published anew, when it goes out only as a correction of a
+        /// publication the portal still shows: on a portal whose period runs from the day it
+        /// published a record (gsxt), the period counted from the decision date may have ended
+        /// while the portal's own has not (the planner sends it only to correct what is live).
+        public var onlyCorrecting: String? = nil
 
         public init(file: String, row: Int, key: String, cells: [String]) {
             self.file = file
@@ -34,7 +39,7 @@ public struct FeedPlan: Sendable, Equatable {
 
         public static func == (a: Row, b: Row) -> Bool {
             a.file == b.file && a.row == b.row && a.key == b.key && a.cells == b.cells && a.decisionDate == b.decisionDate
-                && a.subjectCode == b.subjectCode && a.subjectName == b.subjectName
+                && a.subjectCode == b.subjectCode && a.subjectName == b.subjectName && a.onlyCorrecting == b.onlyCorrecting
         }
 
         /// The feed's order: by decision key, then cells, each compared by its UTF-8 bytes. (For

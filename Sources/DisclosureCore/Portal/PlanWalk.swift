@@ -7,6 +7,9 @@ public struct FeedCounts: Sendable, Equatable {
     public var repeated = 0
     public var stillRejected = 0
     public var republished = 0
+    /// Of the corrections, those of records kept out for their period (counted among them by the
+    /// intake) that the portal still shows (``FeedPlan/Row/onlyCorrecting``).
+    public var correctedPastPeriod = 0
 
     public init() {}
 }
@@ -68,11 +71,21 @@ extension PublicationPlanner {
                 let key = row.key
                 defer { previousKey = key }
                 guard !(previousKey?.sameBytes(key) ?? false) else {
-                    counts.repeated += 1
+                    if row.onlyCorrecting == nil { counts.repeated += 1 }
                     continue
                 }
                 let hash = hash(row)
-                switch decide(hash: hash, known: state[key], republishing: republishing, today: today) {
+                let decision = decide(hash: hash, known: state[key], republishing: republishing, today: today)
+                // A row kept out for its period goes out only to correct a live publication; kept
+                // out otherwise, it was counted as such where it was read, not here.
+                if row.onlyCorrecting != nil {
+                    guard case .correct(let previous, let batch) = decision else { continue }
+                    counts.corrected += 1
+                    counts.correctedPastPeriod += 1
+                    try take(.correct, PlannedRow(row: row, hash: hash, previous: previous, correctsBatch: batch))
+                    continue
+                }
+                switch decision {
                 case .publish:
                     counts.published += 1
                     try take(.publish, PlannedRow(row: row, hash: hash, previous: nil))

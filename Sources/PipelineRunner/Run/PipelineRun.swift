@@ -160,9 +160,18 @@ public struct PipelineRun {
                         transcript.line("  \(skip.file):\(skip.row)：\(DecisionKey.number(skip.key))：\(skip.reason)")
                     }
                 }
+                // Rows kept out for their period that correct what the portal still shows went out.
+                func correctedPastPeriod(_ counts: FeedCounts) {
+                    guard counts.correctedPastPeriod > 0 else { return }
+                    summary.periodSkipped[name, default: 0] -= counts.correctedPastPeriod
+                    if summary.periodSkipped[name] == 0 { summary.periodSkipped[name] = nil }
+                    transcript.line(
+                        "\(profile.title) \(feed.name)：其中 \(counts.correctedPastPeriod) 条本门户仍在公示（公示期自门户公示之日起算），\(dryRun ? "将" : "已")作为更正发送")
+                }
                 if dryRun {
                     let counts = try dryRunPlan(spooled, profile: profile)
                     summary.feeds[name] = counts
+                    correctedPastPeriod(counts)
                     transcript.line("（试运行，不发送）\(profile.title) " + FeedSummary.line(counts, feed: feed))
                     continue
                 }
@@ -173,6 +182,7 @@ public struct PipelineRun {
                 publisher.delivery = transport == .outbox ? .clerk : .channel
                 let counts = try publisher.publish(spooled, schema: context.schema, republishing: request.republishing)
                 summary.feeds[name] = counts
+                correctedPastPeriod(counts)
                 stages.lap("publish \(name)")
                 status = RunOutcome.worse(status, try takeDown(spooled, ledger: ledger, run: run))
                 transcript.line("\(profile.title) " + FeedSummary.line(counts, feed: feed))

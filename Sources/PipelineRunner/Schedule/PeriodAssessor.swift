@@ -55,14 +55,15 @@ public struct PeriodAssessor: Sendable {
     /// A record's period on each portal with a rule of its own, and why it is not to be sent
     /// there today (nil: send). Such a portal's period may run from the day it publishes the record
     /// (gsxt), which is not known before: a record whose period, counted from its decision date
-    /// (the earliest day it could have been published), has ended is not sent.
-    public func portalPeriods(_ record: ValidRecord, general: RecordPeriod?, today: CalendarDate) -> [(period: PortalPeriod, notToSend: String?)] {
+    /// (the earliest day it could have been published), has ended is not published anew; it is
+    /// sent only to correct a publication the portal still shows (`onlyCorrecting`).
+    public func portalPeriods(_ record: ValidRecord, general: RecordPeriod?, today: CalendarDate) -> [(period: PortalPeriod, notToSend: String?, onlyCorrecting: Bool)] {
         portalPeriods(record, values: namedValues(record), general: general, today: today)
     }
 
     /// A record's general period and its periods on the portals with rules of their own, its
     /// fields named once for both.
-    public func periods(_ record: ValidRecord, today: CalendarDate) -> (general: RecordPeriod?, portals: [(period: PortalPeriod, notToSend: String?)]) {
+    public func periods(_ record: ValidRecord, today: CalendarDate) -> (general: RecordPeriod?, portals: [(period: PortalPeriod, notToSend: String?, onlyCorrecting: Bool)]) {
         // Records alike in what the rules read (the rule fields and the decision date) have the
         // same periods: assessed once (most of a run's records share a handful of 处罚类别 and a few
         // hundred dates; the assessment, its Chinese reasons and its date arithmetic were a sixth
@@ -97,13 +98,13 @@ public struct PeriodAssessor: Sendable {
     /// `periods` stays non-mutating. Locked: the intake assesses records on the threads that check
     /// them (held only to look up or note, not while assessing).
     private final class Memo: Sendable {
-        let entries = Mutex(BoundedMemo<[UInt8], (general: RecordPeriod?, portals: [(period: PortalPeriod, notToSend: String?)])>())
+        let entries = Mutex(BoundedMemo<[UInt8], (general: RecordPeriod?, portals: [(period: PortalPeriod, notToSend: String?, onlyCorrecting: Bool)])>())
     }
     private let memo = Memo()
 
     private func portalPeriods(
         _ record: ValidRecord, values: [String: String], general: RecordPeriod?, today: CalendarDate
-    ) -> [(period: PortalPeriod, notToSend: String?)] {
+    ) -> [(period: PortalPeriod, notToSend: String?, onlyCorrecting: Bool)] {
         guard !portalRules.isEmpty, let text = dateField.flatMap({ record.values[$0] }), let decided = try? CalendarDate.parse(text) else {
             return []
         }
@@ -116,7 +117,7 @@ public struct PeriodAssessor: Sendable {
                     PortalPeriod(
                         portal: portal, severity: general.severity, severityReason: general.severityReason, regime: general.regime, months: 0,
                         countedFrom: PublicationPeriods.CountedFrom.decisionDate.rawValue),
-                    "按\(title(ofRegime: general.regime))不予公示（\(general.severity)），本门户同样不公示")
+                    "按\(title(ofRegime: general.regime))不予公示（\(general.severity)），本门户同样不公示", false)
             }
             switch periods.assess(decisionDate: decided, severity: severity, domains: rule.domains(values)) {
             case .period(let regime, let severity, _, let endsOn):
@@ -124,18 +125,23 @@ public struct PeriodAssessor: Sendable {
                 let period = PortalPeriod(
                     portal: portal, severity: severity.rawValue, severityReason: reason, regime: regime, months: months, countedFrom: from)
                 let title = periods.regimes.first { $0.id == regime }?.title ?? regime
+                // Counted from the day the portal published it (gsxt), the period may still run
+                // when it has ended counted from the decision date: such a record is not published
+                // anew, but a publication the portal still shows is corrected.
+                let fromPublication = periods.countedFrom == .publicationDate
                 let notToSend = endsOn <= today
-                    ? "公示期已满（\(title)，\(severity.rawValue)，\(months) 个月，自决定日期 \(decided) 起算已满），不再公示" : nil
-                return (period, notToSend)
+                    ? "公示期已满（\(title)，\(severity.rawValue)，\(months) 个月，自决定日期 \(decided) 起算已满），不再公示"
+                        + (fromPublication ? "（本门户仍在公示的，照发更正）" : "") : nil
+                return (period, notToSend, notToSend != nil && fromPublication)
             case .notPublished(let regime, let severity):
                 let title = periods.regimes.first { $0.id == regime }?.title ?? regime
                 return (
                     PortalPeriod(portal: portal, severity: severity.rawValue, severityReason: reason, regime: regime, months: 0, countedFrom: from),
-                    "按\(title)不予公示（\(severity.rawValue)）")
+                    "按\(title)不予公示（\(severity.rawValue)）", false)
             case .noRegime:
                 return (
                     PortalPeriod(portal: portal, severity: severity.rawValue, severityReason: reason, regime: nil, months: 0, countedFrom: from),
-                    "决定日期 \(decided) 不在本门户任何公示期限规定之内：不公示")
+                    "决定日期 \(decided) 不在本门户任何公示期限规定之内：不公示", false)
             }
         }
     }

@@ -198,12 +198,16 @@ public final class FeedIntake: RecordSink {
             case .skipped(let skip):
                 if placed[feedPortal[feed]] == nil { placed[feedPortal[feed]] = .some(skip.reason) }
                 spooled.skip(skip, period: false)
-            case .row(let notToSend, let inRange, let key):
+            case .row(let notToSend, let onlyCorrecting, let inRange, let key):
                 placed[feedPortal[feed]] = .some(notToSend)
                 guard inRange else { continue }
                 if let notToSend {
                     spooled.skip(.init(file: file, row: row, key: key ?? "", reason: notToSend), period: true)
-                } else {
+                }
+                // A row kept out for its period may still correct what the portal shows: spooled
+                // too, the planner sends it only as a correction (counted among those kept out
+                // until then: ``FeedCounts/correctedPastPeriod``).
+                if notToSend == nil || onlyCorrecting {
                     try rows.append(batch.row(index, feed: feed), feed: feed)
                 }
             }
@@ -556,8 +560,8 @@ struct IntakePreparer: RecordPreparer {
         }
         let generalNotToSend = periods?.reasonNotToSend(period, today: today)
         // A portal with a rule of its own (gsxt) is judged by it.
-        func reasonNotToSend(on portal: String) -> String? {
-            portalPeriods.first { $0.period.portal == portal }.map(\.notToSend) ?? generalNotToSend
+        func reasonNotToSend(on portal: String) -> (reason: String?, onlyCorrecting: Bool) {
+            portalPeriods.first { $0.period.portal == portal }.map { ($0.notToSend, $0.onlyCorrecting) } ?? (generalNotToSend, false)
         }
         let record = periods?.withPublicationEnd(record, period) ?? record
         // Each feed's work read where it lies (taken apart as a tuple, its two names, its shaper and
@@ -569,11 +573,13 @@ struct IntakePreparer: RecordPreparer {
             case .skipped(let skip): batch.places.append(.skipped(skip))
             case .row(var row):
                 let inRange = range.map { range in (try? CalendarDate.parse(row.decisionDate ?? "")).map(range.contains) ?? false } ?? true
-                let notToSend = reasonNotToSend(on: shapers[feed].portal)
+                let (notToSend, onlyCorrecting) = reasonNotToSend(on: shapers[feed].portal)
                 // The key only where it is used (the records kept out for their period): each string
                 // made here and freed by the appending thread takes this thread's arena lock.
-                batch.places.append(.row(notToSend: notToSend, inRange: inRange, key: inRange && notToSend != nil ? row.key : nil))
-                if inRange, notToSend == nil {
+                batch.places.append(
+                    .row(notToSend: notToSend, onlyCorrecting: onlyCorrecting, inRange: inRange, key: inRange && notToSend != nil ? row.key : nil))
+                if inRange, notToSend == nil || onlyCorrecting {
+                    if onlyCorrecting { row.onlyCorrecting = notToSend }
                     // Its content hash too, which the planner compares with the ledger's: made here,
                     // it is off the publishing thread, the busier one of its stage.
                     row.contentSHA256 = Digest.sha256Hex(shapers[feed].feed, values: row.cells, scratch: &scratch)
@@ -595,10 +601,11 @@ final class PreparedIntake: Sendable {
         case elsewhere
         /// Meant for the feed, kept out by one of its exclusions.
         case skipped(FeedPlan.Skip)
-        /// A row: why it is not to be sent now (nil: to send), whether its decision date is in the
-        /// run's range (only then is it spooled, or kept out for its period), and its key when it is
-        /// kept out for its period.
-        case row(notToSend: String?, inRange: Bool, key: String?)
+        /// A row: why it is not to be sent now (nil: to send), whether it is still sent to correct
+        /// a live publication (``FeedPlan/Row/onlyCorrecting``), whether its decision date is in
+        /// the run's range (only then is it spooled, or kept out for its period), and its key when
+        /// it is kept out for its period.
+        case row(notToSend: String?, onlyCorrecting: Bool, inRange: Bool, key: String?)
     }
 
     /// Spool entries one after the other, in blocks of about 64 KiB: below the size from which

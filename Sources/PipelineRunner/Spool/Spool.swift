@@ -740,7 +740,8 @@ enum SpoolSorter {
 }
 
 /// Feed rows as spool entries: file, row, key, decision date, subject code and name, content hash
-/// (when made beforehand), the row's line (nil when the cells follow), then the cells.
+/// (when made beforehand), why it only corrects (``FeedPlan/Row/onlyCorrecting``), the row's line
+/// (nil when the cells follow), then the cells.
 enum FeedRowCoding {
     /// The field the feed is sorted by first: the decision key.
     static let keyField = 2
@@ -764,6 +765,7 @@ enum FeedRowCoding {
         entry.put(row.subjectCode)
         entry.put(row.subjectName)
         entry.put(row.contentSHA256)
+        entry.put(row.onlyCorrecting)
         if let line {
             entry.put(writing: { line.append(row, to: &$0) })
         } else {
@@ -773,7 +775,7 @@ enum FeedRowCoding {
     }
 
     /// The fields before the cells (the last of them the line, nil when the cells follow).
-    static let fixedFields = 8
+    static let fixedFields = 9
 
     /// A decoder of rows straight from their entries' bytes: no list of the fields is made, the row
     /// number is read from its digits, and the file's name, the same for a run of rows, is made once
@@ -787,6 +789,7 @@ enum FeedRowCoding {
                 let number = fields.number() ?? 0
                 let key = fields.text() ?? ""
                 let (date, code, subjectName, hash) = (fields.text(), fields.text(), fields.text(), fields.text())
+                let onlyCorrecting = fields.text()
                 let line = fields.next().map(Array.init)
                 // A line is spooled only with its hash (``encode(_:into:line:)``): the planner cannot
                 // make one without the cells.
@@ -800,6 +803,7 @@ enum FeedRowCoding {
                 row.subjectName = subjectName
                 row.contentSHA256 = hash
                 row.line = line
+                row.onlyCorrecting = onlyCorrecting
                 return row
             }
         }
