@@ -14,7 +14,7 @@ public struct Gongshi: AsyncParsableCommand {
         abstract: "双公示：把行政处罚、行政许可决定生成信用公示数据，按时、准确、只发布一次。",
         discussion: """
             退出码：0 成功；1 否定回答（calendar is-workday 遇到休息日）；64 用法错误；\
-            65 数据错误；66 所需输入不存在（如未写过的台账）；69 门户不可用；73 无法写出文件（如报告）；74 写入失败（台账、标准输出；磁盘满等）；75 临时失败（待下次运行，或台账被占用）；78 配置错误（如节假日日历有误或覆盖不到）。
+            65 数据错误；66 所需输入不存在（如未写过的台账）；69 门户不可用；73 无法写出文件或打开台账（如报告、台账数据库连不上）；74 写入失败（台账、标准输出；磁盘满等）；75 临时失败（待下次运行，或台账被占用）；78 配置错误（如节假日日历有误或覆盖不到）。
             """,
         version: "0.1.0",
         subcommands: [Run.self, Validate.self, Lint.self, Feed.self, Upload.self, Withdraw.self, Report.self, LedgerCommand.self, Check.self, Sandbox.self, Frontdb.self, Calendar.self, Console.self]

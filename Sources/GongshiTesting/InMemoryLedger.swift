@@ -155,16 +155,16 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     }
 
     @discardableResult
-    public func unsettleDue(today: String) throws(LedgerError) -> Int {
+    public func unsettleDue(today: String) throws(LedgerError) -> [String] {
         try write { s in
-            var count = 0
+            var places = Set<String>()
             for (key, source) in s.sources where source.settledRun != nil {
                 guard let day = source.settledAs?.readAgainOn, day <= today else { continue }
                 s.sources[key]?.settledRun = nil
                 s.sources[key]?.settledAs?.readAgainOn = nil
-                count += 1
+                if let place = source.settledAs?.place { places.insert(place) }
             }
-            return count
+            return places.sorted()
         }
     }
 

@@ -86,13 +86,16 @@ extension PostgresLedger: RunLedger, IntakeLedger {
     }
 
     @discardableResult
-    public func unsettleDue(today: String) throws(LedgerError) -> Int {
+    public func unsettleDue(today: String) throws(LedgerError) -> [String] {
         try write { link in
-            try link.execute(
+            let places = try link.rows(
                 """
                 UPDATE source_file SET settled_run = NULL, read_again_on = NULL
                 WHERE read_again_on IS NOT NULL AND read_again_on <= $1 AND settled_run IS NOT NULL
-                """, [.text(today)])
+                RETURNING place
+                """, [.text(today)]
+            ).map { $0.string(0) }
+            return Array(Set(places)).sorted()
         }
     }
 

@@ -214,11 +214,11 @@ struct LedgerTests {
         file.readAgainOn = "2026-12-05"
         try ledger.settle([file], run: run)
         #expect(try ledger.settledFingerprint(place: "/in/a.csv", stat: "1:2:10:3:4")?.readAgainOn == "2026-12-05")
-        #expect(try ledger.unsettleDue(today: "2026-12-04") == 0)
+        #expect(try ledger.unsettleDue(today: "2026-12-04") == [])
         #expect(try ledger.isSettled(file))
-        #expect(try ledger.unsettleDue(today: "2026-12-05") == 1)
+        #expect(try ledger.unsettleDue(today: "2026-12-05") == ["/in/a.csv"])
         #expect(try ledger.isSettled(file) == false)
-        #expect(try ledger.unsettleDue(today: "2026-12-06") == 0)
+        #expect(try ledger.unsettleDue(today: "2026-12-06") == [])
     }
 
     @Test("a record version whose content hash is not 64 hex digits is refused, not skipped, and nothing of its chunk is written", arguments: Backend.allCases)

@@ -367,6 +367,30 @@ struct EngineRunTests {
         #expect(try project.run("2026-12-01").summary.skippedFiles == [project.input.path])
     }
 
+    @Test("a file read again on its record's day is read after a new file: a decision in both is taken from the new export (a correction), the old copy reported as its duplicate")
+    func fileReadAgainComesAfterNewExport() throws {
+        let project = try Project()
+        let (early, _) = try project.run("2026-11-23")  // 11号 of 2026-11-30 refused for its date
+        #expect(early.exitStatus == 65)
+        // A new export, named after the first, corrects 牟城管罚〔2026〕1号's fine.
+        let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+        let lines = text.components(separatedBy: "\r\n").count > 1 ? text.components(separatedBy: "\r\n") : text.components(separatedBy: "\n")
+        let row = try #require(lines.first { $0.contains("牟城管罚〔2026〕1号") })
+        let source = project.root.appendingPathComponent("update-utf8.csv")
+        try ([lines[0], row.replacingOccurrences(of: "罚款2000元,0.2,", with: "罚款3000元,0.3,")].joined(separator: "\r\n") + "\r\n")
+            .write(to: source, atomically: true, encoding: .utf8)
+        let update = project.input.deletingLastPathComponent().appendingPathComponent("2026-12-update.csv")
+        try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", update.path, source.path])
+
+        let (night, output) = try project.run("2026-11-30")
+        #expect(output.contains { $0.contains("重新读取 1 个文件") }, "\(output)")
+        #expect(night.feeds["api-portal/penalty-legal"]?.corrected == 1, "\(night.feeds)\n\(output.joined(separator: "\n"))")
+        #expect(night.feeds["api-portal/penalty-legal"]?.published == 1, "11号, on its day")
+        #expect(night.invalidRecordsAndFailedFiles == 1 && night.exitStatus == 65, "the old copy, a duplicate")
+        let log = project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").filter { $0.key.hasPrefix("牟城管罚〔2026〕1号") }
+        #expect(log.map(\.operation) == [.publish, .correct])
+    }
+
     @Test("one portal twice (a second file of the same profile, another transport): refused as configuration (78), nothing read")
     func portalTwice() throws {
         let project = try Project()

@@ -20,9 +20,9 @@ public protocol RunLedger: AnyObject, Sendable {
     func settle(_ files: [SourceFingerprint], run: Int64) throws(LedgerError)
     /// Unsettles the settled files whose day to be read again has come (on or before `today`):
     /// the nightly run reads them again, and publishes what was refused only for its date.
-    /// Returns how many.
+    /// Returns their places, sorted (the run reads them after its other files).
     @discardableResult
-    func unsettleDue(today: String) throws(LedgerError) -> Int
+    func unsettleDue(today: String) throws(LedgerError) -> [String]
     /// Whether this file, with these bytes, was settled by an earlier run.
     func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool
     /// Whether an earlier run settled a file at `place` that was `size` bytes long. When none was,

@@ -88,11 +88,13 @@ public struct PipelineRun {
         // Sources: every matching file; the nightly run skips files settled by an earlier run, and so
         // does its dry run (read against the ledger as it is), unless asked to read every file.
         // Files settled until a day that has come are read again (a record refused for its date).
+        var due: [String] = []
         if let ledger = writes, request.range == nil {
-            let due = try CommandFailure.ledger { () throws(LedgerError) in try ledger.unsettleDue(today: today.description) }
-            if due > 0 { transcript.line("重新读取 \(due) 个文件：其中有记录的日期当时晚于当天，现已到期") }
+            due = try CommandFailure.ledger { () throws(LedgerError) in try ledger.unsettleDue(today: today.description) }
+            if !due.isEmpty { transcript.line("重新读取 \(due.count) 个文件（在其他文件之后读）：其中有记录的日期当时晚于当天，现已到期") }
         }
-        var listing = try SourceFiles.list(context, skipSettled: request.range == nil && !request.everyFile ? ledger : nil)
+        var listing = try SourceFiles.list(
+            context, skipSettled: request.range == nil && !request.everyFile ? ledger : nil, readLast: Set(due))
         if request.dryRun { listing.add(request.extraFiles, of: context) }
         for file in listing.settled { transcript.line("跳过（内容未变，已处理）：\(file)") }
         if let ledger = writes, let run, !listing.vouched.isEmpty {

@@ -95,9 +95,15 @@ public enum SourceFiles {
         }
     }
 
-    /// - Parameter ledger: the ledger whose settled files are left out (nil: none are, and every
-    ///   file's fingerprint is taken while it is read).
-    public static func list(_ context: PipelineContext, skipSettled ledger: (any RunLedger)?) throws(CommandFailure) -> Listing {
+    /// - Parameters:
+    ///   - ledger: the ledger whose settled files are left out (nil: none are, and every file's
+    ///     fingerprint is taken while it is read).
+    ///   - readLast: files read after the other files of their source (those read again on a day
+    ///     that has come): a decision in one of them and in a file not read before is taken from
+    ///     the latter (the department's later export), the older copy reported as its duplicate.
+    public static func list(
+        _ context: PipelineContext, skipSettled ledger: (any RunLedger)?, readLast: Set<String> = []
+    ) throws(CommandFailure) -> Listing {
         var listing = Listing()
         var later: [String] = []
         var seen = Set<String>()
@@ -109,8 +115,12 @@ public enum SourceFiles {
             listing.settled += settled
             listing.vouched += vouched
             later += unsettled.filter { seen.insert($0).inserted }
-            if !files.isEmpty { listing.sources.append((source, files)) }
+            // (Within the source: its files are checked for duplicate decisions together.)
+            let ordered = files.filter { !readLast.contains($0) } + files.filter(readLast.contains)
+            if !ordered.isEmpty { listing.sources.append((source, ordered)) }
         }
+        // Fingerprinted in the order the files are read.
+        later = later.filter { !readLast.contains($0) } + later.filter(readLast.contains)
         // In the order they are read, on the checking thread: the first file's is ready first.
         // (Taken before anything was read, a 180 MB file's fingerprint kept one core busy and the
         // other idle for 0.15 s of a 5-second first run.)
