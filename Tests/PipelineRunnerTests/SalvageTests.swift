@@ -69,3 +69,26 @@ struct SalvageTests {
         #expect(failedSink.salvaged.map(\.number) == ["牟城管罚〔2026〕300号", "牟城管罚〔2026〕301号", "牟城管罚〔2026〕302号"])
     }
 }
+
+extension SalvageTests {
+    @Test("a stray quote in row 3's free text fails the file; row 3's number (before the quote) and the rows after its line still reach the register")
+    func strayQuote() throws {
+        let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+        var lines = text.split(whereSeparator: \.isNewline).map(String.init)  // (CRLF is one `Character`)
+        #expect(lines.count >= 5)
+        let numbers = lines[1...4].compactMap { line in line.firstMatch(of: /牟城管罚〔2026〕\d+号/).map { String($0.output) } }
+        #expect(numbers.count == 4)
+        // A quote opened in row 3's 违法事实 (after its number) and never closed.
+        lines[2] = lines[2].replacingOccurrences(of: "擅自", with: "\"擅自")
+        let broken = Scratch.root.appendingPathComponent("gongshi-salvage-quote-\(UUID().uuidString).csv")
+        try (lines.prefix(5).joined(separator: "\r\n") + "\r\n").write(to: broken, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: broken) }
+        let (report, sink) = try Self.validate(broken.path)
+        #expect(report.failedFiles == 1 && sink.accepted == 0)
+        #expect(sink.salvaged.map(\.number) == numbers, "\(sink.salvaged)")
+        #expect(sink.salvaged.map(\.row) == [2, 3, 4, 5])
+        #expect(sink.salvaged.allSatisfy { !$0.valid })
+        // Row 3's decision date lies after its stray quote: tracked without it (no deadline yet).
+        #expect(sink.salvaged.map { $0.date != nil } == [true, false, true, true])
+    }
+}

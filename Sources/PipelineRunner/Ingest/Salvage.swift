@@ -54,9 +54,8 @@ enum Salvage {
         let utf8 = decode(bytes, encoding: options.encoding)
         // A TAB-separated header (Excel's "Unicode 文本") is read as the validator reads it.
         let delimiter = utf8.withUnsafeBufferPointer { TextEncoding.utf8.headerDelimiter($0) }
-        var scanner = CSVScanner(delimiter: delimiter, validatesUTF8: false)
         var columns: (number: Int?, date: Int?)?
-        func take(_ record: CSVRecord) {
+        func take(_ record: CSVRecord, row: Int) {
             let cells = record.strings
             guard let (number, date) = columns else {
                 let fields = cells.map { lookup[HeaderMatcher.key($0)] }
@@ -65,15 +64,41 @@ enum Salvage {
             }
             guard cells.contains(where: { !TextNormalizer.trim($0).isEmpty }) else { return }
             sight(
-                row: record.number, number: number.flatMap { $0 < cells.count ? cells[$0] : nil },
+                row: row, number: number.flatMap { $0 < cells.count ? cells[$0] : nil },
                 date: date.flatMap { $0 < cells.count ? cells[$0] : nil })
         }
-        // A broken quote ends the reading there: the rows before count. (Bytes that do not decode
-        // do not: ``decode(_:encoding:)`` reads on past each, as U+FFFD.)
-        do {
-            try utf8.withUnsafeBufferPointer { try scanner.consume($0, emit: take) }
-            try scanner.finish(emit: take)
-        } catch {}
+        // A broken quote swallows the rest of the file into one cell. Its row's cells before the
+        // quote are read (the decision number is usually there, before the free text a stray quote
+        // breaks), and the lines after the quote's line are read as rows again, as they most likely
+        // are: a stray quote is a typo in one cell. (Bytes that do not decode do not stop it either:
+        // ``decode(_:encoding:)`` reads on past each, as U+FFFD.) Row numbers after a broken quote
+        // count the lines its cell swallowed as rows.
+        var start = 0
+        var rowsBefore = 0
+        while start < utf8.count {
+            var scanner = CSVScanner(delimiter: delimiter, validatesUTF8: false)
+            let offset = rowsBefore
+            do {
+                try utf8[start...].withUnsafeBufferPointer { try scanner.consume($0) { take($0, row: $0.number + offset) } }
+                try scanner.finish { take($0, row: $0.number + offset) }
+                break
+            } catch CSVError.unterminatedQuote(let row, let quoteOffset, _) {
+                let quote = start + quoteOffset
+                let lineStart = (utf8[start..<quote].lastIndex(of: 0x0A).map { $0 + 1 }) ?? start
+                if columns != nil, lineStart < quote {
+                    var partial = CSVScanner(delimiter: delimiter, validatesUTF8: false)
+                    try? utf8[lineStart..<quote].withUnsafeBufferPointer { bytes in
+                        try partial.consume(bytes) { _ in }
+                        try partial.finish { take($0, row: row + offset) }
+                    }
+                }
+                guard let next = utf8[quote...].firstIndex(of: 0x0A) else { break }
+                start = next + 1
+                rowsBefore = row + offset
+            } catch {
+                break
+            }
+        }
         if columns?.number == nil { result = ([], 0) }  // no number column: nothing can be told apart
         return result
     }
