@@ -154,6 +154,14 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         }
     }
 
+    public func dueToReadAgain(today: String) throws(LedgerError) -> [String] {
+        try read { s in
+            Set(s.sources.values.compactMap { source in
+                source.settledRun != nil && (source.settledAs?.readAgainOn).map { $0 <= today } == true ? source.settledAs?.place : nil
+            }).sorted()
+        }
+    }
+
     @discardableResult
     public func unsettleDue(today: String) throws(LedgerError) -> [String] {
         try write { s in

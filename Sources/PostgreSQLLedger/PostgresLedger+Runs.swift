@@ -99,6 +99,17 @@ extension PostgresLedger: RunLedger, IntakeLedger {
         }
     }
 
+    public func dueToReadAgain(today: String) throws(LedgerError) -> [String] {
+        try ask { link in
+            try link.rows(
+                """
+                SELECT DISTINCT place FROM source_file
+                WHERE read_again_on IS NOT NULL AND read_again_on <= $1 AND settled_run IS NOT NULL ORDER BY place
+                """, [.text(today)]
+            ).map { $0.string(0) }
+        }
+    }
+
     public func lastRun(pipeline: String) throws(LedgerError) -> RunRecord? {
         try ask { link in
             try link.one(

@@ -182,6 +182,15 @@ extension Ledger {
         }
     }
 
+    public func dueToReadAgain(today: String) throws(LedgerError) -> [String] {
+        try read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT DISTINCT place FROM source_file WHERE read_again_on IS NOT NULL AND read_again_on <= ? AND settled_run IS NOT NULL ORDER BY place",
+                arguments: [today])
+        }
+    }
+
     public func lastRun(pipeline: String) throws(LedgerError) -> RunRecord? {
         try read { db in
             try Row.fetchOne(

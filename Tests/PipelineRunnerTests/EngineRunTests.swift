@@ -359,6 +359,11 @@ struct EngineRunTests {
         #expect(!project.live("api-portal", "penalty-legal").keys.contains { $0.hasPrefix("牟城管罚〔2026〕11号") })
         // The nights before its day skip the file (the nightly re-run stays quick).
         #expect(try project.run("2026-11-27").summary.skippedFiles == [project.input.path])
+        // A dry run of its day reads the file as that night will, and unsettles nothing.
+        for _ in 1...2 {
+            let (dry, _) = try project.run("2026-11-30", dryRun: true)
+            #expect(dry.skippedFiles.isEmpty && dry.feeds["api-portal/penalty-legal"]?.published == 1, "\(dry.feeds)")
+        }
         let (night, lines) = try project.run("2026-11-30")
         #expect(night.skippedFiles.isEmpty, "the file is read again on the record's day")
         #expect(lines.contains { $0.contains("重新读取 1 个文件") }, "\(lines)")

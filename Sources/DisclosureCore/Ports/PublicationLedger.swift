@@ -23,6 +23,9 @@ public protocol RunLedger: AnyObject, Sendable {
     /// Returns their places, sorted (the run reads them after its other files).
     @discardableResult
     func unsettleDue(today: String) throws(LedgerError) -> [String]
+    /// The places ``unsettleDue(today:)`` would unsettle, sorted; nothing is written (a dry run
+    /// reads them as the nightly run of `today` would).
+    func dueToReadAgain(today: String) throws(LedgerError) -> [String]
     /// Whether this file, with these bytes, was settled by an earlier run.
     func isSettled(_ file: SourceFingerprint) throws(LedgerError) -> Bool
     /// Whether an earlier run settled a file at `place` that was `size` bytes long. When none was,

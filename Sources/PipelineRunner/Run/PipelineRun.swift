@@ -88,9 +88,12 @@ public struct PipelineRun {
         // Sources: every matching file; the nightly run skips files settled by an earlier run, and so
         // does its dry run (read against the ledger as it is), unless asked to read every file.
         // Files settled until a day that has come are read again (a record refused for its date).
+        // (A dry run reads them as its night would, and unsettles nothing.)
         var due: [String] = []
-        if let ledger = writes, request.range == nil {
-            due = try CommandFailure.ledger { () throws(LedgerError) in try ledger.unsettleDue(today: today.description) }
+        if request.range == nil, let ledger {
+            due = try CommandFailure.ledger { () throws(LedgerError) in
+                try writes != nil ? ledger.unsettleDue(today: today.description) : ledger.dueToReadAgain(today: today.description)
+            }
             if !due.isEmpty { transcript.line("重新读取 \(due.count) 个文件（在其他文件之后读）：其中有记录的日期当时晚于当天，现已到期") }
         }
         var listing = try SourceFiles.list(

@@ -99,8 +99,9 @@ public enum SourceFiles {
     ///   - ledger: the ledger whose settled files are left out (nil: none are, and every file's
     ///     fingerprint is taken while it is read).
     ///   - readLast: files read after the other files of their source (those read again on a day
-    ///     that has come): a decision in one of them and in a file not read before is taken from
-    ///     the latter (the department's later export), the older copy reported as its duplicate.
+    ///     that has come), settled or not (a dry run does not unsettle them): a decision in one of
+    ///     them and in a file not read before is taken from the latter (the department's later
+    ///     export), the older copy reported as its duplicate.
     public static func list(
         _ context: PipelineContext, skipSettled ledger: (any RunLedger)?, readLast: Set<String> = []
     ) throws(CommandFailure) -> Listing {
@@ -110,7 +111,7 @@ public enum SourceFiles {
         for source in context.pipeline.sources {
             let folder = (context.resolve(source.path) as NSString).deletingLastPathComponent
             let all = PipelineLinter.matches(folder: folder, pattern: (source.path as NSString).lastPathComponent)
-            let (prints, settled, files, vouched, unsettled) = try classify(all, skipSettled: ledger)
+            let (prints, settled, files, vouched, unsettled) = try classify(all, skipSettled: ledger, readAgain: readLast)
             listing.fingerprints.merge(prints) { first, _ in first }
             listing.settled += settled
             listing.vouched += vouched
@@ -136,7 +137,7 @@ public enum SourceFiles {
     /// `unsettled`: fresh files whose fingerprints are not taken here, because whatever their bytes
     /// no earlier run settled them: no file of their size was settled where they are
     /// (``RunLedger/hasSettled(place:size:)``), or no settled file is left out (no ledger).
-    static func classify(_ all: [String], skipSettled ledger: (any RunLedger)?) throws(CommandFailure)
+    static func classify(_ all: [String], skipSettled ledger: (any RunLedger)?, readAgain: Set<String> = []) throws(CommandFailure)
         -> (prints: [String: SourceFingerprint], settled: [String], fresh: [String], vouched: [SourceFingerprint], unsettled: [String])
     {
         var known: [String: SourceFingerprint] = [:]
@@ -144,7 +145,7 @@ public enum SourceFiles {
         var later = Set<String>()
         for file in all {
             guard let status = FileStat(path: file) else { continue }  // (read now: fails as it would)
-            guard let ledger else {
+            guard let ledger, !readAgain.contains(file) else {
                 if later.insert(file).inserted { unsettled.append(file) }
                 continue
             }
