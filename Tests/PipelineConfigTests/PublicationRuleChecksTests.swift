@@ -169,6 +169,20 @@ struct PublicationRuleChecksTests {
         legal[schema.index(of: "行政相对人类别")!] = "法人及非法人组织"
         #expect(rules.isMinor(legal) == nil)
     }
+
+    @Test("a natural person's text that says they are a minor (a passport holder's 备注: 未成年人，年龄16岁; 未满十八周岁) keeps the record out; 未成年人 as the object of the act, an adult's age, or a legal person's text does not")
+    func minorStatedInText() throws {
+        let passport = ["证件类型": "护照号", "证件号码": "E12345678"]
+        for stated in ["未成年人，年龄16岁", "当事人系未成年人", "当事人年龄１６岁", "当事人未满十八周岁", "当事人时年十七岁"] {
+            let types = try Self.types("自然人", passport.merging(["备注": stated]) { $1 })
+            #expect(types.contains("not-to-be-published"), "\(stated): \(types)")
+        }
+        for benign in ["向未成年人出售烟草制品", "当事人年龄35岁", "当事人已满18周岁", "容留未成年人进入", "岁末清理"] {
+            let types = try Self.types("自然人", passport.merging(["违法事实": benign]) { $1 })
+            #expect(!types.contains("not-to-be-published"), "\(benign): \(types)")
+        }
+        #expect(try !Self.types("法人及非法人组织", ["备注": "未成年人，年龄16岁"]).contains("not-to-be-published"))
+    }
 }
 
 /// 信用承诺: a legal person's 承诺人代码 is a 统一社会信用代码 with its check character, and the date

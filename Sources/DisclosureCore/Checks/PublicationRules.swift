@@ -12,6 +12,8 @@ public struct PublicationRules: Sendable {
     let idField: Int?
     let dateField: Int?
     let withholdField: Int?
+    /// Field names, by index (for reasons that name a field).
+    let fieldNames: [String]
     /// The free-text fields screened for everything ``PersonalDataScreen`` finds (not the subject's
     /// name itself, not personal fields, which are masked whole): every one, or those a portal
     /// profile names (`screen: {fields: […]}`).
@@ -38,6 +40,7 @@ public struct PublicationRules: Sendable {
         nameField = schema.subjectNameField.flatMap(schema.index(of:))
         dateField = schema.decisionDateField.flatMap(schema.index(of:))
         withholdField = schema.withholdField.flatMap(schema.index(of:))
+        fieldNames = schema.fields.map(\.name)
         // The natural person's ID: the personal identity field whose type field is not a representative's.
         idField = schema.fields.indices.first { index in
             guard schema.fields[index].personal, case .identityDocument = schema.fields[index].check else { return false }
@@ -129,6 +132,25 @@ public struct PublicationRules: Sendable {
         return eighteenth.map { decided < $0 }
     }
 
+    /// The free-text field of a natural person's record that says the person is a minor (未成年人,
+    /// 未满十八周岁, 年龄16岁 …), or nil: their ID is not always a resident ID whose birth date tells
+    /// (a passport, a 港澳 permit), and when in doubt the record is not published (domain reference
+    /// §3.5: not published when 被处罚人是未成年人). 未成年人 as the object of the act (向未成年人出售,
+    /// 容留未成年人) is not about the subject.
+    public func minorStated(_ values: [String?]) -> String? {
+        guard isNaturalPerson(values) else { return nil }
+        for index in screenedFields.union(idOnlyFields).sorted() where index < values.count {
+            // Its words looked for in the bytes first: most texts have neither (the characters are
+            // made only then; every feed row of a natural person comes here).
+            guard let text = values[index],
+                text.withLentUTF8({ Bytes.contains($0, FastRecordCheck.minorWord) || Bytes.contains($0, FastRecordCheck.ageWord) }),
+                MinorMention.found(in: text)
+            else { continue }
+            return fieldNames[index]
+        }
+        return nil
+    }
+
     /// The birth date in a resident ID number (18 digits: YYYYMMDD at 7–14; 15 digits: YYMMDD, 19YY).
     public static func birthDate(_ id: String) -> CalendarDate? {
         let digits = Array(id.utf8)
@@ -155,6 +177,9 @@ public struct PublicationRules: Sendable {
     /// Why this record must not be published at all, or nil.
     public func reasonNotToPublish(_ values: [String?]) -> String? {
         if isMinor(values) == true { return "被处罚人或相对人作出决定时未满 18 周岁（未成年人），依法不予公示" }
+        if let field = minorStated(values) {
+            return "\(field)写明当事人是未成年人（或未满 18 周岁），依法不予公示；如当事人已成年，请更正该记录后重新报送"
+        }
         if let withholdField, withholdField < values.count, let reason = values[withholdField], !reason.isEmpty {
             return "部门标注不予公示：\(PersonalDataScreen.screen(reason, personName: personName(values)).text)"
         }
@@ -173,5 +198,71 @@ public struct TextScreening: Sendable, Equatable {
     public init(fields: [String]? = nil, style: PersonalDataScreen.Style = .mask) {
         self.fields = fields
         self.style = style
+    }
+}
+
+/// Words in a text that say its subject is a minor.
+enum MinorMention {
+    /// Words before 未成年 that make the minor the object of the act, not its subject.
+    static let objectMarkers: [String] = [
+        "向", "对", "给", "为", "与", "让", "允许", "容留", "招用", "雇用", "使用", "组织", "引诱", "教唆", "胁迫", "强迫",
+        "出售", "销售", "售予", "接纳", "禁止", "吸收", "招收", "介绍",
+    ]
+    /// Words just before an age that make it the subject's.
+    static let ageMarkers: [String] = ["年龄", "现年", "时年", "年仅", "年满", "系", "为", "仅"]
+
+    /// Whether `text` says its subject is a minor: 未成年 not as an object (``objectMarkers``), an
+    /// age under 18 (`16岁`, `十六周岁`) after ``ageMarkers``, or 未满/不满/不足 18 (or less) 周岁.
+    static func found(in text: String) -> Bool {
+        let characters = Array(text)
+        func before(_ index: Int, _ count: Int) -> String {
+            String(characters[max(0, index - count)..<index])
+        }
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            if character == "未", index + 2 < characters.count, characters[index + 1] == "成", characters[index + 2] == "年" {
+                let preceding = before(index, 4)
+                if !objectMarkers.contains(where: { preceding.hasSuffix($0) }) { return true }
+                index += 3
+                continue
+            }
+            if character == "岁" {
+                // The number before it (digits, full-width digits or Chinese numerals), over an optional 周.
+                var end = index
+                if end > 0, characters[end - 1] == "周" { end -= 1 }
+                var start = end
+                while start > 0, numeral(characters[start - 1]) != nil { start -= 1 }
+                if start < end, let age = number(characters[start..<end]) {
+                    let preceding = before(start, 2)
+                    if ["未满", "不满", "不足"].contains(where: { preceding.hasSuffix($0) }), age <= 18 { return true }
+                    if age < 18, ageMarkers.contains(where: { preceding.hasSuffix($0) }) { return true }
+                }
+            }
+            index += 1
+        }
+        return false
+    }
+
+    static func numeral(_ character: Character) -> Int? {
+        if let digit = character.wholeNumberValue, digit < 10 { return digit }  // ASCII and full-width digits
+        return "〇零一二三四五六七八九十".firstIndex(of: character).map { "〇零一二三四五六七八九十".distance(from: "〇零一二三四五六七八九十".startIndex, to: $0) }
+            .map { [0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10][$0] }
+    }
+
+    /// Digits (`16`, `１６`) or Chinese numerals up to 99 (`十六`, `二十`, `十`).
+    static func number(_ characters: ArraySlice<Character>) -> Int? {
+        let values = characters.compactMap(numeral)
+        guard values.count == characters.count, !values.isEmpty, values.count <= 3 else { return nil }
+        if characters.allSatisfy({ $0.wholeNumberValue != nil && !"〇零一二三四五六七八九十".contains($0) }) {
+            return values.reduce(0) { $0 * 10 + $1 }
+        }
+        // Chinese: 十六 = 16, 二十 = 20, 二十一 = 21, 十 = 10, 七 = 7.
+        if let ten = values.firstIndex(of: 10) {
+            let tens = ten == 0 ? 1 : values[0]
+            let ones = ten + 1 < values.count ? values[ten + 1] : 0
+            return tens * 10 + ones
+        }
+        return values.count == 1 ? values[0] : nil
     }
 }

@@ -166,6 +166,10 @@ public struct FastRecordCheck {
         })
     }
 
+    /// 未成年 and 岁, as UTF-8.
+    static let minorWord = Array("未成年".utf8)
+    static let ageWord = Array("岁".utf8)
+
     /// Whether the publication rules may have something to say: personal data in a screened text
     /// field (or the subject's own name there), a department's withholding, a subject born fewer
     /// than 19 years before today (maybe a minor at the decision date).
@@ -205,6 +209,8 @@ public struct FastRecordCheck {
             if PersonalDataScreen.mayContain(cell) { return true }
             // (The name's own field holds it: its numbers are what is looked for there.)
             if let name, name.count >= 2, index != nameField, Bytes.contains(cell, name) { return true }
+            // A natural person's text may say they are a minor (``PublicationRules/minorStated(_:)``).
+            if natural, Bytes.contains(cell, Self.minorWord) || Bytes.contains(cell, Self.ageWord) { return true }
         }
         return false
     }
