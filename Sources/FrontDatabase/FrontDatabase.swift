@@ -377,9 +377,16 @@ public struct FrontDatabaseChannel: PortalChannel {
         }
         let state = error.serverInfo?[.sqlState] ?? ""
         let message = (error.serverInfo?[.message]).map { String($0.prefix(200)) } ?? "\(error.code)"
-        // 28xxx: authentication; 3D000: no such database; 42xxx: a table or column missing (not set up).
-        let configuration = state.hasPrefix("28") || state == "3D000" || state.hasPrefix("42")
-        let place = address.map { "连接 \($0.description) 失败：" } ?? ""
-        return UploadFailure(message: "前置库\(place)\(message)\(state.isEmpty ? "" : "（SQLSTATE \(state)）")", configuration: configuration)
+        // 28xxx: authentication; 3D000: no such database; 42xxx: a table or column missing or of
+        // another type, 22xxx: a value the column cannot hold (too long), 23502: a NOT NULL column
+        // the feed does not fill — a table that does not match the feed, which fails the same way
+        // every night until it is set up again (not a portal that is down).
+        let mismatch = state.hasPrefix("42") || state.hasPrefix("22") || state == "23502"
+        let configuration = state.hasPrefix("28") || state == "3D000" || mismatch
+        let place = address.map { " 连接 \($0.description) 失败：" } ?? "："
+        let advice = mismatch ? "；前置库的表与门户配置不符，请按 gongshi frontdb init 的表结构核对" : ""
+        return UploadFailure(
+            message: "前置库\(place)\(message)\(state.isEmpty ? "" : "（SQLSTATE \(state)）")\(advice)", configuration: configuration,
+            code: mismatch ? "frontdb-table-mismatch" : nil)
     }
 }

@@ -155,6 +155,29 @@ struct FrontDatabaseTests {
         #expect(try project.count("SELECT count(*) FROM gongshi_batch") == 2)
     }
 
+    @Test("a 前置库 table that does not match the feed (a column of another type, a NOT NULL column gongshi does not fill) is configuration (78, frontdb-table-mismatch), nothing written; set up again, the next run writes the batches once")
+    func tableMismatch() throws {
+        let server = try PostgreSQLServer()
+        defer { server.stop() }
+        let project = try Project(server, database: "mismatch_test")
+        defer { try? FileManager.default.removeItem(at: project.root) }
+        #expect(try project.gongshi(["frontdb", "init", project.url]).status == 0)
+        for (table, change, undo) in [
+            ("frxzcf", "ALTER TABLE frxzcf ALTER COLUMN cf_wsh TYPE integer USING NULL", "ALTER TABLE frxzcf ALTER COLUMN cf_wsh TYPE text"),
+            ("zrrxzcf", "ALTER TABLE zrrxzcf ADD COLUMN extra text NOT NULL", "ALTER TABLE zrrxzcf DROP COLUMN extra"),
+        ] {
+            try server.psql(change, database: project.database)
+            let refused = try project.run("2026-11-30")
+            #expect(refused.status == 78 && refused.stderr.contains("[frontdb-table-mismatch]") && !refused.stderr.contains("[portal-auth]"), "\(refused)")
+            #expect(refused.stderr.contains("前置库："), "\(refused.stderr)")
+            #expect(try project.count("SELECT count(*) FROM \(table)") == 0)  // (the batch before it, once the first is undone, went in)
+            try server.psql(undo, database: project.database)
+        }
+        let back = try project.run("2026-12-01")
+        #expect([0, 75].contains(back.status), "\(back)")
+        #expect(try project.count("SELECT count(*) FROM frxzcf") == 13 && project.count("SELECT count(*) FROM zrrxzcf") == 4)
+    }
+
     @Test("frontdb_withdrawal: flag keeps a withdrawn row with gs_status 0")
     func flag() throws {
         let server = try PostgreSQLServer()

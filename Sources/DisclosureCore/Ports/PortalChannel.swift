@@ -11,11 +11,18 @@ public struct UploadFailure: Error, Sendable, Equatable {
     public let message: String
     /// A configuration problem (credentials refused) rather than the network.
     public var configuration: Bool
+    /// The failure's type code when the channel knows better than ``configuration`` says
+    /// (`portal-auth` or `portal-unavailable`): a 前置库 table that does not match the feed.
+    public var code: String?
 
-    public init(message: String, configuration: Bool = false) {
+    public init(message: String, configuration: Bool = false, code: String? = nil) {
         self.message = message
         self.configuration = configuration
+        self.code = code
     }
+
+    /// The type code the run reports it with.
+    public var typeCode: String { code ?? (configuration ? "portal-auth" : "portal-unavailable") }
 }
 
 /// A way to a portal, as a port the core owns: ask whether it has a batch, and send one.

@@ -54,7 +54,7 @@ public struct Uploader {
                     FaultInjection.reached("channel-sent")
                 }
             } catch {
-                transcript.error("错误 [\(error.configuration ? "portal-auth" : "portal-unavailable")] 批次 \(batch.id)：\(error.message)")
+                transcript.error("错误 [\(error.typeCode)] 批次 \(batch.id)：\(error.message)")
                 transcript.line("未上传：\(pending.count - sent) 个批次仍待上传；下次运行先核对门户是否已收到")
                 return error.configuration ? ExitStatus.configuration : ExitStatus.unavailable
             }
