@@ -168,6 +168,11 @@ struct PublicationRuleChecksTests {
         var legal = values("410122200811300011", "2026-11-29")
         legal[schema.index(of: "行政相对人类别")!] = "法人及非法人组织"
         #expect(rules.isMinor(legal) == nil)
+        // A decision date that cannot be read: a subject under 18 today was a minor then.
+        #expect(rules.isMinor(values("410122201003154568", "2026/13/45")) == nil)
+        #expect(rules.isMinor(values("410122201003154568", "2026/13/45"), today: Self.today) == true)
+        #expect(rules.isMinor(values("410122198503121231", "2026/13/45"), today: Self.today) == false)
+        #expect(try Self.types("自然人", ["证件号码": "410122201003154568", "处罚决定日期": "2026/13/45"]).contains("not-to-be-published"))
     }
 
     @Test("a natural person's text that says they are a minor (a passport holder's 备注: 未成年人，年龄16岁; 未满十八周岁) keeps the record out; 未成年人 as the object of the act, an adult's age, or a legal person's text does not")

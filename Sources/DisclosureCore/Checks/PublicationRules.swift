@@ -123,10 +123,15 @@ public struct PublicationRules: Sendable {
 
     /// Whether the subject was under 18 on the decision date, by the birth date in an 18- or
     /// 15-digit resident ID number (other documents: not known, nil).
-    public func isMinor(_ values: [String?]) -> Bool? {
-        guard isNaturalPerson(values), let idField, idField < values.count, let id = values[idField],
-            let birth = Self.birthDate(id), let dateField, let text = values[dateField], let decided = try? CalendarDate.parse(text)
-        else { return nil }
+    ///
+    /// - Parameter today: when the decision date cannot be read, the latest day it can be (a
+    ///   subject under 18 today was under 18 then); nil: not known.
+    public func isMinor(_ values: [String?], today: CalendarDate? = nil) -> Bool? {
+        guard isNaturalPerson(values), let idField, idField < values.count, let id = values[idField], let birth = Self.birthDate(id) else {
+            return nil
+        }
+        let written = dateField.flatMap { $0 < values.count ? values[$0] : nil }.flatMap { try? CalendarDate.parse($0) }
+        guard let decided = written ?? today else { return nil }
         guard birth <= decided else { return nil }  // a birth date after the decision is the ID's error, reported as such
         let eighteenth = CalendarDate(year: birth.year + 18, month: birth.month, day: min(birth.day, CalendarDate.daysInMonth(year: birth.year + 18, month: birth.month)))
         return eighteenth.map { decided < $0 }
@@ -175,8 +180,11 @@ public struct PublicationRules: Sendable {
     }
 
     /// Why this record must not be published at all, or nil.
-    public func reasonNotToPublish(_ values: [String?]) -> String? {
-        if isMinor(values) == true { return "被处罚人或相对人作出决定时未满 18 周岁（未成年人），依法不予公示" }
+    ///
+    /// - Parameter today: for a record whose decision date cannot be read (an invalid record): its
+    ///   subject still under 18 today was a minor on any day it can have been decided.
+    public func reasonNotToPublish(_ values: [String?], today: CalendarDate? = nil) -> String? {
+        if isMinor(values, today: today) == true { return "被处罚人或相对人作出决定时未满 18 周岁（未成年人），依法不予公示" }
         if let field = minorStated(values) {
             return "\(field)写明当事人是未成年人（或未满 18 周岁），依法不予公示；如当事人已成年，请更正该记录后重新报送"
         }

@@ -170,7 +170,7 @@ public struct RecordValidator {
                 zh: "文本中含有\(what)：公示文件中已隐去（如需公示，请改写原文）",
                 en: "the text holds personal data (\(kinds.count) kind(s)); hidden in every feed"))
         }
-        if let reason = rules.reasonNotToPublish(values) {
+        if let reason = rules.reasonNotToPublish(values, today: today) {
             let shown = PersonalDataScreen.screen(reason, personName: rules.personName(values)).text
             issues.append(.init("not-to-be-published", .warning, zh: shown + Self.notToPublishSuffix, en: "not to be published: \(shown)"))
         }
