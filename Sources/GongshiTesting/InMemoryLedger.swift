@@ -222,7 +222,8 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         CurrentPublication(
             contentSHA256: p.hash, status: p.status, batchID: p.batchID, dueOn: p.dueOn, publishedOn: p.publishedOn,
             republishedOn: p.republishOn.isEmpty ? nil : p.republishOn,
-            withdrawalAsked: s.withdrawals.contains { $0.publicationID == p.id })
+            withdrawalAsked: s.withdrawals.contains { $0.publicationID == p.id },
+            withdrawalReason: s.withdrawals.first { $0.publicationID == p.id }?.reason)
     }
 
     public func currentPublications(portal: String, feed: String, keys: some Collection<String>) throws(LedgerError) -> [String: CurrentPublication] {

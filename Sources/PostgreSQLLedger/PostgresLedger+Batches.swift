@@ -5,14 +5,15 @@ import PostgresSupport
 extension PostgresLedger: PlanningLedger, BatchLedger {
     static let currentColumns = """
         record_key, content_sha256, status, batch_id, due_on, published_on, republish_on,
-        EXISTS (SELECT 1 FROM withdrawal WHERE withdrawal.publication_id = publication.id)
+        EXISTS (SELECT 1 FROM withdrawal WHERE withdrawal.publication_id = publication.id),
+        (SELECT reason FROM withdrawal WHERE withdrawal.publication_id = publication.id)
         """
 
     static func current(_ row: Row) -> CurrentPublication {
         CurrentPublication(
             contentSHA256: row.string(1), status: PublicationStatus(rawValue: row.string(2)) ?? .pending, batchID: row.string(3),
             dueOn: row.text(4), publishedOn: row.text(5), republishedOn: row.text(6).flatMap { $0.isEmpty ? nil : $0 },
-            withdrawalAsked: row.bool(7))
+            withdrawalAsked: row.bool(7), withdrawalReason: row.text(8))
     }
 
     public func forEachCurrentPublication(portal: String, feed: String, _ body: (String, CurrentPublication) throws -> Void) throws(LedgerError) {

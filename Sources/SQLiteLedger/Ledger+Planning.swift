@@ -15,7 +15,7 @@ extension Ledger {
                 db,
                 sql: """
                     SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status_code, \(BatchNumber.id(of: "batch_no")), due_on, published_on,
-                           republish_on, \(Self.withdrawalAsked) FROM publication
+                           republish_on, \(Self.withdrawalAsked), \(Self.withdrawalReason) FROM publication
                     WHERE id IN (SELECT max(id) FROM publication WHERE \(Self.onFeed) AND status_code <> \(PublicationCode.failed) GROUP BY record_key)
                     ORDER BY record_key
                     """,
@@ -25,7 +25,7 @@ extension Ledger {
                     row[0],
                     CurrentPublication(
                         contentSHA256: row[1], status: PublicationCode.status(row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
-                        publishedOn: row[5], republishedOn: Self.nonEmpty(row[6]), withdrawalAsked: row[7]))
+                        publishedOn: row[5], republishedOn: Self.nonEmpty(row[6]), withdrawalAsked: row[7], withdrawalReason: row[8]))
             }
         }
     }
@@ -42,7 +42,7 @@ extension Ledger {
                 db,
                 sql: """
                     SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status_code, \(BatchNumber.id(of: "batch_no")), due_on, published_on,
-                           republish_on, \(Self.withdrawalAsked) FROM publication
+                           republish_on, \(Self.withdrawalAsked), \(Self.withdrawalReason) FROM publication
                     WHERE \(Self.onFeed) AND status_code <> \(PublicationCode.failed) AND record_key IN (\(marks)) ORDER BY id
                     """,
                 arguments: StatementArguments([portal, feed] + Array(keys)))
@@ -50,7 +50,7 @@ extension Ledger {
             for row in rows {
                 current[row[0]] = CurrentPublication(
                     contentSHA256: row[1], status: PublicationCode.status(row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
-                    publishedOn: row[5], republishedOn: Self.nonEmpty(row[6]), withdrawalAsked: row[7])
+                    publishedOn: row[5], republishedOn: Self.nonEmpty(row[6]), withdrawalAsked: row[7], withdrawalReason: row[8])
             }
             return current
         }
@@ -81,6 +81,7 @@ extension Ledger {
 
     /// Whether a withdrawal of the publication was asked for (by `withdrawal`'s unique index).
     static let withdrawalAsked = "EXISTS (SELECT 1 FROM withdrawal WHERE withdrawal.publication_id = publication.id)"
+    static let withdrawalReason = "(SELECT reason FROM withdrawal WHERE withdrawal.publication_id = publication.id)"
 
     /// `republish_on` is '' for every operation but a republication.
     static func nonEmpty(_ text: String?) -> String? {

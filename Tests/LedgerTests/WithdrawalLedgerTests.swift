@@ -49,8 +49,14 @@ struct WithdrawalLedgerTests {
         // The planner is told a withdrawal was asked for, while the portal still has the record.
         let current = try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["罚1", "罚2"])
         #expect(current["罚1"]?.withdrawalAsked == true && current["罚2"]?.withdrawalAsked == false)
+        #expect(current["罚1"]?.withdrawalReason == "信用修复" && current["罚2"]?.withdrawalReason == nil, "\(current)")
         var each: [String: Bool] = [:]
-        try ledger.forEachCurrentPublication(portal: "gsxt", feed: "penalty") { each[$0] = $1.withdrawalAsked }
+        var reasons: [String: String] = [:]
+        try ledger.forEachCurrentPublication(portal: "gsxt", feed: "penalty") {
+            each[$0] = $1.withdrawalAsked
+            reasons[$0] = $1.withdrawalReason
+        }
+        #expect(reasons == ["罚1": "信用修复"])
         #expect(each == ["罚1": true, "罚2": false])
         // Asked for twice while pending: refused (the caller plans only live records).
         #expect(throws: LedgerError.self) {

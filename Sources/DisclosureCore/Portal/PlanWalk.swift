@@ -115,7 +115,10 @@ extension PublicationPlanner {
     }
 
     /// The planner's view of a ledger status.
-    public static func state(_ status: PublicationStatus, withdrawalAsked: Bool = false) -> Known.State {
+    public static func state(_ status: PublicationStatus, withdrawalAsked: Bool = false, withdrawalReason: String? = nil) -> Known.State {
+        // Taken down to be corrected: its corrected version goes out anew once the portal has
+        // confirmed the withdrawal (before, a new publication could reach the portal first).
+        if withdrawalReason == "更正" { return status == .withdrawn ? .withdrawnToCorrect : .withdrawn }
         // A withdrawal asked for and not yet confirmed: as withdrawn (a changed record's
         // correction went out, and the portal had it again once the withdrawal was confirmed).
         if withdrawalAsked { return .withdrawn }

@@ -9,6 +9,9 @@ public enum PublicationPlanner {
             case published
             /// Taken down (信用修复, end of the publication period, a revoked decision).
             case withdrawn
+            /// Taken down to be corrected (更正): a changed version goes out anew; the same
+            /// content stays down.
+            case withdrawnToCorrect
             /// The portal refused it; the same content would only be refused again.
             case rejected
         }
@@ -70,6 +73,8 @@ public enum PublicationPlanner {
         guard let known else { return .publish }
         switch known.state {
         case .withdrawn: return .withdrawn(known)
+        // The portal has nothing left to correct: the corrected version is a first publication.
+        case .withdrawnToCorrect: return known.contentHash == hash ? .withdrawn(known) : .publish
         // Fixed data after a rejection is a first publication: the portal has nothing to correct.
         case .rejected: return known.contentHash == hash ? .stillRejected(known) : .publish
         case .pending, .published:

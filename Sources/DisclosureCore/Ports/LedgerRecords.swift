@@ -372,10 +372,12 @@ public struct CurrentPublication: Sendable, Equatable {
     /// failed): the record is not corrected or sent again, though the portal may not have it
     /// down yet.
     public let withdrawalAsked: Bool
+    /// Why its withdrawal was asked for (`更正`: a changed version may go out anew).
+    public var withdrawalReason: String?
 
     public init(
         contentSHA256: String, status: PublicationStatus, batchID: String, dueOn: String? = nil, publishedOn: String? = nil,
-        republishedOn: String? = nil, withdrawalAsked: Bool = false
+        republishedOn: String? = nil, withdrawalAsked: Bool = false, withdrawalReason: String? = nil
     ) {
         self.contentSHA256 = contentSHA256
         self.status = status
@@ -383,7 +385,8 @@ public struct CurrentPublication: Sendable, Equatable {
         self.dueOn = dueOn
         self.publishedOn = publishedOn
         self.republishedOn = republishedOn
-        self.withdrawalAsked = withdrawalAsked
+        self.withdrawalAsked = withdrawalAsked || withdrawalReason != nil
+        self.withdrawalReason = withdrawalReason
     }
 }
 

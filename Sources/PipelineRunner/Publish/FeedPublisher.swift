@@ -140,7 +140,7 @@ public struct FeedPublisher: Sendable {
                     try ledger.currentPublications(portal: feed.portal, feed: feed.feed.name, keys: keys)
                 }.mapValues {
                     PublicationPlanner.Known(
-                        contentHash: $0.contentSHA256, state: PublicationPlanner.state($0.status, withdrawalAsked: $0.withdrawalAsked),
+                        contentHash: $0.contentSHA256, state: PublicationPlanner.state($0.status, withdrawalAsked: $0.withdrawalAsked, withdrawalReason: $0.withdrawalReason),
                         batchID: $0.batchID,
                         republishedOn: $0.republishedOn)
                 }
