@@ -197,6 +197,37 @@ struct PublicationRulesTests {
         #expect(shown.stdout.split(separator: "\n").contains { $0.contains("gsxt/penalty") && $0.contains("更正") }, "\(shown.stdout)")
     }
 
+    @Test("a legal person's name corrected in a later export (same 文号, same 统一社会信用代码): the new name is published and the old name's publication taken down (更正); a second subject under the same 文号 (another code) is not")
+    func subjectRenamed() throws {
+        let project = try OutboxProject(id: "renamed", portals: ["creditchina-henan-zhengzhou"])
+        try project.add("validate/penalty/valid.csv", as: "2026-11.csv")
+        #expect(try [0, 75].contains(GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-30"], directory: project.root).status))
+        #expect(try project.confirmPending(publishedOn: "2026-11-30").result.status == 0)
+        // The next export: 1号's company renamed (its code the same); 3号 now also names a second
+        // subject with a code of its own.
+        let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init)  // (CRLF is one `Character`)
+        let first = try #require(lines.first { $0.contains("牟城管罚〔2026〕1号") })
+        let third = try #require(lines.first { $0.contains("牟城管罚〔2026〕3号") })
+        let renamed = first.replacingOccurrences(of: "郑州某某餐饮管理有限公司1,", with: "郑州某某餐饮服务有限公司1,")
+        let second = third.replacingOccurrences(of: "郑州某某餐饮管理有限公司3,个体工商户,92410105MA4DEMWL8T", with: "郑州另一餐饮管理有限公司,法人及非法人组织,91410100MA40Q8R26R")
+        #expect(renamed != first && second != third)
+        try ([lines[0], renamed, second].joined(separator: "\r\n") + "\r\n").write(to: project.inbox.appendingPathComponent("2026-12.csv"), atomically: true, encoding: .utf8)
+        let next = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-12-01"], directory: project.root)
+        #expect(next.stdout.contains("撤下旧名称的公示 1 条"), "\(next.stdout)")
+        let report = try #require(try next.runReport()?["feeds"] as? [String: [String: Any]])
+        #expect(report["creditchina-henan-zhengzhou/penalty-legal"]?["published"] as? Int == 2, "\(report)")
+        let shown = try GongshiProcess.run(["ledger", "show", "牟城管罚〔2026〕1号", "--ledger", "var/ledger.sqlite"], directory: project.root)
+        let rows = shown.stdout.split(separator: "\n")
+        #expect(rows.contains { $0.contains("限公司1") && $0.contains("撤下待门户确认（更正）") }, "\(shown.stdout)")
+        #expect(rows.filter { $0.contains("penalty-legal") && !$0.contains("撤下") }.count == 1, "\(shown.stdout)")
+        let three = try GongshiProcess.run(["ledger", "show", "牟城管罚〔2026〕3号", "--ledger", "var/ledger.sqlite"], directory: project.root)
+        #expect(!three.stdout.contains("撤下"), "\(three.stdout)")
+        // The night after: nothing more to take down.
+        let after = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-12-02"], directory: project.root)
+        #expect(!after.stdout.contains("撤下旧名称"), "\(after.stdout)")
+    }
+
     @Test("feed --ledger for gsxt applies gsxt's periods; for 信用中国 the general ones")
     func gsxtPeriodsThroughFeed() throws {
         let root = Scratch.root.appendingPathComponent("gongshi-gsxt-feed-\(UUID().uuidString)")

@@ -150,7 +150,11 @@ public struct FeedPublisher: Sendable {
 
     /// Plans one feed against the ledger and sends what is new or changed, a batch as soon as it
     /// is full; returns the counts and prints a line per batch.
-    public func publish(_ spooled: SpooledFeed, schema: PublicationSchema, republishing: Bool = false) throws -> FeedCounts {
+    ///
+    /// - Parameter published: told each row published for the first time, as it is planned.
+    public func publish(
+        _ spooled: SpooledFeed, schema: PublicationSchema, republishing: Bool = false, published: ((FeedPlan.Row) -> Void)? = nil
+    ) throws -> FeedCounts {
         let feed = spooled.feed
         // A full batch's file is encoded here; the batch is then staged, recorded pending and
         // delivered on a second thread while this one sorts and decides the next batch's rows (so
@@ -197,6 +201,7 @@ public struct FeedPublisher: Sendable {
         do {
             counts = try Self.plan(spooled, ledger: ledger, republishing: republishing, today: today) {
                 for sender in senders { sender.releaseFinished() }
+                if $0 == .publish, let published { published($1.row) }
                 try batcher.add($0, $1)
             }
             try batcher.finish()

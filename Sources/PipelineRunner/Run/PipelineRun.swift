@@ -185,11 +185,16 @@ public struct PipelineRun {
                     ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(pipeline.outbox)), profile: profile,
                     today: today, calendar: context.calendar, transcript: transcript)
                 publisher.delivery = transport == .outbox ? .clerk : .channel
-                let counts = try publisher.publish(spooled, schema: context.schema, republishing: request.republishing)
+                var renames = RenamedSubjects(
+                    watching: try CommandFailure.ledger { () throws(LedgerError) in
+                        try ledger.publicationKeySpan(portal: profile.id, feed: feed.name)
+                    } != .empty)
+                let counts = try publisher.publish(spooled, schema: context.schema, republishing: request.republishing) { renames.note($0) }
                 summary.feeds[name] = counts
                 correctedPastPeriod(counts)
                 stages.lap("publish \(name)")
                 status = RunOutcome.worse(status, try takeDown(spooled, ledger: ledger, run: run))
+                status = RunOutcome.worse(status, try takeDownRenamed(renames, spooled: spooled, ledger: ledger, run: run))
                 transcript.line("\(profile.title) " + FeedSummary.line(counts, feed: feed))
             }
             guard let ledger = writes else { continue }
@@ -373,6 +378,34 @@ public struct PipelineRun {
         return try withdrawer(ledger: ledger, run: run).withdraw(entries, reason: .notToPublish, reconciling: false)
     }
 
+    /// Takes down, reason 更正, a legal person's earlier publications on the feed under another name
+    /// for a decision this run published under a new one: the same 文号 and the same 统一社会信用代码
+    /// make one subject, whose name the department corrected (the key, 文号|名称, changed with it).
+    private func takeDownRenamed(_ renames: RenamedSubjects, spooled: SpooledFeed, ledger: any Ledger, run: Int64) throws -> Int32 {
+        if renames.overflowed {
+            transcript.line("\(spooled.portal)/\(spooled.feed.name)：本次新公示超过 \(RenamedSubjects.limit) 条，未逐条核对当事人名称是否更正")
+        }
+        // (A ledger that answers no questions, the tests' in-memory one, is not asked.)
+        guard !renames.candidates.isEmpty, let questions = ledger as? any QuestionLedger else { return ExitStatus.ok }
+        var entries: [(entry: PublicationEntry, note: String?)] = []
+        var seen = Set<String>()
+        for (code, fresh) in renames.candidates {
+            let earlier = try CommandFailure.ledger { () throws(LedgerError) in try questions.publications(subjectCode: code, filter: .all) }
+            for entry in earlier where entry.portal == spooled.portal && entry.feed == spooled.feed.name && entry.status == .published
+                && (entry.withdrawalStatus == nil || entry.withdrawalStatus == "failed")
+            {
+                let number = DecisionKey.number(entry.key)
+                guard let renamed = fresh.first(where: { $0.number == number && $0.key != entry.key }),
+                    !fresh.contains(where: { $0.key == entry.key }), seen.insert("\(entry.batchID)#\(entry.position)").inserted
+                else { continue }
+                entries.append((entry, "当事人名称已更正为“\(OneLine.of(renamed.name, limit: 60))”（同一文号、同一统一社会信用代码）"))
+            }
+        }
+        guard !entries.isEmpty else { return ExitStatus.ok }
+        transcript.line("当事人名称已更正（同一文号、同一统一社会信用代码），撤下旧名称的公示 \(entries.count) 条：")
+        return try withdrawer(ledger: ledger, run: run).withdraw(entries, reason: .corrected, reconciling: false)
+    }
+
     private func withdrawer(ledger: any Ledger, run: Int64) -> Withdrawer {
         Withdrawer(
             context: context, ledger: ledger, run: run, today: today, channels: channels, transcript: transcript,
@@ -417,5 +450,31 @@ public enum FeedSummary {
         if counts.stillRejected > 0 { parts.append("门户拒收且内容未改、不再发送 \(counts.stillRejected) 条") }
         if counts.repeated > 0 { parts.append("同一决定重复出现 \(counts.repeated) 条（只发送第一条）") }
         return "\(feed.title) [\(feed.name)]：" + parts.joined(separator: "，")
+    }
+}
+
+/// The legal persons' decisions a run publishes for the first time on a feed that had publications
+/// before, by 统一社会信用代码: each may be a subject whose name the department corrected
+/// (``PipelineRun/takeDownRenamed``). Kept up to ``limit`` (a first run, on a feed with nothing
+/// yet, keeps none: nothing can have been renamed).
+struct RenamedSubjects {
+    static let limit = 50_000
+    let watching: Bool
+    private(set) var candidates: [String: [(key: String, number: String, name: String)]] = [:]
+    private(set) var count = 0
+    private(set) var overflowed = false
+
+    init(watching: Bool) {
+        self.watching = watching
+    }
+
+    mutating func note(_ row: FeedPlan.Row) {
+        guard watching, let code = row.subjectCode else { return }
+        guard count < Self.limit else {
+            overflowed = true
+            return
+        }
+        count += 1
+        candidates[code, default: []].append((row.key, DecisionKey.number(row.key), row.subjectName ?? ""))
     }
 }
