@@ -128,6 +128,21 @@ struct PublicationRuleChecksTests {
         #expect(rules.screen(name, "郑州某某有限公司", personName: nil).kinds.isEmpty)
     }
 
+    @Test("a personal number in the decision key (文号, a legal person's name) is an error, the value shown hidden: the ledger keeps the key as it is; an e-mail there, or a number in a free text, stays a warning")
+    func personalNumberInKey() throws {
+        for (field, value) in [
+            ("行政相对人名称", "郑州癸公司（老板手机15012342222）"), ("行政处罚决定书文号", "牟城管罚〔2026〕410122198503121231号"),
+            ("行政相对人名称", "郑州癸公司0371-62345678"),
+        ] {
+            let types = try Self.types("法人及非法人组织", [field: value])
+            #expect(types.contains("personal-data-in-key") && !types.contains("personal-data-in-text"), "\(value): \(types)")
+        }
+        let email = try Self.types("法人及非法人组织", ["行政相对人名称": "郑州癸公司（boss@example.com）"])
+        #expect(!email.contains("personal-data-in-key") && email.contains("personal-data-in-text"), "\(email)")
+        let text = try Self.types("法人及非法人组织", ["违法事实": "老板手机15012342222"])
+        #expect(!text.contains("personal-data-in-key") && text.contains("personal-data-in-text"), "\(text)")
+    }
+
     @Test("a natural person's name in free text is hidden even where nothing else would be screened; a legal person's text is left alone")
     func nameInFreeText() throws {
         let schema = try SchemaLoader.load(try #require(SchemaDocument.bundled("publication/administrative-penalty.v2.yaml"))).get()

@@ -28,12 +28,15 @@ public struct RecordValidator {
     private let indexByName: [String: Int]
     /// Personal data in free text, minors, withheld decisions.
     private let rules: PublicationRules
+    /// The fields of the decision key (文号, 名称): the ledger keeps them as they are.
+    private let keyFields: Set<Int>
 
     /// - Throws: ``SchemaProblem`` when a pattern in the schema is not a valid regular expression.
     public init(schema: PublicationSchema, today: CalendarDate) throws(SchemaProblem) {
         self.schema = schema
         self.today = today
         self.rules = PublicationRules(schema)
+        self.keyFields = Set(schema.duplicateKey.compactMap(schema.index(of:)))
         self.indexByName = Dictionary(schema.fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         var patterns: [String: Regex<AnyRegexOutput>] = [:]
         for field in schema.fields {
@@ -164,6 +167,17 @@ public struct RecordValidator {
             let (hidden, kinds) = rules.screen(index, value, values)
             guard !kinds.isEmpty else { continue }
             let shown = hidden.count > 80 ? String(hidden.prefix(80)) + "…" : hidden
+            // In the decision key (文号, a legal person's name) a number is kept by the ledger and
+            // shown in every line that names the record: the record is refused until it is
+            // corrected (domain reference §3.5; the ledger holds no ID or phone number).
+            let numbers = kinds.filter { Self.keyedKinds.contains($0) }
+            if keyFields.contains(index), !numbers.isEmpty {
+                issues.append(.init(
+                    "personal-data-in-key", field: fields[index], value: shown,
+                    zh: "含有\(numbers.map(\.rawValue).joined(separator: "、"))：它是识别这条决定的字段，不能带个人信息，请更正后重新报送",
+                    en: "the decision key holds personal data (\(numbers.count) kind(s)); correct it"))
+                continue
+            }
             let what = kinds.map(\.rawValue).joined(separator: "、")
             issues.append(.init(
                 "personal-data-in-text", .warning, field: fields[index], value: shown,
@@ -177,6 +191,9 @@ public struct RecordValidator {
     }
 
     private static let notToPublishSuffix = "：本记录不生成公示数据"
+
+    /// The personal numbers a decision key must not hold.
+    static let keyedKinds: Set<PersonalDataScreen.Kind> = [.idNumber, .mobile, .landline, .bankCard]
 
     /// The law's reason a record is not to be published at all (a minor, a decision the
     /// department withholds), from its problems: what the register keeps for a record that is

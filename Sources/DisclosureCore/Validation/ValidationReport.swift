@@ -459,8 +459,13 @@ public struct ValidationSession {
         current?.records += 1
         let invalid = issues.contains(where: { $0.severity == .error })
         if collectsRecords {
+            // A 文号 holding a personal number is refused (`personal-data-in-key`); the register
+            // keeps it with the number hidden, the same way each time it is read.
+            let numberName = validator.schema.fields[keyFields[0]].name
+            let number = invalid && issues.contains(where: { $0.type == "personal-data-in-key" && $0.field == numberName })
+                ? PersonalDataScreen.screen(keyText.value, personName: nil).text : keyText.value
             sight(
-                row: row, number: keyText.value, date: date, valid: !invalid, file: file,
+                row: row, number: number, date: date, valid: !invalid, file: file,
                 notToPublish: invalid ? RecordValidator.reasonNotToPublish(in: issues) : nil)
         }
         if invalid {

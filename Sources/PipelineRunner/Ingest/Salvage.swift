@@ -22,7 +22,8 @@ enum Salvage {
         let dateField = schema.decisionDateField.flatMap(schema.index(of:))
         var result: (sightings: [DecisionSighting], unidentifiable: Int) = ([], 0)
         func sight(row: Int, number: String?, date: String?) {
-            let number = number.map(TextNormalizer.trim) ?? ""
+            // (A personal number in it hidden, as the validator's register entry hides it.)
+            let number = number.map(TextNormalizer.trim).map { PersonalDataScreen.screen($0, personName: nil).text } ?? ""
             guard !number.isEmpty else {
                 result.unidentifiable += 1
                 return
