@@ -157,6 +157,23 @@ struct PublicationRuleChecksTests {
         #expect(PersonalDataScreen.scan("王小明地址：中牟县青年路1号", personName: "王小明").map(\.kind) == [.name, .address])
     }
 
+    @Test("a home address after a bare 住 in a legal person's text is hidden; 住所、住建局、住房和城乡建设、住宿、住宅 and a bare city are not")
+    func bareResidenceOfALegalPersonsRecord() throws {
+        let text = "经营者住河南省郑州市中牟县青年路88号幸福小区3号楼302室，擅自占用城市道路"
+        let (shown, kinds) = PersonalDataScreen.screen(text, personName: nil)
+        #expect(kinds == [.address])
+        #expect(shown == "经营者住\(String(repeating: "*", count: 26))，擅自占用城市道路")
+        #expect(PersonalDataScreen.scan("法定代表人赵大海住中牟县青年路1号", personName: nil).map(\.kind) == [.address])
+        for clear in [
+            "郑州某某公司住所地河南省郑州市中牟县青年路1号", "经郑州市住建局认定，在中牟县青年路1号擅自经营住宿业",
+            "依据《郑州市住房和城乡建设局关于…的通知》第3号", "在中牟县住宅楼3号楼违规施工", "当事人住郑州市", "依据住房城乡建设部令第5号",
+        ] {
+            #expect(PersonalDataScreen.scan(clear, personName: nil).isEmpty, "\(clear)")
+        }
+        // Through validation: a warning, on the fast path as on the full check.
+        #expect(try Self.types("法人及非法人组织", ["违法事实": text]) == ["personal-data-in-text"])
+    }
+
     @Test("a subject's name is published whole but for a number or e-mail written into it")
     func subjectNameScreenedForNumbers() throws {
         let schema = try SchemaLoader.load(try #require(SchemaDocument.bundled("publication/administrative-penalty.v2.yaml"))).get()

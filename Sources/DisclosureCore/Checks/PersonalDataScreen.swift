@@ -417,20 +417,26 @@ public enum PersonalDataScreen {
     /// Address-like phrases: after 住 / 住址 / 家住 / 地址 / 住所 / 居住于, the place, up to the next
     /// punctuation (at most 40 characters). The trigger word stays; the place is hidden.
     ///
-    /// - Parameter residenceOnly: only after a word with 住 (where someone lives), not after 地址.
+    /// - Parameter residenceOnly: only after a word with 住 (where someone lives), not after 地址;
+    ///   after a bare 住 only before a place that reads as a home address.
     static func addresses(_ characters: [Character], residenceOnly: Bool = false) -> [Hit] {
         let stops: Set<Character> = ["，", "。", "；", ";", ",", "、", "）", ")", "（", "(", " ", "\n", "\t", "　"]
         var hits: [Hit] = []
         var i = 0
         while i < characters.count {
             let c = characters[i]
+            let next = i + 1 < characters.count ? characters[i + 1] : nil
             let trigger =
                 residenceOnly
                 // (Not 住所, a business's registered domicile, nor 住建局, 住宿 or 住房, which a
                 // business's decision names often.)
-                ? c == "住" && ((i + 1 < characters.count && "址在".contains(characters[i + 1])) || (i > 0 && "家居现暂".contains(characters[i - 1])))
+                ? c == "住" && ((next.map { "址在".contains($0) } ?? false) || (i > 0 && "家居现暂".contains(characters[i - 1])))
                 : c == "住" || (c == "址" && i > 0 && characters[i - 1] == "地")
-            guard trigger else {
+            // A bare 住 in any other record (经营者住河南省郑州市…号…室): only before what reads as a home
+            // address — a place of the divisions (省市县区镇乡村) and of a street or building
+            // (路街巷道号室楼栋弄) — and not in 住所、住建、住房、住宿、住院、住户、住宅、住持.
+            let bare = residenceOnly && !trigger && c == "住" && !(next.map { "所建房宿院户宅持".contains($0) } ?? true)
+            guard trigger || bare else {
                 i += 1
                 continue
             }
@@ -440,7 +446,11 @@ public enum PersonalDataScreen {
             while end < characters.count, end - start < 40, !stops.contains(characters[end]) { end += 1 }
             // A place names somewhere: at least two characters, ending where a place does or with a number.
             let place = characters[start..<end]
-            if place.count >= 2, place.contains(where: { "号村组室楼路街镇乡区县市巷".contains($0) || $0.isNumber }) {
+            let looksLikePlace =
+                bare
+                ? place.contains(where: { "省市县区镇乡村".contains($0) }) && place.contains(where: { "路街巷道号室楼栋弄".contains($0) })
+                : place.contains(where: { "号村组室楼路街镇乡区县市巷".contains($0) || $0.isNumber })
+            if place.count >= 2, looksLikePlace {
                 hits.append(Hit(kind: .address, range: start..<end))
                 i = end
             } else {
