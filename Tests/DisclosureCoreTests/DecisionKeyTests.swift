@@ -27,6 +27,23 @@ struct DecisionKeyTests {
         #expect(DecisionKey.shown("MP罚〔2026〕11号410106199208085674|王小明") == "MP罚〔2026〕11号******************｜王**")
     }
 
+    @Test("a name in a key is screened before it is masked: a phone number after a shop's name leaves none of its digits")
+    func shownNameScreenedFirst() {
+        let shown = DecisionKey.shown("牟城管罚〔2026〕919号|郑州某某商行（老板电话13800138000）")
+        #expect(shown == "牟城管罚〔2026〕919号｜郑州某某商行\(String(repeating: "*", count: 16))）", "\(shown)")
+        #expect(DecisionKey.shown("牟城管罚〔2026〕950号|410122198503121231") == "牟城管罚〔2026〕950号｜\(String(repeating: "*", count: 18))")
+        // The twin: a plain name is masked as before (its first six and last four characters).
+        #expect(DecisionKey.shown("牟城管罚〔2026〕1号|郑州某某餐饮管理有限公司1") == "牟城管罚〔2026〕1号｜郑州某某餐饮***限公司1")
+    }
+
+    @Test("a legal person's name as check shows it: whole, but for a number or e-mail in it")
+    func shownSubjectName() {
+        #expect(PublicationRules.shownSubjectName("410122198503121231") == String(repeating: "*", count: 18))
+        #expect(PublicationRules.shownSubjectName("郑州某某商行（老板电话138 0013 8000）") == "郑州某某商行（老板电话*************）")
+        #expect(PublicationRules.shownSubjectName("郑州某某餐饮管理有限公司3") == "郑州某某餐饮管理有限公司3")
+        #expect(PublicationRules.shownSubjectName("郑州住在路餐饮店") == "郑州住在路餐饮店")
+    }
+
     @Test("a record's key is its key fields' values joined by |, a missing value empty, byte for byte")
     func joined() {
         let values: [String?] = ["牟城管罚〔2025〕1号", nil, "某某商贸有限公司", "", "e\u{301}", "x|y"]

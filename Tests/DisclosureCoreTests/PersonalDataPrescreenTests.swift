@@ -10,6 +10,11 @@ struct PersonalDataPrescreenTests {
     /// The pre-screen read a character at a time (as it was before it read eight bytes at a step).
     static func reference(_ bytes: [UInt8]) -> Bool {
         var digits = 0
+        // Digits of a number joined across at most two spaces, hyphens, line breaks or brackets
+        // (half- or full-width), and the joining characters since its last digit.
+        var joined = 0
+        var gap = 0
+        let joiners = [" ", "-", "\n", "\r", "(", ")", "\u{3000}", "－", "（", "）"].map { Array($0.utf8) }
         var index = 0
         let count = bytes.count
         let contactWords = ["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"].map { Array($0.utf8) }
@@ -23,14 +28,16 @@ struct PersonalDataPrescreenTests {
             if byte < 0x80 {
                 if byte >= 0x30 && byte <= 0x39 {
                     digits += 1
-                    if digits >= 10 { return true }
+                    joined += 1
+                    gap = 0
+                    if joined >= 10 { return true }
                     if digits >= 7 {
                         let before = index - digits
                         if before >= 0 && (bytes[before] == 0x2D || (before >= 2 && bytes[(before - 2)...before] == [0xEF, 0xBC, 0x8D])) {
                             return true
                         }
-                        if hasContactWord() { return true }
                     }
+                    if joined >= 7 && hasContactWord() { return true }
                 } else {
                     // E-notation of 1E+14 or more after a digit: `4.10122198503121E+17`, `4E17`.
                     if digits > 0, byte == 0x45 || byte == 0x65 {
@@ -41,6 +48,7 @@ struct PersonalDataPrescreenTests {
                     }
                     digits = 0
                     if byte == 0x40 { return true }
+                    if joined > 0 && gap < 2 && joiners.contains([byte]) { gap += 1 } else { (joined, gap) = (0, 0) }
                 }
                 index += 1
             } else if byte >= 0xE0 && byte < 0xF0 {
@@ -49,10 +57,14 @@ struct PersonalDataPrescreenTests {
                     let character = Array(bytes[index...(index + 2)])
                     if character[0] == 0xEF && character[1] == 0xBC && (0x90...0x99).contains(character[2]) { return true }
                     if character == Array("住".utf8) || character == Array("址".utf8) { return true }
+                    if joined > 0 && gap < 2 && joiners.contains(character) { gap += 1 } else { (joined, gap) = (0, 0) }
+                } else {
+                    (joined, gap) = (0, 0)
                 }
                 index += 3
             } else {
                 digits = 0
+                (joined, gap) = (0, 0)
                 index += byte >= 0xF0 ? 4 : byte >= 0xC0 ? 2 : 1
             }
         }
@@ -64,7 +76,12 @@ struct PersonalDataPrescreenTests {
     }
 
     /// What the pre-screen looks for, each alone.
-    static let marks = ["住", "址", "０", "９", "@", "1234567890", "0371-6234567", "电话1234567", "Tel 12345678", "6234567－1234567", "4.10122198503121E+17", "1E+14", "9e15"]
+    static let marks = [
+        "住", "址", "０", "９", "@", "1234567890", "0371-6234567", "电话1234567", "Tel 12345678", "6234567－1234567", "4.10122198503121E+17", "1E+14", "9e15",
+        // Numbers written in groups.
+        "138 0013 8000", "1 3 8 0 0 1 3 8 0 0 0", "(0371)6234567", "0371 62345678", "410122198\n503121231", "410122\r\n198503121231",
+        "6222 0212 3456 7890 123", "138\u{3000}\u{3000}0013\u{3000}8000", "138（）0013 8000", "电话 623 4567",
+    ]
 
     @Test("each mark is found at every offset of CJK, ASCII and mixed text", arguments: marks)
     func markAtEveryOffset(mark: String) {
@@ -92,7 +109,7 @@ struct PersonalDataPrescreenTests {
     func generated() {
         let pieces: [[UInt8]] = [
             "城", "管", "罚", "款", "住", "址", "佐", "坐", "０", "５", "９", "：", "（", "－", "-", "@", "a", "Z", " ", ".",
-            "0", "1", "3", "7", "9", "电话", "手机", "tel", "é", "😀", "\u{3000}",
+            "0", "1", "3", "7", "9", "电话", "手机", "tel", "é", "😀", "\u{3000}", "(", ")", "（", "）", "\n", "\r", "\r\n", "+", "X",
         ].map { Array($0.utf8) } + [[0x80], [0xE4, 0xBD], [0xFF]]
         var random = SeededGenerator(seed: 0x5EED_2026_1205)
         for _ in 0..<20_000 {

@@ -254,6 +254,38 @@ struct LedgerCommandTests {
         return (json["disclosure"] as? [String: Any] ?? [:]).compactMapValues { $0 as? Int }
     }
 
+    @Test("check and ledger show print a subject's name without the ID or phone number written into it; a plain name as before")
+    func namesScreenedInCheckAndShow() throws {
+        let workspace = try Workspace()
+        defer { try? FileManager.default.removeItem(at: workspace.root) }
+        let lines = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
+        func row(_ code: String, name: String, number: String) throws -> String {
+            var cells = try #require(lines.first { $0.contains(",\(code),") }).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            cells[0] = name
+            cells[13] = number
+            return cells.joined(separator: ",")
+        }
+        let input = workspace.root.appendingPathComponent("names.csv")
+        try ([lines[0], try row("91410100MA40Q8R26R", name: "410122198503121231", number: "牟城管罚〔2026〕950号"),
+              try row("92410105MA4DEMWL8T", name: "郑州某某商行（老板电话13800138000）", number: "牟城管罚〔2026〕919号")]
+            .joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
+        let fed = try workspace.feed(input: input)
+        #expect(fed.status == 0, "\(fed)")
+
+        let check = try workspace.gongshi(["check", "91410100MA40Q8R26R"])
+        #expect(check.status == 0, "\(check)")
+        #expect(check.stdout.hasPrefix("91410100MA40Q8R26R ******************：公示中 0 条，待确认 1 条"), "\(check.stdout)")
+        #expect(!check.stdout.contains("19850312"), "\(check.stdout)")
+        let shop = try workspace.gongshi(["check", "92410105MA4DEMWL8T"])
+        #expect(shop.stdout.hasPrefix("92410105MA4DEMWL8T 郑州某某商行（老板电话***********）："), "\(shop.stdout)")
+        let show = try workspace.gongshi(["ledger", "show", "牟城管罚〔2026〕919号"])
+        #expect(show.status == 0, "\(show)")
+        #expect(show.stdout.contains("牟城管罚〔2026〕919号｜郑州某某商行\(String(repeating: "*", count: 16))）"), "\(show.stdout)")
+        for output in [check.stdout, shop.stdout, show.stdout] {
+            #expect(!output.contains("8000") && !output.contains("000）") && !output.contains("1231"), "\(output)")
+        }
+    }
+
     @Test("ledger status, show and check read the ledger; the ledger is private and holds no ID numbers")
     func questions() throws {
         let workspace = try Workspace()

@@ -58,6 +58,50 @@ struct PublicationRuleChecksTests {
         }
     }
 
+    @Test(
+        "an amount of eleven or more integer digits (an ID or phone number in the column) is an error, its value hidden; a large real amount is only a warning",
+        arguments: ["410122198503121231", "13800138000", "410122850312121", "12345678901.5", "00013800138000"])
+    func implausibleAmount(amount: String) throws {
+        let (cells, testCase) = try Self.row("法人及非法人组织", ["罚款金额(万元)": amount])
+        let (_, difference, issues) = try FastCheckAgreementTests.judge(cells, testCase, today: Self.today)
+        #expect(difference == nil, "\(difference ?? "")")
+        #expect(issues.map(\.type) == ["amount-implausible"], "\(issues.map(\.type))")
+        let digits = amount.drop { $0 == "0" }.prefix { $0 != "." }
+        for issue in issues {
+            for shown in [issue.value ?? "", issue.message.zh, issue.message.en] {
+                #expect(!shown.contains(digits.suffix(7)), "\(shown)")
+            }
+        }
+    }
+
+    @Test("the twins of an implausible amount: ten integer digits, 万元 with decimals, zero")
+    func plausibleAmounts() throws {
+        #expect(try Self.types("法人及非法人组织", ["罚款金额(万元)": "9999999999"]) == ["amount-looks-like-yuan"])
+        #expect(try Self.types("法人及非法人组织", ["罚款金额(万元)": "0.2"]).isEmpty)
+        #expect(try Self.types("法人及非法人组织", ["罚款金额(万元)": "0000000000000.2"]).isEmpty)
+    }
+
+    @Test("an amount column without a warning limit still sends an implausible amount to the full check (the fast path does not pass it)")
+    func implausibleAmountWithoutWarningLimit() throws {
+        let (cells, loaded) = try Self.row("法人及非法人组织", ["罚款金额(万元)": "410122198503121231"])
+        let fields = loaded.schema.fields.map { field -> FieldSpec in
+            var field = field
+            field.warnAtLeast = nil
+            return field
+        }
+        let schema = loaded.schema
+        var plain = PublicationSchema(
+            id: schema.id, version: schema.version, title: schema.title, aliases: schema.aliases,
+            decisionDateField: schema.decisionDateField, duplicateKey: schema.duplicateKey, subjectNameField: schema.subjectNameField,
+            subjectCodeField: schema.subjectCodeField, fields: fields)
+        plain.naturalPerson = schema.naturalPerson
+        plain.withholdField = schema.withholdField
+        let testCase = FastCheckAgreementTests.Case(schema: plain, header: loaded.header, rows: loaded.rows)
+        let (_, difference, issues) = try FastCheckAgreementTests.judge(cells, testCase, today: Self.today)
+        #expect(difference == nil, "\(difference ?? "")")
+        #expect(issues.map(\.type) == ["amount-implausible"])
+    }
+
     @Test("control characters are errors; a tab, and a line break in free text, are not")
     func controlCharacters() throws {
         #expect(try Self.types("法人及非法人组织", ["违法事实": "占道\u{0}经营"]).contains("control-character"))
@@ -111,6 +155,23 @@ struct PublicationRuleChecksTests {
         }
         // A natural person's record: any address-like phrase, as before.
         #expect(PersonalDataScreen.scan("王小明地址：中牟县青年路1号", personName: "王小明").map(\.kind) == [.name, .address])
+    }
+
+    @Test("a home address after a bare 住 in a legal person's text is hidden; 住所、住建局、住房和城乡建设、住宿、住宅 and a bare city are not")
+    func bareResidenceOfALegalPersonsRecord() throws {
+        let text = "经营者住河南省郑州市中牟县青年路88号幸福小区3号楼302室，擅自占用城市道路"
+        let (shown, kinds) = PersonalDataScreen.screen(text, personName: nil)
+        #expect(kinds == [.address])
+        #expect(shown == "经营者住\(String(repeating: "*", count: 26))，擅自占用城市道路")
+        #expect(PersonalDataScreen.scan("法定代表人赵大海住中牟县青年路1号", personName: nil).map(\.kind) == [.address])
+        for clear in [
+            "郑州某某公司住所地河南省郑州市中牟县青年路1号", "经郑州市住建局认定，在中牟县青年路1号擅自经营住宿业",
+            "依据《郑州市住房和城乡建设局关于…的通知》第3号", "在中牟县住宅楼3号楼违规施工", "当事人住郑州市", "依据住房城乡建设部令第5号",
+        ] {
+            #expect(PersonalDataScreen.scan(clear, personName: nil).isEmpty, "\(clear)")
+        }
+        // Through validation: a warning, on the fast path as on the full check.
+        #expect(try Self.types("法人及非法人组织", ["违法事实": text]) == ["personal-data-in-text"])
     }
 
     @Test("a subject's name is published whole but for a number or e-mail written into it")

@@ -25,14 +25,21 @@ public enum PersonalDataScreen {
         public let range: Range<Int>
     }
 
-    /// Whether the UTF-8 bytes may hold anything the screen finds (a run of 7 digits, a full-width
-    /// digit, `@`, 住 or 址): the validator's fast path sends such a cell to the full check. Never
+    /// Whether the UTF-8 bytes may hold anything the screen finds (10 digits, in one run or in runs
+    /// joined by spaces, hyphens, line breaks or brackets as ``scan(_:personName:)`` joins them; 7
+    /// after a hyphen or with a word for a phone; a full-width digit, `@`, 住 or 址): the validator's
+    /// fast path sends such a cell to the full check. Never
     /// false where ``scan(_:personName:)`` finds something, `personName` aside (the caller checks
     /// the name's bytes itself).
     public static func mayContain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         let raw = UnsafeRawPointer(base)
         var digits = 0
+        // The digits of the number being read, joined across at most two joining characters
+        // (``joinerWeight(_:)``: `138 0013 8000`, `410122198⏎503121231`), and how many have come
+        // since its last digit.
+        var joined = 0
+        var gap = 0
         var index = 0
         let count = bytes.count
         // A run of 7–9 digits is a landline only after a hyphen or a word that says so.
@@ -62,6 +69,8 @@ public enum PersonalDataScreen {
                     raw.loadUnaligned(fromByteOffset: index + 2, as: SIMD16<UInt8>.self))
                 {
                     digits = 0
+                    joined = 0  // (sixteen bytes without a digit are more than two joining characters)
+                    gap = 0
                     index += 16
                     continue
                 }
@@ -75,10 +84,13 @@ public enum PersonalDataScreen {
                     let digitOrAt = (word &+ 0x5050_5050_5050_5050) & ~(word &+ 0x3F3F_3F3F_3F3F_3F3F) & 0x8080_8080_8080_8080
                     if digitOrAt == 0 {
                         digits = 0
+                        joined = 0
+                        gap = 0
                         index += 8
                         continue
                     }
-                } else if word & 0xC0C0_F0C0_C0F0 == 0x8080_E080_80E0, !Self.isMarked(word), !Self.isMarked(word >> 24) {
+                } else if joined == 0, word & 0xC0C0_F0C0_C0F0 == 0x8080_E080_80E0, !Self.isMarked(word), !Self.isMarked(word >> 24) {
+                    // (Not within a number: two full-width spaces or brackets may join its digits.)
                     digits = 0
                     index += 6
                     continue
@@ -88,14 +100,16 @@ public enum PersonalDataScreen {
             if byte < 0x80 {
                 if byte &- 0x30 < 10 {
                     digits += 1
-                    if digits >= 10 { return true }
+                    joined += 1
+                    gap = 0
+                    if joined >= 10 { return true }
                     if digits >= 7 {
                         let before = index - digits
                         if before >= 0 && (bytes[before] == 0x2D || (before >= 2 && bytes[before - 2] == 0xEF && bytes[before - 1] == 0xBC && bytes[before] == 0x8D)) {
                             return true
                         }
-                        if hasContactWord() { return true }
                     }
+                    if joined >= 7, hasContactWord() { return true }
                 } else {
                     // A number in E-notation of 1E+14 or more (`4.10122198503121E+17`): an ID or
                     // card number Excel turned into a number (the word holding the `E` holds a
@@ -103,20 +117,40 @@ public enum PersonalDataScreen {
                     if digits > 0, byte | 0x20 == 0x65, Self.largeExponent(bytes, after: index) { return true }
                     digits = 0
                     if byte == 0x40 { return true }  // @
+                    // A space, a hyphen, a line break or a bracket may join a number's digits.
+                    if joined > 0, gap < 2, byte == 0x20 || byte == 0x2D || byte == 0x0A || byte == 0x0D || byte == 0x28 || byte == 0x29 {
+                        gap += 1
+                    } else {
+                        joined = 0
+                        gap = 0
+                    }
                 }
                 index += 1
             } else if byte >= 0xE0 && byte < 0xF0 {
                 digits = 0
+                var joins = false
                 if index + 2 < count {
                     let b1 = bytes[index + 1]
                     let b2 = bytes[index + 2]
                     if byte == 0xEF && b1 == 0xBC && b2 >= 0x90 && b2 <= 0x99 { return true }  // a full-width digit
                     if byte == 0xE4 && b1 == 0xBD && b2 == 0x8F { return true }  // 住
                     if byte == 0xE5 && b1 == 0x9D && b2 == 0x80 { return true }  // 址
+                    // A full-width space (E3 80 80), hyphen (EF BC 8D) or bracket (EF BC 88, 89) within a number.
+                    if joined > 0, gap < 2 {
+                        joins = (byte == 0xE3 && b1 == 0x80 && b2 == 0x80) || (byte == 0xEF && b1 == 0xBC && (b2 == 0x8D || b2 == 0x88 || b2 == 0x89))
+                    }
+                }
+                if joins {
+                    gap += 1
+                } else {
+                    joined = 0
+                    gap = 0
                 }
                 index += 3
             } else {
                 digits = 0
+                joined = 0
+                gap = 0
                 index += byte >= 0xF0 ? 4 : byte >= 0xC0 ? 2 : 1
             }
         }
@@ -186,6 +220,103 @@ public enum PersonalDataScreen {
 
     static let contactWords: [[UInt8]] = ["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"].map { Array($0.utf8) }
 
+    /// How much a character joins two runs of digits into one number (nil: it does not): a space
+    /// (half- or full-width), a hyphen (half- or full-width), a line break (`\r\n` two), a bracket
+    /// around an area code (half- or full-width). ``scan(_:personName:)`` joins runs across at most
+    /// two, and ``mayContain(_:)`` counts the same characters byte by byte.
+    static func joinerWeight(_ character: Character) -> Int? {
+        switch character {
+        case " ", "\u{3000}", "-", "－", "\n", "\r", "(", ")", "（", "）": 1
+        case "\r\n": 2
+        default: nil
+        }
+    }
+
+    /// The personal number that digit groups (``scan(_:personName:)``'s runs of digits, joined) are, if any.
+    ///
+    /// - One run (no joining character) as before: 18 or 15 digits (or 17 and an `X`) an ID number,
+    ///   valid or not; 16, 17 or 19 a bank card; 11 beginning 13–19 a mobile; 10–12 beginning 0 a
+    ///   landline with its area code; 7 or 8 after a word for a phone a landline; and — new — 20 or
+    ///   more digits, hidden whole (an ID number inside a longer run, `410122198503121234567`, is
+    ///   still one; without one, a long account number): when in doubt, hidden.
+    /// - Groups: only the shapes those numbers are written in, so that a spaced amount (`2 000`), a
+    ///   date (`2026 11 10`, `2026-11-10`), a standard's number (`GB 5749-2006`) or groups of four in
+    ///   a 文号 (`2026-0312-1234`) are none: an ID number's 18 (17 and `X`) or 15 digits in any
+    ///   grouping, when they begin with a region (11–82) and hold a birth date (`410122 1985 0312
+    ///   1234`, `410122-19850312-1231`, `410122198⏎503121231`); a mobile's 11 digits in any grouping
+    ///   (`138 0013 8000`, `1 3 8 0 0 1 3 8 0 0 0`); an area code (3–4 digits from 0) and 7–8 digits
+    ///   (`0371 62345678`, `(0371)6234567`); 7–8 digits after a word for a phone; a card's 16–19
+    ///   digits in groups of four (`6222 0212 3456 7890 123`).
+    /// - A country code before a mobile (`+86 138 0013 8000`, `+8613800138000`, `0086 13800138000`)
+    ///   is hidden with it.
+    static func number(_ plain: [Character], _ groups: ArraySlice<Range<Int>>) -> Hit? {
+        let start = groups[groups.startIndex].lowerBound
+        let end = groups[groups.endIndex - 1].upperBound
+        var digits: [UInt8] = []
+        for group in groups { for index in group { digits.append(plain[index].asciiValue! &- 0x30) } }
+        let count = digits.count
+        let x = end < plain.count && (plain[end] == "X" || plain[end] == "x")
+        let single = groups.count == 1
+        func contactWordBefore() -> Bool {
+            let before = String(plain[max(0, start - 6)..<start])
+            return contactWordTexts.contains { before.contains($0) }
+        }
+        // A mobile after a country code: +86, 0086.
+        var country = 0
+        if count >= 13, digits[0] == 8, digits[1] == 6, start > 0, plain[start - 1] == "+" || plain[start - 1] == "＋" {
+            country = 2
+        } else if count >= 15, digits[0] == 0, digits[1] == 0, digits[2] == 8, digits[3] == 6 {
+            country = 4
+        }
+        func isMobile(from offset: Int) -> Bool {
+            count - offset == 11 && digits[offset] == 1 && digits[offset + 1] >= 3
+        }
+        if single {
+            if count == 17 && x { return Hit(kind: .idNumber, range: start..<(end + 1)) }
+            // 17 digits and a capital letter: a 统一社会信用代码 (an authority's, 11410122000000019Q), no card.
+            if count == 17, end < plain.count, plain[end].isASCII, plain[end].isUppercase { return nil }
+            switch count {
+            case 18, 15: return Hit(kind: .idNumber, range: start..<end)
+            case 16, 17, 19: return Hit(kind: .bankCard, range: start..<end)
+            case 20...:
+                let id = (0...(count - 18)).contains { isPlausibleID(digits[$0..<($0 + 18)]) }
+                return Hit(kind: id ? .idNumber : .bankCard, range: start..<end)
+            case 11 where isMobile(from: 0): return Hit(kind: .mobile, range: start..<end)
+            case 13 where country == 2 && isMobile(from: 2): return Hit(kind: .mobile, range: start..<end)
+            case 7...8 where contactWordBefore(): return Hit(kind: .landline, range: start..<end)
+            case 10...12 where digits[0] == 0: return Hit(kind: .landline, range: start..<end)  // an area code and number written together
+            default: return nil
+            }
+        }
+        if (count == 18 || (count == 17 && x) || count == 15) && isPlausibleID(digits[...]) {
+            return Hit(kind: .idNumber, range: start..<(count == 17 ? end + 1 : end))
+        }
+        if isMobile(from: 0) || (country > 0 && isMobile(from: country)) { return Hit(kind: .mobile, range: start..<end) }
+        let area = groups[groups.startIndex].count
+        if (3...4).contains(area), digits[0] == 0, (7...8).contains(count - area) { return Hit(kind: .landline, range: start..<end) }
+        if (7...8).contains(count), contactWordBefore() { return Hit(kind: .landline, range: start..<end) }
+        if (16...19).contains(count), groups.dropLast().allSatisfy({ $0.count == 4 }) { return Hit(kind: .bankCard, range: start..<end) }
+        return nil
+    }
+
+    /// Whether 18 (or 17, before an `X`) or 15 digits begin as an ID number does: a region code
+    /// from 11 to 82, then a birth date (YYYYMMDD from 1900 to 2099, or YYMMDD).
+    static func isPlausibleID(_ digits: ArraySlice<UInt8>) -> Bool {
+        let d = Array(digits)
+        func value(_ range: Range<Int>) -> Int { d[range].reduce(0) { $0 * 10 + Int($1) } }
+        guard d.count >= 15, (11...82).contains(value(0..<2)) else { return false }
+        let (month, day): (Int, Int)
+        if d.count == 15 {
+            (month, day) = (value(8..<10), value(10..<12))
+        } else {
+            guard (1900...2099).contains(value(6..<10)) else { return false }
+            (month, day) = (value(10..<12), value(12..<14))
+        }
+        return (1...12).contains(month) && (1...31).contains(day)
+    }
+
+    static let contactWordTexts = ["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"]
+
     /// The personal data in `text`, in order, not overlapping.
     ///
     /// - Parameter personName: the natural person's own name (nil for a legal person): its
@@ -214,38 +345,39 @@ public enum PersonalDataScreen {
                 i = number.end
                 continue
             }
-            var end = i
-            while isDigit(end) { end += 1 }
-            let length = end - i
-            let x = end < plain.count && (plain[end] == "X" || plain[end] == "x")
-            if length == 17 && x {
-                hits.append(Hit(kind: .idNumber, range: i..<(end + 1)))
-                i = end + 1
-                continue
-            }
-            switch length {
-            case 18, 15: hits.append(Hit(kind: .idNumber, range: i..<end))
-            case 16, 17, 19: hits.append(Hit(kind: .bankCard, range: i..<end))
-            case 11 where plain[i] == "1" && "3456789".contains(plain[i + 1]): hits.append(Hit(kind: .mobile, range: i..<end))
-            case 7, 8:
-                // A landline: after an area code and a hyphen (0371-62345678), or after a word that
-                // says so (电话、联系方式、Tel); a bare 7-digit number may be an amount in 元.
-                var start = i
-                if start >= 2, plain[start - 1] == "-" || plain[start - 1] == "－" {
-                    var a = start - 2
-                    while isDigit(a) && start - 1 - a <= 4 { a -= 1 }
-                    let area = (a + 1)..<(start - 1)
-                    if area.count >= 3, area.count <= 4, plain[area.lowerBound] == "0" { start = area.lowerBound }
+            // A number as people write it: runs of digits joined by at most two joining characters
+            // (``joinerWeight(_:)``: a space, a hyphen, a line break, a bracket around an area code),
+            // `410122 19850312 1231`, `138-0013-8000`, `(0371)6234567`. Not across a number in E-notation.
+            var groups: [Range<Int>] = []
+            var at = i
+            while true {
+                var groupEnd = at
+                while isDigit(groupEnd) { groupEnd += 1 }
+                groups.append(at..<groupEnd)
+                var next = groupEnd
+                var weight = 0
+                while next < plain.count, let joiner = Self.joinerWeight(plain[next]), weight + joiner <= 2 {
+                    weight += joiner
+                    next += 1
                 }
-                let before = String(plain[max(0, start - 6)..<start])
-                if start < i || ["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"].contains(where: { before.contains($0) }) {
-                    hits.append(Hit(kind: .landline, range: start..<end))
-                }
-            case 10...12 where plain[i] == "0":
-                hits.append(Hit(kind: .landline, range: i..<end))  // an area code and number written together
-            default: break
+                guard weight > 0, isDigit(next), largeENotation(plain, from: next) == nil else { break }
+                at = next
             }
-            i = end
+            // Its groups, from the first: the longest run of groups (at most 19) that is a number
+            // of a kind; none, the next group.
+            var k = 0
+            while k < groups.count {
+                var found: Hit?
+                for j in stride(from: min(groups.count - 1, k + 18), through: k, by: -1) {
+                    if let hit = Self.number(plain, groups[k...j]) {
+                        found = hit
+                        k = j + 1
+                        break
+                    }
+                }
+                if let found { hits.append(found) } else { k += 1 }
+            }
+            i = groups[groups.count - 1].upperBound
         }
         // E-mail: a local part, @, a domain with a dot.
         for at in plain.indices where plain[at] == "@" {
@@ -285,20 +417,26 @@ public enum PersonalDataScreen {
     /// Address-like phrases: after 住 / 住址 / 家住 / 地址 / 住所 / 居住于, the place, up to the next
     /// punctuation (at most 40 characters). The trigger word stays; the place is hidden.
     ///
-    /// - Parameter residenceOnly: only after a word with 住 (where someone lives), not after 地址.
+    /// - Parameter residenceOnly: only after a word with 住 (where someone lives), not after 地址;
+    ///   after a bare 住 only before a place that reads as a home address.
     static func addresses(_ characters: [Character], residenceOnly: Bool = false) -> [Hit] {
         let stops: Set<Character> = ["，", "。", "；", ";", ",", "、", "）", ")", "（", "(", " ", "\n", "\t", "　"]
         var hits: [Hit] = []
         var i = 0
         while i < characters.count {
             let c = characters[i]
+            let next = i + 1 < characters.count ? characters[i + 1] : nil
             let trigger =
                 residenceOnly
                 // (Not 住所, a business's registered domicile, nor 住建局, 住宿 or 住房, which a
                 // business's decision names often.)
-                ? c == "住" && ((i + 1 < characters.count && "址在".contains(characters[i + 1])) || (i > 0 && "家居现暂".contains(characters[i - 1])))
+                ? c == "住" && ((next.map { "址在".contains($0) } ?? false) || (i > 0 && "家居现暂".contains(characters[i - 1])))
                 : c == "住" || (c == "址" && i > 0 && characters[i - 1] == "地")
-            guard trigger else {
+            // A bare 住 in any other record (经营者住河南省郑州市…号…室): only before what reads as a home
+            // address — a place of the divisions (省市县区镇乡村) and of a street or building
+            // (路街巷道号室楼栋弄) — and not in 住所、住建、住房、住宿、住院、住户、住宅、住持.
+            let bare = residenceOnly && !trigger && c == "住" && !(next.map { "所建房宿院户宅持".contains($0) } ?? true)
+            guard trigger || bare else {
                 i += 1
                 continue
             }
@@ -308,7 +446,11 @@ public enum PersonalDataScreen {
             while end < characters.count, end - start < 40, !stops.contains(characters[end]) { end += 1 }
             // A place names somewhere: at least two characters, ending where a place does or with a number.
             let place = characters[start..<end]
-            if place.count >= 2, place.contains(where: { "号村组室楼路街镇乡区县市巷".contains($0) || $0.isNumber }) {
+            let looksLikePlace =
+                bare
+                ? place.contains(where: { "省市县区镇乡村".contains($0) }) && place.contains(where: { "路街巷道号室楼栋弄".contains($0) })
+                : place.contains(where: { "号村组室楼路街镇乡区县市巷".contains($0) || $0.isNumber })
+            if place.count >= 2, looksLikePlace {
                 hits.append(Hit(kind: .address, range: start..<end))
                 i = end
             } else {

@@ -27,6 +27,14 @@ public struct PublicationRules: Sendable {
     let contactOnlyFields: Set<Int>
     /// What a subject's name is screened for.
     static let contactKinds: Set<PersonalDataScreen.Kind> = [.idNumber, .mobile, .landline, .bankCard, .email]
+
+    /// A legal person's name as the ledger's readers show it (`gongshi check`, the console's
+    /// 信用核查): whole, as its feeds publish it, but for the numbers and e-mail addresses they hide
+    /// in it (an ID number given as the name, a phone number after a shop's name), masked.
+    public static func shownSubjectName(_ name: String) -> String {
+        guard name.withLentUTF8({ PersonalDataScreen.mayContain($0) }) else { return name }
+        return PersonalDataScreen.screen(name, personName: nil, only: contactKinds).text
+    }
     /// Every field validation looks at for personal data, in order: the free texts and the
     /// subject's name (``contactOnlyFields``).
     public let warnedFields: [Int]

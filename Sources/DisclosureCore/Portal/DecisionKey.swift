@@ -19,12 +19,14 @@ public enum DecisionKey {
     /// A key as the console and the ledger commands show it: the decision number (an ID number
     /// typed into it hidden, as the feeds hide it), then the rest — a natural person's name, or a
     /// legal person's — masked (王**): what `ledger show` prints, a clerk's terminal, is as much a
-    /// place the law keeps names out of as the console's page.
+    /// place the law keeps names out of as the console's page. The name is screened before it is
+    /// masked: a phone number after a shop's name (`郑州某某商行（老板电话13800138000）`) left its
+    /// last digits in the mask's last four characters.
     public static func shown(_ key: String) -> String {
         let number = self.number(key)
         let shownNumber = Issue.screened(number)
         guard key.count > number.count + 1 else { return shownNumber }
-        return shownNumber + "｜" + PersonalData.mask(String(key.dropFirst(number.count + 1)))
+        return shownNumber + "｜" + PersonalData.mask(Issue.screened(String(key.dropFirst(number.count + 1))))
     }
 
     /// The decision number alone: what comes before the first character that is `|`.

@@ -621,6 +621,8 @@ struct FieldPlan: BitwiseCopyable {
             }
         }
         guard cell.count > 0, cell.last != 0x2E, cell.first != 0x2E || fractionDigits > 0 else { return false }
+        // (More is `amount-implausible`: an ID or phone number in an amount's column.)
+        if integerDigits > RecordValidator.mostIntegerDigits { return false }
         if let maxScale, significantFraction > maxScale { return false }
         // The value is not negative, so a minimum of zero or less holds; other limits need the full check.
         if minimumNeedsFullCheck || warnNeedsFullCheck { return false }

@@ -398,11 +398,25 @@ public struct RecordValidator {
 
     // MARK: - Decimals
 
+    /// The most integer digits a decimal (an amount) may have: 9,999,999,999 万元; more is
+    /// `amount-implausible` (an 11-digit mobile, a 15- or 18-digit ID number).
+    static let mostIntegerDigits = 10
+
     private func checkDecimal(_ field: FieldSpec, _ value: String, _ issues: inout [Issue]) {
         guard let number = DecimalText(value) else {
             issues.append(.init(
                 "decimal-invalid", field: field, value: value,
                 zh: "“\(value)”不是数字；只写数字和小数点，不带单位、逗号", en: "“\(value)” is not a number; digits and a decimal point only, no unit or commas"))
+            return
+        }
+        // No amount has eleven integer digits (10,000,000,000 万元 and more): such a value is an ID
+        // number, a phone or card number typed into the column (or a slip of the keyboard), and it
+        // would be published as it is. An error, its value not shown (the message does not quote it).
+        if number.integerDigits.count > Self.mostIntegerDigits {
+            issues.append(.init(
+                "amount-implausible", field: field, value: PersonalData.mask(value),
+                zh: "整数部分有 \(number.integerDigits.count) 位，不是可信的金额（不超过 \(Self.mostIntegerDigits) 位）：像是身份证号码、电话或卡号误填入此列；该记录不予公示，请核对原始决定书",
+                en: "\(number.integerDigits.count) integer digits is no plausible amount (at most \(Self.mostIntegerDigits)): an ID, phone or card number in this column? The record is not published; check the decision"))
             return
         }
         if let minimum = field.minimum, number < minimum {

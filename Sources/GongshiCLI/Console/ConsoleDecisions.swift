@@ -164,7 +164,7 @@ extension ConsoleServer {
                     else { continue }
                     for entry in entries where entry.status != .failed {
                         rows += "<tr><td>\(ConsolePage.escape(pipeline.department))</td><td>\(ConsolePage.escape(entry.portal))</td>"
-                            + "<td>\(ConsolePage.escape(DecisionKey.shown(entry.key)))</td><td>\(ConsolePage.escape(entry.subjectName ?? ""))</td>"
+                            + "<td>\(ConsolePage.escape(DecisionKey.shown(entry.key)))</td><td>\(ConsolePage.escape(PublicationRules.shownSubjectName(entry.subjectName ?? "")))</td>"
                             + "<td>\(entry.status.title)</td><td>\(ConsolePage.escape(entry.publishedOn ?? "—"))</td></tr>"
                     }
                 }

@@ -37,7 +37,7 @@ extension Gongshi {
                 let id = "\(entry.portal)\u{1F}\(entry.feed)\u{1F}\(entry.key)"
                 if latest.updateValue(entry, forKey: id) == nil { order.append(id) }
             }
-            let name = entries.compactMap(\.subjectName).last ?? ""
+            let name = PublicationRules.shownSubjectName(entries.compactMap(\.subjectName).last ?? "")
             let active = latest.values.filter { $0.status == .published }.count
             let withdrawn = latest.values.filter { $0.status == .withdrawn }.count
             Output.answer("\(code) \(name)：公示中 \(active) 条，待确认 \(latest.values.filter { $0.status == .pending }.count) 条，已撤下 \(withdrawn) 条")
