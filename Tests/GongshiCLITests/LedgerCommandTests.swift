@@ -254,7 +254,7 @@ struct LedgerCommandTests {
         return (json["disclosure"] as? [String: Any] ?? [:]).compactMapValues { $0 as? Int }
     }
 
-    @Test("check and ledger show print a subject's name without the ID or phone number written into it; a plain name as before")
+    @Test("a name holding an ID or phone number is refused (personal-data-in-key); in a ledger an older gongshi wrote, check and ledger show print such a name without the number; a plain name as before")
     func namesScreenedInCheckAndShow() throws {
         let workspace = try Workspace()
         defer { try? FileManager.default.removeItem(at: workspace.root) }
@@ -265,12 +265,28 @@ struct LedgerCommandTests {
             cells[13] = number
             return cells.joined(separator: ",")
         }
-        let input = workspace.root.appendingPathComponent("names.csv")
-        try ([lines[0], try row("91410100MA40Q8R26R", name: "410122198503121231", number: "牟城管罚〔2026〕950号"),
-              try row("92410105MA4DEMWL8T", name: "郑州某某商行（老板电话13800138000）", number: "牟城管罚〔2026〕919号")]
-            .joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
-        let fed = try workspace.feed(input: input)
-        #expect(fed.status == 0, "\(fed)")
+        let names = [("91410100MA40Q8R26R", "410122198503121231", "牟城管罚〔2026〕950号"), ("92410105MA4DEMWL8T", "郑州某某商行（老板电话13800138000）", "牟城管罚〔2026〕919号")]
+        let refusedInput = workspace.root.appendingPathComponent("names.csv")
+        try ([lines[0]] + names.map { try row($0.0, name: $0.1, number: $0.2) }).joined(separator: "\n").appending("\n")
+            .write(to: refusedInput, atomically: true, encoding: .utf8)
+        let refused = try workspace.feed(input: refusedInput)
+        #expect(refused.status == 65 && (refused.stdout + refused.stderr).components(separatedBy: "[personal-data-in-key]").count == 3, "\(refused)")
+
+        // A ledger written before such names were refused: the same records under plain names,
+        // then given the names an older gongshi kept.
+        let input = workspace.root.appendingPathComponent("plain.csv")
+        try ([lines[0]] + names.map { try row($0.0, name: "郑州某某商行", number: $0.2) }).joined(separator: "\n").appending("\n")
+            .write(to: input, atomically: true, encoding: .utf8)
+        #expect(try workspace.feed(input: input).status == 0)
+        let database = try DatabaseQueue(path: workspace.ledgerPath)
+        try database.write { db in
+            for (code, name, number) in names {
+                try db.execute(
+                    sql: "UPDATE publication SET subject_name = ?, record_key = ? WHERE subject_code = ?",
+                    arguments: [name, "\(number)|\(name)", code])
+            }
+        }
+        try database.close()
 
         let check = try workspace.gongshi(["check", "91410100MA40Q8R26R"])
         #expect(check.status == 0, "\(check)")
