@@ -349,6 +349,24 @@ struct ValidateXMLCommandTests {
         #expect(!result.stdout.contains("root:"))  // nothing of /etc/passwd
     }
 
+    @Test("with --xsd, a megabyte of blanks between two records fails that file alone, with its line; the run does not crash")
+    func megabyteOfBlanksWithAnXSD() throws {
+        var padded = try Fixtures.text("validate/permit/permits.xml")
+        let between = try #require(padded.range(of: "  </Record>\n  <Record>"))  // lines 22 and 23
+        padded.replaceSubrange(between, with: "  </Record>\n" + String(repeating: " ", count: 1_048_575) + "\n  <Record>")
+        let file = Scratch.root.appendingPathComponent("gongshi-blanks-\(UUID().uuidString).xml")
+        try Data(padded.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let xsd = Fixtures.root.appendingPathComponent("schemas/xsd/administrative-permit.v2.xsd").path
+        let good = Fixtures.url("validate/permit/valid.csv").path
+        let result = try GongshiProcess.run(["validate", "--kind", "permit", "--xsd", xsd, "--format", "json"] + Self.today + [file.path, good])
+        #expect(result.signal == nil && result.status == 65, "\(result)")
+        let report = try ReportJSON.decode(result.stdout)
+        #expect(report.errors.filter { $0.file == file.path }.map(\.type) == ["xml-text-too-long"])
+        #expect(report.errors.first { $0.file == file.path }?.line == 24)  // where the run of blanks ends
+        #expect(report.stats.failedFiles == 1 && report.stats.records == 7, "\(report.stats)")
+    }
+
     @Test("a bad XSD or mapping is a configuration error (78)")
     func badConfiguration() throws {
         let xml = Fixtures.url("validate/permit/permits.xml").path

@@ -246,6 +246,39 @@ struct XMLLimitTests {
         #expect(throws: XMLReadError.textTooLong(line: 4, limit: XMLRecordReader.maxTextLength)) { _ = try reader.next() }
     }
 
+    @Test(
+        "with an XSD, a megabyte of blanks between elements or inside a record stops the document with its line, and does not crash",
+        arguments: ["between", "inside", "field"])
+    func megabyteOfBlanksWithAnXSD(place: String) throws {
+        // libxml2 2.9's fast path for text went on reading its freed buffer when the document was
+        // stopped inside the callback (SIGSEGV): blanks past the limit at a megabyte chunk's end.
+        let xsd = try fixtureBytes("../schemas/xsd/administrative-permit.v2.xsd")
+        let record = try fixtureBytes("validate/permit/permits.xml")
+        let text = String(decoding: record, as: UTF8.self)
+        let start = try #require(text.range(of: "<Record>")), end = try #require(text.range(of: "</Record>"))
+        let one = String(text[start.lowerBound..<end.upperBound])
+        // The QA's file: 1,048,575 blanks and the line's own, past the limit of 1 MiB; in a field, its blanks only.
+        let blanks = String(repeating: " ", count: place == "field" ? 1_048_577 : 1_048_575)
+        let padded: String
+        switch place {
+        case "between": padded = one + "\n" + blanks + "\n" + one
+        case "inside": padded = one.replacingOccurrences(of: "</Record>", with: blanks + "</Record>") + "\n" + one
+        default: padded = one + "\n" + one.replacingOccurrences(of: "<Record>", with: "<Record><XK_NR>" + blanks + "</XK_NR>")
+        }
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Records>\n" + padded + "\n</Records>\n"
+        let source = ChunkedBytes(Array(xml.utf8), chunk: 1 << 20)
+        let reader = try XMLRecordReader(recordPath: "Record", xsd: xsd, read: source.read)
+        var read = 0
+        do {
+            while try reader.next() != nil { read += 1 }
+            Issue.record("the document was read to its end")
+        } catch XMLReadError.textTooLong(let line, let limit) {
+            #expect(limit == XMLRecordReader.maxTextLength)
+            #expect(line >= 3)
+        }
+        #expect(read == (place == "inside" ? 0 : 1))
+    }
+
     @Test("an XSD that does not compile is refused with its problem, and nothing crashes")
     func badXSD() throws {
         #expect(throws: XMLReadError.self) {

@@ -195,7 +195,22 @@ public final class XMLRecordReader {
         /// the start tag's end (as libxml2's own nodes record it).
         var parserLine: Int { parser.map { Int($0.pointee.input.pointee.line) } ?? 0 }
 
+        /// Stops the document at `error`. Called from a callback, inside `xmlParseChunk`, so libxml2
+        /// is not halted here: `xmlStopParser` frees the parser's input buffer, and libxml2 2.9's
+        /// fast path for text (`xmlParseCharData`) goes on with its own pointer into that buffer
+        /// after the callback returns — a text past the limit that ended a megabyte chunk (a
+        /// megabyte of blanks between elements) crashed the process (SIGSEGV). The callbacks are
+        /// turned off instead (`disableSAX`, and ours check `stopped`): the parser reads the rest
+        /// of the chunk it was given, no more, and ``XMLRecordReader/next()`` halts it after.
         func stop(_ error: XMLReadError) {
+            guard stopped == nil else { return }
+            stopped = error
+            parser?.pointee.disableSAX = 1
+        }
+
+        /// Stops the document at once: only where libxml2 reads on through its context, never
+        /// through a pointer of its own (the DOCTYPE's callback, before its internal subset is read).
+        func halt(_ error: XMLReadError) {
             guard stopped == nil else { return }
             stopped = error
             if let parser { xmlStopParser(parser) }
@@ -382,7 +397,7 @@ public final class XMLRecordReader {
         handler.cdataBlock = handler.characters
         handler.internalSubset = { opaque, _, _, _ in
             guard let opaque else { return }
-            Unmanaged<Context>.fromOpaque(opaque)._withUnsafeGuaranteedRef { $0.stop(.doctype(line: $0.doctypeLine ?? $0.parserLine)) }
+            Unmanaged<Context>.fromOpaque(opaque)._withUnsafeGuaranteedRef { $0.halt(.doctype(line: $0.doctypeLine ?? $0.parserLine)) }
         }
         handler.serror = XMLRecordReader.onError
         return handler
@@ -442,6 +457,7 @@ public final class XMLRecordReader {
             if context.stopped == nil, status != 0 || parser.pointee.wellFormed == 0 {
                 context.stopped = failure(context, line: context.parserLine)
             }
+            if context.stopped != nil, parser.pointee.instate != XML_PARSER_EOF { xmlStopParser(parser) }
         }
     }
 
