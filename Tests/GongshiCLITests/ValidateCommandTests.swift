@@ -367,6 +367,43 @@ struct ValidateXMLCommandTests {
         #expect(report.stats.failedFiles == 1 && report.stats.records == 7, "\(report.stats)")
     }
 
+    @Test("markup the reader would lose is an error: a wrong record element fails its file, a nested record and an element inside a field their record; the counts add up")
+    func markupThatWouldBeLost() throws {
+        let text = try Fixtures.text("validate/permit/permits.xml")
+        let directory = Scratch.root.appendingPathComponent("gongshi-markup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // <record> for <Record>: no record at all.
+        let wrong = directory.appendingPathComponent("wrong.xml")
+        try Data(text.replacingOccurrences(of: "Record>", with: "record>").utf8).write(to: wrong)
+        // The first record's 行政相对人名称 holds <b>; the second record is nested in the first.
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[3].hasPrefix("    <XK_XDR_MC>") && lines[21] == "  </Record>" && lines[22] == "  <Record>")
+        lines[3] = lines[3].replacingOccurrences(of: "</XK_XDR_MC>", with: "<b>粗</b></XK_XDR_MC>")
+        lines.remove(at: 21)
+        lines.insert("  </Record>", at: 41)
+        let nested = directory.appendingPathComponent("nested.xml")
+        try Data(lines.joined(separator: "\n").utf8).write(to: nested)
+        let plain = try GongshiProcess.run(["validate", "--kind", "permit", "--format", "json"] + Self.today + [Fixtures.url("validate/permit/permits.xml").path])
+        let plainReport = try ReportJSON.decode(plain.stdout)
+
+        let result = try GongshiProcess.run(["validate", "--kind", "permit", "--format", "json"] + Self.today + [wrong.path, nested.path])
+        #expect(result.status == 65)
+        let report = try ReportJSON.decode(result.stdout)
+        let failure = try #require(report.errors.first { $0.file == wrong.path })
+        #expect(failure.type == "xml-no-records" && failure.line == 3, "\(failure)")
+        #expect(failure.message.contains("<record>") && failure.message.contains("<Record>"), "\(failure.message)")
+        #expect(report.stats.failedFiles == 1)
+        let mine = report.errors.filter { $0.file == nested.path && $0.severity == "error" }
+        let markup = try #require(mine.first { $0.type == "xml-markup-in-field" })
+        #expect(markup.line == 4 && markup.field == "行政相对人名称", "\(markup)")
+        let inner = try #require(mine.first { $0.type == "xml-nested-record" })
+        #expect(inner.line == 22, "\(inner)")
+        #expect(!report.errors.contains { $0.type == "unknown-column" && $0.value == "Record" })
+        // Six records in the fixture, two of them now one: five read, each valid or invalid.
+        #expect(report.stats.records == plainReport.stats.records - 1 && report.stats.records == report.stats.valid + report.stats.invalid, "\(report.stats)")
+    }
+
     @Test("a bad XSD or mapping is a configuration error (78)")
     func badConfiguration() throws {
         let xml = Fixtures.url("validate/permit/permits.xml").path

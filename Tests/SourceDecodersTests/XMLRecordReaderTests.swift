@@ -77,7 +77,10 @@ struct XMLRecordReaderTests {
     func recordPath() throws {
         let bytes = try fixtureBytes("xml/entities-and-cdata.xml")
         #expect(try readXML(bytes, record: "/Records/Record").0.count == 2)
-        #expect(try readXML(bytes, record: "/Record").0.isEmpty)
+        // A path that names no element of the file: its root's children are not records, which is said.
+        #expect(throws: XMLReadError.noRecords(line: 3, root: "Records", found: "Record", expected: "/Record")) {
+            _ = try readXML(bytes, record: "/Record")
+        }
     }
 
     @Test(
@@ -186,6 +189,51 @@ struct XMLRecordReaderTests {
         #expect(try reader.next()?.texts.map(\.text) == ["1"])
         #expect(try reader.next()?.texts.map(\.text) == ["2"])
         #expect(throws: XMLReadError.self) { _ = try reader.next() }
+    }
+
+    @Test(
+        "an element inside a field, and a record inside a record, are problems of the record, by the plain scanner and by libxml2",
+        arguments: [false, true])
+    func markupInsideARecord(libxml2: Bool) throws {
+        let xml = """
+            <?xml version="1.0"?>
+            <Records>\(libxml2 ? "<!-- libxml2 -->" : "")
+            <Record><A>公司<b>粗</b>901</A><B>2</B></Record>
+            <Record><A>1</A>
+            <Record><A>2</A></Record>
+            </Record>
+            <Record><A>3</A><B><c/><d/></B></Record>
+            </Records>
+
+            """
+        let source = ChunkedBytes(Array(xml.utf8), chunk: 7)
+        let reader = try XMLRecordReader(recordPath: "Record", rewind: source.rewind, read: source.read)
+        var records: [XMLRecord] = []
+        while let record = try reader.next() { records.append(record) }
+        #expect(reader.readPlainly == !libxml2)
+        #expect(records.map(\.line) == [3, 4, 7])
+        #expect(records[0].texts.map(\.text) == ["公司粗901", "2"])
+        #expect(records[0].problems == [.markupInField(field: 0, element: "b", line: 3)])
+        // The nested record is not a field of the outer one, nor a record of its own.
+        #expect(records[1].texts.map(\.name) == ["A"])
+        #expect(records[1].problems == [.nestedRecord(line: 5)])
+        #expect(records[2].problems == [.markupInField(field: 1, element: "c", line: 7)])
+    }
+
+    @Test("a root whose child elements are none of them records fails the document, naming what it holds; an empty root is no records", arguments: [false, true])
+    func noRecordElement(libxml2: Bool) throws {
+        let comment = libxml2 ? "<!-- libxml2 -->" : ""
+        let wrong = "<?xml version=\"1.0\"?>\n<Records>\(comment)\n<record><A>1</A></record>\n<Item><A>2</A></Item>\n</Records>\n"
+        for record in ["Record", "/Records/Record"] {
+            let source = ChunkedBytes(Array(wrong.utf8), chunk: 1 << 16)
+            let reader = try XMLRecordReader(recordPath: record, rewind: source.rewind, read: source.read)
+            #expect(throws: XMLReadError.noRecords(line: 3, root: "Records", found: "record", expected: record)) { _ = try reader.next() }
+        }
+        for empty in ["<Records>\(comment)</Records>", "<Records/>"] {
+            let source = ChunkedBytes(Array(empty.utf8), chunk: 1 << 16)
+            let reader = try XMLRecordReader(recordPath: "Record", rewind: source.rewind, read: source.read)
+            #expect(try reader.next() == nil)
+        }
     }
 
     @Test("the malformed file names the line of the mismatched tag")

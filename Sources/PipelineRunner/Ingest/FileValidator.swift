@@ -562,9 +562,28 @@ public enum FileValidator {
                 }
                 for index in firstRange.indices { firstRange[index] = nil }
                 var cuts = record.oversized[...]
+                var markups = record.problems[...]
+                for problem in record.problems {
+                    guard case .nestedRecord(let line) = problem else { continue }
+                    // Its fields are not read: the record around it is refused, the two counted as one.
+                    var issue = Issue(
+                        "xml-nested-record",
+                        zh: "记录里嵌套了另一条记录（第 \(line) 行的 <\(options.xmlRecord.split(separator: "/").last ?? "")>）；嵌套的记录没有读取，外面这条记录无效。请把它移到这条记录之外后重新导出",
+                        en: "a record is nested inside this record (line \(line)); the nested one was not read and this record is invalid")
+                    issue.line = line
+                    extra.append(issue)
+                }
                 for (position, field) in record.fields.enumerated() {
                     var cut: OversizedCell?
                     if cuts.first?.cell == position { cut = cuts.popFirst() }
+                    var markup: (element: String, line: Int)?
+                    while let problem = markups.first {
+                        if case .markupInField(let cell, let element, let line) = problem {
+                            guard cell <= position else { break }
+                            if cell == position { markup = (element, line) }
+                        }
+                        markups.removeFirst()
+                    }
                     while fieldByName.count <= field.nameID { fieldByName.append(nil) }
                     if fieldByName[field.nameID] == nil {
                         fieldByName[field.nameID] = .some(lookup[HeaderMatcher.key(field.name)] ?? -1)
@@ -597,6 +616,16 @@ public enum FileValidator {
                         var issue = session.cutCell(
                             column: index, bytes: cut.bytes, characters: cut.characters, start: record.text(field), cap: cellLimit)
                         issue.line = field.line
+                        extra.append(issue)
+                    }
+                    // An element inside a field: its text ran together with the field's, which is
+                    // not what the department wrote (an element no field reads is only warned of, above).
+                    if let markup {
+                        var issue = Issue(
+                            "xml-markup-in-field", field: schema.fields[index], value: record.text(field),
+                            zh: "<\(field.name)> 里含有元素 <\(Issue.echo(markup.element))>（第 \(markup.line) 行）；字段的值只能是文本，不能含有元素（若是文本里的 <，请写作 &lt;）",
+                            en: "<\(field.name)> holds the element <\(Issue.echo(markup.element))> (line \(markup.line)); a field's value must be text only")
+                        issue.line = markup.line
                         extra.append(issue)
                     }
                     firstRange[index] = field.range
@@ -853,6 +882,12 @@ public enum FileValidator {
             (type, line, zh, en) = ("xml-schema-error", at, "文档结构不符合 XSD：\(message)", "the document does not match the XSD: \(message)")
         case .schemaInvalid(let message):
             (type, line, zh, en) = ("xsd-invalid", nil, "XSD 无法编译：\(message)", "the XSD does not compile: \(message)")
+        case .noRecords(let at, let root, let found, let expected):
+            (type, line, zh, en) = (
+                "xml-no-records", at,
+                "没有读到任何记录：根元素 <\(Issue.echo(root))> 下是 <\(Issue.echo(found))> 等元素，没有记录元素 <\(Issue.echo(expected))>；请检查导出文件的记录元素名（或用 --xml-record 指定，流水线里写 record_element:）",
+                "no record read: the root <\(Issue.echo(root))> holds <\(Issue.echo(found))>, not the record element <\(Issue.echo(expected))>"
+            )
         }
         var issue = Issue(type, zh: zh, en: en)
         issue.line = line

@@ -12,12 +12,24 @@ public struct XMLRecord: Sendable, Equatable {
     /// in order, each by its index in ``fields``: only its start is in ``bytes``, and its whole
     /// length is counted here.
     public let oversized: [OversizedCell]
+    /// What is wrong with the record's markup (an element inside a field, a record inside the
+    /// record), in order: its fields' text would not be what the department wrote.
+    public let problems: [Problem]
 
-    public init(line: Int, fields: [Field], bytes: [UInt8], oversized: [OversizedCell] = []) {
+    public init(line: Int, fields: [Field], bytes: [UInt8], oversized: [OversizedCell] = [], problems: [Problem] = []) {
         self.line = line
         self.fields = fields
         self.bytes = bytes
         self.oversized = oversized
+        self.problems = problems
+    }
+
+    public enum Problem: Sendable, Equatable {
+        /// An element inside the field at `field` (its index in ``XMLRecord/fields``): its text is
+        /// run together with the field's (`公司<b>粗</b>901` reads `公司粗901`). `element` is the first.
+        case markupInField(field: Int, element: String, line: Int)
+        /// A record element inside the record, at `line`: not read as a record of its own.
+        case nestedRecord(line: Int)
     }
 
     public struct Field: Sendable, Equatable {
@@ -40,7 +52,8 @@ public struct XMLRecord: Sendable, Equatable {
     }
 
     public static func == (lhs: XMLRecord, rhs: XMLRecord) -> Bool {
-        lhs.line == rhs.line && lhs.oversized == rhs.oversized && lhs.texts.elementsEqual(rhs.texts) { $0 == $1 }
+        lhs.line == rhs.line && lhs.oversized == rhs.oversized && lhs.problems == rhs.problems
+            && lhs.texts.elementsEqual(rhs.texts) { $0 == $1 }
     }
 }
 
@@ -66,6 +79,10 @@ public enum XMLReadError: Error, Sendable, Equatable {
     case schemaInvalid(message: String)
     /// The document breaks the XSD outside any record (a wrong root element, say).
     case schema(line: Int, message: String)
+    /// The root element has child elements but no record element anywhere: the record element is
+    /// named wrongly (`<record>`, `<Item>`), and reading on would settle the file with no record.
+    /// `found` is the root's first child, at `line`; `root` the root element.
+    case noRecords(line: Int, root: String, found: String, expected: String)
 }
 
 /// A problem the XSD found inside a record: the record is invalid, the file reads on.
@@ -417,7 +434,9 @@ public final class XMLRecordReader {
         if let plain {
             switch plain.next() {
             case .record(let record): return record
-            case .end: return nil
+            case .end:
+                if let failure = plain.noRecords { throw failure }
+                return nil
             case .unsupported:
                 // Read again by libxml2 from the start: the same records first, then what the
                 // scanner left (its messages are libxml2's).
@@ -444,6 +463,7 @@ public final class XMLRecordReader {
             if let stopped = context.stopped { throw stopped }
             if context.ended {
                 guard context.assembler.sawRoot else { throw XMLReadError.notWellFormed(line: 1, message: "文档是空的") }
+                if let failure = context.assembler.noRecords { throw failure }
                 return nil
             }
             let count = context.read(chunk)
@@ -519,6 +539,16 @@ struct XMLRecordAssembler {
     private var fieldLimit = Int.max
     private var cut: (bytes: Int, characters: Int)?
     private var oversized: [OversizedCell] = []
+    /// The first element inside the open field, if any; the record's problems so far.
+    private var fieldMarkup: (name: String, line: Int)?
+    private var problems: [XMLRecord.Problem] = []
+    /// The record element's name (by ID), once one has opened: the same name inside a record is a
+    /// record nested in it.
+    private var recordNameID = -2
+    /// Records closed so far; the root's name and its first child, while no record has closed.
+    private(set) var records = 0
+    private var root: String?
+    private var firstChild: (name: String, line: Int)?
 
     init(recordPath: String, textLimit: @escaping (String) -> Int = { _ in XMLRecordReader.maxTextLength }) {
         matchAnywhere = !recordPath.hasPrefix("/")
@@ -533,20 +563,35 @@ struct XMLRecordAssembler {
         sawRoot = true
         guard depth < XMLRecordReader.maxDepth else { throw .tooDeep(line: line, limit: XMLRecordReader.maxDepth) }
         let (name, id) = try self.name(pointer, line: line)
+        if records == 0, depth <= 1 {
+            if depth == 0 {
+                root = name
+            } else if firstChild == nil {
+                firstChild = (name, line)
+            }
+        }
         if !matchAnywhere {  // the path from the root matters only for a path like /Records/Record
             if path.count > depth { path.removeLast(path.count - depth) }
             path.append(name)
         }
         if recordDepth >= 0 {
             if depth == recordDepth + 1 {
+                // A record inside the record is not a field of it (its fields would run together).
+                guard id != recordNameID else {
+                    problems.append(.nestedRecord(line: line))
+                    return
+                }
                 fieldStart = bytes.count
                 fieldID = id
                 fieldLine = line
                 fieldLimit = id >= 0 ? names[id].limit : XMLRecordReader.maxTextLength
+            } else if fieldStart >= 0, fieldMarkup == nil {
+                fieldMarkup = (name, line)
             }
         } else if matchAnywhere ? name == recordPath.last : path == recordPath {
             recordDepth = depth
             recordLine = line
+            recordNameID = id
             fields.reserveCapacity(lastFieldCount)
             bytes.reserveCapacity(lastByteCount)
         }
@@ -590,20 +635,33 @@ struct XMLRecordAssembler {
                 oversized.append(.init(cell: fields.count, bytes: whole.bytes, characters: whole.characters))
                 cut = nil
             }
+            if let markup = fieldMarkup {
+                problems.append(.markupInField(field: fields.count, element: markup.name, line: markup.line))
+                fieldMarkup = nil
+            }
             fields.append(.init(name: fieldID >= 0 ? names[fieldID].name : "", nameID: fieldID, line: fieldLine, range: fieldStart..<bytes.count))
             fieldStart = -1
         } else if recordDepth >= 0, depth == recordDepth {
             lastFieldCount = max(lastFieldCount, fields.count)
             lastByteCount = max(lastByteCount, min(bytes.count + bytes.count / 4, 1 << 16))
             recordDepth = -1
+            records += 1
             defer {
                 fields = []
                 bytes = []
                 oversized = []
+                problems = []
             }
-            return XMLRecord(line: recordLine, fields: fields, bytes: bytes, oversized: oversized)
+            return XMLRecord(line: recordLine, fields: fields, bytes: bytes, oversized: oversized, problems: problems)
         }
         return nil
+    }
+
+    /// At the document's end: its failure if its root had child elements but none was a record.
+    var noRecords: XMLReadError? {
+        guard records == 0, let root, let firstChild else { return nil }
+        let expected = matchAnywhere ? recordPath.last ?? "" : "/" + recordPath.joined(separator: "/")
+        return .noRecords(line: firstChild.line, root: root, found: firstChild.name, expected: expected)
     }
 
     private mutating func name(_ pointer: UnsafePointer<xmlChar>?, line: Int) throws(XMLReadError) -> (String, Int) {
