@@ -404,6 +404,28 @@ struct ValidateXMLCommandTests {
         #expect(report.stats.records == plainReport.stats.records - 1 && report.stats.records == report.stats.valid + report.stats.invalid, "\(report.stats)")
     }
 
+    @Test("an empty file is said to be one; a file not in its declared encoding is said so in Chinese, with nothing of libxml2's on standard error")
+    func emptyAndMisdeclared() throws {
+        let directory = Scratch.root.appendingPathComponent("gongshi-encoding-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let empty = directory.appendingPathComponent("empty.xml"), bom = directory.appendingPathComponent("bom.xml")
+        try Data().write(to: empty)
+        try Data([0xEF, 0xBB, 0xBF]).write(to: bom)
+        let gb = directory.appendingPathComponent("gb2312.xml")
+        let text = try Fixtures.text("validate/permit/permits.xml")
+        try Data(text.replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding=\"GB2312\"").utf8).write(to: gb)
+        let result = try GongshiProcess.run(["validate", "--kind", "permit", "--format", "json"] + Self.today + [empty.path, bom.path, gb.path])
+        #expect(result.status == 65)
+        #expect(!result.stderr.contains("encoder error"), "\(result.stderr)")
+        let report = try ReportJSON.decode(result.stdout)
+        #expect(report.errors.filter { $0.file == empty.path || $0.file == bom.path }.map(\.type) == ["xml-empty", "xml-empty"])
+        let misdeclared = try #require(report.errors.first { $0.file == gb.path })
+        #expect(misdeclared.type == "xml-not-well-formed" && (misdeclared.line ?? 0) >= 1, "\(misdeclared)")
+        #expect(misdeclared.message.contains("文件的字节不符合声明的编码"), "\(misdeclared.message)")
+        #expect(report.stats.failedFiles == 3)
+    }
+
     @Test("a bad XSD or mapping is a configuration error (78)")
     func badConfiguration() throws {
         let xml = Fixtures.url("validate/permit/permits.xml").path

@@ -88,7 +88,7 @@ struct XMLRecordReaderTests {
         arguments: [
             ("xml/xxe.xml", "doctype"), ("xml/billion-laughs.xml", "doctype"), ("xml/external-dtd.xml", "doctype"),
             ("xml/internal-entity.xml", "undefined-entity"), ("xml/truncated.xml", "notWellFormed"),
-            ("xml/malformed.xml", "notWellFormed"), ("xml/deep.xml", "tooDeep"), ("xml/empty.xml", "notWellFormed"),
+            ("xml/malformed.xml", "notWellFormed"), ("xml/deep.xml", "tooDeep"), ("xml/empty.xml", "empty"),
             ("xml/doctype-line-3.xml", "doctype-3"),
         ])
     func hostile(file: String, kind: String) throws {
@@ -107,6 +107,7 @@ struct XMLRecordReaderTests {
                 #expect(line >= 1 && !message.isEmpty)
                 if file == "xml/malformed.xml" { #expect(message.hasPrefix("开始标签与结束标签不一致："), "\(message)") }
             case (.tooDeep(let line, _), "tooDeep"): #expect(line == 2)
+            case (.empty, "empty"): break
             default: Issue.record("\(file): unexpected \(String(describing: error))")
             }
         }
@@ -236,6 +237,32 @@ struct XMLRecordReaderTests {
         }
     }
 
+    @Test("an empty file, a byte order mark alone or blanks are said to be empty, not to have extra content", arguments: ["", "\u{FEFF}", "\u{FEFF} \n", " \n\t"])
+    func emptyFile(text: String) throws {
+        for xsd in [nil, try fixtureBytes("../schemas/xsd/administrative-permit.v2.xsd")] {
+            #expect(throws: XMLReadError.empty) { _ = try readXML(Array(text.utf8), xsd: xsd) }
+        }
+        // A declaration alone: no root element, which is said (not "extra content").
+        do {
+            _ = try readXML(Array("<?xml version=\"1.0\"?>\n".utf8))
+            Issue.record("read")
+        } catch XMLReadError.notWellFormed(_, let message) {
+            #expect(message.hasPrefix("文件里没有根元素"), "\(message)")
+        }
+    }
+
+    @Test("a file whose bytes are not its declared encoding says so in Chinese, on a line")
+    func declaredEncodingWrong() throws {
+        let xml = "<?xml version=\"1.0\" encoding=\"GB2312\"?>\n<Records>\n<Record><A>中牟县城市管理局</A></Record>\n</Records>\n"
+        do {
+            _ = try readXML(Array(xml.utf8))
+            Issue.record("read")
+        } catch XMLReadError.notWellFormed(let line, let message) {
+            #expect(line >= 1)
+            #expect(message.hasPrefix("文件的字节不符合声明的编码"), "\(message)")
+        }
+    }
+
     @Test("the malformed file names the line of the mismatched tag")
     func malformedLine() throws {
         #expect(throws: XMLReadError.notWellFormed(
@@ -325,6 +352,22 @@ struct XMLLimitTests {
             #expect(line >= 3)
         }
         #expect(read == (place == "inside" ? 0 : 1))
+    }
+
+    @Test("a comment, CDATA section or attribute past libxml2's look-ahead (10 MB) is said to be, with the limit", arguments: ["comment", "cdata", "attribute"])
+    func markupPastTheLookAhead(kind: String) throws {
+        let long = String(repeating: "A", count: 10_500_000)
+        let record: String
+        switch kind {
+        case "comment": record = "<Record><A>1</A><!--\(long)--></Record>"
+        case "cdata": record = "<Record><A><![CDATA[\(long)]]></A></Record>"
+        default: record = "<Record a=\"\(long)\"><A>1</A></Record>"
+        }
+        let xml = "<?xml version=\"1.0\"?>\n<Records>\n<Record><A>0</A></Record>\n\(record)\n</Records>\n"
+        let source = ChunkedBytes(Array(xml.utf8), chunk: 1 << 20)
+        let reader = try XMLRecordReader(recordPath: "Record", rewind: source.rewind, read: source.read)
+        #expect(try reader.next()?.texts.map(\.text) == ["0"])
+        #expect(throws: XMLReadError.markupTooLong(line: 4, limit: 10_000_000)) { _ = try reader.next() }
     }
 
     @Test("an XSD that does not compile is refused with its problem, and nothing crashes")

@@ -888,6 +888,14 @@ public enum FileValidator {
                 "没有读到任何记录：根元素 <\(Issue.echo(root))> 下是 <\(Issue.echo(found))> 等元素，没有记录元素 <\(Issue.echo(expected))>；请检查导出文件的记录元素名（或用 --xml-record 指定，流水线里写 record_element:）",
                 "no record read: the root <\(Issue.echo(root))> holds <\(Issue.echo(found))>, not the record element <\(Issue.echo(expected))>"
             )
+        case .empty:
+            (type, line, zh, en) = ("xml-empty", nil, "文件是空的（没有任何 XML 内容）；请检查导出是否完成", "the file is empty: no XML at all")
+        case .markupTooLong(let at, let limit):
+            (type, line, zh, en) = (
+                "xml-markup-too-long", at,
+                "一段标记（CDATA 段、注释、属性值或元素名）超过 \(limit) 字节，超出 XML 解析的上限，文件无法读取；文件中的记录都未校验",
+                "a piece of markup (a CDATA section, comment, attribute value or name) is longer than \(limit) bytes, past the XML parser's limit; no record of this file was checked"
+            )
         }
         var issue = Issue(type, zh: zh, en: en)
         issue.line = line

@@ -83,6 +83,11 @@ public enum XMLReadError: Error, Sendable, Equatable {
     /// named wrongly (`<record>`, `<Item>`), and reading on would settle the file with no record.
     /// `found` is the root's first child, at `line`; `root` the root element.
     case noRecords(line: Int, root: String, found: String, expected: String)
+    /// Nothing but blanks (or a byte order mark): no XML at all.
+    case empty
+    /// One piece of markup (a CDATA section, comment, attribute value or name) longer than
+    /// libxml2's push parser looks ahead for its end without `XML_PARSE_HUGE`.
+    case markupTooLong(line: Int, limit: Int)
 }
 
 /// A problem the XSD found inside a record: the record is invalid, the file reads on.
@@ -164,6 +169,10 @@ public final class XMLRecordReader {
         private var scanned = 0
         private var line = 1
         private var matched = 0
+        /// Whether the document's first 64 KiB are all blanks (after a byte order mark), and its
+        /// length up to there: an empty file is said to be one, not libxml2's "Extra content".
+        private(set) var onlyBlanks = true
+        private(set) var length = 0
 
         var parser: xmlParserCtxtPtr?
         @exclusivity(unchecked) var depth = 0
@@ -191,6 +200,16 @@ public final class XMLRecordReader {
         }
 
         func scan(_ bytes: UnsafeRawBufferPointer) {
+            if onlyBlanks, length < 65_536 {
+                for (offset, byte) in bytes.enumerated() {
+                    let bom = length + offset < 3 && byte == [0xEF, 0xBB, 0xBF][length + offset]
+                    guard bom || byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else {
+                        onlyBlanks = false
+                        break
+                    }
+                }
+            }
+            length += bytes.count
             guard doctypeLine == nil, scanned < 65_536 else { return }
             let needle = Array("<!DOCTYPE".utf8)
             for byte in bytes.prefix(65_536 - scanned) {
@@ -303,6 +322,7 @@ public final class XMLRecordReader {
         chunk = .allocate(byteCount: Self.chunkSize, alignment: 16)
         self.rewind = rewind
         xmlSetStructuredErrorFunc(context.toOpaque(), XMLRecordReader.onError)
+        gongshi_xml_drop_generic_errors(1)
         if xsd == nil, rewind != nil {
             plain = PlainXMLScanner(recordPath: recordPath, textLimit: textLimit, read: read)
             return
@@ -353,6 +373,7 @@ public final class XMLRecordReader {
         if let schema { xmlSchemaFree(schema) }
         chunk.deallocate()
         xmlSetStructuredErrorFunc(nil, nil)
+        gongshi_xml_drop_generic_errors(0)
         context.release()
     }
 
@@ -371,7 +392,8 @@ public final class XMLRecordReader {
         let level = Int32(error.pointee.level.rawValue)
         guard context.errors.count < 1_000 || level >= Int32(XML_ERR_ERROR.rawValue) else { return }
         let said = XMLRecordReader.inChinese[error.pointee.code].map { "\($0)：\(message)" } ?? message
-        context.errors.append((line, said, level, error.pointee.code))
+        // An encoding's error has no line (0): where the parser stands is the nearest.
+        context.errors.append((line > 0 ? line : max(1, context.parserLine), said, level, error.pointee.code))
     }
 
     /// What the commonest well-formedness errors mean, for a clerk who reads Chinese: said before
@@ -392,7 +414,13 @@ public final class XMLRecordReader {
         Int32(XML_ERR_ATTRIBUTE_WITHOUT_VALUE.rawValue): "属性没有值",
         Int32(XML_ERR_LT_IN_ATTRIBUTE.rawValue): "属性值里有未转义的 <",
         Int32(XML_ERR_ATTRIBUTE_REDEFINED.rawValue): "同一属性出现两次",
+        Int32(XML_I18N_CONV_FAILED.rawValue): "文件的字节不符合声明的编码（<?xml … encoding=…?>）；请按文件实际的编码声明，或另存为 UTF-8",
+        Int32(XML_ERR_NAME_TOO_LONG.rawValue): "元素名或属性名太长",
     ]
+
+    /// libxml2's push parser looks this far ahead for the end of a piece of markup without
+    /// `XML_PARSE_HUGE` (`XML_MAX_LOOKUP_LIMIT`), which is not set: a longer one stops the document.
+    static let maxMarkupLength = 10_000_000
 
     /// The SAX2 callbacks: element starts and ends, text and CDATA, and the DOCTYPE (refused). Every
     /// other event (processing instructions, comments, attributes) is not needed and left unset.
@@ -486,8 +514,14 @@ public final class XMLRecordReader {
 
     /// The first well-formedness error libxml2 reported, or a generic one for a cut-off file.
     private func failure(_ context: Context, line: Int) -> XMLReadError {
+        if context.ended, context.onlyBlanks, context.length <= 65_536, !context.assembler.sawRoot { return .empty }
         guard let first = context.errors.first(where: { $0.level >= Int32(XML_ERR_ERROR.rawValue) }) ?? context.errors.first else {
             return .notWellFormed(line: line, message: "文件不完整或不是有效的 XML")
+        }
+        // A file of a declaration, comments or blanks only: libxml2's push parser says there is
+        // "Extra content at the end of the document", where there is no root element at all.
+        if first.code == Int32(XML_ERR_DOCUMENT_END.rawValue), context.ended, !context.assembler.sawRoot {
+            return .notWellFormed(line: first.line, message: "文件里没有根元素（只有声明、注释或空白）：\(first.message.split(separator: "：").last ?? "")")
         }
         // A file that ends inside an element: libxml2's push parser, told the input is over, says
         // "Extra content at the end of the document", which sends a clerk looking for something
@@ -495,6 +529,10 @@ public final class XMLRecordReader {
         if first.code == Int32(XML_ERR_DOCUMENT_END.rawValue), context.ended, let parser, parser.pointee.nameNr > 0 {
             let open = parser.pointee.name.map { "元素 <\(OneLine.of(String(cString: $0)))> " } ?? "元素"
             return .notWellFormed(line: first.line, message: "文件在\(open)结束之前就结束了，文件不完整（Premature end of data）")
+        }
+        // A piece of markup past the parser's look-ahead: libxml2 says only "internal error: Huge input lookup".
+        if first.code == Int32(XML_ERR_INTERNAL_ERROR.rawValue), first.message.contains("Huge input lookup") {
+            return .markupTooLong(line: first.line, limit: Self.maxMarkupLength)
         }
         return .notWellFormed(line: first.line, message: first.message)
     }
