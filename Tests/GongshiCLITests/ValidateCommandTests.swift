@@ -426,6 +426,20 @@ struct ValidateXMLCommandTests {
         #expect(report.stats.failedFiles == 3)
     }
 
+    @Test("an XML field's problem names its element's line; a field with no element, its record's")
+    func fieldProblemLines() throws {
+        let xml = Fixtures.url("validate/permit/permits.xml").path
+        for workers in ["0", "1"] {  // checked on the reading thread, and on a worker
+            let result = try GongshiProcess.run(
+                ["validate", "--kind", "permit", "--format", "json"] + Self.today + [xml], environment: ["GONGSHI_WORKERS": workers])
+            let report = try ReportJSON.decode(result.stdout)
+            // The fourth record (line 43) has 许可类别 “审批” on line 50; the fifth (line 63) lacks 文书号.
+            let lines = report.errors.filter { $0.severity == "error" }.map { "\($0.type) \($0.field ?? "") \($0.line ?? 0)" }
+            #expect(lines.contains("enum-unknown 许可类别 50"), "\(lines)")
+            #expect(lines.contains("required-missing 行政许可决定文书号 63"), "\(lines)")
+        }
+    }
+
     @Test("a bad XSD or mapping is a configuration error (78)")
     func badConfiguration() throws {
         let xml = Fixtures.url("validate/permit/permits.xml").path

@@ -423,6 +423,8 @@ public enum FileValidator {
         /// Where each record starts in the file (CSV), to find an undecodable byte exactly.
         var offsets: [Int] = []
         var extras: [[Issue]] = []
+        /// Each record's fields' lines (XML), by column, back to back: a field's problem names its line.
+        var fieldLines: [Int32] = []
         private var bytes: [UInt8] = []
         private var ends: [Int] = []
         private var starts: [(firstCell: Int, start: Int, count: Int)] = []
@@ -448,6 +450,7 @@ public enum FileValidator {
             rows.reserveCapacity(previous.rows.count)
             offsets.reserveCapacity(previous.offsets.count)
             extras.reserveCapacity(previous.extras.count)
+            fieldLines.reserveCapacity(previous.fieldLines.count)
             bytes.reserveCapacity(previous.bytes.count + previous.bytes.count / 8)
             ends.reserveCapacity(previous.ends.count)
             starts.reserveCapacity(previous.starts.count)
@@ -511,11 +514,14 @@ public enum FileValidator {
         let cells = batch.cells
         if pipeline != nil, let evaluator = session.evaluator() {
             pipeline?.submit(
-                rows: batch.rows, offsets: checkUTF8 ? batch.offsets : [], cells: cells, extras: extras, evaluator: evaluator,
-                into: &session)
+                rows: batch.rows, offsets: checkUTF8 ? batch.offsets : [], cells: cells, extras: extras, fieldLines: batch.fieldLines,
+                evaluator: evaluator, into: &session)
         } else {
+            let stride = batch.fieldLines.count / batch.rows.count
             for index in batch.rows.indices {
-                session.record(row: batch.rows[index], cells: cells[index], extra: extras[index])
+                session.record(
+                    row: batch.rows[index], cells: cells[index], extra: extras[index],
+                    fieldLines: stride > 0 ? batch.fieldLines[(index * stride)..<((index + 1) * stride)] : nil)
             }
         }
         var spare = pipeline?.takeSpare()
@@ -553,6 +559,7 @@ public enum FileValidator {
             var fieldByName: [Int?] = []  // element name ID → field, looked up once per name
             var reported: Set<Int> = []
             var firstRange = [Range<Int>?](repeating: nil, count: schema.fields.count)
+            var firstLine = [Int32](repeating: 0, count: schema.fields.count)
             while let (record, violations) = try ahead.next() {
                 var extra = violations.map { violation -> Issue in
                     var issue = Issue(
@@ -560,7 +567,10 @@ public enum FileValidator {
                     issue.line = violation.line
                     return issue
                 }
-                for index in firstRange.indices { firstRange[index] = nil }
+                for index in firstRange.indices {
+                    firstRange[index] = nil
+                    firstLine[index] = 0
+                }
                 var cuts = record.oversized[...]
                 var markups = record.problems[...]
                 for problem in record.problems {
@@ -629,9 +639,11 @@ public enum FileValidator {
                         extra.append(issue)
                     }
                     firstRange[index] = field.range
+                    firstLine[index] = Int32(clamping: field.line)
                 }
                 batch.append(row: record.line, cells: firstRange, from: record.bytes)
                 batch.extras.append(extra)
+                batch.fieldLines.append(contentsOf: firstLine)
                 if batch.isFull(records: batchSize) { submit(&batch, to: &pipeline, session: &session, sink: sink) }
             }
             finish(&batch, pipeline: &pipeline, session: &session, sink: sink)
