@@ -7,3 +7,17 @@
 #include <libxml/xmlreader.h>
 #include <libxml/xmlschemas.h>
 #include <libxml/xmlerror.h>
+
+// libxml2 writes a few errors through its generic handler straight to standard error, whatever the
+// structured handler (an encoding's: "xmlParseChunk: encoder error"); the structured handler has
+// each of them too, so the reader drops these while it parses. The handler is variadic, which Swift
+// cannot write.
+static void gongshi_xml_drop_generic_error(void *context, const char *message, ...) {
+    (void)context;
+    (void)message;
+}
+
+/// Drops (or, `drop` 0, restores to libxml2's default) the calling thread's generic error messages.
+static inline void gongshi_xml_drop_generic_errors(int drop) {
+    xmlSetGenericErrorFunc(NULL, drop ? gongshi_xml_drop_generic_error : NULL);
+}

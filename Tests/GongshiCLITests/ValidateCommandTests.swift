@@ -349,6 +349,97 @@ struct ValidateXMLCommandTests {
         #expect(!result.stdout.contains("root:"))  // nothing of /etc/passwd
     }
 
+    @Test("with --xsd, a megabyte of blanks between two records fails that file alone, with its line; the run does not crash")
+    func megabyteOfBlanksWithAnXSD() throws {
+        var padded = try Fixtures.text("validate/permit/permits.xml")
+        let between = try #require(padded.range(of: "  </Record>\n  <Record>"))  // lines 22 and 23
+        padded.replaceSubrange(between, with: "  </Record>\n" + String(repeating: " ", count: 1_048_575) + "\n  <Record>")
+        let file = Scratch.root.appendingPathComponent("gongshi-blanks-\(UUID().uuidString).xml")
+        try Data(padded.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let xsd = Fixtures.root.appendingPathComponent("schemas/xsd/administrative-permit.v2.xsd").path
+        let good = Fixtures.url("validate/permit/valid.csv").path
+        let result = try GongshiProcess.run(["validate", "--kind", "permit", "--xsd", xsd, "--format", "json"] + Self.today + [file.path, good])
+        #expect(result.signal == nil && result.status == 65, "\(result)")
+        let report = try ReportJSON.decode(result.stdout)
+        #expect(report.errors.filter { $0.file == file.path }.map(\.type) == ["xml-text-too-long"])
+        #expect(report.errors.first { $0.file == file.path }?.line == 24)  // where the run of blanks ends
+        #expect(report.stats.failedFiles == 1 && report.stats.records == 7, "\(report.stats)")
+    }
+
+    @Test("markup the reader would lose is an error: a wrong record element fails its file, a nested record and an element inside a field their record; the counts add up")
+    func markupThatWouldBeLost() throws {
+        let text = try Fixtures.text("validate/permit/permits.xml")
+        let directory = Scratch.root.appendingPathComponent("gongshi-markup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // <record> for <Record>: no record at all.
+        let wrong = directory.appendingPathComponent("wrong.xml")
+        try Data(text.replacingOccurrences(of: "Record>", with: "record>").utf8).write(to: wrong)
+        // The first record's 行政相对人名称 holds <b>; the second record is nested in the first.
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[3].hasPrefix("    <XK_XDR_MC>") && lines[21] == "  </Record>" && lines[22] == "  <Record>")
+        lines[3] = lines[3].replacingOccurrences(of: "</XK_XDR_MC>", with: "<b>粗</b></XK_XDR_MC>")
+        lines.remove(at: 21)
+        lines.insert("  </Record>", at: 41)
+        let nested = directory.appendingPathComponent("nested.xml")
+        try Data(lines.joined(separator: "\n").utf8).write(to: nested)
+        let plain = try GongshiProcess.run(["validate", "--kind", "permit", "--format", "json"] + Self.today + [Fixtures.url("validate/permit/permits.xml").path])
+        let plainReport = try ReportJSON.decode(plain.stdout)
+
+        let result = try GongshiProcess.run(["validate", "--kind", "permit", "--format", "json"] + Self.today + [wrong.path, nested.path])
+        #expect(result.status == 65)
+        let report = try ReportJSON.decode(result.stdout)
+        let failure = try #require(report.errors.first { $0.file == wrong.path })
+        #expect(failure.type == "xml-no-records" && failure.line == 3, "\(failure)")
+        #expect(failure.message.contains("<record>") && failure.message.contains("<Record>"), "\(failure.message)")
+        #expect(report.stats.failedFiles == 1)
+        let mine = report.errors.filter { $0.file == nested.path && $0.severity == "error" }
+        let markup = try #require(mine.first { $0.type == "xml-markup-in-field" })
+        #expect(markup.line == 4 && markup.field == "行政相对人名称", "\(markup)")
+        let inner = try #require(mine.first { $0.type == "xml-nested-record" })
+        #expect(inner.line == 22, "\(inner)")
+        #expect(!report.errors.contains { $0.type == "unknown-column" && $0.value == "Record" })
+        // Six records in the fixture, two of them now one: five read, each valid or invalid.
+        #expect(report.stats.records == plainReport.stats.records - 1 && report.stats.records == report.stats.valid + report.stats.invalid, "\(report.stats)")
+    }
+
+    @Test("an empty file is said to be one; a file not in its declared encoding is said so in Chinese, with nothing of libxml2's on standard error")
+    func emptyAndMisdeclared() throws {
+        let directory = Scratch.root.appendingPathComponent("gongshi-encoding-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let empty = directory.appendingPathComponent("empty.xml"), bom = directory.appendingPathComponent("bom.xml")
+        try Data().write(to: empty)
+        try Data([0xEF, 0xBB, 0xBF]).write(to: bom)
+        let gb = directory.appendingPathComponent("gb2312.xml")
+        let text = try Fixtures.text("validate/permit/permits.xml")
+        try Data(text.replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding=\"GB2312\"").utf8).write(to: gb)
+        let result = try GongshiProcess.run(["validate", "--kind", "permit", "--format", "json"] + Self.today + [empty.path, bom.path, gb.path])
+        #expect(result.status == 65)
+        #expect(!result.stderr.contains("encoder error"), "\(result.stderr)")
+        let report = try ReportJSON.decode(result.stdout)
+        #expect(report.errors.filter { $0.file == empty.path || $0.file == bom.path }.map(\.type) == ["xml-empty", "xml-empty"])
+        let misdeclared = try #require(report.errors.first { $0.file == gb.path })
+        #expect(misdeclared.type == "xml-not-well-formed" && (misdeclared.line ?? 0) >= 1, "\(misdeclared)")
+        #expect(misdeclared.message.contains("文件的字节不符合声明的编码"), "\(misdeclared.message)")
+        #expect(report.stats.failedFiles == 3)
+    }
+
+    @Test("an XML field's problem names its element's line; a field with no element, its record's")
+    func fieldProblemLines() throws {
+        let xml = Fixtures.url("validate/permit/permits.xml").path
+        for workers in ["0", "1"] {  // checked on the reading thread, and on a worker
+            let result = try GongshiProcess.run(
+                ["validate", "--kind", "permit", "--format", "json"] + Self.today + [xml], environment: ["GONGSHI_WORKERS": workers])
+            let report = try ReportJSON.decode(result.stdout)
+            // The fourth record (line 43) has 许可类别 “审批” on line 50; the fifth (line 63) lacks 文书号.
+            let lines = report.errors.filter { $0.severity == "error" }.map { "\($0.type) \($0.field ?? "") \($0.line ?? 0)" }
+            #expect(lines.contains("enum-unknown 许可类别 50"), "\(lines)")
+            #expect(lines.contains("required-missing 行政许可决定文书号 63"), "\(lines)")
+        }
+    }
+
     @Test("a bad XSD or mapping is a configuration error (78)")
     func badConfiguration() throws {
         let xml = Fixtures.url("validate/permit/permits.xml").path

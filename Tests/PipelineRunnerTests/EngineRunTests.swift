@@ -396,6 +396,18 @@ struct EngineRunTests {
         #expect(log.map(\.operation) == [.publish, .correct])
     }
 
+    @Test("a file that failed as a whole is not settled: the next nightly run reads it again (and fails it again), the good file beside it skipped")
+    func failedFileReadAgain() throws {
+        let project = try Project()
+        let broken = project.input.deletingLastPathComponent().appendingPathComponent("2026-11-broken.csv")
+        try Data().write(to: broken)  // no header: the file fails as a whole
+        let (first, _) = try project.run("2026-11-30")
+        #expect(first.exitStatus == 65 && first.skippedFiles.isEmpty, "\(first)")
+        let (night, _) = try project.run("2026-12-01")
+        #expect(night.skippedFiles == [project.input.path], "\(night.skippedFiles)")
+        #expect(night.exitStatus == 65)
+    }
+
     @Test("one portal twice (a second file of the same profile, another transport): refused as configuration (78), nothing read")
     func portalTwice() throws {
         let project = try Project()

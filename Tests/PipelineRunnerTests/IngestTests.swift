@@ -94,6 +94,28 @@ struct KeptProblemsTests {
         #expect(all.incomplete == [path: incomplete] && capped.incomplete == [path: incomplete])
     }
 
+    @Test("an XML record with two required fields empty, on two lines, is one incomplete record")
+    func xmlRecordOnce() throws {
+        guard case .found(let schema) = SchemaCatalog.find(kind: "permit") else { throw CocoaError(.fileNoSuchFile) }
+        let text = try String(contentsOf: Fixtures.url("validate/permit/permits.xml"), encoding: .utf8)
+        let start = try #require(text.range(of: "  <Record>")), end = try #require(text.range(of: "</Record>\n"))
+        var record = String(text[start.lowerBound..<end.upperBound])
+        record.replace(/<XK_XKJG>[^<]*<\/XK_XKJG>/, with: "<XK_XKJG></XK_XKJG>")
+        record.replace(/<XK_LYDW>[^<]*<\/XK_LYDW>/, with: "<XK_LYDW></XK_LYDW>")
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Records>\n" + String(repeating: record, count: 3) + "</Records>\n"
+        let path = Scratch.root.appendingPathComponent("gongshi-kept-\(UUID().uuidString).xml").path
+        try Data(xml.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: nil)
+        writer.keepsIssues = true
+        let report = try FileValidator.validate(
+            files: [path], schema: schema, today: try CalendarDate.parse("2026-11-30"), options: InputOptions(), writer: writer)
+        try writer.finish(report)
+        let missing = writer.takeKeptIssues().filter { $0.type == "required-missing" }
+        #expect(missing.count == 6 && Set(missing.compactMap(\.line)).count == 6, "\(missing.map(\.line))")  // each on its field's line
+        #expect(writer.takeIncompleteRecords() == [path: 3])
+    }
+
     @Test("a file that fails keeps only its failure and counts no incomplete records")
     func failed() throws {
         let (path, _) = try Self.file(count: 3000, brokenTail: true)

@@ -77,7 +77,10 @@ struct XMLRecordReaderTests {
     func recordPath() throws {
         let bytes = try fixtureBytes("xml/entities-and-cdata.xml")
         #expect(try readXML(bytes, record: "/Records/Record").0.count == 2)
-        #expect(try readXML(bytes, record: "/Record").0.isEmpty)
+        // A path that names no element of the file: its root's children are not records, which is said.
+        #expect(throws: XMLReadError.noRecords(line: 3, root: "Records", found: "Record", expected: "/Record")) {
+            _ = try readXML(bytes, record: "/Record")
+        }
     }
 
     @Test(
@@ -85,7 +88,7 @@ struct XMLRecordReaderTests {
         arguments: [
             ("xml/xxe.xml", "doctype"), ("xml/billion-laughs.xml", "doctype"), ("xml/external-dtd.xml", "doctype"),
             ("xml/internal-entity.xml", "undefined-entity"), ("xml/truncated.xml", "notWellFormed"),
-            ("xml/malformed.xml", "notWellFormed"), ("xml/deep.xml", "tooDeep"), ("xml/empty.xml", "notWellFormed"),
+            ("xml/malformed.xml", "notWellFormed"), ("xml/deep.xml", "tooDeep"), ("xml/empty.xml", "empty"),
             ("xml/doctype-line-3.xml", "doctype-3"),
         ])
     func hostile(file: String, kind: String) throws {
@@ -104,6 +107,7 @@ struct XMLRecordReaderTests {
                 #expect(line >= 1 && !message.isEmpty)
                 if file == "xml/malformed.xml" { #expect(message.hasPrefix("开始标签与结束标签不一致："), "\(message)") }
             case (.tooDeep(let line, _), "tooDeep"): #expect(line == 2)
+            case (.empty, "empty"): break
             default: Issue.record("\(file): unexpected \(String(describing: error))")
             }
         }
@@ -188,6 +192,77 @@ struct XMLRecordReaderTests {
         #expect(throws: XMLReadError.self) { _ = try reader.next() }
     }
 
+    @Test(
+        "an element inside a field, and a record inside a record, are problems of the record, by the plain scanner and by libxml2",
+        arguments: [false, true])
+    func markupInsideARecord(libxml2: Bool) throws {
+        let xml = """
+            <?xml version="1.0"?>
+            <Records>\(libxml2 ? "<!-- libxml2 -->" : "")
+            <Record><A>公司<b>粗</b>901</A><B>2</B></Record>
+            <Record><A>1</A>
+            <Record><A>2</A></Record>
+            </Record>
+            <Record><A>3</A><B><c/><d/></B></Record>
+            </Records>
+
+            """
+        let source = ChunkedBytes(Array(xml.utf8), chunk: 7)
+        let reader = try XMLRecordReader(recordPath: "Record", rewind: source.rewind, read: source.read)
+        var records: [XMLRecord] = []
+        while let record = try reader.next() { records.append(record) }
+        #expect(reader.readPlainly == !libxml2)
+        #expect(records.map(\.line) == [3, 4, 7])
+        #expect(records[0].texts.map(\.text) == ["公司粗901", "2"])
+        #expect(records[0].problems == [.markupInField(field: 0, element: "b", line: 3)])
+        // The nested record is not a field of the outer one, nor a record of its own.
+        #expect(records[1].texts.map(\.name) == ["A"])
+        #expect(records[1].problems == [.nestedRecord(line: 5)])
+        #expect(records[2].problems == [.markupInField(field: 1, element: "c", line: 7)])
+    }
+
+    @Test("a root whose child elements are none of them records fails the document, naming what it holds; an empty root is no records", arguments: [false, true])
+    func noRecordElement(libxml2: Bool) throws {
+        let comment = libxml2 ? "<!-- libxml2 -->" : ""
+        let wrong = "<?xml version=\"1.0\"?>\n<Records>\(comment)\n<record><A>1</A></record>\n<Item><A>2</A></Item>\n</Records>\n"
+        for record in ["Record", "/Records/Record"] {
+            let source = ChunkedBytes(Array(wrong.utf8), chunk: 1 << 16)
+            let reader = try XMLRecordReader(recordPath: record, rewind: source.rewind, read: source.read)
+            #expect(throws: XMLReadError.noRecords(line: 3, root: "Records", found: "record", expected: record)) { _ = try reader.next() }
+        }
+        for empty in ["<Records>\(comment)</Records>", "<Records/>"] {
+            let source = ChunkedBytes(Array(empty.utf8), chunk: 1 << 16)
+            let reader = try XMLRecordReader(recordPath: "Record", rewind: source.rewind, read: source.read)
+            #expect(try reader.next() == nil)
+        }
+    }
+
+    @Test("an empty file, a byte order mark alone or blanks are said to be empty, not to have extra content", arguments: ["", "\u{FEFF}", "\u{FEFF} \n", " \n\t"])
+    func emptyFile(text: String) throws {
+        for xsd in [nil, try fixtureBytes("../schemas/xsd/administrative-permit.v2.xsd")] {
+            #expect(throws: XMLReadError.empty) { _ = try readXML(Array(text.utf8), xsd: xsd) }
+        }
+        // A declaration alone: no root element, which is said (not "extra content").
+        do {
+            _ = try readXML(Array("<?xml version=\"1.0\"?>\n".utf8))
+            Issue.record("read")
+        } catch XMLReadError.notWellFormed(_, let message) {
+            #expect(message.hasPrefix("文件里没有根元素"), "\(message)")
+        }
+    }
+
+    @Test("a file whose bytes are not its declared encoding says so in Chinese, on a line")
+    func declaredEncodingWrong() throws {
+        let xml = "<?xml version=\"1.0\" encoding=\"GB2312\"?>\n<Records>\n<Record><A>中牟县城市管理局</A></Record>\n</Records>\n"
+        do {
+            _ = try readXML(Array(xml.utf8))
+            Issue.record("read")
+        } catch XMLReadError.notWellFormed(let line, let message) {
+            #expect(line >= 1)
+            #expect(message.hasPrefix("文件的字节不符合声明的编码"), "\(message)")
+        }
+    }
+
     @Test("the malformed file names the line of the mismatched tag")
     func malformedLine() throws {
         #expect(throws: XMLReadError.notWellFormed(
@@ -244,6 +319,55 @@ struct XMLLimitTests {
         let reader = try XMLRecordReader(recordPath: "Record", xsd: xsd, read: source.read)
         #expect(try reader.next()?.texts.map(\.text) == ["1"])
         #expect(throws: XMLReadError.textTooLong(line: 4, limit: XMLRecordReader.maxTextLength)) { _ = try reader.next() }
+    }
+
+    @Test(
+        "with an XSD, a megabyte of blanks between elements or inside a record stops the document with its line, and does not crash",
+        arguments: ["between", "inside", "field"])
+    func megabyteOfBlanksWithAnXSD(place: String) throws {
+        // libxml2 2.9's fast path for text went on reading its freed buffer when the document was
+        // stopped inside the callback (SIGSEGV): blanks past the limit at a megabyte chunk's end.
+        let xsd = try fixtureBytes("../schemas/xsd/administrative-permit.v2.xsd")
+        let record = try fixtureBytes("validate/permit/permits.xml")
+        let text = String(decoding: record, as: UTF8.self)
+        let start = try #require(text.range(of: "<Record>")), end = try #require(text.range(of: "</Record>"))
+        let one = String(text[start.lowerBound..<end.upperBound])
+        // The QA's file: 1,048,575 blanks and the line's own, past the limit of 1 MiB; in a field, its blanks only.
+        let blanks = String(repeating: " ", count: place == "field" ? 1_048_577 : 1_048_575)
+        let padded: String
+        switch place {
+        case "between": padded = one + "\n" + blanks + "\n" + one
+        case "inside": padded = one.replacingOccurrences(of: "</Record>", with: blanks + "</Record>") + "\n" + one
+        default: padded = one + "\n" + one.replacingOccurrences(of: "<Record>", with: "<Record><XK_NR>" + blanks + "</XK_NR>")
+        }
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Records>\n" + padded + "\n</Records>\n"
+        let source = ChunkedBytes(Array(xml.utf8), chunk: 1 << 20)
+        let reader = try XMLRecordReader(recordPath: "Record", xsd: xsd, read: source.read)
+        var read = 0
+        do {
+            while try reader.next() != nil { read += 1 }
+            Issue.record("the document was read to its end")
+        } catch XMLReadError.textTooLong(let line, let limit) {
+            #expect(limit == XMLRecordReader.maxTextLength)
+            #expect(line >= 3)
+        }
+        #expect(read == (place == "inside" ? 0 : 1))
+    }
+
+    @Test("a comment, CDATA section or attribute past libxml2's look-ahead (10 MB) is said to be, with the limit", arguments: ["comment", "cdata", "attribute"])
+    func markupPastTheLookAhead(kind: String) throws {
+        let long = String(repeating: "A", count: 10_500_000)
+        let record: String
+        switch kind {
+        case "comment": record = "<Record><A>1</A><!--\(long)--></Record>"
+        case "cdata": record = "<Record><A><![CDATA[\(long)]]></A></Record>"
+        default: record = "<Record a=\"\(long)\"><A>1</A></Record>"
+        }
+        let xml = "<?xml version=\"1.0\"?>\n<Records>\n<Record><A>0</A></Record>\n\(record)\n</Records>\n"
+        let source = ChunkedBytes(Array(xml.utf8), chunk: 1 << 20)
+        let reader = try XMLRecordReader(recordPath: "Record", rewind: source.rewind, read: source.read)
+        #expect(try reader.next()?.texts.map(\.text) == ["0"])
+        #expect(throws: XMLReadError.markupTooLong(line: 4, limit: 10_000_000)) { _ = try reader.next() }
     }
 
     @Test("an XSD that does not compile is refused with its problem, and nothing crashes")

@@ -30,6 +30,9 @@ public struct Issue: Sendable, Equatable {
     public var row: Int?
     /// In an XML file, the line (where the record, or the problem, is).
     public var line: Int?
+    /// In an XML file, the line its record starts on, where ``line`` is its field's: what tells
+    /// one record's problems from the next's.
+    public var recordLine: Int?
     /// The field's Chinese name.
     public var field: String?
     /// The field's exchange column code (CF_* / XK_*).

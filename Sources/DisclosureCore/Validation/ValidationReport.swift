@@ -315,7 +315,7 @@ public struct ValidationSession {
             current?.failed = true
             return false
         }
-        if cellSheet != nil {
+        if cellSheet != nil || byLine {  // a workbook's cells; an XML record's fields' lines (``place(_:file:row:fieldLines:)``)
             for (column, field) in mapping.fieldIndexByColumn.enumerated() {
                 if let field, columnByField[validator.schema.fields[field].name] == nil { columnByField[validator.schema.fields[field].name] = column }
             }
@@ -390,12 +390,13 @@ public struct ValidationSession {
     ///     line where the record starts).
     ///   - cells: the row's cells in column order.
     ///   - extra: problems the reader found in this record (an XSD violation, a repeated element).
-    public mutating func record(row: Int, cells: CellBytes, extra: [Issue] = []) {
+    ///   - fieldLines: the line of each field's element (XML), by column; 0 where it has none.
+    public mutating func record(row: Int, cells: CellBytes, extra: [Issue] = [], fieldLines: ArraySlice<Int32>? = nil) {
         guard var evaluator = currentEvaluator else { return }
         currentEvaluator = nil  // keep the evaluator's scratch space uniquely referenced
         let outcome = evaluator.evaluate(cells)
         currentEvaluator = evaluator
-        merge(row: row, outcome: outcome, extra: extra)
+        merge(row: row, outcome: outcome, extra: extra, fieldLines: fieldLines)
     }
 
     /// Problems of the whole file that do not stop it (an unknown XML element), placed in the file.
@@ -408,7 +409,9 @@ public struct ValidationSession {
     ///
     /// - Parameter prepared: what the record sink prepared for this record where it was checked
     ///   (``RecordPreparer``), handed on with the record if it turns out valid.
-    public mutating func merge(row: Int, outcome: RecordOutcome, extra: [Issue] = [], prepared: ValidRecord.Prepared? = nil) {
+    public mutating func merge(
+        row: Int, outcome: RecordOutcome, extra: [Issue] = [], prepared: ValidRecord.Prepared? = nil, fieldLines: ArraySlice<Int32>? = nil
+    ) {
         guard let file = current?.file else { return }
         switch outcome {
         case .undecodable:
@@ -420,16 +423,16 @@ public struct ValidationSession {
         case .checked(let key, let keyText, let issues, let values, _):
             merge(
                 row: row, file: file, key: key, keyText: keyText, issues: issues, extra: extra, date: dateField.flatMap { values?[$0] }, values: values,
-                prepared: prepared)
+                prepared: prepared, fieldLines: fieldLines)
         case .prepared(let key, let keyText, let issues, let date):
             // Its values were used where it was checked; the record is handed on by its place there.
-            merge(row: row, file: file, key: key, keyText: keyText, issues: issues, extra: extra, date: date, values: [], prepared: prepared)
+            merge(row: row, file: file, key: key, keyText: keyText, issues: issues, extra: extra, date: date, values: [], prepared: prepared, fieldLines: fieldLines)
         }
     }
 
     private mutating func merge(
         row: Int, file: String, key: UInt64?, keyText: RecordOutcome.KeyText, issues: [Issue], extra: [Issue], date: String?,
-        values: [String?]?, prepared: ValidRecord.Prepared?
+        values: [String?]?, prepared: ValidRecord.Prepared?, fieldLines: ArraySlice<Int32>? = nil
     ) {
         var issues = issues
         if !extra.isEmpty {
@@ -478,7 +481,7 @@ public struct ValidationSession {
                 currentRecords.append(record)
             }
         }
-        if !issues.isEmpty { currentIssues += issues.map { place($0, file: file, row: row) } }
+        if !issues.isEmpty { currentIssues += issues.map { place($0, file: file, row: row, fieldLines: fieldLines) } }
     }
 
     /// Notes the decision a record is (valid or not), by its number and date as written.
@@ -503,8 +506,16 @@ public struct ValidationSession {
         return (currentSightings, currentUnidentifiable)
     }
 
-    private func place(_ issue: Issue, file: String, row: Int) -> Issue {
-        var placed = byLine ? issue.located(file: file, line: row) : issue.located(file: file, row: row)
+    /// - Parameter fieldLines: an XML record's fields' lines, by column: a field's problem names its
+    ///   element's line, not its record's (a line the reader gave the problem is kept).
+    private func place(_ issue: Issue, file: String, row: Int, fieldLines: ArraySlice<Int32>? = nil) -> Issue {
+        var line = row
+        if byLine, let fieldLines, let field = issue.field, let column = columnByField[field], column < fieldLines.count {
+            let found = fieldLines[fieldLines.startIndex + column]
+            if found > 0 { line = Int(found) }
+        }
+        var placed = byLine ? issue.located(file: file, line: line) : issue.located(file: file, row: row)
+        if byLine { placed.recordLine = row }
         if let sheet = cellSheet, let field = issue.field, let column = columnByField[field] {
             placed.cell = CellReference.cell(sheet: sheet, column: column, row: row)
         }

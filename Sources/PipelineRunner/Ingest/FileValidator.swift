@@ -423,6 +423,8 @@ public enum FileValidator {
         /// Where each record starts in the file (CSV), to find an undecodable byte exactly.
         var offsets: [Int] = []
         var extras: [[Issue]] = []
+        /// Each record's fields' lines (XML), by column, back to back: a field's problem names its line.
+        var fieldLines: [Int32] = []
         private var bytes: [UInt8] = []
         private var ends: [Int] = []
         private var starts: [(firstCell: Int, start: Int, count: Int)] = []
@@ -448,6 +450,7 @@ public enum FileValidator {
             rows.reserveCapacity(previous.rows.count)
             offsets.reserveCapacity(previous.offsets.count)
             extras.reserveCapacity(previous.extras.count)
+            fieldLines.reserveCapacity(previous.fieldLines.count)
             bytes.reserveCapacity(previous.bytes.count + previous.bytes.count / 8)
             ends.reserveCapacity(previous.ends.count)
             starts.reserveCapacity(previous.starts.count)
@@ -511,11 +514,14 @@ public enum FileValidator {
         let cells = batch.cells
         if pipeline != nil, let evaluator = session.evaluator() {
             pipeline?.submit(
-                rows: batch.rows, offsets: checkUTF8 ? batch.offsets : [], cells: cells, extras: extras, evaluator: evaluator,
-                into: &session)
+                rows: batch.rows, offsets: checkUTF8 ? batch.offsets : [], cells: cells, extras: extras, fieldLines: batch.fieldLines,
+                evaluator: evaluator, into: &session)
         } else {
+            let stride = batch.fieldLines.count / batch.rows.count
             for index in batch.rows.indices {
-                session.record(row: batch.rows[index], cells: cells[index], extra: extras[index])
+                session.record(
+                    row: batch.rows[index], cells: cells[index], extra: extras[index],
+                    fieldLines: stride > 0 ? batch.fieldLines[(index * stride)..<((index + 1) * stride)] : nil)
             }
         }
         var spare = pipeline?.takeSpare()
@@ -553,6 +559,7 @@ public enum FileValidator {
             var fieldByName: [Int?] = []  // element name ID → field, looked up once per name
             var reported: Set<Int> = []
             var firstRange = [Range<Int>?](repeating: nil, count: schema.fields.count)
+            var firstLine = [Int32](repeating: 0, count: schema.fields.count)
             while let (record, violations) = try ahead.next() {
                 var extra = violations.map { violation -> Issue in
                     var issue = Issue(
@@ -560,11 +567,33 @@ public enum FileValidator {
                     issue.line = violation.line
                     return issue
                 }
-                for index in firstRange.indices { firstRange[index] = nil }
+                for index in firstRange.indices {
+                    firstRange[index] = nil
+                    firstLine[index] = 0
+                }
                 var cuts = record.oversized[...]
+                var markups = record.problems[...]
+                for problem in record.problems {
+                    guard case .nestedRecord(let line) = problem else { continue }
+                    // Its fields are not read: the record around it is refused, the two counted as one.
+                    var issue = Issue(
+                        "xml-nested-record",
+                        zh: "记录里嵌套了另一条记录（第 \(line) 行的 <\(options.xmlRecord.split(separator: "/").last ?? "")>）；嵌套的记录没有读取，外面这条记录无效。请把它移到这条记录之外后重新导出",
+                        en: "a record is nested inside this record (line \(line)); the nested one was not read and this record is invalid")
+                    issue.line = line
+                    extra.append(issue)
+                }
                 for (position, field) in record.fields.enumerated() {
                     var cut: OversizedCell?
                     if cuts.first?.cell == position { cut = cuts.popFirst() }
+                    var markup: (element: String, line: Int)?
+                    while let problem = markups.first {
+                        if case .markupInField(let cell, let element, let line) = problem {
+                            guard cell <= position else { break }
+                            if cell == position { markup = (element, line) }
+                        }
+                        markups.removeFirst()
+                    }
                     while fieldByName.count <= field.nameID { fieldByName.append(nil) }
                     if fieldByName[field.nameID] == nil {
                         fieldByName[field.nameID] = .some(lookup[HeaderMatcher.key(field.name)] ?? -1)
@@ -599,10 +628,22 @@ public enum FileValidator {
                         issue.line = field.line
                         extra.append(issue)
                     }
+                    // An element inside a field: its text ran together with the field's, which is
+                    // not what the department wrote (an element no field reads is only warned of, above).
+                    if let markup {
+                        var issue = Issue(
+                            "xml-markup-in-field", field: schema.fields[index], value: record.text(field),
+                            zh: "<\(field.name)> 里含有元素 <\(Issue.echo(markup.element))>（第 \(markup.line) 行）；字段的值只能是文本，不能含有元素（若是文本里的 <，请写作 &lt;）",
+                            en: "<\(field.name)> holds the element <\(Issue.echo(markup.element))> (line \(markup.line)); a field's value must be text only")
+                        issue.line = markup.line
+                        extra.append(issue)
+                    }
                     firstRange[index] = field.range
+                    firstLine[index] = Int32(clamping: field.line)
                 }
                 batch.append(row: record.line, cells: firstRange, from: record.bytes)
                 batch.extras.append(extra)
+                batch.fieldLines.append(contentsOf: firstLine)
                 if batch.isFull(records: batchSize) { submit(&batch, to: &pipeline, session: &session, sink: sink) }
             }
             finish(&batch, pipeline: &pipeline, session: &session, sink: sink)
@@ -853,6 +894,20 @@ public enum FileValidator {
             (type, line, zh, en) = ("xml-schema-error", at, "文档结构不符合 XSD：\(message)", "the document does not match the XSD: \(message)")
         case .schemaInvalid(let message):
             (type, line, zh, en) = ("xsd-invalid", nil, "XSD 无法编译：\(message)", "the XSD does not compile: \(message)")
+        case .noRecords(let at, let root, let found, let expected):
+            (type, line, zh, en) = (
+                "xml-no-records", at,
+                "没有读到任何记录：根元素 <\(Issue.echo(root))> 下是 <\(Issue.echo(found))> 等元素，没有记录元素 <\(Issue.echo(expected))>；请检查导出文件的记录元素名（或用 --xml-record 指定，流水线里写 record_element:）",
+                "no record read: the root <\(Issue.echo(root))> holds <\(Issue.echo(found))>, not the record element <\(Issue.echo(expected))>"
+            )
+        case .empty:
+            (type, line, zh, en) = ("xml-empty", nil, "文件是空的（没有任何 XML 内容）；请检查导出是否完成", "the file is empty: no XML at all")
+        case .markupTooLong(let at, let limit):
+            (type, line, zh, en) = (
+                "xml-markup-too-long", at,
+                "一段标记（CDATA 段、注释、属性值或元素名）超过 \(limit) 字节，超出 XML 解析的上限，文件无法读取；文件中的记录都未校验",
+                "a piece of markup (a CDATA section, comment, attribute value or name) is longer than \(limit) bytes, past the XML parser's limit; no record of this file was checked"
+            )
         }
         var issue = Issue(type, zh: zh, en: en)
         issue.line = line

@@ -21,7 +21,7 @@ struct ParallelEvaluation {
     /// Batches in flight. Each keeps its cells here too, so that this thread, which allocated
     /// them, is also the one that frees them (glibc's per-thread arenas otherwise grow: measured
     /// 500 MB peak instead of under 100 MB for a million records).
-    private var window: [(rows: [Int], offsets: [Int], cells: [CellBytes], extras: [[Issue]], result: PendingResult, onWorker: Bool, work: EvaluationWork)] = []
+    private var window: [(rows: [Int], offsets: [Int], cells: [CellBytes], extras: [[Issue]], fieldLines: [Int32], result: PendingResult, onWorker: Bool, work: EvaluationWork)] = []
     /// The first record a worker found not to be UTF-8: its row and where it starts in the file.
     private(set) var undecodable: (row: Int, byteOffset: Int)?
     /// The storage of the batches merged last, for the next batches to fill again (``takeSpare()``):
@@ -52,7 +52,7 @@ struct ParallelEvaluation {
     static let checkingThread = DispatchQueue(label: "gongshi.evaluate", qos: .userInitiated)
 
     mutating func submit(
-        rows: [Int], offsets: [Int], cells: [CellBytes], extras: [[Issue]], evaluator: RecordEvaluator,
+        rows: [Int], offsets: [Int], cells: [CellBytes], extras: [[Issue]], fieldLines: [Int32] = [], evaluator: RecordEvaluator,
         into session: inout ValidationSession
     ) {
         while let first = window.first, first.result.isDone { mergeOldest(into: &session) }
@@ -68,7 +68,7 @@ struct ParallelEvaluation {
             _ = result.claim()
             result.fulfil(work.run())
         }
-        window.append((rows, offsets, cells, extras, result, busyWorkers < maxInFlight, work))
+        window.append((rows, offsets, cells, extras, fieldLines, result, busyWorkers < maxInFlight, work))
     }
 
     /// Waits for every batch in flight and merges it.
@@ -78,12 +78,14 @@ struct ParallelEvaluation {
 
     private mutating func mergeOldest(into session: inout ValidationSession) {
         checkWhileWaiting()
-        let (rows, offsets, cells, extras, result, _, _) = window.removeFirst()
+        let (rows, offsets, cells, extras, fieldLines, result, _, _) = window.removeFirst()
         let (outcomes, invalidAt, prepared) = result.wait()
         guard undecodable == nil else { return }  // the file has failed: nothing more is merged
+        let stride = rows.isEmpty ? 0 : fieldLines.count / rows.count
         for (index, outcome) in outcomes.enumerated() {
             session.merge(
-                row: rows[index], outcome: outcome, extra: extras[index], prepared: prepared.map { .init(batch: $0, index: index) })
+                row: rows[index], outcome: outcome, extra: extras[index], prepared: prepared.map { .init(batch: $0, index: index) },
+                fieldLines: stride > 0 ? fieldLines[(index * stride)..<((index + 1) * stride)] : nil)
         }
         if let invalidAt { undecodable = (rows[invalidAt], offsets[invalidAt]) }
         withExtendedLifetime(cells) {}

@@ -211,7 +211,8 @@ public final class ReportWriter {
                 let day = issue.value.flatMap(TextNormalizer.date) ?? .init(dayNumber: 0)
                 refusedUntilLaterInFile = min(refusedUntilLaterInFile ?? day, day)
             }
-            if issue.severity == .error, IntakeRecorder.incompleteTypes.contains(issue.type), let row = issue.row ?? issue.line,
+            // A record's problems, by its row (an XML record's by the line it starts on, its fields' lines differing).
+            if issue.severity == .error, IntakeRecorder.incompleteTypes.contains(issue.type), let row = issue.row ?? issue.recordLine ?? issue.line,
                 row != incompleteInFile.lastRow
             {
                 incompleteInFile.lastRow = row

@@ -139,7 +139,11 @@ public struct PipelineRun {
                     report, issues: issues, incomplete: incomplete, fingerprints: listing.fingerprints, unidentifiable: intake.unidentifiable,
                     ledger: ledger, run: run)
                 stages.lap("problems")
-                processed += files.compactMap { file in
+                // A file that failed as a whole is not settled: unchanged, it is read again (and its
+                // failure reported) each night, so that a fix outside it (the pipeline's
+                // record_element for an export whose record element was named wrongly, say) reads it.
+                let failed = Set(report.files.lazy.filter(\.failed).map(\.file))
+                processed += files.filter { !failed.contains($0) }.compactMap { file in
                     listing.fingerprints[file].map { print in
                         var print = print
                         print.readAgainOn = writer.filesToReadAgain[file]?.description

@@ -68,6 +68,9 @@ final class PlainXMLScanner {
     /// The number of distinct element names seen so far.
     var nameCount: Int { assembler.nameCount }
 
+    /// At the document's end: its failure if it held no record (``XMLRecordAssembler/noRecords``).
+    var noRecords: XMLReadError? { assembler.noRecords }
+
     /// The next record, the end of the document, or where this scanner leaves it to libxml2.
     func next() -> Step {
         if !begun {

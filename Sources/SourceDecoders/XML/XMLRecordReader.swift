@@ -12,12 +12,24 @@ public struct XMLRecord: Sendable, Equatable {
     /// in order, each by its index in ``fields``: only its start is in ``bytes``, and its whole
     /// length is counted here.
     public let oversized: [OversizedCell]
+    /// What is wrong with the record's markup (an element inside a field, a record inside the
+    /// record), in order: its fields' text would not be what the department wrote.
+    public let problems: [Problem]
 
-    public init(line: Int, fields: [Field], bytes: [UInt8], oversized: [OversizedCell] = []) {
+    public init(line: Int, fields: [Field], bytes: [UInt8], oversized: [OversizedCell] = [], problems: [Problem] = []) {
         self.line = line
         self.fields = fields
         self.bytes = bytes
         self.oversized = oversized
+        self.problems = problems
+    }
+
+    public enum Problem: Sendable, Equatable {
+        /// An element inside the field at `field` (its index in ``XMLRecord/fields``): its text is
+        /// run together with the field's (`公司<b>粗</b>901` reads `公司粗901`). `element` is the first.
+        case markupInField(field: Int, element: String, line: Int)
+        /// A record element inside the record, at `line`: not read as a record of its own.
+        case nestedRecord(line: Int)
     }
 
     public struct Field: Sendable, Equatable {
@@ -40,7 +52,8 @@ public struct XMLRecord: Sendable, Equatable {
     }
 
     public static func == (lhs: XMLRecord, rhs: XMLRecord) -> Bool {
-        lhs.line == rhs.line && lhs.oversized == rhs.oversized && lhs.texts.elementsEqual(rhs.texts) { $0 == $1 }
+        lhs.line == rhs.line && lhs.oversized == rhs.oversized && lhs.problems == rhs.problems
+            && lhs.texts.elementsEqual(rhs.texts) { $0 == $1 }
     }
 }
 
@@ -66,6 +79,15 @@ public enum XMLReadError: Error, Sendable, Equatable {
     case schemaInvalid(message: String)
     /// The document breaks the XSD outside any record (a wrong root element, say).
     case schema(line: Int, message: String)
+    /// The root element has child elements but no record element anywhere: the record element is
+    /// named wrongly (`<record>`, `<Item>`), and reading on would settle the file with no record.
+    /// `found` is the root's first child, at `line`; `root` the root element.
+    case noRecords(line: Int, root: String, found: String, expected: String)
+    /// Nothing but blanks (or a byte order mark): no XML at all.
+    case empty
+    /// One piece of markup (a CDATA section, comment, attribute value or name) longer than
+    /// libxml2's push parser looks ahead for its end without `XML_PARSE_HUGE`.
+    case markupTooLong(line: Int, limit: Int)
 }
 
 /// A problem the XSD found inside a record: the record is invalid, the file reads on.
@@ -147,6 +169,10 @@ public final class XMLRecordReader {
         private var scanned = 0
         private var line = 1
         private var matched = 0
+        /// Whether the document's first 64 KiB are all blanks (after a byte order mark), and its
+        /// length up to there: an empty file is said to be one, not libxml2's "Extra content".
+        private(set) var onlyBlanks = true
+        private(set) var length = 0
 
         var parser: xmlParserCtxtPtr?
         @exclusivity(unchecked) var depth = 0
@@ -174,6 +200,16 @@ public final class XMLRecordReader {
         }
 
         func scan(_ bytes: UnsafeRawBufferPointer) {
+            if onlyBlanks, length < 65_536 {
+                for (offset, byte) in bytes.enumerated() {
+                    let bom = length + offset < 3 && byte == [0xEF, 0xBB, 0xBF][length + offset]
+                    guard bom || byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else {
+                        onlyBlanks = false
+                        break
+                    }
+                }
+            }
+            length += bytes.count
             guard doctypeLine == nil, scanned < 65_536 else { return }
             let needle = Array("<!DOCTYPE".utf8)
             for byte in bytes.prefix(65_536 - scanned) {
@@ -195,7 +231,22 @@ public final class XMLRecordReader {
         /// the start tag's end (as libxml2's own nodes record it).
         var parserLine: Int { parser.map { Int($0.pointee.input.pointee.line) } ?? 0 }
 
+        /// Stops the document at `error`. Called from a callback, inside `xmlParseChunk`, so libxml2
+        /// is not halted here: `xmlStopParser` frees the parser's input buffer, and libxml2 2.9's
+        /// fast path for text (`xmlParseCharData`) goes on with its own pointer into that buffer
+        /// after the callback returns — a text past the limit that ended a megabyte chunk (a
+        /// megabyte of blanks between elements) crashed the process (SIGSEGV). The callbacks are
+        /// turned off instead (`disableSAX`, and ours check `stopped`): the parser reads the rest
+        /// of the chunk it was given, no more, and ``XMLRecordReader/next()`` halts it after.
         func stop(_ error: XMLReadError) {
+            guard stopped == nil else { return }
+            stopped = error
+            parser?.pointee.disableSAX = 1
+        }
+
+        /// Stops the document at once: only where libxml2 reads on through its context, never
+        /// through a pointer of its own (the DOCTYPE's callback, before its internal subset is read).
+        func halt(_ error: XMLReadError) {
             guard stopped == nil else { return }
             stopped = error
             if let parser { xmlStopParser(parser) }
@@ -271,6 +322,7 @@ public final class XMLRecordReader {
         chunk = .allocate(byteCount: Self.chunkSize, alignment: 16)
         self.rewind = rewind
         xmlSetStructuredErrorFunc(context.toOpaque(), XMLRecordReader.onError)
+        gongshi_xml_drop_generic_errors(1)
         if xsd == nil, rewind != nil {
             plain = PlainXMLScanner(recordPath: recordPath, textLimit: textLimit, read: read)
             return
@@ -321,6 +373,7 @@ public final class XMLRecordReader {
         if let schema { xmlSchemaFree(schema) }
         chunk.deallocate()
         xmlSetStructuredErrorFunc(nil, nil)
+        gongshi_xml_drop_generic_errors(0)
         context.release()
     }
 
@@ -339,7 +392,8 @@ public final class XMLRecordReader {
         let level = Int32(error.pointee.level.rawValue)
         guard context.errors.count < 1_000 || level >= Int32(XML_ERR_ERROR.rawValue) else { return }
         let said = XMLRecordReader.inChinese[error.pointee.code].map { "\($0)：\(message)" } ?? message
-        context.errors.append((line, said, level, error.pointee.code))
+        // An encoding's error has no line (0): where the parser stands is the nearest.
+        context.errors.append((line > 0 ? line : max(1, context.parserLine), said, level, error.pointee.code))
     }
 
     /// What the commonest well-formedness errors mean, for a clerk who reads Chinese: said before
@@ -360,7 +414,13 @@ public final class XMLRecordReader {
         Int32(XML_ERR_ATTRIBUTE_WITHOUT_VALUE.rawValue): "属性没有值",
         Int32(XML_ERR_LT_IN_ATTRIBUTE.rawValue): "属性值里有未转义的 <",
         Int32(XML_ERR_ATTRIBUTE_REDEFINED.rawValue): "同一属性出现两次",
+        Int32(XML_I18N_CONV_FAILED.rawValue): "文件的字节不符合声明的编码（<?xml … encoding=…?>）；请按文件实际的编码声明，或另存为 UTF-8",
+        Int32(XML_ERR_NAME_TOO_LONG.rawValue): "元素名或属性名太长",
     ]
+
+    /// libxml2's push parser looks this far ahead for the end of a piece of markup without
+    /// `XML_PARSE_HUGE` (`XML_MAX_LOOKUP_LIMIT`), which is not set: a longer one stops the document.
+    static let maxMarkupLength = 10_000_000
 
     /// The SAX2 callbacks: element starts and ends, text and CDATA, and the DOCTYPE (refused). Every
     /// other event (processing instructions, comments, attributes) is not needed and left unset.
@@ -382,7 +442,7 @@ public final class XMLRecordReader {
         handler.cdataBlock = handler.characters
         handler.internalSubset = { opaque, _, _, _ in
             guard let opaque else { return }
-            Unmanaged<Context>.fromOpaque(opaque)._withUnsafeGuaranteedRef { $0.stop(.doctype(line: $0.doctypeLine ?? $0.parserLine)) }
+            Unmanaged<Context>.fromOpaque(opaque)._withUnsafeGuaranteedRef { $0.halt(.doctype(line: $0.doctypeLine ?? $0.parserLine)) }
         }
         handler.serror = XMLRecordReader.onError
         return handler
@@ -402,7 +462,9 @@ public final class XMLRecordReader {
         if let plain {
             switch plain.next() {
             case .record(let record): return record
-            case .end: return nil
+            case .end:
+                if let failure = plain.noRecords { throw failure }
+                return nil
             case .unsupported:
                 // Read again by libxml2 from the start: the same records first, then what the
                 // scanner left (its messages are libxml2's).
@@ -429,6 +491,7 @@ public final class XMLRecordReader {
             if let stopped = context.stopped { throw stopped }
             if context.ended {
                 guard context.assembler.sawRoot else { throw XMLReadError.notWellFormed(line: 1, message: "文档是空的") }
+                if let failure = context.assembler.noRecords { throw failure }
                 return nil
             }
             let count = context.read(chunk)
@@ -442,6 +505,7 @@ public final class XMLRecordReader {
             if context.stopped == nil, status != 0 || parser.pointee.wellFormed == 0 {
                 context.stopped = failure(context, line: context.parserLine)
             }
+            if context.stopped != nil, parser.pointee.instate != XML_PARSER_EOF { xmlStopParser(parser) }
         }
     }
 
@@ -450,8 +514,14 @@ public final class XMLRecordReader {
 
     /// The first well-formedness error libxml2 reported, or a generic one for a cut-off file.
     private func failure(_ context: Context, line: Int) -> XMLReadError {
+        if context.ended, context.onlyBlanks, context.length <= 65_536, !context.assembler.sawRoot { return .empty }
         guard let first = context.errors.first(where: { $0.level >= Int32(XML_ERR_ERROR.rawValue) }) ?? context.errors.first else {
             return .notWellFormed(line: line, message: "文件不完整或不是有效的 XML")
+        }
+        // A file of a declaration, comments or blanks only: libxml2's push parser says there is
+        // "Extra content at the end of the document", where there is no root element at all.
+        if first.code == Int32(XML_ERR_DOCUMENT_END.rawValue), context.ended, !context.assembler.sawRoot {
+            return .notWellFormed(line: first.line, message: "文件里没有根元素（只有声明、注释或空白）：\(first.message.split(separator: "：").last ?? "")")
         }
         // A file that ends inside an element: libxml2's push parser, told the input is over, says
         // "Extra content at the end of the document", which sends a clerk looking for something
@@ -459,6 +529,10 @@ public final class XMLRecordReader {
         if first.code == Int32(XML_ERR_DOCUMENT_END.rawValue), context.ended, let parser, parser.pointee.nameNr > 0 {
             let open = parser.pointee.name.map { "元素 <\(OneLine.of(String(cString: $0)))> " } ?? "元素"
             return .notWellFormed(line: first.line, message: "文件在\(open)结束之前就结束了，文件不完整（Premature end of data）")
+        }
+        // A piece of markup past the parser's look-ahead: libxml2 says only "internal error: Huge input lookup".
+        if first.code == Int32(XML_ERR_INTERNAL_ERROR.rawValue), first.message.contains("Huge input lookup") {
+            return .markupTooLong(line: first.line, limit: Self.maxMarkupLength)
         }
         return .notWellFormed(line: first.line, message: first.message)
     }
@@ -503,6 +577,16 @@ struct XMLRecordAssembler {
     private var fieldLimit = Int.max
     private var cut: (bytes: Int, characters: Int)?
     private var oversized: [OversizedCell] = []
+    /// The first element inside the open field, if any; the record's problems so far.
+    private var fieldMarkup: (name: String, line: Int)?
+    private var problems: [XMLRecord.Problem] = []
+    /// The record element's name (by ID), once one has opened: the same name inside a record is a
+    /// record nested in it.
+    private var recordNameID = -2
+    /// Records closed so far; the root's name and its first child, while no record has closed.
+    private(set) var records = 0
+    private var root: String?
+    private var firstChild: (name: String, line: Int)?
 
     init(recordPath: String, textLimit: @escaping (String) -> Int = { _ in XMLRecordReader.maxTextLength }) {
         matchAnywhere = !recordPath.hasPrefix("/")
@@ -517,20 +601,35 @@ struct XMLRecordAssembler {
         sawRoot = true
         guard depth < XMLRecordReader.maxDepth else { throw .tooDeep(line: line, limit: XMLRecordReader.maxDepth) }
         let (name, id) = try self.name(pointer, line: line)
+        if records == 0, depth <= 1 {
+            if depth == 0 {
+                root = name
+            } else if firstChild == nil {
+                firstChild = (name, line)
+            }
+        }
         if !matchAnywhere {  // the path from the root matters only for a path like /Records/Record
             if path.count > depth { path.removeLast(path.count - depth) }
             path.append(name)
         }
         if recordDepth >= 0 {
             if depth == recordDepth + 1 {
+                // A record inside the record is not a field of it (its fields would run together).
+                guard id != recordNameID else {
+                    problems.append(.nestedRecord(line: line))
+                    return
+                }
                 fieldStart = bytes.count
                 fieldID = id
                 fieldLine = line
                 fieldLimit = id >= 0 ? names[id].limit : XMLRecordReader.maxTextLength
+            } else if fieldStart >= 0, fieldMarkup == nil {
+                fieldMarkup = (name, line)
             }
         } else if matchAnywhere ? name == recordPath.last : path == recordPath {
             recordDepth = depth
             recordLine = line
+            recordNameID = id
             fields.reserveCapacity(lastFieldCount)
             bytes.reserveCapacity(lastByteCount)
         }
@@ -574,20 +673,33 @@ struct XMLRecordAssembler {
                 oversized.append(.init(cell: fields.count, bytes: whole.bytes, characters: whole.characters))
                 cut = nil
             }
+            if let markup = fieldMarkup {
+                problems.append(.markupInField(field: fields.count, element: markup.name, line: markup.line))
+                fieldMarkup = nil
+            }
             fields.append(.init(name: fieldID >= 0 ? names[fieldID].name : "", nameID: fieldID, line: fieldLine, range: fieldStart..<bytes.count))
             fieldStart = -1
         } else if recordDepth >= 0, depth == recordDepth {
             lastFieldCount = max(lastFieldCount, fields.count)
             lastByteCount = max(lastByteCount, min(bytes.count + bytes.count / 4, 1 << 16))
             recordDepth = -1
+            records += 1
             defer {
                 fields = []
                 bytes = []
                 oversized = []
+                problems = []
             }
-            return XMLRecord(line: recordLine, fields: fields, bytes: bytes, oversized: oversized)
+            return XMLRecord(line: recordLine, fields: fields, bytes: bytes, oversized: oversized, problems: problems)
         }
         return nil
+    }
+
+    /// At the document's end: its failure if its root had child elements but none was a record.
+    var noRecords: XMLReadError? {
+        guard records == 0, let root, let firstChild else { return nil }
+        let expected = matchAnywhere ? recordPath.last ?? "" : "/" + recordPath.joined(separator: "/")
+        return .noRecords(line: firstChild.line, root: root, found: firstChild.name, expected: expected)
     }
 
     private mutating func name(_ pointer: UnsafePointer<xmlChar>?, line: Int) throws(XMLReadError) -> (String, Int) {
