@@ -75,7 +75,7 @@ extension Gongshi {
             }
             // The lock comes first: a second run stops before reading anything.
             let opened = try ledger.map { path throws(CommandFailure) in
-                try LedgerOptions.openForWriting(path: path, command: "feed --portal \(profile.id) --kind \(schema.id)")
+                try LedgerOptions.openForWriting(path: path, command: "feed --portal \(profile.id) --kind \(schema.id)", creating: true)
             }
             var options = InputOptions()
             options.encoding = EncodingChoice(rawValue: encoding.lowercased()) ?? .auto

@@ -21,12 +21,7 @@ extension Gongshi.LedgerCommand {
 
         func run() throws {
             let opened = try self.ledger.openForWriting(command: "ledger fail", scope: .transaction)
-            let ledger = opened.store
-            let changed = try CommandFailure.ledger { () throws(LedgerError) in try ledger.fail(batch: batch, reason: reason) }
-            guard changed else {
-                throw CommandFailure(status: ExitStatus.usage, code: "batch-not-pending", message: "批次 \(batch) 不存在或不是待确认状态")
-            }
-            Output.answer("批次 \(batch) 记为失败：\(reason)；其中的记录将在下次运行时重新生成")
+            Output.answer(try Confirmation.fail(batch, reason: reason, in: opened.store))
         }
     }
 }

@@ -17,7 +17,7 @@ extension Gongshi.LedgerCommand {
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
-            let opened = try ledger.openForWriting(command: "ledger init", scope: .ledger)
+            let opened = try ledger.openForWriting(command: "ledger init", scope: .ledger, creating: true)
             let migrations = try CommandFailure.ledger { () throws(LedgerError) in try opened.store.appliedMigrations() }
             Output.answer("公示台账 \(opened.location) 已就绪（迁移：\(migrations.joined(separator: "、"))）")
         }

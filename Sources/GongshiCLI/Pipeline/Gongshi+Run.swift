@@ -69,7 +69,7 @@ extension Gongshi {
                 request.dryRun
                 ? try LedgerOptions.openIfPresent(path: location)
                 : try LedgerOptions.openForWriting(
-                    path: location, command: "run \(context.pipeline.id) \(request.mode)", scope: .pipeline(context.pipeline.id))
+                    path: location, command: "run \(context.pipeline.id) \(request.mode)", scope: .pipeline(context.pipeline.id), creating: true)
             let ledger = opened?.store
             defer { _ = opened }
             let summary = try PipelineRun(

@@ -55,12 +55,15 @@ struct LedgerOptions: ParsableArguments {
         return PostgresAddress.isURL(ledger) ? ledger : context.resolve(ledger)
     }
 
-    /// Takes the run lock, then opens (creating if need be) and migrates the ledger.
-    func openForWriting(command: String, scope: LockScope = .ledger) throws(CommandFailure) -> Opened {
-        try Self.openForWriting(path: effectivePath, command: command, scope: scope)
+    /// Takes the run lock, then opens and migrates the ledger. Only `run`, `feed --ledger` and
+    /// `ledger init` create a SQLite ledger that is not there (`creating`); every other command
+    /// stops with `ledger-missing` (66) and creates nothing — no file, no folder, no lock — as the
+    /// reading commands do: a mistyped `--ledger` is not a new, empty ledger.
+    func openForWriting(command: String, scope: LockScope = .ledger, creating: Bool = false) throws(CommandFailure) -> Opened {
+        try Self.openForWriting(path: effectivePath, command: command, scope: scope, creating: creating)
     }
 
-    static func openForWriting(path: String, command: String, scope: LockScope = .ledger) throws(CommandFailure) -> Opened {
+    static func openForWriting(path: String, command: String, scope: LockScope = .ledger, creating: Bool = false) throws(CommandFailure) -> Opened {
         let holder = "pid \(ProcessInfo.processInfo.processIdentifier)，\(command)，开始于 \(LedgerClock.now())"
         if PostgresAddress.isURL(path) {
             let ledger = try shared(path, migrating: true)
@@ -76,10 +79,15 @@ struct LedgerOptions: ParsableArguments {
             }
             return Opened(store: ledger, location: ledger.location, lock: lock)
         }
+        let missing = !creating && !FileManager.default.fileExists(atPath: path)
+        // A ledger not there yet whose lock file is: another command may be creating it (a first
+        // `run`), so the lock is asked first (75 while it is held), and the lock file only is used.
+        if missing && !FileManager.default.fileExists(atPath: path + ".lock") { throw CommandFailure(LedgerError.missing(path: path)) }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        do {
+        if !missing { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        do throws(LedgerError) {
             let lock = try LedgerLock(ledgerPath: path, holder: holder)
+            if missing { throw LedgerError.missing(path: path) }
             return Opened(store: try Ledger.open(path: path), location: path, lock: lock)
         } catch {
             throw CommandFailure(error)

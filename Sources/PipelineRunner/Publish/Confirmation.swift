@@ -54,8 +54,28 @@ public struct Confirmation {
     /// `--published-on`), the clerk's words as its receipt.
     public func confirm(_ batch: BatchInfo, note: String, on date: CalendarDate) throws(CommandFailure) -> ConfirmOutcome {
         let day = try check(date, batch: batch)
-        let receipt = Receipt(text: note, sha256: Digest.sha256Hex(Array(note.utf8)))
+        // The clerk's words, screened and bounded as every text typed for the ledger.
+        let text = OneLine.screened(note)
+        let receipt = Receipt(text: text, sha256: Digest.sha256Hex(Array(text.utf8)))
         return try CommandFailure.ledger { () throws(LedgerError) in try ledger.confirm(batch: batch.id, receipt: receipt, on: day) }
+    }
+
+    /// `ledger fail`: the portal refused a pending batch as a whole. The reason — the portal's or
+    /// the clerk's own words, which may quote a record's ID or phone number — is kept screened and
+    /// bounded (``OneLine/screened(_:limit:)``) in the ledger and in the line said; returns that line.
+    /// An unknown batch, or one no longer pending, is a data error (65), as `ledger confirm` has it.
+    public static func fail(_ id: String, reason: String, in ledger: any BatchLedger) throws(CommandFailure) -> String {
+        let shownID = OneLine.value(id)
+        guard let batch = try CommandFailure.ledger({ () throws(LedgerError) in try ledger.batch(id) }) else {
+            throw CommandFailure(status: ExitStatus.dataError, code: "batch-unknown", message: "台账中没有批次 \(shownID)")
+        }
+        let kept = OneLine.screened(reason)
+        let changed = try CommandFailure.ledger { () throws(LedgerError) in try ledger.fail(batch: batch.id, reason: kept) }
+        guard changed else {
+            throw CommandFailure(
+                status: ExitStatus.dataError, code: "batch-not-pending", message: "批次 \(batch.id) \(batch.status == .failed ? "已记为失败" : "已确认公示")，不是待确认状态，不能记为失败")
+        }
+        return "批次 \(batch.id) 记为失败：\(kept)；其中的记录将在下次运行时重新生成"
     }
 
     /// Confirms batches by id, published on `publishedOn` (default today); returns whether every
@@ -64,7 +84,7 @@ public struct Confirmation {
         var allConfirmed = true
         for id in ids {
             guard let batch = try CommandFailure.ledger({ () throws(LedgerError) in try ledger.batch(id) }) else {
-                transcript.error("错误 [batch-unknown] 台账中没有批次 \(id)")
+                transcript.error("错误 [batch-unknown] 台账中没有批次 \(OneLine.value(id))")
                 allConfirmed = false
                 continue
             }

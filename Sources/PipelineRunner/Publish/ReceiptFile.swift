@@ -30,7 +30,10 @@ public enum ReceiptFile {
         }
         let bytes = [UInt8](data)
         let text = bytes.count <= textLimit ? String(validating: bytes, as: UTF8.self) : nil
-        return Receipt(text: text ?? "（\(bytes.count) 字节，非 UTF-8 文本或过大，只记录 SHA-256）", sha256: Digest.sha256Hex(bytes))
+        // The text kept is screened (an ID or phone number a receipt quotes is hidden, its shape
+        // kept); the hash is the file's own, which proves what the portal sent.
+        let kept = text.map { PersonalDataScreen.screen($0, personName: nil).text }
+        return Receipt(text: kept ?? "（\(bytes.count) 字节，非 UTF-8 文本或过大，只记录 SHA-256）", sha256: Digest.sha256Hex(bytes))
     }
 }
 

@@ -6,7 +6,7 @@ extension CommandFailure {
         case .cannotOpen(let path, let reason):
             self.init(status: ExitStatus.cantCreate, code: "ledger-unavailable", message: "无法打开公示台账 \(path)：\(reason)")
         case .missing(let path):
-            self.init(status: ExitStatus.noInput, code: "ledger-missing", message: "公示台账 \(path) 不存在（还没有运行过带 --ledger 的 gongshi feed）")
+            self.init(status: ExitStatus.noInput, code: "ledger-missing", message: "公示台账 \(path) 不存在（路径有误，或还没有运行过 gongshi run、带 --ledger 的 gongshi feed 或 gongshi ledger init）")
         case .locked(let path, let holder):
             let who = holder.isEmpty ? "另一个 gongshi 进程" : "另一个 gongshi 进程（\(holder)）"
             self.init(

@@ -95,7 +95,9 @@ public struct Uploader {
 
     private func record(_ outcome: ChannelOutcome, batch: BatchInfo, alreadyThere: Bool) throws -> Int32 {
         switch outcome {
-        case .refused(let reason):
+        case .refused(let said):
+            // The portal's words may quote a record (证件号码 …): kept and shown screened and bounded.
+            let reason = OneLine.screened(said)
             _ = try CommandFailure.ledger { () throws(LedgerError) in try ledger.fail(batch: batch.id, reason: reason) }
             transcript.line("错误 [batch-refused] 批次 \(batch.id)：\(reason)；批次标为失败")
             return ExitStatus.dataError

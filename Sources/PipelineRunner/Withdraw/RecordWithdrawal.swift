@@ -114,7 +114,9 @@ public struct RecordWithdrawal {
         // The note goes into the withdrawal file a portal receives: what the law hides is hidden there too.
         // The record's own subject named in the note (a natural person's name) is hidden as well.
         let name = live.first.map { String($0.key.dropFirst(DecisionKey.number($0.key).count + 1)) }.flatMap { $0.count >= 2 ? $0 : nil }
-        let note = (reason == .creditRepair ? repair.note(note) : note).map { PersonalDataScreen.screen($0, personName: name).text }
+        let note = (reason == .creditRepair ? repair.note(note) : note).map {
+            OneLine.screened(PersonalDataScreen.screen($0, personName: name).text)
+        }
         let run = try CommandFailure.ledger { () throws(LedgerError) in
             try ledger.beginRun(
                 command: "withdraw \(record) \(reason.rawValue)", today: today.description, startedAt: LedgerClock.now(),
