@@ -197,6 +197,23 @@ struct PublicationRulesTests {
         #expect(shown.stdout.split(separator: "\n").contains { $0.contains("gsxt/penalty") && $0.contains("更正") }, "\(shown.stdout)")
     }
 
+    @Test("a record gsxt was sent but never confirmed (its batch staged, not uploaded), past its period counted from the decision date: a change to it is not sent to gsxt as a correction")
+    func gsxtUnconfirmedNotCorrected() throws {
+        let project = try OutboxProject(id: "gsxt-unconfirmed", portals: ["creditchina-henan-zhengzhou", "gsxt"])
+        try project.add(Self.gsxtInput, as: "penalties.csv")
+        _ = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-12"], directory: project.root)
+        let before = Set(try project.payloads().keys)
+        let inbox = project.root.appendingPathComponent("inbox/penalties.csv")
+        let lines = try String(contentsOf: inbox, encoding: .utf8).components(separatedBy: "\r\n").map { line in
+            line.contains("牟城管罚〔2026〕601号") ? line.replacingOccurrences(of: "元,", with: "元并责令改正,") : line
+        }
+        try lines.joined(separator: "\r\n").write(to: inbox, atomically: true, encoding: .utf8)
+        let second = try GongshiProcess.run(["run", project.pipeline, "--today", "2027-02-11"], directory: project.root)
+        let gsxt = try project.payloads().filter { !before.contains($0.key) && $0.key.hasPrefix("gsxt-") }.values.joined()
+        #expect(Self.numbers(gsxt).isEmpty, "\(second.stdout)")
+        #expect(!second.stdout.contains("条本门户仍在公示"), "\(second.stdout)")
+    }
+
     @Test("a legal person's name corrected in a later export (same 文号, same 统一社会信用代码): the new name is published and the old name's publication taken down (更正); a second subject under the same 文号 (another code) is not")
     func subjectRenamed() throws {
         let project = try OutboxProject(id: "renamed", portals: ["creditchina-henan-zhengzhou"])

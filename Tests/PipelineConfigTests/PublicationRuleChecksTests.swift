@@ -254,11 +254,17 @@ struct PublicationRuleChecksTests {
     @Test("a natural person's text that says they are a minor (a passport holder's 备注: 未成年人，年龄16岁; 未满十八周岁) keeps the record out; 未成年人 as the object of the act, an adult's age, or a legal person's text does not")
     func minorStatedInText() throws {
         let passport = ["证件类型": "护照号", "证件号码": "E12345678"]
-        for stated in ["未成年人，年龄16岁", "当事人系未成年人", "当事人年龄１６岁", "当事人未满十八周岁", "当事人时年十七岁"] {
+        for stated in [
+            "未成年人，年龄16岁", "当事人系未成年人", "当事人年龄１６岁", "当事人未满十八周岁", "当事人时年十七岁", "当事人十七周岁，擅自占用城市道路",
+            "当事人17岁，擅自经营", "当事人年龄 16 岁，擅自经营", "当事人（17周岁）擅自经营", "当事人为未成年人",
+        ] {
             let types = try Self.types("自然人", passport.merging(["备注": stated]) { $1 })
             #expect(types.contains("not-to-be-published"), "\(stated): \(types)")
         }
-        for benign in ["向未成年人出售烟草制品", "当事人年龄35岁", "当事人已满18周岁", "容留未成年人进入", "岁末清理"] {
+        for benign in [
+            "向未成年人出售烟草制品", "当事人年龄35岁", "当事人已满18周岁", "容留未成年人进入", "岁末清理", "已成年，向未成年人出售烟草",
+            "向不满十八周岁的未成年人出售烟草", "销售3岁以下儿童玩具", "当事人之子12岁", "当事人雇用未满十六周岁的人员",
+        ] {
             let types = try Self.types("自然人", passport.merging(["违法事实": benign]) { $1 })
             #expect(!types.contains("not-to-be-published"), "\(benign): \(types)")
         }

@@ -92,3 +92,21 @@ extension SalvageTests {
         #expect(sink.salvaged.map { $0.date != nil } == [true, false, true, true])
     }
 }
+
+extension SalvageTests {
+    @Test("two decisions whose 文号 hold different ID numbers stay two in the register, each 文号 masked as portals mask an ID (first 6, last 4), none whole")
+    func personalNumbersInNumbersStayApart() throws {
+        let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init)  // (CRLF is one `Character`)
+        let rows = lines[1...2].enumerated().map { index, line in
+            line.replacing(/牟城管罚〔2026〕\d+号/, with: "牟城管罚〔2026〕\(["410122198503121231", "410122199001011234"][index])号")
+        }
+        let file = Scratch.root.appendingPathComponent("gongshi-keyed-\(UUID().uuidString).csv")
+        try ([lines[0]] + rows).joined(separator: "\r\n").appending("\r\n").write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (report, sink) = try Self.validate(file.path)
+        #expect(report.invalid == 2 && sink.accepted == 0)
+        #expect(sink.sighted == ["牟城管罚〔2026〕410122********1231号", "牟城管罚〔2026〕410122********1234号"], "\(sink.sighted)")
+        #expect(PersonalDataScreen.maskedKeepingEnds("老板电话13800138000") == "老板电话138****8000")
+    }
+}

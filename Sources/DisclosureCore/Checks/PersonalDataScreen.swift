@@ -489,6 +489,29 @@ public enum PersonalDataScreen {
         return String(characters)
     }
 
+    /// The text with each number found masked as the portals' masking shows such numbers — an ID or
+    /// a card number its first 6 and last 4 characters kept, a mobile its first 3 and last 4, a
+    /// landline its last 4 — and anything else hidden whole: the register's form of a 文号 that
+    /// holds a number (``screen(_:personName:only:style:)`` hides every digit, and two such
+    /// decisions would become one).
+    public static func maskedKeepingEnds(_ text: String) -> String {
+        let hits = scan(text, personName: nil)
+        guard !hits.isEmpty else { return text }
+        var characters = Array(text)
+        for hit in hits {
+            let range = hit.range.clamped(to: 0..<characters.count)
+            let (head, tail): (Int, Int) =
+                switch hit.kind {
+                case .idNumber, .bankCard: range.count >= 12 ? (6, 4) : (0, 0)
+                case .mobile: range.count >= 9 ? (3, 4) : (0, 0)
+                case .landline: range.count >= 6 ? (0, 4) : (0, 0)
+                default: (0, 0)
+                }
+            for index in range where index >= range.lowerBound + head && index < range.upperBound - tail { characters[index] = "*" }
+        }
+        return String(characters)
+    }
+
     /// The screened text and the kinds found.
     ///
     /// - Parameter only: the kinds to look for (nil: all of them).

@@ -219,40 +219,52 @@ public struct TextScreening: Sendable, Equatable {
 
 /// Words in a text that say its subject is a minor.
 enum MinorMention {
-    /// Words before 未成年 that make the minor the object of the act, not its subject.
+    /// Words earlier in the same clause that make a minor the object of the act or someone else
+    /// (向未成年人出售, 容留不满十八周岁的…, 其子12岁), not the subject.
     static let objectMarkers: [String] = [
-        "向", "对", "给", "为", "与", "让", "允许", "容留", "招用", "雇用", "使用", "组织", "引诱", "教唆", "胁迫", "强迫",
-        "出售", "销售", "售予", "接纳", "禁止", "吸收", "招收", "介绍",
+        "向", "对", "给", "与", "让", "允许", "容留", "招用", "雇用", "雇佣", "使用", "组织", "引诱", "教唆", "胁迫", "强迫",
+        "出售", "销售", "售予", "接纳", "禁止", "吸收", "招收", "介绍", "其子", "其女", "之子", "之女", "儿子", "女儿", "孩子", "子女", "学生", "顾客",
     ]
-    /// Words just before an age that make it the subject's.
-    static let ageMarkers: [String] = ["年龄", "现年", "时年", "年仅", "年满", "系", "为", "仅"]
+    /// What ends a clause.
+    static let clauseEnds: Set<Character> = ["，", ",", "。", "；", ";", "！", "!", "？", "?", "\n"]
 
-    /// Whether `text` says its subject is a minor: 未成年 not as an object (``objectMarkers``), an
-    /// age under 18 (`16岁`, `十六周岁`) after ``ageMarkers``, or 未满/不满/不足 18 (or less) 周岁.
+    /// Whether `text` says its subject is a minor: 未成年, or an age under 18 (`16岁`, `十七周岁`,
+    /// `年龄 16 岁`), or 未满/不满/不足 18 (or less) 周岁 — unless a word earlier in its clause makes
+    /// the minor someone else (``objectMarkers``).
     static func found(in text: String) -> Bool {
         let characters = Array(text)
-        func before(_ index: Int, _ count: Int) -> String {
-            String(characters[max(0, index - count)..<index])
+        var clauseStart = 0
+        func aboutSomeoneElse(before index: Int) -> Bool {
+            let clause = String(characters[clauseStart..<index])
+            return objectMarkers.contains { clause.contains($0) }
         }
         var index = 0
         while index < characters.count {
             let character = characters[index]
+            if clauseEnds.contains(character) { clauseStart = index + 1 }
             if character == "未", index + 2 < characters.count, characters[index + 1] == "成", characters[index + 2] == "年" {
-                let preceding = before(index, 4)
-                if !objectMarkers.contains(where: { preceding.hasSuffix($0) }) { return true }
+                if !aboutSomeoneElse(before: index) { return true }
                 index += 3
                 continue
             }
             if character == "岁" {
-                // The number before it (digits, full-width digits or Chinese numerals), over an optional 周.
+                // The number before it (digits, full-width digits or Chinese numerals), over an
+                // optional 周 and blanks.
                 var end = index
-                if end > 0, characters[end - 1] == "周" { end -= 1 }
+                while end > clauseStart, characters[end - 1] == " " || characters[end - 1] == "\u{3000}" { end -= 1 }
+                if end > clauseStart, characters[end - 1] == "周" { end -= 1 }
+                while end > clauseStart, characters[end - 1] == " " || characters[end - 1] == "\u{3000}" { end -= 1 }
                 var start = end
-                while start > 0, numeral(characters[start - 1]) != nil { start -= 1 }
+                while start > clauseStart, numeral(characters[start - 1]) != nil { start -= 1 }
                 if start < end, let age = number(characters[start..<end]) {
-                    let preceding = before(start, 2)
-                    if ["未满", "不满", "不足"].contains(where: { preceding.hasSuffix($0) }), age <= 18 { return true }
-                    if age < 18, ageMarkers.contains(where: { preceding.hasSuffix($0) }) { return true }
+                    var before = start
+                    while before > clauseStart, characters[before - 1] == " " || characters[before - 1] == "\u{3000}" { before -= 1 }
+                    let preceding = String(characters[max(clauseStart, before - 2)..<before])
+                    let under = ["未满", "不满", "不足"].contains { preceding.hasSuffix($0) }
+                    // (3岁以下儿童, 6岁以上: an age that describes goods or others.)
+                    let after = String(characters[(index + 1)..<min(characters.count, index + 3)])
+                    let describes = ["以下", "以上", "儿童", "幼儿", "婴"].contains { after.hasPrefix($0) }
+                    if (under ? age <= 18 : age < 18), !describes, !aboutSomeoneElse(before: start) { return true }
                 }
             }
             index += 1

@@ -78,8 +78,9 @@ extension PublicationPlanner {
                 let decision = decide(hash: hash, known: state[key], republishing: republishing, today: today)
                 // A row kept out for its period goes out only to correct a live publication; kept
                 // out otherwise, it was counted as such where it was read, not here.
+                // (Confirmed: a batch staged and never uploaded is not on the portal.)
                 if row.onlyCorrecting != nil {
-                    guard case .correct(let previous, let batch) = decision else { continue }
+                    guard case .correct(let previous, let batch) = decision, state[key]?.state == .published else { continue }
                     counts.corrected += 1
                     counts.correctedPastPeriod += 1
                     try take(.correct, PlannedRow(row: row, hash: hash, previous: previous, correctsBatch: batch))
@@ -116,9 +117,10 @@ extension PublicationPlanner {
 
     /// The planner's view of a ledger status.
     public static func state(_ status: PublicationStatus, withdrawalAsked: Bool = false, withdrawalReason: String? = nil) -> Known.State {
-        // Taken down to be corrected: its corrected version goes out anew once the portal has
-        // confirmed the withdrawal (before, a new publication could reach the portal first).
-        if withdrawalReason == "更正" { return status == .withdrawn ? .withdrawnToCorrect : .withdrawn }
+        // Taken down to be corrected: its corrected version goes out anew, at once (its file is
+        // settled by this run: waiting for the portal to confirm the withdrawal, the version read
+        // before that was never read again). The withdrawal's file was staged first.
+        if withdrawalReason == "更正" { return .withdrawnToCorrect }
         // A withdrawal asked for and not yet confirmed: as withdrawn (a changed record's
         // correction went out, and the portal had it again once the withdrawal was confirmed).
         if withdrawalAsked { return .withdrawn }

@@ -463,10 +463,11 @@ public struct ValidationSession {
         let invalid = issues.contains(where: { $0.severity == .error })
         if collectsRecords {
             // A 文号 holding a personal number is refused (`personal-data-in-key`); the register
-            // keeps it with the number hidden, the same way each time it is read.
+            // keeps it with the number masked as portals mask one, the same way each time it is
+            // read (hidden whole, two such decisions were one).
             let numberName = validator.schema.fields[keyFields[0]].name
             let number = invalid && issues.contains(where: { $0.type == "personal-data-in-key" && $0.field == numberName })
-                ? PersonalDataScreen.screen(keyText.value, personName: nil).text : keyText.value
+                ? PersonalDataScreen.maskedKeepingEnds(keyText.value) : keyText.value
             sight(
                 row: row, number: number, date: date, valid: !invalid, file: file,
                 notToPublish: invalid ? RecordValidator.reasonNotToPublish(in: issues) : nil)

@@ -23,7 +23,7 @@ enum Salvage {
         var result: (sightings: [DecisionSighting], unidentifiable: Int) = ([], 0)
         func sight(row: Int, number: String?, date: String?) {
             // (A personal number in it hidden, as the validator's register entry hides it.)
-            let number = number.map(TextNormalizer.trim).map { PersonalDataScreen.screen($0, personName: nil).text } ?? ""
+            let number = number.map(TextNormalizer.trim).map(PersonalDataScreen.maskedKeepingEnds) ?? ""
             guard !number.isEmpty else {
                 result.unidentifiable += 1
                 return
