@@ -313,7 +313,7 @@ public struct PipelineRun {
             pipeline: context.pipeline.id, run: run, mode: summary.mode, today: today.description, exitStatus: summary.exitStatus,
             validRecords: summary.validRecords, invalidRecordsAndFailedFiles: summary.invalidRecordsAndFailedFiles,
             feeds: summary.feeds.mapValues(RunReportFile.Feed.init), disclosure: summary.disclosure, urgent: summary.urgent,
-            expiredWithdrawn: summary.expiredWithdrawn, excluded: summary.excluded, report: credit)
+            expiredWithdrawn: summary.expiredWithdrawn, excluded: summary.excluded, periodSkipped: summary.periodSkipped, report: credit)
         let json = (folder as NSString).appendingPathComponent(name + ".json")
         try SecureFile.write(try file.bytes(), to: json)
         return (json, html)

@@ -18,19 +18,24 @@ struct RunReportFile: Encodable {
     let expiredWithdrawn: Int
     /// Per `portal/feed`: records kept out by the rules or the profile (named in the run's lines).
     let excluded: [String: Int]
+    /// Per `portal/feed`: records kept out by their publication period (or a rule's 不予公示).
+    let periodSkipped: [String: Int]
     let report: CreditReport
 
     struct Feed: Encodable {
-        let published, corrected, unchanged, withdrawn, stillRejected, republished, repeated: Int
+        let published, corrected, unchanged, withdrawn, stillRejected, republished, repeated, correctedPastPeriod: Int
 
         init(_ c: FeedCounts) {
             (published, corrected, unchanged, withdrawn, stillRejected) = (c.published, c.corrected, c.unchanged, c.withdrawn, c.stillRejected)
-            (republished, repeated) = (c.republished, c.repeated)
+            (republished, repeated, correctedPastPeriod) = (c.republished, c.repeated, c.correctedPastPeriod)
         }
 
         enum CodingKeys: String, CodingKey {
             case published, corrected, unchanged, withdrawn, republished, repeated
             case stillRejected = "still_rejected"
+            /// Of the corrections, those of records past their period counted from the decision
+            /// date that the portal still shows (gsxt).
+            case correctedPastPeriod = "corrected_past_period"
         }
     }
 
@@ -40,6 +45,7 @@ struct RunReportFile: Encodable {
         case validRecords = "valid_records"
         case invalidRecordsAndFailedFiles = "invalid_records_and_failed_files"
         case expiredWithdrawn = "expired_withdrawn"
+        case periodSkipped = "period_skipped"
     }
 
     func bytes() throws -> [UInt8] {
