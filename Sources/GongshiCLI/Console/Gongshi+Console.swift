@@ -38,6 +38,8 @@ extension Gongshi {
 
             func validate() throws {
                 guard (1...1024).contains(uploadLimit) else { throw ValidationError("--upload-limit 应为 1–1024（MB）") }
+                // (Taken as it came, 99999 listened on 34463: the port wrapped round.)
+                guard (0...65535).contains(port) else { throw ValidationError("--port 应为 0–65535 之间的整数，而不是 \(port)") }
             }
 
             func run() async throws {

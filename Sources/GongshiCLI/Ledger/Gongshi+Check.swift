@@ -22,7 +22,7 @@ extension Gongshi {
             let code = code.trimmingCharacters(in: .whitespaces).uppercased()
             if let problem = CreditCode.problem(in: code) {
                 let (type, zh, _) = problem.explanation
-                throw CommandFailure(status: ExitStatus.dataError, code: type, message: "统一社会信用代码“\(code)”不正确：\(zh)")
+                throw CommandFailure(status: ExitStatus.dataError, code: type, message: "统一社会信用代码“\(OneLine.value(code))”不正确：\(zh)")
             }
             let ledger = try self.ledger.openForReading().store
             let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.publications(subjectCode: code, filter: only.filter) }

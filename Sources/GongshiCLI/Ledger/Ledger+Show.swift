@@ -21,7 +21,7 @@ extension Gongshi.LedgerCommand {
             let ledger = try self.ledger.openForReading().store
             let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: key) }
             guard !entries.isEmpty else {
-                Output.answer("台账中没有“\(key)”的公示记录")
+                Output.answer("台账中没有“\(OneLine.value(key))”的公示记录")
                 throw ExitCode(ExitStatus.no)
             }
             for entry in entries { Output.answer(PublicationLine.describe(entry)) }

@@ -11,6 +11,17 @@ struct TodayOptions: ParsableArguments {
         help: ArgumentHelp("当作“今天”的日期（YYYY-MM-DD）；不给出时取北京时间（Asia/Shanghai）的当前日期，与本机时区无关。", valueName: "YYYY-MM-DD"))
     var today: String?
 
+    /// A `--today` given is a date, whether the command then asks for it or not (`calendar deadline
+    /// 2026-12-01 --today tomorrow` answered 0).
+    func validate() throws {
+        guard let today else { return }
+        do {
+            _ = try DateInput.parse(today, what: "--today", today: nil)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
     /// Today: `--today` when given, otherwise the clock read once and converted to Shanghai time.
     func resolve() throws(CommandFailure) -> CalendarDate {
         guard let today else { return SystemClock.todayInShanghai() }
@@ -39,6 +50,10 @@ enum DateInput {
         throws(CommandFailure) -> CalendarDate
     {
         if text == "today", let today { return try today() }
+        // No date is this long: the text is not quoted whole (messages stay short).
+        guard text.count <= 64 else {
+            throw CommandFailure(status: ExitStatus.usage, code: "date-malformed", message: "\(what)：不是日期（共 \(text.count) 字）")
+        }
         do {
             return try CalendarDate.parse(text)
         } catch {

@@ -1,3 +1,5 @@
+import DisclosureCore
+
 /// gongshi's exit codes, after BSD sysexits. Documented in the README and in `gongshi --help`.
 public enum ExitStatus {
     public static let ok: Int32 = 0
@@ -27,10 +29,12 @@ public struct CommandFailure: Error, Sendable {
     public let code: String
     public let message: String
 
+    /// - Parameter message: cut to ``Issue/messageLimit`` characters, its length stated (a value
+    ///   quoted whole — a 10,000-character argument — made a line as long).
     public init(status: Int32, code: String, message: String) {
         self.status = status
         self.code = code
-        self.message = message
+        self.message = message.count > Issue.messageLimit ? String(message.prefix(Issue.messageLimit)) + "…（已截断，共 \(message.count) 字）" : message
     }
 
     /// A failure whose problems were already reported (each on its own line): only the status remains.

@@ -78,7 +78,7 @@ public struct RecordWithdrawal {
         var registered = false
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.forEachDecision(scope: scope) { _ in registered = true } }
         guard registered else {
-            transcript.line("台账中没有“\(record)”在本流水线门户上已公示的记录")
+            transcript.line("台账中没有“\(OneLine.value(record))”在本流水线门户上已公示的记录")
             return .notPublished
         }
         if reason == .revoked { try recordRevocation(number: DecisionKey.number(record), on: revokedOn ?? today) }
@@ -101,10 +101,10 @@ public struct RecordWithdrawal {
         }
         if live.isEmpty && waiting.isEmpty {
             if entries.contains(where: { $0.status == .withdrawn }) {
-                transcript.line("“\(record)”已撤下，无需再撤")
+                transcript.line("“\(OneLine.value(record))”已撤下，无需再撤")
                 return .alreadyWithdrawn
             }
-            transcript.line("台账中没有“\(record)”在本流水线门户上已公示的记录")
+            transcript.line("台账中没有“\(OneLine.value(record))”在本流水线门户上已公示的记录")
             return .notPublished
         }
         if reason == .creditRepair, repair.forcedBecause == nil, let refusal = try refusal(live) {

@@ -1,0 +1,54 @@
+import Foundation
+import GongshiTesting
+import Testing
+
+/// The command line as an operator and a scheduler meet it: every `--today` checked, ports in
+/// range, personal numbers typed as arguments never echoed, messages bounded.
+@Suite("Command-line edges")
+struct CommandLineEdgesTests {
+    @Test("an impossible --today is a usage error (64) even where the command would not ask for it")
+    func todayAlwaysChecked() throws {
+        for arguments in [
+            ["calendar", "deadline", "2026-12-01", "--today", "tomorrow"], ["calendar", "deadline", "2026-12-01", "--today", "2026-02-30"],
+            ["calendar", "is-workday", "2026-12-01", "--today", "2026-13-01"],
+        ] {
+            let result = try GongshiProcess.run(arguments)
+            #expect(result.status == 64 && result.stdout.isEmpty, "\(arguments): \(result)")
+        }
+        #expect(try GongshiProcess.run(["calendar", "deadline", "2026-12-01", "--today", "2026-12-07"]).status == 0)
+    }
+
+    @Test("console serve --port outside 0–65535 is refused (64), not wrapped round to another port")
+    func consolePortInRange() throws {
+        for port in ["99999", "65536", "4294967297", "-1"] {
+            let result = try GongshiProcess.run(["console", "serve", "--port=\(port)", "--pipelines", "/nonexistent"])
+            #expect(result.status == 64, "\(port): \(result)")
+        }
+    }
+
+    @Test("an ID or phone number typed where a code, key or record is asked for is not echoed whole")
+    func personalNumbersNotEchoed() throws {
+        let root = Scratch.root.appendingPathComponent("gongshi-echo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let ledger = root.appendingPathComponent("ledger.sqlite").path
+        #expect(try GongshiProcess.run(["ledger", "init", "--ledger", ledger]).status == 0)
+        for arguments in [
+            ["check", "410122198503121231", "--ledger", ledger], ["check", "13800138000", "--ledger", ledger],
+            ["ledger", "show", "410122198503121231", "--ledger", ledger],
+        ] {
+            let result = try GongshiProcess.run(arguments)
+            let output = result.stdout + result.stderr
+            #expect(!output.contains("19850312") && !output.contains("00138000") && !output.isEmpty, "\(arguments): \(result)")
+        }
+    }
+
+    @Test("a 10,000-character argument makes a bounded message: at most 600 characters and its length stated")
+    func longArgumentsBounded() throws {
+        let long = String(repeating: "2", count: 10_000)
+        let result = try GongshiProcess.run(["calendar", "deadline", long])
+        #expect(result.status == 64, "\(result.status)")
+        let line = try #require(result.stderr.split(separator: "\n").first)
+        #expect(line.count < 700 && line.contains("10000"), "\(line.count): \(line.prefix(200))")
+    }
+}
