@@ -62,3 +62,22 @@ struct LentUTF8Tests {
         }
     }
 }
+
+/// `Bytes.mayStateMinor`: one pass for 未成年 or 岁, at every offset in texts of every length.
+@Suite("Minor words search")
+struct MinorWordsSearchTests {
+    @Test("found exactly where the text holds 未成年 or 岁, at every place in its words; 未 or 成年 alone, or their bytes apart, are not")
+    func everyOffset() {
+        let fillers = ["", "a", "当事人", "未按规定", "擅自占用城市道路ab", "成年人", "年龄", "罚款2000元，", "ab未c成年", "岁"]
+        for filler in fillers {
+            for word in ["未成年", "岁", "未成", "年", "未"] {
+                for prefix in 0...9 {
+                    let text = String(repeating: "x", count: prefix) + filler + word + filler
+                    let expected = text.contains("未成年") || text.contains("岁")
+                    #expect(Array(text.utf8).withUnsafeBufferPointer { Bytes.mayStateMinor($0) } == expected, "\(text)")
+                }
+            }
+        }
+        #expect([UInt8]().withUnsafeBufferPointer { Bytes.mayStateMinor($0) } == false)
+    }
+}

@@ -156,7 +156,7 @@ public struct PublicationRules: Sendable {
             // Its words looked for in the bytes first: most texts have neither (the characters are
             // made only then; every feed row of a natural person comes here).
             guard let text = values[index],
-                text.withLentUTF8({ Bytes.contains($0, FastRecordCheck.minorWord) || Bytes.contains($0, FastRecordCheck.ageWord) }),
+                text.withLentUTF8({ Bytes.mayStateMinor($0) }),
                 MinorMention.found(in: text)
             else { continue }
             return fieldNames[index]

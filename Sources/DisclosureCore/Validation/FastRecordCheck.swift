@@ -166,10 +166,6 @@ public struct FastRecordCheck {
         })
     }
 
-    /// 未成年 and 岁, as UTF-8.
-    static let minorWord = Array("未成年".utf8)
-    static let ageWord = Array("岁".utf8)
-
     /// Whether the publication rules may have something to say: personal data in a screened text
     /// field (or the subject's own name there), a department's withholding, a subject born fewer
     /// than 19 years before today (maybe a minor at the decision date).
@@ -210,7 +206,7 @@ public struct FastRecordCheck {
             // (The name's own field holds it: its numbers are what is looked for there.)
             if let name, name.count >= 2, index != nameField, Bytes.contains(cell, name) { return true }
             // A natural person's text may say they are a minor (``PublicationRules/minorStated(_:)``).
-            if natural, Bytes.contains(cell, Self.minorWord) || Bytes.contains(cell, Self.ageWord) { return true }
+            if natural, Bytes.mayStateMinor(cell) { return true }
         }
         return false
     }
@@ -927,6 +923,45 @@ enum Bytes {
 
     static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
         needle.withUnsafeBufferPointer { contains(haystack, $0) }
+    }
+
+    /// Whether the text holds 未成年 (E6 9C AA E6 88 90 E5 B9 B4) or 岁 (E5 B2 81): one pass, eight
+    /// bytes at a time, looking for their second bytes (0x9C, 0xB2: continuation bytes, rarer than
+    /// the lead bytes 0xE5 and 0xE6 that most common characters start with), each then checked
+    /// whole. (Two searches by ``contains(_:_:)`` for the words' first bytes, on every text of a
+    /// natural person's record, were 3% of a million-record validation's samples.)
+    static func mayStateMinor(_ haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = haystack.baseAddress, haystack.count >= 3 else { return false }
+        let raw = UnsafeRawPointer(base)
+        let count = haystack.count
+        func at(_ index: Int) -> Bool {
+            guard index >= 1, index + 1 < count else { return false }
+            let (lead, middle, last) = (haystack[index - 1], haystack[index], haystack[index + 1])
+            if lead == 0xE5 && middle == 0xB2 && last == 0x81 { return true }
+            guard lead == 0xE6 && middle == 0x9C && last == 0xAA, index + 7 < count else { return false }
+            return haystack[index + 2] == 0xE6 && haystack[index + 3] == 0x88 && haystack[index + 4] == 0x90
+                && haystack[index + 5] == 0xE5 && haystack[index + 6] == 0xB9 && haystack[index + 7] == 0xB4
+        }
+        let first = UInt64(0x9C) &* 0x0101_0101_0101_0101
+        let second = UInt64(0xB2) &* 0x0101_0101_0101_0101
+        func zeros(_ difference: UInt64) -> UInt64 {
+            ~(((difference & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | difference) & 0x8080_8080_8080_8080
+        }
+        var start = 0
+        while start + 8 <= count {
+            let word = raw.loadUnaligned(fromByteOffset: start, as: UInt64.self)
+            var found = zeros(word ^ first) | zeros(word ^ second)
+            while found != 0 {
+                if at(start + found.trailingZeroBitCount >> 3) { return true }
+                found &= found &- 1
+            }
+            start += 8
+        }
+        while start < count {
+            if (haystack[start] == 0x9C || haystack[start] == 0xB2), at(start) { return true }
+            start += 1
+        }
+        return false
     }
 
     // The helpers below are called for every record: they use no global tables (each access to
