@@ -43,6 +43,16 @@ struct CommandLineEdgesTests {
         }
     }
 
+    @Test("feed --out naming a file, not a folder: 73 [file-unwritable], not a usage error")
+    func feedOutUnwritable() throws {
+        let file = Scratch.root.appendingPathComponent("gongshi-out-\(UUID().uuidString).txt")
+        try Data("x".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try GongshiProcess.run(
+            ["feed", "--portal", "gsxt", "--kind", "penalty", "--out", file.path, "--today", "2026-12-07", Fixtures.url("validate/penalty/valid.csv").path])
+        #expect(result.status == 73 && result.stderr.contains("[file-unwritable]") && !result.stderr.contains("NSCocoaErrorDomain"), "\(result)")
+    }
+
     @Test("a 10,000-character argument makes a bounded message: at most 600 characters and its length stated")
     func longArgumentsBounded() throws {
         let long = String(repeating: "2", count: 10_000)

@@ -70,7 +70,12 @@ public struct FeedBatchFile: Sendable {
 
     /// Writes the payload, then the manifest, each under a temporary name renamed into place.
     public func write(into folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // (Foundation's error, untold, reached the command line as a usage error, exit 1.)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure(status: ExitStatus.cantCreate, code: "file-unwritable", message: "无法创建目录 \(OneLine.value(folder.path))（路径上有同名文件，或没有写权限）")
+        }
         try SecureFile.write(payload, to: folder.appendingPathComponent(fileName).path, mode: 0o644)
         try SecureFile.write(manifest, to: folder.appendingPathComponent(fileName + ".manifest.json").path, mode: 0o644)
     }
