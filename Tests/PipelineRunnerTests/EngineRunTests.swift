@@ -524,6 +524,26 @@ struct EngineRunTests {
         #expect(log.map(\.operation) == [.publish, .publish])
     }
 
+    @Test("a decision revoked while its batch for the outbox portal waited for upload: confirmed afterwards, the next nightly run takes it down there too (撤销)")
+    func revokedThenConfirmedTakenDown() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        // The API portal has it; the outbox portal's batch waits for the clerk.
+        let withdrawal = try project.withdrawal(on: "2026-12-01")
+        #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: "撤销决定书", revokedOn: try CalendarDate.parse("2026-12-01")) == .sent(status: 0))
+        for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
+            _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-12-02")
+        }
+        let (night, lines) = try project.run("2026-12-02")
+        #expect(lines.contains { $0.contains("已撤销的决定在门户上仍在公示") && $0.contains("撤下 1 条") }, "\(lines)")
+        let log = try project.ledger.history(key: "牟城管罚〔2026〕1号").filter { $0.portal == "creditchina-henan-zhengzhou" }
+        #expect(log.contains { $0.withdrawalReason == "撤销" }, "\(log)")
+        // Nothing more the night after.
+        let (_, after) = try project.run("2026-12-03")
+        #expect(!after.contains { $0.contains("已撤销的决定在门户上仍在公示") })
+        _ = night
+    }
+
     @Test("a record whose withdrawal waits for the portal's confirmation is not corrected or republished when the department changes it")
     func changedWhileWithdrawalWaits() throws {
         let project = try Project()

@@ -239,15 +239,22 @@ public struct PipelineRun {
         var tally = DeadlineTally(limit: RunSummary.urgentLimit)
         let portals = Set(scope.portals ?? [])
         var portal: (name: String, counted: Bool)?  // the last row's (the register repeats a handful)
+        // Revoked decisions a portal shows: published there after the revocation was recorded (a
+        // batch waiting for the clerk's upload, confirmed later), so no withdrawal covered them.
+        var revokedLive: [(number: String, portal: String, revokedOn: String)] = []
         var credit = try buildReport(run: run, ledger: ledger, eligible: eligible) { row, reckoned in
             if portal?.name != row.portal { portal = (row.portal, portals.contains(row.portal)) }
             guard portal?.counted == true else { return }
+            if let revoked = row.revokedOn, row.publishedOn != nil, !row.withdrawn, revokedLive.count < RunSummary.urgentLimit {
+                revokedLive.append((row.number, row.portal, revoked))
+            }
             // The report's state of the row is the tally's unless the row lacks a due date the
             // reckoning would compute (the dates were filled just now: only a calendar that
             // cannot reach it leaves one out, and then the reckoning cannot either).
             if row.dueOn == nil { reckoning.count(row, into: &tally) } else { tally.add(row, reckoned: reckoned, today: today) }
         }
         stages.lap("reckoning")
+        status = RunOutcome.worse(status, try takeDownRevoked(revokedLive, ledger: ledger, run: run))
         summary.disclosure = DisclosureCounts(tally)
         summary.urgent = tally.urgent
         summary.beyondCalendar = tally.beyondCalendar
@@ -380,6 +387,24 @@ public struct PipelineRun {
         guard !entries.isEmpty else { return ExitStatus.ok }
         transcript.line("已公示、现按规则不应公示，撤下 \(entries.count) 条：")
         return try withdrawer(ledger: ledger, run: run).withdraw(entries, reason: .notToPublish, reconciling: false)
+    }
+
+    /// Takes down, reason 撤销, what a portal shows of a decision revoked before its publication
+    /// there was confirmed (a clerk's withdrawal covers what is published when it is asked; a
+    /// batch waiting for upload, confirmed afterwards, put the revoked record on the portal).
+    private func takeDownRevoked(_ revoked: [(number: String, portal: String, revokedOn: String)], ledger: any Ledger, run: Int64) throws -> Int32 {
+        guard !revoked.isEmpty else { return ExitStatus.ok }
+        var entries: [(entry: PublicationEntry, note: String?)] = []
+        for (number, portal, revokedOn) in revoked {
+            let live = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: number) }.filter {
+                DecisionKey.number($0.key) == number && $0.portal == portal && $0.status == .published
+                    && ($0.withdrawalStatus == nil || $0.withdrawalStatus == "failed")
+            }
+            entries += live.map { ($0, "决定已于 \(revokedOn) 撤销，门户确认公示在后：补撤") }
+        }
+        guard !entries.isEmpty else { return ExitStatus.ok }
+        transcript.line("已撤销的决定在门户上仍在公示（批次在撤销后才确认），撤下 \(entries.count) 条：")
+        return try withdrawer(ledger: ledger, run: run).withdraw(entries, reason: .revoked, reconciling: false)
     }
 
     /// Takes down, reason 更正, a legal person's earlier publications on the feed under another name
