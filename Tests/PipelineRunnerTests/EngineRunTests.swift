@@ -530,6 +530,10 @@ struct EngineRunTests {
         _ = try project.run("2026-11-30")
         // The API portal has it; the outbox portal's batch waits for the clerk.
         let withdrawal = try project.withdrawal(on: "2026-12-01")
+        // A revocation dated after today is a typing error, refused (it hid the overdue withdrawal).
+        #expect(throws: CommandFailure.self) {
+            try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: nil, revokedOn: try CalendarDate.parse("2027-01-01"))
+        }
         #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: "撤销决定书", revokedOn: try CalendarDate.parse("2026-12-01")) == .sent(status: 0))
         for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
             _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-12-02")

@@ -70,6 +70,13 @@ public struct RecordWithdrawal {
     public func execute(
         record: String, reason: Withdrawer.Reason, note: String?, revokedOn: CalendarDate? = nil, repair: Repair = Repair()
     ) throws -> Outcome {
+        // A day to come is a typing error: a revocation dated later hid its overdue withdrawal,
+        // and a 信用修复 decision cannot have been made yet.
+        for (name, day) in [("撤销日期", revokedOn), ("信用修复决定日期", repair.decidedOn)] {
+            if let day, day > today {
+                throw CommandFailure(status: ExitStatus.usage, code: "date-in-future", message: "\(name) \(day) 晚于今天（\(today)）：请填写已经发生的日期")
+            }
+        }
         // Only a decision this pipeline's register holds, of its kind: on a ledger several
         // departments share, another department's record of the same number on the same portal
         // is not this pipeline's to take down (nor to mark revoked).
