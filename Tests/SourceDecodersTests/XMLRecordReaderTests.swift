@@ -204,6 +204,9 @@ struct XMLRecordReaderTests {
             <Record><A>2</A></Record>
             </Record>
             <Record><A>3</A><B><c/><d/></B></Record>
+            <Record><A>4</A><Wrap>
+            <Record><A>5</A></Record></Wrap>
+            </Record>
             </Records>
 
             """
@@ -212,13 +215,15 @@ struct XMLRecordReaderTests {
         var records: [XMLRecord] = []
         while let record = try reader.next() { records.append(record) }
         #expect(reader.readPlainly == !libxml2)
-        #expect(records.map(\.line) == [3, 4, 7])
+        #expect(records.map(\.line) == [3, 4, 7, 8])
         #expect(records[0].texts.map(\.text) == ["公司粗901", "2"])
         #expect(records[0].problems == [.markupInField(field: 0, element: "b", line: 3)])
         // The nested record is not a field of the outer one, nor a record of its own.
         #expect(records[1].texts.map(\.name) == ["A"])
         #expect(records[1].problems == [.nestedRecord(line: 5)])
         #expect(records[2].problems == [.markupInField(field: 1, element: "c", line: 7)])
+        // Deeper, inside an element no field reads, too.
+        #expect(records[3].problems.first == .nestedRecord(line: 9), "\(records[3].problems)")
     }
 
     @Test("a root whose child elements are none of them records fails the document, naming what it holds; an empty root is no records", arguments: [false, true])

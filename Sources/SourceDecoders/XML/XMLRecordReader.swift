@@ -623,6 +623,9 @@ struct XMLRecordAssembler {
                 fieldID = id
                 fieldLine = line
                 fieldLimit = id >= 0 ? names[id].limit : XMLRecordReader.maxTextLength
+            } else if id == recordNameID, id >= 0 {
+                // Deeper too (<Wrap><Record>…): a record there was dropped without a word.
+                problems.append(.nestedRecord(line: line))
             } else if fieldStart >= 0, fieldMarkup == nil {
                 fieldMarkup = (name, line)
             }
