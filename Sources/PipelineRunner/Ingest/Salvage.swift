@@ -16,7 +16,6 @@ enum Salvage {
         if InputOptions.Format.of(file, declared: options.format) == .xlsx { return workbook(file: file, schema: schema, options: options) }
         guard let handle = FileHandle(forReadingAtPath: file) else { return ([], 0) }
         defer { try? handle.close() }
-        let bytes = [UInt8]((try? handle.read(upToCount: byteLimit)) ?? Data())
         let lookup = HeaderMatcher.lookup(schema, extraNames: options.columnNames)
         guard let numberField = schema.duplicateKey.first.flatMap(schema.index(of:)) else { return ([], 0) }
         let dateField = schema.decisionDateField.flatMap(schema.index(of:))
@@ -32,15 +31,17 @@ enum Salvage {
             result.sightings.append(DecisionSighting(number: number, decisionDate: date, file: file, row: row, valid: false))
         }
         if InputOptions.Format.of(file, declared: options.format) == .xml {
+            // Read from the file as the reader asks (held whole, a failed file of 128 MB took its
+            // size twice in memory, every night it was read again).
             var offset = 0
             guard let reader = try? XMLRecordReader(recordPath: options.xmlRecord, xsd: nil, rewind: {
                 offset = 0
-                return true
+                return (try? handle.seek(toOffset: 0)) != nil
             }, read: { buffer in
-                let count = min(buffer.count, bytes.count - offset)
-                if count > 0 { buffer.copyBytes(from: bytes[offset..<(offset + count)]) }
-                offset += count
-                return count
+                guard offset < byteLimit, let data = try? handle.read(upToCount: min(buffer.count, byteLimit - offset)), !data.isEmpty else { return 0 }
+                data.withUnsafeBytes { buffer.copyMemory(from: $0) }
+                offset += data.count
+                return data.count
             }) else { return result }
             while let record = try? reader.next() {
                 var values: [Int: String] = [:]
@@ -52,7 +53,8 @@ enum Salvage {
             }
             return result
         }
-        let utf8 = decode(bytes, encoding: options.encoding)
+        // Its bytes as UTF-8, the file's own let go once decoded (a UTF-8 file's are the same).
+        let utf8 = decode([UInt8]((try? handle.read(upToCount: byteLimit)) ?? Data()), encoding: options.encoding)
         // A TAB-separated header (Excel's "Unicode 文本") is read as the validator reads it.
         let delimiter = utf8.withUnsafeBufferPointer { TextEncoding.utf8.headerDelimiter($0) }
         var columns: (number: Int?, date: Int?)?
@@ -147,10 +149,11 @@ enum Salvage {
         case .gb18030: source = .gb18030
         case .utf16: source = sniffed == .utf16be ? .utf16be : .utf16le
         }
-        guard source != .utf8 else { return Array(bytes.dropFirst(source == sniffed ? bom : 0)) }
-        var output: [UInt8] = []
         let skipped = source == sniffed ? bom : 0
-        let body = Array(bytes.dropFirst(skipped))
+        // (Not copied: a UTF-8 file without a byte-order mark is its own UTF-8.)
+        guard source != .utf8 else { return skipped == 0 ? bytes : Array(bytes.dropFirst(skipped)) }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + bytes.count / 2)
         let unit = source == .utf16le || source == .utf16be ? 2 : 1
         // Fed a window at a time: the transcoder copies what it is given (its carried bytes and
         // the chunk), so the rest of the file given whole after each bad byte was quadratic — a
@@ -158,7 +161,8 @@ enum Salvage {
         // windows after a bad byte (they come in runs), doubling while the bytes decode.
         var start = 0
         var window = 4096
-        body.withUnsafeBufferPointer { buffer in
+        bytes.withUnsafeBufferPointer { whole in
+            let buffer = UnsafeBufferPointer(rebasing: whole[skipped...])
             while start < buffer.count, let transcoder = Transcoder(from: source, skip: skipped + start) {
                 do {
                     var position = start
