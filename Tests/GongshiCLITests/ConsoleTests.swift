@@ -157,6 +157,10 @@ struct ConsoleTests {
         let withdrawals = try Ledger.openForReading(path: setup.project.ledger).history(key: number).compactMap(\.withdrawalReason)
         #expect(!withdrawals.isEmpty && withdrawals.allSatisfy { $0 == "撤销" }, "\(withdrawals)")
         #expect(try Self.commands(setup.project.ledger).contains { $0.hasPrefix("console withdraw \(number) 撤销（用户 张三）") })
+        // The decision's page names that action too, and the withdrawal's state in Chinese.
+        try browser.open(setup.url + "/decisions/show?number=" + (number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+        #expect(try browser.text("#actions").contains("console withdraw \(number) 撤销（用户 张三）"))
+        #expect(try browser.text("#history").contains("撤销（待门户确认）") && !(try browser.text("#history").contains("pending")))
         // A natural person's record: the name is masked, as in the reports.
         let natural = try #require(try ledger.batches(portal: "creditchina-henan-zhengzhou", status: nil).first { $0.feed == "penalty-natural" })
         let person = try #require(try ledger.publications(batch: natural.id).first)
@@ -182,6 +186,11 @@ struct ConsoleTests {
         #expect(checked.contains("已公示") || checked.contains("待确认"), "\(checked)")
         #expect(!checked.contains("published") && !checked.contains("pending"), "\(checked)")
         try browser.screenshot(to: "\(Self.screenshots)/check.png")
+        // An ID number typed as the code is refused without being shown back, in the page or its form.
+        try browser.open(setup.url + "/check?code=410122198503121231")
+        let refused = try browser.text("body")
+        #expect(refused.contains("不正确") && !refused.contains("19850312"), "\(refused)")
+        #expect(try !browser.source().contains("19850312"))
     }
 
     @Test("on the county's shared ledger (PostgreSQL): the 总览 and a confirmation work the same")

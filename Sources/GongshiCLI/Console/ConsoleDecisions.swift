@@ -106,16 +106,20 @@ extension ConsoleServer {
                     body += "<tr><td>\(ConsolePage.escape(entry.portal))/\(ConsolePage.escape(entry.feed))</td><td>\(ConsolePage.escape(DecisionKey.shown(entry.key)))</td>"
                         + "<td>\(operation)</td><td>\(ConsolePage.escape(status))</td><td>\(ConsolePage.escape(entry.decisionDate ?? "—"))</td>"
                         + "<td>\(ConsolePage.escape(entry.dueOn ?? "—"))</td><td>\(ConsolePage.escape(entry.publishedOn ?? "—"))</td>"
-                        + "<td>\(ConsolePage.escape(entry.batchID))</td><td>\(ConsolePage.escape(entry.withdrawalReason.map { "\($0)（\(entry.withdrawalStatus ?? "")）" } ?? "—"))</td></tr>"
+                        + "<td>\(ConsolePage.escape(entry.batchID))</td><td>\(ConsolePage.escape(entry.withdrawalReason.map { "\($0)（\(Self.withdrawalStatusShown(entry.withdrawalStatus))）" } ?? "—"))</td></tr>"
                 }
                 body += "</table>"
                 // Who acted on these batches in the console, and when.
+                // (And on the decision itself: its withdrawals name its number, not a batch.)
                 var actions: [RunRecord] = []
-                for batch in batches {
-                    actions += try CommandFailure.ledger { () throws(LedgerError) in try ledger.consoleActions(mentioning: batch) }
+                for text in batches + [number] {
+                    actions += try CommandFailure.ledger { () throws(LedgerError) in try ledger.consoleActions(mentioning: text) }
                 }
+                var seenActions = Set<String>()
+                actions = actions.filter { seenActions.insert($0.startedAt + "\u{1F}" + $0.command).inserted }.sorted { $0.startedAt < $1.startedAt }
                 // 撤下: the reasons a clerk may give; 公示期满 is the nightly run's, 不予公示 the rules'.
-                let reasons = [Withdrawer.Reason.creditRepair, .revoked, .corrected].map {
+                // (None chosen beforehand: 信用修复, first, was taken by a clerk who meant another.)
+                let reasons = "<option value=\"\" selected>请选择</option>" + [Withdrawer.Reason.creditRepair, .revoked, .corrected].map {
                     "<option value=\"\($0.rawValue)\">\($0.rawValue)</option>"
                 }.joined()
                 body += """
@@ -145,16 +149,27 @@ extension ConsoleServer {
         return Self.respond(200, ConsolePage.page(title: "决定 \(number)", user: session.user, csrf: session.csrf, body: body))
     }
 
+    /// A withdrawal's state in the clerk's words.
+    static func withdrawalStatusShown(_ status: String?) -> String {
+        switch status {
+        case "pending": "待门户确认"
+        case "done": "已撤下"
+        case "failed": "失败，可再次撤下"
+        default: status ?? ""
+        }
+    }
+
     /// 信用核查: the publications about one subject in the ledgers of the user's pipelines.
     func checkPage(_ session: Session, code: String) -> Response {
         var body = """
-            <form method="get" action="/check"><label>统一社会信用代码 <input name="code" id="code" value="\(ConsolePage.escape(code))"></label>
+            <form method="get" action="/check"><label>统一社会信用代码 <input name="code" id="code" value="\(ConsolePage.escape(OneLine.value(code) == code ? code : ""))"></label>
             <button id="lookup">核查</button></form>
             """
         let code = code.trimmingCharacters(in: .whitespaces).uppercased()
         if !code.isEmpty {
             if let problem = CreditCode.problem(in: code) {
-                body += "<p class=\"error\">统一社会信用代码“\(ConsolePage.escape(code))”不正确：\(ConsolePage.escape(problem.explanation.1))</p>"
+                // (An ID or phone number typed here is not shown back: `OneLine.value` hides it.)
+                body += "<p class=\"error\">统一社会信用代码“\(ConsolePage.escape(OneLine.value(code)))”不正确：\(ConsolePage.escape(problem.explanation.1))</p>"
             } else {
                 var rows = ""
                 var seen: Set<String> = []
