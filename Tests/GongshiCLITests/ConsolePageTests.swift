@@ -13,5 +13,9 @@ struct ConsolePageTests {
         #expect(
             ConsolePage.forClerk(line)
                 == "待确认：批次 0792a575bdbc1d79 x-0792a575bdbc1d79.xlsx（5 条）；到「待上传」页下载文件，在门户网页上传后确认批次 0792a575bdbc1d79")
+        // The command line's option and the ledger's lock, said as the page's.
+        #expect(ConsolePage.forClerk("今天 2026-11-30 尚不能撤下（如有法定理由，用 --force-reason 说明）") == "今天 2026-11-30 尚不能撤下（如有法定理由，在“未满最短公示期仍须撤下的法定理由”一栏说明）")
+        let locked = ConsolePage.forClerk("另一个 gongshi 进程（pid 4242，run fazhike-penalties nightly）正在使用这个公示台账（锁：/srv/var/ledger.sqlite.lock）；等它结束后再运行，台账没有改动")
+        #expect(locked == "台账正被另一项操作（如夜间运行）使用，请过几分钟再试，台账没有改动", "\(locked)")
     }
 }

@@ -13,6 +13,12 @@ enum ConsolePage {
         let step = line.replacing(
             /(用 gongshi upload 发送，或)?在门户网页上传后运行 gongshi ledger confirm ([0-9a-f]{16})(（或把门户回执存为同名加 \.receipt 的文件）)?/
         ) { match in "到「待上传」页下载文件，在门户网页上传后确认批次 \(match.output.2)" }
+            // The command line's option, the field's name on the page.
+            .replacing("用 --force-reason 说明", with: "在“未满最短公示期仍须撤下的法定理由”一栏说明")
+            // The ledger's lock (a process id, a server path): what it means to the clerk.
+            .replacing(/另一个 gongshi 进程[^；]*正在使用这个公示台账（锁：[^）]*）；等它结束后再运行/) { _ in
+                "台账正被另一项操作（如夜间运行）使用，请过几分钟再试"
+            }
         return withoutPaths(step)
     }
 

@@ -351,7 +351,10 @@ final class ConsoleServer: Sendable {
     }
 
     func refused(_ session: Session, _ message: String) -> Response {
-        Self.respond(403, ConsolePage.page(title: "不能操作", user: session.user, csrf: session.csrf, body: "<p class=\"error\">\(ConsolePage.escape(message))</p>"))
+        Self.respond(
+            403,
+            ConsolePage.page(
+                title: "不能操作", user: session.user, csrf: session.csrf, body: "<p class=\"error\">\(ConsolePage.escape(ConsolePage.forClerk(message)))</p>"))
     }
 
     /// A form filled in wrongly (a date that is no date, or out of its bounds): 422, with the way
