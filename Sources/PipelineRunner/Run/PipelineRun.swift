@@ -427,7 +427,7 @@ public struct PipelineRun {
                 guard let renamed = fresh.first(where: { $0.number == number && $0.key != entry.key }),
                     !fresh.contains(where: { $0.key == entry.key }), seen.insert("\(entry.batchID)#\(entry.position)").inserted
                 else { continue }
-                entries.append((entry, "当事人名称已更正为“\(OneLine.of(renamed.name, limit: 60))”（同一文号、同一统一社会信用代码）"))
+                entries.append((entry, "当事人名称已更正为“\(OneLine.screened(renamed.name, limit: 60))”（同一文号、同一统一社会信用代码）"))
             }
         }
         guard !entries.isEmpty else { return ExitStatus.ok }
