@@ -189,6 +189,14 @@ struct PublicationRuleChecksTests {
         #expect(rules.screen(name, "郑州某某有限公司", personName: nil).kinds.isEmpty)
     }
 
+    @Test("a number Excel wrote in E-notation in a code field with no check of its own (工商注册号) is excel-number, as in the checked ones; a registration number as digits is not")
+    func eNotationInUncheckedCode() throws {
+        #expect(try Self.types("法人及非法人组织", ["行政相对人代码_2(工商注册号)": "4.10122198503121E+17"]).contains("excel-number"))
+        // Short enough that nothing else sends the record to the full check.
+        #expect(try Self.types("法人及非法人组织", ["行政相对人代码_2(工商注册号)": "4.101E+14"]).contains("excel-number"))
+        #expect(try !Self.types("法人及非法人组织", ["行政相对人代码_2(工商注册号)": "410100000012345"]).contains("excel-number"))
+    }
+
     @Test("a personal number in the decision key (文号, a legal person's name) is an error, the value shown hidden: the ledger keeps the key as it is; an e-mail there, or a number in a free text, stays a warning")
     func personalNumberInKey() throws {
         for (field, value) in [

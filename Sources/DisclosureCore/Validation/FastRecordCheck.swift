@@ -282,6 +282,8 @@ public struct FastRecordCheck {
                 guard plan.decimalIsClean(cell) else { return false }
             case .code:
                 switch plan.checkKind {
+                // (A code in E-notation, `4.1E+14`, is not clean text for a code: the text pass
+                // sends it to the full check, which says it is Excel's.)
                 case .none, .identity, .pattern: break
                 case .organization: guard Bytes.organizationCodeIsValid(cell) else { return false }
                 case .credit:

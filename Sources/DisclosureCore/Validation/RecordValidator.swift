@@ -441,7 +441,8 @@ public struct RecordValidator {
     // MARK: - Codes
 
     private func checkCode(_ field: FieldSpec, _ value: String, _ record: Record, _ issues: inout [Issue]) {
-        if field.check != nil, let problem = ExcelQuirks.numberDamage(value, check: field.check) {
+        // (A field without a check: only E-notation, which no code is written in.)
+        if let problem = ExcelQuirks.numberDamage(value, check: field.check) {
             issues.append(.init(
                 "excel-number", field: field, value: value,
                 zh: "被Excel转换为数字\(field.personal ? "" : "（\(value)）")，\(problem.zh)；请把该列设为文本格式后重新导出",
