@@ -53,6 +53,15 @@ struct CommandLineEdgesTests {
         #expect(result.status == 73 && result.stderr.contains("[file-unwritable]") && !result.stderr.contains("NSCocoaErrorDomain"), "\(result)")
     }
 
+    @Test("validate of a pipeline file (its dry run, text) refuses --format json and --report (64) rather than print text where JSON was asked for")
+    func validatePipelineJSONRefused() throws {
+        let pipeline = Fixtures.root.appendingPathComponent("pipelines/fazhike-penalties.yaml").path
+        for extra in [["--format", "json"], ["--report", "/tmp/never-\(UUID().uuidString).json"]] {
+            let result = try GongshiProcess.run(["validate", pipeline, "--today", "2026-12-07"] + extra)
+            #expect(result.status == 64 && result.stdout.isEmpty, "\(extra): \(result)")
+        }
+    }
+
     @Test("a 10,000-character argument makes a bounded message: at most 600 characters and its length stated")
     func longArgumentsBounded() throws {
         let long = String(repeating: "2", count: 10_000)

@@ -76,7 +76,14 @@ extension Gongshi {
         }
 
         func validate() throws {
-            if pipelineFile != nil { return }
+            if pipelineFile != nil {
+                // A pipeline's check is its dry run, whose lines are text (JSON was asked for and
+                // text came, with exit 0 from a JSON reader's point of view: refused instead).
+                guard format == .text, reportPath == nil else {
+                    throw ValidationError("按流水线校验（同 run --dry-run）只输出文本；要 JSON 或 --report，请用 --kind 加数据文件")
+                }
+                return
+            }
             guard (kind == nil) != (schemaFile == nil) else {
                 throw ValidationError("需要 --kind 或 --schema 二者之一")
             }
