@@ -116,11 +116,13 @@ extension PublicationPlanner {
     }
 
     /// The planner's view of a ledger status.
-    public static func state(_ status: PublicationStatus, withdrawalAsked: Bool = false, withdrawalReason: String? = nil) -> Known.State {
+    /// - Parameter withdrawnToCorrect: its withdrawal was asked for to correct it (更正: the
+    ///   engine's reason, which the core does not name).
+    public static func state(_ status: PublicationStatus, withdrawalAsked: Bool = false, withdrawnToCorrect: Bool = false) -> Known.State {
         // Taken down to be corrected: its corrected version goes out anew, at once (its file is
         // settled by this run: waiting for the portal to confirm the withdrawal, the version read
         // before that was never read again). The withdrawal's file was staged first.
-        if withdrawalReason == "更正" { return .withdrawnToCorrect }
+        if withdrawnToCorrect { return .withdrawnToCorrect }
         // A withdrawal asked for and not yet confirmed: as withdrawn (a changed record's
         // correction went out, and the portal had it again once the withdrawal was confirmed).
         if withdrawalAsked { return .withdrawn }

@@ -140,7 +140,9 @@ public struct FeedPublisher: Sendable {
                     try ledger.currentPublications(portal: feed.portal, feed: feed.feed.name, keys: keys)
                 }.mapValues {
                     PublicationPlanner.Known(
-                        contentHash: $0.contentSHA256, state: PublicationPlanner.state($0.status, withdrawalAsked: $0.withdrawalAsked, withdrawalReason: $0.withdrawalReason),
+                        contentHash: $0.contentSHA256, state: PublicationPlanner.state(
+                            $0.status, withdrawalAsked: $0.withdrawalAsked,
+                            withdrawnToCorrect: $0.withdrawalReason == Withdrawer.Reason.corrected.rawValue),
                         batchID: $0.batchID,
                         republishedOn: $0.republishedOn)
                 }
