@@ -232,6 +232,11 @@ struct PublicationRulesTests {
         let second = third.replacingOccurrences(of: "郑州某某餐饮管理有限公司3,个体工商户,92410105MA4DEMWL8T", with: "郑州另一餐饮管理有限公司,法人及非法人组织,91410100MA40Q8R26R")
         #expect(renamed != first && second != third)
         try ([lines[0], renamed, second].joined(separator: "\r\n") + "\r\n").write(to: project.inbox.appendingPathComponent("2026-12.csv"), atomically: true, encoding: .utf8)
+        // The night's dry run says so, and takes nothing down.
+        let dry = try GongshiProcess.run(["run", project.pipeline, "--dry-run", "--today", "2026-12-01"], directory: project.root)
+        #expect(dry.stdout.contains("（试运行，不撤下）当事人名称已更正（同一文号、同一统一社会信用代码），撤下旧名称的公示 1 条"), "\(dry.stdout)")
+        let unchanged = try GongshiProcess.run(["ledger", "show", "牟城管罚〔2026〕1号", "--ledger", "var/ledger.sqlite"], directory: project.root)
+        #expect(!unchanged.stdout.contains("撤下"), "\(unchanged.stdout)")
         let next = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-12-01"], directory: project.root)
         #expect(next.stdout.contains("撤下旧名称的公示 1 条"), "\(next.stdout)")
         let report = try #require(try next.runReport()?["feeds"] as? [String: [String: Any]])
@@ -276,6 +281,11 @@ struct PublicationRulesTests {
         #expect(!batches.isEmpty && confirm.status == 0, "\(confirm)")
         // Then it sends the corrected export, the reason filled in: taken down where it was published.
         try original.write(to: inbox, atomically: true, encoding: .utf8)
+        // The night's dry run lists the take-downs, one per portal, and takes nothing down.
+        let dry = try GongshiProcess.run(["run", project.pipeline, "--dry-run", "--today", "2026-11-13"], directory: project.root)
+        #expect(dry.stdout.components(separatedBy: "（试运行，不撤下）已公示、现按规则不应公示，撤下 1 条").count == 3, "\(dry)")
+        let untouched = try GongshiProcess.run(["ledger", "show", "牟城管罚〔2026〕406号", "--ledger", "var/ledger.sqlite"], directory: project.root)
+        #expect(!untouched.stdout.contains("撤下"), "\(untouched.stdout)")
         let second = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-13"], directory: project.root)
         #expect(second.stdout.components(separatedBy: "已公示、现按规则不应公示，撤下 1 条").count == 3, "\(second)")  // one per portal
         let shown = try GongshiProcess.run(["ledger", "show", "牟城管罚〔2026〕406号", "--ledger", "var/ledger.sqlite"], directory: project.root)

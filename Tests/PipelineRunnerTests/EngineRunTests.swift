@@ -453,8 +453,14 @@ struct EngineRunTests {
     func periodEnds() throws {
         let project = try Project()
         _ = try project.run("2026-11-30")
+        // The dry run of that night lists what the run will take down, and takes nothing down.
+        let sentBefore = project.channel.received.count
+        let (dry, dryLines) = try project.run("2027-12-31", dryRun: true)
+        #expect(project.channel.received.count == sentBefore && project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").allSatisfy { $0.status != .withdrawn })
+        #expect(dryLines.contains { $0.hasPrefix("（试运行，不撤下）公示期满，撤下") }, "\(dryLines)")
         let (late, _) = try project.run("2027-12-31")
         #expect(late.expiredWithdrawn > 0)
+        #expect(dry.wouldWithdraw == ["公示期满": late.expiredWithdrawn], "\(dry.wouldWithdraw)")
         let withdrawals = project.channel.received.filter { $0.operation == .withdraw }
         #expect(withdrawals.count >= 1 && withdrawals.reduce(0) { $0 + $1.records } == late.expiredWithdrawn)
         let withdrawn = project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").filter { $0.status == .withdrawn }
@@ -474,6 +480,8 @@ struct EngineRunTests {
             in: row, with: "牟城管罚〔2026〕1号,违反《城市市容和环境卫生管理条例》第十四条,擅自占用城市道路店外经营,《城市市容和环境卫生管理条例》第三十六条,警告,警告,,"
         ).write(to: source, atomically: true, encoding: .utf8)
         try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", project.input.path, source.path])
+        // (Its dry run cannot list it: the 2026 rule's verdict on the new version is recorded by the
+        // run itself, and a dry run lists the periods of the ledger as it is.)
         let (night, lines) = try project.run("2026-12-01")
         #expect(night.expiredWithdrawn == 1, "\(lines)")
         let reasons = try project.ledger.history(key: "牟城管罚〔2026〕1号").filter { $0.portal == "api-portal" }.map(\.withdrawalReason)
@@ -538,6 +546,8 @@ struct EngineRunTests {
         for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
             _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-12-02")
         }
+        let (dry, _) = try project.run("2026-12-02", dryRun: true)
+        #expect(dry.wouldWithdraw == ["撤销": 1], "\(dry.wouldWithdraw)")
         let (night, lines) = try project.run("2026-12-02")
         #expect(lines.contains { $0.contains("已撤销的决定在门户上仍在公示") && $0.contains("撤下 1 条") }, "\(lines)")
         let log = try project.ledger.history(key: "牟城管罚〔2026〕1号").filter { $0.portal == "creditchina-henan-zhengzhou" }

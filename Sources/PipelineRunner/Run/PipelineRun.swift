@@ -178,10 +178,18 @@ public struct PipelineRun {
                         "\(profile.title) \(feed.name)：其中 \(counts.correctedPastPeriod) 条本门户仍在公示（公示期自门户公示之日起算），\(dryRun ? "将" : "已")作为更正发送")
                 }
                 if dryRun {
-                    let counts = try dryRunPlan(spooled, profile: profile)
+                    var renames = RenamedSubjects(watching: try ledger.map { ledger in
+                        try CommandFailure.ledger { () throws(LedgerError) in try ledger.publicationKeySpan(portal: profile.id, feed: feed.name) } != .empty
+                    } ?? false)
+                    let counts = try dryRunPlan(spooled, profile: profile) { renames.note($0) }
                     summary.feeds[name] = counts
                     correctedPastPeriod(counts)
                     transcript.line("（试运行，不发送）\(profile.title) " + FeedSummary.line(counts, feed: feed))
+                    // What the run would take down with it, listed (nothing is written).
+                    if let ledger {
+                        status = RunOutcome.worse(status, try takeDown(spooled, ledger: ledger, run: nil, summary: &summary))
+                        status = RunOutcome.worse(status, try takeDownRenamed(renames, spooled: spooled, ledger: ledger, run: nil, summary: &summary))
+                    }
                     continue
                 }
                 guard let ledger = writes, let run else { continue }
@@ -197,8 +205,8 @@ public struct PipelineRun {
                 summary.feeds[name] = counts
                 correctedPastPeriod(counts)
                 stages.lap("publish \(name)")
-                status = RunOutcome.worse(status, try takeDown(spooled, ledger: ledger, run: run))
-                status = RunOutcome.worse(status, try takeDownRenamed(renames, spooled: spooled, ledger: ledger, run: run))
+                status = RunOutcome.worse(status, try takeDown(spooled, ledger: ledger, run: run, summary: &summary))
+                status = RunOutcome.worse(status, try takeDownRenamed(renames, spooled: spooled, ledger: ledger, run: run, summary: &summary))
                 transcript.line("\(profile.title) " + FeedSummary.line(counts, feed: feed))
             }
             guard let ledger = writes else { continue }
@@ -211,6 +219,22 @@ public struct PipelineRun {
         }
 
         guard let ledger = writes, let run else {
+            // A dry run lists what the nightly run would take down of what the portals show now:
+            // periods ended and revoked decisions confirmed after their revocation (read from the
+            // ledger as it is; tonight's files are not in it yet).
+            if let ledger, let periods {
+                _ = try endPeriods(ledger: ledger, run: nil, periods: periods, summary: &summary)
+                let portals = Set(scope.portals ?? [])
+                var revokedLive: [(number: String, portal: String, revokedOn: String)] = []
+                _ = try buildReport(run: 0, ledger: ledger, eligible: nil) { row, _ in
+                    if portals.contains(row.portal), let revoked = row.revokedOn, row.publishedOn != nil, !row.withdrawn,
+                        revokedLive.count < RunSummary.urgentLimit
+                    {
+                        revokedLive.append((row.number, row.portal, revoked))
+                    }
+                }
+                _ = try takeDownRevoked(revokedLive, ledger: ledger, run: nil, summary: &summary)
+            }
             summary.exitStatus = status
             return summary
         }
@@ -226,7 +250,7 @@ public struct PipelineRun {
         // Publication periods: what has ended is taken down; what may apply for 信用修复 is listed.
         var eligible: (entries: [PeriodEntry], total: Int)?
         if let periods {
-            let ended = try endPeriods(ledger: ledger, run: run, periods: periods)
+            let ended = try endPeriods(ledger: ledger, run: run, periods: periods, summary: &summary)
             summary.expiredWithdrawn = ended.withdrawn
             eligible = ended.eligible
             status = RunOutcome.worse(status, ended.status)
@@ -254,7 +278,7 @@ public struct PipelineRun {
             if row.dueOn == nil { reckoning.count(row, into: &tally) } else { tally.add(row, reckoned: reckoned, today: today) }
         }
         stages.lap("reckoning")
-        status = RunOutcome.worse(status, try takeDownRevoked(revokedLive, ledger: ledger, run: run))
+        status = RunOutcome.worse(status, try takeDownRevoked(revokedLive, ledger: ledger, run: run, summary: &summary))
         summary.disclosure = DisclosureCounts(tally)
         summary.urgent = tally.urgent
         summary.beyondCalendar = tally.beyondCalendar
@@ -329,7 +353,9 @@ public struct PipelineRun {
     /// Withdraws the pipeline's published penalties whose publication period has ended (reason
     /// 公示期满, through each portal's transport) and lists those that may apply for 信用修复 (the
     /// first ``ReportLimits/lines`` and how many, which the run's report shows as they are).
-    private func endPeriods(ledger: any Ledger, run: Int64, periods: PeriodAssessor) throws
+    ///
+    /// - Parameter run: nil in a dry run: what would be withdrawn is listed, nothing written.
+    private func endPeriods(ledger: any Ledger, run: Int64?, periods: PeriodAssessor, summary: inout RunSummary) throws
         -> (withdrawn: Int, status: Int32, eligible: (entries: [PeriodEntry], total: Int))
     {
         let portals = Set(context.portals.map(\.profile.id))
@@ -345,19 +371,18 @@ public struct PipelineRun {
         let expired = all.filter { entry in !notPublished.contains { $0.publication == entry.publication } }
         var status = ExitStatus.ok
         if !notPublished.isEmpty {
-            transcript.line("按规定不予公示，撤下 \(notPublished.count) 条：")
             let notes = notPublished.map { entry in
                 (entry.publication, "按\(periods.title(ofRegime: entry.regime))不予公示（\(entry.severity ?? "")）" as String?)
             }
-            status = try withdrawer(ledger: ledger, run: run).withdraw(notes, reason: .notToPublish, reconciling: false)
+            status = try withdraw(notes, reason: .notToPublish, heading: "按规定不予公示，撤下 \(notPublished.count) 条：", ledger: ledger, run: run, summary: &summary)
         }
         if !expired.isEmpty {
-            transcript.line("公示期满，撤下 \(expired.count) 条：")
             let notes = expired.map { entry in
                 (entry.publication,
                  "公示期至 \(entry.expiresOn ?? "")（\(periods.title(ofRegime: entry.regime))，\(entry.severity ?? "")）" as String?)
             }
-            status = RunOutcome.worse(status, try withdrawer(ledger: ledger, run: run).withdraw(notes, reason: .periodEnded, reconciling: false))
+            status = RunOutcome.worse(
+                status, try withdraw(notes, reason: .periodEnded, heading: "公示期满，撤下 \(expired.count) 条：", ledger: ledger, run: run, summary: &summary))
         }
         // The records ended today are not among these (they are past their period), whether or
         // not their withdrawal went through.
@@ -375,7 +400,7 @@ public struct PipelineRun {
 
     /// Takes down what an earlier version put on the feed and the rules now keep off it (a minor,
     /// a withheld decision, a revoked permit under `withdraw: true`), reason 不予公示.
-    private func takeDown(_ spooled: SpooledFeed, ledger: any Ledger, run: Int64) throws -> Int32 {
+    private func takeDown(_ spooled: SpooledFeed, ledger: any Ledger, run: Int64?, summary: inout RunSummary) throws -> Int32 {
         guard !spooled.toWithdraw.isEmpty else { return ExitStatus.ok }
         var entries: [(entry: PublicationEntry, note: String?)] = []
         for (key, reason) in spooled.toWithdraw {
@@ -384,15 +409,15 @@ public struct PipelineRun {
             }
             entries += live.map { ($0, reason) }
         }
-        guard !entries.isEmpty else { return ExitStatus.ok }
-        transcript.line("已公示、现按规则不应公示，撤下 \(entries.count) 条：")
-        return try withdrawer(ledger: ledger, run: run).withdraw(entries, reason: .notToPublish, reconciling: false)
+        return try withdraw(entries, reason: .notToPublish, heading: "已公示、现按规则不应公示，撤下 \(entries.count) 条：", ledger: ledger, run: run, summary: &summary)
     }
 
     /// Takes down, reason 撤销, what a portal shows of a decision revoked before its publication
     /// there was confirmed (a clerk's withdrawal covers what is published when it is asked; a
     /// batch waiting for upload, confirmed afterwards, put the revoked record on the portal).
-    private func takeDownRevoked(_ revoked: [(number: String, portal: String, revokedOn: String)], ledger: any Ledger, run: Int64) throws -> Int32 {
+    private func takeDownRevoked(
+        _ revoked: [(number: String, portal: String, revokedOn: String)], ledger: any Ledger, run: Int64?, summary: inout RunSummary
+    ) throws -> Int32 {
         guard !revoked.isEmpty else { return ExitStatus.ok }
         var entries: [(entry: PublicationEntry, note: String?)] = []
         for (number, portal, revokedOn) in revoked {
@@ -402,15 +427,15 @@ public struct PipelineRun {
             }
             entries += live.map { ($0, "决定已于 \(revokedOn) 撤销，门户确认公示在后：补撤") }
         }
-        guard !entries.isEmpty else { return ExitStatus.ok }
-        transcript.line("已撤销的决定在门户上仍在公示（批次在撤销后才确认），撤下 \(entries.count) 条：")
-        return try withdrawer(ledger: ledger, run: run).withdraw(entries, reason: .revoked, reconciling: false)
+        return try withdraw(
+            entries, reason: .revoked, heading: "已撤销的决定在门户上仍在公示（批次在撤销后才确认），撤下 \(entries.count) 条：", ledger: ledger, run: run,
+            summary: &summary)
     }
 
     /// Takes down, reason 更正, a legal person's earlier publications on the feed under another name
     /// for a decision this run published under a new one: the same 文号 and the same 统一社会信用代码
     /// make one subject, whose name the department corrected (the key, 文号|名称, changed with it).
-    private func takeDownRenamed(_ renames: RenamedSubjects, spooled: SpooledFeed, ledger: any Ledger, run: Int64) throws -> Int32 {
+    private func takeDownRenamed(_ renames: RenamedSubjects, spooled: SpooledFeed, ledger: any Ledger, run: Int64?, summary: inout RunSummary) throws -> Int32 {
         if renames.overflowed {
             transcript.line("\(spooled.portal)/\(spooled.feed.name)：本次新公示超过 \(RenamedSubjects.limit) 条，未逐条核对当事人名称是否更正")
         }
@@ -430,10 +455,34 @@ public struct PipelineRun {
                 entries.append((entry, "当事人名称已更正为“\(OneLine.screened(renamed.name, limit: 60))”（同一文号、同一统一社会信用代码）"))
             }
         }
-        guard !entries.isEmpty else { return ExitStatus.ok }
-        transcript.line("当事人名称已更正（同一文号、同一统一社会信用代码），撤下旧名称的公示 \(entries.count) 条：")
-        return try withdrawer(ledger: ledger, run: run).withdraw(entries, reason: .corrected, reconciling: false)
+        return try withdraw(
+            entries, reason: .corrected, heading: "当事人名称已更正（同一文号、同一统一社会信用代码），撤下旧名称的公示 \(entries.count) 条：", ledger: ledger,
+            run: run, summary: &summary)
     }
+
+    /// Takes `entries` down, their heading told first; in a dry run (no `run`) lists them instead
+    /// (the first ``dryRunListed``, each by portal, feed and decision number) and counts them in
+    /// ``RunSummary/wouldWithdraw``: nothing is written or sent.
+    private func withdraw(
+        _ entries: [(entry: PublicationEntry, note: String?)], reason: Withdrawer.Reason, heading: String, ledger: any Ledger, run: Int64?,
+        summary: inout RunSummary
+    ) throws -> Int32 {
+        guard !entries.isEmpty else { return ExitStatus.ok }
+        guard let run else {
+            transcript.line("（试运行，不撤下）" + heading)
+            for (entry, note) in entries.prefix(Self.dryRunListed) {
+                transcript.line("  \(entry.portal)/\(entry.feed) \(DecisionKey.number(entry.key))" + (note.map { "：\($0)" } ?? ""))
+            }
+            if entries.count > Self.dryRunListed { transcript.line("  …另有 \(entries.count - Self.dryRunListed) 条") }
+            summary.wouldWithdraw[reason.rawValue, default: 0] += entries.count
+            return ExitStatus.ok
+        }
+        transcript.line(heading)
+        return try withdrawer(ledger: ledger, run: run).withdraw(entries, reason: reason, reconciling: false)
+    }
+
+    /// The take-downs a dry run lists one by one, per kind.
+    static let dryRunListed = 20
 
     private func withdrawer(ledger: any Ledger, run: Int64) -> Withdrawer {
         Withdrawer(
@@ -442,7 +491,7 @@ public struct PipelineRun {
     }
 
     /// What a dry run would send for one feed; with a scratch folder, the files it would write.
-    private func dryRunPlan(_ spooled: SpooledFeed, profile: PortalProfile) throws -> FeedCounts {
+    private func dryRunPlan(_ spooled: SpooledFeed, profile: PortalProfile, published: (FeedPlan.Row) -> Void) throws -> FeedCounts {
         let folder = request.scratch.map {
             URL(fileURLWithPath: $0).appendingPathComponent(profile.id).appendingPathComponent(today.description)
         }
@@ -455,6 +504,7 @@ public struct PipelineRun {
             transcript.line("（试运行）草稿：\(folder.path)/\(file.fileName)（\(batch.count) 条）")
         }
         let counts = try FeedPublisher.plan(spooled, ledger: ledger, republishing: request.republishing, today: today) { operation, entry in
+            if operation == .publish { published(entry.row) }
             if folder != nil { try batcher.add(operation, entry) }
         }
         try batcher.finish()

@@ -145,6 +145,8 @@ public struct RunSummary: Sendable {
     public static let urgentLimit = 1000
     /// Records withdrawn because their publication period ended.
     public var expiredWithdrawn = 0
+    /// A dry run's: by reason (``Withdrawer/Reason``), the publications the run would take down.
+    public var wouldWithdraw: [String: Int] = [:]
     /// Decisions whose deadline the calendar cannot reach (the run then exits 78), the first few.
     public var beyondCalendar: [String] = []
     /// The report files written (JSON, HTML); nil for a dry run.
