@@ -27,6 +27,14 @@ public struct Gongshi: AsyncParsableCommand {
     public static func main() async {
         do {
             var command = try parseAsRoot()
+            // A group named without one of its commands (`gongshi ledger`) did nothing: a usage
+            // error (64) with the group's help on standard error, not help on standard output
+            // and 0, which a scheduler would take for a run done.
+            if let group = Self.groupWithoutCommand(command) {
+                FileHandle.standardError.write(Data((helpMessage(for: group.type) + "\n").utf8))
+                Output.error("错误 [usage] 缺少子命令：\(group.names.joined(separator: "、")) 之一（用法见 --help）")
+                Foundation.exit(ExitStatus.usage)
+            }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -45,6 +53,19 @@ public struct Gongshi: AsyncParsableCommand {
             Output.error("错误 [usage] \(message)（用法见 --help）")
             Foundation.exit(status == ExitCode.validationFailure.rawValue ? ExitStatus.usage : status)
         }
+    }
+
+    /// The command group parsed when no command of it was named (`gongshi ledger`), and its
+    /// commands' names; nil for a command that runs.
+    static func groupWithoutCommand(_ command: any ParsableCommand) -> (type: any ParsableCommand.Type, names: [String])? {
+        let type = Swift.type(of: command)
+        let subcommands = type.configuration.subcommands
+        guard !subcommands.isEmpty else { return nil }
+        var names: [String] = []
+        for subcommand in subcommands {
+            names.append(subcommand.configuration.commandName ?? "\(subcommand)".lowercased())
+        }
+        return (type, names)
     }
 
     /// Exits with `status`; when part of the answer could not be written to standard output (a full

@@ -18,6 +18,18 @@ struct CommandLineEdgesTests {
         #expect(try GongshiProcess.run(["calendar", "deadline", "2026-12-01", "--today", "2026-12-07"]).status == 0)
     }
 
+    @Test("a command group named without one of its commands is a usage error (64), its help on standard error only; --help is still 0")
+    func groupWithoutSubcommand() throws {
+        for arguments in [[], ["ledger"], ["calendar"], ["frontdb"], ["console", "user"]] {
+            let result = try GongshiProcess.run(arguments)
+            #expect(result.status == 64 && result.stdout.isEmpty && result.stderr.contains("[usage]"), "\(arguments): \(result)")
+        }
+        for arguments in [["--help"], ["ledger", "--help"], ["--version"]] {
+            let result = try GongshiProcess.run(arguments)
+            #expect(result.status == 0 && !result.stdout.isEmpty, "\(arguments): \(result)")
+        }
+    }
+
     @Test("console serve --port outside 0–65535 is refused (64), not wrapped round to another port")
     func consolePortInRange() throws {
         for port in ["99999", "65536", "4294967297", "-1"] {
