@@ -106,6 +106,26 @@ struct ReportCommandTests {
                 #expect(line.timeliness == Ratio(due.onTime, of: due.due), "\(key)")
                 #expect(line.completeness == Ratio(due.published, of: due.toPublish), "\(key)")
             }
+            // The headline names the period's decisions (the register's, by decision date; by the
+            // day received when the date cannot be read) beside the records received, as the page
+            // does: two bases, not one number read as the other.
+            var decidedInPeriod: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.department, count(*) FROM decision d JOIN run r ON r.id = d.first_run
+                    WHERE (CASE WHEN date(d.decision_date) = d.decision_date THEN d.decision_date ELSE d.received_on END)
+                          BETWEEN '2026-11-01' AND '2026-12-31'
+                    GROUP BY 1
+                    """)
+            {
+                decidedInPeriod[row[0] as String] = row[1]
+            }
+            for department in report.departments {
+                let decided = decidedInPeriod[department.department] ?? 0
+                #expect(department.decisions == decided && decided > 0, "\(department.department) \(department.decisions) \(decided)")
+                #expect(result.stdout.contains("\(department.department)（\(department.kind)）：本期作出的决定 \(decided) 个；"), "\(result.stdout)")
+            }
             // Not vacuous: bad penalties in November, late and overdue publications.
             let penalties = try #require(report.rates.first { $0.department == "法制科" && $0.month == "2026-11" })
             #expect(penalties.compliance.numerator < penalties.compliance.denominator && penalties.compliance.numerator >= 17)

@@ -82,7 +82,10 @@ enum ReportHeadline {
     static func printHeadline(_ report: CreditReport) {
         for department in report.departments {
             Output.answer(
-                "\(department.department)（\(department.kind)）：记录 \(department.records) 条，有效 \(department.valid)，无效 \(department.invalid)；"
+                // Two bases, as the page says them: records by the day they were received (a file
+                // read again counts again), decisions by their decision date.
+                "\(department.department)（\(department.kind)）：本期作出的决定 \(department.decisions) 个；"
+                    + "本期收到的记录（按收到日期）\(department.records) 条，有效 \(department.valid)，无效 \(department.invalid)；"
                     + "已公示 \(department.published)，待公示 \(department.pending)，被拒收 \(department.rejected)，已撤下 \(department.withdrawn)")
         }
         for rates in report.rates where rates.compliance.denominator + rates.timeliness.denominator > 0 {
