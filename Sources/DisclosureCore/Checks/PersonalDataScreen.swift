@@ -2,7 +2,8 @@
 /// by Excel in E-notation: `4.10122198503121E+17`), mobile and
 /// landline numbers, bank card numbers, e-mail addresses, home addresses (住址、家住、居住 …; for
 /// a natural person any address-like phrase, 地址 and 住所 too) and, for a natural person, the person's
-/// own name — and hides it. Shared by validation
+/// own name, and anyone else's name after the word for their part in the case (证人、举报人、投诉人、
+/// 受害人、被害人、报案人、监护人、代理人 …) — and hides it. Shared by validation
 /// (a warning per finding) and the feeds (what is found is hidden), so what `validate` reports is
 /// what the feed hides. Rules: domain reference §3.5 (addresses, contact details, ID numbers are
 /// hidden; 浙江《公共信用信息公示暂行办法》第七条 [secondary]).
@@ -14,6 +15,8 @@ public enum PersonalDataScreen {
         case bankCard = "银行卡号"
         case email = "电子邮箱"
         case name = "当事人姓名"
+        /// Someone else's name after the word for their part in the case (证人张三).
+        case otherPerson = "他人姓名"
         case address = "住址"
 
         public static func < (a: Kind, b: Kind) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
@@ -27,7 +30,8 @@ public enum PersonalDataScreen {
 
     /// Whether the UTF-8 bytes may hold anything the screen finds (10 digits, in one run or in runs
     /// joined by spaces, hyphens, line breaks or brackets as ``scan(_:personName:)`` joins them; 7
-    /// after a hyphen or with a word for a phone; a full-width digit, `@`, 住 or 址): the validator's
+    /// after a hyphen or with a word for a phone; a full-width digit, `@`, 住, 址, or 人 after a role
+    /// word's character, ``roleMarks``): the validator's
     /// fast path sends such a cell to the full check. Never
     /// false where ``scan(_:personName:)`` finds something, `personName` aside (the caller checks
     /// the name's bytes itself).
@@ -135,6 +139,11 @@ public enum PersonalDataScreen {
                     if byte == 0xEF && b1 == 0xBC && b2 >= 0x90 && b2 <= 0x99 { return true }  // a full-width digit
                     if byte == 0xE4 && b1 == 0xBD && b2 == 0x8F { return true }  // 住
                     if byte == 0xE5 && b1 == 0x9D && b2 == 0x80 { return true }  // 址
+                    // 人 (E4 BA BA) after a role word's character (证人, 举报人 …: ``roleMarks``).
+                    if byte == 0xE4 && b1 == 0xBA && b2 == 0xBA && index >= 3 {
+                        let mark = (bytes[index - 3], bytes[index - 2], bytes[index - 1])
+                        if roleMarks.contains(where: { $0 == mark }) { return true }
+                    }
                     // A full-width space (E3 80 80), hyphen (EF BC 8D) or bracket (EF BC 88, 89) within a number.
                     if joined > 0, gap < 2 {
                         joins = (byte == 0xE3 && b1 == 0x80 && b2 == 0x80) || (byte == 0xEF && b1 == 0xBC && (b2 == 0x8D || b2 == 0x88 || b2 == 0x89))
@@ -157,7 +166,7 @@ public enum PersonalDataScreen {
         return false
     }
 
-    /// Whether no byte of `block` is a digit or `@`, nor the first of 住 (E4 BD 8F), 址 (E5 9D 80) or
+    /// Whether no byte of `block` is a digit or `@`, nor the first of 住 (E4 BD 8F), 址 (E5 9D 80), 人 (E4 BA BA) or
     /// a full-width digit (EF BC 90–99); `next` and `afterNext` are the sixteen bytes one and two
     /// places later.
     @inline(__always)
@@ -168,16 +177,18 @@ public enum PersonalDataScreen {
         let digitOrAt = (block &- V(repeating: 0x30) .< ten) .| (block .== V(repeating: 0x40))
         let zhu = (block .== V(repeating: 0xE4)) .& (next .== V(repeating: 0xBD)) .& (afterNext .== V(repeating: 0x8F))
         let zhi = (block .== V(repeating: 0xE5)) .& (next .== V(repeating: 0x9D)) .& (afterNext .== V(repeating: 0x80))
+        let ren = (block .== V(repeating: 0xE4)) .& (next .== V(repeating: 0xBA)) .& (afterNext .== V(repeating: 0xBA))
         let fullWidthDigit = (block .== V(repeating: 0xEF)) .& (next .== V(repeating: 0xBC)) .& (afterNext &- V(repeating: 0x90) .< ten)
-        return !(digitOrAt .| zhu .| zhi .| fullWidthDigit).anyLane
+        return !(digitOrAt .| zhu .| zhi .| ren .| fullWidthDigit).anyLane
     }
 
-    /// Whether the three-byte character in the low 24 bits (first byte lowest) is 住, 址 or a
+    /// Whether the three-byte character in the low 24 bits (first byte lowest) is 住, 址, 人 or a
     /// full-width digit.
     @inline(__always)
     private static func isMarked(_ word: UInt64) -> Bool {
         let character = word & 0xFF_FFFF
-        return character == 0x8F_BDE4 || character == 0x80_9DE5 || (character & 0xF0_FFFF == 0x90_BCEF && character >> 16 & 0xF <= 9)
+        return character == 0x8F_BDE4 || character == 0x80_9DE5 || character == 0xBA_BAE4
+            || (character & 0xF0_FFFF == 0x90_BCEF && character >> 16 & 0xF <= 9)
     }
 
     /// Whether the bytes after an `E` are an exponent of 14 or more (`+17`, `17`).
@@ -407,6 +418,9 @@ public enum PersonalDataScreen {
         // where someone lives (住址、住在、家住、居住、现住、暂住), not a bare 地址, 住所 or a word like
         // 住建局 (a business's place or domicile, or an authority, which its decision may well name).
         hits += addresses(characters, residenceOnly: personName == nil)
+        // Other people's names (§3.5: 他人姓名 hidden; 浙江《公共信用信息公示暂行办法》第七条 [secondary]),
+        // whoever the record is about.
+        hits += otherPersons(characters)
         // In text order; where two overlap, the first (then the longer) wins.
         hits.sort { $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.range.count > $1.range.count }
         var kept: [Hit] = []
@@ -460,6 +474,72 @@ public enum PersonalDataScreen {
         return hits
     }
 
+    /// The words for a part someone plays in a case, each ending in 人, by the character before
+    /// that 人 (the fast check's mark): a name after one is someone else's, hidden.
+    /// (Not 法定代表人 or 负责人: a legal person's representative is published in a field of its own.)
+    static let roleWords: [String] = ["证人", "举报人", "投诉人", "受害人", "被害人", "报案人", "监护人", "代理人", "被侵权人", "检举人", "控告人", "知情人"]
+    /// The characters that come before 人 in ``roleWords``, as UTF-8 (the fast check looks for them).
+    static let roleMarks: [(UInt8, UInt8, UInt8)] = Set(roleWords.map { $0.unicodeScalars.dropLast().last! }).map { scalar in
+        let bytes = Array(String(scalar).utf8)
+        return (bytes[0], bytes[1], bytes[2])
+    }
+    /// Surnames a name after a role word begins with (common single-character ones, and the
+    /// compound ones), so that 证人证言、举报人反映、受害人家属 are not taken for names. (Surnames that
+    /// are mostly words of their own, 于、和、向、时、由、都 …, are left out: 投诉人于 11 月 3 日.)
+    static let surnames = Set(
+        "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂佟臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿狄索宣晋门云容敬扈晁芮普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓邰赫杭况宿鲜印逯隆茹诸战慕危玉银亢嵇哈湛宾戎勾茅於呼揭尉冶斯束檀衣阴昝智幸奉植衡富尧闭")
+    static let compoundSurnames = ["欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐", "端木", "西门", "南宫"]
+    /// What follows a name rather than being part of it (证人张三证实、投诉人李四称): the given name
+    /// stops before one of these.
+    static let afterName: Set<Character> = Set("证称说等的在于向与和及系均到签指提表确对已并未也又即就因被把将为是经所之家反陈诉述报受")
+
+    /// Names after a role word (``roleWords``): a surname (``surnames``) and one or two characters
+    /// of a given name, the name hidden but its first character (as a subject's own: 张*).
+    /// Already hidden names (王某、李某某) are found too, harmlessly.
+    static func otherPersons(_ characters: [Character]) -> [Hit] {
+        var hits: [Hit] = []
+        var i = 0
+        func isHan(_ c: Character) -> Bool {
+            guard let scalar = c.unicodeScalars.first, c.unicodeScalars.count == 1 else { return false }
+            return (0x4E00...0x9FFF).contains(scalar.value) || (0x3400...0x4DBF).contains(scalar.value)
+        }
+        while i < characters.count {
+            guard characters[i] == "人", i > 0,
+                let word = roleWords.first(where: { word in
+                    let w = Array(word)
+                    return i + 1 >= w.count && Array(characters[(i + 1 - w.count)...i]) == w
+                })
+            else {
+                i += 1
+                continue
+            }
+            _ = word
+            var start = i + 1
+            while start < characters.count, ["：", ":", " ", "　"].contains(characters[start]) { start += 1 }
+            var surname = 0
+            if start + 1 < characters.count, compoundSurnames.contains(String(characters[start...(start + 1)])) {
+                surname = 2
+            } else if start < characters.count, surnames.contains(characters[start]) {
+                surname = 1
+            }
+            guard surname > 0 else {
+                i += 1
+                continue
+            }
+            var end = start + surname
+            while end < characters.count, end - start - surname < 2, isHan(characters[end]), !afterName.contains(characters[end]) { end += 1 }
+            // A surname alone (证人王证实) is still someone's: hidden with the next character.
+            if end == start + surname, end < characters.count, isHan(characters[end]) { end += 1 }
+            if end > start + surname {
+                hits.append(Hit(kind: .otherPerson, range: start..<end))
+                i = end
+            } else {
+                i += 1
+            }
+        }
+        return hits
+    }
+
     /// How what is found is hidden (a portal profile's `screen: {style: …}`).
     public enum Style: String, Sendable, CaseIterable {
         /// Each character of the finding as `*` (a name keeps its first character: 张**), so the
@@ -477,12 +557,12 @@ public enum PersonalDataScreen {
         // From the end, so that a label of another length leaves earlier offsets valid.
         for hit in hits.sorted(by: { $0.range.lowerBound > $1.range.lowerBound }) {
             let range = hit.range.clamped(to: 0..<characters.count)
-            if style == .label && hit.kind != .name {
+            if style == .label && hit.kind != .name && hit.kind != .otherPerson {
                 characters.replaceSubrange(range, with: Array("〔\(hit.kind.rawValue)〕"))
                 continue
             }
             for index in range {
-                if hit.kind == .name && index == hit.range.lowerBound { continue }
+                if (hit.kind == .name || hit.kind == .otherPerson) && index == hit.range.lowerBound { continue }
                 characters[index] = "*"
             }
         }

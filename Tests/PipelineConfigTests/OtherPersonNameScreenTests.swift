@@ -1,0 +1,58 @@
+import DisclosureCore
+import Testing
+
+/// Other people's names in a record's texts — a witness, the complainant, a victim, a guardian —
+/// are hidden, their first character kept (domain reference §3.5; 浙江《公共信用信息公示暂行办法》第七条
+/// [secondary]: 他人姓名), whoever the record is about; words after a role word that are no name
+/// (证人证言、举报人反映、受害人家属) and a legal person's representative are left as they are.
+@Suite("Personal data: other persons' names")
+struct OtherPersonNameScreenTests {
+    /// Each text with the name as written in it and as it is shown.
+    static let named: [(text: String, name: String, shown: String)] = [
+        ("经证人张三证实，当事人擅自占道经营", "张三", "张*"),
+        ("证人：王小明称当事人占道", "王小明", "王**"),
+        ("举报人李四反映该店夜间施工", "李四", "李*"),
+        ("投诉人赵某某称噪声扰民", "赵某某", "赵**"),
+        ("致受害人刘强受轻微伤", "刘强", "刘*"),
+        ("被害人欧阳娜娜报警", "欧阳娜娜", "欧***"),
+        ("其监护人陈红到场", "陈红", "陈*"),
+        ("委托代理人孙立签字", "孙立", "孙*"),
+        ("据报案人周杰，车辆停放", "周杰", "周*"),
+    ]
+
+    @Test("a name after a role word is hidden, its first character kept, in any record; the fast path sends the text to the screen")
+    func namesHidden() {
+        for (text, name, shown) in Self.named {
+            for person in [nil, "钱多多"] as [String?] {
+                let (screened, kinds) = PersonalDataScreen.screen(text, personName: person)
+                #expect(kinds == [.otherPerson], "\(text): \(kinds)")
+                #expect(screened == text.replacing(name, with: shown), "\(text) → \(screened)")
+            }
+            #expect(Array(text.utf8).withUnsafeBufferPointer { PersonalDataScreen.mayContain($0) }, "\(text)")
+            // Labelled screens keep the name's shape too (a label would say whose part it was not).
+            #expect(PersonalDataScreen.screen(text, personName: nil, style: .label).text == text.replacing(name, with: shown))
+        }
+    }
+
+    static let unnamed = [
+        "证人证言、询问笔录等证据证实", "举报人反映情况属实", "受害人家属到场", "投诉人于2026年11月3日投诉", "法定代表人张三", "负责人李四签字",
+        "当事人王五擅自占道", "人民币2000元", "证人2名",
+    ]
+
+    @Test("no name after the role word, or a published part (法定代表人、负责人、当事人): nothing hidden", arguments: unnamed)
+    func notNames(text: String) {
+        #expect(PersonalDataScreen.scan(text, personName: nil).isEmpty, "\(text)")
+    }
+
+    @Test("in a record's 违法事实 a witness's name is a warning, found on the fast path as on the full check, and hidden in the message")
+    func throughValidation() throws {
+        for (text, name, _) in Self.named {
+            let (cells, testCase) = try PublicationRuleChecksTests.row("法人及非法人组织", ["违法事实": text])
+            let (_, difference, issues) = try FastCheckAgreementTests.judge(cells, testCase, today: PublicationRuleChecksTests.today)
+            #expect(difference == nil, "\(text): \(difference ?? "")")
+            let warning = issues.first { $0.type == "personal-data-in-text" }
+            #expect(warning?.message.zh.contains(PersonalDataScreen.Kind.otherPerson.rawValue) == true, "\(text): \(issues.map(\.type))")
+            #expect(warning.map { !($0.value ?? "").contains(name) } == true, "\(warning?.value ?? "")")
+        }
+    }
+}
