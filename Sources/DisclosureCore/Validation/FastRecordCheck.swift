@@ -284,7 +284,10 @@ public struct FastRecordCheck {
                 switch plan.checkKind {
                 // (A code in E-notation, `4.1E+14`, is not clean text for a code: the text pass
                 // sends it to the full check, which says it is Excel's.)
-                case .none, .identity, .pattern: break
+                case .none, .pattern:
+                    // A personal number where a registration number belongs: the full check's error.
+                    if plan.screensNumbers, Bytes.mayBePersonalNumber(cell) { return false }
+                case .identity: break
                 case .organization: guard Bytes.organizationCodeIsValid(cell) else { return false }
                 case .credit:
                     guard let rule = plan.credit else { break }
@@ -463,6 +466,9 @@ struct FieldPlan: BitwiseCopyable {
     let warnNeedsFullCheck: Bool
     let checkKind: CheckKind
     let credit: CreditRule?
+    /// A code field no check digit guards, not itself personal (工商注册号、税务登记号 …): an ID or
+    /// mobile number in it is the full check's `personal-data-in-code`.
+    let screensNumbers: Bool
 
     init(_ field: FieldSpec, indexByName: [String: Int], store: PlanStore) {
         kind = field.kind
@@ -533,6 +539,7 @@ struct FieldPlan: BitwiseCopyable {
             checkKind = .pattern
         }
         self.credit = credit
+        screensNumbers = RecordValidator.screensNumbers(field)
     }
 
     /// An identity-document field's type field and formats by type (`nil`: no such check).
@@ -648,6 +655,14 @@ enum Bytes {
 
     /// Whether the cell is already in normal form and valid UTF-8: nothing to trim, no invisible
     /// characters, and for codes, dates and decimals plain ASCII (and for codes no lower case).
+    /// Whether a code may be a personal number (``RecordValidator/personalNumber(inCode:today:)``):
+    /// 11, 18 or 20 characters, digits but for an 18th `X`. Such codes go to the full check.
+    static func mayBePersonalNumber(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard cell.count == 11 || cell.count == 18 || cell.count == 20 else { return false }
+        for index in cell.indices where cell[index] &- 0x30 >= 10 && !(index == 17 && cell[index] == 0x58) { return false }
+        return true
+    }
+
     static func needsNoNormalization(_ cell: UnsafeBufferPointer<UInt8>, kind: FieldSpec.Kind) -> Bool {
         let count = cell.count
         guard let first = cell.first, let last = cell.last, let start = cell.baseAddress else { return true }

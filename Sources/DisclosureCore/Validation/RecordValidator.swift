@@ -449,6 +449,14 @@ public struct RecordValidator {
                 en: "turned into a number by Excel\(field.personal ? "" : " (\(value))"): \(problem.en); set the column to text and export again"))
             return
         }
+        if Self.screensNumbers(field), let kind = Self.personalNumber(inCode: value, today: today) {
+            // (Shown as the portals mask such numbers: never whole.)
+            issues.append(.init(
+                "personal-data-in-code", field: field, value: PersonalDataScreen.maskedKeepingEnds(value),
+                zh: "像是\(kind.rawValue)：个人的证件号码和手机号码不得公示；本栏应填登记机关核发的号码，没有时请留空",
+                en: "looks like a personal number (\(kind == .idNumber ? "an ID number" : "a mobile number")), which is never published; enter the registration number, or leave it empty"))
+            return
+        }
         switch field.check {
         case nil: break
         case .creditCode(let rule): checkCreditCode(field, value, rule, record, &issues)
@@ -466,6 +474,39 @@ public struct RecordValidator {
                 issues.append(.init(
                     "format-invalid", field: field, value: value,
                     zh: "格式不正确：应为 \(description)", en: "wrong format: expected \(description)"))
+            }
+        }
+    }
+
+    /// Whether a code field's values are looked at for personal numbers: a code no check digit
+    /// guards (no check, or a pattern), not itself personal — 工商注册号、税务登记号、事业单位证书号、
+    /// 社会组织登记证号. An operator's 身份证号 was long a 个体工商户's 税务登记号 (with two digits
+    /// more), and clerks type it where a number is missing; a portal publishes these columns.
+    public static func screensNumbers(_ field: FieldSpec) -> Bool {
+        guard field.kind == .code, !field.personal else { return false }
+        switch field.check {
+        case nil, .pattern: return true
+        case .creditCode, .organizationCode, .identityDocument: return false
+        }
+    }
+
+    /// The personal number a code is (domain reference §3.5: 身份证号码、通信方式 not published): a
+    /// valid 18-character 居民身份证号码, one with two digits after it (an old 个体工商户 税务登记号),
+    /// or a mobile number (11 digits, 13–19…). A 15-digit value is a 工商注册号 or a 税务登记号 (6
+    /// digits of region and an organization code) as often as an old ID: not taken for one.
+    static func personalNumber(inCode value: String, today: CalendarDate) -> PersonalDataScreen.Kind? {
+        var copy = value
+        return copy.withUTF8 { bytes -> PersonalDataScreen.Kind? in
+            switch bytes.count {
+            case 11:
+                guard bytes[0] == 0x31, bytes[1] >= 0x33, bytes[1] <= 0x39, bytes.allSatisfy({ $0 &- 0x30 < 10 }) else { return nil }
+                return .mobile
+            case 18, 20:
+                guard ResidentIDNumber.isValid18(UnsafeBufferPointer(rebasing: bytes[0..<18]), today: today),
+                    bytes[18...].allSatisfy({ $0 &- 0x30 < 10 })
+                else { return nil }
+                return .idNumber
+            default: return nil
             }
         }
     }
