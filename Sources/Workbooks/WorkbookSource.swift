@@ -51,6 +51,8 @@ public final class WorkbookSource {
 
     /// The sheet read, and every sheet's name.
     public let sheetName: String
+    /// The workbook counts dates in the 1904 date system (its date serials 1,462 less).
+    public let usesDate1904: Bool
     public let sheetNames: [String]
     /// Every sheet, in the workbook's order, with whether it is hidden.
     public let sheets: [WorkbookParts.Sheet]
@@ -105,6 +107,7 @@ public final class WorkbookSource {
             .map { Self.resolve($0.target, from: "") } ?? "xl/workbook.xml"
         guard let workbook = try small(workbookPath) else { throw .notAWorkbook(reason: "压缩包里没有 \(workbookPath)，不是 Excel 工作簿") }
         let sheets = try Self.parse(workbookPath) { try WorkbookParts.sheets(workbook) }
+        usesDate1904 = try Self.parse(workbookPath) { try WorkbookParts.usesDate1904(workbook) }
         sheetNames = sheets.map(\.name)
         let folder = workbookPath.split(separator: "/").dropLast().joined(separator: "/")
         let relationshipsPath = (folder.isEmpty ? "" : folder + "/") + "_rels/" + (workbookPath.split(separator: "/").last.map(String.init) ?? "") + ".rels"

@@ -141,6 +141,15 @@ struct WorkbookSourceTests {
         #expect((1...7).map { amounts["牟城管罚〔2026〕\($0)号"] } == ["0.2", "0.001", "0.005", "0.02", "1500", "0.2", ""], "\(amounts)")
     }
 
+    @Test("a workbook in the 1904 date system (Excel for Mac): its date serials read as its own, the feed the same as the 1900 workbook's")
+    func date1904() throws {
+        let (status, report) = try Self.validate("xlsx/date1904.xlsx")
+        #expect(status == 0, "\(Self.problems(report))")
+        let feed = try Self.feed("xlsx/date1904.xlsx")
+        #expect(feed == (try Self.feed("validate/penalty/workbook-typed.xlsx")) && !feed.isEmpty)
+        #expect(feed.filter { $0["CF_JDRQ"]?.hasPrefix("2026") == true }.count == feed.count, "\(feed.map { $0["CF_JDRQ"] ?? "" })")
+    }
+
     @Test("an ID number Excel made a number, in a free-text cell, is personal data: a warning, and hidden in the feed")
     func idNumberAsNumberInText() throws {
         let (_, report) = try Self.validate("xlsx/excel-forms.xlsx")

@@ -24,7 +24,12 @@ public enum ExcelQuirks {
     /// The date of an Excel serial number in the 1900 date system, or `nil` for serial 60: Excel
     /// counts a 29 February 1900 that never was (the Lotus 1-2-3 leap-year bug), so serials from 61
     /// on are one day ahead of a plain count from 1899-12-31.
-    public static func date(fromSerial serial: Int) -> CalendarDate? {
+    ///
+    /// - Parameter date1904: the workbook counts in the 1904 date system (`<workbookPr
+    ///   date1904="1"/>`, as Excel for Mac saved by default before 2011): serial 0 is 1904-01-01,
+    ///   with no fictitious day (the same date's serial is 1,462 less).
+    public static func date(fromSerial serial: Int, date1904: Bool = false) -> CalendarDate? {
+        if date1904 { return CalendarDate(year: 1904, month: 1, day: 1)?.adding(days: serial) }
         guard serial != 60, let base = CalendarDate(year: 1899, month: 12, day: 31) else { return nil }
         return base.adding(days: serial < 60 ? serial : serial - 1)
     }

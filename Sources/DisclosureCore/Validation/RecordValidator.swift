@@ -19,6 +19,8 @@ public struct RecordCheck: Sendable {
 public struct RecordValidator {
     public let schema: PublicationSchema
     public let today: CalendarDate
+    /// The file is a workbook that counts dates in the 1904 date system (``ExcelQuirks/date(fromSerial:date1904:)``).
+    public var serialsFrom1904 = false
     private let patterns: [String: Regex<AnyRegexOutput>]
     /// Enumeration values, longest first, so that a value containing a separator (没收违法所得、没收非法财物)
     /// is matched whole before the cell is split.
@@ -247,12 +249,13 @@ public struct RecordValidator {
             }
         }
         if field.kind == .date, !value.isEmpty {
-            if let serial = ExcelQuirks.dateSerial(value), let date = ExcelQuirks.date(fromSerial: serial) {
+            if let serial = ExcelQuirks.dateSerial(value), let date = ExcelQuirks.date(fromSerial: serial, date1904: serialsFrom1904) {
                 let standard = TextNormalizer.standardForm(date)
+                let system = serialsFrom1904 ? "（工作簿用 1904 日期系统）" : ""
                 issues.append(.init(
                     "excel-date-serial", .warning, field: field, value: value,
-                    zh: "Excel 日期序号 \(value) 已换算为 \(standard)；请把该列设为日期或文本格式后导出",
-                    en: "Excel date serial \(value) converted to \(standard)"))
+                    zh: "Excel 日期序号 \(value)\(system)已换算为 \(standard)；请把该列设为日期或文本格式后导出",
+                    en: "Excel date serial \(value)\(serialsFrom1904 ? " (1904 date system)" : "") converted to \(standard)"))
                 value = standard
             } else if value == "长期", let longTerm = field.longTerm {
                 let standard = TextNormalizer.standardForm(longTerm)

@@ -245,6 +245,7 @@ public struct ValidationSession {
     private var byLine = false
     /// A workbook's sheet: problems of a field also name its cell (`Sheet1!F5`), by the field's column.
     private var cellSheet: String?
+    private var serialsFrom1904 = false
     private var columnByField: [String: Int] = [:]
     /// The current file's columns, by the header (nil before it, or when it was not usable).
     private var currentMapping: ColumnMapping?
@@ -286,6 +287,7 @@ public struct ValidationSession {
     public mutating func beginFile(_ name: String, byLine: Bool = false) {
         self.byLine = byLine
         cellSheet = nil
+        serialsFrom1904 = false
         columnByField = [:]
         currentMapping = nil
         current = .init(file: name)
@@ -296,6 +298,12 @@ public struct ValidationSession {
     /// The current file is a workbook's sheet: from its header on, a field's problem names its cell.
     public mutating func locateCells(sheet: String) {
         cellSheet = sheet
+    }
+
+    /// The current file is a workbook counting dates in the 1904 date system: its date serials are
+    /// read so (set before its header).
+    public mutating func readsDateSerials1904() {
+        serialsFrom1904 = true
     }
 
     /// The name of the field the current file's column `column` (from 0) holds, if any.
@@ -321,6 +329,8 @@ public struct ValidationSession {
             }
         }
         currentMapping = mapping
+        var validator = validator
+        validator.serialsFrom1904 = serialsFrom1904
         currentEvaluator = RecordEvaluator(validator: validator, fastCheck: fastCheck, mapping: mapping, keyFields: keyFields)
         currentEvaluator?.keepsValues = collectsRecords
         return true

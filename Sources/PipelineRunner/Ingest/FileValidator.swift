@@ -672,6 +672,7 @@ public enum FileValidator {
         do {
             let book = try WorkbookSource(path: path, sheet: options.sheet)
             session.locateCells(sheet: book.sheetName)
+            if book.usesDate1904 { session.readsDateSerials1904() }
             if !book.skippedHidden.isEmpty {
                 let names = book.skippedHidden.prefix(10).map { "“\(Issue.echo($0))”" }.joined(separator: "、")
                 session.note(Issue(

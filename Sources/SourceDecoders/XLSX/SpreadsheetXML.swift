@@ -458,6 +458,16 @@ public enum WorkbookParts {
         return sheets
     }
 
+    /// Whether the workbook part counts dates in the 1904 date system (`<workbookPr date1904="1"/>`
+    /// or `"true"`, ECMA-376 Part 1 §18.2.28).
+    public static func usesDate1904(_ xml: [UInt8]) throws -> Bool {
+        var found = false
+        try elements(xml) { stream in
+            if stream.nameIs("workbookPr"), let value = stream.attribute("date1904") { found = value == "1" || value == "true" }
+        }
+        return found
+    }
+
     public static func relationships(_ xml: [UInt8]) throws -> [Relationship] {
         var found: [Relationship] = []
         try elements(xml) { stream in
