@@ -150,14 +150,20 @@ public struct PublicationRules: Sendable {
     /// (a passport, a 港澳 permit), and when in doubt the record is not published (domain reference
     /// §3.5: not published when 被处罚人是未成年人). 未成年人 as the object of the act (向未成年人出售,
     /// 容留未成年人) is not about the subject.
-    public func minorStated(_ values: [String?]) -> String? {
+    ///
+    /// A birth date written in the text (2010年3月15日出生, 出生日期：2009年12月1日, 生于2010年) is a
+    /// minor's when the person was under 18 on the decision date (or, that date unreadable, on
+    /// `today`); a year alone, when they can have been (under 18 at the end of that year's
+    /// decision: 18 years or less apart).
+    public func minorStated(_ values: [String?], today: CalendarDate? = nil) -> String? {
         guard isNaturalPerson(values) else { return nil }
+        let decided = dateField.flatMap { $0 < values.count ? values[$0] : nil }.flatMap { try? CalendarDate.parse($0) } ?? today
         for index in screenedFields.union(idOnlyFields).sorted() where index < values.count {
             // Its words looked for in the bytes first: most texts have neither (the characters are
             // made only then; every feed row of a natural person comes here).
             guard let text = values[index],
                 text.withLentUTF8({ Bytes.mayStateMinor($0) }),
-                MinorMention.found(in: text)
+                MinorMention.found(in: text, decided: decided)
             else { continue }
             return fieldNames[index]
         }
@@ -193,7 +199,7 @@ public struct PublicationRules: Sendable {
     ///   subject still under 18 today was a minor on any day it can have been decided.
     public func reasonNotToPublish(_ values: [String?], today: CalendarDate? = nil) -> String? {
         if isMinor(values, today: today) == true { return "被处罚人或相对人作出决定时未满 18 周岁（未成年人），依法不予公示" }
-        if let field = minorStated(values) {
+        if let field = minorStated(values, today: today) {
             return "\(field)写明当事人是未成年人（或未满 18 周岁），依法不予公示；如当事人已成年，请更正该记录后重新报送"
         }
         if let withholdField, withholdField < values.count, let reason = values[withholdField], !reason.isEmpty {
@@ -231,7 +237,10 @@ enum MinorMention {
     /// Whether `text` says its subject is a minor: 未成年, or an age under 18 (`16岁`, `十七周岁`,
     /// `年龄 16 岁`), or 未满/不满/不足 18 (or less) 周岁 — unless a word earlier in its clause makes
     /// the minor someone else (``objectMarkers``).
-    static func found(in text: String) -> Bool {
+    ///
+    /// - Parameter decided: the decision date, for a birth date in the text (``bornMinor``); nil: a
+    ///   birth date says nothing.
+    static func found(in text: String, decided: CalendarDate? = nil) -> Bool {
         let characters = Array(text)
         var clauseStart = 0
         func aboutSomeoneElse(before index: Int) -> Bool {
@@ -246,6 +255,20 @@ enum MinorMention {
                 if !aboutSomeoneElse(before: index) { return true }
                 index += 3
                 continue
+            }
+            // A birth date: before 出生 or 生 (2010年3月15日出生, （2010.03.15生）), or after 出生日期,
+            // 出生于, 生于; and an age after 年龄 without 岁 (年龄：16).
+            if character == "生", let decided, !aboutSomeoneElse(before: index),
+                bornMinor(before: characters[clauseStart..<index], after: characters[(index + 1)...], decided: decided)
+            {
+                return true
+            }
+            if character == "龄", index > clauseStart, characters[index - 1] == "年", !aboutSomeoneElse(before: index) {
+                var at = index + 1
+                while at < characters.count, " \u{3000}：:为是".contains(characters[at]) { at += 1 }
+                var end = at
+                while end < characters.count, end - at < 3, numeral(characters[end]) != nil { end += 1 }
+                if end > at, let age = number(characters[at..<end]), age < 18 { return true }
             }
             if character == "岁" {
                 // The number before it (digits, full-width digits or Chinese numerals), over an
@@ -271,6 +294,50 @@ enum MinorMention {
         }
         return false
     }
+
+    /// Whether a birth date next to a 生 makes the person under 18 on `decided`: the date written
+    /// before 出生 (`2010年3月15日出生`), or before a 生 that ends its words (`2010.03.15生）`,
+    /// `2010年3月15日生，汉族`; not `…日生产`), or after 出生 (`出生日期：2009年12月1日`, `出生于2010年`)
+    /// or a 生于 that begins its words (`男，生于2010年`; not `发生于`). Day, month or year precision:
+    /// under 18 on the day, in the month, or 18 years or less apart (in doubt, a minor).
+    static func bornMinor(before: ArraySlice<Character>, after: ArraySlice<Character>, decided: CalendarDate) -> Bool {
+        func plain(_ characters: some Collection<Character>) -> String {
+            String(characters.map { c -> Character in
+                if let digit = c.wholeNumberValue, digit < 10, !"〇零一二三四五六七八九十".contains(c) { return Character(String(digit)) }
+                return c
+            })
+        }
+        let born = before.last == "出"
+        var parts: [Int] = []
+        let endsWords = after.first.map { !Self.isHan($0) } ?? true
+        if born || endsWords, let match = try? Self.dateBefore.firstMatch(in: plain((born ? before.dropLast() : before).suffix(16))) {
+            parts = [Int(match.1), match.2.flatMap { Int($0) }, match.3.flatMap { Int($0) }].compactMap { $0 }
+        } else if born || (after.first == "于" && (before.last.map { !Self.isHan($0) || "男女人".contains($0) } ?? true)),
+            let match = try? Self.dateAfter.firstMatch(in: plain(after.prefix(20)))
+        {
+            parts = [Int(match.1), match.2.flatMap { Int($0) }, match.3.flatMap { Int($0) }].compactMap { $0 }
+        }
+        guard let year = parts.first, year > 1900, year <= decided.year else { return false }
+        if parts.count >= 3, let birth = CalendarDate(year: year, month: parts[1], day: parts[2]) {
+            guard birth <= decided else { return false }
+            let day = min(birth.day, CalendarDate.daysInMonth(year: year + 18, month: birth.month))
+            return CalendarDate(year: year + 18, month: birth.month, day: day).map { decided < $0 } ?? false
+        }
+        if parts.count == 2, (1...12).contains(parts[1]) {
+            return (decided.year - year) * 12 + decided.month - parts[1] <= 18 * 12
+        }
+        return decided.year - year <= 18
+    }
+
+    static func isHan(_ character: Character) -> Bool {
+        guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1 else { return false }
+        return (0x4E00...0x9FFF).contains(scalar.value)
+    }
+
+    /// A date at the end of the text before 生: 2010年3月15日, 2010.03.15, 2010-3, 2010年.
+    nonisolated(unsafe) static let dateBefore = /(\d{4})\s*[年.\/-]\s*(?:(\d{1,2})\s*[月.\/-]?\s*(?:(\d{1,2})\s*[日号]?)?)?\s*$/
+    /// A date at the start of the text after 生: 日期：2009年12月1日, 于2010年3月, 年月：2010.3.
+    nonisolated(unsafe) static let dateAfter = /^(?:日期|年月日|年月|于|时间)?\s*[：:为是]?\s*(\d{4})\s*[年.\/-]?\s*(?:(\d{1,2})\s*[月.\/-]?\s*(?:(\d{1,2})\s*[日号]?)?)?/
 
     static func numeral(_ character: Character) -> Int? {
         if let digit = character.wholeNumberValue, digit < 10 { return digit }  // ASCII and full-width digits
