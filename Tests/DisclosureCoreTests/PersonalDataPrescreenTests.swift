@@ -17,7 +17,9 @@ struct PersonalDataPrescreenTests {
         let joiners = [" ", "-", "\n", "\r", "(", ")", "\u{3000}", "－", "（", "）"].map { Array($0.utf8) }
         var index = 0
         let count = bytes.count
-        let contactWords = ["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"].map { Array($0.utf8) }
+        // (And the words before a QQ number or a document's: 7 digits or more after them.)
+        let contactWords = ["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel", "QQ", "qq", "Qq", "护照", "通行证", "证件号", "台胞证", "回乡证", "居留证", "军官证"]
+            .map { Array($0.utf8) }
         func hasContactWord() -> Bool {
             contactWords.contains { word in
                 word.count <= count && (0...(count - word.count)).contains { Array(bytes[$0..<($0 + word.count)]) == word }
@@ -57,6 +59,8 @@ struct PersonalDataPrescreenTests {
                     let character = Array(bytes[index...(index + 2)])
                     if character[0] == 0xEF && character[1] == 0xBC && (0x90...0x99).contains(character[2]) { return true }
                     if character == Array("住".utf8) || character == Array("址".utf8) { return true }
+                    // 微信: a WeChat ID may follow.
+                    if character == Array("微".utf8), index + 5 < count, Array(bytes[(index + 3)...(index + 5)]) == Array("信".utf8) { return true }
                     // 人 after the character before it in a role word (证人、举报人、投诉人 …).
                     if character == Array("人".utf8), index >= 3, Self.roleCharacters.contains(Array(bytes[(index - 3)..<index])) { return true }
                     if joined > 0 && gap < 2 && joiners.contains(character) { gap += 1 } else { (joined, gap) = (0, 0) }
@@ -89,6 +93,8 @@ struct PersonalDataPrescreenTests {
         "6222 0212 3456 7890 123", "138\u{3000}\u{3000}0013\u{3000}8000", "138（）0013 8000", "电话 623 4567",
         // Someone else's part in the case, before their name.
         "证人", "举报人", "投诉人", "受害人", "被害人", "报案人", "监护人", "代理人", "被侵权人", "检举人", "控告人", "知情人",
+        // Accounts and documents' numbers.
+        "微信", "QQ1234567", "护照E12345678",
     ]
 
     @Test("each mark is found at every offset of CJK, ASCII and mixed text", arguments: marks)
@@ -118,7 +124,7 @@ struct PersonalDataPrescreenTests {
         let pieces: [[UInt8]] = [
             "城", "管", "罚", "款", "住", "址", "佐", "坐", "０", "５", "９", "：", "（", "－", "-", "@", "a", "Z", " ", ".",
             "0", "1", "3", "7", "9", "电话", "手机", "tel", "é", "😀", "\u{3000}", "(", ")", "（", "）", "\n", "\r", "\r\n", "+", "X",
-            "人", "证", "报", "害", "护", "当事", "王", "李", "某", "三",
+            "人", "证", "报", "害", "护", "当事", "王", "李", "某", "三", "微", "信", "微信", "QQ", "护照", "轻微",
         ].map { Array($0.utf8) } + [[0x80], [0xE4, 0xBD], [0xFF]]
         var random = SeededGenerator(seed: 0x5EED_2026_1205)
         for _ in 0..<20_000 {

@@ -55,4 +55,24 @@ struct OtherPersonNameScreenTests {
             #expect(warning.map { !($0.value ?? "").contains(name) } == true, "\(warning?.value ?? "")")
         }
     }
+
+    /// QQ numbers, WeChat IDs and documents' numbers after the word for them, with what is hidden.
+    static let accounts: [(text: String, hidden: String, kind: PersonalDataScreen.Kind)] = [
+        ("当事人QQ号123456789，多次", "123456789", .account), ("微信号zhang_san_1985联系", "zhang_san_1985", .account),
+        ("微信：wxid_abcdef", "wxid_abcdef", .account), ("护照E12345678，入境", "E12345678", .document),
+        ("港澳通行证H12345678", "H12345678", .document), ("证件号码：EA1234567", "EA1234567", .document),
+    ]
+
+    @Test("a QQ number, a WeChat ID or a document's number after the word for it is hidden, found on the fast path")
+    func accountsHidden() {
+        for (text, hidden, kind) in Self.accounts {
+            let (screened, kinds) = PersonalDataScreen.screen(text, personName: nil)
+            #expect(kinds == [kind], "\(text): \(kinds)")
+            #expect(screened == text.replacing(hidden, with: String(repeating: "*", count: hidden.count)), "\(text) → \(screened)")
+            #expect(Array(text.utf8).withUnsafeBufferPointer { PersonalDataScreen.mayContain($0) }, "\(text)")
+        }
+        for benign in ["情节轻微", "微信公众号发布", "QQ群", "护照过期", "通行证编号缺失"] {
+            #expect(PersonalDataScreen.scan(benign, personName: nil).isEmpty, "\(benign)")
+        }
+    }
 }

@@ -17,6 +17,10 @@ public enum PersonalDataScreen {
         case name = "当事人姓名"
         /// Someone else's name after the word for their part in the case (证人张三).
         case otherPerson = "他人姓名"
+        /// A QQ number or a WeChat ID after the word for it.
+        case account = "社交账号"
+        /// A passport's, a travel permit's or another document's number after the word for it.
+        case document = "证件号码"
         case address = "住址"
 
         public static func < (a: Kind, b: Kind) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
@@ -139,6 +143,12 @@ public enum PersonalDataScreen {
                     if byte == 0xEF && b1 == 0xBC && b2 >= 0x90 && b2 <= 0x99 { return true }  // a full-width digit
                     if byte == 0xE4 && b1 == 0xBD && b2 == 0x8F { return true }  // 住
                     if byte == 0xE5 && b1 == 0x9D && b2 == 0x80 { return true }  // 址
+                    // 微信 (E5 BE AE E4 BF A1): a WeChat ID may follow, digits or not.
+                    if byte == 0xE5 && b1 == 0xBE && b2 == 0xAE && index + 5 < count && bytes[index + 3] == 0xE4 && bytes[index + 4] == 0xBF
+                        && bytes[index + 5] == 0xA1
+                    {
+                        return true
+                    }
                     // 人 (E4 BA BA) after a role word's character (证人, 举报人 …: ``roleMarks``).
                     if byte == 0xE4 && b1 == 0xBA && b2 == 0xBA && index >= 3 {
                         let mark = (bytes[index - 3], bytes[index - 2], bytes[index - 1])
@@ -178,8 +188,9 @@ public enum PersonalDataScreen {
         let zhu = (block .== V(repeating: 0xE4)) .& (next .== V(repeating: 0xBD)) .& (afterNext .== V(repeating: 0x8F))
         let zhi = (block .== V(repeating: 0xE5)) .& (next .== V(repeating: 0x9D)) .& (afterNext .== V(repeating: 0x80))
         let ren = (block .== V(repeating: 0xE4)) .& (next .== V(repeating: 0xBA)) .& (afterNext .== V(repeating: 0xBA))
+        let wei = (block .== V(repeating: 0xE5)) .& (next .== V(repeating: 0xBE)) .& (afterNext .== V(repeating: 0xAE))
         let fullWidthDigit = (block .== V(repeating: 0xEF)) .& (next .== V(repeating: 0xBC)) .& (afterNext &- V(repeating: 0x90) .< ten)
-        return !(digitOrAt .| zhu .| zhi .| ren .| fullWidthDigit).anyLane
+        return !(digitOrAt .| zhu .| zhi .| ren .| wei .| fullWidthDigit).anyLane
     }
 
     /// Whether the three-byte character in the low 24 bits (first byte lowest) is 住, 址, 人 or a
@@ -187,7 +198,7 @@ public enum PersonalDataScreen {
     @inline(__always)
     private static func isMarked(_ word: UInt64) -> Bool {
         let character = word & 0xFF_FFFF
-        return character == 0x8F_BDE4 || character == 0x80_9DE5 || character == 0xBA_BAE4
+        return character == 0x8F_BDE4 || character == 0x80_9DE5 || character == 0xBA_BAE4 || character == 0xAE_BEE5
             || (character & 0xF0_FFFF == 0x90_BCEF && character >> 16 & 0xF <= 9)
     }
 
@@ -229,7 +240,7 @@ public enum PersonalDataScreen {
         return (at, exponent)
     }
 
-    static let contactWords: [[UInt8]] = ["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"].map { Array($0.utf8) }
+    static let contactWords: [[UInt8]] = (["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"] + accountWords.filter { $0.kind == .document || $0.word.hasPrefix("Q") || $0.word.hasPrefix("q") }.map(\.word)).map { Array($0.utf8) }
 
     /// How much a character joins two runs of digits into one number (nil: it does not): a space
     /// (half- or full-width), a hyphen (half- or full-width), a line break (`\r\n` two), a bracket
@@ -421,6 +432,9 @@ public enum PersonalDataScreen {
         // Other people's names (§3.5: 他人姓名 hidden; 浙江《公共信用信息公示暂行办法》第七条 [secondary]),
         // whoever the record is about.
         hits += otherPersons(characters)
+        // QQ numbers, WeChat IDs, other documents' numbers after the word for them (§3.5: 通信方式,
+        // 证件号码).
+        hits += accounts(characters)
         // In text order; where two overlap, the first (then the longer) wins.
         hits.sort { $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.range.count > $1.range.count }
         var kept: [Hit] = []
@@ -535,6 +549,56 @@ public enum PersonalDataScreen {
                 i = end
             } else {
                 i += 1
+            }
+        }
+        return hits
+    }
+
+    /// The words after which an account or a document's number is found (``accounts(_:)``). A QQ
+    /// number or a document's needs 7 digits or more (the fast check looks for these words only
+    /// beside such a run); a WeChat ID anything of 5 characters or more (the fast check marks 微信).
+    static let accountWords: [(word: String, kind: Kind)] = [
+        ("QQ", .account), ("qq", .account), ("Qq", .account), ("微信", .account),
+        ("护照", .document), ("通行证", .document), ("证件号", .document), ("台胞证", .document), ("回乡证", .document),
+        ("居留证", .document), ("军官证", .document),
+    ]
+
+    /// Accounts and documents' numbers: after a word of ``accountWords`` (and 号、号码、账号、ID, a
+    /// colon or 为), a run of letters, digits, `_` and `-`.
+    static func accounts(_ characters: [Character]) -> [Hit] {
+        var hits: [Hit] = []
+        let words = accountWords.map { (Array($0.word), $0.kind) }
+        func isToken(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "-") }
+        var i = 0
+        while i < characters.count {
+            guard let (word, kind) = words.first(where: { word, _ in
+                i + word.count <= characters.count && Array(characters[i..<(i + word.count)]) == word
+            }) else {
+                i += 1
+                continue
+            }
+            var start = i + word.count
+            var skipped = 0
+            while start < characters.count, skipped < 6, "号码账户IDid：: 为是\u{3000}".contains(characters[start]) {
+                start += 1
+                skipped += 1
+            }
+            var end = start
+            while end < characters.count, end - start < 40, isToken(characters[end]) { end += 1 }
+            let token = characters[start..<end]
+            let digits = token.filter { $0.isNumber }.count
+            let isWeChat = word.first == "微"
+            let found: Bool
+            switch kind {
+            case .account where isWeChat: found = token.count >= 5
+            case .account: found = digits >= 7 && digits == token.count && token.count <= 12
+            default: found = token.count >= 6 && digits >= 7
+            }
+            if found {
+                hits.append(Hit(kind: kind, range: start..<end))
+                i = end
+            } else {
+                i += word.count
             }
         }
         return hits
