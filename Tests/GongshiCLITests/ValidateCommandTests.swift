@@ -155,6 +155,25 @@ struct ValidateCommandTests {
         ])
     }
 
+    @Test("a title line above a CSV's header (a workbook's title saved as CSV) is skipped with a warning: the records read as without it, their rows one further down")
+    func titleLineSkipped() throws {
+        let valid = Fixtures.url("validate/penalty/valid.csv").path
+        let folder = Scratch.root.appendingPathComponent("gongshi-title-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let titled = folder.appendingPathComponent("titled.csv").path
+        try (Data("中牟县城市管理局2026年11月行政处罚信息,,,\r\n".utf8) + Data(contentsOf: URL(fileURLWithPath: valid))).write(to: URL(fileURLWithPath: titled))
+        let plain = try ReportJSON.decode(try GongshiProcess.run(["validate", "--kind", "penalty", "--format", "json"] + Self.today + [valid]).stdout)
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--format", "json"] + Self.today + [titled])
+        #expect(result.status == 0, "\(result)")
+        let report = try ReportJSON.decode(result.stdout)
+        #expect(report.stats.records == plain.stats.records && report.stats.valid == plain.stats.valid && report.stats.records > 0)
+        #expect(report.errors.filter { $0.type == "csv-title-row-skipped" }.map(\.row) == [1])
+        // Every other finding is the same, a row further down.
+        let shifted = plain.errors.map { "\($0.type) \(($0.row ?? 0) + 1)" }
+        #expect(report.errors.filter { $0.type != "csv-title-row-skipped" }.map { "\($0.type) \($0.row ?? 0)" } == shifted)
+    }
+
     @Test("the same decision in two files of one batch is a duplicate, naming the first file and row")
     func duplicateAcrossFiles() throws {
         let valid = Fixtures.url("validate/penalty/valid.csv").path

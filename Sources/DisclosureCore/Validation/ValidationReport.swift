@@ -315,6 +315,16 @@ public struct ValidationSession {
     /// Reads the header row (row 1; in a workbook, the row it is on).
     ///
     /// - Returns: whether the file can be checked; when not, the file has failed.
+    /// Whether a first row is a title above the header (`2026年11月行政处罚信息`, a department's
+    /// name): one or two cells with text, none naming a field. A CSV exported from a workbook
+    /// with a title keeps it as its first line.
+    public func looksLikeTitle(_ cells: [String]) -> Bool {
+        let texts = cells.map(TextNormalizer.trim).filter { !$0.isEmpty }
+        guard (1...2).contains(texts.count) else { return false }
+        let lookup = HeaderMatcher.lookup(validator.schema, extraNames: columnNames)
+        return texts.allSatisfy { lookup[HeaderMatcher.key($0)] == nil }
+    }
+
     public mutating func header(_ cells: [String], row: Int = 1) -> Bool {
         guard let file = current?.file else { return false }
         let (mapping, issues) = HeaderMatcher.match(cells, schema: validator.schema, extraNames: columnNames)

@@ -198,6 +198,7 @@ public enum FileValidator {
         var workersCheckUTF8 = false
         var headerUndecodable: (row: Int, byteOffset: Int)?
         var sawHeader = false
+        var titleRows = 0
         var usable = true
         var (pipeline, batchSize) = evaluation(workers: workers, sink: sink)
         var batch = Batch()
@@ -222,13 +223,24 @@ public enum FileValidator {
         func handle(_ record: CSVRecord) -> [Int]? {
             guard usable else { return nil }
             if !sawHeader {
+                // A title line or two above the header (a workbook's title, saved as CSV): skipped
+                // with a warning, as a workbook's merged title is, the header on the row after it.
+                if titleRows < 2, CellBytes(bytes: record.bytes, cellEnds: record.cellEnds).isUTF8, session.looksLikeTitle(record.strings) {
+                    titleRows += 1
+                    var issue = Issue(
+                        "csv-title-row-skipped", .warning, zh: "第 \(record.number) 行是标题，不是表头（没有一列是本表的字段），已跳过；表头在它下一行",
+                        en: "row \(record.number) is a title, not the header (no cell names a field), and is skipped")
+                    issue.row = record.number
+                    session.note(issue)
+                    return nil
+                }
                 sawHeader = true
                 if workersCheckUTF8, !CellBytes(bytes: record.bytes, cellEnds: record.cellEnds).isUTF8 {
                     headerUndecodable = (record.number, record.byteOffset)
                     usable = false
                     return nil
                 }
-                usable = session.header(record.strings)
+                usable = session.header(record.strings, row: record.number)
                 sink.header(&session)
                 return usable ? session.cellByteLimits(cap: Self.cellLimit) : nil
             }
