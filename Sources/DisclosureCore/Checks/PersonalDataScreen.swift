@@ -279,6 +279,9 @@ public enum PersonalDataScreen {
         let count = digits.count
         let x = end < plain.count && (plain[end] == "X" || plain[end] == "x")
         let single = groups.count == 1
+        // Zeros only (the 个体工商户 placeholder code 00000000000000000X, a blank filled with 0):
+        // no one's number.
+        if digits.allSatisfy({ $0 == 0 }) { return nil }
         func contactWordBefore() -> Bool {
             let before = String(plain[max(0, start - 6)..<start])
             return contactWordTexts.contains { before.contains($0) }
