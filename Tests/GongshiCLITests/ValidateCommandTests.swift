@@ -174,6 +174,30 @@ struct ValidateCommandTests {
         #expect(report.errors.filter { $0.type != "csv-title-row-skipped" }.map { "\($0.type) \($0.row ?? 0)" } == shifted)
     }
 
+    @Test("a total row at the end of an export (合计, its sums) is skipped with a warning, not an invalid record; a row with 合计 and text is a record")
+    func totalRowSkipped() throws {
+        let valid = Fixtures.url("validate/penalty/valid.csv").path
+        let folder = Scratch.root.appendingPathComponent("gongshi-total-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = try String(contentsOfFile: valid, encoding: .utf8)
+        let columns = text.split(whereSeparator: \.isNewline)[0].split(separator: ",", omittingEmptySubsequences: false).count
+        func row(_ cells: [Int: String]) -> String { (0..<columns).map { cells[$0] ?? "" }.joined(separator: ",") + "\r\n" }
+        let plain = try ReportJSON.decode(try GongshiProcess.run(["validate", "--kind", "penalty", "--format", "json"] + Self.today + [valid]).stdout)
+        let totalled = folder.appendingPathComponent("totalled.csv").path
+        try (text + row([0: "合计：17条", 19: "3.52"])).write(toFile: totalled, atomically: true, encoding: .utf8)
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--format", "json"] + Self.today + [totalled])
+        #expect(result.status == 0, "\(result)")
+        let report = try ReportJSON.decode(result.stdout)
+        #expect(report.stats.records == plain.stats.records && report.stats.skipped == plain.stats.skipped + 1 && report.stats.invalid == 0)
+        #expect(report.errors.filter { $0.type == "total-row-skipped" }.count == 1)
+        // 合计 with words after it is no total row: a record, invalid.
+        let worded = folder.appendingPathComponent("worded.csv").path
+        try (text + row([0: "合计餐饮管理有限公司", 19: "3.52"])).write(toFile: worded, atomically: true, encoding: .utf8)
+        let record = try ReportJSON.decode(try GongshiProcess.run(["validate", "--kind", "penalty", "--format", "json"] + Self.today + [worded]).stdout)
+        #expect(record.stats.records == plain.stats.records + 1 && record.stats.invalid == 1)
+    }
+
     @Test("the same decision in two files of one batch is a duplicate, naming the first file and row")
     func duplicateAcrossFiles() throws {
         let valid = Fixtures.url("validate/penalty/valid.csv").path

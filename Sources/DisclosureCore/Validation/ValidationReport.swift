@@ -38,8 +38,8 @@ public struct ValidationReport: Sendable {
 
 /// What checking one record found, before the batch-wide rules (duplicate keys) and the counts.
 public enum RecordOutcome: Sendable {
-    /// A blank row: not a record.
-    case blank
+    /// A blank row, or (`total`) a sheet's total row (合计 and sums): not a record.
+    case blank(total: Bool = false)
     /// Bytes that are not UTF-8 (when asked to check): the file fails; the caller finds the offset.
     case undecodable
     /// A record, with its decision key's digest (when all key fields are filled), its first key
@@ -103,6 +103,17 @@ public struct RecordEvaluator {
         self.unreadColumns = mapping.fieldIndexByColumn.indices.filter { mapping.fieldIndexByColumn[$0] == nil }
     }
 
+    /// Whether a row is a sheet's total row, as departments' workbooks end: its first cell with
+    /// text 合计, 总计, 小计 or 共计 (with a count after it: 合计：17条), every other cell empty or a
+    /// number (the sums).
+    static func isTotalRow(_ strings: [String]) -> Bool {
+        let texts = strings.map(TextNormalizer.trim).filter { !$0.isEmpty }
+        guard let first = texts.first, ["合计", "总计", "小计", "共计"].contains(where: first.hasPrefix) else { return false }
+        let rest = first.dropFirst(2).drop { "：: ".contains($0) }
+        guard rest.allSatisfy({ $0.isNumber || "条项件个笔，,".contains($0) }) else { return false }
+        return texts.dropFirst().allSatisfy { text in text.allSatisfy { $0.isNumber || ".,，万元".contains($0) } }
+    }
+
     /// Checks one record given as its cells in column order.
     ///
     /// - Parameter checkUTF8: check that the bytes are UTF-8 (the reader did not); a clean record
@@ -141,7 +152,8 @@ public struct RecordEvaluator {
         }
         if checkUTF8, !cells.isUTF8 { return .undecodable }
         let strings = cells.strings
-        if strings.allSatisfy({ TextNormalizer.trim($0).isEmpty }) { return .blank }
+        if strings.allSatisfy({ TextNormalizer.trim($0).isEmpty }) { return .blank() }
+        if Self.isTotalRow(strings) { return .blank(total: true) }
         var values = [String?](repeating: nil, count: validator.schema.fields.count)
         var issues: [Issue] = []
         for (column, cell) in strings.enumerated() {
@@ -436,10 +448,12 @@ public struct ValidationSession {
         switch outcome {
         case .undecodable:
             break  // the caller fails the file
-        case .blank:
+        case .blank(let total):
             current?.skipped += 1
-            currentIssues.append(place(Issue(
-                "blank-row-skipped", .warning, zh: "空行，已跳过", en: "blank row, skipped"), file: file, row: row))
+            currentIssues.append(place(
+                total
+                    ? Issue("total-row-skipped", .warning, zh: "合计行（不是一条决定），已跳过", en: "a total row (not a decision), skipped")
+                    : Issue("blank-row-skipped", .warning, zh: "空行，已跳过", en: "blank row, skipped"), file: file, row: row))
         case .checked(let key, let keyText, let issues, let values, _):
             merge(
                 row: row, file: file, key: key, keyText: keyText, issues: issues, extra: extra, date: dateField.flatMap { values?[$0] }, values: values,
