@@ -38,8 +38,28 @@ final class SheetSalvage {
     /// prefix of the sheet's elements (`x:` of `<x:worksheet>`, else none).
     private var root = SheetSalvage.defaultRoot
     private var rootName = Array("worksheet".utf8)
-    private var prefix: [UInt8] = []
+    private var prefix: [UInt8] = [] {
+        didSet { markers = Markers(prefix: prefix) }
+    }
+    private var markers = Markers(prefix: [])
     private var lastRow = 0
+
+    /// The tags looked for, in the sheet's prefix (made once: they are tried at every `<`).
+    struct Markers {
+        let rowOpen: [UInt8]
+        let rowClose: [UInt8]
+        let cellOpen: [UInt8]
+        let sheetDataOpen: [UInt8]
+        let sheetDataClose: [UInt8]
+
+        init(prefix: [UInt8]) {
+            rowOpen = Array("<".utf8) + prefix + Array("row".utf8)
+            rowClose = Array("</".utf8) + prefix + Array("row".utf8)
+            cellOpen = Array("<".utf8) + prefix + Array("c".utf8)
+            sheetDataOpen = Array("<".utf8) + prefix + Array("sheetData>".utf8)
+            sheetDataClose = Array("</".utf8) + prefix + Array("sheetData".utf8)
+        }
+    }
 
     init(descriptor: Int32, sharedString: @escaping (Int, inout [UInt8]) -> Bool) {
         self.descriptor = descriptor
@@ -105,10 +125,10 @@ final class SheetSalvage {
                     index = found  // a marker may be cut: looked at again with more bytes
                     break
                 }
-                if Self.isRowStart(data, at: found, prefix: prefix) {
+                if Self.isElement(data[...], at: found, markers.rowOpen) {
                     if let start = rowStart { add(data[start..<found]) }
                     rowStart = found
-                } else if Self.isSheetDataEnd(data, at: found, prefix: prefix) {
+                } else if Self.matches(data[...], at: found, markers.sheetDataClose) {
                     if let start = rowStart { add(data[start..<found]) }
                     ended = true
                     break
@@ -152,15 +172,15 @@ final class SheetSalvage {
     private func salvageCells(of segment: ArraySlice<UInt8>) -> WorksheetRow? {
         guard let tagEnd = Self.tagEnd(segment, from: segment.startIndex), segment[tagEnd - 1] != 0x2F else { return nil }
         let tag = segment[segment.startIndex...tagEnd]
-        let close = Array("</".utf8) + prefix + Array("row>".utf8)
+        let close = markers.rowClose + Array(">".utf8)
         // Each cell runs from its `<c` to the next, or to the row's end tag.
         var cells: [Range<Int>] = []
         var start: Int?
         var index = tagEnd + 1
         while index < segment.endIndex {
             if segment[index] == 0x3C {
-                let isCell = Self.isElement(segment, at: index, prefix: prefix, name: Array("c".utf8))
-                let isEnd = Self.matches(segment, at: index, Array("</".utf8) + prefix + Array("row".utf8))
+                let isCell = Self.isElement(segment, at: index, markers.cellOpen)
+                let isEnd = Self.matches(segment, at: index, markers.rowClose)
                 if isCell || isEnd {
                     if let open = start { cells.append(open..<index) }
                     start = isCell ? index : nil
@@ -180,8 +200,9 @@ final class SheetSalvage {
     /// The rows of `rows` (row elements back to back) read as a document in the sheet's root, or nil
     /// when it cannot be read to its end.
     private func parse(_ rows: ArraySlice<UInt8>) -> [WorksheetRow]? {
-        let document = root + Array("<".utf8) + prefix + Array("sheetData>".utf8) + rows
-            + Array("</".utf8) + prefix + Array("sheetData></".utf8) + rootName + Array(">".utf8)
+        var document = root + markers.sheetDataOpen
+        document += rows
+        document += markers.sheetDataClose + Array("></".utf8) + rootName + Array(">".utf8)
         var offset = 0
         let reader = WorksheetReader(sharedString: sharedString, read: { buffer in
             let count = min(buffer.count, document.count - offset)
@@ -242,24 +263,17 @@ final class SheetSalvage {
         return nil
     }
 
-    static func isRowStart(_ data: [UInt8], at index: Int, prefix: [UInt8]) -> Bool {
-        isElement(data[...], at: index, prefix: prefix, name: Array("row".utf8))
-    }
-
-    static func isSheetDataEnd(_ data: [UInt8], at index: Int, prefix: [UInt8]) -> Bool {
-        matches(data[...], at: index, Array("</".utf8) + prefix + Array("sheetData".utf8))
-    }
-
-    /// `<` + prefix + name, then a space, `>` or `/`.
-    static func isElement(_ data: ArraySlice<UInt8>, at index: Int, prefix: [UInt8], name: [UInt8]) -> Bool {
-        let literal = Array("<".utf8) + prefix + name
+    /// `literal` (`<` and a name), then a space, `>` or `/`.
+    static func isElement(_ data: ArraySlice<UInt8>, at index: Int, _ literal: [UInt8]) -> Bool {
         guard matches(data, at: index, literal), index + literal.count < data.endIndex else { return false }
         let after = data[index + literal.count]
         return isSpace(after) || after == 0x3E || after == 0x2F
     }
 
     static func matches(_ data: ArraySlice<UInt8>, at index: Int, _ literal: [UInt8]) -> Bool {
-        index + literal.count <= data.endIndex && data[index..<(index + literal.count)].elementsEqual(literal)
+        guard index + literal.count <= data.endIndex else { return false }
+        for offset in 0..<literal.count where data[index + offset] != literal[offset] { return false }
+        return true
     }
 
     static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
