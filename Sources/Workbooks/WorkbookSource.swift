@@ -61,8 +61,8 @@ public final class WorkbookSource {
     /// Merged ranges of the sheet (`A1:F1`).
     public let mergedRanges: [String]
 
-    private let sheetFile: Int32
-    private let strings: SharedStringTable?
+    let sheetFile: Int32
+    let strings: SharedStringTable?
     private let reader: WorksheetReader
     private let sheetPart: String
     private let archive: Archive

@@ -16,10 +16,13 @@ struct SalvageTests {
         var sighted: [String] = []
         var salvaged: [(number: String, date: String?, row: Int, valid: Bool)] = []
         var unidentifiable = 0
+        /// How many times salvaged sightings were handed over.
+        var salvageCalls = 0
         func accept(_ records: [ValidRecord]) throws { accepted += records.count }
         func endFile(failed: Bool) throws {}
         func sighted(_ sightings: [DecisionSighting], unidentifiable: Int, file: String, salvaged: Bool) throws {
             if salvaged {
+                salvageCalls += 1
                 self.salvaged += sightings.map { ($0.number, $0.decisionDate, $0.row, $0.valid) }
                 self.unidentifiable += unidentifiable
             } else {
@@ -108,5 +111,173 @@ extension SalvageTests {
         #expect(report.invalid == 2 && sink.accepted == 0)
         #expect(sink.sighted == ["牟城管罚〔2026〕410122********1231号", "牟城管罚〔2026〕410122********1234号"], "\(sink.sighted)")
         #expect(PersonalDataScreen.maskedKeepingEnds("老板电话13800138000") == "老板电话138****8000")
+    }
+}
+
+/// Failed files made for these tests: eight or five decisions (牟城管罚〔2026〕801号 … , each row
+/// `i` decided on 2026/11/`i`), from the template of `validate/penalty/valid.csv`'s first record.
+extension SalvageTests {
+    static func columns() throws -> (header: String, template: [String], name: Int, number: Int, facts: Int, date: Int) {
+        let lines = try Fixtures.text("validate/penalty/valid.csv").split(whereSeparator: \.isNewline)  // CRLF: one Character
+        let header = String(lines[0])
+        let columns = header.split(separator: ",").map(String.init)
+        return (
+            header, String(lines[1]).split(separator: ",", omittingEmptySubsequences: false).map(String.init),
+            try #require(columns.firstIndex(of: "行政相对人名称")), try #require(columns.firstIndex(of: "行政处罚决定书文号")),
+            try #require(columns.firstIndex(of: "违法事实")), try #require(columns.firstIndex(of: "处罚决定日期"))
+        )
+    }
+
+    /// Rows 1…`count`: the text of a CSV file (`delimiter`, CRLF), row `quoted`'s 违法事实 opened by a
+    /// quote never closed, `@@` in row `bad`'s name (for a byte that does not decode).
+    static func rows(_ count: Int, first: Int, delimiter: String = ",", quoted: Int? = nil, bad: Int? = nil) throws -> String {
+        let layout = try columns()
+        var lines = [layout.header.replacingOccurrences(of: ",", with: delimiter)]
+        for index in 1...count {
+            var cells = layout.template
+            cells[layout.name] = "郑州某某餐饮管理有限公司\(index)" + (index == bad ? "@@" : "")
+            cells[layout.number] = "牟城管罚〔2026〕\(first + index)号"
+            cells[layout.date] = "2026/11/\(index)"
+            if index == quoted { cells[layout.facts] = "\"" + cells[layout.facts] }
+            lines.append(cells.joined(separator: delimiter))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// Writes `text` in `encoding` (a Python codec), each `@@` a byte (or code unit) that does not decode.
+    static func write(_ text: String, encoding: String, to file: URL) throws {
+        let plain = Scratch.root.appendingPathComponent("gongshi-salvage-plain-\(UUID().uuidString).txt")
+        try text.write(to: plain, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: plain) }
+        try runTool("/usr/bin/python3", [
+            "-c",
+            """
+            import sys
+            source, target, codec = sys.argv[1:4]
+            bad = b'\\x00\\xdc' if codec.startswith('utf-16') else b'\\xff'
+            marker = '@@'.encode('utf-16-le' if codec.startswith('utf-16') else 'ascii')
+            data = open(source, encoding='utf-8').read().encode(codec)
+            open(target, 'wb').write(data.replace(marker, bad))
+            """,
+            plain.path, file.path, encoding,
+        ])
+    }
+
+    @Test(
+        "a failed file read a window at a time (a character, a stray quote, a line end cut at a window's edge) gives the sightings it gives read whole",
+        arguments: [("gb18030", ","), ("utf-16", "\t"), ("utf-8-sig", ",")], [16, 17, 29, 64, 4096, Salvage.window])
+    func windows(encoding: (codec: String, delimiter: String), window: Int) throws {
+        let file = Scratch.root.appendingPathComponent("gongshi-salvage-windows-\(UUID().uuidString).csv")
+        try Self.write(try Self.rows(8, first: 800, delimiter: encoding.delimiter, quoted: 3, bad: 6), encoding: encoding.codec, to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        guard case .found(let schema) = SchemaCatalog.find(kind: "penalty") else { throw CocoaError(.featureUnsupported) }
+        let found = Salvage.decisions(file: file.path, schema: schema, options: InputOptions(), window: window)
+        #expect(found.sightings.map(\.number) == (801...808).map { "牟城管罚〔2026〕\($0)号" }, "\(found.sightings)")
+        #expect(found.sightings.map(\.row) == Array(2...9))
+        // Row 4's date lies after its stray quote: tracked without it.
+        #expect(found.sightings.map(\.decisionDate) == (1...8).map { $0 == 3 ? nil : "2026/11/\($0)" })
+        #expect(found.sightings.allSatisfy { !$0.valid } && found.unidentifiable == 0)
+        // And the file fails whole as the validator reads it: the same sightings reach the register.
+        let (report, sink) = try Self.validate(file.path)
+        #expect(report.failedFiles == 1 && sink.accepted == 0)
+        #expect(sink.salvaged.map(\.number) == found.sightings.map(\.number) && sink.salvaged.map(\.row) == found.sightings.map(\.row))
+    }
+
+    @Test("a failed file's decisions reach the register a batch at a time as it is read, none held back, none twice")
+    func batches() throws {
+        let count = Salvage.batch * 2 + 10
+        let file = Scratch.root.appendingPathComponent("gongshi-salvage-batches-\(UUID().uuidString).csv")
+        try Self.rows(count, first: 10_000, quoted: 1).write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (report, sink) = try Self.validate(file.path)
+        #expect(report.failedFiles == 1 && sink.accepted == 0)
+        #expect(sink.salvageCalls == 3)
+        #expect(sink.salvaged.map(\.number) == (1...count).map { "牟城管罚〔2026〕\(10_000 + $0)号" })
+        #expect(sink.salvaged.map(\.row) == Array(2...(count + 1)))
+    }
+}
+
+/// Workbooks whose sheet's XML is broken: the rows that can be read are tracked.
+extension SalvageTests {
+    /// A workbook of five decisions (rows 2–6) laid out as Excel saves one (shared strings:
+    /// `benchmarks/make_workbook.py`), its sheet's XML then changed by `edit`, a Python expression
+    /// on `xml` (the sheet's text).
+    static func brokenWorkbook(_ edit: String) throws -> URL {
+        let folder = Scratch.root.appendingPathComponent("gongshi-salvage-xlsx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let table = folder.appendingPathComponent("decisions.csv")
+        try Self.rows(5, first: 700).write(to: table, atomically: true, encoding: .utf8)
+        let book = folder.appendingPathComponent("decisions.xlsx")
+        try runTool("/usr/bin/python3", [Fixtures.root.appendingPathComponent("benchmarks/make_workbook.py").path, table.path, book.path])
+        try runTool("/usr/bin/python3", [
+            "-c",
+            """
+            import sys, zipfile
+            path, edit = sys.argv[1:3]
+            with zipfile.ZipFile(path) as book:
+                parts = [(info.filename, book.read(info.filename)) for info in book.infolist()]
+            with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as book:
+                for name, data in parts:
+                    if name == 'xl/worksheets/sheet1.xml':
+                        xml = data.decode()
+                        changed = eval(edit)
+                        assert changed != xml
+                        data = changed.encode()
+                    book.writestr(name, data)
+            """,
+            book.path, edit,
+        ])
+        return book
+    }
+
+    /// The column letter of a 0-based column below 26.
+    static func letter(_ column: Int) -> String { String(UnicodeScalar(UInt8(65 + column))) }
+
+    @Test("a workbook whose sheet is cut off in row 4 fails; rows 2 and 3, and row 4's cells before the cut (its number), reach the register")
+    func truncatedSheet() throws {
+        let layout = try Self.columns()
+        #expect(layout.number < layout.date && layout.date < 26)
+        // Cut just before row 4's date cell: the rest of the sheet (row 5 and 6, the ends) is gone.
+        let book = try Self.brokenWorkbook("xml[:xml.index('<c r=\"\(Self.letter(layout.date))4\"')]")
+        defer { try? FileManager.default.removeItem(at: book.deletingLastPathComponent()) }
+        let (report, sink) = try Self.validate(book.path)
+        #expect(report.failedFiles == 1 && sink.accepted == 0 && sink.sighted.isEmpty)
+        #expect(sink.salvaged.map(\.number) == ["牟城管罚〔2026〕701号", "牟城管罚〔2026〕702号", "牟城管罚〔2026〕703号"], "\(sink.salvaged)")
+        #expect(sink.salvaged.map(\.row) == [2, 3, 4])
+        #expect(sink.salvaged.map(\.date) == ["2026/11/1", "2026/11/2", nil])
+        #expect(sink.salvaged.allSatisfy { !$0.valid } && sink.unidentifiable == 0)
+    }
+
+    @Test("a workbook with a malformed tag in row 3 fails; every row, before and after it, and row 3's other cells reach the register")
+    func malformedTag() throws {
+        let layout = try Self.columns()
+        // Row 3's first cell (its subject's name, not the number): its start tag never closed.
+        let book = try Self.brokenWorkbook("xml.replace('<c r=\"A3\"', '<c r=\"A3\"<', 1)")
+        defer { try? FileManager.default.removeItem(at: book.deletingLastPathComponent()) }
+        #expect(layout.name == 0)
+        let (report, sink) = try Self.validate(book.path)
+        #expect(report.failedFiles == 1 && sink.accepted == 0 && sink.sighted.isEmpty)
+        #expect(sink.salvaged.map(\.number) == (701...705).map { "牟城管罚〔2026〕\($0)号" }, "\(sink.salvaged)")
+        #expect(sink.salvaged.map(\.row) == [2, 3, 4, 5, 6])
+        #expect(sink.salvaged.map(\.date) == (1...5).map { "2026/11/\($0)" })
+    }
+
+    @Test("a workbook whose row 4 has its number cell's tag broken fails; that row is counted unidentifiable, every other row reaches the register")
+    func brokenNumberCell() throws {
+        let layout = try Self.columns()
+        let book = try Self.brokenWorkbook("xml.replace('<c r=\"\(Self.letter(layout.number))4\"', '<c r=\"\(Self.letter(layout.number))4\" <', 1)")
+        defer { try? FileManager.default.removeItem(at: book.deletingLastPathComponent()) }
+        let (report, sink) = try Self.validate(book.path)
+        #expect(report.failedFiles == 1 && sink.accepted == 0)
+        #expect(sink.salvaged.map(\.number) == ["牟城管罚〔2026〕701号", "牟城管罚〔2026〕702号", "牟城管罚〔2026〕704号", "牟城管罚〔2026〕705号"], "\(sink.salvaged)")
+        #expect(sink.salvaged.map(\.row) == [2, 3, 5, 6])
+        #expect(sink.unidentifiable == 1)
+    }
+
+    @Test("hostile archives are still not read at all, for the register either", arguments: ["xlsx/traversal.xlsx", "xlsx/bomb-ratio.xlsx"])
+    func hostileArchives(file: String) throws {
+        let (report, sink) = try Self.validate(Fixtures.url(file).path)
+        #expect(report.failedFiles == 1 && sink.accepted == 0)
+        #expect(sink.salvaged.isEmpty && sink.unidentifiable == 0)
     }
 }

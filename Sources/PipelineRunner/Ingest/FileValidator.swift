@@ -114,9 +114,11 @@ public enum FileValidator {
             let failed = session.report.files.last?.failed ?? true
             try records?.endFile(failed: failed)
             if failed, let records {
-                // Its decisions are still tracked: the rows whose number and date can be read.
-                let salvaged = Salvage.decisions(file: file, schema: schema, options: options)
-                try records.sighted(salvaged.sightings, unidentifiable: salvaged.unidentifiable, file: file, salvaged: true)
+                // Its decisions are still tracked: the rows whose number and date can be read, a
+                // batch at a time as the file is read again.
+                try Salvage.decisions(file: file, schema: schema, options: options) { sightings, unidentifiable in
+                    try records.sighted(sightings, unidentifiable: unidentifiable, file: file, salvaged: true)
+                }
             }
             try writer.endFile(file, failed: failed, rest)
         }

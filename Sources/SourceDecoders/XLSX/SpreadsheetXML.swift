@@ -218,9 +218,14 @@ public final class WorksheetReader {
     ///   - sharedString: appends shared string `index` (as ``SharedStringsReader`` gives it:
     ///     Excel's escapes already undone) to the bytes; false when there is none.
     ///   - read: the sheet's XML, as ``XMLRecordReader``'s `read`.
-    public init(sharedString: @escaping (Int, inout [UInt8]) -> Bool, read: @escaping (UnsafeMutableRawBufferPointer) -> Int) {
+    ///   - after: the number of the row before the first (a part of a sheet read on its own: a row
+    ///     without a reference is numbered on from it, and one with a reference must come after it).
+    public init(
+        sharedString: @escaping (Int, inout [UInt8]) -> Bool, read: @escaping (UnsafeMutableRawBufferPointer) -> Int, after row: Int = 0
+    ) {
         self.sharedString = sharedString
         stream = SpreadsheetStream(read: read)
+        lastRow = max(0, row)
     }
 
     /// The next row (possibly without cells), or nil after `</sheetData>`.
