@@ -449,15 +449,25 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         return RecordPeriod(severity: own.severity, severityReason: own.severityReason, regime: own.regime, repairFrom: general.repairFrom, expiresOn: ends)
     }
 
-    private func periodEntries(today: String, kind: String?, _ keep: (RecordPeriod, Withdrawal?) -> Bool) throws(LedgerError) -> [PeriodEntry] {
+    /// - Parameter oncePerFeed: one entry for a record on a portal's feed, its kept publication
+    ///   with the greatest id (as the ledgers group 信用修复's).
+    private func periodEntries(
+        today: String, kind: String?, oncePerFeed: Bool = false, _ keep: (RecordPeriod, Withdrawal?) -> Bool
+    ) throws(LedgerError) -> [PeriodEntry] {
         try read { s in
-            s.publications.filter { $0.status == .published && (kind == nil || $0.kind == kind) }.compactMap { p -> PeriodEntry? in
+            let kept = s.publications.filter { $0.status == .published && (kind == nil || $0.kind == kind) }.compactMap { p -> (Int, PeriodEntry)? in
                 guard let period = Self.period(s, p) else { return nil }
                 guard keep(period, s.withdrawals.first { $0.publicationID == p.id }) else { return nil }
-                return PeriodEntry(
+                return (p.id, PeriodEntry(
                     publication: Self.entry(s, p), severity: period.severity, regime: period.regime, repairFrom: period.repairFrom,
-                    expiresOn: period.expiresOn)
-            }.sorted { ($0.expiresOn ?? "", $0.publication.key, $0.publication.portal, $0.publication.feed) < ($1.expiresOn ?? "", $1.publication.key, $1.publication.portal, $1.publication.feed) }
+                    expiresOn: period.expiresOn))
+            }
+            let entries = !oncePerFeed
+                ? kept.map(\.1)
+                : Dictionary(kept.map { ("\($0.1.publication.key)\u{1F}\($0.1.publication.portal)\u{1F}\($0.1.publication.feed)", $0) }) {
+                    $0.0 > $1.0 ? $0 : $1
+                }.values.map(\.1)
+            return entries.sorted { ($0.expiresOn ?? "", $0.publication.key, $0.publication.portal, $0.publication.feed) < ($1.expiresOn ?? "", $1.publication.key, $1.publication.portal, $1.publication.feed) }
         }
     }
 
@@ -472,7 +482,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     }
 
     public func repairEligible(today: String, kind: String?, limit: Int?) throws(LedgerError) -> [PeriodEntry] {
-        let all = try periodEntries(today: today, kind: kind) { Self.eligible($0, $1, today: today) }
+        let all = try periodEntries(today: today, kind: kind, oncePerFeed: true) { Self.eligible($0, $1, today: today) }
         return limit.map { Array(all.prefix($0)) } ?? all
     }
 

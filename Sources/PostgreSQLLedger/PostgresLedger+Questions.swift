@@ -55,20 +55,26 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
             today: today, kind: kind)
     }
 
+    /// One entry for a record on a portal's feed, its latest publication there that may apply
+    /// (a record published, corrected and published again has several live ones).
     public func repairEligible(today: String, kind: String?, limit: Int?) throws(LedgerError) -> [PeriodEntry] {
-        try periodEntries(condition: Self.eligibleCondition + " AND ($3::text IS NULL OR p.kind = $3)", today: today, limit: limit, kind: kind)
+        try periodEntries(condition: "p.id IN (SELECT max(p.id) \(Self.eligibleFrom(kind: "$3")))", today: today, limit: limit, kind: kind)
     }
 
     public func repairEligibleCount(today: String, kind: String?) throws(LedgerError) -> Int {
         try ask { link in
-            try link.one(
-                "SELECT count(*) " + Self.periodFrom + " WHERE p.status = 'published' AND " + Self.eligibleCondition
-                    + " AND ($2::text IS NULL OR p.kind = $2)", [.text(today), .text(kind)]
-            )?.int(0) ?? 0
+            try link.one("SELECT count(*) FROM (SELECT 1 \(Self.eligibleFrom(kind: "$2"))) g", [.text(today), .text(kind)])?.int(0) ?? 0
         }
     }
 
     static let eligibleCondition = "r.repair_from <= $1 AND (\(endsOn) IS NULL OR \(endsOn) > $1) AND w.status IS NULL"
+
+    /// The published records that may apply for 信用修复 on `$1`, of the kind the placeholder
+    /// `kind` names (or any), grouped by record on a portal's feed.
+    static func eligibleFrom(kind: String) -> String {
+        "\(periodFrom) WHERE p.status = 'published' AND \(eligibleCondition) AND (\(kind)::text IS NULL OR p.kind = \(kind))"
+            + " GROUP BY p.record_key, p.portal, p.feed"
+    }
 
     static let periodFrom = """
         FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
@@ -114,7 +120,8 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
     /// all and looked each one's latest record version up in turn: 1.0–1.2 s each for 196,000
     /// published records, the one reading 0.7–0.85 s): the ended and the first `limit` eligible
     /// are picked by their ids in the periods' order and the eligible counted; then only those
-    /// are read whole.
+    /// are read whole. The publications of a record on a feed are adjacent in that order (they
+    /// end on the same day), the latest first: each ends, but the record is eligible once there.
     public func periodsToday(today: String, kind: String?, limit: Int) throws(LedgerError) -> PeriodsToday {
         try read { link in
             try link.execute("SET LOCAL jit = off")
@@ -127,20 +134,24 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
             var expired: [String?] = []
             var eligible: [String?] = []
             var total = 0
+            var counted: (key: String, portal: String, feed: String)?  // the record on a feed last counted
             let day = Array(today.utf8)
             func onOrBefore(_ date: String) -> Bool { !day.lexicographicallyPrecedes(date.utf8) }
             try link.forEach(
                 """
-                SELECT p.id, \(Self.endsOn) AS ends_on, r.repair_from, w.status IS NULL
+                SELECT p.id, \(Self.endsOn) AS ends_on, r.repair_from, w.status IS NULL, p.record_key, p.portal, p.feed
                 \(Self.latestPeriodFrom)
                 WHERE p.status = 'published' AND (w.status IS NULL OR w.status = 'failed') AND ($1::text IS NULL OR p.kind = $1)
-                ORDER BY ends_on NULLS FIRST, p.record_key, p.portal, p.feed
+                ORDER BY ends_on NULLS FIRST, p.record_key, p.portal, p.feed, p.id DESC
                 """, [.text(kind)]
             ) { row in
                 let id = row.text(0)
                 if let endsOn = row.text(1), onOrBefore(endsOn) {
                     expired.append(id)  // (its withdrawal none, or failed)
                 } else if row.bool(3), let repairFrom = row.text(2), onOrBefore(repairFrom) {
+                    let feed = (key: row.string(4), portal: row.string(5), feed: row.string(6))
+                    if let counted, counted == feed { return }  // an earlier publication of one counted
+                    counted = feed
                     total += 1
                     if eligible.count < limit { eligible.append(id) }
                 }

@@ -216,6 +216,42 @@ struct WithdrawalLedgerTests {
         }
     }
 
+    @Test("rows alike in end, key, portal and feed (one record's publications on a feed) are kept once, the greatest id, read in one reading or two")
+    func firstInOrderOncePerFeed() throws {
+        let rows: [(String?, String, String, String)] = [
+            ("2027-06-01", "罚2", "p", "f"), ("2027-06-01", "罚1", "p", "f"), (nil, "罚8", "p", "f"), ("2027-06-01", "罚1", "o", "f"),
+            ("2027-06-01", "罚1", "p", "f"), ("2027-05-01", "罚9", "p", "f"), (nil, "罚8", "p", "f"), ("2027-06-01", "罚2", "p", "f"),
+            ("2027-06-01", "罚1", "p", "f"), ("2027-06-01", "A1", "p", "f"), ("2027-05-01", "罚9", "p", "f"),
+        ]
+        func tuple(_ row: (String?, String, String, String)) -> [String] { [row.0 ?? "", row.1, row.2, row.3] }
+        // The greatest index of each distinct row, in order.
+        let latest = Dictionary(rows.indices.map { (tuple(rows[$0]), $0) }, uniquingKeysWith: max)
+        let expected = latest.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { Int64($0.value) }
+        #expect(expected.count == 6)
+        let queue = try DatabaseQueue()
+        func read(_ db: Database, _ indices: Range<Int>, limit: Int) throws -> FirstInOrder {
+            let values = indices.map { index in
+                let row = rows[index]
+                return "SELECT \(index) AS id, \(row.0.map { "'\($0)'" } ?? "NULL"), NULL, 1, '\(row.1)', '\(row.2)', '\(row.3)'"
+            }
+            let read = try RawRows(db, sql: values.joined(separator: " UNION ALL "))
+            var first = FirstInOrder(limit: limit)
+            while try read.step() {
+                if let item = first.candidate(read) { first.offer(item) }
+            }
+            return first
+        }
+        for limit in [1, 2, 3, 5, 6, rows.count] {
+            let (whole, halves) = try queue.read { db in
+                var lower = try read(db, 0..<5, limit: limit)
+                for item in try read(db, 5..<rows.count, limit: limit).items { lower.offer(item) }
+                return (try read(db, rows.indices, limit: limit).ids, lower.ids)
+            }
+            #expect(whole == Array(expected.prefix(limit)), "limit \(limit)")
+            #expect(halves == Array(expected.prefix(limit)), "limit \(limit), in two halves")
+        }
+    }
+
     @Test("a writer stopped mid-transaction leaves a hot journal: opening for reading rolls it back, says so, and reads what was committed")
     func hotJournal() throws {
         let fresh = try Backend.sqlite.fresh()
@@ -276,5 +312,96 @@ struct WithdrawalLedgerTests {
         #expect(throws: (any Error).self) {
             try fresh.sql("INSERT INTO problem (sha256, place, type, severity, message) VALUES ('\(T.hashB)', '/inbox/a.csv', 'x', 'fatal', 'm')")
         }
+    }
+}
+
+/// A record published, corrected and published again has several live publications on one
+/// portal's feed: each is taken down when its period ends, but the record may apply for 信用修复
+/// once there, not once per publication.
+@Suite("Publication ledger: 信用修复 once per record on a feed")
+struct RepairOncePerFeedTests {
+    typealias T = LedgerTests
+
+    @Test("a record published three times on one feed is listed and counted once for 信用修复 (its latest publication), and each publication still ends", arguments: Backend.allCases)
+    func republished(_ backend: Backend) throws {
+        try Self.republished(try backend.fresh().store)
+    }
+
+    @Test("the in-memory ledger lists and counts 信用修复 once per record on a feed, as the ledgers do")
+    func republishedInMemory() throws {
+        try Self.republished(InMemoryLedger())
+    }
+
+    static func batch(_ id: String, portal: String, operation: BatchOperation, records: Int, on day: String) -> NewBatch {
+        NewBatch(
+            id: id, portal: portal, feed: "penalty", kind: "administrative-penalty", operation: operation, fileName: "f-\(id).xml",
+            outboxPath: "/outbox/f-\(id).xml", payloadSHA256: T.hashA, records: records, createdOn: day)
+    }
+
+    /// 罚1 on gsxt three times (first published, then republished twice) and once on 信用中国;
+    /// 罚2 on 信用中国 once. Both may apply for 信用修复 from 2027-02-20; 罚1 ends 2027-11-20.
+    static func republished(_ ledger: any PublicationLedger) throws {
+        let run = try ledger.beginRun(command: "test", today: "2026-11-30", startedAt: "2026-11-30T09:00:00+08:00", pipeline: nil, department: nil)
+        let periods = [
+            RecordPeriod(severity: "一般", severityReason: "默认", regime: "ndrc-2026-credit-repair", repairFrom: "2027-02-20", expiresOn: "2027-11-20"),
+            RecordPeriod(severity: "一般", severityReason: "默认", regime: "ndrc-2026-credit-repair", repairFrom: "2027-02-20", expiresOn: "2029-11-20"),
+        ]
+        try ledger.recordInputs(
+            [SourceFingerprint(sha256: T.hashB, size: 10, place: "/inbox/a.csv")],
+            records: ["罚1", "罚2"].enumerated().map { index, key in
+                RecordVersion(
+                    kind: "administrative-penalty", key: key, contentSHA256: T.hashA, decisionDate: "2026-11-20", sourceSHA256: T.hashB,
+                    sourceRow: index + 2, period: periods[index])
+            },
+            run: run)
+        let creditChina = "creditchina-henan-zhengzhou"
+        // On gsxt: published, corrected, then republished (`run --republish`); each publication
+        // stays published.
+        let corrected = T.publication("罚1", hash: T.hashB, previous: T.hashA, correcting: "b000000000000001")
+        for (id, portal, operation, publications, day) in [
+            ("b000000000000001", "gsxt", .publish, [T.publication("罚1")], "2026-11-30"),
+            ("b000000000000002", creditChina, .publish, [T.publication("罚2"), T.publication("罚1")], "2026-11-30"),
+            ("b000000000000003", "gsxt", .correct, [corrected], "2026-12-03"),
+            ("b000000000000004", "gsxt", .republish, [T.publication("罚1", hash: T.hashB)], "2026-12-10"),
+        ] as [(String, String, BatchOperation, [NewPublication], String)] {
+            try ledger.recordPending(
+                Self.batch(id, portal: portal, operation: operation, records: publications.count, on: day), publications: publications, run: run)
+            _ = try ledger.confirm(batch: id, receipt: nil, on: day)
+        }
+        #expect(try ledger.history(key: "罚1").filter { $0.portal == "gsxt" }.map(\.status) == [.published, .published, .published])
+        func lines(_ entries: [PeriodEntry]) -> [String] {
+            entries.map { "\($0.publication.key) \($0.publication.portal) \($0.publication.batchID)" }
+        }
+        // One line per record on a feed, the record's latest publication there.
+        // (信用中国's name sorts before gsxt.)
+        let all = ["罚1 \(creditChina) b000000000000002", "罚1 gsxt b000000000000004", "罚2 \(creditChina) b000000000000002"]
+        let today = "2027-03-01"
+        #expect(try ledger.repairEligibleCount(today: today, kind: nil) == 3)
+        #expect(try lines(ledger.repairEligible(today: today, kind: nil, limit: nil)) == all)
+        for limit in [0, 1, 2, 3, 10] {
+            let answer = try ledger.periodsToday(today: today, kind: "administrative-penalty", limit: limit)
+            #expect(lines(answer.eligible) == Array(all.prefix(limit)), "limit \(limit)")
+            #expect(answer.eligibleTotal == 3, "limit \(limit)")
+            #expect(answer.eligible == (try ledger.repairEligible(today: today, kind: "administrative-penalty", limit: limit)), "limit \(limit)")
+            #expect(answer.expired.isEmpty)
+        }
+        // A withdrawal asked for of the latest publication on gsxt: the record is still listed
+        // there once, by its latest publication with none asked for.
+        try ledger.recordWithdrawalBatch(
+            NewBatch(
+                id: "b000000000000005", portal: "gsxt", feed: "penalty", kind: "administrative-penalty", operation: .withdraw,
+                fileName: "f-w.xml", outboxPath: "/outbox/f-w.xml", payloadSHA256: T.hashA, records: 1, createdOn: "2027-02-21"),
+            items: [WithdrawalItem(batchID: "b000000000000004", position: 1, reason: "信用修复", basis: nil)], run: run)
+        let asked = try ledger.periodsToday(today: today, kind: nil, limit: 10)
+        #expect(lines(asked.eligible) == [all[0], "罚1 gsxt b000000000000003", all[2]] && asked.eligibleTotal == 3)
+        #expect(asked.eligible == (try ledger.repairEligible(today: today, kind: nil, limit: 10)))
+        #expect(try ledger.repairEligibleCount(today: today, kind: nil) == 3)
+        // When 罚1's period ends, every live publication of it is taken down (the one whose
+        // withdrawal is pending is already being taken down).
+        let ended = try ledger.periodsToday(today: "2027-11-20", kind: nil, limit: 10)
+        let expected = ["罚1 gsxt b000000000000001", "罚1 gsxt b000000000000003", "罚1 \(creditChina) b000000000000002"]
+        #expect(lines(ended.expired).sorted() == expected.sorted())
+        #expect(lines(try ledger.expired(today: "2027-11-20", kind: nil)).sorted() == expected.sorted())
+        #expect(lines(ended.eligible) == ["罚2 \(creditChina) b000000000000002"] && ended.eligibleTotal == 1)
     }
 }

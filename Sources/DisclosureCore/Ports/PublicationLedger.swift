@@ -145,7 +145,9 @@ public protocol WithdrawalLedger: AnyObject, Sendable {
     func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], run: Int64) throws(LedgerError)
     /// Published records whose period has ended by `today`, with no withdrawal pending or done.
     func expired(today: String, kind: String?) throws(LedgerError) -> [PeriodEntry]
-    /// Published records that may apply for 信用修复 (at most `limit`), and how many in all.
+    /// Published records that may apply for 信用修复 (at most `limit`), and how many in all: one
+    /// entry for a record on a portal's feed, its latest publication there that may, however many
+    /// of its publications are live (published, corrected, published again).
     func repairEligible(today: String, kind: String?, limit: Int?) throws(LedgerError) -> [PeriodEntry]
     func repairEligibleCount(today: String, kind: String?) throws(LedgerError) -> Int
     /// The day's three period questions at once: every record whose period has ended
