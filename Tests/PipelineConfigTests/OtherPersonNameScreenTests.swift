@@ -75,4 +75,33 @@ struct OtherPersonNameScreenTests {
             #expect(PersonalDataScreen.scan(benign, personName: nil).isEmpty, "\(benign)")
         }
     }
+
+    /// Several names, a name after 为 or 系 or in quotes or brackets, a name before the role's own
+    /// verb: each hidden, and only the name.
+    static let shapes: [(text: String, shown: String)] = [
+        ("证人张三、李四证实", "证人张*、李*证实"), ("证人张三和李四证实", "证人张*和李*证实"), ("证人张三及李四", "证人张*及李*"),
+        ("证人刘德华、张学友在场", "证人刘**、张**在场"), ("举报人为张三", "举报人为张*"), ("举报人系李四", "举报人系李*"),
+        ("举报人“李四”反映", "举报人“李*”反映"), ("证人（张三）证实", "证人（张*）证实"), ("经举报人王五举报", "经举报人王*举报"),
+        ("投诉人张三投诉", "投诉人张*投诉"), ("举报人张三来电", "举报人张*来电"), ("投诉人张三要求赔偿", "投诉人张*要求赔偿"),
+        ("证人张三证实当事人在某某区经营", "证人张*证实当事人在某某区经营"),
+    ]
+
+    /// Words after a role word that are no one's name: common words that begin with a surname's
+    /// character, organizations and places.
+    static let notPersons = [
+        "证人陈述", "被害人陈述属实", "举报人曾多次举报", "举报人方面", "投诉人车辆被损", "受害人安全", "证人高度一致", "证人周边居民",
+        "证人严重不实", "证人马上到场", "受害人金额损失", "投诉人郑州市某某物业服务有限公司反映", "被侵权人郑州宇通客车股份有限公司",
+        "投诉人金水区居民", "举报人管城区某某商行", "被侵权人安阳某某公司", "投诉人许昌某某公司",
+    ]
+
+    @Test("several names, names in quotes or after 为, names before the role's verb are hidden, only the names; common words, organizations and places after a role word are not")
+    func shapesAndNotPersons() {
+        for (text, shown) in Self.shapes {
+            #expect(PersonalDataScreen.screen(text, personName: nil).text == shown, "\(text)")
+            #expect(Array(text.utf8).withUnsafeBufferPointer { PersonalDataScreen.mayContain($0) }, "\(text)")
+        }
+        for text in Self.notPersons {
+            #expect(PersonalDataScreen.scan(text, personName: nil).isEmpty, "\(text): \(PersonalDataScreen.screen(text, personName: nil).text)")
+        }
+    }
 }

@@ -508,7 +508,7 @@ public enum PersonalDataScreen {
     static let compoundSurnames = ["欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐", "端木", "西门", "南宫"]
     /// What follows a name rather than being part of it (证人张三证实、投诉人李四称): the given name
     /// stops before one of these.
-    static let afterName: Set<Character> = Set("证称说等的在于向与和及系均到签指提表确对已并未也又即就因被把将为是经所之家反陈诉述报受")
+    static let afterName: Set<Character> = Set("证称说等的在于向与和及系均到签指提表确对已并未也又即就因被把将为是经所之家反陈诉述报受举投来要当出电多曾都还同现至去再、，")
 
     /// Names after a role word (``roleWords``): a surname (``surnames``) and one or two characters
     /// of a given name, the name hidden but its first character (as a subject's own: 张*).
@@ -520,9 +520,33 @@ public enum PersonalDataScreen {
             guard let scalar = c.unicodeScalars.first, c.unicodeScalars.count == 1 else { return false }
             return (0x4E00...0x9FFF).contains(scalar.value) || (0x3400...0x4DBF).contains(scalar.value)
         }
+        /// The name starting at `start`, if one does: its end.
+        func name(at start: Int) -> Int? {
+            var surname = 0
+            if start + 1 < characters.count, compoundSurnames.contains(String(characters[start...(start + 1)])) {
+                surname = 2
+            } else if start < characters.count, surnames.contains(characters[start]) {
+                surname = 1
+            }
+            guard surname > 0 else { return nil }
+            // A word that begins with a surname's character (陈述, 方面, 安全 …), or a place or an
+            // organization (郑州某某公司, 金水区居民): no one's name.
+            if start + 1 < characters.count, Self.commonWords.contains(String(characters[start...(start + 1)])) { return nil }
+            // (Up to the next word that follows a name, so that 证人张三证实当事人在某区 is a name.)
+            var stop = start + 1
+            while stop < characters.count, stop - start < 16, isHan(characters[stop]), !afterName.contains(characters[stop]) { stop += 1 }
+            let ahead = String(characters[start..<stop])
+            if Self.organizationWords.contains(where: { ahead.contains($0) }) { return nil }
+            if characters[(start + 1)..<min(stop, start + 4)].contains(where: { "州市区县省镇乡村".contains($0) }) { return nil }
+            var end = start + surname
+            while end < characters.count, end - start - surname < 2, isHan(characters[end]), !afterName.contains(characters[end]) { end += 1 }
+            // A surname alone (证人王证实) is still someone's: hidden with the next character.
+            if end == start + surname, end < characters.count, isHan(characters[end]) { end += 1 }
+            return end > start + surname ? end : nil
+        }
         while i < characters.count {
             guard characters[i] == "人", i > 0,
-                let word = roleWords.first(where: { word in
+                roleWords.contains(where: { word in
                     let w = Array(word)
                     return i + 1 >= w.count && Array(characters[(i + 1 - w.count)...i]) == w
                 })
@@ -530,32 +554,45 @@ public enum PersonalDataScreen {
                 i += 1
                 continue
             }
-            _ = word
+            // After the role word: a colon, 为 or 系, a quote or a bracket (举报人为张三, 证人（张三）).
             var start = i + 1
-            while start < characters.count, ["：", ":", " ", "　"].contains(characters[start]) { start += 1 }
-            var surname = 0
-            if start + 1 < characters.count, compoundSurnames.contains(String(characters[start...(start + 1)])) {
-                surname = 2
-            } else if start < characters.count, surnames.contains(characters[start]) {
-                surname = 1
-            }
-            guard surname > 0 else {
+            while start < characters.count, start - i <= 3, "：: 　为系是“”‘’\"'（(「『【".contains(characters[start]) { start += 1 }
+            guard var end = name(at: start) else {
                 i += 1
                 continue
             }
-            var end = start + surname
-            while end < characters.count, end - start - surname < 2, isHan(characters[end]), !afterName.contains(characters[end]) { end += 1 }
-            // A surname alone (证人王证实) is still someone's: hidden with the next character.
-            if end == start + surname, end < characters.count, isHan(characters[end]) { end += 1 }
-            if end > start + surname {
-                hits.append(Hit(kind: .otherPerson, range: start..<end))
-                i = end
-            } else {
-                i += 1
+            hits.append(Hit(kind: .otherPerson, range: start..<end))
+            // Names listed after it: 证人张三、李四和王五.
+            while end + 1 < characters.count, "、和及与,，/".contains(characters[end]) || characters[end] == "”" || characters[end] == "）" {
+                var next = end + 1
+                while next < characters.count, next - end <= 2, "、和及与,，/“”（()）".contains(characters[next]) { next += 1 }
+                guard let after = name(at: next) else { break }
+                hits.append(Hit(kind: .otherPerson, range: next..<after))
+                end = after
             }
+            i = end
         }
         return hits
     }
+
+    /// Two-character words that begin with a surname's character and follow a role word often
+    /// (证人陈述, 举报人方面, 受害人安全): not names.
+    static let commonWords: Set<String> = [
+        "陈述", "方面", "车辆", "车主", "安全", "高度", "周边", "周围", "严重", "马上", "何时", "金额", "金钱", "曾经", "曾多", "曾于", "曾向",
+        "单位", "常住", "常年", "余额", "钱款", "许可", "程序", "包括", "包装", "段落", "江边", "林地", "黄金", "石材", "田地", "白天", "任何",
+        "任意", "杜绝", "史上", "谢绝", "苏醒", "韩国", "鲁莽", "盛怒", "时候", "时间", "申请", "申诉", "明确", "左右",
+        "尚未", "管理", "文明", "施工", "龙头", "秦岭", "万元", "章程", "顾客", "向其", "叶片", "易燃", "宁可",
+        "阳台", "高声", "高空", "高处", "高层", "卫生", "华侨", "米饭", "童年", "左侧", "甘愿", "祝贺", "包含", "贺卡", "熊孩", "孔洞", "董事",
+        "万一", "毛重", "毛利", "乔迁", "付款", "付清", "双方", "柴油", "解除", "牛肉", "戴上",
+    ]
+
+    /// What shows that the words after a role word name an organization or a place, not a person
+    /// (投诉人郑州某某物业服务有限公司), before the next word that follows a name; a place's
+    /// character (州市区县省镇乡村) among the three after a surname's says a place (投诉人金水区居民).
+    static let organizationWords = [
+        "公司", "有限", "商行", "门市", "店", "厂", "馆", "中心", "合作社", "集团", "协会", "学校", "医院", "物业", "小区", "社区", "街道",
+        "村委", "居委", "单位", "部门", "机关", "银行", "酒店", "宾馆", "超市",
+    ]
 
     /// The words after which an account or a document's number is found (``accounts(_:)``). A QQ
     /// number or a document's needs 7 digits or more (the fast check looks for these words only

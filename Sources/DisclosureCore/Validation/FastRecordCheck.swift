@@ -656,11 +656,22 @@ enum Bytes {
     /// Whether the cell is already in normal form and valid UTF-8: nothing to trim, no invisible
     /// characters, and for codes, dates and decimals plain ASCII (and for codes no lower case).
     /// Whether a code may be a personal number (``RecordValidator/personalNumber(inCode:today:)``):
-    /// 11, 18 or 20 characters, digits but for an 18th `X`. Such codes go to the full check.
+    /// 11, 13, 15, 18 or 20 digits (an 18th may be `X`) and nothing else but spaces, hyphens,
+    /// brackets and a `+`. Such codes go to the full check.
     static func mayBePersonalNumber(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard cell.count == 11 || cell.count == 18 || cell.count == 20 else { return false }
-        for index in cell.indices where cell[index] &- 0x30 >= 10 && !(index == 17 && cell[index] == 0x58) { return false }
-        return true
+        guard cell.count >= 11 else { return false }
+        var digits = 0
+        var leading: UInt32 = 0  // the first four digits, a byte each
+        for byte in cell {
+            if byte &- 0x30 < 10 || (byte == 0x58 && digits == 17) {
+                if digits < 4 { leading = leading << 8 | UInt32(byte) }
+                digits += 1
+            } else if !(byte == 0x20 || byte == 0x2D || byte == 0x28 || byte == 0x29 || byte == 0x2B) {
+                return false
+            }
+        }
+        // (15 digits only after 0086: a 工商注册号 has 15 of its own.)
+        return digits == 11 || digits == 13 || (digits == 15 && leading == 0x3030_3836) || digits == 18 || digits == 20
     }
 
     static func needsNoNormalization(_ cell: UnsafeBufferPointer<UInt8>, kind: FieldSpec.Kind) -> Bool {

@@ -485,32 +485,46 @@ public struct RecordValidator {
     /// guards (no check, or a pattern), not itself personal — 工商注册号、税务登记号、事业单位证书号、
     /// 社会组织登记证号. An operator's 身份证号 was long a 个体工商户's 税务登记号 (with two digits
     /// more), and clerks type it where a number is missing; a portal publishes these columns.
+    /// (Not a code that holds a date of its own, 承诺编码's region, date and serial: an ID's shape.)
     public static func screensNumbers(_ field: FieldSpec) -> Bool {
-        guard field.kind == .code, !field.personal else { return false }
+        guard field.kind == .code, !field.personal, field.embedsDate == nil else { return false }
         switch field.check {
         case nil, .pattern: return true
         case .creditCode, .organizationCode, .identityDocument: return false
         }
     }
 
-    /// The personal number a code is (domain reference §3.5: 身份证号码、通信方式 not published): a
-    /// valid 18-character 居民身份证号码, one with two digits after it (an old 个体工商户 税务登记号),
-    /// or a mobile number (11 digits, 13–19…). A 15-digit value is a 工商注册号 or a 税务登记号 (6
-    /// digits of region and an organization code) as often as an old ID: not taken for one.
+    /// The personal number a code is (domain reference §3.5: 身份证号码、通信方式 not published),
+    /// its digits read across spaces, hyphens and brackets as people write them (`138 0013 8000`,
+    /// `+86 138-0013-8000`): an 18-character 居民身份证号码 — one whose region and birth date are an
+    /// ID's, valid or not, as the text screen hides them — or a valid one with two digits after it
+    /// (an old 个体工商户 税务登记号), or a mobile number (11 digits, 13–19…, after +86 or 0086 too). A
+    /// 15-digit value is a 工商注册号 or a 税务登记号 (6 digits of region and an organization code)
+    /// as often as an old ID: not taken for one.
     static func personalNumber(inCode value: String, today: CalendarDate) -> PersonalDataScreen.Kind? {
-        var copy = value
-        return copy.withUTF8 { bytes -> PersonalDataScreen.Kind? in
-            switch bytes.count {
-            case 11:
-                guard bytes[0] == 0x31, bytes[1] >= 0x33, bytes[1] <= 0x39, bytes.allSatisfy({ $0 &- 0x30 < 10 }) else { return nil }
-                return .mobile
-            case 18, 20:
-                guard ResidentIDNumber.isValid18(UnsafeBufferPointer(rebasing: bytes[0..<18]), today: today),
-                    bytes[18...].allSatisfy({ $0 &- 0x30 < 10 })
-                else { return nil }
-                return .idNumber
-            default: return nil
+        var digits: [UInt8] = []
+        var x = false
+        for byte in value.utf8 {
+            if byte &- 0x30 < 10, !x {
+                digits.append(byte &- 0x30)
+            } else if byte == 0x58 && digits.count == 17 {
+                x = true
+            } else if !(byte == 0x20 || byte == 0x2D || byte == 0x28 || byte == 0x29 || (byte == 0x2B && digits.isEmpty)) {
+                return nil
             }
+        }
+        if !x, digits.count == 13, digits[0] == 8, digits[1] == 6 { digits.removeFirst(2) }
+        if !x, digits.count == 15, digits[0...3] == [0, 0, 8, 6] { digits.removeFirst(4) }
+        switch digits.count + (x ? 1 : 0) {
+        case 11 where !x:
+            return digits[0] == 1 && digits[1] >= 3 ? .mobile : nil
+        case 18:
+            return PersonalDataScreen.isPlausibleID(digits.prefix(17) + [0]) ? .idNumber : nil
+        case 20 where !x:
+            // (A valid ID's 18 then: other codes of 20 digits begin with a region and a date too.)
+            let first18 = digits.prefix(18).map { $0 + 0x30 }
+            return first18.withUnsafeBufferPointer { ResidentIDNumber.isValid18($0, today: today) } ? .idNumber : nil
+        default: return nil
         }
     }
 
