@@ -66,12 +66,12 @@ struct LentUTF8Tests {
 /// `Bytes.mayStateMinor`: one pass for 未成年, 岁, 龄 or a birth date's 生, at every offset in texts of every length.
 @Suite("Minor words search")
 struct MinorWordsSearchTests {
-    /// A 生 of a birth date: after 出, 日, 年, 月, a digit or a point, or before 于.
+    /// A 生 of a birth date: after 出, 日, 年, 月, a digit or a point, or before 于 or 日.
     static func birthWord(_ text: String) -> Bool {
         let characters = Array(text)
         return characters.indices.contains { index in
             guard characters[index] == "生" else { return false }
-            if index + 1 < characters.count, characters[index + 1] == "于" { return true }
+            if index + 1 < characters.count, characters[index + 1] == "于" || characters[index + 1] == "日" { return true }
             guard index > 0 else { return false }
             let before = characters[index - 1]
             return "出日年月.".contains(before) || (before.isASCII && before.isNumber)
@@ -82,7 +82,7 @@ struct MinorWordsSearchTests {
     func everyOffset() {
         let fillers = ["", "a", "当事人", "未按规定", "擅自占用城市道路ab", "成年人", "年龄", "罚款2000元，", "ab未c成年", "岁", "卫生", "发生", "日"]
         for filler in fillers {
-            for word in ["未成年", "岁", "未成", "年", "未", "出生", "生于", "生", "5生", "2010.3.15生", "龄"] {
+            for word in ["未成年", "岁", "未成", "年", "未", "出生", "生于", "生日", "生", "5生", "2010.3.15生", "龄"] {
                 for prefix in 0...9 {
                     let text = String(repeating: "x", count: prefix) + filler + word + filler
                     let expected = text.contains("未成年") || text.contains("岁") || text.contains("龄") || Self.birthWord(text)

@@ -268,6 +268,7 @@ struct PublicationRuleChecksTests {
             // A birth date in the text, or an age after 年龄 without 岁.
             "当事人张三，男，2010年3月15日出生", "当事人（出生日期：2009年12月1日）擅自经营", "当事人年龄：16", "当事人，男，生于2010年",
             "当事人（2010.03.15生）擅自经营", "男，汉族，２０１０年３月１５日生，擅自经营", "当事人2008年12月出生",
+            "当事人，女，生于二〇一〇年三月", "当事人，女，二〇一〇年三月十五日出生", "当事人生日2010年3月15日",
         ] {
             let types = try Self.types("自然人", passport.merging(["备注": stated]) { $1 })
             #expect(types.contains("not-to-be-published"), "\(stated): \(types)")
@@ -277,6 +278,7 @@ struct PublicationRuleChecksTests {
             "向不满十八周岁的未成年人出售烟草", "销售3岁以下儿童玩具", "当事人之子12岁", "当事人雇用未满十六周岁的人员",
             "当事人张三，男，1985年3月15日出生", "出生日期：1990年1月1日", "违法行为发生于2026年11月3日", "当事人于2026年11月3日生产销售散装食品",
             "当事人年龄：35", "当事人之子2010年出生", "2026年11月3日卫生检查", "当事人2008年5月出生",
+            "当事人1985年3月12日出生，雇佣童工王某，2010年3月15日出生", "受害人李某（2012年5月1日出生）", "当事人在2026年11月3日过生日",
         ] {
             let types = try Self.types("自然人", passport.merging(["违法事实": benign]) { $1 })
             #expect(!types.contains("not-to-be-published"), "\(benign): \(types)")

@@ -230,6 +230,7 @@ enum MinorMention {
     static let objectMarkers: [String] = [
         "向", "对", "给", "与", "让", "允许", "容留", "招用", "雇用", "雇佣", "使用", "组织", "引诱", "教唆", "胁迫", "强迫",
         "出售", "销售", "售予", "接纳", "禁止", "吸收", "招收", "介绍", "其子", "其女", "之子", "之女", "儿子", "女儿", "孩子", "子女", "学生", "顾客",
+        "受害人", "被害人", "证人", "举报人", "投诉人", "童工",
     ]
     /// What ends a clause.
     static let clauseEnds: Set<Character> = ["，", ",", "。", "；", ";", "！", "!", "？", "?", "\n"]
@@ -248,6 +249,7 @@ enum MinorMention {
             return objectMarkers.contains { clause.contains($0) }
         }
         var index = 0
+        var birthDateRead = false
         while index < characters.count {
             let character = characters[index]
             if clauseEnds.contains(character) { clauseStart = index + 1 }
@@ -258,10 +260,12 @@ enum MinorMention {
             }
             // A birth date: before 出生 or 生 (2010年3月15日出生, （2010.03.15生）), or after 出生日期,
             // 出生于, 生于; and an age after 年龄 without 岁 (年龄：16).
-            if character == "生", let decided, !aboutSomeoneElse(before: index),
-                bornMinor(before: characters[clauseStart..<index], after: characters[(index + 1)...], decided: decided)
+            // (The first birth date about the subject decides: a later one is someone else's, 雇佣童工王某，2010年…出生.)
+            if character == "生", let decided, !birthDateRead, !aboutSomeoneElse(before: index),
+                let minor = bornMinor(before: characters[clauseStart..<index], after: characters[(index + 1)...], decided: decided)
             {
-                return true
+                if minor { return true }
+                birthDateRead = true
             }
             if character == "龄", index > clauseStart, characters[index - 1] == "年", !aboutSomeoneElse(before: index) {
                 var at = index + 1
@@ -300,24 +304,20 @@ enum MinorMention {
     /// `2010年3月15日生，汉族`; not `…日生产`), or after 出生 (`出生日期：2009年12月1日`, `出生于2010年`)
     /// or a 生于 that begins its words (`男，生于2010年`; not `发生于`). Day, month or year precision:
     /// under 18 on the day, in the month, or 18 years or less apart (in doubt, a minor).
-    static func bornMinor(before: ArraySlice<Character>, after: ArraySlice<Character>, decided: CalendarDate) -> Bool {
-        func plain(_ characters: some Collection<Character>) -> String {
-            String(characters.map { c -> Character in
-                if let digit = c.wholeNumberValue, digit < 10, !"〇零一二三四五六七八九十".contains(c) { return Character(String(digit)) }
-                return c
-            })
-        }
+    /// - Returns: nil when no birth date is written there.
+    static func bornMinor(before: ArraySlice<Character>, after: ArraySlice<Character>, decided: CalendarDate) -> Bool? {
         let born = before.last == "出"
         var parts: [Int] = []
         let endsWords = after.first.map { !Self.isHan($0) } ?? true
-        if born || endsWords, let match = try? Self.dateBefore.firstMatch(in: plain((born ? before.dropLast() : before).suffix(16))) {
+        if born || endsWords, let match = try? Self.dateBefore.firstMatch(in: arabic((born ? before.dropLast() : before).suffix(24))) {
             parts = [Int(match.1), match.2.flatMap { Int($0) }, match.3.flatMap { Int($0) }].compactMap { $0 }
-        } else if born || (after.first == "于" && (before.last.map { !Self.isHan($0) || "男女人".contains($0) } ?? true)),
-            let match = try? Self.dateAfter.firstMatch(in: plain(after.prefix(20)))
+        } else if born || after.first == "日" || (after.first == "于" && (before.last.map { !Self.isHan($0) || "男女人".contains($0) } ?? true)),
+            let match = try? Self.dateAfter.firstMatch(in: arabic(after.prefix(28)))
         {
             parts = [Int(match.1), match.2.flatMap { Int($0) }, match.3.flatMap { Int($0) }].compactMap { $0 }
         }
-        guard let year = parts.first, year > 1900, year <= decided.year else { return false }
+        guard let year = parts.first, year > 1900 else { return nil }
+        guard year <= decided.year else { return false }
         if parts.count >= 3, let birth = CalendarDate(year: year, month: parts[1], day: parts[2]) {
             guard birth <= decided else { return false }
             let day = min(birth.day, CalendarDate.daysInMonth(year: year + 18, month: birth.month))
@@ -329,6 +329,32 @@ enum MinorMention {
         return decided.year - year <= 18
     }
 
+    /// The text with its digits as ASCII and its Chinese numerals as numbers: a year digit by
+    /// digit (二〇一〇 → 2010), a month or a day with 十 as its value (十五 → 15, 三 → 3).
+    static func arabic(_ characters: some Collection<Character>) -> String {
+        var out = ""
+        var run: [Character] = []
+        func flush() {
+            guard !run.isEmpty else { return }
+            if run.contains("十") {
+                out += number(run[...]).map(String.init) ?? String(run)
+            } else {
+                out += String(run.map { Character(String(numeral($0) ?? 0)) })
+            }
+            run = []
+        }
+        for c in characters {
+            if "〇零一二三四五六七八九十".contains(c) {
+                run.append(c)
+                continue
+            }
+            flush()
+            if let digit = c.wholeNumberValue, digit < 10 { out.append(Character(String(digit))) } else { out.append(c) }
+        }
+        flush()
+        return out
+    }
+
     static func isHan(_ character: Character) -> Bool {
         guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1 else { return false }
         return (0x4E00...0x9FFF).contains(scalar.value)
@@ -337,7 +363,7 @@ enum MinorMention {
     /// A date at the end of the text before 生: 2010年3月15日, 2010.03.15, 2010-3, 2010年.
     nonisolated(unsafe) static let dateBefore = /(\d{4})\s*[年.\/-]\s*(?:(\d{1,2})\s*[月.\/-]?\s*(?:(\d{1,2})\s*[日号]?)?)?\s*$/
     /// A date at the start of the text after 生: 日期：2009年12月1日, 于2010年3月, 年月：2010.3.
-    nonisolated(unsafe) static let dateAfter = /^(?:日期|年月日|年月|于|时间)?\s*[：:为是]?\s*(\d{4})\s*[年.\/-]?\s*(?:(\d{1,2})\s*[月.\/-]?\s*(?:(\d{1,2})\s*[日号]?)?)?/
+    nonisolated(unsafe) static let dateAfter = /^(?:日期|年月日|年月|于|时间|日)?\s*[：:为是]?\s*(\d{4})\s*[年.\/-]?\s*(?:(\d{1,2})\s*[月.\/-]?\s*(?:(\d{1,2})\s*[日号]?)?)?/
 
     static func numeral(_ character: Character) -> Int? {
         if let digit = character.wholeNumberValue, digit < 10 { return digit }  // ASCII and full-width digits

@@ -970,9 +970,11 @@ enum Bytes {
             // 龄 (E9 BE 84): 年龄 16.
             if lead == 0xE9 && middle == 0xBE && last == 0x84 { return true }
             // 生 (E7 94 9F) after 出, 日, 年, 月, a digit or a point (2010年3月15日出生, 2010.03.15生), or
-            // before 于 (生于2010年): a birth date. (Not 发生, 卫生, 生产.)
+            // before 于 or 日 (生于2010年, 生日2010年3月15日): a birth date. (Not 发生, 卫生, 生产.)
             if lead == 0xE7 && middle == 0x94 && last == 0x9F {
                 if index + 4 < count, haystack[index + 2] == 0xE4, haystack[index + 3] == 0xBA, haystack[index + 4] == 0x8E { return true }
+                // 生日 (日: E6 97 A5).
+                if index + 4 < count, haystack[index + 2] == 0xE6, haystack[index + 3] == 0x97, haystack[index + 4] == 0xA5 { return true }
                 if index >= 2, haystack[index - 2] &- 0x30 < 10 || haystack[index - 2] == 0x2E { return true }
                 guard index >= 4 else { return false }
                 let before = (haystack[index - 4], haystack[index - 3], haystack[index - 2])
