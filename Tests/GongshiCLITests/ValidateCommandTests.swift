@@ -161,17 +161,20 @@ struct ValidateCommandTests {
         let folder = Scratch.root.appendingPathComponent("gongshi-title-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let titled = folder.appendingPathComponent("titled.csv").path
-        try (Data("中牟县城市管理局2026年11月行政处罚信息,,,\r\n".utf8) + Data(contentsOf: URL(fileURLWithPath: valid))).write(to: URL(fileURLWithPath: titled))
         let plain = try ReportJSON.decode(try GongshiProcess.run(["validate", "--kind", "penalty", "--format", "json"] + Self.today + [valid]).stdout)
-        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--format", "json"] + Self.today + [titled])
-        #expect(result.status == 0, "\(result)")
-        let report = try ReportJSON.decode(result.stdout)
-        #expect(report.stats.records == plain.stats.records && report.stats.valid == plain.stats.valid && report.stats.records > 0)
-        #expect(report.errors.filter { $0.type == "csv-title-row-skipped" }.map(\.row) == [1])
-        // Every other finding is the same, a row further down.
-        let shifted = plain.errors.map { "\($0.type) \(($0.row ?? 0) + 1)" }
-        #expect(report.errors.filter { $0.type != "csv-title-row-skipped" }.map { "\($0.type) \($0.row ?? 0)" } == shifted)
+        // A title; a title and a blank line; a blank line.
+        for (above, rows) in [("中牟县城市管理局2026年11月行政处罚信息,,,\r\n", [1]), ("行政处罚信息\r\n,,,,\r\n", [1, 2]), ("\r\n", [1])] {
+            let titled = folder.appendingPathComponent("titled.csv").path
+            try (Data(above.utf8) + Data(contentsOf: URL(fileURLWithPath: valid))).write(to: URL(fileURLWithPath: titled))
+            let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--format", "json"] + Self.today + [titled])
+            #expect(result.status == 0, "\(result)")
+            let report = try ReportJSON.decode(result.stdout)
+            #expect(report.stats.records == plain.stats.records && report.stats.valid == plain.stats.valid && report.stats.records > 0)
+            #expect(report.errors.filter { $0.type == "csv-title-row-skipped" }.map(\.row) == rows, "\(above)")
+            // Every other finding is the same, as many rows further down.
+            let shifted = plain.errors.map { "\($0.type) \(($0.row ?? 0) + rows.count)" }
+            #expect(report.errors.filter { $0.type != "csv-title-row-skipped" }.map { "\($0.type) \($0.row ?? 0)" } == shifted, "\(above)")
+        }
     }
 
     @Test("a total row at the end of an export (合计, its sums) is skipped with a warning, not an invalid record; a row with 合计 and text is a record")
@@ -185,7 +188,7 @@ struct ValidateCommandTests {
         func row(_ cells: [Int: String]) -> String { (0..<columns).map { cells[$0] ?? "" }.joined(separator: ",") + "\r\n" }
         let plain = try ReportJSON.decode(try GongshiProcess.run(["validate", "--kind", "penalty", "--format", "json"] + Self.today + [valid]).stdout)
         let totalled = folder.appendingPathComponent("totalled.csv").path
-        try (text + row([0: "合计：17条", 19: "3.52"])).write(toFile: totalled, atomically: true, encoding: .utf8)
+        try (text + row([0: "合  计：17条", 19: "3.52"])).write(toFile: totalled, atomically: true, encoding: .utf8)
         let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--format", "json"] + Self.today + [totalled])
         #expect(result.status == 0, "\(result)")
         let report = try ReportJSON.decode(result.stdout)

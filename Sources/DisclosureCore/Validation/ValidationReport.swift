@@ -108,7 +108,7 @@ public struct RecordEvaluator {
     /// number (the sums).
     static func isTotalRow(_ strings: [String]) -> Bool {
         let texts = strings.map(TextNormalizer.trim).filter { !$0.isEmpty }
-        guard let first = texts.first, ["合计", "总计", "小计", "共计"].contains(where: first.hasPrefix) else { return false }
+        guard let first = texts.first.map({ $0.filter { !$0.isWhitespace } }), ["合计", "总计", "小计", "共计"].contains(where: first.hasPrefix) else { return false }
         let rest = first.dropFirst(2).drop { "：: ".contains($0) }
         guard rest.allSatisfy({ $0.isNumber || "条项件个笔，,".contains($0) }) else { return false }
         return texts.dropFirst().allSatisfy { text in text.allSatisfy { $0.isNumber || ".,，万元".contains($0) } }

@@ -225,13 +225,17 @@ public enum FileValidator {
         func handle(_ record: CSVRecord) -> [Int]? {
             guard usable else { return nil }
             if !sawHeader {
-                // A title line or two above the header (a workbook's title, saved as CSV): skipped
-                // with a warning, as a workbook's merged title is, the header on the row after it.
-                if titleRows < 2, CellBytes(bytes: record.bytes, cellEnds: record.cellEnds).isUTF8, session.looksLikeTitle(record.strings) {
+                // A title line or two above the header (a workbook's title, saved as CSV), and blank
+                // lines there: skipped with a warning, as a workbook's merged title is.
+                if titleRows < 3, CellBytes(bytes: record.bytes, cellEnds: record.cellEnds).isUTF8,
+                    record.strings.allSatisfy({ TextNormalizer.trim($0).isEmpty }) || session.looksLikeTitle(record.strings)
+                {
                     titleRows += 1
+                    let blank = record.strings.allSatisfy { TextNormalizer.trim($0).isEmpty }
                     var issue = Issue(
-                        "csv-title-row-skipped", .warning, zh: "第 \(record.number) 行是标题，不是表头（没有一列是本表的字段），已跳过；表头在它下一行",
-                        en: "row \(record.number) is a title, not the header (no cell names a field), and is skipped")
+                        "csv-title-row-skipped", .warning,
+                        zh: blank ? "第 \(record.number) 行是表头上方的空行，已跳过" : "第 \(record.number) 行是标题，不是表头（没有一列是本表的字段），已跳过",
+                        en: blank ? "row \(record.number) is blank, above the header, and is skipped" : "row \(record.number) is a title, not the header (no cell names a field), and is skipped")
                     issue.row = record.number
                     session.note(issue)
                     return nil
