@@ -61,6 +61,8 @@ struct OtherPersonNameScreenTests {
         ("当事人QQ号123456789，多次", "123456789", .account), ("微信号zhang_san_1985联系", "zhang_san_1985", .account),
         ("微信：wxid_abcdef", "wxid_abcdef", .account), ("护照E12345678，入境", "E12345678", .document),
         ("港澳通行证H12345678", "H12345678", .document), ("证件号码：EA1234567", "EA1234567", .document),
+        ("护照（E12345678）入境", "E12345678", .document), ("微信(zs1985)联系", "zs1985", .account), ("微信号“zs1985”", "zs1985", .account),
+        ("证件号码E 1234 5678，", "E 1234 5678", .document),
     ]
 
     @Test("a QQ number, a WeChat ID or a document's number after the word for it is hidden, found on the fast path")
@@ -71,7 +73,10 @@ struct OtherPersonNameScreenTests {
             #expect(screened == text.replacing(hidden, with: String(repeating: "*", count: hidden.count)), "\(text) → \(screened)")
             #expect(Array(text.utf8).withUnsafeBufferPointer { PersonalDataScreen.mayContain($0) }, "\(text)")
         }
-        for benign in ["情节轻微", "微信公众号发布", "QQ群", "护照过期", "通行证编号缺失"] {
+        for benign in [
+            "情节轻微", "微信公众号发布", "QQ群", "护照过期", "通行证编号缺失", "营业执照证件号91410100MA40Q8R26R",
+            "证件号为JY14101220012345（食品经营许可证）", "建筑垃圾运输通行证号ZM2026110123",
+        ] {
             #expect(PersonalDataScreen.scan(benign, personName: nil).isEmpty, "\(benign)")
         }
     }

@@ -617,22 +617,41 @@ public enum PersonalDataScreen {
                 i += 1
                 continue
             }
+            // A business's or a vehicle's document (营业执照证件号, 食品经营许可证, 建筑垃圾运输通行证):
+            // not a person's. A 通行证 is a person's after 港、澳、台 (往来港澳通行证).
+            let before = String(characters[max(0, i - 8)..<i])
+            if kind == .document, ["执照", "许可", "登记", "营业", "运输", "车辆", "机动车"].contains(where: before.contains) {
+                i += word.count
+                continue
+            }
+            if word == Array("通行证"), !before.contains(where: { "港澳台".contains($0) }) {
+                i += word.count
+                continue
+            }
             var start = i + word.count
             var skipped = 0
-            while start < characters.count, skipped < 6, "号码账户IDid：: 为是\u{3000}".contains(characters[start]) {
+            while start < characters.count, skipped < 6, "号码账户IDid：: 为是\u{3000}（(“\"「【‘'".contains(characters[start]) {
                 start += 1
                 skipped += 1
             }
+            // The number, a space allowed between its groups (E 1234 5678).
             var end = start
-            while end < characters.count, end - start < 40, isToken(characters[end]) { end += 1 }
-            let token = characters[start..<end]
+            while end < characters.count, end - start < 40,
+                isToken(characters[end]) || (characters[end] == " " && end > start && end + 1 < characters.count && isToken(characters[end + 1]))
+            {
+                end += 1
+            }
+            let token = characters[start..<end].filter { $0 != " " }
             let digits = token.filter { $0.isNumber }.count
             let isWeChat = word.first == "微"
             let found: Bool
             switch kind {
             case .account where isWeChat: found = token.count >= 5
             case .account: found = digits >= 7 && digits == token.count && token.count <= 12
-            default: found = token.count >= 6 && digits >= 7
+            default:
+                // A person's document number has at most 15 characters (a passport's 9, a 回乡证's 11,
+                // a 永久居留身份证's 15); a licence's is longer (JY and 14 digits).
+                found = (6...15).contains(token.count) && digits >= 7
             }
             if found {
                 hits.append(Hit(kind: kind, range: start..<end))
