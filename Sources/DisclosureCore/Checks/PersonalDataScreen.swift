@@ -542,13 +542,15 @@ public enum PersonalDataScreen {
     /// Names after a role word (``roleWords``): a surname (``surnames``) and one or two characters
     /// of a given name, the name hidden but its first character (as a subject's own: 张*).
     /// Already hidden names (王某、李某某) are found too, harmlessly.
+    /// Whether a character is a CJK ideograph (the unified block and extension A).
+    static func isHan(_ c: Character) -> Bool {
+        guard let scalar = c.unicodeScalars.first, c.unicodeScalars.count == 1 else { return false }
+        return (0x4E00...0x9FFF).contains(scalar.value) || (0x3400...0x4DBF).contains(scalar.value)
+    }
+
     static func otherPersons(_ characters: [Character]) -> [Hit] {
         var hits: [Hit] = []
         var i = 0
-        func isHan(_ c: Character) -> Bool {
-            guard let scalar = c.unicodeScalars.first, c.unicodeScalars.count == 1 else { return false }
-            return (0x4E00...0x9FFF).contains(scalar.value) || (0x3400...0x4DBF).contains(scalar.value)
-        }
         /// The name starting at `start`, if one does: its end.
         func name(at start: Int) -> Int? {
             var surname = 0

@@ -355,10 +355,7 @@ enum MinorMention {
         return out
     }
 
-    static func isHan(_ character: Character) -> Bool {
-        guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1 else { return false }
-        return (0x4E00...0x9FFF).contains(scalar.value)
-    }
+    static func isHan(_ character: Character) -> Bool { PersonalDataScreen.isHan(character) }
 
     /// A date at the end of the text before 生: 2010年3月15日, 2010.03.15, 2010-3, 2010年.
     nonisolated(unsafe) static let dateBefore = /(\d{4})\s*[年.\/-]\s*(?:(\d{1,2})\s*[月.\/-]?\s*(?:(\d{1,2})\s*[日号]?)?)?\s*$/

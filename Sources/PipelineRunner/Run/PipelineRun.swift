@@ -224,13 +224,12 @@ public struct PipelineRun {
             // ledger as it is; tonight's files are not in it yet).
             if let ledger, let periods {
                 _ = try endPeriods(ledger: ledger, run: nil, periods: periods, summary: &summary)
-                let portals = Set(scope.portals ?? [])
                 var revokedLive: [(number: String, portal: String, revokedOn: String)] = []
-                _ = try buildReport(run: 0, ledger: ledger, eligible: nil) { row, _ in
-                    if portals.contains(row.portal), let revoked = row.revokedOn, row.publishedOn != nil, !row.withdrawn,
-                        revokedLive.count < RunSummary.urgentLimit
-                    {
-                        revokedLive.append((row.number, row.portal, revoked))
+                try CommandFailure.ledger { () throws(LedgerError) in
+                    try ledger.forEachDecision(scope: scope) { row in
+                        if let revoked = row.revokedOn, row.publishedOn != nil, !row.withdrawn, revokedLive.count < RunSummary.urgentLimit {
+                            revokedLive.append((row.number, row.portal, revoked))
+                        }
                     }
                 }
                 _ = try takeDownRevoked(revokedLive, ledger: ledger, run: nil, summary: &summary)
