@@ -537,7 +537,7 @@ public enum PersonalDataScreen {
     static let compoundSurnames = ["欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐", "端木", "西门", "南宫"]
     /// What follows a name rather than being part of it (证人张三证实、投诉人李四称): the given name
     /// stops before one of these.
-    static let afterName: Set<Character> = Set("证称说等的在于向与和及系均到签指提表确对已并未也又即就因被把将为是经所之家反陈诉述报受举投来要当出电多曾都还同现至去再、，")
+    static let afterName: Set<Character> = Set("证称说等的在于向与和及系均到签指提表确对已并未也又即就因被把将为是经所之家反陈诉述报受举投来要当出电多曾都还同现至去再律、，")
 
     /// Names after a role word (``roleWords``): a surname (``surnames``) and one or two characters
     /// of a given name, the name hidden but its first character (as a subject's own: 张*).
@@ -609,10 +609,11 @@ public enum PersonalDataScreen {
     /// Two-character words that begin with a surname's character and follow a role word often
     /// (证人陈述, 举报人方面, 受害人安全): not names.
     static let commonWords: Set<String> = [
-        "陈述", "方面", "车辆", "车主", "安全", "高度", "周边", "周围", "严重", "马上", "何时", "金额", "金钱", "曾经", "曾多", "曾于", "曾向",
+        "陈述", "方面", "车辆", "车主", "房屋", "房间", "权限", "权利", "权益", "楼下", "楼上", "张贴", "马路", "夏季", "杨树", "文件", "付出",
+        "万分", "万元", "安全", "高度", "周边", "周围", "严重", "马上", "何时", "金额", "金钱", "曾经", "曾多", "曾于", "曾向",
         "单位", "常住", "常年", "余额", "钱款", "许可", "程序", "包括", "包装", "段落", "江边", "林地", "黄金", "石材", "田地", "白天", "任何",
         "任意", "杜绝", "史上", "谢绝", "苏醒", "韩国", "鲁莽", "盛怒", "时候", "时间", "申请", "申诉", "明确", "左右",
-        "尚未", "管理", "文明", "施工", "龙头", "秦岭", "万元", "章程", "顾客", "向其", "叶片", "易燃", "宁可",
+        "尚未", "管理", "文明", "施工", "龙头", "秦岭", "章程", "顾客", "向其", "叶片", "易燃", "宁可",
         "阳台", "高声", "高空", "高处", "高层", "卫生", "华侨", "米饭", "童年", "左侧", "甘愿", "祝贺", "包含", "贺卡", "熊孩", "孔洞", "董事",
         "万一", "毛重", "毛利", "乔迁", "付款", "付清", "双方", "柴油", "解除", "牛肉", "戴上",
     ]
