@@ -269,7 +269,9 @@ public enum PersonalDataScreen {
         return (at, exponent)
     }
 
-    static let contactWords: [[UInt8]] = (["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"] + accountWords.filter { $0.kind == .document || $0.word.hasPrefix("Q") || $0.word.hasPrefix("q") }.map(\.word)).map { Array($0.utf8) }
+    /// (With the words before a QQ number or a document's, which need 7 digits: not 微信, marked apart.)
+    static let contactWords: [[UInt8]] = (["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"] + accountWords.map(\.word).filter { $0 != "微信" })
+        .map { Array($0.utf8) }
 
     /// How much a character joins two runs of digits into one number (nil: it does not): a space
     /// (half- or full-width), a hyphen (half- or full-width), a line break (`\r\n` two), a bracket
@@ -550,6 +552,7 @@ public enum PersonalDataScreen {
 
     static func otherPersons(_ characters: [Character]) -> [Hit] {
         var hits: [Hit] = []
+        let roles = roleWords.map(Array.init)
         var i = 0
         /// The name starting at `start`, if one does: its end.
         func name(at start: Int) -> Int? {
@@ -577,10 +580,7 @@ public enum PersonalDataScreen {
         }
         while i < characters.count {
             guard characters[i] == "人", i > 0,
-                roleWords.contains(where: { word in
-                    let w = Array(word)
-                    return i + 1 >= w.count && Array(characters[(i + 1 - w.count)...i]) == w
-                })
+                roles.contains(where: { w in i + 1 >= w.count && characters[(i + 1 - w.count)...i].elementsEqual(w) })
             else {
                 i += 1
                 continue

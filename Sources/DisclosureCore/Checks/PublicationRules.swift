@@ -307,14 +307,18 @@ enum MinorMention {
     /// - Returns: nil when no birth date is written there.
     static func bornMinor(before: ArraySlice<Character>, after: ArraySlice<Character>, decided: CalendarDate) -> Bool? {
         let born = before.last == "出"
-        var parts: [Int] = []
         let endsWords = after.first.map { !Self.isHan($0) } ?? true
-        if born || endsWords, let match = try? Self.dateBefore.firstMatch(in: arabic((born ? before.dropLast() : before).suffix(24))) {
-            parts = [Int(match.1), match.2.flatMap { Int($0) }, match.3.flatMap { Int($0) }].compactMap { $0 }
+        /// Year, and month and day when written.
+        func written(_ match: Regex<(Substring, Substring, Substring?, Substring?)>.Match?) -> [Int]? {
+            match.map { [Int($0.1), $0.2.flatMap { Int($0) }, $0.3.flatMap { Int($0) }].compactMap { $0 } }
+        }
+        var parts: [Int] = []
+        if born || endsWords, let found = written(try? Self.dateBefore.firstMatch(in: arabic((born ? before.dropLast() : before).suffix(24)))) {
+            parts = found
         } else if born || after.first == "日" || (after.first == "于" && (before.last.map { !Self.isHan($0) || "男女人".contains($0) } ?? true)),
-            let match = try? Self.dateAfter.firstMatch(in: arabic(after.prefix(28)))
+            let found = written(try? Self.dateAfter.firstMatch(in: arabic(after.prefix(28))))
         {
-            parts = [Int(match.1), match.2.flatMap { Int($0) }, match.3.flatMap { Int($0) }].compactMap { $0 }
+            parts = found
         }
         guard let year = parts.first, year > 1900 else { return nil }
         guard year <= decided.year else { return false }

@@ -178,9 +178,7 @@ public struct PipelineRun {
                         "\(profile.title) \(feed.name)：其中 \(counts.correctedPastPeriod) 条本门户仍在公示（公示期自门户公示之日起算），\(dryRun ? "将" : "已")作为更正发送")
                 }
                 if dryRun {
-                    var renames = RenamedSubjects(watching: try ledger.map { ledger in
-                        try CommandFailure.ledger { () throws(LedgerError) in try ledger.publicationKeySpan(portal: profile.id, feed: feed.name) } != .empty
-                    } ?? false)
+                    var renames = try RenamedSubjects(ledger: ledger, portal: profile.id, feed: feed.name)
                     let counts = try dryRunPlan(spooled, profile: profile) { renames.note($0) }
                     summary.feeds[name] = counts
                     correctedPastPeriod(counts)
@@ -197,10 +195,7 @@ public struct PipelineRun {
                     ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(pipeline.outbox)), profile: profile,
                     today: today, calendar: context.calendar, transcript: transcript)
                 publisher.delivery = transport == .outbox ? .clerk : .channel
-                var renames = RenamedSubjects(
-                    watching: try CommandFailure.ledger { () throws(LedgerError) in
-                        try ledger.publicationKeySpan(portal: profile.id, feed: feed.name)
-                    } != .empty)
+                var renames = try RenamedSubjects(ledger: ledger, portal: profile.id, feed: feed.name)
                 let counts = try publisher.publish(spooled, schema: context.schema, republishing: request.republishing) { renames.note($0) }
                 summary.feeds[name] = counts
                 correctedPastPeriod(counts)
@@ -544,6 +539,15 @@ struct RenamedSubjects {
 
     init(watching: Bool) {
         self.watching = watching
+    }
+
+    /// Watching when the feed has publications on the ledger (none, or no ledger: nothing can
+    /// have been renamed).
+    init(ledger: (any PlanningLedger)?, portal: String, feed: String) throws {
+        let span = try ledger.map { ledger in
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.publicationKeySpan(portal: portal, feed: feed) }
+        }
+        self.init(watching: span.map { $0 != .empty } ?? false)
     }
 
     mutating func note(_ row: FeedPlan.Row) {
