@@ -63,6 +63,9 @@ struct OtherPersonNameScreenTests {
         ("港澳通行证H12345678", "H12345678", .document), ("证件号码：EA1234567", "EA1234567", .document),
         ("护照（E12345678）入境", "E12345678", .document), ("微信(zs1985)联系", "zs1985", .account), ("微信号“zs1985”", "zs1985", .account),
         ("证件号码E 1234 5678，", "E 1234 5678", .document),
+        // A WeChat ID after its Latin names, as a word of its own.
+        ("当事人vx：zhangsan88联系", "zhangsan88", .account), ("加VX zs_1985", "zs_1985", .account), ("WeChat: li-si-2020。", "li-si-2020", .account),
+        ("wx号abcdef", "abcdef", .account), ("微信/weixin：wangwu01", "wangwu01", .account),
     ]
 
     @Test("a QQ number, a WeChat ID or a document's number after the word for it is hidden, found on the fast path")
@@ -76,6 +79,8 @@ struct OtherPersonNameScreenTests {
         for benign in [
             "情节轻微", "微信公众号发布", "QQ群", "护照过期", "通行证编号缺失", "营业执照证件号91410100MA40Q8R26R",
             "证件号为JY14101220012345（食品经营许可证）", "建筑垃圾运输通行证号ZM2026110123",
+            // Latin words and codes that hold vx or wx, and a WeChat word with no ID after it.
+            "GBvx2026标准", "型号WX2000A设备", "wxyz", "vx", "WeChat群", "通过WeChat联系",
         ] {
             #expect(PersonalDataScreen.scan(benign, personName: nil).isEmpty, "\(benign)")
         }

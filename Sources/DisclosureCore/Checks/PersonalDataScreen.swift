@@ -91,7 +91,12 @@ public enum PersonalDataScreen {
                     // Each byte is below 0x80, so adding cannot carry into the next: a byte's high
                     // bit is then set by +0x50 when it is 0x30 or more, and by +0x3F when 0x41 or more.
                     let digitOrAt = (word &+ 0x5050_5050_5050_5050) & ~(word &+ 0x3F3F_3F3F_3F3F_3F3F) & 0x8080_8080_8080_8080
-                    if digitOrAt == 0 {
+                    // A v or w (either case) may begin a WeChat ID's word (vx, wx, WeChat, weixin):
+                    // folded to lower case and to v, such a byte is 0x76, and the classic zero-byte
+                    // test finds it.
+                    let vw = (word | 0x2121_2121_2121_2121) ^ 0x7777_7777_7777_7777
+                    let hasVW = (vw &- 0x0101_0101_0101_0101) & ~vw & 0x8080_8080_8080_8080
+                    if digitOrAt == 0, hasVW == 0 {
                         digits = 0
                         joined = 0
                         gap = 0
@@ -128,6 +133,10 @@ public enum PersonalDataScreen {
                     if digits > 0, byte | 0x20 == 0x65, Self.largeExponent(bytes, after: index) { return true }
                     digits = 0
                     if byte == 0x40 { return true }  // @
+                    // vx, wx, WeChat, weixin (either case): a WeChat ID may follow.
+                    if byte | 0x21 == 0x77, index + 1 < count, bytes[index + 1] | 0x20 == 0x78 || (byte | 0x20 == 0x77 && bytes[index + 1] | 0x20 == 0x65) {
+                        return true
+                    }
                     // A space, a hyphen, a line break or a bracket may join a number's digits.
                     if joined > 0, gap < 2, byte == 0x20 || byte == 0x2D || byte == 0x0A || byte == 0x0D || byte == 0x28 || byte == 0x29 {
                         gap += 1
@@ -197,7 +206,9 @@ public enum PersonalDataScreen {
         let zhi = (block .== V(repeating: 0xE5)) .& (next .== V(repeating: 0x9D)) .& (afterNext .== V(repeating: 0x80))
         let wei = (block .== V(repeating: 0xE5)) .& (next .== V(repeating: 0xBE)) .& (afterNext .== V(repeating: 0xAE))
         let fullWidthDigit = (block .== V(repeating: 0xEF)) .& (next .== V(repeating: 0xBC)) .& (afterNext &- V(repeating: 0x90) .< ten)
-        guard !(digitOrAt .| zhu .| zhi .| wei .| fullWidthDigit).anyLane else { return false }
+        // v, V, w or W: all four are 0x77 with the bits 0x21 set (vx, WeChat …).
+        let vw = (block | V(repeating: 0x21)) .== V(repeating: 0x77)
+        guard !(digitOrAt .| zhu .| zhi .| wei .| fullWidthDigit .| vw).anyLane else { return false }
         let ren = (block .== V(repeating: 0xE4)) .& (next .== V(repeating: 0xBA)) .& (afterNext .== V(repeating: 0xBA))
         guard ren.anyLane else { return true }
         guard let previous else { return false }
@@ -270,7 +281,7 @@ public enum PersonalDataScreen {
     }
 
     /// (With the words before a QQ number or a document's, which need 7 digits: not 微信, marked apart.)
-    static let contactWords: [[UInt8]] = (["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"] + accountWords.map(\.word).filter { $0 != "微信" })
+    static let contactWords: [[UInt8]] = (["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"] + accountWords.filter { !isWeChatWord($0.word) }.map(\.word))
         .map { Array($0.utf8) }
 
     /// How much a character joins two runs of digits into one number (nil: it does not): a space
@@ -631,9 +642,20 @@ public enum PersonalDataScreen {
     /// beside such a run); a WeChat ID anything of 5 characters or more (the fast check marks 微信).
     static let accountWords: [(word: String, kind: Kind)] = [
         ("QQ", .account), ("qq", .account), ("Qq", .account), ("微信", .account),
+        // A WeChat ID written after its Latin names (vx：…, WeChat: …): only as a word of its own,
+        // not inside a Latin word (``accounts(_:)``), and marked by the fast check's v and w.
+        ("vx", .account), ("VX", .account), ("Vx", .account), ("wx", .account), ("WX", .account), ("Wx", .account),
+        ("WeChat", .account), ("wechat", .account), ("Wechat", .account), ("WECHAT", .account),
+        ("weixin", .account), ("Weixin", .account), ("WeiXin", .account), ("WEIXIN", .account),
         ("护照", .document), ("通行证", .document), ("证件号", .document), ("台胞证", .document), ("回乡证", .document),
         ("居留证", .document), ("军官证", .document),
     ]
+
+    /// Whether an account word names WeChat (微信, vx, WeChat …): a WeChat ID is any token of 5
+    /// characters or more, and the fast check marks these words itself.
+    static func isWeChatWord(_ word: String) -> Bool {
+        word == "微信" || (word.first.map { $0.isASCII && $0 != "Q" && $0 != "q" } ?? false)
+    }
 
     /// Accounts and documents' numbers: after a word of ``accountWords`` (and 号、号码、账号、ID, a
     /// colon or 为), a run of letters, digits, `_` and `-`.
@@ -660,6 +682,13 @@ public enum PersonalDataScreen {
                 i += word.count
                 continue
             }
+            // A Latin name (vx, WeChat) only as a word of its own: not within a Latin word or a
+            // code (wxyz, GBvx2), and not run together with what follows (vxabc: no separator).
+            let isWeChat = isWeChatWord(String(word))
+            if isWeChat, word[0].isASCII, (i > 0 && isToken(characters[i - 1])) || (i + word.count < characters.count && isToken(characters[i + word.count])) {
+                i += word.count
+                continue
+            }
             var start = i + word.count
             var skipped = 0
             while start < characters.count, skipped < 6, "号码账户IDid：: 为是\u{3000}（(“\"「【‘'".contains(characters[start]) {
@@ -675,7 +704,6 @@ public enum PersonalDataScreen {
             }
             let token = characters[start..<end].filter { $0 != " " }
             let digits = token.filter { $0.isNumber }.count
-            let isWeChat = word.first == "微"
             let found: Bool
             switch kind {
             case .account where isWeChat: found = token.count >= 5
