@@ -86,7 +86,7 @@ struct WithdrawalTests {
 
         // A record the ledger never published: exit 1, nothing written.
         let unknown = try Self.withdraw(project, ["--record", "牟城管罚〔2026〕99号", "--reason", "撤销", "--today", "2026-12-03"])
-        #expect(unknown.status == 1 && unknown.stdout.contains("没有"), "\(unknown)")
+        #expect(unknown.status == 1 && unknown.stderr.contains("[not-registered]"), "\(unknown)")
         // A reason outside the three is refused before anything is read.
         let bad = try Self.withdraw(project, ["--record", Self.key, "--reason", "其他", "--today", "2026-12-03"])
         #expect(bad.status == 64, "\(bad)")
@@ -95,6 +95,32 @@ struct WithdrawalTests {
         let nightly = try project.run(["--today", "2026-12-04", "--from", "2026-11-01", "--to", "2026-11-30"])
         #expect(nightly.stdout.contains("已撤下不再公示 1 条"), "\(nightly.stdout)")
         #expect(!(try sandbox.publicDecisionNumbers().contains(Self.key)))
+    }
+
+    @Test("信用修复 of a permit is refused (permits are no 失信信息: nothing to repair), unless forced with a reason; a mistyped name records nothing")
+    func permitsAreNotRepaired() throws {
+        let sandbox = try SandboxHarness()
+        defer { sandbox.stop() }
+        let project = try ReportCommandTests.twoDepartments(sandbox)
+        let permits = project.root.appendingPathComponent("pipelines/shenpi-permits.yaml").path
+        #expect(try GongshiProcess.run(["run", permits, "--today", "2026-11-30"]).status == 65)  // (the export's bad permits)
+        for batch in try project.ledgerReader().batches(status: .pending) {
+            #expect(try GongshiProcess.run(["ledger", "confirm", batch.id, "--ledger", project.ledger, "--today", "2026-12-01"]).status == 0)
+        }
+        let number = "牟城管许〔2026〕801号"
+        func withdraw(_ arguments: [String]) throws -> GongshiProcess.Result {
+            try GongshiProcess.run(["withdraw", permits, "--record", number] + arguments + ["--today", "2026-12-02"])
+        }
+        let refused = try withdraw(["--reason", "信用修复"])
+        #expect(refused.status == 65 && refused.stderr.contains("[repair-not-applicable]"), "\(refused)")
+        #expect(try project.ledgerReader().history(key: number).allSatisfy { $0.withdrawalReason == nil })
+        let mistyped = try GongshiProcess.run(["withdraw", permits, "--record", number + "|某某错误名称", "--reason", "撤销", "--today", "2026-12-02"])
+        #expect(mistyped.status == 1 && mistyped.stderr.contains("[record-not-found]"), "\(mistyped)")
+        let night = try GongshiProcess.run(["run", permits, "--today", "2026-12-03"])
+        #expect(!night.stdout.contains("已撤销的决定"), "\(night.stdout)")
+        let forced = try withdraw(["--reason", "信用修复", "--force-reason", "行政复议决定撤销该许可，经批准按信用修复撤下"])
+        #expect(forced.status == 0, "\(forced)")
+        #expect(try project.ledgerReader().history(key: number).contains { $0.withdrawalReason == "信用修复" })
     }
 
     @Test("撤销 over SFTP: the withdrawal file lands in the portal's drop folder, and the record is withdrawn there and at the API portal")

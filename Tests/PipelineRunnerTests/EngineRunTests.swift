@@ -504,6 +504,51 @@ struct EngineRunTests {
         #expect(next.feeds["api-portal/penalty-legal"]?.withdrawn == 1 && next.feeds["api-portal/penalty-legal"]?.published == 0)
     }
 
+    @Test("a withdrawal whose key names no record of the decision records nothing: the decision is not revoked, and the next nightly run takes nothing down")
+    func withdrawalOfAMistypedKey() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
+            _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-11-30")
+        }
+        let withdrawal = try project.withdrawal(on: "2026-12-01")
+        for reason in [Withdrawer.Reason.revoked, .corrected, .creditRepair] {
+            #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号|某某名称打错", reason: reason, note: nil) == .notPublished)
+        }
+        var scope = DecisionScope(kind: "administrative-penalty", pipeline: "fazhike-penalties")
+        scope.number = "牟城管罚〔2026〕1号"
+        var revoked: [String?] = []
+        try project.ledger.forEachDecision(scope: scope) { revoked.append($0.revokedOn) }
+        #expect(!revoked.isEmpty && revoked.allSatisfy { $0 == nil }, "\(revoked)")
+        #expect(project.channel.received.filter { $0.operation == .withdraw }.isEmpty)
+        let (night, lines) = try project.run("2026-12-02")
+        #expect(!lines.contains { $0.contains("已撤销的决定") }, "\(lines)")
+        #expect(night.feeds.values.allSatisfy { $0.withdrawn == 0 }, "\(night.feeds)")
+        // The right key takes it down.
+        #expect(try withdrawal.execute(record: try #require(project.ledger.history(key: "牟城管罚〔2026〕1号").first?.key), reason: .revoked, note: nil) == .sent(status: 0))
+    }
+
+    @Test("撤销 of a decision whose only batch waits for the clerk: the revocation is recorded and said so (not \"nothing published\"), and the batch confirmed later is taken down by the nightly run")
+    func revocationOfAStagedDecision() throws {
+        let project = try Project()
+        project.channel.fail(onCall: 1, andAfter: true)  // the API portal is down: nothing confirmed anywhere
+        _ = try project.run("2026-11-30")
+        let withdrawal = try project.withdrawal(on: "2026-12-01")
+        #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: nil) == .revocationRecorded)
+        var scope = DecisionScope(kind: "administrative-penalty", pipeline: "fazhike-penalties")
+        scope.number = "牟城管罚〔2026〕1号"
+        var revoked: [String?] = []
+        try project.ledger.forEachDecision(scope: scope) { revoked.append($0.revokedOn) }
+        #expect(!revoked.isEmpty && revoked.allSatisfy { $0 == "2026-12-01" }, "\(revoked)")
+        // Another reason records nothing for a record no portal has confirmed.
+        #expect(try withdrawal.execute(record: "牟城管罚〔2026〕2号", reason: .corrected, note: nil) == .notPublished)
+        for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
+            _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-12-02")
+        }
+        let (_, lines) = try project.run("2026-12-02")
+        #expect(lines.contains { $0.contains("已撤销的决定在门户上仍在公示") && $0.contains("撤下 1 条") }, "\(lines)")
+    }
+
     @Test("a record taken down for 更正: unchanged, it stays down; its corrected version goes out anew at once, the outbox portal's withdrawal confirmed or not (read before the confirmation, it was lost: its file settled)")
     func withdrawnToCorrect() throws {
         let project = try Project()

@@ -238,7 +238,8 @@ extension ConsoleServer {
         switch outcome {
         case .sent(let status): said = status == 0 ? "撤下请求已提交" : "撤下请求已登记，部分门户暂不可用，下次运行时再发"
         case .alreadyWithdrawn: said = "这条记录早已撤下"
-        case .notPublished: said = "台账中没有这条已公示的记录"
+        case .notPublished: said = "台账中没有这条已公示的记录，未做任何记录"
+        case .revocationRecorded: said = "撤销已记入台账（还没有门户确认的公示）"
         case .refused(let why): said = "不予撤下：\(why)"
         }
         var body = "<p class=\"\(outcome == .notPublished || { if case .refused = outcome { return true }; return false }() ? "error" : "ok")\" id=\"withdraw-result\">\(ConsolePage.escape(said))</p><ul>"

@@ -19,7 +19,7 @@ extension Gongshi {
             discussion: """
                 接口门户即时撤下；待上传目录（outbox）和 SFTP 门户收到撤下文件（outbox 由科室上传后 gongshi ledger confirm 确认）。\
                 公示期满的撤下由每晚的 gongshi run 自动完成。\
-                退出码：0 已撤下、已提交或早已撤下；1 台账中没有这条已公示的记录；69 门户不可用（撤下请求留待下次运行）；75 台账被占用；78 配置或凭据有误。
+                退出码：0 已撤下、已提交、早已撤下，或撤销已记入台账（尚无门户确认的公示）；1 台账中没有这条已公示的记录（文号未登记、相对人名称不符，或尚未公示；未做任何记录）；65 信用修复不予撤下；69 门户不可用（撤下请求留待下次运行）；75 台账被占用；78 配置或凭据有误。
                 """)
 
         @Argument(help: ArgumentHelp("流水线文件（pipelines/ID.yaml）。", valueName: "PIPELINE"))
@@ -84,7 +84,7 @@ extension Gongshi {
                     decision: repairDecision, decidedOn: try repairDate.map { try DateInput.parse($0, what: "--repair-date", today: nil) },
                     forcedBecause: forceReason))
             switch outcome {
-            case .alreadyWithdrawn: return
+            case .alreadyWithdrawn, .revocationRecorded: return
             case .notPublished: throw ExitCode(ExitStatus.no)
             case .refused: throw ExitCode(ExitStatus.dataError)
             case .sent(let status): if status != ExitStatus.ok { throw ExitCode(status) }

@@ -31,8 +31,11 @@ public struct RecordWithdrawal {
         case sent(status: Int32)
         /// Nothing live: the record was withdrawn already.
         case alreadyWithdrawn
-        /// Nothing published on the pipeline's portals under that key.
+        /// Nothing published on the pipeline's portals under that key (or no such key): nothing recorded.
         case notPublished
+        /// 撤销 of a decision no portal has confirmed yet: the revocation is recorded (it is not
+        /// published from now on; a batch confirmed later is taken down by the nightly run).
+        case revocationRecorded
         /// 信用修复 refused: the minimum period has not passed, or the information cannot be repaired
         /// (the rule cited). Nothing was sent.
         case refused(String)
@@ -84,11 +87,11 @@ public struct RecordWithdrawal {
         scope.number = DecisionKey.number(record)
         var registered = false
         try CommandFailure.ledger { () throws(LedgerError) in try ledger.forEachDecision(scope: scope) { _ in registered = true } }
+        let number = DecisionKey.number(record)
         guard registered else {
-            transcript.line("台账中没有“\(OneLine.value(record))”在本流水线门户上已公示的记录")
+            transcript.error("错误 [not-registered] 台账中没有本流水线的决定“\(OneLine.value(number))”：请核对文号；未做任何记录")
             return .notPublished
         }
-        if reason == .revoked { try recordRevocation(number: DecisionKey.number(record), on: revokedOn ?? today) }
         let portals = Set(context.portals.map(\.profile.id))
         let kind = context.schema.id
         // Of the publications under that number, only those this pipeline's runs published: another
@@ -96,6 +99,17 @@ public struct RecordWithdrawal {
         let own = try Uploader.own(ledger, pipeline: context.pipeline.id)
         let entries = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: record) }
             .filter { portals.contains($0.portal) && $0.kind == kind && own.contains($0.batchID) }
+        // A key (文号|名称) names one record: a name that none of the decision's publications bear
+        // (a typing error) takes nothing down and records nothing — not even the decision's
+        // revocation, which the nightly run would then carry out on the decision's lawful records.
+        // (The number alone names the whole decision.)
+        if number != record, entries.isEmpty {
+            transcript.error(
+                "错误 [record-not-found] 决定“\(OneLine.value(number))”已登记，但台账中没有记录“\(OneLine.value(record))”的公示：请核对相对人名称，"
+                    + "或只写文号（撤下该决定的全部记录）；未做任何记录")
+            return .notPublished
+        }
+        if reason == .revoked { try recordRevocation(number: number, on: revokedOn ?? today) }
         let live = entries.filter { $0.status == .published && ($0.withdrawalStatus == nil || $0.withdrawalStatus == "failed") }
         let waiting = entries.filter { $0.status == .published && $0.withdrawalStatus == "pending" }
         for entry in entries where entry.status == .pending {
@@ -111,7 +125,18 @@ public struct RecordWithdrawal {
                 transcript.line("“\(OneLine.value(record))”已撤下，无需再撤")
                 return .alreadyWithdrawn
             }
-            transcript.line("台账中没有“\(OneLine.value(record))”在本流水线门户上已公示的记录")
+            if reason == .revoked {
+                // Recorded above: a decision revoked before any portal confirmed it is not published
+                // from now on, and one whose batch is confirmed later is taken down by the nightly run.
+                let staged = entries.contains { $0.status == .pending }
+                transcript.line(
+                    "撤销已记入台账：决定“\(OneLine.value(number))”"
+                        + (staged ? "还没有门户确认的公示；待确认的批次若被门户收到，确认后每晚的运行自动撤下" : "还没有公示，此后不再公示"))
+                return .revocationRecorded
+            }
+            transcript.error(
+                "错误 [not-published] 台账中没有“\(OneLine.value(record))”在本流水线门户上已公示的记录"
+                    + (entries.contains { $0.status == .pending } ? "（只在待确认的批次中）" : "") + "：未做任何记录")
             return .notPublished
         }
         if reason == .creditRepair, repair.forcedBecause == nil, let refusal = try refusal(live) {
@@ -140,7 +165,15 @@ public struct RecordWithdrawal {
     /// Why 信用修复 may not take these down yet, citing the rule: the information cannot be repaired
     /// (its minimum period is its maximum), or the minimum period has not passed. Nil: it may.
     private func refusal(_ entries: [PublicationEntry]) throws(CommandFailure) -> String? {
-        let regimes = PublicationPeriodsLoader.periods(forKind: context.schema.id)?.regimes ?? []
+        // 信用修复 ends the publication of 失信信息 (《信用修复管理办法》; domain reference §4.3, §4.5:
+        // its periods apply to 失信信息 only): a kind without publication periods (行政许可) has
+        // nothing to repair.
+        guard let periods = PublicationPeriodsLoader.periods(forKind: context.schema.id) else {
+            let number = entries.first.map { DecisionKey.number($0.key) } ?? ""
+            return "错误 [repair-not-applicable] \(number)：信用修复只适用于失信信息，\(context.schema.title)信息不是失信信息；"
+                + "决定被撤销用 --reason 撤销，信息有误用 --reason 更正（如有法定理由仍须以信用修复撤下，用 --force-reason 说明）"
+        }
+        let regimes = periods.regimes
         for key in Set(entries.map(\.key)).sorted() {
             let kind = context.schema.id
             guard let period = try CommandFailure.ledger({ () throws(LedgerError) in try ledger.period(kind: kind, key: key) }),
