@@ -631,6 +631,16 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         }
     }
 
+    public func revokedDecisions(kind: String) throws(LedgerError) -> [String: String] {
+        state.withLock { s in
+            var revoked: [String: String] = [:]
+            for (id, decision) in s.decisions where id.hasPrefix(kind + "\u{1F}") {
+                if let day = decision.revokedOn { revoked[String(id.dropFirst(kind.count + 1))] = day }
+            }
+            return revoked
+        }
+    }
+
     @discardableResult
     public func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool {
         try write { s in

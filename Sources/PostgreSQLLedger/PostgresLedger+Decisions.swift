@@ -128,6 +128,16 @@ extension PostgresLedger: DecisionLedger {
     }
 
     @discardableResult
+    public func revokedDecisions(kind: String) throws(LedgerError) -> [String: String] {
+        try read { link in
+            var revoked: [String: String] = [:]
+            for row in try link.rows("SELECT number, revoked_on FROM decision WHERE kind = $1 AND revoked_on IS NOT NULL", [.text(kind)]) {
+                if let day = row.text(1) { revoked[row.string(0)] = day }
+            }
+            return revoked
+        }
+    }
+
     public func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool {
         try write { link in
             guard try link.execute(

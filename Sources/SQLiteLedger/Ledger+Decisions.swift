@@ -175,6 +175,16 @@ extension Ledger: DecisionLedger {
         }
     }
 
+    public func revokedDecisions(kind: String) throws(LedgerError) -> [String: String] {
+        try read { db in
+            // (No index: a scan of the register, read once a run; revocations are few.)
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT number, revoked_on FROM decision WHERE kind_id = \(TextValues.number(of: "?")) AND revoked_on IS NOT NULL",
+                arguments: [kind])
+            return Dictionary(rows.map { ($0[0] as String, $0[1] as String) }, uniquingKeysWith: min)
+        }
+    }
+
     @discardableResult
     public func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool {
         try write { db in

@@ -239,7 +239,7 @@ struct WithdrawalTests {
         defer { sandbox.stop() }
         let project = try Self.periodProject(sandbox)
         let late = try project.run(["--today", "2024-05-06"])
-        #expect(late.stdout.contains("公示期已满或按规定不予公示，不发送 1 条"), "\(late.stdout)")
+        #expect(late.stdout.contains("公示期已满、决定已撤销或按规定不予公示，不发送 1 条"), "\(late.stdout)")
         #expect(late.stdout.contains("牟城管罚〔2023〕41号：公示期已满（发改办财金〔2019〕527号，一般，至 2024-04-28）"), "\(late.stdout)")
         #expect(try sandbox.publicDecisionNumbers() == ["牟城管罚〔2023〕40号", "牟城管罚〔2023〕52号"])
     }

@@ -107,6 +107,11 @@ struct RegisterReckoningTests {
             #expect(try Self.deadlines(sqlite, scope) == Self.deadlines(memory, scope))
         }
         let all = try Self.rows(sqlite, .all)
+        // The revoked decisions a run keeps out of its feeds: 罚2, of the first kind only.
+        for ledger: any DecisionLedger in [sqlite, memory] {
+            #expect(try ledger.revokedDecisions(kind: Self.kinds[0]) == ["罚2": "2026-11-28"])
+            #expect(try ledger.revokedDecisions(kind: Self.kinds[1]).isEmpty)
+        }
 
         // A second pipeline of another department: decisions of its own between the first one's
         // (by bytes), one on a single portal; the scopes that narrow by the decision's pipeline or

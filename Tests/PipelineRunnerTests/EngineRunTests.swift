@@ -499,9 +499,10 @@ struct EngineRunTests {
         #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: nil) == .alreadyWithdrawn)
         #expect(try withdrawal.execute(record: "牟城管罚〔2099〕1号", reason: .revoked, note: nil) == .notPublished)
         #expect(project.channel.received.filter { $0.operation == .withdraw }.count == 1)
-        // The next nightly run does not publish it again.
-        let (next, _) = try project.run("2026-12-02", range: "2026-11-01"..."2026-11-30")
-        #expect(next.feeds["api-portal/penalty-legal"]?.withdrawn == 1 && next.feeds["api-portal/penalty-legal"]?.published == 0)
+        // The next nightly run does not publish it again: a revoked decision's records are kept out, with the reason.
+        let (next, nextLines) = try project.run("2026-12-02", range: "2026-11-01"..."2026-11-30")
+        #expect(next.feeds["api-portal/penalty-legal"]?.published == 0 && next.periodSkipped["api-portal/penalty-legal"] == 1, "\(next.feeds)")
+        #expect(nextLines.contains { $0.contains("牟城管罚〔2026〕1号：决定已于 2026-12-01 撤销，不予公示") }, "\(nextLines)")
     }
 
     @Test("a withdrawal whose key names no record of the decision records nothing: the decision is not revoked, and the next nightly run takes nothing down")
@@ -547,6 +548,28 @@ struct EngineRunTests {
         }
         let (_, lines) = try project.run("2026-12-02")
         #expect(lines.contains { $0.contains("已撤销的决定在门户上仍在公示") && $0.contains("撤下 1 条") }, "\(lines)")
+    }
+
+    @Test("a decision revoked before any portal had it is never sent: its failed batches planned again leave it out, with the reason, on every portal")
+    func revokedBeforePublication() throws {
+        let project = try Project()
+        project.channel.fail(onCall: 1, andAfter: true)
+        _ = try project.run("2026-11-30")
+        let withdrawal = try project.withdrawal(on: "2026-12-01")
+        #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: nil) == .revocationRecorded)
+        // The clerk's upload was refused: the batch failed, its records are planned again; the API portal is back.
+        for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
+            #expect(try project.ledger.fail(batch: batch.id, reason: "门户退回整个文件"))
+        }
+        project.channel.heal()
+        let (night, lines) = try project.run("2026-12-02")
+        #expect(lines.contains { $0.contains("牟城管罚〔2026〕1号") && $0.contains("撤销，不予公示") }, "\(lines)")
+        for portal in ["creditchina-henan-zhengzhou", "api-portal"] {
+            let log = project.ledger.publicationLog(portal: portal, feed: "penalty-legal").filter { $0.key.hasPrefix("牟城管罚〔2026〕1号|") }
+            #expect(!log.contains { $0.status == .published || $0.status == .pending }, "\(portal): \(log)")
+            #expect(project.ledger.publicationLog(portal: portal, feed: "penalty-legal").contains { $0.status == .published || $0.status == .pending })
+        }
+        _ = night
     }
 
     @Test("a record taken down for 更正: unchanged, it stays down; its corrected version goes out anew at once, the outbox portal's withdrawal confirmed or not (read before the confirmation, it was lost: its file settled)")
@@ -617,7 +640,8 @@ struct EngineRunTests {
         for (day, republishing) in [("2026-12-02", false), ("2026-12-03", true)] {
             let (night, _) = try project.run(day, range: "2026-11-01"..."2026-11-30", republishing: republishing)
             for feed in ["api-portal/penalty-legal", "creditchina-henan-zhengzhou/penalty-legal"] {
-                #expect(night.feeds[feed]?.corrected == 0 && night.feeds[feed]?.withdrawn == 1, "\(day) \(feed): \(String(describing: night.feeds[feed]))")
+                // (Revoked: kept out before planning, with the reason, as is a record whose period ended.)
+                #expect(night.feeds[feed]?.corrected == 0 && night.feeds[feed]?.published == 0 && night.periodSkipped[feed] == 1, "\(day) \(feed): \(String(describing: night.feeds[feed]))")
             }
         }
         let log = project.ledger.publicationLog(portal: "creditchina-henan-zhengzhou", feed: "penalty-legal")

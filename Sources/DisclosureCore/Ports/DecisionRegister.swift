@@ -179,6 +179,9 @@ public protocol DecisionLedger: AnyObject, Sendable {
     /// it down (nil: the calendar does not reach it yet). Returns whether the decision is known.
     @discardableResult
     func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool
+    /// The decisions of a kind recorded as revoked, by number: the day of each revocation. (Few: a
+    /// run keeps their records out of its feeds.)
+    func revokedDecisions(kind: String) throws(LedgerError) -> [String: String]
     /// Every decision × portal in scope, one at a time, by decision number.
     func forEachDecision(scope: DecisionScope, _ body: (DecisionDeadline) throws -> Void) throws(LedgerError)
 }

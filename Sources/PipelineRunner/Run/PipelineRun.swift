@@ -112,9 +112,13 @@ public struct PipelineRun {
         writer.keptPerFile = IntakeRecorder.problemsPerFile
         writer.summarizesWarnings = !request.allWarnings
         let periods = PeriodAssessor(schema: context.schema, pipeline: pipeline, portals: context.portals.map(\.profile.id))
+        // (A dry run reads the revocations too: it plans what the night would.)
+        let revoked = try ledger.map { ledger throws(CommandFailure) in
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.revokedDecisions(kind: context.schema.id) }
+        }
         let intake = try FeedIntake(
             feeds: context.feeds, schema: context.schema, today: today, range: request.range, periods: periods,
-            fingerprints: writes != nil ? listing.fingerprints : nil)
+            fingerprints: writes != nil ? listing.fingerprints : nil, revoked: revoked ?? [:])
         var processed: [SourceFingerprint] = []
         for (source, files) in listing.sources {
             let options = try InputOptions.make(
@@ -164,7 +168,7 @@ public struct PipelineRun {
                 if spooled.skippedCount > 0 { summary.excluded[name] = spooled.skippedCount }
                 if spooled.periodSkippedCount > 0 {
                     summary.periodSkipped[name] = spooled.periodSkippedCount
-                    transcript.line("\(profile.title) \(feed.name)：公示期已满或按规定不予公示，不发送 \(spooled.periodSkippedCount) 条")
+                    transcript.line("\(profile.title) \(feed.name)：公示期已满、决定已撤销或按规定不予公示，不发送 \(spooled.periodSkippedCount) 条")
                     for skip in spooled.periodSkipped.prefix(20) {
                         transcript.line("  \(skip.file):\(skip.row)：\(DecisionKey.number(skip.key))：\(skip.reason)")
                     }

@@ -99,6 +99,9 @@ public final class FeedIntake: RecordSink {
     private let today: CalendarDate
     private let range: ClosedRange<CalendarDate>?
     private let periods: PeriodAssessor?
+    /// The decisions recorded as revoked (by number, the day): their records are kept out of every
+    /// feed (a revoked decision is not published: 《行政处罚法》第48条, domain reference §4.4).
+    private let revoked: [String: String]
     /// The files' fingerprints, by path: the record versions' sources, looked up when they are
     /// written (a file's may be taken while it is read, ``fingerprinted(_:)``).
     private var fingerprints: [String: SourceFingerprint]
@@ -125,8 +128,9 @@ public final class FeedIntake: RecordSink {
 
     public init(
         feeds: [(portal: String, feed: FeedSpec)], schema: PublicationSchema, today: CalendarDate, range: ClosedRange<CalendarDate>? = nil,
-        periods: PeriodAssessor? = nil, fingerprints: [String: SourceFingerprint]? = nil
+        periods: PeriodAssessor? = nil, fingerprints: [String: SourceFingerprint]? = nil, revoked: [String: String] = [:]
     ) throws {
+        self.revoked = revoked
         self.feeds = try feeds.map { try SpooledFeed(portal: $0.portal, feed: $0.feed, schema: schema) }
         rows = RowRuns(spools: self.feeds.map(\.spool))
         for (index, feed) in self.feeds.enumerated() { feed.runs = (rows, index) }
@@ -160,7 +164,7 @@ public final class FeedIntake: RecordSink {
     private func intakePreparer(file: String) -> IntakePreparer {
         IntakePreparer(
             file: file, kind: schema.id, shapers: feeds.map { ($0.portal, $0.feed.name, $0.shaper, $0.lineEncoder) }, periods: periods, today: today, range: range,
-            keyFields: keyFields, dateField: dateField, keepsVersions: versions != nil)
+            keyFields: keyFields, dateField: dateField, keepsVersions: versions != nil, revoked: revoked)
     }
 
     public func accept(_ records: [ValidRecord]) throws {
@@ -488,14 +492,17 @@ struct IntakePreparer: RecordPreparer {
     let dateField: Int?
     /// Whether record versions are kept (each spooled with its file, ``RecordVersionCoding``).
     let keepsVersions: Bool
+    /// Decisions recorded as revoked, by number (``FeedIntake``'s).
+    let revoked: [String: String]
     /// Per feed, whether its shaper is given the record's key made here: its key is made of the
     /// same fields, and none of them is the one a publication end is written into.
     private let lendsKey: [Bool]
 
     init(
         file: String, kind: String, shapers: [FeedWork], periods: PeriodAssessor?, today: CalendarDate,
-        range: ClosedRange<CalendarDate>?, keyFields: [Int], dateField: Int?, keepsVersions: Bool
+        range: ClosedRange<CalendarDate>?, keyFields: [Int], dateField: Int?, keepsVersions: Bool, revoked: [String: String]
     ) {
+        self.revoked = revoked
         self.file = file
         self.kind = kind
         self.shapers = shapers
@@ -558,10 +565,14 @@ struct IntakePreparer: RecordPreparer {
         } else {
             batch.versionSpans.append(.empty)
         }
-        let generalNotToSend = periods?.reasonNotToSend(period, today: today)
+        // A revoked decision's records go to no portal, not even to correct what one shows (the
+        // nightly run takes that down, 撤销).
+        let revokedOn = revoked.isEmpty ? nil : revoked[DecisionKey.number(key)]
+        let generalNotToSend = revokedOn.map { "决定已于 \($0) 撤销，不予公示" } ?? periods?.reasonNotToSend(period, today: today)
         // A portal with a rule of its own (gsxt) is judged by it.
         func reasonNotToSend(on portal: String) -> (reason: String?, onlyCorrecting: Bool) {
-            portalPeriods.first { $0.period.portal == portal }.map { ($0.notToSend, $0.onlyCorrecting) } ?? (generalNotToSend, false)
+            if revokedOn != nil { return (generalNotToSend, false) }
+            return portalPeriods.first { $0.period.portal == portal }.map { ($0.notToSend, $0.onlyCorrecting) } ?? (generalNotToSend, false)
         }
         let record = periods?.withPublicationEnd(record, period) ?? record
         // Each feed's work read where it lies (taken apart as a tuple, its two names, its shaper and
