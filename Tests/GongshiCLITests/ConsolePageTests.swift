@@ -19,3 +19,16 @@ struct ConsolePageTests {
         #expect(locked == "台账正被另一项操作（如夜间运行）使用，请过几分钟再试，台账没有改动", "\(locked)")
     }
 }
+
+@Suite("Console: forms and queries as a browser encodes them")
+struct ConsoleFormEncodingTests {
+    @Test("a GET form's query and a POST body read alike: + is a space, %2B a plus, percent-escapes decoded, a name without a value empty")
+    func urlEncoded() {
+        let values = ConsoleServer.urlEncoded("code=%27+OR+1%3D1+--&q=%E7%89%9F%E5%9F%8E+3%E5%8F%B7&plus=%2B1&empty&x=1&x=2")
+        #expect(values["code"] == "' OR 1=1 --")
+        #expect(values["q"] == "牟城 3号")
+        #expect(values["plus"] == "+1")
+        #expect(values["empty"] == "")
+        #expect(values["x"] == "2")
+    }
+}

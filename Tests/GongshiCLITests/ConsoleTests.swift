@@ -161,6 +161,14 @@ struct ConsoleTests {
         try browser.open(setup.url + "/decisions/show?number=" + (number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
         #expect(try browser.text("#actions").contains("console withdraw \(number) 撤销（用户 张三）"))
         #expect(try browser.text("#history").contains("撤销（待门户确认）") && !(try browser.text("#history").contains("pending")))
+        // 信用核查 says what `gongshi check` says: the withdrawal waits for the portal (it said 已公示).
+        let code = try #require(entry.subjectCode)
+        // (Spaces around it, as a GET form writes them — `+` — are a clerk's, trimmed.)
+        try browser.open(setup.url + "/check?code=+" + code + "+")
+        let checkedNow = try browser.text("#check")
+        #expect(checkedNow.contains("撤下待门户确认（撤销）"), "\(checkedNow)")
+        let cli = try GongshiProcess.run(["check", code, "--ledger", setup.project.ledger])
+        #expect(cli.stdout.contains("撤下待门户确认（撤销）"), "\(cli.stdout)")
         // A natural person's record: the name is masked, as in the reports.
         let natural = try #require(try ledger.batches(portal: "creditchina-henan-zhengzhou", status: nil).first { $0.feed == "penalty-natural" })
         let person = try #require(try ledger.publications(batch: natural.id).first)

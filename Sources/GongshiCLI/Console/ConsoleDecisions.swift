@@ -177,10 +177,11 @@ extension ConsoleServer {
                     guard let ledger = try? LedgerOptions.readingMigrated(path: pipeline.location).store,
                         let entries = try? ledger.publications(subjectCode: code, filter: LedgerFilter(pipeline: pipeline.id))
                     else { continue }
-                    for entry in entries where entry.status != .failed {
+                    // Each record's current state on each portal feed, in `gongshi check`'s words.
+                    for entry in SubjectCheck.current(entries) {
                         rows += "<tr><td>\(ConsolePage.escape(pipeline.department))</td><td>\(ConsolePage.escape(entry.portal))</td>"
                             + "<td>\(ConsolePage.escape(DecisionKey.shown(entry.key)))</td><td>\(ConsolePage.escape(PublicationRules.shownSubjectName(entry.subjectName ?? "")))</td>"
-                            + "<td>\(entry.status.title)</td><td>\(ConsolePage.escape(entry.publishedOn ?? "—"))</td></tr>"
+                            + "<td>\(ConsolePage.escape(SubjectCheck.status(entry)))</td><td>\(ConsolePage.escape(entry.publishedOn ?? "—"))</td></tr>"
                     }
                 }
                 body += rows.isEmpty

@@ -114,7 +114,8 @@ final class ConsoleServer: Sendable {
     }
 
     private static func value(_ name: String, _ request: Request, _ context: BasicRequestContext) -> String {
-        context.parameters.get(name) ?? request.uri.queryParameters[Substring(name)].map(String.init) ?? ""
+        // (The query read as a form is: `+` a space, as a browser's GET form writes one.)
+        context.parameters.get(name) ?? urlEncoded(request.uri.query ?? "")[name] ?? ""
     }
 
     /// The page `body` makes for the logged-in user; without a session, the login page (a GET) or
@@ -204,7 +205,12 @@ final class ConsoleServer: Sendable {
     /// An `application/x-www-form-urlencoded` body (at most 64 KiB) as name → value.
     static func form(_ request: Request) async throws -> [String: String] {
         let buffer = try await request.body.collect(upTo: 64 << 10)
-        let text = String(buffer: buffer).replacingOccurrences(of: "+", with: " ")
+        return urlEncoded(String(buffer: buffer))
+    }
+
+    /// `name=value&…` as a form (or a GET form's query) encodes it, as name → value (the last of a name).
+    static func urlEncoded(_ encoded: String) -> [String: String] {
+        let text = encoded.replacingOccurrences(of: "+", with: " ")
         var values: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -30,21 +30,12 @@ extension Gongshi {
                 Output.answer("台账中没有关于 \(code) 的公示")
                 throw ExitCode(ExitStatus.no)
             }
-            // The latest entry per portal feed and record is the record's current state there.
-            var latest: [String: PublicationEntry] = [:]
-            var order: [String] = []
-            for entry in entries where entry.status != .failed {
-                let id = "\(entry.portal)\u{1F}\(entry.feed)\u{1F}\(entry.key)"
-                if latest.updateValue(entry, forKey: id) == nil { order.append(id) }
-            }
+            let current = SubjectCheck.current(entries)
             let name = PublicationRules.shownSubjectName(entries.compactMap(\.subjectName).last ?? "")
-            let active = latest.values.filter { $0.status == .published }.count
-            let withdrawn = latest.values.filter { $0.status == .withdrawn }.count
-            Output.answer("\(code) \(name)：公示中 \(active) 条，待确认 \(latest.values.filter { $0.status == .pending }.count) 条，已撤下 \(withdrawn) 条")
-            for id in order {
-                guard let entry = latest[id] else { continue }
-                Output.answer("  " + PublicationLine.describe(entry))
-            }
+            let active = current.filter { $0.status == .published }.count
+            let withdrawn = current.filter { $0.status == .withdrawn }.count
+            Output.answer("\(code) \(name)：公示中 \(active) 条，待确认 \(current.filter { $0.status == .pending }.count) 条，已撤下 \(withdrawn) 条")
+            for entry in current { Output.answer("  " + PublicationLine.describe(entry)) }
         }
     }
 }
