@@ -63,6 +63,10 @@ public final class WorkbookSource {
 
     let sheetFile: Int32
     let strings: SharedStringTable?
+    /// Why the shared-string table could not be read (the workbook fails; its rows are salvaged).
+    private var stringsFailure: XMLReadError?
+    /// The shared-string table's part.
+    private var stringsPart: String?
     private let reader: WorksheetReader
     private let sheetPart: String
     private let archive: Archive
@@ -137,17 +141,21 @@ public final class WorkbookSource {
 
         // The shared strings, into a table on disk.
         let stringsPath = relationships.first { $0.type.hasSuffix("/sharedStrings") && !$0.external }.map { Self.resolve($0.target, from: folder) }
+        stringsPart = stringsPath
         if let stringsPath, let entry = entries[stringsPath] {
             let xml = try Self.spill(entry, in: archive, limit: limits.partBytes)
             defer { close(xml) }
-            let table = SharedStringTable()
+            var table = SharedStringTable()
             let source = FileSource(descriptor: xml)
             do {
                 try SharedStringsReader.forEach(read: source.read) { table.append($0) }
-            } catch let error as XMLReadError {
-                throw .part(entry: stringsPath, .xml(error))
             } catch {
-                throw .part(entry: stringsPath, .xml(.notWellFormed(line: 0, message: "\(error)")))
+                // The workbook fails as a whole (``next()`` says why), but its table is read again
+                // item by item, for the rows ``salvageRows(_:)`` tracks: before, a broken table
+                // registered none of the file's decisions.
+                stringsFailure = error as? XMLReadError ?? .notWellFormed(line: 0, message: "\(error)")
+                table = SharedStringTable()
+                SharedStringsSalvage.read(descriptor: xml, into: table)
             }
             table.finish()
             strings = table
@@ -168,6 +176,7 @@ public final class WorkbookSource {
 
     /// The next row of the sheet, or nil at its end.
     public func next() throws(WorkbookError) -> WorksheetRow? {
+        if let stringsFailure { throw .part(entry: stringsPart ?? "xl/sharedStrings.xml", .xml(stringsFailure)) }
         do {
             return try reader.next()
         } catch {
@@ -351,6 +360,8 @@ final class SharedStringTable {
     private var endBuffer: [UInt64] = []
     private var written: UInt64 = 0
     private(set) var count = 0
+    /// The indices of items ``SharedStringsSalvage`` could not read.
+    private var unreadable: Set<Int> = []
     /// The first strings, in memory.
     private var hot: [[UInt8]] = []
     static let hotCount = 2048
@@ -408,6 +419,13 @@ final class SharedStringTable {
         if endBuffer.count >= Self.endWindow { flushEnds() }
     }
 
+    /// An item that could not be read (``SharedStringsSalvage``): it keeps its index, and a cell
+    /// that uses it has no value.
+    func appendUnreadable() {
+        unreadable.insert(count)
+        append([])
+    }
+
     func finish() {
         flushData()
         flushEnds()
@@ -430,6 +448,7 @@ final class SharedStringTable {
     /// on its own, leaving the window where it is.
     func append(_ index: Int, to bytes: inout [UInt8]) -> Bool {
         guard index >= 0, index < count else { return false }
+        if !unreadable.isEmpty, unreadable.contains(index) { return false }
         if index < hot.count {
             bytes += hot[index]
             return true

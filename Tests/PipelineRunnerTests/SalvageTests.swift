@@ -202,7 +202,7 @@ extension SalvageTests {
     /// A workbook of five decisions (rows 2–6) laid out as Excel saves one (shared strings:
     /// `benchmarks/make_workbook.py`), its sheet's XML then changed by `edit`, a Python expression
     /// on `xml` (the sheet's text).
-    static func brokenWorkbook(_ edit: String) throws -> URL {
+    static func brokenWorkbook(_ edit: String, part: String = "xl/worksheets/sheet1.xml") throws -> URL {
         let folder = Scratch.root.appendingPathComponent("gongshi-salvage-xlsx-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let table = folder.appendingPathComponent("decisions.csv")
@@ -213,19 +213,19 @@ extension SalvageTests {
             "-c",
             """
             import sys, zipfile
-            path, edit = sys.argv[1:3]
+            path, edit, part = sys.argv[1:4]
             with zipfile.ZipFile(path) as book:
                 parts = [(info.filename, book.read(info.filename)) for info in book.infolist()]
             with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as book:
                 for name, data in parts:
-                    if name == 'xl/worksheets/sheet1.xml':
+                    if name == part:
                         xml = data.decode()
                         changed = eval(edit)
                         assert changed != xml
                         data = changed.encode()
                     book.writestr(name, data)
             """,
-            book.path, edit,
+            book.path, edit, part,
         ])
         return book
     }
@@ -272,6 +272,28 @@ extension SalvageTests {
         #expect(sink.salvaged.map(\.number) == ["牟城管罚〔2026〕701号", "牟城管罚〔2026〕702号", "牟城管罚〔2026〕704号", "牟城管罚〔2026〕705号"], "\(sink.salvaged)")
         #expect(sink.salvaged.map(\.row) == [2, 3, 5, 6])
         #expect(sink.unidentifiable == 1)
+    }
+
+    @Test("a workbook whose shared-string table has a malformed tag in one item fails; the items after it keep their places, and only the row using the broken one is unidentifiable")
+    func brokenSharedString() throws {
+        let book = try Self.brokenWorkbook("xml.replace('<t>牟城管罚〔2026〕703号</t>', '<t<>牟城管罚〔2026〕703号</t>', 1)", part: "xl/sharedStrings.xml")
+        defer { try? FileManager.default.removeItem(at: book.deletingLastPathComponent()) }
+        let (report, sink) = try Self.validate(book.path)
+        #expect(report.failedFiles == 1 && sink.accepted == 0 && sink.sighted.isEmpty)
+        #expect(sink.salvaged.map(\.number) == ["牟城管罚〔2026〕701号", "牟城管罚〔2026〕702号", "牟城管罚〔2026〕704号", "牟城管罚〔2026〕705号"], "\(sink.salvaged)")
+        #expect(sink.salvaged.map(\.row) == [2, 3, 5, 6])
+        #expect(sink.salvaged.map(\.date) == ["2026/11/1", "2026/11/2", "2026/11/4", "2026/11/5"])
+        #expect(sink.unidentifiable == 1)
+    }
+
+    @Test("a workbook whose shared-string table is cut off after row 3's number fails; rows 2 and 3 reach the register")
+    func truncatedSharedStrings() throws {
+        let book = try Self.brokenWorkbook("xml[:xml.index('牟城管罚〔2026〕703号') + 20]", part: "xl/sharedStrings.xml")
+        defer { try? FileManager.default.removeItem(at: book.deletingLastPathComponent()) }
+        let (report, sink) = try Self.validate(book.path)
+        #expect(report.failedFiles == 1 && sink.accepted == 0)
+        #expect(sink.salvaged.map(\.number).prefix(2) == ["牟城管罚〔2026〕701号", "牟城管罚〔2026〕702号"], "\(sink.salvaged)")
+        #expect(!sink.salvaged.isEmpty && sink.salvaged.count + sink.unidentifiable == 5, "\(sink.salvaged) \(sink.unidentifiable)")
     }
 
     @Test("hostile archives are still not read at all, for the register either", arguments: ["xlsx/traversal.xlsx", "xlsx/bomb-ratio.xlsx"])
