@@ -254,6 +254,11 @@ public struct DeadlineLine: Codable, Sendable, Equatable {
         case calendarEnded = "calendar_ended"
         /// Not to be published on this portal.
         case notToPublish = "not_to_publish"
+        /// Revoked, still shown by the portal past the day it had to be taken down by (counted on
+        /// top of the states above, as `ledger status` counts it).
+        case withdrawalOverdue = "withdrawal_overdue"
+        /// Revoked, still shown by the portal, its day to be taken down by not yet past.
+        case withdrawalDue = "withdrawal_due"
 
         public init(_ state: DeadlineState) {
             switch state {

@@ -94,6 +94,11 @@ public struct ReportBuilder {
         var counts = [Int](repeating: 0, count: states.count)
         var listed = [[DeadlineLine]](repeating: [], count: states.count)
         var monthly: [MonthKey: DeadlineTally] = [:]
+        // Revoked decisions a portal still shows: past the day they had to come down by, and not yet
+        // (counted on top of the states, as `ledger status` and the run count them; the overdue listed).
+        var withdrawalsOverdue = 0
+        var withdrawalsDue = 0
+        var withdrawalLines: [DeadlineLine] = []
         let (firstMonth, lastMonth) = (String(from.description.prefix(7)), String(to.description.prefix(7)))
         var lastDecision: (pipeline: String, number: String)?  // rows come decision by decision, one per portal
         for (departmentIndex, department) in departments.enumerated() {
@@ -107,6 +112,20 @@ public struct ReportBuilder {
                 // Decisions of earlier months count only while they still wait; those decided after
                 // the period, not at all (a report of September does not list October's).
                 let later = decided.map { $0 > to } ?? (row.receivedOn > to.description)
+                if let revoked = row.revokedOn, row.publishedOn != nil, !row.withdrawn, !later {
+                    if let due = row.withdrawDueOn.flatMap({ try? CalendarDate.parse($0) }), today > due {
+                        withdrawalsOverdue += 1
+                        if withdrawalLines.count < limit {
+                            var line = DeadlineLine(
+                                department: department.department, portal: row.portal, feed: "", decisionNumber: row.number,
+                                decisionDate: row.decisionDate, dueOn: row.withdrawDueOn, publishedOn: row.publishedOn, state: .withdrawalOverdue)
+                            line.reason = "撤销于 \(revoked)，应于 \(due) 前撤下，门户仍在公示"
+                            withdrawalLines.append(line)
+                        }
+                    } else {
+                        withdrawalsDue += 1
+                    }
+                }
                 guard !later, inPeriod || deadline == .overdue || deadline == .dueSoon || deadline == .calendarEnded else { return }
                 let state = states[deadline.ordinal]
                 counts[deadline.ordinal] += 1
@@ -125,7 +144,7 @@ public struct ReportBuilder {
                 }
                 let listable = switch state {
                 case .overdue, .dueSoon, .late, .calendarEnded, .notToPublish: true
-                case .notYetDue, .onTime, .noDeadline: false
+                case .notYetDue, .onTime, .noDeadline, .withdrawalOverdue, .withdrawalDue: false
                 }
                 if listable, listed[deadline.ordinal].count < limit {
                     var line = DeadlineLine(
@@ -137,7 +156,11 @@ public struct ReportBuilder {
             }
         }
         let deadlines = Array(
-            ([.overdue, .calendarEnded, .dueSoon, .late, .notToPublish] as [DeadlineState]).flatMap { listed[$0.ordinal] }.prefix(limit))
+            (withdrawalLines + ([.overdue, .calendarEnded, .dueSoon, .late, .notToPublish] as [DeadlineState]).flatMap { listed[$0.ordinal] })
+                .prefix(limit))
+        var deadlineCounts = Dictionary(uniqueKeysWithValues: zip(states, counts).map { ($0.rawValue, $1) })
+        deadlineCounts[DeadlineLine.State.withdrawalOverdue.rawValue] = withdrawalsOverdue
+        deadlineCounts[DeadlineLine.State.withdrawalDue.rawValue] = withdrawalsDue
 
         // Every month of a short period (an empty month shows as such); of a long one (0001–9999),
         // only the months that had decisions, so the report grows with the data, not the dates.
@@ -177,7 +200,7 @@ public struct ReportBuilder {
                     decisionNumber: DecisionKey.number(publication.key), batch: publication.batchID, position: publication.position,
                     reason: publication.rejectionReason ?? "")
             },
-            deadlines: deadlines, deadlineCounts: Dictionary(uniqueKeysWithValues: zip(states, counts).map { ($0.rawValue, $1) }),
+            deadlines: deadlines, deadlineCounts: deadlineCounts,
             withdrawals: rows.withdrawals.filter { mine($0.pipeline) }.map { withdrawal in
                 WithdrawalLine(
                     department: name(withdrawal.pipeline), portal: withdrawal.portal, feed: withdrawal.feed,

@@ -244,6 +244,8 @@ private struct HTMLPage {
             (.overdue, "逾期未公示"), (.calendarEnded, "日历未覆盖、无法判断"), (.dueSoon, "即将到期"), (.late, "逾期后公示"),
             (.notYetDue, "未到期"), (.onTime, "按时公示"), (.noDeadline, "无截止日期"), (.notToPublish, "不予公示"),
         ]
+        // Revoked decisions still shown (counted on top of the states): listed first, named apart.
+        let withdrawals: [(DeadlineLine.State, String)] = [(.withdrawalOverdue, "撤销后逾期未撤下"), (.withdrawalDue, "撤销待撤下")]
         func count(_ state: DeadlineLine.State) -> Int {
             counts.isEmpty ? lines.filter { $0.state == state }.count : counts[state.rawValue] ?? 0
         }
@@ -255,12 +257,17 @@ private struct HTMLPage {
         text += "（每个决定在每个门户上各计一次）"
         text += order.map { state, title in "<span data-count=\"\(state.rawValue)\">\(title) \(count(state)) 条</span>" }
             .joined(separator: "；")
-        let needing = [DeadlineLine.State.overdue, .calendarEnded, .dueSoon, .late].reduce(0) { $0 + count($1) }
+        let revoked = withdrawals.filter { count($0.0) > 0 }
+        if !revoked.isEmpty {
+            text += "；另有已撤销而门户仍在公示的："
+                + revoked.map { state, title in "<span data-count=\"\(state.rawValue)\">\(title) \(count(state)) 条</span>" }.joined(separator: "，")
+        }
+        let needing = [DeadlineLine.State.withdrawalOverdue, .overdue, .calendarEnded, .dueSoon, .late].reduce(0) { $0 + count($1) }
         if needing > lines.count { text += "；下表列出最紧急的 \(lines.count) 条（共 \(needing) 条需处理）" }
         text += "。</p>\n<table class=\"deadlines\">\n"
         header(["状态", "科室", "门户", "决定文书号", "决定日期", "截止日期", "公示日期", "说明"])
         text += "<tbody>\n"
-        for (state, title) in order {
+        for (state, title) in withdrawals + order {
             for line in lines where line.state == state {
                 text += "<tr class=\"state-\(state.rawValue)\" data-state=\"\(state.rawValue)\">"
                 cell(title, className: "state")

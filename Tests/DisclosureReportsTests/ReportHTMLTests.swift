@@ -297,4 +297,21 @@ struct ReportHTMLBrowserTests {
         #expect(dom.contains("<span data-count=\"overdue\">逾期未公示 5000 条</span>"))
         #expect(dom.contains("下表列出最紧急的 0 条（共 5000 条需处理）"))
     }
+
+    @Test("a revoked decision still shown past its day to be taken down: counted apart and listed first, in the clerks' words")
+    func withdrawalOverdue() throws {
+        var line = DeadlineLine(
+            department: "法制科", portal: "creditchina-henan-zhengzhou", feed: "", decisionNumber: "牟城管罚〔2026〕402号", decisionDate: "2026-11-02",
+            dueOn: "2026-11-11", publishedOn: "2026-11-03", state: .withdrawalOverdue)
+        line.reason = "撤销于 2026-11-04，应于 2026-11-11 前撤下，门户仍在公示"
+        let report = CreditReport(
+            title: "t", from: "2026-11-01", to: "2026-11-30", today: "2026-11-13",
+            departments: [DepartmentSummary(department: "法制科", pipeline: "p", kind: "行政处罚")], rates: [],
+            problems: [], problemsTotal: 0, portalRejections: [], deadlines: [line],
+            deadlineCounts: ["on_time": 1, "withdrawal_overdue": 1, "withdrawal_due": 0], withdrawals: [], repairEligible: [])
+        let (_, dom) = try renderInBrowser(report)
+        #expect(dom.contains("<span data-count=\"withdrawal_overdue\">撤销后逾期未撤下 1 条</span>"), "\(dom)")
+        #expect(!dom.contains("data-count=\"withdrawal_due\""))
+        #expect(dom.contains("data-state=\"withdrawal_overdue\""))
+    }
 }

@@ -1,4 +1,5 @@
 import DisclosureCore
+import DisclosureReports
 import Foundation
 import Synchronization
 import GongshiTesting
@@ -662,6 +663,17 @@ struct EngineRunTests {
         #expect(dueRun.disclosure.withdrawalsDue == 1 && dueRun.disclosure.withdrawalsOverdue == 0, "\(dueRun.disclosure)")
         let (late, _) = try project.run("2026-12-09")
         #expect(late.disclosure.withdrawalsOverdue == 1 && late.urgent.contains { $0.hasPrefix("撤销后逾期未撤下：api-portal 牟城管罚〔2026〕3号") })
+        // The run's report (the clerks' page, `gongshi report`) counts and lists it as the run does.
+        let json = try #require(late.reportFiles?.json)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let credit = try CreditReport.decode(Array(try JSONSerialization.data(withJSONObject: try #require(object["report"]))))
+        #expect(credit.deadlineCounts["withdrawal_overdue"] == 1 && credit.deadlineCounts["withdrawal_due"] == 0, "\(credit.deadlineCounts)")
+        let line = try #require(credit.deadlines.first)
+        #expect(line.state == .withdrawalOverdue && line.decisionNumber == "牟城管罚〔2026〕3号" && line.portal == "api-portal" && line.dueOn == "2026-12-08", "\(credit.deadlines)")
+        let dueJSON = try #require(dueRun.reportFiles?.json)
+        let dueObject = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dueJSON))) as? [String: Any])
+        let dueCredit = try CreditReport.decode(Array(try JSONSerialization.data(withJSONObject: try #require(dueObject["report"]))))
+        #expect(dueCredit.deadlineCounts["withdrawal_due"] == 1 && dueCredit.deadlineCounts["withdrawal_overdue"] == 0, "\(dueCredit.deadlineCounts)")
         // The portal back: the next run sends the waiting withdrawal, and nothing is overdue any more.
         project.channel.heal()
         let (done, _) = try project.run("2026-12-10")
