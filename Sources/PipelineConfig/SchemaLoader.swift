@@ -7,7 +7,7 @@ internal import Yams
 /// fields that do not exist, invalid regular expressions, keys that do not fit the field's type.
 /// Every problem is reported with its line.
 public enum SchemaLoader {
-    static let topKeys = ["id", "version", "title", "aliases", "description", "decision_date", "duplicate_key", "subject_name", "subject_code", "fields", "natural_person", "withhold_field"]
+    static let topKeys = ["id", "version", "title", "aliases", "description", "decision_date", "duplicate_key", "subject_name", "subject_code", "fields", "natural_person", "withhold_field", "legacy_header"]
     static let fieldKeys = [
         "name", "code", "aliases", "type", "required", "required_when", "max_length", "personal", "note",
         "values", "multiple", "separators", "other_prefix",
@@ -70,6 +70,17 @@ public enum SchemaLoader {
         if let node = top["withhold_field"], let field = reader.string(node, "withhold_field") {
             if schema.index(of: field) == nil { reader.report("schema-unknown-field", node, "withhold_field 的字段“\(field)”不是本 schema 的字段") }
             complete.withholdField = field
+        }
+        if let node = top["legacy_header"] {
+            let keys = reader.mapping(node, known: ["title", "source", "names"], what: "legacy_header ")
+            let title = reader.string(keys["title"], "title")
+            let source = reader.string(keys["source"], "source")
+            let names = reader.strings(keys["names"], "names") ?? []
+            if let title, let source, !names.isEmpty {
+                complete.legacyHeader = LegacyHeaderFormat(title: title, source: source, names: names)
+            } else {
+                reader.report("schema-missing-key", node, "legacy_header 需要 title、source（出处）和非空的 names")
+            }
         }
         checkReferences(complete, fieldNodes: fieldNodes, top: top, &reader)
         guard reader.issues.isEmpty else { return .failure(.init(issues: reader.issues)) }

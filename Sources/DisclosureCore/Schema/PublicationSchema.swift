@@ -28,6 +28,10 @@ public struct PublicationSchema: Sendable {
     public var naturalPerson: (field: String, value: String)?
     /// A field a department may fill to keep a decision from publication (`withhold_field`), with the reason.
     public var withholdField: String?
+    /// The column names of an older national format of the same kind (`legacy_header`: the 2015 v1
+    /// 双公示 fields), by which a header in that format is named as such instead of as a list of
+    /// missing columns (``HeaderMatcher/legacyColumns(_:schema:extraNames:)``).
+    public var legacyHeader: LegacyHeaderFormat?
 
     public init(
         id: String, version: Int, title: String, aliases: [String], decisionDateField: String?,
@@ -47,6 +51,24 @@ public struct PublicationSchema: Sendable {
     /// The index of a field by its name.
     public func index(of name: String) -> Int? {
         fields.firstIndex { $0.name == name }
+    }
+}
+
+/// An older national record format whose header gongshi recognizes, to refuse it by name: its data
+/// is not imported (its codes differ), but a file in it fails with one problem saying what it is.
+public struct LegacyHeaderFormat: Sendable, Equatable {
+    /// How messages name it, such as `2015 版（v1）双公示`.
+    public var title: String
+    /// The evidence for the list (documentation: the schema file keeps it beside the names).
+    public var source: String
+    /// Its column names: exchange codes and Chinese labels. Names the current schema also reads
+    /// (`CF_WSH`, 处罚决定日期) may be listed: they never count as the old format's.
+    public var names: [String]
+
+    public init(title: String, source: String, names: [String]) {
+        self.title = title
+        self.source = source
+        self.names = names
     }
 }
 
