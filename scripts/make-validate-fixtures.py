@@ -249,6 +249,25 @@ for index, (row, problems) in enumerate(permit_invalid):
     expected += [f"{index + 2} {problem}" for problem in problems]
 write("permit/invalid.csv", PERMIT, rows, expected)
 
+# ---------------------------------------------------------------- 长期 written 9999/12/31 (the schema's long_term_aliases)
+# Each form of the date, and Excel's serial of it (2958465), is written 2099/12/31 with one warning.
+write("permit/long-term.csv", PERMIT, [
+    permit(11, **{"有效期至": "9999/12/31"}),                                                # 2
+    permit(12, **{"有效期至": "9999-12-31"}),                                                # 3
+    permit(13, **{"有效期至": "2958465"}),                                                   # 4 Excel's serial of 9999-12-31
+    permit(14, **{"有效期至": "9999年12月31日"}),                                             # 5
+    permit(15, **{"有效期至": "9999/12/30"}),                                                # 6 not an alias: a date, as written
+], [
+    "2 normalized-long-term 有效期至 warning", "3 normalized-long-term 有效期至 warning",
+    "4 normalized-long-term 有效期至 warning",
+    "- normalized-long-term 有效期至 warning",   # row 5's: counted in the file's summary line (the first three are listed)
+])
+write("penalty/long-term.csv", PENALTY, [
+    penalty(21, **{"处罚有效期": "9999/12/31", "公示截止期": "9999-12-31"}),                   # 2
+], [
+    "2 normalized-long-term 处罚有效期 warning", "2 normalized-long-term 公示截止期 warning",
+])
+
 # ---------------------------------------------------------------- the 2015 (v1) format: one legacy-v1-header error
 # Column names from shuanggongshi.md §1.2 and §2 (v1 permit fields). Values as a v1 export writes them (codes).
 V1_PENALTY = ["CF_WSH", "CF_CFMC", "CF_CFLB1", "CF_CFLB2", "CF_SY", "CF_YJ", "CF_XDR_MC", "CF_XDR_SHXYM", "CF_XDR_ZDM",

@@ -11,14 +11,14 @@ public enum SchemaLoader {
     static let fieldKeys = [
         "name", "code", "aliases", "type", "required", "required_when", "max_length", "personal", "note",
         "values", "multiple", "separators", "other_prefix",
-        "not_after", "not_before", "warn_if_before", "long_term", "past_while",
+        "not_after", "not_before", "warn_if_before", "long_term", "long_term_aliases", "past_while",
         "max_scale", "minimum", "warn_at_least", "amount_text", "embeds_date",
         "check",
     ]
     /// Keys that only fit one field type.
     static let keysByType: [String: FieldSpec.Kind] = [
         "values": .enumeration, "multiple": .enumeration, "separators": .enumeration, "other_prefix": .enumeration,
-        "not_after": .date, "not_before": .date, "warn_if_before": .date, "long_term": .date, "past_while": .date,
+        "not_after": .date, "not_before": .date, "warn_if_before": .date, "long_term": .date, "long_term_aliases": .date, "past_while": .date,
         "max_scale": .decimal, "minimum": .decimal, "warn_at_least": .decimal, "amount_text": .decimal,
         "check": .code,
     ]
@@ -140,6 +140,16 @@ public enum SchemaLoader {
                 field.longTerm = date
             } else {
                 reader.report("schema-bad-value", keys["long_term"], "long_term 应为日期，如 2099/12/31")
+            }
+        }
+        if let node = keys["long_term_aliases"], let texts = reader.strings(node, "long_term_aliases") {
+            if field.longTerm == nil { reader.report("schema-missing-key", node, "字段“\(name)”有 long_term_aliases，但没有 long_term（写作哪一天）") }
+            for text in texts {
+                if let date = try? CalendarDate.parse(text) {
+                    if date != field.longTerm { field.longTermAliases.append(date) }
+                } else {
+                    reader.report("schema-bad-value", node, "long_term_aliases 的“\(text)”应为日期，如 9999/12/31")
+                }
             }
         }
         field.maxScale = reader.int(keys["max_scale"], "max_scale")

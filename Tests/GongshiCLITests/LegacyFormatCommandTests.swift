@@ -2,8 +2,9 @@ import Foundation
 import GongshiTesting
 import Testing
 
-/// A header in the 2015 (v1) 双公示 format fails its file with one problem saying so.
-@Suite("gongshi validate: the v1 format")
+/// A header in the 2015 (v1) 双公示 format fails its file with one problem saying so; a date written
+/// 9999/12/31 is published as the publication format's 长期, 2099/12/31.
+@Suite("gongshi validate: the v1 format and 9999/12/31")
 struct LegacyFormatCommandTests {
     static let today = ["--today", "2026-11-30"]
 
@@ -47,5 +48,50 @@ struct LegacyFormatCommandTests {
         let (status, _, problems) = try Self.json(["--kind", "penalty", book.path])
         #expect(status == 65)
         #expect(problems.map { $0["type"] as? String } == ["legacy-v1-header"] && problems.first?["row"] as? Int == 1, "\(problems)")
+    }
+
+    @Test("9999/12/31 warnings summarize per file and field like the other normalizations; --all-warnings lists each")
+    func longTermSummary() throws {
+        let path = Fixtures.url("validate/permit/long-term.csv").path
+        let (status, report, problems) = try Self.json(["--kind", "permit", path])
+        #expect(status == 0)
+        let longTerm = problems.filter { $0["type"] as? String == "normalized-long-term" }
+        #expect(longTerm.count == 4 && longTerm.filter { $0["count"] != nil }.count == 1, "\(longTerm)")
+        let summary = try #require(longTerm.first { $0["count"] != nil })
+        #expect(summary["count"] as? Int == 4 && summary["field"] as? String == "有效期至")
+        #expect((report["stats"] as? [String: Int])?["warnings"] == 4)
+        let all = try Self.json(["--kind", "permit", "--all-warnings", path])
+        let each = all.problems.filter { $0["type"] as? String == "normalized-long-term" }
+        #expect(each.compactMap { $0["row"] as? Int } == [2, 3, 4, 5] && each.allSatisfy { $0["count"] == nil })
+    }
+
+    /// The feed's rows, read back from JSON Lines.
+    static func feedRows(kind: String, file: String) throws -> [[String: Any]] {
+        let folder = Scratch.root.appendingPathComponent("gongshi-long-term-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try GongshiProcess.run([
+            "feed", "--portal", "creditchina-henan-zhengzhou", "--kind", kind, "--format", "json-lines", "--out", folder.path,
+        ] + today + [Fixtures.url("validate/\(kind)/\(file)").path])
+        #expect(result.status == 0, "\(result)")
+        return try Fixtures.payloads(under: folder).values.flatMap { data in
+            try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            }
+        }
+    }
+
+    @Test("the feeds publish 9999/12/31 (in any form, or as Excel's serial) as 2099/12/31, and another date as written")
+    func longTermFeed() throws {
+        let permits = try Self.feedRows(kind: "permit", file: "long-term.csv")
+        let until = Dictionary(uniqueKeysWithValues: permits.compactMap { row in
+            (row["XK_WSH"] as? String).map { ($0, row["XK_YXQZI"] as? String ?? "") }
+        })
+        #expect(until == [
+            "牟城管许〔2026〕11号": "2099/12/31", "牟城管许〔2026〕12号": "2099/12/31", "牟城管许〔2026〕13号": "2099/12/31",
+            "牟城管许〔2026〕14号": "2099/12/31", "牟城管许〔2026〕15号": "9999/12/30",
+        ])
+        // A penalty's 处罚有效期 and 公示截止期 the same (公示截止期 is the department's, not replaced by the period's end).
+        let penalties = try Self.feedRows(kind: "penalty", file: "long-term.csv")
+        #expect(penalties.count == 1 && penalties.allSatisfy { $0["CF_YXQ"] as? String == "2099/12/31" && $0["CF_GSJZQ"] as? String == "2099/12/31" })
     }
 }

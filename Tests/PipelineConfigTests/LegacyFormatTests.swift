@@ -3,15 +3,15 @@ import PipelineConfig
 import Testing
 import WorkingDayCalendar
 
-/// The 2015 (v1) 双公示 format: data in the bundled schemas, with its source, and the rule by which
-/// a header is called v1.
-@Suite("Legacy formats")
+/// The 2015 (v1) 双公示 format and the dates that mean 长期: data in the bundled schemas, with their
+/// sources, and the rule by which a header is called v1.
+@Suite("Legacy formats and long-term dates")
 struct LegacyFormatTests {
     static func bundled(_ kind: String) throws -> PublicationSchema {
         try SchemaLoader.load(try #require(SchemaDocument.bundled("publication/administrative-\(kind).v2.yaml"))).get()
     }
 
-    @Test("the v1 column names are the schema files' data, with their source")
+    @Test("the v1 column names and the long-term aliases are the schema files' data, with their sources")
     func data() throws {
         let penalty = try Self.bundled("penalty")
         let v1 = try #require(penalty.legacyHeader)
@@ -20,6 +20,11 @@ struct LegacyFormatTests {
         #expect(["CF_CFMC", "CF_CFLB1", "CF_JG", "DFBM", "SJC", "处罚名称"].allSatisfy(v1.names.contains))
         let permit = try Self.bundled("permit")
         #expect(["XK_XMMC", "XK_SPLB", "XK_JZQ", "项目名称", "审批类别"].allSatisfy((try #require(permit.legacyHeader)).names.contains))
+        let forever = try CalendarDate.parse("9999-12-31")
+        for (schema, name) in [(permit, "有效期至"), (penalty, "处罚有效期"), (penalty, "公示截止期")] {
+            let field = try #require(schema.fields.first { $0.name == name })
+            #expect(field.longTerm == (try CalendarDate.parse("2099-12-31")) && field.longTermAliases == [forever], "\(name)")
+        }
     }
 
     /// A current penalty header: every field's name.
@@ -46,5 +51,37 @@ struct LegacyFormatTests {
         #expect(mapping == nil && issues.map(\.type) == ["legacy-v1-header"] && issues[0].severity == .error)
         #expect(issues[0].message.zh.contains("文件“a.csv”") && issues[0].message.zh.contains("2015 版（v1）双公示"))
         #expect(issues[0].value == "CF_CFMC、CF_CFLB1、CF_CFLB2、CF_JG、CF_ZT" && issues[0].message.zh.contains("等 7 列"))
+    }
+
+    @Test("9999/12/31 in any form, or Excel's serial of it, is written as the long-term date with one warning")
+    func longTerm() throws {
+        let schema = try Self.bundled("permit")
+        let today = try CalendarDate.parse("2026-11-30")
+        let index = try #require(schema.index(of: "有效期至"))
+        var validator = try RecordValidator(schema: schema, today: today)
+        for (written, serial1904) in [("9999/12/31", false), ("9999-12-31", false), ("99991231", false), ("9999年12月31日", false),
+                                      ("2958465", false), ("2957003", true), ("９９９９/12/31", false)] {
+            validator.serialsFrom1904 = serial1904
+            let outcome = validator.check(Self.permit(schema, validUntil: written))
+            #expect(outcome.values[index] == "2099/12/31", "\(written)")
+            #expect(outcome.issues.map(\.type).filter { $0 != "normalized-width" } == ["normalized-long-term"], "\(written)")
+        }
+        validator.serialsFrom1904 = false
+        // Another late date is a date, as written; 长期 as before.
+        #expect(validator.check(Self.permit(schema, validUntil: "9999/12/30")).values[index] == "9999/12/30")
+        #expect(validator.check(Self.permit(schema, validUntil: "长期")).values[index] == "2099/12/31")
+    }
+
+    static func permit(_ schema: PublicationSchema, validUntil: String) -> [String?] {
+        var cells = [String?](repeating: nil, count: schema.fields.count)
+        let record: [String: String] = [
+            "行政相对人名称": "某公司", "行政相对人类别": "法人及非法人组织", "行政相对人代码_1(统一社会信用代码)": "91410122MA9G7H3K5W",
+            "法定代表人": "周七", "行政许可决定文书名称": "决定书", "行政许可决定文书号": "牟城管许〔2026〕1号", "许可类别": "普通",
+            "许可内容": "同意", "许可决定日期": "2026/11/18", "有效期自": "2026/11/18", "有效期至": validUntil, "许可机关": "局",
+            "许可机关统一社会信用代码": "11410122000000019Q", "当前状态": "1", "数据来源单位": "局",
+            "数据来源单位统一社会信用代码": "11410122000000019Q",
+        ]
+        for (name, value) in record { if let index = schema.index(of: name) { cells[index] = value } }
+        return cells
     }
 }

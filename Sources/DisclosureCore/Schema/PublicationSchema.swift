@@ -123,6 +123,10 @@ public struct FieldSpec: Sendable {
     public var warnIfBefore: [String] = []
     /// The date that means 长期 (no end), such as 2099-12-31.
     public var longTerm: CalendarDate?
+    /// Other dates written to mean 长期 (`long_term_aliases`, such as 9999-12-31): written as
+    /// ``longTerm``, with a `normalized-long-term` warning, in whatever form the date is read
+    /// (`9999-12-31`, `99991231`, an Excel date serial).
+    public var longTermAliases: [CalendarDate] = []
     /// A date before today while one of these holds is a warning (`past_while`): a permit whose
     /// 有效期至 has passed while its 当前状态 still says 有效 would be published as valid.
     public var pastWhile: [Condition] = []
