@@ -249,6 +249,54 @@ for index, (row, problems) in enumerate(permit_invalid):
     expected += [f"{index + 2} {problem}" for problem in problems]
 write("permit/invalid.csv", PERMIT, rows, expected)
 
+# ---------------------------------------------------------------- 长期 written 9999/12/31 (the schema's long_term_aliases)
+# Each form of the date, and Excel's serial of it (2958465), is written 2099/12/31 with one warning.
+write("permit/long-term.csv", PERMIT, [
+    permit(11, **{"有效期至": "9999/12/31"}),                                                # 2
+    permit(12, **{"有效期至": "9999-12-31"}),                                                # 3
+    permit(13, **{"有效期至": "2958465"}),                                                   # 4 Excel's serial of 9999-12-31
+    permit(14, **{"有效期至": "9999年12月31日"}),                                             # 5
+    permit(15, **{"有效期至": "9999/12/30"}),                                                # 6 not an alias: a date, as written
+], [
+    "2 normalized-long-term 有效期至 warning", "3 normalized-long-term 有效期至 warning",
+    "4 normalized-long-term 有效期至 warning",
+    "- normalized-long-term 有效期至 warning",   # row 5's: counted in the file's summary line (the first three are listed)
+])
+write("penalty/long-term.csv", PENALTY, [
+    penalty(21, **{"处罚有效期": "9999/12/31", "公示截止期": "9999-12-31"}),                   # 2
+], [
+    "2 normalized-long-term 处罚有效期 warning", "2 normalized-long-term 公示截止期 warning",
+])
+
+# ---------------------------------------------------------------- the 2015 (v1) format: one legacy-v1-header error
+# Column names from shuanggongshi.md §1.2 and §2 (v1 permit fields). Values as a v1 export writes them (codes).
+V1_PENALTY = ["CF_WSH", "CF_CFMC", "CF_CFLB1", "CF_CFLB2", "CF_SY", "CF_YJ", "CF_XDR_MC", "CF_XDR_SHXYM", "CF_XDR_ZDM",
+              "CF_XDR_GSDJ", "CF_XDR_SWDJ", "CF_XDR_SFZ", "CF_FR", "CF_JG", "CF_JDRQ", "CF_JZRQ", "CF_XZJG", "CF_ZT", "DFBM",
+              "SJC", "BZ"]
+v1_penalty = [{
+    "CF_WSH": f"牟城管罚〔2017〕{n}号", "CF_CFMC": "擅自占用城市道路店外经营案", "CF_CFLB1": "2", "CF_SY": "擅自占用城市道路店外经营",
+    "CF_YJ": "《城市市容和环境卫生管理条例》第三十六条", "CF_XDR_MC": f"郑州某某餐饮管理有限公司{n}",
+    "CF_XDR_SHXYM": "91410100MA40Q8R26R", "CF_FR": "张三", "CF_JG": "罚款2000元", "CF_JDRQ": "2017/06/20",
+    "CF_JZRQ": "2018/06/20", "CF_XZJG": AGENCY, "CF_ZT": "0", "DFBM": "410122", "SJC": "2017/06/21 09:30:00",
+} for n in (31, 32)]
+write("penalty/legacy-v1.csv", V1_PENALTY, v1_penalty, ["1 legacy-v1-header -"])
+# Chinese labels only v1 has (项目名称, 审批类别, 许可截止期, 地方编码, 数据更新时间戳) beside labels both formats share.
+V1_PERMIT = ["行政许可决定书文号", "项目名称", "审批类别", "许可内容", "行政相对人名称", "许可决定日期", "许可截止期", "许可机关",
+             "当前状态", "地方编码", "数据更新时间戳", "备注"]
+write("permit/legacy-v1-labels.csv", V1_PERMIT, [{
+    "行政许可决定书文号": "牟城管许〔2017〕41号", "项目名称": "城市户外广告设置许可", "审批类别": "1", "许可内容": "同意在郑开大道设置户外广告牌一块",
+    "行政相对人名称": "中牟县某某广告有限公司41", "许可决定日期": "2017/05/18", "许可截止期": "2018/05/17", "许可机关": AGENCY,
+    "当前状态": "0", "地方编码": "410122", "数据更新时间戳": "2017/05/19 10:00:00",
+}], ["1 legacy-v1-header -"])
+# Not v1: a current export with three v1 columns a case system adds (地方编码, 时间戳, 状态) is checked as usual …
+write("penalty/v1-extra-columns.csv", PENALTY + ["DFBM", "SJC", "CF_ZT"],
+      [[penalty(51).get(name, "") for name in PENALTY] + ["410122", "2026/11/21 09:30:00", "0"]],
+      ["1 unknown-column - warning", "1 unknown-column - warning", "1 unknown-column - warning"])
+# … and one that also misses two required columns is told which (most of the current ones are there).
+short_v1 = [name for name in PENALTY if name not in ("处罚类别", "处罚机关")] + ["DFBM", "SJC", "CF_ZT"]
+write("penalty/v1-extra-missing.csv", short_v1, [[penalty(52).get(name, "") for name in short_v1[:-3]] + ["410122", "", "0"]],
+      ["1 missing-column -", "1 unknown-column - warning", "1 unknown-column - warning", "1 unknown-column - warning"])
+
 # ---------------------------------------------------------------- a new record kind from a schema file alone (行政强制)
 COERCION = ["行政相对人名称", "行政相对人类别", "行政相对人代码_1(统一社会信用代码)", "行政强制决定书文号", "强制措施类型",
             "强制措施内容", "决定日期", "实施机关", "实施机关统一社会信用代码"]

@@ -7,18 +7,18 @@ internal import Yams
 /// fields that do not exist, invalid regular expressions, keys that do not fit the field's type.
 /// Every problem is reported with its line.
 public enum SchemaLoader {
-    static let topKeys = ["id", "version", "title", "aliases", "description", "decision_date", "duplicate_key", "subject_name", "subject_code", "fields", "natural_person", "withhold_field"]
+    static let topKeys = ["id", "version", "title", "aliases", "description", "decision_date", "duplicate_key", "subject_name", "subject_code", "fields", "natural_person", "withhold_field", "legacy_header"]
     static let fieldKeys = [
         "name", "code", "aliases", "type", "required", "required_when", "max_length", "personal", "note",
         "values", "multiple", "separators", "other_prefix",
-        "not_after", "not_before", "warn_if_before", "long_term", "past_while",
+        "not_after", "not_before", "warn_if_before", "long_term", "long_term_aliases", "past_while",
         "max_scale", "minimum", "warn_at_least", "amount_text", "embeds_date",
         "check",
     ]
     /// Keys that only fit one field type.
     static let keysByType: [String: FieldSpec.Kind] = [
         "values": .enumeration, "multiple": .enumeration, "separators": .enumeration, "other_prefix": .enumeration,
-        "not_after": .date, "not_before": .date, "warn_if_before": .date, "long_term": .date, "past_while": .date,
+        "not_after": .date, "not_before": .date, "warn_if_before": .date, "long_term": .date, "long_term_aliases": .date, "past_while": .date,
         "max_scale": .decimal, "minimum": .decimal, "warn_at_least": .decimal, "amount_text": .decimal,
         "check": .code,
     ]
@@ -70,6 +70,17 @@ public enum SchemaLoader {
         if let node = top["withhold_field"], let field = reader.string(node, "withhold_field") {
             if schema.index(of: field) == nil { reader.report("schema-unknown-field", node, "withhold_field 的字段“\(field)”不是本 schema 的字段") }
             complete.withholdField = field
+        }
+        if let node = top["legacy_header"] {
+            let keys = reader.mapping(node, known: ["title", "source", "names"], what: "legacy_header ")
+            let title = reader.string(keys["title"], "title")
+            let source = reader.string(keys["source"], "source")
+            let names = reader.strings(keys["names"], "names") ?? []
+            if let title, let source, !names.isEmpty {
+                complete.legacyHeader = LegacyHeaderFormat(title: title, source: source, names: names)
+            } else {
+                reader.report("schema-missing-key", node, "legacy_header 需要 title、source（出处）和非空的 names")
+            }
         }
         checkReferences(complete, fieldNodes: fieldNodes, top: top, &reader)
         guard reader.issues.isEmpty else { return .failure(.init(issues: reader.issues)) }
@@ -129,6 +140,16 @@ public enum SchemaLoader {
                 field.longTerm = date
             } else {
                 reader.report("schema-bad-value", keys["long_term"], "long_term 应为日期，如 2099/12/31")
+            }
+        }
+        if let node = keys["long_term_aliases"], let texts = reader.strings(node, "long_term_aliases") {
+            if field.longTerm == nil { reader.report("schema-missing-key", node, "字段“\(name)”有 long_term_aliases，但没有 long_term（写作哪一天）") }
+            for text in texts {
+                if let date = try? CalendarDate.parse(text) {
+                    if date != field.longTerm { field.longTermAliases.append(date) }
+                } else {
+                    reader.report("schema-bad-value", node, "long_term_aliases 的“\(text)”应为日期，如 9999/12/31")
+                }
             }
         }
         field.maxScale = reader.int(keys["max_scale"], "max_scale")

@@ -64,7 +64,8 @@ struct FastCheckAgreementTests {
     static let today = (try? CalendarDate.parse("2026-11-30")) ?? CalendarDate(dayNumber: 0)
 
     @Test("every fixture row", arguments: [("penalty", "valid.csv"), ("penalty", "invalid.csv"), ("penalty", "excel-quirks.csv"),
-                                          ("permit", "valid.csv"), ("permit", "invalid.csv")])
+                                          ("permit", "valid.csv"), ("permit", "invalid.csv"),
+                                          ("permit", "long-term.csv"), ("penalty", "long-term.csv")])
     func fixtureRows(kind: String, file: String) throws {
         let testCase = try Self.load(kind: kind, file: file)
         var cleanRows = 0

@@ -28,6 +28,10 @@ public struct PublicationSchema: Sendable {
     public var naturalPerson: (field: String, value: String)?
     /// A field a department may fill to keep a decision from publication (`withhold_field`), with the reason.
     public var withholdField: String?
+    /// The column names of an older national format of the same kind (`legacy_header`: the 2015 v1
+    /// 双公示 fields), by which a header in that format is named as such instead of as a list of
+    /// missing columns (``HeaderMatcher/legacyColumns(_:schema:extraNames:)``).
+    public var legacyHeader: LegacyHeaderFormat?
 
     public init(
         id: String, version: Int, title: String, aliases: [String], decisionDateField: String?,
@@ -47,6 +51,24 @@ public struct PublicationSchema: Sendable {
     /// The index of a field by its name.
     public func index(of name: String) -> Int? {
         fields.firstIndex { $0.name == name }
+    }
+}
+
+/// An older national record format whose header gongshi recognizes, to refuse it by name: its data
+/// is not imported (its codes differ), but a file in it fails with one problem saying what it is.
+public struct LegacyHeaderFormat: Sendable, Equatable {
+    /// How messages name it, such as `2015 版（v1）双公示`.
+    public var title: String
+    /// The evidence for the list (documentation: the schema file keeps it beside the names).
+    public var source: String
+    /// Its column names: exchange codes and Chinese labels. Names the current schema also reads
+    /// (`CF_WSH`, 处罚决定日期) may be listed: they never count as the old format's.
+    public var names: [String]
+
+    public init(title: String, source: String, names: [String]) {
+        self.title = title
+        self.source = source
+        self.names = names
     }
 }
 
@@ -101,6 +123,10 @@ public struct FieldSpec: Sendable {
     public var warnIfBefore: [String] = []
     /// The date that means 长期 (no end), such as 2099-12-31.
     public var longTerm: CalendarDate?
+    /// Other dates written to mean 长期 (`long_term_aliases`, such as 9999-12-31): written as
+    /// ``longTerm``, with a `normalized-long-term` warning, in whatever form the date is read
+    /// (`9999-12-31`, `99991231`, an Excel date serial).
+    public var longTermAliases: [CalendarDate] = []
     /// A date before today while one of these holds is a warning (`past_while`): a permit whose
     /// 有效期至 has passed while its 当前状态 still says 有效 would be published as valid.
     public var pastWhile: [Condition] = []

@@ -21,6 +21,18 @@ public enum ExcelQuirks {
         return serial
     }
 
+    /// A whole number of at most seven digits, optionally with a time fraction, as Excel writes any
+    /// date serial up to its last day (9999-12-31, serial 2,958,465): only for comparing with a
+    /// given date (``dateSerial(_:)`` is what reads a decision's date).
+    public static func anySerial(_ value: String) -> Int? {
+        let parts = value.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, (1...7).contains(whole.count), whole.allSatisfy({ $0.isASCII && $0.isNumber }),
+            parts.count == 1 || parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) && !parts[1].isEmpty,
+            let serial = Int(whole), serial >= 1
+        else { return nil }
+        return serial
+    }
+
     /// The date of an Excel serial number in the 1900 date system, or `nil` for serial 60: Excel
     /// counts a 29 February 1900 that never was (the Lotus 1-2-3 leap-year bug), so serials from 61
     /// on are one day ahead of a plain count from 1899-12-31.

@@ -277,6 +277,8 @@ public struct FastRecordCheck {
                     rewrittenCount += 1
                 }
                 guard let day, !(plan.notAfterToday && day > today) else { return false }
+                // A date that stands for 长期 (9999/12/31): the full check writes it as the long-term date.
+                if !plan.longTermAliasDays.isEmpty, plan.longTermAliasDays.contains(day) { return false }
                 dates[index] = day
             case .decimal:
                 guard plan.decimalIsClean(cell) else { return false }
@@ -453,6 +455,8 @@ struct FieldPlan: BitwiseCopyable {
     let otherPrefix: Text?
     let multiple: Bool
     let notAfterToday: Bool
+    /// The days of the dates that stand for 长期 (`long_term_aliases`, with `long_term`): not clean.
+    let longTermAliasDays: UnsafeBufferPointer<Int>
     /// `past_while`: a date before today while one of these holds is the full check's warning.
     let pastWhile: UnsafeBufferPointer<CompiledCondition>
     let notBefore: UnsafeBufferPointer<Int>
@@ -491,6 +495,7 @@ struct FieldPlan: BitwiseCopyable {
         otherPrefix = field.otherPrefix.map { store.copy(Array($0.utf8)) }
         multiple = field.multiple
         notAfterToday = field.notAfterToday
+        longTermAliasDays = store.copy(field.longTerm == nil ? [] : field.longTermAliases.map(\.dayNumber))
         notBefore = store.copy((field.notBefore + field.warnIfBefore).compactMap { indexByName[$0] })
         checksOrder = !notBefore.isEmpty
         maxScale = field.maxScale

@@ -42,8 +42,11 @@ public enum HeaderMatcher {
     /// - Returns: the mapping, or `nil` when the file cannot be checked (missing required columns,
     ///   a field given twice); and the problems found, all on row 1.
     ///
-    /// - Parameter extraNames: a department's own column names, mapped to field names or codes.
-    public static func match(_ header: [String], schema: PublicationSchema, extraNames: [String: String] = [:])
+    /// - Parameters:
+    ///   - extraNames: a department's own column names, mapped to field names or codes.
+    ///   - file: the file, as messages name it: a header in an older national format
+    ///     (``legacyColumns(_:schema:extraNames:)``) fails with that one problem, naming the file.
+    public static func match(_ header: [String], schema: PublicationSchema, extraNames: [String: String] = [:], file: String? = nil)
         -> (ColumnMapping?, [Issue])
     {
         let lookup = Self.lookup(schema, extraNames: extraNames)
@@ -90,6 +93,11 @@ public enum HeaderMatcher {
             mapping.append(index)
         }
         let missing = schema.fields.enumerated().filter { $0.element.required && columnOfField[$0.offset] == nil }
+        // An export in the 2015 (v1) format: said once, rather than as its current columns missing
+        // and its own unknown (it would fail for the missing columns anyway).
+        if !missing.isEmpty, let format = schema.legacyHeader, let columns = legacyColumns(header, schema: schema, lookup: lookup) {
+            return (nil, [legacyIssue(columns, format: format, schema: schema, file: file)])
+        }
         if !missing.isEmpty {
             let names = missing.map(\.element.name)
             let own = missing.flatMap { field in
@@ -106,4 +114,69 @@ public enum HeaderMatcher {
         let failed = issues.contains { $0.severity == .error }
         return (failed ? nil : ColumnMapping(fieldIndexByColumn: mapping), issues)
     }
+
+    // MARK: - An older national format
+
+    /// At least this many of a header's names must be the older format's own.
+    public static let legacyMinimumColumns = 3
+
+    /// The names of a header (or of an XML record's elements) that show it is in the schema's older
+    /// national format (``PublicationSchema/legacyHeader``), as written, each once, in order; `nil`
+    /// when it does not look like one.
+    ///
+    /// A header is in the older format when both hold:
+    /// - at least ``legacyMinimumColumns`` of its names are the older format's and are read by no
+    ///   field of the current schema (nor by the department's mapping): `CF_WSH` and 处罚决定日期,
+    ///   which both formats use, never count; one or two old columns a case system adds to a current
+    ///   export (`DFBM`, `SJC`) are not enough;
+    /// - fewer than half of the current schema's required fields are present. So a header that has
+    ///   most of the current columns keeps its own problems (the columns it misses), and a header
+    ///   is only ever called old when it would fail for missing required columns anyway: this
+    ///   changes how a file that cannot be checked is explained, never whether it is checked.
+    public static func legacyColumns(_ header: [String], schema: PublicationSchema, extraNames: [String: String] = [:]) -> [String]? {
+        legacyColumns(header, schema: schema, lookup: lookup(schema, extraNames: extraNames))
+    }
+
+    static func legacyColumns(_ header: [String], schema: PublicationSchema, lookup: [String: Int]) -> [String]? {
+        guard let format = schema.legacyHeader else { return nil }
+        let oldNames = Set(format.names.map(key))
+        var seen = Set<String>()
+        var columns: [String] = []
+        var present = Set<Int>()
+        for cell in header {
+            let cellKey = key(cell)
+            if let index = lookup[cellKey] {
+                present.insert(index)
+            } else if oldNames.contains(cellKey), seen.insert(cellKey).inserted {
+                columns.append(TextNormalizer.trim(cell))
+            }
+        }
+        let required = schema.fields.indices.filter { schema.fields[$0].required }
+        let presentRequired = required.filter(present.contains).count
+        guard columns.count >= legacyMinimumColumns, presentRequired * 2 < required.count else { return nil }
+        return columns
+    }
+
+    /// The problem of a header in an older national format: one, for the whole file
+    /// (`legacy-v1-header`), naming the file, the format, a few of the columns that show it, and
+    /// what to do.
+    public static func legacyIssue(_ columns: [String], format: LegacyHeaderFormat, schema: PublicationSchema, file: String?) -> Issue {
+        let shown = columns.prefix(5).map { echo($0) }
+        let more = columns.count > shown.count ? " 等 \(columns.count) 列" : ""
+        let moreEN = columns.count > shown.count ? " and \(columns.count - shown.count) more" : ""
+        let name = file.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.map { "文件“\(echo($0))”的" } ?? ""
+        var issue = Issue(
+            "legacy-v1-header",
+            zh: "\(name)表头看来是 \(format.title)格式（识别出旧格式的列：\(shown.joined(separator: "、"))\(more)），不是现行\(schema.title)格式"
+                + "（\(schema.id) 第 \(schema.version) 版）；旧格式的字段和代码值与现行不同，不予导入，也不逐列报告缺少的列。"
+                + "请按现行国家标准的模板重新导出；或在流水线的 mapping（validate 用 --mapping 文件）中把各列对应到现行字段，代码值须按现行标准填写",
+            en: "the header is in the older format \(format.title) (its columns \(shown.joined(separator: ", "))\(moreEN)), not the current "
+                + "\(schema.id) version \(schema.version); it is not imported: re-export in the current national format, or map its columns "
+                + "to current fields with the pipeline's mapping (--mapping), with values in the current codes")
+        issue.value = shown.joined(separator: "、")
+        return issue
+    }
+
+    /// A header name as a message shows it: at most 40 characters.
+    private static func echo(_ name: String) -> String { Issue.echo(name, limit: 40) }
 }

@@ -213,7 +213,11 @@ public struct RecordValidator {
         // Most values are already in normal form: say so on their bytes, without building strings.
         var copy = raw
         let normal = copy.withUTF8 { bytes in
-            Bytes.needsNoNormalization(bytes, kind: field.kind) && (field.kind != .date || Bytes.standardDate(bytes) != nil)
+            guard Bytes.needsNoNormalization(bytes, kind: field.kind) else { return false }
+            guard field.kind == .date else { return true }
+            // (A date that stands for 长期, 9999/12/31, is written as the schema's long-term date.)
+            guard let day = Bytes.standardDate(bytes) else { return false }
+            return field.longTermAliases.isEmpty || !field.longTermAliases.contains { $0.dayNumber == day }
         }
         if normal { return raw }
         var value = TextNormalizer.trim(raw)
@@ -249,7 +253,17 @@ public struct RecordValidator {
             }
         }
         if field.kind == .date, !value.isEmpty {
-            if let serial = ExcelQuirks.dateSerial(value), let date = ExcelQuirks.date(fromSerial: serial, date1904: serialsFrom1904) {
+            if let longTerm = field.longTerm, let found = longTermAlias(value, field) {
+                // A date written to mean 长期 (9999/12/31, in any form, or Excel's serial of it).
+                let (alias, serial) = found
+                let standard = TextNormalizer.standardForm(longTerm)
+                let written = serial ? "Excel 日期序号 \(value)（即 \(TextNormalizer.standardForm(alias))）" : "“\(value)”"
+                issues.append(.init(
+                    "normalized-long-term", .warning, field: field, value: value,
+                    zh: "\(written)表示长期，已写作 \(standard)（公示格式中 \(standard) 表示长期）",
+                    en: "\(serial ? "Excel date serial \(value) (\(TextNormalizer.standardForm(alias)))" : value) means no end (长期): written as \(standard)"))
+                value = standard
+            } else if let serial = ExcelQuirks.dateSerial(value), let date = ExcelQuirks.date(fromSerial: serial, date1904: serialsFrom1904) {
                 let standard = TextNormalizer.standardForm(date)
                 let system = serialsFrom1904 ? "（工作簿用 1904 日期系统）" : ""
                 issues.append(.init(
@@ -272,6 +286,23 @@ public struct RecordValidator {
             }
         }
         return value
+    }
+
+    /// The date `value` names when it is one of the field's long-term aliases (``FieldSpec/longTermAliases``):
+    /// in any form a date is read in, or as an Excel date serial (9999-12-31 is serial 2,958,465,
+    /// Excel's last day: more digits than ``ExcelQuirks/dateSerial(_:)`` takes as a decision's date);
+    /// `serial` when it was written as one.
+    private func longTermAlias(_ value: String, _ field: borrowing FieldSpec) -> (date: CalendarDate, serial: Bool)? {
+        guard !field.longTermAliases.isEmpty else { return nil }
+        if let date = TextNormalizer.date(value) {
+            return field.longTermAliases.contains(date) ? (date, false) : nil
+        }
+        if let serial = ExcelQuirks.anySerial(value), let date = ExcelQuirks.date(fromSerial: serial, date1904: serialsFrom1904),
+            field.longTermAliases.contains(date)
+        {
+            return (date, true)
+        }
+        return nil
     }
 
     /// The warning of a value whose surrounding or invisible whitespace was removed, `raw` as

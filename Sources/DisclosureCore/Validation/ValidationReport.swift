@@ -339,7 +339,7 @@ public struct ValidationSession {
 
     public mutating func header(_ cells: [String], row: Int = 1) -> Bool {
         guard let file = current?.file else { return false }
-        let (mapping, issues) = HeaderMatcher.match(cells, schema: validator.schema, extraNames: columnNames)
+        let (mapping, issues) = HeaderMatcher.match(cells, schema: validator.schema, extraNames: columnNames, file: file)
         currentIssues += issues.map { $0.located(file: file, row: row) }
         guard let mapping else {
             current?.failed = true
@@ -355,6 +355,21 @@ public struct ValidationSession {
         validator.serialsFrom1904 = serialsFrom1904
         currentEvaluator = RecordEvaluator(validator: validator, fastCheck: fastCheck, mapping: mapping, keyFields: keyFields)
         currentEvaluator?.keepsValues = collectsRecords
+        return true
+    }
+
+    /// Fails the current file when its first record's element names (an XML export's, whose
+    /// "header" is the schema's own fields) show it is in the schema's older national format
+    /// (``HeaderMatcher/legacyColumns(_:schema:extraNames:)``), with that one problem at `line`.
+    ///
+    /// - Returns: whether it did (the file is then failed, and is read no further).
+    public mutating func failsAsLegacy(elementNames names: [String], line: Int) -> Bool {
+        guard let file = current?.file, let format = validator.schema.legacyHeader,
+            let columns = HeaderMatcher.legacyColumns(names, schema: validator.schema, extraNames: columnNames)
+        else { return false }
+        var issue = HeaderMatcher.legacyIssue(columns, format: format, schema: validator.schema, file: file)
+        issue.line = line
+        failFile(issue)
         return true
     }
 

@@ -578,7 +578,17 @@ public enum FileValidator {
             var reported: Set<Int> = []
             var firstRange = [Range<Int>?](repeating: nil, count: schema.fields.count)
             var firstLine = [Int32](repeating: 0, count: schema.fields.count)
+            var firstRecord = true
             while let (record, violations) = try ahead.next() {
+                // The first record's elements are the export's header: an export in the 2015 (v1)
+                // format fails as such, once, not as each record's current fields missing.
+                if firstRecord {
+                    firstRecord = false
+                    if session.failsAsLegacy(elementNames: record.fields.map(\.name), line: record.line) {
+                        pipeline?.drain(into: &session)
+                        return
+                    }
+                }
                 var extra = violations.map { violation -> Issue in
                     var issue = Issue(
                         "xml-schema-error", zh: "不符合 XSD：\(violation.message)", en: "does not match the XSD: \(violation.message)")
