@@ -112,7 +112,7 @@ public struct ReportBuilder {
                 // Decisions of earlier months count only while they still wait; those decided after
                 // the period, not at all (a report of September does not list October's).
                 let later = decided.map { $0 > to } ?? (row.receivedOn > to.description)
-                if let revoked = row.revokedOn, row.publishedOn != nil, !row.withdrawn, !later {
+                if let revoked = row.revokedOn, row.shown, !later {
                     if let due = row.withdrawDueOn.flatMap({ try? CalendarDate.parse($0) }), today > due {
                         withdrawalsOverdue += 1
                         if withdrawalLines.count < limit {

@@ -223,7 +223,16 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
             contentSHA256: p.hash, status: p.status, batchID: p.batchID, dueOn: p.dueOn, publishedOn: p.publishedOn,
             republishedOn: p.republishOn.isEmpty ? nil : p.republishOn,
             withdrawalAsked: s.withdrawals.contains { $0.publicationID == p.id },
-            withdrawalReason: s.withdrawals.first { $0.publicationID == p.id }?.reason)
+            withdrawalReason: s.withdrawals.first { $0.publicationID == p.id }?.reason,
+            earlierWithdrawals: earlierWithdrawals(of: p, s))
+    }
+
+    /// The reasons of the withdrawals asked for the key's earlier publications on its feed, each once.
+    private static func earlierWithdrawals(of p: Publication, _ s: State) -> [String] {
+        let earlier = Set(s.publications.filter { $0.portal == p.portal && $0.feed == p.feed && $0.key == p.key && $0.id < p.id }.map(\.id))
+        var reasons: [String] = []
+        for w in s.withdrawals where earlier.contains(w.publicationID) && !reasons.contains(w.reason) { reasons.append(w.reason) }
+        return reasons
     }
 
     public func currentPublications(portal: String, feed: String, keys: some Collection<String>) throws(LedgerError) -> [String: CurrentPublication] {
@@ -498,6 +507,23 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         try read { s in s.publications.filter { $0.key == key || $0.key.hasPrefix(key + "|") }.map { Self.entry(s, $0) } }
     }
 
+    public func shownAfterWithdrawal(kind: String?, exceptReasons: [String]) throws(LedgerError) -> [ShownAfterWithdrawal] {
+        try read { s in
+            var found: [ShownAfterWithdrawal] = []
+            for p in s.publications where p.status == .published && (kind.map { $0 == p.kind } ?? true) {
+                // Shown: no withdrawal of its own asked for, or only one that failed.
+                guard !s.withdrawals.contains(where: { $0.publicationID == p.id && $0.status != "failed" }) else { continue }
+                let others = Set(s.publications.filter { $0.portal == p.portal && $0.feed == p.feed && $0.key == p.key && $0.id != p.id }.map(\.id))
+                // The earliest withdrawal asked for another publication of the key there.
+                guard let first = s.withdrawals.enumerated().filter({ others.contains($0.element.publicationID) && !exceptReasons.contains($0.element.reason) })
+                    .min(by: { $0.offset < $1.offset })?.element
+                else { continue }
+                found.append(ShownAfterWithdrawal(publication: Self.entry(s, p), reason: first.reason, basis: first.basis, requestedOn: first.requestedOn))
+            }
+            return found
+        }
+    }
+
     // MARK: Reports
 
     /// The report's rows: the states of the publications planned (per the batch's run's pipeline);
@@ -615,7 +641,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
                             publishedOn: mine.filter { $0.status == .published || $0.status == .withdrawn }.compactMap(\.publishedOn).min(),
                             staged: mine.contains { $0.status == .pending }, withdrawn: mine.contains { $0.status == .withdrawn },
                             valid: decision.valid, validAtFirst: decision.validAtFirst, exclusion: place.exclusion,
-                            receivedOn: decision.receivedOn)
+                            receivedOn: decision.receivedOn, shown: mine.contains { $0.status == .published })
                     row.revokedOn = decision.revokedOn
                     row.withdrawDueOn = decision.withdrawBy[portal] ?? nil
                     row.rejected = mine.contains { $0.status == .rejected }

@@ -9,6 +9,14 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
         (SELECT reason FROM withdrawal WHERE withdrawal.publication_id = publication.id)
         """
 
+    /// The reasons of the withdrawals asked for the key's earlier publications on the feed, each
+    /// once, joined by U+001F (NULL: none).
+    static let earlierWithdrawals = """
+        (SELECT string_agg(DISTINCT w.reason, chr(31)) FROM publication e JOIN withdrawal w ON w.publication_id = e.id
+         WHERE e.portal = publication.portal AND e.feed = publication.feed AND e.record_key = publication.record_key
+               AND e.id < publication.id)
+        """
+
     static func current(_ row: Row) -> CurrentPublication {
         CurrentPublication(
             contentSHA256: row.string(1), status: PublicationStatus(rawValue: row.string(2)) ?? .pending, batchID: row.string(3),
@@ -20,11 +28,15 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
         try read { link in
             try link.forEach(
                 """
-                SELECT \(Self.currentColumns) FROM publication
+                SELECT \(Self.currentColumns), \(Self.earlierWithdrawals) FROM publication
                 WHERE id IN (SELECT max(id) FROM publication WHERE portal = $1 AND feed = $2 AND status <> 'failed' GROUP BY record_key)
                 ORDER BY record_key
                 """, [.text(portal), .text(feed)]
-            ) { row in try body(row.string(0), Self.current(row)) }
+            ) { row in
+                var current = Self.current(row)
+                current.earlierWithdrawals = row.text(9).map { $0.split(separator: "\u{1F}").map(String.init) } ?? []
+                try body(row.string(0), current)
+            }
         }
     }
 
@@ -39,7 +51,9 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
                 WHERE portal = $1 AND feed = $2 AND status <> 'failed' AND record_key = ANY($3::text[]) ORDER BY id
                 """, [.text(portal), .text(feed), .column(list)])
             {
-                current[row.string(0)] = Self.current(row)
+                // The key's publications come in order: the latest carries the earlier ones' withdrawals.
+                let publication = Self.current(row)
+                current[row.string(0)] = current[row.string(0)].map { publication.following($0) } ?? publication
             }
             return current
         }

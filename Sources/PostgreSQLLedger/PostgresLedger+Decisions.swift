@@ -188,7 +188,8 @@ private struct PublicationStream {
             link, name: cursor,
             sql: """
                 SELECT ARRAY[decision_number, min(CASE WHEN status IN ('published', 'withdrawn') THEN published_on END),
-                    bool_or(status = 'pending')::text, bool_or(status = 'withdrawn')::text, bool_or(status = 'rejected')::text]
+                    bool_or(status = 'pending')::text, bool_or(status = 'withdrawn')::text, bool_or(status = 'rejected')::text,
+                    bool_or(status = 'published')::text]
                 FROM publication WHERE kind = \(kindArgument) AND portal = \(portalArgument) AND decision_number IS NOT NULL\(one)
                 GROUP BY decision_number ORDER BY decision_number
                 """, arguments.values)
@@ -201,7 +202,7 @@ private struct PublicationStream {
             if waiting == nil {
                 guard let row = try rows.nextRow() else { return nil }
                 var cells = try PackedFields(row)
-                waiting = (cells.string(), PublicationSums(firstPublished: cells.text(), pending: cells.bool(), withdrawn: cells.bool(), rejected: cells.bool()))
+                waiting = (cells.string(), PublicationSums(firstPublished: cells.text(), pending: cells.bool(), withdrawn: cells.bool(), rejected: cells.bool(), shown: cells.bool()))
             }
             guard let (read, sums) = waiting else { return nil }
             if read.utf8.elementsEqual(number.utf8) {

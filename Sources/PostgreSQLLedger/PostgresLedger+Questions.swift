@@ -38,6 +38,29 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
         }
     }
 
+    /// Driven by the withdrawals, as the SQLite ledger's: each finds the key's other publications
+    /// through the unique index on (portal, feed, key, …).
+    public func shownAfterWithdrawal(kind: String?, exceptReasons: [String]) throws(LedgerError) -> [ShownAfterWithdrawal] {
+        try ask { link in
+            try link.rows(
+                """
+                SELECT \(Self.entryColumns), f.reason, f.basis, f.requested_on
+                FROM publication p JOIN batch b ON b.id = p.batch_id LEFT JOIN withdrawal w ON w.publication_id = p.id
+                JOIN withdrawal f ON f.id = (
+                    SELECT min(x.id) FROM publication q JOIN withdrawal x ON x.publication_id = q.id
+                    WHERE q.portal = p.portal AND q.feed = p.feed AND q.record_key = p.record_key AND q.id <> p.id
+                          AND NOT x.reason = ANY($2::text[]))
+                WHERE p.id IN (
+                    SELECT s.id FROM withdrawal x JOIN publication q ON q.id = x.publication_id
+                    JOIN publication s ON s.portal = q.portal AND s.feed = q.feed AND s.record_key = q.record_key AND s.id <> q.id
+                    WHERE NOT x.reason = ANY($2::text[]) AND s.status = 'published')
+                  AND p.status = 'published' AND (w.status IS NULL OR w.status = 'failed') AND ($1::text IS NULL OR p.kind = $1)
+                ORDER BY p.id
+                """, [.text(kind), .column(exceptReasons)]
+            ).map { row in ShownAfterWithdrawal(publication: Self.entry(row), reason: row.string(19), basis: row.text(20), requestedOn: row.string(21)) }
+        }
+    }
+
     public func withdrawalItems(batch id: String) throws(LedgerError) -> [WithdrawalItem] {
         try ask { link in
             try link.rows(

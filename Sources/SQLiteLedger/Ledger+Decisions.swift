@@ -287,7 +287,7 @@ private struct PublicationStream {
                 let status: PublicationStatus? = rows.isNull(1) ? nil : PublicationCode.status(rows.int64(1))
                 switch status {
                 case .published?, .withdrawn?:
-                    if status == .withdrawn { sums.withdrawn = true }
+                    if status == .withdrawn { sums.withdrawn = true } else { sums.shown = true }
                     if let date = rows.bytes(2), sums.firstPublished.map({ binaryOrder(date, $0) < 0 }) ?? true {
                         sums.firstPublished = String(decoding: date, as: UTF8.self)
                     }

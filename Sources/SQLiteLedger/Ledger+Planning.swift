@@ -15,17 +15,19 @@ extension Ledger {
                 db,
                 sql: """
                     SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status_code, \(BatchNumber.id(of: "batch_no")), due_on, published_on,
-                           republish_on, \(Self.withdrawalAsked), \(Self.withdrawalReason) FROM publication
+                           republish_on, \(Self.withdrawalAsked), \(Self.withdrawalReason), \(Self.earlierWithdrawals) FROM publication
                     WHERE id IN (SELECT max(id) FROM publication WHERE \(Self.onFeed) AND status_code <> \(PublicationCode.failed) GROUP BY record_key)
                     ORDER BY record_key
                     """,
                 arguments: [portal, feed])
             while let row = try cursor.next() {
+                let earlier: String? = row[9]
                 try body(
                     row[0],
                     CurrentPublication(
                         contentSHA256: row[1], status: PublicationCode.status(row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
-                        publishedOn: row[5], republishedOn: Self.nonEmpty(row[6]), withdrawalAsked: row[7], withdrawalReason: row[8]))
+                        publishedOn: row[5], republishedOn: Self.nonEmpty(row[6]), withdrawalAsked: row[7], withdrawalReason: row[8],
+                        earlierWithdrawals: earlier.map { $0.split(separator: "\u{1F}").map(String.init) } ?? []))
             }
         }
     }
@@ -48,9 +50,12 @@ extension Ledger {
                 arguments: StatementArguments([portal, feed] + Array(keys)))
             var current: [String: CurrentPublication] = [:]
             for row in rows {
-                current[row[0]] = CurrentPublication(
+                let key: String = row[0]
+                let publication = CurrentPublication(
                     contentSHA256: row[1], status: PublicationCode.status(row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
                     publishedOn: row[5], republishedOn: Self.nonEmpty(row[6]), withdrawalAsked: row[7], withdrawalReason: row[8])
+                // The key's publications come in order: the latest carries the earlier ones' withdrawals.
+                current[key] = current[key].map { publication.following($0) } ?? publication
             }
             return current
         }
@@ -82,6 +87,13 @@ extension Ledger {
     /// Whether a withdrawal of the publication was asked for (by `withdrawal`'s unique index).
     static let withdrawalAsked = "EXISTS (SELECT 1 FROM withdrawal WHERE withdrawal.publication_id = publication.id)"
     static let withdrawalReason = "(SELECT reason FROM withdrawal WHERE withdrawal.publication_id = publication.id)"
+    /// The reasons of the withdrawals asked for the key's earlier publications on the feed, each
+    /// once, joined by U+001F (NULL: none).
+    static let earlierWithdrawals = """
+        (SELECT group_concat(reason, char(31)) FROM (SELECT DISTINCT w.reason FROM publication e JOIN withdrawal w ON w.publication_id = e.id
+            WHERE e.portal_id = publication.portal_id AND e.feed_id = publication.feed_id AND e.record_key = publication.record_key
+                  AND e.id < publication.id))
+        """
 
     /// `republish_on` is '' for every operation but a republication.
     static func nonEmpty(_ text: String?) -> String? {

@@ -46,6 +46,36 @@ extension Ledger {
         }
     }
 
+    /// Publications shown of records whose withdrawal was asked for on another publication of the
+    /// same key on the same feed (a batch confirmed after the withdrawal). Driven by the
+    /// withdrawals: each finds the key's other publications through the publications' unique
+    /// index on (portal, feed, key, …); a ledger without withdrawals (a first run) reads nothing.
+    public func shownAfterWithdrawal(kind: String?, exceptReasons: [String]) throws(LedgerError) -> [ShownAfterWithdrawal] {
+        try read { db in
+            // ?1: the kind; ?2…: the reasons left out.
+            let except =
+                exceptReasons.isEmpty
+                ? "1" : "x.reason NOT IN (\(exceptReasons.indices.map { "?\($0 + 2)" }.joined(separator: ", ")))"
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.entryColumns), f.reason, f.basis, f.requested_on
+                    FROM publication p JOIN batch b ON b.no = p.batch_no LEFT JOIN withdrawal w ON w.publication_id = p.id
+                    JOIN withdrawal f ON f.id = (
+                        SELECT min(x.id) FROM publication q JOIN withdrawal x ON x.publication_id = q.id
+                        WHERE q.portal_id = p.portal_id AND q.feed_id = p.feed_id AND q.record_key = p.record_key AND q.id <> p.id AND \(except))
+                    WHERE p.id IN (
+                        SELECT s.id FROM withdrawal x JOIN publication q ON q.id = x.publication_id
+                        JOIN publication s ON s.portal_id = q.portal_id AND s.feed_id = q.feed_id AND s.record_key = q.record_key AND s.id <> q.id
+                        WHERE \(except) AND s.status_code = \(PublicationCode.published))
+                      AND p.status_code = \(PublicationCode.published) AND (w.status IS NULL OR w.status = 'failed') AND \(Self.ofKind("?1"))
+                    ORDER BY p.id
+                    """,
+                arguments: StatementArguments([kind as (any DatabaseValueConvertible)?] + exceptReasons.map { $0 as (any DatabaseValueConvertible)? })
+            ).map { row in ShownAfterWithdrawal(publication: Self.entry(row), reason: row[19], basis: row[20], requestedOn: row[21]) }
+        }
+    }
+
     /// The records a withdrawal batch takes down, in its file's order.
     public func withdrawalItems(batch id: String) throws(LedgerError) -> [WithdrawalItem] {
         try read { db in

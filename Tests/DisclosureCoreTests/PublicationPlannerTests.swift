@@ -53,4 +53,20 @@ struct PublicationPlannerTests {
             BatchIdentity.feedMaterial(portal: "p", feed: "f", operation: .publish, payloadSHA256: "x", date: "2026-12-07", corrects: ["b1"])
                 == BatchIdentity.feedMaterial(portal: "p", feed: "f", operation: .publish, payloadSHA256: "x", date: "2026-12-07"))
     }
+
+    @Test("a key's latest publication carries the withdrawals asked for the ones before it; withdrawn before, it stays withdrawn, even to correct it")
+    func carriedWithdrawal() {
+        let published = CurrentPublication(contentSHA256: "a", status: .withdrawn, batchID: "b1", withdrawalReason: "撤销")
+        let staged = CurrentPublication(contentSHA256: "b", status: .pending, batchID: "c1")
+        let carried = staged.following(published)
+        #expect(carried.earlierWithdrawals == ["撤销"] && !carried.withdrawalAsked && carried.status == .pending)
+        // Carried on, each reason once; a publication with none before it is as it was.
+        let third = CurrentPublication(contentSHA256: "c", status: .pending, batchID: "c2", withdrawalReason: "撤销")
+        #expect(third.following(carried).earlierWithdrawals == ["撤销"])
+        #expect(staged.following(CurrentPublication(contentSHA256: "a", status: .published, batchID: "b1")) == staged)
+        #expect(PublicationPlanner.state(.pending, withdrawnBefore: true) == .withdrawn)
+        #expect(PublicationPlanner.state(.published, withdrawalAsked: true, withdrawnToCorrect: true, withdrawnBefore: true) == .withdrawn)
+        let known = PublicationPlanner.Known(contentHash: "b", state: PublicationPlanner.state(.pending, withdrawnBefore: true), batchID: "c1")
+        #expect(PublicationPlanner.decide(hash: "d", known: known) == .withdrawn(known))
+    }
 }

@@ -76,6 +76,57 @@ struct WithdrawalLedgerTests {
         }
     }
 
+    @Test(
+        "a record withdrawn while its correction waited in a batch: the correction carries the withdrawal for the planner, and once confirmed it is found shown (and the register says so) until it is taken down too",
+        arguments: Backend.allCases)
+    func shownAfterWithdrawal(_ backend: Backend) throws {
+        let (ledger, run) = try Self.published(backend)
+        try ledger.recordDecisions(
+            [(DecisionSighting(number: "罚1", decisionDate: "2026-11-20", file: "a.csv", row: 2, valid: true),
+              [DecisionPortal(portal: "gsxt", dueOn: "2026-12-01", exclusion: nil)])],
+            kind: "administrative-penalty", pipeline: nil, run: run, today: "2026-11-30")
+        // 罚1 corrected (staged, not uploaded), then taken down for 信用修复: the withdrawal covers the publication.
+        try ledger.recordPending(
+            T.batch("c000000000000001", operation: .correct, records: 1),
+            publications: [T.publication("罚1", hash: T.hashB, previous: T.hashA, correcting: "b000000000000001")], run: run)
+        try ledger.recordWithdrawalBatch(
+            Self.withdrawal("w000000000000001"),
+            items: [WithdrawalItem(batchID: "b000000000000001", position: 1, reason: "信用修复", basis: "郑信修〔2026〕1号")], run: run)
+        _ = try ledger.confirm(batch: "w000000000000001", receipt: nil, on: "2026-12-02")
+        // The planner's view: the latest is the correction, pending, with the withdrawal before it.
+        let current = try #require(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["罚1", "罚2"])["罚1"])
+        #expect(current.status == .pending && !current.withdrawalAsked && current.earlierWithdrawals == ["信用修复"], "\(current)")
+        #expect(try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["罚2"])["罚2"]?.earlierWithdrawals == [])
+        var each: [String: [String]] = [:]
+        try ledger.forEachCurrentPublication(portal: "gsxt", feed: "penalty") { each[$0] = $1.earlierWithdrawals }
+        #expect(each == ["罚1": ["信用修复"], "罚2": []])
+        let except = ["更正", "撤销"]
+        #expect(try ledger.shownAfterWithdrawal(kind: nil, exceptReasons: except).isEmpty)  // staged is not shown
+        func register() throws -> DecisionDeadline? {
+            var row: DecisionDeadline?
+            try ledger.forEachDecision(scope: .all) { if $0.number == "罚1" { row = $0 } }
+            return row
+        }
+        #expect(try register()?.shown == false && register()?.withdrawn == true)
+        // The clerk had uploaded it: confirmed after the withdrawal, the portal shows it again.
+        _ = try ledger.confirm(batch: "c000000000000001", receipt: nil, on: "2026-12-03")
+        let shown = try ledger.shownAfterWithdrawal(kind: "administrative-penalty", exceptReasons: except)
+        #expect(
+            shown.map { "\($0.publication.batchID)#\($0.publication.position) \($0.reason) \($0.basis ?? "-") \($0.requestedOn)" }
+                == ["c000000000000001#1 信用修复 郑信修〔2026〕1号 2026-11-30"], "\(shown)")
+        #expect(try ledger.shownAfterWithdrawal(kind: "administrative-license", exceptReasons: except).isEmpty)
+        #expect(try ledger.shownAfterWithdrawal(kind: nil, exceptReasons: ["信用修复"]).isEmpty)
+        #expect(try register()?.shown == true && register()?.withdrawn == true)
+        // Taken down too: found no more (asked for, pending), and the register shows nothing once it is done.
+        try ledger.recordWithdrawalBatch(
+            Self.withdrawal("w000000000000002"),
+            items: [WithdrawalItem(batchID: "c000000000000001", position: 1, reason: "信用修复", basis: nil)], run: run)
+        #expect(try ledger.shownAfterWithdrawal(kind: nil, exceptReasons: except).isEmpty)
+        _ = try ledger.confirm(batch: "w000000000000002", receipt: nil, on: "2026-12-04")
+        #expect(try register()?.shown == false)
+        #expect(try ledger.shownAfterWithdrawal(kind: nil, exceptReasons: except).isEmpty)
+    }
+
     @Test("publication periods: expired on the day the period ends, not the day before; 信用修复 from the minimum until the end", arguments: Backend.allCases)
     func periods(_ backend: Backend) throws {
         let (ledger, run) = try Self.published(backend)

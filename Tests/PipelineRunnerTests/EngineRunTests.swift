@@ -56,11 +56,11 @@ struct EngineRunTests {
         }
 
         /// The export with one record changed (牟城管罚〔2026〕1号's fine), still GB18030.
-        func changeOneRecord() throws {
+        func changeOneRecord(fine: String = "罚款3000元,0.3,") throws {
             let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
             let first = try #require(text.range(of: "罚款2000元,0.2,"))
             let source = root.appendingPathComponent("changed-utf8.csv")
-            try text.replacingCharacters(in: first, with: "罚款3000元,0.3,").write(to: source, atomically: true, encoding: .utf8)
+            try text.replacingCharacters(in: first, with: fine).write(to: source, atomically: true, encoding: .utf8)
             try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", input.path, source.path])
         }
 
@@ -708,5 +708,83 @@ struct EngineRunTests {
         #expect(project.channel.received.filter { $0.operation == .withdraw }.count == 1)
         let payload = String(decoding: try #require(project.channel.received.last).payload, as: UTF8.self)
         #expect(payload.contains("郑信修〔2027〕1号") && payload.contains("强制撤下：判决撤销原处罚"), "\(payload)")
+    }
+
+    /// The export changed (牟城管罚〔2026〕1号's fine, as ``Project/changeOneRecord()``), then
+    /// confirmed on the outbox portal; the decision taken down on `withdrawOn` for `reason`, while
+    /// the correction staged for the outbox portal waits (not uploaded); the withdrawal confirmed.
+    static func withdrawnWhileCorrectionWaits(_ project: Project, reason: Withdrawer.Reason) throws -> (correction: String, withdrawal: String) {
+        _ = try project.run("2026-11-30")
+        let outbox = "creditchina-henan-zhengzhou"
+        for batch in try project.ledger.batches(portal: outbox, status: .pending) {
+            _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-11-30")
+        }
+        try project.changeOneRecord()
+        let (changed, _) = try project.run("2026-12-01")
+        #expect(changed.feeds["\(outbox)/penalty-legal"]?.corrected == 1)
+        let correction = try #require(try project.ledger.batches(portal: outbox, status: .pending).first { $0.operation == .correct }?.id)
+        let outcome = try project.withdrawal(on: "2026-12-01").execute(
+            record: "牟城管罚〔2026〕1号", reason: reason, note: nil, revokedOn: reason == .revoked ? try CalendarDate.parse("2026-12-01") : nil,
+            repair: .init(decision: "郑信修〔2026〕9号", forcedBecause: reason == .creditRepair ? "测试：判决撤销" : nil))
+        #expect(outcome == .sent(status: 0))
+        let withdrawal = try #require(try project.ledger.batches(portal: outbox, status: .pending).first { $0.operation == .withdraw }?.id)
+        _ = try project.ledger.confirm(batch: withdrawal, receipt: nil, on: "2026-12-02")
+        return (correction, withdrawal)
+    }
+
+    @Test(
+        "a record taken down (撤销, 信用修复) while its correction waited for upload is not corrected or sent again when the department changes it again",
+        arguments: [Withdrawer.Reason.revoked, .creditRepair])
+    func withdrawnWhileCorrectionWaitsNotSentAgain(_ reason: Withdrawer.Reason) throws {
+        let project = try Project()
+        _ = try Self.withdrawnWhileCorrectionWaits(project, reason: reason)
+        try project.changeOneRecord(fine: "罚款4000元,0.4,")
+        let (night, _) = try project.run("2026-12-03")
+        for feed in ["creditchina-henan-zhengzhou/penalty-legal", "api-portal/penalty-legal"] {
+            let counts = night.feeds[feed]
+            // (A revoked decision's records are kept out before planning, counted with those kept out for their period.)
+            let keptOut = reason == .revoked ? night.periodSkipped[feed] == 1 && counts?.withdrawn == 0 : counts?.withdrawn == 1
+            #expect(counts?.corrected == 0 && counts?.published == 0 && keptOut, "\(feed): \(String(describing: counts))")
+        }
+        // Nothing staged or sent for it since the withdrawal.
+        let log = project.ledger.publicationLog(portal: "creditchina-henan-zhengzhou", feed: "penalty-legal").filter { $0.key.hasPrefix("牟城管罚〔2026〕1号|") }
+        #expect(log.map(\.operation) == [.publish, .correct], "\(log)")
+        // A range re-run and --republish say the same.
+        let (again, _) = try project.run("2026-12-04", range: "2026-11-01"..."2026-11-30", republishing: true)
+        let feed = "creditchina-henan-zhengzhou/penalty-legal"
+        #expect(again.feeds[feed]?.corrected == 0 && (reason == .revoked ? again.periodSkipped[feed] == 1 : again.feeds[feed]?.withdrawn == 1))
+    }
+
+    @Test(
+        "a correction uploaded before the record was taken down (撤销, 信用修复) and confirmed after it: the next nightly run takes it down with the same reason, counts it, and not again",
+        arguments: [Withdrawer.Reason.revoked, .creditRepair])
+    func shownAfterWithdrawalTakenDown(_ reason: Withdrawer.Reason) throws {
+        let project = try Project()
+        let (correction, _) = try Self.withdrawnWhileCorrectionWaits(project, reason: reason)
+        let outbox = "creditchina-henan-zhengzhou"
+        _ = try project.ledger.confirm(batch: correction, receipt: nil, on: "2026-12-02")
+        let heading = reason == .revoked ? "已撤销的决定在门户上仍在公示" : "已撤下（信用修复）的记录在门户上又在公示"
+        // The dry run lists it once.
+        let (dry, dryLines) = try project.run("2026-12-03", dryRun: true)
+        #expect(dry.wouldWithdraw == [reason.rawValue: 1], "\(dry.wouldWithdraw) \(dryLines)")
+        #expect(dryLines.contains { $0.hasPrefix("（试运行，不撤下）\(heading)") && $0.contains("撤下 1 条") }, "\(dryLines)")
+        let (night, lines) = try project.run("2026-12-03")
+        #expect(lines.contains { $0.hasPrefix(heading) && $0.contains("撤下 1 条") }, "\(lines)")
+        #expect(night.lateTakeDowns == [reason.rawValue: 1], "\(night.lateTakeDowns)")
+        let log = try project.ledger.history(key: "牟城管罚〔2026〕1号").filter { $0.portal == outbox }
+        #expect(log.map { "\($0.operation) \($0.withdrawalReason ?? "-")" } == ["publish \(reason.rawValue)", "correct \(reason.rawValue)"], "\(log)")
+        // A revoked decision counts as due to be taken down until the portal confirms it.
+        if reason == .revoked { #expect(night.disclosure.withdrawalsDue == 1, "\(night.disclosure)") }
+        let withdrawals = try project.ledger.batches(portal: outbox, status: nil).filter { $0.operation == .withdraw }
+        #expect(withdrawals.count == 2)
+        // Exactly once: the next nights write no other withdrawal, confirmed or not.
+        let (next, nextLines) = try project.run("2026-12-04")
+        #expect(next.lateTakeDowns.isEmpty && !nextLines.contains { $0.contains(heading) }, "\(nextLines)")
+        for batch in try project.ledger.batches(portal: outbox, status: .pending) where batch.operation == .withdraw {
+            _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-12-04")
+        }
+        let (after, _) = try project.run("2026-12-07")
+        #expect(after.lateTakeDowns.isEmpty && after.disclosure.withdrawalsDue == 0 && after.disclosure.withdrawalsOverdue == 0, "\(after.disclosure)")
+        #expect(try project.ledger.batches(portal: outbox, status: nil).filter { $0.operation == .withdraw }.count == 2)
     }
 }

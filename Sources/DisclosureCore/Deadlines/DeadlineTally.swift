@@ -147,7 +147,8 @@ public struct DeadlineTally: Sendable {
             if row.validAtFirst { validAtFirst += 1 }
             last = (row.kind, row.number)
         }
-        if row.revokedOn != nil, row.publishedOn != nil, !row.withdrawn {
+        // (Shown: a publication confirmed after the decision's withdrawal counts as well.)
+        if row.revokedOn != nil, row.shown {
             let due = row.withdrawDueOn.flatMap { try? CalendarDate.parse($0) }
             if let due, today > due {
                 withdrawalsOverdue += 1

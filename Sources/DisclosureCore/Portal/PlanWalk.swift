@@ -118,7 +118,13 @@ extension PublicationPlanner {
     /// The planner's view of a ledger status.
     /// - Parameter withdrawnToCorrect: its withdrawal was asked for to correct it (更正: the
     ///   engine's reason, which the core does not name).
-    public static func state(_ status: PublicationStatus, withdrawalAsked: Bool = false, withdrawnToCorrect: Bool = false) -> Known.State {
+    /// - Parameter withdrawnBefore: a withdrawal of an earlier publication of its key was asked
+    ///   for, not to correct it (信用修复, 撤销, a period's end): the record stays down, whatever
+    ///   came after it (a correction staged before the withdrawal and never uploaded).
+    public static func state(
+        _ status: PublicationStatus, withdrawalAsked: Bool = false, withdrawnToCorrect: Bool = false, withdrawnBefore: Bool = false
+    ) -> Known.State {
+        if withdrawnBefore { return .withdrawn }
         // Taken down to be corrected: its corrected version goes out anew, at once (its file is
         // settled by this run: waiting for the portal to confirm the withdrawal, the version read
         // before that was never read again). The withdrawal's file was staged first.

@@ -62,7 +62,12 @@ public struct DecisionDeadline: Sendable, Equatable {
     public var publishedOn: String?
     /// In a batch not yet confirmed (staged in the outbox, or sent without a receipt).
     public var staged: Bool
+    /// Some publication of it was taken down (the portal confirmed the withdrawal).
     public var withdrawn: Bool
+    /// Some publication of it is published there and not taken down: the portal shows it (or
+    /// its withdrawal waits for the portal). A decision withdrawn once may be shown again: a
+    /// batch waiting for upload when it was taken down, confirmed afterwards.
+    public var shown: Bool
     /// Some version of it was valid (else: waiting for correction).
     public let valid: Bool
     public let validAtFirst: Bool
@@ -85,8 +90,10 @@ public struct DecisionDeadline: Sendable, Equatable {
     public init(
         kind: String, number: String, portal: String, pipeline: String?, decisionDate: String?, dueOn: String?, publishedOn: String?,
         staged: Bool, withdrawn: Bool, valid: Bool, validAtFirst: Bool, exclusion: String?, receivedOn: String,
-        revokedOn: String? = nil, withdrawDueOn: String? = nil
+        revokedOn: String? = nil, withdrawDueOn: String? = nil, shown: Bool? = nil
     ) {
+        // (Not given: shown when published and nothing of it withdrawn, as a row of one publication is.)
+        self.shown = shown ?? (publishedOn != nil && !withdrawn)
         self.kind = kind
         self.number = number
         self.portal = portal
@@ -113,12 +120,15 @@ public struct PublicationSums: Sendable, Equatable {
     public var pending = false
     public var withdrawn = false
     public var rejected = false
+    /// Some publication of it is published (not taken down).
+    public var shown = false
 
-    public init(firstPublished: String? = nil, pending: Bool = false, withdrawn: Bool = false, rejected: Bool = false) {
+    public init(firstPublished: String? = nil, pending: Bool = false, withdrawn: Bool = false, rejected: Bool = false, shown: Bool = false) {
         self.firstPublished = firstPublished
         self.pending = pending
         self.withdrawn = withdrawn
         self.rejected = rejected
+        self.shown = shown
     }
 }
 
@@ -130,6 +140,7 @@ extension DecisionDeadline {
         staged = sums.pending
         withdrawn = sums.withdrawn
         rejected = sums.rejected
+        shown = sums.shown
     }
 }
 

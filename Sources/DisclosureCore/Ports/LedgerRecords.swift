@@ -374,10 +374,15 @@ public struct CurrentPublication: Sendable, Equatable {
     public let withdrawalAsked: Bool
     /// Why its withdrawal was asked for (`更正`: a changed version may go out anew).
     public var withdrawalReason: String?
+    /// Why withdrawals of the key's earlier publications on the feed were asked for, each reason
+    /// once, in no order (usually none). A record withdrawn while a later publication of it waited
+    /// in a batch (a correction staged and not uploaded) has that later one as its current
+    /// publication: its withdrawal stands all the same (the engine decides which reasons do).
+    public var earlierWithdrawals: [String]
 
     public init(
         contentSHA256: String, status: PublicationStatus, batchID: String, dueOn: String? = nil, publishedOn: String? = nil,
-        republishedOn: String? = nil, withdrawalAsked: Bool = false, withdrawalReason: String? = nil
+        republishedOn: String? = nil, withdrawalAsked: Bool = false, withdrawalReason: String? = nil, earlierWithdrawals: [String] = []
     ) {
         self.contentSHA256 = contentSHA256
         self.status = status
@@ -387,6 +392,38 @@ public struct CurrentPublication: Sendable, Equatable {
         self.republishedOn = republishedOn
         self.withdrawalAsked = withdrawalAsked || withdrawalReason != nil
         self.withdrawalReason = withdrawalReason
+        self.earlierWithdrawals = earlierWithdrawals
+    }
+
+    /// This publication, the latest of its key, after `earlier` (the key's publication before it
+    /// on the same feed, with what it carried): the reasons of the withdrawals asked for it and
+    /// for those before it are carried on. (A ledger reading a key's publications in order.)
+    public func following(_ earlier: CurrentPublication) -> CurrentPublication {
+        var reasons = earlier.earlierWithdrawals
+        if let reason = earlier.withdrawalReason { reasons.append(reason) }
+        guard !reasons.isEmpty else { return self }
+        var carried = self
+        for reason in reasons where !carried.earlierWithdrawals.contains(reason) { carried.earlierWithdrawals.append(reason) }
+        return carried
+    }
+}
+
+/// A publication a portal shows (published, and no withdrawal of it asked for, or one that failed)
+/// of a record on a portal's feed whose withdrawal was asked for before (of another publication
+/// of the same key there): a batch waiting for the clerk's upload when the record was taken down,
+/// confirmed afterwards.
+public struct ShownAfterWithdrawal: Sendable, Equatable {
+    public let publication: PublicationEntry
+    /// The earlier withdrawal's reason, basis (the clerk's note, the 信用修复 decision) and day.
+    public let reason: String
+    public let basis: String?
+    public let requestedOn: String
+
+    public init(publication: PublicationEntry, reason: String, basis: String?, requestedOn: String) {
+        self.publication = publication
+        self.reason = reason
+        self.basis = basis
+        self.requestedOn = requestedOn
     }
 }
 

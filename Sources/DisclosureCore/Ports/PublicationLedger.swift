@@ -156,6 +156,12 @@ public protocol WithdrawalLedger: AnyObject, Sendable {
     func periodsToday(today: String, kind: String?, limit: Int) throws(LedgerError) -> PeriodsToday
     /// Every publication of one record (its key, or the decision number alone), in planning order.
     func history(key: String) throws(LedgerError) -> [PublicationEntry]
+    /// The publications a portal shows of records whose withdrawal was asked for, for a reason
+    /// not among `exceptReasons`, on another publication of the same key on the same portal feed
+    /// (``ShownAfterWithdrawal``): each once, with the earliest such withdrawal, in the order
+    /// they were planned. Asked every night: driven by the withdrawals (none on a first run),
+    /// each found through the publications' index on portal, feed and key.
+    func shownAfterWithdrawal(kind: String?, exceptReasons: [String]) throws(LedgerError) -> [ShownAfterWithdrawal]
     /// The publication period of a record's latest version (nil: none assessed).
     func period(kind: String, key: String) throws(LedgerError) -> RecordPeriod?
 }

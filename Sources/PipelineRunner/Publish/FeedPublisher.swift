@@ -142,7 +142,10 @@ public struct FeedPublisher: Sendable {
                     PublicationPlanner.Known(
                         contentHash: $0.contentSHA256, state: PublicationPlanner.state(
                             $0.status, withdrawalAsked: $0.withdrawalAsked,
-                            withdrawnToCorrect: $0.withdrawalReason == Withdrawer.Reason.corrected.rawValue),
+                            withdrawnToCorrect: $0.withdrawalReason == Withdrawer.Reason.corrected.rawValue,
+                            // Withdrawn for good (信用修复, 撤销, a period's end) while a later
+                            // publication of it waited in a batch: it stays down.
+                            withdrawnBefore: $0.earlierWithdrawals.contains { $0 != Withdrawer.Reason.corrected.rawValue }),
                         batchID: $0.batchID,
                         republishedOn: $0.republishedOn)
                 }

@@ -221,12 +221,13 @@ public struct PipelineRun {
             // A dry run lists what the nightly run would take down of what the portals show now:
             // periods ended and revoked decisions confirmed after their revocation (read from the
             // ledger as it is; tonight's files are not in it yet).
-            if let ledger, let periods {
-                _ = try endPeriods(ledger: ledger, run: nil, periods: periods, summary: &summary)
+            if let ledger {
+                if let periods { _ = try endPeriods(ledger: ledger, run: nil, periods: periods, summary: &summary) }
+                _ = try takeDownShownAfterWithdrawal(ledger: ledger, run: nil, summary: &summary)
                 var revokedLive: [(number: String, portal: String, revokedOn: String)] = []
                 try CommandFailure.ledger { () throws(LedgerError) in
                     try ledger.forEachDecision(scope: scope) { row in
-                        if let revoked = row.revokedOn, row.publishedOn != nil, !row.withdrawn, revokedLive.count < RunSummary.urgentLimit {
+                        if let revoked = row.revokedOn, row.shown, revokedLive.count < RunSummary.urgentLimit {
                             revokedLive.append((row.number, row.portal, revoked))
                         }
                     }
@@ -253,6 +254,9 @@ public struct PipelineRun {
             eligible = ended.eligible
             status = RunOutcome.worse(status, ended.status)
         }
+        // A record withdrawn (信用修复, a period's end, 不予公示) and shown again: a batch that
+        // waited for upload then, confirmed afterwards (撤销: the register's revoked decisions, below).
+        status = RunOutcome.worse(status, try takeDownShownAfterWithdrawal(ledger: ledger, run: run, summary: &summary))
         // Every decision of the pipeline on every portal, against its deadline: the run's tally is
         // counted while the report reads the register (one pass over every decision, not two).
         stages.lap("periods")
@@ -262,12 +266,13 @@ public struct PipelineRun {
         let portals = Set(scope.portals ?? [])
         var portal: (name: String, counted: Bool)?  // the last row's (the register repeats a handful)
         // Revoked decisions a portal shows: published there after the revocation was recorded (a
-        // batch waiting for the clerk's upload, confirmed later), so no withdrawal covered them.
+        // batch waiting for the clerk's upload, confirmed later), so no withdrawal covered them:
+        // whether or not an earlier publication of the decision there was withdrawn.
         var revokedLive: [(number: String, portal: String, revokedOn: String)] = []
         var credit = try buildReport(run: run, ledger: ledger, eligible: eligible) { row, reckoned in
             if portal?.name != row.portal { portal = (row.portal, portals.contains(row.portal)) }
             guard portal?.counted == true else { return }
-            if let revoked = row.revokedOn, row.publishedOn != nil, !row.withdrawn, revokedLive.count < RunSummary.urgentLimit {
+            if let revoked = row.revokedOn, row.shown, revokedLive.count < RunSummary.urgentLimit {
                 revokedLive.append((row.number, row.portal, revoked))
             }
             // The report's state of the row is the tally's unless the row lacks a due date the
@@ -342,7 +347,7 @@ public struct PipelineRun {
             pipeline: context.pipeline.id, run: run, mode: summary.mode, today: today.description, exitStatus: summary.exitStatus,
             validRecords: summary.validRecords, invalidRecordsAndFailedFiles: summary.invalidRecordsAndFailedFiles,
             feeds: summary.feeds.mapValues(RunReportFile.Feed.init), disclosure: summary.disclosure, urgent: summary.urgent,
-            expiredWithdrawn: summary.expiredWithdrawn, excluded: summary.excluded, periodSkipped: summary.periodSkipped, report: credit)
+            expiredWithdrawn: summary.expiredWithdrawn, lateTakeDowns: summary.lateTakeDowns, excluded: summary.excluded, periodSkipped: summary.periodSkipped, report: credit)
         let json = (folder as NSString).appendingPathComponent(name + ".json")
         try SecureFile.write(try file.bytes(), to: json)
         return (json, html)
@@ -425,9 +430,40 @@ public struct PipelineRun {
             }
             entries += live.map { ($0, "决定已于 \(revokedOn) 撤销，门户确认公示在后：补撤") }
         }
+        if run != nil, !entries.isEmpty { summary.lateTakeDowns[Withdrawer.Reason.revoked.rawValue, default: 0] += entries.count }
         return try withdraw(
             entries, reason: .revoked, heading: "已撤销的决定在门户上仍在公示（批次在撤销后才确认），撤下 \(entries.count) 条：", ledger: ledger, run: run,
             summary: &summary)
+    }
+
+    /// Takes down, with the reason its record was withdrawn for (信用修复, 公示期满, 不予公示), what a
+    /// portal shows of a record whose withdrawal was asked for before this publication of it was
+    /// confirmed (a batch waiting for the clerk's upload then: the withdrawal covered what was
+    /// published). A revoked decision's are the register's to find (``takeDownRevoked``); a
+    /// record taken down for 更正 has its corrected version published on purpose.
+    private func takeDownShownAfterWithdrawal(ledger: any Ledger, run: Int64?, summary: inout RunSummary) throws -> Int32 {
+        let portals = Set(context.portals.map(\.profile.id))
+        let kind = context.schema.id
+        let shown = try CommandFailure.ledger { () throws(LedgerError) in
+            try ledger.shownAfterWithdrawal(
+                kind: kind, exceptReasons: [Withdrawer.Reason.corrected.rawValue, Withdrawer.Reason.revoked.rawValue])
+        }.filter { portals.contains($0.publication.portal) }
+        var status = ExitStatus.ok
+        for reason in Withdrawer.Reason.allCases {
+            let mine = shown.filter { $0.reason == reason.rawValue }
+            guard !mine.isEmpty else { continue }
+            let entries: [(entry: PublicationEntry, note: String?)] = mine.map { item in
+                let basis = item.basis.map { "（原说明：\(OneLine.screened($0, limit: 200))）" } ?? ""
+                return (item.publication, "已于 \(item.requestedOn) 撤下（\(reason.rawValue)）\(basis)，门户确认公示在后：补撤")
+            }
+            if run != nil { summary.lateTakeDowns[reason.rawValue, default: 0] += entries.count }
+            status = RunOutcome.worse(
+                status,
+                try withdraw(
+                    entries, reason: reason, heading: "已撤下（\(reason.rawValue)）的记录在门户上又在公示（批次在撤下后才确认），撤下 \(entries.count) 条：",
+                    ledger: ledger, run: run, summary: &summary))
+        }
+        return status
     }
 
     /// Takes down, reason 更正, a legal person's earlier publications on the feed under another name
@@ -467,6 +503,11 @@ public struct PipelineRun {
     ) throws -> Int32 {
         guard !entries.isEmpty else { return ExitStatus.ok }
         guard let run else {
+            // Listed once, by the first step that would take it down (the real run's later steps
+            // find its withdrawal asked for).
+            let entries = entries.filter { summary.listedTakeDowns.insert("\($0.entry.batchID)#\($0.entry.position)").inserted }
+            guard !entries.isEmpty else { return ExitStatus.ok }
+            let heading = heading.replacing(/\d+ 条：$/, with: "\(entries.count) 条：")
             transcript.line("（试运行，不撤下）" + heading)
             for (entry, note) in entries.prefix(Self.dryRunListed) {
                 transcript.line("  \(entry.portal)/\(entry.feed) \(DecisionKey.number(entry.key))" + (note.map { "：\($0)" } ?? ""))

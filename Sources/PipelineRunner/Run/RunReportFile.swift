@@ -16,6 +16,8 @@ struct RunReportFile: Encodable {
     let disclosure: DisclosureCounts
     let urgent: [String]
     let expiredWithdrawn: Int
+    /// By reason: publications confirmed after their record's withdrawal (or revocation), taken down.
+    let lateTakeDowns: [String: Int]
     /// Per `portal/feed`: records kept out by the rules or the profile (named in the run's lines).
     let excluded: [String: Int]
     /// Per `portal/feed`: records kept out by their publication period (or a rule's 不予公示).
@@ -45,6 +47,7 @@ struct RunReportFile: Encodable {
         case validRecords = "valid_records"
         case invalidRecordsAndFailedFiles = "invalid_records_and_failed_files"
         case expiredWithdrawn = "expired_withdrawn"
+        case lateTakeDowns = "late_take_downs"
         case periodSkipped = "period_skipped"
     }
 

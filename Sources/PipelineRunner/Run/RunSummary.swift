@@ -147,6 +147,13 @@ public struct RunSummary: Sendable {
     public var expiredWithdrawn = 0
     /// A dry run's: by reason (``Withdrawer/Reason``), the publications the run would take down.
     public var wouldWithdraw: [String: Int] = [:]
+    /// By reason (``Withdrawer/Reason``): publications the portals took after their record's
+    /// withdrawal was asked for (or its decision revoked), taken down by this run with the same
+    /// reason (a batch waiting for the clerk's upload then, confirmed afterwards).
+    public var lateTakeDowns: [String: Int] = [:]
+    /// A dry run's take-downs listed so far (batch#position): one publication two steps would
+    /// take down (nothing is written between them) is listed and counted once.
+    var listedTakeDowns: Set<String> = []
     /// Decisions whose deadline the calendar cannot reach (the run then exits 78), the first few.
     public var beyondCalendar: [String] = []
     /// The report files written (JSON, HTML); nil for a dry run.

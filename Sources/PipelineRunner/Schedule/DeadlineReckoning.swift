@@ -77,7 +77,7 @@ public struct DeadlineReckoning: Sendable {
             row = DecisionDeadline(
                 kind: read.kind, number: read.number, portal: read.portal, pipeline: read.pipeline, decisionDate: read.decisionDate,
                 dueOn: computed, publishedOn: read.publishedOn, staged: read.staged, withdrawn: read.withdrawn, valid: read.valid,
-                validAtFirst: read.validAtFirst, exclusion: read.exclusion, receivedOn: read.receivedOn)
+                validAtFirst: read.validAtFirst, exclusion: read.exclusion, receivedOn: read.receivedOn, shown: read.shown)
             row.revokedOn = read.revokedOn
             row.withdrawDueOn = read.withdrawDueOn
             row.rejected = read.rejected
