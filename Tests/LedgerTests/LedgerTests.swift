@@ -179,7 +179,7 @@ struct LedgerTests {
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM record") ?? 0
             )
         }
-        #expect(indexes == ["publication_by_batch", "publication_by_batch_status", "publication_by_decision"])
+        #expect(indexes == ["publication_by_batch", "publication_by_batch_status", "publication_by_decision", "publication_by_person"])
         let rejected = try check.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'publication_rejected'")
         }
