@@ -20,6 +20,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         var position: Int
         var status: PublicationStatus
         var decisionDate, dueOn, publishedOn, subjectCode, subjectName, reason: String?
+        var personKey: String? = nil
     }
 
     struct Batch {
@@ -299,7 +300,8 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
                             hash: new.contentSHA256, previous: new.previousSHA256, correctsBatch: new.correctsBatch,
                             operation: batch.operation, republishOn: republishOn,
                             batchID: batch.id, position: offset + 1, status: .pending, decisionDate: new.decisionDate, dueOn: new.dueOn,
-                            publishedOn: nil, subjectCode: new.subjectCode, subjectName: new.subjectName, reason: nil))
+                            publishedOn: nil, subjectCode: new.subjectCode, subjectName: new.subjectName, reason: nil,
+                            personKey: new.personKey))
                 }
             }
         }
@@ -521,6 +523,12 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
                 found.append(ShownAfterWithdrawal(publication: Self.entry(s, p), reason: first.reason, basis: first.basis, requestedOn: first.requestedOn))
             }
             return found
+        }
+    }
+
+    public func publications(personKey: String, portal: String, feed: String) throws(LedgerError) -> [PublicationEntry] {
+        try read { s in
+            s.publications.filter { $0.personKey == personKey && $0.portal == portal && $0.feed == feed }.map { Self.entry(s, $0) }
         }
     }
 

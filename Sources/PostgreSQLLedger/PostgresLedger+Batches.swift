@@ -79,11 +79,11 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
                 let sql = """
                     INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation, republish_on,
                                              corrects_batch, batch_id, position, status, decision_date, due_on, subject_code, subject_name,
-                                             schema_version, profile_version, decision_number)
+                                             schema_version, profile_version, decision_number, person_key)
                     SELECT $1, $2, $3, k, c, p, $4, $5, coalesce(cb, ''), $6, $7 + ord, 'pending', dd, due, sc, sn, sv, pv,
-                           split_part(k, '|', 1)
+                           split_part(k, '|', 1), pk
                     FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::integer[],
-                                $16::integer[], $17::text[]) WITH ORDINALITY AS u(k, c, p, dd, due, sc, sn, sv, pv, cb, ord)
+                                $16::integer[], $17::text[], $18::text[]) WITH ORDINALITY AS u(k, c, p, dd, due, sc, sn, sv, pv, cb, pk, ord)
                     ORDER BY ord
                     """ + (again ? """
                      ON CONFLICT (portal, feed, record_key, content_sha256, operation, republish_on, corrects_batch)
@@ -103,7 +103,7 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
                             .text(batch.id), .int(offset), .column(chunk.map(\.key)), .column(chunk.map(\.contentSHA256)),
                             .column(chunk.map(\.previousSHA256)), .column(chunk.map(\.decisionDate)), .column(chunk.map(\.dueOn)),
                             .column(chunk.map(\.subjectCode)), .column(chunk.map(\.subjectName)), .ints(chunk.map(\.schemaVersion)),
-                            .ints(chunk.map(\.profileVersion)), .column(chunk.map(\.correctsBatch)),
+                            .ints(chunk.map(\.profileVersion)), .column(chunk.map(\.correctsBatch)), .column(chunk.map(\.personKey)),
                         ])
                 } catch where ["23505", "21000"].contains(PostgresErrorText.state(error) ?? "") {
                     try link.execute("ROLLBACK TO SAVEPOINT publications")

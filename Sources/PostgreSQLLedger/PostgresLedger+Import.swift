@@ -103,7 +103,7 @@ extension PostgresLedger {
                     source: "CASE status_code WHEN 1 THEN 'pending' WHEN 2 THEN 'published' WHEN 3 THEN 'rejected' WHEN 4 THEN 'failed' WHEN 5 THEN 'withdrawn' END"),
                 column("reason"), column("decision_date"), column("due_on"),
                 column("published_on"), column("subject_code"), column("subject_name"), column("schema_version", "integer"),
-                column("profile_version", "integer"), column("decision_number"),
+                column("profile_version", "integer"), column("decision_number"), column("person_key"),
             ], order: "id"),
         TransferTable(
             name: "withdrawal",

@@ -271,6 +271,15 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
         }
     }
 
+    public func publications(personKey: String, portal: String, feed: String) throws(LedgerError) -> [PublicationEntry] {
+        try ask { link in
+            try link.rows(
+                Self.entrySQL + " WHERE p.person_key = $1 AND p.portal = $2 AND p.feed = $3 ORDER BY p.id",
+                [.text(personKey), .text(portal), .text(feed)]
+            ).map(Self.entry)
+        }
+    }
+
     public func publications(batch id: String) throws(LedgerError) -> [PublicationEntry] {
         try ask { link in try link.rows(Self.entrySQL + " WHERE p.batch_id = $1 ORDER BY p.position", [.text(id)]).map(Self.entry) }
     }

@@ -76,6 +76,16 @@ enum PostgresMigrations {
         ),
         // SQLite's v21: a settled file to be read again on a day.
         ("2026-12-07 pg8 a file read again on a day", "ALTER TABLE source_file ADD COLUMN read_again_on text COLLATE \"C\""),
+        // SQLite's v22: a natural person's key (a keyed hash of their identity document, never the
+        // number), apart from `subject_code`, which 信用核查 looks legal persons up by.
+        (
+            "2026-12-07 pg9 a natural person's key",
+            """
+            ALTER TABLE publication ADD COLUMN person_key text COLLATE "C"
+                CHECK (person_key IS NULL OR person_key ~ '^[0-9a-f]{32}$');
+            CREATE INDEX publication_by_person ON publication(person_key) WHERE person_key IS NOT NULL
+            """
+        ),
     ]
 
     /// The keys of the rows a run writes by the hundred thousand, checked a statement at a time.

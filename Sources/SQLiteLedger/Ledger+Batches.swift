@@ -26,9 +26,9 @@ extension Ledger {
                 head: """
                     INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation_code,
                                              republish_on, corrects_batch, batch_no, position, status_code, decision_date, due_on,
-                                             subject_code, subject_name, schema_version, profile_version, decision_number)
+                                             subject_code, subject_name, schema_version, profile_version, decision_number, person_key)
                     """,
-                row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(PublicationCode.pending), ?, ?, ?, ?, ?, ?, ?)",
+                row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(PublicationCode.pending), ?, ?, ?, ?, ?, ?, ?, ?)",
                 tail: again
                     ? """
                     ON CONFLICT (portal_id, feed_id, record_key, content_sha256, operation_code, republish_on, corrects_batch)
@@ -74,7 +74,7 @@ extension Ledger {
                     publications[offset].correctsBatch ?? "", batchNumber,
                     offset + 1, publications[offset].decisionDate, publications[offset].dueOn, publications[offset].subjectCode,
                     publications[offset].subjectName, publications[offset].schemaVersion, publications[offset].profileVersion,
-                    DecisionKey.numberPart(publications[offset].key))
+                    DecisionKey.numberPart(publications[offset].key), publications[offset].personKey)
             } ran: { rows, changes in
                 // Only an upsert, one row a statement, writes fewer rows than it was given.
                 guard changes == rows.count else { throw already(rows.lowerBound) }

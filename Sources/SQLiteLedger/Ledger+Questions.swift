@@ -96,6 +96,21 @@ extension Ledger {
         }
     }
 
+    /// Every publication on one portal feed of a natural person known by their key, in the order
+    /// they were recorded.
+    public func publications(personKey: String, portal: String, feed: String) throws(LedgerError) -> [PublicationEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: Self.entrySQL + """
+                     WHERE p.person_key = ?3 AND p.portal_id = \(TextValues.number(of: "?1")) AND p.feed_id = \(TextValues.number(of: "?2"))
+                     ORDER BY p.id
+                    """,
+                arguments: [portal, feed, personKey]
+            ).map(Self.entry)
+        }
+    }
+
     /// The publications of one batch.
     public func publications(batch id: String) throws(LedgerError) -> [PublicationEntry] {
         try read { db in

@@ -942,6 +942,17 @@ enum LedgerMigrations {
         migrator.registerMigration("2026-12-07 v21 a file read again on a day") { db in
             try db.execute(sql: "ALTER TABLE source_file ADD COLUMN read_again_on TEXT")
         }
+        // v22: a natural person's key (a keyed hash of their identity document, 32 hex digits;
+        // never the number, whose secret is not in the ledger), apart from `subject_code`, which
+        // 信用核查 looks legal persons up by and pages show: with the decision number, what tells a
+        // person whose name was corrected. Publications recorded before have none.
+        migrator.registerMigration("2026-12-07 v22 a natural person's key") { db in
+            try db.execute(sql: """
+                ALTER TABLE publication ADD COLUMN person_key TEXT
+                    CHECK (person_key IS NULL OR (length(person_key) = 32 AND person_key NOT GLOB '*[^0-9a-f]*'));
+                CREATE INDEX publication_by_person ON publication(person_key) WHERE person_key IS NOT NULL;
+                """)
+        }
         return migrator
     }
 

@@ -55,6 +55,11 @@ struct IntakeThreadsTests {
         }
         try Self.records(count: 1_300, first: 1).write(to: root.appendingPathComponent("inbox/a.csv"), atomically: true, encoding: .utf8)
         try Self.records(count: 300, first: 5_001).write(to: root.appendingPathComponent("inbox/b.csv"), atomically: true, encoding: .utf8)
+        // One secret for natural persons' keys in every project: the keys made on the checking
+        // threads are then the ledger's the same as those made on the reading thread.
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("var"), withIntermediateDirectories: true)
+        let secret = root.appendingPathComponent("var/person-key").path
+        #expect(FileManager.default.createFile(atPath: secret, contents: Data((String(repeating: "5a", count: 32) + "\n").utf8), attributes: [.posixPermissions: 0o600]))
         let pipeline = root.appendingPathComponent("pipelines/p.yaml")
         try """
             title: 行政处罚

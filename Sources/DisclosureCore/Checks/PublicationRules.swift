@@ -49,11 +49,7 @@ public struct PublicationRules: Sendable {
         dateField = schema.decisionDateField.flatMap(schema.index(of:))
         withholdField = schema.withholdField.flatMap(schema.index(of:))
         fieldNames = schema.fields.map(\.name)
-        // The natural person's ID: the personal identity field whose type field is not a representative's.
-        idField = schema.fields.indices.first { index in
-            guard schema.fields[index].personal, case .identityDocument = schema.fields[index].check else { return false }
-            return !schema.fields[index].name.hasPrefix("法定代表人")
-        }
+        idField = Self.personIDField(schema)
         var text = Set<Int>()
         for (index, field) in schema.fields.enumerated() where field.kind == .text && !field.personal && index != nameField {
             text.insert(index)
@@ -69,6 +65,14 @@ public struct PublicationRules: Sendable {
         contactOnlyFields = nameField.map { schema.fields[$0].kind == .text ? [$0] : [] } ?? []
         warnedFields = screenedFields.union(contactOnlyFields).sorted()
         style = screening?.style ?? .mask
+    }
+
+    /// The natural person's ID: the personal identity field whose type field is not a representative's.
+    static func personIDField(_ schema: PublicationSchema) -> Int? {
+        schema.fields.indices.first { index in
+            guard schema.fields[index].personal, case .identityDocument = schema.fields[index].check else { return false }
+            return !schema.fields[index].name.hasPrefix("法定代表人")
+        }
     }
 
     /// Whether a field's text goes through the screen at all (fully, or for ID numbers).

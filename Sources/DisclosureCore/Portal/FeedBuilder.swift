@@ -14,6 +14,12 @@ public struct FeedPlan: Sendable, Equatable {
         /// registered 个体工商户; never a natural person, never the placeholder code).
         public var subjectCode: String? = nil
         public var subjectName: String? = nil
+        /// A natural person's key: a keyed hash of their identity document (``PersonDocument``),
+        /// made by the engine where the record is checked, with a key kept outside the ledger; never
+        /// the number, and never shown. With the decision number, it tells the same person under a
+        /// corrected name from another person named by the same decision. Nil for a legal person,
+        /// and for a natural person without a usable ID number.
+        public var personKey: String? = nil
         /// The row's content hash (of the feed's name and its cells), when it was made beforehand,
         /// where its record was checked; nil: whoever plans the row makes it. A cache of what the
         /// cells say, so not part of the row's equality.
@@ -39,7 +45,8 @@ public struct FeedPlan: Sendable, Equatable {
 
         public static func == (a: Row, b: Row) -> Bool {
             a.file == b.file && a.row == b.row && a.key == b.key && a.cells == b.cells && a.decisionDate == b.decisionDate
-                && a.subjectCode == b.subjectCode && a.subjectName == b.subjectName && a.onlyCorrecting == b.onlyCorrecting
+                && a.subjectCode == b.subjectCode && a.subjectName == b.subjectName && a.personKey == b.personKey
+                && a.onlyCorrecting == b.onlyCorrecting
         }
 
         /// The feed's order: by decision key, then cells, each compared by its UTF-8 bytes. (For

@@ -246,13 +246,18 @@ public struct NewPublication: Sendable, Equatable {
     /// The subject's 统一社会信用代码 and name, for legal persons only (never a natural person's).
     public let subjectCode: String?
     public let subjectName: String?
+    /// A natural person's key (``FeedPlan/Row/personKey``): a keyed hash of their identity
+    /// document, never the number; nil for a legal person. Kept apart from ``subjectCode``, so that
+    /// 信用核查 by code never finds it and no page or report shows it.
+    public let personKey: String?
     public let schemaVersion: Int
     public let profileVersion: Int
 
     public init(
         key: String, contentSHA256: String, previousSHA256: String?, correctsBatch: String? = nil, decisionDate: String?, dueOn: String?,
-        subjectCode: String?, subjectName: String?, schemaVersion: Int, profileVersion: Int
+        subjectCode: String?, subjectName: String?, personKey: String? = nil, schemaVersion: Int, profileVersion: Int
     ) {
+        self.personKey = personKey
         self.key = key
         self.contentSHA256 = contentSHA256
         self.previousSHA256 = previousSHA256

@@ -164,6 +164,10 @@ public protocol WithdrawalLedger: AnyObject, Sendable {
     func shownAfterWithdrawal(kind: String?, exceptReasons: [String]) throws(LedgerError) -> [ShownAfterWithdrawal]
     /// The publication period of a record's latest version (nil: none assessed).
     func period(kind: String, key: String) throws(LedgerError) -> RecordPeriod?
+    /// Every publication on one portal feed of a natural person known by their key
+    /// (``NewPublication/personKey``), in the order they were recorded: what a run takes down when
+    /// the person's name was corrected under the same decision number.
+    func publications(personKey: String, portal: String, feed: String) throws(LedgerError) -> [PublicationEntry]
 }
 
 /// What ``WithdrawalLedger/periodsToday(today:kind:limit:)`` answers.

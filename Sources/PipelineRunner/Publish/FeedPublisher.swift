@@ -243,7 +243,8 @@ public struct FeedPublisher: Sendable {
             NewPublication(
                 key: planned.row.key, contentSHA256: planned.hash, previousSHA256: planned.previous, correctsBatch: planned.correctsBatch,
                 decisionDate: Deadlines.isoDate(planned.row.decisionDate), dueOn: due.dueDate(planned.row.decisionDate),
-                subjectCode: planned.row.subjectCode, subjectName: planned.row.subjectName, schemaVersion: schema.version,
+                subjectCode: planned.row.subjectCode, subjectName: planned.row.subjectName, personKey: planned.row.personKey,
+                schemaVersion: schema.version,
                 profileVersion: profile.version)
         }
         let corrects = operation == .correct ? BatchIdentity.correctedBatches(publications.lazy.map(\.correctsBatch)) : []

@@ -59,6 +59,11 @@ public struct PipelineRun {
         var summary = RunSummary(mode: request.mode)
         transcript.line("流水线 \(pipeline.id)（\(pipeline.title)）：\(summary.mode)，今天 \(today)")
         let writes = dryRun ? nil : ledger
+        // The installation's secret for natural persons' keys (``PersonKeyFile``), made on the
+        // first run that writes; a dry run only reads it (none yet: the ledger holds no key).
+        let personKeyer =
+            ledger != nil && PersonDocument(context.schema).applies
+            ? try PersonKeyFile.load(context.resolve(PersonKeyFile.path), create: writes != nil) : nil
         let run = try writes.map { ledger throws(CommandFailure) in
             try CommandFailure.ledger { () throws(LedgerError) in
                 try ledger.beginRun(
@@ -118,7 +123,7 @@ public struct PipelineRun {
         }
         let intake = try FeedIntake(
             feeds: context.feeds, schema: context.schema, today: today, range: request.range, periods: periods,
-            fingerprints: writes != nil ? listing.fingerprints : nil, revoked: revoked ?? [:])
+            fingerprints: writes != nil ? listing.fingerprints : nil, revoked: revoked ?? [:], personKeyer: personKeyer)
         var processed: [SourceFingerprint] = []
         for (source, files) in listing.sources {
             let options = try InputOptions.make(
@@ -466,19 +471,20 @@ public struct PipelineRun {
         return status
     }
 
-    /// Takes down, reason 更正, a legal person's earlier publications on the feed under another name
-    /// for a decision this run published under a new one: the same 文号 and the same 统一社会信用代码
-    /// make one subject, whose name the department corrected (the key, 文号|名称, changed with it).
+    /// Takes down, reason 更正, a subject's earlier publications on the feed under another name for
+    /// a decision this run published under a new one: the same 文号 and the same 统一社会信用代码 (a
+    /// legal person), or the same 文号 and the same natural person's key (their ID document,
+    /// ``PersonKeyer``), make one subject, whose name the department corrected (the key, 文号|名称,
+    /// changed with it). Two people named by one decision have two documents: neither is taken down
+    /// for the other. A natural person's new name is not written in the note (nor anywhere else).
     private func takeDownRenamed(_ renames: RenamedSubjects, spooled: SpooledFeed, ledger: any Ledger, run: Int64?, summary: inout RunSummary) throws -> Int32 {
         if renames.overflowed {
             transcript.line("\(spooled.portal)/\(spooled.feed.name)：本次新公示超过 \(RenamedSubjects.limit) 条，未逐条核对当事人名称是否更正")
         }
-        // (A ledger that answers no questions, the tests' in-memory one, is not asked.)
-        guard !renames.candidates.isEmpty, let questions = ledger as? any QuestionLedger else { return ExitStatus.ok }
         var entries: [(entry: PublicationEntry, note: String?)] = []
         var seen = Set<String>()
-        for (code, fresh) in renames.candidates {
-            let earlier = try CommandFailure.ledger { () throws(LedgerError) in try questions.publications(subjectCode: code, filter: .all) }
+        /// The earlier publications of one subject that a fresh row of the same decision renames.
+        func renamed(_ earlier: [PublicationEntry], by fresh: [RenamedSubjects.Fresh], note: (RenamedSubjects.Fresh) -> String) {
             for entry in earlier where entry.portal == spooled.portal && entry.feed == spooled.feed.name && entry.status == .published
                 && (entry.withdrawalStatus == nil || entry.withdrawalStatus == "failed")
             {
@@ -486,11 +492,29 @@ public struct PipelineRun {
                 guard let renamed = fresh.first(where: { $0.number == number && $0.key != entry.key }),
                     !fresh.contains(where: { $0.key == entry.key }), seen.insert("\(entry.batchID)#\(entry.position)").inserted
                 else { continue }
-                entries.append((entry, "当事人名称已更正为“\(OneLine.screened(renamed.name, limit: 60))”（同一文号、同一统一社会信用代码）"))
+                entries.append((entry, note(renamed)))
             }
         }
+        // Legal persons by code. (A ledger that answers no questions, the tests' in-memory one, is
+        // not asked.)
+        if !renames.candidates.isEmpty, let questions = ledger as? any QuestionLedger {
+            for (code, fresh) in renames.candidates {
+                let earlier = try CommandFailure.ledger { () throws(LedgerError) in try questions.publications(subjectCode: code, filter: .all) }
+                renamed(earlier, by: fresh) { "当事人名称已更正为“\(OneLine.screened($0.name, limit: 60))”（同一文号、同一统一社会信用代码）" }
+            }
+        }
+        let legal = entries.count
+        // Natural persons by key, in the keys' order (the same list every time).
+        for person in renames.persons.keys.sorted() {
+            let earlier = try CommandFailure.ledger { () throws(LedgerError) in
+                try ledger.publications(personKey: person, portal: spooled.portal, feed: spooled.feed.name)
+            }
+            renamed(earlier, by: renames.persons[person] ?? []) { _ in "当事人姓名已更正（同一文号、同一证件）" }
+        }
+        let basis =
+            entries.count == legal ? "同一文号、同一统一社会信用代码" : legal == 0 ? "同一文号、同一证件" : "同一文号、同一统一社会信用代码或同一证件"
         return try withdraw(
-            entries, reason: .corrected, heading: "当事人名称已更正（同一文号、同一统一社会信用代码），撤下旧名称的公示 \(entries.count) 条：", ledger: ledger,
+            entries, reason: .corrected, heading: "当事人名称已更正（\(basis)），撤下旧名称的公示 \(entries.count) 条：", ledger: ledger,
             run: run, summary: &summary)
     }
 
@@ -571,14 +595,19 @@ public enum FeedSummary {
     }
 }
 
-/// The legal persons' decisions a run publishes for the first time on a feed that had publications
-/// before, by 统一社会信用代码: each may be a subject whose name the department corrected
-/// (``PipelineRun/takeDownRenamed``). Kept up to ``limit`` (a first run, on a feed with nothing
-/// yet, keeps none: nothing can have been renamed).
+/// The subjects' decisions a run publishes for the first time on a feed that had publications
+/// before: legal persons' by 统一社会信用代码, natural persons' by their key (``FeedPlan/Row/personKey``);
+/// each may be a subject whose name the department corrected (``PipelineRun/takeDownRenamed``).
+/// Kept up to ``limit`` in all (a first run, on a feed with nothing yet, keeps none: nothing can
+/// have been renamed).
 struct RenamedSubjects {
     static let limit = 50_000
+    typealias Fresh = (key: String, number: String, name: String)
     let watching: Bool
-    private(set) var candidates: [String: [(key: String, number: String, name: String)]] = [:]
+    /// Legal persons' rows, by code.
+    private(set) var candidates: [String: [Fresh]] = [:]
+    /// Natural persons' rows, by key (the name is not kept: it is never written).
+    private(set) var persons: [String: [Fresh]] = [:]
     private(set) var count = 0
     private(set) var overflowed = false
 
@@ -596,12 +625,16 @@ struct RenamedSubjects {
     }
 
     mutating func note(_ row: FeedPlan.Row) {
-        guard watching, let code = row.subjectCode else { return }
+        guard watching, row.subjectCode != nil || row.personKey != nil else { return }
         guard count < Self.limit else {
             overflowed = true
             return
         }
         count += 1
-        candidates[code, default: []].append((row.key, DecisionKey.number(row.key), row.subjectName ?? ""))
+        if let code = row.subjectCode {
+            candidates[code, default: []].append((row.key, DecisionKey.number(row.key), row.subjectName ?? ""))
+        } else if let person = row.personKey {
+            persons[person, default: []].append((row.key, DecisionKey.number(row.key), ""))
+        }
     }
 }

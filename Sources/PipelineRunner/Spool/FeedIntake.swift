@@ -123,12 +123,15 @@ public final class FeedIntake: RecordSink {
     private let feedPortal: [Int]
     private let keyFields: [Int]
     private let dateField: Int?
+    /// Natural persons' documents and the keyer that makes their keys (nil: no keys are made).
+    private let persons: (document: PersonDocument, keyer: PersonKeyer)?
     public private(set) var validCount = 0
     private var keptValid = 0
 
     public init(
         feeds: [(portal: String, feed: FeedSpec)], schema: PublicationSchema, today: CalendarDate, range: ClosedRange<CalendarDate>? = nil,
-        periods: PeriodAssessor? = nil, fingerprints: [String: SourceFingerprint]? = nil, revoked: [String: String] = [:]
+        periods: PeriodAssessor? = nil, fingerprints: [String: SourceFingerprint]? = nil, revoked: [String: String] = [:],
+        personKeyer: PersonKeyer? = nil
     ) throws {
         self.revoked = revoked
         self.feeds = try feeds.map { try SpooledFeed(portal: $0.portal, feed: $0.feed, schema: schema) }
@@ -147,6 +150,8 @@ public final class FeedIntake: RecordSink {
         feedPortal = feeds.map { feed in portals.firstIndex(of: feed.portal)! }
         keyFields = schema.duplicateKey.compactMap(schema.index(of:))
         dateField = schema.decisionDateField.flatMap(schema.index(of:))
+        let document = PersonDocument(schema)
+        persons = personKeyer.flatMap { document.applies ? (document, $0) : nil }
     }
 
     /// The spooled feeds of one portal.
@@ -164,7 +169,7 @@ public final class FeedIntake: RecordSink {
     private func intakePreparer(file: String) -> IntakePreparer {
         IntakePreparer(
             file: file, kind: schema.id, shapers: feeds.map { ($0.portal, $0.feed.name, $0.shaper, $0.lineEncoder) }, periods: periods, today: today, range: range,
-            keyFields: keyFields, dateField: dateField, keepsVersions: versions != nil, revoked: revoked)
+            keyFields: keyFields, dateField: dateField, keepsVersions: versions != nil, revoked: revoked, persons: persons)
     }
 
     public func accept(_ records: [ValidRecord]) throws {
@@ -494,15 +499,19 @@ struct IntakePreparer: RecordPreparer {
     let keepsVersions: Bool
     /// Decisions recorded as revoked, by number (``FeedIntake``'s).
     let revoked: [String: String]
+    /// Natural persons' documents and the keyer of their keys (nil: no keys made).
+    let persons: (document: PersonDocument, keyer: PersonKeyer)?
     /// Per feed, whether its shaper is given the record's key made here: its key is made of the
     /// same fields, and none of them is the one a publication end is written into.
     private let lendsKey: [Bool]
 
     init(
         file: String, kind: String, shapers: [FeedWork], periods: PeriodAssessor?, today: CalendarDate,
-        range: ClosedRange<CalendarDate>?, keyFields: [Int], dateField: Int?, keepsVersions: Bool, revoked: [String: String]
+        range: ClosedRange<CalendarDate>?, keyFields: [Int], dateField: Int?, keepsVersions: Bool, revoked: [String: String] = [:],
+        persons: (document: PersonDocument, keyer: PersonKeyer)? = nil
     ) {
         self.revoked = revoked
+        self.persons = persons
         self.file = file
         self.kind = kind
         self.shapers = shapers
@@ -575,6 +584,15 @@ struct IntakePreparer: RecordPreparer {
             return portalPeriods.first { $0.period.portal == portal }.map { ($0.notToSend, $0.onlyCorrecting) } ?? (generalNotToSend, false)
         }
         let record = periods?.withPublicationEnd(record, period) ?? record
+        // A natural person's key, made once for the record's rows on every feed, and only for a
+        // natural person with an ID number (a legal person's record makes none).
+        var personKey: String??
+        func keyOfPerson() -> String? {
+            if let personKey { return personKey }
+            let made = persons.flatMap { persons in persons.document.text(record.values).map(persons.keyer.key) }
+            personKey = .some(made)
+            return made
+        }
         // Each feed's work read where it lies (taken apart as a tuple, its two names, its shaper and
         // its encoder were retained and released for every record).
         for feed in shapers.indices {
@@ -591,6 +609,7 @@ struct IntakePreparer: RecordPreparer {
                     .row(notToSend: notToSend, onlyCorrecting: onlyCorrecting, inRange: inRange, key: inRange && notToSend != nil ? row.key : nil))
                 if inRange, notToSend == nil || onlyCorrecting {
                     if onlyCorrecting { row.onlyCorrecting = notToSend }
+                    if persons != nil { row.personKey = keyOfPerson() }
                     // Its content hash too, which the planner compares with the ledger's: made here,
                     // it is off the publishing thread, the busier one of its stage.
                     row.contentSHA256 = Digest.sha256Hex(shapers[feed].feed, values: row.cells, scratch: &scratch)

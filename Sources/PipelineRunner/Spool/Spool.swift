@@ -740,7 +740,8 @@ enum SpoolSorter {
 }
 
 /// Feed rows as spool entries: file, row, key, decision date, subject code and name, content hash
-/// (when made beforehand), why it only corrects (``FeedPlan/Row/onlyCorrecting``), the row's line
+/// (when made beforehand), why it only corrects (``FeedPlan/Row/onlyCorrecting``), a natural
+/// person's key (``FeedPlan/Row/personKey``), the row's line
 /// (nil when the cells follow), then the cells.
 enum FeedRowCoding {
     /// The field the feed is sorted by first: the decision key.
@@ -766,6 +767,7 @@ enum FeedRowCoding {
         entry.put(row.subjectName)
         entry.put(row.contentSHA256)
         entry.put(row.onlyCorrecting)
+        entry.put(row.personKey)
         if let line {
             entry.put(writing: { line.append(row, to: &$0) })
         } else {
@@ -775,7 +777,7 @@ enum FeedRowCoding {
     }
 
     /// The fields before the cells (the last of them the line, nil when the cells follow).
-    static let fixedFields = 9
+    static let fixedFields = 10
 
     /// A decoder of rows straight from their entries' bytes: no list of the fields is made, the row
     /// number is read from its digits, and the file's name, the same for a run of rows, is made once
@@ -790,6 +792,7 @@ enum FeedRowCoding {
                 let key = fields.text() ?? ""
                 let (date, code, subjectName, hash) = (fields.text(), fields.text(), fields.text(), fields.text())
                 let onlyCorrecting = fields.text()
+                let personKey = fields.text()
                 let line = fields.next().map(Array.init)
                 // A line is spooled only with its hash (``encode(_:into:line:)``): the planner cannot
                 // make one without the cells.
@@ -804,6 +807,7 @@ enum FeedRowCoding {
                 row.contentSHA256 = hash
                 row.line = line
                 row.onlyCorrecting = onlyCorrecting
+                row.personKey = personKey
                 return row
             }
         }
