@@ -662,12 +662,17 @@ public enum PersonalDataScreen {
     static func accounts(_ characters: [Character]) -> [Hit] {
         var hits: [Hit] = []
         let words = accountWords.map { (Array($0.word), $0.kind) }
+        // A word's first character, to pass the others at once (each word compared at every
+        // character, without: 1.6% of a million-record validation, and as much in comparing strings).
+        let firsts = Set(words.compactMap(\.0.first))
         func isToken(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "-") }
         var i = 0
         while i < characters.count {
-            guard let (word, kind) = words.first(where: { word, _ in
-                i + word.count <= characters.count && Array(characters[i..<(i + word.count)]) == word
-            }) else {
+            guard firsts.contains(characters[i]),
+                let (word, kind) = words.first(where: { word, _ in
+                    i + word.count <= characters.count && characters[i..<(i + word.count)].elementsEqual(word)
+                })
+            else {
                 i += 1
                 continue
             }
