@@ -112,14 +112,14 @@ public struct ReportBuilder {
                 // Decisions of earlier months count only while they still wait; those decided after
                 // the period, not at all (a report of September does not list October's).
                 let later = decided.map { $0 > to } ?? (row.receivedOn > to.description)
-                if let revoked = row.revokedOn, row.shown, !later {
-                    if let due = row.withdrawDueOn.flatMap({ try? CalendarDate.parse($0) }), today > due {
+                if !later, let overdue = DeadlineTally.revokedStillShown(row, today: today) {
+                    if overdue {
                         withdrawalsOverdue += 1
                         if withdrawalLines.count < limit {
                             var line = DeadlineLine(
                                 department: department.department, portal: row.portal, feed: "", decisionNumber: row.number,
                                 decisionDate: row.decisionDate, dueOn: row.withdrawDueOn, publishedOn: row.publishedOn, state: .withdrawalOverdue)
-                            line.reason = "撤销于 \(revoked)，应于 \(due) 前撤下，门户仍在公示"
+                            line.reason = "撤销于 \(row.revokedOn ?? "")，应于 \(row.withdrawDueOn ?? "") 前撤下，门户仍在公示"
                             withdrawalLines.append(line)
                         }
                     } else {

@@ -54,7 +54,7 @@ enum SharedStringsSalvage {
             // Up to where a marker may still be cut by the window's end (to the end at the part's end).
             let scanEnd = atEnd ? data.count : max(0, data.count - close.count)
             while index < scanEnd {
-                if let start = itemStart, data.starts(with: close, from: index) {
+                if let start = itemStart, SheetSalvage.matches(data[...], at: index, close) {
                     parse(data[start..<(index + close.count)], root: root ?? [], rootName: rootName, into: table)
                     itemStart = nil
                     index += close.count
@@ -93,12 +93,8 @@ enum SharedStringsSalvage {
     /// Whether an item starts at `index`: nil if not, else whether it is empty (`<si/>`). (`<si>`,
     /// `<si …>`, `<si/>`; not `<sid…`.)
     static func itemStartsAt(_ data: [UInt8], _ index: Int, open: [UInt8]) -> Bool? {
-        guard data.starts(with: open, from: index), index + open.count < data.count else { return nil }
-        let next = data[index + open.count]
-        if next == 0x2F { return true }
-        if next == 0x3E { return false }
-        guard next == 0x20 || next == 0x09 || next == 0x0A || next == 0x0D else { return nil }
-        // `<si …/>`: empty when its tag closes with `/>`.
+        guard SheetSalvage.isElement(data[...], at: index, open) else { return nil }
+        // `<si/>` or `<si …/>`: empty when its tag closes with `/>`.
         guard let end = SheetSalvage.tagEnd(data[...], from: index) else { return false }
         return data[end - 1] == 0x2F
     }
@@ -122,13 +118,5 @@ enum SharedStringsSalvage {
             found = nil
         }
         if let found { table.append(found) } else { table.appendUnreadable() }
-    }
-}
-
-extension Array where Element == UInt8 {
-    func starts(with marker: [UInt8], from index: Int) -> Bool {
-        guard index + marker.count <= count else { return false }
-        for offset in 0..<marker.count where self[index + offset] != marker[offset] { return false }
-        return true
     }
 }

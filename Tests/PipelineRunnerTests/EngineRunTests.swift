@@ -64,6 +64,15 @@ struct EngineRunTests {
             try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", input.path, source.path])
         }
 
+        /// The day the register records a decision revoked on, on each of its portals (nil: not revoked).
+        func revocations(of number: String) throws -> [String?] {
+            var scope = DecisionScope(kind: "administrative-penalty", pipeline: "fazhike-penalties")
+            scope.number = number
+            var revoked: [String?] = []
+            try ledger.forEachDecision(scope: scope) { revoked.append($0.revokedOn) }
+            return revoked
+        }
+
         /// A clerk's withdrawal on `today`, through the recording channel for the API portal.
         func withdrawal(on today: String) throws -> RecordWithdrawal {
             let date = try CalendarDate.parse(today)
@@ -517,10 +526,7 @@ struct EngineRunTests {
         for reason in [Withdrawer.Reason.revoked, .corrected, .creditRepair] {
             #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号|某某名称打错", reason: reason, note: nil) == .notPublished)
         }
-        var scope = DecisionScope(kind: "administrative-penalty", pipeline: "fazhike-penalties")
-        scope.number = "牟城管罚〔2026〕1号"
-        var revoked: [String?] = []
-        try project.ledger.forEachDecision(scope: scope) { revoked.append($0.revokedOn) }
+        let revoked = try project.revocations(of: "牟城管罚〔2026〕1号")
         #expect(!revoked.isEmpty && revoked.allSatisfy { $0 == nil }, "\(revoked)")
         #expect(project.channel.received.filter { $0.operation == .withdraw }.isEmpty)
         let (night, lines) = try project.run("2026-12-02")
@@ -537,10 +543,7 @@ struct EngineRunTests {
         _ = try project.run("2026-11-30")
         let withdrawal = try project.withdrawal(on: "2026-12-01")
         #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: nil) == .revocationRecorded)
-        var scope = DecisionScope(kind: "administrative-penalty", pipeline: "fazhike-penalties")
-        scope.number = "牟城管罚〔2026〕1号"
-        var revoked: [String?] = []
-        try project.ledger.forEachDecision(scope: scope) { revoked.append($0.revokedOn) }
+        let revoked = try project.revocations(of: "牟城管罚〔2026〕1号")
         #expect(!revoked.isEmpty && revoked.allSatisfy { $0 == "2026-12-01" }, "\(revoked)")
         // Another reason records nothing for a record no portal has confirmed.
         #expect(try withdrawal.execute(record: "牟城管罚〔2026〕2号", reason: .corrected, note: nil) == .notPublished)

@@ -128,6 +128,15 @@ public struct DeadlineTally: Sendable {
         self.limit = limit
     }
 
+    /// A revoked decision the portal still shows: whether it is past the day it had to come down
+    /// by (nil: not revoked, or not shown). (Shown: a publication confirmed after the decision's
+    /// withdrawal counts as well.) The run, `ledger status` and the report count it alike.
+    public static func revokedStillShown(_ row: DecisionDeadline, today: CalendarDate) -> Bool? {
+        guard row.revokedOn != nil, row.shown else { return nil }
+        guard let due = row.withdrawDueOn.flatMap({ try? CalendarDate.parse($0) }) else { return false }
+        return today > due
+    }
+
     public var compliance: Fraction { Fraction(validAtFirst, of: decisions) }
     public var timeliness: Fraction { Fraction(self[.onTime], of: self[.onTime] + self[.late] + self[.overdue]) }
     public var completeness: Fraction { Fraction(published, of: toPublish) }
@@ -147,10 +156,8 @@ public struct DeadlineTally: Sendable {
             if row.validAtFirst { validAtFirst += 1 }
             last = (row.kind, row.number)
         }
-        // (Shown: a publication confirmed after the decision's withdrawal counts as well.)
-        if row.revokedOn != nil, row.shown {
-            let due = row.withdrawDueOn.flatMap { try? CalendarDate.parse($0) }
-            if let due, today > due {
+        if let overdue = Self.revokedStillShown(row, today: today) {
+            if overdue {
                 withdrawalsOverdue += 1
                 if urgent.count < limit {
                     urgent.append("撤销后逾期未撤下：\(row.portal) \(Issue.screened(row.number))（撤销于 \(row.revokedOn ?? "")，应于 \(row.withdrawDueOn ?? "") 前撤下）")
