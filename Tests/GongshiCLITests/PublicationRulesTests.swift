@@ -139,7 +139,7 @@ struct PublicationRulesTests {
         let creditchina = payloads.filter { $0.key.hasPrefix("creditchina-") }.values.joined()
         #expect(Self.numbers(gsxt) == ["601", "602", "604"], "\(gsxt)")
         #expect(Self.numbers(creditchina) == ["601", "602", "603", "604"])
-        #expect(first.stdout.contains("自决定日期 2026-08-01 起算已满"), "\(first.stdout)")
+        #expect(first.stdout.contains("自决定日期 2026-08-01 起算已满），不再新公示；本门户的公示期自其公示日期起算"), "\(first.stdout)")
         // An outbox portal: a clerk uploads; the run does not tell them to use `gongshi upload`.
         #expect(first.stdout.contains("在门户网页上传后运行 gongshi ledger confirm") && !first.stdout.contains("用 gongshi upload 发送"))
 

@@ -130,8 +130,8 @@ public struct PeriodAssessor: Sendable {
                 // anew, but a publication the portal still shows is corrected.
                 let fromPublication = periods.countedFrom == .publicationDate
                 let notToSend = endsOn <= today
-                    ? "公示期已满（\(title)，\(severity.rawValue)，\(months) 个月，自决定日期 \(decided) 起算已满），不再公示"
-                        + (fromPublication ? "（本门户仍在公示的，照发更正）" : "") : nil
+                    ? "公示期已满（\(title)，\(severity.rawValue)，\(months) 个月，自决定日期 \(decided) 起算已满），"
+                        + (fromPublication ? "不再新公示；本门户的公示期自其公示日期起算，仍在公示的照发更正" : "不再公示") : nil
                 return (period, notToSend, notToSend != nil && fromPublication)
             case .notPublished(let regime, let severity):
                 let title = periods.regimes.first { $0.id == regime }?.title ?? regime
