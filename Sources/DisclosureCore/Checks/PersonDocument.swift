@@ -31,7 +31,8 @@ public struct PersonDocument: Sendable {
     /// taken down for it.
     public func text(_ values: [String?]) -> String? {
         guard let naturalField, let numberField, naturalField < values.count, numberField < values.count,
-            values[naturalField] == naturalValue, let raw = values[numberField], !raw.isEmpty
+            // (Compared by their bytes: `==` normalizes a Chinese text each time, for every record.)
+            values[naturalField]?.sameBytes(naturalValue) == true, let raw = values[numberField], !raw.isEmpty
         else { return nil }
         var number: [UInt8] = []
         number.reserveCapacity(raw.utf8.count)
