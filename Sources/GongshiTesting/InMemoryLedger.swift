@@ -665,10 +665,11 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         }
     }
 
-    public func revokedDecisions(kind: String) throws(LedgerError) -> [String: String] {
+    public func revokedDecisions(kind: String, pipeline: String?) throws(LedgerError) -> [String: String] {
         state.withLock { s in
             var revoked: [String: String] = [:]
-            for (id, decision) in s.decisions where id.hasPrefix(kind + "\u{1F}") {
+            for (id, decision) in s.decisions
+            where id.hasPrefix(kind + "\u{1F}") && (pipeline == nil || decision.pipeline == nil || decision.pipeline == pipeline) {
                 if let day = decision.revokedOn { revoked[String(id.dropFirst(kind.count + 1))] = day }
             }
             return revoked

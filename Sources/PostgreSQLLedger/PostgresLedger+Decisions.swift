@@ -128,10 +128,16 @@ extension PostgresLedger: DecisionLedger {
     }
 
     @discardableResult
-    public func revokedDecisions(kind: String) throws(LedgerError) -> [String: String] {
+    public func revokedDecisions(kind: String, pipeline: String?) throws(LedgerError) -> [String: String] {
         try read { link in
             var revoked: [String: String] = [:]
-            for row in try link.rows("SELECT number, revoked_on FROM decision WHERE kind = $1 AND revoked_on IS NOT NULL", [.text(kind)]) {
+            var sql = "SELECT number, revoked_on FROM decision WHERE kind = $1 AND revoked_on IS NOT NULL"
+            var values: [Value] = [.text(kind)]
+            if let pipeline {
+                sql += " AND (pipeline = $2 OR pipeline IS NULL)"
+                values.append(.text(pipeline))
+            }
+            for row in try link.rows(sql, values) {
                 if let day = row.text(1) { revoked[row.string(0)] = day }
             }
             return revoked

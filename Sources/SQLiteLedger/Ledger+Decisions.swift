@@ -175,12 +175,16 @@ extension Ledger: DecisionLedger {
         }
     }
 
-    public func revokedDecisions(kind: String) throws(LedgerError) -> [String: String] {
+    public func revokedDecisions(kind: String, pipeline: String?) throws(LedgerError) -> [String: String] {
         try read { db in
             // (No index: a scan of the register, read once a run; revocations are few.)
             let rows = try Row.fetchAll(
-                db, sql: "SELECT number, revoked_on FROM decision WHERE kind_id = \(TextValues.number(of: "?")) AND revoked_on IS NOT NULL",
-                arguments: [kind])
+                db,
+                sql: """
+                    SELECT number, revoked_on FROM decision WHERE kind_id = \(TextValues.number(of: "?1")) AND revoked_on IS NOT NULL
+                    AND (?2 IS NULL OR pipeline = ?2 OR pipeline IS NULL)
+                    """,
+                arguments: [kind, pipeline])
             return Dictionary(rows.map { ($0[0] as String, $0[1] as String) }, uniquingKeysWith: min)
         }
     }

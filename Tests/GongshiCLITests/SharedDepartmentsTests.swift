@@ -52,5 +52,19 @@ struct SharedDepartmentsTests {
         #expect(history.contains { batchesA.contains($0.batchID) && $0.withdrawalReason == "撤销" }, "\(history)")
         #expect(history.filter { batchesB.contains($0.batchID) }.allSatisfy { $0.withdrawalReason == nil }, "\(history)")
         #expect(history.contains { batchesB.contains($0.batchID) })
+
+        // A's withdrawal confirmed: neither department's night takes B's record down as revoked,
+        // and B's corrected export goes out (A's revocation is not B's decision).
+        _ = try project.confirmPending(publishedOn: "2026-11-25")
+        let dryA = try project.gongshi(["run", project.pipeline, "--today", "2026-11-26", "--dry-run"])
+        #expect(!dryA.stdout.contains("已撤销的决定在门户上仍在公示"), "\(dryA.stdout)")
+        let nightA = try project.gongshi(["run", project.pipeline, "--today", "2026-11-26"])
+        #expect(!nightA.stdout.contains("已撤销的决定在门户上仍在公示"), "\(nightA.stdout)")
+        let changed = try String(contentsOf: inboxB.appendingPathComponent("b.csv"), encoding: .utf8)
+        let fine = try #require(changed.range(of: "罚款2000元,0.2,"))
+        try changed.replacingCharacters(in: fine, with: "罚款3000元,0.3,").write(to: inboxB.appendingPathComponent("b.csv"), atomically: true, encoding: .utf8)
+        let nightB = try project.gongshi(["run", pipelineB, "--today", "2026-11-26"])
+        #expect(!nightB.stdout.contains("撤销，不予公示") && !nightB.stdout.contains("已撤销的决定在门户上仍在公示"), "\(nightB.stdout)")
+        #expect(nightB.stdout.contains("更正：1 条") || nightB.stdout.contains("更正 1 条"), "\(nightB.stdout)")
     }
 }

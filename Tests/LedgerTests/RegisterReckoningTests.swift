@@ -109,8 +109,11 @@ struct RegisterReckoningTests {
         let all = try Self.rows(sqlite, .all)
         // The revoked decisions a run keeps out of its feeds: 罚2, of the first kind only.
         for ledger: any DecisionLedger in [sqlite, memory] {
-            #expect(try ledger.revokedDecisions(kind: Self.kinds[0]) == ["罚2": "2026-11-28"])
-            #expect(try ledger.revokedDecisions(kind: Self.kinds[1]).isEmpty)
+            #expect(try ledger.revokedDecisions(kind: Self.kinds[0], pipeline: nil) == ["罚2": "2026-11-28"])
+            #expect(try ledger.revokedDecisions(kind: Self.kinds[0], pipeline: "p") == ["罚2": "2026-11-28"])
+            // Another pipeline's decisions of the same 文号 are not its revocation's.
+            #expect(try ledger.revokedDecisions(kind: Self.kinds[0], pipeline: "q").isEmpty)
+            #expect(try ledger.revokedDecisions(kind: Self.kinds[1], pipeline: nil).isEmpty)
         }
 
         // A second pipeline of another department: decisions of its own between the first one's

@@ -191,8 +191,9 @@ public protocol DecisionLedger: AnyObject, Sendable {
     @discardableResult
     func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool
     /// The decisions of a kind recorded as revoked, by number: the day of each revocation. (Few: a
-    /// run keeps their records out of its feeds.)
-    func revokedDecisions(kind: String) throws(LedgerError) -> [String: String]
+    /// run keeps their records out of its feeds.) `pipeline`: only the decisions its register rows
+    /// belong to (a shared ledger's other department may have a decision of the same 文号); nil: all.
+    func revokedDecisions(kind: String, pipeline: String?) throws(LedgerError) -> [String: String]
     /// Every decision × portal in scope, one at a time, by decision number.
     func forEachDecision(scope: DecisionScope, _ body: (DecisionDeadline) throws -> Void) throws(LedgerError)
 }

@@ -213,7 +213,7 @@ extension ConsoleServer {
             let value = (form[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             return value.isEmpty ? nil : String(value.prefix(500))
         }
-        let command = "console withdraw \(number) \(reason.rawValue)（用户 \(session.user.name)）"
+        let command = "console withdraw \(OneLine.value(DecisionKey.shown(number))) \(reason.rawValue)（用户 \(session.user.name)）"
         let (transcript, lines) = Transcript.collecting()
         let outcome: RecordWithdrawal.Outcome
         do {

@@ -71,7 +71,7 @@ extension Gongshi {
             let today = try self.today.resolve()
             let context = try PipelineContext.load(pipeline, today: today, calendarDirectory: calendar.effectiveDirectory, transcript: Output.transcript)
             let opened = try LedgerOptions.openForWriting(
-                path: LedgerOptions.location(ledgerPath, context: context), command: "withdraw \(record)", scope: .pipeline(context.pipeline.id))
+                path: LedgerOptions.location(ledgerPath, context: context), command: "withdraw \(OneLine.value(DecisionKey.shown(record)))", scope: .pipeline(context.pipeline.id))
             let ledger = opened.store
             defer { _ = opened }
             let outcome = try RecordWithdrawal(

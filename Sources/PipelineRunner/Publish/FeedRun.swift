@@ -43,7 +43,7 @@ public struct FeedRun {
         // The publication periods apply here as in a pipeline's run (the periods file's default severity rule).
         let intake = try FeedIntake(
             feeds: feeds.map { (profile.id, $0) }, schema: schema, today: today, periods: PeriodAssessor(schema: schema, rule: nil, portals: [profile.id]),
-            fingerprints: fingerprints, revoked: try CommandFailure.ledger { () throws(LedgerError) in try ledger.revokedDecisions(kind: schema.id) })
+            fingerprints: fingerprints, revoked: try CommandFailure.ledger { () throws(LedgerError) in try ledger.revokedDecisions(kind: schema.id, pipeline: nil) })
         let writer = try ReportWriter(json: false, language: .zh, reportPath: nil, output: problems)
         // A file without a fingerprint is refused, as a pipeline's run refuses it: its records would
         // belong to no file in the ledger (no versions, no period to end their publication).

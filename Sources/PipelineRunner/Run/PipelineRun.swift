@@ -119,7 +119,7 @@ public struct PipelineRun {
         let periods = PeriodAssessor(schema: context.schema, pipeline: pipeline, portals: context.portals.map(\.profile.id))
         // (A dry run reads the revocations too: it plans what the night would.)
         let revoked = try ledger.map { ledger throws(CommandFailure) in
-            try CommandFailure.ledger { () throws(LedgerError) in try ledger.revokedDecisions(kind: context.schema.id) }
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.revokedDecisions(kind: context.schema.id, pipeline: pipeline.id) }
         }
         let intake = try FeedIntake(
             feeds: context.feeds, schema: context.schema, today: today, range: request.range, periods: periods,
@@ -428,10 +428,13 @@ public struct PipelineRun {
     ) throws -> Int32 {
         guard !revoked.isEmpty else { return ExitStatus.ok }
         var entries: [(entry: PublicationEntry, note: String?)] = []
+        // Only this pipeline's publications: on a shared ledger another department's record of the
+        // same 文号 is not this revocation's (nor this pipeline's to take down).
+        let own = try Uploader.own(ledger, pipeline: context.pipeline.id)
         for (number, portal, revokedOn) in revoked {
             let live = try CommandFailure.ledger { () throws(LedgerError) in try ledger.history(key: number) }.filter {
-                DecisionKey.number($0.key) == number && $0.portal == portal && $0.status == .published
-                    && ($0.withdrawalStatus == nil || $0.withdrawalStatus == "failed")
+                DecisionKey.number($0.key) == number && $0.portal == portal && $0.kind == context.schema.id && own.contains($0.batchID)
+                    && $0.status == .published && ($0.withdrawalStatus == nil || $0.withdrawalStatus == "failed")
             }
             entries += live.map { ($0, "决定已于 \(revokedOn) 撤销，门户确认公示在后：补撤") }
         }
@@ -453,9 +456,13 @@ public struct PipelineRun {
             try ledger.shownAfterWithdrawal(
                 kind: kind, exceptReasons: [Withdrawer.Reason.corrected.rawValue, Withdrawer.Reason.revoked.rawValue])
         }.filter { portals.contains($0.publication.portal) }
+        guard !shown.isEmpty else { return ExitStatus.ok }
+        // Only this pipeline's publications (a shared ledger holds other departments' too).
+        let own = try Uploader.own(ledger, pipeline: context.pipeline.id)
+        let mineOnly = shown.filter { own.contains($0.publication.batchID) }
         var status = ExitStatus.ok
         for reason in Withdrawer.Reason.allCases {
-            let mine = shown.filter { $0.reason == reason.rawValue }
+            let mine = mineOnly.filter { $0.reason == reason.rawValue }
             guard !mine.isEmpty else { continue }
             let entries: [(entry: PublicationEntry, note: String?)] = mine.map { item in
                 let basis = item.basis.map { "（原说明：\(OneLine.screened($0, limit: 200))）" } ?? ""

@@ -105,7 +105,7 @@ public struct RecordWithdrawal {
         // (The number alone names the whole decision.)
         if number != record, entries.isEmpty {
             transcript.error(
-                "错误 [record-not-found] 决定“\(OneLine.value(number))”已登记，但台账中没有记录“\(OneLine.value(record))”的公示：请核对相对人名称，"
+                "错误 [record-not-found] 决定“\(OneLine.value(number))”已登记，但台账中没有记录“\(OneLine.value(DecisionKey.shown(record)))”的公示：请核对相对人名称，"
                     + "或只写文号（撤下该决定的全部记录）；未做任何记录")
             return .notPublished
         }
@@ -122,7 +122,7 @@ public struct RecordWithdrawal {
         }
         if live.isEmpty && waiting.isEmpty {
             if entries.contains(where: { $0.status == .withdrawn }) {
-                transcript.line("“\(OneLine.value(record))”已撤下，无需再撤")
+                transcript.line("“\(OneLine.value(DecisionKey.shown(record)))”已撤下，无需再撤")
                 return .alreadyWithdrawn
             }
             if reason == .revoked {
@@ -135,7 +135,7 @@ public struct RecordWithdrawal {
                 return .revocationRecorded
             }
             transcript.error(
-                "错误 [not-published] 台账中没有“\(OneLine.value(record))”在本流水线门户上已公示的记录"
+                "错误 [not-published] 台账中没有“\(OneLine.value(DecisionKey.shown(record)))”在本流水线门户上已公示的记录"
                     + (entries.contains { $0.status == .pending } ? "（只在待确认的批次中）" : "") + "：未做任何记录")
             return .notPublished
         }
@@ -151,7 +151,7 @@ public struct RecordWithdrawal {
         }
         let run = try CommandFailure.ledger { () throws(LedgerError) in
             try ledger.beginRun(
-                command: "withdraw \(record) \(reason.rawValue)", today: today.description, startedAt: LedgerClock.now(),
+                command: "withdraw \(OneLine.value(DecisionKey.shown(record))) \(reason.rawValue)", today: today.description, startedAt: LedgerClock.now(),
                 pipeline: context.pipeline.id, department: context.pipeline.department)
         }
         let status = try Withdrawer(
