@@ -50,11 +50,12 @@ struct PersonalDataPrescreenTests {
                     }
                     digits = 0
                     if byte == 0x40 { return true }
-                    // vx, wx, we… (WeChat, weixin), either case: a WeChat ID may follow.
+                    // vx, wx, we… (WeChat, weixin), either case, and V信: a WeChat ID may follow.
                     if index + 1 < count {
                         let pair = String(decoding: bytes[index...(index + 1)], as: UTF8.self).lowercased()
                         if ["vx", "wx", "we"].contains(pair) { return true }
                     }
+                    if index + 3 < count, String(decoding: bytes[index...(index + 3)], as: UTF8.self).lowercased() == "v信" { return true }
                     if joined > 0 && gap < 2 && joiners.contains([byte]) { gap += 1 } else { (joined, gap) = (0, 0) }
                 }
                 index += 1
@@ -99,7 +100,7 @@ struct PersonalDataPrescreenTests {
         // Someone else's part in the case, before their name.
         "证人", "举报人", "投诉人", "受害人", "被害人", "报案人", "监护人", "代理人", "被侵权人", "检举人", "控告人", "知情人",
         // Accounts and documents' numbers.
-        "微信", "QQ1234567", "护照E12345678", "vx", "VX", "Vx", "wx", "WX", "WeChat", "wechat", "weixin", "WEIXIN",
+        "微信", "QQ1234567", "护照E12345678", "vx", "VX", "Vx", "wx", "WX", "WeChat", "wechat", "weixin", "WEIXIN", "V信", "v信",
     ]
 
     @Test("each mark is found at every offset of CJK, ASCII and mixed text", arguments: marks)
@@ -129,7 +130,7 @@ struct PersonalDataPrescreenTests {
         let pieces: [[UInt8]] = [
             "城", "管", "罚", "款", "住", "址", "佐", "坐", "０", "５", "９", "：", "（", "－", "-", "@", "a", "Z", " ", ".",
             "0", "1", "3", "7", "9", "电话", "手机", "tel", "é", "😀", "\u{3000}", "(", ")", "（", "）", "\n", "\r", "\r\n", "+", "X",
-            "人", "证", "报", "害", "护", "当事", "王", "李", "某", "三", "微", "信", "微信", "QQ", "护照", "轻微", "v", "W", "x", "e", "vx", "WeChat", "：",
+            "人", "证", "报", "害", "护", "当事", "王", "李", "某", "三", "微", "信", "微信", "QQ", "护照", "轻微", "v", "W", "x", "e", "vx", "WeChat", "：", "V信",
         ].map { Array($0.utf8) } + [[0x80], [0xE4, 0xBD], [0xFF]]
         var random = SeededGenerator(seed: 0x5EED_2026_1205)
         for _ in 0..<20_000 {

@@ -65,7 +65,7 @@ struct OtherPersonNameScreenTests {
         ("证件号码E 1234 5678，", "E 1234 5678", .document),
         // A WeChat ID after its Latin names, as a word of its own.
         ("当事人vx：zhangsan88联系", "zhangsan88", .account), ("加VX zs_1985", "zs_1985", .account), ("WeChat: li-si-2020。", "li-si-2020", .account),
-        ("wx号abcdef", "abcdef", .account), ("微信/weixin：wangwu01", "wangwu01", .account),
+        ("wx号abcdef", "abcdef", .account), ("微信/weixin：wangwu01", "wangwu01", .account), ("加V信 abc12345联系", "abc12345", .account),
     ]
 
     @Test("a QQ number, a WeChat ID or a document's number after the word for it is hidden, found on the fast path")

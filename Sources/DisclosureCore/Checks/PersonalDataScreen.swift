@@ -133,8 +133,11 @@ public enum PersonalDataScreen {
                     if digits > 0, byte | 0x20 == 0x65, Self.largeExponent(bytes, after: index) { return true }
                     digits = 0
                     if byte == 0x40 { return true }  // @
-                    // vx, wx, WeChat, weixin (either case): a WeChat ID may follow.
-                    if byte | 0x21 == 0x77, index + 1 < count, bytes[index + 1] | 0x20 == 0x78 || (byte | 0x20 == 0x77 && bytes[index + 1] | 0x20 == 0x65) {
+                    // vx, wx, WeChat, weixin (either case), V信 (信 E4 BF A1): a WeChat ID may follow.
+                    if byte | 0x21 == 0x77, index + 1 < count,
+                        bytes[index + 1] | 0x20 == 0x78 || (byte | 0x20 == 0x77 && bytes[index + 1] | 0x20 == 0x65)
+                            || (byte | 0x20 == 0x76 && index + 3 < count && bytes[index + 1] == 0xE4 && bytes[index + 2] == 0xBF && bytes[index + 3] == 0xA1)
+                    {
                         return true
                     }
                     // A space, a hyphen, a line break or a bracket may join a number's digits.
@@ -646,7 +649,7 @@ public enum PersonalDataScreen {
         // not inside a Latin word (``accounts(_:)``), and marked by the fast check's v and w.
         ("vx", .account), ("VX", .account), ("Vx", .account), ("wx", .account), ("WX", .account), ("Wx", .account),
         ("WeChat", .account), ("wechat", .account), ("Wechat", .account), ("WECHAT", .account),
-        ("weixin", .account), ("Weixin", .account), ("WeiXin", .account), ("WEIXIN", .account),
+        ("weixin", .account), ("Weixin", .account), ("WeiXin", .account), ("WEIXIN", .account), ("V信", .account), ("v信", .account),
         ("护照", .document), ("通行证", .document), ("证件号", .document), ("台胞证", .document), ("回乡证", .document),
         ("居留证", .document), ("军官证", .document),
     ]
