@@ -118,7 +118,7 @@ struct IntakeThreadsTests {
         // What makes the comparison mean something: records of every kind reached the intake.
         let range = reading.transcripts[0]
         #expect(range.hasPrefix("exit 65"), "\(range.prefix(300))")
-        for type in ["[duplicate-key]", "[date-invalid]", "[not-to-be-published]", "[portal-excluded]", "不再公示"] {
+        for type in ["[duplicate-key]", "[date-invalid]", "[not-to-be-published]", "[portal-excluded]", "公示期已满"] {
             #expect(range.contains(type), "\(type)")
         }
         #expect(reading.outbox.count >= 6, "\(reading.outbox.keys.sorted())")
