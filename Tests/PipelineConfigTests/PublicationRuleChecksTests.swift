@@ -210,6 +210,16 @@ struct PublicationRuleChecksTests {
         #expect(!email.contains("personal-data-in-key") && email.contains("personal-data-in-text"), "\(email)")
         let text = try Self.types("法人及非法人组织", ["违法事实": "老板手机15012342222"])
         #expect(!text.contains("personal-data-in-key") && text.contains("personal-data-in-text"), "\(text)")
+        // A natural person's name is part of the key too: a number in it is refused, the name shown masked.
+        for name in ["孙八 13912345678", "周九410122198503121231"] {
+            let (cells, testCase) = try Self.row("自然人", ["行政相对人名称": name])
+            let (_, difference, issues) = try FastCheckAgreementTests.judge(cells, testCase, today: Self.today)
+            #expect(difference == nil, "\(difference ?? "")")
+            let refused = try #require(issues.first { $0.type == "personal-data-in-key" }, "\(name): \(issues.map(\.type))")
+            #expect(!(refused.value ?? "").contains(name.prefix(2)) && !(refused.value ?? "").contains("1391234"), "\(refused.value ?? "")")
+        }
+        // A plain natural person's name says nothing.
+        #expect(try !Self.types("自然人", ["行政相对人名称": "孙八"]).contains { $0.hasPrefix("personal-data") })
     }
 
     @Test("a natural person's name in free text is hidden even where nothing else would be screened; a legal person's text is left alone")

@@ -164,9 +164,17 @@ public struct RecordValidator {
         }
         let natural = rules.isNaturalPerson(values)
         for index in rules.warnedFields {
-            // (A natural person's name is masked whole wherever it is shown: nothing to say of it.)
-            guard let value = values[index], !(natural && index == rules.nameField) else { continue }
-            let (hidden, kinds) = rules.screen(index, value, values)
+            guard let value = values[index] else { continue }
+            // A natural person's name is masked whole wherever it is shown: nothing to say of it —
+            // unless it holds a number and is part of the decision key, which the ledger keeps.
+            let naturalName = natural && index == rules.nameField
+            if naturalName, !keyFields.contains(index) { continue }
+            var (hidden, kinds) = rules.screen(index, value, values)
+            if naturalName {
+                kinds.removeAll { !Self.keyedKinds.contains($0) }
+                // (Shown as every natural person's name is: its first character.)
+                hidden = String(value.prefix(1)) + String(repeating: "*", count: max(0, value.count - 1))
+            }
             guard !kinds.isEmpty else { continue }
             let shown = hidden.count > 80 ? String(hidden.prefix(80)) + "…" : hidden
             // In the decision key (文号, a legal person's name) a number is kept by the ledger and
