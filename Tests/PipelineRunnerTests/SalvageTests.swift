@@ -93,6 +93,17 @@ extension SalvageTests {
         #expect(sink.salvaged.allSatisfy { !$0.valid })
         // Row 3's decision date lies after its stray quote: tracked without it (no deadline yet).
         #expect(sink.salvaged.map { $0.date != nil } == [true, false, true, true])
+
+        // The same with a title line and a blank line above the header (as the validator skips
+        // them): the header is still found, the rows numbered as the file's lines.
+        let titled = Scratch.root.appendingPathComponent("gongshi-salvage-quote-title-\(UUID().uuidString).csv")
+        try (["2026年11月行政处罚决定汇总,,", ""] + lines.prefix(5)).joined(separator: "\r\n").appending("\r\n")
+            .write(to: titled, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: titled) }
+        let (titledReport, titledSink) = try Self.validate(titled.path)
+        #expect(titledReport.failedFiles == 1 && titledSink.accepted == 0)
+        #expect(titledSink.salvaged.map(\.number) == numbers, "\(titledSink.salvaged)")
+        #expect(titledSink.salvaged.map(\.row) == [4, 5, 6, 7])
     }
 }
 

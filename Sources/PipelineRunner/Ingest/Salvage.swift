@@ -135,10 +135,17 @@ enum Salvage {
         // A TAB-separated header (Excel's "Unicode 文本") is read as the validator reads it.
         let delimiter = text.headerDelimiter()
         var columns: (number: Int?, date: Int?)?
+        // Title or blank lines above the header, as the validator skips them (up to three).
+        var titleLines = 0
         func take(_ record: CSVRecord, row: Int) {
             let cells = record.strings
             guard let (number, date) = columns else {
                 let fields = cells.map { lookup[HeaderMatcher.key($0)] }
+                let texts = cells.map(TextNormalizer.trim).filter { !$0.isEmpty }
+                if !fields.contains(numberField), titleLines < 3, texts.count <= 2, fields.allSatisfy({ $0 == nil }) {
+                    titleLines += 1
+                    return
+                }
                 columns = (fields.firstIndex(of: numberField), dateField.flatMap { fields.firstIndex(of: $0) })
                 found.deliverable = columns?.number != nil  // else none is handed over: nothing can be told apart
                 return
