@@ -56,12 +56,12 @@ struct EngineRunTests {
         }
 
         /// The export with one record changed (牟城管罚〔2026〕1号's fine), still GB18030.
-        func changeOneRecord(fine: String = "罚款3000元,0.3,") throws {
+        func changeOneRecord(fine: String = "罚款3000元,0.3,", into file: URL? = nil) throws {
             let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
             let first = try #require(text.range(of: "罚款2000元,0.2,"))
             let source = root.appendingPathComponent("changed-utf8.csv")
             try text.replacingCharacters(in: first, with: fine).write(to: source, atomically: true, encoding: .utf8)
-            try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", input.path, source.path])
+            try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", (file ?? input).path, source.path])
         }
 
         /// The day the register records a decision revoked on, on each of its portals (nil: not revoked).
@@ -574,6 +574,26 @@ struct EngineRunTests {
             #expect(project.ledger.publicationLog(portal: portal, feed: "penalty-legal").contains { $0.status == .published || $0.status == .pending })
         }
         _ = night
+    }
+
+    @Test("two exports of one night, the older read first: the newer's changed record is a duplicate that night, and its file is read again the next night, when its correction goes out; then both are settled")
+    func olderAndNewerExportOneNight() throws {
+        let project = try Project()
+        _ = try project.run("2026-11-30")
+        // The department sends the corrected export beside a copy of the old one (which sorts first).
+        let newer = project.input.deletingLastPathComponent().appendingPathComponent("2026-11-penalties-更正.csv")
+        try project.changeOneRecord(into: newer)
+        try FileManager.default.copyItem(at: project.input, to: project.input.deletingLastPathComponent().appendingPathComponent("2026-11-penalties(1).csv"))
+        let (first, firstLines) = try project.run("2026-12-01")
+        #expect(first.feeds.values.allSatisfy { $0.corrected == 0 }, "\(first.feeds)")
+        #expect(first.invalidRecordsAndFailedFiles > 0)
+        #expect(firstLines.contains { $0.contains("2026-11-penalties-更正.csv：") && $0.hasSuffix("条决定与先读的文件重复（duplicate-key），下次运行时再读一次（先读的文件那时已处理，内容不同的以本文件为准）") }, "\(firstLines)")
+        let (next, _) = try project.run("2026-12-02")
+        #expect(next.feeds["api-portal/penalty-legal"]?.corrected == 1, "\(next.feeds)")
+        #expect(next.feeds["creditchina-henan-zhengzhou/penalty-legal"]?.corrected == 1, "\(next.feeds)")
+        let (after, afterLines) = try project.run("2026-12-03")
+        #expect(after.feeds.values.allSatisfy { $0.corrected == 0 && $0.published == 0 }, "\(after.feeds)")
+        #expect(afterLines.filter { $0.hasPrefix("跳过（内容未变，已处理）") }.count == 3, "\(afterLines)")
     }
 
     @Test("a record taken down for 更正: unchanged, it stays down; its corrected version goes out anew at once, the outbox portal's withdrawal confirmed or not (read before the confirmation, it was lost: its file settled)")

@@ -15,6 +15,11 @@ public struct ValidationReport: Sendable {
         /// The file could not be checked as a whole (unreadable, not UTF-8, missing columns); none
         /// of its rows is counted.
         public var failed = false
+        /// Its records whose decision key an earlier file of the batch held (`duplicate-key`): an
+        /// export sent twice, or an older and a newer one on one night — whose newer copy must not
+        /// be settled with the older one's content kept (the run reads such a file again the next
+        /// night, when the earlier file is settled).
+        public var duplicatesOfEarlierFiles = 0
     }
 
     public let schemaID: String
@@ -582,9 +587,10 @@ public struct ValidationSession {
         return (firstFile == report.files.count ? file : report.files[firstFile].file, Int(first & 0xFF_FFFF_FFFF))
     }
 
-    private func duplicate(of first: (file: String, row: Int), value: String) -> Issue {
+    private mutating func duplicate(of first: (file: String, row: Int), value: String) -> Issue {
         let names = keyFields.map { validator.schema.fields[$0].name }.joined(separator: "、")
         let same = first.file == current?.file
+        if !same { current?.duplicatesOfEarlierFiles += 1 }
         return Issue(
             "duplicate-key", field: validator.schema.fields[keyFields[0]], value: value,
             zh: "与\(same ? "" : "\(first.file) ")第 \(first.row) 行重复（\(names)相同）",

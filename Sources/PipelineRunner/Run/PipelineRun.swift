@@ -152,10 +152,21 @@ public struct PipelineRun {
                 // failure reported) each night, so that a fix outside it (the pipeline's
                 // record_element for an export whose record element was named wrongly, say) reads it.
                 let failed = Set(report.files.lazy.filter(\.failed).map(\.file))
+                // A file holding decisions an earlier file of the night held (`duplicate-key`): two
+                // exports of one night, or one sent twice. Settled only until tomorrow: read again
+                // then, after the earlier file is settled, its own version of each is taken (a
+                // correction the older copy hid goes out; an identical copy is found unchanged).
+                let duplicating = Set(report.files.lazy.filter { $0.duplicatesOfEarlierFiles > 0 }.map(\.file))
+                for summary in report.files where summary.duplicatesOfEarlierFiles > 0 && request.range == nil {
+                    transcript.line(
+                        "\(summary.file)：\(summary.duplicatesOfEarlierFiles) 条决定与先读的文件重复（duplicate-key），"
+                            + "下次运行时再读一次（先读的文件那时已处理，内容不同的以本文件为准）")
+                }
                 processed += files.filter { !failed.contains($0) }.compactMap { file in
                     listing.fingerprints[file].map { print in
                         var print = print
-                        print.readAgainOn = writer.filesToReadAgain[file]?.description
+                        let again = duplicating.contains(file) ? today.adding(days: 1) : nil
+                        print.readAgainOn = [writer.filesToReadAgain[file], again].compactMap { $0 }.min()?.description
                         return print
                     }
                 }
