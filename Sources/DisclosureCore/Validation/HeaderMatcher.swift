@@ -24,6 +24,14 @@ public enum HeaderMatcher {
 
     /// A lookup from header text (or XML element name) to field index: Chinese names, codes,
     /// aliases, and a department's own names from a mapping.
+    /// Whether a row above the header is a title (`2026年11月行政处罚信息`, a department's name): one
+    /// or two cells with text, none naming a field (``lookup(_:extraNames:)``'s keys).
+    public static func isTitle(_ cells: [String], lookup: [String: Int]) -> Bool {
+        let texts = cells.map(TextNormalizer.trim).filter { !$0.isEmpty }
+        guard (1...2).contains(texts.count) else { return false }
+        return texts.allSatisfy { lookup[key($0)] == nil }
+    }
+
     public static func lookup(_ schema: PublicationSchema, extraNames: [String: String] = [:]) -> [String: Int] {
         var lookup: [String: Int] = [:]
         for (index, field) in schema.fields.enumerated() {

@@ -336,10 +336,7 @@ public struct ValidationSession {
     /// name): one or two cells with text, none naming a field. A CSV exported from a workbook
     /// with a title keeps it as its first line.
     public func looksLikeTitle(_ cells: [String]) -> Bool {
-        let texts = cells.map(TextNormalizer.trim).filter { !$0.isEmpty }
-        guard (1...2).contains(texts.count) else { return false }
-        let lookup = HeaderMatcher.lookup(validator.schema, extraNames: columnNames)
-        return texts.allSatisfy { lookup[HeaderMatcher.key($0)] == nil }
+        HeaderMatcher.isTitle(cells, lookup: HeaderMatcher.lookup(validator.schema, extraNames: columnNames))
     }
 
     public mutating func header(_ cells: [String], row: Int = 1) -> Bool {

@@ -141,8 +141,8 @@ enum Salvage {
             let cells = record.strings
             guard let (number, date) = columns else {
                 let fields = cells.map { lookup[HeaderMatcher.key($0)] }
-                let texts = cells.map(TextNormalizer.trim).filter { !$0.isEmpty }
-                if !fields.contains(numberField), titleLines < 3, texts.count <= 2, fields.allSatisfy({ $0 == nil }) {
+                let blank = cells.allSatisfy { TextNormalizer.trim($0).isEmpty }
+                if titleLines < 3, blank || HeaderMatcher.isTitle(cells, lookup: lookup) {
                     titleLines += 1
                     return
                 }
