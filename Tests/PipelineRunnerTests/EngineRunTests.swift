@@ -64,6 +64,13 @@ struct EngineRunTests {
             try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", (file ?? input).path, source.path])
         }
 
+        /// The clerk confirms every batch waiting for the outbox portal (信用中国) as published on `day`.
+        func confirmOutbox(on day: String) throws {
+            for batch in try ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
+                _ = try ledger.confirm(batch: batch.id, receipt: nil, on: day)
+            }
+        }
+
         /// The day the register records a decision revoked on, on each of its portals (nil: not revoked).
         func revocations(of number: String) throws -> [String?] {
             var scope = DecisionScope(kind: "administrative-penalty", pipeline: "fazhike-penalties")
@@ -519,9 +526,7 @@ struct EngineRunTests {
     func withdrawalOfAMistypedKey() throws {
         let project = try Project()
         _ = try project.run("2026-11-30")
-        for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
-            _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-11-30")
-        }
+        try project.confirmOutbox(on: "2026-11-30")
         let withdrawal = try project.withdrawal(on: "2026-12-01")
         for reason in [Withdrawer.Reason.revoked, .corrected, .creditRepair] {
             #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号|某某名称打错", reason: reason, note: nil) == .notPublished)
@@ -547,9 +552,7 @@ struct EngineRunTests {
         #expect(!revoked.isEmpty && revoked.allSatisfy { $0 == "2026-12-01" }, "\(revoked)")
         // Another reason records nothing for a record no portal has confirmed.
         #expect(try withdrawal.execute(record: "牟城管罚〔2026〕2号", reason: .corrected, note: nil) == .notPublished)
-        for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
-            _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-12-02")
-        }
+        try project.confirmOutbox(on: "2026-12-02")
         let (_, lines) = try project.run("2026-12-02")
         #expect(lines.contains { $0.contains("已撤销的决定在门户上仍在公示") && $0.contains("撤下 1 条") }, "\(lines)")
     }
@@ -600,9 +603,7 @@ struct EngineRunTests {
     func withdrawnToCorrect() throws {
         let project = try Project()
         _ = try project.run("2026-11-30")
-        for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
-            _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-11-30")
-        }
+        try project.confirmOutbox(on: "2026-11-30")
         let withdrawal = try project.withdrawal(on: "2026-12-01")
         #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .corrected, note: "罚款金额有误") == .sent(status: 0))
         let (same, _) = try project.run("2026-12-02", range: "2026-11-01"..."2026-11-30")
@@ -613,9 +614,7 @@ struct EngineRunTests {
         #expect(fixed.feeds["api-portal/penalty-legal"]?.published == 1, "\(fixed.feeds)")
         // The outbox portal's withdrawal waits for the clerk: the corrected record goes with it.
         #expect(fixed.feeds["creditchina-henan-zhengzhou/penalty-legal"]?.published == 1, "\(fixed.feeds)")
-        for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
-            _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-12-03")
-        }
+        try project.confirmOutbox(on: "2026-12-03")
         let (after, _) = try project.run("2026-12-04", range: "2026-11-01"..."2026-11-30")
         for feed in ["creditchina-henan-zhengzhou/penalty-legal", "api-portal/penalty-legal"] {
             #expect(after.feeds[feed]?.published == 0 && after.feeds[feed]?.unchanged ?? 0 > 0, "published once: \(after.feeds)")
@@ -635,9 +634,7 @@ struct EngineRunTests {
             try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: nil, revokedOn: try CalendarDate.parse("2027-01-01"))
         }
         #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: "撤销决定书", revokedOn: try CalendarDate.parse("2026-12-01")) == .sent(status: 0))
-        for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
-            _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-12-02")
-        }
+        try project.confirmOutbox(on: "2026-12-02")
         let (dry, _) = try project.run("2026-12-02", dryRun: true)
         #expect(dry.wouldWithdraw == ["撤销": 1], "\(dry.wouldWithdraw)")
         let (night, lines) = try project.run("2026-12-02")
@@ -654,9 +651,7 @@ struct EngineRunTests {
     func changedWhileWithdrawalWaits() throws {
         let project = try Project()
         _ = try project.run("2026-11-30")
-        for batch in try project.ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
-            _ = try project.ledger.confirm(batch: batch.id, receipt: nil, on: "2026-11-30")
-        }
+        try project.confirmOutbox(on: "2026-11-30")
         // The outbox portal's withdrawal waits for the clerk's upload; the API portal's is confirmed.
         let withdrawal = try project.withdrawal(on: "2026-12-01")
         #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: "撤销决定书") == .sent(status: 0))
