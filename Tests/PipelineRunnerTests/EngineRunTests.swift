@@ -367,6 +367,40 @@ struct EngineRunTests {
         #expect(try project.run("2026-12-03").summary.skippedFiles == [project.input.path])
     }
 
+    @Test("a range re-run lists, counts and exits for the records decided in its dates only: an invalid record outside them is counted apart, its problems unlisted, and the nightly run still reports it")
+    func rangeRunLeavesOutsideRecordsAlone() throws {
+        let project = try Project()
+        // An October export: 牟城管罚〔2026〕8号 re-dated 2026/10/12 with its 处罚内容 (field 19) empty
+        // (invalid), and 牟城管罚〔2026〕7号 re-dated 2026/10/12 (valid), under new numbers.
+        let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+        let lines = text.components(separatedBy: "\r\n").count > 1 ? text.components(separatedBy: "\r\n") : text.components(separatedBy: "\n")
+        func october(_ number: String, emptyContent: Bool) throws -> String {
+            var cells = try #require(lines.first { $0.contains("牟城管罚〔2026〕\(number)号,") }).components(separatedBy: ",")
+            cells[13] = "牟城管罚〔2026〕10\(number)号"
+            cells[22] = "2026/10/12"
+            if emptyContent { cells[18] = "" }
+            return cells.joined(separator: ",")
+        }
+        let source = project.root.appendingPathComponent("october-utf8.csv")
+        try ([lines[0], try october("8", emptyContent: true), try october("7", emptyContent: false)].joined(separator: "\r\n") + "\r\n")
+            .write(to: source, atomically: true, encoding: .utf8)
+        let octoberFile = project.input.deletingLastPathComponent().appendingPathComponent("2026-10-penalties.csv")
+        try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", octoberFile.path, source.path])
+
+        // November's dates: the October records are outside; nothing invalid is inside.
+        let (november, _) = try project.run("2026-12-01", range: "2026-11-01"..."2026-11-30")
+        #expect(november.invalidRecordsAndFailedFiles == 0 && november.outsideRange == 2, "\(november)")
+        #expect(november.validRecords == 17 && november.exitStatus != 65, "\(november.exitStatus)")
+        // October's dates: its invalid record is listed and counted; November's 17 are outside.
+        let (october, _) = try project.run("2026-12-01", range: "2026-10-01"..."2026-10-31")
+        #expect(october.invalidRecordsAndFailedFiles == 1 && october.validRecords == 1 && october.outsideRange == 17, "\(october)")
+        #expect(october.exitStatus == 65)
+        #expect(october.feeds.values.reduce(0) { $0 + $1.published } == 2, "the valid October record, on both portals: \(october.feeds)")
+        // The nightly run reads every file: all is counted again, and the October record is invalid.
+        let (night, _) = try project.run("2026-12-02")
+        #expect(night.invalidRecordsAndFailedFiles == 1 && night.outsideRange == 0 && night.validRecords == 18 && night.exitStatus == 65, "\(night)")
+    }
+
     @Test("a record refused only for a date still to come: its file is settled until that day, then read again and the record published; then settled")
     func futureDateReadAgain() throws {
         let project = try Project()

@@ -1,7 +1,7 @@
 public import WorkingDayCalendar
 
 /// What validation found in a set of files: every problem, located, and counts that reconcile:
-/// records = valid + invalid, and every row that is not a record is counted as skipped, with its reason.
+/// records = valid + invalid (+ outside a range re-run's dates), and every row that is not a record is counted as skipped, with its reason.
 public struct ValidationReport: Sendable {
     /// One file's outcome.
     public struct FileSummary: Sendable, Equatable {
@@ -20,6 +20,9 @@ public struct ValidationReport: Sendable {
         /// be settled with the older one's content kept (the run reads such a file again the next
         /// night, when the earlier file is settled).
         public var duplicatesOfEarlierFiles = 0
+        /// Records decided outside a range re-run's dates (``ValidationSession/range``): counted
+        /// here, neither valid nor invalid, their problems not listed (the nightly run reads them).
+        public var outsideRange = 0
     }
 
     public let schemaID: String
@@ -35,6 +38,7 @@ public struct ValidationReport: Sendable {
     public var valid: Int { files.reduce(0) { $0 + $1.valid } }
     public var invalid: Int { files.reduce(0) { $0 + $1.invalid } }
     public var skipped: Int { files.reduce(0) { $0 + $1.skipped } }
+    public var outsideRange: Int { files.reduce(0) { $0 + $1.outsideRange } }
     public var failedFiles: Int { files.filter(\.failed).count }
 
     /// Every record valid and every file read.
@@ -253,6 +257,12 @@ public struct ValidationSession {
     private var currentSightings: [DecisionSighting] = []
     private var currentUnidentifiable = 0
     private let dateField: Int?
+    /// A range re-run's decision dates: a record decided outside them (its date read as a date) is
+    /// counted as outside (``ValidationReport/FileSummary/outsideRange``), not as valid or invalid,
+    /// and its problems are not listed; it is still sighted (its decision tracked) and, when
+    /// valid, still handed to the sink marked ``ValidRecord/outsideRange`` (which sends none of
+    /// it). A record whose date cannot be read is taken as inside: its problems are listed.
+    public var range: ClosedRange<CalendarDate>?
 
     // The file being read; merged into the report at ``endFile()``.
     private var current: ValidationReport.FileSummary?
@@ -512,6 +522,7 @@ public struct ValidationSession {
         }
         current?.records += 1
         let invalid = issues.contains(where: { $0.severity == .error })
+        let outside = range.map { range in date.flatMap { try? CalendarDate.parse(TextNormalizer.trim($0)) }.map { !range.contains($0) } ?? false } ?? false
         if collectsRecords {
             // A 文号 holding a personal number is refused (`personal-data-in-key`); the register
             // keeps it with the number masked as portals mask one, the same way each time it is
@@ -523,17 +534,20 @@ public struct ValidationSession {
                 row: row, number: number, date: date, valid: !invalid, file: file,
                 notToPublish: invalid ? RecordValidator.reasonNotToPublish(in: issues) : nil)
         }
-        if invalid {
+        if outside {
+            current?.outsideRange += 1
+        } else if invalid {
             current?.invalid += 1
         } else {
             current?.valid += 1
-            if collectsRecords, let values {
-                var record = ValidRecord(file: file, row: row, values: values)
-                record.prepared = prepared
-                currentRecords.append(record)
-            }
         }
-        if !issues.isEmpty { currentIssues += issues.map { place($0, file: file, row: row, fieldLines: fieldLines) } }
+        if !invalid, collectsRecords, let values {
+            var record = ValidRecord(file: file, row: row, values: values)
+            record.prepared = prepared
+            record.outsideRange = outside
+            currentRecords.append(record)
+        }
+        if !issues.isEmpty, !outside { currentIssues += issues.map { place($0, file: file, row: row, fieldLines: fieldLines) } }
     }
 
     /// Notes the decision a record is (valid or not), by its number and date as written.
@@ -683,6 +697,10 @@ public struct ValidRecord: Sendable, Equatable {
     /// that test out; the subject's own name is still looked for. False (the screen runs) unless
     /// the fast check said so; not part of the record's equality.
     public var textsClear = false
+    /// Decided outside a range re-run's dates (``ValidationSession/range``): handed on so that its
+    /// decision's sighting knows where it goes, but not counted valid or sent; not part of the
+    /// record's equality.
+    public var outsideRange = false
 
     public init(file: String, row: Int, values: [String?]) {
         self.file = file

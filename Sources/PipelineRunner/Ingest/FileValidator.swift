@@ -72,6 +72,8 @@ public enum FileValidator {
     /// reported to the sink as failed, and the sink drops them.
     ///
     /// - Parameters:
+    ///   - range: a range re-run's decision dates: a record decided outside them is counted apart,
+    ///     its problems not listed (``ValidationSession/range``).
     ///   - refuse: why a file is not to be read at all (the run could not take its fingerprint, so
     ///     its records could not be tied to it in the ledger): it fails as a file that cannot be
     ///     read does, with the reason, and its decisions are still salvaged.
@@ -79,7 +81,8 @@ public enum FileValidator {
     ///     was taken while it was read): its records are dropped as a file's that fails half-way.
     public static func validate(
         files: [String], schema: PublicationSchema, today: CalendarDate, options: InputOptions, writer: ReportWriter,
-        records: (any RecordSink)?, refuse: (String) -> Issue? = { _ in nil }, refuseRead: (String) -> Issue? = { _ in nil }
+        records: (any RecordSink)?, range: ClosedRange<CalendarDate>? = nil,
+        refuse: (String) -> Issue? = { _ in nil }, refuseRead: (String) -> Issue? = { _ in nil }
     ) throws -> ValidationReport {
         var session: ValidationSession
         do {
@@ -91,6 +94,7 @@ public enum FileValidator {
         } catch {
             throw CommandFailure(status: ExitStatus.configuration, code: "schema-invalid", message: "\(error)")
         }
+        session.range = range
         let workers = self.workers
         for file in files {
             let format = InputOptions.Format.of(file, declared: options.format)

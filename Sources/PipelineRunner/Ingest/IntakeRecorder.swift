@@ -16,7 +16,10 @@ enum IntakeRecorder {
     ) throws {
         let byFile = Dictionary(grouping: issues, by: { $0.file ?? "" })
         for file in report.files {
-            guard let print = fingerprints[file.file] else { continue }
+            // A range re-run's file holding records outside its dates has their problems unlisted:
+            // its counts and problems would replace the whole file's, which the nightly run records
+            // (a range re-run settles no file, so the nightly run reads one it read first).
+            guard let print = fingerprints[file.file], file.outsideRange == 0 else { continue }
             let problems = byFile[file.file] ?? []
             let counts = IntakeCounts(
                 records: file.records, valid: file.valid, invalid: file.invalid, skipped: file.skipped,

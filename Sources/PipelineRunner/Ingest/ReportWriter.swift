@@ -272,18 +272,24 @@ public final class ReportWriter {
         return "\(place): \(field)\(label)\(issue.message.text(language)) [\(issue.type)]"
     }
 
-    /// One file's counts: read = valid + invalid, and the rows skipped.
+    /// One file's counts: read = valid + invalid (+ outside a range re-run's dates), and the rows skipped.
     public static func summary(_ file: ValidationReport.FileSummary, language: Language) -> String {
         switch language {
         case .zh:
             file.failed
                 ? "\(file.file)：无法校验"
-                : "\(file.file)：\(file.records) 条记录，有效 \(file.valid) 条，无效 \(file.invalid) 条；跳过 \(file.skipped) 行"
+                : "\(file.file)：\(file.records) 条记录，有效 \(file.valid) 条，无效 \(file.invalid) 条\(outside(file.outsideRange, .zh))；跳过 \(file.skipped) 行"
         case .en:
             file.failed
                 ? "\(file.file): could not be checked"
-                : "\(file.file): \(file.records) records, \(file.valid) valid, \(file.invalid) invalid; \(file.skipped) rows skipped"
+                : "\(file.file): \(file.records) records, \(file.valid) valid, \(file.invalid) invalid\(outside(file.outsideRange, .en)); \(file.skipped) rows skipped"
         }
+    }
+
+    /// A range re-run's records decided outside its dates (nothing when there are none).
+    private static func outside(_ count: Int, _ language: Language) -> String {
+        guard count > 0 else { return "" }
+        return language == .zh ? "，不在本次日期范围内 \(count) 条（本次不处理，不列出其问题）" : ", \(count) decided outside the run's dates (not listed; the nightly run takes them)"
     }
 
     public static func summary(_ report: ValidationReport, language: Language) -> String {
@@ -291,12 +297,12 @@ public final class ReportWriter {
         switch language {
         case .zh:
             let files = failed > 0 ? "；\(failed) 个文件无法校验" : ""
-            return "共 \(report.records) 条记录：有效 \(report.valid) 条，无效 \(report.invalid) 条；跳过 \(report.skipped) 行；"
+            return "共 \(report.records) 条记录：有效 \(report.valid) 条，无效 \(report.invalid) 条\(outside(report.outsideRange, .zh))；跳过 \(report.skipped) 行；"
                 + "错误 \(report.errorCount) 个，警告 \(report.warningCount) 个\(files)。"
         case .en:
             func count(_ n: Int, _ one: String, _ many: String) -> String { "\(n) \(n == 1 ? one : many)" }
             let files = failed > 0 ? "; \(count(failed, "file", "files")) could not be checked" : ""
-            return "\(count(report.records, "record", "records")): \(report.valid) valid, \(report.invalid) invalid; "
+            return "\(count(report.records, "record", "records")): \(report.valid) valid, \(report.invalid) invalid\(outside(report.outsideRange, .en)); "
                 + "\(count(report.skipped, "row", "rows")) skipped; "
                 + "\(count(report.errorCount, "error", "errors")), \(count(report.warningCount, "warning", "warnings"))\(files)."
         }

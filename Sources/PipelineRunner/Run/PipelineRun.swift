@@ -131,10 +131,11 @@ public struct PipelineRun {
                 xsd: source.xsd.map(context.resolve), schema: context.schema, format: source.format, sheet: source.sheet,
                 transcript: transcript)
             let report = try FileValidator.validate(
-                files: files, schema: context.schema, today: today, options: options, writer: writer, records: intake,
+                files: files, schema: context.schema, today: today, options: options, writer: writer, records: intake, range: request.range,
                 refuse: { listing.unfingerprinted($0) }, refuseRead: { listing.unfingerprinted(afterReading: $0) })
             try writer.finish(report)
             summary.invalidRecordsAndFailedFiles += report.invalid + report.failedFiles
+            summary.outsideRange += report.outsideRange
             stages.lap("validate")
             let issues = writer.takeKeptIssues()
             let incomplete = writer.takeIncompleteRecords()
@@ -361,7 +362,7 @@ public struct PipelineRun {
         try SecureFile.write(Array(ReportHTML.render(credit).utf8), to: html)
         let file = RunReportFile(
             pipeline: context.pipeline.id, run: run, mode: summary.mode, today: today.description, exitStatus: summary.exitStatus,
-            validRecords: summary.validRecords, invalidRecordsAndFailedFiles: summary.invalidRecordsAndFailedFiles,
+            validRecords: summary.validRecords, invalidRecordsAndFailedFiles: summary.invalidRecordsAndFailedFiles, outsideRange: summary.outsideRange,
             feeds: summary.feeds.mapValues(RunReportFile.Feed.init), disclosure: summary.disclosure, urgent: summary.urgent,
             expiredWithdrawn: summary.expiredWithdrawn, lateTakeDowns: summary.lateTakeDowns, excluded: summary.excluded, periodSkipped: summary.periodSkipped, report: credit)
         let json = (folder as NSString).appendingPathComponent(name + ".json")

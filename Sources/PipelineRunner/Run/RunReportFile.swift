@@ -12,6 +12,8 @@ struct RunReportFile: Encodable {
     let exitStatus: Int32
     let validRecords: Int
     let invalidRecordsAndFailedFiles: Int
+    /// A range re-run's records decided outside its dates (0 for the nightly run).
+    let outsideRange: Int
     let feeds: [String: Feed]
     let disclosure: DisclosureCounts
     let urgent: [String]
@@ -46,6 +48,7 @@ struct RunReportFile: Encodable {
         case exitStatus = "exit_status"
         case validRecords = "valid_records"
         case invalidRecordsAndFailedFiles = "invalid_records_and_failed_files"
+        case outsideRange = "records_outside_range"
         case expiredWithdrawn = "expired_withdrawn"
         case lateTakeDowns = "late_take_downs"
         case periodSkipped = "period_skipped"

@@ -130,6 +130,9 @@ public struct RunSummary: Sendable {
     public var validRecords = 0
     /// Invalid records and files that failed as a whole.
     public var invalidRecordsAndFailedFiles = 0
+    /// A range re-run's: records decided outside its dates (neither valid nor invalid here, their
+    /// problems not listed; the nightly run reads them).
+    public var outsideRange = 0
     /// Files skipped because an earlier run settled their content.
     public var skippedFiles: [String] = []
     /// Per `portal/feed`: what planning decided.

@@ -181,9 +181,9 @@ public final class FeedIntake: RecordSink {
         var localIndex = 0
         for record in records {
             if let (batch, index) = Self.prepared(record) {
-                try apply(batch, index, file: record.file, row: record.row)
+                try apply(batch, index, file: record.file, row: record.row, counted: !record.outsideRange)
             } else if let local {
-                try apply(local, localIndex, file: record.file, row: record.row)
+                try apply(local, localIndex, file: record.file, row: record.row, counted: !record.outsideRange)
                 localIndex += 1
             }
         }
@@ -195,9 +195,10 @@ public final class FeedIntake: RecordSink {
     }
 
     /// Appends what was prepared for one valid record: its version's entry, and on each feed its
-    /// row or why it is kept out; notes its exclusions for its sighting.
-    private func apply(_ batch: PreparedIntake, _ index: Int, file: String, row: Int) throws {
-        validCount += 1
+    /// row or why it is kept out; notes its exclusions for its sighting. `counted`: not decided
+    /// outside a range re-run's dates (such a record's rows are not spooled either: `inRange`).
+    private func apply(_ batch: PreparedIntake, _ index: Int, file: String, row: Int, counted: Bool) throws {
+        if counted { validCount += 1 }
         if let versions, let entry = batch.version(index) { try versions.append(encoded: entry) }
         var placed = [String??](repeating: nil, count: portals.count)  // per portal: not placed, or nil (to publish) or why not
         for (feed, spooled) in feeds.enumerated() {
