@@ -114,6 +114,30 @@ struct PublicationRuleChecksTests {
         #expect(try !Self.types("法人及非法人组织", ["处罚内容": "罚款￥2000"]).contains("control-character"))
     }
 
+    @Test("a line break or tab inside the decision key (文号, 名称) is an error; in free text it is not")
+    func lineBreaksInKey() throws {
+        for changes in [
+            ["行政处罚决定书文号": "牟城管罚〔2026〕\n1号"], ["行政处罚决定书文号": "牟城管罚〔2026〕\r\n1号"], ["行政处罚决定书文号": "牟城管罚〔2026〕\t1号"],
+            ["行政相对人名称": "郑州某某\n餐饮管理有限公司"],
+        ] {
+            #expect(try Self.types("法人及非法人组织", changes) == ["line-break-in-key"], "\(changes)")
+        }
+        #expect(try Self.types("法人及非法人组织", ["违法事实": "占道\n经营"]).isEmpty)
+    }
+
+    @Test("full-width digits and letters in the 文号 are made half-width (one key for one decision), its full-width brackets kept; in the name they stay")
+    func fullWidthNumber() throws {
+        let (cells, testCase) = try Self.row("法人及非法人组织", ["行政处罚决定书文号": "牟城管罚（２０２６）ＡＢ１号"])
+        let (_, difference, issues) = try FastCheckAgreementTests.judge(cells, testCase, today: Self.today)
+        #expect(difference == nil, "\(difference ?? "")")
+        #expect(issues.map(\.type) == ["normalized-width"])
+        let check = try RecordValidator(schema: testCase.schema, today: Self.today).check(cells)
+        let number = try #require(testCase.schema.index(of: "行政处罚决定书文号"))
+        #expect(check.values[number] == "牟城管罚（2026）AB1号")
+        #expect(try Self.types("法人及非法人组织", ["行政相对人名称": "郑州ＡＢＣ餐饮管理有限公司"]).isEmpty)
+        #expect(try Self.types("法人及非法人组织", ["行政处罚决定书文号": "牟城管罚（2026）1号"]).isEmpty)
+    }
+
     @Test("a cell that starts like a formula is a warning, and is written with an apostrophe in CSV feeds; a signed number is not")
     func formulas() throws {
         #expect(try Self.types("法人及非法人组织", ["备注": "=HYPERLINK(\"http://x\",\"点击\")"]) == ["formula-prefix"])

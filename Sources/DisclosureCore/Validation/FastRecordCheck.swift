@@ -116,6 +116,9 @@ public struct FastRecordCheck {
     private let naturalValue: UnsafeBufferPointer<UInt8>
     private let idField: Int?
     private let withholdField: Int?
+    /// The decision number (the key's first field): a full-width digit or Latin letter in it is the
+    /// full check's (``RecordValidator``: made half-width, with a warning).
+    private let numberField: Int?
     /// 万元 fields and the text that states the amount in 元: a text holding the field's digits and 元 is left to the full check.
     private let amountChecks: UnsafeBufferPointer<(amount: Int, text: Int)>
     /// Codes that hold a date field's day at an offset (承诺编码): checked on the bytes.
@@ -158,6 +161,7 @@ public struct FastRecordCheck {
         self.naturalValue = store.copy(Array(rules.naturalValue.utf8))
         self.idField = rules.naturalField == nil ? nil : rules.idField
         self.withholdField = rules.withholdField
+        self.numberField = schema.duplicateKey.first.flatMap(schema.index(of:))
         self.embeddedDates = store.copy(schema.fields.enumerated().compactMap { index, field in
             field.embedsDate.flatMap { embedded in schema.index(of: embedded.field).map { (index, $0, embedded.offset) } }
         })
@@ -258,7 +262,7 @@ public struct FastRecordCheck {
             guard cell.count <= plan.maxLength || Bytes.scalarCount(cell) <= plan.maxLength else { return false }
             switch plan.kind {
             case .text:
-                break
+                if index == numberField, Bytes.hasFullWidthAlphanumeric(cell) { return false }
             case .enumeration:
                 if plan.multiple {
                     plan.tokens(cell, into: &tokens[index])
@@ -677,6 +681,18 @@ enum Bytes {
         }
         // (15 digits only after 0086: a 工商注册号 has 15 of its own.)
         return digits == 11 || digits == 13 || (digits == 15 && leading == 0x3030_3836) || digits == 18 || digits == 20
+    }
+
+    /// Whether the cell holds a full-width digit or Latin letter (U+FF10–FF19: EF BC 90–99;
+    /// U+FF21–FF3A: EF BC A1–BA; U+FF41–FF5A: EF BD 81–9A).
+    static func hasFullWidthAlphanumeric(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard cell.count >= 3 else { return false }
+        for index in 0..<(cell.count - 2) where cell[index] == 0xEF {
+            let b1 = cell[index + 1], b2 = cell[index + 2]
+            if b1 == 0xBC, (0x90...0x99).contains(b2) || (0xA1...0xBA).contains(b2) { return true }
+            if b1 == 0xBD, (0x81...0x9A).contains(b2) { return true }
+        }
+        return false
     }
 
     static func needsNoNormalization(_ cell: UnsafeBufferPointer<UInt8>, kind: FieldSpec.Kind) -> Bool {

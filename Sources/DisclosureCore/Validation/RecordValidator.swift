@@ -32,6 +32,11 @@ public struct RecordValidator {
     private let rules: PublicationRules
     /// The fields of the decision key (文号, 名称): the ledger keeps them as they are.
     private let keyFields: Set<Int>
+    /// The decision number (文号, the key's first field): its full-width digits and Latin letters
+    /// are made half-width (``TextNormalizer/halfWidthAlphanumerics(_:)``), so that one decision
+    /// written 〔２０２６〕１号 in one export and 〔2026〕1号 in the next is one key, not two
+    /// publications.
+    private let numberField: Int?
 
     /// - Throws: ``SchemaProblem`` when a pattern in the schema is not a valid regular expression.
     public init(schema: PublicationSchema, today: CalendarDate) throws(SchemaProblem) {
@@ -39,6 +44,7 @@ public struct RecordValidator {
         self.today = today
         self.rules = PublicationRules(schema)
         self.keyFields = Set(schema.duplicateKey.compactMap(schema.index(of:)))
+        self.numberField = schema.duplicateKey.first.flatMap(schema.index(of:))
         self.indexByName = Dictionary(schema.fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         var patterns: [String: Regex<AnyRegexOutput>] = [:]
         for field in schema.fields {
@@ -77,7 +83,7 @@ public struct RecordValidator {
         return schema.fields.withUnsafeBufferPointer { fields in
             for index in fields.indices {
                 let raw = index < cells.count ? cells[index] : nil
-                let value = raw.map { normalize($0, fields[index], &issues) }
+                let value = raw.map { normalize($0, fields[index], number: index == numberField, &issues) }
                 values.append(value?.isEmpty == false ? value : nil)
             }
             let record = Record(
@@ -132,6 +138,16 @@ public struct RecordValidator {
                     "control-character", field: fields[index],
                     zh: "第 \(offset + 1) 个字符是控制字符 \(code)（不可见，会破坏公示文件）；请删除",
                     en: "character \(offset + 1) is the control character \(code); remove it"))
+            }
+            // A line break or tab inside the decision key (文号, 名称: an Excel cell wrapped with
+            // Alt+Enter): the key would differ from the same decision written on one line, which
+            // would then be published a second time and could not be corrected or withdrawn by it.
+            if keyFields.contains(index), let offset = value.unicodeScalars.firstIndex(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" }) {
+                let position = value.unicodeScalars.distance(from: value.unicodeScalars.startIndex, to: offset) + 1
+                issues.append(.init(
+                    "line-break-in-key", field: fields[index],
+                    zh: "第 \(position) 个字符是换行或制表符：它是识别这条决定的字段，须写在一行内，请删除后重新报送",
+                    en: "character \(position) is a line break or tab in a field of the decision key; write it on one line"))
             }
             if FormulaGuard.isFormulaLike(value) {
                 issues.append(.init(
@@ -217,11 +233,11 @@ public struct RecordValidator {
 
     // MARK: - Normalization
 
-    private func normalize(_ raw: String, _ field: FieldSpec, _ issues: inout [Issue]) -> String {
+    private func normalize(_ raw: String, _ field: FieldSpec, number: Bool = false, _ issues: inout [Issue]) -> String {
         // Most values are already in normal form: say so on their bytes, without building strings.
         var copy = raw
         let normal = copy.withUTF8 { bytes in
-            guard Bytes.needsNoNormalization(bytes, kind: field.kind) else { return false }
+            guard Bytes.needsNoNormalization(bytes, kind: field.kind), !(number && Bytes.hasFullWidthAlphanumeric(bytes)) else { return false }
             guard field.kind == .date else { return true }
             // (A date that stands for 长期, 9999/12/31, is written as the schema's long-term date.)
             guard let day = Bytes.standardDate(bytes) else { return false }
@@ -244,6 +260,15 @@ public struct RecordValidator {
         }
         if [.code, .decimal, .date].contains(field.kind) {
             let half = TextNormalizer.halfWidth(value)
+            if half != value {
+                issues.append(.init(
+                    "normalized-width", .warning, field: field, value: value,
+                    zh: "全角字母或数字已改为半角：\(Self.show(half, field))", en: "full-width letters or digits made half-width: \(Self.show(half, field))"))
+                value = half
+            }
+        }
+        if number, field.kind == .text {
+            let half = TextNormalizer.halfWidthAlphanumerics(value)
             if half != value {
                 issues.append(.init(
                     "normalized-width", .warning, field: field, value: value,

@@ -47,6 +47,24 @@ public enum TextNormalizer {
         return result
     }
 
+    /// Full-width digits and Latin letters (U+FF10–FF19, U+FF21–FF3A, U+FF41–FF5A) to ASCII; other
+    /// characters, full-width brackets and punctuation among them, unchanged (a 文号's （2026） is
+    /// the department's own writing and stays as it is).
+    public static func halfWidthAlphanumerics(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if (0xFF10...0xFF19).contains(v) || (0xFF21...0xFF3A).contains(v) || (0xFF41...0xFF5A).contains(v),
+                let ascii = Unicode.Scalar(v - 0xFEE0)
+            {
+                result.unicodeScalars.append(ascii)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
     /// ASCII letters to upper case; other characters unchanged.
     public static func upperASCII(_ text: String) -> String {
         var result = ""
