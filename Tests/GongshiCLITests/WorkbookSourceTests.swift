@@ -116,6 +116,31 @@ struct WorkbookSourceTests {
         #expect(named.status == 0 && (named.report["stats"] as? [String: Int])?["records"] == 1 && Self.problems(named.report).isEmpty)
     }
 
+    @Test("a data row hidden in Excel (by hand or a filter) is read and counted like any other, with a warning naming its row; the visible rows have none")
+    func hiddenRow() throws {
+        let book = Scratch.root.appendingPathComponent("gongshi-hidden-row-\(UUID().uuidString).xlsx")
+        defer { try? FileManager.default.removeItem(at: book) }
+        // two-sheets.xlsx's 数据 sheet (sheet2.xml) with its row 3 hidden, as Excel writes it.
+        let script = """
+            import sys, zipfile
+            source = zipfile.ZipFile(sys.argv[1])
+            with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as out:
+                for name in source.namelist():
+                    data = source.read(name)
+                    if name == "xl/worksheets/sheet2.xml":
+                        assert data.count(b'<row r="3"') == 1
+                        data = data.replace(b'<row r="3"', b'<row r="3" hidden="1"')
+                    out.writestr(name, data)
+            """
+        try runTool("/usr/bin/python3", ["-c", script, Fixtures.url("xlsx/two-sheets.xlsx").path, book.path])
+        let result = try GongshiProcess.run(
+            ["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", "--sheet", "数据", book.path])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        #expect(result.status == 0)
+        #expect((report["stats"] as? [String: Int])?["valid"] == 3)
+        #expect(Self.problems(report).map { "\($0["type"] as? String ?? "") \($0["severity"] as? String ?? "") \($0["row"] as? Int ?? 0)" } == ["xlsx-hidden-row warning 3"])
+    }
+
     /// The feeds a workbook gives (a CSV batch each), as Python's csv module reads them: each record
     /// by its column codes.
     static func feed(_ file: String) throws -> [[String: String]] {

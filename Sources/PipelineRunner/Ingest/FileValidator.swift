@@ -789,6 +789,15 @@ public enum FileValidator {
                             zh: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) 是 Excel 的错误值（公式出错），不是数据",
                             en: "\(CellReference.cell(sheet: book.sheetName, column: column, row: row.number)) holds an Excel error value (a broken formula), not data")
                     }
+                    // A row hidden in Excel (by hand, or by a filter) is a record like any other:
+                    // the law wants every decision published, and hiding is no way to withhold one
+                    // (that is 不予公示, with its reason); said, since the clerk may have meant it.
+                    + (row.hidden
+                        ? [Issue(
+                            "xlsx-hidden-row", .warning,
+                            zh: "第 \(row.number) 行在 Excel 中被隐藏（手动或筛选），仍作为一条记录读取和公示；如该决定不应公示，请删除该行或按规定标明不予公示",
+                            en: "row \(row.number) is hidden in Excel (by hand or a filter); it is still read and published as a record")]
+                        : [])
                         + row.formulaColumns.filter { !row.errorColumns.contains($0) }.map { column in
                             // The value Excel last computed is what is read; say so, since it may be stale.
                             Issue(

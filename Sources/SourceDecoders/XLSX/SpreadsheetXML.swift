@@ -175,6 +175,8 @@ public struct WorksheetRow: Sendable, Equatable {
     public let formulaColumns: [Int]
     /// Error cells (`#N/A`, `#VALUE!`): their columns.
     public let errorColumns: [Int]
+    /// Hidden in Excel (`<row hidden="1">`: by hand or by a filter): still in the file.
+    public var hidden = false
 
     public func text(_ column: Int) -> String? {
         cells.first { $0.column == column }.map { String(decoding: bytes[$0.range], as: UTF8.self) }
@@ -252,6 +254,7 @@ public final class WorksheetReader {
         // The open cell: its column, type, where its text starts; and which child holds text now.
         var cell: (column: Int, type: String?, start: Int)?
         var lastColumn = -1
+        var hidden = false
         var textTarget = false
         var inPhonetic = false
         var valueStart = 0
@@ -269,7 +272,8 @@ public final class WorksheetReader {
                     lastRow = number
                     inRow = true
                     lastColumn = -1
-                    if empty { return finish(number, cells, bytes, formulas, errors) }
+                    hidden = stream.attribute("hidden").map { $0 == "1" || $0 == "true" } ?? false
+                    if empty { return finish(number, cells, bytes, formulas, errors, hidden: hidden) }
                 } else if inRow, stream.nameIs("c") {
                     let column: Int
                     if let reference = stream.attribute("r") {
@@ -310,7 +314,7 @@ public final class WorksheetReader {
                     try close(open, bytes: &bytes, errors: &errors)
                     if bytes.count > open.start { cells.append((open.column, open.start..<bytes.count)) }
                 } else if inRow, stream.nameIs("row") {
-                    return finish(number, cells, bytes, formulas, errors)
+                    return finish(number, cells, bytes, formulas, errors, hidden: hidden)
                 } else if stream.nameIs("sheetData") {
                     done = true
                     return nil
@@ -372,8 +376,12 @@ public final class WorksheetReader {
         }
     }
 
-    private func finish(_ number: Int, _ cells: [(column: Int, range: Range<Int>)], _ bytes: [UInt8], _ formulas: [Int], _ errors: [Int]) -> WorksheetRow {
-        WorksheetRow(number: number, cells: cells, bytes: bytes, formulaColumns: formulas, errorColumns: errors)
+    private func finish(
+        _ number: Int, _ cells: [(column: Int, range: Range<Int>)], _ bytes: [UInt8], _ formulas: [Int], _ errors: [Int], hidden: Bool
+    ) -> WorksheetRow {
+        var row = WorksheetRow(number: number, cells: cells, bytes: bytes, formulaColumns: formulas, errorColumns: errors)
+        row.hidden = hidden
+        return row
     }
 
     /// The 0-based column of a cell reference (`C7` → 2), or nil when it is not one.
