@@ -1,4 +1,5 @@
 public import Foundation
+import DisclosureCore
 
 /// Files that may hold personal data (reports, the ledger): created mode 0600, written under a
 /// temporary name in the same folder and renamed when complete, so nobody sees a half-written file.
@@ -11,9 +12,31 @@ public enum SecureFile {
         guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
             let handle = FileHandle(forWritingAtPath: temporary)
         else {
-            throw CommandFailure(status: ExitStatus.cantCreate, code: "report-unwritable", message: "无法写入 \(path)")
+            throw failure(path, code: "report-unwritable", errno: errno)
         }
         return (handle, temporary)
+    }
+
+    /// A file that could not be written, with why: a full disk (or quota) is a write failure (74,
+    /// "磁盘已满"), anything else a file that cannot be made (73), with the system's reason.
+    static func failure(_ path: String, code: String, error: (any Error)? = nil, errno number: Int32 = 0) -> CommandFailure {
+        var posix = number
+        if let error {
+            let bridged = error as NSError
+            let underlying = bridged.userInfo[NSUnderlyingErrorKey] as? NSError
+            if bridged.domain == NSPOSIXErrorDomain {
+                posix = Int32(bridged.code)
+            } else if let underlying, underlying.domain == NSPOSIXErrorDomain {
+                posix = Int32(underlying.code)
+            } else if bridged.domain == NSCocoaErrorDomain, bridged.code == CocoaError.fileWriteOutOfSpace.rawValue {
+                posix = ENOSPC
+            }
+        }
+        if posix == ENOSPC || posix == EDQUOT {
+            return CommandFailure(status: ExitStatus.ioError, code: code, message: "无法写入 \(OneLine.value(path))：磁盘已满（或超出配额）；腾出空间后重新运行，未写完的文件已删除")
+        }
+        let reason = posix != 0 ? String(cString: strerror(posix)) : error.map { OneLine.value("\($0)") } ?? "原因不明"
+        return CommandFailure(status: ExitStatus.cantCreate, code: code, message: "无法写入 \(OneLine.value(path))（\(reason)）")
     }
 
     /// Syncs and closes the temporary file and renames it to `path`. A failed sync (as a full disk
@@ -22,11 +45,13 @@ public enum SecureFile {
     public static func commit(
         _ handle: FileHandle, temporary: String, to path: String, code: String = "report-unwritable"
     ) throws(CommandFailure) {
-        let synced = (try? handle.synchronize()) != nil
+        var failed: CommandFailure?
+        do { try handle.synchronize() } catch { failed = failure(path, code: code, error: error) }
         try? handle.close()
-        guard synced, rename(temporary, path) == 0 else {
+        if failed == nil, rename(temporary, path) != 0 { failed = failure(path, code: code, errno: errno) }
+        if let failed {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw CommandFailure(status: ExitStatus.cantCreate, code: code, message: "无法写入 \(path)")
+            throw failed
         }
     }
 
@@ -51,7 +76,7 @@ public enum SecureFile {
         } catch {
             try? handle.close()
             try? FileManager.default.removeItem(atPath: temporary)
-            throw CommandFailure(status: ExitStatus.cantCreate, code: "file-unwritable", message: "无法写入 \(path)")
+            throw failure(path, code: "file-unwritable", error: error)
         }
         if mode != 0o600 { chmod(temporary, mode_t(mode)) }
         try commit(handle, temporary: temporary, to: path)
@@ -68,13 +93,13 @@ public enum SecureFile {
         init(temporary: String) throws(CommandFailure) {
             guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
                 let handle = FileHandle(forWritingAtPath: temporary)
-            else { throw Self.unwritable(temporary) }
+            else { throw SecureFile.failure(temporary, code: "file-unwritable", errno: errno) }
             self.handle = handle
             self.temporary = temporary
         }
 
         func append(_ bytes: UnsafeRawBufferPointer) throws(CommandFailure) {
-            do { try handle.write(contentsOf: bytes) } catch { throw Self.unwritable(temporary) }
+            do { try handle.write(contentsOf: bytes) } catch { throw SecureFile.failure(temporary, code: "file-unwritable", error: error) }
         }
 
         /// Syncs the file and renames it to `path` (``SecureFile/commit(_:temporary:to:)``); the
@@ -88,10 +113,6 @@ public enum SecureFile {
         func discard() {
             try? handle.close()
             unlink(temporary)
-        }
-
-        private static func unwritable(_ path: String) -> CommandFailure {
-            CommandFailure(status: ExitStatus.cantCreate, code: "file-unwritable", message: "无法写入 \(path)")
         }
     }
 }
