@@ -21,7 +21,7 @@ struct WorkbookSourceTests {
         ("xlsx/bomb-ratio.xlsx", [], "xlsx-too-large"),
         ("xlsx/bomb-actual.xlsx", ["--sheet", "数据"], "xlsx-too-large"),
         ("xlsx/external.xlsx", ["--sheet", "数据"], "xlsx-external-sheet"),
-        ("xlsx/not-a-zip.xlsx", [], "xlsx-not-a-workbook"),
+        ("xlsx/not-a-zip.xlsx", [], "xlsx-is-text"),  // a CSV export named .xlsx
         ("xlsx/two-sheets.xlsx", ["--sheet", "没有这张表"], "xlsx-no-such-sheet"),
     ])
     func refused(file: String, extra: [String], type: String) throws {
@@ -114,6 +114,37 @@ struct WorkbookSourceTests {
         #expect((Self.problems(report).first?["message"] as? String)?.contains("“旧数据”") == true)
         let named = try Self.validate(file, ["--sheet", "旧数据"])
         #expect(named.status == 0 && (named.report["stats"] as? [String: Int])?["records"] == 1 && Self.problems(named.report).isEmpty)
+    }
+
+    /// An OLE2 compound file's first two sectors (512 bytes each): its header, then its directory
+    /// naming one stream (`Workbook`: an Excel 97–2003 .xls; `EncryptedPackage`: an encrypted .xlsx).
+    static func compoundFile(stream: String) -> Data {
+        var bytes = [UInt8](repeating: 0, count: 1024)
+        let signature: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
+        bytes.replaceSubrange(0..<8, with: signature)
+        bytes[0x1E] = 9  // 2^9-byte sectors; the directory's first sector (at 0x30) is sector 0
+        var name: [UInt8] = []
+        for unit in stream.utf16 { name += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        name += [0, 0]
+        bytes.replaceSubrange(512..<(512 + name.count), with: name)
+        return Data(bytes)
+    }
+
+    @Test("an old .xls and an encrypted workbook, under any name, each fail with what they are, not an encoding or zip error", arguments: [
+        ("book.xls", "Workbook", "xls-legacy-format"), ("book.csv", "Workbook", "xls-legacy-format"),
+        ("book.xlsx", "EncryptedPackage", "xlsx-encrypted"), ("book.csv", "EncryptedPackage", "xlsx-encrypted"),
+    ])
+    func misnamedFiles(name: String, stream: String, type: String) throws {
+        let folder = Scratch.root.appendingPathComponent("gongshi-misnamed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent(name)
+        try Self.compoundFile(stream: stream).write(to: file)
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", file.path])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        #expect(result.status == 65)
+        #expect(Self.problems(report).map { $0["type"] as? String } == [type], "\(Self.problems(report))")
+        #expect((report["stats"] as? [String: Int])?["failedFiles"] == 1)
     }
 
     @Test("a data row hidden in Excel (by hand or a filter) is read and counted like any other, with a warning naming its row; the visible rows have none")

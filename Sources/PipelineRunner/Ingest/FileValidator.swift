@@ -264,9 +264,14 @@ public enum FileValidator {
             if batch.isFull(records: batchSize) { flush() }
             return nil
         }
-        // A workbook named .csv (a zip: `PK\3\4`) is not a text whose bytes fail to decode: say what it is.
-        var signature = [UInt8](repeating: 0, count: 4)
-        if signature.withUnsafeMutableBytes({ pread(file.fileDescriptor, $0.baseAddress, 4, 0) }) == 4, signature == [0x50, 0x4B, 0x03, 0x04] {
+        // A workbook named .csv (a zip: `PK\3\4`, or an old .xls or encrypted workbook: an OLE2
+        // compound file) is not a text whose bytes fail to decode: say what it is.
+        let signature = FileSignature.of(descriptor: file.fileDescriptor)
+        if case .compound(let kind) = signature {
+            session.failFile(FileSignature.compoundIssue(kind))
+            return
+        }
+        if case .zip = signature {
             session.failFile(Issue(
                 "csv-is-workbook",
                 zh: "这是 Excel 工作簿（.xlsx，zip 压缩包），不是 CSV 文本：请把文件扩展名改为 .xlsx 后再运行（流水线里写 format: xlsx），或在 Excel 中另存为“CSV UTF-8”。文件中的记录都未校验",
@@ -701,6 +706,21 @@ public enum FileValidator {
         try? file.close()
         var (pipeline, batchSize) = evaluation(workers: workers, sink: sink)
         var batch = Batch()
+        // An old .xls or an encrypted workbook (an OLE2 compound file), or a text named .xlsx: not a
+        // zip, but say what it is.
+        switch FileSignature.of(path: path) {
+        case .compound(let kind):
+            session.failFile(FileSignature.compoundIssue(kind))
+            return
+        case .text:
+            session.failFile(Issue(
+                "xlsx-is-text",
+                zh: "这是文本文件（CSV 或 XML），不是 Excel 工作簿：请把扩展名改为 .csv（或 .xml）后再运行（流水线里写对应的 format），不要只改扩展名为 .xlsx。文件中的记录都未校验",
+                en: "this is a text file (CSV or XML), not an Excel workbook: rename it to .csv (or .xml). No record of this file was checked"))
+            return
+        case .zip, .other:
+            break
+        }
         do {
             let book = try WorkbookSource(path: path, sheet: options.sheet)
             session.locateCells(sheet: book.sheetName)
