@@ -221,6 +221,15 @@ struct PublicationRuleChecksTests {
         #expect(try !Self.types("法人及非法人组织", ["行政相对人代码_2(工商注册号)": "410100000012345"]).contains("excel-number"))
     }
 
+    @Test("an 18-digit ID number or credit code Excel stored as a number (15 significant digits: the last three 000) is excel-number, not a wrong check character; a number whose check character is 0 is not")
+    func fifteenDigits() throws {
+        #expect(try Self.types("自然人", ["证件号码": "410122198503121000"]) == ["excel-number"])
+        #expect(try Self.types("法人及非法人组织", ["行政相对人代码_1(统一社会信用代码)": "914101000000000000"]) == ["excel-number"])
+        #expect(try !Self.types("自然人", ["证件号码": "410122198503121231"]).contains("excel-number"))
+        // Not ending in 000: a wrong check character, as before.
+        #expect(try Self.types("自然人", ["证件号码": "410122198503121200"]) == ["id-number-check-character"])
+    }
+
     @Test("a personal number in the decision key (文号, a legal person's name) is an error, the value shown hidden: the ledger keeps the key as it is; an e-mail there, or a number in a free text, stays a warning")
     func personalNumberInKey() throws {
         for (field, value) in [

@@ -56,6 +56,19 @@ public enum ExcelQuirks {
             return ("科学计数法已丢失原来的数字", "scientific notation has lost the original digits")
         }
         guard value.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        // Excel keeps 15 significant digits: an 18-digit code or ID number typed into a number cell
+        // ends in 000, which its check character (the last) then fails, unless it happens to be 0.
+        if value.utf8.count == 18, value.hasSuffix("000") {
+            let damaged: Bool
+            switch check {
+            case .creditCode: damaged = CreditCode.problem(in: value) != nil
+            case .identityDocument: damaged = ResidentIDNumber.checkCharacter(forFirst17: String(value.prefix(17))) != "0"
+            default: damaged = false
+            }
+            if damaged {
+                return ("超过 15 位的数字被 Excel 截断，最后三位成了 000（原号码已丢失）", "Excel kept 15 significant digits: the last three became 000 (the number is lost)")
+            }
+        }
         let length: Int
         switch check {
         case .creditCode: length = 18
