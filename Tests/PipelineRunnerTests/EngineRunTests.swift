@@ -401,6 +401,43 @@ struct EngineRunTests {
         #expect(night.invalidRecordsAndFailedFiles == 1 && night.outsideRange == 0 && night.validRecords == 18 && night.exitStatus == 65, "\(night)")
     }
 
+    @Test("an invalid record decided longer ago than the longest period of any severity is not waited for (不予公示, not overdue); one within it is still overdue until corrected")
+    func invalidPastEveryPeriod() throws {
+        let project = try Project()
+        let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+        let lines = text.components(separatedBy: "\r\n").count > 1 ? text.components(separatedBy: "\r\n") : text.components(separatedBy: "\n")
+        // 牟城管罚〔2026〕8号's row as two old decisions, each with its 处罚内容 (field 19) empty.
+        func old(_ number: String, decided: String) throws -> String {
+            var cells = try #require(lines.first { $0.contains("牟城管罚〔2026〕8号,") }).components(separatedBy: ",")
+            cells[13] = number
+            cells[22] = decided
+            cells[18] = ""
+            return cells.joined(separator: ",")
+        }
+        let source = project.root.appendingPathComponent("old-utf8.csv")
+        try ([lines[0], try old("牟城管罚〔2023〕8号", decided: "2023/04/30"), try old("牟城管罚〔2024〕8号", decided: "2024/06/03")]
+            .joined(separator: "\r\n") + "\r\n").write(to: source, atomically: true, encoding: .utf8)
+        let file = project.input.deletingLastPathComponent().appendingPathComponent("2026-old-penalties.csv")
+        try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", file.path, source.path])
+
+        let (night, _) = try project.run("2026-12-01")
+        #expect(night.invalidRecordsAndFailedFiles == 2, "both are still reported as invalid")
+        func rows(_ number: String) throws -> [DecisionDeadline] {
+            var scope = DecisionScope(kind: "administrative-penalty", pipeline: "fazhike-penalties")
+            scope.number = number
+            var found: [DecisionDeadline] = []
+            try project.ledger.forEachDecision(scope: scope) { found.append($0) }
+            return found
+        }
+        // 2023-04-30 + 36 months (the longest of every severity under 527号) = 2026-04-30: past.
+        let past = try rows("牟城管罚〔2023〕8号")
+        #expect(past.count == 2 && past.allSatisfy { $0.exclusion?.hasPrefix("公示期已满") == true }, "\(past)")
+        // 2024-06-03 + 36 months: still running — it waits for its correction, overdue.
+        let running = try rows("牟城管罚〔2024〕8号")
+        #expect(running.count == 2 && running.allSatisfy { $0.exclusion == nil && !$0.valid }, "\(running)")
+        #expect(night.disclosure.notToPublish >= 2 && night.disclosure.waitingForCorrection >= 2, "\(night.disclosure)")
+    }
+
     @Test("a record refused only for a date still to come: its file is settled until that day, then read again and the record published; then settled")
     func futureDateReadAgain() throws {
         let project = try Project()

@@ -130,6 +130,17 @@ public enum PeriodAssessment: Sendable, Equatable {
 }
 
 extension PublicationPeriods {
+    /// The day the longest period of any severity ends for a decision made on `date`, under the
+    /// rule in force then (nil: no rule covers it, or none of its severities is published): a
+    /// record decided then is certainly past its period from that day, whatever its fields say.
+    public func latestEnd(decisionDate date: CalendarDate) -> CalendarDate? {
+        guard let regime = regime(on: date) else { return nil }
+        let months = regime.periods.values.compactMap { rule -> Int? in
+            if case .published(_, let maximum) = rule { maximum } else { nil }
+        }.max()
+        return months.map { date.adding(months: $0) }
+    }
+
     /// The publication period of a record, under the rule in force on its decision date.
     ///
     /// Periods are whole months counted from the decision date (``CalendarDate/adding(months:)``,

@@ -205,6 +205,23 @@ public struct PeriodAssessor: Sendable {
         return periods.regimes.first { $0.id == id }?.title ?? id
     }
 
+    /// Why a decision made on `date` can no longer be published on any portal today, whatever its
+    /// severity (nil: it may be): the longest period of every severity, under the general rule and
+    /// each portal's own, has ended. For an invalid record, whose fields may not say its severity:
+    /// corrected, it would be kept out for its period, so it waits for no correction (not 待更正,
+    /// not overdue for ever). (A portal whose period runs from the day it publishes counts from the
+    /// decision date here, as it does for a record not yet published there.)
+    public func endedWhateverSeverity(decisionDate date: CalendarDate, today: CalendarDate) -> String? {
+        var latest: CalendarDate?
+        for periods in [periods] + portalRules.map(\.periods) {
+            guard let end = periods.latestEnd(decisionDate: date) else { return nil }
+            latest = max(latest ?? end, end)
+        }
+        guard let latest, latest <= today else { return nil }
+        let regime = periods.regime(on: date).map(\.title) ?? ""
+        return "公示期已满（\(regime)，按最长的公示期计，至 \(latest)），即使更正也不再公示"
+    }
+
     /// Why a record must not be sent today (its period has ended, or it is not published), or nil.
     public func reasonNotToSend(_ period: RecordPeriod?, today: CalendarDate) -> String? {
         guard let period, let ends = period.expiresOn, ends <= today.description else { return nil }

@@ -251,6 +251,13 @@ public final class FeedIntake: RecordSink {
         }
     }
 
+    /// An invalid record's decision past the longest publication period of any severity
+    /// (``PeriodAssessor/endedWhateverSeverity(decisionDate:today:)``): why it is not published.
+    private func pastEveryPeriod(_ sighting: DecisionSighting) -> String? {
+        guard let periods, let text = sighting.decisionDate, let date = try? CalendarDate.parse(text) else { return nil }
+        return periods.endedWhateverSeverity(decisionDate: date, today: today)
+    }
+
     public func sighted(_ seen: [DecisionSighting], unidentifiable count: Int, file: String, salvaged: Bool) throws {
         if count > 0 { unidentifiable[file, default: 0] += count }
         guard let sightings else { return }
@@ -265,8 +272,9 @@ public final class FeedIntake: RecordSink {
                 entry.put(sighting.file)
                 entry.put(String(sighting.row))
                 entry.put(sighting.valid ? "1" : "0")
-                // An invalid record the law keeps out (a minor): excluded on every portal, with the reason.
-                if !sighting.valid, let reason = sighting.notToPublish {
+                // An invalid record the law keeps out (a minor), or past the longest period any
+                // severity has: excluded on every portal, with the reason.
+                if !sighting.valid, let reason = sighting.notToPublish ?? pastEveryPeriod(sighting) {
                     entry.put(writing: { out in
                         for (index, portal) in portals.enumerated() {
                             if index > 0 { out.append(0x1E) }
