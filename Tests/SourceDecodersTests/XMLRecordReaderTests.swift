@@ -163,6 +163,21 @@ struct XMLRecordReaderTests {
         #expect(lines == [[7], [10]])
     }
 
+    @Test("a record element the XSD does not expect where it stands (in a namespace it does not name) stops the document at it: the streaming validator would check none of the records after it")
+    func unexpectedRecordElementStopsTheDocument() throws {
+        let xsd = try fixtureBytes("../schemas/xsd/administrative-permit.v2.xsd")
+        let text = try String(decoding: fixtureBytes("validate/permit/permits.xml"), as: UTF8.self)
+        let namespaced = text.replacingOccurrences(of: "<Record>", with: "<x:Record>").replacingOccurrences(of: "</Record>", with: "</x:Record>")
+            .replacingOccurrences(of: "<Records>", with: "<Records xmlns:x=\"urn:x\">")
+        #expect(namespaced != text)
+        #expect(throws: XMLReadError.self) { _ = try readXML(Array(namespaced.utf8), xsd: xsd) }
+        // Without the XSD, the records are read by their local name.
+        #expect(try readXML(Array(namespaced.utf8)).0.count == readXML(Array(text.utf8)).0.count)
+        // A child the XSD does not expect inside a record stays that record's violation.
+        let (records, violations) = try readXML(try fixtureBytes("xml/entities-and-cdata.xml"), xsd: xsd)
+        #expect(records.count == 2 && violations.map(\.line) == [7, 10])
+    }
+
     @Test("lines past 65,535 are exact (libxml2 keeps a node's line in 16 bits)")
     func linesPast65535() throws {
         var xml = "<?xml version=\"1.0\"?>\n<Records>\n"

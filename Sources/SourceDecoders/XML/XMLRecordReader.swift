@@ -183,6 +183,9 @@ public final class XMLRecordReader {
         @exclusivity(unchecked) var head = 0
         @exclusivity(unchecked) var violations: [XMLSchemaViolation] = []
         @exclusivity(unchecked) var closedRecord = false
+        /// Whether the last event opened a record element (the validator's finding about that
+        /// start tag comes right after it).
+        @exclusivity(unchecked) var openedRecord = false
         /// The error that stopped the document.
         @exclusivity(unchecked) var stopped: XMLReadError?
         var ended = false
@@ -256,9 +259,11 @@ public final class XMLRecordReader {
             closedRecord = false
             textRun = 0
             guard stopped == nil else { return }
+            let wasInRecord = assembler.inRecord
             do {
                 try assembler.open(name, depth: depth, line: parserLine)
                 depth += 1
+                openedRecord = !wasInRecord && assembler.inRecord
             } catch {
                 stop(error)
             }
@@ -266,6 +271,7 @@ public final class XMLRecordReader {
 
         func end() {
             closedRecord = false
+            openedRecord = false
             textRun = 0
             guard stopped == nil else { return }
             depth -= 1
@@ -278,6 +284,7 @@ public final class XMLRecordReader {
 
         func characters(_ text: UnsafePointer<xmlChar>?, _ count: Int32) {
             closedRecord = false
+            openedRecord = false
             guard stopped == nil, let text, count > 0 else { return }
             if validating {
                 textRun += Int(count)
@@ -290,7 +297,15 @@ public final class XMLRecordReader {
         }
 
         /// A finding of the XSD: the record's being built or just closed, else the document's.
-        func schemaError(line: Int, message: String) {
+        /// A record element the document's structure does not expect where it stands (a record in
+        /// a namespace the XSD does not name, more records than it allows) stops the document: the
+        /// streaming validator says so of the first such record only and validates none of the
+        /// records after it, which would then pass unchecked while the first failed.
+        func schemaError(line: Int, message: String, elementContent: Bool = false) {
+            if elementContent, openedRecord {
+                stop(.schema(line: line, message: message))
+                return
+            }
             let violation = XMLSchemaViolation(line: line, message: message)
             if assembler.inRecord {
                 violations.append(violation)
@@ -385,7 +400,9 @@ public final class XMLRecordReader {
         if error.pointee.domain == Int32(XML_FROM_SCHEMASV.rawValue) {
             // Streaming, the validator has no node to take a line from: the parser stands at the
             // end of the tag the finding is about (a start tag, or a record's end tag).
-            context.schemaError(line: line > 0 ? line : context.parserLine, message: message)
+            context.schemaError(
+                line: line > 0 ? line : context.parserLine, message: message,
+                elementContent: error.pointee.code == Int32(XML_SCHEMAV_ELEMENT_CONTENT.rawValue))
             return
         }
         // Warnings (a relative namespace URI, say) do not stop a document; a long run of them is not kept.
