@@ -64,6 +64,23 @@ struct EngineRunTests {
             try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", (file ?? input).path, source.path])
         }
 
+        /// Another export in the inbox, `name` (GB18030): rows of the fixture's export, each the
+        /// row of decision `number` (牟城管罚〔2026〕N号) with some cells (by index) changed.
+        func addExport(_ name: String, rows: [(number: String, changes: [Int: String])]) throws {
+            let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+            let lines = text.components(separatedBy: "\r\n").count > 1 ? text.components(separatedBy: "\r\n") : text.components(separatedBy: "\n")
+            var out = [lines[0]]
+            for (number, changes) in rows {
+                var cells = try #require(lines.first { $0.contains("牟城管罚〔2026〕\(number)号,") }).components(separatedBy: ",")
+                for (index, value) in changes { cells[index] = value }
+                out.append(cells.joined(separator: ","))
+            }
+            let source = root.appendingPathComponent("\(name)-utf8.csv")
+            try (out.joined(separator: "\r\n") + "\r\n").write(to: source, atomically: true, encoding: .utf8)
+            let file = input.deletingLastPathComponent().appendingPathComponent(name)
+            try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", file.path, source.path])
+        }
+
         /// The clerk confirms every batch waiting for the outbox portal (信用中国) as published on `day`.
         func confirmOutbox(on day: String) throws {
             for batch in try ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending) {
@@ -370,22 +387,11 @@ struct EngineRunTests {
     @Test("a range re-run lists, counts and exits for the records decided in its dates only: an invalid record outside them is counted apart, its problems unlisted, and the nightly run still reports it")
     func rangeRunLeavesOutsideRecordsAlone() throws {
         let project = try Project()
-        // An October export: 牟城管罚〔2026〕8号 re-dated 2026/10/12 with its 处罚内容 (field 19) empty
+        // An October export: 牟城管罚〔2026〕8号 re-dated 2026/10/12 with its 处罚内容 (cell 18) empty
         // (invalid), and 牟城管罚〔2026〕7号 re-dated 2026/10/12 (valid), under new numbers.
-        let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
-        let lines = text.components(separatedBy: "\r\n").count > 1 ? text.components(separatedBy: "\r\n") : text.components(separatedBy: "\n")
-        func october(_ number: String, emptyContent: Bool) throws -> String {
-            var cells = try #require(lines.first { $0.contains("牟城管罚〔2026〕\(number)号,") }).components(separatedBy: ",")
-            cells[13] = "牟城管罚〔2026〕10\(number)号"
-            cells[22] = "2026/10/12"
-            if emptyContent { cells[18] = "" }
-            return cells.joined(separator: ",")
-        }
-        let source = project.root.appendingPathComponent("october-utf8.csv")
-        try ([lines[0], try october("8", emptyContent: true), try october("7", emptyContent: false)].joined(separator: "\r\n") + "\r\n")
-            .write(to: source, atomically: true, encoding: .utf8)
-        let octoberFile = project.input.deletingLastPathComponent().appendingPathComponent("2026-10-penalties.csv")
-        try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", octoberFile.path, source.path])
+        try project.addExport("2026-10-penalties.csv", rows: [
+            ("8", [13: "牟城管罚〔2026〕108号", 22: "2026/10/12", 18: ""]), ("7", [13: "牟城管罚〔2026〕107号", 22: "2026/10/12"]),
+        ])
 
         // November's dates: the October records are outside; nothing invalid is inside.
         let (november, _) = try project.run("2026-12-01", range: "2026-11-01"..."2026-11-30")
@@ -404,21 +410,10 @@ struct EngineRunTests {
     @Test("an invalid record decided longer ago than the longest period of any severity is not waited for (不予公示, not overdue); one within it is still overdue until corrected")
     func invalidPastEveryPeriod() throws {
         let project = try Project()
-        let text = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
-        let lines = text.components(separatedBy: "\r\n").count > 1 ? text.components(separatedBy: "\r\n") : text.components(separatedBy: "\n")
-        // 牟城管罚〔2026〕8号's row as two old decisions, each with its 处罚内容 (field 19) empty.
-        func old(_ number: String, decided: String) throws -> String {
-            var cells = try #require(lines.first { $0.contains("牟城管罚〔2026〕8号,") }).components(separatedBy: ",")
-            cells[13] = number
-            cells[22] = decided
-            cells[18] = ""
-            return cells.joined(separator: ",")
-        }
-        let source = project.root.appendingPathComponent("old-utf8.csv")
-        try ([lines[0], try old("牟城管罚〔2023〕8号", decided: "2023/04/30"), try old("牟城管罚〔2024〕8号", decided: "2024/06/03")]
-            .joined(separator: "\r\n") + "\r\n").write(to: source, atomically: true, encoding: .utf8)
-        let file = project.input.deletingLastPathComponent().appendingPathComponent("2026-old-penalties.csv")
-        try runTool("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GB18030", "-o", file.path, source.path])
+        // 牟城管罚〔2026〕8号's row as two old decisions, each with its 处罚内容 (cell 18) empty.
+        try project.addExport("2026-old-penalties.csv", rows: [
+            ("8", [13: "牟城管罚〔2023〕8号", 22: "2023/04/30", 18: ""]), ("8", [13: "牟城管罚〔2024〕8号", 22: "2024/06/03", 18: ""]),
+        ])
 
         let (night, _) = try project.run("2026-12-01")
         #expect(night.invalidRecordsAndFailedFiles == 2, "both are still reported as invalid")

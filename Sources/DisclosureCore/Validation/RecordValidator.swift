@@ -258,23 +258,15 @@ public struct RecordValidator {
                 zh: "已去掉开头的单引号（Excel 的文本标记）", en: "leading apostrophe (Excel's text mark) removed"))
             value.removeFirst()
         }
-        if [.code, .decimal, .date].contains(field.kind) {
-            let half = TextNormalizer.halfWidth(value)
-            if half != value {
-                issues.append(.init(
-                    "normalized-width", .warning, field: field, value: value,
-                    zh: "全角字母或数字已改为半角：\(Self.show(half, field))", en: "full-width letters or digits made half-width: \(Self.show(half, field))"))
-                value = half
-            }
-        }
-        if number, field.kind == .text {
-            let half = TextNormalizer.halfWidthAlphanumerics(value)
-            if half != value {
-                issues.append(.init(
-                    "normalized-width", .warning, field: field, value: value,
-                    zh: "全角字母或数字已改为半角：\(Self.show(half, field))", en: "full-width letters or digits made half-width: \(Self.show(half, field))"))
-                value = half
-            }
+        // Full-width characters: every one in a code, date or amount; in the decision number its
+        // digits and Latin letters only (its brackets as the department wrote them).
+        let half: String? = [.code, .decimal, .date].contains(field.kind) ? TextNormalizer.halfWidth(value)
+            : number && field.kind == .text ? TextNormalizer.halfWidthAlphanumerics(value) : nil
+        if let half, half != value {
+            issues.append(.init(
+                "normalized-width", .warning, field: field, value: value,
+                zh: "全角字母或数字已改为半角：\(Self.show(half, field))", en: "full-width letters or digits made half-width: \(Self.show(half, field))"))
+            value = half
         }
         if field.kind == .code {
             let upper = TextNormalizer.upperASCII(value)
