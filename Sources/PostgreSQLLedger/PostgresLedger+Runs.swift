@@ -121,11 +121,11 @@ extension PostgresLedger: RunLedger, IntakeLedger {
         }
     }
 
-    public func consoleActions(mentioning text: String) throws(LedgerError) -> [RunRecord] {
+    public func consoleActions(mentioning text: String, pipeline: String) throws(LedgerError) -> [RunRecord] {
         try ask { link in
             try link.rows(
-                "SELECT command, today, started_at, finished_at, exit_code FROM run WHERE command LIKE 'console %' AND strpos(command, $1) > 0 ORDER BY id",
-                [.text(text)]
+                "SELECT command, today, started_at, finished_at, exit_code FROM run WHERE command LIKE 'console %' AND strpos(command, $1) > 0 AND pipeline = $2 ORDER BY id",
+                [.text(text), .text(pipeline)]
             ).map { RunRecord(command: $0.string(0), today: $0.string(1), startedAt: $0.string(2), finishedAt: $0.text(3), exitCode: $0.int(4)) }
         }
     }

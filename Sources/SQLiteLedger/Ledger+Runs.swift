@@ -204,12 +204,12 @@ extension Ledger {
         }
     }
 
-    public func consoleActions(mentioning text: String) throws(LedgerError) -> [RunRecord] {
+    public func consoleActions(mentioning text: String, pipeline: String) throws(LedgerError) -> [RunRecord] {
         try read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT command, today, started_at, finished_at, exit_code FROM run WHERE command LIKE 'console %' AND instr(command, ?) > 0 ORDER BY id",
-                arguments: [text]
+                sql: "SELECT command, today, started_at, finished_at, exit_code FROM run WHERE command LIKE 'console %' AND instr(command, ?) > 0 AND pipeline = ? ORDER BY id",
+                arguments: [text, pipeline]
             ).map { RunRecord(command: $0[0], today: $0[1], startedAt: $0[2], finishedAt: $0[3], exitCode: $0[4]) }
         }
     }

@@ -332,6 +332,81 @@ struct ConsoleTests {
         }
     }
 
+    @Test("sessions and the ledger: an account moved to another department or removed ends its sessions at their next request; 信用核查 with a ledger that cannot be read says so (503), never 没有公示; a decision's page lists only its own department's console actions on a shared 文号")
+    func sessionsAndUnreadableLedger() throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        let browser = try WebDriver()
+        defer { browser.quit() }
+        func session(_ name: String, _ password: String) throws -> (cookie: String, token: String) {
+            try browser.deleteCookies()
+            try setup.logIn(browser, name, password)
+            try browser.open(setup.url + "/batches")
+            let token = try #require(try browser.source().firstMatch(of: /name="csrf" value="([0-9a-f]{64})"/)?.1)
+            let cookie = try #require(try browser.cookies().first { $0["name"] as? String == "gs_session" }?["value"] as? String)
+            return (cookie, String(token))
+        }
+        func user(_ arguments: [String], input: String = "") throws -> Int32 {
+            try GongshiProcess.runWithInput(["console", "user"] + arguments + ["--users", setup.users], input: input).status
+        }
+
+        // 行政审批科 gets a permit of the same 文号 as one of 法制科's penalties; 法制科's clerk
+        // revokes her penalty in the console.
+        let pending = try setup.pendingPenaltyBatches()
+        let batch = try #require(pending.first)
+        let penalty = try #require(try Ledger.openForReading(path: setup.project.ledger).publications(batch: batch).first)
+        _ = try Ledger.open(path: setup.project.ledger).confirm(batch: batch, receipt: nil, on: "2026-12-01")
+        let number = DecisionKey.number(penalty.key)
+        let script = """
+            import re, sys
+            text = open(sys.argv[1], encoding="utf-8").read()
+            first = re.search(r"<Record>.*?</Record>", text, re.S).group(0)
+            first = re.sub(r"<XK_WSH>.*?</XK_WSH>", "<XK_WSH>" + sys.argv[3] + "</XK_WSH>", first)
+            open(sys.argv[2], "w", encoding="utf-8").write('<?xml version="1.0" encoding="UTF-8"?>\\n<Records>\\n  ' + first + "\\n</Records>\\n")
+            """
+        let inbox = setup.project.root.appendingPathComponent("fixtures/pipelines/inbox/shenpi")
+        try runTool("/usr/bin/python3", [
+            "-c", script, inbox.appendingPathComponent("2026-11-permits.xml").path, inbox.appendingPathComponent("2026-12-permits.xml").path, number,
+        ])
+        _ = try GongshiProcess.run(
+            ["run", setup.project.root.appendingPathComponent("pipelines/shenpi-permits.yaml").path, "--today", "2026-12-02"],
+            environment: ["GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey, "GONGSHI_PORTAL_SECRET": SandboxHarness.secret])
+        let encoded = number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let zhang = try session("张三", "zhangsan-pass")
+        let taken = try Self.post(
+            setup.url + "/decisions/withdraw", cookie: zhang.cookie,
+            form: "csrf=\(zhang.token)&pipeline=fazhike-penalties&number=\(encoded)&reason=%E6%92%A4%E9%94%80&revoked_on=2026-12-01")
+        #expect(taken.status == 200, "\(taken)")
+        #expect(try Self.commands(setup.project.ledger).contains { $0.hasPrefix("console withdraw") })
+        let li = try session("李审批", "lishenpi-pass")
+        let page = try Self.curl([setup.url + "/decisions/show?number=\(encoded)"], cookie: li.cookie)
+        #expect(page.status == 200 && page.body.contains("id=\"history\""), "行政审批科 sees its own permit of that 文号: \(page.body)")
+        #expect(!page.body.contains("console withdraw"), "\(page.body)")
+
+        // 张三 moved to 行政审批科 (a new password): the session she had ends.
+        #expect(try Self.curl([setup.url + "/"], cookie: zhang.cookie).status == 200)
+        #expect(try user(["add", "张三", "--department", "行政审批科", "--role", "clerk"], input: "zhangsan-pass2\n") == 0)
+        #expect(try Self.curl([setup.url + "/"], cookie: zhang.cookie).status == 303)
+        #expect(try Self.post(setup.url + "/decisions/withdraw", cookie: zhang.cookie, form: "csrf=\(zhang.token)&pipeline=fazhike-penalties&number=\(encoded)&reason=%E6%92%A4%E9%94%80").status == 403)
+        // 赵六 removed: the same; an unknown account is refused with 66.
+        let zhao = try session("赵六", "zhaoliu-pass")
+        #expect(try Self.curl([setup.url + "/"], cookie: zhao.cookie).status == 200)
+        #expect(try user(["remove", "赵六"]) == 0)
+        #expect(try Self.curl([setup.url + "/"], cookie: zhao.cookie).status == 303)
+        #expect(try user(["remove", "赵六"]) == 66)
+
+        // 信用核查 by the credit office, then with the ledger gone: 503, the ledger named, no all-clear.
+        let wang = try session("王五", "wangwu-pass")
+        let found = try Self.curl([setup.url + "/check?code=91410100MA40Q8R26R"], cookie: wang.cookie)
+        #expect(found.status == 200 && found.body.contains("id=\"check\""))
+        let ledger = URL(fileURLWithPath: setup.project.ledger)
+        let aside = ledger.appendingPathExtension("aside")
+        try FileManager.default.moveItem(at: ledger, to: aside)
+        defer { try? FileManager.default.moveItem(at: aside, to: ledger) }
+        let unread = try Self.curl([setup.url + "/check?code=91410100MA40Q8R26R"], cookie: wang.cookie)
+        #expect(unread.status == 503 && unread.body.contains("check-unreadable") && !unread.body.contains("check-none"), "\(unread)")
+    }
+
     /// The commands recorded in a SQLite ledger, read with Python's sqlite3 (a reader that is not gongshi's).
     static func commands(_ ledger: String) throws -> [String] {
         let child = try ChildProcess.spawn("/usr/bin/python3", ["-c", "import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute('SELECT command FROM run')]", ledger], environment: ProcessInfo.processInfo.environment, directory: nil)

@@ -214,8 +214,10 @@ public protocol QuestionLedger: AnyObject, Sendable {
     func appliedMigrations() throws(LedgerError) -> [String]
     /// The latest `run` (or `run --from/--to`) of a pipeline that wrote to the ledger, if any.
     func lastRun(pipeline: String) throws(LedgerError) -> RunRecord?
-    /// The console's actions (commands `console …`) that name `text` (a batch id, a file), oldest first.
-    func consoleActions(mentioning text: String) throws(LedgerError) -> [RunRecord]
+    /// The console's actions (commands `console …`) of `pipeline` that name `text` (a batch id, a
+    /// 文号), oldest first: another department's action on a decision of the same 文号 on a
+    /// shared ledger is its own.
+    func consoleActions(mentioning text: String, pipeline: String) throws(LedgerError) -> [RunRecord]
 }
 
 /// One command that wrote to the ledger: what it was, the day it counted as today, when it started

@@ -113,7 +113,7 @@ extension ConsoleServer {
                 // (And on the decision itself: its withdrawals name its number, not a batch.)
                 var actions: [RunRecord] = []
                 for text in batches + [number] {
-                    actions += try CommandFailure.ledger { () throws(LedgerError) in try ledger.consoleActions(mentioning: text) }
+                    actions += try CommandFailure.ledger { () throws(LedgerError) in try ledger.consoleActions(mentioning: text, pipeline: pipeline.id) }
                 }
                 var seenActions = Set<String>()
                 actions = actions.filter { seenActions.insert($0.startedAt + "\u{1F}" + $0.command).inserted }.sorted { $0.startedAt < $1.startedAt }
@@ -173,10 +173,21 @@ extension ConsoleServer {
             } else {
                 var rows = ""
                 var seen: Set<String> = []
+                // A ledger that cannot be read is said, never taken for one with nothing on the
+                // subject: "没有公示" would then be a false all-clear.
+                var unreadable = ""
                 for pipeline in visible(session.user) where seen.insert(pipeline.location + "\u{1}" + pipeline.id).inserted {
-                    guard let ledger = try? LedgerOptions.readingMigrated(path: pipeline.location).store,
-                        let entries = try? ledger.publications(subjectCode: code, filter: LedgerFilter(pipeline: pipeline.id))
-                    else { continue }
+                    let entries: [PublicationEntry]
+                    do {
+                        let ledger = try LedgerOptions.readingMigrated(path: pipeline.location).store
+                        entries = try CommandFailure.ledger { () throws(LedgerError) in
+                            try ledger.publications(subjectCode: code, filter: LedgerFilter(pipeline: pipeline.id))
+                        }
+                    } catch {
+                        unreadable += "<p class=\"error\" id=\"check-unreadable\">\(ConsolePage.escape(pipeline.department))（\(ConsolePage.escape(pipeline.id))）：台账无法读取，"
+                            + "无法核查 [ledger-unreadable]：\(ConsolePage.escape(error.message))</p>"
+                        continue
+                    }
                     // Each record's current state on each portal feed, in `gongshi check`'s words.
                     for entry in SubjectCheck.current(entries) {
                         rows += "<tr><td>\(ConsolePage.escape(pipeline.department))</td><td>\(ConsolePage.escape(entry.portal))</td>"
@@ -184,9 +195,15 @@ extension ConsoleServer {
                             + "<td>\(ConsolePage.escape(SubjectCheck.status(entry)))</td><td>\(ConsolePage.escape(entry.publishedOn ?? "—"))</td></tr>"
                     }
                 }
-                body += rows.isEmpty
-                    ? "<p id=\"check-none\">台账中没有关于 \(ConsolePage.escape(code)) 的公示。</p>"
-                    : "<table id=\"check\"><tr><th>科室</th><th>门户</th><th>记录</th><th>主体</th><th>状态</th><th>公示日期</th></tr>\(rows)</table>"
+                body += unreadable
+                if rows.isEmpty {
+                    if unreadable.isEmpty { body += "<p id=\"check-none\">台账中没有关于 \(ConsolePage.escape(code)) 的公示。</p>" }
+                } else {
+                    body += "<table id=\"check\"><tr><th>科室</th><th>门户</th><th>记录</th><th>主体</th><th>状态</th><th>公示日期</th></tr>\(rows)</table>"
+                }
+                if !unreadable.isEmpty {
+                    return Self.respond(503, ConsolePage.page(title: "信用核查", user: session.user, csrf: session.csrf, body: body))
+                }
             }
         }
         return Self.respond(200, ConsolePage.page(title: "信用核查", user: session.user, csrf: session.csrf, body: body))

@@ -121,7 +121,7 @@ final class ConsoleServer: Sendable {
     /// The page `body` makes for the logged-in user; without a session, the login page (a GET) or
     /// 403 (a POST); a POST whose form lacks the session's CSRF token: 403.
     func withSession(_ request: Request, form: [String: String]? = nil, _ body: (Session) -> Response) -> Response {
-        guard let token = request.cookies[Self.sessionCookie]?.value, let session = touch(token) else {
+        guard let token = request.cookies[Self.sessionCookie]?.value, let session = touch(token), stillOnFile(session, token: token) else {
             if request.method == .get { return Response(status: .seeOther, headers: [.location: "/login"]) }
             return Self.respond(403, ConsolePage.page(title: "未登录", user: nil, csrf: nil, body: "<p class=\"error\">请先登录。</p>"))
         }
@@ -130,6 +130,20 @@ final class ConsoleServer: Sendable {
                 403, ConsolePage.page(title: "请求被拒绝", user: session.user, csrf: session.csrf, body: "<p class=\"error\">表单缺少有效的 CSRF 令牌：请从页面重新提交。</p>"))
         }
         return body(session)
+    }
+
+    /// Whether the session's account is on file as it was at login (same department, role and
+    /// password): an account moved to another department, given a new password or removed
+    /// (`console user add`, `console user remove`) ends its sessions at their next request. The
+    /// file is small and read on each request (a console has a handful of clerks); one that
+    /// cannot be read ends the session too.
+    func stillOnFile(_ session: Session, token: String) -> Bool {
+        let current = try? ConsoleUsers.load(usersPath)
+        guard let current, current.users.contains(session.user) else {
+            _ = sessions.withLock { $0.removeValue(forKey: token) }
+            return false
+        }
+        return true
     }
 
     func touch(_ token: String) -> Session? {

@@ -67,6 +67,13 @@ struct ConsoleUsers: Codable {
         users.sort { $0.name < $1.name }
     }
 
+    /// Removes the user of that name; whether there was one.
+    mutating func remove(name: String) -> Bool {
+        let before = users.count
+        users.removeAll { $0.name == name }
+        return users.count < before
+    }
+
     /// The user whose name and password these are. A name not on file is checked against a dummy
     /// hash all the same, so that the answer takes as long either way.
     func authenticate(name: String, password: String) -> User? {

@@ -69,7 +69,27 @@ extension Gongshi {
 
         /// `gongshi console user add NAME --department D --role clerk|office`: the password from standard input.
         struct UserCommand: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "user", abstract: "控制台账号。", subcommands: [Add.self])
+            static let configuration = CommandConfiguration(commandName: "user", abstract: "控制台账号。", subcommands: [Add.self, Remove.self])
+
+            struct Remove: ParsableCommand {
+                static let configuration = CommandConfiguration(
+                    abstract: "删除一个控制台账号：其已登录的会话在下一次请求时结束。")
+
+                @Argument(help: ArgumentHelp("用户名。", valueName: "NAME"))
+                var name: String
+
+                @Option(name: .customLong("users"), help: ArgumentHelp("用户文件（权限 0600）。", valueName: "FILE"))
+                var users = ConsoleUsers.defaultPath
+
+                func run() throws {
+                    var file = try ConsoleUsers.load(users)
+                    guard file.remove(name: name) else {
+                        throw CommandFailure(status: ExitStatus.noInput, code: "user-not-found", message: "用户文件 \(users) 中没有账号 \(OneLine.value(name))")
+                    }
+                    try file.save(users)
+                    Output.answer("账号 \(name) 已从 \(users) 删除；其会话在下一次请求时结束")
+                }
+            }
 
             struct Add: ParsableCommand {
                 static let configuration = CommandConfiguration(
@@ -100,7 +120,7 @@ extension Gongshi {
                     var file = try ConsoleUsers.load(users)
                     file.add(name: name, department: department, role: ConsoleUsers.Role(rawValue: role) ?? .clerk, password: password)
                     try file.save(users)
-                    Output.answer("账号 \(name)（\(department)，\(role)）已写入 \(users)")
+                    Output.answer("账号 \(name)（\(department)，\(role)）已写入 \(users)；该账号已登录的会话在下一次请求时结束")
                 }
             }
         }

@@ -99,7 +99,11 @@ public struct PipelineRun {
             due = try CommandFailure.ledger { () throws(LedgerError) in
                 try writes != nil ? ledger.unsettleDue(today: today.description) : ledger.dueToReadAgain(today: today.description)
             }
-            if !due.isEmpty { transcript.line("重新读取 \(due.count) 个文件（在其他文件之后读）：其中有记录的日期当时晚于当天，现已到期") }
+            // (Settled until today: a record dated after the day it was read, or decisions an earlier
+            // file of that night held — its own version of each is taken now.)
+            if !due.isEmpty {
+                transcript.line("重新读取 \(due.count) 个文件（在其他文件之后读）：上次处理时约定今天再读（有记录的日期当时晚于当天，或有决定与先读的文件重复）")
+            }
         }
         var listing = try SourceFiles.list(
             context, skipSettled: request.range == nil && !request.everyFile ? ledger : nil, readLast: Set(due))
