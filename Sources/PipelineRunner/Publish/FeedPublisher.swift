@@ -253,7 +253,8 @@ public struct FeedPublisher: Sendable {
             file = try stageInParts(rows, feed: feed, schema: schema, part: part, operation: operation, corrects: corrects, buffer: &parts)
         } else {
             let whole = try FeedBatchFile(
-                profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today, operation: operation, corrects: corrects)
+                profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today, operation: operation, corrects: corrects,
+                failed: failed)
             try stage(id: whole.id, fileName: whole.fileName, payload: whole.payload, manifest: whole.manifest)
             file = (whole.id, whole.fileName, whole.payloadSHA256)
         }
@@ -298,15 +299,26 @@ public struct FeedPublisher: Sendable {
             }
             payloadSHA256 = digest.hex()
             let manifest: [UInt8]
-            (id, fileName, manifest) = FeedBatchFile.named(
+            (id, fileName, manifest) = try FeedBatchFile.named(
                 profile: profile, feed: feed, schema: schema, records: rows.count, payloadSHA256: payloadSHA256, part: part, date: today,
-                operation: operation, corrects: corrects)
+                operation: operation, corrects: corrects, failed: failed)
             try stage(id: id, fileName: fileName, manifest: manifest) { try file.commit(to: $0, mode: 0o644) }
         } catch {
             file.discard()
             throw error
         }
         return (id, fileName, payloadSHA256)
+    }
+
+    /// Whether the ledger holds a failed batch of this id that the run sends itself (API, SFTP):
+    /// the records it held, planned again, go out under another id
+    /// (``FeedBatchFile/named(profile:feed:schema:records:payloadSHA256:part:date:operation:corrects:failed:)``):
+    /// such a portal keys batches by id and keeps its first answer to one (a receipt that never
+    /// matched), so the same id would only get that answer again. A file for a clerk's web form
+    /// is made again under the same id (the ledger keeps the failed attempt beside it).
+    private func failed(_ id: String) throws(CommandFailure) -> Bool {
+        guard delivery == .channel else { return false }
+        return try CommandFailure.ledger { () throws(LedgerError) in try ledger.batch(id) }?.status == .failed
     }
 
     /// A temporary file for ``stageInParts`` to write a batch into, in the staging folder: named by

@@ -34,6 +34,23 @@ public struct Uploader {
         if !pending.isEmpty {
             transcript.line("门户 \(portal)：上传 \(pending.count) 个批次（\(pending.reduce(0) { $0 + $1.records }) 条）…")
         }
+        var setAside = 0
+        // What to do after the channel failed on a batch: nil, go on with the next batch (the
+        // portal answered, but not with this batch's receipt: set aside); else stop with this status.
+        func stop(_ batch: BatchInfo, _ error: UploadFailure) -> Int32? {
+            if error.answered {
+                transcript.error("错误 [\(error.typeCode)] 批次 \(batch.id)：\(error.message)")
+                transcript.line(
+                    "批次 \(batch.id) 暂放一边：仍待确认，其中 \(batch.records) 条记录不算已公示；本门户的其他批次照常上传"
+                        + "（门户核实此批次未公示或已删除后，gongshi ledger fail \(batch.id) 让其记录以新的批次号重新计划）")
+                setAside += 1
+                status = max(status, ExitStatus.unavailable)
+                return nil
+            }
+            transcript.error("错误 [\(error.typeCode)] 批次 \(batch.id)：\(error.message)")
+            transcript.line("未上传：\(pending.count - sent - setAside) 个批次仍待上传；下次运行先核对门户是否已收到")
+            return error.configuration ? ExitStatus.configuration : ExitStatus.unavailable
+        }
         for batch in pending {
             guard let payload = FileManager.default.contents(atPath: batch.outboxPath).map({ [UInt8]($0) }),
                 Digest.sha256Hex(payload) == batch.payloadSHA256
@@ -41,25 +58,32 @@ public struct Uploader {
                 status = max(status, try settleLost(batch))
                 continue
             }
-            let outcome: ChannelOutcome
-            let known: Bool
+            // The portal is asked first (after a crash or a lost answer it may have the batch).
+            let found: ChannelOutcome?
             do throws(UploadFailure) {
-                let found = try channel.status(of: batch, payload: payload)
-                known = found != nil
-                if let found {
-                    outcome = found
-                } else {
+                found = try channel.status(of: batch, payload: payload)
+            } catch {
+                if let stopped = stop(batch, error) { return stopped }
+                continue
+            }
+            let outcome: ChannelOutcome
+            if let found {
+                outcome = found
+            } else {
+                do throws(UploadFailure) {
                     outcome = try channel.send(batch, payload: payload)
                     FaultInjection.reached("upload-done")
                     FaultInjection.reached("channel-sent")
+                } catch {
+                    if let stopped = stop(batch, error) { return stopped }
+                    continue
                 }
-            } catch {
-                transcript.error("错误 [\(error.typeCode)] 批次 \(batch.id)：\(error.message)")
-                transcript.line("未上传：\(pending.count - sent) 个批次仍待上传；下次运行先核对门户是否已收到")
-                return error.configuration ? ExitStatus.configuration : ExitStatus.unavailable
             }
-            status = max(status, try record(outcome, batch: batch, alreadyThere: known))
+            status = max(status, try record(outcome, batch: batch, alreadyThere: found != nil))
             sent += 1
+        }
+        if setAside > 0 {
+            transcript.line("门户 \(portal)：\(setAside) 个批次的回执与批次不符，暂放一边（仍待确认），下次运行再向门户查询")
         }
         transcript.line("门户 \(portal)：处理待上传批次 \(pending.count) 个")
         return status

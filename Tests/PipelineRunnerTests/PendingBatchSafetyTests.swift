@@ -1,0 +1,61 @@
+import DisclosureCore
+import DisclosureReports
+import Foundation
+import GongshiTesting
+import PipelineRunner
+import Testing
+import WorkingDayCalendar
+
+/// A pending batch the run sends itself (the API portal, through the recording channel) is never
+/// sent as it is once it holds a withdrawn record; a batch whose receipt never matches is set
+/// aside without holding up the portal's other batches; a failed batch goes out under a new id.
+@Suite("Pending API batches: withdrawn records, receipts that never match, failed batches")
+struct PendingBatchSafetyTests {
+    typealias Project = EngineRunTests.Project
+    static let revoked = "牟城管罚〔2026〕1号"
+
+    /// The API portal's pending batch holding `number` on the legal-person feed.
+    static func pendingBatch(holding number: String, _ project: Project) throws -> BatchInfo {
+        let entry = try #require(
+            try project.ledger.history(key: number).first { $0.portal == "api-portal" && $0.status == .pending })
+        return try #require(try project.ledger.batch(entry.batchID))
+    }
+
+    /// The keys of a batch's records.
+    static func keys(_ batch: String, _ project: Project) throws -> Set<String> {
+        Set(try project.ledger.publications(batch: batch).map(\.key))
+    }
+
+    @Test("a batch whose receipt never matches is set aside, pending and not counted published, and the portal's other batches go out; failed by the clerk, its records go out under a new id")
+    func receiptThatNeverMatches() throws {
+        let (project, pending) = try EngineRunTests.pendingAPIBatches()
+        let stuck = pending[0]  // the oldest: asked and sent first
+        project.channel.answerWrongly(batch: stuck.id)
+        project.channel.heal()
+        for day in ["2026-12-01", "2026-12-02"] {
+            let (night, lines) = try project.run(day)
+            #expect(night.exitStatus == 69, "\(day)")
+            #expect(lines.contains { $0.hasPrefix("批次 \(stuck.id) 暂放一边：仍待确认") }, "\(day): \(lines)")
+            #expect(lines.contains("门户 api-portal：1 个批次的回执与批次不符，暂放一边（仍待确认），下次运行再向门户查询"), "\(day): \(lines)")
+            #expect(try project.ledger.batch(stuck.id)?.status == .pending, "\(day)")
+            #expect(try project.ledger.publications(batch: stuck.id).allSatisfy { $0.status == .pending }, "\(day)")
+            // The other three went out the first night, each once.
+            let published = try project.ledger.batches(portal: "api-portal", status: .published).map(\.id)
+            #expect(Set(published) == Set(pending.dropFirst().map(\.id)), "\(day)")
+            #expect(project.channel.received.filter { $0.operation == .publish }.count == 4, "\(day)")
+        }
+        // The portal says it does not show the batch: the clerk fails it; the next run plans its
+        // records again under an id the portal has never seen, and they are published.
+        let keys = try Self.keys(stuck.id, project)
+        #expect(keys.count == stuck.records)
+        #expect(try project.ledger.fail(batch: stuck.id, reason: "门户核实：此批次未公示"))
+        let (after, afterLines) = try project.run("2026-12-03")
+        #expect(after.exitStatus != 69, "\(afterLines)")
+        let replacement = try #require(
+            try project.ledger.batches(portal: "api-portal", status: .published).first { batch in (try? Self.keys(batch.id, project)) == keys })
+        #expect(replacement.id != stuck.id)
+        #expect(project.channel.received.contains { $0.batch == replacement.id })
+        #expect(try project.ledger.batch(stuck.id)?.status == .failed)
+        #expect(project.live(stuck.portal, stuck.feed).values.allSatisfy { $0 == 1 })
+    }
+}
