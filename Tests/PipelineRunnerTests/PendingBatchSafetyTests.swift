@@ -26,6 +26,54 @@ struct PendingBatchSafetyTests {
         Set(try project.ledger.publications(batch: batch).map(\.key))
     }
 
+    @Test("a decision revoked while its API batch waited (the portal never had it): the next run fails that batch without sending it, sends its other records in a new batch, and has nothing to take down")
+    func revokedInPendingAPIBatch() throws {
+        let (project, _) = try EngineRunTests.pendingAPIBatches()
+        let held = try Self.pendingBatch(holding: Self.revoked, project)
+        let others = try Self.keys(held.id, project).filter { !$0.hasPrefix(Self.revoked + "|") }
+        #expect(held.records == 5 && others.count == 4)
+        #expect(try project.withdrawal(on: "2026-12-01").execute(record: Self.revoked, reason: .revoked, note: nil) == .revocationRecorded)
+        project.channel.heal()
+        let (night, lines) = try project.run("2026-12-01")
+        // The batch never reached the portal; it failed, saying why.
+        #expect(!project.channel.received.contains { $0.batch == held.id })
+        #expect(try project.ledger.batch(held.id)?.status == .failed)
+        #expect(lines.contains { $0.hasPrefix("警告 [batch-holds-withdrawn] 批次 \(held.id)（5 条）中有 1 条记录") && $0.contains("撤销 1 条") }, "\(lines)")
+        // Nothing revoked went out, so nothing was taken down.
+        #expect(!project.channel.received.contains { $0.operation == .withdraw })
+        #expect(night.lateTakeDowns.isEmpty, "\(night.lateTakeDowns)")
+        #expect(!project.channel.received.contains { String(decoding: $0.payload, as: UTF8.self).contains(Self.revoked) })
+        // Its four other records went out once, the same night, in a batch of another id.
+        let published = try project.ledger.batches(portal: "api-portal", status: .published)
+        let replacement = try #require(published.first { batch in (try? Self.keys(batch.id, project)) == others })
+        #expect(replacement.id != held.id && replacement.records == 4)
+        #expect(project.channel.received.filter { $0.operation == .publish }.count == 4)
+        #expect(project.live("api-portal", "penalty-legal").values.allSatisfy { $0 == 1 })
+        #expect(project.live("api-portal", "penalty-legal").keys.allSatisfy { !$0.hasPrefix(Self.revoked + "|") })
+        #expect(try project.ledger.batches(portal: "api-portal", status: .pending).isEmpty)
+    }
+
+    @Test("the portal cannot answer when the run settles such a batch: it stays pending, and the upload step, the portal back, still does not send it")
+    func revokedBatchScreenedAtUpload() throws {
+        let (project, _) = try EngineRunTests.pendingAPIBatches()
+        let held = try Self.pendingBatch(holding: Self.revoked, project)
+        #expect(try project.withdrawal(on: "2026-12-01").execute(record: Self.revoked, reason: .revoked, note: nil) == .revocationRecorded)
+        project.channel.heal()
+        let before = project.channel.calls
+        project.channel.fail(onCall: before + 1)  // the settling step's status query: the only call before the upload step
+        let (_, lines) = try project.run("2026-12-01")
+        #expect(lines.contains { $0.hasPrefix("警告 [batch-status-unknown] 批次 \(held.id)") }, "\(lines)")
+        #expect(!project.channel.received.contains { $0.batch == held.id })
+        #expect(try project.ledger.batch(held.id)?.status == .failed)
+        #expect(lines.contains { $0.hasPrefix("警告 [batch-holds-withdrawn] 批次 \(held.id)") }, "\(lines)")
+        #expect(!project.channel.received.contains { $0.operation == .withdraw })
+        // The next night plans its other records again, once.
+        let (next, _) = try project.run("2026-12-02")
+        #expect(next.feeds["api-portal/penalty-legal"]?.published == 4, "\(next.feeds)")
+        #expect(project.live("api-portal", "penalty-legal").values.allSatisfy { $0 == 1 })
+        #expect(project.live("api-portal", "penalty-legal").keys.allSatisfy { !$0.hasPrefix(Self.revoked + "|") })
+    }
+
     @Test("a batch whose receipt never matches is set aside, pending and not counted published, and the portal's other batches go out; failed by the clerk, its records go out under a new id")
     func receiptThatNeverMatches() throws {
         let (project, pending) = try EngineRunTests.pendingAPIBatches()

@@ -83,6 +83,17 @@ public struct FeedPublisher: Sendable {
         for batch in try CommandFailure.ledger({ () throws(LedgerError) in try ledger.batches(portal: profile.id, status: .pending) })
         where (kind.map({ batch.kind == $0 }) ?? true) && (only.map { $0.contains(batch.id) } ?? true) {
             let final = URL(fileURLWithPath: batch.outboxPath)
+            // A batch the run sends itself that holds records withdrawn since it was staged (撤销,
+            // 信用修复, a period's end, 不予公示): never sent as it is. The portal is asked first; not
+            // there, it fails, and its other records are planned again below, in a batch of another id.
+            if delivery == .channel, let channel {
+                let uploader = Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript)
+                let withdrawn = try uploader.withdrawnRecords(in: batch)
+                if !withdrawn.isEmpty {
+                    _ = try uploader.settleWithdrawn(batch, withdrawn)
+                    continue
+                }
+            }
             if try holds(outboxFileOf: batch) {
                 if let receipt = try ReceiptFile.read(besides: final.path) {
                     let outcome = try CommandFailure.ledger { () throws(LedgerError) in

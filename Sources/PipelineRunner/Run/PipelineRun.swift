@@ -89,6 +89,12 @@ public struct PipelineRun {
             }
         }
 
+        // The batches pending now, settled above (those holding withdrawn records among them): the
+        // upload step screens them again before sending any, not those this run stages (planned
+        // with the withdrawals as they are).
+        let pendingAtStart = try writes.map { ledger throws(CommandFailure) in
+            Set(try CommandFailure.ledger { () throws(LedgerError) in try ledger.batches(portal: nil, status: .pending) }.map(\.id))
+        }
         stages.lap("reconcile")
         // Sources: every matching file; the nightly run skips files settled by an earlier run, and so
         // does its dry run (read against the ledger as it is), unless asked to read every file.
@@ -228,8 +234,9 @@ public struct PipelineRun {
             guard let ledger = writes else { continue }
             if let channel = try channel(for: profile, transport: transport) {
                 let own = try Uploader.own(ledger, pipeline: pipeline.id)
-                let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript)
-                    .uploadPending(portal: profile.id, kind: context.schema.id, only: own)
+                var uploader = Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript)
+                uploader.screening = pendingAtStart
+                let uploaded = try uploader.uploadPending(portal: profile.id, kind: context.schema.id, only: own)
                 status = RunOutcome.worse(status, uploaded)
             }
         }
