@@ -74,6 +74,30 @@ struct PendingBatchSafetyTests {
         #expect(project.live("api-portal", "penalty-legal").keys.allSatisfy { !$0.hasPrefix(Self.revoked + "|") })
     }
 
+    @Test("a batch the portal has after all is recorded as it answers, then the revoked record taken down; the run's figures are those after the take-down")
+    func revokedBatchThePortalHas() throws {
+        let (project, _) = try EngineRunTests.pendingAPIBatches()
+        let held = try Self.pendingBatch(holding: Self.revoked, project)
+        // The portal took it before the answer was lost.
+        project.channel.heal()
+        _ = try project.channel.send(held, payload: [UInt8](try Data(contentsOf: URL(fileURLWithPath: held.outboxPath))))
+        #expect(try project.withdrawal(on: "2026-12-01").execute(record: Self.revoked, reason: .revoked, note: nil) == .revocationRecorded)
+        let (night, lines) = try project.run("2026-12-01")
+        #expect(try project.ledger.batch(held.id)?.status == .published)
+        #expect(project.channel.received.filter { $0.batch == held.id }.count == 1)
+        #expect(lines.contains { $0.contains("已撤销的决定在门户上仍在公示") && $0.contains("撤下 1 条") }, "\(lines)")
+        #expect(project.channel.received.filter { $0.operation == .withdraw }.count == 1)
+        #expect(night.lateTakeDowns == ["撤销": 1], "\(night.lateTakeDowns)")
+        // Counted after the take-down: nothing waits to be taken down, in the summary and in the report.
+        #expect(night.disclosure.withdrawalsDue == 0 && night.disclosure.withdrawalsOverdue == 0, "\(night.disclosure)")
+        let json = try #require(night.reportFiles?.json)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let disclosure = try #require(object["disclosure"] as? [String: Any])
+        #expect(disclosure["withdrawal_due"] as? Int == 0, "\(disclosure)")
+        let credit = try CreditReport.decode(Array(try JSONSerialization.data(withJSONObject: try #require(object["report"]))))
+        #expect(credit.deadlineCounts["withdrawal_due"] == 0, "\(credit.deadlineCounts)")
+    }
+
     @Test("a batch whose receipt never matches is set aside, pending and not counted published, and the portal's other batches go out; failed by the clerk, its records go out under a new id")
     func receiptThatNeverMatches() throws {
         let (project, pending) = try EngineRunTests.pendingAPIBatches()

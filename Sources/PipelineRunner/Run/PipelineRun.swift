@@ -286,26 +286,39 @@ public struct PipelineRun {
         stages.lap("periods")
         let reckoning = DeadlineReckoning(context: context, today: today)
         try reckoning.fillDueDates(ledger, scope: scope)
-        var tally = DeadlineTally(limit: RunSummary.urgentLimit)
-        let portals = Set(scope.portals ?? [])
-        var portal: (name: String, counted: Bool)?  // the last row's (the register repeats a handful)
-        // Revoked decisions a portal shows: published there after the revocation was recorded (a
-        // batch waiting for the clerk's upload, confirmed later), so no withdrawal covered them:
-        // whether or not an earlier publication of the decision there was withdrawn.
-        var revokedLive: [(number: String, portal: String, revokedOn: String)] = []
-        var credit = try buildReport(run: run, ledger: ledger, eligible: eligible) { row, reckoned in
-            if portal?.name != row.portal { portal = (row.portal, portals.contains(row.portal)) }
-            guard portal?.counted == true else { return }
-            if let revoked = row.revokedOn, row.shown, revokedLive.count < RunSummary.urgentLimit {
-                revokedLive.append((row.number, row.portal, revoked))
+        /// The register read once: the run's tally, its report, and the revoked decisions a portal shows.
+        func reckon() throws -> (DeadlineTally, CreditReport, [(number: String, portal: String, revokedOn: String)]) {
+            var tally = DeadlineTally(limit: RunSummary.urgentLimit)
+            let portals = Set(scope.portals ?? [])
+            var portal: (name: String, counted: Bool)?  // the last row's (the register repeats a handful)
+            // Revoked decisions a portal shows: published there after the revocation was recorded (a
+            // batch waiting for the clerk's upload, confirmed later), so no withdrawal covered them:
+            // whether or not an earlier publication of the decision there was withdrawn.
+            var revokedLive: [(number: String, portal: String, revokedOn: String)] = []
+            let credit = try buildReport(run: run, ledger: ledger, eligible: eligible) { row, reckoned in
+                if portal?.name != row.portal { portal = (row.portal, portals.contains(row.portal)) }
+                guard portal?.counted == true else { return }
+                if let revoked = row.revokedOn, row.shown, revokedLive.count < RunSummary.urgentLimit {
+                    revokedLive.append((row.number, row.portal, revoked))
+                }
+                // The report's state of the row is the tally's unless the row lacks a due date the
+                // reckoning would compute (the dates were filled just now: only a calendar that
+                // cannot reach it leaves one out, and then the reckoning cannot either).
+                if row.dueOn == nil { reckoning.count(row, into: &tally) } else { tally.add(row, reckoned: reckoned, today: today) }
             }
-            // The report's state of the row is the tally's unless the row lacks a due date the
-            // reckoning would compute (the dates were filled just now: only a calendar that
-            // cannot reach it leaves one out, and then the reckoning cannot either).
-            if row.dueOn == nil { reckoning.count(row, into: &tally) } else { tally.add(row, reckoned: reckoned, today: today) }
+            return (tally, credit, revokedLive)
         }
+        let first = try reckon()
+        var (tally, credit) = (first.0, first.1)
         stages.lap("reckoning")
-        status = RunOutcome.worse(status, try takeDownRevoked(revokedLive, ledger: ledger, run: run, summary: &summary))
+        let lateBefore = summary.lateTakeDowns.values.reduce(0, +)
+        status = RunOutcome.worse(status, try takeDownRevoked(first.2, ledger: ledger, run: run, summary: &summary))
+        // Taken down just now: the run's figures and report are those after it (the withdrawal
+        // done or waiting), as `ledger status` and `gongshi report` give them right after.
+        if summary.lateTakeDowns.values.reduce(0, +) != lateBefore {
+            (tally, credit, _) = try reckon()
+            stages.lap("reckoning again")
+        }
         summary.disclosure = DisclosureCounts(tally)
         summary.urgent = tally.urgent
         summary.beyondCalendar = tally.beyondCalendar
