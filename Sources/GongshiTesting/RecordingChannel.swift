@@ -18,6 +18,7 @@ public final class RecordingChannel: PortalChannel, Sendable {
         var received: [Received] = []
         var failing: Set<Int> = []
         var failFrom: Int?
+        var mismatched: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -35,6 +36,10 @@ public final class RecordingChannel: PortalChannel, Sendable {
         }
     }
 
+    /// The portal keeps the batch of this id, but answers for it (its status, and its upload)
+    /// with a receipt that does not match it (a record left out, say): ``UploadFailure/answered``.
+    public func answerWrongly(batch id: String) { state.withLock { _ = $0.mismatched.insert(id) } }
+
     /// Every call succeeds from now on.
     public func heal() { state.withLock { $0.failing = []; $0.failFrom = nil } }
 
@@ -49,9 +54,15 @@ public final class RecordingChannel: PortalChannel, Sendable {
         if fails { throw UploadFailure(message: "门户不可用（测试通道第 \(calls) 次调用）") }
     }
 
+    private func mismatch(_ batch: BatchInfo) throws(UploadFailure) {
+        guard state.withLock({ $0.mismatched.contains(batch.id) }) else { return }
+        throw UploadFailure(message: "门户的回执与批次 \(batch.id) 不符：回执缺 1 条记录的答复（测试通道）", code: "receipt-mismatch", answered: true)
+    }
+
     public func status(of batch: BatchInfo, payload: [UInt8]?) throws(UploadFailure) -> ChannelOutcome? {
         try count()
         guard state.withLock({ s in s.received.contains { $0.batch == batch.id } }) else { return nil }
+        try mismatch(batch)
         return .received(rejected: rejecting(batch), receipt: "已有批次 \(batch.id)")
     }
 
@@ -62,6 +73,7 @@ public final class RecordingChannel: PortalChannel, Sendable {
                 s.received.append(Received(batch: batch.id, operation: batch.operation, records: batch.records, payload: payload))
             }
         }
+        try mismatch(batch)
         return .received(rejected: rejecting(batch), receipt: "收到批次 \(batch.id)")
     }
 }

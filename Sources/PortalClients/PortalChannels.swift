@@ -59,7 +59,9 @@ public struct APIChannel: PortalChannel {
     /// that the portal did not confirm.
     static func outcome(_ receipt: BatchReceipt, of batch: BatchInfo) throws(UploadFailure) -> ChannelOutcome {
         if let mismatch = receipt.mismatch(batchID: batch.id, payloadSHA256: batch.payloadSHA256, records: batch.records) {
-            throw UploadFailure(message: "门户的回执与批次 \(batch.id) 不符：\(mismatch)；批次保持待确认，下次运行再向门户查询（请联系门户核实）")
+            throw UploadFailure(
+                message: "门户的回执与批次 \(batch.id) 不符：\(mismatch)；批次保持待确认，下次运行再向门户查询（请联系门户核实）", code: "receipt-mismatch",
+                answered: true)
         }
         return outcome(receipt)
     }

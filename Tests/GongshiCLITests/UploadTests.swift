@@ -123,7 +123,7 @@ struct UploadTests {
         try Self.expectExactlyOnce(workspace, sandbox)
     }
 
-    @Test("a receipt that leaves a record out: the batch stays pending, none of its records published, night after night (the portal in doubt, the next batch waits too)")
+    @Test("a receipt that leaves a record out: the batch stays pending, none of its records published, night after night, set aside (69): the portal's other batch goes out the first night, once")
     func shortReceipt() throws {
         let workspace = try Self.prepared()
         let sandbox = try SandboxHarness(faults: "short-receipt:1")
@@ -131,15 +131,21 @@ struct UploadTests {
         for night in 1...2 {
             let result = try Self.upload(workspace, sandbox)
             #expect(result.status == 69, "night \(night): \(result)")
-            #expect(result.stderr.contains("[portal-unavailable]") && result.stderr.contains("回执缺 1 条记录的答复（第 13 条）"), "\(result.stderr)")
+            #expect(result.stderr.contains("[receipt-mismatch]") && result.stderr.contains("回执缺 1 条记录的答复（第 13 条）"), "\(result.stderr)")
+            #expect(result.stdout.contains("门户 api-portal：1 个批次的回执与批次不符，暂放一边（仍待确认）"), "\(result.stdout)")
             let ledger = try workspace.ledger()
             let pending = try ledger.batches(status: .pending)
-            #expect(pending.map(\.records).sorted() == [4, 13], "\(pending)")
+            #expect(pending.map(\.records) == [13], "\(pending)")
             for batch in pending {
                 #expect(try ledger.publications(batch: batch.id).allSatisfy { $0.status == .pending })
             }
+            // The other batch was not held up by it: published the first night, stored once.
+            let published = try ledger.batches(status: .published)
+            #expect(published.map(\.records) == [4], "\(published)")
+            #expect(try published.allSatisfy { try ledger.publications(batch: $0.id).allSatisfy { $0.status == .published } })
         }
         #expect(try sandbox.stats()["batch short receipt"] == 1)
+        #expect(try sandbox.stats()["batch stored"] == 2)
     }
 
     @Test("an expired token is renewed once and the request goes through")

@@ -205,15 +205,20 @@ extension BatchOperation {
     }
 }
 
-/// A batch's identity: derived from its content, so the same records always make the same batch
-/// (a crash and a retry send the same id, and the portal answers with its first receipt).
+/// A batch's identity: derived from its content, so the same records make the same batch (a crash
+/// and a retry send the same id, and the portal answers with its first receipt) — until that
+/// batch fails: made again, it is another (``feedMaterial(portal:feed:operation:payloadSHA256:date:corrects:attempt:)``).
 public enum BatchIdentity {
     /// The text whose SHA-256 (first 16 hex digits) is a feed batch's id. A republication is one
     /// per day: its id also covers the date. A correction's also covers the batches of the
     /// publications it corrects (``correctedBatches(_:)``): content that flips back and changes
-    /// again (A, B, A, B) makes the same file twice, and each must be a batch of its own.
+    /// again (A, B, A, B) makes the same file twice, and each must be a batch of its own. A batch
+    /// made again from the records of a batch that failed has an `attempt` above 0 (how many failed
+    /// batches of the same content came before it): a portal that saw the failed batch's id keeps
+    /// its first answer to it, so the batch that replaces it is another batch.
     public static func feedMaterial(
-        portal: String, feed: String, operation: BatchOperation, payloadSHA256: String, date: String, corrects: [String] = []
+        portal: String, feed: String, operation: BatchOperation, payloadSHA256: String, date: String, corrects: [String] = [],
+        attempt: Int = 0
     ) -> String {
         let salt =
             switch operation {
@@ -221,7 +226,8 @@ public enum BatchIdentity {
             case .correct where !corrects.isEmpty: "\ncorrects " + corrects.joined(separator: ",")
             default: ""
             }
-        return "\(portal)\n\(feed)\n\(operation.rawValue)\n\(payloadSHA256)\(salt)"
+        let again = attempt > 0 ? "\nattempt \(attempt)" : ""
+        return "\(portal)\n\(feed)\n\(operation.rawValue)\n\(payloadSHA256)\(salt)\(again)"
     }
 
     /// The batches a correction batch's rows correct, each once, in order (what ``feedMaterial``

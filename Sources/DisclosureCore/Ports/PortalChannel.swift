@@ -14,11 +14,16 @@ public struct UploadFailure: Error, Sendable, Equatable {
     /// The failure's type code when the channel knows better than ``configuration`` says
     /// (`portal-auth` or `portal-unavailable`): a 前置库 table that does not match the feed.
     public var code: String?
+    /// The portal answered, but not with this batch's answer (a receipt that does not match the
+    /// batch): the portal is up and the batch in doubt. The batch waits, pending, and the portal's
+    /// other batches go on.
+    public var answered: Bool
 
-    public init(message: String, configuration: Bool = false, code: String? = nil) {
+    public init(message: String, configuration: Bool = false, code: String? = nil, answered: Bool = false) {
         self.message = message
         self.configuration = configuration
         self.code = code
+        self.answered = answered
     }
 
     /// The type code the run reports it with.

@@ -6,7 +6,8 @@ public import WorkingDayCalendar
 
 /// One batch of one feed as a file, with its manifest. The batch id is derived from the content
 /// (portal, feed, operation, payload; for a correction, the batches it corrects), so the same
-/// records always make the same batch.
+/// records make the same batch — unless that batch failed: the next attempt is another batch
+/// (``named(profile:feed:schema:records:payloadSHA256:part:date:operation:corrects:failed:)``).
 public struct FeedBatchFile: Sendable {
     public let id: String
     public let operation: BatchOperation
@@ -17,7 +18,7 @@ public struct FeedBatchFile: Sendable {
 
     public init(
         profile: PortalProfile, feed: FeedSpec, schema: PublicationSchema, rows: [FeedPlan.Row], part: Int, date: CalendarDate,
-        operation: BatchOperation = .publish, corrects: [String] = []
+        operation: BatchOperation = .publish, corrects: [String] = [], failed: (String) throws -> Bool = { _ in false }
     ) throws {
         self.operation = operation
         do {
@@ -27,26 +28,36 @@ public struct FeedBatchFile: Sendable {
             throw CommandFailure(status: ExitStatus.dataError, code: "feed-encoding", message: "\(feed.name)：\(error.message)")
         }
         payloadSHA256 = Digest.sha256Hex(payload)
-        (id, fileName, manifest) = Self.named(
+        (id, fileName, manifest) = try Self.named(
             profile: profile, feed: feed, schema: schema, records: rows.count, payloadSHA256: payloadSHA256, part: part, date: date,
-            operation: operation, corrects: corrects)
+            operation: operation, corrects: corrects, failed: failed)
     }
 
     /// A batch's id, its file's name and its manifest, from its payload's hash: what
     /// ``init(profile:feed:schema:rows:part:date:operation:)`` gives a payload it holds, and
     /// ``FeedPublisher`` a payload it wrote to disk a part at a time.
+    ///
+    /// - Parameter failed: whether a batch of that id failed (``BatchLedger/fail(batch:reason:)``):
+    ///   the id is then made again with the next attempt number (``BatchIdentity/feedMaterial``),
+    ///   until one has not failed. A portal that saw the failed id keeps its first answer to it (a
+    ///   receipt that never matched, say): the records go out as a batch it has never seen.
     static func named(
         profile: PortalProfile, feed: FeedSpec, schema: PublicationSchema, records: Int, payloadSHA256 payloadDigest: String, part: Int,
-        date: CalendarDate, operation: BatchOperation, corrects: [String] = []
-    ) -> (id: String, fileName: String, manifest: [UInt8]) {
-        let id = String(
-            Digest.sha256Hex(
-                Array(
-                    BatchIdentity.feedMaterial(
-                        portal: profile.id, feed: feed.name, operation: operation, payloadSHA256: payloadDigest, date: date.description,
-                        corrects: corrects
-                    ).utf8)
-            ).prefix(16))
+        date: CalendarDate, operation: BatchOperation, corrects: [String] = [], failed: (String) throws -> Bool = { _ in false }
+    ) rethrows -> (id: String, fileName: String, manifest: [UInt8]) {
+        var attempt = 0
+        var id = ""
+        repeat {
+            id = String(
+                Digest.sha256Hex(
+                    Array(
+                        BatchIdentity.feedMaterial(
+                            portal: profile.id, feed: feed.name, operation: operation, payloadSHA256: payloadDigest, date: date.description,
+                            corrects: corrects, attempt: attempt
+                        ).utf8)
+                ).prefix(16))
+            attempt += 1
+        } while try failed(id)
         let fileName = BatchIdentity.fileName(
             pattern: feed.fileName, portal: profile.id, feed: feed.name, compactDate: Self.compact(date), batch: id, part: part)
         let createdAt = LedgerClock.now()

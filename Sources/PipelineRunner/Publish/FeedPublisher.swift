@@ -83,6 +83,17 @@ public struct FeedPublisher: Sendable {
         for batch in try CommandFailure.ledger({ () throws(LedgerError) in try ledger.batches(portal: profile.id, status: .pending) })
         where (kind.map({ batch.kind == $0 }) ?? true) && (only.map { $0.contains(batch.id) } ?? true) {
             let final = URL(fileURLWithPath: batch.outboxPath)
+            // A batch the run sends itself that holds records withdrawn since it was staged (撤销,
+            // 信用修复, a period's end, 不予公示): never sent as it is. The portal is asked first; not
+            // there, it fails, and its other records are planned again below, in a batch of another id.
+            if delivery == .channel, let channel {
+                let uploader = Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript)
+                let withdrawn = try uploader.withdrawnRecords(in: batch)
+                if !withdrawn.isEmpty {
+                    _ = try uploader.settleWithdrawn(batch, withdrawn)
+                    continue
+                }
+            }
             if try holds(outboxFileOf: batch) {
                 if let receipt = try ReceiptFile.read(besides: final.path) {
                     let outcome = try CommandFailure.ledger { () throws(LedgerError) in
@@ -253,7 +264,8 @@ public struct FeedPublisher: Sendable {
             file = try stageInParts(rows, feed: feed, schema: schema, part: part, operation: operation, corrects: corrects, buffer: &parts)
         } else {
             let whole = try FeedBatchFile(
-                profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today, operation: operation, corrects: corrects)
+                profile: profile, feed: feed, schema: schema, rows: rows, part: part, date: today, operation: operation, corrects: corrects,
+                failed: failed)
             try stage(id: whole.id, fileName: whole.fileName, payload: whole.payload, manifest: whole.manifest)
             file = (whole.id, whole.fileName, whole.payloadSHA256)
         }
@@ -298,15 +310,26 @@ public struct FeedPublisher: Sendable {
             }
             payloadSHA256 = digest.hex()
             let manifest: [UInt8]
-            (id, fileName, manifest) = FeedBatchFile.named(
+            (id, fileName, manifest) = try FeedBatchFile.named(
                 profile: profile, feed: feed, schema: schema, records: rows.count, payloadSHA256: payloadSHA256, part: part, date: today,
-                operation: operation, corrects: corrects)
+                operation: operation, corrects: corrects, failed: failed)
             try stage(id: id, fileName: fileName, manifest: manifest) { try file.commit(to: $0, mode: 0o644) }
         } catch {
             file.discard()
             throw error
         }
         return (id, fileName, payloadSHA256)
+    }
+
+    /// Whether the ledger holds a failed batch of this id that the run sends itself (API, SFTP):
+    /// the records it held, planned again, go out under another id
+    /// (``FeedBatchFile/named(profile:feed:schema:records:payloadSHA256:part:date:operation:corrects:failed:)``):
+    /// such a portal keys batches by id and keeps its first answer to one (a receipt that never
+    /// matched), so the same id would only get that answer again. A file for a clerk's web form
+    /// is made again under the same id (the ledger keeps the failed attempt beside it).
+    private func failed(_ id: String) throws(CommandFailure) -> Bool {
+        guard delivery == .channel else { return false }
+        return try CommandFailure.ledger { () throws(LedgerError) in try ledger.batch(id) }?.status == .failed
     }
 
     /// A temporary file for ``stageInParts`` to write a batch into, in the staging folder: named by

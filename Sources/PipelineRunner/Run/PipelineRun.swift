@@ -89,6 +89,12 @@ public struct PipelineRun {
             }
         }
 
+        // The batches pending now, settled above (those holding withdrawn records among them): the
+        // upload step screens them again before sending any, not those this run stages (planned
+        // with the withdrawals as they are).
+        let pendingAtStart = try writes.map { ledger throws(CommandFailure) in
+            Set(try CommandFailure.ledger { () throws(LedgerError) in try ledger.batches(portal: nil, status: .pending) }.map(\.id))
+        }
         stages.lap("reconcile")
         // Sources: every matching file; the nightly run skips files settled by an earlier run, and so
         // does its dry run (read against the ledger as it is), unless asked to read every file.
@@ -232,8 +238,9 @@ public struct PipelineRun {
             guard let ledger = writes else { continue }
             if let channel = try channel(for: profile, transport: transport) {
                 let own = try Uploader.own(ledger, pipeline: pipeline.id)
-                let uploaded = try Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript)
-                    .uploadPending(portal: profile.id, kind: context.schema.id, only: own)
+                var uploader = Uploader(ledger: ledger, channel: channel, today: today, transcript: transcript)
+                uploader.screening = pendingAtStart
+                let uploaded = try uploader.uploadPending(portal: profile.id, kind: context.schema.id, only: own)
                 status = RunOutcome.worse(status, uploaded)
             }
         }
@@ -283,26 +290,39 @@ public struct PipelineRun {
         stages.lap("periods")
         let reckoning = DeadlineReckoning(context: context, today: today)
         try reckoning.fillDueDates(ledger, scope: scope)
-        var tally = DeadlineTally(limit: RunSummary.urgentLimit)
-        let portals = Set(scope.portals ?? [])
-        var portal: (name: String, counted: Bool)?  // the last row's (the register repeats a handful)
-        // Revoked decisions a portal shows: published there after the revocation was recorded (a
-        // batch waiting for the clerk's upload, confirmed later), so no withdrawal covered them:
-        // whether or not an earlier publication of the decision there was withdrawn.
-        var revokedLive: [(number: String, portal: String, revokedOn: String)] = []
-        var credit = try buildReport(run: run, ledger: ledger, eligible: eligible) { row, reckoned in
-            if portal?.name != row.portal { portal = (row.portal, portals.contains(row.portal)) }
-            guard portal?.counted == true else { return }
-            if let revoked = row.revokedOn, row.shown, revokedLive.count < RunSummary.urgentLimit {
-                revokedLive.append((row.number, row.portal, revoked))
+        /// The register read once: the run's tally, its report, and the revoked decisions a portal shows.
+        func reckon() throws -> (DeadlineTally, CreditReport, [(number: String, portal: String, revokedOn: String)]) {
+            var tally = DeadlineTally(limit: RunSummary.urgentLimit)
+            let portals = Set(scope.portals ?? [])
+            var portal: (name: String, counted: Bool)?  // the last row's (the register repeats a handful)
+            // Revoked decisions a portal shows: published there after the revocation was recorded (a
+            // batch waiting for the clerk's upload, confirmed later), so no withdrawal covered them:
+            // whether or not an earlier publication of the decision there was withdrawn.
+            var revokedLive: [(number: String, portal: String, revokedOn: String)] = []
+            let credit = try buildReport(run: run, ledger: ledger, eligible: eligible) { row, reckoned in
+                if portal?.name != row.portal { portal = (row.portal, portals.contains(row.portal)) }
+                guard portal?.counted == true else { return }
+                if let revoked = row.revokedOn, row.shown, revokedLive.count < RunSummary.urgentLimit {
+                    revokedLive.append((row.number, row.portal, revoked))
+                }
+                // The report's state of the row is the tally's unless the row lacks a due date the
+                // reckoning would compute (the dates were filled just now: only a calendar that
+                // cannot reach it leaves one out, and then the reckoning cannot either).
+                if row.dueOn == nil { reckoning.count(row, into: &tally) } else { tally.add(row, reckoned: reckoned, today: today) }
             }
-            // The report's state of the row is the tally's unless the row lacks a due date the
-            // reckoning would compute (the dates were filled just now: only a calendar that
-            // cannot reach it leaves one out, and then the reckoning cannot either).
-            if row.dueOn == nil { reckoning.count(row, into: &tally) } else { tally.add(row, reckoned: reckoned, today: today) }
+            return (tally, credit, revokedLive)
         }
+        let first = try reckon()
+        var (tally, credit) = (first.0, first.1)
         stages.lap("reckoning")
-        status = RunOutcome.worse(status, try takeDownRevoked(revokedLive, ledger: ledger, run: run, summary: &summary))
+        let lateBefore = summary.lateTakeDowns.values.reduce(0, +)
+        status = RunOutcome.worse(status, try takeDownRevoked(first.2, ledger: ledger, run: run, summary: &summary))
+        // Taken down just now: the run's figures and report are those after it (the withdrawal
+        // done or waiting), as `ledger status` and `gongshi report` give them right after.
+        if summary.lateTakeDowns.values.reduce(0, +) != lateBefore {
+            (tally, credit, _) = try reckon()
+            stages.lap("reckoning again")
+        }
         summary.disclosure = DisclosureCounts(tally)
         summary.urgent = tally.urgent
         summary.beyondCalendar = tally.beyondCalendar
