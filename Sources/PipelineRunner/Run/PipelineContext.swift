@@ -120,6 +120,10 @@ extension ReportBuilder {
     public init(contexts: [PipelineContext], calendar: WorkingDayCalendar, today: CalendarDate) {
         var titles: [String: String] = [:]
         for regime in PublicationPeriodsLoader.bundled.flatMap(\.regimes) { titles[regime.id] = regime.title }
-        self.init(departments: contexts.map(Department.init), calendar: calendar, today: today, regimeTitles: titles)
+        var days: [String: Int] = [:]
+        for context in contexts {
+            for (portal, working) in DeadlineReckoning(context: context, today: today).workingDays { days[portal] = working }
+        }
+        self.init(departments: contexts.map(Department.init), calendar: calendar, today: today, regimeTitles: titles, workingDays: days)
     }
 }
