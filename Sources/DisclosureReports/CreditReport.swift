@@ -282,7 +282,8 @@ public struct DeadlineLine: Codable, Sendable, Equatable {
     public var dueOn: String?
     public var publishedOn: String?
     public var state: State
-    /// Why it is not to be published (``State/notToPublish``).
+    /// Why it is not to be published (``State/notToPublish``); for a deadline past the calendar's
+    /// coverage (no due date), how far it lies past it.
     public var reason: String?
 
     public init(

@@ -27,13 +27,21 @@ public struct ReportBuilder {
     let departments: [Department]
     let calendar: WorkingDayCalendar
     let today: CalendarDate
+    /// Working days per portal (a portal not listed: the law's 7): a decision whose due date the
+    /// register lacks (the calendar could not reach it when it was recorded) is reckoned from its
+    /// decision date on ``calendar``, as the run and `ledger status` reckon it.
+    let workingDays: [String: Int]
 
     /// Regime titles by id (发改办财金〔2019〕527号), for the 信用修复 lines; the data lives in
     /// `schemas/periods/`, which the caller loads.
     let regimeTitles: [String: String]
 
-    public init(departments: [Department], calendar: WorkingDayCalendar, today: CalendarDate, regimeTitles: [String: String] = [:]) {
+    public init(
+        departments: [Department], calendar: WorkingDayCalendar, today: CalendarDate, regimeTitles: [String: String] = [:],
+        workingDays: [String: Int] = [:]
+    ) {
         self.departments = departments
+        self.workingDays = workingDays
         self.regimeTitles = regimeTitles
         self.calendar = calendar
         self.today = today
@@ -103,8 +111,12 @@ public struct ReportBuilder {
         var lastDecision: (pipeline: String, number: String)?  // rows come decision by decision, one per portal
         for (departmentIndex, department) in departments.enumerated() {
             let summaryIndex = summaries.firstIndex { $0.pipeline == department.pipeline }
-            try ledger.forEachDecision(scope: DecisionScope(kind: department.schemaID, pipeline: department.pipeline)) { row in
-                let reckoned = DeadlineState.of(row, today: today, calendar: calendar)
+            try ledger.forEachDecision(scope: DecisionScope(kind: department.schemaID, pipeline: department.pipeline)) { read in
+                // The due date the calendar given reaches, when the register lacks it (no run since
+                // the year's calendar was added): the report does not wait for a run to fill it.
+                let days = workingDays[read.portal] ?? DeadlineState.lawsWorkingDays
+                let row = read.dueOn == nil ? read.completed(calendar: calendar, workingDays: days) : read
+                let reckoned = DeadlineState.of(row, today: today, calendar: calendar, workingDays: days)
                 each(row, reckoned)
                 let deadline = reckoned.0
                 let decided = row.decisionDate.flatMap { try? CalendarDate.parse($0) }
@@ -151,6 +163,9 @@ public struct ReportBuilder {
                         department: department.department, portal: row.portal, feed: "", decisionNumber: row.number,
                         decisionDate: row.decisionDate, dueOn: row.dueOn, publishedOn: row.publishedOn, state: state)
                     if state == .notToPublish { line.reason = row.exclusion ?? (row.revokedOn != nil ? "已撤销" : "已撤下") }
+                    if row.dueOn == nil, case .beyondCoverage(let after, let remaining)? = row.reach(calendar: calendar, workingDays: days) {
+                        line.reason = "截止日为 \(after) 之后的第 \(remaining) 个工作日（节假日日历只覆盖到 \(calendar.coverage.upperBound)）"
+                    }
                     listed[deadline.ordinal].append(line)
                 }
             }

@@ -14,6 +14,10 @@ public struct PipelineLinter {
     public let calendarEnd: CalendarDate?
     /// Warn when the coverage ends within this many days of today.
     public static let coverageWarningDays = 60
+    /// The calendar in force ends before today: an error for `gongshi lint` (78); a command that
+    /// loads the pipeline to work (run, report) takes it as a warning and says which decisions
+    /// it cannot reckon (`calendar-ended`).
+    public static let coverageEndedCode = "calendar-coverage-ended"
 
     public init(
         schemas: [PublicationSchema], profiles: [PortalProfile], environment: [String: String], today: CalendarDate,
@@ -122,12 +126,16 @@ public struct PipelineLinter {
         }
         if let end = calendarEnd {
             let left = today.days(to: end)
-            if left < Self.coverageWarningDays {
+            if left < 0 {
+                // Already past: the deadlines of today's decisions cannot be counted (the run, `ledger
+                // status` and the report end with 78 once a decision needs one).
+                error(
+                    Self.coverageEndedCode, nil,
+                    "节假日日历只覆盖到 \(end)，已经过期：截止日期无法计算；请添加 \(end.year + 1).yaml，用 --calendar DIR 或环境变量 GONGSHI_CALENDAR_DIR 指向其目录")
+            } else if left < Self.coverageWarningDays {
                 warning(
                     "calendar-coverage-ending", nil,
-                    left < 0
-                        ? "节假日日历只覆盖到 \(end)，已经过期：截止日期无法计算；请添加 \(end.year + 1).yaml"
-                        : "节假日日历只覆盖到 \(end)，还有 \(left) 天；国务院办公厅通知发布后请添加 \(end.year + 1).yaml")
+                    "节假日日历只覆盖到 \(end)，还有 \(left) 天；国务院办公厅通知发布后请添加 \(end.year + 1).yaml")
             }
         }
         return issues

@@ -62,3 +62,35 @@ extension WorkingDayCalendar {
         return DeadlineExplanation(decisionDate: decisionDate, workingDays: workingDays, days: days)
     }
 }
+
+/// How far the calendar reaches towards a deadline: the deadline itself, or — when the count runs
+/// past the covered range — the last date the count could reach and how many working days were
+/// still to count after it. The deadline is then known to lie after that date, whatever the next
+/// year's arrangement turns out to be.
+public enum DeadlineReach: Sendable, Equatable {
+    /// The deadline: the N-th working day after the decision date, inside the coverage.
+    case due(CalendarDate)
+    /// The deadline is the `remaining`-th working day after `after` (1…N), a day the calendar
+    /// does not cover. `after` is the coverage's last date, or the decision date when that lies
+    /// past it (then `remaining` is N).
+    case beyondCoverage(after: CalendarDate, remaining: Int)
+}
+
+extension WorkingDayCalendar {
+    /// The deadline, or how far towards it the calendar reaches: one answer for the run, `ledger
+    /// status`, the report and the console about a deadline past the coverage.
+    ///
+    /// - Throws: ``WorkingDayCalendarError/notCovered(_:coverage:)`` for a decision date before the
+    ///   coverage, ``WorkingDayCalendarError/nonPositiveCount(_:)`` for N ≤ 0. (A count that runs
+    ///   past the coverage is not an error here: it is ``DeadlineReach/beyondCoverage(after:remaining:)``.)
+    public func reachDeadline(after decisionDate: CalendarDate, workingDays: Int) throws(WorkingDayCalendarError) -> DeadlineReach {
+        guard workingDays > 0 else { throw .nonPositiveCount(workingDays) }
+        guard decisionDate >= coverage.lowerBound else { throw .notCovered(decisionDate, coverage: coverage) }
+        let end = coverage.upperBound
+        guard decisionDate < end else { return .beyondCoverage(after: decisionDate, remaining: workingDays) }
+        let counted = try self.workingDays(from: decisionDate, to: end)
+        guard counted >= workingDays else { return .beyondCoverage(after: end, remaining: workingDays - counted) }
+        return .due(try deadline(after: decisionDate, workingDays: workingDays))
+    }
+
+}

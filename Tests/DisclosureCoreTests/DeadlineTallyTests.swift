@@ -37,9 +37,9 @@ struct DeadlineTallyTests {
         #expect(Set(Self.rows.map(\.1)) == Set(DeadlineState.allCases))
         let calendar = try Self.calendar()
         for (row, state, today) in Self.rows {
-            #expect(DeadlineState.of(row, today: try Self.date(today), calendar: calendar).0 == state)
+            #expect(DeadlineState.of(row, today: try Self.date(today), calendar: calendar, workingDays: 7).0 == state)
             var tally = DeadlineTally()
-            tally.add(row, today: try Self.date(today), calendar: calendar)
+            tally.add(row, today: try Self.date(today), calendar: calendar, workingDays: 7)
             for other in DeadlineState.allCases {
                 #expect(tally[other] == (other == state ? 1 : 0), "\(state) counted as \(other)")
                 #expect(tally.counts[other] == (other == state ? 1 : 0))
@@ -47,11 +47,57 @@ struct DeadlineTallyTests {
         }
     }
 
+    @Test("a deadline past the calendar's end: published by its end on time, due by the next working day on its last working day, calendar_ended only past it")
+    func pastTheCoverage() throws {
+        let calendar = try Self.calendar()  // 2026, weekends only: 12-24…12-31 are six working days
+        /// The state and its working days, as `state days` (`-`: none).
+        func state(_ row: DecisionDeadline, _ today: String, n: Int = 7) throws -> String {
+            let (state, days) = DeadlineState.of(row, today: try Self.date(today), calendar: calendar, workingDays: n)
+            return "\(state.rawValue) \(days.map(String.init) ?? "-")"
+        }
+        let decided23 = Self.row("D1", decided: "2026-12-23", due: nil)
+        let decided28 = Self.row("D2", decided: "2026-12-28", due: nil)
+        // Published 12-29, on or before the coverage's end: on time, whatever 2027 brings.
+        for today in ["2026-12-31", "2027-01-04", "2027-06-30"] {
+            #expect(try state(Self.row("D3", decided: "2026-12-23", due: nil, published: "2026-12-29"), today) == "on_time -")
+            #expect(try state(Self.row("D4", decided: "2026-12-28", due: nil, published: "2026-12-31"), today) == "on_time -")
+        }
+        // Published after the coverage's end: late or not cannot be told.
+        #expect(try state(Self.row("D5", decided: "2026-12-28", due: nil, published: "2027-01-04"), "2027-01-04") == "calendar_ended -")
+        // Not published: 12-23's 7th working day is the first after 12-31 — on 12-31 (no working day
+        // of the coverage left) it is the next working day; on 12-30 not yet due.
+        #expect(try state(decided23, "2026-12-30") == "not_yet_due -")
+        #expect(try state(decided23, "2026-12-31") == "due_by_next_working_day 1")
+        #expect(try state(decided28, "2026-12-31") == "not_yet_due -")  // 12-29…12-31: 3 of 7
+        #expect(try state(decided23, "2027-01-04") == "calendar_ended -")
+        // A date the calendar reaches, with no due date stored: the due date it gives (12-11: due 12-22).
+        #expect(try state(Self.row("D6", decided: "2026-12-11", due: nil, published: "2026-12-22"), "2026-12-31") == "on_time -")
+        #expect(try state(Self.row("D7", decided: "2026-12-11", due: nil), "2026-12-31") == "overdue 7")
+        // The portal's own N: 3 working days after 12-28 is 12-31.
+        #expect(try state(decided28, "2026-12-30", n: 3) == "due_by_next_working_day 1")
+        // Still no deadline without a readable date, or before the calendar's first year.
+        #expect(try state(Self.row("D8", decided: nil, due: nil, published: "2026-12-29"), "2026-12-31") == "no_deadline -")
+        #expect(try state(Self.row("D9", decided: "2025-12-01", due: nil, published: "2026-12-29"), "2026-12-31") == "no_deadline -")
+
+        // Counted in the figures: 及时率 takes in the decisions published by the end.
+        var tally = DeadlineTally()
+        let today = try Self.date("2026-12-31")
+        for row in [
+            Self.row("E1", decided: "2026-12-23", due: nil, published: "2026-12-29"), Self.row("E2", decided: "2026-12-11", due: "2026-12-22", published: "2026-12-29"),
+            decided23, decided28,
+        ] {
+            tally.add(row, today: today, calendar: calendar, workingDays: 7)
+        }
+        #expect(tally.timeliness == Fraction(1, of: 2))
+        #expect(tally[.onTime] == 1 && tally[.late] == 1 && tally[.noDeadline] == 0 && tally[.dueSoon] == 1 && tally[.notYetDue] == 1)
+        #expect(tally.urgent == ["明天到期：p D1（截止 2026-12-31 之后的下一个工作日，节假日日历尚未覆盖）"])
+    }
+
     @Test("the three figures from the counts")
     func figures() throws {
         let (calendar, today) = (try Self.calendar(), try Self.date("2026-11-30"))
         var tally = DeadlineTally()
-        for (row, _, _) in Self.rows { tally.add(row, today: today, calendar: calendar) }
+        for (row, _, _) in Self.rows { tally.add(row, today: today, calendar: calendar, workingDays: 7) }
         // On 2026-11-30, A7 (decided 2026-12-28, no due date) is not yet due.
         #expect(tally.timeliness == Fraction(1, of: 3))  // A1 on time; A2 late; A3 overdue
         #expect(tally.decisions == 8)
@@ -65,18 +111,18 @@ struct DeadlineTallyTests {
         let (calendar, today) = (try Self.calendar(), try Self.date("2026-11-30"))
         let ended = "公示期已满（2026-11-20 止），不再公示"
         var late = Self.row("B1", published: "2026-11-12", exclusion: ended)
-        #expect(DeadlineState.of(late, today: today, calendar: calendar).0 == .late)
-        #expect(DeadlineState.of(Self.row("B2", published: "2026-11-10", exclusion: ended), today: today, calendar: calendar).0 == .onTime)
+        #expect(DeadlineState.of(late, today: today, calendar: calendar, workingDays: 7).0 == .late)
+        #expect(DeadlineState.of(Self.row("B2", published: "2026-11-10", exclusion: ended), today: today, calendar: calendar, workingDays: 7).0 == .onTime)
         late.withdrawn = true
-        #expect(DeadlineState.of(late, today: today, calendar: calendar).0 == .late)
+        #expect(DeadlineState.of(late, today: today, calendar: calendar, workingDays: 7).0 == .late)
         // Never published and kept out: not to be published, as before.
-        #expect(DeadlineState.of(Self.row("B3", exclusion: ended), today: today, calendar: calendar).0 == .notToPublish)
+        #expect(DeadlineState.of(Self.row("B3", exclusion: ended), today: today, calendar: calendar, workingDays: 7).0 == .notToPublish)
         // The same two decisions before and after their file is read again past their period's end.
         var before = DeadlineTally()
         var after = DeadlineTally()
         for (published, exclusion) in [("2026-11-12", nil), ("2026-11-10", nil)] as [(String, String?)] {
-            before.add(Self.row("C\(published)", published: published, exclusion: exclusion), today: today, calendar: calendar)
-            after.add(Self.row("C\(published)", published: published, exclusion: ended), today: today, calendar: calendar)
+            before.add(Self.row("C\(published)", published: published, exclusion: exclusion), today: today, calendar: calendar, workingDays: 7)
+            after.add(Self.row("C\(published)", published: published, exclusion: ended), today: today, calendar: calendar, workingDays: 7)
         }
         #expect(after.timeliness == before.timeliness && after.timeliness == Fraction(1, of: 2))
         #expect(after.completeness == before.completeness && after.completeness == Fraction(2, of: 2))
@@ -86,8 +132,8 @@ struct DeadlineTallyTests {
     func numberScreenedInLines() throws {
         let (calendar, today) = (try Self.calendar(), try Self.date("2026-11-30"))
         var tally = DeadlineTally()
-        tally.add(Self.row("MP罚〔2026〕11号410106199208085674"), today: today, calendar: calendar)
-        tally.add(Self.row("MP罚〔2026〕12号", due: "2026-12-01"), today: today, calendar: calendar)
+        tally.add(Self.row("MP罚〔2026〕11号410106199208085674"), today: today, calendar: calendar, workingDays: 7)
+        tally.add(Self.row("MP罚〔2026〕12号", due: "2026-12-01"), today: today, calendar: calendar, workingDays: 7)
         #expect(tally.urgent.count == 2)
         #expect(tally.urgent.allSatisfy { !$0.contains("410106199208085674") }, "\(tally.urgent)")
         #expect(tally.urgent.contains { $0.contains("MP罚〔2026〕12号") })
@@ -114,7 +160,7 @@ struct DeadlineTallyTests {
             let row = DecisionDeadline(
                 kind: "administrative-penalty", number: number, portal: portal, pipeline: "p", decisionDate: "2026-11-20", dueOn: "2026-12-01",
                 publishedOn: nil, staged: false, withdrawn: false, valid: true, validAtFirst: true, exclusion: nil, receivedOn: "2026-11-30")
-            tally.add(row, today: today, calendar: calendar)
+            tally.add(row, today: today, calendar: calendar, workingDays: 7)
         }
         #expect(tally.decisions == 2)
     }

@@ -42,6 +42,16 @@ struct DeadlineTrackingTests {
             return (result, (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:])
         }
 
+        /// `gongshi report` for December, its exit status and JSON.
+        func report(_ today: String, calendar: Bool = false) throws -> (result: GongshiProcess.Result, json: [String: Any]) {
+            let out = "rep-\(today)-\(calendar)"
+            let result = try gongshi(
+                ["report", pipeline, "--from", "2026-12-01", "--to", "2026-12-31", "--today", today, "--out", out]
+                    + (calendar ? ["--calendar", "calendar-2027"] : []))
+            let file = root.appendingPathComponent("\(out)/report-2026-12-01-2026-12-31.json")
+            return (result, (try? JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any]) ?? [:])
+        }
+
         func pendingBatches() throws -> [String] {
             let (_, json) = try status("2026-11-19")
             return (json["pending_batches"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
@@ -178,5 +188,93 @@ struct DeadlineTrackingTests {
         let report = try project.report(overdue)
         #expect(overdue.status == 75 && Self.disclosure(report)["overdue"] == 2, "\(overdue)")
         #expect((report["urgent"] as? [String])?.allSatisfy { $0.contains("截止 2027-01-08") } == true, "\(report["urgent"] ?? "")")
+    }
+
+    /// The report's counts of the deadline table, and December's 及时率 as "numerator/denominator".
+    static func reportCounts(_ json: [String: Any]) -> (counts: [String: Int], timeliness: String) {
+        let counts = (json["deadline_counts"] as? [String: Any] ?? [:]).compactMapValues { $0 as? Int }
+        let december = (json["rates"] as? [[String: Any]] ?? []).first { $0["month"] as? String == "2026-12" }
+        let rate = december?["timeliness"] as? [String: Any]
+        return (counts, "\((rate?["numerator"] as? Int) ?? -1)/\((rate?["denominator"] as? Int) ?? -1)")
+    }
+
+    @Test("decisions of 12-23 and 12-24, no 2027 calendar: on 12-31 the 12-23 one is due by the next working day (its 7th working day is the first after 12-31) — the run (75), ledger status and the report agree")
+    func dueOnTheFirstWorkingDayPastTheCalendar() throws {
+        let project = try Project()
+        try project.add("2026-12-23-decisions.csv")
+        let before = try project.gongshi(["run", project.pipeline, "--today", "2026-12-30"])
+        #expect(before.status == 0, "\(before)")
+        #expect(Self.disclosure(try project.report(before))["not_yet_due"] == 2, "\(before)")
+
+        let last = try project.gongshi(["run", project.pipeline, "--today", "2026-12-31"])
+        #expect(last.status == 75, "\(last)")
+        let run = try project.report(last)
+        #expect(Self.disclosure(run)["due_by_next_working_day"] == 1 && Self.disclosure(run)["not_yet_due"] == 1, "\(run)")
+        #expect((run["urgent"] as? [String]) == ["明天到期：creditchina-henan-zhengzhou 牟城管罚〔2026〕123号（截止 2026-12-31 之后的下一个工作日，节假日日历尚未覆盖）"], "\(run)")
+        let (status, json) = try project.status("2026-12-31")
+        #expect(status.status == 0, "\(status)")
+        #expect(Self.disclosure(json)["due_by_next_working_day"] == 1 && Self.disclosure(json)["not_yet_due"] == 1, "\(json)")
+        let (reported, report) = try project.report("2026-12-31")
+        #expect(reported.status == 0, "\(reported)")
+        let counts = Self.reportCounts(report).counts
+        #expect(counts["due_soon"] == 1 && counts["not_yet_due"] == 1 && counts["no_deadline"] == 0, "\(counts)")
+        let line = (report["deadlines"] as? [[String: Any]])?.first { $0["state"] as? String == "due_soon" }
+        #expect(line?["decision_number"] as? String == "牟城管罚〔2026〕123号" && line?["due_on"] == nil, "\(line ?? [:])")
+        #expect(line?["reason"] as? String == "截止日为 2026-12-31 之后的第 1 个工作日（节假日日历只覆盖到 2026-12-31）", "\(line ?? [:])")
+        // Past the calendar's end, unpublished: unknown, named, 78 — as before.
+        let blind = try project.gongshi(["run", project.pipeline, "--today", "2027-01-04"])
+        #expect(blind.status == 78 && blind.stderr.contains("牟城管罚〔2026〕123号"), "\(blind)")
+        #expect(Self.disclosure(try project.report(blind))["calendar_ended"] == 2)
+    }
+
+    @Test("decisions of 12-23 and 12-24 published on 12-29, no 2027 calendar: on time in the run, ledger status and the report, before and after the calendar's end, and in 及时率")
+    func publishedBeforeTheCalendarEnds() throws {
+        let project = try Project()
+        try project.add("2026-12-23-decisions.csv")
+        let staged = try project.gongshi(["run", project.pipeline, "--today", "2026-12-28"])
+        #expect(staged.status == 0, "\(staged)")
+        let batches = try project.pendingBatches()
+        #expect(!batches.isEmpty)
+        let confirm = try project.gongshi(
+            ["ledger", "confirm"] + batches + ["--published-on", "2026-12-29", "--ledger", "var/ledger.sqlite", "--today", "2026-12-29"])
+        #expect(confirm.status == 0, "\(confirm)")
+        for today in ["2026-12-31", "2027-01-04"] {
+            let (status, json) = try project.status(today)
+            let counts = Self.disclosure(json)
+            #expect(status.status == 0, "\(today): \(status)")
+            #expect(counts["on_time"] == 2 && counts["no_deadline"] == 0 && counts["calendar_ended"] == 0, "\(today): \(counts)")
+            let timeliness = (json["disclosure"] as? [String: Any])?["timeliness"] as? [String: Int]
+            #expect(timeliness?["numerator"] == 2 && timeliness?["denominator"] == 2, "\(today): \(json)")
+            let (reported, report) = try project.report(today)
+            #expect(reported.status == 0, "\(today): \(reported)")
+            let (reportCounts, rate) = Self.reportCounts(report)
+            #expect(reportCounts["on_time"] == 2 && reportCounts["no_deadline"] == 0 && reportCounts["calendar_ended"] == 0, "\(today): \(reportCounts)")
+            #expect(rate == "2/2", "\(today)")
+        }
+        let run = try project.gongshi(["run", project.pipeline, "--today", "2027-01-04"])
+        #expect(run.status == 0, "\(run)")
+        let counts = Self.disclosure(try project.report(run))
+        #expect(counts["on_time"] == 2 && counts["no_deadline"] == 0 && counts["calendar_ended"] == 0, "\(counts)")
+    }
+
+    @Test("report --calendar reckons the due dates the register lacks, as ledger status --calendar does, without a run first")
+    func reportReckonsWithTheCalendarGiven() throws {
+        let project = try Project()
+        try project.add("2026-12-29-decisions.csv")
+        // Recorded without a 2027 calendar: no due dates in the register.
+        let blind = try project.gongshi(["run", project.pipeline, "--today", "2026-12-30"])
+        #expect(blind.status == 0, "\(blind)")
+        let (status, json) = try project.status("2027-01-20", calendar: true)
+        #expect(status.status == 0 && Self.disclosure(json)["overdue"] == 2, "\(status)")
+        let (reported, report) = try project.report("2027-01-20", calendar: true)
+        #expect(reported.status == 0, "\(reported)")
+        let (counts, rate) = Self.reportCounts(report)
+        #expect(counts["overdue"] == 2 && counts["not_yet_due"] == 0 && counts["no_deadline"] == 0, "\(counts)")
+        #expect(rate == "0/2")
+        let lines = (report["deadlines"] as? [[String: Any]] ?? []).filter { $0["state"] as? String == "overdue" }
+        #expect(lines.map { $0["due_on"] as? String } == ["2027-01-08", "2027-01-08"], "\(lines)")
+        // Read only: the register still lacks them, and a report without the calendar says so (78).
+        let (without, _) = try project.report("2027-01-20")
+        #expect(without.status == 78 && without.stderr.contains("[calendar-ended]"), "\(without)")
     }
 }

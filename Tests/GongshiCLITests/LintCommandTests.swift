@@ -25,6 +25,44 @@ struct LintCommandTests {
         #expect(result.stdout.contains("警告 [calendar-coverage-ending] 节假日日历只覆盖到 2026-12-31，还有 31 天"), "\(result.stdout)")
         #expect(result.stdout.contains("shenpi-permits.yaml：错误 0 个，警告 1 个"), "\(result.stdout)")
     }
+    @Test("the calendar in force is the commands' own: --calendar, else GONGSHI_CALENDAR_DIR; a coverage already ended is an error (78), one added silences it")
+    func calendarInForce() throws {
+        let credentials: [String: String?] = ["GONGSHI_PORTAL_APP_KEY": "app", "GONGSHI_PORTAL_SECRET": "secret"]
+        let pipeline = Self.pipelines[1]
+        let year2027 = Fixtures.url("calendars/example-2027").path
+        // No 2027: the bundled calendar ended on 2026-12-31.
+        let ended = try GongshiProcess.run(["lint", pipeline, "--today", "2027-01-04"], environment: credentials)
+        #expect(ended.status == 78, "\(ended)")
+        #expect(ended.stdout.contains("错误 [calendar-coverage-ended] 节假日日历只覆盖到 2026-12-31"), "\(ended.stdout)")
+        #expect(ended.stdout.contains("：错误 1 个，警告 0 个"), "\(ended.stdout)")
+        // 2027 given, by option or by the environment: nothing about the coverage.
+        for (arguments, environment) in [
+            (["--calendar", year2027], credentials), ([], credentials.merging(["GONGSHI_CALENDAR_DIR": year2027]) { $1 }),
+        ] {
+            let seeing = try GongshiProcess.run(["lint", pipeline, "--today", "2027-01-04"] + arguments, environment: environment)
+            #expect(seeing.status == 0, "\(arguments): \(seeing)")
+            #expect(!seeing.stdout.contains("calendar-coverage"), "\(seeing.stdout)")
+            #expect(seeing.stdout.contains("：错误 0 个，警告 0 个"), "\(seeing.stdout)")
+        }
+        // A folder that cannot be read is the calendar's error, not silently the bundled years.
+        let missing = try GongshiProcess.run(
+            ["lint", pipeline, "--today", "2026-10-01", "--calendar", Scratch.root.appendingPathComponent("no-such-\(UUID().uuidString)").path],
+            environment: credentials)
+        #expect(missing.status == 78 && missing.stdout.contains("[calendar-invalid]"), "\(missing)")
+        // Ending within 60 days stays a warning.
+        let soon = try GongshiProcess.run(["lint", pipeline, "--today", "2026-12-31"], environment: credentials)
+        #expect(soon.status == 0 && soon.stdout.contains("警告 [calendar-coverage-ending]"), "\(soon)")
+
+        // A run loads the pipeline with the same calendar: no stale warning with 2027 given; without it,
+        // the ended coverage does not stop it (it names the decisions it cannot reckon, 78, if any).
+        let project = try OutboxProject(id: "lint-calendar", portals: ["creditchina-henan-zhengzhou"])
+        let run = try GongshiProcess.run(
+            ["run", project.pipeline, "--dry-run", "--today", "2027-01-04", "--calendar", year2027], directory: project.root)
+        #expect(run.status == 0 && !run.stderr.contains("calendar-coverage"), "\(run)")
+        let blind = try GongshiProcess.run(["run", project.pipeline, "--today", "2027-01-04"], directory: project.root)
+        #expect(blind.status == 0 && blind.stderr.contains("警告 [calendar-coverage-ended]"), "\(blind)")
+    }
+
     /// A pipeline file with this text in a fresh folder's `pipelines/`.
     static func write(_ name: String, _ text: String) throws -> String {
         let folder = Scratch.root.appendingPathComponent("gongshi-lint-\(UUID().uuidString)/pipelines")

@@ -77,5 +77,11 @@ struct PipelineLoaderTests {
             schemas: schemas, profiles: profiles, environment: ["K": "set", "S": "set"], today: try CalendarDate.parse("2026-10-01"),
             calendarEnd: try CalendarDate.parse("2026-12-31"))
         #expect(!later.lint(pipeline, file: "t.yaml").contains { $0.code == "calendar-coverage-ending" || $0.code == "credentials-env-unset" })
+        // Past the coverage's end: an error, no longer a warning.
+        let past = PipelineLinter(
+            schemas: schemas, profiles: profiles, environment: ["K": "set", "S": "set"], today: try CalendarDate.parse("2027-01-01"),
+            calendarEnd: try CalendarDate.parse("2026-12-31"))
+        let coverage = past.lint(pipeline, file: "t.yaml").filter { $0.code.hasPrefix("calendar-coverage") }
+        #expect(coverage.map { "\($0.code)\($0.isWarning ? " warning" : "")" } == ["calendar-coverage-ended"])
     }
 }

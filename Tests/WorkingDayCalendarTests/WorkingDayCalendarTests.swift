@@ -72,6 +72,33 @@ struct WorkingDayCalendarTests {
         }
     }
 
+    @Test("a count past the coverage says how far it got: the deadline lies after the last covered date, the k-th working day after it")
+    func reachPastCoverage() throws {
+        let calendar = try Self.january2030()  // ends Thu 2030-01-31, a working day
+        // Within the coverage: the deadline itself (Jan 23, 24, 25, 28, 29, 30, 31).
+        #expect(try calendar.reachDeadline(after: Self.date("2030-01-22"), workingDays: 7) == .due(Self.date("2030-01-31")))
+        // Six working days counted up to Jan 31: the 7th is the first working day after it.
+        #expect(try calendar.reachDeadline(after: Self.date("2030-01-23"), workingDays: 7) == .beyondCoverage(after: Self.date("2030-01-31"), remaining: 1))
+        #expect(try calendar.reachDeadline(after: Self.date("2030-01-29"), workingDays: 7) == .beyondCoverage(after: Self.date("2030-01-31"), remaining: 5))
+        // Decided on the last covered day, or after it: nothing counted yet.
+        #expect(try calendar.reachDeadline(after: Self.date("2030-01-31"), workingDays: 7) == .beyondCoverage(after: Self.date("2030-01-31"), remaining: 7))
+        #expect(try calendar.reachDeadline(after: Self.date("2030-02-02"), workingDays: 3) == .beyondCoverage(after: Self.date("2030-02-02"), remaining: 3))
+        // Before the coverage, or N ≤ 0: refused as the deadline is.
+        #expect(throws: WorkingDayCalendarError.notCovered(Self.date("2029-12-31"), coverage: calendar.coverage)) {
+            try calendar.reachDeadline(after: Self.date("2029-12-31"), workingDays: 7)
+        }
+        #expect(throws: WorkingDayCalendarError.nonPositiveCount(0)) { try calendar.reachDeadline(after: Self.date("2030-01-03"), workingDays: 0) }
+        // Where the deadline itself is reachable, the two agree.
+        for day in 1...31 {
+            let decided = try #require(CalendarDate(year: 2030, month: 1, day: day))
+            if let due = try? calendar.deadline(after: decided, workingDays: 3) {
+                #expect(try calendar.reachDeadline(after: decided, workingDays: 3) == .due(due))
+            } else if case .due = try calendar.reachDeadline(after: decided, workingDays: 3) {
+                Issue.record("\(decided): a due date where the deadline cannot be counted")
+            }
+        }
+    }
+
     @Test("working days in (from, to] are signed and exclude the start")
     func workingDays() throws {
         let calendar = try Self.january2030()

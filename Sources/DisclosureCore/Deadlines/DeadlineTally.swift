@@ -14,9 +14,11 @@ public enum DeadlineState: String, Sendable, CaseIterable, Codable {
     /// Not published; due later.
     case notYetDue = "not_yet_due"
     /// No deadline can be set: no readable decision date, or a date before the calendar's first year.
+    /// (A deadline past the calendar's last year is still known to lie after it: see ``of(_:today:calendar:workingDays:)``.)
     case noDeadline = "no_deadline"
-    /// The deadline lies past the calendar's last year and today is past it too: whether it is
-    /// overdue cannot be told until the next year's calendar is added.
+    /// The deadline lies past the calendar's last year and today is past it too (not published, or
+    /// published after the calendar's last day): whether it is overdue (late) cannot be told until
+    /// the next year's calendar is added.
     case calendarEnded = "calendar_ended"
     /// Not to be published on this portal (the profile leaves it out, the rules exclude it, withdrawn).
     case notToPublish = "not_to_publish"
@@ -48,33 +50,81 @@ public enum DeadlineState: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The law's working days (《关于进一步做好"双公示"工作的通知》: 7), for a portal that sets none.
+    public static let lawsWorkingDays = 7
+
     /// The state of one decision on one portal, and (overdue, due soon) how many working days.
-    public static func of(_ row: DecisionDeadline, today: CalendarDate, calendar: WorkingDayCalendar) -> (DeadlineState, workingDays: Int?) {
-        let due = row.dueOn.flatMap { try? CalendarDate.parse($0) }
+    ///
+    /// A row without a due date is reckoned from its decision date and `workingDays` (the
+    /// portal's N) on the calendar (``DecisionDeadline/reach(calendar:workingDays:)``): the due date
+    /// when the calendar reaches it; when the count runs past the coverage, the deadline is still
+    /// known to lie after the coverage's end — published by then, it is on time; not published
+    /// while today is within the coverage, not yet due, or due by the next working day when only the
+    /// last working day is left to count and no working day of the coverage follows today. Only
+    /// past the coverage (today, or the day it was published) is it `calendarEnded`.
+    public static func of(_ row: DecisionDeadline, today: CalendarDate, calendar: WorkingDayCalendar, workingDays: Int)
+        -> (DeadlineState, workingDays: Int?)
+    {
+        let reach = row.reach(calendar: calendar, workingDays: workingDays)
         // A decision published stays as it was published, on time or late, whatever came after:
         // taken down (withdrawn, revoked) or, read again, no longer to be published (its period
         // ended: the exclusion a record read after its period's end carries). Its 及时率 and
         // 完整率 do not change with the day its file happens to be read again.
         if let published = row.publishedOn.flatMap({ try? CalendarDate.parse($0) }) {
-            guard let due else { return (.noDeadline, nil) }
-            return (published <= due ? .onTime : .late, nil)
+            switch reach {
+            case nil: return (.noDeadline, nil)
+            case .due(let due): return (published <= due ? .onTime : .late, nil)
+            // The deadline lies after `after`: published by then, it was on time whatever it is.
+            case .beyondCoverage(let after, _): return (published <= after ? .onTime : .calendarEnded, nil)
+            }
         }
         if row.exclusion != nil { return (.notToPublish, nil) }
         // A revoked decision is no longer to be published (its withdrawal is tracked apart).
         if row.revokedOn != nil { return (.notToPublish, nil) }
         if row.withdrawn { return (.notToPublish, nil) }
-        guard let due else {
-            guard let decided = row.decisionDate.flatMap({ try? CalendarDate.parse($0) }), decided >= calendar.coverage.lowerBound else {
-                return (.noDeadline, nil)
+        switch reach {
+        case nil:
+            return (.noDeadline, nil)
+        case .beyondCoverage(let after, let remaining):
+            // The deadline lies past the calendar's end: not yet due while today is within it —
+            // unless the deadline is the first working day after the coverage and no working day
+            // of the coverage is left after today: then it is the next working day.
+            if today > calendar.coverage.upperBound { return (.calendarEnded, nil) }
+            if remaining == 1, calendar.covers(after), today <= after, (try? calendar.workingDays(from: today, to: after)) == 0 {
+                return (.dueSoon, 1)
             }
-            // The deadline lies past the calendar's end: not yet due while today is within it.
-            return today > calendar.coverage.upperBound ? (.calendarEnded, nil) : (.notYetDue, nil)
+            return (.notYetDue, nil)
+        case .due(let due):
+            if today > due {
+                return (.overdue, (try? calendar.workingDays(from: due, to: today)).map { max(1, $0) })
+            }
+            guard let count = try? calendar.workingDays(from: today, to: due) else { return (.notYetDue, nil) }
+            return (count <= 1 ? .dueSoon : .notYetDue, count)
         }
-        if today > due {
-            return (.overdue, (try? calendar.workingDays(from: due, to: today)).map { max(1, $0) })
-        }
-        guard let count = try? calendar.workingDays(from: today, to: due) else { return (.notYetDue, nil) }
-        return (count <= 1 ? .dueSoon : .notYetDue, count)
+    }
+}
+
+extension DecisionDeadline {
+    /// How far the calendar reaches towards this row's deadline on its portal (N = `workingDays`):
+    /// the register's due date, or the one the calendar gives for the decision date, or how far
+    /// past the coverage it lies (``WorkingDayCalendar/reachDeadline(after:workingDays:)``);
+    /// `nil` with no readable decision date, or one before the calendar's first year.
+    public func reach(calendar: WorkingDayCalendar, workingDays: Int) -> DeadlineReach? {
+        if let due = dueOn.flatMap({ try? CalendarDate.parse($0) }) { return .due(due) }
+        guard let decided = decisionDate.flatMap({ try? CalendarDate.parse($0) }) else { return nil }
+        return try? calendar.reachDeadline(after: decided, workingDays: workingDays)
+    }
+
+    /// The row with the due date the calendar gives, when the register has none and the calendar
+    /// reaches it (itself otherwise).
+    public func completed(calendar: WorkingDayCalendar, workingDays: Int) -> DecisionDeadline {
+        guard dueOn == nil, case .due(let due)? = reach(calendar: calendar, workingDays: workingDays) else { return self }
+        var row = DecisionDeadline(
+            kind: kind, number: number, portal: portal, pipeline: pipeline, decisionDate: decisionDate, dueOn: due.description,
+            publishedOn: publishedOn, staged: staged, withdrawn: withdrawn, valid: valid, validAtFirst: validAtFirst,
+            exclusion: exclusion, receivedOn: receivedOn, revokedOn: revokedOn, withdrawDueOn: withdrawDueOn, shown: shown)
+        row.rejected = rejected
+        return row
     }
 }
 
@@ -143,8 +193,8 @@ public struct DeadlineTally: Sendable {
 
     public subscript(_ state: DeadlineState) -> Int { byState[state.ordinal] }
 
-    public mutating func add(_ row: DecisionDeadline, today: CalendarDate, calendar: WorkingDayCalendar) {
-        add(row, reckoned: DeadlineState.of(row, today: today, calendar: calendar), today: today)
+    public mutating func add(_ row: DecisionDeadline, today: CalendarDate, calendar: WorkingDayCalendar, workingDays: Int) {
+        add(row, reckoned: DeadlineState.of(row, today: today, calendar: calendar, workingDays: workingDays), today: today)
     }
 
     /// Counts a row whose state today is already worked out (`DeadlineState.of` of the same row,
@@ -188,7 +238,8 @@ public struct DeadlineTally: Sendable {
         case .overdue where urgent.count < limit:
             urgent.append("逾期\(days.map { " \($0) 个工作日" } ?? "")未公示：\(row.portal) \(number())（截止 \(row.dueOn ?? "")）")
         case .dueSoon where urgent.count < limit:
-            urgent.append("\(days == 0 ? "今天到期" : "明天到期")：\(row.portal) \(number())（截止 \(row.dueOn ?? "")）")
+            // (No due date: the first working day after the calendar's coverage, which is the next.)
+            urgent.append("\(days == 0 ? "今天到期" : "明天到期")：\(row.portal) \(number())（截止 \(row.dueOn ?? "\(today) 之后的下一个工作日，节假日日历尚未覆盖")）")
         case .calendarEnded where beyondCalendar.count < limit:
             beyondCalendar.append(number())
         default:

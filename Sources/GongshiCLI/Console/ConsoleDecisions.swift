@@ -41,7 +41,7 @@ extension ConsoleServer {
                         let link = "/decisions/show?number=\(row.number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
                         rows += "<tr><td><a href=\"\(link)\">\(ConsolePage.escape(Issue.screened(row.number)))</a></td><td>\(ConsolePage.escape(pipeline.department))</td>"
                             + "<td>\(ConsolePage.escape(row.portal))</td><td>\(ConsolePage.escape(row.decisionDate ?? "—"))</td>"
-                            + "<td>\(ConsolePage.escape(row.dueOn ?? "—"))</td><td class=\"state\">\(Self.stateTitle(row, rowState))</td>"
+                            + "<td>\(ConsolePage.escape(reckoning.completed(row).dueOn ?? "—"))</td><td class=\"state\">\(Self.stateTitle(row, rowState))</td>"
                             + "<td>\(ConsolePage.escape(row.publishedOn ?? "—"))</td></tr>"
                     }
                 }
@@ -84,7 +84,7 @@ extension ConsoleServer {
                     body += "<tr><th>门户</th><th>决定日期</th><th>公示截止</th><th>状态</th></tr>"
                     for row in registered {
                         body += "<tr><td>\(ConsolePage.escape(row.portal))</td><td>\(ConsolePage.escape(row.decisionDate ?? "—"))</td>"
-                            + "<td>\(ConsolePage.escape(row.dueOn ?? "—"))</td><td class=\"state\">\(Self.stateTitle(row, reckoning.state(of: row)))</td></tr>"
+                            + "<td>\(ConsolePage.escape(reckoning.completed(row).dueOn ?? "—"))</td><td class=\"state\">\(Self.stateTitle(row, reckoning.state(of: row)))</td></tr>"
                     }
                     body += "</table></section>"
                     continue

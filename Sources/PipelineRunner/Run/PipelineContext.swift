@@ -40,6 +40,12 @@ public struct PipelineContext {
         var (loaded, issues) = PipelineLint.lint(
             path, schemas: schemas, profiles: profiles, today: today, calendarDirectory: calendarDirectory, environment: environment)
         if !uploads { issues.removeAll { $0.code.hasPrefix("credentials-") } }
+        // A calendar already past is the linter's error, not the command's: it works on, and names
+        // the decisions whose deadlines it cannot reckon (`calendar-ended`, 78).
+        issues = issues.map { issue in
+            issue.code == PipelineLinter.coverageEndedCode
+                ? ConfigIssue(issue.code, file: issue.file, line: issue.line, issue.message, isWarning: true) : issue
+        }
         for issue in issues { issue.isWarning ? transcript.warning(issue.description) : transcript.error(issue.description) }
         guard let pipeline = loaded, !issues.contains(where: { !$0.isWarning }) else { throw .reported(ExitStatus.configuration) }
         guard let schema = SchemaCatalog.resolve(kind: pipeline.kind, in: schemas) else { throw .reported(ExitStatus.configuration) }
@@ -91,8 +97,11 @@ public enum PipelineLint {
         case .failure(let failure): return (nil, failure.issues)
         case .success(let loaded): pipeline = loaded
         }
-        let calendarFolder = calendarDirectory ?? pipeline.calendar.map(pipeline.resolve)
-        let loaded = CalendarLoader.load(directory: calendarFolder.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil })
+        // The folder in force, as the commands load it: `--calendar`/`GONGSHI_CALENDAR_DIR` (one
+        // that cannot be read is the calendar's error), else the pipeline's `calendar:` (a missing
+        // one is the linter's `pipeline-missing-folder`).
+        let calendarFolder = calendarDirectory ?? pipeline.calendar.map(pipeline.resolve).flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+        let loaded = CalendarLoader.load(directory: calendarFolder)
         let calendarIssues = loaded.issues.map { ConfigIssue("calendar-invalid", file: path, line: nil, $0.description) }
         let issues = PipelineLinter(
             schemas: schemas, profiles: profiles, environment: environment, today: today, calendarEnd: loaded.calendar?.coverage.upperBound
@@ -120,6 +129,10 @@ extension ReportBuilder {
     public init(contexts: [PipelineContext], calendar: WorkingDayCalendar, today: CalendarDate) {
         var titles: [String: String] = [:]
         for regime in PublicationPeriodsLoader.bundled.flatMap(\.regimes) { titles[regime.id] = regime.title }
-        self.init(departments: contexts.map(Department.init), calendar: calendar, today: today, regimeTitles: titles)
+        var days: [String: Int] = [:]
+        for context in contexts {
+            for (portal, working) in DeadlineReckoning(context: context, today: today).workingDays { days[portal] = working }
+        }
+        self.init(departments: contexts.map(Department.init), calendar: calendar, today: today, regimeTitles: titles, workingDays: days)
     }
 }

@@ -305,10 +305,9 @@ public struct PipelineRun {
                 if let revoked = row.revokedOn, row.shown, revokedLive.count < RunSummary.urgentLimit {
                     revokedLive.append((row.number, row.portal, revoked))
                 }
-                // The report's state of the row is the tally's unless the row lacks a due date the
-                // reckoning would compute (the dates were filled just now: only a calendar that
-                // cannot reach it leaves one out, and then the reckoning cannot either).
-                if row.dueOn == nil { reckoning.count(row, into: &tally) } else { tally.add(row, reckoned: reckoned, today: today) }
+                // The report's state of the row is the tally's: the builder reckons a row the calendar
+                // cannot reach as the reckoning does, with the same calendar and the portal's N.
+                tally.add(row, reckoned: reckoned, today: today)
             }
             return (tally, credit, revokedLive)
         }

@@ -10,7 +10,7 @@ public struct DeadlineReckoning: Sendable {
     public let today: CalendarDate
     /// Working days per portal; a portal not listed gets the law's 7.
     public let workingDays: [String: Int]
-    public static let lawsWorkingDays = 7
+    public static let lawsWorkingDays = DeadlineState.lawsWorkingDays
 
     public init(calendar: WorkingDayCalendar, today: CalendarDate, workingDays: [String: Int]) {
         self.calendar = calendar
@@ -59,30 +59,24 @@ public struct DeadlineReckoning: Sendable {
         _ = try CommandFailure.ledger { () throws(LedgerError) in try ledger.fillDueDates(scope: scope) { due($0, portal: $1) } }
     }
 
+    /// The portal's N.
+    public func workingDays(on portal: String) -> Int { workingDays[portal] ?? Self.lawsWorkingDays }
+
     /// Counts one row of the register: a row without a due date that the calendar reaches is
-    /// counted with it (a reader that cannot write the date counts with it all the same).
+    /// counted with it (a reader that cannot write the date counts with it all the same); one the
+    /// count runs past the calendar's coverage, by how far it reaches (``DeadlineState/of(_:today:calendar:workingDays:)``).
     public func count(_ read: DecisionDeadline, into tally: inout DeadlineTally) {
-        tally.add(completed(read), today: today, calendar: calendar)
+        tally.add(read, today: today, calendar: calendar, workingDays: workingDays(on: read.portal))
     }
 
     /// Where one row of the register stands today (its due date computed when the register lacks it).
     public func state(of read: DecisionDeadline) -> DeadlineState {
-        DeadlineState.of(completed(read), today: today, calendar: calendar).0
+        DeadlineState.of(read, today: today, calendar: calendar, workingDays: workingDays(on: read.portal)).0
     }
 
     /// The row with the due date the calendar gives, when the register has none.
-    func completed(_ read: DecisionDeadline) -> DecisionDeadline {
-        var row = read
-        if row.dueOn == nil, let date = row.decisionDate, let computed = due(date, portal: row.portal) {
-            row = DecisionDeadline(
-                kind: read.kind, number: read.number, portal: read.portal, pipeline: read.pipeline, decisionDate: read.decisionDate,
-                dueOn: computed, publishedOn: read.publishedOn, staged: read.staged, withdrawn: read.withdrawn, valid: read.valid,
-                validAtFirst: read.validAtFirst, exclusion: read.exclusion, receivedOn: read.receivedOn, shown: read.shown)
-            row.revokedOn = read.revokedOn
-            row.withdrawDueOn = read.withdrawDueOn
-            row.rejected = read.rejected
-        }
-        return row
+    public func completed(_ read: DecisionDeadline) -> DecisionDeadline {
+        read.completed(calendar: calendar, workingDays: workingDays(on: read.portal))
     }
 
     /// What to say when deadlines cannot be counted because the calendar ends too soon.
