@@ -33,12 +33,14 @@ public enum PersonalDataScreen {
     }
 
     /// Whether the UTF-8 bytes may hold anything the screen finds (10 digits, in one run or in runs
-    /// joined by spaces, hyphens, line breaks or brackets as ``scan(_:personName:)`` joins them; 7
+    /// joined by spaces, dashes, dots, line breaks or brackets as ``scan(_:personName:)`` joins them
+    /// (``joinerWeight(_:)``); 7
     /// after a hyphen or with a word for a phone; a full-width digit, `@`, 住, 址, or 人 after a role
     /// word's character, ``roleMarks``): the validator's
     /// fast path sends such a cell to the full check. Never
     /// false where ``scan(_:personName:)`` finds something, `personName` aside (the caller checks
-    /// the name's bytes itself).
+    /// the name's bytes itself), in a text without invisible characters — a normalized value; a
+    /// text as written is asked ``mayContainAsWritten(_:)``.
     public static func mayContain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         let raw = UnsafeRawPointer(base)
@@ -140,8 +142,8 @@ public enum PersonalDataScreen {
                     {
                         return true
                     }
-                    // A space, a hyphen, a line break or a bracket may join a number's digits.
-                    if joined > 0, gap < 2, byte == 0x20 || byte == 0x2D || byte == 0x0A || byte == 0x0D || byte == 0x28 || byte == 0x29 {
+                    // A space, a tab, a hyphen, a line break or a bracket may join a number's digits.
+                    if joined > 0, gap < 2, byte == 0x20 || byte == 0x2D || byte == 0x0A || byte == 0x0D || byte == 0x28 || byte == 0x29 || byte == 0x09 {
                         gap += 1
                     } else {
                         joined = 0
@@ -169,9 +171,20 @@ public enum PersonalDataScreen {
                         let mark = (bytes[index - 3], bytes[index - 2], bytes[index - 1])
                         if roleMarks.contains(where: { $0 == mark }) { return true }
                     }
-                    // A full-width space (E3 80 80), hyphen (EF BC 8D) or bracket (EF BC 88, 89) within a number.
+                    // Within a number (``isJoiningSpaceOrMark(_:)``): a full-width space (E3 80 80), hyphen
+                    // (EF BC 8D), bracket (EF BC 88, 89) or full stop (EF BC 8E); the ogham space (E1 9A 80);
+                    // the spaces U+2000–U+200A (E2 80 80–8A), the dashes U+2010–U+2015 (E2 80 90–95), •
+                    // (E2 80 A2), the narrow no-break space (E2 80 AF), the mathematical space (E2 81 9F);
+                    // ・ (E3 83 BB). (Only here, a character at a time: the steps above pass no digit,
+                    // and a number's groups are at most two such characters, six bytes, apart.)
                     if joined > 0, gap < 2 {
-                        joins = (byte == 0xE3 && b1 == 0x80 && b2 == 0x80) || (byte == 0xEF && b1 == 0xBC && (b2 == 0x8D || b2 == 0x88 || b2 == 0x89))
+                        switch byte {
+                        case 0xE1: joins = b1 == 0x9A && b2 == 0x80
+                        case 0xE2: joins = (b1 == 0x80 && (b2 <= 0x8A || (b2 >= 0x90 && b2 <= 0x95) || b2 == 0xA2 || b2 == 0xAF)) || (b1 == 0x81 && b2 == 0x9F)
+                        case 0xE3: joins = (b1 == 0x80 && b2 == 0x80) || (b1 == 0x83 && b2 == 0xBB)
+                        case 0xEF: joins = b1 == 0xBC && (b2 == 0x8D || b2 == 0x88 || b2 == 0x89 || b2 == 0x8E)
+                        default: break
+                        }
                     }
                 }
                 if joins {
@@ -183,12 +196,44 @@ public enum PersonalDataScreen {
                 index += 3
             } else {
                 digits = 0
-                joined = 0
-                gap = 0
+                // A no-break space (C2 A0) or a middle dot (C2 B7) within a number.
+                if joined > 0, gap < 2, byte == 0xC2, index + 1 < count, bytes[index + 1] == 0xA0 || bytes[index + 1] == 0xB7 {
+                    gap += 1
+                } else {
+                    joined = 0
+                    gap = 0
+                }
                 index += byte >= 0xF0 ? 4 : byte >= 0xC0 ? 2 : 1
             }
         }
         return false
+    }
+
+    /// Whether the bytes hold an invisible character (``TextNormalizer/isInvisible(_:)``: U+200B–U+200D
+    /// E2 80 8B–8D, U+202A–U+202E E2 80 AA–AE, U+2060 E2 81 A0, U+2066–U+2069 E2 81 A6–A9, U+FEFF EF BB BF).
+    public static func holdsInvisible(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index + 2 < bytes.count {
+            let byte = bytes[index]
+            if byte == 0xE2 {
+                let (b1, b2) = (bytes[index + 1], bytes[index + 2])
+                if b1 == 0x80 && ((b2 >= 0x8B && b2 <= 0x8D) || (b2 >= 0xAA && b2 <= 0xAE)) { return true }
+                if b1 == 0x81 && (b2 == 0xA0 || (b2 >= 0xA6 && b2 <= 0xA9)) { return true }
+            } else if byte == 0xEF, bytes[index + 1] == 0xBB, bytes[index + 2] == 0xBF {
+                return true
+            }
+            index += 1
+        }
+        return false
+    }
+
+    /// ``mayContain(_:)`` of a text as it was written, before normalization took its invisible
+    /// characters out (a value a problem echoes as found): such a text is always screened, since
+    /// ``scan(_:personName:)`` reads it without them (`138\u{200B}0013\u{200B}8000` is a mobile
+    /// number) and the byte pre-screen, which the validator's fast path asks of normalized cells
+    /// only, does not.
+    public static func mayContainAsWritten(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        mayContain(bytes) || holdsInvisible(bytes)
     }
 
     /// Whether no byte of `block` is a digit or `@`, nor the first of 住 (E4 BD 8F), 址 (E5 9D 80), 人 (E4 BA BA) or
@@ -287,15 +332,35 @@ public enum PersonalDataScreen {
     static let contactWords: [[UInt8]] = (["电话", "联系方式", "手机", "座机", "Tel", "TEL", "tel"] + accountWords.filter { !isWeChatWord($0.word) }.map(\.word))
         .map { Array($0.utf8) }
 
-    /// How much a character joins two runs of digits into one number (nil: it does not): a space
-    /// (half- or full-width), a hyphen (half- or full-width), a line break (`\r\n` two), a bracket
-    /// around an area code (half- or full-width). ``scan(_:personName:)`` joins runs across at most
-    /// two, and ``mayContain(_:)`` counts the same characters byte by byte.
+    /// How much a character joins two runs of digits into one number (nil: it does not): any space
+    /// (``isJoiningSpaceOrMark(_:)``: the Unicode spaces, a tab), a hyphen or a dash, a dot between
+    /// groups (`·`, `•`, `・`, `．`), a line break (`\r\n` two), a bracket around an area code
+    /// (half- or full-width). ``scan(_:personName:)`` joins runs across at most two, and
+    /// ``mayContain(_:)`` counts the same characters byte by byte.
     static func joinerWeight(_ character: Character) -> Int? {
         switch character {
-        case " ", "\u{3000}", "-", "－", "\n", "\r", "(", ")", "（", "）": 1
-        case "\r\n": 2
-        default: nil
+        case "-", "－", "\n", "\r", "(", ")", "（", "）": return 1
+        case "\r\n": return 2
+        default:
+            let scalars = character.unicodeScalars
+            guard let scalar = scalars.first, scalars.count == 1, isJoiningSpaceOrMark(scalar) else { return nil }
+            return 1
+        }
+    }
+
+    /// The spaces, dashes and dots that people (or their software) put between a number's groups:
+    /// every space of Unicode's Zs category — the ASCII space, the no-break space U+00A0, the
+    /// ogham space U+1680, the en to hair spaces U+2000–U+200A (the figure space U+2007 and the
+    /// thin space U+2009 among them), the narrow no-break space U+202F, the mathematical space
+    /// U+205F, the full-width space U+3000 — and a tab; the dashes ‐ ‑ ‒ – — ― (U+2010–U+2015);
+    /// the dots · (U+00B7), • (U+2022), ・ (U+30FB) and ． (U+FF0E). (A zero-width space and the
+    /// other invisible characters normalization removes are not there at all for the screen:
+    /// ``scan(_:personName:)``.) ``mayContain(_:)`` knows each by its bytes.
+    static func isJoiningSpaceOrMark(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x20, 0x09, 0xA0, 0x1680, 0x2000...0x200A, 0x202F, 0x205F, 0x3000: true
+        case 0x2010...0x2015, 0xB7, 0x2022, 0x30FB, 0xFF0E: true
+        default: false
         }
     }
 
@@ -391,14 +456,50 @@ public enum PersonalDataScreen {
     ///
     /// - Parameter personName: the natural person's own name (nil for a legal person): its
     ///   occurrences, and every address-like phrase (not only where someone lives), are found too.
+    ///
+    /// The text is read as normalization leaves it: its invisible characters (zero-width spaces and
+    /// joiners, a stray byte-order mark, direction marks: ``TextNormalizer/isInvisible(_:)``), which
+    /// the validator removes before the feeds screen a value, are not there for the screen either
+    /// (`410122\u{200B}198503121231` is an ID number, as the feed's `410122198503121231` is): a value
+    /// echoed as it was written is hidden as the feed hides it. A hit's range then spans the
+    /// invisible characters inside it.
     public static func scan(_ text: String, personName: String?) -> [Hit] {
         let characters = Array(text)
-        // Half-width digits for matching; offsets stay those of the text.
+        guard text.withLentUTF8({ holdsInvisible($0) }) else { return scan(characters, personName: personName) }
+        // The characters left when the invisible ones are taken out, and where each was.
+        var visible: [Character] = []
+        var origin: [Int] = []
+        for (index, character) in characters.enumerated() {
+            var kept = character
+            if character.unicodeScalars.contains(where: TextNormalizer.isInvisible) {
+                var rest = ""
+                rest.unicodeScalars.append(contentsOf: character.unicodeScalars.filter { !TextNormalizer.isInvisible($0) })
+                if rest.isEmpty { continue }
+                // (A digit and a joiner, `1\u{200D}`, are one character: the digit. Scalars that are
+                // more than one character without it are left as they were.)
+                if rest.count == 1 { kept = Character(rest) }
+            }
+            visible.append(kept)
+            origin.append(index)
+        }
+        return scan(visible, personName: personName).compactMap { hit in
+            let range = hit.range.clamped(to: 0..<visible.count)
+            guard !range.isEmpty else { return nil }
+            return Hit(kind: hit.kind, range: origin[range.lowerBound]..<(origin[range.upperBound - 1] + 1))
+        }
+    }
+
+    /// ``scan(_:personName:)`` of a text's characters, with no invisible one among them.
+    private static func scan(_ characters: [Character], personName: String?) -> [Hit] {
+        // Half-width digits (and an ID number's full-width Ｘ) for matching; offsets stay those of the text.
         let plain = characters.map { character -> Character in
-            guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
-                (0xFF10...0xFF19).contains(scalar.value)
-            else { return character }
-            return Character(Unicode.Scalar(scalar.value - 0xFF10 + 0x30)!)
+            guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1 else { return character }
+            switch scalar.value {
+            case 0xFF10...0xFF19: return Character(Unicode.Scalar(scalar.value - 0xFF10 + 0x30)!)
+            case 0xFF38: return "X"
+            case 0xFF58: return "x"
+            default: return character
+            }
         }
         var hits: [Hit] = []
         func isDigit(_ i: Int) -> Bool { i >= 0 && i < plain.count && plain[i].isASCII && plain[i].isNumber }

@@ -151,7 +151,7 @@ public struct Issue: Sendable, Equatable {
         if personal { return echoed(PersonalData.mask(value)) }
         // Most values: short and with nothing to screen, shown as they are (no copy, no walk over
         // their characters: a file that writes every date as 2024-01-24 has a warning a cell).
-        if totalCharacters == nil, value.utf8.count <= 200, !value.withLentUTF8({ PersonalDataScreen.mayContain($0) }) { return value }
+        if totalCharacters == nil, value.utf8.count <= 200, !value.withLentUTF8({ PersonalDataScreen.mayContainAsWritten($0) }) { return value }
         let end = value.index(value.startIndex, offsetBy: 240, limitedBy: value.endIndex) ?? value.endIndex
         let start = screened(String(value[..<end]))
         return end == value.endIndex ? echoed(start) : echo(start, totalCharacters: totalCharacters ?? value.count)
@@ -163,7 +163,7 @@ public struct Issue: Sendable, Equatable {
     /// in the thirty-eighth session, may hold an ID or phone number; a report, the console and their
     /// files show none, whatever the ledger's age). A text already screened or masked is returned as it is.
     public static func screened(_ value: String) -> String {
-        guard value.withLentUTF8({ PersonalDataScreen.mayContain($0) }) else { return value }
+        guard value.withLentUTF8({ PersonalDataScreen.mayContainAsWritten($0) }) else { return value }
         return PersonalDataScreen.screen(value, personName: nil).text
     }
 

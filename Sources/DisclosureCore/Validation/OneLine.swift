@@ -42,7 +42,7 @@ extension OneLine {
     public static func screened(_ text: String, limit: Int = Issue.messageLimit) -> String {
         let read = text.index(text.startIndex, offsetBy: limit + 40, limitedBy: text.endIndex) ?? text.endIndex
         let line = of(String(text[..<read]), limit: Int.max)
-        let hidden = line.withLentUTF8({ PersonalDataScreen.mayContain($0) }) ? PersonalDataScreen.screen(line, personName: nil).text : line
+        let hidden = line.withLentUTF8({ PersonalDataScreen.mayContainAsWritten($0) }) ? PersonalDataScreen.screen(line, personName: nil).text : line
         guard read < text.endIndex || hidden.count > limit else { return hidden }
         return String(hidden.prefix(limit)) + "…（共 \(text.count) 字）"
     }

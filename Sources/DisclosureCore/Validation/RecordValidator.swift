@@ -332,10 +332,29 @@ public struct RecordValidator {
 
     /// The warning of a value whose surrounding or invisible whitespace was removed, `raw` as
     /// written: one rule for the full check and the fast check's clean records (``RecordEvaluator``).
+    /// Its message says what was taken out and where: whitespace at the ends, invisible characters
+    /// at the ends, invisible characters inside the value (a zero-width space between an ID
+    /// number's digits is inside it, not 首尾). The type stays one.
     static func whitespaceNormalized(_ field: borrowing FieldSpec, from raw: String) -> Issue {
-        Issue(
+        let removed = TextNormalizer.removed(raw)
+        var zh: [String] = []
+        var en: [String] = []
+        if removed.endWhitespace {
+            zh.append("已去掉首尾空白（含全角空格、不换行空格）")
+            en.append("surrounding whitespace removed")
+        }
+        if removed.invisibleAtEnds {
+            zh.append("已去掉首尾的不可见字符（零宽空格等）")
+            en.append("invisible characters at the ends removed")
+        }
+        if removed.invisibleInside {
+            zh.append("已去掉值中间的不可见字符（零宽空格等）")
+            en.append("invisible characters inside the value removed")
+        }
+        return Issue(
             "normalized-whitespace", .warning, field: field, value: raw,
-            ownWords: "已去掉首尾空白（含全角空格、不换行空格）或不可见字符", en: "surrounding or invisible whitespace removed")
+            ownWords: zh.isEmpty ? "已去掉首尾空白或不可见字符" : zh.joined(separator: "；"),
+            en: en.isEmpty ? "surrounding or invisible whitespace removed" : en.joined(separator: "; "))
     }
 
     /// The warning of a date written in another form than YYYY/MM/DD, `raw` written `standard`:

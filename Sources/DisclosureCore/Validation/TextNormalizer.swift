@@ -34,6 +34,24 @@ public enum TextNormalizer {
         return result
     }
 
+    /// What ``trim(_:)`` takes out of `text`: whitespace at its ends, invisible characters before
+    /// its first or after its last visible one, invisible characters between visible ones.
+    public static func removed(_ text: String) -> (endWhitespace: Bool, invisibleAtEnds: Bool, invisibleInside: Bool) {
+        let scalars = Array(text.unicodeScalars)
+        // The first and last scalars that are neither invisible nor trimmable whitespace.
+        let first = scalars.firstIndex { !isInvisible($0) && !isTrimmable($0) }
+        let last = scalars.lastIndex { !isInvisible($0) && !isTrimmable($0) }
+        guard let first, let last else {
+            // Nothing visible: all of it goes.
+            return (scalars.contains(where: isTrimmable), scalars.contains(where: isInvisible), false)
+        }
+        let ends = scalars[..<first] + scalars[(last + 1)...]
+        return (
+            ends.contains(where: isTrimmable), ends.contains(where: isInvisible),
+            scalars[first...last].contains(where: isInvisible)
+        )
+    }
+
     /// Full-width ASCII forms (U+FF01–U+FF5E, such as `９１Ａ`) to their ASCII letters, digits and signs.
     public static func halfWidth(_ text: String) -> String {
         var result = ""
