@@ -10,10 +10,23 @@ public final class WebDriver: @unchecked Sendable {
     private let profile: URL
 
     public init() throws {
-        port = try freeLoopbackPort()
-        driver = try BackgroundProcess(
-            URL(fileURLWithPath: "/usr/bin/chromedriver"), ["--port=\(port)", "--allowed-ips=127.0.0.1"],
-            readyText: "was started successfully")
+        // A free port found here may be taken before chromedriver binds it (tests start servers in
+        // parallel; chromedriver binds ::1 as well as 127.0.0.1): it then exits at once, and
+        // another port is tried.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = try freeLoopbackPort()
+            do {
+                driver = try BackgroundProcess(
+                    URL(fileURLWithPath: "/usr/bin/chromedriver"), ["--port=\(port)", "--allowed-ips=127.0.0.1"],
+                    readyText: "was started successfully")
+                self.port = port
+                break
+            } catch where attempt < 5 {
+                continue
+            }
+        }
         profile = Scratch.root.appendingPathComponent("gongshi-webdriver-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
         let capabilities: [String: Any] = [
