@@ -214,9 +214,13 @@ extension ConsoleServer {
     /// action recorded in the ledger with the user.
     func withdraw(_ session: Session, form: [String: String]) -> Response {
         guard let pipeline = visible(session.user).first(where: { $0.id == form["pipeline"] }),
-            let number = form["number"], !number.isEmpty, let reason = Withdrawer.Reason(rawValue: form["reason"] ?? ""),
-            [.creditRepair, .revoked, .corrected].contains(reason)
+            let number = form["number"], !number.isEmpty
         else { return refused(session, "撤下请求不完整，或不是你可以撤下的记录") }
+        // A form filled in wrongly is the form to correct (422), not a refusal of the user's rights.
+        let back = "/decisions/show?number=\(number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        guard let reason = Withdrawer.Reason(rawValue: form["reason"] ?? ""), [.creditRepair, .revoked, .corrected].contains(reason) else {
+            return invalidForm(session, "请选择撤下的原因：信用修复、撤销或更正 [reason-invalid]", back: back)
+        }
         let today = currentDay
         func date(_ name: String) -> CalendarDate?? {
             let text = (form[name] ?? "").trimmingCharacters(in: .whitespaces)
@@ -224,7 +228,7 @@ extension ConsoleServer {
             return (try? CalendarDate.parse(text)).map { .some($0) }
         }
         guard let revokedOn = date("revoked_on"), let repairDate = date("repair_date") else {
-            return refused(session, "日期应为 YYYY-MM-DD")
+            return invalidForm(session, "日期应为 YYYY-MM-DD [date-invalid]", back: back)
         }
         func text(_ name: String) -> String? {
             let value = (form[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -248,7 +252,13 @@ extension ConsoleServer {
                 repair: RecordWithdrawal.Repair(decision: text("repair_decision"), decidedOn: repairDate, forcedBecause: text("force_reason")))
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: 0, finishedAt: LedgerClock.now()) }
         } catch let failure as CommandFailure {
-            return refused(session, failure.message)
+            // What the record or the rules say (65: too early for 信用修复, not published …; 64, 66,
+            // 1: a key or number not on file) is the form to correct; anything else a refusal.
+            let message = "\(failure.message) [\(failure.code)]"
+            if [ExitStatus.dataError, ExitStatus.usage, ExitStatus.noInput, 1].contains(failure.status) {
+                return invalidForm(session, message, back: back)
+            }
+            return refused(session, message)
         } catch {
             return refused(session, "撤下失败：\(String("\(error)".prefix(300)))")
         }

@@ -384,7 +384,7 @@ final class ConsoleServer: Sendable {
             422,
             ConsolePage.page(
                 title: "请更正后重新提交", user: session.user, csrf: session.csrf,
-                body: "<p class=\"error\" id=\"form-error\">\(ConsolePage.escape(message))</p><p><a href=\"\(ConsolePage.escape(back))\">返回</a></p>"))
+                body: "<p class=\"error\" id=\"form-error\">\(ConsolePage.escape(ConsolePage.forClerk(message)))</p><p><a href=\"\(ConsolePage.escape(back))\">返回</a></p>"))
     }
 
     func batchFile(_ session: Session, id: String) -> Response {
