@@ -373,6 +373,15 @@ struct ConsoleTests {
             environment: ["GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey, "GONGSHI_PORTAL_SECRET": SandboxHarness.secret])
         let encoded = number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
         let zhang = try session("张三", "zhangsan-pass")
+        // A form filled in wrongly: the form to correct (422, with its type code), nothing recorded.
+        let noReason = try Self.post(
+            setup.url + "/decisions/withdraw", cookie: zhang.cookie, form: "csrf=\(zhang.token)&pipeline=fazhike-penalties&number=\(encoded)&reason=")
+        #expect(noReason.status == 422 && noReason.body.contains("[reason-invalid]"), "\(noReason)")
+        let noDate = try Self.post(
+            setup.url + "/decisions/withdraw", cookie: zhang.cookie,
+            form: "csrf=\(zhang.token)&pipeline=fazhike-penalties&number=\(encoded)&reason=%E6%92%A4%E9%94%80&revoked_on=2026-13-45")
+        #expect(noDate.status == 422 && noDate.body.contains("[date-invalid]"), "\(noDate)")
+        #expect(try !Self.commands(setup.project.ledger).contains { $0.hasPrefix("console withdraw") })
         let taken = try Self.post(
             setup.url + "/decisions/withdraw", cookie: zhang.cookie,
             form: "csrf=\(zhang.token)&pipeline=fazhike-penalties&number=\(encoded)&reason=%E6%92%A4%E9%94%80&revoked_on=2026-12-01")
