@@ -70,7 +70,13 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
 
     public func recordPending(_ batch: NewBatch, publications: [NewPublication], run: Int64) throws(LedgerError) {
         try write { link in
+            // The same batch made again, or another that may hold a failed batch's records (its
+            // other records planned again once one was withdrawn; a failed channel batch made again
+            // under another id): a failed publication is taken up again, not refused.
             let again = try link.one("SELECT 1 FROM batch WHERE id = $1", [.text(batch.id)]) != nil
+                || link.one(
+                    "SELECT 1 FROM batch WHERE status = 'failed' AND portal = $1 AND feed = $2 LIMIT 1",
+                    [.text(batch.portal), .text(batch.feed)]) != nil
             try Self.upsertBatch(link, batch, operation: batch.operation, run: run)
             let republishOn = batch.operation == .republish ? batch.createdOn : ""
             grew("publication", by: publications.count, part: batch.portal + "/" + batch.feed)

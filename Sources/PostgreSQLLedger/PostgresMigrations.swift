@@ -86,6 +86,30 @@ enum PostgresMigrations {
             CREATE INDEX publication_by_person ON publication(person_key) WHERE person_key IS NOT NULL
             """
         ),
+        // A failed publication taken up by another batch (the rest of a batch that held a withdrawn
+        // record, planned again; a channel batch made again under another id), as SQLite's upsert
+        // moves it: its batch may change while it is failed, to a batch that exists; any other
+        // change of a publication's batch is still refused (pg5's `gongshi_unchanged`).
+        (
+            "2026-12-07 pg9b a failed publication taken up by another batch",
+            """
+            CREATE FUNCTION gongshi_failed_publication_moves() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NOT EXISTS (SELECT 1 FROM batch WHERE id = NEW.batch_id) THEN
+                    RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
+                        MESSAGE = format('a row of %s names no batch', TG_TABLE_NAME);
+                END IF;
+                RETURN NEW;
+            END $$;
+            DROP TRIGGER publication_batch_unchanged ON publication;
+            CREATE TRIGGER publication_batch_unchanged BEFORE UPDATE OF batch_id ON publication
+                FOR EACH ROW WHEN (OLD.batch_id IS DISTINCT FROM NEW.batch_id AND OLD.status <> 'failed')
+                EXECUTE FUNCTION gongshi_unchanged('batch_id');
+            CREATE TRIGGER publication_failed_moves BEFORE UPDATE OF batch_id ON publication
+                FOR EACH ROW WHEN (OLD.batch_id IS DISTINCT FROM NEW.batch_id AND OLD.status = 'failed')
+                EXECUTE FUNCTION gongshi_failed_publication_moves()
+            """
+        ),
     ]
 
     /// The keys of the rows a run writes by the hundred thousand, checked a statement at a time.

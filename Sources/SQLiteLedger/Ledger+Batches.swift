@@ -13,7 +13,14 @@ extension Ledger {
             // A batch made for the first time inserts its publications plainly; only a batch made
             // again after it failed needs the upsert that revives its failed rows. (SQLite's upsert
             // costs about a third more per row than a plain insert: most of the nightly run's rows.)
+            // The same batch made again, or another batch that may hold a failed batch's records
+            // (its other records planned again once one was withdrawn; a failed channel batch made
+            // again under another id): a failed publication is taken up again, not refused. (A
+            // failed batch of the feed tells: the batch table is small; the publications are not.)
             let again = try Bool.fetchOne(db, sql: "SELECT 1 FROM batch WHERE id = ?", arguments: [batch.id]) ?? false
+                || Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM batch WHERE status = 'failed' AND portal = ? AND feed = ? LIMIT 1",
+                    arguments: [batch.portal, batch.feed]) ?? false
             try Self.upsertBatch(db, batch, operation: batch.operation, run: run)
             guard let batchNumber = try Int64.fetchOne(db, sql: "SELECT no FROM batch WHERE id = ?", arguments: [batch.id]) else {
                 throw LedgerError.database("batch \(batch.id) was not recorded")

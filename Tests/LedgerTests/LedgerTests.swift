@@ -844,6 +844,32 @@ struct LedgerTests {
         #expect(failures.last?.fileName == again.fileName)
     }
 
+    @Test("a failed batch's records taken up by another batch (the rest of a batch that held a withdrawn record; a channel batch made again under another id): the failed rows go pending there, a live one still stops it", arguments: Backend.allCases)
+    func failedRecordsInAnotherBatch(_ backend: Backend) throws {
+        let ledger = try backend.fresh().store
+        let run = try Self.begin(ledger)
+        try ledger.recordPending(
+            Self.batch("00000000000000a1", records: 3), publications: ["K1", "K2", "K3"].map { Self.publication($0) }, run: run)
+        #expect(try ledger.fail(batch: "00000000000000a1", reason: "批次中有已撤下的记录"))
+        let other = NewBatch(
+            id: "00000000000000b2", portal: "gsxt", feed: "penalty", kind: "administrative-penalty", operation: .publish,
+            fileName: "f-20261208-00000000000000b2.xml", outboxPath: "/outbox/2026-12-08/f-20261208-00000000000000b2.xml",
+            payloadSHA256: Self.hashA, records: 2, createdOn: "2026-12-08")
+        try ledger.recordPending(other, publications: ["K1", "K3"].map { Self.publication($0) }, run: run)
+        #expect(try ledger.batch("00000000000000b2")?.status == .pending)
+        #expect(try ledger.history(key: "K1").map(\.status) == [.pending] && ledger.history(key: "K3").map(\.status) == [.pending])
+        #expect(try ledger.history(key: "K2").map(\.status) == [.failed])
+        #expect(try ledger.confirm(batch: "00000000000000b2", receipt: nil, on: "2026-12-08") == .confirmed(records: 2))
+        // A publication not failed is still refused from another batch.
+        let third = NewBatch(
+            id: "00000000000000c3", portal: "gsxt", feed: "penalty", kind: "administrative-penalty", operation: .publish,
+            fileName: "f-20261208-00000000000000c3.xml", outboxPath: "/outbox/2026-12-08/f-20261208-00000000000000c3.xml",
+            payloadSHA256: Self.hashA, records: 1, createdOn: "2026-12-08")
+        #expect(throws: LedgerError.database("publication of K1 on gsxt/penalty is already recorded")) {
+            try ledger.recordPending(third, publications: [Self.publication("K1")], run: run)
+        }
+    }
+
     @Test("a correction points at the content it replaces; status counts late records", arguments: Backend.allCases)
     func correctionAndSummary(_ backend: Backend) throws {
         let ledger = try backend.fresh().store
