@@ -118,7 +118,8 @@ struct PublicationRuleChecksTests {
     func lineBreaksInKey() throws {
         for changes in [
             ["行政处罚决定书文号": "牟城管罚〔2026〕\n1号"], ["行政处罚决定书文号": "牟城管罚〔2026〕\r\n1号"], ["行政处罚决定书文号": "牟城管罚〔2026〕\t1号"],
-            ["行政相对人名称": "郑州某某\n餐饮管理有限公司"],
+            ["行政相对人名称": "郑州某某\n餐饮管理有限公司"], ["行政处罚决定书文号": "牟城管罚〔2026〕\u{2028}1号"],
+            ["行政相对人名称": "郑州某某餐饮管理有限公司\u{2029}"],
         ] {
             #expect(try Self.types("法人及非法人组织", changes) == ["line-break-in-key"], "\(changes)")
         }

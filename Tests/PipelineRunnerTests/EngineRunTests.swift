@@ -572,12 +572,13 @@ struct EngineRunTests {
         #expect(lines.contains { $0.hasPrefix("按规定不予公示，撤下 1 条") } && !lines.contains { $0.hasPrefix("公示期满，撤下") }, "\(lines)")
     }
 
-    @Test("a clerk's withdrawal: sent through the API channel once, then already withdrawn; an unknown record is not published")
+    @Test("a clerk's withdrawal (its 文号 typed with full-width digits): sent through the API channel once, then already withdrawn; an unknown record is not published")
     func withdrawal() throws {
         let project = try Project()
         _ = try project.run("2026-11-30")
         let withdrawal = try project.withdrawal(on: "2026-12-01")
-        #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: "撤销决定书") == .sent(status: 0))
+        // Typed as the paper decision writes it (full-width digits, a space after): read as intake reads it.
+        #expect(try withdrawal.execute(record: "牟城管罚〔２０２６〕１号 ", reason: .revoked, note: "撤销决定书") == .sent(status: 0))
         #expect(project.channel.received.filter { $0.operation == .withdraw }.map(\.records) == [1])
         #expect(try withdrawal.execute(record: "牟城管罚〔2026〕1号", reason: .revoked, note: nil) == .alreadyWithdrawn)
         #expect(try withdrawal.execute(record: "牟城管罚〔2099〕1号", reason: .revoked, note: nil) == .notPublished)

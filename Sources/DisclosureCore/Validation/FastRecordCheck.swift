@@ -119,6 +119,9 @@ public struct FastRecordCheck {
     /// The decision number (the key's first field): a full-width digit or Latin letter in it is the
     /// full check's (``RecordValidator``: made half-width, with a warning).
     private let numberField: Int?
+    /// The fields of the decision key (文号, 名称; -1: none), as plain values (the check's loop
+    /// asks for every text field of every record).
+    private let keyFields: (Int, Int)
     /// 万元 fields and the text that states the amount in 元: a text holding the field's digits and 元 is left to the full check.
     private let amountChecks: UnsafeBufferPointer<(amount: Int, text: Int)>
     /// Codes that hold a date field's day at an offset (承诺编码): checked on the bytes.
@@ -162,6 +165,8 @@ public struct FastRecordCheck {
         self.idField = rules.naturalField == nil ? nil : rules.idField
         self.withholdField = rules.withholdField
         self.numberField = schema.duplicateKey.first.flatMap(schema.index(of:))
+        let keys = schema.duplicateKey.compactMap(schema.index(of:))
+        self.keyFields = (keys.first ?? -1, keys.dropFirst().first ?? -1)
         self.embeddedDates = store.copy(schema.fields.enumerated().compactMap { index, field in
             field.embedsDate.flatMap { embedded in schema.index(of: embedded.field).map { (index, $0, embedded.offset) } }
         })
@@ -263,6 +268,9 @@ public struct FastRecordCheck {
             switch plan.kind {
             case .text:
                 if index == numberField, Bytes.hasFullWidthAlphanumeric(cell) { return false }
+                // A line separator U+2028/U+2029 (E2 80 A8/A9) in a field of the decision key: the
+                // full check's `line-break-in-key` (the other breaks are control bytes, never clean).
+                if index == keyFields.0 || index == keyFields.1, Bytes.hasLineSeparator(cell) { return false }
             case .enumeration:
                 if plan.multiple {
                     plan.tokens(cell, into: &tokens[index])
@@ -691,6 +699,15 @@ enum Bytes {
             let b1 = cell[index + 1], b2 = cell[index + 2]
             if b1 == 0xBC, (0x90...0x99).contains(b2) || (0xA1...0xBA).contains(b2) { return true }
             if b1 == 0xBD, (0x81...0x9A).contains(b2) { return true }
+        }
+        return false
+    }
+
+    /// Whether the cell holds U+2028 or U+2029 (E2 80 A8, E2 80 A9).
+    static func hasLineSeparator(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard cell.count >= 3 else { return false }
+        for index in 0..<(cell.count - 2) where cell[index] == 0xE2 && cell[index + 1] == 0x80 && (cell[index + 2] == 0xA8 || cell[index + 2] == 0xA9) {
+            return true
         }
         return false
     }

@@ -142,7 +142,7 @@ public struct RecordValidator {
             // A line break or tab inside the decision key (文号, 名称: an Excel cell wrapped with
             // Alt+Enter): the key would differ from the same decision written on one line, which
             // would then be published a second time and could not be corrected or withdrawn by it.
-            if keyFields.contains(index), let offset = value.unicodeScalars.firstIndex(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" }) {
+            if keyFields.contains(index), let offset = value.unicodeScalars.firstIndex(where: Self.breaksLine) {
                 let position = value.unicodeScalars.distance(from: value.unicodeScalars.startIndex, to: offset) + 1
                 issues.append(.init(
                     "line-break-in-key", field: fields[index],
@@ -217,6 +217,15 @@ public struct RecordValidator {
     }
 
     private static let notToPublishSuffix = "：本记录不生成公示数据"
+
+    /// A line break or tab: `\n`, `\r`, a tab, a vertical tab or form feed, NEL (U+0085), and the
+    /// line and paragraph separators U+2028 and U+2029 (Word's and some systems' line breaks).
+    static func breaksLine(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x85, 0x2028, 0x2029: true
+        default: false
+        }
+    }
 
     /// The personal numbers a decision key must not hold.
     static let keyedKinds: Set<PersonalDataScreen.Kind> = [.idNumber, .mobile, .landline, .bankCard]

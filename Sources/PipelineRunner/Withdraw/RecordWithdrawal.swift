@@ -73,6 +73,13 @@ public struct RecordWithdrawal {
     public func execute(
         record: String, reason: Withdrawer.Reason, note: String?, revokedOn: CalendarDate? = nil, repair: Repair = Repair()
     ) throws -> Outcome {
+        // The 文号 as intake reads it (a clerk types it as the paper decision writes it): trimmed,
+        // its full-width digits and letters half-width (`normalized-width`); the name as written.
+        let record: String = {
+            let parts = record.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+            let number = TextNormalizer.halfWidthAlphanumerics(TextNormalizer.trim(String(parts.first ?? "")))
+            return parts.count > 1 ? number + "|" + parts[1] : number
+        }()
         // A day to come is a typing error: a revocation dated later hid its overdue withdrawal,
         // and a 信用修复 decision cannot have been made yet.
         for (name, day) in [("撤销日期", revokedOn), ("信用修复决定日期", repair.decidedOn)] {
