@@ -12,6 +12,7 @@ struct SplitNumberScreenTests {
     static let separators: [String] = [
         "\u{00A0}", "\u{202F}", "\u{2009}", "\u{2007}", "\t", "\u{1680}", "\u{2000}", "\u{2002}", "\u{2003}", "\u{200A}", "\u{205F}",
         "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{2015}", "·", "•", "・", "．",
+        "\u{2212}", "\u{00AD}", "\u{FE58}", "\u{FE63}", "…", "\u{2044}", "\u{2027}", "\u{FF65}",
     ]
 
     static func mayContain(_ text: String) -> Bool {

@@ -180,9 +180,13 @@ public enum PersonalDataScreen {
                     if joined > 0, gap < 2 {
                         switch byte {
                         case 0xE1: joins = b1 == 0x9A && b2 == 0x80
-                        case 0xE2: joins = (b1 == 0x80 && (b2 <= 0x8A || (b2 >= 0x90 && b2 <= 0x95) || b2 == 0xA2 || b2 == 0xAF)) || (b1 == 0x81 && b2 == 0x9F)
+                        case 0xE2:
+                            joins = (b1 == 0x80 && (b2 <= 0x8A || (b2 >= 0x90 && b2 <= 0x95) || b2 == 0xA2 || b2 == 0xA6 || b2 == 0xA7 || b2 == 0xAF))
+                                || (b1 == 0x81 && (b2 == 0x9F || b2 == 0x84)) || (b1 == 0x88 && b2 == 0x92)
                         case 0xE3: joins = (b1 == 0x80 && b2 == 0x80) || (b1 == 0x83 && b2 == 0xBB)
-                        case 0xEF: joins = b1 == 0xBC && (b2 == 0x8D || b2 == 0x88 || b2 == 0x89 || b2 == 0x8E)
+                        case 0xEF:
+                            joins = (b1 == 0xBC && (b2 == 0x8D || b2 == 0x88 || b2 == 0x89 || b2 == 0x8E)) || (b1 == 0xB9 && (b2 == 0x98 || b2 == 0xA3))
+                                || (b1 == 0xBD && b2 == 0xA5)
                         default: break
                         }
                     }
@@ -196,8 +200,8 @@ public enum PersonalDataScreen {
                 index += 3
             } else {
                 digits = 0
-                // A no-break space (C2 A0) or a middle dot (C2 B7) within a number.
-                if joined > 0, gap < 2, byte == 0xC2, index + 1 < count, bytes[index + 1] == 0xA0 || bytes[index + 1] == 0xB7 {
+                // A no-break space (C2 A0), a soft hyphen (C2 AD) or a middle dot (C2 B7) within a number.
+                if joined > 0, gap < 2, byte == 0xC2, index + 1 < count, bytes[index + 1] == 0xA0 || bytes[index + 1] == 0xAD || bytes[index + 1] == 0xB7 {
                     gap += 1
                 } else {
                     joined = 0
@@ -360,6 +364,10 @@ public enum PersonalDataScreen {
         switch scalar.value {
         case 0x20, 0x09, 0xA0, 0x1680, 0x2000...0x200A, 0x202F, 0x205F, 0x3000: true
         case 0x2010...0x2015, 0xB7, 0x2022, 0x30FB, 0xFF0E: true
+        // The minus sign (Word and WPS put it for a hyphen), the soft hyphen (invisible in print),
+        // the small hyphens, the ellipsis, the fraction slash, the hyphenation point, the
+        // half-width middle dot.
+        case 0x2212, 0xAD, 0xFE58, 0xFE63, 0x2026, 0x2044, 0x2027, 0xFF65: true
         default: false
         }
     }
