@@ -91,6 +91,13 @@ struct DeadlineTallyTests {
         #expect(tally.timeliness == Fraction(1, of: 2))
         #expect(tally[.onTime] == 1 && tally[.late] == 1 && tally[.noDeadline] == 0 && tally[.dueSoon] == 1 && tally[.notYetDue] == 1)
         #expect(tally.urgent == ["明天到期：p D1（截止 2026-12-31 之后的下一个工作日，节假日日历尚未覆盖）"])
+
+        // The register's rows without a due date, counted once the calendar reaches them (a
+        // command that does not write the date): their lines name the date it gives.
+        var reached = DeadlineTally()
+        reached.add(Self.row("F1", decided: "2026-12-11", due: nil), today: today, calendar: calendar, workingDays: 7)
+        reached.add(Self.row("F2", decided: "2026-12-18", due: nil), today: try Self.date("2026-12-28"), calendar: calendar, workingDays: 7)
+        #expect(reached.urgent == ["逾期 7 个工作日未公示：p F1（截止 2026-12-22）", "明天到期：p F2（截止 2026-12-29）"], "\(reached.urgent)")
     }
 
     @Test("the three figures from the counts")

@@ -193,7 +193,10 @@ public struct DeadlineTally: Sendable {
 
     public subscript(_ state: DeadlineState) -> Int { byState[state.ordinal] }
 
+    /// Counts a row, its due date the calendar's when the register lacks it (a calendar added since
+    /// the row was recorded, read by a command that does not write it): its line names that date.
     public mutating func add(_ row: DecisionDeadline, today: CalendarDate, calendar: WorkingDayCalendar, workingDays: Int) {
+        let row = row.dueOn == nil ? row.completed(calendar: calendar, workingDays: workingDays) : row
         add(row, reckoned: DeadlineState.of(row, today: today, calendar: calendar, workingDays: workingDays), today: today)
     }
 
