@@ -22,6 +22,7 @@ struct WorkbookSourceTests {
         ("xlsx/bomb-actual.xlsx", ["--sheet", "数据"], "xlsx-too-large"),
         ("xlsx/external.xlsx", ["--sheet", "数据"], "xlsx-external-sheet"),
         ("xlsx/not-a-zip.xlsx", [], "xlsx-is-text"),  // a CSV export named .xlsx
+        ("xlsx/utf16-text.xlsx", [], "xlsx-is-text"),  // Excel's "Unicode 文本" (UTF-16, its NUL bytes and all) named .xlsx
         ("xlsx/two-sheets.xlsx", ["--sheet", "没有这张表"], "xlsx-no-such-sheet"),
     ])
     func refused(file: String, extra: [String], type: String) throws {

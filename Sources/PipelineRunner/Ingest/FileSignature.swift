@@ -10,7 +10,7 @@ enum FileSignature: Equatable {
     /// An OLE2 compound file: an Excel 97–2003 `.xls` (a `Workbook` or `Book` stream), an
     /// encrypted `.xlsx` (an `EncryptedPackage` stream), or either (its directory not read).
     case compound(Compound)
-    /// No NUL byte in the first 4 KiB: text (CSV, XML).
+    /// No NUL byte in the first 4 KiB, or UTF-16's byte-order mark: text (CSV, XML).
     case text
     case other
 
@@ -46,6 +46,8 @@ enum FileSignature: Equatable {
     static func of(_ head: ArraySlice<UInt8>) -> FileSignature {
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .zip }
         if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { return .compound(streams(in: head)) }
+        // UTF-16 with its byte-order mark (Excel's "Unicode 文本") is text, its NUL bytes and all.
+        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) { return .text }
         return head.prefix(4096).contains(0) ? .other : .text
     }
 
