@@ -149,17 +149,33 @@ public struct Uploader {
     /// withdrawn records down). It has not: failed (``failWithdrawn(_:_:)``). It cannot answer:
     /// the batch stays pending, and is screened again before it would be sent.
     public func settleWithdrawn(_ batch: BatchInfo, _ withdrawn: [(entry: PublicationEntry, reason: String)]) throws -> Int32 {
-        let found: ChannelOutcome?
-        do throws(UploadFailure) {
-            found = try channel.status(of: batch, payload: nil)
-        } catch {
-            transcript.line(
-                "警告 [batch-status-unknown] 批次 \(batch.id) 中有 \(withdrawn.count) 条记录在批次生成后已撤下，门户暂时无法核对是否已收到此批次"
-                    + "（\(error.message)）：批次保持待确认，不会原样上传")
-            return error.configuration ? ExitStatus.configuration : ExitStatus.unavailable
+        let asked = askPortal(batch) { reason in
+            "警告 [batch-status-unknown] 批次 \(batch.id) 中有 \(withdrawn.count) 条记录在批次生成后已撤下，门户暂时无法核对是否已收到此批次"
+                + "（\(reason)）：批次保持待确认，不会原样上传"
         }
+        guard case .answered(let found) = asked else { return asked.status }
         if let found { return try record(found, batch: batch, alreadyThere: true) }
         return try failWithdrawn(batch, withdrawn)
+    }
+
+    /// What the portal says of a pending batch before anything of it is failed or sent again.
+    enum PortalAnswer {
+        /// Its receipt (nil: the portal has no such batch).
+        case answered(ChannelOutcome?)
+        /// It cannot answer (the line, `unknown`'s, said): the batch stays pending; the run's status.
+        case unknown(Int32)
+
+        var status: Int32 { if case .unknown(let status) = self { status } else { ExitStatus.ok } }
+    }
+
+    /// Asks the portal whether it has `batch`; when it cannot answer, says `unknown(reason)`.
+    private func askPortal(_ batch: BatchInfo, unknown: (String) -> String) -> PortalAnswer {
+        do throws(UploadFailure) {
+            return .answered(try channel.status(of: batch, payload: nil))
+        } catch {
+            transcript.line(unknown(error.message))
+            return .unknown(error.configuration ? ExitStatus.configuration : ExitStatus.unavailable)
+        }
     }
 
     /// A pending batch whose file is lost or changed: the portal is asked whether it has the batch
@@ -168,15 +184,11 @@ public struct Uploader {
     /// batch stays pending — never planned again under another id, which could publish its records
     /// twice — and the next run asks again.
     public func settleLost(_ batch: BatchInfo) throws -> Int32 {
-        let found: ChannelOutcome?
-        do throws(UploadFailure) {
-            found = try channel.status(of: batch, payload: nil)
-        } catch {
-            transcript.line(
-                "警告 [batch-status-unknown] 批次 \(batch.id) 的文件 \(batch.outboxPath) 不见了或被改动，门户暂时无法核对是否已收到"
-                    + "（\(error.message)）：批次保持待上传，不重新计划；下次运行再核对")
-            return error.configuration ? ExitStatus.configuration : ExitStatus.unavailable
+        let asked = askPortal(batch) { reason in
+            "警告 [batch-status-unknown] 批次 \(batch.id) 的文件 \(batch.outboxPath) 不见了或被改动，门户暂时无法核对是否已收到"
+                + "（\(reason)）：批次保持待上传，不重新计划；下次运行再核对"
         }
+        guard case .answered(let found) = asked else { return asked.status }
         if let found {
             transcript.line("批次 \(batch.id) 的文件不见了，但门户已有此批次：按门户的答复记录")
             return try record(found, batch: batch, alreadyThere: true)
