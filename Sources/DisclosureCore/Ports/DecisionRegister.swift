@@ -1,4 +1,4 @@
-public import WorkingDayCalendar
+import WorkingDayCalendar
 
 /// A decision as one reading of one source row saw it: its number (the schema's first key field,
 /// 决定书文号), its decision date as written, and whether the row was valid. A decision is
