@@ -75,7 +75,10 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
             // under another id): a failed publication is taken up again, not refused.
             let again = try link.one("SELECT 1 FROM batch WHERE id = $1", [.text(batch.id)]) != nil
                 || link.one(
-                    "SELECT 1 FROM batch WHERE status = 'failed' AND portal = $1 AND feed = $2 LIMIT 1",
+                    """
+                    SELECT 1 FROM batch b JOIN publication p ON p.batch_id = b.id AND p.status = 'failed'
+                    WHERE b.status = 'failed' AND b.portal = $1 AND b.feed = $2 LIMIT 1
+                    """,
                     [.text(batch.portal), .text(batch.feed)]) != nil
             try Self.upsertBatch(link, batch, operation: batch.operation, run: run)
             let republishOn = batch.operation == .republish ? batch.createdOn : ""

@@ -15,11 +15,17 @@ extension Ledger {
             // costs about a third more per row than a plain insert: most of the nightly run's rows.)
             // The same batch made again, or another batch that may hold a failed batch's records
             // (its other records planned again once one was withdrawn; a failed channel batch made
-            // again under another id): a failed publication is taken up again, not refused. (A
-            // failed batch of the feed tells: the batch table is small; the publications are not.)
+            // again under another id): a failed publication is taken up again, not refused. (The
+            // feed's failed batches that still hold a failed publication tell, by the small batch
+            // table and the publications' index by batch and status: once every failed row is taken
+            // up, the feed's batches are written many rows a statement again.)
             let again = try Bool.fetchOne(db, sql: "SELECT 1 FROM batch WHERE id = ?", arguments: [batch.id]) ?? false
                 || Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM batch WHERE status = 'failed' AND portal = ? AND feed = ? LIMIT 1",
+                    db,
+                    sql: """
+                        SELECT 1 FROM batch b JOIN publication p ON p.batch_no = b.no AND p.status_code = \(PublicationCode.failed)
+                        WHERE b.status = 'failed' AND b.portal = ? AND b.feed = ? LIMIT 1
+                        """,
                     arguments: [batch.portal, batch.feed]) ?? false
             try Self.upsertBatch(db, batch, operation: batch.operation, run: run)
             guard let batchNumber = try Int64.fetchOne(db, sql: "SELECT no FROM batch WHERE id = ?", arguments: [batch.id]) else {
