@@ -12,6 +12,10 @@ struct PersonalNumberInCodeTests {
         "410122198503121231", "410122201003151236", "41012219850312123101", "13800138000",
         // As people write them, and an ID whose check character is wrong (an ID's region and birth date).
         "138 0013 8000", "138-0013-8000", "+86 138 0013 8000", "0086 13800138000", "410122198503121232", "41012219850312123X",
+        // Split by a full-width or no-break space, a dash or a dot (which the free-text screen joins
+        // across too), or written full-width: normalization leaves such joiners in a code.
+        "410122\u{3000}19850312\u{3000}1231", "410122\u{A0}19850312\u{A0}1231", "138\u{2009}0013\u{2009}8000",
+        "138—0013—8000", "138·0013·8000", "＋86 138 0013 8000", "４１０１２２１９８５０３１２１２３１", "（0086）13800138000",
     ]
 
     @Test("an ID or mobile number in a registration-number column is an error, the same on the fast path, never echoed whole")

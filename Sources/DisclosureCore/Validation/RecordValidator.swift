@@ -584,16 +584,23 @@ public struct RecordValidator {
     /// ID's, valid or not, as the text screen hides them — or a valid one with two digits after it
     /// (an old 个体工商户 税务登记号), or a mobile number (11 digits, 13–19…, after +86 or 0086 too). A
     /// 15-digit value is a 工商注册号 or a 税务登记号 (6 digits of region and an organization code)
-    /// as often as an old ID: not taken for one.
+    /// as often as an old ID: not taken for one. The groups may be joined by any character the
+    /// free-text screen joins them by (``PersonalDataScreen/isJoiningSpaceOrMark(_:)``: a no-break
+    /// or full-width space, a dash, a dot) or a full-width hyphen or bracket, which normalization
+    /// leaves in a code.
     static func personalNumber(inCode value: String, today: CalendarDate) -> PersonalDataScreen.Kind? {
         var digits: [UInt8] = []
         var x = false
-        for byte in value.utf8 {
-            if byte &- 0x30 < 10, !x {
-                digits.append(byte &- 0x30)
-            } else if byte == 0x58 && digits.count == 17 {
+        for scalar in value.unicodeScalars {
+            let v = scalar.value
+            if v &- 0x30 < 10, !x {
+                digits.append(UInt8(v &- 0x30))
+            } else if v == 0x58 && digits.count == 17 {
                 x = true
-            } else if !(byte == 0x20 || byte == 0x2D || byte == 0x28 || byte == 0x29 || (byte == 0x2B && digits.isEmpty)) {
+            } else if v == 0x2B && digits.isEmpty {
+                continue
+            } else if !(v == 0x2D || v == 0x28 || v == 0x29 || v == 0xFF0D || v == 0xFF08 || v == 0xFF09
+                || PersonalDataScreen.isJoiningSpaceOrMark(scalar)) {
                 return nil
             }
         }
