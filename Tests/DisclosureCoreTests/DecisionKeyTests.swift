@@ -36,6 +36,24 @@ struct DecisionKeyTests {
         #expect(DecisionKey.shown("牟城管罚〔2026〕1号|郑州某某餐饮管理有限公司1") == "牟城管罚〔2026〕1号｜郑州某某餐饮***限公司1")
     }
 
+    @Test("a publication's key as the ledger's readers show it: a legal person's name whole (its numbers hidden), any other masked")
+    func shownEntry() {
+        func entry(_ key: String, code: String?) -> PublicationEntry {
+            PublicationEntry(
+                portal: "gsxt", feed: "penalty", kind: "penalty", key: key, contentSHA256: "", operation: .publish, status: .published,
+                batchID: "b", batchFile: "f", subjectCode: code, position: 1)
+        }
+        #expect(DecisionKey.shown(entry("牟城管罚〔2026〕1号|郑州某某餐饮管理有限公司1", code: "91410100MA40Q8R26R")) == "牟城管罚〔2026〕1号｜郑州某某餐饮管理有限公司1")
+        #expect(DecisionKey.shown(entry("牟城管罚〔2026〕919号|郑州某某商行（老板电话13800138000）", code: "92410105MA4DEMWL8T"))
+            == "牟城管罚〔2026〕919号｜郑州某某商行（老板电话***********）")
+        // A natural person (no code), a 个体工商户 under the placeholder code, a code that fails its check: masked.
+        #expect(DecisionKey.shown(entry("牟城管罚〔2026〕4号|王小明", code: nil)) == "牟城管罚〔2026〕4号｜王**")
+        #expect(DecisionKey.shown(entry("牟城管罚〔2026〕5号|王小明", code: "00000000000000000X")) == "牟城管罚〔2026〕5号｜王**")
+        #expect(DecisionKey.shown(entry("牟城管罚〔2026〕6号|王小明", code: "92410105MA4DEMWL8X")) == "牟城管罚〔2026〕6号｜王**")
+        // The number is screened as before.
+        #expect(DecisionKey.shown(entry("MP罚〔2026〕11号410106199208085674|某公司", code: "91410100MA40Q8R26R")) == "MP罚〔2026〕11号******************｜某公司")
+    }
+
     @Test("a legal person's name as check shows it: whole, but for a number or e-mail in it")
     func shownSubjectName() {
         #expect(PublicationRules.shownSubjectName("410122198503121231") == String(repeating: "*", count: 18))

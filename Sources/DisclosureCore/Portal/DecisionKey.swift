@@ -29,6 +29,19 @@ public enum DecisionKey {
         return shownNumber + "｜" + PersonalData.mask(Issue.screened(String(key.dropFirst(number.count + 1))))
     }
 
+    /// A publication's key as the ledger's readers show it (`ledger show`, `gongshi check`, the
+    /// console): a legal person's name — one with a valid 统一社会信用代码 on record, a company or a
+    /// registered 个体工商户, whose feeds publish the name whole — as ``PublicationRules/shownSubjectName(_:)``
+    /// shows it (whole, the numbers in it hidden); any other name masked, as ``shown(_:)`` does.
+    /// (A placeholder code, 17 zeros and an X, fails the check digit: such a name stays masked.)
+    public static func shown(_ entry: PublicationEntry) -> String {
+        guard let code = entry.subjectCode, CreditCode.problem(in: code) == nil else { return shown(entry.key) }
+        let number = self.number(entry.key)
+        let shownNumber = Issue.screened(number)
+        guard entry.key.count > number.count + 1 else { return shownNumber }
+        return shownNumber + "｜" + PublicationRules.shownSubjectName(String(entry.key.dropFirst(number.count + 1)))
+    }
+
     /// The decision number alone: what comes before the first character that is `|`.
     ///
     /// The `|` is looked for among the bytes and taken only where it is a whole character (not

@@ -103,7 +103,7 @@ extension ConsoleServer {
                         case .failed: "失败"
                         case .withdrawn: "已撤下"
                         }
-                    body += "<tr><td>\(ConsolePage.escape(entry.portal))/\(ConsolePage.escape(entry.feed))</td><td>\(ConsolePage.escape(DecisionKey.shown(entry.key)))</td>"
+                    body += "<tr><td>\(ConsolePage.escape(entry.portal))/\(ConsolePage.escape(entry.feed))</td><td>\(ConsolePage.escape(DecisionKey.shown(entry)))</td>"
                         + "<td>\(operation)</td><td>\(ConsolePage.escape(status))</td><td>\(ConsolePage.escape(entry.decisionDate ?? "—"))</td>"
                         + "<td>\(ConsolePage.escape(entry.dueOn ?? "—"))</td><td>\(ConsolePage.escape(entry.publishedOn ?? "—"))</td>"
                         + "<td>\(ConsolePage.escape(entry.batchID))</td><td>\(ConsolePage.escape(entry.withdrawalReason.map { "\($0)（\(Self.withdrawalStatusShown(entry.withdrawalStatus))）" } ?? "—"))</td></tr>"
@@ -191,7 +191,7 @@ extension ConsoleServer {
                     // Each record's current state on each portal feed, in `gongshi check`'s words.
                     for entry in SubjectCheck.current(entries) {
                         rows += "<tr><td>\(ConsolePage.escape(pipeline.department))</td><td>\(ConsolePage.escape(entry.portal))</td>"
-                            + "<td>\(ConsolePage.escape(DecisionKey.shown(entry.key)))</td><td>\(ConsolePage.escape(PublicationRules.shownSubjectName(entry.subjectName ?? "")))</td>"
+                            + "<td>\(ConsolePage.escape(DecisionKey.shown(entry)))</td><td>\(ConsolePage.escape(PublicationRules.shownSubjectName(entry.subjectName ?? "")))</td>"
                             + "<td>\(ConsolePage.escape(SubjectCheck.status(entry)))</td><td>\(ConsolePage.escape(entry.publishedOn ?? "—"))</td></tr>"
                     }
                 }
