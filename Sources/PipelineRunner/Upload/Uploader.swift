@@ -49,7 +49,7 @@ public struct Uploader {
                 transcript.error("错误 [\(error.typeCode)] 批次 \(batch.id)：\(error.message)")
                 transcript.line(
                     "批次 \(batch.id) 暂放一边：仍待确认，其中 \(batch.records) 条记录不算已公示；本门户的其他批次照常上传"
-                        + "（门户核实此批次未公示或已删除后，gongshi ledger fail \(batch.id) 让其记录以新的批次号重新计划）")
+                        + "（门户核实此批次未公示或已删除后，gongshi ledger fail \(batch.id) --pipeline 流水线文件 先向门户核对，再让其记录以新的批次号重新计划）")
                 setAside += 1
                 status = max(status, ExitStatus.unavailable)
                 return nil
