@@ -93,4 +93,33 @@ struct LedgerFailPortalTests {
         let alone = try gongshi(["ledger", "fail", legal.id, "--reason", "门户退回", "--portal-unreachable"])
         #expect(alone.status == 64, "\(alone)")
     }
+
+    @Test("--pipeline: a batch of the pipeline's API portal that the portal holds is refused (65 [batch-on-portal]); a batch of its outbox portal, which cannot be asked, is failed as before")
+    func throughThePipeline() throws {
+        let project = try RunCommandTests.Project()
+        let sandbox = try SandboxHarness(faults: "garbled-receipt:1")
+        defer { sandbox.stop() }
+        try project.use(sandbox)
+        _ = try project.run(["--today", "2026-11-30"])
+        let ledger = try project.ledgerReader()
+        let api = try #require(try ledger.batches(portal: "api-portal", status: .pending).first)
+        #expect(try sandbox.batches()[api.id] == api.records)
+        let outbox = try #require(try ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending).first)
+        let environment: [String: String?] = [
+            "GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey, "GONGSHI_PORTAL_SECRET": SandboxHarness.secret, "no_proxy": "127.0.0.1",
+            "NO_PROXY": "127.0.0.1",
+        ]
+        func fail(_ id: String) throws -> GongshiProcess.Result {
+            try GongshiProcess.run(
+                ["ledger", "fail", id, "--reason", "门户退回", "--pipeline", project.pipeline, "--ledger", project.ledger, "--today", "2026-11-30"],
+                environment: environment)
+        }
+        let held = try fail(api.id)
+        #expect(held.status == 65, "\(held)")
+        #expect(held.stderr.contains("[batch-on-portal]"), "\(held.stderr)")
+        #expect(try ledger.batch(api.id)?.status == .pending)
+        let byHand = try fail(outbox.id)
+        #expect(byHand.status == 0, "\(byHand)")
+        #expect(try ledger.batch(outbox.id)?.status == .failed)
+    }
 }
