@@ -110,9 +110,9 @@ struct LedgerFailPortalTests {
             "NO_PROXY": "127.0.0.1",
         ]
         func fail(_ id: String) throws -> GongshiProcess.Result {
+            // The pipeline's own ledger: no --ledger.
             try GongshiProcess.run(
-                ["ledger", "fail", id, "--reason", "门户退回", "--pipeline", project.pipeline, "--ledger", project.ledger, "--today", "2026-11-30"],
-                environment: environment)
+                ["ledger", "fail", id, "--reason", "门户退回", "--pipeline", project.pipeline, "--today", "2026-11-30"], environment: environment)
         }
         let held = try fail(api.id)
         #expect(held.status == 65, "\(held)")

@@ -50,8 +50,11 @@ extension Gongshi.LedgerCommand {
 
         func run() throws {
             let question: Confirmation.PortalQuestion
+            // With a pipeline, its ledger unless --ledger names another (as `withdraw` has it).
+            var location = self.ledger.effectivePath
             if let pipeline {
                 let context = try PipelineContext.load(pipeline, today: try today.resolve(), transcript: Output.transcript)
+                location = LedgerOptions.location(self.ledger.path, context: context)
                 question = .pipeline(context, channels: ChannelFactory(showsProgress: isatty(STDERR_FILENO) == 1), handChecked: portalUnreachable)
             } else if let endpoint {
                 var settings = TransportSettings()
@@ -61,7 +64,7 @@ extension Gongshi.LedgerCommand {
             } else {
                 question = .cannotAsk
             }
-            let opened = try self.ledger.openForWriting(command: "ledger fail", scope: .transaction)
+            let opened = try LedgerOptions.openForWriting(path: location, command: "ledger fail", scope: .transaction)
             Output.answer(try Confirmation.fail(batch, reason: reason, in: opened.store, portal: question))
         }
     }
