@@ -22,6 +22,10 @@ public enum PortalAPIFailure: Error, Sendable, Equatable {
     case unavailable(String, ambiguous: Bool)
     /// The portal refused the request itself (4xx): retrying the same request changes nothing.
     case refused(status: Int, code: String, message: String)
+    /// The portal answered a batch's or a withdrawal's request with a body that is not its receipt
+    /// (not JSON, cut off, another shape): it is up, and may well have taken the request. The
+    /// body as it came (the channel states its length and shows its start, screened).
+    case undecodable(status: Int, body: [UInt8])
 }
 
 /// The client of gongshi's portal API: a bearer token from `POST /v1/token`, then signed,
@@ -83,7 +87,13 @@ public final class PortalAPIClient: @unchecked Sendable {
         defer { lock.unlock() }
         if let token, !renew { return token }
         let response = try signed(method: "POST", path: PortalAPI.tokenPath, body: [], headers: [])
-        let answer = try decode(TokenResponse.self, response)
+        let answer: TokenResponse
+        do {
+            answer = try decode(TokenResponse.self, response)
+        } catch .undecodable(let status, _) {
+            // Not a batch's answer: the token service is not working as it should.
+            throw .unavailable("门户的令牌回答无法识别（HTTP \(status)）", ambiguous: false)
+        }
         token = answer.token
         return answer.token
     }
@@ -132,7 +142,7 @@ public final class PortalAPIClient: @unchecked Sendable {
 
     private func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse) throws(PortalAPIFailure) -> T {
         guard let value = try? JSONDecoder().decode(T.self, from: Data(response.body)) else {
-            throw .unavailable("门户的回答无法识别（HTTP \(response.status)）", ambiguous: true)
+            throw .undecodable(status: response.status, body: response.body)
         }
         return value
     }

@@ -21,7 +21,7 @@ public struct APIChannel: PortalChannel {
         } catch let error as UploadFailure {
             throw error
         } catch let error as PortalAPIFailure {
-            throw Self.failure(error)
+            throw Self.failure(error, of: batch)
         } catch {
             throw UploadFailure(message: "\(error)")
         }
@@ -39,7 +39,7 @@ public struct APIChannel: PortalChannel {
             } catch .refused(let status, let code, let message) where status != 401 && status != 403 {
                 return .refused("门户拒绝撤下（HTTP \(status) \(code)）：\(message)")
             } catch {
-                throw Self.failure(error)
+                throw Self.failure(error, of: batch)
             }
         }
         let receipt: BatchReceipt
@@ -48,7 +48,7 @@ public struct APIChannel: PortalChannel {
         } catch .refused(let status, let code, let message) where status != 401 && status != 403 {
             return .refused("门户拒收整个批次（HTTP \(status) \(code)）：\(message)")
         } catch {
-            throw Self.failure(error)
+            throw Self.failure(error, of: batch)
         }
         return try Self.outcome(receipt, of: batch)
     }
@@ -73,12 +73,24 @@ public struct APIChannel: PortalChannel {
         return .received(rejected: rejected, receipt: text)
     }
 
-    static func failure(_ error: PortalAPIFailure) -> UploadFailure {
+    /// How much of an answer that is not a receipt a message shows (screened, its length stated).
+    static let undecodableShown = 200
+
+    static func failure(_ error: PortalAPIFailure, of batch: BatchInfo) -> UploadFailure {
         switch error {
+        case .undecodable(let status, let body):
+            // The portal is up and may well have taken the batch: like a receipt that does not match,
+            // the batch is set aside, pending, and the next run asks the portal before anything is
+            // sent again. Its words may quote a record: only their start is shown, screened.
+            let text = String(decoding: body, as: UTF8.self)
+            let shown = body.isEmpty ? "正文为空" : "正文 \(body.count) 字节，开头：\(OneLine.screened(text, limit: undecodableShown))"
+            return UploadFailure(
+                message: "门户 \(batch.portal) 对批次 \(batch.id) 的回答无法识别为回执（HTTP \(status)，\(shown)）；门户可能已收到此批次："
+                    + "不重新上传，批次保持待确认，下次运行先向门户查询", code: "receipt-undecodable", answered: true)
         case .unavailable(let message, let ambiguous):
-            UploadFailure(message: message + (ambiguous ? "（门户可能已收到，下次运行先查询批次状态）" : ""))
+            return UploadFailure(message: message + (ambiguous ? "（门户可能已收到，下次运行先查询批次状态）" : ""))
         case .refused(let status, let code, let message):
-            UploadFailure(message: "门户拒绝请求（HTTP \(status) \(code)）：\(message)；请检查凭据（密钥不会显示）", configuration: status == 401 || status == 403)
+            return UploadFailure(message: "门户拒绝请求（HTTP \(status) \(code)）：\(message)；请检查凭据（密钥不会显示）", configuration: status == 401 || status == 403)
         }
     }
 }

@@ -10,7 +10,10 @@
 /// - `bad-signature:K` — the first K requests answer 401 `signature-mismatch`;
 /// - `reject:TEXT` — every record whose line contains TEXT is rejected, with a reason;
 /// - `short-receipt:K` — the first K batches stored get a receipt (kept, answered again to every
-///   status query) that leaves out their last record, as a faulty portal might.
+///   status query) that leaves out their last record, as a faulty portal might;
+/// - `garbled-receipt:K` — the first K batches stored are answered with an HTML error page (one
+///   that quotes an ID number) instead of their receipt, as a gateway in front of a portal might;
+///   status queries answer the true receipt.
 public struct FaultPlan: Sendable, Equatable {
     public var serverErrors = 0
     public var slow = 0
@@ -20,6 +23,7 @@ public struct FaultPlan: Sendable, Equatable {
     public var badSignatures = 0
     public var rejectContaining: [String] = []
     public var shortReceipts = 0
+    public var garbledReceipts = 0
 
     public init() {}
 
@@ -41,6 +45,7 @@ public struct FaultPlan: Sendable, Equatable {
             case "expired-token": expiredTokens = try count(1)
             case "bad-signature": badSignatures = try count(1)
             case "short-receipt": shortReceipts = try count(1)
+            case "garbled-receipt": garbledReceipts = try count(1)
             case "reject":
                 guard parts.count >= 2, !parts.dropFirst().joined(separator: ":").isEmpty else { throw FaultPlanError(item: item) }
                 rejectContaining.append(parts.dropFirst().joined(separator: ":"))

@@ -152,6 +152,11 @@ public actor PortalSandbox {
             count("batch reset")
             return SandboxResponse(status: 201, body: [], cut: true)
         }
+        if faults.garbledReceipts > 0 {
+            faults.garbledReceipts -= 1
+            count("batch garbled receipt")
+            return SandboxResponse(status: 200, body: Array(Self.garbledPage.utf8))
+        }
         if faults.slow > 0 {
             faults.slow -= 1
             count("batch slow")
@@ -160,6 +165,12 @@ public actor PortalSandbox {
         count("batch 201")
         return json(201, receipt)
     }
+
+    /// What `garbled-receipt` answers: a gateway's page, longer than a message shows, quoting an
+    /// ID number (which no message may echo).
+    static let garbledPage =
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>网关错误</h1><p>上游响应异常，请求参数：证件号码 410122198503121231"
+        + String(repeating: "；请稍后重试", count: 60) + "</p></body></html>"
 
     func getBatch(_ request: SandboxRequest) -> SandboxResponse {
         if let failure = faultFirst(request) ?? verify(request, body: [], needsToken: true) { return failure }

@@ -148,6 +148,40 @@ struct UploadTests {
         #expect(try sandbox.stats()["batch stored"] == 2)
     }
 
+    @Test("a receipt that cannot be decoded (a gateway's HTML page): the batch is set aside, pending, not sent again (69), the portal's other batch goes out; the next run asks the portal first and records its receipt, each batch stored once")
+    func undecodableReceipt() throws {
+        let workspace = try Self.prepared()
+        let sandbox = try SandboxHarness(faults: "garbled-receipt:1")
+        defer { sandbox.stop() }
+        let first = try Self.upload(workspace, sandbox)
+        #expect(first.status == 69, "\(first)")
+        #expect(first.stderr.contains("[receipt-undecodable]"), "\(first.stderr)")
+        #expect(!first.stderr.contains("[portal-unavailable]"), "\(first.stderr)")
+        let ledger = try workspace.ledger()
+        let pending = try ledger.batches(status: .pending)
+        #expect(pending.map(\.records) == [13], "\(pending)")
+        for batch in pending {
+            #expect(try ledger.publications(batch: batch.id).allSatisfy { $0.status == .pending })
+            // The message names the portal and the batch, states the body's length and shows only
+            // its start, with the ID number it quotes hidden.
+            let line = try #require(first.stderr.split(separator: "\n").first { $0.contains("[receipt-undecodable]") })
+            #expect(line.contains("api-portal") && line.contains(batch.id), "\(line)")
+            #expect(line.contains("字节，开头：<html>") && line.contains("…（共 "), "\(line)")
+            #expect(line.count < 600, "\(line.count)")
+        }
+        for output in [first.stdout, first.stderr] {
+            #expect(!output.contains("410122198503121231") && !output.contains("19850312"), "\(output)")
+        }
+        #expect(try ledger.batches(status: .published).map(\.records) == [4])
+        #expect(try sandbox.stats()["batch garbled receipt"] == 1)
+        // The next run asks the portal, which has the batch: its receipt is recorded, nothing sent again.
+        let second = try Self.upload(workspace, sandbox)
+        #expect(second.status == 0, "\(second)")
+        #expect(second.stdout.contains("门户已有此批次"), "\(second.stdout)")
+        #expect(try sandbox.stats()["batch 200 repeat"] == nil)
+        try Self.expectExactlyOnce(workspace, sandbox)
+    }
+
     @Test("an expired token is renewed once and the request goes through")
     func expiredToken() throws {
         let workspace = try Self.prepared()

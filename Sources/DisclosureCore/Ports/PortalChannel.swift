@@ -15,7 +15,8 @@ public struct UploadFailure: Error, Sendable, Equatable {
     /// (`portal-auth` or `portal-unavailable`): a 前置库 table that does not match the feed.
     public var code: String?
     /// The portal answered, but not with this batch's answer (a receipt that does not match the
-    /// batch): the portal is up and the batch in doubt. The batch waits, pending, and the portal's
+    /// batch, `receipt-mismatch`, or one that cannot be decoded at all, `receipt-undecodable`): the
+    /// portal is up and the batch in doubt. The batch waits, pending, and the portal's
     /// other batches go on.
     public var answered: Bool
 

@@ -12,7 +12,7 @@ extension Gongshi {
             discussion: """
                 第一行输出监听地址（--port 0 时由系统选端口）。凭据同 upload：--credentials 文件或环境变量。\
                 故障（逗号分隔）：5xx:K 前 K 个请求返回 503；slow:K:S 前 K 个批次存下后 S 秒才回答；\
-                reset:K 前 K 个批次存下后断开连接；expired-token:K；bad-signature:K；reject:文字 含该文字的记录被拒收；short-receipt:K 前 K 个批次的回执漏掉最后一条记录。
+                reset:K 前 K 个批次存下后断开连接；expired-token:K；bad-signature:K；reject:文字 含该文字的记录被拒收；short-receipt:K 前 K 个批次的回执漏掉最后一条记录；garbled-receipt:K 前 K 个批次存下后答以无法识别的 HTML 页面。
                 """)
 
         @Option(name: .customLong("port"), help: ArgumentHelp("监听端口（0：由系统选择）。", valueName: "N"))

@@ -1,5 +1,6 @@
 public import DisclosureCore
 import Foundation
+import PipelineConfig
 public import WorkingDayCalendar
 
 /// A clerk's confirmation that the portal has a batch: by batch id (with a receipt file, the one
@@ -60,22 +61,76 @@ public struct Confirmation {
         return try CommandFailure.ledger { () throws(LedgerError) in try ledger.confirm(batch: batch.id, receipt: receipt, on: day) }
     }
 
+    /// How `ledger fail` learns whether the portal holds the batch before its records are planned
+    /// again (which, for a batch the portal does hold, would publish them twice).
+    public enum PortalQuestion {
+        /// The batch's portal cannot be asked (the outbox: a clerk uploads): the clerk's word stands.
+        case cannotAsk
+        /// Ask the channel the batch's portal is reached by (nil: that portal cannot be asked);
+        /// `handChecked`: when the portal cannot answer, the clerk has checked by hand that it does
+        /// not hold the batch (`--portal-unreachable`).
+        case ask(channel: (BatchInfo) throws(CommandFailure) -> (any PortalChannel)?, handChecked: Bool)
+    }
+
     /// `ledger fail`: the portal refused a pending batch as a whole. The reason — the portal's or
     /// the clerk's own words, which may quote a record's ID or phone number — is kept screened and
     /// bounded (``OneLine/screened(_:limit:)``) in the ledger and in the line said; returns that line.
     /// An unknown batch, or one no longer pending, is a data error (65), as `ledger confirm` has it.
-    public static func fail(_ id: String, reason: String, in ledger: any BatchLedger) throws(CommandFailure) -> String {
+    ///
+    /// A portal that can be asked (`portal`) is asked first, as a run asks before it sends again
+    /// (``Uploader/settleLost(_:)``): it holds the batch (its receipt, a receipt that does not
+    /// match, a file of its name) — refused, `batch-on-portal` (65): its records are on the
+    /// portal, and failing it would publish them again; it cannot answer — refused,
+    /// `portal-unreachable` (69; 78 when it refuses the credentials), unless the clerk checked by
+    /// hand; it has no such batch — failed.
+    public static func fail(_ id: String, reason: String, in ledger: any BatchLedger, portal: PortalQuestion = .cannotAsk) throws(CommandFailure)
+        -> String
+    {
         let shownID = OneLine.value(id)
         guard let batch = try CommandFailure.ledger({ () throws(LedgerError) in try ledger.batch(id) }) else {
             throw CommandFailure(status: ExitStatus.dataError, code: "batch-unknown", message: "台账中没有批次 \(shownID)")
         }
+        let notPending = CommandFailure(
+            status: ExitStatus.dataError, code: "batch-not-pending", message: "批次 \(batch.id) \(batch.status == .failed ? "已记为失败" : "已确认公示")，不是待确认状态，不能记为失败")
+        guard batch.status == .pending else { throw notPending }
+        let asked = try ask(portal, about: batch)
         let kept = OneLine.screened(reason)
-        let changed = try CommandFailure.ledger { () throws(LedgerError) in try ledger.fail(batch: batch.id, reason: kept) }
-        guard changed else {
-            throw CommandFailure(
-                status: ExitStatus.dataError, code: "batch-not-pending", message: "批次 \(batch.id) \(batch.status == .failed ? "已记为失败" : "已确认公示")，不是待确认状态，不能记为失败")
+        let changed = try CommandFailure.ledger { () throws(LedgerError) in try ledger.fail(batch: batch.id, reason: kept + asked) }
+        guard changed else { throw notPending }
+        return "批次 \(batch.id) 记为失败：\(kept)\(asked)；其中的记录将在下次运行时重新生成"
+    }
+
+    /// What the portal said of `batch` before it is failed: a note for the ledger and the line
+    /// (empty when it could not be asked), or the refusal.
+    private static func ask(_ question: PortalQuestion, about batch: BatchInfo) throws(CommandFailure) -> String {
+        guard case .ask(let channelOf, let handChecked) = question, let channel = try channelOf(batch) else { return "" }
+        let held: Bool
+        let unreachable: UploadFailure?
+        do throws(UploadFailure) {
+            held = try channel.status(of: batch, payload: nil) != nil
+            unreachable = nil
+        } catch where error.answered && error.typeCode == "receipt-mismatch" {
+            // The portal answers for the batch, with a receipt that does not match it: it holds it.
+            held = true
+            unreachable = nil
+        } catch {
+            held = false
+            unreachable = error
         }
-        return "批次 \(batch.id) 记为失败：\(kept)；其中的记录将在下次运行时重新生成"
+        if held {
+            throw CommandFailure(
+                status: ExitStatus.dataError, code: "batch-on-portal",
+                message: "门户 \(batch.portal) 已有批次 \(batch.id)（\(batch.records) 条）：不能记为失败，否则其记录会再次公示（重复公示）；"
+                    + "gongshi run 或 gongshi upload 会记录门户的回执。门户删除此批次后才能记为失败")
+        }
+        guard let unreachable else { return "（已向门户 \(batch.portal) 核对：门户没有此批次）" }
+        guard handChecked else {
+            throw CommandFailure(
+                status: unreachable.configuration ? ExitStatus.configuration : ExitStatus.unavailable, code: "portal-unreachable",
+                message: "无法向门户 \(batch.portal) 核对是否已收到批次 \(batch.id)（\(unreachable.message)）：未记为失败。"
+                    + "门户恢复后再试；或人工核实门户没有此批次后，加 --portal-unreachable 记为失败")
+        }
+        return "（门户 \(batch.portal) 无法核对，办理人已人工核实门户没有此批次：--portal-unreachable）"
     }
 
     /// Confirms batches by id, published on `publishedOn` (default today); returns whether every
@@ -101,5 +156,21 @@ public struct Confirmation {
             transcript.line(ConfirmMessage.line(outcome, batch: batch, source: receipt.0))
         }
         return allConfirmed
+    }
+}
+
+extension Confirmation.PortalQuestion {
+    /// The way `context`'s pipeline reaches the batch's portal (nil for the outbox, which cannot be
+    /// asked). A batch of a portal the pipeline does not name is a configuration error (78).
+    public static func pipeline(_ context: PipelineContext, channels: ChannelFactory, handChecked: Bool) -> Self {
+        .ask(
+            channel: { (batch: BatchInfo) throws(CommandFailure) -> (any PortalChannel)? in
+                guard let portal = context.portals.first(where: { $0.profile.id == batch.portal }) else {
+                    throw CommandFailure(
+                        status: ExitStatus.configuration, code: "portal-not-in-pipeline",
+                        message: "流水线 \(context.pipeline.id) 没有批次 \(batch.id) 的门户 \(batch.portal)：请用报送此门户的流水线文件")
+                }
+                return try channels.channel(for: portal.transport, pipeline: context.pipeline, profile: portal.profile)
+            }, handChecked: handChecked)
     }
 }

@@ -39,14 +39,17 @@ public struct Uploader {
             transcript.line("门户 \(portal)：上传 \(pending.count) 个批次（\(pending.reduce(0) { $0 + $1.records }) 条）…")
         }
         var setAside = 0
+        var undecodable = 0
         // What to do after the channel failed on a batch: nil, go on with the next batch (the
-        // portal answered, but not with this batch's receipt: set aside); else stop with this status.
+        // portal answered, but not with this batch's receipt — one that does not match it, or one
+        // that cannot be read at all: set aside); else stop with this status.
         func stop(_ batch: BatchInfo, _ error: UploadFailure) -> Int32? {
             if error.answered {
+                if error.typeCode == "receipt-undecodable" { undecodable += 1 }
                 transcript.error("错误 [\(error.typeCode)] 批次 \(batch.id)：\(error.message)")
                 transcript.line(
                     "批次 \(batch.id) 暂放一边：仍待确认，其中 \(batch.records) 条记录不算已公示；本门户的其他批次照常上传"
-                        + "（门户核实此批次未公示或已删除后，gongshi ledger fail \(batch.id) 让其记录以新的批次号重新计划）")
+                        + "（门户核实此批次未公示或已删除后，gongshi ledger fail \(batch.id) --pipeline 流水线文件 先向门户核对，再让其记录以新的批次号重新计划）")
                 setAside += 1
                 status = max(status, ExitStatus.unavailable)
                 return nil
@@ -92,8 +95,11 @@ public struct Uploader {
             status = max(status, try record(outcome, batch: batch, alreadyThere: found != nil))
             sent += 1
         }
-        if setAside > 0 {
-            transcript.line("门户 \(portal)：\(setAside) 个批次的回执与批次不符，暂放一边（仍待确认），下次运行再向门户查询")
+        if setAside > undecodable {
+            transcript.line("门户 \(portal)：\(setAside - undecodable) 个批次的回执与批次不符，暂放一边（仍待确认），下次运行再向门户查询")
+        }
+        if undecodable > 0 {
+            transcript.line("门户 \(portal)：\(undecodable) 个批次的回执无法识别，暂放一边（仍待确认，不重新上传），下次运行先向门户查询")
         }
         transcript.line("门户 \(portal)：处理待上传批次 \(pending.count) 个")
         return status

@@ -1,0 +1,125 @@
+import DisclosureCore
+import Foundation
+import GongshiTesting
+import PostgreSQLLedger
+import PostgresSupport
+import SQLiteLedger
+import Testing
+
+/// `gongshi ledger fail` of a batch of a portal that can be asked (the sandbox on 127.0.0.1): the
+/// portal is asked first, on either ledger.
+@Suite("ledger fail asks the portal first")
+struct LedgerFailPortalTests {
+    enum Store: String, CaseIterable, CustomTestStringConvertible {
+        case sqlite, postgresql
+        var testDescription: String { rawValue }
+    }
+
+    @Test(
+        "a batch the portal does not have is failed; one it holds is refused (65 [batch-on-portal]) and stays pending; a portal that cannot answer refuses (69 [portal-unreachable]) unless the clerk says they checked by hand",
+        arguments: Store.allCases)
+    func asksFirst(_ store: Store) throws {
+        let workspace = try LedgerCommandTests.Workspace()
+        var environment = UploadTests.environment
+        let ledgerLocation: String
+        let open: () throws -> any LedgerStore
+        switch store {
+        case .sqlite:
+            ledgerLocation = workspace.ledgerPath
+            open = { try Ledger.openForReading(path: workspace.ledgerPath) }
+        case .postgresql:
+            let server = try PostgreSQLServer.shared()
+            let database = try server.createDatabase(prefix: "failask")
+            ledgerLocation = server.url(database: database)
+            environment["GONGSHI_LEDGER_PASSWORD"] = server.password
+            let address = try PostgresAddress(url: ledgerLocation, what: "台账")
+            open = { try PostgresLedger.open(address: address, password: server.password) }
+        }
+        func gongshi(_ arguments: [String]) throws -> GongshiProcess.Result {
+            try GongshiProcess.run(arguments + ["--ledger", ledgerLocation], environment: environment)
+        }
+        func batch(_ id: String) throws -> BatchInfo? { try open().batch(id) }
+
+        let feed = try gongshi([
+            "feed", "--profile", UploadTests.profile, "--kind", "penalty", "--out", workspace.out.path, "--today", "2026-11-30",
+            Fixtures.url("validate/penalty/valid.csv").path,
+        ])
+        #expect(feed.status == 0, "\(feed)")
+        let pending = try open().batches(portal: nil, status: .pending)
+        let legal = try #require(pending.first { $0.records == 13 })
+        let natural = try #require(pending.first { $0.records == 4 })
+
+        let sandbox = try SandboxHarness(faults: "garbled-receipt:1")
+        defer { sandbox.stop() }
+        let asking = ["--endpoint", sandbox.url, "--credentials", sandbox.credentials.path]
+
+        // The portal has never seen the batch: failed, as the clerk asks.
+        let notThere = try gongshi(["ledger", "fail", natural.id, "--reason", "门户退回"] + asking)
+        #expect(notThere.status == 0, "\(notThere)")
+        #expect(try batch(natural.id)?.status == .failed)
+
+        // The portal takes the other batch (its answer cannot be read, so it stays pending).
+        let upload = try gongshi([
+            "upload", "--portal", "api-portal", "--endpoint", sandbox.url, "--credentials", sandbox.credentials.path, "--today", "2026-12-01",
+            "--retry-delay", "0.01",
+        ])
+        #expect(upload.status == 69, "\(upload)")
+        #expect(try batch(legal.id)?.status == .pending)
+        #expect(try sandbox.batches()[legal.id] == 13)
+
+        // The portal holds it: refused, still pending.
+        let held = try gongshi(["ledger", "fail", legal.id, "--reason", "门户退回"] + asking)
+        #expect(held.status == 65, "\(held)")
+        #expect(held.stderr.contains("[batch-on-portal]"), "\(held.stderr)")
+        #expect(try batch(legal.id)?.status == .pending)
+        // …even with --portal-unreachable: the portal answered.
+        let heldAnyway = try gongshi(["ledger", "fail", legal.id, "--reason", "门户退回", "--portal-unreachable"] + asking)
+        #expect(heldAnyway.status == 65, "\(heldAnyway)")
+        #expect(try batch(legal.id)?.status == .pending)
+
+        // Nothing listens where the portal should be: refused, still pending.
+        let nowhere = ["--endpoint", "http://127.0.0.1:\(try freeLoopbackPort())", "--credentials", sandbox.credentials.path]
+        let unreachable = try gongshi(["ledger", "fail", legal.id, "--reason", "门户退回"] + nowhere)
+        #expect(unreachable.status == 69, "\(unreachable)")
+        #expect(unreachable.stderr.contains("[portal-unreachable]"), "\(unreachable.stderr)")
+        #expect(try batch(legal.id)?.status == .pending)
+        // The clerk checked by hand: failed.
+        let byHand = try gongshi(["ledger", "fail", legal.id, "--reason", "门户退回", "--portal-unreachable"] + nowhere)
+        #expect(byHand.status == 0, "\(byHand)")
+        #expect(try batch(legal.id)?.status == .failed)
+
+        // Without a way to ask (an outbox batch), as before: the clerk's word stands; the flag
+        // alone is a usage error.
+        let alone = try gongshi(["ledger", "fail", legal.id, "--reason", "门户退回", "--portal-unreachable"])
+        #expect(alone.status == 64, "\(alone)")
+    }
+
+    @Test("--pipeline: a batch of the pipeline's API portal that the portal holds is refused (65 [batch-on-portal]); a batch of its outbox portal, which cannot be asked, is failed as before")
+    func throughThePipeline() throws {
+        let project = try RunCommandTests.Project()
+        let sandbox = try SandboxHarness(faults: "garbled-receipt:1")
+        defer { sandbox.stop() }
+        try project.use(sandbox)
+        _ = try project.run(["--today", "2026-11-30"])
+        let ledger = try project.ledgerReader()
+        let api = try #require(try ledger.batches(portal: "api-portal", status: .pending).first)
+        #expect(try sandbox.batches()[api.id] == api.records)
+        let outbox = try #require(try ledger.batches(portal: "creditchina-henan-zhengzhou", status: .pending).first)
+        let environment: [String: String?] = [
+            "GONGSHI_PORTAL_APP_KEY": SandboxHarness.appKey, "GONGSHI_PORTAL_SECRET": SandboxHarness.secret, "no_proxy": "127.0.0.1",
+            "NO_PROXY": "127.0.0.1",
+        ]
+        func fail(_ id: String) throws -> GongshiProcess.Result {
+            // The pipeline's own ledger: no --ledger.
+            try GongshiProcess.run(
+                ["ledger", "fail", id, "--reason", "门户退回", "--pipeline", project.pipeline, "--today", "2026-11-30"], environment: environment)
+        }
+        let held = try fail(api.id)
+        #expect(held.status == 65, "\(held)")
+        #expect(held.stderr.contains("[batch-on-portal]"), "\(held.stderr)")
+        #expect(try ledger.batch(api.id)?.status == .pending)
+        let byHand = try fail(outbox.id)
+        #expect(byHand.status == 0, "\(byHand)")
+        #expect(try ledger.batch(outbox.id)?.status == .failed)
+    }
+}
