@@ -4,7 +4,7 @@ import GongshiTesting
 import Testing
 
 /// The console's answers over HTTP (curl on loopback against a real `gongshi console`): a batch
-/// confirmed twice at once.
+/// confirmed twice at once and a lockout across a restart.
 @Suite("Console answers", .serialized)
 struct ConsoleAnswersTests {
     typealias C = ConsoleTests
@@ -85,6 +85,24 @@ struct ConsoleAnswersTests {
             #expect(try SQLiteLedgerReading.status(setup.project.ledger, batch) == "published")
             #expect(try C.commands(setup.project.ledger).filter { $0.hasPrefix("console confirm \(batch)") }.count == 1)
         }
+    }
+
+    @Test("a name locked out after five failed logins is still locked after the console restarts (429, login-locked); another user is not; the file holds no password")
+    func lockoutSurvivesRestart() throws {
+        let setup = try C.Setup()
+        defer { setup.stop() }
+        let form = try Self.loginForm(setup.url)
+        for _ in 0..<5 { #expect(try Self.logIn(setup.url, "张三", "wrong-pass", form: form).status == 401) }
+        let locked = try Self.logIn(setup.url, "张三", "zhangsan-pass", form: form)
+        #expect(locked.status == 429 && locked.body.contains("[login-locked]") && locked.session == nil, "\(locked.status)")
+        try setup.restartConsole()
+        let again = try Self.logIn(setup.url, "张三", "zhangsan-pass", form: try Self.loginForm(setup.url))
+        #expect(again.status == 429 && again.body.contains("[login-locked]") && again.session == nil, "\(again.status)")
+        #expect(try Self.logIn(setup.url, "王五", "wangwu-pass", form: try Self.loginForm(setup.url)).status == 303)
+        let file = setup.project.root.appendingPathComponent("var/console-users-lockouts.json").path
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("张三") && !text.contains("pass"), "\(text)")
+        #expect((try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) == 0o600)
     }
 }
 

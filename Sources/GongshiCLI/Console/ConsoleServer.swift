@@ -43,8 +43,10 @@ final class ConsoleServer: Sendable {
     let usersPath: String
     let today: CalendarDate?
     let sessions = Mutex<[String: Session]>([:])
-    /// Failed logins by the name tried (``LoginThrottle``).
-    let throttle = Mutex(LoginThrottle())
+    /// Failed logins by the name tried (``LoginThrottle``); its lockouts kept in ``lockoutPath``.
+    let throttle: Mutex<LoginThrottle>
+    /// Where the lockouts in force are kept across a restart (``LockoutFile``), beside the accounts file.
+    let lockoutPath: String
     /// A session unused this long is gone.
     static let idle: TimeInterval = 8 * 3600
     static let sessionCookie = "gs_session"
@@ -53,8 +55,11 @@ final class ConsoleServer: Sendable {
     /// The most an uploaded file may be, in bytes (`--upload-limit`, MB).
     let uploadLimit: Int
 
-    init(pipelines: [Pipeline], usersPath: String, today: CalendarDate?, uploadLimit: Int = 50 << 20) {
+    /// - Parameter lockouts: the lockouts in force when it starts (``LockoutFile/load(_:now:)``).
+    init(pipelines: [Pipeline], usersPath: String, today: CalendarDate?, uploadLimit: Int = 50 << 20, lockouts: [String: Date] = [:]) {
         self.uploadLimit = uploadLimit
+        self.throttle = Mutex(LoginThrottle(lockouts: lockouts))
+        self.lockoutPath = LockoutFile.path(besides: usersPath)
         self.pipelines = pipelines
         self.usersPath = usersPath
         self.today = today
@@ -190,12 +195,16 @@ final class ConsoleServer: Sendable {
         let name = form["name"] ?? ""
         if let until = throttle.withLock({ $0.lockedUntil(name, now: Date()) }) {
             let minutes = max(1, Int((until.timeIntervalSinceNow / 60).rounded(.up)))
-            var response = loginPage(request, message: "登录失败次数过多：这个用户名 \(minutes) 分钟内不能登录")
+            var response = loginPage(request, message: "登录失败次数过多：这个用户名 \(minutes) 分钟内不能登录 [login-locked]")
             response.status = .tooManyRequests
             return response
         }
         guard let user = users.authenticate(name: name, password: form["password"] ?? "") else {
-            throttle.withLock { $0.failed(name, now: Date()) }
+            throttle.withLock { throttle in
+                // A lockout begun is kept at once (under the lock: the file never goes back to an older list).
+                let now = Date()
+                if throttle.failed(name, now: now) { try? LockoutFile.save(throttle.lockouts(now: now), to: lockoutPath) }
+            }
             return loginPage(request, message: "用户名或密码不对")
         }
         throttle.withLock { $0.succeeded(name) }
