@@ -4,7 +4,7 @@ import GongshiTesting
 import Testing
 
 /// The console's answers over HTTP (curl on loopback against a real `gongshi console`): a batch
-/// confirmed twice at once and a lockout across a restart.
+/// confirmed twice at once, a lockout across a restart, and the pages of a request no page answers.
 @Suite("Console answers", .serialized)
 struct ConsoleAnswersTests {
     typealias C = ConsoleTests
@@ -103,6 +103,44 @@ struct ConsoleAnswersTests {
         let text = try String(contentsOfFile: file, encoding: .utf8)
         #expect(text.contains("张三") && !text.contains("pass"), "\(text)")
         #expect((try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) == 0o600)
+    }
+
+    @Test("a request no page answers: 404, 413 and 400 as a short page for a browser and as JSON for a script, each with its code; the path bounded and screened, the body never echoed")
+    func errorPages() throws {
+        let setup = try C.Setup()
+        defer { setup.stop() }
+        let html = ["-H", "Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"]
+        let json = ["-H", "Accept: application/json"]
+        // An unknown path.
+        let page = try C.curl(html + [setup.url + "/no-such-page"], cookie: nil)
+        #expect(page.status == 404 && page.body.contains("not-found") && page.body.contains("/no-such-page") && page.body.contains("href=\"/\""), "\(page)")
+        #expect(page.body.contains("<html lang=\"zh-CN\">") && page.body.contains("/console.css"))
+        let answer = try C.curl(json + [setup.url + "/no-such-page"], cookie: nil)
+        #expect(answer.status == 404)
+        let decoded = try JSONDecoder().decode([String: String].self, from: Data(answer.body.split(separator: "\n").dropLast().joined(separator: "\n").utf8))
+        #expect(decoded["code"] == "not-found" && decoded["message"]?.contains("/no-such-page") == true && decoded.count == 2, "\(decoded)")
+        // A long path is said back cut short; an ID number in it is not said back at all.
+        let long = String(repeating: "x", count: 600)
+        let cut = try C.curl(html + [setup.url + "/" + long], cookie: nil)
+        #expect(cut.status == 404 && cut.body.contains(String(repeating: "x", count: 150)) && !cut.body.contains(String(repeating: "x", count: 201)))
+        let id = try C.curl(json + [setup.url + "/people/410102198503120017"], cookie: nil)
+        #expect(id.status == 404 && id.body.contains("not-found") && !id.body.contains("198503120017"), "\(id)")
+        // A wrong method on a page that exists.
+        #expect(try C.curl(json + ["-X", "DELETE", setup.url + "/login"], cookie: nil).body.contains("\"code\":\""))
+        // A form over its 64 KiB: 413, the body not echoed.
+        let big = "name=" + String(repeating: "秘", count: 40_000)
+        let tooLarge = try C.curl(html + ["-X", "POST", setup.url + "/login", "-H", "Content-Type: application/x-www-form-urlencoded", "--data", big], cookie: nil)
+        #expect(tooLarge.status == 413 && tooLarge.body.contains("body-too-large") && !tooLarge.body.contains("秘秘"), "\(tooLarge.status)")
+        let tooLargeJSON = try C.curl(json + ["-X", "POST", setup.url + "/login", "-H", "Content-Type: application/x-www-form-urlencoded", "--data", big], cookie: nil)
+        #expect(tooLargeJSON.status == 413 && tooLargeJSON.body.contains("\"code\":\"body-too-large\""), "\(tooLargeJSON.status)")
+        // An upload whose body is no multipart form: 400.
+        let zhang = try Self.session(setup.url, "张三", "zhangsan-pass")
+        for accept in [html, json] {
+            let bad = try C.curl(
+                accept + ["-X", "POST", setup.url + "/upload", "-H", "Content-Type: multipart/form-data; boundary=X", "--data-binary", "--X\nsecret-value"],
+                cookie: zhang.cookie)
+            #expect(bad.status == 400 && bad.body.contains("bad-request") && !bad.body.contains("secret-value"), "\(bad)")
+        }
     }
 }
 

@@ -70,6 +70,8 @@ final class ConsoleServer: Sendable {
     func run(host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void) async throws {
         removeStaleUploads()
         let router = Router()
+        // (First: it wraps every route added after it, and the answer to a path none matches.)
+        router.add(middleware: ConsoleErrorPages())
         router.get("/console.css") { _, _ in Self.respond(200, ConsolePage.css, type: "text/css; charset=utf-8") }
         router.get("/login") { [self] request, _ in loginPage(request, message: nil) }
         router.post("/login") { [self] request, _ in try await login(request) }
