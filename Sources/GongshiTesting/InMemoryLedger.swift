@@ -320,12 +320,25 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     }
 
     public func applyReceipt(batch id: String, rejected: [Int: String], receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome {
+        try settle(batch: id, rejected: rejected, receipt: receipt, on: date, recording: nil)
+    }
+
+    public func confirm(batch id: String, receipt: Receipt?, on date: String, recording action: ActionRecord) throws(LedgerError) -> ConfirmOutcome {
+        try settle(batch: id, rejected: [:], receipt: receipt, on: date, recording: action)
+    }
+
+    private func settle(
+        batch id: String, rejected: [Int: String], receipt: Receipt?, on date: String, recording action: ActionRecord?
+    ) throws(LedgerError) -> ConfirmOutcome {
         try write { s in
             guard let batch = s.batches[id] else { return .unknownBatch }
             switch batch.status {
             case .published: return .alreadyConfirmed(on: batch.confirmedOn ?? "")
             case .failed: return .failedBatch
             case .pending: break
+            }
+            if let action {
+                s.runs.append(Run(command: action.command, today: action.today, pipeline: action.pipeline, department: action.department, exitCode: 0))
             }
             s.batches[id]?.status = .published
             s.batches[id]?.confirmedOn = date

@@ -173,19 +173,39 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
     }
 
     public func applyReceipt(batch id: String, rejected: [Int: String], receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome {
+        try settle(batch: id, rejected: rejected, receipt: receipt, on: date, recording: nil)
+    }
+
+    public func confirm(batch id: String, receipt: Receipt?, on date: String, recording action: ActionRecord) throws(LedgerError) -> ConfirmOutcome {
+        try settle(batch: id, rejected: [:], receipt: receipt, on: date, recording: action)
+    }
+
+    /// The batch published, by an update of its row only while it is pending (a second at once
+    /// waits for the first's row lock, then finds it published): the rows it changed say whether
+    /// this call confirmed it, and only then is `action` recorded, in the same transaction.
+    func settle(
+        batch id: String, rejected: [Int: String], receipt: Receipt?, on date: String, recording action: ActionRecord?
+    ) throws(LedgerError) -> ConfirmOutcome {
         try write { link in
-            guard let row = try link.one("SELECT status, confirmed_on FROM batch WHERE id = $1 FOR UPDATE", [.text(id)]) else {
-                return .unknownBatch
-            }
-            guard row.string(0) == BatchStatus.pending.rawValue else {
-                return row.string(0) == BatchStatus.published.rawValue ? .alreadyConfirmed(on: row.string(1)) : .failedBatch
-            }
-            try link.execute(
+            let changed = try link.execute(
                 """
                 UPDATE batch SET status = 'published', confirmed_on = $1, receipt = $2, receipt_sha256 = $3,
                     delivered_at = coalesce(delivered_at, $1)
-                WHERE id = $4
+                WHERE id = $4 AND status = 'pending'
                 """, [.text(date), .text(receipt?.text), .text(receipt?.sha256), .text(id)])
+            guard changed == 1 else {
+                guard let row = try link.one("SELECT status, confirmed_on FROM batch WHERE id = $1", [.text(id)]) else {
+                    return .unknownBatch
+                }
+                return row.string(0) == BatchStatus.published.rawValue ? .alreadyConfirmed(on: row.string(1)) : .failedBatch
+            }
+            if let action {
+                try link.execute(
+                    """
+                    INSERT INTO run (command, today, started_at, finished_at, exit_code, pipeline, department)
+                    VALUES ($1, $2, $3, $3, 0, $4, $5)
+                    """, [.text(action.command), .text(action.today), .text(action.at), .text(action.pipeline), .text(action.department)])
+            }
             for (position, reason) in rejected.sorted(by: { $0.key < $1.key }) {
                 try link.execute(
                     "UPDATE publication SET status = 'rejected', reason = $1 WHERE batch_id = $2 AND position = $3 AND status = 'pending'",

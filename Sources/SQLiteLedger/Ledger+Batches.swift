@@ -129,24 +129,42 @@ extension Ledger {
     public func applyReceipt(
         batch id: String, rejected: [Int: String], receipt: Receipt?, on date: String
     ) throws(LedgerError) -> ConfirmOutcome {
+        try settle(batch: id, rejected: rejected, receipt: receipt, on: date, recording: nil)
+    }
+
+    public func confirm(batch id: String, receipt: Receipt?, on date: String, recording action: ActionRecord) throws(LedgerError) -> ConfirmOutcome {
+        try settle(batch: id, rejected: [:], receipt: receipt, on: date, recording: action)
+    }
+
+    /// The batch published (``applyReceipt(batch:rejected:receipt:on:)``), by an update of its row
+    /// only while it is pending: the rows it changed say whether this call confirmed it, and only
+    /// then is `action` recorded, in the same transaction.
+    func settle(
+        batch id: String, rejected: [Int: String], receipt: Receipt?, on date: String, recording action: ActionRecord?
+    ) throws(LedgerError) -> ConfirmOutcome {
         try write { db in
-            guard let status = try String.fetchOne(db, sql: "SELECT status FROM batch WHERE id = ?", arguments: [id]) else {
-                return .unknownBatch
-            }
-            guard status == BatchStatus.pending.rawValue else {
-                if status == BatchStatus.published.rawValue {
-                    let on = try String.fetchOne(db, sql: "SELECT confirmed_on FROM batch WHERE id = ?", arguments: [id])
-                    return .alreadyConfirmed(on: on ?? "")
-                }
-                return .failedBatch
-            }
             try db.execute(
                 sql: """
                     UPDATE batch SET status = 'published', confirmed_on = ?, receipt = ?, receipt_sha256 = ?,
                         delivered_at = coalesce(delivered_at, ?)
-                    WHERE id = ?
+                    WHERE id = ? AND status = 'pending'
                     """,
                 arguments: [date, receipt?.text, receipt?.sha256, date, id])
+            guard db.changesCount == 1 else {
+                guard let row = try Row.fetchOne(db, sql: "SELECT status, confirmed_on FROM batch WHERE id = ?", arguments: [id]) else {
+                    return .unknownBatch
+                }
+                let status: String = row[0]
+                return status == BatchStatus.published.rawValue ? .alreadyConfirmed(on: row[1] ?? "") : .failedBatch
+            }
+            if let action {
+                try db.execute(
+                    sql: """
+                        INSERT INTO run (command, today, started_at, finished_at, exit_code, pipeline, department)
+                        VALUES (?, ?, ?, ?, 0, ?, ?)
+                        """,
+                    arguments: [action.command, action.today, action.at, action.at, action.pipeline, action.department])
+            }
             let reject = try db.makeStatement(
                 sql: """
                     UPDATE publication SET status_code = \(PublicationCode.rejected), reason = ?

@@ -16,8 +16,10 @@ struct ConsoleTests {
         let sandbox: SandboxHarness
         let project: RunCommandTests.Project
         let users: String
-        let console: BackgroundProcess
-        let url: String
+        private(set) var console: BackgroundProcess
+        private(set) var url: String
+        private let consoleArguments: [String]
+        private let consoleEnvironment: [String: String?]
 
         /// - Parameter ledgerURL: the shared ledger to use (both pipelines' `ledger:`), with its password.
         init(ledgerURL: (url: String, password: String)? = nil) throws {
@@ -57,12 +59,19 @@ struct ConsoleTests {
                     ["console", "user", "add", name, "--department", department, "--role", role, "--users", users], input: password + "\n")
                 #expect(added.status == 0, "\(added)")
             }
-            console = try BackgroundProcess(
-                GongshiProcess.executable,
-                ["console", "--pipelines", project.root.appendingPathComponent("pipelines").path, "--port", "0", "--today", "2026-12-01",
-                 "--users", users, "--upload-limit", "1"],
-                environment: environment.merging(["no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1"]) { $1 },
-                readyText: "gongshi console：监听")
+            consoleArguments = [
+                "console", "--pipelines", project.root.appendingPathComponent("pipelines").path, "--port", "0", "--today", "2026-12-01",
+                "--users", users, "--upload-limit", "1",
+            ]
+            consoleEnvironment = environment.merging(["no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1"]) { $1 }
+            console = try BackgroundProcess(GongshiProcess.executable, consoleArguments, environment: consoleEnvironment, readyText: "gongshi console：监听")
+            url = String(console.readyLine.split(separator: " ").last ?? "")
+        }
+
+        /// Stops the console and starts a new one on the same pipelines, accounts and state (a restart).
+        func restartConsole() throws {
+            console.stop()
+            console = try BackgroundProcess(GongshiProcess.executable, consoleArguments, environment: consoleEnvironment, readyText: "gongshi console：监听")
             url = String(console.readyLine.split(separator: " ").last ?? "")
         }
 

@@ -61,7 +61,8 @@ struct ClerkTextTests {
         let batch = try #require(try ledger.batch("b000000000000002"))
         let today = try CalendarDate.parse("2026-12-04")
         let confirmation = Confirmation(ledger: ledger, today: today, transcript: Transcript.collecting().0)
-        _ = try confirmation.confirm(batch, note: "控制台确认：回执已收到，经办人电话\(Self.phone)", on: today)
+        _ = try confirmation.confirm(batch, note: "控制台确认：回执已收到，经办人电话\(Self.phone)", on: today,
+            recording: ActionRecord(command: "console confirm b000000000000002", today: "2026-12-04", at: "2026-12-04T10:00:00+08:00", pipeline: nil, department: nil))
         var bytes = Data()
         for suffix in ["", "-wal"] { bytes += (try? Data(contentsOf: URL(fileURLWithPath: path + suffix))) ?? Data() }
         #expect(bytes.range(of: Data("经办人电话".utf8)) != nil)

@@ -487,6 +487,26 @@ public struct BatchFailure: Sendable, Equatable {
     }
 }
 
+/// An action recorded in the ledger as a finished run (exit 0) of its own — the console's
+/// confirmation of a batch — written in the transaction of the change it records, and only by the
+/// call that made that change: two clerks confirming one batch at once leave one row, not two.
+public struct ActionRecord: Sendable, Equatable {
+    public let command: String
+    public let today: String
+    /// When it was done (an instant, as runs record theirs): its run's start and its end.
+    public let at: String
+    public let pipeline: String?
+    public let department: String?
+
+    public init(command: String, today: String, at: String, pipeline: String?, department: String?) {
+        self.command = command
+        self.today = today
+        self.at = at
+        self.pipeline = pipeline
+        self.department = department
+    }
+}
+
 /// What `confirm` did.
 public enum ConfirmOutcome: Sendable, Equatable {
     case confirmed(records: Int)

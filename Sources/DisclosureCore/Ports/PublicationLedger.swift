@@ -124,6 +124,12 @@ public protocol BatchLedger: AnyObject, Sendable {
     func recordOutboxStat(batch id: String, stat: String) throws(LedgerError)
     /// A clerk's confirmation (or a receipt file): the batch and its publications published on `date`.
     func confirm(batch id: String, receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome
+    /// The same, with the action that asked for it recorded (``ActionRecord``) in the same
+    /// transaction when — and only when — this call moved the batch from pending to published: the
+    /// batch's status is changed by a conditional update whose rows affected decide it, so of two
+    /// calls at once one confirms and records, the other answers ``ConfirmOutcome/alreadyConfirmed(on:)``
+    /// and records nothing.
+    func confirm(batch id: String, receipt: Receipt?, on date: String, recording action: ActionRecord) throws(LedgerError) -> ConfirmOutcome
     /// A portal's receipt: rejected positions (1-based) with their reasons, the rest published on `date`.
     func applyReceipt(batch id: String, rejected: [Int: String], receipt: Receipt?, on date: String) throws(LedgerError) -> ConfirmOutcome
     /// The pending batch failed as a whole: its records are planned again by the next run.

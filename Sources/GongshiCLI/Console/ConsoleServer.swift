@@ -43,8 +43,10 @@ final class ConsoleServer: Sendable {
     let usersPath: String
     let today: CalendarDate?
     let sessions = Mutex<[String: Session]>([:])
-    /// Failed logins by the name tried (``LoginThrottle``).
-    let throttle = Mutex(LoginThrottle())
+    /// Failed logins by the name tried (``LoginThrottle``); its lockouts kept in ``lockoutPath``.
+    let throttle: Mutex<LoginThrottle>
+    /// Where the lockouts in force are kept across a restart (``LockoutFile``), beside the accounts file.
+    let lockoutPath: String
     /// A session unused this long is gone.
     static let idle: TimeInterval = 8 * 3600
     static let sessionCookie = "gs_session"
@@ -53,8 +55,11 @@ final class ConsoleServer: Sendable {
     /// The most an uploaded file may be, in bytes (`--upload-limit`, MB).
     let uploadLimit: Int
 
-    init(pipelines: [Pipeline], usersPath: String, today: CalendarDate?, uploadLimit: Int = 50 << 20) {
+    /// - Parameter lockouts: the lockouts in force when it starts (``LockoutFile/load(_:now:)``).
+    init(pipelines: [Pipeline], usersPath: String, today: CalendarDate?, uploadLimit: Int = 50 << 20, lockouts: [String: Date] = [:]) {
         self.uploadLimit = uploadLimit
+        self.throttle = Mutex(LoginThrottle(lockouts: lockouts))
+        self.lockoutPath = LockoutFile.path(besides: usersPath)
         self.pipelines = pipelines
         self.usersPath = usersPath
         self.today = today
@@ -65,6 +70,8 @@ final class ConsoleServer: Sendable {
     func run(host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void) async throws {
         removeStaleUploads()
         let router = Router()
+        // (First: it wraps every route added after it, and the answer to a path none matches.)
+        router.add(middleware: ConsoleErrorPages())
         router.get("/console.css") { _, _ in Self.respond(200, ConsolePage.css, type: "text/css; charset=utf-8") }
         router.get("/login") { [self] request, _ in loginPage(request, message: nil) }
         router.post("/login") { [self] request, _ in try await login(request) }
@@ -190,12 +197,16 @@ final class ConsoleServer: Sendable {
         let name = form["name"] ?? ""
         if let until = throttle.withLock({ $0.lockedUntil(name, now: Date()) }) {
             let minutes = max(1, Int((until.timeIntervalSinceNow / 60).rounded(.up)))
-            var response = loginPage(request, message: "登录失败次数过多：这个用户名 \(minutes) 分钟内不能登录")
+            var response = loginPage(request, message: "登录失败次数过多：这个用户名 \(minutes) 分钟内不能登录 [login-locked]")
             response.status = .tooManyRequests
             return response
         }
         guard let user = users.authenticate(name: name, password: form["password"] ?? "") else {
-            throttle.withLock { $0.failed(name, now: Date()) }
+            throttle.withLock { throttle in
+                // A lockout begun is kept at once (under the lock: the file never goes back to an older list).
+                let now = Date()
+                if throttle.failed(name, now: now) { try? LockoutFile.save(throttle.lockouts(now: now), to: lockoutPath) }
+            }
             return loginPage(request, message: "用户名或密码不对")
         }
         throttle.withLock { $0.succeeded(name) }
@@ -398,14 +409,24 @@ final class ConsoleServer: Sendable {
         return response
     }
 
+    /// Confirms a pending batch. The state change and its audit row (the command, with the user and
+    /// the time) are one transaction, written only by the request that changed the batch: of two
+    /// clerks (or two tabs) confirming it at once, the second is told it was already confirmed —
+    /// 409 `already-confirmed`, with the day it was — and nothing of theirs is recorded (their
+    /// publication date and receipt are not the ledger's: they are told so rather than told 已确认).
     func confirm(_ session: Session, id: String, form: [String: String]) -> Response {
-        guard let (pipeline, batch) = owner(of: id, for: session.user) else { return refused(session, "没有你可以确认的待上传批次 \(id)") }
+        guard let (pipeline, batch) = owner(of: id, for: session.user) else {
+            if let on = confirmedOn(id, for: session.user) { return alreadyConfirmed(session, id: id, on: on) }
+
+            return refused(session, "没有你可以确认的待上传批次 \(id)")
+        }
         let today = currentDay
         guard let date = try? CalendarDate.parse(form["published_on"] ?? "") else {
             return invalidForm(session, "公示日期应为 YYYY-MM-DD", back: "/batches")
         }
         let note = (form["receipt"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let command = "console confirm \(id)（用户 \(session.user.name)）"
+        let outcome: ConfirmOutcome
         do {
             let opened = try LedgerOptions.openForWriting(path: pipeline.location, command: command, scope: .transaction)
             let ledger = opened.store
@@ -414,18 +435,49 @@ final class ConsoleServer: Sendable {
             guard (try? confirmation.check(date, batch: batch)) != nil else {
                 return invalidForm(session, "公示日期 \(date) 不能晚于今天 \(today)，也不能早于批次生成的日期 \(batch.createdOn)", back: "/batches")
             }
-            // The action is recorded in the ledger as a command, with the user and the time.
-            let run = try CommandFailure.ledger { () throws(LedgerError) in
-                try ledger.beginRun(
-                    command: command, today: today.description, startedAt: LedgerClock.now(), pipeline: pipeline.id,
-                    department: session.user.department)
-            }
-            let text = "控制台确认：用户 \(session.user.name)，\(LedgerClock.now())" + (note.isEmpty ? "" : "；回执：\(note.prefix(500))")
-            _ = try confirmation.confirm(batch, note: text, on: date)
-            try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: ExitStatus.ok, finishedAt: LedgerClock.now()) }
+            let now = LedgerClock.now()
+            let text = "控制台确认：用户 \(session.user.name)，\(now)" + (note.isEmpty ? "" : "；回执：\(note.prefix(500))")
+            // The action is recorded in the ledger as a command, with the user and the time — in
+            // the confirmation's own transaction, and only if it is this request that confirms.
+            let action = ActionRecord(command: command, today: today.description, at: now, pipeline: pipeline.id, department: session.user.department)
+            outcome = try confirmation.confirm(batch, note: text, on: date, recording: action)
         } catch {
             return refused(session, error.message)
         }
-        return Response(status: .seeOther, headers: [.location: "/batches?done=\(id)"])
+        switch outcome {
+        case .confirmed: return Response(status: .seeOther, headers: [.location: "/batches?done=\(id)"])
+        case .alreadyConfirmed(let on): return alreadyConfirmed(session, id: id, on: on)
+        case .failedBatch: return conflict(session, code: "batch-failed", "批次 \(id) 已记为失败（门户拒收或文件丢失），不能再确认；其中的记录将在下次运行时重新生成")
+        case .unknownBatch: return refused(session, "没有你可以确认的待上传批次 \(id)")
+        }
+    }
+
+    /// When a batch of the user's pipelines that is no longer pending was confirmed (nil: there is
+    /// none such, or it failed).
+    func confirmedOn(_ id: String, for user: ConsoleUsers.User) -> String? {
+        for pipeline in visible(user) {
+            guard let ledger = try? LedgerOptions.readingMigrated(path: pipeline.location).store,
+                let batch = try? ledger.batch(id), batch.status == .published,
+                (try? ledger.batchIDs(pipeline: pipeline.id))?.contains(id) == true
+            else { continue }
+            return batch.confirmedOn ?? ""
+        }
+        return nil
+    }
+
+    func alreadyConfirmed(_ session: Session, id: String, on: String) -> Response {
+        conflict(
+            session, code: "already-confirmed",
+            "批次 \(id) 已经确认公示（公示日期 \(on.isEmpty ? "—" : on)），可能是同事或另一个页面刚刚确认的；这次提交的公示日期和回执没有记录")
+    }
+
+    /// 409: what the user asked for was done already, or can no longer be done — the stable code
+    /// in brackets, the way back to 待上传.
+    func conflict(_ session: Session, code: String, _ message: String) -> Response {
+        Self.respond(
+            409,
+            ConsolePage.page(
+                title: code == "already-confirmed" ? "批次已经确认" : "不能确认", user: session.user, csrf: session.csrf,
+                body: "<p class=\"error\" id=\"conflict\" data-code=\"\(code)\">\(ConsolePage.escape(message)) [\(code)]</p><p><a href=\"/batches\">回到待上传</a></p>"))
     }
 }

@@ -80,7 +80,13 @@ extension ConsoleServer {
         for try await chunk in request.body {
             read += chunk.readableBytes
             if read > uploadLimit + (1 << 20) { break }
-            try parser.execute(chunk)
+            do {
+                try parser.execute(chunk)
+            } catch {
+                // A body that is no multipart form: a bad request (400, ``ConsoleErrorPages``), nothing kept.
+                try? FileManager.default.removeItem(atPath: folder)
+                throw HTTPError(.badRequest)
+            }
         }
         receiver.finish()
         guard receiver.fields["csrf"] == session.csrf else {

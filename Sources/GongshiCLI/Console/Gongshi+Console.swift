@@ -56,7 +56,9 @@ extension Gongshi {
                     loaded.append(ConsoleServer.Pipeline(context: .init(context), location: LedgerOptions.location(nil, context: context)))
                 }
                 _ = try ConsoleUsers.load(users)  // refuse a users file others can read before serving
-                let server = ConsoleServer(pipelines: loaded, usersPath: users, today: given, uploadLimit: uploadLimit << 20)
+                // The lockouts in force when the console last stopped (a restart does not lift them).
+                let lockouts = try LockoutFile.load(LockoutFile.path(besides: users), now: Date())
+                let server = ConsoleServer(pipelines: loaded, usersPath: users, today: given, uploadLimit: uploadLimit << 20, lockouts: lockouts)
                 do {
                     try await server.run(host: listen, port: port) { port in
                         Output.answer("gongshi console：监听 http://\(listen):\(port)")

@@ -52,13 +52,18 @@ public struct Confirmation {
     }
 
     /// A confirmation typed in the console: the batch published on `date` (checked as the command's
-    /// `--published-on`), the clerk's words as its receipt.
-    public func confirm(_ batch: BatchInfo, note: String, on date: CalendarDate) throws(CommandFailure) -> ConfirmOutcome {
+    /// `--published-on`), the clerk's words as its receipt, and `action` (who did it, when) recorded
+    /// in the same transaction — only if this call is the one that confirmed it. `batch` was read
+    /// before: another clerk (or another tab) may have confirmed it since, and then the answer is
+    /// ``ConfirmOutcome/alreadyConfirmed(on:)`` with nothing written.
+    public func confirm(_ batch: BatchInfo, note: String, on date: CalendarDate, recording action: ActionRecord) throws(CommandFailure) -> ConfirmOutcome {
         let day = try check(date, batch: batch)
         // The clerk's words, screened and bounded as every text typed for the ledger.
         let text = OneLine.screened(note)
         let receipt = Receipt(text: text, sha256: Digest.sha256Hex(Array(text.utf8)))
-        return try CommandFailure.ledger { () throws(LedgerError) in try ledger.confirm(batch: batch.id, receipt: receipt, on: day) }
+        return try CommandFailure.ledger { () throws(LedgerError) in
+            try ledger.confirm(batch: batch.id, receipt: receipt, on: day, recording: action)
+        }
     }
 
     /// How `ledger fail` learns whether the portal holds the batch before its records are planned
