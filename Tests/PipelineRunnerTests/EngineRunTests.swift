@@ -787,6 +787,8 @@ struct EngineRunTests {
         ], run: run)
         guard case .refused(let never) = try withdraw("2027-03-01") else { Issue.record("not refused"); return }
         #expect(never.contains("[repair-not-allowed]") && never.contains("不可修复"), "\(never)")
+        // Its period ends (exclusive) on 2029-11-20: published until 2029-11-19, as the message says.
+        #expect(never.contains("公示至 2029-11-19，期满自动撤下") && !never.contains("2029-11-20"), "\(never)")
         #expect(project.channel.received.filter { $0.operation == .withdraw }.isEmpty)
         // Forced, with the reason and the repair decision recorded.
         #expect(try withdraw("2027-03-01", .init(decision: "郑信修〔2027〕1号", forcedBecause: "判决撤销原处罚")) == .sent(status: 0))

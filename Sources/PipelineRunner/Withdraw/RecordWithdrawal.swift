@@ -189,7 +189,7 @@ public struct RecordWithdrawal {
             let rule = period.regime.flatMap { id in regimes.first { $0.id == id }?.title } ?? period.regime ?? ""
             let number = DecisionKey.number(key)
             if repairFrom == period.expiresOn {
-                return "错误 [repair-not-allowed] \(number)：按\(rule)，\(period.severity)失信信息不可修复，公示至 \(period.expiresOn ?? "")届满自动撤下；"
+                return "错误 [repair-not-allowed] \(number)：按\(rule)，\(period.severity)失信信息不可修复，公示\(PeriodEnd.until(period.expiresOn))，期满自动撤下；"
                     + "如有法定理由须提前撤下，用 --force-reason 说明（记入台账）"
             }
             if today.description < repairFrom {
