@@ -1,4 +1,5 @@
 import FoundationEssentials
+import DisclosureCore
 
 /// The credit office's report as one self-contained HTML page in Chinese, for the clerks.
 ///
@@ -370,11 +371,11 @@ private struct HTMLPage {
     mutating func repair(_ lines: [PeriodLine], total: Int) {
         tableSection(
             "repair", "可申请信用修复",
-            headers: ["科室", "门户", "决定文书号", "主体名称", "决定日期", "严重程度", "公示期规则", "可申请修复日期", "公示期满"], lines,
+            headers: ["科室", "门户", "决定文书号", "主体名称", "决定日期", "严重程度", "公示期规则", "可申请修复日期", "公示至"], lines,
             total: total
         ) { page, line in
             for value in [line.department, line.portal, line.decisionNumber] { page.cell(value) }
-            for value in [line.subjectName, line.decisionDate, line.severity, line.regime, line.repairFrom, line.expiresOn] {
+            for value in [line.subjectName, line.decisionDate, line.severity, line.regime, line.repairFrom, line.expiresOn.map { PeriodEnd.lastDay($0) }] {
                 page.optional(value)
             }
         }

@@ -655,17 +655,26 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
                 where Self.inScope(scope, kind: kind, portal: portal, decision, runs: s.runs) && (scope.number.map { $0 == number } ?? true) {
                     let mine = s.publications.filter { $0.kind == kind && $0.portal == portal && ($0.key == number || $0.key.hasPrefix(number + "|")) }
                     let place = decision.portals[portal]!
+                    // A publication taken down for 更正 is summed apart (``PublicationSums/publishedOn``).
+                    func corrected(_ p: Publication) -> Bool {
+                        p.status == .withdrawn
+                            && s.withdrawals.contains { $0.publicationID == p.id && $0.reason == PublicationSums.correctionReason }
+                    }
                     var row =
                         DecisionDeadline(
                             kind: kind, number: number, portal: portal, pipeline: decision.pipeline, decisionDate: decision.decisionDate,
-                            dueOn: place.dueOn,
-                            publishedOn: mine.filter { $0.status == .published || $0.status == .withdrawn }.compactMap(\.publishedOn).min(),
-                            staged: mine.contains { $0.status == .pending }, withdrawn: mine.contains { $0.status == .withdrawn },
+                            dueOn: place.dueOn, publishedOn: nil, staged: false, withdrawn: false,
                             valid: decision.valid, validAtFirst: decision.validAtFirst, exclusion: place.exclusion,
-                            receivedOn: decision.receivedOn, shown: mine.contains { $0.status == .published })
+                            receivedOn: decision.receivedOn)
+                    row.take(
+                        PublicationSums(
+                            firstPublished: mine.filter { $0.status == .published || ($0.status == .withdrawn && !corrected($0)) }
+                                .compactMap(\.publishedOn).min(),
+                            pending: mine.contains { $0.status == .pending }, withdrawn: mine.contains { $0.status == .withdrawn && !corrected($0) },
+                            rejected: mine.contains { $0.status == .rejected }, shown: mine.contains { $0.status == .published },
+                            firstCorrected: mine.filter(corrected).compactMap(\.publishedOn).min()))
                     row.revokedOn = decision.revokedOn
                     row.withdrawDueOn = decision.withdrawBy[portal] ?? nil
-                    row.rejected = mine.contains { $0.status == .rejected }
                     rows.append(row)
                 }
             }

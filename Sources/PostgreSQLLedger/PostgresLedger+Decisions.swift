@@ -190,13 +190,21 @@ private struct PublicationStream {
         let kindArgument = arguments.add(.text(kind))
         let portalArgument = arguments.add(.text(portal))
         let one = number.map { " AND decision_number = \(arguments.add(.text($0)))" } ?? ""
+        // A publication taken down for 更正 is summed apart (``PublicationSums/publishedOn``).
+        let corrected = """
+            (status = 'withdrawn' AND EXISTS (SELECT 1 FROM withdrawal w WHERE w.publication_id = publication.id \
+            AND w.reason = \(arguments.add(.text(PublicationSums.correctionReason)))))
+            """
         rows = try Cursor(
             link, name: cursor,
             sql: """
-                SELECT ARRAY[decision_number, min(CASE WHEN status IN ('published', 'withdrawn') THEN published_on END),
-                    bool_or(status = 'pending')::text, bool_or(status = 'withdrawn')::text, bool_or(status = 'rejected')::text,
-                    bool_or(status = 'published')::text]
-                FROM publication WHERE kind = \(kindArgument) AND portal = \(portalArgument) AND decision_number IS NOT NULL\(one)
+                SELECT ARRAY[decision_number,
+                    min(CASE WHEN status = 'published' OR (status = 'withdrawn' AND NOT corrected) THEN published_on END),
+                    bool_or(status = 'pending')::text, bool_or(status = 'withdrawn' AND NOT corrected)::text,
+                    bool_or(status = 'rejected')::text, bool_or(status = 'published')::text,
+                    min(CASE WHEN corrected THEN published_on END)]
+                FROM (SELECT decision_number, status, published_on, \(corrected) AS corrected FROM publication
+                      WHERE kind = \(kindArgument) AND portal = \(portalArgument) AND decision_number IS NOT NULL\(one)) p
                 GROUP BY decision_number ORDER BY decision_number
                 """, arguments.values)
     }
@@ -208,7 +216,9 @@ private struct PublicationStream {
             if waiting == nil {
                 guard let row = try rows.nextRow() else { return nil }
                 var cells = try PackedFields(row)
-                waiting = (cells.string(), PublicationSums(firstPublished: cells.text(), pending: cells.bool(), withdrawn: cells.bool(), rejected: cells.bool(), shown: cells.bool()))
+                waiting = (cells.string(), PublicationSums(
+                        firstPublished: cells.text(), pending: cells.bool(), withdrawn: cells.bool(), rejected: cells.bool(), shown: cells.bool(),
+                        firstCorrected: cells.text()))
             }
             guard let (read, sums) = waiting else { return nil }
             if read.utf8.elementsEqual(number.utf8) {

@@ -254,11 +254,14 @@ private struct PublicationStream {
         rows = try RawRows(
             db,
             sql: """
-                SELECT decision_number, status_code, published_on FROM publication
+                SELECT decision_number, status_code, published_on,
+                    status_code = 5 AND EXISTS (SELECT 1 FROM withdrawal w WHERE w.publication_id = publication.id AND w.reason = ?)
+                FROM publication
                 WHERE kind_id = ? AND portal_id = ? AND decision_number IS NOT NULL\(number == nil ? "" : " AND decision_number = ?")
                 ORDER BY decision_number
                 """,
-            arguments: StatementArguments([kind, portal] as [any DatabaseValueConvertible] + (number.map { [$0] } ?? [])))
+            arguments: StatementArguments(
+                [PublicationSums.correctionReason, kind, portal] as [any DatabaseValueConvertible] + (number.map { [$0] } ?? [])))
     }
 
     /// Moves to the next row unless the statement stands on one; false at the end.
@@ -290,6 +293,11 @@ private struct PublicationStream {
                 onRow = false
                 let status: PublicationStatus? = rows.isNull(1) ? nil : PublicationCode.status(rows.int64(1))
                 switch status {
+                case .withdrawn? where rows.int64(3) != 0:
+                    // Taken down for 更正: summed apart (``PublicationSums/publishedOn``).
+                    if let date = rows.bytes(2), sums.firstCorrected.map({ binaryOrder(date, $0) < 0 }) ?? true {
+                        sums.firstCorrected = String(decoding: date, as: UTF8.self)
+                    }
                 case .published?, .withdrawn?:
                     if status == .withdrawn { sums.withdrawn = true } else { sums.shown = true }
                     if let date = rows.bytes(2), sums.firstPublished.map({ binaryOrder(date, $0) < 0 }) ?? true {

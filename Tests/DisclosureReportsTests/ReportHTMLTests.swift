@@ -136,6 +136,21 @@ struct CreditReportValueTests {
         #expect(Ratio(0, of: 5).percent == "0.0%")
     }
 
+    @Test("a publication period's end: the page shows the last day published (公示至), the JSON the exclusive end")
+    func periodEndShownInclusive() throws {
+        let report = sampleReport()
+        let html = ReportHTML.render(report)
+        // expires_on 2026-08-14 (publication stops that day): published until 2026-08-13.
+        let start = try #require(html.range(of: "id=\"repair\""))
+        let section = html[start.upperBound...].prefix { _ in true }
+        let repair = String(section[..<(section.range(of: "</section>")?.lowerBound ?? section.endIndex)])
+        #expect(repair.contains("<th scope=\"col\">公示至</th>"), "\(repair)")
+        #expect(repair.contains("<td>2026-08-13</td>"), "\(repair)")
+        #expect(!repair.contains("2026-08-14"))
+        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        #expect(json.contains("\"expires_on\":\"2026-08-14\""), "\(json)")
+    }
+
     @Test("the JSON copy decodes to the same report")
     func jsonRoundTrip() throws {
         let report = sampleReport()

@@ -115,6 +115,43 @@ struct DeadlineTrackingTests {
         #expect(counts["on_time"] as? Int == 5 && counts["overdue"] as? Int == 8, "\(counts)")  // staged is not published
     }
 
+    @Test("a record withdrawn for 更正 with no corrected record: its decision is not published again — ledger status and the report count it overdue, not on time")
+    func correctedWithdrawalNotPublished() throws {
+        let project = try Project()
+        try project.add("2026-11-02-decisions.csv")
+        _ = try project.gongshi(["run", project.pipeline, "--today", "2026-11-09"])
+        let confirm = try project.gongshi(
+            ["ledger", "confirm"] + (try project.pendingBatches()) + ["--published-on", "2026-11-10", "--ledger", "var/ledger.sqlite", "--today", "2026-11-19"])
+        #expect(confirm.status == 0, "\(confirm)")
+        #expect(Self.disclosure(try project.status("2026-11-19").json)["on_time"] == 5)
+        // The clerk withdraws one of the five for 更正 (the department's corrected record has not come).
+        let withdraw = try project.gongshi(
+            ["withdraw", project.pipeline, "--record", "牟城管罚〔2026〕101号", "--reason", "更正", "--today", "2026-11-19"])
+        #expect(withdraw.status == 0, "\(withdraw)")
+        // Until the portal confirms the withdrawal, the record is still shown: published, on time.
+        let asked = Self.disclosure(try project.status("2026-11-19").json)
+        #expect(asked["on_time"] == 5 && asked["overdue"] == 5, "\(asked)")
+        let withdrawal = try project.pendingBatches()
+        #expect(withdrawal.count == 1, "\(withdrawal)")
+        #expect(try project.gongshi(["ledger", "confirm"] + withdrawal + ["--ledger", "var/ledger.sqlite", "--today", "2026-11-19"]).status == 0)
+        // Taken down for 更正 with nothing in its place: not published, overdue again (due 11-11),
+        // and still to be published (完整率 4 of 10, not 5 of 10 nor 4 of 9).
+        let (status, json) = try project.status("2026-11-19")
+        let after = Self.disclosure(json)
+        #expect(after["on_time"] == 4 && after["overdue"] == 6 && after["not_to_publish"] ?? 0 == 0, "\(status)")
+        let completeness = (json["disclosure"] as? [String: Any])?["completeness"] as? [String: Int]
+        #expect(completeness?["numerator"] == 4 && completeness?["denominator"] == 10, "\(json)")
+        let text = try project.gongshi(["ledger", "status", "--ledger", "var/ledger.sqlite", "--today", "2026-11-19"])
+        #expect(text.stdout.contains("公示状态：逾期未公示 6，"), "\(text.stdout)")
+        // The report counts the same.
+        let report = try project.gongshi(
+            ["report", project.pipeline, "--from", "2026-11-01", "--to", "2026-11-30", "--today", "2026-11-19", "--out", "rep-corrected"])
+        #expect(report.status == 0, "\(report)")
+        let file = project.root.appendingPathComponent("rep-corrected/report-2026-11-01-2026-11-30.json")
+        let counts = (try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])?["deadline_counts"] as? [String: Int]
+        #expect(counts?["on_time"] == 4 && counts?["overdue"] == 6, "\(counts ?? [:])")
+    }
+
     @Test("a batch the portal refused, made again the next night under the same id: ledger status keeps the refusal (its file, its reason) beside the new attempt, which confirm names")
     func refusedBatchKept() throws {
         let project = try Project()

@@ -110,8 +110,8 @@ struct PublicationRulesTests {
             ["feed", "--portal", "creditchina-henan-zhengzhou", "--kind", "penalty", "--out", root.appendingPathComponent("outbox").path,
              "--ledger", root.appendingPathComponent("ledger.sqlite").path, "--today", "2026-11-30", Fixtures.url("rules/periods.csv").path])
         #expect(feed.status == 0, "\(feed)")
-        #expect(feed.stdout.contains("periods.csv:2: ") && feed.stdout.contains("2019年7月1日前作出的决定") && feed.stdout.contains("至 2022-03-01"))
-        #expect(feed.stdout.contains("periods.csv:3: ") && feed.stdout.contains("发改办财金〔2019〕527号，一般，至 2023-06-01"))
+        #expect(feed.stdout.contains("periods.csv:2: ") && feed.stdout.contains("2019年7月1日前作出的决定") && feed.stdout.contains("至 2022-02-28"))
+        #expect(feed.stdout.contains("periods.csv:3: ") && feed.stdout.contains("发改办财金〔2019〕527号，一般，至 2023-05-31"))
         #expect(feed.stdout.contains("periods.csv:5: ") && feed.stdout.contains("不予公示（轻微）"))
         let all = try Self.payloads(root.appendingPathComponent("outbox")).values.joined()
         #expect(all.contains("牟城管罚〔2026〕503号") && all.contains("牟城管罚〔2026〕505号"))

@@ -201,7 +201,7 @@ struct WithdrawalTests {
         // 2023-08-04: 41号 (from 07-28) and 52号 (from 08-04) may apply for 信用修复; 40号 (严重, 6 months) not yet.
         let eligible = try project.run(["--today", "2023-08-04"])
         #expect(eligible.stdout.contains("可申请信用修复：2 条"), "\(eligible.stdout)")
-        #expect(eligible.stdout.contains("牟城管罚〔2023〕52号：一般，可申请自 2023-08-04，公示至 2026-05-04"), "\(eligible.stdout)")
+        #expect(eligible.stdout.contains("牟城管罚〔2023〕52号：一般，可申请自 2023-08-04，公示至 2026-05-03"), "\(eligible.stdout)")
 
         // The day before 41号's year ends nothing changes; on the day it is withdrawn.
         #expect(try project.run(["--today", "2024-04-27"]).stdout.contains("公示期满") == false)
@@ -242,7 +242,7 @@ struct WithdrawalTests {
         let project = try Self.periodProject(sandbox)
         let late = try project.run(["--today", "2024-05-06"])
         #expect(late.stdout.contains("公示期已满、决定已撤销或按规定不予公示，不发送 1 条"), "\(late.stdout)")
-        #expect(late.stdout.contains("牟城管罚〔2023〕41号：公示期已满（发改办财金〔2019〕527号，一般，至 2024-04-28）"), "\(late.stdout)")
+        #expect(late.stdout.contains("牟城管罚〔2023〕41号：公示期已满（发改办财金〔2019〕527号，一般，至 2024-04-27）"), "\(late.stdout)")
         #expect(try sandbox.publicDecisionNumbers() == ["牟城管罚〔2023〕40号", "牟城管罚〔2023〕52号"])
     }
 }

@@ -129,6 +129,30 @@ public enum PeriodAssessment: Sendable, Equatable {
     case noRegime
 }
 
+/// How a publication period's end is told to a person (forty-ninth session).
+///
+/// A period ends on a day that is not published (`endsOn`, `expires_on`: exclusive, the first day
+/// publication stops); a Chinese reader takes the date after "至" as the last day published. Every
+/// text, page and message therefore shows the last day published, the day before: "公示至 X" with
+/// X = end − 1 day. Machine fields (the ledger's and the report JSON's `expires_on`) keep the
+/// exclusive end.
+public enum PeriodEnd {
+    /// The last day published of a period whose exclusive end is `end`.
+    public static func lastDay(_ end: CalendarDate) -> CalendarDate { end.adding(days: -1) }
+
+    /// The last day published of a period whose exclusive end is `end` (`YYYY-MM-DD`), as
+    /// `YYYY-MM-DD`; a text that is not a date is given back as it is.
+    public static func lastDay(_ end: String) -> String {
+        guard let date = try? CalendarDate.parse(end) else { return end }
+        return lastDay(date).description
+    }
+
+    /// "至 X" for a text: X the last day published (an unknown end: "至 ？").
+    public static func until(_ end: String?) -> String {
+        "至 \(end.map { lastDay($0) } ?? "？")"
+    }
+}
+
 extension PublicationPeriods {
     /// The day the longest period of any severity ends for a decision made on `date`, under the
     /// rule in force then (nil: no rule covers it, or none of its severities is published): a

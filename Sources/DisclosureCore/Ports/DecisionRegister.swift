@@ -114,21 +114,56 @@ public struct DecisionDeadline: Sendable, Equatable {
 
 /// What a decision's publications on one portal add up to: the register's reading merges them into
 /// each row (``DecisionDeadline/take(_:)``).
+///
+/// A ledger sums a publication taken down for 更正 (the portal confirmed a withdrawal whose reason
+/// is ``correctionReason``) apart from the rest: it is in ``firstCorrected`` only, never in
+/// ``firstPublished`` or ``withdrawn``. What it means for the decision is decided here, in
+/// ``publishedOn`` (forty-ninth session).
 public struct PublicationSums: Sendable, Equatable {
-    /// The first day a publication of it was published (one later withdrawn counts).
+    /// The reason a withdrawal for correction is recorded with (`gongshi withdraw --reason 更正`,
+    /// a subject's old name taken down by the nightly run).
+    public static let correctionReason = "更正"
+
+    /// The first day a publication of it was published (one later withdrawn counts; one withdrawn
+    /// for 更正 does not: see ``firstCorrected``).
     public var firstPublished: String?
     public var pending = false
+    /// Some publication of it was taken down for a reason that keeps the decision down (信用修复,
+    /// 撤销, 公示期满, 不予公示; not 更正).
     public var withdrawn = false
     public var rejected = false
     /// Some publication of it is published (not taken down).
     public var shown = false
+    /// The first day a publication of it that was taken down for 更正 was published.
+    public var firstCorrected: String?
 
-    public init(firstPublished: String? = nil, pending: Bool = false, withdrawn: Bool = false, rejected: Bool = false, shown: Bool = false) {
+    public init(
+        firstPublished: String? = nil, pending: Bool = false, withdrawn: Bool = false, rejected: Bool = false, shown: Bool = false,
+        firstCorrected: String? = nil
+    ) {
         self.firstPublished = firstPublished
         self.pending = pending
         self.withdrawn = withdrawn
         self.rejected = rejected
         self.shown = shown
+        self.firstCorrected = firstCorrected
+    }
+
+    /// The day the decision counts as published on the portal since, or nil: not published.
+    ///
+    /// A publication taken down for 更正 was replaced (or is to be) by a corrected record: the
+    /// decision stays published through the corrected record once one went out (published, or
+    /// published and taken down later for another reason), and since the first day any version of
+    /// it was shown — the withdrawn one included, since the information was online from then.
+    /// With no corrected record published, the withdrawn one does not make it published: the
+    /// decision is not published (a corrected record staged or waiting for the department's
+    /// correction) and is back under its deadline, as the law still asks for it to be published
+    /// (domain reference §4.4: a correction corrects the published information, it does not end
+    /// its publication; no rule exempts a corrected decision).
+    public var publishedOn: String? {
+        guard let first = firstPublished else { return nil }
+        guard let corrected = firstCorrected, corrected.utf8.lexicographicallyPrecedes(first.utf8) else { return first }
+        return corrected
     }
 }
 
@@ -136,7 +171,7 @@ extension DecisionDeadline {
     /// The row with its publications' sums (inlined into the ledgers' readings of the register).
     @inlinable
     public mutating func take(_ sums: PublicationSums) {
-        publishedOn = sums.firstPublished
+        publishedOn = sums.publishedOn
         staged = sums.pending
         withdrawn = sums.withdrawn
         rejected = sums.rejected

@@ -422,7 +422,7 @@ public struct PipelineRun {
         if !expired.isEmpty {
             let notes = expired.map { entry in
                 (entry.publication,
-                 "公示期至 \(entry.expiresOn ?? "")（\(periods.title(ofRegime: entry.regime))，\(entry.severity ?? "")）" as String?)
+                 "公示期\(PeriodEnd.until(entry.expiresOn))（\(periods.title(ofRegime: entry.regime))，\(entry.severity ?? "")）" as String?)
             }
             status = RunOutcome.worse(
                 status, try withdraw(notes, reason: .periodEnded, heading: "公示期满，撤下 \(expired.count) 条：", ledger: ledger, run: run, summary: &summary))
@@ -435,7 +435,7 @@ public struct PipelineRun {
             for entry in eligible.prefix(20) where portals.contains(entry.publication.portal) {
                 transcript.line(
                     "  \(entry.publication.portal)/\(entry.publication.feed) \(DecisionKey.number(entry.publication.key))："
-                        + "\(entry.severity ?? "")，可申请自 \(entry.repairFrom ?? "")，公示至 \(entry.expiresOn ?? "")")
+                        + "\(entry.severity ?? "")，可申请自 \(entry.repairFrom ?? "")，公示\(PeriodEnd.until(entry.expiresOn))")
             }
         }
         return (all.count, status, (eligible, eligibleCount))

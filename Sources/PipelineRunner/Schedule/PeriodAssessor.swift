@@ -219,13 +219,13 @@ public struct PeriodAssessor: Sendable {
         }
         guard let latest, latest <= today else { return nil }
         let regime = periods.regime(on: date).map(\.title) ?? ""
-        return "公示期已满（\(regime)，按最长的公示期计，至 \(latest)），即使更正也不再公示"
+        return "公示期已满（\(regime)，按最长的公示期计，至 \(PeriodEnd.lastDay(latest))），即使更正也不再公示"
     }
 
     /// Why a record must not be sent today (its period has ended, or it is not published), or nil.
     public func reasonNotToSend(_ period: RecordPeriod?, today: CalendarDate) -> String? {
         guard let period, let ends = period.expiresOn, ends <= today.description else { return nil }
         if period.repairFrom == nil, period.regime != nil { return "按\(title(ofRegime: period.regime))不予公示（\(period.severity)）" }
-        return "公示期已满（\(title(ofRegime: period.regime))，\(period.severity)，至 \(ends)），不再公示"
+        return "公示期已满（\(title(ofRegime: period.regime))，\(period.severity)，\(PeriodEnd.until(ends))），不再公示"
     }
 }

@@ -75,9 +75,21 @@ public struct RecordWithdrawal {
     ) throws -> Outcome {
         // The 文号 as intake reads it (a clerk types it as the paper decision writes it): trimmed,
         // its full-width digits and letters half-width (`normalized-width`); the name as written.
-        let record: String = {
+        // Except a 文号 with full-width digits or letters that this pipeline's register holds as
+        // written: a decision recorded before intake made them half-width, whose publication
+        // stays under its old key beside the new one — the clerk takes it down by that key
+        // (forty-ninth session; before, it was read as the new key, which it could never reach).
+        let record: String = try {
             let parts = record.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
-            let number = TextNormalizer.halfWidthAlphanumerics(TextNormalizer.trim(String(parts.first ?? "")))
+            let written = TextNormalizer.trim(String(parts.first ?? ""))
+            var number = TextNormalizer.halfWidthAlphanumerics(written)
+            if number != written {
+                var old = DecisionScope(kind: context.schema.id, pipeline: context.pipeline.id)
+                old.number = written
+                var held = false
+                try CommandFailure.ledger { () throws(LedgerError) in try ledger.forEachDecision(scope: old) { _ in held = true } }
+                if held { number = written }
+            }
             return parts.count > 1 ? number + "|" + parts[1] : number
         }()
         // A day to come is a typing error: a revocation dated later hid its overdue withdrawal,
@@ -189,7 +201,7 @@ public struct RecordWithdrawal {
             let rule = period.regime.flatMap { id in regimes.first { $0.id == id }?.title } ?? period.regime ?? ""
             let number = DecisionKey.number(key)
             if repairFrom == period.expiresOn {
-                return "错误 [repair-not-allowed] \(number)：按\(rule)，\(period.severity)失信信息不可修复，公示至 \(period.expiresOn ?? "")届满自动撤下；"
+                return "错误 [repair-not-allowed] \(number)：按\(rule)，\(period.severity)失信信息不可修复，公示\(PeriodEnd.until(period.expiresOn))，期满自动撤下；"
                     + "如有法定理由须提前撤下，用 --force-reason 说明（记入台账）"
             }
             if today.description < repairFrom {
