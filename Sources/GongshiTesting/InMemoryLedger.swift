@@ -430,23 +430,39 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     // MARK: Withdrawals and periods
 
     public func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], run: Int64) throws(LedgerError) {
-        try write { (s: inout State) throws(LedgerError) in
-            Self.upsertBatch(&s, batch, run: run)
+        try write { (s: inout State) throws(LedgerError) in try Self.insertWithdrawalBatch(&s, batch, items: items, run: run) }
+    }
+
+    public func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], recording action: ActionRecord) throws(LedgerError) -> Int64? {
+        try write { (s: inout State) throws(LedgerError) -> Int64? in
             for item in items {
-                let found = s.publications.first { (p: Publication) -> Bool in
-                    p.batchID == item.batchID && p.position == item.position && p.status == PublicationStatus.published
+                guard let p = s.publications.first(where: { $0.batchID == item.batchID && $0.position == item.position && $0.status == .published })
+                else { return nil }
+                if let w = s.withdrawals.first(where: { $0.publicationID == p.id }), w.status != "failed" { return nil }
+            }
+            s.runs.append(Run(command: action.command, today: action.today, pipeline: action.pipeline, department: action.department))
+            let run = Int64(s.runs.count)
+            try Self.insertWithdrawalBatch(&s, batch, items: items, run: run)
+            return run
+        }
+    }
+
+    private static func insertWithdrawalBatch(_ s: inout State, _ batch: NewBatch, items: [WithdrawalItem], run: Int64) throws(LedgerError) {
+        Self.upsertBatch(&s, batch, run: run)
+        for item in items {
+            let found = s.publications.first { (p: Publication) -> Bool in
+                p.batchID == item.batchID && p.position == item.position && p.status == PublicationStatus.published
+            }
+            guard let p = found else { throw LedgerError.database("record \(item.batchID)#\(item.position) is not published, or its withdrawal is already recorded") }
+            let new = Withdrawal(
+                publicationID: p.id, reason: item.reason, basis: item.basis, requestedOn: batch.createdOn, batchID: batch.id, status: "pending")
+            if let index = s.withdrawals.firstIndex(where: { $0.publicationID == p.id }) {
+                guard s.withdrawals[index].status == "failed" || s.withdrawals[index].batchID == batch.id else {
+                    throw LedgerError.database("record \(item.batchID)#\(item.position) is not published, or its withdrawal is already recorded")
                 }
-                guard let p = found else { throw LedgerError.database("record \(item.batchID)#\(item.position) is not published, or its withdrawal is already recorded") }
-                let new = Withdrawal(
-                    publicationID: p.id, reason: item.reason, basis: item.basis, requestedOn: batch.createdOn, batchID: batch.id, status: "pending")
-                if let index = s.withdrawals.firstIndex(where: { $0.publicationID == p.id }) {
-                    guard s.withdrawals[index].status == "failed" || s.withdrawals[index].batchID == batch.id else {
-                        throw LedgerError.database("record \(item.batchID)#\(item.position) is not published, or its withdrawal is already recorded")
-                    }
-                    s.withdrawals[index] = new
-                } else {
-                    s.withdrawals.append(new)
-                }
+                s.withdrawals[index] = new
+            } else {
+                s.withdrawals.append(new)
             }
         }
     }

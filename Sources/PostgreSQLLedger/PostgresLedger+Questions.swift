@@ -4,21 +4,47 @@ public import DisclosureCore
 // the report's rows (as `SQLiteLedger`'s Ledger+Withdrawals, +Questions, +Report).
 extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
     public func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], run: Int64) throws(LedgerError) {
+        try write { link in try Self.insertWithdrawalBatch(link, batch, items: items, run: run) }
+    }
+
+    /// The same under a run of its own, begun in the same (serializable) transaction — only if
+    /// every record is published and has no withdrawal but a failed one: nil, and nothing written,
+    /// when another withdrawal has been asked for since the caller read them. Two at once: the
+    /// second's check or insert conflicts with the first's and is tried again, then finds it.
+    public func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], recording action: ActionRecord) throws(LedgerError) -> Int64? {
         try write { link in
-            try Self.upsertBatch(link, batch, operation: .withdraw, run: run)
             for item in items {
-                let changed = try link.execute(
-                    """
-                    INSERT INTO withdrawal (publication_id, reason, basis, requested_on, batch_id, status)
-                    SELECT id, $1, $2, $3, $4, 'pending' FROM publication WHERE batch_id = $5 AND position = $6 AND status = 'published'
-                    ON CONFLICT (publication_id) DO UPDATE SET reason = excluded.reason, basis = excluded.basis,
-                        requested_on = excluded.requested_on, batch_id = excluded.batch_id, status = 'pending'
-                    WHERE withdrawal.status = 'failed' OR withdrawal.batch_id = excluded.batch_id
-                    """,
-                    [.text(item.reason), .text(item.basis), .text(batch.createdOn), .text(batch.id), .text(item.batchID), .int(item.position)])
-                guard changed == 1 else {
-                    throw LedgerError.database("record \(item.batchID)#\(item.position) is not published, or its withdrawal is already recorded")
-                }
+                guard
+                    try link.one(
+                        """
+                        SELECT 1 FROM publication p LEFT JOIN withdrawal w ON w.publication_id = p.id
+                        WHERE p.batch_id = $1 AND p.position = $2 AND p.status = 'published' AND (w.status IS NULL OR w.status = 'failed')
+                        """, [.text(item.batchID), .int(item.position)]) != nil
+                else { return nil }
+            }
+            let run = Int64(
+                try link.one(
+                    "INSERT INTO run (command, today, started_at, pipeline, department) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    [.text(action.command), .text(action.today), .text(action.at), .text(action.pipeline), .text(action.department)])?.int(0) ?? 0)
+            try Self.insertWithdrawalBatch(link, batch, items: items, run: run)
+            return run
+        }
+    }
+
+    static func insertWithdrawalBatch(_ link: Link, _ batch: NewBatch, items: [WithdrawalItem], run: Int64) throws {
+        try Self.upsertBatch(link, batch, operation: .withdraw, run: run)
+        for item in items {
+            let changed = try link.execute(
+                """
+                INSERT INTO withdrawal (publication_id, reason, basis, requested_on, batch_id, status)
+                SELECT id, $1, $2, $3, $4, 'pending' FROM publication WHERE batch_id = $5 AND position = $6 AND status = 'published'
+                ON CONFLICT (publication_id) DO UPDATE SET reason = excluded.reason, basis = excluded.basis,
+                    requested_on = excluded.requested_on, batch_id = excluded.batch_id, status = 'pending'
+                WHERE withdrawal.status = 'failed' OR withdrawal.batch_id = excluded.batch_id
+                """,
+                [.text(item.reason), .text(item.basis), .text(batch.createdOn), .text(batch.id), .text(item.batchID), .int(item.position)])
+            guard changed == 1 else {
+                throw LedgerError.database("record \(item.batchID)#\(item.position) is not published, or its withdrawal is already recorded")
             }
         }
     }

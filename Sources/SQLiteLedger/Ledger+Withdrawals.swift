@@ -7,22 +7,47 @@ extension Ledger {
     /// withdrawal per record, in one transaction. A record whose earlier withdrawal failed is asked
     /// for again; one already withdrawn or pending is refused (the caller plans only live ones).
     public func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], run: Int64) throws(LedgerError) {
+        try write { db in try Self.insertWithdrawalBatch(db, batch, items: items, run: run) }
+    }
+
+    /// The same under a run of its own, begun in the same transaction — only if every record is
+    /// published and has no withdrawal but a failed one: nil, and nothing written, when another
+    /// withdrawal has been asked for since the caller read them (``WithdrawalLedger``).
+    public func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], recording action: ActionRecord) throws(LedgerError) -> Int64? {
         try write { db in
-            try Self.upsertBatch(db, batch, operation: .withdraw, run: run)
-            let insert = try db.makeStatement(
+            let live = try db.makeStatement(
                 sql: """
-                    INSERT INTO withdrawal (publication_id, reason, basis, requested_on, batch_id, status)
-                    SELECT id, ?, ?, ?, ?, 'pending' FROM publication
-                    WHERE batch_no = \(BatchNumber.of("?")) AND position = ? AND status_code = \(PublicationCode.published)
-                    ON CONFLICT (publication_id) DO UPDATE SET reason = excluded.reason, basis = excluded.basis,
-                        requested_on = excluded.requested_on, batch_id = excluded.batch_id, status = 'pending'
-                    WHERE withdrawal.status = 'failed' OR withdrawal.batch_id = excluded.batch_id
+                    SELECT count(*) FROM publication p LEFT JOIN withdrawal w ON w.publication_id = p.id
+                    WHERE p.batch_no = \(BatchNumber.of("?")) AND p.position = ? AND p.status_code = \(PublicationCode.published)
+                      AND (w.status IS NULL OR w.status = 'failed')
                     """)
             for item in items {
-                try insert.execute(arguments: [item.reason, item.basis, batch.createdOn, batch.id, item.batchID, item.position])
-                guard db.changesCount == 1 else {
-                    throw LedgerError.database("record \(item.batchID)#\(item.position) is not published, or its withdrawal is already recorded")
-                }
+                guard try Int.fetchOne(live, arguments: [item.batchID, item.position]) == 1 else { return nil }
+            }
+            try db.execute(
+                sql: "INSERT INTO run (command, today, started_at, pipeline, department) VALUES (?, ?, ?, ?, ?)",
+                arguments: [action.command, action.today, action.at, action.pipeline, action.department])
+            let run = db.lastInsertedRowID
+            try Self.insertWithdrawalBatch(db, batch, items: items, run: run)
+            return run
+        }
+    }
+
+    static func insertWithdrawalBatch(_ db: Database, _ batch: NewBatch, items: [WithdrawalItem], run: Int64) throws {
+        try Self.upsertBatch(db, batch, operation: .withdraw, run: run)
+        let insert = try db.makeStatement(
+            sql: """
+                INSERT INTO withdrawal (publication_id, reason, basis, requested_on, batch_id, status)
+                SELECT id, ?, ?, ?, ?, 'pending' FROM publication
+                WHERE batch_no = \(BatchNumber.of("?")) AND position = ? AND status_code = \(PublicationCode.published)
+                ON CONFLICT (publication_id) DO UPDATE SET reason = excluded.reason, basis = excluded.basis,
+                    requested_on = excluded.requested_on, batch_id = excluded.batch_id, status = 'pending'
+                WHERE withdrawal.status = 'failed' OR withdrawal.batch_id = excluded.batch_id
+                """)
+        for item in items {
+            try insert.execute(arguments: [item.reason, item.basis, batch.createdOn, batch.id, item.batchID, item.position])
+            guard db.changesCount == 1 else {
+                throw LedgerError.database("record \(item.batchID)#\(item.position) is not published, or its withdrawal is already recorded")
             }
         }
     }

@@ -1,5 +1,6 @@
 import DisclosureCore
 import Foundation
+import SQLiteLedger
 import GongshiTesting
 import Testing
 
@@ -85,6 +86,86 @@ struct ConsoleAnswersTests {
             #expect(try SQLiteLedgerReading.status(setup.project.ledger, batch) == "published")
             #expect(try C.commands(setup.project.ledger).filter { $0.hasPrefix("console confirm \(batch)") }.count == 1)
         }
+    }
+
+    /// A console on either ledger with one penalty batch confirmed through the console; its first
+    /// record's 文号, percent-encoded for a form, and a way to count the audit rows of withdrawals.
+    static func publishedPenalty(_ ledger: Ledger) throws -> (setup: C.Setup, number: String, withdrawals: () throws -> Int, server: PostgreSQLServer?, database: String) {
+        var database = ""
+        let server = ledger == .postgresql ? try PostgreSQLServer.shared() : nil
+        if let server { database = try server.createDatabase(prefix: "console") }
+        let setup = try C.Setup(ledgerURL: server.map { (url: $0.url(database: database), password: $0.password) })
+        let batch: String
+        let key: String
+        if let server {
+            batch = try #require(
+                try server.psql("SELECT id FROM batch WHERE status = 'pending' AND feed LIKE 'penalty%' ORDER BY seq LIMIT 1", database: database)
+                    .split(separator: "\n").first.map(String.init))
+            key = try server.psql("SELECT record_key FROM publication WHERE batch_id = '\(batch)' ORDER BY position LIMIT 1", database: database)
+        } else {
+            batch = try #require(try setup.pendingPenaltyBatches().first)
+            key = try #require(try SQLiteLedger.Ledger.openForReading(path: setup.project.ledger).publications(batch: batch).first).key
+        }
+        let zhang = try session(setup.url, "张三", "zhangsan-pass")
+        let confirmed = try C.post(setup.url + "/batches/\(batch)/confirm", cookie: zhang.cookie, form: "csrf=\(zhang.token)&published_on=2026-12-01")
+        #expect(confirmed.status == 303, "\(confirmed)")
+        let number = DecisionKey.number(key).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let withdrawals: () throws -> Int = {
+            if let server {
+                return Int(try server.psql("SELECT count(*) FROM run WHERE command LIKE 'console withdraw%'", database: database)) ?? -1
+            }
+            return try C.commands(setup.project.ledger).filter { $0.hasPrefix("console withdraw") }.count
+        }
+        return (setup, number, withdrawals, server, database)
+    }
+
+    @Test("a record withdrawn by two clerks at the same moment: one withdrawal batch, one audit row; the other told 409 already-withdrawn, and so is a later try", arguments: Ledger.allCases)
+    func withdrawnTwice(_ ledger: Ledger) throws {
+        let (setup, number, withdrawals, server, database) = try Self.publishedPenalty(ledger)
+        defer { setup.stop() }
+        let zhang = try Self.session(setup.url, "张三", "zhangsan-pass")
+        let wang = try Self.session(setup.url, "王五", "wangwu-pass")
+        // 更正 (no period to wait for), both at once.
+        let form = "pipeline=fazhike-penalties&number=\(number)&reason=%E6%9B%B4%E6%AD%A3&note=x"
+        var environment = ProcessInfo.processInfo.environment
+        environment["no_proxy"] = "127.0.0.1"
+        let children = try [zhang, wang].map { (who: (cookie: String, token: String)) throws -> ChildProcess in
+            try ChildProcess.spawn(
+                "/usr/bin/curl",
+                ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST", setup.url + "/decisions/withdraw", "-H", "Cookie: gs_session=\(who.cookie)",
+                 "-H", "Content-Type: application/x-www-form-urlencoded", "--data", "csrf=\(who.token)&" + form],
+                environment: environment, directory: nil)
+        }
+        let answers = children.map { child in
+            let output = String(decoding: child.finish().stdout, as: UTF8.self)
+            return (status: Int(output.split(separator: "\n").last ?? "") ?? 0, body: output)
+        }
+        #expect(answers.filter { $0.status == 200 && $0.body.contains("撤下请求已") }.count == 1, "\(answers)")
+        #expect(answers.filter { $0.status == 409 && $0.body.contains("[already-withdrawn]") }.count == 1, "\(answers)")
+        // A try after it is done: the same answer.
+        let later = try C.post(setup.url + "/decisions/withdraw", cookie: zhang.cookie, form: "csrf=\(zhang.token)&" + form)
+        #expect(later.status == 409 && later.body.contains("[already-withdrawn]"), "\(later)")
+        // One withdrawal, one audit row.
+        #expect(try withdrawals() == 1)
+        if let server {
+            // The audit row is the run the withdrawal's batches were recorded under.
+            #expect(
+                try server.psql(
+                    "SELECT count(DISTINCT b.created_run) FROM batch b JOIN withdrawal w ON w.batch_id = b.id JOIN run r ON r.id = b.created_run WHERE r.command LIKE 'console withdraw%'",
+                    database: database) == "1")
+        }
+    }
+
+    @Test("a 信用修复 the rules refuse (its minimum period not passed) records nothing: no withdrawal, no audit row", arguments: Ledger.allCases)
+    func refusedWithdrawal(_ ledger: Ledger) throws {
+        let (setup, number, withdrawals, _, _) = try Self.publishedPenalty(ledger)
+        defer { setup.stop() }
+        let zhang = try Self.session(setup.url, "张三", "zhangsan-pass")
+        let refused = try C.post(
+            setup.url + "/decisions/withdraw", cookie: zhang.cookie,
+            form: "csrf=\(zhang.token)&pipeline=fazhike-penalties&number=\(number)&reason=%E4%BF%A1%E7%94%A8%E4%BF%AE%E5%A4%8D")
+        #expect(refused.body.contains("不予撤下") && (refused.body.contains("[repair-too-early]") || refused.body.contains("[repair-not-allowed]")), "\(refused)")
+        #expect(try withdrawals() == 0)
     }
 
     @Test("a name locked out after five failed logins is still locked after the console restarts (429, login-locked); another user is not; the file holds no password")

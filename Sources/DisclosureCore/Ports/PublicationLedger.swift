@@ -149,6 +149,12 @@ public protocol BatchLedger: AnyObject, Sendable {
 public protocol WithdrawalLedger: AnyObject, Sendable {
     /// Records a withdrawal batch as pending with one withdrawal per published record.
     func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], run: Int64) throws(LedgerError)
+    /// The same, for a withdrawal a clerk asks for: its run (``ActionRecord``: the command, who,
+    /// when; begun, not finished — `finishRun` gives its exit status once the portals are told) is
+    /// written in the same transaction as the batch, and only if every record is still published
+    /// with no withdrawal but a failed one. Nil, with nothing written, when another withdrawal of
+    /// one of them was recorded since the caller read them (two clerks at once): the run's id else.
+    func recordWithdrawalBatch(_ batch: NewBatch, items: [WithdrawalItem], recording action: ActionRecord) throws(LedgerError) -> Int64?
     /// Published records whose period has ended by `today`, with no withdrawal pending or done.
     func expired(today: String, kind: String?) throws(LedgerError) -> [PeriodEntry]
     /// Published records that may apply for 信用修复 (at most `limit`), and how many in all: one

@@ -209,10 +209,20 @@ extension ConsoleServer {
         return Self.respond(200, ConsolePage.page(title: "信用核查", user: session.user, csrf: session.csrf, body: body))
     }
 
+    /// How many times (100 ms apart) a withdrawal asks for its pipeline's run lock before it says
+    /// the ledger is busy.
+    static let withdrawalWaits = 100
+
     /// 撤下 from a decision's page: `RecordWithdrawal`, as `gongshi withdraw` does it (信用修复's rules
-    /// checked: the minimum period, what cannot be repaired), under the pipeline's run lock; the
-    /// action recorded in the ledger with the user.
-    func withdraw(_ session: Session, form: [String: String]) -> Response {
+    /// checked: the minimum period, what cannot be repaired), under the pipeline's run lock. The
+    /// action is recorded in the ledger as the withdrawal's run, with the user — written with the
+    /// withdrawal itself, in its transaction, and only if it recorded one: a refusal, a record
+    /// withdrawn (or asked for) already, a failure before anything was recorded leave no row. A
+    /// second clerk (or tab) withdrawing the same record is told 409 `already-withdrawn`.
+    ///
+    /// Nil while the run lock is held by another withdrawal (or run) of the pipeline, unless
+    /// `lastTry`: the caller waits and asks again.
+    func withdraw(_ session: Session, form: [String: String], lastTry: Bool = true) -> Response? {
         guard let pipeline = visible(session.user).first(where: { $0.id == form["pipeline"] }),
             let number = form["number"], !number.isEmpty
         else { return refused(session, "撤下请求不完整，或不是你可以撤下的记录") }
@@ -236,36 +246,57 @@ extension ConsoleServer {
         }
         let command = "console withdraw \(OneLine.value(DecisionKey.shown(number))) \(reason.rawValue)（用户 \(session.user.name)）"
         let (transcript, lines) = Transcript.collecting()
-        let outcome: RecordWithdrawal.Outcome
-        do {
-            let opened = try LedgerOptions.openForWriting(path: pipeline.location, command: command, scope: .pipeline(pipeline.id))
-            let ledger = opened.store
-            let run = try CommandFailure.ledger { () throws(LedgerError) in
-                try ledger.beginRun(
-                    command: command, today: today.description, startedAt: LedgerClock.now(), pipeline: pipeline.id,
-                    department: session.user.department)
-            }
-            outcome = try RecordWithdrawal(
-                context: pipeline.context.value, ledger: ledger, today: today, channels: ChannelFactory(), transcript: transcript
-            ).execute(
-                record: number, reason: reason, note: text("note"), revokedOn: revokedOn,
-                repair: RecordWithdrawal.Repair(decision: text("repair_decision"), decidedOn: repairDate, forcedBecause: text("force_reason")))
-            try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: 0, finishedAt: LedgerClock.now()) }
-        } catch let failure as CommandFailure {
-            // What the record or the rules say (65: too early for 信用修复, not published …; 64, 66,
-            // 1: a key or number not on file) is the form to correct; anything else a refusal.
+        // What the record or the rules say (65: too early for 信用修复, not published …; 64, 66,
+        // 1: a key or number not on file) is the form to correct; anything else a refusal.
+        func answer(_ failure: CommandFailure) -> Response {
             let message = "\(failure.message) [\(failure.code)]"
             if [ExitStatus.dataError, ExitStatus.usage, ExitStatus.noInput, 1].contains(failure.status) {
                 return invalidForm(session, message, back: back)
             }
             return refused(session, message)
+        }
+        let opened: LedgerOptions.Opened
+        switch Result(catching: { () throws(CommandFailure) in
+            try LedgerOptions.openForWriting(path: pipeline.location, command: command, scope: .pipeline(pipeline.id))
+        }) {
+        case .success(let value): opened = value
+        case .failure(let failure) where failure.code == "ledger-locked" && !lastTry: return nil
+        case .failure(let failure): return answer(failure)
+        }
+        let outcome: RecordWithdrawal.Outcome
+        do {
+            // The run lock held to the end (`opened` owns it).
+            outcome = try withExtendedLifetime(opened) {
+                try RecordWithdrawal(
+                    context: pipeline.context.value, ledger: opened.store, today: today, channels: ChannelFactory(), transcript: transcript
+                ).execute(
+                    record: number, reason: reason, note: text("note"), revokedOn: revokedOn,
+                    repair: RecordWithdrawal.Repair(decision: text("repair_decision"), decidedOn: repairDate, forcedBecause: text("force_reason")),
+                    command: command, department: session.user.department)
+            }
+        } catch let failure as CommandFailure {
+            return answer(failure)
         } catch {
             return refused(session, "撤下失败：\(String("\(error)".prefix(300)))")
+        }
+        switch outcome {
+        case .alreadyWithdrawn, .alreadyRequested:
+            // Nothing of this request was recorded: what the clerk typed (the reason, the note) is not the ledger's.
+            return Self.respond(
+                409,
+                ConsolePage.page(
+                    title: "已经撤下", user: session.user, csrf: session.csrf,
+                    body: "<p class=\"error\" id=\"conflict\" data-code=\"already-withdrawn\">"
+                        + ConsolePage.escape(
+                            "“\(DecisionKey.shown(number))”已经撤下或已提交撤下，可能是同事或另一个页面刚刚提交的；这次提交的原因和说明没有记录 [already-withdrawn]")
+                        + "</p><ul>" + lines().map { "<li>\(ConsolePage.escape(ConsolePage.forClerk($0)))</li>" }.joined()
+                        + "</ul><p><a href=\"\(ConsolePage.escape(back))\">回到这条决定</a></p>"))
+        default: break
         }
         let said: String
         switch outcome {
         case .sent(let status): said = status == 0 ? "撤下请求已提交" : "撤下请求已登记，部分门户暂不可用，下次运行时再发"
-        case .alreadyWithdrawn: said = "这条记录早已撤下"
+        case .alreadyWithdrawn, .alreadyRequested: said = "这条记录早已撤下"
         case .notPublished: said = "台账中没有这条已公示的记录，未做任何记录"
         case .revocationRecorded: said = "撤销已记入台账（还没有门户确认的公示）"
         case .refused(let why): said = "不予撤下：\(why)"

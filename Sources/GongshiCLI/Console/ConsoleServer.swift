@@ -82,7 +82,19 @@ final class ConsoleServer: Sendable {
         action(router, "/batches/:id/confirm") { session, form, value in self.confirm(session, id: value("id"), form: form) }
         page(router, "/decisions") { session, value in self.decisionsPage(session, query: value("q"), state: value("state")) }
         page(router, "/decisions/show") { session, value in self.decisionPage(session, number: value("number")) }
-        action(router, "/decisions/withdraw") { session, form, _ in self.withdraw(session, form: form) }
+        router.post("/decisions/withdraw") { [self] request, _ in
+            // A withdrawal holds its pipeline's run lock while it runs: a second clerk's at the same
+            // moment waits for it (up to ten seconds, without holding a thread) and then finds the
+            // record taken down (409 already-withdrawn) rather than a busy ledger.
+            let form = try await Self.form(request)
+            for attempt in 1...Self.withdrawalWaits {
+                if let response = withSession(request, form: form, { session in self.withdraw(session, form: form, lastTry: attempt == Self.withdrawalWaits) }) {
+                    return response
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return Self.respond(500, "")
+        }
         page(router, "/reports") { session, _ in self.reportsPage(session) }
         action(router, "/reports") { session, form, _ in self.makeReport(session, form: form) }
         page(router, "/reports/file") { session, value in self.reportFile(session, pipeline: value("pipeline"), name: value("name")) }
@@ -128,6 +140,11 @@ final class ConsoleServer: Sendable {
     /// The page `body` makes for the logged-in user; without a session, the login page (a GET) or
     /// 403 (a POST); a POST whose form lacks the session's CSRF token: 403.
     func withSession(_ request: Request, form: [String: String]? = nil, _ body: (Session) -> Response) -> Response {
+        withSession(request, form: form, { Optional(body($0)) })!
+    }
+
+    /// ``withSession(_:form:_:)`` for a `body` that may answer nothing yet (nil: ask again).
+    func withSession(_ request: Request, form: [String: String]? = nil, _ body: (Session) -> Response?) -> Response? {
         guard let token = request.cookies[Self.sessionCookie]?.value, let session = touch(token), stillOnFile(session, token: token) else {
             if request.method == .get { return Response(status: .seeOther, headers: [.location: "/login"]) }
             return Self.respond(403, ConsolePage.page(title: "未登录", user: nil, csrf: nil, body: "<p class=\"error\">请先登录。</p>"))

@@ -87,7 +87,7 @@ extension Gongshi {
             case .alreadyWithdrawn, .revocationRecorded: return
             case .notPublished: throw ExitCode(ExitStatus.no)
             case .refused: throw ExitCode(ExitStatus.dataError)
-            case .sent(let status): if status != ExitStatus.ok { throw ExitCode(status) }
+            case .sent(let status), .alreadyRequested(let status): if status != ExitStatus.ok { throw ExitCode(status) }
             }
         }
     }

@@ -27,10 +27,16 @@ public struct RecordWithdrawal {
     }
 
     public enum Outcome: Sendable, Equatable {
-        /// Withdrawals sent (or settled); the uploads' exit status.
+        /// Withdrawals recorded (and sent, or staged for the clerk), under a run of their own; the
+        /// uploads' exit status.
         case sent(status: Int32)
         /// Nothing live: the record was withdrawn already.
         case alreadyWithdrawn
+        /// Nothing recorded: the record's withdrawal was asked for already and waits for its portal
+        /// (or another clerk's, at the same time, was recorded first) — or, for 撤销 of a decision
+        /// no portal has confirmed, the revocation was recorded already. Withdrawals pending from
+        /// before were settled; their uploads' exit status.
+        case alreadyRequested(status: Int32)
         /// Nothing published on the pipeline's portals under that key (or no such key): nothing recorded.
         case notPublished
         /// 撤销 of a decision no portal has confirmed yet: the revocation is recorded (it is not
@@ -68,10 +74,18 @@ public struct RecordWithdrawal {
     /// `revocation_source`).
     static let defaultRevocationWorkingDays = 5
 
+    /// The withdrawal is recorded in the ledger as a run (`command`, by default `withdraw KEY
+    /// REASON`; `department`, by default the pipeline's) — written with its first batch, in that
+    /// batch's transaction, and only if that batch's records were still live then: a withdrawal
+    /// that is refused, finds them withdrawn or asked for already, or fails before recording
+    /// anything leaves no run; of two clerks asking at once, one records (``Outcome/sent(status:)``),
+    /// the other is told ``Outcome/alreadyRequested(status:)``.
+    ///
     /// - Parameter revokedOn: for 撤销, the day the decision was revoked (default today): the
     ///   withdrawal is due within the configured working days of it, and tracked until done.
     public func execute(
-        record: String, reason: Withdrawer.Reason, note: String?, revokedOn: CalendarDate? = nil, repair: Repair = Repair()
+        record: String, reason: Withdrawer.Reason, note: String?, revokedOn: CalendarDate? = nil, repair: Repair = Repair(),
+        command: String? = nil, department: String? = nil
     ) throws -> Outcome {
         // The 文号 as intake reads it (a clerk types it as the paper decision writes it): trimmed,
         // its full-width digits and letters half-width (`normalized-width`); the name as written.
@@ -128,7 +142,17 @@ public struct RecordWithdrawal {
                     + "或只写文号（撤下该决定的全部记录）；未做任何记录")
             return .notPublished
         }
-        if reason == .revoked { try recordRevocation(number: number, on: revokedOn ?? today) }
+        var revokedBefore = false
+        if reason == .revoked {
+            let kind = context.schema.id
+            let pipeline = context.pipeline.id
+            revokedBefore = try CommandFailure.ledger { () throws(LedgerError) in
+                try ledger.revokedDecisions(kind: kind, pipeline: pipeline)[number] != nil
+            }
+            try recordRevocation(number: number, on: revokedOn ?? today)
+        }
+        let command = command ?? "withdraw \(OneLine.value(DecisionKey.shown(record))) \(reason.rawValue)"
+        let department = department ?? context.pipeline.department
         let live = entries.filter { $0.status == .published && ($0.withdrawalStatus == nil || $0.withdrawalStatus == "failed") }
         let waiting = entries.filter { $0.status == .published && $0.withdrawalStatus == "pending" }
         for entry in entries where entry.status == .pending {
@@ -147,7 +171,18 @@ public struct RecordWithdrawal {
             if reason == .revoked {
                 // Recorded above: a decision revoked before any portal confirmed it is not published
                 // from now on, and one whose batch is confirmed later is taken down by the nightly run.
+                // (Its run under the pipeline's lock, which every writer of its withdrawals holds.)
                 let staged = entries.contains { $0.status == .pending }
+                if revokedBefore {
+                    transcript.line("决定“\(OneLine.value(number))”的撤销早已记入台账，这次未做记录")
+                    return .alreadyRequested(status: ExitStatus.ok)
+                }
+                let pipeline = context.pipeline.id
+                let now = LedgerClock.now()
+                try CommandFailure.ledger { () throws(LedgerError) in
+                    let run = try ledger.beginRun(command: command, today: today.description, startedAt: now, pipeline: pipeline, department: department)
+                    try ledger.finishRun(run, exitCode: ExitStatus.ok, finishedAt: now)
+                }
                 transcript.line(
                     "撤销已记入台账：决定“\(OneLine.value(number))”"
                         + (staged ? "还没有门户确认的公示；待确认的批次若被门户收到，确认后每晚的运行自动撤下" : "还没有公示，此后不再公示"))
@@ -168,16 +203,18 @@ public struct RecordWithdrawal {
         let note = (reason == .creditRepair ? repair.note(note) : note).map {
             OneLine.screened(PersonalDataScreen.screen($0, personName: name).text)
         }
-        let run = try CommandFailure.ledger { () throws(LedgerError) in
-            try ledger.beginRun(
-                command: "withdraw \(OneLine.value(DecisionKey.shown(record))) \(reason.rawValue)", today: today.description, startedAt: LedgerClock.now(),
-                pipeline: context.pipeline.id, department: context.pipeline.department)
-        }
+        let run = WithdrawalRun(
+            recording: ActionRecord(
+                command: command, today: today.description, at: LedgerClock.now(), pipeline: context.pipeline.id, department: department))
         let status = try Withdrawer(
             context: context, ledger: ledger, run: run, today: today, channels: channels, transcript: transcript,
             channelOverride: channelOverride
         ).withdraw(live.map { ($0, note) }, reason: reason)
-        try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(run, exitCode: status, finishedAt: LedgerClock.now()) }
+        guard let id = run.id else {
+            transcript.line("“\(OneLine.value(DecisionKey.shown(record)))”的撤下已经提交过（待门户确认或已撤下），这次未做记录")
+            return .alreadyRequested(status: status)
+        }
+        try CommandFailure.ledger { () throws(LedgerError) in try ledger.finishRun(id, exitCode: status, finishedAt: LedgerClock.now()) }
         return .sent(status: status)
     }
 

@@ -19,7 +19,7 @@ public import WorkingDayCalendar
 public struct Withdrawer {
     let context: PipelineContext
     let ledger: any PublicationLedger
-    let run: Int64
+    let run: WithdrawalRun
     let today: CalendarDate
     let channels: ChannelFactory
     let transcript: Transcript
@@ -28,6 +28,17 @@ public struct Withdrawer {
 
     public init(
         context: PipelineContext, ledger: any PublicationLedger, run: Int64, today: CalendarDate, channels: ChannelFactory,
+        transcript: Transcript, channelOverride: [String: any PortalChannel] = [:]
+    ) {
+        self.init(
+            context: context, ledger: ledger, run: WithdrawalRun(existing: run), today: today, channels: channels, transcript: transcript,
+            channelOverride: channelOverride)
+    }
+
+    /// - Parameter run: a clerk's withdrawal (``WithdrawalRun/init(recording:)``): its run is
+    ///   written with its first batch, in that batch's transaction, and not at all if none is.
+    public init(
+        context: PipelineContext, ledger: any PublicationLedger, run: WithdrawalRun, today: CalendarDate, channels: ChannelFactory,
         transcript: Transcript, channelOverride: [String: any PortalChannel] = [:]
     ) {
         self.channelOverride = channelOverride
@@ -68,8 +79,9 @@ public struct Withdrawer {
         let entries = entries.filter { own.contains($0.entry.batchID) }
         for (profile, transport) in context.portals {
             let mine = entries.filter { $0.entry.portal == profile.id }
+            // (The publisher's run is for feed batches; a withdrawal batch is recorded under `run` by `send`.)
             var publisher = FeedPublisher(
-                ledger: ledger, run: run, outbox: URL(fileURLWithPath: context.resolve(context.pipeline.outbox)), profile: profile,
+                ledger: ledger, run: run.id ?? 0, outbox: URL(fileURLWithPath: context.resolve(context.pipeline.outbox)), profile: profile,
                 today: today, calendar: context.calendar, transcript: transcript)
             publisher.delivery = transport == .outbox ? .clerk : .channel
             // Batches left pending by an earlier run (a withdrawal interrupted, say) are settled first.
@@ -116,11 +128,19 @@ public struct Withdrawer {
             payload = Self.file(entries, reason: reason, today: today)
             fileName = "\(portal)-\(feed)-withdraw-\(FeedBatchFile.compact(today))-\(id).csv"
         }
-        let final = try publisher.stageRecordDeliver(id: id, fileName: fileName, payload: payload, manifest: nil) { final in
-            let batch = NewBatch(
-                id: id, portal: portal, feed: feed, kind: kind, operation: .withdraw, fileName: fileName, outboxPath: final.path,
-                payloadSHA256: Digest.sha256Hex(payload), records: items.count, createdOn: today.description)
-            try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordWithdrawalBatch(batch, items: items, run: run) }
+        let final: URL
+        do {
+            final = try publisher.stageRecordDeliver(id: id, fileName: fileName, payload: payload, manifest: nil) { final in
+                let batch = NewBatch(
+                    id: id, portal: portal, feed: feed, kind: kind, operation: .withdraw, fileName: fileName, outboxPath: final.path,
+                    payloadSHA256: Digest.sha256Hex(payload), records: items.count, createdOn: today.description)
+                try run.record(batch, items: items, on: ledger)
+            }
+        } catch is WithdrawalRun.AskedAlready {
+            // Another withdrawal of these records was recorded since they were read: nothing of this
+            // one is (its staged file, never recorded, is cleared by the next run's reconciling).
+            transcript.line("撤下：\(portal)/\(feed) 的这些记录已由另一次撤下请求提交，这次未做记录")
+            return
         }
         for (entry, _) in entries {
             transcript.line("撤下：\(portal)/\(feed) \(DecisionKey.number(entry.key))（原批次 \(entry.batchID) 第 \(entry.position) 条）：\(reason.rawValue)")
@@ -141,5 +161,37 @@ public struct Withdrawer {
             ])
         }
         return [0xEF, 0xBB, 0xBF] + FeedEncoder.csvTable(lines)
+    }
+}
+
+/// The run a withdrawal's batches are recorded under: one begun already (the nightly run's), or —
+/// a clerk's `gongshi withdraw` or the console's 撤下 — one begun with its first batch, in that
+/// batch's transaction (``WithdrawalLedger/recordWithdrawalBatch(_:items:recording:)``), so that
+/// a withdrawal that records nothing (refused, asked for already, failed before) leaves no run.
+public final class WithdrawalRun {
+    /// The run's id: nil while a clerk's withdrawal has recorded no batch.
+    public private(set) var id: Int64?
+    let action: ActionRecord?
+
+    struct AskedAlready: Error {}
+
+    public init(existing run: Int64) {
+        id = run
+        action = nil
+    }
+
+    public init(recording action: ActionRecord) {
+        id = nil
+        self.action = action
+    }
+
+    func record(_ batch: NewBatch, items: [WithdrawalItem], on ledger: any PublicationLedger) throws {
+        if let id {
+            try CommandFailure.ledger { () throws(LedgerError) in try ledger.recordWithdrawalBatch(batch, items: items, run: id) }
+        } else if let action {
+            guard let run = try CommandFailure.ledger({ () throws(LedgerError) in try ledger.recordWithdrawalBatch(batch, items: items, recording: action) })
+            else { throw AskedAlready() }
+            id = run
+        }
     }
 }
