@@ -102,6 +102,8 @@ public enum FileValidator {
             let sink = IssueSink(writer: writer, records: records, file: file)
             if let refused = refuse(file) {
                 session.failFile(refused)
+            } else if let unknown = unknownSuffix(file, options: options) {
+                session.failFile(unknown)
             } else {
                 switch format {
                 case .xml: readXML(file, into: &session, workers: workers, schema: schema, options: options, sink: sink)
@@ -117,7 +119,7 @@ public enum FileValidator {
             let rest = session.endFile()
             let failed = session.report.files.last?.failed ?? true
             try records?.endFile(failed: failed)
-            if failed, let records {
+            if failed, let records, unknownSuffix(file, options: options) == nil {
                 // Its decisions are still tracked: the rows whose number and date can be read, a
                 // batch at a time as the file is read again.
                 try Salvage.decisions(file: file, schema: schema, options: options) { sightings, unidentifiable in
@@ -127,6 +129,19 @@ public enum FileValidator {
             try writer.endFile(file, failed: failed, rest)
         }
         return session.report
+    }
+
+    /// Why a pipeline source's file whose format was not declared is not read: its suffix names
+    /// none (``InputOptions/refusesUnknownSuffix``). Nil for a file to read.
+    static func unknownSuffix(_ file: String, options: InputOptions) -> Issue? {
+        guard options.refusesUnknownSuffix, options.format == nil, InputOptions.Format.bySuffix(file) == nil else { return nil }
+        let suffix = (file as NSString).pathExtension
+        let named = suffix.isEmpty ? "没有扩展名" : "扩展名 .\(Issue.echo(suffix)) 不是已知的格式"
+        let namedEn = suffix.isEmpty ? "has no suffix" : "has the suffix .\(Issue.echo(suffix)), which names no format"
+        return Issue(
+            "source-format-unknown",
+            zh: "文件\(named)：流水线的 source 没有写 format，按每个文件的扩展名决定格式（.csv、.txt、.tsv 为 CSV，.xlsx 为 Excel 工作簿，.xml 为 XML）。请改用正确的扩展名，或在 source 中写明 format。文件中的记录都未校验",
+            en: "the file \(namedEn): the source declares no format, so each file's suffix decides it (.csv, .txt, .tsv: CSV; .xlsx: workbook; .xml: XML). Rename it, or declare format: in the source. No record of this file was checked")
     }
 
     /// Where problems go while a file is read.

@@ -1,0 +1,68 @@
+import Foundation
+import GongshiTesting
+import Testing
+
+/// What departments' exports do that the readers must name, not mistake (the forty-ninth session's
+/// QA round): a workbook cell that refers to a missing shared string, a formula saved without its
+/// result, the header pasted in again mid-file, an amount in Excel's E-notation.
+@Suite("Export quirks")
+struct ExportQuirksTests {
+    static func validate(_ file: String, kind: String = "penalty") throws -> (status: Int32, report: [String: Any]) {
+        let result = try GongshiProcess.run(
+            ["validate", "--kind", kind, "--today", "2026-11-30", "--format", "json", Fixtures.url(file).path])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        return (result.status, report)
+    }
+
+    static func problems(_ report: [String: Any]) -> [[String: Any]] { report["errors"] as? [[String: Any]] ?? [] }
+    static func stats(_ report: [String: Any]) -> [String: Int] { report["stats"] as? [String: Int] ?? [:] }
+
+    /// `ROW TYPE CELL` of each problem of `severity`.
+    static func listed(_ report: [String: Any], _ severity: String) -> [String] {
+        problems(report).filter { $0["severity"] as? String == severity }
+            .map { "\($0["row"] as? Int ?? 0) \($0["type"] as? String ?? "") \($0["cell"] as? String ?? "-")" }
+    }
+
+    @Test("a source whose pattern fixes no suffix (inbox/*) reads each file by its own suffix; a file of a suffix naming no format fails on its own")
+    func patternWithoutSuffix() throws {
+        let project = try OutboxProject(id: "any-suffix", portals: ["creditchina-henan-zhengzhou"], sources: "  - path: inbox/*")
+        defer { try? FileManager.default.removeItem(at: project.root) }
+        try project.add("validate/penalty/workbook-typed.xlsx", as: "2026-11.xlsx")
+        try "备注".write(to: project.inbox.appendingPathComponent("notes.doc"), atomically: true, encoding: .utf8)
+        let run = try project.gongshi(["run", project.pipeline, "--dry-run", "--today", "2026-11-30"])
+        #expect(run.status == 65, "\(run)")
+        let types = Self.types(run.stdout)
+        #expect(!types.contains("csv-is-workbook") && types.filter { $0 == "source-format-unknown" }.count == 1, "\(run.stdout)")
+        #expect(run.stdout.contains("notes.doc: ") && run.stdout.contains("[source-format-unknown]"))
+        // The workbook was read as one: its 17 records, all valid.
+        #expect(run.stdout.contains("共 17 条记录：有效 17 条，无效 0 条"), "\(run.stdout)")
+        // lint: the file that will not be read is named (a warning); a pattern of no known suffix is an error.
+        let lint = try project.gongshi(["lint", project.pipeline, "--today", "2026-11-30"])
+        #expect(lint.status == 0 && Self.types(lint.stdout).contains("source-format-unknown") && lint.stdout.contains("notes.doc"), "\(lint)")
+        let dat = try OutboxProject(id: "dat-suffix", portals: ["creditchina-henan-zhengzhou"], sources: "  - path: inbox/*.dat")
+        defer { try? FileManager.default.removeItem(at: dat.root) }
+        let refused = try dat.gongshi(["lint", dat.pipeline, "--today", "2026-11-30"])
+        #expect(refused.status == 78 && refused.stdout.contains("错误 [source-format-unknown]"), "\(refused)")
+        let declared = try OutboxProject(id: "dat-declared", portals: ["creditchina-henan-zhengzhou"], sources: "  - path: inbox/*.dat\n    format: csv")
+        defer { try? FileManager.default.removeItem(at: declared.root) }
+        #expect(!Self.types(try declared.gongshi(["lint", declared.pipeline, "--today", "2026-11-30"]).stdout).contains("source-format-unknown"))
+    }
+
+    @Test("an XML file under a pattern without suffix is read as XML")
+    func xmlUnderAnyPattern() throws {
+        let project = try OutboxProject(id: "any-xml", portals: ["creditchina-henan-zhengzhou"], sources: "  - path: inbox/*")
+        defer { try? FileManager.default.removeItem(at: project.root) }
+        let text = try String(contentsOfFile: project.pipeline, encoding: .utf8)
+        try text.replacing("kind: penalty", with: "kind: permit").write(toFile: project.pipeline, atomically: true, encoding: .utf8)
+        try project.add("validate/permit/permits.xml")
+        let run = try project.gongshi(["run", project.pipeline, "--dry-run", "--today", "2026-11-30"])
+        let types = Self.types(run.stdout)
+        #expect(!types.contains { $0.hasPrefix("csv-") || $0 == "missing-column" }, "\(run.stdout)")
+        #expect(!run.stdout.contains("无法校验") && !run.stdout.contains("共 0 条记录"), "\(run.stdout)")
+    }
+
+    /// The `[type]` codes in a run's or lint's text (`… [csv-is-workbook]`, `警告 [code] …`).
+    static func types(_ text: String) -> [String] {
+        text.matches(of: /\[([a-z0-9]+(?:-[a-z0-9]+)+)\]/).map { String($0.output.1) }
+    }
+}
