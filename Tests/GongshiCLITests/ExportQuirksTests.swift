@@ -23,6 +23,32 @@ struct ExportQuirksTests {
             .map { "\($0["row"] as? Int ?? 0) \($0["type"] as? String ?? "") \($0["cell"] as? String ?? "-")" }
     }
 
+    @Test("a cell that refers to a shared string the workbook lacks fails its own record, naming row, field and cell; the other rows are read")
+    func missingSharedString() throws {
+        let (status, report) = try Self.validate("xlsx/missing-shared-string.xlsx")
+        #expect(status == 65)
+        let stats = Self.stats(report)
+        #expect(stats["failedFiles"] == 0 && stats["records"] == 3 && stats["invalid"] == 1 && stats["valid"] == 2, "\(stats)")
+        let problem = try #require(Self.problems(report).first { $0["type"] as? String == "xlsx-bad-reference" }, "\(report)")
+        #expect(problem["row"] as? Int == 4 && problem["cell"] as? String == "处罚!P4" && problem["field"] as? String == "违法事实")
+        #expect(problem["severity"] as? String == "error" && (problem["code"] as? String)?.isEmpty == false)
+        // Its own error stands for the field: no required-missing as if the clerk had left it blank.
+        #expect(Self.listed(report, "error") == ["4 xlsx-bad-reference 处罚!P4"], "\(report)")
+    }
+
+    @Test("a formula saved without its result is an error naming its cell, not Excel's last result nor a missing value")
+    func formulaWithoutValue() throws {
+        let (status, report) = try Self.validate("xlsx/formula-no-value.xlsx")
+        #expect(status == 65)
+        #expect(Self.listed(report, "error") == ["2 xlsx-formula-no-value 处罚!N2", "3 xlsx-error-value 处罚!P3"], "\(report)")
+        let problem = try #require(Self.problems(report).first { $0["type"] as? String == "xlsx-formula-no-value" })
+        #expect(problem["field"] as? String == "行政处罚决定书文号")
+        // The formula with a saved result is still read as Excel last computed it, with its warning.
+        let formulas = Self.problems(report).filter { $0["type"] as? String == "xlsx-formula-value" }.map { $0["row"] as? Int }
+        #expect(formulas == [4], "\(report)")
+        #expect(Self.stats(report)["valid"] == 1 && Self.stats(report)["invalid"] == 2)
+    }
+
     @Test("a source whose pattern fixes no suffix (inbox/*) reads each file by its own suffix; a file of a suffix naming no format fails on its own")
     func patternWithoutSuffix() throws {
         let project = try OutboxProject(id: "any-suffix", portals: ["creditchina-henan-zhengzhou"], sources: "  - path: inbox/*")

@@ -491,6 +491,10 @@ public struct ValidationSession {
         }
     }
 
+    /// The reader's problems of a cell that stand for every other problem of its field (the
+    /// cell was cut, or could not be read at all).
+    static let replacesFieldIssues: Set<String> = ["cell-too-large", "xlsx-bad-reference", "xlsx-formula-no-value"]
+
     private mutating func merge(
         row: Int, file: String, key: UInt64?, keyText: RecordOutcome.KeyText, issues: [Issue], extra: [Issue], date: String?,
         values: [String?]?, prepared: ValidRecord.Prepared?, fieldLines: ArraySlice<Int32>? = nil
@@ -503,7 +507,9 @@ public struct ValidationSession {
             // other problem of the field gives way, since each would state the part's length or
             // characters as the cell's (a 3 MB credit code "实为 1048576 位").
             let cut = Set(extra.lazy.filter { $0.type == "max-length" }.compactMap(\.field))
-            let capped = Set(extra.lazy.filter { $0.type == "cell-too-large" }.compactMap(\.field))
+            // A workbook cell whose value cannot be read (left empty): its own error stands for
+            // the field, not a `required-missing` as if the clerk had left it blank.
+            let capped = Set(extra.lazy.filter { Self.replacesFieldIssues.contains($0.type) && $0.severity == .error }.compactMap(\.field))
             if !cut.isEmpty || !capped.isEmpty {
                 issues.removeAll { issue in
                     guard let field = issue.field else { return false }

@@ -774,6 +774,18 @@ public enum FileValidator {
                 session.failFile(issue)
                 return
             }
+            if let (column, problem) = header.cellProblems.first {
+                // A header cell that cannot be read: its columns cannot be told apart.
+                let (type, what, whatEn) = cellProblem(problem)
+                let cell = CellReference.cell(sheet: book.sheetName, column: column, row: header.number)
+                var issue = Issue(
+                    type, zh: "表头 \(cell) \(what)，分不清各列。文件中的记录都未校验",
+                    en: "the header's cell \(cell) \(whatEn): its columns cannot be told apart. No record of this file was checked")
+                issue.row = header.number
+                issue.cell = cell
+                session.failFile(issue)
+                return
+            }
             let columns = header.strings.count
             guard session.header(header.strings, row: header.number) else {
                 // The first sheet read without `--sheet` may be a notes sheet before the data.
@@ -833,6 +845,17 @@ public enum FileValidator {
                             zh: "第 \(row.number) 行在 Excel 中被隐藏（手动或筛选），仍作为一条记录读取和公示；如该决定不应公示，请删除该行或按规定标明不予公示",
                             en: "row \(row.number) is hidden in Excel (by hand or a filter); it is still read and published as a record")]
                         : [])
+                        // A cell whose value cannot be read (left empty): its field's error, its cell named.
+                        + row.cellProblems.map { column, problem in
+                            let (type, what, whatEn) = cellProblem(problem)
+                            let cell = CellReference.cell(sheet: book.sheetName, column: column, row: row.number)
+                            if let name = session.fieldName(ofColumn: column), let field = schema.fields.first(where: { $0.name == name }) {
+                                // (The report names the cell beside the field.)
+                                return Issue(type, field: field, zh: "该格\(what)", en: "the cell \(whatEn)")
+                            }
+                            // (A column no field reads: nothing of the record is lost.)
+                            return Issue(type, .warning, zh: "\(cell) \(what)（该列不是本表的字段）", en: "\(cell) \(whatEn) (a column no field reads)")
+                        }
                         + row.formulaColumns.filter { !row.errorColumns.contains($0) }.map { column in
                             // The value Excel last computed is what is read; say so, since it may be stale.
                             Issue(
@@ -846,6 +869,23 @@ public enum FileValidator {
         } catch {
             pipeline?.drain(into: &session)
             session.failFile(issue(for: error))
+        }
+    }
+
+    /// A workbook cell's problem (``WorksheetRow/CellProblem``): its type, and what is wrong (Chinese, English).
+    private static func cellProblem(_ problem: WorksheetRow.CellProblem) -> (type: String, zh: String, en: String) {
+        switch problem {
+        case .missingSharedString(let index):
+            let which = index >= 0 ? "第 \(index) 个共享字符串" : "一个无效编号的共享字符串"
+            return (
+                "xlsx-bad-reference",
+                "的文字引用了\(which)，工作簿的共享字符串表（xl/sharedStrings.xml）里没有它，该格的值无法读取：工作簿可能已损坏，请在 Excel 中打开、检查该格后重新保存",
+                "refers to shared string \(index), which the workbook's shared-string table does not hold: its value cannot be read (the workbook may be damaged; open, check and save it in Excel)")
+        case .formulaWithoutValue:
+            return (
+                "xlsx-formula-no-value",
+                "是公式，但文件里没有保存计算结果（生成文件的程序没有计算公式），该格的值无法读取：请在 Excel 中打开并保存该文件，或把公式列复制后“粘贴为数值”",
+                "is a formula saved without its result (the program that wrote the file did not calculate it): open and save the file in Excel, or paste the column as values")
         }
     }
 
@@ -938,8 +978,6 @@ public enum FileValidator {
             return wrapped
         case .part(let entry, .badReference(let line, let reference)):
             (type, zh, en) = ("xlsx-bad-reference", "\(entry) 第 \(line) 行：单元格或行号“\(Issue.echo(reference))”无效或顺序颠倒", "\(entry) line \(line): the cell or row reference “\(Issue.echo(reference))” is invalid or out of order")
-        case .part(let entry, .missingSharedString(let line, let index)):
-            (type, zh, en) = ("xlsx-bad-reference", "\(entry) 第 \(line) 行：引用了不存在的共享字符串 \(index)", "\(entry) line \(line): shared string \(index) does not exist")
         }
         return Issue(type, zh: zh + "。文件中的记录都未校验", en: en + ". No record of this file was checked")
     }
