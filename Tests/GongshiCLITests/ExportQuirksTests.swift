@@ -49,6 +49,52 @@ struct ExportQuirksTests {
         #expect(Self.stats(report)["valid"] == 1 && Self.stats(report)["invalid"] == 2)
     }
 
+    @Test("the header pasted in again mid-file (with a byte-order mark) is skipped with a warning, counted as skipped, never a record")
+    func repeatedHeader() throws {
+        let (_, report) = try Self.validate("csv/pasted-exports.csv")
+        let stats = Self.stats(report)
+        #expect(stats["records"] == 6 && stats["skipped"] == 1, "\(stats)")
+        let skips = Self.problems(report).filter { $0["type"] as? String == "header-row-repeated" }
+        #expect(skips.map { $0["row"] as? Int } == [5] && skips.allSatisfy { $0["severity"] as? String == "warning" }, "\(report)")
+        // In a workbook: the same (the header again on row 3, its cells shared strings).
+        let (status, workbook) = try Self.validate("xlsx/repeated-header.xlsx")
+        #expect(status == 0, "\(workbook)")
+        #expect(Self.stats(workbook)["records"] == 3 && Self.stats(workbook)["valid"] == 3 && Self.stats(workbook)["skipped"] == 1)
+        #expect(Self.listed(workbook, "warning") == ["3 header-row-repeated -"], "\(workbook)")
+        // No problem of any field of row 5: it was not checked as a decision.
+        #expect(!Self.problems(report).contains { $0["row"] as? Int == 5 && $0["type"] as? String != "header-row-repeated" })
+        #expect(!"\(report)".contains("“行政处罚决定书文号”"))
+    }
+
+    @Test("the header repeated by its fields' codes, and in a workbook, is skipped; a record whose first cell is a field's name is not")
+    func repeatedHeaderForms() throws {
+        let valid = try String(contentsOf: Fixtures.url("validate/penalty/valid.csv"), encoding: .utf8)
+        let lines = valid.split(whereSeparator: \.isNewline).map(String.init)
+        let folder = Scratch.root.appendingPathComponent("gongshi-repeated-header-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // A header of the schema's codes, and the same columns' Chinese names pasted in under it
+        // (a second export, with a byte-order mark and spaces).
+        let codes = try String(contentsOf: Fixtures.url("validate/penalty/codes-header.csv"), encoding: .utf8)
+            .split(whereSeparator: \.isNewline).map(String.init)
+        let names = "行政处罚决定书文号,行政相对人名称,行政相对人类别,行政相对人代码_1(统一社会信用代码),法定代表人,违法行为类型,违法事实,处罚依据,处罚类别,处罚内容,罚款金额(万元),处罚决定日期,处罚有效期,处罚机关,处罚机关统一社会信用代码,数据来源单位,数据来源单位统一社会信用代码"
+        let file = folder.appendingPathComponent("codes.csv")
+        try ([codes[0], codes[1], "\u{FEFF} " + names + " ", codes[2]].joined(separator: "\r\n") + "\r\n").write(to: file, atomically: true, encoding: .utf8)
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", file.path])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        #expect(Self.stats(report)["records"] == 2 && Self.stats(report)["skipped"] == 1, "\(report)")
+        #expect(Self.problems(report).filter { $0["type"] as? String == "header-row-repeated" }.map { $0["row"] as? Int } == [3])
+        // A row whose first cell only happens to be the header's first name is a record (invalid).
+        let cells = lines[1].split(separator: ",", omittingEmptySubsequences: false)
+        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false)
+        let lookalike = ([header[0]] + cells.dropFirst()).joined(separator: ",")
+        let other = folder.appendingPathComponent("lookalike.csv")
+        try ([lines[0], lookalike].joined(separator: "\r\n") + "\r\n").write(to: other, atomically: true, encoding: .utf8)
+        let second = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", other.path])
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any], "\(second)")
+        #expect(Self.stats(record)["records"] == 1 && Self.stats(record)["skipped"] == 0, "\(record)")
+    }
+
     @Test("a source whose pattern fixes no suffix (inbox/*) reads each file by its own suffix; a file of a suffix naming no format fails on its own")
     func patternWithoutSuffix() throws {
         let project = try OutboxProject(id: "any-suffix", portals: ["creditchina-henan-zhengzhou"], sources: "  - path: inbox/*")
