@@ -95,6 +95,32 @@ struct ExportQuirksTests {
         #expect(Self.stats(record)["records"] == 1 && Self.stats(record)["skipped"] == 0, "\(record)")
     }
 
+    @Test("an amount in Excel's E-notation is named as such, shown as written when its mantissa cannot hold a personal number, masked otherwise")
+    func scientificAmount() throws {
+        let (_, report) = try Self.validate("csv/amounts.csv")
+        let found = Self.problems(report).filter { $0["field"] as? String == "罚款金额(万元)" && $0["severity"] as? String == "error" }
+        let byRow = Dictionary(found.map { ($0["row"] as? Int ?? 0, $0) }) { first, _ in first }
+        #expect(byRow[2]?["type"] as? String == "excel-number" && byRow[2]?["value"] as? String == "1.5E+16", "\(found)")
+        #expect((byRow[2]?["message"] as? String)?.contains("1.5E+16") == true)
+        #expect(byRow[4]?["type"] as? String == "excel-number" && byRow[4]?["value"] as? String == "1.5E+6", "\(found)")
+        // (Not E-notation: as before.)
+        #expect(byRow[5]?["type"] as? String == "decimal-invalid")
+        let (_, workbook) = try Self.validate("xlsx/amount-e-notation.xlsx")
+        let cell = try #require(Self.problems(workbook).first { $0["cell"] as? String == "处罚!T4" }, "\(workbook)")
+        #expect(cell["type"] as? String == "excel-number" && cell["value"] as? String == "1.5E+16", "\(cell)")
+        // An ID number Excel turned into E-notation keeps its fifteen digits in the mantissa: masked, never quoted.
+        let valid = try String(contentsOf: Fixtures.url("csv/amounts.csv"), encoding: .utf8)
+        let folder = Scratch.root.appendingPathComponent("gongshi-amount-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("id.csv")
+        try valid.replacing("1.5E+16", with: "4.10122198503121E+17").write(to: file, atomically: true, encoding: .utf8)
+        let result = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", file.path])
+        #expect(!result.stdout.contains("10122198503121"), "\(result.stdout)")
+        let masked = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(Self.problems(masked).first { $0["row"] as? Int == 2 && $0["field"] as? String == "罚款金额(万元)" }?["type"] as? String == "excel-number")
+    }
+
     @Test("a source whose pattern fixes no suffix (inbox/*) reads each file by its own suffix; a file of a suffix naming no format fails on its own")
     func patternWithoutSuffix() throws {
         let project = try OutboxProject(id: "any-suffix", portals: ["creditchina-henan-zhengzhou"], sources: "  - path: inbox/*")
