@@ -10,8 +10,10 @@ public struct Pipeline: Sendable, Equatable {
     public struct Source: Sendable, Equatable {
         /// A folder and a file pattern (`*`, `?`): `inbox/fazhike/*.csv`.
         public let path: String
-        /// `csv`, `xml` or `xlsx`; from the pattern's extension when absent.
-        public let format: String
+        /// `csv`, `xml` or `xlsx`: the declared `format:`, else the one the pattern's fixed suffix
+        /// names (`*.xml`); nil: each file's own suffix decides (`inbox/*`), and a file whose
+        /// suffix names no format is refused (``PipelineLoader/formatSuffixes``).
+        public let format: String?
         public let encoding: String
         public let mapping: String?
         public let xsd: String?

@@ -41,10 +41,29 @@ public struct PipelineLinter {
         if schema == nil { error("pipeline-unknown-kind", nil, "kind “\(pipeline.kind)”不是已知的记录种类") }
         for source in pipeline.sources {
             let folder = (pipeline.resolve(source.path) as NSString).deletingLastPathComponent
+            let pattern = (source.path as NSString).lastPathComponent
+            // Without `format:`, each file's suffix decides: a pattern that matches only names of a
+            // suffix naming no format reads nothing, and a file of such a suffix is refused.
+            if source.format == nil, let suffix = PipelineLoader.fixedSuffix(of: pattern) {
+                error(
+                    "source-format-unknown", source.line,
+                    "\(source.path) 只匹配\(suffix.isEmpty ? "没有扩展名" : "扩展名为 .\(suffix) ")的文件，无法按扩展名决定格式：请在 source 中写明 format（csv、xml 或 xlsx）")
+            }
             if !isDirectory(folder) {
                 error("pipeline-missing-folder", source.line, "数据目录 \(folder) 不存在")
-            } else if Self.matches(folder: folder, pattern: (source.path as NSString).lastPathComponent).isEmpty {
-                warning("pipeline-no-files", source.line, "\(source.path) 目前没有匹配的文件")
+            } else {
+                let files = Self.matches(folder: folder, pattern: pattern)
+                if files.isEmpty {
+                    warning("pipeline-no-files", source.line, "\(source.path) 目前没有匹配的文件")
+                } else if source.format == nil {
+                    let unknown = files.filter { PipelineLoader.format(ofSuffix: ($0 as NSString).pathExtension) == nil }
+                    if !unknown.isEmpty {
+                        let names = unknown.prefix(5).map { ($0 as NSString).lastPathComponent }.joined(separator: "、")
+                        warning(
+                            "source-format-unknown", source.line,
+                            "\(source.path) 匹配的 \(unknown.count) 个文件的扩展名不是已知的格式（\(names)\(unknown.count > 5 ? "等" : "")），运行时不读取：source 没有写 format 时，.csv、.txt、.tsv 按 CSV 读，.xlsx 按 Excel 工作簿读，.xml 按 XML 读")
+                    }
+                }
             }
             for (what, path) in [("mapping", source.mapping), ("xsd", source.xsd)] {
                 guard let path else { continue }

@@ -70,19 +70,41 @@ public enum PipelineLoader {
         return .success(pipeline)
     }
 
+    /// The file suffixes whose format a source without `format:` takes from them (lowercase).
+    /// `.xls` is an old workbook the workbook reader refuses with what it is and what to do.
+    public static let formatSuffixes: [String: String] = ["csv": "csv", "txt": "csv", "tsv": "csv", "xml": "xml", "xlsx": "xlsx", "xls": "xlsx"]
+
+    /// The format a file suffix (without its dot, any case) names; nil for another or none.
+    public static func format(ofSuffix suffix: String) -> String? {
+        formatSuffixes[suffix.lowercased()]
+    }
+
+    /// The suffix every name a file pattern matches has (`*.csv` → `csv`, `export` → ``""``), or
+    /// nil when names of several suffixes can match (`*`, `export*`, `*.c?v`, `a.*`).
+    public static func fixedSuffix(of pattern: String) -> String? {
+        let wild: Set<Character> = ["*", "?", "["]
+        guard let dot = pattern.lastIndex(of: ".") else {
+            return pattern.contains(where: wild.contains) ? nil : ""
+        }
+        let suffix = pattern[pattern.index(after: dot)...]
+        return suffix.contains(where: wild.contains) ? nil : String(suffix)
+    }
+
     private static func parseSource(_ node: Node, _ reader: inout YAMLReader) -> Pipeline.Source? {
         let keys = reader.mapping(node, known: sourceKeys, what: "source ")
         guard let path = reader.string(keys["path"], "path") else {
             reader.report("pipeline-missing-key", node, "source 须有 path（如 inbox/fazhike/*.csv）")
             return nil
         }
-        let lower = path.lowercased()
-        let format = reader.string(keys["format"], "format") ?? (lower.hasSuffix(".xml") ? "xml" : lower.hasSuffix(".xlsx") ? "xlsx" : "csv")
-        guard ["csv", "xml", "xlsx"].contains(format) else {
+        // Without `format:`, the pattern's own suffix (`*.xml`); a pattern whose suffix is not fixed
+        // (`inbox/*`) leaves it to each file's (nil).
+        let declared = reader.string(keys["format"], "format")
+        let format = declared ?? fixedSuffix(of: String(path.split(separator: "/", omittingEmptySubsequences: false).last ?? "")).flatMap(Self.format(ofSuffix:))
+        if let declared, !["csv", "xml", "xlsx"].contains(declared) {
             reader.report("pipeline-bad-value", keys["format"], "format 应为 csv、xml 或 xlsx")
             return nil
         }
-        if format != "xlsx", keys["sheet"] != nil {
+        if let format, format != "xlsx", keys["sheet"] != nil {
             reader.report("pipeline-bad-value", keys["sheet"], "sheet 只用于 xlsx（Excel 工作簿）")
         }
         let encoding = reader.string(keys["encoding"], "encoding") ?? "auto"

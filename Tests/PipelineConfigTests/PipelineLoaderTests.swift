@@ -25,6 +25,16 @@ struct PipelineLoaderTests {
         #expect(xml.sources.first?.format == "xml" && xml.sources.first?.recordElement == "Record")
     }
 
+    @Test("a source's format: the declared one, else its pattern's fixed suffix's, else none (each file's own suffix decides)")
+    func sourceFormats() throws {
+        let patterns = ["inbox/*", "inbox/*.XML", "inbox/*.txt", "inbox/export_*", "inbox/*.c?v", "inbox/a.*", "inbox/*.dat", "inbox/*.xls"]
+        let text = "kind: penalty\nsources:\n" + patterns.map { "  - path: \($0)\n" }.joined()
+            + "  - path: inbox/*.dat\n    format: csv\n  - path: inbox/*\n    sheet: 数据\nportals:\n  - profile: gsxt\n    transport: {kind: outbox}\n"
+        let pipeline = try PipelineLoader.load(SchemaDocument(origin: .bundled("pipelines/t.yaml"), text: text), id: "t", base: "/").get()
+        #expect(pipeline.sources.map(\.format) == [nil, "xml", "csv", nil, nil, nil, nil, "xlsx", "csv", nil])
+        #expect(PipelineLoader.fixedSuffix(of: "*") == nil && PipelineLoader.fixedSuffix(of: "export") == "" && PipelineLoader.fixedSuffix(of: "*.tar.gz") == "gz")
+    }
+
     @Test("each faulty pipeline reports exactly its problems, with lines", arguments: try InvalidSchema.all(in: "pipelines/invalid"))
     func invalidPipelines(_ case_: InvalidSchema) throws {
         switch PipelineLoader.load(try SchemaDocument.disk(case_.path), id: "x", base: "/") {

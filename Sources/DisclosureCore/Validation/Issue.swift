@@ -96,6 +96,14 @@ public struct Issue: Sendable, Equatable {
             zh: zh, en: en, ownWords: true)
     }
 
+    /// A problem of a field whose value is shown as given, already judged safe to show or masked
+    /// by the caller, and whose messages are this module's own words quoting only that.
+    init(_ type: String, _ severity: Severity, field: borrowing FieldSpec, shownValue: String, ownWords zh: String, en: String) {
+        self.init(
+            type: type, severity: severity, field: field.name, column: field.code, value: shownValue, shown: shownValue,
+            zh: zh, en: en, ownWords: true)
+    }
+
     /// The most characters a message keeps (a value it quotes is cut to 200 before that).
     public static let messageLimit = 600
 

@@ -490,6 +490,10 @@ public struct RecordValidator {
     static let mostIntegerDigits = 10
 
     private func checkDecimal(_ field: FieldSpec, _ value: String, _ issues: inout [Issue]) {
+        if ExcelQuirks.isScientific(value) {
+            issues.append(Self.scientificAmount(field, value))
+            return
+        }
         guard let number = DecimalText(value) else {
             issues.append(.init(
                 "decimal-invalid", field: field, value: value,
@@ -523,6 +527,26 @@ public struct RecordValidator {
                 zh: "\(value) 万元不小于 \(threshold) 万元，像是把“元”填成了“万元”；单位是万元（1 元 = 0.0001 万元）",
                 en: "\(value) 万元 is at least \(threshold) 万元: was an amount in 元 entered as 万元? The unit is 万元 (1 元 = 0.0001 万元)"))
         }
+    }
+
+    /// An amount Excel wrote in its scientific notation (`1.5E+16`): said so, with the value as
+    /// written where it cannot carry a personal number.
+    ///
+    /// Excel's E-notation shows at most 15 significant digits: an ID number typed into the
+    /// column becomes `4.10122198503121E+17`, its first fifteen digits (region and birth date)
+    /// in the mantissa. A mantissa of at most six digits holds no more than an ID's region code
+    /// or a mobile's prefix (`4.10122E+17`, `1.38123E+10`, Excel's General format): shown as
+    /// written; a longer one is masked (the message then does not quote it), as is any value
+    /// of a personal field. Its messages are this module's own words and that value only, so
+    /// the screen, which hides any large E-notation as a possible ID number, is not asked.
+    static func scientificAmount(_ field: FieldSpec, _ value: String) -> Issue {
+        let mantissa = value.prefix { $0 != "E" && $0 != "e" }
+        let significant = mantissa.filter(\.isNumber).drop { $0 == "0" }.count
+        let shown = !field.personal && significant <= 6 && value.count <= 24
+        let quoted = shown ? "“\(value)”" : "该值"
+        let zh = "\(quoted)是 Excel 的科学计数法（数字单元格太长时 Excel 这样显示），不是金额的写法，原来的数字可能已丢失\(shown ? "" : "（位数较多，可能含证件号码，不予显示）")；请把该列设为文本或“数值”格式（不用科学计数）后重新导出，金额以万元填写"
+        let en = "\(shown ? "“\(value)”" : "the value") is Excel's scientific notation, not an amount as written; its digits may be lost\(shown ? "" : " (not shown: it may hold an ID number)"); set the column to text or Number and export again"
+        return Issue("excel-number", .error, field: field, shownValue: shown ? value : PersonalData.mask(value), ownWords: zh, en: en)
     }
 
     // MARK: - Codes

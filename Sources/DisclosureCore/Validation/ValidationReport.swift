@@ -47,8 +47,9 @@ public struct ValidationReport: Sendable {
 
 /// What checking one record found, before the batch-wide rules (duplicate keys) and the counts.
 public enum RecordOutcome: Sendable {
-    /// A blank row, or (`total`) a sheet's total row (合计 and sums): not a record.
-    case blank(total: Bool = false)
+    /// A blank row, or (`total`) a sheet's total row (合计 and sums), or (`header`) the header row
+    /// again (exports pasted together): not a record.
+    case blank(total: Bool = false, header: Bool = false)
     /// Bytes that are not UTF-8 (when asked to check): the file fails; the caller finds the offset.
     case undecodable
     /// A record, with its decision key's digest (when all key fields are filled), its first key
@@ -98,6 +99,11 @@ public struct RecordEvaluator {
     private let unreadColumns: [Int]
     /// Hand back each record's values by field (to build feeds from), not only its problems.
     var keepsValues = false
+    /// The header's cells as ``HeaderMatcher/key(_:)`` reduces them, by column; and the schema's
+    /// names, codes and aliases (and the mapping's) by that key: what a repeated header is
+    /// told by (``isRepeatedHeader(_:)``).
+    var headerKeys: [String] = []
+    var names: [String: Int] = [:]
 
     init(validator: RecordValidator, fastCheck: FastRecordCheck, mapping: ColumnMapping, keyFields: [Int]) {
         self.validator = validator
@@ -121,6 +127,35 @@ public struct RecordEvaluator {
         let rest = first.dropFirst(2).drop { "：: ".contains($0) }
         guard rest.allSatisfy({ $0.isNumber || "条项件个笔，,".contains($0) }) else { return false }
         return texts.dropFirst().allSatisfy { text in text.allSatisfy { $0.isNumber || ".,，万元".contains($0) } }
+    }
+
+    /// Whether a row is the header again (exports pasted together, each with its header; the
+    /// first cell may carry the pasted file's byte-order mark): each of its cells, as
+    /// ``HeaderMatcher/key(_:)`` reduces it, is its column's header cell or names its column's
+    /// field (by the schema's name, code or alias), and at least half the header's named columns
+    /// (two at least) are there; any cell past the header's is empty.
+    ///
+    /// Asked only of a row the fast check did not find clean (a header row never is: its date
+    /// and code cells are names), and decided by its first cell for any other row: its cost is
+    /// nothing measurable.
+    func isRepeatedHeader(_ strings: [String]) -> Bool {
+        guard let first = strings.first, !headerKeys.isEmpty else { return false }
+        func matches(_ column: Int, _ key: String) -> Bool {
+            guard column < headerKeys.count else { return key.isEmpty }
+            if key == headerKeys[column] { return true }
+            guard !key.isEmpty, column < mapping.columnCount, let field = mapping.fieldIndexByColumn[column] else { return key.isEmpty }
+            return names[key] == field
+        }
+        let firstKey = HeaderMatcher.key(first)
+        guard !firstKey.isEmpty || headerKeys[0].isEmpty, matches(0, firstKey) else { return false }
+        var found = firstKey.isEmpty ? 0 : 1
+        for column in strings.indices.dropFirst() {
+            let key = HeaderMatcher.key(strings[column])
+            guard matches(column, key) else { return false }
+            if !key.isEmpty { found += 1 }
+        }
+        let named = headerKeys.lazy.filter { !$0.isEmpty }.count
+        return found >= max(2, (named + 1) / 2)
     }
 
     /// Checks one record given as its cells in column order.
@@ -163,6 +198,7 @@ public struct RecordEvaluator {
         let strings = cells.strings
         if strings.allSatisfy({ TextNormalizer.trim($0).isEmpty }) { return .blank() }
         if Self.isTotalRow(strings) { return .blank(total: true) }
+        if isRepeatedHeader(strings) { return .blank(header: true) }
         var values = [String?](repeating: nil, count: validator.schema.fields.count)
         var issues: [Issue] = []
         for (column, cell) in strings.enumerated() {
@@ -367,6 +403,10 @@ public struct ValidationSession {
         validator.serialsFrom1904 = serialsFrom1904
         currentEvaluator = RecordEvaluator(validator: validator, fastCheck: fastCheck, mapping: mapping, keyFields: keyFields)
         currentEvaluator?.keepsValues = collectsRecords
+        if !byLine {  // (an XML file's "header" is its first record's element names: never repeated as a record)
+            currentEvaluator?.headerKeys = cells.map(HeaderMatcher.key)
+            currentEvaluator?.names = HeaderMatcher.lookup(validator.schema, extraNames: columnNames)
+        }
         return true
     }
 
@@ -475,10 +515,14 @@ public struct ValidationSession {
         switch outcome {
         case .undecodable:
             break  // the caller fails the file
-        case .blank(let total):
+        case .blank(let total, let header):
             current?.skipped += 1
             currentIssues.append(place(
-                total
+                header
+                    ? Issue(
+                        "header-row-repeated", .warning, zh: "第 \(row) 行又是表头（多份导出拼接在一起？），不是一条决定，已跳过",
+                        en: "row \(row) repeats the header (exports pasted together?): not a decision, skipped")
+                    : total
                     ? Issue("total-row-skipped", .warning, zh: "合计行（不是一条决定），已跳过", en: "a total row (not a decision), skipped")
                     : Issue("blank-row-skipped", .warning, zh: "空行，已跳过", en: "blank row, skipped"), file: file, row: row))
         case .checked(let key, let keyText, let issues, let values, _):
@@ -490,6 +534,10 @@ public struct ValidationSession {
             merge(row: row, file: file, key: key, keyText: keyText, issues: issues, extra: extra, date: date, values: [], prepared: prepared, fieldLines: fieldLines)
         }
     }
+
+    /// The reader's problems of a cell that stand for every other problem of its field (the
+    /// cell was cut, or could not be read at all).
+    static let replacesFieldIssues: Set<String> = ["cell-too-large", "xlsx-bad-reference", "xlsx-formula-no-value"]
 
     private mutating func merge(
         row: Int, file: String, key: UInt64?, keyText: RecordOutcome.KeyText, issues: [Issue], extra: [Issue], date: String?,
@@ -503,7 +551,9 @@ public struct ValidationSession {
             // other problem of the field gives way, since each would state the part's length or
             // characters as the cell's (a 3 MB credit code "实为 1048576 位").
             let cut = Set(extra.lazy.filter { $0.type == "max-length" }.compactMap(\.field))
-            let capped = Set(extra.lazy.filter { $0.type == "cell-too-large" }.compactMap(\.field))
+            // A workbook cell whose value cannot be read (left empty): its own error stands for
+            // the field, not a `required-missing` as if the clerk had left it blank.
+            let capped = Set(extra.lazy.filter { Self.replacesFieldIssues.contains($0.type) && $0.severity == .error }.compactMap(\.field))
             if !cut.isEmpty || !capped.isEmpty {
                 issues.removeAll { issue in
                     guard let field = issue.field else { return false }

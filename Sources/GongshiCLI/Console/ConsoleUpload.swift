@@ -150,10 +150,13 @@ extension ConsoleServer {
         let report = folder + "/validation.json"
         var body = "<p>文件 <strong>\(ConsolePage.escape(name))</strong>，流水线 \(ConsolePage.escape(context.pipeline.title))。</p>"
         do {
-            let source = context.pipeline.sources.first { Self.matches(name, $0.path) } ?? context.pipeline.sources.first
-            let options = try InputOptions.make(
+            let matching = context.pipeline.sources.first { Self.matches(name, $0.path) }
+            let source = matching ?? context.pipeline.sources.first
+            // Read as the run will read it in the inbox: its source's format, else its suffix's.
+            var options = try InputOptions.make(
                 encoding: source?.encoding ?? "auto", mapping: nil, xmlRecord: "Record", xsd: nil, schema: context.schema,
-                format: nil, transcript: Transcript.collecting().0)
+                format: matching?.format, transcript: Transcript.collecting().0)
+            options.refusesUnknownSuffix = matching != nil
             let writer = try ReportWriter(json: false, language: .zh, reportPath: report, output: nil)
             writer.keepsIssues = true
             writer.keptPerFile = 1000  // the page lists the first thousand

@@ -102,6 +102,8 @@ public enum FileValidator {
             let sink = IssueSink(writer: writer, records: records, file: file)
             if let refused = refuse(file) {
                 session.failFile(refused)
+            } else if let unknown = unknownSuffix(file, options: options) {
+                session.failFile(unknown)
             } else {
                 switch format {
                 case .xml: readXML(file, into: &session, workers: workers, schema: schema, options: options, sink: sink)
@@ -117,7 +119,7 @@ public enum FileValidator {
             let rest = session.endFile()
             let failed = session.report.files.last?.failed ?? true
             try records?.endFile(failed: failed)
-            if failed, let records {
+            if failed, let records, unknownSuffix(file, options: options) == nil {
                 // Its decisions are still tracked: the rows whose number and date can be read, a
                 // batch at a time as the file is read again.
                 try Salvage.decisions(file: file, schema: schema, options: options) { sightings, unidentifiable in
@@ -127,6 +129,19 @@ public enum FileValidator {
             try writer.endFile(file, failed: failed, rest)
         }
         return session.report
+    }
+
+    /// Why a pipeline source's file whose format was not declared is not read: its suffix names
+    /// none (``InputOptions/refusesUnknownSuffix``). Nil for a file to read.
+    static func unknownSuffix(_ file: String, options: InputOptions) -> Issue? {
+        guard options.refusesUnknownSuffix, options.format == nil, InputOptions.Format.bySuffix(file) == nil else { return nil }
+        let suffix = (file as NSString).pathExtension
+        let named = suffix.isEmpty ? "没有扩展名" : "扩展名 .\(Issue.echo(suffix)) 不是已知的格式"
+        let namedEn = suffix.isEmpty ? "has no suffix" : "has the suffix .\(Issue.echo(suffix)), which names no format"
+        return Issue(
+            "source-format-unknown",
+            zh: "文件\(named)：流水线的 source 没有写 format，按每个文件的扩展名决定格式（.csv、.txt、.tsv 为 CSV，.xlsx 为 Excel 工作簿，.xml 为 XML）。请改用正确的扩展名，或在 source 中写明 format。文件中的记录都未校验",
+            en: "the file \(namedEn): the source declares no format, so each file's suffix decides it (.csv, .txt, .tsv: CSV; .xlsx: workbook; .xml: XML). Rename it, or declare format: in the source. No record of this file was checked")
     }
 
     /// Where problems go while a file is read.
@@ -759,6 +774,18 @@ public enum FileValidator {
                 session.failFile(issue)
                 return
             }
+            if let (column, problem) = header.cellProblems.first {
+                // A header cell that cannot be read: its columns cannot be told apart.
+                let (type, what, whatEn) = cellProblem(problem)
+                let cell = CellReference.cell(sheet: book.sheetName, column: column, row: header.number)
+                var issue = Issue(
+                    type, zh: "表头 \(cell) \(what)，分不清各列。文件中的记录都未校验",
+                    en: "the header's cell \(cell) \(whatEn): its columns cannot be told apart. No record of this file was checked")
+                issue.row = header.number
+                issue.cell = cell
+                session.failFile(issue)
+                return
+            }
             let columns = header.strings.count
             guard session.header(header.strings, row: header.number) else {
                 // The first sheet read without `--sheet` may be a notes sheet before the data.
@@ -818,6 +845,17 @@ public enum FileValidator {
                             zh: "第 \(row.number) 行在 Excel 中被隐藏（手动或筛选），仍作为一条记录读取和公示；如该决定不应公示，请删除该行或按规定标明不予公示",
                             en: "row \(row.number) is hidden in Excel (by hand or a filter); it is still read and published as a record")]
                         : [])
+                        // A cell whose value cannot be read (left empty): its field's error, its cell named.
+                        + row.cellProblems.map { column, problem in
+                            let (type, what, whatEn) = cellProblem(problem)
+                            let cell = CellReference.cell(sheet: book.sheetName, column: column, row: row.number)
+                            if let name = session.fieldName(ofColumn: column), let field = schema.fields.first(where: { $0.name == name }) {
+                                // (The report names the cell beside the field.)
+                                return Issue(type, field: field, zh: "该格\(what)", en: "the cell \(whatEn)")
+                            }
+                            // (A column no field reads: nothing of the record is lost.)
+                            return Issue(type, .warning, zh: "\(cell) \(what)（该列不是本表的字段）", en: "\(cell) \(whatEn) (a column no field reads)")
+                        }
                         + row.formulaColumns.filter { !row.errorColumns.contains($0) }.map { column in
                             // The value Excel last computed is what is read; say so, since it may be stale.
                             Issue(
@@ -831,6 +869,23 @@ public enum FileValidator {
         } catch {
             pipeline?.drain(into: &session)
             session.failFile(issue(for: error))
+        }
+    }
+
+    /// A workbook cell's problem (``WorksheetRow/CellProblem``): its type, and what is wrong (Chinese, English).
+    private static func cellProblem(_ problem: WorksheetRow.CellProblem) -> (type: String, zh: String, en: String) {
+        switch problem {
+        case .missingSharedString(let index):
+            let which = index >= 0 ? "第 \(index) 个共享字符串" : "一个无效编号的共享字符串"
+            return (
+                "xlsx-bad-reference",
+                "的文字引用了\(which)，工作簿的共享字符串表（xl/sharedStrings.xml）里没有它，该格的值无法读取：工作簿可能已损坏，请在 Excel 中打开、检查该格后重新保存",
+                "refers to shared string \(index), which the workbook's shared-string table does not hold: its value cannot be read (the workbook may be damaged; open, check and save it in Excel)")
+        case .formulaWithoutValue:
+            return (
+                "xlsx-formula-no-value",
+                "是公式，但文件里没有保存计算结果（生成文件的程序没有计算公式），该格的值无法读取：请在 Excel 中打开并保存该文件，或把公式列复制后“粘贴为数值”",
+                "is a formula saved without its result (the program that wrote the file did not calculate it): open and save the file in Excel, or paste the column as values")
         }
     }
 
@@ -923,8 +978,6 @@ public enum FileValidator {
             return wrapped
         case .part(let entry, .badReference(let line, let reference)):
             (type, zh, en) = ("xlsx-bad-reference", "\(entry) 第 \(line) 行：单元格或行号“\(Issue.echo(reference))”无效或顺序颠倒", "\(entry) line \(line): the cell or row reference “\(Issue.echo(reference))” is invalid or out of order")
-        case .part(let entry, .missingSharedString(let line, let index)):
-            (type, zh, en) = ("xlsx-bad-reference", "\(entry) 第 \(line) 行：引用了不存在的共享字符串 \(index)", "\(entry) line \(line): shared string \(index) does not exist")
         }
         return Issue(type, zh: zh + "。文件中的记录都未校验", en: en + ". No record of this file was checked")
     }

@@ -27,11 +27,17 @@ public struct InputOptions: Sendable {
     public enum Format: String, Sendable {
         case csv, xml, xlsx
 
-        /// The format of one file: the declared one, else by its suffix (`.xml`, `.xlsx`), else CSV.
+        /// The format of one file: the declared one, else by its suffix (``bySuffix(_:)``), else CSV
+        /// (a file named on `gongshi validate`'s command line).
         public static func of(_ file: String, declared: Format?) -> Format {
-            if let declared { return declared }
-            let lower = file.lowercased()
-            return lower.hasSuffix(".xml") ? .xml : lower.hasSuffix(".xlsx") ? .xlsx : .csv
+            declared ?? bySuffix(file) ?? .csv
+        }
+
+        /// The format a file's suffix names (``PipelineLoader/formatSuffixes``: `.csv`, `.txt`,
+        /// `.tsv` → csv; `.xml`; `.xlsx`, and `.xls`, which the workbook reader refuses with what it
+        /// is); nil for any other suffix or none.
+        public static func bySuffix(_ file: String) -> Format? {
+            PipelineLoader.format(ofSuffix: (file as NSString).pathExtension).flatMap(Format.init(rawValue:))
         }
     }
 
@@ -44,6 +50,10 @@ public struct InputOptions: Sendable {
     public var xsd: [UInt8]?
     /// The declared format (a pipeline's `sources[].format`); nil: by suffix.
     public var format: Format?
+    /// Without a declared format, a file whose suffix names none (``Format/bySuffix(_:)``) fails
+    /// with `source-format-unknown` instead of being read as CSV: a pipeline's source (`inbox/*`
+    /// also matches a `Thumbs.db` or a `.zip`), not a file named on the command line.
+    public var refusesUnknownSuffix = false
     /// A workbook's sheet to read (`sheet:`, `--sheet`); nil: the first.
     public var sheet: String?
 

@@ -136,10 +136,11 @@ public struct PipelineRun {
             fingerprints: writes != nil ? listing.fingerprints : nil, revoked: revoked ?? [:], personKeyer: personKeyer)
         var processed: [SourceFingerprint] = []
         for (source, files) in listing.sources {
-            let options = try InputOptions.make(
+            var options = try InputOptions.make(
                 encoding: source.encoding, mapping: source.mapping.map(context.resolve), xmlRecord: source.recordElement ?? "Record",
                 xsd: source.xsd.map(context.resolve), schema: context.schema, format: source.format, sheet: source.sheet,
                 transcript: transcript)
+            options.refusesUnknownSuffix = true
             let report = try FileValidator.validate(
                 files: files, schema: context.schema, today: today, options: options, writer: writer, records: intake, range: request.range,
                 refuse: { listing.unfingerprinted($0) }, refuseRead: { listing.unfingerprinted(afterReading: $0) })

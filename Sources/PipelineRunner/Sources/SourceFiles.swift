@@ -79,12 +79,16 @@ public enum SourceFiles {
 
         public init() {}
 
-        /// Adds files read as if they were in the inbox, each to the first source whose pattern has
-        /// its suffix (`inbox/*.csv` takes `x.csv`); a file no source takes is left out.
+        /// Adds files read as if they were in the inbox, each to the first source whose pattern
+        /// matches its name, else to the first whose pattern has its suffix (`inbox/*.csv` takes
+        /// `x.csv`); a file no source takes is left out.
         public mutating func add(_ extra: [String], of context: PipelineContext) {
             for file in extra {
                 let suffix = (file as NSString).pathExtension.lowercased()
-                guard let source = context.pipeline.sources.first(where: { ($0.path as NSString).pathExtension.lowercased() == suffix }) else { continue }
+                let name = (file as NSString).lastPathComponent
+                guard let source = context.pipeline.sources.first(where: { fnmatch(($0.path as NSString).lastPathComponent, name, 0) == 0 })
+                    ?? context.pipeline.sources.first(where: { ($0.path as NSString).pathExtension.lowercased() == suffix })
+                else { continue }
                 fingerprints.merge(SourceFiles.fingerprints([file])) { first, _ in first }
                 if let index = sources.firstIndex(where: { $0.source == source }) {
                     sources[index].files.append(file)

@@ -177,6 +177,18 @@ public struct WorksheetRow: Sendable, Equatable {
     public let errorColumns: [Int]
     /// Hidden in Excel (`<row hidden="1">`: by hand or by a filter): still in the file.
     public var hidden = false
+    /// Cells whose value cannot be read, each left empty: the rest of the row (and the sheet)
+    /// is read on, and the cell's record fails with the cell named.
+    public var cellProblems: [(column: Int, problem: CellProblem)] = []
+
+    /// Why one cell's value cannot be read.
+    public enum CellProblem: Sendable, Equatable {
+        /// A shared-string index past the table's end (-1: not an index at all).
+        case missingSharedString(index: Int)
+        /// A formula saved without its result (`<f>` and no `<v>`: written by a program that does
+        /// not calculate, never opened and saved in Excel).
+        case formulaWithoutValue
+    }
 
     public func text(_ column: Int) -> String? {
         cells.first { $0.column == column }.map { String(decoding: bytes[$0.range], as: UTF8.self) }
@@ -199,8 +211,6 @@ public struct WorksheetRow: Sendable, Equatable {
 public enum WorksheetError: Error, Sendable, Equatable {
     /// A cell or row reference that is not one (`r="1A"`), or rows out of order.
     case badReference(line: Int, reference: String)
-    /// A shared-string index past the table's end.
-    case missingSharedString(line: Int, index: Int)
     case xml(XMLReadError)
 }
 
@@ -251,6 +261,9 @@ public final class WorksheetReader {
         var bytes: [UInt8] = []
         var formulas: [Int] = []
         var errors: [Int] = []
+        var problems: [(column: Int, problem: WorksheetRow.CellProblem)] = []
+        // Whether the open cell has a value (`<v>`, or an inline string's `<is>`): a formula without one has no result.
+        var valued = false
         // The open cell: its column, type, where its text starts; and which child holds text now.
         var cell: (column: Int, type: String?, start: Int)?
         var lastColumn = -1
@@ -273,7 +286,7 @@ public final class WorksheetReader {
                     inRow = true
                     lastColumn = -1
                     hidden = stream.attribute("hidden").map { $0 == "1" || $0 == "true" } ?? false
-                    if empty { return finish(number, cells, bytes, formulas, errors, hidden: hidden) }
+                    if empty { return finish(number, cells, bytes, formulas, errors, problems, hidden: hidden) }
                 } else if inRow, stream.nameIs("c") {
                     let column: Int
                     if let reference = stream.attribute("r") {
@@ -286,14 +299,20 @@ public final class WorksheetReader {
                     }
                     guard column < Self.maxColumns else { throw WorksheetError.badReference(line: stream.line, reference: "\(column + 1)") }
                     lastColumn = column
-                    if !empty { cell = (column, stream.attribute("t"), bytes.count) }
+                    if !empty {
+                        cell = (column, stream.attribute("t"), bytes.count)
+                        valued = false
+                    }
                 } else if cell != nil {
                     if stream.nameIs("v") || (stream.nameIs("t") && !inPhonetic) {
+                        valued = true
                         textTarget = !empty
                         valueStart = bytes.count
                     } else if stream.nameIs("rPh") {
                         inPhonetic = !empty
-                    } else if stream.nameIs("f"), let open = cell {
+                    } else if stream.nameIs("is") {
+                        valued = true
+                    } else if stream.nameIs("f"), let open = cell, formulas.last != open.column {
                         formulas.append(open.column)
                     }
                 }
@@ -311,10 +330,17 @@ public final class WorksheetReader {
                     inPhonetic = false
                 } else if let open = cell, stream.nameIs("c") {
                     cell = nil
-                    try close(open, bytes: &bytes, errors: &errors)
+                    if !valued, formulas.last == open.column {
+                        // No result saved: nothing to read (not Excel's last result, which it has none).
+                        formulas.removeLast()
+                        problems.append((open.column, .formulaWithoutValue))
+                        bytes.removeSubrange(open.start...)
+                        continue
+                    }
+                    if let problem = close(open, bytes: &bytes, errors: &errors) { problems.append((open.column, problem)) }
                     if bytes.count > open.start { cells.append((open.column, open.start..<bytes.count)) }
                 } else if inRow, stream.nameIs("row") {
-                    return finish(number, cells, bytes, formulas, errors, hidden: hidden)
+                    return finish(number, cells, bytes, formulas, errors, problems, hidden: hidden)
                 } else if stream.nameIs("sheetData") {
                     done = true
                     return nil
@@ -325,8 +351,9 @@ public final class WorksheetReader {
         return nil
     }
 
-    /// A closed cell's text as the value it stands for.
-    private func close(_ cell: (column: Int, type: String?, start: Int), bytes: inout [UInt8], errors: inout [Int]) throws {
+    /// A closed cell's text as the value it stands for; the problem of a cell whose value cannot be
+    /// read (its text then empty).
+    private func close(_ cell: (column: Int, type: String?, start: Int), bytes: inout [UInt8], errors: inout [Int]) -> WorksheetRow.CellProblem? {
         switch cell.type {
         case "s":
             // The index, read from its digits (spaces around allowed): no String per cell.
@@ -344,7 +371,8 @@ public final class WorksheetReader {
             }
             bytes.removeSubrange(cell.start...)
             guard valid, digits > 0, sharedString(index, &bytes) else {
-                throw WorksheetError.missingSharedString(line: stream.line, index: valid && digits > 0 ? index : -1)
+                bytes.removeSubrange(cell.start...)
+                return .missingSharedString(index: valid && digits > 0 ? index : -1)
             }
             // The table's strings were unescaped once as it was read: not again here, or a
             // literal `_x0041_` written as `_x005F_x0041_` would come out as `A`.
@@ -374,13 +402,16 @@ public final class WorksheetReader {
                 bytes.replaceSubrange(cell.start..., with: shown)
             }
         }
+        return nil
     }
 
     private func finish(
-        _ number: Int, _ cells: [(column: Int, range: Range<Int>)], _ bytes: [UInt8], _ formulas: [Int], _ errors: [Int], hidden: Bool
+        _ number: Int, _ cells: [(column: Int, range: Range<Int>)], _ bytes: [UInt8], _ formulas: [Int], _ errors: [Int],
+        _ problems: [(column: Int, problem: WorksheetRow.CellProblem)], hidden: Bool
     ) -> WorksheetRow {
         var row = WorksheetRow(number: number, cells: cells, bytes: bytes, formulaColumns: formulas, errorColumns: errors)
         row.hidden = hidden
+        row.cellProblems = problems
         return row
     }
 
