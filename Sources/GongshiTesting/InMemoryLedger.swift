@@ -21,6 +21,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         var status: PublicationStatus
         var decisionDate, dueOn, publishedOn, subjectCode, subjectName, reason: String?
         var personKey: String? = nil
+        var recordSHA256: String? = nil
     }
 
     struct Batch {
@@ -225,7 +226,20 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
             republishedOn: p.republishOn.isEmpty ? nil : p.republishOn,
             withdrawalAsked: s.withdrawals.contains { $0.publicationID == p.id },
             withdrawalReason: s.withdrawals.first { $0.publicationID == p.id }?.reason,
-            earlierWithdrawals: earlierWithdrawals(of: p, s))
+            earlierWithdrawals: earlierWithdrawals(of: p, s), recordSHA256: p.recordSHA256,
+            earlierWithdrawnRecords: earlierWithdrawnRecords(of: p, s))
+    }
+
+    /// The record versions of the key's earlier publications on its feed whose withdrawal was asked for, each once.
+    private static func earlierWithdrawnRecords(of p: Publication, _ s: State) -> [String] {
+        var records: [String] = []
+        for e in s.publications where e.portal == p.portal && e.feed == p.feed && e.key == p.key && e.id < p.id {
+            guard let record = e.recordSHA256, s.withdrawals.contains(where: { $0.publicationID == e.id }), !records.contains(record) else {
+                continue
+            }
+            records.append(record)
+        }
+        return records
     }
 
     /// The reasons of the withdrawals asked for the key's earlier publications on its feed, each once.
@@ -293,6 +307,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
                     s.publications[index].batchID = batch.id
                     s.publications[index].position = offset + 1
                     s.publications[index].reason = nil
+                    s.publications[index].recordSHA256 = new.recordSHA256
                 } else {
                     s.publications.append(
                         Publication(
@@ -301,7 +316,7 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
                             operation: batch.operation, republishOn: republishOn,
                             batchID: batch.id, position: offset + 1, status: .pending, decisionDate: new.decisionDate, dueOn: new.dueOn,
                             publishedOn: nil, subjectCode: new.subjectCode, subjectName: new.subjectName, reason: nil,
-                            personKey: new.personKey))
+                            personKey: new.personKey, recordSHA256: new.recordSHA256))
                 }
             }
         }

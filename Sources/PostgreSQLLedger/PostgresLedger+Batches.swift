@@ -6,7 +6,7 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
     static let currentColumns = """
         record_key, content_sha256, status, batch_id, due_on, published_on, republish_on,
         EXISTS (SELECT 1 FROM withdrawal WHERE withdrawal.publication_id = publication.id),
-        (SELECT reason FROM withdrawal WHERE withdrawal.publication_id = publication.id)
+        (SELECT reason FROM withdrawal WHERE withdrawal.publication_id = publication.id), record_sha256
         """
 
     /// The reasons of the withdrawals asked for the key's earlier publications on the feed, each
@@ -21,7 +21,7 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
         CurrentPublication(
             contentSHA256: row.string(1), status: PublicationStatus(rawValue: row.string(2)) ?? .pending, batchID: row.string(3),
             dueOn: row.text(4), publishedOn: row.text(5), republishedOn: row.text(6).flatMap { $0.isEmpty ? nil : $0 },
-            withdrawalAsked: row.bool(7), withdrawalReason: row.text(8))
+            withdrawalAsked: row.bool(7), withdrawalReason: row.text(8), recordSHA256: row.text(9))
     }
 
     public func forEachCurrentPublication(portal: String, feed: String, _ body: (String, CurrentPublication) throws -> Void) throws(LedgerError) {
@@ -34,7 +34,7 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
                 """, [.text(portal), .text(feed)]
             ) { row in
                 var current = Self.current(row)
-                current.earlierWithdrawals = row.text(9).map { $0.split(separator: "\u{1F}").map(String.init) } ?? []
+                current.earlierWithdrawals = row.text(10).map { $0.split(separator: "\u{1F}").map(String.init) } ?? []
                 try body(row.string(0), current)
             }
         }
@@ -88,15 +88,17 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
                 let sql = """
                     INSERT INTO publication (portal, feed, kind, record_key, content_sha256, previous_sha256, operation, republish_on,
                                              corrects_batch, batch_id, position, status, decision_date, due_on, subject_code, subject_name,
-                                             schema_version, profile_version, decision_number, person_key)
+                                             schema_version, profile_version, decision_number, person_key, record_sha256)
                     SELECT $1, $2, $3, k, c, p, $4, $5, coalesce(cb, ''), $6, $7 + ord, 'pending', dd, due, sc, sn, sv, pv,
-                           split_part(k, '|', 1), pk
+                           split_part(k, '|', 1), pk, rs
                     FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::integer[],
-                                $16::integer[], $17::text[], $18::text[]) WITH ORDINALITY AS u(k, c, p, dd, due, sc, sn, sv, pv, cb, pk, ord)
+                                $16::integer[], $17::text[], $18::text[], $19::text[])
+                         WITH ORDINALITY AS u(k, c, p, dd, due, sc, sn, sv, pv, cb, pk, rs, ord)
                     ORDER BY ord
                     """ + (again ? """
                      ON CONFLICT (portal, feed, record_key, content_sha256, operation, republish_on, corrects_batch)
-                    DO UPDATE SET status = 'pending', batch_id = excluded.batch_id, position = excluded.position, reason = NULL
+                    DO UPDATE SET status = 'pending', batch_id = excluded.batch_id, position = excluded.position, reason = NULL,
+                        record_sha256 = excluded.record_sha256
                     WHERE publication.status = 'failed'
                     """ : "")
                 // A refused statement aborts PostgreSQL's transaction: the savepoint lets the
@@ -113,6 +115,7 @@ extension PostgresLedger: PlanningLedger, BatchLedger {
                             .column(chunk.map(\.previousSHA256)), .column(chunk.map(\.decisionDate)), .column(chunk.map(\.dueOn)),
                             .column(chunk.map(\.subjectCode)), .column(chunk.map(\.subjectName)), .ints(chunk.map(\.schemaVersion)),
                             .ints(chunk.map(\.profileVersion)), .column(chunk.map(\.correctsBatch)), .column(chunk.map(\.personKey)),
+                            .column(chunk.map { $0.recordSHA256?.lowercased() }),
                         ])
                 } catch where ["23505", "21000"].contains(PostgresErrorText.state(error) ?? "") {
                     try link.execute("ROLLBACK TO SAVEPOINT publications")

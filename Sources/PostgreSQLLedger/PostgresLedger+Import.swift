@@ -104,6 +104,7 @@ extension PostgresLedger {
                 column("reason"), column("decision_date"), column("due_on"),
                 column("published_on"), column("subject_code"), column("subject_name"), column("schema_version", "integer"),
                 column("profile_version", "integer"), column("decision_number"), column("person_key"),
+                column("record_sha256", source: "nullif(lower(hex(record_sha256)), '')"),
             ], order: "id"),
         TransferTable(
             name: "withdrawal",

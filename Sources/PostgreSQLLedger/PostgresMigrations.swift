@@ -110,6 +110,16 @@ enum PostgresMigrations {
                 EXECUTE FUNCTION gongshi_failed_publication_moves()
             """
         ),
+        // SQLite's v23: the version of the record a publication carried (the hash of the record's
+        // own values, `record.content_sha256`), apart from the feed row's hash: a record withdrawn
+        // to be corrected (更正) stays down until another version of the record comes.
+        (
+            "2026-12-08 pg10 a publication's record version",
+            """
+            ALTER TABLE publication ADD COLUMN record_sha256 text COLLATE "C"
+                CHECK (record_sha256 IS NULL OR record_sha256 ~ '^[0-9a-f]{64}$')
+            """
+        ),
     ]
 
     /// The keys of the rows a run writes by the hundred thousand, checked a statement at a time.

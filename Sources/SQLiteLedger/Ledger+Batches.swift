@@ -39,14 +39,15 @@ extension Ledger {
                 head: """
                     INSERT INTO publication (portal_id, feed_id, kind_id, record_key, content_sha256, previous_sha256, operation_code,
                                              republish_on, corrects_batch, batch_no, position, status_code, decision_date, due_on,
-                                             subject_code, subject_name, schema_version, profile_version, decision_number, person_key)
+                                             subject_code, subject_name, schema_version, profile_version, decision_number, person_key,
+                                             record_sha256)
                     """,
-                row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(PublicationCode.pending), ?, ?, ?, ?, ?, ?, ?, ?)",
+                row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(PublicationCode.pending), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 tail: again
                     ? """
                     ON CONFLICT (portal_id, feed_id, record_key, content_sha256, operation_code, republish_on, corrects_batch)
                     DO UPDATE SET status_code = \(PublicationCode.pending), batch_no = excluded.batch_no, position = excluded.position,
-                        reason = NULL
+                        reason = NULL, record_sha256 = excluded.record_sha256
                     WHERE publication.status_code = \(PublicationCode.failed)
                     """ : "",
                 rowsPerStatement: again ? 1 : RowsInsert.rowsPerStatement)
@@ -87,7 +88,8 @@ extension Ledger {
                     publications[offset].correctsBatch ?? "", batchNumber,
                     offset + 1, publications[offset].decisionDate, publications[offset].dueOn, publications[offset].subjectCode,
                     publications[offset].subjectName, publications[offset].schemaVersion, publications[offset].profileVersion,
-                    DecisionKey.numberPart(publications[offset].key), publications[offset].personKey)
+                    DecisionKey.numberPart(publications[offset].key), publications[offset].personKey,
+                    publications[offset].recordSHA256.map(StoredHash.init))
             } ran: { rows, changes in
                 // Only an upsert, one row a statement, writes fewer rows than it was given.
                 guard changes == rows.count else { throw already(rows.lowerBound) }

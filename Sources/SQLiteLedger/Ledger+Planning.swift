@@ -44,7 +44,8 @@ extension Ledger {
                 db,
                 sql: """
                     SELECT record_key, \(SHA256Bytes.hex(of: "content_sha256")), status_code, \(BatchNumber.id(of: "batch_no")), due_on, published_on,
-                           republish_on, \(Self.withdrawalAsked), \(Self.withdrawalReason) FROM publication
+                           republish_on, \(Self.withdrawalAsked), \(Self.withdrawalReason), \(SHA256Bytes.hex(of: "record_sha256"))
+                    FROM publication
                     WHERE \(Self.onFeed) AND status_code <> \(PublicationCode.failed) AND record_key IN (\(marks)) ORDER BY id
                     """,
                 arguments: StatementArguments([portal, feed] + Array(keys)))
@@ -53,7 +54,8 @@ extension Ledger {
                 let key: String = row[0]
                 let publication = CurrentPublication(
                     contentSHA256: row[1], status: PublicationCode.status(row[2]) ?? .pending, batchID: row[3], dueOn: row[4],
-                    publishedOn: row[5], republishedOn: Self.nonEmpty(row[6]), withdrawalAsked: row[7], withdrawalReason: row[8])
+                    publishedOn: row[5], republishedOn: Self.nonEmpty(row[6]), withdrawalAsked: row[7], withdrawalReason: row[8],
+                    recordSHA256: row[9])
                 // The key's publications come in order: the latest carries the earlier ones' withdrawals.
                 current[key] = current[key].map { publication.following($0) } ?? publication
             }

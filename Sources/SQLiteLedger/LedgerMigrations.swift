@@ -953,6 +953,17 @@ enum LedgerMigrations {
                 CREATE INDEX publication_by_person ON publication(person_key) WHERE person_key IS NOT NULL;
                 """)
         }
+        // v23: the version of the record a publication carried (the hash of the record's own
+        // values, the `record` table's `content_sha256`; its bytes), apart from the feed row's
+        // hash: a record withdrawn to be corrected (更正) stays down until another version of the
+        // record comes, whatever its row on a feed, and the withdrawn version is never sent again.
+        // Publications recorded before have none (their feed row tells, as before).
+        migrator.registerMigration("2026-12-08 v23 a publication's record version") { db in
+            try db.execute(sql: """
+                ALTER TABLE publication ADD COLUMN record_sha256 BLOB
+                    CHECK (record_sha256 IS NULL OR (typeof(record_sha256) = 'blob' AND length(record_sha256) = 32))
+                """)
+        }
         return migrator
     }
 

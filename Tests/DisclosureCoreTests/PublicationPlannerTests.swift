@@ -69,4 +69,30 @@ struct PublicationPlannerTests {
         let known = PublicationPlanner.Known(contentHash: "b", state: PublicationPlanner.state(.pending, withdrawnBefore: true), batchID: "c1")
         #expect(PublicationPlanner.decide(hash: "d", known: known) == .withdrawn(known))
     }
+
+    @Test("withdrawn for 更正: the same record version stays down whatever its row; another version goes out anew, again (a republication) when its row is the one taken down; the withdrawn version never goes back out once a later one is; without versions the row tells, as before")
+    func withdrawnToCorrect() {
+        let down = Known(contentHash: "row", state: .withdrawnToCorrect, batchID: "b1", recordHash: "A", withdrawnRecords: ["A"])
+        #expect(PublicationPlanner.decide(hash: "row", record: "A", known: down) == .withdrawn(down))
+        #expect(PublicationPlanner.decide(hash: "other row", record: "A", known: down) == .withdrawn(down))
+        #expect(PublicationPlanner.decide(hash: "row", record: "B", known: down) == .publishAgain)
+        #expect(PublicationPlanner.decide(hash: "other row", record: "B", known: down) == .publish)
+        // The corrected version out (published or on its way): the withdrawn one read again is kept out.
+        for state in [Known.State.published, .pending, .rejected] {
+            let out = Known(contentHash: "row B", state: state, batchID: "b2", recordHash: "B", withdrawnRecords: ["A"])
+            #expect(PublicationPlanner.decide(hash: "row", record: "A", known: out) == .withdrawnVersion(out))
+            #expect(PublicationPlanner.decide(hash: "row", record: "A", known: out, republishing: true) == .withdrawnVersion(out))
+        }
+        // No versions known (recorded before the ledger kept them, or a row without one): the feed's row tells.
+        let old = Known(contentHash: "row", state: .withdrawnToCorrect, batchID: "b1")
+        #expect(PublicationPlanner.decide(hash: "row", record: "B", known: old) == .withdrawn(old))
+        #expect(PublicationPlanner.decide(hash: "row", known: down) == .withdrawn(down))
+        #expect(PublicationPlanner.decide(hash: "other row", record: "B", known: old) == .publish)
+        // The versions withdrawn are carried to the key's later publications (any reason's: one
+        // other than 更正 keeps the record down anyway).
+        let withdrawn = CurrentPublication(contentSHA256: "row", status: .withdrawn, batchID: "b1", withdrawalReason: "更正", recordSHA256: "A")
+        let again = CurrentPublication(contentSHA256: "row", status: .pending, batchID: "r1", recordSHA256: "B").following(withdrawn)
+        #expect(again.earlierWithdrawnRecords == ["A"] && again.recordSHA256 == "B")
+        #expect(CurrentPublication(contentSHA256: "c", status: .pending, batchID: "c1").following(again).earlierWithdrawnRecords == ["A"])
+    }
 }

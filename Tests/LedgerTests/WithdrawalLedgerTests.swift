@@ -455,4 +455,31 @@ struct RepairOncePerFeedTests {
         #expect(lines(try ledger.expired(today: "2027-11-20", kind: nil)).sorted() == expected.sorted())
         #expect(lines(ended.eligible) == ["罚2 \(creditChina) b000000000000002"] && ended.eligibleTotal == 1)
     }
+
+    @Test(
+        "a publication keeps the version of the record it carried: withdrawn for 更正, the planner is told it, and the key's later publications carry it as withdrawn",
+        arguments: Backend.allCases)
+    func withdrawnRecordVersion(_ backend: Backend) throws {
+        let ledger = try backend.fresh().store
+        let run = try T.begin(ledger)
+        let (versionA, versionB) = (String(repeating: "1", count: 64), String(repeating: "2", count: 64))
+        var first = T.publication("罚1")
+        first.recordSHA256 = versionA
+        try ledger.recordPending(T.batch("b000000000000001", records: 2), publications: [first, T.publication("罚2")], run: run)
+        _ = try ledger.confirm(batch: "b000000000000001", receipt: nil, on: "2026-11-30")
+        var current = try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["罚1", "罚2"])
+        #expect(current["罚1"]?.recordSHA256 == versionA && current["罚2"]?.recordSHA256 == nil, "\(current)")
+        try ledger.recordWithdrawalBatch(
+            WithdrawalLedgerTests.withdrawal("w000000000000001"), items: [WithdrawalItem(batchID: "b000000000000001", position: 1, reason: "更正", basis: nil)],
+            run: run)
+        _ = try ledger.confirm(batch: "w000000000000001", receipt: nil, on: "2026-12-01")
+        // The corrected version, its row on this feed the same: a republication of the row, carrying B.
+        var again = T.publication("罚1")
+        again.recordSHA256 = versionB
+        try ledger.recordPending(T.batch("r000000000000001", operation: .republish, records: 1), publications: [again], run: run)
+        current = try ledger.currentPublications(portal: "gsxt", feed: "penalty", keys: ["罚1"])
+        let latest = try #require(current["罚1"])
+        #expect(latest.recordSHA256 == versionB && latest.withdrawalReason == nil && latest.status == .pending, "\(latest)")
+        #expect(latest.earlierWithdrawals == ["更正"] && latest.earlierWithdrawnRecords == [versionA], "\(latest)")
+    }
 }

@@ -24,6 +24,10 @@ public struct FeedPlan: Sendable, Equatable {
         /// where its record was checked; nil: whoever plans the row makes it. A cache of what the
         /// cells say, so not part of the row's equality.
         public var contentSHA256: String? = nil
+        /// The version of the record the row was made from: the hash of the record's own values
+        /// (the ledger's record version), made where the record was checked; nil when no record
+        /// versions are kept. Not part of the row's equality (it is what the record says).
+        public var recordSHA256: String? = nil
         /// The row as one line of its feed's file (CSV or JSON Lines), made beforehand with its
         /// content hash where its record was checked. A row read back from a run's spool with its
         /// line carries no cells (`cells` is empty): the line is what the file is made of, and the

@@ -10,6 +10,9 @@ public struct FeedCounts: Sendable, Equatable {
     /// Of the corrections, those of records kept out for their period (counted among them by the
     /// intake) that the portal still shows (``FeedPlan/Row/onlyCorrecting``).
     public var correctedPastPeriod = 0
+    /// Rows of a record version withdrawn from the feed to be corrected (更正), read again: not
+    /// sent (``PublicationPlanner/Decision/withdrawnVersion(_:)``).
+    public var withdrawnVersions = 0
 
     public init() {}
 }
@@ -75,11 +78,12 @@ extension PublicationPlanner {
                     continue
                 }
                 let hash = hash(row)
-                let decision = decide(hash: hash, known: state[key], republishing: republishing, today: today)
+                let decision = decide(hash: hash, record: row.recordSHA256, known: state[key], republishing: republishing, today: today)
                 // A row kept out for its period goes out only to correct a live publication; kept
                 // out otherwise, it was counted as such where it was read, not here.
                 // (Confirmed: a batch staged and never uploaded is not on the portal.)
                 if row.onlyCorrecting != nil {
+                    if case .withdrawnVersion = decision { counts.withdrawnVersions += 1 }
                     guard case .correct(let previous, let batch) = decision, state[key]?.state == .published else { continue }
                     counts.corrected += 1
                     counts.correctedPastPeriod += 1
@@ -96,8 +100,14 @@ extension PublicationPlanner {
                 case .republish:
                     counts.republished += 1
                     try take(.republish, PlannedRow(row: row, hash: hash, previous: nil))
+                case .publishAgain:
+                    // A new publication of the record (its corrected version), of a row the ledger
+                    // already holds: recorded as a republication, a batch of the day's own.
+                    counts.published += 1
+                    try take(.republish, PlannedRow(row: row, hash: hash, previous: nil))
                 case .unchanged: counts.unchanged += 1
                 case .withdrawn: counts.withdrawn += 1
+                case .withdrawnVersion: counts.withdrawnVersions += 1
                 case .stillRejected: counts.stillRejected += 1
                 case .repeatedKey: counts.repeated += 1
                 }

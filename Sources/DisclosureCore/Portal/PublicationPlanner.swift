@@ -21,12 +21,23 @@ public enum PublicationPlanner {
         public let batchID: String
         /// When the latest publication is a republication: the day it was made.
         public let republishedOn: String?
+        /// The version of the record it carried (the hash of the record's own values, not of the
+        /// feed's row); nil: not known (recorded before the ledger kept it).
+        public let recordHash: String?
+        /// The record versions withdrawn from this feed to be corrected (更正; its own, when it is
+        /// the one withdrawn): never sent to it again, whichever file they are read from.
+        public let withdrawnRecords: Set<String>
 
-        public init(contentHash: String, state: State, batchID: String, republishedOn: String? = nil) {
+        public init(
+            contentHash: String, state: State, batchID: String, republishedOn: String? = nil, recordHash: String? = nil,
+            withdrawnRecords: Set<String> = []
+        ) {
             self.contentHash = contentHash
             self.state = state
             self.batchID = batchID
             self.republishedOn = republishedOn
+            self.recordHash = recordHash
+            self.withdrawnRecords = withdrawnRecords
         }
     }
 
@@ -41,6 +52,15 @@ public enum PublicationPlanner {
         case unchanged(Known)
         /// Withdrawn from this feed: it stays withdrawn until someone decides otherwise.
         case withdrawn(Known)
+        /// The very version of the record that was withdrawn from this feed to be corrected (更正),
+        /// read again (a range re-run, an old file copied back) while a later version of it is
+        /// published or on its way: never sent again.
+        case withdrawnVersion(Known)
+        /// Withdrawn from this feed to be corrected, and a version of the record other than the
+        /// withdrawn one has come whose row on this feed is the one taken down (the fields changed
+        /// are not on this feed): sent again as a new publication (a republication: the ledger
+        /// holds the first publication of this very row).
+        case publishAgain
         /// The portal rejected this very content; it goes out again only once the data is fixed.
         case stillRejected(Known)
         /// Published with this very content, and sent again because the run was asked to (`--republish`).
@@ -56,12 +76,15 @@ public enum PublicationPlanner {
     ///   - hashes: each row's content hash (of the cells the feed publishes).
     ///   - known: the ledger's view of this feed, by key.
     ///   - republishing: send records published unchanged again (a forced re-run).
-    public static func decide(keys: [String], hashes: [String], known: [String: Known], republishing: Bool = false) -> [Decision] {
-        precondition(keys.count == hashes.count)
+    ///   - records: each row's record version (the hash of the record's values), when known.
+    public static func decide(
+        keys: [String], hashes: [String], records: [String?]? = nil, known: [String: Known], republishing: Bool = false
+    ) -> [Decision] {
+        precondition(keys.count == hashes.count && (records?.count ?? keys.count) == keys.count)
         var seen: Set<String> = []
-        return zip(keys, hashes).map { key, hash in
-            guard seen.insert(key).inserted else { return .repeatedKey }
-            return decide(hash: hash, known: known[key], republishing: republishing)
+        return zip(keys, hashes).enumerated().map { index, pair in
+            guard seen.insert(pair.0).inserted else { return .repeatedKey }
+            return decide(hash: pair.1, record: records?[index], known: known[pair.0], republishing: republishing)
         }
     }
 
@@ -69,12 +92,28 @@ public enum PublicationPlanner {
     /// sorted by key sees a repeated key as the same key twice in a row).
     ///
     /// A republication is once a day: a record already republished `today` is unchanged.
-    public static func decide(hash: String, known: Known?, republishing: Bool = false, today: String? = nil) -> Decision {
+    ///
+    /// A record withdrawn to be corrected (更正) stays down until a version of the record other
+    /// than the one withdrawn comes (`record`, compared with the record versions withdrawn): that
+    /// one goes out as a new publication, even when its row on this feed is the one taken down
+    /// (the department corrected a field this feed does not carry). A version withdrawn is never
+    /// sent again, whatever the feed's latest publication (the corrected one may be out).
+    /// Without the record versions (a publication recorded before the ledger kept them), the
+    /// feed's row tells: the same row stays down.
+    public static func decide(hash: String, record: String? = nil, known: Known?, republishing: Bool = false, today: String? = nil) -> Decision {
         guard let known else { return .publish }
+        if let record, known.withdrawnRecords.contains(record) {
+            // Down on the feed as it is: withdrawn (said so as before); else a newer version is
+            // out, and this one, read again, is not sent back.
+            return known.state == .withdrawn || known.state == .withdrawnToCorrect ? .withdrawn(known) : .withdrawnVersion(known)
+        }
         switch known.state {
         case .withdrawn: return .withdrawn(known)
         // The portal has nothing left to correct: the corrected version is a first publication.
-        case .withdrawnToCorrect: return known.contentHash == hash ? .withdrawn(known) : .publish
+        case .withdrawnToCorrect:
+            guard known.contentHash == hash else { return .publish }
+            // Another version of the record than the one withdrawn (not among them, above).
+            return record != nil && known.recordHash != nil ? .publishAgain : .withdrawn(known)
         // Fixed data after a rejection is a first publication: the portal has nothing to correct.
         case .rejected: return known.contentHash == hash ? .stillRejected(known) : .publish
         case .pending, .published:

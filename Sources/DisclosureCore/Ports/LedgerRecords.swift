@@ -252,11 +252,17 @@ public struct NewPublication: Sendable, Equatable {
     public let personKey: String?
     public let schemaVersion: Int
     public let profileVersion: Int
+    /// The version of the record the row was made from (the hash of the record's own values,
+    /// ``FeedPlan/Row/recordSHA256``): what tells, once it is withdrawn to be corrected, the
+    /// corrected version from the withdrawn one when the feed's row is the same. Nil: not known.
+    public var recordSHA256: String? = nil
 
     public init(
         key: String, contentSHA256: String, previousSHA256: String?, correctsBatch: String? = nil, decisionDate: String?, dueOn: String?,
-        subjectCode: String?, subjectName: String?, personKey: String? = nil, schemaVersion: Int, profileVersion: Int
+        subjectCode: String?, subjectName: String?, personKey: String? = nil, schemaVersion: Int, profileVersion: Int,
+        recordSHA256: String? = nil
     ) {
+        self.recordSHA256 = recordSHA256
         self.personKey = personKey
         self.key = key
         self.contentSHA256 = contentSHA256
@@ -384,11 +390,21 @@ public struct CurrentPublication: Sendable, Equatable {
     /// in a batch (a correction staged and not uploaded) has that later one as its current
     /// publication: its withdrawal stands all the same (the engine decides which reasons do).
     public var earlierWithdrawals: [String]
+    /// The version of the record this publication carried: the hash of the record's own values
+    /// (the ledger's record version, ``RecordVersion/contentSHA256``), not of the feed's row; nil
+    /// for a publication recorded before the ledger kept it (or made without a record, `feed`).
+    public var recordSHA256: String?
+    /// The record versions (``recordSHA256``) of the key's earlier publications on the feed whose
+    /// withdrawal was asked for (whatever the reason), each once, in no order.
+    public var earlierWithdrawnRecords: [String]
 
     public init(
         contentSHA256: String, status: PublicationStatus, batchID: String, dueOn: String? = nil, publishedOn: String? = nil,
-        republishedOn: String? = nil, withdrawalAsked: Bool = false, withdrawalReason: String? = nil, earlierWithdrawals: [String] = []
+        republishedOn: String? = nil, withdrawalAsked: Bool = false, withdrawalReason: String? = nil, earlierWithdrawals: [String] = [],
+        recordSHA256: String? = nil, earlierWithdrawnRecords: [String] = []
     ) {
+        self.recordSHA256 = recordSHA256
+        self.earlierWithdrawnRecords = earlierWithdrawnRecords
         self.contentSHA256 = contentSHA256
         self.status = status
         self.batchID = batchID
@@ -405,10 +421,15 @@ public struct CurrentPublication: Sendable, Equatable {
     /// for those before it are carried on. (A ledger reading a key's publications in order.)
     public func following(_ earlier: CurrentPublication) -> CurrentPublication {
         var reasons = earlier.earlierWithdrawals
-        if let reason = earlier.withdrawalReason { reasons.append(reason) }
+        var records = earlier.earlierWithdrawnRecords
+        if let reason = earlier.withdrawalReason {
+            reasons.append(reason)
+            if let record = earlier.recordSHA256 { records.append(record) }
+        }
         guard !reasons.isEmpty else { return self }
         var carried = self
         for reason in reasons where !carried.earlierWithdrawals.contains(reason) { carried.earlierWithdrawals.append(reason) }
+        for record in records where !carried.earlierWithdrawnRecords.contains(record) { carried.earlierWithdrawnRecords.append(record) }
         return carried
     }
 }

@@ -150,15 +150,21 @@ public struct FeedPublisher: Sendable {
                 return try CommandFailure.ledger { () throws(LedgerError) in
                     try ledger.currentPublications(portal: feed.portal, feed: feed.feed.name, keys: keys)
                 }.mapValues {
-                    PublicationPlanner.Known(
+                    let toCorrect = $0.withdrawalReason == Withdrawer.Reason.corrected.rawValue
+                    // The record versions withdrawn from the feed: its own when it is the one
+                    // withdrawn to be corrected, and the earlier publications' (a withdrawal for
+                    // another reason keeps the record down anyway, `withdrawnBefore`).
+                    var withdrawnRecords = Set($0.earlierWithdrawnRecords)
+                    if toCorrect, let record = $0.recordSHA256 { withdrawnRecords.insert(record) }
+                    return PublicationPlanner.Known(
                         contentHash: $0.contentSHA256, state: PublicationPlanner.state(
                             $0.status, withdrawalAsked: $0.withdrawalAsked,
-                            withdrawnToCorrect: $0.withdrawalReason == Withdrawer.Reason.corrected.rawValue,
+                            withdrawnToCorrect: toCorrect,
                             // Withdrawn for good (信用修复, 撤销, a period's end) while a later
                             // publication of it waited in a batch: it stays down.
                             withdrawnBefore: $0.earlierWithdrawals.contains { $0 != Withdrawer.Reason.corrected.rawValue }),
                         batchID: $0.batchID,
-                        republishedOn: $0.republishedOn)
+                        republishedOn: $0.republishedOn, recordHash: $0.recordSHA256, withdrawnRecords: withdrawnRecords)
                 }
             },
             take: take)
@@ -256,7 +262,7 @@ public struct FeedPublisher: Sendable {
                 decisionDate: Deadlines.isoDate(planned.row.decisionDate), dueOn: due.dueDate(planned.row.decisionDate),
                 subjectCode: planned.row.subjectCode, subjectName: planned.row.subjectName, personKey: planned.row.personKey,
                 schemaVersion: schema.version,
-                profileVersion: profile.version)
+                profileVersion: profile.version, recordSHA256: planned.row.recordSHA256)
         }
         let corrects = operation == .correct ? BatchIdentity.correctedBatches(publications.lazy.map(\.correctsBatch)) : []
         let file: (id: String, fileName: String, payloadSHA256: String)

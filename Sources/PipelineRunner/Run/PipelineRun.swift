@@ -631,6 +631,7 @@ public enum FeedSummary {
     public static func line(_ counts: FeedCounts, feed: FeedSpec) -> String {
         var parts = ["新公示 \(counts.published) 条", "更正 \(counts.corrected) 条", "未变化不再发送 \(counts.unchanged) 条"]
         if counts.withdrawn > 0 { parts.append("已撤下不再公示 \(counts.withdrawn) 条") }
+        if counts.withdrawnVersions > 0 { parts.append("已撤下（更正）的原版本不再发送 \(counts.withdrawnVersions) 条") }
         if counts.republished > 0 { parts.append("按要求重新公示 \(counts.republished) 条") }
         if counts.stillRejected > 0 { parts.append("门户拒收且内容未改、不再发送 \(counts.stillRejected) 条") }
         if counts.repeated > 0 { parts.append("同一决定重复出现 \(counts.repeated) 条（只发送第一条）") }

@@ -28,10 +28,12 @@ struct RunReportFile: Encodable {
 
     struct Feed: Encodable {
         let published, corrected, unchanged, withdrawn, stillRejected, republished, repeated, correctedPastPeriod: Int
+        let withdrawnVersions: Int
 
         init(_ c: FeedCounts) {
             (published, corrected, unchanged, withdrawn, stillRejected) = (c.published, c.corrected, c.unchanged, c.withdrawn, c.stillRejected)
             (republished, repeated, correctedPastPeriod) = (c.republished, c.repeated, c.correctedPastPeriod)
+            withdrawnVersions = c.withdrawnVersions
         }
 
         enum CodingKeys: String, CodingKey {
@@ -40,6 +42,8 @@ struct RunReportFile: Encodable {
             /// Of the corrections, those of records past their period counted from the decision
             /// date that the portal still shows (gsxt).
             case correctedPastPeriod = "corrected_past_period"
+            /// Rows of a record version withdrawn from the feed to be corrected (更正), read again: not sent.
+            case withdrawnVersions = "withdrawn_versions"
         }
     }
 

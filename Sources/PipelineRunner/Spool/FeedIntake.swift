@@ -571,11 +571,16 @@ struct IntakePreparer: RecordPreparer {
         let portalPeriods = assessed?.portals ?? []
         // The key once, for the version and for each feed whose shaper makes it the same way.
         let key = DecisionKey.joined(record.values, at: keyFields)
+        // The record's version (the hash of its own values), kept with its rows too: what tells a
+        // record withdrawn to be corrected from its corrected version (``FeedPlan/Row/recordSHA256``;
+        // made for a dry run too, which keeps no versions but plans as the run would).
+        let recordSHA256 = Digest.sha256Hex(values: record.values, scratch: &scratch)
         if keepsVersions {
+            let hash = recordSHA256
             // Its source is its file until the version is written: the file's fingerprint may still
             // be being taken (``FeedIntake/recordVersions(in:run:)`` looks it up).
             var version = RecordVersion(
-                kind: kind, key: key, contentSHA256: Digest.sha256Hex(values: record.values, scratch: &scratch),
+                kind: kind, key: key, contentSHA256: hash,
                 decisionDate: Deadlines.isoDate(dateField.flatMap { record.values[$0] }), sourceSHA256: "",
                 sourceRow: record.row, period: period)
             version.portalPeriods = portalPeriods.map(\.period)
@@ -619,6 +624,7 @@ struct IntakePreparer: RecordPreparer {
                 if inRange, notToSend == nil || onlyCorrecting {
                     if onlyCorrecting { row.onlyCorrecting = notToSend }
                     if persons != nil { row.personKey = keyOfPerson() }
+                    row.recordSHA256 = recordSHA256
                     // Its content hash too, which the planner compares with the ledger's: made here,
                     // it is off the publishing thread, the busier one of its stage.
                     row.contentSHA256 = Digest.sha256Hex(shapers[feed].feed, values: row.cells, scratch: &scratch)

@@ -768,6 +768,7 @@ enum FeedRowCoding {
         entry.put(row.contentSHA256)
         entry.put(row.onlyCorrecting)
         entry.put(row.personKey)
+        entry.put(row.recordSHA256)
         if let line {
             entry.put(writing: { line.append(row, to: &$0) })
         } else {
@@ -777,7 +778,7 @@ enum FeedRowCoding {
     }
 
     /// The fields before the cells (the last of them the line, nil when the cells follow).
-    static let fixedFields = 10
+    static let fixedFields = 11
 
     /// A decoder of rows straight from their entries' bytes: no list of the fields is made, the row
     /// number is read from its digits, and the file's name, the same for a run of rows, is made once
@@ -793,6 +794,7 @@ enum FeedRowCoding {
                 let (date, code, subjectName, hash) = (fields.text(), fields.text(), fields.text(), fields.text())
                 let onlyCorrecting = fields.text()
                 let personKey = fields.text()
+                let recordSHA256 = fields.text()
                 let line = fields.next().map(Array.init)
                 // A line is spooled only with its hash (``encode(_:into:line:)``): the planner cannot
                 // make one without the cells.
@@ -808,6 +810,7 @@ enum FeedRowCoding {
                 row.line = line
                 row.onlyCorrecting = onlyCorrecting
                 row.personKey = personKey
+                row.recordSHA256 = recordSHA256
                 return row
             }
         }
