@@ -110,6 +110,8 @@ enum PostgresMigrations {
                 EXECUTE FUNCTION gongshi_failed_publication_moves()
             """
         ),
+        // SQLite's v23: a portal's own minimum before 信用修复, beside its maximum.
+        ("2026-12-07 pg10 a portal's own 信用修复 minimum", "ALTER TABLE portal_period ADD COLUMN repair_months integer CHECK (repair_months >= 0)"),
     ]
 
     /// The keys of the rows a run writes by the hundred thousand, checked a statement at a time.

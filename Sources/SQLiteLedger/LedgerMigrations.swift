@@ -953,6 +953,12 @@ enum LedgerMigrations {
                 CREATE INDEX publication_by_person ON publication(person_key) WHERE person_key IS NOT NULL;
                 """)
         }
+        // v23: a portal's own minimum before 信用修复 (gsxt: 总局令第45号, counted from its
+        // publication), beside its maximum `months`. Rows written before have none: their
+        // 信用修复 date is taken as their end (never earlier than the portal's rule allows).
+        migrator.registerMigration("2026-12-07 v23 a portal's own 信用修复 minimum") { db in
+            try db.execute(sql: "ALTER TABLE portal_period ADD COLUMN repair_months INTEGER CHECK (repair_months >= 0)")
+        }
         return migrator
     }
 
