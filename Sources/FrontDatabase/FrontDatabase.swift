@@ -168,7 +168,11 @@ public struct FrontDatabaseChannel: PortalChannel {
                 switch plan {
                 case .rows(let rows):
                     for (position, row) in rows.enumerated() {
-                        try await Self.upsert(row, position: position + 1, batch: id, operation: operation, table: table, on: connection, logger: logger)
+                        do {
+                            try await Self.upsert(row, position: position + 1, batch: id, operation: operation, table: table, on: connection, logger: logger)
+                        } catch {
+                            throw RowFailure(position: position + 1, table: table.name, underlying: error)
+                        }
                     }
                 case .withdrawals(let items):
                     for item in items {
@@ -369,24 +373,70 @@ public struct FrontDatabaseChannel: PortalChannel {
         return box.withLock { $0! }
     }
 
+    /// A statement of a batch's row that failed: the row's place in the batch (1-based) and its table.
+    struct RowFailure: Error {
+        let position: Int
+        let table: String
+        let underlying: any Error
+    }
+
     /// A failure as the run reports it: the server's SQLSTATE and message (never a query's values).
+    ///
+    /// - 28xxx (authentication), 3D000 (no such database): configuration (`portal-auth`).
+    /// - 42xxx (a table or column missing or of another type), 23502 (a NOT NULL column the feed
+    ///   does not fill): the table does not match the feed (`frontdb-table-mismatch`).
+    /// - 22xxx (a value the column cannot hold: too long, out of range) and the rest of 23xxx (a
+    ///   check, unique, foreign-key or exclusion constraint the DBA added): the table refuses the
+    ///   batch (`frontdb-rejected`) — named by table and constraint, never by the server's message,
+    ///   which may quote the value.
+    ///
+    /// The last two fail the same way every night until the table is changed: configuration (78),
+    /// not a portal that is down (69). Nothing of the batch was written (its transaction rolled
+    /// back); the batch stays pending and is written, once, by the first run after the table is mended.
     static func failure(_ error: any Error, connecting address: FrontDatabaseAddress?) -> UploadFailure {
         if let failure = error as? UploadFailure { return failure }
-        guard let error = error as? PSQLError else {
-            return UploadFailure(message: "前置库\(address.map { " \($0.description) " } ?? "")无法使用：\(String(describing: error).prefix(200))")
+        let row = error as? RowFailure
+        let cause = row?.underlying ?? error
+        guard let error = cause as? PSQLError else {
+            return UploadFailure(message: "前置库\(address.map { " \($0.description) " } ?? "")无法使用：\(String(describing: cause).prefix(200))")
         }
         let state = error.serverInfo?[.sqlState] ?? ""
         let message = (error.serverInfo?[.message]).map { String($0.prefix(200)) } ?? "\(error.code)"
-        // 28xxx: authentication; 3D000: no such database; 42xxx: a table or column missing or of
-        // another type, 22xxx: a value the column cannot hold (too long), 23502: a NOT NULL column
-        // the feed does not fill — a table that does not match the feed, which fails the same way
-        // every night until it is set up again (not a portal that is down).
-        let mismatch = state.hasPrefix("42") || state.hasPrefix("22") || state == "23502"
+        if let rejection = rejection(state: state, error: error, row: row) {
+            return UploadFailure(message: rejection, configuration: true, code: "frontdb-rejected")
+        }
+        let mismatch = state.hasPrefix("42") || state == "23502"
         let configuration = state.hasPrefix("28") || state == "3D000" || mismatch
         let place = address.map { " 连接 \($0.description) 失败：" } ?? "："
         let advice = mismatch ? "；前置库的表与门户配置不符，请按 gongshi frontdb init 的表结构核对" : ""
         return UploadFailure(
             message: "前置库\(place)\(message)\(state.isEmpty ? "" : "（SQLSTATE \(state)）")\(advice)", configuration: configuration,
             code: mismatch ? "frontdb-table-mismatch" : nil)
+    }
+
+    /// A data exception (22xxx) or an integrity constraint (23xxx but 23502) refusing a row, in
+    /// Chinese: the table, the constraint or column, the row's place in the batch — never a value.
+    static func rejection(state: String, error: PSQLError, row: RowFailure?) -> String? {
+        guard state.hasPrefix("22") || (state.hasPrefix("23") && state != "23502") else { return nil }
+        let what: String
+        switch state {
+        case "23514": what = "检查约束"
+        case "23505": what = "唯一约束"
+        case "23503": what = "外键约束"
+        case "23P01": what = "排他约束"
+        case "23001": what = "限制约束"
+        case "22001": what = "列的长度限制（值过长）"
+        case "22003": what = "数值范围"
+        default: what = state.hasPrefix("22") ? "列的取值限制" : "完整性约束"
+        }
+        let info = error.serverInfo
+        let table = (info?[.tableName]).flatMap { $0.isEmpty ? nil : $0 } ?? row?.table
+        let constraint = (info?[.constraintName]).flatMap { $0.isEmpty ? nil : $0 }
+        let column = (info?[.columnName]).flatMap { $0.isEmpty ? nil : $0 }
+        let named = [constraint.map { " \($0)" }, column.map { "（列 \($0)）" }].compactMap { $0 }.joined()
+        let place = row.map { "第 \($0.position) 条记录" } ?? "一条记录"
+        return "前置库：表 \(table ?? "（未知）") 拒收此批次，\(place)不符合\(what)\(named)（SQLSTATE \(state)）；"
+            + "整批未写入（事务已回滚），批次仍待上传，其记录不算已公示；此表每晚都会同样拒收，"
+            + "请 DBA 核对该约束（gongshi frontdb ddl 为 gongshi 所需的表结构）后，下次运行写入此批次"
     }
 }

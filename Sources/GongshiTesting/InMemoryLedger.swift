@@ -497,11 +497,12 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
     private static func period(_ s: State, _ p: Publication) -> RecordPeriod? {
         guard let general = period(s, kind: p.kind, key: p.key) else { return nil }
         guard let own = s.portalPeriods["\(p.kind)\u{1F}\(p.key)\u{1F}\(p.portal)"] else { return general }
-        let base = own.countedFrom == "decision_date"
-            ? latest(s, kind: p.kind, key: p.key)?.decisionDate
-            : s.publications.filter { $0.kind == p.kind && $0.portal == p.portal && $0.key == p.key }.compactMap(\.publishedOn).min()
-        let ends = base.flatMap { try? CalendarDate.parse($0) }.map { $0.adding(months: own.months).description }
-        return RecordPeriod(severity: own.severity, severityReason: own.severityReason, regime: own.regime, repairFrom: general.repairFrom, expiresOn: ends)
+        let decided = latest(s, kind: p.kind, key: p.key)?.decisionDate.flatMap { try? CalendarDate.parse($0) }
+        let published = s.publications.filter { $0.kind == p.kind && $0.portal == p.portal && $0.key == p.key }.compactMap(\.publishedOn).min()
+        let dates = own.dates(decisionDate: decided, firstPublished: published.flatMap { try? CalendarDate.parse($0) })
+        return RecordPeriod(
+            severity: own.severity, severityReason: own.severityReason, regime: own.regime, repairFrom: dates.repairFrom?.description,
+            expiresOn: dates.endsOn?.description)
     }
 
     /// - Parameter oncePerFeed: one entry for a record on a portal's feed, its kept publication
@@ -543,6 +544,10 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
 
     public func repairEligibleCount(today: String, kind: String?) throws(LedgerError) -> Int {
         try repairEligible(today: today, kind: kind, limit: nil).count
+    }
+
+    public func periods(kind: String, key: String) throws(LedgerError) -> [PeriodEntry] {
+        try periodEntries(today: "", kind: kind) { _, _ in true }.filter { $0.publication.key == key }
     }
 
     public func period(kind: String, key: String) throws(LedgerError) -> RecordPeriod? {

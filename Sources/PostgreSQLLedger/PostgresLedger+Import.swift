@@ -138,7 +138,7 @@ extension PostgresLedger {
             columns: [
                 column("kind", source: PostgresLedger.text(of: "portal_period.kind_id")), column("record_key"),
                 column("portal", source: PostgresLedger.text(of: "portal_period.portal_id")), column("severity"), column("severity_reason"),
-                column("regime"), column("months", "integer"), column("counted_from"),
+                column("regime"), column("months", "integer"), column("counted_from"), column("repair_months", "integer"),
             ], order: "kind_id, record_key, portal_id"),
     ]
 

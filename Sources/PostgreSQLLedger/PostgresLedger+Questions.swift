@@ -64,6 +64,10 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
         }
     }
 
+    public func periods(kind: String, key: String) throws(LedgerError) -> [PeriodEntry] {
+        try ask { link in try Self.periodEntries(link, condition: "p.record_key = $1 AND p.kind = $2", [.text(key), .text(kind)]) }
+    }
+
     /// Driven by the withdrawals, as the SQLite ledger's: each finds the key's other publications
     /// through the unique index on (portal, feed, key, …).
     public func shownAfterWithdrawal(kind: String?, exceptReasons: [String]) throws(LedgerError) -> [ShownAfterWithdrawal] {
@@ -116,7 +120,7 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
         }
     }
 
-    static let eligibleCondition = "r.repair_from <= $1 AND (\(endsOn) IS NULL OR \(endsOn) > $1) AND w.status IS NULL"
+    static let eligibleCondition = "\(repairFrom) <= $1 AND (\(endsOn) IS NULL OR \(endsOn) > $1) AND w.status IS NULL"
 
     /// The published records that may apply for 信用修复 on `$1`, of the kind the placeholder
     /// `kind` names (or any), grouped by record on a portal's feed.
@@ -136,14 +140,24 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
     /// from the decision date or its first publication there; else the record's own end).
     /// PostgreSQL's `date + interval 'N months'` clamps to the end of a shorter month, as
     /// `CalendarDate.adding(months:)` and the SQLite ledger's expression do.
-    static let endsOn = """
-        (CASE WHEN pp.months IS NULL THEN r.expires_on ELSE
-            to_char(CAST(CASE pp.counted_from WHEN 'decision_date' THEN r.decision_date
-                         ELSE (SELECT min(f.published_on) FROM publication f
-                               WHERE f.kind = p.kind AND f.portal = p.portal AND f.decision_number = p.decision_number
-                                     AND f.record_key = p.record_key AND f.published_on IS NOT NULL)
-                         END AS date) + make_interval(months => pp.months), 'YYYY-MM-DD') COLLATE "C" END)
+    static let endsOn = "(CASE WHEN pp.months IS NULL THEN r.expires_on ELSE \(onPortal(months: "pp.months")) END)"
+
+    /// The day 信用修复 may be applied for on the publication's portal: its own minimum
+    /// (`repair_months`; a row written before it was kept: its maximum) counted as ``endsOn``
+    /// counts (not yet published there: NULL, not eligible); else the record's general date.
+    static let repairFrom =
+        "(CASE WHEN pp.months IS NULL THEN r.repair_from ELSE \(onPortal(months: "least(coalesce(pp.repair_months, pp.months), pp.months)")) END)"
+
+    /// `months` (an SQL expression) after the day the portal's own period runs from.
+    static func onPortal(months: String) -> String {
         """
+        to_char(CAST(CASE pp.counted_from WHEN 'decision_date' THEN r.decision_date
+                     ELSE (SELECT min(f.published_on) FROM publication f
+                           WHERE f.kind = p.kind AND f.portal = p.portal AND f.decision_number = p.decision_number
+                                 AND f.record_key = p.record_key AND f.published_on IS NOT NULL)
+                     END AS date) + make_interval(months => \(months)), 'YYYY-MM-DD') COLLATE "C"
+        """
+    }
 
     func periodEntries(condition: String, today: String, limit: Int? = nil, kind: String? = nil) throws(LedgerError) -> [PeriodEntry] {
         try ask { link in try Self.periodEntries(link, condition: condition, limit: "$2", [.text(today), .int(limit), .text(kind)]) }
@@ -154,7 +168,7 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
     static func periodEntries(_ link: Link, condition: String, limit: String? = nil, _ values: [Value]) throws -> [PeriodEntry] {
         try link.rows(
             """
-            SELECT \(Self.entryColumns), coalesce(pp.severity, r.severity), coalesce(pp.regime, r.regime), r.repair_from,
+            SELECT \(Self.entryColumns), coalesce(pp.severity, r.severity), coalesce(pp.regime, r.regime), \(Self.repairFrom),
                    \(Self.endsOn) AS ends_on
             \(Self.periodFrom)
             WHERE p.status = 'published' AND \(condition)
@@ -188,7 +202,7 @@ extension PostgresLedger: WithdrawalLedger, ReportLedger, QuestionLedger {
             func onOrBefore(_ date: String) -> Bool { !day.lexicographicallyPrecedes(date.utf8) }
             try link.forEach(
                 """
-                SELECT p.id, \(Self.endsOn) AS ends_on, r.repair_from, w.status IS NULL, p.record_key, p.portal, p.feed
+                SELECT p.id, \(Self.endsOn) AS ends_on, \(Self.repairFrom), w.status IS NULL, p.record_key, p.portal, p.feed
                 \(Self.latestPeriodFrom)
                 WHERE p.status = 'published' AND (w.status IS NULL OR w.status = 'failed') AND ($1::text IS NULL OR p.kind = $1)
                 ORDER BY ends_on NULLS FIRST, p.record_key, p.portal, p.feed, p.id DESC

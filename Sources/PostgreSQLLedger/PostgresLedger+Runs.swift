@@ -60,16 +60,17 @@ extension PostgresLedger: RunLedger, IntakeLedger {
             for chunk in Self.chunks(periods, key: { $0.0 + "\u{1}" + $0.1 + "\u{1}" + $0.2.portal }) {
                 try link.execute(
                     """
-                    INSERT INTO portal_period (kind, record_key, portal, severity, severity_reason, regime, months, counted_from)
-                    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[])
+                    INSERT INTO portal_period (kind, record_key, portal, severity, severity_reason, regime, months, counted_from, repair_months)
+                    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[],
+                                         $9::integer[])
                     ON CONFLICT (kind, record_key, portal) DO UPDATE SET severity = excluded.severity,
                         severity_reason = excluded.severity_reason, regime = excluded.regime, months = excluded.months,
-                        counted_from = excluded.counted_from
+                        counted_from = excluded.counted_from, repair_months = excluded.repair_months
                     """,
                     [
                         .column(chunk.map(\.0)), .column(chunk.map(\.1)), .column(chunk.map(\.2.portal)), .column(chunk.map(\.2.severity)),
                         .column(chunk.map(\.2.severityReason)), .column(chunk.map(\.2.regime)), .ints(chunk.map(\.2.months)),
-                        .column(chunk.map(\.2.countedFrom)),
+                        .column(chunk.map(\.2.countedFrom)), .ints(chunk.map(\.2.repairMonths)),
                     ])
             }
         }

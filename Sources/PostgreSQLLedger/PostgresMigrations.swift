@@ -120,6 +120,8 @@ enum PostgresMigrations {
                 CHECK (record_sha256 IS NULL OR record_sha256 ~ '^[0-9a-f]{64}$')
             """
         ),
+        // SQLite's v24: a portal's own minimum before 信用修复, beside its maximum.
+        ("2026-12-08 pg11 a portal's own 信用修复 minimum", "ALTER TABLE portal_period ADD COLUMN repair_months integer CHECK (repair_months >= 0)"),
     ]
 
     /// The keys of the rows a run writes by the hundred thousand, checked a statement at a time.

@@ -74,7 +74,7 @@ extension Ledger {
                 capacity += 152 + kind + key + records[index].sourceSHA256.utf8.count
                 capacity += (records[index].period?.severityReason.utf8.count ?? 0) + (records[index].period?.regime?.utf8.count ?? 0)
                 for period in records[index].portalPeriods {
-                    capacity += 80 + kind + key + period.portal.utf8.count + period.severity.utf8.count + period.severityReason.utf8.count
+                    capacity += 96 + kind + key + period.portal.utf8.count + period.severity.utf8.count + period.severityReason.utf8.count
                         + (period.regime?.utf8.count ?? 0) + period.countedFrom.utf8.count
                 }
             }
@@ -116,6 +116,7 @@ extension Ledger {
                     rows.put(period.regime)
                     rows.put(period.months)
                     rows.put(period.countedFrom)
+                    rows.put(period.repairMonths)
                 }
             }
         }
@@ -139,8 +140,9 @@ extension Ledger {
         let portalPeriod = try BoundStatement(
             db,
             sql: """
-                INSERT OR REPLACE INTO portal_period (kind_id, record_key, portal_id, severity, severity_reason, regime, months, counted_from)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO portal_period (kind_id, record_key, portal_id, severity, severity_reason, regime, months, counted_from,
+                                                      repair_months)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         var texts = TextValues(db)
         try rows.run([insert, portalPeriod], texts: &texts)

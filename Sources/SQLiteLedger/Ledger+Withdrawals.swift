@@ -151,7 +151,7 @@ extension Ledger {
         "(\(parameter) IS NULL OR p.kind_id = \(TextValues.number(of: parameter)))"
     }
 
-    static let eligibleCondition = "r.repair_from <= ?1 AND (\(endsOn) IS NULL OR \(endsOn) > ?1) AND w.status IS NULL"
+    static let eligibleCondition = "\(repairFrom) <= ?1 AND (\(endsOn) IS NULL OR \(endsOn) > ?1) AND w.status IS NULL"
 
     /// Published records with their latest record version (whose period they carry), and the
     /// portal's own period where it has one.
@@ -175,33 +175,57 @@ extension Ledger {
     /// from the decision date or from the day the portal first published the record, in whole
     /// months clamped to the end of a shorter month (as `CalendarDate.adding(months:)`); else the
     /// record's general period.
-    static let endsOn = """
-        (CASE WHEN pp.months IS NULL THEN r.expires_on ELSE (
-            SELECT min(date(base, 'start of month', '+' || pp.months || ' months', '+' || (CAST(substr(base, 9, 2) AS INTEGER) - 1) || ' days'),
-                       date(base, 'start of month', '+' || (pp.months + 1) || ' months', '-1 day'))
-            FROM (SELECT CASE pp.counted_from WHEN 'decision_date' THEN r.decision_date
-                         ELSE (SELECT min(f.published_on) FROM publication f
-                               WHERE f.kind_id = p.kind_id AND f.portal_id = p.portal_id AND f.decision_number = p.decision_number
-                                     AND f.record_key = p.record_key AND f.published_on IS NOT NULL)
-                         END AS base)) END)
+    static let endsOn = "(CASE WHEN pp.months IS NULL THEN r.expires_on ELSE \(onPortal(months: "pp.months")) END)"
+
+    /// The day 信用修复 may be applied for on the publication's portal: the portal's own minimum
+    /// (`repair_months`; a row written before it was kept: its maximum), counted as ``endsOn``
+    /// counts, from the decision date or from the day the portal first published the record (not
+    /// known, not yet published there: NULL, not eligible); else the record's general date.
+    /// (`PortalPeriod.dates(decisionDate:firstPublished:)` in the core says the same.)
+    static let repairFrom =
+        "(CASE WHEN pp.months IS NULL THEN r.repair_from ELSE \(onPortal(months: "min(coalesce(pp.repair_months, pp.months), pp.months)")) END)"
+
+    /// `months` (an SQL expression) after the day the portal's own period runs from: the decision
+    /// date or the day the portal first published the record.
+    static func onPortal(months: String) -> String {
         """
+        (SELECT min(date(base, 'start of month', '+' || \(months) || ' months', '+' || (CAST(substr(base, 9, 2) AS INTEGER) - 1) || ' days'),
+                    date(base, 'start of month', '+' || (\(months) + 1) || ' months', '-1 day'))
+         FROM (SELECT CASE pp.counted_from WHEN 'decision_date' THEN r.decision_date
+                      ELSE (SELECT min(f.published_on) FROM publication f
+                            WHERE f.kind_id = p.kind_id AND f.portal_id = p.portal_id AND f.decision_number = p.decision_number
+                                  AND f.record_key = p.record_key AND f.published_on IS NOT NULL)
+                      END AS base))
+        """
+    }
 
     func periodEntries(condition: String, today: String, limit: Int? = nil, kind: String? = nil) throws(LedgerError) -> [PeriodEntry] {
         try read { db in try Self.periodEntries(db, condition: condition, today: today, limit: limit, kind: kind) }
     }
 
-    static func periodEntries(_ db: Database, condition: String, today: String, limit: Int? = nil, kind: String? = nil) throws -> [PeriodEntry] {
-        try Row.fetchAll(
+    public func periods(kind: String, key: String) throws(LedgerError) -> [PeriodEntry] {
+        try read { db in
+            try Self.periodEntries(db, condition: "p.record_key = ?4 AND \(Self.ofKind("?3"))", today: "", kind: kind, key: key)
+        }
+    }
+
+    /// - Parameter key: the value of `?4`, when `condition` names it.
+    static func periodEntries(_ db: Database, condition: String, today: String, limit: Int? = nil, kind: String? = nil, key: String? = nil) throws
+        -> [PeriodEntry]
+    {
+        var arguments: StatementArguments = [today, limit ?? -1, kind]
+        if let key { arguments += [key] }
+        return try Row.fetchAll(
             db,
             sql: """
                 SELECT \(Self.entryColumns), coalesce(pp.severity, \(SeverityCode.text(of: "r.severity_code"))),
                        coalesce(pp.regime, \(TextValues.text(of: "r.regime_id"))),
-                       r.repair_from, \(Self.endsOn) AS ends_on
+                       \(Self.repairFrom), \(Self.endsOn) AS ends_on
                 \(Self.periodFrom)
                 WHERE p.status_code = \(PublicationCode.published) AND \(condition)
                 ORDER BY ends_on, p.record_key, portal_name, feed_name LIMIT ?2
                 """,
-            arguments: [today, limit ?? -1, kind]
+            arguments: arguments
         ).map { row in
             PeriodEntry(publication: Self.entry(row), severity: row[19], regime: row[20], repairFrom: row[21], expiresOn: row[22])
         }
@@ -280,7 +304,7 @@ extension Ledger {
         let rows = try RawRows(
             db,
             sql: """
-                SELECT p.id, \(Self.endsOn) AS ends_on, r.repair_from, w.status IS NULL, p.record_key, \(TextValues.text(of: "p.portal_id")),
+                SELECT p.id, \(Self.endsOn) AS ends_on, \(Self.repairFrom), w.status IS NULL, p.record_key, \(TextValues.text(of: "p.portal_id")),
                        \(TextValues.text(of: "p.feed_id")),
                        r.first_run * 4294967296 + r.seq, p.portal_id, p.feed_id
                 FROM publication p \(Self.periodJoinsEveryVersion)

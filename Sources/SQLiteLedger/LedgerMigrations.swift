@@ -964,6 +964,12 @@ enum LedgerMigrations {
                     CHECK (record_sha256 IS NULL OR (typeof(record_sha256) = 'blob' AND length(record_sha256) = 32))
                 """)
         }
+        // v24: a portal's own minimum before 信用修复 (gsxt: 总局令第45号, counted from its
+        // publication), beside its maximum `months`. Rows written before have none: their
+        // 信用修复 date is taken as their end (never earlier than the portal's rule allows).
+        migrator.registerMigration("2026-12-08 v24 a portal's own 信用修复 minimum") { db in
+            try db.execute(sql: "ALTER TABLE portal_period ADD COLUMN repair_months INTEGER CHECK (repair_months >= 0)")
+        }
         return migrator
     }
 

@@ -148,4 +148,24 @@ struct PublicationPeriodsTests {
         #expect(rule.domains([:]) == ["城市管理", "消防"])
         #expect(SeverityRule(defaultSeverity: .general).domains(["领域": "消防"]) == [])
     }
+
+    @Test("a portal's own period: 信用修复 from its own minimum, counted from its publication (gsxt) or the decision date; no publication date, no date; a minimum not kept is the maximum")
+    func portalPeriodDates() throws {
+        let gsxt = PortalPeriod(
+            portal: "gsxt", severity: "一般", severityReason: "默认", regime: "samr-order-45", months: 36, countedFrom: "publication_date", repairMonths: 36)
+        let decided = try Self.date("2023-04-30")
+        let dates = gsxt.dates(decisionDate: decided, firstPublished: try Self.date("2026-04-29"))
+        #expect(dates.repairFrom?.description == "2029-04-29" && dates.endsOn?.description == "2029-04-29")
+        let unconfirmed = gsxt.dates(decisionDate: decided, firstPublished: nil)
+        #expect(unconfirmed.repairFrom == nil && unconfirmed.endsOn == nil)
+        let minor = PortalPeriod(
+            portal: "gsxt", severity: "轻微", severityReason: "小额罚款", regime: "samr-order-45", months: 3, countedFrom: "publication_date", repairMonths: 3)
+        #expect(minor.dates(decisionDate: try Self.date("2026-04-01"), firstPublished: try Self.date("2026-04-29")).repairFrom?.description == "2026-07-29")
+        let fromDecision = PortalPeriod(
+            portal: "p", severity: "一般", severityReason: "", regime: "r", months: 12, countedFrom: "decision_date", repairMonths: 3)
+        let byDecision = fromDecision.dates(decisionDate: try Self.date("2025-11-30"), firstPublished: try Self.date("2026-01-05"))
+        #expect(byDecision.repairFrom?.description == "2026-02-28" && byDecision.endsOn?.description == "2026-11-30")
+        let older = PortalPeriod(portal: "gsxt", severity: "一般", severityReason: "", regime: "r", months: 6, countedFrom: "publication_date")
+        #expect(older.dates(decisionDate: nil, firstPublished: try Self.date("2026-01-31")).repairFrom?.description == "2026-07-31")
+    }
 }

@@ -178,6 +178,42 @@ struct FrontDatabaseTests {
         #expect(try project.count("SELECT count(*) FROM frxzcf") == 13 && project.count("SELECT count(*) FROM zrrxzcf") == 4)
     }
 
+    @Test("a 前置库 table whose constraint refuses a row (a check constraint the DBA added, SQLSTATE 23514) is frontdb-rejected (78), not an outage: nothing written or counted published, the batch pending (no new batch); the constraint dropped, the next run writes it once")
+    func constraintRejects() throws {
+        let server = try PostgreSQLServer()
+        defer { server.stop() }
+        let project = try Project(server, database: "rejected_test")
+        defer { try? FileManager.default.removeItem(at: project.root) }
+        #expect(try project.gongshi(["frontdb", "init", project.url]).status == 0)
+        try server.psql("ALTER TABLE frxzcf ADD CONSTRAINT sy_len CHECK (length(cf_sy) < 5)", database: project.database)
+        func batches(_ today: String) throws -> [String: Int] {
+            let status = try project.gongshi(["ledger", "status", "--format", "json", "--ledger", "var/ledger.sqlite", "--today", today])
+            return try #require((try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["batches"] as? [String: Int])
+        }
+        for today in ["2026-11-30", "2026-12-01"] {  // refused the same way every night, the same batch
+            let refused = try project.run(today)
+            #expect(refused.status == 78, "\(refused)")
+            #expect(refused.stderr.contains("[frontdb-rejected]") && !refused.stderr.contains("[portal-unavailable]"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("frxzcf") && refused.stderr.contains("sy_len") && refused.stderr.contains("23514"), "\(refused.stderr)")
+            #expect(!refused.stderr.contains("擅自占用城市道路店外经营"), "\(refused.stderr)")  // never a row's value
+            #expect(try project.count("SELECT count(*) FROM frxzcf") == 0)
+            #expect(try project.count("SELECT count(*) FROM gongshi_batch WHERE table_name = 'frxzcf'") == 0)
+            let counted = try batches(today)
+            #expect((counted["pending"] ?? 0) >= 1 && (counted["pending"] ?? 0) + (counted["published"] ?? 0) == 2 && (counted["failed"] ?? 0) == 0, "\(counted)")
+        }
+        try server.psql("ALTER TABLE frxzcf DROP CONSTRAINT sy_len", database: project.database)
+        let back = try project.run("2026-12-02")
+        #expect([0, 75].contains(back.status), "\(back)")
+        #expect(try project.count("SELECT count(*) FROM frxzcf") == 13 && project.count("SELECT count(DISTINCT gs_key) FROM frxzcf") == 13)
+        #expect(try project.count("SELECT count(*) FROM zrrxzcf") == 4)
+        #expect(try project.count("SELECT count(*) FROM gongshi_batch") == 2)
+        let counted = try batches("2026-12-02")
+        #expect(counted["pending"] == 0 && counted["published"] == 2, "\(counted)")
+        let again = try project.run("2026-12-03")
+        #expect([0, 75].contains(again.status), "\(again)")
+        #expect(try project.count("SELECT count(*) FROM frxzcf") == 13 && project.count("SELECT count(*) FROM gongshi_batch") == 2)
+    }
+
     @Test("frontdb_withdrawal: flag keeps a withdrawn row with gs_status 0")
     func flag() throws {
         let server = try PostgreSQLServer()

@@ -378,6 +378,6 @@ struct LedgerCommandTests {
         let show = try workspace.gongshi(["ledger", "show", "罚1"])
         #expect(show.status == 0, "\(show)")
         #expect(show.stdout.contains("gsxt/penalty  公示  待确认  罚1｜某**"), "\(show.stdout)")
-        #expect(try workspace.ledger().appliedMigrations().last == "2026-12-08 v23 a publication's record version")
+        #expect(try workspace.ledger().appliedMigrations().last == "2026-12-08 v24 a portal's own 信用修复 minimum")
     }
 }

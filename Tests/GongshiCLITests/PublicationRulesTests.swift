@@ -162,6 +162,37 @@ struct PublicationRulesTests {
         #expect(!twin.stdout.contains("已撤下"), "\(twin.stdout)")
     }
 
+    @Test("信用修复 on gsxt is counted by its own rule (总局令第45号: from the day gsxt published the record, its own minimum), not the general rule's date: the run's lines, the report's repair_eligible and withdraw --reason 信用修复 agree")
+    func gsxtRepairByItsOwnRule() throws {
+        let project = try OutboxProject(id: "gsxt-repair", portals: ["creditchina-henan-zhengzhou", "gsxt"])
+        try project.add(Self.gsxtInput, as: "penalties.csv")
+        let first = try GongshiProcess.run(["run", project.pipeline, "--today", "2026-11-12"], directory: project.root)
+        #expect(first.status == 75, "\(first)")
+        let (_, confirm) = try project.confirmPending(publishedOn: "2026-11-13")
+        #expect(confirm.status == 0, "\(confirm)")
+
+        // 信用中国 (the 2026 rule, 一般: 3 months from the decision date): 601 and 602 from
+        // 2027-02-10, 603 and 604 from 2026-11-01. gsxt (from its publication, 2026-11-13): 601
+        // 轻微, 3 months, 602 and 604 一般, 36 months — the minimum is the whole period: none yet.
+        let day = try GongshiProcess.run(["run", project.pipeline, "--today", "2027-02-11"], directory: project.root)
+        #expect(day.status == 0, "\(day)")
+        let report = try #require(try day.runReport()?["report"] as? [String: Any])
+        let eligible = report["repair_eligible"] as? [[String: Any]] ?? []
+        #expect(eligible.count == 4 && eligible.allSatisfy { $0["portal"] as? String == "creditchina-henan-zhengzhou" }, "\(eligible)")
+        #expect(eligible.contains { $0["decision_number"] as? String == "牟城管罚〔2026〕602号" && $0["repair_from"] as? String == "2027-02-10" }, "\(eligible)")
+        #expect(report["repair_eligible_total"] as? Int == 4, "\(report["repair_eligible_total"] ?? "")")
+        #expect(day.stdout.contains("已满最短公示期、可申请信用修复：4 条"), "\(day.stdout)")
+        #expect(!day.stdout.split(separator: "\n").contains { $0.contains("gsxt/penalty") && $0.contains("可申请自") }, "\(day.stdout)")
+
+        // 信用修复 of 602: 信用中国 would take it down; gsxt's rule does not allow it before its end.
+        let repair = try GongshiProcess.run(
+            ["withdraw", project.pipeline, "--record", "牟城管罚〔2026〕602号", "--reason", "信用修复", "--today", "2027-02-11"], directory: project.root)
+        #expect(repair.status == 65 && repair.stderr.contains("[repair-not-allowed]"), "\(repair)")
+        #expect(repair.stderr.contains("在 gsxt 上按市场监管总局令第45号") && repair.stderr.contains("公示至 2029-11-13"), "\(repair.stderr)")
+        let shown = try GongshiProcess.run(["ledger", "show", "牟城管罚〔2026〕602号", "--ledger", "var/ledger.sqlite"], directory: project.root)
+        #expect(!shown.stdout.contains("撤下"), "\(shown.stdout)")
+    }
+
     @Test("gsxt still shows a record whose period, counted from its decision date, has ended (its own runs from gsxt's publication): a change to it goes out as a correction; one gsxt never published still does not go out")
     func gsxtCorrectionPastDecisionDatePeriod() throws {
         let project = try OutboxProject(id: "gsxt-correction", portals: ["creditchina-henan-zhengzhou", "gsxt"])

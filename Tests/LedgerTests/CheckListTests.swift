@@ -20,7 +20,7 @@ struct CheckListTests {
         publications(rows: 1),
         // A batch's publications are written many rows a statement (`RowsInsert`).
         publications(rows: RowsInsert.rowsPerStatement),
-        "INSERT OR REPLACE INTO portal_period (kind_id, record_key, portal_id, severity, severity_reason, regime, months, counted_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO portal_period (kind_id, record_key, portal_id, severity, severity_reason, regime, months, counted_from, repair_months) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ]
 
     static func publications(rows: Int) -> String {

@@ -92,7 +92,7 @@ struct LedgerTests {
         "2026-12-06 v16 a publication's batch by number", "2026-12-06 v17 a record's severity and regime by number",
         "2026-12-06 v18 a publication's status and operation by code", "2026-12-07 v19 a failed batch's earlier attempts",
         "2026-12-07 v20 a correction names what it corrects", "2026-12-07 v21 a file read again on a day",
-        "2026-12-07 v22 a natural person's key", "2026-12-08 v23 a publication's record version",
+        "2026-12-07 v22 a natural person's key", "2026-12-08 v23 a publication's record version", "2026-12-08 v24 a portal's own 信用修复 minimum",
     ]
 
     @Test("a v7 register is rebuilt in key order (v8) with every decision and portal row kept, and its constraints still hold")

@@ -169,6 +169,38 @@ struct WithdrawalLedgerTests {
         #expect(ended.map { "\($0.publication.key) \($0.expiresOn ?? "") \($0.regime ?? "")" } == ["罚2 2026-12-20 samr-order-45", "罚1 2027-02-28 samr-order-45"])
     }
 
+    @Test("信用修复 on a portal with a rule of its own is counted by that rule: its own minimum, from its own start (the day it first published the record), not the general rule's date; a minimum not kept is the maximum", arguments: Backend.allCases)
+    func portalRepairDates(_ backend: Backend) throws {
+        let (ledger, run) = try Self.published(backend)  // published 2026-11-30; general 信用修复 from 2027-02-20 (罚1), 2027-11-20 (罚2)
+        let portal = T.batch("b000000000000001").portal
+        func version(_ key: String, _ period: PortalPeriod) -> RecordVersion {
+            var version = RecordVersion(
+                kind: "administrative-penalty", key: key, contentSHA256: T.hashA, decisionDate: "2026-11-20", sourceSHA256: T.hashB,
+                sourceRow: 2)
+            version.portalPeriods = [period]
+            return version
+        }
+        try ledger.recordInputs(
+            [], records: [
+                // Kept before the minimum was: 3 months both ways, 2027-02-28 (February has no 30th).
+                version("罚1", PortalPeriod(portal: portal, severity: "轻微", severityReason: "小额罚款", regime: "samr-order-45", months: 3, countedFrom: "publication_date")),
+                version("罚2", PortalPeriod(
+                    portal: portal, severity: "一般", severityReason: "默认", regime: "samr-order-45", months: 6, countedFrom: "publication_date", repairMonths: 2)),
+            ], run: run)
+        func eligible(_ today: String) throws -> [String] {
+            try ledger.repairEligible(today: today, kind: nil, limit: nil).map { "\($0.publication.key) \($0.repairFrom ?? "") \($0.expiresOn ?? "")" }
+        }
+        #expect(try eligible("2027-01-29").isEmpty)
+        #expect(try eligible("2027-01-30") == ["罚2 2027-01-30 2027-05-30"])
+        // 罚1's general date (2027-02-20) is not its date on this portal: it may not apply before its end.
+        #expect(try eligible("2027-02-20") == ["罚2 2027-01-30 2027-05-30"])
+        #expect(try ledger.repairEligibleCount(today: "2027-02-20", kind: nil) == 1)
+        let today = try ledger.periodsToday(today: "2027-02-20", kind: nil, limit: 10)
+        #expect(today.eligible.map(\.publication.key) == ["罚2"] && today.eligibleTotal == 1 && today.expired.isEmpty, "\(today)")
+        #expect(try ledger.periods(kind: "administrative-penalty", key: "罚1").map { "\($0.publication.portal) \($0.repairFrom ?? "") \($0.expiresOn ?? "")" } == ["\(portal) 2027-02-28 2027-02-28"])
+        #expect(try ledger.periods(kind: "administrative-penalty", key: "罚2").map { "\($0.repairFrom ?? "") \($0.severity ?? "")" } == ["2027-01-30 一般"])
+    }
+
     @Test(
         "the day's period questions in one reading answer as the three questions do: every ended record, the first eligible ones in order, how many",
         arguments: Backend.allCases)

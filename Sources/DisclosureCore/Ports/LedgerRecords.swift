@@ -1,3 +1,5 @@
+public import WorkingDayCalendar
+
 /// What the ledger stores and answers, as plain values (dates as `YYYY-MM-DD` text, hashes as
 /// lowercase hex), so that no SQL or GRDB type leaves this target.
 
@@ -64,14 +66,33 @@ public struct PortalPeriod: Sendable, Equatable {
     public let months: Int
     /// `decision_date` or `publication_date` (``PublicationPeriods/CountedFrom``).
     public let countedFrom: String
+    /// Months, counted from the same day, before 信用修复 may be applied for on this portal (the
+    /// portal's own minimum: 总局令第45号 for gsxt); nil: not known (a ledger row written before it
+    /// was kept), and then the maximum, ``months``, is taken — never a day earlier than the rule.
+    public let repairMonths: Int?
 
-    public init(portal: String, severity: String, severityReason: String, regime: String?, months: Int, countedFrom: String) {
+    public init(
+        portal: String, severity: String, severityReason: String, regime: String?, months: Int, countedFrom: String, repairMonths: Int? = nil
+    ) {
         self.portal = portal
         self.severity = severity
         self.severityReason = severityReason
         self.regime = regime
         self.months = months
         self.countedFrom = countedFrom
+        self.repairMonths = repairMonths
+    }
+
+    /// From when 信用修复 may be applied for on this portal, and the day publication stops there,
+    /// counted from the decision date or from the day the portal first published the record
+    /// (``countedFrom``), in whole months (``CalendarDate/adding(months:)``). Both nil when that
+    /// day is not known: a record a portal that counts from its publication has not confirmed yet
+    /// has neither (it is not eligible for 信用修复 there, nor ended). The ledgers' SQL computes
+    /// the same (`Ledger.endsOn`, `Ledger.repairFrom`).
+    public func dates(decisionDate: CalendarDate?, firstPublished: CalendarDate?) -> (repairFrom: CalendarDate?, endsOn: CalendarDate?) {
+        let base = countedFrom == PublicationPeriods.CountedFrom.decisionDate.rawValue ? decisionDate : firstPublished
+        guard let base else { return (nil, nil) }
+        return (base.adding(months: min(repairMonths ?? months, months)), base.adding(months: months))
     }
 }
 

@@ -12,7 +12,8 @@ public struct UploadFailure: Error, Sendable, Equatable {
     /// A configuration problem (credentials refused) rather than the network.
     public var configuration: Bool
     /// The failure's type code when the channel knows better than ``configuration`` says
-    /// (`portal-auth` or `portal-unavailable`): a 前置库 table that does not match the feed.
+    /// (`portal-auth` or `portal-unavailable`): a 前置库 table that does not match the feed
+    /// (`frontdb-table-mismatch`) or refuses a row of the batch (`frontdb-rejected`).
     public var code: String?
     /// The portal answered, but not with this batch's answer (a receipt that does not match the
     /// batch, `receipt-mismatch`, or one that cannot be decoded at all, `receipt-undecodable`): the

@@ -176,6 +176,11 @@ public protocol WithdrawalLedger: AnyObject, Sendable {
     func shownAfterWithdrawal(kind: String?, exceptReasons: [String]) throws(LedgerError) -> [ShownAfterWithdrawal]
     /// The publication period of a record's latest version (nil: none assessed).
     func period(kind: String, key: String) throws(LedgerError) -> RecordPeriod?
+    /// Every published publication of one record (its whole key), each with its period on its
+    /// portal as ``expired(today:kind:)`` and ``repairEligible(today:kind:limit:)`` compute it:
+    /// the portal's own rule where it has one (gsxt: from the day it first published the record),
+    /// else the record's general period. What `withdraw --reason 信用修复` checks.
+    func periods(kind: String, key: String) throws(LedgerError) -> [PeriodEntry]
     /// Every publication on one portal feed of a natural person known by their key
     /// (``NewPublication/personKey``), in the order they were recorded: what a run takes down when
     /// the person's name was corrected under the same decision number.

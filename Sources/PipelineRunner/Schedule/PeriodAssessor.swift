@@ -120,10 +120,13 @@ public struct PeriodAssessor: Sendable {
                     "按\(title(ofRegime: general.regime))不予公示（\(general.severity)），本门户同样不公示", false)
             }
             switch periods.assess(decisionDate: decided, severity: severity, domains: rule.domains(values)) {
-            case .period(let regime, let severity, _, let endsOn):
+            case .period(let regime, let severity, let repairFrom, let endsOn):
+                // The portal's own minimum and maximum, in months from the day its period runs
+                // from: its 信用修复 date is its own, not the general rule's.
                 let months = Self.months(from: decided, to: endsOn)
                 let period = PortalPeriod(
-                    portal: portal, severity: severity.rawValue, severityReason: reason, regime: regime, months: months, countedFrom: from)
+                    portal: portal, severity: severity.rawValue, severityReason: reason, regime: regime, months: months, countedFrom: from,
+                    repairMonths: Self.months(from: decided, to: repairFrom))
                 let title = periods.regimes.first { $0.id == regime }?.title ?? regime
                 // Counted from the day the portal published it (gsxt), the period may still run
                 // when it has ended counted from the decision date: such a record is not published

@@ -875,7 +875,8 @@ enum RecordVersionCoding {
     static func encode(_ periods: [PortalPeriod]) -> String? {
         guard !periods.isEmpty else { return nil }
         return periods.map {
-            [$0.portal, $0.severity, $0.severityReason, $0.regime ?? "", String($0.months), $0.countedFrom].joined(separator: "\u{1F}")
+            [$0.portal, $0.severity, $0.severityReason, $0.regime ?? "", String($0.months), $0.countedFrom, $0.repairMonths.map(String.init) ?? ""]
+                .joined(separator: "\u{1F}")
         }.joined(separator: "\u{1E}")
     }
 
@@ -883,10 +884,10 @@ enum RecordVersionCoding {
         guard let field else { return [] }
         return field.split(separator: "\u{1E}").compactMap { part in
             let values = part.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
-            guard values.count == 6, let months = Int(values[4]) else { return nil }
+            guard values.count == 6 || values.count == 7, let months = Int(values[4]) else { return nil }
             return PortalPeriod(
                 portal: values[0], severity: values[1], severityReason: values[2], regime: values[3].isEmpty ? nil : values[3], months: months,
-                countedFrom: values[5])
+                countedFrom: values[5], repairMonths: values.count == 7 ? Int(values[6]) : nil)
         }
     }
 }

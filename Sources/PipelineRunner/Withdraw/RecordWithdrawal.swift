@@ -229,21 +229,35 @@ public struct RecordWithdrawal {
             return "错误 [repair-not-applicable] \(number)：信用修复只适用于失信信息，\(context.schema.title)信息不是失信信息；"
                 + "决定被撤销用 --reason 撤销，信息有误用 --reason 更正（如有法定理由仍须以信用修复撤下，用 --force-reason 说明）"
         }
-        let regimes = periods.regimes
+        // Each portal by its own rule: gsxt's period (总局令第45号) runs from the day it first
+        // published the record, with its own minimum; the others' from the decision date.
+        var titles: [String: String] = [:]
+        for regime in periods.regimes { titles[regime.id] = regime.title }
+        for portal in Set(entries.map(\.portal)) {
+            for regime in PublicationPeriodsLoader.periods(forKind: context.schema.id, portal: portal)?.regimes ?? [] {
+                titles[regime.id] = titles[regime.id] ?? regime.title
+            }
+        }
+        let live = Set(entries.map { "\($0.batchID)#\($0.position)" })
         for key in Set(entries.map(\.key)).sorted() {
             let kind = context.schema.id
-            guard let period = try CommandFailure.ledger({ () throws(LedgerError) in try ledger.period(kind: kind, key: key) }),
-                let repairFrom = period.repairFrom
-            else { continue }
-            let rule = period.regime.flatMap { id in regimes.first { $0.id == id }?.title } ?? period.regime ?? ""
+            let onPortals = try CommandFailure.ledger({ () throws(LedgerError) in try ledger.periods(kind: kind, key: key) })
+                .filter { live.contains("\($0.publication.batchID)#\($0.publication.position)") }
+                .sorted { ($0.publication.portal, $0.publication.feed) < ($1.publication.portal, $1.publication.feed) }
             let number = DecisionKey.number(key)
-            if repairFrom == period.expiresOn {
-                return "错误 [repair-not-allowed] \(number)：按\(rule)，\(period.severity)失信信息不可修复，公示\(PeriodEnd.until(period.expiresOn))，期满自动撤下；"
-                    + "如有法定理由须提前撤下，用 --force-reason 说明（记入台账）"
-            }
-            if today.description < repairFrom {
-                return "错误 [repair-too-early] \(number)：按\(rule)，\(period.severity)失信信息须公示满最短期限，可申请信用修复自 \(repairFrom)；"
-                    + "今天 \(today) 尚不能撤下（如有法定理由，用 --force-reason 说明）"
+            for entry in onPortals {
+                guard let repairFrom = entry.repairFrom else { continue }
+                let rule = entry.regime.flatMap { titles[$0] } ?? entry.regime ?? ""
+                let severity = entry.severity ?? ""
+                let portal = onPortals.count > 1 || Set(entries.map(\.portal)).count > 1 ? "在 \(entry.publication.portal) 上" : ""
+                if repairFrom == entry.expiresOn {
+                    return "错误 [repair-not-allowed] \(number)：\(portal)按\(rule)，\(severity)失信信息不可修复，公示\(PeriodEnd.until(entry.expiresOn))，期满自动撤下；"
+                        + "如有法定理由须提前撤下，用 --force-reason 说明（记入台账）"
+                }
+                if today.description < repairFrom {
+                    return "错误 [repair-too-early] \(number)：\(portal)按\(rule)，\(severity)失信信息须公示满最短期限，可申请信用修复自 \(repairFrom)；"
+                        + "今天 \(today) 尚不能撤下（如有法定理由，用 --force-reason 说明）"
+                }
             }
         }
         return nil
