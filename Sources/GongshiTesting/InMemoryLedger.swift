@@ -734,6 +734,19 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         }
     }
 
+    public func fullWidthNumbers(kind: String?, pipeline: String?) throws(LedgerError) -> [(kind: String, number: String)] {
+        state.withLock { s in
+            var found: [(kind: String, number: String)] = []
+            for (id, decision) in s.decisions where pipeline == nil || decision.pipeline == nil || decision.pipeline == pipeline {
+                let parts = id.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2, kind == nil || parts[0] == kind![...] else { continue }
+                let wide = parts[1].unicodeScalars.contains { (0xFF10...0xFF19).contains($0.value) || (0xFF21...0xFF3A).contains($0.value) || (0xFF41...0xFF5A).contains($0.value) }
+                if wide { found.append((String(parts[0]), String(parts[1]))) }
+            }
+            return found.sorted { ($0.kind, $0.number) < ($1.kind, $1.number) }
+        }
+    }
+
     @discardableResult
     public func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool {
         try write { s in

@@ -144,6 +144,24 @@ extension PostgresLedger: DecisionLedger {
         }
     }
 
+    public func fullWidthNumbers(kind: String?, pipeline: String?) throws(LedgerError) -> [(kind: String, number: String)] {
+        try read { link in
+            // A bracket's range is by code point in PostgreSQL's regular expressions (not by collation).
+            var sql = "SELECT kind, number FROM decision WHERE number ~ '[０-９Ａ-Ｚａ-ｚ]'"
+            var values: [Value] = []
+            if let kind {
+                values.append(.text(kind))
+                sql += " AND kind = $\(values.count)"
+            }
+            if let pipeline {
+                values.append(.text(pipeline))
+                sql += " AND (pipeline = $\(values.count) OR pipeline IS NULL)"
+            }
+            return try link.rows(sql, values).map { (kind: $0.string(0), number: $0.string(1)) }
+                .sorted { ($0.kind, $0.number) < ($1.kind, $1.number) }
+        }
+    }
+
     public func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool {
         try write { link in
             guard try link.execute(

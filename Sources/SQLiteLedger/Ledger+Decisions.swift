@@ -189,6 +189,23 @@ extension Ledger: DecisionLedger {
         }
     }
 
+    public func fullWidthNumbers(kind: String?, pipeline: String?) throws(LedgerError) -> [(kind: String, number: String)] {
+        try read { db in
+            // GLOB compares a range's characters by code point (UTF-8 read as characters): ＿ and ［
+            // (between Ｚ and ａ) are not taken. No index serves it: a scan, once a run.
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(TextValues.text(of: "kind_id")), number FROM decision
+                    WHERE (?1 IS NULL OR kind_id = \(TextValues.number(of: "?1")))
+                    AND (?2 IS NULL OR pipeline = ?2 OR pipeline IS NULL)
+                    AND number GLOB '*[０-９Ａ-Ｚａ-ｚ]*'
+                    """,
+                arguments: [kind, pipeline])
+            return rows.map { (kind: $0[0] as String, number: $0[1] as String) }.sorted { ($0.kind, $0.number) < ($1.kind, $1.number) }
+        }
+    }
+
     @discardableResult
     public func recordRevocation(kind: String, number: String, revokedOn: String, withdrawBy: [String: String?]) throws(LedgerError) -> Bool {
         try write { db in

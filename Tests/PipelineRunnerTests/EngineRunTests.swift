@@ -798,6 +798,70 @@ struct EngineRunTests {
         #expect(try project.ledger.history(key: fresh.key).allSatisfy { $0.withdrawalReason == nil })
     }
 
+    /// A ledger written before intake made a 文号 half-width: 牟城管罚〔2026〕1号 registered and
+    /// published (confirmed 2026-11-25) on the API portal as 牟城管罚〔２０２６〕１号, its content hash
+    /// another (the old record differed). Returns the old key.
+    static func publishedFullWidth(_ project: Project) throws -> String {
+        let old = "牟城管罚〔２０２６〕１号"
+        let name = "郑州某某餐饮管理有限公司1"
+        let run = try project.ledger.beginRun(command: "test", today: "2026-11-25", startedAt: "", pipeline: "fazhike-penalties", department: "法制科")
+        try project.ledger.recordDecisions(
+            [(DecisionSighting(number: old, decisionDate: "2026-11-20", file: "old.csv", row: 2, valid: true),
+              [DecisionPortal(portal: "api-portal", dueOn: "2026-12-01", exclusion: nil)])],
+            kind: "administrative-penalty", pipeline: "fazhike-penalties", run: run, today: "2026-11-25")
+        try project.ledger.recordPending(
+            NewBatch(
+                id: "00000000000000ff", portal: "api-portal", feed: "penalty-legal", kind: "administrative-penalty", operation: .publish,
+                fileName: "old.jsonl", outboxPath: "/outbox/old.jsonl", payloadSHA256: String(repeating: "a", count: 64), records: 1,
+                createdOn: "2026-11-25"),
+            publications: [
+                NewPublication(
+                    key: "\(old)|\(name)", contentSHA256: String(repeating: "c", count: 64), previousSHA256: nil, decisionDate: "2026-11-20", dueOn: "2026-12-01",
+                    subjectCode: nil, subjectName: name, schemaVersion: 2, profileVersion: 1)
+            ], run: run)
+        _ = try project.ledger.confirm(batch: "00000000000000ff", receipt: nil, on: "2026-11-25")
+        return "\(old)|\(name)"
+    }
+
+    @Test("a decision published under its full-width 文号 before intake made it half-width: the record read again is that decision — corrected under the old key, not published a second time")
+    func fullWidthKeyNotPublishedTwice() throws {
+        let project = try Project()
+        let key = try Self.publishedFullWidth(project)
+        let old = DecisionKey.number(key)
+        let name = String(key.dropFirst(old.count + 1))
+        let (summary, lines) = try project.run("2026-11-30")
+        #expect(summary.keyWidthHeld == 1 && summary.keyWidthTwins == 0, "\(summary)")
+        #expect(lines.contains { $0.contains("[key-width-held]") && $0.contains(old) }, "\(lines)")
+        let log = project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal")
+        // Nothing under the half-width 文号; the old publication corrected under its own key.
+        #expect(!log.contains { $0.key.hasPrefix("牟城管罚〔2026〕1号|") }, "\(log.map(\.key))")
+        #expect(log.filter { $0.key == "\(old)|\(name)" }.map(\.operation) == [.publish, .correct], "\(log)")
+        let correction = try #require(project.channel.received.first { $0.operation == .correct })
+        let payload = String(decoding: correction.payload, as: UTF8.self)
+        #expect(payload.contains(old) && !payload.contains("牟城管罚〔2026〕1号"), "\(payload)")
+        // One decision in the register, not two.
+        var numbers: [String] = []
+        try project.ledger.forEachDecision(scope: DecisionScope(kind: "administrative-penalty", pipeline: "fazhike-penalties")) { numbers.append($0.number) }
+        #expect(numbers.contains(old) && !numbers.contains("牟城管罚〔2026〕1号"), "\(numbers)")
+        // The next night, nothing more of it goes out.
+        let before = project.channel.received.count
+        _ = try project.run("2026-12-01", range: "2026-11-01"..."2026-11-30")
+        #expect(project.channel.received.count == before, "\(project.channel.received.dropFirst(before).map(\.operation))")
+    }
+
+    @Test("a decision revoked under its full-width 文号 stays unpublished: its record read under the half-width 文号 is that decision, not a new one")
+    func fullWidthKeyRevokedStaysDown() throws {
+        let project = try Project()
+        let key = try Self.publishedFullWidth(project)
+        let outcome = try project.withdrawal(on: "2026-11-26").execute(record: key, reason: .revoked, note: nil)
+        #expect(outcome == .sent(status: 0), "\(outcome)")
+        let withdrawals = project.channel.received.count
+        _ = try project.run("2026-11-30")
+        let log = project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal")
+        #expect(!log.contains { $0.key.hasPrefix("牟城管罚〔2026〕1号|") }, "\(log.map(\.key))")
+        #expect(!project.channel.received.dropFirst(withdrawals).contains { String(decoding: $0.payload, as: UTF8.self).contains("郑州某某餐饮管理有限公司1\"") })
+    }
+
     @Test("信用修复 is refused before the minimum period and for information that cannot be repaired, citing the rule; allowed after it; forced with a reason")
     func creditRepair() throws {
         let project = try Project()

@@ -231,6 +231,12 @@ public protocol DecisionLedger: AnyObject, Sendable {
     func revokedDecisions(kind: String, pipeline: String?) throws(LedgerError) -> [String: String]
     /// Every decision × portal in scope, one at a time, by decision number.
     func forEachDecision(scope: DecisionScope, _ body: (DecisionDeadline) throws -> Void) throws(LedgerError)
+    /// The decisions whose number holds a full-width digit or Latin letter (０-９, Ａ-Ｚ, ａ-ｚ: by
+    /// code point), by kind and number: recorded before intake made them half-width
+    /// (``TextNormalizer/halfWidthAlphanumerics(_:)``, ``WidthTwins``). Usually none. `kind`,
+    /// `pipeline`: only those (a decision without a pipeline counts for every one); nil: all.
+    /// (A scan of the register, read once a run, as ``revokedDecisions(kind:pipeline:)``.)
+    func fullWidthNumbers(kind: String?, pipeline: String?) throws(LedgerError) -> [(kind: String, number: String)]
 }
 
 extension DecisionLedger {

@@ -131,9 +131,19 @@ public struct PipelineRun {
         let revoked = try ledger.map { ledger throws(CommandFailure) in
             try CommandFailure.ledger { () throws(LedgerError) in try ledger.revokedDecisions(kind: context.schema.id, pipeline: pipeline.id) }
         }
+        // Decisions the register holds under a 文号 with full-width digits or letters, recorded
+        // before intake made them half-width: a record of one is taken as that decision, not
+        // published a second time under the half-width 文号 (``WidthTwins``). Usually none.
+        let widthTwins = try ledger.map { ledger throws(CommandFailure) in
+            try WidthTwins.read(ledger, kind: context.schema.id, pipeline: pipeline.id)
+        } ?? .none
+        for line in widthTwins.lines { transcript.line(line) }
+        summary.keyWidthHeld = widthTwins.heldAs.count
+        summary.keyWidthTwins = widthTwins.twins.count
         let intake = try FeedIntake(
             feeds: context.feeds, schema: context.schema, today: today, range: request.range, periods: periods,
-            fingerprints: writes != nil ? listing.fingerprints : nil, revoked: revoked ?? [:], personKeyer: personKeyer)
+            fingerprints: writes != nil ? listing.fingerprints : nil, revoked: revoked ?? [:], personKeyer: personKeyer,
+            widthTwins: widthTwins)
         var processed: [SourceFingerprint] = []
         for (source, files) in listing.sources {
             var options = try InputOptions.make(
@@ -387,6 +397,7 @@ public struct PipelineRun {
         let file = RunReportFile(
             pipeline: context.pipeline.id, run: run, mode: summary.mode, today: today.description, exitStatus: summary.exitStatus,
             validRecords: summary.validRecords, invalidRecordsAndFailedFiles: summary.invalidRecordsAndFailedFiles, outsideRange: summary.outsideRange,
+            keyWidthHeld: summary.keyWidthHeld, keyWidthTwins: summary.keyWidthTwins,
             feeds: summary.feeds.mapValues(RunReportFile.Feed.init), disclosure: summary.disclosure, urgent: summary.urgent,
             expiredWithdrawn: summary.expiredWithdrawn, lateTakeDowns: summary.lateTakeDowns, excluded: summary.excluded, periodSkipped: summary.periodSkipped, report: credit)
         let json = (folder as NSString).appendingPathComponent(name + ".json")

@@ -14,6 +14,10 @@ struct RunReportFile: Encodable {
     let invalidRecordsAndFailedFiles: Int
     /// A range re-run's records decided outside its dates (0 for the nightly run).
     let outsideRange: Int
+    /// Decisions the register holds under a full-width 文号, taken as such (``WidthTwins``), and
+    /// those registered under both 文号 (the old to be taken down): usually 0.
+    let keyWidthHeld: Int
+    let keyWidthTwins: Int
     let feeds: [String: Feed]
     let disclosure: DisclosureCounts
     let urgent: [String]
@@ -53,6 +57,8 @@ struct RunReportFile: Encodable {
         case validRecords = "valid_records"
         case invalidRecordsAndFailedFiles = "invalid_records_and_failed_files"
         case outsideRange = "records_outside_range"
+        case keyWidthHeld = "key_width_held"
+        case keyWidthTwins = "key_width_twins"
         case expiredWithdrawn = "expired_withdrawn"
         case lateTakeDowns = "late_take_downs"
         case periodSkipped = "period_skipped"

@@ -133,6 +133,10 @@ public struct RunSummary: Sendable {
     /// A range re-run's: records decided outside its dates (neither valid nor invalid here, their
     /// problems not listed; the nightly run reads them).
     public var outsideRange = 0
+    /// Decisions the register holds under a full-width 文号, a record of which is taken as such,
+    /// and decisions registered under both 文号 (``WidthTwins``).
+    public var keyWidthHeld = 0
+    public var keyWidthTwins = 0
     /// Files skipped because an earlier run settled their content.
     public var skippedFiles: [String] = []
     /// Per `portal/feed`: what planning decided.

@@ -18,6 +18,29 @@ public struct LedgerStatus: Encodable, Sendable {
     public let failedBatches: [Batch]
     /// Earlier attempts of batches made again after they failed (``BatchFailure``).
     public let earlierFailures: [Failure]
+    /// Decisions held under a full-width 文号 (``WidthTwins``): usually none.
+    public let keyWidth: KeyWidth
+
+    public struct KeyWidth: Encodable, Sendable {
+        /// The full-width 文号 a record read half-width is taken as.
+        public let held: [String]
+        /// Decisions registered under both 文号: the old one to take down (更正).
+        public let twins: [Twin]
+        /// The lines that tell the clerk (``WidthTwins/lines``).
+        let lines: [String]
+
+        public struct Twin: Encodable, Sendable {
+            public let kind, old, new: String
+        }
+
+        init(_ twins: WidthTwins) {
+            held = twins.heldAs.values.sorted().map(Issue.screened)
+            self.twins = twins.twins.map { Twin(kind: $0.kind, old: Issue.screened($0.old), new: Issue.screened($0.new)) }
+            lines = twins.lines
+        }
+
+        enum CodingKeys: String, CodingKey { case held, twins }
+    }
 
     public struct Failure: Encodable, Sendable {
         public let batch, portal, feed, fileName, place, createdOn: String
@@ -64,6 +87,7 @@ public struct LedgerStatus: Encodable, Sendable {
         case pendingBatches = "pending_batches"
         case failedBatches = "failed_batches"
         case earlierFailures = "earlier_failures"
+        case keyWidth = "key_width"
     }
 
     /// The status of a ledger (read only: due dates the calendar can now reach are computed, not stored).
@@ -71,13 +95,15 @@ public struct LedgerStatus: Encodable, Sendable {
         _ ledger: any BatchLedger & DecisionLedger, summary: LedgerSummary, reckoning: DeadlineReckoning, scope: DecisionScope = .all
     ) throws(CommandFailure) -> LedgerStatus {
         let tally = try reckoning.tally(ledger, scope: scope, fill: false)
+        let twins = try WidthTwins.read(ledger, kind: scope.kind, pipeline: scope.pipeline)
         return LedgerStatus(
             today: reckoning.today.description,
             batches: Dictionary(uniqueKeysWithValues: BatchStatus.allCases.map { ($0.rawValue, summary.batches[$0] ?? 0) }),
             publications: Dictionary(uniqueKeysWithValues: PublicationStatus.allCases.map { ($0.rawValue, summary.publications[$0] ?? 0) }),
             awaitingConfirmation: summary.awaitingConfirmation, disclosure: DisclosureCounts(tally), urgent: tally.urgent,
             beyondCalendar: tally.beyondCalendar, pendingBatches: summary.pendingBatches.map(Batch.init),
-            failedBatches: summary.failedBatches.map(Batch.init), earlierFailures: summary.earlierFailures.map(Failure.init))
+            failedBatches: summary.failedBatches.map(Batch.init), earlierFailures: summary.earlierFailures.map(Failure.init),
+            keyWidth: KeyWidth(twins))
     }
 
     /// A failure's reason as shown: the portal's or the clerk's own words, which may quote a
@@ -107,6 +133,7 @@ public struct LedgerStatus: Encodable, Sendable {
             lines.append(
                 "  曾失败（第 \(failure.attempt) 次，之后以同一批次号重新生成）批次 \(failure.batch)  \(failure.portal)/\(failure.feed)  \(failure.createdOn)  \(failure.fileName)  \(failure.reason ?? "")")
         }
+        lines += keyWidth.lines
         return lines
     }
 
@@ -114,5 +141,27 @@ public struct LedgerStatus: Encodable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return Array(try encoder.encode(self)) + [0x0A]
+    }
+}
+
+extension WidthTwins {
+    /// The register's full-width 文号 (``DecisionLedger/fullWidthNumbers(kind:pipeline:)``), each
+    /// looked up half-width (a decision of the kind under that number): one question a run, and
+    /// one more per such number (usually none).
+    public static func read(_ ledger: any DecisionLedger, kind: String?, pipeline: String?) throws(CommandFailure) -> WidthTwins {
+        try CommandFailure.ledger { () throws(LedgerError) in
+            let wide = try ledger.fullWidthNumbers(kind: kind, pipeline: pipeline)
+            if wide.isEmpty { return .none }
+            var registered: Set<String> = []
+            for (numberKind, number) in wide {
+                let half = TextNormalizer.halfWidthAlphanumerics(number)
+                var scope = DecisionScope(kind: numberKind, pipeline: pipeline)
+                scope.number = half
+                var held = false
+                try ledger.forEachDecision(scope: scope) { _ in held = true }
+                if held { registered.insert(numberKind + "\u{1F}" + half) }
+            }
+            return WidthTwins(fullWidth: wide, kind: kind) { registered.contains($0 + "\u{1F}" + $1) }
+        }
     }
 }

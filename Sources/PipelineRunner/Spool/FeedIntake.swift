@@ -102,6 +102,9 @@ public final class FeedIntake: RecordSink {
     /// The decisions recorded as revoked (by number, the day): their records are kept out of every
     /// feed (a revoked decision is not published: 《行政处罚法》第48条, domain reference §4.4).
     private let revoked: [String: String]
+    /// The decisions the register holds under a full-width 文号 (``WidthTwins``): a record of one
+    /// is taken as that decision. Usually none, and no record is looked up.
+    private let widthTwins: WidthTwins
     /// The files' fingerprints, by path: the record versions' sources, looked up when they are
     /// written (a file's may be taken while it is read, ``fingerprinted(_:)``).
     private var fingerprints: [String: SourceFingerprint]
@@ -131,9 +134,10 @@ public final class FeedIntake: RecordSink {
     public init(
         feeds: [(portal: String, feed: FeedSpec)], schema: PublicationSchema, today: CalendarDate, range: ClosedRange<CalendarDate>? = nil,
         periods: PeriodAssessor? = nil, fingerprints: [String: SourceFingerprint]? = nil, revoked: [String: String] = [:],
-        personKeyer: PersonKeyer? = nil
+        personKeyer: PersonKeyer? = nil, widthTwins: WidthTwins = .none
     ) throws {
         self.revoked = revoked
+        self.widthTwins = widthTwins
         self.feeds = try feeds.map { try SpooledFeed(portal: $0.portal, feed: $0.feed, schema: schema) }
         rows = RowRuns(spools: self.feeds.map(\.spool))
         for (index, feed) in self.feeds.enumerated() { feed.runs = (rows, index) }
@@ -169,7 +173,8 @@ public final class FeedIntake: RecordSink {
     private func intakePreparer(file: String) -> IntakePreparer {
         IntakePreparer(
             file: file, kind: schema.id, shapers: feeds.map { ($0.portal, $0.feed.name, $0.shaper, $0.lineEncoder) }, periods: periods, today: today, range: range,
-            keyFields: keyFields, dateField: dateField, keepsVersions: versions != nil, revoked: revoked, persons: persons)
+            keyFields: keyFields, dateField: dateField, keepsVersions: versions != nil, revoked: revoked, persons: persons,
+            widthTwins: widthTwins)
     }
 
     public func accept(_ records: [ValidRecord]) throws {
@@ -262,12 +267,14 @@ public final class FeedIntake: RecordSink {
         if count > 0 { unidentifiable[file, default: 0] += count }
         guard let sightings else { return }
         let portals = portals
+        let widthTwins = widthTwins
         for sighting in seen {
             let placed = sighting.valid && exclusionsFile.sameBytes(sighting.file) ? exclusions.removeValue(forKey: sighting.row) : nil
             // Written field by field into the entry, the exclusions as `portal US reason` joined by RS
             // (no list of fields, no text per portal made for every record).
             try sightings.append(fieldCount: 6) { entry in
-                entry.put(sighting.number)
+                // A decision the register holds under its full-width 文号: that decision (``WidthTwins``).
+                entry.put(widthTwins.isEmpty ? sighting.number : widthTwins.stored(sighting.number) ?? sighting.number)
                 entry.put(sighting.decisionDate)
                 entry.put(sighting.file)
                 entry.put(String(sighting.row))
@@ -510,6 +517,8 @@ struct IntakePreparer: RecordPreparer {
     let revoked: [String: String]
     /// Natural persons' documents and the keyer of their keys (nil: no keys made).
     let persons: (document: PersonDocument, keyer: PersonKeyer)?
+    /// Decisions the register holds under a full-width 文号 (``FeedIntake``'s).
+    let widthTwins: WidthTwins
     /// Per feed, whether its shaper is given the record's key made here: its key is made of the
     /// same fields, and none of them is the one a publication end is written into.
     private let lendsKey: [Bool]
@@ -517,10 +526,11 @@ struct IntakePreparer: RecordPreparer {
     init(
         file: String, kind: String, shapers: [FeedWork], periods: PeriodAssessor?, today: CalendarDate,
         range: ClosedRange<CalendarDate>?, keyFields: [Int], dateField: Int?, keepsVersions: Bool, revoked: [String: String] = [:],
-        persons: (document: PersonDocument, keyer: PersonKeyer)? = nil
+        persons: (document: PersonDocument, keyer: PersonKeyer)? = nil, widthTwins: WidthTwins = .none
     ) {
         self.revoked = revoked
         self.persons = persons
+        self.widthTwins = widthTwins
         self.file = file
         self.kind = kind
         self.shapers = shapers
@@ -566,6 +576,24 @@ struct IntakePreparer: RecordPreparer {
     }
 
     private func add(_ record: ValidRecord, to batch: inout PreparedIntake.Builder, scratch: inout Digest.Scratch) {
+        // A decision the register holds under its full-width 文号 (recorded before intake made it
+        // half-width): the record is that decision, its 文号 as the register and the portal hold it
+        // — its key, its content and its cells (``WidthTwins``). Usually none: nothing looked up,
+        // the record not copied.
+        if !widthTwins.isEmpty, let field = keyFields.first, let number = record.values[field], let stored = widthTwins.stored(number) {
+            var values = record.values
+            values[field] = stored
+            var taken = ValidRecord(file: record.file, row: record.row, values: values)
+            taken.outsideRange = record.outsideRange
+            // (The screen runs on its texts: the fast check's clearance was of other values.)
+            taken.textsClear = false
+            place(taken, to: &batch, scratch: &scratch)
+        } else {
+            place(record, to: &batch, scratch: &scratch)
+        }
+    }
+
+    private func place(_ record: ValidRecord, to batch: inout PreparedIntake.Builder, scratch: inout Digest.Scratch) {
         let assessed = periods?.periods(record, today: today)
         let period = assessed?.general
         let portalPeriods = assessed?.portals ?? []
