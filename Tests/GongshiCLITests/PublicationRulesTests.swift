@@ -188,7 +188,8 @@ struct PublicationRulesTests {
         let repair = try GongshiProcess.run(
             ["withdraw", project.pipeline, "--record", "牟城管罚〔2026〕602号", "--reason", "信用修复", "--today", "2027-02-11"], directory: project.root)
         #expect(repair.status == 65 && repair.stderr.contains("[repair-not-allowed]"), "\(repair)")
-        #expect(repair.stderr.contains("在 gsxt 上按市场监管总局令第45号") && repair.stderr.contains("公示至 2029-11-13"), "\(repair.stderr)")
+        // (Published 2026-11-13 for 36 months: its last day 2029-11-12, as "至" is said since this session.)
+        #expect(repair.stderr.contains("在 gsxt 上按市场监管总局令第45号") && repair.stderr.contains("公示至 2029-11-12"), "\(repair.stderr)")
         let shown = try GongshiProcess.run(["ledger", "show", "牟城管罚〔2026〕602号", "--ledger", "var/ledger.sqlite"], directory: project.root)
         #expect(!shown.stdout.contains("撤下"), "\(shown.stdout)")
     }
