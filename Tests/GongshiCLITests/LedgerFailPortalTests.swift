@@ -123,7 +123,7 @@ struct LedgerFailPortalTests {
     }
 
     @Test(
-        "bare ledger fail in a project folder finds the pipeline that sends the batch's portal: an API batch the portal does not have is failed, one it holds is refused (65 [batch-on-portal]); an outbox batch is failed as before; a portal no pipeline names is refused (78 [portal-unknown]) unless the clerk checked by hand",
+        "bare ledger fail in a project folder finds the pipeline that sends the batch's portal: an API batch the portal does not have is failed, one it holds is refused (65 [batch-on-portal]); an outbox batch is failed as before; from another folder the ledger file's project is read, and with no pipelines at all it is refused; a portal no pipeline names is refused (78 [portal-unknown]) unless the clerk checked by hand",
         arguments: Store.allCases)
     func bareInTheProject(_ store: Store) throws {
         let project = try RunCommandTests.Project()
@@ -191,6 +191,23 @@ struct LedgerFailPortalTests {
         let byHand = try gongshi(["ledger", "fail", outbox.id, "--reason", "门户退回", "--today", "2026-12-01"])
         #expect(byHand.status == 0, "\(byHand)")
         #expect(try batch(outbox.id)?.status == .failed)
+
+        // From another folder, where no pipelines are (QA typed it from /tmp): not failed on the
+        // clerk's word — the portal holds the batch. A ledger file in the project's var/ leads to
+        // the project's pipelines (the portal asked: 65); a shared ledger does not (refused, 78).
+        let away = FileManager.default.temporaryDirectory.appendingPathComponent("gongshi-away-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: away, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: away) }
+        let fromAway = try GongshiProcess.run(
+            ["ledger", "fail", legal.id, "--reason", "门户退回", "--today", "2026-12-01", "--ledger", ledgerLocation],
+            environment: environment, directory: away)
+        switch store {
+        case .sqlite:
+            #expect(fromAway.status == 65 && fromAway.stderr.contains("[batch-on-portal]"), "\(fromAway)")
+        case .postgresql:
+            #expect(fromAway.status == 78 && fromAway.stderr.contains("[portal-unknown]"), "\(fromAway)")
+        }
+        #expect(try batch(legal.id)?.status == .pending)
 
         // Pipelines that do not tell how the batch's portal is sent: refused, unless checked by hand.
         let elsewhere = project.root.appendingPathComponent("other-pipelines")

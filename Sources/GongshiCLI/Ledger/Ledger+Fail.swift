@@ -73,7 +73,7 @@ extension Gongshi.LedgerCommand {
             let opened = try LedgerOptions.openForWriting(path: location, command: "ledger fail", scope: .transaction)
             if pipeline == nil && endpoint == nil {
                 question = .project(
-                    pipelines: pipelines ?? "pipelines", ledger: opened.store, today: try today.resolve(),
+                    pipelines: Confirmation.pipelinesFolder(given: pipelines, ledgerPath: location), ledger: opened.store, today: try today.resolve(),
                     channels: ChannelFactory(showsProgress: isatty(STDERR_FILENO) == 1), handChecked: portalUnreachable,
                     transcript: Output.transcript)
             }

@@ -12,8 +12,8 @@ extension Confirmation.PortalQuestion {
     /// The pipelines that name the batch's portal are narrowed to those of the batch's kind, then
     /// to those whose runs made it (``BatchLedger/batchIDs(pipeline:)``), each step only when some
     /// are left. Then:
-    /// - no pipeline in `folder` (no such folder, no `*.yaml`): the batch's portal cannot be
-    ///   told, the clerk's word stands, as before pipelines were looked for (a warning says so);
+    /// - no pipeline in `folder` (no such folder, no `*.yaml`): the batch's portal cannot be told,
+    ///   refused as below (`portal-unknown`) unless the clerk checked by hand;
     /// - they send the portal to the outbox: it cannot be asked, the clerk's word stands;
     /// - they send it one way that can be asked (API, SFTP, 前置库): that pipeline is loaded as
     ///   `--pipeline` loads it (its credentials checked) and the portal asked;
@@ -31,10 +31,12 @@ extension Confirmation.PortalQuestion {
                 let unknown: String
                 switch found {
                 case .none:
-                    transcript.warning(
-                        "未找到流水线（\(folder)/*.yaml）：未向门户 \(batch.portal) 核对批次 \(batch.id)，按办理人所说记为失败；"
-                            + "经接口、SFTP 或前置库报送的门户请在项目目录中运行，或用 --pipeline 流水线文件 或 --endpoint 先向门户核对")
-                    return nil
+                    // No pipeline to tell how the portal is sent (run outside the project folder,
+                    // or a batch `gongshi feed` made): it may be a portal that holds the batch, and
+                    // failing it would publish its records twice — refused as below, unless the clerk
+                    // checked by hand. (It was failed with a warning; QA failed an API batch the
+                    // portal held that way, from another folder, and the next run sent it again.)
+                    unknown = "未找到流水线（\(folder)/*.yaml），不知道门户 \(batch.portal) 如何报送"
                 case .outbox:
                     return nil
                 case .asked(let path):
@@ -54,6 +56,26 @@ extension Confirmation.PortalQuestion {
                     message: "\(unknown)：不知道能否向门户核对批次 \(batch.id)，未记为失败（门户若已有此批次，其记录会重复公示）。"
                         + "请用 --pipeline 流水线文件 或 --endpoint 门户接口地址 先向门户核对；或人工核实门户没有此批次后，加 --portal-unreachable 记为失败")
             }, handChecked: handChecked)
+    }
+}
+
+extension Confirmation {
+    /// The folder a bare `ledger fail` reads the project's pipelines from: `--pipelines` when
+    /// given; else `pipelines/` here when it holds any; else, for a ledger file in a project's
+    /// `var/` folder (`PROJECT/var/ledger.sqlite`, named by `--ledger` from another folder), that
+    /// project's `pipelines/` when it holds any; else `pipelines/` (none there: refused).
+    public static func pipelinesFolder(given: String?, ledgerPath: String?) -> String {
+        if let given { return given }
+        func holdsPipelines(_ folder: String) -> Bool {
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains { $0.hasSuffix(".yaml") }
+        }
+        if holdsPipelines("pipelines") { return "pipelines" }
+        if let ledgerPath, !ledgerPath.hasPrefix("postgres") {
+            let project = URL(fileURLWithPath: ledgerPath).standardizedFileURL.deletingLastPathComponent().deletingLastPathComponent()
+            let folder = project.appendingPathComponent("pipelines").path
+            if holdsPipelines(folder) { return folder }
+        }
+        return "pipelines"
     }
 }
 
