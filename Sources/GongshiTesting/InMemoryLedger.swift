@@ -178,6 +178,14 @@ public final class InMemoryLedger: PublicationLedger, ReportLedger, Sendable {
         }
     }
 
+    public func settledRuns(_ files: [SourceFingerprint]) throws(LedgerError) -> [String: Int64] {
+        try read { s in
+            var runs: [String: Int64] = [:]
+            for file in files { if let run = s.sources[Self.id(file)]?.settledRun { runs[file.place] = run } }
+            return runs
+        }
+    }
+
     public func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint? {
         try read { s in
             s.sources.values.first { $0.settledRun != nil && $0.settledAs?.place == place && $0.settledAs?.stat == stat }?.settledAs

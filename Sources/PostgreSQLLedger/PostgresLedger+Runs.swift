@@ -148,6 +148,23 @@ extension PostgresLedger: RunLedger, IntakeLedger {
         }
     }
 
+    public func settledRuns(_ files: [SourceFingerprint]) throws(LedgerError) -> [String: Int64] {
+        guard !files.isEmpty else { return [:] }
+        return try ask { link in
+            var runs: [String: Int64] = [:]
+            for row in try link.rows(
+                """
+                SELECT f.place, f.settled_run FROM source_file f
+                JOIN unnest($1::text[], $2::text[]) AS u(sha256, place) ON f.sha256 = u.sha256 AND f.place = u.place
+                WHERE f.settled_run IS NOT NULL
+                """, [.column(files.map(\.sha256)), .column(files.map(\.place))])
+            {
+                if let run = row.int(1) { runs[row.string(0)] = Int64(run) }
+            }
+            return runs
+        }
+    }
+
     public func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint? {
         try ask { link in
             try link.one(

@@ -233,6 +233,22 @@ extension Ledger {
         }
     }
 
+    public func settledRuns(_ files: [SourceFingerprint]) throws(LedgerError) -> [String: Int64] {
+        guard !files.isEmpty else { return [:] }
+        return try read { db in
+            var runs: [String: Int64] = [:]
+            for file in files {
+                if let run = try Int64.fetchOne(
+                    db, sql: "SELECT settled_run FROM source_file WHERE sha256 = ? AND place = ? AND settled_run IS NOT NULL",
+                    arguments: [file.sha256, file.place])
+                {
+                    runs[file.place] = run
+                }
+            }
+            return runs
+        }
+    }
+
     public func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint? {
         try read { db in
             try Row.fetchOne(

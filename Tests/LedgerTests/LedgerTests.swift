@@ -206,6 +206,30 @@ struct LedgerTests {
         #expect(try ledger.hasSettled(place: "/in/c.csv", size: 180_772_721) == false)
     }
 
+    @Test("the run that settled each file, by place: only files settled with those bytes, the later run's after a file is read again", arguments: Backend.allCases)
+    func settledRunsByPlace(_ backend: Backend) throws {
+        let ledger = try backend.fresh().store
+        let memory = InMemoryLedger()
+        for ledger in [ledger as any RunLedger, memory] {
+            let first = try ledger.beginRun(command: "run pen", today: "2026-11-03", startedAt: "2026-11-03T01:00:00Z", pipeline: "pen", department: nil)
+            let a = SourceFingerprint(sha256: String(repeating: "a", count: 64), size: 10, place: "/in/a.csv")
+            var b = SourceFingerprint(sha256: String(repeating: "b", count: 64), size: 10, place: "/in/b.csv")
+            let changed = SourceFingerprint(sha256: String(repeating: "c", count: 64), size: 10, place: "/in/a.csv")
+            let recorded = SourceFingerprint(sha256: String(repeating: "d", count: 64), size: 10, place: "/in/d.csv")
+            try ledger.recordInputs([a, b, recorded], records: [], run: first)
+            b.readAgainOn = "2026-11-04"
+            try ledger.settle([a, b], run: first)
+            #expect(try ledger.settledRuns([a, b, changed, recorded]) == ["/in/a.csv": first, "/in/b.csv": first])
+            #expect(try ledger.settledRuns([]) == [:])
+            let second = try ledger.beginRun(command: "run pen", today: "2026-11-04", startedAt: "2026-11-04T01:00:00Z", pipeline: "pen", department: nil)
+            #expect(try ledger.unsettleDue(today: "2026-11-04") == ["/in/b.csv"])
+            #expect(try ledger.settledRuns([a, b]) == ["/in/a.csv": first])
+            b.readAgainOn = nil
+            try ledger.settle([b], run: second)
+            #expect(try ledger.settledRuns([changed, b, a]) == ["/in/a.csv": first, "/in/b.csv": second])
+        }
+    }
+
     @Test("a file settled until a day: settled before it (its day known by its stat too), unsettled on it, once", arguments: Backend.allCases)
     func settledUntilADay(_ backend: Backend) throws {
         let ledger = try backend.fresh().store

@@ -93,7 +93,7 @@ struct CorrectionWithdrawalTests {
         }
     }
 
-    @Test("QA's 504: withdrawn for 更正, the corrected export (only 违法事实 changed) goes out on both portals, gsxt too; the nightly run sends nothing more; a range re-run over both exports (and a dry run of it) keeps the withdrawn version out, counted")
+    @Test("QA's 504: withdrawn for 更正, the corrected export (only 违法事实 changed) goes out on both portals, gsxt too; the nightly run sends nothing more; a range re-run over both exports (and a dry run of it) takes the corrected one; over an old copy exported since, it keeps the withdrawn version out, counted")
     func correctedVersionOutWithdrawnVersionNever() throws {
         let project = try Project()
         try project.export("a.csv", (501...505).map { Self.line($0) })
@@ -116,15 +116,14 @@ struct CorrectionWithdrawalTests {
         try project.confirmAll(on: "2026-11-07")
         let (night, _) = try project.run("2026-11-10")
         #expect(night.feeds.values.allSatisfy { $0.published == 0 && $0.corrected == 0 && $0.republished == 0 }, "\(night.feeds)")
-        // A range re-run reads a.csv's 504 (b.csv's copy is its duplicate): the withdrawn version,
-        // never sent again, on either feed, and said so; a dry run of it plans the same.
+        // A range re-run reads b.csv's 504, the department's latest export (a.csv's copy is its
+        // duplicate): the live version, nothing to send; a dry run of it plans the same.
         for dryRun in [true, false] {
-            let (range, lines) = try project.run("2026-11-10", range: "2026-11-01"..."2026-11-30", dryRun: dryRun)
+            let (range, _) = try project.run("2026-11-10", range: "2026-11-01"..."2026-11-30", dryRun: dryRun)
             for feed in Self.feeds {
                 let counts = range.feeds[feed]
-                #expect(counts?.published == 0 && counts?.corrected == 0 && counts?.withdrawnVersions == 1, "dry run \(dryRun) \(feed): \(String(describing: counts))")
+                #expect(counts?.published == 0 && counts?.corrected == 0 && counts?.withdrawnVersions == 0, "dry run \(dryRun) \(feed): \(String(describing: counts))")
             }
-            #expect(lines.filter { $0.contains("已撤下（更正）的原版本不再发送 1 条") }.count == 2, "\(lines)")
         }
         #expect(try project.log("gsxt/penalty") == ["publish withdrawn", "republish published"])
         #expect(try project.log("creditchina-henan-zhengzhou/penalty-legal") == ["publish withdrawn", "publish published"])
@@ -134,6 +133,18 @@ struct CorrectionWithdrawalTests {
         for feed in Self.feeds {
             #expect(copied.feeds[feed]?.corrected == 0 && copied.feeds[feed]?.withdrawnVersions == 1, "\(feed): \(String(describing: copied.feeds[feed]))")
         }
+        // A range re-run now reads c.csv's 504 first (settled last): the withdrawn version, never
+        // sent again, on either feed, and said so; a dry run of it plans the same.
+        for dryRun in [true, false] {
+            let (range, lines) = try project.run("2026-11-12", range: "2026-11-01"..."2026-11-30", dryRun: dryRun)
+            for feed in Self.feeds {
+                let counts = range.feeds[feed]
+                #expect(counts?.published == 0 && counts?.corrected == 0 && counts?.withdrawnVersions == 1, "dry run \(dryRun) \(feed): \(String(describing: counts))")
+            }
+            #expect(lines.filter { $0.contains("已撤下（更正）的原版本不再发送 1 条") }.count == 2, "\(lines)")
+        }
+        #expect(try project.log("gsxt/penalty") == ["publish withdrawn", "republish published"])
+        #expect(try project.log("creditchina-henan-zhengzhou/penalty-legal") == ["publish withdrawn", "publish published"])
     }
 
     @Test("unchanged after a 更正 withdrawal, the record stays down on both portals (the same version read again)")

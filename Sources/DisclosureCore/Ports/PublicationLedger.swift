@@ -35,6 +35,10 @@ public protocol RunLedger: AnyObject, Sendable {
     /// The fingerprint of the file at `place` settled by an earlier run with the same `stat`
     /// (``SourceFingerprint/stat``), if there is one: the same file, unchanged since.
     func settledFingerprint(place: String, stat: String) throws(LedgerError) -> SourceFingerprint?
+    /// The run that settled each of `files` (by place), for those settled with these bytes: a
+    /// range re-run reads the files of a source settled last first, so that the department's
+    /// latest export of a decision is the copy it takes (``SourceFiles``).
+    func settledRuns(_ files: [SourceFingerprint]) throws(LedgerError) -> [String: Int64]
     /// Whether two threads' writes proceed at once, each in a transaction of its own (a database
     /// server: a connection and a server process each); when not, the second waits for the
     /// first, and a run writes its record versions and its register one after the other.

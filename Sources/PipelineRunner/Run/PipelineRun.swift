@@ -111,8 +111,11 @@ public struct PipelineRun {
                 transcript.line("重新读取 \(due.count) 个文件（在其他文件之后读）：上次处理时约定今天再读（有记录的日期当时晚于当天，或有决定与先读的文件重复）")
             }
         }
+        // A range re-run reads each source's files newest first (the file settled last; one never
+        // settled before any): a decision's latest export is the copy taken, the older ones its duplicates.
         var listing = try SourceFiles.list(
-            context, skipSettled: request.range == nil && !request.everyFile ? ledger : nil, readLast: Set(due))
+            context, skipSettled: request.range == nil && !request.everyFile ? ledger : nil, readLast: Set(due),
+            newestFirst: request.range != nil ? ledger : nil)
         if request.dryRun { listing.add(request.extraFiles, of: context) }
         for file in listing.settled { transcript.line("跳过（内容未变，已处理）：\(file)") }
         if let ledger = writes, let run, !listing.vouched.isEmpty {

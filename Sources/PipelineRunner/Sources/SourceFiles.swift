@@ -106,8 +106,12 @@ public enum SourceFiles {
     ///     that has come), settled or not (a dry run does not unsettle them): a decision in one of
     ///     them and in a file not read before is taken from the latter (the department's later
     ///     export), the older copy reported as its duplicate.
+    ///   - newestFirst: the ledger by which a range re-run orders each source's files (with no
+    ///     `ledger`: it skips none): the files it never settled first, in the reverse of the
+    ///     nightly run's order, then the settled ones, the one settled last first (``newestFirst(_:prints:settled:ledger:)``).
     public static func list(
-        _ context: PipelineContext, skipSettled ledger: (any RunLedger)?, readLast: Set<String> = []
+        _ context: PipelineContext, skipSettled ledger: (any RunLedger)?, readLast: Set<String> = [],
+        newestFirst order: (any RunLedger)? = nil
     ) throws(CommandFailure) -> Listing {
         var listing = Listing()
         var later: [String] = []
@@ -115,6 +119,17 @@ public enum SourceFiles {
         for source in context.pipeline.sources {
             let folder = (context.resolve(source.path) as NSString).deletingLastPathComponent
             let all = PipelineLinter.matches(folder: folder, pattern: (source.path as NSString).lastPathComponent)
+            if let order, ledger == nil {
+                // Every file is read; the settled ones are known by their bytes (as the nightly
+                // run knows them), their fingerprints taken here, the rest while they are read.
+                // Nothing is settled or vouched for: a range re-run settles no file.
+                let (prints, settled, _, _, unsettled) = try classify(all, skipSettled: order)
+                listing.fingerprints.merge(prints) { first, _ in first }
+                later += unsettled.filter { seen.insert($0).inserted }
+                let ordered = try newestFirst(all, prints: prints, settled: settled, ledger: order)
+                if !ordered.isEmpty { listing.sources.append((source, ordered)) }
+                continue
+            }
             let (prints, settled, files, vouched, unsettled) = try classify(all, skipSettled: ledger, readAgain: readLast)
             listing.fingerprints.merge(prints) { first, _ in first }
             listing.settled += settled
@@ -131,6 +146,26 @@ public enum SourceFiles {
         // other idle for 0.15 s of a 5-second first run.)
         if !later.isEmpty { listing.taking = Fingerprinting(later) }
         return listing
+    }
+
+    /// A range re-run's order of a source's files: the department's latest export of a decision
+    /// first, so that it is the copy taken and the older ones are its duplicates (`duplicate-key`).
+    /// A file never settled (new since the last nightly run, or changed) comes before every settled
+    /// one, the last of the nightly run's order first; then the settled ones, the one a later run
+    /// settled first. Of files settled by one run, the later in the nightly run's order comes first:
+    /// one holding decisions an earlier file of that night held is read again the next night and its
+    /// copies are taken then. (Name order kept the first file's copy: a corrected record read from
+    /// an older export was sent back out as a "correction" of the newer one.)
+    static func newestFirst(_ all: [String], prints: [String: SourceFingerprint], settled: [String], ledger: any RunLedger)
+        throws(CommandFailure) -> [String]
+    {
+        let runs = try CommandFailure.ledger { () throws(LedgerError) in
+            try ledger.settledRuns(settled.compactMap { prints[$0] })
+        }
+        return all.enumerated().sorted { a, b in
+            let (runA, runB) = (runs[a.element] ?? .max, runs[b.element] ?? .max)
+            return runA != runB ? runA > runB : a.offset > b.offset
+        }.map(\.element)
     }
 
     /// The fingerprints of `all`, and which of them `ledger` says an earlier run settled (the rest
