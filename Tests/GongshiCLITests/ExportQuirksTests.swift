@@ -84,6 +84,14 @@ struct ExportQuirksTests {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
         #expect(Self.stats(report)["records"] == 2 && Self.stats(report)["skipped"] == 1, "\(report)")
         #expect(Self.problems(report).filter { $0["type"] as? String == "header-row-repeated" }.map { $0["row"] as? Int } == [3])
+        // The header pasted in reversed (another export's column order): skipped all the same.
+        let reversed = folder.appendingPathComponent("reversed.csv")
+        let backwards = lines[0].split(separator: ",", omittingEmptySubsequences: false).reversed().joined(separator: ",")
+        try ([lines[0], lines[1], backwards, lines[2]].joined(separator: "\r\n") + "\r\n").write(to: reversed, atomically: true, encoding: .utf8)
+        let turned = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", reversed.path])
+        let turnedReport = try #require(try JSONSerialization.jsonObject(with: Data(turned.stdout.utf8)) as? [String: Any], "\(turned)")
+        #expect(Self.stats(turnedReport)["records"] == 2 && Self.stats(turnedReport)["skipped"] == 1, "\(turnedReport)")
+        #expect(Self.problems(turnedReport).filter { $0["type"] as? String == "header-row-repeated" }.map { $0["row"] as? Int } == [3])
         // A row whose first cell only happens to be the header's first name is a record (invalid).
         let cells = lines[1].split(separator: ",", omittingEmptySubsequences: false)
         let header = lines[0].split(separator: ",", omittingEmptySubsequences: false)
@@ -119,6 +127,15 @@ struct ExportQuirksTests {
         #expect(!result.stdout.contains("10122198503121"), "\(result.stdout)")
         let masked = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(Self.problems(masked).first { $0["row"] as? Int == 2 && $0["field"] as? String == "罚款金额(万元)" }?["type"] as? String == "excel-number")
+        // The same with a negative exponent or none, and an ID number as Excel shows it with
+        // thousands separators (no amount, not E-notation): never quoted either.
+        for (written, type) in [("4.10122198503121E-17", "excel-number"), ("4.10122198503121E17", "excel-number"), ("410,122,198,503,121,231", "decimal-invalid")] {
+            try valid.replacing("1.5E+16", with: "\"\(written)\"").write(to: file, atomically: true, encoding: .utf8)
+            let other = try GongshiProcess.run(["validate", "--kind", "penalty", "--today", "2026-11-30", "--format", "json", file.path])
+            #expect(!other.stdout.contains("10122198503121") && !other.stdout.contains("122,198,503"), "\(written): \(other.stdout)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(other.stdout.utf8)) as? [String: Any])
+            #expect(Self.problems(report).first { $0["row"] as? Int == 2 && $0["field"] as? String == "罚款金额(万元)" }?["type"] as? String == type, "\(written)")
+        }
     }
 
     @Test("a source whose pattern fixes no suffix (inbox/*) reads each file by its own suffix; a file of a suffix naming no format fails on its own")

@@ -93,8 +93,8 @@ public enum ExcelQuirks {
         guard let e = upper.firstIndex(of: "E") else { return false }
         let mantissa = upper[..<e]
         var exponent = upper[upper.index(after: e)...]
-        guard exponent.hasPrefix("+") else { return false }
-        exponent = exponent.dropFirst()
+        // (`E+17` as Excel writes it; `E-17` and `E17` as other programs or hands do.)
+        if exponent.hasPrefix("+") || exponent.hasPrefix("-") { exponent = exponent.dropFirst() }
         let parts = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         return !exponent.isEmpty && exponent.allSatisfy { $0.isASCII && $0.isNumber }
             && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }

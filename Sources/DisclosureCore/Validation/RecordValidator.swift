@@ -495,9 +495,16 @@ public struct RecordValidator {
             return
         }
         guard let number = DecimalText(value) else {
-            issues.append(.init(
-                "decimal-invalid", field: field, value: value,
-                zh: "“\(value)”不是数字；只写数字和小数点，不带单位、逗号", en: "“\(value)” is not a number; digits and a decimal point only, no unit or commas"))
+            // Seven digits or more in a value that is no amount may be a personal number written
+            // as Excel shows one (`1,101,011,990,010,112`: thousands separators, which the free-text
+            // screen does not join across): not quoted, as a long E-notation is not.
+            let digits = value.utf8.lazy.filter { $0 &- 0x30 < 10 }.count
+            let shown = !field.personal && digits < 7
+            let quoted = shown ? "“\(value)”" : "该值（位数较多，可能含证件号码，不予显示）"
+            issues.append(Issue(
+                "decimal-invalid", .error, field: field, shownValue: shown ? value : PersonalData.mask(value),
+                ownWords: "\(quoted)不是数字；只写数字和小数点，不带单位、逗号",
+                en: "\(shown ? "“\(value)”" : "the value (not shown: it may hold an ID number)") is not a number; digits and a decimal point only, no unit or commas"))
             return
         }
         // No amount has eleven integer digits (10,000,000,000 万元 and more): such a value is an ID

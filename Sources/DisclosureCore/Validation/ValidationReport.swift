@@ -147,15 +147,28 @@ public struct RecordEvaluator {
             return names[key] == field
         }
         let firstKey = HeaderMatcher.key(first)
-        guard !firstKey.isEmpty || headerKeys[0].isEmpty, matches(0, firstKey) else { return false }
-        var found = firstKey.isEmpty ? 0 : 1
-        for column in strings.indices.dropFirst() {
-            let key = HeaderMatcher.key(strings[column])
-            guard matches(column, key) else { return false }
-            if !key.isEmpty { found += 1 }
-        }
         let named = headerKeys.lazy.filter { !$0.isEmpty }.count
-        return found >= max(2, (named + 1) / 2)
+        inOrder: do {
+            guard !firstKey.isEmpty || headerKeys[0].isEmpty, matches(0, firstKey) else { break inOrder }
+            var found = firstKey.isEmpty ? 0 : 1
+            for column in strings.indices.dropFirst() {
+                let key = HeaderMatcher.key(strings[column])
+                guard matches(column, key) else { break inOrder }
+                if !key.isEmpty { found += 1 }
+            }
+            return found >= max(2, (named + 1) / 2)
+        }
+        // A header pasted in another column order (another department's export of the same
+        // schema, QA's reversed header): every non-empty cell is a header's name or a field's, each
+        // once, and as many as above. Gated by its first cell, so other rows cost one lookup.
+        guard !firstKey.isEmpty, headerKeys.contains(firstKey) || names[firstKey] != nil else { return false }
+        var seen = Set<String>()
+        for cell in strings {
+            let key = HeaderMatcher.key(cell)
+            guard !key.isEmpty else { continue }
+            guard headerKeys.contains(key) || names[key] != nil, seen.insert(key).inserted else { return false }
+        }
+        return seen.count >= max(2, (named + 1) / 2)
     }
 
     /// Checks one record given as its cells in column order.
