@@ -145,21 +145,23 @@ struct WithdrawalLedgerTests {
         #expect(try ledger.repairEligible(today: "2027-02-20", kind: nil, limit: nil).isEmpty)
     }
 
+    /// A record version decided 2026-11-20 with one portal's period.
+    static func version(_ key: String, _ period: PortalPeriod) -> RecordVersion {
+        var version = RecordVersion(
+            kind: "administrative-penalty", key: key, contentSHA256: T.hashA, decisionDate: "2026-11-20", sourceSHA256: T.hashB,
+            sourceRow: 2)
+        version.portalPeriods = [period]
+        return version
+    }
+
     @Test("a portal's own period: months from its first publication (clamped to a shorter month's end) or from the decision date", arguments: Backend.allCases)
     func portalPeriods(_ backend: Backend) throws {
         let (ledger, run) = try Self.published(backend)  // published 2026-11-30 on the batch's portal
         let portal = T.batch("b000000000000001").portal
-        func version(_ key: String, _ period: PortalPeriod) -> RecordVersion {
-            var version = RecordVersion(
-                kind: "administrative-penalty", key: key, contentSHA256: T.hashA, decisionDate: "2026-11-20", sourceSHA256: T.hashB,
-                sourceRow: 2)
-            version.portalPeriods = [period]
-            return version
-        }
         try ledger.recordInputs(
             [], records: [
-                version("罚1", PortalPeriod(portal: portal, severity: "轻微", severityReason: "小额罚款", regime: "samr-order-45", months: 3, countedFrom: "publication_date")),
-                version("罚2", PortalPeriod(portal: portal, severity: "一般", severityReason: "默认", regime: "samr-order-45", months: 1, countedFrom: "decision_date")),
+                Self.version("罚1", PortalPeriod(portal: portal, severity: "轻微", severityReason: "小额罚款", regime: "samr-order-45", months: 3, countedFrom: "publication_date")),
+                Self.version("罚2", PortalPeriod(portal: portal, severity: "一般", severityReason: "默认", regime: "samr-order-45", months: 1, countedFrom: "decision_date")),
             ], run: run)
         // 罚2: 2026-11-20 + 1 month; 罚1: 2026-11-30 + 3 months is 2027-02-28 (February has no 30th).
         #expect(try ledger.expired(today: "2026-12-19", kind: nil).isEmpty)
@@ -173,18 +175,11 @@ struct WithdrawalLedgerTests {
     func portalRepairDates(_ backend: Backend) throws {
         let (ledger, run) = try Self.published(backend)  // published 2026-11-30; general 信用修复 from 2027-02-20 (罚1), 2027-11-20 (罚2)
         let portal = T.batch("b000000000000001").portal
-        func version(_ key: String, _ period: PortalPeriod) -> RecordVersion {
-            var version = RecordVersion(
-                kind: "administrative-penalty", key: key, contentSHA256: T.hashA, decisionDate: "2026-11-20", sourceSHA256: T.hashB,
-                sourceRow: 2)
-            version.portalPeriods = [period]
-            return version
-        }
         try ledger.recordInputs(
             [], records: [
                 // Kept before the minimum was: 3 months both ways, 2027-02-28 (February has no 30th).
-                version("罚1", PortalPeriod(portal: portal, severity: "轻微", severityReason: "小额罚款", regime: "samr-order-45", months: 3, countedFrom: "publication_date")),
-                version("罚2", PortalPeriod(
+                Self.version("罚1", PortalPeriod(portal: portal, severity: "轻微", severityReason: "小额罚款", regime: "samr-order-45", months: 3, countedFrom: "publication_date")),
+                Self.version("罚2", PortalPeriod(
                     portal: portal, severity: "一般", severityReason: "默认", regime: "samr-order-45", months: 6, countedFrom: "publication_date", repairMonths: 2)),
             ], run: run)
         func eligible(_ today: String) throws -> [String] {

@@ -772,28 +772,12 @@ struct EngineRunTests {
         _ = try project.run("2026-11-30")
         let fresh = try #require(project.ledger.publicationLog(portal: "api-portal", feed: "penalty-legal").first { $0.key.hasPrefix("牟城管罚〔2026〕1号|") })
         // A ledger written before: the same decision under its full-width 文号, published on the API portal.
-        let old = "牟城管罚〔２０２６〕１号"
-        let name = String(fresh.key.split(separator: "|", maxSplits: 1)[1])
-        let run = try project.ledger.beginRun(command: "test", today: "2026-11-25", startedAt: "", pipeline: "fazhike-penalties", department: "法制科")
-        try project.ledger.recordDecisions(
-            [(DecisionSighting(number: old, decisionDate: "2026-11-20", file: "old.csv", row: 2, valid: true),
-              [DecisionPortal(portal: "api-portal", dueOn: "2026-12-01", exclusion: nil)])],
-            kind: "administrative-penalty", pipeline: "fazhike-penalties", run: run, today: "2026-11-25")
-        try project.ledger.recordPending(
-            NewBatch(
-                id: "00000000000000ff", portal: "api-portal", feed: "penalty-legal", kind: "administrative-penalty", operation: .publish,
-                fileName: "old.jsonl", outboxPath: "/outbox/old.jsonl", payloadSHA256: String(repeating: "a", count: 64), records: 1,
-                createdOn: "2026-11-25"),
-            publications: [
-                NewPublication(
-                    key: "\(old)|\(name)", contentSHA256: String(repeating: "c", count: 64), previousSHA256: nil, decisionDate: "2026-11-20", dueOn: "2026-12-01",
-                    subjectCode: nil, subjectName: name, schemaVersion: 2, profileVersion: 1)
-            ], run: run)
-        _ = try project.ledger.confirm(batch: "00000000000000ff", receipt: nil, on: "2026-11-25")
+        let oldKey = try Self.publishedFullWidth(project)
+        #expect(oldKey.split(separator: "|", maxSplits: 1)[1] == fresh.key.split(separator: "|", maxSplits: 1)[1])
         // The clerk types the old key as the ledger holds it: that publication comes down, the new one stays.
-        let outcome = try project.withdrawal(on: "2026-12-01").execute(record: "\(old)|\(name)", reason: .corrected, note: nil)
+        let outcome = try project.withdrawal(on: "2026-12-01").execute(record: oldKey, reason: .corrected, note: nil)
         #expect(outcome == .sent(status: 0), "\(outcome)")
-        let oldHistory = try project.ledger.history(key: "\(old)|\(name)")
+        let oldHistory = try project.ledger.history(key: oldKey)
         #expect(oldHistory.count == 1 && oldHistory.allSatisfy { $0.withdrawalReason == "更正" }, "\(oldHistory)")
         #expect(try project.ledger.history(key: fresh.key).allSatisfy { $0.withdrawalReason == nil })
     }

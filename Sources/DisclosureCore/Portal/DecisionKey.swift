@@ -23,10 +23,15 @@ public enum DecisionKey {
     /// masked: a phone number after a shop's name (`郑州某某商行（老板电话13800138000）`) left its
     /// last digits in the mask's last four characters.
     public static func shown(_ key: String) -> String {
+        shown(key) { PersonalData.mask(Issue.screened($0)) }
+    }
+
+    /// The key's number screened, then `｜` and its name as `name` shows it.
+    private static func shown(_ key: String, name: (String) -> String) -> String {
         let number = self.number(key)
         let shownNumber = Issue.screened(number)
         guard key.count > number.count + 1 else { return shownNumber }
-        return shownNumber + "｜" + PersonalData.mask(Issue.screened(String(key.dropFirst(number.count + 1))))
+        return shownNumber + "｜" + name(String(key.dropFirst(number.count + 1)))
     }
 
     /// A publication's key as the ledger's readers show it (`ledger show`, `gongshi check`, the
@@ -36,10 +41,7 @@ public enum DecisionKey {
     /// (A placeholder code, 17 zeros and an X, fails the check digit: such a name stays masked.)
     public static func shown(_ entry: PublicationEntry) -> String {
         guard let code = entry.subjectCode, CreditCode.problem(in: code) == nil else { return shown(entry.key) }
-        let number = self.number(entry.key)
-        let shownNumber = Issue.screened(number)
-        guard entry.key.count > number.count + 1 else { return shownNumber }
-        return shownNumber + "｜" + PublicationRules.shownSubjectName(String(entry.key.dropFirst(number.count + 1)))
+        return shown(entry.key, name: PublicationRules.shownSubjectName)
     }
 
     /// The decision number alone: what comes before the first character that is `|`.
